@@ -1,0 +1,24 @@
+#!/usr/bin/env bun
+/**
+ * patchbay's command line. Subcommands load lazily, so `patchbay stdio` pays neither for the
+ * HTTP server nor for capabilities it does not use.
+ */
+import { defineCommand } from "citty";
+import { runCli } from "./cli/run.ts";
+import { VERSION } from "./version.ts";
+
+const main = defineCommand({
+  meta: { name: "patchbay", version: VERSION, description: "A local MCP control plane for teams of coding agents" },
+  subCommands: {
+    start: () => import("./cli/start.ts").then((m) => m.default),
+    stdio: () => import("./cli/stdio.ts").then((m) => m.default),
+    status: () => import("./cli/status.ts").then((m) => m.default),
+    stop: () => import("./cli/stop.ts").then((m) => m.default),
+    settings: () => import("./cli/settings.ts").then((m) => m.default),
+    doctor: () => import("./cli/doctor.ts").then((m) => m.default),
+  },
+});
+
+const code = await runCli(main, process.argv.slice(2));
+// Long-running commands (start, stdio) resolve only when they are done, so exiting here is safe.
+process.exit(code);

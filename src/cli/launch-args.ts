@@ -1,0 +1,36 @@
+import type { ArgsDef } from "citty";
+import type { LaunchFlags } from "../config/index.ts";
+
+/** Flags `start` and `stdio` share: what a session may touch and which tools it sees. */
+export const launchArgs = {
+  root: { type: "string", description: "Default workspace; narrows the allowed roots to it (plus --allow-root)", valueHint: "DIR" },
+  "allow-root": { type: "string", description: "Another directory sessions may use (repeatable)", valueHint: "DIR" },
+  "tool-mode": { type: "enum", options: ["minimal", "worker", "standard", "full"], description: "Tool catalog a new session starts with" },
+  profile: { type: "string", description: "Load profiles/NAME.toml from PATCHBAY_HOME over config.toml", valueHint: "NAME" },
+  power: { type: "enum", options: ["safe", "full"], description: "safe: power tools off (default); full: direct write, bash full, session reads" },
+  "direct-write": { type: "boolean", description: "Allow the direct write and edit tools (power_tools.direct_write)" },
+  "bash-mode": { type: "enum", options: ["off", "safe", "full"], description: "Command execution: off, an allowlist (safe), or anything (full)" },
+  "codex-session-read": { type: "boolean", description: "Allow reading Codex session transcripts (power_tools.codex_session_read)" },
+} as const satisfies ArgsDef;
+
+/** Repeated string flags arrive as an array, single ones as a string. */
+export function listFlag(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/** The parsed flags in the config module's shape (only those given on the command line). */
+export function launchFlags(args: Record<string, unknown>): LaunchFlags {
+  const flags: LaunchFlags = {};
+  if (args.root !== undefined) flags.root = String(args.root);
+  const allowRoot = listFlag(args["allow-root"]);
+  if (allowRoot) flags.allowRoot = allowRoot;
+  if (args.host !== undefined) flags.host = String(args.host);
+  if (args.port !== undefined) flags.port = args.port as never; // checked, with its error, by the config module
+  if (args["tool-mode"] !== undefined) flags.toolMode = args["tool-mode"] as LaunchFlags["toolMode"];
+  if (args.power !== undefined) flags.power = args.power as LaunchFlags["power"];
+  if (args["direct-write"] !== undefined) flags.directWrite = Boolean(args["direct-write"]);
+  if (args["bash-mode"] !== undefined) flags.bashMode = args["bash-mode"] as LaunchFlags["bashMode"];
+  if (args["codex-session-read"] !== undefined) flags.codexSessionRead = Boolean(args["codex-session-read"]);
+  return flags;
+}

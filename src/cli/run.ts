@@ -1,0 +1,89 @@
+import { runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
+import { exitCodeFor, PatchbayError, asPatchbayError } from "../errors/index.ts";
+
+type AnyCommand = CommandDef<ArgsDef>;
+
+async function resolve<T>(value: T | Promise<T> | (() => T | Promise<T>)): Promise<T> {
+  return typeof value === "function" ? (value as () => T | Promise<T>)() : value;
+}
+
+/** The command the words of `argv` name, its parent, and the words that are its own. */
+async function commandFor(main: AnyCommand, argv: string[]): Promise<{ command: AnyCommand; parent?: AnyCommand; path: string[]; rest: string[] }> {
+  let command = main;
+  let parent: AnyCommand | undefined;
+  const path: string[] = [];
+  let index = 0;
+  for (; index < argv.length; index++) {
+    const subCommands = command.subCommands ? await resolve(command.subCommands) : undefined;
+    const word = argv[index]!;
+    if (!subCommands || word.startsWith("-")) break;
+    const sub = subCommands[word];
+    if (!sub) {
+      throw new PatchbayError("usage", `unknown command "${[...path, word].join(" ")}"; commands: ${Object.keys(subCommands).join(", ")}`, { next: `run \`patchbay ${path.join(" ")} --help\``.replace("  ", " ") });
+    }
+    parent = command;
+    command = (await resolve(sub)) as AnyCommand;
+    path.push(word);
+  }
+  return { command, parent, path, rest: argv.slice(index) };
+}
+
+function flagNames(args: ArgsDef): Map<string, boolean> {
+  const names = new Map<string, boolean>(); // name -> is boolean
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  for (const [name, def] of Object.entries(args)) {
+    if (def.type === "positional") continue;
+    const isBoolean = def.type === "boolean";
+    const aliases = "alias" in def && def.alias !== undefined ? [def.alias].flat() : [];
+    for (const alias of [name, kebab(name), ...aliases]) names.set(alias, isBoolean);
+  }
+  return names;
+}
+
+/** Citty accepts any flag; patchbay refuses unknown ones so a typo never silently does nothing. */
+function assertKnownFlags(path: string[], args: ArgsDef, words: string[]): void {
+  const known = flagNames(args);
+  for (const word of words) {
+    if (word === "--") break;
+    if (!word.startsWith("-") || word === "-") continue;
+    const name = word.replace(/^--?/, "").split("=")[0]!;
+    const positive = name.startsWith("no-") ? name.slice(3) : name;
+    if (known.has(name) || known.get(positive) === true) continue;
+    const list = [...new Set(Object.keys(args).filter((key) => args[key]!.type !== "positional"))].map((key) => `--${key}`);
+    throw new PatchbayError("usage", `unknown flag ${word.split("=")[0]} for \`patchbay ${path.join(" ")}\`; flags: ${list.join(", ") || "none"}`, { next: `see \`patchbay ${path.join(" ")} --help\`` });
+  }
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function report(error: unknown, json: boolean): number {
+  // citty's own argument errors (bad enum value, missing argument) are usage errors.
+  const failure = error instanceof Error && error.name === "CLIError" ? new PatchbayError("usage", error.message.replace(ANSI, "")) : asPatchbayError(error);
+  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: failure.toJSON() }, null, 2)}\n`);
+  else process.stderr.write(`patchbay: ${failure.message}${failure.next ? `\n  next: ${failure.next}` : ""}\n`);
+  return exitCodeFor(failure);
+}
+
+/**
+ * Runs the CLI: help, version, strict flags, and one error format with exit codes
+ * (1 failed, 2 bad usage or config, 3 state owned by another process).
+ */
+export async function runCli(main: AnyCommand, argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  try {
+    const { command, parent, path, rest } = await commandFor(main, argv);
+    if (rest.includes("--help") || rest.includes("-h") || (path.length === 0 && rest.length === 0)) {
+      await showUsage(command, parent);
+      return 0;
+    }
+    if (path.length === 0 && (rest[0] === "--version" || rest[0] === "-v")) {
+      process.stdout.write(`${(await resolve(main.meta))?.version}\n`);
+      return 0;
+    }
+    assertKnownFlags(path, command.args ? await resolve(command.args) : {}, rest);
+    const { result } = await runCommand(command, { rawArgs: rest });
+    return typeof result === "number" ? result : 0;
+  } catch (error) {
+    return report(error, json);
+  }
+}

@@ -1,0 +1,92 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { $ } from "dax-sh";
+import { loadConfig, type Config } from "../config/index.ts";
+import { asPatchbayError } from "../errors/index.ts";
+import { readOwner } from "../server/index.ts";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  /** What to do about a warning or failure. */
+  next?: string;
+}
+
+/** Agent CLIs patchbay drives, and the npm package that installs each. */
+const AGENT_CLIS = [
+  { command: "codex", package: "@openai/codex" },
+  { command: "claude", package: "@anthropic-ai/claude-code" },
+  { command: "gemini", package: "@google/gemini-cli" },
+] as const;
+
+async function versionOf(command: string): Promise<string | undefined> {
+  const path = await $.which(command);
+  if (!path) return undefined;
+  const result = await $`${path} --version`.noThrow().quiet().stdout("piped").timeout("10s");
+  return result.code === 0 ? result.stdout.trim().split("\n")[0] || "unknown version" : "installed, but `--version` failed";
+}
+
+async function gitCheck(): Promise<CheckResult> {
+  const version = await versionOf("git");
+  return version
+    ? { name: "git", status: "ok", detail: version }
+    : { name: "git", status: "fail", detail: "git is not on PATH", next: "install git (workers, diffs and worktrees need it)" };
+}
+
+async function agentCheck(agent: (typeof AGENT_CLIS)[number]): Promise<CheckResult> {
+  const version = await versionOf(agent.command);
+  return version
+    ? { name: agent.command, status: "ok", detail: version }
+    : { name: agent.command, status: "warn", detail: `${agent.command} is not on PATH`, next: `npm install -g ${agent.package} to run ${agent.command} workers` };
+}
+
+function stateCheck(home: string): CheckResult {
+  const dir = join(home, "state");
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const probe = join(dir, `.doctor-${process.pid}`);
+    writeFileSync(probe, "ok", { mode: 0o600 });
+    rmSync(probe);
+    return { name: "state", status: "ok", detail: `${dir} is writable` };
+  } catch (error) {
+    return { name: "state", status: "fail", detail: `${dir} is not writable: ${(error as Error).message}`, next: "fix the permissions, or point PATCHBAY_HOME elsewhere" };
+  }
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+async function portCheck(home: string, config: Config): Promise<CheckResult> {
+  const { host, port } = config.server;
+  const name = "port";
+  if (await portFree(host, port)) return { name, status: "ok", detail: `${host}:${port} is free` };
+  const owner = readOwner(home);
+  if (owner?.http.some((url) => new URL(url).port === String(port))) return { name, status: "ok", detail: `${host}:${port} is served by this patchbay (pid ${owner.pid})` };
+  return { name, status: "fail", detail: `${host}:${port} is in use by another program`, next: "choose another with --port or server.port" };
+}
+
+/** Every check, in a fixed order; a config that does not load is itself the failing check. */
+export async function runChecks(home: string): Promise<CheckResult[]> {
+  let config: Config | undefined;
+  let configResult: CheckResult;
+  try {
+    config = await loadConfig({ home });
+    configResult = { name: "config", status: "ok", detail: `${join(home, "config.toml")} is valid (or absent: defaults)` };
+  } catch (error) {
+    const failure = asPatchbayError(error);
+    configResult = { name: "config", status: "fail", detail: failure.message, next: failure.next };
+  }
+  const results = await Promise.all([gitCheck(), ...AGENT_CLIS.map(agentCheck)]);
+  results.push(stateCheck(home), configResult);
+  if (config) results.push(await portCheck(home, config));
+  return results;
+}

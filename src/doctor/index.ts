@@ -1,0 +1,1 @@
+export { runChecks, type CheckResult, type CheckStatus } from "./checks.ts";

@@ -1,0 +1,80 @@
+import { Elysia } from "elysia";
+import { authenticate, readCappedBody, type AuthSettings, type Guard } from "./guards.ts";
+import type { McpEndpoint } from "./mcp-endpoint.ts";
+import { rpcErrorResponse } from "./responses.ts";
+
+export interface HttpAppOptions {
+  version: string;
+  endpoint: McpEndpoint;
+  originGuard: Guard;
+  auth: AuthSettings;
+  maxRequestBytes: number;
+  /** Origins that get CORS headers; empty means CORS is off (server.enable_cors). */
+  corsOrigins: string[] | undefined;
+  status: () => unknown;
+}
+
+const MCP_METHODS = ["GET", "POST", "DELETE"];
+
+function withCors(response: Response, request: Request, corsOrigins: string[] | undefined): Response {
+  const origin = request.headers.get("origin");
+  if (!corsOrigins || !origin) return response;
+  const headers = new Headers(response.headers);
+  headers.set("access-control-allow-origin", origin);
+  headers.set("access-control-allow-headers", "authorization, content-type, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name, last-event-id");
+  headers.set("access-control-allow-methods", MCP_METHODS.join(", "));
+  headers.set("access-control-expose-headers", "mcp-session-id, www-authenticate");
+  headers.set("vary", "origin");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** The body as JSON, or the JSON-RPC parse error every MCP client understands. */
+function parseJson(bytes: Uint8Array): { value: unknown } | Response {
+  try {
+    return { value: JSON.parse(new TextDecoder().decode(bytes)) };
+  } catch {
+    return rpcErrorResponse(400, -32700, "Parse error: the request body is not valid JSON");
+  }
+}
+
+/**
+ * The HTTP face: `/mcp`, `/status` and `/health`. Guards run in a fixed order, cheapest and
+ * most specific first: Host/Origin (403), method (405), auth (401), size (413), JSON (400).
+ * `/mcp` is registered with `parse: 'none'` so Elysia never touches the body the SDK reads.
+ */
+export function createHttpApp(options: HttpAppOptions): { fetch: (request: Request) => Promise<Response> } {
+  const { endpoint, originGuard, auth, corsOrigins } = options;
+
+  async function mcp(request: Request): Promise<Response> {
+    const refused = originGuard(request);
+    if (refused) return refused;
+    if (request.method === "OPTIONS" && corsOrigins) return withCors(new Response(null, { status: 204 }), request, corsOrigins);
+    if (!MCP_METHODS.includes(request.method)) return new Response(null, { status: 405, headers: { allow: MCP_METHODS.join(", ") } });
+    const who = authenticate(request, auth);
+    if (who instanceof Response) return who;
+    if (request.method !== "POST") return withCors(await endpoint.handle(request, who.principal), request, corsOrigins);
+    const bytes = await readCappedBody(request, options.maxRequestBytes);
+    if (bytes instanceof Response) return bytes;
+    const parsed = parseJson(bytes);
+    if (parsed instanceof Response) return parsed;
+    // The original body stream is spent: hand the SDK an identical request carrying the read bytes.
+    const replay = new Request(request.url, { method: "POST", headers: request.headers, body: bytes, signal: request.signal });
+    return withCors(await endpoint.handle(replay, who.principal, parsed.value), request, corsOrigins);
+  }
+
+  function status(request: Request): Response {
+    const refused = originGuard(request);
+    if (refused) return refused;
+    const who = authenticate(request, auth);
+    if (who instanceof Response) return who;
+    return Response.json(options.status());
+  }
+
+  const app = new Elysia()
+    .get("/health", () => Response.json({ ok: true, name: "patchbay", version: options.version }))
+    .get("/status", ({ request }) => status(request))
+    .all("/mcp", ({ request }) => mcp(request), { parse: "none" })
+    // The 2024 SSE transport is gone; say so instead of answering 404.
+    .all("/sse", () => rpcErrorResponse(410, -32000, "Gone: the SSE transport was replaced by Streamable HTTP at /mcp"));
+  return { fetch: async (request) => app.fetch(request) };
+}

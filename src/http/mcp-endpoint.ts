@@ -1,0 +1,117 @@
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+  type Server,
+} from "@modelcontextprotocol/server";
+import { buildMcpServer, createSession, type McpHost, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
+import { rpcErrorResponse } from "./responses.ts";
+
+export interface McpEndpointOptions {
+  host: McpHost;
+  registry: ToolRegistry;
+  /** What HTTP callers may touch: the server's own roots and power switches. */
+  scope: SessionScope;
+  defaultMode: ToolMode;
+  maxRequestBytes: number;
+  sessionIdleMs: number;
+}
+
+interface LegacySession {
+  transport: WebStandardStreamableHTTPServerTransport;
+  server: Server;
+  state: SessionState;
+  lastSeen: number;
+}
+
+export interface McpEndpoint {
+  /** Serves one `/mcp` request that already passed the guards; `body` is the capped, read body of a POST. */
+  handle(request: Request, principal: string, body?: unknown): Promise<Response>;
+  sessionCount(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * `/mcp` for both protocol eras. 2026-07-28 clients go to the SDK's stateless handler, with
+ * tool modes kept per authenticated principal (that era has no sessions). 2025-era clients get
+ * real `Mcp-Session-Id` sessions, because the SDK's own legacy fallback is stateless: no GET
+ * stream, no list_changed, no per-session mode.
+ */
+export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+  const { host, registry, scope, defaultMode, maxRequestBytes } = options;
+  const legacySessions = new Map<string, LegacySession>();
+  const principals = new Map<string, SessionState>();
+
+  const modern = createMcpHandler(
+    (ctx) => buildMcpServer(host, registry, principalSession(ctx.authInfo?.clientId ?? "local"), { announcesModeChanges: false }),
+    { legacy: "reject", maxRequestBodySize: maxRequestBytes },
+  );
+
+  function principalSession(principal: string): SessionState {
+    let state = principals.get(principal);
+    if (!state) {
+      state = createSession({ transport: "http", principal, mode: defaultMode, scope });
+      // Modern list changes travel on subscriptions/listen streams, which the handler owns.
+      state.onModeChange = () => modern.notify.toolsChanged();
+      principals.set(principal, state);
+    }
+    return state;
+  }
+
+  async function openLegacySession(request: Request, principal: string, body: unknown): Promise<Response> {
+    if (!isInitializeRequest(body)) return rpcErrorResponse(400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
+    const state = createSession({ transport: "http", principal, mode: defaultMode, scope });
+    const server = buildMcpServer(host, registry, state, { announcesModeChanges: true });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => crypto.randomUUID(),
+      maxRequestBodySize: maxRequestBytes,
+      onsessioninitialized: (id) => void legacySessions.set(id, { transport, server, state, lastSeen: Date.now() }),
+      onsessionclosed: (id) => void legacySessions.delete(id),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) legacySessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    return transport.handleRequest(request, { parsedBody: body });
+  }
+
+  async function legacy(request: Request, principal: string, body: unknown): Promise<Response> {
+    const sessionId = request.headers.get("mcp-session-id");
+    if (!sessionId) {
+      if (request.method !== "POST") return rpcErrorResponse(400, -32000, "Bad Request: Mcp-Session-Id header is required");
+      return openLegacySession(request, principal, body);
+    }
+    const session = legacySessions.get(sessionId);
+    // A session belongs to the principal that opened it: another token cannot ride on its id.
+    if (!session || session.state.principal !== principal) return rpcErrorResponse(404, -32001, "Session not found: it expired or the server restarted; initialize a new session");
+    session.lastSeen = Date.now();
+    return session.transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
+  }
+
+  // Hosts rarely send DELETE, so idle 2025-era sessions are closed after server.session_idle_seconds.
+  const evictor = setInterval(() => {
+    const cutoff = Date.now() - options.sessionIdleMs;
+    for (const [id, session] of legacySessions) {
+      if (session.lastSeen >= cutoff) continue;
+      legacySessions.delete(id);
+      void session.server.close().catch(() => {});
+    }
+  }, Math.min(60_000, options.sessionIdleMs));
+  (evictor as { unref?: () => void }).unref?.();
+
+  return {
+    async handle(request, principal, body) {
+      if (await isLegacyRequest(request, body, { maxRequestBodySize: maxRequestBytes })) return legacy(request, principal, body);
+      return modern.fetch(request, { parsedBody: body, authInfo: { token: principal, clientId: principal, scopes: [] } });
+    },
+    sessionCount: () => legacySessions.size + principals.size,
+    async close() {
+      clearInterval(evictor);
+      const closing = [...legacySessions.values()].map((session) => session.server.close().catch(() => {}));
+      legacySessions.clear();
+      await Promise.all(closing);
+      await modern.close();
+    },
+  };
+}

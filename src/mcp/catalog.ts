@@ -1,0 +1,7 @@
+import type { ToolDeclaration } from "./tool.ts";
+import { toolModeInfo, toolModeSwitch } from "./tools/mode.ts";
+import { selfTest } from "./tools/self-test.ts";
+import { getConfig } from "./tools/config.ts";
+
+/** Every tool patchbay declares. Each capability adds its tools here through its public face. */
+export const ALL_TOOLS: readonly ToolDeclaration[] = [selfTest, toolModeInfo, toolModeSwitch, getConfig];

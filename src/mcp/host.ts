@@ -1,0 +1,24 @@
+import type { Config } from "../config/index.ts";
+import type { RecordStore } from "../state/index.ts";
+
+/** An address the server can be reached at, with any token already redacted. */
+export interface Endpoint {
+  kind: "http" | "relay";
+  url: string;
+}
+
+/**
+ * What the MCP layer needs from the process that owns the state: the server (`patchbay start`,
+ * or `stdio --standalone` in-process). Capabilities reach shared state only through this.
+ */
+export interface McpHost {
+  readonly version: string;
+  readonly home: string;
+  readonly config: Config;
+  readonly startedAt: Date;
+  readonly store: RecordStore;
+  /** Secrets replaced by `[redacted]` in any string inside `value`. */
+  redact(value: unknown): unknown;
+  activeSessions(): number;
+  endpoints(): Endpoint[];
+}

@@ -1,0 +1,149 @@
+import * as v from "valibot";
+import { toStandardJsonSchema } from "@valibot/to-json-schema";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/server";
+import { PatchbayError } from "../errors/index.ts";
+import type { ObjectSchema, ToolContext, ToolDeclaration, ToolMode } from "./tool.ts";
+import type { SessionState } from "./session.ts";
+import { errorResult, successResult } from "./result.ts";
+import { WIDGET_URI } from "./widget.ts";
+
+type JsonObject = Record<string, unknown>;
+
+/** One name in the catalog: a canonical tool or one of its aliases, with schemas converted once. */
+export interface CatalogEntry {
+  name: string;
+  declaration: ToolDeclaration;
+  /** Set for aliases: the canonical tool this name resolves to. */
+  canonical?: string;
+  input: ObjectSchema;
+  mapArgs?: (args: JsonObject) => JsonObject;
+  descriptor: Tool;
+}
+
+export interface ToolRegistry {
+  /** Every name, canonical and alias, sorted: the order of every `tools/list`. */
+  readonly entries: readonly CatalogEntry[];
+  list(session: SessionState): Tool[];
+  /** Names visible in a mode, ignoring gates (for codex_tool_mode_info). */
+  namesIn(mode: ToolMode): string[];
+  /** The advertised output schema of a tool, for the SDK's result projection. */
+  outputSchemaOf(name: string): JsonObject | undefined;
+  /** `undefined` when no tool of that name exists at all (a protocol error, not a tool error). */
+  call(name: string, args: unknown, context: ToolContext): Promise<CallToolResult> | undefined;
+}
+
+// The SDK advertises draft 2020-12; converting here, once, means a schema that cannot become
+// JSON Schema stops the server at start-up instead of breaking every later tools/list.
+function jsonSchemaOf(schema: ObjectSchema, tool: string, which: "input" | "output"): JsonObject {
+  try {
+    const standard = toStandardJsonSchema(schema)["~standard"];
+    return standard.jsonSchema[which]({ target: "draft-2020-12" }) as JsonObject;
+  } catch (error) {
+    throw new PatchbayError("tool_schema_invalid", `tool ${tool}: its ${which} schema cannot become JSON Schema: ${(error as Error).message}`, {
+      next: "use only JSON-representable valibot schemas (no v.date, v.custom or non-object roots)",
+    });
+  }
+}
+
+function describe(declaration: ToolDeclaration, name: string, input: ObjectSchema, canonical?: string): Tool {
+  const labels = declaration.labels ?? { invoking: `Running ${declaration.title}`, invoked: `${declaration.title} done` };
+  return {
+    name,
+    title: canonical ? `${declaration.title} (alias of ${canonical})` : declaration.title,
+    description: canonical ? `Alias of ${canonical}. ${declaration.description}` : declaration.description,
+    inputSchema: jsonSchemaOf(input, name, "input") as Tool["inputSchema"],
+    outputSchema: jsonSchemaOf(declaration.output, name, "output") as Tool["outputSchema"],
+    annotations: { title: declaration.title, ...declaration.annotations },
+    _meta: {
+      securitySchemes: [{ type: "noauth" }],
+      ui: { resourceUri: WIDGET_URI },
+      "openai/outputTemplate": WIDGET_URI,
+      "openai/toolInvocation/invoking": labels.invoking,
+      "openai/toolInvocation/invoked": labels.invoked,
+      ...(canonical && { "patchbay/canonicalTool": canonical }),
+    },
+  };
+}
+
+function entriesOf(declaration: ToolDeclaration): CatalogEntry[] {
+  const canonical: CatalogEntry = {
+    name: declaration.name,
+    declaration,
+    input: declaration.input,
+    descriptor: describe(declaration, declaration.name, declaration.input),
+  };
+  const aliases = (declaration.aliases ?? []).map((alias): CatalogEntry => {
+    const input = alias.input ?? declaration.input;
+    return { name: alias.name, declaration, canonical: declaration.name, input, mapArgs: alias.mapArgs, descriptor: describe(declaration, alias.name, input, declaration.name) };
+  });
+  return [canonical, ...aliases];
+}
+
+function inMode(entry: CatalogEntry, mode: ToolMode): boolean {
+  if (entry.canonical && mode !== "full") return false;
+  return entry.declaration.modes.includes(mode);
+}
+
+function isVisible(entry: CatalogEntry, session: SessionState): boolean {
+  return inMode(entry, session.mode) && (entry.declaration.gate?.isOpen(session) ?? true);
+}
+
+/** Names each failing argument, e.g. `mode: Invalid type: Expected "minimal" | "worker" but received "max"`. */
+function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues.map((issue) => `${v.getDotPath(issue) ?? "arguments"}: ${issue.message}`).join("; ");
+}
+
+/** Why a known tool cannot be called in this session, or `undefined` when it can. */
+function refusal(entry: CatalogEntry, session: SessionState): PatchbayError | undefined {
+  if (!inMode(entry, session.mode)) {
+    const modes = entry.canonical ? ["full"] : entry.declaration.modes;
+    return new PatchbayError("tool_not_in_mode", `${entry.name} is not in tool mode "${session.mode}" (it is in: ${modes.join(", ")})`, {
+      next: `call codex_tool_mode_switch with mode "${modes[modes.length - 1]}" first`,
+    });
+  }
+  const gate = entry.declaration.gate;
+  if (gate && !gate.isOpen(session)) {
+    return new PatchbayError("tool_disabled", `${entry.name} is turned off by the setting ${gate.setting}`, {
+      next: `restart with the setting ${gate.setting} turned on (see \`patchbay start --help\`)`,
+    });
+  }
+  return undefined;
+}
+
+async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext): Promise<CallToolResult> {
+  const denied = refusal(entry, context.session);
+  if (denied) return errorResult(denied);
+  const parsed = v.safeParse(entry.input, rawArgs ?? {});
+  if (!parsed.success) return errorResult(new PatchbayError("invalid_arguments", `${entry.name}: ${describeIssues(parsed.issues)}`, { next: "fix the named argument and call again" }));
+  let args = parsed.output as JsonObject;
+  if (entry.mapArgs) args = v.parse(entry.declaration.input, entry.mapArgs(args)) as JsonObject;
+  try {
+    const output = await entry.declaration.handler(args, context);
+    const checked = v.safeParse(entry.declaration.output, output.structured);
+    if (!checked.success) throw new PatchbayError("internal_error", `${entry.name} produced a result that does not match its output schema: ${describeIssues(checked.issues)}`);
+    return successResult(context.host.redact(output.text) as string, context.host.redact(checked.output) as JsonObject);
+  } catch (error) {
+    return errorResult(error, context.host.redact);
+  } finally {
+    await context.progress.settle();
+  }
+}
+
+export function createToolRegistry(declarations: readonly ToolDeclaration[]): ToolRegistry {
+  const entries = declarations.flatMap(entriesOf).sort((a, b) => a.name.localeCompare(b.name));
+  const byName = new Map<string, CatalogEntry>();
+  for (const entry of entries) {
+    if (byName.has(entry.name)) throw new PatchbayError("tool_duplicate", `two tools are named ${entry.name}`, { next: "rename one of them" });
+    byName.set(entry.name, entry);
+  }
+  return {
+    entries,
+    list: (session) => entries.filter((entry) => isVisible(entry, session)).map((entry) => entry.descriptor),
+    namesIn: (mode) => entries.filter((entry) => inMode(entry, mode)).map((entry) => entry.name),
+    outputSchemaOf: (name) => byName.get(name)?.descriptor.outputSchema as JsonObject | undefined,
+    call(name, args, context) {
+      const entry = byName.get(name);
+      return entry && run(entry, args, context);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { ProtocolError, ProtocolErrorCode, Server } from "@modelcontextprotocol/server";
+import type { McpHost } from "./host.ts";
+import type { ToolRegistry } from "./registry.ts";
+import type { SessionState } from "./session.ts";
+import { createProgressReporter } from "./progress.ts";
+import { widgetResource, WIDGET_URI } from "./widget.ts";
+
+const INSTRUCTIONS = [
+  "patchbay is a local control plane for teams of coding agents. Call codex_self_test first: it says whether the server is ready and who you are (client_ref).",
+  "Every session on this server shares its workers, jobs, runs and messages; closing a session stops none of them.",
+  "Tool modes change only your own catalog: codex_tool_mode_info lists them, codex_tool_mode_switch changes yours.",
+].join("\n");
+
+export interface BuildOptions {
+  /** When true the instance announces the session's mode changes itself (stdio connections and 2025-era HTTP sessions). */
+  announcesModeChanges: boolean;
+}
+
+/**
+ * One MCP server instance for one session (or, for 2026-era HTTP, one request on behalf of a
+ * principal). Built on the SDK's low-level Server so the registry alone decides what
+ * `tools/list` shows and how a hidden, gated or unknown tool is refused.
+ */
+export function buildMcpServer(host: McpHost, registry: ToolRegistry, session: SessionState, options: BuildOptions): Server {
+  const server = new Server(
+    { name: "patchbay", title: "patchbay", version: host.version },
+    {
+      capabilities: { tools: { listChanged: true }, resources: {} },
+      instructions: INSTRUCTIONS,
+      debouncedNotificationMethods: ["notifications/tools/list_changed"],
+    },
+  );
+  server.setRequestHandler("tools/list", () => ({ tools: registry.list(session) }));
+  server.setRequestHandler("tools/call", async (request, ctx) => {
+    const { name, arguments: args } = request.params;
+    const pending = registry.call(name, args, {
+      host,
+      session,
+      signal: ctx.mcpReq.signal,
+      progress: createProgressReporter(ctx),
+      catalog: registry,
+    });
+    if (!pending) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the tools of this session's mode.`);
+    return server.projectCallToolResult(await pending, registry.outputSchemaOf(name));
+  });
+  const widget = widgetResource(host.config.app.widget_domain);
+  server.setRequestHandler("resources/list", () => ({
+    resources: [{ uri: widget.uri, name: widget.name, mimeType: widget.mimeType, _meta: widget._meta }],
+  }));
+  server.setRequestHandler("resources/read", (request) => {
+    if (request.params.uri !== WIDGET_URI) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource: ${request.params.uri}`);
+    return { contents: [{ uri: widget.uri, mimeType: widget.mimeType, text: widget.text, _meta: widget._meta }] };
+  });
+  if (options.announcesModeChanges) {
+    session.onModeChange = () => void server.sendToolListChanged().catch(() => {});
+  }
+  return server;
+}

@@ -1,0 +1,73 @@
+import type * as v from "valibot";
+import type { ToolAnnotations } from "@modelcontextprotocol/server";
+import type { McpHost } from "./host.ts";
+import type { SessionState } from "./session.ts";
+import type { ProgressReporter } from "./progress.ts";
+
+/** The tool catalogs a session can switch between, smallest first. */
+export const TOOL_MODES = ["minimal", "worker", "standard", "full"] as const;
+export type ToolMode = (typeof TOOL_MODES)[number];
+
+/** Every mode: the mode tools and the self test must always be reachable. */
+export const EVERY_MODE: readonly ToolMode[] = TOOL_MODES;
+
+// valibot object schemas are the only input/output shape: MCP tool schemas must describe objects.
+export type ObjectSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>
+  | v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>
+  | v.LooseObjectSchema<v.ObjectEntries, v.ErrorMessage<v.LooseObjectIssue> | undefined>;
+
+/** What a handler sees besides its arguments. */
+export interface ToolContext {
+  host: McpHost;
+  session: SessionState;
+  /** Aborts when the caller cancels the request or disconnects. */
+  signal: AbortSignal;
+  progress: ProgressReporter;
+  /** The catalog this tool is part of, for tools that describe the catalog itself. */
+  catalog: { namesIn(mode: ToolMode): string[] };
+}
+
+/** A handler's answer: a short text for the model and the structured result for programs. */
+export interface ToolOutput<O> {
+  text: string;
+  structured: O;
+}
+
+/** Another name a tool answers to, advertised only in `full` mode (CodexPro compatibility). */
+export interface ToolAlias {
+  name: string;
+  /** Input under the alias's own argument names; defaults to the canonical input schema. */
+  input?: ObjectSchema;
+  /** Maps the alias's arguments onto the canonical ones. */
+  mapArgs?: (args: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/** A gate a tool is behind: when closed the tool is hidden and a call is refused naming `setting`. */
+export interface ToolGate {
+  setting: string;
+  isOpen: (session: SessionState) => boolean;
+}
+
+/**
+ * A tool, declared once. The registry derives `tools/list`, validation, modes, aliases and
+ * docs/tools.md from this declaration.
+ */
+export interface ToolDeclaration<I extends ObjectSchema = ObjectSchema, O extends ObjectSchema = ObjectSchema> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">>;
+  modes: readonly ToolMode[];
+  aliases?: readonly ToolAlias[];
+  gate?: ToolGate;
+  /** ChatGPT's status labels while the tool runs and after it finished. */
+  labels?: { invoking: string; invoked: string };
+  handler: (args: v.InferOutput<I>, context: ToolContext) => Promise<ToolOutput<v.InferOutput<O>>>;
+}
+
+/** Identity function that keeps the handler's argument types tied to the schemas. */
+export function defineTool<I extends ObjectSchema, O extends ObjectSchema>(declaration: ToolDeclaration<I, O>): ToolDeclaration {
+  return declaration as unknown as ToolDeclaration;
+}

@@ -1,0 +1,23 @@
+import * as v from "valibot";
+import { settingsView } from "../../config/index.ts";
+import { defineTool } from "../tool.ts";
+
+export const getConfig = defineTool({
+  name: "codex_get_config",
+  title: "Server settings",
+  description: "Shows the server's effective settings (tool mode default, limits, auth, power tools) with every secret redacted, and this session's allowed roots and power switches.",
+  input: v.strictObject({}),
+  output: v.object({ settings: v.record(v.string(), v.unknown()), session: v.object({ default_root: v.nullable(v.string()), allowed_roots: v.array(v.string()), power: v.record(v.string(), v.unknown()) }) }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  modes: ["standard", "full"],
+  aliases: [{ name: "server_config" }],
+  labels: { invoking: "Reading settings", invoked: "Settings read" },
+  async handler(_args, { host, session }) {
+    const settings = settingsView(host.config, { env: process.env, revealToken: false }) as Record<string, unknown>;
+    const { scope } = session;
+    return {
+      text: `Tool mode default ${host.config.app.tool_mode}; allowed roots for this session: ${scope.allowedRoots.join(", ") || "none"}; power tools: direct write ${scope.power.directWrite ? "on" : "off"}, bash ${scope.power.bashMode}, session read ${scope.power.codexSessionRead ? "on" : "off"}.`,
+      structured: { settings, session: { default_root: scope.defaultRoot ?? null, allowed_roots: scope.allowedRoots, power: { ...scope.power } } },
+    };
+  },
+});

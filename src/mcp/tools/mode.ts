@@ -1,0 +1,54 @@
+import * as v from "valibot";
+import { defineTool, EVERY_MODE, TOOL_MODES, type ToolMode } from "../tool.ts";
+
+const MODE_PURPOSE: Record<ToolMode, string> = {
+  minimal: "the few tools a chat needs to orient itself; the smallest catalog",
+  worker: "manager-first: brief, relay and integrate named workers (the default)",
+  standard: "every canonical tool: workspace context, jobs, workers, pipeline, messaging",
+  full: "standard plus compatibility aliases and enabled power tools",
+};
+
+const modeSummary = v.object({ mode: v.picklist(TOOL_MODES), purpose: v.string(), tool_count: v.number() });
+
+export const toolModeInfo = defineTool({
+  name: "codex_tool_mode_info",
+  title: "Tool mode info",
+  description: "Shows this session's tool mode, the tools it offers, and what each other mode offers. A switch changes only this session's catalog.",
+  input: v.strictObject({}),
+  output: v.object({ mode: v.picklist(TOOL_MODES), tools: v.array(v.string()), modes: v.array(modeSummary) }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  modes: EVERY_MODE,
+  labels: { invoking: "Reading tool mode", invoked: "Tool mode read" },
+  async handler(_args, { session, catalog }) {
+    const modes = TOOL_MODES.map((mode) => ({ mode, purpose: MODE_PURPOSE[mode], tool_count: catalog.namesIn(mode).length }));
+    const tools = catalog.namesIn(session.mode);
+    return {
+      text: `Tool mode: ${session.mode} (${tools.length} tools). Other modes: ${modes.filter((m) => m.mode !== session.mode).map((m) => `${m.mode} (${m.tool_count})`).join(", ")}.`,
+      structured: { mode: session.mode, tools, modes },
+    };
+  },
+});
+
+export const toolModeSwitch = defineTool({
+  name: "codex_tool_mode_switch",
+  title: "Switch tool mode",
+  description: "Switches this session's tool catalog to another mode and announces the new tool list. Other sessions keep their own mode.",
+  input: v.strictObject({
+    mode: v.picklist(TOOL_MODES),
+    reason: v.optional(v.pipe(v.string(), v.maxLength(500))),
+  }),
+  output: v.object({ previous_mode: v.picklist(TOOL_MODES), mode: v.picklist(TOOL_MODES), tool_count: v.number(), changed: v.boolean() }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  modes: EVERY_MODE,
+  labels: { invoking: "Switching tool mode", invoked: "Tool mode switched" },
+  async handler({ mode }, { session, catalog }) {
+    const previous = session.mode;
+    session.mode = mode;
+    if (previous !== mode) session.onModeChange?.();
+    const toolCount = catalog.namesIn(mode).length;
+    return {
+      text: previous === mode ? `Already in tool mode ${mode}.` : `Switched tool mode from ${previous} to ${mode} (${toolCount} tools); the tool list changed.`,
+      structured: { previous_mode: previous, mode, tool_count: toolCount, changed: previous !== mode },
+    };
+  },
+});

@@ -1,0 +1,62 @@
+/**
+ * The one place that knows which JavaScript runtime runs patchbay. Everything else uses web
+ * standards and node: modules, which Bun and Deno both provide; only serving HTTP and
+ * re-launching ourselves differ between them.
+ */
+import { fileURLToPath } from "node:url";
+import { PatchbayError } from "../errors/index.ts";
+
+interface BunServer { port: number; hostname: string; stop(closeActive?: boolean): Promise<void> | void }
+interface BunGlobal { serve(options: { fetch: (request: Request) => Response | Promise<Response>; hostname: string; port: number; idleTimeout: number }): BunServer; main: string }
+interface DenoServer { addr: { hostname: string; port: number }; shutdown(): Promise<void> }
+interface DenoGlobal {
+  serve(options: { hostname: string; port: number; onListen?: () => void }, handler: (request: Request) => Response | Promise<Response>): DenoServer;
+  execPath(): string;
+}
+
+const bun = (globalThis as { Bun?: BunGlobal }).Bun;
+const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
+
+export const runtimeName: "bun" | "deno" = bun ? "bun" : "deno";
+
+/** True inside the `bun build --compile` executable, where our sources live in a virtual /$bunfs. */
+export const isCompiledBinary = Boolean(bun?.main.startsWith("/$bunfs/")) || import.meta.url.includes("$bunfs");
+
+export interface HttpListener {
+  hostname: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves a fetch handler on hostname:port (0 picks a free port).
+ * Bun's idle timeout is off: its 10 s default cuts long quiet tool calls (sdk-v2 notes §6.3.5).
+ *
+ * @example
+ * const listener = await serveHttp(app.fetch, { hostname: "127.0.0.1", port: 0 });
+ */
+export async function serveHttp(fetch: (request: Request) => Promise<Response>, address: { hostname: string; port: number }): Promise<HttpListener> {
+  try {
+    if (bun) {
+      const server = bun.serve({ fetch, hostname: address.hostname, port: address.port, idleTimeout: 0 });
+      return { hostname: address.hostname, port: server.port, stop: async () => void (await server.stop(true)) };
+    }
+    if (!deno) throw new PatchbayError("runtime_unsupported", "patchbay runs on Bun or Deno", { next: "run the compiled binary, or `bun src/cli.ts`" });
+    const server = deno.serve({ hostname: address.hostname, port: address.port, onListen: () => {} }, fetch);
+    return { hostname: address.hostname, port: server.addr.port, stop: () => server.shutdown() };
+  } catch (error) {
+    if (error instanceof PatchbayError) throw error;
+    const text = String((error as Error).message ?? error);
+    if (/in use|EADDRINUSE|AddrInUse/i.test(text)) {
+      throw new PatchbayError("port_in_use", `port ${address.port} on ${address.hostname} is already in use`, { next: "pick another with --port, or stop what listens there" });
+    }
+    throw new PatchbayError("listen_failed", `cannot listen on ${address.hostname}:${address.port}: ${text}`, { next: "check --host and --port" });
+  }
+}
+
+/** The argv that starts this same patchbay again (used to launch the background server). */
+export function selfCommand(): string[] {
+  if (isCompiledBinary) return [process.execPath];
+  const entry = fileURLToPath(new URL("../cli.ts", import.meta.url));
+  return deno ? [deno.execPath(), "run", "-A", entry] : [process.execPath, entry];
+}

@@ -1,0 +1,54 @@
+import { connect, type Socket } from "node:net";
+import { PatchbayError } from "../errors/index.ts";
+import type { ControlReply, ControlRequest } from "./control-protocol.ts";
+import type { OwnerRecord } from "./owner.ts";
+
+export interface ControlAnswer {
+  data: unknown;
+  /** The open connection: for `relay` it now carries the MCP session. */
+  socket: Socket;
+  /** Bytes that followed the reply line (MCP messages the server already sent). */
+  rest: Buffer;
+}
+
+/** Sends one control request to the server described by `owner` and waits for its answer line. */
+export function controlRequest(owner: OwnerRecord, request: ControlRequest, timeoutMs = 10_000): Promise<ControlAnswer> {
+  const port = owner.control_port;
+  if (!port) return Promise.reject(new PatchbayError("server_unreachable", `the owner of this state (pid ${owner.pid}) has no control port`));
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let buffered = Buffer.alloc(0);
+    const timer = setTimeout(() => finish(new PatchbayError("server_unreachable", `the server (pid ${owner.pid}) did not answer within ${timeoutMs} ms`, { next: "check `patchbay status`, or stop it with `patchbay stop`" })), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const newline = buffered.indexOf(10);
+      if (newline < 0) return;
+      let answer: ControlReply;
+      try {
+        answer = JSON.parse(buffered.subarray(0, newline).toString("utf8")) as ControlReply;
+      } catch {
+        return finish(new PatchbayError("server_unreachable", "the control port answered something that is not patchbay"));
+      }
+      if (!answer.ok) return finish(new PatchbayError(answer.error.code, answer.error.message, { next: answer.error.next }));
+      finish(undefined, { data: answer.data, socket, rest: buffered.subarray(newline + 1) });
+    };
+    const onError = (error: Error) => finish(new PatchbayError("server_unreachable", `cannot reach the server (pid ${owner.pid}) on 127.0.0.1:${port}: ${error.message}`));
+    const onClose = () => finish(new PatchbayError("server_unreachable", "the server closed the connection without answering"));
+    function finish(error?: Error, answer?: ControlAnswer) {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("error", onError);
+      socket.off("close", onClose);
+      if (error) {
+        socket.destroy();
+        return reject(error);
+      }
+      socket.pause();
+      resolve(answer!);
+    }
+    socket.on("data", onData);
+    socket.on("error", onError);
+    socket.on("close", onClose);
+    socket.write(`${JSON.stringify({ v: 1, credential: owner.credential, ...request })}\n`);
+  });
+}

@@ -1,0 +1,21 @@
+import type { SessionScope, ToolMode } from "../mcp/index.ts";
+
+/**
+ * The control channel between local clients and the server: one loopback TCP connection per
+ * request, newline-delimited JSON. The first line is the client's request (with the credential
+ * from run/server.json); the server answers one line. For `relay`, MCP messages follow on the
+ * same connection in the stdio framing, so `patchbay stdio` is a plain byte pipe.
+ */
+export type ControlRequest =
+  | { op: "relay"; session: { mode: ToolMode; scope: SessionScope } }
+  | { op: "status" }
+  | { op: "stop" }
+  | { op: "listen"; host: string; port: number };
+
+export type ControlHello = ControlRequest & { v: 1; credential: string };
+
+export type ControlReply = { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string; next?: string } };
+
+/** A hello longer than this is not ours: refuse it instead of buffering without end. */
+export const MAX_HELLO_BYTES = 64 * 1024;
+export const HELLO_TIMEOUT_MS = 5_000;

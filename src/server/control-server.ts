@@ -1,0 +1,106 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createServer, type Server as NetServer, type Socket } from "node:net";
+import { asPatchbayError, PatchbayError } from "../errors/index.ts";
+import { HELLO_TIMEOUT_MS, MAX_HELLO_BYTES, type ControlHello, type ControlReply, type ControlRequest } from "./control-protocol.ts";
+
+export interface ControlHandlers {
+  /** Takes over the socket for an MCP session; `rest` holds bytes that arrived after the hello. */
+  relay(socket: Socket, session: Extract<ControlRequest, { op: "relay" }>["session"], rest: Buffer): void;
+  status(): unknown;
+  stop(): void;
+  listen(host: string, port: number): Promise<unknown>;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
+}
+
+function reply(socket: Socket, message: ControlReply): void {
+  socket.write(`${JSON.stringify(message)}\n`);
+}
+
+function fail(socket: Socket, error: unknown): void {
+  const failure = asPatchbayError(error);
+  reply(socket, { ok: false, error: failure.toJSON() });
+  socket.end();
+}
+
+/** Reads the first line of a connection, bounded in size and time. */
+function readHello(socket: Socket): Promise<{ line: string; rest: Buffer }> {
+  return new Promise((resolve, reject) => {
+    let buffered = Buffer.alloc(0);
+    const timer = setTimeout(() => done(new PatchbayError("control_timeout", "no request line within 5 s")), HELLO_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const newline = buffered.indexOf(10);
+      if (newline >= 0) return done(undefined, { line: buffered.subarray(0, newline).toString("utf8"), rest: buffered.subarray(newline + 1) });
+      if (buffered.length > MAX_HELLO_BYTES) done(new PatchbayError("control_bad_request", "request line too long"));
+    };
+    const onEnd = () => done(new PatchbayError("control_bad_request", "connection closed before a request line"));
+    function done(error?: Error, value?: { line: string; rest: Buffer }) {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("end", onEnd);
+      socket.pause();
+      if (error) reject(error);
+      else resolve(value!);
+    }
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+  });
+}
+
+async function serveConnection(socket: Socket, credential: string, handlers: ControlHandlers): Promise<void> {
+  const { line, rest } = await readHello(socket);
+  let hello: ControlHello;
+  try {
+    hello = JSON.parse(line) as ControlHello;
+  } catch {
+    throw new PatchbayError("control_bad_request", "the request line is not JSON");
+  }
+  if (typeof hello.credential !== "string" || !sameSecret(hello.credential, credential)) {
+    throw new PatchbayError("unauthorized", "wrong local credential", { next: "run patchbay as the user that started the server" });
+  }
+  switch (hello.op) {
+    case "relay":
+      reply(socket, { ok: true });
+      return handlers.relay(socket, hello.session, rest);
+    case "status":
+      reply(socket, { ok: true, data: handlers.status() });
+      return void socket.end();
+    case "stop":
+      reply(socket, { ok: true });
+      socket.end();
+      return handlers.stop();
+    case "listen":
+      reply(socket, { ok: true, data: await handlers.listen(hello.host, hello.port) });
+      return void socket.end();
+    default:
+      throw new PatchbayError("control_bad_request", `unknown operation ${(hello as { op?: unknown }).op}`);
+  }
+}
+
+/** Listens on 127.0.0.1 (a free port) for local clients holding the credential. */
+export async function startControlServer(credential: string, handlers: ControlHandlers): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: NetServer = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {}); // a vanished client is not the server's problem
+    serveConnection(socket, credential, handlers).catch((error) => fail(socket, error));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  if (!address || typeof address === "string") throw new PatchbayError("listen_failed", "control listener has no port");
+  return {
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

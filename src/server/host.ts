@@ -1,0 +1,30 @@
+import type { Config } from "../config/index.ts";
+import type { Endpoint, McpHost } from "../mcp/index.ts";
+import { createRedactor, type RecordStore } from "../state/index.ts";
+
+export interface HostParts {
+  version: string;
+  home: string;
+  config: Config;
+  store: RecordStore;
+  /** The HTTP token, when one is set: redacted even if its variable's name does not look secret. */
+  token?: string;
+  activeSessions: () => number;
+  endpoints: () => Endpoint[];
+}
+
+/** The McpHost of the process that owns the state. */
+export function createHost(parts: HostParts): McpHost {
+  // The redactor hides values of secret-named variables; naming the token so covers any auth.token_env.
+  const redactor = createRedactor({ ...process.env, PATCHBAY_ACTIVE_HTTP_TOKEN: parts.token });
+  return {
+    version: parts.version,
+    home: parts.home,
+    config: parts.config,
+    startedAt: new Date(),
+    store: parts.store,
+    redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
+    activeSessions: parts.activeSessions,
+    endpoints: parts.endpoints,
+  };
+}

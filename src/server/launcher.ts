@@ -1,0 +1,64 @@
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { PatchbayError } from "../errors/index.ts";
+import { selfCommand } from "../runtime/index.ts";
+import { isProcessAlive } from "../state/index.ts";
+import { readOwner, type OwnerRecord } from "./owner.ts";
+
+const START_TIMEOUT_MS = 20_000;
+
+export function serverLogFile(home: string): string {
+  return join(home, "logs", "server.log");
+}
+
+function tail(file: string, lines = 5): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+/** Starts `patchbay start --no-http` in the background, detached from this process's session. */
+function launchBackgroundServer(home: string): number {
+  mkdirSync(join(home, "logs"), { recursive: true, mode: 0o700 });
+  const log = openSync(serverLogFile(home), "a", 0o600);
+  try {
+    const [command, ...args] = selfCommand();
+    const child = spawn(command!, [...args, "start", "--no-http"], {
+      cwd: home,
+      env: { ...process.env, PATCHBAY_HOME: home },
+      detached: true,
+      stdio: ["ignore", log, log],
+    });
+    child.unref();
+    return child.pid ?? 0;
+  } finally {
+    closeSync(log);
+  }
+}
+
+/**
+ * The running server of `home`, started in the background when none runs. Several callers racing
+ * here are safe: only one background server can claim the state, the others exit at once, and
+ * every caller ends up talking to the winner.
+ */
+export async function ensureServer(home: string): Promise<OwnerRecord> {
+  let owner = readOwner(home);
+  if (owner?.kind === "standalone") {
+    throw new PatchbayError("state_owned", `a standalone stdio session (pid ${owner.pid}) owns ${home}`, { next: "close it, or give this session its own PATCHBAY_HOME" });
+  }
+  if (owner?.control_port) return owner;
+  const launched = owner ? 0 : launchBackgroundServer(home);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    owner = readOwner(home);
+    if (owner?.control_port) return owner;
+    if (launched && !owner && !isProcessAlive(launched)) {
+      throw new PatchbayError("server_start_failed", `the background server exited during start-up: ${tail(serverLogFile(home)) || "no output"}`, { next: `see ${serverLogFile(home)}, or run \`patchbay start\` in a terminal to watch it` });
+    }
+  }
+  throw new PatchbayError("server_start_failed", `no server answered within ${START_TIMEOUT_MS / 1000} s`, { next: `see ${serverLogFile(home)}` });
+}

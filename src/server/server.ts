@@ -1,0 +1,181 @@
+import { randomBytes } from "node:crypto";
+import type { Socket } from "node:net";
+import { log } from "../log/index.ts";
+import type { Config } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import { allowedHostnames, allowedOriginHostnames, createHttpApp, createMcpEndpoint, originGuard, type McpEndpoint } from "../http/index.ts";
+import { ALL_TOOLS, createSession, createToolRegistry, serveStdioSession, type McpHost, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
+import { serveHttp, type HttpListener } from "../runtime/index.ts";
+import { createRecordStore, type RecordStore } from "../state/index.ts";
+import { startControlServer } from "./control-server.ts";
+import { createHost } from "./host.ts";
+import { assertExposureAllowed, httpToken } from "./http-exposure.ts";
+import { claimOwnership, type Ownership } from "./owner.ts";
+import { scopeFromConfig } from "./scope.ts";
+
+export interface StartServerOptions {
+  home: string;
+  config: Config;
+  version: string;
+  /** Where to serve HTTP at start; `undefined` serves only the local control port. */
+  http?: { host: string; port: number };
+}
+
+export interface StatusReport {
+  pid: number;
+  version: string;
+  home: string;
+  started_at: string;
+  uptime_seconds: number;
+  http: string[];
+  sessions: { total: number; stdio: number; http: number };
+  running_jobs: number;
+}
+
+export interface RunningServer {
+  readonly ownership: Ownership;
+  readonly host: McpHost;
+  status(): Promise<StatusReport>;
+  /** Adds an HTTP listener; refuses one the server already has. */
+  listen(host: string, port: number): Promise<string>;
+  stop(): Promise<void>;
+  /** Resolves once the server has stopped (by `stop()`, a signal, or `patchbay stop`). */
+  readonly stopped: Promise<void>;
+}
+
+function urlOf(listener: HttpListener): string {
+  const host = listener.hostname.includes(":") ? `[${listener.hostname}]` : listener.hostname;
+  return `http://${host}:${listener.port}/mcp`;
+}
+
+/**
+ * The one process that owns `$PATCHBAY_HOME`: its state, and (as later capabilities arrive) its
+ * jobs, workers, runs and messages. Local clients reach it over the control port; hosts over HTTP.
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { home, config, version } = options;
+  const token = httpToken(config);
+  if (options.http) assertExposureAllowed(config, options.http.host, token);
+  const registry = createToolRegistry(ALL_TOOLS); // before claiming: a bad schema must change nothing
+  const ownership = await claimOwnership(home, {
+    kind: "server",
+    version,
+    started_at: new Date().toISOString(),
+    credential: randomBytes(32).toString("hex"),
+    http: [],
+  });
+  let store: RecordStore | undefined;
+  try {
+    store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
+    return await assemble(options, ownership, store, registry, token);
+  } catch (error) {
+    await store?.close().catch(() => {});
+    ownership.release();
+    throw error;
+  }
+}
+
+async function assemble(options: StartServerOptions, ownership: Ownership, store: RecordStore, registry: ToolRegistry, token: string | undefined): Promise<RunningServer> {
+  const { home, config, version } = options;
+  const relays = new Set<Socket>();
+  const listeners: HttpListener[] = [];
+  const scope: SessionScope = scopeFromConfig(config);
+  let endpoint: McpEndpoint | undefined;
+  const host = createHost({
+    version,
+    home,
+    config,
+    store,
+    token,
+    activeSessions: () => relays.size + (endpoint?.sessionCount() ?? 0),
+    endpoints: () => listeners.map((listener) => ({ kind: "http" as const, url: urlOf(listener) })),
+  });
+
+  function httpApp(boundHost: string) {
+    endpoint ??= createMcpEndpoint({
+      host,
+      registry,
+      scope,
+      defaultMode: config.app.tool_mode,
+      maxRequestBytes: config.server.max_request_bytes,
+      sessionIdleMs: config.server.session_idle_seconds * 1000,
+    });
+    return createHttpApp({
+      version,
+      endpoint,
+      originGuard: originGuard(allowedHostnames(config, boundHost), allowedOriginHostnames(config)),
+      auth: { token, allowQueryToken: config.auth.allow_query_token },
+      maxRequestBytes: config.server.max_request_bytes,
+      corsOrigins: config.server.enable_cors ? config.server.allowed_origins : undefined,
+      status: () => server.status(),
+    });
+  }
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | undefined;
+
+  const server: RunningServer = {
+    ownership,
+    host,
+    stopped,
+    async status() {
+      const jobs = await store.list<{ state?: string }>("job");
+      const httpSessions = endpoint?.sessionCount() ?? 0;
+      return {
+        pid: process.pid,
+        version,
+        home,
+        started_at: host.startedAt.toISOString(),
+        uptime_seconds: Math.round((Date.now() - host.startedAt.getTime()) / 1000),
+        http: listeners.map(urlOf),
+        sessions: { total: relays.size + httpSessions, stdio: relays.size, http: httpSessions },
+        running_jobs: jobs.filter((job) => job.data.state === "running").length,
+      };
+    },
+    async listen(hostName, port) {
+      const existing = listeners.find((listener) => listener.hostname === hostName && (port === 0 || listener.port === port));
+      if (existing) throw new PatchbayError("server_running", `the server (pid ${process.pid}) already serves ${urlOf(existing)}`, { next: "use that URL, `patchbay status` to see the server, or `patchbay stop` to stop it" });
+      assertExposureAllowed(config, hostName, token);
+      const listener = await serveHttp(httpApp(hostName).fetch, { hostname: hostName, port });
+      listeners.push(listener);
+      ownership.update({ http: listeners.map(urlOf) });
+      log.info(`serving MCP at ${urlOf(listener)}`);
+      return urlOf(listener);
+    },
+    stop() {
+      stopping ??= (async () => {
+        await control.close();
+        for (const socket of relays) socket.destroy();
+        await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
+        await endpoint?.close();
+        await store.close();
+        ownership.release();
+        resolveStopped();
+      })();
+      return stopping;
+    },
+  };
+
+  const control = await startControlServer(ownership.record.credential, {
+    relay(socket, session, rest) {
+      relays.add(socket);
+      const state = createSession({ transport: "stdio", principal: "local", mode: session.mode, scope: session.scope });
+      if (rest.length > 0) socket.unshift(rest);
+      const served = serveStdioSession(host, registry, state, { input: socket, output: socket, onerror: (error) => log.debug(`relay session: ${error.message}`) });
+      socket.on("close", () => {
+        relays.delete(socket);
+        void served.close();
+      });
+    },
+    status: () => server.status(),
+    stop: () => void server.stop(),
+    listen: (hostName, port) => server.listen(hostName, port),
+  });
+  ownership.update({ control_port: control.port });
+  if (options.http) await server.listen(options.http.host, options.http.port).catch(async (error) => {
+    await server.stop();
+    throw error;
+  });
+  return server;
+}

@@ -1,0 +1,32 @@
+import { randomBytes } from "node:crypto";
+import type { Config } from "../config/index.ts";
+import { ALL_TOOLS, createSession, createToolRegistry, serveStdioSession, type SessionScope, type ToolMode } from "../mcp/index.ts";
+import { createRecordStore } from "../state/index.ts";
+import { createHost } from "./host.ts";
+import { httpToken } from "./http-exposure.ts";
+import { claimOwnership } from "./owner.ts";
+
+/**
+ * `patchbay stdio --standalone`: everything in this process, for hermetic use (CI, tests). It
+ * owns the state directory for its lifetime, so it refuses to run beside a server.
+ */
+export async function runStandalone(options: { home: string; config: Config; version: string; session: { mode: ToolMode; scope: SessionScope } }): Promise<number> {
+  const { home, config, version } = options;
+  const registry = createToolRegistry(ALL_TOOLS);
+  const ownership = await claimOwnership(home, { kind: "standalone", version, started_at: new Date().toISOString(), credential: randomBytes(32).toString("hex"), http: [] });
+  try {
+    const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
+    const host = createHost({ version, home, config, store, token: httpToken(config), activeSessions: () => 1, endpoints: () => [] });
+    const state = createSession({ transport: "stdio", principal: "local", ...options.session });
+    const ended = new Promise<void>((resolve) => {
+      process.stdin.once("end", resolve);
+      process.stdin.once("close", resolve);
+    });
+    serveStdioSession(host, registry, state, { input: process.stdin, output: process.stdout });
+    await ended;
+    await store.close();
+    return 0;
+  } finally {
+    ownership.release();
+  }
+}
