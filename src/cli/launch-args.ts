@@ -26,7 +26,8 @@ export function launchFlags(args: Record<string, unknown>): LaunchFlags {
   const allowRoot = listFlag(args["allow-root"]);
   if (allowRoot) flags.allowRoot = allowRoot;
   if (args.host !== undefined) flags.host = String(args.host);
-  if (args.port !== undefined) flags.port = args.port as never; // checked, with its error, by the config module
+  // Numeric text becomes a number; anything else goes on as given so the config module names it in its error.
+  if (args.port !== undefined) flags.port = (/^\d+$/.test(String(args.port)) ? Number(args.port) : args.port) as number;
   if (args["tool-mode"] !== undefined) flags.toolMode = args["tool-mode"] as LaunchFlags["toolMode"];
   if (args.power !== undefined) flags.power = args.power as LaunchFlags["power"];
   if (args["direct-write"] !== undefined) flags.directWrite = Boolean(args["direct-write"]);

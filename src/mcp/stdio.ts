@@ -21,8 +21,11 @@ export function serveStdioSession(
   streams: { input: Readable; output: Writable; onerror?: (error: Error) => void },
 ): { close(): Promise<void> } {
   const transport = new StdioServerTransport(streams.input, streams.output);
-  return serveStdio(() => buildMcpServer(host, registry, state, { announcesModeChanges: true }), {
+  const handle = serveStdio(() => buildMcpServer(host, registry, state, { announcesModeChanges: true }), {
     transport,
     onerror: streams.onerror,
   });
+  // The transport attached its listeners synchronously; a stream its caller paused must flow again.
+  streams.input.resume();
+  return handle;
 }

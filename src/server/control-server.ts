@@ -6,7 +6,7 @@ import { HELLO_TIMEOUT_MS, MAX_HELLO_BYTES, type ControlHello, type ControlReply
 export interface ControlHandlers {
   /** Takes over the socket for an MCP session; `rest` holds bytes that arrived after the hello. */
   relay(socket: Socket, session: Extract<ControlRequest, { op: "relay" }>["session"], rest: Buffer): void;
-  status(): unknown;
+  status(): Promise<unknown>;
   stop(): void;
   listen(host: string, port: number): Promise<unknown>;
 }
@@ -66,7 +66,7 @@ async function serveConnection(socket: Socket, credential: string, handlers: Con
       reply(socket, { ok: true });
       return handlers.relay(socket, hello.session, rest);
     case "status":
-      reply(socket, { ok: true, data: handlers.status() });
+      reply(socket, { ok: true, data: await handlers.status() });
       return void socket.end();
     case "stop":
       reply(socket, { ok: true });

@@ -1,0 +1,174 @@
+import { isAbsolute } from "node:path";
+import * as v from "valibot";
+
+/**
+ * The one schema for `config.toml` and profiles: defaults, validation, error messages and the
+ * reference in docs/configuration.md all come from here. Every field carries an `expected`
+ * text (metadata) that is used both in "expected X, got Y" messages and in the docs.
+ */
+
+export const TOOL_MODES = ["minimal", "worker", "standard", "full"] as const;
+export const TUNNEL_MODES = ["none", "cloudflare", "ngrok", "stable"] as const;
+export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as const;
+export const BASH_MODES = ["off", "safe", "full"] as const;
+export const LOG_LEVELS = ["silent", "error", "warn", "info", "debug"] as const;
+export const STATE_DRIVERS = ["fs", "redis"] as const;
+
+/** A value written the way TOML would show it, so "got ..." reads like the file. */
+export function shown(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(shown).join(", ")}]`;
+  // JSON would print TOML's nan and inf as null.
+  if (typeof value === "number") return String(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** The message for every issue a field can raise, so all of them read "expected X, got Y". */
+function expecting(expected: string) {
+  return (issue: v.BaseIssue<unknown>) => `expected ${expected}, got ${shown(issue.input)}`;
+}
+
+// Each builder attaches its `expected` text as metadata too, so messages and docs cannot disagree.
+
+export function integerIn(min: number, max: number) {
+  const expected = `${min}-${max}`;
+  const message = expecting(expected);
+  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message), v.metadata({ expected }));
+}
+
+function integerFrom(min: number) {
+  const expected = `an integer >= ${min}`;
+  const message = expecting(expected);
+  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.metadata({ expected }));
+}
+
+export function oneOf<const T extends readonly string[]>(options: T) {
+  const expected = `one of ${options.join(", ")}`;
+  return v.pipe(v.picklist(options, expecting(expected)), v.metadata({ expected }));
+}
+
+export function trueOrFalse() {
+  const expected = "true or false";
+  return v.pipe(v.boolean(expecting(expected)), v.metadata({ expected }));
+}
+
+/** A string that passes `test`; `expected` says in words what that test wants. */
+export function stringWhere(expected: string, test: (value: string) => boolean) {
+  const message = expecting(expected);
+  return v.pipe(v.string(message), v.check(test, message), v.metadata({ expected }));
+}
+
+export function listOf(item: ReturnType<typeof stringWhere>, expected: string) {
+  return v.pipe(v.array(item, expecting(expected)), v.metadata({ expected }));
+}
+
+const anyText = () => stringWhere("a string", () => true);
+export const nonEmpty = (expected: string) => stringWhere(expected, (value) => value.trim() !== "");
+const blankOrAbsolute = () => stringWhere(`an absolute path or ""`, (value) => value === "" || isAbsolute(value));
+const isOrigin = (value: string) => URL.canParse(value) && new URL(value).origin === value;
+const isRedisUrl = (value: string) => /^rediss?:\/\//.test(value) && URL.canParse(value);
+
+/** A key with its default and the sentence that documents it. */
+function setting<const S extends v.GenericSchema, const D extends v.InferInput<S>>(schema: S, fallback: D, about: string) {
+  return v.optional(v.pipe(schema, v.description(about)), fallback);
+}
+
+/**
+ * A TOML table whose unknown keys are errors. `objectWithRest` + `never` reports every unknown key
+ * (strictObject stops at the first); the transform drops the rest signature from the output type.
+ */
+function table<const E extends v.ObjectEntries>(entries: E) {
+  return v.pipe(
+    v.objectWithRest(entries, v.never(() => "unknown key"), expecting("a table")),
+    v.transform((value): v.InferOutput<v.ObjectSchema<E, undefined>> => value),
+  );
+}
+
+const server = table({
+  host: setting(nonEmpty("a host name or IP address"), "127.0.0.1", "Address the HTTP server listens on."),
+  port: setting(integerIn(1, 65535), 8000, "TCP port the HTTP server listens on (the --port flag also takes 0: any free port)."),
+  max_concurrent_jobs: setting(integerFrom(1), 1, "Agent jobs that may be pending or running at once."),
+  job_timeout_seconds: setting(integerFrom(1), 1800, "Seconds before a running job is stopped."),
+  stale_running_job_grace_seconds: setting(integerFrom(0), 5, "Seconds before a job left running by a stopped server is treated as stale."),
+  max_request_bytes: setting(integerFrom(1), 1048576, "Largest request body accepted, in bytes."),
+  enable_cors: setting(trueOrFalse(), false, "Send CORS headers to allowed origins."),
+  allowed_origins: setting(listOf(stringWhere("an origin like https://example.com", isOrigin), "a list of origins like https://example.com"), [], "Origins allowed besides loopback ones."),
+  public_hosts: setting(listOf(nonEmpty("a host name"), "a list of host names"), [], "Host header values allowed besides loopback ones, such as a tunnel host."),
+  session_idle_seconds: setting(integerFrom(1), 1800, "Seconds an idle MCP session is kept."),
+});
+
+const app = table({
+  tool_mode: setting(oneOf(TOOL_MODES), "worker", "Which set of MCP tools is offered."),
+  widget_domain: setting(stringWhere("a URL", (value) => URL.canParse(value)), "https://web-sandbox.oaiusercontent.com", "Domain that serves the tool-card widget."),
+});
+
+const auth = table({
+  enabled: setting(trueOrFalse(), false, "Require a bearer token on every MCP request."),
+  token_env: setting(stringWhere("an environment variable name", (value) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)), "PATCHBAY_HTTP_TOKEN", "Environment variable that holds the token; the token itself never goes in a file."),
+  allow_query_token: setting(trueOrFalse(), true, "Also accept the token as a query parameter."),
+  require_for_non_loopback: setting(trueOrFalse(), true, "Require the token when listening on a non-loopback address."),
+  require_for_tunnel: setting(trueOrFalse(), true, "Require the token when a tunnel is running."),
+});
+
+const repositories = table({
+  default: setting(blankOrAbsolute(), "", 'Repository used when a tool names none; "" means none.'),
+  allowed: setting(listOf(stringWhere("an absolute path", isAbsolute), "a list of absolute paths"), [], "Directories tools may work in."),
+  blocked_globs: setting(listOf(anyText(), "a list of globs"), [".env*", "**/*.pem", "**/*.key", ".git/**", "**/id_rsa*"], "Paths tools may never read or write."),
+});
+
+const security = table({
+  require_git_repo: setting(trueOrFalse(), false, "Refuse repositories that are not git work trees."),
+  default_sandbox: setting(oneOf(SANDBOX_MODES), "workspace-write", "Sandbox for agent jobs that do not ask for one."),
+  allow_dangerously_bypass: setting(trueOrFalse(), false, "Let a job bypass the agent's sandbox and approvals."),
+  allowed_env_keys: setting(listOf(nonEmpty("a variable name"), "a list of variable names"), ["PATH", "HOME", "USER", "SHELL", "TMPDIR", "LANG"], "Environment variables passed to agent processes."),
+  allowed_config_override_prefixes: setting(listOf(anyText(), "a list of strings"), [], "Agent config keys a job may override, by prefix."),
+});
+
+const powerTools = table({
+  direct_write: setting(trueOrFalse(), false, "Let tools write files directly, not only through agents."),
+  bash_mode: setting(oneOf(BASH_MODES), "off", "Shell access: none, safe commands only, or full."),
+  codex_session_read: setting(trueOrFalse(), false, "Let tools read Codex session transcripts."),
+});
+
+const logging = table({
+  level: setting(oneOf(LOG_LEVELS), "info", "Lowest level that is logged."),
+  audit_file: setting(blankOrAbsolute(), "", 'Audit log file; "" means under $PATCHBAY_HOME.'),
+  job_logs_dir: setting(blankOrAbsolute(), "", 'Directory for job logs; "" means under $PATCHBAY_HOME.'),
+  job_state_dir: setting(blankOrAbsolute(), "", 'Directory for job records; "" means under $PATCHBAY_HOME.'),
+  write_raw_job_logs: setting(trueOrFalse(), false, "Keep each agent's raw output next to the parsed job log."),
+  access_log: setting(trueOrFalse(), false, "Log every HTTP request."),
+});
+
+const workers = table({
+  worktree_root: setting(blankOrAbsolute(), "", 'Where worker worktrees go; "" means $PATCHBAY_HOME/worktrees.'),
+});
+
+const redisUrlExpected = `a redis:// or rediss:// URL when state.driver is "redis"`;
+const state = v.pipe(
+  table({
+    driver: setting(oneOf(STATE_DRIVERS), "fs", "Where state is kept: files under $PATCHBAY_HOME, or Redis."),
+    redis_url: setting(stringWhere(`${redisUrlExpected}, or ""`, (value) => value === "" || isRedisUrl(value)), "", 'Redis URL; required when driver is "redis".'),
+  }),
+  // A cross-field rule: the URL only matters, and is only required, for the redis driver.
+  v.forward(v.check((input) => input.driver !== "redis" || input.redis_url !== "", `expected ${redisUrlExpected}, got ""`), ["redis_url"]),
+);
+
+export const configSchema = table({
+  server: v.optional(server, {}),
+  app: v.optional(app, {}),
+  auth: v.optional(auth, {}),
+  tunnel_mode: setting(oneOf(TUNNEL_MODES), "none", "Tunnel started with the server."),
+  repositories: v.optional(repositories, {}),
+  security: v.optional(security, {}),
+  power_tools: v.optional(powerTools, {}),
+  logging: v.optional(logging, {}),
+  workers: v.optional(workers, {}),
+  state: v.optional(state, {}),
+});
+
+export type Config = v.InferOutput<typeof configSchema>;
+
+/** One line per issue: `server.port: expected 1-65535, got "abc"` or `unknown key "server.prot"`. */
+export function issueLine(issue: v.BaseIssue<unknown>): string {
+  const key = v.getDotPath(issue) ?? "(top level)";
+  return issue.type === "never" ? `unknown key "${key}"` : `${key}: ${issue.message}`;
+}
