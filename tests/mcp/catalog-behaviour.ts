@@ -1,0 +1,64 @@
+/**
+ * The behaviours every MCP connection must show, whatever the transport and client generation.
+ * Used by the stdio and HTTP test files so each combination is checked the same way.
+ */
+import { expect } from "bun:test";
+import { eventually, type TestClient } from "../support/clients.ts";
+
+export const WORKER_TOOLS = ["codex_self_test", "codex_tool_mode_info", "codex_tool_mode_switch"];
+export const STANDARD_TOOLS = ["codex_get_config", ...WORKER_TOOLS];
+export const FULL_TOOLS = ["codex_get_config", ...WORKER_TOOLS, "server_config"];
+
+function textOf(result: { content?: Array<{ text?: string }> }): string {
+  return result.content?.map((block) => block.text ?? "").join("") ?? "";
+}
+
+export async function expectHandshake(client: TestClient): Promise<void> {
+  expect(client.serverName()).toBe("patchbay");
+  expect(client.instructions()).toContain("codex_self_test");
+  expect(await client.listToolNames()).toEqual(WORKER_TOOLS);
+}
+
+export async function expectModeSwitchAnnounced(client: TestClient): Promise<void> {
+  const before = client.listChanges();
+  const switched = await client.callTool("codex_tool_mode_switch", { mode: "full", reason: "test" });
+  expect(switched.isError).toBeFalsy();
+  expect(switched.structuredContent).toEqual({ previous_mode: "worker", mode: "full", tool_count: 5, changed: true });
+  await eventually(() => client.listChanges() > before);
+  expect(await client.listToolNames()).toEqual(FULL_TOOLS);
+  const alias = await client.callTool("server_config", {});
+  expect(alias.isError).toBeFalsy();
+  expect((alias.structuredContent as { session: { allowed_roots: string[] } }).session.allowed_roots.length).toBeGreaterThan(0);
+  await client.callTool("codex_tool_mode_switch", { mode: "standard" });
+  expect(await client.listToolNames()).toEqual(STANDARD_TOOLS);
+  await client.callTool("codex_tool_mode_switch", { mode: "minimal" });
+  expect(await client.listToolNames()).toEqual(WORKER_TOOLS);
+  await client.callTool("codex_tool_mode_switch", { mode: "worker" });
+}
+
+export async function expectSelfTestWithProgress(client: TestClient): Promise<void> {
+  const progress: number[] = [];
+  const result = await client.callTool("codex_self_test", {}, { onprogress: (p) => progress.push(p.progress) });
+  expect(result.isError).toBeFalsy();
+  const structured = result.structuredContent as { ready: boolean; client_ref: string; active_sessions: number; checks: Array<{ name: string; ok: boolean }>; note: string };
+  expect(structured.ready).toBe(true);
+  expect(structured.client_ref).toMatch(/^client_[0-9a-f]{12}$/);
+  expect(structured.active_sessions).toBeGreaterThanOrEqual(1);
+  expect(structured.checks.map((check) => check.name)).toEqual(["config", "state", "git"]);
+  expect(structured.note).toContain("share");
+  expect(progress).toEqual([1, 2, 3]);
+}
+
+export async function expectArgumentAndModeErrors(client: TestClient): Promise<void> {
+  const invalid = await client.callTool("codex_tool_mode_switch", { mode: "max" });
+  expect(invalid.isError).toBe(true);
+  expect(textOf(invalid)).toStartWith("[invalid_arguments] codex_tool_mode_switch: mode: ");
+  const unknownArgument = await client.callTool("codex_tool_mode_info", { verbose: true });
+  expect(unknownArgument.isError).toBe(true);
+  expect(textOf(unknownArgument)).toContain("verbose");
+  const hidden = await client.callTool("codex_get_config", {});
+  expect(hidden.isError).toBe(true);
+  expect(textOf(hidden)).toStartWith('[tool_not_in_mode] codex_get_config is not in tool mode "worker"');
+  expect(textOf(hidden)).toContain("codex_tool_mode_switch");
+  await expect(client.callTool("no_such_tool", {})).rejects.toThrow(/Unknown tool: no_such_tool/);
+}

@@ -1,0 +1,70 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { connectStdio, GENERATIONS } from "../support/clients.ts";
+import { removeTempDirs, repoRoot, runPatchbay, tempDir } from "../support/patchbay.ts";
+import { expectArgumentAndModeErrors, expectHandshake, expectModeSwitchAnnounced, expectSelfTestWithProgress } from "./catalog-behaviour.ts";
+
+afterAll(removeTempDirs);
+
+describe("stdio --standalone (compiled binary, in-process server)", () => {
+  for (const generation of GENERATIONS) {
+    test(`${generation}: handshake, tools/list, mode switch with list_changed, self test with progress, errors`, async () => {
+      const client = await connectStdio(generation, { home: tempDir(), args: ["--standalone", "--root", repoRoot] });
+      try {
+        await expectHandshake(client);
+        await expectModeSwitchAnnounced(client);
+        await expectSelfTestWithProgress(client);
+        await expectArgumentAndModeErrors(client);
+      } finally {
+        await client.close();
+      }
+    });
+  }
+});
+
+describe("stdio relayed to the shared server", () => {
+  const home = tempDir();
+  afterAll(async () => void (await runPatchbay(["stop"], { home })));
+
+  for (const generation of GENERATIONS) {
+    test(`${generation}: the same behaviour through the relay`, async () => {
+      const client = await connectStdio(generation, { home, args: ["--root", repoRoot] });
+      try {
+        await expectHandshake(client);
+        await expectModeSwitchAnnounced(client);
+        await expectSelfTestWithProgress(client);
+        await expectArgumentAndModeErrors(client);
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  test("two stdio sessions share one server, keep their own tool mode and roots, and the server outlives them", async () => {
+    const other = tempDir();
+    const first = await connectStdio("v1", { home, args: ["--root", repoRoot] });
+    const second = await connectStdio("v2-legacy", { home, args: ["--root", other, "--tool-mode", "standard"] });
+    try {
+      const self = (await first.callTool("codex_self_test")).structuredContent as { active_sessions: number; client_ref: string };
+      expect(self.active_sessions).toBe(2);
+      expect(await second.listToolNames()).toContain("codex_get_config");
+      expect(await first.listToolNames()).not.toContain("codex_get_config");
+      const config = (await second.callTool("codex_get_config")).structuredContent as { session: { default_root: string } };
+      expect(config.session.default_root).toBe(other);
+      const otherRef = ((await second.callTool("codex_self_test")).structuredContent as { client_ref: string }).client_ref;
+      expect(otherRef).not.toBe(self.client_ref);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+    const status = await runPatchbay(["status", "--json"], { home });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, kind: "server", sessions: { total: 0 } });
+  });
+
+  test("--standalone refuses while a server owns the state directory", async () => {
+    const result = await runPatchbay(["stdio", "--standalone"], { home });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`a patchbay server (pid`);
+    expect(result.stderr).toContain(`already owns ${home}`);
+  });
+});
