@@ -11,7 +11,7 @@ export interface HttpAppOptions {
   maxRequestBytes: number;
   /** Origins that get CORS headers; empty means CORS is off (server.enable_cors). */
   corsOrigins: string[] | undefined;
-  status: () => unknown;
+  status: () => Promise<unknown>;
 }
 
 const MCP_METHODS = ["GET", "POST", "DELETE"];
@@ -62,12 +62,12 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     return withCors(await endpoint.handle(replay, who.principal, parsed.value), request, corsOrigins);
   }
 
-  function status(request: Request): Response {
+  async function status(request: Request): Promise<Response> {
     const refused = originGuard(request);
     if (refused) return refused;
     const who = authenticate(request, auth);
     if (who instanceof Response) return who;
-    return Response.json(options.status());
+    return Response.json(await options.status());
   }
 
   const app = new Elysia()
