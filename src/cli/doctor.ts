@@ -5,8 +5,10 @@ import { emit } from "./output.ts";
 
 const MARK = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
 
+/** One line per check, even when a detail (such as a config error listing several keys) spans lines. */
 function line(check: CheckResult): string {
-  return `${MARK[check.status]}  ${check.name.padEnd(7)} ${check.detail}${check.next ? ` -> ${check.next}` : ""}`;
+  const detail = check.detail.replace(/\s*\n\s*/g, "; ");
+  return `${MARK[check.status]}  ${check.name.padEnd(7)} ${detail}${check.next ? ` -> ${check.next}` : ""}`;
 }
 
 export default defineCommand({

@@ -1,0 +1,86 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import pkg from "../../package.json" with { type: "json" };
+import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
+
+afterAll(removeTempDirs);
+
+describe("patchbay CLI", () => {
+  test("--help lists every subcommand; --version prints the package version", async () => {
+    const help = await runPatchbay(["--help"], { home: tempDir() });
+    expect(help.code).toBe(0);
+    for (const command of ["start", "stdio", "status", "stop", "settings", "doctor"]) expect(help.stdout).toContain(command);
+    const version = await runPatchbay(["--version"], { home: tempDir() });
+    expect(version.stdout.trim()).toBe(pkg.version);
+  });
+
+  test("an unknown flag fails with one line naming it and the valid flags, exit 2", async () => {
+    const result = await runPatchbay(["settings", "--jsn"], { home: tempDir() });
+    expect(result.code).toBe(2);
+    expect(result.stderr.split("\n")[0]).toBe("patchbay: unknown flag --jsn for `patchbay settings`; flags: --profile, --json, --reveal-token");
+  });
+
+  test("a bad value fails naming the flag and its valid values, exit 2", async () => {
+    const result = await runPatchbay(["start", "--tool-mode", "max", "--print-only"], { home: tempDir() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("patchbay: Invalid value for argument: --tool-mode (max). Expected one of: minimal, worker, standard, full.\n");
+  });
+
+  test("an unknown command names the commands", async () => {
+    const result = await runPatchbay(["serve"], { home: tempDir() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown command "serve"; commands: start, stdio, status, stop, settings, doctor');
+  });
+
+  test("settings shows the effective config with the token redacted unless --reveal-token", async () => {
+    const home = tempDir();
+    await Bun.write(`${home}/config.toml`, "[server]\nport = 9123\n");
+    const env = { PATCHBAY_HTTP_TOKEN: "secret-token-value-1234567890" };
+    const shown = await runPatchbay(["settings", "--json"], { home, env });
+    expect(shown.code).toBe(0);
+    const view = JSON.parse(shown.stdout);
+    expect(view.settings.server.port).toBe(9123);
+    expect(view.settings.auth.token).toBe("[redacted]");
+    expect(shown.stdout).not.toContain("secret-token-value");
+    const revealed = await runPatchbay(["settings", "--json", "--reveal-token"], { home, env });
+    expect(JSON.parse(revealed.stdout).settings.auth.token).toBe("secret-token-value-1234567890");
+    const text = await runPatchbay(["settings"], { home, env });
+    expect(text.stdout).toContain("server.port = 9123");
+  });
+
+  test("--json errors are JSON on stdout", async () => {
+    const home = tempDir();
+    await Bun.write(`${home}/config.toml`, "[app]\ntool_mode = \"max\"\n");
+    const result = await runPatchbay(["settings", "--json"], { home });
+    expect(result.code).toBe(2);
+    const body = JSON.parse(result.stdout);
+    expect(body.ok).toBe(false);
+    expect(body.error.code).toBe("config_invalid");
+    expect(body.error.message).toContain('app.tool_mode: expected one of minimal, worker, standard, full, got "max"');
+  });
+
+  test("doctor checks git, agent CLIs, state, config and port, one line each", async () => {
+    const home = tempDir();
+    const result = await runPatchbay(["doctor", "--json"], { home, env: { PATH: `/nonexistent:${process.env.PATH}` } });
+    const report = JSON.parse(result.stdout);
+    expect(report.checks.map((check: { name: string }) => check.name)).toEqual(["git", "codex", "claude", "gemini", "state", "config", "port"]);
+    const byName = Object.fromEntries(report.checks.map((check: { name: string; status: string }) => [check.name, check.status]));
+    expect(byName.git).toBe("ok");
+    expect(byName.state).toBe("ok");
+    expect(byName.config).toBe("ok");
+    expect(result.code).toBe(report.ok ? 0 : 1);
+  });
+
+  test("doctor fails on an invalid config and says what to fix", async () => {
+    const home = tempDir();
+    await Bun.write(`${home}/config.toml`, "[server]\nport = 0\n");
+    const result = await runPatchbay(["doctor"], { home });
+    expect(result.code).toBe(1);
+    expect(result.stdout.split("\n")).toContain(`FAIL  config  ${home}/config.toml: invalid configuration; server.port: expected 1-65535, got 0 -> fix the keys listed above in ${home}/config.toml`);
+  });
+
+  test("doctor reports a missing agent CLI as a warning with the install command", async () => {
+    const result = await runPatchbay(["doctor", "--json"], { home: tempDir(), env: { PATH: "/usr/bin:/bin" } });
+    const codex = JSON.parse(result.stdout).checks.find((check: { name: string }) => check.name === "codex");
+    expect(codex).toEqual({ name: "codex", status: "warn", detail: "codex is not on PATH", next: "npm install -g @openai/codex to run codex workers" });
+  });
+});
