@@ -1,0 +1,35 @@
+/**
+ * `npm test`: builds the binary the integration tests drive, runs the whole suite with `bun test`,
+ * and ends with the one summary line CI reads: `N passed, N failed`.
+ * Extra arguments go to `bun test` (e.g. `npm test -- tests/http`).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bun = process.execPath;
+
+function summary(passed: number, failed: number): never {
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+}
+
+const build = spawnSync(bun, ["scripts/build.ts"], { cwd: root, stdio: "inherit" });
+if (build.status !== 0) {
+  process.stderr.write("the build failed, so no test ran\n");
+  summary(0, 1);
+}
+
+// bun test prints its results on stderr; mirror them and keep the tail for the counts.
+const child = spawn(bun, ["test", ...process.argv.slice(2)], { cwd: root, stdio: ["ignore", "inherit", "pipe"] });
+let tail = "";
+child.stderr.on("data", (chunk: Buffer) => {
+  process.stderr.write(chunk);
+  tail = (tail + chunk.toString("utf8")).slice(-4096);
+});
+child.on("close", (code) => {
+  const passed = Number(/^\s*(\d+) pass$/m.exec(tail)?.[1] ?? 0);
+  const failed = Number(/^\s*(\d+) fail$/m.exec(tail)?.[1] ?? 0);
+  // A crash of the runner itself counts as a failure even when no test reported one.
+  summary(passed, code !== 0 && failed === 0 ? 1 : failed);
+});

@@ -1,0 +1,103 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import * as v from "valibot";
+import { createToolRegistry } from "../../src/mcp/registry.ts";
+import { ALL_TOOLS } from "../../src/mcp/catalog.ts";
+import { renderToolDocs } from "../../src/mcp/docs.ts";
+import { createSession, type SessionState } from "../../src/mcp/session.ts";
+import { defineTool, EVERY_MODE, type ToolContext } from "../../src/mcp/tool.ts";
+import { createRedactor } from "../../src/state/index.ts";
+import { repoRoot } from "../support/patchbay.ts";
+
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+
+function session(mode: SessionState["mode"] = "full", directWrite = false): SessionState {
+  return createSession({ transport: "stdio", principal: "local", mode, scope: { allowedRoots: ["/repo"], power: { directWrite, bashMode: "off", codexSessionRead: false } } });
+}
+
+function context(state: SessionState, catalog = { namesIn: () => [] as string[] }): ToolContext {
+  const redactor = createRedactor({ OPENAI_API_KEY: "sk-test-abcdefghijklmnopqrstuvwxyz" });
+  const host = { redact: (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)) } as unknown as ToolContext["host"];
+  return { host, session: state, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog };
+}
+
+const echo = defineTool({
+  name: "echo",
+  title: "Echo",
+  description: "Echoes text.",
+  input: v.strictObject({ text: v.string() }),
+  output: v.object({ text: v.string() }),
+  annotations: READ_ONLY,
+  modes: EVERY_MODE,
+  aliases: [{ name: "say", input: v.strictObject({ words: v.string() }), mapArgs: (args) => ({ text: args.words }) }],
+  async handler({ text }) {
+    return { text, structured: { text } };
+  },
+});
+
+const gated = defineTool({
+  name: "write_thing",
+  title: "Write",
+  description: "Writes.",
+  input: v.strictObject({}),
+  output: v.object({}),
+  annotations: { ...READ_ONLY, readOnlyHint: false },
+  modes: EVERY_MODE,
+  gate: { setting: "power_tools.direct_write", isOpen: (s) => s.scope.power.directWrite },
+  async handler() {
+    return { text: "written", structured: {} };
+  },
+});
+
+describe("tool registry", () => {
+  test("docs/tools.md is generated from the declarations and up to date (regenerate: bun src/mcp/docs.ts)", () => {
+    expect(readFileSync(`${repoRoot}/docs/tools.md`, "utf8")).toBe(renderToolDocs(createToolRegistry(ALL_TOOLS)));
+  });
+
+  test("a schema that cannot become JSON Schema stops the registry at start-up", () => {
+    const broken = defineTool({ ...echo, name: "when", aliases: [], input: v.strictObject({ at: v.date() }) } as never);
+    expect(() => createToolRegistry([broken])).toThrow("tool when: its input schema cannot become JSON Schema");
+  });
+
+  test("two tools with one name are refused", () => {
+    expect(() => createToolRegistry([echo, { ...echo, aliases: [] }])).toThrow("two tools are named echo");
+  });
+
+  test("aliases appear only in full mode and map their arguments onto the canonical tool", async () => {
+    const registry = createToolRegistry([echo]);
+    expect(registry.list(session("worker")).map((tool) => tool.name)).toEqual(["echo"]);
+    expect(registry.list(session("full")).map((tool) => tool.name)).toEqual(["echo", "say"]);
+    const result = await registry.call("say", { words: "hello" }, context(session("full")));
+    expect(result?.structuredContent).toEqual({ text: "hello" });
+    const refused = await registry.call("say", { words: "hello" }, context(session("standard")));
+    expect(refused?.isError).toBe(true);
+  });
+
+  test("a tool behind a closed gate is hidden and a call names the setting that would allow it", async () => {
+    const registry = createToolRegistry([gated]);
+    expect(registry.list(session("full", false))).toEqual([]);
+    const refused = await registry.call("write_thing", {}, context(session("full", false)));
+    expect(refused?.content).toEqual([{ type: "text", text: "[tool_disabled] write_thing is turned off by the setting power_tools.direct_write. Next: restart with the setting power_tools.direct_write turned on (see `patchbay start --help`)" }]);
+    expect(registry.list(session("full", true)).map((tool) => tool.name)).toEqual(["write_thing"]);
+    expect((await registry.call("write_thing", {}, context(session("full", true))))?.isError).toBeUndefined();
+  });
+
+  test("secrets in tool results are redacted, in text and structured content", async () => {
+    const registry = createToolRegistry([echo]);
+    const result = await registry.call("echo", { text: "key sk-test-abcdefghijklmnopqrstuvwxyz and ghp_0123456789abcdefghijABCDEFGHIJ012345" }, context(session()));
+    expect(JSON.stringify(result)).not.toContain("sk-test-abcdefghijklmnopqrstuvwxyz");
+    expect(JSON.stringify(result)).not.toContain("ghp_0123456789");
+    expect((result?.structuredContent as { text: string }).text).toBe("key [redacted] and [redacted]");
+  });
+
+  test("a handler result that breaks its output schema becomes an internal error, not a bad reply", async () => {
+    const liar = defineTool({ ...echo, name: "liar", aliases: [], async handler() { return { text: "x", structured: { text: 5 as unknown as string } }; } });
+    const result = await createToolRegistry([liar]).call("liar", { text: "x" }, context(session()));
+    expect(result?.isError).toBe(true);
+    expect(result?.content?.[0]).toMatchObject({ text: expect.stringContaining("[internal_error] liar produced a result that does not match its output schema") });
+  });
+
+  test("an unknown tool name is not a tool error: the caller answers with a protocol error", () => {
+    expect(createToolRegistry([echo]).call("nope", {}, context(session()))).toBeUndefined();
+  });
+});
