@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { loadConfig, patchbayHome, saveProfile } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { log } from "../log/index.ts";
+import { log, setLogLevel } from "../log/index.ts";
 import { assertExposureAllowed, controlRequest, httpToken, readOwner, startServer } from "../server/index.ts";
 import { VERSION } from "../version.ts";
 import { launchArgs, launchFlags } from "./launch-args.ts";
@@ -31,6 +31,7 @@ export default defineCommand({
       log.success(`saved the launch flags to ${file}`);
     }
     const config = await loadConfig({ home, profile: args["save-profile"] ? (args.profile ?? "default") : args.profile, flags });
+    setLogLevel(config.logging.level);
     const token = httpToken(config);
     const { host, port } = config.server;
     const guide = (url: string) => setupGuide(config, url, token, Boolean(args["reveal-token"]));

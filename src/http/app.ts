@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { authenticate, readCappedBody, type AuthSettings, type Guard } from "./guards.ts";
 import type { McpEndpoint } from "./mcp-endpoint.ts";
 import { rpcErrorResponse } from "./responses.ts";
+import { flushSseHeaders } from "./sse-flush.ts";
 
 export interface HttpAppOptions {
   version: string;
@@ -12,6 +13,8 @@ export interface HttpAppOptions {
   /** Origins that get CORS headers; empty means CORS is off (server.enable_cors). */
   corsOrigins: string[] | undefined;
   status: () => Promise<unknown>;
+  /** Called once per answered request (logging.access_log); never given the query string, which may hold a token. */
+  onAccess?: (line: string) => void;
 }
 
 const MCP_METHODS = ["GET", "POST", "DELETE"];
@@ -52,14 +55,14 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     if (!MCP_METHODS.includes(request.method)) return new Response(null, { status: 405, headers: { allow: MCP_METHODS.join(", ") } });
     const who = authenticate(request, auth);
     if (who instanceof Response) return who;
-    if (request.method !== "POST") return withCors(await endpoint.handle(request, who.principal), request, corsOrigins);
+    if (request.method !== "POST") return withCors(flushSseHeaders(await endpoint.handle(request, who.principal)), request, corsOrigins);
     const bytes = await readCappedBody(request, options.maxRequestBytes);
     if (bytes instanceof Response) return bytes;
     const parsed = parseJson(bytes);
     if (parsed instanceof Response) return parsed;
     // The original body stream is spent: hand the SDK an identical request carrying the read bytes.
     const replay = new Request(request.url, { method: "POST", headers: request.headers, body: bytes, signal: request.signal });
-    return withCors(await endpoint.handle(replay, who.principal, parsed.value), request, corsOrigins);
+    return withCors(flushSseHeaders(await endpoint.handle(replay, who.principal, parsed.value)), request, corsOrigins);
   }
 
   async function status(request: Request): Promise<Response> {
@@ -76,5 +79,14 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     .all("/mcp", ({ request }) => mcp(request), { parse: "none" })
     // The 2024 SSE transport is gone; say so instead of answering 404.
     .all("/sse", () => rpcErrorResponse(410, -32000, "Gone: the SSE transport was replaced by Streamable HTTP at /mcp"));
-  return { fetch: async (request) => app.fetch(request) };
+  const { onAccess } = options;
+  if (!onAccess) return { fetch: async (request) => app.fetch(request) };
+  return {
+    async fetch(request) {
+      const started = performance.now();
+      const response = await app.fetch(request);
+      onAccess(`${request.method} ${new URL(request.url).pathname} ${response.status} ${(performance.now() - started).toFixed(1)}ms`);
+      return response;
+    },
+  };
 }

@@ -108,6 +108,7 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
       maxRequestBytes: config.server.max_request_bytes,
       corsOrigins: config.server.enable_cors ? config.server.allowed_origins : undefined,
       status: () => server.status(),
+      onAccess: config.logging.access_log ? (line) => log.info(line) : undefined,
     });
   }
 

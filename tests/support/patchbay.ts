@@ -68,6 +68,8 @@ export interface TestServer {
   url: string;
   home: string;
   process: ChildProcess;
+  /** Everything the server wrote to stderr so far (its log). */
+  stderr(): string;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
 }
@@ -98,7 +100,7 @@ export function startTestServer(options: { home?: string; args?: string[]; env?:
       try {
         const guide = JSON.parse(stdout) as { setup_guide: { server_url: string } };
         clearTimeout(timer);
-        resolve({ url: guide.setup_guide.server_url, home, process: child, stop });
+        resolve({ url: guide.setup_guide.server_url, home, process: child, stderr: () => stderr, stop });
       } catch {
         // the JSON is not complete yet
       }
