@@ -83,4 +83,18 @@ describe("patchbay CLI", () => {
     const codex = JSON.parse(result.stdout).checks.find((check: { name: string }) => check.name === "codex");
     expect(codex).toEqual({ name: "codex", status: "warn", detail: "codex is not on PATH", next: "npm install -g @openai/codex to run codex workers" });
   });
+
+  test("--save-profile saves the launch flags; --profile loads them", async () => {
+    const home = tempDir();
+    const saved = await runPatchbay(["start", "--print-only", "--save-profile", "--profile", "wide", "--tool-mode", "full", "--bash-mode", "safe"], { home });
+    expect(saved.code).toBe(0);
+    expect(saved.stderr).toContain(`saved the launch flags to ${home}/profiles/wide.toml`);
+    const settings = JSON.parse((await runPatchbay(["settings", "--json", "--profile", "wide"], { home })).stdout).settings;
+    expect(settings.app.tool_mode).toBe("full");
+    expect(settings.power_tools.bash_mode).toBe("safe");
+    const missing = await runPatchbay(["settings", "--profile", "narrow"], { home });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('profile "narrow" does not exist');
+    expect(missing.stderr).toContain("existing profiles: wide");
+  });
 });

@@ -170,3 +170,18 @@ describe("refusals", () => {
     expect(JSON.parse(revealed.stdout).setup_guide.auth.token).toBe(TOKEN);
   });
 });
+
+describe("beyond loopback", () => {
+  test("with a token, binding 0.0.0.0 serves loopback callers that present it and refuses the rest", async () => {
+    const server = await startTestServer({ args: ["--host", "0.0.0.0", "--root", repoRoot], env: { PATCHBAY_HTTP_TOKEN: TOKEN } });
+    try {
+      const url = server.url.replace("0.0.0.0", "127.0.0.1");
+      const post = (headers: Record<string, string>) => fetch(url, { method: "POST", headers: { ...HEADERS, ...headers }, body: JSON.stringify(INITIALIZE) });
+      expect((await post({})).status).toBe(401);
+      expect((await post({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+      expect((await post({ authorization: `Bearer ${TOKEN}`, host: "evil.example.com" })).status).toBe(403);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,101 @@
+import { afterAll, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { isProcessAlive, withLock } from "../../src/state/index.ts";
+import { BUN, deadPid, rejection, removeTempHomes, sleep, spawnFixture, tempHome, waitForExit, waitForLine } from "./support.ts";
+
+afterAll(removeTempHomes);
+
+async function plantLock(base: string, name: string, pid: number): Promise<string> {
+  const file = join(base, ".locks", `${name}.lock`);
+  await mkdir(join(base, ".locks"), { recursive: true });
+  await writeFile(file, JSON.stringify({ pid, hostname: hostname(), at: Date.now(), token: "planted" }));
+  return file;
+}
+
+test("a lock file left by a dead pid is taken over", async () => {
+  const base = await tempHome();
+  const pid = await deadPid();
+  const file = await plantLock(base, "repo-main", pid);
+  const started = Date.now();
+  expect(await withLock("repo-main", async () => JSON.parse(readFileSync(file, "utf8")).pid, { base, timeoutMs: 2_000 })).toBe(process.pid);
+  expect(Date.now() - started).toBeLessThan(1_000);
+  expect(existsSync(file)).toBe(false);
+});
+
+test.skipIf(process.platform !== "linux")("a lock held by a zombie pid is taken over", async () => {
+  const base = await tempHome();
+  // The background child exits, and its parent (now `sleep`) never reaps it: a zombie.
+  const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+  const pid = await new Promise<number>((done) => parent.stdout.once("data", (chunk: Buffer) => done(Number(chunk.toString().trim()))));
+  try {
+    while (!readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")) await sleep(5);
+    expect(isProcessAlive(pid)).toBe(false);
+    await plantLock(base, "zombie", pid);
+    expect(await withLock("zombie", async () => "ran", { base, timeoutMs: 2_000 })).toBe("ran");
+  } finally {
+    parent.kill("SIGKILL");
+  }
+});
+
+test("a live holder makes withLock wait, then time out with lock_timeout naming the pid", async () => {
+  const base = await tempHome();
+  const holder = spawn(BUN, ["-e", "setTimeout(() => {}, 60_000)"], { stdio: "ignore" });
+  try {
+    const pid = holder.pid ?? 0;
+    await plantLock(base, "repo-main", pid);
+    const started = Date.now();
+    let ran = false;
+    const error = await rejection(withLock("repo-main", async () => (ran = true), { base, timeoutMs: 400 }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(ran).toBe(false);
+    expect(error.code).toBe("lock_timeout");
+    expect(error.message).toContain('"repo-main"');
+    expect(error.message).toContain(`pid ${pid}`);
+    expect(error.details).toMatchObject({ lock: "repo-main", pid });
+  } finally {
+    holder.kill("SIGKILL");
+    await waitForExit(holder);
+  }
+});
+
+test("callers in one process queue for a lock and never overlap", async () => {
+  const base = await tempHome();
+  let inside = 0;
+  let most = 0;
+  const order: number[] = [];
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      withLock("queue", async () => {
+        most = Math.max(most, ++inside);
+        await sleep(1);
+        order.push(i);
+        inside--;
+      }, { base }),
+    ),
+  );
+  expect(most).toBe(1);
+  expect(order).toEqual(Array.from({ length: 20 }, (_, i) => i));
+});
+
+test("a holder busy for longer than staleMs keeps its lock because it refreshes the file", async () => {
+  const base = await tempHome();
+  await withLock("long", async () => {
+    const contender = spawnFixture("try-lock.ts", [base, "long", "600", "150"]);
+    const answer = new Promise<string>((done) => contender.stdout?.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
+    expect(await answer).toBe("lock_timeout");
+    await waitForExit(contender);
+  }, { base, staleMs: 150 });
+  const contender = spawnFixture("try-lock.ts", [base, "long", "600", "150"]);
+  await waitForLine(contender, "acquired");
+});
+
+test("lock names that are not safe file names are refused", async () => {
+  const base = await tempHome();
+  for (const name of ["../x", "a/b", "", ".."]) {
+    expect((await rejection(withLock(name, async () => 1, { base }))).code).toBe("invalid_lock_name");
+  }
+});
