@@ -1,0 +1,45 @@
+/**
+ * The yardstick for patchbay: the smallest server on the same SDK (@modelcontextprotocol/server),
+ * one read-only tool, nothing else. `sdk-minimal stdio` serves over stdin/stdout with `serveStdio`;
+ * `sdk-minimal http` serves 2025-era sessions (the same transport class patchbay uses for them) on
+ * a free loopback port and prints `{"url": …}` once it listens.
+ */
+import { isInitializeRequest, McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { serveStdio } from "@modelcontextprotocol/server/stdio";
+
+interface BunGlobal {
+  serve(options: { fetch: (request: Request) => Promise<Response>; hostname: string; port: number; idleTimeout: number }): { port: number };
+}
+
+function buildServer(): McpServer {
+  const server = new McpServer({ name: "sdk-minimal", version: "0.0.0" });
+  server.registerTool("info", { description: "Returns a fixed text.", annotations: { readOnlyHint: true } }, () => ({
+    content: [{ type: "text", text: "minimal" }],
+  }));
+  return server;
+}
+
+function serveHttp(): void {
+  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  async function fetch(request: Request): Promise<Response> {
+    const id = request.headers.get("mcp-session-id");
+    const known = id ? sessions.get(id) : undefined;
+    if (known) return known.handleRequest(request);
+    const body: unknown = await request.json().catch(() => undefined);
+    if (id || !isInitializeRequest(body)) return new Response("session required", { status: 400 });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => crypto.randomUUID(),
+      onsessioninitialized: (sessionId) => void sessions.set(sessionId, transport),
+      onsessionclosed: (sessionId) => void sessions.delete(sessionId),
+    });
+    await buildServer().connect(transport);
+    return transport.handleRequest(request, { parsedBody: body });
+  }
+  // idleTimeout 0 as in patchbay (src/runtime), so both servers hold keep-alive connections alike.
+  const { port } = (globalThis as unknown as { Bun: BunGlobal }).Bun.serve({ fetch, hostname: "127.0.0.1", port: 0, idleTimeout: 0 });
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}/mcp` })}\n`);
+  process.once("SIGTERM", () => process.exit(0));
+}
+
+if (process.argv.includes("http")) serveHttp();
+else serveStdio(buildServer);
