@@ -1,4 +1,4 @@
-import { createConsola } from "consola";
+import { createConsola } from "consola/basic";
 
 /**
  * The one logger. Everything goes to stderr: on `patchbay stdio`, stdout carries only protocol

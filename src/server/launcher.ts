@@ -53,7 +53,7 @@ export async function ensureServer(home: string): Promise<OwnerRecord> {
   const launched = owner ? 0 : launchBackgroundServer(home);
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, 10));
     owner = readOwner(home);
     if (owner?.control_port) return owner;
     if (launched && !owner && !isProcessAlive(launched)) {

@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import { log } from "../log/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { allowedHostnames, allowedOriginHostnames, createHttpApp, createMcpEndpoint, originGuard, type McpEndpoint } from "../http/index.ts";
+import type { McpEndpoint } from "../http/index.ts";
 import { ALL_TOOLS, createSession, createToolRegistry, serveStdioSession, type McpHost, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
 import { serveHttp, type HttpListener } from "../runtime/index.ts";
 import { createRecordStore, type RecordStore } from "../state/index.ts";
@@ -91,7 +91,9 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
     endpoints: () => listeners.map((listener) => ({ kind: "http" as const, url: urlOf(listener) })),
   });
 
-  function httpApp(boundHost: string) {
+  // The HTTP stack (Elysia, the SDK's HTTP entry) loads only when the server first listens on HTTP.
+  async function httpApp(boundHost: string) {
+    const { allowedHostnames, allowedOriginHostnames, createHttpApp, createMcpEndpoint, originGuard } = await import("../http/index.ts");
     endpoint ??= createMcpEndpoint({
       host,
       registry,
@@ -138,7 +140,7 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
       const existing = listeners.find((listener) => listener.hostname === hostName && (port === 0 || listener.port === port));
       if (existing) throw new PatchbayError("server_running", `the server (pid ${process.pid}) already serves ${urlOf(existing)}`, { next: "use that URL, `patchbay status` to see the server, or `patchbay stop` to stop it" });
       assertExposureAllowed(config, hostName, token);
-      const listener = await serveHttp(httpApp(hostName).fetch, { hostname: hostName, port });
+      const listener = await serveHttp((await httpApp(hostName)).fetch, { hostname: hostName, port });
       listeners.push(listener);
       ownership.update({ http: listeners.map(urlOf) });
       log.info(`serving MCP at ${urlOf(listener)}`);

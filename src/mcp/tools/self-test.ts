@@ -1,5 +1,4 @@
 import * as v from "valibot";
-import { $ } from "dax-sh";
 import { defineTool, EVERY_MODE, type ToolContext } from "../tool.ts";
 
 const check = v.object({ name: v.string(), ok: v.boolean(), detail: v.string() });
@@ -19,6 +18,8 @@ async function stateCheck({ host, session }: ToolContext): Promise<Check> {
 }
 
 async function gitCheck(): Promise<Check> {
+  // Imported on use: dax-sh costs ~20 ms of start-up that every session would otherwise pay.
+  const { $ } = await import("dax-sh");
   const result = await $`git --version`.noThrow().quiet().stdout("piped");
   const ok = result.code === 0;
   return { name: "git", ok, detail: ok ? result.stdout.trim() : "git was not found on PATH: install git" };

@@ -1,0 +1,37 @@
+/**
+ * The storage driver chosen by name. Drivers are imported statically: loading one by name
+ * (unstorage's `builtinDrivers`) fails inside a `bun build --compile` binary.
+ */
+import type { Driver } from "unstorage";
+import { PatchbayError } from "../errors/index.ts";
+import { atomicFsDriver } from "./atomic-fs-driver.ts";
+
+export const STATE_DRIVERS = ["fs", "redis"] as const;
+
+export type StateDriverName = (typeof STATE_DRIVERS)[number];
+
+export interface StateDriverOptions {
+  /** Directory for the fs driver, and for lock files with every driver. */
+  base: string;
+  redisUrl?: string;
+}
+
+const factories: Record<StateDriverName, (options: StateDriverOptions) => Driver> = {
+  fs: ({ base }) => atomicFsDriver({ base }),
+  redis: () => {
+    throw new PatchbayError("state_driver_unavailable", "the redis state driver is not available in this version", {
+      next: "use the fs driver for now; redis arrives with the messaging issue",
+      details: { driver: "redis" },
+    });
+  },
+};
+
+export function createStateDriver(name: string, options: StateDriverOptions): Driver {
+  if (!Object.hasOwn(factories, name)) {
+    throw new PatchbayError("invalid_state_driver", `state driver ${JSON.stringify(name)} is unknown`, {
+      next: `use one of ${STATE_DRIVERS.join(", ")}`,
+      details: { driver: name },
+    });
+  }
+  return factories[name as StateDriverName](options);
+}

@@ -1,0 +1,18 @@
+/**
+ * State: unstorage setup, atomic typed records, cross-process locks and secret redaction.
+ * Other folders import from here only.
+ */
+export { atomicFsDriver, type AtomicFsDriverOptions } from "./atomic-fs-driver.ts";
+export { STATE_DRIVERS, type StateDriverName } from "./drivers.ts";
+export { RECORD_KINDS, isRecordId, isRecordKind, type RecordKind } from "./keys.ts";
+export { withLock, type LockOptions } from "./lock.ts";
+export { isProcessAlive } from "./process-liveness.ts";
+export {
+  RECORD_SCHEMA_VERSION,
+  createRecordStore,
+  type RecordStore,
+  type RecordStoreOptions,
+  type StoredRecord,
+  type WriteOptions,
+} from "./records.ts";
+export { REDACTED, createRedactor, redactToken, type Redactor } from "./redact.ts";

@@ -1,0 +1,163 @@
+/**
+ * Typed records on top of unstorage: one JSON document per `records:<kind>:<id>` key, written
+ * atomically and read back without unstorage's `destr` coercion (which turns "123" into 123 and
+ * a torn file into a plain string).
+ */
+import { promises as fsp } from "node:fs";
+import { join, resolve } from "node:path";
+import { createStorage, type Storage } from "unstorage";
+import { PatchbayError } from "../errors/index.ts";
+import { removeOrphanTemps } from "./atomic-fs-driver.ts";
+import { createStateDriver, type StateDriverName } from "./drivers.ts";
+import { isRecordKind, recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
+import { withLock } from "./lock.ts";
+
+/** Schema version written into new records; bump it when a record's data shape changes. */
+export const RECORD_SCHEMA_VERSION = 1;
+
+export interface StoredRecord<T> {
+  schema: number;
+  kind: RecordKind;
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  data: T;
+}
+
+export interface WriteOptions {
+  /** Schema version of `data`; defaults to RECORD_SCHEMA_VERSION. */
+  schema?: number;
+}
+
+export interface RecordStore {
+  get<T>(kind: RecordKind, id: string): Promise<StoredRecord<T> | undefined>;
+  /** Replace a record atomically, keeping the createdAt of an existing one. */
+  put<T>(kind: RecordKind, id: string, data: T, options?: WriteOptions): Promise<StoredRecord<T>>;
+  /** Read-modify-write under the record's lock, so concurrent updates from any process are never lost. */
+  update<T>(kind: RecordKind, id: string, fn: (current: StoredRecord<T> | undefined) => T | Promise<T>, options?: WriteOptions): Promise<StoredRecord<T>>;
+  /** Every record of a kind, sorted by id. */
+  list<T>(kind: RecordKind): Promise<StoredRecord<T>[]>;
+  /** True when a record was there to remove. */
+  remove(kind: RecordKind, id: string): Promise<boolean>;
+  /** A named cross-process lock in this store's state directory. */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface RecordStoreOptions {
+  /** patchbay home, e.g. ~/.patchbay; the fs driver keeps its files in `<home>/state`. */
+  home: string;
+  driver?: StateDriverName;
+  redisUrl?: string;
+}
+
+/**
+ * @example
+ * const store = await createRecordStore({ home: "/home/me/.patchbay" });
+ * await store.update<{ count: number }>("meta", "counter", (current) => ({ count: (current?.data.count ?? 0) + 1 }));
+ */
+export async function createRecordStore(options: RecordStoreOptions): Promise<RecordStore> {
+  const base = join(resolve(options.home), "state");
+  const driver = createStateDriver(options.driver ?? "fs", { base, redisUrl: options.redisUrl });
+  await fsp.mkdir(base, { recursive: true, mode: 0o700 });
+  await removeOrphanTemps(base);
+  return recordStoreOn(createStorage({ driver }), base);
+}
+
+function recordStoreOn(storage: Storage, base: string): RecordStore {
+  const lockRecord = <T>(kind: RecordKind, id: string, fn: () => Promise<T>) => withLock(`record-${kind}-${id}`, fn, { base });
+  const read = <T>(key: string, kind: RecordKind, id: string) => readRecord<T>(storage, base, key, kind, id);
+
+  return {
+    // Methods are async so that an invalid key arrives as a rejection, never a synchronous throw.
+    async get(kind, id) {
+      return read(recordKey(kind, id), kind, id);
+    },
+
+    async put(kind, id, data, options) {
+      const key = recordKey(kind, id);
+      return lockRecord(kind, id, async () => writeRecord(storage, key, kind, id, data, await read(key, kind, id), options));
+    },
+
+    async update<T>(kind: RecordKind, id: string, fn: (current: StoredRecord<T> | undefined) => T | Promise<T>, options?: WriteOptions) {
+      const key = recordKey(kind, id);
+      return lockRecord(kind, id, async () => {
+        const current = await read<T>(key, kind, id);
+        return writeRecord(storage, key, kind, id, await fn(current), current, options);
+      });
+    },
+
+    async list<T>(kind: RecordKind) {
+      const ids = (await storage.getKeys(recordPrefix(kind))).flatMap((key) => recordIdFromKey(kind, key) ?? []);
+      const records = await Promise.all(ids.map((id) => read<T>(recordKey(kind, id), kind, id)));
+      return records.filter((record) => record !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    async remove(kind, id) {
+      const key = recordKey(kind, id);
+      return lockRecord(kind, id, async () => {
+        if (!(await storage.hasItem(key))) return false;
+        await storage.removeItem(key);
+        return true;
+      });
+    },
+
+    async withLock(name, fn) {
+      return withLock(name, fn, { base });
+    },
+    close: () => storage.dispose(),
+  };
+}
+
+async function writeRecord<T>(storage: Storage, key: string, kind: RecordKind, id: string, data: T, existing: StoredRecord<unknown> | undefined, options: WriteOptions = {}): Promise<StoredRecord<T>> {
+  if (data === undefined) {
+    throw new PatchbayError("invalid_record", `record ${key} has no data`, { next: "pass a JSON value as data, or call remove() to delete the record" });
+  }
+  const now = new Date().toISOString();
+  const record: StoredRecord<T> = { schema: options.schema ?? RECORD_SCHEMA_VERSION, kind, id, createdAt: existing?.createdAt ?? now, updatedAt: now, data };
+  await storage.setItemRaw(key, JSON.stringify(record));
+  return record;
+}
+
+async function readRecord<T>(storage: Storage, base: string, key: string, kind: RecordKind, id: string): Promise<StoredRecord<T> | undefined> {
+  const raw: unknown = await storage.getItemRaw(key);
+  if (raw === null || raw === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(decodeText(raw));
+  } catch (error) {
+    throw corruptRecord(base, key, "is not valid JSON", error);
+  }
+  if (!isStoredRecord(value, kind, id)) throw corruptRecord(base, key, "is not a patchbay record for this key");
+  return value as StoredRecord<T>;
+}
+
+/** Raw reads arrive as bytes from the fs driver; invalid UTF-8 is corruption, not text to guess at. */
+function decodeText(raw: unknown): string {
+  if (typeof raw === "string") return raw;
+  if (raw instanceof Uint8Array) return new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  throw new TypeError(`unexpected stored value of type ${typeof raw}`);
+}
+
+function isStoredRecord(value: unknown, kind: RecordKind, id: string): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return (
+    typeof record.schema === "number" &&
+    isRecordKind(record.kind) &&
+    record.kind === kind &&
+    record.id === id &&
+    typeof record.createdAt === "string" &&
+    typeof record.updatedAt === "string" &&
+    Object.hasOwn(record, "data")
+  );
+}
+
+function corruptRecord(base: string, key: string, problem: string, cause?: unknown): PatchbayError {
+  const file = join(base, ...key.split(":"));
+  return new PatchbayError("state_corrupt", `stored record ${key} ${problem}`, {
+    next: `inspect ${file}; restore it from a backup or delete it with remove()`,
+    details: { key, file },
+    cause,
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * Secret redaction for log lines and tool results: values of secret-looking environment
+ * variables, plus well-known credential shapes, become `[redacted]`.
+ */
+
+export const REDACTED = "[redacted]";
+
+/** Environment variables whose name contains one of these words hold secrets. */
+const SECRET_ENV_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
+
+/** Shorter values (`true`, `1`, `en`) would redact ordinary words everywhere. */
+const MIN_ENV_SECRET_LENGTH = 8;
+
+/** Credential shapes replaced as a whole. */
+const SECRET_SHAPES: readonly RegExp[] = [
+  // PEM private keys, including a block cut short by truncation.
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
+  // OpenAI (sk-, sk-proj-) and Anthropic (sk-ant-). Requiring a digit spares words like "sk-learn-compatible-models".
+  /\bsk-(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{20,}/g,
+  /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})/g,
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
+  /\bAIza[0-9A-Za-z_-]{35}/g,
+  /\bxox[abpr]-[A-Za-z0-9-]{10,}/g,
+];
+
+/** Shapes whose first group (the label) stays, so the log still says what was there. */
+const LABELLED_SECRETS: readonly RegExp[] = [
+  /(\bauthorization["']?\s*[:=]\s*["']?bearer\s+)[^\s"',;]+/gi,
+  /(\bpatchbay_token=)[^&#\s"'<>]+/g,
+];
+
+export interface Redactor {
+  redact(text: string): string;
+  /** A copy of `value` with every string inside plain objects and arrays redacted. */
+  redactDeep<T>(value: T): T;
+}
+
+/**
+ * Build a redactor once per environment; the environment matcher is compiled here, not per line.
+ *
+ * @example
+ * const { redact } = createRedactor({ OPENAI_API_KEY: "abc123456789" });
+ * redact("key=abc123456789"); // "key=[redacted]"
+ */
+export function createRedactor(env: Record<string, string | undefined> = process.env): Redactor {
+  const envSecrets = envSecretMatcher(env);
+  const redact = (text: string): string => {
+    let result = envSecrets ? text.replace(envSecrets, REDACTED) : text;
+    for (const shape of SECRET_SHAPES) result = result.replace(shape, REDACTED);
+    for (const labelled of LABELLED_SECRETS) result = result.replace(labelled, `$1${REDACTED}`);
+    return result;
+  };
+  return { redact, redactDeep: (value) => redactValue(value, redact, new WeakMap()) as typeof value };
+}
+
+/** Replace every occurrence of one known secret, such as the server's own bearer token. */
+export function redactToken(text: string, token: string): string {
+  return token ? text.split(token).join(REDACTED) : text;
+}
+
+function envSecretMatcher(env: Record<string, string | undefined>): RegExp | undefined {
+  const values = new Set<string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (value && value.length >= MIN_ENV_SECRET_LENGTH && SECRET_ENV_NAME.test(name)) values.add(value);
+  }
+  if (values.size === 0) return undefined;
+  // Longest first, so a secret that contains another is replaced whole.
+  const alternatives = [...values].sort((a, b) => b.length - a.length).map(escapeRegExp);
+  return new RegExp(alternatives.join("|"), "g");
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function redactValue(value: unknown, redact: (text: string) => string, seen: WeakMap<object, unknown>): unknown {
+  if (typeof value === "string") return redact(value);
+  if (typeof value !== "object" || value === null) return value;
+  if (seen.has(value)) return seen.get(value);
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    seen.set(value, copy);
+    for (const item of value) copy.push(redactValue(item, redact, seen));
+    return copy;
+  }
+  if (!isPlainObject(value)) return value;
+  const copy: Record<string, unknown> = {};
+  seen.set(value, copy);
+  for (const [key, item] of Object.entries(value)) copy[key] = redactValue(item, redact, seen);
+  return copy;
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
