@@ -21,7 +21,7 @@ if (build.status !== 0) {
 }
 
 // bun test prints its results on stderr; mirror them and keep the tail for the counts.
-const child = spawn(bun, ["test", ...process.argv.slice(2)], { cwd: root, stdio: ["ignore", "inherit", "pipe"] });
+const child = spawn(bun, ["test", "--timeout", "60000", ...process.argv.slice(2)], { cwd: root, stdio: ["ignore", "inherit", "pipe"] });
 let tail = "";
 child.stderr.on("data", (chunk: Buffer) => {
   process.stderr.write(chunk);

@@ -65,7 +65,6 @@ async function writeAtomically(base: string, file: string, value: string | Uint8
     fsp.mkdir(tempDir, { recursive: true, mode: 0o700 }),
   ]);
   const temp = join(tempDir, `${process.pid}-${crypto.randomUUID()}`);
-  if (process.env.PROBE_INPLACE) return fsp.writeFile(file, value);
   try {
     const handle = await fsp.open(temp, "wx", 0o600);
     try {
@@ -83,21 +82,17 @@ async function writeAtomically(base: string, file: string, value: string | Uint8
 }
 
 /** Delete temp files left by writers and lockers that were killed mid-way. */
-export async function removeOrphanTemps(base: string, olderThanMs = ORPHAN_TEMP_AGE_MS): Promise<number> {
+export async function removeOrphanTemps(base: string): Promise<void> {
   const tempDir = join(resolve(base), TEMP_DIRNAME);
   const names = await fsp.readdir(tempDir).catch(() => [] as string[]);
-  const removed = await Promise.all(names.map((name) => removeIfOlder(join(tempDir, name), olderThanMs)));
-  return removed.filter(Boolean).length;
+  await Promise.all(names.map((name) => removeIfOrphaned(join(tempDir, name))));
 }
 
-async function removeIfOlder(file: string, olderThanMs: number): Promise<boolean> {
+async function removeIfOrphaned(file: string): Promise<void> {
   try {
     const stat = await fsp.stat(file);
-    if (Date.now() - stat.mtimeMs < olderThanMs) return false;
-    await fsp.unlink(file);
-    return true;
+    if (Date.now() - stat.mtimeMs >= ORPHAN_TEMP_AGE_MS) await fsp.unlink(file);
   } catch {
     // Renamed into place or removed by someone else meanwhile.
-    return false;
   }
 }

@@ -9,11 +9,14 @@ import { createStorage, type Storage } from "unstorage";
 import { PatchbayError } from "../errors/index.ts";
 import { removeOrphanTemps } from "./atomic-fs-driver.ts";
 import { createStateDriver, type StateDriverName } from "./drivers.ts";
-import { isRecordKind, recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
+import { recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
 import { withLock } from "./lock.ts";
 
 /** Schema version written into new records; bump it when a record's data shape changes. */
 export const RECORD_SCHEMA_VERSION = 1;
+
+/** Records read at once by list(): unbounded parallel reads run out of file descriptors under Deno. */
+const READ_BATCH = 64;
 
 export interface StoredRecord<T> {
   schema: number;
@@ -31,7 +34,7 @@ export interface WriteOptions {
 
 export interface RecordStore {
   get<T>(kind: RecordKind, id: string): Promise<StoredRecord<T> | undefined>;
-  /** Replace a record atomically, keeping the createdAt of an existing one. */
+  /** Replace a record atomically, keeping the createdAt of an existing one (so an unreadable one fails with state_corrupt). */
   put<T>(kind: RecordKind, id: string, data: T, options?: WriteOptions): Promise<StoredRecord<T>>;
   /** Read-modify-write under the record's lock, so concurrent updates from any process are never lost. */
   update<T>(kind: RecordKind, id: string, fn: (current: StoredRecord<T> | undefined) => T | Promise<T>, options?: WriteOptions): Promise<StoredRecord<T>>;
@@ -89,7 +92,7 @@ function recordStoreOn(storage: Storage, base: string): RecordStore {
 
     async list<T>(kind: RecordKind) {
       const ids = (await storage.getKeys(recordPrefix(kind))).flatMap((key) => recordIdFromKey(kind, key) ?? []);
-      const records = await Promise.all(ids.map((id) => read<T>(recordKey(kind, id), kind, id)));
+      const records = await mapInBatches(ids, READ_BATCH, (id) => read<T>(recordKey(kind, id), kind, id));
       return records.filter((record) => record !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
 
@@ -107,6 +110,12 @@ function recordStoreOn(storage: Storage, base: string): RecordStore {
     },
     close: () => storage.dispose(),
   };
+}
+
+async function mapInBatches<A, B>(items: A[], size: number, fn: (item: A) => Promise<B>): Promise<B[]> {
+  const results: B[] = [];
+  for (let start = 0; start < items.length; start += size) results.push(...(await Promise.all(items.slice(start, start + size).map(fn))));
+  return results;
 }
 
 async function writeRecord<T>(storage: Storage, key: string, kind: RecordKind, id: string, data: T, existing: StoredRecord<unknown> | undefined, options: WriteOptions = {}): Promise<StoredRecord<T>> {
@@ -144,7 +153,6 @@ function isStoredRecord(value: unknown, kind: RecordKind, id: string): boolean {
   const record = value as Record<string, unknown>;
   return (
     typeof record.schema === "number" &&
-    isRecordKind(record.kind) &&
     record.kind === kind &&
     record.id === id &&
     typeof record.createdAt === "string" &&
