@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connectHttp, GENERATIONS } from "../support/clients.ts";
 import { removeTempDirs, repoRoot, startTestServer, type TestServer } from "../support/patchbay.ts";
-import { expectArgumentAndModeErrors, expectHandshake, expectModeSwitchAnnounced, expectSelfTestWithProgress } from "../mcp/catalog-behaviour.ts";
+import { expectEveryBehaviour } from "../mcp/catalog-behaviour.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -14,17 +14,7 @@ afterAll(async () => {
 
 describe("Streamable HTTP /mcp (compiled binary)", () => {
   for (const generation of GENERATIONS) {
-    test(`${generation}: handshake, tools/list, mode switch with list_changed, self test with progress, errors`, async () => {
-      const client = await connectHttp(generation, server.url);
-      try {
-        await expectHandshake(client);
-        await expectModeSwitchAnnounced(client);
-        await expectSelfTestWithProgress(client);
-        await expectArgumentAndModeErrors(client);
-      } finally {
-        await client.close();
-      }
-    });
+    test(`${generation}: handshake, tools/list, mode switch with list_changed, self test with progress, errors`, () => expectEveryBehaviour(() => connectHttp(generation, server.url)));
   }
 
   test("2025-era sessions keep their own tool mode", async () => {

@@ -62,3 +62,16 @@ export async function expectArgumentAndModeErrors(client: TestClient): Promise<v
   expect(textOf(hidden)).toContain("codex_tool_mode_switch");
   await expect(client.callTool("no_such_tool", {})).rejects.toThrow(/Unknown tool: no_such_tool/);
 }
+
+/** Every behaviour above on one fresh connection, then closes it. */
+export async function expectEveryBehaviour(connect: () => Promise<TestClient>): Promise<void> {
+  const client = await connect();
+  try {
+    await expectHandshake(client);
+    await expectModeSwitchAnnounced(client);
+    await expectSelfTestWithProgress(client);
+    await expectArgumentAndModeErrors(client);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,23 +1,14 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { connectStdio, GENERATIONS } from "../support/clients.ts";
 import { removeTempDirs, repoRoot, runPatchbay, tempDir } from "../support/patchbay.ts";
-import { expectArgumentAndModeErrors, expectHandshake, expectModeSwitchAnnounced, expectSelfTestWithProgress } from "./catalog-behaviour.ts";
+import { expectEveryBehaviour } from "./catalog-behaviour.ts";
 
 afterAll(removeTempDirs);
 
 describe("stdio --standalone (compiled binary, in-process server)", () => {
   for (const generation of GENERATIONS) {
-    test(`${generation}: handshake, tools/list, mode switch with list_changed, self test with progress, errors`, async () => {
-      const client = await connectStdio(generation, { home: tempDir(), args: ["--standalone", "--root", repoRoot] });
-      try {
-        await expectHandshake(client);
-        await expectModeSwitchAnnounced(client);
-        await expectSelfTestWithProgress(client);
-        await expectArgumentAndModeErrors(client);
-      } finally {
-        await client.close();
-      }
-    });
+    test(`${generation}: handshake, tools/list, mode switch with list_changed, self test with progress, errors`, () =>
+      expectEveryBehaviour(() => connectStdio(generation, { home: tempDir(), args: ["--standalone", "--root", repoRoot] })));
   }
 });
 
@@ -26,17 +17,7 @@ describe("stdio relayed to the shared server", () => {
   afterAll(async () => void (await runPatchbay(["stop"], { home })));
 
   for (const generation of GENERATIONS) {
-    test(`${generation}: the same behaviour through the relay`, async () => {
-      const client = await connectStdio(generation, { home, args: ["--root", repoRoot] });
-      try {
-        await expectHandshake(client);
-        await expectModeSwitchAnnounced(client);
-        await expectSelfTestWithProgress(client);
-        await expectArgumentAndModeErrors(client);
-      } finally {
-        await client.close();
-      }
-    });
+    test(`${generation}: the same behaviour through the relay`, () => expectEveryBehaviour(() => connectStdio(generation, { home, args: ["--root", repoRoot] })));
   }
 
   test("two stdio sessions share one server, keep their own tool mode and roots, and the server outlives them", async () => {

@@ -2,7 +2,7 @@
  * The official MCP conformance suite (`@modelcontextprotocol/conformance`) as a child process.
  * It runs under Bun: its CLI imports `fs.globSync`, which the Node 20 on our machines lacks.
  */
-import { spawn } from "node:child_process";
+import { runProcess } from "./process.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, tempDir } from "./patchbay.ts";
@@ -27,22 +27,9 @@ export interface ConformanceRun {
 }
 
 /** Runs the suite's CLI under the current Bun to completion; rejects only if it cannot run at all. */
-function runConformanceCli(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [conformanceCli, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`conformance ${args.join(" ")} did not finish in time; output: ${output}`));
-    }, 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output: output.replace(/\x1b\[[0-9;]*m/g, "") });
-    });
-  });
+async function runConformanceCli(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+  const result = await runProcess(process.execPath, [conformanceCli, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }, timeoutMs: 60_000 });
+  return { code: result.code, output: (result.stdout + result.stderr).replace(/\x1b\[[0-9;]*m/g, "") };
 }
 
 /** `conformance server --url <url> --scenario <name>`, with its `checks.json` read back. */

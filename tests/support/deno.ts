@@ -4,11 +4,11 @@
  * node_modules. Nothing is written into the repository: `--no-lock` keeps deno.lock away and
  * DENO_DIR points at a directory the caller owns (a `tempDir`).
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { patchbayEnv, repoRoot, type RunResult } from "./patchbay.ts";
+import { patchbayEnv, repoRoot } from "./patchbay.ts";
+import { runProcess, type RunResult } from "./process.ts";
 
 export const denoBinary = join(repoRoot, "node_modules", ".bin", "deno");
 
@@ -30,22 +30,7 @@ function denoEnv(options: DenoOptions): Record<string, string> {
 
 /** Runs `patchbay <args>` under Deno to completion, with stdin closed. */
 export function runDenoCli(args: string[], options: DenoOptions & { timeoutMs?: number }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(denoBinary, denoCliArgs(args), { cwd: repoRoot, env: denoEnv(options), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`deno ${args.join(" ")} did not finish in time; stderr: ${stderr}`));
-    }, options.timeoutMs ?? 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess(denoBinary, denoCliArgs(args), { cwd: repoRoot, env: denoEnv(options), timeoutMs: options.timeoutMs ?? 60_000 });
 }
 
 export interface DenoStdioSession {

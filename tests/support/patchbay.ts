@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runProcess, type RunResult } from "./process.ts";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const binaryPath = join(repoRoot, "dist", "patchbay");
@@ -37,31 +38,11 @@ export function patchbayEnv(home: string, extra: Record<string, string> = {}): R
   return { ...env, PATCHBAY_HOME: home, NO_COLOR: "1", ...extra };
 }
 
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { RunResult } from "./process.ts";
 
 /** Runs the binary to completion. */
 export function runPatchbay(args: string[], options: { home: string; env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(patchbayBinary(), args, { cwd: options.cwd ?? repoRoot, env: patchbayEnv(options.home, options.env) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`patchbay ${args.join(" ")} did not finish in time; stderr: ${stderr}`));
-    }, options.timeoutMs ?? 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? "");
-  });
+  return runProcess(patchbayBinary(), args, { cwd: options.cwd ?? repoRoot, env: patchbayEnv(options.home, options.env), input: options.input, timeoutMs: options.timeoutMs });
 }
 
 export interface TestServer {
