@@ -4,8 +4,10 @@ import type { McpHost } from "./host.ts";
 import type { SessionState } from "./session.ts";
 import type { ProgressReporter } from "./progress.ts";
 
-/** The tool catalogs a session can switch between, smallest first. */
-export const TOOL_MODES = ["minimal", "worker", "standard", "full"] as const;
+import { TOOL_MODES } from "../config/index.ts";
+
+/** The tool catalogs a session can switch between, smallest first (app.tool_mode's values). */
+export { TOOL_MODES };
 export type ToolMode = (typeof TOOL_MODES)[number];
 
 /** Every mode: the mode tools and the self test must always be reachable. */

@@ -3,10 +3,11 @@
  * (unstorage's `builtinDrivers`) fails inside a `bun build --compile` binary.
  */
 import type { Driver } from "unstorage";
+import { STATE_DRIVERS } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { atomicFsDriver } from "./atomic-fs-driver.ts";
 
-export const STATE_DRIVERS = ["fs", "redis"] as const;
+export { STATE_DRIVERS };
 
 export type StateDriverName = (typeof STATE_DRIVERS)[number];
 
