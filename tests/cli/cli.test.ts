@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import pkg from "../../package.json" with { type: "json" };
-import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
+import { patchbayEnv, removeTempDirs, repoRoot, runPatchbay, tempDir } from "../support/patchbay.ts";
+import { runProcess } from "../support/process.ts";
 
 afterAll(removeTempDirs);
 
@@ -96,5 +97,13 @@ describe("patchbay CLI", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('profile "narrow" does not exist');
     expect(missing.stderr).toContain("existing profiles: wide");
+  });
+});
+
+describe("bin/patchbay", () => {
+  test("runs patchbay from a checkout", async () => {
+    const result = await runProcess(`${repoRoot}/bin/patchbay`, ["--version"], { cwd: repoRoot, env: patchbayEnv(tempDir()) });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(pkg.version);
   });
 });

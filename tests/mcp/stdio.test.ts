@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
 import { connectStdio, GENERATIONS } from "../support/clients.ts";
-import { removeTempDirs, repoRoot, runPatchbay, tempDir } from "../support/patchbay.ts";
+import { patchbayBinary, patchbayEnv, removeTempDirs, repoRoot, runPatchbay, tempDir } from "../support/patchbay.ts";
 import { expectEveryBehaviour } from "./catalog-behaviour.ts";
 
 afterAll(removeTempDirs);
@@ -47,5 +48,25 @@ describe("stdio relayed to the shared server", () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`a patchbay server (pid`);
     expect(result.stderr).toContain(`already owns ${home}`);
+  });
+});
+
+describe("stdio framing", () => {
+  test("stdout carries nothing but JSON-RPC messages, in both modes", async () => {
+    const home = tempDir();
+    for (const args of [["stdio", "--standalone"], ["stdio"]]) {
+      const child = spawn(patchbayBinary(), args, { cwd: repoRoot, env: patchbayEnv(home), stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } })}\n`);
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "codex_self_test", arguments: {}, _meta: { progressToken: 1 } } })}\n`);
+      while (!stdout.includes('"id":1')) await Bun.sleep(10);
+      child.stdin.end();
+      await new Promise((resolve) => child.once("close", resolve));
+      const lines = stdout.trimEnd().split("\n");
+      expect(lines.length).toBe(5); // initialize, 3 progress notifications, the self test
+      for (const line of lines) expect(JSON.parse(line).jsonrpc).toBe("2.0");
+    }
+    await runPatchbay(["stop"], { home });
   });
 });
