@@ -1,0 +1,31 @@
+import picomatch from "picomatch";
+
+const matchers = new Map<string, (path: string) => boolean>();
+
+function matcherFor(pattern: string): (path: string) => boolean {
+  let matcher = matchers.get(pattern);
+  if (!matcher) {
+    // Like .gitignore: a pattern without a slash matches a name at any depth (`.env*`, `id_rsa`).
+    matcher = picomatch(pattern, { dot: true, basename: !pattern.includes("/") });
+    matchers.set(pattern, matcher);
+  }
+  return matcher;
+}
+
+/**
+ * The blocked glob that matches `relativePath` or one of its parent directories (so `.git/**`
+ * also blocks `.git` itself and everything under it), or `undefined`.
+ *
+ * @example
+ * blockedBy("config/.env.local", [".env*"]); // ".env*"
+ */
+export function blockedBy(relativePath: string, patterns: readonly string[]): string | undefined {
+  if (relativePath === "") return undefined;
+  const segments = relativePath.split("/");
+  for (let depth = segments.length; depth > 0; depth--) {
+    const candidate = segments.slice(0, depth).join("/");
+    const hit = patterns.find((pattern) => matcherFor(pattern)(candidate));
+    if (hit) return hit;
+  }
+  return undefined;
+}

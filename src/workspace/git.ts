@@ -1,0 +1,72 @@
+/**
+ * The git CLI, the ground truth for status, diff and worktrees. Every call patchbay makes runs
+ * with an argv array (no shell), hooks and fsmonitor disabled (a repository's config must not run
+ * code in our process tree), no pager, no colour and no prompts.
+ */
+import { spawn } from "node:child_process";
+import { PatchbayError } from "../errors/index.ts";
+
+const SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "color.ui=false", "-c", "core.quotepath=false"];
+
+const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", PAGER: "cat", LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" };
+
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** True when the output stopped at `maxBytes`. */
+  truncated: boolean;
+}
+
+/** Refuses a ref that git would read as an option (`--output=…`), the classic argument injection. */
+export function assertSafeRef(ref: string, argument = "ref"): void {
+  if (ref.startsWith("-") || ref.includes("\0") || /\s/.test(ref)) {
+    throw new PatchbayError("invalid_arguments", `${argument}: ${JSON.stringify(ref)} is not a git revision`, { next: "pass a branch, tag or commit such as HEAD~1 or main" });
+  }
+}
+
+/**
+ * Runs `git <args>` in `cwd`, keeping at most `maxBytes` of stdout: git is stopped at the cap
+ * instead of producing output nobody reads (a diff of a huge change, a search of a big tree).
+ * node:child_process rather than dax-sh here: dax's piped stdout throws "Controller is already
+ * closed" when its reader stops early (dax-sh 0.44.1 on Bun 1.4.5), and stopping early is the point.
+ *
+ * @example
+ * const { stdout } = await runGit(repo, ["status", "--porcelain=v1", "-z"]);
+ */
+export function runGit(cwd: string, args: string[], options: { maxBytes?: number; signal?: AbortSignal; input?: string } = {}): Promise<GitResult> {
+  const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", [...SAFE_CONFIG, ...args], { cwd, env: { ...process.env, ...GIT_ENV }, stdio: ["pipe", "pipe", "pipe"], signal: options.signal });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (truncated) return;
+      if (size + chunk.length <= maxBytes) {
+        chunks.push(chunk);
+        size += chunk.length;
+        return;
+      }
+      chunks.push(chunk.subarray(0, maxBytes - size));
+      truncated = true;
+      child.kill("SIGTERM");
+    });
+    child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString("utf8")).slice(-8192)));
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      reject(error.code === "ENOENT" ? new PatchbayError("git_not_found", "git is not on PATH", { next: "install git" }) : error);
+    });
+    child.on("close", (code) => resolve({ code: truncated ? 0 : (code ?? 1), stdout: Buffer.concat(chunks).toString("utf8"), stderr, truncated }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Like runGit, but a non-zero exit is a `git_failed` error carrying git's own message. */
+export async function git(cwd: string, args: string[], options: Parameters<typeof runGit>[2] = {}): Promise<GitResult> {
+  const result = await runGit(cwd, args, options);
+  if (result.code !== 0) {
+    throw new PatchbayError("git_failed", `git ${args[0]} failed: ${result.stderr.trim().split("\n").slice(-3).join(" ") || `exit ${result.code}`}`, { next: "check the repository state with codex_git_status" });
+  }
+  return result;
+}

@@ -1,0 +1,126 @@
+/**
+ * The one gate every tool that touches a path goes through. A path is allowed only when its real
+ * location (symlinks resolved; for a file that does not exist yet, its nearest existing parent) is
+ * inside the repository, and the repository inside an allowed root. Containment compares path
+ * segments, never string prefixes: /srv/repo-evil is not inside /srv/repo.
+ */
+import { lstat, realpath, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { PatchbayError } from "../errors/index.ts";
+import type { SessionScope } from "../mcp/index.ts";
+import { blockedBy } from "./blocked.ts";
+
+/** Longest path and path segment accepted; longer ones are refused before touching the disk. */
+const MAX_PATH_LENGTH = 4096;
+const MAX_SEGMENT_LENGTH = 255;
+
+export interface GuardedPath {
+  /** Real absolute location (symlinks resolved up to the nearest existing ancestor). */
+  absolute: string;
+  /** Location relative to the repository root, with `/` separators; "" is the root itself. */
+  relative: string;
+  exists: boolean;
+}
+
+/** True when `target` is `root` or lies below it, compared segment by segment. */
+export function isInside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+function outside(path: string, roots: readonly string[]): PatchbayError {
+  return new PatchbayError("path_outside_roots", `${path} is outside the allowed roots (${roots.join(", ") || "none"})`, {
+    next: "use a path inside an allowed root, or start patchbay with --allow-root DIR to allow another directory",
+    details: { path, allowed_roots: [...roots] },
+  });
+}
+
+function invalid(path: string, why: string): PatchbayError {
+  return new PatchbayError("path_invalid", `${JSON.stringify(path)} ${why}`, { next: "pass a plain path relative to the repository root", details: { path } });
+}
+
+/** Shapes refused before any resolution: they are never a legitimate repository path. */
+function assertPlainPath(path: string): void {
+  if (typeof path !== "string" || path.length === 0) throw invalid(String(path), "is empty");
+  if (path.includes("\0")) throw invalid(path, "contains a NUL byte");
+  if (path.length > MAX_PATH_LENGTH) throw invalid(`${path.slice(0, 40)}…`, `is longer than ${MAX_PATH_LENGTH} characters`);
+  if (path.startsWith("~")) throw invalid(path, "starts with ~, which patchbay does not expand");
+  if (/^[A-Za-z]:/.test(path) || path.includes("\\")) throw invalid(path, "is a Windows path (drive letter or backslash)");
+  if (/%(2e|2f|5c|00)/i.test(path)) throw invalid(path, "looks URL-encoded; pass the decoded path");
+  if (path.split("/").some((segment) => segment.length > MAX_SEGMENT_LENGTH)) throw invalid(`${path.slice(0, 40)}…`, `has a segment longer than ${MAX_SEGMENT_LENGTH} characters`);
+}
+
+/** The real path of `path`'s nearest existing ancestor (itself when it exists), and what remains below it. */
+async function nearestExisting(path: string): Promise<{ real: string; rest: string[]; exists: boolean }> {
+  const rest: string[] = [];
+  let current = path;
+  for (;;) {
+    try {
+      await lstat(current);
+      return { real: await realpath(current), rest, exists: rest.length === 0 };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+    }
+    const parent = resolve(current, "..");
+    if (parent === current) throw new PatchbayError("not_found", `no part of ${path} exists`);
+    rest.unshift(current.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+    current = parent;
+  }
+}
+
+/**
+ * Resolves `path` (relative to `root`, or absolute) inside the repository `root`, which must be a
+ * real path. Refuses escapes with `path_outside_roots`, odd shapes with `path_invalid`, and paths
+ * matched by `blockedGlobs` with `path_blocked`.
+ *
+ * @example
+ * const file = await guardPath("/srv/repo", "src/app.ts", { blockedGlobs: [".env*"] });
+ */
+export async function guardPath(root: string, path: string, options: { blockedGlobs: readonly string[] }): Promise<GuardedPath> {
+  assertPlainPath(path);
+  const lexical = resolve(root, path);
+  if (!isInside(root, lexical)) throw outside(path, [root]);
+  const { real, rest, exists } = await nearestExisting(lexical);
+  // A symlink anywhere on the way (file or directory) must not lead out of the repository.
+  if (!isInside(root, real)) throw outside(path, [root]);
+  const absolute = join(real, ...rest);
+  const rel = relative(root, absolute).split(sep).join("/");
+  const pattern = blockedBy(rel, options.blockedGlobs);
+  if (pattern) {
+    throw new PatchbayError("path_blocked", `${rel} is blocked by repositories.blocked_globs ("${pattern}")`, {
+      next: "tools never read or write blocked paths; change repositories.blocked_globs if this is wrong",
+      details: { path: rel, pattern },
+    });
+  }
+  return { absolute, relative: rel, exists };
+}
+
+/**
+ * The repository a tool call works in: `repoPath` when given (absolute, or relative to the
+ * session's default root), else the session's default root, else its only allowed root.
+ */
+export async function resolveRepoRoot(scope: SessionScope, repoPath?: string): Promise<string> {
+  const roots = scope.allowedRoots;
+  if (repoPath === undefined || repoPath === "") {
+    const fallback = scope.defaultRoot ?? (roots.length === 1 ? roots[0] : undefined);
+    if (fallback) return realpath(fallback);
+    throw new PatchbayError("repo_required", roots.length === 0 ? "this session has no allowed roots" : `name the repository: this session allows ${roots.join(", ")}`, {
+      next: roots.length === 0 ? "start patchbay with --root DIR" : "pass repo_path with one of the allowed roots",
+      details: { allowed_roots: [...roots] },
+    });
+  }
+  assertPlainPath(repoPath);
+  const base = scope.defaultRoot ?? roots[0];
+  if (!isAbsolute(repoPath) && !base) throw outside(repoPath, roots);
+  let real: string;
+  try {
+    real = await realpath(resolve(base ?? "/", repoPath));
+  } catch {
+    throw new PatchbayError("not_found", `repository ${repoPath} does not exist`, { next: "pass an existing directory inside an allowed root", details: { path: repoPath } });
+  }
+  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => root)));
+  if (!realRoots.some((root) => isInside(root, real))) throw outside(repoPath, roots);
+  if (!(await stat(real)).isDirectory()) throw invalid(repoPath, "is not a directory");
+  return real;
+}
