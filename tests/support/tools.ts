@@ -1,0 +1,87 @@
+/**
+ * Calls tool declarations in-process through the real registry (argument validation, modes, gates,
+ * output validation, redaction), with a real config, state store and session scope. For end-to-end
+ * checks through the binary and an MCP client, see clients.ts.
+ */
+import { writeFileSync } from "node:fs";
+import type { CallToolResult } from "@modelcontextprotocol/server";
+import { loadConfig } from "../../src/config/index.ts";
+import { createToolRegistry } from "../../src/mcp/registry.ts";
+import { createSession, type SessionScope, type SessionState } from "../../src/mcp/session.ts";
+import type { McpHost } from "../../src/mcp/host.ts";
+import type { ToolDeclaration, ToolMode } from "../../src/mcp/tool.ts";
+import { createRecordStore, createRedactor } from "../../src/state/index.ts";
+import { tempDir } from "./patchbay.ts";
+
+export interface HarnessOptions {
+  roots: string[];
+  defaultRoot?: string;
+  power?: Partial<SessionScope["power"]>;
+  mode?: ToolMode;
+  /** config.toml text for the harness's PATCHBAY_HOME. */
+  configToml?: string;
+  env?: Record<string, string | undefined>;
+}
+
+export interface ToolHarness {
+  host: McpHost;
+  session: SessionState;
+  /** Calls a tool by name; rejects only when no such tool is declared. */
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  /** The structured result of a call that must succeed (throws with the error text otherwise). */
+  ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
+  /** The error code of a call that must fail (throws if it succeeded). */
+  errorCode(name: string, args?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function toolHarness(tools: readonly ToolDeclaration[], options: HarnessOptions): Promise<ToolHarness> {
+  const home = tempDir("patchbay-harness-");
+  if (options.configToml) writeFileSync(`${home}/config.toml`, options.configToml);
+  const config = await loadConfig({ home });
+  const store = await createRecordStore({ home });
+  const redactor = createRedactor(options.env ?? process.env);
+  const host: McpHost = {
+    version: "test",
+    home,
+    config,
+    startedAt: new Date(),
+    store,
+    redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
+    activeSessions: () => 1,
+    endpoints: () => [],
+  };
+  const session = createSession({
+    transport: "stdio",
+    principal: "local",
+    mode: options.mode ?? "full",
+    scope: {
+      defaultRoot: options.defaultRoot ?? options.roots[0],
+      allowedRoots: options.roots,
+      power: { directWrite: false, bashMode: "off", codexSessionRead: false, ...options.power },
+    },
+  });
+  const registry = createToolRegistry(tools);
+  const call = async (name: string, args: Record<string, unknown> = {}) => {
+    const pending = registry.call(name, args, { host, session, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog: registry });
+    if (!pending) throw new Error(`no tool named ${name}`);
+    return pending;
+  };
+  const textOf = (result: CallToolResult) => result.content.map((block) => ("text" in block ? block.text : "")).join("");
+  return {
+    host,
+    session,
+    call,
+    async ok<T>(name: string, args?: Record<string, unknown>) {
+      const result = await call(name, args);
+      if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+      return result.structuredContent as T;
+    },
+    async errorCode(name, args) {
+      const result = await call(name, args);
+      if (!result.isError) throw new Error(`${name} succeeded but was expected to fail: ${textOf(result)}`);
+      return ((result._meta?.["patchbay/error"] as { code?: string } | undefined)?.code) ?? "unknown";
+    },
+    close: () => store.close(),
+  };
+}
