@@ -1,4 +1,5 @@
 import type { Config } from "../config/index.ts";
+import type { AuditEntry } from "../log/audit.ts";
 import type { RecordStore } from "../state/index.ts";
 
 /** An address the server can be reached at, with any token already redacted. */
@@ -21,4 +22,6 @@ export interface McpHost {
   redact(value: unknown): unknown;
   activeSessions(): number;
   endpoints(): Endpoint[];
+  /** Appends one line per tool call to the audit log (logging.audit_file). */
+  audit(entry: AuditEntry): void;
 }

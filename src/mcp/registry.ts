@@ -110,7 +110,28 @@ function refusal(entry: CatalogEntry, session: SessionState): PatchbayError | un
   return undefined;
 }
 
+/** The repository a call names, for the audit log: its repo_path, else the session's default root. */
+function repoOf(rawArgs: unknown, context: ToolContext): string | null {
+  const named = (rawArgs as { repo_path?: unknown } | undefined)?.repo_path;
+  return typeof named === "string" ? named : (context.session.scope.defaultRoot ?? null);
+}
+
 async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext): Promise<CallToolResult> {
+  const started = performance.now();
+  const result = await runChecked(entry, rawArgs, context);
+  const error = result._meta?.["patchbay/error"] as { code?: string } | undefined;
+  context.host.audit({
+    client_ref: context.session.clientRef,
+    tool: entry.name,
+    repo: repoOf(rawArgs, context),
+    outcome: result.isError ? "error" : "ok",
+    ...(error?.code && { error_code: error.code }),
+    duration_ms: Math.round(performance.now() - started),
+  });
+  return result;
+}
+
+async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolContext): Promise<CallToolResult> {
   const denied = refusal(entry, context.session);
   if (denied) return errorResult(denied);
   const parsed = v.safeParse(entry.input, rawArgs ?? {});

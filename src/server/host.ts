@@ -1,4 +1,7 @@
+import { join } from "node:path";
 import type { Config } from "../config/index.ts";
+import { createAuditLog } from "../log/audit.ts";
+import { log } from "../log/index.ts";
 import type { Endpoint, McpHost } from "../mcp/index.ts";
 import { createRedactor, type RecordStore } from "../state/index.ts";
 
@@ -17,6 +20,8 @@ export interface HostParts {
 export function createHost(parts: HostParts): McpHost {
   // The redactor hides values of secret-named variables; naming the token so covers any auth.token_env.
   const redactor = createRedactor({ ...process.env, PATCHBAY_ACTIVE_HTTP_TOKEN: parts.token });
+  const auditFile = parts.config.logging.audit_file || join(parts.home, "logs", "audit.log");
+  const audit = createAuditLog(auditFile, (error) => log.warn(`cannot write the audit log ${auditFile}: ${error.message}`));
   return {
     version: parts.version,
     home: parts.home,
@@ -26,5 +31,6 @@ export function createHost(parts: HostParts): McpHost {
     redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
     activeSessions: parts.activeSessions,
     endpoints: parts.endpoints,
+    audit: (entry) => audit.record(entry),
   };
 }

@@ -17,7 +17,7 @@ function session(mode: SessionState["mode"] = "full", directWrite = false): Sess
 
 function context(state: SessionState, catalog = { namesIn: () => [] as string[] }): ToolContext {
   const redactor = createRedactor({ OPENAI_API_KEY: "sk-test-abcdefghijklmnopqrstuvwxyz" });
-  const host = { redact: (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)) } as unknown as ToolContext["host"];
+  const host = { redact: (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)), audit: () => {} } as unknown as ToolContext["host"];
   return { host, session: state, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog };
 }
 

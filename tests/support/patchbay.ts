@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runProcess, type RunResult } from "./process.ts";
 
-export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const binaryPath = join(repoRoot, "dist", "patchbay");
 
 /** The compiled binary; `npm test` builds it first. */

@@ -9,6 +9,7 @@ import { loadConfig } from "../../src/config/index.ts";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { createSession, type SessionScope, type SessionState } from "../../src/mcp/session.ts";
 import type { McpHost } from "../../src/mcp/host.ts";
+import type { AuditEntry } from "../../src/log/audit.ts";
 import type { ToolDeclaration, ToolMode } from "../../src/mcp/tool.ts";
 import { createRecordStore, createRedactor } from "../../src/state/index.ts";
 import { tempDir } from "./patchbay.ts";
@@ -25,6 +26,8 @@ export interface HarnessOptions {
 
 export interface ToolHarness {
   host: McpHost;
+  /** Audit entries of the calls made so far, oldest first. */
+  audits: AuditEntry[];
   session: SessionState;
   /** Calls a tool by name; rejects only when no such tool is declared. */
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
@@ -41,6 +44,7 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
   const config = await loadConfig({ home });
   const store = await createRecordStore({ home });
   const redactor = createRedactor(options.env ?? process.env);
+  const audits: AuditEntry[] = [];
   const host: McpHost = {
     version: "test",
     home,
@@ -50,6 +54,7 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
     redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
     activeSessions: () => 1,
     endpoints: () => [],
+    audit: (entry) => void audits.push(entry),
   };
   const session = createSession({
     transport: "stdio",
@@ -70,6 +75,7 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
   const textOf = (result: CallToolResult) => result.content.map((block) => ("text" in block ? block.text : "")).join("");
   return {
     host,
+    audits,
     session,
     call,
     async ok<T>(name: string, args?: Record<string, unknown>) {

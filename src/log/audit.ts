@@ -1,0 +1,37 @@
+import { appendFile, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** One tool call, as the audit log keeps it: who, what, where, how it ended. Never arguments or results. */
+export interface AuditEntry {
+  client_ref: string;
+  tool: string;
+  repo: string | null;
+  outcome: "ok" | "error";
+  error_code?: string;
+  duration_ms: number;
+}
+
+export interface AuditLog {
+  record(entry: AuditEntry): void;
+}
+
+/**
+ * An append-only JSON-lines file (0600). Appends of one short line are atomic on POSIX, so
+ * concurrent calls never interleave; a failing write is reported once and never fails a tool call.
+ */
+export function createAuditLog(file: string, onError: (error: Error) => void): AuditLog {
+  let ready: Promise<unknown> | undefined;
+  let reported = false;
+  return {
+    record(entry) {
+      ready ??= mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      const line = `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`;
+      void ready
+        .then(() => appendFile(file, line, { mode: 0o600 }))
+        .catch((error: Error) => {
+          if (!reported) onError(error);
+          reported = true;
+        });
+    },
+  };
+}
