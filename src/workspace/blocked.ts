@@ -1,12 +1,15 @@
 import picomatch from "picomatch";
 
+const CASE_INSENSITIVE_FS = process.platform === "darwin" || process.platform === "win32";
+
 const matchers = new Map<string, (path: string) => boolean>();
 
 function matcherFor(pattern: string): (path: string) => boolean {
   let matcher = matchers.get(pattern);
   if (!matcher) {
     // Like .gitignore: a pattern without a slash matches a name at any depth (`.env*`, `id_rsa`).
-    matcher = picomatch(pattern, { dot: true, basename: !pattern.includes("/") });
+    // Where the filesystem ignores case, `.ENV` is `.env`: match the way the disk does.
+    matcher = picomatch(pattern, { dot: true, basename: !pattern.includes("/"), nocase: CASE_INSENSITIVE_FS });
     matchers.set(pattern, matcher);
   }
   return matcher;

@@ -55,11 +55,15 @@ async function nearestExisting(path: string): Promise<{ real: string; rest: stri
   const rest: string[] = [];
   let current = path;
   for (;;) {
+    let found = false;
     try {
       await lstat(current);
+      found = true;
       return { real: await realpath(current), rest, exists: rest.length === 0 };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      // It exists but does not resolve: a symlink to nowhere, whose target could be anywhere.
+      if (found) throw invalid(path, "is (or passes through) a symlink whose target does not exist");
       if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
     }
     const parent = resolve(current, "..");
