@@ -70,3 +70,15 @@ export async function git(cwd: string, args: string[], options: Parameters<typeo
   }
   return result;
 }
+
+/**
+ * Refuses anything but one commit: `HEAD:dir` passes assertSafeRef, yet git would then diff that
+ * folder as if it were the repository root, under paths the blocked globs do not match.
+ */
+export async function assertCommit(root: string, ref: string, signal?: AbortSignal): Promise<void> {
+  assertSafeRef(ref);
+  const result = await runGit(root, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { signal });
+  if (result.code !== 0) {
+    throw new PatchbayError("invalid_arguments", `ref: ${JSON.stringify(ref)} is not a commit in this repository`, { next: "pass a branch, tag or commit such as HEAD~1 or main; codex_workspace_snapshot lists recent commits" });
+  }
+}

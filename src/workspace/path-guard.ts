@@ -81,7 +81,7 @@ async function nearestExisting(path: string): Promise<{ real: string; rest: stri
  * @example
  * const file = await guardPath("/srv/repo", "src/app.ts", { blockedGlobs: [".env*"] });
  */
-export async function guardPath(root: string, path: string, options: { blockedGlobs: readonly string[] }): Promise<GuardedPath> {
+export async function guardPath(root: string, path: string, options: { blockedGlobs: readonly string[]; scopeRoot?: string }): Promise<GuardedPath> {
   assertPlainPath(path);
   const lexical = resolve(root, path);
   if (!isInside(root, lexical)) throw outside(path, [root]);
@@ -90,21 +90,34 @@ export async function guardPath(root: string, path: string, options: { blockedGl
   if (!isInside(root, real)) throw outside(path, [root]);
   const absolute = join(real, ...rest);
   const rel = relative(root, absolute).split(sep).join("/");
-  const pattern = blockedBy(rel, options.blockedGlobs);
-  if (pattern) {
-    throw new PatchbayError("path_blocked", `${rel} is blocked by repositories.blocked_globs ("${pattern}")`, {
-      next: "tools never read or write blocked paths; change repositories.blocked_globs if this is wrong",
-      details: { path: rel, pattern },
-    });
-  }
+  assertNotBlocked(rel, options.blockedGlobs);
+  // A repository chosen below an allowed root must not dodge globs written for the allowed root.
+  if (options.scopeRoot && options.scopeRoot !== root) assertNotBlocked(relative(options.scopeRoot, absolute).split(sep).join("/"), options.blockedGlobs);
   return { absolute, relative: rel, exists };
+}
+
+function assertNotBlocked(rel: string, blockedGlobs: readonly string[]): void {
+  const pattern = blockedBy(rel, blockedGlobs);
+  if (!pattern) return;
+  throw new PatchbayError("path_blocked", `${rel} is blocked by repositories.blocked_globs ("${pattern}")`, {
+    next: "tools never read or write blocked paths; change repositories.blocked_globs if this is wrong",
+    details: { path: rel, pattern },
+  });
+}
+
+/** The allowed root (real path) that contains `realRoot`, the innermost when roots nest. */
+export async function scopeRootOf(scope: SessionScope, realRoot: string): Promise<string | undefined> {
+  const realRoots = await Promise.all(scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
+  return realRoots.filter((root) => isInside(root, realRoot)).sort((a, b) => b.length - a.length)[0];
 }
 
 /**
  * The repository a tool call works in: `repoPath` when given (absolute, or relative to the
- * session's default root), else the session's default root, else its only allowed root.
+ * session's default root), else the session's default root, else its only allowed root. A
+ * repository that is itself blocked relative to its allowed root (`.git`, a `secrets/` folder) is
+ * refused, so choosing it as the root cannot unlock what the globs hide.
  */
-export async function resolveRepoRoot(scope: SessionScope, repoPath?: string): Promise<string> {
+export async function resolveRepoRoot(scope: SessionScope, repoPath?: string, blockedGlobs: readonly string[] = []): Promise<string> {
   const roots = scope.allowedRoots;
   if (repoPath === undefined || repoPath === "") {
     const fallback = scope.defaultRoot ?? (roots.length === 1 ? roots[0] : undefined);
@@ -123,8 +136,9 @@ export async function resolveRepoRoot(scope: SessionScope, repoPath?: string): P
   } catch {
     throw new PatchbayError("not_found", `repository ${repoPath} does not exist`, { next: "pass an existing directory inside an allowed root", details: { path: repoPath } });
   }
-  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => root)));
-  if (!realRoots.some((root) => isInside(root, real))) throw outside(repoPath, roots);
+  const scopeRoot = await scopeRootOf(scope, real);
+  if (!scopeRoot) throw outside(repoPath, roots);
+  assertNotBlocked(relative(scopeRoot, real).split(sep).join("/"), blockedGlobs);
   if (!(await stat(real)).isDirectory()) throw invalid(repoPath, "is not a directory");
   return real;
 }

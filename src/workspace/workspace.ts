@@ -1,5 +1,6 @@
+import type { SessionScope } from "../mcp/session.ts";
 import type { ToolContext } from "../mcp/tool.ts";
-import { guardPath, resolveRepoRoot, type GuardedPath } from "./path-guard.ts";
+import { guardPath, resolveRepoRoot, scopeRootOf, type GuardedPath } from "./path-guard.ts";
 
 /** One repository a tool call works in, with the guard every path of that call goes through. */
 export interface Workspace {
@@ -17,8 +18,13 @@ export interface Workspace {
  * const ws = await openWorkspace(context, args.repo_path);
  * const file = await ws.guard(args.file_path);
  */
-export async function openWorkspace(context: Pick<ToolContext, "session" | "host">, repoPath?: string): Promise<Workspace> {
-  const root = await resolveRepoRoot(context.session.scope, repoPath);
-  const blockedGlobs = context.host.config.repositories.blocked_globs;
-  return { root, blockedGlobs, guard: (path) => guardPath(root, path, { blockedGlobs }) };
+export function openWorkspace(context: Pick<ToolContext, "session" | "host">, repoPath?: string): Promise<Workspace> {
+  return workspaceIn(context.session.scope, context.host.config.repositories.blocked_globs, repoPath);
+}
+
+/** The same for callers without a tool context (the CLI's handoff and context commands). */
+export async function workspaceIn(scope: SessionScope, blockedGlobs: readonly string[], repoPath?: string): Promise<Workspace> {
+  const root = await resolveRepoRoot(scope, repoPath, blockedGlobs);
+  const scopeRoot = (await scopeRootOf(scope, root)) ?? root;
+  return { root, blockedGlobs, guard: (path) => guardPath(root, path, { blockedGlobs, scopeRoot }) };
 }

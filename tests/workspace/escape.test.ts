@@ -133,3 +133,20 @@ describe("a symlink created after the check", () => {
     expect(readFileSync(join(root, "README-link.md"), "utf8")).toBe("replaced");
   });
 });
+
+describe("choosing a blocked folder as the repository", () => {
+  test("is refused, and globs written for the allowed root still apply below a chosen subfolder", async () => {
+    const { workspaceIn } = await import("../../src/workspace/workspace.ts");
+    mkdirSync(join(root, "secrets"), { recursive: true });
+    writeFileSync(join(root, "secrets", "key.txt"), "PRIVATE");
+    mkdirSync(join(root, "pkg", "secrets"), { recursive: true });
+    writeFileSync(join(root, "pkg", "secrets", "key.txt"), "PRIVATE");
+    const scope = { defaultRoot: root, allowedRoots: [root], power: { directWrite: false, bashMode: "off" as const, codexSessionRead: false } };
+    const globs = [...BLOCKED, "secrets/**", "pkg/secrets/**"];
+    expect(await codeOf(workspaceIn(scope, globs, ".git"))).toBe("path_blocked");
+    expect(await codeOf(workspaceIn(scope, globs, "secrets"))).toBe("path_blocked");
+    // Only the allowed-root-relative glob matches here: relative to pkg the file is secrets/key.txt.
+    const pkg = await workspaceIn(scope, [...BLOCKED, "pkg/secrets/**"], "pkg");
+    expect(await codeOf(pkg.guard("secrets/key.txt"))).toBe("path_blocked");
+  });
+});
