@@ -1,0 +1,106 @@
+/**
+ * Git tools: codex_git_status, codex_git_diff and codex_show_changes. Read-only; paths go through
+ * the workspace guard and blocked paths never appear in a diff. Diff texts carry the diff itself,
+ * since some hosts show the model only the text.
+ */
+import * as v from "valibot";
+import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
+import { gitDiff, gitDiffSchema, gitStatus, gitStatusSchema, type GitDiff, type GitStatus } from "../git-views.ts";
+import { LIMITS } from "../limits.ts";
+import { openWorkspace } from "../workspace.ts";
+import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./orientation.ts";
+
+const filePathArg = v.optional(v.pipe(v.string(), v.description("Limit to this file or directory, relative to the repository root.")));
+
+function statusLine(status: GitStatus): string {
+  const branch = status.branch ?? "(detached HEAD)";
+  const upstream = status.upstream ? ` tracking ${status.upstream} (ahead ${status.ahead}, behind ${status.behind})` : "";
+  if (status.clean) return `On ${branch}${upstream}: clean.`;
+  const { staged, unstaged, untracked, conflicted } = status.counts;
+  return `On ${branch}${upstream}: ${staged} staged, ${unstaged} unstaged, ${untracked} untracked${conflicted ? `, ${conflicted} conflicted` : ""}${status.truncated ? " (lists truncated)" : ""}.`;
+}
+
+function diffLine(diff: GitDiff): string {
+  const what = diff.ref ? `${diff.staged ? "Staged" : "Working tree"} diff against ${diff.ref}` : diff.staged ? "Staged diff" : "Unstaged diff";
+  const blocked = diff.blocked.length ? ` ${diff.blocked.length} blocked file(s) left out.` : "";
+  if (diff.files.length === 0) return `${what}: no changes${diff.file_path ? ` in ${diff.file_path}` : ""}.${blocked}`;
+  return `${what}: ${diff.files.length} file(s), +${diff.additions} -${diff.deletions}${diff.truncated ? `, truncated at ${diff.bytes} bytes` : ""}.${blocked}`;
+}
+
+const statusInput = {
+  repo_path: repoPathArg,
+  porcelain: flagArg("Include `git status --short` style lines (default true)."),
+};
+
+export const gitStatusTool = defineTool({
+  name: "codex_git_status",
+  title: "Git status",
+  description: "The repository's branch, upstream ahead/behind, and its staged, unstaged, untracked and conflicted files.",
+  input: v.strictObject(statusInput),
+  output: gitStatusSchema,
+  annotations: READ_ONLY,
+  modes: ["worker", "standard", "full"],
+  aliases: [codexProAlias("git_status", statusInput)],
+  labels: { invoking: "Reading git status", invoked: "Git status ready" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const status = await gitStatus(ws.root, { signal: context.signal });
+    const short = args.porcelain === false ? [] : status.short;
+    return { text: [statusLine(status), ...short].join("\n"), structured: { ...status, short } };
+  },
+});
+
+const diffInput = {
+  repo_path: repoPathArg,
+  file_path: filePathArg,
+  staged: flagArg("The staged changes (the index) instead of the unstaged ones."),
+  ref: v.optional(v.pipe(v.string(), v.description("Compare against this branch, tag or commit (e.g. HEAD~1, main)."))),
+  max_bytes: countArg(`Diff bytes at most (clamped to ${LIMITS.diffBytes}).`),
+};
+
+export const gitDiffTool = defineTool({
+  name: "codex_git_diff",
+  title: "Git diff",
+  description: `The repository's diff: unstaged by default, staged, or against a ref; optionally one path; at most ${LIMITS.diffBytes} bytes (truncated says when it was cut). Blocked paths are left out.`,
+  input: v.strictObject(diffInput),
+  output: gitDiffSchema,
+  annotations: READ_ONLY,
+  modes: ["standard", "full"],
+  aliases: [codexProAlias("git_diff", diffInput, { path: "file_path" })],
+  labels: { invoking: "Reading git diff", invoked: "Git diff ready" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const diff = await gitDiff(ws, { filePath: args.file_path, staged: args.staged, ref: args.ref, maxBytes: args.max_bytes, signal: context.signal });
+    return { text: diff.diff ? `${diffLine(diff)}\n${diff.diff}` : diffLine(diff), structured: diff };
+  },
+});
+
+const changesInput = {
+  repo_path: repoPathArg,
+  file_path: filePathArg,
+  include_diff: flagArg("Include the diff (default true)."),
+  staged: flagArg("Diff the staged changes instead of the unstaged ones."),
+  max_diff_bytes: countArg(`Diff bytes at most (clamped to ${LIMITS.diffBytes}).`),
+};
+
+export const showChangesTool = defineTool({
+  name: "codex_show_changes",
+  title: "Show changes",
+  description: "What changed in the repository: git status plus, by default, the bounded diff; optionally for one file. Use it to review work before committing or integrating.",
+  input: v.strictObject(changesInput),
+  output: v.object({ file_path: v.nullable(v.string()), status: gitStatusSchema, diff: v.nullable(gitDiffSchema) }),
+  annotations: READ_ONLY,
+  modes: ["worker", "standard", "full"],
+  aliases: [codexProAlias("show_changes", changesInput, { path: "file_path" })],
+  labels: { invoking: "Reviewing changes", invoked: "Changes ready" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const filePath = args.file_path === undefined ? undefined : (await ws.guard(args.file_path)).relative;
+    const status = await gitStatus(ws.root, { path: filePath, signal: context.signal });
+    const diff = args.include_diff === false ? null : await gitDiff(ws, { filePath, staged: args.staged, maxBytes: args.max_diff_bytes, signal: context.signal });
+    const lines = [statusLine(status), ...status.short, ...(diff ? [diffLine(diff), diff.diff] : [])].filter(Boolean);
+    return { text: lines.join("\n"), structured: { file_path: filePath ?? null, status, diff } };
+  },
+});
+
+export const GIT_TOOLS: readonly ToolDeclaration[] = [gitStatusTool, gitDiffTool, showChangesTool];

@@ -1,0 +1,282 @@
+/**
+ * Orientation tools: codex_open_workspace, codex_list_workspaces, codex_workspace_snapshot,
+ * codex_inventory and codex_load_context. Read-only; every path goes through the workspace guard.
+ * Also the argument helpers the git and skill tools share.
+ */
+import { basename } from "node:path";
+import * as v from "valibot";
+import { defineTool, TOOL_MODES, type ToolAlias, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import type { SessionScope } from "../../mcp/index.ts";
+import { agentsSummarySchema, summarizeAgents } from "../agents-md.ts";
+import { buildContextPack, contextPackSchema, renderContextPack } from "../context-pack.ts";
+import { commitSchema, findGitRepo, gitStatus, gitStatusSchema, gitSummary, gitSummarySchema, recentCommits } from "../git-views.ts";
+import { LIMITS } from "../limits.ts";
+import { aiBridgeSchema, aiBridgeState, listWorkspaces, workspaceEntrySchema } from "../orientation.ts";
+import { listSkills, skillListSchema } from "../skills.ts";
+import { listTree, type TreeListing } from "../tree.ts";
+import { openWorkspace, type Workspace } from "../workspace.ts";
+
+export const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+
+export const repoPathArg = v.optional(v.pipe(v.string(), v.description("Repository directory (absolute, or relative to the session's default root); defaults to the session's repository.")));
+
+export function countArg(description: string) {
+  return v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(description)));
+}
+
+export function flagArg(description: string) {
+  return v.optional(v.pipe(v.boolean(), v.description(description)));
+}
+
+/**
+ * A CodexPro-compatible alias (advertised in full mode only): it also takes `root` and
+ * `workspace_root` for repo_path, plus per-tool `renames` (e.g. `path` → `file_path`), and
+ * `ignoredFlags` CodexPro sent that mean nothing here. A canonical name wins over its alias.
+ */
+export function codexProAlias(name: string, canonical: v.ObjectEntries, renames: Record<string, string> = {}, ignoredFlags: readonly string[] = []): ToolAlias {
+  const allRenames: Record<string, string> = { root: "repo_path", workspace_root: "repo_path", ...renames };
+  const aliasEntries = Object.fromEntries(Object.entries(allRenames).map(([from, to]) => [from, canonical[to] ?? v.optional(v.string())]));
+  const ignoredEntries = Object.fromEntries(ignoredFlags.map((flag) => [flag, flagArg("Accepted for CodexPro compatibility; ignored.")]));
+  return {
+    name,
+    input: v.strictObject({ ...canonical, ...aliasEntries, ...ignoredEntries }),
+    mapArgs(args) {
+      const mapped: Record<string, unknown> = Object.fromEntries(Object.entries(args).filter(([key]) => key in canonical));
+      for (const [from, to] of Object.entries(allRenames)) if (mapped[to] === undefined && args[from] !== undefined) mapped[to] = args[from];
+      return mapped;
+    },
+  };
+}
+
+/** Tools worth calling next, limited to those this session's mode offers. */
+function nextTools(context: ToolContext, candidates: Array<[tool: string, why: string, relevant: boolean]>): Array<{ tool: string; why: string }> {
+  const offered = new Set(context.catalog.namesIn(context.session.mode));
+  return candidates.filter(([tool, , relevant]) => relevant && offered.has(tool)).map(([tool, why]) => ({ tool, why }));
+}
+
+const treeSchema = v.object({ path: v.string(), lines: v.array(v.string()), truncated: v.boolean() });
+
+/** A compact tree: one line per entry, directories ending in `/`. */
+function compactTree(listing: TreeListing): v.InferOutput<typeof treeSchema> {
+  return { path: listing.path, lines: listing.entries.map((entry) => (entry.type === "dir" ? `${entry.path}/` : entry.path)), truncated: listing.truncated };
+}
+
+function treeText(tree: v.InferOutput<typeof treeSchema> | null): string {
+  if (!tree) return "";
+  return `\nTree:\n${tree.lines.join("\n")}${tree.truncated ? "\n… (truncated)" : ""}`;
+}
+
+function gitLine(git: v.InferOutput<typeof gitSummarySchema>): string {
+  if (!git.is_git_repo) return "not a git repository";
+  const head = git.head ? `${git.head.sha} "${git.head.subject}"` : "no commits yet";
+  return `branch ${git.branch ?? "(detached)"} at ${head}, ${git.dirty ? "uncommitted changes" : "clean"}`;
+}
+
+const openInput = {
+  repo_path: repoPathArg,
+  include_tree: flagArg("Include a compact tree (default true)."),
+  max_depth: countArg("Tree depth (default 2)."),
+  max_entries: countArg("Tree entries (default 200)."),
+  include_hidden: flagArg("Include dot entries in the tree."),
+  include_skills: flagArg("Discover skills (default true)."),
+  include_global_skills: flagArg("Also the user's skills, not only the repository's (default true)."),
+  max_skills: countArg(`Skills at most (clamped to ${LIMITS.skillCount}).`),
+};
+
+async function optionalTree(ws: Workspace, wanted: boolean, options: Parameters<typeof listTree>[1]) {
+  return wanted ? compactTree(await listTree(ws, options)) : null;
+}
+
+export const openWorkspaceTool = defineTool({
+  name: "codex_open_workspace",
+  title: "Open workspace",
+  description: "Orientation for a repository: name, root, branch, head commit, dirty flag, a summary of AGENTS.md, the skills, a compact tree, and which tools to call next. Call it first in a new repository.",
+  input: v.strictObject(openInput),
+  output: v.object({
+    name: v.string(),
+    root: v.string(),
+    git: gitSummarySchema,
+    agents: agentsSummarySchema,
+    skills: v.nullable(skillListSchema),
+    tree: v.nullable(treeSchema),
+    blocked_globs: v.array(v.string()),
+    next_tools: v.array(v.object({ tool: v.string(), why: v.string() })),
+  }),
+  annotations: READ_ONLY,
+  modes: ["minimal", "worker", "standard", "full"],
+  aliases: [
+    codexProAlias("open_workspace", openInput, { path: "repo_path", max_files: "max_entries" }, ["bootstrap_context"]),
+    codexProAlias("open_current_workspace", openInput, { max_files: "max_entries" }, ["bootstrap_context"]),
+  ],
+  labels: { invoking: "Opening workspace", invoked: "Workspace opened" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const [git, agents, skills, tree] = await Promise.all([
+      gitSummary(ws.root, context.signal),
+      summarizeAgents(ws, context.signal),
+      args.include_skills === false ? null : listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills }),
+      optionalTree(ws, args.include_tree !== false, { maxDepth: args.max_depth ?? 2, maxEntries: args.max_entries ?? 200, includeHidden: args.include_hidden, signal: context.signal }),
+    ]);
+    const next = nextTools(context, [
+      ["codex_show_changes", "review the uncommitted changes", git.dirty],
+      ["codex_load_context", "load the AGENTS.md instructions and chosen files in one bundle", agents.path !== null],
+      ["codex_load_skill", "read a listed skill's SKILL.md by name", (skills?.counts.total ?? 0) > 0],
+      ["codex_repo_tree", "list more of the tree", true],
+      ["codex_search_repo", "find code by text or regex", true],
+      ["codex_read_file", "read a file, by line range", true],
+      ["codex_workspace_snapshot", "recent commits and .ai-bridge handoff state", true],
+      ["codex_worker_start", "hand a task to a named worker", true],
+    ]);
+    const name = basename(ws.root);
+    const agentsLine = agents.path ? `${agents.path}: ${agents.headings.slice(0, 5).join(" · ") || agents.excerpt[0] || "(empty)"}` : "no AGENTS.md";
+    const skillsLine = skills ? `${skills.counts.total} skill(s)${skills.skills.length ? `: ${skills.skills.slice(0, 10).map((skill) => skill.name).join(", ")}` : ""}` : "skills not listed";
+    return {
+      text: `${name} (${ws.root}): ${gitLine(git)}. ${agentsLine}. ${skillsLine}.${next.length ? ` Next: ${next.map((item) => item.tool).join(", ")}.` : ""}${treeText(tree)}`,
+      structured: { name, root: ws.root, git, agents, skills, tree, blocked_globs: [...ws.blockedGlobs], next_tools: next },
+    };
+  },
+});
+
+export const listWorkspacesTool = defineTool({
+  name: "codex_list_workspaces",
+  title: "List workspaces",
+  description: "Lists the repositories this session may use (its allowed roots, the default first), each with whether it is a git repository and its branch.",
+  input: v.strictObject({}),
+  output: v.object({ default_root: v.nullable(v.string()), workspaces: v.array(workspaceEntrySchema) }),
+  annotations: READ_ONLY,
+  modes: ["minimal", "worker", "standard", "full"],
+  aliases: [{ name: "list_workspaces" }],
+  labels: { invoking: "Listing workspaces", invoked: "Workspaces listed" },
+  async handler(_args, { session, signal }) {
+    const workspaces = await listWorkspaces(session.scope, signal);
+    const lines = workspaces.map((ws) => `${ws.is_default ? "* " : "  "}${ws.name} (${ws.path})${ws.exists ? "" : " missing"}${ws.is_git_repo ? ` on ${ws.branch ?? "(detached)"}` : ws.exists ? ", not git" : ""}`);
+    return {
+      text: workspaces.length ? `${workspaces.length} workspace(s):\n${lines.join("\n")}` : "This session has no allowed roots: start patchbay with --root DIR or --allow-root DIR.",
+      structured: { default_root: session.scope.defaultRoot ?? null, workspaces },
+    };
+  },
+});
+
+const snapshotInput = {
+  repo_path: repoPathArg,
+  path: v.optional(v.pipe(v.string(), v.description("Directory for the tree, relative to the root; the root when omitted."))),
+  max_depth: countArg("Tree depth (default 3)."),
+  max_entries: countArg("Tree entries (default 300)."),
+  max_commits: countArg("Recent commits (default 8, at most 50)."),
+  include_hidden: flagArg("Include dot entries in the tree."),
+};
+
+export const workspaceSnapshotTool = defineTool({
+  name: "codex_workspace_snapshot",
+  title: "Workspace snapshot",
+  description: "One look at a repository's state: git status, recent commits, the .ai-bridge handoff folder (which files, their size and time) and a compact tree.",
+  input: v.strictObject(snapshotInput),
+  output: v.object({ name: v.string(), root: v.string(), is_git_repo: v.boolean(), git: v.nullable(gitStatusSchema), commits: v.array(commitSchema), ai_bridge: aiBridgeSchema, tree: treeSchema }),
+  annotations: READ_ONLY,
+  modes: ["worker", "standard", "full"],
+  aliases: [codexProAlias("workspace_snapshot", snapshotInput, { max_files: "max_entries" })],
+  labels: { invoking: "Reading snapshot", invoked: "Snapshot ready" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const repo = await findGitRepo(ws.root, context.signal);
+    const [git, commits, aiBridge, tree] = await Promise.all([
+      repo ? gitStatus(ws.root, { signal: context.signal }) : null,
+      repo ? recentCommits(repo, Math.min(args.max_commits ?? 8, 50), context.signal) : [],
+      aiBridgeState(ws),
+      listTree(ws, { path: args.path, maxDepth: args.max_depth ?? 3, maxEntries: args.max_entries ?? 300, includeHidden: args.include_hidden, signal: context.signal }).then(compactTree),
+    ]);
+    const changes = git ? Object.values(git.counts).reduce((sum, count) => sum + count, 0) : 0;
+    const gitText = git ? `${git.branch ?? "(detached)"}, ${git.clean ? "clean" : `${changes} change(s)`}` : "not a git repository";
+    const commitText = commits.map((commit) => `${commit.sha} ${commit.subject}`).join("\n");
+    const bridgeText = aiBridge.exists ? aiBridge.entries.map((entry) => `${entry.name} (${entry.bytes} B, ${entry.modified})`).join(", ") || "empty" : "none";
+    return {
+      text: `${basename(ws.root)}: ${gitText}. .ai-bridge: ${bridgeText}.${commitText ? `\nRecent commits:\n${commitText}` : ""}${git?.short.length ? `\nChanges:\n${git.short.join("\n")}` : ""}${treeText(tree)}`,
+      structured: { name: basename(ws.root), root: ws.root, is_git_repo: repo !== undefined, git, commits, ai_bridge: aiBridge, tree },
+    };
+  },
+});
+
+/** The power tools, the setting that enables each and the launch flag that sets it. */
+const POWER_TOOLS = [
+  { switch: "direct_write", tools: ["codex_write_file", "codex_edit_file"], setting: "power_tools.direct_write", flag: "--direct-write", value: (power: Power) => power.directWrite },
+  { switch: "bash_mode", tools: ["codex_run_command"], setting: "power_tools.bash_mode", flag: "--bash-mode safe|full", value: (power: Power) => power.bashMode },
+  { switch: "codex_session_read", tools: ["codex_read_session"], setting: "power_tools.codex_session_read", flag: "--codex-session-read", value: (power: Power) => power.codexSessionRead },
+] as const;
+type Power = SessionScope["power"];
+
+const inventoryInput = {
+  repo_path: repoPathArg,
+  include_global_skills: flagArg("Also the user's skills (default true)."),
+  max_skills: countArg(`Skills at most (clamped to ${LIMITS.skillCount}).`),
+};
+
+export const inventoryTool = defineTool({
+  name: "codex_inventory",
+  title: "Inventory",
+  description: "What this session can use: its tool mode and the size of each mode, the skills, the repository's git state, and which power tools are enabled (with the setting that enables each).",
+  input: v.strictObject(inventoryInput),
+  output: v.object({
+    tool_mode: v.picklist(TOOL_MODES),
+    modes: v.array(v.object({ mode: v.picklist(TOOL_MODES), tool_count: v.number() })),
+    git: gitSummarySchema,
+    skills: skillListSchema,
+    power_tools: v.array(v.object({ switch: v.string(), tools: v.array(v.string()), enabled: v.boolean(), value: v.string(), setting: v.string(), flag: v.string() })),
+    blocked_globs: v.array(v.string()),
+  }),
+  annotations: READ_ONLY,
+  modes: ["worker", "standard", "full"],
+  labels: { invoking: "Reading inventory", invoked: "Inventory ready" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const [git, skills] = await Promise.all([gitSummary(ws.root, context.signal), listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills })]);
+    const { power } = context.session.scope;
+    const powerTools = POWER_TOOLS.map((tool) => {
+      const value = tool.value(power);
+      return { switch: tool.switch, tools: [...tool.tools], enabled: value !== false && value !== "off", value: String(value), setting: tool.setting, flag: tool.flag };
+    });
+    const modes = TOOL_MODES.map((mode) => ({ mode, tool_count: context.catalog.namesIn(mode).length }));
+    const enabled = powerTools.filter((tool) => tool.enabled).map((tool) => `${tool.switch}=${tool.value}`);
+    return {
+      text: `Tool mode ${context.session.mode} (${modes.map((m) => `${m.mode} ${m.tool_count}`).join(", ")}). ${basename(ws.root)}: ${gitLine(git)}. ${skills.counts.total} skill(s). Power tools: ${enabled.join(", ") || "none enabled"}.`,
+      structured: { tool_mode: context.session.mode, modes, git, skills, power_tools: powerTools, blocked_globs: [...ws.blockedGlobs] },
+    };
+  },
+});
+
+const contextInput = {
+  repo_path: repoPathArg,
+  target_path: v.optional(v.pipe(v.string(), v.description("File or directory whose AGENTS.md chain (root first) to load; the root when omitted."))),
+  selected_paths: v.optional(v.pipe(v.array(v.string()), v.maxLength(100), v.description("Files to include, relative to the root; blocked or missing ones are listed as skipped."))),
+  include_ai_bridge: flagArg("Include .ai-bridge state and its Markdown files (default true)."),
+  include_git: flagArg("Include git status (default true)."),
+  include_diff: flagArg("Include the unstaged diff (default false)."),
+  max_file_bytes: countArg(`Bytes per file (clamped to ${LIMITS.readBytes}); the whole bundle stops at ${LIMITS.contextBytes}.`),
+};
+
+export const loadContextTool = defineTool({
+  name: "codex_load_context",
+  title: "Load context",
+  description: `One bounded bundle (at most ${LIMITS.contextBytes} bytes) for working on a path: the AGENTS.md files from the root down to it, selected files, git status and optionally the diff, and the .ai-bridge handoff files.`,
+  input: v.strictObject(contextInput),
+  output: contextPackSchema,
+  annotations: READ_ONLY,
+  modes: ["standard", "full"],
+  aliases: [codexProAlias("codex_context", contextInput)],
+  labels: { invoking: "Loading context", invoked: "Context ready" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const pack = await buildContextPack(ws, {
+      targetPath: args.target_path,
+      selectedPaths: args.selected_paths,
+      includeAiBridge: args.include_ai_bridge,
+      includeGit: args.include_git,
+      includeDiff: args.include_diff,
+      maxFileBytes: args.max_file_bytes,
+      signal: context.signal,
+    });
+    const summary = `${pack.agents_files.length} AGENTS file(s), ${pack.selected_files.length} file(s), ${pack.skipped.length} skipped; ${pack.bytes} of ${pack.max_bytes} bytes${pack.truncated ? ", truncated" : ""}.`;
+    return { text: `${summary}\n\n${renderContextPack(pack)}`, structured: pack };
+  },
+});
+
+export const ORIENTATION_TOOLS: readonly ToolDeclaration[] = [openWorkspaceTool, listWorkspacesTool, workspaceSnapshotTool, inventoryTool, loadContextTool];

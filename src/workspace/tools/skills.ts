@@ -1,0 +1,60 @@
+/**
+ * Skill tools: codex_list_skills and codex_load_skill. Read-only; paths in results are sanitized
+ * (relative to the repository, or `~/…`), never absolute home paths.
+ */
+import * as v from "valibot";
+import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
+import { LIMITS } from "../limits.ts";
+import { listSkills, loadSkill, loadedSkillSchema, SKILL_SOURCES, skillListSchema, WORKSPACE_SKILL_DIRS } from "../skills.ts";
+import { openWorkspace } from "../workspace.ts";
+import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./orientation.ts";
+
+export const listSkillsTool = defineTool({
+  name: "codex_list_skills",
+  title: "List skills",
+  description: `Skills (SKILL.md) in the repository's skill folders (${WORKSPACE_SKILL_DIRS.join(", ")}) and the user's ($CODEX_HOME/skills or ~/.codex/skills, ~/.claude/skills, ~/.agents/skills), with name, description, source and a sanitized path.`,
+  input: v.strictObject({
+    repo_path: repoPathArg,
+    include_global_skills: flagArg("Also the user's skills (default true)."),
+    max_skills: countArg(`Skills at most (clamped to ${LIMITS.skillCount}).`),
+  }),
+  output: skillListSchema,
+  annotations: READ_ONLY,
+  modes: ["standard", "full"],
+  labels: { invoking: "Listing skills", invoked: "Skills ready" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const list = await listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills });
+    const lines = list.skills.map((skill) => `- ${skill.name} [${skill.source}] ${skill.path}${skill.description ? `: ${skill.description}` : ""}`);
+    return { text: lines.length ? `${list.counts.total} skill(s)${list.truncated ? " (truncated)" : ""}:\n${lines.join("\n")}` : "No skills found.", structured: list };
+  },
+});
+
+const loadInput = {
+  repo_path: repoPathArg,
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("The skill's name, as codex_list_skills shows it.")),
+  source: v.optional(v.pipe(v.picklist(SKILL_SOURCES), v.description("Where the skill lives, when a name exists in several places."))),
+  path: v.optional(v.pipe(v.string(), v.description("The sanitized path codex_list_skills shows, when name and source are still ambiguous."))),
+  max_bytes: countArg(`Bytes of SKILL.md at most (clamped to ${LIMITS.skillBytes}).`),
+};
+
+export const loadSkillTool = defineTool({
+  name: "codex_load_skill",
+  title: "Load skill",
+  description: "Reads one skill's SKILL.md by name. When the name exists in several places, it answers skill_ambiguous with each source and path; pass source (and path) to choose.",
+  input: v.strictObject(loadInput),
+  output: loadedSkillSchema,
+  annotations: READ_ONLY,
+  modes: ["standard", "full"],
+  aliases: [codexProAlias("load_skill", loadInput)],
+  labels: { invoking: "Loading skill", invoked: "Skill ready" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const loaded = await loadSkill(ws, { name: args.name, source: args.source, path: args.path, maxBytes: args.max_bytes });
+    const { skill } = loaded;
+    const cut = loaded.truncated ? `, first ${loaded.bytes} of ${loaded.total_bytes} bytes` : "";
+    return { text: `Skill ${skill.name} [${skill.source}] ${skill.path}${cut}:\n\n${loaded.content}`, structured: loaded };
+  },
+});
+
+export const SKILL_TOOLS: readonly ToolDeclaration[] = [listSkillsTool, loadSkillTool];
