@@ -13,18 +13,27 @@ export const launchArgs = {
   "codex-session-read": { type: "boolean", description: "Allow reading Codex session transcripts (power_tools.codex_session_read)" },
 } as const satisfies ArgsDef;
 
-/** Repeated string flags arrive as an array, single ones as a string. */
-export function listFlag(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  return (Array.isArray(value) ? value : [value]).map(String);
+/**
+ * Every value of a repeatable flag (`--name V` or `--name=V`), in order. citty keeps only the
+ * last value of a repeated string flag, so these are read from the raw arguments.
+ */
+export function repeatedFlag(rawArgs: readonly string[], name: string): string[] {
+  const values: string[] = [];
+  for (let index = 0; index < rawArgs.length; index++) {
+    const word = rawArgs[index]!;
+    if (word === "--") break;
+    if (word.startsWith(`--${name}=`)) values.push(word.slice(name.length + 3));
+    else if (word === `--${name}` && rawArgs[index + 1] !== undefined) values.push(rawArgs[++index]!);
+  }
+  return values;
 }
 
 /** The parsed flags in the config module's shape (only those given on the command line). */
-export function launchFlags(args: Record<string, unknown>): LaunchFlags {
+export function launchFlags(args: Record<string, unknown>, rawArgs: readonly string[]): LaunchFlags {
   const flags: LaunchFlags = {};
   if (args.root !== undefined) flags.root = String(args.root);
-  const allowRoot = listFlag(args["allow-root"]);
-  if (allowRoot) flags.allowRoot = allowRoot;
+  const allowRoot = repeatedFlag(rawArgs, "allow-root");
+  if (allowRoot.length > 0) flags.allowRoot = allowRoot;
   if (args.host !== undefined) flags.host = String(args.host);
   // Numeric text becomes a number; anything else goes on as given so the config module names it in its error.
   if (args.port !== undefined) flags.port = (/^\d+$/.test(String(args.port)) ? Number(args.port) : args.port) as number;

@@ -23,9 +23,9 @@ export default defineCommand({
     "reveal-token": { type: "boolean", description: "Show the HTTP token in the guide instead of [redacted]" },
     http: { type: "boolean", default: true, description: "Serve HTTP (--no-http serves only local stdio sessions)" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const home = patchbayHome();
-    const flags = launchFlags(args);
+    const flags = launchFlags(args, rawArgs);
     if (args["save-profile"]) {
       const file = await saveProfile(home, args.profile ?? "default", flags);
       log.success(`saved the launch flags to ${file}`);

@@ -14,10 +14,10 @@ export default defineCommand({
     ...launchArgs,
     standalone: { type: "boolean", description: "Run everything in this process (hermetic: CI, tests); refuses if a server owns the state" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     setLogLevel("warn"); // stdout is the protocol channel; keep stderr quiet too unless something is wrong
     const home = patchbayHome();
-    const config = await loadConfig({ home, profile: args.profile, flags: launchFlags(args) });
+    const config = await loadConfig({ home, profile: args.profile, flags: launchFlags(args, rawArgs) });
     const session = { mode: config.app.tool_mode, scope: scopeFromConfig(config) };
     if (args.standalone) return runStandalone({ home, config, version: VERSION, session });
     return relayStdio(home, session);

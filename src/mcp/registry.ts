@@ -93,6 +93,10 @@ function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
   return issues.map((issue) => `${v.getDotPath(issue) ?? "arguments"}: ${issue.message}`).join("; ");
 }
 
+function invalidArguments(tool: string, issues: readonly v.BaseIssue<unknown>[]): CallToolResult {
+  return errorResult(new PatchbayError("invalid_arguments", `${tool}: ${describeIssues(issues)}`, { next: "fix the named argument and call again" }));
+}
+
 /** Why a known tool cannot be called in this session, or `undefined` when it can. */
 function refusal(entry: CatalogEntry, session: SessionState): PatchbayError | undefined {
   if (!inMode(entry, session.mode)) {
@@ -135,9 +139,14 @@ async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolCo
   const denied = refusal(entry, context.session);
   if (denied) return errorResult(denied);
   const parsed = v.safeParse(entry.input, rawArgs ?? {});
-  if (!parsed.success) return errorResult(new PatchbayError("invalid_arguments", `${entry.name}: ${describeIssues(parsed.issues)}`, { next: "fix the named argument and call again" }));
+  if (!parsed.success) return invalidArguments(entry.name, parsed.issues);
   let args = parsed.output as JsonObject;
-  if (entry.mapArgs) args = v.parse(entry.declaration.input, entry.mapArgs(args)) as JsonObject;
+  if (entry.mapArgs) {
+    // An alias's arguments, renamed, must still satisfy the canonical tool.
+    const mapped = v.safeParse(entry.declaration.input, entry.mapArgs(args));
+    if (!mapped.success) return invalidArguments(entry.name, mapped.issues);
+    args = mapped.output as JsonObject;
+  }
   try {
     const output = await entry.declaration.handler(args, context);
     const checked = v.safeParse(entry.declaration.output, output.structured);

@@ -5,7 +5,7 @@
  * verified (through /proc/self/fd on Linux, by resolving again elsewhere).
  */
 import { constants, promises as fsp } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { randomUUID } from "node:crypto";
 import { PatchbayError } from "../errors/index.ts";
 import { isInside } from "./path-guard.ts";
@@ -67,14 +67,40 @@ export async function readInside(root: string, absolute: string, maxBytes: numbe
 }
 
 /**
+ * Creates `dir` one level at a time, each level under the real path of the one above it, checked
+ * to be inside `root`: a recursive mkdir would follow a symlink swapped in after the guard ran.
+ */
+async function makeDirsInside(root: string, dir: string): Promise<string> {
+  const missing: string[] = [];
+  let existing = dir;
+  while (!(await fsp.lstat(existing).then(() => true, () => false))) {
+    missing.unshift(basename(existing));
+    existing = dirname(existing);
+  }
+  let real = await fsp.realpath(existing);
+  for (const name of missing) {
+    if (!isInside(root, real)) break;
+    const next = join(real, name);
+    await fsp.mkdir(next).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+    });
+    real = await fsp.realpath(next);
+  }
+  return real;
+}
+
+/**
  * Replaces (or creates) a file inside `root` atomically: a temp file beside it, verified to sit
  * inside the repository, then renamed over the target. A symlink at the target is replaced, not
  * followed. Parent directories must exist unless `createDirs`.
  */
 export async function writeInside(root: string, absolute: string, content: string | Uint8Array, options: { createDirs?: boolean } = {}): Promise<void> {
+  // Whatever the blocked globs say, nothing is written into .git: a hook written there runs code.
+  if (relative(root, absolute).split(sep).includes(".git")) {
+    throw new PatchbayError("path_blocked", `${absolute} is inside .git, which patchbay never writes`, { next: "write files in the working tree" });
+  }
   const parent = dirname(absolute);
-  if (options.createDirs) await fsp.mkdir(parent, { recursive: true });
-  const realParent = await fsp.realpath(parent).catch((error) => refuseSymlink(error, parent));
+  const realParent = options.createDirs ? await makeDirsInside(root, parent) : await fsp.realpath(parent).catch((error) => refuseSymlink(error, parent));
   if (!isInside(root, realParent)) throw new PatchbayError("path_outside_roots", `${parent} leads outside the repository`, { next: "remove the symlink that points out of the repository" });
   const temp = join(realParent, `.${basename(absolute)}.patchbay-${randomUUID()}.tmp`);
   const handle = await fsp.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);

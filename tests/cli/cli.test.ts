@@ -107,3 +107,12 @@ describe("bin/patchbay", () => {
     expect(result.stdout.trim()).toBe(pkg.version);
   });
 });
+
+describe("repeatable flags", () => {
+  test("every --allow-root counts, not only the last", async () => {
+    const [a, b, c] = [tempDir(), tempDir(), tempDir()];
+    const result = await runPatchbay(["start", "--print-only", "--json", "--root", a, "--allow-root", b, `--allow-root=${c}`], { home: tempDir() });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).setup_guide.allowed_roots).toEqual([a, b, c]);
+  });
+});

@@ -73,6 +73,13 @@ describe("tool registry", () => {
     expect(refused?.isError).toBe(true);
   });
 
+  test("an alias whose renamed arguments break the canonical schema gets a tool error, not a rejection", async () => {
+    const strict = defineTool({ ...echo, name: "shout", aliases: [{ name: "yell", input: v.strictObject({ words: v.number() }), mapArgs: (args) => ({ text: args.words }) }] });
+    const result = await createToolRegistry([strict]).call("yell", { words: 5 }, context(session("full")));
+    expect(result?.isError).toBe(true);
+    expect(result?.content?.[0]).toMatchObject({ text: expect.stringContaining("[invalid_arguments] yell: text:") });
+  });
+
   test("a tool behind a closed gate is hidden and a call names the setting that would allow it", async () => {
     const registry = createToolRegistry([gated]);
     expect(registry.list(session("full", false))).toEqual([]);

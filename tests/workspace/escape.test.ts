@@ -150,3 +150,18 @@ describe("choosing a blocked folder as the repository", () => {
     expect(await codeOf(pkg.guard("secrets/key.txt"))).toBe("path_blocked");
   });
 });
+
+describe("writes", () => {
+  test("creating directories does not follow a symlink swapped in after the check", async () => {
+    const checked = await guard("made/deeper/file.txt");
+    symlinkSync(join(base, "outside"), join(root, "made"));
+    expect(await codeOf(writeInside(root, checked.absolute, "x", { createDirs: true }))).toBe("path_outside_roots");
+    expect(existsSync(join(base, "outside", "deeper"))).toBe(false);
+  });
+
+  test("nothing is ever written inside .git, even when the blocked globs allow it", async () => {
+    const checked = await guardPath(root, ".git/hooks/pre-commit", { blockedGlobs: [] });
+    expect(await codeOf(writeInside(root, checked.absolute, "#!/bin/sh\necho pwned", { createDirs: true }))).toBe("path_blocked");
+    expect(existsSync(join(root, ".git", "hooks", "pre-commit"))).toBe(false);
+  });
+});
