@@ -16,6 +16,8 @@ const main = defineCommand({
     stop: () => import("./cli/stop.ts").then((m) => m.default),
     settings: () => import("./cli/settings.ts").then((m) => m.default),
     doctor: () => import("./cli/doctor.ts").then((m) => m.default),
+    handoff: () => import("./cli/handoff.ts").then((m) => m.default),
+    context: () => import("./cli/context.ts").then((m) => m.default),
   },
 });
 

@@ -2,6 +2,7 @@ import type { ToolDeclaration } from "./tool.ts";
 import { toolModeInfo, toolModeSwitch } from "./tools/mode.ts";
 import { selfTest } from "./tools/self-test.ts";
 import { getConfig } from "./tools/config.ts";
+import { WORKSPACE_TOOLS } from "../workspace/index.ts";
 
 /** Every tool patchbay declares. Each capability adds its tools here through its public face. */
-export const ALL_TOOLS: readonly ToolDeclaration[] = [selfTest, toolModeInfo, toolModeSwitch, getConfig];
+export const ALL_TOOLS: readonly ToolDeclaration[] = [selfTest, toolModeInfo, toolModeSwitch, getConfig, ...WORKSPACE_TOOLS];

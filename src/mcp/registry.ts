@@ -24,8 +24,10 @@ export interface ToolRegistry {
   /** Every name, canonical and alias, sorted: the order of every `tools/list`. */
   readonly entries: readonly CatalogEntry[];
   list(session: SessionState): Tool[];
-  /** Names visible in a mode, ignoring gates (for codex_tool_mode_info). */
+  /** Names in a mode, ignoring gates (for docs/tools.md). */
   namesIn(mode: ToolMode): string[];
+  /** Names a session sees in its mode, or in another one: gates applied. */
+  namesFor(session: SessionState, mode?: ToolMode): string[];
   /** The advertised output schema of a tool, for the SDK's result projection. */
   outputSchemaOf(name: string): JsonObject | undefined;
   /** `undefined` when no tool of that name exists at all (a protocol error, not a tool error). */
@@ -170,6 +172,7 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
     entries,
     list: (session) => entries.filter((entry) => isVisible(entry, session)).map((entry) => entry.descriptor),
     namesIn: (mode) => entries.filter((entry) => inMode(entry, mode)).map((entry) => entry.name),
+    namesFor: (session, mode = session.mode) => entries.filter((entry) => isVisible(entry, { ...session, mode })).map((entry) => entry.name),
     outputSchemaOf: (name) => byName.get(name)?.descriptor.outputSchema as JsonObject | undefined,
     call(name, args, context) {
       const entry = byName.get(name);

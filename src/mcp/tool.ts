@@ -26,7 +26,7 @@ export interface ToolContext {
   signal: AbortSignal;
   progress: ProgressReporter;
   /** The catalog this tool is part of, for tools that describe the catalog itself. */
-  catalog: { namesIn(mode: ToolMode): string[] };
+  catalog: { namesFor(session: SessionState, mode?: ToolMode): string[] };
 }
 
 /** A handler's answer: a short text for the model and the structured result for programs. */

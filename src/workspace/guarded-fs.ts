@@ -48,7 +48,8 @@ export interface FileBytes {
 export async function readInside(root: string, absolute: string, maxBytes: number): Promise<FileBytes> {
   let handle: fsp.FileHandle;
   try {
-    handle = await fsp.open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: opening a FIFO swapped in after the checks must not hang the server.
+    handle = await fsp.open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     refuseSymlink(error, absolute);
   }

@@ -90,6 +90,11 @@ export async function guardPath(root: string, path: string, options: { blockedGl
   if (!isInside(root, real)) throw outside(path, [root]);
   const absolute = join(real, ...rest);
   const rel = relative(root, absolute).split(sep).join("/");
+  // Any .git at any depth, whatever the globs say: nested repositories' configs hold remote
+  // credentials, and their hooks run code.
+  if (rel.split("/").includes(".git")) {
+    throw new PatchbayError("path_blocked", `${rel} is inside a .git directory, which tools never touch`, { next: "use codex_git_status and codex_git_diff for repository state", details: { path: rel } });
+  }
   assertNotBlocked(rel, options.blockedGlobs);
   // A repository chosen below an allowed root must not dodge globs written for the allowed root.
   if (options.scopeRoot && options.scopeRoot !== root) assertNotBlocked(relative(options.scopeRoot, absolute).split(sep).join("/"), options.blockedGlobs);

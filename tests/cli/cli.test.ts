@@ -9,7 +9,7 @@ describe("patchbay CLI", () => {
   test("--help lists every subcommand; --version prints the package version", async () => {
     const help = await runPatchbay(["--help"], { home: tempDir() });
     expect(help.code).toBe(0);
-    for (const command of ["start", "stdio", "status", "stop", "settings", "doctor"]) expect(help.stdout).toContain(command);
+    for (const command of ["start", "stdio", "status", "stop", "settings", "doctor", "handoff", "context"]) expect(help.stdout).toContain(command);
     const version = await runPatchbay(["--version"], { home: tempDir() });
     expect(version.stdout.trim()).toBe(pkg.version);
   });
@@ -29,7 +29,7 @@ describe("patchbay CLI", () => {
   test("an unknown command names the commands", async () => {
     const result = await runPatchbay(["serve"], { home: tempDir() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('unknown command "serve"; commands: start, stdio, status, stop, settings, doctor');
+    expect(result.stderr).toContain('unknown command "serve"; commands: start, stdio, status, stop, settings, doctor, handoff, context');
   });
 
   test("settings shows the effective config with the token redacted unless --reveal-token", async () => {

@@ -5,9 +5,95 @@
 import { expect } from "bun:test";
 import { eventually, type TestClient } from "../support/clients.ts";
 
-export const WORKER_TOOLS = ["codex_self_test", "codex_tool_mode_info", "codex_tool_mode_switch"];
-export const STANDARD_TOOLS = ["codex_get_config", ...WORKER_TOOLS];
-export const FULL_TOOLS = ["codex_get_config", ...WORKER_TOOLS, "server_config"];
+/** What a session sees in each mode with the power tools off (the default). */
+export const MINIMAL_TOOLS = [
+  "codex_list_workspaces",
+  "codex_open_workspace",
+  "codex_read_file",
+  "codex_search_repo",
+  "codex_self_test",
+  "codex_tool_mode_info",
+  "codex_tool_mode_switch",
+];
+export const WORKER_TOOLS = [
+  "codex_get_handoff_diff",
+  "codex_get_handoff_status",
+  "codex_git_status",
+  "codex_inventory",
+  "codex_list_workspaces",
+  "codex_open_workspace",
+  "codex_read_file",
+  "codex_search_repo",
+  "codex_self_test",
+  "codex_show_changes",
+  "codex_tool_mode_info",
+  "codex_tool_mode_switch",
+  "codex_workspace_snapshot",
+  "codex_write_handoff",
+];
+export const STANDARD_TOOLS = [
+  "codex_export_context",
+  "codex_get_config",
+  "codex_get_handoff_diff",
+  "codex_get_handoff_status",
+  "codex_git_diff",
+  "codex_git_status",
+  "codex_inventory",
+  "codex_list_skills",
+  "codex_list_workspaces",
+  "codex_load_context",
+  "codex_load_skill",
+  "codex_open_workspace",
+  "codex_read_file",
+  "codex_repo_tree",
+  "codex_search_repo",
+  "codex_self_test",
+  "codex_show_changes",
+  "codex_tool_mode_info",
+  "codex_tool_mode_switch",
+  "codex_workspace_snapshot",
+  "codex_write_handoff",
+];
+export const FULL_TOOLS = [
+  "codex_context",
+  "codex_export_context",
+  "codex_get_config",
+  "codex_get_handoff_diff",
+  "codex_get_handoff_status",
+  "codex_git_diff",
+  "codex_git_status",
+  "codex_inventory",
+  "codex_list_skills",
+  "codex_list_workspaces",
+  "codex_load_context",
+  "codex_load_skill",
+  "codex_open_workspace",
+  "codex_read_file",
+  "codex_repo_tree",
+  "codex_search_repo",
+  "codex_self_test",
+  "codex_show_changes",
+  "codex_tool_mode_info",
+  "codex_tool_mode_switch",
+  "codex_workspace_snapshot",
+  "codex_write_handoff",
+  "export_pro_context",
+  "git_diff",
+  "git_status",
+  "handoff_to_agent",
+  "handoff_to_codex",
+  "list_workspaces",
+  "load_skill",
+  "open_current_workspace",
+  "open_workspace",
+  "read",
+  "read_handoff",
+  "search",
+  "server_config",
+  "show_changes",
+  "tree",
+  "workspace_snapshot",
+];
 
 function textOf(result: { content?: Array<{ text?: string }> }): string {
   return result.content?.map((block) => block.text ?? "").join("") ?? "";
@@ -23,7 +109,7 @@ export async function expectModeSwitchAnnounced(client: TestClient): Promise<voi
   const before = client.listChanges();
   const switched = await client.callTool("codex_tool_mode_switch", { mode: "full", reason: "test" });
   expect(switched.isError).toBeFalsy();
-  expect(switched.structuredContent).toEqual({ previous_mode: "worker", mode: "full", tool_count: 5, changed: true });
+  expect(switched.structuredContent).toEqual({ previous_mode: "worker", mode: "full", tool_count: FULL_TOOLS.length, changed: true });
   await eventually(() => client.listChanges() > before);
   expect(await client.listToolNames()).toEqual(FULL_TOOLS);
   const alias = await client.callTool("server_config", {});
@@ -32,7 +118,7 @@ export async function expectModeSwitchAnnounced(client: TestClient): Promise<voi
   await client.callTool("codex_tool_mode_switch", { mode: "standard" });
   expect(await client.listToolNames()).toEqual(STANDARD_TOOLS);
   await client.callTool("codex_tool_mode_switch", { mode: "minimal" });
-  expect(await client.listToolNames()).toEqual(WORKER_TOOLS);
+  expect(await client.listToolNames()).toEqual(MINIMAL_TOOLS);
   await client.callTool("codex_tool_mode_switch", { mode: "worker" });
 }
 

@@ -15,7 +15,7 @@ function session(mode: SessionState["mode"] = "full", directWrite = false): Sess
   return createSession({ transport: "stdio", principal: "local", mode, scope: { allowedRoots: ["/repo"], power: { directWrite, bashMode: "off", codexSessionRead: false } } });
 }
 
-function context(state: SessionState, catalog = { namesIn: () => [] as string[] }): ToolContext {
+function context(state: SessionState, catalog = { namesFor: () => [] as string[] }): ToolContext {
   const redactor = createRedactor({ OPENAI_API_KEY: "sk-test-abcdefghijklmnopqrstuvwxyz" });
   const host = { redact: (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)), audit: () => {} } as unknown as ToolContext["host"];
   return { host, session: state, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog };

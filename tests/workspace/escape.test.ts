@@ -159,9 +159,11 @@ describe("writes", () => {
     expect(existsSync(join(base, "outside", "deeper"))).toBe(false);
   });
 
-  test("nothing is ever written inside .git, even when the blocked globs allow it", async () => {
-    const checked = await guardPath(root, ".git/hooks/pre-commit", { blockedGlobs: [] });
-    expect(await codeOf(writeInside(root, checked.absolute, "#!/bin/sh\necho pwned", { createDirs: true }))).toBe("path_blocked");
+  test("nothing inside any .git is reachable, even when the blocked globs allow it", async () => {
+    expect(await codeOf(guardPath(root, ".git/hooks/pre-commit", { blockedGlobs: [] }))).toBe("path_blocked");
+    expect(await codeOf(guardPath(root, "vendor/lib/.git/config", { blockedGlobs: [] }))).toBe("path_blocked");
+    // The write itself is a second fence, for callers that skipped the guard.
+    expect(await codeOf(writeInside(root, join(root, ".git", "hooks", "pre-commit"), "#!/bin/sh\necho pwned", { createDirs: true }))).toBe("path_blocked");
     expect(existsSync(join(root, ".git", "hooks", "pre-commit"))).toBe(false);
   });
 });

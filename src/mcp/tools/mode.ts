@@ -20,8 +20,8 @@ export const toolModeInfo = defineTool({
   modes: EVERY_MODE,
   labels: { invoking: "Reading tool mode", invoked: "Tool mode read" },
   async handler(_args, { session, catalog }) {
-    const modes = TOOL_MODES.map((mode) => ({ mode, purpose: MODE_PURPOSE[mode], tool_count: catalog.namesIn(mode).length }));
-    const tools = catalog.namesIn(session.mode);
+    const modes = TOOL_MODES.map((mode) => ({ mode, purpose: MODE_PURPOSE[mode], tool_count: catalog.namesFor(session, mode).length }));
+    const tools = catalog.namesFor(session);
     return {
       text: `Tool mode: ${session.mode} (${tools.length} tools). Other modes: ${modes.filter((m) => m.mode !== session.mode).map((m) => `${m.mode} (${m.tool_count})`).join(", ")}.`,
       structured: { mode: session.mode, tools, modes },
@@ -45,7 +45,7 @@ export const toolModeSwitch = defineTool({
     const previous = session.mode;
     session.mode = mode;
     if (previous !== mode) session.onModeChange?.();
-    const toolCount = catalog.namesIn(mode).length;
+    const toolCount = catalog.namesFor(session).length;
     return {
       text: previous === mode ? `Already in tool mode ${mode}.` : `Switched tool mode from ${previous} to ${mode} (${toolCount} tools); the tool list changed.`,
       structured: { previous_mode: previous, mode, tool_count: toolCount, changed: previous !== mode },

@@ -8,7 +8,7 @@ import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
 import { gitDiff, gitDiffSchema, gitStatus, gitStatusSchema, type GitDiff, type GitStatus } from "../git-views.ts";
 import { LIMITS } from "../limits.ts";
 import { openWorkspace } from "../workspace.ts";
-import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./orientation.ts";
+import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args.ts";
 
 const filePathArg = v.optional(v.pipe(v.string(), v.description("Limit to this file or directory, relative to the repository root.")));
 

@@ -5,7 +5,8 @@
  */
 import { basename } from "node:path";
 import * as v from "valibot";
-import { defineTool, TOOL_MODES, type ToolAlias, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import { defineTool, TOOL_MODES, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args.ts";
 import type { SessionScope } from "../../mcp/index.ts";
 import { agentsSummarySchema, summarizeAgents } from "../agents-md.ts";
 import { buildContextPack, contextPackSchema, renderContextPack } from "../context-pack.ts";
@@ -16,41 +17,9 @@ import { listSkills, skillListSchema } from "../skills.ts";
 import { listTree, type TreeListing } from "../tree.ts";
 import { openWorkspace, type Workspace } from "../workspace.ts";
 
-export const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
-
-export const repoPathArg = v.optional(v.pipe(v.string(), v.description("Repository directory (absolute, or relative to the session's default root); defaults to the session's repository.")));
-
-export function countArg(description: string) {
-  return v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(description)));
-}
-
-export function flagArg(description: string) {
-  return v.optional(v.pipe(v.boolean(), v.description(description)));
-}
-
-/**
- * A CodexPro-compatible alias (advertised in full mode only): it also takes `root` and
- * `workspace_root` for repo_path, plus per-tool `renames` (e.g. `path` → `file_path`), and
- * `ignoredFlags` CodexPro sent that mean nothing here. A canonical name wins over its alias.
- */
-export function codexProAlias(name: string, canonical: v.ObjectEntries, renames: Record<string, string> = {}, ignoredFlags: readonly string[] = []): ToolAlias {
-  const allRenames: Record<string, string> = { root: "repo_path", workspace_root: "repo_path", ...renames };
-  const aliasEntries = Object.fromEntries(Object.entries(allRenames).map(([from, to]) => [from, canonical[to] ?? v.optional(v.string())]));
-  const ignoredEntries = Object.fromEntries(ignoredFlags.map((flag) => [flag, flagArg("Accepted for CodexPro compatibility; ignored.")]));
-  return {
-    name,
-    input: v.strictObject({ ...canonical, ...aliasEntries, ...ignoredEntries }),
-    mapArgs(args) {
-      const mapped: Record<string, unknown> = Object.fromEntries(Object.entries(args).filter(([key]) => key in canonical));
-      for (const [from, to] of Object.entries(allRenames)) if (mapped[to] === undefined && args[from] !== undefined) mapped[to] = args[from];
-      return mapped;
-    },
-  };
-}
-
 /** Tools worth calling next, limited to those this session's mode offers. */
 function nextTools(context: ToolContext, candidates: Array<[tool: string, why: string, relevant: boolean]>): Array<{ tool: string; why: string }> {
-  const offered = new Set(context.catalog.namesIn(context.session.mode));
+  const offered = new Set(context.catalog.namesFor(context.session));
   return candidates.filter(([tool, , relevant]) => relevant && offered.has(tool)).map(([tool, why]) => ({ tool, why }));
 }
 
@@ -234,7 +203,7 @@ export const inventoryTool = defineTool({
       const value = tool.value(power);
       return { switch: tool.switch, tools: [...tool.tools], enabled: value !== false && value !== "off", value: String(value), setting: tool.setting, flag: tool.flag };
     });
-    const modes = TOOL_MODES.map((mode) => ({ mode, tool_count: context.catalog.namesIn(mode).length }));
+    const modes = TOOL_MODES.map((mode) => ({ mode, tool_count: context.catalog.namesFor(context.session, mode).length }));
     const enabled = powerTools.filter((tool) => tool.enabled).map((tool) => `${tool.switch}=${tool.value}`);
     return {
       text: `Tool mode ${context.session.mode} (${modes.map((m) => `${m.mode} ${m.tool_count}`).join(", ")}). ${basename(ws.root)}: ${gitLine(git)}. ${skills.counts.total} skill(s). Power tools: ${enabled.join(", ") || "none enabled"}.`,

@@ -7,7 +7,7 @@ import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
 import { LIMITS } from "../limits.ts";
 import { listSkills, loadSkill, loadedSkillSchema, SKILL_SOURCES, skillListSchema, WORKSPACE_SKILL_DIRS } from "../skills.ts";
 import { openWorkspace } from "../workspace.ts";
-import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./orientation.ts";
+import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args.ts";
 
 export const listSkillsTool = defineTool({
   name: "codex_list_skills",

@@ -1,0 +1,161 @@
+/**
+ * Running a command for a tool call: its own process group (so a timeout stops everything it
+ * started, grandchildren included), a filtered environment, a clamped timeout and capped output.
+ */
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
+import { PatchbayError } from "../errors/index.ts";
+
+export const COMMAND_TIMEOUT = { minMs: 1_000, maxMs: 180_000, defaultMs: 60_000 } as const;
+
+/** Bytes of stdout plus stderr kept; the rest is read and dropped so the command can finish. */
+export const COMMAND_OUTPUT_BYTES = 200_000;
+
+/** Time between SIGTERM and SIGKILL for a group that must stop. */
+const KILL_GRACE_MS = 2_000;
+
+/** Variables every command gets: no colours, no pagers or prompts waiting for a terminal. */
+const FIXED_ENV = { TERM: "dumb", NO_COLOR: "1", CI: "1" } as const;
+
+export interface CommandResult {
+  exit_code: number | null;
+  signal: string | null;
+  timed_out: boolean;
+  duration_ms: number;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+}
+
+/** A requested timeout clamped to 1–180 s; 60 s when none is given. */
+export function clampTimeout(timeoutMs?: number): number {
+  if (timeoutMs === undefined) return COMMAND_TIMEOUT.defaultMs;
+  return Math.min(Math.max(Math.round(timeoutMs), COMMAND_TIMEOUT.minMs), COMMAND_TIMEOUT.maxMs);
+}
+
+/**
+ * Only the variables named in `security.allowed_env_keys`, plus TERM=dumb, NO_COLOR=1, CI=1:
+ * tokens in the server's environment never reach a command a chat asked for.
+ */
+export function filteredEnv(allowedKeys: readonly string[], env: Record<string, string | undefined> = process.env): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const key of allowedKeys) {
+    const value = env[key];
+    if (value !== undefined) kept[key] = value;
+  }
+  return { ...kept, ...FIXED_ENV };
+}
+
+/**
+ * Splits a command line into words the way a shell would quote them, without running a shell:
+ * whitespace separates words, '…' and "…" group them. No escapes, variables or globbing.
+ *
+ * @example
+ * splitWords(`agent --task "my plan.md"`); // ["agent", "--task", "my plan.md"]
+ */
+export function splitWords(line: string): string[] {
+  const words: string[] = [];
+  let word = "";
+  let started = false;
+  let quote: string | undefined;
+  for (const char of line) {
+    if (quote) {
+      if (char === quote) quote = undefined;
+      else word += char;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+      started = true;
+    } else if (/\s/.test(char)) {
+      if (started) words.push(word);
+      word = "";
+      started = false;
+    } else {
+      word += char;
+      started = true;
+    }
+  }
+  if (quote) throw new PatchbayError("invalid_arguments", `unclosed ${quote} quote in ${JSON.stringify(line)}`, { next: "close the quote" });
+  if (started) words.push(word);
+  return words;
+}
+
+/** Signals the whole group; it may already be gone. */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left in the group
+  }
+}
+
+/** Collects stdout and stderr up to COMMAND_OUTPUT_BYTES together; the rest is read and dropped so the command can finish. */
+function captureOutput(child: ChildProcessByStdio<null, Readable, Readable>): () => Pick<CommandResult, "stdout" | "stderr" | "truncated"> {
+  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  let size = 0;
+  let truncated = false;
+  const collect = (into: Buffer[]) => (chunk: Buffer) => {
+    const room = COMMAND_OUTPUT_BYTES - size;
+    if (chunk.length > room) truncated = true;
+    if (room <= 0) return;
+    into.push(chunk.subarray(0, room));
+    size += Math.min(chunk.length, room);
+  };
+  child.stdout.on("data", collect(chunks.stdout));
+  child.stderr.on("data", collect(chunks.stderr));
+  return () => ({ stdout: Buffer.concat(chunks.stdout).toString("utf8"), stderr: Buffer.concat(chunks.stderr).toString("utf8"), truncated });
+}
+
+/**
+ * Runs `argv` in `cwd` as the leader of a new process group. On timeout or abort the group gets
+ * SIGTERM, then SIGKILL; when the command exits, anything it left running in its group is killed,
+ * because a background process would keep the output pipes (and the call) open.
+ *
+ * @example
+ * const result = await runInGroup(["git", "status"], { cwd: root, env: filteredEnv(keys), timeoutMs: 60_000 });
+ */
+export function runInGroup(argv: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
+  const [command, ...args] = argv;
+  if (!command) throw new PatchbayError("invalid_arguments", "the command is empty", { next: "pass a command to run" });
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const output = captureOutput(child);
+    const timers: Array<ReturnType<typeof setTimeout>> = [];
+    let timedOut = false;
+    const stop = () => {
+      if (!child.pid) return;
+      killGroup(child.pid, "SIGTERM");
+      timers.push(setTimeout(() => killGroup(child.pid!, "SIGKILL"), KILL_GRACE_MS));
+    };
+    const settle = () => {
+      timers.forEach(clearTimeout);
+      options.signal?.removeEventListener("abort", stop);
+    };
+    const onTimeout = () => {
+      timedOut = true;
+      stop();
+    };
+    timers.push(setTimeout(onTimeout, options.timeoutMs));
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener("abort", stop, { once: true });
+    let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
+    child.on("exit", (code, signal) => {
+      exit = { code, signal };
+      if (child.pid) killGroup(child.pid, "SIGKILL");
+      // A process that left the group (setsid) could still hold the pipes open: stop waiting for it.
+      const stopWaiting = () => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      };
+      timers.push(setTimeout(stopWaiting, KILL_GRACE_MS));
+    });
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      settle();
+      reject(error.code === "ENOENT" ? new PatchbayError("command_not_found", `${command} was not found on PATH`, { next: "install it, or check security.allowed_env_keys passes PATH" }) : error);
+    });
+    child.on("close", () => {
+      settle();
+      resolve({ exit_code: exit.code, signal: exit.signal, timed_out: timedOut, duration_ms: Date.now() - started, ...output() });
+    });
+  });
+}

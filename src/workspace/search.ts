@@ -1,0 +1,195 @@
+/**
+ * Text search across a repository with `git grep`: tracked and untracked files, .gitignore
+ * honoured, binaries skipped, blocked paths excluded by pathspec so git never opens them, and git
+ * stopped once its output can hold the cap. Outside a git work tree the same search runs as
+ * `git grep --no-index`, which likewise never follows symlinks. No pattern ever runs in this
+ * process: a catastrophic regex would stall the whole server, while git is a child we can kill.
+ * Every match is checked against the blocked globs and for symlinked parents before it is kept.
+ */
+import { PatchbayError } from "../errors/index.ts";
+import { blockedBy } from "./blocked.ts";
+import { runGit, type GitResult } from "./git.ts";
+import { LIMITS } from "./limits.ts";
+import { escapeGlob, gitExcludes, isHiddenBelow, isNotGitRepo, parentsAreReal } from "./tree.ts";
+import type { Workspace } from "./workspace.ts";
+
+export interface SearchOptions {
+  /** A literal string, or a regular expression when `regex`. One line. */
+  query: string;
+  /** File or directory to search, relative to the repository root; the root when empty. */
+  path?: string;
+  /** File filter relative to `path`: `*.ts` matches names at any depth, `src/**\/*.ts` whole paths. */
+  glob?: string;
+  regex?: boolean;
+  includeHidden?: boolean;
+  /** Clamped to LIMITS.searchMaxResults. Default LIMITS.searchResults. */
+  maxResults?: number;
+  signal?: AbortSignal;
+}
+
+export interface SearchMatch {
+  /** Relative to the repository root. */
+  path: string;
+  /** 1-based. */
+  line: number;
+  /** The matching line, clipped around the match when longer than MAX_LINE_CHARS. */
+  text: string;
+}
+
+export interface SearchResult {
+  matches: SearchMatch[];
+  /** True when more matches existed than `maxResults`. */
+  truncated: boolean;
+  /** `git` inside a git work tree, `no-index` (`git grep --no-index`) outside one. */
+  engine: "git" | "no-index";
+}
+
+const MAX_LINE_CHARS = 300;
+/** Bytes of git grep output allowed per requested match before git is stopped; long lines use more. */
+const GREP_BYTES_PER_RESULT = 4096;
+const GREP_MIN_BYTES = 256 * 1024;
+
+/** Whether this git has PCRE (`-P`); learned from the first regex search, then `-E` is used without it. */
+let gitHasPcre: boolean | undefined;
+
+function invalidArgument(argument: string, message: string, next: string): PatchbayError {
+  return new PatchbayError("invalid_arguments", `${argument}: ${message}`, { next });
+}
+
+function assertSingleLine(query: string): void {
+  if (query.includes("\n") || query.includes("\0")) throw invalidArgument("query", "must be a single line without NUL bytes", "search for one line at a time");
+}
+
+function assertSafeGlob(glob: string): void {
+  if (glob.includes("\0") || glob.startsWith("/") || glob.split("/").includes("..")) {
+    throw invalidArgument("glob", `${JSON.stringify(glob)} must be a relative pattern inside the repository`, "pass a pattern such as *.ts or src/**/*.test.ts");
+  }
+}
+
+/** The line, or a window of it around the match (git's 1-based byte column) when it is very long (minified code). */
+function clipLine(line: string, column: number): string {
+  const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+  if (text.length <= MAX_LINE_CHARS) return text;
+  const at = new TextDecoder().decode(new TextEncoder().encode(text).subarray(0, Math.max(0, column - 1))).length;
+  const from = Math.max(0, Math.min(at - MAX_LINE_CHARS / 3, text.length - MAX_LINE_CHARS));
+  return `${from > 0 ? "…" : ""}${text.slice(from, from + MAX_LINE_CHARS)}${from + MAX_LINE_CHARS < text.length ? "…" : ""}`;
+}
+
+/** The positive pathspec: `base` literally, narrowed by `glob` (a name at any depth when it has no slash). */
+function scopePathspecs(base: string, glob: string | undefined): string[] {
+  if (!glob) return base === "" ? [] : [`:(literal)${base}`];
+  const prefix = base === "" ? "" : `${escapeGlob(base)}/`;
+  return [`:(glob)${prefix}${glob.includes("/") ? glob : `**/${glob}`}`];
+}
+
+interface GrepRecord {
+  path: string;
+  line: number;
+  column: number;
+  text: string;
+}
+
+/** Parses `path\0line\0column\0text\n` records (a path may hold any byte but NUL); a record cut by the byte cap is dropped. */
+function* grepRecords(output: string): Generator<GrepRecord> {
+  let at = 0;
+  for (;;) {
+    const pathEnd = output.indexOf("\0", at);
+    const lineEnd = pathEnd === -1 ? -1 : output.indexOf("\0", pathEnd + 1);
+    const columnEnd = lineEnd === -1 ? -1 : output.indexOf("\0", lineEnd + 1);
+    const textEnd = columnEnd === -1 ? -1 : output.indexOf("\n", columnEnd + 1);
+    if (textEnd === -1) return;
+    const [line, column] = [Number(output.slice(pathEnd + 1, lineEnd)), Number(output.slice(lineEnd + 1, columnEnd))];
+    yield { path: output.slice(at, pathEnd), line, column, text: output.slice(columnEnd + 1, textEnd) };
+    at = textEnd + 1;
+  }
+}
+
+export type GrepSyntax = "-F" | "-P" | "-E";
+
+/**
+ * The `git grep` arguments of a search (after runGit's safety options), exported for the bench.
+ *
+ * @example
+ * runGit(root, grepArgs("git", "-F", "TODO", gitExcludes(blockedGlobs, "", false)));
+ */
+export function grepArgs(engine: SearchResult["engine"], syntax: GrepSyntax, query: string, pathspecs: readonly string[]): string[] {
+  // Explicit --column and --no-full-name: a user's grep.* config must not change the output we parse.
+  const flags = ["-n", "--column", "-I", "--null", "--no-color", "--no-full-name", "--exclude-standard", engine === "git" ? "--untracked" : "--no-index"];
+  return ["-c", "grep.fallbackToNoIndex=false", "grep", ...flags, syntax, "-e", query, "--", ...pathspecs];
+}
+
+/** Runs the search in git's index and work tree, or with `--no-index` outside git; -P falls back to -E when git lacks PCRE. */
+async function runGrep(ws: Workspace, options: SearchOptions, base: string, maxResults: number): Promise<{ result: GitResult; engine: SearchResult["engine"] }> {
+  const pathspecs = [...scopePathspecs(base, options.glob), ...gitExcludes(ws.blockedGlobs, base, options.includeHidden ?? false)];
+  const grep = (engine: SearchResult["engine"], syntax: GrepSyntax) =>
+    runGit(ws.root, grepArgs(engine, syntax, options.query, pathspecs), { maxBytes: Math.max(GREP_MIN_BYTES, maxResults * GREP_BYTES_PER_RESULT), signal: options.signal });
+  const search = async (engine: SearchResult["engine"]) => {
+    if (!options.regex) return grep(engine, "-F");
+    if (gitHasPcre !== false) {
+      const result = await grep(engine, "-P");
+      gitHasPcre = !/perl-compatible|USE_LIBPCRE/i.test(result.stderr);
+      if (gitHasPcre) return result;
+    }
+    return grep(engine, "-E");
+  };
+  const result = await search("git");
+  return result.code > 1 && isNotGitRepo(result.stderr) ? { result: await search("no-index"), engine: "no-index" } : { result, engine: "git" };
+}
+
+/** git's failure as an error; a pattern it cannot compile ("-e option, '<pattern>': <why>") or run names `query`. */
+function grepFailure(result: GitResult): PatchbayError {
+  const reason = result.stderr.trim().split("\n").pop() ?? `exit ${result.code}`;
+  const pattern = /-e option, '.*': (.*)$/.exec(reason);
+  if (pattern) return invalidArgument("query", `not a valid regular expression: ${pattern[1]}`, "fix the pattern, or pass regex: false to search for the text literally");
+  // PCRE gives up on runaway backtracking instead of running for ever; that is the pattern's fault too.
+  if (/pcre2?_\w+ failed/.test(reason)) return invalidArgument("query", `the regular expression is too costly to run (${reason.replace(/^fatal: /, "")})`, "simplify the pattern: nested quantifiers such as (a+)+ backtrack without end");
+  return new PatchbayError("git_failed", `git grep failed: ${reason}`, { next: "check the repository with codex_git_status" });
+}
+
+/** The authority on what may be shown, whatever git's pathspecs let through. */
+function isSearchable(ws: Workspace, path: string, base: string, includeHidden: boolean): boolean {
+  return !blockedBy(path, ws.blockedGlobs) && (includeHidden || !isHiddenBelow(path, base));
+}
+
+/** The matches git printed that may be shown, at most `maxResults`. */
+async function keptMatches(ws: Workspace, records: GrepRecord[], options: SearchOptions, base: string, maxResults: number): Promise<{ matches: SearchMatch[]; more: boolean }> {
+  const allowed = new Map<string, boolean>();
+  const candidates = records.filter((record) => {
+    let ok = allowed.get(record.path);
+    if (ok === undefined) allowed.set(record.path, (ok = isSearchable(ws, record.path, base, options.includeHidden ?? false)));
+    return ok;
+  });
+  // git grep without --untracked reads through a directory that became a symlink; with it, it does
+  // not, but the answer must not depend on that. The checks that can fill the answer start together.
+  const parentsReal = parentsAreReal(ws.root);
+  for (const record of candidates.slice(0, maxResults + 1)) void parentsReal(record.path);
+  const matches: SearchMatch[] = [];
+  for (const record of candidates) {
+    if (!(await parentsReal(record.path))) continue;
+    if (matches.length === maxResults) return { matches, more: true };
+    matches.push({ path: record.path, line: record.line, text: clipLine(record.text, record.column) });
+  }
+  return { matches, more: false };
+}
+
+/**
+ * Searches the repository for `options.query` (literal unless `regex`, then PCRE, or POSIX ERE
+ * when git lacks PCRE), returning at most `maxResults` matching lines with path and line number.
+ * Skips ignored, binary, blocked and (unless `includeHidden`) hidden files. Refuses a bad regex
+ * or glob with `invalid_arguments`.
+ *
+ * @example
+ * const { matches, truncated } = await searchRepo(ws, { query: "openWorkspace(", glob: "*.ts" });
+ */
+export async function searchRepo(ws: Workspace, options: SearchOptions): Promise<SearchResult> {
+  assertSingleLine(options.query);
+  if (options.glob !== undefined) assertSafeGlob(options.glob);
+  const maxResults = Math.max(1, Math.min(options.maxResults ?? LIMITS.searchResults, LIMITS.searchMaxResults));
+  const base = await ws.guard(options.path || ".");
+  if (!base.exists) throw new PatchbayError("not_found", `${base.relative} does not exist`, { next: "search an existing directory (codex_repo_tree lists them)" });
+  const { result, engine } = await runGrep(ws, options, base.relative, maxResults);
+  // git grep exits 1 when nothing matched: that is an answer, not a failure.
+  if (result.code > 1) throw grepFailure(result);
+  const { matches, more } = await keptMatches(ws, [...grepRecords(result.stdout)], options, base.relative, maxResults);
+  return { matches, truncated: more || result.truncated, engine };
+}

@@ -1,0 +1,145 @@
+/**
+ * The file context tools: codex_repo_tree, codex_read_file and codex_search_repo. Read-only, every
+ * path through the workspace guard. Each text carries the payload too (a compact listing, the
+ * file's lines, the matches), since some hosts show the model only the text.
+ */
+import * as v from "valibot";
+import { READ_ONLY, repoPathArg } from "./args.ts";
+import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
+import { LIMITS } from "../limits.ts";
+import { readFileSlice } from "../read.ts";
+import { searchRepo } from "../search.ts";
+import { listTree, type TreeEntry } from "../tree.ts";
+import { openWorkspace } from "../workspace.ts";
+
+
+const positive = (description: string) => v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(description)));
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function shown(path: string): string {
+  return path === "" ? "the repository root" : path;
+}
+
+function treeLine(entry: TreeEntry): string {
+  if (entry.type === "dir") return `${entry.path}/`;
+  return entry.type === "symlink" ? `${entry.path} (symlink)` : `${entry.path} (${entry.size} B)`;
+}
+
+export const repoTree = defineTool({
+  name: "codex_repo_tree",
+  title: "Repository tree",
+  description: `Lists files and directories of the repository, shallowest first, bounded by max_depth (default ${LIMITS.treeDepth}) and max_entries (default ${LIMITS.treeEntries}, at most ${LIMITS.treeMaxEntries}). Respects .gitignore; never shows .git or blocked paths; dot entries only with include_hidden.`,
+  input: v.strictObject({
+    repo_path: repoPathArg,
+    path: v.optional(v.pipe(v.string(), v.description("Directory to list, relative to the repository root; the root when omitted."))),
+    max_depth: positive("Levels below path to include; 1 lists only its direct children."),
+    max_entries: positive(`Entries at most (clamped to ${LIMITS.treeMaxEntries}).`),
+    include_hidden: v.optional(v.pipe(v.boolean(), v.description("Include names starting with a dot."))),
+  }),
+  output: v.object({
+    path: v.string(),
+    entries: v.array(v.object({ path: v.string(), type: v.picklist(["file", "dir", "symlink"]), size: v.optional(v.number()) })),
+    truncated: v.boolean(),
+    counts: v.object({ files: v.number(), dirs: v.number(), symlinks: v.number() }),
+    source: v.picklist(["git", "walk"]),
+  }),
+  annotations: READ_ONLY,
+  modes: ["standard", "full"],
+  aliases: [{ name: "tree" }],
+  labels: { invoking: "Listing files", invoked: "Files listed" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const listing = await listTree(ws, { path: args.path, maxDepth: args.max_depth, maxEntries: args.max_entries, includeHidden: args.include_hidden, signal: context.signal });
+    const { files, dirs, symlinks } = listing.counts;
+    const summary = `${plural(files, "file", "files")}, ${plural(dirs, "directory", "directories")}${symlinks ? `, ${plural(symlinks, "symlink", "symlinks")}` : ""} under ${shown(listing.path)}.`;
+    const more = listing.truncated ? "\nTruncated: narrow with path or max_depth, or raise max_entries." : "";
+    return { text: `${summary}\n${listing.entries.map(treeLine).join("\n")}${more}`, structured: listing };
+  },
+});
+
+const readInput = {
+  repo_path: repoPathArg,
+  start_line: positive("First line to return (1-based)."),
+  end_line: positive("Last line to return (inclusive)."),
+  max_bytes: positive(`Bytes of content at most (clamped to ${LIMITS.readBytes}).`),
+};
+
+export const readFile = defineTool({
+  name: "codex_read_file",
+  title: "Read file",
+  description: `Reads a text file of the repository, optionally lines start_line..end_line, at most max_bytes (default and cap ${LIMITS.readBytes}); cut on a line end with truncated and next_start_line. Binary files are summarized, not returned; blocked paths and paths outside the repository are refused.`,
+  input: v.strictObject({ ...readInput, file_path: v.pipe(v.string(), v.description("File path relative to the repository root.")) }),
+  output: v.object({
+    path: v.string(),
+    size: v.number(),
+    binary: v.boolean(),
+    truncated: v.boolean(),
+    content: v.string(),
+    start_line: v.optional(v.number()),
+    end_line: v.optional(v.number()),
+    total_lines: v.optional(v.number()),
+    next_start_line: v.optional(v.number()),
+  }),
+  annotations: READ_ONLY,
+  modes: ["minimal", "worker", "standard", "full"],
+  aliases: [
+    {
+      name: "read",
+      input: v.strictObject({ ...readInput, path: v.pipe(v.string(), v.description("File path relative to the repository root.")) }),
+      mapArgs: ({ path, ...rest }) => ({ ...rest, file_path: path }),
+    },
+  ],
+  labels: { invoking: "Reading file", invoked: "File read" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const slice = await readFileSlice(ws, args.file_path, { startLine: args.start_line, endLine: args.end_line, maxBytes: args.max_bytes });
+    if (slice.binary) return { text: `${slice.path} is a binary file of ${slice.size} bytes; its content is not shown.`, structured: slice };
+    if (slice.total_lines === 0) return { text: `${slice.path} is empty.`, structured: slice };
+    const of = slice.total_lines === undefined ? "" : ` of ${slice.total_lines}`;
+    const next = slice.next_start_line === undefined ? "" : `; continue with start_line ${slice.next_start_line}`;
+    const header = `${slice.path}, lines ${slice.start_line}-${slice.end_line}${of}${slice.truncated ? " (truncated)" : ""}${next}:`;
+    return { text: `${header}\n${slice.content}`, structured: slice };
+  },
+});
+
+export const searchRepoTool = defineTool({
+  name: "codex_search_repo",
+  title: "Search repository",
+  description: `Searches the repository's text files for a literal string, or a Perl-compatible regular expression with regex: true. Returns matching lines with path and line number, at most max_results (default ${LIMITS.searchResults}, at most ${LIMITS.searchMaxResults}), with truncated when there were more. Respects .gitignore; skips binary, blocked and (unless include_hidden) dot files.`,
+  input: v.strictObject({
+    repo_path: repoPathArg,
+    query: v.pipe(v.string(), v.minLength(1), v.maxLength(1000), v.description("Text to find; a regular expression when regex is true.")),
+    path: v.optional(v.pipe(v.string(), v.description("File or directory to search, relative to the repository root."))),
+    glob: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(500), v.description("File filter relative to path: *.ts matches names at any depth, src/**/*.ts whole paths."))),
+    regex: v.optional(v.pipe(v.boolean(), v.description("Treat query as a regular expression (default: literal text)."))),
+    include_hidden: v.optional(v.pipe(v.boolean(), v.description("Also search files and directories whose names start with a dot."))),
+    max_results: positive(`Matching lines at most (clamped to ${LIMITS.searchMaxResults}).`),
+  }),
+  output: v.object({
+    query: v.string(),
+    regex: v.boolean(),
+    matches: v.array(v.object({ path: v.string(), line: v.number(), text: v.string() })),
+    truncated: v.boolean(),
+    engine: v.picklist(["git", "no-index"]),
+  }),
+  annotations: READ_ONLY,
+  modes: ["minimal", "worker", "standard", "full"],
+  aliases: [{ name: "search" }],
+  labels: { invoking: "Searching", invoked: "Search done" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const regex = args.regex ?? false;
+    const result = await searchRepo(ws, { query: args.query, path: args.path, glob: args.glob, regex, includeHidden: args.include_hidden, maxResults: args.max_results, signal: context.signal });
+    const what = regex ? `/${args.query}/` : JSON.stringify(args.query);
+    const more = result.truncated ? " Truncated: there are more; narrow with path or glob, or raise max_results." : "";
+    const summary = `${plural(result.matches.length, "matching line", "matching lines")} for ${what}.${more}`;
+    const lines = result.matches.map((match) => `${match.path}:${match.line}: ${match.text}`);
+    return { text: [summary, ...lines].join("\n"), structured: { query: args.query, regex, ...result } };
+  },
+});
+
+/** The file context tools, for the catalog. */
+export const FILE_TOOLS: readonly ToolDeclaration[] = [repoTree, readFile, searchRepoTool];

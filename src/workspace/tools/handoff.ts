@@ -1,0 +1,163 @@
+/**
+ * The handoff tools: a chat exports context and writes a plan into `.ai-bridge/`, a local agent
+ * (`patchbay handoff execute`) carries it out, and the chat reads the status and the diff back.
+ * Every write lands in `.ai-bridge/` and nowhere else.
+ */
+import * as v from "valibot";
+import { READ_ONLY, repoPathArg } from "./args.ts";
+import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
+import { exportContext, handoffDiff, MAX_PLAN_CHARS, PLAN_FILE, readBridgeFile, readHandoffStatus, writeHandoffStatus, writePlan } from "../handoff.ts";
+import { LIMITS } from "../limits.ts";
+import { AI_BRIDGE_DIR, aiBridgeState } from "../orientation.ts";
+import { openWorkspace } from "../workspace.ts";
+
+/** CodexPro's names for the repository argument, accepted by the full-mode aliases. */
+const codexProRoot = { root: v.optional(v.string()), workspace_root: v.optional(v.string()) };
+const rootOf = (args: Record<string, unknown>) => (args.root ?? args.workspace_root) as string | undefined;
+const redactor = (context: { host: { redact(value: unknown): unknown } }) => (text: string) => context.host.redact(text) as string;
+
+const WRITES_BRIDGE = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+
+// Alias inputs reuse these pieces: an alias's arguments must always map onto valid canonical ones.
+const packName = v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("Pack name: written to .ai-bridge/context-<name>.md (letters, digits, '.', '_', '-')."));
+const selectedPaths = v.optional(v.pipe(v.array(v.string()), v.maxLength(50), v.description("Files to include, relative to the repository root.")));
+const exportInput = v.strictObject({
+  repo_path: repoPathArg,
+  name: packName,
+  target_path: v.optional(v.pipe(v.string(), v.description("File or directory the AGENTS.md chain leads to; the root when omitted."))),
+  selected_paths: selectedPaths,
+  include_diff: v.optional(v.pipe(v.boolean(), v.description("Include the unstaged git diff."))),
+});
+
+export const exportContextTool = defineTool({
+  name: "codex_export_context",
+  title: "Export context pack",
+  description: "Writes a context pack (AGENTS.md instructions, selected files, git status and optionally the diff) to .ai-bridge/context-<name>.md, for an agent or another chat to read. Secret-looking content is refused.",
+  input: exportInput,
+  output: v.object({ file: v.string(), bytes: v.number(), truncated: v.boolean(), skipped: v.array(v.string()) }),
+  annotations: WRITES_BRIDGE,
+  modes: ["standard", "full"],
+  aliases: [
+    {
+      name: "export_pro_context",
+      input: v.strictObject({ ...codexProRoot, name: v.optional(packName), paths: selectedPaths, target_path: v.optional(v.string()), include_diff: v.optional(v.boolean()) }),
+      mapArgs: (args) => ({ repo_path: rootOf(args), name: args.name ?? "pro", selected_paths: args.paths, target_path: args.target_path, include_diff: args.include_diff }),
+    },
+  ],
+  labels: { invoking: "Exporting context", invoked: "Context exported" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const result = await exportContext(ws, { name: args.name, targetPath: args.target_path, selectedPaths: args.selected_paths, includeDiff: args.include_diff, signal: context.signal }, redactor(context));
+    const skipped = result.skipped.length > 0 ? ` Skipped: ${result.skipped.join("; ")}.` : "";
+    return { text: `Wrote ${result.file} (${result.bytes} bytes${result.truncated ? ", truncated" : ""}).${skipped}`, structured: result };
+  },
+});
+
+const planFields = {
+  plan: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PLAN_CHARS), v.description("The plan, in Markdown: what to change, where, and how to check it.")),
+  title: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  agent: v.optional(v.pipe(v.string(), v.maxLength(100), v.description("The agent meant to carry it out (codex, claude, gemini…)."))),
+  model: v.optional(v.pipe(v.string(), v.maxLength(100))),
+  append: v.optional(v.pipe(v.boolean(), v.description("Add to the current plan as an update instead of replacing it."))),
+};
+const planInput = v.strictObject({ repo_path: repoPathArg, ...planFields });
+const codexProPlan = v.strictObject({ ...codexProRoot, ...planFields, agent_name: planFields.agent });
+
+const planAlias = (name: string, defaultAgent?: string) => ({
+  name,
+  input: codexProPlan,
+  mapArgs: (args: Record<string, unknown>) => ({ repo_path: rootOf(args), plan: args.plan, title: args.title, agent: args.agent ?? args.agent_name ?? defaultAgent, model: args.model, append: args.append }),
+});
+
+export const writeHandoff = defineTool({
+  name: "codex_write_handoff",
+  title: "Write handoff plan",
+  description: `Writes the plan for a local agent to ${AI_BRIDGE_DIR}/${PLAN_FILE} (with a short header) and records the current commit, so codex_get_handoff_diff later shows what the agent changed. The operator runs it with \`patchbay handoff execute\`. Secret-looking content is refused.`,
+  input: planInput,
+  output: v.object({ plan_file: v.string(), status_file: v.string(), base_head: v.nullable(v.string()), appended: v.boolean(), bytes: v.number() }),
+  annotations: WRITES_BRIDGE,
+  modes: ["worker", "standard", "full"],
+  aliases: [planAlias("handoff_to_agent"), planAlias("handoff_to_codex", "codex")],
+  labels: { invoking: "Writing the plan", invoked: "Plan written" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const result = await writePlan(ws, { ...args, by: context.session.clientRef }, redactor(context));
+    const run = `patchbay handoff execute --root ${ws.root} --agent ${args.agent ?? "NAME"} --command-template "…{{plan_file}}…"`;
+    return { text: `${result.appended ? "Appended to" : "Wrote"} ${result.plan_file} (base commit ${result.base_head ?? "none"}). The operator runs it with: ${run}`, structured: result };
+  },
+});
+
+const runSchema = v.object({
+  agent: v.string(),
+  command: v.array(v.string()),
+  started_at: v.string(),
+  finished_at: v.optional(v.string()),
+  exit_code: v.optional(v.nullable(v.number())),
+  signal: v.optional(v.nullable(v.string())),
+  diff_file: v.optional(v.string()),
+  changed_files: v.optional(v.number()),
+});
+const statusSchema = v.object({
+  plan_file: v.string(),
+  title: v.optional(v.string()),
+  agent: v.optional(v.string()),
+  model: v.optional(v.string()),
+  written_at: v.optional(v.string()),
+  written_by: v.optional(v.string()),
+  base_head: v.optional(v.string()),
+  run: v.optional(runSchema),
+});
+
+export const getHandoffStatus = defineTool({
+  name: "codex_get_handoff_status",
+  title: "Handoff status",
+  description: `Reads the handoff state: the current plan (${AI_BRIDGE_DIR}/${PLAN_FILE}), who wrote it and when, the commit it started from, the last local agent run (exit code, times) and the files in ${AI_BRIDGE_DIR}/. create_if_missing creates an empty ${AI_BRIDGE_DIR}/.`,
+  input: v.strictObject({ repo_path: repoPathArg, create_if_missing: v.optional(v.boolean()) }),
+  output: v.object({
+    has_plan: v.boolean(),
+    created: v.boolean(),
+    plan: v.nullable(v.string()),
+    plan_truncated: v.boolean(),
+    status: v.nullable(statusSchema),
+    files: v.array(v.object({ name: v.string(), bytes: v.number(), modified: v.string() })),
+  }),
+  annotations: WRITES_BRIDGE,
+  modes: ["worker", "standard", "full"],
+  aliases: [{ name: "read_handoff", input: v.strictObject({ ...codexProRoot }), mapArgs: (args) => ({ repo_path: rootOf(args) }) }],
+  labels: { invoking: "Reading the handoff", invoked: "Handoff read" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    let status = await readHandoffStatus(ws);
+    const created = !status && args.create_if_missing === true;
+    if (created) {
+      status = { plan_file: `${AI_BRIDGE_DIR}/${PLAN_FILE}` };
+      await writeHandoffStatus(ws, status, redactor(context));
+    }
+    const plan = await readBridgeFile(ws, PLAN_FILE, LIMITS.readBytes);
+    const files = (await aiBridgeState(ws)).entries.filter((entry) => entry.kind === "file").map(({ name, bytes, modified }) => ({ name, bytes, modified }));
+    const run = status?.run;
+    const runText = run ? ` Last run: ${run.agent}, ${run.finished_at ? `exit ${run.exit_code ?? run.signal}` : "still running"}.` : "";
+    const text = plan ? `Plan ${status?.title ? `"${status.title}" ` : ""}written ${status?.written_at ?? "(time unknown)"}.${runText}\n\n${plan.text}` : `No plan in ${AI_BRIDGE_DIR}/${PLAN_FILE}; write one with codex_write_handoff.`;
+    return { text, structured: { has_plan: plan !== undefined, created, plan: plan?.text ?? null, plan_truncated: plan?.truncated ?? false, status: status ?? null, files } };
+  },
+});
+
+export const getHandoffDiff = defineTool({
+  name: "codex_get_handoff_diff",
+  title: "Handoff diff",
+  description: `What changed in the working tree since the plan was written (commits, edits and new files, against the commit recorded in ${AI_BRIDGE_DIR}/handoff-status.json; against HEAD when there is no plan). Bounded; blocked paths and ${AI_BRIDGE_DIR}/ are left out.`,
+  input: v.strictObject({ repo_path: repoPathArg, max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`Diff bytes at most (clamped to ${LIMITS.diffBytes}).`))) }),
+  output: v.object({ base_head: v.nullable(v.string()), head: v.nullable(v.string()), files: v.array(v.object({ path: v.string(), status: v.string() })), diff: v.string(), truncated: v.boolean() }),
+  annotations: READ_ONLY,
+  modes: ["worker", "standard", "full"],
+  labels: { invoking: "Reading the handoff diff", invoked: "Handoff diff read" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const result = await handoffDiff(ws, Math.min(args.max_bytes ?? LIMITS.diffBytes, LIMITS.diffBytes));
+    const summary = `${result.files.length} file(s) changed since ${result.base_head?.slice(0, 12) ?? "the start"}${result.truncated ? " (diff truncated)" : ""}.`;
+    return { text: `${summary}\n${result.files.map((file) => `${file.status} ${file.path}`).join("\n")}\n\n${result.diff}`, structured: result };
+  },
+});
+
+/** The handoff tools, for the catalog. */
+export const HANDOFF_TOOLS: readonly ToolDeclaration[] = [exportContextTool, writeHandoff, getHandoffStatus, getHandoffDiff];

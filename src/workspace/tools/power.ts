@@ -1,0 +1,203 @@
+/**
+ * Power tools, each behind its power_tools setting (hidden from tools/list and refused naming the
+ * setting when off): direct writes and exact-match edits, commands (an allowlist in safe mode, a
+ * shell in full mode), and bounded reads of Codex session transcripts. Every base-checkout
+ * mutation holds the repository lock, so a second one fails with repo_busy instead of waiting.
+ */
+import { join } from "node:path";
+import { stat } from "node:fs/promises";
+import * as v from "valibot";
+import { PatchbayError } from "../../errors/index.ts";
+import { repoPathArg } from "./args.ts";
+import { defineTool, type ToolContext, type ToolDeclaration, type ToolGate } from "../../mcp/tool.ts";
+import { clampTimeout, COMMAND_TIMEOUT, filteredEnv, runInGroup, type CommandResult } from "../commands.ts";
+import { editRepoFile, MAX_EDIT_BYTES, writeRepoFile } from "../edit.ts";
+import { LIMITS } from "../limits.ts";
+import { withRepoLock } from "../repo-lock.ts";
+import { assertNoFileObjects, parseSafeCommand } from "../safe-commands.ts";
+import { readCodexSession, SESSION_ID } from "../sessions.ts";
+import { openWorkspace, type Workspace } from "../workspace.ts";
+
+const DIRECT_WRITE: ToolGate = { setting: "power_tools.direct_write", isOpen: (session) => session.scope.power.directWrite };
+const BASH: ToolGate = { setting: "power_tools.bash_mode", isOpen: (session) => session.scope.power.bashMode !== "off" };
+const SESSION_READ: ToolGate = { setting: "power_tools.codex_session_read", isOpen: (session) => session.scope.power.codexSessionRead };
+
+const DESTRUCTIVE = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false } as const;
+
+const codexProRoot = { root: v.optional(v.string()), workspace_root: v.optional(v.string()) };
+const rootOf = (args: Record<string, unknown>) => (args.root ?? args.workspace_root) as string | undefined;
+const redactor = (context: ToolContext) => (text: string) => context.host.redact(text) as string;
+
+/** Runs a mutation of `ws` under its repository lock, naming this session and tool to anyone refused. */
+function mutating<T>(context: ToolContext, ws: Workspace, tool: string, fn: () => Promise<T>): Promise<T> {
+  return withRepoLock(context.host.home, ws.root, { client_ref: context.session.clientRef, tool }, fn);
+}
+
+// Field schemas shared by the canonical inputs and their aliases, so an alias always maps onto valid arguments.
+const filePath = (description: string) => v.pipe(v.string(), v.description(description));
+const content = v.pipe(v.string(), v.maxLength(MAX_EDIT_BYTES), v.description("The whole new content of the file."));
+const oldText = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_EDIT_BYTES), v.description("Text to replace, exactly as in the file (whitespace included)."));
+const newText = v.pipe(v.string(), v.maxLength(MAX_EDIT_BYTES));
+const expectedReplacements = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)));
+const commandLine = v.pipe(v.string(), v.minLength(1), v.maxLength(10_000));
+
+const changeOutput = { path: v.string(), bytes: v.number(), diff: v.string(), diff_truncated: v.boolean() };
+
+export const writeFileTool = defineTool({
+  name: "codex_write_file",
+  title: "Write file",
+  description: "Creates or replaces a text file in the repository and returns the diff. An existing file is replaced only with overwrite: true; missing directories are created only with create_dirs: true. Blocked paths and secret-looking content are refused.",
+  input: v.strictObject({
+    repo_path: repoPathArg,
+    file_path: filePath("File to write, relative to the repository root."),
+    content,
+    create_dirs: v.optional(v.boolean()),
+    overwrite: v.optional(v.boolean()),
+  }),
+  output: v.object({ ...changeOutput, created: v.boolean() }),
+  annotations: { ...DESTRUCTIVE, idempotentHint: true },
+  modes: ["standard", "full"],
+  gate: DIRECT_WRITE,
+  aliases: [
+    {
+      name: "write",
+      input: v.strictObject({ ...codexProRoot, path: filePath("File to write, relative to the repository root."), content, create_dirs: v.optional(v.boolean()), overwrite: v.optional(v.boolean()) }),
+      mapArgs: (args) => ({ repo_path: rootOf(args), file_path: args.path, content: args.content, create_dirs: args.create_dirs, overwrite: args.overwrite }),
+    },
+  ],
+  labels: { invoking: "Writing the file", invoked: "File written" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const result = await mutating(context, ws, "codex_write_file", () => writeRepoFile(ws, args, redactor(context)));
+    return { text: `${result.created ? "Created" : "Replaced"} ${result.path} (${result.bytes} bytes).\n${result.diff}`, structured: result };
+  },
+});
+
+export const editFileTool = defineTool({
+  name: "codex_edit_file",
+  title: "Edit file",
+  description: "Replaces exact text in a file and returns the diff. old_text must occur exactly once, unless replace_all is true or expected_replacements gives the exact count; otherwise the edit fails with edit_no_match or edit_not_unique and nothing is written.",
+  input: v.strictObject({
+    repo_path: repoPathArg,
+    file_path: filePath("File to edit, relative to the repository root."),
+    old_text: oldText,
+    new_text: newText,
+    replace_all: v.optional(v.boolean()),
+    expected_replacements: expectedReplacements,
+  }),
+  output: v.object({ ...changeOutput, replacements: v.number() }),
+  annotations: DESTRUCTIVE,
+  modes: ["standard", "full"],
+  gate: DIRECT_WRITE,
+  aliases: [
+    {
+      name: "edit",
+      input: v.strictObject({ ...codexProRoot, path: filePath("File to edit, relative to the repository root."), old_text: oldText, new_text: newText, replace_all: v.optional(v.boolean()), expected_replacements: expectedReplacements }),
+      mapArgs: (args) => ({ repo_path: rootOf(args), file_path: args.path, old_text: args.old_text, new_text: args.new_text, replace_all: args.replace_all, expected_replacements: args.expected_replacements }),
+    },
+  ],
+  labels: { invoking: "Editing the file", invoked: "File edited" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const result = await mutating(context, ws, "codex_edit_file", () => editRepoFile(ws, args, redactor(context)));
+    return { text: `Replaced ${result.replacements} occurrence(s) in ${result.path}.\n${result.diff}`, structured: result };
+  },
+});
+
+/** The command's directory: inside the repository and a directory. */
+async function commandCwd(ws: Workspace, cwd: string | undefined): Promise<{ absolute: string; relative: string }> {
+  const guarded = await ws.guard(cwd ?? ".");
+  if (!guarded.exists || !(await stat(guarded.absolute)).isDirectory()) {
+    throw new PatchbayError("not_found", `cwd ${cwd ?? "."} is not a directory in the repository`, { next: "pass a directory relative to the repository root" });
+  }
+  return guarded;
+}
+
+function commandText(command: string, result: CommandResult): string {
+  const outcome = result.timed_out ? `timed out after ${result.duration_ms} ms` : result.exit_code === null ? `stopped by ${result.signal}` : `exit ${result.exit_code}`;
+  const streams = [result.stdout && `stdout:\n${result.stdout}`, result.stderr && `stderr:\n${result.stderr}`].filter(Boolean).join("\n");
+  return `$ ${command}\n${outcome}${result.truncated ? " (output truncated)" : ""}\n${streams}`;
+}
+
+export const runCommandTool = defineTool({
+  name: "codex_run_command",
+  title: "Run command",
+  description: `Runs a command in the repository (cwd inside it). In safe mode (power_tools.bash_mode = "safe") only read-only commands and test runners run, without a shell: git status/diff/log/show/branch/rev-parse/ls-files, ls, pwd, rg, npm/pnpm/yarn/bun test, pytest, go test, cargo test/check/clippy, tsc, eslint. In full mode the command runs in bash and holds the repository lock. Timeout ${COMMAND_TIMEOUT.minMs / 1000}–${COMMAND_TIMEOUT.maxMs / 1000} s (default ${COMMAND_TIMEOUT.defaultMs / 1000} s) stops the command and everything it started; output is capped; the environment holds only security.allowed_env_keys.`,
+  input: v.strictObject({
+    repo_path: repoPathArg,
+    command: commandLine,
+    cwd: v.optional(v.pipe(v.string(), v.description("Directory to run in, relative to the repository root."))),
+    timeout_ms: v.optional(v.pipe(v.number(), v.description(`Clamped to ${COMMAND_TIMEOUT.minMs}–${COMMAND_TIMEOUT.maxMs}.`))),
+  }),
+  output: v.object({
+    command: v.string(),
+    mode: v.picklist(["safe", "full"]),
+    cwd: v.string(),
+    exit_code: v.nullable(v.number()),
+    signal: v.nullable(v.string()),
+    timed_out: v.boolean(),
+    duration_ms: v.number(),
+    stdout: v.string(),
+    stderr: v.string(),
+    truncated: v.boolean(),
+  }),
+  annotations: { ...DESTRUCTIVE, openWorldHint: true },
+  modes: ["standard", "full"],
+  gate: BASH,
+  aliases: [
+    {
+      name: "bash",
+      input: v.strictObject({ ...codexProRoot, command: commandLine, cwd: v.optional(v.string()), timeout_ms: v.optional(v.number()) }),
+      mapArgs: (args) => ({ repo_path: rootOf(args), command: args.command, cwd: args.cwd, timeout_ms: args.timeout_ms }),
+    },
+  ],
+  labels: { invoking: "Running the command", invoked: "Command finished" },
+  async handler(args, context) {
+    const mode: "safe" | "full" = context.session.scope.power.bashMode === "full" ? "full" : "safe";
+    const ws = await openWorkspace(context, args.repo_path);
+    const cwd = await commandCwd(ws, args.cwd);
+    const options = { cwd: cwd.absolute, env: filteredEnv(context.host.config.security.allowed_env_keys), timeoutMs: clampTimeout(args.timeout_ms), signal: context.signal };
+    let result: CommandResult;
+    if (mode === "full") {
+      result = await mutating(context, ws, "codex_run_command", () => runInGroup(["bash", "-c", args.command], options));
+    } else {
+      const safe = parseSafeCommand(args.command, ws.blockedGlobs, cwd.relative);
+      for (const path of safe.paths) await ws.guard(join(cwd.relative, path));
+      await assertNoFileObjects(cwd.absolute, safe);
+      result = await runInGroup(safe.argv, options);
+    }
+    return { text: commandText(args.command, result), structured: { command: args.command, mode, cwd: cwd.relative, ...result } };
+  },
+});
+
+export const readSessionTool = defineTool({
+  name: "codex_read_session",
+  title: "Read Codex session",
+  description: "Reads the newest messages of a Codex session transcript ($CODEX_HOME/sessions/…/rollout-…-<session_id>.jsonl), bounded by max_messages and max_bytes.",
+  input: v.strictObject({
+    session_id: v.pipe(v.string(), v.regex(SESSION_ID, "expected a Codex session id (a UUID)")),
+    max_messages: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
+    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(LIMITS.readBytes))),
+  }),
+  output: v.object({
+    session_id: v.string(),
+    file: v.string(),
+    meta: v.object({ cwd: v.optional(v.string()), cli_version: v.optional(v.string()), model: v.optional(v.string()), started_at: v.optional(v.string()) }),
+    messages: v.array(v.object({ role: v.string(), text: v.string(), timestamp: v.optional(v.string()) })),
+    total_messages: v.number(),
+    truncated: v.boolean(),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  modes: ["standard", "full"],
+  gate: SESSION_READ,
+  aliases: [{ name: "read_codex_session" }],
+  labels: { invoking: "Reading the session", invoked: "Session read" },
+  async handler(args, context) {
+    const transcript = await readCodexSession(args.session_id, { maxMessages: args.max_messages ?? 50, maxBytes: args.max_bytes ?? 100_000, redact: redactor(context) });
+    const lines = transcript.messages.map((message) => `[${message.role}] ${message.text}`);
+    return { text: `${transcript.messages.length} of ${transcript.total_messages} message(s)${transcript.truncated ? " (truncated)" : ""}.\n\n${lines.join("\n\n")}`, structured: transcript };
+  },
+});
+
+/** The power tools, for the catalog. */
+export const POWER_TOOLS: readonly ToolDeclaration[] = [writeFileTool, editFileTool, runCommandTool, readSessionTool];

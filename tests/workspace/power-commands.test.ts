@@ -1,0 +1,212 @@
+/**
+ * codex_run_command: the power_tools.bash_mode gate, the safe-mode allowlist (no shell), full mode
+ * through bash under the repository lock, process-group timeouts, output caps, environment
+ * filtering and cwd confinement.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createToolRegistry } from "../../src/mcp/registry.ts";
+import { isProcessAlive } from "../../src/state/index.ts";
+import { clampTimeout, COMMAND_OUTPUT_BYTES } from "../../src/workspace/commands.ts";
+import { POWER_TOOLS } from "../../src/workspace/tools/power.ts";
+import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { toolHarness, type HarnessOptions, type ToolHarness } from "../support/tools.ts";
+
+function git(root: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd: root, stdio: "pipe", encoding: "utf8" });
+}
+
+/** A repository whose first commit tracks a .env (force-added), so views must hide a blocked file git knows. */
+function makeRepo(): string {
+  const root = tempDir("patchbay-cmd-");
+  for (const [path, content] of Object.entries({ "src/app.ts": "export const a = 1;\n", ".env": "DB_PASSWORD=first\n", "README.md": "readme\n" })) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  git(root, "init", "-q", "-b", "main");
+  git(root, "add", "-f", "-A");
+  git(root, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "first");
+  return root;
+}
+
+const harnesses: ToolHarness[] = [];
+async function harnessFor(root: string, options: Partial<HarnessOptions> = {}): Promise<ToolHarness> {
+  const harness = await toolHarness(POWER_TOOLS, { roots: [root], power: { bashMode: "safe" }, ...options });
+  harnesses.push(harness);
+  return harness;
+}
+
+afterAll(async () => {
+  await Promise.all(harnesses.map((harness) => harness.close()));
+  removeTempDirs();
+});
+
+type Run = { exit_code: number | null; timed_out: boolean; duration_ms: number; stdout: string; stderr: string; truncated: boolean; cwd: string; mode: string };
+/** SIGKILL is delivered asynchronously: give the kernel a moment before calling a process alive. */
+async function diesSoon(pid: number): Promise<boolean> {
+  for (const started = Date.now(); Date.now() - started < 2_000; await new Promise((done) => setTimeout(done, 20))) {
+    if (!isProcessAlive(pid)) return true;
+  }
+  return false;
+}
+
+const hasRipgrep = spawnSync("rg", ["--version"]).status === 0;
+
+describe("the power_tools.bash_mode gate", () => {
+  test("when off, codex_run_command is hidden and refused naming the setting", async () => {
+    const tools = await harnessFor(makeRepo(), { power: { bashMode: "off" } });
+    expect(createToolRegistry(POWER_TOOLS).list(tools.session).map((tool) => tool.name)).toEqual([]);
+    const refused = await tools.call("codex_run_command", { command: "git status" });
+    expect((refused._meta?.["patchbay/error"] as { code: string; message: string })).toMatchObject({ code: "tool_disabled", message: "codex_run_command is turned off by the setting power_tools.bash_mode" });
+  });
+});
+
+describe("safe mode", () => {
+  test("runs an allowlisted command without a shell: git status", async () => {
+    const root = makeRepo();
+    writeFileSync(join(root, "src/app.ts"), "export const a = 2;\n");
+    const tools = await harnessFor(root);
+    const result = await tools.ok<Run>("codex_run_command", { command: "git status --short" });
+    expect(result).toMatchObject({ mode: "safe", exit_code: 0, timed_out: false, stdout: " M src/app.ts\n", cwd: "" });
+  });
+
+  test("shell syntax, other programs, absolute paths and .. are refused with command_not_allowed naming what is allowed", async () => {
+    const tools = await harnessFor(makeRepo());
+    for (const command of ["git status; rm -rf /", "git status && touch x", "ls | wc", "ls > out", "echo $HOME", "ls `pwd`", "ls $(pwd)", "git log\nrm x", "cat /etc/passwd", "cat README.md", "rm -rf src", "curl http://example.com", "ls /etc", "ls ..", "ls ~", "git push", "git checkout main", "git branch evil", "git show HEAD:.env", "git diff --output=x", "find .", "eslint --fix src", "rg --hidden x", "rg -uu x"]) {
+      const result = await tools.call("codex_run_command", { command });
+      const error = result._meta?.["patchbay/error"] as { code: string; message: string } | undefined;
+      expect({ command, code: error?.code }).toEqual({ command, code: "command_not_allowed" });
+      expect(error?.message).toContain("safe mode runs only: pwd, ls, rg, git status, git diff");
+    }
+    expect(git(tools.session.scope.allowedRoots[0]!, "branch", "--list", "evil")).toBe("");
+  });
+
+  test("git show and diff of a blob or tree id are refused: they would print a blocked file's content", async () => {
+    const root = makeRepo();
+    const tools = await harnessFor(root);
+    const blob = git(root, "rev-parse", "HEAD:.env").trim();
+    const tree = git(root, "rev-parse", "HEAD^{tree}").trim();
+    git(root, "tag", "-a", "-m", "points at a blob", "envtag", blob);
+    for (const command of [`git show ${blob}`, `git diff ${blob} ${blob}`, `git show ${tree}`, "git show envtag", "git log -L1,1:.env"]) {
+      expect({ command, code: await tools.errorCode("codex_run_command", { command }) }).toEqual({ command, code: "command_not_allowed" });
+    }
+    expect((await tools.ok<Run>("codex_run_command", { command: "git show --stat main" })).exit_code).toBe(0);
+  });
+
+  test("a path argument naming a blocked file is refused by the guard", async () => {
+    const tools = await harnessFor(makeRepo());
+    expect(await tools.errorCode("codex_run_command", { command: "git diff HEAD .env" })).toBe("path_blocked");
+    expect(await tools.errorCode("codex_run_command", { command: "ls .git" })).toBe("path_blocked");
+  });
+
+  test("git diff and show never print a tracked blocked file", async () => {
+    const root = makeRepo();
+    writeFileSync(join(root, ".env"), "DB_PASSWORD=second\n");
+    writeFileSync(join(root, "README.md"), "changed\n");
+    const tools = await harnessFor(root);
+    const diff = await tools.ok<Run>("codex_run_command", { command: "git diff" });
+    expect(diff.stdout).toContain("+changed");
+    expect(diff.stdout).not.toContain("DB_PASSWORD");
+    const show = await tools.ok<Run>("codex_run_command", { command: "git show --stat HEAD" });
+    expect(show.stdout).toContain("README.md");
+    expect(show.stdout).not.toContain(".env");
+    const log = await tools.ok<Run>("codex_run_command", { command: "git log --patch-with-stat" });
+    expect(log.stdout).toContain("+readme");
+    expect(log.stdout).not.toContain("DB_PASSWORD");
+  });
+
+  test("runs in a cwd inside the repository, and git views still hide blocked files from there", async () => {
+    const root = makeRepo();
+    writeFileSync(join(root, ".env"), "DB_PASSWORD=second\n");
+    const tools = await harnessFor(root);
+    const pwd = await tools.ok<Run>("codex_run_command", { command: "pwd", cwd: "src" });
+    expect(pwd.stdout.trim().endsWith("/src")).toBe(true);
+    expect(pwd.cwd).toBe("src");
+    const diff = await tools.ok<Run>("codex_run_command", { command: "git diff --stat", cwd: "src" });
+    expect(diff.stdout).not.toContain(".env");
+  });
+
+  test.skipIf(!hasRipgrep)("rg does not search blocked files", async () => {
+    const root = makeRepo();
+    writeFileSync(join(root, "server.pem"), "needle\n");
+    writeFileSync(join(root, "notes.txt"), "needle\n");
+    const tools = await harnessFor(root);
+    const result = await tools.ok<Run>("codex_run_command", { command: "rg -l needle" });
+    expect(result.stdout).toBe("notes.txt\n");
+  });
+});
+
+describe("both modes", () => {
+  test("a cwd outside the repository is refused", async () => {
+    const root = makeRepo();
+    const outside = tempDir("patchbay-outside-");
+    symlinkSync(outside, join(root, "out"));
+    const tools = await harnessFor(root, { power: { bashMode: "full" } });
+    expect(await tools.errorCode("codex_run_command", { command: "pwd", cwd: "../" })).toBe("path_outside_roots");
+    expect(await tools.errorCode("codex_run_command", { command: "pwd", cwd: "out" })).toBe("path_outside_roots");
+    expect(await tools.errorCode("codex_run_command", { command: "pwd", cwd: "/tmp" })).toBe("path_outside_roots");
+  });
+
+  test("timeouts are clamped to 1-180 s, 60 s by default", () => {
+    expect([clampTimeout(undefined), clampTimeout(0), clampTimeout(5_000), clampTimeout(10_000_000)]).toEqual([60_000, 1_000, 5_000, 180_000]);
+  });
+});
+
+describe("full mode", () => {
+  test("runs the command in bash and reports exit code, stdout and stderr", async () => {
+    const tools = await harnessFor(makeRepo(), { power: { bashMode: "full" } });
+    const result = await tools.ok<Run>("codex_run_command", { command: "echo out && echo err >&2; exit 3" });
+    expect(result).toMatchObject({ mode: "full", exit_code: 3, stdout: "out\n", stderr: "err\n", timed_out: false, truncated: false });
+  });
+
+  test("a timeout kills the whole process group, grandchildren included", async () => {
+    const tools = await harnessFor(makeRepo(), { power: { bashMode: "full" } });
+    const result = await tools.ok<Run>("codex_run_command", { command: "sleep 30 & echo $!; wait", timeout_ms: 1_000 });
+    const grandchild = Number(result.stdout.trim());
+    expect(grandchild).toBeGreaterThan(0);
+    expect(result.timed_out).toBe(true);
+    expect(result.exit_code).toBe(null);
+    expect(result.duration_ms).toBeLessThan(5_000);
+    expect(await diesSoon(grandchild)).toBe(true);
+  });
+
+  test("a background process left behind is stopped when the command exits", async () => {
+    const tools = await harnessFor(makeRepo(), { power: { bashMode: "full" } });
+    const result = await tools.ok<Run>("codex_run_command", { command: "sleep 30 > /dev/null 2>&1 & echo $!" });
+    expect(result.exit_code).toBe(0);
+    expect(result.duration_ms).toBeLessThan(5_000);
+    expect(await diesSoon(Number(result.stdout.trim()))).toBe(true);
+  });
+
+  test("the environment holds only allowed keys plus TERM=dumb, NO_COLOR=1, CI=1", async () => {
+    process.env.PB_LEAK_CHECK = "visible-value";
+    try {
+      const tools = await harnessFor(makeRepo(), { power: { bashMode: "full" } });
+      const result = await tools.ok<Run>("codex_run_command", { command: 'echo "${PB_LEAK_CHECK:-unset} $TERM $NO_COLOR $CI ${HOME:+home}"' });
+      expect(result.stdout).toBe("unset dumb 1 1 home\n");
+    } finally {
+      delete process.env.PB_LEAK_CHECK;
+    }
+  });
+
+  test("output beyond the cap is dropped and flagged, and the command still finishes", async () => {
+    const tools = await harnessFor(makeRepo(), { power: { bashMode: "full" } });
+    const result = await tools.ok<Run>("codex_run_command", { command: "head -c 300000 /dev/zero | tr '\\0' a; echo done >&2; exit 0" });
+    expect(result.truncated).toBe(true);
+    expect(result.stdout.length).toBe(COMMAND_OUTPUT_BYTES);
+    expect(result.exit_code).toBe(0);
+  });
+
+  test("a full-mode command holds the repository lock: a write meanwhile gets repo_busy", async () => {
+    const root = makeRepo();
+    const tools = await harnessFor(root, { power: { bashMode: "full", directWrite: true } });
+    const running = tools.ok<Run>("codex_run_command", { command: "sleep 1" });
+    await new Promise((done) => setTimeout(done, 200));
+    const refused = await tools.call("codex_write_file", { file_path: "late.txt", content: "x" });
+    expect((refused._meta?.["patchbay/error"] as { code: string; message: string }).message).toContain(`${tools.session.clientRef} is running codex_run_command`);
+    expect((await running).exit_code).toBe(0);
+    await tools.ok("codex_write_file", { file_path: "late.txt", content: "x" });
+  });
+});
