@@ -17,22 +17,41 @@ export function flagArg(description: string) {
   return v.optional(v.pipe(v.boolean(), v.description(description)));
 }
 
+export interface CodexProAliasOptions {
+  /** CodexPro's argument names for canonical ones, e.g. `{ path: "file_path" }`. */
+  renames?: Record<string, string>;
+  /** Flags CodexPro sent that mean nothing here: accepted and ignored. */
+  ignored?: readonly string[];
+  /** Values for canonical arguments the alias may leave out, e.g. `{ agent: "codex" }`. */
+  defaults?: Record<string, unknown>;
+}
+
 /**
- * A CodexPro-compatible alias (advertised in full mode only): it also takes `root` and
- * `workspace_root` for repo_path, plus per-tool `renames` (e.g. `path` → `file_path`), and
- * `ignoredFlags` CodexPro sent that mean nothing here. A canonical name wins over its alias.
+ * A CodexPro-compatible alias (advertised in full mode only): it takes the canonical arguments,
+ * `root`/`workspace_root` for repo_path, CodexPro's own names (`renames`), ignored flags, and
+ * defaults. A canonical name wins over its alias. The mapped arguments are validated against the
+ * canonical tool, so a required argument given under neither name is still refused.
  */
-export function codexProAlias(name: string, canonical: v.ObjectEntries, renames: Record<string, string> = {}, ignoredFlags: readonly string[] = []): ToolAlias {
-  const allRenames: Record<string, string> = { root: "repo_path", workspace_root: "repo_path", ...renames };
-  const aliasEntries = Object.fromEntries(Object.entries(allRenames).map(([from, to]) => [from, canonical[to] ?? v.optional(v.string())]));
-  const ignoredEntries = Object.fromEntries(ignoredFlags.map((flag) => [flag, flagArg("Accepted for CodexPro compatibility; ignored.")]));
+export function codexProAlias(name: string, canonical: v.ObjectEntries, options: CodexProAliasOptions = {}): ToolAlias {
+  const renames: Record<string, string> = { root: "repo_path", workspace_root: "repo_path", ...options.renames };
+  const defaults = options.defaults ?? {};
+  const relaxed = new Set([...Object.values(renames), ...Object.keys(defaults)]);
+  const canonicalEntries = Object.fromEntries(Object.entries(canonical).map(([key, schema]) => [key, relaxed.has(key) ? v.optional(schema) : schema]));
+  const aliasEntries = Object.fromEntries(Object.entries(renames).map(([from, to]) => [from, v.optional(canonical[to] ?? v.string())]));
+  const ignoredEntries = Object.fromEntries((options.ignored ?? []).map((flag) => [flag, flagArg("Accepted for CodexPro compatibility; ignored.")]));
   return {
     name,
-    input: v.strictObject({ ...canonical, ...aliasEntries, ...ignoredEntries }),
+    input: v.strictObject({ ...canonicalEntries, ...aliasEntries, ...ignoredEntries }),
     mapArgs(args) {
       const mapped: Record<string, unknown> = Object.fromEntries(Object.entries(args).filter(([key]) => key in canonical));
-      for (const [from, to] of Object.entries(allRenames)) if (mapped[to] === undefined && args[from] !== undefined) mapped[to] = args[from];
+      for (const [from, to] of Object.entries(renames)) if (mapped[to] === undefined && args[from] !== undefined) mapped[to] = args[from];
+      for (const [key, value] of Object.entries(defaults)) if (mapped[key] === undefined) mapped[key] = value;
       return mapped;
     },
   };
+}
+
+/** A tool's text through the server's redactor: what handlers write must not carry secrets. */
+export function redactorOf(context: { host: { redact(value: unknown): unknown } }): (text: string) => string {
+  return (text) => context.host.redact(text) as string;
 }

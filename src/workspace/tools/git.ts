@@ -66,7 +66,7 @@ export const gitDiffTool = defineTool({
   output: gitDiffSchema,
   annotations: READ_ONLY,
   modes: ["standard", "full"],
-  aliases: [codexProAlias("git_diff", diffInput, { path: "file_path" })],
+  aliases: [codexProAlias("git_diff", diffInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reading git diff", invoked: "Git diff ready" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
@@ -91,7 +91,7 @@ export const showChangesTool = defineTool({
   output: v.object({ file_path: v.nullable(v.string()), status: gitStatusSchema, diff: v.nullable(gitDiffSchema) }),
   annotations: READ_ONLY,
   modes: ["worker", "standard", "full"],
-  aliases: [codexProAlias("show_changes", changesInput, { path: "file_path" })],
+  aliases: [codexProAlias("show_changes", changesInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reviewing changes", invoked: "Changes ready" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);

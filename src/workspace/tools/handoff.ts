@@ -4,54 +4,46 @@
  * Every write lands in `.ai-bridge/` and nowhere else.
  */
 import * as v from "valibot";
-import { READ_ONLY, repoPathArg } from "./args.ts";
 import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
+import { codexProAlias, READ_ONLY, redactorOf, repoPathArg } from "./args.ts";
 import { exportContext, handoffDiff, MAX_PLAN_CHARS, PLAN_FILE, readBridgeFile, readHandoffStatus, writeHandoffStatus, writePlan } from "../handoff.ts";
 import { LIMITS } from "../limits.ts";
 import { AI_BRIDGE_DIR, aiBridgeState } from "../orientation.ts";
 import { openWorkspace } from "../workspace.ts";
 
-/** CodexPro's names for the repository argument, accepted by the full-mode aliases. */
-const codexProRoot = { root: v.optional(v.string()), workspace_root: v.optional(v.string()) };
-const rootOf = (args: Record<string, unknown>) => (args.root ?? args.workspace_root) as string | undefined;
-const redactor = (context: { host: { redact(value: unknown): unknown } }) => (text: string) => context.host.redact(text) as string;
 
 const WRITES_BRIDGE = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 // Alias inputs reuse these pieces: an alias's arguments must always map onto valid canonical ones.
 const packName = v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("Pack name: written to .ai-bridge/context-<name>.md (letters, digits, '.', '_', '-')."));
 const selectedPaths = v.optional(v.pipe(v.array(v.string()), v.maxLength(50), v.description("Files to include, relative to the repository root.")));
-const exportInput = v.strictObject({
+const exportInput = {
   repo_path: repoPathArg,
   name: packName,
   target_path: v.optional(v.pipe(v.string(), v.description("File or directory the AGENTS.md chain leads to; the root when omitted."))),
   selected_paths: selectedPaths,
   include_diff: v.optional(v.pipe(v.boolean(), v.description("Include the unstaged git diff."))),
-});
+};
 
 export const exportContextTool = defineTool({
   name: "codex_export_context",
   title: "Export context pack",
   description: "Writes a context pack (AGENTS.md instructions, selected files, git status and optionally the diff) to .ai-bridge/context-<name>.md, for an agent or another chat to read. Secret-looking content is refused.",
-  input: exportInput,
+  input: v.strictObject(exportInput),
   output: v.object({ file: v.string(), bytes: v.number(), truncated: v.boolean(), skipped: v.array(v.string()) }),
   annotations: WRITES_BRIDGE,
   modes: ["standard", "full"],
-  aliases: [
-    {
-      name: "export_pro_context",
-      input: v.strictObject({ ...codexProRoot, name: v.optional(packName), paths: selectedPaths, target_path: v.optional(v.string()), include_diff: v.optional(v.boolean()) }),
-      mapArgs: (args) => ({ repo_path: rootOf(args), name: args.name ?? "pro", selected_paths: args.paths, target_path: args.target_path, include_diff: args.include_diff }),
-    },
-  ],
+  aliases: [codexProAlias("export_pro_context", exportInput, { renames: { paths: "selected_paths" }, defaults: { name: "pro" } })],
   labels: { invoking: "Exporting context", invoked: "Context exported" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
-    const result = await exportContext(ws, { name: args.name, targetPath: args.target_path, selectedPaths: args.selected_paths, includeDiff: args.include_diff, signal: context.signal }, redactor(context));
+    const result = await exportContext(ws, { name: args.name, targetPath: args.target_path, selectedPaths: args.selected_paths, includeDiff: args.include_diff, signal: context.signal }, redactorOf(context));
     const skipped = result.skipped.length > 0 ? ` Skipped: ${result.skipped.join("; ")}.` : "";
     return { text: `Wrote ${result.file} (${result.bytes} bytes${result.truncated ? ", truncated" : ""}).${skipped}`, structured: result };
   },
 });
+
+const statusInput = { repo_path: repoPathArg, create_if_missing: v.optional(v.boolean()) };
 
 const planFields = {
   plan: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PLAN_CHARS), v.description("The plan, in Markdown: what to change, where, and how to check it.")),
@@ -60,20 +52,15 @@ const planFields = {
   model: v.optional(v.pipe(v.string(), v.maxLength(100))),
   append: v.optional(v.pipe(v.boolean(), v.description("Add to the current plan as an update instead of replacing it."))),
 };
-const planInput = v.strictObject({ repo_path: repoPathArg, ...planFields });
-const codexProPlan = v.strictObject({ ...codexProRoot, ...planFields, agent_name: planFields.agent });
-
-const planAlias = (name: string, defaultAgent?: string) => ({
-  name,
-  input: codexProPlan,
-  mapArgs: (args: Record<string, unknown>) => ({ repo_path: rootOf(args), plan: args.plan, title: args.title, agent: args.agent ?? args.agent_name ?? defaultAgent, model: args.model, append: args.append }),
-});
+const planInput = { repo_path: repoPathArg, ...planFields };
+const planAlias = (name: string, defaultAgent?: string) =>
+  codexProAlias(name, planInput, { renames: { agent_name: "agent" }, ...(defaultAgent && { defaults: { agent: defaultAgent } }) });
 
 export const writeHandoff = defineTool({
   name: "codex_write_handoff",
   title: "Write handoff plan",
   description: `Writes the plan for a local agent to ${AI_BRIDGE_DIR}/${PLAN_FILE} (with a short header) and records the current commit, so codex_get_handoff_diff later shows what the agent changed. The operator runs it with \`patchbay handoff execute\`. Secret-looking content is refused.`,
-  input: planInput,
+  input: v.strictObject(planInput),
   output: v.object({ plan_file: v.string(), status_file: v.string(), base_head: v.nullable(v.string()), appended: v.boolean(), bytes: v.number() }),
   annotations: WRITES_BRIDGE,
   modes: ["worker", "standard", "full"],
@@ -81,7 +68,7 @@ export const writeHandoff = defineTool({
   labels: { invoking: "Writing the plan", invoked: "Plan written" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
-    const result = await writePlan(ws, { ...args, by: context.session.clientRef }, redactor(context));
+    const result = await writePlan(ws, { ...args, by: context.session.clientRef }, redactorOf(context));
     const run = `patchbay handoff execute --root ${ws.root} --agent ${args.agent ?? "NAME"} --command-template "…{{plan_file}}…"`;
     return { text: `${result.appended ? "Appended to" : "Wrote"} ${result.plan_file} (base commit ${result.base_head ?? "none"}). The operator runs it with: ${run}`, structured: result };
   },
@@ -112,7 +99,7 @@ export const getHandoffStatus = defineTool({
   name: "codex_get_handoff_status",
   title: "Handoff status",
   description: `Reads the handoff state: the current plan (${AI_BRIDGE_DIR}/${PLAN_FILE}), who wrote it and when, the commit it started from, the last local agent run (exit code, times) and the files in ${AI_BRIDGE_DIR}/. create_if_missing creates an empty ${AI_BRIDGE_DIR}/.`,
-  input: v.strictObject({ repo_path: repoPathArg, create_if_missing: v.optional(v.boolean()) }),
+  input: v.strictObject(statusInput),
   output: v.object({
     has_plan: v.boolean(),
     created: v.boolean(),
@@ -123,7 +110,7 @@ export const getHandoffStatus = defineTool({
   }),
   annotations: WRITES_BRIDGE,
   modes: ["worker", "standard", "full"],
-  aliases: [{ name: "read_handoff", input: v.strictObject({ ...codexProRoot }), mapArgs: (args) => ({ repo_path: rootOf(args) }) }],
+  aliases: [codexProAlias("read_handoff", statusInput)],
   labels: { invoking: "Reading the handoff", invoked: "Handoff read" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
@@ -131,7 +118,7 @@ export const getHandoffStatus = defineTool({
     const created = !status && args.create_if_missing === true;
     if (created) {
       status = { plan_file: `${AI_BRIDGE_DIR}/${PLAN_FILE}` };
-      await writeHandoffStatus(ws, status, redactor(context));
+      await writeHandoffStatus(ws, status, redactorOf(context));
     }
     const plan = await readBridgeFile(ws, PLAN_FILE, LIMITS.readBytes);
     const files = (await aiBridgeState(ws)).entries.filter((entry) => entry.kind === "file").map(({ name, bytes, modified }) => ({ name, bytes, modified }));

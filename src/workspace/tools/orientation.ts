@@ -74,8 +74,8 @@ export const openWorkspaceTool = defineTool({
   annotations: READ_ONLY,
   modes: ["minimal", "worker", "standard", "full"],
   aliases: [
-    codexProAlias("open_workspace", openInput, { path: "repo_path", max_files: "max_entries" }, ["bootstrap_context"]),
-    codexProAlias("open_current_workspace", openInput, { max_files: "max_entries" }, ["bootstrap_context"]),
+    codexProAlias("open_workspace", openInput, { renames: { path: "repo_path", max_files: "max_entries" }, ignored: ["bootstrap_context"] }),
+    codexProAlias("open_current_workspace", openInput, { renames: { max_files: "max_entries" }, ignored: ["bootstrap_context"] }),
   ],
   labels: { invoking: "Opening workspace", invoked: "Workspace opened" },
   async handler(args, context) {
@@ -143,7 +143,7 @@ export const workspaceSnapshotTool = defineTool({
   output: v.object({ name: v.string(), root: v.string(), is_git_repo: v.boolean(), git: v.nullable(gitStatusSchema), commits: v.array(commitSchema), ai_bridge: aiBridgeSchema, tree: treeSchema }),
   annotations: READ_ONLY,
   modes: ["worker", "standard", "full"],
-  aliases: [codexProAlias("workspace_snapshot", snapshotInput, { max_files: "max_entries" })],
+  aliases: [codexProAlias("workspace_snapshot", snapshotInput, { renames: { max_files: "max_entries" } })],
   labels: { invoking: "Reading snapshot", invoked: "Snapshot ready" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { stat } from "node:fs/promises";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
-import { repoPathArg } from "./args.ts";
 import { defineTool, type ToolContext, type ToolDeclaration, type ToolGate } from "../../mcp/tool.ts";
+import { codexProAlias, redactorOf, repoPathArg } from "./args.ts";
 import { clampTimeout, COMMAND_TIMEOUT, filteredEnv, runInGroup, type CommandResult } from "../commands.ts";
 import { editRepoFile, MAX_EDIT_BYTES, writeRepoFile } from "../edit.ts";
 import { LIMITS } from "../limits.ts";
@@ -24,9 +24,6 @@ const SESSION_READ: ToolGate = { setting: "power_tools.codex_session_read", isOp
 
 const DESTRUCTIVE = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false } as const;
 
-const codexProRoot = { root: v.optional(v.string()), workspace_root: v.optional(v.string()) };
-const rootOf = (args: Record<string, unknown>) => (args.root ?? args.workspace_root) as string | undefined;
-const redactor = (context: ToolContext) => (text: string) => context.host.redact(text) as string;
 
 /** Runs a mutation of `ws` under its repository lock, naming this session and tool to anyone refused. */
 function mutating<T>(context: ToolContext, ws: Workspace, tool: string, fn: () => Promise<T>): Promise<T> {
@@ -41,34 +38,45 @@ const newText = v.pipe(v.string(), v.maxLength(MAX_EDIT_BYTES));
 const expectedReplacements = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)));
 const commandLine = v.pipe(v.string(), v.minLength(1), v.maxLength(10_000));
 
+const writeInput = {
+  repo_path: repoPathArg,
+  file_path: filePath("File to write, relative to the repository root."),
+  content,
+  create_dirs: v.optional(v.boolean()),
+  overwrite: v.optional(v.boolean()),
+};
+const editInput = {
+  repo_path: repoPathArg,
+  file_path: filePath("File to edit, relative to the repository root."),
+  old_text: oldText,
+  new_text: newText,
+  replace_all: v.optional(v.boolean()),
+  expected_replacements: expectedReplacements,
+};
+
+const commandInput = {
+  repo_path: repoPathArg,
+  command: commandLine,
+  cwd: v.optional(v.pipe(v.string(), v.description("Directory to run in, relative to the repository root."))),
+  timeout_ms: v.optional(v.pipe(v.number(), v.description(`Clamped to ${COMMAND_TIMEOUT.minMs}–${COMMAND_TIMEOUT.maxMs}.`))),
+};
+
 const changeOutput = { path: v.string(), bytes: v.number(), diff: v.string(), diff_truncated: v.boolean() };
 
 export const writeFileTool = defineTool({
   name: "codex_write_file",
   title: "Write file",
   description: "Creates or replaces a text file in the repository and returns the diff. An existing file is replaced only with overwrite: true; missing directories are created only with create_dirs: true. Blocked paths and secret-looking content are refused.",
-  input: v.strictObject({
-    repo_path: repoPathArg,
-    file_path: filePath("File to write, relative to the repository root."),
-    content,
-    create_dirs: v.optional(v.boolean()),
-    overwrite: v.optional(v.boolean()),
-  }),
+  input: v.strictObject(writeInput),
   output: v.object({ ...changeOutput, created: v.boolean() }),
   annotations: { ...DESTRUCTIVE, idempotentHint: true },
   modes: ["standard", "full"],
   gate: DIRECT_WRITE,
-  aliases: [
-    {
-      name: "write",
-      input: v.strictObject({ ...codexProRoot, path: filePath("File to write, relative to the repository root."), content, create_dirs: v.optional(v.boolean()), overwrite: v.optional(v.boolean()) }),
-      mapArgs: (args) => ({ repo_path: rootOf(args), file_path: args.path, content: args.content, create_dirs: args.create_dirs, overwrite: args.overwrite }),
-    },
-  ],
+  aliases: [codexProAlias("write", writeInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Writing the file", invoked: "File written" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
-    const result = await mutating(context, ws, "codex_write_file", () => writeRepoFile(ws, args, redactor(context)));
+    const result = await mutating(context, ws, "codex_write_file", () => writeRepoFile(ws, args, redactorOf(context)));
     return { text: `${result.created ? "Created" : "Replaced"} ${result.path} (${result.bytes} bytes).\n${result.diff}`, structured: result };
   },
 });
@@ -77,29 +85,16 @@ export const editFileTool = defineTool({
   name: "codex_edit_file",
   title: "Edit file",
   description: "Replaces exact text in a file and returns the diff. old_text must occur exactly once, unless replace_all is true or expected_replacements gives the exact count; otherwise the edit fails with edit_no_match or edit_not_unique and nothing is written.",
-  input: v.strictObject({
-    repo_path: repoPathArg,
-    file_path: filePath("File to edit, relative to the repository root."),
-    old_text: oldText,
-    new_text: newText,
-    replace_all: v.optional(v.boolean()),
-    expected_replacements: expectedReplacements,
-  }),
+  input: v.strictObject(editInput),
   output: v.object({ ...changeOutput, replacements: v.number() }),
   annotations: DESTRUCTIVE,
   modes: ["standard", "full"],
   gate: DIRECT_WRITE,
-  aliases: [
-    {
-      name: "edit",
-      input: v.strictObject({ ...codexProRoot, path: filePath("File to edit, relative to the repository root."), old_text: oldText, new_text: newText, replace_all: v.optional(v.boolean()), expected_replacements: expectedReplacements }),
-      mapArgs: (args) => ({ repo_path: rootOf(args), file_path: args.path, old_text: args.old_text, new_text: args.new_text, replace_all: args.replace_all, expected_replacements: args.expected_replacements }),
-    },
-  ],
+  aliases: [codexProAlias("edit", editInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Editing the file", invoked: "File edited" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
-    const result = await mutating(context, ws, "codex_edit_file", () => editRepoFile(ws, args, redactor(context)));
+    const result = await mutating(context, ws, "codex_edit_file", () => editRepoFile(ws, args, redactorOf(context)));
     return { text: `Replaced ${result.replacements} occurrence(s) in ${result.path}.\n${result.diff}`, structured: result };
   },
 });
@@ -123,12 +118,7 @@ export const runCommandTool = defineTool({
   name: "codex_run_command",
   title: "Run command",
   description: `Runs a command in the repository (cwd inside it). In safe mode (power_tools.bash_mode = "safe") only read-only commands and test runners run, without a shell: git status/diff/log/show/branch/rev-parse/ls-files, ls, pwd, rg, npm/pnpm/yarn/bun test, pytest, go test, cargo test/check/clippy, tsc, eslint. In full mode the command runs in bash and holds the repository lock. Timeout ${COMMAND_TIMEOUT.minMs / 1000}–${COMMAND_TIMEOUT.maxMs / 1000} s (default ${COMMAND_TIMEOUT.defaultMs / 1000} s) stops the command and everything it started; output is capped; the environment holds only security.allowed_env_keys.`,
-  input: v.strictObject({
-    repo_path: repoPathArg,
-    command: commandLine,
-    cwd: v.optional(v.pipe(v.string(), v.description("Directory to run in, relative to the repository root."))),
-    timeout_ms: v.optional(v.pipe(v.number(), v.description(`Clamped to ${COMMAND_TIMEOUT.minMs}–${COMMAND_TIMEOUT.maxMs}.`))),
-  }),
+  input: v.strictObject(commandInput),
   output: v.object({
     command: v.string(),
     mode: v.picklist(["safe", "full"]),
@@ -144,13 +134,7 @@ export const runCommandTool = defineTool({
   annotations: { ...DESTRUCTIVE, openWorldHint: true },
   modes: ["standard", "full"],
   gate: BASH,
-  aliases: [
-    {
-      name: "bash",
-      input: v.strictObject({ ...codexProRoot, command: commandLine, cwd: v.optional(v.string()), timeout_ms: v.optional(v.number()) }),
-      mapArgs: (args) => ({ repo_path: rootOf(args), command: args.command, cwd: args.cwd, timeout_ms: args.timeout_ms }),
-    },
-  ],
+  aliases: [codexProAlias("bash", commandInput)],
   labels: { invoking: "Running the command", invoked: "Command finished" },
   async handler(args, context) {
     const mode: "safe" | "full" = context.session.scope.power.bashMode === "full" ? "full" : "safe";
@@ -193,7 +177,7 @@ export const readSessionTool = defineTool({
   aliases: [{ name: "read_codex_session" }],
   labels: { invoking: "Reading the session", invoked: "Session read" },
   async handler(args, context) {
-    const transcript = await readCodexSession(args.session_id, { maxMessages: args.max_messages ?? 50, maxBytes: args.max_bytes ?? 100_000, redact: redactor(context) });
+    const transcript = await readCodexSession(args.session_id, { maxMessages: args.max_messages ?? 50, maxBytes: args.max_bytes ?? 100_000, redact: redactorOf(context) });
     const lines = transcript.messages.map((message) => `[${message.role}] ${message.text}`);
     return { text: `${transcript.messages.length} of ${transcript.total_messages} message(s)${transcript.truncated ? " (truncated)" : ""}.\n\n${lines.join("\n\n")}`, structured: transcript };
   },
