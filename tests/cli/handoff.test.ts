@@ -3,9 +3,9 @@
  * (the subcommands through the real CLI runner) on real git repositories, no server.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
 import type { RunResult } from "../support/process.ts";
 
@@ -17,21 +17,7 @@ function patchbay(args: string[], home = tempDir()): Promise<RunResult> {
   return runPatchbay(args, { home, timeoutMs: 30_000 });
 }
 
-function git(root: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd: root, stdio: "pipe", encoding: "utf8" }).trim();
-}
-
-function makeRepo(files: Record<string, string> = { "AGENTS.md": "# House rules\nAlways run the tests.\n", "src/app.ts": "export const a = 1;\n" }): string {
-  const root = tempDir("patchbay-cli-handoff-");
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  git(root, "init", "-q", "-b", "main");
-  git(root, "add", "-A");
-  git(root, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "first");
-  return root;
-}
+const makeRepo = (files: Record<string, string> = { "AGENTS.md": "# House rules\nAlways run the tests.\n", "src/app.ts": "export const a = 1;\n" }) => makeGitRepo(files, { prefix: "patchbay-cli-handoff-" });
 
 /** A stand-in agent outside the repository: edits a file, writes one from the plan, exits with $2. */
 function fakeAgent(): string {

@@ -91,3 +91,25 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
     close: () => store.close(),
   };
 }
+
+export interface HarnessSet {
+  /** A harness with `roots: [root]`, then the set's defaults, then `options`, key by key (a `power` given here replaces the default one whole). */
+  open(root: string, options?: Partial<HarnessOptions>): Promise<ToolHarness>;
+  /** Closes every harness `open` made; call it from afterAll. */
+  closeAll(): Promise<void>;
+}
+
+/** The harnesses of one test file over `tools`, all closed together at the end. */
+export function harnessSet(tools: readonly ToolDeclaration[], defaults: Partial<HarnessOptions> = {}): HarnessSet {
+  const opened: ToolHarness[] = [];
+  return {
+    async open(root, options = {}) {
+      const harness = await toolHarness(tools, { roots: [root], ...defaults, ...options });
+      opened.push(harness);
+      return harness;
+    },
+    async closeAll() {
+      await Promise.all(opened.splice(0).map((harness) => harness.close()));
+    },
+  };
+}

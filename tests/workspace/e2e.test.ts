@@ -1,26 +1,23 @@
 /** Workspace tools through the compiled binary and a real MCP client, as a host uses them. */
 import { afterAll, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectStdio } from "../support/clients.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 
 afterAll(removeTempDirs);
 
-function makeRepo(): string {
-  const root = tempDir("patchbay-e2e-");
-  writeFileSync(join(root, "AGENTS.md"), "# Rules\nRun the tests before you stop.\n");
-  writeFileSync(join(root, "app.ts"), "export const answer = 42;\n");
-  writeFileSync(join(root, ".env"), "OPENAI_API_KEY=sk-proj-0123456789abcdefghijklmnopqrstuvwxyzABCD\n");
-  for (const args of [["init", "-q", "-b", "main"], ["add", "app.ts", "AGENTS.md"], ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "first"]]) {
-    execFileSync("git", args, { cwd: root, stdio: "pipe" });
-  }
-  return root;
-}
-
 test("a host orients itself, reads and searches, and writes only when the operator allowed it", async () => {
-  const root = makeRepo();
+  // The first commit tracks app.ts and AGENTS.md; .env stays untracked.
+  const root = makeGitRepo(
+    {
+      "AGENTS.md": "# Rules\nRun the tests before you stop.\n",
+      "app.ts": "export const answer = 42;\n",
+      ".env": "OPENAI_API_KEY=sk-proj-0123456789abcdefghijklmnopqrstuvwxyzABCD\n",
+    },
+    { prefix: "patchbay-e2e-", untracked: [".env"] },
+  );
   const locked = await connectStdio("v1", { home: tempDir(), args: ["--standalone", "--root", root] });
   try {
     const open = (await locked.callTool("codex_open_workspace")).structuredContent as { git: { branch: string; head: { subject: string } }; agents: unknown };

@@ -3,11 +3,9 @@
  * and the calls stay fast.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
-import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
+import { removeTempDirs } from "../support/patchbay.ts";
 import { toolHarness, type ToolHarness } from "../support/tools.ts";
 
 const DIRS = 100;
@@ -16,20 +14,14 @@ let tools: ToolHarness;
 
 /** 100 directories of 100 files; every file mentions `common`, every 50th also `rare_token_<n>`. */
 function generateRepo(): string {
-  const root = tempDir("patchbay-large-");
+  const files: Record<string, string> = {};
   for (let d = 0; d < DIRS; d++) {
-    const dir = join(root, `pkg${String(d).padStart(3, "0")}`);
-    mkdirSync(dir);
     for (let f = 0; f < FILES_PER_DIR; f++) {
       const n = d * FILES_PER_DIR + f;
-      writeFileSync(join(dir, `file${String(f).padStart(3, "0")}.ts`), `// file ${n}\nexport const common = ${n};\n${n % 50 === 0 ? `export const rare_token_${n} = true;\n` : ""}`);
+      files[`pkg${String(d).padStart(3, "0")}/file${String(f).padStart(3, "0")}.ts`] = `// file ${n}\nexport const common = ${n};\n${n % 50 === 0 ? `export const rare_token_${n} = true;\n` : ""}`;
     }
   }
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: root, stdio: "pipe" });
-  git("init", "-q");
-  git("-c", "user.name=Test", "-c", "user.email=test@example.com", "add", "-A");
-  git("-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "generated");
-  return root;
+  return makeGitRepo(files, { prefix: "patchbay-large-", commits: ["generated"] });
 }
 
 beforeAll(async () => {

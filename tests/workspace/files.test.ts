@@ -4,46 +4,27 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
+import { git, makeGitRepo, writeFiles, type FileTree } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
-import { toolHarness, type ToolHarness } from "../support/tools.ts";
+import { harnessSet, type ToolHarness } from "../support/tools.ts";
 
 type Entry = { path: string; type: string; size?: number };
 type Listing = { path: string; entries: Entry[]; truncated: boolean; counts: { files: number; dirs: number; symlinks: number }; source: string };
 type Slice = { path: string; size: number; binary: boolean; truncated: boolean; content: string; start_line?: number; end_line?: number; total_lines?: number; next_start_line?: number };
 type Found = { matches: Array<{ path: string; line: number; text: string }>; truncated: boolean; engine: string };
 
-/** Writes `files` under a new directory; with `git`, commits the ones not listed in `untracked`. */
-function makeRepo(files: Record<string, string | Uint8Array>, options: { git?: boolean; untracked?: string[] } = {}): string {
-  const root = tempDir("patchbay-files-");
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  if (options.git === false) return root;
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: root, stdio: "pipe" });
-  git("init", "-q");
-  git("config", "user.name", "Test");
-  git("config", "user.email", "test@example.com");
-  const tracked = Object.keys(files).filter((path) => !(options.untracked ?? []).includes(path));
-  if (tracked.length > 0) {
-    git("add", "-f", "--", ...tracked);
-    git("commit", "-q", "-m", "fixture");
-  }
-  return root;
-}
+/** A repository with `files`, all committed but the `untracked` ones. */
+const makeRepo = (files: FileTree, options: { untracked?: string[] } = {}) => makeGitRepo(files, { prefix: "patchbay-files-", commits: ["fixture"], ...options });
+/** A plain directory (no git) with `files`. */
+const makeDir = (files: FileTree) => writeFiles(tempDir("patchbay-files-"), files);
 
-const harnesses: ToolHarness[] = [];
-async function harnessFor(root: string, mode: ToolHarness["session"]["mode"] = "full"): Promise<ToolHarness> {
-  const harness = await toolHarness(FILE_TOOLS, { roots: [root], mode });
-  harnesses.push(harness);
-  return harness;
-}
+const { open: harnessFor, closeAll } = harnessSet(FILE_TOOLS);
 
 afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
+  await closeAll();
   removeTempDirs();
 });
 
@@ -110,8 +91,8 @@ describe("codex_repo_tree", () => {
   });
 
   test("lists a directory that is not a git repository, without following a symlinked directory", async () => {
-    const outside = makeRepo({ "secret.txt": "outside\n" }, { git: false });
-    const plain = makeRepo({ "a.txt": "a\n", "sub/b.txt": "bb\n", ".hidden/c.txt": "c\n", ".env.local": "X=1\n" }, { git: false });
+    const outside = makeDir({ "secret.txt": "outside\n" });
+    const plain = makeDir({ "a.txt": "a\n", "sub/b.txt": "bb\n", ".hidden/c.txt": "c\n", ".env.local": "X=1\n" });
     symlinkSync(outside, join(plain, "linked"));
     const listing = await (await harnessFor(plain)).ok<Listing>("codex_repo_tree", { max_depth: 5, include_hidden: true });
     expect(listing.source).toBe("walk");
@@ -127,7 +108,7 @@ describe("codex_repo_tree", () => {
 
   test("the tree alias answers in full mode only", async () => {
     expect(paths(await tools.ok<Listing>("tree", { max_depth: 1 }))).toEqual(["README.md", "certs", "notes.txt", "src"]);
-    expect(await (await harnessFor(repo, "standard")).errorCode("tree", {})).toBe("tool_not_in_mode");
+    expect(await (await harnessFor(repo, { mode: "standard" })).errorCode("tree", {})).toBe("tool_not_in_mode");
   });
 });
 
@@ -143,7 +124,7 @@ describe("codex_read_file", () => {
       "keys/id_rsa": "PRIVATE\n",
     });
     symlinkSync("/etc/passwd", join(repo, "passwd"));
-    tools = await harnessFor(repo, "minimal");
+    tools = await harnessFor(repo, { mode: "minimal" });
   });
 
   test("reads an empty file as zero lines", async () => {
@@ -197,7 +178,7 @@ describe("codex_read_file", () => {
   });
 
   test("the read alias takes path instead of file_path", async () => {
-    const full = await harnessFor(repo, "full");
+    const full = await harnessFor(repo, { mode: "full" });
     expect((await full.ok<Slice>("read", { path: "lines.txt", start_line: 2, end_line: 2 })).content).toBe("line 2\n");
   });
 });
@@ -222,7 +203,7 @@ describe("codex_search_repo", () => {
       },
       { untracked: ["untracked.md", "build/out.js"] },
     );
-    tools = await harnessFor(repo, "minimal");
+    tools = await harnessFor(repo, { mode: "minimal" });
   });
 
   test("finds a literal in tracked and untracked files, skipping ignored, blocked, hidden and binary ones", async () => {
@@ -273,8 +254,8 @@ describe("codex_search_repo", () => {
   });
 
   test("a repository's grep settings do not change the results, and a subdirectory root gets paths relative to it", async () => {
-    execFileSync("git", ["config", "grep.column", "true"], { cwd: repo });
-    execFileSync("git", ["config", "grep.fullName", "true"], { cwd: repo });
+    git(repo, "config", "grep.column", "true");
+    git(repo, "config", "grep.fullName", "true");
     const subTools = await harnessFor(join(repo, "src"));
     const found = await subTools.ok<Found>("codex_search_repo", { query: "needle" });
     expect(found.matches).toEqual([{ path: "a.ts", line: 1, text: "const needle = 1;" }, { path: "a.ts", line: 2, text: "const other = needle.x;" }, { path: "b.js", line: 1, text: "needle in js" }]);
@@ -296,7 +277,7 @@ describe("codex_search_repo", () => {
 
   test("searches a directory that is not a git repository, honouring its .gitignore and never following symlinks", async () => {
     const files = { "a.txt": "find me\nnot this\n", "sub/b.md": "also find me\n", ".env": "find me\n", ".gitignore": "skip.txt\n", "skip.txt": "find me\n" };
-    const plain = makeRepo({ ...files, "img.bin": new Uint8Array([102, 105, 110, 100, 32, 109, 101, 0]) }, { git: false });
+    const plain = makeDir({ ...files, "img.bin": new Uint8Array([102, 105, 110, 100, 32, 109, 101, 0]) });
     symlinkSync("/etc/passwd", join(plain, "passwd"));
     const plainTools = await harnessFor(plain);
     const found = await plainTools.ok<Found>("codex_search_repo", { query: "find me", include_hidden: true });
@@ -313,7 +294,7 @@ describe("codex_search_repo", () => {
 describe("a tracked directory later replaced by a symlink out of the repository", () => {
   let tools: ToolHarness;
   beforeAll(async () => {
-    const outside = makeRepo({ "passwd": "outside_secret_value\n" }, { git: false });
+    const outside = makeDir({ "passwd": "outside_secret_value\n" });
     const repo = makeRepo({ "a/passwd": "inside\n", "README.md": "hi\n" });
     rmSync(join(repo, "a"), { recursive: true });
     symlinkSync(outside, join(repo, "a"));

@@ -3,55 +3,27 @@
  * with the git CLI, called through the real registry.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { GitDiff, GitStatus } from "../../src/workspace/git-views.ts";
 import { GIT_TOOLS } from "../../src/workspace/tools/git.ts";
+import { git, makeGitRepo, writeFiles } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
-import { toolHarness, type ToolHarness } from "../support/tools.ts";
+import { harnessSet } from "../support/tools.ts";
 
-function write(root: string, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-}
-
-function run(root: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd: root, stdio: "pipe", encoding: "utf8" });
-}
-
-/** A repository on branch main with `files` committed. */
-function makeRepo(files: Record<string, string>): string {
-  const root = tempDir("patchbay-git-");
-  write(root, files);
-  run(root, "init", "-q", "-b", "main");
-  run(root, "config", "user.name", "Test");
-  run(root, "config", "user.email", "test@example.com");
-  run(root, "add", "-f", "--", ".");
-  run(root, "commit", "-q", "-m", "first");
-  return root;
-}
-
-const harnesses: ToolHarness[] = [];
-async function harnessFor(root: string, roots = [root]): Promise<ToolHarness> {
-  const harness = await toolHarness(GIT_TOOLS, { roots, defaultRoot: root });
-  harnesses.push(harness);
-  return harness;
-}
+const { open: harnessFor, closeAll } = harnessSet(GIT_TOOLS);
 
 afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
+  await closeAll();
   removeTempDirs();
 });
 
 describe("codex_git_status", () => {
   test("reports the branch and the staged, unstaged and untracked files", async () => {
-    const root = makeRepo({ "a.txt": "a\n", "b.txt": "b\n", "gone.txt": "x\n" });
-    write(root, { "a.txt": "a2\n", "b.txt": "b2\n", "new.txt": "n\n" });
-    run(root, "add", "a.txt");
-    run(root, "rm", "-q", "gone.txt");
+    const root = makeGitRepo({ "a.txt": "a\n", "b.txt": "b\n", "gone.txt": "x\n" });
+    writeFiles(root, { "a.txt": "a2\n", "b.txt": "b2\n", "new.txt": "n\n" });
+    git(root, "add", "a.txt");
+    git(root, "rm", "-q", "gone.txt");
     const status = await (await harnessFor(root)).ok<GitStatus>("codex_git_status");
     expect(status.branch).toBe("main");
     expect(status.staged).toEqual([{ path: "a.txt", change: "modified" }, { path: "gone.txt", change: "deleted" }]);
@@ -63,17 +35,17 @@ describe("codex_git_status", () => {
   });
 
   test("a clean clone reports its upstream and how far ahead it is", async () => {
-    const origin = makeRepo({ "a.txt": "a\n" });
+    const origin = makeGitRepo({ "a.txt": "a\n" });
     const clone = tempDir("patchbay-git-clone-");
-    execFileSync("git", ["clone", "-q", origin, clone], { stdio: "pipe" });
-    run(clone, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "local");
+    git(clone, "clone", "-q", origin, ".");
+    git(clone, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "local");
     const status = await (await harnessFor(clone)).ok<GitStatus>("codex_git_status");
     expect({ branch: status.branch, upstream: status.upstream, ahead: status.ahead, behind: status.behind, clean: status.clean }).toEqual({ branch: "main", upstream: "origin/main", ahead: 1, behind: 0, clean: true });
   });
 
   test("porcelain: false leaves the short lines out", async () => {
-    const root = makeRepo({ "a.txt": "a\n" });
-    write(root, { "a.txt": "changed\n" });
+    const root = makeGitRepo({ "a.txt": "a\n" });
+    writeFiles(root, { "a.txt": "changed\n" });
     const status = await (await harnessFor(root)).ok<GitStatus>("codex_git_status", { porcelain: false });
     expect(status.short).toEqual([]);
     expect(status.unstaged).toEqual([{ path: "a.txt", change: "modified" }]);
@@ -85,20 +57,20 @@ describe("codex_git_status", () => {
   });
 
   test("a workspace below the repository's top sees only its own files, with paths relative to it", async () => {
-    const root = makeRepo({ "outside.txt": "o\n", "pkg/app/inside.txt": "i\n" });
-    write(root, { "outside.txt": "o2\n", "pkg/app/inside.txt": "i2\n" });
+    const root = makeGitRepo({ "outside.txt": "o\n", "pkg/app/inside.txt": "i\n" });
+    writeFiles(root, { "outside.txt": "o2\n", "pkg/app/inside.txt": "i2\n" });
     const status = await (await harnessFor(join(root, "pkg/app"))).ok<GitStatus>("codex_git_status");
     expect(status.unstaged).toEqual([{ path: "inside.txt", change: "modified" }]);
   });
 });
 
 describe("codex_git_diff", () => {
-  const repo = () => makeRepo({ "a.txt": "one\n", "b.txt": "two\n", ".env": "TOKEN=old\n" });
+  const repo = () => makeGitRepo({ "a.txt": "one\n", "b.txt": "two\n", ".env": "TOKEN=old\n" });
 
   test("shows the unstaged diff by default and the staged one when asked", async () => {
     const root = repo();
-    write(root, { "a.txt": "one\nmore\n", "b.txt": "two\nstaged\n" });
-    run(root, "add", "b.txt");
+    writeFiles(root, { "a.txt": "one\nmore\n", "b.txt": "two\nstaged\n" });
+    git(root, "add", "b.txt");
     const harness = await harnessFor(root);
     const unstaged = await harness.ok<GitDiff>("codex_git_diff");
     expect(unstaged.files).toEqual([{ path: "a.txt", additions: 1, deletions: 0, binary: false }]);
@@ -111,8 +83,8 @@ describe("codex_git_diff", () => {
 
   test("diffs against a ref", async () => {
     const root = repo();
-    write(root, { "a.txt": "one\nsecond commit\n" });
-    run(root, "commit", "-q", "-am", "second");
+    writeFiles(root, { "a.txt": "one\nsecond commit\n" });
+    git(root, "commit", "-q", "-am", "second");
     const diff = await (await harnessFor(root)).ok<GitDiff>("codex_git_diff", { ref: "HEAD~1" });
     expect(diff.ref).toBe("HEAD~1");
     expect(diff.files.map((file) => file.path)).toEqual(["a.txt"]);
@@ -121,7 +93,7 @@ describe("codex_git_diff", () => {
 
   test("file_path limits the diff to that file", async () => {
     const root = repo();
-    write(root, { "a.txt": "one\nA\n", "b.txt": "two\nB\n" });
+    writeFiles(root, { "a.txt": "one\nA\n", "b.txt": "two\nB\n" });
     const diff = await (await harnessFor(root)).ok<GitDiff>("codex_git_diff", { file_path: "b.txt" });
     expect(diff.file_path).toBe("b.txt");
     expect(diff.files.map((file) => file.path)).toEqual(["b.txt"]);
@@ -130,7 +102,7 @@ describe("codex_git_diff", () => {
 
   test("stops at max_bytes and says it was truncated", async () => {
     const root = repo();
-    write(root, { "a.txt": `${"line of text\n".repeat(2000)}` });
+    writeFiles(root, { "a.txt": `${"line of text\n".repeat(2000)}` });
     const diff = await (await harnessFor(root)).ok<GitDiff>("codex_git_diff", { max_bytes: 1000 });
     expect(diff.truncated).toBe(true);
     expect(diff.bytes).toBeLessThanOrEqual(1000);
@@ -139,7 +111,7 @@ describe("codex_git_diff", () => {
 
   test("a changed blocked file is left out of the diff and named in blocked", async () => {
     const root = repo();
-    write(root, { ".env": "TOKEN=new-secret\n", "a.txt": "one\nvisible\n" });
+    writeFiles(root, { ".env": "TOKEN=new-secret\n", "a.txt": "one\nvisible\n" });
     const diff = await (await harnessFor(root)).ok<GitDiff>("codex_git_diff");
     expect(diff.files.map((file) => file.path)).toEqual(["a.txt"]);
     expect(diff.blocked).toEqual([".env"]);
@@ -148,10 +120,9 @@ describe("codex_git_diff", () => {
   });
 
   test("a blocked glob git's pathspecs cannot express (braces) still keeps the file out", async () => {
-    const root = makeRepo({ "secret.md": "old\n", "a.txt": "one\n" });
-    write(root, { "secret.md": "new-secret\n", "a.txt": "one\nvisible\n" });
-    const harness = await toolHarness(GIT_TOOLS, { roots: [root], configToml: '[repositories]\nblocked_globs = ["secret.{md,txt}"]\n' });
-    harnesses.push(harness);
+    const root = makeGitRepo({ "secret.md": "old\n", "a.txt": "one\n" });
+    writeFiles(root, { "secret.md": "new-secret\n", "a.txt": "one\nvisible\n" });
+    const harness = await harnessFor(root, { configToml: '[repositories]\nblocked_globs = ["secret.{md,txt}"]\n' });
     const diff = await harness.ok<GitDiff>("codex_git_diff");
     expect(diff.blocked).toEqual(["secret.md"]);
     expect(diff.diff).not.toContain("new-secret");
@@ -159,7 +130,7 @@ describe("codex_git_diff", () => {
 
   test("a ref that git would read as an option is refused and writes nothing", async () => {
     const root = repo();
-    write(root, { "a.txt": "changed\n" });
+    writeFiles(root, { "a.txt": "changed\n" });
     expect(await (await harnessFor(root)).errorCode("codex_git_diff", { ref: "--output=pwned.txt" })).toBe("invalid_arguments");
     expect(existsSync(join(root, "pwned.txt"))).toBe(false);
   });
@@ -169,9 +140,8 @@ describe("codex_git_diff", () => {
   });
 
   test("a tree-ish ref (HEAD:dir) is refused: it would move blocked files out from under their globs", async () => {
-    const root = makeRepo({ "secrets/key.txt": "private\n", "a.txt": "a\n" });
-    const harness = await toolHarness(GIT_TOOLS, { roots: [root], configToml: '[repositories]\nblocked_globs = ["secrets/**"]\n' });
-    harnesses.push(harness);
+    const root = makeGitRepo({ "secrets/key.txt": "private\n", "a.txt": "a\n" });
+    const harness = await harnessFor(root, { configToml: '[repositories]\nblocked_globs = ["secrets/**"]\n' });
     expect(await harness.errorCode("codex_git_diff", { ref: "HEAD:secrets" })).toBe("invalid_arguments");
   });
 
@@ -181,7 +151,7 @@ describe("codex_git_diff", () => {
 
   test("the git_diff alias takes CodexPro's path and root arguments", async () => {
     const root = repo();
-    write(root, { "a.txt": "one\nA\n", "b.txt": "two\nB\n" });
+    writeFiles(root, { "a.txt": "one\nA\n", "b.txt": "two\nB\n" });
     const diff = await (await harnessFor(root)).ok<GitDiff>("git_diff", { root, path: "a.txt" });
     expect(diff.files.map((file) => file.path)).toEqual(["a.txt"]);
   });
@@ -189,16 +159,16 @@ describe("codex_git_diff", () => {
 
 describe("codex_show_changes", () => {
   test("gives status and diff together", async () => {
-    const root = makeRepo({ "a.txt": "a\n" });
-    write(root, { "a.txt": "a\nb\n", "new.txt": "n\n" });
+    const root = makeGitRepo({ "a.txt": "a\n" });
+    writeFiles(root, { "a.txt": "a\nb\n", "new.txt": "n\n" });
     const changes = await (await harnessFor(root)).ok<{ status: GitStatus; diff: GitDiff | null }>("codex_show_changes");
     expect(changes.status.short).toEqual([" M a.txt", "?? new.txt"]);
     expect(changes.diff?.diff).toContain("+b");
   });
 
   test("narrows status and diff to one file, and leaves the diff out when asked", async () => {
-    const root = makeRepo({ "a.txt": "a\n", "b.txt": "b\n" });
-    write(root, { "a.txt": "a\nA\n", "b.txt": "b\nB\n" });
+    const root = makeGitRepo({ "a.txt": "a\n", "b.txt": "b\n" });
+    writeFiles(root, { "a.txt": "a\nA\n", "b.txt": "b\nB\n" });
     const harness = await harnessFor(root);
     const one = await harness.ok<{ file_path: string; status: GitStatus; diff: GitDiff }>("codex_show_changes", { file_path: "b.txt" });
     expect(one.file_path).toBe("b.txt");

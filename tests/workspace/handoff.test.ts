@@ -3,46 +3,21 @@
  * secrets are refused, and status and diff read back what happened since the plan was written.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { HANDOFF_TOOLS } from "../../src/workspace/tools/handoff.ts";
+import { git, makeGitRepo, writeFiles } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
-import { toolHarness, type HarnessOptions, type ToolHarness } from "../support/tools.ts";
+import { harnessSet } from "../support/tools.ts";
 
 const SECRET = `sk-proj-${"a1B2c3D4e5".repeat(4)}`;
 
-function write(root: string, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-}
+const makeRepo = (files: Record<string, string> = { "AGENTS.md": "# Rules\nRun the tests.\n", "src/app.ts": "export const a = 1;\n" }) => makeGitRepo(files, { prefix: "patchbay-handoff-" });
 
-function git(root: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd: root, stdio: "pipe", encoding: "utf8" }).trim();
-}
-
-function makeRepo(files: Record<string, string> = { "AGENTS.md": "# Rules\nRun the tests.\n", "src/app.ts": "export const a = 1;\n" }): string {
-  const root = tempDir("patchbay-handoff-");
-  write(root, files);
-  git(root, "init", "-q", "-b", "main");
-  git(root, "config", "user.name", "Test");
-  git(root, "config", "user.email", "test@example.com");
-  git(root, "add", "-A");
-  git(root, "commit", "-q", "-m", "first");
-  return root;
-}
-
-const harnesses: ToolHarness[] = [];
-async function harnessFor(root: string, options: Partial<HarnessOptions> = {}): Promise<ToolHarness> {
-  const harness = await toolHarness(HANDOFF_TOOLS, { roots: [root], ...options });
-  harnesses.push(harness);
-  return harness;
-}
+const { open: harnessFor, closeAll } = harnessSet(HANDOFF_TOOLS);
 
 afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
+  await closeAll();
   removeTempDirs();
 });
 
@@ -65,7 +40,7 @@ describe("codex_write_handoff", () => {
     const head = git(root, "rev-parse", "HEAD");
     const tools = await harnessFor(root);
     await tools.ok("codex_write_handoff", { plan: "first step" });
-    write(root, { "later.txt": "x" });
+    writeFiles(root, { "later.txt": "x" });
     git(root, "add", "later.txt");
     git(root, "commit", "-q", "-m", "later");
     const result = await tools.ok("codex_write_handoff", { plan: "second step", title: "More", append: true });
@@ -173,10 +148,10 @@ describe("codex_get_handoff_diff", () => {
     const base = git(root, "rev-parse", "HEAD");
     const tools = await harnessFor(root);
     await tools.ok("codex_write_handoff", { plan: "change app" });
-    write(root, { "src/app.ts": "export const a = 2;\n", "committed.txt": "c\n" });
+    writeFiles(root, { "src/app.ts": "export const a = 2;\n", "committed.txt": "c\n" });
     git(root, "add", "committed.txt");
     git(root, "commit", "-q", "-m", "agent commit");
-    write(root, { "src/new.ts": "export const b = 1;\n", ".env": "SECRET=1\n" });
+    writeFiles(root, { "src/new.ts": "export const b = 1;\n", ".env": "SECRET=1\n" });
     const diff = await tools.ok<{ base_head: string; head: string; files: Array<{ path: string; status: string }>; diff: string; truncated: boolean }>("codex_get_handoff_diff");
     expect(diff.base_head).toBe(base);
     expect(diff.head).toBe(git(root, "rev-parse", "HEAD"));
@@ -196,7 +171,7 @@ describe("codex_get_handoff_diff", () => {
     const root = makeRepo();
     const tools = await harnessFor(root);
     await tools.ok("codex_write_handoff", { plan: "grow" });
-    write(root, { "src/app.ts": "line\n".repeat(5_000) });
+    writeFiles(root, { "src/app.ts": "line\n".repeat(5_000) });
     const diff = await tools.ok<{ diff: string; truncated: boolean }>("codex_get_handoff_diff", { max_bytes: 1_000 });
     expect(diff.truncated).toBe(true);
     expect(diff.diff.length).toBeLessThanOrEqual(1_000);

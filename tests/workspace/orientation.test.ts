@@ -3,49 +3,22 @@
  * codex_load_context on real repositories made by the tests, called through the real registry.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import type { ToolMode } from "../../src/mcp/tool.ts";
+import { symlinkSync, utimesSync } from "node:fs";
+import { basename, join } from "node:path";
 import { buildContextPack, renderContextPack, type ContextPack } from "../../src/workspace/context-pack.ts";
 import { GIT_TOOLS } from "../../src/workspace/tools/git.ts";
 import { ORIENTATION_TOOLS } from "../../src/workspace/tools/orientation.ts";
 import { SKILL_TOOLS } from "../../src/workspace/tools/skills.ts";
 import { openWorkspace } from "../../src/workspace/workspace.ts";
+import { git, makeGitRepo, writeFiles } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
-import { toolHarness, type HarnessOptions, type ToolHarness } from "../support/tools.ts";
+import { harnessSet } from "../support/tools.ts";
 
-function write(root: string, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-}
+const makeRepo = (files: Record<string, string>, options: { commits?: string[] } = {}) => makeGitRepo(files, { prefix: "patchbay-orient-", ...options });
+/** A plain directory (no git) with `files`. */
+const makeDir = (files: Record<string, string>) => writeFiles(tempDir("patchbay-orient-"), files);
 
-function run(root: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd: root, stdio: "pipe", encoding: "utf8" });
-}
-
-/** A directory with `files`; unless `git: false`, a repository on main with one commit per message. */
-function makeRepo(files: Record<string, string>, options: { git?: boolean; commits?: string[] } = {}): string {
-  const root = tempDir("patchbay-orient-");
-  write(root, files);
-  if (options.git === false) return root;
-  run(root, "init", "-q", "-b", "main");
-  run(root, "config", "user.name", "Test");
-  run(root, "config", "user.email", "test@example.com");
-  run(root, "add", "-f", "--", ".");
-  for (const message of options.commits ?? ["first"]) run(root, "commit", "-q", "--allow-empty", "-m", message);
-  return root;
-}
-
-const ALL = [...ORIENTATION_TOOLS, ...GIT_TOOLS, ...SKILL_TOOLS];
-const harnesses: ToolHarness[] = [];
-async function harnessFor(root: string, options: Partial<HarnessOptions> & { mode?: ToolMode } = {}): Promise<ToolHarness> {
-  const harness = await toolHarness(ALL, { roots: [root], defaultRoot: root, ...options });
-  harnesses.push(harness);
-  return harness;
-}
+const { open: harnessFor, closeAll } = harnessSet([...ORIENTATION_TOOLS, ...GIT_TOOLS, ...SKILL_TOOLS]);
 
 // An empty home: the user's real skills must not leak into these results.
 const realHome = process.env.HOME;
@@ -54,7 +27,7 @@ beforeAll(() => {
 });
 afterAll(async () => {
   process.env.HOME = realHome;
-  await Promise.all(harnesses.map((harness) => harness.close()));
+  await closeAll();
   removeTempDirs();
 });
 
@@ -73,9 +46,9 @@ describe("codex_open_workspace", () => {
 
   test("orients: name, branch, head commit, AGENTS.md summary, skills, tree and next tools", async () => {
     const root = makeRepo({ "AGENTS.md": agents, "src/main.ts": "x\n", "pkg/AGENTS.md": "# Pkg\n", ".agents/skills/lint/SKILL.md": "---\nname: lint\ndescription: Lints\n---\n" }, { commits: ["first", "add rules"] });
-    write(root, { "src/main.ts": "changed\n" });
+    writeFiles(root, { "src/main.ts": "changed\n" });
     const opened = await (await harnessFor(root)).ok<Opened>("codex_open_workspace");
-    const head = run(root, "rev-parse", "--short", "HEAD").trim();
+    const head = git(root, "rev-parse", "--short", "HEAD");
     expect(opened.name).toBe(basename(root));
     expect(opened.git).toMatchObject({ is_git_repo: true, branch: "main", head: { sha: head, subject: "add rules" }, dirty: true });
     expect(opened.agents).toMatchObject({ path: "AGENTS.md", headings: ["# Project rules", "## Testing"], excerpt: ["# Project rules", "Use bun.", "## Testing", "Run bun test."], files: ["AGENTS.md", "pkg/AGENTS.md"] });
@@ -85,7 +58,7 @@ describe("codex_open_workspace", () => {
   });
 
   test("next tools are limited to the session's mode, and a plain directory still opens", async () => {
-    const root = makeRepo({ "README.md": "hi\n" }, { git: false });
+    const root = makeDir({ "README.md": "hi\n" });
     const opened = await (await harnessFor(root, { mode: "minimal" })).ok<Opened>("codex_open_workspace", { include_tree: false, include_skills: false });
     expect(opened.git).toMatchObject({ is_git_repo: false, branch: null, head: null, dirty: false });
     expect(opened.agents.path).toBeNull();
@@ -104,8 +77,8 @@ describe("codex_open_workspace", () => {
 describe("codex_list_workspaces", () => {
   test("lists every allowed root, default first, with its git branch", async () => {
     const repo = makeRepo({ "a.txt": "a\n" });
-    run(repo, "checkout", "-q", "-b", "feature");
-    const plain = makeRepo({ "b.txt": "b\n" }, { git: false });
+    git(repo, "checkout", "-q", "-b", "feature");
+    const plain = makeDir({ "b.txt": "b\n" });
     const listed = await (await harnessFor(repo, { roots: [plain, repo], defaultRoot: repo })).ok<{ default_root: string; workspaces: unknown[] }>("codex_list_workspaces");
     expect(listed.default_root).toBe(repo);
     expect(listed.workspaces).toEqual([
@@ -120,7 +93,7 @@ type Snapshot = { is_git_repo: boolean; git: { branch: string; clean: boolean } 
 describe("codex_workspace_snapshot", () => {
   test("shows .ai-bridge files with size and time, at most max_commits commits, and the tree", async () => {
     const root = makeRepo({ "src/a.ts": "a\n" }, { commits: ["one", "two", "three"] });
-    write(root, { ".ai-bridge/current-plan.md": "# Plan\n", ".ai-bridge/.env": "SECRET=1\n" });
+    writeFiles(root, { ".ai-bridge/current-plan.md": "# Plan\n", ".ai-bridge/.env": "SECRET=1\n" });
     utimesSync(join(root, ".ai-bridge/current-plan.md"), new Date("2026-01-02T03:04:05Z"), new Date("2026-01-02T03:04:05Z"));
     symlinkSync("/etc/passwd", join(root, ".ai-bridge/link.md"));
     const snapshot = await (await harnessFor(root)).ok<Snapshot>("codex_workspace_snapshot", { max_commits: 2 });
@@ -132,7 +105,7 @@ describe("codex_workspace_snapshot", () => {
   });
 
   test("a workspace without .ai-bridge or git says so", async () => {
-    const root = makeRepo({ "a.txt": "a\n" }, { git: false });
+    const root = makeDir({ "a.txt": "a\n" });
     const snapshot = await (await harnessFor(root)).ok<Snapshot>("codex_workspace_snapshot");
     expect(snapshot.is_git_repo).toBe(false);
     expect(snapshot.git).toBeNull();
@@ -175,7 +148,7 @@ describe("codex_load_context", () => {
 
   test("includes selected files, skips a blocked or missing one without failing, and adds git state and .ai-bridge", async () => {
     const root = makeRepo({ "a.txt": "alpha\n", ".env": "TOKEN=x\n", ".ai-bridge/current-plan.md": "# Plan\n" });
-    write(root, { "a.txt": "alpha\nbeta\n" });
+    writeFiles(root, { "a.txt": "alpha\nbeta\n" });
     const pack = await (await harnessFor(root)).ok<ContextPack>("codex_load_context", { selected_paths: ["a.txt", ".env", "missing.txt"], include_diff: true });
     expect(pack.selected_files.map((file) => file.path)).toEqual(["a.txt"]);
     expect(pack.skipped.map((file) => [file.path, file.code])).toEqual([[".env", "path_blocked"], ["missing.txt", "not_found"]]);
@@ -187,7 +160,7 @@ describe("codex_load_context", () => {
 
   test("the whole bundle stops at LIMITS.contextBytes: a file past it is skipped as context_full", async () => {
     const big = "x".repeat(190_000);
-    const root = makeRepo({ "one.txt": big, "two.txt": big, "three.txt": big }, { git: false });
+    const root = makeDir({ "one.txt": big, "two.txt": big, "three.txt": big });
     const pack = await (await harnessFor(root)).ok<ContextPack>("codex_load_context", { selected_paths: ["one.txt", "two.txt", "three.txt"] });
     expect(pack.selected_files.map((file) => [file.path, file.bytes, file.truncated])).toEqual([["one.txt", 190_000, false], ["two.txt", 190_000, false], ["three.txt", 20_000, true]]);
     expect(pack.bytes).toBe(400_000);
@@ -195,7 +168,7 @@ describe("codex_load_context", () => {
   });
 
   test("buildContextPack honours per-file and total caps and renders Markdown whose fences hold", async () => {
-    const root = makeRepo({ "a.md": "```\nfenced\n```\n", "b.txt": "0123456789" }, { git: false });
+    const root = makeDir({ "a.md": "```\nfenced\n```\n", "b.txt": "0123456789" });
     const harness = await harnessFor(root);
     const ws = await openWorkspace({ session: harness.session, host: harness.host });
     const pack = await buildContextPack(ws, { selectedPaths: ["a.md", "b.txt", "a.md"], maxFileBytes: 100, maxTotalBytes: 25, includeGit: false, includeAiBridge: false });

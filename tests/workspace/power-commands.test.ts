@@ -4,42 +4,24 @@
  * filtering and cwd confinement.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { isProcessAlive } from "../../src/state/index.ts";
 import { clampTimeout, COMMAND_OUTPUT_BYTES } from "../../src/workspace/commands.ts";
 import { POWER_TOOLS } from "../../src/workspace/tools/power.ts";
+import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
-import { toolHarness, type HarnessOptions, type ToolHarness } from "../support/tools.ts";
-
-function git(root: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd: root, stdio: "pipe", encoding: "utf8" });
-}
+import { harnessSet } from "../support/tools.ts";
 
 /** A repository whose first commit tracks a .env (force-added), so views must hide a blocked file git knows. */
-function makeRepo(): string {
-  const root = tempDir("patchbay-cmd-");
-  for (const [path, content] of Object.entries({ "src/app.ts": "export const a = 1;\n", ".env": "DB_PASSWORD=first\n", "README.md": "readme\n" })) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  git(root, "init", "-q", "-b", "main");
-  git(root, "add", "-f", "-A");
-  git(root, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "first");
-  return root;
-}
+const makeRepo = () => makeGitRepo({ "src/app.ts": "export const a = 1;\n", ".env": "DB_PASSWORD=first\n", "README.md": "readme\n" }, { prefix: "patchbay-cmd-" });
 
-const harnesses: ToolHarness[] = [];
-async function harnessFor(root: string, options: Partial<HarnessOptions> = {}): Promise<ToolHarness> {
-  const harness = await toolHarness(POWER_TOOLS, { roots: [root], power: { bashMode: "safe" }, ...options });
-  harnesses.push(harness);
-  return harness;
-}
+const { open: harnessFor, closeAll } = harnessSet(POWER_TOOLS, { power: { bashMode: "safe" } });
 
 afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
+  await closeAll();
   removeTempDirs();
 });
 
@@ -86,8 +68,8 @@ describe("safe mode", () => {
   test("git show and diff of a blob or tree id are refused: they would print a blocked file's content", async () => {
     const root = makeRepo();
     const tools = await harnessFor(root);
-    const blob = git(root, "rev-parse", "HEAD:.env").trim();
-    const tree = git(root, "rev-parse", "HEAD^{tree}").trim();
+    const blob = git(root, "rev-parse", "HEAD:.env");
+    const tree = git(root, "rev-parse", "HEAD^{tree}");
     git(root, "tag", "-a", "-m", "points at a blob", "envtag", blob);
     for (const command of [`git show ${blob}`, `git diff ${blob} ${blob}`, `git show ${tree}`, "git show envtag", "git log -L1,1:.env"]) {
       expect({ command, code: await tools.errorCode("codex_run_command", { command }) }).toEqual({ command, code: "command_not_allowed" });

@@ -3,40 +3,21 @@
  * exact-match edits, diffs, the path guard (nothing written on refusal) and the repository lock.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { withRepoLock } from "../../src/workspace/repo-lock.ts";
 import { POWER_TOOLS } from "../../src/workspace/tools/power.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
-import { toolHarness, type HarnessOptions, type ToolHarness } from "../support/tools.ts";
+import { harnessSet } from "../support/tools.ts";
 
-function write(root: string, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-}
+const makeRepo = (files: Record<string, string> = { "src/app.ts": "const a = 1;\nconst b = 1;\n" }) => makeGitRepo(files, { prefix: "patchbay-power-" });
 
-function makeRepo(files: Record<string, string> = { "src/app.ts": "const a = 1;\nconst b = 1;\n" }): string {
-  const root = tempDir("patchbay-power-");
-  write(root, files);
-  for (const args of [["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "first"]]) {
-    execFileSync("git", args, { cwd: root, stdio: "pipe" });
-  }
-  return root;
-}
-
-const harnesses: ToolHarness[] = [];
-async function harnessFor(root: string, options: Partial<HarnessOptions> = {}): Promise<ToolHarness> {
-  const harness = await toolHarness(POWER_TOOLS, { roots: [root], power: { directWrite: true }, ...options });
-  harnesses.push(harness);
-  return harness;
-}
+const { open: harnessFor, closeAll } = harnessSet(POWER_TOOLS, { power: { directWrite: true } });
 
 afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
+  await closeAll();
   removeTempDirs();
 });
 

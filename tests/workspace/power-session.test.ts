@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { POWER_TOOLS } from "../../src/workspace/tools/power.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
-import { toolHarness, type HarnessOptions, type ToolHarness } from "../support/tools.ts";
+import { harnessSet, type HarnessOptions } from "../support/tools.ts";
 
 const SESSION = "0199a2d7-41c4-78b1-b7cc-a45d62a89cd5";
 const KEY = `sk-proj-${"q1W2e3R4t5".repeat(4)}`;
@@ -34,12 +34,8 @@ function fakeCodexHome(): string {
   return home;
 }
 
-const harnesses: ToolHarness[] = [];
-async function harness(options: Partial<HarnessOptions> = {}): Promise<ToolHarness> {
-  const created = await toolHarness(POWER_TOOLS, { roots: [tempDir()], power: { codexSessionRead: true }, ...options });
-  harnesses.push(created);
-  return created;
-}
+const harnesses = harnessSet(POWER_TOOLS, { power: { codexSessionRead: true } });
+const harness = (options: Partial<HarnessOptions> = {}) => harnesses.open(tempDir(), options);
 
 let savedCodexHome: string | undefined;
 beforeEach(() => (savedCodexHome = process.env.CODEX_HOME));
@@ -48,7 +44,7 @@ afterEach(() => {
   else process.env.CODEX_HOME = savedCodexHome;
 });
 afterAll(async () => {
-  await Promise.all(harnesses.map((created) => created.close()));
+  await harnesses.closeAll();
   removeTempDirs();
 });
 

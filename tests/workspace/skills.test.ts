@@ -3,19 +3,13 @@
  * CODEX_HOME pointed at temp directories), called through the real registry.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { parseFrontMatter, type LoadedSkill, type SkillList } from "../../src/workspace/skills.ts";
 import { SKILL_TOOLS } from "../../src/workspace/tools/skills.ts";
+import { writeFiles } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
-import { toolHarness, type ToolHarness } from "../support/tools.ts";
-
-function write(root: string, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-}
+import { harnessSet } from "../support/tools.ts";
 
 const skill = (name: string, description: string) => `---\nname: ${name}\ndescription: ${description}\n---\n\n# ${name}\n\nSteps for ${name}.\n`;
 
@@ -32,22 +26,17 @@ afterEach(() => {
   else process.env.CODEX_HOME = saved.CODEX_HOME;
 });
 
-const harnesses: ToolHarness[] = [];
-async function harnessFor(root: string): Promise<ToolHarness> {
-  const harness = await toolHarness(SKILL_TOOLS, { roots: [root] });
-  harnesses.push(harness);
-  return harness;
-}
+const { open: harnessFor, closeAll } = harnessSet(SKILL_TOOLS);
 afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
+  await closeAll();
   removeTempDirs();
 });
 
 describe("codex_list_skills", () => {
   test("finds repository and user skills with sanitized paths, never the absolute home", async () => {
     const repo = tempDir("patchbay-skills-");
-    write(repo, { ".agents/skills/lint/SKILL.md": skill("lint", "Runs the linter"), ".claude/skills/review/SKILL.md": skill("review", "Reviews a diff"), "skills/notes.md": "not a skill\n" });
-    write(home, { ".codex/skills/deploy/SKILL.md": skill("deploy", "Ships it"), ".claude/skills/draw/SKILL.md": skill("draw", "Draws") });
+    writeFiles(repo, { ".agents/skills/lint/SKILL.md": skill("lint", "Runs the linter"), ".claude/skills/review/SKILL.md": skill("review", "Reviews a diff"), "skills/notes.md": "not a skill\n" });
+    writeFiles(home, { ".codex/skills/deploy/SKILL.md": skill("deploy", "Ships it"), ".claude/skills/draw/SKILL.md": skill("draw", "Draws") });
     const list = await (await harnessFor(repo)).ok<SkillList>("codex_list_skills");
     expect(list.skills).toEqual([
       { name: "lint", description: "Runs the linter", source: "workspace", path: ".agents/skills/lint/SKILL.md" },
@@ -61,8 +50,8 @@ describe("codex_list_skills", () => {
 
   test("include_global_skills: false lists only the repository's", async () => {
     const repo = tempDir("patchbay-skills-");
-    write(repo, { "skills/lint/SKILL.md": skill("lint", "Lints") });
-    write(home, { ".agents/skills/deploy/SKILL.md": skill("deploy", "Ships") });
+    writeFiles(repo, { "skills/lint/SKILL.md": skill("lint", "Lints") });
+    writeFiles(home, { ".agents/skills/deploy/SKILL.md": skill("deploy", "Ships") });
     const list = await (await harnessFor(repo)).ok<SkillList>("codex_list_skills", { include_global_skills: false });
     expect(list.skills.map((s) => s.path)).toEqual(["skills/lint/SKILL.md"]);
   });
@@ -70,8 +59,8 @@ describe("codex_list_skills", () => {
   test("a symlinked skill directory or SKILL.md is skipped", async () => {
     const repo = tempDir("patchbay-skills-");
     const elsewhere = tempDir("patchbay-elsewhere-");
-    write(elsewhere, { "evil/SKILL.md": skill("evil", "From outside"), "file.md": skill("linked-file", "Linked file") });
-    write(repo, { ".agents/skills/real/SKILL.md": skill("real", "Real") });
+    writeFiles(elsewhere, { "evil/SKILL.md": skill("evil", "From outside"), "file.md": skill("linked-file", "Linked file") });
+    writeFiles(repo, { ".agents/skills/real/SKILL.md": skill("real", "Real") });
     symlinkSync(join(elsewhere, "evil"), join(repo, ".agents/skills/evil"));
     mkdirSync(join(repo, ".agents/skills/linked-file"));
     symlinkSync(join(elsewhere, "file.md"), join(repo, ".agents/skills/linked-file/SKILL.md"));
@@ -85,14 +74,14 @@ describe("codex_list_skills", () => {
     const repo = tempDir("patchbay-skills-");
     const codexHome = tempDir("patchbay-codex-home-");
     process.env.CODEX_HOME = codexHome;
-    write(codexHome, { "skills/ship/SKILL.md": skill("ship", "Ships") });
+    writeFiles(codexHome, { "skills/ship/SKILL.md": skill("ship", "Ships") });
     const list = await (await harnessFor(repo)).ok<SkillList>("codex_list_skills");
     expect(list.skills).toEqual([{ name: "ship", description: "Ships", source: "other", path: "$CODEX_HOME/skills/ship/SKILL.md" }]);
   });
 
   test("max_skills bounds the list and says it was truncated", async () => {
     const repo = tempDir("patchbay-skills-");
-    write(repo, Object.fromEntries(["a", "b", "c"].map((name) => [`skills/${name}/SKILL.md`, skill(name, name)])));
+    writeFiles(repo, Object.fromEntries(["a", "b", "c"].map((name) => [`skills/${name}/SKILL.md`, skill(name, name)])));
     const list = await (await harnessFor(repo)).ok<SkillList>("codex_list_skills", { max_skills: 2 });
     expect(list.skills.map((s) => s.name)).toEqual(["a", "b"]);
     expect(list.truncated).toBe(true);
@@ -102,7 +91,7 @@ describe("codex_list_skills", () => {
 describe("codex_load_skill", () => {
   test("loads a skill's SKILL.md by name", async () => {
     const repo = tempDir("patchbay-skills-");
-    write(repo, { ".codex/skills/lint/SKILL.md": skill("lint", "Lints") });
+    writeFiles(repo, { ".codex/skills/lint/SKILL.md": skill("lint", "Lints") });
     const loaded = await (await harnessFor(repo)).ok<LoadedSkill>("codex_load_skill", { name: "lint" });
     expect(loaded.skill).toEqual({ name: "lint", description: "Lints", source: "workspace", path: ".codex/skills/lint/SKILL.md" });
     expect(loaded.content).toBe(skill("lint", "Lints"));
@@ -111,8 +100,8 @@ describe("codex_load_skill", () => {
 
   test("a name in several sources is skill_ambiguous until source chooses one", async () => {
     const repo = tempDir("patchbay-skills-");
-    write(repo, { ".agents/skills/lint/SKILL.md": skill("lint", "Repo lint") });
-    write(home, { ".codex/skills/lint/SKILL.md": skill("lint", "User lint") });
+    writeFiles(repo, { ".agents/skills/lint/SKILL.md": skill("lint", "Repo lint") });
+    writeFiles(home, { ".codex/skills/lint/SKILL.md": skill("lint", "User lint") });
     const harness = await harnessFor(repo);
     const result = await harness.call("codex_load_skill", { name: "lint" });
     expect(result.isError).toBe(true);
@@ -127,7 +116,7 @@ describe("codex_load_skill", () => {
 
   test("max_bytes cuts the content and says so; an unknown name is skill_not_found", async () => {
     const repo = tempDir("patchbay-skills-");
-    write(repo, { "skills/long/SKILL.md": skill("long", "Long") + "x".repeat(1000) });
+    writeFiles(repo, { "skills/long/SKILL.md": skill("long", "Long") + "x".repeat(1000) });
     const harness = await harnessFor(repo);
     const loaded = await harness.ok<LoadedSkill>("codex_load_skill", { name: "long", max_bytes: 10 });
     expect({ content: loaded.content, bytes: loaded.bytes, truncated: loaded.truncated }).toEqual({ content: "---\nname: ", bytes: 10, truncated: true });
@@ -136,9 +125,8 @@ describe("codex_load_skill", () => {
 
   test("a skill file matched by a blocked glob is never listed or loaded", async () => {
     const repo = tempDir("patchbay-skills-");
-    write(repo, { "skills/keys/SKILL.md": skill("keys", "Keys") });
-    const harness = await toolHarness(SKILL_TOOLS, { roots: [repo], configToml: '[repositories]\nblocked_globs = ["skills/keys/**"]\n' });
-    harnesses.push(harness);
+    writeFiles(repo, { "skills/keys/SKILL.md": skill("keys", "Keys") });
+    const harness = await harnessFor(repo, { configToml: '[repositories]\nblocked_globs = ["skills/keys/**"]\n' });
     expect((await harness.ok<SkillList>("codex_list_skills")).skills).toEqual([]);
     expect(await harness.errorCode("codex_load_skill", { name: "keys" })).toBe("skill_not_found");
   });
