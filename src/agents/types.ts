@@ -1,0 +1,106 @@
+/**
+ * The one small interface every agent CLI sits behind. Jobs, workers and the pipeline use
+ * adapters and never know which agent they run: an adapter builds the command line for a turn,
+ * parses the output stream into normalized events, and turns the end of the process into a result.
+ */
+
+/** One agent turn, as the job runtime asks for it. */
+export interface AgentTurn {
+  /** The whole prompt; written to stdin or a file, never stored in job records. */
+  prompt: string;
+  /** Where the agent works: the repository, or the job's worktree. */
+  cwd: string;
+  /** read_only: the agent must not change files; write: it may change files under cwd. */
+  access: "read_only" | "write";
+  model?: string;
+  reasoningEffort?: string;
+  /** Continue this agent session (codex thread id, claude/gemini session id). */
+  resumeSessionId?: string;
+  /** Start a new session with this id, where the agent lets the caller choose it. */
+  newSessionId?: string;
+  /** Extra writable directories (already checked to be inside the allowed roots). */
+  addDirs?: string[];
+  /** JSON Schema the final answer must follow, where the agent supports it. */
+  outputSchema?: Record<string, unknown>;
+  /** `key=value` config overrides, already filtered by security.allowed_config_override_prefixes. */
+  configOverrides?: string[];
+  /** Bypass the agent's own sandbox and approvals; only when security.allow_dangerously_bypass. */
+  dangerouslyBypass?: boolean;
+  /** A directory of this job's own (its TMPDIR): prompt files, schema files, last-message files. */
+  scratchDir: string;
+}
+
+/** What to spawn: argv (never a shell), extra environment, stdin text, and files to write first. */
+export interface AgentCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Written to stdin, which is then closed; absent means stdin is closed at once. */
+  stdin?: string;
+  /** Files the command reads (prompt file, output schema), written into scratchDir before spawning. */
+  files?: Array<{ path: string; content: string }>;
+}
+
+export interface AgentUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens?: number;
+  reasoningTokens?: number;
+  costUsd?: number;
+}
+
+/** The normalized event stream of one turn. */
+export type AgentEvent =
+  | { type: "session"; sessionId: string }
+  | { type: "message"; text: string }
+  | { type: "reasoning"; text: string }
+  | { type: "command"; command: string; status: "started" | "completed" | "failed"; exitCode?: number | null; output?: string }
+  | { type: "file_change"; path: string; kind: "add" | "update" | "delete" }
+  | { type: "tool_call"; name: string; status: "started" | "completed" | "failed"; error?: string }
+  /** `cumulative`: the numbers cover the whole session (codex after resume), not this turn. */
+  | { type: "usage"; usage: AgentUsage; cumulative: boolean }
+  /** `fatal: false` is a warning (codex's item.completed of type error). */
+  | { type: "error"; message: string; fatal: boolean }
+  /** A line the parser did not recognise: kept, never a crash. */
+  | { type: "raw"; line: string };
+
+export interface AgentResult {
+  status: "succeeded" | "failed";
+  sessionId?: string;
+  finalMessage?: string;
+  /** The final message parsed as JSON when an output schema was used. */
+  structured?: unknown;
+  /** Why it failed, in the agent's (or the API's) own words. */
+  error?: string;
+  /** This turn's usage (per-turn deltas, even when the agent reports cumulative numbers). */
+  usage?: AgentUsage;
+}
+
+export interface AgentCapabilities {
+  resume: boolean;
+  /** The agent enforces read-only itself; false means the runtime must check a before/after fingerprint. */
+  readOnlySandbox: boolean;
+  outputSchema: boolean;
+  chooseSessionId: boolean;
+}
+
+/** Parses one turn's stdout; a new parser per turn. */
+export interface AgentParser {
+  /** One stdout line in, zero or more events out. Never throws. */
+  line(text: string): AgentEvent[];
+  /** The end of the process: exit code or signal, and the tail of stderr for error messages. */
+  finish(exit: { code: number | null; signal: string | null }, stderrTail: string): AgentResult;
+}
+
+export interface AgentAdapter {
+  name: string;
+  /** The executable to run when the config does not name one. */
+  defaultCommand: string;
+  /** How a person installs it, for the missing-binary error. */
+  install: string;
+  /** The config key that points at the executable, for the missing-binary error. */
+  configKey: string;
+  capabilities: AgentCapabilities;
+  command(turn: AgentTurn, executable: string): AgentCommand;
+  parser(turn: AgentTurn): AgentParser;
+}
