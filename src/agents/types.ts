@@ -46,7 +46,10 @@ export interface AgentUsage {
   outputTokens: number;
   cachedInputTokens?: number;
   reasoningTokens?: number;
+  /** This turn's cost, where the agent reports one. */
   costUsd?: number;
+  /** The whole session's cost so far, where the agent reports one (claude's total_cost_usd). */
+  sessionCostUsd?: number;
 }
 
 /** The normalized event stream of one turn. */
@@ -72,8 +75,13 @@ export interface AgentResult {
   structured?: unknown;
   /** Why it failed, in the agent's (or the API's) own words. */
   error?: string;
-  /** This turn's usage (per-turn deltas, even when the agent reports cumulative numbers). */
+  /** This turn's usage as the agent reported it; see `usageCumulative`. */
   usage?: AgentUsage;
+  /**
+   * true: `usage` covers the whole session so far (codex after resume), so the per-turn numbers
+   * are `usage` minus the session's previous total. Absent or false: `usage` is this turn's.
+   */
+  usageCumulative?: boolean;
 }
 
 export interface AgentCapabilities {

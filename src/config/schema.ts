@@ -13,6 +13,9 @@ export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-acces
 export const BASH_MODES = ["off", "safe", "full"] as const;
 export const LOG_LEVELS = ["silent", "error", "warn", "info", "debug"] as const;
 export const STATE_DRIVERS = ["fs", "redis"] as const;
+export const BUILTIN_AGENTS = ["codex", "claude", "gemini", "mock"] as const;
+export const PROMPT_MODES = ["stdin", "arg", "file"] as const;
+export const OUTPUT_CONTRACTS = ["text", "json", "jsonl"] as const;
 
 /** A value written the way TOML would show it, so "got ..." reads like the file. */
 export function shown(value: unknown): string {
@@ -142,6 +145,47 @@ const workers = table({
   worktree_root: setting(blankOrAbsolute(), "", 'Where worker worktrees go; "" means $PATCHBAY_HOME/worktrees.'),
 });
 
+const executable = () => stringWhere("an executable name or absolute path", (value) => value.trim() !== "" && (!value.includes("/") || isAbsolute(value)));
+const customAgentIdExpected = `an id matching ^[a-z][a-z0-9_-]{0,31}$ that is not ${BUILTIN_AGENTS.join(", ")}`;
+const isCustomAgentId = (value: string) => /^[a-z][a-z0-9_-]{0,31}$/.test(value) && !(BUILTIN_AGENTS as readonly string[]).includes(value);
+
+/**
+ * One user-defined agent: `[agents.custom.<id>]`. Built like `table`, but a missing `command`
+ * (the one required key in the file) says what it expects instead of "expected a table".
+ */
+const customAgentEntries = {
+  command: v.pipe(executable(), v.description("Executable to run (required).")),
+  args: setting(listOf(anyText(), "a list of strings"), [], "Arguments; {{prompt}}, {{prompt_file}}, {{cwd}} and {{model}} are replaced."),
+  prompt_mode: setting(oneOf(PROMPT_MODES), "stdin", "How the prompt reaches the agent."),
+  output_contract: setting(oneOf(OUTPUT_CONTRACTS), "text", "How its stdout is read."),
+  env: setting(v.pipe(v.record(anyText(), anyText(), expecting("a table of strings")), v.metadata({ expected: "a table of strings" })), {}, "Extra environment variables."),
+};
+const customAgent = v.pipe(
+  v.objectWithRest(customAgentEntries, v.never(() => "unknown key"), (issue) =>
+    issue.input === undefined ? "expected an executable name or absolute path (required), got nothing" : `expected a table, got ${shown(issue.input)}`,
+  ),
+  v.transform((value): v.InferOutput<v.ObjectSchema<typeof customAgentEntries, undefined>> => value),
+);
+
+const customAgentsExpected = `tables [agents.custom.<id>], <id> being ${customAgentIdExpected}`;
+const customAgents = v.pipe(
+  v.record(stringWhere(customAgentIdExpected, isCustomAgentId), customAgent, expecting(customAgentsExpected)),
+  v.metadata({ expected: customAgentsExpected }),
+);
+
+const agents = table({
+  idle_timeout_seconds: setting(integerFrom(1), 300, "Seconds an agent turn may print nothing on stdout or stderr before it is stopped (codex and gemini retry forever when the model API is unreachable)."),
+  kill_grace_seconds: setting(integerFrom(0), 5, "Seconds between SIGTERM and SIGKILL when a turn is stopped; both go to its whole process group."),
+  codex_command: setting(executable(), "codex", "Codex CLI executable: a name looked up on PATH, or an absolute path."),
+  claude_command: setting(executable(), "claude", "Claude Code executable: a name looked up on PATH, or an absolute path."),
+  gemini_command: setting(executable(), "gemini", "Gemini CLI executable: a name looked up on PATH, or an absolute path."),
+  custom: setting(
+    customAgents,
+    {},
+    'User-defined agents, one table each: `command` (required, executable name or absolute path), `args` (list of strings; `{{prompt}}`, `{{prompt_file}}`, `{{cwd}}` and `{{model}}` are replaced, and no shell is used), `prompt_mode` (stdin, arg or file; default stdin: arg passes the prompt where `{{prompt}}` is or else last, file writes it to a prompt.md passed where `{{prompt_file}}` is or else last), `output_contract` (text, json or jsonl; default text: the final message is all of stdout, the parsed JSON, or the `message`/`text` field of the last JSON line), `env` (table of strings).',
+  ),
+});
+
 const redisUrlExpected = `a redis:// or rediss:// URL when state.driver is "redis"`;
 const state = v.pipe(
   table({
@@ -163,6 +207,7 @@ export const configSchema = table({
   logging: v.optional(logging, {}),
   workers: v.optional(workers, {}),
   state: v.optional(state, {}),
+  agents: v.optional(agents, {}),
 });
 
 export type Config = v.InferOutput<typeof configSchema>;

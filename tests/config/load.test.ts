@@ -33,6 +33,7 @@ const DEFAULTS: Config = {
   logging: { level: "info", audit_file: "", job_logs_dir: "", job_state_dir: "", write_raw_job_logs: false, access_log: false },
   workers: { worktree_root: "" },
   state: { driver: "fs", redis_url: "" },
+  agents: { idle_timeout_seconds: 300, kill_grace_seconds: 5, codex_command: "codex", claude_command: "claude", gemini_command: "gemini", custom: {} },
 };
 
 describe("layering", () => {

@@ -1,0 +1,176 @@
+import { absolutePath, compact, defineAgent, exitError, type Json, num, obj, parseObject, raw, str, usageEvent } from "./define.ts";
+import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
+
+/**
+ * Claude Code (`claude -p --output-format stream-json --verbose`, 2.1.332; `--verbose` is
+ * mandatory with stream-json). The prompt goes on stdin. `configOverrides` have no claude
+ * equivalent and are not passed.
+ */
+export const claude = defineAgent({
+  name: "claude",
+  defaultCommand: "claude",
+  install: "npm install -g @anthropic-ai/claude-code",
+  configKey: "agents.claude_command",
+  capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: true },
+  command(turn, executable) {
+    const args = [
+      "-p",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode",
+      permissionMode(turn),
+      ...(turn.model ? ["--model", turn.model] : []),
+      ...(turn.reasoningEffort ? ["--effort", turn.reasoningEffort] : []),
+      ...session(turn),
+      ...(turn.addDirs ?? []).flatMap((dir) => ["--add-dir", dir]),
+      ...(turn.outputSchema ? ["--json-schema", JSON.stringify(turn.outputSchema)] : []),
+    ];
+    // bypassPermissions is refused as root unless IS_SANDBOX=1.
+    const env: Record<string, string> = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", ...(turn.dangerouslyBypass && { IS_SANDBOX: "1" }) };
+    return { command: executable, args, env, stdin: turn.prompt };
+  },
+  parser: claudeParser,
+});
+
+function permissionMode(turn: AgentTurn): string {
+  if (turn.dangerouslyBypass) return "bypassPermissions";
+  return turn.access === "write" ? "acceptEdits" : "plan";
+}
+
+function session(turn: AgentTurn): string[] {
+  if (turn.resumeSessionId) return ["--resume", turn.resumeSessionId];
+  return turn.newSessionId ? ["--session-id", turn.newSessionId] : [];
+}
+
+const FILE_TOOLS = new Set(["Write", "Edit", "MultiEdit", "NotebookEdit"]);
+
+interface PendingTool {
+  name: string;
+  input: Json;
+}
+
+function claudeParser(turn: AgentTurn): AgentParser {
+  let sessionId: string | undefined;
+  let result: Json | undefined;
+  let usage: AgentUsage | undefined;
+  const pending = new Map<string, PendingTool>();
+
+  function assistant(event: Json): AgentEvent[] {
+    const content = obj(event.message).content;
+    return (Array.isArray(content) ? content : []).flatMap((block): AgentEvent[] => {
+      const part = obj(block);
+      if (part.type === "text") return [{ type: "message", text: str(part.text) ?? "" }];
+      if (part.type === "thinking") return [{ type: "reasoning", text: str(part.thinking) ?? "" }];
+      if (part.type !== "tool_use") return [{ type: "raw", line: JSON.stringify(part) }];
+      const tool = { name: str(part.name) ?? "tool", input: obj(part.input) };
+      pending.set(str(part.id) ?? "", tool);
+      if (tool.name === "Bash") return [{ type: "command", command: str(tool.input.command) ?? "", status: "started" }];
+      return [{ type: "tool_call", name: tool.name, status: "started" }];
+    });
+  }
+
+  function toolResults(event: Json): AgentEvent[] {
+    const content = obj(event.message).content;
+    return (Array.isArray(content) ? content : []).flatMap((block): AgentEvent[] => {
+      const part = obj(block);
+      if (part.type !== "tool_result") return [];
+      const tool = pending.get(str(part.tool_use_id) ?? "");
+      const failed = part.is_error === true;
+      const text = resultText(part.content);
+      if (tool?.name === "Bash") {
+        return [compact<AgentEvent>({ type: "command", command: str(tool.input.command) ?? "", status: failed ? "failed" : "completed", output: text })];
+      }
+      const call = compact<AgentEvent>({ type: "tool_call", name: tool?.name ?? "tool", status: failed ? "failed" : "completed", error: failed ? text : undefined });
+      const path = tool && FILE_TOOLS.has(tool.name) ? (str(tool.input.file_path) ?? str(tool.input.notebook_path)) : undefined;
+      if (failed || !path) return [call];
+      // tool_use_result.type says whether Write created the file or replaced it.
+      const kind = obj(event.tool_use_result).type === "create" ? "add" : "update";
+      return [call, { type: "file_change", path: absolutePath(turn.cwd, path), kind }];
+    });
+  }
+
+  function resultLine(event: Json): AgentEvent[] {
+    result = event;
+    if (typeof event.session_id === "string") sessionId = event.session_id;
+    const events: AgentEvent[] = [];
+    for (const denial of Array.isArray(event.permission_denials) ? event.permission_denials : []) {
+      events.push({ type: "error", message: `permission denied: ${str(obj(denial).tool_name) ?? "a tool"}`, fatal: false });
+    }
+    usage = claudeUsage(event);
+    events.push(usageEvent(usage, false));
+    if (event.is_error === true) events.push({ type: "error", message: str(event.result) ?? "claude reported an error", fatal: true });
+    return events;
+  }
+
+  function line(text: string): AgentEvent[] {
+    const event = parseObject(text);
+    if (!event) return raw(text);
+    switch (event.type) {
+      case "system": {
+        if (event.subtype !== "init" || typeof event.session_id !== "string") return raw(text);
+        sessionId = event.session_id;
+        return [{ type: "session", sessionId }];
+      }
+      case "assistant":
+        return assistant(event);
+      case "user":
+        return toolResults(event);
+      case "result":
+        return resultLine(event);
+      default:
+        return raw(text);
+    }
+  }
+
+  function finish(exit: { code: number | null; signal: string | null }, stderrTail: string): AgentResult {
+    const base = compact<AgentResult>({ status: "failed", sessionId, usage });
+    if (!result) return { ...base, error: exitError("claude", exit, stderrTail, "ended without a result line") };
+    // Failure is is_error, even when subtype says "success" (API errors do exactly that).
+    if (result.is_error === true) return { ...base, error: str(result.result) ?? str(result.subtype) ?? "claude reported an error" };
+    const finalMessage = str(result.result);
+    if (!turn.outputSchema) return compact({ ...base, status: "succeeded", finalMessage });
+    const structured = result.structured_output ?? parseJson(finalMessage);
+    if (structured === undefined) return compact({ ...base, finalMessage, error: "the final message is not JSON, although an output schema was given" });
+    return compact({ ...base, status: "succeeded", finalMessage, structured });
+  }
+
+  return { line, finish };
+}
+
+/** Sums of float costs print as 0.00030000000000000003; a nano-dollar is precise enough. */
+function roundUsd(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.round(value * 1e9) / 1e9;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function resultText(content: unknown): string | undefined {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return undefined;
+  return content.map((part) => str(obj(part).text) ?? "").join("");
+}
+
+/**
+ * `usage` covers this invocation only; `total_cost_usd` covers the whole session, and
+ * `model_usage_since_last_result` gives this invocation's cost.
+ */
+function claudeUsage(result: Json): AgentUsage {
+  const usage = obj(result.usage);
+  const sinceLast = Object.values(obj(result.model_usage_since_last_result)).map((model) => num(obj(model).costUSD));
+  const turnCost = sinceLast.length > 0 && sinceLast.every((cost) => cost !== undefined) ? roundUsd(sinceLast.reduce((sum = 0, cost = 0) => sum + cost, 0)) : undefined;
+  return compact({
+    inputTokens: num(usage.input_tokens) ?? 0,
+    outputTokens: num(usage.output_tokens) ?? 0,
+    cachedInputTokens: num(usage.cache_read_input_tokens),
+    costUsd: turnCost,
+    sessionCostUsd: num(result.total_cost_usd),
+  });
+}

@@ -1,0 +1,72 @@
+import { join } from "node:path";
+import type { Config } from "../config/index.ts";
+import { compact, defineAgent, exitError, parseObject, str } from "./define.ts";
+import type { AgentAdapter, AgentCommand, AgentEvent, AgentParser, AgentResult, AgentTurn } from "./types.ts";
+
+export type CustomAgentConfig = Config["agents"]["custom"][string];
+
+/** Stdout kept for the final message of text and json contracts; beyond this it is cut. */
+const MAX_STDOUT_CHARS = 1_000_000;
+
+/**
+ * A user-defined agent from `[agents.custom.<id>]`: argv from `args` with placeholders replaced
+ * (never through a shell), the prompt on stdin, as an argument or in `<scratch>/prompt.md`,
+ * and stdout read by its `output_contract`. Exit 0 is success.
+ */
+export function customAgent(id: string, config: CustomAgentConfig): AgentAdapter {
+  return defineAgent({
+    name: id,
+    defaultCommand: config.command,
+    install: `install the program "${config.command}" yourself, or point agents.custom.${id}.command at it`,
+    configKey: `agents.custom.${id}.command`,
+    capabilities: { resume: false, readOnlySandbox: false, outputSchema: false, chooseSessionId: false },
+    command: (turn, executable) => customCommand(config, turn, executable),
+    parser: () => customParser(id, config.output_contract),
+  });
+}
+
+function customCommand(config: CustomAgentConfig, turn: AgentTurn, executable: string): AgentCommand {
+  const promptFile = join(turn.scratchDir, "prompt.md");
+  const values: Record<string, string> = { prompt: turn.prompt, prompt_file: promptFile, cwd: turn.cwd, model: turn.model ?? "" };
+  const args = config.args.map((arg) => arg.replace(/\{\{(prompt|prompt_file|cwd|model)\}\}/g, (_, name: string) => values[name] ?? ""));
+  const mentions = (name: string) => config.args.some((arg) => arg.includes(`{{${name}}}`));
+  if (config.prompt_mode === "arg" && !mentions("prompt")) args.push(turn.prompt);
+  if (config.prompt_mode === "file" && !mentions("prompt_file")) args.push(promptFile);
+  const needsFile = config.prompt_mode === "file" || mentions("prompt_file");
+  return compact<AgentCommand>({
+    command: executable,
+    args,
+    env: { ...config.env },
+    stdin: config.prompt_mode === "stdin" ? turn.prompt : undefined,
+    files: needsFile ? [{ path: promptFile, content: turn.prompt }] : undefined,
+  });
+}
+
+function customParser(id: string, contract: CustomAgentConfig["output_contract"]): AgentParser {
+  let stdout = "";
+  let lastJsonLine: Record<string, unknown> | undefined;
+
+  function line(text: string): AgentEvent[] {
+    if (stdout.length < MAX_STDOUT_CHARS) stdout += `${text}\n`;
+    if (contract === "jsonl") lastJsonLine = parseObject(text) ?? lastJsonLine;
+    return [{ type: "raw", line: text }];
+  }
+
+  function finish(exit: { code: number | null; signal: string | null }, stderrTail: string): AgentResult {
+    const output = stdout.replace(/\n$/, "");
+    const done = (result: Omit<AgentResult, "status">): AgentResult =>
+      exit.code === 0 ? compact({ status: "succeeded", ...result }) : compact({ ...result, status: "failed", error: exitError(id, exit, stderrTail, "failed") });
+    if (contract === "text") return done({ finalMessage: output });
+    if (contract === "jsonl") return done({ finalMessage: lastJsonLine ? (str(lastJsonLine.message) ?? str(lastJsonLine.text)) : undefined });
+    try {
+      const structured: unknown = JSON.parse(output);
+      const fields = structured !== null && typeof structured === "object" ? (structured as Record<string, unknown>) : {};
+      return done({ finalMessage: str(fields.message) ?? str(fields.text) ?? output, structured });
+    } catch {
+      if (exit.code !== 0) return done({});
+      return { status: "failed", error: `${id} printed no valid JSON (output_contract = "json"): ${output.slice(0, 200)}` };
+    }
+  }
+
+  return { line, finish };
+}

@@ -1,0 +1,58 @@
+/**
+ * Agent adapters: one per agent CLI behind one small interface (types.ts), chosen by name, and
+ * `runAgent`, the one way to run an agent turn as a process group.
+ *
+ * @example
+ * const adapter = resolveAdapter("codex", config);
+ * const outcome = await runAgent({ adapter, turn, executable: agentExecutable(adapter, config), env, timeoutMs, idleTimeoutMs, killGraceMs, onEvent });
+ */
+import type { Config } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import { claude } from "./claude.ts";
+import { codex } from "./codex.ts";
+import { customAgent } from "./custom.ts";
+import { gemini } from "./gemini.ts";
+import { mock } from "./mock.ts";
+import type { AgentAdapter } from "./types.ts";
+
+export { codex, claude, gemini, mock, customAgent };
+export { defineAgent } from "./define.ts";
+export { GEMINI_API_ERROR_EXIT } from "./gemini.ts";
+export { type RunOptions, type RunOutcome, runAgent } from "./run.ts";
+export type * from "./types.ts";
+
+/** The built-in agents, in the order they are listed. */
+export const AGENT_NAMES = ["codex", "claude", "gemini", "mock"] as const;
+export type BuiltinAgentName = (typeof AGENT_NAMES)[number];
+
+const BUILTIN: Record<BuiltinAgentName, AgentAdapter> = { codex, claude, gemini, mock };
+
+/** Every agent name this config offers: the built-ins, then the custom ids. */
+export function availableAgents(config: Config): string[] {
+  return [...AGENT_NAMES, ...Object.keys(config.agents.custom)];
+}
+
+/** The adapter for a built-in name or a custom id; unknown names are `agent_not_found`. */
+export function resolveAdapter(name: string, config: Config): AgentAdapter {
+  if (Object.hasOwn(BUILTIN, name)) return BUILTIN[name as BuiltinAgentName];
+  const custom = Object.hasOwn(config.agents.custom, name) ? config.agents.custom[name] : undefined;
+  if (custom) return customAgent(name, custom);
+  throw new PatchbayError("agent_not_found", `unknown agent "${name}"; available: ${availableAgents(config).join(", ")}`, {
+    next: `use one of those, or define it as [agents.custom.${name}] with a command in config.toml`,
+    details: { agent: name, available: availableAgents(config) },
+  });
+}
+
+/** The executable to spawn for an adapter: the one its config key names, else its default. */
+export function agentExecutable(adapter: AgentAdapter, config: Config): string {
+  switch (adapter.name) {
+    case "codex":
+      return config.agents.codex_command;
+    case "claude":
+      return config.agents.claude_command;
+    case "gemini":
+      return config.agents.gemini_command;
+    default:
+      return config.agents.custom[adapter.name]?.command ?? adapter.defaultCommand;
+  }
+}

@@ -1,0 +1,256 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
+import process from "node:process";
+import { PatchbayError } from "../errors/index.ts";
+import type { AgentAdapter, AgentEvent, AgentResult, AgentTurn } from "./types.ts";
+
+export interface RunOptions {
+  adapter: AgentAdapter;
+  turn: AgentTurn;
+  /** A name looked up on `env.PATH`, or a path (relative ones start at turn.cwd). */
+  executable: string;
+  /** The base environment, already filtered by the caller (security.allowed_env_keys). */
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Stop the turn when neither stdout nor stderr printed anything for this long. */
+  idleTimeoutMs: number;
+  /** Between SIGTERM and SIGKILL to the process group. */
+  killGraceMs: number;
+  signal?: AbortSignal;
+  /** Each parsed event, in order. A throwing callback does not stop the turn. */
+  onEvent(event: AgentEvent): void;
+  /** Raw output chunks, for job logs. */
+  onOutput?(stream: "stdout" | "stderr", chunk: string): void;
+  onSpawn?(pid: number): void;
+}
+
+export interface RunOutcome {
+  result: AgentResult;
+  exit: { code: number | null; signal: string | null };
+  endedBy: "exit" | "timeout" | "idle_timeout" | "cancelled";
+  pid: number | undefined;
+}
+
+/** Kept from stderr for error messages; older output is dropped. */
+const STDERR_TAIL_CHARS = 16_384;
+
+/**
+ * Runs one agent turn as its own process group (spawned detached, argv only, never a shell),
+ * with stdin written then closed, TMPDIR = turn.scratchDir, and stdout parsed line by line.
+ * The wall-clock timeout, the idle timeout and the AbortSignal each end the whole group:
+ * SIGTERM, then SIGKILL after killGraceMs. When the agent exits on its own, whatever it left
+ * running in its group is ended too. Resolves once the process has exited and its output closed.
+ *
+ * @example
+ * const outcome = await runAgent({ adapter: codex, turn, executable: "codex", env: { PATH: process.env.PATH ?? "" },
+ *   timeoutMs: 1_800_000, idleTimeoutMs: 300_000, killGraceMs: 5_000, onEvent: (event) => console.log(event) });
+ */
+export async function runAgent(options: RunOptions): Promise<RunOutcome> {
+  const { adapter, turn } = options;
+  const command = adapter.command(turn, options.executable);
+  const env: Record<string, string> = { ...options.env, ...command.env, TMPDIR: turn.scratchDir };
+  const executable = findExecutable(command.command, env.PATH ?? "", turn.cwd);
+  if (!executable) throw notFound(adapter, command.command, env.PATH ?? "");
+  if (!isDirectory(turn.cwd)) throw new PatchbayError("agent_cwd_missing", `the agent's working directory ${turn.cwd} does not exist`, { next: "check the repository or worktree path" });
+  mkdirSync(turn.scratchDir, { recursive: true });
+  for (const file of command.files ?? []) {
+    const path = resolve(turn.scratchDir, file.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.content);
+  }
+  if (options.signal?.aborted) {
+    return { result: { status: "failed", error: "cancelled before it started" }, exit: { code: null, signal: null }, endedBy: "cancelled", pid: undefined };
+  }
+  const child = spawn(executable, command.args, { cwd: turn.cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+  return watch(child, options, command.stdin, adapter, command.command);
+}
+
+function watch(child: ChildProcess, options: RunOptions, stdin: string | undefined, adapter: AgentAdapter, commandName: string): Promise<RunOutcome> {
+  const parser = options.adapter.parser(options.turn);
+  const pid = child.pid;
+  let endedBy: RunOutcome["endedBy"] = "exit";
+  let stopping = false;
+  let stderrTail = "";
+  let lastOutputAt = Date.now();
+  const timers: Array<ReturnType<typeof setTimeout>> = [];
+
+  const emit = (events: AgentEvent[]) => {
+    for (const event of events) {
+      try {
+        options.onEvent(event);
+      } catch {
+        // A failing progress callback must not end the agent's turn.
+      }
+    }
+  };
+  const parseLine = (line: string) => {
+    const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+    if (text.trim() === "") return;
+    try {
+      emit(parser.line(text));
+    } catch {
+      emit([{ type: "raw", line: text }]);
+    }
+  };
+
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  };
+  const terminate = () => {
+    if (stopping) return;
+    stopping = true;
+    killGroup("SIGTERM");
+    timers.push(setTimeout(() => killGroup("SIGKILL"), options.killGraceMs));
+  };
+  const stop = (reason: RunOutcome["endedBy"]) => {
+    if (stopping) return;
+    endedBy = reason;
+    terminate();
+  };
+
+  return new Promise((resolvePromise, reject) => {
+    let settled = false;
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      if (settled || pid !== undefined) return;
+      settled = true;
+      cleanup();
+      reject(error.code === "ENOENT" ? notFound(adapter, commandName, options.env.PATH ?? "") : error);
+    });
+    if (pid === undefined) return;
+    options.onSpawn?.(pid);
+
+    child.stdin?.on("error", () => {
+      // EPIPE: the agent exited without reading its prompt; its exit says why.
+    });
+    child.stdin?.end(stdin ?? "");
+
+    let partial = "";
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (chunk: string) => {
+      lastOutputAt = Date.now();
+      options.onOutput?.("stdout", chunk);
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) parseLine(line);
+    });
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => {
+      lastOutputAt = Date.now();
+      options.onOutput?.("stderr", chunk);
+      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+
+    const stdoutDone = closed(child.stdout).then(() => {
+      if (partial !== "") parseLine(partial);
+      partial = "";
+    });
+    const stderrDone = closed(child.stderr);
+    const exited = new Promise<RunOutcome["exit"]>((done) => {
+      child.on("exit", (code, signal) => {
+        // Whatever the agent left running in its group would hold the output open: end it.
+        terminate();
+        done({ code, signal });
+      });
+    });
+
+    timers.push(setTimeout(() => stop("timeout"), options.timeoutMs));
+    const checkIdle = () => {
+      const quietFor = Date.now() - lastOutputAt;
+      if (quietFor >= options.idleTimeoutMs) return stop("idle_timeout");
+      timers.push(setTimeout(checkIdle, options.idleTimeoutMs - quietFor));
+    };
+    timers.push(setTimeout(checkIdle, options.idleTimeoutMs));
+    const onAbort = () => stop("cancelled");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+
+    function cleanup() {
+      for (const timer of timers) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+
+    Promise.all([exited, stdoutDone, stderrDone]).then(([exit]) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      // A last sweep for group members that ignored SIGTERM and hold no pipe.
+      killGroup("SIGKILL");
+      resolvePromise({ result: finalResult(parser.finish.bind(parser), exit, stderrTail, endedBy, options), exit, endedBy, pid });
+    });
+  });
+}
+
+function finalResult(finish: (exit: RunOutcome["exit"], stderrTail: string) => AgentResult, exit: RunOutcome["exit"], stderrTail: string, endedBy: RunOutcome["endedBy"], options: RunOptions): AgentResult {
+  let result: AgentResult;
+  try {
+    result = finish(exit, stderrTail);
+  } catch (error) {
+    result = { status: "failed", error: `could not read the agent's output: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (endedBy === "exit") return result;
+  const { structured: _structured, ...kept } = result;
+  return { ...kept, status: "failed", error: stopReason(endedBy, options) };
+}
+
+function stopReason(endedBy: RunOutcome["endedBy"], options: RunOptions): string {
+  if (endedBy === "timeout") return `stopped after ${seconds(options.timeoutMs)} (the turn's time limit)`;
+  if (endedBy === "idle_timeout") return `stopped after ${seconds(options.idleTimeoutMs)} without output`;
+  return "cancelled";
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+function closed(stream: NodeJS.ReadableStream | null): Promise<void> {
+  if (!stream) return Promise.resolve();
+  return new Promise((done) => {
+    stream.once("end", done);
+    stream.once("close", done);
+    stream.once("error", done);
+  });
+}
+
+/** The executable a spawn would run: a path as is (relative to cwd), a bare name from PATH. */
+export function findExecutable(command: string, path: string, cwd: string): string | undefined {
+  if (command.includes("/")) {
+    const candidate = isAbsolute(command) ? command : resolve(cwd, command);
+    return isExecutableFile(candidate) ? candidate : undefined;
+  }
+  for (const dir of path.split(delimiter)) {
+    if (dir === "") continue;
+    const candidate = join(dir, command);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function notFound(adapter: AgentAdapter, command: string, path: string): PatchbayError {
+  const where = command.includes("/") ? "" : " on PATH";
+  return new PatchbayError("agent_not_found", `the ${adapter.name} agent's executable "${command}" was not found${where} or is not executable`, {
+    next: `install it (${adapter.install}), or set ${adapter.configKey} to its absolute path`,
+    details: { agent: adapter.name, executable: command, configKey: adapter.configKey, ...(where && { path }) },
+  });
+}

@@ -1,0 +1,42 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AgentAdapter, AgentEvent, AgentResult, AgentTurn } from "../../src/agents/index.ts";
+
+export const fixtures = join(import.meta.dir, "fixtures");
+
+/** The workspace the captures ran in, once `<root>` is replaced. */
+export const WS = "/r/ws";
+
+export function turnOf(overrides: Partial<AgentTurn> = {}): AgentTurn {
+  return { prompt: "Create hello.txt", cwd: WS, access: "write", scratchDir: "/s", ...overrides };
+}
+
+/** A capture's lines with the path placeholders replaced. */
+export function captureLines(file: string): string[] {
+  const text = readFileSync(join(fixtures, file), "utf8").replaceAll("<root>", "/r");
+  return text.split("\n").filter((line) => line !== "");
+}
+
+export function captureText(file: string): string {
+  return readFileSync(join(fixtures, file), "utf8").replaceAll("<root>", "/r");
+}
+
+/** Feeds a stream to a fresh parser, as runAgent would. */
+export function feed(adapter: AgentAdapter, turn: AgentTurn, lines: string[], exit: { code: number | null; signal: string | null }, stderrTail = ""): { events: AgentEvent[]; result: AgentResult } {
+  const parser = adapter.parser(turn);
+  const events = lines.flatMap((line) => parser.line(line));
+  return { events, result: parser.finish(exit, stderrTail) };
+}
+
+const created: string[] = [];
+
+export function tempDir(prefix = "patchbay-agents-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
