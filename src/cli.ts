@@ -18,6 +18,7 @@ const main = defineCommand({
     doctor: () => import("./cli/doctor.ts").then((m) => m.default),
     handoff: () => import("./cli/handoff.ts").then((m) => m.default),
     context: () => import("./cli/context.ts").then((m) => m.default),
+    job: () => import("./cli/job.ts").then((m) => m.default),
   },
 });
 

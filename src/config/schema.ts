@@ -89,7 +89,7 @@ function table<const E extends v.ObjectEntries>(entries: E) {
 const server = table({
   host: setting(nonEmpty("a host name or IP address"), "127.0.0.1", "Address the HTTP server listens on."),
   port: setting(integerIn(1, 65535), 8000, "TCP port the HTTP server listens on (the --port flag also takes 0: any free port)."),
-  max_concurrent_jobs: setting(integerFrom(1), 1, "Agent jobs that may be pending or running at once."),
+  max_concurrent_jobs: setting(integerFrom(1), 1, "Agent jobs that may run at once; further jobs wait, pending, in the order they came."),
   job_timeout_seconds: setting(integerFrom(1), 1800, "Seconds before a running job is stopped."),
   stale_running_job_grace_seconds: setting(integerFrom(0), 5, "Seconds before a job left running by a stopped server is treated as stale."),
   max_request_bytes: setting(integerFrom(1), 1048576, "Largest request body accepted, in bytes."),

@@ -3,6 +3,7 @@ import { toolModeInfo, toolModeSwitch } from "./tools/mode.ts";
 import { selfTest } from "./tools/self-test.ts";
 import { getConfig } from "./tools/config.ts";
 import { WORKSPACE_TOOLS } from "../workspace/index.ts";
+import { JOB_TOOLS } from "../jobs/index.ts";
 
 /** Every tool patchbay declares. Each capability adds its tools here through its public face. */
-export const ALL_TOOLS: readonly ToolDeclaration[] = [selfTest, toolModeInfo, toolModeSwitch, getConfig, ...WORKSPACE_TOOLS];
+export const ALL_TOOLS: readonly ToolDeclaration[] = [selfTest, toolModeInfo, toolModeSwitch, getConfig, ...WORKSPACE_TOOLS, ...JOB_TOOLS];

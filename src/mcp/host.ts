@@ -1,6 +1,7 @@
 import type { Config } from "../config/index.ts";
 import type { AuditEntry } from "../log/audit.ts";
 import type { RecordStore } from "../state/index.ts";
+import type { JobRuntime } from "../jobs/runtime.ts";
 
 /** An address the server can be reached at, with any token already redacted. */
 export interface Endpoint {
@@ -18,6 +19,8 @@ export interface McpHost {
   readonly config: Config;
   readonly startedAt: Date;
   readonly store: RecordStore;
+  /** Agent jobs: the server's runtime (queue, processes, records). */
+  readonly jobs: JobRuntime;
   /** Secrets replaced by `[redacted]` in any string inside `value`. */
   redact(value: unknown): unknown;
   activeSessions(): number;

@@ -52,3 +52,50 @@ export function controlRequest(owner: OwnerRecord, request: ControlRequest, time
     socket.write(`${JSON.stringify({ v: 1, credential: owner.credential, ...request })}\n`);
   });
 }
+
+/**
+ * Like controlRequest, for requests that stream: each `{"progress": …}` line before the answer
+ * goes to `onProgress`; resolves with the answer's data.
+ */
+export function controlStream(owner: OwnerRecord, request: ControlRequest, onProgress: (progress: unknown) => void, timeoutMs = 15 * 60 * 1000): Promise<unknown> {
+  const port = owner.control_port;
+  if (!port) return Promise.reject(new PatchbayError("server_unreachable", `the owner of this state (pid ${owner.pid}) has no control port`));
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect({ host: "127.0.0.1", port });
+    let buffered = "";
+    let done = false;
+    const timer = setTimeout(() => finish(new PatchbayError("server_unreachable", `the server (pid ${owner.pid}) did not answer within ${timeoutMs} ms`)), timeoutMs);
+    function finish(error?: Error, data?: unknown) {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(data);
+    }
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        let message: ControlReply | { progress: unknown };
+        try {
+          message = JSON.parse(line) as ControlReply | { progress: unknown };
+        } catch {
+          return finish(new PatchbayError("server_unreachable", "the control port answered something that is not patchbay"));
+        }
+        if ("progress" in message) {
+          onProgress(message.progress);
+          continue;
+        }
+        if (!message.ok) return finish(new PatchbayError(message.error.code, message.error.message, { next: message.error.next }));
+        return finish(undefined, message.data);
+      }
+    });
+    socket.on("error", (error) => finish(new PatchbayError("server_unreachable", `cannot reach the server (pid ${owner.pid}) on 127.0.0.1:${port}: ${error.message}`)));
+    socket.on("close", () => finish(new PatchbayError("server_unreachable", "the server closed the connection without answering")));
+    socket.write(`${JSON.stringify({ v: 1, credential: owner.credential, ...request })}\n`);
+  });
+}

@@ -10,11 +10,27 @@ export type ControlRequest =
   | { op: "relay"; session: { mode: ToolMode; scope: SessionScope } }
   | { op: "status" }
   | { op: "stop" }
-  | { op: "listen"; host: string; port: number };
+  | { op: "listen"; host: string; port: number }
+  /** Runs one tool on a local-principal session with this scope (the CLI's `job run`). */
+  | { op: "call"; tool: string; args: Record<string, unknown>; scope: SessionScope }
+  /** Jobs of the server: `watch` sends progress lines (`{"progress": …}`) before its answer. */
+  | { op: "job"; action: JobAction };
+
+export type JobAction =
+  | { name: "list"; limit?: number }
+  | { name: "show"; id: string }
+  | { name: "cancel"; id: string }
+  | { name: "watch"; id: string }
+  | { name: "logs"; id: string; stream: "stdout" | "stderr"; offset: number };
 
 export type ControlHello = ControlRequest & { v: 1; credential: string };
 
 export type ControlReply = { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string; next?: string } };
+
+/** A line sent before the answer of a streaming request. */
+export interface ControlProgress {
+  progress: unknown;
+}
 
 /** A hello longer than this is not ours: refuse it instead of buffering without end. */
 export const MAX_HELLO_BYTES = 64 * 1024;

@@ -9,6 +9,9 @@ export interface ControlHandlers {
   status(): Promise<unknown>;
   stop(): void;
   listen(host: string, port: number): Promise<unknown>;
+  call(request: Extract<ControlRequest, { op: "call" }>): Promise<unknown>;
+  /** `send` writes a progress line ahead of the answer. */
+  job(action: Extract<ControlRequest, { op: "job" }>["action"], send: (progress: unknown) => void, closed: AbortSignal): Promise<unknown>;
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -75,6 +78,17 @@ async function serveConnection(socket: Socket, credential: string, handlers: Con
     case "listen":
       reply(socket, { ok: true, data: await handlers.listen(hello.host, hello.port) });
       return void socket.end();
+    case "call":
+      reply(socket, { ok: true, data: await handlers.call(hello) });
+      return void socket.end();
+    case "job": {
+      const closed = new AbortController();
+      socket.once("close", () => closed.abort());
+      socket.resume(); // nothing more is read, but a client that hangs up must be noticed
+      const data = await handlers.job(hello.action, (progress) => socket.write(`${JSON.stringify({ progress })}\n`), closed.signal);
+      reply(socket, { ok: true, data });
+      return void socket.end();
+    }
     default:
       throw new PatchbayError("control_bad_request", `unknown operation ${(hello as { op?: unknown }).op}`);
   }

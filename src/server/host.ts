@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Config } from "../config/index.ts";
 import { createAuditLog } from "../log/audit.ts";
 import { log } from "../log/index.ts";
+import type { JobRuntime } from "../jobs/index.ts";
 import type { Endpoint, McpHost } from "../mcp/index.ts";
 import { createRedactor, type RecordStore } from "../state/index.ts";
 
@@ -10,6 +11,7 @@ export interface HostParts {
   home: string;
   config: Config;
   store: RecordStore;
+  jobs: JobRuntime;
   /** The HTTP token, when one is set: redacted even if its variable's name does not look secret. */
   token?: string;
   activeSessions: () => number;
@@ -28,6 +30,7 @@ export function createHost(parts: HostParts): McpHost {
     config: parts.config,
     startedAt: new Date(),
     store: parts.store,
+    jobs: parts.jobs,
     redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
     activeSessions: parts.activeSessions,
     endpoints: parts.endpoints,

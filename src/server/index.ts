@@ -17,7 +17,8 @@ export async function runStandalone(options: Parameters<typeof RunStandalone>[0]
 
 export { relayStdio } from "./relay-client.ts";
 export { readOwner, type OwnerRecord } from "./owner.ts";
-export { controlRequest } from "./control-client.ts";
+export { controlRequest, controlStream } from "./control-client.ts";
+export { ensureServer } from "./launcher.ts";
 export { serverLogFile } from "./launcher.ts";
 export { assertExposureAllowed, httpToken, isLoopbackHost } from "./http-exposure.ts";
 export { scopeFromConfig } from "./scope.ts";

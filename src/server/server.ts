@@ -6,7 +6,9 @@ import { PatchbayError } from "../errors/index.ts";
 import type { McpEndpoint } from "../http/index.ts";
 import { ALL_TOOLS, createSession, createToolRegistry, serveStdioSession, type McpHost, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
 import { serveHttp, type HttpListener } from "../runtime/index.ts";
+import { createJobRuntime, type JobRuntime } from "../jobs/index.ts";
 import { createRecordStore, type RecordStore } from "../state/index.ts";
+import { controlJobHandlers } from "./control-jobs.ts";
 import { startControlServer } from "./control-server.ts";
 import { createHost } from "./host.ts";
 import { assertExposureAllowed, httpToken } from "./http-exposure.ts";
@@ -81,11 +83,14 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
   const listeners: HttpListener[] = [];
   const scope: SessionScope = scopeFromConfig(config);
   let endpoint: McpEndpoint | undefined;
+  // The runtime redacts with the host's redactor, which exists once the host does.
+  const jobs: JobRuntime = createJobRuntime({ home, config, store, redact: (text) => host.redact(text) as string });
   const host = createHost({
     version,
     home,
     config,
     store,
+    jobs,
     token,
     activeSessions: () => relays.size + (endpoint?.sessionCount() ?? 0),
     endpoints: () => listeners.map((listener) => ({ kind: "http" as const, url: urlOf(listener) })),
@@ -123,7 +128,6 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
     host,
     stopped,
     async status() {
-      const jobs = await store.list<{ state?: string }>("job");
       const httpSessions = endpoint?.sessionCount() ?? 0;
       return {
         pid: process.pid,
@@ -133,7 +137,7 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
         uptime_seconds: Math.round((Date.now() - host.startedAt.getTime()) / 1000),
         http: listeners.map(urlOf),
         sessions: { total: relays.size + httpSessions, stdio: relays.size, http: httpSessions },
-        running_jobs: jobs.filter((job) => job.data.state === "running").length,
+        running_jobs: jobs.running(),
       };
     },
     async listen(hostName, port) {
@@ -149,6 +153,7 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
     stop() {
       stopping ??= (async () => {
         await control.close();
+        await jobs.stop();
         for (const socket of relays) socket.destroy();
         await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
         await endpoint?.close();
@@ -160,6 +165,8 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
     },
   };
 
+  // Before the control port is published: nothing new can be submitted while the old ones are judged.
+  await jobs.recover().catch((error: Error) => log.warn(`job recovery failed: ${error.message}`));
   const control = await startControlServer(ownership.record.credential, {
     relay(socket, session, rest) {
       relays.add(socket);
@@ -174,6 +181,7 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
     status: () => server.status(),
     stop: () => void server.stop(),
     listen: (hostName, port) => server.listen(hostName, port),
+    ...controlJobHandlers({ host, registry }),
   });
   ownership.update({ control_port: control.port });
   if (options.http) await server.listen(options.http.host, options.http.port).catch(async (error) => {

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config/index.ts";
 import { ALL_TOOLS, createSession, createToolRegistry, serveStdioSession, type SessionScope, type ToolMode } from "../mcp/index.ts";
+import { createJobRuntime } from "../jobs/index.ts";
+import type { McpHost } from "../mcp/index.ts";
 import { createRecordStore } from "../state/index.ts";
 import { createHost } from "./host.ts";
 import { httpToken } from "./http-exposure.ts";
@@ -16,7 +18,9 @@ export async function runStandalone(options: { home: string; config: Config; ver
   const ownership = await claimOwnership(home, { kind: "standalone", version, started_at: new Date().toISOString(), credential: randomBytes(32).toString("hex"), http: [] });
   try {
     const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
-    const host = createHost({ version, home, config, store, token: httpToken(config), activeSessions: () => 1, endpoints: () => [] });
+    const jobs = createJobRuntime({ home, config, store, redact: (text) => host.redact(text) as string });
+    const host: McpHost = createHost({ version, home, config, store, jobs, token: httpToken(config), activeSessions: () => 1, endpoints: () => [] });
+    await jobs.recover();
     const state = createSession({ transport: "stdio", principal: "local", ...options.session });
     const ended = new Promise<void>((resolve) => {
       process.stdin.once("end", resolve);
@@ -24,6 +28,7 @@ export async function runStandalone(options: { home: string; config: Config; ver
     });
     serveStdioSession(host, registry, state, { input: process.stdin, output: process.stdout });
     await ended;
+    await jobs.stop();
     await store.close();
     return 0;
   } finally {

@@ -15,3 +15,4 @@ export const WORKSPACE_TOOLS: readonly ToolDeclaration[] = [...ORIENTATION_TOOLS
 export { openWorkspace, workspaceIn, type Workspace } from "./workspace.ts";
 export { buildContextPack, renderContextPack, type ContextPack, type ContextPackOptions } from "./context-pack.ts";
 export { withRepoLock } from "./repo-lock.ts";
+export { assertCommit, assertSafeRef, git, runGit, type GitResult } from "./git.ts";

@@ -12,6 +12,7 @@ import type { McpHost } from "../../src/mcp/host.ts";
 import type { AuditEntry } from "../../src/log/audit.ts";
 import type { ToolDeclaration, ToolMode } from "../../src/mcp/tool.ts";
 import { createRecordStore, createRedactor } from "../../src/state/index.ts";
+import { createJobRuntime } from "../../src/jobs/index.ts";
 import { tempDir } from "./patchbay.ts";
 
 export interface HarnessOptions {
@@ -45,12 +46,14 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
   const store = await createRecordStore({ home });
   const redactor = createRedactor(options.env ?? process.env);
   const audits: AuditEntry[] = [];
+  const jobs = createJobRuntime({ home, config, store, redact: (text) => redactor.redact(text) });
   const host: McpHost = {
     version: "test",
     home,
     config,
     startedAt: new Date(),
     store,
+    jobs,
     redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
     activeSessions: () => 1,
     endpoints: () => [],
@@ -88,7 +91,10 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
       if (!result.isError) throw new Error(`${name} succeeded but was expected to fail: ${textOf(result)}`);
       return ((result._meta?.["patchbay/error"] as { code?: string } | undefined)?.code) ?? "unknown";
     },
-    close: () => store.close(),
+    async close() {
+      await jobs.stop();
+      await store.close();
+    },
   };
 }
 

@@ -2,6 +2,7 @@
  * Calls the file tools in-process through the real registry (validation, output check, redaction),
  * as a host's request would after the transport: what the bench times on patchbay's side.
  */
+import { createJobRuntime } from "../../../src/jobs/index.ts";
 import { loadConfig } from "../../../src/config/index.ts";
 import { createToolRegistry } from "../../../src/mcp/registry.ts";
 import { createSession } from "../../../src/mcp/session.ts";
@@ -27,6 +28,7 @@ export async function fileToolCaller(repo: string, home: string): Promise<ToolCa
     config,
     startedAt: new Date(),
     store,
+    jobs: createJobRuntime({ home, config, store, redact: (text) => redactor.redact(text) }),
     redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
     activeSessions: () => 1,
     endpoints: () => [],

@@ -1,0 +1,172 @@
+import { resolve } from "node:path";
+import { defineCommand } from "citty";
+import { patchbayHome } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import { controlRequest, controlStream, ensureServer, type OwnerRecord } from "../server/index.ts";
+import type { JobAction } from "../server/control-protocol.ts";
+import { emit } from "./output.ts";
+
+/** The parts of a job view the CLI prints. */
+interface JobView {
+  job_id: string;
+  kind: string;
+  state: string;
+  done: boolean;
+  agent: string;
+  repo: string;
+  created_at: string;
+  session_id?: string;
+  worktree?: { path: string; branch: string };
+  result?: { final_message?: string; error?: string; changed_files: string[] };
+  events: Array<{ at: string; text: string }>;
+}
+
+async function server(): Promise<OwnerRecord> {
+  return ensureServer(patchbayHome());
+}
+
+async function jobRequest<T>(action: JobAction): Promise<T> {
+  const { data, socket } = await controlRequest(await server(), { op: "job", action }, 30_000);
+  socket.destroy();
+  return data as T;
+}
+
+function summary(view: JobView): string {
+  const lines = [`${view.job_id} ${view.state} (${view.kind}, ${view.agent}) in ${view.worktree?.path ?? view.repo}`];
+  if (view.session_id) lines.push(`session: ${view.session_id}`);
+  if (view.worktree) lines.push(`branch: ${view.worktree.branch}`);
+  if (view.result?.changed_files.length) lines.push(`changed: ${view.result.changed_files.join(", ")}`);
+  if (view.result?.error && view.state !== "succeeded") lines.push(`error: ${view.result.error}`);
+  if (view.result?.final_message) lines.push("", view.result.final_message);
+  return lines.join("\n");
+}
+
+/** Follows a job to its end, printing its progress lines to stderr; Ctrl-C cancels it. */
+async function follow(owner: OwnerRecord, id: string, quiet: boolean): Promise<JobView> {
+  let cancelling = false;
+  const onInterrupt = () => {
+    if (cancelling) process.exit(130);
+    cancelling = true;
+    process.stderr.write(`cancelling ${id} (Ctrl-C again to leave it running)\n`);
+    void controlRequest(owner, { op: "job", action: { name: "cancel", id } }).then(({ socket }) => socket.destroy(), () => {});
+  };
+  process.on("SIGINT", onInterrupt);
+  try {
+    for (;;) {
+      const view = (await controlStream(owner, { op: "job", action: { name: "watch", id } }, (progress) => {
+        if (!quiet) process.stderr.write(`[${id}] ${(progress as { text: string }).text}\n`);
+      })) as JobView;
+      if (view.done) return view;
+    }
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+}
+
+const run = defineCommand({
+  meta: { name: "run", description: "Run an agent job on the server: read-only in the repository, or --apply in a new worktree; live progress on stderr" },
+  args: {
+    prompt: { type: "positional", required: true, description: "The task for the agent" },
+    agent: { type: "string", default: "codex", description: "codex, claude, gemini, mock, or an [agents.custom] id", valueHint: "NAME" },
+    repo: { type: "string", description: "Repository (default: the current directory)", valueHint: "DIR" },
+    model: { type: "string", description: "Model for the agent", valueHint: "MODEL" },
+    apply: { type: "boolean", description: "Let the agent change files, in its own worktree and branch" },
+    detach: { type: "boolean", description: "Print the job id and return at once" },
+    json: { type: "boolean", description: "Print as JSON" },
+  },
+  async run({ args }) {
+    const owner = await server();
+    const repo = resolve(args.repo ?? process.cwd());
+    const scope = { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off" as const, codexSessionRead: false } };
+    const tool = args.apply ? "codex_apply_job" : "codex_plan_job";
+    const callArgs = { spec: args.prompt, repo_path: repo, agent: args.agent, ...(args.model && { model: args.model }) };
+    const { data, socket } = await controlRequest(owner, { op: "call", tool, args: callArgs, scope }, 60_000);
+    socket.destroy();
+    const result = data as { isError?: boolean; structuredContent?: JobView; _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } } };
+    const failure = result._meta?.["patchbay/error"];
+    if (result.isError || !result.structuredContent) throw new PatchbayError(failure?.code ?? "internal_error", failure?.message ?? "the job was not started", { next: failure?.next });
+    const started = result.structuredContent;
+    if (args.detach) {
+      emit(args.json, started, () => started.job_id);
+      return 0;
+    }
+    if (!args.json) process.stderr.write(`started ${started.job_id} (${started.agent})\n`);
+    const view = await follow(owner, started.job_id, Boolean(args.json));
+    emit(args.json, view, () => summary(view));
+    return view.state === "succeeded" ? 0 : 1;
+  },
+});
+
+const list = defineCommand({
+  meta: { name: "list", description: "The server's jobs, newest first" },
+  args: { limit: { type: "string", description: "At most this many (default 50)", valueHint: "N" }, json: { type: "boolean", description: "Print as JSON" } },
+  async run({ args }) {
+    const limit = args.limit ? Number.parseInt(args.limit, 10) : 50;
+    if (!Number.isInteger(limit) || limit < 1) throw new PatchbayError("usage", `--limit: expected a positive integer, got ${args.limit}`);
+    const jobs = await jobRequest<JobView[]>({ name: "list", limit });
+    emit(args.json, jobs, () => (jobs.length ? jobs.map((job) => `${job.job_id}  ${job.state.padEnd(11)} ${job.kind.padEnd(11)} ${job.agent.padEnd(8)} ${job.repo}`).join("\n") : "no jobs yet"));
+    return 0;
+  },
+});
+
+const idArg = { id: { type: "positional", required: true, description: "The job id", valueHint: "ID" } } as const;
+
+const show = defineCommand({
+  meta: { name: "show", description: "One job: state, result and progress lines" },
+  args: { ...idArg, json: { type: "boolean", description: "Print as JSON" } },
+  async run({ args }) {
+    const view = await jobRequest<JobView>({ name: "show", id: args.id });
+    emit(args.json, view, () => [summary(view), "", ...view.events.map((event) => `${event.at}  ${event.text}`)].join("\n"));
+    return 0;
+  },
+});
+
+const logs = defineCommand({
+  meta: { name: "logs", description: "A job's redacted output log (stdout by default)" },
+  args: {
+    ...idArg,
+    stderr: { type: "boolean", description: "The stderr log instead of stdout" },
+    follow: { type: "boolean", description: "Keep printing until the job ends" },
+    json: { type: "boolean", description: "Print as JSON" },
+  },
+  async run({ args }) {
+    const stream = args.stderr ? "stderr" : "stdout";
+    let offset = 0;
+    let text = "";
+    for (;;) {
+      const page = await jobRequest<{ text: string; offset: number; size: number }>({ name: "logs", id: args.id, stream, offset });
+      offset = page.offset;
+      if (args.json) text += page.text;
+      else process.stdout.write(page.text);
+      if (page.offset < page.size) continue;
+      if (!args.follow) break;
+      const view = await jobRequest<JobView>({ name: "show", id: args.id });
+      if (view.done) {
+        const last = await jobRequest<{ text: string; offset: number; size: number }>({ name: "logs", id: args.id, stream, offset });
+        if (args.json) text += last.text;
+        else process.stdout.write(last.text);
+        if (last.offset >= last.size) break;
+        offset = last.offset;
+        continue;
+      }
+      await new Promise((done) => setTimeout(done, 250));
+    }
+    if (args.json) emit(true, { job_id: args.id, stream, text, bytes: offset }, () => "");
+    return 0;
+  },
+});
+
+const cancel = defineCommand({
+  meta: { name: "cancel", description: "Stop a pending or running job (its whole process group)" },
+  args: { ...idArg, json: { type: "boolean", description: "Print as JSON" } },
+  async run({ args }) {
+    const view = await jobRequest<JobView>({ name: "cancel", id: args.id });
+    emit(args.json, view, () => `${view.job_id} ${view.state}`);
+    return 0;
+  },
+});
+
+export default defineCommand({
+  meta: { name: "job", description: "Agent jobs on the shared server: run, list, show, logs, cancel" },
+  subCommands: { run, list, show, logs, cancel },
+});

@@ -1,0 +1,43 @@
+/**
+ * Jobs are shared by every session of the server, but a session sees only jobs whose repository
+ * lies inside its own allowed roots: a job elsewhere is `job_not_found` to it.
+ */
+import { realpath } from "node:fs/promises";
+import { isAbsolute, relative } from "node:path";
+import { PatchbayError } from "../../errors/index.ts";
+import type { ToolContext } from "../../mcp/tool.ts";
+import type { JobRecord } from "../record.ts";
+import type { JobProgress } from "../runtime.ts";
+
+function isInside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+export async function inScope(context: Pick<ToolContext, "session">, record: JobRecord): Promise<boolean> {
+  const roots = await Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
+  return roots.some((root) => isInside(root, record.repo));
+}
+
+/** The job, when this session may see it. */
+export async function jobFor(context: Pick<ToolContext, "host" | "session">, id: string): Promise<JobRecord> {
+  const record = await context.host.jobs.get(id);
+  if (!(await inScope(context, record))) throw new PatchbayError("job_not_found", `no job ${JSON.stringify(id)} in this session's repositories`, { next: "use a job_id from a job this session can see" });
+  return record;
+}
+
+/**
+ * Waits up to `seconds` for a job, forwarding its progress lines as MCP progress notifications.
+ *
+ * @example
+ * const record = await waitWithProgress(context, job.id, 60);
+ */
+export async function waitWithProgress(context: Pick<ToolContext, "host" | "signal" | "progress">, id: string, seconds: number): Promise<JobRecord> {
+  if (seconds <= 0) return context.host.jobs.get(id);
+  let sent = 0;
+  const onProgress = (progress: JobProgress) => {
+    sent++;
+    void context.progress.report(sent, undefined, progress.text).catch(() => {});
+  };
+  return context.host.jobs.wait(id, seconds * 1000, { onProgress, signal: context.signal });
+}

@@ -1,0 +1,115 @@
+/**
+ * The tools that start agent turns: codex_plan_job (read-only, in the repository),
+ * codex_apply_job (write, in a new worktree on its own branch) and codex_review (read-only review
+ * of uncommitted changes, a base, or a commit). Each returns the job at once; codex_get_result
+ * waits for it.
+ */
+import * as v from "valibot";
+import { PatchbayError } from "../../errors/index.ts";
+import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import { openWorkspace } from "../../workspace/index.ts";
+import { assertCommit } from "../../workspace/index.ts";
+import type { JobSpec } from "../runtime.ts";
+import { waitWithProgress } from "./access.ts";
+import { agentArg, agentOptions, checkedOptions, effortArg, modelArg, overridesArg, repoPathArg, specArg, type AgentOptions } from "./args.ts";
+import { jobLine, jobView, jobViewSchema } from "./view.ts";
+
+/** Starts agent turns: not read-only in the MCP sense for apply, and the agent talks to a model API. */
+export const RUNS_AGENT_READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
+export const RUNS_AGENT_WRITES = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
+
+type SubmitArgs = AgentOptions & { spec: string; repo_path?: string };
+
+/** Submits a job for a tool call and answers with its view (after an optional bounded wait). */
+export async function submitFor(context: ToolContext, base: Pick<JobSpec, "kind" | "access" | "prompt"> & Partial<JobSpec>, args: SubmitArgs, options: { repo?: string; resume?: boolean; waitSeconds?: number } = {}) {
+  const repo = options.repo ?? (await openWorkspace(context, args.repo_path)).root;
+  const adapter = context.host.jobs.adapter(args.agent ?? "codex");
+  const checked = await checkedOptions(context, adapter, args, { resume: options.resume ?? false });
+  const job = await context.host.jobs.submit({ agent: adapter.name, repo, clientRef: context.session.clientRef, ...checked, ...base });
+  const record = await waitWithProgress(context, job.id, options.waitSeconds ?? 0);
+  return { text: jobLine(record), structured: jobView(record) };
+}
+
+const planInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions };
+
+export const planJob = defineTool({
+  name: "codex_plan_job",
+  title: "Plan job",
+  description: "Start a read-only agent job in the repository (it may read and run read-only commands, never change files). Returns the job at once; follow it with codex_get_status / codex_get_result.",
+  input: v.strictObject(planInput),
+  output: jobViewSchema,
+  annotations: RUNS_AGENT_READ_ONLY,
+  modes: ["standard", "full"],
+  labels: { invoking: "Starting a plan job", invoked: "Plan job started" },
+  async handler(args, context) {
+    if (args.sandbox && args.sandbox !== "read-only") throw new PatchbayError("invalid_arguments", `sandbox: plan jobs are read-only (got ${args.sandbox})`, { next: "use codex_apply_job for a job that changes files" });
+    if (args.dangerously_bypass) throw new PatchbayError("invalid_arguments", "dangerously_bypass: plan jobs are read-only", { next: "use codex_apply_job" });
+    return submitFor(context, { kind: "plan", access: "read_only", prompt: args.spec }, args);
+  },
+});
+
+const applyInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions };
+
+export const applyJob = defineTool({
+  name: "codex_apply_job",
+  title: "Apply job",
+  description: "Start an agent job that may change files, in a new git worktree of the repository on its own branch (patchbay/job-<id>); the checkout itself is untouched. Returns the job at once; codex_get_result waits for it and codex_get_diff shows a changed file.",
+  input: v.strictObject(applyInput),
+  output: jobViewSchema,
+  annotations: RUNS_AGENT_WRITES,
+  modes: ["standard", "full"],
+  labels: { invoking: "Starting an apply job", invoked: "Apply job started" },
+  async handler(args, context) {
+    const access = args.sandbox === "read-only" ? "read_only" : "write";
+    return submitFor(context, { kind: "apply", access, isolate: true, prompt: args.spec }, args);
+  },
+});
+
+const reviewInput = {
+  spec: v.optional(v.pipe(v.string(), v.maxLength(200_000), v.description("What to pay attention to (optional)."))),
+  repo_path: repoPathArg,
+  agent: agentArg,
+  uncommitted: v.optional(v.pipe(v.boolean(), v.description("Review the uncommitted changes (the default when neither base nor commit is given)."))),
+  base: v.optional(v.pipe(v.string(), v.description("Review the current branch against this base branch or commit."))),
+  commit: v.optional(v.pipe(v.string(), v.description("Review the changes one commit introduced."))),
+  title: v.optional(v.pipe(v.string(), v.maxLength(200), v.description("A title for the review."))),
+  model: modelArg,
+  reasoning_effort: effortArg,
+  config_overrides: overridesArg,
+};
+
+/** The review's target in words; contradictory arguments are refused, not guessed at. */
+export function reviewTarget(args: { uncommitted?: boolean; base?: string; commit?: string }): string {
+  const chosen = [args.uncommitted && "uncommitted", args.base !== undefined && "base", args.commit !== undefined && "commit"].filter(Boolean);
+  if (chosen.length > 1) {
+    throw new PatchbayError("invalid_arguments", `codex_review: ${chosen.join(" and ")} contradict each other: review one of uncommitted changes, a base, or a commit`, { next: "pass only one of uncommitted, base, commit" });
+  }
+  if (args.base !== undefined) return `the changes on the current branch since it left \`${args.base}\` (see \`git diff ${args.base}...HEAD\`)`;
+  if (args.commit !== undefined) return `the changes introduced by commit \`${args.commit}\` (see \`git show ${args.commit}\`)`;
+  return "the uncommitted changes: staged, unstaged and untracked files (see `git status` and `git diff HEAD`)";
+}
+
+export const review = defineTool({
+  name: "codex_review",
+  title: "Review",
+  description: "Start a read-only agent review of the uncommitted changes, of the branch against a base, or of one commit. Refuses contradictory arguments (uncommitted with base or commit). Returns the job at once; codex_get_result waits for the review.",
+  input: v.strictObject(reviewInput),
+  output: jobViewSchema,
+  annotations: RUNS_AGENT_READ_ONLY,
+  modes: ["standard", "full"],
+  labels: { invoking: "Starting a review", invoked: "Review started" },
+  async handler(args, context) {
+    const target = reviewTarget(args);
+    const ws = await openWorkspace(context, args.repo_path);
+    for (const ref of [args.base, args.commit]) if (ref !== undefined) await assertCommit(ws.root, ref, context.signal);
+    const prompt = [
+      args.title ? `# Review: ${args.title}` : "# Code review",
+      `Review ${target}. Do not change any file.`,
+      "Report concrete problems (bugs, missing tests, risky changes) with file and line, most important first, then anything worth keeping.",
+      args.spec ? `\nFocus:\n${args.spec}` : "",
+    ].join("\n");
+    return submitFor(context, { kind: "review", access: "read_only", prompt, title: args.title }, { ...args, spec: prompt }, { repo: ws.root });
+  },
+});
+
+export const RUN_TOOLS: readonly ToolDeclaration[] = [planJob, applyJob, review];

@@ -1,0 +1,159 @@
+/**
+ * Conversations with an agent: codex_interactive starts one (and waits, bounded, for the first
+ * turn), codex_interactive_reply and codex_resume continue a session, codex_list_sessions lists
+ * the sessions patchbay's jobs had (metadata only: transcripts stay with the agent).
+ */
+import * as v from "valibot";
+import { PatchbayError } from "../../errors/index.ts";
+import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import { openWorkspace } from "../../workspace/index.ts";
+import { isTerminal, type JobRecord } from "../record.ts";
+import { inScope } from "./access.ts";
+import { accessFor, agentOptions, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
+import { RUNS_AGENT_WRITES, submitFor } from "./run.ts";
+import { jobViewSchema } from "./view.ts";
+
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const sessionIdArg = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "a session id"), v.description("The agent's session id (codex thread id, claude/gemini session id) from a job."));
+const DEFAULT_WAIT_SECONDS = 30;
+
+/** Jobs of a session this caller can see, newest first. */
+async function sessionJobs(context: ToolContext, sessionId: string): Promise<JobRecord[]> {
+  const jobs = (await context.host.jobs.list()).filter((job) => job.session_id === sessionId);
+  const visible: JobRecord[] = [];
+  for (const job of jobs) if (await inScope(context, job)) visible.push(job);
+  return visible;
+}
+
+type ContinueArgs = AgentOptions & { session_id: string; spec?: string; repo_path?: string; wait_seconds?: number };
+
+/** A new turn in `session_id`: in the place of the session's last job when patchbay ran it. */
+async function continueSession(context: ToolContext, args: ContinueArgs, kind: "reply" | "resume", options: { requireKnown: boolean; waitSeconds: number }) {
+  const [last] = await sessionJobs(context, args.session_id);
+  if (!last && options.requireKnown) {
+    throw new PatchbayError("session_not_found", `no job of this session's repositories has session ${args.session_id}`, { next: "start one with codex_interactive, or continue a session patchbay did not start with codex_resume" });
+  }
+  if (last && !isTerminal(last.state)) {
+    throw new PatchbayError("session_busy", `session ${args.session_id} is still in job ${last.id} (${last.state})`, { next: `wait for it with codex_get_result, or cancel it with codex_cancel_job` });
+  }
+  const agent = args.agent ?? last?.agent ?? "codex";
+  if (last && agent !== last.agent) throw new PatchbayError("invalid_arguments", `agent: session ${args.session_id} belongs to ${last.agent}, not ${agent}`, { next: `leave agent out, or pass "${last.agent}"` });
+  const access = accessFor(args.sandbox, last?.access ?? "read_only");
+  if (last && access === "write" && last.access === "read_only" && !last.worktree) {
+    throw new PatchbayError("invalid_arguments", `sandbox: session ${args.session_id} ran read-only in the repository itself; it cannot start writing there`, { next: "start a codex_apply_job (its own worktree) instead" });
+  }
+  const repo = last ? last.repo : (await openWorkspace(context, args.repo_path)).root;
+  if (last && args.repo_path && (await openWorkspace(context, args.repo_path)).root !== last.repo) {
+    throw new PatchbayError("invalid_arguments", `repo_path: session ${args.session_id} ran in ${last.repo}`, { next: "leave repo_path out" });
+  }
+  const prompt = args.spec ?? "Continue.";
+  return submitFor(context, { kind, access, prompt, resumeSessionId: args.session_id, continueFrom: last }, { ...args, agent, spec: prompt }, { repo, resume: true, waitSeconds: options.waitSeconds });
+}
+
+const interactiveInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions, wait_seconds: waitArg };
+
+export const interactive = defineTool({
+  name: "codex_interactive",
+  title: "Interactive session",
+  description: `Start a conversation with an agent: the first turn runs as a job (read-only in the repository, or with a writing sandbox in a new worktree of its own) and this call waits up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}, at most 60) for it. Continue with codex_interactive_reply and the session_id.`,
+  input: v.strictObject(interactiveInput),
+  output: jobViewSchema,
+  annotations: RUNS_AGENT_WRITES,
+  modes: ["standard", "full"],
+  labels: { invoking: "Talking to the agent", invoked: "Agent answered" },
+  async handler(args, context) {
+    const access = accessFor(args.sandbox, accessFor(context.host.config.security.default_sandbox, "read_only"));
+    return submitFor(context, { kind: "interactive", access, isolate: access === "write", prompt: args.spec }, args, { waitSeconds: args.wait_seconds ?? DEFAULT_WAIT_SECONDS });
+  },
+});
+
+const { agent: _agent, ...optionsWithoutAgent } = agentOptions;
+const agentNoDefault = v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description("The session's agent; defaults to the agent of the session's last job, else codex.")));
+
+export const interactiveReply = defineTool({
+  name: "codex_interactive_reply",
+  title: "Reply in a session",
+  description: `Send the next message in a session patchbay started (codex_interactive, or any job's session_id): a new turn in the same place (its worktree, or the repository). Waits up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}, at most 60).`,
+  input: v.strictObject({ session_id: sessionIdArg, spec: specArg, repo_path: repoPathArg, ...optionsWithoutAgent, agent: agentNoDefault, wait_seconds: waitArg }),
+  output: jobViewSchema,
+  annotations: RUNS_AGENT_WRITES,
+  modes: ["standard", "full"],
+  labels: { invoking: "Replying to the agent", invoked: "Agent answered" },
+  handler: (args, context) => continueSession(context, args, "reply", { requireKnown: true, waitSeconds: args.wait_seconds ?? DEFAULT_WAIT_SECONDS }),
+});
+
+export const resume = defineTool({
+  name: "codex_resume",
+  title: "Resume a session",
+  description: "Continue an agent session by id as a new job, also one left by an interrupted job or started outside patchbay (then in repo_path, read-only unless sandbox says otherwise). Needs an agent that can resume. Returns the job at once.",
+  input: v.strictObject({ session_id: sessionIdArg, spec: v.optional(specArg), repo_path: repoPathArg, ...optionsWithoutAgent, agent: agentNoDefault }),
+  output: jobViewSchema,
+  annotations: RUNS_AGENT_WRITES,
+  modes: ["standard", "full"],
+  labels: { invoking: "Resuming the session", invoked: "Session resumed" },
+  handler: (args, context) => continueSession(context, args, "resume", { requireKnown: false, waitSeconds: 0 }),
+});
+
+const sessionSchema = v.object({
+  session_id: v.string(),
+  agent: v.string(),
+  repo: v.string(),
+  jobs: v.number(),
+  last_job_id: v.string(),
+  last_state: v.string(),
+  last_kind: v.string(),
+  title: v.optional(v.string()),
+  worktree_branch: v.optional(v.string()),
+  first_at: v.string(),
+  last_at: v.string(),
+});
+
+export const listSessions = defineTool({
+  name: "codex_list_sessions",
+  title: "List sessions",
+  description: "Agent sessions patchbay's jobs had, newest first: session id, agent, repository, last job and times. Metadata only, no transcripts.",
+  input: v.strictObject({
+    repo_path: repoPathArg,
+    max_sessions: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("At most this many (default 20, at most 100)."))),
+    query: v.optional(v.pipe(v.string(), v.maxLength(200), v.description("Only sessions whose id, agent, title or repository contains this text."))),
+    agent: agentNoDefault,
+  }),
+  output: v.object({ sessions: v.array(sessionSchema), total: v.number(), truncated: v.boolean() }),
+  annotations: READ_ONLY,
+  modes: ["standard", "full"],
+  labels: { invoking: "Listing sessions", invoked: "Sessions listed" },
+  async handler(args, context) {
+    const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
+    const query = args.query?.toLowerCase();
+    const bySession = new Map<string, v.InferOutput<typeof sessionSchema>>();
+    for (const job of await context.host.jobs.list()) {
+      if (!job.session_id || (repo && job.repo !== repo) || (args.agent && job.agent !== args.agent) || !(await inScope(context, job))) continue;
+      const key = `${job.agent}\0${job.session_id}`;
+      const seen = bySession.get(key);
+      if (seen) {
+        seen.jobs++;
+        seen.first_at = job.created_at;
+        continue;
+      }
+      bySession.set(key, {
+        session_id: job.session_id,
+        agent: job.agent,
+        repo: job.repo,
+        jobs: 1,
+        last_job_id: job.id,
+        last_state: job.state,
+        last_kind: job.kind,
+        ...(job.title && { title: job.title }),
+        ...(job.worktree && { worktree_branch: job.worktree.branch }),
+        first_at: job.created_at,
+        last_at: job.finished_at ?? job.started_at ?? job.created_at,
+      });
+    }
+    const matching = [...bySession.values()].filter((session) => !query || [session.session_id, session.agent, session.title ?? "", session.repo].some((text) => text.toLowerCase().includes(query)));
+    const sessions = matching.slice(0, args.max_sessions ?? 20);
+    const lines = sessions.map((session) => `${session.session_id} (${session.agent}) ${session.repo}: ${session.jobs} job(s), last ${session.last_job_id} ${session.last_state}`);
+    return { text: sessions.length ? lines.join("\n") : "No sessions yet.", structured: { sessions, total: matching.length, truncated: matching.length > sessions.length } };
+  },
+});
+
+export const SESSION_TOOLS: readonly ToolDeclaration[] = [interactive, interactiveReply, resume, listSessions];

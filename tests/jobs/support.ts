@@ -1,0 +1,63 @@
+/**
+ * Job test support: mock-agent prompts, a config with small real child-process agents, and
+ * process checks.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { isProcessAlive } from "../../src/state/index.ts";
+import { tempDir } from "../support/patchbay.ts";
+
+/** A prompt the mock agent reads as instructions (a fenced json block). */
+export function mockPrompt(plan: Record<string, unknown>, text = "do the thing"): string {
+  return `${text}\n\n\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`\n`;
+}
+
+export interface ProcessAgents {
+  /** config.toml text defining the custom agents below, plus `extra`. */
+  toml: string;
+  /** Where the `stubborn` agent writes the pid of its grandchild (which ignores SIGTERM). */
+  pidFile: string;
+}
+
+/**
+ * Custom agents made of /bin/sh:
+ * - `stubborn`: prints a line, starts a grandchild that ignores SIGTERM and sleeps, and waits;
+ * - `scribbler`: writes changed.txt into its cwd and exits 0 (no read-only sandbox);
+ * - `ghost`: a command that does not exist.
+ */
+export function processAgents(extra = ""): ProcessAgents {
+  const pidFile = join(tempDir("patchbay-pids-"), "grandchild.pid");
+  const stubborn = `trap '' TERM; echo started; sleep 30 & echo $! > ${pidFile}; wait`;
+  const toml = `${extra}
+[agents]
+kill_grace_seconds = 1
+
+[agents.custom.stubborn]
+command = "/bin/sh"
+args = ["-c", ${JSON.stringify(stubborn)}]
+
+[agents.custom.scribbler]
+command = "/bin/sh"
+args = ["-c", "echo changed > changed.txt; echo wrote"]
+
+[agents.custom.ghost]
+command = "/nonexistent/patchbay-ghost-agent"
+`;
+  return { toml, pidFile };
+}
+
+export function grandchildPid(pidFile: string): number {
+  return Number.parseInt(readFileSync(pidFile, "utf8").trim(), 10);
+}
+
+export async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export function processGone(pid: number): boolean {
+  return !isProcessAlive(pid);
+}
