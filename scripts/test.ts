@@ -4,6 +4,8 @@
  * Extra arguments go to `bun test` (e.g. `npm test -- tests/http`).
  */
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -12,6 +14,25 @@ const bun = process.execPath;
 function summary(passed: number, failed: number): never {
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   process.exit(failed > 0 || passed === 0 ? 1 : 0);
+}
+
+/**
+ * The real agent CLIs the end-to-end tests drive live in their own test package, so the product's
+ * install stays lean; it is installed here (once, and again when its lockfile changes).
+ */
+function ensureAgentClis(): boolean {
+  const dir = join(root, "tests", "agents-cli");
+  const lock = join(dir, "package-lock.json");
+  const installed = join(dir, "node_modules", ".package-lock.json");
+  if (!existsSync(lock)) return true;
+  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return true;
+  process.stderr.write("installing the pinned agent CLIs for the end-to-end tests (npm ci --prefix tests/agents-cli)…\n");
+  return spawnSync("npm", ["ci", "--prefix", dir, "--no-audit", "--no-fund"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] }).status === 0;
+}
+
+if (!ensureAgentClis()) {
+  process.stderr.write("installing tests/agents-cli failed, so the end-to-end agent tests cannot run\n");
+  summary(0, 1);
 }
 
 const build = spawnSync(bun, ["scripts/build.ts"], { cwd: root, stdio: "inherit" });
