@@ -5,10 +5,11 @@
  */
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { AgentAdapter, AgentEvent, AgentTurn, AgentUsage } from "../agents/types.ts";
-import { runAgent } from "../agents/run.ts";
+import type { AgentAdapter, AgentEvent, AgentTurn, AgentUsage } from "../agents/index.ts";
+import { runAgent } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
+import { processStartTime } from "../state/index.ts";
 import { createEventTally, describeEvent, usageDelta, usageSum } from "./events.ts";
 import { openJobLogs } from "./logs.ts";
 import { appendEvent, type JobRecord, type JobState } from "./record.ts";
@@ -85,6 +86,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       onOutput: (stream, chunk) => logs.write(stream, chunk),
       onSpawn: (pid) => {
         record.pid = pid;
+        record.pid_started = processStartTime(pid);
         void ctx.save();
       },
     });

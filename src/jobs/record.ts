@@ -63,6 +63,8 @@ export interface JobRecord {
   started_at?: string;
   finished_at?: string;
   pid?: number;
+  /** The agent's start time (see processStartTime): recovery only stops a pid that is still that process. */
+  pid_started?: string;
   /** The server instance that ran it: a record `running` under another instance was left by a dead server. */
   server_instance?: string;
   exit?: { code: number | null; signal: string | null; ended_by: string };

@@ -6,7 +6,7 @@
  */
 import type { Config } from "../config/index.ts";
 import { log } from "../log/index.ts";
-import { isProcessAlive, type RecordStore, type StoredRecord } from "../state/index.ts";
+import { isProcessAlive, processStartTime, type RecordStore, type StoredRecord } from "../state/index.ts";
 import { appendEvent, type JobRecord } from "./record.ts";
 
 export interface RecoveryOptions {
@@ -16,8 +16,10 @@ export interface RecoveryOptions {
   skip: (id: string) => boolean;
 }
 
-function stopOrphan(pid: number | undefined): void {
+function stopOrphan(pid: number | undefined, started: string | undefined): void {
   if (!pid || !isProcessAlive(pid)) return;
+  // A pid reused by an unrelated process since: not ours to stop.
+  if (started !== undefined && processStartTime(pid) !== started) return;
   try {
     process.kill(-pid, "SIGKILL");
   } catch {
@@ -29,7 +31,7 @@ async function interrupt(options: RecoveryOptions, id: string): Promise<void> {
   await options.store.update<JobRecord>("job", id, (current) => {
     const record = current!.data;
     if (record.state !== "running" && record.state !== "pending") return record;
-    stopOrphan(record.pid);
+    stopOrphan(record.pid, record.pid_started);
     const resumable = record.session_id ? `; resume session ${record.session_id} with codex_resume` : "";
     record.state = "interrupted";
     record.finished_at = new Date().toISOString();

@@ -6,7 +6,7 @@ export { atomicFsDriver, type AtomicFsDriverOptions } from "./atomic-fs-driver.t
 export { STATE_DRIVERS, type StateDriverName } from "./drivers.ts";
 export { RECORD_KINDS, isRecordId, isRecordKind, type RecordKind } from "./keys.ts";
 export { withLock, type LockOptions } from "./lock.ts";
-export { isProcessAlive } from "./process-liveness.ts";
+export { isProcessAlive, processStartTime } from "./process-liveness.ts";
 export {
   RECORD_SCHEMA_VERSION,
   createRecordStore,

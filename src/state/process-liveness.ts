@@ -32,3 +32,17 @@ function isZombie(pid: number): boolean {
   const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
   return state === "Z" || state === "X";
 }
+
+/**
+ * When a process started (clock ticks since boot, from /proc/<pid>/stat), to tell a recorded
+ * process from a later one that reuses its pid. `undefined` where there is no procfs.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after `(comm)` start at field 3 (state); starttime is field 22.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
