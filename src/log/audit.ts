@@ -16,22 +16,22 @@ export interface AuditLog {
 }
 
 /**
- * An append-only JSON-lines file (0600). Appends of one short line are atomic on POSIX, so
- * concurrent calls never interleave; a failing write is reported once and never fails a tool call.
+ * An append-only JSON-lines file (0600), written in call order; a failing write is reported once
+ * and never fails a tool call.
  */
 export function createAuditLog(file: string, onError: (error: Error) => void): AuditLog {
-  let ready: Promise<unknown> | undefined;
+  // One write at a time, in call order: concurrent appends could land out of order.
+  let tail: Promise<unknown> = mkdir(dirname(file), { recursive: true, mode: 0o700 });
   let reported = false;
+  const report = (error: Error) => {
+    if (!reported) onError(error);
+    reported = true;
+  };
   return {
     record(entry) {
-      ready ??= mkdir(dirname(file), { recursive: true, mode: 0o700 });
       const line = `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`;
-      void ready
-        .then(() => appendFile(file, line, { mode: 0o600 }))
-        .catch((error: Error) => {
-          if (!reported) onError(error);
-          reported = true;
-        });
+      tail = tail.catch(report).then(() => appendFile(file, line, { mode: 0o600 }));
+      tail.catch(report);
     },
   };
 }
