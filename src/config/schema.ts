@@ -196,6 +196,16 @@ const state = v.pipe(
   v.forward(v.check((input) => input.driver !== "redis" || input.redis_url !== "", `expected ${redisUrlExpected}, got ""`), ["redis_url"]),
 );
 
+const messaging = table({
+  rate_limit_per_minute: setting(integerFrom(1), 100, "MCP requests one agent token may make per minute; going over bans the token."),
+  rate_ban_seconds: setting(integerFrom(1), 60, "Seconds a token that went over its rate limit is refused; bans survive restarts."),
+  cleanup_max_age_days: setting(integerFrom(1), 7, "Days messages and attachments are kept before the periodic sweep removes them."),
+  presence_window_seconds: setting(integerFrom(1), 3600, "Seconds since an agent's last call during which it counts as active."),
+  max_attachment_bytes: setting(integerFrom(1), 10485760, "Largest attachment accepted by an upload URL or relay_url, in bytes."),
+  attachment_url_ttl_seconds: setting(integerFrom(1), 600, "Seconds a signed attachment upload or download URL stays valid."),
+  relay_allow_private: setting(trueOrFalse(), false, "Let relay_url fetch private, loopback and link-local addresses and plain http:// (for a closed LAN only)."),
+});
+
 export const configSchema = table({
   server: v.optional(server, {}),
   app: v.optional(app, {}),
@@ -208,6 +218,7 @@ export const configSchema = table({
   workers: v.optional(workers, {}),
   state: v.optional(state, {}),
   agents: v.optional(agents, {}),
+  messaging: v.optional(messaging, {}),
 });
 
 export type Config = v.InferOutput<typeof configSchema>;

@@ -1,5 +1,7 @@
 import { Elysia } from "elysia";
-import { authenticate, readCappedBody, type AuthSettings, type Guard } from "./guards.ts";
+import { authenticateRequest, type AgentTokens } from "./agent-auth.ts";
+import { serveAttachment, type AttachmentFiles } from "./attachments.ts";
+import { readCappedBody, type AuthSettings, type Guard } from "./guards.ts";
 import type { McpEndpoint } from "./mcp-endpoint.ts";
 import { rpcErrorResponse } from "./responses.ts";
 import { flushSseHeaders } from "./sse-flush.ts";
@@ -15,6 +17,8 @@ export interface HttpAppOptions {
   status: () => Promise<unknown>;
   /** Called once per answered request (logging.access_log); never given the query string, which may hold a token. */
   onAccess?: (line: string) => void;
+  /** Agent messaging: agent bearer tokens on `/mcp` and `/status`, and the signed `/attachments/...` routes. */
+  messaging?: { tokens: AgentTokens; attachments: AttachmentFiles };
 }
 
 const MCP_METHODS = ["GET", "POST", "DELETE"];
@@ -53,7 +57,7 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     if (refused) return refused;
     if (request.method === "OPTIONS" && corsOrigins) return withCors(new Response(null, { status: 204 }), request, corsOrigins);
     if (!MCP_METHODS.includes(request.method)) return new Response(null, { status: 405, headers: { allow: MCP_METHODS.join(", ") } });
-    const who = authenticate(request, auth);
+    const who = await authenticateRequest(request, auth, options.messaging?.tokens);
     if (who instanceof Response) return who;
     if (request.method !== "POST") return withCors(flushSseHeaders(await endpoint.handle(request, who.principal)), request, corsOrigins);
     const bytes = await readCappedBody(request, options.maxRequestBytes);
@@ -65,10 +69,17 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     return withCors(flushSseHeaders(await endpoint.handle(replay, who.principal, parsed.value)), request, corsOrigins);
   }
 
+  async function attachments(request: Request): Promise<Response> {
+    const refused = originGuard(request);
+    if (refused) return refused;
+    if (!options.messaging) return new Response(null, { status: 404 });
+    return serveAttachment(request, options.messaging.attachments);
+  }
+
   async function status(request: Request): Promise<Response> {
     const refused = originGuard(request);
     if (refused) return refused;
-    const who = authenticate(request, auth);
+    const who = await authenticateRequest(request, auth, options.messaging?.tokens);
     if (who instanceof Response) return who;
     return Response.json(await options.status());
   }
@@ -77,6 +88,7 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     .get("/health", () => Response.json({ ok: true, name: "patchbay", version: options.version }))
     .get("/status", ({ request }) => status(request))
     .all("/mcp", ({ request }) => mcp(request), { parse: "none" })
+    .all("/attachments/*", ({ request }) => attachments(request), { parse: "none" })
     // The 2024 SSE transport is gone; say so instead of answering 404.
     .all("/sse", () => rpcErrorResponse(410, -32000, "Gone: the SSE transport was replaced by Streamable HTTP at /mcp"));
   const { onAccess } = options;

@@ -6,7 +6,7 @@
 import { PatchbayError } from "../errors/index.ts";
 
 /** The record kinds patchbay stores; extend this list to add one. */
-export const RECORD_KINDS = ["job", "worker", "run", "message", "artifact", "token", "session", "meta"] as const;
+export const RECORD_KINDS = ["job", "worker", "run", "message", "artifact", "token", "session", "meta", "agent", "thread", "ban", "attachment"] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];
 

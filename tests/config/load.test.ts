@@ -34,6 +34,7 @@ const DEFAULTS: Config = {
   workers: { worktree_root: "" },
   state: { driver: "fs", redis_url: "" },
   agents: { idle_timeout_seconds: 300, kill_grace_seconds: 5, codex_command: "codex", claude_command: "claude", gemini_command: "gemini", custom: {} },
+  messaging: { rate_limit_per_minute: 100, rate_ban_seconds: 60, cleanup_max_age_days: 7, presence_window_seconds: 3600, max_attachment_bytes: 10485760, attachment_url_ttl_seconds: 600, relay_allow_private: false },
 };
 
 describe("layering", () => {

@@ -1,0 +1,56 @@
+/**
+ * `PUT|GET /attachments/<namespace>/<agent>/<id>/<filename>?expires=…&signature=…`: the signed
+ * URLs upload_attachment and get_attachment hand out. The signature is the permission (no bearer
+ * token), bodies are capped at messaging.max_attachment_bytes without being read past the cap.
+ */
+import { isPatchbayError, type PatchbayError } from "../errors/index.ts";
+import { readCappedBody } from "./guards.ts";
+
+/** What the HTTP layer needs from messaging's attachments. */
+export interface AttachmentFiles {
+  readonly maxBytes: number;
+  verify(method: "PUT" | "GET", path: string, expires: string | null, signature: string | null): Promise<string | PatchbayError>;
+  write(path: string, bytes: Uint8Array, contentType?: string): Promise<{ path: string; size: number }>;
+  read(agent: undefined, path: string): Promise<{ data: { filename: string; content_type?: string }; bytes: Uint8Array }>;
+}
+
+const PREFIX = "/attachments/";
+const STATUS: Record<string, number> = { attachment_url_invalid: 403, attachment_not_found: 404, attachment_exists: 409, attachment_too_large: 413 };
+
+function failure(error: PatchbayError): Response {
+  return Response.json({ error: { code: error.code, message: error.message, next: error.next } }, { status: STATUS[error.code] ?? 400 });
+}
+
+export async function serveAttachment(request: Request, files: AttachmentFiles): Promise<Response> {
+  const url = new URL(request.url);
+  const method = request.method === "HEAD" ? "GET" : request.method;
+  if (method !== "PUT" && method !== "GET") return new Response(null, { status: 405, headers: { allow: "GET, PUT" } });
+  // The raw (still percent-encoded) path: an encoded dot or slash is refused, never decoded into one.
+  const path = url.pathname.slice(PREFIX.length);
+  const granted = await files.verify(method, path, url.searchParams.get("expires"), url.searchParams.get("signature"));
+  if (typeof granted !== "string") return failure(granted);
+  try {
+    if (method === "PUT") {
+      const body = await readCappedBody(request, files.maxBytes);
+      if (body instanceof Response) return Response.json({ error: { code: "attachment_too_large", message: `attachments are limited to ${files.maxBytes} bytes (messaging.max_attachment_bytes)` } }, { status: 413 });
+      const stored = await files.write(granted, body, request.headers.get("content-type") ?? undefined);
+      return Response.json({ path: stored.path, size: stored.size }, { status: 201 });
+    }
+    const { data, bytes } = await files.read(undefined, granted);
+    return new Response(request.method === "HEAD" ? null : bytes.slice(), {
+      headers: {
+        "content-type": "application/octet-stream",
+        "content-disposition": `attachment; filename="${data.filename}"`,
+        "x-content-type-options": "nosniff",
+        "content-length": String(bytes.byteLength),
+      },
+    });
+  } catch (error) {
+    if (isPatchbayError(error)) return failure(error);
+    throw error;
+  }
+}
+
+export function isAttachmentPath(pathname: string): boolean {
+  return pathname.startsWith(PREFIX);
+}

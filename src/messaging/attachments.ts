@@ -1,0 +1,160 @@
+/**
+ * Attachments: files under `<home>/attachments/<namespace>/<agent>/<id>/<filename>`, reached by
+ * storage path. Uploads and downloads over HTTP use short-lived URLs signed with a secret kept in
+ * the state, so the URL itself is the permission and carries no bearer token.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { promises as fsp } from "node:fs";
+import { dirname, join, posix } from "node:path";
+import { PatchbayError } from "../errors/index.ts";
+import type { RecordStore } from "../state/index.ts";
+import { isName, type AgentAddress } from "./names.ts";
+
+export interface AttachmentData {
+  path: string;
+  namespace: string;
+  owner: string;
+  filename: string;
+  size: number;
+  content_type?: string;
+  created_at: string;
+}
+
+export interface SignedUrl {
+  path: string;
+  url: string;
+  expires_at: string;
+}
+
+export interface Attachments {
+  /** A fresh storage path for `filename` owned by `agent`, and the signed PUT URL for it. */
+  uploadUrl(baseUrl: string, agent: AgentAddress, filename: string): Promise<SignedUrl & { max_bytes: number }>;
+  downloadUrl(baseUrl: string, path: string): Promise<SignedUrl>;
+  /** Checks a URL's signature; the storage path it grants, or the refusal. */
+  verify(method: "PUT" | "GET", path: string, expires: string | null, signature: string | null): Promise<string | PatchbayError>;
+  /** Stores bytes at a path (once: an upload URL cannot overwrite). */
+  write(path: string, bytes: Uint8Array, contentType?: string): Promise<AttachmentData>;
+  /** Stores bytes under a new path owned by `agent` (relay_url). */
+  add(agent: AgentAddress, filename: string, bytes: Uint8Array, contentType?: string): Promise<AttachmentData>;
+  /** The record and bytes of a path the agent's namespace may read. */
+  read(agent: AgentAddress | undefined, path: string): Promise<{ data: AttachmentData; bytes: Uint8Array }>;
+  sweep(cutoff: Date): Promise<number>;
+  readonly maxBytes: number;
+}
+
+const FILENAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const ID_PATTERN = /^[0-9a-f]{32}$/;
+
+/** A file name safe as one path segment: its base name with other characters replaced. */
+export function safeFilename(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? "";
+  const cleaned = base.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^[._-]+/, "").replace(/\.{2,}/g, ".").slice(0, 128);
+  if (!FILENAME_PATTERN.test(cleaned)) throw new PatchbayError("invalid_filename", `${JSON.stringify(name)} is not a usable file name`, { next: "use a name like report.txt" });
+  return cleaned;
+}
+
+function notFound(path: string): PatchbayError {
+  return new PatchbayError("attachment_not_found", `no attachment at ${JSON.stringify(path.slice(0, 300))}`, { next: "use a path returned by upload_attachment, relay_url or a message" });
+}
+
+/** `ns/agent/id/filename` after refusing traversal; anything else is not found. */
+export function normalizeAttachmentPath(path: string): { namespace: string; agent: string; id: string; filename: string; path: string } {
+  if (path.includes("\0") || path.includes("\\") || path.includes("%") || path.startsWith("/")) throw notFound(path);
+  if (path.split("/").some((segment) => segment === ".." || segment === ".")) throw notFound(path);
+  const normalized = posix.normalize(path);
+  const parts = normalized.split("/");
+  const [namespace, agent, id, filename] = parts;
+  if (parts.length !== 4 || !namespace || !agent || !id || !filename) throw notFound(path);
+  if (!isName(namespace) || !isName(agent) || !ID_PATTERN.test(id) || !FILENAME_PATTERN.test(filename)) throw notFound(path);
+  return { namespace, agent, id, filename, path: normalized };
+}
+
+export function createAttachments(options: { store: RecordStore; home: string; maxBytes: number; ttlSeconds: number }): Attachments {
+  const { store, maxBytes } = options;
+  const root = join(options.home, "attachments");
+  let secret: Promise<Buffer> | undefined;
+
+  const loadSecret = () =>
+    (secret ??= store
+      .update<{ secret: string }>("meta", "messaging-url-secret", (current) => current?.data ?? { secret: randomBytes(32).toString("hex") })
+      .then((record) => Buffer.from(record.data.secret, "hex")));
+
+  const sign = async (method: string, path: string, expires: number) => createHmac("sha256", await loadSecret()).update(`${method}\n${path}\n${expires}`).digest("hex");
+
+  async function signedUrl(baseUrl: string, method: "PUT" | "GET", path: string): Promise<SignedUrl> {
+    const expires = Math.floor(Date.now() / 1000) + options.ttlSeconds;
+    const url = new URL(`/attachments/${path}`, baseUrl);
+    url.searchParams.set("expires", String(expires));
+    url.searchParams.set("signature", await sign(method, path, expires));
+    return { path, url: url.href, expires_at: new Date(expires * 1000).toISOString() };
+  }
+
+  const fileOf = (path: string) => join(root, ...path.split("/"));
+
+  async function write(path: string, bytes: Uint8Array, contentType?: string): Promise<AttachmentData> {
+    const parts = normalizeAttachmentPath(path);
+    if (bytes.byteLength > maxBytes) throw new PatchbayError("attachment_too_large", `${bytes.byteLength} bytes is over the ${maxBytes} byte limit (messaging.max_attachment_bytes)`, { next: "send a smaller file" });
+    const file = fileOf(parts.path);
+    await fsp.mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    const temp = `${file}.${randomBytes(6).toString("hex")}.part`;
+    await fsp.writeFile(temp, bytes, { mode: 0o600 });
+    try {
+      // link() fails when the name exists: an upload URL writes its path once.
+      await fsp.link(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new PatchbayError("attachment_exists", `${parts.path} was already uploaded`, { next: "ask upload_attachment for a new URL" });
+      throw error;
+    } finally {
+      await fsp.unlink(temp).catch(() => undefined);
+    }
+    const data: AttachmentData = { path: parts.path, namespace: parts.namespace, owner: parts.agent, filename: parts.filename, size: bytes.byteLength, created_at: new Date().toISOString(), ...(contentType && { content_type: contentType.slice(0, 200) }) };
+    await store.put<AttachmentData>("attachment", parts.id, data);
+    return data;
+  }
+
+  const newPath = (agent: AgentAddress, filename: string) => `${agent.namespace}/${agent.name}/${randomBytes(16).toString("hex")}/${safeFilename(filename)}`;
+
+  return {
+    maxBytes,
+    async uploadUrl(baseUrl, agent, filename) {
+      return { ...(await signedUrl(baseUrl, "PUT", newPath(agent, filename))), max_bytes: maxBytes };
+    },
+    downloadUrl: (baseUrl, path) => signedUrl(baseUrl, "GET", normalizeAttachmentPath(path).path),
+    async verify(method, path, expires, signature) {
+      let normalized: string;
+      try {
+        normalized = normalizeAttachmentPath(path).path;
+      } catch (error) {
+        return error as PatchbayError;
+      }
+      const bad = new PatchbayError("attachment_url_invalid", "the attachment URL is invalid or expired", { next: "ask for a new URL (upload_attachment or get_attachment)" });
+      const when = Number(expires);
+      if (!signature || !/^[0-9a-f]{64}$/.test(signature) || !Number.isInteger(when) || when < Date.now() / 1000) return bad;
+      const expected = Buffer.from(await sign(method, normalized, when), "hex");
+      return timingSafeEqual(expected, Buffer.from(signature, "hex")) ? normalized : bad;
+    },
+    write,
+    add: (agent, filename, bytes, contentType) => write(newPath(agent, filename), bytes, contentType),
+    async read(agent, path) {
+      const parts = normalizeAttachmentPath(path);
+      // Another namespace's attachment is answered exactly like a missing one.
+      if (agent && parts.namespace !== agent.namespace) throw notFound(path);
+      const record = await store.get<AttachmentData>("attachment", parts.id);
+      if (!record || record.data.path !== parts.path) throw notFound(path);
+      const bytes = await fsp.readFile(fileOf(parts.path)).catch(() => {
+        throw notFound(path);
+      });
+      return { data: record.data, bytes: new Uint8Array(bytes) };
+    },
+    async sweep(cutoff) {
+      let removed = 0;
+      for (const record of await store.list<AttachmentData>("attachment")) {
+        if (record.data.created_at >= cutoff.toISOString()) continue;
+        await fsp.rm(dirname(fileOf(record.data.path)), { recursive: true, force: true });
+        await store.remove("attachment", record.id);
+        removed++;
+      }
+      return removed;
+    },
+  };
+}

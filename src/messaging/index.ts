@@ -1,0 +1,19 @@
+/**
+ * Agent messaging (Patchcord inside patchbay): identities with hashed bearer tokens, namespaces
+ * that never see each other, a durable mailbox with threads, defer/resolve, idempotent sends and
+ * long-poll waits, presence, per-token rate limits with persistent bans, a retention sweep, and
+ * attachments with signed URLs and an SSRF-safe relay.
+ */
+import type { ToolDeclaration } from "../mcp/tool.ts";
+import { ATTACHMENT_TOOLS } from "./attachment-tools.ts";
+import { MESSAGE_TOOLS } from "./tools.ts";
+
+export const MESSAGING_TOOLS: readonly ToolDeclaration[] = [...MESSAGE_TOOLS, ...ATTACHMENT_TOOLS];
+
+export { createMessaging, messagingOf, type Messaging, type MessagingOptions, type TokenCheck } from "./messaging.ts";
+export { createIdentities, hashToken, TOKEN_PREFIX, type Identities, type TokenInfo } from "./identities.ts";
+export { agentOfPrincipal, agentPrincipal, formatAddress, parseAddress, type AgentAddress } from "./names.ts";
+export { normalizeAttachmentPath, type Attachments } from "./attachments.ts";
+export { relayFetch, type RelayOptions, type RelayResponse } from "./relay.ts";
+export { isBlockedAddress } from "./addresses.ts";
+export type { MessageData, MessageView } from "./message.ts";

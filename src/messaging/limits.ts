@@ -1,0 +1,57 @@
+/**
+ * Per-token rate limits with bans that outlive the process: a token over `perMinute` requests in
+ * a sliding minute is refused for `banSeconds`, and the ban is a record, so a restart keeps it.
+ */
+import type { RecordStore } from "../state/index.ts";
+
+export interface BanData {
+  until: string;
+  reason: string;
+}
+
+export interface RateLimiter {
+  /** Counts one request; `undefined` when allowed, else the seconds until the ban ends. */
+  hit(tokenHash: string): Promise<number | undefined>;
+}
+
+const WINDOW_MS = 60_000;
+
+export function createRateLimiter(store: RecordStore, settings: { perMinute: number; banSeconds: number }): RateLimiter {
+  const hits = new Map<string, number[]>();
+  const bans = new Map<string, number>();
+  let loaded: Promise<void> | undefined;
+
+  // Token hashes are 64 hex digits; the ban record id keeps the first 40, enough to be unique.
+  const banId = (hash: string) => hash.slice(0, 40);
+
+  async function load(): Promise<void> {
+    for (const record of await store.list<BanData>("ban")) {
+      const until = Date.parse(record.data.until);
+      if (until > Date.now()) bans.set(record.id, until);
+      else await store.remove("ban", record.id).catch(() => undefined);
+    }
+  }
+
+  return {
+    async hit(tokenHash) {
+      await (loaded ??= load());
+      const id = banId(tokenHash);
+      const now = Date.now();
+      const until = bans.get(id);
+      if (until !== undefined && until > now) return Math.ceil((until - now) / 1000);
+      if (until !== undefined) {
+        bans.delete(id);
+        await store.remove("ban", id).catch(() => undefined);
+      }
+      const recent = (hits.get(id) ?? []).filter((at) => at > now - WINDOW_MS);
+      recent.push(now);
+      hits.set(id, recent);
+      if (recent.length <= settings.perMinute) return undefined;
+      const bannedUntil = now + settings.banSeconds * 1000;
+      bans.set(id, bannedUntil);
+      hits.delete(id);
+      await store.put<BanData>("ban", id, { until: new Date(bannedUntil).toISOString(), reason: `over ${settings.perMinute} requests per minute` });
+      return settings.banSeconds;
+    },
+  };
+}

@@ -1,0 +1,294 @@
+/**
+ * The mailbox: every message is one durable record, written before the call answers, so a
+ * `kill -9` loses nothing that was acknowledged. This process owns the state (one server per
+ * PATCHBAY_HOME), so it keeps all messages in memory too, loaded once, and changes them one at a
+ * time; waiters are woken in-process.
+ */
+import { PatchbayError } from "../errors/index.ts";
+import type { RecordStore } from "../state/index.ts";
+import type { Identities } from "./identities.ts";
+import { isFrom, isTo, MAX_CONTENT_CHARS, UUID_PATTERN, type MessageData } from "./message.ts";
+import { agentId, assertThreadId, formatAddress, parseAddress, sameAgent, type AgentAddress } from "./names.ts";
+
+export interface SendInput {
+  to: string;
+  content: string;
+  thread?: string;
+  idempotency_key?: string;
+}
+
+export interface ReplyInput {
+  message_id: string;
+  content: string;
+  defer?: boolean;
+  resolve?: boolean;
+}
+
+export type WaitStatus = "message" | "timeout" | "cancelled" | "shutdown";
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Called every `tickMs` while nothing arrived (the tool sends progress from it). */
+  onTick?: (waitedMs: number) => void | Promise<void>;
+  tickMs?: number;
+}
+
+export interface ThreadData {
+  namespace: string;
+  thread_id: string;
+  resolved_at: string;
+  resolved_by: string;
+}
+
+export interface Mailbox {
+  send(from: AgentAddress, input: SendInput): Promise<{ messages: MessageData[]; duplicate: boolean }>;
+  reply(from: AgentAddress, input: ReplyInput): Promise<{ message: MessageData; original: MessageData; resolved: boolean }>;
+  /** Pending messages (now marked read) and deferred ones, oldest first. */
+  inbox(agent: AgentAddress): Promise<{ pending: MessageData[]; deferred: MessageData[] }>;
+  wait(agent: AgentAddress, timeoutMs: number, options?: WaitOptions): Promise<{ status: WaitStatus; messages: MessageData[] }>;
+  unsend(agent: AgentAddress, messageId: string): Promise<MessageData>;
+  recall(agent: AgentAddress, query: { limit: number; from_agent?: string; thread_id?: string }): Promise<MessageData[]>;
+  /** Removes messages and thread records created before `cutoff`; returns how many messages went. */
+  sweep(cutoff: Date): Promise<number>;
+  close(): void;
+}
+
+const MAX_RECIPIENTS = 20;
+const UNREAD_SHOWN = 5;
+const DEFAULT_TICK_MS = 10_000;
+
+export async function createMailbox(store: RecordStore, identities: Identities): Promise<Mailbox> {
+  const messages = new Map<string, MessageData>();
+  for (const record of await store.list<MessageData>("message")) messages.set(record.id, record.data);
+
+  // Every change goes through this queue: a message is never handed to two waiters.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+
+  const versions = new Map<string, number>();
+  const wakers = new Map<string, Set<() => void>>();
+  const shutdown = new AbortController();
+  const notify = (agent: AgentAddress) => {
+    const key = agentId(agent);
+    versions.set(key, (versions.get(key) ?? 0) + 1);
+    for (const wake of wakers.get(key) ?? []) wake();
+  };
+
+  async function save(message: MessageData): Promise<MessageData> {
+    await store.put<MessageData>("message", message.id, message);
+    messages.set(message.id, message);
+    return message;
+  }
+
+  const sorted = (list: MessageData[]) => list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+  const addressedTo = (agent: AgentAddress, state: MessageData["state"]) => sorted([...messages.values()].filter((m) => isTo(m, agent) && m.state === state));
+
+  function assertContent(content: string): void {
+    if (content.trim() === "") throw new PatchbayError("invalid_content", "the message is empty", { next: "write some content" });
+    if (content.length > MAX_CONTENT_CHARS) {
+      throw new PatchbayError("content_too_long", `the message has ${content.length} characters; the limit is ${MAX_CONTENT_CHARS}`, {
+        next: "shorten it, or send the rest as an attachment (upload_attachment)",
+      });
+    }
+  }
+
+  function assertNoUnread(sender: AgentAddress): void {
+    const unread = addressedTo(sender, "pending");
+    if (unread.length === 0) return;
+    const shown = unread.slice(0, UNREAD_SHOWN).map((m) => `${m.id} from ${m.from}: ${m.content.slice(0, 80)}`);
+    throw new PatchbayError("inbox_unread", `${formatAddress(sender)} has ${unread.length} unread message(s); read them before sending: ${shown.join(" | ")}`, {
+      next: "call inbox or wait_for_message to read them, then send again",
+      details: { unread: unread.length, pending: unread.slice(0, UNREAD_SHOWN).map((m) => ({ message_id: m.id, from: m.from, thread_id: m.thread_id })) },
+    });
+  }
+
+  async function recipients(sender: AgentAddress, to: string): Promise<AgentAddress[]> {
+    const parts = [...new Set(to.split(",").map((part) => part.trim()).filter((part) => part !== ""))];
+    if (parts.length === 0) throw new PatchbayError("invalid_recipient", "no recipient given", { next: "set `to` to NAME or NAME@NAMESPACE, comma-separated for several" });
+    if (parts.length > MAX_RECIPIENTS) throw new PatchbayError("invalid_recipient", `${parts.length} recipients; the limit is ${MAX_RECIPIENTS}`, { next: "send in smaller groups" });
+    const found: AgentAddress[] = [];
+    for (const part of parts) {
+      const address = parseAddress(part, sender.namespace);
+      // Other namespaces do not exist for this agent: the answer must not reveal who is there.
+      if (address.namespace !== sender.namespace) {
+        throw new PatchbayError("namespace_forbidden", `${formatAddress(sender)} can only message agents in namespace ${sender.namespace}`, {
+          next: `address agents as NAME or NAME@${sender.namespace}`,
+        });
+      }
+      if (sameAgent(address, sender)) throw new PatchbayError("invalid_recipient", "an agent cannot message itself", { next: "name another agent" });
+      if (!(await identities.agent(address))) {
+        throw new PatchbayError("agent_not_found", `no agent ${formatAddress(address)}`, { next: `create it with \`patchbay token add --namespace ${address.namespace} ${address.name}\`` });
+      }
+      if (!found.some((known) => sameAgent(known, address))) found.push(address);
+    }
+    return found;
+  }
+
+  async function reopen(namespace: string, thread: string): Promise<void> {
+    await store.remove("thread", `${namespace}.${thread}`);
+  }
+
+  function newMessage(from: AgentAddress, to: string, fields: Pick<MessageData, "content" | "thread_id" | "group_id"> & Partial<MessageData>): MessageData {
+    return { id: crypto.randomUUID(), namespace: from.namespace, from: from.name, to, state: "pending", created_at: new Date().toISOString(), ...fields };
+  }
+
+  function ownMessage(agent: AgentAddress, id: string): MessageData {
+    if (!UUID_PATTERN.test(id)) throw new PatchbayError("invalid_message_id", `${JSON.stringify(id)} is not a message id`, { next: "use a message_id from inbox, wait_for_message or recall" });
+    const message = messages.get(id);
+    // Messages of another namespace are answered exactly like missing ones.
+    if (!message || message.namespace !== agent.namespace || !(isFrom(message, agent) || isTo(message, agent))) {
+      throw new PatchbayError("message_not_found", `no message ${id} for ${formatAddress(agent)}`, { next: "use a message_id from inbox, wait_for_message or recall" });
+    }
+    return message;
+  }
+
+  async function take(agent: AgentAddress): Promise<MessageData[]> {
+    return serial(async () => {
+      const taken: MessageData[] = [];
+      for (const message of addressedTo(agent, "pending")) taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }));
+      return taken;
+    });
+  }
+
+  function sleepUntilWoken(key: string, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    return new Promise((resolve) => {
+      const set = wakers.get(key) ?? new Set();
+      wakers.set(key, set);
+      const done = (woken: boolean) => {
+        clearTimeout(timer);
+        set.delete(wake);
+        if (set.size === 0) wakers.delete(key);
+        signal?.removeEventListener("abort", wake);
+        shutdown.signal.removeEventListener("abort", wake);
+        resolve(woken);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      set.add(wake);
+      signal?.addEventListener("abort", wake, { once: true });
+      shutdown.signal.addEventListener("abort", wake, { once: true });
+    });
+  }
+
+  return {
+    send(from, input) {
+      return serial(async () => {
+        assertContent(input.content);
+        const thread = input.thread === undefined || input.thread === "" ? undefined : assertThreadId(input.thread);
+        const targets = await recipients(from, input.to);
+        const earlier = input.idempotency_key === undefined ? [] : [...messages.values()].filter((m) => isFrom(m, from) && m.idempotency_key === input.idempotency_key);
+        // A retried send delivers only to the recipients the first attempt did not reach.
+        if (earlier.length === 0) assertNoUnread(from);
+        const group = earlier[0]?.group_id ?? crypto.randomUUID();
+        const threadId = earlier[0]?.thread_id ?? thread ?? group;
+        if (thread) await reopen(from.namespace, thread);
+        const sent = [...earlier];
+        for (const target of targets) {
+          if (earlier.some((m) => m.to === target.name)) continue;
+          const key = input.idempotency_key === undefined ? {} : { idempotency_key: input.idempotency_key };
+          sent.push(await save(newMessage(from, target.name, { content: input.content, thread_id: threadId, group_id: group, ...key })));
+          notify(target);
+        }
+        return { messages: sent, duplicate: earlier.length > 0 };
+      });
+    },
+
+    reply(from, input) {
+      return serial(async () => {
+        assertContent(input.content);
+        const original = ownMessage(from, input.message_id);
+        const otherName = isTo(original, from) ? original.from : original.to;
+        const other = { name: otherName, namespace: from.namespace };
+        const now = new Date().toISOString();
+        let updated = original;
+        if (isTo(original, from)) {
+          const state = input.defer && !input.resolve ? "deferred" : "replied";
+          updated = await save({ ...original, state, read_at: original.read_at ?? now, ...(state === "replied" && { replied_at: now }) });
+        }
+        const message = await save(newMessage(from, other.name, { content: input.content, thread_id: original.thread_id, group_id: crypto.randomUUID(), reply_to: original.id }));
+        if (input.resolve) {
+          // Resolving closes the thread: nothing in it stays deferred in either inbox.
+          for (const m of [...messages.values()]) {
+            if (m.namespace === from.namespace && m.thread_id === original.thread_id && m.state === "deferred") await save({ ...m, state: "replied", replied_at: now });
+          }
+          await store.put<ThreadData>("thread", `${from.namespace}.${original.thread_id.slice(0, 64)}`, { namespace: from.namespace, thread_id: original.thread_id, resolved_at: now, resolved_by: from.name });
+        }
+        notify(other);
+        return { message, original: updated, resolved: Boolean(input.resolve) };
+      });
+    },
+
+    async inbox(agent) {
+      const pending = await take(agent);
+      return { pending, deferred: addressedTo(agent, "deferred") };
+    },
+
+    async wait(agent, timeoutMs, options = {}) {
+      const { signal, onTick } = options;
+      const tickMs = options.tickMs ?? DEFAULT_TICK_MS;
+      const key = agentId(agent);
+      const started = Date.now();
+      const deadline = started + timeoutMs;
+      for (;;) {
+        if (shutdown.signal.aborted) return { status: "shutdown", messages: [] };
+        if (signal?.aborted) return { status: "cancelled", messages: [] };
+        const seen = versions.get(key) ?? 0;
+        const taken = await take(agent);
+        if (taken.length > 0) return { status: "message", messages: taken };
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) return { status: "timeout", messages: [] };
+        // A message that arrived while we looked bumped the version: look again at once.
+        if ((versions.get(key) ?? 0) !== seen) continue;
+        const woken = await sleepUntilWoken(key, Math.min(remaining, tickMs), signal);
+        if (!woken && Date.now() < deadline) await onTick?.(Date.now() - started);
+      }
+    },
+
+    unsend(agent, messageId) {
+      return serial(async () => {
+        const message = ownMessage(agent, messageId);
+        if (!isFrom(message, agent)) {
+          throw new PatchbayError("not_sender", `message ${messageId} was not sent by ${formatAddress(agent)}`, { next: "only the sender can unsend a message" });
+        }
+        if (message.state !== "pending") {
+          throw new PatchbayError("already_read", `message ${messageId} was already read by ${message.to}`, { next: "send a correction instead" });
+        }
+        await store.remove("message", message.id);
+        messages.delete(message.id);
+        return message;
+      });
+    },
+
+    async recall(agent, query) {
+      const from = query.from_agent === undefined ? undefined : parseAddress(query.from_agent, agent.namespace);
+      if (from && from.namespace !== agent.namespace) return [];
+      return [...messages.values()]
+        .filter((m) => (isFrom(m, agent) || isTo(m, agent)) && (!from || m.from === from.name) && (!query.thread_id || m.thread_id === query.thread_id))
+        .sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0))
+        .slice(0, query.limit);
+    },
+
+    sweep(cutoff) {
+      return serial(async () => {
+        const limit = cutoff.toISOString();
+        let removed = 0;
+        for (const message of [...messages.values()]) {
+          if (message.created_at >= limit) continue;
+          await store.remove("message", message.id);
+          messages.delete(message.id);
+          removed++;
+        }
+        for (const thread of await store.list<ThreadData>("thread")) if (thread.updatedAt < limit) await store.remove("thread", thread.id);
+        return removed;
+      });
+    },
+
+    close() {
+      shutdown.abort();
+    },
+  };
+}

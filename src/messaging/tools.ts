@@ -1,0 +1,165 @@
+/**
+ * The messaging tools, names verbatim from the Patchcord design. Each acts as the session's agent,
+ * or, for the operator, as the agent named by `as`.
+ */
+import * as v from "valibot";
+import { defineTool, type ToolContext, type ToolDeclaration, type ToolMode } from "../mcp/tool.ts";
+import { MAX_CONTENT_CHARS, messageLines, messageView, messageViewSchema } from "./message.ts";
+import { messagingOf } from "./messaging.ts";
+import { formatAddress, type AgentAddress } from "./names.ts";
+
+export const MESSAGING_MODES: readonly ToolMode[] = ["worker", "standard", "full"];
+
+const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
+const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+
+export const asArg = v.optional(v.pipe(v.string(), v.maxLength(120), v.description("Operator only: the agent to act as, NAME@NAMESPACE. Agent sessions are always their own agent.")));
+export const messageIdArg = v.pipe(v.string(), v.maxLength(64), v.description("A message_id from inbox, wait_for_message or recall."));
+const contentArg = v.pipe(v.string(), v.maxLength(MAX_CONTENT_CHARS, `content is limited to ${MAX_CONTENT_CHARS} characters`), v.description(`The message text (at most ${MAX_CONTENT_CHARS} characters).`));
+
+const presenceSchema = v.object({ agent: v.string(), last_seen: v.nullable(v.string()), active: v.boolean() });
+
+export async function actor(context: ToolContext, as: string | undefined): Promise<AgentAddress> {
+  return messagingOf(context.host).actingAgent(context.session.principal, as);
+}
+
+export const inbox = defineTool({
+  name: "inbox",
+  title: "Inbox",
+  description: "This agent's identity, its pending messages (now marked read), the messages it deferred, and the recent presence of its namespace. Read the inbox before sending: send_message is refused while unread messages wait.",
+  input: v.strictObject({ as: asArg }),
+  output: v.object({ identity: v.string(), pending: v.array(messageViewSchema), deferred: v.array(messageViewSchema), presence: v.array(presenceSchema) }),
+  annotations: { ...WRITE, idempotentHint: true },
+  modes: MESSAGING_MODES,
+  labels: { invoking: "Reading the inbox", invoked: "Inbox read" },
+  async handler(args, context) {
+    const me = await actor(context, args.as);
+    const messaging = messagingOf(context.host);
+    const { pending, deferred } = await (await messaging.mailbox()).inbox(me);
+    const presence = await messaging.presence.of(me.namespace);
+    const head = `${formatAddress(me)}: ${pending.length} new, ${deferred.length} deferred.`;
+    const active = presence.filter((entry) => entry.active).map((entry) => entry.agent);
+    const body = [messageLines(pending), deferred.length ? `Deferred:\n${messageLines(deferred)}` : ""].filter(Boolean).join("\n\n");
+    return {
+      text: `${head} Active: ${active.join(", ") || "none"}.${body ? `\n\n${body}` : ""}`,
+      structured: { identity: formatAddress(me), pending: pending.map(messageView), deferred: deferred.map(messageView), presence },
+    };
+  },
+});
+
+export const sendMessage = defineTool({
+  name: "send_message",
+  title: "Send a message",
+  description: "Queue a message for one or more agents of this namespace (comma-separated NAME or NAME@NAMESPACE), online or not. Refused while this agent has unread messages (read them with inbox first). A retried call with the same idempotency_key delivers once.",
+  input: v.strictObject({
+    to: v.pipe(v.string(), v.minLength(1), v.maxLength(4000), v.description("Recipients: NAME or NAME@NAMESPACE, comma-separated.")),
+    content: contentArg,
+    thread: v.optional(v.pipe(v.string(), v.maxLength(64), v.description("A thread slug to group the conversation; a new thread when left out."))),
+    idempotency_key: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Any unique string for this send; retries with the same key deliver once."))),
+    as: asArg,
+  }),
+  output: v.object({ sent: v.array(v.object({ message_id: v.string(), to: v.string() })), thread_id: v.string(), group_id: v.string(), duplicate: v.boolean() }),
+  annotations: WRITE,
+  modes: MESSAGING_MODES,
+  labels: { invoking: "Sending", invoked: "Sent" },
+  async handler(args, context) {
+    const me = await actor(context, args.as);
+    const { messages, duplicate } = await (await messagingOf(context.host).mailbox()).send(me, args);
+    const sent = messages.map((m) => ({ message_id: m.id, to: formatAddress({ name: m.to, namespace: m.namespace }) }));
+    const first = messages[0];
+    return {
+      text: `${duplicate ? "Already sent (same idempotency_key)" : "Sent"} to ${sent.map((s) => s.to).join(", ")} in thread ${first?.thread_id}.`,
+      structured: { sent, thread_id: first?.thread_id ?? "", group_id: first?.group_id ?? "", duplicate },
+    };
+  },
+});
+
+export const reply = defineTool({
+  name: "reply",
+  title: "Reply",
+  description: "Reply to a message in its thread. defer: acknowledge now and keep the message in the inbox (across restarts) to handle later. resolve: close the thread.",
+  input: v.strictObject({
+    message_id: messageIdArg,
+    content: contentArg,
+    defer: v.optional(v.pipe(v.boolean(), v.description("Keep the original in the inbox as deferred."))),
+    resolve: v.optional(v.pipe(v.boolean(), v.description("Close the thread: nothing in it stays deferred."))),
+    as: asArg,
+  }),
+  output: v.object({ message: messageViewSchema, original_state: v.string(), resolved: v.boolean() }),
+  annotations: WRITE,
+  modes: MESSAGING_MODES,
+  labels: { invoking: "Replying", invoked: "Replied" },
+  async handler(args, context) {
+    const me = await actor(context, args.as);
+    const { message, original, resolved } = await (await messagingOf(context.host).mailbox()).reply(me, args);
+    return {
+      text: `Replied to ${message.to} in thread ${message.thread_id}${original.state === "deferred" ? " (original deferred)" : ""}${resolved ? "; thread resolved" : ""}.`,
+      structured: { message: messageView(message), original_state: original.state, resolved },
+    };
+  },
+});
+
+const DEFAULT_WAIT_SECONDS = 300;
+
+export const waitForMessage = defineTool({
+  name: "wait_for_message",
+  title: "Wait for a message",
+  description: `Block until a message arrives (returned and marked read) or timeout_seconds pass (default ${DEFAULT_WAIT_SECONDS}, 1-3600). Sends progress notifications while waiting; cancellable.`,
+  input: v.strictObject({
+    timeout_seconds: v.optional(v.pipe(v.number(), v.description(`Seconds to wait (default ${DEFAULT_WAIT_SECONDS}; clamped to 1-3600).`))),
+    as: asArg,
+  }),
+  output: v.object({ status: v.picklist(["message", "timeout", "cancelled", "shutdown"]), messages: v.array(messageViewSchema) }),
+  annotations: WRITE,
+  modes: MESSAGING_MODES,
+  labels: { invoking: "Waiting for a message", invoked: "Done waiting" },
+  async handler(args, context) {
+    const me = await actor(context, args.as);
+    const seconds = Math.min(3600, Math.max(1, Math.round(args.timeout_seconds ?? DEFAULT_WAIT_SECONDS)));
+    const result = await (await messagingOf(context.host).mailbox()).wait(me, seconds * 1000, {
+      signal: context.signal,
+      onTick: (waited) => context.progress.report(Math.round(waited / 1000), seconds, `waiting for messages to ${formatAddress(me)}`),
+    });
+    const text = result.status === "message" ? messageLines(result.messages) : `No message (${result.status}) after waiting up to ${seconds}s.`;
+    return { text, structured: { status: result.status, messages: result.messages.map(messageView) } };
+  },
+});
+
+export const unsendMessage = defineTool({
+  name: "unsend_message",
+  title: "Unsend a message",
+  description: "Take back a message this agent sent, while its recipient has not read it; a read one is refused with already_read.",
+  input: v.strictObject({ message_id: messageIdArg, as: asArg }),
+  output: v.object({ message_id: v.string(), unsent: v.boolean() }),
+  annotations: { ...WRITE, destructiveHint: true },
+  modes: MESSAGING_MODES,
+  labels: { invoking: "Unsending", invoked: "Unsent" },
+  async handler(args, context) {
+    const me = await actor(context, args.as);
+    const message = await (await messagingOf(context.host).mailbox()).unsend(me, args.message_id);
+    return { text: `Unsent ${message.id} to ${message.to}.`, structured: { message_id: message.id, unsent: true } };
+  },
+});
+
+export const recall = defineTool({
+  name: "recall",
+  title: "Message history",
+  description: "Read this agent's message history (sent and received), newest first, without changing any state.",
+  input: v.strictObject({
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("At most this many (default 10, at most 100)."))),
+    from_agent: v.optional(v.pipe(v.string(), v.maxLength(120), v.description("Only messages from this agent."))),
+    thread_id: v.optional(v.pipe(v.string(), v.maxLength(64), v.description("Only this thread."))),
+    as: asArg,
+  }),
+  output: v.object({ messages: v.array(messageViewSchema) }),
+  annotations: READ,
+  modes: MESSAGING_MODES,
+  labels: { invoking: "Reading history", invoked: "History read" },
+  async handler(args, context) {
+    const me = await actor(context, args.as);
+    const messages = await (await messagingOf(context.host).mailbox()).recall(me, { limit: args.limit ?? 10, from_agent: args.from_agent, thread_id: args.thread_id });
+    return { text: messages.length ? messageLines(messages) : "No messages.", structured: { messages: messages.map(messageView) } };
+  },
+});
+
+export const MESSAGE_TOOLS: readonly ToolDeclaration[] = [inbox, sendMessage, reply, waitForMessage, unsendMessage, recall];

@@ -1,0 +1,105 @@
+/**
+ * An in-process host with messaging, and tool callers for any principal: an agent session
+ * (`agent:NAME@NS`), the operator, or local. Reopening on the same home simulates a restart.
+ */
+import { writeFileSync } from "node:fs";
+import type { CallToolResult } from "@modelcontextprotocol/server";
+import { loadConfig } from "../../src/config/index.ts";
+import { createToolRegistry } from "../../src/mcp/registry.ts";
+import { createSession, type SessionState } from "../../src/mcp/session.ts";
+import type { McpHost } from "../../src/mcp/host.ts";
+import type { ProgressReporter } from "../../src/mcp/progress.ts";
+import { createRecordStore, createRedactor } from "../../src/state/index.ts";
+import { createJobRuntime } from "../../src/jobs/index.ts";
+import { createMessaging, MESSAGING_TOOLS, type Messaging } from "../../src/messaging/index.ts";
+import { tempDir } from "../support/patchbay.ts";
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  progress?: ProgressReporter;
+}
+
+export interface Caller {
+  session: SessionState;
+  call(name: string, args?: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>;
+  ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>, options?: CallOptions): Promise<T>;
+  errorCode(name: string, args?: Record<string, unknown>): Promise<string>;
+}
+
+export interface MessagingHarness {
+  home: string;
+  host: McpHost & { messaging: Messaging };
+  messaging: Messaging;
+  /** Creates an agent and returns its token. */
+  agent(name: string, namespace?: string): Promise<string>;
+  as(principal: string): Caller;
+  close(): Promise<void>;
+}
+
+export function textOf(result: CallToolResult): string {
+  return result.content.map((block) => ("text" in block ? block.text : "")).join("");
+}
+
+export async function messagingHarness(options: { home?: string; configToml?: string; endpoints?: string[] } = {}): Promise<MessagingHarness> {
+  const home = options.home ?? tempDir("patchbay-msg-");
+  if (options.configToml) writeFileSync(`${home}/config.toml`, options.configToml);
+  const config = await loadConfig({ home });
+  const store = await createRecordStore({ home });
+  const redactor = createRedactor({});
+  const jobs = createJobRuntime({ home, config, store, redact: (text) => redactor.redact(text) });
+  const messaging = createMessaging({ store, config, home });
+  await messaging.start();
+  const host = {
+    version: "test",
+    home,
+    config,
+    startedAt: new Date(),
+    store,
+    jobs,
+    messaging,
+    redact: (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
+    activeSessions: () => 1,
+    endpoints: () => (options.endpoints ?? []).map((url) => ({ kind: "http" as const, url })),
+    audit: () => {},
+  };
+  const registry = createToolRegistry(MESSAGING_TOOLS);
+  const silent: ProgressReporter = { report: async () => {}, settle: async () => {} };
+
+  function as(principal: string): Caller {
+    const session = createSession({ transport: "http", principal, mode: "worker", scope: { allowedRoots: [], power: { directWrite: false, bashMode: "off", codexSessionRead: false } } });
+    const call = async (name: string, args: Record<string, unknown> = {}, callOptions: CallOptions = {}) => {
+      const pending = registry.call(name, args, { host, session, signal: callOptions.signal ?? new AbortController().signal, progress: callOptions.progress ?? silent, catalog: registry });
+      if (!pending) throw new Error(`no tool named ${name}`);
+      return pending;
+    };
+    return {
+      session,
+      call,
+      async ok<T>(name: string, args?: Record<string, unknown>, callOptions?: CallOptions) {
+        const result = await call(name, args, callOptions);
+        if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+        return result.structuredContent as T;
+      },
+      async errorCode(name, args) {
+        const result = await call(name, args);
+        if (!result.isError) throw new Error(`${name} succeeded but was expected to fail: ${textOf(result)}`);
+        return (result._meta?.["patchbay/error"] as { code?: string } | undefined)?.code ?? "unknown";
+      },
+    };
+  }
+
+  return {
+    home,
+    host,
+    messaging,
+    async agent(name, namespace = "team") {
+      return (await messaging.identities.addToken({ name, namespace })).token;
+    },
+    as,
+    async close() {
+      await messaging.close();
+      await jobs.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { messagingHarness, type MessagingHarness } from "./support.ts";
+
+interface Sent { sent: Array<{ message_id: string; to: string }>; thread_id: string; group_id: string; duplicate: boolean }
+interface View { message_id: string; from: string; to: string; thread_id: string; content: string; state: string; reply_to?: string }
+interface Inbox { identity: string; pending: View[]; deferred: View[]; presence: Array<{ agent: string; active: boolean }> }
+interface Waited { status: string; messages: View[] }
+
+let harness: MessagingHarness;
+afterEach(async () => harness?.close());
+
+async function team() {
+  harness = await messagingHarness();
+  await harness.agent("alice");
+  await harness.agent("bob");
+  await harness.agent("carol");
+  return { alice: harness.as("agent:alice@team"), bob: harness.as("agent:bob@team"), carol: harness.as("agent:carol@team") };
+}
+
+describe("send, inbox and reply", () => {
+  test("a message reaches the recipient's inbox once and is marked read", async () => {
+    const { alice, bob } = await team();
+    const sent = await alice.ok<Sent>("send_message", { to: "bob", content: "hello bob" });
+    expect(sent.sent).toEqual([{ message_id: expect.any(String), to: "bob@team" }]);
+    const inbox = await bob.ok<Inbox>("inbox");
+    expect(inbox.identity).toBe("bob@team");
+    expect(inbox.pending.map((m) => [m.from, m.content, m.state])).toEqual([["alice@team", "hello bob", "read"]]);
+    expect(inbox.presence.find((p) => p.agent === "alice@team")?.active).toBe(true);
+    expect((await bob.ok<Inbox>("inbox")).pending).toEqual([]);
+  });
+
+  test("several recipients, with and without @namespace, get one message each in one group", async () => {
+    const { alice, bob, carol } = await team();
+    const sent = await alice.ok<Sent>("send_message", { to: "bob, carol@team, bob", content: "standup", thread: "daily" });
+    expect(sent.sent.map((s) => s.to)).toEqual(["bob@team", "carol@team"]);
+    expect(sent.thread_id).toBe("daily");
+    for (const agent of [bob, carol]) expect((await agent.ok<Inbox>("inbox")).pending.map((m) => [m.content, m.thread_id])).toEqual([["standup", "daily"]]);
+  });
+
+  test("sending is refused while the sender has unread messages, and allowed after reading them", async () => {
+    const { alice, bob } = await team();
+    await alice.ok("send_message", { to: "bob", content: "first" });
+    const refused = await bob.call("send_message", { to: "alice", content: "unrelated" });
+    expect(refused.isError).toBe(true);
+    expect(refused._meta?.["patchbay/error"]).toMatchObject({ code: "inbox_unread" });
+    expect(JSON.stringify(refused.content)).toContain("first");
+    await bob.ok("inbox");
+    await bob.ok("send_message", { to: "alice", content: "now ok" });
+  });
+
+  test("a retried send with the same idempotency key delivers once", async () => {
+    const { alice, bob } = await team();
+    const first = await alice.ok<Sent>("send_message", { to: "bob", content: "deploy?", idempotency_key: "k-1" });
+    const again = await alice.ok<Sent>("send_message", { to: "bob", content: "deploy?", idempotency_key: "k-1" });
+    expect(again.duplicate).toBe(true);
+    expect(again.sent).toEqual(first.sent);
+    expect((await bob.ok<Inbox>("inbox")).pending).toHaveLength(1);
+  });
+
+  test("reply stays in the thread; defer keeps the original in the inbox; resolve closes the thread", async () => {
+    const { alice, bob } = await team();
+    const sent = await alice.ok<Sent>("send_message", { to: "bob", content: "review PR 12" });
+    const id = sent.sent[0]!.message_id;
+    await bob.ok("inbox");
+    const deferred = await bob.ok<{ message: View; original_state: string }>("reply", { message_id: id, content: "later today", defer: true });
+    expect(deferred.original_state).toBe("deferred");
+    expect(deferred.message).toMatchObject({ to: "alice@team", thread_id: sent.thread_id, reply_to: id });
+    expect((await bob.ok<Inbox>("inbox")).deferred.map((m) => m.message_id)).toEqual([id]);
+    expect((await alice.ok<Inbox>("inbox")).pending.map((m) => m.content)).toEqual(["later today"]);
+    const resolved = await bob.ok<{ resolved: boolean; original_state: string }>("reply", { message_id: id, content: "done", resolve: true });
+    expect(resolved).toMatchObject({ resolved: true, original_state: "replied" });
+    expect((await bob.ok<Inbox>("inbox")).deferred).toEqual([]);
+  });
+
+  test("bad input: empty content, too long, invalid recipient, empty namespace, non-uuid id, unknown agent, self", async () => {
+    const { alice } = await team();
+    expect(await alice.errorCode("send_message", { to: "bob", content: "   " })).toBe("invalid_content");
+    expect(await alice.errorCode("send_message", { to: "bob", content: "x".repeat(50_001) })).toBe("invalid_arguments");
+    expect(await alice.errorCode("send_message", { to: "bob smith", content: "hi" })).toBe("invalid_recipient");
+    expect(await alice.errorCode("send_message", { to: "bob@", content: "hi" })).toBe("invalid_recipient");
+    expect(await alice.errorCode("send_message", { to: "nobody", content: "hi" })).toBe("agent_not_found");
+    expect(await alice.errorCode("send_message", { to: "alice", content: "hi" })).toBe("invalid_recipient");
+    expect(await alice.errorCode("reply", { message_id: "not-a-uuid", content: "hi" })).toBe("invalid_message_id");
+    expect(await alice.errorCode("unsend_message", { message_id: crypto.randomUUID() })).toBe("message_not_found");
+  });
+});
+
+describe("namespaces and identity", () => {
+  test("two namespaces never see each other's agents or messages", async () => {
+    const { alice, bob } = await team();
+    await harness.agent("mallory", "other");
+    await harness.agent("bob", "other");
+    const mallory = harness.as("agent:mallory@other");
+    expect(await mallory.errorCode("send_message", { to: "bob@team", content: "hi" })).toBe("namespace_forbidden");
+    expect(await mallory.errorCode("send_message", { to: "alice", content: "hi" })).toBe("agent_not_found");
+    const sent = await alice.ok<Sent>("send_message", { to: "bob", content: "team only" });
+    const id = sent.sent[0]!.message_id;
+    expect(await mallory.errorCode("reply", { message_id: id, content: "x" })).toBe("message_not_found");
+    expect(await mallory.errorCode("unsend_message", { message_id: id })).toBe("message_not_found");
+    expect((await harness.as("agent:bob@other").ok<Inbox>("inbox")).pending).toEqual([]);
+    const otherInbox = await mallory.ok<Inbox>("inbox");
+    expect(otherInbox.presence.map((p) => p.agent)).toEqual(["bob@other", "mallory@other"]);
+    expect((await mallory.ok<{ messages: View[] }>("recall", { from_agent: "alice@team" })).messages).toEqual([]);
+    expect((await bob.ok<Inbox>("inbox")).pending).toHaveLength(1);
+  });
+
+  test("the operator acts for any agent with `as`; an agent cannot act as another", async () => {
+    await team();
+    const operator = harness.as("operator");
+    expect(await operator.errorCode("inbox")).toBe("identity_required");
+    await operator.ok("send_message", { to: "bob", content: "from the operator as alice", as: "alice@team" });
+    const inbox = await harness.as("local").ok<Inbox>("inbox", { as: "bob@team" });
+    expect(inbox.pending.map((m) => m.from)).toEqual(["alice@team"]);
+    expect(await harness.as("agent:bob@team").errorCode("inbox", { as: "alice@team" })).toBe("as_forbidden");
+    expect(await operator.errorCode("inbox", { as: "ghost@team" })).toBe("agent_not_found");
+  });
+});
+
+describe("unsend and recall", () => {
+  test("unsend works before the recipient read it and is refused after; only the sender may unsend", async () => {
+    const { alice, bob, carol } = await team();
+    const one = (await alice.ok<Sent>("send_message", { to: "bob", content: "oops" })).sent[0]!.message_id;
+    expect(await carol.errorCode("unsend_message", { message_id: one })).toBe("message_not_found");
+    expect(await bob.errorCode("unsend_message", { message_id: one })).toBe("not_sender");
+    expect(await alice.ok("unsend_message", { message_id: one })).toEqual({ message_id: one, unsent: true });
+    expect((await bob.ok<Inbox>("inbox")).pending).toEqual([]);
+    const two = (await alice.ok<Sent>("send_message", { to: "bob", content: "keep" })).sent[0]!.message_id;
+    await bob.ok("inbox");
+    expect(await alice.errorCode("unsend_message", { message_id: two })).toBe("already_read");
+  });
+
+  test("recall reads history newest first, filtered by sender and thread, without marking anything read", async () => {
+    const { alice, bob } = await team();
+    await alice.ok("send_message", { to: "bob", content: "a1", thread: "t1" });
+    await new Promise((done) => setTimeout(done, 5));
+    await alice.ok("send_message", { to: "bob", content: "a2", thread: "t2" });
+    const all = await bob.ok<{ messages: View[] }>("recall", { limit: 10 });
+    expect(all.messages.map((m) => [m.content, m.state])).toEqual([["a2", "pending"], ["a1", "pending"]]);
+    expect((await bob.ok<{ messages: View[] }>("recall", { thread_id: "t1" })).messages.map((m) => m.content)).toEqual(["a1"]);
+    expect((await bob.ok<{ messages: View[] }>("recall", { from_agent: "bob" })).messages).toEqual([]);
+    expect((await bob.ok<Inbox>("inbox")).pending).toHaveLength(2);
+  });
+});
+
+describe("wait_for_message", () => {
+  test("returns as soon as a message arrives, with the message marked read", async () => {
+    const { alice, bob } = await team();
+    const started = Date.now();
+    const waiting = bob.ok<Waited>("wait_for_message", { timeout_seconds: 20 });
+    await new Promise((done) => setTimeout(done, 50));
+    await alice.ok("send_message", { to: "bob", content: "ping" });
+    const result = await waiting;
+    expect(result.status).toBe("message");
+    expect(result.messages.map((m) => [m.content, m.state])).toEqual([["ping", "read"]]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  test("times out with status timeout, clamping the timeout to at least one second", async () => {
+    const { bob } = await team();
+    const started = Date.now();
+    expect(await bob.ok<Waited>("wait_for_message", { timeout_seconds: 0 })).toEqual({ status: "timeout", messages: [] });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  test("cancelling the request ends the wait without taking messages", async () => {
+    const { alice, bob } = await team();
+    const controller = new AbortController();
+    const waiting = bob.ok<Waited>("wait_for_message", { timeout_seconds: 60 }, { signal: controller.signal });
+    await new Promise((done) => setTimeout(done, 50));
+    controller.abort();
+    expect((await waiting).status).toBe("cancelled");
+    await alice.ok("send_message", { to: "bob", content: "after cancel" });
+    expect((await bob.ok<Inbox>("inbox")).pending.map((m) => m.content)).toEqual(["after cancel"]);
+  });
+
+  test("two waiters for the same agent never both get the same message", async () => {
+    const { alice, bob } = await team();
+    const first = bob.ok<Waited>("wait_for_message", { timeout_seconds: 2 });
+    const second = bob.ok<Waited>("wait_for_message", { timeout_seconds: 2 });
+    await new Promise((done) => setTimeout(done, 50));
+    await alice.ok("send_message", { to: "bob", content: "only once" });
+    const results = await Promise.all([first, second]);
+    expect(results.flatMap((r) => r.messages.map((m) => m.content))).toEqual(["only once"]);
+  });
+
+  test("a server shutdown ends waits with status shutdown", async () => {
+    await team();
+    const waiting = harness.as("agent:bob@team").ok<Waited>("wait_for_message", { timeout_seconds: 60 });
+    await new Promise((done) => setTimeout(done, 50));
+    await harness.messaging.close();
+    expect((await waiting).status).toBe("shutdown");
+  });
+});
