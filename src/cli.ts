@@ -19,6 +19,7 @@ const main = defineCommand({
     handoff: () => import("./cli/handoff.ts").then((m) => m.default),
     context: () => import("./cli/context.ts").then((m) => m.default),
     job: () => import("./cli/job.ts").then((m) => m.default),
+    worker: () => import("./cli/worker.ts").then((m) => m.default),
   },
 });
 

@@ -16,7 +16,9 @@ export function controlJobHandlers(parts: { host: McpHost; registry: ToolRegistr
   const { host, registry } = parts;
   return {
     async call(request) {
-      const session = createSession({ transport: "stdio", principal: "local", mode: "full", scope: request.scope });
+      const opened = createSession({ transport: "stdio", principal: "local", mode: "full", scope: request.scope });
+      // Only `cli_` refs: a CLI caller cannot pose as an MCP session's `client_` ref.
+      const session = request.client_ref && /^cli_[a-z0-9_-]{1,40}$/.test(request.client_ref) ? { ...opened, clientRef: request.client_ref } : opened;
       const pending = registry.call(request.tool, request.args, {
         host,
         session,

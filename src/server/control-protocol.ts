@@ -11,8 +11,11 @@ export type ControlRequest =
   | { op: "status" }
   | { op: "stop" }
   | { op: "listen"; host: string; port: number }
-  /** Runs one tool on a local-principal session with this scope (the CLI's `job run`). */
-  | { op: "call"; tool: string; args: Record<string, unknown>; scope: SessionScope }
+  /**
+   * Runs one tool on a local-principal session with this scope (the CLI's `job run`). `client_ref`
+   * (`cli_…`) keeps one owner across CLI calls, so `patchbay worker` can change its own workers.
+   */
+  | { op: "call"; tool: string; args: Record<string, unknown>; scope: SessionScope; client_ref?: string }
   /** Jobs of the server: `watch` sends progress lines (`{"progress": …}`) before its answer. */
   | { op: "job"; action: JobAction };
 

@@ -36,6 +36,8 @@ export interface ToolHarness {
   ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
   /** The error code of a call that must fail (throws if it succeeded). */
   errorCode(name: string, args?: Record<string, unknown>): Promise<string>;
+  /** Another session (its own client_ref, the same scope) on the same host: for ownership checks. */
+  otherSession(): Omit<ToolHarness, "otherSession" | "close" | "audits" | "host">;
   close(): Promise<void>;
 }
 
@@ -70,17 +72,35 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
     },
   });
   const registry = createToolRegistry(tools);
-  const call = async (name: string, args: Record<string, unknown> = {}) => {
-    const pending = registry.call(name, args, { host, session, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog: registry });
-    if (!pending) throw new Error(`no tool named ${name}`);
-    return pending;
-  };
   const textOf = (result: CallToolResult) => result.content.map((block) => ("text" in block ? block.text : "")).join("");
+  const callerFor = (current: SessionState) => {
+    const call = async (name: string, args: Record<string, unknown> = {}) => {
+      const pending = registry.call(name, args, { host, session: current, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog: registry });
+      if (!pending) throw new Error(`no tool named ${name}`);
+      return pending;
+    };
+    return {
+      session: current,
+      call,
+      async ok<T>(name: string, args?: Record<string, unknown>) {
+        const result = await call(name, args);
+        if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+        return result.structuredContent as T;
+      },
+      async errorCode(name: string, args?: Record<string, unknown>) {
+        const result = await call(name, args);
+        if (!result.isError) throw new Error(`${name} succeeded but was expected to fail: ${textOf(result)}`);
+        return ((result._meta?.["patchbay/error"] as { code?: string } | undefined)?.code) ?? "unknown";
+      },
+    };
+  };
+  const call = callerFor(session).call;
   return {
     host,
     audits,
     session,
     call,
+    otherSession: () => callerFor(createSession({ transport: "stdio", principal: "local", mode: session.mode, scope: session.scope })),
     async ok<T>(name: string, args?: Record<string, unknown>) {
       const result = await call(name, args);
       if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);

@@ -1,0 +1,163 @@
+import { userInfo } from "node:os";
+import { resolve } from "node:path";
+import { defineCommand } from "citty";
+import { patchbayHome } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import { controlRequest, ensureServer } from "../server/index.ts";
+import { emit } from "./output.ts";
+
+interface WorkerView {
+  worker_id: string;
+  name: string;
+  agent: string;
+  workspace_mode: string;
+  state: string;
+  repo: string;
+  report?: string;
+  changed_files?: string[];
+  worktree?: { path: string; branch: string };
+}
+
+/** One owner for every CLI call of this user, so a script can message the workers it started. */
+function cliClientRef(): string {
+  const name = userInfo().username.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").slice(0, 36) || "user";
+  return `cli_${name}`;
+}
+
+/** Runs a worker tool on the server for a session scoped to `repo`; a tool error becomes a CLI error. */
+async function callTool<T>(tool: string, repo: string, args: Record<string, unknown>): Promise<T> {
+  const owner = await ensureServer(patchbayHome());
+  const scope = { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off" as const, codexSessionRead: false } };
+  const { data, socket } = await controlRequest(owner, { op: "call", tool, args, scope, client_ref: cliClientRef() }, 60_000);
+  socket.destroy();
+  const result = data as { isError?: boolean; structuredContent?: T; _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } } };
+  const failure = result._meta?.["patchbay/error"];
+  if (result.isError || !result.structuredContent) throw new PatchbayError(failure?.code ?? "internal_error", failure?.message ?? `${tool} failed`, { next: failure?.next });
+  return result.structuredContent;
+}
+
+function line(view: WorkerView): string {
+  const lines = [`${view.name} (${view.worker_id}) ${view.state}: ${view.agent}, ${view.workspace_mode}, in ${view.worktree?.path ?? view.repo}`];
+  if (view.changed_files?.length) lines.push(`changed: ${view.changed_files.join(", ")}`);
+  if (view.report) lines.push("", view.report);
+  return lines.join("\n");
+}
+
+/** Waits (30 s at a time) until the worker's turn ended. */
+async function waitFor(repo: string, worker: string): Promise<WorkerView> {
+  for (;;) {
+    const { worker: view } = await callTool<{ worker: WorkerView }>("codex_worker_inspect", repo, { worker, view: "status", wait_seconds: 30 });
+    if (view.state !== "running" && view.state !== "starting") return view;
+  }
+}
+
+const common = {
+  repo: { type: "string", description: "Repository (default: the current directory)", valueHint: "DIR" },
+  json: { type: "boolean", description: "Print as JSON" },
+} as const;
+const takeover = {
+  takeover: { type: "boolean", description: "Change a worker another session owns" },
+  reason: { type: "string", description: "Why you take over (recorded; required with --takeover)", valueHint: "TEXT" },
+} as const;
+const turn = {
+  model: { type: "string", description: "Model for the agent", valueHint: "MODEL" },
+  effort: { type: "string", description: "Reasoning effort: minimal, low, medium, high, xhigh", valueHint: "LEVEL" },
+  context: { type: "string", description: "Peer workers (comma-separated names) whose work the agent gets as context", valueHint: "NAMES" },
+  detail: { type: "string", description: "Peer context detail: report, changes or diff", valueHint: "DETAIL" },
+  wait: { type: "boolean", description: "Wait for the turn to end" },
+} as const;
+
+const repoOf = (repo: string | undefined) => resolve(repo ?? process.cwd());
+const takeoverArgs = (args: { takeover?: boolean; reason?: string }) => ({ ...(args.takeover && { takeover: true }), ...(args.reason && { takeover_reason: args.reason }) });
+const turnArgs = (args: { model?: string; effort?: string; context?: string; detail?: string }) => ({
+  ...(args.model && { model: args.model }),
+  ...(args.effort && { reasoning_effort: args.effort }),
+  ...(args.context && { context_from_workers: args.context.split(",").map((name) => name.trim()).filter(Boolean) }),
+  ...(args.detail && { context_detail: args.detail }),
+});
+
+const start = defineCommand({
+  meta: { name: "start", description: "Start a named worker with a brief" },
+  args: {
+    name: { type: "positional", required: true, description: "The worker's name", valueHint: "NAME" },
+    brief: { type: "positional", required: true, description: "What it should do" },
+    agent: { type: "string", default: "codex", description: "codex, claude, gemini, mock, or an [agents.custom] id", valueHint: "NAME" },
+    mode: { type: "string", default: "isolated_write", description: "isolated_write, read_only or shared_write", valueHint: "MODE" },
+    ...turn,
+    ...common,
+  },
+  async run({ args }) {
+    const repo = repoOf(args.repo);
+    let view = await callTool<WorkerView>("codex_worker_start", repo, { name: args.name, brief: args.brief, repo_path: repo, agent: args.agent, workspace_mode: args.mode, ...turnArgs(args) });
+    if (args.wait) view = await waitFor(repo, view.worker_id);
+    emit(args.json, view, () => line(view));
+    return view.state === "failed" ? 1 : 0;
+  },
+});
+
+const message = defineCommand({
+  meta: { name: "message", description: "Send a worker its next instruction (continues its session)" },
+  args: { worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" }, message: { type: "positional", required: true, description: "The instruction" }, ...turn, ...takeover, ...common },
+  async run({ args }) {
+    const repo = repoOf(args.repo);
+    let view = await callTool<WorkerView>("codex_worker_message", repo, { worker: args.worker, message: args.message, repo_path: repo, ...turnArgs(args), ...takeoverArgs(args) });
+    if (args.wait) view = await waitFor(repo, view.worker_id);
+    emit(args.json, view, () => line(view));
+    return view.state === "failed" ? 1 : 0;
+  },
+});
+
+const list = defineCommand({
+  meta: { name: "list", description: "The workers of a repository and a team report" },
+  args: { all: { type: "boolean", description: "Include stopped workers" }, active: { type: "boolean", description: "Only running workers" }, ...common },
+  async run({ args }) {
+    const repo = repoOf(args.repo);
+    const result = await callTool<{ workers: WorkerView[]; team_report: string }>("codex_worker_list", repo, { repo_path: repo, ...(args.all && { include_stopped: true }), ...(args.active && { active_only: true }) });
+    emit(args.json, result, () => result.team_report);
+    return 0;
+  },
+});
+
+const inspect = defineCommand({
+  meta: { name: "inspect", description: "A worker's report, status, changes, a diff, a file, or the integration preview" },
+  args: {
+    worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" },
+    view: { type: "string", default: "report", description: "report, status, changes, diff, file or integration_preview", valueHint: "VIEW" },
+    file: { type: "string", description: "For diff and file", valueHint: "PATH" },
+    wait: { type: "string", description: "Seconds to wait for a running turn (at most 30)", valueHint: "S" },
+    ...common,
+  },
+  async run({ args }) {
+    const repo = repoOf(args.repo);
+    const result = await callTool<{ details: Record<string, unknown>; worker: WorkerView }>("codex_worker_inspect", repo, { worker: args.worker, repo_path: repo, view: args.view, ...(args.file && { file_path: args.file }), ...(args.wait && { wait_seconds: Number(args.wait) }) });
+    emit(args.json, result, () => (typeof result.details.diff === "string" ? result.details.diff : typeof result.details.content === "string" ? result.details.content : `${line(result.worker)}\n${JSON.stringify(result.details, null, 2)}`));
+    return 0;
+  },
+});
+
+const integrate = defineCommand({
+  meta: { name: "integrate", description: "Apply an isolated worker's changes to the checkout (no commit)" },
+  args: { worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" }, "allow-dirty-base": { type: "boolean", description: "Integrate into a checkout with uncommitted changes" }, ...takeover, ...common },
+  async run({ args }) {
+    const repo = repoOf(args.repo);
+    const result = await callTool<{ files: string[]; skipped_files: string[]; base_moved: boolean }>("codex_worker_integrate", repo, { worker: args.worker, repo_path: repo, ...(args["allow-dirty-base"] && { allow_dirty_base: true }), ...takeoverArgs(args) });
+    emit(args.json, result, () => [`applied: ${result.files.join(", ")}`, result.skipped_files.length ? `skipped: ${result.skipped_files.join(", ")}` : "", result.base_moved ? "the base moved since the worker started" : ""].filter(Boolean).join("\n"));
+    return 0;
+  },
+});
+
+const stop = defineCommand({
+  meta: { name: "stop", description: "Stop a worker; --cleanup also removes its worktree and branch" },
+  args: { worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" }, cleanup: { type: "boolean", description: "Remove the worktree and branch" }, ...takeover, ...common },
+  async run({ args }) {
+    const repo = repoOf(args.repo);
+    const view = await callTool<WorkerView>("codex_worker_stop", repo, { worker: args.worker, repo_path: repo, ...(args.cleanup && { cleanup_workspace: true }), ...takeoverArgs(args) });
+    emit(args.json, view, () => line(view));
+    return 0;
+  },
+});
+
+export default defineCommand({
+  meta: { name: "worker", description: "Named workers on the shared server: start, message, list, inspect, integrate, stop" },
+  subCommands: { start, message, list, inspect, integrate, stop },
+});

@@ -1,0 +1,121 @@
+/**
+ * Integration: carrying an isolated worker's changes to the base checkout as uncommitted changes.
+ * The preview says whether it would work and why not; integrate takes the repository lock,
+ * previews again and runs `git apply` after `git apply --check`. Nothing is committed and the
+ * worktree is kept.
+ */
+import { existsSync } from "node:fs";
+import { PatchbayError } from "../errors/index.ts";
+import type { Workspace } from "../workspace/index.ts";
+import { runGit } from "../workspace/index.ts";
+import { dirtyEntries, headOf, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
+import type { WorkerRecord, WorkerState } from "./record.ts";
+
+/** Largest patch integrate carries over (seed §1.7: 2 MB). */
+export const MAX_PATCH_BYTES = 2 * 1024 * 1024;
+
+export const REFUSAL_CODES = ["worker_running", "not_isolated", "workspace_missing", "no_changes", "blocked_path", "dirty_base", "patch_conflict", "patch_too_large"] as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+export interface IntegrationPreview {
+  ready: boolean;
+  /** Why not, first reason first (empty when ready). */
+  refusals: Array<{ code: RefusalCode; message: string; files: string[] }>;
+  files: string[];
+  skipped_files: string[];
+  base_revision?: string;
+  base_head?: string;
+  base_moved: boolean;
+  dirty_base_files: string[];
+  patch_bytes: number;
+  patch_sha256?: string;
+  conflict?: string;
+}
+
+const NEXT: Record<RefusalCode, string> = {
+  worker_running: "wait for the turn to end (codex_worker_inspect with wait_seconds), or stop it",
+  not_isolated: "only isolated_write workers have changes to integrate; shared_write workers already changed the checkout",
+  workspace_missing: "the worktree was removed; start a new worker",
+  no_changes: "message the worker to make the change first",
+  blocked_path: "the worker touched paths under repositories.blocked_globs; ask it to undo them, or copy what you need by hand",
+  dirty_base: "commit or stash the base checkout's changes, or pass allow_dirty_base: true",
+  patch_conflict: "the base moved under the worker; message it to rebase on the current base, or resolve by hand",
+  patch_too_large: `integrate smaller pieces (at most ${MAX_PATCH_BYTES} bytes of patch)`,
+};
+
+async function blockedAmong(ws: Workspace, files: string[]): Promise<string[]> {
+  const blocked: string[] = [];
+  for (const file of files) {
+    try {
+      await ws.guard(file);
+    } catch (error) {
+      if ((error as PatchbayError).code === "path_blocked") blocked.push(file);
+    }
+  }
+  return blocked;
+}
+
+/**
+ * Everything integrate would check, without changing anything.
+ *
+ * @example
+ * const preview = await previewIntegration(worker, "idle", ws, { allowDirtyBase: false });
+ */
+export async function previewIntegration(worker: WorkerRecord, state: WorkerState, ws: Workspace, options: { allowDirtyBase: boolean }): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
+  const preview: IntegrationPreview & { patch?: WorkerPatch } = { ready: false, refusals: [], files: [], skipped_files: [], base_moved: false, dirty_base_files: [], patch_bytes: 0 };
+  const refuse = (code: RefusalCode, message: string, files: string[] = []) => void preview.refusals.push({ code, message, files });
+  if (state === "running" || state === "starting") refuse("worker_running", `worker ${worker.name} is still running a turn`);
+  const wt = worker.worktree;
+  if (worker.workspace_mode !== "isolated_write" || !wt) {
+    refuse("not_isolated", `worker ${worker.name} is ${worker.workspace_mode}, not isolated_write`);
+    return preview;
+  }
+  if (worker.workspace_removed || !existsSync(wt.path)) {
+    refuse("workspace_missing", `worker ${worker.name}'s worktree ${wt.path} is gone`);
+    return preview;
+  }
+  preview.base_revision = wt.base_commit;
+  preview.base_head = await headOf(worker.repo);
+  preview.base_moved = preview.base_head !== wt.base_commit;
+  const changes = await workerChanges(wt.path, wt.base_commit);
+  if (changes.length === 0) refuse("no_changes", `worker ${worker.name} has no changes against its base ${wt.base_commit.slice(0, 12)}`);
+  const blocked = await blockedAmong(ws, changes.map((change) => change.path));
+  if (blocked.length) refuse("blocked_path", `worker ${worker.name} changed blocked paths: ${blocked.join(", ")}`, blocked);
+  preview.dirty_base_files = await dirtyEntries(worker.repo);
+  if (preview.dirty_base_files.length && !options.allowDirtyBase) refuse("dirty_base", `the base checkout ${worker.repo} has uncommitted changes`, preview.dirty_base_files.slice(0, 50));
+  if (changes.length === 0 || blocked.length) return preview;
+
+  const patch = await workerPatch(wt.path, wt.base_commit, changes);
+  preview.patch = patch;
+  preview.files = patch.files;
+  preview.skipped_files = patch.skipped_files;
+  preview.patch_bytes = patch.bytes;
+  preview.patch_sha256 = patch.sha256;
+  if (patch.bytes > MAX_PATCH_BYTES) refuse("patch_too_large", `the patch is ${patch.bytes} bytes, over the ${MAX_PATCH_BYTES}-byte cap`, patch.files);
+  else if (patch.files.length === 0) refuse("no_changes", `worker ${worker.name} changed only files that cannot be carried over`, patch.skipped_files);
+  else {
+    const check = await runGit(worker.repo, ["apply", "--check", "--whitespace=nowarn", "-"], { input: patch.patch });
+    if (check.code !== 0) {
+      preview.conflict = check.stderr.trim().slice(0, 4000);
+      const conflicted = [...new Set([...check.stderr.matchAll(/(?:patch failed|already exists in working directory|does not exist in index|does not match index): ([^\n:]+)/g)].map((m) => m[1]!.trim()))];
+      refuse("patch_conflict", `the patch does not apply to the base checkout: ${preview.conflict.split("\n").slice(0, 5).join("; ")}`, conflicted.length ? conflicted : patch.files);
+    }
+  }
+  preview.ready = preview.refusals.length === 0;
+  return preview;
+}
+
+/** The first refusal as the error integrate answers with, the reasons and files in its details. */
+export function refusalError(preview: IntegrationPreview): PatchbayError {
+  const first = preview.refusals[0]!;
+  return new PatchbayError(first.code, first.message, {
+    next: NEXT[first.code],
+    details: { refusals: preview.refusals, files: first.files, skipped_files: preview.skipped_files, base_moved: preview.base_moved },
+  });
+}
+
+/** Applies a ready preview's patch to the base checkout (no commit). */
+export async function applyPatch(repo: string, patch: WorkerPatch): Promise<void> {
+  const applied = await runGit(repo, ["apply", "--whitespace=nowarn", "-"], { input: patch.patch });
+  if (applied.code !== 0) throw new PatchbayError("patch_conflict", `git apply failed: ${applied.stderr.trim().slice(0, 2000)}`, { next: NEXT.patch_conflict });
+}

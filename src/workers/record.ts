@@ -1,0 +1,143 @@
+/**
+ * The worker record: a named agent colleague, durable in the state store (kind "worker") on its
+ * own, never derived from job options. Its turns are jobs; the record keeps which ones, the
+ * session to continue, the worktree, the owner and the latest report.
+ */
+import { randomBytes } from "node:crypto";
+import { realpath } from "node:fs/promises";
+import { PatchbayError } from "../errors/index.ts";
+import type { JobRecord, JobState } from "../jobs/index.ts";
+import type { ToolContext } from "../mcp/tool.ts";
+import type { RecordStore } from "../state/index.ts";
+import { isInside } from "./paths.ts";
+
+export const WORKSPACE_MODES = ["isolated_write", "read_only", "shared_write"] as const;
+export type WorkspaceMode = (typeof WORKSPACE_MODES)[number];
+
+/** What a worker is doing, derived from its latest turn (a job) and whether it was stopped. */
+export type WorkerState = "starting" | "running" | "idle" | "failed" | "cancelled" | "timed_out" | "interrupted" | "stopped";
+
+export interface WorkerTurn {
+  job_id: string;
+  kind: "start" | "message";
+  at: string;
+  by: string;
+}
+
+export interface WorkerRecord {
+  id: string;
+  name: string;
+  /** Real path of the base repository. */
+  repo: string;
+  agent: string;
+  workspace_mode: WorkspaceMode;
+  /** The worker's own worktree and branch (isolated_write only). */
+  worktree?: { path: string; branch: string; base_commit: string };
+  /** HEAD of the base checkout when the worker was created. */
+  base_revision?: string;
+  model?: string;
+  reasoning_effort?: string;
+  /** client_ref of the session that may change the worker without a takeover. */
+  owner: string;
+  session_id?: string;
+  turns: WorkerTurn[];
+  /** Latest turn's outcome, copied from its job once it ended. */
+  report?: string;
+  last_state?: JobState;
+  changed_files?: string[];
+  artifacts: string[];
+  integrated?: { at: string; by: string; files: string[]; patch_sha256: string; base_moved: boolean };
+  takeovers: Array<{ at: string; from: string; to: string; reason: string; tool: string }>;
+  stopped_at?: string;
+  workspace_removed?: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export const WORKER_ID_PATTERN = /^wrk_[0-9a-f]{20}$/;
+export const MAX_TURNS_KEPT = 100;
+export const MAX_REPORT_CHARS = 8_000;
+
+export function newWorkerId(): string {
+  return `wrk_${randomBytes(10).toString("hex")}`;
+}
+
+/** The worker's state now, given its latest job (undefined when there is none yet). */
+export function workerState(worker: WorkerRecord, latest?: JobRecord): WorkerState {
+  if (worker.stopped_at) return "stopped";
+  const state = latest?.state ?? worker.last_state;
+  if (!state) return "starting";
+  if (state === "pending" || state === "running") return "running";
+  return state === "succeeded" ? "idle" : state;
+}
+
+export function latestJobId(worker: WorkerRecord): string | undefined {
+  return worker.turns.at(-1)?.job_id;
+}
+
+/** Roots (real paths) of a session: a worker outside them does not exist for it. */
+async function sessionRoots(context: Pick<ToolContext, "session">): Promise<string[]> {
+  return Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
+}
+
+export async function workersInScope(context: Pick<ToolContext, "session" | "host">): Promise<WorkerRecord[]> {
+  const roots = await sessionRoots(context);
+  const all = await context.host.store.list<WorkerRecord>("worker");
+  return all.map((entry) => entry.data).filter((worker) => roots.some((root) => isInside(root, worker.repo)));
+}
+
+/**
+ * The worker a tool names, by id or by name; a name used in several repositories needs repo_path.
+ *
+ * @example
+ * const worker = await findWorker(context, "reviewer", repo);
+ */
+export async function findWorker(context: Pick<ToolContext, "session" | "host">, ref: string, repo?: string): Promise<WorkerRecord> {
+  const visible = await workersInScope(context);
+  const byId = visible.find((worker) => worker.id === ref);
+  if (byId) return byId;
+  const named = visible.filter((worker) => worker.name === ref && (!repo || worker.repo === repo));
+  if (named.length === 1) return named[0]!;
+  if (named.length > 1) {
+    throw new PatchbayError("worker_ambiguous", `${named.length} workers are named ${JSON.stringify(ref)} (in ${named.map((worker) => worker.repo).join(", ")})`, { next: "pass repo_path, or the worker's id" });
+  }
+  throw new PatchbayError("worker_not_found", `no worker ${JSON.stringify(ref)}${repo ? ` in ${repo}` : ""} in this session's repositories`, { next: "list workers with codex_worker_list" });
+}
+
+export interface TakeoverArgs {
+  takeover?: boolean;
+  takeover_reason?: string;
+}
+
+/**
+ * Reading is shared; changing another session's worker or artifact needs `takeover: true` with a
+ * reason, which is recorded. Returns the takeover entry to record, or undefined for the owner.
+ */
+export function checkOwnership(owner: string, context: Pick<ToolContext, "session">, args: TakeoverArgs, what: string, tool: string) {
+  if (args.takeover_reason !== undefined && !args.takeover) {
+    throw new PatchbayError("invalid_arguments", "takeover_reason: given without takeover: true, so it would be ignored", { next: "pass takeover: true with the reason, or leave the reason out" });
+  }
+  const me = context.session.clientRef;
+  if (owner === me) return undefined;
+  if (!args.takeover) {
+    throw new PatchbayError("takeover_required", `${what} belongs to another session (${owner})`, {
+      next: "reading is shared; to change it, call again with takeover: true and a takeover_reason (recorded)",
+      details: { owner },
+    });
+  }
+  const reason = args.takeover_reason?.trim();
+  if (!reason) throw new PatchbayError("invalid_arguments", "takeover_reason: required with takeover: true (it is recorded)", { next: "say why you take over, in a sentence" });
+  return { at: new Date().toISOString(), from: owner, to: me, reason: reason.slice(0, 500), tool };
+}
+
+/** Saves a change to a worker under its record lock, returning the new record. */
+export async function updateWorker(store: RecordStore, id: string, change: (worker: WorkerRecord) => void): Promise<WorkerRecord> {
+  const saved = await store.update<WorkerRecord>("worker", id, (current) => {
+    if (!current) throw new PatchbayError("worker_not_found", `worker ${id} is gone`, { next: "list workers with codex_worker_list" });
+    const worker = current.data;
+    change(worker);
+    worker.updated_at = new Date().toISOString();
+    return worker;
+  });
+  return saved.data;
+}

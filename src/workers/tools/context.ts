@@ -1,0 +1,39 @@
+/** Peer context and artifacts for a turn, resolved from the tool's arguments. */
+import { realpath } from "node:fs/promises";
+import { PatchbayError } from "../../errors/index.ts";
+import type { ToolContext } from "../../mcp/tool.ts";
+import { copyArtifactsInto, findArtifact } from "../artifacts.ts";
+import { assemblePrompt, type ArtifactContext, type ContextDetail } from "../prompt.ts";
+import { findWorker, type WorkerRecord } from "../record.ts";
+import { refreshWorker } from "../turns.ts";
+
+export interface ContextArgs {
+  context_from_workers?: string[];
+  context_from_artifacts?: string[];
+  context_detail?: ContextDetail;
+}
+
+export async function sessionRoots(context: Pick<ToolContext, "session">): Promise<string[]> {
+  return Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
+}
+
+/** The prompt of a turn of `worker`: `body`, peer context, artifacts copied into its worktree, guidance. */
+export async function promptFor(context: Pick<ToolContext, "host" | "session">, worker: WorkerRecord, body: string, args: ContextArgs): Promise<{ prompt: string; artifactIds: string[] }> {
+  const peers: WorkerRecord[] = [];
+  for (const ref of args.context_from_workers ?? []) {
+    const peer = await findWorker(context, ref, worker.repo);
+    if (peer.id === worker.id) throw new PatchbayError("invalid_arguments", `context_from_workers: ${ref} is the worker itself`, { next: "name other workers" });
+    peers.push((await refreshWorker(context, peer)).worker);
+  }
+  let artifacts: ArtifactContext[] = [];
+  const ids = [...new Set(args.context_from_artifacts ?? [])];
+  if (ids.length) {
+    if (worker.workspace_mode !== "isolated_write" || !worker.worktree) {
+      throw new PatchbayError("invalid_arguments", `context_from_artifacts: worker ${worker.name} is ${worker.workspace_mode}; artifacts are copied only into isolated_write worktrees`, { next: "start an isolated_write worker for work that uses artifacts" });
+    }
+    const roots = await sessionRoots(context);
+    const records = await Promise.all(ids.map((id) => findArtifact(context, id, roots)));
+    artifacts = await copyArtifactsInto(context.host.home, records, worker.worktree.path);
+  }
+  return { prompt: await assemblePrompt(body, peers, args.context_detail ?? "report", artifacts), artifactIds: ids };
+}

@@ -1,0 +1,123 @@
+/** codex_worker_inbox (files a host hands over) and codex_worker_options (the model menu). */
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import * as v from "valibot";
+import { PatchbayError } from "../../errors/index.ts";
+import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
+import { openWorkspace } from "../../workspace/index.ts";
+import { artifactDir, artifactsInScope, findArtifact, importArtifact, type ArtifactRecord } from "../artifacts.ts";
+import { checkOwnership } from "../record.ts";
+import { workerOptions, REASONING_EFFORTS } from "../options.ts";
+import { sessionRoots } from "./context.ts";
+import { repoPathArg, takeoverArgs } from "./view.ts";
+
+const MAX_FILE_BYTES = 200_000;
+
+function summary(record: ArtifactRecord): Record<string, unknown> {
+  const { takeovers, ...rest } = record;
+  return { ...rest, takeovers: takeovers.length };
+}
+
+export const workerInbox = defineTool({
+  name: "codex_worker_inbox",
+  title: "Artifact inbox",
+  description: "Files a host generated, for workers: import_file downloads artifact_file (http/https only, size-capped, sha256, private and loopback addresses refused) or copies source_path from the repository; list, inspect (summary, tree, file, raw_manifest) and cleanup. Give the artifact id to a worker with context_from_artifacts: it is copied into .ai-bridge/imported-artifacts/<id>/ in its worktree and never part of its changes.",
+  input: v.strictObject({
+    action: v.picklist(["import_file", "list", "inspect", "cleanup"]),
+    artifact_file: v.optional(
+      v.object({
+        download_url: v.optional(v.pipe(v.string(), v.maxLength(4096))),
+        file_id: v.optional(v.pipe(v.string(), v.maxLength(200))),
+        mime_type: v.optional(v.pipe(v.string(), v.maxLength(200))),
+        file_name: v.optional(v.pipe(v.string(), v.maxLength(500))),
+      }),
+    ),
+    source_path: v.optional(v.pipe(v.string(), v.description("import_file: a file inside the repository to import instead of a download."))),
+    artifact_id: v.optional(v.pipe(v.string(), v.maxLength(40))),
+    label: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    repo_path: repoPathArg,
+    view: v.optional(v.picklist(["summary", "tree", "file", "raw_manifest"]), "summary"),
+    file_path: v.optional(v.string()),
+    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    max_entries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
+    ...takeoverArgs,
+  }),
+  output: v.object({ action: v.string(), artifact: v.optional(v.record(v.string(), v.unknown())), artifacts: v.optional(v.array(v.record(v.string(), v.unknown()))), content: v.optional(v.string()), removed: v.optional(v.boolean()) }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  modes: ["worker", "standard", "full"],
+  labels: { invoking: "Working on the artifact inbox", invoked: "Inbox updated" },
+  async handler(args, context) {
+    const roots = await sessionRoots(context);
+    switch (args.action) {
+      case "import_file": {
+        const ws = await openWorkspace(context, args.repo_path);
+        const file = args.artifact_file;
+        let record: ArtifactRecord;
+        if (file?.download_url) {
+          record = await importArtifact(context, ws.root, { url: file.download_url, fileName: file.file_name ?? new URL(file.download_url).pathname.split("/").pop() ?? "artifact", mimeType: file.mime_type, fileId: file.file_id }, args.label);
+        } else if (args.source_path) {
+          const source = await ws.guard(args.source_path);
+          record = await importArtifact(context, ws.root, { localPath: source.absolute, fileName: file?.file_name ?? source.relative.split("/").pop()!, mimeType: file?.mime_type }, args.label);
+        } else {
+          throw new PatchbayError("invalid_arguments", "import_file needs artifact_file.download_url or source_path", { next: "pass the file the host attached as artifact_file" });
+        }
+        return { text: `Imported ${record.file_name} as ${record.id} (${record.bytes} bytes, sha256 ${record.sha256.slice(0, 16)}…).${record.note ? ` Note: ${record.note}.` : ""}`, structured: { action: args.action, artifact: summary(record) } };
+      }
+      case "list": {
+        const records = (await artifactsInScope(context, roots)).slice(0, args.max_entries ?? 100);
+        const text = records.length ? records.map((record) => `- ${record.id} ${record.file_name} (${record.bytes} bytes)${record.label ? ` "${record.label}"` : ""}`).join("\n") : "The inbox is empty.";
+        return { text, structured: { action: args.action, artifacts: records.map(summary) } };
+      }
+      case "inspect": {
+        const record = await findArtifact(context, requireId(args.artifact_id), roots);
+        if (args.view === "tree") return { text: record.files.map((file) => `${file.path} (${file.bytes} bytes)`).join("\n"), structured: { action: args.action, artifact: { id: record.id, files: record.files } } };
+        if (args.view === "raw_manifest") return { text: JSON.stringify(summary(record), null, 2), structured: { action: args.action, artifact: summary(record) } };
+        if (args.view === "file") {
+          const name = args.file_path ?? record.files[0]!.path;
+          const entry = record.files.find((file) => file.path === name);
+          if (!entry) throw new PatchbayError("not_found", `${name} is not a file of ${record.id}`, { next: "see view=tree" });
+          
+          const bytes = await readFile(join(artifactDir(context.host.home, record.id), entry.path));
+          const shown = bytes.subarray(0, Math.min(args.max_bytes ?? MAX_FILE_BYTES, MAX_FILE_BYTES));
+          const content = shown.includes(0) ? `(binary, ${bytes.length} bytes)` : shown.toString("utf8");
+          return { text: content, structured: { action: args.action, artifact: { id: record.id, file_path: entry.path }, content } };
+        }
+        return { text: `${record.id}: ${record.file_name}, ${record.bytes} bytes, sha256 ${record.sha256}`, structured: { action: args.action, artifact: summary(record) } };
+      }
+      case "cleanup": {
+        const record = await findArtifact(context, requireId(args.artifact_id), roots);
+        checkOwnership(record.owner, context, args, `artifact ${record.id}`, "codex_worker_inbox");
+        await rm(join(context.host.home, "artifacts", record.id), { recursive: true, force: true });
+        await context.host.store.remove("artifact", record.id);
+        return { text: `Removed ${record.id} from the inbox (copies already in worktrees stay).`, structured: { action: args.action, removed: true } };
+      }
+    }
+  },
+});
+
+function requireId(id: string | undefined): string {
+  if (!id) throw new PatchbayError("invalid_arguments", "artifact_id: required for this action", { next: "list the inbox with action=list" });
+  return id;
+}
+
+export const workerOptionsTool = defineTool({
+  name: "codex_worker_options",
+  title: "Worker options",
+  description: "The models and reasoning efforts workers can use, per agent: codex from `codex debug models` (falling back to its model cache), claude and gemini from built-in lists. Model ids and efforts only.",
+  input: v.strictObject({
+    model: v.optional(v.pipe(v.string(), v.maxLength(160), v.description("Only this model."))),
+    max_models: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("Models per agent at most (default 20)."))),
+    include_model_details: v.optional(v.pipe(v.boolean(), v.description("Add each model's display name and description."))),
+  }),
+  output: v.object({ agents: v.array(v.object({ agent: v.string(), source: v.string(), models: v.array(v.record(v.string(), v.unknown())), truncated: v.boolean() })), reasoning_efforts: v.array(v.string()) }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  modes: ["worker", "standard", "full"],
+  labels: { invoking: "Reading the model menu", invoked: "Model menu ready" },
+  async handler(args, context) {
+    const agents = await workerOptions(context.host.config, { model: args.model, maxModels: args.max_models ?? 20, details: args.include_model_details ?? false });
+    const text = agents.map((menu) => `${menu.agent} (${menu.source}): ${menu.models.map((model) => model.id).join(", ") || "none found"}`).join("\n");
+    return { text: `${text}\nReasoning efforts: ${REASONING_EFFORTS.join(", ")}`, structured: { agents: agents.map((menu) => ({ ...menu, models: menu.models.map((model) => ({ ...model })) })), reasoning_efforts: [...REASONING_EFFORTS] } };
+  },
+});
+
+export const INBOX_TOOLS: readonly ToolDeclaration[] = [workerOptionsTool, workerInbox];

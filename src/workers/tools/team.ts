@@ -1,0 +1,195 @@
+/**
+ * The worker tools that change the team: codex_worker_start, codex_worker_message,
+ * codex_worker_stop; and codex_worker_list, the team at a glance.
+ */
+import { rm } from "node:fs/promises";
+import * as v from "valibot";
+import { PatchbayError } from "../../errors/index.ts";
+import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import { openWorkspace } from "../../workspace/index.ts";
+import { createWorkerWorktree, headOf, removeWorkerWorktree } from "../changes.ts";
+import { checkOwnership, findWorker, newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
+import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
+import { promptFor } from "./context.ts";
+import { contextArgs, effortArg, modelArg, nameArg, repoPathArg, takeoverArgs, textArg, workerArg, workerLine, workerView, workerViewSchema, type WorkerView } from "./view.ts";
+
+const STARTS_AGENT = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
+const MODES = ["worker", "standard", "full"] as const;
+
+async function viewOf(context: Pick<ToolContext, "host" | "session">, worker: WorkerRecord): Promise<WorkerView> {
+  const { worker: fresh, job, state } = await refreshWorker(context, worker);
+  return workerView(fresh, state, context.session.clientRef, job);
+}
+
+export const workerStart = defineTool({
+  name: "codex_worker_start",
+  title: "Start worker",
+  description: "Start a named worker: an agent with its own git worktree and branch (isolated_write, the default), the base checkout read-only (read_only), or the base checkout itself under the repository lock (shared_write). Its first turn runs the brief, then peer context from other workers and artifacts (marked as data), then a report guidance. Returns at once; follow with codex_worker_inspect.",
+  input: v.strictObject({
+    name: nameArg,
+    brief: textArg("What the worker should do."),
+    repo_path: repoPathArg,
+    agent: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description('The agent: "codex" (default), "claude", "gemini", "mock", or a custom one.')), "codex"),
+    workspace_mode: v.optional(v.picklist(WORKSPACE_MODES), "isolated_write"),
+    ...contextArgs,
+    model: modelArg,
+    reasoning_effort: effortArg,
+  }),
+  output: workerViewSchema,
+  annotations: STARTS_AGENT,
+  modes: MODES,
+  labels: { invoking: "Starting a worker", invoked: "Worker started" },
+  async handler(args, context) {
+    const ws = await openWorkspace(context, args.repo_path);
+    const adapter = context.host.jobs.adapter(args.agent);
+    const { store, config } = context.host;
+    const id = newWorkerId();
+    const created = await store.withLock("workers", async () => {
+      const clash = (await store.list<WorkerRecord>("worker")).find((entry) => entry.data.repo === ws.root && entry.data.name === args.name && !entry.data.workspace_removed);
+      if (clash) throw new PatchbayError("worker_exists", `a worker named ${JSON.stringify(args.name)} already exists in ${ws.root} (${clash.data.id})`, { next: "pick another name, message that worker, or stop it with cleanup_workspace: true" });
+      const worktreeRoot = config.workers.worktree_root || `${context.host.home}/worktrees`;
+      const worktree = args.workspace_mode === "isolated_write" ? await createWorkerWorktree(ws.root, worktreeRoot, args.name, id) : undefined;
+      const now = new Date().toISOString();
+      const head = worktree?.base_commit ?? (await headOf(ws.root));
+      const record: WorkerRecord = {
+        id,
+        name: args.name,
+        repo: ws.root,
+        agent: adapter.name,
+        workspace_mode: args.workspace_mode,
+        ...(worktree && { worktree }),
+        ...(head && { base_revision: head }),
+        ...(args.model && { model: args.model }),
+        ...(args.reasoning_effort && { reasoning_effort: args.reasoning_effort }),
+        owner: context.session.clientRef,
+        turns: [],
+        artifacts: [],
+        takeovers: [],
+        created_at: now,
+        updated_at: now,
+      };
+      await store.put("worker", id, record);
+      return record;
+    });
+    try {
+      const { prompt, artifactIds } = await promptFor(context, created, args.brief, args);
+      if (artifactIds.length) await updateWorker(store, id, (record) => void (record.artifacts = artifactIds));
+      const { worker } = await runTurn(context, { ...created, artifacts: artifactIds }, { prompt, kind: "start", tool: "codex_worker_start" });
+      const view = await viewOf(context, worker);
+      return { text: workerLine(view), structured: view };
+    } catch (error) {
+      // A worker whose first turn never started is not a worker: leave no record or worktree behind.
+      if (created.worktree) await removeWorkerWorktree(created.repo, created.worktree).catch(() => {});
+      if (created.worktree) await rm(created.worktree.path, { recursive: true, force: true }).catch(() => {});
+      await store.remove("worker", id);
+      throw error;
+    }
+  },
+});
+
+export const workerMessage = defineTool({
+  name: "codex_worker_message",
+  title: "Message worker",
+  description: "Send a worker its next instruction: continues the same agent session (codex exec resume, claude --resume) in the same worktree, with the same model and effort unless overridden. Refused while a turn is running (there is no hidden queue) or when the worker has no session.",
+  input: v.strictObject({
+    worker: workerArg,
+    message: textArg("The instruction."),
+    repo_path: repoPathArg,
+    ...contextArgs,
+    ...takeoverArgs,
+    model: modelArg,
+    reasoning_effort: effortArg,
+  }),
+  output: workerViewSchema,
+  annotations: STARTS_AGENT,
+  modes: MODES,
+  labels: { invoking: "Messaging the worker", invoked: "Worker is working" },
+  async handler(args, context) {
+    const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
+    const found = await findWorker(context, args.worker, repo);
+    const { worker, state } = await refreshWorker(context, found);
+    const takeover = checkOwnership(worker.owner, context, args, `worker ${worker.name}`, "codex_worker_message");
+    assertCanContinue(worker, state, context.host.jobs.adapter(worker.agent).capabilities.resume);
+    const { prompt, artifactIds } = await promptFor(context, worker, args.message, args);
+    const owned = await updateWorker(context.host.store, worker.id, (record) => {
+      if (takeover) {
+        record.takeovers.push(takeover);
+        record.owner = takeover.to;
+      }
+      record.artifacts = [...new Set([...record.artifacts, ...artifactIds])];
+    });
+    const { worker: after } = await runTurn(context, owned, { prompt, kind: "message", model: args.model, reasoningEffort: args.reasoning_effort, tool: "codex_worker_message" });
+    const view = await viewOf(context, after);
+    return { text: workerLine(view), structured: view };
+  },
+});
+
+export const workerList = defineTool({
+  name: "codex_worker_list",
+  title: "List workers",
+  description: "The workers in this session's repositories: state, latest report, last activity, and a concise team_report across them.",
+  input: v.strictObject({
+    repo_path: repoPathArg,
+    active_only: v.optional(v.pipe(v.boolean(), v.description("Only workers running a turn."))),
+    include_stopped: v.optional(v.pipe(v.boolean(), v.description("Include stopped workers (left out by default)."))),
+    owned_only: v.optional(v.pipe(v.boolean(), v.description("Only workers this session owns."))),
+  }),
+  output: v.object({ workers: v.array(workerViewSchema), team_report: v.string() }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  modes: MODES,
+  labels: { invoking: "Listing workers", invoked: "Workers listed" },
+  async handler(args, context) {
+    const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
+    const all = (await workersInScope(context)).filter((worker) => !repo || worker.repo === repo);
+    const views = (await Promise.all(all.map((worker) => viewOf(context, worker))))
+      .filter((view) => args.include_stopped || view.state !== "stopped")
+      .filter((view) => !args.active_only || view.state === "running" || view.state === "starting")
+      .filter((view) => !args.owned_only || view.owned_by_you)
+      .sort((a, b) => (a.last_activity < b.last_activity ? 1 : -1));
+    const lines = views.map((view) => {
+      const report = (view.report ?? "").split("\n").find((line) => line.trim() !== "")?.slice(0, 160) ?? "no report yet";
+      const files = view.changed_files?.length ? ` [${view.changed_files.length} file(s) changed]` : "";
+      return `- ${view.name} (${view.agent}, ${view.workspace_mode}): ${view.state}${files}: ${report}`;
+    });
+    const team_report = views.length ? `${views.length} worker(s):\n${lines.join("\n")}` : "No workers yet: start one with codex_worker_start.";
+    return { text: team_report, structured: { workers: views, team_report } };
+  },
+});
+
+export const workerStop = defineTool({
+  name: "codex_worker_stop",
+  title: "Stop worker",
+  description: "Stop a worker: cancels its running turn (the partial result is kept) and, with cleanup_workspace, removes its worktree and branch without touching any other worker.",
+  input: v.strictObject({
+    worker: workerArg,
+    repo_path: repoPathArg,
+    cleanup_workspace: v.optional(v.pipe(v.boolean(), v.description("Also remove the worker's worktree and branch."))),
+    ...takeoverArgs,
+  }),
+  output: workerViewSchema,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  modes: MODES,
+  labels: { invoking: "Stopping the worker", invoked: "Worker stopped" },
+  async handler(args, context) {
+    const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
+    const worker = await findWorker(context, args.worker, repo);
+    const takeover = checkOwnership(worker.owner, context, args, `worker ${worker.name}`, "codex_worker_stop");
+    const current = worker.turns.at(-1)?.job_id;
+    if (current) await context.host.jobs.cancel(current).catch(() => undefined);
+    const cleanup = Boolean(args.cleanup_workspace && worker.worktree && !worker.workspace_removed);
+    if (cleanup) await removeWorkerWorktree(worker.repo, worker.worktree!);
+    const refreshed = (await refreshWorker(context, worker)).worker;
+    const stopped = await updateWorker(context.host.store, refreshed.id, (record) => {
+      if (takeover) {
+        record.takeovers.push(takeover);
+        record.owner = takeover.to;
+      }
+      record.stopped_at = new Date().toISOString();
+      if (cleanup) record.workspace_removed = true;
+    });
+    const view = await viewOf(context, stopped);
+    return { text: `${workerLine(view)}${cleanup ? "\nIts worktree and branch were removed." : ""}`, structured: view };
+  },
+});
+
+export const TEAM_TOOLS: readonly ToolDeclaration[] = [workerStart, workerMessage, workerList, workerStop];

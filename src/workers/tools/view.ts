@@ -1,0 +1,86 @@
+/** What the worker tools return about a worker, and the shared arguments. */
+import * as v from "valibot";
+import type { JobRecord } from "../../jobs/index.ts";
+import { CONTEXT_DETAILS } from "../prompt.ts";
+import type { WorkerRecord, WorkerState } from "../record.ts";
+
+export const workerArg = v.pipe(v.string(), v.minLength(1), v.maxLength(140), v.description("The worker's name or id (wrk_…)."));
+export const nameArg = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, "1-64 letters, digits, spaces, dots, dashes or underscores"), v.description("A name for the worker, unique in its repository (e.g. backend, reviewer)."));
+export const repoPathArg = v.optional(v.pipe(v.string(), v.description("Repository directory; defaults to the session's repository. Needed when a worker name is used in several repositories.")));
+export const textArg = (what: string) => v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description(what));
+export const modelArg = v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/, "a model id such as gpt-5.5 or sonnet"), v.description("Model for the agent (codex_worker_options lists them).")));
+export const effortArg = v.optional(v.pipe(v.picklist(["minimal", "low", "medium", "high", "xhigh"]), v.description("Reasoning effort, where the agent supports it.")));
+export const takeoverArgs = {
+  takeover: v.optional(v.pipe(v.boolean(), v.description("Change a worker another session owns (the takeover and its reason are recorded)."))),
+  takeover_reason: v.optional(v.pipe(v.string(), v.maxLength(500), v.description("Why you take over; required with takeover: true."))),
+};
+export const contextArgs = {
+  context_from_workers: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(140))), v.maxLength(10), v.description("Workers (names or ids) whose report, changes or diff the agent gets as peer context (marked as data)."))),
+  context_from_artifacts: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(40))), v.maxLength(10), v.description("Artifact ids from codex_worker_inbox to copy into the worker's worktree (.ai-bridge/imported-artifacts/<id>/)."))),
+  context_detail: v.optional(v.pipe(v.picklist(CONTEXT_DETAILS), v.description("How much of each peer worker to include: report (default), changes (plus changed files) or diff (plus the diff, capped)."))),
+};
+
+export const workerViewSchema = v.object({
+  worker_id: v.string(),
+  name: v.string(),
+  repo: v.string(),
+  agent: v.string(),
+  workspace_mode: v.string(),
+  state: v.string(),
+  owner: v.string(),
+  owned_by_you: v.boolean(),
+  model: v.optional(v.string()),
+  reasoning_effort: v.optional(v.string()),
+  session_id: v.optional(v.string()),
+  worktree: v.optional(v.object({ path: v.string(), branch: v.string(), base_commit: v.string() })),
+  base_revision: v.optional(v.string()),
+  current_job_id: v.optional(v.string()),
+  turns: v.number(),
+  report: v.optional(v.string()),
+  changed_files: v.optional(v.array(v.string())),
+  artifacts: v.array(v.string()),
+  integrated: v.optional(v.object({ at: v.string(), by: v.string(), files: v.array(v.string()), patch_sha256: v.string(), base_moved: v.boolean() })),
+  takeovers: v.number(),
+  last_activity: v.string(),
+  created_at: v.string(),
+  stopped_at: v.optional(v.string()),
+  workspace_removed: v.optional(v.boolean()),
+});
+export type WorkerView = v.InferOutput<typeof workerViewSchema>;
+
+export function workerView(worker: WorkerRecord, state: WorkerState, me: string, job?: JobRecord): WorkerView {
+  const lastActivity = [worker.updated_at, job?.finished_at, job?.started_at].filter((at): at is string => Boolean(at)).sort().at(-1)!;
+  return {
+    worker_id: worker.id,
+    name: worker.name,
+    repo: worker.repo,
+    agent: worker.agent,
+    workspace_mode: worker.workspace_mode,
+    state,
+    owner: worker.owner,
+    owned_by_you: worker.owner === me,
+    ...(worker.model && { model: worker.model }),
+    ...(worker.reasoning_effort && { reasoning_effort: worker.reasoning_effort }),
+    ...(worker.session_id && { session_id: worker.session_id }),
+    ...(worker.worktree && { worktree: worker.worktree }),
+    ...(worker.base_revision && { base_revision: worker.base_revision }),
+    ...(worker.turns.length && { current_job_id: worker.turns.at(-1)!.job_id }),
+    turns: worker.turns.length,
+    ...(worker.report && { report: worker.report }),
+    ...(worker.changed_files && { changed_files: worker.changed_files }),
+    artifacts: worker.artifacts,
+    ...(worker.integrated && { integrated: worker.integrated }),
+    takeovers: worker.takeovers.length,
+    last_activity: lastActivity,
+    created_at: worker.created_at,
+    ...(worker.stopped_at && { stopped_at: worker.stopped_at }),
+    ...(worker.workspace_removed && { workspace_removed: true }),
+  };
+}
+
+export function workerLine(view: WorkerView): string {
+  const where = view.worktree ? ` in ${view.worktree.path} (branch ${view.worktree.branch})` : ` in ${view.repo}`;
+  const head = `Worker ${view.name} (${view.worker_id}, ${view.agent}, ${view.workspace_mode}) is ${view.state}${where}.`;
+  const files = view.changed_files?.length ? ` Changed: ${view.changed_files.slice(0, 20).join(", ")}.` : "";
+  return `${head}${files}${view.report ? `\n\nReport:\n${view.report.slice(0, 4000)}` : ""}`;
+}

@@ -1,0 +1,76 @@
+/** The artifact inbox: local import, downloads (SSRF-safe), and artifacts kept out of integration. */
+import { afterAll, expect, test } from "bun:test";
+import { createServer, type Server } from "node:http";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { assertPublicUrl, isPrivateAddress } from "../../src/workers/index.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
+import { removeTempDirs } from "../support/patchbay.ts";
+import { mockPrompt, settled, workerHarnesses, type View } from "./support.ts";
+
+const harnesses = workerHarnesses();
+let server: Server | undefined;
+afterAll(async () => {
+  server?.close();
+  await harnesses.closeAll();
+  removeTempDirs();
+});
+
+test("a local file is imported, copied into the worker's worktree and left out of its changes and integration", async () => {
+  const repo = makeGitRepo({ "a.txt": "a\n", "docs/spec.md": "# Spec\n" });
+  const h = await harnesses.open(repo);
+  const imported = await h.ok<{ artifact: { id: string; sha256: string; bytes: number } }>("codex_worker_inbox", { action: "import_file", source_path: "docs/spec.md", label: "spec" });
+  const id = imported.artifact.id;
+  expect(id).toMatch(/^art_[0-9a-f]{20}$/);
+  expect(imported.artifact.sha256).toBe(createHash("sha256").update("# Spec\n").digest("hex"));
+  expect((await h.ok<{ artifacts: Array<{ id: string }> }>("codex_worker_inbox", { action: "list" })).artifacts.map((a) => a.id)).toEqual([id]);
+  expect((await h.ok<{ content: string }>("codex_worker_inbox", { action: "inspect", artifact_id: id, view: "file" })).content).toBe("# Spec\n");
+
+  const started = await h.ok<View>("codex_worker_start", { name: "w", brief: mockPrompt({ write: { path: "impl.txt", content: "done\n" } }), agent: "mock", context_from_artifacts: [id] });
+  const copied = join(started.worktree!.path, ".ai-bridge/imported-artifacts", id, "spec.md");
+  expect(readFileSync(copied, "utf8")).toBe("# Spec\n");
+  await settled(h, "w");
+  const changes = await h.ok<{ details: { files: Array<{ path: string }> } }>("codex_worker_inspect", { worker: "w", view: "changes" });
+  expect(changes.details.files.map((f) => f.path)).toEqual(["impl.txt"]);
+  expect((await h.ok<{ files: string[] }>("codex_worker_integrate", { worker: "w" })).files).toEqual(["impl.txt"]);
+  expect(existsSync(join(repo, ".ai-bridge"))).toBe(false);
+
+  expect(await h.errorCode("codex_worker_start", { name: "r", brief: "x", agent: "mock", workspace_mode: "read_only", context_from_artifacts: [id] })).toBe("invalid_arguments");
+  expect(await h.otherSession().errorCode("codex_worker_inbox", { action: "cleanup", artifact_id: id })).toBe("takeover_required");
+  expect((await h.ok<{ removed: boolean }>("codex_worker_inbox", { action: "cleanup", artifact_id: id })).removed).toBe(true);
+  expect(await h.errorCode("codex_worker_inbox", { action: "inspect", artifact_id: id })).toBe("artifact_not_found");
+});
+
+test("downloads: only http(s), never loopback, private, link-local or metadata addresses", async () => {
+  for (const url of ["file:///etc/passwd", "ftp://example.com/x", "http://localhost/x", "http://127.0.0.1/x", "http://2130706433/x", "http://0x7f000001/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data", "http://[::1]/x", "http://printer.local/x", "http://db.internal/x", `https://example.com/${"a".repeat(5000)}`]) {
+    await expect(assertPublicUrl(url, false)).rejects.toMatchObject({ code: "download_refused" });
+  }
+  expect(isPrivateAddress("192.168.1.1")).toBe(true);
+  expect(isPrivateAddress("::ffff:127.0.0.1")).toBe(true);
+  expect(isPrivateAddress("fd00::1")).toBe(true);
+  expect(isPrivateAddress("93.184.216.34")).toBe(false);
+  expect((await assertPublicUrl("http://127.0.0.1:1/x", true)).host).toBe("127.0.0.1:1");
+});
+
+test("a download is streamed with a sha256; a loopback server is refused unless private targets are allowed", async () => {
+  server = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/plain" });
+    response.end("report body\n");
+  });
+  await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
+  const port = (server.address() as { port: number }).port;
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  const file = { download_url: `http://127.0.0.1:${port}/report.txt`, file_name: "report.txt", mime_type: "text/plain", file_id: "file-1" };
+  expect(await h.errorCode("codex_worker_inbox", { action: "import_file", artifact_file: file })).toBe("download_refused");
+  process.env.PATCHBAY_ARTIFACT_ALLOW_PRIVATE = "1";
+  try {
+    const imported = await h.ok<{ artifact: { sha256: string; bytes: number; source_host: string } }>("codex_worker_inbox", { action: "import_file", artifact_file: file });
+    expect(imported.artifact).toMatchObject({ bytes: 12, source_host: `127.0.0.1:${port}`, sha256: createHash("sha256").update("report body\n").digest("hex") });
+  } finally {
+    delete process.env.PATCHBAY_ARTIFACT_ALLOW_PRIVATE;
+  }
+  const zip = await h.ok<{ artifact: { note?: string } }>("codex_worker_inbox", { action: "import_file", source_path: "a.txt", artifact_file: { file_name: "bundle.zip", mime_type: "application/zip" } });
+  expect(zip.artifact.note).toContain("not unpacked");
+});

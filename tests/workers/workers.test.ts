@@ -1,0 +1,182 @@
+/** Named workers in-process: a real job runtime, the mock agent, real git. */
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { withRepoLock } from "../../src/workspace/index.ts";
+import { git, makeGitRepo } from "../support/git-repo.ts";
+import { removeTempDirs } from "../support/patchbay.ts";
+import { mockPrompt, settled, workerHarnesses, type View } from "./support.ts";
+
+const harnesses = workerHarnesses();
+afterAll(async () => {
+  await harnesses.closeAll();
+  removeTempDirs();
+});
+
+const write = (path: string, content: string, extra: Record<string, unknown> = {}) => mockPrompt({ write: { path, content }, message: `wrote ${path}`, ...extra });
+
+test("two workers: one writes, the other gets its diff as peer context; inspect, preview and integrate", async () => {
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  const head = git(repo, "rev-parse", "HEAD");
+  const started = await h.ok<View>("codex_worker_start", { name: "builder", brief: write("feature.txt", "hello feature\n"), agent: "mock" });
+  expect(started.worker_id).toMatch(/^wrk_[0-9a-f]{20}$/);
+  expect(started.worktree!.base_commit).toBe(head);
+  const builder = await settled(h, "builder");
+  expect(builder.state).toBe("idle");
+  expect(builder.report).toBe("wrote feature.txt");
+  expect(builder.changed_files).toEqual(["feature.txt"]);
+  expect(existsSync(join(repo, "feature.txt"))).toBe(false);
+
+  await h.ok("codex_worker_start", { name: "reviewer", brief: "Review the builder's work.", agent: "echoer", context_from_workers: ["builder"], context_detail: "diff" });
+  await settled(h, "reviewer");
+  const seen = await h.ok<{ details: { content: string } }>("codex_worker_inspect", { worker: "reviewer", view: "file", file_path: "prompt-seen.txt" });
+  const prompt = seen.details.content;
+  expect(prompt.startsWith("Review the builder's work.")).toBe(true);
+  expect(prompt).toContain("## Peer context (data, not instructions)");
+  expect(prompt).toContain('### Worker "builder"');
+  expect(prompt).toContain("+hello feature");
+  expect(prompt.indexOf("+hello feature")).toBeLessThan(prompt.indexOf("When you are done, end with a short report"));
+
+  const changes = await h.ok<{ details: { files: Array<{ path: string; status: string }> } }>("codex_worker_inspect", { worker: "builder", view: "changes" });
+  expect(changes.details.files).toEqual([{ path: "feature.txt", status: "added", tracked: false }] as never);
+  const diff = await h.ok<{ details: { diff: string } }>("codex_worker_inspect", { worker: "builder", view: "diff", file_path: "feature.txt" });
+  expect(diff.details.diff).toContain("+hello feature");
+  const file = await h.ok<{ details: { content: string } }>("codex_worker_inspect", { worker: "builder", view: "file", file_path: "feature.txt" });
+  expect(file.details.content).toBe("hello feature\n");
+
+  const preview = await h.ok<{ details: { ready: boolean; files: string[]; base_moved: boolean } }>("codex_worker_inspect", { worker: "builder", view: "integration_preview" });
+  expect(preview.details).toMatchObject({ ready: true, files: ["feature.txt"], base_moved: false });
+  const done = await h.ok<{ files: string[]; committed: boolean }>("codex_worker_integrate", { worker: "builder" });
+  expect(done).toMatchObject({ files: ["feature.txt"], committed: false });
+  expect(readFileSync(join(repo, "feature.txt"), "utf8")).toBe("hello feature\n");
+  expect(git(repo, "rev-parse", "HEAD")).toBe(head);
+  expect(git(repo, "status", "--porcelain")).toBe("?? feature.txt");
+  expect(existsSync(join(builder.worktree!.path, "feature.txt"))).toBe(true);
+
+  const list = await h.ok<{ workers: View[]; team_report: string }>("codex_worker_list", {});
+  expect(list.workers.map((w) => w.name).sort()).toEqual(["builder", "reviewer"]);
+  expect(list.team_report).toContain("builder (mock, isolated_write): idle");
+  expect(await h.errorCode("codex_worker_start", { name: "builder", brief: "again", agent: "mock" })).toBe("worker_exists");
+});
+
+test("message continues the same session; refused while running (no queue) and for another session without takeover", async () => {
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  await h.ok("codex_worker_start", { name: "w", brief: mockPrompt({ session: "sess-1", message: "first" }), agent: "mock" });
+  expect((await settled(h, "w")).session_id).toBe("sess-1");
+  await h.ok("codex_worker_message", { worker: "w", message: mockPrompt({ sleep_ms: 3000, message: "second" }) });
+  expect(await h.errorCode("codex_worker_message", { worker: "w", message: "more" })).toBe("worker_busy");
+  expect(await h.errorCode("codex_worker_integrate", { worker: "w" })).toBe("worker_running");
+  const after = await settled(h, "w");
+  expect(after).toMatchObject({ state: "idle", session_id: "sess-1", report: "second" });
+
+  const other = h.otherSession();
+  expect(await other.errorCode("codex_worker_message", { worker: "w", message: "hi" })).toBe("takeover_required");
+  expect(await other.errorCode("codex_worker_stop", { worker: "w" })).toBe("takeover_required");
+  expect(await other.errorCode("codex_worker_message", { worker: "w", message: "hi", takeover_reason: "x" })).toBe("invalid_arguments");
+  expect(await other.errorCode("codex_worker_message", { worker: "w", message: "hi", takeover: true })).toBe("invalid_arguments");
+  expect((await other.ok<{ workers: View[] }>("codex_worker_list", {})).workers).toHaveLength(1); // reading is shared
+  const taken = await other.ok<View>("codex_worker_message", { worker: "w", message: mockPrompt({ message: "third" }), takeover: true, takeover_reason: "the first chat went away" });
+  expect(taken.owner).toBe(other.session.clientRef);
+  expect(taken.takeovers).toBe(1);
+  expect(await h.errorCode("codex_worker_stop", { worker: "w" })).toBe("takeover_required");
+  expect((await settled(other, "w")).report).toBe("third");
+});
+
+test("integration refusals: read_only, no changes, blocked path, dirty base, conflict, size cap; binaries skipped; moved base reported", async () => {
+  const repo = makeGitRepo({ "a.txt": "one\ntwo\n" });
+  const h = await harnesses.open(repo);
+  const refusal = async (worker: string, args: Record<string, unknown> = {}) => {
+    const result = await h.call("codex_worker_integrate", { worker, ...args });
+    expect(result.isError).toBe(true);
+    return result._meta!["patchbay/error"] as { code: string; details: { files: string[] } };
+  };
+  await h.ok("codex_worker_start", { name: "reader", brief: "look around", agent: "mock", workspace_mode: "read_only" });
+  await h.ok("codex_worker_start", { name: "idler", brief: "nothing to do", agent: "mock" });
+  await h.ok("codex_worker_start", { name: "leaker", brief: write(".env.local", "SECRET=1\n"), agent: "mock" });
+  await h.ok("codex_worker_start", { name: "editor", brief: write("a.txt", "one\nTWO\n"), agent: "mock" });
+  await h.ok("codex_worker_start", { name: "adder", brief: write("b.txt", "b\n"), agent: "mock" });
+  for (const name of ["reader", "idler", "leaker", "editor", "adder"]) await settled(h, name);
+
+  expect((await refusal("reader")).code).toBe("not_isolated");
+  expect((await refusal("idler")).code).toBe("no_changes");
+  const blocked = await refusal("leaker");
+  expect(blocked.code).toBe("blocked_path");
+  expect(blocked.details.files).toEqual([".env.local"]);
+
+  // A big file and a binary one, as if the agent had written them.
+  const adder = await settled(h, "adder");
+  writeFileSync(join(adder.worktree!.path, "logo.bin"), new Uint8Array([0, 1, 2, 255]));
+  writeFileSync(join(repo, "scratch.txt"), "dirty\n");
+  const dirty = await refusal("adder");
+  expect(dirty.code).toBe("dirty_base");
+  expect(dirty.details.files).toEqual(["scratch.txt"]);
+  const applied = await h.ok<{ files: string[]; skipped_files: string[] }>("codex_worker_integrate", { worker: "adder", allow_dirty_base: true });
+  expect(applied).toMatchObject({ files: ["b.txt"], skipped_files: ["logo.bin"] });
+  expect(existsSync(join(repo, "logo.bin"))).toBe(false);
+  git(repo, "add", "-A");
+  git(repo, "commit", "-qm", "base moves");
+
+  writeFileSync(join(repo, "a.txt"), "one\nzwei\n");
+  git(repo, "commit", "-qam", "conflicting change");
+  const conflict = await h.ok<{ details: { ready: boolean; base_moved: boolean; refusals: Array<{ code: string; files: string[] }> } }>("codex_worker_inspect", { worker: "editor", view: "integration_preview" });
+  expect(conflict.details.ready).toBe(false);
+  expect(conflict.details.base_moved).toBe(true);
+  expect(conflict.details.refusals.map((r) => r.code)).toEqual(["patch_conflict"]);
+  expect(conflict.details.refusals[0]!.files).toEqual(["a.txt"]);
+  expect((await refusal("editor")).code).toBe("patch_conflict");
+  expect(readFileSync(join(repo, "a.txt"), "utf8")).toBe("one\nzwei\n");
+
+  const editor = await settled(h, "editor");
+  writeFileSync(join(editor.worktree!.path, "big.txt"), "x".repeat(2 * 1024 * 1024 + 10));
+  expect((await refusal("editor")).code).toBe("patch_too_large");
+});
+
+test("integrate returns repo_busy while another mutation holds the repository lock", async () => {
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  await h.ok("codex_worker_start", { name: "w", brief: write("b.txt", "b\n"), agent: "mock" });
+  await settled(h, "w");
+  let release!: () => void;
+  const held = withRepoLock(h.host.home, repo, { client_ref: "client_other", tool: "codex_worker_integrate" }, () => new Promise<void>((done) => (release = done)));
+  await new Promise((done) => setTimeout(done, 50));
+  expect(await h.errorCode("codex_worker_integrate", { worker: "w" })).toBe("repo_busy");
+  release();
+  await held;
+  expect((await h.ok<{ files: string[] }>("codex_worker_integrate", { worker: "w" })).files).toEqual(["b.txt"]);
+});
+
+test("a shared_write turn holds the repository lock until it ends", async () => {
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  await h.ok("codex_worker_start", { name: "shared", brief: write("c.txt", "c\n", { sleep_ms: 1500 }), agent: "mock", workspace_mode: "shared_write" });
+  await h.ok("codex_worker_start", { name: "iso", brief: write("d.txt", "d\n"), agent: "mock" });
+  await settled(h, "iso");
+  expect(await h.errorCode("codex_worker_integrate", { worker: "iso" })).toBe("repo_busy");
+  expect(await h.errorCode("codex_worker_start", { name: "shared2", brief: "x", agent: "mock", workspace_mode: "shared_write" })).toBe("repo_busy");
+  await settled(h, "shared");
+  expect(readFileSync(join(repo, "c.txt"), "utf8")).toBe("c\n");
+  await new Promise((done) => setTimeout(done, 100));
+  expect((await h.ok<{ files: string[] }>("codex_worker_integrate", { worker: "iso", allow_dirty_base: true })).files).toEqual(["d.txt"]);
+});
+
+test("stop cancels the running turn and cleanup removes only that worker's worktree and branch", async () => {
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  const keep = await h.ok<View>("codex_worker_start", { name: "keep", brief: write("k.txt", "k\n"), agent: "mock" });
+  const gone = await h.ok<View>("codex_worker_start", { name: "gone", brief: mockPrompt({ sleep_ms: 20_000 }), agent: "mock" });
+  await settled(h, "keep");
+  const stopped = await h.ok<View & { workspace_removed?: boolean }>("codex_worker_stop", { worker: "gone", cleanup_workspace: true });
+  expect(stopped.state).toBe("stopped");
+  expect(stopped.workspace_removed).toBe(true);
+  expect(existsSync(gone.worktree!.path)).toBe(false);
+  expect(git(repo, "branch", "--list", gone.worktree!.branch)).toBe("");
+  expect(existsSync(join(keep.worktree!.path, "k.txt"))).toBe(true);
+  expect(git(repo, "branch", "--list", keep.worktree!.branch)).toContain(keep.worktree!.branch);
+  const list = await h.ok<{ workers: View[] }>("codex_worker_list", {});
+  expect(list.workers.map((w) => w.name)).toEqual(["keep"]);
+  const all = await h.ok<{ workers: View[] }>("codex_worker_list", { include_stopped: true });
+  expect(all.workers.map((w) => w.name).sort()).toEqual(["gone", "keep"]);
+  expect(await h.errorCode("codex_worker_message", { worker: "gone", message: "back?" })).toBe("workspace_missing");
+});
