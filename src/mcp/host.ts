@@ -2,6 +2,7 @@ import type { Config } from "../config/index.ts";
 import type { AuditEntry } from "../log/audit.ts";
 import type { RecordStore } from "../state/index.ts";
 import type { JobRuntime } from "../jobs/runtime.ts";
+import type { Messaging } from "../messaging/index.ts";
 
 /** An address the server can be reached at, with any token already redacted. */
 export interface Endpoint {
@@ -21,6 +22,8 @@ export interface McpHost {
   readonly store: RecordStore;
   /** Agent jobs: the server's runtime (queue, processes, records). */
   readonly jobs: JobRuntime;
+  /** Agent messaging: identities, mailbox, presence, attachments. */
+  readonly messaging: Messaging;
   /** Secrets replaced by `[redacted]` in any string inside `value`. */
   redact(value: unknown): unknown;
   activeSessions(): number;

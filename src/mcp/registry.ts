@@ -63,6 +63,7 @@ function describe(declaration: ToolDeclaration, name: string, input: ObjectSchem
       "openai/toolInvocation/invoking": labels.invoking,
       "openai/toolInvocation/invoked": labels.invoked,
       ...(canonical && { "patchbay/canonicalTool": canonical }),
+      ...declaration.meta,
     },
   };
 }
@@ -86,7 +87,13 @@ function inMode(entry: CatalogEntry, mode: ToolMode): boolean {
   return entry.declaration.modes.includes(mode);
 }
 
+/** A session opened with an agent's messaging token (principal `agent:NAME@NS`). */
+function isAgentSession(session: SessionState): boolean {
+  return session.principal.startsWith("agent:");
+}
+
 function isVisible(entry: CatalogEntry, session: SessionState): boolean {
+  if (isAgentSession(session) && !entry.declaration.forAgents) return false;
   return inMode(entry, session.mode) && (entry.declaration.gate?.isOpen(session) ?? true);
 }
 
@@ -101,6 +108,11 @@ function invalidArguments(tool: string, issues: readonly v.BaseIssue<unknown>[])
 
 /** Why a known tool cannot be called in this session, or `undefined` when it can. */
 function refusal(entry: CatalogEntry, session: SessionState): PatchbayError | undefined {
+  if (isAgentSession(session) && !entry.declaration.forAgents) {
+    return new PatchbayError("tool_not_for_agents", `${entry.name} is not offered to agent tokens: they carry messages, not workspace access`, {
+      next: "use the operator token (auth.token_env) for workspace, job and worker tools",
+    });
+  }
   if (!inMode(entry, session.mode)) {
     const modes = entry.canonical ? ["full"] : entry.declaration.modes;
     return new PatchbayError("tool_not_in_mode", `${entry.name} is not in tool mode "${session.mode}" (it is in: ${modes.join(", ")})`, {

@@ -64,6 +64,13 @@ export interface ToolDeclaration<I extends ObjectSchema = ObjectSchema, O extend
   modes: readonly ToolMode[];
   aliases?: readonly ToolAlias[];
   gate?: ToolGate;
+  /**
+   * Offered to sessions authenticated with an agent's messaging token. Off by default: such a
+   * token identifies an agent to its peers; it is not the operator's key to the workspace.
+   */
+  forAgents?: boolean;
+  /** Extra `_meta` on the tool's descriptor (e.g. ChatGPT's `openai/fileParams`). */
+  meta?: Record<string, unknown>;
   /** ChatGPT's status labels while the tool runs and after it finished. */
   labels?: { invoking: string; invoked: string };
   handler: (args: v.InferOutput<I>, context: ToolContext) => Promise<ToolOutput<v.InferOutput<O>>>;

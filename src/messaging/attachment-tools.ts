@@ -24,6 +24,7 @@ export const uploadAttachment = defineTool({
   output: v.object({ path: v.string(), upload_url: v.string(), expires_at: v.string(), max_bytes: v.number() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   modes: MESSAGING_MODES,
+  forAgents: true,
   labels: { invoking: "Preparing upload", invoked: "Upload URL ready" },
   async handler(args, context) {
     const me = await actor(context, args.as);
@@ -43,6 +44,7 @@ export const getAttachment = defineTool({
   output: v.object({ path: v.string(), filename: v.string(), size: v.number(), owner: v.string(), content_type: v.optional(v.string()), download_url: v.optional(v.string()), text: v.optional(v.string()) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   modes: MESSAGING_MODES,
+  forAgents: true,
   labels: { invoking: "Reading attachment", invoked: "Attachment read" },
   async handler(args, context) {
     const me = await actor(context, args.as);
@@ -78,6 +80,7 @@ export const relayUrl = defineTool({
   output: v.object({ path: v.string(), size: v.number(), content_type: v.optional(v.string()), message_ids: v.array(v.string()) }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   modes: MESSAGING_MODES,
+  forAgents: true,
   labels: { invoking: "Relaying", invoked: "Relayed" },
   async handler(args, context) {
     const me = await actor(context, args.as);

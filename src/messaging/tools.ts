@@ -31,6 +31,7 @@ export const inbox = defineTool({
   output: v.object({ identity: v.string(), pending: v.array(messageViewSchema), deferred: v.array(messageViewSchema), presence: v.array(presenceSchema) }),
   annotations: { ...WRITE, idempotentHint: true },
   modes: MESSAGING_MODES,
+  forAgents: true,
   labels: { invoking: "Reading the inbox", invoked: "Inbox read" },
   async handler(args, context) {
     const me = await actor(context, args.as);
@@ -61,6 +62,7 @@ export const sendMessage = defineTool({
   output: v.object({ sent: v.array(v.object({ message_id: v.string(), to: v.string() })), thread_id: v.string(), group_id: v.string(), duplicate: v.boolean() }),
   annotations: WRITE,
   modes: MESSAGING_MODES,
+  forAgents: true,
   labels: { invoking: "Sending", invoked: "Sent" },
   async handler(args, context) {
     const me = await actor(context, args.as);
@@ -88,6 +90,7 @@ export const reply = defineTool({
   output: v.object({ message: messageViewSchema, original_state: v.string(), resolved: v.boolean() }),
   annotations: WRITE,
   modes: MESSAGING_MODES,
+  forAgents: true,
   labels: { invoking: "Replying", invoked: "Replied" },
   async handler(args, context) {
     const me = await actor(context, args.as);
@@ -112,6 +115,7 @@ export const waitForMessage = defineTool({
   output: v.object({ status: v.picklist(["message", "timeout", "cancelled", "shutdown"]), messages: v.array(messageViewSchema) }),
   annotations: WRITE,
   modes: MESSAGING_MODES,
+  forAgents: true,
   labels: { invoking: "Waiting for a message", invoked: "Done waiting" },
   async handler(args, context) {
     const me = await actor(context, args.as);
@@ -133,6 +137,7 @@ export const unsendMessage = defineTool({
   output: v.object({ message_id: v.string(), unsent: v.boolean() }),
   annotations: { ...WRITE, destructiveHint: true },
   modes: MESSAGING_MODES,
+  forAgents: true,
   labels: { invoking: "Unsending", invoked: "Unsent" },
   async handler(args, context) {
     const me = await actor(context, args.as);
@@ -154,6 +159,7 @@ export const recall = defineTool({
   output: v.object({ messages: v.array(messageViewSchema) }),
   annotations: READ,
   modes: MESSAGING_MODES,
+  forAgents: true,
   labels: { invoking: "Reading history", invoked: "History read" },
   async handler(args, context) {
     const me = await actor(context, args.as);

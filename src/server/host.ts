@@ -3,6 +3,7 @@ import type { Config } from "../config/index.ts";
 import { createAuditLog } from "../log/audit.ts";
 import { log } from "../log/index.ts";
 import type { JobRuntime } from "../jobs/index.ts";
+import type { Messaging } from "../messaging/index.ts";
 import type { Endpoint, McpHost } from "../mcp/index.ts";
 import { createRedactor, type RecordStore } from "../state/index.ts";
 
@@ -12,6 +13,7 @@ export interface HostParts {
   config: Config;
   store: RecordStore;
   jobs: JobRuntime;
+  messaging: Messaging;
   /** The HTTP token, when one is set: redacted even if its variable's name does not look secret. */
   token?: string;
   activeSessions: () => number;
@@ -31,6 +33,7 @@ export function createHost(parts: HostParts): McpHost {
     startedAt: new Date(),
     store: parts.store,
     jobs: parts.jobs,
+    messaging: parts.messaging,
     redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
     activeSessions: parts.activeSessions,
     endpoints: parts.endpoints,

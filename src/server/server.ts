@@ -7,6 +7,7 @@ import type { McpEndpoint } from "../http/index.ts";
 import { ALL_TOOLS, createSession, createToolRegistry, serveStdioSession, type McpHost, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
 import { serveHttp, type HttpListener } from "../runtime/index.ts";
 import { createJobRuntime, type JobRuntime } from "../jobs/index.ts";
+import { createMessaging } from "../messaging/index.ts";
 import { createRecordStore, type RecordStore } from "../state/index.ts";
 import { controlJobHandlers } from "./control-jobs.ts";
 import { startControlServer } from "./control-server.ts";
@@ -85,12 +86,14 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
   let endpoint: McpEndpoint | undefined;
   // The runtime redacts with the host's redactor, which exists once the host does.
   const jobs: JobRuntime = createJobRuntime({ home, config, store, redact: (text) => host.redact(text) as string });
+  const messaging = createMessaging({ store, config, home });
   const host = createHost({
     version,
     home,
     config,
     store,
     jobs,
+    messaging,
     token,
     activeSessions: () => relays.size + (endpoint?.sessionCount() ?? 0),
     endpoints: () => listeners.map((listener) => ({ kind: "http" as const, url: urlOf(listener) })),
@@ -116,6 +119,7 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
       corsOrigins: config.server.enable_cors ? config.server.allowed_origins : undefined,
       status: () => server.status(),
       onAccess: config.logging.access_log ? (line) => log.info(line) : undefined,
+      messaging: { tokens: messaging, attachments: messaging.attachments },
     });
   }
 
@@ -156,6 +160,8 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
         await jobs.stop();
         for (const socket of relays) socket.destroy();
         await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
+        // Open wait_for_message calls answer "shutdown" before their sessions close.
+        await messaging.close();
         await endpoint?.close();
         await store.close();
         ownership.release();
@@ -167,6 +173,7 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
 
   // Before the control port is published: nothing new can be submitted while the old ones are judged.
   await jobs.recover().catch((error: Error) => log.warn(`job recovery failed: ${error.message}`));
+  await messaging.start();
   const control = await startControlServer(ownership.record.credential, {
     relay(socket, session, rest) {
       relays.add(socket);

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Config } from "../config/index.ts";
 import { ALL_TOOLS, createSession, createToolRegistry, serveStdioSession, type SessionScope, type ToolMode } from "../mcp/index.ts";
 import { createJobRuntime } from "../jobs/index.ts";
+import { createMessaging } from "../messaging/index.ts";
 import type { McpHost } from "../mcp/index.ts";
 import { createRecordStore } from "../state/index.ts";
 import { createHost } from "./host.ts";
@@ -19,8 +20,10 @@ export async function runStandalone(options: { home: string; config: Config; ver
   try {
     const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
     const jobs = createJobRuntime({ home, config, store, redact: (text) => host.redact(text) as string });
-    const host: McpHost = createHost({ version, home, config, store, jobs, token: httpToken(config), activeSessions: () => 1, endpoints: () => [] });
+    const messaging = createMessaging({ store, config, home });
+    const host: McpHost = createHost({ version, home, config, store, jobs, messaging, token: httpToken(config), activeSessions: () => 1, endpoints: () => [] });
     await jobs.recover();
+    await messaging.start();
     const state = createSession({ transport: "stdio", principal: "local", ...options.session });
     const ended = new Promise<void>((resolve) => {
       process.stdin.once("end", resolve);
@@ -29,6 +32,7 @@ export async function runStandalone(options: { home: string; config: Config; ver
     serveStdioSession(host, registry, state, { input: process.stdin, output: process.stdout });
     await ended;
     await jobs.stop();
+    await messaging.close();
     await store.close();
     return 0;
   } finally {

@@ -13,6 +13,7 @@ import type { AuditEntry } from "../../src/log/audit.ts";
 import type { ToolDeclaration, ToolMode } from "../../src/mcp/tool.ts";
 import { createRecordStore, createRedactor } from "../../src/state/index.ts";
 import { createJobRuntime } from "../../src/jobs/index.ts";
+import { createMessaging } from "../../src/messaging/index.ts";
 import { tempDir } from "./patchbay.ts";
 
 export interface HarnessOptions {
@@ -49,6 +50,7 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
   const redactor = createRedactor(options.env ?? process.env);
   const audits: AuditEntry[] = [];
   const jobs = createJobRuntime({ home, config, store, redact: (text) => redactor.redact(text) });
+  const messaging = createMessaging({ store, config, home });
   const host: McpHost = {
     version: "test",
     home,
@@ -56,6 +58,7 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
     startedAt: new Date(),
     store,
     jobs,
+    messaging,
     redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
     activeSessions: () => 1,
     endpoints: () => [],
@@ -113,6 +116,7 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
     },
     async close() {
       await jobs.stop();
+      await messaging.close();
       await store.close();
     },
   };

@@ -3,6 +3,7 @@
  * as a host's request would after the transport: what the bench times on patchbay's side.
  */
 import { createJobRuntime } from "../../../src/jobs/index.ts";
+import { createMessaging } from "../../../src/messaging/index.ts";
 import { loadConfig } from "../../../src/config/index.ts";
 import { createToolRegistry } from "../../../src/mcp/registry.ts";
 import { createSession } from "../../../src/mcp/session.ts";
@@ -29,6 +30,7 @@ export async function fileToolCaller(repo: string, home: string): Promise<ToolCa
     startedAt: new Date(),
     store,
     jobs: createJobRuntime({ home, config, store, redact: (text) => redactor.redact(text) }),
+    messaging: createMessaging({ store, config, home }),
     redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
     activeSessions: () => 1,
     endpoints: () => [],

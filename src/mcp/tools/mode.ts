@@ -18,6 +18,7 @@ export const toolModeInfo = defineTool({
   output: v.object({ mode: v.picklist(TOOL_MODES), tools: v.array(v.string()), modes: v.array(modeSummary) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   modes: EVERY_MODE,
+  forAgents: true,
   labels: { invoking: "Reading tool mode", invoked: "Tool mode read" },
   async handler(_args, { session, catalog }) {
     const modes = TOOL_MODES.map((mode) => ({ mode, purpose: MODE_PURPOSE[mode], tool_count: catalog.namesFor(session, mode).length }));
@@ -40,6 +41,7 @@ export const toolModeSwitch = defineTool({
   output: v.object({ previous_mode: v.picklist(TOOL_MODES), mode: v.picklist(TOOL_MODES), tool_count: v.number(), changed: v.boolean() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   modes: EVERY_MODE,
+  forAgents: true,
   labels: { invoking: "Switching tool mode", invoked: "Tool mode switched" },
   async handler({ mode }, { session, catalog }) {
     const previous = session.mode;

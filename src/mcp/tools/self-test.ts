@@ -47,6 +47,7 @@ export const selfTest = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   modes: EVERY_MODE,
+  forAgents: true,
   labels: { invoking: "Checking patchbay", invoked: "patchbay checked" },
   async handler({ public_base_url }, context) {
     const { host, session, progress } = context;

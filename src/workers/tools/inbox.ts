@@ -21,6 +21,8 @@ function summary(record: ArtifactRecord): Record<string, unknown> {
 export const workerInbox = defineTool({
   name: "codex_worker_inbox",
   title: "Artifact inbox",
+  // ChatGPT uploads the file the user attached and passes it here as artifact_file.
+  meta: { "openai/fileParams": ["artifact_file"] },
   description: "Files a host generated, for workers: import_file downloads artifact_file (http/https only, size-capped, sha256, private and loopback addresses refused) or copies source_path from the repository; list, inspect (summary, tree, file, raw_manifest) and cleanup. Give the artifact id to a worker with context_from_artifacts: it is copied into .ai-bridge/imported-artifacts/<id>/ in its worktree and never part of its changes.",
   input: v.strictObject({
     action: v.picklist(["import_file", "list", "inspect", "cleanup"]),
