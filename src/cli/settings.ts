@@ -1,5 +1,7 @@
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome, settingsView } from "../config/index.ts";
+import { listProfiles, loadConfig, patchbayHome, profileFile, settingsView } from "../config/index.ts";
+import { deleteProfile, readRootProfiles, repositoryRoot, rootProfile, setProfileKey, useProfile } from "../connect/index.ts";
+import { PatchbayError } from "../errors/index.ts";
 import { emit } from "./output.ts";
 
 /** `server.port = 8000` lines, one per leaf, so people can grep them. */
@@ -10,18 +12,94 @@ function flatten(value: unknown, prefix = ""): string[] {
   return [`${prefix} = ${JSON.stringify(value)}`];
 }
 
-export default defineCommand({
-  meta: { name: "settings", description: "Show the effective configuration (file, profile, environment), secrets redacted" },
+const showArgs = {
+  profile: { type: "string", description: "Apply profiles/NAME.toml over config.toml", valueHint: "NAME" },
+  json: { type: "boolean", description: "Print as JSON" },
+  "reveal-token": { type: "boolean", description: "Show the HTTP token instead of [redacted]" },
+} as const;
+
+async function showSettings(args: { profile?: string; json?: boolean; "reveal-token"?: boolean }): Promise<number> {
+  const home = patchbayHome();
+  const config = await loadConfig({ home, profile: args.profile });
+  const view = settingsView(config, { env: process.env, revealToken: Boolean(args["reveal-token"]) });
+  emit(args.json, { home, settings: view }, () => [`# PATCHBAY_HOME = ${home}`, ...flatten(view)].join("\n"));
+  return 0;
+}
+
+const show = defineCommand({
+  meta: { name: "show", description: "Show the effective configuration (file, profile, environment), secrets redacted" },
+  args: showArgs,
+  run: ({ args }) => showSettings(args),
+});
+
+const list = defineCommand({
+  meta: { name: "list", description: "List the saved profiles and the repositories that use each" },
+  args: { json: { type: "boolean", description: "Print as JSON" } },
+  async run({ args }) {
+    const home = patchbayHome();
+    const roots = await readRootProfiles(home);
+    const profiles = (await listProfiles(home)).map((name) => ({ name, file: profileFile(home, name), roots: Object.keys(roots).filter((root) => roots[root] === name) }));
+    emit(args.json, { home, profiles }, () =>
+      profiles.length === 0 ? "no profiles yet (`patchbay start --save-profile NAME` saves one)" : profiles.map((p) => `${p.name}${p.roots.length ? `  (used by ${p.roots.join(", ")})` : ""}`).join("\n"),
+    );
+    return 0;
+  },
+});
+
+const set = defineCommand({
+  meta: { name: "set", description: "Set a config key in a profile (secrets are refused: keep them in environment variables)" },
   args: {
-    profile: { type: "string", description: "Apply profiles/NAME.toml over config.toml", valueHint: "NAME" },
+    key: { type: "positional", description: "Dotted key, e.g. server.port", valueHint: "KEY" },
+    value: { type: "positional", description: "TOML value (9000, true, [\"a\"]) or plain text", valueHint: "VALUE" },
+    profile: { type: "string", description: "Profile to change (default: default)", valueHint: "NAME" },
     json: { type: "boolean", description: "Print as JSON" },
-    "reveal-token": { type: "boolean", description: "Show the HTTP token instead of [redacted]" },
+  },
+  async run({ args }) {
+    const name = args.profile ?? "default";
+    const file = await setProfileKey(patchbayHome(), name, String(args.key), String(args.value));
+    emit(args.json, { ok: true, profile: name, file, key: args.key }, () => `set ${args.key} in profile ${name} (${file})`);
+    return 0;
+  },
+});
+
+const use = defineCommand({
+  meta: { name: "use", description: "Make a repository use a profile when `patchbay start` runs there (--none: no profile)" },
+  args: {
+    name: { type: "positional", required: false, description: "Profile name", valueHint: "NAME" },
+    root: { type: "string", description: "Repository (default: the git work tree around the current directory)", valueHint: "DIR" },
+    none: { type: "boolean", description: "Forget the repository's profile" },
+    json: { type: "boolean", description: "Print as JSON" },
   },
   async run({ args }) {
     const home = patchbayHome();
-    const config = await loadConfig({ home, profile: args.profile });
-    const view = settingsView(config, { env: process.env, revealToken: Boolean(args["reveal-token"]) });
-    emit(args.json, { home, settings: view }, () => [`# PATCHBAY_HOME = ${home}`, ...flatten(view)].join("\n"));
+    const root = repositoryRoot(args.root);
+    const name = args.none ? undefined : args.name;
+    if (!args.none && !name) throw new PatchbayError("usage", "name a profile, or pass --none", { next: "`patchbay settings list` shows the profiles" });
+    await useProfile(home, root, name);
+    emit(args.json, { ok: true, root, profile: name ?? null }, () => (name ? `${root} now uses profile ${name}` : `${root} uses no profile`));
     return 0;
   },
+});
+
+const remove = defineCommand({
+  meta: { name: "delete", description: "Delete a profile (repositories that used it go back to config.toml alone)" },
+  args: { name: { type: "positional", description: "Profile name", valueHint: "NAME" }, json: { type: "boolean", description: "Print as JSON" } },
+  async run({ args }) {
+    const released = await deleteProfile(patchbayHome(), String(args.name));
+    emit(args.json, { ok: true, deleted: args.name, roots: released }, () => `deleted profile ${args.name}${released.length ? `; no longer used by ${released.join(", ")}` : ""}`);
+    return 0;
+  },
+});
+
+/** The profile `start` applies: --profile, else the repository's (`settings use`), unless --no-profile. */
+export async function profileFor(home: string, root: string, flag: string | undefined, noProfile: boolean): Promise<string | undefined> {
+  if (flag !== undefined) return flag;
+  return noProfile ? undefined : rootProfile(home, root);
+}
+
+export default defineCommand({
+  meta: { name: "settings", description: "Show the effective configuration; list, set, use and delete profiles" },
+  args: showArgs,
+  subCommands: { list, show, set, use, delete: remove },
+  run: ({ args }) => showSettings(args),
 });

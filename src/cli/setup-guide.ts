@@ -7,7 +7,16 @@ export interface SetupGuide {
   allowed_roots: string[];
   auth: { required: boolean; token_env: string; token_set: boolean; token: string | null; query_token_allowed: boolean };
   power_tools: Config["power_tools"];
+  tunnel: { mode: string; public_url: string | null };
   hosts: Record<string, string>;
+  chatgpt: { connector_url: string | null; steps: string[] };
+}
+
+export interface GuideOptions {
+  revealToken: boolean;
+  /** The tunnel's public origin (https://…), when one is up. */
+  publicUrl?: string;
+  tunnelMode?: string;
 }
 
 function shellQuote(value: string): string {
@@ -15,34 +24,52 @@ function shellQuote(value: string): string {
 }
 
 /**
- * What a person needs to connect a host: the URL, the auth choice, the tool mode, and the exact
- * snippet for each host. The token itself appears only when `revealToken` is set.
+ * What a person needs to connect a host: the URL, the auth choice, the tool mode, the exact
+ * snippet for each host, and the ChatGPT developer-mode steps. The token itself appears only
+ * when `revealToken` is set.
  */
-export function setupGuide(config: Config, url: string, token: string | undefined, revealToken: boolean): SetupGuide {
+export function setupGuide(config: Config, url: string, token: string | undefined, options: GuideOptions | boolean): SetupGuide {
+  const { revealToken, publicUrl, tunnelMode } = typeof options === "boolean" ? { revealToken: options } : options;
   const tokenEnv = config.auth.token_env;
   const bearer = token ? ` --header "Authorization: Bearer $${tokenEnv}"` : "";
   const stdio = [...selfCommand(), "stdio", ...(config.repositories.default ? ["--root", config.repositories.default] : [])].map(shellQuote).join(" ");
   const geminiServer = token ? { httpUrl: url, headers: { Authorization: `Bearer $${tokenEnv}` } } : { httpUrl: url };
+  const shownToken = token === undefined ? null : revealToken ? token : "[redacted]";
+  const connectorUrl = publicUrl && token ? `${publicUrl}/mcp?patchbay_token=${revealToken ? encodeURIComponent(token) : "[redacted]"}` : publicUrl ? `${publicUrl}/mcp` : null;
   return {
     server_url: url,
     tool_mode: config.app.tool_mode,
     allowed_roots: config.repositories.allowed,
-    auth: {
-      required: token !== undefined,
-      token_env: tokenEnv,
-      token_set: token !== undefined,
-      token: token === undefined ? null : revealToken ? token : "[redacted]",
-      query_token_allowed: config.auth.allow_query_token,
-    },
+    auth: { required: token !== undefined, token_env: tokenEnv, token_set: token !== undefined, token: shownToken, query_token_allowed: config.auth.allow_query_token },
     power_tools: config.power_tools,
+    tunnel: { mode: tunnelMode ?? config.tunnel_mode, public_url: publicUrl ?? null },
     hosts: {
       claude_code: `claude mcp add --transport http patchbay ${url}${bearer}`,
       codex: [`[mcp_servers.patchbay]`, `url = "${url}"`, ...(token ? [`bearer_token_env_var = "${tokenEnv}"`] : [])].join("\n"),
       gemini: JSON.stringify({ mcpServers: { patchbay: geminiServer } }),
       stdio_any_host: stdio,
+      install: "patchbay mcp install codex|claude|claude-desktop|gemini (writes the host's own config; --dry-run shows the change)",
       chatgpt: `ChatGPT developer mode needs a public HTTPS URL: expose ${url} through a tunnel, then add <public URL>/mcp${token ? `?patchbay_token=<token from ${tokenEnv}>` : ""} as a connector`,
     },
+    chatgpt: { connector_url: connectorUrl, steps: chatgptSteps(connectorUrl, tokenEnv, revealToken) },
   };
+}
+
+/** The ChatGPT developer-mode steps, with the connector URL when a tunnel is up. */
+function chatgptSteps(connectorUrl: string | null, tokenEnv: string, revealToken: boolean): string[] {
+  const url = connectorUrl
+    ? connectorUrl.includes("[redacted]") && !revealToken
+      ? `${connectorUrl} (run again with --reveal-token to see the token; it is the value of ${tokenEnv})`
+      : connectorUrl
+    : "<public https URL>/mcp?patchbay_token=<the value of " + tokenEnv + ">";
+  return [
+    `Give patchbay a public HTTPS URL: OpenAI's Secure MCP Tunnel (an outbound-only client ChatGPT developer mode supports) where your workspace offers it, or \`${tokenEnv}=$(openssl rand -hex 32) patchbay start --tunnel-mode cloudflare\` (ngrok: --tunnel-mode ngrok; your own: --tunnel-mode custom --public-url URL). No token, no tunnel.`,
+    "In ChatGPT: Settings → Apps & Connectors → Advanced → turn on Developer mode.",
+    "Settings → Apps & Connectors → Create: name it patchbay.",
+    `MCP server URL: ${url}`,
+    "Authentication: none (the token in the URL is the credential; keep the URL private).",
+    "In a new chat, pick Developer mode, enable patchbay, and ask: \"Call codex_self_test, then codex_open_workspace.\"",
+  ];
 }
 
 export function printGuide(guide: SetupGuide, listening: boolean): string {
@@ -53,14 +80,17 @@ export function printGuide(guide: SetupGuide, listening: boolean): string {
     `patchbay ${listening ? "is serving" : "would serve"} MCP at ${guide.server_url}`,
     `  auth:       ${auth}`,
     `  tool mode:  ${guide.tool_mode}`,
+    `  tunnel:     ${guide.tunnel.mode}${guide.tunnel.public_url ? ` → ${guide.tunnel.public_url}` : ""}`,
     `  roots:      ${guide.allowed_roots.join(", ") || "none (pass --root DIR)"}`,
     "",
-    "Connect a host:",
+    "Connect a host (or let `patchbay mcp install HOST` write its config):",
     `  Claude Code: ${guide.hosts.claude_code}`,
     `  Codex CLI (~/.codex/config.toml):`,
     ...guide.hosts.codex!.split("\n").map((line) => `    ${line}`),
     `  Gemini CLI (settings.json): ${guide.hosts.gemini}`,
     `  Any stdio host: ${guide.hosts.stdio_any_host}`,
-    `  ChatGPT: ${guide.hosts.chatgpt}`,
+    "",
+    "ChatGPT (developer mode):",
+    ...guide.chatgpt.steps.map((step, index) => `  ${index + 1}. ${step}`),
   ].join("\n");
 }

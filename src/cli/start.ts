@@ -1,14 +1,68 @@
-import { defineCommand } from "citty";
-import { loadConfig, patchbayHome, saveProfile } from "../config/index.ts";
+import { type ArgsDef, defineCommand } from "citty";
+import { createServer } from "node:net";
+import { type Config, loadConfig, patchbayHome, saveProfile } from "../config/index.ts";
+import { CHATGPT_ORIGINS, repositoryRoot, type RunningTunnel, startTunnel, type TunnelKind, useProfile } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { log, setLogLevel } from "../log/index.ts";
 import { assertExposureAllowed, controlRequest, httpToken, readOwner, startServer } from "../server/index.ts";
 import { VERSION } from "../version.ts";
 import { launchArgs, launchFlags } from "./launch-args.ts";
+import { profileFor } from "./settings.ts";
 import { printGuide, setupGuide } from "./setup-guide.ts";
 
 function mcpUrl(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}/mcp`;
+}
+
+/** Flags for the tunnel `start` runs as a child (and `patchbay ngrok` / `patchbay stable` preset). */
+export const tunnelArgs = {
+  "tunnel-mode": { type: "enum", options: ["none", "cloudflare", "cloudflare-named", "ngrok", "custom", "stable"], description: "Start a public tunnel with the server (needs the HTTP token; stable = cloudflare-named)" },
+  hostname: { type: "string", description: "cloudflare-named / ngrok: the public host name", valueHint: "HOST" },
+  "tunnel-name": { type: "string", description: "cloudflare-named: the tunnel to run", valueHint: "NAME" },
+  "cloudflare-token-file": { type: "string", description: "cloudflare-named: file with the tunnel token (else TUNNEL_TOKEN)", valueHint: "FILE" },
+  cloudflared: { type: "string", description: "cloudflared executable (default: PATH, then ~/.patchbay/bin)", valueHint: "PATH" },
+  ngrok: { type: "string", description: "ngrok executable (default: PATH)", valueHint: "PATH" },
+  "public-url": { type: "string", description: "custom: the https URL your own tunnel or proxy serves", valueHint: "URL" },
+  "tunnel-command": { type: "string", description: "custom: command that runs your tunnel ({port} and {url} are replaced; no shell)", valueHint: "CMD" },
+  "tunnel-timeout-seconds": { type: "string", description: "Seconds to wait for the tunnel's public URL (default 45)", valueHint: "N" },
+} as const satisfies ArgsDef;
+
+/** A free loopback port, so the tunnel can be pointed at the server before it listens. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function tunnelKind(args: Record<string, unknown>, config: Config): TunnelKind | undefined {
+  const mode = String(args["tunnel-mode"] ?? config.tunnel_mode);
+  if (mode === "none") return undefined;
+  return (mode === "stable" ? "cloudflare-named" : mode) as TunnelKind;
+}
+
+async function openTunnel(kind: TunnelKind, args: Record<string, unknown>, home: string, host: string, port: number): Promise<RunningTunnel> {
+  const localUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const timeout = args["tunnel-timeout-seconds"] === undefined ? 45 : Number(args["tunnel-timeout-seconds"]);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new PatchbayError("invalid_flag", `--tunnel-timeout-seconds ${String(args["tunnel-timeout-seconds"])}: expected a positive number`, { next: "pass e.g. --tunnel-timeout-seconds 60" });
+  const command = args["tunnel-command"] === undefined ? undefined : String(args["tunnel-command"]).split(/\s+/).filter(Boolean).map((word) => word.replaceAll("{port}", String(port)).replaceAll("{url}", localUrl));
+  log.info(`starting the ${kind} tunnel to ${localUrl}`);
+  return startTunnel({
+    kind,
+    localUrl,
+    binary: (kind === "ngrok" ? args.ngrok : args.cloudflared) as string | undefined,
+    hostname: args.hostname as string | undefined,
+    tunnelName: args["tunnel-name"] as string | undefined,
+    tokenFile: args["cloudflare-token-file"] as string | undefined,
+    publicUrl: args["public-url"] as string | undefined,
+    command,
+    timeoutMs: timeout * 1000,
+    patchbayHome: home,
+  });
 }
 
 export default defineCommand({
@@ -17,47 +71,79 @@ export default defineCommand({
     ...launchArgs,
     host: { type: "string", description: "Address to listen on (default 127.0.0.1; anything else needs a token)", valueHint: "ADDR" },
     port: { type: "string", description: "Port to listen on (default 8000; 0 picks a free one)", valueHint: "PORT" },
-    "save-profile": { type: "boolean", description: "Save these launch flags as the profile named by --profile (default: default)" },
+    "save-profile": { type: "boolean", description: "Save these launch flags as the profile named by --profile (default: default), used from now on in this repository" },
+    "no-profile": { type: "boolean", description: "Ignore the repository's profile (`patchbay settings use`)" },
     "print-only": { type: "boolean", description: "Print the connection guide and exit without starting" },
     json: { type: "boolean", description: "Print the connection guide as JSON (under setup_guide)" },
-    "reveal-token": { type: "boolean", description: "Show the HTTP token in the guide instead of [redacted]" },
+    "reveal-token": { type: "boolean", description: "Show the HTTP token (and the tokenized ChatGPT URL) instead of [redacted]" },
     http: { type: "boolean", default: true, description: "Serve HTTP (--no-http serves only local stdio sessions)" },
+    ...tunnelArgs,
   },
   async run({ args, rawArgs }) {
     const home = patchbayHome();
     const flags = launchFlags(args, rawArgs);
+    const root = repositoryRoot(args.root);
+    const noProfile = rawArgs.includes("--no-profile");
+    const named = typeof args.profile === "string" ? args.profile : undefined;
+    let profile = await profileFor(home, root, named, noProfile);
     if (args["save-profile"]) {
-      const file = await saveProfile(home, args.profile ?? "default", flags);
-      log.success(`saved the launch flags to ${file}`);
-    }
-    const config = await loadConfig({ home, profile: args["save-profile"] ? (args.profile ?? "default") : args.profile, flags });
+      profile = named ?? "default";
+      const file = await saveProfile(home, profile, flags);
+      await useProfile(home, root, profile);
+      log.success(`saved the launch flags to ${file}; ${root} uses profile ${profile}`);
+    } else if (profile && !named) log.info(`using profile ${profile} (this repository's; --no-profile ignores it)`);
+    const config = await loadConfig({ home, profile, flags });
     setLogLevel(config.logging.level);
     const token = httpToken(config);
-    const { host, port } = config.server;
-    const guide = (url: string) => setupGuide(config, url, token, Boolean(args["reveal-token"]));
-    const print = (url: string, listening: boolean) =>
-      process.stdout.write(args.json ? `${JSON.stringify({ setup_guide: guide(url), listening }, null, 2)}\n` : `${printGuide(guide(url), listening)}\n`);
-    if (args["print-only"]) return void print(mcpUrl(host, port), false);
-    if (args.http) assertExposureAllowed(config, host, token);
+    const { host } = config.server;
+    const kind = tunnelKind(args, config);
+    if (kind) config.tunnel_mode = kind;
+    const reveal = Boolean(args["reveal-token"]);
+    const print = (url: string, listening: boolean, tunnel?: RunningTunnel) => {
+      const guide = setupGuide(config, url, token, { revealToken: reveal, publicUrl: tunnel?.publicUrl, tunnelMode: kind ?? "none" });
+      process.stdout.write(args.json ? `${JSON.stringify({ setup_guide: guide, listening }, null, 2)}\n` : `${printGuide(guide, listening)}\n`);
+    };
+    if (args["print-only"]) return void print(mcpUrl(host, config.server.port), false);
+    if (args.http || kind) assertExposureAllowed(config, host, token); // fails closed: no token, no tunnel
 
     const owner = readOwner(home);
     if (owner?.kind === "server" && owner.control_port) {
       if (!args.http) throw new PatchbayError("server_running", `a patchbay server (pid ${owner.pid}) already runs for ${home}`, { next: "`patchbay status` shows it" });
-      const { data } = await controlRequest(owner, { op: "listen", host, port });
+      if (kind) throw new PatchbayError("server_running", `a patchbay server (pid ${owner.pid}) already runs for ${home}; a tunnel must start with the server`, { next: "`patchbay stop`, then start again with the tunnel flags" });
+      const { data } = await controlRequest(owner, { op: "listen", host, port: config.server.port });
       log.success(`added ${String(data)} to the running server (pid ${owner.pid})`);
       return void print(String(data), true);
     }
 
-    const server = await startServer({ home, config, version: VERSION, http: args.http ? { host, port } : undefined });
+    // The tunnel starts first, on a fixed port, so the server starts knowing the public host it must answer to.
+    let tunnel: RunningTunnel | undefined;
+    let port = config.server.port;
+    if (kind) {
+      if (!args.http) throw new PatchbayError("invalid_flag", "a tunnel needs HTTP; drop --no-http", { next: "remove --no-http" });
+      if (port === 0) port = await freePort(host);
+      tunnel = await openTunnel(kind, args, home, host, port);
+      config.server.public_hosts = [...config.server.public_hosts, tunnel.hostname];
+      config.server.allowed_origins = [...new Set([...config.server.allowed_origins, ...CHATGPT_ORIGINS])];
+      log.success(`tunnel up: ${tunnel.publicUrl}`);
+    }
+    const server = await startServer({ home, config, version: VERSION, http: args.http ? { host, port } : undefined }).catch(async (error) => {
+      await tunnel?.stop();
+      throw error;
+    });
     const stopOn = (signal: string) => process.once(signal, () => {
       log.info(`${signal}: stopping`);
       void server.stop();
     });
     stopOn("SIGINT");
     stopOn("SIGTERM");
-    if (args.http) print(server.host.endpoints()[0]!.url, true);
+    void tunnel?.exited.then((code) => {
+      log.error(`the ${kind} tunnel exited (code ${code}); stopping the server`);
+      void server.stop();
+    });
+    if (args.http) print(server.host.endpoints()[0]!.url, true, tunnel);
     else log.info(`serving local sessions for ${home} (pid ${process.pid})`);
     await server.stopped;
+    await tunnel?.stop();
     return 0;
   },
 });

@@ -8,7 +8,7 @@ import * as v from "valibot";
  */
 
 export const TOOL_MODES = ["minimal", "worker", "standard", "full"] as const;
-export const TUNNEL_MODES = ["none", "cloudflare", "ngrok", "stable"] as const;
+export const TUNNEL_MODES = ["none", "cloudflare", "cloudflare-named", "ngrok", "custom", "stable"] as const;
 export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as const;
 export const BASH_MODES = ["off", "safe", "full"] as const;
 export const LOG_LEVELS = ["silent", "error", "warn", "info", "debug"] as const;
@@ -141,8 +141,17 @@ const logging = table({
   access_log: setting(trueOrFalse(), false, "Log every HTTP request."),
 });
 
+const isModelId = (value: string) => /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/.test(value);
+const modelList = () => listOf(stringWhere("a model id ([A-Za-z0-9._:/+-], at most 160 characters)", isModelId), "a list of model ids");
+
 const workers = table({
   worktree_root: setting(blankOrAbsolute(), "", 'Where worker worktrees go; "" means $PATCHBAY_HOME/worktrees.'),
+  allow_private_downloads: setting(trueOrFalse(), false, "Let codex_worker_inbox download from loopback, private, link-local and metadata addresses (for a closed LAN only)."),
+  max_download_bytes: setting(integerFrom(1), 52428800, "Largest file codex_worker_inbox imports, in bytes; also the largest single file a zip may unpack to."),
+  max_unpacked_bytes: setting(integerFrom(1), 209715200, "Largest total size an imported zip may unpack to, in bytes; checked against the sizes the zip declares, then again while inflating."),
+  max_unpacked_files: setting(integerFrom(1), 1000, "Most entries (files and folders) an imported zip may have."),
+  claude_models: setting(modelList(), ["sonnet", "opus", "haiku"], "Models codex_worker_options offers for claude workers."),
+  gemini_models: setting(modelList(), ["gemini-2.5-pro", "gemini-2.5-flash"], "Models codex_worker_options offers for gemini workers."),
 });
 
 const executable = () => stringWhere("an executable name or absolute path", (value) => value.trim() !== "" && (!value.includes("/") || isAbsolute(value)));
@@ -210,7 +219,7 @@ export const configSchema = table({
   server: v.optional(server, {}),
   app: v.optional(app, {}),
   auth: v.optional(auth, {}),
-  tunnel_mode: setting(oneOf(TUNNEL_MODES), "none", "Tunnel started with the server."),
+  tunnel_mode: setting(oneOf(TUNNEL_MODES), "none", "Tunnel started with `patchbay start` (stable is cloudflare-named); needs the HTTP token."),
   repositories: v.optional(repositories, {}),
   security: v.optional(security, {}),
   power_tools: v.optional(powerTools, {}),

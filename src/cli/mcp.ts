@@ -1,0 +1,149 @@
+import { defineCommand } from "citty";
+import { loadConfig, patchbayHome } from "../config/index.ts";
+import {
+  applyChange,
+  assertHostId,
+  checkHost,
+  HOST_IDS,
+  type HostCheck,
+  type HostId,
+  hostEntry,
+  locate,
+  planInstall,
+  planUninstall,
+  type PlannedChange,
+  redactEntry,
+  type Registration,
+  repositoryRoot,
+  stdioRegistration,
+} from "../connect/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import { selfCommand } from "../runtime/index.ts";
+import { repeatedFlag } from "./launch-args.ts";
+import { emit } from "./output.ts";
+
+const hostArg = { type: "positional", description: `Host: ${HOST_IDS.join(", ")}`, valueHint: "HOST" } as const;
+const common = {
+  scope: { type: "string", description: "claude: local (default), user or project; gemini: project (default) or user", valueHint: "SCOPE" },
+  root: { type: "string", description: "Repository the host works on (default: the git work tree around the current directory)", valueHint: "DIR" },
+  "dry-run": { type: "boolean", description: "Print the change as a diff and write nothing" },
+  json: { type: "boolean", description: "Print as JSON" },
+} as const;
+
+/** After-install advice, per host. */
+const NEXT: Record<HostId, string> = {
+  codex: "start `codex` in the repository and ask it to call codex_self_test",
+  claude: "run `claude mcp list` (it should say Connected), then ask Claude to call codex_self_test",
+  "claude-desktop": "restart Claude Desktop, then ask it to call codex_self_test",
+  gemini: "run `gemini mcp list` in the repository, then ask Gemini to call codex_self_test",
+};
+
+function report(change: PlannedChange, backup: string | undefined, dryRun: boolean, extra: Record<string, unknown>) {
+  const { host, scope, file } = change.location;
+  return { ok: true, host, scope, file, status: change.status, dry_run: dryRun, backup: backup ?? null, ...(dryRun && { diff: change.diff }), ...extra };
+}
+
+function changeText(change: PlannedChange, backup: string | undefined, dryRun: boolean, next?: string): string {
+  const { host, scope, file } = change.location;
+  const where = `${host} (${scope}) ${file}`;
+  if (dryRun) return change.diff ? `${change.diff}(dry run: ${file} not written)` : `${where}: nothing to change`;
+  const said = {
+    added: `registered patchbay in ${where}`,
+    updated: `updated patchbay in ${where}`,
+    unchanged: `patchbay is already registered in ${where}; nothing changed`,
+    removed: `removed patchbay from ${where}`,
+    absent: `patchbay is not registered in ${where}; nothing changed`,
+  }[change.status];
+  return [said, ...(backup ? [`  backup: ${backup}`] : []), ...(next && change.status !== "removed" && change.status !== "absent" ? [`  next: ${next}`] : [])].join("\n");
+}
+
+const install = defineCommand({
+  meta: { name: "install", description: "Register patchbay in a host's own MCP configuration (stdio by default)" },
+  args: {
+    host: hostArg,
+    ...common,
+    "allow-root": { type: "string", description: "Another directory the session may use (repeatable)", valueHint: "DIR" },
+    "tool-mode": { type: "enum", options: ["minimal", "worker", "standard", "full"], description: "Tool catalog the host's sessions start with" },
+    profile: { type: "string", description: "Profile the registered `patchbay stdio` loads", valueHint: "NAME" },
+    standalone: { type: "boolean", description: "Register `stdio --standalone` (one hermetic server per host session)" },
+    http: { type: "string", description: "Register this HTTP endpoint instead of stdio (token read from auth.token_env)", valueHint: "URL" },
+    "embed-token": { type: "boolean", description: "With --http: write the token itself into the host's file (default: a reference to the variable)" },
+    trust: { type: "boolean", description: "gemini: mark the server trusted (no confirmation per tool call)" },
+  },
+  async run({ args, rawArgs }) {
+    const host = assertHostId(String(args.host));
+    const home = patchbayHome();
+    const root = repositoryRoot(args.root);
+    const registration = await buildRegistration(args, rawArgs, home, root);
+    const entry = hostEntry(host, registration, { trust: Boolean(args.trust) });
+    const change = await planInstall(locate(host, args.scope, { root }), entry);
+    const dryRun = Boolean(args["dry-run"]);
+    const backup = dryRun ? undefined : await applyChange(change, home);
+    const token = registration.transport === "http" ? registration.token : undefined;
+    emit(args.json, report(change, backup, dryRun, { transport: registration.transport, entry: redactEntry(entry, token) }), () => changeText(change, backup, dryRun, NEXT[host]));
+    return 0;
+  },
+});
+
+async function buildRegistration(args: Record<string, unknown>, rawArgs: string[], home: string, root: string): Promise<Registration> {
+  if (args.http === undefined) {
+    if (args["embed-token"]) throw new PatchbayError("invalid_flag", "--embed-token only applies with --http", { next: "drop --embed-token, or add --http URL" });
+    return stdioRegistration({
+      self: selfCommand(),
+      root,
+      allowRoots: repeatedFlag(rawArgs, "allow-root").map((dir) => repositoryRoot(dir)),
+      toolMode: args["tool-mode"] as string | undefined,
+      profile: args.profile as string | undefined,
+      standalone: Boolean(args.standalone),
+      patchbayHome: process.env.PATCHBAY_HOME ? home : undefined,
+    });
+  }
+  const url = String(args.http);
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new PatchbayError("invalid_flag", `--http ${url}: expected an http:// or https:// URL such as http://127.0.0.1:8000/mcp`, { next: "pass the /mcp URL `patchbay start` printed" });
+  }
+  const config = await loadConfig({ home });
+  const tokenEnv = config.auth.token_env;
+  if (!args["embed-token"]) return { transport: "http", url, tokenEnv };
+  const token = process.env[tokenEnv];
+  if (!token) throw new PatchbayError("auth_required", `--embed-token: ${tokenEnv} is not set, so there is no token to write`, { next: `export ${tokenEnv}=<the server's token>, or leave out --embed-token` });
+  return { transport: "http", url, tokenEnv, token };
+}
+
+const uninstall = defineCommand({
+  meta: { name: "uninstall", description: "Remove the patchbay registration that install wrote (nothing else)" },
+  args: { host: hostArg, ...common },
+  async run({ args }) {
+    const host = assertHostId(String(args.host));
+    const home = patchbayHome();
+    const change = await planUninstall(locate(host, args.scope, { root: repositoryRoot(args.root) }));
+    const dryRun = Boolean(args["dry-run"]);
+    const backup = dryRun ? undefined : await applyChange(change, home);
+    emit(args.json, report(change, backup, dryRun, {}), () => changeText(change, backup, dryRun));
+    return 0;
+  },
+});
+
+const MARK = { ok: "ok  ", warn: "warn", fail: "FAIL", missing: "--  " } as const;
+
+const doctor = defineCommand({
+  meta: { name: "doctor", description: "For each host (or HOST): read its config, start the registered server, do the MCP handshake and tools/list" },
+  args: { host: { ...hostArg, required: false }, root: common.root, json: common.json },
+  async run({ args }) {
+    const hosts = args.host ? [assertHostId(String(args.host))] : [...HOST_IDS];
+    const root = repositoryRoot(args.root);
+    const checks: HostCheck[] = [];
+    for (const host of hosts) checks.push(...(await checkHost(host, { root, env: process.env })));
+    const registered = checks.filter((check) => check.status !== "missing");
+    const ok = registered.length > 0 && registered.every((check) => check.status !== "fail");
+    emit(args.json, { ok, root, checks }, () =>
+      checks.map((check) => `${MARK[check.status]}  ${`${check.host} ${check.scope}`.padEnd(22)} ${check.detail}${check.next ? ` -> ${check.next}` : ""}\n      ${check.file}`).join("\n"),
+    );
+    return ok ? 0 : 1;
+  },
+});
+
+export default defineCommand({
+  meta: { name: "mcp", description: "Register patchbay in Codex, Claude Code, Claude Desktop or Gemini CLI, and check those registrations" },
+  subCommands: { install, uninstall, doctor },
+});

@@ -1,0 +1,256 @@
+/**
+ * `patchbay plan|approve|write|test|review|fix|apply|status|diff|events|runs|cleanup|run|config`:
+ * the phase pipeline from a shell. Parsing and printing only; the work is in src/pipeline. Agent
+ * turns run in this process (no server needed); every command takes --json.
+ */
+import { realpath } from "node:fs/promises";
+import { resolve } from "node:path";
+import { defineCommand } from "citty";
+import { loadConfig, patchbayHome } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import * as pipeline from "../pipeline/index.ts";
+import { createRedactor } from "../state/index.ts";
+import { runGit } from "../workspace/index.ts";
+import { emit } from "./output.ts";
+
+const json = { type: "boolean", description: "Print as JSON" } as const;
+const repoArg = { type: "string", description: "Repository (default: the current directory)", valueHint: "DIR" } as const;
+const runIdArg = { type: "positional", required: true, description: "The run id", valueHint: "RUN_ID" } as const;
+const mockArg = { type: "boolean", description: "Use the mock provider for the agent phases" } as const;
+
+async function repoOf(path: string | undefined): Promise<string> {
+  const dir = await realpath(resolve(path ?? process.cwd())).catch(() => {
+    throw new PatchbayError("not_found", `no directory ${path}`, { next: "pass --repo with the repository's path" });
+  });
+  const top = await runGit(dir, ["rev-parse", "--show-toplevel"]);
+  if (top.code !== 0) throw new PatchbayError("not_a_git_repo", `${dir} is not inside a git repository`, { next: "run it in a repository, or pass --repo" });
+  return realpath(top.stdout.trim());
+}
+
+async function envFor(quiet: boolean): Promise<pipeline.PipelineEnv> {
+  const home = patchbayHome();
+  const redactor = createRedactor(process.env);
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  return {
+    home,
+    config: await loadConfig({ home }),
+    redact: (text) => redactor.redact(text),
+    signal: controller.signal,
+    clientRef: "cli",
+    onProgress: quiet ? undefined : (text) => process.stderr.write(`  ${text}\n`),
+  };
+}
+
+function summary(view: pipeline.RunView | pipeline.RunRecord): string {
+  const lines = [`${view.run_id}  ${view.state}`];
+  const extra = view as Partial<pipeline.RunView>;
+  if (extra.running) lines.push(`running: ${extra.running}`);
+  if (view.interrupted) lines.push(`interrupted: ${view.interrupted.phase} (run it again)`);
+  if (view.failure) lines.push(`failure (${view.failure.phase}): ${view.failure.message}`);
+  if (view.tests) lines.push(`tests: ${view.tests.status}`);
+  if (view.review) lines.push(`review: ${view.review.verdict}`);
+  if (view.changed_files.length) lines.push(`changed: ${view.changed_files.join(", ")}`);
+  if (view.binary_files.length) lines.push(`binary (check by hand): ${view.binary_files.join(", ")}`);
+  if (extra.next) lines.push(`next: patchbay ${extra.next} ${view.run_id}`);
+  return lines.join("\n");
+}
+
+type PhaseFn = (repo: string, id: string, env: pipeline.PipelineEnv, options: pipeline.PhaseOptions) => Promise<pipeline.RunRecord>;
+
+const phaseCommand = (name: string, description: string, run: PhaseFn, withMock = true) =>
+  defineCommand({
+    meta: { name, description },
+    args: { run_id: runIdArg, repo: repoArg, ...(withMock && { mock: mockArg }), json },
+    async run({ args }) {
+      const repo = await repoOf(args.repo);
+      await run(repo, args.run_id, await envFor(Boolean(args.json)), { mock: Boolean((args as { mock?: boolean }).mock) });
+      const view = await pipeline.status(repo, args.run_id);
+      emit(args.json, view, () => summary(view));
+      return 0;
+    },
+  });
+
+const plan = defineCommand({
+  meta: { name: "plan", description: "Start a run: the planner writes PLAN.md (read-only)" },
+  args: { task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" }, "run-id": { type: "string", description: "Choose the run id", valueHint: "RUN_ID" }, repo: repoArg, mock: mockArg, json },
+  async run({ args }) {
+    const repo = await repoOf(args.repo);
+    const record = await pipeline.plan(repo, args.task, await envFor(Boolean(args.json)), { mock: Boolean(args.mock), ...(args["run-id"] && { runId: args["run-id"] }) });
+    const view = await pipeline.status(repo, record.run_id);
+    emit(args.json, view, () => summary(view));
+    return 0;
+  },
+});
+
+const status = defineCommand({
+  meta: { name: "status", description: "A run's state, next step and artifacts" },
+  args: { run_id: runIdArg, repo: repoArg, json },
+  async run({ args }) {
+    const view = await pipeline.status(await repoOf(args.repo), args.run_id);
+    emit(args.json, view, () => `${summary(view)}\nartifacts: ${view.artifacts.join(", ")}`);
+    return 0;
+  },
+});
+
+const diff = defineCommand({
+  meta: { name: "diff", description: "A run's FINAL.diff" },
+  args: { run_id: runIdArg, repo: repoArg, json },
+  async run({ args }) {
+    const text = await pipeline.runDiff(await repoOf(args.repo), args.run_id);
+    emit(args.json, { run_id: args.run_id, diff: text }, () => text.trimEnd() || "(no diff yet)");
+    return 0;
+  },
+});
+
+const events = defineCommand({
+  meta: { name: "events", description: "A run's events; --follow keeps printing until the run stops changing" },
+  args: { run_id: runIdArg, repo: repoArg, since: { type: "string", description: "Start at this index", valueHint: "N" }, phase: { type: "string", description: "Only this phase", valueHint: "PHASE" }, follow: { type: "boolean", description: "Keep following new events (Ctrl-C stops)" }, json },
+  async run({ args }) {
+    const repo = await repoOf(args.repo);
+    if (args.phase && !(pipeline.PHASES as readonly string[]).includes(args.phase)) throw new PatchbayError("usage", `--phase: expected one of ${pipeline.PHASES.join(", ")}`);
+    let since = args.since ? Number.parseInt(args.since, 10) : 0;
+    for (;;) {
+      const result = await pipeline.readRunEvents(repo, args.run_id, { since, ...(args.phase && { phase: args.phase as pipeline.Phase }) });
+      for (const event of result.events) process.stdout.write(args.json ? `${JSON.stringify(event)}\n` : `${event.timestamp} ${event.phase.padEnd(7)} ${event.action}${event.provider ? ` [${event.provider}${event.model ? ` ${event.model}` : ""}]` : ""}${event.duration_ms !== undefined ? ` ${event.duration_ms} ms` : ""}${event.detail ? `: ${event.detail}` : ""}\n`);
+      since = result.next;
+      if (!args.follow) return 0;
+      const view = await pipeline.status(repo, args.run_id);
+      if (!view.running && ["applied", "failed", "cancelled"].includes(view.state)) return 0;
+      await new Promise((done) => setTimeout(done, 500));
+    }
+  },
+});
+
+const runs = defineCommand({
+  meta: { name: "runs", description: "The repository's runs, newest first" },
+  args: { repo: repoArg, limit: { type: "string", description: "At most this many (default 20)", valueHint: "N" }, json },
+  async run({ args }) {
+    const list = await pipeline.listRuns(await repoOf(args.repo), args.limit ? Number.parseInt(args.limit, 10) : 20);
+    emit(args.json, list, () => list.map((run) => `${run.run_id}  ${run.state.padEnd(9)} ${run.running ? `(${run.running}) ` : ""}${run.task}`).join("\n") || "no runs yet");
+    return 0;
+  },
+});
+
+const cleanup = defineCommand({
+  meta: { name: "cleanup", description: "Remove the worktrees of finished runs (or of one run), and with --older-than-days old run folders" },
+  args: { run_id: { type: "positional", required: false, description: "Only this run", valueHint: "RUN_ID" }, repo: repoArg, "older-than-days": { type: "string", description: "Also delete finished runs older than this", valueHint: "DAYS" }, json },
+  async run({ args }) {
+    const days = args["older-than-days"] ? Number(args["older-than-days"]) : undefined;
+    const result = await pipeline.cleanup(await repoOf(args.repo), { ...(args.run_id && { runId: args.run_id }), ...(days !== undefined && { olderThanDays: days }) });
+    emit(args.json, result, () => `removed ${result.worktrees_removed.length} worktree(s), ${result.runs_removed.length} run folder(s)`);
+    return 0;
+  },
+});
+
+const run = defineCommand({
+  meta: { name: "run", description: "The whole loop for CI: plan, approve, write, test, review, fix rounds, apply; exit code 0 only when applied (or ready with --no-apply)" },
+  args: { task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" }, "auto-approve": { type: "boolean", description: "Approve the plan without asking (required)" }, apply: { type: "boolean", default: true, description: "Apply to the checkout at the end (--no-apply stops when ready)" }, repo: repoArg, mock: mockArg, json },
+  async run({ args }) {
+    if (!args["auto-approve"]) throw new PatchbayError("usage", "patchbay run needs --auto-approve: it approves the plan without a person", { next: "add --auto-approve, or use plan/approve/write/... step by step" });
+    const result = await pipeline.drive(await repoOf(args.repo), args.task, await envFor(Boolean(args.json)), { mock: Boolean(args.mock), apply: args.apply !== false });
+    const { run: view, ...rest } = result;
+    emit(args.json, rest, () => `${summary(view)}\noutcome: ${result.outcome}${result.error ? ` (${result.error.code}: ${result.error.message})` : ""}`);
+    return result.outcome === "applied" || (result.outcome === "ready" && args.apply === false) ? 0 : 1;
+  },
+});
+
+async function showConfig(repo: string, asJson: boolean | undefined): Promise<number> {
+  const view = pipeline.describePipelineConfig(await pipeline.loadPipelineConfig(repo), await loadConfig({ home: patchbayHome() }));
+  emit(asJson, view, () => JSON.stringify(view, null, 2));
+  return 0;
+}
+
+const configCommand = defineCommand({
+  meta: { name: "config", description: "Show or change .ai/patchbay.toml (phases, executables, test commands, CLI providers)" },
+  subCommands: {
+    show: defineCommand({ meta: { name: "show", description: "The resolved configuration" }, args: { repo: repoArg, json }, run: async ({ args }) => showConfig(await repoOf(args.repo), args.json) }),
+    phase: defineCommand({
+      meta: { name: "phase", description: "Bind a phase to a provider" },
+      subCommands: {
+        set: defineCommand({
+          meta: { name: "set", description: "patchbay config phase set <phase> --provider P [--model M] [--command-key K]" },
+          args: { phase: { type: "positional", required: true, description: "plan, write, review or fix", valueHint: "PHASE" }, provider: { type: "string", required: true, description: "Provider id", valueHint: "ID" }, model: { type: "string", description: "Model", valueHint: "MODEL" }, "command-key": { type: "string", description: "Key of [commands]", valueHint: "KEY" }, repo: repoArg, json },
+          async run({ args }) {
+            if (!(pipeline.AGENT_PHASES as readonly string[]).includes(args.phase)) throw new PatchbayError("usage", `phase: expected one of ${pipeline.AGENT_PHASES.join(", ")}, got ${args.phase}`);
+            const repo = await repoOf(args.repo);
+            await pipeline.setPhase(repo, args.phase as pipeline.AgentPhase, { provider: args.provider, ...(args.model && { model: args.model }), ...(args["command-key"] && { command_key: args["command-key"] }) });
+            return showConfig(repo, args.json);
+          },
+        }),
+      },
+    }),
+    command: defineCommand({
+      meta: { name: "command", description: "Set an executable under [commands]" },
+      subCommands: {
+        set: defineCommand({
+          meta: { name: "set", description: "patchbay config command set <key> <executable>" },
+          args: { key: { type: "positional", required: true, description: "codex, claude, gemini, reasonix or a command_key", valueHint: "KEY" }, command: { type: "positional", required: true, description: "Executable", valueHint: "EXE" }, repo: repoArg, json },
+          async run({ args }) {
+            const repo = await repoOf(args.repo);
+            await pipeline.setCommand(repo, args.key, args.command);
+            return showConfig(repo, args.json);
+          },
+        }),
+      },
+    }),
+    test: defineCommand({
+      meta: { name: "test", description: "The test phase's allowlist" },
+      subCommands: {
+        add: defineCommand({
+          meta: { name: "add", description: "patchbay config test add <command line>" },
+          args: { command: { type: "positional", required: true, description: "The command line", valueHint: "CMD" }, repo: repoArg, json },
+          async run({ args }) {
+            const repo = await repoOf(args.repo);
+            await pipeline.addTestCommand(repo, args.command);
+            return showConfig(repo, args.json);
+          },
+        }),
+      },
+    }),
+    provider: defineCommand({
+      meta: { name: "provider", description: "Custom CLI providers" },
+      subCommands: {
+        "add-cli": defineCommand({
+          meta: { name: "add-cli", description: "patchbay config provider add-cli <id> --roles plan,review --command C [--args a,b] [--prompt-mode stdin|arg|file] --output-contract text|json|jsonl|diff" },
+          args: { id: { type: "positional", required: true, description: "Provider id", valueHint: "ID" }, roles: { type: "string", required: true, description: "Comma-separated roles", valueHint: "ROLES" }, command: { type: "string", required: true, description: "Executable", valueHint: "EXE" }, args: { type: "string", description: "Comma-separated arguments", valueHint: "ARGS" }, "prompt-mode": { type: "string", description: "stdin, arg or file", valueHint: "MODE" }, "output-contract": { type: "string", required: true, description: "text, json, jsonl or diff", valueHint: "CONTRACT" }, repo: repoArg, json },
+          async run({ args }) {
+            const repo = await repoOf(args.repo);
+            const list = (text: string | undefined) => (text ? text.split(",").map((part) => part.trim()).filter(Boolean) : []);
+            await pipeline.addCliProvider(repo, args.id, {
+              roles: list(args.roles) as pipeline.AgentPhase[],
+              command: args.command,
+              args: list(args.args),
+              prompt_mode: (args["prompt-mode"] ?? "stdin") as "stdin",
+              output_contract: args["output-contract"] as "text",
+            });
+            return showConfig(repo, args.json);
+          },
+        }),
+      },
+    }),
+  },
+});
+
+/** Each subcommand on its own, for mounting at the top level of `patchbay`. */
+export const PIPELINE_COMMANDS = {
+  plan,
+  approve: phaseCommand("approve", "Approve a planned run (the human gate before write)", (repo, id, env) => pipeline.approve(repo, id, env), false),
+  write: phaseCommand("write", "The writer implements the approved plan in the run's worktree; FINAL.diff is checked", pipeline.write),
+  test: phaseCommand("test", "Run the allowlisted [phases.test] commands in the run's worktree", (repo, id, env) => pipeline.test(repo, id, env), false),
+  review: phaseCommand("review", "Read-only review: PASS or CHANGES_REQUESTED", pipeline.review),
+  fix: phaseCommand("fix", "One fix round for review findings and failing tests", pipeline.fix),
+  apply: phaseCommand("apply", "Apply FINAL.diff to the checkout (tests passed, review approved; no commit)", (repo, id, env) => pipeline.apply(repo, id, env), false),
+  status,
+  diff,
+  events,
+  runs,
+  cleanup,
+  run,
+  config: configCommand,
+};
+
+export default defineCommand({
+  meta: { name: "pipeline", description: "The phase pipeline: plan → approve → write → test → review → fix → apply" },
+  subCommands: PIPELINE_COMMANDS,
+});

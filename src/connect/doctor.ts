@@ -1,0 +1,70 @@
+import type { Env } from "../config/index.ts";
+import { asPatchbayError } from "../errors/index.ts";
+import { HOST_SCOPES, type HostId, locate } from "./hosts.ts";
+import { readEntry } from "./install.ts";
+import { expandEnv, probeHttp, probeStdio, type ProbeResult } from "./probe.ts";
+
+export interface HostCheck {
+  host: HostId;
+  scope: string;
+  file: string;
+  status: "ok" | "warn" | "fail" | "missing";
+  detail: string;
+  next?: string;
+  tools?: number;
+}
+
+/**
+ * For each scope of `host`: is patchbay registered, does the registered command (or URL) answer
+ * the MCP handshake and `tools/list`, and what to fix when it does not.
+ */
+export async function checkHost(host: HostId, options: { root: string; env: Env; name?: string }): Promise<HostCheck[]> {
+  const checks: HostCheck[] = [];
+  for (const scope of HOST_SCOPES[host].scopes) {
+    const location = locate(host, scope, { root: options.root, env: options.env, name: options.name });
+    const base = { host, scope, file: location.file };
+    let entry: unknown;
+    try {
+      entry = await readEntry(location);
+    } catch (error) {
+      const failure = asPatchbayError(error);
+      checks.push({ ...base, status: "fail", detail: failure.message, next: failure.next });
+      continue;
+    }
+    if (entry === undefined) {
+      checks.push({ ...base, status: "missing", detail: "patchbay is not registered here", next: `patchbay mcp install ${host}${HOST_SCOPES[host].scopes.length > 1 ? ` --scope ${scope}` : ""}` });
+      continue;
+    }
+    checks.push({ ...base, ...(await checkEntry(host, entry as Record<string, any>, options)) });
+  }
+  return checks;
+}
+
+async function checkEntry(host: HostId, entry: Record<string, any>, options: { root: string; env: Env }): Promise<Omit<HostCheck, "host" | "scope" | "file">> {
+  const reinstall = `patchbay mcp install ${host}`;
+  let probe: ProbeResult;
+  if (typeof entry.command === "string") {
+    const env = { ...options.env, ...(entry.env ?? {}) } as Record<string, string | undefined>;
+    probe = await probeStdio(entry.command, Array.isArray(entry.args) ? entry.args.map(String) : [], { env, cwd: options.root });
+  } else if (typeof entry.url === "string" || typeof entry.httpUrl === "string") {
+    probe = await probeHttp(entry.url ?? entry.httpUrl, httpHeaders(entry, options.env));
+  } else {
+    return { status: "fail", detail: "the entry has neither a command nor a url", next: reinstall };
+  }
+  if (!probe.ok) return { status: "fail", detail: probe.error ?? "the handshake failed", next: `check the registered command or URL, then \`${reinstall}\`` };
+  const detail = `${probe.server || "server"} answered (protocol ${probe.protocolVersion}), ${probe.tools!.length} tools`;
+  if (host === "codex" && entry.default_tools_approval_mode !== "approve") {
+    return { status: "warn", detail: `${detail}; default_tools_approval_mode is not "approve", so \`codex exec\` refuses mutating tools`, next: reinstall, tools: probe.tools!.length };
+  }
+  return { status: "ok", detail, tools: probe.tools!.length };
+}
+
+function httpHeaders(entry: Record<string, any>, env: Env): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const source of [entry.headers, entry.http_headers]) {
+    for (const [key, value] of Object.entries(source ?? {})) headers[key] = expandEnv(String(value), env);
+  }
+  for (const [key, variable] of Object.entries(entry.env_http_headers ?? {})) headers[key] = env[String(variable)] ?? "";
+  if (typeof entry.bearer_token_env_var === "string" && env[entry.bearer_token_env_var]) headers.authorization = `Bearer ${env[entry.bearer_token_env_var]}`;
+  return headers;
+}

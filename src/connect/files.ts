@@ -1,0 +1,52 @@
+import { chmod, copyFile, mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { PatchbayError } from "../errors/index.ts";
+
+/** The file's text, or undefined when it does not exist. */
+export async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    throw new PatchbayError("config_unreadable", `${file}: cannot be read (${code}); left untouched`, { next: `check the permissions of ${file}`, cause: error });
+  }
+}
+
+/** A copy of `file` under `$PATCHBAY_HOME/backups` (mode 0600), taken before patchbay changes it. */
+export async function backupFile(file: string, home: string, host: string): Promise<string> {
+  const dir = join(home, "backups");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const target = join(dir, `${stamp}-${host}-${basename(file)}`);
+  await copyFile(file, target);
+  await chmod(target, 0o600);
+  return target;
+}
+
+/**
+ * Replaces the file's content through a temp file and a rename, keeping its mode (0600 for a new
+ * file, as the hosts create theirs). A symlinked config is written where the link points.
+ */
+export async function writeTextAtomic(file: string, text: string, options: { dirMustExist?: boolean } = {}): Promise<void> {
+  const target = await realpath(file).catch(() => file);
+  const dir = dirname(target);
+  if (options.dirMustExist) {
+    const exists = await stat(dir).then((info) => info.isDirectory(), () => false);
+    if (!exists) throw new PatchbayError("config_unreadable", `${dir} does not exist (CODEX_HOME must name an existing directory)`, { next: `create ${dir} or unset CODEX_HOME` });
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const mode = await stat(target).then((info) => info.mode & 0o777, () => 0o600);
+  const temp = join(dir, `.${basename(target)}.patchbay-${process.pid}-${Date.now()}.tmp`);
+  try {
+    await writeFile(temp, text, { mode, flag: "wx" });
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new PatchbayError("config_write_failed", `${target}: cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { next: `check that ${dir} is writable`, cause: error });
+  }
+}
+
+export async function removeFile(file: string): Promise<void> {
+  await rm(file, { force: true });
+}

@@ -1,0 +1,17 @@
+/**
+ * Connecting hosts: registering patchbay in Codex, Claude Code, Claude Desktop and Gemini CLI
+ * exactly as each host keeps its MCP servers, checking those registrations, and tunnels.
+ *
+ * @example
+ * const location = locate("codex", undefined, { root: "/src/app" });
+ * const change = await planInstall(location, hostEntry("codex", stdioRegistration({ self: selfCommand(), root: "/src/app" })));
+ * await applyChange(change, patchbayHome());
+ */
+export { unifiedDiff } from "./diff.ts";
+export { checkHost, type HostCheck } from "./doctor.ts";
+export { assertHostId, HOST_IDS, HOST_SCOPES, type HostId, type HostLocation, isHostId, locate } from "./hosts.ts";
+export { applyChange, type ChangeStatus, planInstall, planUninstall, type PlannedChange, readEntry } from "./install.ts";
+export { hostEntry, redactEntry, type Registration, stdioRegistration } from "./registration.ts";
+export { deleteProfile, readRootProfiles, rootProfile, setProfileKey, useProfile } from "./profiles.ts";
+export { repositoryRoot } from "./root.ts";
+export { CHATGPT_ORIGINS, findExecutable, type RunningTunnel, startTunnel, TUNNEL_KINDS, type TunnelKind, type TunnelOptions } from "./tunnel.ts";

@@ -1,0 +1,161 @@
+/**
+ * One agent turn of a phase. Built-in providers run as jobs of the server's job runtime when
+ * there is one (durable records, `patchbay job` visibility, cancellation); custom providers, an
+ * executable or environment set per phase, and the CLI without a server run the adapter directly
+ * through `runAgent`. Either way the turn's output is logged, redacted, in the run folder.
+ */
+import { appendFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { type AgentAdapter, type AgentEvent, type AgentUsage, agentExecutable, customAgent, resolveAdapter, runAgent } from "../agents/index.ts";
+import type { Config } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import { isTerminal, type JobKind, type JobRuntime } from "../jobs/index.ts";
+import type { ResolvedPhase } from "./config.ts";
+
+export interface AgentTurnRequest {
+  resolved: ResolvedPhase;
+  prompt: string;
+  cwd: string;
+  access: "read_only" | "write";
+  /** The run folder file the turn's output is appended to. */
+  logFile: string;
+  title: string;
+}
+
+export interface AgentTurnOutcome {
+  ok: boolean;
+  finalMessage: string;
+  error?: string;
+  exitCode?: number | null;
+  usage?: AgentUsage;
+  jobId?: string;
+}
+
+export interface PipelineEnv {
+  home: string;
+  config: Config;
+  redact: (text: string) => string;
+  /** The server's job runtime; absent in the CLI without a server. */
+  jobs?: JobRuntime;
+  signal?: AbortSignal;
+  clientRef?: string;
+  /** A short line for whoever watches the phase. */
+  onProgress?: (text: string) => void;
+  /** Called once the phase holds the run's lock (background phases return then). */
+  onStarted?: () => void;
+}
+
+const JOB_AGENTS = new Set(["codex", "claude", "gemini", "mock"]);
+const JOB_KIND: Record<ResolvedPhase["phase"], JobKind> = { plan: "plan", write: "apply", review: "review", fix: "apply" };
+
+export function adapterFor(resolved: ResolvedPhase, config: Config): AgentAdapter {
+  if (resolved.agent === "reasonix") {
+    throw new PatchbayError("provider_unsupported", `provider reasonix_cli (phase ${resolved.phase}) is not supported yet: its ACP writer is not implemented`, {
+      next: `bind [phases.${resolved.phase}] to codex_cli, claude_cli, gemini_cli or a custom provider`,
+    });
+  }
+  if (resolved.custom) {
+    const contract = resolved.custom.output_contract === "diff" ? "text" : resolved.custom.output_contract;
+    return customAgent(resolved.provider, { ...resolved.custom, output_contract: contract, env: resolved.env });
+  }
+  return resolveAdapter(resolved.agent, config);
+}
+
+export async function runPhaseAgent(request: AgentTurnRequest, env: PipelineEnv): Promise<AgentTurnOutcome> {
+  const adapter = adapterFor(request.resolved, env.config);
+  const executable = request.resolved.executable ?? agentExecutable(adapter, env.config);
+  const viaJobs = env.jobs && JOB_AGENTS.has(adapter.name) && !request.resolved.custom && executable === agentExecutable(adapter, env.config) && Object.keys(request.resolved.env).length === 0;
+  return viaJobs ? runAsJob(request, env, env.jobs!) : runDirect(request, env, adapter, executable);
+}
+
+async function runAsJob(request: AgentTurnRequest, env: PipelineEnv, jobs: JobRuntime): Promise<AgentTurnOutcome> {
+  const { resolved } = request;
+  const job = await jobs.submit({
+    kind: JOB_KIND[resolved.phase],
+    agent: resolved.agent,
+    prompt: request.prompt,
+    // The worktree is a checkout of its own: the job runs there, not in the base repository.
+    repo: request.cwd,
+    access: request.access,
+    ...(resolved.model && { model: resolved.model }),
+    title: request.title,
+    ...(env.clientRef && { clientRef: env.clientRef }),
+  });
+  let record = job;
+  const onAbort = () => void jobs.cancel(job.id).catch(() => {});
+  env.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    while (!isTerminal(record.state)) record = await jobs.wait(job.id, 60_000, { onProgress: (progress) => env.onProgress?.(progress.text) });
+  } finally {
+    env.signal?.removeEventListener("abort", onAbort);
+  }
+  const lines = record.events.map((event) => `${event.at} ${event.text}`).join("\n");
+  await appendFile(request.logFile, `${env.redact(lines)}\n`);
+  const result = record.result;
+  return {
+    ok: record.state === "succeeded",
+    finalMessage: result?.final_message ?? "",
+    ...(result?.error && { error: result.error }),
+    exitCode: record.exit?.code ?? null,
+    ...(result?.usage && { usage: result.usage }),
+    jobId: job.id,
+  };
+}
+
+function agentEnvironment(config: Config, extra: Record<string, string>): Record<string, string> {
+  const allowed = config.security.allowed_env_keys;
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && (allowed.includes("*") || allowed.includes(key))) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: AgentAdapter, executable: string): Promise<AgentTurnOutcome> {
+  const scratchDir = await mkdtemp(join(tmpdir(), "patchbay-phase-"));
+  let message = "";
+  let usage: AgentUsage | undefined;
+  let pending = Promise.resolve();
+  const log = (text: string) => {
+    pending = pending.then(() => appendFile(request.logFile, env.redact(text))).catch(() => {});
+  };
+  const onEvent = (event: AgentEvent) => {
+    if (event.type === "message") message = event.text;
+    if (event.type === "usage") usage = event.usage;
+    if (event.type === "message" || event.type === "command" || event.type === "file_change") env.onProgress?.(env.redact(describe(event)));
+  };
+  try {
+    const outcome = await runAgent({
+      adapter,
+      executable,
+      turn: { prompt: request.prompt, cwd: request.cwd, access: request.access, ...(request.resolved.model && { model: request.resolved.model }), scratchDir },
+      env: agentEnvironment(env.config, request.resolved.env),
+      timeoutMs: request.resolved.timeoutMs ?? env.config.server.job_timeout_seconds * 1000,
+      idleTimeoutMs: env.config.agents.idle_timeout_seconds * 1000,
+      killGraceMs: env.config.agents.kill_grace_seconds * 1000,
+      ...(env.signal && { signal: env.signal }),
+      onEvent,
+      onOutput: (stream, chunk) => log(stream === "stderr" ? chunk.replace(/^/gm, "[stderr] ") : chunk),
+    });
+    await pending;
+    const result = outcome.result;
+    return {
+      ok: result.status === "succeeded",
+      finalMessage: result.finalMessage ?? message,
+      ...(result.error && { error: env.redact(result.error) }),
+      exitCode: outcome.exit.code,
+      ...((result.usage ?? usage) && { usage: result.usage ?? usage }),
+    };
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function describe(event: AgentEvent): string {
+  if (event.type === "message") return event.text.split("\n")[0]!.slice(0, 200);
+  if (event.type === "command") return `command ${event.status}: ${event.command.slice(0, 200)}`;
+  if (event.type === "file_change") return `${event.kind} ${event.path}`;
+  return event.type;
+}

@@ -1,0 +1,100 @@
+/**
+ * The git steps of a run: the base commit, the writer's worktree, the patch it produced, the
+ * fingerprint that proves a read-only phase changed nothing, and applying the patch to the base.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { lstat, mkdir, rm, writeFile } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import { PatchbayError } from "../errors/index.ts";
+import { git, runGit } from "../workspace/index.ts";
+
+/** Run folders and worktrees live under .ai/, which the base-repository checks leave out. */
+const EXCLUDE_AI = ":(exclude).ai";
+
+export async function headCommit(repo: string): Promise<string> {
+  const head = await runGit(repo, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);
+  if (head.code !== 0) throw new PatchbayError("not_a_git_repo", `${repo} is not a git repository with a commit`, { next: "run the pipeline in a git repository that has at least one commit" });
+  return head.stdout.trim();
+}
+
+export function worktreePath(repo: string, root: string, runId: string): string {
+  return join(isAbsolute(root) ? root : resolve(repo, root), runId);
+}
+
+/** `git worktree add -b <prefix>/<run_id> <root>/<run_id> <base>`; a left-over one (interrupted write) is removed first. */
+export async function createRunWorktree(repo: string, path: string, branch: string, base: string): Promise<void> {
+  await removeRunWorktree(repo, path, branch);
+  const parent = join(path, "..");
+  await mkdir(parent, { recursive: true });
+  // Inside the repository the worktrees must be ignored, or the base would look dirty.
+  if (!existsSync(join(parent, ".gitignore"))) await writeFile(join(parent, ".gitignore"), "*\n");
+  await git(repo, ["worktree", "add", "--quiet", "-b", branch, path, base]);
+}
+
+export async function removeRunWorktree(repo: string, path: string, branch: string): Promise<void> {
+  if (existsSync(path)) {
+    await runGit(repo, ["worktree", "remove", "--force", path]);
+    await rm(path, { recursive: true, force: true });
+  }
+  await runGit(repo, ["worktree", "prune"]);
+  const exists = await runGit(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]);
+  if (exists.code === 0) await runGit(repo, ["branch", "-D", branch]);
+}
+
+/** Stages everything in the worktree and returns the binary-safe diff against the base. */
+export async function worktreeDiff(worktree: string, base: string): Promise<string> {
+  await git(worktree, ["add", "--all"]);
+  const diff = await runGit(worktree, ["diff", "--cached", "--binary", "--no-ext-diff", "--no-textconv", "--no-color", base, "--"], { maxBytes: 32 * 1024 * 1024 });
+  if (diff.code !== 0) throw new PatchbayError("git_failed", `git diff failed in ${worktree}: ${diff.stderr.trim()}`);
+  if (diff.truncated) throw new PatchbayError("patch_too_large", "the patch is over 32 MiB", { next: "ask for a smaller change" });
+  return diff.stdout;
+}
+
+export async function changedPaths(worktree: string, base: string): Promise<string[]> {
+  const names = await runGit(worktree, ["diff", "--cached", "--name-only", "-z", base, "--"]);
+  return names.stdout.split("\0").filter(Boolean).sort();
+}
+
+/** Applies a patch the writer printed (custom providers with output_contract "diff") to the worktree. */
+export async function applyToWorktree(worktree: string, patch: string): Promise<void> {
+  const result = await runGit(worktree, ["apply", "--whitespace=nowarn", "--recount", "-"], { input: patch });
+  if (result.code !== 0) throw new PatchbayError("patch_does_not_apply", `the writer's diff does not apply to the worktree: ${result.stderr.trim()}`, { next: "run the phase again" });
+}
+
+/**
+ * A hash of a checkout's state: porcelain status, the diff against HEAD, and each untracked
+ * file's size and mtime. `excludeAi` leaves out .ai/ (the base repository holds the run folders).
+ */
+export async function treeFingerprint(cwd: string, excludeAi: boolean): Promise<string> {
+  const spec = excludeAi ? ["--", ".", EXCLUDE_AI] : ["--"];
+  const status = await runGit(cwd, ["status", "--porcelain=v1", "-z", "--untracked-files=all", ...spec]);
+  const diff = await runGit(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--binary", "HEAD", ...spec]);
+  const staged = await runGit(cwd, ["diff", "--cached", "--no-ext-diff", "--no-textconv", "--binary", "HEAD", ...spec]);
+  const hash = createHash("sha256").update(status.stdout).update("\0").update(diff.stdout).update("\0").update(staged.stdout);
+  for (const entry of status.stdout.split("\0")) {
+    if (!entry.startsWith("?? ")) continue;
+    const info = await lstat(join(cwd, entry.slice(3))).catch(() => undefined);
+    hash.update(`${entry}:${info?.size}:${info?.mtimeMs}`);
+  }
+  return hash.digest("hex");
+}
+
+/** Uncommitted changes in the base checkout, outside .ai/. */
+export async function baseChanges(repo: string): Promise<string[]> {
+  const status = await runGit(repo, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", EXCLUDE_AI]);
+  return status.stdout.split("\0").filter(Boolean);
+}
+
+/** `git apply --check`, then `git apply`: a patch that does not apply cleanly leaves the checkout untouched. */
+export async function applyToBase(repo: string, patch: string): Promise<void> {
+  const check = await runGit(repo, ["apply", "--check", "--whitespace=nowarn", "-"], { input: patch });
+  if (check.code !== 0) {
+    throw new PatchbayError("apply_conflict", `FINAL.diff does not apply to ${repo}: ${check.stderr.trim()}`, {
+      next: "the base checkout was not changed; update the run (fix) or resolve by hand with `patchbay diff <run_id>`",
+      details: { stderr: check.stderr.trim() },
+    });
+  }
+  const applied = await runGit(repo, ["apply", "--whitespace=nowarn", "-"], { input: patch });
+  if (applied.code !== 0) throw new PatchbayError("apply_failed", `git apply failed after its check passed: ${applied.stderr.trim()}`);
+}

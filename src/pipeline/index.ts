@@ -1,0 +1,20 @@
+/**
+ * The phase pipeline: plan → approve → write → test → review → (fix → test → review)* → apply,
+ * any provider in any phase, one reviewed and tested patch per run, with a person approving the
+ * plan and the apply. Runs live in `.ai/runs/<run_id>/` of the repository; configuration in
+ * `.ai/patchbay.toml`.
+ *
+ * @example
+ * const env = { home, config, redact: (text) => text };
+ * const run = await plan(repo, "Add a --verbose flag", env, { mock: true });
+ * await approve(repo, run.run_id, env);
+ */
+export { PIPELINE_TOOLS } from "./tools.ts";
+export type { PipelineEnv } from "./agent.ts";
+export { AGENT_PHASES, BUILTIN_PROVIDERS, type AgentPhase } from "./config-schema.ts";
+export { CONFIG_FILE, LEGACY_CONFIG_FILE, describePipelineConfig, loadPipelineConfig, resolvePhase, testSettings, workflowSettings, type LoadedPipelineConfig, type ResolvedPhase } from "./config.ts";
+export { addCliProvider, addTestCommand, setCommand, setPhase } from "./config-edit.ts";
+export { apply, approve, fix, plan, review, test, write, type PhaseOptions } from "./phases.ts";
+export { cleanup, drive, listRuns, runDiff, status, type DriveResult, type RunSummary, type RunView } from "./queries.ts";
+export { PHASES, RUN_STATES, readArtifact, readRunEvents, type Phase, type RunEvent, type RunRecord, type RunState } from "./run.ts";
+export { PATCH_RULES, checkPatch, type PatchReport, type PatchRule } from "./safety.ts";

@@ -1,0 +1,78 @@
+/**
+ * One phase at a time per run: `RUN.lock` in the run folder, created with O_EXCL, naming the
+ * process that holds it. A lock whose process is gone was left by a server that died mid-phase:
+ * the run is marked interrupted and the phase can be run again.
+ */
+import { randomUUID } from "node:crypto";
+import { open, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { PatchbayError } from "../errors/index.ts";
+import { isProcessAlive, processStartTime } from "../state/index.ts";
+import { appendRunEvent, type Phase, type RunRecord, runDir, saveRun } from "./run.ts";
+
+export interface PhaseLock {
+  phase: Phase;
+  pid: number;
+  pid_started?: string;
+  since: string;
+  token: string;
+}
+
+function lockFile(record: Pick<RunRecord, "repo" | "run_id">): string {
+  return join(runDir(record.repo, record.run_id), "RUN.lock");
+}
+
+export async function readPhaseLock(record: Pick<RunRecord, "repo" | "run_id">): Promise<PhaseLock | undefined> {
+  const text = await readFile(lockFile(record), "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as PhaseLock;
+  } catch {
+    // A lock cut short by a crash between create and write: nobody holds it.
+    return { phase: "write", pid: 0, since: new Date(0).toISOString(), token: "" };
+  }
+}
+
+function holderAlive(lock: PhaseLock): boolean {
+  if (!lock.pid || !isProcessAlive(lock.pid)) return false;
+  // A recycled pid is another process: only the recorded start time proves it is the holder.
+  return lock.pid_started === undefined || processStartTime(lock.pid) === lock.pid_started;
+}
+
+/**
+ * Marks the run interrupted when a dead process left its lock, and removes the lock. Returns the
+ * record as it is now.
+ */
+export async function recoverRun(record: RunRecord): Promise<RunRecord> {
+  const lock = await readPhaseLock(record);
+  if (!lock || holderAlive(lock)) return record;
+  await rm(lockFile(record), { force: true });
+  record.interrupted = { phase: lock.phase, at: new Date().toISOString() };
+  await saveRun(record);
+  await appendRunEvent(record, { phase: lock.phase, action: "interrupted", detail: `the process running ${lock.phase} (pid ${lock.pid}) is gone; run the phase again` });
+  return record;
+}
+
+/** Takes the run's phase lock, or fails with `run_busy` naming the phase that holds it. */
+export async function acquirePhaseLock(record: RunRecord, phase: Phase): Promise<PhaseLock> {
+  await recoverRun(record);
+  const lock: PhaseLock = { phase, pid: process.pid, pid_started: processStartTime(process.pid), since: new Date().toISOString(), token: randomUUID() };
+  try {
+    const handle = await open(lockFile(record), "wx", 0o600);
+    await handle.writeFile(JSON.stringify(lock));
+    await handle.close();
+    return lock;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const holder = await readPhaseLock(record);
+    throw new PatchbayError("run_busy", `run ${record.run_id} is busy: ${holder?.phase ?? "a phase"} is running (pid ${holder?.pid ?? "?"}, since ${holder?.since ?? "?"})`, {
+      next: "wait for it (patchbay_status / patchbay events --follow), then retry",
+      details: { holder },
+    });
+  }
+}
+
+export async function releasePhaseLock(record: RunRecord, lock: PhaseLock): Promise<void> {
+  const current = await readPhaseLock(record);
+  if (current?.token === lock.token) await rm(lockFile(record), { force: true });
+}

@@ -1,0 +1,199 @@
+/**
+ * The phases: plan → approve → write → test → review → (fix → test → review)* → apply. Each takes
+ * the repository (a real path, already through the workspace guard), returns the run record, and
+ * leaves everything it did in the run folder.
+ */
+import { PatchbayError } from "../errors/index.ts";
+import { withRepoLock } from "../workspace/index.ts";
+import type { PipelineEnv } from "./agent.ts";
+import { loadPipelineConfig, type LoadedPipelineConfig, resolvePhase, type ResolvedPhase, testSettings, workflowSettings } from "./config.ts";
+import type { AgentPhase } from "./config-schema.ts";
+import { applyToBase, baseChanges, createRunWorktree, headCommit, treeFingerprint, worktreePath } from "./git.ts";
+import { agentTurn, applyPrintedDiff, assertTurnSucceeded, loadRun, producePatch, unsafe, withPhase } from "./phase-runner.ts";
+import { parseVerdict, phasePrompt } from "./prompts.ts";
+import { createRunFolder, newRunId, readArtifact, type RunRecord, saveRun, writeArtifact } from "./run.ts";
+import { checkPatch } from "./safety.ts";
+import { runTestCommand, splitCommandLine } from "./test-runner.ts";
+
+export interface PhaseOptions {
+  /** Run every agent phase with the mock provider (demos, CI without agents). */
+  mock?: boolean;
+}
+
+async function resolved(repo: string, phase: AgentPhase, env: PipelineEnv, options: PhaseOptions): Promise<{ phase: ResolvedPhase; loaded: LoadedPipelineConfig }> {
+  const loaded = await loadPipelineConfig(repo);
+  if (options.mock) return { loaded, phase: { phase, provider: "mock", builtin: true, agent: "mock", env: {} } };
+  return { loaded, phase: resolvePhase(loaded, phase, env.config) };
+}
+
+function isMock(phase: ResolvedPhase): boolean {
+  return phase.agent === "mock";
+}
+
+function requireWorktree(record: RunRecord): string {
+  if (!record.worktree) throw new PatchbayError("invalid_state", `run ${record.run_id} has no worktree`, { next: "run write first" });
+  return record.worktree.path;
+}
+
+/** Creates a run and runs the planner, read-only, in the base repository. */
+export async function plan(repo: string, task: string, env: PipelineEnv, options: PhaseOptions & { runId?: string } = {}): Promise<RunRecord> {
+  if (task.trim() === "") throw new PatchbayError("invalid_arguments", "task: expected the change to make, got nothing", { next: 'pass --task "..."' });
+  const { phase, loaded } = await resolved(repo, "plan", env, options);
+  const base = await headCommit(repo);
+  const runId = options.runId ?? newRunId();
+  await createRunFolder(repo, runId);
+  const now = new Date().toISOString();
+  const record: RunRecord = { version: 1, run_id: runId, task, state: "new", repo, base_commit: base, created_at: now, updated_at: now, fix_rounds: 0, binary_files: [], changed_files: [], phases: {}, jobs: [] };
+  await writeArtifact(record, "TASK.md", `${task}\n`);
+  await saveRun(record);
+  return withPhase(record, "plan", env, async () => {
+    const before = await treeFingerprint(repo, true);
+    const turn = await agentTurn(record, phase, phasePrompt("plan", { task }, isMock(phase)), repo, "read_only", env, "plan");
+    // Checked even when the planner failed: a failed turn may still have written files.
+    if ((await treeFingerprint(repo, true)) !== before) {
+      throw new PatchbayError("read_only_violation", `the planner (${phase.provider}) changed the repository; the plan phase must not change files`, { next: "inspect `git status` in the repository and undo the changes" });
+    }
+    assertTurnSucceeded(phase, turn, "plan");
+    await writeArtifact(record, "PLAN.md", `${turn.outcome.finalMessage.trim()}\n`);
+    record.state = workflowSettings(loaded).requireApproval ? "planned" : "approved";
+    return { ...turn.extras, artifacts: ["TASK.md", "PLAN.md"] };
+  });
+}
+
+/** The human gate: a person approves the plan before anything is written. */
+export async function approve(repo: string, runId: string, env: PipelineEnv): Promise<RunRecord> {
+  const record = await loadRun(repo, runId);
+  return withPhase(record, "approve", env, async () => {
+    record.state = "approved";
+    record.approved_at = new Date().toISOString();
+    return { detail: env.clientRef ? `approved by ${env.clientRef}` : "approved" };
+  });
+}
+
+/** The writer, in the run's own worktree on its own branch; its change becomes FINAL.diff. */
+export async function write(repo: string, runId: string, env: PipelineEnv, options: PhaseOptions = {}): Promise<RunRecord> {
+  const record = await loadRun(repo, runId);
+  if (record.state === "planned") throw new PatchbayError("not_approved", `run ${runId} is planned but not approved; write refuses an unapproved run`, { next: `read PLAN.md, then approve it: patchbay approve ${runId}` });
+  const { phase, loaded } = await resolved(repo, "write", env, options);
+  return withPhase(record, "write", env, async () => {
+    const workflow = workflowSettings(loaded);
+    const path = worktreePath(repo, workflow.worktreeRoot, runId);
+    const branch = `${workflow.branchPrefix}/${runId}`;
+    await createRunWorktree(repo, path, branch, record.base_commit);
+    record.worktree = { path, branch };
+    await saveRun(record);
+    const planText = await readArtifact(repo, runId, "PLAN.md").catch(() => "");
+    const turn = await agentTurn(record, phase, phasePrompt("write", { task: record.task, plan: planText }, isMock(phase)), path, "write", env, "write");
+    assertTurnSucceeded(phase, turn, "write");
+    await writeArtifact(record, "WRITE.md", `${turn.outcome.finalMessage.trim()}\n`);
+    await applyPrintedDiff(phase, turn.outcome.finalMessage, path);
+    const artifacts = await producePatch(record);
+    record.state = "written";
+    return { ...turn.extras, artifacts: ["WRITE.md", ...artifacts], detail: `${record.changed_files.length} file(s) changed${record.binary_files.length ? `; binary: ${record.binary_files.join(", ")}` : ""}` };
+  });
+}
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "command";
+}
+
+/** Runs the allowlisted test commands in the worktree; failing tests are a result, not an error. */
+export async function test(repo: string, runId: string, env: PipelineEnv): Promise<RunRecord> {
+  const record = await loadRun(repo, runId);
+  const settings = testSettings(await loadPipelineConfig(repo));
+  for (const command of settings.commands) splitCommandLine(command);
+  return withPhase(record, "test", env, async () => {
+    const cwd = requireWorktree(record);
+    const results: NonNullable<RunRecord["tests"]>["results"] = [];
+    const round = record.fix_rounds;
+    for (const [index, command] of settings.commands.entries()) {
+      env.onProgress?.(`test: ${command}`);
+      const result = await runTestCommand(command, cwd, settings.timeoutMs, env.signal);
+      const log = `test/${round > 0 ? `round-${round}-` : ""}${index + 1}-${slug(command)}.log`;
+      const status = result.timed_out ? `timed out after ${settings.timeoutMs / 1000} s` : `exit code ${result.exit_code}`;
+      await writeArtifact(record, log, env.redact(`$ ${command}\n${result.output}\n[${status}, ${result.duration_ms} ms]\n`));
+      results.push({ command, exit_code: result.exit_code, timed_out: result.timed_out, log, duration_ms: result.duration_ms });
+    }
+    const passed = results.every((result) => result.exit_code === 0);
+    record.tests = { status: results.length === 0 ? "skipped" : passed ? "passed" : "failed", results };
+    record.state = "tested";
+    return { detail: `tests ${record.tests.status}: ${results.filter((r) => r.exit_code === 0).length}/${results.length} passed`, artifacts: results.map((result) => result.log) };
+  });
+}
+
+/** The reviewer, read-only in the worktree; the worktree is fingerprinted before and after. */
+export async function review(repo: string, runId: string, env: PipelineEnv, options: PhaseOptions = {}): Promise<RunRecord> {
+  const record = await loadRun(repo, runId);
+  const { phase } = await resolved(repo, "review", env, options);
+  return withPhase(record, "review", env, async () => {
+    const cwd = requireWorktree(record);
+    const [planText, diff] = await Promise.all([readArtifact(repo, runId, "PLAN.md").catch(() => ""), readArtifact(repo, runId, "FINAL.diff")]);
+    const before = await treeFingerprint(cwd, false);
+    const name = record.fix_rounds > 0 ? `review-${record.fix_rounds}` : "review";
+    const turn = await agentTurn(record, phase, phasePrompt("review", { task: record.task, plan: planText, diff }, isMock(phase)), cwd, "read_only", env, name);
+    if ((await treeFingerprint(cwd, false)) !== before) {
+      throw new PatchbayError("read_only_violation", `the reviewer (${phase.provider}) changed files in the worktree; a review must not change anything`, { next: "the run is failed; start a new run, and bind review to a provider that respects read-only" });
+    }
+    assertTurnSucceeded(phase, turn, name);
+    const verdict = parseVerdict(turn.outcome.finalMessage);
+    if (!verdict) throw new PatchbayError("review_unreadable", `the reviewer's answer does not start with PASS or CHANGES_REQUESTED: ${turn.outcome.finalMessage.slice(0, 200)}`, { next: "run review again" });
+    const body = `${turn.outcome.finalMessage.trim()}\n`;
+    await writeArtifact(record, "REVIEW.md", body);
+    if (record.fix_rounds > 0) await writeArtifact(record, `REVIEW-${record.fix_rounds}.md`, body);
+    record.review = verdict;
+    record.state = "reviewed";
+    return { ...turn.extras, detail: `verdict: ${verdict.verdict}`, artifacts: ["REVIEW.md"] };
+  });
+}
+
+/** One fix round for review findings and failing tests, bounded by workflow.max_fix_rounds. */
+export async function fix(repo: string, runId: string, env: PipelineEnv, options: PhaseOptions = {}): Promise<RunRecord> {
+  const record = await loadRun(repo, runId);
+  const { phase, loaded } = await resolved(repo, "fix", env, options);
+  const max = workflowSettings(loaded).maxFixRounds;
+  if (record.state === "tested" && record.tests?.status !== "failed") throw new PatchbayError("invalid_state", `run ${runId}: nothing to fix, the tests ${record.tests?.status ?? "did not run"}`, { next: `review it: patchbay review ${runId}` });
+  if (record.state === "reviewed" && record.review?.verdict === "approve") throw new PatchbayError("invalid_state", `run ${runId}: nothing to fix, the review approved it`, { next: `apply it: patchbay apply ${runId}` });
+  if (record.fix_rounds >= max && ["tested", "reviewed"].includes(record.state)) {
+    throw new PatchbayError("fix_limit", `run ${runId} has had ${record.fix_rounds} fix round(s), the maximum (workflow.max_fix_rounds = ${max})`, { next: "raise workflow.max_fix_rounds in .ai/patchbay.toml, or start a new run" });
+  }
+  return withPhase(record, "fix", env, async () => {
+    const cwd = requireWorktree(record);
+    const round = record.fix_rounds + 1;
+    const failing = (record.tests?.results ?? []).filter((result) => result.exit_code !== 0);
+    const failedTests = (await Promise.all(failing.map(async (result) => `### ${result.command}\n${await readArtifact(repo, runId, result.log, 60).catch(() => "")}`))).join("\n\n");
+    const findings = record.review?.verdict === "changes_requested" ? record.review.findings : "";
+    const turn = await agentTurn(record, phase, phasePrompt("fix", { task: record.task, findings, failedTests, round }, isMock(phase)), cwd, "write", env, `fix-${round}`);
+    assertTurnSucceeded(phase, turn, `fix-${round}`);
+    await writeArtifact(record, `FIX-${round}.md`, `${turn.outcome.finalMessage.trim()}\n`);
+    await applyPrintedDiff(phase, turn.outcome.finalMessage, cwd);
+    const artifacts = await producePatch(record);
+    record.fix_rounds = round;
+    delete record.tests;
+    delete record.review;
+    record.state = "fixed";
+    return { ...turn.extras, artifacts: [`FIX-${round}.md`, ...artifacts] };
+  });
+}
+
+/** Applies FINAL.diff to the base checkout (no commit) once the tests passed and the review approved. */
+export async function apply(repo: string, runId: string, env: PipelineEnv): Promise<RunRecord> {
+  const record = await loadRun(repo, runId);
+  const loaded = await loadPipelineConfig(repo);
+  if (record.state === "reviewed" && record.review?.verdict !== "approve") throw new PatchbayError("not_approved", `run ${runId}: the review requested changes`, { next: `run fix: patchbay fix ${runId}` });
+  const testsOk = record.tests?.status === "passed" || (record.tests?.status === "skipped" && workflowSettings(loaded).allowApplyWithoutTests);
+  if (record.state === "reviewed" && !testsOk) {
+    throw new PatchbayError("tests_not_passed", `run ${runId}: the tests ${record.tests?.status ?? "did not run"}; apply needs them to pass`, { next: "add test commands under [phases.test] and run test, or set workflow.allow_apply_without_tests" });
+  }
+  return withPhase(record, "apply", env, async () => {
+    const patch = await readArtifact(repo, runId, "FINAL.diff");
+    await withRepoLock(env.home, repo, { client_ref: env.clientRef ?? "cli", tool: "patchbay_apply" }, async () => {
+      const dirty = await baseChanges(repo);
+      if (dirty.length > 0) throw new PatchbayError("dirty_base", `the base checkout has uncommitted changes: ${dirty.slice(0, 5).join(", ")}`, { next: "commit or stash them, then apply again" });
+      const report = checkPatch(patch, repo);
+      if (!report.ok) throw unsafe(report.violations.map((violation) => violation.message), report.violations);
+      await applyToBase(repo, patch);
+    });
+    record.state = "applied";
+    return { detail: `applied ${record.changed_files.length} file(s) to ${repo}; nothing was committed`, artifacts: ["FINAL.diff"] };
+  });
+}

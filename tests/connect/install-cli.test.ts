@@ -1,0 +1,111 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeGitRepo } from "../support/git-repo.ts";
+import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { connectBinary, runConnect } from "./support.ts";
+
+afterAll(removeTempDirs);
+
+function sandbox() {
+  const root = tempDir("pb-connect-cli-");
+  const home = join(root, "home");
+  mkdirSync(home);
+  const ws = makeGitRepo({ "README.md": "# x\n" }, { prefix: "pb-connect-ws-" });
+  mkdirSync(join(ws, "sub"));
+  return { root, home, ws, env: { HOME: home, PATCHBAY_HOME: join(root, "pb") } };
+}
+
+describe("patchbay mcp install / uninstall", () => {
+  test("--dry-run prints the diff and writes nothing; the root defaults to the enclosing git work tree", async () => {
+    const box = sandbox();
+    const result = await runConnect(["mcp", "install", "claude", "--dry-run"], { cwd: join(box.ws, "sub"), env: box.env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`--- ${join(box.home, ".claude.json")}`);
+    expect(result.stdout).toContain(`"command": "${connectBinary()}"`);
+    expect(result.stdout).toContain(`"${box.ws}"`);
+    expect(existsSync(join(box.home, ".claude.json"))).toBe(false);
+  });
+
+  test("an unparseable or non-object file is refused and left byte for byte as it was", async () => {
+    const box = sandbox();
+    mkdirSync(join(box.ws, ".gemini"));
+    const file = join(box.ws, ".gemini", "settings.json");
+    for (const text of ['{ "theme": ', "[]\n"]) {
+      writeFileSync(file, text);
+      const result = await runConnect(["mcp", "install", "gemini"], { cwd: box.ws, env: box.env });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`${file}: `);
+      expect(result.stderr).toContain("left untouched");
+      expect(readFileSync(file, "utf8")).toBe(text);
+    }
+  });
+
+  test("a backup is written before a change; CLAUDE_CONFIG_DIR and GEMINI_CLI_HOME are honoured; uninstall removes only the entry", async () => {
+    const box = sandbox();
+    const claudeDir = join(box.root, "claude-config");
+    mkdirSync(claudeDir);
+    const original = '{\n  "numStartups": 4,\n  "mcpServers": {\n    "mine": {\n      "command": "node"\n    }\n  }\n}\n';
+    writeFileSync(join(claudeDir, ".claude.json"), original, { mode: 0o600 });
+    const env = { ...box.env, CLAUDE_CONFIG_DIR: claudeDir, GEMINI_CLI_HOME: join(box.root, "gemini-home") };
+    const added = JSON.parse((await runConnect(["mcp", "install", "claude", "--scope", "user", "--json"], { cwd: box.ws, env })).stdout);
+    expect(added).toMatchObject({ status: "added", scope: "user", file: join(claudeDir, ".claude.json") });
+    expect(readFileSync(added.backup, "utf8")).toBe(original);
+    expect(statSync(added.backup).mode & 0o777).toBe(0o600);
+    expect(statSync(join(claudeDir, ".claude.json")).mode & 0o777).toBe(0o600);
+    const removed = JSON.parse((await runConnect(["mcp", "uninstall", "claude", "--scope", "user", "--json"], { cwd: box.ws, env })).stdout);
+    expect(removed.status).toBe("removed");
+    expect(readFileSync(join(claudeDir, ".claude.json"), "utf8")).toBe(original);
+    expect(readdirSync(join(box.root, "pb", "backups"))).toHaveLength(2);
+
+    const gemini = JSON.parse((await runConnect(["mcp", "install", "gemini", "--scope", "user", "--trust", "--json"], { cwd: box.ws, env })).stdout);
+    expect(gemini.file).toBe(join(box.root, "gemini-home", ".gemini", "settings.json"));
+    expect(JSON.parse(readFileSync(gemini.file, "utf8")).mcpServers.patchbay.trust).toBe(true);
+    const gone = JSON.parse((await runConnect(["mcp", "uninstall", "gemini", "--scope", "user", "--json"], { cwd: box.ws, env })).stdout);
+    expect(gone).toMatchObject({ status: "removed", backup: expect.any(String) });
+    expect(existsSync(gemini.file)).toBe(false); // install created it; nothing else was in it
+  });
+
+  test("--http never writes the token unless --embed-token; --embed-token without the variable is refused", async () => {
+    const box = sandbox();
+    const token = "tok-0123456789abcdef0123456789";
+    const env = { ...box.env, PATCHBAY_HTTP_TOKEN: token };
+    await runConnect(["mcp", "install", "claude", "--http", "http://127.0.0.1:8000/mcp"], { cwd: box.ws, env });
+    const text = readFileSync(join(box.home, ".claude.json"), "utf8");
+    expect(text).not.toContain(token);
+    expect(text).toContain('"Authorization": "Bearer ${PATCHBAY_HTTP_TOKEN}"');
+    const embedded = await runConnect(["mcp", "install", "claude", "--http", "http://127.0.0.1:8000/mcp", "--embed-token", "--json"], { cwd: box.ws, env });
+    expect(embedded.stdout).not.toContain(token);
+    expect(readFileSync(join(box.home, ".claude.json"), "utf8")).toContain(`"Bearer ${token}"`);
+    const refused = await runConnect(["mcp", "install", "gemini", "--http", "http://127.0.0.1:8000/mcp", "--embed-token"], { cwd: box.ws, env: box.env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("PATCHBAY_HTTP_TOKEN is not set");
+  });
+
+  test("claude-desktop uses the XDG location on Linux; a bad scope or host names the valid ones", async () => {
+    const box = sandbox();
+    const result = JSON.parse((await runConnect(["mcp", "install", "claude-desktop", "--json"], { cwd: box.ws, env: { ...box.env, XDG_CONFIG_HOME: join(box.root, "xdg") } })).stdout);
+    expect(result.file).toBe(join(box.root, "xdg", "Claude", "claude_desktop_config.json"));
+    const scope = await runConnect(["mcp", "install", "codex", "--scope", "project"], { cwd: box.ws, env: box.env });
+    expect(scope.code).toBe(2);
+    expect(scope.stderr).toContain('codex has no "project" scope; scopes: user');
+    const host = await runConnect(["mcp", "install", "cursor"], { cwd: box.ws, env: box.env });
+    expect(host.code).toBe(2);
+    expect(host.stderr).toContain('unknown host "cursor"; hosts: codex, claude, claude-desktop, gemini');
+  });
+
+  test("doctor starts the registered server, does the handshake and tools/list, and names what is missing", async () => {
+    const box = sandbox();
+    mkdirSync(join(box.home, ".codex"));
+    await runConnect(["mcp", "install", "codex", "--standalone"], { cwd: box.ws, env: box.env });
+    const result = await runConnect(["mcp", "doctor", "--json"], { cwd: box.ws, env: box.env, timeoutMs: 60_000 });
+    const report = JSON.parse(result.stdout);
+    expect(result.code, result.stdout).toBe(0);
+    const codex = report.checks.find((check: { host: string }) => check.host === "codex");
+    expect(codex.status).toBe("ok");
+    expect(codex.tools).toBeGreaterThan(3);
+    expect(codex.detail).toMatch(/^patchbay .* answered \(protocol 2025-06-18\), \d+ tools$/);
+    const claude = report.checks.find((check: { host: string; scope: string }) => check.host === "claude" && check.scope === "local");
+    expect(claude).toMatchObject({ status: "missing", next: "patchbay mcp install claude --scope local" });
+  });
+});

@@ -1,0 +1,49 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { mockToml, pipelineRepo } from "./helpers.ts";
+
+afterAll(() => removeTempDirs());
+
+const entry = join(import.meta.dir, "cli-entry.ts");
+function cli(repo: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [entry, ...args], { cwd: repo, encoding: "utf8", env: { ...process.env, PATCHBAY_HOME: tempDir("patchbay-cli-home-") } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("patchbay pipeline CLI", () => {
+  test("run --auto-approve --mock --json drives the loop; exit code is the outcome", () => {
+    const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
+    const result = cli(repo, "run", "--task", "from the cli", "--auto-approve", "--mock", "--json");
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as { outcome: string; run_id: string };
+    expect(summary.outcome).toBe("applied");
+    expect(readFileSync(join(repo, "PATCHBAY_MOCK.md"), "utf8")).toBe("from the cli\n");
+    const runs = JSON.parse(cli(repo, "runs", "--json").stdout) as Array<{ run_id: string; state: string }>;
+    expect(runs).toEqual([expect.objectContaining({ run_id: summary.run_id, state: "applied" })]);
+    const events = cli(repo, "events", summary.run_id, "--json").stdout.trim().split("\n").map((line) => JSON.parse(line) as { action: string });
+    expect(events.at(-1)?.action).toBe("apply_granted");
+  });
+
+  test("step by step, and write before approve exits non-zero with not_approved", () => {
+    const repo = pipelineRepo(mockToml());
+    const planned = JSON.parse(cli(repo, "plan", "--task", "t", "--json").stdout) as { run_id: string; state: string };
+    expect(planned.state).toBe("planned");
+    const refused = cli(repo, "write", planned.run_id, "--json");
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain("not_approved");
+    expect(cli(repo, "approve", planned.run_id).code).toBe(0);
+  });
+
+  test("config phase set and show", () => {
+    const repo = pipelineRepo("");
+    expect(cli(repo, "config", "provider", "add-cli", "my_agent", "--roles", "plan,review", "--command", "my-agent", "--output-contract", "text", "--json").code).toBe(0);
+    const shown = JSON.parse(cli(repo, "config", "phase", "set", "review", "--provider", "my_agent", "--json").stdout) as { phases: Record<string, { provider?: string }> };
+    expect(shown.phases.review?.provider).toBe("my_agent");
+    const refused = cli(repo, "config", "phase", "set", "write", "--provider", "my_agent", "--json");
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain("provider_role_mismatch");
+  });
+});

@@ -1,0 +1,31 @@
+import { loadConfig } from "../../src/config/index.ts";
+import type { PipelineEnv } from "../../src/pipeline/index.ts";
+import { makeGitRepo, type FileTree } from "../support/git-repo.ts";
+import { tempDir } from "../support/patchbay.ts";
+
+/** A pipeline environment without a server: agents run directly. */
+export async function directEnv(): Promise<PipelineEnv> {
+  const home = tempDir("patchbay-pipeline-home-");
+  return { home, config: await loadConfig({ home }), redact: (text) => text };
+}
+
+/** A repository whose test command passes once the file FIXED exists (or always, with `passing`). */
+export function pipelineRepo(toml: string, files: FileTree = {}): string {
+  return makeGitRepo({
+    "README.md": "hello\n",
+    "check.mjs": 'import { existsSync } from "node:fs";\nprocess.exit(existsSync("FIXED") || existsSync("PASS_ALWAYS") ? 0 : 1);\n',
+    ".ai/patchbay.toml": toml,
+    ...files,
+  });
+}
+
+export const TEST_COMMAND = `${process.execPath} check.mjs`;
+
+export function mockToml(extra = ""): string {
+  return `[phases.plan]\nprovider = "mock"\n[phases.write]\nprovider = "mock"\n[phases.review]\nprovider = "mock"\n[phases.test]\ncommands = [${JSON.stringify(TEST_COMMAND)}]\ntimeout = 60\n${extra}`;
+}
+
+/** A task whose mock script makes each phase do what the test needs. */
+export function scripted(task: string, script: Record<string, unknown>): string {
+  return `${task}\n\n\`\`\`patchbay-mock\n${JSON.stringify(script)}\n\`\`\`\n`;
+}
