@@ -3,20 +3,23 @@
  * `<home>/artifacts/<id>/files/`, owned by the session that imported them, and copied into a
  * worker's worktree under `.ai-bridge/imported-artifacts/<id>/` when a turn asks for them.
  *
- * Zip archives are stored as they are, not unpacked: patchbay has no zip library, and a
- * hand-written zip parser is not a safe place to start (see the workers issue).
+ * A zip archive (by name or MIME type) is kept as it came in `files/` and unpacked safely into
+ * `unpacked/` (see unzip.ts); its unpacked files are the artifact's files: what inspect shows
+ * and what is copied into worktrees. A refused zip leaves nothing behind.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { copyFile, mkdir, readFile, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { constants } from "node:fs";
+import { copyFile, lstat, mkdir, readFile, realpath, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import type { ToolContext } from "../mcp/tool.ts";
 import { download } from "./download.ts";
 import { ARTIFACTS_DIR, isInside } from "./paths.ts";
+import { isSafeRelativePath, unpackZip, type UnzipLimits } from "./unzip.ts";
 
 export const ARTIFACT_ID_PATTERN = /^art_[0-9a-f]{20}$/;
-/** Largest file the inbox takes. */
-export const MAX_ARTIFACT_BYTES = 50 * 1024 * 1024;
+const ZIP_MIME_TYPES = new Set(["application/zip", "application/x-zip-compressed", "application/x-zip"]);
 
 export interface ArtifactRecord {
   id: string;
@@ -32,16 +35,39 @@ export interface ArtifactRecord {
   source_host?: string;
   bytes: number;
   sha256: string;
-  /** Files of the artifact, relative to its folder. */
+  /** Files of the artifact: relative to `unpacked/` for an unpacked zip, else to `files/`. */
   files: Array<{ path: string; bytes: number }>;
+  /** True for a zip whose members were unpacked into `unpacked/`. */
   unpacked: boolean;
+  /** For an unpacked zip: its folders and the bytes of all its files. */
+  unpacked_folders?: string[];
+  unpacked_bytes?: number;
   note?: string;
   created_at: string;
   takeovers: Array<{ at: string; from: string; to: string; reason: string; tool: string }>;
 }
 
+/** Where the file as imported is kept (for a zip: the archive itself). */
 export function artifactDir(home: string, id: string): string {
   return join(home, "artifacts", id, "files");
+}
+
+/** Where a zip artifact's members are unpacked. */
+export function unpackedDir(home: string, id: string): string {
+  return join(home, "artifacts", id, "unpacked");
+}
+
+/** The folder `record.files` are relative to. */
+export function artifactFilesRoot(home: string, record: ArtifactRecord): string {
+  return record.unpacked ? unpackedDir(home, record.id) : artifactDir(home, record.id);
+}
+
+export function zipLimits(config: Config): UnzipLimits {
+  return { maxEntries: config.workers.max_unpacked_files, maxFileBytes: config.workers.max_download_bytes, maxTotalBytes: config.workers.max_unpacked_bytes };
+}
+
+export function isZipName(fileName: string, mimeType?: string): boolean {
+  return /\.zip$/i.test(fileName) || (mimeType !== undefined && ZIP_MIME_TYPES.has(mimeType.toLowerCase().split(";")[0]!.trim()));
 }
 
 /** `[alnum ._-]`, at most 180 characters, never `.` or `..`. */
@@ -73,19 +99,25 @@ export async function importArtifact(context: Pick<ToolContext, "host" | "sessio
   try {
     let bytes: number;
     let sha256: string;
+    const { max_download_bytes: maxBytes, allow_private_downloads: allowPrivate } = context.host.config.workers;
     if (source.url) {
-      const allowPrivate = process.env.PATCHBAY_ARTIFACT_ALLOW_PRIVATE === "1";
-      ({ bytes, sha256 } = await download(source.url, target, { maxBytes: MAX_ARTIFACT_BYTES, allowPrivate, signal: context.signal }));
+      ({ bytes, sha256 } = await download(source.url, target, { maxBytes, allowPrivate, signal: context.signal }));
     } else {
       const info = await stat(source.localPath!);
       if (!info.isFile()) throw new PatchbayError("not_a_file", `${source.localPath} is not a regular file`);
-      if (info.size > MAX_ARTIFACT_BYTES) throw new PatchbayError("artifact_too_large", `the file is ${info.size} bytes, over the ${MAX_ARTIFACT_BYTES}-byte cap`);
+      if (info.size > maxBytes) throw new PatchbayError("artifact_too_large", `the file is ${info.size} bytes, over the ${maxBytes}-byte cap`, { next: "raise workers.max_download_bytes in config.toml, or import a smaller file" });
       await copyFile(source.localPath!, target);
       const content = await readFile(target);
       bytes = content.length;
       sha256 = createHash("sha256").update(content).digest("hex");
     }
-    const isZip = /\.zip$/i.test(fileName) || source.mimeType === "application/zip";
+    let files = [{ path: fileName, bytes }];
+    let unpacked: Pick<ArtifactRecord, "unpacked_folders" | "unpacked_bytes"> | undefined;
+    if (isZipName(fileName, source.mimeType)) {
+      const result = await unpackZip(await readFile(target), unpackedDir(context.host.home, id), zipLimits(context.host.config));
+      files = result.files;
+      unpacked = { unpacked_folders: result.directories, unpacked_bytes: result.bytes };
+    }
     const record: ArtifactRecord = {
       id,
       owner: context.session.clientRef,
@@ -98,9 +130,9 @@ export async function importArtifact(context: Pick<ToolContext, "host" | "sessio
       ...(source.url && { source_host: new URL(source.url).host }),
       bytes,
       sha256,
-      files: [{ path: fileName, bytes }],
-      unpacked: false,
-      ...(isZip && { note: "zip archives are stored as one file and not unpacked (no zip library in this build)" }),
+      files,
+      unpacked: unpacked !== undefined,
+      ...unpacked,
       created_at: new Date().toISOString(),
       takeovers: [],
     };
@@ -125,13 +157,37 @@ export async function findArtifact(context: Pick<ToolContext, "host">, id: strin
   return stored.data;
 }
 
-/** Copies artifacts into a worktree (copies, never links); returns what the prompt says about them. */
+/** Refuses a path in the worktree that is a symlink or not a folder (an agent may have put one there). */
+async function assertRealFolder(worktree: string, relativePath: string): Promise<void> {
+  const info = await lstat(join(worktree, relativePath)).catch(() => undefined);
+  if (info && (info.isSymbolicLink() || !info.isDirectory())) {
+    throw new PatchbayError("artifact_copy_refused", `${relativePath} in the worktree is ${info.isSymbolicLink() ? "a symbolic link" : "not a folder"}; artifacts are not copied through it`, { next: `remove ${relativePath} from the worker's worktree` });
+  }
+}
+
+/**
+ * Copies artifacts into a worktree (copies, never links): an unpacked zip's files with their
+ * folders, else the file itself. The artifact's folder is recreated each time, and the path to it
+ * must be real folders inside the worktree. Returns what the prompt says about them.
+ */
 export async function copyArtifactsInto(home: string, records: ArtifactRecord[], worktree: string): Promise<Array<{ id: string; label?: string; folder: string; files: string[] }>> {
   const placed = [];
+  const root = await realpath(worktree);
   for (const record of records) {
     const folder = `${ARTIFACTS_DIR}/${record.id}`;
-    await mkdir(join(worktree, folder), { recursive: true, mode: 0o700 });
-    for (const file of record.files) await copyFile(join(artifactDir(home, record.id), file.path), join(worktree, folder, file.path));
+    const parts = ARTIFACTS_DIR.split("/");
+    for (let depth = 1; depth <= parts.length; depth++) await assertRealFolder(root, parts.slice(0, depth).join("/"));
+    await mkdir(join(root, ARTIFACTS_DIR), { recursive: true, mode: 0o700 });
+    if ((await realpath(join(root, ARTIFACTS_DIR))) !== join(root, ARTIFACTS_DIR)) throw new PatchbayError("artifact_copy_refused", `${ARTIFACTS_DIR} resolves outside the worktree`);
+    await rm(join(root, folder), { recursive: true, force: true });
+    await mkdir(join(root, folder), { mode: 0o700 });
+    const source = artifactFilesRoot(home, record);
+    for (const file of record.files) {
+      if (!isSafeRelativePath(file.path)) throw new PatchbayError("artifact_invalid", `artifact ${record.id} lists an unsafe path ${JSON.stringify(file.path)}`);
+      const target = join(root, folder, file.path);
+      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+      await copyFile(join(source, file.path), target, constants.COPYFILE_EXCL);
+    }
     placed.push({ id: record.id, ...(record.label && { label: record.label }), folder, files: record.files.map((file) => file.path) });
   }
   return placed;

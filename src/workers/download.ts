@@ -1,7 +1,7 @@
 /**
  * Downloads for the artifact inbox: http/https only, every hop's host resolved and refused when
  * it is loopback, private, link-local, CGNAT or a cloud metadata address (unless the operator
- * allows private targets), redirects followed by hand and checked the same way, the body
+ * allows private targets: `workers.allow_private_downloads`), redirects followed by hand and checked the same way, the body
  * streamed to disk with a size cap and a sha256.
  */
 import { createHash } from "node:crypto";
@@ -28,7 +28,7 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 function refused(url: string, why: string): PatchbayError {
-  return new PatchbayError("download_refused", `${url.slice(0, 200)}: ${why}`, { next: "pass a public http(s) URL; private and loopback targets need PATCHBAY_ARTIFACT_ALLOW_PRIVATE=1 on the server" });
+  return new PatchbayError("download_refused", `${url.slice(0, 200)}: ${why}`, { next: "pass a public http(s) URL; private and loopback targets need workers.allow_private_downloads = true in the server's config.toml" });
 }
 
 /** Checks one URL: scheme, length, and every address its host resolves to. */

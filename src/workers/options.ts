@@ -1,6 +1,7 @@
 /**
  * The model and reasoning-effort menu for workers: codex's own list (`codex debug models`, else
- * its model cache), short built-in lists for claude and gemini. Only model ids, names and
+ * its model cache), the lists in `workers.claude_models` / `workers.gemini_models` for claude and
+ * gemini (their defaults are the short lists patchbay shipped with). Only model ids, names and
  * efforts leave here: never config paths, accounts or credentials.
  */
 import { execFile } from "node:child_process";
@@ -20,16 +21,19 @@ export interface ModelOption {
 
 export interface AgentMenu {
   agent: string;
-  source: "codex debug models" | "codex model cache" | "built-in list";
+  source: "codex debug models" | "codex model cache" | "configured list" | "built-in list";
   models: ModelOption[];
   truncated: boolean;
 }
 
-const BUILT_IN: Record<string, string[]> = {
-  claude: ["sonnet", "opus", "haiku"],
-  gemini: ["gemini-2.5-pro", "gemini-2.5-flash"],
-  mock: ["mock"],
-};
+/** The menus that are plain lists: claude and gemini from `[workers]` in config.toml, mock fixed. */
+function listedMenus(config: Config): Array<Omit<AgentMenu, "truncated">> {
+  return [
+    { agent: "claude", source: "configured list", models: config.workers.claude_models.map((id) => ({ id })) },
+    { agent: "gemini", source: "configured list", models: config.workers.gemini_models.map((id) => ({ id })) },
+    { agent: "mock", source: "built-in list", models: [{ id: "mock" }] },
+  ];
+}
 
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/;
 
@@ -82,8 +86,7 @@ async function codexMenu(config: Config): Promise<Omit<AgentMenu, "truncated">> 
  * const menus = await workerOptions(config, { maxModels: 10, details: false });
  */
 export async function workerOptions(config: Config, options: { model?: string; maxModels: number; details: boolean }): Promise<AgentMenu[]> {
-  const menus: Array<Omit<AgentMenu, "truncated">> = [await codexMenu(config)];
-  for (const [agent, ids] of Object.entries(BUILT_IN)) menus.push({ agent, source: "built-in list", models: ids.map((id) => ({ id })) });
+  const menus: Array<Omit<AgentMenu, "truncated">> = [await codexMenu(config), ...listedMenus(config)];
   return menus.map((menu) => {
     const matching = options.model ? menu.models.filter((model) => model.id === options.model) : menu.models;
     const models = matching.slice(0, options.maxModels).map((model) => (options.details ? model : { id: model.id, ...(model.efforts && { efforts: model.efforts }) }));

@@ -4,16 +4,20 @@ import { createServer, type Server } from "node:http";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { assertPublicUrl, isPrivateAddress } from "../../src/workers/index.ts";
+import { assertPublicUrl, isPrivateAddress, WORKER_TOOLS } from "../../src/workers/index.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
-import { mockPrompt, settled, workerHarnesses, type View } from "./support.ts";
+import { strToU8, zipSync } from "fflate";
+import { harnessSet } from "../support/tools.ts";
+import { mockPrompt, settled, WORKER_TOML, workerHarnesses, type View } from "./support.ts";
 
 const harnesses = workerHarnesses();
+const privateHarnesses = harnessSet(WORKER_TOOLS, { configToml: `${WORKER_TOML}\n[workers]\nallow_private_downloads = true\n` });
 let server: Server | undefined;
 afterAll(async () => {
   server?.close();
   await harnesses.closeAll();
+  await privateHarnesses.closeAll();
   removeTempDirs();
 });
 
@@ -53,8 +57,14 @@ test("downloads: only http(s), never loopback, private, link-local or metadata a
   expect((await assertPublicUrl("http://127.0.0.1:1/x", true)).host).toBe("127.0.0.1:1");
 });
 
-test("a download is streamed with a sha256; a loopback server is refused unless private targets are allowed", async () => {
-  server = createServer((_request, response) => {
+test("a download is streamed with a sha256; a loopback server is refused unless workers.allow_private_downloads", async () => {
+  const bundle = zipSync({ "notes.md": strToU8("# Notes\n") });
+  server = createServer((request, response) => {
+    if (request.url === "/bundle.zip") {
+      response.writeHead(200, { "content-type": "application/zip" });
+      response.end(bundle);
+      return;
+    }
     response.writeHead(200, { "content-type": "text/plain" });
     response.end("report body\n");
   });
@@ -64,13 +74,14 @@ test("a download is streamed with a sha256; a loopback server is refused unless 
   const h = await harnesses.open(repo);
   const file = { download_url: `http://127.0.0.1:${port}/report.txt`, file_name: "report.txt", mime_type: "text/plain", file_id: "file-1" };
   expect(await h.errorCode("codex_worker_inbox", { action: "import_file", artifact_file: file })).toBe("download_refused");
-  process.env.PATCHBAY_ARTIFACT_ALLOW_PRIVATE = "1";
-  try {
-    const imported = await h.ok<{ artifact: { sha256: string; bytes: number; source_host: string } }>("codex_worker_inbox", { action: "import_file", artifact_file: file });
-    expect(imported.artifact).toMatchObject({ bytes: 12, source_host: `127.0.0.1:${port}`, sha256: createHash("sha256").update("report body\n").digest("hex") });
-  } finally {
-    delete process.env.PATCHBAY_ARTIFACT_ALLOW_PRIVATE;
-  }
-  const zip = await h.ok<{ artifact: { note?: string } }>("codex_worker_inbox", { action: "import_file", source_path: "a.txt", artifact_file: { file_name: "bundle.zip", mime_type: "application/zip" } });
-  expect(zip.artifact.note).toContain("not unpacked");
+
+  const allowing = await privateHarnesses.open(repo);
+  const imported = await allowing.ok<{ artifact: { sha256: string; bytes: number; source_host: string } }>("codex_worker_inbox", { action: "import_file", artifact_file: file });
+  expect(imported.artifact).toMatchObject({ bytes: 12, source_host: `127.0.0.1:${port}`, sha256: createHash("sha256").update("report body\n").digest("hex") });
+  const zip = await allowing.ok<{ artifact: { id: string; unpacked: boolean; files: Array<{ path: string }> } }>("codex_worker_inbox", { action: "import_file", artifact_file: { download_url: `http://127.0.0.1:${port}/bundle.zip`, file_name: "bundle.zip", mime_type: "application/zip" } });
+  expect(zip.artifact).toMatchObject({ unpacked: true, files: [{ path: "notes.md" }] });
+  expect((await allowing.ok<{ content: string }>("codex_worker_inbox", { action: "inspect", artifact_id: zip.artifact.id, view: "file" })).content).toBe("# Notes\n");
+
+  // A file named .zip that is not a zip is refused, not stored half-understood.
+  expect(await h.errorCode("codex_worker_inbox", { action: "import_file", source_path: "a.txt", artifact_file: { file_name: "bundle.zip", mime_type: "application/zip" } })).toBe("zip_invalid");
 });

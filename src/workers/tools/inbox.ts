@@ -1,11 +1,12 @@
 /** codex_worker_inbox (files a host hands over) and codex_worker_options (the model menu). */
-import { readFile, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
 import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
-import { artifactDir, artifactsInScope, findArtifact, importArtifact, type ArtifactRecord } from "../artifacts.ts";
+import { artifactFilesRoot, artifactsInScope, findArtifact, importArtifact, type ArtifactRecord } from "../artifacts.ts";
 import { checkOwnership } from "../record.ts";
 import { workerOptions, REASONING_EFFORTS } from "../options.ts";
 import { sessionRoots } from "./context.ts";
@@ -13,9 +14,30 @@ import { repoPathArg, takeoverArgs } from "./view.ts";
 
 const MAX_FILE_BYTES = 200_000;
 
-function summary(record: ArtifactRecord): Record<string, unknown> {
-  const { takeovers, ...rest } = record;
-  return { ...rest, takeovers: takeovers.length };
+/** The record without its full file list (view=tree has it): the count and the first few. */
+function summary(record: ArtifactRecord, fileList = 20): Record<string, unknown> {
+  const { takeovers, files, unpacked_folders, ...rest } = record;
+  return { ...rest, files: files.slice(0, fileList), file_count: files.length, ...(unpacked_folders && { folder_count: unpacked_folders.length }), takeovers: takeovers.length };
+}
+
+/** The first `maxBytes` of an artifact file (never following a symlink) and its size. */
+async function readHead(absolute: string, maxBytes: number): Promise<{ bytes: Buffer; size: number }> {
+  const handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const size = (await handle.stat()).size;
+    const bytes = Buffer.alloc(Math.min(size, maxBytes));
+    const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
+    return { bytes: bytes.subarray(0, bytesRead), size };
+  } finally {
+    await handle.close();
+  }
+}
+
+function importedText(record: ArtifactRecord): string {
+  const head = `Imported ${record.file_name} as ${record.id} (${record.bytes} bytes, sha256 ${record.sha256.slice(0, 16)}…)`;
+  if (!record.unpacked) return `${head}.`;
+  const shown = record.files.slice(0, 20).map((file) => file.path).join(", ");
+  return `${head}; unpacked ${record.files.length} file${record.files.length === 1 ? "" : "s"} (${record.unpacked_bytes ?? 0} bytes)${shown ? `: ${shown}${record.files.length > 20 ? ", …" : ""}` : ""}.`;
 }
 
 export const workerInbox = defineTool({
@@ -23,7 +45,7 @@ export const workerInbox = defineTool({
   title: "Artifact inbox",
   // ChatGPT uploads the file the user attached and passes it here as artifact_file.
   meta: { "openai/fileParams": ["artifact_file"] },
-  description: "Files a host generated, for workers: import_file downloads artifact_file (http/https only, size-capped, sha256, private and loopback addresses refused) or copies source_path from the repository; list, inspect (summary, tree, file, raw_manifest) and cleanup. Give the artifact id to a worker with context_from_artifacts: it is copied into .ai-bridge/imported-artifacts/<id>/ in its worktree and never part of its changes.",
+  description: "Files a host generated, for workers: import_file downloads artifact_file (http/https only, size-capped, sha256, private and loopback addresses refused) or copies source_path from the repository; zips are unpacked safely (no absolute or .. paths, symlinks or devices; capped by workers.max_unpacked_files and workers.max_unpacked_bytes); list, inspect (summary, tree, file, raw_manifest) and cleanup. Give the artifact id to a worker with context_from_artifacts: it is copied into .ai-bridge/imported-artifacts/<id>/ in its worktree and never part of its changes.",
   input: v.strictObject({
     action: v.picklist(["import_file", "list", "inspect", "cleanup"]),
     artifact_file: v.optional(
@@ -63,7 +85,7 @@ export const workerInbox = defineTool({
         } else {
           throw new PatchbayError("invalid_arguments", "import_file needs artifact_file.download_url or source_path", { next: "pass the file the host attached as artifact_file" });
         }
-        return { text: `Imported ${record.file_name} as ${record.id} (${record.bytes} bytes, sha256 ${record.sha256.slice(0, 16)}…).${record.note ? ` Note: ${record.note}.` : ""}`, structured: { action: args.action, artifact: summary(record) } };
+        return { text: importedText(record), structured: { action: args.action, artifact: summary(record) } };
       }
       case "list": {
         const records = (await artifactsInScope(context, roots)).slice(0, args.max_entries ?? 100);
@@ -72,19 +94,24 @@ export const workerInbox = defineTool({
       }
       case "inspect": {
         const record = await findArtifact(context, requireId(args.artifact_id), roots);
-        if (args.view === "tree") return { text: record.files.map((file) => `${file.path} (${file.bytes} bytes)`).join("\n"), structured: { action: args.action, artifact: { id: record.id, files: record.files } } };
-        if (args.view === "raw_manifest") return { text: JSON.stringify(summary(record), null, 2), structured: { action: args.action, artifact: summary(record) } };
-        if (args.view === "file") {
-          const name = args.file_path ?? record.files[0]!.path;
-          const entry = record.files.find((file) => file.path === name);
-          if (!entry) throw new PatchbayError("not_found", `${name} is not a file of ${record.id}`, { next: "see view=tree" });
-          
-          const bytes = await readFile(join(artifactDir(context.host.home, record.id), entry.path));
-          const shown = bytes.subarray(0, Math.min(args.max_bytes ?? MAX_FILE_BYTES, MAX_FILE_BYTES));
-          const content = shown.includes(0) ? `(binary, ${bytes.length} bytes)` : shown.toString("utf8");
-          return { text: content, structured: { action: args.action, artifact: { id: record.id, file_path: entry.path }, content } };
+        if (args.view === "tree") {
+          const limit = args.max_entries ?? 1000;
+          const shown = record.files.slice(0, limit);
+          const more = record.files.length > shown.length ? `\n… ${record.files.length - shown.length} more (raise max_entries)` : "";
+          const heading = record.unpacked ? `${record.file_name}, unpacked (${record.files.length} files, ${record.unpacked_bytes ?? 0} bytes):\n` : "";
+          const text = `${heading}${shown.map((file) => `${file.path} (${file.bytes} bytes)`).join("\n") || "(no files)"}${more}`;
+          return { text, structured: { action: args.action, artifact: { id: record.id, unpacked: record.unpacked, files: shown, file_count: record.files.length, ...(record.unpacked_folders && { folders: record.unpacked_folders.slice(0, limit) }) } } };
         }
-        return { text: `${record.id}: ${record.file_name}, ${record.bytes} bytes, sha256 ${record.sha256}`, structured: { action: args.action, artifact: summary(record) } };
+        if (args.view === "raw_manifest") return { text: JSON.stringify(summary(record, 1000), null, 2), structured: { action: args.action, artifact: summary(record, 1000) } };
+        if (args.view === "file") {
+          const name = args.file_path ?? record.files[0]?.path;
+          const entry = record.files.find((file) => file.path === name);
+          if (!entry) throw new PatchbayError("not_found", name === undefined ? `${record.id} has no files` : `${name} is not a file of ${record.id}`, { next: "see view=tree" });
+          const { bytes, size } = await readHead(join(artifactFilesRoot(context.host.home, record), entry.path), Math.min(args.max_bytes ?? MAX_FILE_BYTES, MAX_FILE_BYTES));
+          const content = bytes.includes(0) ? `(binary, ${size} bytes)` : bytes.toString("utf8");
+          return { text: content, structured: { action: args.action, artifact: { id: record.id, file_path: entry.path, bytes: size, truncated: size > bytes.length }, content } };
+        }
+        return { text: `${record.id}: ${record.file_name}, ${record.bytes} bytes, sha256 ${record.sha256}${record.unpacked ? `; unpacked to ${record.files.length} files (${record.unpacked_bytes ?? 0} bytes), see view=tree` : ""}`, structured: { action: args.action, artifact: summary(record) } };
       }
       case "cleanup": {
         const record = await findArtifact(context, requireId(args.artifact_id), roots);
@@ -105,7 +132,7 @@ function requireId(id: string | undefined): string {
 export const workerOptionsTool = defineTool({
   name: "codex_worker_options",
   title: "Worker options",
-  description: "The models and reasoning efforts workers can use, per agent: codex from `codex debug models` (falling back to its model cache), claude and gemini from built-in lists. Model ids and efforts only.",
+  description: "The models and reasoning efforts workers can use, per agent: codex from `codex debug models` (falling back to its model cache), claude and gemini from workers.claude_models and workers.gemini_models. Model ids and efforts only.",
   input: v.strictObject({
     model: v.optional(v.pipe(v.string(), v.maxLength(160), v.description("Only this model."))),
     max_models: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("Models per agent at most (default 20)."))),
