@@ -15,5 +15,5 @@ export { createIdentities, hashToken, TOKEN_PREFIX, type Identities, type TokenI
 export { agentOfPrincipal, agentPrincipal, formatAddress, parseAddress, type AgentAddress } from "./names.ts";
 export { normalizeAttachmentPath, type Attachments } from "./attachments.ts";
 export { relayFetch, type RelayOptions, type RelayResponse } from "./relay.ts";
-export { isBlockedAddress } from "./addresses.ts";
+export { isBlockedAddress } from "../net/index.ts";
 export type { MessageData, MessageView } from "./message.ts";

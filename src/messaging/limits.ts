@@ -37,6 +37,11 @@ export function createRateLimiter(store: RecordStore, settings: { perMinute: num
       await (loaded ??= load());
       const id = banId(tokenHash);
       const now = Date.now();
+      // Another server sharing the store may have banned this token since we loaded.
+      if (store.shared && !bans.has(id)) {
+        const record = await store.get<BanData>("ban", id);
+        if (record) bans.set(id, Date.parse(record.data.until));
+      }
       const until = bans.get(id);
       if (until !== undefined && until > now) return Math.ceil((until - now) / 1000);
       if (until !== undefined) {

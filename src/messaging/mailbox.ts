@@ -1,8 +1,13 @@
 /**
  * The mailbox: every message is one durable record, written before the call answers, so a
- * `kill -9` loses nothing that was acknowledged. This process owns the state (one server per
- * PATCHBAY_HOME), so it keeps all messages in memory too, loaded once, and changes them one at a
- * time; waiters are woken in-process.
+ * `kill -9` loses nothing that was acknowledged.
+ *
+ * With the fs driver this process owns the state (one server per PATCHBAY_HOME): it keeps all
+ * messages in memory too, loaded once, and changes them one at a time. With a shared store (Redis,
+ * several servers) it keeps no copy: every operation reads the records, and changes to a namespace
+ * run under that namespace's store lock, so the unread-inbox refusal, unsend and idempotency keys
+ * hold across servers. Either way a new message is announced on the store's notification channel
+ * (Redis pub/sub when shared), which wakes waiters on every server.
  */
 import { PatchbayError } from "../errors/index.ts";
 import type { RecordStore } from "../state/index.ts";
@@ -57,35 +62,54 @@ const MAX_RECIPIENTS = 20;
 const UNREAD_SHOWN = 5;
 const DEFAULT_TICK_MS = 10_000;
 
-export async function createMailbox(store: RecordStore, identities: Identities): Promise<Mailbox> {
-  const messages = new Map<string, MessageData>();
-  for (const record of await store.list<MessageData>("message")) messages.set(record.id, record.data);
+/** The notification topic: the payload is the agentId whose inbox changed. */
+const TOPIC = "mailbox";
 
-  // Every change goes through this queue: a message is never handed to two waiters.
+export async function createMailbox(store: RecordStore, identities: Identities): Promise<Mailbox> {
+  const shared = store.shared;
+  // Only a store this process owns may be cached; a shared one changes under us.
+  const cache = shared ? undefined : new Map<string, MessageData>();
+  if (cache) for (const record of await store.list<MessageData>("message")) cache.set(record.id, record.data);
+
+  const allMessages = async (): Promise<MessageData[]> => (cache ? [...cache.values()] : (await store.list<MessageData>("message")).map((record) => record.data));
+  const findMessage = async (id: string): Promise<MessageData | undefined> => (cache ? cache.get(id) : (await store.get<MessageData>("message", id))?.data);
+
+  // Every change goes through this queue, and with a shared store also through the namespace's
+  // lock: a message is never handed to two waiters, on this server or another.
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = tail.then(fn, fn);
     tail = run.catch(() => undefined);
     return run;
   };
+  const exclusive = <T>(namespace: string, fn: () => Promise<T>): Promise<T> => (shared ? store.withLock(`mailbox-${namespace}`, fn) : serial(fn));
 
   const versions = new Map<string, number>();
   const wakers = new Map<string, Set<() => void>>();
   const shutdown = new AbortController();
-  const notify = (agent: AgentAddress) => {
-    const key = agentId(agent);
+  const wakeLocal = (key: string) => {
     versions.set(key, (versions.get(key) ?? 0) + 1);
     for (const wake of wakers.get(key) ?? []) wake();
+  };
+  const unsubscribe = await store.channel.subscribe(TOPIC, wakeLocal);
+  const notify = async (agent: AgentAddress) => {
+    // A lost notification only delays delivery to the waiter's next tick: it re-reads then.
+    await store.channel.publish(TOPIC, agentId(agent)).catch(() => wakeLocal(agentId(agent)));
   };
 
   async function save(message: MessageData): Promise<MessageData> {
     await store.put<MessageData>("message", message.id, message);
-    messages.set(message.id, message);
+    cache?.set(message.id, message);
     return message;
   }
 
+  async function removeMessage(id: string): Promise<void> {
+    await store.remove("message", id);
+    cache?.delete(id);
+  }
+
   const sorted = (list: MessageData[]) => list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
-  const addressedTo = (agent: AgentAddress, state: MessageData["state"]) => sorted([...messages.values()].filter((m) => isTo(m, agent) && m.state === state));
+  const addressedTo = async (agent: AgentAddress, state: MessageData["state"]) => sorted((await allMessages()).filter((m) => isTo(m, agent) && m.state === state));
 
   function assertContent(content: string): void {
     if (content.trim() === "") throw new PatchbayError("invalid_content", "the message is empty", { next: "write some content" });
@@ -96,8 +120,8 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     }
   }
 
-  function assertNoUnread(sender: AgentAddress): void {
-    const unread = addressedTo(sender, "pending");
+  async function assertNoUnread(sender: AgentAddress): Promise<void> {
+    const unread = await addressedTo(sender, "pending");
     if (unread.length === 0) return;
     const shown = unread.slice(0, UNREAD_SHOWN).map((m) => `${m.id} from ${m.from}: ${m.content.slice(0, 80)}`);
     throw new PatchbayError("inbox_unread", `${formatAddress(sender)} has ${unread.length} unread message(s); read them before sending: ${shown.join(" | ")}`, {
@@ -136,9 +160,9 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     return { id: crypto.randomUUID(), namespace: from.namespace, from: from.name, to, state: "pending", created_at: new Date().toISOString(), ...fields };
   }
 
-  function ownMessage(agent: AgentAddress, id: string): MessageData {
+  async function ownMessage(agent: AgentAddress, id: string): Promise<MessageData> {
     if (!UUID_PATTERN.test(id)) throw new PatchbayError("invalid_message_id", `${JSON.stringify(id)} is not a message id`, { next: "use a message_id from inbox, wait_for_message or recall" });
-    const message = messages.get(id);
+    const message = await findMessage(id);
     // Messages of another namespace are answered exactly like missing ones.
     if (!message || message.namespace !== agent.namespace || !(isFrom(message, agent) || isTo(message, agent))) {
       throw new PatchbayError("message_not_found", `no message ${id} for ${formatAddress(agent)}`, { next: "use a message_id from inbox, wait_for_message or recall" });
@@ -147,9 +171,9 @@ export async function createMailbox(store: RecordStore, identities: Identities):
   }
 
   async function take(agent: AgentAddress): Promise<MessageData[]> {
-    return serial(async () => {
+    return exclusive(agent.namespace, async () => {
       const taken: MessageData[] = [];
-      for (const message of addressedTo(agent, "pending")) taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }));
+      for (const message of await addressedTo(agent, "pending")) taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }));
       return taken;
     });
   }
@@ -176,13 +200,13 @@ export async function createMailbox(store: RecordStore, identities: Identities):
 
   return {
     send(from, input) {
-      return serial(async () => {
+      return exclusive(from.namespace, async () => {
         assertContent(input.content);
         const thread = input.thread === undefined || input.thread === "" ? undefined : assertThreadId(input.thread);
         const targets = await recipients(from, input.to);
-        const earlier = input.idempotency_key === undefined ? [] : [...messages.values()].filter((m) => isFrom(m, from) && m.idempotency_key === input.idempotency_key);
+        const earlier = input.idempotency_key === undefined ? [] : (await allMessages()).filter((m) => isFrom(m, from) && m.idempotency_key === input.idempotency_key);
         // A retried send delivers only to the recipients the first attempt did not reach.
-        if (earlier.length === 0) assertNoUnread(from);
+        if (earlier.length === 0) await assertNoUnread(from);
         const group = earlier[0]?.group_id ?? crypto.randomUUID();
         const threadId = earlier[0]?.thread_id ?? thread ?? group;
         if (thread) await reopen(from.namespace, thread);
@@ -191,16 +215,16 @@ export async function createMailbox(store: RecordStore, identities: Identities):
           if (earlier.some((m) => m.to === target.name)) continue;
           const key = input.idempotency_key === undefined ? {} : { idempotency_key: input.idempotency_key };
           sent.push(await save(newMessage(from, target.name, { content: input.content, thread_id: threadId, group_id: group, ...key })));
-          notify(target);
+          await notify(target);
         }
         return { messages: sent, duplicate: earlier.length > 0 };
       });
     },
 
     reply(from, input) {
-      return serial(async () => {
+      return exclusive(from.namespace, async () => {
         assertContent(input.content);
-        const original = ownMessage(from, input.message_id);
+        const original = await ownMessage(from, input.message_id);
         const otherName = isTo(original, from) ? original.from : original.to;
         const other = { name: otherName, namespace: from.namespace };
         const now = new Date().toISOString();
@@ -212,19 +236,19 @@ export async function createMailbox(store: RecordStore, identities: Identities):
         const message = await save(newMessage(from, other.name, { content: input.content, thread_id: original.thread_id, group_id: crypto.randomUUID(), reply_to: original.id }));
         if (input.resolve) {
           // Resolving closes the thread: nothing in it stays deferred in either inbox.
-          for (const m of [...messages.values()]) {
+          for (const m of await allMessages()) {
             if (m.namespace === from.namespace && m.thread_id === original.thread_id && m.state === "deferred") await save({ ...m, state: "replied", replied_at: now });
           }
           await store.put<ThreadData>("thread", `${from.namespace}.${original.thread_id.slice(0, 64)}`, { namespace: from.namespace, thread_id: original.thread_id, resolved_at: now, resolved_by: from.name });
         }
-        notify(other);
+        await notify(other);
         return { message, original: updated, resolved: Boolean(input.resolve) };
       });
     },
 
     async inbox(agent) {
       const pending = await take(agent);
-      return { pending, deferred: addressedTo(agent, "deferred") };
+      return { pending, deferred: await addressedTo(agent, "deferred") };
     },
 
     async wait(agent, timeoutMs, options = {}) {
@@ -249,16 +273,15 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     },
 
     unsend(agent, messageId) {
-      return serial(async () => {
-        const message = ownMessage(agent, messageId);
+      return exclusive(agent.namespace, async () => {
+        const message = await ownMessage(agent, messageId);
         if (!isFrom(message, agent)) {
           throw new PatchbayError("not_sender", `message ${messageId} was not sent by ${formatAddress(agent)}`, { next: "only the sender can unsend a message" });
         }
         if (message.state !== "pending") {
           throw new PatchbayError("already_read", `message ${messageId} was already read by ${message.to}`, { next: "send a correction instead" });
         }
-        await store.remove("message", message.id);
-        messages.delete(message.id);
+        await removeMessage(message.id);
         return message;
       });
     },
@@ -266,20 +289,20 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     async recall(agent, query) {
       const from = query.from_agent === undefined ? undefined : parseAddress(query.from_agent, agent.namespace);
       if (from && from.namespace !== agent.namespace) return [];
-      return [...messages.values()]
+      return (await allMessages())
         .filter((m) => (isFrom(m, agent) || isTo(m, agent)) && (!from || m.from === from.name) && (!query.thread_id || m.thread_id === query.thread_id))
         .sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0))
         .slice(0, query.limit);
     },
 
     sweep(cutoff) {
+      // Removing a message this old races with nothing that matters, so no namespace lock is taken.
       return serial(async () => {
         const limit = cutoff.toISOString();
         let removed = 0;
-        for (const message of [...messages.values()]) {
+        for (const message of await allMessages()) {
           if (message.created_at >= limit) continue;
-          await store.remove("message", message.id);
-          messages.delete(message.id);
+          await removeMessage(message.id);
           removed++;
         }
         for (const thread of await store.list<ThreadData>("thread")) if (thread.updatedAt < limit) await store.remove("thread", thread.id);
@@ -289,6 +312,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
 
     close() {
       shutdown.abort();
+      void unsubscribe().catch(() => undefined);
     },
   };
 }

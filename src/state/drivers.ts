@@ -6,25 +6,21 @@ import type { Driver } from "unstorage";
 import { STATE_DRIVERS } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { atomicFsDriver } from "./atomic-fs-driver.ts";
+import { createRedisDriver } from "./redis.ts";
 
 export { STATE_DRIVERS };
 
 export type StateDriverName = (typeof STATE_DRIVERS)[number];
 
 export interface StateDriverOptions {
-  /** Directory for the fs driver, and for lock files with every driver. */
+  /** Directory for the fs driver and its lock files. */
   base: string;
   redisUrl?: string;
 }
 
 const factories: Record<StateDriverName, (options: StateDriverOptions) => Driver> = {
   fs: ({ base }) => atomicFsDriver({ base }),
-  redis: () => {
-    throw new PatchbayError("state_driver_unavailable", "the redis state driver is not available in this version", {
-      next: "use the fs driver for now; redis arrives with the messaging issue",
-      details: { driver: "redis" },
-    });
-  },
+  redis: ({ redisUrl }) => createRedisDriver(redisUrl),
 };
 
 export function createStateDriver(name: string, options: StateDriverOptions): Driver {

@@ -5,12 +5,14 @@
  */
 import { promises as fsp } from "node:fs";
 import { join, resolve } from "node:path";
-import { createStorage, type Storage } from "unstorage";
+import { createStorage, type Driver, type Storage } from "unstorage";
 import { PatchbayError } from "../errors/index.ts";
 import { removeOrphanTemps } from "./atomic-fs-driver.ts";
 import { createStateDriver, type StateDriverName } from "./drivers.ts";
 import { recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
 import { withLock } from "./lock.ts";
+import { inProcessChannel, type NotificationChannel } from "./notifications.ts";
+import { redisChannel, redisClientOf, redisGetMany, withRedisLock } from "./redis.ts";
 
 /** Schema version written into new records; bump it when a record's data shape changes. */
 export const RECORD_SCHEMA_VERSION = 1;
@@ -42,8 +44,15 @@ export interface RecordStore {
   list<T>(kind: RecordKind): Promise<StoredRecord<T>[]>;
   /** True when a record was there to remove. */
   remove(kind: RecordKind, id: string): Promise<boolean>;
-  /** A named cross-process lock in this store's state directory. */
+  /** A named lock across every process sharing this store: a lock file (fs) or a Redis key (redis). */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * True when other patchbay servers may change records at any moment (redis): never trust an
+   * in-memory copy. False for fs, where one server owns the home.
+   */
+  readonly shared: boolean;
+  /** "Re-read" hints for every process sharing this store: in-process (fs) or Redis pub/sub (redis). */
+  readonly channel: NotificationChannel;
   close(): Promise<void>;
 }
 
@@ -61,15 +70,59 @@ export interface RecordStoreOptions {
  */
 export async function createRecordStore(options: RecordStoreOptions): Promise<RecordStore> {
   const base = join(resolve(options.home), "state");
-  const driver = createStateDriver(options.driver ?? "fs", { base, redisUrl: options.redisUrl });
+  const name = options.driver ?? "fs";
+  const driver = createStateDriver(name, { base, redisUrl: options.redisUrl });
+  if (name === "redis") return redisBackend(driver);
   await fsp.mkdir(base, { recursive: true, mode: 0o700 });
   await removeOrphanTemps(base);
-  return recordStoreOn(createStorage({ driver }), base);
+  return recordStoreOn(createStorage({ driver }), base, {
+    shared: false,
+    lock: (lockName, fn) => withLock(lockName, fn, { base }),
+    channel: inProcessChannel(),
+    close: async () => undefined,
+  });
 }
 
-function recordStoreOn(storage: Storage, base: string): RecordStore {
-  const lockRecord = <T>(kind: RecordKind, id: string, fn: () => Promise<T>) => withLock(`record-${kind}-${id}`, fn, { base });
-  const read = <T>(key: string, kind: RecordKind, id: string) => readRecord<T>(storage, base, key, kind, id);
+/** What differs between drivers beyond unstorage itself. */
+interface Backend {
+  shared: boolean;
+  lock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  channel: NotificationChannel;
+  /** Raw texts of many keys at once, when the driver can (Redis MGET). */
+  readMany?: (keys: string[]) => Promise<Array<string | null>>;
+  where?: string;
+  close(): Promise<void>;
+}
+
+async function redisBackend(driver: Driver): Promise<RecordStore> {
+  const client = redisClientOf(driver);
+  // Failed commands reject on their own; without a listener ioredis prints every reconnect error.
+  client.on("error", () => undefined);
+  // Fail now, with the URL's host in the message, rather than on the first record.
+  try {
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    throw new PatchbayError("state_unavailable", `cannot reach Redis at ${client.options.host}:${client.options.port}: ${(error as Error).message}`, {
+      next: "start redis-server, or fix state.redis_url in config.toml",
+      cause: error,
+    });
+  }
+  const channel = redisChannel(client);
+  return recordStoreOn(createStorage({ driver }), "", {
+    shared: true,
+    lock: (name, fn) => withRedisLock(client, name, fn),
+    channel,
+    readMany: (keys) => redisGetMany(client, keys),
+    where: `redis ${client.options.host}:${client.options.port}`,
+    close: () => channel.close(),
+  });
+}
+
+function recordStoreOn(storage: Storage, base: string, backend: Backend): RecordStore {
+  const lockRecord = <T>(kind: RecordKind, id: string, fn: () => Promise<T>) => backend.lock(`record-${kind}-${id}`, fn);
+  const where = (key: string) => backend.where ?? join(base, ...key.split(":"));
+  const read = <T>(key: string, kind: RecordKind, id: string) => readRecord<T>(storage, where, key, kind, id);
 
   return {
     // Methods are async so that an invalid key arrives as a rejection, never a synchronous throw.
@@ -92,7 +145,10 @@ function recordStoreOn(storage: Storage, base: string): RecordStore {
 
     async list<T>(kind: RecordKind) {
       const ids = (await storage.getKeys(recordPrefix(kind))).flatMap((key) => recordIdFromKey(kind, key) ?? []);
-      const records = await mapInBatches(ids, READ_BATCH, (id) => read<T>(recordKey(kind, id), kind, id));
+      const { readMany } = backend;
+      const records = readMany
+        ? await readAll<T>(ids, kind, readMany, where)
+        : await mapInBatches(ids, READ_BATCH, (id) => read<T>(recordKey(kind, id), kind, id));
       return records.filter((record) => record !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
 
@@ -106,10 +162,22 @@ function recordStoreOn(storage: Storage, base: string): RecordStore {
     },
 
     async withLock(name, fn) {
-      return withLock(name, fn, { base });
+      return backend.lock(name, fn);
     },
-    close: () => storage.dispose(),
+    shared: backend.shared,
+    channel: backend.channel,
+    async close() {
+      await backend.close();
+      await storage.dispose();
+    },
   };
+}
+
+/** Every listed record in one round trip; a key removed since the listing is skipped. */
+async function readAll<T>(ids: string[], kind: RecordKind, readMany: (keys: string[]) => Promise<Array<string | null>>, where: (key: string) => string): Promise<Array<StoredRecord<T> | undefined>> {
+  const keys = ids.map((id) => recordKey(kind, id));
+  const texts = await readMany(keys);
+  return texts.map((text, index) => (text === null ? undefined : parseRecord<T>(text, where, keys[index]!, kind, ids[index]!)));
 }
 
 async function mapInBatches<A, B>(items: A[], size: number, fn: (item: A) => Promise<B>): Promise<B[]> {
@@ -128,16 +196,26 @@ async function writeRecord<T>(storage: Storage, key: string, kind: RecordKind, i
   return record;
 }
 
-async function readRecord<T>(storage: Storage, base: string, key: string, kind: RecordKind, id: string): Promise<StoredRecord<T> | undefined> {
+async function readRecord<T>(storage: Storage, where: (key: string) => string, key: string, kind: RecordKind, id: string): Promise<StoredRecord<T> | undefined> {
   const raw: unknown = await storage.getItemRaw(key);
   if (raw === null || raw === undefined) return undefined;
+  let text: string;
+  try {
+    text = decodeText(raw);
+  } catch (error) {
+    throw corruptRecord(where, key, "is not valid JSON", error);
+  }
+  return parseRecord<T>(text, where, key, kind, id);
+}
+
+function parseRecord<T>(text: string, where: (key: string) => string, key: string, kind: RecordKind, id: string): StoredRecord<T> {
   let value: unknown;
   try {
-    value = JSON.parse(decodeText(raw));
+    value = JSON.parse(text);
   } catch (error) {
-    throw corruptRecord(base, key, "is not valid JSON", error);
+    throw corruptRecord(where, key, "is not valid JSON", error);
   }
-  if (!isStoredRecord(value, kind, id)) throw corruptRecord(base, key, "is not a patchbay record for this key");
+  if (!isStoredRecord(value, kind, id)) throw corruptRecord(where, key, "is not a patchbay record for this key");
   return value as StoredRecord<T>;
 }
 
@@ -161,8 +239,8 @@ function isStoredRecord(value: unknown, kind: RecordKind, id: string): boolean {
   );
 }
 
-function corruptRecord(base: string, key: string, problem: string, cause?: unknown): PatchbayError {
-  const file = join(base, ...key.split(":"));
+function corruptRecord(where: (key: string) => string, key: string, problem: string, cause?: unknown): PatchbayError {
+  const file = where(key);
   return new PatchbayError("state_corrupt", `stored record ${key} ${problem}`, {
     next: `inspect ${file}; restore it from a backup or delete it with remove()`,
     details: { key, file },

@@ -15,6 +15,5 @@ export { type WorkerRecord, type WorkerState, type WorkspaceMode, WORKSPACE_MODE
 export { type ArtifactRecord } from "./artifacts.ts";
 export { type IntegrationPreview, MAX_PATCH_BYTES, REFUSAL_CODES } from "./integrate.ts";
 export { assemblePrompt, PEER_LIMITS, REPORT_GUIDANCE } from "./prompt.ts";
-export { assertPublicUrl, isPrivateAddress } from "./download.ts";
 export { parseCodexModels } from "./options.ts";
 export { workerView, type WorkerView } from "./tools/view.ts";

@@ -44,7 +44,7 @@ export async function messagingHarness(options: { home?: string; configToml?: st
   const home = options.home ?? tempDir("patchbay-msg-");
   if (options.configToml) writeFileSync(`${home}/config.toml`, options.configToml);
   const config = await loadConfig({ home });
-  const store = await createRecordStore({ home });
+  const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
   const redactor = createRedactor({});
   const jobs = createJobRuntime({ home, config, store, redact: (text) => redactor.redact(text) });
   const messaging = createMessaging({ store, config, home });

@@ -1,29 +1,74 @@
-import { afterAll, expect, test } from "bun:test";
-import { createRecordStore } from "../../src/state/index.ts";
-import { removeTempHomes, spawnFixture, tempHome, waitForLine } from "./support.ts";
+import { afterAll, describe, expect, test } from "bun:test";
+import { createRecordStore, withRedisLock, type RecordStoreOptions } from "../../src/state/index.ts";
+import { redisServerPath, startRedis } from "../support/redis.ts";
+import { removeTempHomes, sleep, spawnFixture, tempHome, waitForLine } from "./support.ts";
 
-afterAll(removeTempHomes);
+const redisPath = await redisServerPath();
+const redis = redisPath ? await startRedis(redisPath) : undefined;
+
+afterAll(async () => {
+  await redis?.stop();
+  await removeTempHomes();
+});
 
 const PER_CALLER = 100;
 
-test("update() loses no increments with two child processes and in-process callers at once", async () => {
-  const home = await tempHome();
-  const store = await createRecordStore({ home });
-  const children = [0, 1].map(() => spawnFixture("increment.ts", [home, String(PER_CALLER)]));
-  try {
-    await Promise.all(children.map((child) => waitForLine(child, "ready")));
-    const finished = children.map((child) => waitForLine(child, "done"));
-    for (const child of children) child.stdin?.write("go\n");
-    // All in-process calls are in flight together, so they exercise the in-process queue too.
-    await Promise.all(
-      Array.from({ length: PER_CALLER }, () =>
-        store.update<{ count: number }>("meta", "counter", (current) => ({ count: (current?.data.count ?? 0) + 1 })),
-      ),
-    );
-    await Promise.all(finished);
-  } finally {
-    for (const child of children) child.kill("SIGKILL");
-  }
-  expect((await store.get<{ count: number }>("meta", "counter"))?.data.count).toBe(3 * PER_CALLER);
-  await store.close();
-}, { timeout: 30_000 });
+const drivers = [{ driver: "fs" as const }, ...(redis ? [{ driver: "redis" as const }] : [])];
+
+describe.each(drivers)("contention ($driver)", ({ driver }) => {
+  test("update() loses no increments with two child processes and in-process callers at once", async () => {
+    const home = await tempHome();
+    const options: RecordStoreOptions = driver === "redis" ? { home, driver, redisUrl: redis!.url } : { home };
+    if (driver === "redis") await redis!.command("FLUSHALL");
+    const store = await createRecordStore(options);
+    const children = [0, 1].map(() => spawnFixture("increment.ts", [home, String(PER_CALLER), ...(driver === "redis" ? [redis!.url] : [])]));
+    try {
+      await Promise.all(children.map((child) => waitForLine(child, "ready")));
+      const finished = children.map((child) => waitForLine(child, "done"));
+      for (const child of children) child.stdin?.write("go\n");
+      // All in-process calls are in flight together, so they exercise the in-process queue too.
+      await Promise.all(
+        Array.from({ length: PER_CALLER }, () =>
+          store.update<{ count: number }>("meta", "counter", (current) => ({ count: (current?.data.count ?? 0) + 1 })),
+        ),
+      );
+      await Promise.all(finished);
+    } finally {
+      for (const child of children) child.kill("SIGKILL");
+    }
+    expect((await store.get<{ count: number }>("meta", "counter"))?.data.count).toBe(3 * PER_CALLER);
+    await store.close();
+  }, { timeout: 30_000 });
+});
+
+describe.skipIf(!redis)("redis locks", () => {
+  test("a lock held past its lease is renewed, so nobody else gets in; a dead holder's lease expires", async () => {
+    const { default: Redis } = await import("ioredis");
+    const a = new Redis(redis!.url);
+    const b = new Redis(redis!.url);
+    try {
+      let bEntered = 0;
+      const holding = withRedisLock(a, "lease-test", () => sleep(400), { leaseMs: 100 });
+      await sleep(20);
+      const waiting = withRedisLock(b, "lease-test", async () => void (bEntered = Date.now()), { leaseMs: 100, timeoutMs: 5_000 });
+      const released = await holding.then(() => Date.now());
+      await waiting;
+      expect(bEntered).toBeGreaterThanOrEqual(released - 5);
+
+      // A holder killed mid-section: its key stays until the lease runs out, then it is taken.
+      await a.set("patchbay:lock:dead-holder", "someone-else", "PX", 150, "NX");
+      const started = Date.now();
+      await withRedisLock(b, "dead-holder", async () => undefined, { timeoutMs: 2_000 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+
+      await a.set("patchbay:lock:stuck", "someone-else", "PX", 60_000);
+      const error = await withRedisLock(b, "stuck", async () => undefined, { timeoutMs: 100 }).catch((e: unknown) => e as { code?: string; message?: string });
+      expect(error).toMatchObject({ code: "lock_timeout" });
+      // Release only deletes our own token: the stuck key is untouched.
+      expect(await a.get("patchbay:lock:stuck")).toBe("someone-else");
+    } finally {
+      a.disconnect();
+      b.disconnect();
+    }
+  });
+});

@@ -1,96 +1,185 @@
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { RECORD_SCHEMA_VERSION, createRecordStore, type RecordKind } from "../../src/state/index.ts";
+import { RECORD_SCHEMA_VERSION, createRecordStore, type RecordKind, type RecordStore } from "../../src/state/index.ts";
+import { redisServerPath, startRedis, type TestRedis } from "../support/redis.ts";
 import { filesUnder, rejection, removeTempHomes, sleep, tempHome } from "./support.ts";
 
-afterAll(removeTempHomes);
+const redisPath = await redisServerPath();
+const redis: TestRedis | undefined = redisPath ? await startRedis(redisPath) : undefined;
 
-test("put then get returns the same record with schema, kind, id and timestamps", async () => {
-  const store = await createRecordStore({ home: await tempHome() });
-  const put = await store.put("job", "j1", { state: "queued", attempts: 0 });
-  expect(await store.get("job", "j1")).toEqual(put);
-  expect(put).toMatchObject({ schema: RECORD_SCHEMA_VERSION, kind: "job", id: "j1", data: { state: "queued", attempts: 0 } });
-  expect(await store.get("job", "missing")).toBeUndefined();
-  await store.close();
+afterAll(async () => {
+  await redis?.stop();
+  await removeTempHomes();
 });
 
-test("overwriting a record keeps createdAt and moves updatedAt", async () => {
-  const store = await createRecordStore({ home: await tempHome() });
-  const first = await store.put("worker", "w1", { n: 1 });
-  await sleep(5);
-  const second = await store.put("worker", "w1", { n: 2 }, { schema: 2 });
-  expect(second.createdAt).toBe(first.createdAt);
-  expect(second.updatedAt > first.updatedAt).toBe(true);
-  expect(await store.get("worker", "w1")).toMatchObject({ schema: 2, createdAt: first.createdAt, data: { n: 2 } });
-  await store.close();
-});
+interface DriverCase {
+  driver: "fs" | "redis";
+  open(home: string): Promise<RecordStore>;
+  /** Replace the stored text of a record key behind the store's back. */
+  corrupt(home: string, key: string, text: string): Promise<void>;
+}
 
-test("list returns the records of one kind sorted by id", async () => {
-  const store = await createRecordStore({ home: await tempHome() });
-  for (const id of ["b", "a.2", "C", "a"]) await store.put("run", id, { id });
-  await store.put("job", "other", {});
-  expect((await store.list("run")).map((record) => record.id)).toEqual(["C", "a", "a.2", "b"]);
-  expect(await store.list("message")).toEqual([]);
-  await store.close();
-});
+const fsCase: DriverCase = {
+  driver: "fs",
+  open: (home) => createRecordStore({ home }),
+  corrupt: (home, key, text) => writeFile(join(home, "state", ...key.split(":")), text),
+};
 
-test("remove deletes a record and reports whether it existed", async () => {
-  const store = await createRecordStore({ home: await tempHome() });
-  await store.put("token", "t1", { scope: "read" });
-  expect(await store.remove("token", "t1")).toBe(true);
-  expect(await store.get("token", "t1")).toBeUndefined();
-  expect(await store.remove("token", "t1")).toBe(false);
-  expect(await store.list("token")).toEqual([]);
-  await store.close();
-});
+const redisCase: DriverCase = {
+  driver: "redis",
+  open: (home) => createRecordStore({ home, driver: "redis", redisUrl: redis!.url }),
+  corrupt: async (_home, key, text) => void (await redis!.command("SET", `patchbay:${key}`, text)),
+};
 
-test("strings that look like numbers, booleans or null come back as strings", async () => {
-  const store = await createRecordStore({ home: await tempHome() });
-  const data = { n: "123", f: "1e3", t: "true", z: "null", q: "\"quoted\"", list: ["0", "false"] };
-  await store.put("meta", "strings", data);
-  await store.put("meta", "bare", "123");
-  expect((await store.get("meta", "strings"))?.data).toEqual(data);
-  expect((await store.get("meta", "bare"))?.data).toBe("123");
-  await store.close();
-});
+const cases = redis ? [fsCase, redisCase] : [fsCase];
 
-test("invalid kinds and ids are refused with invalid_key and nothing is written", async () => {
-  const home = await tempHome();
-  const store = await createRecordStore({ home });
-  const badIds = ["../x", "a:b", "a?b", "", "x".repeat(200), "..", "a/b", ".hidden", "a..b"];
-  for (const id of badIds) {
-    const refusals = [store.get("job", id), store.put("job", id, { v: 1 }), store.update("job", id, () => 1), store.remove("job", id)];
-    for (const refusal of refusals) {
-      const error = await rejection(refusal);
-      expect(error.code).toBe("invalid_key");
-      expect(error.message).toContain(JSON.stringify(id));
+describe.each(cases)("the record store contract ($driver)", (driver) => {
+  beforeEach(async () => {
+    if (driver.driver === "redis") await redis!.command("FLUSHALL");
+  });
+
+  test("put then get returns the same record with schema, kind, id and timestamps", async () => {
+    const store = await driver.open(await tempHome());
+    const put = await store.put("job", "j1", { state: "queued", attempts: 0 });
+    expect(await store.get("job", "j1")).toEqual(put);
+    expect(put).toMatchObject({ schema: RECORD_SCHEMA_VERSION, kind: "job", id: "j1", data: { state: "queued", attempts: 0 } });
+    expect(await store.get("job", "missing")).toBeUndefined();
+    await store.close();
+  });
+
+  test("overwriting a record keeps createdAt and moves updatedAt", async () => {
+    const store = await driver.open(await tempHome());
+    const first = await store.put("worker", "w1", { n: 1 });
+    await sleep(5);
+    const second = await store.put("worker", "w1", { n: 2 }, { schema: 2 });
+    expect(second.createdAt).toBe(first.createdAt);
+    expect(second.updatedAt > first.updatedAt).toBe(true);
+    expect(await store.get("worker", "w1")).toMatchObject({ schema: 2, createdAt: first.createdAt, data: { n: 2 } });
+    await store.close();
+  });
+
+  test("list returns the records of one kind sorted by id", async () => {
+    const store = await driver.open(await tempHome());
+    for (const id of ["b", "a.2", "C", "a"]) await store.put("run", id, { id });
+    await store.put("job", "other", {});
+    expect((await store.list("run")).map((record) => record.id)).toEqual(["C", "a", "a.2", "b"]);
+    expect(await store.list("message")).toEqual([]);
+    await store.close();
+  });
+
+  test("remove deletes a record and reports whether it existed", async () => {
+    const store = await driver.open(await tempHome());
+    await store.put("token", "t1", { scope: "read" });
+    expect(await store.remove("token", "t1")).toBe(true);
+    expect(await store.get("token", "t1")).toBeUndefined();
+    expect(await store.remove("token", "t1")).toBe(false);
+    expect(await store.list("token")).toEqual([]);
+    await store.close();
+  });
+
+  test("strings that look like numbers, booleans or null come back as strings", async () => {
+    const store = await driver.open(await tempHome());
+    const data = { n: "123", f: "1e3", t: "true", z: "null", q: "\"quoted\"", list: ["0", "false"] };
+    await store.put("meta", "strings", data);
+    await store.put("meta", "bare", "123");
+    expect((await store.get("meta", "strings"))?.data).toEqual(data);
+    expect((await store.get("meta", "bare"))?.data).toBe("123");
+    expect((await store.list("meta")).map((record) => record.data)).toEqual(["123", data]);
+    await store.close();
+  });
+
+  test("invalid kinds and ids are refused with invalid_key and nothing is written", async () => {
+    const home = await tempHome();
+    const store = await driver.open(home);
+    const badIds = ["../x", "a:b", "a?b", "", "x".repeat(200), "..", "a/b", ".hidden", "a..b"];
+    for (const id of badIds) {
+      const refusals = [store.get("job", id), store.put("job", id, { v: 1 }), store.update("job", id, () => 1), store.remove("job", id)];
+      for (const refusal of refusals) {
+        const error = await rejection(refusal);
+        expect(error.code).toBe("invalid_key");
+        expect(error.message).toContain(JSON.stringify(id));
+      }
     }
-  }
-  for (const kind of ["jobs", "", "../job", "records", "job:x"] as unknown as RecordKind[]) {
-    const error = await rejection(store.put(kind, "ok", {}));
-    expect(error.code).toBe("invalid_key");
-    expect(error.message).toContain(JSON.stringify(kind));
-    expect((await rejection(store.list(kind))).code).toBe("invalid_key");
-  }
-  expect(await filesUnder(home)).toEqual([]);
-  await store.close();
+    for (const kind of ["jobs", "", "../job", "records", "job:x"] as unknown as RecordKind[]) {
+      const error = await rejection(store.put(kind, "ok", {}));
+      expect(error.code).toBe("invalid_key");
+      expect(error.message).toContain(JSON.stringify(kind));
+      expect((await rejection(store.list(kind))).code).toBe("invalid_key");
+    }
+    expect(await filesUnder(home)).toEqual([]);
+    if (driver.driver === "redis") expect(await redis!.command("DBSIZE")).toBe("0");
+    await store.close();
+  });
+
+  test("a record that is not valid JSON is reported as state_corrupt naming the key", async () => {
+    const home = await tempHome();
+    const store = await driver.open(home);
+    await store.put("job", "j1", { state: "queued" });
+    for (const text of ['{"schema":1,"kind":"job"', "", "\"just a string\"", '{"schema":1,"kind":"job","id":"j2","createdAt":"x","updatedAt":"x","data":1}']) {
+      await driver.corrupt(home, "records:job:j1", text);
+      const error = await rejection(store.get("job", "j1"));
+      expect(error.code).toBe("state_corrupt");
+      expect(error.message).toContain("records:job:j1");
+      expect((await rejection(store.list("job"))).code).toBe("state_corrupt");
+    }
+    expect(await store.remove("job", "j1")).toBe(true);
+    await store.close();
+  });
+
+  test("withLock serialises callers of one store and of two stores on the same state", async () => {
+    const home = await tempHome();
+    const [a, b] = [await driver.open(home), await driver.open(home)];
+    let inside = 0;
+    let overlapped = false;
+    const critical = async () => {
+      inside++;
+      if (inside > 1) overlapped = true;
+      await sleep(3);
+      inside--;
+    };
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).withLock("shared-lock", critical)));
+    expect(overlapped).toBe(false);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test("a notification published on one store reaches a subscriber on another store sharing the state", async () => {
+    const home = await tempHome();
+    const a = await driver.open(home);
+    const b = driver.driver === "redis" ? await driver.open(home) : a;
+    const got: string[] = [];
+    const unsubscribe = await b.channel.subscribe("test-topic", (payload) => void got.push(payload));
+    await a.channel.publish("test-topic", "hello");
+    await a.channel.publish("other-topic", "not for us");
+    const deadline = Date.now() + 2_000;
+    while (got.length === 0 && Date.now() < deadline) await sleep(2);
+    expect(got).toEqual(["hello"]);
+    await unsubscribe();
+    await a.channel.publish("test-topic", "after unsubscribe");
+    await sleep(50);
+    expect(got).toEqual(["hello"]);
+    expect(b.shared).toBe(driver.driver === "redis");
+    await a.close();
+    if (b !== a) await b.close();
+  });
 });
 
-test("a record whose file is not valid JSON is reported as state_corrupt naming the key", async () => {
-  const home = await tempHome();
-  const store = await createRecordStore({ home });
-  await store.put("job", "j1", { state: "queued" });
-  const file = join(home, "state", "records", "job", "j1");
-  for (const text of ['{"schema":1,"kind":"job"', "", "\"just a string\""]) {
-    await writeFile(file, text);
-    const error = await rejection(store.get("job", "j1"));
-    expect(error.code).toBe("state_corrupt");
-    expect(error.message).toContain("records:job:j1");
-    expect((await rejection(store.list("job"))).code).toBe("state_corrupt");
-  }
-  expect(await store.remove("job", "j1")).toBe(true);
-  await store.close();
+describe.skipIf(!redis)("the redis driver", () => {
+  test("records live in Redis under patchbay:records:<kind>:<id> as JSON text, and nothing under home", async () => {
+    const home = await tempHome();
+    const store = await redisCase.open(home);
+    await store.put("job", "j1", { n: "1" });
+    const text = await redis!.command("GET", "patchbay:records:job:j1");
+    expect(JSON.parse(text)).toMatchObject({ kind: "job", id: "j1", data: { n: "1" } });
+    expect(await filesUnder(home)).toEqual([]);
+    await store.close();
+  });
+
+  test("an unreachable Redis fails the store with state_unavailable", async () => {
+    const error = await rejection(createRecordStore({ home: await tempHome(), driver: "redis", redisUrl: "redis://127.0.0.1:1" }));
+    expect(error.code).toBe("state_unavailable");
+    expect(error.next).toContain("redis");
+  });
 });
 
 test("record files are 0600 and state directories 0700", async () => {
@@ -127,12 +216,4 @@ test("opening a store removes temp files that writers left more than ten minutes
   expect(await filesUnder(tempDir)).toEqual(["fresh"]);
   expect(await readFile(join(tempDir, "fresh"), "utf8")).toBe("in flight");
   await store.close();
-});
-
-test("the redis driver is refused with state_driver_unavailable until it ships", async () => {
-  const home = await tempHome();
-  const error = await rejection(createRecordStore({ home, driver: "redis", redisUrl: "redis://127.0.0.1:6379" }));
-  expect(error.code).toBe("state_driver_unavailable");
-  expect(error.next).toContain("messaging");
-  expect(await filesUnder(home)).toEqual([]);
 });

@@ -1,5 +1,5 @@
 /**
- * Which IP addresses relay_url may connect to: public unicast only. Private, loopback,
+ * Which IP addresses a server-side fetch (relay_url, the artifact inbox) may reach: public unicast only. Private, loopback,
  * link-local (cloud metadata lives at 169.254.169.254), CGNAT, multicast, reserved and
  * documentation ranges are refused, including IPv4 hidden in IPv6 (mapped, NAT64, 6to4).
  */
