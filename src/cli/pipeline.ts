@@ -1,5 +1,5 @@
 /**
- * `patchbay plan|approve|write|test|review|fix|apply|status|diff|events|runs|cleanup|run|config`:
+ * `patchbay plan|approve|write|test|review|fix|apply|status|diff|events|runs|cleanup|run|config|init|cancel`:
  * the phase pipeline from a shell. Parsing and printing only; the work is in src/pipeline. Agent
  * turns run in this process (no server needed); every command takes --json.
  */
@@ -48,9 +48,11 @@ function summary(view: pipeline.RunView | pipeline.RunRecord): string {
   if (extra.running) lines.push(`running: ${extra.running}`);
   if (view.interrupted) lines.push(`interrupted: ${view.interrupted.phase} (run it again)`);
   if (view.failure) lines.push(`failure (${view.failure.phase}): ${view.failure.message}`);
+  if (view.cancelled) lines.push(`cancelled by ${view.cancelled.by} (${view.cancelled.phase === "cancel" ? "no phase was running" : `during ${view.cancelled.phase}`})`);
   if (view.tests) lines.push(`tests: ${view.tests.status}`);
   if (view.review) lines.push(`review: ${view.review.verdict}`);
   if (view.changed_files.length) lines.push(`changed: ${view.changed_files.join(", ")}`);
+  if (view.out_of_scope?.length) lines.push(`outside the plan's affected_files (check by hand): ${view.out_of_scope.join(", ")}`);
   if (view.binary_files.length) lines.push(`binary (check by hand): ${view.binary_files.join(", ")}`);
   if (extra.next) lines.push(`next: patchbay ${extra.next} ${view.run_id}`);
   return lines.join("\n");
@@ -155,6 +157,34 @@ const run = defineCommand({
   },
 });
 
+const init = defineCommand({
+  meta: { name: "init", description: "Prepare a repository: write .ai/patchbay.example.toml (commit it) and git-ignore .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/" },
+  args: { repo: repoArg, json },
+  async run({ args }) {
+    const result = await pipeline.initRepo(await repoOf(args.repo));
+    emit(args.json, result, () => [
+      `${result.example.action} ${result.example.path}${result.example.action === "created" ? " (commit it; copy it to .ai/patchbay.toml to configure)" : ""}`,
+      result.gitignore.added.length ? `added to .gitignore: ${result.gitignore.added.join(", ")}` : ".gitignore already ignores .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/",
+      ...(result.warning ? [`warning: ${result.warning}`] : []),
+    ].join("\n"));
+    return 0;
+  },
+});
+
+const cancel = defineCommand({
+  meta: { name: "cancel", description: "Cancel a run (final): a running phase is stopped, wherever it runs" },
+  args: { run_id: runIdArg, repo: repoArg, wait: { type: "string", description: "Seconds to wait for a running phase to stop (default 30)", valueHint: "SECONDS" }, json },
+  async run({ args }) {
+    const repo = await repoOf(args.repo);
+    const waitSeconds = args.wait === undefined ? 30 : Number(args.wait);
+    if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new PatchbayError("usage", `--wait: expected a number of seconds, got ${args.wait}`);
+    await pipeline.cancelRun(repo, args.run_id, await envFor(Boolean(args.json)), { waitMs: waitSeconds * 1000 });
+    const view = await pipeline.status(repo, args.run_id);
+    emit(args.json, view, () => summary(view));
+    return 0;
+  },
+});
+
 async function showConfig(repo: string, asJson: boolean | undefined): Promise<number> {
   const view = pipeline.describePipelineConfig(await pipeline.loadPipelineConfig(repo), await loadConfig({ home: patchbayHome() }));
   emit(asJson, view, () => JSON.stringify(view, null, 2));
@@ -162,7 +192,14 @@ async function showConfig(repo: string, asJson: boolean | undefined): Promise<nu
 }
 
 const configCommand = defineCommand({
-  meta: { name: "config", description: "Show or change .ai/patchbay.toml (phases, executables, test commands, CLI providers)" },
+  meta: { name: "config", description: "Change .ai/patchbay.toml: an interactive wizard without a subcommand, or show / phase set / command set / test add / provider add-cli" },
+  args: { repo: repoArg },
+  async run({ args }) {
+    const { configWizard } = await import("./pipeline/wizard.ts");
+    const view = await configWizard(await repoOf(args.repo));
+    emit(false, view, () => JSON.stringify(view.phases, null, 2));
+    return 0;
+  },
   subCommands: {
     show: defineCommand({ meta: { name: "show", description: "The resolved configuration" }, args: { repo: repoArg, json }, run: async ({ args }) => showConfig(await repoOf(args.repo), args.json) }),
     phase: defineCommand({
@@ -248,6 +285,8 @@ export const PIPELINE_COMMANDS = {
   cleanup,
   run,
   config: configCommand,
+  init,
+  cancel,
 };
 
 export default defineCommand({

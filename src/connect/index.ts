@@ -8,6 +8,7 @@
  * await applyChange(change, patchbayHome());
  */
 export { unifiedDiff } from "./diff.ts";
+export { CLOUDFLARED_RELEASES, type CloudflaredPlan, installCloudflared, planCloudflared } from "./cloudflared.ts";
 export { checkHost, type HostCheck } from "./doctor.ts";
 export { assertHostId, HOST_IDS, HOST_SCOPES, type HostId, type HostLocation, isHostId, locate } from "./hosts.ts";
 export { applyChange, type ChangeStatus, planInstall, planUninstall, type PlannedChange, readEntry } from "./install.ts";

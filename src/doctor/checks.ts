@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { $ } from "dax-sh";
 import { loadConfig, type Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
+import { checkPipelineConfig, hasPipelineConfig } from "../pipeline/doctor.ts";
 import { readOwner } from "../server/index.ts";
+import { runGit } from "../workspace/index.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -74,8 +76,21 @@ async function portCheck(home: string, config: Config): Promise<CheckResult> {
   return { name, status: "fail", detail: `${host}:${port} is in use by another program`, next: "choose another with --port or server.port" };
 }
 
+/**
+ * The phase pipeline of the repository around `cwd`, when it has `.ai/patchbay.toml` (or the
+ * legacy `.ai/ai-flow.toml`): one result per problem, or one `ok` line. None outside a repository.
+ */
+export async function pipelineChecks(cwd: string, config: Config): Promise<CheckResult[]> {
+  const top = await runGit(cwd, ["rev-parse", "--show-toplevel"]).catch(() => undefined);
+  if (!top || top.code !== 0) return [];
+  const repo = top.stdout.trim();
+  if (!hasPipelineConfig(repo)) return [];
+  const findings = await checkPipelineConfig(repo, config);
+  return findings.map((finding) => ({ name: "pipeline", status: finding.status, detail: finding.detail, ...(finding.next && { next: finding.next }) }));
+}
+
 /** Every check, in a fixed order; a config that does not load is itself the failing check. */
-export async function runChecks(home: string): Promise<CheckResult[]> {
+export async function runChecks(home: string, cwd = process.cwd()): Promise<CheckResult[]> {
   let config: Config | undefined;
   let configResult: CheckResult;
   try {
@@ -87,6 +102,6 @@ export async function runChecks(home: string): Promise<CheckResult[]> {
   }
   const results = await Promise.all([gitCheck(), ...AGENT_CLIS.map(agentCheck)]);
   results.push(stateCheck(home), configResult);
-  if (config) results.push(await portCheck(home, config));
+  if (config) results.push(await portCheck(home, config), ...(await pipelineChecks(cwd, config)));
   return results;
 }

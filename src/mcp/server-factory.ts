@@ -3,7 +3,7 @@ import type { McpHost } from "./host.ts";
 import type { ToolRegistry } from "./registry.ts";
 import type { SessionState } from "./session.ts";
 import { createProgressReporter } from "./progress.ts";
-import { widgetResource, WIDGET_URI } from "./widget.ts";
+import { widgetResource, WIDGET_URIS } from "./widget.ts";
 
 const INSTRUCTIONS = [
   "patchbay is a local control plane for teams of coding agents. Call codex_self_test first: it says whether the server is ready and who you are (client_ref).",
@@ -43,12 +43,13 @@ export function buildMcpServer(host: McpHost, registry: ToolRegistry, session: S
     if (!pending) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the tools of this session's mode.`);
     return server.projectCallToolResult(await pending, registry.outputSchemaOf(name));
   });
-  const widget = widgetResource(host.config.app.widget_domain);
+  const widgets = WIDGET_URIS.map((uri) => widgetResource(host.config.app.widget_domain, uri));
   server.setRequestHandler("resources/list", () => ({
-    resources: [{ uri: widget.uri, name: widget.name, mimeType: widget.mimeType, _meta: widget._meta }],
+    resources: widgets.map(({ uri, name, title, description, mimeType, _meta }) => ({ uri, name, title, description, mimeType, _meta })),
   }));
   server.setRequestHandler("resources/read", (request) => {
-    if (request.params.uri !== WIDGET_URI) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource: ${request.params.uri}`);
+    const widget = widgets.find((entry) => entry.uri === request.params.uri);
+    if (!widget) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource: ${request.params.uri}`);
     return { contents: [{ uri: widget.uri, mimeType: widget.mimeType, text: widget.text, _meta: widget._meta }] };
   });
   if (options.announcesModeChanges) {

@@ -52,8 +52,9 @@ const JOB_KIND: Record<ResolvedPhase["phase"], JobKind> = { plan: "plan", write:
 
 export function adapterFor(resolved: ResolvedPhase, config: Config): AgentAdapter {
   if (resolved.agent === "reasonix") {
-    throw new PatchbayError("provider_unsupported", `provider reasonix_cli (phase ${resolved.phase}) is not supported yet: its ACP writer is not implemented`, {
-      next: `bind [phases.${resolved.phase}] to codex_cli, claude_cli, gemini_cli or a custom provider`,
+    throw new PatchbayError("provider_unsupported", `phase ${resolved.phase} is bound to reasonix_cli, which patchbay does not support yet: reasonix is driven over ACP (\`reasonix acp\`), and patchbay has no ACP client`, {
+      next: `bind [phases.${resolved.phase}] to codex_cli, claude_cli, gemini_cli or a [providers.<id>] CLI provider (patchbay config phase set ${resolved.phase} --provider codex_cli)`,
+      details: { phase: resolved.phase, provider: "reasonix_cli" },
     });
   }
   if (resolved.custom) {

@@ -12,9 +12,12 @@
 export { PIPELINE_TOOLS } from "./tools.ts";
 export type { PipelineEnv } from "./agent.ts";
 export { AGENT_PHASES, BUILTIN_PROVIDERS, type AgentPhase } from "./config-schema.ts";
-export { CONFIG_FILE, LEGACY_CONFIG_FILE, describePipelineConfig, loadPipelineConfig, resolvePhase, testSettings, workflowSettings, type LoadedPipelineConfig, type ResolvedPhase } from "./config.ts";
+export { CONFIG_FILE, EXAMPLE_CONFIG_FILE, LEGACY_CONFIG_FILE, describePipelineConfig, loadPipelineConfig, resolvePhase, testSettings, workflowSettings, type LoadedPipelineConfig, type ResolvedPhase } from "./config.ts";
 export { addCliProvider, addTestCommand, setCommand, setPhase } from "./config-edit.ts";
-export { apply, approve, fix, plan, review, test, write, type PhaseOptions } from "./phases.ts";
+export { apply, approve, cancelRun, fix, plan, review, test, write, type PhaseOptions } from "./phases.ts";
+export { requestStop, type StopMode } from "./cancel.ts";
+export { checkPipelineConfig, hasPipelineConfig, type PipelineFinding } from "./doctor.ts";
+export { EXAMPLE_CONFIG, initRepo, type InitResult } from "./init.ts";
 export { cleanup, drive, listRuns, runDiff, status, type DriveResult, type RunSummary, type RunView } from "./queries.ts";
 export { PHASES, RUN_STATES, readArtifact, readRunEvents, type Phase, type RunEvent, type RunRecord, type RunState } from "./run.ts";
 export { PATCH_RULES, checkPatch, type PatchReport, type PatchRule } from "./safety.ts";

@@ -47,6 +47,8 @@ export async function recoverRun(record: RunRecord): Promise<RunRecord> {
   const lock = await readPhaseLock(record);
   if (!lock || holderAlive(lock)) return record;
   await rm(lockFile(record), { force: true });
+  // A cancel that died half-way changed nothing worth re-running: `patchbay cancel` again finishes it.
+  if (lock.phase === "cancel") return record;
   record.interrupted = { phase: lock.phase, at: new Date().toISOString() };
   await saveRun(record);
   await appendRunEvent(record, { phase: lock.phase, action: "interrupted", detail: `the process running ${lock.phase} (pid ${lock.pid}) is gone; run the phase again` });

@@ -4,13 +4,15 @@
  * FINAL.diff. A safety failure ends the run (`failed`); any other failure leaves the state as it
  * was, so the phase can be run again.
  */
+import picomatch from "picomatch";
 import { asPatchbayError, PatchbayError } from "../errors/index.ts";
 import { type AgentTurnOutcome, type PipelineEnv, runPhaseAgent } from "./agent.ts";
 import type { ResolvedPhase } from "./config.ts";
 import { applyToWorktree, changedPaths, worktreeDiff } from "./git.ts";
+import { clearStopRequests, readStopRequest, stoppedError, watchStop } from "./cancel.ts";
 import { acquirePhaseLock, recoverRun, releasePhaseLock } from "./lock.ts";
 import { extractDiff } from "./prompts.ts";
-import { appendRunEvent, artifactPath, assertPhaseAllowed, type Phase, readRun, type RunEvent, type RunRecord, saveRun, writeArtifact } from "./run.ts";
+import { appendRunEvent, artifactPath, assertPhaseAllowed, type Phase, readArtifact, readRun, type RunEvent, type RunRecord, saveRun, writeArtifact } from "./run.ts";
 import { checkPatch } from "./safety.ts";
 
 /** Failures that end the run: the patch or a read-only phase broke a safety rule. */
@@ -25,34 +27,64 @@ export async function loadRun(repo: string, runId: string): Promise<RunRecord> {
 
 /**
  * Runs `body` as `phase` of the run: refused unless the state allows it, under the run's lock,
- * with events around it. `body` changes the record and returns extras for the success event.
+ * with events around it. `body` changes the record and returns extras for the success event; it
+ * gets the environment whose signal stops the phase (the caller's signal, or a CANCEL/STOP file
+ * in the run folder, see cancel.ts). A CANCEL ends the run as `cancelled`; any other stop leaves
+ * the state as it was with a `phase_stopped` failure.
  */
-export async function withPhase(record: RunRecord, phase: Phase, env: PipelineEnv, body: () => Promise<EventExtras>): Promise<RunRecord> {
+export async function withPhase(record: RunRecord, phase: Phase, env: PipelineEnv, body: (env: PipelineEnv) => Promise<EventExtras>): Promise<RunRecord> {
   await recoverRun(record);
   assertPhaseAllowed(record, phase);
   const lock = await acquirePhaseLock(record, phase);
   const started = Date.now();
+  const stoppable = phase !== "cancel";
+  // A STOP meant for a phase that already ended must not stop this one.
+  if (stoppable) await clearStopRequests(record, ["stop"]);
+  const watch = stoppable ? watchStop(record, env.signal) : undefined;
+  const phaseEnv: PipelineEnv = watch ? { ...env, signal: watch.signal } : env;
   try {
     env.onStarted?.();
-    await appendRunEvent(record, { phase, action: "start" });
-    const extras = await body();
+    if (stoppable && (await readStopRequest(record))?.mode === "cancel") throw new PatchbayError("run_cancelled", `run ${record.run_id} has a pending cancel`);
+    if (stoppable) await appendRunEvent(record, { phase, action: "start" });
+    const extras = await body(phaseEnv);
+    // A cancel asked for while the phase finished still ends the run, except after apply: the
+    // patch is in the checkout then, and `applied` is the truth.
+    if (stoppable && phase !== "apply" && (await readStopRequest(record))?.mode === "cancel") throw new PatchbayError("run_cancelled", `run ${record.run_id} was cancelled`);
+    if (phase === "apply") await clearStopRequests(record);
     if (record.interrupted?.phase === phase) delete record.interrupted;
     delete record.failure;
     await saveRun(record);
-    await appendRunEvent(record, { phase, action: phase === "apply" ? "apply_granted" : phase === "approve" ? "approve_granted" : "success", duration_ms: Date.now() - started, ...extras });
+    await appendRunEvent(record, { phase, action: SUCCESS_ACTION[phase] ?? "success", duration_ms: Date.now() - started, ...extras });
     return record;
   } catch (error) {
-    const failure = asPatchbayError(error);
+    const request = stoppable ? (watch?.reason() ?? (await readStopRequest(record))) : undefined;
+    if (request?.mode === "cancel") {
+      record.state = "cancelled";
+      record.cancelled = { by: request.by, at: request.at, phase };
+      delete record.failure;
+      delete record.interrupted;
+      await saveRun(record);
+      await clearStopRequests(record);
+      const detail = `cancelled by ${request.by} during ${phase}`;
+      await appendRunEvent(record, { phase, action: "cancelled", duration_ms: Date.now() - started, detail });
+      throw new PatchbayError("run_cancelled", `run ${record.run_id} was ${detail}`, { next: "start a new run with patchbay plan; `patchbay cleanup` removes its worktree" });
+    }
+    const stopped = watch?.signal.aborted === true;
+    if (stopped && request?.mode === "stop") await clearStopRequests(record, ["stop"]);
+    const failure = stopped ? stoppedError(record, phase, request?.by) : asPatchbayError(error);
     const terminal = TERMINAL_CODES.has(failure.code);
     record.failure = { phase, code: failure.code, message: env.redact(failure.message), terminal };
     if (terminal) record.state = "failed";
     await saveRun(record);
-    await appendRunEvent(record, { phase, action: phase === "apply" ? "apply_denied" : "error", duration_ms: Date.now() - started, detail: env.redact(failure.text) });
+    await appendRunEvent(record, { phase, action: stopped ? "stopped" : phase === "apply" ? "apply_denied" : "error", duration_ms: Date.now() - started, detail: env.redact(failure.text) });
     throw failure;
   } finally {
+    watch?.dispose();
     await releasePhaseLock(record, lock);
   }
 }
+
+const SUCCESS_ACTION: Partial<Record<Phase, RunEvent["action"]>> = { apply: "apply_granted", approve: "approve_granted", cancel: "cancelled" };
 
 export interface TurnResult {
   outcome: AgentTurnOutcome;
@@ -66,6 +98,8 @@ export async function agentTurn(record: RunRecord, resolved: ResolvedPhase, prom
   record.phases[resolved.phase] = { provider: resolved.provider, ...(resolved.model && { model: resolved.model }) };
   const outcome = await runPhaseAgent({ resolved, prompt, cwd, access, logFile, title: `${resolved.phase} ${record.run_id}` }, env);
   if (outcome.jobId) record.jobs.push(outcome.jobId);
+  // Stopped or cancelled: whatever the agent left is not a result (withPhase records why).
+  env.signal?.throwIfAborted();
   const extras: EventExtras = {
     provider: resolved.provider,
     ...(resolved.model && { model: resolved.model }),
@@ -110,4 +144,32 @@ export function unsafe(reasons: string[], violations?: unknown): PatchbayError {
     next: "the run is failed; start a new run with a task that avoids these paths",
     ...(violations !== undefined && { details: { violations } }),
   });
+}
+
+/** Whether `file` is within the plan's scope: the path itself, a directory above it (`dir/` or `dir`), or a glob. */
+export function inScope(file: string, scope: readonly string[]): boolean {
+  return scope.some((entry) => {
+    const clean = entry.replace(/\/+$/, "");
+    if (file === clean || file.startsWith(`${clean}/`)) return true;
+    return /[*?[\]{}]/.test(entry) && picomatch(entry, { dot: true })(file);
+  });
+}
+
+/**
+ * The writer scope check: files the patch changes outside the plan's `affected_files` are
+ * recorded on the run, noted in `note` (WRITE.md or FIX-n.md) and reported as a `scope_warning`
+ * event. Nothing is refused; the person approving the apply decides.
+ */
+export async function checkScope(record: RunRecord, phase: Phase, note: string): Promise<string[]> {
+  if (!record.affected_files) return [];
+  const outside = record.changed_files.filter((file) => !inScope(file, record.affected_files!));
+  if (outside.length === 0) {
+    delete record.out_of_scope;
+    return [];
+  }
+  record.out_of_scope = outside;
+  const current = await readArtifact(record.repo, record.run_id, note).catch(() => "");
+  await writeArtifact(record, note, `${current.trimEnd()}\n\n## Scope check\n\nThese files are changed but are not in the plan's affected_files (${record.affected_files.join(", ") || "none"}):\n\n${outside.map((file) => `- ${file}`).join("\n")}\n`);
+  await appendRunEvent(record, { phase, action: "scope_warning", detail: `changed outside the plan's affected_files: ${outside.join(", ")}`, artifacts: [note] });
+  return outside;
 }

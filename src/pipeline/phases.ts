@@ -9,9 +9,11 @@ import type { PipelineEnv } from "./agent.ts";
 import { loadPipelineConfig, type LoadedPipelineConfig, resolvePhase, type ResolvedPhase, testSettings, workflowSettings } from "./config.ts";
 import type { AgentPhase } from "./config-schema.ts";
 import { applyToBase, baseChanges, createRunWorktree, headCommit, treeFingerprint, worktreePath } from "./git.ts";
-import { agentTurn, applyPrintedDiff, assertTurnSucceeded, loadRun, producePatch, unsafe, withPhase } from "./phase-runner.ts";
-import { parseVerdict, phasePrompt } from "./prompts.ts";
-import { createRunFolder, newRunId, readArtifact, type RunRecord, saveRun, writeArtifact } from "./run.ts";
+import { clearStopRequests, requestStop, waitForPhaseEnd } from "./cancel.ts";
+import { readPhaseLock } from "./lock.ts";
+import { agentTurn, applyPrintedDiff, assertTurnSucceeded, checkScope, loadRun, producePatch, unsafe, withPhase } from "./phase-runner.ts";
+import { parsePlanScope, parseVerdict, phasePrompt } from "./prompts.ts";
+import { appendRunEvent, assertPhaseAllowed, createRunFolder, newRunId, readArtifact, type RunRecord, saveRun, writeArtifact } from "./run.ts";
 import { checkPatch } from "./safety.ts";
 import { runTestCommand, splitCommandLine } from "./test-runner.ts";
 
@@ -46,7 +48,7 @@ export async function plan(repo: string, task: string, env: PipelineEnv, options
   const record: RunRecord = { version: 1, run_id: runId, task, state: "new", repo, base_commit: base, created_at: now, updated_at: now, fix_rounds: 0, binary_files: [], changed_files: [], phases: {}, jobs: [] };
   await writeArtifact(record, "TASK.md", `${task}\n`);
   await saveRun(record);
-  return withPhase(record, "plan", env, async () => {
+  return withPhase(record, "plan", env, async (env) => {
     const before = await treeFingerprint(repo, true);
     const turn = await agentTurn(record, phase, phasePrompt("plan", { task }, isMock(phase)), repo, "read_only", env, "plan");
     // Checked even when the planner failed: a failed turn may still have written files.
@@ -55,6 +57,8 @@ export async function plan(repo: string, task: string, env: PipelineEnv, options
     }
     assertTurnSucceeded(phase, turn, "plan");
     await writeArtifact(record, "PLAN.md", `${turn.outcome.finalMessage.trim()}\n`);
+    const scope = parsePlanScope(turn.outcome.finalMessage);
+    if (scope) record.affected_files = scope;
     record.state = workflowSettings(loaded).requireApproval ? "planned" : "approved";
     return { ...turn.extras, artifacts: ["TASK.md", "PLAN.md"] };
   });
@@ -63,7 +67,7 @@ export async function plan(repo: string, task: string, env: PipelineEnv, options
 /** The human gate: a person approves the plan before anything is written. */
 export async function approve(repo: string, runId: string, env: PipelineEnv): Promise<RunRecord> {
   const record = await loadRun(repo, runId);
-  return withPhase(record, "approve", env, async () => {
+  return withPhase(record, "approve", env, async (env) => {
     record.state = "approved";
     record.approved_at = new Date().toISOString();
     return { detail: env.clientRef ? `approved by ${env.clientRef}` : "approved" };
@@ -75,7 +79,7 @@ export async function write(repo: string, runId: string, env: PipelineEnv, optio
   const record = await loadRun(repo, runId);
   if (record.state === "planned") throw new PatchbayError("not_approved", `run ${runId} is planned but not approved; write refuses an unapproved run`, { next: `read PLAN.md, then approve it: patchbay approve ${runId}` });
   const { phase, loaded } = await resolved(repo, "write", env, options);
-  return withPhase(record, "write", env, async () => {
+  return withPhase(record, "write", env, async (env) => {
     const workflow = workflowSettings(loaded);
     const path = worktreePath(repo, workflow.worktreeRoot, runId);
     const branch = `${workflow.branchPrefix}/${runId}`;
@@ -88,8 +92,10 @@ export async function write(repo: string, runId: string, env: PipelineEnv, optio
     await writeArtifact(record, "WRITE.md", `${turn.outcome.finalMessage.trim()}\n`);
     await applyPrintedDiff(phase, turn.outcome.finalMessage, path);
     const artifacts = await producePatch(record);
+    const outside = await checkScope(record, "write", "WRITE.md");
     record.state = "written";
-    return { ...turn.extras, artifacts: ["WRITE.md", ...artifacts], detail: `${record.changed_files.length} file(s) changed${record.binary_files.length ? `; binary: ${record.binary_files.join(", ")}` : ""}` };
+    const notes = [record.binary_files.length && `binary: ${record.binary_files.join(", ")}`, outside.length && `outside the plan's affected_files: ${outside.join(", ")}`].filter(Boolean);
+    return { ...turn.extras, artifacts: ["WRITE.md", ...artifacts], detail: `${record.changed_files.length} file(s) changed${notes.length ? `; ${notes.join("; ")}` : ""}` };
   });
 }
 
@@ -102,11 +108,12 @@ export async function test(repo: string, runId: string, env: PipelineEnv): Promi
   const record = await loadRun(repo, runId);
   const settings = testSettings(await loadPipelineConfig(repo));
   for (const command of settings.commands) splitCommandLine(command);
-  return withPhase(record, "test", env, async () => {
+  return withPhase(record, "test", env, async (env) => {
     const cwd = requireWorktree(record);
     const results: NonNullable<RunRecord["tests"]>["results"] = [];
     const round = record.fix_rounds;
     for (const [index, command] of settings.commands.entries()) {
+      env.signal?.throwIfAborted();
       env.onProgress?.(`test: ${command}`);
       const result = await runTestCommand(command, cwd, settings.timeoutMs, env.signal);
       const log = `test/${round > 0 ? `round-${round}-` : ""}${index + 1}-${slug(command)}.log`;
@@ -114,6 +121,7 @@ export async function test(repo: string, runId: string, env: PipelineEnv): Promi
       await writeArtifact(record, log, env.redact(`$ ${command}\n${result.output}\n[${status}, ${result.duration_ms} ms]\n`));
       results.push({ command, exit_code: result.exit_code, timed_out: result.timed_out, log, duration_ms: result.duration_ms });
     }
+    env.signal?.throwIfAborted();
     const passed = results.every((result) => result.exit_code === 0);
     record.tests = { status: results.length === 0 ? "skipped" : passed ? "passed" : "failed", results };
     record.state = "tested";
@@ -125,7 +133,7 @@ export async function test(repo: string, runId: string, env: PipelineEnv): Promi
 export async function review(repo: string, runId: string, env: PipelineEnv, options: PhaseOptions = {}): Promise<RunRecord> {
   const record = await loadRun(repo, runId);
   const { phase } = await resolved(repo, "review", env, options);
-  return withPhase(record, "review", env, async () => {
+  return withPhase(record, "review", env, async (env) => {
     const cwd = requireWorktree(record);
     const [planText, diff] = await Promise.all([readArtifact(repo, runId, "PLAN.md").catch(() => ""), readArtifact(repo, runId, "FINAL.diff")]);
     const before = await treeFingerprint(cwd, false);
@@ -156,7 +164,7 @@ export async function fix(repo: string, runId: string, env: PipelineEnv, options
   if (record.fix_rounds >= max && ["tested", "reviewed"].includes(record.state)) {
     throw new PatchbayError("fix_limit", `run ${runId} has had ${record.fix_rounds} fix round(s), the maximum (workflow.max_fix_rounds = ${max})`, { next: "raise workflow.max_fix_rounds in .ai/patchbay.toml, or start a new run" });
   }
-  return withPhase(record, "fix", env, async () => {
+  return withPhase(record, "fix", env, async (env) => {
     const cwd = requireWorktree(record);
     const round = record.fix_rounds + 1;
     const failing = (record.tests?.results ?? []).filter((result) => result.exit_code !== 0);
@@ -167,6 +175,7 @@ export async function fix(repo: string, runId: string, env: PipelineEnv, options
     await writeArtifact(record, `FIX-${round}.md`, `${turn.outcome.finalMessage.trim()}\n`);
     await applyPrintedDiff(phase, turn.outcome.finalMessage, cwd);
     const artifacts = await producePatch(record);
+    await checkScope(record, "fix", `FIX-${round}.md`);
     record.fix_rounds = round;
     delete record.tests;
     delete record.review;
@@ -184,7 +193,7 @@ export async function apply(repo: string, runId: string, env: PipelineEnv): Prom
   if (record.state === "reviewed" && !testsOk) {
     throw new PatchbayError("tests_not_passed", `run ${runId}: the tests ${record.tests?.status ?? "did not run"}; apply needs them to pass`, { next: "add test commands under [phases.test] and run test, or set workflow.allow_apply_without_tests" });
   }
-  return withPhase(record, "apply", env, async () => {
+  return withPhase(record, "apply", env, async (env) => {
     const patch = await readArtifact(repo, runId, "FINAL.diff");
     await withRepoLock(env.home, repo, { client_ref: env.clientRef ?? "cli", tool: "patchbay_apply" }, async () => {
       const dirty = await baseChanges(repo);
@@ -196,4 +205,37 @@ export async function apply(repo: string, runId: string, env: PipelineEnv): Prom
     record.state = "applied";
     return { detail: `applied ${record.changed_files.length} file(s) to ${repo}; nothing was committed`, artifacts: ["FINAL.diff"] };
   });
+}
+
+/**
+ * A person ends the run: `cancelled`, a final state. A phase running elsewhere (the server,
+ * another CLI) is asked to stop through the run folder and marks the run itself; this waits up
+ * to `waitMs` for that. With no phase running, the run is marked here.
+ */
+export async function cancelRun(repo: string, runId: string, env: PipelineEnv, options: { waitMs?: number } = {}): Promise<RunRecord> {
+  let record = await loadRun(repo, runId);
+  if (record.state === "cancelled") return record;
+  assertPhaseAllowed(record, "cancel");
+  const by = env.clientRef ?? "cli";
+  const holder = await readPhaseLock(record);
+  if (holder) {
+    await requestStop(record, "cancel", by);
+    await appendRunEvent(record, { phase: "cancel", action: "cancel_requested", detail: `by ${by}; stopping ${holder.phase} (pid ${holder.pid})` });
+    const ended = await waitForPhaseEnd(record, options.waitMs ?? 30_000);
+    record = await loadRun(repo, runId);
+    if (record.state === "cancelled") return record;
+    if (!ended) {
+      throw new PatchbayError("cancel_pending", `run ${runId}: ${holder.phase} has not stopped yet; it is cancelled as soon as it does`, { next: `watch it with patchbay events ${runId} --follow` });
+    }
+  }
+  try {
+    return await withPhase(record, "cancel", env, async () => {
+      record.state = "cancelled";
+      record.cancelled = { by, at: new Date().toISOString(), phase: "cancel" };
+      delete record.interrupted;
+      return { detail: `cancelled by ${by}` };
+    });
+  } finally {
+    await clearStopRequests(record);
+  }
 }

@@ -19,6 +19,8 @@ const PHASE_TEXT: Record<AgentPhase, (input: PromptInput) => string> = {
   plan: (input) => [
     "You are the planner of a patch pipeline. Read the repository; do not change any file.",
     "Answer with a plan in Markdown: a summary, the files to change and why, the steps, the tests to run, and the risks.",
+    "End the plan with a fenced ```json block holding the files the change may touch, as repository-relative paths (a directory ending in / or a glob covers what is below it):",
+    "```json", '{"affected_files": ["src/example.ts", "tests/example.test.ts"]}', "```",
     "", "## Task", input.task,
   ].join("\n"),
   write: (input) => [
@@ -67,7 +69,8 @@ export function phasePrompt(phase: AgentPhase, input: PromptInput, mock: boolean
   const script = mockScript(input.task)[phase];
   const step = Array.isArray(script) ? script[Math.min((input.round ?? 1) - 1, script.length - 1)] : script;
   const instruction = step ?? MOCK_DEFAULTS[phase](input.task);
-  return `${firstLine(body)}\n\`\`\`json\n${JSON.stringify(instruction)}\n\`\`\`\n\n${body}`;
+  // Backticks escaped, so a scripted message may itself hold a fenced block.
+  return `${firstLine(body)}\n\`\`\`json\n${JSON.stringify(instruction).replaceAll("`", "\\u0060")}\n\`\`\`\n\n${body}`;
 }
 
 export interface Verdict {
@@ -104,4 +107,25 @@ export function extractDiff(text: string): string {
   if (marked) return marked[1]!;
   const start = text.indexOf("diff --git ");
   return start >= 0 ? text.slice(start) : "";
+}
+
+/**
+ * The plan's scope: `affected_files` of the last fenced ```json block that has it (a list of
+ * strings), or undefined when the planner gave none.
+ *
+ * @example
+ * parsePlanScope('# Plan\n```json\n{"affected_files": ["src/a.ts"]}\n```'); // ["src/a.ts"]
+ */
+export function parsePlanScope(text: string): string[] | undefined {
+  const blocks = [...text.matchAll(/```json\s*\n([\s\S]*?)```/g)].map((match) => match[1]!).reverse();
+  for (const block of blocks) {
+    try {
+      const parsed = JSON.parse(block) as { affected_files?: unknown };
+      const files = parsed?.affected_files;
+      if (Array.isArray(files) && files.every((file) => typeof file === "string")) return files.map((file) => file.trim().replace(/^\.\//, "")).filter(Boolean);
+    } catch {
+      // not this block
+    }
+  }
+  return undefined;
 }

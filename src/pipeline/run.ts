@@ -11,7 +11,8 @@ import { PatchbayError } from "../errors/index.ts";
 
 export const RUN_STATES = ["new", "planned", "approved", "written", "tested", "reviewed", "fixed", "applied", "failed", "cancelled"] as const;
 export type RunState = (typeof RUN_STATES)[number];
-export const PHASES = ["plan", "approve", "write", "test", "review", "fix", "apply"] as const;
+/** The phases, and `cancel`: a person ending the run (`patchbay cancel`), recorded like a phase. */
+export const PHASES = ["plan", "approve", "write", "test", "review", "fix", "apply", "cancel"] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Which states a phase may start from; the state machine in one table. */
@@ -23,6 +24,7 @@ export const PHASE_FROM: Record<Phase, readonly RunState[]> = {
   review: ["tested"],
   fix: ["tested", "reviewed"],
   apply: ["reviewed"],
+  cancel: ["new", "planned", "approved", "written", "tested", "reviewed", "fixed"],
 };
 
 export interface PhaseUse {
@@ -51,6 +53,12 @@ export interface RunRecord {
   interrupted?: { phase: Phase; at: string };
   /** Why the run failed (terminal), or why the last phase did not succeed (re-runnable). */
   failure?: { phase: Phase; code: string; message: string; terminal: boolean };
+  /** The plan's `affected_files` (its fenced JSON block), when the planner gave them. */
+  affected_files?: string[];
+  /** Files the patch changes outside `affected_files`: flagged, not refused. */
+  out_of_scope?: string[];
+  /** Who cancelled the run, and during which phase (`cancel` when none was running). */
+  cancelled?: { by: string; at: string; phase: Phase };
   phases: Partial<Record<Phase, PhaseUse>>;
   /** The job ids of agent turns run through the server's job runtime. */
   jobs: string[];
@@ -60,7 +68,7 @@ export interface RunEvent {
   timestamp: string;
   run_id: string;
   phase: Phase;
-  action: "start" | "success" | "error" | "interrupted" | "approve_granted" | "apply_granted" | "apply_denied" | "progress";
+  action: "start" | "success" | "error" | "interrupted" | "approve_granted" | "apply_granted" | "apply_denied" | "progress" | "cancel_requested" | "cancelled" | "stopped" | "scope_warning";
   status: RunState;
   provider?: string;
   model?: string;

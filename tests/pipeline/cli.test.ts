@@ -46,4 +46,15 @@ describe("patchbay pipeline CLI", () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout + refused.stderr).toContain("provider_role_mismatch");
   });
+
+  test("config without a subcommand is the wizard; without a terminal it refuses and names the subcommands", () => {
+    const repo = pipelineRepo(mockToml());
+    const refused = cli(repo, "config");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("`patchbay config` is an interactive wizard and needs a terminal");
+    expect(refused.stderr).toContain("patchbay config phase set");
+    expect(readFileSync(join(repo, ".ai/patchbay.toml"), "utf8")).toBe(mockToml());
+    // The subcommands still run on their own.
+    expect(JSON.parse(cli(repo, "config", "show", "--json").stdout)).toMatchObject({ file: ".ai/patchbay.toml" });
+  });
 });

@@ -25,7 +25,7 @@ export function mockToml(extra = ""): string {
   return `[phases.plan]\nprovider = "mock"\n[phases.write]\nprovider = "mock"\n[phases.review]\nprovider = "mock"\n[phases.test]\ncommands = [${JSON.stringify(TEST_COMMAND)}]\ntimeout = 60\n${extra}`;
 }
 
-/** A task whose mock script makes each phase do what the test needs. */
+/** A task whose mock script makes each phase do what the test needs (backticks escaped, so messages may hold fences). */
 export function scripted(task: string, script: Record<string, unknown>): string {
-  return `${task}\n\n\`\`\`patchbay-mock\n${JSON.stringify(script)}\n\`\`\`\n`;
+  return `${task}\n\n\`\`\`patchbay-mock\n${JSON.stringify(script).replaceAll("`", "\\u0060")}\n\`\`\`\n`;
 }

@@ -1,0 +1,102 @@
+/**
+ * `patchbay doctor`'s pipeline check: the resolved phase configuration of a repository that has
+ * `.ai/patchbay.toml` (or the legacy `.ai/ai-flow.toml`). Each problem is one finding with what to
+ * fix: a phase whose provider does not resolve or lacks the role, an unsupported provider, an
+ * executable that is not on PATH, a test command that cannot run.
+ */
+import { constants, existsSync } from "node:fs";
+import { access } from "node:fs/promises";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { agentExecutable } from "../agents/index.ts";
+import type { Config } from "../config/index.ts";
+import { asPatchbayError } from "../errors/index.ts";
+import { adapterFor } from "./agent.ts";
+import { AGENT_PHASES } from "./config-schema.ts";
+import { CONFIG_FILE, LEGACY_CONFIG_FILE, loadPipelineConfig, resolvePhase, testSettings } from "./config.ts";
+import { splitCommandLine } from "./test-runner.ts";
+
+export interface PipelineFinding {
+  status: "ok" | "warn" | "fail";
+  detail: string;
+  next?: string;
+}
+
+/** Whether the repository has a pipeline configuration doctor should check. */
+export function hasPipelineConfig(repo: string): boolean {
+  return existsSync(join(repo, CONFIG_FILE)) || existsSync(join(repo, LEGACY_CONFIG_FILE));
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(() => true, () => false);
+}
+
+/** The executable's path: absolute or relative to `cwd` when it names a path, else the first match on PATH. */
+export async function findExecutable(command: string, cwd: string, path = process.env.PATH ?? ""): Promise<string | undefined> {
+  if (command.includes("/")) {
+    const full = isAbsolute(command) ? command : resolve(cwd, command);
+    return (await isExecutable(full)) ? full : undefined;
+  }
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const full = join(dir, command);
+    if (await isExecutable(full)) return full;
+  }
+  return undefined;
+}
+
+/**
+ * The findings for `repo`'s pipeline configuration, problems first, one per problem, then one
+ * `ok` summary line when nothing failed.
+ *
+ * @example
+ * const findings = await checkPipelineConfig(repo, await loadConfig({ home }));
+ */
+export async function checkPipelineConfig(repo: string, server: Config): Promise<PipelineFinding[]> {
+  let loaded;
+  try {
+    loaded = await loadPipelineConfig(repo);
+  } catch (error) {
+    const failure = asPatchbayError(error);
+    return [{ status: "fail", detail: failure.message, ...(failure.next && { next: failure.next }) }];
+  }
+  const file = loaded.file ?? CONFIG_FILE;
+  const findings: PipelineFinding[] = [];
+  if (loaded.legacy) findings.push({ status: "warn", detail: `${file} is the legacy ai-flow file; its keys load as defaults`, next: "move to .ai/patchbay.toml (any `patchbay config ... set` writes it)" });
+  const bound: string[] = [];
+  for (const phase of AGENT_PHASES) {
+    let resolved;
+    try {
+      resolved = resolvePhase(loaded, phase, server);
+      adapterFor(resolved, server);
+    } catch (error) {
+      const failure = asPatchbayError(error);
+      findings.push({ status: "fail", detail: `phase ${phase}: ${failure.message}`, ...(failure.next && { next: failure.next }) });
+      continue;
+    }
+    bound.push(`${phase}=${resolved.provider}${resolved.model ? `/${resolved.model}` : ""}`);
+    if (resolved.agent === "mock") continue;
+    const executable = resolved.executable ?? agentExecutable(adapterFor(resolved, server), server);
+    if (!(await findExecutable(executable, repo))) {
+      const where = resolved.custom ? `command of [providers.${resolved.provider}]` : `[phases.${phase}].command, [commands], or agents.${resolved.agent}_command in the server config`;
+      findings.push({ status: "fail", detail: `phase ${phase}: ${resolved.provider} runs "${executable}", which is not on PATH`, next: `install it, or set the executable (${where})` });
+    }
+  }
+  const tests = testSettings(loaded);
+  if (tests.commands.length === 0) {
+    findings.push({ status: "warn", detail: "the test phase has no commands, so apply will refuse (tests must pass)", next: "patchbay config test add \"<command line>\" (or set workflow.allow_apply_without_tests)" });
+  }
+  for (const command of tests.commands) {
+    let argv: string[];
+    try {
+      argv = splitCommandLine(command);
+    } catch (error) {
+      const failure = asPatchbayError(error);
+      findings.push({ status: "fail", detail: failure.message, next: failure.next ?? `fix [phases.test].commands in ${file}` });
+      continue;
+    }
+    if (!(await findExecutable(argv[0]!, repo))) {
+      findings.push({ status: "fail", detail: `test command ${JSON.stringify(command)}: "${argv[0]}" is not on PATH (nor a file in the repository)`, next: `install it, or fix [phases.test].commands in ${file}` });
+    }
+  }
+  if (!findings.some((finding) => finding.status === "fail")) findings.push({ status: "ok", detail: `${file}: ${bound.join(", ")}; ${tests.commands.length} test command(s)` });
+  return findings;
+}

@@ -1,0 +1,98 @@
+/**
+ * `patchbay init`: prepares a repository for the pipeline. Writes `.ai/patchbay.example.toml`
+ * (meant to be committed: a documented example of the schema) and makes sure the local files,
+ * `.ai/patchbay.toml`, `.ai/runs/` and `.ai/worktrees/`, are ignored by git. Running it again
+ * changes nothing.
+ */
+import { existsSync } from "node:fs";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { runGit } from "../workspace/index.ts";
+import { EXAMPLE_CONFIG_FILE } from "./config.ts";
+
+export const EXAMPLE_CONFIG = `# patchbay phase pipeline: plan -> approve -> write -> test -> review -> (fix -> test -> review)* -> apply
+#
+# This is the committed example. Copy it to .ai/patchbay.toml (git-ignored) and adapt it; until
+# .ai/patchbay.toml exists, patchbay reads this file. \`patchbay config show\` prints the result,
+# \`patchbay doctor\` checks it. See docs/pipeline.md for every key.
+#
+# Providers: codex_cli, claude_cli, gemini_cli (built in), mock (deterministic, for tests), and
+# your own CLI agents under [providers.<id>]. reasonix_cli (ACP) is not supported yet.
+
+[phases.plan]            # read-only planner: writes PLAN.md
+provider = "claude_cli"
+# model = "claude-opus-4-7"
+
+[phases.write]           # the writer, in its own worktree: FINAL.diff
+provider = "codex_cli"
+# model = "gpt-5.5"
+# command = "/opt/bin/codex"   # this phase's executable (default: [commands] or the server's agents.*_command)
+# timeout = 1800               # seconds for the agent turn
+
+[phases.review]          # read-only reviewer: PASS or CHANGES_REQUESTED
+provider = "codex_cli"
+
+# [phases.fix]           # defaults to the write phase's provider and model
+# provider = "codex_cli"
+
+[phases.test]            # the only commands the test phase runs (no shell), in the worktree
+commands = []            # e.g. ["npm test"]
+timeout = 900            # seconds per command
+
+[workflow]
+require_plan_approval = true       # a person approves the plan before write
+worktree_root = ".ai/worktrees"    # relative to the repository
+branch_prefix = "patchbay"         # branches are <prefix>/<run_id>
+max_fix_rounds = 2
+allow_apply_without_tests = false
+
+# A CLI agent of your own: roles among plan, write, review, fix; args may use {{prompt}},
+# {{prompt_file}}, {{cwd}} and {{model}}; prompt_mode is stdin, arg or file; output_contract is
+# text, json, jsonl or diff (diff: the agent prints a patch, which is checked and applied).
+# [providers.my_agent]
+# roles = ["plan", "review"]
+# command = "my-agent"
+# args = ["--task-file", "{{prompt_file}}"]
+# prompt_mode = "file"
+# output_contract = "text"
+`;
+
+/** What must be ignored (a probe path inside each directory, since git ignores files). */
+const IGNORED = [
+  { entry: ".ai/patchbay.toml", probe: ".ai/patchbay.toml" },
+  { entry: ".ai/runs/", probe: ".ai/runs/probe" },
+  { entry: ".ai/worktrees/", probe: ".ai/worktrees/probe" },
+] as const;
+
+export interface InitResult {
+  repo: string;
+  example: { path: string; action: "created" | "kept" };
+  gitignore: { path: string; added: string[] };
+  /** Set when the example itself is git-ignored, so it would not be committed. */
+  warning?: string;
+}
+
+async function ignored(repo: string, path: string): Promise<boolean> {
+  return (await runGit(repo, ["check-ignore", "-q", "--no-index", "--", path])).code === 0;
+}
+
+export async function initRepo(repo: string): Promise<InitResult> {
+  const examplePath = join(repo, EXAMPLE_CONFIG_FILE);
+  let action: InitResult["example"]["action"] = "kept";
+  if (!existsSync(examplePath)) {
+    await mkdir(join(repo, ".ai"), { recursive: true });
+    await writeFile(examplePath, EXAMPLE_CONFIG);
+    action = "created";
+  }
+  const gitignore = join(repo, ".gitignore");
+  const added: string[] = [];
+  for (const { entry, probe } of IGNORED) if (!(await ignored(repo, probe))) added.push(entry);
+  if (added.length > 0) {
+    const current = existsSync(gitignore) ? await readFile(gitignore, "utf8") : "";
+    const lead = current === "" || current.endsWith("\n") ? "" : "\n";
+    await appendFile(gitignore, `${lead}${current === "" ? "" : "\n"}# patchbay: local pipeline config, runs and worktrees\n${added.join("\n")}\n`);
+  }
+  const result: InitResult = { repo, example: { path: EXAMPLE_CONFIG_FILE, action }, gitignore: { path: ".gitignore", added } };
+  if (await ignored(repo, EXAMPLE_CONFIG_FILE)) result.warning = `${EXAMPLE_CONFIG_FILE} is git-ignored, so it will not be committed; add !${EXAMPLE_CONFIG_FILE} to .gitignore`;
+  return result;
+}
