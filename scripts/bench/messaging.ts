@@ -3,9 +3,14 @@
  * agent sessions over real HTTP MCP sessions on the compiled binary, on the fs driver (one server)
  * and on Redis (two servers sharing one redis-server: the waiter on A, the sender on B). Baselines
  * measured in the same run: an in-process EventEmitter emit→listener and a bare Redis
- * PUBLISH→SUBSCRIBE round trip (ioredis, two connections).
+ * PUBLISH→SUBSCRIBE round trip (ioredis, two connections). The rate is measured twice: over the
+ * first MESSAGES after the latency samples, and again after OLD_MESSAGES more went through, so the
+ * table shows whether an operation's cost grows with the messages already stored.
  *
- *   bun scripts/bench/messaging.ts            # prints the table (needs dist/patchbay and redis-server)
+ * patchbay is compiled from the current source into a temp dir (scripts/build.ts, release flags),
+ * or `--binary PATH` uses one already built.
+ *
+ *   bun scripts/bench/messaging.ts            # prints the table (needs redis-server)
  *   bun scripts/bench/messaging.ts --write    # also rewrites the section in docs/benchmarks.md
  */
 import { execFileSync } from "node:child_process";
@@ -19,15 +24,25 @@ import { Redis } from "ioredis";
 import { repoRoot } from "./binaries.ts";
 import { describeMachine } from "./machine.ts";
 import { redisServerPath, startRedis } from "./messaging/redis.ts";
-import { benchEnv, removeTempDirs, startListening, tempDir, type ListeningServer } from "./processes.ts";
+import { benchEnv, removeTempDirs, run, startListening, tempDir, type ListeningServer } from "./processes.ts";
 import { median, percentile } from "./stats.ts";
 
-const { values } = parseArgs({ options: { samples: { type: "string", default: "200" }, messages: { type: "string", default: "500" }, write: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: {
+    samples: { type: "string", default: "200" },
+    messages: { type: "string", default: "500" },
+    old: { type: "string", default: "2000" },
+    binary: { type: "string" },
+    write: { type: "boolean", default: false },
+  },
+});
 const SAMPLES = Number(values.samples);
 const MESSAGES = Number(values.messages);
+const OLD_MESSAGES = Number(values.old);
 const WARMUP = 10;
-const binary = join(repoRoot, "dist", "patchbay");
-if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`bun scripts/build.ts\` first`);
+const binary = values.binary ?? join(tempDir("patchbay-bench-msg-bin-"), "patchbay");
+if (values.binary === undefined) await run(process.execPath, ["scripts/build.ts", binary], { cwd: repoRoot });
+if (!existsSync(binary)) throw new Error(`${binary} is missing`);
 const redisPath = redisServerPath();
 if (!redisPath) throw new Error("redis-server is not installed (apt-get install -y redis-server)");
 
@@ -60,7 +75,10 @@ function startServer(home: string): Promise<ListeningServer> {
 
 interface Figures {
   latency: Latency;
+  /** Over the first MESSAGES after the latency samples. */
   perSecond: number;
+  /** Over MESSAGES more, once OLD_MESSAGES more are stored. */
+  laterPerSecond: number;
 }
 
 /** bob waits (on `waiterUrl`), alice sends (on `senderUrl`); then alice sends MESSAGES in a row while bob drains them. */
@@ -80,18 +98,25 @@ async function measure(waiterUrl: string, senderUrl: string, tokens: { alice: st
       if (got.status !== "message") throw new Error(`wait ended ${String(got.status)}`);
       if (i >= WARMUP) samples.push(elapsed);
     }
-    let received = 0;
-    const started = performance.now();
-    const draining = (async () => {
-      while (received < MESSAGES) {
-        const got = await call(bob, "wait_for_message", { timeout_seconds: 30 });
-        if (got.status !== "message") throw new Error(`wait ended ${String(got.status)} after ${received}`);
-        received += (got.messages as unknown[]).length;
-      }
-    })();
-    for (let i = 0; i < MESSAGES; i++) await call(alice, "send_message", { to: "bob", content: `throughput ${i}` });
-    await draining;
-    return { latency: latencyOf(samples), perSecond: MESSAGES / ((performance.now() - started) / 1000) };
+    /** alice sends `count` in a row while bob drains them; messages per second. */
+    const rate = async (count: number, label: string): Promise<number> => {
+      let received = 0;
+      const started = performance.now();
+      const draining = (async () => {
+        while (received < count) {
+          const got = await call(bob, "wait_for_message", { timeout_seconds: 30 });
+          if (got.status !== "message") throw new Error(`wait ended ${String(got.status)} after ${received}`);
+          received += (got.messages as unknown[]).length;
+        }
+      })();
+      for (let i = 0; i < count; i++) await call(alice, "send_message", { to: "bob", content: `${label} ${i}` });
+      await draining;
+      return count / ((performance.now() - started) / 1000);
+    };
+    const perSecond = await rate(MESSAGES, "throughput");
+    await rate(OLD_MESSAGES, "filler");
+    const laterPerSecond = await rate(MESSAGES, "later");
+    return { latency: latencyOf(samples), perSecond, laterPerSecond };
   } finally {
     await Promise.all([bob.close(), alice.close()]);
   }
@@ -170,18 +195,21 @@ try {
   const fs = await fsFigures();
   const shared = await redisFigures(redis.url);
   const machine = describeMachine();
+  const early = SAMPLES + WARMUP + MESSAGES;
   const seconds = Math.round((performance.now() - began) / 1000);
   const table = [
-    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, redis-server ${execFileSync(redisPath, ["--version"], { encoding: "utf8" }).match(/v=(\S+)/)?.[1] ?? "?"} on 127.0.0.1. ${SAMPLES} latency samples after ${WARMUP} warm-up, ${MESSAGES} messages for the rate; the whole run took ${seconds} s.`,
+    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, redis-server ${execFileSync(redisPath, ["--version"], { encoding: "utf8" }).match(/v=(\S+)/)?.[1] ?? "?"} on 127.0.0.1. ${SAMPLES} latency samples after ${WARMUP} warm-up, ${MESSAGES} messages for each rate, ${OLD_MESSAGES} more sent between the two rates; the whole run took ${seconds} s.`,
     "",
-    "Latency is client-side, from the start of `send_message` until the other session's pending `wait_for_message` returns it (so it includes the send call). Rate: one session sends sequentially while the other drains with `wait_for_message`.",
+    "Latency is client-side, from the start of `send_message` until the other session's pending `wait_for_message` returns it (so it includes the send call). Rate: one session sends sequentially while the other drains with `wait_for_message`; measured once early and once after the store holds thousands more messages (read ones stay stored until the retention sweep), so the ratio shows whether an operation's cost grows with the stored messages. On Redis, operations use per-agent and per-thread indexes, so it should not.",
     "",
     "| Measure | fs driver (one server) | Redis (waiter on A, sender on B) | baseline | fs ÷ baseline | Redis ÷ baseline | target | met |",
     "|---|--:|--:|---|--:|--:|---|---|",
     `| send→wait delivery, median | ${ms(fs.latency.median)} | ${ms(shared.latency.median)} | ${ms(pubsub.median)} Redis PUBLISH→SUBSCRIBE | ${(fs.latency.median / pubsub.median).toFixed(1)}× | ${(shared.latency.median / pubsub.median).toFixed(1)}× | < 100 ms | ${Math.max(fs.latency.median, shared.latency.median) < 100 ? "yes" : "**no**"} |`,
     `| send→wait delivery, p99 | ${ms(fs.latency.p99)} | ${ms(shared.latency.p99)} | ${ms(pubsub.p99)} Redis PUBLISH→SUBSCRIBE | ${(fs.latency.p99 / pubsub.p99).toFixed(1)}× | ${(shared.latency.p99 / pubsub.p99).toFixed(1)}× | < 100 ms | ${Math.max(fs.latency.p99, shared.latency.p99) < 100 ? "yes" : "**no**"} |`,
     `| in-process floor, median (EventEmitter emit→listener) | — | — | ${(emitter.median * 1000).toFixed(1)} µs | ${(fs.latency.median / emitter.median).toFixed(0)}× | ${(shared.latency.median / emitter.median).toFixed(0)}× | — | info |`,
-    `| sustained messages per second | ${fs.perSecond.toFixed(0)}/s | ${shared.perSecond.toFixed(0)}/s | — | — | — | — | info |`,
+    `| sustained messages per second, ${SAMPLES + WARMUP} → ${SAMPLES + WARMUP + MESSAGES} stored | ${fs.perSecond.toFixed(0)}/s | ${shared.perSecond.toFixed(0)}/s | — | — | — | — | info |`,
+    `| sustained messages per second, ${early + OLD_MESSAGES} → ${early + OLD_MESSAGES + MESSAGES} stored | ${fs.laterPerSecond.toFixed(0)}/s | ${shared.laterPerSecond.toFixed(0)}/s | — | — | — | — | info |`,
+    `| later rate ÷ first rate (1.0: cost independent of stored messages) | ${(fs.laterPerSecond / fs.perSecond).toFixed(2)} | ${(shared.laterPerSecond / shared.perSecond).toFixed(2)} | — | — | — | ≥ 0.8 | ${Math.min(fs.laterPerSecond / fs.perSecond, shared.laterPerSecond / shared.perSecond) >= 0.8 ? "yes" : "**no**"} |`,
   ].join("\n");
   console.log(table);
   if (values.write) {
@@ -196,7 +224,7 @@ try {
       "Agent messaging between two MCP sessions with agent tokens (`scripts/bench/messaging.ts`): on the filesystem driver both sessions use one server; on Redis the waiting agent is on server A and the sender on server B, two compiled binaries sharing one redis-server, so every delivery crosses Redis pub/sub. Target: a wait returns within 100 ms of the send (issue 8).",
       "",
       "```sh",
-      "bun scripts/bench/messaging.ts            # prints the table (about 15 s)",
+      "bun scripts/bench/messaging.ts            # prints the table (about a minute, compiling patchbay first)",
       "bun scripts/bench/messaging.ts --write    # also rewrites the table below",
       "```",
       "",

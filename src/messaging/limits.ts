@@ -1,6 +1,12 @@
 /**
  * Per-token rate limits with bans that outlive the process: a token over `perMinute` requests in
  * a sliding minute is refused for `banSeconds`, and the ban is a record, so a restart keeps it.
+ *
+ * fs (one server): this process counts each token's requests itself, exactly. Shared store
+ * (Redis, several servers): one atomic counter per token and minute, INCR + PEXPIRE on the
+ * store's Redis, so every server counts into the same number and the limit holds across them;
+ * the sliding minute is estimated from this minute's count and the previous one's, weighted by
+ * its overlap.
  */
 import type { RecordStore } from "../state/index.ts";
 
@@ -23,6 +29,17 @@ export function createRateLimiter(store: RecordStore, settings: { perMinute: num
 
   // Token hashes are 64 hex digits; the ban record id keeps the first 40, enough to be unique.
   const banId = (hash: string) => hash.slice(0, 40);
+
+  const counterName = (id: string) => `ratelimit:${id}`;
+
+  /** Requests of `id` in the last minute, this one included. */
+  async function count(id: string, now: number): Promise<number> {
+    if (store.counter) return store.counter.hit(counterName(id), WINDOW_MS);
+    const recent = (hits.get(id) ?? []).filter((at) => at > now - WINDOW_MS);
+    recent.push(now);
+    hits.set(id, recent);
+    return recent.length;
+  }
 
   async function load(): Promise<void> {
     for (const record of await store.list<BanData>("ban")) {
@@ -48,13 +65,11 @@ export function createRateLimiter(store: RecordStore, settings: { perMinute: num
         bans.delete(id);
         await store.remove("ban", id).catch(() => undefined);
       }
-      const recent = (hits.get(id) ?? []).filter((at) => at > now - WINDOW_MS);
-      recent.push(now);
-      hits.set(id, recent);
-      if (recent.length <= settings.perMinute) return undefined;
+      if ((await count(id, now)) <= settings.perMinute) return undefined;
       const bannedUntil = now + settings.banSeconds * 1000;
       bans.set(id, bannedUntil);
       hits.delete(id);
+      await store.counter?.reset(counterName(id), WINDOW_MS).catch(() => undefined);
       await store.put<BanData>("ban", id, { until: new Date(bannedUntil).toISOString(), reason: `over ${settings.perMinute} requests per minute` });
       return settings.banSeconds;
     },

@@ -4,14 +4,16 @@
  *
  * With the fs driver this process owns the state (one server per PATCHBAY_HOME): it keeps all
  * messages in memory too, loaded once, and changes them one at a time. With a shared store (Redis,
- * several servers) it keeps no copy: every operation reads the records, and changes to a namespace
- * run under that namespace's store lock, so the unread-inbox refusal, unsend and idempotency keys
- * hold across servers. Either way a new message is announced on the store's notification channel
- * (Redis pub/sub when shared), which wakes waiters on every server.
+ * several servers) it keeps no copy: per-agent and per-thread indexes (message-index.ts) point to
+ * the few records an operation needs, and changes to a namespace run under that namespace's store
+ * lock, so the unread-inbox refusal, unsend and idempotency keys hold across servers. Either way a
+ * new message is announced on the store's notification channel (Redis pub/sub when shared), which
+ * wakes waiters on every server.
  */
 import { PatchbayError } from "../errors/index.ts";
 import type { RecordStore } from "../state/index.ts";
 import type { Identities } from "./identities.ts";
+import { createMessageIndex } from "./message-index.ts";
 import { isFrom, isTo, MAX_CONTENT_CHARS, UUID_PATTERN, type MessageData } from "./message.ts";
 import { agentId, assertThreadId, formatAddress, parseAddress, sameAgent, type AgentAddress } from "./names.ts";
 
@@ -67,12 +69,8 @@ const TOPIC = "mailbox";
 
 export async function createMailbox(store: RecordStore, identities: Identities): Promise<Mailbox> {
   const shared = store.shared;
-  // Only a store this process owns may be cached; a shared one changes under us.
-  const cache = shared ? undefined : new Map<string, MessageData>();
-  if (cache) for (const record of await store.list<MessageData>("message")) cache.set(record.id, record.data);
-
-  const allMessages = async (): Promise<MessageData[]> => (cache ? [...cache.values()] : (await store.list<MessageData>("message")).map((record) => record.data));
-  const findMessage = async (id: string): Promise<MessageData | undefined> => (cache ? cache.get(id) : (await store.get<MessageData>("message", id))?.data);
+  // Only a store this process owns may be cached; a shared one changes under us, and is indexed.
+  const index = await createMessageIndex(store);
 
   // Every change goes through this queue, and with a shared store also through the namespace's
   // lock: a message is never handed to two waiters, on this server or another.
@@ -97,19 +95,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     await store.channel.publish(TOPIC, agentId(agent)).catch(() => wakeLocal(agentId(agent)));
   };
 
-  async function save(message: MessageData): Promise<MessageData> {
-    await store.put<MessageData>("message", message.id, message);
-    cache?.set(message.id, message);
-    return message;
-  }
-
-  async function removeMessage(id: string): Promise<void> {
-    await store.remove("message", id);
-    cache?.delete(id);
-  }
-
-  const sorted = (list: MessageData[]) => list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
-  const addressedTo = async (agent: AgentAddress, state: MessageData["state"]) => sorted((await allMessages()).filter((m) => isTo(m, agent) && m.state === state));
+  const save = (message: MessageData, previous?: MessageData) => index.save(message, previous);
 
   function assertContent(content: string): void {
     if (content.trim() === "") throw new PatchbayError("invalid_content", "the message is empty", { next: "write some content" });
@@ -121,7 +107,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
   }
 
   async function assertNoUnread(sender: AgentAddress): Promise<void> {
-    const unread = await addressedTo(sender, "pending");
+    const unread = await index.addressedTo(sender, "pending", true);
     if (unread.length === 0) return;
     const shown = unread.slice(0, UNREAD_SHOWN).map((m) => `${m.id} from ${m.from}: ${m.content.slice(0, 80)}`);
     throw new PatchbayError("inbox_unread", `${formatAddress(sender)} has ${unread.length} unread message(s); read them before sending: ${shown.join(" | ")}`, {
@@ -162,7 +148,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
 
   async function ownMessage(agent: AgentAddress, id: string): Promise<MessageData> {
     if (!UUID_PATTERN.test(id)) throw new PatchbayError("invalid_message_id", `${JSON.stringify(id)} is not a message id`, { next: "use a message_id from inbox, wait_for_message or recall" });
-    const message = await findMessage(id);
+    const message = await index.find(id);
     // Messages of another namespace are answered exactly like missing ones.
     if (!message || message.namespace !== agent.namespace || !(isFrom(message, agent) || isTo(message, agent))) {
       throw new PatchbayError("message_not_found", `no message ${id} for ${formatAddress(agent)}`, { next: "use a message_id from inbox, wait_for_message or recall" });
@@ -173,7 +159,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
   async function take(agent: AgentAddress): Promise<MessageData[]> {
     return exclusive(agent.namespace, async () => {
       const taken: MessageData[] = [];
-      for (const message of await addressedTo(agent, "pending")) taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }));
+      for (const message of await index.addressedTo(agent, "pending", true)) taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }, message));
       return taken;
     });
   }
@@ -204,7 +190,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
         assertContent(input.content);
         const thread = input.thread === undefined || input.thread === "" ? undefined : assertThreadId(input.thread);
         const targets = await recipients(from, input.to);
-        const earlier = input.idempotency_key === undefined ? [] : (await allMessages()).filter((m) => isFrom(m, from) && m.idempotency_key === input.idempotency_key);
+        const earlier = input.idempotency_key === undefined ? [] : await index.sentWithKey(from, input.idempotency_key);
         // A retried send delivers only to the recipients the first attempt did not reach.
         if (earlier.length === 0) await assertNoUnread(from);
         const group = earlier[0]?.group_id ?? crypto.randomUUID();
@@ -231,13 +217,13 @@ export async function createMailbox(store: RecordStore, identities: Identities):
         let updated = original;
         if (isTo(original, from)) {
           const state = input.defer && !input.resolve ? "deferred" : "replied";
-          updated = await save({ ...original, state, read_at: original.read_at ?? now, ...(state === "replied" && { replied_at: now }) });
+          updated = await save({ ...original, state, read_at: original.read_at ?? now, ...(state === "replied" && { replied_at: now }) }, original);
         }
         const message = await save(newMessage(from, other.name, { content: input.content, thread_id: original.thread_id, group_id: crypto.randomUUID(), reply_to: original.id }));
         if (input.resolve) {
           // Resolving closes the thread: nothing in it stays deferred in either inbox.
-          for (const m of await allMessages()) {
-            if (m.namespace === from.namespace && m.thread_id === original.thread_id && m.state === "deferred") await save({ ...m, state: "replied", replied_at: now });
+          for (const m of await index.inThread(from.namespace, original.thread_id)) {
+            if (m.state === "deferred") await save({ ...m, state: "replied", replied_at: now }, m);
           }
           await store.put<ThreadData>("thread", `${from.namespace}.${original.thread_id.slice(0, 64)}`, { namespace: from.namespace, thread_id: original.thread_id, resolved_at: now, resolved_by: from.name });
         }
@@ -248,7 +234,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
 
     async inbox(agent) {
       const pending = await take(agent);
-      return { pending, deferred: await addressedTo(agent, "deferred") };
+      return { pending, deferred: await index.addressedTo(agent, "deferred") };
     },
 
     async wait(agent, timeoutMs, options = {}) {
@@ -281,7 +267,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
         if (message.state !== "pending") {
           throw new PatchbayError("already_read", `message ${messageId} was already read by ${message.to}`, { next: "send a correction instead" });
         }
-        await removeMessage(message.id);
+        await index.remove(message);
         return message;
       });
     },
@@ -289,10 +275,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     async recall(agent, query) {
       const from = query.from_agent === undefined ? undefined : parseAddress(query.from_agent, agent.namespace);
       if (from && from.namespace !== agent.namespace) return [];
-      return (await allMessages())
-        .filter((m) => (isFrom(m, agent) || isTo(m, agent)) && (!from || m.from === from.name) && (!query.thread_id || m.thread_id === query.thread_id))
-        .sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0))
-        .slice(0, query.limit);
+      return index.recall(agent, { limit: query.limit, ...(from && { from: from.name }), ...(query.thread_id && { thread_id: query.thread_id }) });
     },
 
     sweep(cutoff) {
@@ -300,9 +283,9 @@ export async function createMailbox(store: RecordStore, identities: Identities):
       return serial(async () => {
         const limit = cutoff.toISOString();
         let removed = 0;
-        for (const message of await allMessages()) {
+        for (const message of await index.all()) {
           if (message.created_at >= limit) continue;
-          await removeMessage(message.id);
+          await index.remove(message);
           removed++;
         }
         for (const thread of await store.list<ThreadData>("thread")) if (thread.updatedAt < limit) await store.remove("thread", thread.id);

@@ -7,7 +7,7 @@ export { STATE_DRIVERS, type StateDriverName } from "./drivers.ts";
 export { RECORD_KINDS, isRecordId, isRecordKind, type RecordKind } from "./keys.ts";
 export { withLock, type LockOptions } from "./lock.ts";
 export { inProcessChannel, type NotificationChannel } from "./notifications.ts";
-export { REDIS_BASE, withRedisLock, type RedisLockOptions } from "./redis.ts";
+export { REDIS_BASE, withRedisLock, type IndexChange, type RedisLockOptions, type StoreIndexes, type WindowCounter } from "./redis.ts";
 export { isProcessAlive, processStartTime } from "./process-liveness.ts";
 export {
   RECORD_SCHEMA_VERSION,

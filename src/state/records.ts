@@ -12,7 +12,7 @@ import { createStateDriver, type StateDriverName } from "./drivers.ts";
 import { recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
 import { withLock } from "./lock.ts";
 import { inProcessChannel, type NotificationChannel } from "./notifications.ts";
-import { redisChannel, redisClientOf, redisGetMany, withRedisLock } from "./redis.ts";
+import { redisChannel, redisClientOf, redisGetMany, redisIndexes, redisWindowCounter, withRedisLock, type StoreIndexes, type WindowCounter } from "./redis.ts";
 
 /** Schema version written into new records; bump it when a record's data shape changes. */
 export const RECORD_SCHEMA_VERSION = 1;
@@ -40,6 +40,8 @@ export interface RecordStore {
   put<T>(kind: RecordKind, id: string, data: T, options?: WriteOptions): Promise<StoredRecord<T>>;
   /** Read-modify-write under the record's lock, so concurrent updates from any process are never lost. */
   update<T>(kind: RecordKind, id: string, fn: (current: StoredRecord<T> | undefined) => T | Promise<T>, options?: WriteOptions): Promise<StoredRecord<T>>;
+  /** The records of these ids, in the same order; undefined where none is stored (one MGET on Redis). */
+  getMany<T>(kind: RecordKind, ids: readonly string[]): Promise<Array<StoredRecord<T> | undefined>>;
   /** Every record of a kind, sorted by id. */
   list<T>(kind: RecordKind): Promise<StoredRecord<T>[]>;
   /** True when a record was there to remove. */
@@ -53,6 +55,10 @@ export interface RecordStore {
   readonly shared: boolean;
   /** "Re-read" hints for every process sharing this store: in-process (fs) or Redis pub/sub (redis). */
   readonly channel: NotificationChannel;
+  /** Sorted-set indexes shared by every server (Redis only): lookups that must not list a whole kind. */
+  readonly indexes?: StoreIndexes;
+  /** Windowed counters shared by every server (Redis only), e.g. rate limits. */
+  readonly counter?: WindowCounter;
   close(): Promise<void>;
 }
 
@@ -90,6 +96,8 @@ interface Backend {
   channel: NotificationChannel;
   /** Raw texts of many keys at once, when the driver can (Redis MGET). */
   readMany?: (keys: string[]) => Promise<Array<string | null>>;
+  indexes?: StoreIndexes;
+  counter?: WindowCounter;
   where?: string;
   close(): Promise<void>;
 }
@@ -114,6 +122,8 @@ async function redisBackend(driver: Driver): Promise<RecordStore> {
     lock: (name, fn) => withRedisLock(client, name, fn),
     channel,
     readMany: (keys) => redisGetMany(client, keys),
+    indexes: redisIndexes(client),
+    counter: redisWindowCounter(client),
     where: `redis ${client.options.host}:${client.options.port}`,
     close: () => channel.close(),
   });
@@ -143,6 +153,11 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
       });
     },
 
+    async getMany<T>(kind: RecordKind, ids: readonly string[]) {
+      const { readMany } = backend;
+      return readMany ? readAll<T>([...ids], kind, readMany, where) : mapInBatches([...ids], READ_BATCH, (id) => read<T>(recordKey(kind, id), kind, id));
+    },
+
     async list<T>(kind: RecordKind) {
       const ids = (await storage.getKeys(recordPrefix(kind))).flatMap((key) => recordIdFromKey(kind, key) ?? []);
       const { readMany } = backend;
@@ -166,6 +181,8 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
     },
     shared: backend.shared,
     channel: backend.channel,
+    ...(backend.indexes && { indexes: backend.indexes }),
+    ...(backend.counter && { counter: backend.counter }),
     async close() {
       await backend.close();
       await storage.dispose();

@@ -115,6 +115,88 @@ async function timeoutError(client: Redis, name: string, key: string): Promise<P
   });
 }
 
+/** Index and counter names: key-safe text, `:` allowed as a separator. */
+const STRUCTURE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,299}$/;
+
+function structureKey(area: "index" | "count", name: string): string {
+  if (!STRUCTURE_NAME_PATTERN.test(name)) {
+    throw new PatchbayError("invalid_key", `${area} name ${JSON.stringify(name)} is not a safe name`, {
+      next: "use 1-300 characters from A-Z a-z 0-9 _ . : - starting with a letter or digit",
+      details: { name },
+    });
+  }
+  return `${REDIS_BASE}:${area}:${name}`;
+}
+
+/** One change to a sorted-set index. */
+export type IndexChange = { add: string; member: string; score: number } | { remove: string; member: string };
+
+/**
+ * Sorted sets next to the records (`patchbay:index:<name>`), so a lookup reads the few ids it
+ * needs instead of listing a whole record kind. An index is a hint kept by its writer: readers
+ * still check the records it points to.
+ */
+export interface StoreIndexes {
+  /** Applies every change in one MULTI round trip. */
+  apply(changes: readonly IndexChange[]): Promise<void>;
+  /** Members by ascending score (ties by member), ZRANGE semantics: `stop` -1 is the last one; `reverse` for descending. */
+  range(name: string, start: number, stop: number, options?: { reverse?: boolean }): Promise<string[]>;
+}
+
+/** Counters shared by every server (`patchbay:count:<name>:<window>`), one per name and time window. */
+export interface WindowCounter {
+  /**
+   * Counts one hit in the current window (atomic INCR + PEXPIRE) and returns the sliding estimate:
+   * this window's count plus the previous window's, weighted by how much of it still overlaps.
+   */
+  hit(name: string, windowMs: number): Promise<number>;
+  /** Forgets the counts of `name` (after a ban, the count starts again from zero). */
+  reset(name: string, windowMs: number): Promise<void>;
+}
+
+export function redisIndexes(client: Redis): StoreIndexes {
+  return {
+    async apply(changes) {
+      if (changes.length === 0) return;
+      const multi = client.multi();
+      for (const change of changes) {
+        if ("add" in change) multi.zadd(structureKey("index", change.add), change.score, change.member);
+        else multi.zrem(structureKey("index", change.remove), change.member);
+      }
+      const results = await multi.exec();
+      const failed = results?.find(([error]) => error);
+      if (failed) throw failed[0];
+    },
+    async range(name, start, stop, options = {}) {
+      const key = structureKey("index", name);
+      return options.reverse ? client.zrevrange(key, start, stop) : client.zrange(key, start, stop);
+    },
+  };
+}
+
+export function redisWindowCounter(client: Redis): WindowCounter {
+  return {
+    async hit(name, windowMs) {
+      const now = Date.now();
+      const window = Math.floor(now / windowMs);
+      const current = `${structureKey("count", name)}:${window}`;
+      const previous = `${structureKey("count", name)}:${window - 1}`;
+      // The key outlives its window by one more, while the next window still weighs it.
+      const results = await client.multi().incr(current).pexpire(current, windowMs * 2).get(previous).exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error("Redis MULTI was discarded");
+      const count = Number(results[0]![1]);
+      const before = Number(results[2]![1] ?? 0);
+      const overlap = 1 - (now - window * windowMs) / windowMs;
+      return count + before * overlap;
+    },
+    async reset(name, windowMs) {
+      const window = Math.floor(Date.now() / windowMs);
+      await client.del(`${structureKey("count", name)}:${window}`, `${structureKey("count", name)}:${window - 1}`);
+    },
+  };
+}
+
 /**
  * Pub/sub on channels `patchbay:notify:<topic>`. A subscribed ioredis connection cannot run other
  * commands, so subscriptions use a second connection, opened on first use.

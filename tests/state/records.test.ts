@@ -68,6 +68,15 @@ describe.each(cases)("the record store contract ($driver)", (driver) => {
     await store.close();
   });
 
+  test("getMany returns the records of the given ids in order, undefined for missing ones", async () => {
+    const store = await driver.open(await tempHome());
+    for (const id of ["a", "b"]) await store.put("run", id, { id });
+    expect((await store.getMany<{ id: string }>("run", ["b", "missing", "a"])).map((record) => record?.data.id)).toEqual(["b", undefined, "a"]);
+    expect(await store.getMany("run", [])).toEqual([]);
+    expect(Boolean(store.indexes) && Boolean(store.counter)).toBe(driver.driver === "redis");
+    await store.close();
+  });
+
   test("remove deletes a record and reports whether it existed", async () => {
     const store = await driver.open(await tempHome());
     await store.put("token", "t1", { scope: "read" });
@@ -173,6 +182,29 @@ describe.skipIf(!redis)("the redis driver", () => {
     expect(JSON.parse(text)).toMatchObject({ kind: "job", id: "j1", data: { n: "1" } });
     expect(await filesUnder(home)).toEqual([]);
     await store.close();
+  });
+
+  test("indexes are sorted sets under patchbay:index: applied in one batch; counters are shared between stores", async () => {
+    const home = await tempHome();
+    const [a, b] = [await redisCase.open(home), await redisCase.open(await tempHome())];
+    await a.indexes!.apply([
+      { add: "demo:x", member: "m2", score: 2 },
+      { add: "demo:x", member: "m1", score: 1 },
+      { add: "demo:x", member: "m3", score: 3 },
+      { remove: "demo:x", member: "m2" },
+    ]);
+    expect(await b.indexes!.range("demo:x", 0, -1)).toEqual(["m1", "m3"]);
+    expect(await b.indexes!.range("demo:x", 0, 0, { reverse: true })).toEqual(["m3"]);
+    expect(await redis!.command("ZCARD", "patchbay:index:demo:x")).toBe("2");
+    await expect(a.indexes!.range("bad name", 0, -1)).rejects.toMatchObject({ code: "invalid_key" });
+    // A 10-minute window: the previous window (none here) weighs nothing, so the estimate is the count.
+    const window = 600_000;
+    const hits = [await a.counter!.hit("demo", window), await b.counter!.hit("demo", window), await a.counter!.hit("demo", window)];
+    expect(hits.map(Math.round)).toEqual([1, 2, 3]);
+    await b.counter!.reset("demo", window);
+    expect(await a.counter!.hit("demo", window)).toBe(1);
+    await a.close();
+    await b.close();
   });
 
   test("an unreachable Redis fails the store with state_unavailable", async () => {
