@@ -46,6 +46,17 @@ async function agentCheck(agent: (typeof AGENT_CLIS)[number]): Promise<CheckResu
     : { name: agent.command, status: "warn", detail: `${agent.command} is not on PATH`, next: `npm install -g ${agent.package} to run ${agent.command} workers` };
 }
 
+/**
+ * OpenAI's Secure MCP Tunnel client: the recommended way for ChatGPT to reach a local server
+ * without exposing it. Optional, so a missing one is a warning.
+ */
+async function chatgptTunnelCheck(): Promise<CheckResult> {
+  const version = await versionOf("tunnel-client");
+  return version
+    ? { name: "tunnel", status: "ok", detail: `OpenAI's Secure MCP Tunnel client: ${version}` }
+    : { name: "tunnel", status: "warn", detail: "tunnel-client (OpenAI's Secure MCP Tunnel) is not on PATH", next: "for ChatGPT, install it from github.com/openai/tunnel-client releases; `patchbay start --print-only` shows the other ways in" };
+}
+
 function stateCheck(home: string): CheckResult {
   const dir = join(home, "state");
   try {
@@ -100,7 +111,7 @@ export async function runChecks(home: string, cwd = process.cwd()): Promise<Chec
     const failure = asPatchbayError(error);
     configResult = { name: "config", status: "fail", detail: failure.message, next: failure.next };
   }
-  const results = await Promise.all([gitCheck(), ...AGENT_CLIS.map(agentCheck)]);
+  const results = await Promise.all([gitCheck(), ...AGENT_CLIS.map(agentCheck), chatgptTunnelCheck()]);
   results.push(stateCheck(home), configResult);
   if (config) results.push(await portCheck(home, config), ...(await pipelineChecks(cwd, config)));
   return results;

@@ -63,7 +63,7 @@ describe("patchbay CLI", () => {
     const home = tempDir();
     const result = await runPatchbay(["doctor", "--json"], { home, env: { PATH: `/nonexistent:${process.env.PATH}` } });
     const report = JSON.parse(result.stdout);
-    expect(report.checks.map((check: { name: string }) => check.name)).toEqual(["git", "codex", "claude", "gemini", "state", "config", "port"]);
+    expect(report.checks.map((check: { name: string }) => check.name)).toEqual(["git", "codex", "claude", "gemini", "tunnel", "state", "config", "port"]);
     const byName = Object.fromEntries(report.checks.map((check: { name: string; status: string }) => [check.name, check.status]));
     expect(byName.git).toBe("ok");
     expect(byName.state).toBe("ok");
@@ -77,6 +77,13 @@ describe("patchbay CLI", () => {
     const result = await runPatchbay(["doctor"], { home });
     expect(result.code).toBe(1);
     expect(result.stdout.split("\n")).toContain(`FAIL  config  ${home}/config.toml: invalid configuration; server.port: expected 1-65535, got 0 -> fix the keys listed above in ${home}/config.toml`);
+  });
+
+  test("doctor reports OpenAI's tunnel client as an optional check", async () => {
+    const result = await runPatchbay(["doctor", "--json"], { home: tempDir(), env: { PATH: "/usr/bin:/bin" } });
+    const tunnel = JSON.parse(result.stdout).checks.find((check: { name: string }) => check.name === "tunnel");
+    expect(tunnel.status).toBe("warn");
+    expect(tunnel.next).toContain("github.com/openai/tunnel-client");
   });
 
   test("doctor reports a missing agent CLI as a warning with the install command", async () => {
