@@ -1,7 +1,9 @@
 /**
  * `patchbay plan|approve|write|test|review|fix|apply|status|diff|events|runs|cleanup|run|config|init|cancel`:
- * the phase pipeline from a shell. Parsing and printing only; the work is in src/pipeline. Agent
- * turns run in this process (no server needed); every command takes --json.
+ * the phase pipeline from a shell. Parsing and printing only; the work is in src/pipeline. The
+ * phases (plan … apply, and each phase of `run`) run on the server of this PATCHBAY_HOME, started
+ * in the background when none runs (see pipeline/remote.ts), so their agent turns are server jobs;
+ * `--standalone` runs them in this process instead. Every command takes --json.
  */
 import { realpath } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -12,11 +14,18 @@ import * as pipeline from "../pipeline/index.ts";
 import { createRedactor } from "../state/index.ts";
 import { runGit } from "../workspace/index.ts";
 import { emit } from "./output.ts";
+import { RemotePhases } from "./pipeline/remote.ts";
 
 const json = { type: "boolean", description: "Print as JSON" } as const;
 const repoArg = { type: "string", description: "Repository (default: the current directory)", valueHint: "DIR" } as const;
 const runIdArg = { type: "positional", required: true, description: "The run id", valueHint: "RUN_ID" } as const;
 const mockArg = { type: "boolean", description: "Use the mock provider for the agent phases" } as const;
+const standaloneArg = { type: "boolean", description: "Run the phase in this process instead of on the server (its agent turns are not server jobs)" } as const;
+
+/** Where the phases run: on the server (the default), or in this process with --standalone. */
+function runnersFor(standalone: boolean | undefined, quiet: boolean): pipeline.PhaseRunners {
+  return standalone ? pipeline.LOCAL_PHASES : new RemotePhases({ home: patchbayHome(), quiet });
+}
 
 async function repoOf(path: string | undefined): Promise<string> {
   const dir = await realpath(resolve(path ?? process.cwd())).catch(() => {
@@ -27,11 +36,12 @@ async function repoOf(path: string | undefined): Promise<string> {
   return realpath(top.stdout.trim());
 }
 
-async function envFor(quiet: boolean): Promise<pipeline.PipelineEnv> {
+/** The environment of a phase in this process; `remote`: the phases run on the server, which stops them itself. */
+async function envFor(quiet: boolean, remote = false): Promise<pipeline.PipelineEnv> {
   const home = patchbayHome();
   const redactor = createRedactor(process.env);
   const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort());
+  if (!remote) process.once("SIGINT", () => controller.abort());
   return {
     home,
     config: await loadConfig({ home }),
@@ -60,13 +70,14 @@ function summary(view: pipeline.RunView | pipeline.RunRecord): string {
 
 type PhaseFn = (repo: string, id: string, env: pipeline.PipelineEnv, options: pipeline.PhaseOptions) => Promise<pipeline.RunRecord>;
 
-const phaseCommand = (name: string, description: string, run: PhaseFn, withMock = true) =>
+const phaseCommand = (name: string, description: string, pick: (runners: pipeline.PhaseRunners) => PhaseFn, withMock = true) =>
   defineCommand({
     meta: { name, description },
-    args: { run_id: runIdArg, repo: repoArg, ...(withMock && { mock: mockArg }), json },
+    args: { run_id: runIdArg, repo: repoArg, ...(withMock && { mock: mockArg }), standalone: standaloneArg, json },
     async run({ args }) {
       const repo = await repoOf(args.repo);
-      await run(repo, args.run_id, await envFor(Boolean(args.json)), { mock: Boolean((args as { mock?: boolean }).mock) });
+      const run = pick(runnersFor(args.standalone, Boolean(args.json)));
+      await run(repo, args.run_id, await envFor(Boolean(args.json), !args.standalone), { mock: Boolean((args as { mock?: boolean }).mock) });
       const view = await pipeline.status(repo, args.run_id);
       emit(args.json, view, () => summary(view));
       return 0;
@@ -75,10 +86,11 @@ const phaseCommand = (name: string, description: string, run: PhaseFn, withMock 
 
 const plan = defineCommand({
   meta: { name: "plan", description: "Start a run: the planner writes PLAN.md (read-only)" },
-  args: { task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" }, "run-id": { type: "string", description: "Choose the run id", valueHint: "RUN_ID" }, repo: repoArg, mock: mockArg, json },
+  args: { task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" }, "run-id": { type: "string", description: "Choose the run id", valueHint: "RUN_ID" }, repo: repoArg, mock: mockArg, standalone: standaloneArg, json },
   async run({ args }) {
     const repo = await repoOf(args.repo);
-    const record = await pipeline.plan(repo, args.task, await envFor(Boolean(args.json)), { mock: Boolean(args.mock), ...(args["run-id"] && { runId: args["run-id"] }) });
+    const runners = runnersFor(args.standalone, Boolean(args.json));
+    const record = await runners.plan(repo, args.task, await envFor(Boolean(args.json), !args.standalone), { mock: Boolean(args.mock), ...(args["run-id"] && { runId: args["run-id"] }) });
     const view = await pipeline.status(repo, record.run_id);
     emit(args.json, view, () => summary(view));
     return 0;
@@ -147,10 +159,11 @@ const cleanup = defineCommand({
 
 const run = defineCommand({
   meta: { name: "run", description: "The whole loop for CI: plan, approve, write, test, review, fix rounds, apply; exit code 0 only when applied (or ready with --no-apply)" },
-  args: { task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" }, "auto-approve": { type: "boolean", description: "Approve the plan without asking (required)" }, apply: { type: "boolean", default: true, description: "Apply to the checkout at the end (--no-apply stops when ready)" }, repo: repoArg, mock: mockArg, json },
+  args: { task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" }, "auto-approve": { type: "boolean", description: "Approve the plan without asking (required)" }, apply: { type: "boolean", default: true, description: "Apply to the checkout at the end (--no-apply stops when ready)" }, repo: repoArg, mock: mockArg, standalone: standaloneArg, json },
   async run({ args }) {
     if (!args["auto-approve"]) throw new PatchbayError("usage", "patchbay run needs --auto-approve: it approves the plan without a person", { next: "add --auto-approve, or use plan/approve/write/... step by step" });
-    const result = await pipeline.drive(await repoOf(args.repo), args.task, await envFor(Boolean(args.json)), { mock: Boolean(args.mock), apply: args.apply !== false });
+    const runners = runnersFor(args.standalone, Boolean(args.json));
+    const result = await pipeline.drive(await repoOf(args.repo), args.task, await envFor(Boolean(args.json), !args.standalone), { mock: Boolean(args.mock), apply: args.apply !== false }, runners);
     const { run: view, ...rest } = result;
     emit(args.json, rest, () => `${summary(view)}\noutcome: ${result.outcome}${result.error ? ` (${result.error.code}: ${result.error.message})` : ""}`);
     return result.outcome === "applied" || (result.outcome === "ready" && args.apply === false) ? 0 : 1;
@@ -272,12 +285,12 @@ const configCommand = defineCommand({
 /** Each subcommand on its own, for mounting at the top level of `patchbay`. */
 export const PIPELINE_COMMANDS = {
   plan,
-  approve: phaseCommand("approve", "Approve a planned run (the human gate before write)", (repo, id, env) => pipeline.approve(repo, id, env), false),
-  write: phaseCommand("write", "The writer implements the approved plan in the run's worktree; FINAL.diff is checked", pipeline.write),
-  test: phaseCommand("test", "Run the allowlisted [phases.test] commands in the run's worktree", (repo, id, env) => pipeline.test(repo, id, env), false),
-  review: phaseCommand("review", "Read-only review: PASS or CHANGES_REQUESTED", pipeline.review),
-  fix: phaseCommand("fix", "One fix round for review findings and failing tests", pipeline.fix),
-  apply: phaseCommand("apply", "Apply FINAL.diff to the checkout (tests passed, review approved; no commit)", (repo, id, env) => pipeline.apply(repo, id, env), false),
+  approve: phaseCommand("approve", "Approve a planned run (the human gate before write)", (runners) => (repo, id, env) => runners.approve(repo, id, env), false),
+  write: phaseCommand("write", "The writer implements the approved plan in the run's worktree; FINAL.diff is checked", (runners) => runners.write),
+  test: phaseCommand("test", "Run the allowlisted [phases.test] commands in the run's worktree", (runners) => (repo, id, env) => runners.test(repo, id, env), false),
+  review: phaseCommand("review", "Read-only review: PASS or CHANGES_REQUESTED", (runners) => runners.review),
+  fix: phaseCommand("fix", "One fix round for review findings and failing tests", (runners) => runners.fix),
+  apply: phaseCommand("apply", "Apply FINAL.diff to the checkout (tests passed, review approved; no commit)", (runners) => (repo, id, env) => runners.apply(repo, id, env), false),
   status,
   diff,
   events,

@@ -22,6 +22,8 @@ export interface AgentTurnRequest {
   /** The run folder file the turn's output is appended to. */
   logFile: string;
   title: string;
+  /** Called with the job id once a turn run as a job was submitted (so followers can watch it). */
+  onJob?: (jobId: string) => Promise<unknown> | void;
 }
 
 export interface AgentTurnOutcome {
@@ -84,6 +86,7 @@ async function runAsJob(request: AgentTurnRequest, env: PipelineEnv, jobs: JobRu
     title: request.title,
     ...(env.clientRef && { clientRef: env.clientRef }),
   });
+  await Promise.resolve(request.onJob?.(job.id)).catch(() => {});
   let record = job;
   const onAbort = () => void jobs.cancel(job.id).catch(() => {});
   env.signal?.addEventListener("abort", onAbort, { once: true });

@@ -16,8 +16,9 @@ export { CONFIG_FILE, EXAMPLE_CONFIG_FILE, LEGACY_CONFIG_FILE, describePipelineC
 export { addCliProvider, addTestCommand, setCommand, setPhase } from "./config-edit.ts";
 export { apply, approve, cancelRun, fix, plan, review, test, write, type PhaseOptions } from "./phases.ts";
 export { requestStop, type StopMode } from "./cancel.ts";
+export { readPhaseLock } from "./lock.ts";
 export { checkPipelineConfig, hasPipelineConfig, type PipelineFinding } from "./doctor.ts";
 export { EXAMPLE_CONFIG, initRepo, type InitResult } from "./init.ts";
-export { cleanup, drive, listRuns, runDiff, status, type DriveResult, type RunSummary, type RunView } from "./queries.ts";
-export { PHASES, RUN_STATES, readArtifact, readRunEvents, type Phase, type RunEvent, type RunRecord, type RunState } from "./run.ts";
+export { cleanup, drive, LOCAL_PHASES, listRuns, runDiff, status, type DriveResult, type PhaseRunners, type RunSummary, type RunView } from "./queries.ts";
+export { PHASES, RUN_STATES, listRunIds, readArtifact, readRunEvents, type Phase, type RunEvent, type RunRecord, type RunState } from "./run.ts";
 export { PATCH_RULES, checkPatch, type PatchReport, type PatchRule } from "./safety.ts";

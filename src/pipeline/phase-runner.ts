@@ -96,7 +96,9 @@ export async function agentTurn(record: RunRecord, resolved: ResolvedPhase, prom
   const logFile = artifactPath(record.repo, record.run_id, `logs/${logName}.log`);
   await writeArtifact(record, `logs/${logName}.log`, "");
   record.phases[resolved.phase] = { provider: resolved.provider, ...(resolved.model && { model: resolved.model }) };
-  const outcome = await runPhaseAgent({ resolved, prompt, cwd, access, logFile, title: `${resolved.phase} ${record.run_id}` }, env);
+  // A `progress` event names the job as soon as it exists, so a CLI following the run can watch it.
+  const onJob = (jobId: string) => appendRunEvent(record, { phase: resolved.phase, action: "progress", provider: resolved.provider, job_id: jobId, detail: `agent job ${jobId} started` });
+  const outcome = await runPhaseAgent({ resolved, prompt, cwd, access, logFile, title: `${resolved.phase} ${record.run_id}`, onJob }, env);
   if (outcome.jobId) record.jobs.push(outcome.jobId);
   // Stopped or cancelled: whatever the agent left is not a result (withPhase records why).
   env.signal?.throwIfAborted();

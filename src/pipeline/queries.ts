@@ -91,11 +91,26 @@ export interface DriveResult {
   run: RunView;
 }
 
+/** Who runs each phase for `drive`: this process (the default), or e.g. the server through its tools. */
+export interface PhaseRunners {
+  plan: (repo: string, task: string, env: PipelineEnv, options: PhaseOptions & { runId?: string }) => Promise<RunRecord>;
+  approve: (repo: string, runId: string, env: PipelineEnv) => Promise<RunRecord>;
+  write: (repo: string, runId: string, env: PipelineEnv, options: PhaseOptions) => Promise<RunRecord>;
+  test: (repo: string, runId: string, env: PipelineEnv) => Promise<RunRecord>;
+  review: (repo: string, runId: string, env: PipelineEnv, options: PhaseOptions) => Promise<RunRecord>;
+  fix: (repo: string, runId: string, env: PipelineEnv, options: PhaseOptions) => Promise<RunRecord>;
+  apply: (repo: string, runId: string, env: PipelineEnv) => Promise<RunRecord>;
+}
+
+export const LOCAL_PHASES: PhaseRunners = { plan, approve, write, test, review, fix, apply };
+
 /**
  * plan → approve → write → test → review → (fix → test → review)* → apply, stopping at the first
- * error. `apply: false` stops when the patch is ready (tests passed, review approved).
+ * error. `apply: false` stops when the patch is ready (tests passed, review approved). `runners`
+ * runs each phase (default: in this process).
  */
-export async function drive(repo: string, task: string, env: PipelineEnv, options: PhaseOptions & { apply?: boolean } = {}): Promise<DriveResult> {
+export async function drive(repo: string, task: string, env: PipelineEnv, options: PhaseOptions & { apply?: boolean } = {}, runners: PhaseRunners = LOCAL_PHASES): Promise<DriveResult> {
+  const { plan, approve, write, test, review, fix, apply } = runners;
   let record: RunRecord | undefined;
   let error: DriveResult["error"];
   let thrown: unknown;

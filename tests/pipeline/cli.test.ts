@@ -13,10 +13,11 @@ function cli(repo: string, ...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe("patchbay pipeline CLI", () => {
+// The source entry cannot start a server: these run the phases in the CLI (server-cli.test.ts runs them on one).
+describe("patchbay pipeline CLI --standalone", () => {
   test("run --auto-approve --mock --json drives the loop; exit code is the outcome", () => {
     const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
-    const result = cli(repo, "run", "--task", "from the cli", "--auto-approve", "--mock", "--json");
+    const result = cli(repo, "run", "--task", "from the cli", "--auto-approve", "--mock", "--standalone", "--json");
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as { outcome: string; run_id: string };
     expect(summary.outcome).toBe("applied");
@@ -29,12 +30,12 @@ describe("patchbay pipeline CLI", () => {
 
   test("step by step, and write before approve exits non-zero with not_approved", () => {
     const repo = pipelineRepo(mockToml());
-    const planned = JSON.parse(cli(repo, "plan", "--task", "t", "--json").stdout) as { run_id: string; state: string };
+    const planned = JSON.parse(cli(repo, "plan", "--task", "t", "--standalone", "--json").stdout) as { run_id: string; state: string };
     expect(planned.state).toBe("planned");
-    const refused = cli(repo, "write", planned.run_id, "--json");
+    const refused = cli(repo, "write", planned.run_id, "--standalone", "--json");
     expect(refused.code).toBe(1);
     expect(refused.stdout + refused.stderr).toContain("not_approved");
-    expect(cli(repo, "approve", planned.run_id).code).toBe(0);
+    expect(cli(repo, "approve", planned.run_id, "--standalone").code).toBe(0);
   });
 
   test("config phase set and show", () => {
