@@ -10,9 +10,9 @@ import { join } from "node:path";
 import process from "node:process";
 import { type AgentAdapter, type AgentEvent, type AgentUsage, agentExecutable, customAgent, resolveAdapter, runAgent } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
-import { PatchbayError } from "../errors/index.ts";
 import { isTerminal, type JobKind, type JobRuntime } from "../jobs/index.ts";
 import type { ResolvedPhase } from "./config.ts";
+import { runReasonixWriter } from "./reasonix.ts";
 
 export interface AgentTurnRequest {
   resolved: ResolvedPhase;
@@ -53,12 +53,6 @@ const JOB_AGENTS = new Set(["codex", "claude", "gemini", "mock"]);
 const JOB_KIND: Record<ResolvedPhase["phase"], JobKind> = { plan: "plan", write: "apply", review: "review", fix: "apply" };
 
 export function adapterFor(resolved: ResolvedPhase, config: Config): AgentAdapter {
-  if (resolved.agent === "reasonix") {
-    throw new PatchbayError("provider_unsupported", `phase ${resolved.phase} is bound to reasonix_cli, which patchbay does not support yet: reasonix is driven over ACP (\`reasonix acp\`), and patchbay has no ACP client`, {
-      next: `bind [phases.${resolved.phase}] to codex_cli, claude_cli, gemini_cli or a [providers.<id>] CLI provider (patchbay config phase set ${resolved.phase} --provider codex_cli)`,
-      details: { phase: resolved.phase, provider: "reasonix_cli" },
-    });
-  }
   if (resolved.custom) {
     const contract = resolved.custom.output_contract === "diff" ? "text" : resolved.custom.output_contract;
     return customAgent(resolved.provider, { ...resolved.custom, output_contract: contract, env: resolved.env });
@@ -67,6 +61,8 @@ export function adapterFor(resolved: ResolvedPhase, config: Config): AgentAdapte
 }
 
 export async function runPhaseAgent(request: AgentTurnRequest, env: PipelineEnv): Promise<AgentTurnOutcome> {
+  // reasonix speaks ACP, a conversation rather than an output stream: its own client runs it.
+  if (request.resolved.agent === "reasonix") return runReasonixWriter(request, env, agentEnvironment(env.config, request.resolved.env));
   const adapter = adapterFor(request.resolved, env.config);
   const executable = request.resolved.executable ?? agentExecutable(adapter, env.config);
   const viaJobs = env.jobs && JOB_AGENTS.has(adapter.name) && !request.resolved.custom && executable === agentExecutable(adapter, env.config) && Object.keys(request.resolved.env).length === 0;

@@ -10,6 +10,7 @@ import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { agentExecutable } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
+import { REASONIX } from "../agents/acp/index.ts";
 import { adapterFor } from "./agent.ts";
 import { AGENT_PHASES } from "./config-schema.ts";
 import { CONFIG_FILE, LEGACY_CONFIG_FILE, loadPipelineConfig, resolvePhase, testSettings } from "./config.ts";
@@ -66,7 +67,7 @@ export async function checkPipelineConfig(repo: string, server: Config): Promise
     let resolved;
     try {
       resolved = resolvePhase(loaded, phase, server);
-      adapterFor(resolved, server);
+      if (resolved.agent !== "reasonix") adapterFor(resolved, server);
     } catch (error) {
       const failure = asPatchbayError(error);
       findings.push({ status: "fail", detail: `phase ${phase}: ${failure.message}`, ...(failure.next && { next: failure.next }) });
@@ -74,7 +75,7 @@ export async function checkPipelineConfig(repo: string, server: Config): Promise
     }
     bound.push(`${phase}=${resolved.provider}${resolved.model ? `/${resolved.model}` : ""}`);
     if (resolved.agent === "mock") continue;
-    const executable = resolved.executable ?? agentExecutable(adapterFor(resolved, server), server);
+    const executable = resolved.executable ?? (resolved.agent === "reasonix" ? REASONIX.defaultCommand : agentExecutable(adapterFor(resolved, server), server));
     if (!(await findExecutable(executable, repo))) {
       const where = resolved.custom ? `command of [providers.${resolved.provider}]` : `[phases.${phase}].command, [commands], or agents.${resolved.agent}_command in the server config`;
       findings.push({ status: "fail", detail: `phase ${phase}: ${resolved.provider} runs "${executable}", which is not on PATH`, next: `install it, or set the executable (${where})` });

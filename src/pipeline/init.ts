@@ -17,7 +17,7 @@ export const EXAMPLE_CONFIG = `# patchbay phase pipeline: plan -> approve -> wri
 # \`patchbay doctor\` checks it. See docs/pipeline.md for every key.
 #
 # Providers: codex_cli, claude_cli, gemini_cli (built in), mock (deterministic, for tests), and
-# your own CLI agents under [providers.<id>]. reasonix_cli (ACP) is not supported yet.
+# your own CLI agents under [providers.<id>]. reasonix_cli (write, fix) runs "reasonix acp".
 
 [phases.plan]            # read-only planner: writes PLAN.md
 provider = "claude_cli"

@@ -34,7 +34,7 @@ describe("patchbay doctor: the pipeline check", () => {
     const failures = findings.filter((finding) => finding.status === "fail");
     expect(failures.map((finding) => finding.detail)).toEqual([
       'phase plan: my_agent runs "not-on-path-agent-xyz", which is not on PATH',
-      expect.stringMatching(/^phase write: .*reasonix_cli, which patchbay does not support yet: .*ACP/),
+      'phase write: reasonix_cli runs "reasonix", which is not on PATH',
       'phase review: phase "review" is bound to provider "my_agent", which has the roles plan, not "review"',
       'test command "definitely-not-a-command-xyz --run": "definitely-not-a-command-xyz" is not on PATH (nor a file in the repository)',
       expect.stringContaining('"|" needs a shell'),

@@ -47,3 +47,31 @@ describe("fake codex, claude and gemini executables in the captured formats", ()
     expect(successes.every((event) => event.usage !== undefined)).toBe(true);
   });
 });
+
+describe("reasonix_cli, driven over ACP", () => {
+  test("the write phase runs the ACP writer in the worktree and logs every permission decision", async () => {
+    const dir = tempDir("patchbay-fake-reasonix-");
+    const codexOut = readFileSync(join(captures, "codex-exec-command-and-resume/first.stdout.jsonl"), "utf8");
+    const reasonix = join(dir, "reasonix");
+    const fakeAcp = join(import.meta.dir, "../agents/fixtures/acp/fake-acp-agent.mjs");
+    writeFileSync(reasonix, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(fakeAcp)}\n`);
+    chmodSync(reasonix, 0o755);
+    const toml = [
+      `[phases.plan]\nprovider = "codex_cli"`,
+      `[phases.write]\nprovider = "reasonix_cli"`,
+      `[phases.review]\nprovider = "mock"`,
+      `[phases.test]\ncommands = [${JSON.stringify(TEST_COMMAND)}]`,
+      `[commands]\ncodex = ${JSON.stringify(fakeAgent(dir, "codex", codexOut))}\nreasonix = ${JSON.stringify(reasonix)}`,
+    ].join("\n");
+    const repo = pipelineRepo(toml, { PASS_ALWAYS: "", "src/app.txt": "original\n" });
+    const env = await directEnv();
+    const planned = await pipeline.plan(repo, "Change src/app.txt", env);
+    await pipeline.approve(repo, planned.run_id, env);
+    const written = await pipeline.write(repo, planned.run_id, env);
+    expect(written.state).toBe("written");
+    expect(await pipeline.runDiff(repo, planned.run_id)).toContain("+hello from the fake agent");
+    const log = readFileSync(join(repo, ".ai", "runs", planned.run_id, "logs", "write.log"), "utf8");
+    expect(log).toContain("permission allow");
+    expect(log).toContain("permission reject");
+  });
+});

@@ -43,8 +43,7 @@ export async function configWizard(repo: string): Promise<ReturnType<typeof pipe
   consola.info(loaded.file ? `editing the configuration from ${loaded.file}; it is saved to ${pipeline.CONFIG_FILE}` : `creating ${pipeline.CONFIG_FILE}`);
   const choices: Record<string, { provider?: string; model?: string }> = {};
   for (const phase of pipeline.AGENT_PHASES) {
-    // reasonix_cli is left out: patchbay has no ACP client yet.
-    const fits = Object.keys(roles).filter((id) => id !== "reasonix_cli" && roles[id]!.includes(phase));
+    const fits = Object.keys(roles).filter((id) => roles[id]!.includes(phase));
     const own = loaded.data.phases[phase];
     if (phase === "fix") {
       const provider = await select("fix: which provider addresses review findings and failing tests?", [SAME_AS_WRITE, ...fits], own.provider ?? SAME_AS_WRITE);

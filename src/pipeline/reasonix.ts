@@ -1,0 +1,43 @@
+/**
+ * The write and fix phases on provider `reasonix_cli`: one ACP writer turn of `reasonix acp` in
+ * the run's worktree. reasonix answers permission requests through patchbay's policy (no shell;
+ * edits and reads only on safe paths inside the worktree); every decision is logged with the run.
+ */
+import { appendFile } from "node:fs/promises";
+import { REASONIX, reasonixAcpArgs, runAcpWriter } from "../agents/acp/index.ts";
+import type { AgentEvent } from "../agents/index.ts";
+import type { AgentTurnOutcome, AgentTurnRequest, PipelineEnv } from "./agent.ts";
+
+export async function runReasonixWriter(request: AgentTurnRequest, env: PipelineEnv, agentEnv: Record<string, string>): Promise<AgentTurnOutcome> {
+  const { resolved } = request;
+  const onEvent = (event: AgentEvent) => {
+    if (event.type === "file_change") env.onProgress?.(`${event.kind} ${event.path}`);
+    if (event.type === "message") env.onProgress?.(env.redact(event.text.split("\n")[0]!.slice(0, 200)));
+  };
+  const result = await runAcpWriter({
+    executable: resolved.executable ?? REASONIX.defaultCommand,
+    args: reasonixAcpArgs(resolved.model),
+    cwd: request.cwd,
+    prompt: request.prompt,
+    ...(resolved.model && { model: resolved.model }),
+    env: agentEnv,
+    timeoutMs: resolved.timeoutMs ?? env.config.server.job_timeout_seconds * 1000,
+    idleTimeoutMs: env.config.agents.idle_timeout_seconds * 1000,
+    killGraceMs: env.config.agents.kill_grace_seconds * 1000,
+    ...(env.signal && { signal: env.signal }),
+    transcriptPath: `${request.logFile.replace(/\.log$/, "")}.reasonix.jsonl`,
+    redact: env.redact,
+    blockedGlobs: env.config.repositories.blocked_globs,
+    onEvent,
+    onStderr: (chunk) => void appendFile(request.logFile, env.redact(chunk.replace(/^/gm, "[stderr] "))).catch(() => {}),
+  });
+  const decisions = result.permissions.map((p) => `permission ${p.decision}: ${p.kind ?? "?"} ${p.tool ?? ""} ${p.reason}`.trim());
+  if (decisions.length > 0) await appendFile(request.logFile, `${env.redact(decisions.join("\n"))}\n`);
+  return {
+    ok: result.status === "succeeded",
+    finalMessage: result.finalMessage ?? "",
+    ...(result.error && { error: env.redact(result.error) }),
+    exitCode: result.exit.code,
+    ...(result.usage && { usage: result.usage }),
+  };
+}
