@@ -1,7 +1,7 @@
 /**
  * runAcpWriter against the real `reasonix acp` (npm `reasonix`, 1.38.x), offline: reasonix's
  * provider points at a scripted OpenAI-compatible API on 127.0.0.1 (XDG_CONFIG_HOME/reasonix/config.toml,
- * `[[providers]] kind = "openai", base_url = ...`). Skipped when `reasonix` is not on PATH.
+ * `[[providers]] kind = "openai", base_url = ...`). Skipped, saying so, when reasonix is not installed.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,8 +14,10 @@ import { removeTempDirs, tempDir } from "./support.ts";
 
 afterAll(removeTempDirs);
 
-const reasonix = findExecutable("reasonix", process.env.PATH ?? "", process.cwd());
-if (!reasonix) console.warn("acp-reasonix-e2e: skipped, `reasonix` is not on PATH (npm install -g reasonix to run it)");
+// The pinned reasonix from the agent CLIs' test package (npm test installs it), else one on PATH.
+const pinnedBin = join(import.meta.dir, "..", "agents-cli", "node_modules", ".bin");
+const reasonix = findExecutable("reasonix", `${pinnedBin}:${process.env.PATH ?? ""}`, process.cwd());
+if (!reasonix) console.warn("acp-reasonix-e2e: SKIPPED, reasonix is not installed (npm ci --prefix tests/agents-cli)");
 
 /** A chat-completions API that first asks for write_file(hello.txt), then answers "All done.". */
 function fakeModelApi(): Promise<{ server: Server; url: string; requests: unknown[] }> {
