@@ -4,11 +4,16 @@ import {
   applyChange,
   assertHostId,
   checkHost,
+  claudeSettingsLocation,
   HOST_IDS,
   type HostCheck,
   type HostId,
   hostEntry,
+  inboxHookCommand,
+  inboxHookGroup,
   locate,
+  planHookInstall,
+  planHookUninstall,
   planInstall,
   planUninstall,
   type PlannedChange,
@@ -57,6 +62,37 @@ function changeText(change: PlannedChange, backup: string | undefined, dryRun: b
   return [said, ...(backup ? [`  backup: ${backup}`] : []), ...(next && change.status !== "removed" && change.status !== "absent" ? [`  next: ${next}`] : [])].join("\n");
 }
 
+/** The Stop hook's part of the report (`inbox_hook`), JSON and text. */
+function hookReport(change: PlannedChange, backup: string | undefined, dryRun: boolean, command?: string) {
+  return { file: change.location.file, status: change.status, backup: backup ?? null, ...(command && { command }), ...(dryRun && { diff: change.diff }) };
+}
+
+function hookText(change: PlannedChange, backup: string | undefined, dryRun: boolean): string {
+  const { scope, file } = change.location;
+  if (dryRun) return change.diff ? `${change.diff}(dry run: ${file} not written)` : `claude (${scope}) ${file}: Stop hook, nothing to change`;
+  const said = {
+    added: `added the inbox Stop hook to ${file}`,
+    updated: `updated the inbox Stop hook in ${file}`,
+    unchanged: `the inbox Stop hook is already in ${file}; nothing changed`,
+    removed: `removed the inbox Stop hook from ${file}`,
+    absent: "",
+  }[change.status];
+  return [said, ...(backup ? [`  backup: ${backup}`] : [])].filter(Boolean).join("\n");
+}
+
+/** `--inbox-hook`: the Stop hook for the agent named by --agent or $PATCHBAY_AGENT, in the settings file of the same scope. */
+async function planInboxHook(args: Record<string, unknown>, host: HostId, scope: string, root: string, home: string): Promise<{ change: PlannedChange; command: string } | undefined> {
+  if (!args["inbox-hook"]) {
+    if (args.agent !== undefined) throw new PatchbayError("invalid_flag", "--agent only applies with --inbox-hook", { next: "add --inbox-hook, or drop --agent" });
+    return undefined;
+  }
+  if (host !== "claude") throw new PatchbayError("invalid_flag", `--inbox-hook is for Claude Code only, not ${host}`, { next: "run `patchbay mcp install claude --inbox-hook --agent NAME@NAMESPACE`" });
+  const agent = (args.agent as string | undefined) ?? process.env.PATCHBAY_AGENT;
+  if (!agent) throw new PatchbayError("invalid_flag", "--inbox-hook needs the agent whose inbox the hook checks", { next: "pass --agent NAME@NAMESPACE, or set PATCHBAY_AGENT" });
+  const command = inboxHookCommand({ self: selfCommand(), agent, patchbayHome: process.env.PATCHBAY_HOME ? home : undefined });
+  return { change: await planHookInstall(claudeSettingsLocation(scope, { root }), inboxHookGroup(command)), command };
+}
+
 const install = defineCommand({
   meta: { name: "install", description: "Register patchbay in a host's own MCP configuration (stdio by default)" },
   args: {
@@ -69,6 +105,8 @@ const install = defineCommand({
     http: { type: "string", description: "Register this HTTP endpoint instead of stdio (token read from auth.token_env)", valueHint: "URL" },
     "embed-token": { type: "boolean", description: "With --http: write the token itself into the host's file (default: a reference to the variable)" },
     trust: { type: "boolean", description: "gemini: mark the server trusted (no confirmation per tool call)" },
+    "inbox-hook": { type: "boolean", description: "claude: also add a Stop hook (in the scope's settings.json) that makes an idle agent read new messages" },
+    agent: { type: "string", description: "With --inbox-hook: the agent whose inbox the hook checks (default: $PATCHBAY_AGENT)", valueHint: "NAME@NS" },
   },
   async run({ args, rawArgs }) {
     const host = assertHostId(String(args.host));
@@ -77,10 +115,13 @@ const install = defineCommand({
     const registration = await buildRegistration(args, rawArgs, home, root);
     const entry = hostEntry(host, registration, { trust: Boolean(args.trust) });
     const change = await planInstall(locate(host, args.scope, { root }), entry);
+    const hook = await planInboxHook(args, host, change.location.scope, root, home);
     const dryRun = Boolean(args["dry-run"]);
     const backup = dryRun ? undefined : await applyChange(change, home);
+    const hookBackup = dryRun || !hook ? undefined : await applyChange(hook.change, home);
     const token = registration.transport === "http" ? registration.token : undefined;
-    emit(args.json, report(change, backup, dryRun, { transport: registration.transport, entry: redactEntry(entry, token) }), () => changeText(change, backup, dryRun, NEXT[host]));
+    const extra = { transport: registration.transport, entry: redactEntry(entry, token), ...(hook && { inbox_hook: hookReport(hook.change, hookBackup, dryRun, hook.command) }) };
+    emit(args.json, report(change, backup, dryRun, extra), () => [changeText(change, backup, dryRun, NEXT[host]), ...(hook ? [hookText(hook.change, hookBackup, dryRun)] : [])].join("\n"));
     return 0;
   },
 });
@@ -116,10 +157,17 @@ const uninstall = defineCommand({
   async run({ args }) {
     const host = assertHostId(String(args.host));
     const home = patchbayHome();
-    const change = await planUninstall(locate(host, args.scope, { root: repositoryRoot(args.root) }));
+    const root = repositoryRoot(args.root);
+    const change = await planUninstall(locate(host, args.scope, { root }));
+    // Claude: also the inbox Stop hook that `install --inbox-hook` added to the same scope, if there.
+    const hook = host === "claude" ? await planHookUninstall(claudeSettingsLocation(change.location.scope, { root })) : undefined;
     const dryRun = Boolean(args["dry-run"]);
     const backup = dryRun ? undefined : await applyChange(change, home);
-    emit(args.json, report(change, backup, dryRun, {}), () => changeText(change, backup, dryRun));
+    const hookBackup = dryRun || !hook ? undefined : await applyChange(hook, home);
+    const shown = hook && hook.status !== "absent" ? hook : undefined;
+    emit(args.json, report(change, backup, dryRun, shown ? { inbox_hook: hookReport(shown, hookBackup, dryRun) } : {}), () =>
+      [changeText(change, backup, dryRun), ...(shown ? [hookText(shown, hookBackup, dryRun)] : [])].join("\n"),
+    );
     return 0;
   },
 });

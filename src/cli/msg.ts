@@ -1,11 +1,12 @@
 /**
  * `patchbay msg send|inbox|wait` for shell scripts and CI: runs the messaging tools on the server
- * (started if needed) as the agent named by --as or $PATCHBAY_AGENT.
+ * (started if needed) as the agent named by --as or $PATCHBAY_AGENT. `patchbay msg hook` is the
+ * Claude Code Stop hook (`mcp install claude --inbox-hook`): it only looks, never starts a server.
  */
 import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { controlRequest, ensureServer } from "../server/index.ts";
+import { controlRequest, ensureServer, readOwner } from "../server/index.ts";
 import { emit } from "./output.ts";
 
 const NO_ROOTS = { allowedRoots: [], power: { directWrite: false, bashMode: "off" as const, codexSessionRead: false } };
@@ -67,7 +68,86 @@ const wait = defineCommand({
   },
 });
 
+/** The hook gives up after this long, whatever it was doing: Claude must never wait on patchbay. */
+const HOOK_BUDGET_MS = 3_000;
+
+/** The hook's JSON from stdin (undefined when stdin is a terminal, empty, not a JSON object, or slow). */
+async function readHookInput(limitMs: number): Promise<Record<string, unknown> | undefined> {
+  if (process.stdin.isTTY) return undefined;
+  const text = await new Promise<string>((resolve) => {
+    let data = "";
+    const done = () => {
+      clearTimeout(timer);
+      process.stdin.off("data", onData).off("end", done).off("error", done);
+      process.stdin.pause();
+      resolve(data);
+    };
+    const onData = (chunk: Buffer | string) => {
+      data += chunk.toString();
+      if (data.length > 1_000_000) done();
+    };
+    const timer = setTimeout(done, limitMs);
+    process.stdin.on("data", onData).on("end", done).on("error", done);
+  });
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface PendingView {
+  from: string;
+  to: string;
+  state: string;
+}
+
+/**
+ * What the Stop hook should say: the block decision while unread messages wait for `agent`, else
+ * nothing. Unread messages are counted from `recall` (which changes no state), so they stay unread
+ * until the agent reads them with its `inbox` tool.
+ */
+async function hookDecision(input: Record<string, unknown> | undefined, agent: string | undefined, deadline: number): Promise<{ decision: "block"; reason: string } | undefined> {
+  // Claude is already going on because of a Stop hook: let it stop (the loop guard). Without
+  // the hook's input there is no telling, so the hook stays out of the way too.
+  if (!input || input.stop_hook_active === true || !agent) return undefined;
+  const owner = readOwner(patchbayHome());
+  if (!owner?.control_port) return undefined; // no server: nothing can be waiting, and a hook never starts one
+  const { data, socket } = await controlRequest(owner, { op: "call", tool: "recall", args: { limit: 100, as: agent }, scope: NO_ROOTS }, Math.max(100, deadline - Date.now()));
+  socket.destroy();
+  const result = data as { isError?: boolean; structuredContent?: { messages?: PendingView[] } };
+  if (result.isError) return undefined;
+  const unread = (result.structuredContent?.messages ?? []).filter((m) => m.state === "pending" && m.to === agent);
+  if (unread.length === 0) return undefined;
+  const senders = [...new Set(unread.map((m) => m.from))];
+  const count = unread.length === 1 ? "1 unread patchbay message" : `${unread.length === 100 ? "100 or more" : unread.length} unread patchbay messages`;
+  return {
+    decision: "block",
+    reason: `${count} for ${agent} (from ${senders.join(", ")}). Call the patchbay \`inbox\` tool to read ${unread.length === 1 ? "it" : "them"}, and act on ${unread.length === 1 ? "it" : "them"} before you stop.`,
+  };
+}
+
+const hook = defineCommand({
+  meta: { name: "hook", description: "Claude Code Stop hook: block the stop while unread messages wait (reads the hook's JSON on stdin; never fails)" },
+  args: { ...as },
+  async run({ args }) {
+    const deadline = Date.now() + HOOK_BUDGET_MS;
+    // Whatever happens below, Claude gets an answer in time: silence (exit 0) lets it stop.
+    setTimeout(() => process.exit(0), HOOK_BUDGET_MS).unref();
+    try {
+      const input = await readHookInput(1_000);
+      const agent = args.as ?? process.env.PATCHBAY_AGENT;
+      const decision = await hookDecision(input, agent ? agent.trim() : undefined, deadline);
+      if (decision) process.stdout.write(`${JSON.stringify(decision)}\n`);
+    } catch {
+      // patchbay trouble never blocks Claude
+    }
+    return 0;
+  },
+});
+
 export default defineCommand({
-  meta: { name: "msg", description: "Agent messages from the shell: send, inbox, wait" },
-  subCommands: { send, inbox, wait },
+  meta: { name: "msg", description: "Agent messages from the shell: send, inbox, wait, and the Claude Code inbox hook" },
+  subCommands: { send, inbox, wait, hook },
 });

@@ -16,3 +16,4 @@ export { hostEntry, redactEntry, type Registration, stdioRegistration } from "./
 export { deleteProfile, readRootProfiles, rootProfile, setProfileKey, useProfile } from "./profiles.ts";
 export { repositoryRoot } from "./root.ts";
 export { CHATGPT_ORIGINS, findExecutable, type RunningTunnel, startTunnel, TUNNEL_KINDS, type TunnelKind, type TunnelOptions } from "./tunnel.ts";
+export { claudeSettingsLocation, INBOX_HOOK_STATUS, inboxHookCommand, inboxHookGroup, isInboxHookGroup, planHookInstall, planHookUninstall, shellQuote } from "./claude-hook.ts";

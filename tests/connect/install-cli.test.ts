@@ -109,3 +109,138 @@ describe("patchbay mcp install / uninstall", () => {
     expect(claude).toMatchObject({ status: "missing", next: "patchbay mcp install claude --scope local" });
   });
 });
+
+describe("patchbay mcp install claude --inbox-hook", () => {
+  const OTHER_HOOKS = `{
+  // my settings
+  "model": "opus",
+  "hooks": {
+    "Stop": [
+      {
+        "hooks": [
+          {
+            "type": "command",
+            "command": "notify-send done"
+          }
+        ]
+      }
+    ],
+    "PreToolUse": [
+      {
+        "matcher": "Bash",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "echo pre"
+          }
+        ]
+      }
+    ]
+  }
+}
+`;
+
+  test("adds one Stop group next to the user's hooks, idempotently and backed up; uninstall restores the file byte for byte", async () => {
+    const box = sandbox();
+    const file = join(box.ws, ".claude", "settings.local.json");
+    mkdirSync(join(box.ws, ".claude"));
+    writeFileSync(file, OTHER_HOOKS);
+    const command = `PATCHBAY_HOME=${box.env.PATCHBAY_HOME} ${connectBinary()} msg hook --as bob@team`;
+
+    const dry = await runConnect(["mcp", "install", "claude", "--inbox-hook", "--agent", "bob@team", "--dry-run"], { cwd: box.ws, env: box.env });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`--- ${file}`);
+    expect(dry.stdout).toContain(`+            "command": "${command}",`);
+    expect(dry.stdout).toContain(`(dry run: ${file} not written)`);
+    expect(readFileSync(file, "utf8")).toBe(OTHER_HOOKS);
+
+    const added = JSON.parse((await runConnect(["mcp", "install", "claude", "--inbox-hook", "--agent", "bob@team", "--json"], { cwd: box.ws, env: box.env })).stdout);
+    expect(readFileSync(added.inbox_hook.backup, "utf8")).toBe(OTHER_HOOKS);
+    expect(added.inbox_hook).toMatchObject({ file, status: "added", command });
+    const text = readFileSync(file, "utf8");
+    expect(text).toContain("// my settings");
+    const settings = Bun.JSONC.parse(text) as any;
+    expect(settings.model).toBe("opus");
+    expect(settings.hooks.PreToolUse).toEqual([{ matcher: "Bash", hooks: [{ type: "command", command: "echo pre" }] }]);
+    expect(settings.hooks.Stop).toEqual([
+      { hooks: [{ type: "command", command: "notify-send done" }] },
+      { hooks: [{ type: "command", command, timeout: 10, statusMessage: "patchbay: checking the inbox" }] },
+    ]);
+
+    const again = JSON.parse((await runConnect(["mcp", "install", "claude", "--inbox-hook", "--agent", "bob@team", "--json"], { cwd: box.ws, env: box.env })).stdout);
+    expect(again.inbox_hook).toMatchObject({ status: "unchanged", backup: null });
+    expect(readFileSync(file, "utf8")).toBe(text);
+
+    // Another agent replaces patchbay's group in place; there is never more than one.
+    const other = JSON.parse((await runConnect(["mcp", "install", "claude", "--inbox-hook", "--json"], { cwd: box.ws, env: { ...box.env, PATCHBAY_AGENT: "carol@team" } })).stdout);
+    expect(other.inbox_hook.status).toBe("updated");
+    const stop = (Bun.JSONC.parse(readFileSync(file, "utf8")) as any).hooks.Stop;
+    expect(stop).toHaveLength(2);
+    expect(stop[1].hooks[0].command).toEndWith("msg hook --as carol@team");
+
+    const removed = JSON.parse((await runConnect(["mcp", "uninstall", "claude", "--json"], { cwd: box.ws, env: box.env })).stdout);
+    expect(removed).toMatchObject({ status: "removed", inbox_hook: { file, status: "removed", backup: expect.any(String) } });
+    expect(readFileSync(file, "utf8")).toBe(OTHER_HOOKS);
+    const twice = JSON.parse((await runConnect(["mcp", "uninstall", "claude", "--json"], { cwd: box.ws, env: box.env })).stdout);
+    expect(twice.status).toBe("absent");
+    expect(twice.inbox_hook).toBeUndefined();
+    expect(readFileSync(file, "utf8")).toBe(OTHER_HOOKS);
+  });
+
+  test("scopes: user is $CLAUDE_CONFIG_DIR/settings.json or ~/.claude/settings.json, project .claude/settings.json; a file install created is removed again", async () => {
+    const box = sandbox();
+    const configDir = join(box.root, "claude-config");
+    const cases: Array<[string, Record<string, string>, string]> = [
+      ["user", {}, join(box.home, ".claude", "settings.json")],
+      ["user", { CLAUDE_CONFIG_DIR: configDir }, join(configDir, "settings.json")],
+      ["project", {}, join(box.ws, ".claude", "settings.json")],
+    ];
+    for (const [scope, extra, file] of cases) {
+      const env = { ...box.env, ...extra };
+      const added = JSON.parse((await runConnect(["mcp", "install", "claude", "--scope", scope, "--inbox-hook", "--agent", "bob@team", "--json"], { cwd: box.ws, env })).stdout);
+      expect(added.inbox_hook).toMatchObject({ file, status: "added", backup: null });
+      expect(Object.keys(JSON.parse(readFileSync(file, "utf8")))).toEqual(["hooks"]);
+      await runConnect(["mcp", "uninstall", "claude", "--scope", scope], { cwd: box.ws, env });
+      expect(existsSync(file)).toBe(false);
+    }
+  });
+
+  test("refused without an agent, with a bare name, for other hosts, and --agent without --inbox-hook; nothing is written", async () => {
+    const box = sandbox();
+    const attempts: Array<[string[], string]> = [
+      [["claude", "--inbox-hook"], "--inbox-hook needs the agent"],
+      [["claude", "--inbox-hook", "--agent", "bob"], "expected NAME@NAMESPACE"],
+      [["gemini", "--inbox-hook", "--agent", "bob@team"], "--inbox-hook is for Claude Code only"],
+      [["claude", "--agent", "bob@team"], "--agent only applies with --inbox-hook"],
+    ];
+    for (const [args, message] of attempts) {
+      const result = await runConnect(["mcp", "install", ...args], { cwd: box.ws, env: box.env });
+      expect(result.code, args.join(" ")).not.toBe(0);
+      expect(result.stderr).toContain(message);
+    }
+    expect(existsSync(join(box.home, ".claude.json"))).toBe(false);
+    expect(existsSync(join(box.ws, ".claude"))).toBe(false);
+    expect(existsSync(join(box.ws, ".gemini"))).toBe(false);
+  });
+
+  test("the installed claude CLI's `claude doctor` finds no invalid settings in the file install wrote (and does flag a broken hook)", async () => {
+    // The behavioural check is tests/messaging/hook.test.ts: a claude -p turn that the hook keeps going.
+    const claude = join(import.meta.dir, "..", "agents-cli", "node_modules", ".bin", "claude");
+    if (!existsSync(claude)) return;
+    const { runProcess } = await import("../support/process.ts");
+    const doctor = (home: string) => runProcess(claude, ["doctor"], { cwd: home, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, CI: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" }, timeoutMs: 30_000 });
+    const box = sandbox();
+    const installed = await runConnect(["mcp", "install", "claude", "--scope", "user", "--inbox-hook", "--agent", "bob@team"], { cwd: box.ws, env: box.env });
+    expect(installed.code, installed.stderr).toBe(0);
+    const ours = await doctor(box.home);
+    expect(ours.stdout).toContain("Claude Code doctor");
+    expect(ours.stdout).not.toContain("Invalid settings");
+
+    const broken = sandbox();
+    mkdirSync(join(broken.home, ".claude"));
+    writeFileSync(join(broken.home, ".claude", "settings.json"), JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: "bogus", command: "x" }] }] } }));
+    const flagged = await doctor(broken.home);
+    expect(flagged.stdout).toContain("Invalid settings");
+    expect(flagged.stdout).toContain("hooks.Stop.0.hooks.0.type");
+  }, 60_000);
+});
