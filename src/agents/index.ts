@@ -56,3 +56,5 @@ export function agentExecutable(adapter: AgentAdapter, config: Config): string {
       return config.agents.custom[adapter.name]?.command ?? adapter.defaultCommand;
   }
 }
+export { killGroup, superviseGroup, type StopReason, type Supervisor, type SupervisorOptions } from "./supervise.ts";
+export { allowedEnvironment } from "./environment.ts";

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
-import process from "node:process";
 import { PatchbayError } from "../errors/index.ts";
+import { superviseGroup } from "./supervise.ts";
 import type { AgentAdapter, AgentEvent, AgentResult, AgentTurn } from "./types.ts";
 
 export interface RunOptions {
@@ -69,11 +69,7 @@ export async function runAgent(options: RunOptions): Promise<RunOutcome> {
 function watch(child: ChildProcess, options: RunOptions, stdin: string | undefined, adapter: AgentAdapter, commandName: string): Promise<RunOutcome> {
   const parser = options.adapter.parser(options.turn);
   const pid = child.pid;
-  let endedBy: RunOutcome["endedBy"] = "exit";
-  let stopping = false;
   let stderrTail = "";
-  let lastOutputAt = Date.now();
-  const timers: Array<ReturnType<typeof setTimeout>> = [];
 
   const emit = (events: AgentEvent[]) => {
     for (const event of events) {
@@ -94,35 +90,15 @@ function watch(child: ChildProcess, options: RunOptions, stdin: string | undefin
     }
   };
 
-  const killGroup = (signal: NodeJS.Signals) => {
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // ESRCH: the group is already gone.
-    }
-  };
-  const terminate = () => {
-    if (stopping) return;
-    stopping = true;
-    killGroup("SIGTERM");
-    timers.push(setTimeout(() => killGroup("SIGKILL"), options.killGraceMs));
-  };
-  const stop = (reason: RunOutcome["endedBy"]) => {
-    if (stopping) return;
-    endedBy = reason;
-    terminate();
-  };
-
   return new Promise((resolvePromise, reject) => {
     let settled = false;
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (settled || pid !== undefined) return;
       settled = true;
-      cleanup();
       reject(error.code === "ENOENT" ? notFound(adapter, commandName, options.env.PATH ?? "") : error);
     });
     if (pid === undefined) return;
+    const supervisor = superviseGroup(pid, options);
     options.onSpawn?.(pid);
 
     child.stdin?.on("error", () => {
@@ -133,7 +109,7 @@ function watch(child: ChildProcess, options: RunOptions, stdin: string | undefin
     let partial = "";
     child.stdout?.setEncoding("utf8");
     child.stdout?.on("data", (chunk: string) => {
-      lastOutputAt = Date.now();
+      supervisor.touch();
       options.onOutput?.("stdout", chunk);
       const lines = (partial + chunk).split("\n");
       partial = lines.pop() ?? "";
@@ -141,7 +117,7 @@ function watch(child: ChildProcess, options: RunOptions, stdin: string | undefin
     });
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {
-      lastOutputAt = Date.now();
+      supervisor.touch();
       options.onOutput?.("stderr", chunk);
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     });
@@ -154,32 +130,17 @@ function watch(child: ChildProcess, options: RunOptions, stdin: string | undefin
     const exited = new Promise<RunOutcome["exit"]>((done) => {
       child.on("exit", (code, signal) => {
         // Whatever the agent left running in its group would hold the output open: end it.
-        terminate();
+        supervisor.terminate();
         done({ code, signal });
       });
     });
 
-    timers.push(setTimeout(() => stop("timeout"), options.timeoutMs));
-    const checkIdle = () => {
-      const quietFor = Date.now() - lastOutputAt;
-      if (quietFor >= options.idleTimeoutMs) return stop("idle_timeout");
-      timers.push(setTimeout(checkIdle, options.idleTimeoutMs - quietFor));
-    };
-    timers.push(setTimeout(checkIdle, options.idleTimeoutMs));
-    const onAbort = () => stop("cancelled");
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-
-    function cleanup() {
-      for (const timer of timers) clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-    }
-
     Promise.all([exited, stdoutDone, stderrDone]).then(([exit]) => {
       if (settled) return;
       settled = true;
-      cleanup();
-      // A last sweep for group members that ignored SIGTERM and hold no pipe.
-      killGroup("SIGKILL");
+      supervisor.dispose();
+      supervisor.sweep();
+      const endedBy = supervisor.stoppedBy ?? "exit";
       resolvePromise({ result: finalResult(parser.finish.bind(parser), exit, stderrTail, endedBy, options), exit, endedBy, pid });
     });
   });

@@ -6,7 +6,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentAdapter, AgentEvent, AgentTurn, AgentUsage } from "../agents/index.ts";
-import { runAgent } from "../agents/index.ts";
+import { allowedEnvironment, runAgent } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
 import { processStartTime } from "../state/index.ts";
@@ -38,14 +38,9 @@ export interface ExecuteContext {
   emit: (line: string) => void;
 }
 
-/** Only the allowed variables of the server's environment ("*" passes them all). */
+/** The allowed variables of the server's environment, with the job's own TMPDIR. */
 export function agentEnvironment(config: Config, scratchDir: string): Record<string, string> {
-  const allowed = config.security.allowed_env_keys;
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && (allowed.includes("*") || allowed.includes(key))) env[key] = value;
-  }
-  return { ...env, TMPDIR: scratchDir, TMP: scratchDir, TEMP: scratchDir };
+  return { ...allowedEnvironment(config.security.allowed_env_keys), TMPDIR: scratchDir, TMP: scratchDir, TEMP: scratchDir };
 }
 
 function seconds(value: number | undefined, fallback: number): number {

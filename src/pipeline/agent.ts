@@ -7,8 +7,7 @@
 import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
-import { type AgentAdapter, type AgentEvent, type AgentUsage, agentExecutable, customAgent, resolveAdapter, runAgent } from "../agents/index.ts";
+import { type AgentAdapter, type AgentEvent, type AgentUsage, agentExecutable, allowedEnvironment, customAgent, resolveAdapter, runAgent } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { isTerminal, type JobKind, type JobRuntime } from "../jobs/index.ts";
 import type { ResolvedPhase } from "./config.ts";
@@ -105,12 +104,7 @@ async function runAsJob(request: AgentTurnRequest, env: PipelineEnv, jobs: JobRu
 }
 
 function agentEnvironment(config: Config, extra: Record<string, string>): Record<string, string> {
-  const allowed = config.security.allowed_env_keys;
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && (allowed.includes("*") || allowed.includes(key))) env[key] = value;
-  }
-  return { ...env, ...extra };
+  return { ...allowedEnvironment(config.security.allowed_env_keys), ...extra };
 }
 
 async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: AgentAdapter, executable: string): Promise<AgentTurnOutcome> {

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Readable } from "node:stream";
+import { allowedEnvironment, killGroup, superviseGroup } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 
 export const COMMAND_TIMEOUT = { minMs: 1_000, maxMs: 180_000, defaultMs: 60_000 } as const;
@@ -38,12 +39,7 @@ export function clampTimeout(timeoutMs?: number): number {
  * tokens in the server's environment never reach a command a chat asked for.
  */
 export function filteredEnv(allowedKeys: readonly string[], env: Record<string, string | undefined> = process.env): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const key of allowedKeys) {
-    const value = env[key];
-    if (value !== undefined) kept[key] = value;
-  }
-  return { ...kept, ...FIXED_ENV };
+  return { ...allowedEnvironment(allowedKeys, env), ...FIXED_ENV };
 }
 
 /**
@@ -79,15 +75,6 @@ export function splitWords(line: string): string[] {
   return words;
 }
 
-/** Signals the whole group; it may already be gone. */
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: nothing left in the group
-  }
-}
-
 /** Collects stdout and stderr up to COMMAND_OUTPUT_BYTES together; the rest is read and dropped so the command can finish. */
 function captureOutput(child: ChildProcessByStdio<null, Readable, Readable>): () => Pick<CommandResult, "stdout" | "stderr" | "truncated"> {
   const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
@@ -120,42 +107,26 @@ export function runInGroup(argv: string[], options: { cwd: string; env: Record<s
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const output = captureOutput(child);
-    const timers: Array<ReturnType<typeof setTimeout>> = [];
-    let timedOut = false;
-    const stop = () => {
-      if (!child.pid) return;
-      killGroup(child.pid, "SIGTERM");
-      timers.push(setTimeout(() => killGroup(child.pid!, "SIGKILL"), KILL_GRACE_MS));
-    };
-    const settle = () => {
-      timers.forEach(clearTimeout);
-      options.signal?.removeEventListener("abort", stop);
-    };
-    const onTimeout = () => {
-      timedOut = true;
-      stop();
-    };
-    timers.push(setTimeout(onTimeout, options.timeoutMs));
-    if (options.signal?.aborted) stop();
-    options.signal?.addEventListener("abort", stop, { once: true });
+    const supervisor = child.pid === undefined ? undefined : superviseGroup(child.pid, { timeoutMs: options.timeoutMs, killGraceMs: KILL_GRACE_MS, signal: options.signal });
+    let waitLimit: ReturnType<typeof setTimeout> | undefined;
     let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
     child.on("exit", (code, signal) => {
       exit = { code, signal };
       if (child.pid) killGroup(child.pid, "SIGKILL");
       // A process that left the group (setsid) could still hold the pipes open: stop waiting for it.
-      const stopWaiting = () => {
+      waitLimit = setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
-      };
-      timers.push(setTimeout(stopWaiting, KILL_GRACE_MS));
+      }, KILL_GRACE_MS);
     });
     child.on("error", (error: NodeJS.ErrnoException) => {
-      settle();
+      supervisor?.dispose();
       reject(error.code === "ENOENT" ? new PatchbayError("command_not_found", `${command} was not found on PATH`, { next: "install it, or check security.allowed_env_keys passes PATH" }) : error);
     });
     child.on("close", () => {
-      settle();
-      resolve({ exit_code: exit.code, signal: exit.signal, timed_out: timedOut, duration_ms: Date.now() - started, ...output() });
+      supervisor?.dispose();
+      clearTimeout(waitLimit);
+      resolve({ exit_code: exit.code, signal: exit.signal, timed_out: supervisor?.stoppedBy === "timeout", duration_ms: Date.now() - started, ...output() });
     });
   });
 }

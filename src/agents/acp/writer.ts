@@ -9,9 +9,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, mkdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, sep } from "node:path";
-import process from "node:process";
 import { PatchbayError } from "../../errors/index.ts";
 import { findExecutable } from "../run.ts";
+import { type StopReason, superviseGroup, type Supervisor } from "../supervise.ts";
 import type { AgentEvent, AgentUsage } from "../types.ts";
 import { ConnectionClosed, JsonRpcConnection, RpcFailure } from "./connection.ts";
 import { decidePermission, type PermissionRecord, pathsOf } from "./policy.ts";
@@ -110,17 +110,13 @@ export async function runAcpWriter(options: AcpWriterOptions): Promise<AcpWriter
   return drive(child, options, cwd, agent);
 }
 
-type Stop = "timeout" | "idle_timeout" | "cancelled";
 
 async function drive(child: ChildProcess, options: AcpWriterOptions, cwd: string, agent: { name: string; install: string; configKey: string }): Promise<AcpWriterResult> {
   const pid = child.pid;
   const redact = options.redact ?? ((text: string) => text);
   const permissions: PermissionRecord[] = [];
-  const timers: Array<ReturnType<typeof setTimeout>> = [];
   let stderrTail = "";
-  let lastOutputAt = Date.now();
-  let stopping = false;
-  let stopped: Stop | undefined;
+  let stopped: StopReason | undefined;
   let sessionId: string | undefined;
 
   const emit = (event: AgentEvent) => {
@@ -212,40 +208,25 @@ async function drive(child: ChildProcess, options: AcpWriterOptions, cwd: string
     },
   });
 
-  const killGroup = (signal: NodeJS.Signals) => {
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // ESRCH: the group is already gone.
-    }
-  };
-  const terminate = () => {
-    if (stopping) return;
-    stopping = true;
-    child.stdin?.end();
-    killGroup("SIGTERM");
-    timers.push(setTimeout(() => killGroup("SIGKILL"), options.killGraceMs));
-  };
-
   let rejectStop: (error: Error) => void = () => {};
   const stopSignal = new Promise<never>((_, reject) => {
     rejectStop = reject;
   });
   stopSignal.catch(() => {});
-  const stop = (reason: Stop) => {
-    if (stopping || stopped) return;
+  // A limit or the signal stopping the turn also ends the conversation under way.
+  const onStop = (reason: StopReason) => {
     stopped = reason;
     if (reason === "cancelled" && sessionId) connection.notify("session/cancel", { sessionId });
-    terminate();
+    child.stdin?.end();
     rejectStop(new Error(reason));
   };
+  let supervisor: Supervisor | undefined;
 
   const spawnError = new Promise<Error>((done) => child.once("error", done));
   const exited = new Promise<AcpWriterResult["exit"]>((done) => {
     child.once("exit", (code, signal) => {
       // Whatever the agent left running in its group would hold the pipes open: end it.
-      terminate();
+      supervisor?.terminate();
       done({ code, signal });
     });
   });
@@ -256,28 +237,18 @@ async function drive(child: ChildProcess, options: AcpWriterOptions, cwd: string
     const error = await spawnError;
     throw (error as NodeJS.ErrnoException).code === "ENOENT" ? notFound(agent, options.executable, options.env.PATH ?? "") : error;
   }
+  supervisor = superviseGroup(pid, { ...options, onStop });
   options.onSpawn?.(pid);
 
-  child.stdout?.on("data", () => {
-    lastOutputAt = Date.now();
-  });
+  child.stdout?.on("data", () => supervisor?.touch());
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {
-    lastOutputAt = Date.now();
+    supervisor?.touch();
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     transcript("stderr", chunk);
     options.onStderr?.(chunk);
   });
 
-  timers.push(setTimeout(() => stop("timeout"), options.timeoutMs));
-  const checkIdle = () => {
-    const quietFor = Date.now() - lastOutputAt;
-    if (quietFor >= options.idleTimeoutMs) return stop("idle_timeout");
-    timers.push(setTimeout(checkIdle, options.idleTimeoutMs - quietFor));
-  };
-  timers.push(setTimeout(checkIdle, options.idleTimeoutMs));
-  const onAbort = () => stop("cancelled");
-  options.signal?.addEventListener("abort", onAbort, { once: true });
 
   // The exit of the agent ends the conversation: pending requests fail.
   void exited.then(() => connection.close(new ConnectionClosed("the agent exited")));
@@ -313,13 +284,11 @@ async function drive(child: ChildProcess, options: AcpWriterOptions, cwd: string
 
   // The turn is over (or failed): an ACP agent does not exit on its own, so end its group.
   const endedBy: AcpWriterResult["endedBy"] = stopped ?? (stopReason !== undefined ? "turn_end" : "exit");
-  terminate();
+  supervisor.terminate();
   const exit = await exited;
   await Promise.all([stdoutClosed, stderrClosed]);
-  for (const timer of timers) clearTimeout(timer);
-  options.signal?.removeEventListener("abort", onAbort);
-  // A last sweep for group members that ignored SIGTERM and hold no pipe.
-  killGroup("SIGKILL");
+  supervisor.dispose();
+  supervisor.sweep();
 
   if (stopped) failure = stopText(stopped, options);
   else if (lostAgent) failure = `${agent.name} exited (${describeExit(exit)}) before ending the turn`;
@@ -362,7 +331,7 @@ function relativeTo(root: string, path: string): string {
   return isAbsolute(path) ? relative(root, path).split(sep).join("/") : path;
 }
 
-function stopText(reason: Stop, options: AcpWriterOptions): string {
+function stopText(reason: StopReason, options: AcpWriterOptions): string {
   if (reason === "timeout") return `stopped after ${seconds(options.timeoutMs)} (the turn's time limit)`;
   if (reason === "idle_timeout") return `stopped after ${seconds(options.idleTimeoutMs)} without output`;
   return "cancelled";
