@@ -30,6 +30,19 @@ function ensureAgentClis(): boolean {
   return spawnSync("npm", ["ci", "--prefix", dir, "--no-audit", "--no-fund"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] }).status === 0;
 }
 
+/**
+ * reasonix (the pipeline's ACP writer) in a package of its own, installed without a lockfile:
+ * it names optional platform packages that are not all published, which `npm ci` cannot lock.
+ * Its end-to-end test skips, saying so, when this install fails.
+ */
+function ensureReasonix(): void {
+  const dir = join(root, "tests", "reasonix-cli");
+  if (!existsSync(join(dir, "package.json")) || existsSync(join(dir, "node_modules", ".bin", "reasonix"))) return;
+  process.stderr.write("installing the pinned reasonix for the ACP end-to-end test…\n");
+  spawnSync("npm", ["install", "--no-package-lock", "--prefix", dir, "--no-audit", "--no-fund"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+}
+
+ensureReasonix();
 if (!ensureAgentClis()) {
   process.stderr.write("installing tests/agents-cli failed, so the end-to-end agent tests cannot run\n");
   summary(0, 1);

@@ -15,9 +15,9 @@ import { removeTempDirs, tempDir } from "./support.ts";
 afterAll(removeTempDirs);
 
 // The pinned reasonix from the agent CLIs' test package (npm test installs it), else one on PATH.
-const pinnedBin = join(import.meta.dir, "..", "agents-cli", "node_modules", ".bin");
+const pinnedBin = join(import.meta.dir, "..", "reasonix-cli", "node_modules", ".bin");
 const reasonix = findExecutable("reasonix", `${pinnedBin}:${process.env.PATH ?? ""}`, process.cwd());
-if (!reasonix) console.warn("acp-reasonix-e2e: SKIPPED, reasonix is not installed (npm ci --prefix tests/agents-cli)");
+if (!reasonix) console.warn("acp-reasonix-e2e: SKIPPED, reasonix is not installed (npm install --no-package-lock --prefix tests/reasonix-cli)");
 
 /** A chat-completions API that first asks for write_file(hello.txt), then answers "All done.". */
 function fakeModelApi(): Promise<{ server: Server; url: string; requests: unknown[] }> {
