@@ -4,6 +4,7 @@
  * `.ai/patchbay.toml` once, validated. Without a terminal it refuses and names the
  * non-interactive subcommands, which do the same.
  */
+import { createInterface } from "node:readline";
 import { consola } from "consola";
 import { PatchbayError } from "../../errors/index.ts";
 import * as pipeline from "../../pipeline/index.ts";
@@ -31,8 +32,34 @@ async function select(message: string, options: string[], initial: string): Prom
   return (await consola.prompt(message, { type: "select", options, initial, cancel: "reject" })) as string;
 }
 
+/**
+ * One line of free text, pre-filled with `initial` so Enter keeps it and clearing it means empty.
+ * Plain node:readline, not consola's text prompt: under Bun (the compiled binary) that prompt
+ * echoes keystrokes but never records them, so every answer came back as its default.
+ * Ctrl-C or Ctrl-D rejects like consola's `cancel: "reject"`.
+ */
 async function text(message: string, initial: string): Promise<string> {
-  return ((await consola.prompt(message, { type: "text", default: initial, placeholder: initial || "(none)", cancel: "reject" })) as string).trim();
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let settled = false;
+      const cancelled = () => {
+        if (settled) return;
+        settled = true;
+        process.stdout.write("\n");
+        reject(Object.assign(new Error("Prompt cancelled."), { name: "ConsolaPromptCancelledError" }));
+      };
+      rl.once("SIGINT", cancelled);
+      rl.once("close", cancelled);
+      rl.question(`\n❯ ${message}\n  `, (answer) => {
+        settled = true;
+        resolve(answer.trim());
+      });
+      if (initial) rl.write(initial);
+    });
+  } finally {
+    rl.close();
+  }
 }
 
 /** Runs the wizard for `repo`; returns the saved configuration's description. */
