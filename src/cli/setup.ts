@@ -2,7 +2,6 @@ import { defineCommand } from "citty";
 import { consola } from "consola";
 import { patchbayHome } from "../config/index.ts";
 import { applyChange, assertHostId, HOST_IDS, HOST_SCOPES, hostEntry, locate, planInstall, repositoryRoot, stdioRegistration } from "../connect/index.ts";
-import { PatchbayError } from "../errors/index.ts";
 import { selfCommand } from "../runtime/index.ts";
 import { emit } from "./output.ts";
 
@@ -21,7 +20,7 @@ export default defineCommand({
     host: { type: "string", description: `Host to register in: ${HOST_IDS.join(", ")}`, valueHint: "HOST" },
     root: { type: "string", description: "Repository (default: the git work tree around the current directory)", valueHint: "DIR" },
     "tool-mode": { type: "enum", options: ["minimal", "worker", "standard", "full"], description: "Tool catalog the host starts with" },
-    power: { type: "enum", options: ["safe", "full"], description: "safe: power tools off (default); full: needs a profile with power_tools on" },
+    power: { type: "enum", options: ["safe", "full"], description: "safe: power tools off (default); full: this host's sessions may write files, run any command and read sessions" },
     scope: { type: "string", description: "claude: local|user|project; gemini: project|user", valueHint: "SCOPE" },
     "dry-run": { type: "boolean", description: "Show the change and write nothing" },
     json: { type: "boolean", description: "Print as JSON" },
@@ -31,12 +30,9 @@ export default defineCommand({
     const root = repositoryRoot(args.root);
     const host = assertHostId(await ask(args.host, "Which host should use patchbay?", HOST_IDS, "codex"));
     const toolMode = await ask(args["tool-mode"] as string | undefined, "Which tools should it see?", ["worker", "standard", "full", "minimal"], "worker");
-    const power = await ask(args.power as string | undefined, "Power tools (direct writes, shell)?", ["safe", "full"], "safe");
-    if (power === "full") {
-      throw new PatchbayError("invalid_flag", "--power full is a server setting, not a host registration", { next: "run `patchbay start --power full --save-profile`, then `patchbay setup` again with --power safe" });
-    }
+    const power = (await ask(args.power as string | undefined, "Power tools (direct writes, shell)?", ["safe", "full"], "safe")) as "safe" | "full";
     const scope = args.scope ?? (HOST_SCOPES[host].scopes.length > 1 ? await ask(undefined, `${host}: where should the registration live?`, HOST_SCOPES[host].scopes, HOST_SCOPES[host].fallback) : undefined);
-    const registration = stdioRegistration({ self: selfCommand(), root, toolMode, patchbayHome: process.env.PATCHBAY_HOME ? home : undefined });
+    const registration = stdioRegistration({ self: selfCommand(), root, toolMode, power, patchbayHome: process.env.PATCHBAY_HOME ? home : undefined });
     const change = await planInstall(locate(host, scope, { root }), hostEntry(host, registration));
     const backup = args["dry-run"] ? undefined : await applyChange(change, home);
     const { file } = change.location;

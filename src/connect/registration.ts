@@ -64,6 +64,8 @@ export interface StdioOptions {
   allowRoots?: string[];
   toolMode?: string;
   profile?: string;
+  /** `full`: this host's sessions get direct writes, bash full and session reads (`stdio --power full`). */
+  power?: "safe" | "full";
   standalone?: boolean;
   /** PATCHBAY_HOME to pass on when it is not the default, so the host's patchbay shares this state. */
   patchbayHome?: string;
@@ -79,6 +81,7 @@ export function stdioRegistration(options: StdioOptions): Registration {
   for (const dir of options.allowRoots ?? []) args.push("--allow-root", dir);
   if (options.toolMode) args.push("--tool-mode", options.toolMode);
   if (options.profile) args.push("--profile", options.profile);
+  if (options.power === "full") args.push("--power", "full");
   if (options.standalone) args.push("--standalone");
   return { transport: "stdio", command, args, env: options.patchbayHome ? { PATCHBAY_HOME: options.patchbayHome } : {} };
 }

@@ -59,4 +59,12 @@ describe("profiles per repository and patchbay settings", () => {
     const entry = JSON.parse(readFileSync(join(b.ws, ".gemini", "settings.json"), "utf8")).mcpServers.patchbay;
     expect(entry).toEqual({ command: connectBinary(), args: ["stdio", "--root", b.ws, "--tool-mode", "standard"], env: { PATCHBAY_HOME: join(b.root, "pb") } });
   });
+
+  test("setup --power full registers sessions that may use the power tools", async () => {
+    const b = box();
+    const result = JSON.parse((await runConnect(["setup", "--host", "gemini", "--tool-mode", "full", "--power", "full", "--json"], { cwd: b.ws, env: b.env })).stdout);
+    expect(result.status).toBe("added");
+    const entry = JSON.parse(readFileSync(join(b.ws, ".gemini", "settings.json"), "utf8")).mcpServers.patchbay;
+    expect(entry.args).toEqual(["stdio", "--root", b.ws, "--tool-mode", "full", "--power", "full"]);
+  });
 });
