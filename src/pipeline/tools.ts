@@ -125,21 +125,26 @@ const applyTool = defineTool({
   },
 });
 
-const readTool = <I extends v.ObjectEntries>(name: string, title: string, description: string, input: I, run: (repo: string, args: v.InferOutput<v.StrictObjectSchema<I, undefined>>) => Promise<{ text: string; structured: Record<string, unknown> }>) =>
+type RepoToolRun<I extends v.ObjectEntries> = (repo: string, args: v.InferOutput<v.StrictObjectSchema<I, undefined>>, context: ToolContext) => Promise<{ text: string; structured: Record<string, unknown> }>;
+
+/** A tool that works on one repository's pipeline folder: the repo is resolved through the workspace guard. */
+const repoTool = <I extends v.ObjectEntries>(name: string, title: string, description: string, input: I, annotations: typeof READ | typeof LOCAL_WRITE, run: RepoToolRun<I>) =>
   defineTool({
     name,
     title,
     description,
     input: v.strictObject({ ...input, repo_path: repoPath }),
     output: anyOutput,
-    annotations: READ,
+    annotations,
     modes: MODES,
     aliases: [{ name: name.replace(/^patchbay_/, "ai_flow_") }],
     async handler(args, context) {
       const repo = (await openWorkspace(context, (args as { repo_path?: string }).repo_path)).root;
-      return run(repo, args as v.InferOutput<v.StrictObjectSchema<I, undefined>>);
+      return run(repo, args as v.InferOutput<v.StrictObjectSchema<I, undefined>>, context);
     },
   });
+
+const readTool = <I extends v.ObjectEntries>(name: string, title: string, description: string, input: I, run: RepoToolRun<I>) => repoTool(name, title, description, input, READ, run);
 
 const statusTool = readTool("patchbay_status", "Run status", "A run's state, what runs now, what to do next, its artifacts, tests and review.", { run_id: runId }, async (repo, args) => {
   const view = await status(repo, args.run_id);
@@ -180,22 +185,11 @@ const configShowTool = readTool("patchbay_config_show", "Pipeline config", "The 
   return { text: JSON.stringify(view, null, 2), structured: view };
 });
 
+/** A config edit: changes .ai/patchbay.toml, then answers with the resolved config. */
 const configTool = <I extends v.ObjectEntries>(name: string, title: string, description: string, input: I, change: (repo: string, args: v.InferOutput<v.StrictObjectSchema<I, undefined>>) => Promise<unknown>) =>
-  defineTool({
-    name,
-    title,
-    description,
-    input: v.strictObject({ ...input, repo_path: repoPath }),
-    output: anyOutput,
-    annotations: LOCAL_WRITE,
-    modes: MODES,
-    aliases: [{ name: name.replace(/^patchbay_/, "ai_flow_") }],
-    async handler(args, context) {
-      const repo = (await openWorkspace(context, (args as { repo_path?: string }).repo_path)).root;
-      await change(repo, args as v.InferOutput<v.StrictObjectSchema<I, undefined>>);
-      const view = describePipelineConfig(await loadPipelineConfig(repo), context.host.config);
-      return { text: "saved .ai/patchbay.toml", structured: view };
-    },
+  repoTool(name, title, description, input, LOCAL_WRITE, async (repo, args, context) => {
+    await change(repo, args);
+    return { text: "saved .ai/patchbay.toml", structured: describePipelineConfig(await loadPipelineConfig(repo), context.host.config) };
   });
 
 const phaseSetTool = configTool("patchbay_config_phase_set", "Set a phase's provider", "Binds a phase (plan, write, review, fix) to a provider and optional model in .ai/patchbay.toml.", {
