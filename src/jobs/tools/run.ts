@@ -30,13 +30,14 @@ export async function submitFor(context: ToolContext, base: Pick<JobSpec, "kind"
   return { text: jobLine(record), structured: jobView(record) };
 }
 
-const planInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions };
+/** What plan and apply jobs take: the task, the repository, and the agent options. */
+const jobInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions };
 
 export const planJob = defineTool({
   name: "codex_plan_job",
   title: "Plan job",
   description: "Start a read-only agent job in the repository (it may read and run read-only commands, never change files). Returns the job at once; follow it with codex_get_status / codex_get_result.",
-  input: v.strictObject(planInput),
+  input: v.strictObject(jobInput),
   output: jobViewSchema,
   annotations: RUNS_AGENT_READ_ONLY,
   modes: ["standard", "full"],
@@ -48,13 +49,11 @@ export const planJob = defineTool({
   },
 });
 
-const applyInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions };
-
 export const applyJob = defineTool({
   name: "codex_apply_job",
   title: "Apply job",
   description: "Start an agent job that may change files, in a new git worktree of the repository on its own branch (patchbay/job-<id>); the checkout itself is untouched. Returns the job at once; codex_get_result waits for it and codex_get_diff shows a changed file.",
-  input: v.strictObject(applyInput),
+  input: v.strictObject(jobInput),
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
   modes: ["standard", "full"],
