@@ -4,27 +4,18 @@
  * wrote. Claude and Gemini health-check it by starting the registered `patchbay stdio`; Codex then
  * calls two patchbay tools through it, driven by the scripted fake Responses API.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as openai from "../support/fake-apis/openai-responses.ts";
-import { agentBin, agentClisMissing, codexSandbox, geminiSandbox, claudeSandbox, runCli, type AgentSandbox } from "../support/fake-apis/agent-env.ts";
+import { agentBin, agentClisMissing, codexSandbox, geminiSandbox, claudeSandbox, runCli, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
-import { removeTempDirs } from "../support/patchbay.ts";
 import { connectBinary, runConnect } from "./support.ts";
 
 const missing = agentClisMissing();
 if (missing) console.warn(`\n[connect/hosts-cli] ${missing}\n`);
 
-const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  removeTempDirs();
-});
-function keep<T extends { stop(): Promise<void> } | AgentSandbox>(thing: T): T {
-  cleanups.push("cleanup" in thing ? () => thing.cleanup() : () => thing.stop());
-  return thing;
-}
+const keep = keepForFile();
 
 const RUN_MS = 30_000;
 

@@ -6,28 +6,19 @@
  * after a version bump, the CLI changed what it sends, accepts or prints: read the failure against
  * ../shared/agent-cli/README.md before touching the adapters.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as anthropic from "../support/fake-apis/anthropic-messages.ts";
 import * as gemini from "../support/fake-apis/gemini.ts";
 import * as openai from "../support/fake-apis/openai-responses.ts";
-import { agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, PINNED, runCli, type AgentSandbox } from "../support/fake-apis/agent-env.ts";
+import { agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, PINNED, runCli, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
-import { removeTempDirs } from "../support/patchbay.ts";
 
 const missing = agentClisMissing();
 if (missing) console.warn(`\n[e2e-agents/cli-direct] ${missing}\n`);
 
-const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  removeTempDirs();
-});
-function keep<T extends { stop(): Promise<void> } | AgentSandbox>(thing: T): T {
-  cleanups.push("cleanup" in thing ? () => thing.cleanup() : () => thing.stop());
-  return thing;
-}
+const keep = keepForFile();
 
 /** Each CLI run must stay well under 20 s (they take about 1-3 s here). */
 const RUN_MS = 20_000;

@@ -11,17 +11,17 @@
  * - an unreachable API ends the job timed_out by agents.idle_timeout_seconds (claude fails at once
  *   on a refused connection, so for it the hung API is the idle case).
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as anthropicApi from "../support/fake-apis/anthropic-messages.ts";
 import * as geminiApi from "../support/fake-apis/gemini.ts";
 import * as openaiApi from "../support/fake-apis/openai-responses.ts";
-import { AGENT_ENV_KEYS, agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, type AgentName, type AgentSandbox } from "../support/fake-apis/agent-env.ts";
+import { AGENT_ENV_KEYS, agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, type AgentName, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
 import { closedPort } from "../support/fake-apis/server.ts";
 import { connectStdio, type TestClient } from "../support/clients.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
-import { binaryPath, removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { binaryPath, tempDir } from "../support/patchbay.ts";
 
 const JOB_TOOLS = ["codex_apply_job", "codex_get_result", "codex_resume"];
 
@@ -43,15 +43,7 @@ async function unavailable(): Promise<string | undefined> {
 const skip = await unavailable();
 if (skip) console.warn(`\n[e2e-agents/jobs] ${skip}\n`);
 
-const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  removeTempDirs();
-});
-function keep<T extends { stop(): Promise<void> } | { close(): Promise<void> } | AgentSandbox>(thing: T): T {
-  cleanups.push("cleanup" in thing ? () => thing.cleanup() : "stop" in thing ? () => thing.stop() : () => thing.close());
-  return thing;
-}
+const keep = keepForFile();
 
 interface JobView {
   job_id: string;

@@ -5,30 +5,22 @@
  * a model API error surfaced as a failed result carrying the API's message, and an unreachable API
  * ended by the idle timeout. jobs.test.ts proves the same through the job runtime and the binary.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { claude, codex, gemini, runAgent, type AgentAdapter, type AgentEvent, type RunOutcome } from "../../src/agents/index.ts";
 import * as anthropicApi from "../support/fake-apis/anthropic-messages.ts";
 import * as geminiApi from "../support/fake-apis/gemini.ts";
 import * as openaiApi from "../support/fake-apis/openai-responses.ts";
-import { agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, type AgentName, type AgentSandbox } from "../support/fake-apis/agent-env.ts";
+import { agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, type AgentName, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
 import { closedPort } from "../support/fake-apis/server.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
-import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { tempDir } from "../support/patchbay.ts";
 
 const missing = agentClisMissing();
 if (missing) console.warn(`\n[e2e-agents/run-agent] ${missing}\n`);
 
-const cleanups: Array<() => unknown> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  removeTempDirs();
-});
-function keep<T extends { stop(): Promise<void> } | AgentSandbox>(thing: T): T {
-  cleanups.push("cleanup" in thing ? () => thing.cleanup() : () => thing.stop());
-  return thing;
-}
+const keep = keepForFile();
 
 const IDLE_MS = 3_000;
 

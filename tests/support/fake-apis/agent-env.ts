@@ -3,11 +3,13 @@
  * tests/agents-cli) pointed at the fake model APIs of this folder. Every run gets a throwaway HOME,
  * its own TMPDIR, and an environment built from scratch (no real API key or user config leaks in).
  */
+import { afterAll } from "bun:test";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { removeTempDirs } from "../patchbay.ts";
 
 export type AgentName = "codex" | "claude" | "gemini";
 
@@ -218,4 +220,26 @@ export function runCli(command: string, args: string[], options: { cwd: string; 
       resolve({ code, signal, stdout, stderr, events: jsonLines(stdout), ms: Date.now() - started });
     });
   });
+}
+
+type Disposable = { stop(): Promise<void> } | { close(): Promise<void> } | AgentSandbox;
+
+/**
+ * Keeps what a test file starts (fake APIs, sandboxes, clients) and undoes it in reverse order
+ * after the file, along with the temp dirs.
+ *
+ * @example
+ * const keep = keepForFile();
+ * const api = keep(await startOpenAiFake(...));
+ */
+export function keepForFile(): <T extends Disposable>(thing: T) => T {
+  const cleanups: Array<() => unknown> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    removeTempDirs();
+  });
+  return (thing) => {
+    cleanups.push("cleanup" in thing ? () => thing.cleanup() : "stop" in thing ? () => thing.stop() : () => thing.close());
+    return thing;
+  };
 }
