@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type AcpWriterOptions, decidePermission, REASONIX, reasonixAcpArgs, runAcpWriter } from "../../src/agents/acp/index.ts";
 import type { AgentEvent } from "../../src/agents/index.ts";
 import { PatchbayError } from "../../src/errors/index.ts";
-import { fixtures, removeTempDirs, tempDir } from "./support.ts";
+import { fixtures, removeTempDirs, tempDir, gone } from "./support.ts";
 
 afterAll(removeTempDirs);
 
@@ -35,25 +35,6 @@ function options(mode: string, overrides: Partial<AcpWriterOptions> = {}): AcpWr
     events,
     ...overrides,
   };
-}
-
-function alive(pid: number): boolean {
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return false;
-  try {
-    return readFileSync(stat, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pid: number, withinMs = 3000): Promise<boolean> {
-  const end = Date.now() + withinMs;
-  while (Date.now() < end) {
-    if (!alive(pid)) return true;
-    await new Promise((done) => setTimeout(done, 25));
-  }
-  return !alive(pid);
 }
 
 describe("runAcpWriter with a fake ACP agent", () => {

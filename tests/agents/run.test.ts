@@ -1,9 +1,9 @@
+import { isProcessAlive } from "../../src/state/index.ts";
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AgentEvent, type AgentTurn, customAgent, type RunOptions, runAgent } from "../../src/agents/index.ts";
 import { PatchbayError } from "../../src/errors/index.ts";
-import { fixtures, removeTempDirs, tempDir } from "./support.ts";
+import { fixtures, removeTempDirs, tempDir, gone } from "./support.ts";
 
 afterAll(removeTempDirs);
 
@@ -29,26 +29,6 @@ function options(name: string, overrides: Partial<RunOptions> = {}, turn: Partia
     events,
     ...overrides,
   };
-}
-
-/** Alive means present in /proc and not a zombie. */
-function alive(pid: number): boolean {
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return false;
-  try {
-    return readFileSync(stat, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pid: number, withinMs = 2000): Promise<boolean> {
-  const end = Date.now() + withinMs;
-  while (Date.now() < end) {
-    if (!alive(pid)) return true;
-    await new Promise((done) => setTimeout(done, 25));
-  }
-  return !alive(pid);
 }
 
 function grandchildPid(events: AgentEvent[]): number {
@@ -85,7 +65,7 @@ describe("runAgent", () => {
     expect(outcome.exit).toEqual({ code: null, signal: "SIGKILL" });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await gone(grandchildPid(run.events))).toBe(true);
-    expect(alive(outcome.pid ?? 0)).toBe(false);
+    expect(isProcessAlive(outcome.pid ?? 0)).toBe(false);
   });
 
   test("an agent that exits leaving a grandchild on its stdout: the turn ends, the grandchild with it", async () => {

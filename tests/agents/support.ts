@@ -1,3 +1,4 @@
+import { isProcessAlive } from "../../src/state/index.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,4 +40,14 @@ export function tempDir(prefix = "patchbay-agents-"): string {
 
 export function removeTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** True once `pid` is gone (a zombie counts as gone), polling for up to `withinMs`. */
+export async function gone(pid: number, withinMs = 3000): Promise<boolean> {
+  const end = Date.now() + withinMs;
+  while (Date.now() < end) {
+    if (!isProcessAlive(pid)) return true;
+    await new Promise((done) => setTimeout(done, 25));
+  }
+  return !isProcessAlive(pid);
 }

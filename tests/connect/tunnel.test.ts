@@ -2,6 +2,7 @@
  * Tunnels with a fake cloudflared: a script that records its argv and pid and prints a
  * trycloudflare URL the way cloudflared does (on stderr), then waits to be stopped.
  */
+import { isProcessAlive } from "../../src/state/index.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -22,15 +23,6 @@ function fakeTunnel(dir: string, printUrl = true): { binary: string; record: str
   writeFileSync(binary, `#!/bin/sh\necho "$$ $*" > "${record}"\n${banner}\nexec sleep 300\n`);
   chmodSync(binary, 0o755);
   return { binary, record };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function box() {
@@ -83,10 +75,10 @@ describe("patchbay start --tunnel-mode", () => {
     expect((await initialize(PUBLIC_HOST)).status).toBe(200);
     expect((await initialize("evil.example.com")).status).toBe(403);
 
-    expect(alive(Number(pid))).toBe(true);
+    expect(isProcessAlive(Number(pid))).toBe(true);
     expect(await server.stop()).toBe(0);
     await Bun.sleep(100);
-    expect(alive(Number(pid))).toBe(false);
+    expect(isProcessAlive(Number(pid))).toBe(false);
   });
 
   test("--reveal-token prints the tokenized connector URL", async () => {
@@ -127,7 +119,7 @@ describe("patchbay start --tunnel-mode", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`no public URL from ${fake.binary} within 1 s`);
     const pid = Number(readFileSync(fake.record, "utf8").split(" ")[0]);
-    expect(alive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     expect(existsSync(join(root, "pb", "run", "server.json"))).toBe(false);
   });
 
