@@ -1,6 +1,7 @@
 /**
  * Agent bearer tokens (`pbt_…`, from `patchbay token add`): a request carrying one is that agent
  * (`agent:NAME@NS`), counted against its rate limit; a banned token gets 429 with Retry-After.
+ * The limit counts JSON-RPC calls: a batch costs one per message it carries.
  * Every other request is judged by the operator-token rule in guards.ts.
  */
 import { authenticate, type AuthSettings } from "./guards.ts";
@@ -8,24 +9,40 @@ import { rpcErrorResponse } from "./responses.ts";
 
 /** What the HTTP layer needs from messaging to authenticate agents. */
 export interface AgentTokens {
-  checkToken(token: string): Promise<{ principal: string } | { banned: number } | undefined>;
+  /** The token's principal, counting `calls` requests (default 1) against its rate limit. */
+  checkToken(token: string, calls?: number): Promise<{ principal: string } | { banned: number } | undefined>;
 }
 
 const AGENT_TOKEN_PREFIX = "pbt_";
 
-function bearerOf(request: Request): string | undefined {
+/** The presented agent token, when the request carries one (and it is not the operator's token). */
+function agentBearer(request: Request, auth: AuthSettings, agents: AgentTokens | undefined): string | undefined {
   const match = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization")?.trim() ?? "");
-  return match?.[1];
+  const bearer = match?.[1];
+  return agents && bearer?.startsWith(AGENT_TOKEN_PREFIX) && bearer !== auth.token ? bearer : undefined;
+}
+
+function refusal(check: { banned: number } | undefined): Response {
+  if (!check) return rpcErrorResponse(401, -32001, "Unauthorized: unknown or revoked agent token", { "WWW-Authenticate": 'Bearer realm="patchbay", error="invalid_token"' });
+  return rpcErrorResponse(429, -32000, `Too Many Requests: this agent token went over messaging.rate_limit_per_minute (each JSON-RPC message of a batch counts) and is banned for ${check.banned}s`, { "Retry-After": String(check.banned) });
 }
 
 /** Who a request is: an agent, the operator, or local; or the refusal (401, 429). */
 export async function authenticateRequest(request: Request, auth: AuthSettings, agents: AgentTokens | undefined): Promise<{ principal: string } | Response> {
-  const bearer = bearerOf(request);
-  if (!agents || !bearer?.startsWith(AGENT_TOKEN_PREFIX) || bearer === auth.token) return authenticate(request, auth);
-  const check = await agents.checkToken(bearer);
-  if (!check) return rpcErrorResponse(401, -32001, "Unauthorized: unknown or revoked agent token", { "WWW-Authenticate": 'Bearer realm="patchbay", error="invalid_token"' });
-  if ("banned" in check) {
-    return rpcErrorResponse(429, -32000, `Too Many Requests: this agent token went over messaging.rate_limit_per_minute and is banned for ${check.banned}s`, { "Retry-After": String(check.banned) });
-  }
-  return check;
+  const bearer = agentBearer(request, auth, agents);
+  if (!bearer) return authenticate(request, auth);
+  const check = await agents!.checkToken(bearer);
+  return check && "principal" in check ? check : refusal(check);
+}
+
+/**
+ * Counts the rest of a JSON-RPC batch against an agent token: authentication counted the request
+ * once, before its body was read; each further message is one more call. `undefined` lets it through.
+ */
+export async function chargeBatch(request: Request, auth: AuthSettings, agents: AgentTokens | undefined, body: unknown): Promise<Response | undefined> {
+  if (!Array.isArray(body) || body.length <= 1) return undefined;
+  const bearer = agentBearer(request, auth, agents);
+  if (!bearer) return undefined;
+  const check = await agents!.checkToken(bearer, body.length - 1);
+  return check && "principal" in check ? undefined : refusal(check);
 }

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { authenticateRequest, type AgentTokens } from "./agent-auth.ts";
+import { authenticateRequest, chargeBatch, type AgentTokens } from "./agent-auth.ts";
 import { serveAttachment, type AttachmentFiles } from "./attachments.ts";
 import { readCappedBody, type AuthSettings, type Guard } from "./guards.ts";
 import type { McpEndpoint } from "./mcp-endpoint.ts";
@@ -64,6 +64,8 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     if (bytes instanceof Response) return bytes;
     const parsed = parseJson(bytes);
     if (parsed instanceof Response) return parsed;
+    const overLimit = await chargeBatch(request, auth, options.messaging?.tokens, parsed.value);
+    if (overLimit) return overLimit;
     // The original body stream is spent: hand the SDK an identical request carrying the read bytes.
     const replay = new Request(request.url, { method: "POST", headers: request.headers, body: bytes, signal: request.signal });
     return withCors(flushSseHeaders(await endpoint.handle(replay, who.principal, parsed.value)), request, corsOrigins);

@@ -16,8 +16,11 @@ export interface BanData {
 }
 
 export interface RateLimiter {
-  /** Counts one request; `undefined` when allowed, else the seconds until the ban ends. */
-  hit(tokenHash: string): Promise<number | undefined>;
+  /**
+   * Counts `calls` requests (a JSON-RPC batch is one per message); `undefined` when allowed,
+   * else the seconds until the ban ends.
+   */
+  hit(tokenHash: string, calls?: number): Promise<number | undefined>;
 }
 
 const WINDOW_MS = 60_000;
@@ -32,11 +35,19 @@ export function createRateLimiter(store: RecordStore, settings: { perMinute: num
 
   const counterName = (id: string) => `ratelimit:${id}`;
 
-  /** Requests of `id` in the last minute, this one included. */
-  async function count(id: string, now: number): Promise<number> {
-    if (store.counter) return store.counter.hit(counterName(id), WINDOW_MS);
+  /**
+   * Requests of `id` in the last minute, these `calls` included. Counting stops one past the
+   * limit: a batch of thousands bans as surely as one over, without thousands of counter writes.
+   */
+  async function count(id: string, now: number, calls: number): Promise<number> {
+    const counted = Math.min(Math.max(1, Math.floor(calls)), settings.perMinute + 1);
+    if (store.counter) {
+      let total = 0;
+      for (let i = 0; i < counted; i++) total = await store.counter.hit(counterName(id), WINDOW_MS);
+      return total;
+    }
     const recent = (hits.get(id) ?? []).filter((at) => at > now - WINDOW_MS);
-    recent.push(now);
+    for (let i = 0; i < counted; i++) recent.push(now);
     hits.set(id, recent);
     return recent.length;
   }
@@ -50,7 +61,7 @@ export function createRateLimiter(store: RecordStore, settings: { perMinute: num
   }
 
   return {
-    async hit(tokenHash) {
+    async hit(tokenHash, calls = 1) {
       await (loaded ??= load());
       const id = banId(tokenHash);
       const now = Date.now();
@@ -65,7 +76,7 @@ export function createRateLimiter(store: RecordStore, settings: { perMinute: num
         bans.delete(id);
         await store.remove("ban", id).catch(() => undefined);
       }
-      if ((await count(id, now)) <= settings.perMinute) return undefined;
+      if ((await count(id, now, calls)) <= settings.perMinute) return undefined;
       const bannedUntil = now + settings.banSeconds * 1000;
       bans.set(id, bannedUntil);
       hits.delete(id);

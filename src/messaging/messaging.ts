@@ -31,8 +31,8 @@ export interface Messaging {
   mailbox(): Promise<Mailbox>;
   /** The agent a tool call acts as: the session's own agent, or `as` for the operator. */
   actingAgent(principal: string, as: string | undefined): Promise<AgentAddress>;
-  /** An agent bearer token → its principal (counting the request against its rate limit). */
-  checkToken(token: string): Promise<TokenCheck>;
+  /** An agent bearer token → its principal (counting `calls` requests, default 1, against its rate limit). */
+  checkToken(token: string, calls?: number): Promise<TokenCheck>;
   /** Removes messages and attachments older than messaging.cleanup_max_age_days. */
   sweep(now?: Date): Promise<{ messages: number; attachments: number }>;
   /** Loads the mailbox and starts the periodic sweep. */
@@ -91,10 +91,10 @@ export function createMessaging(options: MessagingOptions): Messaging {
       presence.touch(address);
       return address;
     },
-    async checkToken(token) {
+    async checkToken(token, calls) {
       const found = await identities.verify(token);
       if (!found) return undefined;
-      const banned = await limiter.hit(found.hash);
+      const banned = await limiter.hit(found.hash, calls);
       return banned === undefined ? { principal: agentPrincipal(found.address) } : { banned };
     },
     sweep,
