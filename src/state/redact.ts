@@ -1,6 +1,9 @@
 /**
  * Secret redaction for log lines and tool results: values of secret-looking environment
- * variables, plus well-known credential shapes, become `[redacted]`.
+ * variables, plus well-known credential shapes, become `[redacted]`. A known value is also
+ * found in the encodings a child process produces with one command: base64 (standard and
+ * URL-safe, padded or not, at each of the three byte alignments it can have inside a longer
+ * encoded text) and hex (lower and upper case).
  */
 
 export const REDACTED = "[redacted]";
@@ -21,6 +24,8 @@ const SECRET_SHAPES: readonly RegExp[] = [
   /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
   /\bAIza[0-9A-Za-z_-]{35}/g,
   /\bxox[abpr]-[A-Za-z0-9-]{10,}/g,
+  // patchbay agent bearer tokens (`patchbay token add`): pbt_ and 43 base64url characters.
+  /\bpbt_[A-Za-z0-9_-]{20,}/g,
 ];
 
 /** Shapes whose first group (the label) stays, so the log still says what was there. */
@@ -61,12 +66,30 @@ export function redactToken(text: string, token: string): string {
 function envSecretMatcher(env: Record<string, string | undefined>): RegExp | undefined {
   const values = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
-    if (value && value.length >= MIN_ENV_SECRET_LENGTH && SECRET_ENV_NAME.test(name)) values.add(value);
+    if (value && value.length >= MIN_ENV_SECRET_LENGTH && SECRET_ENV_NAME.test(name)) for (const form of encodedForms(value)) values.add(form);
   }
   if (values.size === 0) return undefined;
   // Longest first, so a secret that contains another is replaced whole.
   const alternatives = [...values].sort((a, b) => b.length - a.length).map(escapeRegExp);
   return new RegExp(alternatives.join("|"), "g");
+}
+
+/**
+ * `secret` as written, in hex, and in base64. Inside a longer base64 text the secret starts 0, 1
+ * or 2 bytes into a 3-byte group; for each start, the characters that encode only the secret's
+ * own bits are the same whatever surrounds it, so those are what is searched for. Padding needs
+ * no form of its own: the unpadded characters are a prefix of the padded text.
+ */
+function encodedForms(secret: string): string[] {
+  const bytes = Buffer.from(secret, "utf8");
+  const hex = bytes.toString("hex");
+  const forms = [secret, hex, hex.toUpperCase()];
+  for (const offset of [0, 1, 2]) {
+    const shifted = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64").replace(/=+$/, "");
+    const own = shifted.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6));
+    forms.push(own, own.replaceAll("+", "-").replaceAll("/", "_"));
+  }
+  return [...new Set(forms)];
 }
 
 function escapeRegExp(text: string): string {
