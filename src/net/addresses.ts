@@ -1,7 +1,8 @@
 /**
  * Which IP addresses a server-side fetch (relay_url, the artifact inbox) may reach: public unicast only. Private, loopback,
  * link-local (cloud metadata lives at 169.254.169.254), CGNAT, multicast, reserved and
- * documentation ranges are refused, including IPv4 hidden in IPv6 (mapped, NAT64, 6to4).
+ * documentation ranges are refused, including IPv4 hidden in IPv6 (mapped, translated, compatible,
+ * NAT64, 6to4), which is judged by the IPv4 address it carries.
  */
 import { isIP } from "node:net";
 
@@ -41,19 +42,37 @@ function embeddedV4(groups: number[], from: number): string {
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
+const zeros = (groups: number[]) => groups.every((group) => group === 0);
+
+/**
+ * The IPv4 address an IPv6 address stands for, where the range defines one: IPv4-mapped
+ * (::ffff:0:0/96), IPv4-translated (::ffff:0:0:0/96), IPv4-compatible (::/96), NAT64's well-known
+ * prefix (64:ff9b::/96) and 6to4 (2002::/16). Such an address reaches what its IPv4 reaches.
+ */
+function v4Within(g: number[]): string | undefined {
+  if (zeros(g.slice(0, 5)) && (g[5] === 0xffff || g[5] === 0)) return embeddedV4(g, 6);
+  if (zeros(g.slice(0, 4)) && g[4] === 0xffff && g[5] === 0) return embeddedV4(g, 6);
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(g.slice(2, 6))) return embeddedV4(g, 6);
+  if (g[0] === 0x2002) return embeddedV4(g, 1);
+  return undefined;
+}
+
 function v6Blocked(address: string): boolean {
   const g = v6Groups(address);
   const first = g[0] ?? 0;
-  if (g.every((group) => group === 0)) return true; // ::
-  if (g.slice(0, 7).every((group) => group === 0) && g[7] === 1) return true; // ::1
-  if (g.slice(0, 5).every((group) => group === 0) && (g[5] === 0xffff || g[5] === 0)) return v4Blocked(embeddedV4(g, 6)); // mapped / compatible
-  if (first === 0x64 && g[1] === 0xff9b) return v4Blocked(embeddedV4(g, 6)); // NAT64
-  if (first === 0x2002) return v4Blocked(embeddedV4(g, 1)); // 6to4
+  if (zeros(g)) return true; // ::
+  if (zeros(g.slice(0, 7)) && g[7] === 1) return true; // ::1
+  const v4 = v4Within(g);
+  if (v4 !== undefined) return v4Blocked(v4);
+  // Translation ranges with no fixed place for the IPv4 address are refused whole: the rest of
+  // NAT64's 64:ff9b::/32 (the local-use 64:ff9b:1::/48 included) and Teredo, inside 2001::/23.
+  if (first === 0x64 && g[1] === 0xff9b) return true;
   if ((first & 0xfe00) === 0xfc00) return true; // unique local
   if ((first & 0xffc0) === 0xfe80 || (first & 0xffc0) === 0xfec0) return true; // link-local, site-local
   if ((first & 0xff00) === 0xff00) return true; // multicast
   if (first === 0x2001 && (g[1] === 0x0db8 || (g[1] ?? 0) < 0x200)) return true; // documentation, Teredo and other special use
-  if (first === 0x100 && g.slice(1, 4).every((group) => group === 0)) return true; // discard
+  if ((first & 0xfff0) === 0x3ff0) return true; // documentation (3fff::/20)
+  if (first === 0x100 && zeros(g.slice(1, 4))) return true; // discard
   return false;
 }
 
