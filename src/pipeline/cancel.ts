@@ -10,12 +10,9 @@
  *   phase: the run keeps its state with a `phase_stopped` failure, and the phase can be run
  *   again. A host's cancel cannot be told apart from a timeout, so it never ends the run.
  */
-import { existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { readPhaseLock } from "./lock.ts";
-import { runDir, type RunRecord, writeAtomic } from "./run.ts";
+import { readRunFile, removeRunFile, type RunRecord, writeRunFile } from "./run.ts";
 
 export type StopMode = "cancel" | "stop";
 
@@ -29,15 +26,14 @@ const FILE: Record<StopMode, string> = { cancel: "CANCEL", stop: "STOP" };
 
 export async function requestStop(record: Pick<RunRecord, "repo" | "run_id">, mode: StopMode, by: string): Promise<void> {
   const request: StopRequest = { mode, by, at: new Date().toISOString() };
-  await writeAtomic(join(runDir(record.repo, record.run_id), FILE[mode]), `${JSON.stringify(request)}\n`);
+  await writeRunFile(record, FILE[mode], `${JSON.stringify(request)}\n`);
 }
 
 /** The pending request, `cancel` before `stop`. */
 export async function readStopRequest(record: Pick<RunRecord, "repo" | "run_id">): Promise<StopRequest | undefined> {
   for (const mode of ["cancel", "stop"] as const) {
-    const path = join(runDir(record.repo, record.run_id), FILE[mode]);
-    if (!existsSync(path)) continue;
-    const text = await readFile(path, "utf8").catch(() => "");
+    const text = await readRunFile(record, FILE[mode]);
+    if (text === undefined) continue;
     try {
       return JSON.parse(text) as StopRequest;
     } catch {
@@ -48,7 +44,7 @@ export async function readStopRequest(record: Pick<RunRecord, "repo" | "run_id">
 }
 
 export async function clearStopRequests(record: Pick<RunRecord, "repo" | "run_id">, modes: readonly StopMode[] = ["cancel", "stop"]): Promise<void> {
-  await Promise.all(modes.map((mode) => rm(join(runDir(record.repo, record.run_id), FILE[mode]), { force: true })));
+  await Promise.all(modes.map((mode) => removeRunFile(record, FILE[mode])));
 }
 
 /**

@@ -4,11 +4,13 @@
  * `.ai/patchbay.toml`, `.ai/runs/` and `.ai/worktrees/`, are ignored by git. Running it again
  * changes nothing.
  */
-import { existsSync } from "node:fs";
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { lstat, realpath } from "node:fs/promises";
 import { join } from "node:path";
+import { PatchbayError } from "../errors/index.ts";
+import { readInside, writeInside } from "../workspace/guarded-fs.ts";
 import { runGit } from "../workspace/index.ts";
 import { EXAMPLE_CONFIG_FILE } from "./config.ts";
+import { writeAiFile } from "./run-files.ts";
 
 export const EXAMPLE_CONFIG = `# patchbay phase pipeline: plan -> approve -> write -> test -> review -> (fix -> test -> review)* -> apply
 #
@@ -76,21 +78,35 @@ async function ignored(repo: string, path: string): Promise<boolean> {
   return (await runGit(repo, ["check-ignore", "-q", "--no-index", "--", path])).code === 0;
 }
 
+/** The .gitignore patchbay edits is read whole; one bigger than this is not a hand-kept file. */
+const MAX_GITIGNORE_BYTES = 1024 * 1024;
+
+/** The repository's .gitignore, "" when missing; a symlink or non-file there is refused, never followed. */
+async function readGitignore(root: string): Promise<string> {
+  try {
+    const file = await readInside(root, join(root, ".gitignore"), MAX_GITIGNORE_BYTES);
+    if (file.truncated) throw new PatchbayError("gitignore_too_large", `.gitignore in ${root} is over ${MAX_GITIGNORE_BYTES} bytes`, { next: "add .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/ to it by hand" });
+    return new TextDecoder().decode(file.bytes);
+  } catch (error) {
+    if ((error as PatchbayError).code === "not_found") return "";
+    throw error;
+  }
+}
+
 export async function initRepo(repo: string): Promise<InitResult> {
-  const examplePath = join(repo, EXAMPLE_CONFIG_FILE);
+  const root = await realpath(repo);
   let action: InitResult["example"]["action"] = "kept";
-  if (!existsSync(examplePath)) {
-    await mkdir(join(repo, ".ai"), { recursive: true });
-    await writeFile(examplePath, EXAMPLE_CONFIG);
+  // lstat, not exists: a symlink there is kept as it is, never followed to write through it.
+  if (!(await lstat(join(root, EXAMPLE_CONFIG_FILE)).then(() => true, () => false))) {
+    await writeAiFile(root, EXAMPLE_CONFIG_FILE, EXAMPLE_CONFIG);
     action = "created";
   }
-  const gitignore = join(repo, ".gitignore");
   const added: string[] = [];
   for (const { entry, probe } of IGNORED) if (!(await ignored(repo, probe))) added.push(entry);
   if (added.length > 0) {
-    const current = existsSync(gitignore) ? await readFile(gitignore, "utf8") : "";
+    const current = await readGitignore(root);
     const lead = current === "" || current.endsWith("\n") ? "" : "\n";
-    await appendFile(gitignore, `${lead}${current === "" ? "" : "\n"}# patchbay: local pipeline config, runs and worktrees\n${added.join("\n")}\n`);
+    await writeInside(root, join(root, ".gitignore"), `${current}${lead}${current === "" ? "" : "\n"}# patchbay: local pipeline config, runs and worktrees\n${added.join("\n")}\n`);
   }
   const result: InitResult = { repo, example: { path: EXAMPLE_CONFIG_FILE, action }, gitignore: { path: ".gitignore", added } };
   if (await ignored(repo, EXAMPLE_CONFIG_FILE)) result.warning = `${EXAMPLE_CONFIG_FILE} is git-ignored, so it will not be committed; add !${EXAMPLE_CONFIG_FILE} to .gitignore`;

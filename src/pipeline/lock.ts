@@ -4,11 +4,10 @@
  * the run is marked interrupted and the phase can be run again.
  */
 import { randomUUID } from "node:crypto";
-import { open, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { isProcessAlive, processStartTime } from "../state/index.ts";
-import { appendRunEvent, type Phase, type RunRecord, runDir, saveRun } from "./run.ts";
+import { createAiFile } from "./run-files.ts";
+import { appendRunEvent, type Phase, readRunFile, removeRunFile, runFile, type RunRecord, saveRun } from "./run.ts";
 
 export interface PhaseLock {
   phase: Phase;
@@ -18,12 +17,10 @@ export interface PhaseLock {
   token: string;
 }
 
-function lockFile(record: Pick<RunRecord, "repo" | "run_id">): string {
-  return join(runDir(record.repo, record.run_id), "RUN.lock");
-}
+const LOCK_NAME = "RUN.lock";
 
 export async function readPhaseLock(record: Pick<RunRecord, "repo" | "run_id">): Promise<PhaseLock | undefined> {
-  const text = await readFile(lockFile(record), "utf8").catch(() => undefined);
+  const text = await readRunFile(record, LOCK_NAME);
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as PhaseLock;
@@ -46,7 +43,7 @@ function holderAlive(lock: PhaseLock): boolean {
 export async function recoverRun(record: RunRecord): Promise<RunRecord> {
   const lock = await readPhaseLock(record);
   if (!lock || holderAlive(lock)) return record;
-  await rm(lockFile(record), { force: true });
+  await removeRunFile(record, LOCK_NAME);
   // A cancel that died half-way changed nothing worth re-running: `patchbay cancel` again finishes it.
   if (lock.phase === "cancel") return record;
   record.interrupted = { phase: lock.phase, at: new Date().toISOString() };
@@ -60,9 +57,7 @@ export async function acquirePhaseLock(record: RunRecord, phase: Phase): Promise
   await recoverRun(record);
   const lock: PhaseLock = { phase, pid: process.pid, pid_started: processStartTime(process.pid), since: new Date().toISOString(), token: randomUUID() };
   try {
-    const handle = await open(lockFile(record), "wx", 0o600);
-    await handle.writeFile(JSON.stringify(lock));
-    await handle.close();
+    await createAiFile(record.repo, runFile(record.run_id, LOCK_NAME), JSON.stringify(lock));
     return lock;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -76,5 +71,5 @@ export async function acquirePhaseLock(record: RunRecord, phase: Phase): Promise
 
 export async function releasePhaseLock(record: RunRecord, lock: PhaseLock): Promise<void> {
   const current = await readPhaseLock(record);
-  if (current?.token === lock.token) await rm(lockFile(record), { force: true });
+  if (current?.token === lock.token) await removeRunFile(record, LOCK_NAME);
 }

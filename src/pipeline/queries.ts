@@ -2,14 +2,13 @@
  * Reading runs (status, list, diff, events, artifacts), cleaning up, and `run`: the whole loop
  * for CI and scripts.
  */
-import { rm } from "node:fs/promises";
 import type { PipelineEnv } from "./agent.ts";
 import { loadPipelineConfig, workflowSettings } from "./config.ts";
 import { removeRunWorktree } from "./git.ts";
 import { readPhaseLock } from "./lock.ts";
 import { loadRun } from "./phase-runner.ts";
 import { apply, approve, fix, type PhaseOptions, plan, review, test, write } from "./phases.ts";
-import { listArtifacts, listRunIds, nextPhase, readArtifact, type RunRecord, runDir } from "./run.ts";
+import { listArtifacts, listRunIds, nextPhase, readArtifact, removeRunFolder, type RunRecord } from "./run.ts";
 
 export interface RunView extends RunRecord {
   /** The phase running now, if any. */
@@ -52,7 +51,10 @@ export async function listRuns(repo: string, limit = 20): Promise<RunSummary[]> 
 
 export async function runDiff(repo: string, runId: string): Promise<string> {
   await loadRun(repo, runId);
-  return readArtifact(repo, runId, "FINAL.diff").catch(() => "");
+  return readArtifact(repo, runId, "FINAL.diff").catch((error: { code?: string }) => {
+    if (error.code === "artifact_not_found") return "";
+    throw error;
+  });
 }
 
 const FINISHED = new Set(["applied", "failed", "cancelled"]);
@@ -75,7 +77,7 @@ export async function cleanup(repo: string, options: { runId?: string; olderThan
       worktrees.push(record.worktree.path);
     }
     if (cutoff !== undefined && FINISHED.has(record.state) && Date.parse(record.updated_at) < cutoff) {
-      await rm(runDir(repo, id), { recursive: true, force: true });
+      await removeRunFolder(repo, id);
       removed.push(id);
     }
   }

@@ -4,10 +4,10 @@
  * folder, so every phase is visible everywhere.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { appendFile, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
+import { aiDirectory, appendAiFile, listAiDirectory, readAiFile, removeAiPath, writeAiFile } from "./run-files.ts";
 
 export const RUN_STATES = ["new", "planned", "approved", "written", "tested", "reviewed", "fixed", "applied", "failed", "cancelled"] as const;
 export type RunState = (typeof RUN_STATES)[number];
@@ -104,52 +104,107 @@ export function assertRunId(runId: string): void {
   }
 }
 
-/** Writes a file through a temp file and a rename, so a reader never sees half of it. */
-export async function writeAtomic(path: string, content: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
-  await writeFile(temp, content);
-  await rename(temp, path);
+/** Caps on what is read back from a run folder: small state files, the events log, artifacts (FINAL.diff may be 32 MiB). */
+const MAX_STATE_BYTES = 1024 * 1024;
+const MAX_EVENTS_BYTES = 16 * 1024 * 1024;
+const MAX_ARTIFACT_BYTES = 40 * 1024 * 1024;
+
+/** A file of the run folder by its name there (`run.json`, `CANCEL`), relative to the repository. */
+export function runFile(runId: string, name: string): string {
+  assertRunId(runId);
+  return `${RUNS_DIR}/${runId}/${name}`;
+}
+
+/** Writes a small file of the run folder atomically (a reader never sees half of it). */
+export function writeRunFile(record: Pick<RunRecord, "repo" | "run_id">, name: string, content: string): Promise<void> {
+  return writeAiFile(record.repo, runFile(record.run_id, name), content);
+}
+
+/** A small file of the run folder (`RUN.lock`, `CANCEL`), or `undefined` when it does not exist. */
+export async function readRunFile(record: Pick<RunRecord, "repo" | "run_id">, name: string): Promise<string | undefined> {
+  const file = await readAiFile(record.repo, runFile(record.run_id, name), { maxBytes: MAX_STATE_BYTES });
+  return file?.text;
+}
+
+/** Removes a file of the run folder, if it is there. */
+export function removeRunFile(record: Pick<RunRecord, "repo" | "run_id">, name: string): Promise<void> {
+  return removeAiPath(record.repo, runFile(record.run_id, name));
+}
+
+/** Removes the whole run folder (a symlink in its place is removed, never followed). */
+export function removeRunFolder(repo: string, runId: string): Promise<void> {
+  assertRunId(runId);
+  return removeAiPath(repo, `${RUNS_DIR}/${runId}`);
 }
 
 export async function createRunFolder(repo: string, runId: string): Promise<string> {
   const dir = runDir(repo, runId);
-  if (existsSync(dir)) throw new PatchbayError("run_exists", `run ${runId} already exists`, { next: "choose another run id, or omit it" });
-  await mkdir(runsDir(repo), { recursive: true });
+  const runs = (await aiDirectory(repo, RUNS_DIR, { create: true }))!;
   // Runs are local state: ignored by git without touching the repository's own .gitignore.
-  if (!existsSync(join(runsDir(repo), ".gitignore"))) await writeFile(join(runsDir(repo), ".gitignore"), "*\n");
-  await mkdir(dir);
+  if (!(await listAiDirectory(repo, RUNS_DIR)).some((entry) => entry.name === ".gitignore")) await writeAiFile(repo, `${RUNS_DIR}/.gitignore`, "*\n");
+  await mkdir(join(runs, runId)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "EEXIST") throw new PatchbayError("run_exists", `run ${runId} already exists`, { next: "choose another run id, or omit it" });
+    throw error;
+  });
   return dir;
 }
 
 export async function saveRun(record: RunRecord): Promise<void> {
   record.updated_at = new Date().toISOString();
-  await writeAtomic(join(runDir(record.repo, record.run_id), "run.json"), `${JSON.stringify(record, null, 2)}\n`);
+  await writeRunFile(record, "run.json", `${JSON.stringify(record, null, 2)}\n`);
+}
+
+function corruptRun(repo: string, runId: string, why: string): PatchbayError {
+  const path = runFile(runId, "run.json");
+  return new PatchbayError("run_corrupt", `${path} in ${repo} ${why}`, { next: `delete or restore ${path} (or remove the folder ${RUNS_DIR}/${runId})`, details: { path } });
 }
 
 export async function readRun(repo: string, runId: string): Promise<RunRecord> {
-  const file = join(runDir(repo, runId), "run.json");
-  const text = await readFile(file, "utf8").catch(() => undefined);
-  if (text === undefined) throw new PatchbayError("run_not_found", `no run ${runId} in ${repo}`, { next: "list runs with `patchbay runs` (or patchbay_runs)" });
-  return JSON.parse(text) as RunRecord;
+  const file = await readAiFile(repo, runFile(runId, "run.json"), { maxBytes: MAX_STATE_BYTES });
+  if (file === undefined) throw new PatchbayError("run_not_found", `no run ${runId} in ${repo}`, { next: "list runs with `patchbay runs` (or patchbay_runs)" });
+  if (file.truncated) throw corruptRun(repo, runId, `is over ${MAX_STATE_BYTES} bytes`);
+  let record: RunRecord;
+  try {
+    record = JSON.parse(file.text) as RunRecord;
+  } catch (error) {
+    throw corruptRun(repo, runId, `is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof record !== "object" || record === null || record.run_id !== runId || !RUN_STATES.includes(record.state)) throw corruptRun(repo, runId, `is not the record of run ${runId}`);
+  return record;
 }
 
 export async function listRunIds(repo: string): Promise<string[]> {
-  const names = await readdir(runsDir(repo)).catch(() => [] as string[]);
-  return names.filter((name) => RUN_ID_PATTERN.test(name)).sort().reverse();
+  const entries = await listAiDirectory(repo, RUNS_DIR);
+  return entries.filter((entry) => entry.isDirectory() && RUN_ID_PATTERN.test(entry.name)).map((entry) => entry.name).sort().reverse();
 }
 
 export async function appendRunEvent(record: RunRecord, event: Omit<RunEvent, "timestamp" | "run_id" | "status"> & { status?: RunState }): Promise<RunEvent> {
   const line: RunEvent = { timestamp: new Date().toISOString(), run_id: record.run_id, status: record.state, ...event };
-  await appendFile(join(runDir(record.repo, record.run_id), "events.jsonl"), `${JSON.stringify(line)}\n`);
+  await appendAiFile(record.repo, runFile(record.run_id, "events.jsonl"), `${JSON.stringify(line)}\n`);
   return line;
 }
 
-export async function readRunEvents(repo: string, runId: string, filter: { since?: number; phase?: Phase } = {}): Promise<{ events: RunEvent[]; next: number }> {
-  const text = await readFile(join(runDir(repo, runId), "events.jsonl"), "utf8").catch(() => "");
-  const all = text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as RunEvent);
-  const since = filter.since ?? 0;
-  const events = all.slice(since).filter((event) => !filter.phase || event.phase === filter.phase);
-  return { events, next: all.length };
+function parseEvent(line: string): RunEvent | undefined {
+  try {
+    const event = JSON.parse(line) as RunEvent;
+    return typeof event === "object" && event !== null && !Array.isArray(event) ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The run's events from index `since` (a line of events.jsonl; `next` continues). A line that is
+ * not an event (a crash cut it short, someone edited the file) is skipped and counted.
+ */
+export async function readRunEvents(repo: string, runId: string, filter: { since?: number; phase?: Phase } = {}): Promise<{ events: RunEvent[]; next: number; skipped_lines: number }> {
+  const path = runFile(runId, "events.jsonl");
+  const file = await readAiFile(repo, path, { maxBytes: MAX_EVENTS_BYTES });
+  if (file?.truncated) throw new PatchbayError("events_too_large", `${path} in ${repo} is over ${MAX_EVENTS_BYTES} bytes`, { next: `read it with a text tool, or remove the run with patchbay cleanup --run ${runId}` });
+  const lines = (file?.text ?? "").split("\n").filter(Boolean);
+  const parsed = lines.slice(filter.since ?? 0).map(parseEvent);
+  const events = parsed.filter((event): event is RunEvent => event !== undefined && (!filter.phase || event.phase === filter.phase));
+  return { events, next: lines.length, skipped_lines: parsed.filter((event) => event === undefined).length };
 }
 
 /**
@@ -167,29 +222,42 @@ export function artifactPath(repo: string, runId: string, name: string): string 
   return path;
 }
 
+/** The artifact's path relative to the repository, its name checked by artifactPath. */
+function artifactFile(repo: string, runId: string, name: string): string {
+  return relative(repo, artifactPath(repo, runId, name));
+}
+
 export async function writeArtifact(record: RunRecord, name: string, content: string): Promise<string> {
-  const path = artifactPath(record.repo, record.run_id, name);
-  await mkdir(join(path, ".."), { recursive: true });
-  await writeAtomic(path, content);
+  await writeAiFile(record.repo, artifactFile(record.repo, record.run_id, name), content);
   return name;
 }
 
+/**
+ * An artifact's text, or its last `tail` lines. Symlinks, FIFOs and devices in the run folder
+ * are refused, never followed; an artifact over the cap is refused unless only its tail is asked.
+ */
 export async function readArtifact(repo: string, runId: string, name: string, tail?: number): Promise<string> {
-  const text = await readFile(artifactPath(repo, runId, name), "utf8").catch(() => undefined);
-  if (text === undefined) throw new PatchbayError("artifact_not_found", `run ${runId} has no artifact ${name}`, { next: "see the run's artifacts with patchbay_status" });
-  if (!tail) return text;
-  return text.split("\n").slice(-tail).join("\n");
+  const file = await readAiFile(repo, artifactFile(repo, runId, name), { maxBytes: MAX_ARTIFACT_BYTES, fromEnd: Boolean(tail) });
+  if (file === undefined) throw new PatchbayError("artifact_not_found", `run ${runId} has no artifact ${name}`, { next: "see the run's artifacts with patchbay_status" });
+  if (!tail) {
+    if (file.truncated) throw new PatchbayError("artifact_too_large", `artifact ${name} of run ${runId} is ${file.size} bytes, over the ${MAX_ARTIFACT_BYTES}-byte cap`, { next: "read its last lines with tail" });
+    return file.text;
+  }
+  // From the end, the first line read may be cut: it is not one of the last lines.
+  const lines = file.text.split("\n");
+  return (file.truncated ? lines.slice(1) : lines).slice(-tail).join("\n");
 }
 
-/** The artifacts present, relative names, sorted (run.json and events.jsonl included). */
+/** The artifacts present (regular files only), relative names, sorted (run.json and events.jsonl included). */
 export async function listArtifacts(repo: string, runId: string): Promise<string[]> {
-  const dir = runDir(repo, runId);
+  const dir = `${RUNS_DIR}/${runId}`;
+  assertRunId(runId);
   const found: string[] = [];
   const walk = async (sub: string) => {
-    for (const entry of await readdir(join(dir, sub), { withFileTypes: true }).catch(() => [])) {
+    for (const entry of await listAiDirectory(repo, sub ? `${dir}/${sub}` : dir)) {
       const name = sub ? `${sub}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await walk(name);
-      else if (!entry.name.endsWith(".tmp") && entry.name !== "RUN.lock") found.push(name);
+      else if (entry.isFile() && !entry.name.endsWith(".tmp") && entry.name !== "RUN.lock") found.push(name);
     }
   };
   await walk("");
