@@ -198,6 +198,17 @@ const cancel = defineCommand({
   },
 });
 
+/** The operator at this terminal: an edit of a trusted file keeps it trusted. */
+function cliEditor(): pipeline.ConfigEditor {
+  return { home: patchbayHome(), by: "cli", mayTrust: true };
+}
+
+/** After an edit: says when the file holds settings the operator has not trusted, then shows it. */
+async function showEdited(repo: string, edit: Promise<pipeline.ConfigEdit>, asJson: boolean | undefined): Promise<number> {
+  if (!(await edit).trusted) process.stderr.write(`${pipeline.CONFIG_FILE} also holds commands you have not trusted yet: review it, then run \`patchbay config trust --repo ${repo}\`\n`);
+  return showConfig(repo, asJson);
+}
+
 async function showConfig(repo: string, asJson: boolean | undefined): Promise<number> {
   const view = pipeline.describePipelineConfig(await pipeline.loadPipelineConfig(repo), await loadConfig({ home: patchbayHome() }));
   emit(asJson, view, () => JSON.stringify(view, null, 2));
@@ -209,12 +220,17 @@ const configCommand = defineCommand({
   args: { repo: repoArg },
   async run({ args }) {
     const { configWizard } = await import("./pipeline/wizard.ts");
-    const view = await configWizard(await repoOf(args.repo));
+    const view = await configWizard(await repoOf(args.repo), cliEditor());
     emit(false, view, () => JSON.stringify(view.phases, null, 2));
     return 0;
   },
   subCommands: {
     show: defineCommand({ meta: { name: "show", description: "The resolved configuration" }, args: { repo: repoArg, json }, run: async ({ args }) => showConfig(await repoOf(args.repo), args.json) }),
+    trust: defineCommand({
+      meta: { name: "trust", description: "Trust the commands, executables, environments and gates .ai/patchbay.toml sets, as they are now (phases refuse untrusted ones)" },
+      args: { repo: repoArg, json },
+      run: async ({ args }) => trustConfig(await repoOf(args.repo), args.json),
+    }),
     phase: defineCommand({
       meta: { name: "phase", description: "Bind a phase to a provider" },
       subCommands: {
@@ -224,8 +240,7 @@ const configCommand = defineCommand({
           async run({ args }) {
             if (!(pipeline.AGENT_PHASES as readonly string[]).includes(args.phase)) throw new PatchbayError("usage", `phase: expected one of ${pipeline.AGENT_PHASES.join(", ")}, got ${args.phase}`);
             const repo = await repoOf(args.repo);
-            await pipeline.setPhase(repo, args.phase as pipeline.AgentPhase, { provider: args.provider, ...(args.model && { model: args.model }), ...(args["command-key"] && { command_key: args["command-key"] }) });
-            return showConfig(repo, args.json);
+            return showEdited(repo, pipeline.setPhase(repo, cliEditor(), args.phase as pipeline.AgentPhase, { provider: args.provider, ...(args.model && { model: args.model }), ...(args["command-key"] && { command_key: args["command-key"] }) }), args.json);
           },
         }),
       },
@@ -238,8 +253,7 @@ const configCommand = defineCommand({
           args: { key: { type: "positional", required: true, description: "codex, claude, gemini, reasonix or a command_key", valueHint: "KEY" }, command: { type: "positional", required: true, description: "Executable", valueHint: "EXE" }, repo: repoArg, json },
           async run({ args }) {
             const repo = await repoOf(args.repo);
-            await pipeline.setCommand(repo, args.key, args.command);
-            return showConfig(repo, args.json);
+            return showEdited(repo, pipeline.setCommand(repo, cliEditor(), args.key, args.command), args.json);
           },
         }),
       },
@@ -252,8 +266,7 @@ const configCommand = defineCommand({
           args: { command: { type: "positional", required: true, description: "The command line", valueHint: "CMD" }, repo: repoArg, json },
           async run({ args }) {
             const repo = await repoOf(args.repo);
-            await pipeline.addTestCommand(repo, args.command);
-            return showConfig(repo, args.json);
+            return showEdited(repo, pipeline.addTestCommand(repo, cliEditor(), args.command), args.json);
           },
         }),
       },
@@ -267,20 +280,30 @@ const configCommand = defineCommand({
           async run({ args }) {
             const repo = await repoOf(args.repo);
             const list = (text: string | undefined) => (text ? text.split(",").map((part) => part.trim()).filter(Boolean) : []);
-            await pipeline.addCliProvider(repo, args.id, {
+            const edit = pipeline.addCliProvider(repo, cliEditor(), args.id, {
               roles: list(args.roles) as pipeline.AgentPhase[],
               command: args.command,
               args: list(args.args),
               prompt_mode: (args["prompt-mode"] ?? "stdin") as "stdin",
               output_contract: args["output-contract"] as "text",
             });
-            return showConfig(repo, args.json);
+            return showEdited(repo, edit, args.json);
           },
         }),
       },
     }),
   },
 });
+
+async function trustConfig(repo: string, asJson: boolean | undefined): Promise<number> {
+  const loaded = await pipeline.loadPipelineConfig(repo);
+  const settings = pipeline.execSettings(loaded);
+  const needed = pipeline.needsTrust(loaded);
+  const fingerprint = needed ? await pipeline.trustPipelineConfig(patchbayHome(), repo, loaded, "cli") : null;
+  const view = { repo, file: loaded.file ?? null, needed, fingerprint, settings };
+  emit(asJson, view, () => (needed ? `trusted ${loaded.file} (${fingerprint!.slice(0, 12)}): phases may now run what it sets:\n${JSON.stringify(settings, null, 2)}` : `${loaded.file ?? pipeline.CONFIG_FILE} sets nothing that needs trust`));
+  return 0;
+}
 
 /** Each subcommand on its own, for mounting at the top level of `patchbay`. */
 export const PIPELINE_COMMANDS = {

@@ -1,5 +1,6 @@
 import type { ToolRegistry } from "./registry.ts";
 import { TOOL_MODES } from "./tool.ts";
+import { CAPABILITY_RULES } from "./capability.ts";
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -24,9 +25,10 @@ export function renderToolDocs(registry: ToolRegistry): string {
     const { declaration, descriptor } = entry;
     const modes = entry.canonical ? "full (alias)" : declaration.modes.join(", ");
     const kind = declaration.annotations.readOnlyHint ? "read-only" : "changes state";
-    const gate = declaration.gate ? ` Needs \`${declaration.gate.setting}\`.` : "";
-    const summary = entry.canonical ? `Alias of \`${entry.canonical}\`.` : cell(declaration.description) + gate;
-    return `| \`${entry.name}\` | ${argumentsOf(descriptor.inputSchema as Record<string, unknown>)} | ${kind} | ${modes} | ${summary} |`;
+    const setting = CAPABILITY_RULES[declaration.capability].setting;
+    const needs = setting ? ` Needs \`${setting}\`.` : "";
+    const summary = entry.canonical ? `Alias of \`${entry.canonical}\`.` : cell(declaration.description) + needs;
+    return `| \`${entry.name}\` | ${argumentsOf(descriptor.inputSchema as Record<string, unknown>)} | ${kind} | ${declaration.capability} | ${modes} | ${summary} |`;
   });
   const counts = TOOL_MODES.map((mode) => `${mode} ${registry.namesIn(mode).length}`).join(", ");
   return [
@@ -35,10 +37,10 @@ export function renderToolDocs(registry: ToolRegistry): string {
     "Generated from the tool declarations in `src/` by `bun src/mcp/docs.ts`; a test fails when this file is stale.",
     "",
     `Tools per mode: ${counts}. A session starts in \`app.tool_mode\` (default \`worker\`) and changes only its own catalog with \`codex_tool_mode_switch\`.`,
-    "Aliases are advertised only in `full` mode and run the canonical tool. A tool outside the session's mode, or behind a power-tool switch that is off, is refused with the mode or setting that would allow it.",
+    "Aliases are advertised only in `full` mode and run the canonical tool. A tool outside the session's mode is refused with the mode that lists it; a tool whose capability the operator did not allow is hidden and refused with the setting that would allow it (docs/security.md).",
     "",
-    "| tool | arguments | effect | modes | what it does |",
-    "|---|---|---|---|---|",
+    "| tool | arguments | effect | capability | modes | what it does |",
+    "|---|---|---|---|---|---|",
     ...rows,
     "",
   ].join("\n");

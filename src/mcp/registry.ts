@@ -6,6 +6,7 @@ import type { ObjectSchema, ToolContext, ToolDeclaration, ToolMode } from "./too
 import type { SessionState } from "./session.ts";
 import { errorResult, successResult } from "./result.ts";
 import { WIDGET_URI } from "./widget.ts";
+import { CAPABILITY_RULES, howToAllow, isCapability, type Capability, type Grants } from "./capability.ts";
 
 type JsonObject = Record<string, unknown>;
 
@@ -24,9 +25,9 @@ export interface ToolRegistry {
   /** Every name, canonical and alias, sorted: the order of every `tools/list`. */
   readonly entries: readonly CatalogEntry[];
   list(session: SessionState): Tool[];
-  /** Names in a mode, ignoring gates (for docs/tools.md). */
+  /** Names in a mode, ignoring capabilities (for docs/tools.md). */
   namesIn(mode: ToolMode): string[];
-  /** Names a session sees in its mode, or in another one: gates applied. */
+  /** Names a session sees in its mode, or in another one: capabilities applied. */
   namesFor(session: SessionState, mode?: ToolMode): string[];
   /** The advertised output schema of a tool, for the SDK's result projection. */
   outputSchemaOf(name: string): JsonObject | undefined;
@@ -92,9 +93,24 @@ function isAgentSession(session: SessionState): boolean {
   return session.principal.startsWith("agent:");
 }
 
+/** What the operator allowed this session; listing never needs the bypass (only arguments ask for it). */
+function grantsOf(session: SessionState, context?: ToolContext): Grants {
+  return { power: session.scope.power, allowDangerouslyBypass: context?.host.config?.security.allow_dangerously_bypass ?? false };
+}
+
 function isVisible(entry: CatalogEntry, session: SessionState): boolean {
   if (isAgentSession(session) && !entry.declaration.forAgents) return false;
-  return inMode(entry, session.mode) && (entry.declaration.gate?.isOpen(session) ?? true);
+  return inMode(entry, session.mode) && CAPABILITY_RULES[entry.declaration.capability].allowed(grantsOf(session));
+}
+
+/** The refusal for a capability the operator did not allow, or undefined when it is allowed. */
+function capabilityRefusal(tool: string, capability: Capability, grants: Grants): PatchbayError | undefined {
+  const rule = CAPABILITY_RULES[capability];
+  if (rule.allowed(grants)) return undefined;
+  return new PatchbayError("tool_disabled", `${tool} is turned off by the setting ${rule.setting}: it needs the capability "${capability}" (${rule.meaning})`, {
+    next: howToAllow(capability),
+    details: { capability, setting: rule.setting },
+  });
 }
 
 /** Names each failing argument, e.g. `mode: Invalid type: Expected "minimal" | "worker" but received "max"`. */
@@ -119,13 +135,7 @@ function refusal(entry: CatalogEntry, session: SessionState): PatchbayError | un
       next: `call codex_tool_mode_switch with mode "${modes[modes.length - 1]}" first`,
     });
   }
-  const gate = entry.declaration.gate;
-  if (gate && !gate.isOpen(session)) {
-    return new PatchbayError("tool_disabled", `${entry.name} is turned off by the setting ${gate.setting}`, {
-      next: `restart with the setting ${gate.setting} turned on (see \`patchbay start --help\`)`,
-    });
-  }
-  return undefined;
+  return capabilityRefusal(entry.name, entry.declaration.capability, grantsOf(session));
 }
 
 /** The repository a call names, for the audit log: its repo_path, else the session's default root. */
@@ -161,6 +171,9 @@ async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolCo
     if (!mapped.success) return invalidArguments(entry.name, mapped.issues);
     args = mapped.output as JsonObject;
   }
+  const stronger = entry.declaration.escalate?.(args);
+  const escalated = stronger && capabilityRefusal(entry.name, stronger, grantsOf(context.session, context));
+  if (escalated) return errorResult(escalated);
   try {
     const output = await entry.declaration.handler(args, context);
     const checked = v.safeParse(entry.declaration.output, output.structured);
@@ -173,7 +186,16 @@ async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolCo
   }
 }
 
+/** A declaration without a known capability would be unchecked power: refuse to start instead. */
+function assertCapability(declaration: ToolDeclaration): void {
+  if (isCapability(declaration.capability)) return;
+  throw new PatchbayError("tool_capability_missing", `tool ${declaration.name} declares no known capability (got ${JSON.stringify(declaration.capability)})`, {
+    next: `add capability: one of ${Object.keys(CAPABILITY_RULES).join(", ")} to its declaration`,
+  });
+}
+
 export function createToolRegistry(declarations: readonly ToolDeclaration[]): ToolRegistry {
+  declarations.forEach(assertCapability);
   const entries = declarations.flatMap(entriesOf).sort((a, b) => a.name.localeCompare(b.name));
   const byName = new Map<string, CatalogEntry>();
   for (const entry of entries) {

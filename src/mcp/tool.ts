@@ -5,6 +5,7 @@ import type { SessionState } from "./session.ts";
 import type { ProgressReporter } from "./progress.ts";
 
 import { TOOL_MODES } from "../config/index.ts";
+import type { Capability } from "./capability.ts";
 
 /** The tool catalogs a session can switch between, smallest first (app.tool_mode's values). */
 export { TOOL_MODES };
@@ -44,12 +45,6 @@ export interface ToolAlias {
   mapArgs?: (args: Record<string, unknown>) => Record<string, unknown>;
 }
 
-/** A gate a tool is behind: when closed the tool is hidden and a call is refused naming `setting`. */
-export interface ToolGate {
-  setting: string;
-  isOpen: (session: SessionState) => boolean;
-}
-
 /**
  * A tool, declared once. The registry derives `tools/list`, validation, modes, aliases and
  * docs/tools.md from this declaration.
@@ -63,7 +58,16 @@ export interface ToolDeclaration<I extends ObjectSchema = ObjectSchema, O extend
   annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">>;
   modes: readonly ToolMode[];
   aliases?: readonly ToolAlias[];
-  gate?: ToolGate;
+  /**
+   * The power this tool needs (see capability.ts), checked by the registry from the operator's
+   * settings on every call. A tool whose capability is not allowed is hidden and refused.
+   */
+  capability: Capability;
+  /**
+   * A stronger capability some arguments need (a shared_write worker, a sandbox bypass, a phase
+   * pointed at a command key), checked after validation; undefined means `capability` suffices.
+   */
+  escalate?: (args: v.InferOutput<I>) => Capability | undefined;
   /**
    * Offered to sessions authenticated with an agent's messaging token. Off by default: such a
    * token identifies an agent to its peers; it is not the operator's key to the workspace.

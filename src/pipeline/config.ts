@@ -1,12 +1,12 @@
 /**
  * Reads `.ai/patchbay.toml` (else the legacy `.ai/ai-flow.toml`, else `.ai/patchbay.example.toml`)
  * and resolves each phase to a provider, model and executable, with errors that say what to fix.
- * The `config ... set/add` commands edit the same file through `editPipelineConfig`.
+ * The `config ... set/add` commands edit the same file through config-edit.ts.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { parse, stringify } from "smol-toml";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse } from "smol-toml";
 import * as v from "valibot";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
@@ -69,7 +69,7 @@ function parseToml(file: string, text: string): Record<string, unknown> {
   }
 }
 
-function validate(file: string, raw: Record<string, unknown>): PipelineConfigFile {
+export function validate(file: string, raw: Record<string, unknown>): PipelineConfigFile {
   const result = v.safeParse(pipelineConfigSchema, raw);
   if (result.success) return result.output;
   const issues = result.issues.map((issue) => `${v.getDotPath(issue) ?? "(top level)"}: ${issue.message}`);
@@ -186,24 +186,6 @@ export function describePipelineConfig(loaded: LoadedPipelineConfig, server?: Co
   }
   phases.test = testSettings(loaded);
   return { file: loaded.file ?? null, legacy: loaded.legacy, phases, providers: providerRoles(loaded.data), workflow: workflowSettings(loaded) };
-}
-
-/**
- * Changes `.ai/patchbay.toml` (starting from the legacy file's content when only that exists),
- * validates the result, then writes it atomically. Comments in the file are not kept.
- */
-export async function editPipelineConfig(repo: string, change: (raw: Record<string, unknown>) => void, check?: (candidate: LoadedPipelineConfig) => void): Promise<LoadedPipelineConfig> {
-  const current = await loadPipelineConfig(repo);
-  const raw = structuredClone(current.raw);
-  change(raw);
-  const loaded: LoadedPipelineConfig = { file: CONFIG_FILE, legacy: false, raw, data: validate(CONFIG_FILE, raw) };
-  check?.(loaded);
-  const path = join(repo, CONFIG_FILE);
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${stringify(raw)}\n`);
-  await rename(temp, path);
-  return loaded;
 }
 
 /** `raw[a][b]…` as a table, made when missing. */

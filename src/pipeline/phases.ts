@@ -15,6 +15,7 @@ import { agentTurn, applyPrintedDiff, assertTurnSucceeded, checkScope, loadRun, 
 import { parsePlanScope, parseVerdict, phasePrompt } from "./prompts.ts";
 import { appendRunEvent, assertPhaseAllowed, createRunFolder, newRunId, readArtifact, type RunRecord, saveRun, writeArtifact } from "./run.ts";
 import { checkPatch } from "./safety.ts";
+import { assertTrusted } from "./trust.ts";
 import { runTestCommand, splitCommandLine } from "./test-runner.ts";
 
 export interface PhaseOptions {
@@ -25,6 +26,7 @@ export interface PhaseOptions {
 async function resolved(repo: string, phase: AgentPhase, env: PipelineEnv, options: PhaseOptions): Promise<{ phase: ResolvedPhase; loaded: LoadedPipelineConfig }> {
   const loaded = await loadPipelineConfig(repo);
   if (options.mock) return { loaded, phase: { phase, provider: "mock", builtin: true, agent: "mock", env: {} } };
+  await assertTrusted(env.home, repo, loaded);
   return { loaded, phase: resolvePhase(loaded, phase, env.config) };
 }
 
@@ -106,7 +108,9 @@ function slug(text: string): string {
 /** Runs the allowlisted test commands in the worktree; failing tests are a result, not an error. */
 export async function test(repo: string, runId: string, env: PipelineEnv): Promise<RunRecord> {
   const record = await loadRun(repo, runId);
-  const settings = testSettings(await loadPipelineConfig(repo));
+  const loaded = await loadPipelineConfig(repo);
+  await assertTrusted(env.home, repo, loaded);
+  const settings = testSettings(loaded);
   for (const command of settings.commands) splitCommandLine(command);
   return withPhase(record, "test", env, async (env) => {
     const cwd = requireWorktree(record);
@@ -188,6 +192,7 @@ export async function fix(repo: string, runId: string, env: PipelineEnv, options
 export async function apply(repo: string, runId: string, env: PipelineEnv): Promise<RunRecord> {
   const record = await loadRun(repo, runId);
   const loaded = await loadPipelineConfig(repo);
+  await assertTrusted(env.home, repo, loaded);
   if (record.state === "reviewed" && record.review?.verdict !== "approve") throw new PatchbayError("not_approved", `run ${runId}: the review requested changes`, { next: `run fix: patchbay fix ${runId}` });
   const testsOk = record.tests?.status === "passed" || (record.tests?.status === "skipped" && workflowSettings(loaded).allowApplyWithoutTests);
   if (record.state === "reviewed" && !testsOk) {

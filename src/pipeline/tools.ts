@@ -5,10 +5,11 @@
  */
 import * as v from "valibot";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../mcp/tool.ts";
+import type { Capability } from "../mcp/capability.ts";
 import { openWorkspace } from "../workspace/index.ts";
 import type { PipelineEnv } from "./agent.ts";
 import { AGENT_PHASES, PROVIDER_OUTPUT_CONTRACTS, PROVIDER_PROMPT_MODES } from "./config-schema.ts";
-import { addCliProvider, addTestCommand, setCommand, setPhase } from "./config-edit.ts";
+import { addCliProvider, addTestCommand, type ConfigEdit, type ConfigEditor, setCommand, setPhase } from "./config-edit.ts";
 import { describePipelineConfig, loadPipelineConfig } from "./config.ts";
 import { apply, approve, fix, plan, review, test, write } from "./phases.ts";
 import { listRuns, runDiff, runView, status } from "./queries.ts";
@@ -67,6 +68,7 @@ const phaseTool = (name: string, title: string, description: string, phase: (rep
     input: v.strictObject({ run_id: runId, repo_path: repoPath, background, mock }),
     output: runOutput,
     annotations: AGENT,
+    capability: "write_worktree",
     modes: MODES,
     aliases: [{ name: name.replace(/^patchbay_/, "ai_flow_") }],
     async handler(args, context) {
@@ -82,6 +84,7 @@ const planTool = defineTool({
   input: v.strictObject({ task: v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description("The change to make.")), repo_path: repoPath, mock }),
   output: runOutput,
   annotations: AGENT,
+  capability: "write_worktree",
   modes: MODES,
   aliases: [{ name: "ai_flow_plan" }],
   async handler(args, context) {
@@ -97,6 +100,7 @@ const approveTool = defineTool({
   input: v.strictObject({ run_id: runId, repo_path: repoPath }),
   output: runOutput,
   annotations: LOCAL_WRITE,
+  capability: "record",
   modes: MODES,
   aliases: [{ name: "ai_flow_approve" }],
   async handler(args, context) {
@@ -117,6 +121,7 @@ const applyTool = defineTool({
   input: v.strictObject({ run_id: runId, repo_path: repoPath }),
   output: runOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  capability: "integrate",
   modes: MODES,
   aliases: [{ name: "ai_flow_apply" }],
   async handler(args, context) {
@@ -127,15 +132,22 @@ const applyTool = defineTool({
 
 type RepoToolRun<I extends v.ObjectEntries> = (repo: string, args: v.InferOutput<v.StrictObjectSchema<I, undefined>>, context: ToolContext) => Promise<{ text: string; structured: Record<string, unknown> }>;
 
+/** How a repository tool is declared besides its input and handler. */
+interface RepoToolShape {
+  annotations: typeof READ | typeof LOCAL_WRITE;
+  capability: Capability;
+  escalate?: (args: Record<string, unknown>) => Capability | undefined;
+}
+
 /** A tool that works on one repository's pipeline folder: the repo is resolved through the workspace guard. */
-const repoTool = <I extends v.ObjectEntries>(name: string, title: string, description: string, input: I, annotations: typeof READ | typeof LOCAL_WRITE, run: RepoToolRun<I>) =>
+const repoTool = <I extends v.ObjectEntries>(name: string, title: string, description: string, input: I, shape: RepoToolShape, run: RepoToolRun<I>) =>
   defineTool({
     name,
     title,
     description,
     input: v.strictObject({ ...input, repo_path: repoPath }),
     output: anyOutput,
-    annotations,
+    ...shape,
     modes: MODES,
     aliases: [{ name: name.replace(/^patchbay_/, "ai_flow_") }],
     async handler(args, context) {
@@ -144,7 +156,7 @@ const repoTool = <I extends v.ObjectEntries>(name: string, title: string, descri
     },
   });
 
-const readTool = <I extends v.ObjectEntries>(name: string, title: string, description: string, input: I, run: RepoToolRun<I>) => repoTool(name, title, description, input, READ, run);
+const readTool = <I extends v.ObjectEntries>(name: string, title: string, description: string, input: I, run: RepoToolRun<I>) => repoTool(name, title, description, input, { annotations: READ, capability: "read" }, run);
 
 const statusTool = readTool("patchbay_status", "Run status", "A run's state, what runs now, what to do next, its artifacts, tests and review.", { run_id: runId }, async (repo, args) => {
   const view = await status(repo, args.run_id);
@@ -185,37 +197,44 @@ const configShowTool = readTool("patchbay_config_show", "Pipeline config", "The 
   return { text: JSON.stringify(view, null, 2), structured: view };
 });
 
-/** A config edit: changes .ai/patchbay.toml, then answers with the resolved config. */
-const configTool = <I extends v.ObjectEntries>(name: string, title: string, description: string, input: I, change: (repo: string, args: v.InferOutput<v.StrictObjectSchema<I, undefined>>) => Promise<unknown>) =>
-  repoTool(name, title, description, input, LOCAL_WRITE, async (repo, args, context) => {
-    await change(repo, args);
-    return { text: "saved .ai/patchbay.toml", structured: describePipelineConfig(await loadPipelineConfig(repo), context.host.config) };
+/**
+ * A config edit: changes .ai/patchbay.toml, then answers with the resolved config. A session that
+ * holds `exec` keeps the operator's trust in the file; any other edit that changes what runs
+ * leaves the file untrusted until the operator trusts it (`patchbay config trust`).
+ */
+const configTool = <I extends v.ObjectEntries>(name: string, title: string, description: string, input: I, shape: Omit<RepoToolShape, "annotations">, change: (repo: string, editor: ConfigEditor, args: v.InferOutput<v.StrictObjectSchema<I, undefined>>) => Promise<ConfigEdit>) =>
+  repoTool(name, title, description, input, { annotations: LOCAL_WRITE, ...shape }, async (repo, args, context) => {
+    const editor: ConfigEditor = { home: context.host.home, by: context.session.clientRef, mayTrust: context.session.scope.power.bashMode === "full" };
+    const edit = await change(repo, editor, args);
+    const trust = edit.trusted ? "" : " It now sets commands the operator has not trusted: phases refuse to run until the operator runs `patchbay config trust` in a terminal.";
+    return { text: `saved .ai/patchbay.toml.${trust}`, structured: { ...describePipelineConfig(edit.loaded, context.host.config), trusted: edit.trusted } };
   });
 
-const phaseSetTool = configTool("patchbay_config_phase_set", "Set a phase's provider", "Binds a phase (plan, write, review, fix) to a provider and optional model in .ai/patchbay.toml.", {
+const phaseSetTool = configTool("patchbay_config_phase_set", "Set a phase's provider", "Binds a phase (plan, write, review, fix) to a provider and optional model in .ai/patchbay.toml. Pointing it at a [commands] key (command_key) chooses what runs and needs the exec capability.", {
   phase: v.picklist(AGENT_PHASES),
   provider: v.pipe(v.string(), v.minLength(1)),
   model: v.optional(v.string()),
   command_key: v.optional(v.string()),
-}, (repo, args) => setPhase(repo, args.phase, { provider: args.provider, ...(args.model && { model: args.model }), ...(args.command_key && { command_key: args.command_key }) }));
+}, { capability: "configure", escalate: (args) => (args.command_key === undefined ? undefined : "exec") },
+(repo, editor, args) => setPhase(repo, editor, args.phase, { provider: args.provider, ...(args.model && { model: args.model }), ...(args.command_key && { command_key: args.command_key }) }));
 
-const commandSetTool = configTool("patchbay_config_command_set", "Set an executable", "Sets [commands].<key> (codex, claude, gemini, reasonix, or a key a phase's command_key names).", {
+const commandSetTool = configTool("patchbay_config_command_set", "Set an executable", "Sets [commands].<key> (codex, claude, gemini, reasonix, or a key a phase's command_key names): chooses a program patchbay runs, so it needs the exec capability.", {
   key: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_-]{0,31}$/)),
   command: v.pipe(v.string(), v.minLength(1)),
-}, (repo, args) => setCommand(repo, args.key, args.command));
+}, { capability: "exec" }, (repo, editor, args) => setCommand(repo, editor, args.key, args.command));
 
-const testAddTool = configTool("patchbay_config_test_add", "Allow a test command", "Adds a command line to [phases.test].commands, the only commands the test phase runs.", {
+const testAddTool = configTool("patchbay_config_test_add", "Allow a test command", "Adds a command line to [phases.test].commands, the only commands the test phase runs: chooses a program patchbay runs, so it needs the exec capability.", {
   command: v.pipe(v.string(), v.minLength(1), v.maxLength(1000)),
-}, (repo, args) => addTestCommand(repo, args.command));
+}, { capability: "exec" }, (repo, editor, args) => addTestCommand(repo, editor, args.command));
 
-const providerAddTool = configTool("patchbay_config_provider_add_cli", "Add a CLI provider", "Defines [providers.<id>]: a command-line agent with roles, args ({{prompt}}, {{prompt_file}}, {{cwd}}, {{model}}), prompt mode and output contract.", {
+const providerAddTool = configTool("patchbay_config_provider_add_cli", "Add a CLI provider", "Defines [providers.<id>]: a command-line agent with roles, args ({{prompt}}, {{prompt_file}}, {{cwd}}, {{model}}), prompt mode and output contract. Chooses a program patchbay runs, so it needs the exec capability.", {
   provider_id: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_-]{0,31}$/)),
   roles: v.pipe(v.array(v.picklist(AGENT_PHASES)), v.minLength(1)),
   command: v.pipe(v.string(), v.minLength(1)),
   args: v.optional(v.array(v.string())),
   prompt_mode: v.optional(v.picklist(PROVIDER_PROMPT_MODES)),
   output_contract: v.picklist(PROVIDER_OUTPUT_CONTRACTS),
-}, (repo, args) => addCliProvider(repo, args.provider_id, { roles: args.roles, command: args.command, args: args.args ?? [], prompt_mode: args.prompt_mode ?? "stdin", output_contract: args.output_contract }));
+}, { capability: "exec" }, (repo, editor, args) => addCliProvider(repo, editor, args.provider_id, { roles: args.roles, command: args.command, args: args.args ?? [], prompt_mode: args.prompt_mode ?? "stdin", output_contract: args.output_contract }));
 
 export const PIPELINE_TOOLS: readonly ToolDeclaration[] = [
   planTool, approveTool, writeTool, testTool, reviewTool, fixTool, statusTool, eventsTool, runsTool, artifactTool,

@@ -19,6 +19,7 @@ test("a client's cancellation reaches the tool handler as an aborted AbortSignal
     input: v.strictObject({}),
     output: v.object({}),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    capability: "read",
     modes: EVERY_MODE,
     async handler(_args, { signal }) {
       started();

@@ -4,6 +4,7 @@ import * as v from "valibot";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { ALL_TOOLS } from "../../src/mcp/catalog.ts";
 import { renderToolDocs } from "../../src/mcp/docs.ts";
+import { CAPABILITIES, CAPABILITY_RULES } from "../../src/mcp/capability.ts";
 import { createSession, type SessionState } from "../../src/mcp/session.ts";
 import { defineTool, EVERY_MODE, type ToolContext } from "../../src/mcp/tool.ts";
 import { createRedactor } from "../../src/state/index.ts";
@@ -28,6 +29,7 @@ const echo = defineTool({
   input: v.strictObject({ text: v.string() }),
   output: v.object({ text: v.string() }),
   annotations: READ_ONLY,
+  capability: "read",
   modes: EVERY_MODE,
   aliases: [{ name: "say", input: v.strictObject({ words: v.string() }), mapArgs: (args) => ({ text: args.words }) }],
   async handler({ text }) {
@@ -43,7 +45,7 @@ const gated = defineTool({
   output: v.object({}),
   annotations: { ...READ_ONLY, readOnlyHint: false },
   modes: EVERY_MODE,
-  gate: { setting: "power_tools.direct_write", isOpen: (s) => s.scope.power.directWrite },
+  capability: "write_base",
   async handler() {
     return { text: "written", structured: {} };
   },
@@ -80,13 +82,42 @@ describe("tool registry", () => {
     expect(result?.content?.[0]).toMatchObject({ text: expect.stringContaining("[invalid_arguments] yell: text:") });
   });
 
-  test("a tool behind a closed gate is hidden and a call names the setting that would allow it", async () => {
+  test("a tool whose capability the operator did not allow is hidden, and a call names the setting and flag that would allow it", async () => {
     const registry = createToolRegistry([gated]);
     expect(registry.list(session("full", false))).toEqual([]);
     const refused = await registry.call("write_thing", {}, context(session("full", false)));
-    expect(refused?.content).toEqual([{ type: "text", text: "[tool_disabled] write_thing is turned off by the setting power_tools.direct_write. Next: restart with the setting power_tools.direct_write turned on (see `patchbay start --help`)" }]);
+    expect(refused?.content).toEqual([{ type: "text", text: '[tool_disabled] write_thing is turned off by the setting power_tools.direct_write: it needs the capability "write_base" (writes caller-chosen content to caller-chosen paths of the base checkout). Next: restart patchbay with --direct-write, or set power_tools.direct_write in config.toml (the operator decides; a session cannot switch it on)' }]);
     expect(registry.list(session("full", true)).map((tool) => tool.name)).toEqual(["write_thing"]);
     expect((await registry.call("write_thing", {}, context(session("full", true))))?.isError).toBeUndefined();
+  });
+
+  test("a declaration without a known capability stops the registry at start-up", () => {
+    const unchecked = defineTool({ ...echo, name: "unchecked", aliases: [], capability: undefined } as never);
+    expect(() => createToolRegistry([unchecked])).toThrow("tool unchecked declares no known capability");
+    const invented = defineTool({ ...echo, name: "invented", aliases: [], capability: "root" } as never);
+    expect(() => createToolRegistry([invented])).toThrow("tool invented declares no known capability");
+  });
+
+  test("every tool of the catalog declares a capability, and a mode never changes which capabilities a session holds", () => {
+    const registry = createToolRegistry(ALL_TOOLS);
+    for (const entry of registry.entries) expect(CAPABILITIES).toContain(entry.declaration.capability);
+    const off = session("full", false);
+    const allowed = new Set(registry.list(off).map((tool) => tool.name));
+    for (const entry of registry.entries) {
+      const needsPower = CAPABILITY_RULES[entry.declaration.capability].setting !== undefined;
+      if (needsPower) expect(allowed.has(entry.name)).toBe(false);
+    }
+  });
+
+  test("an argument that needs a stronger capability is refused before the handler runs", async () => {
+    let ran = 0;
+    const escalating = defineTool({ ...echo, name: "maybe_exec", aliases: [], capability: "configure", escalate: (args: { text: string }) => (args.text === "run" ? "exec" : undefined), handler: async ({ text }: { text: string }) => { ran++; return { text, structured: { text } }; } } as never);
+    const registry = createToolRegistry([escalating]);
+    const refused = await registry.call("maybe_exec", { text: "run" }, context(session("full")));
+    expect(refused?._meta?.["patchbay/error"]).toMatchObject({ code: "tool_disabled", details: { capability: "exec", setting: 'power_tools.bash_mode = "full"' } });
+    expect(ran).toBe(0);
+    expect((await registry.call("maybe_exec", { text: "plain" }, context(session("full"))))?.isError).toBeUndefined();
+    expect(ran).toBe(1);
   });
 
   test("secrets in tool results are redacted, in text and structured content", async () => {

@@ -36,7 +36,7 @@ async function writeStarted(repo: string, runId: string): Promise<boolean> {
 describe("cancellation", () => {
   test("cancel with no phase running ends the run; no phase runs after it", async () => {
     const repo = pipelineRepo(mockToml());
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const run = await pipeline.plan(repo, "t", env);
     const cancelled = await pipeline.cancelRun(repo, run.run_id, { ...env, clientRef: "cli" });
     expect(cancelled).toMatchObject({ state: "cancelled", cancelled: { by: "cli", phase: "cancel" } });
@@ -50,7 +50,7 @@ describe("cancellation", () => {
 
   test("cancel while write runs stops the agent and marks the run cancelled", async () => {
     const repo = pipelineRepo(mockToml());
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const run = await pipeline.plan(repo, slowWrite("slow"), env);
     await pipeline.approve(repo, run.run_id, env);
     const started = Date.now();
@@ -69,7 +69,7 @@ describe("cancellation", () => {
 
   test("an aborted call (MCP cancel, Ctrl-C) only stops the phase; the run can run it again", async () => {
     const repo = pipelineRepo(mockToml());
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const run = await pipeline.plan(repo, slowWrite("stop me"), env);
     await pipeline.approve(repo, run.run_id, env);
     const controller = new AbortController();
@@ -90,7 +90,7 @@ describe("cancellation", () => {
 
   test("applied and failed runs cannot be cancelled; `patchbay pipeline cancel` from a shell", async () => {
     const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const done = await pipeline.drive(repo, "t", env);
     expect(done.outcome).toBe("applied");
     expect(await errorOf(pipeline.cancelRun(repo, done.run_id, env))).toMatchObject({ code: "run_finished" });
@@ -113,14 +113,14 @@ describe("the writer scope check", () => {
 
   test("the plan prompt asks for the block", async () => {
     const repo = pipelineRepo(mockToml());
-    const run = await pipeline.plan(repo, "t", await directEnv());
+    const run = await pipeline.plan(repo, "t", await directEnv(repo));
     expect(readFileSync(join(repo, ".ai/runs", run.run_id, "logs/plan.log"), "utf8")).toBeDefined();
     expect(run.affected_files).toBeUndefined(); // the default mock plan gives no block: no check
   });
 
   test("write flags files changed outside affected_files (event and WRITE.md), and stays written", async () => {
     const repo = pipelineRepo(mockToml());
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const planMessage = '# Plan\nChange the docs.\n```json\n{"affected_files": ["docs/", "README.md", "src/**/*.ts"]}\n```';
     const task = scripted("scoped", {
       plan: { message: planMessage },
@@ -142,7 +142,7 @@ describe("the writer scope check", () => {
 
   test("a write inside the scope is not flagged", async () => {
     const repo = pipelineRepo(mockToml());
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const task = scripted("in scope", { plan: { message: '```json\n{"affected_files": ["feature.txt"]}\n```' }, write: { write: { path: "feature.txt", content: "f\n" }, message: "ok" } });
     const run = await pipeline.plan(repo, task, env);
     await pipeline.approve(repo, run.run_id, env);

@@ -8,8 +8,10 @@ import { mockToml, pipelineRepo } from "./helpers.ts";
 afterAll(() => removeTempDirs());
 
 const entry = join(import.meta.dir, "cli-entry.ts");
+// One home for the file: `patchbay config trust` keeps its trust there, as it does for a user.
+const home = tempDir("patchbay-cli-home-");
 function cli(repo: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [entry, ...args], { cwd: repo, encoding: "utf8", env: { ...process.env, PATCHBAY_HOME: tempDir("patchbay-cli-home-") } });
+  const result = spawnSync(process.execPath, [entry, ...args], { cwd: repo, encoding: "utf8", env: { ...process.env, PATCHBAY_HOME: home } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -17,6 +19,7 @@ function cli(repo: string, ...args: string[]) {
 describe("patchbay pipeline CLI --standalone", () => {
   test("run --auto-approve --mock --json drives the loop; exit code is the outcome", () => {
     const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
+    expect(cli(repo, "config", "trust").code).toBe(0);
     const result = cli(repo, "run", "--task", "from the cli", "--auto-approve", "--mock", "--standalone", "--json");
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as { outcome: string; run_id: string };
@@ -30,6 +33,7 @@ describe("patchbay pipeline CLI --standalone", () => {
 
   test("step by step, and write before approve exits non-zero with not_approved", () => {
     const repo = pipelineRepo(mockToml());
+    expect(cli(repo, "config", "trust").code).toBe(0);
     const planned = JSON.parse(cli(repo, "plan", "--task", "t", "--standalone", "--json").stdout) as { run_id: string; state: string };
     expect(planned.state).toBe("planned");
     const refused = cli(repo, "write", planned.run_id, "--standalone", "--json");
@@ -50,6 +54,7 @@ describe("patchbay pipeline CLI --standalone", () => {
 
   test("config without a subcommand is the wizard; without a terminal it refuses and names the subcommands", () => {
     const repo = pipelineRepo(mockToml());
+    expect(cli(repo, "config", "trust").code).toBe(0);
     const refused = cli(repo, "config");
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("`patchbay config` is an interactive wizard and needs a terminal");

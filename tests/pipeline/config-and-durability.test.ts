@@ -58,11 +58,12 @@ describe("pipeline configuration", () => {
 
   test("config edits validate and write .ai/patchbay.toml", async () => {
     const repo = pipelineRepo("");
-    await pipeline.addCliProvider(repo, "my_agent", { roles: ["plan"], command: "my-agent", args: ["--task-file", "{{prompt_file}}"], prompt_mode: "file", output_contract: "text" });
-    await pipeline.setPhase(repo, "plan", { provider: "my_agent", model: "m1" });
-    expect(await errorOf(pipeline.setPhase(repo, "review", { provider: "my_agent" }))).toMatchObject({ code: "provider_role_mismatch" });
-    await pipeline.addTestCommand(repo, "npm test");
-    await pipeline.setCommand(repo, "codex", "/usr/local/bin/codex");
+    const editor = { home: tempDir("patchbay-edit-home-"), by: "test", mayTrust: true };
+    await pipeline.addCliProvider(repo, editor, "my_agent", { roles: ["plan"], command: "my-agent", args: ["--task-file", "{{prompt_file}}"], prompt_mode: "file", output_contract: "text" });
+    await pipeline.setPhase(repo, editor, "plan", { provider: "my_agent", model: "m1" });
+    expect(await errorOf(pipeline.setPhase(repo, editor, "review", { provider: "my_agent" }))).toMatchObject({ code: "provider_role_mismatch" });
+    await pipeline.addTestCommand(repo, editor, "npm test");
+    await pipeline.setCommand(repo, editor, "codex", "/usr/local/bin/codex");
     const loaded = await pipeline.loadPipelineConfig(repo);
     expect(pipeline.resolvePhase(loaded, "plan")).toMatchObject({ provider: "my_agent", model: "m1", executable: "my-agent" });
     expect(pipeline.resolvePhase(loaded, "review").provider).toBe("codex_cli");
@@ -76,14 +77,14 @@ describe("read-only phases and durability", () => {
     writeFileSync(script, 'import { writeFileSync } from "node:fs";\nwriteFileSync("sneaky.txt", "x");\nconsole.log("PASS");\n');
     const toml = mockToml(`[providers.evil]\nroles = ["review"]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(script)}]\n`).replace('[phases.review]\nprovider = "mock"', '[phases.review]\nprovider = "evil"');
     const repo = pipelineRepo(toml, { PASS_ALWAYS: "" });
-    const result = await pipeline.drive(repo, "t", await directEnv());
+    const result = await pipeline.drive(repo, "t", await directEnv(repo));
     expect(result).toMatchObject({ outcome: "failed", state: "failed", error: { code: "read_only_violation" } });
     expect(result.run.failure?.message).toContain("the reviewer (evil) changed files in the worktree");
   });
 
   test("a phase left running by a dead process is marked interrupted and can run again", async () => {
     const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const run = await pipeline.plan(repo, "t", env);
     await pipeline.approve(repo, run.run_id, env);
     const dead = spawnSync(process.execPath, ["-e", "process.pid"]).pid!;
@@ -101,7 +102,7 @@ describe("read-only phases and durability", () => {
 
   test("a phase held by a live process is run_busy", async () => {
     const repo = pipelineRepo(mockToml());
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const run = await pipeline.plan(repo, "t", env);
     writeFileSync(join(repo, ".ai/runs", run.run_id, "RUN.lock"), JSON.stringify({ phase: "approve", pid: process.pid, since: new Date().toISOString(), token: "t" }));
     expect(await errorOf(pipeline.approve(repo, run.run_id, env))).toMatchObject({ code: "run_busy" });

@@ -37,7 +37,7 @@ describe("fake codex, claude and gemini executables in the captured formats", ()
       `[commands]\ncodex = ${JSON.stringify(fakeAgent(dir, "codex", codexOut))}\nclaude = ${JSON.stringify(fakeAgent(dir, "claude", claudeOut, { path: "hello.txt", content: "hello\n" }))}\ngemini = ${JSON.stringify(fakeAgent(dir, "gemini", geminiOut))}`,
     ].join("\n");
     const repo = pipelineRepo(toml, { PASS_ALWAYS: "" });
-    const result = await pipeline.drive(repo, "Create hello.txt", await directEnv());
+    const result = await pipeline.drive(repo, "Create hello.txt", await directEnv(repo));
     expect(result).toMatchObject({ outcome: "applied", state: "applied" });
     expect(readFileSync(join(repo, "hello.txt"), "utf8")).toBe("hello\n");
     expect(result.run.phases).toEqual({ plan: { provider: "codex_cli", model: "gpt-5.5" }, write: { provider: "claude_cli" }, review: { provider: "gemini_cli" } });
@@ -64,7 +64,7 @@ describe("reasonix_cli, driven over ACP", () => {
       `[commands]\ncodex = ${JSON.stringify(fakeAgent(dir, "codex", codexOut))}\nreasonix = ${JSON.stringify(reasonix)}`,
     ].join("\n");
     const repo = pipelineRepo(toml, { PASS_ALWAYS: "", "src/app.txt": "original\n" });
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const planned = await pipeline.plan(repo, "Change src/app.txt", env);
     await pipeline.approve(repo, planned.run_id, env);
     const written = await pipeline.write(repo, planned.run_id, env);

@@ -1,12 +1,18 @@
 import { loadConfig } from "../../src/config/index.ts";
-import type { PipelineEnv } from "../../src/pipeline/index.ts";
+import { loadPipelineConfig, trustPipelineConfig, type PipelineEnv } from "../../src/pipeline/index.ts";
 import { makeGitRepo, type FileTree } from "../support/git-repo.ts";
 import { tempDir } from "../support/patchbay.ts";
 
-/** A pipeline environment without a server: agents run directly. */
-export async function directEnv(): Promise<PipelineEnv> {
+/** A pipeline environment without a server: agents run directly; `trusted` repositories' pipeline files are trusted in its home. */
+export async function directEnv(...trusted: string[]): Promise<PipelineEnv> {
   const home = tempDir("patchbay-pipeline-home-");
+  for (const repo of trusted) await trustIn(home, repo);
   return { home, config: await loadConfig({ home }), redact: (text) => text };
+}
+
+/** What `patchbay config trust` does: the operator trusts the repository's pipeline file as it is now. */
+export async function trustIn(home: string, repo: string): Promise<void> {
+  await trustPipelineConfig(home, repo, await loadPipelineConfig(repo), "test");
 }
 
 /** A repository whose test command passes once the file FIXED exists (or always, with `passing`). */

@@ -20,7 +20,7 @@ async function errorOf(promise: Promise<unknown>): Promise<{ code: string; messa
 describe("pipeline with the mock provider", () => {
   test("plan → approve → write → test (fails) → fix → test → review → apply, with artifacts and events", async () => {
     const repo = pipelineRepo(mockToml());
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const task = scripted("Add a feature", { write: { write: { path: "feature.txt", content: "feature\n" }, message: "added feature.txt" }, fix: { write: { path: "FIXED", content: "1\n" }, message: "fixed" } });
     const planned = await pipeline.plan(repo, task, env);
     expect(planned.state).toBe("planned");
@@ -60,7 +60,7 @@ describe("pipeline with the mock provider", () => {
 
   test("write refuses an unapproved run before anything runs", async () => {
     const repo = pipelineRepo(mockToml());
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const run = await pipeline.plan(repo, "x", env);
     expect(await errorOf(pipeline.write(repo, run.run_id, env))).toMatchObject({ code: "not_approved" });
     expect((await pipeline.status(repo, run.run_id)).worktree).toBeUndefined();
@@ -68,7 +68,7 @@ describe("pipeline with the mock provider", () => {
 
   test("fix rounds are bounded by workflow.max_fix_rounds", async () => {
     const repo = pipelineRepo(mockToml("[workflow]\nmax_fix_rounds = 1\n"));
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const result = await pipeline.drive(repo, scripted("never passes", { write: { write: { path: "a.txt", content: "a" } } }), env);
     expect(result).toMatchObject({ outcome: "stopped", fix_rounds: 1, state: "tested" });
     expect(await errorOf(pipeline.fix(repo, result.run_id, env))).toMatchObject({ code: "fix_limit" });
@@ -76,7 +76,7 @@ describe("pipeline with the mock provider", () => {
 
   test("drive (patchbay run --auto-approve) applies a clean run", async () => {
     const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
-    const result = await pipeline.drive(repo, "Write the mock file", await directEnv());
+    const result = await pipeline.drive(repo, "Write the mock file", await directEnv(repo));
     expect(result).toMatchObject({ outcome: "applied", state: "applied", fix_rounds: 0 });
     expect(readFileSync(join(repo, "PATCHBAY_MOCK.md"), "utf8")).toBe("Write the mock file\n");
   });
@@ -84,7 +84,7 @@ describe("pipeline with the mock provider", () => {
   test("review CHANGES_REQUESTED leads to a fix round, then approval", async () => {
     const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
     const task = scripted("t", { review: { message: "CHANGES_REQUESTED\n- a.txt: wrong" } });
-    const env = await directEnv();
+    const env = await directEnv(repo);
     let run = await pipeline.plan(repo, task, env);
     await pipeline.approve(repo, run.run_id, env);
     await pipeline.write(repo, run.run_id, env);
@@ -97,7 +97,7 @@ describe("pipeline with the mock provider", () => {
 
   test("apply conflicts are reported and the base checkout is untouched", async () => {
     const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const task = scripted("edit readme", { write: { write: { path: "README.md", content: "from the run\n" } } });
     const result = await pipeline.drive(repo, task, env, { apply: false });
     expect(result.outcome).toBe("ready");
@@ -113,7 +113,7 @@ describe("pipeline with the mock provider", () => {
 
   test("an unsafe patch fails the run with the reason", async () => {
     const repo = pipelineRepo(mockToml());
-    const env = await directEnv();
+    const env = await directEnv(repo);
     const run = await pipeline.plan(repo, scripted("leak", { write: { write: { path: ".env.local", content: "SECRET=1" } } }), env);
     await pipeline.approve(repo, run.run_id, env);
     const failure = await errorOf(pipeline.write(repo, run.run_id, env));

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { patchbayBinary, patchbayEnv, removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
-import { mockToml, pipelineRepo, scripted } from "./helpers.ts";
+import { mockToml, pipelineRepo, scripted, trustIn } from "./helpers.ts";
 
 let server: TestServer;
 let home: string;
@@ -42,6 +42,7 @@ interface JobView { job_id: string; state: string; kind: string }
 
 test("run --auto-approve --mock runs every phase on the server: its agent turns are in job list", async () => {
   const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
+  await trustIn(home, repo);
   const before = await cli<JobView[]>(repo, ["job", "list"]);
   const result = await runPatchbay(["run", "--task", "through the server", "--auto-approve", "--mock", "--json"], { home, cwd: repo, timeoutMs: 120_000 });
   expect(result.code).toBe(0);
@@ -63,6 +64,7 @@ test("run --auto-approve --mock runs every phase on the server: its agent turns 
 
 test("step by step on the server, with progress lines on stderr; a refused phase exits non-zero with its code", async () => {
   const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
+  await trustIn(home, repo);
   const planned = await runPatchbay(["plan", "--task", "step by step", "--mock"], { home, cwd: repo, timeoutMs: 60_000 });
   expect(planned.code).toBe(0);
   expect(planned.stderr).toMatch(/plan of run_\w+ (runs|ran) on the server/);
@@ -82,6 +84,7 @@ test("step by step on the server, with progress lines on stderr; a refused phase
 
 test("--standalone runs the phases in the CLI: no server jobs", async () => {
   const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
+  await trustIn(home, repo);
   const before = await cli<JobView[]>(repo, ["job", "list"]);
   const summary = await cli<{ outcome: string; run_id: string }>(repo, ["run", "--task", "standalone", "--auto-approve", "--mock", "--standalone"]);
   expect(summary.outcome).toBe("applied");
@@ -91,6 +94,7 @@ test("--standalone runs the phases in the CLI: no server jobs", async () => {
 
 test("Ctrl-C stops the phase on the server; the run keeps its state and the phase runs again", async () => {
   const repo = pipelineRepo(mockToml());
+  await trustIn(home, repo);
   const task = scripted("slow writer", { write: { sleep_ms: 60_000, message: "slow" } });
   const planned = await cli<RunView>(repo, ["plan", "--task", task, "--mock"]);
   await cli(repo, ["approve", planned.run_id]);
@@ -125,6 +129,7 @@ test("Ctrl-C stops the phase on the server; the run keeps its state and the phas
 test("without a server, a phase starts one in the background, like `patchbay job run`", async () => {
   const ownHome = tempDir("patchbay-pipeline-bg-home-");
   const repo = pipelineRepo(mockToml());
+  await trustIn(ownHome, repo);
   try {
     const planned = await runPatchbay(["plan", "--task", "starts a server", "--mock", "--json"], { home: ownHome, cwd: repo, timeoutMs: 60_000 });
     expect(planned.code).toBe(0);
@@ -140,6 +145,7 @@ test("without a server, a phase starts one in the background, like `patchbay job
 
 test("Ctrl-C during plan (a call that lasts the phase) stops it on the server too", async () => {
   const repo = pipelineRepo(mockToml());
+  await trustIn(home, repo);
   const child = spawn(patchbayBinary(), ["plan", "--task", scripted("slow planner", { plan: { sleep_ms: 60_000, message: "# Plan" } }), "--mock"], { cwd: repo, env: patchbayEnv(home), stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk) => (stderr += chunk));

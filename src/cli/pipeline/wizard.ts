@@ -8,7 +8,8 @@ import { createInterface } from "node:readline";
 import { consola } from "consola";
 import { PatchbayError } from "../../errors/index.ts";
 import * as pipeline from "../../pipeline/index.ts";
-import { editPipelineConfig, providerRoles, tableAt } from "../../pipeline/config.ts";
+import { providerRoles, tableAt } from "../../pipeline/config.ts";
+import { editPipelineConfig, type ConfigEditor } from "../../pipeline/config-edit.ts";
 
 export const NON_INTERACTIVE = [
   "patchbay config show",
@@ -63,7 +64,7 @@ async function text(message: string, initial: string): Promise<string> {
 }
 
 /** Runs the wizard for `repo`; returns the saved configuration's description. */
-export async function configWizard(repo: string): Promise<ReturnType<typeof pipeline.describePipelineConfig>> {
+export async function configWizard(repo: string, editor: ConfigEditor): Promise<ReturnType<typeof pipeline.describePipelineConfig>> {
   assertInteractive();
   const loaded = await pipeline.loadPipelineConfig(repo);
   const roles = providerRoles(loaded.data);
@@ -98,7 +99,7 @@ export async function configWizard(repo: string): Promise<ReturnType<typeof pipe
     if (!command) break;
     if (!commands.includes(command)) commands.push(command);
   }
-  const saved = await editPipelineConfig(repo, (raw) => {
+  const saved = await editPipelineConfig(repo, editor, (raw) => {
     for (const [phase, choice] of Object.entries(choices)) {
       const table = tableAt(raw, "phases", phase);
       if (choice.provider) table.provider = choice.provider;
@@ -111,5 +112,6 @@ export async function configWizard(repo: string): Promise<ReturnType<typeof pipe
     for (const phase of pipeline.AGENT_PHASES) pipeline.resolvePhase(candidate, phase);
   });
   consola.success(`saved ${pipeline.CONFIG_FILE}; check it with \`patchbay doctor\``);
-  return pipeline.describePipelineConfig(saved);
+  if (!saved.trusted) consola.warn(`${pipeline.CONFIG_FILE} holds commands you have not trusted yet: review it, then run \`patchbay config trust\``);
+  return pipeline.describePipelineConfig(saved.loaded);
 }

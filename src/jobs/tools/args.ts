@@ -120,3 +120,8 @@ export async function checkedOptions(context: Pick<ToolContext, "host" | "sessio
     dangerouslyBypass: bypass || undefined,
   };
 }
+
+/** A job that asks to leave the agent's sandbox needs the operator's `unsandboxed` capability. */
+export function bypassCapability(args: { sandbox?: string; dangerously_bypass?: boolean }): "unsandboxed" | undefined {
+  return args.dangerously_bypass === true || args.sandbox === "danger-full-access" ? "unsandboxed" : undefined;
+}

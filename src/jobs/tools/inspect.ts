@@ -23,6 +23,7 @@ export const getStatus = defineTool({
   input: v.strictObject({ job_id: jobIdArg }),
   output: jobViewSchema,
   annotations: READ_ONLY,
+  capability: "read",
   modes: ["standard", "full"],
   labels: { invoking: "Reading job status", invoked: "Job status ready" },
   async handler(args, context) {
@@ -41,6 +42,7 @@ export const getResult = defineTool({
   }),
   output: jobViewSchema,
   annotations: READ_ONLY,
+  capability: "read",
   modes: ["standard", "full"],
   labels: { invoking: "Waiting for the job", invoked: "Job result ready" },
   async handler(args, context) {
@@ -61,6 +63,7 @@ export const getDiff = defineTool({
   }),
   output: v.object({ job_id: v.string(), file_path: v.string(), status: v.picklist(["modified", "added", "deleted"]), binary: v.boolean(), diff: v.string(), truncated: v.boolean(), base_commit: v.string() }),
   annotations: READ_ONLY,
+  capability: "read",
   modes: ["standard", "full"],
   labels: { invoking: "Reading the job's diff", invoked: "Job diff ready" },
   async handler(args, context) {
@@ -88,6 +91,7 @@ export const cancelJob = defineTool({
   input: v.strictObject({ job_id: jobIdArg }),
   output: jobViewSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  capability: "record",
   modes: ["standard", "full"],
   labels: { invoking: "Cancelling the job", invoked: "Job cancelled" },
   async handler(args, context) {

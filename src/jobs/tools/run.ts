@@ -11,7 +11,7 @@ import { openWorkspace } from "../../workspace/index.ts";
 import { assertCommit } from "../../workspace/index.ts";
 import type { JobSpec } from "../runtime.ts";
 import { waitWithProgress } from "./access.ts";
-import { agentArg, agentOptions, checkedOptions, effortArg, modelArg, overridesArg, repoPathArg, specArg, type AgentOptions } from "./args.ts";
+import { agentArg, agentOptions, bypassCapability, checkedOptions, effortArg, modelArg, overridesArg, repoPathArg, specArg, type AgentOptions } from "./args.ts";
 import { jobLine, jobView, jobViewSchema } from "./view.ts";
 
 /** Starts agent turns: not read-only in the MCP sense for apply, and the agent talks to a model API. */
@@ -40,6 +40,8 @@ export const planJob = defineTool({
   input: v.strictObject(jobInput),
   output: jobViewSchema,
   annotations: RUNS_AGENT_READ_ONLY,
+  capability: "write_worktree",
+  escalate: bypassCapability,
   modes: ["standard", "full"],
   labels: { invoking: "Starting a plan job", invoked: "Plan job started" },
   async handler(args, context) {
@@ -56,6 +58,8 @@ export const applyJob = defineTool({
   input: v.strictObject(jobInput),
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
+  capability: "write_worktree",
+  escalate: bypassCapability,
   modes: ["standard", "full"],
   labels: { invoking: "Starting an apply job", invoked: "Apply job started" },
   async handler(args, context) {
@@ -95,6 +99,7 @@ export const review = defineTool({
   input: v.strictObject(reviewInput),
   output: jobViewSchema,
   annotations: RUNS_AGENT_READ_ONLY,
+  capability: "write_worktree",
   modes: ["standard", "full"],
   labels: { invoking: "Starting a review", invoked: "Review started" },
   async handler(args, context) {

@@ -9,7 +9,7 @@ import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/to
 import { openWorkspace } from "../../workspace/index.ts";
 import { isTerminal, type JobRecord } from "../record.ts";
 import { inScope } from "./access.ts";
-import { accessFor, agentOptions, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
+import { accessFor, agentOptions, bypassCapability, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
 import { RUNS_AGENT_WRITES, submitFor } from "./run.ts";
 import { jobViewSchema } from "./view.ts";
 
@@ -59,6 +59,8 @@ export const interactive = defineTool({
   input: v.strictObject(interactiveInput),
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
+  capability: "write_worktree",
+  escalate: bypassCapability,
   modes: ["standard", "full"],
   labels: { invoking: "Talking to the agent", invoked: "Agent answered" },
   async handler(args, context) {
@@ -77,6 +79,8 @@ export const interactiveReply = defineTool({
   input: v.strictObject({ session_id: sessionIdArg, spec: specArg, repo_path: repoPathArg, ...optionsWithoutAgent, agent: agentNoDefault, wait_seconds: waitArg }),
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
+  capability: "write_worktree",
+  escalate: bypassCapability,
   modes: ["standard", "full"],
   labels: { invoking: "Replying to the agent", invoked: "Agent answered" },
   handler: (args, context) => continueSession(context, args, "reply", { requireKnown: true, waitSeconds: args.wait_seconds ?? DEFAULT_WAIT_SECONDS }),
@@ -89,6 +93,8 @@ export const resume = defineTool({
   input: v.strictObject({ session_id: sessionIdArg, spec: v.optional(specArg), repo_path: repoPathArg, ...optionsWithoutAgent, agent: agentNoDefault }),
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
+  capability: "write_worktree",
+  escalate: bypassCapability,
   modes: ["standard", "full"],
   labels: { invoking: "Resuming the session", invoked: "Session resumed" },
   handler: (args, context) => continueSession(context, args, "resume", { requireKnown: false, waitSeconds: 0 }),
@@ -120,6 +126,7 @@ export const listSessions = defineTool({
   }),
   output: v.object({ sessions: v.array(sessionSchema), total: v.number(), truncated: v.boolean() }),
   annotations: READ_ONLY,
+  capability: "read",
   modes: ["standard", "full"],
   labels: { invoking: "Listing sessions", invoked: "Sessions listed" },
   async handler(args, context) {

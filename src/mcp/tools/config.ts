@@ -9,6 +9,7 @@ export const getConfig = defineTool({
   input: v.strictObject({}),
   output: v.object({ settings: v.record(v.string(), v.unknown()), session: v.object({ default_root: v.nullable(v.string()), allowed_roots: v.array(v.string()), power: v.record(v.string(), v.unknown()) }) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  capability: "read",
   modes: ["standard", "full"],
   aliases: [{ name: "server_config" }],
   labels: { invoking: "Reading settings", invoked: "Settings read" },

@@ -46,6 +46,7 @@ export const selfTest = defineTool({
     note: v.string(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  capability: "read",
   modes: EVERY_MODE,
   forAgents: true,
   labels: { invoking: "Checking patchbay", invoked: "patchbay checked" },

@@ -68,6 +68,7 @@ export const workerInbox = defineTool({
   }),
   output: v.object({ action: v.string(), artifact: v.optional(v.record(v.string(), v.unknown())), artifacts: v.optional(v.array(v.record(v.string(), v.unknown()))), content: v.optional(v.string()), removed: v.optional(v.boolean()) }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  capability: "network",
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Working on the artifact inbox", invoked: "Inbox updated" },
   async handler(args, context) {
@@ -140,6 +141,7 @@ export const workerOptionsTool = defineTool({
   }),
   output: v.object({ agents: v.array(v.object({ agent: v.string(), source: v.string(), models: v.array(v.record(v.string(), v.unknown())), truncated: v.boolean() })), reasoning_efforts: v.array(v.string()) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  capability: "read",
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Reading the model menu", invoked: "Model menu ready" },
   async handler(args, context) {

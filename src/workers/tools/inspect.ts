@@ -60,6 +60,7 @@ export const workerInspect = defineTool({
   }),
   output: v.object({ worker: workerViewSchema, view: v.string(), details: v.record(v.string(), v.unknown()) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  capability: "read",
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Inspecting the worker", invoked: "Worker inspected" },
   async handler(args, context) {
@@ -139,6 +140,7 @@ export const workerIntegrate = defineTool({
   }),
   output: v.object({ worker: workerViewSchema, files: v.array(v.string()), skipped_files: v.array(v.string()), base_moved: v.boolean(), patch_sha256: v.string(), patch_bytes: v.number(), committed: v.boolean() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  capability: "integrate",
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Integrating the worker's changes", invoked: "Changes integrated" },
   async handler(args, context) {

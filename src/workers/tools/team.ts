@@ -37,6 +37,8 @@ export const workerStart = defineTool({
   }),
   output: workerViewSchema,
   annotations: STARTS_AGENT,
+  capability: "write_worktree",
+  escalate: (args) => (args.workspace_mode === "shared_write" ? "integrate" : undefined),
   modes: MODES,
   labels: { invoking: "Starting a worker", invoked: "Worker started" },
   async handler(args, context) {
@@ -102,6 +104,7 @@ export const workerMessage = defineTool({
   }),
   output: workerViewSchema,
   annotations: STARTS_AGENT,
+  capability: "write_worktree",
   modes: MODES,
   labels: { invoking: "Messaging the worker", invoked: "Worker is working" },
   async handler(args, context) {
@@ -136,6 +139,7 @@ export const workerList = defineTool({
   }),
   output: v.object({ workers: v.array(workerViewSchema), team_report: v.string() }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  capability: "read",
   modes: MODES,
   labels: { invoking: "Listing workers", invoked: "Workers listed" },
   async handler(args, context) {
@@ -168,6 +172,7 @@ export const workerStop = defineTool({
   }),
   output: workerViewSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  capability: "record",
   modes: MODES,
   labels: { invoking: "Stopping the worker", invoked: "Worker stopped" },
   async handler(args, context) {

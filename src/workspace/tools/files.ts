@@ -47,6 +47,7 @@ export const repoTree = defineTool({
     source: v.picklist(["git", "walk"]),
   }),
   annotations: READ_ONLY,
+  capability: "read",
   modes: ["standard", "full"],
   aliases: [{ name: "tree" }],
   labels: { invoking: "Listing files", invoked: "Files listed" },
@@ -84,6 +85,7 @@ export const readFile = defineTool({
     next_start_line: v.optional(v.number()),
   }),
   annotations: READ_ONLY,
+  capability: "read",
   modes: ["minimal", "worker", "standard", "full"],
   aliases: [
     {
@@ -126,6 +128,7 @@ export const searchRepoTool = defineTool({
     engine: v.picklist(["git", "no-index"]),
   }),
   annotations: READ_ONLY,
+  capability: "read",
   modes: ["minimal", "worker", "standard", "full"],
   aliases: [{ name: "search" }],
   labels: { invoking: "Searching", invoked: "Search done" },

@@ -1,6 +1,6 @@
 /**
- * Power tools, each behind its power_tools setting (hidden from tools/list and refused naming the
- * setting when off): direct writes and exact-match edits, commands (an allowlist in safe mode, a
+ * Power tools, each needing a capability behind a power_tools setting (hidden from tools/list and
+ * refused naming the setting when off): direct writes and exact-match edits, commands (an allowlist in safe mode, a
  * shell in full mode), and bounded reads of Codex session transcripts. Every base-checkout
  * mutation holds the repository lock, so a second one fails with repo_busy instead of waiting.
  */
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { stat } from "node:fs/promises";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
-import { defineTool, type ToolContext, type ToolDeclaration, type ToolGate } from "../../mcp/tool.ts";
+import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { codexProAlias, redactorOf, repoPathArg } from "./args.ts";
 import { clampTimeout, COMMAND_TIMEOUT, filteredEnv, runInGroup, type CommandResult } from "../commands.ts";
 import { editRepoFile, MAX_EDIT_BYTES, writeRepoFile } from "../edit.ts";
@@ -18,9 +18,6 @@ import { assertNoFileObjects, parseSafeCommand } from "../safe-commands.ts";
 import { readCodexSession, SESSION_ID } from "../sessions.ts";
 import { openWorkspace, type Workspace } from "../workspace.ts";
 
-const DIRECT_WRITE: ToolGate = { setting: "power_tools.direct_write", isOpen: (session) => session.scope.power.directWrite };
-const BASH: ToolGate = { setting: "power_tools.bash_mode", isOpen: (session) => session.scope.power.bashMode !== "off" };
-const SESSION_READ: ToolGate = { setting: "power_tools.codex_session_read", isOpen: (session) => session.scope.power.codexSessionRead };
 
 const DESTRUCTIVE = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false } as const;
 
@@ -70,8 +67,8 @@ export const writeFileTool = defineTool({
   input: v.strictObject(writeInput),
   output: v.object({ ...changeOutput, created: v.boolean() }),
   annotations: { ...DESTRUCTIVE, idempotentHint: true },
+  capability: "write_base",
   modes: ["standard", "full"],
-  gate: DIRECT_WRITE,
   aliases: [codexProAlias("write", writeInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Writing the file", invoked: "File written" },
   async handler(args, context) {
@@ -88,8 +85,8 @@ export const editFileTool = defineTool({
   input: v.strictObject(editInput),
   output: v.object({ ...changeOutput, replacements: v.number() }),
   annotations: DESTRUCTIVE,
+  capability: "write_base",
   modes: ["standard", "full"],
-  gate: DIRECT_WRITE,
   aliases: [codexProAlias("edit", editInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Editing the file", invoked: "File edited" },
   async handler(args, context) {
@@ -132,8 +129,8 @@ export const runCommandTool = defineTool({
     truncated: v.boolean(),
   }),
   annotations: { ...DESTRUCTIVE, openWorldHint: true },
+  capability: "exec_safe",
   modes: ["standard", "full"],
-  gate: BASH,
   aliases: [codexProAlias("bash", commandInput)],
   labels: { invoking: "Running the command", invoked: "Command finished" },
   async handler(args, context) {
@@ -172,8 +169,8 @@ export const readSessionTool = defineTool({
     truncated: v.boolean(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  capability: "session_read",
   modes: ["standard", "full"],
-  gate: SESSION_READ,
   aliases: [{ name: "read_codex_session" }],
   labels: { invoking: "Reading the session", invoked: "Session read" },
   async handler(args, context) {

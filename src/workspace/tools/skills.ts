@@ -20,6 +20,7 @@ export const listSkillsTool = defineTool({
   }),
   output: skillListSchema,
   annotations: READ_ONLY,
+  capability: "read",
   modes: ["standard", "full"],
   labels: { invoking: "Listing skills", invoked: "Skills ready" },
   async handler(args, context) {
@@ -45,6 +46,7 @@ export const loadSkillTool = defineTool({
   input: v.strictObject(loadInput),
   output: loadedSkillSchema,
   annotations: READ_ONLY,
+  capability: "read",
   modes: ["standard", "full"],
   aliases: [codexProAlias("load_skill", loadInput)],
   labels: { invoking: "Loading skill", invoked: "Skill ready" },
