@@ -1,9 +1,10 @@
 /**
  * relay_url's fetch: https only (http too when messaging.relay_allow_private), through the
- * SSRF-safe GET (addresses checked, connection pinned, redirects re-checked), body capped.
+ * SSRF-safe GET (addresses checked, connection pinned, redirects re-checked, connect, header,
+ * idle and total deadlines), body capped. Nothing is stored until the whole body arrived.
  */
 import { PatchbayError } from "../errors/index.ts";
-import { safeGet, type SafeResponse } from "../net/index.ts";
+import { safeGet, type Deadlines, type SafeResponse } from "../net/index.ts";
 
 export type RelayResponse = SafeResponse;
 
@@ -15,6 +16,8 @@ export interface RelayOptions {
   resolve?: (host: string) => Promise<string[]>;
   /** One GET to `url` connected to `address`; replaced in tests. */
   request?: (url: URL, address: string, signal?: AbortSignal) => Promise<RelayResponse>;
+  /** Shorter deadlines than the SSRF-safe GET's defaults; replaced in tests. */
+  deadlines?: Partial<Deadlines>;
 }
 
 const MAX_REDIRECTS = 5;
@@ -49,6 +52,7 @@ export async function relayFetch(url: string, options: RelayOptions): Promise<{ 
     refuse: refused,
     resolve: options.resolve,
     request: options.request,
+    deadlines: options.deadlines,
   });
   return { bytes: await readCapped(response, options.maxBytes, finalUrl.href), contentType: response.contentType, finalUrl: finalUrl.href };
 }

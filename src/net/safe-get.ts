@@ -3,6 +3,10 @@
  * and every address checked, the connection is pinned to a checked address (so DNS rebinding
  * between the check and the connect cannot move it; TLS still verifies the URL's host name), and
  * redirects are followed by hand with the same checks on every hop.
+ *
+ * A server that stalls cannot hold a caller forever: connecting, the response headers, every
+ * pause between body chunks and the whole fetch (redirects and body included) have deadlines;
+ * past one the connection is dropped and the caller gets `fetch_timeout`.
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import { request as httpRequest, type IncomingMessage } from "node:http";
@@ -20,6 +24,20 @@ export interface SafeResponse {
   cancel(): void;
 }
 
+/** Milliseconds allowed for each phase of a fetch. */
+export interface Deadlines {
+  /** From the request to an open connection. */
+  connectMs: number;
+  /** From the request to the response headers (connecting included). */
+  headersMs: number;
+  /** Longest pause between two body chunks. */
+  idleMs: number;
+  /** The whole fetch: every redirect hop and the body, until its last byte. */
+  totalMs: number;
+}
+
+export const DEFAULT_DEADLINES: Deadlines = { connectMs: 10_000, headersMs: 30_000, idleMs: 30_000, totalMs: 10 * 60_000 };
+
 export interface SafeGetOptions {
   /** Schemes allowed, e.g. ["https:"]; private targets are reachable only with allowPrivate. */
   schemes: readonly string[];
@@ -31,7 +49,9 @@ export interface SafeGetOptions {
   /** Host name → addresses; replaced in tests. */
   resolve?: (host: string) => Promise<string[]>;
   /** One GET to `url` connected to `address`; replaced in tests. */
-  request?: (url: URL, address: string, signal?: AbortSignal) => Promise<SafeResponse>;
+  request?: (url: URL, address: string, signal?: AbortSignal, connectMs?: number) => Promise<SafeResponse>;
+  /** Shorter (or longer) deadlines than DEFAULT_DEADLINES. */
+  deadlines?: Partial<Deadlines>;
 }
 
 const MAX_URL_CHARS = 4096;
@@ -41,7 +61,11 @@ async function defaultResolve(host: string): Promise<string[]> {
   return (await dnsLookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
 }
 
-function defaultRequest(url: URL, address: string, signal?: AbortSignal): Promise<SafeResponse> {
+function timedOut(url: URL, what: string): PatchbayError {
+  return new PatchbayError("fetch_timeout", `fetching ${url.href.slice(0, 200)} stopped: ${what}`, { next: `the server at ${url.host} stalled; try again later, or use another URL` });
+}
+
+function defaultRequest(url: URL, address: string, signal?: AbortSignal, connectMs = DEFAULT_DEADLINES.connectMs): Promise<SafeResponse> {
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
@@ -69,6 +93,12 @@ function defaultRequest(url: URL, address: string, signal?: AbortSignal): Promis
       },
     );
     req.on("error", reject);
+    req.on("socket", (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => req.destroy(timedOut(url, `no connection within ${connectMs / 1000}s`)), connectMs);
+      socket.once("connect", () => clearTimeout(timer));
+      socket.once("close", () => clearTimeout(timer));
+    });
     req.end();
   });
 }
@@ -89,9 +119,61 @@ async function checkedAddress(url: URL, options: SafeGetOptions): Promise<string
   return addresses[0] as string;
 }
 
+const TIMEOUT = Symbol("timeout");
+
+/** `promise`, or TIMEOUT when it has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expiry = new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, ms))));
+  try {
+    return await Promise.race([promise, expiry]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The response body, failing with fetch_timeout after a pause longer than idleMs or at the total deadline. */
+function deadlineBody(response: SafeResponse, url: URL, idleMs: number, endsAt: number, totalMs: number): AsyncIterable<Uint8Array> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const chunks = response.body[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await within(chunks.next(), Math.min(idleMs, endsAt - Date.now()));
+        if (next === TIMEOUT) {
+          response.cancel();
+          throw timedOut(url, Date.now() >= endsAt ? `the download took longer than ${totalMs / 1000}s` : `no data for ${idleMs / 1000}s`);
+        }
+        if (next.done) return;
+        yield next.value;
+      }
+    },
+  };
+}
+
+/** One hop's response headers within the deadline; on expiry the request is aborted and any late answer dropped. */
+async function headersWithin(url: URL, address: string, options: SafeGetOptions, deadlines: Deadlines, endsAt: number): Promise<SafeResponse> {
+  const hop = new AbortController();
+  const stop = () => hop.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", stop, { once: true });
+  const pending = (options.request ?? defaultRequest)(url, address, hop.signal, deadlines.connectMs);
+  try {
+    const response = await within(pending, Math.min(deadlines.headersMs, endsAt - Date.now()));
+    if (response !== TIMEOUT) return response;
+    hop.abort();
+    pending.then((late) => late.cancel(), () => undefined);
+    throw timedOut(url, Date.now() >= endsAt ? `the download took longer than ${deadlines.totalMs / 1000}s` : `no response headers within ${deadlines.headersMs / 1000}s`);
+  } catch (error) {
+    if (error instanceof PatchbayError) throw error;
+    throw new PatchbayError("fetch_failed", `fetching ${url.href.slice(0, 200)} failed: ${(error as Error).message}`, { next: "check the URL and try again" });
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+  }
+}
+
 /**
- * GETs `url` and answers the final hop's 2xx response (its body still to read), or throws the
- * caller's refusal, or `fetch_failed` for a network error or a non-2xx answer.
+ * GETs `url` and answers the final hop's 2xx response (its body still to read, under the idle and
+ * total deadlines), or throws the caller's refusal, `fetch_timeout`, or `fetch_failed` for a
+ * network error or a non-2xx answer.
  *
  * @example
  * const { response } = await safeGet("https://example.com/a.zip", { schemes: ["https:"], allowPrivate: false, maxRedirects: 5, refuse });
@@ -99,13 +181,12 @@ async function checkedAddress(url: URL, options: SafeGetOptions): Promise<string
 export async function safeGet(url: string, options: SafeGetOptions): Promise<{ response: SafeResponse; finalUrl: URL }> {
   if (url.length > MAX_URL_CHARS) throw options.refuse(url, `the URL is longer than ${MAX_URL_CHARS} characters`);
   if (!URL.canParse(url)) throw options.refuse(url, "it is not a URL");
+  const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
+  const endsAt = Date.now() + deadlines.totalMs;
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
     const address = await checkedAddress(current, options);
-    const response = await (options.request ?? defaultRequest)(current, address, options.signal).catch((error: Error) => {
-      if (error instanceof PatchbayError) throw error;
-      throw new PatchbayError("fetch_failed", `fetching ${current.href.slice(0, 200)} failed: ${error.message}`, { next: "check the URL and try again" });
-    });
+    const response = await headersWithin(current, address, options, deadlines, endsAt);
     if (response.status >= 300 && response.status < 400 && response.location) {
       response.cancel();
       if (hop >= options.maxRedirects) throw options.refuse(url, `more than ${options.maxRedirects} redirects`);
@@ -116,6 +197,6 @@ export async function safeGet(url: string, options: SafeGetOptions): Promise<{ r
       response.cancel();
       throw new PatchbayError("fetch_failed", `${current.href.slice(0, 200)} answered HTTP ${response.status}`, { next: "check the URL; it may have expired" });
     }
-    return { response, finalUrl: current };
+    return { response: { ...response, body: deadlineBody(response, current, deadlines.idleMs, endsAt, deadlines.totalMs) }, finalUrl: current };
   }
 }

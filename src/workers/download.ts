@@ -4,9 +4,9 @@
  * unless `workers.allow_private_downloads`), the body streamed to disk with a size cap and a sha256.
  */
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import { PatchbayError } from "../errors/index.ts";
-import { safeGet } from "../net/index.ts";
+import { safeGet, type Deadlines } from "../net/index.ts";
 
 const MAX_REDIRECTS = 3;
 
@@ -20,9 +20,9 @@ export interface Downloaded {
   contentType?: string;
 }
 
-/** Streams `raw` into `target` (created exclusively, mode 0600), at most `maxBytes`. */
-export async function download(raw: string, target: string, options: { maxBytes: number; allowPrivate: boolean; signal?: AbortSignal }): Promise<Downloaded> {
-  const { response } = await safeGet(raw, { schemes: ["https:", "http:"], allowPrivate: options.allowPrivate, maxRedirects: MAX_REDIRECTS, signal: options.signal, refuse: refused });
+/** Streams `raw` into `target` (created exclusively, mode 0600), at most `maxBytes`; a failed download leaves no file. */
+export async function download(raw: string, target: string, options: { maxBytes: number; allowPrivate: boolean; signal?: AbortSignal; deadlines?: Partial<Deadlines> }): Promise<Downloaded> {
+  const { response } = await safeGet(raw, { schemes: ["https:", "http:"], allowPrivate: options.allowPrivate, maxRedirects: MAX_REDIRECTS, signal: options.signal, refuse: refused, deadlines: options.deadlines });
   if ((response.contentLength ?? 0) > options.maxBytes) {
     response.cancel();
     throw new PatchbayError("artifact_too_large", `the file is ${response.contentLength} bytes, over the ${options.maxBytes}-byte cap`);
@@ -40,8 +40,11 @@ export async function download(raw: string, target: string, options: { maxBytes:
       hash.update(chunk);
       await file.write(chunk);
     }
-  } finally {
+  } catch (error) {
     await file.close();
+    await rm(target, { force: true });
+    throw error;
   }
+  await file.close();
   return { bytes, sha256: hash.digest("hex"), ...(response.contentType && { contentType: response.contentType }) };
 }
