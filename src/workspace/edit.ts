@@ -2,7 +2,7 @@
  * Direct writes and exact-match edits of repository files (power_tools.direct_write). Paths go
  * through the workspace guard, bytes through guarded-fs; callers hold the repository lock.
  */
-import { constants, promises as fsp } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { dirname } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { textDiff } from "./diffs.ts";
@@ -37,17 +37,7 @@ async function modeOf(path: string): Promise<number | undefined> {
   return info?.mode;
 }
 
-/** writeInside creates files 0644: give a replaced file its old mode back (an executable script stays executable). */
-async function restoreMode(path: string, mode: number | undefined): Promise<void> {
-  if (mode === undefined || (mode & 0o7777) === 0o644) return;
-  const handle = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
-  if (!handle) return;
-  try {
-    await handle.chmod(mode & 0o7777);
-  } finally {
-    await handle.close();
-  }
-}
+const permissionBits = (mode: number | undefined) => (mode === undefined ? undefined : mode & 0o7777);
 
 /** The current text of a file to edit or overwrite; binary or oversized files are refused. */
 async function readText(ws: Workspace, absolute: string, relative: string): Promise<string> {
@@ -74,8 +64,8 @@ export async function writeRepoFile(ws: Workspace, request: { file_path: string;
     throw new PatchbayError("not_found", `the directory of ${target.relative} does not exist`, { next: "pass create_dirs: true to create it" });
   }
   const before = exists ? await readText(ws, target.absolute, target.relative) : undefined;
-  await writeInside(ws.root, target.absolute, request.content, { createDirs: request.create_dirs });
-  await restoreMode(target.absolute, mode);
+  // A replaced file keeps its mode (an executable script stays executable).
+  await writeInside(ws.root, target.absolute, request.content, { createDirs: request.create_dirs, mode: permissionBits(mode) });
   const { diff, truncated } = await textDiff(target.relative, before, request.content, LIMITS.diffBytes);
   return { path: target.relative, created: !exists, bytes: Buffer.byteLength(request.content), diff, diff_truncated: truncated };
 }
@@ -115,8 +105,7 @@ export async function editRepoFile(
   const before = await readText(ws, target.absolute, target.relative);
   const replacements = replacementCount(occurrences(before, request.old_text), target.relative, request);
   const after = before.split(request.old_text).join(request.new_text);
-  await writeInside(ws.root, target.absolute, after);
-  await restoreMode(target.absolute, mode);
+  await writeInside(ws.root, target.absolute, after, { mode: permissionBits(mode) });
   const { diff, truncated } = await textDiff(target.relative, before, after, LIMITS.diffBytes);
   return { path: target.relative, replacements, bytes: Buffer.byteLength(after), diff, diff_truncated: truncated };
 }

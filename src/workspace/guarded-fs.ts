@@ -5,10 +5,11 @@
  * verified (through /proc/self/fd on Linux, by resolving again elsewhere).
  */
 import { constants, promises as fsp } from "node:fs";
-import { basename, dirname, join, relative, sep } from "node:path";
+import { relative, sep } from "node:path";
 import { randomUUID } from "node:crypto";
 import { PatchbayError } from "../errors/index.ts";
-import { isInside } from "./path-guard.ts";
+import { isGitDirName, isInside } from "./path-guard.ts";
+import { openDirInside } from "./pinned-dir.ts";
 
 /** Bytes scanned for a NUL to call a file binary, as git does. */
 const BINARY_SNIFF_BYTES = 8000;
@@ -57,6 +58,13 @@ export async function readInside(root: string, absolute: string, maxBytes: numbe
     await assertOpenedInside(handle, root, absolute);
     const info = await handle.stat();
     if (!info.isFile()) throw new PatchbayError("not_a_file", `${absolute} is not a regular file`, { next: "read files; list directories with codex_repo_tree" });
+    // Another name for the same bytes may live outside the repository (a hard link made by anyone
+    // who could write there): its content is not the repository's to show or to edit.
+    if (info.nlink > 1) {
+      throw new PatchbayError("path_hardlink", `${absolute} has ${info.nlink} hard links, and one may be outside the repository`, {
+        next: "patchbay does not read or edit files with more than one hard link; if the file belongs in the repository, replace it with a copy (cp FILE FILE.copy && mv FILE.copy FILE)",
+      });
+    }
     const length = Math.min(info.size, maxBytes);
     const bytes = new Uint8Array(length);
     const { bytesRead } = await handle.read(bytes, 0, length, 0);
@@ -68,45 +76,43 @@ export async function readInside(root: string, absolute: string, maxBytes: numbe
 }
 
 /**
- * Creates `dir` one level at a time, each level under the real path of the one above it, checked
- * to be inside `root`: a recursive mkdir would follow a symlink swapped in after the guard ran.
+ * Replaces (or creates) a file inside `root` atomically: a temp file created beside it and renamed
+ * over the target, both inside the parent directory held open (pinned-dir.ts), so a directory
+ * swapped for a symlink mid-write cannot send either step outside the repository. A symlink at
+ * the target is replaced, not followed. Parent directories must exist unless `createDirs`.
+ * `mode` is set on the temp file before the rename, never on a path afterwards.
  */
-async function makeDirsInside(root: string, dir: string): Promise<string> {
-  const missing: string[] = [];
-  let existing = dir;
-  while (!(await fsp.lstat(existing).then(() => true, () => false))) {
-    missing.unshift(basename(existing));
-    existing = dirname(existing);
-  }
-  let real = await fsp.realpath(existing);
-  for (const name of missing) {
-    if (!isInside(root, real)) break;
-    const next = join(real, name);
-    await fsp.mkdir(next).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw error;
-    });
-    real = await fsp.realpath(next);
-  }
-  return real;
-}
-
-/**
- * Replaces (or creates) a file inside `root` atomically: a temp file beside it, verified to sit
- * inside the repository, then renamed over the target. A symlink at the target is replaced, not
- * followed. Parent directories must exist unless `createDirs`.
- */
-export async function writeInside(root: string, absolute: string, content: string | Uint8Array, options: { createDirs?: boolean } = {}): Promise<void> {
+export async function writeInside(root: string, absolute: string, content: string | Uint8Array, options: { createDirs?: boolean; mode?: number } = {}): Promise<void> {
+  if (!isInside(root, absolute) || absolute === root) throw new PatchbayError("path_outside_roots", `${absolute} is not a file inside ${root}`, { next: "pass a file path inside the repository" });
+  const segments = relative(root, absolute).split(sep);
   // Whatever the blocked globs say, nothing is written into .git: a hook written there runs code.
-  if (relative(root, absolute).split(sep).includes(".git")) {
+  if (segments.some(isGitDirName)) {
     throw new PatchbayError("path_blocked", `${absolute} is inside .git, which patchbay never writes`, { next: "write files in the working tree" });
   }
-  const parent = dirname(absolute);
-  const realParent = options.createDirs ? await makeDirsInside(root, parent) : await fsp.realpath(parent).catch((error) => refuseSymlink(error, parent));
-  if (!isInside(root, realParent)) throw new PatchbayError("path_outside_roots", `${parent} leads outside the repository`, { next: "remove the symlink that points out of the repository" });
-  const temp = join(realParent, `.${basename(absolute)}.patchbay-${randomUUID()}.tmp`);
+  const name = segments.pop()!;
+  const dir = await openDirInside(root, segments, { create: Boolean(options.createDirs) });
+  try {
+    const temp = `.${name}.patchbay-${randomUUID()}.tmp`;
+    await writeTemp(root, dir.at(temp), content, options.mode);
+    try {
+      await dir.verify();
+      await fsp.rename(dir.at(temp), dir.at(name));
+      await dir.verify();
+    } catch (error) {
+      await fsp.unlink(dir.at(temp)).catch(() => {});
+      throw error;
+    }
+  } finally {
+    await dir.close();
+  }
+}
+
+async function writeTemp(root: string, temp: string, content: string | Uint8Array, mode: number | undefined): Promise<void> {
   const handle = await fsp.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
     await assertOpenedInside(handle, root, temp);
+    // Before the content: a private file's bytes are never readable under a wider mode.
+    if (mode !== undefined) await handle.chmod(mode);
     await handle.writeFile(content);
     await handle.sync();
   } catch (error) {
@@ -115,10 +121,4 @@ export async function writeInside(root: string, absolute: string, content: strin
     throw error;
   }
   await handle.close();
-  try {
-    await fsp.rename(temp, join(realParent, basename(absolute)));
-  } catch (error) {
-    await fsp.unlink(temp).catch(() => {});
-    throw error;
-  }
 }
