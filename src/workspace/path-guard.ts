@@ -28,6 +28,26 @@ export function isInside(root: string, target: string): boolean {
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
+/** Code points a file system may drop when it compares names (HFS+ ignores several), or a person cannot see. */
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/**
+ * A name as a case-insensitive, normalizing file system compares it: ignorable code points
+ * removed, NFKC-normalized, lower-cased. `.GIT`, `.git\u200b` and `.ｇｉｔ` all become `.git`.
+ */
+export function comparableName(name: string): string {
+  return name.replace(IGNORABLE, "").normalize("NFKC").toLowerCase();
+}
+
+/**
+ * True when a path segment names a `.git` directory on some file system: any case, ignorable code
+ * points or compatibility forms, and Windows' trailing dots and spaces (`.git.`) or short name (`git~1`).
+ */
+export function isGitDirName(segment: string): boolean {
+  const name = comparableName(segment).replace(/[. ]+$/, "");
+  return name === ".git" || name === "git~1";
+}
+
 function outside(path: string, roots: readonly string[]): PatchbayError {
   return new PatchbayError("path_outside_roots", `${path} is outside the allowed roots (${roots.join(", ") || "none"})`, {
     next: "use a path inside an allowed root, or start patchbay with --allow-root DIR to allow another directory",
@@ -92,7 +112,7 @@ export async function guardPath(root: string, path: string, options: { blockedGl
   const rel = relative(root, absolute).split(sep).join("/");
   // Any .git at any depth, whatever the globs say: nested repositories' configs hold remote
   // credentials, and their hooks run code.
-  if (rel.split("/").includes(".git")) {
+  if (rel.split("/").some(isGitDirName)) {
     throw new PatchbayError("path_blocked", `${rel} is inside a .git directory, which tools never touch`, { next: "use codex_git_status and codex_git_diff for repository state", details: { path: rel } });
   }
   assertNotBlocked(rel, options.blockedGlobs);
@@ -101,8 +121,20 @@ export async function guardPath(root: string, path: string, options: { blockedGl
   return { absolute, relative: rel, exists };
 }
 
+/**
+ * The blocked glob matching `rel` as written, or as a case-insensitive, normalizing file system
+ * would see it (`.ENV`, `.env\u200b`), compared with the glob folded the same way.
+ */
+function blockingGlob(rel: string, blockedGlobs: readonly string[]): string | undefined {
+  const direct = blockedBy(rel, blockedGlobs);
+  if (direct !== undefined) return direct;
+  const folded = blockedGlobs.map(comparableName);
+  const hit = blockedBy(rel.split("/").map(comparableName).join("/"), folded);
+  return hit === undefined ? undefined : blockedGlobs[folded.indexOf(hit)];
+}
+
 function assertNotBlocked(rel: string, blockedGlobs: readonly string[]): void {
-  const pattern = blockedBy(rel, blockedGlobs);
+  const pattern = blockingGlob(rel, blockedGlobs);
   if (!pattern) return;
   throw new PatchbayError("path_blocked", `${rel} is blocked by repositories.blocked_globs ("${pattern}")`, {
     next: "tools never read or write blocked paths; change repositories.blocked_globs if this is wrong",
@@ -143,7 +175,9 @@ export async function resolveRepoRoot(scope: SessionScope, repoPath?: string, bl
   }
   const scopeRoot = await scopeRootOf(scope, real);
   if (!scopeRoot) throw outside(repoPath, roots);
-  assertNotBlocked(relative(scopeRoot, real).split(sep).join("/"), blockedGlobs);
+  const relRoot = relative(scopeRoot, real).split(sep).join("/");
+  if (relRoot.split("/").some(isGitDirName)) throw new PatchbayError("path_blocked", `${repoPath} is inside a .git directory, which tools never touch`, { next: "pass the repository's working tree", details: { path: repoPath } });
+  assertNotBlocked(relRoot, blockedGlobs);
   if (!(await stat(real)).isDirectory()) throw invalid(repoPath, "is not a directory");
   return real;
 }
