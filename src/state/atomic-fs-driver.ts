@@ -9,8 +9,9 @@ import { defineDriver } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
 import { PatchbayError } from "../errors/index.ts";
 import { LOCKS_DIRNAME, TEMP_DIRNAME } from "./layout.ts";
+import { isProcessAlive } from "./process-liveness.ts";
 
-/** A temp file this old belongs to a writer that died; a real write takes milliseconds. */
+/** A temp file this old belongs to a writer that died (or whose pid was reused); a real write takes milliseconds. */
 const ORPHAN_TEMP_AGE_MS = 10 * 60_000;
 
 const INTERNAL_DIRS = new Set([TEMP_DIRNAME, LOCKS_DIRNAME]);
@@ -81,17 +82,26 @@ async function writeAtomically(base: string, file: string, value: string | Uint8
   }
 }
 
-/** Delete temp files left by writers and lockers that were killed mid-way. */
+/**
+ * Delete temp files left by writers and lockers that were killed mid-way. Every temp name starts
+ * with its writer's pid (`<pid>-…`): a file whose writer is gone is removed at once, and any
+ * file past ORPHAN_TEMP_AGE_MS is removed too (a live pid may be a later process reusing it).
+ */
 export async function removeOrphanTemps(base: string): Promise<void> {
   const tempDir = join(resolve(base), TEMP_DIRNAME);
   const names = await fsp.readdir(tempDir).catch(() => [] as string[]);
-  await Promise.all(names.map((name) => removeIfOrphaned(join(tempDir, name))));
+  await Promise.all(names.map((name) => removeIfOrphaned(join(tempDir, name), writerPid(name))));
 }
 
-async function removeIfOrphaned(file: string): Promise<void> {
+function writerPid(name: string): number | undefined {
+  const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+async function removeIfOrphaned(file: string, pid: number | undefined): Promise<void> {
   try {
-    const stat = await fsp.stat(file);
-    if (Date.now() - stat.mtimeMs >= ORPHAN_TEMP_AGE_MS) await fsp.unlink(file);
+    const writerGone = pid !== undefined && pid !== process.pid && !isProcessAlive(pid);
+    if (writerGone || Date.now() - (await fsp.stat(file)).mtimeMs >= ORPHAN_TEMP_AGE_MS) await fsp.unlink(file);
   } catch {
     // Renamed into place or removed by someone else meanwhile.
   }

@@ -1,0 +1,40 @@
+/**
+ * Finding 11 (state): temp files of a writer killed with SIGKILL do not stay in `state/.tmp`.
+ * The next `patchbay start` sweeps every temp file whose writer is gone, however fresh, and
+ * leaves the files of live writers alone.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startTestServer } from "../support/patchbay.ts";
+import { removeTempHomes, spawnFixture, tempHome, waitForExit, waitForLine } from "../state/support.ts";
+
+afterAll(removeTempHomes);
+
+test("patchbay start removes the temp files of a SIGKILLed writer and keeps a live writer's", async () => {
+  const home = await tempHome();
+  const writer = spawnFixture("flip-writer.ts", [home]);
+  try {
+    await waitForLine(writer, "ready");
+  } finally {
+    writer.kill("SIGKILL");
+  }
+  expect((await waitForExit(writer)).signal).toBe("SIGKILL");
+  const dead = writer.pid!;
+  const temps = join(home, "state", ".tmp");
+  // What a kill between open and rename leaves: a half-written record, a lock draft, a claimed stale lock.
+  const left = [`${dead}-${crypto.randomUUID()}`, `${dead}-${crypto.randomUUID()}.lock`, `${dead}-${crypto.randomUUID()}.stale`];
+  for (const name of left) writeFileSync(join(temps, name), '{"half":');
+  // A writer that is alive (this test process) may be mid-write right now: its file must stay.
+  const live = `${process.pid}-${crypto.randomUUID()}`;
+  writeFileSync(join(temps, live), "in flight");
+
+  const server = await startTestServer({ home });
+  try {
+    const remaining = readdirSync(temps);
+    expect(remaining.filter((name) => name.startsWith(`${dead}-`))).toEqual([]);
+    expect(existsSync(join(temps, live))).toBe(true);
+  } finally {
+    await server.stop();
+  }
+});
