@@ -1,15 +1,18 @@
 /**
  * A worker's worktree in git terms: creating and removing it, the files it changed against its
  * base commit (imported artifacts left out), and the patch that would carry them to the base
- * checkout: tracked changes with `git diff --binary`, untracked text files as new-file hunks,
- * untracked binary or non-UTF-8 files skipped and listed.
+ * checkout: tracked changes with `git diff --binary`, untracked text files and symlinks that stay
+ * inside the worktree as new-file hunks, untracked binary or non-UTF-8 files skipped and listed,
+ * symlinks out of the worktree and special files refused unread.
  */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { lstat, mkdir, mkdtemp, readlink, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { git, runGit } from "../workspace/index.ts";
-import { isImportedArtifact, slugOf } from "./paths.ts";
+import { readInside } from "../workspace/guarded-fs.ts";
+import { git, type GitResult, runGit } from "../workspace/index.ts";
+import { isImportedArtifact, isInside, slugOf } from "./paths.ts";
 
 export interface WorkerWorktree {
   path: string;
@@ -71,46 +74,160 @@ function isText(bytes: Uint8Array): boolean {
   }
 }
 
+/** Largest patch carried over or shown (seed §1.7: 2 MB); files are read only while the patch is under it. */
+export const MAX_PATCH_BYTES = 2 * 1024 * 1024;
+
+/** A git call on a worker's worktree ends by then, or the answer is an error instead of a hang. */
+const GIT_TIMEOUT_MS = 60_000;
+
+async function gitWithin(cwd: string, args: string[], options: { maxBytes?: number } = {}): Promise<GitResult> {
+  try {
+    return await runGit(cwd, args, { ...options, signal: AbortSignal.timeout(GIT_TIMEOUT_MS) });
+  } catch (error) {
+    if ((error as Error).name !== "AbortError" && (error as Error).name !== "TimeoutError") throw error;
+    throw new PatchbayError("git_timeout", `git ${args[0]} in ${cwd} did not finish within ${GIT_TIMEOUT_MS / 1000} s`, { next: "look for FIFOs or very large files in the worktree, remove them, and try again" });
+  }
+}
+
+/** A changed path as it is on disk, looked at without following it. */
+type Entry = { kind: "missing" } | { kind: "file"; executable: boolean } | { kind: "symlink"; target: string } | { kind: "other" } | { kind: "unsafe"; why: string };
+
+/**
+ * What `path` in the worktree is. A symlink is fine while it stays inside the worktree (git
+ * carries its link text, mode 120000); one that leads out, and FIFOs, sockets and devices, are
+ * unsafe: reading them would leak outside files, hang, or never end.
+ */
+async function entryOf(cwd: string, path: string): Promise<Entry> {
+  const absolute = join(cwd, path);
+  const info = await lstat(absolute).catch(() => undefined);
+  if (!info) return { kind: "missing" };
+  if (info.isFile()) return { kind: "file", executable: (info.mode & 0o111) !== 0 };
+  if (info.isDirectory()) return { kind: "other" };
+  if (!info.isSymbolicLink()) return { kind: "unsafe", why: "is a FIFO, socket or device, not a regular file" };
+  const target = await readlink(absolute);
+  const leaves = { kind: "unsafe", why: `is a symlink to ${target}, outside the worktree` } as const;
+  if (!isInside(cwd, resolve(dirname(absolute), target))) return leaves;
+  // Inside by its text, yet through another link it may still lead out.
+  const [real, root] = await Promise.all([realpath(absolute).catch(() => undefined), realpath(cwd)]);
+  if (real !== undefined && !isInside(root, real)) return leaves;
+  return { kind: "symlink", target };
+}
+
+/** Changed paths that integration refuses to read or carry: symlinks out of the worktree, FIFOs, devices. */
+export async function unsafeChanges(cwd: string, files: ChangedFile[]): Promise<Array<{ path: string; why: string }>> {
+  const unsafe: Array<{ path: string; why: string }> = [];
+  for (const file of files) {
+    const entry = await entryOf(cwd, file.path);
+    if (entry.kind === "unsafe") unsafe.push({ path: file.path, why: entry.why });
+  }
+  return unsafe;
+}
+
 export interface WorkerPatch {
   patch: string;
   bytes: number;
   sha256: string;
   files: string[];
-  /** Untracked binary or non-UTF-8 files: not carried over. */
+  /** Untracked binary or non-UTF-8 files, and untracked folders: not carried over. */
   skipped_files: string[];
+  /** Refused, never read: symlinks out of the worktree, FIFOs, devices. */
+  unsafe_files: Array<{ path: string; why: string }>;
+  /** Untracked files not read because the patch would pass `maxBytes` with them. */
+  too_large_files: string[];
 }
 
 /**
- * The patch of `files` from the worktree against its base.
+ * An untracked file's new-file hunk, made by git from a private copy (`scratch`) of what was
+ * read, so git never opens the worktree's file itself (a FIFO swapped in would hang it).
+ */
+async function newFileHunk(scratch: string, path: string, entry: { kind: "file"; executable: boolean; bytes: Uint8Array } | { kind: "symlink"; target: string }): Promise<string> {
+  const copy = join(scratch, path);
+  await mkdir(dirname(copy), { recursive: true });
+  if (entry.kind === "symlink") await symlink(entry.target, copy);
+  else await writeFile(copy, entry.bytes, { mode: entry.executable ? 0o755 : 0o644 });
+  // `--no-index` exits 1 when the files differ, which is the point here.
+  const hunk = await gitWithin(scratch, ["diff", "--no-index", "--no-ext-diff", "--no-textconv", "--binary", "--", "/dev/null", path]);
+  if (hunk.code > 1) throw new PatchbayError("git_failed", `cannot diff ${path}: ${hunk.stderr.trim()}`);
+  return hunk.stdout;
+}
+
+/**
+ * The patch of `files` from the worktree against its base. Untracked files are read without
+ * following links or blocking, only while the patch stays under `maxBytes`.
  *
  * @example
  * const { patch } = await workerPatch(wt.path, wt.base_commit, await workerChanges(wt.path, wt.base_commit));
  */
-export async function workerPatch(cwd: string, base: string, files: ChangedFile[]): Promise<WorkerPatch> {
-  const tracked = files.filter((file) => file.tracked).map((file) => file.path);
+export async function workerPatch(cwd: string, base: string, files: ChangedFile[], maxBytes = MAX_PATCH_BYTES): Promise<WorkerPatch> {
+  const result: WorkerPatch = { patch: "", bytes: 0, sha256: "", files: [], skipped_files: [], unsafe_files: [], too_large_files: [] };
+  const entries = new Map<string, Entry>();
+  for (const file of files) entries.set(file.path, await entryOf(cwd, file.path));
+  for (const [path, entry] of entries) if (entry.kind === "unsafe") result.unsafe_files.push({ path, why: entry.why });
+  const safe = files.filter((file) => entries.get(file.path)!.kind !== "unsafe");
+  const tracked = safe.filter((file) => file.tracked).map((file) => file.path);
   const chunks: string[] = [];
-  if (tracked.length) chunks.push((await git(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--no-renames", "--binary", base, "--", ...tracked])).stdout);
-  const skipped: string[] = [];
-  const carried = [...tracked];
-  for (const file of files.filter((entry) => !entry.tracked)) {
-    const bytes = await readFile(join(cwd, file.path));
-    if (!isText(bytes)) {
-      skipped.push(file.path);
-      continue;
-    }
-    // `--no-index` exits 1 when the files differ, which is the point here.
-    const hunk = await runGit(cwd, ["diff", "--no-index", "--no-ext-diff", "--no-textconv", "--", "/dev/null", file.path]);
-    if (hunk.code > 1) throw new PatchbayError("git_failed", `cannot diff ${file.path}: ${hunk.stderr.trim()}`);
-    chunks.push(hunk.stdout);
-    carried.push(file.path);
+  let size = 0;
+  if (tracked.length) {
+    const diff = await gitWithin(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--no-renames", "--binary", base, "--", ...tracked], { maxBytes: maxBytes + 1 });
+    if (diff.code !== 0) throw new PatchbayError("git_failed", `git diff failed in ${cwd}: ${diff.stderr.trim().split("\n").slice(-3).join(" ")}`, { next: "look at the worktree's state with codex_worker_inspect view=changes" });
+    chunks.push(diff.stdout);
+    size += Buffer.byteLength(diff.stdout);
   }
-  const patch = chunks.join("");
-  return { patch, bytes: Buffer.byteLength(patch), sha256: createHash("sha256").update(patch).digest("hex"), files: carried.sort(), skipped_files: skipped.sort() };
+  const carried = [...tracked];
+  const root = await realpath(cwd);
+  const scratch = await mkdtemp(join(tmpdir(), "patchbay-patch-"));
+  try {
+    for (const file of safe.filter((entry) => !entry.tracked)) {
+      const entry = entries.get(file.path)!;
+      if (entry.kind === "missing" || entry.kind === "unsafe") continue;
+      if (entry.kind === "other") {
+        result.skipped_files.push(file.path);
+        continue;
+      }
+      if (size > maxBytes) {
+        result.too_large_files.push(file.path);
+        continue;
+      }
+      let hunk: string;
+      if (entry.kind === "symlink") hunk = await newFileHunk(scratch, file.path, entry);
+      else {
+        const read = await readInside(root, join(root, file.path), maxBytes - size + 1).catch((error: PatchbayError) => {
+          // Swapped for a link or a FIFO since it was looked at: refused all the same.
+          result.unsafe_files.push({ path: file.path, why: error.message });
+          return undefined;
+        });
+        if (!read) continue;
+        if (read.truncated) {
+          result.too_large_files.push(file.path);
+          size = maxBytes + 1;
+          continue;
+        }
+        if (!isText(read.bytes)) {
+          result.skipped_files.push(file.path);
+          continue;
+        }
+        hunk = await newFileHunk(scratch, file.path, { kind: "file", executable: entry.executable, bytes: read.bytes });
+      }
+      chunks.push(hunk);
+      size += Buffer.byteLength(hunk);
+      carried.push(file.path);
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  result.patch = chunks.join("");
+  result.bytes = Buffer.byteLength(result.patch);
+  result.sha256 = createHash("sha256").update(result.patch).digest("hex");
+  result.files = carried.sort();
+  result.skipped_files.sort();
+  return result;
 }
 
-/** One file's diff from the patch of the worktree (a one-file patch). */
-export async function workerFileDiff(cwd: string, base: string, file: ChangedFile): Promise<{ diff: string; binary: boolean }> {
-  const { patch, skipped_files } = await workerPatch(cwd, base, [file]);
+/** One file's diff from the patch of the worktree (a one-file patch); an unsafe file is refused, never read. */
+export async function workerFileDiff(cwd: string, base: string, file: ChangedFile, maxBytes = MAX_PATCH_BYTES): Promise<{ diff: string; binary: boolean }> {
+  const { patch, skipped_files, unsafe_files, too_large_files } = await workerPatch(cwd, base, [file], maxBytes);
+  if (unsafe_files.length) throw new PatchbayError("unsafe_file", `${file.path} ${unsafe_files[0]!.why}; patchbay does not read it`, { next: "ask the worker to remove it (codex_worker_message)" });
+  if (too_large_files.length) return { diff: `${file.path} is over ${maxBytes} bytes; diff omitted.`, binary: false };
   if (skipped_files.length) return { diff: `Binary file ${file.path} added; diff omitted.`, binary: true };
   const binary = /^GIT binary patch$/m.test(patch) || /^Binary files /m.test(patch);
   return { diff: binary ? `Binary file ${file.path} ${file.status}; diff omitted.` : patch, binary };

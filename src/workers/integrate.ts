@@ -8,13 +8,12 @@ import { existsSync } from "node:fs";
 import { PatchbayError } from "../errors/index.ts";
 import type { Workspace } from "../workspace/index.ts";
 import { runGit } from "../workspace/index.ts";
-import { dirtyEntries, headOf, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
+import { dirtyEntries, headOf, MAX_PATCH_BYTES, unsafeChanges, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
 import type { WorkerRecord, WorkerState } from "./record.ts";
 
-/** Largest patch integrate carries over (seed §1.7: 2 MB). */
-export const MAX_PATCH_BYTES = 2 * 1024 * 1024;
+export { MAX_PATCH_BYTES } from "./changes.ts";
 
-export const REFUSAL_CODES = ["worker_running", "not_isolated", "workspace_missing", "no_changes", "blocked_path", "dirty_base", "patch_conflict", "patch_too_large"] as const;
+export const REFUSAL_CODES = ["worker_running", "not_isolated", "workspace_missing", "no_changes", "blocked_path", "unsafe_file", "dirty_base", "patch_conflict", "patch_too_large"] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 export interface IntegrationPreview {
@@ -38,6 +37,7 @@ const NEXT: Record<RefusalCode, string> = {
   workspace_missing: "the worktree was removed; start a new worker",
   no_changes: "message the worker to make the change first",
   blocked_path: "the worker touched paths under repositories.blocked_globs; ask it to undo them, or copy what you need by hand",
+  unsafe_file: "the worker left symlinks that lead out of its worktree, or FIFOs, sockets or devices; ask it to remove them (codex_worker_message), or copy what you need by hand",
   dirty_base: "commit or stash the base checkout's changes, or pass allow_dirty_base: true",
   patch_conflict: "the base moved under the worker; message it to rebase on the current base, or resolve by hand",
   patch_too_large: `integrate smaller pieces (at most ${MAX_PATCH_BYTES} bytes of patch)`,
@@ -81,17 +81,23 @@ export async function previewIntegration(worker: WorkerRecord, state: WorkerStat
   if (changes.length === 0) refuse("no_changes", `worker ${worker.name} has no changes against its base ${wt.base_commit.slice(0, 12)}`);
   const blocked = await blockedAmong(ws, changes.map((change) => change.path));
   if (blocked.length) refuse("blocked_path", `worker ${worker.name} changed blocked paths: ${blocked.join(", ")}`, blocked);
+  // Refused before anything is read: a link out would carry an outside file, a FIFO would hang.
+  const unsafe = await unsafeChanges(wt.path, changes);
+  const refuseUnsafe = (found: typeof unsafe) => refuse("unsafe_file", `worker ${worker.name} left files patchbay does not read: ${found.map((file) => `${file.path} ${file.why}`).join("; ")}`, found.map((file) => file.path));
+  if (unsafe.length) refuseUnsafe(unsafe);
   preview.dirty_base_files = await dirtyEntries(worker.repo);
   if (preview.dirty_base_files.length && !options.allowDirtyBase) refuse("dirty_base", `the base checkout ${worker.repo} has uncommitted changes`, preview.dirty_base_files.slice(0, 50));
-  if (changes.length === 0 || blocked.length) return preview;
+  if (changes.length === 0 || blocked.length || unsafe.length) return preview;
 
-  const patch = await workerPatch(wt.path, wt.base_commit, changes);
+  const patch = await workerPatch(wt.path, wt.base_commit, changes, MAX_PATCH_BYTES);
   preview.patch = patch;
   preview.files = patch.files;
   preview.skipped_files = patch.skipped_files;
   preview.patch_bytes = patch.bytes;
   preview.patch_sha256 = patch.sha256;
-  if (patch.bytes > MAX_PATCH_BYTES) refuse("patch_too_large", `the patch is ${patch.bytes} bytes, over the ${MAX_PATCH_BYTES}-byte cap`, patch.files);
+  if (patch.unsafe_files.length) refuseUnsafe(patch.unsafe_files);
+  else if (patch.too_large_files.length) refuse("patch_too_large", `the patch would be over the ${MAX_PATCH_BYTES}-byte cap with ${patch.too_large_files.join(", ")}`, patch.too_large_files);
+  else if (patch.bytes > MAX_PATCH_BYTES) refuse("patch_too_large", `the patch is ${patch.bytes} bytes, over the ${MAX_PATCH_BYTES}-byte cap`, patch.files);
   else if (patch.files.length === 0) refuse("no_changes", `worker ${worker.name} changed only files that cannot be carried over`, patch.skipped_files);
   else {
     const check = await runGit(worker.repo, ["apply", "--check", "--whitespace=nowarn", "-"], { input: patch.patch });
