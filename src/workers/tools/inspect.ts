@@ -2,12 +2,12 @@
  * Looking at a worker (codex_worker_inspect: report, status, changes, one file's diff, a file
  * from its worktree, the integration preview) and carrying its work over (codex_worker_integrate).
  */
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { posix } from "node:path";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
 import { isTerminal } from "../../jobs/index.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import { readInside } from "../../workspace/guarded-fs.ts";
 import { openWorkspace, withRepoLock, workspaceIn, type Workspace } from "../../workspace/index.ts";
 import { workerChanges, workerFileDiff } from "../changes.ts";
 import { applyPatch, previewIntegration, refusalError } from "../integrate.ts";
@@ -28,20 +28,6 @@ function worktreeOf(worker: WorkerRecord): NonNullable<WorkerRecord["worktree"]>
 /** The worktree as a workspace of its own: same blocked globs, no escapes. */
 function worktreeWorkspace(context: Pick<ToolContext, "host">, path: string): Promise<Workspace> {
   return workspaceIn({ allowedRoots: [path], power: { directWrite: false, bashMode: "off", codexSessionRead: false } }, context.host.config.repositories.blocked_globs, path);
-}
-
-async function readText(absolute: string, maxBytes: number): Promise<{ text: string; size: number; truncated: boolean; binary: boolean }> {
-  const handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new PatchbayError("not_a_file", `${absolute} is not a regular file`);
-    const buffer = Buffer.alloc(Math.min(info.size, maxBytes));
-    await handle.read(buffer, 0, buffer.length, 0);
-    const binary = buffer.subarray(0, 8000).includes(0);
-    return { text: binary ? "" : buffer.toString("utf8"), size: info.size, truncated: info.size > buffer.length, binary };
-  } finally {
-    await handle.close();
-  }
 }
 
 export const workerInspect = defineTool({
@@ -95,9 +81,11 @@ export const workerInspect = defineTool({
         if (!args.file_path) throw new PatchbayError("invalid_arguments", "file_path: required for view=diff", { next: "pass a path from view=changes" });
         const ws = await worktreeWorkspace(context, wt.path);
         const file = await ws.guard(args.file_path);
-        const change = (await workerChanges(wt.path, wt.base_commit)).find((entry) => entry.path === file.relative);
+        // The path as asked first: a symlink that is itself the change is shown as a link, never as its target.
+        const changes = await workerChanges(wt.path, wt.base_commit);
+        const change = changes.find((entry) => entry.path === posix.normalize(args.file_path!)) ?? changes.find((entry) => entry.path === file.relative);
         if (!change) throw new PatchbayError("file_not_changed", `${file.relative} is not among ${worker.name}'s changes`, { next: "pass a path from view=changes" });
-        const diff = await workerFileDiff(wt.path, wt.base_commit, change);
+        const diff = await workerFileDiff(wt.path, wt.base_commit, change, maxBytes);
         const bytes = Buffer.from(diff.diff);
         const truncated = bytes.length > maxBytes;
         const shown = truncated ? bytes.subarray(0, maxBytes).toString("utf8") : diff.diff;
@@ -109,9 +97,10 @@ export const workerInspect = defineTool({
         const ws = await worktreeWorkspace(context, root);
         const file = await ws.guard(args.file_path);
         if (!file.exists) throw new PatchbayError("not_found", `${file.relative} does not exist in ${worker.name}'s worktree`);
-        const read = await readText(file.absolute, maxBytes);
+        // Opened without following a link or blocking on a FIFO, at most maxBytes read.
+        const read = await readInside(ws.root, file.absolute, maxBytes);
         if (read.binary) return answer(`${file.relative} is binary (${read.size} bytes); not shown.`, { file_path: file.relative, binary: true, size: read.size });
-        const lines = read.text.split("\n");
+        const lines = Buffer.from(read.bytes).toString("utf8").split("\n");
         const start = args.start_line ?? 1;
         const end = Math.min(args.end_line ?? lines.length, lines.length);
         const content = lines.slice(start - 1, end).join("\n");
