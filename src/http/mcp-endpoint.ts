@@ -18,6 +18,13 @@ export interface McpEndpointOptions {
   sessionIdleMs: number;
 }
 
+/**
+ * 2025-era sessions open at once, at most. Each holds a server and a transport in memory until
+ * DELETE or server.session_idle_seconds; past the cap a new one is refused with 503 (never an
+ * open one evicted: it may be waiting on a long tool call).
+ */
+export const MAX_LEGACY_SESSIONS = 256;
+
 interface LegacySession {
   transport: WebStandardStreamableHTTPServerTransport;
   server: Server;
@@ -59,8 +66,23 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     return state;
   }
 
+  // Sessions whose initialize is still being answered count too: a burst cannot slip past the cap.
+  let opening = 0;
+
   async function openLegacySession(request: Request, principal: string, body: unknown): Promise<Response> {
     if (!isInitializeRequest(body)) return rpcErrorResponse(400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
+    if (legacySessions.size + opening >= MAX_LEGACY_SESSIONS) {
+      return rpcErrorResponse(503, -32000, `Service Unavailable: ${MAX_LEGACY_SESSIONS} sessions are open, the most this server keeps; close unused ones (DELETE /mcp with their Mcp-Session-Id) or wait until idle ones expire (server.session_idle_seconds)`, { "Retry-After": "60" });
+    }
+    opening++;
+    try {
+      return await startLegacySession(request, principal, body);
+    } finally {
+      opening--;
+    }
+  }
+
+  async function startLegacySession(request: Request, principal: string, body: unknown): Promise<Response> {
     const state = createSession({ transport: "http", principal, mode: defaultMode, scope });
     const server = buildMcpServer(host, registry, state, { announcesModeChanges: true });
     const transport = new WebStandardStreamableHTTPServerTransport({
