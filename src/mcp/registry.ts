@@ -171,8 +171,8 @@ async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolCo
     if (!mapped.success) return invalidArguments(entry.name, mapped.issues);
     args = mapped.output as JsonObject;
   }
-  const stronger = entry.declaration.escalate?.(args);
-  const escalated = stronger && capabilityRefusal(entry.name, stronger, grantsOf(context.session, context));
+  const escalation = entry.declaration.escalate;
+  const escalated = escalation?.applies(args) && capabilityRefusal(entry.name, escalation.capability, grantsOf(context.session, context));
   if (escalated) return errorResult(escalated);
   try {
     const output = await entry.declaration.handler(args, context);

@@ -65,9 +65,9 @@ export interface ToolDeclaration<I extends ObjectSchema = ObjectSchema, O extend
   capability: Capability;
   /**
    * A stronger capability some arguments need (a shared_write worker, a sandbox bypass, a phase
-   * pointed at a command key), checked after validation; undefined means `capability` suffices.
+   * pointed at a command key), checked after validation; `when` says which, for the docs.
    */
-  escalate?: (args: v.InferOutput<I>) => Capability | undefined;
+  escalate?: Escalation<v.InferOutput<I>>;
   /**
    * Offered to sessions authenticated with an agent's messaging token. Off by default: such a
    * token identifies an agent to its peers; it is not the operator's key to the workspace.
@@ -78,6 +78,14 @@ export interface ToolDeclaration<I extends ObjectSchema = ObjectSchema, O extend
   /** ChatGPT's status labels while the tool runs and after it finished. */
   labels?: { invoking: string; invoked: string };
   handler: (args: v.InferOutput<I>, context: ToolContext) => Promise<ToolOutput<v.InferOutput<O>>>;
+}
+
+/** Arguments that need more than the tool's own capability. */
+export interface Escalation<A> {
+  capability: Capability;
+  /** The arguments that need it, in words (docs/security.md). */
+  when: string;
+  applies: (args: A) => boolean;
 }
 
 /** Identity function that keeps the handler's argument types tied to the schemas. */

@@ -4,7 +4,7 @@
  * progress notifications) unless `background` is set, and returns the run.
  */
 import * as v from "valibot";
-import { defineTool, type ToolContext, type ToolDeclaration } from "../mcp/tool.ts";
+import { defineTool, type Escalation, type ToolContext, type ToolDeclaration } from "../mcp/tool.ts";
 import type { Capability } from "../mcp/capability.ts";
 import { openWorkspace } from "../workspace/index.ts";
 import type { PipelineEnv } from "./agent.ts";
@@ -136,7 +136,7 @@ type RepoToolRun<I extends v.ObjectEntries> = (repo: string, args: v.InferOutput
 interface RepoToolShape {
   annotations: typeof READ | typeof LOCAL_WRITE;
   capability: Capability;
-  escalate?: (args: Record<string, unknown>) => Capability | undefined;
+  escalate?: Escalation<Record<string, unknown>>;
 }
 
 /** A tool that works on one repository's pipeline folder: the repo is resolved through the workspace guard. */
@@ -215,7 +215,7 @@ const phaseSetTool = configTool("patchbay_config_phase_set", "Set a phase's prov
   provider: v.pipe(v.string(), v.minLength(1)),
   model: v.optional(v.string()),
   command_key: v.optional(v.string()),
-}, { capability: "configure", escalate: (args) => (args.command_key === undefined ? undefined : "exec") },
+}, { capability: "configure", escalate: { capability: "exec", when: "command_key", applies: (args) => args.command_key !== undefined } },
 (repo, editor, args) => setPhase(repo, editor, args.phase, { provider: args.provider, ...(args.model && { model: args.model }), ...(args.command_key && { command_key: args.command_key }) }));
 
 const commandSetTool = configTool("patchbay_config_command_set", "Set an executable", "Sets [commands].<key> (codex, claude, gemini, reasonix, or a key a phase's command_key names): chooses a program patchbay runs, so it needs the exec capability.", {

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { ALL_TOOLS } from "../../src/mcp/catalog.ts";
-import { renderToolDocs } from "../../src/mcp/docs.ts";
+import { renderToolDocs, withCapabilityMatrix } from "../../src/mcp/docs.ts";
 import { CAPABILITIES, CAPABILITY_RULES } from "../../src/mcp/capability.ts";
 import { createSession, type SessionState } from "../../src/mcp/session.ts";
 import { defineTool, EVERY_MODE, type ToolContext } from "../../src/mcp/tool.ts";
@@ -54,6 +54,12 @@ const gated = defineTool({
 describe("tool registry", () => {
   test("docs/tools.md is generated from the declarations and up to date (regenerate: bun src/mcp/docs.ts)", () => {
     expect(readFileSync(`${repoRoot}/docs/tools.md`, "utf8")).toBe(renderToolDocs(createToolRegistry(ALL_TOOLS)));
+  });
+
+  test("docs/security.md carries the capability matrix generated from the declarations (regenerate: bun src/mcp/docs.ts)", () => {
+    const doc = readFileSync(`${repoRoot}/docs/security.md`, "utf8");
+    expect(doc).toBe(withCapabilityMatrix(doc, createToolRegistry(ALL_TOOLS)));
+    expect(doc).toContain("| `patchbay_config_provider_add_cli` | `exec` | no | no | no | yes | no |");
   });
 
   test("a schema that cannot become JSON Schema stops the registry at start-up", () => {
@@ -111,7 +117,7 @@ describe("tool registry", () => {
 
   test("an argument that needs a stronger capability is refused before the handler runs", async () => {
     let ran = 0;
-    const escalating = defineTool({ ...echo, name: "maybe_exec", aliases: [], capability: "configure", escalate: (args: { text: string }) => (args.text === "run" ? "exec" : undefined), handler: async ({ text }: { text: string }) => { ran++; return { text, structured: { text } }; } } as never);
+    const escalating = defineTool({ ...echo, name: "maybe_exec", aliases: [], capability: "configure", escalate: { capability: "exec", when: "text run", applies: (args: { text: string }) => args.text === "run" }, handler: async ({ text }: { text: string }) => { ran++; return { text, structured: { text } }; } } as never);
     const registry = createToolRegistry([escalating]);
     const refused = await registry.call("maybe_exec", { text: "run" }, context(session("full")));
     expect(refused?._meta?.["patchbay/error"]).toMatchObject({ code: "tool_disabled", details: { capability: "exec", setting: 'power_tools.bash_mode = "full"' } });

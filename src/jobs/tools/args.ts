@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import type { AgentAdapter } from "../../agents/types.ts";
 import { PatchbayError } from "../../errors/index.ts";
-import type { ToolContext } from "../../mcp/tool.ts";
+import type { Escalation, ToolContext } from "../../mcp/tool.ts";
 import { workspaceIn } from "../../workspace/index.ts";
 import type { JobAccess } from "../record.ts";
 import type { JobSpec } from "../runtime.ts";
@@ -122,6 +122,8 @@ export async function checkedOptions(context: Pick<ToolContext, "host" | "sessio
 }
 
 /** A job that asks to leave the agent's sandbox needs the operator's `unsandboxed` capability. */
-export function bypassCapability(args: { sandbox?: string; dangerously_bypass?: boolean }): "unsandboxed" | undefined {
-  return args.dangerously_bypass === true || args.sandbox === "danger-full-access" ? "unsandboxed" : undefined;
-}
+export const bypassEscalation: Escalation<{ sandbox?: string; dangerously_bypass?: boolean }> = {
+  capability: "unsandboxed",
+  when: "dangerously_bypass or sandbox danger-full-access",
+  applies: (args) => args.dangerously_bypass === true || args.sandbox === "danger-full-access",
+};

@@ -11,7 +11,7 @@ import { openWorkspace } from "../../workspace/index.ts";
 import { assertCommit } from "../../workspace/index.ts";
 import type { JobSpec } from "../runtime.ts";
 import { waitWithProgress } from "./access.ts";
-import { agentArg, agentOptions, bypassCapability, checkedOptions, effortArg, modelArg, overridesArg, repoPathArg, specArg, type AgentOptions } from "./args.ts";
+import { agentArg, agentOptions, bypassEscalation, checkedOptions, effortArg, modelArg, overridesArg, repoPathArg, specArg, type AgentOptions } from "./args.ts";
 import { jobLine, jobView, jobViewSchema } from "./view.ts";
 
 /** Starts agent turns: not read-only in the MCP sense for apply, and the agent talks to a model API. */
@@ -41,7 +41,7 @@ export const planJob = defineTool({
   output: jobViewSchema,
   annotations: RUNS_AGENT_READ_ONLY,
   capability: "write_worktree",
-  escalate: bypassCapability,
+  escalate: bypassEscalation,
   modes: ["standard", "full"],
   labels: { invoking: "Starting a plan job", invoked: "Plan job started" },
   async handler(args, context) {
@@ -59,7 +59,7 @@ export const applyJob = defineTool({
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
   capability: "write_worktree",
-  escalate: bypassCapability,
+  escalate: bypassEscalation,
   modes: ["standard", "full"],
   labels: { invoking: "Starting an apply job", invoked: "Apply job started" },
   async handler(args, context) {

@@ -9,7 +9,7 @@ import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/to
 import { openWorkspace } from "../../workspace/index.ts";
 import { isTerminal, type JobRecord } from "../record.ts";
 import { inScope } from "./access.ts";
-import { accessFor, agentOptions, bypassCapability, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
+import { accessFor, agentOptions, bypassEscalation, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
 import { RUNS_AGENT_WRITES, submitFor } from "./run.ts";
 import { jobViewSchema } from "./view.ts";
 
@@ -60,7 +60,7 @@ export const interactive = defineTool({
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
   capability: "write_worktree",
-  escalate: bypassCapability,
+  escalate: bypassEscalation,
   modes: ["standard", "full"],
   labels: { invoking: "Talking to the agent", invoked: "Agent answered" },
   async handler(args, context) {
@@ -80,7 +80,7 @@ export const interactiveReply = defineTool({
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
   capability: "write_worktree",
-  escalate: bypassCapability,
+  escalate: bypassEscalation,
   modes: ["standard", "full"],
   labels: { invoking: "Replying to the agent", invoked: "Agent answered" },
   handler: (args, context) => continueSession(context, args, "reply", { requireKnown: true, waitSeconds: args.wait_seconds ?? DEFAULT_WAIT_SECONDS }),
@@ -94,7 +94,7 @@ export const resume = defineTool({
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
   capability: "write_worktree",
-  escalate: bypassCapability,
+  escalate: bypassEscalation,
   modes: ["standard", "full"],
   labels: { invoking: "Resuming the session", invoked: "Session resumed" },
   handler: (args, context) => continueSession(context, args, "resume", { requireKnown: false, waitSeconds: 0 }),

@@ -38,7 +38,7 @@ export const workerStart = defineTool({
   output: workerViewSchema,
   annotations: STARTS_AGENT,
   capability: "write_worktree",
-  escalate: (args) => (args.workspace_mode === "shared_write" ? "integrate" : undefined),
+  escalate: { capability: "integrate", when: "workspace_mode shared_write", applies: (args) => args.workspace_mode === "shared_write" },
   modes: MODES,
   labels: { invoking: "Starting a worker", invoked: "Worker started" },
   async handler(args, context) {
