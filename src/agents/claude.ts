@@ -1,3 +1,5 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { absolutePath, compact, defineAgent, exitError, type Json, num, obj, parseObject, raw, str, usageEvent } from "./define.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
@@ -12,6 +14,17 @@ export const claude = defineAgent({
   install: "npm install -g @anthropic-ai/claude-code",
   configKey: "agents.claude_command",
   capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: true },
+  // Read in the 2.1.332 binary; the cloud providers' own variables only when claude is told to use them.
+  env: {
+    pass: ["ANTHROPIC_*", "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_*"],
+    discover: claudeCloudVariables,
+    credentials: {
+      variables: (env) => ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", ...claudeCloudVariables(env).filter((name) => !name.endsWith("*"))],
+      files: (env) => [join(env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), ".claude"), ".credentials.json")],
+      login: "run `claude` and type /login",
+      missing: /Not logged in|Invalid API key/i,
+    },
+  },
   command(turn, executable) {
     const args = [
       "-p",
@@ -32,6 +45,18 @@ export const claude = defineAgent({
   },
   parser: claudeParser,
 });
+
+/** Set to anything but "", "0" or "false", claude's switches are on. */
+const isOn = (value: string | undefined) => value !== undefined && !["", "0", "false"].includes(value.toLowerCase());
+
+/** Bedrock (AWS_*), Vertex (GOOGLE_*, CLOUD_ML_REGION, VERTEX_REGION_*) and Foundry (AZURE_*), when switched on. */
+function claudeCloudVariables(env: Record<string, string | undefined>): string[] {
+  return [
+    ...(isOn(env.CLAUDE_CODE_USE_BEDROCK) ? ["AWS_*"] : []),
+    ...(isOn(env.CLAUDE_CODE_USE_VERTEX) ? ["GOOGLE_*", "CLOUD_ML_REGION", "VERTEX_REGION_*"] : []),
+    ...(isOn(env.CLAUDE_CODE_USE_FOUNDRY) ? ["AZURE_*"] : []),
+  ];
+}
 
 function permissionMode(turn: AgentTurn): string {
   if (turn.dangerouslyBypass) return "bypassPermissions";

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
+import { parse } from "smol-toml";
 import { absolutePath, compact, defineAgent, exitError, type Json, num, obj, parseObject, parseStructured, raw, str, usageEvent } from "./define.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
@@ -14,6 +16,18 @@ export const codex = defineAgent({
   install: "npm install -g @openai/codex",
   configKey: "agents.codex_command",
   capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: false },
+  // Read in the 0.171.0 binary: CODEX_HOME, CODEX_API_KEY, CODEX_CA_CERTIFICATE, CODEX_SQLITE_HOME,
+  // OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORGANIZATION/OPENAI_PROJECT (the openai provider's headers).
+  env: {
+    pass: ["CODEX_HOME", "CODEX_API_KEY", "CODEX_CA_CERTIFICATE", "CODEX_SQLITE_HOME", "OPENAI_*"],
+    discover: codexProviderVariables,
+    credentials: {
+      variables: (env) => ["OPENAI_API_KEY", "CODEX_API_KEY", ...codexProviderVariables(env, { keysOnly: true })],
+      files: (env) => [join(codexHomeOf(env), "auth.json")],
+      login: "run `codex login`",
+      missing: /Missing environment variable: `?([A-Za-z_][A-Za-z0-9_]*)`?|not logged in/i,
+    },
+  },
   command(turn, executable) {
     const files = turn.outputSchema ? [{ path: schemaFile(turn), content: JSON.stringify(turn.outputSchema) }] : [];
     const target = turn.resumeSessionId ? ["resume", turn.resumeSessionId, "-"] : ["-"];
@@ -37,6 +51,36 @@ function execFlags(turn: AgentTurn): string[] {
     lastMessageFile(turn),
     ...(turn.outputSchema ? ["--output-schema", schemaFile(turn)] : []),
   ];
+}
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function codexHomeOf(env: Record<string, string | undefined>): string {
+  return env.CODEX_HOME || join(env.HOME || homedir(), ".codex");
+}
+
+/**
+ * The variables the `model_providers` of `$CODEX_HOME/config.toml` name: each `env_key` and each
+ * `env_http_headers` value (with `keysOnly`, just the env_keys, which authenticate), and AWS_* for
+ * a provider with an `aws` table. Every provider counts, not only the selected one: a profile or a
+ * `-c model_provider=…` override may pick any of them. An unreadable file names nothing.
+ */
+export function codexProviderVariables(env: Record<string, string | undefined>, options: { keysOnly?: boolean } = {}): string[] {
+  let config: Json;
+  try {
+    config = obj(parse(readFileSync(join(codexHomeOf(env), "config.toml"), "utf8")));
+  } catch {
+    return [];
+  }
+  return Object.values(obj(config.model_providers)).flatMap((entry) => {
+    const provider = obj(entry);
+    // Plain names only: a "*" or "FOO_*" in someone's config must not widen what passes.
+    const named = (value: unknown) => (typeof value === "string" && VARIABLE_NAME.test(value) ? [value] : []);
+    const key = named(provider.env_key);
+    if (options.keysOnly) return key;
+    const headers = Object.values(obj(provider.env_http_headers)).flatMap(named);
+    return [...key, ...headers, ...(provider.aws !== undefined ? ["AWS_*"] : [])];
+  });
 }
 
 const lastMessageFile = (turn: AgentTurn) => join(turn.scratchDir, "last-message.txt");

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
 import { compact, defineAgent, exitError, parseObject, str } from "./define.ts";
 import type { AgentAdapter, AgentCommand, AgentEvent, AgentParser, AgentResult, AgentTurn } from "./types.ts";
 
@@ -20,16 +21,18 @@ export function customAgent(id: string, config: CustomAgentConfig): AgentAdapter
     install: `install the program "${config.command}" yourself, or point agents.custom.${id}.command at it`,
     configKey: `agents.custom.${id}.command`,
     capabilities: { resume: false, readOnlySandbox: false, outputSchema: false, chooseSessionId: false },
-    command: (turn, executable) => customCommand(config, turn, executable),
+    env: { pass: config.pass_env },
+    command: (turn, executable) => customCommand(id, config, turn, executable),
     parser: () => customParser(id, config.output_contract),
   });
 }
 
-function customCommand(config: CustomAgentConfig, turn: AgentTurn, executable: string): AgentCommand {
+function customCommand(id: string, config: CustomAgentConfig, turn: AgentTurn, executable: string): AgentCommand {
   const promptFile = join(turn.scratchDir, "prompt.md");
   const values: Record<string, string> = { prompt: turn.prompt, prompt_file: promptFile, cwd: turn.cwd, model: turn.model ?? "" };
   const args = config.args.map((arg) => arg.replace(/\{\{(prompt|prompt_file|cwd|model)\}\}/g, (_, name: string) => values[name] ?? ""));
   const mentions = (name: string) => config.args.some((arg) => arg.includes(`{{${name}}}`));
+  if (config.prompt_mode === "arg") assertPromptIsNoOption(id, config.args, turn.prompt);
   if (config.prompt_mode === "arg" && !mentions("prompt")) args.push(turn.prompt);
   if (config.prompt_mode === "file" && !mentions("prompt_file")) args.push(promptFile);
   const needsFile = config.prompt_mode === "file" || mentions("prompt_file");
@@ -39,6 +42,22 @@ function customCommand(config: CustomAgentConfig, turn: AgentTurn, executable: s
     env: { ...config.env },
     stdin: config.prompt_mode === "stdin" ? turn.prompt : undefined,
     files: needsFile ? [{ path: promptFile, content: turn.prompt }] : undefined,
+  });
+}
+
+/**
+ * A prompt that starts with "-" and is an argument of its own would be read as an option
+ * (`--output=/etc/x`): it is refused unless a "--" comes before it in `args`, which ends options
+ * for most CLIs. A prompt inside a larger argument (`--prompt={{prompt}}`) is a value already.
+ */
+function assertPromptIsNoOption(id: string, template: readonly string[], prompt: string): void {
+  if (!prompt.startsWith("-")) return;
+  const at = template.indexOf("{{prompt}}");
+  if (at === -1 && template.some((arg) => arg.includes("{{prompt}}"))) return;
+  const before = at === -1 ? template : template.slice(0, at);
+  if (before.includes("--")) return;
+  throw new PatchbayError("invalid_prompt", `the prompt starts with "-", and agents.custom.${id} passes it as an argument, where ${id} would read it as an option`, {
+    next: `put "--" in agents.custom.${id}.args before where the prompt goes (if ${id} understands it), use prompt_mode = "stdin" or "file", or start the prompt with a word`,
   });
 }
 

@@ -1,3 +1,5 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { absolutePath, compact, defineAgent, exitError, type Json, num, obj, parseObject, parseStructured, raw, str, usageEvent } from "./define.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
@@ -19,6 +21,19 @@ export const gemini = defineAgent({
   install: "npm install -g @google/gemini-cli",
   configKey: "agents.gemini_command",
   capabilities: { resume: true, readOnlySandbox: false, outputSchema: false, chooseSessionId: true },
+  // Read in the 0.61.0 bundle (process.env["…"]); GEMINI_CLI_HOME moves ~/.gemini.
+  env: {
+    pass: [
+      "GEMINI_API_KEY", "GEMINI_MODEL", "GEMINI_CLI_*", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_VERTEX_BASE_URL",
+      "GOOGLE_CLOUD_*", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_GENAI_*", "CLOUD_SHELL",
+    ],
+    credentials: {
+      variables: () => ["GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS"],
+      files: (env) => [join(env.GEMINI_CLI_HOME || env.HOME || homedir(), ".gemini", "oauth_creds.json")],
+      login: "run `gemini` and sign in with Google",
+      missing: /must specify the ([A-Z_]+) environment variable|Please set an Auth method/i,
+    },
+  },
   command(turn, executable) {
     const args = [
       "--output-format",

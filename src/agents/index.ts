@@ -13,9 +13,11 @@ import { codex } from "./codex.ts";
 import { customAgent } from "./custom.ts";
 import { gemini } from "./gemini.ts";
 import { mock } from "./mock.ts";
+import { agentEnvironment, childEnvironment, envPolicy, type SourceEnv } from "./environment.ts";
 import type { AgentAdapter } from "./types.ts";
 
 export { codex, claude, gemini, mock, customAgent };
+export { type CredentialReport, credentialHint, credentialReport, withCredentialHint } from "./credentials.ts";
 export { defineAgent } from "./define.ts";
 export { GEMINI_API_ERROR_EXIT } from "./gemini.ts";
 export { type RunOptions, type RunOutcome, runAgent } from "./run.ts";
@@ -56,5 +58,16 @@ export function agentExecutable(adapter: AgentAdapter, config: Config): string {
       return config.agents.custom[adapter.name]?.command ?? adapter.defaultCommand;
   }
 }
+/**
+ * The environment of an agent run by name outside a job (`patchbay handoff execute`): what that
+ * agent declares when patchbay knows it, else only the base list and the operator's additions.
+ */
+export function environmentForAgent(name: string, config: Config, source: SourceEnv = process.env): Record<string, string> {
+  const known = Object.hasOwn(BUILTIN, name) || Object.hasOwn(config.agents.custom, name);
+  return known ? agentEnvironment(resolveAdapter(name, config), envPolicy(config), {}, source) : childEnvironment(envPolicy(config), { source });
+}
 export { killGroup, superviseGroup, type StopReason, type Supervisor, type SupervisorOptions } from "./supervise.ts";
-export { allowedEnvironment } from "./environment.ts";
+export {
+  adapterPasses, agentEnvironment, BASE_ENV, childEnvironment, commandEnvironment, type EnvPolicy, envPolicy, gitEnvironment, matchesAny,
+  patchbayItselfEnvironment, type SourceEnv, tunnelEnvironment,
+} from "./environment.ts";

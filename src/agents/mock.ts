@@ -25,6 +25,8 @@ export const mock = defineAgent({
   install: "nothing to install: mock runs on the runtime patchbay runs on",
   configKey: "(none: mock always runs the current runtime)",
   capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: true },
+  // It calls no model: the base list is all it needs.
+  env: { pass: [] },
   command(turn, executable) {
     const script = join(turn.scratchDir, "mock-agent.mjs");
     const settings = JSON.stringify({ cwd: turn.cwd, access: turn.access, session: turn.resumeSessionId ?? turn.newSessionId ?? "" });

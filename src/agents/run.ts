@@ -10,7 +10,7 @@ export interface RunOptions {
   turn: AgentTurn;
   /** A name looked up on `env.PATH`, or a path (relative ones start at turn.cwd). */
   executable: string;
-  /** The base environment, already filtered by the caller (security.allowed_env_keys). */
+  /** The environment, built by agentEnvironment (environment.ts); the adapter's own `env` is added to it. */
   env: Record<string, string>;
   timeoutMs: number;
   /** Stop the turn when neither stdout nor stderr printed anything for this long. */
@@ -43,7 +43,7 @@ const STDERR_TAIL_CHARS = 16_384;
  * running in its group is ended too. Resolves once the process has exited and its output closed.
  *
  * @example
- * const outcome = await runAgent({ adapter: codex, turn, executable: "codex", env: { PATH: process.env.PATH ?? "" },
+ * const outcome = await runAgent({ adapter: codex, turn, executable: "codex", env: agentEnvironment(codex, envPolicy(config)),
  *   timeoutMs: 1_800_000, idleTimeoutMs: 300_000, killGraceMs: 5_000, onEvent: (event) => console.log(event) });
  */
 export async function runAgent(options: RunOptions): Promise<RunOutcome> {

@@ -100,6 +100,27 @@ export interface AgentParser {
   finish(exit: { code: number | null; signal: string | null }, stderrTail: string): AgentResult;
 }
 
+/** The environment an agent CLI reads, declared by its adapter (see environment.ts). */
+export interface AgentEnvNeeds {
+  /** Variable names and `PREFIX_*` globs the CLI reads, passed when set. */
+  pass: readonly string[];
+  /** More names found in the environment or the config the CLI will load (codex's model_providers). */
+  discover?(env: Record<string, string | undefined>): string[];
+  /** How it authenticates, for `patchbay doctor` and for failure messages. */
+  credentials?: AgentCredentials;
+}
+
+export interface AgentCredentials {
+  /** Variables that authenticate it (any one set is enough). */
+  variables(env: Record<string, string | undefined>): string[];
+  /** Login files under its home that a subscription login writes. */
+  files(env: Record<string, string | undefined>): string[];
+  /** How a person logs in, as an instruction: "run `codex login`". */
+  login: string;
+  /** Recognises the CLI's own missing-credential message in a failed turn's error. */
+  missing: RegExp;
+}
+
 export interface AgentAdapter {
   name: string;
   /** The executable to run when the config does not name one. */
@@ -109,6 +130,7 @@ export interface AgentAdapter {
   /** The config key that points at the executable, for the missing-binary error. */
   configKey: string;
   capabilities: AgentCapabilities;
+  env: AgentEnvNeeds;
   command(turn: AgentTurn, executable: string): AgentCommand;
   parser(turn: AgentTurn): AgentParser;
 }

@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import { defineCommand } from "citty";
+import { environmentForAgent } from "../agents/index.ts";
 import { loadConfig, patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { createRedactor } from "../state/index.ts";
@@ -43,6 +44,7 @@ async function runOptions(args: RunArgs): Promise<HandoffRunOptions> {
     template: args["command-template"],
     confirm: (argv) => confirmRun(argv, ws.root, args.yes),
     agentStdout: args.json ? "stderr" : "inherit",
+    env: environmentForAgent(args.agent, config),
     redact: createRedactor(process.env).redact,
   };
 }

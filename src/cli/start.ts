@@ -45,7 +45,7 @@ function tunnelKind(args: Record<string, unknown>, config: Config): TunnelKind |
   return (mode === "stable" ? "cloudflare-named" : mode) as TunnelKind;
 }
 
-async function openTunnel(kind: TunnelKind, args: Record<string, unknown>, home: string, host: string, port: number): Promise<RunningTunnel> {
+async function openTunnel(kind: TunnelKind, args: Record<string, unknown>, home: string, host: string, port: number, tokenEnv: string): Promise<RunningTunnel> {
   const localUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const timeout = args["tunnel-timeout-seconds"] === undefined ? 45 : Number(args["tunnel-timeout-seconds"]);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new PatchbayError("invalid_flag", `--tunnel-timeout-seconds ${String(args["tunnel-timeout-seconds"])}: expected a positive number`, { next: "pass e.g. --tunnel-timeout-seconds 60" });
@@ -62,6 +62,7 @@ async function openTunnel(kind: TunnelKind, args: Record<string, unknown>, home:
     command,
     timeoutMs: timeout * 1000,
     patchbayHome: home,
+    tokenEnv,
   });
 }
 
@@ -121,7 +122,7 @@ export default defineCommand({
     if (kind) {
       if (!args.http) throw new PatchbayError("invalid_flag", "a tunnel needs HTTP; drop --no-http", { next: "remove --no-http" });
       if (port === 0) port = await freePort(host);
-      tunnel = await openTunnel(kind, args, home, host, port);
+      tunnel = await openTunnel(kind, args, home, host, port, config.auth.token_env);
       config.server.public_hosts = [...config.server.public_hosts, tunnel.hostname];
       config.server.allowed_origins = [...new Set([...config.server.allowed_origins, ...CHATGPT_ORIGINS])];
       log.success(`tunnel up: ${tunnel.publicUrl}`);

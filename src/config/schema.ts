@@ -122,7 +122,8 @@ const security = table({
   require_git_repo: setting(trueOrFalse(), false, "Refuse repositories that are not git work trees."),
   default_sandbox: setting(oneOf(SANDBOX_MODES), "workspace-write", "Sandbox for agent jobs that do not ask for one."),
   allow_dangerously_bypass: setting(trueOrFalse(), false, "Let a job bypass the agent's sandbox and approvals."),
-  allowed_env_keys: setting(listOf(nonEmpty("a variable name"), "a list of variable names"), ["PATH", "HOME", "USER", "SHELL", "TMPDIR", "LANG"], "Environment variables passed to agent processes."),
+  allowed_env_keys: setting(listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"), [], "Environment variables passed to every process patchbay starts (agents, pipeline providers and test commands, power-tool commands, handoff runs), on top of the base list (locale, terminal, proxies, TLS bundles) and what each agent declares it needs; \"*\" passes them all. See docs/hosts.md, \"What each agent receives\"."),
+  denied_env_keys: setting(listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"), ["PATCHBAY_*"], "Environment variables no child process ever gets, whatever the other lists say. patchbay's own secrets (the auth.token_env variable, agent tokens pbt_…) are withheld even when this list is emptied."),
   allowed_config_override_prefixes: setting(listOf(anyText(), "a list of strings"), [], "Agent config keys a job may override, by prefix."),
 });
 
@@ -168,6 +169,7 @@ const customAgentEntries = {
   prompt_mode: setting(oneOf(PROMPT_MODES), "stdin", "How the prompt reaches the agent."),
   output_contract: setting(oneOf(OUTPUT_CONTRACTS), "text", "How its stdout is read."),
   env: setting(v.pipe(v.record(anyText(), anyText(), expecting("a table of strings")), v.metadata({ expected: "a table of strings" })), {}, "Extra environment variables."),
+  pass_env: setting(listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"), [], "Variables of patchbay's environment this agent needs (names and PREFIX_* globs), passed on top of the base list; security.denied_env_keys still wins."),
 };
 const customAgent = v.pipe(
   v.objectWithRest(customAgentEntries, v.never(() => "unknown key"), (issue) =>
@@ -191,7 +193,7 @@ const agents = table({
   custom: setting(
     customAgents,
     {},
-    'User-defined agents, one table each: `command` (required, executable name or absolute path), `args` (list of strings; `{{prompt}}`, `{{prompt_file}}`, `{{cwd}}` and `{{model}}` are replaced, and no shell is used), `prompt_mode` (stdin, arg or file; default stdin: arg passes the prompt where `{{prompt}}` is or else last, file writes it to a prompt.md passed where `{{prompt_file}}` is or else last), `output_contract` (text, json or jsonl; default text: the final message is all of stdout, the parsed JSON, or the `message`/`text` field of the last JSON line), `env` (table of strings).',
+    'User-defined agents, one table each: `command` (required, executable name or absolute path), `args` (list of strings; `{{prompt}}`, `{{prompt_file}}`, `{{cwd}}` and `{{model}}` are replaced, and no shell is used), `prompt_mode` (stdin, arg or file; default stdin: arg passes the prompt where `{{prompt}}` is or else last, file writes it to a prompt.md passed where `{{prompt_file}}` is or else last), `output_contract` (text, json or jsonl; default text: the final message is all of stdout, the parsed JSON, or the `message`/`text` field of the last JSON line), `env` (table of strings), `pass_env` (variable names and `PREFIX_*` globs of patchbay\'s environment the agent needs). With prompt_mode arg, a prompt that starts with `-` is refused unless `args` has a `--` before where the prompt goes, so a prompt is never read as an option.',
   ),
 });
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
+import { tunnelEnvironment } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 
 export const TUNNEL_KINDS = ["cloudflare", "cloudflare-named", "ngrok", "custom"] as const;
@@ -28,6 +29,8 @@ export interface TunnelOptions {
   timeoutMs: number;
   patchbayHome: string;
   env?: NodeJS.ProcessEnv;
+  /** auth.token_env: the tunnel gets the operator's variables, never this one or other patchbay secrets. */
+  tokenEnv?: string;
 }
 
 export interface RunningTunnel {
@@ -106,7 +109,7 @@ export async function startTunnel(options: TunnelOptions): Promise<RunningTunnel
     const url = ready("")!;
     return { kind: options.kind, publicUrl: url, hostname: new URL(url).hostname, exited: new Promise(() => {}), stop: async () => {} };
   }
-  const child = spawn(argv[0]!, argv.slice(1), { env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(argv[0]!, argv.slice(1), { env: tunnelEnvironment(options.tokenEnv ?? "PATCHBAY_HTTP_TOKEN", options.env ?? process.env), stdio: ["ignore", "pipe", "pipe"], detached: true });
   let stopping = false;
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const stop = async () => {

@@ -2,11 +2,13 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { $ } from "dax-sh";
+import type { CredentialReport } from "../agents/index.ts";
 import { loadConfig, type Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
 import { checkPipelineConfig, hasPipelineConfig } from "../pipeline/doctor.ts";
 import { readOwner } from "../server/index.ts";
 import { runGit } from "../workspace/index.ts";
+import { credentialChecks } from "./credentials.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -16,6 +18,8 @@ export interface CheckResult {
   detail: string;
   /** What to do about a warning or failure. */
   next?: string;
+  /** The auth checks: the agent's credential sources, by name only. */
+  credentials?: CredentialReport;
 }
 
 /** Agent CLIs patchbay drives, and the npm package that installs each. */
@@ -113,6 +117,6 @@ export async function runChecks(home: string, cwd = process.cwd()): Promise<Chec
   }
   const results = await Promise.all([gitCheck(), ...AGENT_CLIS.map(agentCheck), chatgptTunnelCheck()]);
   results.push(stateCheck(home), configResult);
-  if (config) results.push(await portCheck(home, config), ...(await pipelineChecks(cwd, config)));
+  if (config) results.push(...credentialChecks(config), await portCheck(home, config), ...(await pipelineChecks(cwd, config)));
   return results;
 }

@@ -6,7 +6,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentAdapter, AgentEvent, AgentTurn, AgentUsage } from "../agents/index.ts";
-import { allowedEnvironment, runAgent } from "../agents/index.ts";
+import { agentEnvironment, envPolicy, runAgent, withCredentialHint } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
 import { processStartTime } from "../state/index.ts";
@@ -38,9 +38,9 @@ export interface ExecuteContext {
   emit: (line: string) => void;
 }
 
-/** The allowed variables of the server's environment, with the job's own TMPDIR. */
-export function agentEnvironment(config: Config, scratchDir: string): Record<string, string> {
-  return { ...allowedEnvironment(config.security.allowed_env_keys), TMPDIR: scratchDir, TMP: scratchDir, TEMP: scratchDir };
+/** What the adapter's CLI needs of the server's environment (environment.ts), with the job's own TMPDIR. */
+export function jobEnvironment(adapter: AgentAdapter, config: Config, scratchDir: string): Record<string, string> {
+  return agentEnvironment(adapter, envPolicy(config), { TMPDIR: scratchDir, TMP: scratchDir, TEMP: scratchDir });
 }
 
 function seconds(value: number | undefined, fallback: number): number {
@@ -72,7 +72,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       adapter: input.adapter,
       executable: input.executable,
       turn: { ...input.turn, cwd: record.cwd, scratchDir },
-      env: agentEnvironment(ctx.config, scratchDir),
+      env: jobEnvironment(input.adapter, ctx.config, scratchDir),
       timeoutMs: ctx.config.server.job_timeout_seconds * 1000,
       idleTimeoutMs: seconds(ctx.config.agents.idle_timeout_seconds, 300),
       killGraceMs: seconds(ctx.config.agents.kill_grace_seconds, 5),
@@ -106,7 +106,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       commands: tally.commands(),
       ...(usage && { usage }),
       ...(usage?.costUsd !== undefined && { cost_usd: usage.costUsd }),
-      ...(result.error && { error: ctx.redact(result.error) }),
+      ...(result.error && { error: ctx.redact(withCredentialHint(input.adapter, result.error, envPolicy(ctx.config))) }),
     };
 
     if (endedBy === "timeout" || endedBy === "idle_timeout") {

@@ -7,7 +7,7 @@
 import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AgentAdapter, type AgentEvent, type AgentUsage, agentExecutable, allowedEnvironment, customAgent, resolveAdapter, runAgent } from "../agents/index.ts";
+import { type AgentAdapter, type AgentEvent, type AgentUsage, agentEnvironment, agentExecutable, childEnvironment, customAgent, envPolicy, resolveAdapter, runAgent, withCredentialHint } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { isTerminal, type JobKind, type JobRuntime } from "../jobs/index.ts";
 import type { ResolvedPhase } from "./config.ts";
@@ -61,7 +61,7 @@ export function adapterFor(resolved: ResolvedPhase, config: Config): AgentAdapte
 
 export async function runPhaseAgent(request: AgentTurnRequest, env: PipelineEnv): Promise<AgentTurnOutcome> {
   // reasonix speaks ACP, a conversation rather than an output stream: its own client runs it.
-  if (request.resolved.agent === "reasonix") return runReasonixWriter(request, env, agentEnvironment(env.config, request.resolved.env));
+  if (request.resolved.agent === "reasonix") return runReasonixWriter(request, env, childEnvironment(envPolicy(env.config), { pass: REASONIX_ENV, set: request.resolved.env }));
   const adapter = adapterFor(request.resolved, env.config);
   const executable = request.resolved.executable ?? agentExecutable(adapter, env.config);
   const viaJobs = env.jobs && JOB_AGENTS.has(adapter.name) && !request.resolved.custom && executable === agentExecutable(adapter, env.config) && Object.keys(request.resolved.env).length === 0;
@@ -103,9 +103,8 @@ async function runAsJob(request: AgentTurnRequest, env: PipelineEnv, jobs: JobRu
   };
 }
 
-function agentEnvironment(config: Config, extra: Record<string, string>): Record<string, string> {
-  return { ...allowedEnvironment(config.security.allowed_env_keys), ...extra };
-}
+/** reasonix's own variables; a provider key it reads from another variable needs security.allowed_env_keys. */
+const REASONIX_ENV = ["REASONIX_*", "DEEPSEEK_*"];
 
 async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: AgentAdapter, executable: string): Promise<AgentTurnOutcome> {
   const scratchDir = await mkdtemp(join(tmpdir(), "patchbay-phase-"));
@@ -125,7 +124,7 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
       adapter,
       executable,
       turn: { prompt: request.prompt, cwd: request.cwd, access: request.access, ...(request.resolved.model && { model: request.resolved.model }), scratchDir },
-      env: agentEnvironment(env.config, request.resolved.env),
+      env: agentEnvironment(adapter, envPolicy(env.config), request.resolved.env),
       timeoutMs: request.resolved.timeoutMs ?? env.config.server.job_timeout_seconds * 1000,
       idleTimeoutMs: env.config.agents.idle_timeout_seconds * 1000,
       killGraceMs: env.config.agents.kill_grace_seconds * 1000,
@@ -138,7 +137,7 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
     return {
       ok: result.status === "succeeded",
       finalMessage: result.finalMessage ?? message,
-      ...(result.error && { error: env.redact(result.error) }),
+      ...(result.error && { error: env.redact(withCredentialHint(adapter, result.error, envPolicy(env.config))) }),
       exitCode: outcome.exit.code,
       ...((result.usage ?? usage) && { usage: result.usage ?? usage }),
     };

@@ -50,6 +50,8 @@ const provider = v.strictObject({
   prompt_mode: v.optional(v.picklist(PROVIDER_PROMPT_MODES, `expected one of ${PROVIDER_PROMPT_MODES.join(", ")}`), "stdin"),
   output_contract: v.optional(v.picklist(PROVIDER_OUTPUT_CONTRACTS, `expected one of ${PROVIDER_OUTPUT_CONTRACTS.join(", ")}`), "text"),
   env: v.optional(v.record(v.string(), v.string(), "expected a table of strings"), {}),
+  /** Variables of patchbay's environment the provider needs (names and PREFIX_* globs); security.denied_env_keys still wins. */
+  pass_env: v.optional(strings("a list of variable names or PREFIX_* globs"), []),
 }, unknownKey);
 
 const providers = v.pipe(

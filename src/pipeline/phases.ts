@@ -3,6 +3,7 @@
  * the repository (a real path, already through the workspace guard), returns the run record, and
  * leaves everything it did in the run folder.
  */
+import { commandEnvironment, envPolicy } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { withRepoLock } from "../workspace/index.ts";
 import type { PipelineEnv } from "./agent.ts";
@@ -119,7 +120,7 @@ export async function test(repo: string, runId: string, env: PipelineEnv): Promi
     for (const [index, command] of settings.commands.entries()) {
       env.signal?.throwIfAborted();
       env.onProgress?.(`test: ${command}`);
-      const result = await runTestCommand(command, cwd, settings.timeoutMs, env.signal);
+      const result = await runTestCommand(command, cwd, settings.timeoutMs, commandEnvironment(envPolicy(env.config)), env.signal);
       const log = `test/${round > 0 ? `round-${round}-` : ""}${index + 1}-${slug(command)}.log`;
       const status = result.timed_out ? `timed out after ${settings.timeoutMs / 1000} s` : `exit code ${result.exit_code}`;
       await writeArtifact(record, log, env.redact(`$ ${command}\n${result.output}\n[${status}, ${result.duration_ms} ms]\n`));

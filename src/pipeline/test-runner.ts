@@ -1,7 +1,8 @@
 /**
  * The test phase's commands: only the ones listed in `[phases.test].commands` (the allowlist is
  * the list), split into argv without a shell, run in the worktree as their own process group with
- * a timeout, and their output captured, capped and redacted.
+ * a timeout and the environment of any command patchbay runs (commandEnvironment: never the
+ * server's secrets), and their output captured, capped and redacted.
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
@@ -60,7 +61,8 @@ export function splitCommandLine(line: string): string[] {
   return words;
 }
 
-export function runTestCommand(line: string, cwd: string, timeoutMs: number, signal?: AbortSignal): Promise<CommandResult> {
+/** `env`: built by commandEnvironment (agents/environment.ts), never the server's own environment. */
+export function runTestCommand(line: string, cwd: string, timeoutMs: number, env: Record<string, string>, signal?: AbortSignal): Promise<CommandResult> {
   const [command, ...args] = splitCommandLine(line);
   const started = Date.now();
   return new Promise((resolve) => {
@@ -72,7 +74,7 @@ export function runTestCommand(line: string, cwd: string, timeoutMs: number, sig
       size += chunk.length;
       chunks.push(chunk.toString("utf8"));
     };
-    const child = spawn(command!, args, { cwd, env: { ...process.env, CI: "1" }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command!, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const killGroup = (sig: NodeJS.Signals) => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, sig);

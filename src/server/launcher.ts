@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
+import { patchbayItselfEnvironment } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { selfCommand } from "../runtime/index.ts";
 import { isProcessAlive } from "../state/index.ts";
@@ -28,7 +29,7 @@ function launchBackgroundServer(home: string): number {
     const [command, ...args] = selfCommand();
     const child = spawn(command!, [...args, "start", "--no-http"], {
       cwd: home,
-      env: { ...process.env, PATCHBAY_HOME: home },
+      env: patchbayItselfEnvironment(home),
       detached: true,
       stdio: ["ignore", log, log],
     });

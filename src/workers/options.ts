@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { agentEnvironment, codex, envPolicy } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 
 export const REASONING_EFFORTS = ["minimal", "low", "medium", "high", "xhigh"] as const;
@@ -64,14 +65,14 @@ export function parseCodexModels(text: string): ModelOption[] {
   return models;
 }
 
-function runCodexModels(command: string): Promise<string | undefined> {
+function runCodexModels(command: string, env: Record<string, string>): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(command, ["debug", "models"], { timeout: 10_000, maxBuffer: 2 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout));
+    execFile(command, ["debug", "models"], { env, timeout: 10_000, maxBuffer: 2 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout));
   });
 }
 
 async function codexMenu(config: Config): Promise<Omit<AgentMenu, "truncated">> {
-  const listed = await runCodexModels(config.agents.codex_command);
+  const listed = await runCodexModels(config.agents.codex_command, agentEnvironment(codex, envPolicy(config)));
   const fromCli = listed ? parseCodexModels(listed) : [];
   if (fromCli.length) return { agent: "codex", source: "codex debug models", models: fromCli };
   const cache = join(process.env.CODEX_HOME || join(homedir(), ".codex"), "models_cache.json");

@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Readable } from "node:stream";
-import { allowedEnvironment, killGroup, superviseGroup } from "../agents/index.ts";
+import { commandEnvironment, envPolicy, killGroup, superviseGroup } from "../agents/index.ts";
+import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 
 export const COMMAND_TIMEOUT = { minMs: 1_000, maxMs: 180_000, defaultMs: 60_000 } as const;
@@ -14,9 +15,6 @@ export const COMMAND_OUTPUT_BYTES = 200_000;
 
 /** Time between SIGTERM and SIGKILL for a group that must stop. */
 const KILL_GRACE_MS = 2_000;
-
-/** Variables every command gets: no colours, no pagers or prompts waiting for a terminal. */
-const FIXED_ENV = { TERM: "dumb", NO_COLOR: "1", CI: "1" } as const;
 
 export interface CommandResult {
   exit_code: number | null;
@@ -35,11 +33,12 @@ export function clampTimeout(timeoutMs?: number): number {
 }
 
 /**
- * Only the variables named in `security.allowed_env_keys`, plus TERM=dumb, NO_COLOR=1, CI=1:
- * tokens in the server's environment never reach a command a chat asked for.
+ * The base list and `security.allowed_env_keys`, minus `security.denied_env_keys` and patchbay's
+ * secrets, plus TERM=dumb, NO_COLOR=1, CI=1 (agents/environment.ts): tokens in the server's
+ * environment never reach a command a chat asked for.
  */
-export function filteredEnv(allowedKeys: readonly string[], env: Record<string, string | undefined> = process.env): Record<string, string> {
-  return { ...allowedEnvironment(allowedKeys, env), ...FIXED_ENV };
+export function filteredEnv(config: Pick<Config, "security" | "auth">, env: Record<string, string | undefined> = process.env): Record<string, string> {
+  return commandEnvironment(envPolicy(config), env);
 }
 
 /**
@@ -98,7 +97,7 @@ function captureOutput(child: ChildProcessByStdio<null, Readable, Readable>): ()
  * because a background process would keep the output pipes (and the call) open.
  *
  * @example
- * const result = await runInGroup(["git", "status"], { cwd: root, env: filteredEnv(keys), timeoutMs: 60_000 });
+ * const result = await runInGroup(["git", "status"], { cwd: root, env: filteredEnv(config), timeoutMs: 60_000 });
  */
 export function runInGroup(argv: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
   const [command, ...args] = argv;
@@ -121,7 +120,7 @@ export function runInGroup(argv: string[], options: { cwd: string; env: Record<s
     });
     child.on("error", (error: NodeJS.ErrnoException) => {
       supervisor?.dispose();
-      reject(error.code === "ENOENT" ? new PatchbayError("command_not_found", `${command} was not found on PATH`, { next: "install it, or check security.allowed_env_keys passes PATH" }) : error);
+      reject(error.code === "ENOENT" ? new PatchbayError("command_not_found", `${command} was not found on PATH`, { next: "install it on the PATH patchbay was started with (security.denied_env_keys must not withhold PATH)" }) : error);
     });
     child.on("close", () => {
       supervisor?.dispose();

@@ -4,20 +4,12 @@
  * code in our process tree), no pager, no colour and no prompts.
  */
 import { spawn } from "node:child_process";
+import { gitEnvironment } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 
 const SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "color.ui=false", "-c", "core.quotepath=false"];
 
 const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", PAGER: "cat", LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" };
-
-/**
- * Our environment without GIT_* variables (a GIT_DIR or GIT_INDEX_FILE inherited from a hook
- * would point every call at another repository), plus the settings above.
- */
-function gitEnvironment(): Record<string, string | undefined> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("GIT_")));
-  return { ...env, ...GIT_ENV };
-}
 
 export interface GitResult {
   code: number;
@@ -46,7 +38,7 @@ export function assertSafeRef(ref: string, argument = "ref"): void {
 export function runGit(cwd: string, args: string[], options: { maxBytes?: number; signal?: AbortSignal; input?: string } = {}): Promise<GitResult> {
   const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn("git", [...SAFE_CONFIG, ...args], { cwd, env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"], signal: options.signal });
+    const child = spawn("git", [...SAFE_CONFIG, ...args], { cwd, env: gitEnvironment(GIT_ENV), stdio: ["pipe", "pipe", "pipe"], signal: options.signal });
     const chunks: Buffer[] = [];
     let size = 0;
     let truncated = false;

@@ -56,6 +56,8 @@ export interface HandoffRunOptions {
   confirm: (argv: string[]) => Promise<boolean>;
   /** Where the agent's stdout goes: the terminal, or stderr when stdout carries JSON. */
   agentStdout: "inherit" | "stderr";
+  /** The agent's environment, from environmentForAgent (agents/index.ts): never patchbay's secrets. */
+  env: Record<string, string>;
   redact: (text: string) => string;
 }
 
@@ -71,9 +73,9 @@ export interface HandoffRunReport {
   files: ChangedFile[];
 }
 
-function runAgent(argv: string[], cwd: string, stdout: "inherit" | "stderr"): Promise<{ code: number | null; signal: string | null; missing: boolean }> {
+function runAgent(argv: string[], cwd: string, stdout: "inherit" | "stderr", env: Record<string, string>): Promise<{ code: number | null; signal: string | null; missing: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ["inherit", stdout === "stderr" ? 2 : "inherit", "inherit"] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ["inherit", stdout === "stderr" ? 2 : "inherit", "inherit"] });
     child.on("error", (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, missing: error.code === "ENOENT" }));
     child.on("exit", (code, signal) => resolve({ code, signal, missing: false }));
   });
@@ -104,7 +106,7 @@ export async function executeHandoff(options: HandoffRunOptions): Promise<Handof
     const run: HandoffRun = { agent: options.agent, command: argv, started_at: new Date().toISOString(), plan_mtime_ms: plan.mtimeMs };
     // Written before the agent starts: a template carrying a secret is refused before anything runs.
     const statusFile = await writeHandoffStatus(ws, { ...status, base_head: base, run }, redact);
-    const exit = await runAgent(argv, ws.root, options.agentStdout);
+    const exit = await runAgent(argv, ws.root, options.agentStdout, options.env);
     const diff = await workingTreeDiff(ws.root, ws.blockedGlobs, base, MAX_PATCH_BYTES);
     // The patch is a record, not a write a chat asked for: secrets in it are masked rather than refused.
     const diffFile = await writeBridgeFile(ws, DIFF_FILE, redact(diff.diff), redact);

@@ -18,7 +18,7 @@ describe("[agents] config", () => {
 
   test("a custom agent gets its defaults; executables come from the config keys", async () => {
     const config = await configFrom('[agents]\ncodex_command = "/opt/codex/bin/codex"\n\n[agents.custom.my-agent]\ncommand = "aider"\nargs = ["--message-file", "{{prompt_file}}"]\n');
-    expect(config.agents.custom).toEqual({ "my-agent": { command: "aider", args: ["--message-file", "{{prompt_file}}"], prompt_mode: "stdin", output_contract: "text", env: {} } });
+    expect(config.agents.custom).toEqual({ "my-agent": { command: "aider", args: ["--message-file", "{{prompt_file}}"], prompt_mode: "stdin", output_contract: "text", env: {}, pass_env: [] } });
     expect(agentExecutable(codex, config)).toBe("/opt/codex/bin/codex");
     expect(agentExecutable(claude, config)).toBe("claude");
     expect(agentExecutable(mock, config)).toBe(process.execPath);

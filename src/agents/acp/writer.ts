@@ -46,7 +46,7 @@ export interface AcpWriterOptions {
   prompt: string;
   /** Recorded only; put it in `args` (reasonixAcpArgs does) for the agent to use it. */
   model?: string;
-  /** The base environment, already filtered by the caller (security.allowed_env_keys). */
+  /** The environment, built by childEnvironment (environment.ts). */
   env: Record<string, string>;
   timeoutMs: number;
   /** Stop when neither stdout nor stderr printed anything for this long. */

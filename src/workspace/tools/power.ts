@@ -137,7 +137,7 @@ export const runCommandTool = defineTool({
     const mode: "safe" | "full" = context.session.scope.power.bashMode === "full" ? "full" : "safe";
     const ws = await openWorkspace(context, args.repo_path);
     const cwd = await commandCwd(ws, args.cwd);
-    const options = { cwd: cwd.absolute, env: filteredEnv(context.host.config.security.allowed_env_keys), timeoutMs: clampTimeout(args.timeout_ms), signal: context.signal };
+    const options = { cwd: cwd.absolute, env: filteredEnv(context.host.config), timeoutMs: clampTimeout(args.timeout_ms), signal: context.signal };
     let result: CommandResult;
     if (mode === "full") {
       result = await mutating(context, ws, "codex_run_command", () => runInGroup(["bash", "-c", args.command], options));
