@@ -1,4 +1,5 @@
 import picomatch from "picomatch";
+import { comparableName } from "./names.ts";
 
 const CASE_INSENSITIVE_FS = process.platform === "darwin" || process.platform === "win32";
 
@@ -25,9 +26,12 @@ function matcherFor(pattern: string): (path: string) => boolean {
 export function blockedBy(relativePath: string, patterns: readonly string[]): string | undefined {
   if (relativePath === "") return undefined;
   const segments = relativePath.split("/");
+  // Also as a case-insensitive, normalizing disk sees names: `.ENV` and `.env\u200b` are `.env` there.
+  const folded = segments.map(comparableName);
   for (let depth = segments.length; depth > 0; depth--) {
     const candidate = segments.slice(0, depth).join("/");
-    const hit = patterns.find((pattern) => matcherFor(pattern)(candidate));
+    const foldedCandidate = folded.slice(0, depth).join("/");
+    const hit = patterns.find((pattern) => matcherFor(pattern)(candidate) || matcherFor(comparableName(pattern))(foldedCandidate));
     if (hit) return hit;
   }
   return undefined;

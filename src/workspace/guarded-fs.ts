@@ -8,7 +8,8 @@ import { constants, promises as fsp } from "node:fs";
 import { relative, sep } from "node:path";
 import { randomUUID } from "node:crypto";
 import { PatchbayError } from "../errors/index.ts";
-import { isGitDirName, isInside } from "./path-guard.ts";
+import { isGitDirName } from "./names.ts";
+import { isInside } from "./path-guard.ts";
 import { openDirInside } from "./pinned-dir.ts";
 
 /** Bytes scanned for a NUL to call a file binary, as git does. */

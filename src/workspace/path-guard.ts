@@ -9,6 +9,9 @@ import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import type { SessionScope } from "../mcp/index.ts";
 import { blockedBy } from "./blocked.ts";
+import { isGitDirName } from "./names.ts";
+
+export { comparableName, isGitDirName } from "./names.ts";
 
 /** Longest path and path segment accepted; longer ones are refused before touching the disk. */
 const MAX_PATH_LENGTH = 4096;
@@ -26,26 +29,6 @@ export interface GuardedPath {
 export function isInside(root: string, target: string): boolean {
   const rel = relative(root, target);
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
-/** Code points a file system may drop when it compares names (HFS+ ignores several), or a person cannot see. */
-const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
-
-/**
- * A name as a case-insensitive, normalizing file system compares it: ignorable code points
- * removed, NFKC-normalized, lower-cased. `.GIT`, `.git\u200b` and `.ｇｉｔ` all become `.git`.
- */
-export function comparableName(name: string): string {
-  return name.replace(IGNORABLE, "").normalize("NFKC").toLowerCase();
-}
-
-/**
- * True when a path segment names a `.git` directory on some file system: any case, ignorable code
- * points or compatibility forms, and Windows' trailing dots and spaces (`.git.`) or short name (`git~1`).
- */
-export function isGitDirName(segment: string): boolean {
-  const name = comparableName(segment).replace(/[. ]+$/, "");
-  return name === ".git" || name === "git~1";
 }
 
 function outside(path: string, roots: readonly string[]): PatchbayError {
@@ -121,20 +104,8 @@ export async function guardPath(root: string, path: string, options: { blockedGl
   return { absolute, relative: rel, exists };
 }
 
-/**
- * The blocked glob matching `rel` as written, or as a case-insensitive, normalizing file system
- * would see it (`.ENV`, `.env\u200b`), compared with the glob folded the same way.
- */
-function blockingGlob(rel: string, blockedGlobs: readonly string[]): string | undefined {
-  const direct = blockedBy(rel, blockedGlobs);
-  if (direct !== undefined) return direct;
-  const folded = blockedGlobs.map(comparableName);
-  const hit = blockedBy(rel.split("/").map(comparableName).join("/"), folded);
-  return hit === undefined ? undefined : blockedGlobs[folded.indexOf(hit)];
-}
-
 function assertNotBlocked(rel: string, blockedGlobs: readonly string[]): void {
-  const pattern = blockingGlob(rel, blockedGlobs);
+  const pattern = blockedBy(rel, blockedGlobs);
   if (!pattern) return;
   throw new PatchbayError("path_blocked", `${rel} is blocked by repositories.blocked_globs ("${pattern}")`, {
     next: "tools never read or write blocked paths; change repositories.blocked_globs if this is wrong",
