@@ -88,7 +88,7 @@ async function readAll(ws: Workspace, paths: readonly string[], budget: Budget, 
 }
 
 async function gitPart(ws: Workspace, options: ContextPackOptions, budget: Budget): Promise<ContextPack["git"]> {
-  const status = await gitStatus(ws.root, { signal: options.signal });
+  const status = await gitStatus(ws, { signal: options.signal });
   if (!options.includeDiff) return { status, diff: null };
   const diff = await gitDiff(ws, { maxBytes: Math.max(budget.remaining, 0), signal: options.signal });
   budget.remaining -= diff.bytes;

@@ -99,8 +99,8 @@ function changeOf(letter: string | undefined): StatusEntry["change"] {
   return CHANGES[letter as keyof typeof CHANGES] ?? "modified";
 }
 
-/** Parses `git status --porcelain=v2 --branch -z`, with paths made relative to the workspace. */
-function parseStatus(raw: string, prefix: string, outputTruncated: boolean): GitStatus {
+/** Parses `git status --porcelain=v2 --branch -z`, with paths made relative to the workspace; entries `isShown` refuses are left out. */
+function parseStatus(raw: string, prefix: string, outputTruncated: boolean, isShown: (path: string) => boolean): GitStatus {
   const status: GitStatus = { branch: null, head: null, upstream: null, ahead: 0, behind: 0, staged: [], unstaged: [], untracked: [], conflicted: [], counts: { staged: 0, unstaged: 0, untracked: 0, conflicted: 0 }, short: [], clean: true, truncated: outputTruncated };
   const records = raw.split("\0");
   // A record cut by the byte cap is incomplete: drop it rather than report a wrong path.
@@ -121,14 +121,17 @@ function parseStatus(raw: string, prefix: string, outputTruncated: boolean): Git
       const xy = fields[1] ?? "..";
       const path = local(rawPath);
       const from = renamed ? local(records[++index] ?? "") : undefined;
+      if (![path, from].every((name) => name === undefined || isShown(name))) continue;
       if (xy[0] !== ".") keep(status.staged, "staged", { path, change: changeOf(xy[0]), ...(from !== undefined && { from }) });
       if (xy[1] !== ".") keep(status.unstaged, "unstaged", { path, change: changeOf(xy[1]) });
       short(xy, from === undefined ? path : `${from} -> ${path}`);
     } else if (record.startsWith("u ")) {
       const { fields, path } = fieldsAndPath(record, 10);
+      if (!isShown(local(path))) continue;
       keep(status.conflicted, "conflicted", local(path));
       short(fields[1] ?? "UU", local(path));
     } else if (record.startsWith("? ")) {
+      if (!isShown(local(record.slice(2)))) continue;
       keep(status.untracked, "untracked", local(record.slice(2)));
       short("??", local(record.slice(2)));
     }
@@ -152,20 +155,22 @@ function readHeader(status: GitStatus, record: string): void {
 
 /**
  * Branch, upstream, staged, unstaged, untracked and conflicted files of the workspace, or of one
- * `path` in it (already guarded, relative to the root).
+ * `path` in it (already guarded, relative to the root); files repositories.blocked_globs matches
+ * are left out, as in every other view.
  *
  * @example
- * const status = await gitStatus(ws.root);
+ * const status = await gitStatus(ws);
  * if (!status.clean) console.log(status.short.join("\n"));
  */
-export async function gitStatus(root: string, options: { path?: string; signal?: AbortSignal } = {}): Promise<GitStatus> {
-  return statusOf(await openGitRepo(root, options.signal), options);
+export async function gitStatus(ws: Pick<Workspace, "root" | "blockedGlobs">, options: { path?: string; signal?: AbortSignal } = {}): Promise<GitStatus> {
+  return statusOf(await openGitRepo(ws.root, options.signal), ws.blockedGlobs, options);
 }
 
-async function statusOf(repo: GitRepo, options: { path?: string; signal?: AbortSignal }): Promise<GitStatus> {
-  const pathspec = options.path ? ["--", `:(literal)${options.path}`] : scope(repo);
+async function statusOf(repo: GitRepo, blockedGlobs: readonly string[], options: { path?: string; signal?: AbortSignal }): Promise<GitStatus> {
+  const pathspec = ["--", options.path ? `:(literal)${options.path}` : ".", ...gitExcludes(blockedGlobs, "", true)];
   const result = await git(repo.root, ["status", "--porcelain=v2", "--branch", "-z", ...pathspec], { maxBytes: STATUS_OUTPUT_BYTES, signal: options.signal });
-  return parseStatus(result.stdout, repo.prefix, result.truncated);
+  // blockedBy is the authority; the pathspecs keep git from even listing what it leaves out.
+  return parseStatus(result.stdout, repo.prefix, result.truncated, (path) => blockedBy(path, blockedGlobs) === undefined);
 }
 
 /** Parses `git diff --numstat -z`; a rename is `adds\tdels\t\0from\0to`. */
@@ -278,7 +283,8 @@ export async function gitSummary(root: string, signal?: AbortSignal): Promise<Gi
   const repo = await findGitRepo(root, signal);
   if (!repo) return { is_git_repo: false, branch: null, head: null, upstream: null, ahead: 0, behind: 0, dirty: false, counts: { staged: 0, unstaged: 0, untracked: 0, conflicted: 0 } };
   // The head is the repository's, whichever part of it the workspace is.
-  const [status, commits] = await Promise.all([statusOf(repo, { signal }), recentCommits({ root, prefix: "" }, 1, signal)]);
+  // Counts only, no path leaves: blocked files count toward dirty like any other.
+  const [status, commits] = await Promise.all([statusOf(repo, [], { signal }), recentCommits({ root, prefix: "" }, 1, signal)]);
   const head = commits[0];
   return {
     is_git_repo: true,

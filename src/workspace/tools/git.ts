@@ -45,7 +45,7 @@ export const gitStatusTool = defineTool({
   labels: { invoking: "Reading git status", invoked: "Git status ready" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
-    const status = await gitStatus(ws.root, { signal: context.signal });
+    const status = await gitStatus(ws, { signal: context.signal });
     const short = args.porcelain === false ? [] : status.short;
     return { text: [statusLine(status), ...short].join("\n"), structured: { ...status, short } };
   },
@@ -99,7 +99,7 @@ export const showChangesTool = defineTool({
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
     const filePath = args.file_path === undefined ? undefined : (await ws.guard(args.file_path)).relative;
-    const status = await gitStatus(ws.root, { path: filePath, signal: context.signal });
+    const status = await gitStatus(ws, { path: filePath, signal: context.signal });
     const diff = args.include_diff === false ? null : await gitDiff(ws, { filePath, staged: args.staged, maxBytes: args.max_diff_bytes, signal: context.signal });
     const lines = [statusLine(status), ...status.short, ...(diff ? [diffLine(diff), diff.diff] : [])].filter(Boolean);
     return { text: lines.join("\n"), structured: { file_path: filePath ?? null, status, diff } };

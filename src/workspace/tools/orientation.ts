@@ -152,7 +152,7 @@ export const workspaceSnapshotTool = defineTool({
     const ws = await openWorkspace(context, args.repo_path);
     const repo = await findGitRepo(ws.root, context.signal);
     const [git, commits, aiBridge, tree] = await Promise.all([
-      repo ? gitStatus(ws.root, { signal: context.signal }) : null,
+      repo ? gitStatus(ws, { signal: context.signal }) : null,
       repo ? recentCommits(repo, Math.min(args.max_commits ?? 8, 50), context.signal) : [],
       aiBridgeState(ws),
       listTree(ws, { path: args.path, maxDepth: args.max_depth ?? 3, maxEntries: args.max_entries ?? 300, includeHidden: args.include_hidden, signal: context.signal }).then(compactTree),
