@@ -78,7 +78,7 @@ describe("a run folder hands out only its own regular files", () => {
 
     const status = await within(10_000, h.ok<{ artifacts: string[] }>("patchbay_status", { run_id: runId }));
     expect(status.artifacts).toContain("PLAN.md");
-    for (const planted of ["outside.md", "env.md", "FINAL.diff", "logs-elsewhere", "logs-elsewhere/secret.txt", "hard.md"]) expect(status.artifacts).not.toContain(planted);
+    for (const planted of ["outside.md", "env.md", "FINAL.diff", "logs-elsewhere", "logs-elsewhere/secret.txt"]) expect(status.artifacts).not.toContain(planted);
     // The run folder's own files still read.
     expect((await h.ok<{ content: string }>("patchbay_artifact", { run_id: runId, artifact: "PLAN.md" })).content).toContain("# Plan");
   });
