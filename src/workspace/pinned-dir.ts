@@ -93,13 +93,17 @@ async function pinThroughProc(rootHandle: fsp.FileHandle, root: string, segments
   };
 }
 
-/** Without /proc: walk by path refusing symlinks, then hold the directory's identity and re-check it around every use. */
-async function pinByPath(root: string, segments: readonly string[], create: boolean): Promise<PinnedDir> {
+/**
+ * Without /proc: walk by path refusing symlinks, then hold the directory's identity and re-check it
+ * around every use. Exported so the fallback is tested on Linux too, where /proc always answers.
+ */
+export async function openDirByPath(root: string, segments: readonly string[], options: { create: boolean }): Promise<PinnedDir> {
+  assertPlainSegments(segments, join(root, ...segments));
   let path = root;
   for (const name of segments) {
     path = join(path, name);
     const info = await fsp.lstat(path).catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT" || !create) refuseStep(error, path);
+      if (error.code !== "ENOENT" || !options.create) refuseStep(error, path);
       await mkdirIfMissing(path);
       return fsp.lstat(path);
     });
@@ -135,7 +139,7 @@ export async function openDirInside(root: string, segments: readonly string[], o
   const location = await fsp.readlink(`/proc/self/fd/${rootHandle.fd}`).catch(() => undefined);
   if (location === undefined) {
     await rootHandle.close();
-    return pinByPath(root, segments, options.create);
+    return openDirByPath(root, segments, options);
   }
   if (location !== root) {
     await rootHandle.close();

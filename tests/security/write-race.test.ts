@@ -7,8 +7,9 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { chmodSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { openDirByPath, openDirInside } from "../../src/workspace/pinned-dir.ts";
 import { POWER_TOOLS } from "../../src/workspace/tools/power.ts";
 import { connectStdio } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
@@ -145,4 +146,53 @@ describe("writes racing a directory swapped for a symlink out of the repository"
       await client.close();
     }
   }, 30_000);
+});
+
+test("a held directory moved out of the repository before the rename fails verification", async () => {
+  const { root, outside } = raceFixture();
+  const dir = await openDirInside(root, ["sub"], { create: false });
+  try {
+    await dir.verify();
+    renameSync(join(root, "sub"), join(outside, "carried-out"));
+    await expect(dir.verify()).rejects.toMatchObject({ code: "path_outside_roots" });
+  } finally {
+    await dir.close();
+  }
+});
+
+describe("where /proc is not mounted: the by-path fallback", () => {
+  test("a symlink at any level is refused, and create makes nothing outside", async () => {
+    const { root, outside } = raceFixture();
+    const before = snapshot(outside);
+    symlinkSync(outside, join(root, "sub", "link"));
+    await expect(openDirByPath(root, ["sub", "link", "made"], { create: true })).rejects.toMatchObject({ code: "path_outside_roots" });
+    await expect(openDirByPath(root, ["sub-swap"], { create: false })).rejects.toMatchObject({ code: "path_outside_roots" });
+    expect(snapshot(outside)).toEqual(before);
+  });
+
+  test("a directory swapped for a symlink after it was opened fails verification, so the write is refused", async () => {
+    const { root } = raceFixture();
+    const dir = await openDirByPath(root, ["sub"], { create: false });
+    try {
+      await dir.verify();
+      renameSync(join(root, "sub"), join(root, "sub-moved"));
+      renameSync(join(root, "sub-swap"), join(root, "sub"));
+      await expect(dir.verify()).rejects.toMatchObject({ code: "path_outside_roots" });
+    } finally {
+      await dir.close();
+    }
+  });
+
+  test("missing levels are created inside the root", async () => {
+    const { root } = raceFixture();
+    const dir = await openDirByPath(root, ["sub", "a", "b"], { create: true });
+    try {
+      writeFileSync(dir.at("file.txt"), "inside\n");
+      await dir.verify();
+    } finally {
+      await dir.close();
+    }
+    expect(readFileSync(join(root, "sub", "a", "b", "file.txt"), "utf8")).toBe("inside\n");
+    expect(existsSync(join(root, "sub-swap", "a"))).toBe(false);
+  });
 });
