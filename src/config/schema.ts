@@ -151,6 +151,7 @@ const workers = table({
   max_download_bytes: setting(integerFrom(1), 52428800, "Largest file codex_worker_inbox imports, in bytes; also the largest single file a zip may unpack to."),
   max_unpacked_bytes: setting(integerFrom(1), 209715200, "Largest total size an imported zip may unpack to, in bytes; checked against the sizes the zip declares, then again while inflating."),
   max_unpacked_files: setting(integerFrom(1), 1000, "Most entries (files and folders) an imported zip may have."),
+  max_inbox_bytes: setting(integerFrom(1), 1073741824, "Most bytes the whole artifact inbox may hold (imported files plus unpacked zips); an import past it is refused until `codex_worker_inbox action=cleanup` frees room."),
   claude_models: setting(modelList(), ["sonnet", "opus", "haiku"], "Models codex_worker_options offers for claude workers."),
   gemini_models: setting(modelList(), ["gemini-2.5-pro", "gemini-2.5-flash"], "Models codex_worker_options offers for gemini workers."),
 });

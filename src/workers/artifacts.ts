@@ -6,6 +6,10 @@
  * A zip archive (by name or MIME type) is kept as it came in `files/` and unpacked safely into
  * `unpacked/` (see unzip.ts); its unpacked files are the artifact's files: what inspect shows
  * and what is copied into worktrees. A refused zip leaves nothing behind.
+ *
+ * The inbox as a whole holds at most workers.max_inbox_bytes (files as imported plus unpacked
+ * zips): an import that would pass it is refused and removed, so one small zip bomb cannot be
+ * imported again and again until the disk is full.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
@@ -76,6 +80,21 @@ export function safeFileName(name: string): string {
   return clean === "" || clean === "_" ? "artifact" : clean;
 }
 
+/** Bytes an artifact takes in the inbox: the file as imported, plus its unpacked members. */
+function inboxBytes(record: ArtifactRecord): number {
+  return record.bytes + (record.unpacked_bytes ?? 0);
+}
+
+async function inboxTotal(context: Pick<ToolContext, "host">): Promise<number> {
+  return (await context.host.store.list<ArtifactRecord>("artifact")).reduce((total, entry) => total + inboxBytes(entry.data), 0);
+}
+
+function inboxFull(used: number, adding: number, quota: number): PatchbayError {
+  return new PatchbayError("artifact_inbox_full", `the artifact inbox holds ${used} bytes; ${adding > 0 ? `${adding} more` : "more"} would pass its ${quota}-byte quota (workers.max_inbox_bytes)`, {
+    next: "remove artifacts you no longer need with codex_worker_inbox action=cleanup (see action=list), or raise workers.max_inbox_bytes in config.toml",
+  });
+}
+
 export interface ImportSource {
   url?: string;
   localPath?: string;
@@ -91,6 +110,9 @@ export interface ImportSource {
  * const record = await importArtifact(context, repo, { url, fileName: "spec.md" }, "spec");
  */
 export async function importArtifact(context: Pick<ToolContext, "host" | "session" | "signal">, repo: string, source: ImportSource, label?: string): Promise<ArtifactRecord> {
+  const quota = context.host.config.workers.max_inbox_bytes;
+  const before = await inboxTotal(context);
+  if (before >= quota) throw inboxFull(before, 0, quota);
   const id = `art_${randomBytes(10).toString("hex")}`;
   const dir = artifactDir(context.host.home, id);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -136,7 +158,12 @@ export async function importArtifact(context: Pick<ToolContext, "host" | "sessio
       created_at: new Date().toISOString(),
       takeovers: [],
     };
-    await context.host.store.put("artifact", id, record);
+    // Checked again under a lock with the record written in the same step: concurrent imports cannot both fit into the last room.
+    await context.host.store.withLock("artifact-inbox", async () => {
+      const used = await inboxTotal(context);
+      if (used + inboxBytes(record) > quota) throw inboxFull(used, inboxBytes(record), quota);
+      await context.host.store.put("artifact", id, record);
+    });
     return record;
   } catch (error) {
     await rm(join(context.host.home, "artifacts", id), { recursive: true, force: true });
