@@ -4,7 +4,8 @@ import { PatchbayError } from "../errors/index.ts";
 import { compact, defineAgent, exitError, parseObject, str } from "./define.ts";
 import type { AgentAdapter, AgentCommand, AgentEvent, AgentParser, AgentResult, AgentTurn } from "./types.ts";
 
-export type CustomAgentConfig = Config["agents"]["custom"][string];
+/** `[agents.custom.<id>]` (and a pipeline provider table); `pass_env` may be left out by callers that build one. */
+export type CustomAgentConfig = Omit<Config["agents"]["custom"][string], "pass_env"> & { pass_env?: readonly string[] };
 
 /** Stdout kept for the final message of text and json contracts; beyond this it is cut. */
 const MAX_STDOUT_CHARS = 1_000_000;
@@ -21,7 +22,7 @@ export function customAgent(id: string, config: CustomAgentConfig): AgentAdapter
     install: `install the program "${config.command}" yourself, or point agents.custom.${id}.command at it`,
     configKey: `agents.custom.${id}.command`,
     capabilities: { resume: false, readOnlySandbox: false, outputSchema: false, chooseSessionId: false },
-    env: { pass: config.pass_env },
+    env: { pass: config.pass_env ?? [] },
     command: (turn, executable) => customCommand(id, config, turn, executable),
     parser: () => customParser(id, config.output_contract),
   });
