@@ -1,6 +1,9 @@
 import type { SessionScope } from "../mcp/session.ts";
 import type { ToolContext } from "../mcp/tool.ts";
-import { guardPath, resolveRepoRoot, scopeRootOf, type GuardedPath } from "./path-guard.ts";
+import { realpath } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { PatchbayError } from "../errors/index.ts";
+import { guardPath, isInside, resolveRepoRoot, scopeRootOf, type GuardedPath } from "./path-guard.ts";
 
 /** One repository a tool call works in, with the guard every path of that call goes through. */
 export interface Workspace {
@@ -18,8 +21,41 @@ export interface Workspace {
  * const ws = await openWorkspace(context, args.repo_path);
  * const file = await ws.guard(args.file_path);
  */
-export function openWorkspace(context: Pick<ToolContext, "session" | "host">, repoPath?: string): Promise<Workspace> {
-  return workspaceIn(context.session.scope, context.host.config.repositories.blocked_globs, repoPath);
+export async function openWorkspace(context: Pick<ToolContext, "session" | "host">, repoPath?: string): Promise<Workspace> {
+  const blockedGlobs = context.host.config.repositories.blocked_globs;
+  const ws = await workspaceIn(context.session.scope, blockedGlobs, repoPath);
+  const own = await patchbayOwnFiles(context.host.home, context.host.config.workers.worktree_root);
+  if (own.holds(ws.root)) throw ownFilesRefused(ws.root);
+  const homeInside = isInside(ws.root, own.home) ? relative(ws.root, own.home) : undefined;
+  if (homeInside === undefined) return ws;
+  // Blocked like a secret, so tree, search and git views leave it out as well as the guard.
+  const withHome = [...blockedGlobs, homeInside, `${homeInside}/**`];
+  const inner = await workspaceIn(context.session.scope, withHome, ws.root);
+  return {
+    ...inner,
+    guard(path) {
+      // Said plainly when named plainly; a path that only resolves there is caught by the globs.
+      if (isInside(own.home, resolve(ws.root, path))) return Promise.reject(ownFilesRefused(path));
+      return inner.guard(path);
+    },
+  };
+}
+
+/**
+ * $PATCHBAY_HOME holds the operator's config, trust and state: a repository root around it would
+ * otherwise let a write become a custom agent or a trusted pipeline file. Worker and job worktrees
+ * under it stay reachable.
+ */
+async function patchbayOwnFiles(home: string, worktreeRoot: string): Promise<{ home: string; holds(path: string): boolean }> {
+  const real = await realpath(home).catch(() => resolve(home));
+  const worktrees = await realpath(worktreeRoot || join(home, "worktrees")).catch(() => resolve(worktreeRoot || join(home, "worktrees")));
+  return { home: real, holds: (path) => isInside(real, path) && !isInside(worktrees, path) };
+}
+
+function ownFilesRefused(path: string): PatchbayError {
+  return new PatchbayError("path_blocked", `${path} is inside $PATCHBAY_HOME, patchbay's own configuration and state`, {
+    next: "work in a repository outside $PATCHBAY_HOME; change patchbay's settings with the patchbay CLI",
+  });
 }
 
 /** The same for callers without a tool context (the CLI's handoff and context commands). */
