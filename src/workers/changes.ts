@@ -6,7 +6,7 @@
  * symlinks out of the worktree and special files refused unread.
  */
 import { createHash } from "node:crypto";
-import { lstat, mkdir, mkdtemp, readlink, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readlink, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
@@ -93,9 +93,10 @@ async function gitWithin(cwd: string, args: string[], options: { maxBytes?: numb
 type Entry = { kind: "missing" } | { kind: "file"; executable: boolean } | { kind: "symlink"; target: string } | { kind: "other" } | { kind: "unsafe"; why: string };
 
 /**
- * What `path` in the worktree is. A symlink is fine while it stays inside the worktree (git
- * carries its link text, mode 120000); one that leads out, and FIFOs, sockets and devices, are
- * unsafe: reading them would leak outside files, hang, or never end.
+ * What `path` in the worktree is. A symlink is fine while it stays inside the worktree and points
+ * at a file or folder (git carries its link text, mode 120000); one that leads out or at a FIFO,
+ * socket or device, and those themselves, are unsafe: reading them would leak outside files,
+ * hang, or never end.
  */
 async function entryOf(cwd: string, path: string): Promise<Entry> {
   const absolute = join(cwd, path);
@@ -110,6 +111,9 @@ async function entryOf(cwd: string, path: string): Promise<Entry> {
   // Inside by its text, yet through another link it may still lead out.
   const [real, root] = await Promise.all([realpath(absolute).catch(() => undefined), realpath(cwd)]);
   if (real !== undefined && !isInside(root, real)) return leaves;
+  // stat does not open the target, so a FIFO behind the link cannot block it.
+  const pointee = await stat(absolute).catch(() => undefined);
+  if (pointee && !pointee.isFile() && !pointee.isDirectory()) return { kind: "unsafe", why: `is a symlink to ${target}, a FIFO, socket or device` };
   return { kind: "symlink", target };
 }
 
