@@ -50,8 +50,12 @@ export interface ThreadData {
 export interface Mailbox {
   send(from: AgentAddress, input: SendInput): Promise<{ messages: MessageData[]; duplicate: boolean }>;
   reply(from: AgentAddress, input: ReplyInput): Promise<{ message: MessageData; original: MessageData; resolved: boolean }>;
-  /** Pending messages (now marked read) and deferred ones, oldest first. */
-  inbox(agent: AgentAddress): Promise<{ pending: MessageData[]; deferred: MessageData[] }>;
+  /**
+   * Pending messages (now marked read) and deferred ones, oldest first. A call whose `signal`
+   * aborted (the caller cancelled or disconnected) marks nothing and throws `request_cancelled`:
+   * the messages stay unread for the next inbox.
+   */
+  inbox(agent: AgentAddress, signal?: AbortSignal): Promise<{ pending: MessageData[]; deferred: MessageData[] }>;
   wait(agent: AgentAddress, timeoutMs: number, options?: WaitOptions): Promise<{ status: WaitStatus; messages: MessageData[] }>;
   unsend(agent: AgentAddress, messageId: string): Promise<MessageData>;
   recall(agent: AgentAddress, query: { limit: number; from_agent?: string; thread_id?: string }): Promise<MessageData[]>;
@@ -156,8 +160,10 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     return message;
   }
 
-  async function take(agent: AgentAddress): Promise<MessageData[]> {
+  /** Marks the agent's pending messages read and answers them; `undefined`, marking nothing, once `signal` aborted: nobody would receive them. */
+  async function take(agent: AgentAddress, signal: AbortSignal | undefined): Promise<MessageData[] | undefined> {
     return exclusive(agent.namespace, async () => {
+      if (signal?.aborted) return undefined;
       const taken: MessageData[] = [];
       for (const message of await index.addressedTo(agent, "pending", true)) taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }, message));
       return taken;
@@ -232,8 +238,11 @@ export async function createMailbox(store: RecordStore, identities: Identities):
       });
     },
 
-    async inbox(agent) {
-      const pending = await take(agent);
+    async inbox(agent, signal) {
+      const pending = await take(agent, signal);
+      if (!pending) {
+        throw new PatchbayError("request_cancelled", "the inbox call was cancelled or its caller went away before the answer; its messages stay unread", { next: "call inbox again" });
+      }
       return { pending, deferred: await index.addressedTo(agent, "deferred") };
     },
 
@@ -247,7 +256,8 @@ export async function createMailbox(store: RecordStore, identities: Identities):
         if (shutdown.signal.aborted) return { status: "shutdown", messages: [] };
         if (signal?.aborted) return { status: "cancelled", messages: [] };
         const seen = versions.get(key) ?? 0;
-        const taken = await take(agent);
+        const taken = await take(agent, signal);
+        if (!taken) return { status: "cancelled", messages: [] };
         if (taken.length > 0) return { status: "message", messages: taken };
         const remaining = deadline - Date.now();
         if (remaining <= 0) return { status: "timeout", messages: [] };

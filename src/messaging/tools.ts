@@ -26,7 +26,7 @@ export async function actor(context: ToolContext, as: string | undefined): Promi
 export const inbox = defineTool({
   name: "inbox",
   title: "Inbox",
-  description: "This agent's identity, its pending messages (now marked read), the messages it deferred, and the recent presence of its namespace. Read the inbox before sending: send_message is refused while unread messages wait.",
+  description: "This agent's identity, its pending messages (marked read as this answer is handed over: a call cancelled or disconnected before that leaves them unread for the next inbox), the messages it deferred, and the recent presence of its namespace. Read the inbox before sending: send_message is refused while unread messages wait.",
   input: v.strictObject({ as: asArg }),
   output: v.object({ identity: v.string(), pending: v.array(messageViewSchema), deferred: v.array(messageViewSchema), presence: v.array(presenceSchema) }),
   annotations: { ...WRITE, idempotentHint: true },
@@ -37,8 +37,9 @@ export const inbox = defineTool({
   async handler(args, context) {
     const me = await actor(context, args.as);
     const messaging = messagingOf(context.host);
-    const { pending, deferred } = await (await messaging.mailbox()).inbox(me);
+    // Messages are marked read last, only while the caller still waits for this answer.
     const presence = await messaging.presence.of(me.namespace);
+    const { pending, deferred } = await (await messaging.mailbox()).inbox(me, context.signal);
     const head = `${formatAddress(me)}: ${pending.length} new, ${deferred.length} deferred.`;
     const active = presence.filter((entry) => entry.active).map((entry) => entry.agent);
     const body = [messageLines(pending), deferred.length ? `Deferred:\n${messageLines(deferred)}` : ""].filter(Boolean).join("\n\n");
