@@ -5,9 +5,10 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, rm, writeFile } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { git, runGit } from "../workspace/index.ts";
+import { aiDirectory, writeAiFile } from "./run-files.ts";
 
 /** Run folders and worktrees live under .ai/, which the base-repository checks leave out. */
 const EXCLUDE_AI = ":(exclude).ai";
@@ -22,17 +23,32 @@ export function worktreePath(repo: string, root: string, runId: string): string 
   return join(isAbsolute(root) ? root : resolve(repo, root), runId);
 }
 
+/** The worktrees' folder relative to the repository, when it is inside it (`.ai/worktrees` by default). */
+function folderInRepo(repo: string, path: string): string | undefined {
+  const rel = relative(repo, dirname(path));
+  return rel.startsWith("..") || isAbsolute(rel) ? undefined : rel;
+}
+
 /** `git worktree add -b <prefix>/<run_id> <root>/<run_id> <base>`; a left-over one (interrupted write) is removed first. */
 export async function createRunWorktree(repo: string, path: string, branch: string, base: string): Promise<void> {
   await removeRunWorktree(repo, path, branch);
   const parent = join(path, "..");
-  await mkdir(parent, { recursive: true });
+  const inRepo = folderInRepo(repo, path);
+  // In the repository the folder must be real: a committed symlink would put the worktree outside.
+  if (inRepo === undefined) await mkdir(parent, { recursive: true });
+  else await aiDirectory(repo, inRepo, { create: true });
   // Inside the repository the worktrees must be ignored, or the base would look dirty.
-  if (!existsSync(join(parent, ".gitignore"))) await writeFile(join(parent, ".gitignore"), "*\n");
+  if (!(await lstat(join(parent, ".gitignore")).catch(() => undefined))) {
+    if (inRepo === undefined) await writeFile(join(parent, ".gitignore"), "*\n");
+    else await writeAiFile(repo, `${inRepo}/.gitignore`, "*\n");
+  }
   await git(repo, ["worktree", "add", "--quiet", "-b", branch, path, base]);
 }
 
 export async function removeRunWorktree(repo: string, path: string, branch: string): Promise<void> {
+  const inRepo = folderInRepo(repo, path);
+  // A folder swapped for a symlink would make the removal below delete outside files.
+  if (inRepo !== undefined) await aiDirectory(repo, inRepo);
   if (existsSync(path)) {
     await runGit(repo, ["worktree", "remove", "--force", path]);
     await rm(path, { recursive: true, force: true });

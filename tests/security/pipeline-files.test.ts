@@ -142,6 +142,18 @@ describe("a symlinked .ai never leads patchbay's writes outside the repository",
     expect(codeOf(await h.call("patchbay_runs", {}))).toBe("pipeline_path_unsafe");
   });
 
+  test("a .ai/worktrees symlink to an outside folder: patchbay_write puts no worktree there and deletes nothing there", async () => {
+    const { repo, h, runId } = await plannedRun();
+    const outside = tempDir("patchbay-outside-");
+    writeFileSync(join(outside, "keep.txt"), "keep\n");
+    symlinkSync(outside, join(repo, ".ai/worktrees"));
+    const before = listing(outside);
+    await h.ok("patchbay_approve", { run_id: runId });
+    const result = await h.call("patchbay_write", { run_id: runId, mock: true });
+    expect(listing(outside)).toEqual(before);
+    expect(codeOf(result)).toBe("pipeline_path_unsafe");
+  });
+
   test("patchbay init with .gitignore linked to an outside file leaves that file as it was", async () => {
     const outside = tempDir("patchbay-outside-");
     writeFileSync(join(outside, "profile"), "export PATH=/usr/bin\n");
