@@ -5,10 +5,12 @@
  * way out of the repository (`..`, absolute paths, `~`) is refused before that. git runs without
  * repository-configured programs and with blocked paths excluded by pathspec.
  */
+import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { splitWords } from "./commands.ts";
 import { runGit } from "./git.ts";
 import { COMMAND_SHAPES, type CommandShape, type OperandKind, type ValueShape } from "./safe-command-shapes.ts";
+import type { Workspace } from "./workspace.ts";
 
 /** Allowed commands, as the words they start with. */
 export const SAFE_COMMANDS: readonly (readonly string[])[] = COMMAND_SHAPES.map((shape) => shape.words);
@@ -23,17 +25,15 @@ function refused(why: string): PatchbayError {
   });
 }
 
+/** A command line checked against its shape, before the checks that need the file system or git. */
 export interface SafeCommand {
-  /** The argv to run: hardened git, and blocked-path exclusions where the command reads files. */
   argv: string[];
-  /** Arguments that name files: each must pass the workspace guard, relative to the command's cwd. */
+  /** Words that name files (operands, paths after `--`, path-valued options): each must pass the workspace guard, relative to the cwd. */
   paths: string[];
-  /** git words that may be revisions: checked by assertNoFileObjects (a blob or tree prints file contents). */
+  /** git diff/show/log words before `--`: each a commit, or else a path (see prepareSafeCommand). */
   revisions: string[];
-  /** A git read that must stay inside a workspace below the repository's top: it needs a path (see assertNoFileObjects). */
-  needsScope: boolean;
-  /** The command's directory, relative to the workspace root. */
-  cwd: string;
+  /** The caller limited the command to paths: after `--`, or operands of a command that takes only paths. */
+  pathLimited: boolean;
 }
 
 function assertNoShellSyntax(command: string): void {
@@ -145,6 +145,11 @@ const GIT_SUB_HARDENING: Record<string, string[]> = {
   log: ["--no-ext-diff", "--no-textconv", "--no-show-signature", "--no-notes"],
 };
 
+/** The way from the cwd back up to the workspace root ("" at the root, "../" from one level down). */
+function upToRoot(cwd: string): string {
+  return cwd === "" ? "" : `${cwd.split("/").map(() => "..").join("/")}/`;
+}
+
 /**
  * Pathspecs leaving out every blocked path. A glob without a slash (`.env*`) is blocked anywhere,
  * so it is excluded from the repository's top (`top` magic), which also covers a workspace below
@@ -152,30 +157,19 @@ const GIT_SUB_HARDENING: Record<string, string[]> = {
  * the cwd (an exclusion only reaches below the cwd otherwise).
  */
 export function blockedPathspecs(blockedGlobs: readonly string[], cwd: string): string[] {
-  const up = cwd === "" ? "" : `${cwd.split("/").map(() => "..").join("/")}/`;
   return blockedGlobs.flatMap((glob) => {
-    const [magic, pattern] = glob.includes("/") ? ["exclude,glob", `${up}${glob}`] : ["exclude,glob,top", `**/${glob}`];
+    const [magic, pattern] = glob.includes("/") ? ["exclude,glob", `${upToRoot(cwd)}${glob}`] : ["exclude,glob,top", `**/${glob}`];
     return [`:(${magic})${pattern}`, `:(${magic})${pattern}/**`];
   });
 }
 
-function hardened(argv: string[], blockedGlobs: readonly string[], cwd: string): string[] {
-  if (argv[0] === "rg") return [argv[0], "--no-config", ...argv.slice(1), ...blockedGlobs.map((glob) => `--glob=!${glob}`)];
-  if (argv[0] !== "git") return argv;
-  const [, sub = "", ...rest] = argv;
-  const excludes = GIT_READS.has(sub) ? blockedPathspecs(blockedGlobs, cwd) : [];
-  // Without "--" git takes the magic pathspecs as paths after whatever revisions were given.
-  return ["git", ...GIT_GLOBALS, sub, ...(GIT_SUB_HARDENING[sub] ?? []), ...rest, ...excludes];
-}
-
 /**
- * The argv for a safe-mode command line run in `cwd` (relative to the workspace root), or
- * `command_not_allowed` saying why not.
+ * Checks a safe-mode command line against its shape: `command_not_allowed` says why not.
  *
  * @example
- * parseSafeCommand("ls -la src", [".env*"], "").argv; // ["ls", "-la", "src"]
+ * parseSafeCommand("ls -la src"); // { argv: ["ls", "-la", "src"], paths: ["src"], revisions: [], pathLimited: true }
  */
-export function parseSafeCommand(command: string, blockedGlobs: readonly string[], cwd: string): SafeCommand {
+export function parseSafeCommand(command: string): SafeCommand {
   assertNoShellSyntax(command);
   const argv = splitWords(command);
   assertInsideWords(argv);
@@ -183,36 +177,65 @@ export function parseSafeCommand(command: string, blockedGlobs: readonly string[
   if (!shape) throw refused(`${JSON.stringify(argv.slice(0, 2).join(" ") || command)} is not an allowed command`);
   const name = shape.words.join(" ");
   const parsed = parseArguments(shape, argv.slice(shape.words.length));
-  const isGit = argv[0] === "git";
   // rg's first word is the pattern unless -e or --files says otherwise.
   const patternFirst = shape.operands === "pattern-paths" && !["-e", "--regexp", "--files"].some((option) => parsed.options.has(option));
   const operands = patternFirst ? parsed.operands.slice(1) : parsed.operands;
-  if (isGit && [...parsed.operands, ...parsed.afterDashDash].some((word) => word.includes(":"))) throw refused(`git "rev:path" and pathspec magic are not allowed`);
+  if (argv[0] === "git" && [...parsed.operands, ...parsed.afterDashDash].some((word) => word.includes(":"))) throw refused(`git "rev:path" and pathspec magic are not allowed`);
   const paths = [...parsed.valuePaths, ...operandPaths(shape.operands, operands, name), ...operandPaths(shape.afterDashDash, parsed.afterDashDash, `${name} --`)];
   const revisions = shape.operands === "revisions" ? parsed.operands : [];
-  // ls-files lists only below its cwd; the others read the whole repository unless given a path.
-  const namesPath = parsed.afterDashDash.length > 0 || (shape.operands === "paths" && operands.length > 0);
-  const needsScope = isGit && GIT_READS.has(argv[1]!) && argv[1] !== "ls-files" && !namesPath;
-  return { argv: hardened(argv, blockedGlobs, cwd), paths, revisions, needsScope, cwd };
+  const pathLimited = parsed.afterDashDash.length > 0 || (shape.operands === "paths" && operands.length > 0);
+  return { argv, paths, revisions, pathLimited };
 }
 
 /**
- * The checks a safe git read needs the repository for. A word naming a blob or tree is refused:
- * `git show <blob id>` prints file contents no pathspec can hide (a blocked file's id is one
- * `git ls-files -s` away); commits, branches and tags pass. And in a workspace below the
- * repository's top, a read without a path would show the rest of the repository, so it must
- * name one (`git log -p -- .`).
+ * True when a word before `--` is a path rather than a commit. A word naming a blob or tree is
+ * refused: `git show <blob id>` prints file contents no pathspec can hide (a blocked file's id is
+ * one `git ls-files -s` away); commits, branches and tags pass.
  */
-export async function assertNoFileObjects(cwd: string, command: SafeCommand): Promise<void> {
+async function revisionsNamePaths(cwd: string, words: string[]): Promise<boolean> {
   let namesPath = false;
-  for (const word of command.revisions) {
+  for (const word of words) {
     // ^{} peels an annotated tag to what it points at, which may itself be a blob.
     const type = await runGit(cwd, ["cat-file", "-t", `${word}^{}`]);
     if (type.code !== 0) namesPath = true;
     else if (["blob", "tree"].includes(type.stdout.trim())) throw refused(`${JSON.stringify(word)} names a file object, not a commit`);
   }
-  if (!command.needsScope || namesPath) return;
-  const prefix = (await runGit(cwd, ["rev-parse", "--show-prefix"])).stdout.trim();
-  const rootPrefix = command.cwd === "" ? prefix : prefix.slice(0, Math.max(0, prefix.length - command.cwd.length - 1));
-  if (rootPrefix !== "") throw refused(`the workspace is ${rootPrefix} inside its repository, so name the paths to read after "--" (for example: git log -p -- .)`);
+  return namesPath;
+}
+
+/**
+ * A git read the caller did not limit to paths is limited to the workspace: the root (ls-files:
+ * the cwd, which it lists anyway), so a workspace below the repository's top sees nothing else.
+ * At the top, log keeps every commit (`--full-history --sparse`) although the exclusions would
+ * hide commits that change only blocked files; their diffs still leave those files out.
+ */
+async function workspaceScope(sub: string, cwd: { absolute: string; relative: string }): Promise<string[]> {
+  const scope = sub === "ls-files" ? "." : upToRoot(cwd.relative) || ".";
+  if (sub !== "log") return ["--", scope];
+  const prefix = (await runGit(cwd.absolute, ["rev-parse", "--show-prefix"])).stdout.trim();
+  const atTop = prefix === (cwd.relative === "" ? "" : `${cwd.relative}/`);
+  return [...(atTop ? ["--full-history", "--sparse"] : []), "--", scope];
+}
+
+/**
+ * The argv to run for a safe-mode command line in `cwd` (inside `ws`): the shape checked, every
+ * path through the workspace guard, git hardened (no repository-configured programs, blocked
+ * paths excluded by pathspec, limited to the workspace) and rg told to skip blocked paths.
+ *
+ * @example
+ * await prepareSafeCommand(ws, { absolute: ws.root, relative: "" }, "git diff HEAD~1");
+ * // ["git", "--no-optional-locks", …, "diff", "--no-ext-diff", "--no-textconv", "HEAD~1", "--", ".", ":(exclude,glob,top)**\/.env*", …]
+ */
+export async function prepareSafeCommand(ws: Workspace, cwd: { absolute: string; relative: string }, command: string): Promise<string[]> {
+  const safe = parseSafeCommand(command);
+  for (const path of safe.paths) await ws.guard(join(cwd.relative, path));
+  const [program, sub = ""] = safe.argv;
+  if (program === "rg") return ["rg", "--no-config", ...safe.argv.slice(1), ...ws.blockedGlobs.map((glob) => `--glob=!${glob}`)];
+  if (program !== "git") return safe.argv;
+  const argv = ["git", ...GIT_GLOBALS, sub, ...(GIT_SUB_HARDENING[sub] ?? []), ...safe.argv.slice(2)];
+  if (!GIT_READS.has(sub)) return argv;
+  const excludes = blockedPathspecs(ws.blockedGlobs, cwd.relative);
+  // After the caller's own paths, with or without "--": git takes magic pathspecs as paths.
+  if (safe.pathLimited || (await revisionsNamePaths(cwd.absolute, safe.revisions))) return [...argv, ...excludes];
+  return [...argv, ...(await workspaceScope(sub, cwd)), ...excludes];
 }

@@ -4,7 +4,6 @@
  * shell in full mode), and bounded reads of Codex session transcripts. Every base-checkout
  * mutation holds the repository lock, so a second one fails with repo_busy instead of waiting.
  */
-import { join } from "node:path";
 import { stat } from "node:fs/promises";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
@@ -14,7 +13,7 @@ import { clampTimeout, COMMAND_TIMEOUT, filteredEnv, runInGroup, type CommandRes
 import { editRepoFile, MAX_EDIT_BYTES, writeRepoFile } from "../edit.ts";
 import { LIMITS } from "../limits.ts";
 import { withRepoLock } from "../repo-lock.ts";
-import { assertNoFileObjects, parseSafeCommand } from "../safe-commands.ts";
+import { prepareSafeCommand } from "../safe-commands.ts";
 import { readCodexSession, SESSION_ID } from "../sessions.ts";
 import { openWorkspace, type Workspace } from "../workspace.ts";
 
@@ -142,10 +141,7 @@ export const runCommandTool = defineTool({
     if (mode === "full") {
       result = await mutating(context, ws, "codex_run_command", () => runInGroup(["bash", "-c", args.command], options));
     } else {
-      const safe = parseSafeCommand(args.command, ws.blockedGlobs, cwd.relative);
-      for (const path of safe.paths) await ws.guard(join(cwd.relative, path));
-      await assertNoFileObjects(cwd.absolute, safe);
-      result = await runInGroup(safe.argv, options);
+      result = await runInGroup(await prepareSafeCommand(ws, cwd, args.command), options);
     }
     return { text: commandText(args.command, result), structured: { command: args.command, mode, cwd: cwd.relative, ...result } };
   },
