@@ -6,6 +6,8 @@
  * process: a catastrophic regex would stall the whole server, while git is a child we can kill.
  * Every match is checked against the blocked globs and for symlinked parents before it is kept.
  */
+import { lstat } from "node:fs/promises";
+import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { blockedBy } from "./blocked.ts";
 import { runGit, type GitResult } from "./git.ts";
@@ -162,10 +164,20 @@ async function keptMatches(ws: Workspace, records: GrepRecord[], options: Search
   // git grep without --untracked reads through a directory that became a symlink; with it, it does
   // not, but the answer must not depend on that. The checks that can fill the answer start together.
   const parentsReal = parentsAreReal(ws.root);
-  for (const record of candidates.slice(0, maxResults + 1)) void parentsReal(record.path);
+  // A file with a second hard link may share its bytes with one outside the repository (readInside refuses it too).
+  const singleLinks = new Map<string, Promise<boolean>>();
+  const singleLink = (path: string) => {
+    let verdict = singleLinks.get(path);
+    if (!verdict) singleLinks.set(path, (verdict = lstat(join(ws.root, path)).then((info) => info.nlink <= 1, () => false)));
+    return verdict;
+  };
+  for (const record of candidates.slice(0, maxResults + 1)) {
+    void parentsReal(record.path);
+    void singleLink(record.path);
+  }
   const matches: SearchMatch[] = [];
   for (const record of candidates) {
-    if (!(await parentsReal(record.path))) continue;
+    if (!(await parentsReal(record.path)) || !(await singleLink(record.path))) continue;
     if (matches.length === maxResults) return { matches, more: true };
     matches.push({ path: record.path, line: record.line, text: clipLine(record.text, record.column) });
   }

@@ -59,9 +59,17 @@ describe("a file with a second hard link", () => {
     expect(pack).not.toContain(SECRET);
   });
 
-  test("a plain copy with one link reads as usual", async () => {
+  test("codex_search_repo returns no line of it", async () => {
+    const result = await tools.ok<{ matches: Array<{ path: string }> }>("codex_search_repo", { query: SECRET });
+    expect(text(result)).not.toContain("notes.txt");
+    expect(result.matches.map((match) => match.path)).toEqual([]);
+  });
+
+  test("a plain copy with one link reads and is found as usual", async () => {
     writeFileSync(join(root, "copy.txt"), `${SECRET}\n`);
     expect(await tools.ok("codex_read_file", { file_path: "copy.txt" })).toMatchObject({ content: `${SECRET}\n` });
+    const found = await tools.ok<{ matches: Array<{ path: string }> }>("codex_search_repo", { query: SECRET });
+    expect(found.matches.map((match) => match.path)).toEqual(["copy.txt"]);
   });
 });
 
