@@ -250,8 +250,8 @@ export async function readArtifact(repo: string, runId: string, name: string, ta
 
 /** The artifacts present (regular files only), relative names, sorted (run.json and events.jsonl included). */
 export async function listArtifacts(repo: string, runId: string): Promise<string[]> {
-  const dir = `${RUNS_DIR}/${runId}`;
   assertRunId(runId);
+  const dir = `${RUNS_DIR}/${runId}`;
   const found: string[] = [];
   const walk = async (sub: string) => {
     for (const entry of await listAiDirectory(repo, sub ? `${dir}/${sub}` : dir)) {
