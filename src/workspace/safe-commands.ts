@@ -188,17 +188,21 @@ export function parseSafeCommand(command: string): SafeCommand {
 }
 
 /**
- * True when a word before `--` is a path rather than a commit. A word naming a blob or tree is
- * refused: `git show <blob id>` prints file contents no pathspec can hide (a blocked file's id is
- * one `git ls-files -s` away); commits, branches and tags pass.
+ * True when a word before `--` is a path rather than revisions (a commit, `A..B`, `^A`). A word
+ * naming a blob or tree is refused: `git show <blob id>` prints file contents no pathspec can
+ * hide (a blocked file's id is one `git ls-files -s` away); commits, branches and tags pass.
  */
 async function revisionsNamePaths(cwd: string, words: string[]): Promise<boolean> {
   let namesPath = false;
   for (const word of words) {
-    // ^{} peels an annotated tag to what it points at, which may itself be a blob.
-    const type = await runGit(cwd, ["cat-file", "-t", `${word}^{}`]);
-    if (type.code !== 0) namesPath = true;
-    else if (["blob", "tree"].includes(type.stdout.trim())) throw refused(`${JSON.stringify(word)} names a file object, not a commit`);
+    // --revs-only prints the objects a revision expression names, and nothing for a path.
+    const ids = (await runGit(cwd, ["rev-parse", "--revs-only", word])).stdout.split("\n").filter(Boolean);
+    if (ids.length === 0) namesPath = true;
+    for (const id of ids) {
+      // ^{} peels an annotated tag to what it points at, which may itself be a blob.
+      const type = await runGit(cwd, ["cat-file", "-t", `${id.replace(/^\^/, "")}^{}`]);
+      if (["blob", "tree"].includes(type.stdout.trim())) throw refused(`${JSON.stringify(word)} names a file object, not a commit`);
+    }
   }
   return namesPath;
 }

@@ -178,7 +178,7 @@ describe("a workspace below the repository's top", () => {
     const below = await connectStdio("v1", { home: tempDir(), args: ["--standalone", "--root", join(repo, "pkg"), "--bash-mode", "safe", "--tool-mode", "full"] });
     try {
       const answers = [];
-      for (const command of ["git log -p", "git log --stat", "git log -p HEAD", "git show", "git show HEAD~1", "git diff HEAD~1", "git status", "git log -p -- .", "git diff HEAD~1 -- .", "git show HEAD -- .", "git status .", "git log -p app.ts"]) {
+      for (const command of ["git log -p", "git log --stat", "git log -p HEAD", "git show", "git show HEAD~1", "git diff HEAD~1", "git status", "git log -p -- .", "git diff HEAD~1 -- .", "git show HEAD -- .", "git status .", "git log -p app.ts", "git log -p HEAD~1..HEAD", "git diff ^HEAD~1 HEAD"]) {
         const text = await answer(below, "codex_run_command", { command });
         answers.push({ command, leaked: leaked(text), outside: /outside-notes|other\/|\.env/.test(text), ran: JSON.parse(text).structuredContent?.exit_code === 0 });
       }
