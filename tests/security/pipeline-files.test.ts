@@ -93,6 +93,18 @@ describe("a run folder hands out only its own regular files", () => {
     expect((await within(10_000, h.ok<{ artifacts: string[] }>("patchbay_status", { run_id: runId }))).artifacts).not.toContain("pipe.log");
   });
 
+  test("reads are capped: a 41 MiB log is refused whole and only its tail is read; a /dev/zero link is refused", async () => {
+    const { h, runId, runDir } = await plannedRun();
+    writeFileSync(join(runDir, "big.log"), `${"x".repeat(41 * 1024 * 1024)}\nlast line\n`);
+    const whole = await h.call("patchbay_artifact", { run_id: runId, artifact: "big.log" });
+    expect(textOf(whole).length).toBeLessThan(10_000);
+    expect(codeOf(whole)).toBe("artifact_too_large");
+    const tail = await h.ok<{ content: string }>("patchbay_artifact", { run_id: runId, artifact: "big.log", tail: 2 });
+    expect(tail.content).toBe("last line\n");
+    symlinkSync("/dev/zero", join(runDir, "zero.log"));
+    expect(codeOf(await within(10_000, h.call("patchbay_artifact", { run_id: runId, artifact: "zero.log" })))).toBe("pipeline_path_unsafe");
+  });
+
   test("run.json and events.jsonl as symlinks to an outside file: refused, the outside content is not returned", async () => {
     const { h, runId, runDir } = await plannedRun();
     const outside = tempDir("patchbay-outside-");
