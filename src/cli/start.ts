@@ -1,10 +1,10 @@
 import { type ArgsDef, defineCommand } from "citty";
 import { createServer } from "node:net";
-import { type Config, loadConfig, patchbayHome, saveProfile } from "../config/index.ts";
+import { type Config, type LaunchFlags, loadConfig, patchbayHome, saveProfile } from "../config/index.ts";
 import { CHATGPT_ORIGINS, repositoryRoot, type RunningTunnel, startTunnel, type TunnelKind, useProfile } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { log, setLogLevel } from "../log/index.ts";
-import { assertExposureAllowed, controlRequest, httpToken, readOwner, startServer } from "../server/index.ts";
+import { assertExposureAllowed, controlRequest, httpToken, type OwnerRecord, readOwner, runningSettings, settingsConflicts, startServer, type StatusReport, withRunningSettings } from "../server/index.ts";
 import { VERSION } from "../version.ts";
 import { launchArgs, launchFlags } from "./launch-args.ts";
 import { profileFor } from "./settings.ts";
@@ -66,6 +66,24 @@ async function openTunnel(kind: TunnelKind, args: Record<string, unknown>, home:
   });
 }
 
+/**
+ * The settings of the server a second start adds a port to. Launch flags (or a named profile)
+ * asking for other ones are refused: that server would not apply them.
+ */
+async function runningServerSettings(owner: OwnerRecord, config: Config, flags: LaunchFlags, profileNamed: boolean, home: string) {
+  const { data, socket } = await controlRequest(owner, { op: "status" });
+  socket.destroy();
+  const running = (data as StatusReport).settings;
+  const conflicts = settingsConflicts(runningSettings(config), running, flags, profileNamed);
+  if (conflicts.length > 0) {
+    throw new PatchbayError("state_owned", `a patchbay server (pid ${owner.pid}) already runs for ${home} with other settings, and a second start cannot change them: ${conflicts.join("; ")}`, {
+      next: "stop it first (`patchbay stop`), then start again with these flags; or leave them out to add a port to the running server",
+      details: { pid: owner.pid, conflicts },
+    });
+  }
+  return running;
+}
+
 export default defineCommand({
   meta: { name: "start", description: "Run the patchbay server in the foreground (one per PATCHBAY_HOME); a second start adds a port to the running one" },
   args: {
@@ -100,8 +118,8 @@ export default defineCommand({
     const kind = tunnelKind(args, config);
     if (kind) config.tunnel_mode = kind;
     const reveal = Boolean(args["reveal-token"]);
-    const print = (url: string, listening: boolean, tunnel?: RunningTunnel) => {
-      const guide = setupGuide(config, url, token, { revealToken: reveal, publicUrl: tunnel?.publicUrl, tunnelMode: kind ?? "none" });
+    const print = (url: string, listening: boolean, tunnel?: RunningTunnel, shown: Config = config) => {
+      const guide = setupGuide(shown, url, token, { revealToken: reveal, publicUrl: tunnel?.publicUrl, tunnelMode: kind ?? "none" });
       process.stdout.write(args.json ? `${JSON.stringify({ setup_guide: guide, listening }, null, 2)}\n` : `${printGuide(guide, listening)}\n`);
     };
     if (args["print-only"]) return void print(mcpUrl(host, config.server.port), false);
@@ -111,9 +129,10 @@ export default defineCommand({
     if (owner?.kind === "server" && owner.control_port) {
       if (!args.http) throw new PatchbayError("server_running", `a patchbay server (pid ${owner.pid}) already runs for ${home}`, { next: "`patchbay status` shows it" });
       if (kind) throw new PatchbayError("server_running", `a patchbay server (pid ${owner.pid}) already runs for ${home}; a tunnel must start with the server`, { next: "`patchbay stop`, then start again with the tunnel flags" });
+      const running = await runningServerSettings(owner, config, flags, named !== undefined, home);
       const { data } = await controlRequest(owner, { op: "listen", host, port: config.server.port });
-      log.success(`added ${String(data)} to the running server (pid ${owner.pid})`);
-      return void print(String(data), true);
+      log.success(`added ${String(data)} to the running server (pid ${owner.pid}); it keeps its own tool mode, roots and power switches, shown below`);
+      return void print(String(data), true, undefined, withRunningSettings(config, running));
     }
 
     // The tunnel starts first, on a fixed port, so the server starts knowing the public host it must answer to.

@@ -22,3 +22,4 @@ export { ensureServer } from "./launcher.ts";
 export { serverLogFile } from "./launcher.ts";
 export { assertExposureAllowed, httpToken, isLoopbackHost } from "./http-exposure.ts";
 export { scopeFromConfig } from "./scope.ts";
+export { runningSettings, settingsConflicts, withRunningSettings, type RunningSettings } from "./running-settings.ts";

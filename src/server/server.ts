@@ -14,6 +14,7 @@ import { startControlServer } from "./control-server.ts";
 import { createHost } from "./host.ts";
 import { assertExposureAllowed, httpToken } from "./http-exposure.ts";
 import { claimOwnership, type Ownership } from "./owner.ts";
+import { runningSettings, type RunningSettings } from "./running-settings.ts";
 import { scopeFromConfig } from "./scope.ts";
 
 export interface StartServerOptions {
@@ -33,6 +34,8 @@ export interface StatusReport {
   http: string[];
   sessions: { total: number; stdio: number; http: number };
   running_jobs: number;
+  /** What every session of this server gets; a second `patchbay start` cannot change it. */
+  settings: RunningSettings;
 }
 
 export interface RunningServer {
@@ -142,6 +145,7 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
         http: listeners.map(urlOf),
         sessions: { total: relays.size + httpSessions, stdio: relays.size, http: httpSessions },
         running_jobs: jobs.running(),
+        settings: runningSettings(config),
       };
     },
     async listen(hostName, port) {
