@@ -17,11 +17,15 @@ export const SAFE_COMMANDS: readonly (readonly string[])[] = COMMAND_SHAPES.map(
 
 const METACHARACTERS = /[;&|<>$`\\\n\r\0(){}]/;
 
-function refused(why: string): PatchbayError {
+/** `command_not_allowed`; with the command's shape, the options it does accept go along in details. */
+function refused(why: string, shape?: CommandShape): PatchbayError {
   const allowed = SAFE_COMMANDS.map((words) => words.join(" "));
+  const options = shape && [...(shape.flags ?? []), ...Object.keys(shape.values ?? {}).map((name) => `${name} <value>`)];
   return new PatchbayError("command_not_allowed", `${why}; safe mode runs only: ${[...new Set(allowed)].join(", ")}`, {
-    next: "run one allowed command with its listed options and without shell syntax, or ask the operator for power_tools.bash_mode = \"full\"",
-    details: { allowed },
+    next: shape
+      ? `use only the options ${shape.words.join(" ")} accepts in safe mode (details.options), or ask the operator for power_tools.bash_mode = "full"`
+      : "run one allowed command without shell syntax, or ask the operator for power_tools.bash_mode = \"full\"",
+    details: { allowed, ...(options && { options }) },
   });
 }
 
@@ -60,10 +64,10 @@ interface Parsed {
 
 function checkValue(shape: CommandShape, name: string, value: string | undefined, parsed: Parsed): void {
   const expected: ValueShape | undefined = shape.values?.[name];
-  if (!expected) throw refused(`the option ${JSON.stringify(name)} is not allowed for ${shape.words.join(" ")}`);
-  if (value === undefined) throw refused(`the option ${name} needs a value`);
+  if (!expected) throw refused(`the option ${JSON.stringify(name)} is not allowed for ${shape.words.join(" ")}`, shape);
+  if (value === undefined) throw refused(`the option ${name} needs a value`, shape);
   if (expected === "path") parsed.valuePaths.push(value);
-  else if (!expected.test(value)) throw refused(`${JSON.stringify(value)} is not an allowed value of ${name}`);
+  else if (!expected.test(value)) throw refused(`${JSON.stringify(value)} is not an allowed value of ${name}`, shape);
   parsed.options.add(name);
 }
 
@@ -73,7 +77,7 @@ function readBundle(shape: CommandShape, word: string, next: () => string | unde
     const name = `-${word[at]}`;
     const rest = word.slice(at + 1);
     if (shape.values?.[name] && (rest !== "" || !shape.flags?.includes(name))) return checkValue(shape, name, rest === "" ? next() : rest, parsed);
-    if (!shape.flags?.includes(name)) throw refused(`the option ${JSON.stringify(word)} is not allowed for ${shape.words.join(" ")}`);
+    if (!shape.flags?.includes(name)) throw refused(`the option ${JSON.stringify(word)} is not allowed for ${shape.words.join(" ")}`, shape);
     parsed.options.add(name);
   }
 }
@@ -85,7 +89,7 @@ function readOption(shape: CommandShape, word: string, next: () => string | unde
   if (shape.flags?.includes(word)) return void parsed.options.add(word);
   if (shape.values?.[word]) return checkValue(shape, word, next(), parsed);
   if (shape.bundles && /^-[A-Za-z0-9]{2,}$/.test(word)) return readBundle(shape, word, next, parsed);
-  throw refused(`the option ${JSON.stringify(word)} is not allowed for ${shape.words.join(" ")}`);
+  throw refused(`the option ${JSON.stringify(word)} is not allowed for ${shape.words.join(" ")}`, shape);
 }
 
 function parseArguments(shape: CommandShape, words: string[]): Parsed {
@@ -95,7 +99,7 @@ function parseArguments(shape: CommandShape, words: string[]): Parsed {
   while (index < words.length) {
     const word = next()!;
     if (word === "--") {
-      if (shape.afterDashDash === "none") throw refused(`${shape.words.join(" ")} takes no "--"`);
+      if (shape.afterDashDash === "none") throw refused(`${shape.words.join(" ")} takes no "--"`, shape);
       parsed.afterDashDash.push(...words.slice(index));
       break;
     }

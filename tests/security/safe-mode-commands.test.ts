@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PatchbayError } from "../../src/errors/index.ts";
+import { parseSafeCommand } from "../../src/workspace/safe-commands.ts";
 import { connectStdio, type TestClient, type ToolResult } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
@@ -167,5 +169,37 @@ describe("the everyday shapes still run", () => {
     expect((await run("git status --short")).stdout).toContain(" M README.md");
     expect((await run("ls -la")).stdout).toContain("package.json");
     expect((await run("pytest -q test_ok.py")).stdout).toContain("1 passed");
+  });
+});
+
+describe("argument shapes", () => {
+  const refusal = (command: string) => {
+    try {
+      parseSafeCommand(command);
+      return undefined;
+    } catch (error) {
+      return error instanceof PatchbayError ? error : undefined;
+    }
+  };
+
+  test("the everyday shape of every allowed command is accepted", () => {
+    const everyday = [
+      "pwd", "ls -lah src", "rg -n -i -g *.ts todo src", "rg -e foo -e bar", "rg --files",
+      "git status -sb", "git status -uno", "git diff -U5 --stat HEAD~2", "git diff HEAD~1..HEAD", "git log -5 --oneline", "git log -n 5 --format='%h %s'",
+      "git log --since='2 weeks ago' --author=Ann", "git log main..HEAD --oneline", "git show --name-only HEAD", "git ls-files -z src", "git rev-parse --abbrev-ref HEAD", "git branch -vv",
+      "npm test", "npm test -- --grep x", "npm run lint --silent", "pnpm test -- --grep x", "yarn run build", "bun test -t name src", "bun run lint",
+      "pytest tests/test_x.py::test_a -k 'not slow' -q", "pytest -vv -x --tb=short -rA",
+      "go test ./...", "go test -run TestX -count=1 ./pkg/...", "go vet ./...",
+      "cargo test -p core --features a,b -- --nocapture", "cargo check --workspace", "cargo clippy --all-targets -- -D warnings -W clippy::pedantic",
+      "tsc --noEmit -p tsconfig.json", "eslint -f json --max-warnings 0 src", "biome check --reporter=json src",
+    ];
+    expect(everyday.filter((command) => refusal(command) !== undefined)).toEqual([]);
+  });
+
+  test("a refused option names the options the command does accept", () => {
+    const error = refusal("git log -G secret");
+    expect(error?.code).toBe("command_not_allowed");
+    expect(error?.details?.options).toEqual(expect.arrayContaining(["--oneline", "-p", "--format <value>"]));
+    expect(error?.details?.options).not.toContain("-G <value>");
   });
 });
