@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
 import { createAuditLog } from "../log/audit.ts";
-import { log } from "../log/index.ts";
+import { log, redactLogLines } from "../log/index.ts";
 import type { JobRuntime } from "../jobs/index.ts";
 import type { Messaging } from "../messaging/index.ts";
 import type { Endpoint, McpHost } from "../mcp/index.ts";
@@ -24,6 +24,7 @@ export interface HostParts {
 export function createHost(parts: HostParts): McpHost {
   // The redactor hides values of secret-named variables; naming the token so covers any auth.token_env.
   const redactor = createRedactor({ ...process.env, PATCHBAY_ACTIVE_HTTP_TOKEN: parts.token });
+  redactLogLines(redactor.redact);
   const auditFile = parts.config.logging.audit_file || join(parts.home, "logs", "audit.log");
   const audit = createAuditLog(auditFile, (error) => log.warn(`cannot write the audit log ${auditFile}: ${error.message}`));
   return {

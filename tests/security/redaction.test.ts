@@ -5,9 +5,11 @@
  */
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { connectHttp } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
-import { removeTempDirs, startTestServer, type TestServer } from "../support/patchbay.ts";
+import { removeTempDirs, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { messagingHarness, textOf, type MessagingHarness } from "../messaging/support.ts";
 
 let server: TestServer | undefined;
@@ -69,4 +71,22 @@ test("an agent token inside a message, and inside the unread-inbox error text, i
   expect(textOf(inbox)).toContain("my token is [redacted] ok");
   expect(JSON.stringify(inbox)).not.toContain(bobToken);
   expect(JSON.stringify(await bob.call("recall", { limit: 5 }))).not.toContain(bobToken);
+});
+
+test("the server's log (access log on) shows neither an agent token nor the HTTP token's base64 sent in a URL path", async () => {
+  const token = randomBytes(32).toString("hex");
+  const agentToken = `pbt_${randomBytes(32).toString("base64url")}`;
+  const encoded = Buffer.from(token).toString("base64url");
+  const home = tempDir();
+  writeFileSync(join(home, "config.toml"), "[logging]\naccess_log = true\n");
+  server = await startTestServer({ home, env: { PATCHBAY_HTTP_TOKEN: token } });
+  const origin = new URL(server.url).origin;
+  for (const path of [`/${agentToken}`, `/files/${encoded}`]) expect((await fetch(`${origin}${path}`)).status).toBe(404);
+  // The access line is written once the answer is; wait for both lines, bounded.
+  const deadline = Date.now() + 5_000;
+  while ((server.stderr().match(/GET \/\S* 404/g) ?? []).length < 2 && Date.now() < deadline) await Bun.sleep(20);
+  const logged = server.stderr();
+  expect(logged.match(/GET \/\S* 404/g)).toHaveLength(2);
+  expect(logged).not.toContain(agentToken);
+  expect(logged).not.toContain(encoded);
 });
