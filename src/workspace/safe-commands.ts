@@ -167,6 +167,15 @@ export function blockedPathspecs(blockedGlobs: readonly string[], cwd: string): 
   });
 }
 
+/** git's glob pathspecs know no braces or extglobs: a blocked glob using them would not be excluded, so git reads are refused. */
+function assertExpressibleGlobs(blockedGlobs: readonly string[]): void {
+  const glob = blockedGlobs.find((candidate) => /[{}()]/.test(candidate));
+  if (glob === undefined) return;
+  throw new PatchbayError("command_not_allowed", `repositories.blocked_globs holds ${JSON.stringify(glob)}, which git pathspecs cannot exclude, so safe mode runs no git read`, {
+    next: "write the blocked glob without braces or extglobs (one glob per alternative), or use codex_git_status and codex_git_diff",
+  });
+}
+
 /**
  * Checks a safe-mode command line against its shape: `command_not_allowed` says why not.
  *
@@ -242,6 +251,7 @@ export async function prepareSafeCommand(ws: Workspace, cwd: { absolute: string;
   if (program !== "git") return safe.argv;
   const argv = ["git", ...GIT_GLOBALS, sub, ...(GIT_SUB_HARDENING[sub] ?? []), ...safe.argv.slice(2)];
   if (!GIT_READS.has(sub)) return argv;
+  assertExpressibleGlobs(ws.blockedGlobs);
   const excludes = blockedPathspecs(ws.blockedGlobs, cwd.relative);
   // After the caller's own paths, with or without "--": git takes magic pathspecs as paths.
   if (safe.pathLimited || (await revisionsNamePaths(cwd.absolute, safe.revisions))) return [...argv, ...excludes];

@@ -190,3 +190,26 @@ describe("a workspace below the repository's top", () => {
     }
   });
 });
+
+describe("blocked globs git cannot express", () => {
+  test("a brace glob in repositories.blocked_globs turns safe-mode git reads off instead of showing what it blocks", async () => {
+    const repo = makeGitRepo({ "keys/server.key": `${SECRET.first}\n`, "README.md": "readme\n" }, { prefix: "patchbay-git-braces-" });
+    writeFileSync(join(repo, "keys/server.key"), `${SECRET.second}\n`);
+    const home = tempDir();
+    writeFileSync(join(home, "config.toml"), '[repositories]\nblocked_globs = [".env*", ".git/**", "**/*.{key,pem}"]\n');
+    const braces = await connectStdio("v1", { home, args: ["--standalone", "--root", repo, "--bash-mode", "safe", "--tool-mode", "full"] });
+    try {
+      const answers = [];
+      for (const command of ["git log -p", "git show HEAD", "git diff HEAD~0", "git ls-files -s", "git log -p -- keys"]) answers.push({ command, text: await answer(braces, "codex_run_command", { command }) });
+      expect(answers.filter((entry) => leaked(entry.text).length > 0).map((entry) => entry.command)).toEqual([]);
+      expect(answers.map((entry) => JSON.parse(entry.text)._meta?.["patchbay/error"]?.code)).toEqual(answers.map(() => "command_not_allowed"));
+      expect(JSON.parse(await answer(braces, "codex_run_command", { command: "git rev-parse --abbrev-ref HEAD" })).structuredContent.stdout).toBe("main\n");
+      // The view tools decide with the guard's own matcher, so they keep working and still leave the key out.
+      const views = [await answer(braces, "codex_git_status", {}), await answer(braces, "codex_git_diff", {}), await answer(braces, "codex_show_changes", {}), await answer(braces, "codex_get_handoff_diff", {})];
+      expect(views.flatMap(leaked)).toEqual([]);
+      expect(views.filter((view) => view.includes("server.key") && !view.includes('"blocked":["keys/server.key"]'))).toEqual([]);
+    } finally {
+      await braces.close();
+    }
+  });
+});
