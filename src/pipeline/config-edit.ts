@@ -3,14 +3,14 @@
  * holds one lock per repository (concurrent edits each land, none is lost), validates the whole
  * resulting file, writes it atomically, and keeps the operator's trust when the editor may give it.
  */
-import { createHash, randomUUID } from "node:crypto";
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { stringify } from "smol-toml";
 import { PatchbayError } from "../errors/index.ts";
 import { withLock } from "../state/index.ts";
 import type { AgentPhase, CustomProvider } from "./config-schema.ts";
 import { CONFIG_FILE, loadPipelineConfig, type LoadedPipelineConfig, resolvePhase, tableAt, validate } from "./config.ts";
+import { writeAiFile } from "./run-files.ts";
 import { isTrusted, needsTrust, trustPipelineConfig } from "./trust.ts";
 
 /** Who edits: the operator at a terminal, or a session that holds the `exec` capability, may keep trust. */
@@ -43,11 +43,7 @@ export function editPipelineConfig(repo: string, editor: ConfigEditor, change: (
     change(raw);
     const loaded: LoadedPipelineConfig = { file: CONFIG_FILE, legacy: false, raw, data: validate(CONFIG_FILE, raw) };
     check?.(loaded);
-    const path = join(repo, CONFIG_FILE);
-    await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${randomUUID()}.tmp`;
-    await writeFile(temp, `${stringify(raw)}\n`);
-    await rename(temp, path);
+    await writeAiFile(repo, CONFIG_FILE, `${stringify(raw)}\n`);
     if (!needsTrust(loaded)) return { loaded, trusted: true };
     if (wasTrusted) await trustPipelineConfig(editor.home, repo, loaded, editor.by);
     return { loaded, trusted: wasTrusted };

@@ -3,18 +3,19 @@
  * and resolves each phase to a provider, model and executable, with errors that say what to fix.
  * The `config ... set/add` commands edit the same file through config-edit.ts.
  */
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { parse } from "smol-toml";
 import * as v from "valibot";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
+import { readAiFile } from "./run-files.ts";
 import { AGENT_PHASES, type AgentPhase, BUILTIN_PROVIDERS, type BuiltinProvider, type CustomProvider, type PipelineConfigFile, pipelineConfigSchema } from "./config-schema.ts";
 
 export const CONFIG_FILE = ".ai/patchbay.toml";
 export const LEGACY_CONFIG_FILE = ".ai/ai-flow.toml";
 export const EXAMPLE_CONFIG_FILE = ".ai/patchbay.example.toml";
+
+/** A pipeline file is a few dozen lines; anything near this is not one. */
+const MAX_CONFIG_BYTES = 1 << 20;
 
 export interface LoadedPipelineConfig {
   /** The file it came from, relative to the repository; undefined when none exists (all defaults). */
@@ -53,9 +54,11 @@ export interface ResolvedPhase {
 
 export async function loadPipelineConfig(repo: string): Promise<LoadedPipelineConfig> {
   for (const [file, legacy] of [[CONFIG_FILE, false], [LEGACY_CONFIG_FILE, true], [EXAMPLE_CONFIG_FILE, false]] as const) {
-    const path = join(repo, file);
-    if (!existsSync(path)) continue;
-    const raw = parseToml(file, await readFile(path, "utf8"));
+    // Through the guarded .ai reads: a linked .ai or a FIFO is refused, never followed or waited on.
+    const read = await readAiFile(repo, file, { maxBytes: MAX_CONFIG_BYTES });
+    if (!read) continue;
+    if (read.truncated) throw new PatchbayError("config_invalid", `${file}: larger than ${MAX_CONFIG_BYTES} bytes`, { next: `shorten ${file}` });
+    const raw = parseToml(file, read.text);
     return { file, legacy, raw, data: validate(file, raw) };
   }
   return { legacy: false, raw: {}, data: validate("(defaults)", {}) };
