@@ -158,11 +158,12 @@ function upToRoot(cwd: string): string {
  * Pathspecs leaving out every blocked path. A glob without a slash (`.env*`) is blocked anywhere,
  * so it is excluded from the repository's top (`top` magic), which also covers a workspace below
  * the top; a glob with a slash is relative to the workspace root, which `up` leads back to from
- * the cwd (an exclusion only reaches below the cwd otherwise).
+ * the cwd (an exclusion only reaches below the cwd otherwise). `icase`: the guard blocks `.ENV`
+ * as `.env` too.
  */
 export function blockedPathspecs(blockedGlobs: readonly string[], cwd: string): string[] {
   return blockedGlobs.flatMap((glob) => {
-    const [magic, pattern] = glob.includes("/") ? ["exclude,glob", `${upToRoot(cwd)}${glob}`] : ["exclude,glob,top", `**/${glob}`];
+    const [magic, pattern] = glob.includes("/") ? ["exclude,glob,icase", `${upToRoot(cwd)}${glob}`] : ["exclude,glob,icase,top", `**/${glob}`];
     return [`:(${magic})${pattern}`, `:(${magic})${pattern}/**`];
   });
 }
@@ -241,13 +242,14 @@ async function workspaceScope(sub: string, cwd: { absolute: string; relative: st
  *
  * @example
  * await prepareSafeCommand(ws, { absolute: ws.root, relative: "" }, "git diff HEAD~1");
- * // ["git", "--no-optional-locks", …, "diff", "--no-ext-diff", "--no-textconv", "HEAD~1", "--", ".", ":(exclude,glob,top)**\/.env*", …]
+ * // ["git", "--no-optional-locks", …, "diff", "--no-ext-diff", "--no-textconv", "HEAD~1", "--", ".", ":(exclude,glob,icase,top)**\/.env*", …]
  */
 export async function prepareSafeCommand(ws: Workspace, cwd: { absolute: string; relative: string }, command: string): Promise<string[]> {
   const safe = parseSafeCommand(command);
   for (const path of safe.paths) await ws.guard(join(cwd.relative, path));
   const [program, sub = ""] = safe.argv;
-  if (program === "rg") return ["rg", "--no-config", ...safe.argv.slice(1), ...ws.blockedGlobs.map((glob) => `--glob=!${glob}`)];
+  // Last, so they win over the caller's globs; --iglob, as the guard blocks `.ENV` like `.env`.
+  if (program === "rg") return ["rg", "--no-config", ...safe.argv.slice(1), ...ws.blockedGlobs.map((glob) => `--iglob=!${glob}`)];
   if (program !== "git") return safe.argv;
   const argv = ["git", ...GIT_GLOBALS, sub, ...(GIT_SUB_HARDENING[sub] ?? []), ...safe.argv.slice(2)];
   if (!GIT_READS.has(sub)) return argv;

@@ -23,13 +23,15 @@ const SECRET = {
   staged: "wombat-staged-ultramarine",
   worktree: "wombat-worktree-ultramarine",
   local: "wombat-local-ultramarine",
+  /** In `.ENV.backup`: the guard blocks `.env*` whatever the case, as a case-insensitive disk would. */
+  upper: "wombat-upper-ultramarine",
 };
 // Trailing blanks make `git log --check` quote the line.
 const env = (value: string) => `API_KEY=${value}   \n`;
 
 /** A repository whose history, index and working tree all hold blocked files with the values above. */
 function makeSecretRepo(): string {
-  const root = makeGitRepo({ "README.md": "readme\n", "src/app.ts": "export const a = 1;\n", ".env.production": env(SECRET.first) }, { prefix: "patchbay-git-reads-" });
+  const root = makeGitRepo({ "README.md": "readme\n", "src/app.ts": "export const a = 1;\n", ".env.production": env(SECRET.first), "src/.ENV.backup": env(SECRET.upper) }, { prefix: "patchbay-git-reads-" });
   writeFiles(root, { "README.md": "readme 2\n", ".env.production": env(SECRET.second) });
   git(root, "commit", "-q", "-am", "second");
   git(root, "checkout", "-q", "-b", "side");
