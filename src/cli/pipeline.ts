@@ -127,6 +127,7 @@ const events = defineCommand({
     for (;;) {
       const result = await pipeline.readRunEvents(repo, args.run_id, { since, ...(args.phase && { phase: args.phase as pipeline.Phase }) });
       for (const event of result.events) process.stdout.write(args.json ? `${JSON.stringify(event)}\n` : `${event.timestamp} ${event.phase.padEnd(7)} ${event.action}${event.provider ? ` [${event.provider}${event.model ? ` ${event.model}` : ""}]` : ""}${event.duration_ms !== undefined ? ` ${event.duration_ms} ms` : ""}${event.detail ? `: ${event.detail}` : ""}\n`);
+      if (result.skipped_lines > 0 && !args.json) process.stderr.write(`${result.skipped_lines} unreadable line(s) of events.jsonl skipped\n`);
       since = result.next;
       if (!args.follow) return 0;
       const view = await pipeline.status(repo, args.run_id);

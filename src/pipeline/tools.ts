@@ -169,7 +169,9 @@ const eventsTool = readTool("patchbay_events", "Run events", "The run's events.j
   phase: v.optional(v.picklist(PHASES)),
 }, async (repo, args) => {
   const result = await readRunEvents(repo, args.run_id, { ...(args.since !== undefined && { since: args.since }), ...(args.phase && { phase: args.phase }) });
-  return { text: result.events.map((event) => `${event.timestamp} ${event.phase} ${event.action}${event.detail ? `: ${event.detail}` : ""}`).join("\n") || "no events", structured: result as unknown as Record<string, unknown> };
+  const lines = result.events.map((event) => `${event.timestamp} ${event.phase} ${event.action}${event.detail ? `: ${event.detail}` : ""}`);
+  if (result.skipped_lines > 0) lines.push(`(${result.skipped_lines} unreadable line(s) of events.jsonl skipped)`);
+  return { text: lines.join("\n") || "no events", structured: result as unknown as Record<string, unknown> };
 });
 
 const runsTool = readTool("patchbay_runs", "Runs", "The repository's pipeline runs, newest first.", { limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(200))) }, async (repo, args) => {
