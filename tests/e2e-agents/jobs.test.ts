@@ -3,8 +3,8 @@
  * driven by a real MCP client through the job tools (codex_apply_job, codex_get_result,
  * codex_resume), running the REAL codex, claude and gemini CLIs (pinned in tests/agents-cli, named
  * by agents.<agent>_command in $PATCHBAY_HOME/config.toml) against the scripted fake model APIs.
- * The server's environment carries the fake-API variables and security.allowed_env_keys lets them
- * through to the agents. For each agent:
+ * The server's environment carries the fake-API variables, and the default configuration lets each
+ * agent have the ones its CLI reads (no security.allowed_env_keys edit). For each agent:
  * - an apply job edits a tracked file in its own worktree (the checkout stays untouched),
  * - codex_resume continues the same session in that worktree,
  * - a model API error ends the job failed, carrying the API's message,
@@ -17,7 +17,7 @@ import { join } from "node:path";
 import * as anthropicApi from "../support/fake-apis/anthropic-messages.ts";
 import * as geminiApi from "../support/fake-apis/gemini.ts";
 import * as openaiApi from "../support/fake-apis/openai-responses.ts";
-import { AGENT_ENV_KEYS, agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, type AgentName, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
+import { agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, type AgentName, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
 import { closedPort } from "../support/fake-apis/server.ts";
 import { connectStdio, type TestClient } from "../support/clients.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
@@ -61,7 +61,7 @@ interface JobView {
   events: Array<{ text: string }>;
 }
 
-/** A patchbay server over stdio for one agent, its fake API's environment passed through. */
+/** A patchbay server over stdio for one agent, started in its fake API's environment. */
 async function patchbayFor(box: AgentSandbox, repo: string, options: { idleSeconds?: number } = {}): Promise<TestClient> {
   const home = tempDir("pb-e2e-home-");
   const commands = (["codex", "claude", "gemini"] as AgentName[]).map((name) => `${name}_command = ${JSON.stringify(agentBin(name))}`);
@@ -72,9 +72,6 @@ async function patchbayFor(box: AgentSandbox, repo: string, options: { idleSecon
       ...commands,
       `idle_timeout_seconds = ${options.idleSeconds ?? 30}`,
       "kill_grace_seconds = 1",
-      "",
-      "[security]",
-      `allowed_env_keys = ${JSON.stringify([...new Set([...AGENT_ENV_KEYS, "USER", "SHELL", "TERM", "NO_COLOR", "CI", "GIT_CONFIG_NOSYSTEM", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"])])}`,
       "",
     ].join("\n"),
   );

@@ -140,23 +140,6 @@ export function geminiSandbox(baseUrl: string): AgentSandbox {
   });
 }
 
-/** Every environment variable name the three CLIs need against the fakes (for security.allowed_env_keys). */
-export const AGENT_ENV_KEYS = [
-  "HOME",
-  "TMPDIR",
-  "PATH",
-  "LANG",
-  "CODEX_HOME",
-  "FAKE_API_KEY",
-  "ANTHROPIC_BASE_URL",
-  "ANTHROPIC_API_KEY",
-  "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
-  "CLAUDE_CODE_MAX_RETRIES",
-  "GOOGLE_GEMINI_BASE_URL",
-  "GEMINI_API_KEY",
-  "GEMINI_CLI_TRUST_WORKSPACE",
-];
-
 /** Parses JSONL stdout, keeping non-JSON lines as `{ raw }`. */
 export function jsonLines(stdout: string): any[] {
   return stdout
