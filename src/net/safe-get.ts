@@ -185,7 +185,9 @@ export async function safeGet(url: string, options: SafeGetOptions): Promise<{ r
   const endsAt = Date.now() + deadlines.totalMs;
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
-    const address = await checkedAddress(current, options);
+    // A resolver that never answers is a stall too: name resolution counts against the connect deadline.
+    const address = await within(checkedAddress(current, options), Math.min(deadlines.connectMs, endsAt - Date.now()));
+    if (address === TIMEOUT) throw timedOut(current, `${current.hostname} did not resolve within ${deadlines.connectMs / 1000}s`);
     const response = await headersWithin(current, address, options, deadlines, endsAt);
     if (response.status >= 300 && response.status < 400 && response.location) {
       response.cancel();
@@ -197,6 +199,7 @@ export async function safeGet(url: string, options: SafeGetOptions): Promise<{ r
       response.cancel();
       throw new PatchbayError("fetch_failed", `${current.href.slice(0, 200)} answered HTTP ${response.status}`, { next: "check the URL; it may have expired" });
     }
-    return { response: { ...response, body: deadlineBody(response, current, deadlines.idleMs, endsAt, deadlines.totalMs) }, finalUrl: current };
+    const body = deadlineBody(response, current, deadlines.idleMs, endsAt, deadlines.totalMs);
+    return { response: { status: response.status, location: response.location, contentType: response.contentType, contentLength: response.contentLength, body, cancel: () => response.cancel() }, finalUrl: current };
   }
 }

@@ -66,3 +66,21 @@ test("relay_url from a server that sends headers and then nothing ends with fetc
   expect(result.code).toBe("fetch_timeout");
   expect(result.ms).toBeLessThan(BOUND_MS);
 });
+
+test("relay_url to a name whose resolver never answers ends with fetch_timeout at the connect deadline", async () => {
+  let asked = 0;
+  const result = await timed(
+    relayFetch("https://stalled-dns.example.com/file", {
+      maxBytes: 1_000,
+      allowPrivate: false,
+      deadlines: DEADLINES,
+      resolve: () => {
+        asked++;
+        return new Promise<string[]>(() => {});
+      },
+    }),
+  );
+  expect(asked).toBe(1);
+  expect(result.code).toBe("fetch_timeout");
+  expect(result.ms).toBeLessThan(BOUND_MS);
+});
