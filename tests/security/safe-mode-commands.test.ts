@@ -6,6 +6,7 @@
  * outside the root; the everyday shapes still run.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PatchbayError } from "../../src/errors/index.ts";
@@ -31,6 +32,8 @@ const root = makeGitRepo(
     "evil.ini": "[pytest]\naddopts = -p evilplugin\npythonpath = .\n",
     "test_ok.py": "def test_ok():\n    assert True\n",
     "README.md": "readme\n",
+    "keys/CERT.PEM": "needle-in-the-certificate\n",
+    "notes.txt": "needle\n",
   },
   { prefix: "patchbay-safe-cmd-" },
 );
@@ -149,6 +152,18 @@ describe("listings stay inside the root", () => {
     expect(listing.stdout).toContain("linked");
     expect(listing.stdout).toContain("README.md");
     expect(listing.everything).not.toContain("outside-only.txt");
+  });
+});
+
+/** rg is not an npm package here; like tests/workspace/power-commands.test.ts, the rg test says so when it skips. */
+const hasRipgrep = spawnSync("rg", ["--version"]).status === 0;
+
+describe("rg", () => {
+  test.skipIf(!hasRipgrep)("finds matches but none in a blocked file, whatever its case, even with the caller's own globs (skipped without rg on PATH)", async () => {
+    const outcomes = [];
+    for (const command of ["rg needle", "rg -l needle", "rg -i NEEDLE -g *.PEM", "rg needle keys", "rg --files"]) outcomes.push({ command, ...(await run(command)) });
+    expect(outcomes.filter((outcome) => /needle-in-the-certificate|CERT\.PEM/.test(outcome.everything)).map((outcome) => outcome.command)).toEqual([]);
+    expect(outcomes[1]!.stdout).toBe("notes.txt\n");
   });
 });
 
