@@ -5,19 +5,16 @@
  * in the background when none runs (see pipeline/remote.ts), so their agent turns are server jobs;
  * `--standalone` runs them in this process instead. Every command takes --json.
  */
-import { realpath } from "node:fs/promises";
-import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { loadConfig, patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import * as pipeline from "../pipeline/index.ts";
 import { createRedactor } from "../state/index.ts";
-import { runGit } from "../workspace/index.ts";
 import { emit } from "./output.ts";
+import { json, repoArg, repoOf } from "./pipeline/args.ts";
+import { configCommand } from "./pipeline/config.ts";
 import { RemotePhases } from "./pipeline/remote.ts";
 
-const json = { type: "boolean", description: "Print as JSON" } as const;
-const repoArg = { type: "string", description: "Repository (default: the current directory)", valueHint: "DIR" } as const;
 const runIdArg = { type: "positional", required: true, description: "The run id", valueHint: "RUN_ID" } as const;
 const mockArg = { type: "boolean", description: "Use the mock provider for the agent phases" } as const;
 const standaloneArg = { type: "boolean", description: "Run the phase in this process instead of on the server (its agent turns are not server jobs)" } as const;
@@ -25,15 +22,6 @@ const standaloneArg = { type: "boolean", description: "Run the phase in this pro
 /** Where the phases run: on the server (the default), or in this process with --standalone. */
 function runnersFor(standalone: boolean | undefined, quiet: boolean): pipeline.PhaseRunners {
   return standalone ? pipeline.LOCAL_PHASES : new RemotePhases({ home: patchbayHome(), quiet });
-}
-
-async function repoOf(path: string | undefined): Promise<string> {
-  const dir = await realpath(resolve(path ?? process.cwd())).catch(() => {
-    throw new PatchbayError("not_found", `no directory ${path}`, { next: "pass --repo with the repository's path" });
-  });
-  const top = await runGit(dir, ["rev-parse", "--show-toplevel"]);
-  if (top.code !== 0) throw new PatchbayError("not_a_git_repo", `${dir} is not inside a git repository`, { next: "run it in a repository, or pass --repo" });
-  return realpath(top.stdout.trim());
 }
 
 /** The environment of a phase in this process; `remote`: the phases run on the server, which stops them itself. */
@@ -198,113 +186,6 @@ const cancel = defineCommand({
     return 0;
   },
 });
-
-/** The operator at this terminal: an edit of a trusted file keeps it trusted. */
-function cliEditor(): pipeline.ConfigEditor {
-  return { home: patchbayHome(), by: "cli", mayTrust: true };
-}
-
-/** After an edit: says when the file holds settings the operator has not trusted, then shows it. */
-async function showEdited(repo: string, edit: Promise<pipeline.ConfigEdit>, asJson: boolean | undefined): Promise<number> {
-  if (!(await edit).trusted) process.stderr.write(`${pipeline.CONFIG_FILE} also holds commands you have not trusted yet: review it, then run \`patchbay config trust --repo ${repo}\`\n`);
-  return showConfig(repo, asJson);
-}
-
-async function showConfig(repo: string, asJson: boolean | undefined): Promise<number> {
-  const view = pipeline.describePipelineConfig(await pipeline.loadPipelineConfig(repo), await loadConfig({ home: patchbayHome() }));
-  emit(asJson, view, () => JSON.stringify(view, null, 2));
-  return 0;
-}
-
-const configCommand = defineCommand({
-  meta: { name: "config", description: "Change .ai/patchbay.toml: an interactive wizard without a subcommand, or show / phase set / command set / test add / provider add-cli" },
-  args: { repo: repoArg },
-  async run({ args }) {
-    const { configWizard } = await import("./pipeline/wizard.ts");
-    const view = await configWizard(await repoOf(args.repo), cliEditor());
-    emit(false, view, () => JSON.stringify(view.phases, null, 2));
-    return 0;
-  },
-  subCommands: {
-    show: defineCommand({ meta: { name: "show", description: "The resolved configuration" }, args: { repo: repoArg, json }, run: async ({ args }) => showConfig(await repoOf(args.repo), args.json) }),
-    trust: defineCommand({
-      meta: { name: "trust", description: "Trust the commands, executables, environments and gates .ai/patchbay.toml sets, as they are now (phases refuse untrusted ones)" },
-      args: { repo: repoArg, json },
-      run: async ({ args }) => trustConfig(await repoOf(args.repo), args.json),
-    }),
-    phase: defineCommand({
-      meta: { name: "phase", description: "Bind a phase to a provider" },
-      subCommands: {
-        set: defineCommand({
-          meta: { name: "set", description: "patchbay config phase set <phase> --provider P [--model M] [--command-key K]" },
-          args: { phase: { type: "positional", required: true, description: "plan, write, review or fix", valueHint: "PHASE" }, provider: { type: "string", required: true, description: "Provider id", valueHint: "ID" }, model: { type: "string", description: "Model", valueHint: "MODEL" }, "command-key": { type: "string", description: "Key of [commands]", valueHint: "KEY" }, repo: repoArg, json },
-          async run({ args }) {
-            if (!(pipeline.AGENT_PHASES as readonly string[]).includes(args.phase)) throw new PatchbayError("usage", `phase: expected one of ${pipeline.AGENT_PHASES.join(", ")}, got ${args.phase}`);
-            const repo = await repoOf(args.repo);
-            return showEdited(repo, pipeline.setPhase(repo, cliEditor(), args.phase as pipeline.AgentPhase, { provider: args.provider, ...(args.model && { model: args.model }), ...(args["command-key"] && { command_key: args["command-key"] }) }), args.json);
-          },
-        }),
-      },
-    }),
-    command: defineCommand({
-      meta: { name: "command", description: "Set an executable under [commands]" },
-      subCommands: {
-        set: defineCommand({
-          meta: { name: "set", description: "patchbay config command set <key> <executable>" },
-          args: { key: { type: "positional", required: true, description: "codex, claude, gemini, reasonix or a command_key", valueHint: "KEY" }, command: { type: "positional", required: true, description: "Executable", valueHint: "EXE" }, repo: repoArg, json },
-          async run({ args }) {
-            const repo = await repoOf(args.repo);
-            return showEdited(repo, pipeline.setCommand(repo, cliEditor(), args.key, args.command), args.json);
-          },
-        }),
-      },
-    }),
-    test: defineCommand({
-      meta: { name: "test", description: "The test phase's allowlist" },
-      subCommands: {
-        add: defineCommand({
-          meta: { name: "add", description: "patchbay config test add <command line>" },
-          args: { command: { type: "positional", required: true, description: "The command line", valueHint: "CMD" }, repo: repoArg, json },
-          async run({ args }) {
-            const repo = await repoOf(args.repo);
-            return showEdited(repo, pipeline.addTestCommand(repo, cliEditor(), args.command), args.json);
-          },
-        }),
-      },
-    }),
-    provider: defineCommand({
-      meta: { name: "provider", description: "Custom CLI providers" },
-      subCommands: {
-        "add-cli": defineCommand({
-          meta: { name: "add-cli", description: "patchbay config provider add-cli <id> --roles plan,review --command C [--args a,b] [--prompt-mode stdin|arg|file] --output-contract text|json|jsonl|diff" },
-          args: { id: { type: "positional", required: true, description: "Provider id", valueHint: "ID" }, roles: { type: "string", required: true, description: "Comma-separated roles", valueHint: "ROLES" }, command: { type: "string", required: true, description: "Executable", valueHint: "EXE" }, args: { type: "string", description: "Comma-separated arguments", valueHint: "ARGS" }, "prompt-mode": { type: "string", description: "stdin, arg or file", valueHint: "MODE" }, "output-contract": { type: "string", required: true, description: "text, json, jsonl or diff", valueHint: "CONTRACT" }, repo: repoArg, json },
-          async run({ args }) {
-            const repo = await repoOf(args.repo);
-            const list = (text: string | undefined) => (text ? text.split(",").map((part) => part.trim()).filter(Boolean) : []);
-            const edit = pipeline.addCliProvider(repo, cliEditor(), args.id, {
-              roles: list(args.roles) as pipeline.AgentPhase[],
-              command: args.command,
-              args: list(args.args),
-              prompt_mode: (args["prompt-mode"] ?? "stdin") as "stdin",
-              output_contract: args["output-contract"] as "text",
-            });
-            return showEdited(repo, edit, args.json);
-          },
-        }),
-      },
-    }),
-  },
-});
-
-async function trustConfig(repo: string, asJson: boolean | undefined): Promise<number> {
-  const loaded = await pipeline.loadPipelineConfig(repo);
-  const settings = pipeline.execSettings(loaded);
-  const needed = pipeline.needsTrust(loaded);
-  const fingerprint = needed ? await pipeline.trustPipelineConfig(patchbayHome(), repo, loaded, "cli") : null;
-  const view = { repo, file: loaded.file ?? null, needed, fingerprint, settings };
-  emit(asJson, view, () => (needed ? `trusted ${loaded.file} (${fingerprint!.slice(0, 12)}): phases may now run what it sets:\n${JSON.stringify(settings, null, 2)}` : `${loaded.file ?? pipeline.CONFIG_FILE} sets nothing that needs trust`));
-  return 0;
-}
 
 /** Each subcommand on its own, for mounting at the top level of `patchbay`. */
 export const PIPELINE_COMMANDS = {
