@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { isProcessAlive } from "../state/index.ts";
@@ -91,6 +91,7 @@ export async function claimOwnership(home: string, record: Omit<OwnerRecord, "pi
       } finally {
         closeSync(fd);
       }
+      removeDeadWritersTemps(home);
       return ownershipOf(file, full);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -108,6 +109,14 @@ export async function claimOwnership(home: string, record: Omit<OwnerRecord, "pi
     }
   }
   throw new PatchbayError("state_lock_contended", `could not claim ${file}: it keeps changing`, { next: "another patchbay is starting right now; try again" });
+}
+
+/** A kill during `update()` leaves `server.json.<pid>.tmp` behind; the new owner removes those whose writer is gone. */
+function removeDeadWritersTemps(home: string): void {
+  for (const name of readdirSync(runDir(home))) {
+    const pid = Number(/^server\.json\.(\d+)\.tmp$/.exec(name)?.[1]);
+    if (pid && !isProcessAlive(pid)) rmSync(join(runDir(home), name), { force: true });
+  }
 }
 
 // A record that stays unparseable for seconds was left by a process killed between create and write.

@@ -1,10 +1,10 @@
 /**
  * Finding 11 (state): temp files of a writer killed with SIGKILL do not stay in `state/.tmp`.
  * The next `patchbay start` sweeps every temp file whose writer is gone, however fresh, and
- * leaves the files of live writers alone.
+ * leaves the files of live writers alone; so does the owner record's temp file in `run/`.
  */
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestServer } from "../support/patchbay.ts";
 import { removeTempHomes, spawnFixture, tempHome, waitForExit, waitForLine } from "../state/support.ts";
@@ -28,12 +28,17 @@ test("patchbay start removes the temp files of a SIGKILLed writer and keeps a li
   // A writer that is alive (this test process) may be mid-write right now: its file must stay.
   const live = `${process.pid}-${crypto.randomUUID()}`;
   writeFileSync(join(temps, live), "in flight");
+  // And what a kill during an owner-record update leaves next to run/server.json.
+  const ownerTemp = join(home, "run", `server.json.${dead}.tmp`);
+  mkdirSync(join(home, "run"), { recursive: true, mode: 0o700 });
+  writeFileSync(ownerTemp, '{"pid":');
 
   const server = await startTestServer({ home });
   try {
     const remaining = readdirSync(temps);
     expect(remaining.filter((name) => name.startsWith(`${dead}-`))).toEqual([]);
     expect(existsSync(join(temps, live))).toBe(true);
+    expect(existsSync(ownerTemp)).toBe(false);
   } finally {
     await server.stop();
   }
