@@ -152,21 +152,19 @@ function deadlineBody(response: SafeResponse, url: URL, idleMs: number, endsAt: 
 
 /** One hop's response headers within the deadline; on expiry the request is aborted and any late answer dropped. */
 async function headersWithin(url: URL, address: string, options: SafeGetOptions, deadlines: Deadlines, endsAt: number): Promise<SafeResponse> {
-  const hop = new AbortController();
-  const stop = () => hop.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", stop, { once: true });
-  const pending = (options.request ?? defaultRequest)(url, address, hop.signal, deadlines.connectMs);
+  // The caller's signal stays linked for the whole response, body included.
+  const expired = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, expired.signal]) : expired.signal;
+  const pending = (options.request ?? defaultRequest)(url, address, signal, deadlines.connectMs);
   try {
     const response = await within(pending, Math.min(deadlines.headersMs, endsAt - Date.now()));
     if (response !== TIMEOUT) return response;
-    hop.abort();
+    expired.abort();
     pending.then((late) => late.cancel(), () => undefined);
     throw timedOut(url, Date.now() >= endsAt ? `the download took longer than ${deadlines.totalMs / 1000}s` : `no response headers within ${deadlines.headersMs / 1000}s`);
   } catch (error) {
     if (error instanceof PatchbayError) throw error;
     throw new PatchbayError("fetch_failed", `fetching ${url.href.slice(0, 200)} failed: ${(error as Error).message}`, { next: "check the URL and try again" });
-  } finally {
-    options.signal?.removeEventListener("abort", stop);
   }
 }
 

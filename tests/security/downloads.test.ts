@@ -84,3 +84,19 @@ test("relay_url to a name whose resolver never answers ends with fetch_timeout a
   expect(result.code).toBe("fetch_timeout");
   expect(result.ms).toBeLessThan(BOUND_MS);
 });
+
+test("a download the caller cancels mid-body stops at once and leaves no file", async () => {
+  const url = await stallingServer("trickle");
+  const target = join(tempDir("patchbay-dl-"), "artifact.bin");
+  const cancel = new AbortController();
+  const fetching = download(url, target, { maxBytes: 1_000_000, allowPrivate: true, signal: cancel.signal });
+  // Cancel once the body is flowing (the file exists), not before.
+  const deadline = Date.now() + BOUND_MS;
+  while (!existsSync(target) && Date.now() < deadline) await Bun.sleep(10);
+  expect(existsSync(target)).toBe(true);
+  cancel.abort();
+  const result = await timed(fetching);
+  expect(result.code).not.toBe("still-waiting");
+  expect(result.code).not.toBe("succeeded");
+  expect(existsSync(target)).toBe(false);
+});
