@@ -1,12 +1,12 @@
 /**
  * Finding 11 (HTTP): 2025-era sessions (Mcp-Session-Id) are capped. Through the real binary:
- * 256 sessions open, the 257th is refused with 503 and a next step, the open ones keep working,
+ * 256 sessions (MAX_LEGACY_SESSIONS) open, the 257th is refused with 503 and a next step, the open ones keep working,
  * and closing one makes room again.
  */
 import { afterAll, afterEach, expect, test } from "bun:test";
+import { MAX_LEGACY_SESSIONS as CAP } from "../../src/http/mcp-endpoint.ts";
 import { removeTempDirs, startTestServer, type TestServer } from "../support/patchbay.ts";
 
-const CAP = 256; // MAX_LEGACY_SESSIONS, the default every server runs with
 const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 const LEGACY = "2025-06-18";
 
