@@ -16,10 +16,11 @@ export type ValueShape = RegExp | "path";
  * What a word that is not an option means: `paths` (each guarded), `revisions` (git commits or
  * paths, each guarded and checked not to name a blob or tree), `pattern-paths` (rg: a pattern,
  * then paths), `test-ids` (pytest: paths, optionally `::test`), `packages` (go: `.`, `./dir`
- * or `./dir/...`), `script-args` (handed to the project's own test script, no `:`), `lints`
+ * or `./dir/...`), `script-args` (handed to the project's own test script, no `:`),
+ * `test-filters` (cargo test: names like `tests::parse` and libtest's display flags), `lints`
  * (clippy lint levels), `none`.
  */
-export type OperandKind = "none" | "paths" | "revisions" | "pattern-paths" | "test-ids" | "packages" | "script-args" | "lints";
+export type OperandKind = "none" | "paths" | "revisions" | "pattern-paths" | "test-ids" | "packages" | "script-args" | "test-filters" | "lints";
 
 export interface CommandShape {
   /** The words the command starts with. */
@@ -136,7 +137,7 @@ export const COMMAND_SHAPES: readonly CommandShape[] = [
     afterDashDash: "none",
   },
   { words: ["go", "vet"], flags: ["-json"], operands: "packages", afterDashDash: "none" },
-  { words: ["cargo", "test"], ...CARGO, flags: [...CARGO.flags, "--no-fail-fast", "--doc", "--no-run"], afterDashDash: "script-args" },
+  { words: ["cargo", "test"], ...CARGO, flags: [...CARGO.flags, "--no-fail-fast", "--doc", "--no-run"], operands: "test-filters", afterDashDash: "test-filters" },
   { words: ["cargo", "check"], ...CARGO, afterDashDash: "none" },
   // After `--` clippy hands words to the compiler: only lint levels.
   { words: ["cargo", "clippy"], ...CARGO, afterDashDash: "lints" },

@@ -110,6 +110,8 @@ function parseArguments(shape: CommandShape, words: string[]): Parsed {
 }
 
 const LINT = /^(-[DWAF]|--(deny|warn|allow|forbid)|(-[DWAF])?[a-z][\w-]{0,100}(::[a-z][\w-]{0,100})?)$/;
+/** A test name filter, or one of libtest's flags that only change what runs and how it prints (not --logfile, which writes). */
+const TEST_FILTER = /^([\w:][\w:.-]{0,200}|--(nocapture|exact|ignored|include-ignored|show-output|quiet)|-q|--test-threads=\d{1,4})$/;
 
 /** Checks operands of `kind`; returns the ones that name files (for the guard). */
 function operandPaths(kind: OperandKind, words: string[], command: string): string[] {
@@ -131,6 +133,9 @@ function operandPaths(kind: OperandKind, words: string[], command: string): stri
     case "script-args":
       // data: and node: specifiers and URLs would hand the test runner code to load.
       for (const word of words) if (word.includes(":")) throw refused(`${JSON.stringify(word)}: ":" is not allowed in arguments for the test script`);
+      return [];
+    case "test-filters":
+      for (const word of words) if (!TEST_FILTER.test(word)) throw refused(`${JSON.stringify(word)} is not a test name filter or a libtest display flag`);
       return [];
     case "lints":
       for (const word of words) if (!LINT.test(word)) throw refused(`${JSON.stringify(word)} is not a lint level or lint name`);

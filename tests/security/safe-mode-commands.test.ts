@@ -205,7 +205,7 @@ describe("argument shapes", () => {
       "npm test", "npm test -- --grep x", "npm run lint --silent", "pnpm test -- --grep x", "yarn run build", "bun test -t name src", "bun run lint",
       "pytest tests/test_x.py::test_a -k 'not slow' -q", "pytest -vv -x --tb=short -rA",
       "go test ./...", "go test -run TestX -count=1 ./pkg/...", "go vet ./...",
-      "cargo test -p core --features a,b -- --nocapture", "cargo check --workspace", "cargo clippy --all-targets -- -D warnings -W clippy::pedantic",
+      "cargo test -p core --features a,b -- --nocapture", "cargo test parser::tests::parses -- --exact --test-threads=1", "cargo check --workspace", "cargo clippy --all-targets -- -D warnings -W clippy::pedantic",
       "tsc --noEmit -p tsconfig.json", "eslint -f json --max-warnings 0 src", "biome check --reporter=json src",
     ];
     expect(everyday.filter((command) => refusal(command) !== undefined)).toEqual([]);
