@@ -33,6 +33,8 @@ const root = makeGitRepo(
     "test_ok.py": "def test_ok():\n    assert True\n",
     "README.md": "readme\n",
     "keys/CERT.PEM": "needle-in-the-certificate\n",
+    "Cargo.toml": '[package]\nname = "fixture"\nversion = "0.1.0"\nedition = "2021"\n',
+    "src/lib.rs": "#[test]\nfn ok() {}\n",
     "notes.txt": "needle\n",
   },
   { prefix: "patchbay-safe-cmd-" },
@@ -40,6 +42,9 @@ const root = makeGitRepo(
 chmodSync(join(root, "evil-shell.sh"), 0o755);
 mkdirSync(join(root, "docs"));
 symlinkSync(outside, join(root, "docs", "linked"));
+
+/** The target cargo builds for here, so that a --config runner would apply; undefined without rustc. */
+const hostTriple = /host: (\S+)/.exec(spawnSync("rustc", ["-vV"], { encoding: "utf8" }).stdout ?? "")?.[1];
 
 let client: TestClient;
 
@@ -90,6 +95,12 @@ describe("safe mode runs no program the caller chooses", () => {
     // The effect first: none of the programs ran.
     expect(readdirSync(markers)).toEqual([]);
     expect(codes).toEqual(attacks.map((command) => ({ command, code: "command_not_allowed" })));
+  });
+
+  test.skipIf(!hostTriple)("cargo test --config cannot name a runner, which cargo would start with the test binary (skipped without rustc on PATH)", async () => {
+    const outcome = await run(`cargo test --offline --config 'target.${hostTriple}.runner="./evil-shell.sh"'`);
+    expect(readdirSync(markers)).toEqual([]);
+    expect(outcome.code).toBe("command_not_allowed");
   });
 
   test("options that reach outside the repository or its config are refused: --prefix, -C, --git-dir, --work-tree, --no-index, --config", async () => {
