@@ -113,7 +113,7 @@ const ATTEMPTS = [
 
 describe("safe-mode git commands", () => {
   test("no attempted git command shows a value of a blocked file", async () => {
-    const answers = [];
+    const answers: Array<{ command: string; leaked: string[]; stdout: string }> = [];
     for (const command of ATTEMPTS) {
       const text = await answer(client, "codex_run_command", { command });
       answers.push({ command, leaked: leaked(text), stdout: String(JSON.parse(text).structuredContent?.stdout ?? "") });
