@@ -130,3 +130,21 @@ describe.skipIf(skip !== undefined)("the real agent CLIs authenticated by enviro
     }, 150_000);
   }
 });
+
+describe.skipIf(skip !== undefined)("an agent that finds no credentials: the job says what patchbay looked for", () => {
+  const CASES: Array<{ name: AgentName; unset: string; expected: string[] }> = [
+    { name: "codex", unset: "FAKE_API_KEY", expected: ["Missing environment variable", "codex needs FAKE_API_KEY, which is not set in the environment patchbay was started in"] },
+    { name: "claude", unset: "ANTHROPIC_API_KEY", expected: ["Not logged in", "patchbay looked for ANTHROPIC_API_KEY", ".credentials.json", "/login"] },
+    { name: "gemini", unset: "GEMINI_API_KEY", expected: ["GEMINI_API_KEY environment variable", "gemini needs GEMINI_API_KEY, which is not set in the environment patchbay was started in"] },
+  ];
+  for (const { name, unset, expected } of CASES) {
+    test(`${name} without ${unset}`, async () => {
+      const agent = await AGENTS[name]();
+      const repo = makeGitRepo({ "notes.txt": "line one\n" }, { prefix: "pb-e2e-cred-" });
+      const client = keep(await connectStdio("v1", { home: defaultHome(), args: ["--standalone", "--root", repo, "--tool-mode", "full"], env: { ...agent.box.env, [unset]: "" } }));
+      const job = await finished(client, await call<View>(client, "codex_plan_job", { spec: "hi", agent: name, repo_path: repo }));
+      expect(job.state).toBe("failed");
+      for (const text of expected) expect(job.result?.error).toContain(text);
+    }, 60_000);
+  }
+});
