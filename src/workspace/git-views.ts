@@ -278,13 +278,13 @@ export const gitSummarySchema = v.object({
 });
 export type GitSummary = v.InferOutput<typeof gitSummarySchema>;
 
-/** Branch, head commit and dirty flag in one small object; `is_git_repo: false` outside a repository. */
-export async function gitSummary(root: string, signal?: AbortSignal): Promise<GitSummary> {
+/** Branch, head commit and dirty flag in one small object (blocked files not counted, as in gitStatus); `is_git_repo: false` outside a repository. */
+export async function gitSummary(ws: Pick<Workspace, "root" | "blockedGlobs">, signal?: AbortSignal): Promise<GitSummary> {
+  const { root } = ws;
   const repo = await findGitRepo(root, signal);
   if (!repo) return { is_git_repo: false, branch: null, head: null, upstream: null, ahead: 0, behind: 0, dirty: false, counts: { staged: 0, unstaged: 0, untracked: 0, conflicted: 0 } };
   // The head is the repository's, whichever part of it the workspace is.
-  // Counts only, no path leaves: blocked files count toward dirty like any other.
-  const [status, commits] = await Promise.all([statusOf(repo, [], { signal }), recentCommits({ root, prefix: "" }, 1, signal)]);
+  const [status, commits] = await Promise.all([statusOf(repo, ws.blockedGlobs, { signal }), recentCommits({ root, prefix: "" }, 1, signal)]);
   const head = commits[0];
   return {
     is_git_repo: true,

@@ -153,6 +153,9 @@ describe("safe-mode git commands", () => {
 
 describe("git view tools", () => {
   test("status views list no blocked file, and no view shows a value of one", async () => {
+    const opened = JSON.parse(await answer(client, "codex_open_workspace", {})) as { structuredContent: { git: { dirty: boolean; counts: Record<string, number> } } };
+    // Only README.md counts: the modified, staged and untracked .env files are not there.
+    expect(opened.structuredContent.git.counts).toEqual({ staged: 0, unstaged: 1, untracked: 0, conflicted: 0 });
     const status = await answer(client, "codex_git_status", {});
     const changes = await answer(client, "codex_show_changes", {});
     const snapshot = await answer(client, "codex_workspace_snapshot", {});

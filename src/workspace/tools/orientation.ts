@@ -82,7 +82,7 @@ export const openWorkspaceTool = defineTool({
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
     const [git, agents, skills, tree] = await Promise.all([
-      gitSummary(ws.root, context.signal),
+      gitSummary(ws, context.signal),
       summarizeAgents(ws, context.signal),
       args.include_skills === false ? null : listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills }),
       optionalTree(ws, args.include_tree !== false, { maxDepth: args.max_depth ?? 2, maxEntries: args.max_entries ?? 200, includeHidden: args.include_hidden, signal: context.signal }),
@@ -201,7 +201,7 @@ export const inventoryTool = defineTool({
   labels: { invoking: "Reading inventory", invoked: "Inventory ready" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
-    const [git, skills] = await Promise.all([gitSummary(ws.root, context.signal), listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills })]);
+    const [git, skills] = await Promise.all([gitSummary(ws, context.signal), listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills })]);
     const { power } = context.session.scope;
     const powerTools = POWER_TOOLS.map((tool) => {
       const value = tool.value(power);
