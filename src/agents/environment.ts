@@ -31,6 +31,9 @@ export interface EnvPolicy {
   tokenEnv: string;
 }
 
+/** The base list alone: for patchbay's own probes (`<agent> --version`) and, without GIT_*, its git calls. */
+export const BASE_ONLY: EnvPolicy = { allowed: [], denied: ["PATCHBAY_*"], tokenEnv: "PATCHBAY_HTTP_TOKEN" };
+
 export function envPolicy(config: Pick<Config, "security" | "auth">): EnvPolicy {
   return { allowed: config.security.allowed_env_keys, denied: config.security.denied_env_keys, tokenEnv: config.auth.token_env };
 }
@@ -110,8 +113,7 @@ export function commandEnvironment(policy: EnvPolicy, source: SourceEnv = proces
  * repository), and `set`.
  */
 export function gitEnvironment(set: Record<string, string>, source: SourceEnv = process.env): Record<string, string> {
-  const policy: EnvPolicy = { allowed: [], denied: ["GIT_*", "PATCHBAY_*"], tokenEnv: "PATCHBAY_HTTP_TOKEN" };
-  return childEnvironment(policy, { set, source });
+  return childEnvironment({ ...BASE_ONLY, denied: [...BASE_ONLY.denied, "GIT_*"] }, { set, source });
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { $ } from "dax-sh";
-import type { CredentialReport } from "../agents/index.ts";
+import { BASE_ONLY, childEnvironment, type CredentialReport } from "../agents/index.ts";
 import { loadConfig, type Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
 import { checkPipelineConfig, hasPipelineConfig } from "../pipeline/doctor.ts";
@@ -32,7 +32,8 @@ const AGENT_CLIS = [
 async function versionOf(command: string): Promise<string | undefined> {
   const path = await $.which(command);
   if (!path) return undefined;
-  const result = await $`${path} --version`.noThrow().quiet().stdout("piped").timeout("10s");
+  // The base list only: an agent CLI's --version needs no key, and gets none.
+  const result = await $`${path} --version`.clearEnv().env(childEnvironment(BASE_ONLY)).noThrow().quiet().stdout("piped").timeout("10s");
   return result.code === 0 ? result.stdout.trim().split("\n")[0] || "unknown version" : "installed, but `--version` failed";
 }
 
