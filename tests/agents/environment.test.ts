@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  type AgentAdapter, agentEnvironment, childEnvironment, claude, codex, commandEnvironment, credentialHint, customAgent, type EnvPolicy, gemini, gitEnvironment, runAgent,
+  type AgentAdapter, agentEnvironment, childEnvironment, claude, codex, commandEnvironment, credentialHint, customAgent, type EnvPolicy, gemini, gitEnvironment, patchbayItselfEnvironment, runAgent, tunnelEnvironment,
 } from "../../src/agents/index.ts";
 import { PatchbayError } from "../../src/errors/index.ts";
 import { fixtures, removeTempDirs, tempDir } from "./support.ts";
@@ -118,6 +118,14 @@ describe("what never passes", () => {
     }
     // The token value inside another variable is the token too (auth.token_env = PATCHBAY_HTTP_TOKEN).
     expect(commandEnvironment({ allowed: ["*"], denied: [], tokenEnv: "PATCHBAY_HTTP_TOKEN" }, server)).not.toHaveProperty("EMBEDS_TOKEN");
+  });
+
+  test("a tunnel keeps the operator's variables (TUNNEL_TOKEN) but not patchbay's; only patchbay itself gets its token", () => {
+    const withTunnel = { ...server, TUNNEL_TOKEN: "cf-tunnel-token", NGROK_AUTHTOKEN: "ngrok-token" };
+    const tunnel = tunnelEnvironment("MY_HTTP_TOKEN", withTunnel);
+    expect(tunnel).toMatchObject({ TUNNEL_TOKEN: "cf-tunnel-token", NGROK_AUTHTOKEN: "ngrok-token", UNRELATED: "value-of-UNRELATED" });
+    for (const name of ["PATCHBAY_HTTP_TOKEN", "PATCHBAY_AGENT_TOKEN", "MY_HTTP_TOKEN", "INNOCENT"]) expect(tunnel).not.toHaveProperty(name);
+    expect(patchbayItselfEnvironment("/other/home", server)).toMatchObject({ PATCHBAY_HTTP_TOKEN: TOKEN, PATCHBAY_HOME: "/other/home" });
   });
 
   test("security.denied_env_keys wins over a declared variable and over allowed_env_keys", () => {
