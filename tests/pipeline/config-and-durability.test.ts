@@ -5,7 +5,7 @@ import { join } from "node:path";
 import * as pipeline from "../../src/pipeline/index.ts";
 import { toolHarness } from "../support/tools.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
-import { directEnv, mockToml, pipelineRepo } from "./helpers.ts";
+import { directEnv, mockToml, pipelineRepo, trustIn } from "./helpers.ts";
 
 afterAll(() => removeTempDirs());
 
@@ -113,6 +113,7 @@ describe("MCP tools", () => {
   test("the whole pipeline through patchbay_* tools, agent turns as jobs", async () => {
     const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
     const harness = await toolHarness(pipeline.PIPELINE_TOOLS, { roots: [repo] });
+    await trustIn(harness.host.home, repo);
     try {
       const planned = await harness.ok<{ run_id: string; state: string; jobs: string[] }>("patchbay_plan", { task: "via tools" });
       expect(planned.state).toBe("planned");
