@@ -7,7 +7,7 @@
 import { lstat, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { readInside, writeInside } from "../workspace/guarded-fs.ts";
+import { readInside, writeInside } from "../workspace/index.ts";
 import { runGit } from "../workspace/index.ts";
 import { EXAMPLE_CONFIG_FILE } from "./config.ts";
 import { writeAiFile } from "./run-files.ts";

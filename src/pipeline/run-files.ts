@@ -8,7 +8,7 @@
 import { constants, type Dirent, promises as fsp } from "node:fs";
 import { dirname, join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { writeInside } from "../workspace/guarded-fs.ts";
+import { writeInside } from "../workspace/index.ts";
 
 /** A refusal naming the `.ai` path (relative to the repository) and what to do about it. */
 export function unsafeAiPath(repo: string, path: string, why: string): PatchbayError {

@@ -13,11 +13,12 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { copyFile, lstat, mkdir, readFile, realpath, rm, stat } from "node:fs/promises";
+import { copyFile, lstat, mkdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import type { ToolContext } from "../mcp/tool.ts";
+import { readInside } from "../workspace/index.ts";
 import { download } from "./download.ts";
 import { ARTIFACTS_DIR, isInside } from "./paths.ts";
 import { isSafeRelativePath, unpackZip, type UnzipLimits } from "./unzip.ts";
@@ -125,13 +126,12 @@ export async function importArtifact(context: Pick<ToolContext, "host" | "sessio
     if (source.url) {
       ({ bytes, sha256 } = await download(source.url, target, { maxBytes, allowPrivate, signal: context.signal }));
     } else {
-      const info = await stat(source.localPath!);
-      if (!info.isFile()) throw new PatchbayError("not_a_file", `${source.localPath} is not a regular file`);
-      if (info.size > maxBytes) throw new PatchbayError("artifact_too_large", `the file is ${info.size} bytes, over the ${maxBytes}-byte cap`, { next: "raise workers.max_download_bytes in config.toml, or import a smaller file" });
-      await copyFile(source.localPath!, target);
-      const content = await readFile(target);
-      bytes = content.length;
-      sha256 = createHash("sha256").update(content).digest("hex");
+      // The guarded read: no symlink or FIFO swapped in after the guard, no hard link to an outside file.
+      const read = await readInside(repo, source.localPath!, maxBytes);
+      if (read.truncated) throw new PatchbayError("artifact_too_large", `the file is ${read.size} bytes, over the ${maxBytes}-byte cap`, { next: "raise workers.max_download_bytes in config.toml, or import a smaller file" });
+      await writeFile(target, read.bytes, { mode: 0o600 });
+      bytes = read.bytes.length;
+      sha256 = createHash("sha256").update(read.bytes).digest("hex");
     }
     let files = [{ path: fileName, bytes }];
     let unpacked: Pick<ArtifactRecord, "unpacked_folders" | "unpacked_bytes"> | undefined;

@@ -10,7 +10,7 @@ import { lstat, mkdir, mkdtemp, readlink, realpath, rm, stat, symlink, writeFile
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { readInside } from "../workspace/guarded-fs.ts";
+import { readInside } from "../workspace/index.ts";
 import { git, type GitResult, runGit } from "../workspace/index.ts";
 import { isImportedArtifact, isInside, slugOf } from "./paths.ts";
 

@@ -15,4 +15,6 @@ export const WORKSPACE_TOOLS: readonly ToolDeclaration[] = [...ORIENTATION_TOOLS
 export { openWorkspace, workspaceIn, type Workspace } from "./workspace.ts";
 export { buildContextPack, renderContextPack, type ContextPack, type ContextPackOptions } from "./context-pack.ts";
 export { withRepoLock } from "./repo-lock.ts";
+export { readInside, writeInside, type FileBytes } from "./guarded-fs.ts";
+export { guardPath, isInside } from "./path-guard.ts";
 export { assertCommit, assertSafeRef, git, runGit, type GitResult } from "./git.ts";

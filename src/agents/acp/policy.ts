@@ -6,7 +6,7 @@
  */
 import { isAbsolute, relative, sep } from "node:path";
 import { isPatchbayError } from "../../errors/index.ts";
-import { guardPath, isInside } from "../../workspace/path-guard.ts";
+import { guardPath, isInside } from "../../workspace/index.ts";
 
 export type PermissionDecision = "allow" | "reject" | "cancel";
 

@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
 import { isTerminal } from "../../jobs/index.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
-import { readInside } from "../../workspace/guarded-fs.ts";
+import { readInside } from "../../workspace/index.ts";
 import { openWorkspace, withRepoLock, workspaceIn, type Workspace } from "../../workspace/index.ts";
 import { workerChanges, workerFileDiff } from "../changes.ts";
 import { applyPatch, previewIntegration, refusalError } from "../integrate.ts";
