@@ -164,7 +164,10 @@ test("unknown agents, missing executables and unsupported options are clear erro
   expect(await h.errorCode("codex_resume", { session_id: "s1", agent: "scribbler" })).toBe("unsupported_by_agent");
   expect(await h.errorCode("codex_plan_job", { spec: "x", agent: "scribbler", structured_output: true })).toBe("unsupported_by_agent");
   expect(await h.errorCode("codex_plan_job", { spec: "x", agent: "mock", config_overrides: ["model=x"] })).toBe("config_override_refused");
-  expect(await h.errorCode("codex_apply_job", { spec: "x", agent: "mock", dangerously_bypass: true })).toBe("bypass_not_allowed");
+  // The registry refuses the bypass (capability "unsandboxed") before the handler builds a job.
+  expect(await h.errorCode("codex_apply_job", { spec: "x", agent: "mock", dangerously_bypass: true })).toBe("tool_disabled");
+  expect(await h.errorCode("codex_interactive", { spec: "x", agent: "mock", sandbox: "danger-full-access" })).toBe("tool_disabled");
+  expect(h.host.jobs.running()).toBe(0);
   expect(await h.errorCode("codex_plan_job", { spec: "x", agent: "mock", images: ["a.png"] })).toBe("unsupported_option");
   expect(await h.errorCode("codex_plan_job", { spec: "x", agent: "mock", add_dirs: ["/"] })).toBe("path_outside_roots");
   expect(await h.errorCode("codex_get_status", { job_id: "job_nope" })).toBe("job_not_found");

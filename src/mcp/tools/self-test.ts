@@ -19,8 +19,9 @@ async function stateCheck({ host, session }: ToolContext): Promise<Check> {
 
 async function gitCheck(): Promise<Check> {
   // Imported on use: dax-sh costs ~20 ms of start-up that every session would otherwise pay.
-  const { $ } = await import("dax-sh");
-  const result = await $`git --version`.noThrow().quiet().stdout("piped");
+  const [{ $ }, { childEnvironment, BASE_ONLY }] = await Promise.all([import("dax-sh"), import("../../agents/index.ts")]);
+  // Like every child: the base list only, never patchbay's own secrets.
+  const result = await $`git --version`.clearEnv().env(childEnvironment(BASE_ONLY)).noThrow().quiet().stdout("piped");
   const ok = result.code === 0;
   return { name: "git", ok, detail: ok ? result.stdout.trim() : "git was not found on PATH: install git" };
 }
