@@ -59,11 +59,12 @@ describe("patchbay CLI", () => {
     expect(body.error.message).toContain('app.tool_mode: expected one of minimal, worker, standard, full, got "max"');
   });
 
-  test("doctor checks git, agent CLIs, state, config and port, one line each", async () => {
+  test("doctor checks git, agent CLIs, state, config, each agent's credentials and port, one line each", async () => {
     const home = tempDir();
     const result = await runPatchbay(["doctor", "--json"], { home, env: { PATH: `/nonexistent:${process.env.PATH}` } });
     const report = JSON.parse(result.stdout);
-    expect(report.checks.map((check: { name: string }) => check.name)).toEqual(["git", "codex", "claude", "gemini", "tunnel", "state", "config", "port"]);
+    expect(report.checks.map((check: { name: string }) => check.name)).toEqual(["git", "codex", "claude", "gemini", "tunnel", "state", "config", "auth", "auth", "auth", "port"]);
+    expect(report.checks.filter((check: { name: string }) => check.name === "auth").map((check: { credentials: { agent: string } }) => check.credentials.agent)).toEqual(["codex", "claude", "gemini"]);
     const byName = Object.fromEntries(report.checks.map((check: { name: string; status: string }) => [check.name, check.status]));
     expect(byName.git).toBe("ok");
     expect(byName.state).toBe("ok");
