@@ -13,22 +13,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from "
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { makeGitRepo } from "../support/git-repo.ts";
+import { debianTool } from "../support/debian.ts";
 import { patchbayBinary, removeTempDirs, tempDir } from "../support/patchbay.ts";
 
 afterAll(removeTempDirs);
 
-/** tmux on PATH; installed with apt-get only when missing and running as root. */
-function findTmux(): { path: string } | { skip: string } {
-  const found = Bun.which("tmux");
-  if (found) return { path: found };
-  if (process.getuid?.() !== 0) return { skip: "tmux is not installed and this is not root, so it is not installed here (apt-get install -y tmux)" };
-  const install = spawnSync("apt-get", ["install", "-y", "tmux"], { stdio: "pipe", encoding: "utf8", timeout: 180_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  const installed = Bun.which("tmux");
-  if (installed) return { path: installed };
-  return { skip: `tmux is missing and \`apt-get install -y tmux\` failed (exit ${install.status}): ${(install.stderr ?? "").trim().split("\n").at(-1) ?? ""}` };
-}
-
-const tmux = findTmux();
+const tmux = debianTool("tmux", "tmux");
 if ("skip" in tmux) console.warn(`tests/cli/interactive.test.ts skipped: ${tmux.skip}`);
 const tmuxPath = "path" in tmux ? tmux.path : "tmux";
 

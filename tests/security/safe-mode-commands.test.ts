@@ -14,6 +14,7 @@ import { parseSafeCommand } from "../../src/workspace/safe-commands.ts";
 import { connectStdio, type TestClient, type ToolResult } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { debianTool } from "../support/debian.ts";
 
 /** Where the caller-chosen programs would write: outside the repository, so the command line never names it. */
 const markers = tempDir("patchbay-markers-");
@@ -166,8 +167,10 @@ describe("listings stay inside the root", () => {
   });
 });
 
-/** rg is not an npm package here; like tests/workspace/power-commands.test.ts, the rg test says so when it skips. */
-const hasRipgrep = spawnSync("rg", ["--version"]).status === 0;
+/** rg is not an npm package here: Debian's ripgrep, installed when missing (the test says why it skips otherwise). */
+const ripgrep = debianTool("rg", "ripgrep");
+const hasRipgrep = "path" in ripgrep;
+if (!hasRipgrep) console.warn(`the rg tests of tests/security/safe-mode-commands.test.ts skip: ${ripgrep.skip}`);
 
 describe("rg", () => {
   test.skipIf(!hasRipgrep)("finds matches but none in a blocked file, whatever its case, even with the caller's own globs (skipped without rg on PATH)", async () => {

@@ -4,7 +4,6 @@
  * filtering and cwd confinement.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
 import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
@@ -13,6 +12,7 @@ import { clampTimeout, COMMAND_OUTPUT_BYTES } from "../../src/workspace/commands
 import { POWER_TOOLS } from "../../src/workspace/tools/power.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { debianTool } from "../support/debian.ts";
 import { harnessSet } from "../support/tools.ts";
 
 /** A repository whose first commit tracks a .env (force-added), so views must hide a blocked file git knows. */
@@ -34,7 +34,9 @@ async function diesSoon(pid: number): Promise<boolean> {
   return false;
 }
 
-const hasRipgrep = spawnSync("rg", ["--version"]).status === 0;
+const ripgrep = debianTool("rg", "ripgrep");
+const hasRipgrep = "path" in ripgrep;
+if (!hasRipgrep) console.warn(`the rg test of tests/workspace/power-commands.test.ts skips: ${ripgrep.skip}`);
 
 describe("the power_tools.bash_mode gate", () => {
   test("when off, codex_run_command is hidden and refused naming the setting", async () => {
