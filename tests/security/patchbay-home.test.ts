@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectHttp, type TestClient } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
-import { removeTempDirs, startTestServer, type TestServer } from "../support/patchbay.ts";
+import { removeTempDirs, runPatchbay, startTestServer, type TestServer } from "../support/patchbay.ts";
 
 let server: TestServer;
 let client: TestClient;
@@ -52,4 +52,13 @@ test("the control credential under $PATCHBAY_HOME/run is not readable, listable 
   const search = await client.callTool("codex_search_repo", { query: "credential", include_hidden: true });
   expect(JSON.stringify(search.structuredContent)).not.toContain("pb-home");
   for (const result of [read, asRepo, tree, search]) expect(JSON.stringify(result)).not.toContain(credential.slice(0, 40));
+});
+
+test("an agent job cannot get $PATCHBAY_HOME as an extra writable directory, nor as its repository", async () => {
+  for (const args of [{ add_dirs: [home] }, { add_dirs: [join(home, "run")] }, { repo_path: home }]) {
+    const result = await client.callTool("codex_apply_job", { spec: "edit config.toml", agent: "mock", ...args });
+    expect({ args, code: errorCode(result) }).toEqual({ args, code: "path_blocked" });
+  }
+  const jobs = await runPatchbay(["job", "list", "--json"], { home });
+  expect(JSON.parse(jobs.stdout)).toEqual([]);
 });

@@ -7,7 +7,7 @@ import * as v from "valibot";
 import type { AgentAdapter } from "../../agents/types.ts";
 import { PatchbayError } from "../../errors/index.ts";
 import type { Escalation, ToolContext } from "../../mcp/tool.ts";
-import { workspaceIn } from "../../workspace/index.ts";
+import { openWorkspace } from "../../workspace/index.ts";
 import type { JobAccess } from "../record.ts";
 import type { JobSpec } from "../runtime.ts";
 
@@ -101,7 +101,7 @@ export function accessFor(sandbox: AgentOptions["sandbox"], fallback: JobAccess)
  */
 export async function checkedOptions(context: Pick<ToolContext, "host" | "session">, adapter: AgentAdapter, options: AgentOptions, needs: { resume: boolean }): Promise<Partial<JobSpec>> {
   assertSupportedOptions(options);
-  const { security, repositories } = context.host.config;
+  const { security } = context.host.config;
   const bypass = options.dangerously_bypass === true || options.sandbox === "danger-full-access";
   if (bypass && !security.allow_dangerously_bypass) {
     refuse("bypass_not_allowed", "dangerously_bypass / danger-full-access is turned off by security.allow_dangerously_bypass", "run without it, or turn on security.allow_dangerously_bypass in config.toml");
@@ -110,7 +110,8 @@ export async function checkedOptions(context: Pick<ToolContext, "host" | "sessio
   if (outputSchema && !adapter.capabilities.outputSchema) refuse("unsupported_by_agent", `the ${adapter.name} agent cannot follow an output schema`, "leave out output_schema and structured_output, or use an agent that supports them (codex)");
   if (needs.resume && !adapter.capabilities.resume) refuse("unsupported_by_agent", `the ${adapter.name} agent cannot resume a session`, "start a new job instead, or use an agent that can resume (codex, claude, gemini)");
   const addDirs: string[] = [];
-  for (const dir of options.add_dirs ?? []) addDirs.push((await workspaceIn(context.session.scope, repositories.blocked_globs, dir)).root);
+  // openWorkspace, like every tool path: an extra writable directory is never $PATCHBAY_HOME.
+  for (const dir of options.add_dirs ?? []) addDirs.push((await openWorkspace(context, dir)).root);
   return {
     model: options.model,
     reasoningEffort: options.reasoning_effort,
