@@ -38,6 +38,9 @@ export const claude = defineAgent({
       ...session(turn),
       ...(turn.addDirs ?? []).flatMap((dir) => ["--add-dir", dir]),
       ...(turn.outputSchema ? ["--json-schema", JSON.stringify(turn.outputSchema)] : []),
+      // The repository's .claude/settings*.json can add hooks and allow Bash: a file an agent
+      // committed would widen what claude may run, so only the user's own settings load.
+      ...(turn.repositorySettings ? [] : ["--setting-sources", "user"]),
     ];
     // bypassPermissions is refused as root unless IS_SANDBOX=1.
     const env: Record<string, string> = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", ...(turn.dangerouslyBypass && { IS_SANDBOX: "1" }) };

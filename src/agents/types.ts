@@ -28,6 +28,11 @@ export interface AgentTurn {
   dangerouslyBypass?: boolean;
   /** A directory of this job's own (its TMPDIR): prompt files, schema files, last-message files. */
   scratchDir: string;
+  /**
+   * Load the settings the repository carries for this agent (claude's .claude/settings*.json,
+   * with hooks and permission rules); agents.repository_settings, off by default.
+   */
+  repositorySettings?: boolean;
 }
 
 /** What to spawn: argv (never a shell), extra environment, stdin text, and files to write first. */

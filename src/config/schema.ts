@@ -191,6 +191,7 @@ const agents = table({
   codex_command: setting(executable(), "codex", "Codex CLI executable: a name looked up on PATH, or an absolute path."),
   claude_command: setting(executable(), "claude", "Claude Code executable: a name looked up on PATH, or an absolute path."),
   gemini_command: setting(executable(), "gemini", "Gemini CLI executable: a name looked up on PATH, or an absolute path."),
+  repository_settings: setting(trueOrFalse(), false, "Let agents load the settings a repository carries for them (claude: .claude/settings.json and settings.local.json, with their hooks and permission rules). Off, claude runs with --setting-sources user, so a settings file an agent committed cannot widen what claude may run."),
   custom: setting(
     customAgents,
     {},

@@ -71,7 +71,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
     const outcome = await runAgent({
       adapter: input.adapter,
       executable: input.executable,
-      turn: { ...input.turn, cwd: record.cwd, scratchDir },
+      turn: { ...input.turn, cwd: record.cwd, scratchDir, repositorySettings: ctx.config.agents.repository_settings },
       env: jobEnvironment(input.adapter, ctx.config, scratchDir),
       timeoutMs: ctx.config.server.job_timeout_seconds * 1000,
       idleTimeoutMs: seconds(ctx.config.agents.idle_timeout_seconds, 300),

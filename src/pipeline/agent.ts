@@ -123,7 +123,7 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
     const outcome = await runAgent({
       adapter,
       executable,
-      turn: { prompt: request.prompt, cwd: request.cwd, access: request.access, ...(request.resolved.model && { model: request.resolved.model }), scratchDir },
+      turn: { prompt: request.prompt, cwd: request.cwd, access: request.access, ...(request.resolved.model && { model: request.resolved.model }), scratchDir, repositorySettings: env.config.agents.repository_settings },
       env: agentEnvironment(adapter, envPolicy(env.config), request.resolved.env),
       timeoutMs: request.resolved.timeoutMs ?? env.config.server.job_timeout_seconds * 1000,
       idleTimeoutMs: env.config.agents.idle_timeout_seconds * 1000,

@@ -45,7 +45,7 @@ describe("claude command line", () => {
   test("read_only is plan mode; stream-json needs --verbose; prompt on stdin; nonessential traffic off", () => {
     expect(claude.command(turnOf({ access: "read_only" }), "claude")).toEqual({
       command: "claude",
-      args: ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "plan"],
+      args: ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "plan", "--setting-sources", "user"],
       env: { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" },
       stdin: "Create hello.txt",
     });
@@ -55,12 +55,16 @@ describe("claude command line", () => {
     const turn = turnOf({ model: "claude-opus-5-5", reasoningEffort: "high", newSessionId: "415d3f6d-6284-44b8-8439-82a5c6b463c4", addDirs: ["/r/a"], outputSchema: schema });
     expect(claude.command(turn, "claude").args).toEqual([
       "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--model", "claude-opus-5-5", "--effort", "high",
-      "--session-id", "415d3f6d-6284-44b8-8439-82a5c6b463c4", "--add-dir", "/r/a", "--json-schema", JSON.stringify(schema),
+      "--session-id", "415d3f6d-6284-44b8-8439-82a5c6b463c4", "--add-dir", "/r/a", "--json-schema", JSON.stringify(schema), "--setting-sources", "user",
     ]);
   });
 
   test("resume uses --resume (and wins over a new session id)", () => {
-    expect(claude.command(turnOf({ resumeSessionId: "abc", newSessionId: "def" }), "claude").args).toEqual(["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--resume", "abc"]);
+    expect(claude.command(turnOf({ resumeSessionId: "abc", newSessionId: "def" }), "claude").args).toEqual(["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--resume", "abc", "--setting-sources", "user"]);
+  });
+
+  test("the repository's own .claude settings load only with agents.repository_settings", () => {
+    expect(claude.command(turnOf({ repositorySettings: true }), "claude").args).not.toContain("--setting-sources");
   });
 
   test("bypassPermissions only when asked, and then IS_SANDBOX=1", () => {
