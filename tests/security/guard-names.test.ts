@@ -44,16 +44,20 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-describe("a .git directory spelled another way", () => {
-  test.each(GIT_LOOKALIKES)("%j: read, edit and overwrite are refused, and nothing is shown or changed", async (dir) => {
-    const file = `${dir}/config`;
-    const index = lookalikeFiles.indexOf(file);
+/** Read, edit and overwrite of a look-alike are refused, its marker is never shown, and the file is unchanged. */
+async function expectUntouchable(file: string): Promise<void> {
+  const index = lookalikeFiles.indexOf(file);
     const read = await tools.call("codex_read_file", { file_path: file });
     expect(read._meta?.["patchbay/error"]).toMatchObject({ code: "path_blocked" });
     expect(text(read)).not.toContain(marker(index));
     expect(await tools.errorCode("codex_edit_file", { file_path: file, old_text: marker(index), new_text: "pwned" })).toBe("path_blocked");
     expect(await tools.errorCode("codex_write_file", { file_path: file, content: "pwned\n", overwrite: true })).toBe("path_blocked");
     expect(readFileSync(join(root, file), "utf8")).toBe(`${marker(index)}\n`);
+}
+
+describe("a .git directory spelled another way", () => {
+  test.each(GIT_LOOKALIKES)("%j: read, edit and overwrite are refused, and nothing is shown or changed", async (dir) => {
+    await expectUntouchable(`${dir}/config`);
   });
 
   test.each(GIT_LOOKALIKES)("%j: writing a hook with create_dirs is refused and creates nothing", async (dir) => {
@@ -67,13 +71,7 @@ describe("a .git directory spelled another way", () => {
 
 describe("a blocked file spelled another way", () => {
   test.each(BLOCKED_LOOKALIKES)("%j: read, edit and overwrite are refused, and nothing is shown or changed", async (file) => {
-    const index = lookalikeFiles.indexOf(file);
-    const read = await tools.call("codex_read_file", { file_path: file });
-    expect(read._meta?.["patchbay/error"]).toMatchObject({ code: "path_blocked" });
-    expect(text(read)).not.toContain(marker(index));
-    expect(await tools.errorCode("codex_edit_file", { file_path: file, old_text: marker(index), new_text: "pwned" })).toBe("path_blocked");
-    expect(await tools.errorCode("codex_write_file", { file_path: file, content: "pwned\n", overwrite: true })).toBe("path_blocked");
-    expect(readFileSync(join(root, file), "utf8")).toBe(`${marker(index)}\n`);
+    await expectUntouchable(file);
   });
 
   test("a new file named like a blocked one is refused and not created", async () => {

@@ -12,6 +12,7 @@ import * as pipeline from "../../src/pipeline/index.ts";
 import { mockToml, pipelineRepo } from "../pipeline/helpers.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { within } from "../support/clients.ts";
 import { harnessSet } from "../support/tools.ts";
 
 const harnesses = harnessSet(pipeline.PIPELINE_TOOLS);
@@ -27,16 +28,6 @@ type Call = Awaited<ReturnType<Awaited<ReturnType<typeof harnesses.open>>["call"
 const textOf = (result: Call) => JSON.stringify(result);
 const codeOf = (result: Call) => (result._meta?.["patchbay/error"] as { code?: string } | undefined)?.code;
 
-/** The call's answer, or a failure when none came within `ms`: a FIFO must not hang a tool. */
-async function within<T>(ms: number, pending: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([pending, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Every path under `dir` with its size: what a write outside would change. */
 function listing(dir: string): string[] {

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { connectHttp, type TestClient } from "../support/clients.ts";
+import { connectHttp, type TestClient, within } from "../support/clients.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { mockPrompt, settled, workerHarnesses } from "../workers/support.ts";
@@ -25,16 +25,6 @@ const SECRET = "OUTSIDE-SECRET-7e21";
 
 const write = (path: string, content: string) => mockPrompt({ write: { path, content }, message: `wrote ${path}` });
 
-/** The answer, or a failure when none came within `ms`: a FIFO must not hang a tool. */
-async function within<T>(ms: number, pending: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([pending, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Refusal {
   code: string;

@@ -111,3 +111,14 @@ export async function eventually(predicate: () => boolean, timeoutMs = 5_000): P
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** The call's answer, or a failure when none came within `ms`: for calls that must never hang (a FIFO, a stalled peer). */
+export async function within<T>(ms: number, pending: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([pending, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
