@@ -11,6 +11,7 @@ import type { PipelineEnv } from "./agent.ts";
 import { AGENT_PHASES, PROVIDER_OUTPUT_CONTRACTS, PROVIDER_PROMPT_MODES } from "./config-schema.ts";
 import { addCliProvider, addTestCommand, type ConfigEdit, type ConfigEditor, setCommand, setPhase } from "./config-edit.ts";
 import { describePipelineConfig, loadPipelineConfig } from "./config.ts";
+import { isTrusted } from "./trust.ts";
 import { apply, approve, fix, plan, review, test, write } from "./phases.ts";
 import { listRuns, runDiff, runView, status } from "./queries.ts";
 import { PHASES, readArtifact, readRunEvents, type RunRecord } from "./run.ts";
@@ -194,8 +195,9 @@ const diffTool = readTool("patchbay_diff", "Run diff", "The run's FINAL.diff.", 
   return { text: diff || "(no diff yet)", structured: { run_id: args.run_id, diff } };
 });
 
-const configShowTool = readTool("patchbay_config_show", "Pipeline config", "The resolved .ai/patchbay.toml: each phase's provider, model and executable (or the error to fix), test commands, providers and workflow.", {}, async (repo) => {
-  const view = describePipelineConfig(await loadPipelineConfig(repo));
+const configShowTool = readTool("patchbay_config_show", "Pipeline config", "The resolved .ai/patchbay.toml: each phase's provider, model and executable (or the error to fix), test commands, providers, workflow, and whether the operator trusted what it runs (phases refuse until then).", {}, async (repo, _args, context) => {
+  const loaded = await loadPipelineConfig(repo);
+  const view = { ...describePipelineConfig(loaded, context.host.config), trusted: await isTrusted(context.host.home, repo, loaded) };
   return { text: JSON.stringify(view, null, 2), structured: view };
 });
 

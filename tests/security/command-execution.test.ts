@@ -98,10 +98,12 @@ describe("a pipeline file a model wrote runs nothing until the operator trusts i
       const refused = await client.callTool("patchbay_plan", { task: "make a plan" });
       expect(errorCode(refused)).toBe("pipeline_config_untrusted");
       expect(existsSync(marker)).toBe(false);
+      expect((await client.callTool("patchbay_config_show")).structuredContent).toMatchObject({ trusted: false });
 
       const trusted = await runPatchbay(["config", "trust", "--repo", repo, "--json"], { home: server.home });
       expect(trusted.code).toBe(0);
       expect(JSON.parse(trusted.stdout)).toMatchObject({ needed: true, settings: { test_commands: [`touch ${marker}-test`], require_plan_approval: false } });
+      expect((await client.callTool("patchbay_config_show")).structuredContent).toMatchObject({ trusted: true });
       const planned = await client.callTool("patchbay_plan", { task: "make a plan" });
       expect(planned.isError).toBeFalsy();
       expect(existsSync(marker)).toBe(true);

@@ -22,7 +22,9 @@ async function showEdited(repo: string, edit: Promise<pipeline.ConfigEdit>, asJs
 }
 
 async function showConfig(repo: string, asJson: boolean | undefined): Promise<number> {
-  const view = pipeline.describePipelineConfig(await pipeline.loadPipelineConfig(repo), await loadConfig({ home: patchbayHome() }));
+  const home = patchbayHome();
+  const loaded = await pipeline.loadPipelineConfig(repo);
+  const view = { ...pipeline.describePipelineConfig(loaded, await loadConfig({ home })), trusted: await pipeline.isTrusted(home, repo, loaded) };
   emit(asJson, view, () => JSON.stringify(view, null, 2));
   return 0;
 }
