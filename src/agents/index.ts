@@ -8,26 +8,19 @@
  */
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { claude } from "./claude.ts";
-import { codex } from "./codex.ts";
 import { customAgent } from "./custom.ts";
-import { gemini } from "./gemini.ts";
-import { mock } from "./mock.ts";
 import { agentEnvironment, childEnvironment, envPolicy, type SourceEnv } from "./environment.ts";
+import { AGENT_NAMES, AGENTS, configuredCommand, isBuiltinAgent } from "./registry.ts";
 import type { AgentAdapter } from "./types.ts";
 
-export { codex, claude, gemini, mock, customAgent };
+export { customAgent };
+export { AGENT_NAMES, AGENTS, agentClis, type BuiltinAgentName, configuredCommand, isBuiltinAgent } from "./registry.ts";
+export const { codex, claude, gemini, mock } = AGENTS;
 export { type CredentialReport, credentialHint, credentialReport, withCredentialHint } from "./credentials.ts";
 export { defineAgent } from "./define.ts";
 export { GEMINI_API_ERROR_EXIT } from "./gemini.ts";
 export { type RunOptions, type RunOutcome, runAgent } from "./run.ts";
 export type * from "./types.ts";
-
-/** The built-in agents, in the order they are listed. */
-export const AGENT_NAMES = ["codex", "claude", "gemini", "mock"] as const;
-export type BuiltinAgentName = (typeof AGENT_NAMES)[number];
-
-const BUILTIN: Record<BuiltinAgentName, AgentAdapter> = { codex, claude, gemini, mock };
 
 /** Every agent name this config offers: the built-ins, then the custom ids. */
 export function availableAgents(config: Config): string[] {
@@ -36,7 +29,7 @@ export function availableAgents(config: Config): string[] {
 
 /** The adapter for a built-in name or a custom id; unknown names are `agent_not_found`. */
 export function resolveAdapter(name: string, config: Config): AgentAdapter {
-  if (Object.hasOwn(BUILTIN, name)) return BUILTIN[name as BuiltinAgentName];
+  if (isBuiltinAgent(name)) return AGENTS[name];
   const custom = Object.hasOwn(config.agents.custom, name) ? config.agents.custom[name] : undefined;
   if (custom) return customAgent(name, custom);
   throw new PatchbayError("agent_not_found", `unknown agent "${name}"; available: ${availableAgents(config).join(", ")}`, {
@@ -47,23 +40,14 @@ export function resolveAdapter(name: string, config: Config): AgentAdapter {
 
 /** The executable to spawn for an adapter: the one its config key names, else its default. */
 export function agentExecutable(adapter: AgentAdapter, config: Config): string {
-  switch (adapter.name) {
-    case "codex":
-      return config.agents.codex_command;
-    case "claude":
-      return config.agents.claude_command;
-    case "gemini":
-      return config.agents.gemini_command;
-    default:
-      return config.agents.custom[adapter.name]?.command ?? adapter.defaultCommand;
-  }
+  return configuredCommand(adapter, config) ?? adapter.defaultCommand;
 }
 /**
  * The environment of an agent run by name outside a job (`patchbay handoff execute`): what that
  * agent declares when patchbay knows it, else only the base list and the operator's additions.
  */
 export function environmentForAgent(name: string, config: Config, source: SourceEnv = process.env): Record<string, string> {
-  const known = Object.hasOwn(BUILTIN, name) || Object.hasOwn(config.agents.custom, name);
+  const known = isBuiltinAgent(name) || Object.hasOwn(config.agents.custom, name);
   return known ? agentEnvironment(resolveAdapter(name, config), envPolicy(config), {}, source) : childEnvironment(envPolicy(config), { source });
 }
 export { killGroup, superviseGroup, type StopReason, type Supervisor, type SupervisorOptions } from "./supervise.ts";

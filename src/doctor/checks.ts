@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { $ } from "dax-sh";
-import { BASE_ONLY, childEnvironment, type CredentialReport } from "../agents/index.ts";
+import { type AgentAdapter, agentClis, BASE_ONLY, childEnvironment, type CredentialReport } from "../agents/index.ts";
 import { loadConfig, type Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
 import { checkPipelineConfig, hasPipelineConfig } from "../pipeline/doctor.ts";
@@ -22,13 +22,6 @@ export interface CheckResult {
   credentials?: CredentialReport;
 }
 
-/** Agent CLIs patchbay drives, and the npm package that installs each. */
-const AGENT_CLIS = [
-  { command: "codex", package: "@openai/codex" },
-  { command: "claude", package: "@anthropic-ai/claude-code" },
-  { command: "gemini", package: "@google/gemini-cli" },
-] as const;
-
 async function versionOf(command: string): Promise<string | undefined> {
   const path = await $.which(command);
   if (!path) return undefined;
@@ -44,11 +37,12 @@ async function gitCheck(): Promise<CheckResult> {
     : { name: "git", status: "fail", detail: "git is not on PATH", next: "install git (workers, diffs and worktrees need it)" };
 }
 
-async function agentCheck(agent: (typeof AGENT_CLIS)[number]): Promise<CheckResult> {
-  const version = await versionOf(agent.command);
+/** An agent CLI patchbay drives, by its default command (the adapter's install says how to get it). */
+async function agentCheck(agent: AgentAdapter): Promise<CheckResult> {
+  const version = await versionOf(agent.defaultCommand);
   return version
-    ? { name: agent.command, status: "ok", detail: version }
-    : { name: agent.command, status: "warn", detail: `${agent.command} is not on PATH`, next: `npm install -g ${agent.package} to run ${agent.command} workers` };
+    ? { name: agent.name, status: "ok", detail: version }
+    : { name: agent.name, status: "warn", detail: `${agent.defaultCommand} is not on PATH`, next: `${agent.install} to run ${agent.name} workers` };
 }
 
 /**
@@ -116,7 +110,7 @@ export async function runChecks(home: string, cwd = process.cwd()): Promise<Chec
     const failure = asPatchbayError(error);
     configResult = { name: "config", status: "fail", detail: failure.message, next: failure.next };
   }
-  const results = await Promise.all([gitCheck(), ...AGENT_CLIS.map(agentCheck), chatgptTunnelCheck()]);
+  const results = await Promise.all([gitCheck(), ...agentClis().map(agentCheck), chatgptTunnelCheck()]);
   results.push(stateCheck(home), configResult);
   if (config) results.push(...credentialChecks(config), await portCheck(home, config), ...(await pipelineChecks(cwd, config)));
   return results;

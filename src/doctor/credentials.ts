@@ -2,7 +2,7 @@
  * One check per agent: where its credentials come from in this environment (the one a patchbay
  * started from this shell would have), by variable name or login file, never by value.
  */
-import { type AgentAdapter, claude, codex, type CredentialReport, credentialReport, customAgent, envPolicy, gemini, type SourceEnv } from "../agents/index.ts";
+import { type AgentAdapter, agentClis, type CredentialReport, credentialReport, customAgent, envPolicy, type SourceEnv } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import type { CheckResult } from "./checks.ts";
 
@@ -23,14 +23,14 @@ function describe(report: CredentialReport): Pick<CheckResult, "status" | "detai
 }
 
 /**
- * The credential check of every agent that can be authenticated: codex, claude, gemini, and the
- * custom agents of the config.
+ * The credential check of every agent that can be authenticated: the built-in agent CLIs (codex,
+ * claude, gemini), then the custom agents of the config.
  *
  * @example
  * credentialChecks(config, process.env)[0]; // { name: "auth", status: "ok", detail: "codex receives OPENAI_API_KEY (…)", credentials: {…} }
  */
 export function credentialChecks(config: Config, source: SourceEnv = process.env): CheckResult[] {
-  const adapters: AgentAdapter[] = [codex, claude, gemini, ...Object.entries(config.agents.custom).map(([id, custom]) => customAgent(id, custom))];
+  const adapters: AgentAdapter[] = [...agentClis(), ...Object.entries(config.agents.custom).map(([id, custom]) => customAgent(id, custom))];
   return adapters.map((adapter) => {
     const report = credentialReport(adapter, envPolicy(config), source);
     return { name: "auth", ...describe(report), ...(report.next && { next: report.next }), credentials: report };

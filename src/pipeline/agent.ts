@@ -7,7 +7,7 @@
 import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AgentAdapter, type AgentEvent, type AgentUsage, agentEnvironment, agentExecutable, childEnvironment, customAgent, envPolicy, resolveAdapter, runAgent, withCredentialHint } from "../agents/index.ts";
+import { type AgentAdapter, type AgentEvent, type AgentUsage, agentEnvironment, agentExecutable, childEnvironment, customAgent, envPolicy, isBuiltinAgent, resolveAdapter, runAgent, withCredentialHint } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { isTerminal, type JobKind, type JobRuntime } from "../jobs/index.ts";
 import type { ResolvedPhase } from "./config.ts";
@@ -48,7 +48,6 @@ export interface PipelineEnv {
   onStarted?: () => void;
 }
 
-const JOB_AGENTS = new Set(["codex", "claude", "gemini", "mock"]);
 const JOB_KIND: Record<ResolvedPhase["phase"], JobKind> = { plan: "plan", write: "apply", review: "review", fix: "apply" };
 
 export function adapterFor(resolved: ResolvedPhase, config: Config): AgentAdapter {
@@ -64,7 +63,7 @@ export async function runPhaseAgent(request: AgentTurnRequest, env: PipelineEnv)
   if (request.resolved.agent === "reasonix") return runReasonixWriter(request, env, childEnvironment(envPolicy(env.config), { pass: REASONIX_ENV, set: request.resolved.env }));
   const adapter = adapterFor(request.resolved, env.config);
   const executable = request.resolved.executable ?? agentExecutable(adapter, env.config);
-  const viaJobs = env.jobs && JOB_AGENTS.has(adapter.name) && !request.resolved.custom && executable === agentExecutable(adapter, env.config) && Object.keys(request.resolved.env).length === 0;
+  const viaJobs = env.jobs && isBuiltinAgent(adapter.name) && !request.resolved.custom && executable === agentExecutable(adapter, env.config) && Object.keys(request.resolved.env).length === 0;
   return viaJobs ? runAsJob(request, env, env.jobs!) : runDirect(request, env, adapter, executable);
 }
 

@@ -5,6 +5,7 @@
  */
 import { parse } from "smol-toml";
 import * as v from "valibot";
+import { AGENTS, type BuiltinAgentName, configuredCommand, isBuiltinAgent } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { readAiFile } from "./run-files.ts";
@@ -26,8 +27,8 @@ export interface LoadedPipelineConfig {
   raw: Record<string, unknown>;
 }
 
-/** Built-in providers: the agent adapter each one drives and the roles it can take. */
-export const BUILTIN_PROVIDER_INFO: Record<BuiltinProvider, { agent: string; roles: readonly AgentPhase[]; commandKey: string }> = {
+/** Built-in providers: the agent each one drives (a registry name, or reasonix's ACP writer) and the roles it can take. */
+export const BUILTIN_PROVIDER_INFO: Record<BuiltinProvider, { agent: BuiltinAgentName | "reasonix"; roles: readonly AgentPhase[]; commandKey: string }> = {
   codex_cli: { agent: "codex", roles: AGENT_PHASES, commandKey: "codex" },
   claude_cli: { agent: "claude", roles: AGENT_PHASES, commandKey: "claude" },
   gemini_cli: { agent: "gemini", roles: AGENT_PHASES, commandKey: "gemini" },
@@ -148,11 +149,8 @@ function builtinExecutable(loaded: LoadedPipelineConfig, table: PipelineConfigFi
   }
   const legacy = loaded.data.commands[info.commandKey];
   if (legacy) return legacy;
-  if (!server) return undefined;
-  if (info.agent === "codex") return server.agents.codex_command;
-  if (info.agent === "claude") return server.agents.claude_command;
-  if (info.agent === "gemini") return server.agents.gemini_command;
-  return undefined;
+  if (!server || !isBuiltinAgent(info.agent)) return undefined;
+  return configuredCommand(AGENTS[info.agent], server);
 }
 
 /** The test phase: the allowlisted commands (only these ever run) and their timeout. */

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { agentEnvironment, codex, envPolicy } from "../agents/index.ts";
+import { AGENT_NAMES, agentEnvironment, type BuiltinAgentName, codex, envPolicy } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 
 export const REASONING_EFFORTS = ["minimal", "low", "medium", "high", "xhigh"] as const;
@@ -27,14 +27,6 @@ export interface AgentMenu {
   truncated: boolean;
 }
 
-/** The menus that are plain lists: claude and gemini from `[workers]` in config.toml, mock fixed. */
-function listedMenus(config: Config): Array<Omit<AgentMenu, "truncated">> {
-  return [
-    { agent: "claude", source: "configured list", models: config.workers.claude_models.map((id) => ({ id })) },
-    { agent: "gemini", source: "configured list", models: config.workers.gemini_models.map((id) => ({ id })) },
-    { agent: "mock", source: "built-in list", models: [{ id: "mock" }] },
-  ];
-}
 
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/;
 
@@ -81,13 +73,25 @@ async function codexMenu(config: Config): Promise<Omit<AgentMenu, "truncated">> 
 }
 
 /**
+ * Where each built-in agent's menu comes from, in the registry's order: codex asks its CLI, claude
+ * and gemini read `[workers]` in config.toml, mock is fixed. An agent without an entry offers no
+ * menu, as custom agents do.
+ */
+const MENUS: Partial<Record<BuiltinAgentName, (config: Config) => Promise<Omit<AgentMenu, "truncated">> | Omit<AgentMenu, "truncated">>> = {
+  codex: codexMenu,
+  claude: (config) => ({ agent: "claude", source: "configured list", models: config.workers.claude_models.map((id) => ({ id })) }),
+  gemini: (config) => ({ agent: "gemini", source: "configured list", models: config.workers.gemini_models.map((id) => ({ id })) }),
+  mock: () => ({ agent: "mock", source: "built-in list", models: [{ id: "mock" }] }),
+};
+
+/**
  * The menu for each built-in agent (or only those offering `model`), at most `maxModels` each.
  *
  * @example
  * const menus = await workerOptions(config, { maxModels: 10, details: false });
  */
 export async function workerOptions(config: Config, options: { model?: string; maxModels: number; details: boolean }): Promise<AgentMenu[]> {
-  const menus: Array<Omit<AgentMenu, "truncated">> = [await codexMenu(config), ...listedMenus(config)];
+  const menus = await Promise.all(AGENT_NAMES.flatMap((name) => MENUS[name] ?? []).map((menu) => menu(config)));
   return menus.map((menu) => {
     const matching = options.model ? menu.models.filter((model) => model.id === options.model) : menu.models;
     const models = matching.slice(0, options.maxModels).map((model) => (options.details ? model : { id: model.id, ...(model.efforts && { efforts: model.efforts }) }));

@@ -1,0 +1,49 @@
+/**
+ * The built-in agents, declared once: adding an adapter is its own file plus one line here (and
+ * its name in `BUILTIN_AGENTS` of config/schema.ts, which cannot import this; a test keeps the two
+ * equal). Everything else that lists agents (the doctor, worker menus, pipeline providers) reads
+ * this record.
+ *
+ * @example
+ * Object.keys(AGENTS); // ["codex", "claude", "gemini", "mock"]
+ */
+import type { Config } from "../config/index.ts";
+import { claude } from "./claude.ts";
+import { codex } from "./codex.ts";
+import { gemini } from "./gemini.ts";
+import { mock } from "./mock.ts";
+import type { AgentAdapter } from "./types.ts";
+
+/** The built-in agents by name, in the order they are listed. */
+export const AGENTS = { codex, claude, gemini, mock } as const satisfies Record<string, AgentAdapter>;
+
+export type BuiltinAgentName = keyof typeof AGENTS;
+
+/** The built-in agent names, in the order they are listed. */
+export const AGENT_NAMES = Object.keys(AGENTS) as BuiltinAgentName[];
+
+export function isBuiltinAgent(name: string): name is BuiltinAgentName {
+  return Object.hasOwn(AGENTS, name);
+}
+
+/**
+ * The built-in agents that are separate CLIs logging in to a model provider: each declares its
+ * credentials (mock calls no model and declares none). `patchbay doctor` checks these.
+ */
+export function agentClis(): AgentAdapter[] {
+  return Object.values(AGENTS).filter((adapter: AgentAdapter) => adapter.env.credentials !== undefined);
+}
+
+/**
+ * The value of the adapter's declared config key (`agents.codex_command`,
+ * `agents.custom.<id>.command`), or undefined when the key names no string in this config
+ * (mock's key is a note, not a path).
+ */
+export function configuredCommand(adapter: AgentAdapter, config: Config): string | undefined {
+  let value: unknown = config;
+  for (const part of adapter.configKey.split(".")) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, part)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return typeof value === "string" ? value : undefined;
+}
