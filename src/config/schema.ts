@@ -13,6 +13,7 @@ export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-acces
 export const BASH_MODES = ["off", "safe", "full"] as const;
 export const LOG_LEVELS = ["silent", "error", "warn", "info", "debug"] as const;
 export const STATE_DRIVERS = ["fs", "redis"] as const;
+/** The names of src/agents/registry.ts AGENTS (config imports no capability; tests/agents/registry.test.ts keeps the two equal). */
 export const BUILTIN_AGENTS = ["codex", "claude", "gemini", "mock"] as const;
 export const PROMPT_MODES = ["stdin", "arg", "file"] as const;
 export const OUTPUT_CONTRACTS = ["text", "json", "jsonl"] as const;
