@@ -84,7 +84,7 @@ const run = defineCommand({
     socket.destroy();
     const result = data as { isError?: boolean; structuredContent?: JobView; _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } } };
     const failure = result._meta?.["patchbay/error"];
-    if (result.isError || !result.structuredContent) throw new PatchbayError(failure?.code ?? "internal_error", failure?.message ?? "the job was not started", { next: failure?.next });
+    if (result.isError || !result.structuredContent) throw PatchbayError.received({ code: failure?.code ?? "internal_error", message: failure?.message ?? "the job was not started", next: failure?.next });
     const started = result.structuredContent;
     if (args.detach) {
       emit(args.json, started, () => started.job_id);

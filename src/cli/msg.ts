@@ -22,7 +22,7 @@ async function callTool<T>(tool: string, args: Record<string, unknown>, timeoutM
   socket.destroy();
   const result = data as { isError?: boolean; content?: Array<{ text?: string }>; structuredContent?: T; _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } } };
   const failure = result._meta?.["patchbay/error"];
-  if (result.isError || !result.structuredContent) throw new PatchbayError(failure?.code ?? "internal_error", failure?.message ?? "the call failed", { next: failure?.next });
+  if (result.isError || !result.structuredContent) throw PatchbayError.received({ code: failure?.code ?? "internal_error", message: failure?.message ?? "the call failed", next: failure?.next });
   return { text: (result.content ?? []).map((block) => block.text ?? "").join(""), value: result.structuredContent };
 }
 

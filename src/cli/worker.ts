@@ -32,7 +32,7 @@ async function callTool<T>(tool: string, repo: string, args: Record<string, unkn
   socket.destroy();
   const result = data as { isError?: boolean; structuredContent?: T; _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } } };
   const failure = result._meta?.["patchbay/error"];
-  if (result.isError || !result.structuredContent) throw new PatchbayError(failure?.code ?? "internal_error", failure?.message ?? `${tool} failed`, { next: failure?.next });
+  if (result.isError || !result.structuredContent) throw PatchbayError.received({ code: failure?.code ?? "internal_error", message: failure?.message ?? `${tool} failed`, next: failure?.next });
   return result.structuredContent;
 }
 

@@ -3,7 +3,7 @@
  * URLs upload_attachment and get_attachment hand out. The signature is the permission (no bearer
  * token), bodies are capped at messaging.max_attachment_bytes without being read past the cap.
  */
-import { isPatchbayError, type PatchbayError } from "../errors/index.ts";
+import { httpStatusFor, isPatchbayError, PatchbayError } from "../errors/index.ts";
 import { readCappedBody } from "./guards.ts";
 
 /** What the HTTP layer needs from messaging's attachments. */
@@ -15,10 +15,9 @@ export interface AttachmentFiles {
 }
 
 const PREFIX = "/attachments/";
-const STATUS: Record<string, number> = { attachment_url_invalid: 403, attachment_not_found: 404, attachment_exists: 409, attachment_too_large: 413 };
 
 function failure(error: PatchbayError): Response {
-  return Response.json({ error: { code: error.code, message: error.message, next: error.next } }, { status: STATUS[error.code] ?? 400 });
+  return Response.json({ error: { code: error.code, message: error.message, next: error.next } }, { status: httpStatusFor(error) });
 }
 
 export async function serveAttachment(request: Request, files: AttachmentFiles): Promise<Response> {
@@ -32,7 +31,7 @@ export async function serveAttachment(request: Request, files: AttachmentFiles):
   try {
     if (method === "PUT") {
       const body = await readCappedBody(request, files.maxBytes);
-      if (body instanceof Response) return Response.json({ error: { code: "attachment_too_large", message: `attachments are limited to ${files.maxBytes} bytes (messaging.max_attachment_bytes)` } }, { status: 413 });
+      if (body instanceof Response) return failure(new PatchbayError("attachment_too_large", `attachments are limited to ${files.maxBytes} bytes (messaging.max_attachment_bytes)`));
       const stored = await files.write(granted, body, request.headers.get("content-type") ?? undefined);
       return Response.json({ path: stored.path, size: stored.size }, { status: 201 });
     }

@@ -29,7 +29,7 @@ export function controlRequest(owner: OwnerRecord, request: ControlRequest, time
       } catch {
         return finish(new PatchbayError("server_unreachable", "the control port answered something that is not patchbay"));
       }
-      if (!answer.ok) return finish(new PatchbayError(answer.error.code, answer.error.message, { next: answer.error.next }));
+      if (!answer.ok) return finish(PatchbayError.received(answer.error));
       finish(undefined, { data: answer.data, socket, rest: buffered.subarray(newline + 1) });
     };
     const onError = (error: Error) => finish(new PatchbayError("server_unreachable", `cannot reach the server (pid ${owner.pid}) on 127.0.0.1:${port}: ${error.message}`));
@@ -90,7 +90,7 @@ export function controlStream(owner: OwnerRecord, request: ControlRequest, onPro
           onProgress(message.progress);
           continue;
         }
-        if (!message.ok) return finish(new PatchbayError(message.error.code, message.error.message, { next: message.error.next }));
+        if (!message.ok) return finish(PatchbayError.received(message.error));
         return finish(undefined, message.data);
       }
     });

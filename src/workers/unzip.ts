@@ -18,7 +18,7 @@ import { constants } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { UnzipInflate } from "fflate";
-import { PatchbayError } from "../errors/index.ts";
+import { type ErrorCode, PatchbayError } from "../errors/index.ts";
 
 export interface UnzipLimits {
   /** Entries (files and folders) at most. */
@@ -62,7 +62,7 @@ const SPECIAL_TYPES: Record<number, string> = { 0o020000: "a character device", 
 
 const CAP_KEYS: Record<string, string> = { zip_too_many_entries: "workers.max_unpacked_files", zip_file_too_large: "workers.max_download_bytes", zip_too_large: "workers.max_unpacked_bytes" };
 
-function zipError(code: string, message: string, details?: Record<string, unknown>): PatchbayError {
+function zipError(code: ErrorCode, message: string, details?: Record<string, unknown>): PatchbayError {
   const cap = CAP_KEYS[code];
   const next = cap ? `nothing was kept; send a smaller archive, or raise ${cap} in the server's config.toml` : "nothing was unpacked or kept; fix the archive (or send its files one by one) and import it again";
   return new PatchbayError(code, message, { next, ...(details && { details }) });
@@ -146,7 +146,7 @@ function endRecord(reader: Reader): { entries: number; offset: number; size: num
 }
 
 /** The entry's type from its external attributes (Unix mode in the upper 16 bits, MS-DOS bits below). */
-function entryKind(external: number, name: string): "file" | "directory" | { refused: string; code: string } {
+function entryKind(external: number, name: string): "file" | "directory" | { refused: string; code: ErrorCode } {
   const type = (external >>> 16) & S_IFMT;
   if (type === S_IFLNK) return { refused: "a symbolic link", code: "zip_entry_symlink" };
   if (SPECIAL_TYPES[type]) return { refused: SPECIAL_TYPES[type]!, code: "zip_entry_special" };

@@ -55,7 +55,7 @@ export class RemotePhases implements pipeline.PhaseRunners {
     socket.destroy();
     const result = data as ToolResult;
     const failure = result._meta?.["patchbay/error"];
-    if (result.isError || !result.structuredContent) throw new PatchbayError(failure?.code ?? "internal_error", failure?.message ?? `${tool} failed on the server`, { next: failure?.next });
+    if (result.isError || !result.structuredContent) throw PatchbayError.received({ code: failure?.code ?? "internal_error", message: failure?.message ?? `${tool} failed on the server`, next: failure?.next });
     return result.structuredContent as unknown as pipeline.RunView;
   }
 
@@ -228,7 +228,9 @@ class Follower {
         if (SUCCESS_ACTIONS.has(final.action)) return view;
         if (final.action === "cancelled") throw new PatchbayError("run_cancelled", `run ${runId} was ${final.detail ?? "cancelled"}`, { next: "start a new run with patchbay plan; `patchbay cleanup` removes its worktree" });
         const failure = view.failure?.phase === phase ? view.failure : undefined;
-        throw new PatchbayError(failure?.code ?? "phase_failed", failure?.message ?? final.detail ?? `the ${phase} phase of ${runId} failed`, {
+        throw PatchbayError.received({
+          code: failure?.code ?? "phase_failed",
+          message: failure?.message ?? final.detail ?? `the ${phase} phase of ${runId} failed`,
           next: failure?.code === "phase_stopped" ? `run it again (patchbay ${phase} ${runId}), or end the run with \`patchbay cancel ${runId}\`` : `see patchbay events ${runId}`,
         });
       }

@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import type { AgentAdapter } from "../../agents/types.ts";
-import { PatchbayError } from "../../errors/index.ts";
+import { type ErrorCode, PatchbayError } from "../../errors/index.ts";
 import type { Escalation, ToolContext } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import type { JobAccess } from "../record.ts";
@@ -60,7 +60,7 @@ export const STANDARD_OUTPUT_SCHEMA: Record<string, unknown> = {
   },
 };
 
-function refuse(code: string, message: string, next: string): never {
+function refuse(code: ErrorCode, message: string, next: string): never {
   throw new PatchbayError(code, message, { next });
 }
 
