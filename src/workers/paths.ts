@@ -1,13 +1,8 @@
-/** Path helpers the workers share: containment and the imported-artifacts folder every view skips. */
-import { isAbsolute, relative } from "node:path";
+/** Path helpers the workers share: containment (the path guard's) and the imported-artifacts folder every view skips. */
+export { isInside } from "../workspace/index.ts";
 
 /** Where artifacts are copied in a worker's worktree; never part of its changes or integration. */
 export const ARTIFACTS_DIR = ".ai-bridge/imported-artifacts";
-
-export function isInside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-}
 
 export function isImportedArtifact(relativePath: string): boolean {
   return relativePath === ARTIFACTS_DIR || relativePath.startsWith(`${ARTIFACTS_DIR}/`);

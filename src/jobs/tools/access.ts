@@ -3,16 +3,11 @@
  * lies inside its own allowed roots: a job elsewhere is `job_not_found` to it.
  */
 import { realpath } from "node:fs/promises";
-import { isAbsolute, relative } from "node:path";
 import { PatchbayError } from "../../errors/index.ts";
 import type { ToolContext } from "../../mcp/tool.ts";
+import { isInside } from "../../workspace/index.ts";
 import type { JobRecord } from "../record.ts";
 import type { JobProgress } from "../runtime.ts";
-
-function isInside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-}
 
 export async function inScope(context: Pick<ToolContext, "session">, record: JobRecord): Promise<boolean> {
   const roots = await Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
