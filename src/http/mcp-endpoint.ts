@@ -5,11 +5,11 @@ import {
   WebStandardStreamableHTTPServerTransport,
   type Server,
 } from "@modelcontextprotocol/server";
-import { buildMcpServer, createSession, type McpHost, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
+import { buildMcpServer, createSession, type AppServices, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
 import { rpcErrorResponse } from "./responses.ts";
 
 export interface McpEndpointOptions {
-  host: McpHost;
+  host: AppServices;
   registry: ToolRegistry;
   /** What HTTP callers may touch: the server's own roots and power switches. */
   scope: SessionScope;

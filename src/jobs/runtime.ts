@@ -268,3 +268,11 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
 function notFound(id: string): PatchbayError {
   return new PatchbayError("job_not_found", `no job ${JSON.stringify(id)}`, { next: "list jobs with `patchbay job list`, or use the job_id a job tool returned" });
 }
+
+// Tool handlers reach the server's job runtime as `context.host.jobs`; declared here so src/mcp never imports jobs.
+declare module "../mcp/services.ts" {
+  interface AppServices {
+    /** Agent jobs: the server's runtime (queue, processes, records). */
+    readonly jobs: JobRuntime;
+  }
+}

@@ -1,5 +1,5 @@
 import { ProtocolError, ProtocolErrorCode, Server } from "@modelcontextprotocol/server";
-import type { McpHost } from "./host.ts";
+import type { AppServices } from "./services.ts";
 import type { ToolRegistry } from "./registry.ts";
 import type { SessionState } from "./session.ts";
 import { createProgressReporter } from "./progress.ts";
@@ -21,7 +21,7 @@ export interface BuildOptions {
  * principal). Built on the SDK's low-level Server so the registry alone decides what
  * `tools/list` shows and how a hidden, gated or unknown tool is refused.
  */
-export function buildMcpServer(host: McpHost, registry: ToolRegistry, session: SessionState, options: BuildOptions): Server {
+export function buildMcpServer(host: AppServices, registry: ToolRegistry, session: SessionState, options: BuildOptions): Server {
   const server = new Server(
     { name: "patchbay", title: "patchbay", version: host.version },
     {

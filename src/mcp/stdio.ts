@@ -1,6 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
-import type { McpHost } from "./host.ts";
+import type { AppServices } from "./services.ts";
 import type { ToolRegistry } from "./registry.ts";
 import type { SessionState } from "./session.ts";
 import { buildMcpServer } from "./server-factory.ts";
@@ -15,7 +15,7 @@ import { buildMcpServer } from "./server-factory.ts";
  * socket.on("close", () => session.close());
  */
 export function serveStdioSession(
-  host: McpHost,
+  host: AppServices,
   registry: ToolRegistry,
   state: SessionState,
   streams: { input: Readable; output: Writable; onerror?: (error: Error) => void },

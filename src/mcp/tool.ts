@@ -1,6 +1,6 @@
 import type * as v from "valibot";
 import type { ToolAnnotations } from "@modelcontextprotocol/server";
-import type { McpHost } from "./host.ts";
+import type { AppServices } from "./services.ts";
 import type { SessionState } from "./session.ts";
 import type { ProgressReporter } from "./progress.ts";
 
@@ -21,7 +21,7 @@ export type ObjectSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.Obje
 
 /** What a handler sees besides its arguments. */
 export interface ToolContext {
-  host: McpHost;
+  host: AppServices;
   session: SessionState;
   /** Aborts when the caller cancels the request or disconnects. */
   signal: AbortSignal;

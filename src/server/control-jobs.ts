@@ -6,13 +6,14 @@
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
 import { jobView, readJobLog } from "../jobs/index.ts";
-import { createSession, type McpHost, type ToolRegistry } from "../mcp/index.ts";
+import type { AppContext } from "../app/index.ts";
+import { createSession, type ToolRegistry } from "../mcp/index.ts";
 import type { ControlHandlers } from "./control-server.ts";
 
 /** Longest `watch`: the CLI asks again when a job runs longer. */
 const WATCH_MS = 10 * 60 * 1000;
 
-export function controlJobHandlers(parts: { host: McpHost; registry: ToolRegistry }): Pick<ControlHandlers, "call" | "job"> {
+export function controlJobHandlers(parts: { host: AppContext; registry: ToolRegistry }): Pick<ControlHandlers, "call" | "job"> {
   const { host, registry } = parts;
   return {
     async call(request) {

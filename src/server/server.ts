@@ -4,14 +4,12 @@ import { log } from "../log/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import type { McpEndpoint } from "../http/index.ts";
-import { ALL_TOOLS, createSession, createToolRegistry, serveStdioSession, type McpHost, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
+import { createSession, createToolRegistry, serveStdioSession, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
+import { ALL_TOOLS, createApp, type AppContext } from "../app/index.ts";
 import { serveHttp, type HttpListener } from "../runtime/index.ts";
-import { createJobRuntime, type JobRuntime } from "../jobs/index.ts";
-import { createMessaging } from "../messaging/index.ts";
 import { createRecordStore, type RecordStore } from "../state/index.ts";
 import { controlJobHandlers } from "./control-jobs.ts";
 import { startControlServer } from "./control-server.ts";
-import { createHost } from "./host.ts";
 import { assertExposureAllowed, httpToken } from "./http-exposure.ts";
 import { claimOwnership, type Ownership } from "./owner.ts";
 import { runningSettings, type RunningSettings } from "./running-settings.ts";
@@ -40,7 +38,7 @@ export interface StatusReport {
 
 export interface RunningServer {
   readonly ownership: Ownership;
-  readonly host: McpHost;
+  readonly host: AppContext;
   status(): Promise<StatusReport>;
   /** Adds an HTTP listener; refuses one the server already has. */
   listen(host: string, port: number): Promise<string>;
@@ -87,20 +85,16 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
   const listeners: HttpListener[] = [];
   const scope: SessionScope = scopeFromConfig(config);
   let endpoint: McpEndpoint | undefined;
-  // The runtime redacts with the host's redactor, which exists once the host does.
-  const jobs: JobRuntime = createJobRuntime({ home, config, store, redact: (text) => host.redact(text) as string });
-  const messaging = createMessaging({ store, config, home });
-  const host = createHost({
+  const host = createApp({
     version,
     home,
     config,
     store,
-    jobs,
-    messaging,
     token,
     activeSessions: () => relays.size + (endpoint?.sessionCount() ?? 0),
     endpoints: () => listeners.map((listener) => ({ kind: "http" as const, url: urlOf(listener) })),
   });
+  const { jobs, messaging } = host;
 
   // The HTTP stack (Elysia, the SDK's HTTP entry) loads only when the server first listens on HTTP.
   async function httpApp(boundHost: string) {

@@ -1,11 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config/index.ts";
-import { ALL_TOOLS, createSession, createToolRegistry, serveStdioSession, type SessionScope, type ToolMode } from "../mcp/index.ts";
-import { createJobRuntime } from "../jobs/index.ts";
-import { createMessaging } from "../messaging/index.ts";
-import type { McpHost } from "../mcp/index.ts";
+import { createSession, createToolRegistry, serveStdioSession, type SessionScope, type ToolMode } from "../mcp/index.ts";
+import { ALL_TOOLS, createApp } from "../app/index.ts";
 import { createRecordStore } from "../state/index.ts";
-import { createHost } from "./host.ts";
 import { httpToken } from "./http-exposure.ts";
 import { claimOwnership } from "./owner.ts";
 
@@ -19,9 +16,8 @@ export async function runStandalone(options: { home: string; config: Config; ver
   const ownership = await claimOwnership(home, { kind: "standalone", version, started_at: new Date().toISOString(), credential: randomBytes(32).toString("hex"), http: [] });
   try {
     const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
-    const jobs = createJobRuntime({ home, config, store, redact: (text) => host.redact(text) as string });
-    const messaging = createMessaging({ store, config, home });
-    const host: McpHost = createHost({ version, home, config, store, jobs, messaging, token: httpToken(config), activeSessions: () => 1, endpoints: () => [] });
+    const host = createApp({ version, home, config, store, token: httpToken(config), activeSessions: () => 1, endpoints: () => [] });
+    const { jobs, messaging } = host;
     await jobs.recover();
     await messaging.start();
     const state = createSession({ transport: "stdio", principal: "local", ...options.session });

@@ -6,7 +6,7 @@ import { buildMcpServer } from "../../src/mcp/server-factory.ts";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { createSession } from "../../src/mcp/session.ts";
 import { defineTool, EVERY_MODE } from "../../src/mcp/tool.ts";
-import type { McpHost } from "../../src/mcp/host.ts";
+import type { AppServices } from "../../src/mcp/services.ts";
 
 test("a client's cancellation reaches the tool handler as an aborted AbortSignal", async () => {
   let sawAbort: unknown;
@@ -28,7 +28,7 @@ test("a client's cancellation reaches the tool handler as an aborted AbortSignal
       return { text: "cancelled", structured: {} };
     },
   });
-  const host = { version: "test", config: { app: { widget_domain: "https://example.com" } }, redact: (value: unknown) => value, audit: () => {} } as unknown as McpHost;
+  const host = { version: "test", config: { app: { widget_domain: "https://example.com" } }, redact: (value: unknown) => value, audit: () => {} } as unknown as AppServices;
   const session = createSession({ transport: "stdio", principal: "local", mode: "worker", scope: { allowedRoots: [], power: { directWrite: false, bashMode: "off", codexSessionRead: false } } });
   const server = buildMcpServer(host, createToolRegistry([waits]), session, { announcesModeChanges: true });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
-import { ALL_TOOLS } from "../../src/mcp/catalog.ts";
-import { renderToolDocs, withCapabilityMatrix } from "../../src/mcp/docs.ts";
+import { ALL_TOOLS } from "../../src/app/catalog.ts";
+import { renderToolDocs, withCapabilityMatrix } from "../../src/app/docs.ts";
 import { CAPABILITIES, CAPABILITY_RULES } from "../../src/mcp/capability.ts";
 import { createSession, type SessionState } from "../../src/mcp/session.ts";
 import { defineTool, EVERY_MODE, type ToolContext } from "../../src/mcp/tool.ts";
@@ -52,11 +52,11 @@ const gated = defineTool({
 });
 
 describe("tool registry", () => {
-  test("docs/tools.md is generated from the declarations and up to date (regenerate: bun src/mcp/docs.ts)", () => {
+  test("docs/tools.md is generated from the declarations and up to date (regenerate: bun src/app/docs.ts)", () => {
     expect(readFileSync(`${repoRoot}/docs/tools.md`, "utf8")).toBe(renderToolDocs(createToolRegistry(ALL_TOOLS)));
   });
 
-  test("docs/security.md carries the capability matrix generated from the declarations (regenerate: bun src/mcp/docs.ts)", () => {
+  test("docs/security.md carries the capability matrix generated from the declarations (regenerate: bun src/app/docs.ts)", () => {
     const doc = readFileSync(`${repoRoot}/docs/security.md`, "utf8");
     expect(doc).toBe(withCapabilityMatrix(doc, createToolRegistry(ALL_TOOLS)));
     expect(doc).toContain("| `patchbay_config_provider_add_cli` | `exec` | no | no | no | yes | no |");

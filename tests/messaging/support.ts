@@ -7,11 +7,10 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import { loadConfig } from "../../src/config/index.ts";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { createSession, type SessionState } from "../../src/mcp/session.ts";
-import type { McpHost } from "../../src/mcp/host.ts";
+import { createApp, type AppContext } from "../../src/app/index.ts";
 import type { ProgressReporter } from "../../src/mcp/progress.ts";
-import { createRecordStore, createRedactor } from "../../src/state/index.ts";
-import { createJobRuntime } from "../../src/jobs/index.ts";
-import { createMessaging, MESSAGING_TOOLS, type Messaging } from "../../src/messaging/index.ts";
+import { createRecordStore } from "../../src/state/index.ts";
+import { MESSAGING_TOOLS, type Messaging } from "../../src/messaging/index.ts";
 import { tempDir } from "../support/patchbay.ts";
 
 export interface CallOptions {
@@ -28,7 +27,7 @@ export interface Caller {
 
 export interface MessagingHarness {
   home: string;
-  host: McpHost & { messaging: Messaging };
+  host: AppContext;
   messaging: Messaging;
   /** Creates an agent and returns its token. */
   agent(name: string, namespace?: string): Promise<string>;
@@ -45,23 +44,18 @@ export async function messagingHarness(options: { home?: string; configToml?: st
   if (options.configToml) writeFileSync(`${home}/config.toml`, options.configToml);
   const config = await loadConfig({ home });
   const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
-  const redactor = createRedactor({});
-  const jobs = createJobRuntime({ home, config, store, redact: (text) => redactor.redact(text) });
-  const messaging = createMessaging({ store, config, home });
-  await messaging.start();
-  const host = {
+  const host = createApp({
     version: "test",
     home,
     config,
-    startedAt: new Date(),
     store,
-    jobs,
-    messaging,
-    redact: (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
+    env: {},
     activeSessions: () => 1,
     endpoints: () => (options.endpoints ?? []).map((url) => ({ kind: "http" as const, url })),
     audit: () => {},
-  };
+  });
+  const { jobs, messaging } = host;
+  await messaging.start();
   const registry = createToolRegistry(MESSAGING_TOOLS);
   const silent: ProgressReporter = { report: async () => {}, settle: async () => {} };
 

@@ -8,12 +8,10 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import { loadConfig } from "../../src/config/index.ts";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { createSession, type SessionScope, type SessionState } from "../../src/mcp/session.ts";
-import type { McpHost } from "../../src/mcp/host.ts";
+import { createApp, type AppContext } from "../../src/app/index.ts";
 import type { AuditEntry } from "../../src/log/audit.ts";
 import type { ToolDeclaration, ToolMode } from "../../src/mcp/tool.ts";
-import { createRecordStore, createRedactor } from "../../src/state/index.ts";
-import { createJobRuntime } from "../../src/jobs/index.ts";
-import { createMessaging } from "../../src/messaging/index.ts";
+import { createRecordStore } from "../../src/state/index.ts";
 import { tempDir } from "./patchbay.ts";
 
 export interface HarnessOptions {
@@ -27,7 +25,7 @@ export interface HarnessOptions {
 }
 
 export interface ToolHarness {
-  host: McpHost;
+  host: AppContext;
   /** Audit entries of the calls made so far, oldest first. */
   audits: AuditEntry[];
   session: SessionState;
@@ -47,23 +45,9 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
   if (options.configToml) writeFileSync(`${home}/config.toml`, options.configToml);
   const config = await loadConfig({ home });
   const store = await createRecordStore({ home });
-  const redactor = createRedactor(options.env ?? process.env);
   const audits: AuditEntry[] = [];
-  const jobs = createJobRuntime({ home, config, store, redact: (text) => redactor.redact(text) });
-  const messaging = createMessaging({ store, config, home });
-  const host: McpHost = {
-    version: "test",
-    home,
-    config,
-    startedAt: new Date(),
-    store,
-    jobs,
-    messaging,
-    redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
-    activeSessions: () => 1,
-    endpoints: () => [],
-    audit: (entry) => void audits.push(entry),
-  };
+  const host = createApp({ version: "test", home, config, store, env: options.env, activeSessions: () => 1, endpoints: () => [], audit: (entry) => void audits.push(entry) });
+  const { jobs, messaging } = host;
   const session = createSession({
     transport: "stdio",
     principal: "local",

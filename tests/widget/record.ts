@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/server";
-import { ALL_TOOLS } from "../../src/mcp/catalog.ts";
+import { ALL_TOOLS } from "../../src/app/catalog.ts";
 import { withRepoLock } from "../../src/workspace/index.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";

@@ -5,14 +5,14 @@ import { Client } from "@modelcontextprotocol/client";
 import { buildMcpServer } from "../../src/mcp/server-factory.ts";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { createSession } from "../../src/mcp/session.ts";
-import type { McpHost } from "../../src/mcp/host.ts";
-import { selfTest } from "../../src/mcp/tools/self-test.ts";
+import type { AppServices } from "../../src/mcp/services.ts";
+import { selfTest } from "../../src/app/tools/self-test.ts";
 
 const V2 = "ui://widget/patchbay-tool-card-v2.html";
 const V1 = "ui://widget/patchbay-tool-card-v1.html";
 
 async function connect(): Promise<Client> {
-  const host = { version: "test", config: { app: { widget_domain: "https://web-sandbox.oaiusercontent.com" } }, redact: (value: unknown) => value, audit: () => {} } as unknown as McpHost;
+  const host = { version: "test", config: { app: { widget_domain: "https://web-sandbox.oaiusercontent.com" } }, redact: (value: unknown) => value, audit: () => {} } as unknown as AppServices;
   const session = createSession({ transport: "stdio", principal: "local", mode: "worker", scope: { allowedRoots: [], power: { directWrite: false, bashMode: "off", codexSessionRead: false } } });
   const server = buildMcpServer(host, createToolRegistry([selfTest]), session, { announcesModeChanges: false });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -2,13 +2,11 @@
  * Calls the file tools in-process through the real registry (validation, output check, redaction),
  * as a host's request would after the transport: what the bench times on patchbay's side.
  */
-import { createJobRuntime } from "../../../src/jobs/index.ts";
-import { createMessaging } from "../../../src/messaging/index.ts";
+import { createApp } from "../../../src/app/index.ts";
 import { loadConfig } from "../../../src/config/index.ts";
 import { createToolRegistry } from "../../../src/mcp/registry.ts";
 import { createSession } from "../../../src/mcp/session.ts";
-import type { McpHost } from "../../../src/mcp/host.ts";
-import { createRecordStore, createRedactor } from "../../../src/state/index.ts";
+import { createRecordStore } from "../../../src/state/index.ts";
 import { FILE_TOOLS } from "../../../src/workspace/tools/files.ts";
 
 export interface ToolCaller {
@@ -22,20 +20,7 @@ export interface ToolCaller {
 export async function fileToolCaller(repo: string, home: string): Promise<ToolCaller> {
   const config = await loadConfig({ home });
   const store = await createRecordStore({ home });
-  const redactor = createRedactor(process.env);
-  const host: McpHost = {
-    version: "bench",
-    home,
-    config,
-    startedAt: new Date(),
-    store,
-    jobs: createJobRuntime({ home, config, store, redact: (text) => redactor.redact(text) }),
-    messaging: createMessaging({ store, config, home }),
-    redact: (value) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
-    activeSessions: () => 1,
-    endpoints: () => [],
-    audit: () => {},
-  };
+  const host = createApp({ version: "bench", home, config, store, activeSessions: () => 1, endpoints: () => [], audit: () => {} });
   const session = createSession({ transport: "stdio", principal: "bench", mode: "full", scope: { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off", codexSessionRead: false } } });
   const registry = createToolRegistry(FILE_TOOLS);
   const context = { host, session, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog: registry };

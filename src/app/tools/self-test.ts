@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { defineTool, EVERY_MODE, type ToolContext } from "../tool.ts";
+import { defineTool, EVERY_MODE, type ToolContext } from "../../mcp/tool.ts";
 
 const check = v.object({ name: v.string(), ok: v.boolean(), detail: v.string() });
 type Check = v.InferOutput<typeof check>;

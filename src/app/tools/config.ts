@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { settingsView } from "../../config/index.ts";
-import { defineTool } from "../tool.ts";
+import { defineTool } from "../../mcp/tool.ts";
 
 export const getConfig = defineTool({
   name: "codex_get_config",

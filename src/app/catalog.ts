@@ -1,4 +1,4 @@
-import type { ToolDeclaration } from "./tool.ts";
+import type { ToolDeclaration } from "../mcp/tool.ts";
 import { toolModeInfo, toolModeSwitch } from "./tools/mode.ts";
 import { selfTest } from "./tools/self-test.ts";
 import { getConfig } from "./tools/config.ts";

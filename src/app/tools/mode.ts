@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { defineTool, EVERY_MODE, TOOL_MODES, type ToolMode } from "../tool.ts";
+import { defineTool, EVERY_MODE, TOOL_MODES, type ToolMode } from "../../mcp/tool.ts";
 
 const MODE_PURPOSE: Record<ToolMode, string> = {
   minimal: "the few tools a chat needs to orient itself; the smallest catalog",

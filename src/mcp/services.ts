@@ -1,8 +1,6 @@
 import type { Config } from "../config/index.ts";
 import type { AuditEntry } from "../log/audit.ts";
 import type { RecordStore } from "../state/index.ts";
-import type { JobRuntime } from "../jobs/runtime.ts";
-import type { Messaging } from "../messaging/index.ts";
 
 /** An address the server can be reached at, with any token already redacted. */
 export interface Endpoint {
@@ -11,19 +9,16 @@ export interface Endpoint {
 }
 
 /**
- * What the MCP layer needs from the process that owns the state: the server (`patchbay start`,
- * or `stdio --standalone` in-process). Capabilities reach shared state only through this.
+ * What a tool handler reaches through `context.host`: the parts of the application (src/app) the
+ * MCP kit itself knows. A capability adds its own runtime here by declaration merging in its own
+ * folder (jobs/runtime.ts adds `jobs`), so this kit never imports a capability.
  */
-export interface McpHost {
+export interface AppServices {
   readonly version: string;
   readonly home: string;
   readonly config: Config;
   readonly startedAt: Date;
   readonly store: RecordStore;
-  /** Agent jobs: the server's runtime (queue, processes, records). */
-  readonly jobs: JobRuntime;
-  /** Agent messaging: identities, mailbox, presence, attachments. */
-  readonly messaging: Messaging;
   /** Secrets replaced by `[redacted]` in any string inside `value`. */
   redact(value: unknown): unknown;
   activeSessions(): number;
