@@ -6,6 +6,7 @@
 import { appendFile } from "node:fs/promises";
 import { REASONIX, reasonixAcpArgs, runAcpWriter } from "../agents/acp/index.ts";
 import type { AgentEvent } from "../agents/index.ts";
+import { guardPath } from "../workspace/index.ts";
 import type { AgentTurnOutcome, AgentTurnRequest, PipelineEnv } from "./agent.ts";
 
 export async function runReasonixWriter(request: AgentTurnRequest, env: PipelineEnv, agentEnv: Record<string, string>): Promise<AgentTurnOutcome> {
@@ -27,7 +28,7 @@ export async function runReasonixWriter(request: AgentTurnRequest, env: Pipeline
     ...(env.signal && { signal: env.signal }),
     transcriptPath: `${request.logFile.replace(/\.log$/, "")}.reasonix.jsonl`,
     redact: env.redact,
-    blockedGlobs: env.config.repositories.blocked_globs,
+    checkPath: async (worktree, path) => (await guardPath(worktree, path, { blockedGlobs: env.config.repositories.blocked_globs })).relative,
     onEvent,
     onStderr: (chunk) => void appendFile(request.logFile, env.redact(chunk.replace(/^/gm, "[stderr] "))).catch(() => {}),
   });

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { reasonixAcpArgs, runAcpWriter } from "../../src/agents/acp/index.ts";
 import { findExecutable } from "../../src/agents/run.ts";
-import { removeTempDirs, tempDir } from "./support.ts";
+import { removeTempDirs, tempDir, workspaceGuard } from "./support.ts";
 
 afterAll(removeTempDirs);
 
@@ -74,6 +74,7 @@ describe.skipIf(!reasonix)("runAcpWriter with the real reasonix acp", () => {
         idleTimeoutMs: 30_000,
         killGraceMs: 1000,
         transcriptPath,
+        checkPath: workspaceGuard,
       });
       expect(result.error).toBeUndefined();
       expect(result.status).toBe("succeeded");

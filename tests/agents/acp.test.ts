@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type AcpWriterOptions, decidePermission, REASONIX, reasonixAcpArgs, runAcpWriter } from "../../src/agents/acp/index.ts";
 import type { AgentEvent } from "../../src/agents/index.ts";
 import { PatchbayError } from "../../src/errors/index.ts";
-import { fixtures, removeTempDirs, tempDir, gone } from "./support.ts";
+import { fixtures, removeTempDirs, tempDir, gone, workspaceGuard } from "./support.ts";
 
 afterAll(removeTempDirs);
 
@@ -31,6 +31,7 @@ function options(mode: string, overrides: Partial<AcpWriterOptions> = {}): AcpWr
     idleTimeoutMs: 20_000,
     killGraceMs: 300,
     transcriptPath: join(cwd, "..", "run", "writer.reasonix.jsonl"),
+    checkPath: workspaceGuard,
     onEvent: (event) => events.push(event),
     events,
     ...overrides,
@@ -169,7 +170,7 @@ describe("runAcpWriter with a fake ACP agent", () => {
 });
 
 describe("decidePermission", () => {
-  const ask = (toolCall: Record<string, unknown>, root: string) => decidePermission({ sessionId: "s", toolCall, options: [{ optionId: "y", kind: "allow_once" }, { optionId: "n", kind: "reject_once" }] }, root);
+  const ask = (toolCall: Record<string, unknown>, root: string) => decidePermission({ sessionId: "s", toolCall, options: [{ optionId: "y", kind: "allow_once" }, { optionId: "n", kind: "reject_once" }] }, root, workspaceGuard);
 
   test("edits through a symlink that leaves the worktree, into .git, or to secret-like names are rejected", async () => {
     const root = worktree();
@@ -195,7 +196,7 @@ describe("decidePermission", () => {
 
   test("allow_always is never selected; without allow_once the request is refused", async () => {
     const root = worktree();
-    const { record } = await decidePermission({ toolCall: { kind: "edit", rawInput: { path: "src/a.ts" } }, options: [{ optionId: "always", kind: "allow_always" }, { optionId: "no", kind: "reject_always" }] }, root);
+    const { record } = await decidePermission({ toolCall: { kind: "edit", rawInput: { path: "src/a.ts" } }, options: [{ optionId: "always", kind: "allow_always" }, { optionId: "no", kind: "reject_always" }] }, root, workspaceGuard);
     expect(record.decision).toBe("reject");
     expect(record.optionId).toBe("no");
   });

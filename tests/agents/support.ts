@@ -3,8 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentAdapter, AgentEvent, AgentResult, AgentTurn } from "../../src/agents/index.ts";
+import type { PathCheck } from "../../src/agents/acp/index.ts";
+import { guardPath } from "../../src/workspace/index.ts";
 
 export const fixtures = join(import.meta.dir, "fixtures");
+
+/** The ACP writer policy's path check as the pipeline passes it: the workspace guard, no extra blocked globs. */
+export const workspaceGuard: PathCheck = async (worktree, path) => (await guardPath(worktree, path, { blockedGlobs: [] })).relative;
 
 /** The workspace the captures ran in, once `<root>` is replaced. */
 export const WS = "/r/ws";

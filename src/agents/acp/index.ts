@@ -5,8 +5,8 @@
  *
  * @example
  * const result = await runAcpWriter({ executable: "reasonix", args: reasonixAcpArgs(model), cwd: worktree, prompt,
- *   env, timeoutMs, idleTimeoutMs, killGraceMs, transcriptPath: `${runDir}/writer.reasonix.jsonl` });
+ *   env, timeoutMs, idleTimeoutMs, killGraceMs, transcriptPath: `${runDir}/writer.reasonix.jsonl`, checkPath });
  */
 export { ConnectionClosed, JsonRpcConnection, RpcFailure, RpcRemoteError } from "./connection.ts";
-export { decidePermission, type PermissionDecision, type PermissionOutcome, type PermissionRecord, pathsOf, unsafePath } from "./policy.ts";
+export { decidePermission, type PathCheck, type PermissionDecision, type PermissionOutcome, type PermissionRecord, pathsOf, unsafePath } from "./policy.ts";
 export { ACP_PROTOCOL_VERSION, type AcpWriterOptions, type AcpWriterResult, REASONIX, reasonixAcpArgs, runAcpWriter } from "./writer.ts";

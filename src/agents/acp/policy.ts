@@ -6,9 +6,15 @@
  */
 import { isAbsolute, relative, sep } from "node:path";
 import { isPatchbayError } from "../../errors/index.ts";
-import { guardPath, isInside } from "../../workspace/index.ts";
 
 export type PermissionDecision = "allow" | "reject" | "cancel";
+
+/**
+ * Resolves `path` (relative to `worktree`, a real path) to its repository-relative form, or throws
+ * (a PatchbayError says why) when it escapes, has an odd shape or is blocked: the workspace's path
+ * guard with the operator's blocked globs, passed in so agents/ does not depend on workspace/.
+ */
+export type PathCheck = (worktree: string, path: string) => Promise<string>;
 
 export interface PermissionRecord {
   /** The tool call's title (or id) as the agent named it. */
@@ -103,17 +109,18 @@ export function pathsOf(toolCall: Record<string, unknown>): string[] {
  * Absolute paths are accepted only when they lie inside the worktree (ACP agents send absolute
  * paths); they are then checked as the relative path they name.
  */
-export async function unsafePath(worktree: string, path: string, blockedGlobs: readonly string[]): Promise<string | undefined> {
+export async function unsafePath(worktree: string, path: string, checkPath: PathCheck): Promise<string | undefined> {
   let candidate = path;
   if (isAbsolute(candidate)) {
-    if (!isInside(worktree, candidate)) return `${path} is outside the worktree`;
-    candidate = relative(worktree, candidate).split(sep).join("/");
+    const inWorktree = relative(worktree, candidate);
+    if (inWorktree === ".." || inWorktree.startsWith(`..${sep}`) || isAbsolute(inWorktree)) return `${path} is outside the worktree`;
+    candidate = inWorktree.split(sep).join("/");
     if (candidate === "") return `${path} is the worktree itself`;
   }
   if (candidate.split(/[\\/]/).includes("..")) return `${path} contains ..`;
   let rel: string;
   try {
-    rel = (await guardPath(worktree, candidate, { blockedGlobs })).relative;
+    rel = await checkPath(worktree, candidate);
   } catch (error) {
     return isPatchbayError(error) ? error.message : `${path}: ${error instanceof Error ? error.message : String(error)}`;
   }
@@ -143,7 +150,7 @@ function refuse(record: Omit<PermissionRecord, "decision">, options: PermissionO
  * Decides one `session/request_permission` request. `worktree` must be a real path. Only an
  * `allow_once` option is ever selected: `allow_always` would let later calls skip this policy.
  */
-export async function decidePermission(params: unknown, worktree: string, blockedGlobs: readonly string[] = []): Promise<{ outcome: PermissionOutcome; record: PermissionRecord }> {
+export async function decidePermission(params: unknown, worktree: string, checkPath: PathCheck): Promise<{ outcome: PermissionOutcome; record: PermissionRecord }> {
   const body = (params && typeof params === "object" ? params : {}) as Record<string, unknown>;
   const toolCall = (body.toolCall && typeof body.toolCall === "object" ? body.toolCall : {}) as Record<string, unknown>;
   const options = (Array.isArray(body.options) ? body.options : []).filter(
@@ -158,7 +165,7 @@ export async function decidePermission(params: unknown, worktree: string, blocke
   if (paths.length === 0) return refuse({ ...base, reason: `a ${kind} that names no path cannot be checked` }, options);
   const problems: string[] = [];
   for (const path of paths) {
-    const problem = await unsafePath(worktree, path, blockedGlobs);
+    const problem = await unsafePath(worktree, path, checkPath);
     if (problem) problems.push(problem);
   }
   const checked = { ...base, paths };

@@ -14,7 +14,7 @@ import { findExecutable } from "../run.ts";
 import { type StopReason, superviseGroup, type Supervisor } from "../supervise.ts";
 import type { AgentEvent, AgentUsage } from "../types.ts";
 import { ConnectionClosed, JsonRpcConnection, RpcFailure } from "./connection.ts";
-import { decidePermission, type PermissionRecord, pathsOf } from "./policy.ts";
+import { decidePermission, type PathCheck, type PermissionRecord, pathsOf } from "./policy.ts";
 
 /** The ACP protocol version patchbay speaks. */
 export const ACP_PROTOCOL_VERSION = 1;
@@ -58,8 +58,8 @@ export interface AcpWriterOptions {
   transcriptPath?: string;
   /** Applied to every transcript line and to error texts (the pipeline's redaction). */
   redact?: (text: string) => string;
-  /** Paths the policy refuses on top of .git, .env* and secret-like names. */
-  blockedGlobs?: readonly string[];
+  /** The path guard the policy applies (with the operator's blocked globs) on top of .env* and secret-like names. */
+  checkPath: PathCheck;
   /** Each normalized event, in order. A throwing callback does not stop the turn. */
   onEvent?(event: AgentEvent): void;
   /** Raw stderr chunks, for logs. */
@@ -197,7 +197,7 @@ async function drive(child: ChildProcess, options: AcpWriterOptions, cwd: string
     onRequest: async (method, params) => {
       if (method === "session/request_permission") {
         flush();
-        const { outcome, record } = await decidePermission(params, cwd, options.blockedGlobs ?? []);
+        const { outcome, record } = await decidePermission(params, cwd, options.checkPath);
         permissions.push(record);
         transcript("note", { permission: record });
         if (record.decision !== "allow") emit({ type: "error", message: `permission ${record.decision === "cancel" ? "cancelled" : "rejected"} for ${record.tool} (${record.kind}): ${record.reason}`, fatal: false });
