@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { loadConfig, patchbayHome } from "../config/index.ts";
+import { formatAddress, parseAddress } from "../messaging/index.ts";
 import {
   applyChange,
   assertHostId,
@@ -89,7 +90,8 @@ async function planInboxHook(args: Record<string, unknown>, host: HostId, scope:
   if (host !== "claude") throw new PatchbayError("invalid_flag", `--inbox-hook is for Claude Code only, not ${host}`, { next: "run `patchbay mcp install claude --inbox-hook --agent NAME@NAMESPACE`" });
   const agent = (args.agent as string | undefined) ?? process.env.PATCHBAY_AGENT;
   if (!agent) throw new PatchbayError("invalid_flag", "--inbox-hook needs the agent whose inbox the hook checks", { next: "pass --agent NAME@NAMESPACE, or set PATCHBAY_AGENT" });
-  const command = inboxHookCommand({ self: selfCommand(), agent, patchbayHome: process.env.PATCHBAY_HOME ? home : undefined });
+  if (!agent.includes("@")) throw new PatchbayError("invalid_flag", `--agent ${agent}: expected NAME@NAMESPACE`, { next: "pass --agent NAME@NAMESPACE (as `patchbay token add` printed it)" });
+  const command = inboxHookCommand({ self: selfCommand(), agent: formatAddress(parseAddress(agent)), patchbayHome: process.env.PATCHBAY_HOME ? home : undefined });
   return { change: await planHookInstall(claudeSettingsLocation(scope, { root }), inboxHookGroup(command)), command };
 }
 

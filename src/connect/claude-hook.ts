@@ -16,7 +16,6 @@ import { join } from "node:path";
 import { applyEdits, modify } from "jsonc-parser";
 import type { Env } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { parseAddress, formatAddress } from "../messaging/names.ts";
 import { unifiedDiff } from "./diff.ts";
 import { readText } from "./files.ts";
 import type { HostLocation } from "./hosts.ts";
@@ -45,7 +44,7 @@ export function shellQuote(word: string): string {
 export interface InboxHookOptions {
   /** The argv that runs this patchbay (`selfCommand()`). */
   self: string[];
-  /** NAME@NAMESPACE (checked). */
+  /** NAME@NAMESPACE, as messaging writes it (the caller parsed and checked it). */
   agent: string;
   /** PATCHBAY_HOME to pass on when it is not the default, so the hook reads this server's state. */
   patchbayHome?: string;
@@ -53,11 +52,7 @@ export interface InboxHookOptions {
 
 /** `[PATCHBAY_HOME=…] /abs/patchbay msg hook --as NAME@NS`, quoted for Claude's shell. */
 export function inboxHookCommand(options: InboxHookOptions): string {
-  if (!options.agent.includes("@")) {
-    throw new PatchbayError("invalid_flag", `--agent ${options.agent}: expected NAME@NAMESPACE`, { next: "pass --agent NAME@NAMESPACE (as `patchbay token add` printed it)" });
-  }
-  const agent = formatAddress(parseAddress(options.agent));
-  const words = [...options.self, "msg", "hook", "--as", agent].map(shellQuote).join(" ");
+  const words = [...options.self, "msg", "hook", "--as", options.agent].map(shellQuote).join(" ");
   return options.patchbayHome ? `PATCHBAY_HOME=${shellQuote(options.patchbayHome)} ${words}` : words;
 }
 
