@@ -41,36 +41,66 @@ export function filteredEnv(config: Pick<Config, "security" | "auth">, env: Reco
   return commandEnvironment(envPolicy(config), env);
 }
 
+/** A command line read into words, with what a caller may refuse: shell syntax, an open quote. */
+export interface CommandLine {
+  words: string[];
+  /** The first character outside quotes that only a shell would act on (`|;&<>$()` or a backtick). */
+  shellOperator?: string;
+  /** The quote left open at the end of the line. */
+  unclosedQuote?: '"' | "'";
+}
+
 /**
- * Splits a command line into words the way a shell would quote them, without running a shell:
- * whitespace separates words, '…' and "…" group them. No escapes, variables or globbing.
+ * Reads a command line the way a shell quotes it, without running a shell: whitespace separates
+ * words, '…' keeps everything literal, "…" groups, and a backslash (bare or inside "…") takes the
+ * next character literally. No variables or globbing: shell syntax is reported, never interpreted.
+ *
+ * @example
+ * readCommandLine(`npm run "test:unit" -- a\ b`).words; // ["npm", "run", "test:unit", "--", "a b"]
+ */
+export function readCommandLine(line: string): CommandLine {
+  const result: CommandLine = { words: [] };
+  let word = "";
+  let quote: '"' | "'" | undefined;
+  let started = false;
+  for (let i = 0; i < line.length; i++) {
+    const char = line[i]!;
+    if (quote) {
+      if (char === quote) quote = undefined;
+      else if (char === "\\" && quote === '"' && i + 1 < line.length) word += line[++i];
+      else word += char;
+      continue;
+    }
+    if (char === "'" || char === '"') {
+      quote = char;
+      started = true;
+    } else if (char === "\\" && i + 1 < line.length) {
+      word += line[++i];
+      started = true;
+    } else if (/\s/.test(char)) {
+      if (started) result.words.push(word);
+      word = "";
+      started = false;
+    } else {
+      if (/[|;&<>`$()]/.test(char)) result.shellOperator ??= char;
+      word += char;
+      started = true;
+    }
+  }
+  if (started) result.words.push(word);
+  if (quote) result.unclosedQuote = quote;
+  return result;
+}
+
+/**
+ * A command line as argv (readCommandLine); an unclosed quote is `invalid_arguments`.
  *
  * @example
  * splitWords(`agent --task "my plan.md"`); // ["agent", "--task", "my plan.md"]
  */
 export function splitWords(line: string): string[] {
-  const words: string[] = [];
-  let word = "";
-  let started = false;
-  let quote: string | undefined;
-  for (const char of line) {
-    if (quote) {
-      if (char === quote) quote = undefined;
-      else word += char;
-    } else if (char === "'" || char === '"') {
-      quote = char;
-      started = true;
-    } else if (/\s/.test(char)) {
-      if (started) words.push(word);
-      word = "";
-      started = false;
-    } else {
-      word += char;
-      started = true;
-    }
-  }
-  if (quote) throw new PatchbayError("invalid_arguments", `unclosed ${quote} quote in ${JSON.stringify(line)}`, { next: "close the quote" });
-  if (started) words.push(word);
+  const { words, unclosedQuote } = readCommandLine(line);
+  if (unclosedQuote) throw new PatchbayError("invalid_arguments", `unclosed ${unclosedQuote} quote in ${JSON.stringify(line)}`, { next: "close the quote" });
   return words;
 }
 

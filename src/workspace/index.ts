@@ -17,4 +17,5 @@ export { buildContextPack, renderContextPack, type ContextPack, type ContextPack
 export { withRepoLock } from "./repo-lock.ts";
 export { readInside, writeInside, type FileBytes } from "./guarded-fs.ts";
 export { guardPath, isInside } from "./path-guard.ts";
+export { readCommandLine, splitWords } from "./commands.ts";
 export { assertCommit, assertSafeRef, git, runGit, type GitResult } from "./git.ts";
