@@ -4,6 +4,7 @@
  * session id stay, so the session can be resumed. An agent that outlived its server (agents run
  * in their own process group) is stopped first: nobody would collect its work.
  */
+import { killGroup } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { log } from "../log/index.ts";
 import { isProcessAlive, processStartTime, type RecordStore, type StoredRecord } from "../state/index.ts";
@@ -20,11 +21,7 @@ function stopOrphan(pid: number | undefined, started: string | undefined): void 
   if (!pid || !isProcessAlive(pid)) return;
   // A pid reused by an unrelated process since: not ours to stop.
   if (started !== undefined && processStartTime(pid) !== started) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // The group is gone, or was never ours under that id.
-  }
+  killGroup(pid, "SIGKILL");
 }
 
 async function interrupt(options: RecoveryOptions, id: string): Promise<void> {
