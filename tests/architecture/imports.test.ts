@@ -1,0 +1,124 @@
+/**
+ * The layering of src/ (docs/architecture.md, "Layering"): the folders import each other without a
+ * cycle, type imports included, and the MCP kit and the composition root keep their places.
+ */
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { repoRoot } from "../support/patchbay.ts";
+
+const src = join(repoRoot, "src");
+
+/**
+ * Folder edges that close a cycle and could not be broken yet, as "from -> to", each with its
+ * reason. Empty: any cycle fails. Adding one here needs a reason and an issue to remove it.
+ */
+const ALLOWED_BACK_EDGES: readonly string[] = [];
+
+// `import … from`, `import type … from`, `export … from`, `import "x"`, `import("x")`, `declare module "x"`.
+const SPECIFIER = /\b(?:import|export)\s[^;'"]*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']|\bdeclare\s+module\s+["']([^"']+)["']/gm;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** The top-level folder of src/ a path belongs to (a file directly in src/ is its own node), or undefined outside src/. */
+function folderOf(path: string): string | undefined {
+  const rel = relative(src, path);
+  if (rel.startsWith("..")) return undefined;
+  return rel.split(sep)[0];
+}
+
+/** from folder → to folder → the file-level imports that make the edge. */
+function folderGraph(): Map<string, Map<string, string[]>> {
+  const graph = new Map<string, Map<string, string[]>>();
+  for (const file of sourceFiles(src)) {
+    const from = folderOf(file)!;
+    for (const match of readFileSync(file, "utf8").matchAll(SPECIFIER)) {
+      const specifier = match[1] ?? match[2] ?? match[3] ?? match[4] ?? "";
+      if (!specifier.startsWith(".")) continue;
+      const target = resolve(dirname(file), specifier);
+      const to = folderOf(target);
+      if (to === undefined || to === from) continue;
+      const edges = graph.get(from) ?? new Map<string, string[]>();
+      graph.set(from, edges);
+      edges.set(to, [...(edges.get(to) ?? []), `${relative(src, file)} -> ${relative(src, target)}`]);
+    }
+  }
+  return graph;
+}
+
+/** One cycle through the graph's folders as "a -> b -> a", or undefined when there is none. */
+function findCycle(graph: Map<string, Map<string, string[]>>): string[] | undefined {
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    const open = path.indexOf(node);
+    if (open >= 0) return [...path.slice(open), node];
+    if (done.has(node)) return undefined;
+    path.push(node);
+    for (const next of [...(graph.get(node)?.keys() ?? [])].sort()) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    done.add(node);
+    return undefined;
+  };
+  for (const node of [...graph.keys()].sort()) {
+    const cycle = visit(node);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+function describeCycle(cycle: string[], graph: Map<string, Map<string, string[]>>): string {
+  const steps = cycle.slice(1).map((to, index) => {
+    const from = cycle[index]!;
+    return `  ${from} -> ${to}: ${graph.get(from)?.get(to)?.join(", ")}`;
+  });
+  return [`import cycle between folders of src/: ${cycle.join(" -> ")}`, ...steps].join("\n");
+}
+
+describe("layering of src/", () => {
+  const graph = folderGraph();
+
+  test("the folders of src/ import each other without a cycle (type imports included)", () => {
+    const allowed = new Map([...graph].map(([from, edges]) => [from, new Map([...edges].filter(([to]) => !ALLOWED_BACK_EDGES.includes(`${from} -> ${to}`)))]));
+    const cycle = findCycle(allowed);
+    expect(cycle ? describeCycle(cycle, graph) : "no cycle").toBe("no cycle");
+  });
+
+  test("every allowed back edge still exists (remove it from the list once it is gone)", () => {
+    const stale = ALLOWED_BACK_EDGES.filter((edge) => {
+      const [from = "", to = ""] = edge.split(" -> ");
+      return !graph.get(from)?.has(to);
+    });
+    expect(stale).toEqual([]);
+  });
+
+  test("the MCP kit (src/mcp) imports no capability, only the layers below it", () => {
+    expect([...(graph.get("mcp")?.keys() ?? [])].filter((to) => !["config", "errors", "log", "state"].includes(to))).toEqual([]);
+  });
+
+  test("only the server assembles the app: nothing else in src/ imports src/app", () => {
+    const importers = [...graph].filter(([, edges]) => edges.has("app")).map(([from]) => from);
+    expect(importers).toEqual(["server"]);
+  });
+
+  test("agent adapters take the path guard as a parameter, and host installation knows nothing of messaging", () => {
+    expect(graph.get("agents")?.has("workspace") ?? false).toBe(false);
+    expect(graph.get("connect")?.has("messaging") ?? false).toBe(false);
+  });
+
+  test("the checker sees type imports, re-exports and dynamic imports", () => {
+    const found = (text: string) => [...text.matchAll(SPECIFIER)].map((match) => match[1] ?? match[2] ?? match[3] ?? match[4]);
+    expect(found('import type { A } from "../a.ts";\nexport { b } from "./b.ts";\nexport * from "./c.ts";')).toEqual(["../a.ts", "./b.ts", "./c.ts"]);
+    expect(found('import {\n  x,\n  type Y,\n} from "../x.ts";\nconst m = await import("../m.ts");\nimport "./side.ts";')).toEqual(["../x.ts", "../m.ts", "./side.ts"]);
+    expect(found('declare module "../mcp/services.ts" {}')).toEqual(["../mcp/services.ts"]);
+  });
+});
