@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { AGENT_NAMES, agentEnvironment, type BuiltinAgentName, codex, envPolicy } from "../agents/index.ts";
+import { AGENT_NAMES, agentEnvironment, agentExecutable, type BuiltinAgentName, codex, envPolicy } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 
 export const REASONING_EFFORTS = ["minimal", "low", "medium", "high", "xhigh"] as const;
@@ -64,7 +64,7 @@ function runCodexModels(command: string, env: Record<string, string>): Promise<s
 }
 
 async function codexMenu(config: Config): Promise<Omit<AgentMenu, "truncated">> {
-  const listed = await runCodexModels(config.agents.codex_command, agentEnvironment(codex, envPolicy(config)));
+  const listed = await runCodexModels(agentExecutable(codex, config), agentEnvironment(codex, envPolicy(config)));
   const fromCli = listed ? parseCodexModels(listed) : [];
   if (fromCli.length) return { agent: "codex", source: "codex debug models", models: fromCli };
   const cache = join(process.env.CODEX_HOME || join(homedir(), ".codex"), "models_cache.json");
