@@ -13,7 +13,7 @@ async function configFrom(toml: string) {
 
 describe("[agents] config", () => {
   test("defaults", async () => {
-    expect((await configFrom("")).agents).toEqual({ idle_timeout_seconds: 300, kill_grace_seconds: 5, codex_command: "codex", claude_command: "claude", gemini_command: "gemini", custom: {} });
+    expect((await configFrom("")).agents).toEqual({ idle_timeout_seconds: 300, kill_grace_seconds: 5, codex_command: "codex", claude_command: "claude", gemini_command: "gemini", repository_settings: false, custom: {} });
   });
 
   test("a custom agent gets its defaults; executables come from the config keys", async () => {

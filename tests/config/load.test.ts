@@ -34,7 +34,7 @@ const DEFAULTS: Config = {
   logging: { level: "info", audit_file: "", job_logs_dir: "", job_state_dir: "", write_raw_job_logs: false, access_log: false },
   workers: { worktree_root: "", allow_private_downloads: false, max_download_bytes: 52428800, max_unpacked_bytes: 209715200, max_unpacked_files: 1000, max_inbox_bytes: 1073741824, claude_models: ["sonnet", "opus", "haiku"], gemini_models: ["gemini-2.5-pro", "gemini-2.5-flash"] },
   state: { driver: "fs", redis_url: "" },
-  agents: { idle_timeout_seconds: 300, kill_grace_seconds: 5, codex_command: "codex", claude_command: "claude", gemini_command: "gemini", custom: {} },
+  agents: { idle_timeout_seconds: 300, kill_grace_seconds: 5, codex_command: "codex", claude_command: "claude", gemini_command: "gemini", repository_settings: false, custom: {} },
   messaging: { rate_limit_per_minute: 100, rate_ban_seconds: 60, cleanup_max_age_days: 7, presence_window_seconds: 3600, max_attachment_bytes: 10485760, attachment_url_ttl_seconds: 600, relay_allow_private: false },
 };
 
