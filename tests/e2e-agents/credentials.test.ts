@@ -102,7 +102,10 @@ describe.skipIf(skip !== undefined)("the real agent CLIs authenticated by enviro
       const home = defaultHome();
       const repo = makeGitRepo({ "notes.txt": "line one\nline two\n", ".ai/patchbay.toml": `[phases.write]\nprovider = "${name}_cli"\n${agent.model ? `model = "${agent.model}"\n` : ""}` }, { prefix: "pb-e2e-cred-" });
       const edited = `line one\nline 2 (edited by ${name})\n`;
-      const client = keep(await connectStdio("v1", { home, args: ["--standalone", "--root", repo, "--tool-mode", "full"], env: agent.box.env }));
+      // The default tool mode (worker), as a host starts; jobs are in standard, so switch as a host would.
+      const client = keep(await connectStdio("v1", { home, args: ["--standalone", "--root", repo], env: agent.box.env }));
+      expect(await client.listToolNames()).toContain("codex_worker_start");
+      await call(client, "codex_tool_mode_switch", { mode: "standard" });
 
       agent.edit();
       const job = await finished(client, await call<View>(client, "codex_apply_job", { spec: "Edit notes.txt", agent: name, repo_path: repo, ...(agent.model && { model: agent.model }) }));
@@ -141,7 +144,8 @@ describe.skipIf(skip !== undefined)("an agent that finds no credentials: the job
     test(`${name} without ${unset}`, async () => {
       const agent = await AGENTS[name]();
       const repo = makeGitRepo({ "notes.txt": "line one\n" }, { prefix: "pb-e2e-cred-" });
-      const client = keep(await connectStdio("v1", { home: defaultHome(), args: ["--standalone", "--root", repo, "--tool-mode", "full"], env: { ...agent.box.env, [unset]: "" } }));
+      const client = keep(await connectStdio("v1", { home: defaultHome(), args: ["--standalone", "--root", repo], env: { ...agent.box.env, [unset]: "" } }));
+      await call(client, "codex_tool_mode_switch", { mode: "standard" });
       const job = await finished(client, await call<View>(client, "codex_plan_job", { spec: "hi", agent: name, repo_path: repo }));
       expect(job.state).toBe("failed");
       for (const text of expected) expect(job.result?.error).toContain(text);
