@@ -20,6 +20,7 @@ export { type CredentialReport, credentialHint, credentialReport, withCredential
 export { defineAgent } from "./define.ts";
 export { GEMINI_API_ERROR_EXIT } from "./gemini.ts";
 export { type RunOptions, type RunOutcome, runAgent } from "./run.ts";
+export { findExecutable } from "./spawn.ts";
 export type * from "./types.ts";
 
 /** Every agent name this config offers: the built-ins, then the custom ids. */

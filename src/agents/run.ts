@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdirSync, statSync, writeFileSync } from "node:fs";
-import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
+import { executableNotFound, findExecutable, isDirectory, outputClosed, stopText } from "./spawn.ts";
 import { superviseGroup } from "./supervise.ts";
 import type { AgentAdapter, AgentEvent, AgentResult, AgentTurn } from "./types.ts";
 
@@ -51,7 +52,7 @@ export async function runAgent(options: RunOptions): Promise<RunOutcome> {
   const command = adapter.command(turn, options.executable);
   const env: Record<string, string> = { ...options.env, ...command.env, TMPDIR: turn.scratchDir };
   const executable = findExecutable(command.command, env.PATH ?? "", turn.cwd);
-  if (!executable) throw notFound(adapter, command.command, env.PATH ?? "");
+  if (!executable) throw executableNotFound(adapter, command.command, env.PATH ?? "");
   if (!isDirectory(turn.cwd)) throw new PatchbayError("agent_cwd_missing", `the agent's working directory ${turn.cwd} does not exist`, { next: "check the repository or worktree path" });
   mkdirSync(turn.scratchDir, { recursive: true });
   for (const file of command.files ?? []) {
@@ -95,7 +96,7 @@ function watch(child: ChildProcess, options: RunOptions, stdin: string | undefin
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (settled || pid !== undefined) return;
       settled = true;
-      reject(error.code === "ENOENT" ? notFound(adapter, commandName, options.env.PATH ?? "") : error);
+      reject(error.code === "ENOENT" ? executableNotFound(adapter, commandName, options.env.PATH ?? "") : error);
     });
     if (pid === undefined) return;
     const supervisor = superviseGroup(pid, options);
@@ -122,11 +123,11 @@ function watch(child: ChildProcess, options: RunOptions, stdin: string | undefin
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     });
 
-    const stdoutDone = closed(child.stdout).then(() => {
+    const stdoutDone = outputClosed(child.stdout).then(() => {
       if (partial !== "") parseLine(partial);
       partial = "";
     });
-    const stderrDone = closed(child.stderr);
+    const stderrDone = outputClosed(child.stderr);
     const exited = new Promise<RunOutcome["exit"]>((done) => {
       child.on("exit", (code, signal) => {
         // Whatever the agent left running in its group would hold the output open: end it.
@@ -155,63 +156,5 @@ function finalResult(finish: (exit: RunOutcome["exit"], stderrTail: string) => A
   }
   if (endedBy === "exit") return result;
   const { structured: _structured, ...kept } = result;
-  return { ...kept, status: "failed", error: stopReason(endedBy, options) };
-}
-
-function stopReason(endedBy: RunOutcome["endedBy"], options: RunOptions): string {
-  if (endedBy === "timeout") return `stopped after ${seconds(options.timeoutMs)} (the turn's time limit)`;
-  if (endedBy === "idle_timeout") return `stopped after ${seconds(options.idleTimeoutMs)} without output`;
-  return "cancelled";
-}
-
-function seconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
-}
-
-function closed(stream: NodeJS.ReadableStream | null): Promise<void> {
-  if (!stream) return Promise.resolve();
-  return new Promise((done) => {
-    stream.once("end", done);
-    stream.once("close", done);
-    stream.once("error", done);
-  });
-}
-
-/** The executable a spawn would run: a path as is (relative to cwd), a bare name from PATH. */
-export function findExecutable(command: string, path: string, cwd: string): string | undefined {
-  if (command.includes("/")) {
-    const candidate = isAbsolute(command) ? command : resolve(cwd, command);
-    return isExecutableFile(candidate) ? candidate : undefined;
-  }
-  for (const dir of path.split(delimiter)) {
-    if (dir === "") continue;
-    const candidate = join(dir, command);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function notFound(adapter: AgentAdapter, command: string, path: string): PatchbayError {
-  const where = command.includes("/") ? "" : " on PATH";
-  return new PatchbayError("agent_not_found", `the ${adapter.name} agent's executable "${command}" was not found${where} or is not executable`, {
-    next: `install it (${adapter.install}), or set ${adapter.configKey} to its absolute path`,
-    details: { agent: adapter.name, executable: command, configKey: adapter.configKey, ...(where && { path }) },
-  });
+  return { ...kept, status: "failed", error: stopText(endedBy, options) };
 }

@@ -4,10 +4,9 @@
  * fix: a phase whose provider does not resolve or lacks the role, an unsupported provider, an
  * executable that is not on PATH, a test command that cannot run.
  */
-import { constants, existsSync } from "node:fs";
-import { access } from "node:fs/promises";
-import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { agentExecutable } from "../agents/index.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { agentExecutable, findExecutable } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
 import { REASONIX } from "../agents/acp/index.ts";
@@ -25,23 +24,6 @@ export interface PipelineFinding {
 /** Whether the repository has a pipeline configuration doctor should check. */
 export function hasPipelineConfig(repo: string): boolean {
   return existsSync(join(repo, CONFIG_FILE)) || existsSync(join(repo, LEGACY_CONFIG_FILE));
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  return access(path, constants.X_OK).then(() => true, () => false);
-}
-
-/** The executable's path: absolute or relative to `cwd` when it names a path, else the first match on PATH. */
-export async function findExecutable(command: string, cwd: string, path = process.env.PATH ?? ""): Promise<string | undefined> {
-  if (command.includes("/")) {
-    const full = isAbsolute(command) ? command : resolve(cwd, command);
-    return (await isExecutable(full)) ? full : undefined;
-  }
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const full = join(dir, command);
-    if (await isExecutable(full)) return full;
-  }
-  return undefined;
 }
 
 /**
@@ -76,7 +58,7 @@ export async function checkPipelineConfig(repo: string, server: Config): Promise
     bound.push(`${phase}=${resolved.provider}${resolved.model ? `/${resolved.model}` : ""}`);
     if (resolved.agent === "mock") continue;
     const executable = resolved.executable ?? (resolved.agent === "reasonix" ? REASONIX.defaultCommand : agentExecutable(adapterFor(resolved, server), server));
-    if (!(await findExecutable(executable, repo))) {
+    if (!findExecutable(executable, process.env.PATH ?? "", repo)) {
       const where = resolved.custom ? `command of [providers.${resolved.provider}]` : `[phases.${phase}].command, [commands], or agents.${resolved.agent}_command in the server config`;
       findings.push({ status: "fail", detail: `phase ${phase}: ${resolved.provider} runs "${executable}", which is not on PATH`, next: `install it, or set the executable (${where})` });
     }
@@ -94,7 +76,7 @@ export async function checkPipelineConfig(repo: string, server: Config): Promise
       findings.push({ status: "fail", detail: failure.message, next: failure.next ?? `fix [phases.test].commands in ${file}` });
       continue;
     }
-    if (!(await findExecutable(argv[0]!, repo))) {
+    if (!findExecutable(argv[0]!, process.env.PATH ?? "", repo)) {
       findings.push({ status: "fail", detail: `test command ${JSON.stringify(command)}: "${argv[0]}" is not on PATH (nor a file in the repository)`, next: `install it, or fix [phases.test].commands in ${file}` });
     }
   }

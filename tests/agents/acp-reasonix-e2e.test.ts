@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { reasonixAcpArgs, runAcpWriter } from "../../src/agents/acp/index.ts";
-import { findExecutable } from "../../src/agents/run.ts";
+import { findExecutable } from "../../src/agents/index.ts";
 import { removeTempDirs, tempDir, workspaceGuard } from "./support.ts";
 
 afterAll(removeTempDirs);

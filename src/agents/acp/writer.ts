@@ -7,10 +7,10 @@
  * (SIGTERM, then SIGKILL after killGraceMs) — the same rules as `runAgent`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, mkdirSync, realpathSync, statSync } from "node:fs";
+import { appendFileSync, mkdirSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, relative, sep } from "node:path";
 import { PatchbayError } from "../../errors/index.ts";
-import { findExecutable } from "../run.ts";
+import { executableNotFound, findExecutable, isDirectory, outputClosed, stopText } from "../spawn.ts";
 import { type StopReason, superviseGroup, type Supervisor } from "../supervise.ts";
 import type { AgentEvent, AgentUsage } from "../types.ts";
 import { ConnectionClosed, JsonRpcConnection, RpcFailure } from "./connection.ts";
@@ -101,7 +101,7 @@ export async function runAcpWriter(options: AcpWriterOptions): Promise<AcpWriter
   if (!isDirectory(options.cwd)) throw new PatchbayError("agent_cwd_missing", `the writer's worktree ${options.cwd} does not exist`, { next: "check the run's worktree path" });
   const cwd = realpathSync(options.cwd);
   const executable = findExecutable(options.executable, path, cwd);
-  if (!executable) throw notFound(agent, options.executable, path);
+  if (!executable) throw executableNotFound(agent, options.executable, path);
   if (options.signal?.aborted) {
     return { status: "failed", error: "cancelled before it started", permissions: [], exit: { code: null, signal: null }, endedBy: "cancelled" };
   }
@@ -230,12 +230,12 @@ async function drive(child: ChildProcess, options: AcpWriterOptions, cwd: string
       done({ code, signal });
     });
   });
-  const stdoutClosed = closed(child.stdout);
-  const stderrClosed = closed(child.stderr);
+  const stdoutClosed = outputClosed(child.stdout);
+  const stderrClosed = outputClosed(child.stderr);
 
   if (pid === undefined) {
     const error = await spawnError;
-    throw (error as NodeJS.ErrnoException).code === "ENOENT" ? notFound(agent, options.executable, options.env.PATH ?? "") : error;
+    throw (error as NodeJS.ErrnoException).code === "ENOENT" ? executableNotFound(agent, options.executable, options.env.PATH ?? "") : error;
   }
   supervisor = superviseGroup(pid, { ...options, onStop });
   options.onSpawn?.(pid);
@@ -331,16 +331,6 @@ function relativeTo(root: string, path: string): string {
   return isAbsolute(path) ? relative(root, path).split(sep).join("/") : path;
 }
 
-function stopText(reason: StopReason, options: AcpWriterOptions): string {
-  if (reason === "timeout") return `stopped after ${seconds(options.timeoutMs)} (the turn's time limit)`;
-  if (reason === "idle_timeout") return `stopped after ${seconds(options.idleTimeoutMs)} without output`;
-  return "cancelled";
-}
-
-function seconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
-}
-
 function describeExit(exit: { code: number | null; signal: string | null }): string {
   return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
 }
@@ -349,27 +339,3 @@ function lastLines(text: string, count = 5): string {
   return text.trim().split("\n").slice(-count).join("\n");
 }
 
-function closed(stream: NodeJS.ReadableStream | null): Promise<void> {
-  if (!stream) return Promise.resolve();
-  return new Promise((done) => {
-    stream.once("end", done);
-    stream.once("close", done);
-    stream.once("error", done);
-  });
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function notFound(agent: { name: string; install: string; configKey: string }, command: string, path: string): PatchbayError {
-  const where = command.includes("/") ? "" : " on PATH";
-  return new PatchbayError("agent_not_found", `the ${agent.name} agent's executable "${command}" was not found${where} or is not executable`, {
-    next: `install it (${agent.install}), or set ${agent.configKey} to its absolute path`,
-    details: { agent: agent.name, executable: command, configKey: agent.configKey, ...(where && { path }) },
-  });
-}
