@@ -1,17 +1,31 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { hostname } from "node:os";
 import { isBlockedAddress, relayFetch, type RelayResponse } from "../../src/messaging/index.ts";
+import { startHitCounter, type HitCounter } from "../support/hit-counter.ts";
 import { messagingHarness, type MessagingHarness } from "./support.ts";
 
 const PUBLIC = "93.184.216.34";
-const resolve = async (host: string) => ({ "public.test": [PUBLIC], "loop.test": ["127.0.0.1"], "mixed.test": [PUBLIC, "10.0.0.5"], "127.0.0.1.sslip.io": ["127.0.0.1"] })[host] ?? [];
+const resolve = async (host: string) => ({ "public.test": [PUBLIC], "loop.test": ["127.0.0.1"], "loop6.test": ["::1"], "mixed.test": [PUBLIC, "10.0.0.5"], "127.0.0.1.sslip.io": ["127.0.0.1"] })[host] ?? [];
+
+/** Counts every connection to this machine: a refused URL that names it must leave it at 0. */
+let counter: HitCounter;
+beforeAll(async () => void (counter = await startHitCounter()));
+afterAll(() => counter.close());
 
 function answer(status: number, body = "", location?: string): RelayResponse {
   return { status, location, body: (async function* () { yield new TextEncoder().encode(body); })(), cancel: () => {} };
 }
 
-async function refusal(url: string, request?: (url: URL) => Promise<RelayResponse>): Promise<string> {
+/** A real connection to the checked address (plain http to the hit counter's port), for hops that must never be made. */
+async function connect(url: URL, address: string): Promise<RelayResponse> {
+  const response = await fetch(`http://${address.includes(":") ? `[${address}]` : address}:${url.port || 80}${url.pathname}`);
+  return answer(response.status, await response.text());
+}
+
+/** The refusal's code; `request` defaults to the real one (it connects to the checked address). */
+async function refusal(url: string, request?: (url: URL, address: string) => Promise<RelayResponse>): Promise<string> {
   try {
-    await relayFetch(url, { maxBytes: 1000, allowPrivate: false, resolve, request: request ?? (async () => answer(200, "ok")) });
+    await relayFetch(url, { maxBytes: 1000, allowPrivate: false, resolve, ...(request && { request }) });
     return "fetched";
   } catch (error) {
     return (error as { code: string }).code;
@@ -26,27 +40,45 @@ describe("relay_url SSRF defence", () => {
     for (const address of [PUBLIC, "8.8.8.8", "2606:4700:4700::1111"]) expect([address, isBlockedAddress(address)]).toEqual([address, false]);
   });
 
-  test("refuses loopback, private, metadata, local names, numeric loopback forms and DNS names resolving inside", async () => {
+  test("refuses loopback, private, metadata, local names, numeric loopback forms and DNS names resolving inside, without connecting", async () => {
+    const port = counter.port;
+    const here = [
+      `https://127.0.0.1:${port}/x`, `http://127.0.0.1:${port}/x`, `https://localhost:${port}/x`, `https://2130706433:${port}/x`, `https://0x7f000001:${port}/x`,
+      `https://127.0.0.1.sslip.io:${port}/x`, `https://loop.test:${port}/x`, `https://loop6.test:${port}/x`, `https://[::1]:${port}/x`, `https://[::ffff:127.0.0.1]:${port}/x`,
+      ...counter.ownHosts().map((host) => `https://${host}:${port}/x`),
+    ];
+    for (const url of here) expect([url, await refusal(url)]).toEqual([url, "url_refused"]);
+    expect(counter.hits()).toBe(0);
+
+    // Targets elsewhere: the request is never even attempted.
+    const attempts: string[] = [];
     for (const url of [
-      "https://127.0.0.1/x", "https://10.0.0.1/x", "https://169.254.169.254/latest/meta-data", "https://localhost/x", "https://printer.local/x",
-      "https://db.internal/x", "https://2130706433/x", "https://0x7f000001/x", "https://127.0.0.1.sslip.io/x", "https://loop.test/x",
-      "https://mixed.test/x", "https://[::1]/x", "https://[::ffff:127.0.0.1]/x", "http://public.test/x", "file:///etc/passwd",
-      "https://user:pw@public.test/x", `https://public.test/${"a".repeat(4100)}`,
+      "https://10.0.0.1/x", "https://169.254.169.254/latest/meta-data", "https://printer.local/x", "https://db.internal/x", "https://mixed.test/x",
+      "http://public.test/x", "file:///etc/passwd", "https://user:pw@public.test/x", `https://public.test/${"a".repeat(4100)}`,
     ]) {
-      expect([url.slice(0, 60), await refusal(url)]).toEqual([url.slice(0, 60), "url_refused"]);
+      expect([url.slice(0, 60), await refusal(url, async (hop) => (attempts.push(hop.href), answer(200, "ok")))]).toEqual([url.slice(0, 60), "url_refused"]);
     }
+    expect(attempts).toEqual([]);
+
+    // The same loopback target, allowed: it reaches the counter, so the zero above means something.
+    const allowed = await relayFetch(`http://127.0.0.1:${port}/x`, { maxBytes: 1000, allowPrivate: true });
+    expect(new TextDecoder().decode(allowed.bytes)).toBe("reached");
+    expect(counter.hits()).toBe(1);
   });
 
-  test("a redirect to loopback (or a name resolving to it) is refused at the hop", async () => {
+  test("a redirect to loopback (or a name resolving to it) is refused at the hop, without connecting", async () => {
     const hops: string[] = [];
-    const redirecting = (target: string) => async (url: URL) => {
+    const before = counter.hits();
+    const redirecting = (target: string) => async (url: URL, address: string) => {
       hops.push(url.href);
-      return url.hostname === "public.test" ? answer(302, "", target) : answer(200, "inside");
+      return url.hostname === "public.test" ? answer(302, "", target) : connect(url, address);
     };
-    expect(await refusal("https://public.test/start", redirecting("https://127.0.0.1/admin"))).toBe("url_refused");
-    expect(await refusal("https://public.test/start", redirecting("https://loop.test/admin"))).toBe("url_refused");
+    for (const target of [`https://127.0.0.1:${counter.port}/admin`, `https://loop.test:${counter.port}/admin`, `https://[::1]:${counter.port}/admin`, `https://localhost:${counter.port}/admin`]) {
+      expect([target, await refusal("https://public.test/start", redirecting(target))]).toEqual([target, "url_refused"]);
+    }
     expect(await refusal("https://public.test/start", redirecting("http://public.test/plain"))).toBe("url_refused");
-    expect(hops.every((hop) => hop.startsWith("https://public.test/"))).toBe(true);
+    expect(hops.every((hop) => hop === "https://public.test/start")).toBe(true);
+    expect(counter.hits()).toBe(before);
   });
 
   test("a public URL is fetched, pinned to the checked address, and capped in size", async () => {
@@ -62,13 +94,18 @@ describe("relay_url tool", () => {
   let harness: MessagingHarness;
   afterEach(async () => harness?.close());
 
-  test("refuses loopback and metadata URLs with url_refused", async () => {
+  test("refuses loopback, private and metadata URLs with url_refused, and never connects to this machine", async () => {
     harness = await messagingHarness();
     await harness.agent("alice");
     const alice = harness.as("agent:alice@team");
-    for (const url of ["https://127.0.0.1/", "https://169.254.169.254/", "https://localhost/", "https://10.0.0.8/"]) {
-      expect(await alice.errorCode("relay_url", { url, filename: "x.txt" })).toBe("url_refused");
+    const before = counter.hits();
+    const port = counter.port;
+    // The real resolver: localhost and this machine's own name (its hosts entry) resolve to it.
+    const here = ["127.0.0.1", "localhost", "[::1]", "2130706433", hostname(), ...counter.ownHosts()].flatMap((host) => [`https://${host}:${port}/`, `http://${host}:${port}/`]);
+    for (const url of [...here, "https://169.254.169.254/", "https://10.0.0.8/"]) {
+      expect([url, await alice.errorCode("relay_url", { url, filename: "x.txt" })]).toEqual([url, "url_refused"]);
     }
+    expect(counter.hits()).toBe(before);
   });
 
   test("with relay_allow_private, fetches a local http URL through the pinned connection and messages its path", async () => {

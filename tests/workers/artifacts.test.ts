@@ -3,11 +3,13 @@ import { afterAll, expect, test } from "bun:test";
 import { createServer, type Server } from "node:http";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { WORKER_TOOLS } from "../../src/workers/index.ts";
 import { download } from "../../src/workers/download.ts";
 import { isBlockedAddress } from "../../src/net/index.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
+import { startHitCounter } from "../support/hit-counter.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { strToU8, zipSync } from "fflate";
 import { harnessSet } from "../support/tools.ts";
@@ -48,12 +50,24 @@ test("a local file is imported, copied into the worker's worktree and left out o
   expect(await h.errorCode("codex_worker_inbox", { action: "inspect", artifact_id: id })).toBe("artifact_not_found");
 });
 
-test("downloads: only http(s), never loopback, private, link-local or metadata addresses", async () => {
+test("downloads: only http(s), never loopback, private, link-local or metadata addresses, and no connection is made", async () => {
   const target = join(tempDir(), "never-written");
-  for (const url of ["file:///etc/passwd", "ftp://example.com/x", "http://localhost/x", "http://127.0.0.1/x", "http://2130706433/x", "http://0x7f000001/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data", "http://[::1]/x", "http://printer.local/x", "http://db.internal/x", `https://example.com/${"a".repeat(5000)}`]) {
-    await expect(download(url, target, { maxBytes: 1000, allowPrivate: false })).rejects.toMatchObject({ code: "download_refused" });
+  const counter = await startHitCounter();
+  try {
+    const port = counter.port;
+    // Every form that names this machine (the real resolver: localhost and its own host name too) lands on the counter if fetched.
+    const here = ["localhost", "127.0.0.1", "2130706433", "0x7f000001", "[::1]", "[::ffff:127.0.0.1]", "x.localhost", hostname(), ...counter.ownHosts()].flatMap((host) => [`http://${host}:${port}/x`, `https://${host}:${port}/x`]);
+    for (const url of [...here, "file:///etc/passwd", "ftp://example.com/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data", "http://printer.local/x", "http://db.internal/x", `https://example.com/${"a".repeat(5000)}`]) {
+      expect([url, await download(url, target, { maxBytes: 1000, allowPrivate: false }).then(() => "downloaded", (error: { code?: string }) => error.code)]).toEqual([url, "download_refused"]);
+    }
+    expect(counter.hits()).toBe(0);
+    expect(existsSync(target)).toBe(false);
+    // The same target, allowed: it reaches the counter, so the zero above means something.
+    expect((await download(`http://127.0.0.1:${port}/x`, target, { maxBytes: 1000, allowPrivate: true })).bytes).toBe("reached".length);
+    expect(counter.hits()).toBe(1);
+  } finally {
+    await counter.close();
   }
-  expect(existsSync(target)).toBe(false);
   for (const address of ["192.168.1.1", "::ffff:127.0.0.1", "fd00::1"]) expect(isBlockedAddress(address)).toBe(true);
   expect(isBlockedAddress("93.184.216.34")).toBe(false);
 });
@@ -69,15 +83,19 @@ test("a download is streamed with a sha256; a loopback server is refused unless 
     response.writeHead(200, { "content-type": "text/plain" });
     response.end("report body\n");
   });
+  let connections = 0;
+  server.on("connection", () => void connections++);
   await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
   const port = (server.address() as { port: number }).port;
   const repo = makeGitRepo({ "a.txt": "a\n" });
   const h = await harnesses.open(repo);
   const file = { download_url: `http://127.0.0.1:${port}/report.txt`, file_name: "report.txt", mime_type: "text/plain", file_id: "file-1" };
   expect(await h.errorCode("codex_worker_inbox", { action: "import_file", artifact_file: file })).toBe("download_refused");
+  expect(connections).toBe(0);
 
   const allowing = await privateHarnesses.open(repo);
   const imported = await allowing.ok<{ artifact: { sha256: string; bytes: number; source_host: string } }>("codex_worker_inbox", { action: "import_file", artifact_file: file });
+  expect(connections).toBeGreaterThan(0);
   expect(imported.artifact).toMatchObject({ bytes: 12, source_host: `127.0.0.1:${port}`, sha256: createHash("sha256").update("report body\n").digest("hex") });
   const zip = await allowing.ok<{ artifact: { id: string; unpacked: boolean; files: Array<{ path: string }> } }>("codex_worker_inbox", { action: "import_file", artifact_file: { download_url: `http://127.0.0.1:${port}/bundle.zip`, file_name: "bundle.zip", mime_type: "application/zip" } });
   expect(zip.artifact).toMatchObject({ unpacked: true, files: [{ path: "notes.md" }] });
