@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { absolutePath, compact, defineAgent, exitError, type Json, num, obj, parseObject, raw, str, usageEvent } from "./define.ts";
+import { absolutePath, compact, defineAgent, exitError, HANDOFF_PROMPT, type Json, num, obj, parseObject, raw, str, usageEvent } from "./define.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
 /**
@@ -13,6 +13,7 @@ export const claude = defineAgent({
   defaultCommand: "claude",
   install: "npm install -g @anthropic-ai/claude-code",
   configKey: "agents.claude_command",
+  handoffTemplate: `claude -p "${HANDOFF_PROMPT}" --permission-mode acceptEdits`,
   capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: true },
   // Read in the 2.1.332 binary; the cloud providers' own variables only when claude is told to use them.
   env: {

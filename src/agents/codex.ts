@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse } from "smol-toml";
-import { absolutePath, compact, defineAgent, exitError, type Json, num, obj, parseObject, parseStructured, raw, str, usageEvent } from "./define.ts";
+import { absolutePath, compact, defineAgent, exitError, HANDOFF_PROMPT, type Json, num, obj, parseObject, parseStructured, raw, str, usageEvent } from "./define.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
 /**
@@ -15,6 +15,7 @@ export const codex = defineAgent({
   defaultCommand: "codex",
   install: "npm install -g @openai/codex",
   configKey: "agents.codex_command",
+  handoffTemplate: `codex exec --sandbox workspace-write "${HANDOFF_PROMPT}"`,
   capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: false },
   // Read in the 0.171.0 binary: CODEX_HOME, CODEX_API_KEY, CODEX_CA_CERTIFICATE, CODEX_SQLITE_HOME,
   // OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORGANIZATION/OPENAI_PROJECT (the openai provider's headers).

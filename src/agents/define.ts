@@ -12,6 +12,9 @@ export function defineAgent(adapter: AgentAdapter): AgentAdapter {
   return adapter;
 }
 
+/** The prompt of a handoff template: the adapters' `handoffTemplate` give it to their CLI. */
+export const HANDOFF_PROMPT = "Read {{plan_file}} and carry out the plan";
+
 /** A JSON object as a plain record; anything else (arrays, scalars, bad JSON) is undefined. */
 export type Json = Record<string, unknown>;
 

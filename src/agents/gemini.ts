@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { absolutePath, compact, defineAgent, exitError, type Json, num, obj, parseObject, parseStructured, raw, str, usageEvent } from "./define.ts";
+import { absolutePath, compact, defineAgent, exitError, HANDOFF_PROMPT, type Json, num, obj, parseObject, parseStructured, raw, str, usageEvent } from "./define.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
 /**
@@ -20,6 +20,7 @@ export const gemini = defineAgent({
   defaultCommand: "gemini",
   install: "npm install -g @google/gemini-cli",
   configKey: "agents.gemini_command",
+  handoffTemplate: `gemini -p "${HANDOFF_PROMPT}" --approval-mode auto_edit`,
   capabilities: { resume: true, readOnlySandbox: false, outputSchema: false, chooseSessionId: true },
   // Read in the 0.61.0 bundle (process.env["…"]); GEMINI_CLI_HOME moves ~/.gemini.
   env: {

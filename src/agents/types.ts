@@ -134,6 +134,11 @@ export interface AgentAdapter {
   install: string;
   /** The config key that points at the executable, for the missing-binary error. */
   configKey: string;
+  /**
+   * How a person runs it on a handoff plan (`{{plan_file}}` is the plan's path), for the next step
+   * `patchbay context` suggests; absent: `<name> --task-file {{plan_file}}`.
+   */
+  handoffTemplate?: string;
   capabilities: AgentCapabilities;
   env: AgentEnvNeeds;
   command(turn: AgentTurn, executable: string): AgentCommand;

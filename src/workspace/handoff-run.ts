@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
+import { AGENTS, isBuiltinAgent } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { splitWords } from "./commands.ts";
 import { headCommit, workingTreeDiff, type ChangedFile } from "./diffs.ts";
@@ -16,18 +17,9 @@ import type { Workspace } from "./workspace.ts";
 /** The recorded patch is for people and agents to read back; beyond this it is cut. */
 const MAX_PATCH_BYTES = 5_000_000;
 
-const PROMPT = "Read {{plan_file}} and carry out the plan";
-
-/** Command templates that run the agents patchbay knows on the plan file. */
-const KNOWN_TEMPLATES: Record<string, string> = {
-  codex: `codex exec --sandbox workspace-write "${PROMPT}"`,
-  claude: `claude -p "${PROMPT}" --permission-mode acceptEdits`,
-  gemini: `gemini -p "${PROMPT}" --approval-mode auto_edit`,
-};
-
-/** A command template for `agent`, to show as the next step after writing a plan. */
+/** A command template for `agent`, to show as the next step after writing a plan: the built-in agent's own, else a generic one. */
 export function suggestedTemplate(agent: string): string {
-  return KNOWN_TEMPLATES[agent] ?? `${agent} --task-file {{plan_file}}`;
+  return (isBuiltinAgent(agent) ? AGENTS[agent].handoffTemplate : undefined) ?? `${agent} --task-file {{plan_file}}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { AGENT_NAMES, AGENTS, agentClis, agentExecutable, configuredCommand, isBuiltinAgent, resolveAdapter } from "../../src/agents/index.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { BUILTIN_AGENTS } from "../../src/config/schema.ts";
+import { renderTemplate, suggestedTemplate } from "../../src/workspace/handoff-run.ts";
 import { removeTempDirs, tempDir, writeConfig } from "../config/helpers.ts";
 import { turnOf } from "./support.ts";
 
@@ -61,6 +62,14 @@ describe("the agent registry", () => {
         const parser = adapter.parser(turnOf());
         expect(parser.line("not an event")).toEqual([{ type: "raw", line: "not an event" }]);
         expect(["succeeded", "failed"]).toContain(parser.finish({ code: 1, signal: null }, "").status);
+      });
+
+      test("its handoff template, if it declares one, runs its own command on the plan file", () => {
+        expect(suggestedTemplate(name)).toBe(adapter.handoffTemplate ?? `${name} --task-file {{plan_file}}`);
+        if (!adapter.handoffTemplate) return;
+        const argv = renderTemplate(adapter.handoffTemplate, { plan_file: "/r/plan one.md", root: "/r" });
+        expect(argv[0]).toBe(adapter.defaultCommand);
+        expect(argv.some((word) => word.includes("/r/plan one.md"))).toBe(true);
       });
 
       test("its executable is what its declared config key holds, else its default command", async () => {
