@@ -47,8 +47,12 @@ export function removeTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** True once `pid` is gone (a zombie counts as gone), polling for up to `withinMs`. */
-export async function gone(pid: number, withinMs = 3000): Promise<boolean> {
+/**
+ * True once `pid` is gone (a zombie counts as gone), polling for up to `withinMs`. A pid that was
+ * never captured (undefined, NaN, 0) is an error, not "gone": isProcessAlive says false for it.
+ */
+export async function gone(pid: number | undefined, withinMs = 3000): Promise<boolean> {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) throw new Error(`gone(${pid}): no process id was captured, so nothing proves it stopped`);
   const end = Date.now() + withinMs;
   while (Date.now() < end) {
     if (!isProcessAlive(pid)) return true;

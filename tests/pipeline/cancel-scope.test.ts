@@ -112,10 +112,15 @@ describe("the writer scope check", () => {
   });
 
   test("the plan prompt asks for the block", async () => {
-    const repo = pipelineRepo(mockToml());
-    const run = await pipeline.plan(repo, "t", await directEnv(repo));
-    expect(readFileSync(join(repo, ".ai/runs", run.run_id, "logs/plan.log"), "utf8")).toBeDefined();
-    expect(run.affected_files).toBeUndefined(); // the default mock plan gives no block: no check
+    // A planner that keeps the prompt it was given, so the test reads what a real planner receives.
+    const received = join(tempDir("patchbay-prompt-"), "prompt.txt");
+    const recorder = `[providers.recorder]\nroles = ["plan"]\ncommand = "/bin/sh"\nargs = ["-c", ${JSON.stringify(`cat > ${received}; printf '# Plan\\n'`)}]\noutput_contract = "text"\n`;
+    const repo = pipelineRepo(`[phases.plan]\nprovider = "recorder"\n${recorder}`);
+    const run = await pipeline.plan(repo, "Add a flag", await directEnv(repo));
+    const prompt = readFileSync(received, "utf8");
+    expect(prompt).toContain("Add a flag");
+    expect(prompt).toContain('{"affected_files": [');
+    expect(run.affected_files).toBeUndefined(); // this plan gave no block: no check
   });
 
   test("write flags files changed outside affected_files (event and WRITE.md), and stays written", async () => {

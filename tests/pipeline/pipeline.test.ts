@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pipeline from "../../src/pipeline/index.ts";
 import { git } from "../support/git-repo.ts";
-import { removeTempDirs } from "../support/patchbay.ts";
+import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { directEnv, mockToml, pipelineRepo, scripted } from "./helpers.ts";
 
 afterAll(() => removeTempDirs());
@@ -59,11 +59,20 @@ describe("pipeline with the mock provider", () => {
   });
 
   test("write refuses an unapproved run before anything runs", async () => {
-    const repo = pipelineRepo(mockToml());
+    // A writer that would leave a marker: refused, it must never start.
+    const marker = join(tempDir("patchbay-writer-"), "ran");
+    const writer = `[providers.marker]\nroles = ["write"]\ncommand = "/bin/sh"\nargs = ["-c", ${JSON.stringify(`touch ${marker}`)}]\noutput_contract = "text"\n`;
+    const repo = pipelineRepo(mockToml().replace('[phases.write]\nprovider = "mock"', '[phases.write]\nprovider = "marker"') + writer);
     const env = await directEnv(repo);
     const run = await pipeline.plan(repo, "x", env);
     expect(await errorOf(pipeline.write(repo, run.run_id, env))).toMatchObject({ code: "not_approved" });
     expect((await pipeline.status(repo, run.run_id)).worktree).toBeUndefined();
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(join(repo, ".ai/runs", run.run_id, "logs/write.log"))).toBe(false);
+    // Approved, the same writer does run: the marker above can tell.
+    await pipeline.approve(repo, run.run_id, env);
+    await pipeline.write(repo, run.run_id, env).catch(() => undefined);
+    expect(existsSync(marker)).toBe(true);
   });
 
   test("fix rounds are bounded by workflow.max_fix_rounds", async () => {
