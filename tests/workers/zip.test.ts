@@ -4,8 +4,8 @@
  * code and leaves nothing on disk; a zip bomb stops at the cap.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { Deflate, strToU8, zipSync } from "fflate";
 import { listZip, unpackZip, type UnzipLimits } from "../../src/workers/unzip.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
@@ -257,14 +257,41 @@ describe("through codex_worker_inbox", () => {
     expect(existsSync(join(repo, ".ai-bridge"))).toBe(false);
   });
 
+  /** Every entry under `root` (recursively, symlinks not followed); files and links with size and mtime (a folder's mtime moves when a temp entry comes and goes). */
+  function tree(root: string): string[] {
+    if (!existsSync(root)) return [];
+    return readdirSync(root, { recursive: true, encoding: "utf8" })
+      .map((path) => {
+        const stat = lstatSync(join(root, path));
+        return stat.isDirectory() ? `${path}/` : `${path} ${stat.isSymbolicLink() ? "link" : "file"} ${stat.size} ${stat.mtimeMs}`;
+      })
+      .sort();
+  }
+
+  /** What an attack could touch: the repository's parent (it holds only the repository), the home, and the absolute targets the attacks name. */
+  function snapshot(parent: string, home: string): Record<string, unknown> {
+    const target = (path: string) => (existsSync(path) ? `${lstatSync(path).size} ${lstatSync(path).mtimeMs}` : "absent");
+    return {
+      parent: tree(parent),
+      home: tree(home),
+      targets: ["/etc/cron.d/evil", "/etc/passwd", resolve("C:"), resolve("C:/Windows/evil.dll"), "/outside.txt"].map((path) => `${path} ${target(path)}`),
+    };
+  }
+
   test("each zip attack is refused by the tool and leaves nothing on disk or in the inbox", async () => {
-    const repo = makeGitRepo({ "a.txt": "a\n" });
+    // The repository alone in a parent of its own, so any write beside it shows.
+    const parent = tempDir("patchbay-zip-parent-");
+    const repo = makeGitRepo({ "a.txt": "a\n" }, { prefix: `${basename(parent)}/repo-` });
     const h = await harnesses.open(repo);
+    // The inbox folder itself may appear on the first import; what matters is what goes in it and elsewhere.
+    mkdirSync(join(h.host.home, "artifacts"), { recursive: true, mode: 0o700 });
     const lying = patchEntry(zipSync({ "ok.txt": text("fine"), "zeros.bin": new Uint8Array(16 * 1024 * KB) }, { level: 9 }), "zeros.bin", { size: 1000 });
     for (const attack of [...ATTACKS, { name: "lying bomb", zip: () => lying, code: "zip_size_mismatch" }]) {
       writeFileSync(join(repo, "attack.zip"), attack.zip());
+      const before = snapshot(parent, h.host.home);
       const code = await h.errorCode("codex_worker_inbox", { action: "import_file", source_path: "attack.zip" });
       expect(`${attack.name}: ${code}`).toBe(`${attack.name}: ${attack.code}`);
+      expect([attack.name, snapshot(parent, h.host.home)]).toEqual([attack.name, before]);
       expect(artifactsOnDisk(h.host.home)).toEqual([]);
     }
     expect((await h.ok<{ artifacts: unknown[] }>("codex_worker_inbox", { action: "list" })).artifacts).toEqual([]);
