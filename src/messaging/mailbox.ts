@@ -57,6 +57,8 @@ export interface Mailbox {
    */
   inbox(agent: AgentAddress, signal?: AbortSignal): Promise<{ pending: MessageData[]; deferred: MessageData[] }>;
   wait(agent: AgentAddress, timeoutMs: number, options?: WaitOptions): Promise<{ status: WaitStatus; messages: MessageData[] }>;
+  /** How many waits for `agent` are parked on this server now (a new message pushes to them): shown as presence `waiting`. */
+  parked(agent: AgentAddress): number;
   unsend(agent: AgentAddress, messageId: string): Promise<MessageData>;
   recall(agent: AgentAddress, query: { limit: number; from_agent?: string; thread_id?: string }): Promise<MessageData[]>;
   /** Removes messages and thread records created before `cutoff`; returns how many messages went. */
@@ -266,6 +268,10 @@ export async function createMailbox(store: RecordStore, identities: Identities):
         const woken = await sleepUntilWoken(key, Math.min(remaining, tickMs), signal);
         if (!woken && Date.now() < deadline) await onTick?.(Date.now() - started);
       }
+    },
+
+    parked(agent) {
+      return wakers.get(agentId(agent))?.size ?? 0;
     },
 
     unsend(agent, messageId) {

@@ -6,7 +6,7 @@ import * as v from "valibot";
 import { defineTool, type ToolContext, type ToolDeclaration, type ToolMode } from "../mcp/tool.ts";
 import { MAX_CONTENT_CHARS, messageLines, messageView, messageViewSchema } from "./message.ts";
 import { messagingOf } from "./messaging.ts";
-import { formatAddress, type AgentAddress } from "./names.ts";
+import { formatAddress, parseAddress, type AgentAddress } from "./names.ts";
 
 export const MESSAGING_MODES: readonly ToolMode[] = ["worker", "standard", "full"];
 
@@ -17,7 +17,7 @@ export const asArg = v.optional(v.pipe(v.string(), v.maxLength(120), v.descripti
 export const messageIdArg = v.pipe(v.string(), v.maxLength(64), v.description("A message_id from inbox, wait_for_message or recall."));
 const contentArg = v.pipe(v.string(), v.maxLength(MAX_CONTENT_CHARS, `content is limited to ${MAX_CONTENT_CHARS} characters`), v.description(`The message text (at most ${MAX_CONTENT_CHARS} characters).`));
 
-const presenceSchema = v.object({ agent: v.string(), last_seen: v.nullable(v.string()), active: v.boolean() });
+const presenceSchema = v.object({ agent: v.string(), last_seen: v.nullable(v.string()), active: v.boolean(), waiting: v.boolean() });
 
 export async function actor(context: ToolContext, as: string | undefined): Promise<AgentAddress> {
   return messagingOf(context.host).actingAgent(context.session.principal, as);
@@ -38,8 +38,10 @@ export const inbox = defineTool({
     const me = await actor(context, args.as);
     const messaging = messagingOf(context.host);
     // Messages are marked read last, only while the caller still waits for this answer.
-    const presence = await messaging.presence.of(me.namespace);
-    const { pending, deferred } = await (await messaging.mailbox()).inbox(me, context.signal);
+    const mailbox = await messaging.mailbox();
+    // waiting: parked in wait_for_message on this server, so a message sent now is pushed to it.
+    const presence = (await messaging.presence.of(me.namespace)).map((entry) => ({ ...entry, waiting: mailbox.parked(parseAddress(entry.agent, me.namespace)) > 0 }));
+    const { pending, deferred } = await mailbox.inbox(me, context.signal);
     const head = `${formatAddress(me)}: ${pending.length} new, ${deferred.length} deferred.`;
     const active = presence.filter((entry) => entry.active).map((entry) => entry.agent);
     const body = [messageLines(pending), deferred.length ? `Deferred:\n${messageLines(deferred)}` : ""].filter(Boolean).join("\n\n");

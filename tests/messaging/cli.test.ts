@@ -1,5 +1,6 @@
 /** `patchbay token list|revoke|rotate` and `patchbay msg send|inbox|wait` through the compiled binary. */
 import { afterAll, expect, test } from "bun:test";
+import { until } from "../jobs/support.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir } from "../support/patchbay.ts";
 
 afterAll(removeTempDirs);
@@ -83,10 +84,13 @@ test("msg send, inbox and wait from the shell, acting as agents on the running s
 
     // bob waits in the background; alice sends; the wait exits 0 with the message.
     const waiting = patchbay(home, ["msg", "wait", "--timeout", "20", "--json"], { PATCHBAY_AGENT: "bob@team" });
-    await new Promise((done) => setTimeout(done, 500));
+    // The server shows bob `waiting` once his wait is parked: the send below is pushed to it.
+    await until(async () => (await json<{ presence: Array<{ agent: string; waiting: boolean }> }>(home, ["msg", "inbox", "--as", "alice@team", "--json"])).presence.some((p) => p.agent === "bob@team" && p.waiting));
+    const sentAt = Date.now();
     const sent = await json<{ sent: Array<{ message_id: string; to: string }>; duplicate: boolean }>(home, ["msg", "send", "bob", "hello from the shell", "--as", "alice@team", "--thread", "ci", "--key", "build-42"]);
     expect(sent.sent.map((s) => s.to)).toEqual(["bob@team"]);
     const waited = await waiting;
+    expect(Date.now() - sentAt).toBeLessThan(5_000);
     expect(waited.code).toBe(0);
     const got = JSON.parse(waited.stdout) as { status: string; messages: Array<{ message_id: string; content: string; from: string; thread_id: string }> };
     expect(got).toMatchObject({ status: "message", messages: [{ content: "hello from the shell", from: "alice@team", thread_id: "ci" }] });

@@ -80,6 +80,7 @@ test("msg hook: blocks the stop while messages are unread (leaving them unread),
   const noServer = await patchbay(home, ["msg", "hook", "--as", "bob@team"], { input: stopInput(false) });
   expect([noServer.code, noServer.stdout, noServer.stderr]).toEqual([0, "", ""]);
   expect(Date.now() - started).toBeLessThan(3_000);
+  // A grace period for a server the hook must not have launched (it would claim the home within it): nothing to poll for.
   await new Promise((done) => setTimeout(done, 500));
   expect(readOwner(home)).toBeUndefined();
 }, { timeout: 90_000 });

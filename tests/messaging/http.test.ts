@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { connectHttp, type TestClient } from "../support/clients.ts";
+import { connectHttp, eventually, type TestClient } from "../support/clients.ts";
 import { httpHarness, type HttpHarness } from "./http-support.ts";
 
 let harness: HttpHarness | undefined;
@@ -28,9 +28,13 @@ describe("agent sessions over HTTP", () => {
     const bob = await client("v2-modern", await harness.agent("bob"));
     const progress: number[] = [];
     const waiting = bob.callTool("wait_for_message", { timeout_seconds: 30 }, { onprogress: (p) => void progress.push(p.progress) });
-    await new Promise((done) => setTimeout(done, 200));
+    // Parked on the server: the message below reaches the wait by the push.
+    await eventually(() => harness!.parked("bob@team") === 1);
+    const sentAt = Date.now();
     const sent = structured<{ sent: Array<{ message_id: string }> }>(await alice.callTool("send_message", { to: "bob", content: "over http" }));
     const got = structured<{ status: string; messages: Array<{ from: string; content: string; message_id: string }> }>(await waiting);
+    // Pushed, not found by the wait's 10 s re-read.
+    expect(Date.now() - sentAt).toBeLessThan(5_000);
     expect(got).toMatchObject({ status: "message", messages: [{ from: "alice@team", content: "over http" }] });
     expect(got.messages[0]!.message_id).toBe(sent.sent[0]!.message_id);
     structured(await bob.callTool("reply", { message_id: got.messages[0]!.message_id, content: "ack" }));

@@ -4,13 +4,14 @@
  */
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
-import { connectHttp, type TestClient } from "../support/clients.ts";
+import { connectHttp, eventually, type TestClient } from "../support/clients.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
 import { createRecordStore, type RecordStore } from "../../src/state/index.ts";
 import { createIdentities } from "../../src/messaging/identities.ts";
 import { createMailbox } from "../../src/messaging/mailbox.ts";
 import type { MessageData } from "../../src/messaging/message.ts";
+import { until } from "../jobs/support.ts";
 import { messagingHarness, type MessagingHarness } from "./support.ts";
 
 const redisPath = await redisServerPath();
@@ -84,6 +85,25 @@ describe.skipIf(!redis)("two in-process servers sharing one Redis", () => {
       expect(new Set(sends.map((s) => s.sent[0]!.message_id)).size).toBe(1);
       const [onA, onB] = await Promise.all([a.as("agent:bob@team").ok<MessageList>("inbox"), b.as("agent:bob@team").ok<MessageList>("inbox")]);
       expect(onA.pending!.length + onB.pending!.length).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test("a wait parked on A is pushed a message sent on B, over pub/sub, not found by its re-read", async () => {
+    const [a, b] = await pair();
+    try {
+      await a.agent("alice");
+      await a.agent("bob");
+      const waiting = a.as("agent:bob@team").ok<MessageList>("wait_for_message", { timeout_seconds: 30 });
+      await eventually(() => a.parked("bob@team") === 1);
+      const sentAt = Date.now();
+      await b.as("agent:alice@team").ok("send_message", { to: "bob", content: "across" });
+      const got = await waiting;
+      expect(got.messages!.map((m) => m.content)).toEqual(["across"]);
+      // The wait re-reads every 10 s; well under that, only the push can have woken it.
+      expect(Date.now() - sentAt).toBeLessThan(5_000);
     } finally {
       await a.close();
       await b.close();
@@ -252,13 +272,16 @@ describe.skipIf(!redis)("two patchbay binaries sharing one Redis", () => {
     expect(serverA.url).not.toBe(serverB.url);
     const bobOnA = await connectHttp("v2-modern", serverA.url, { token: bob });
     const aliceOnB = await connectHttp("v1", serverB.url, { token: alice });
-    clients.push(bobOnA, aliceOnB);
+    // Watches A's presence: bob shows `waiting` once his wait is parked there.
+    const aliceOnA = await connectHttp("v2-legacy", serverA.url, { token: alice });
+    clients.push(bobOnA, aliceOnB, aliceOnA);
+    const bobWaitingOnA = async () => ((await aliceOnA.callTool("inbox")).structuredContent as { presence: Array<{ agent: string; waiting: boolean }> }).presence.some((p) => p.agent === "bob@team" && p.waiting);
 
     const latencies: number[] = [];
     for (let round = 0; round < 5; round++) {
       const waiting = bobOnA.callTool("wait_for_message", { timeout_seconds: 20 });
-      // Let the wait reach the server and subscribe before sending.
-      await new Promise((done) => setTimeout(done, 150));
+      // Parked on A before the send, so only a push over Redis can deliver it.
+      await until(bobWaitingOnA);
       const sentAt = performance.now();
       const sent = await aliceOnB.callTool("send_message", { to: "bob", content: `round ${round}` });
       expect(sent.isError).toBeFalsy();

@@ -10,7 +10,7 @@ import { createSession, type SessionState } from "../../src/mcp/session.ts";
 import { createApp, type AppContext } from "../../src/app/index.ts";
 import type { ProgressReporter } from "../../src/mcp/progress.ts";
 import { createRecordStore } from "../../src/state/index.ts";
-import { MESSAGING_TOOLS, type Messaging } from "../../src/messaging/index.ts";
+import { MESSAGING_TOOLS, parseAddress, type Messaging } from "../../src/messaging/index.ts";
 import { tempDir } from "../support/patchbay.ts";
 
 export interface CallOptions {
@@ -32,6 +32,8 @@ export interface MessagingHarness {
   /** Creates an agent and returns its token. */
   agent(name: string, namespace?: string): Promise<string>;
   as(principal: string): Caller;
+  /** Waits of `address` (NAME@NS) parked on this server now: the server-side sign a waiter is ready for a push. */
+  parked(address: string): number;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function messagingHarness(options: { home?: string; configToml?: st
   });
   const { jobs, messaging } = host;
   await messaging.start();
+  const mailbox = await messaging.mailbox();
   const registry = createToolRegistry(MESSAGING_TOOLS);
   const silent: ProgressReporter = { report: async () => {}, settle: async () => {} };
 
@@ -90,6 +93,7 @@ export async function messagingHarness(options: { home?: string; configToml?: st
       return (await messaging.identities.addToken({ name, namespace })).token;
     },
     as,
+    parked: (address) => mailbox.parked(parseAddress(address)),
     async close() {
       await messaging.close();
       await jobs.stop();

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { eventually } from "../support/clients.ts";
 import { messagingHarness, type MessagingHarness } from "./support.ts";
 
 interface Sent { sent: Array<{ message_id: string; to: string }>; thread_id: string; group_id: string; duplicate: boolean }
 interface View { message_id: string; from: string; to: string; thread_id: string; content: string; state: string; reply_to?: string }
-interface Inbox { identity: string; pending: View[]; deferred: View[]; presence: Array<{ agent: string; active: boolean }> }
+interface Inbox { identity: string; pending: View[]; deferred: View[]; presence: Array<{ agent: string; active: boolean; waiting: boolean }> }
 interface Waited { status: string; messages: View[] }
 
 let harness: MessagingHarness;
@@ -132,7 +133,9 @@ describe("unsend and recall", () => {
   test("recall reads history newest first, filtered by sender and thread, without marking anything read", async () => {
     const { alice, bob } = await team();
     await alice.ok("send_message", { to: "bob", content: "a1", thread: "t1" });
-    await new Promise((done) => setTimeout(done, 5));
+    // Newest first needs a later timestamp: wait for the clock to move, not for a fixed time.
+    const first = Date.now();
+    await eventually(() => Date.now() > first);
     await alice.ok("send_message", { to: "bob", content: "a2", thread: "t2" });
     const all = await bob.ok<{ messages: View[] }>("recall", { limit: 10 });
     expect(all.messages.map((m) => [m.content, m.state])).toEqual([["a2", "pending"], ["a1", "pending"]]);
@@ -147,12 +150,27 @@ describe("wait_for_message", () => {
     const { alice, bob } = await team();
     const started = Date.now();
     const waiting = bob.ok<Waited>("wait_for_message", { timeout_seconds: 20 });
-    await new Promise((done) => setTimeout(done, 50));
+    // Parked: the message below can only reach the wait by the push, not by its first look.
+    await eventually(() => harness.parked("bob@team") === 1);
     await alice.ok("send_message", { to: "bob", content: "ping" });
     const result = await waiting;
     expect(result.status).toBe("message");
     expect(result.messages.map((m) => [m.content, m.state])).toEqual([["ping", "read"]]);
     expect(Date.now() - started).toBeLessThan(2_000);
+    expect(harness.parked("bob@team")).toBe(0);
+  });
+
+  test("the inbox's presence shows an agent as waiting while its wait is parked, and not after", async () => {
+    const { alice, bob, carol } = await team();
+    const waitingOf = async (agent: string) => (await carol.ok<Inbox>("inbox")).presence.find((p) => p.agent === agent)?.waiting;
+    expect(await waitingOf("bob@team")).toBe(false);
+    const waiting = bob.ok<Waited>("wait_for_message", { timeout_seconds: 20 });
+    await eventually(() => harness.parked("bob@team") === 1);
+    expect(await waitingOf("bob@team")).toBe(true);
+    expect(await waitingOf("alice@team")).toBe(false);
+    await alice.ok("send_message", { to: "bob", content: "ping" });
+    expect((await waiting).status).toBe("message");
+    expect(await waitingOf("bob@team")).toBe(false);
   });
 
   test("times out with status timeout, clamping the timeout to at least one second", async () => {
@@ -166,9 +184,10 @@ describe("wait_for_message", () => {
     const { alice, bob } = await team();
     const controller = new AbortController();
     const waiting = bob.ok<Waited>("wait_for_message", { timeout_seconds: 60 }, { signal: controller.signal });
-    await new Promise((done) => setTimeout(done, 50));
+    await eventually(() => harness.parked("bob@team") === 1);
     controller.abort();
     expect((await waiting).status).toBe("cancelled");
+    expect(harness.parked("bob@team")).toBe(0);
     await alice.ok("send_message", { to: "bob", content: "after cancel" });
     expect((await bob.ok<Inbox>("inbox")).pending.map((m) => m.content)).toEqual(["after cancel"]);
   });
@@ -177,7 +196,7 @@ describe("wait_for_message", () => {
     const { alice, bob } = await team();
     const first = bob.ok<Waited>("wait_for_message", { timeout_seconds: 2 });
     const second = bob.ok<Waited>("wait_for_message", { timeout_seconds: 2 });
-    await new Promise((done) => setTimeout(done, 50));
+    await eventually(() => harness.parked("bob@team") === 2);
     await alice.ok("send_message", { to: "bob", content: "only once" });
     const results = await Promise.all([first, second]);
     expect(results.flatMap((r) => r.messages.map((m) => m.content))).toEqual(["only once"]);
@@ -186,7 +205,7 @@ describe("wait_for_message", () => {
   test("a server shutdown ends waits with status shutdown", async () => {
     await team();
     const waiting = harness.as("agent:bob@team").ok<Waited>("wait_for_message", { timeout_seconds: 60 });
-    await new Promise((done) => setTimeout(done, 50));
+    await eventually(() => harness.parked("bob@team") === 1);
     await harness.messaging.close();
     expect((await waiting).status).toBe("shutdown");
   });
