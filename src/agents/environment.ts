@@ -6,6 +6,7 @@
  * withheld whatever the lists say, so a token in the server's environment never reaches a child.
  */
 import type { Config } from "../config/index.ts";
+import { SECRET_WORDS } from "../redact/index.ts";
 import type { AgentAdapter } from "./types.ts";
 
 export type SourceEnv = Record<string, string | undefined>;
@@ -19,7 +20,7 @@ export const BASE_ENV: readonly string[] = [
 
 /** Variables patchbay itself reads its secrets from: never passed, even with an empty denied list. */
 const SECRET_NAMES = ["PATCHBAY_HTTP_TOKEN", "PATCHBAY_AGENT_TOKEN", "PATCHBAY_ACTIVE_HTTP_TOKEN"];
-const SECRET_NAME = /^PATCHBAY_.*(TOKEN|SECRET|CREDENTIAL|PASSWORD|KEY)/;
+const SECRET_NAME = new RegExp(`^PATCHBAY_.*(${SECRET_WORDS.join("|").toUpperCase()})`);
 /** Agent messaging tokens (`patchbay token add`) start so, whatever variable holds them. */
 const AGENT_TOKEN_PREFIX = "pbt_";
 

@@ -5,7 +5,8 @@ import { createAuditLog, type AuditEntry } from "../log/audit.ts";
 import { log, redactLogLines } from "../log/index.ts";
 import type { Endpoint } from "../mcp/services.ts";
 import { createMessaging } from "../messaging/index.ts";
-import { createRedactor, type RecordStore } from "../state/index.ts";
+import { createRedactor } from "../redact/index.ts";
+import type { RecordStore } from "../state/index.ts";
 import type { AppContext } from "./context.ts";
 
 export interface AppParts {

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { loadConfig, patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { createRedactor } from "../state/index.ts";
+import { createRedactor } from "../redact/index.ts";
 import { buildContextPack, renderContextPack } from "../workspace/context-pack.ts";
 import { MAX_PLAN_CHARS, openLocalWorkspace, writePlan } from "../workspace/handoff.ts";
 import { suggestedTemplate } from "../workspace/handoff-run.ts";

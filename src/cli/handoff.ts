@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { environmentForAgent } from "../agents/index.ts";
 import { loadConfig, patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { createRedactor } from "../state/index.ts";
+import { createRedactor } from "../redact/index.ts";
 import { openLocalWorkspace } from "../workspace/handoff.ts";
 import { executeHandoff, watchHandoff, type HandoffRunOptions, type HandoffRunReport } from "../workspace/handoff-run.ts";
 import { emit } from "./output.ts";

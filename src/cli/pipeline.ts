@@ -9,7 +9,7 @@ import { defineCommand } from "citty";
 import { loadConfig, patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import * as pipeline from "../pipeline/index.ts";
-import { createRedactor } from "../state/index.ts";
+import { createRedactor } from "../redact/index.ts";
 import { emit } from "./output.ts";
 import { json, repoArg, repoOf } from "./pipeline/args.ts";
 import { configCommand } from "./pipeline/config.ts";

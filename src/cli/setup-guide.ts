@@ -1,4 +1,5 @@
 import type { Config } from "../config/index.ts";
+import { REDACTED } from "../redact/index.ts";
 import { selfCommand } from "../runtime/index.ts";
 
 export interface SetupGuide {
@@ -34,8 +35,8 @@ export function setupGuide(config: Config, url: string, token: string | undefine
   const bearer = token ? ` --header "Authorization: Bearer $${tokenEnv}"` : "";
   const stdio = [...selfCommand(), "stdio", ...(config.repositories.default ? ["--root", config.repositories.default] : [])].map(shellQuote).join(" ");
   const geminiServer = token ? { httpUrl: url, headers: { Authorization: `Bearer $${tokenEnv}` } } : { httpUrl: url };
-  const shownToken = token === undefined ? null : revealToken ? token : "[redacted]";
-  const connectorUrl = publicUrl && token ? `${publicUrl}/mcp?patchbay_token=${revealToken ? encodeURIComponent(token) : "[redacted]"}` : publicUrl ? `${publicUrl}/mcp` : null;
+  const shownToken = token === undefined ? null : revealToken ? token : REDACTED;
+  const connectorUrl = publicUrl && token ? `${publicUrl}/mcp?patchbay_token=${revealToken ? encodeURIComponent(token) : REDACTED}` : publicUrl ? `${publicUrl}/mcp` : null;
   return {
     server_url: url,
     tool_mode: config.app.tool_mode,
@@ -58,7 +59,7 @@ export function setupGuide(config: Config, url: string, token: string | undefine
 /** The ChatGPT developer-mode steps, with the connector URL when a tunnel is up. */
 function chatgptSteps(connectorUrl: string | null, tokenEnv: string, revealToken: boolean): string[] {
   const url = connectorUrl
-    ? connectorUrl.includes("[redacted]") && !revealToken
+    ? connectorUrl.includes(REDACTED) && !revealToken
       ? `${connectorUrl} (run again with --reveal-token to see the token; it is the value of ${tokenEnv})`
       : connectorUrl
     : "<public https URL>/mcp?patchbay_token=<the value of " + tokenEnv + ">";

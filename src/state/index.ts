@@ -1,5 +1,5 @@
 /**
- * State: unstorage setup, atomic typed records, cross-process locks and secret redaction.
+ * State: unstorage setup, atomic typed records and cross-process locks (redaction is src/redact).
  * Other folders import from here only.
  */
 export { atomicFsDriver, type AtomicFsDriverOptions } from "./atomic-fs-driver.ts";
@@ -17,4 +17,3 @@ export {
   type StoredRecord,
   type WriteOptions,
 } from "./records.ts";
-export { REDACTED, createRedactor, redactToken, type Redactor } from "./redact.ts";

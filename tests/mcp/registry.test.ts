@@ -7,7 +7,7 @@ import { renderToolDocs, withCapabilityMatrix } from "../../src/app/docs.ts";
 import { CAPABILITIES, CAPABILITY_RULES } from "../../src/mcp/capability.ts";
 import { createSession, type SessionState } from "../../src/mcp/session.ts";
 import { defineTool, EVERY_MODE, type ToolContext } from "../../src/mcp/tool.ts";
-import { createRedactor } from "../../src/state/index.ts";
+import { createRedactor } from "../../src/redact/index.ts";
 import { repoRoot } from "../support/patchbay.ts";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { REDACTED, createRedactor, redactToken } from "../../src/state/index.ts";
+import { REDACTED, createRedactor, redactToken } from "../../src/redact/index.ts";
 
 const { redact } = createRedactor({});
 

@@ -1,15 +1,11 @@
 /**
- * Secret redaction for log lines and tool results: values of secret-looking environment
- * variables, plus well-known credential shapes, become `[redacted]`. A known value is also
- * found in the encodings a child process produces with one command: base64 (standard and
- * URL-safe, padded or not, at each of the three byte alignments it can have inside a longer
- * encoded text) and hex (lower and upper case).
+ * Secret redaction for log lines and tool results: values of environment variables whose name
+ * has one of `SECRET_WORDS`, plus well-known credential shapes, become `[redacted]`. A known
+ * value is also found in the encodings a child process produces with one command: base64
+ * (standard and URL-safe, padded or not, at each of the three byte alignments it can have inside
+ * a longer encoded text) and hex (lower and upper case).
  */
-
-export const REDACTED = "[redacted]";
-
-/** Environment variables whose name contains one of these words hold secrets. */
-const SECRET_ENV_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
+import { REDACTED, SECRET_NAME } from "./secret-words.ts";
 
 /** Shorter values (`true`, `1`, `en`) would redact ordinary words everywhere. */
 const MIN_ENV_SECRET_LENGTH = 8;
@@ -66,7 +62,7 @@ export function redactToken(text: string, token: string): string {
 function envSecretMatcher(env: Record<string, string | undefined>): RegExp | undefined {
   const values = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
-    if (value && value.length >= MIN_ENV_SECRET_LENGTH && SECRET_ENV_NAME.test(name)) for (const form of encodedForms(value)) values.add(form);
+    if (value && value.length >= MIN_ENV_SECRET_LENGTH && SECRET_NAME.test(name)) for (const form of encodedForms(value)) values.add(form);
   }
   if (values.size === 0) return undefined;
   // Longest first, so a secret that contains another is replaced whole.
