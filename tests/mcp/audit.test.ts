@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
-import { connectStdio } from "../support/clients.ts";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { connectStdio, eventually } from "../support/clients.ts";
 import { removeTempDirs, repoRoot, tempDir } from "../support/patchbay.ts";
 
 afterAll(removeTempDirs);
@@ -11,8 +11,9 @@ test("every tool call appends one audit line: who, which tool, which repo, outco
   try {
     const self = (await client.callTool("codex_self_test")).structuredContent as { client_ref: string };
     await client.callTool("codex_tool_mode_switch", { mode: "max", reason: "a-secret-looking-reason" });
-    await Bun.sleep(100);
     const file = `${home}/logs/audit.log`;
+    // The line is appended after the answer is sent: wait for it, not for a time.
+    await eventually(() => existsSync(file) && readFileSync(file, "utf8").trimEnd().split("\n").length === 2);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const lines = readFileSync(file, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line));
     expect(lines).toHaveLength(2);

@@ -48,8 +48,11 @@ describe.skipIf(!redis)("redis locks", () => {
     const b = new Redis(redis!.url);
     try {
       let bEntered = 0;
-      const holding = withRedisLock(a, "lease-test", () => sleep(400), { leaseMs: 100 });
-      await sleep(20);
+      let entered!: () => void;
+      const holds = new Promise<void>((done) => (entered = done));
+      // Holding for 400 ms, four leases long, is the subject: the lease must be renewed meanwhile.
+      const holding = withRedisLock(a, "lease-test", async () => (entered(), await sleep(400)), { leaseMs: 100 });
+      await holds;
       const waiting = withRedisLock(b, "lease-test", async () => void (bEntered = Date.now()), { leaseMs: 100, timeoutMs: 5_000 });
       const released = await holding.then(() => Date.now());
       await waiting;

@@ -3,9 +3,10 @@ import { afterAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withRepoLock } from "../../src/workspace/index.ts";
+import { repoLockFile } from "../../src/workspace/repo-lock.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
-import { mockPrompt, settled, workerHarnesses, type View } from "./support.ts";
+import { mockPrompt, settled, until, workerHarnesses, type View } from "./support.ts";
 
 const harnesses = workerHarnesses();
 afterAll(async () => {
@@ -139,8 +140,10 @@ test("integrate returns repo_busy while another mutation holds the repository lo
   await h.ok("codex_worker_start", { name: "w", brief: write("b.txt", "b\n"), agent: "mock" });
   await settled(h, "w");
   let release!: () => void;
-  const held = withRepoLock(h.host.home, repo, { client_ref: "client_other", tool: "codex_worker_integrate" }, () => new Promise<void>((done) => (release = done)));
-  await new Promise((done) => setTimeout(done, 50));
+  let locked!: () => void;
+  const acquired = new Promise<void>((done) => (locked = done));
+  const held = withRepoLock(h.host.home, repo, { client_ref: "client_other", tool: "codex_worker_integrate" }, () => (locked(), new Promise<void>((done) => (release = done))));
+  await acquired;
   expect(await h.errorCode("codex_worker_integrate", { worker: "w" })).toBe("repo_busy");
   release();
   await held;
@@ -155,9 +158,12 @@ test("a shared_write turn holds the repository lock until it ends", async () => 
   await settled(h, "iso");
   expect(await h.errorCode("codex_worker_integrate", { worker: "iso" })).toBe("repo_busy");
   expect(await h.errorCode("codex_worker_start", { name: "shared2", brief: "x", agent: "mock", workspace_mode: "shared_write" })).toBe("repo_busy");
+  const lock = repoLockFile(h.host.home, repo);
+  expect(existsSync(lock)).toBe(true);
   await settled(h, "shared");
   expect(readFileSync(join(repo, "c.txt"), "utf8")).toBe("c\n");
-  await new Promise((done) => setTimeout(done, 100));
+  // The turn's end is recorded before the job lets go of the lock: wait for the lock, not for a time.
+  await until(() => !existsSync(lock));
   expect((await h.ok<{ files: string[] }>("codex_worker_integrate", { worker: "iso", allow_dirty_base: true })).files).toEqual(["d.txt"]);
 });
 

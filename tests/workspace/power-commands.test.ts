@@ -4,7 +4,7 @@
  * filtering and cwd confinement.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { isProcessAlive } from "../../src/state/index.ts";
@@ -12,6 +12,7 @@ import { clampTimeout, COMMAND_OUTPUT_BYTES } from "../../src/workspace/commands
 import { POWER_TOOLS } from "../../src/workspace/tools/power.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { eventually } from "../support/clients.ts";
 import { debianTool } from "../support/debian.ts";
 import { harnessSet } from "../support/tools.ts";
 
@@ -186,10 +187,12 @@ describe("full mode", () => {
   test("a full-mode command holds the repository lock: a write meanwhile gets repo_busy", async () => {
     const root = makeRepo();
     const tools = await harnessFor(root, { power: { bashMode: "full", directWrite: true } });
-    const running = tools.ok<Run>("codex_run_command", { command: "sleep 1" });
-    await new Promise((done) => setTimeout(done, 200));
+    // The command says it runs (so the lock is held), then holds on until the test releases it.
+    const running = tools.ok<Run>("codex_run_command", { command: "touch .started; while [ ! -e .release ]; do sleep 0.02; done" });
+    await eventually(() => existsSync(join(root, ".started")));
     const refused = await tools.call("codex_write_file", { file_path: "late.txt", content: "x" });
     expect((refused._meta?.["patchbay/error"] as { code: string; message: string }).message).toContain(`${tools.session.clientRef} is running codex_run_command`);
+    writeFileSync(join(root, ".release"), "");
     expect((await running).exit_code).toBe(0);
     await tools.ok("codex_write_file", { file_path: "late.txt", content: "x" });
   });
