@@ -5,6 +5,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { controlRequest, controlStream, ensureServer, type OwnerRecord } from "../server/index.ts";
 import type { JobAction } from "../server/control-protocol.ts";
 import { emit } from "./output.ts";
+import { callServerTool, repoScope } from "./server-call.ts";
 
 /** The parts of a job view the CLI prints. */
 interface JobView {
@@ -77,15 +78,9 @@ const run = defineCommand({
   async run({ args }) {
     const owner = await server();
     const repo = resolve(args.repo ?? process.cwd());
-    const scope = { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off" as const, codexSessionRead: false } };
     const tool = args.apply ? "codex_apply_job" : "codex_plan_job";
     const callArgs = { spec: args.prompt, repo_path: repo, agent: args.agent, ...(args.model && { model: args.model }) };
-    const { data, socket } = await controlRequest(owner, { op: "call", tool, args: callArgs, scope }, 60_000);
-    socket.destroy();
-    const result = data as { isError?: boolean; structuredContent?: JobView; _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } } };
-    const failure = result._meta?.["patchbay/error"];
-    if (result.isError || !result.structuredContent) throw PatchbayError.received({ code: failure?.code ?? "internal_error", message: failure?.message ?? "the job was not started", next: failure?.next });
-    const started = result.structuredContent;
+    const { value: started } = await callServerTool<JobView>(owner, { tool, args: callArgs, scope: repoScope(repo) }, 60_000);
     if (args.detach) {
       emit(args.json, started, () => started.job_id);
       return 0;

@@ -6,10 +6,9 @@
 import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { controlRequest, ensureServer, readOwner } from "../server/index.ts";
+import { ensureServer, readOwner } from "../server/index.ts";
 import { emit } from "./output.ts";
-
-const NO_ROOTS = { allowedRoots: [], power: { directWrite: false, bashMode: "off" as const, codexSessionRead: false } };
+import { callServerTool, NO_ROOTS, type ToolAnswer } from "./server-call.ts";
 
 function agentOf(as: string | undefined): string {
   const agent = as ?? process.env.PATCHBAY_AGENT;
@@ -17,13 +16,8 @@ function agentOf(as: string | undefined): string {
   return agent;
 }
 
-async function callTool<T>(tool: string, args: Record<string, unknown>, timeoutMs = 60_000): Promise<{ text: string; value: T }> {
-  const { data, socket } = await controlRequest(await ensureServer(patchbayHome()), { op: "call", tool, args, scope: NO_ROOTS }, timeoutMs);
-  socket.destroy();
-  const result = data as { isError?: boolean; content?: Array<{ text?: string }>; structuredContent?: T; _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } } };
-  const failure = result._meta?.["patchbay/error"];
-  if (result.isError || !result.structuredContent) throw PatchbayError.received({ code: failure?.code ?? "internal_error", message: failure?.message ?? "the call failed", next: failure?.next });
-  return { text: (result.content ?? []).map((block) => block.text ?? "").join(""), value: result.structuredContent };
+async function callTool<T>(tool: string, args: Record<string, unknown>, timeoutMs = 60_000): Promise<ToolAnswer<T>> {
+  return callServerTool<T>(await ensureServer(patchbayHome()), { tool, args, scope: NO_ROOTS }, timeoutMs);
 }
 
 const as = { as: { type: "string", description: "The agent to act as, NAME@NAMESPACE (default: $PATCHBAY_AGENT)", valueHint: "AGENT" } } as const;
@@ -114,11 +108,8 @@ async function hookDecision(input: Record<string, unknown> | undefined, agent: s
   if (!input || input.stop_hook_active === true || !agent) return undefined;
   const owner = readOwner(patchbayHome());
   if (!owner?.control_port) return undefined; // no server: nothing can be waiting, and a hook never starts one
-  const { data, socket } = await controlRequest(owner, { op: "call", tool: "recall", args: { limit: 100, as: agent }, scope: NO_ROOTS }, Math.max(100, deadline - Date.now()));
-  socket.destroy();
-  const result = data as { isError?: boolean; structuredContent?: { messages?: PendingView[] } };
-  if (result.isError) return undefined;
-  const unread = (result.structuredContent?.messages ?? []).filter((m) => m.state === "pending" && m.to === agent);
+  const recalled = await callServerTool<{ messages?: PendingView[] }>(owner, { tool: "recall", args: { limit: 100, as: agent }, scope: NO_ROOTS }, Math.max(100, deadline - Date.now())).catch(() => undefined);
+  const unread = (recalled?.value.messages ?? []).filter((m) => m.state === "pending" && m.to === agent);
   if (unread.length === 0) return undefined;
   const senders = [...new Set(unread.map((m) => m.from))];
   const count = unread.length === 1 ? "1 unread patchbay message" : `${unread.length === 100 ? "100 or more" : unread.length} unread patchbay messages`;

@@ -3,8 +3,9 @@ import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { controlRequest, ensureServer } from "../server/index.ts";
+import { ensureServer } from "../server/index.ts";
 import { emit } from "./output.ts";
+import { callServerTool, repoScope } from "./server-call.ts";
 
 interface WorkerView {
   worker_id: string;
@@ -24,16 +25,10 @@ function cliClientRef(): string {
   return `cli_${name}`;
 }
 
-/** Runs a worker tool on the server for a session scoped to `repo`; a tool error becomes a CLI error. */
+/** Runs a worker tool on the server for a session scoped to `repo`. */
 async function callTool<T>(tool: string, repo: string, args: Record<string, unknown>): Promise<T> {
-  const owner = await ensureServer(patchbayHome());
-  const scope = { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off" as const, codexSessionRead: false } };
-  const { data, socket } = await controlRequest(owner, { op: "call", tool, args, scope, client_ref: cliClientRef() }, 60_000);
-  socket.destroy();
-  const result = data as { isError?: boolean; structuredContent?: T; _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } } };
-  const failure = result._meta?.["patchbay/error"];
-  if (result.isError || !result.structuredContent) throw PatchbayError.received({ code: failure?.code ?? "internal_error", message: failure?.message ?? `${tool} failed`, next: failure?.next });
-  return result.structuredContent;
+  const { value } = await callServerTool<T>(await ensureServer(patchbayHome()), { tool, args, scope: repoScope(repo), client_ref: cliClientRef() }, 60_000);
+  return value;
 }
 
 function line(view: WorkerView): string {

@@ -12,7 +12,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PatchbayError } from "../../errors/index.ts";
 import * as pipeline from "../../pipeline/index.ts";
-import { controlRequest, controlStream, ensureServer, type OwnerRecord } from "../../server/index.ts";
+import { controlStream, ensureServer, type OwnerRecord } from "../../server/index.ts";
+import { callServerTool, repoScope } from "../server-call.ts";
 
 /** The session's client ref on the server: approvals and locks name it. */
 const CLIENT_REF = "cli_pipeline";
@@ -20,8 +21,6 @@ const CLIENT_REF = "cli_pipeline";
 const POLL_MS = 250;
 const FINAL_ACTIONS = new Set(["success", "approve_granted", "apply_granted", "error", "apply_denied", "stopped", "cancelled"]);
 const SUCCESS_ACTIONS = new Set(["success", "approve_granted", "apply_granted"]);
-
-type ToolResult = { isError?: boolean; structuredContent?: Record<string, unknown>; _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } } };
 
 export interface RemoteOptions {
   home: string;
@@ -49,14 +48,8 @@ export class RemotePhases implements pipeline.PhaseRunners {
   }
 
   private async call(repo: string, tool: string, args: Record<string, unknown>, timeoutMs: number): Promise<pipeline.RunView> {
-    const owner = await this.server();
-    const scope = { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off" as const, codexSessionRead: false } };
-    const { data, socket } = await controlRequest(owner, { op: "call", tool, args: { ...args, repo_path: repo }, scope, client_ref: CLIENT_REF }, timeoutMs);
-    socket.destroy();
-    const result = data as ToolResult;
-    const failure = result._meta?.["patchbay/error"];
-    if (result.isError || !result.structuredContent) throw PatchbayError.received({ code: failure?.code ?? "internal_error", message: failure?.message ?? `${tool} failed on the server`, next: failure?.next });
-    return result.structuredContent as unknown as pipeline.RunView;
+    const { value } = await callServerTool<pipeline.RunView>(await this.server(), { tool, args: { ...args, repo_path: repo }, scope: repoScope(repo), client_ref: CLIENT_REF }, timeoutMs);
+    return value;
   }
 
   /**
