@@ -1,6 +1,6 @@
 /**
  * codex_search_repo and codex_repo_tree on a generated 10,000-file git repository: the caps hold
- * and the calls stay fast.
+ * and the answers are complete (their speed is benchmarked: scripts/bench/workspace.ts).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
@@ -66,10 +66,15 @@ test("the tree stops at the entry cap, shallowest first", async () => {
   expect(clamped.entries.length).toBe(5000);
 });
 
-test("search and tree each answer within a second on 10,000 files", async () => {
-  for (const [tool, args] of [["codex_search_repo", { query: "rare_token_4", max_results: 1000 }], ["codex_repo_tree", { max_depth: 2, max_entries: 5000 }]] as const) {
-    const began = performance.now();
-    await tools.ok(tool, args);
-    expect(performance.now() - began).toBeLessThan(1000);
-  }
+// How fast search and tree answer is measured against git on the same repository by
+// scripts/bench/workspace.ts (docs/benchmarks.md): wall-clock limits do not belong in tests on a shared box.
+test("a search for a prefix of the rare token and a shallow tree answer completely on 10,000 files", async () => {
+  const found = await tools.ok<Found>("codex_search_repo", { query: "rare_token_4", max_results: 1000 });
+  // rare_token_400, rare_token_450 and rare_token_4000 … rare_token_4950.
+  expect(found.truncated).toBe(false);
+  expect(found.matches.map((match) => match.path)).toEqual(["pkg004/file000.ts", "pkg004/file050.ts", ...Array.from({ length: 10 }, (_, i) => [`pkg0${40 + i}/file000.ts`, `pkg0${40 + i}/file050.ts`]).flat()]);
+  const listing = await tools.ok<Listing>("codex_repo_tree", { max_depth: 2, max_entries: 5000 });
+  expect(listing.entries.length).toBe(5000);
+  expect(listing.truncated).toBe(true);
+  expect(listing.counts).toEqual({ files: 4900, dirs: DIRS, symlinks: 0 });
 });
