@@ -86,12 +86,15 @@ export function inCliWords(tool: string, error: { code: string; message: string;
     if (flag && !named.includes(flag)) named.push(flag);
     return flag;
   };
-  // Names with `_` are unmistakably arguments wherever they appear; plain words only where an argument leads.
-  const snakeNames = Object.keys(flags).filter((name) => name.includes("_"));
+  const names = Object.keys(flags);
+  // `name=value` is a setting whatever the name; a name with `_` is unmistakably an argument anywhere,
+  // a plain word (`view`, `agent`) only where an argument leads the message.
+  const settings = names.length ? new RegExp(`\\b(${names.join("|")})=([^\\s,;)]+)`, "g") : undefined;
+  const snakeNames = names.filter((name) => name.includes("_"));
   const argumentWords = snakeNames.length ? new RegExp(`\\b(${snakeNames.join("|")})\\b`, "g") : undefined;
-  const settings = new RegExp(`\\b(${Object.keys(flags).join("|") || "(?!)"})=([^\\s,;)]+)`, "g");
   const words = (text: string) => {
-    const spoken = commandsFor(text).replace(settings, (_whole, name: string, value: string) => setting(flags, name, value));
+    let spoken = commandsFor(text);
+    if (settings) spoken = spoken.replace(settings, (_whole, name: string, value: string) => setting(flags, name, value));
     return argumentWords ? spoken.replace(argumentWords, (name: string) => flagOf(name) ?? name) : spoken;
   };
   const unprefixed = error.message.startsWith(`${tool}: `) ? error.message.slice(tool.length + 2) : error.message;
