@@ -1,41 +1,37 @@
 /**
  * `patchbay agent --codex|--claude|--gemini NAME@NS`: the MCP config snippet that connects one
- * agent CLI to this server as that agent (HTTP URL plus its bearer header).
+ * agent CLI to this server as that agent (HTTP URL plus its bearer header), one flag per install
+ * host that can register a remote server.
  */
 import { defineCommand } from "citty";
 import { loadConfig, patchbayHome } from "../config/index.ts";
+import { entrySnippet, HOST_IDS, hostAdapter, hostEntry } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { createIdentities, formatAddress, parseAddress } from "../messaging/index.ts";
 import { createRecordStore } from "../state/index.ts";
 
 const TOKEN_ENV = "PATCHBAY_AGENT_TOKEN";
 
-export function agentSnippet(host: "codex" | "claude" | "gemini", url: string, token: string | undefined): string {
-  const bearer = token ?? `\${${TOKEN_ENV}}`;
-  if (host === "codex") {
-    // Codex reads the token from an environment variable instead of the file.
-    const auth = token ? `http_headers = { Authorization = "Bearer ${token}" }` : `bearer_token_env_var = "${TOKEN_ENV}"`;
-    return `# ~/.codex/config.toml\n[mcp_servers.patchbay]\nurl = "${url}"\n${auth}\n`;
-  }
-  if (host === "claude") {
-    return `${JSON.stringify({ mcpServers: { patchbay: { type: "http", url, headers: { Authorization: `Bearer ${bearer}` } } } }, null, 2)}\n`;
-  }
-  return `${JSON.stringify({ mcpServers: { patchbay: { httpUrl: url, headers: { Authorization: `Bearer ${bearer}` } } } }, null, 2)}\n`;
+/** The hosts whose file can hold a remote (HTTP) server: one flag each. */
+const HOSTS = HOST_IDS.filter((id) => hostAdapter(id).httpEntry);
+const TITLES = HOSTS.map((id) => hostAdapter(id).title);
+
+/** Exactly what `patchbay mcp install <host> --http URL` writes, under the host's server table. */
+export function agentSnippet(host: (typeof HOSTS)[number], url: string, token: string | undefined): string {
+  return entrySnippet(host, hostEntry(host, { transport: "http", url, tokenEnv: TOKEN_ENV, token }));
 }
 
 export default defineCommand({
-  meta: { name: "agent", description: "Print the MCP config that connects Codex, Claude Code or Gemini CLI to this server as one agent" },
+  meta: { name: "agent", description: `Print the MCP config that connects ${TITLES.slice(0, -1).join(", ")} or ${TITLES.at(-1)} to this server as one agent` },
   args: {
     agent: { type: "positional", required: true, description: "NAME@NAMESPACE", valueHint: "AGENT" },
-    codex: { type: "boolean", description: "Codex (~/.codex/config.toml)" },
-    claude: { type: "boolean", description: "Claude Code (.mcp.json)" },
-    gemini: { type: "boolean", description: "Gemini CLI (settings.json)" },
+    ...Object.fromEntries(HOSTS.map((id) => [id, { type: "boolean", description: `${hostAdapter(id).title} (${hostAdapter(id).configHint})` } as const])),
     url: { type: "string", description: "The server's /mcp URL (default: from server.host and server.port)", valueHint: "URL" },
     "new-token": { type: "boolean", description: `Issue a new token and put it in the snippet (default: read it from $${TOKEN_ENV})` },
   },
   async run({ args }) {
-    const hosts = (["codex", "claude", "gemini"] as const).filter((name) => args[name]);
-    if (hosts.length !== 1) throw new PatchbayError("usage", "choose exactly one of --codex, --claude, --gemini");
+    const hosts = HOSTS.filter((name) => args[name]);
+    if (hosts.length !== 1) throw new PatchbayError("usage", `choose exactly one of ${HOSTS.map((id) => `--${id}`).join(", ")}`);
     const home = patchbayHome();
     const config = await loadConfig({ home });
     const address = parseAddress(args.agent, "default");

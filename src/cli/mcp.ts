@@ -5,8 +5,8 @@ import {
   applyChange,
   assertHostId,
   checkHost,
-  claudeSettingsLocation,
   HOST_IDS,
+  hostAdapter,
   type HostCheck,
   type HostId,
   hostEntry,
@@ -21,6 +21,7 @@ import {
   redactEntry,
   type Registration,
   repositoryRoot,
+  scopeHelp,
   stdioRegistration,
 } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
@@ -28,21 +29,16 @@ import { selfCommand } from "../runtime/index.ts";
 import { repeatedFlag } from "./launch-args.ts";
 import { emit } from "./output.ts";
 
+/** The hosts that keep settings hooks, where `--inbox-hook` can go. */
+const HOOK_HOSTS = HOST_IDS.filter((id) => hostAdapter(id).hookLocation);
+
 const hostArg = { type: "positional", description: `Host: ${HOST_IDS.join(", ")}`, valueHint: "HOST" } as const;
 const common = {
-  scope: { type: "string", description: "claude: local (default), user or project; gemini: project (default) or user", valueHint: "SCOPE" },
+  scope: { type: "string", description: scopeHelp(), valueHint: "SCOPE" },
   root: { type: "string", description: "Repository the host works on (default: the git work tree around the current directory)", valueHint: "DIR" },
   "dry-run": { type: "boolean", description: "Print the change as a diff and write nothing" },
   json: { type: "boolean", description: "Print as JSON" },
 } as const;
-
-/** After-install advice, per host. */
-const NEXT: Record<HostId, string> = {
-  codex: "start `codex` in the repository and ask it to call codex_self_test",
-  claude: "run `claude mcp list` (it should say Connected), then ask Claude to call codex_self_test",
-  "claude-desktop": "restart Claude Desktop, then ask it to call codex_self_test",
-  gemini: "run `gemini mcp list` in the repository, then ask Gemini to call codex_self_test",
-};
 
 function report(change: PlannedChange, backup: string | undefined, dryRun: boolean, extra: Record<string, unknown>) {
   const { host, scope, file } = change.location;
@@ -70,7 +66,7 @@ function hookReport(change: PlannedChange, backup: string | undefined, dryRun: b
 
 function hookText(change: PlannedChange, backup: string | undefined, dryRun: boolean): string {
   const { scope, file } = change.location;
-  if (dryRun) return change.diff ? `${change.diff}(dry run: ${file} not written)` : `claude (${scope}) ${file}: Stop hook, nothing to change`;
+  if (dryRun) return change.diff ? `${change.diff}(dry run: ${file} not written)` : `${change.location.host} (${scope}) ${file}: Stop hook, nothing to change`;
   const said = {
     added: `added the inbox Stop hook to ${file}`,
     updated: `updated the inbox Stop hook in ${file}`,
@@ -87,12 +83,13 @@ async function planInboxHook(args: Record<string, unknown>, host: HostId, scope:
     if (args.agent !== undefined) throw new PatchbayError("invalid_flag", "--agent only applies with --inbox-hook", { next: "add --inbox-hook, or drop --agent" });
     return undefined;
   }
-  if (host !== "claude") throw new PatchbayError("invalid_flag", `--inbox-hook is for Claude Code only, not ${host}`, { next: "run `patchbay mcp install claude --inbox-hook --agent NAME@NAMESPACE`" });
+  const hookLocation = hostAdapter(host).hookLocation;
+  if (!hookLocation) throw new PatchbayError("invalid_flag", `--inbox-hook is for ${HOOK_HOSTS.map((id) => hostAdapter(id).title).join(", ")} only, not ${host}`, { next: `run \`patchbay mcp install ${HOOK_HOSTS[0]} --inbox-hook --agent NAME@NAMESPACE\`` });
   const agent = (args.agent as string | undefined) ?? process.env.PATCHBAY_AGENT;
   if (!agent) throw new PatchbayError("invalid_flag", "--inbox-hook needs the agent whose inbox the hook checks", { next: "pass --agent NAME@NAMESPACE, or set PATCHBAY_AGENT" });
   if (!agent.includes("@")) throw new PatchbayError("invalid_flag", `--agent ${agent}: expected NAME@NAMESPACE`, { next: "pass --agent NAME@NAMESPACE (as `patchbay token add` printed it)" });
   const command = inboxHookCommand({ self: selfCommand(), agent: formatAddress(parseAddress(agent)), patchbayHome: process.env.PATCHBAY_HOME ? home : undefined });
-  return { change: await planHookInstall(claudeSettingsLocation(scope, { root }), inboxHookGroup(command)), command };
+  return { change: await planHookInstall(hookLocation(scope, { root }), inboxHookGroup(command)), command };
 }
 
 const install = defineCommand({
@@ -123,7 +120,7 @@ const install = defineCommand({
     const hookBackup = dryRun || !hook ? undefined : await applyChange(hook.change, home);
     const token = registration.transport === "http" ? registration.token : undefined;
     const extra = { transport: registration.transport, entry: redactEntry(entry, token), ...(hook && { inbox_hook: hookReport(hook.change, hookBackup, dryRun, hook.command) }) };
-    emit(args.json, report(change, backup, dryRun, extra), () => [changeText(change, backup, dryRun, NEXT[host]), ...(hook ? [hookText(hook.change, hookBackup, dryRun)] : [])].join("\n"));
+    emit(args.json, report(change, backup, dryRun, extra), () => [changeText(change, backup, dryRun, hostAdapter(host).next), ...(hook ? [hookText(hook.change, hookBackup, dryRun)] : [])].join("\n"));
     return 0;
   },
 });
@@ -161,8 +158,9 @@ const uninstall = defineCommand({
     const home = patchbayHome();
     const root = repositoryRoot(args.root);
     const change = await planUninstall(locate(host, args.scope, { root }));
-    // Claude: also the inbox Stop hook that `install --inbox-hook` added to the same scope, if there.
-    const hook = host === "claude" ? await planHookUninstall(claudeSettingsLocation(change.location.scope, { root })) : undefined;
+    // Hosts with hooks (Claude): also the inbox Stop hook that `install --inbox-hook` added to the same scope, if there.
+    const hookLocation = hostAdapter(host).hookLocation;
+    const hook = hookLocation ? await planHookUninstall(hookLocation(change.location.scope, { root })) : undefined;
     const dryRun = Boolean(args["dry-run"]);
     const backup = dryRun ? undefined : await applyChange(change, home);
     const hookBackup = dryRun || !hook ? undefined : await applyChange(hook, home);

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { consola } from "consola";
 import { patchbayHome } from "../config/index.ts";
-import { applyChange, assertHostId, HOST_IDS, HOST_SCOPES, hostEntry, locate, planInstall, repositoryRoot, stdioRegistration } from "../connect/index.ts";
+import { applyChange, assertHostId, HOST_IDS, hostAdapter, hostEntry, locate, planInstall, repositoryRoot, scopeHelp, stdioRegistration } from "../connect/index.ts";
 import { selfCommand } from "../runtime/index.ts";
 import { emit } from "./output.ts";
 
@@ -21,7 +21,7 @@ export default defineCommand({
     root: { type: "string", description: "Repository (default: the git work tree around the current directory)", valueHint: "DIR" },
     "tool-mode": { type: "enum", options: ["minimal", "worker", "standard", "full"], description: "Tool catalog the host starts with" },
     power: { type: "enum", options: ["safe", "full"], description: "safe: power tools off (default); full: this host's sessions may write files, run any command and read sessions" },
-    scope: { type: "string", description: "claude: local|user|project; gemini: project|user", valueHint: "SCOPE" },
+    scope: { type: "string", description: scopeHelp(), valueHint: "SCOPE" },
     "dry-run": { type: "boolean", description: "Show the change and write nothing" },
     json: { type: "boolean", description: "Print as JSON" },
   },
@@ -31,7 +31,8 @@ export default defineCommand({
     const host = assertHostId(await ask(args.host, "Which host should use patchbay?", HOST_IDS, "codex"));
     const toolMode = await ask(args["tool-mode"] as string | undefined, "Which tools should it see?", ["worker", "standard", "full", "minimal"], "worker");
     const power = (await ask(args.power as string | undefined, "Power tools (direct writes, shell)?", ["safe", "full"], "safe")) as "safe" | "full";
-    const scope = args.scope ?? (HOST_SCOPES[host].scopes.length > 1 ? await ask(undefined, `${host}: where should the registration live?`, HOST_SCOPES[host].scopes, HOST_SCOPES[host].fallback) : undefined);
+    const { scopes, defaultScope } = hostAdapter(host);
+    const scope = args.scope ?? (scopes.length > 1 ? await ask(undefined, `${host}: where should the registration live?`, scopes, defaultScope) : undefined);
     const registration = stdioRegistration({ self: selfCommand(), root, toolMode, power, patchbayHome: process.env.PATCHBAY_HOME ? home : undefined });
     const change = await planInstall(locate(host, scope, { root }), hostEntry(host, registration));
     const backup = args["dry-run"] ? undefined : await applyChange(change, home);

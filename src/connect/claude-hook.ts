@@ -18,7 +18,7 @@ import type { Env } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { unifiedDiff } from "./diff.ts";
 import { readText } from "./files.ts";
-import type { HostLocation } from "./hosts.ts";
+import type { HostLocation } from "./hosts/adapter.ts";
 import type { PlannedChange } from "./install.ts";
 import { parseJsonObject, setJsonValue } from "./json-edit.ts";
 

@@ -1,6 +1,6 @@
 import type { Env } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
-import { HOST_SCOPES, type HostId, locate } from "./hosts.ts";
+import { hostAdapter, type HostId, locate } from "./hosts/index.ts";
 import { readEntry } from "./install.ts";
 import { expandEnv, probeHttp, probeStdio, type ProbeResult } from "./probe.ts";
 
@@ -20,7 +20,8 @@ export interface HostCheck {
  */
 export async function checkHost(host: HostId, options: { root: string; env: Env; name?: string }): Promise<HostCheck[]> {
   const checks: HostCheck[] = [];
-  for (const scope of HOST_SCOPES[host].scopes) {
+  const { scopes } = hostAdapter(host);
+  for (const scope of scopes) {
     const location = locate(host, scope, { root: options.root, env: options.env, name: options.name });
     const base = { host, scope, file: location.file };
     let entry: unknown;
@@ -32,7 +33,7 @@ export async function checkHost(host: HostId, options: { root: string; env: Env;
       continue;
     }
     if (entry === undefined) {
-      checks.push({ ...base, status: "missing", detail: "patchbay is not registered here", next: `patchbay mcp install ${host}${HOST_SCOPES[host].scopes.length > 1 ? ` --scope ${scope}` : ""}` });
+      checks.push({ ...base, status: "missing", detail: "patchbay is not registered here", next: `patchbay mcp install ${host}${scopes.length > 1 ? ` --scope ${scope}` : ""}` });
       continue;
     }
     checks.push({ ...base, ...(await checkEntry(host, entry as Record<string, any>, options)) });
@@ -53,9 +54,8 @@ async function checkEntry(host: HostId, entry: Record<string, any>, options: { r
   }
   if (!probe.ok) return { status: "fail", detail: probe.error ?? "the handshake failed", next: `check the registered command or URL, then \`${reinstall}\`` };
   const detail = `${probe.server || "server"} answered (protocol ${probe.protocolVersion}), ${probe.tools!.length} tools`;
-  if (host === "codex" && entry.default_tools_approval_mode !== "approve") {
-    return { status: "warn", detail: `${detail}; default_tools_approval_mode is not "approve", so \`codex exec\` refuses mutating tools`, next: reinstall, tools: probe.tools!.length };
-  }
+  const warning = hostAdapter(host).entryWarning?.(entry);
+  if (warning) return { status: "warn", detail: `${detail}; ${warning}`, next: reinstall, tools: probe.tools!.length };
   return { status: "ok", detail, tools: probe.tools!.length };
 }
 

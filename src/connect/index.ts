@@ -10,9 +10,9 @@
 export { unifiedDiff } from "./diff.ts";
 export { CLOUDFLARED_RELEASES, type CloudflaredPlan, installCloudflared, planCloudflared } from "./cloudflared.ts";
 export { checkHost, type HostCheck } from "./doctor.ts";
-export { assertHostId, HOST_IDS, HOST_SCOPES, type HostId, type HostLocation, isHostId, locate } from "./hosts.ts";
+export { assertHostId, type HostAdapter, hostAdapter, HOST_IDS, type HostId, type HostLocation, HOSTS, isHostId, locate, scopeHelp } from "./hosts/index.ts";
 export { applyChange, type ChangeStatus, planInstall, planUninstall, type PlannedChange, readEntry } from "./install.ts";
-export { hostEntry, redactEntry, type Registration, stdioRegistration } from "./registration.ts";
+export { entrySnippet, hostEntry, redactEntry, type Registration, stdioRegistration } from "./registration.ts";
 export { deleteProfile, readRootProfiles, rootProfile, setProfileKey, useProfile } from "./profiles.ts";
 export { repositoryRoot } from "./root.ts";
 export { CHATGPT_ORIGINS, findExecutable, type RunningTunnel, startTunnel, TUNNEL_KINDS, type TunnelKind, type TunnelOptions } from "./tunnel.ts";

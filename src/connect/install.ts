@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { unifiedDiff } from "./diff.ts";
 import { backupFile, readText, removeFile, writeTextAtomic } from "./files.ts";
-import type { HostLocation } from "./hosts.ts";
+import type { HostLocation } from "./hosts/adapter.ts";
 import { parseJsonObject, setJsonValue } from "./json-edit.ts";
 import { parseToml, setTomlTable, valueAt } from "./toml-edit.ts";
 

@@ -1,54 +1,30 @@
 import { PatchbayError } from "../errors/index.ts";
-import type { HostId } from "./hosts.ts";
+import type { EntryOptions, Registration } from "./hosts/adapter.ts";
+import { hostAdapter, type HostId, locate } from "./hosts/index.ts";
+import { setTomlTable } from "./toml-edit.ts";
 
-/** What a host should start or call to reach patchbay. */
-export type Registration =
-  | { transport: "stdio"; command: string; args: string[]; env: Record<string, string> }
-  | { transport: "http"; url: string; tokenEnv: string; /** Set only with --embed-token. */ token?: string };
-
-export interface EntryOptions {
-  /** Gemini's `trust: true` (skip its per-call confirmations); only when asked. */
-  trust?: boolean;
-}
+export type { EntryOptions, Registration } from "./hosts/adapter.ts";
 
 /** The JSON or TOML value a host stores under `mcpServers.patchbay` / `[mcp_servers.patchbay]`. */
 export function hostEntry(host: HostId, registration: Registration, options: EntryOptions = {}): Record<string, unknown> {
-  if (registration.transport === "stdio") return stdioEntry(host, registration, options);
-  return httpEntry(host, registration);
+  const adapter = hostAdapter(host);
+  if (registration.transport === "stdio") return adapter.stdioEntry(registration, options);
+  if (adapter.httpEntry) return adapter.httpEntry(registration);
+  throw new PatchbayError("invalid_flag", adapter.noHttp?.message ?? `${adapter.title} cannot register a remote (HTTP) server`, { next: adapter.noHttp?.next ?? `run \`patchbay mcp install ${host}\` without --http` });
 }
 
-function stdioEntry(host: HostId, { command, args, env }: Extract<Registration, { transport: "stdio" }>, options: EntryOptions): Record<string, unknown> {
-  const hasEnv = Object.keys(env).length > 0;
-  switch (host) {
-    case "codex":
-      // `codex exec` refuses mutating MCP tools under approval "never" unless the server approves them.
-      return { command, args, ...(hasEnv && { env }), default_tools_approval_mode: "approve" };
-    case "claude":
-      return { type: "stdio", command, args, env };
-    case "claude-desktop":
-      return { command, args, env };
-    case "gemini":
-      return { command, args, ...(hasEnv && { env }), ...(options.trust && { trust: true }) };
-  }
-}
-
-function httpEntry(host: HostId, { url, tokenEnv, token }: Extract<Registration, { transport: "http" }>): Record<string, unknown> {
-  switch (host) {
-    case "codex":
-      return token
-        ? { url, http_headers: { Authorization: `Bearer ${token}` }, default_tools_approval_mode: "approve" }
-        : { url, bearer_token_env_var: tokenEnv, default_tools_approval_mode: "approve" };
-    case "claude":
-      // Claude Code expands ${VAR} in server definitions when it starts them.
-      return { type: "http", url, headers: { Authorization: `Bearer ${token ?? `\${${tokenEnv}}`}` } };
-    case "gemini":
-      // Gemini CLI expands $VAR and ${VAR} in every settings.json string.
-      return { url, type: "http", headers: { Authorization: `Bearer ${token ?? `\${${tokenEnv}}`}` } };
-    case "claude-desktop":
-      throw new PatchbayError("invalid_flag", "Claude Desktop's config file registers local (stdio) servers only; remote servers are added in its Settings → Connectors", {
-        next: "run `patchbay mcp install claude-desktop` without --http",
-      });
-  }
+/**
+ * `entry` under the host's server table, as text to paste into its file (`patchbay agent`).
+ *
+ * @example
+ * entrySnippet("claude", { type: "http", url }); // '{\n  "mcpServers": {\n    "patchbay": { … }'
+ */
+export function entrySnippet(host: HostId, entry: Record<string, unknown>): string {
+  const { configHint } = hostAdapter(host);
+  const { format, path } = locate(host, undefined, { root: "." });
+  const [table, name] = path.slice(-2) as [string, string];
+  if (format === "toml") return `# ${configHint}\n${setTomlTable("", [table, name], entry, configHint)}`;
+  return `${JSON.stringify({ [table]: { [name]: entry } }, null, 2)}\n`;
 }
 
 /** The entry with an embedded token replaced, for printing. */
