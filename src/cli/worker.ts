@@ -2,7 +2,6 @@ import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
-import { PatchbayError } from "../errors/index.ts";
 import { ensureServer } from "../server/index.ts";
 import { emit } from "./output.ts";
 import { callServerTool, repoScope } from "./server-call.ts";
