@@ -1,36 +1,22 @@
 /**
- * Git views a job needs: its own worktree (apply jobs), the files a job changed, one file's diff
- * against the job's base, and a fingerprint of a tree for read-only checks.
+ * Git views a job needs: its own worktree (apply jobs; made by src/worktrees), the files a job
+ * changed, and one file's diff against the job's base.
  */
-import { createHash } from "node:crypto";
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PatchbayError } from "../errors/index.ts";
 // git.ts is not on the workspace face; jobs need the same safe git runner, not a second one.
-import { git, runGit } from "../workspace/index.ts";
-
-export interface JobWorktree {
-  path: string;
-  branch: string;
-  base_commit: string;
-}
+import { runGit } from "../workspace/index.ts";
+import { branchPoint, createWorktree, type Worktree } from "../worktrees/index.ts";
 
 /**
- * `git worktree add -b patchbay/job-<id> <root>/jobs/<id> HEAD`, recording the base commit.
+ * A worktree on `patchbay/job-<id>` at `<root>/jobs/<id>`, branched from HEAD.
  *
  * @example
  * const wt = await createJobWorktree("/srv/repo", "/home/me/.patchbay/worktrees", "job_00abc…");
  */
-export async function createJobWorktree(repo: string, worktreeRoot: string, id: string): Promise<JobWorktree> {
-  const head = await runGit(repo, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);
-  if (head.code !== 0) {
-    throw new PatchbayError("not_a_git_repo", `${repo} has no commit to branch from (apply jobs run in a git worktree)`, { next: "commit once in the repository, or use codex_plan_job for a read-only job" });
-  }
-  const base = head.stdout.trim();
-  const path = join(worktreeRoot, "jobs", id);
-  const branch = `patchbay/job-${id}`;
-  await git(repo, ["worktree", "add", "--quiet", "-b", branch, path, base]);
-  return { path, branch, base_commit: base };
+export async function createJobWorktree(repo: string, worktreeRoot: string, id: string): Promise<Worktree> {
+  const base = await branchPoint(repo, { message: `${repo} has no commit to branch from (apply jobs run in a git worktree)`, next: "commit once in the repository, or use codex_plan_job for a read-only job" });
+  return createWorktree(repo, { path: join(worktreeRoot, "jobs", id), branch: `patchbay/job-${id}` }, base);
 }
 
 /** Paths (relative to `cwd`) that differ from `base` (or HEAD) or are untracked, blocked or not. */
@@ -73,19 +59,5 @@ export async function fileDiff(cwd: string, base: string, relPath: string, maxBy
   return { diff: truncated ? Buffer.from(full).subarray(0, maxBytes).toString("utf8") : full, binary: false, status: "added", truncated };
 }
 
-/**
- * A hash of a tree's state: `git status --porcelain` plus the hash of `git diff HEAD`, plus the
- * size and mtime of every untracked file. Outside git, undefined (nothing to compare with).
- */
-export async function treeFingerprint(cwd: string): Promise<string | undefined> {
-  const status = await runGit(cwd, ["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
-  if (status.code !== 0) return undefined;
-  const diff = await runGit(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--binary", "HEAD", "--"]);
-  const hash = createHash("sha256").update(status.stdout).update("\0").update(diff.stdout);
-  for (const entry of status.stdout.split("\0")) {
-    if (!entry.startsWith("?? ")) continue;
-    const info = await lstat(join(cwd, entry.slice(3))).catch(() => undefined);
-    hash.update(`${entry}:${info?.size}:${info?.mtimeMs}`);
-  }
-  return hash.digest("hex");
-}
+// execute.ts still imports it from here until issue #13's one-agent-turn change lands; its home is src/worktrees.
+export { treeFingerprint } from "../worktrees/index.ts";

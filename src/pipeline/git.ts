@@ -1,22 +1,19 @@
 /**
- * The git steps of a run: the base commit, the writer's worktree, the patch it produced, the
- * fingerprint that proves a read-only phase changed nothing, and applying the patch to the base.
+ * The git steps of a run: the base commit, the writer's worktree (made by src/worktrees, in a
+ * `.ai/worktrees` checked to be a real folder), the patch it produced, and applying it to the base.
  */
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { lstat, mkdir, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { git, runGit } from "../workspace/index.ts";
+import { branchPoint, createWorktree, removeWorktree } from "../worktrees/index.ts";
 import { aiDirectory, writeAiFile } from "./run-files.ts";
 
 /** Run folders and worktrees live under .ai/, which the base-repository checks leave out. */
 const EXCLUDE_AI = ":(exclude).ai";
 
-export async function headCommit(repo: string): Promise<string> {
-  const head = await runGit(repo, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);
-  if (head.code !== 0) throw new PatchbayError("not_a_git_repo", `${repo} is not a git repository with a commit`, { next: "run the pipeline in a git repository that has at least one commit" });
-  return head.stdout.trim();
+export function headCommit(repo: string): Promise<string> {
+  return branchPoint(repo, { message: `${repo} is not a git repository with a commit`, next: "run the pipeline in a git repository that has at least one commit" });
 }
 
 export function worktreePath(repo: string, root: string, runId: string): string {
@@ -42,20 +39,14 @@ export async function createRunWorktree(repo: string, path: string, branch: stri
     if (inRepo === undefined) await writeFile(join(parent, ".gitignore"), "*\n");
     else await writeAiFile(repo, `${inRepo}/.gitignore`, "*\n");
   }
-  await git(repo, ["worktree", "add", "--quiet", "-b", branch, path, base]);
+  await createWorktree(repo, { path, branch }, base);
 }
 
 export async function removeRunWorktree(repo: string, path: string, branch: string): Promise<void> {
   const inRepo = folderInRepo(repo, path);
   // A folder swapped for a symlink would make the removal below delete outside files.
   if (inRepo !== undefined) await aiDirectory(repo, inRepo);
-  if (existsSync(path)) {
-    await runGit(repo, ["worktree", "remove", "--force", path]);
-    await rm(path, { recursive: true, force: true });
-  }
-  await runGit(repo, ["worktree", "prune"]);
-  const exists = await runGit(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]);
-  if (exists.code === 0) await runGit(repo, ["branch", "-D", branch]);
+  await removeWorktree(repo, { path, branch });
 }
 
 /** Stages everything in the worktree and returns the binary-safe diff against the base. */
@@ -76,24 +67,6 @@ export async function changedPaths(worktree: string, base: string): Promise<stri
 export async function applyToWorktree(worktree: string, patch: string): Promise<void> {
   const result = await runGit(worktree, ["apply", "--whitespace=nowarn", "--recount", "-"], { input: patch });
   if (result.code !== 0) throw new PatchbayError("patch_does_not_apply", `the writer's diff does not apply to the worktree: ${result.stderr.trim()}`, { next: "run the phase again" });
-}
-
-/**
- * A hash of a checkout's state: porcelain status, the diff against HEAD, and each untracked
- * file's size and mtime. `excludeAi` leaves out .ai/ (the base repository holds the run folders).
- */
-export async function treeFingerprint(cwd: string, excludeAi: boolean): Promise<string> {
-  const spec = excludeAi ? ["--", ".", EXCLUDE_AI] : ["--"];
-  const status = await runGit(cwd, ["status", "--porcelain=v1", "-z", "--untracked-files=all", ...spec]);
-  const diff = await runGit(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--binary", "HEAD", ...spec]);
-  const staged = await runGit(cwd, ["diff", "--cached", "--no-ext-diff", "--no-textconv", "--binary", "HEAD", ...spec]);
-  const hash = createHash("sha256").update(status.stdout).update("\0").update(diff.stdout).update("\0").update(staged.stdout);
-  for (const entry of status.stdout.split("\0")) {
-    if (!entry.startsWith("?? ")) continue;
-    const info = await lstat(join(cwd, entry.slice(3))).catch(() => undefined);
-    hash.update(`${entry}:${info?.size}:${info?.mtimeMs}`);
-  }
-  return hash.digest("hex");
 }
 
 /** Uncommitted changes in the base checkout, outside .ai/. */

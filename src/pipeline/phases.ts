@@ -6,10 +6,11 @@
 import { commandEnvironment, envPolicy } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { withRepoLock } from "../workspace/index.ts";
+import { treeFingerprint } from "../worktrees/index.ts";
 import type { PipelineEnv } from "./agent.ts";
 import { loadPipelineConfig, type LoadedPipelineConfig, resolvePhase, type ResolvedPhase, testSettings, workflowSettings } from "./config.ts";
 import type { AgentPhase } from "./config-schema.ts";
-import { applyToBase, baseChanges, createRunWorktree, headCommit, treeFingerprint, worktreePath } from "./git.ts";
+import { applyToBase, baseChanges, createRunWorktree, headCommit, worktreePath } from "./git.ts";
 import { clearStopRequests, requestStop, waitForPhaseEnd } from "./cancel.ts";
 import { readPhaseLock } from "./lock.ts";
 import { agentTurn, applyPrintedDiff, assertTurnSucceeded, checkScope, loadRun, producePatch, unsafe, withPhase } from "./phase-runner.ts";
@@ -52,10 +53,10 @@ export async function plan(repo: string, task: string, env: PipelineEnv, options
   await writeArtifact(record, "TASK.md", `${task}\n`);
   await saveRun(record);
   return withPhase(record, "plan", env, async (env) => {
-    const before = await treeFingerprint(repo, true);
+    const before = await treeFingerprint(repo, { exclude: ".ai" });
     const turn = await agentTurn(record, phase, phasePrompt("plan", { task }, isMock(phase)), repo, "read_only", env, "plan");
     // Checked even when the planner failed: a failed turn may still have written files.
-    if ((await treeFingerprint(repo, true)) !== before) {
+    if ((await treeFingerprint(repo, { exclude: ".ai" })) !== before) {
       throw new PatchbayError("read_only_violation", `the planner (${phase.provider}) changed the repository; the plan phase must not change files`, { next: "inspect `git status` in the repository and undo the changes" });
     }
     assertTurnSucceeded(phase, turn, "plan");
@@ -141,10 +142,10 @@ export async function review(repo: string, runId: string, env: PipelineEnv, opti
   return withPhase(record, "review", env, async (env) => {
     const cwd = requireWorktree(record);
     const [planText, diff] = await Promise.all([readArtifact(repo, runId, "PLAN.md").catch(() => ""), readArtifact(repo, runId, "FINAL.diff")]);
-    const before = await treeFingerprint(cwd, false);
+    const before = await treeFingerprint(cwd);
     const name = record.fix_rounds > 0 ? `review-${record.fix_rounds}` : "review";
     const turn = await agentTurn(record, phase, phasePrompt("review", { task: record.task, plan: planText, diff }, isMock(phase)), cwd, "read_only", env, name);
-    if ((await treeFingerprint(cwd, false)) !== before) {
+    if ((await treeFingerprint(cwd)) !== before) {
       throw new PatchbayError("read_only_violation", `the reviewer (${phase.provider}) changed files in the worktree; a review must not change anything`, { next: "the run is failed; start a new run, and bind review to a provider that respects read-only" });
     }
     assertTurnSucceeded(phase, turn, name);

@@ -1,5 +1,5 @@
 /**
- * A worker's worktree in git terms: creating and removing it, the files it changed against its
+ * A worker's worktree in git terms: creating it (src/worktrees), the files it changed against its
  * base commit (imported artifacts left out), and the patch that would carry them to the base
  * checkout: tracked changes with `git diff --binary`, untracked text files and symlinks that stay
  * inside the worktree as new-file hunks, untracked binary or non-UTF-8 files skipped and listed,
@@ -12,33 +12,14 @@ import { dirname, join, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { readInside } from "../workspace/index.ts";
 import { git, type GitResult, runGit } from "../workspace/index.ts";
+import { branchPoint, createWorktree, type Worktree } from "../worktrees/index.ts";
 import { isImportedArtifact, isInside, slugOf } from "./paths.ts";
 
-export interface WorkerWorktree {
-  path: string;
-  branch: string;
-  base_commit: string;
-}
-
-/** `git worktree add -b patchbay/worker-<slug>-<id8> <root>/worker-<slug>-<id8> HEAD`. */
-export async function createWorkerWorktree(repo: string, worktreeRoot: string, name: string, id: string): Promise<WorkerWorktree> {
-  const head = await runGit(repo, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);
-  if (head.code !== 0) {
-    throw new PatchbayError("not_a_git_repo", `${repo} has no commit to branch from (isolated_write workers run in a git worktree)`, { next: "commit once in the repository, or start the worker with workspace_mode read_only" });
-  }
-  const base = head.stdout.trim();
+/** A worktree on `patchbay/worker-<slug>-<id8>` at `<root>/worker-<slug>-<id8>`, branched from HEAD. */
+export async function createWorkerWorktree(repo: string, worktreeRoot: string, name: string, id: string): Promise<Worktree> {
+  const base = await branchPoint(repo, { message: `${repo} has no commit to branch from (isolated_write workers run in a git worktree)`, next: "commit once in the repository, or start the worker with workspace_mode read_only" });
   const label = `worker-${slugOf(name)}-${id.slice(4, 12)}`;
-  const path = join(worktreeRoot, label);
-  const branch = `patchbay/${label}`;
-  await git(repo, ["worktree", "add", "--quiet", "-b", branch, path, base]);
-  return { path, branch, base_commit: base };
-}
-
-/** Removes the worktree and its branch; touches nothing else. */
-export async function removeWorkerWorktree(repo: string, worktree: WorkerWorktree): Promise<void> {
-  await runGit(repo, ["worktree", "remove", "--force", worktree.path]);
-  await runGit(repo, ["worktree", "prune"]);
-  await runGit(repo, ["branch", "-D", worktree.branch]);
+  return createWorktree(repo, { path: join(worktreeRoot, label), branch: `patchbay/${label}` }, base);
 }
 
 export interface ChangedFile {
@@ -235,11 +216,6 @@ export async function workerFileDiff(cwd: string, base: string, file: ChangedFil
   if (skipped_files.length) return { diff: `Binary file ${file.path} added; diff omitted.`, binary: true };
   const binary = /^GIT binary patch$/m.test(patch) || /^Binary files /m.test(patch);
   return { diff: binary ? `Binary file ${file.path} ${file.status}; diff omitted.` : patch, binary };
-}
-
-export async function headOf(repo: string): Promise<string | undefined> {
-  const head = await runGit(repo, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);
-  return head.code === 0 ? head.stdout.trim() : undefined;
 }
 
 /** `git status --porcelain` lines of the base checkout (tracked and untracked). */

@@ -7,8 +7,8 @@
 import { existsSync } from "node:fs";
 import { PatchbayError } from "../errors/index.ts";
 import type { Workspace } from "../workspace/index.ts";
-import { runGit } from "../workspace/index.ts";
-import { dirtyEntries, headOf, MAX_PATCH_BYTES, unsafeChanges, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
+import { headCommit, runGit } from "../workspace/index.ts";
+import { dirtyEntries, MAX_PATCH_BYTES, unsafeChanges, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
 import type { WorkerRecord, WorkerState } from "./record.ts";
 
 export { MAX_PATCH_BYTES } from "./changes.ts";
@@ -75,7 +75,7 @@ export async function previewIntegration(worker: WorkerRecord, state: WorkerStat
     return preview;
   }
   preview.base_revision = wt.base_commit;
-  preview.base_head = await headOf(worker.repo);
+  preview.base_head = await headCommit(worker.repo);
   preview.base_moved = preview.base_head !== wt.base_commit;
   const changes = await workerChanges(wt.path, wt.base_commit);
   if (changes.length === 0) refuse("no_changes", `worker ${worker.name} has no changes against its base ${wt.base_commit.slice(0, 12)}`);

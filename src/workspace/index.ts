@@ -19,3 +19,4 @@ export { readInside, writeInside, type FileBytes } from "./guarded-fs.ts";
 export { guardPath, isInside } from "./path-guard.ts";
 export { readCommandLine, splitWords } from "./commands.ts";
 export { assertCommit, assertSafeRef, git, runGit, type GitResult } from "./git.ts";
+export { headCommit } from "./diffs.ts";

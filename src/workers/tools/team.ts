@@ -6,8 +6,9 @@ import { rm } from "node:fs/promises";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
-import { openWorkspace } from "../../workspace/index.ts";
-import { createWorkerWorktree, headOf, removeWorkerWorktree } from "../changes.ts";
+import { headCommit, openWorkspace } from "../../workspace/index.ts";
+import { removeWorktree } from "../../worktrees/index.ts";
+import { createWorkerWorktree } from "../changes.ts";
 import { checkOwnership, findWorker, newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
 import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
 import { promptFor } from "./context.ts";
@@ -52,7 +53,7 @@ export const workerStart = defineTool({
       const worktreeRoot = config.workers.worktree_root || `${context.host.home}/worktrees`;
       const worktree = args.workspace_mode === "isolated_write" ? await createWorkerWorktree(ws.root, worktreeRoot, args.name, id) : undefined;
       const now = new Date().toISOString();
-      const head = worktree?.base_commit ?? (await headOf(ws.root));
+      const head = worktree?.base_commit ?? (await headCommit(ws.root));
       const record: WorkerRecord = {
         id,
         name: args.name,
@@ -81,7 +82,7 @@ export const workerStart = defineTool({
       return { text: workerLine(view), structured: view };
     } catch (error) {
       // A worker whose first turn never started is not a worker: leave no record or worktree behind.
-      if (created.worktree) await removeWorkerWorktree(created.repo, created.worktree).catch(() => {});
+      if (created.worktree) await removeWorktree(created.repo, created.worktree).catch(() => {});
       if (created.worktree) await rm(created.worktree.path, { recursive: true, force: true }).catch(() => {});
       await store.remove("worker", id);
       throw error;
@@ -182,7 +183,7 @@ export const workerStop = defineTool({
     const current = worker.turns.at(-1)?.job_id;
     if (current) await context.host.jobs.cancel(current).catch(() => undefined);
     const cleanup = Boolean(args.cleanup_workspace && worker.worktree && !worker.workspace_removed);
-    if (cleanup) await removeWorkerWorktree(worker.repo, worker.worktree!);
+    if (cleanup) await removeWorktree(worker.repo, worker.worktree!);
     const refreshed = (await refreshWorker(context, worker)).worker;
     const stopped = await updateWorker(context.host.store, refreshed.id, (record) => {
       if (takeover) {

@@ -1,0 +1,6 @@
+/**
+ * Git worktrees, one home for jobs, workers and pipeline runs: the branch point, creating and
+ * removing a worktree on its own branch, and the tree fingerprint of read-only checks.
+ */
+export { branchPoint, createWorktree, removeWorktree, type Worktree, type WorktreePlace } from "./worktree.ts";
+export { treeFingerprint } from "./fingerprint.ts";

@@ -1,0 +1,58 @@
+/**
+ * Creating and removing the git worktrees patchbay gives apply jobs, isolated_write workers and
+ * pipeline runs: each on its own new branch at a base commit. Callers choose the place (path and
+ * branch); a folder inside the repository is checked by its owner before these run (the pipeline's
+ * `.ai/worktrees`), because only the owner knows what may sit there.
+ */
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { PatchbayError } from "../errors/index.ts";
+import { git, headCommit, runGit } from "../workspace/index.ts";
+
+/** Where a worktree goes and the branch it is on. */
+export interface WorktreePlace {
+  path: string;
+  branch: string;
+}
+
+export interface Worktree extends WorktreePlace {
+  base_commit: string;
+}
+
+/**
+ * The commit HEAD points at, to branch a worktree from; a repository without one is refused with
+ * `not_a_git_repo`, in the caller's words.
+ *
+ * @example
+ * const base = await branchPoint(repo, { message: `${repo} has no commit to branch from`, next: "commit once" });
+ */
+export async function branchPoint(repo: string, refusal: { message: string; next: string }): Promise<string> {
+  const head = await headCommit(repo);
+  if (head === undefined) throw new PatchbayError("not_a_git_repo", refusal.message, { next: refusal.next });
+  return head;
+}
+
+/**
+ * `git worktree add --quiet -b <branch> <path> <base>`: a new branch at `base`, checked out at `path`.
+ *
+ * @example
+ * const wt = await createWorktree("/srv/repo", { path: "/home/me/.patchbay/worktrees/jobs/job_1", branch: "patchbay/job-job_1" }, base);
+ */
+export async function createWorktree(repo: string, place: WorktreePlace, base: string): Promise<Worktree> {
+  await git(repo, ["worktree", "add", "--quiet", "-b", place.branch, place.path, base]);
+  return { path: place.path, branch: place.branch, base_commit: base };
+}
+
+/**
+ * Removes the worktree at `place.path` (its folder too, should git leave it), prunes git's record
+ * of worktrees whose folder is gone, and deletes the branch; a part already gone is skipped.
+ */
+export async function removeWorktree(repo: string, place: WorktreePlace): Promise<void> {
+  if (existsSync(place.path)) {
+    await runGit(repo, ["worktree", "remove", "--force", place.path]);
+    await rm(place.path, { recursive: true, force: true });
+  }
+  await runGit(repo, ["worktree", "prune"]);
+  const exists = await runGit(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${place.branch}`]);
+  if (exists.code === 0) await runGit(repo, ["branch", "-D", place.branch]);
+}
