@@ -3,8 +3,12 @@
  * bad argument is named by its flag and a hint names a command, never the MCP tool or argument.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { inCliWords } from "../../src/cli/server-call.ts";
+import { TOOL_COMMANDS } from "../../src/cli/tool-commands.ts";
 import { mockPrompt } from "../jobs/support.ts";
+import { connectStdio } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
 
@@ -97,6 +101,22 @@ describe("CLI errors from server tools", () => {
     expectNone(missing, ["patchbay_runs"]);
   }, 90_000);
 });
+
+test("every tool the CLI speaks for is served, and each argument it spells is one of the tool's", async () => {
+  const home = tempDir("patchbay-cli-call-");
+  writeFileSync(join(home, "config.toml"), '[app]\ntool_mode = "full"\n');
+  const client = await connectStdio("v1", { home, args: ["--standalone", "--root", makeGitRepo({ "a.txt": "a\n" })] });
+  try {
+    const served = new Map((await client.listTools()).map((tool) => [tool.name, Object.keys((tool.inputSchema as { properties?: object }).properties ?? {})]));
+    for (const [tool, { flags }] of Object.entries(TOOL_COMMANDS)) {
+      if (tool.startsWith("codex_git_")) continue; // spoken as git's own commands, not patchbay's
+      expect(served.has(tool), tool).toBe(true);
+      expect(Object.keys(flags).filter((argument) => !served.get(tool)?.includes(argument)), tool).toEqual([]);
+    }
+  } finally {
+    await client.close();
+  }
+}, 60_000);
 
 describe("inCliWords", () => {
   test("a hint's tool with its arguments becomes the command line", () => {
