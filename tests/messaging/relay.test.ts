@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { hostname } from "node:os";
 import { isBlockedAddress, relayFetch, type RelayResponse } from "../../src/messaging/index.ts";
-import { startHitCounter, type HitCounter } from "../support/hit-counter.ts";
+import { ownHostName, startHitCounter, type HitCounter } from "../support/hit-counter.ts";
 import { messagingHarness, type MessagingHarness } from "./support.ts";
 
 const PUBLIC = "93.184.216.34";
@@ -101,7 +100,7 @@ describe("relay_url tool", () => {
     const before = counter.hits();
     const port = counter.port;
     // The real resolver: localhost and this machine's own name (its hosts entry) resolve to it.
-    const here = ["127.0.0.1", "localhost", "[::1]", "2130706433", hostname(), ...counter.ownHosts()].flatMap((host) => [`https://${host}:${port}/`, `http://${host}:${port}/`]);
+    const here = ["127.0.0.1", "localhost", "[::1]", "2130706433", ...(await ownHostName()), ...counter.ownHosts()].flatMap((host) => [`https://${host}:${port}/`, `http://${host}:${port}/`]);
     for (const url of [...here, "https://169.254.169.254/", "https://10.0.0.8/"]) {
       expect([url, await alice.errorCode("relay_url", { url, filename: "x.txt" })]).toEqual([url, "url_refused"]);
     }

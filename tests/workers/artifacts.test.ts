@@ -3,13 +3,12 @@ import { afterAll, expect, test } from "bun:test";
 import { createServer, type Server } from "node:http";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { WORKER_TOOLS } from "../../src/workers/index.ts";
 import { download } from "../../src/workers/download.ts";
 import { isBlockedAddress } from "../../src/net/index.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
-import { startHitCounter } from "../support/hit-counter.ts";
+import { ownHostName, startHitCounter } from "../support/hit-counter.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { strToU8, zipSync } from "fflate";
 import { harnessSet } from "../support/tools.ts";
@@ -56,7 +55,7 @@ test("downloads: only http(s), never loopback, private, link-local or metadata a
   try {
     const port = counter.port;
     // Every form that names this machine (the real resolver: localhost and its own host name too) lands on the counter if fetched.
-    const here = ["localhost", "127.0.0.1", "2130706433", "0x7f000001", "[::1]", "[::ffff:127.0.0.1]", "x.localhost", hostname(), ...counter.ownHosts()].flatMap((host) => [`http://${host}:${port}/x`, `https://${host}:${port}/x`]);
+    const here = ["localhost", "127.0.0.1", "2130706433", "0x7f000001", "[::1]", "[::ffff:127.0.0.1]", "x.localhost", ...(await ownHostName()), ...counter.ownHosts()].flatMap((host) => [`http://${host}:${port}/x`, `https://${host}:${port}/x`]);
     for (const url of [...here, "file:///etc/passwd", "ftp://example.com/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data", "http://printer.local/x", "http://db.internal/x", `https://example.com/${"a".repeat(5000)}`]) {
       expect([url, await download(url, target, { maxBytes: 1000, allowPrivate: false }).then(() => "downloaded", (error: { code?: string }) => error.code)]).toEqual([url, "download_refused"]);
     }
