@@ -12,6 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { WIDGET_HTML } from "../../src/mcp/widget.ts";
+import { connectHttp } from "../support/clients.ts";
+import { removeTempDirs, startTestServer } from "../support/patchbay.ts";
 import { ensureChromium, launchChromium } from "./chromium.ts";
 import { compareImages, decodePng } from "./png.ts";
 
@@ -89,10 +91,10 @@ async function openPage(colorScheme: "light" | "dark"): Promise<Watched> {
 }
 
 /** Loads the card in the host page, delivers the result over the bridge, waits until it is laid out. */
-async function hostCard(watched: Watched, result: Fixture["result"], theme: "light" | "dark") {
+async function hostCard(watched: Watched, result: Fixture["result"], theme: "light" | "dark", html = WIDGET_HTML) {
   const { page } = watched;
   await page.setContent(HOST_PAGE);
-  await page.evaluate(([html, payload, scheme]) => (window as unknown as { startHost(h: unknown, p: unknown, t: unknown): void }).startHost(html, payload, scheme), [WIDGET_HTML, result, theme] as const);
+  await page.evaluate(([html, payload, scheme]) => (window as unknown as { startHost(h: unknown, p: unknown, t: unknown): void }).startHost(html, payload, scheme), [html, result, theme] as const);
   await page.waitForFunction(() => (window as unknown as { sized: number }).sized > 0, undefined, { timeout: 10_000 });
   const frame = page.frames().find((candidate) => candidate !== page.mainFrame())!;
   await frame.waitForSelector("html[data-rendered]");
@@ -124,6 +126,7 @@ describe.skipIf(Boolean(unavailable))("tool card in headless Chromium", () => {
   });
   afterAll(async () => {
     await browser?.close();
+    removeTempDirs();
   });
 
   const cases = FIXTURE_NAMES.flatMap((name) => [[name, "light"] as const, ...(DARK.has(name) ? [[name, "dark"] as const] : [])]);
@@ -142,6 +145,23 @@ describe.skipIf(Boolean(unavailable))("tool card in headless Chromium", () => {
       expect(watched.requests).toEqual([]);
     } finally {
       await watched.page.context().close();
+    }
+  });
+
+  // The card's script is its typed function's own source text; the binary gives it minified.
+  test("the card the compiled binary serves renders like its baseline too", async () => {
+    const server = await startTestServer();
+    const watched = await openPage("light");
+    try {
+      const client = await connectHttp("v1", server.url);
+      const html = String((await client.readResource("ui://widget/patchbay-tool-card-v2.html")).contents[0]!.text);
+      await client.close();
+      await hostCard(watched, fixture("job-result").result, "light", html);
+      await matchesBaseline(watched.page, "job-result-light");
+      expect(watched.errors).toEqual([]);
+    } finally {
+      await watched.page.context().close();
+      await server.stop();
     }
   });
 

@@ -7,6 +7,7 @@ import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { createSession } from "../../src/mcp/session.ts";
 import type { AppServices } from "../../src/mcp/services.ts";
 import { selfTest } from "../../src/app/tools/self-test.ts";
+import { WIDGET_SCRIPT } from "../../src/mcp/widget/script.ts";
 
 const V2 = "ui://widget/patchbay-tool-card-v2.html";
 const V1 = "ui://widget/patchbay-tool-card-v1.html";
@@ -58,4 +59,10 @@ test("the card loads nothing and calls no tools: no URLs, no fetch, no tools/cal
   } finally {
     await client.close();
   }
+});
+
+test("the card's script is its typed function's source: JavaScript that parses, strict, that cannot close its <script> tag", () => {
+  expect(() => new Function(WIDGET_SCRIPT)).not.toThrow();
+  expect(WIDGET_SCRIPT.startsWith('"use strict";')).toBe(true);
+  expect(WIDGET_SCRIPT).not.toMatch(/<\/script/i);
 });

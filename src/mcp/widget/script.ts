@@ -3,20 +3,35 @@
  * bridge (JSON-RPC over postMessage: ui/initialize, then ui/notifications/tool-result) and reads
  * ChatGPT's legacy `window.openai.toolOutput` (+ the `openai:set_globals` event). It renders with
  * DOM nodes and textContent only (tool output is data, never markup), calls no tools and fetches
- * nothing. Plain ES2017 in a string: it is shipped as is, not compiled.
+ * nothing.
+ *
+ * `toolCard` is type-checked like the rest of src/ and shipped as its own source text
+ * (`Function.prototype.toString`), which Bun and Deno give with the types stripped, from source
+ * or from the compiled binary: one path, no build step to skip when running from a checkout. So
+ * the function must use only what the frame has (DOM globals), never anything of this module but
+ * types, and keep to ES2017 syntax, which TypeScript and Bun leave as written.
  */
-export const WIDGET_SCRIPT = String.raw`
-(function () {
-  "use strict";
+
+/** A tool result's fields: whatever a tool returned, checked where it is read (`isObj`, `typeof`). */
+type Fields = Record<string, any>;
+type Child = Node | string | number | null | undefined | false;
+
+/** What ChatGPT's Apps SDK adds to the frame's window. */
+interface OpenAIWindow extends Window {
+  openai?: { theme?: unknown; toolOutput?: unknown; toolResponseMetadata?: unknown; notifyIntrinsicHeight?: (height: number) => void };
+}
+
+function toolCard(): void {
   var PROTOCOL_VERSION = "2025-11-21";
-  var root = document.getElementById("root");
+  var root = document.getElementById("root") as HTMLElement;
+  var host = window as OpenAIWindow;
   var embedded = window.parent && window.parent !== window;
   var nextId = 1;
-  var initId = null;
+  var initId: number | null = null;
   var initialized = false;
   var rendered = false;
 
-  function el(tag, cls, children) {
+  function el(tag: string, cls?: string | null, children?: Child[]): HTMLElement {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
     (children || []).forEach(function (child) {
@@ -25,42 +40,42 @@ export const WIDGET_SCRIPT = String.raw`
     });
     return node;
   }
-  function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
-  function str(v) { return v === null || v === undefined ? "" : String(v); }
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
-  function bytes(n) {
+  function isObj(v: unknown): v is Fields { return v !== null && typeof v === "object" && !Array.isArray(v); }
+  function str(v: unknown): string { return v === null || v === undefined ? "" : String(v); }
+  function plural(n: number, word: string): string { return n + " " + word + (n === 1 ? "" : "s"); }
+  function bytes(n: unknown): string {
     if (typeof n !== "number") return str(n);
     if (n < 1024) return plural(n, "byte");
     if (n < 1048576) return (n / 1024).toFixed(1) + " KB";
     return (n / 1048576).toFixed(1) + " MB";
   }
-  function short(v) { var s = str(v); return /^[0-9a-f]{40}$/.test(s) ? s.slice(0, 10) : s; }
-  function when(v) { var s = str(v); return s.replace("T", " ").replace(/\.\d+Z$/, "Z").replace(/Z$/, " UTC"); }
-  function badge(text, tone) { return el("span", "badge" + (tone ? " " + tone : ""), [text]); }
-  function toneOf(state) {
-    state = str(state);
+  function short(v: unknown): string { var s = str(v); return /^[0-9a-f]{40}$/.test(s) ? s.slice(0, 10) : s; }
+  function when(v: unknown): string { var s = str(v); return s.replace("T", " ").replace(/\.\d+Z$/, "Z").replace(/Z$/, " UTC"); }
+  function badge(text: string, tone?: string): HTMLElement { return el("span", "badge" + (tone ? " " + tone : ""), [text]); }
+  function toneOf(value: unknown): string {
+    var state = str(value);
     if (/^(idle|succeeded|ready|done|ok|created)$/.test(state)) return "ok";
     if (/^(running|starting|pending)$/.test(state)) return "info";
     if (/^(failed|error|interrupted|refused)$/.test(state)) return "bad";
     if (/^(cancelled|timed_out|stopped)$/.test(state)) return "warn";
     return "";
   }
-  function head(kind, title, badges) {
-    return el("div", "head", [el("span", "kind", [kind]), el("span", "title", [title])].concat(badges || []));
+  function head(kind: string, title: string, badges?: Child[]): HTMLElement {
+    return el("div", "head", ([el("span", "kind", [kind]), el("span", "title", [title])] as Child[]).concat(badges || []));
   }
-  function section(label, body) { return el("div", "section", [label ? el("div", "label", [label]) : null, body]); }
-  function facts(pairs) {
+  function section(label: string | null, body: Child): HTMLElement { return el("div", "section", [label ? el("div", "label", [label]) : null, body]); }
+  function facts(pairs: [string, unknown][]): HTMLElement | null {
     var items = pairs.filter(function (p) { return p[1] !== undefined && p[1] !== null && p[1] !== ""; });
     return items.length ? el("div", "facts", items.map(function (p) { return el("span", null, [p[0] + " ", el("b", null, [str(p[1])])]); })) : null;
   }
-  function text(value) { return el("p", "text", [str(value)]); }
-  function pre(value) { return el("pre", null, [str(value)]); }
-  function list(items, format) {
+  function text(value: unknown): HTMLElement { return el("p", "text", [str(value)]); }
+  function pre(value: unknown): HTMLElement { return el("pre", null, [str(value)]); }
+  function list(items: unknown[] | undefined, format?: (item: any) => string): HTMLElement {
     if (!items || !items.length) return el("p", "text muted", ["none"]);
     return el("ul", "list", items.map(function (item) { return el("li", null, [format ? format(item) : typeof item === "string" ? item : JSON.stringify(item)]); }));
   }
 
-  function diffView(diff) {
+  function diffView(diff: unknown): HTMLElement {
     var box = el("div", "diff mono");
     str(diff).replace(/\n$/, "").split("\n").forEach(function (line) {
       var cls = "";
@@ -72,7 +87,7 @@ export const WIDGET_SCRIPT = String.raw`
     });
     return box;
   }
-  function diffCounts(diff) {
+  function diffCounts(diff: unknown): HTMLElement[] {
     var add = 0, del = 0;
     str(diff).split("\n").forEach(function (line) {
       if (line.charAt(0) === "+" && line.indexOf("+++ ") !== 0) add++;
@@ -81,7 +96,7 @@ export const WIDGET_SCRIPT = String.raw`
     return [badge("+" + add, "ok"), badge("\u2212" + del, "bad")];
   }
 
-  function kv(value, depth) {
+  function kv(value: any, depth?: number): Node {
     depth = depth || 0;
     if (value === null || value === undefined) return el("span", "muted", ["\u2014"]);
     if (typeof value === "boolean") return document.createTextNode(value ? "yes" : "no");
@@ -104,23 +119,23 @@ export const WIDGET_SCRIPT = String.raw`
     }))]);
   }
 
-  function workerHead(w, kind) {
+  function workerHead(w: Fields, kind?: string): HTMLElement {
     var owner = w.owned_by_you ? "you" : w.owner;
     return el("div", null, [
       head(kind || "Worker", str(w.name), [badge(str(w.state), toneOf(w.state))]),
       facts([["agent", w.agent], ["mode", w.workspace_mode], ["branch", w.worktree && w.worktree.branch], ["turns", w.turns], ["owner", owner]]),
     ]);
   }
-  function workerBody(w) {
+  function workerBody(w: Fields): HTMLElement {
     return el("div", null, [
       section("Report", w.report ? text(w.report) : el("p", "text muted", ["no report yet"])),
       w.changed_files && w.changed_files.length ? section("Changed files", list(w.changed_files)) : null,
     ]);
   }
-  function renderTeam(sc) {
+  function renderTeam(sc: Fields): Child[] {
     var workers = sc.workers || [];
     if (!workers.length) return [head("Team", "No workers"), text(sc.team_report)];
-    return [head("Team report", plural(workers.length, "worker"))].concat(workers.map(function (w) {
+    return [head("Team report", plural(workers.length, "worker"))].concat(workers.map(function (w: Fields) {
       return el("div", "worker", [
         el("div", "row", [el("span", "title", [str(w.name)]), badge(str(w.state), toneOf(w.state))]),
         facts([["agent", w.agent], ["mode", w.workspace_mode], ["files changed", w.changed_files ? w.changed_files.length : undefined], ["last activity", w.last_activity && when(w.last_activity)]]),
@@ -128,9 +143,9 @@ export const WIDGET_SCRIPT = String.raw`
       ]);
     }));
   }
-  function renderInspect(sc) {
+  function renderInspect(sc: Fields): Child[] {
     var w = sc.worker, d = sc.details || {}, view = str(sc.view);
-    var out = [workerHead(w, "Worker \u00b7 " + view.replace(/_/g, " "))];
+    var out: Child[] = [workerHead(w, "Worker \u00b7 " + view.replace(/_/g, " "))];
     if (view === "report") out.push(workerBody(w));
     else if (view === "status") {
       out.push(facts([["turn", d.turn_state], ["job", d.job_id]]));
@@ -146,7 +161,7 @@ export const WIDGET_SCRIPT = String.raw`
     else out.push(section("Details", kv(d)));
     return out;
   }
-  function integration(d, done) {
+  function integration(d: Fields, done: boolean): HTMLElement {
     var refusals = d.refusals || [];
     var ready = done || (d.ready && !refusals.length);
     return el("div", null, [
@@ -158,13 +173,13 @@ export const WIDGET_SCRIPT = String.raw`
       facts([["patch", d.patch_bytes !== undefined ? bytes(d.patch_bytes) : undefined], ["base", short(d.base_revision || d.base_head)]]),
     ]);
   }
-  function artifactBlock(a) {
+  function artifactBlock(a: Fields): HTMLElement {
     return el("div", "worker", [
       el("div", "row", [el("span", "title", [str(a.file_name || a.file_path || a.id)]), a.label ? badge(str(a.label), "info") : null, a.unpacked ? badge("unpacked", "") : null]),
       facts([["id", a.id], ["size", a.bytes !== undefined ? bytes(a.bytes) : undefined], ["files", a.file_count], ["source", a.source], ["added", a.created_at && when(a.created_at)]]),
     ]);
   }
-  function renderArtifacts(sc) {
+  function renderArtifacts(sc: Fields): Child[] {
     var action = str(sc.action).replace(/_/g, " ");
     if (sc.removed !== undefined && !sc.artifact) return [head("Artifact inbox", action), text(sc.removed ? "Removed from the inbox." : "Nothing removed.")];
     if (Array.isArray(sc.artifacts)) {
@@ -177,7 +192,7 @@ export const WIDGET_SCRIPT = String.raw`
     else if (Array.isArray(a.files) && a.files.length) out.push(section("Files", list(a.files.slice(0, 50), function (f) { return isObj(f) ? str(f.path) + " (" + bytes(f.bytes) + ")" : str(f); })));
     return out;
   }
-  function renderJob(sc) {
+  function renderJob(sc: Fields): Child[] {
     var r = sc.result || {};
     var out = [
       head(str(sc.kind) + " job", str(sc.job_id), [badge(str(sc.state), toneOf(sc.state))]),
@@ -190,7 +205,7 @@ export const WIDGET_SCRIPT = String.raw`
     if (sc.events && sc.events.length) out.push(section("Progress", list(sc.events.slice(-10), function (e) { return isObj(e) ? str(e.text) : str(e); })));
     return out;
   }
-  function renderCommand(sc) {
+  function renderCommand(sc: Fields): Child[] {
     var outcome = sc.timed_out ? badge("timed out", "warn") : sc.exit_code === null ? badge("stopped by " + str(sc.signal), "warn") : badge("exit " + sc.exit_code, sc.exit_code === 0 ? "ok" : "bad");
     return [
       head("Command", "$ " + str(sc.command), [outcome]),
@@ -200,7 +215,7 @@ export const WIDGET_SCRIPT = String.raw`
       sc.truncated ? el("p", "text muted section", ["Output truncated."]) : null,
     ];
   }
-  function renderWrite(sc) {
+  function renderWrite(sc: Fields): Child[] {
     var status = sc.created !== undefined ? badge(sc.created ? "created" : "replaced", sc.created ? "ok" : "info") : badge(plural(sc.replacements, "replacement"), "info");
     return [
       head(sc.created !== undefined ? "File written" : "File edited", str(sc.path), [status].concat(diffCounts(sc.diff))),
@@ -209,7 +224,7 @@ export const WIDGET_SCRIPT = String.raw`
       sc.diff_truncated ? el("p", "text muted section", ["Diff truncated."]) : null,
     ];
   }
-  function renderDiff(sc, d) {
+  function renderDiff(sc: Fields, d: Fields): Child[] {
     var path = d.file_path || d.path || (d.files && d.files.length === 1 ? d.files[0].path : "");
     return [
       head("Diff", str(path) || "changes", (d.status ? [badge(str(d.status), "")] : []).concat(d.binary ? [badge("binary", "warn")] : diffCounts(d.diff)).concat(d.truncated ? [badge("truncated", "warn")] : [])),
@@ -217,8 +232,8 @@ export const WIDGET_SCRIPT = String.raw`
       section(null, d.binary ? el("p", "text muted", ["binary file, not shown"]) : d.diff ? diffView(d.diff) : el("p", "text muted", ["No changes."])),
     ];
   }
-  var ERROR_TITLES = { repo_busy: "Repository busy", takeover_required: "Belongs to another session" };
-  function renderError(e) {
+  var ERROR_TITLES: Record<string, string> = { repo_busy: "Repository busy", takeover_required: "Belongs to another session" };
+  function renderError(e: Fields): Child[] {
     var code = str(e.code || "error");
     var tone = code === "repo_busy" || code === "takeover_required" ? "warn" : "bad";
     var details = isObj(e.details) ? e.details : null;
@@ -231,11 +246,11 @@ export const WIDGET_SCRIPT = String.raw`
       details && !holder ? section("Details", kv(details)) : null,
     ];
   }
-  function textOf(result) {
-    return (result.content || []).map(function (b) { return b && b.type === "text" ? str(b.text) : ""; }).join("\n");
+  function textOf(result: Fields): string {
+    return (result.content || []).map(function (b: Fields | null) { return b && b.type === "text" ? str(b.text) : ""; }).join("\n");
   }
 
-  function bodyFor(result) {
+  function bodyFor(result: Fields): Child[] {
     var meta = isObj(result._meta) ? result._meta : {};
     if (isObj(meta["patchbay/error"])) return renderError(meta["patchbay/error"]);
     var sc = result.structuredContent;
@@ -256,11 +271,11 @@ export const WIDGET_SCRIPT = String.raw`
     if (isObj(sc.diff) && typeof sc.diff.diff === "string") return renderDiff(sc, sc.diff);
     return renderGeneric(sc);
   }
-  function renderGeneric(sc) { return [head("Result", "patchbay"), kv(sc)]; }
+  function renderGeneric(sc: unknown): Child[] { return [head("Result", "patchbay"), kv(sc)]; }
 
-  function render(result) {
+  function render(result: unknown): void {
     if (!isObj(result)) return;
-    var children;
+    var children: Child[];
     try { children = bodyFor(result); } catch (error) { children = renderGeneric(result.structuredContent || { result: textOf(result) }); }
     root.textContent = "";
     root.appendChild(el("div", "card", children));
@@ -268,27 +283,27 @@ export const WIDGET_SCRIPT = String.raw`
     document.documentElement.setAttribute("data-rendered", "true");
     sizeChanged();
   }
-  function waiting(message) {
+  function waiting(message: string): void {
     if (rendered) return;
     root.textContent = "";
     root.appendChild(el("div", "card", [el("p", "text muted", [message])]));
   }
 
-  function applyTheme(theme) {
+  function applyTheme(theme: unknown): void {
     if (theme === "light" || theme === "dark") document.documentElement.setAttribute("data-theme", theme);
   }
-  function applyContext(context) {
+  function applyContext(context: unknown): void {
     if (isObj(context)) applyTheme(context.theme);
   }
-  function post(message) { if (embedded) window.parent.postMessage(message, "*"); }
-  function respond(id, result) { post({ jsonrpc: "2.0", id: id, result: result }); }
+  function post(message: Fields): void { if (embedded) window.parent.postMessage(message, "*"); }
+  function respond(id: unknown, result: Fields): void { post({ jsonrpc: "2.0", id: id, result: result }); }
   var lastHeight = -1;
-  function sizeChanged() {
+  function sizeChanged(): void {
     var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
     if (height === lastHeight) return;
     lastHeight = height;
     if (initialized) post({ jsonrpc: "2.0", method: "ui/notifications/size-changed", params: { width: Math.ceil(document.documentElement.scrollWidth), height: height } });
-    if (window.openai && typeof window.openai.notifyIntrinsicHeight === "function") window.openai.notifyIntrinsicHeight(height);
+    if (host.openai && typeof host.openai.notifyIntrinsicHeight === "function") host.openai.notifyIntrinsicHeight(height);
   }
 
   window.addEventListener("message", function (event) {
@@ -316,8 +331,8 @@ export const WIDGET_SCRIPT = String.raw`
     }
   });
 
-  function fromOpenAI() {
-    var o = window.openai;
+  function fromOpenAI(): void {
+    var o = host.openai;
     if (!isObj(o)) return;
     applyTheme(o.theme);
     var meta = isObj(o.toolResponseMetadata) ? o.toolResponseMetadata : undefined;
@@ -333,5 +348,7 @@ export const WIDGET_SCRIPT = String.raw`
     initId = nextId++;
     post({ jsonrpc: "2.0", id: initId, method: "ui/initialize", params: { protocolVersion: PROTOCOL_VERSION, appInfo: { name: "patchbay-tool-card", version: "2" }, appCapabilities: {} } });
   }
-})();
-`;
+}
+
+/** The card's script as the page embeds it: strict, as the string it replaces was. */
+export const WIDGET_SCRIPT = `"use strict";\n(${toolCard.toString()})();\n`;
