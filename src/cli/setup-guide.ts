@@ -1,4 +1,5 @@
 import type { Config } from "../config/index.ts";
+import { entrySnippet, HOST_IDS, hostEntry, type Registration } from "../connect/index.ts";
 import { REDACTED } from "../redact/index.ts";
 import { selfCommand } from "../runtime/index.ts";
 
@@ -34,7 +35,8 @@ export function setupGuide(config: Config, url: string, token: string | undefine
   const tokenEnv = config.auth.token_env;
   const bearer = token ? ` --header "Authorization: Bearer $${tokenEnv}"` : "";
   const stdio = [...selfCommand(), "stdio", ...(config.repositories.default ? ["--root", config.repositories.default] : [])].map(shellQuote).join(" ");
-  const geminiServer = token ? { httpUrl: url, headers: { Authorization: `Bearer $${tokenEnv}` } } : { httpUrl: url };
+  // What `patchbay mcp install codex|gemini --http URL` writes (no token variable when the server takes none).
+  const remote: Registration = { transport: "http", url, ...(token !== undefined && { tokenEnv }) };
   const shownToken = token === undefined ? null : revealToken ? token : REDACTED;
   const connectorUrl = publicUrl && token ? `${publicUrl}/mcp?patchbay_token=${revealToken ? encodeURIComponent(token) : REDACTED}` : publicUrl ? `${publicUrl}/mcp` : null;
   return {
@@ -46,10 +48,10 @@ export function setupGuide(config: Config, url: string, token: string | undefine
     tunnel: { mode: tunnelMode ?? config.tunnel_mode, public_url: publicUrl ?? null },
     hosts: {
       claude_code: `claude mcp add --transport http patchbay ${url}${bearer}`,
-      codex: [`[mcp_servers.patchbay]`, `url = "${url}"`, ...(token ? [`bearer_token_env_var = "${tokenEnv}"`] : [])].join("\n"),
-      gemini: JSON.stringify({ mcpServers: { patchbay: geminiServer } }),
+      codex: entrySnippet("codex", hostEntry("codex", remote)).trimEnd(),
+      gemini: JSON.stringify({ mcpServers: { patchbay: hostEntry("gemini", remote) } }),
       stdio_any_host: stdio,
-      install: "patchbay mcp install codex|claude|claude-desktop|gemini (writes the host's own config; --dry-run shows the change)",
+      install: `patchbay mcp install ${HOST_IDS.join("|")} (writes the host's own config; --dry-run shows the change)`,
       chatgpt: `ChatGPT developer mode needs a public HTTPS URL: expose ${url} through a tunnel, then add <public URL>/mcp${token ? `?patchbay_token=<token from ${tokenEnv}>` : ""} as a connector`,
     },
     chatgpt: { connector_url: connectorUrl, steps: chatgptSteps(connectorUrl, tokenEnv, revealToken) },
@@ -86,7 +88,7 @@ export function printGuide(guide: SetupGuide, listening: boolean): string {
     "",
     "Connect a host (or let `patchbay mcp install HOST` write its config):",
     `  Claude Code: ${guide.hosts.claude_code}`,
-    `  Codex CLI (~/.codex/config.toml):`,
+    `  Codex CLI:`,
     ...guide.hosts.codex!.split("\n").map((line) => `    ${line}`),
     `  Gemini CLI (settings.json): ${guide.hosts.gemini}`,
     `  Any stdio host: ${guide.hosts.stdio_any_host}`,

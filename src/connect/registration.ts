@@ -1,4 +1,5 @@
 import { PatchbayError } from "../errors/index.ts";
+import { REDACTED } from "../redact/index.ts";
 import type { EntryOptions, Registration } from "./hosts/adapter.ts";
 import { hostAdapter, type HostId, locate } from "./hosts/index.ts";
 import { setTomlTable } from "./toml-edit.ts";
@@ -30,7 +31,7 @@ export function entrySnippet(host: HostId, entry: Record<string, unknown>): stri
 /** The entry with an embedded token replaced, for printing. */
 export function redactEntry(entry: Record<string, unknown>, token: string | undefined): Record<string, unknown> {
   if (!token) return entry;
-  return JSON.parse(JSON.stringify(entry).replaceAll(token, "[redacted]")) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(entry).replaceAll(token, REDACTED)) as Record<string, unknown>;
 }
 
 export interface StdioOptions {

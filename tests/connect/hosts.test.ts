@@ -125,6 +125,8 @@ describe.each(HOST_IDS.map((id) => [id] as [HostId]))("host adapter %s", (id) =>
     expect(entry).not.toHaveProperty("httpUrl");
     const embedded = hostEntry(id, { transport: "http", url: http.url, tokenEnv: "PATCHBAY_HTTP_TOKEN", token: TOKEN });
     expect(JSON.stringify(embedded)).toContain(`Bearer ${TOKEN}`);
+    // A server without a token (the guide of `patchbay start` on loopback): no auth in the entry at all.
+    expect(JSON.stringify(hostEntry(id, { transport: "http", url: http.url }))).not.toMatch(/bearer|authorization/i);
     const location = locate(id, undefined, { root: box.ws, env: box.env });
     await applyChange(await planInstall(location, entry), join(box.root, "pb"));
     const seen = http.authorizations.length;

@@ -3,7 +3,7 @@ import type { Env } from "../../config/index.ts";
 /** What a host should start or call to reach patchbay. */
 export type Registration =
   | { transport: "stdio"; command: string; args: string[]; env: Record<string, string> }
-  | { transport: "http"; url: string; tokenEnv: string; /** Set only with --embed-token. */ token?: string };
+  | { transport: "http"; url: string; /** Absent: the server takes no token (loopback without auth). */ tokenEnv?: string; /** Set only with --embed-token. */ token?: string };
 
 export type StdioRegistration = Extract<Registration, { transport: "stdio" }>;
 export type HttpRegistration = Extract<Registration, { transport: "http" }>;
@@ -68,7 +68,8 @@ export interface HostAdapter {
   hookLocation?(scope: string, options: { root: string; env?: Env }): HostLocation;
 }
 
-/** The server's bearer header as hosts that expand `${VAR}` in their files take it (Claude Code, Gemini CLI). */
-export function bearerHeader({ tokenEnv, token }: HttpRegistration): { Authorization: string } {
-  return { Authorization: `Bearer ${token ?? `\${${tokenEnv}}`}` };
+/** The server's bearer header as hosts that expand `${VAR}` in their files take it (Claude Code, Gemini CLI), if it takes a token. */
+export function bearerHeaders({ tokenEnv, token }: HttpRegistration): { headers?: { Authorization: string } } {
+  if (token === undefined && tokenEnv === undefined) return {};
+  return { headers: { Authorization: `Bearer ${token ?? `\${${tokenEnv}}`}` } };
 }

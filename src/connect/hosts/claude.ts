@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { claudeSettingsLocation } from "../claude-hook.ts";
-import { bearerHeader, type HostAdapter } from "./adapter.ts";
+import { bearerHeaders, type HostAdapter } from "./adapter.ts";
 
 /**
  * Claude Code: `local` (this repository, in `~/.claude.json` under `projects`), `user` (the same
@@ -19,7 +19,7 @@ export const claude: HostAdapter = {
   },
   stdioEntry: ({ command, args, env }) => ({ type: "stdio", command, args, env }),
   // Claude Code expands ${VAR} in server definitions when it starts them.
-  httpEntry: (registration) => ({ type: "http", url: registration.url, headers: bearerHeader(registration) }),
+  httpEntry: (registration) => ({ type: "http", url: registration.url, ...bearerHeaders(registration) }),
   listCommand: ["claude", "mcp", "list"],
   next: "run `claude mcp list` (it should say Connected), then ask Claude to call codex_self_test",
   hookLocation: claudeSettingsLocation,

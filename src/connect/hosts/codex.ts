@@ -17,10 +17,11 @@ export const codex: HostAdapter = {
   // `codex exec` refuses mutating MCP tools under approval "never" unless the server approves them.
   stdioEntry: ({ command, args, env }) => ({ command, args, ...(Object.keys(env).length > 0 && { env }), default_tools_approval_mode: "approve" }),
   // Codex reads the token from an environment variable it names, not from a `${VAR}` in the file.
-  httpEntry: ({ url, tokenEnv, token }) =>
-    token
-      ? { url, http_headers: { Authorization: `Bearer ${token}` }, default_tools_approval_mode: "approve" }
-      : { url, bearer_token_env_var: tokenEnv, default_tools_approval_mode: "approve" },
+  httpEntry: ({ url, tokenEnv, token }) => ({
+    url,
+    ...(token ? { http_headers: { Authorization: `Bearer ${token}` } } : tokenEnv && { bearer_token_env_var: tokenEnv }),
+    default_tools_approval_mode: "approve",
+  }),
   listCommand: ["codex", "mcp", "list"],
   next: "start `codex` in the repository and ask it to call codex_self_test",
   entryWarning: (entry) =>

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { bearerHeader, type HostAdapter } from "./adapter.ts";
+import { bearerHeaders, type HostAdapter } from "./adapter.ts";
 
 /**
  * Gemini CLI: `<root>/.gemini/settings.json` (project) or `$GEMINI_CLI_HOME/.gemini/settings.json`
@@ -19,7 +19,7 @@ export const gemini: HostAdapter = {
   }),
   stdioEntry: ({ command, args, env }, options) => ({ command, args, ...(Object.keys(env).length > 0 && { env }), ...(options.trust && { trust: true }) }),
   // Gemini CLI expands $VAR and ${VAR} in every settings.json string.
-  httpEntry: (registration) => ({ url: registration.url, type: "http", headers: bearerHeader(registration) }),
+  httpEntry: (registration) => ({ url: registration.url, type: "http", ...bearerHeaders(registration) }),
   listCommand: ["gemini", "mcp", "list"],
   next: "run `gemini mcp list` in the repository, then ask Gemini to call codex_self_test",
 };
