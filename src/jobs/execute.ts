@@ -1,19 +1,18 @@
 /**
- * Runs one job's turn: scratch directory, filtered environment, the agent through runAgent,
- * logs, the read-only fingerprint, and the final record. Never throws: every failure ends as a
- * record in a terminal state.
+ * Runs one job's turn through runAgentTurn (agent-turn.ts) and keeps its record: the pid, the
+ * session, progress lines, logs, usage across a session, the worktree's changes and the final
+ * state. Never throws: every failure ends as a record in a terminal state.
  */
-import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentAdapter, AgentEvent, AgentTurn, AgentUsage } from "../agents/index.ts";
-import { agentEnvironment, envPolicy, runAgent, withCredentialHint } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
 import { processStartTime } from "../state/index.ts";
-import { createEventTally, describeEvent, usageDelta, usageSum } from "./events.ts";
+import { runAgentTurn } from "./agent-turn.ts";
+import { describeEvent, usageDelta, usageSum } from "./events.ts";
 import { openJobLogs } from "./logs.ts";
 import { appendEvent, type JobRecord, type JobState } from "./record.ts";
-import { changedFiles, treeFingerprint } from "./worktree.ts";
+import { changedFiles } from "./worktree.ts";
 
 export interface TurnInput {
   adapter: AgentAdapter;
@@ -38,26 +37,12 @@ export interface ExecuteContext {
   emit: (line: string) => void;
 }
 
-/** What the adapter's CLI needs of the server's environment (environment.ts), with the job's own TMPDIR. */
-export function jobEnvironment(adapter: AgentAdapter, config: Config, scratchDir: string): Record<string, string> {
-  return agentEnvironment(adapter, envPolicy(config), { TMPDIR: scratchDir, TMP: scratchDir, TEMP: scratchDir });
-}
-
-function seconds(value: number | undefined, fallback: number): number {
-  return (value ?? fallback) * 1000;
-}
-
 export async function executeJob(record: JobRecord, input: TurnInput, ctx: ExecuteContext): Promise<void> {
   const scratchDir = join(ctx.home, "tmp", "jobs", record.id);
   const logs = openJobLogs(ctx.logsDir, record.id, { redact: ctx.redact, raw: ctx.config.logging.write_raw_job_logs });
-  const tally = createEventTally(record.cwd);
-  const checkReadOnly = record.access === "read_only" && !input.adapter.capabilities.readOnlySandbox;
   let finalState: JobState = "failed";
   try {
-    await mkdir(scratchDir, { recursive: true, mode: 0o700 });
-    const before = checkReadOnly ? await treeFingerprint(record.cwd) : undefined;
     const onEvent = (event: AgentEvent) => {
-      tally.add(event);
       if (event.type === "session" && record.session_id !== event.sessionId) {
         record.session_id = event.sessionId;
         void ctx.save();
@@ -68,14 +53,17 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       appendEvent(record, safe);
       ctx.emit(safe);
     };
-    const outcome = await runAgent({
+    const outcome = await runAgentTurn({
       adapter: input.adapter,
       executable: input.executable,
-      turn: { ...input.turn, cwd: record.cwd, scratchDir, repositorySettings: ctx.config.agents.repository_settings },
-      env: jobEnvironment(input.adapter, ctx.config, scratchDir),
-      timeoutMs: ctx.config.server.job_timeout_seconds * 1000,
-      idleTimeoutMs: seconds(ctx.config.agents.idle_timeout_seconds, 300),
-      killGraceMs: seconds(ctx.config.agents.kill_grace_seconds, 5),
+      turn: input.turn,
+      cwd: record.cwd,
+      scratchDir,
+      config: ctx.config,
+      redact: ctx.redact,
+      // A job's TMP and TEMP are its scratch directory too (TMPDIR always is).
+      set: { TMPDIR: scratchDir, TMP: scratchDir, TEMP: scratchDir },
+      checkReadOnly: true,
       signal: ctx.signal,
       onEvent,
       onOutput: (stream, chunk) => logs.write(stream, chunk),
@@ -85,7 +73,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
         void ctx.save();
       },
     });
-    const { result, exit, endedBy } = outcome;
+    const { result, exit, endedBy, tally } = outcome;
     record.exit = { code: exit.code, signal: exit.signal, ended_by: endedBy };
     if (result.sessionId) record.session_id = result.sessionId;
 
@@ -106,7 +94,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       commands: tally.commands(),
       ...(usage && { usage }),
       ...(usage?.costUsd !== undefined && { cost_usd: usage.costUsd }),
-      ...(result.error && { error: ctx.redact(withCredentialHint(input.adapter, result.error, envPolicy(ctx.config))) }),
+      ...(outcome.error && { error: outcome.error }),
     };
 
     if (endedBy === "timeout" || endedBy === "idle_timeout") {
@@ -122,23 +110,19 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
     } else {
       finalState = result.status === "succeeded" ? "succeeded" : "failed";
     }
-    if (checkReadOnly && finalState === "succeeded") {
-      const after = await treeFingerprint(record.cwd);
-      if (before !== after) {
-        finalState = "failed";
-        record.result.error_code = "read_only_violation";
-        record.result.error = `the ${input.adapter.name} agent changed files in a read-only job (it has no read-only sandbox, so patchbay compared the tree before and after); review the changes with codex_git_status`;
-      }
+    if (outcome.readOnlyViolated) {
+      finalState = "failed";
+      record.result.error_code = "read_only_violation";
+      record.result.error = `the ${input.adapter.name} agent changed files in a read-only job (it has no read-only sandbox, so patchbay compared the tree before and after); review the changes with codex_git_status`;
     }
   } catch (error) {
     const failure = asPatchbayError(error);
-    record.result = { ...(record.result ?? { changed_files: tally.files(), commands: tally.commands() }), error: ctx.redact(failure.message), error_code: failure.code };
+    record.result = { ...(record.result ?? { changed_files: [], commands: [] }), error: ctx.redact(failure.message), error_code: failure.code };
     if (failure.next) record.result.error = `${record.result.error} (${ctx.redact(failure.next)})`;
     finalState = "failed";
   } finally {
     const sizes = logs.close();
     record.logs = { ...record.logs, ...sizes };
-    await rm(scratchDir, { recursive: true, force: true }).catch(() => {});
   }
   record.state = finalState;
   record.finished_at = new Date().toISOString();

@@ -10,6 +10,7 @@ import { SESSION_TOOLS } from "./tools/sessions.ts";
 
 export const JOB_TOOLS: readonly ToolDeclaration[] = [...RUN_TOOLS, ...INSPECT_TOOLS, ...SESSION_TOOLS];
 
+export { runAgentTurn, type TurnOutcome, type TurnRequest, turnLimits } from "./agent-turn.ts";
 export { createJobRuntime, type JobProgress, type JobRuntime, type JobRuntimeOptions, type JobSpec } from "./runtime.ts";
 export { isTerminal, JOB_STATES, type JobRecord, type JobState, type JobKind } from "./record.ts";
 export { jobLine, jobView, type JobView } from "./tools/view.ts";

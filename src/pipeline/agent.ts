@@ -1,15 +1,16 @@
 /**
  * One agent turn of a phase. Built-in providers run as jobs of the server's job runtime when
  * there is one (durable records, `patchbay job` visibility, cancellation); custom providers, an
- * executable or environment set per phase, and the CLI without a server run the adapter directly
- * through `runAgent`. Either way the turn's output is logged, redacted, in the run folder.
+ * executable or environment set per phase, and the CLI without a server run the same turn runner
+ * the jobs use (`runAgentTurn`), without a job record. reasonix, which speaks ACP, has its own
+ * client (reasonix.ts). Either way the turn's output is logged, redacted, in the run folder.
  */
-import { appendFile, mkdtemp, rm } from "node:fs/promises";
+import { appendFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AgentAdapter, type AgentEvent, type AgentUsage, agentEnvironment, agentExecutable, childEnvironment, customAgent, envPolicy, isBuiltinAgent, resolveAdapter, runAgent, withCredentialHint } from "../agents/index.ts";
+import { type AgentAdapter, type AgentEvent, type AgentUsage, agentExecutable, childEnvironment, customAgent, envPolicy, isBuiltinAgent, resolveAdapter } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
-import { isTerminal, type JobKind, type JobRuntime } from "../jobs/index.ts";
+import { isTerminal, type JobKind, type JobRuntime, runAgentTurn } from "../jobs/index.ts";
 import type { ResolvedPhase } from "./config.ts";
 import { runReasonixWriter } from "./reasonix.ts";
 
@@ -106,43 +107,50 @@ async function runAsJob(request: AgentTurnRequest, env: PipelineEnv, jobs: JobRu
 const REASONIX_ENV = ["REASONIX_*", "DEEPSEEK_*"];
 
 async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: AgentAdapter, executable: string): Promise<AgentTurnOutcome> {
-  const scratchDir = await mkdtemp(join(tmpdir(), "patchbay-phase-"));
   let message = "";
-  let usage: AgentUsage | undefined;
   let pending = Promise.resolve();
   const log = (text: string) => {
     pending = pending.then(() => appendFile(request.logFile, env.redact(text))).catch(() => {});
   };
+  const progress = phaseProgress(env);
   const onEvent = (event: AgentEvent) => {
     if (event.type === "message") message = event.text;
-    if (event.type === "usage") usage = event.usage;
+    progress(event);
+  };
+  const scratchDir = await mkdtemp(join(tmpdir(), "patchbay-phase-"));
+  const outcome = await runAgentTurn({
+    adapter,
+    executable,
+    turn: { prompt: request.prompt, access: request.access, ...(request.resolved.model && { model: request.resolved.model }) },
+    cwd: request.cwd,
+    scratchDir,
+    config: env.config,
+    redact: env.redact,
+    set: request.resolved.env,
+    ...(request.resolved.timeoutMs !== undefined && { timeoutMs: request.resolved.timeoutMs }),
+    // The phases compare the tree themselves (phases.ts), with their own exclusions.
+    checkReadOnly: false,
+    ...(env.signal && { signal: env.signal }),
+    onEvent,
+    onOutput: (stream, chunk) => log(stream === "stderr" ? chunk.replace(/^/gm, "[stderr] ") : chunk),
+  });
+  await pending;
+  const { result } = outcome;
+  const usage = result.usage ?? outcome.tally.usage()?.usage;
+  return {
+    ok: result.status === "succeeded",
+    finalMessage: result.finalMessage ?? message,
+    ...(outcome.error && { error: outcome.error }),
+    exitCode: outcome.exit.code,
+    ...(usage && { usage }),
+  };
+}
+
+/** Progress lines of a turn the phase runs itself: what the agent said, ran and changed, redacted. */
+export function phaseProgress(env: PipelineEnv): (event: AgentEvent) => void {
+  return (event) => {
     if (event.type === "message" || event.type === "command" || event.type === "file_change") env.onProgress?.(env.redact(describe(event)));
   };
-  try {
-    const outcome = await runAgent({
-      adapter,
-      executable,
-      turn: { prompt: request.prompt, cwd: request.cwd, access: request.access, ...(request.resolved.model && { model: request.resolved.model }), scratchDir, repositorySettings: env.config.agents.repository_settings },
-      env: agentEnvironment(adapter, envPolicy(env.config), request.resolved.env),
-      timeoutMs: request.resolved.timeoutMs ?? env.config.server.job_timeout_seconds * 1000,
-      idleTimeoutMs: env.config.agents.idle_timeout_seconds * 1000,
-      killGraceMs: env.config.agents.kill_grace_seconds * 1000,
-      ...(env.signal && { signal: env.signal }),
-      onEvent,
-      onOutput: (stream, chunk) => log(stream === "stderr" ? chunk.replace(/^/gm, "[stderr] ") : chunk),
-    });
-    await pending;
-    const result = outcome.result;
-    return {
-      ok: result.status === "succeeded",
-      finalMessage: result.finalMessage ?? message,
-      ...(result.error && { error: env.redact(withCredentialHint(adapter, result.error, envPolicy(env.config))) }),
-      exitCode: outcome.exit.code,
-      ...((result.usage ?? usage) && { usage: result.usage ?? usage }),
-    };
-  } finally {
-    await rm(scratchDir, { recursive: true, force: true }).catch(() => {});
-  }
 }
 
 function describe(event: AgentEvent): string {

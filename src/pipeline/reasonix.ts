@@ -5,16 +5,12 @@
  */
 import { appendFile } from "node:fs/promises";
 import { REASONIX, reasonixAcpArgs, runAcpWriter } from "../agents/acp/index.ts";
-import type { AgentEvent } from "../agents/index.ts";
+import { turnLimits } from "../jobs/index.ts";
 import { guardPath } from "../workspace/index.ts";
-import type { AgentTurnOutcome, AgentTurnRequest, PipelineEnv } from "./agent.ts";
+import { type AgentTurnOutcome, type AgentTurnRequest, type PipelineEnv, phaseProgress } from "./agent.ts";
 
 export async function runReasonixWriter(request: AgentTurnRequest, env: PipelineEnv, agentEnv: Record<string, string>): Promise<AgentTurnOutcome> {
   const { resolved } = request;
-  const onEvent = (event: AgentEvent) => {
-    if (event.type === "file_change") env.onProgress?.(`${event.kind} ${event.path}`);
-    if (event.type === "message") env.onProgress?.(env.redact(event.text.split("\n")[0]!.slice(0, 200)));
-  };
   const result = await runAcpWriter({
     executable: resolved.executable ?? REASONIX.defaultCommand,
     args: reasonixAcpArgs(resolved.model),
@@ -22,14 +18,12 @@ export async function runReasonixWriter(request: AgentTurnRequest, env: Pipeline
     prompt: request.prompt,
     ...(resolved.model && { model: resolved.model }),
     env: agentEnv,
-    timeoutMs: resolved.timeoutMs ?? env.config.server.job_timeout_seconds * 1000,
-    idleTimeoutMs: env.config.agents.idle_timeout_seconds * 1000,
-    killGraceMs: env.config.agents.kill_grace_seconds * 1000,
+    ...turnLimits(env.config, resolved.timeoutMs),
     ...(env.signal && { signal: env.signal }),
     transcriptPath: `${request.logFile.replace(/\.log$/, "")}.reasonix.jsonl`,
     redact: env.redact,
     checkPath: async (worktree, path) => (await guardPath(worktree, path, { blockedGlobs: env.config.repositories.blocked_globs })).relative,
-    onEvent,
+    onEvent: phaseProgress(env),
     onStderr: (chunk) => void appendFile(request.logFile, env.redact(chunk.replace(/^/gm, "[stderr] "))).catch(() => {}),
   });
   const decisions = result.permissions.map((p) => `permission ${p.decision}: ${p.kind ?? "?"} ${p.tool ?? ""} ${p.reason}`.trim());
