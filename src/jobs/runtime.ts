@@ -29,6 +29,8 @@ export interface JobSpec {
   isolate?: boolean;
   /** Continue in an earlier job's place (its worktree, or the repository). */
   continueFrom?: JobRecord;
+  /** Run in this existing worktree (a worker's own) rather than the repository. */
+  worktree?: JobRecord["worktree"];
   model?: string;
   reasoningEffort?: string;
   resumeSessionId?: string;
@@ -162,7 +164,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       const executable = agentExecutable(adapter, config);
       await assertExecutable(adapter, executable);
       const id = newJobId();
-      const worktree = spec.isolate ? await createJobWorktree(spec.repo, worktreeRoot, id) : spec.continueFrom?.worktree;
+      const worktree = spec.isolate ? await createJobWorktree(spec.repo, worktreeRoot, id) : (spec.worktree ?? spec.continueFrom?.worktree);
       const record: JobRecord = {
         id,
         kind: spec.kind,

@@ -21,34 +21,10 @@ export interface TurnOptions {
   tool: string;
 }
 
-/**
- * The job the first isolated turn continues "from": the worker's own worktree. The job runtime
- * places a job where the job it continues ran, so this gives the turn its cwd and worktree.
- */
-function placeOf(worker: WorkerRecord): JobRecord {
-  const wt = worker.worktree!;
-  return {
-    id: worker.id,
-    kind: "interactive",
-    state: "succeeded",
-    agent: worker.agent,
-    repo: worker.repo,
-    cwd: wt.path,
-    access: "write",
-    worktree: wt,
-    created_at: worker.created_at,
-    events: [],
-    logs: { stdout: "", stderr: "", stdout_bytes: 0, stderr_bytes: 0, truncated: false },
-  };
-}
-
+/** The worker's latest turn, which the next one continues; undefined before the first. */
 async function previousJob(context: Context, worker: WorkerRecord): Promise<JobRecord | undefined> {
   const id = latestJobId(worker);
-  if (id) {
-    const job = await context.host.jobs.get(id).catch(() => undefined);
-    if (job) return job;
-  }
-  return worker.worktree ? placeOf(worker) : undefined;
+  return id ? await context.host.jobs.get(id).catch(() => undefined) : undefined;
 }
 
 /** Submits a shared_write turn under the repository lock, held (in the background) until the turn ends. */
@@ -79,6 +55,7 @@ export async function runTurn(context: Context, worker: WorkerRecord, options: T
       prompt: options.prompt,
       repo: worker.repo,
       access: worker.workspace_mode === "read_only" ? "read_only" : "write",
+      ...(worker.worktree && { worktree: worker.worktree }),
       ...(previous && { continueFrom: previous }),
       ...(resume && worker.session_id && { resumeSessionId: worker.session_id }),
       model: options.model ?? worker.model,
