@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
-import { listProfiles, loadConfig, patchbayHome, profileFile, settingsView } from "../config/index.ts";
-import { deleteProfile, readRootProfiles, repositoryRoot, rootProfile, setProfileKey, useProfile } from "../connect/index.ts";
+import { deleteProfile, listProfiles, loadConfig, patchbayHome, profileFile, readRootProfiles, rootProfile, setProfileKey, settingsView, useProfile } from "../config/index.ts";
+import { repositoryRoot } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { emit } from "./output.ts";
 

@@ -1,7 +1,7 @@
 import { type ArgsDef, defineCommand } from "citty";
 import { createServer } from "node:net";
-import { type Config, type LaunchFlags, loadConfig, patchbayHome, saveProfile } from "../config/index.ts";
-import { CHATGPT_ORIGINS, repositoryRoot, type RunningTunnel, startTunnel, type TunnelKind, useProfile } from "../connect/index.ts";
+import { type Config, type LaunchFlags, loadConfig, patchbayHome, saveProfile, useProfile } from "../config/index.ts";
+import { CHATGPT_ORIGINS, repositoryRoot, type RunningTunnel, startTunnel, type TunnelKind } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { log, setLogLevel } from "../log/index.ts";
 import { assertExposureAllowed, controlRequest, httpToken, type OwnerRecord, readOwner, runningSettings, settingsConflicts, startServer, type StatusReport, withRunningSettings } from "../server/index.ts";

@@ -8,5 +8,6 @@ export { type ConfigKeyDoc, describeConfig, renderConfigDocs } from "./docs.ts";
 export type { LaunchFlags } from "./flags.ts";
 export { type LoadOptions, listProfiles, loadConfig, saveProfile } from "./load.ts";
 export { type Env, configFile, patchbayHome, profileFile, profilesDir } from "./paths.ts";
+export { deleteProfile, readRootProfiles, rootProfile, setProfileKey, useProfile } from "./profiles.ts";
 export { type SettingsView, settingsView } from "./settings-view.ts";
 export { BASH_MODES, type Config, configSchema, LOG_LEVELS, SANDBOX_MODES, STATE_DRIVERS, TOOL_MODES, TUNNEL_MODES } from "./schema.ts";

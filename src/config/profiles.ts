@@ -1,8 +1,10 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "smol-toml";
-import { configSchema, profileFile, profilesDir } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
+import { SECRET_WORDS } from "../redact/index.ts";
+import { profileFile, profilesDir } from "./paths.ts";
+import { configSchema } from "./schema.ts";
 import * as v from "valibot";
 
 /**
@@ -62,8 +64,8 @@ export async function deleteProfile(home: string, name: string): Promise<string[
   return released;
 }
 
-/** A key that holds or looks like a secret; profiles keep only names of variables that hold them. */
-const SECRET_KEY = /(^|_)(token|secret|password|api_key|key)$/i;
+/** A key whose last word is a secret word; profiles keep only names of variables that hold secrets. */
+const SECRET_KEY = new RegExp(`(^|_)(${SECRET_WORDS.join("|")})$`, "i");
 
 /**
  * Sets `key` (dotted, e.g. `server.port`) in profile `name`, creating it, and checks the profile
