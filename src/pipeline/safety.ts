@@ -7,6 +7,7 @@
  */
 import { realpathSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { SECRET_PATH } from "../redact/index.ts";
 
 export const PATCH_RULES = ["empty_patch", "not_git_framed", "absolute_path", "path_traversal", "git_dir", "env_file", "secret_path", "outside_repository", "symlink"] as const;
 export type PatchRule = (typeof PATCH_RULES)[number];
@@ -25,7 +26,6 @@ export interface PatchReport {
   binary: string[];
 }
 
-const SECRET = /(^|[\\/._-])(private[_-]?key|secrets?|credentials?|tokens?|id_rsa|id_ed25519|id_ecdsa)([\\/._-]|$)|\.(pem|key|p12|pfx|jks|keystore)$/i;
 
 /** Git's C-style quoted path (`"b/foo\057.env"`) as plain text. */
 export function unquoteGitPath(text: string): string {
@@ -124,7 +124,7 @@ function checkPath(path: string, repo: string | undefined): PatchViolation | und
   if (segments.some((segment) => segment.toLowerCase() === ".git")) return { rule: "git_dir", path, message: `${path}: the patch touches .git` };
   const base = segments.at(-1)!.toLowerCase();
   if (base === ".env" || base.startsWith(".env.")) return { rule: "env_file", path, message: `${path}: .env files hold secrets and are never patched` };
-  if (SECRET.test(path)) return { rule: "secret_path", path, message: `${path}: looks like a key, certificate, credential or secret` };
+  if (SECRET_PATH.test(path)) return { rule: "secret_path", path, message: `${path}: looks like a key, certificate, credential or secret` };
   if (repo && !realInside(repo, path)) return { rule: "outside_repository", path, message: `${path}: resolves outside the repository (through a symlink)` };
   return undefined;
 }

@@ -6,4 +6,4 @@
  */
 export { redactSecretFields } from "./fields.ts";
 export { createRedactor, redactToken, type Redactor } from "./redactor.ts";
-export { REDACTED, SECRET_NAME, SECRET_WORDS } from "./secret-words.ts";
+export { REDACTED, SECRET_NAME, SECRET_PATH, SECRET_WORDS } from "./secret-words.ts";

@@ -15,3 +15,10 @@ export const SECRET_WORDS: readonly string[] = ["key", "token", "secret", "passw
 
 /** Matches a name that contains a secret word, in any case. */
 export const SECRET_NAME = new RegExp(SECRET_WORDS.join("|"), "i");
+
+/**
+ * A path that names a secret file: a segment or word such as `secrets`, `credentials`, `token`,
+ * `private_key`, `id_rsa`, or a key or certificate extension. Agents' writers and the pipeline's
+ * patch check refuse such paths.
+ */
+export const SECRET_PATH = /(^|[\\/._-])(private[_-]?key|secrets?|credentials?|tokens?|id_rsa|id_ed25519|id_ecdsa)([\\/._-]|$)|\.(pem|key|p12|pfx|jks|keystore)$/i;

@@ -6,6 +6,7 @@
  */
 import { isAbsolute, relative, sep } from "node:path";
 import { isPatchbayError } from "../../errors/index.ts";
+import { SECRET_PATH } from "../../redact/index.ts";
 
 export type PermissionDecision = "allow" | "reject" | "cancel";
 
@@ -73,8 +74,6 @@ const PATH_KEYS = new Set([
 
 const EDIT_KINDS = new Set(["edit", "delete", "move"]);
 const READ_KINDS = new Set(["read", "search"]);
-/** The same secret-like names the patch safety check refuses. */
-const SECRET = /(^|[\\/._-])(private[_-]?key|secrets?|credentials?|tokens?|id_rsa|id_ed25519|id_ecdsa)([\\/._-]|$)|\.(pem|key|p12|pfx|jks|keystore)$/i;
 const MAX_DEPTH = 6;
 
 /** Every path named in a tool call: path-like keys of rawInput, and `locations[].path`. */
@@ -127,7 +126,7 @@ export async function unsafePath(worktree: string, path: string, checkPath: Path
   if (rel === "") return `${path} is the worktree itself`;
   const base = rel.split("/").pop() ?? rel;
   if (base === ".env" || base.startsWith(".env.")) return `${rel}: .env files hold secrets`;
-  if (SECRET.test(rel)) return `${rel}: looks like a key, certificate, credential or secret`;
+  if (SECRET_PATH.test(rel)) return `${rel}: looks like a key, certificate, credential or secret`;
   return undefined;
 }
 
