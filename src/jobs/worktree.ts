@@ -4,7 +4,6 @@
  */
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
-// git.ts is not on the workspace face; jobs need the same safe git runner, not a second one.
 import { runGit } from "../workspace/index.ts";
 import { branchPoint, createWorktree, type Worktree } from "../worktrees/index.ts";
 
@@ -58,6 +57,3 @@ export async function fileDiff(cwd: string, base: string, relPath: string, maxBy
   const truncated = Buffer.byteLength(full) > maxBytes;
   return { diff: truncated ? Buffer.from(full).subarray(0, maxBytes).toString("utf8") : full, binary: false, status: "added", truncated };
 }
-
-// execute.ts still imports it from here until issue #13's one-agent-turn change lands; its home is src/worktrees.
-export { treeFingerprint } from "../worktrees/index.ts";
