@@ -2,7 +2,7 @@ import type { Env } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
 import { hostAdapter, type HostId, locate } from "./hosts/index.ts";
 import { readEntry } from "./install.ts";
-import { expandEnv, probeHttp, probeStdio, type ProbeResult } from "./probe.ts";
+import { probeHttp, probeStdio } from "./probe.ts";
 
 export interface HostCheck {
   host: HostId;
@@ -43,28 +43,15 @@ export async function checkHost(host: HostId, options: { root: string; env: Env;
 
 async function checkEntry(host: HostId, entry: Record<string, any>, options: { root: string; env: Env }): Promise<Omit<HostCheck, "host" | "scope" | "file">> {
   const reinstall = `patchbay mcp install ${host}`;
-  let probe: ProbeResult;
-  if (typeof entry.command === "string") {
-    const env = { ...options.env, ...(entry.env ?? {}) } as Record<string, string | undefined>;
-    probe = await probeStdio(entry.command, Array.isArray(entry.args) ? entry.args.map(String) : [], { env, cwd: options.root });
-  } else if (typeof entry.url === "string" || typeof entry.httpUrl === "string") {
-    probe = await probeHttp(entry.url ?? entry.httpUrl, httpHeaders(entry, options.env));
-  } else {
-    return { status: "fail", detail: "the entry has neither a command nor a url", next: reinstall };
-  }
+  const target = hostAdapter(host).target(entry, options.env);
+  if (!target) return { status: "fail", detail: "the entry has neither a command nor a url", next: reinstall };
+  const probe =
+    target.transport === "stdio"
+      ? await probeStdio(target.command, target.args, { env: { ...options.env, ...target.env }, cwd: options.root })
+      : await probeHttp(target.url, target.headers);
   if (!probe.ok) return { status: "fail", detail: probe.error ?? "the handshake failed", next: `check the registered command or URL, then \`${reinstall}\`` };
   const detail = `${probe.server || "server"} answered (protocol ${probe.protocolVersion}), ${probe.tools!.length} tools`;
   const warning = hostAdapter(host).entryWarning?.(entry);
   if (warning) return { status: "warn", detail: `${detail}; ${warning}`, next: reinstall, tools: probe.tools!.length };
   return { status: "ok", detail, tools: probe.tools!.length };
-}
-
-function httpHeaders(entry: Record<string, any>, env: Env): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const source of [entry.headers, entry.http_headers]) {
-    for (const [key, value] of Object.entries(source ?? {})) headers[key] = expandEnv(String(value), env);
-  }
-  for (const [key, variable] of Object.entries(entry.env_http_headers ?? {})) headers[key] = env[String(variable)] ?? "";
-  if (typeof entry.bearer_token_env_var === "string" && env[entry.bearer_token_env_var]) headers.authorization = `Bearer ${env[entry.bearer_token_env_var]}`;
-  return headers;
 }

@@ -88,7 +88,7 @@ describe.each(HOST_IDS.map((id) => [id] as [HostId]))("host adapter %s", (id) =>
   test("the stdio entry is written, read back, left alone on a second install, started by doctor, and removed with the file install created", async () => {
     const box = scratch();
     const entry = hostEntry(id, stdio);
-    expect(entry).toMatchObject({ command: process.execPath, args: ["-e", STDIO_SERVER], env: { FAKE_MCP: "1" } });
+    expect(adapter.target(entry, box.env)).toEqual({ transport: "stdio", command: process.execPath, args: ["-e", STDIO_SERVER], env: { FAKE_MCP: "1" } });
     for (const scope of adapter.scopes) {
       const location = locate(id, scope, { root: box.ws, env: box.env, platform: "linux" });
       const added = await planInstall(location, entry);
@@ -140,6 +140,15 @@ describe.each(HOST_IDS.map((id) => [id] as [HostId]))("host adapter %s", (id) =>
     if (location.format === "json") expect(JSON.parse(snippet)).toEqual({ [table]: { [name]: entry } });
     else expect(snippet).toContain(`[${table}.${name}]`);
   });
+});
+
+test("gemini: doctor still probes an entry that older `patchbay agent` output put under the deprecated httpUrl", async () => {
+  const box = scratch();
+  const location = locate("gemini", undefined, { root: box.ws, env: box.env });
+  await applyChange(await planInstall(location, { httpUrl: http.url, headers: { Authorization: "Bearer ${PATCHBAY_HTTP_TOKEN}" } }), join(box.root, "pb"));
+  const seen = http.authorizations.length;
+  expect((await checkHost("gemini", { root: box.ws, env: box.env }))[0]).toMatchObject({ status: "ok" });
+  expect(http.authorizations.slice(seen)).toContain(`Bearer ${TOKEN}`);
 });
 
 /** How each pinned host CLI is sandboxed, and what its listing says of a reachable HTTP server. */

@@ -1,4 +1,5 @@
 import type { Env } from "../../config/index.ts";
+import { expandEnv } from "../probe.ts";
 
 /** What a host should start or call to reach patchbay. */
 export type Registration =
@@ -24,6 +25,11 @@ export interface HostLocation {
   /** CODEX_HOME must already exist, as for codex itself. */
   dirMustExist?: boolean;
 }
+
+/** What an entry starts or calls, as its host reads it: what doctor probes. */
+export type EntryTarget =
+  | { transport: "stdio"; command: string; args: string[]; env: Record<string, string> }
+  | { transport: "http"; url: string; headers: Record<string, string> };
 
 /** What an adapter's `locate` gets: the repository, the environment and home, the server's name. */
 export interface LocateContext {
@@ -58,6 +64,8 @@ export interface HostAdapter {
   httpEntry?(registration: HttpRegistration): Record<string, unknown>;
   /** Why there is no `httpEntry`, and what to do instead. */
   noHttp?: { message: string; next: string };
+  /** What `entry` (as found in the file, possibly hand-written) starts or calls; undefined when neither. */
+  target(entry: Record<string, any>, env: Env): EntryTarget | undefined;
   /** The host's own command that lists its MCP servers (and checks them), as after-install advice names it. */
   listCommand?: readonly string[];
   /** What to do after installing. */
@@ -72,4 +80,17 @@ export interface HostAdapter {
 export function bearerHeaders({ tokenEnv, token }: HttpRegistration): { headers?: { Authorization: string } } {
   if (token === undefined && tokenEnv === undefined) return {};
   return { headers: { Authorization: `Bearer ${token ?? `\${${tokenEnv}}`}` } };
+}
+
+/** `command`, `args` and `env`: a stdio entry as every host here reads it. */
+export function stdioTarget(entry: Record<string, any>): EntryTarget | undefined {
+  if (typeof entry.command !== "string") return undefined;
+  return { transport: "stdio", command: entry.command, args: Array.isArray(entry.args) ? entry.args.map(String) : [], env: entry.env ?? {} };
+}
+
+/** A URL with `headers` in which the host expands `${VAR}` and `$VAR` (Claude Code, Gemini CLI). */
+export function expandedHttpTarget(url: unknown, headers: unknown, env: Env): EntryTarget | undefined {
+  if (typeof url !== "string") return undefined;
+  const expanded = Object.entries(headers ?? {}).map(([key, value]) => [key, expandEnv(String(value), env)]);
+  return { transport: "http", url, headers: Object.fromEntries(expanded) };
 }

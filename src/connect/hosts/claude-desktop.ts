@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Env } from "../../config/index.ts";
-import type { HostAdapter } from "./adapter.ts";
+import { type HostAdapter, stdioTarget } from "./adapter.ts";
 
 /** Claude Desktop: one per-user `claude_desktop_config.json`, local (stdio) servers only. */
 export const claudeDesktop: HostAdapter = {
@@ -11,6 +11,7 @@ export const claudeDesktop: HostAdapter = {
   defaultScope: "user",
   locate: (_scope, { env, home, platform, name }) => ({ file: claudeDesktopFile(home, env, platform), format: "json", path: ["mcpServers", name] }),
   stdioEntry: ({ command, args, env }) => ({ command, args, env }),
+  target: stdioTarget,
   noHttp: {
     message: "Claude Desktop's config file registers local (stdio) servers only; remote servers are added in its Settings → Connectors",
     next: "run `patchbay mcp install claude-desktop` without --http",

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { claudeSettingsLocation } from "../claude-hook.ts";
-import { bearerHeaders, type HostAdapter } from "./adapter.ts";
+import { bearerHeaders, expandedHttpTarget, type HostAdapter, stdioTarget } from "./adapter.ts";
 
 /**
  * Claude Code: `local` (this repository, in `~/.claude.json` under `projects`), `user` (the same
@@ -20,6 +20,7 @@ export const claude: HostAdapter = {
   stdioEntry: ({ command, args, env }) => ({ type: "stdio", command, args, env }),
   // Claude Code expands ${VAR} in server definitions when it starts them.
   httpEntry: (registration) => ({ type: "http", url: registration.url, ...bearerHeaders(registration) }),
+  target: (entry, env) => stdioTarget(entry) ?? expandedHttpTarget(entry.url, entry.headers, env),
   listCommand: ["claude", "mcp", "list"],
   next: "run `claude mcp list` (it should say Connected), then ask Claude to call codex_self_test",
   hookLocation: claudeSettingsLocation,

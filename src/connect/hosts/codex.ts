@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import type { HostAdapter } from "./adapter.ts";
+import type { Env } from "../../config/index.ts";
+import { expandedHttpTarget, type EntryTarget, type HostAdapter, stdioTarget } from "./adapter.ts";
 
 /** Codex CLI: `$CODEX_HOME/config.toml` (default `~/.codex`), `[mcp_servers.<name>]`. */
 export const codex: HostAdapter = {
@@ -22,8 +23,18 @@ export const codex: HostAdapter = {
     ...(token ? { http_headers: { Authorization: `Bearer ${token}` } } : tokenEnv && { bearer_token_env_var: tokenEnv }),
     default_tools_approval_mode: "approve",
   }),
+  target: (entry, env) => stdioTarget(entry) ?? httpTarget(entry, env),
   listCommand: ["codex", "mcp", "list"],
   next: "start `codex` in the repository and ask it to call codex_self_test",
   entryWarning: (entry) =>
     entry.default_tools_approval_mode === "approve" ? undefined : 'default_tools_approval_mode is not "approve", so `codex exec` refuses mutating tools',
 };
+
+/** Codex's headers: `http_headers` as written, `env_http_headers` and `bearer_token_env_var` from the environment. */
+function httpTarget(entry: Record<string, any>, env: Env): EntryTarget | undefined {
+  const target = expandedHttpTarget(entry.url, entry.http_headers, env);
+  if (target?.transport !== "http") return target;
+  for (const [key, variable] of Object.entries(entry.env_http_headers ?? {})) target.headers[key] = env[String(variable)] ?? "";
+  if (typeof entry.bearer_token_env_var === "string" && env[entry.bearer_token_env_var]) target.headers.authorization = `Bearer ${env[entry.bearer_token_env_var]}`;
+  return target;
+}

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { bearerHeaders, type HostAdapter } from "./adapter.ts";
+import { bearerHeaders, expandedHttpTarget, type HostAdapter, stdioTarget } from "./adapter.ts";
 
 /**
  * Gemini CLI: `<root>/.gemini/settings.json` (project) or `$GEMINI_CLI_HOME/.gemini/settings.json`
@@ -20,6 +20,8 @@ export const gemini: HostAdapter = {
   stdioEntry: ({ command, args, env }, options) => ({ command, args, ...(Object.keys(env).length > 0 && { env }), ...(options.trust && { trust: true }) }),
   // Gemini CLI expands $VAR and ${VAR} in every settings.json string.
   httpEntry: (registration) => ({ url: registration.url, type: "http", ...bearerHeaders(registration) }),
+  // Gemini prefers the deprecated `httpUrl` when an entry has both.
+  target: (entry, env) => stdioTarget(entry) ?? expandedHttpTarget(entry.httpUrl ?? entry.url, entry.headers, env),
   listCommand: ["gemini", "mcp", "list"],
   next: "run `gemini mcp list` in the repository, then ask Gemini to call codex_self_test",
 };
