@@ -65,8 +65,8 @@ function hookReport(change: PlannedChange, backup: string | undefined, dryRun: b
 }
 
 function hookText(change: PlannedChange, backup: string | undefined, dryRun: boolean): string {
-  const { scope, file } = change.location;
-  if (dryRun) return change.diff ? `${change.diff}(dry run: ${file} not written)` : `${change.location.host} (${scope}) ${file}: Stop hook, nothing to change`;
+  const { host, scope, file } = change.location;
+  if (dryRun) return change.diff ? `${change.diff}(dry run: ${file} not written)` : `${host} (${scope}) ${file}: Stop hook, nothing to change`;
   const said = {
     added: `added the inbox Stop hook to ${file}`,
     updated: `updated the inbox Stop hook in ${file}`,
