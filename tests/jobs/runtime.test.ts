@@ -8,7 +8,7 @@ import { removeTempDirs } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
 import { grandchildPid, mockPrompt, processAgents, processGone, until } from "./support.ts";
 
-const harnesses = harnessSet(JOB_TOOLS);
+const harnesses = harnessSet(JOB_TOOLS, { mode: "standard" });
 afterAll(async () => {
   await harnesses.closeAll();
   removeTempDirs();

@@ -112,7 +112,7 @@ describe("read-only phases and durability", () => {
 describe("MCP tools", () => {
   test("the whole pipeline through patchbay_* tools, agent turns as jobs", async () => {
     const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
-    const harness = await toolHarness(pipeline.PIPELINE_TOOLS, { roots: [repo] });
+    const harness = await toolHarness(pipeline.PIPELINE_TOOLS, { roots: [repo], mode: "full" }); // it calls ai_flow_* aliases too
     await trustIn(harness.host.home, repo);
     try {
       const planned = await harness.ok<{ run_id: string; state: string; jobs: string[] }>("patchbay_plan", { task: "via tools" });

@@ -37,7 +37,7 @@ beforeAll(async () => {
     writeFileSync(join(root, name), `${marker(lookalikeFiles.length)}\n`);
     lookalikeFiles.push(name);
   }
-  tools = await toolHarness(WORKSPACE_TOOLS, { roots: [root], power: { directWrite: true } });
+  tools = await toolHarness(WORKSPACE_TOOLS, { roots: [root], power: { directWrite: true }, mode: "standard" });
 });
 afterAll(async () => {
   await tools.close();

@@ -24,7 +24,7 @@ beforeAll(async () => {
   outsideFile = join(tempDir("patchbay-hardlink-outside-"), "private.txt");
   writeFileSync(outsideFile, `${SECRET}\n`);
   linkSync(outsideFile, join(root, "notes.txt"));
-  tools = await toolHarness(WORKSPACE_TOOLS, { roots: [root], power: { directWrite: true } });
+  tools = await toolHarness(WORKSPACE_TOOLS, { roots: [root], power: { directWrite: true }, mode: "standard" });
 });
 afterAll(async () => {
   await tools.close();

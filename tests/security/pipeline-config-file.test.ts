@@ -12,7 +12,7 @@ import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
 
-const harnesses = harnessSet(pipeline.PIPELINE_TOOLS);
+const harnesses = harnessSet(pipeline.PIPELINE_TOOLS, { mode: "standard" });
 afterAll(async () => {
   await harnesses.closeAll();
   removeTempDirs();

@@ -15,7 +15,7 @@ import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { within } from "../support/clients.ts";
 import { harnessSet } from "../support/tools.ts";
 
-const harnesses = harnessSet(pipeline.PIPELINE_TOOLS);
+const harnesses = harnessSet(pipeline.PIPELINE_TOOLS, { mode: "standard" });
 afterAll(async () => {
   await harnesses.closeAll();
   removeTempDirs();

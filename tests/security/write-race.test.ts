@@ -19,7 +19,7 @@ import { harnessSet } from "../support/tools.ts";
 const RACE_MS = 3_000;
 const SWAPPER = join(import.meta.dir, "swap-loop.py");
 
-const harnesses = harnessSet(POWER_TOOLS, { power: { directWrite: true } });
+const harnesses = harnessSet(POWER_TOOLS, { power: { directWrite: true }, mode: "standard" });
 afterAll(async () => {
   await harnesses.closeAll();
   removeTempDirs();

@@ -18,6 +18,7 @@ export interface HarnessOptions {
   roots: string[];
   defaultRoot?: string;
   power?: Partial<SessionScope["power"]>;
+  /** The session's tool mode; by default the one a user's session starts in. */
   mode?: ToolMode;
   /** config.toml text for the harness's PATCHBAY_HOME. */
   configToml?: string;
@@ -51,7 +52,8 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
   const session = createSession({
     transport: "stdio",
     principal: "local",
-    mode: options.mode ?? "full",
+    // What a user's session starts in (app.tool_mode, default "worker"); a test opts in to more.
+    mode: options.mode ?? config.app.tool_mode,
     scope: {
       defaultRoot: options.defaultRoot ?? options.roots[0],
       allowedRoots: options.roots,

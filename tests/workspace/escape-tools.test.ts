@@ -14,7 +14,7 @@ let fixture: ReturnType<typeof makeEscapeFixture>;
 let tools: ToolHarness;
 beforeAll(async () => {
   fixture = makeEscapeFixture();
-  tools = await toolHarness(WORKSPACE_TOOLS, { roots: [fixture.root], power: { directWrite: true } });
+  tools = await toolHarness(WORKSPACE_TOOLS, { roots: [fixture.root], power: { directWrite: true }, mode: "standard" });
 });
 afterAll(async () => {
   await tools.close();

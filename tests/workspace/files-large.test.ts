@@ -25,7 +25,7 @@ function generateRepo(): string {
 }
 
 beforeAll(async () => {
-  tools = await toolHarness(FILE_TOOLS, { roots: [generateRepo()] });
+  tools = await toolHarness(FILE_TOOLS, { roots: [generateRepo()], mode: "standard" });
 }, 30_000);
 
 afterAll(async () => {

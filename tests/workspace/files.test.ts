@@ -21,7 +21,7 @@ const makeRepo = (files: FileTree, options: { untracked?: string[] } = {}) => ma
 /** A plain directory (no git) with `files`. */
 const makeDir = (files: FileTree) => writeFiles(tempDir("patchbay-files-"), files);
 
-const { open: harnessFor, closeAll } = harnessSet(FILE_TOOLS);
+const { open: harnessFor, closeAll } = harnessSet(FILE_TOOLS, { mode: "standard" });
 
 afterAll(async () => {
   await closeAll();
@@ -107,7 +107,7 @@ describe("codex_repo_tree", () => {
   });
 
   test("the tree alias answers in full mode only", async () => {
-    expect(paths(await tools.ok<Listing>("tree", { max_depth: 1 }))).toEqual(["README.md", "certs", "notes.txt", "src"]);
+    expect(paths(await (await harnessFor(repo, { mode: "full" })).ok<Listing>("tree", { max_depth: 1 }))).toEqual(["README.md", "certs", "notes.txt", "src"]);
     expect(await (await harnessFor(repo, { mode: "standard" })).errorCode("tree", {})).toBe("tool_not_in_mode");
   });
 });

@@ -11,7 +11,7 @@ import { git, makeGitRepo, writeFiles } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
 
-const { open: harnessFor, closeAll } = harnessSet(GIT_TOOLS);
+const { open: harnessFor, closeAll } = harnessSet(GIT_TOOLS, { mode: "standard" });
 
 afterAll(async () => {
   await closeAll();
@@ -152,7 +152,7 @@ describe("codex_git_diff", () => {
   test("the git_diff alias takes CodexPro's path and root arguments", async () => {
     const root = repo();
     writeFiles(root, { "a.txt": "one\nA\n", "b.txt": "two\nB\n" });
-    const diff = await (await harnessFor(root)).ok<GitDiff>("git_diff", { root, path: "a.txt" });
+    const diff = await (await harnessFor(root, { mode: "full" })).ok<GitDiff>("git_diff", { root, path: "a.txt" });
     expect(diff.files.map((file) => file.path)).toEqual(["a.txt"]);
   });
 });

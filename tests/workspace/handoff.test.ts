@@ -14,7 +14,7 @@ const SECRET = `sk-proj-${"a1B2c3D4e5".repeat(4)}`;
 
 const makeRepo = (files: Record<string, string> = { "AGENTS.md": "# Rules\nRun the tests.\n", "src/app.ts": "export const a = 1;\n" }) => makeGitRepo(files, { prefix: "patchbay-handoff-" });
 
-const { open: harnessFor, closeAll } = harnessSet(HANDOFF_TOOLS);
+const { open: harnessFor, closeAll } = harnessSet(HANDOFF_TOOLS, { mode: "standard" });
 
 afterAll(async () => {
   await closeAll();

@@ -18,7 +18,7 @@ const makeRepo = (files: Record<string, string>, options: { commits?: string[] }
 /** A plain directory (no git) with `files`. */
 const makeDir = (files: Record<string, string>) => writeFiles(tempDir("patchbay-orient-"), files);
 
-const { open: harnessFor, closeAll } = harnessSet([...ORIENTATION_TOOLS, ...GIT_TOOLS, ...SKILL_TOOLS]);
+const { open: harnessFor, closeAll } = harnessSet([...ORIENTATION_TOOLS, ...GIT_TOOLS, ...SKILL_TOOLS], { mode: "standard" });
 
 // An empty home: the user's real skills must not leak into these results.
 const realHome = process.env.HOME;
@@ -69,7 +69,7 @@ describe("codex_open_workspace", () => {
 
   test("the open_workspace alias takes CodexPro's path and max_files", async () => {
     const root = makeRepo({ "a.txt": "a\n", "b.txt": "b\n" });
-    const opened = await (await harnessFor(root)).ok<Opened>("open_workspace", { path: root, max_files: 1, bootstrap_context: true });
+    const opened = await (await harnessFor(root, { mode: "full" })).ok<Opened>("open_workspace", { path: root, max_files: 1, bootstrap_context: true });
     expect(opened.tree).toEqual({ path: "", lines: ["a.txt"], truncated: true } as never);
   });
 });

@@ -19,7 +19,7 @@ import { harnessSet } from "../support/tools.ts";
 /** A repository whose first commit tracks a .env (force-added), so views must hide a blocked file git knows. */
 const makeRepo = () => makeGitRepo({ "src/app.ts": "export const a = 1;\n", ".env": "DB_PASSWORD=first\n", "README.md": "readme\n" }, { prefix: "patchbay-cmd-" });
 
-const { open: harnessFor, closeAll } = harnessSet(POWER_TOOLS, { power: { bashMode: "safe" } });
+const { open: harnessFor, closeAll } = harnessSet(POWER_TOOLS, { power: { bashMode: "safe" }, mode: "standard" });
 
 afterAll(async () => {
   await closeAll();

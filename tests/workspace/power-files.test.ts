@@ -14,7 +14,7 @@ import { harnessSet } from "../support/tools.ts";
 
 const makeRepo = (files: Record<string, string> = { "src/app.ts": "const a = 1;\nconst b = 1;\n" }) => makeGitRepo(files, { prefix: "patchbay-power-" });
 
-const { open: harnessFor, closeAll } = harnessSet(POWER_TOOLS, { power: { directWrite: true } });
+const { open: harnessFor, closeAll } = harnessSet(POWER_TOOLS, { power: { directWrite: true }, mode: "standard" });
 
 afterAll(async () => {
   await closeAll();
@@ -37,7 +37,7 @@ describe("the power_tools.direct_write gate", () => {
   });
 
   test("when on, write and edit are listed with their full-mode aliases", async () => {
-    const tools = await harnessFor(makeRepo());
+    const tools = await harnessFor(makeRepo(), { mode: "full" });
     expect(createToolRegistry(POWER_TOOLS).list(tools.session).map((tool) => tool.name)).toEqual(["codex_edit_file", "codex_write_file", "edit", "write"]);
   });
 });

@@ -34,7 +34,7 @@ function fakeCodexHome(): string {
   return home;
 }
 
-const harnesses = harnessSet(POWER_TOOLS, { power: { codexSessionRead: true } });
+const harnesses = harnessSet(POWER_TOOLS, { power: { codexSessionRead: true }, mode: "standard" });
 const harness = (options: Partial<HarnessOptions> = {}) => harnesses.open(tempDir(), options);
 
 let savedCodexHome: string | undefined;

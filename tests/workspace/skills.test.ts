@@ -26,7 +26,7 @@ afterEach(() => {
   else process.env.CODEX_HOME = saved.CODEX_HOME;
 });
 
-const { open: harnessFor, closeAll } = harnessSet(SKILL_TOOLS);
+const { open: harnessFor, closeAll } = harnessSet(SKILL_TOOLS, { mode: "standard" });
 afterAll(async () => {
   await closeAll();
   removeTempDirs();
