@@ -120,6 +120,7 @@ describe("patchbay start --tunnel-mode", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`no public URL from ${fake.binary} within 1 s`);
     const pid = Number(readFileSync(fake.record, "utf8").split(" ")[0]);
+    expect(Number.isInteger(pid) && pid > 0).toBe(true); // the fake recorded a real pid: "not alive" below means stopped
     expect(isProcessAlive(pid)).toBe(false);
     expect(existsSync(join(root, "pb", "run", "server.json"))).toBe(false);
   });

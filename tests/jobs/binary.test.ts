@@ -92,6 +92,7 @@ test("a server killed with SIGKILL mid-job restarts with the job interrupted, an
   expect(after.state).toBe("interrupted");
   expect(after.session_id).toBe("kill-1");
   expect(after.result.error).toContain("codex_resume");
+  expect(agentPid).toBeGreaterThan(0);
   await until(() => !isProcessAlive(agentPid)); // the orphaned agent was stopped
 
   const client = await connectStdio("v1", { home, args: ["--root", repo] });

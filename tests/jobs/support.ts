@@ -58,6 +58,8 @@ export async function until(predicate: () => boolean | Promise<boolean>, timeout
   }
 }
 
-export function processGone(pid: number): boolean {
+/** True when `pid` is gone; a pid that was never captured is an error, since isProcessAlive says false for it. */
+export function processGone(pid: number | undefined): boolean {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) throw new Error(`processGone(${pid}): no process id was captured`);
   return !isProcessAlive(pid);
 }
