@@ -19,7 +19,7 @@ export const { codex, claude, gemini, mock } = AGENTS;
 export { type CredentialReport, credentialHint, credentialReport, withCredentialHint } from "./credentials.ts";
 export { defineAgent } from "./define.ts";
 export { GEMINI_API_ERROR_EXIT } from "./gemini.ts";
-export { type RunOptions, type RunOutcome, runAgent } from "./run.ts";
+export { type RunOptions, type RunOutcome, runAgent } from "./run-agent.ts";
 export { findExecutable } from "./spawn.ts";
 export type * from "./types.ts";
 

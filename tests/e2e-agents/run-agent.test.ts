@@ -1,5 +1,5 @@
 /**
- * Step two, at the adapter level: patchbay's own `runAgent` (src/agents/run.ts) with each built-in
+ * Step two, at the adapter level: patchbay's own `runAgent` (src/agents/run-agent.ts) with each built-in
  * adapter (command line, stdin prompt, parser) driving the REAL CLI against the scripted fake model
  * API. For each of codex, claude and gemini: a turn that edits a tracked file, a resumed session,
  * a model API error surfaced as a failed result carrying the API's message, and an unreachable API
