@@ -5,7 +5,7 @@
  */
 import type { ToolDeclaration } from "../mcp/tool.ts";
 import { INSPECT_TOOLS } from "./tools/inspect.ts";
-import { RUN_TOOLS } from "./tools/run.ts";
+import { RUN_TOOLS } from "./tools/job-start-tools.ts";
 import { SESSION_TOOLS } from "./tools/sessions.ts";
 
 export const JOB_TOOLS: readonly ToolDeclaration[] = [...RUN_TOOLS, ...INSPECT_TOOLS, ...SESSION_TOOLS];

@@ -10,7 +10,7 @@ import { openWorkspace } from "../../workspace/index.ts";
 import { isTerminal, type JobRecord } from "../record.ts";
 import { inScope } from "./access.ts";
 import { accessFor, agentOptions, bypassEscalation, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
-import { RUNS_AGENT_WRITES, submitFor } from "./run.ts";
+import { RUNS_AGENT_WRITES, submitFor } from "./job-start-tools.ts";
 import { jobViewSchema } from "./view.ts";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
