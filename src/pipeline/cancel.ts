@@ -12,7 +12,7 @@
  */
 import { PatchbayError } from "../errors/index.ts";
 import { readPhaseLock } from "./lock.ts";
-import { readRunFile, removeRunFile, type RunRecord, writeRunFile } from "./run.ts";
+import { readRunFile, removeRunFile, type RunRecord, writeRunFile } from "./run-record.ts";
 
 export type StopMode = "cancel" | "stop";
 

@@ -2,7 +2,7 @@
 import { removeRunWorktree } from "./git.ts";
 import { readPhaseLock } from "./lock.ts";
 import { loadRun } from "./phase-runner.ts";
-import { listRunIds, removeRunFolder } from "./run.ts";
+import { listRunIds, removeRunFolder } from "./run-record.ts";
 
 const FINISHED = new Set(["applied", "failed", "cancelled"]);
 

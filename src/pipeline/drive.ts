@@ -3,7 +3,7 @@ import type { PipelineEnv } from "./agent.ts";
 import { loadPipelineConfig, workflowSettings } from "./config.ts";
 import { apply, approve, fix, type PhaseOptions, plan, review, test, write } from "./phases.ts";
 import { status, type RunView } from "./queries.ts";
-import type { RunRecord } from "./run.ts";
+import type { RunRecord } from "./run-record.ts";
 
 export interface DriveResult {
   run_id: string;

@@ -23,5 +23,5 @@ export { EXAMPLE_CONFIG, initRepo, type InitResult } from "./init.ts";
 export { cleanup } from "./cleanup.ts";
 export { drive, LOCAL_PHASES, type DriveResult, type PhaseRunners } from "./drive.ts";
 export { listRuns, runDiff, status, type RunSummary, type RunView } from "./queries.ts";
-export { PHASES, RUN_STATES, listRunIds, readArtifact, readRunEvents, type Phase, type RunEvent, type RunRecord, type RunState } from "./run.ts";
+export { PHASES, RUN_STATES, listRunIds, readArtifact, readRunEvents, type Phase, type RunEvent, type RunRecord, type RunState } from "./run-record.ts";
 export { PATCH_RULES, checkPatch, type PatchReport, type PatchRule } from "./safety.ts";

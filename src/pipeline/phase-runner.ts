@@ -12,7 +12,7 @@ import { applyToWorktree, changedPaths, worktreeDiff } from "./git.ts";
 import { clearStopRequests, readStopRequest, stoppedError, watchStop } from "./cancel.ts";
 import { acquirePhaseLock, recoverRun, releasePhaseLock } from "./lock.ts";
 import { extractDiff } from "./prompts.ts";
-import { appendRunEvent, artifactPath, assertPhaseAllowed, type Phase, readArtifact, readRun, type RunEvent, type RunRecord, saveRun, writeArtifact } from "./run.ts";
+import { appendRunEvent, artifactPath, assertPhaseAllowed, type Phase, readArtifact, readRun, type RunEvent, type RunRecord, saveRun, writeArtifact } from "./run-record.ts";
 import { checkPatch } from "./safety.ts";
 
 /** Failures that end the run: the patch or a read-only phase broke a safety rule. */

@@ -15,7 +15,7 @@ import { clearStopRequests, requestStop, waitForPhaseEnd } from "./cancel.ts";
 import { readPhaseLock } from "./lock.ts";
 import { agentTurn, applyPrintedDiff, assertTurnSucceeded, checkScope, loadRun, producePatch, unsafe, withPhase } from "./phase-runner.ts";
 import { parsePlanScope, parseVerdict, phasePrompt } from "./prompts.ts";
-import { appendRunEvent, assertPhaseAllowed, createRunFolder, newRunId, readArtifact, type RunRecord, saveRun, writeArtifact } from "./run.ts";
+import { appendRunEvent, assertPhaseAllowed, createRunFolder, newRunId, readArtifact, type RunRecord, saveRun, writeArtifact } from "./run-record.ts";
 import { checkPatch } from "./safety.ts";
 import { assertTrusted } from "./trust.ts";
 import { runTestCommand, splitCommandLine } from "./test-runner.ts";

@@ -4,7 +4,7 @@
  */
 import { readPhaseLock } from "./lock.ts";
 import { loadRun } from "./phase-runner.ts";
-import { listArtifacts, listRunIds, nextPhase, readArtifact, type RunRecord } from "./run.ts";
+import { listArtifacts, listRunIds, nextPhase, readArtifact, type RunRecord } from "./run-record.ts";
 
 export interface RunView extends RunRecord {
   /** The phase running now, if any. */

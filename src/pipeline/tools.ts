@@ -14,7 +14,7 @@ import { describePipelineConfig, loadPipelineConfig } from "./config.ts";
 import { isTrusted } from "./trust.ts";
 import { apply, approve, fix, plan, review, test, write } from "./phases.ts";
 import { listRuns, runDiff, runView, status } from "./queries.ts";
-import { PHASES, readArtifact, readRunEvents, type RunRecord } from "./run.ts";
+import { PHASES, readArtifact, readRunEvents, type RunRecord } from "./run-record.ts";
 
 const repoPath = v.optional(v.pipe(v.string(), v.description("Repository directory; defaults to the session's repository.")));
 const runId = v.pipe(v.string(), v.regex(/^run_[0-9a-z_]+$/, "a run id such as run_lzq1x5c8a_1f3e9b"), v.description("The run, as patchbay_plan returned it."));
