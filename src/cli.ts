@@ -4,7 +4,7 @@
  * HTTP server nor for capabilities it does not use.
  */
 import { defineCommand } from "citty";
-import { runCli } from "./cli/run.ts";
+import { runCli } from "./cli/run-cli.ts";
 import { VERSION } from "./version.ts";
 
 const main = defineCommand({
