@@ -10,7 +10,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { withLock } from "../state/index.ts";
 import type { AgentPhase, CustomProvider } from "./config-schema.ts";
 import { CONFIG_FILE, loadPipelineConfig, type LoadedPipelineConfig, resolvePhase, tableAt, validate } from "./config.ts";
-import { writeAiFile } from "./run-files.ts";
+import { writeAiFile } from "./ai-files.ts";
 import { isTrusted, needsTrust, trustPipelineConfig } from "./trust.ts";
 
 /** Who edits: the operator at a terminal, or a session that holds the `exec` capability, may keep trust. */

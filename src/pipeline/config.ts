@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { AGENTS, type BuiltinAgentName, configuredCommand, isBuiltinAgent } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { readAiFile } from "./run-files.ts";
+import { readAiFile } from "./ai-files.ts";
 import { AGENT_PHASES, type AgentPhase, BUILTIN_PROVIDERS, type BuiltinProvider, type CustomProvider, type PipelineConfigFile, pipelineConfigSchema } from "./config-schema.ts";
 
 export const CONFIG_FILE = ".ai/patchbay.toml";

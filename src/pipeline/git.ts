@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { git, runGit } from "../workspace/index.ts";
 import { branchPoint, createWorktree, removeWorktree } from "../worktrees/index.ts";
-import { aiDirectory, writeAiFile } from "./run-files.ts";
+import { aiDirectory, writeAiFile } from "./ai-files.ts";
 
 /** Run folders and worktrees live under .ai/, which the base-repository checks leave out. */
 const EXCLUDE_AI = ":(exclude).ai";

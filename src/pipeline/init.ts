@@ -10,7 +10,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { readInside, writeInside } from "../workspace/index.ts";
 import { runGit } from "../workspace/index.ts";
 import { EXAMPLE_CONFIG_FILE } from "./config.ts";
-import { writeAiFile } from "./run-files.ts";
+import { writeAiFile } from "./ai-files.ts";
 
 export const EXAMPLE_CONFIG = `# patchbay phase pipeline: plan -> approve -> write -> test -> review -> (fix -> test -> review)* -> apply
 #

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { PatchbayError } from "../errors/index.ts";
 import { isProcessAlive, processStartTime } from "../state/index.ts";
-import { createAiFile } from "./run-files.ts";
+import { createAiFile } from "./ai-files.ts";
 import { appendRunEvent, type Phase, readRunFile, removeRunFile, runFile, type RunRecord, saveRun } from "./run-record.ts";
 
 export interface PhaseLock {

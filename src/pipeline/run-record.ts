@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { aiDirectory, appendAiFile, listAiDirectory, readAiFile, removeAiPath, writeAiFile } from "./run-files.ts";
+import { aiDirectory, appendAiFile, listAiDirectory, readAiFile, removeAiPath, writeAiFile } from "./ai-files.ts";
 
 export const RUN_STATES = ["new", "planned", "approved", "written", "tested", "reviewed", "fixed", "applied", "failed", "cancelled"] as const;
 export type RunState = (typeof RUN_STATES)[number];
