@@ -45,15 +45,26 @@ describe("under Deno, `patchbay stdio --standalone` with the SDK v1 client", () 
     expect(session.client.getServerVersion()?.name).toBe("patchbay");
   });
 
-  test("tools/list includes the self-test and tool-mode tools", async () => {
-    const { tools } = await session.client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(["codex_self_test", "codex_tool_mode_info", "codex_tool_mode_switch"]));
-  }, DENO_TIMEOUT_MS);
+  test(
+    "tools/list includes the self-test and tool-mode tools",
+    async () => {
+      const { tools } = await session.client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(["codex_self_test", "codex_tool_mode_info", "codex_tool_mode_switch"]));
+    },
+    DENO_TIMEOUT_MS,
+  );
 
-  test("codex_self_test reports ready", async () => {
-    const result = await session.client.callTool({ name: "codex_self_test", arguments: {} }, undefined, { timeout: DENO_TIMEOUT_MS });
-    expect({ isError: result.isError ?? false, ready: (result.structuredContent as { ready?: unknown } | undefined)?.ready }).toEqual({ isError: false, ready: true });
-  }, DENO_TIMEOUT_MS);
+  test(
+    "codex_self_test reports ready",
+    async () => {
+      const result = await session.client.callTool({ name: "codex_self_test", arguments: {} }, undefined, { timeout: DENO_TIMEOUT_MS });
+      expect({ isError: result.isError ?? false, ready: (result.structuredContent as { ready?: unknown } | undefined)?.ready }).toEqual({
+        isError: false,
+        ready: true,
+      });
+    },
+    DENO_TIMEOUT_MS,
+  );
 });
 
 // Declared last, so it runs after every Deno run above (bun runs a file's tests in order).

@@ -13,7 +13,10 @@ async function replyOf(response: Response, id: number): Promise<unknown> {
   if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
   const text = await response.text();
   const documents = response.headers.get("content-type")?.includes("text/event-stream")
-    ? text.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim())
+    ? text
+        .split("\n")
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(5).trim())
     : [text];
   for (const document of documents) {
     const message = JSON.parse(document) as { id?: number; result?: unknown; error?: { message: string } };
@@ -42,7 +45,12 @@ export class HttpMcpSession {
     await replyOf(response, 0);
     if (!sessionId) throw new Error(`${url} opened no session (no mcp-session-id header)`);
     const session = new HttpMcpSession(url, sessionId, signal);
-    const initialized = await fetch(url, { method: "POST", headers: session.headers(), body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), signal });
+    const initialized = await fetch(url, {
+      method: "POST",
+      headers: session.headers(),
+      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+      signal,
+    });
     if (initialized.status !== 202) throw new Error(`notifications/initialized answered ${initialized.status}`);
     await initialized.body?.cancel();
     return session;
@@ -50,7 +58,12 @@ export class HttpMcpSession {
 
   async request(method: string, params: unknown): Promise<unknown> {
     const id = this.nextId++;
-    const response = await fetch(this.url, { method: "POST", headers: this.headers(), body: JSON.stringify({ jsonrpc: "2.0", id, method, params }), signal: this.signal });
+    const response = await fetch(this.url, {
+      method: "POST",
+      headers: this.headers(),
+      body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+      signal: this.signal,
+    });
     return replyOf(response, id);
   }
 

@@ -59,7 +59,11 @@ async function session(url: string, token: string): Promise<Client> {
 }
 
 async function call(client: Client, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as { isError?: boolean; structuredContent?: Record<string, unknown>; content?: unknown };
+  const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as {
+    isError?: boolean;
+    structuredContent?: Record<string, unknown>;
+    content?: unknown;
+  };
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content).slice(0, 300)}`);
   return result.structuredContent ?? {};
 }
@@ -70,7 +74,12 @@ function addToken(home: string, name: string): string {
 }
 
 function startServer(home: string): Promise<ListeningServer> {
-  return startListening(binary, ["start", "--port", "0", "--json"], benchEnv(home), (printed) => (printed as { setup_guide: { server_url: string } }).setup_guide.server_url);
+  return startListening(
+    binary,
+    ["start", "--port", "0", "--json"],
+    benchEnv(home),
+    (printed) => (printed as { setup_guide: { server_url: string } }).setup_guide.server_url,
+  );
 }
 
 interface Figures {

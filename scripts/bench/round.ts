@@ -37,7 +37,12 @@ export async function runRound(bin: Binaries, plan: RoundPlan): Promise<RoundFig
   const started: ListeningServer[] = [];
   const idleHello = StdioRpc.spawn(hello.command, hello.args, hello.env); // waits on stdin: idle by design
   try {
-    const patchbay = await startListening(bin.patchbay, ["start", "--port", "0", "--json"], benchEnv(serverHome), (printed) => (printed as { setup_guide: { server_url: string } }).setup_guide.server_url);
+    const patchbay = await startListening(
+      bin.patchbay,
+      ["start", "--port", "0", "--json"],
+      benchEnv(serverHome),
+      (printed) => (printed as { setup_guide: { server_url: string } }).setup_guide.server_url,
+    );
     started.push(patchbay);
     const sdkHttp = await startListening(bin.sdkMinimal, ["http"], benchEnv(), (printed) => (printed as { url: string }).url);
     started.push(sdkHttp);

@@ -58,14 +58,37 @@ function patchbayGrep(blockedGlobs: readonly string[]): string[] {
 }
 
 function pairs(tools: ToolCaller): Pair[] {
-  const matches = async (args: Record<string, unknown>) => ((await tools.call("codex_search_repo", { ...args, max_results: 1000 })).matches as unknown[]).length;
+  const matches = async (args: Record<string, unknown>) =>
+    ((await tools.call("codex_search_repo", { ...args, max_results: 1000 })).matches as unknown[]).length;
   const entries = async (args: Record<string, unknown>) => ((await tools.call("codex_repo_tree", args)).entries as unknown[]).length;
   return [
-    { measure: `Search, literal \`${RARE_LITERAL}\``, git: ["grep", "-n", "-F", "-e", RARE_LITERAL], target: 1.5, sameCount: true, patchbay: () => matches({ query: RARE_LITERAL }) },
-    { measure: `Search, literal \`${RARE_LITERAL}\``, git: patchbayGrep(tools.blockedGlobs), label: "`git grep` as patchbay runs it (`--untracked`, exclude pathspecs)", sameCount: true, patchbay: () => matches({ query: RARE_LITERAL }) },
-    { measure: `Search, regex \`${RARE_REGEX}\``, git: ["grep", "-n", "-P", "-e", RARE_REGEX], target: 1.5, sameCount: true, patchbay: () => matches({ query: RARE_REGEX, regex: true }) },
+    {
+      measure: `Search, literal \`${RARE_LITERAL}\``,
+      git: ["grep", "-n", "-F", "-e", RARE_LITERAL],
+      target: 1.5,
+      sameCount: true,
+      patchbay: () => matches({ query: RARE_LITERAL }),
+    },
+    {
+      measure: `Search, literal \`${RARE_LITERAL}\``,
+      git: patchbayGrep(tools.blockedGlobs),
+      label: "`git grep` as patchbay runs it (`--untracked`, exclude pathspecs)",
+      sameCount: true,
+      patchbay: () => matches({ query: RARE_LITERAL }),
+    },
+    {
+      measure: `Search, regex \`${RARE_REGEX}\``,
+      git: ["grep", "-n", "-P", "-e", RARE_REGEX],
+      target: 1.5,
+      sameCount: true,
+      patchbay: () => matches({ query: RARE_REGEX, regex: true }),
+    },
     { measure: "Tree, 5,000 entries (depth 10)", git: ["ls-files"], patchbay: () => entries({ max_depth: 10, max_entries: 5000 }) },
-    { measure: "Tree, 5,000 entries (depth 10)", git: ["ls-files", "--cached", "--others", "--exclude-standard"], patchbay: () => entries({ max_depth: 10, max_entries: 5000 }) },
+    {
+      measure: "Tree, 5,000 entries (depth 10)",
+      git: ["ls-files", "--cached", "--others", "--exclude-standard"],
+      patchbay: () => entries({ max_depth: 10, max_entries: 5000 }),
+    },
     { measure: "Tree, default call (500 entries, depth 4)", git: ["ls-files"], patchbay: () => entries({}) },
   ];
 }
@@ -124,7 +147,9 @@ try {
     const time = await measure(repo, pair, 3);
     const ratio = time.patchbay / time.git;
     const met = pair.target === undefined ? "info" : ratio <= pair.target ? "yes" : "**no**";
-    rows.push(`| ${pair.measure} | ${time.patchbay.toFixed(1)} ms | ${time.git.toFixed(1)} ms | ${shown} | ${ratio.toFixed(2)}× | ${pair.target ? `≤ ${pair.target}× git` : "—"} | ${met} |`);
+    rows.push(
+      `| ${pair.measure} | ${time.patchbay.toFixed(1)} ms | ${time.git.toFixed(1)} ms | ${shown} | ${ratio.toFixed(2)}× | ${pair.target ? `≤ ${pair.target}× git` : "—"} | ${met} |`,
+    );
   }
   await tools.close();
   const gitVersion = execFileSync("git", ["--version"], { encoding: "utf8" }).trim();

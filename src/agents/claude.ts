@@ -20,7 +20,12 @@ export const claude = defineAgent({
     pass: ["ANTHROPIC_*", "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_*"],
     discover: claudeCloudVariables,
     credentials: {
-      variables: (env) => ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", ...claudeCloudVariables(env).filter((name) => !name.endsWith("*"))],
+      variables: (env) => [
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "CLAUDE_CODE_OAUTH_TOKEN",
+        ...claudeCloudVariables(env).filter((name) => !name.endsWith("*")),
+      ],
       files: (env) => [join(env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), ".claude"), ".credentials.json")],
       login: "run `claude` and type /login",
       missing: /Not logged in|Invalid API key/i,
@@ -110,7 +115,12 @@ function claudeParser(turn: AgentTurn): AgentParser {
       if (tool?.name === "Bash") {
         return [compact<AgentEvent>({ type: "command", command: str(tool.input.command) ?? "", status: failed ? "failed" : "completed", output: text })];
       }
-      const call = compact<AgentEvent>({ type: "tool_call", name: tool?.name ?? "tool", status: failed ? "failed" : "completed", error: failed ? text : undefined });
+      const call = compact<AgentEvent>({
+        type: "tool_call",
+        name: tool?.name ?? "tool",
+        status: failed ? "failed" : "completed",
+        error: failed ? text : undefined,
+      });
       const path = tool && FILE_TOOLS.has(tool.name) ? (str(tool.input.file_path) ?? str(tool.input.notebook_path)) : undefined;
       if (failed || !path) return [call];
       // tool_use_result.type says whether Write created the file or replaced it.
@@ -194,7 +204,8 @@ function resultText(content: unknown): string | undefined {
 function claudeUsage(result: Json): AgentUsage {
   const usage = obj(result.usage);
   const sinceLast = Object.values(obj(result.model_usage_since_last_result)).map((model) => num(obj(model).costUSD));
-  const turnCost = sinceLast.length > 0 && sinceLast.every((cost) => cost !== undefined) ? roundUsd(sinceLast.reduce((sum = 0, cost = 0) => sum + cost, 0)) : undefined;
+  const turnCost =
+    sinceLast.length > 0 && sinceLast.every((cost) => cost !== undefined) ? roundUsd(sinceLast.reduce((sum = 0, cost = 0) => sum + cost, 0)) : undefined;
   return compact({
     inputTokens: num(usage.input_tokens) ?? 0,
     outputTokens: num(usage.output_tokens) ?? 0,

@@ -2,7 +2,21 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse } from "smol-toml";
-import { absolutePath, compact, defineAgent, exitError, HANDOFF_PROMPT, type Json, num, obj, parseObject, parseStructured, raw, str, usageEvent } from "./define.ts";
+import {
+  absolutePath,
+  compact,
+  defineAgent,
+  exitError,
+  HANDOFF_PROMPT,
+  type Json,
+  num,
+  obj,
+  parseObject,
+  parseStructured,
+  raw,
+  str,
+  usageEvent,
+} from "./define.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
 /**
@@ -38,7 +52,9 @@ export const codex = defineAgent({
 });
 
 function execFlags(turn: AgentTurn): string[] {
-  const sandbox = turn.dangerouslyBypass ? ["--dangerously-bypass-approvals-and-sandbox"] : ["--sandbox", turn.access === "write" ? "workspace-write" : "read-only"];
+  const sandbox = turn.dangerouslyBypass
+    ? ["--dangerously-bypass-approvals-and-sandbox"]
+    : ["--sandbox", turn.access === "write" ? "workspace-write" : "read-only"];
   return [
     ...sandbox,
     "-C",

@@ -48,12 +48,26 @@ export function credentialReport(adapter: AgentAdapter, policy: EnvPolicy, sourc
   if (report.source === "none") {
     report.next = `set one of ${variables.join(", ")} in the environment patchbay starts in, or ${credentials.login}`;
   }
-  if (report.withheld.length > 0) report.next = `${report.withheld.join(", ")} ${report.withheld.length === 1 ? "is" : "are"} withheld by security.denied_env_keys; remove ${report.withheld.length === 1 ? "it" : "them"} from that list to pass ${report.withheld.length === 1 ? "it" : "them"}`;
+  if (report.withheld.length > 0)
+    report.next = `${report.withheld.join(", ")} ${report.withheld.length === 1 ? "is" : "are"} withheld by security.denied_env_keys; remove ${report.withheld.length === 1 ? "it" : "them"} from that list to pass ${report.withheld.length === 1 ? "it" : "them"}`;
   return report;
 }
 
-function split(agent: string, set: string[], received: Record<string, string>, lookedFor: CredentialReport["looked_for"], source: CredentialReport["source"]): CredentialReport {
-  return { agent, source, passed: set.filter((name) => name in received), withheld: set.filter((name) => !(name in received)), files: [], looked_for: lookedFor };
+function split(
+  agent: string,
+  set: string[],
+  received: Record<string, string>,
+  lookedFor: CredentialReport["looked_for"],
+  source: CredentialReport["source"],
+): CredentialReport {
+  return {
+    agent,
+    source,
+    passed: set.filter((name) => name in received),
+    withheld: set.filter((name) => !(name in received)),
+    files: [],
+    looked_for: lookedFor,
+  };
 }
 
 /**

@@ -57,9 +57,13 @@ function assertPromptIsNoOption(id: string, template: readonly string[], prompt:
   if (at === -1 && template.some((arg) => arg.includes("{{prompt}}"))) return;
   const before = at === -1 ? template : template.slice(0, at);
   if (before.includes("--")) return;
-  throw new PatchbayError("invalid_prompt", `the prompt starts with "-", and agents.custom.${id} passes it as an argument, where ${id} would read it as an option`, {
-    next: `put "--" in agents.custom.${id}.args before where the prompt goes (if ${id} understands it), use prompt_mode = "stdin" or "file", or start the prompt with a word`,
-  });
+  throw new PatchbayError(
+    "invalid_prompt",
+    `the prompt starts with "-", and agents.custom.${id} passes it as an argument, where ${id} would read it as an option`,
+    {
+      next: `put "--" in agents.custom.${id}.args before where the prompt goes (if ${id} understands it), use prompt_mode = "stdin" or "file", or start the prompt with a word`,
+    },
+  );
 }
 
 function customParser(id: string, contract: CustomAgentConfig["output_contract"]): AgentParser {
@@ -75,7 +79,9 @@ function customParser(id: string, contract: CustomAgentConfig["output_contract"]
   function finish(exit: { code: number | null; signal: string | null }, stderrTail: string): AgentResult {
     const output = stdout.replace(/\n$/, "");
     const done = (result: Omit<AgentResult, "status">): AgentResult =>
-      exit.code === 0 ? compact({ status: "succeeded", ...result }) : compact({ ...result, status: "failed", error: exitError(id, exit, stderrTail, "failed") });
+      exit.code === 0
+        ? compact({ status: "succeeded", ...result })
+        : compact({ ...result, status: "failed", error: exitError(id, exit, stderrTail, "failed") });
     if (contract === "text") return done({ finalMessage: output });
     if (contract === "jsonl") return done({ finalMessage: lastJsonLine ? (str(lastJsonLine.message) ?? str(lastJsonLine.text)) : undefined });
     try {

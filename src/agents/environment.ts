@@ -13,9 +13,29 @@ export type SourceEnv = Record<string, string | undefined>;
 
 /** What any program needs to run as the user: identity, locale, terminal, proxies, TLS bundles. */
 export const BASE_ENV: readonly string[] = [
-  "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_*", "TZ", "TERM", "TMPDIR", "XDG_*",
-  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy", "all_proxy",
-  "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE",
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "LANG",
+  "LC_*",
+  "TZ",
+  "TERM",
+  "TMPDIR",
+  "XDG_*",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "all_proxy",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NODE_EXTRA_CA_CERTS",
+  "REQUESTS_CA_BUNDLE",
 ];
 
 /** Variables patchbay itself reads its secrets from: never passed, even with an empty denied list. */
@@ -96,7 +116,12 @@ export function adapterPasses(adapter: AgentAdapter, source: SourceEnv = process
  * The environment of an agent turn: base, what the adapter declares (codex's providers, claude's
  * Bedrock/Vertex variables, a custom agent's pass_env), the operator's additions, and `set`.
  */
-export function agentEnvironment(adapter: AgentAdapter, policy: EnvPolicy, set: Record<string, string> = {}, source: SourceEnv = process.env): Record<string, string> {
+export function agentEnvironment(
+  adapter: AgentAdapter,
+  policy: EnvPolicy,
+  set: Record<string, string> = {},
+  source: SourceEnv = process.env,
+): Record<string, string> {
   return childEnvironment(policy, { pass: adapterPasses(adapter, source), set, source });
 }
 

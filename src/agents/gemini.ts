@@ -1,6 +1,20 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { absolutePath, compact, defineAgent, exitError, HANDOFF_PROMPT, type Json, num, obj, parseObject, parseStructured, raw, str, usageEvent } from "./define.ts";
+import {
+  absolutePath,
+  compact,
+  defineAgent,
+  exitError,
+  HANDOFF_PROMPT,
+  type Json,
+  num,
+  obj,
+  parseObject,
+  parseStructured,
+  raw,
+  str,
+  usageEvent,
+} from "./define.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
 /**
@@ -25,8 +39,16 @@ export const gemini = defineAgent({
   // Read in the 0.61.0 bundle (process.env["…"]); GEMINI_CLI_HOME moves ~/.gemini.
   env: {
     pass: [
-      "GEMINI_API_KEY", "GEMINI_MODEL", "GEMINI_CLI_*", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_VERTEX_BASE_URL",
-      "GOOGLE_CLOUD_*", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_GENAI_*", "CLOUD_SHELL",
+      "GEMINI_API_KEY",
+      "GEMINI_MODEL",
+      "GEMINI_CLI_*",
+      "GOOGLE_API_KEY",
+      "GOOGLE_GEMINI_BASE_URL",
+      "GOOGLE_VERTEX_BASE_URL",
+      "GOOGLE_CLOUD_*",
+      "GOOGLE_APPLICATION_CREDENTIALS",
+      "GOOGLE_GENAI_*",
+      "CLOUD_SHELL",
     ],
     credentials: {
       variables: () => ["GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS"],
@@ -98,7 +120,14 @@ function geminiParser(turn: AgentTurn): AgentParser {
     const failed = event.status !== "success";
     const error = failed ? (str(obj(event.error).message) ?? str(event.output) ?? "tool failed") : undefined;
     if (tool?.name === "run_shell_command") {
-      return [compact<AgentEvent>({ type: "command", command: str(tool.parameters.command) ?? "", status: failed ? "failed" : "completed", output: str(event.output) })];
+      return [
+        compact<AgentEvent>({
+          type: "command",
+          command: str(tool.parameters.command) ?? "",
+          status: failed ? "failed" : "completed",
+          output: str(event.output),
+        }),
+      ];
     }
     const call = compact<AgentEvent>({ type: "tool_call", name: tool?.name ?? "tool", status: failed ? "failed" : "completed", error });
     const kind = tool ? FILE_TOOLS[tool.name] : undefined;

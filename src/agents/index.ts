@@ -53,6 +53,17 @@ export function environmentForAgent(name: string, config: Config, source: Source
 }
 export { killGroup, superviseGroup, type StopReason, type Supervisor, type SupervisorOptions } from "./supervise.ts";
 export {
-  adapterPasses, agentEnvironment, BASE_ENV, BASE_ONLY, childEnvironment, commandEnvironment, type EnvPolicy, envPolicy, gitEnvironment, matchesAny,
-  patchbayItselfEnvironment, type SourceEnv, tunnelEnvironment,
+  adapterPasses,
+  agentEnvironment,
+  BASE_ENV,
+  BASE_ONLY,
+  childEnvironment,
+  commandEnvironment,
+  type EnvPolicy,
+  envPolicy,
+  gitEnvironment,
+  matchesAny,
+  patchbayItselfEnvironment,
+  type SourceEnv,
+  tunnelEnvironment,
 } from "./environment.ts";

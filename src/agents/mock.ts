@@ -40,7 +40,8 @@ export const mock = defineAgent({
 });
 
 /** Plain JS that runs unchanged on Node, Bun and Deno. */
-const MOCK_SCRIPT = String.raw`import { mkdirSync, writeFileSync } from "node:fs";
+const MOCK_SCRIPT =
+  String.raw`import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve, isAbsolute } from "node:path";
 import process from "node:process";
 
@@ -48,7 +49,9 @@ const settings = JSON.parse(process.argv[process.argv.length - 1]);
 let prompt = "";
 for await (const chunk of process.stdin) prompt += chunk;
 const print = (event) => process.stdout.write(JSON.stringify(event) + "\n");
-const fence = /` + "```json\\s*\\n([\\s\\S]*?)```" + String.raw`/.exec(prompt);
+const fence = /` +
+  "```json\\s*\\n([\\s\\S]*?)```" +
+  String.raw`/.exec(prompt);
 let plan = {};
 if (fence) {
   try { plan = JSON.parse(fence[1]); } catch (error) { plan = { fail: "mock: the json block is not valid JSON: " + error.message }; }

@@ -53,7 +53,8 @@ export async function runAgent(options: RunOptions): Promise<RunOutcome> {
   const env: Record<string, string> = { ...options.env, ...command.env, TMPDIR: turn.scratchDir };
   const executable = findExecutable(command.command, env.PATH ?? "", turn.cwd);
   if (!executable) throw executableNotFound(adapter, command.command, env.PATH ?? "");
-  if (!isDirectory(turn.cwd)) throw new PatchbayError("agent_cwd_missing", `the agent's working directory ${turn.cwd} does not exist`, { next: "check the repository or worktree path" });
+  if (!isDirectory(turn.cwd))
+    throw new PatchbayError("agent_cwd_missing", `the agent's working directory ${turn.cwd} does not exist`, { next: "check the repository or worktree path" });
   mkdirSync(turn.scratchDir, { recursive: true });
   for (const file of command.files ?? []) {
     const path = resolve(turn.scratchDir, file.path);
@@ -147,7 +148,13 @@ function watch(child: ChildProcess, options: RunOptions, stdin: string | undefin
   });
 }
 
-function finalResult(finish: (exit: RunOutcome["exit"], stderrTail: string) => AgentResult, exit: RunOutcome["exit"], stderrTail: string, endedBy: RunOutcome["endedBy"], options: RunOptions): AgentResult {
+function finalResult(
+  finish: (exit: RunOutcome["exit"], stderrTail: string) => AgentResult,
+  exit: RunOutcome["exit"],
+  stderrTail: string,
+  endedBy: RunOutcome["endedBy"],
+  options: RunOptions,
+): AgentResult {
   let result: AgentResult;
   try {
     result = finish(exit, stderrTail);

@@ -9,4 +9,14 @@ import { MESSAGING_TOOLS } from "../messaging/index.ts";
 import { PIPELINE_TOOLS } from "../pipeline/index.ts";
 
 /** Every tool patchbay declares. Each capability adds its tools here through its public face. */
-export const ALL_TOOLS: readonly ToolDeclaration[] = [selfTest, toolModeInfo, toolModeSwitch, getConfig, ...WORKSPACE_TOOLS, ...JOB_TOOLS, ...WORKER_TOOLS, ...MESSAGING_TOOLS, ...PIPELINE_TOOLS];
+export const ALL_TOOLS: readonly ToolDeclaration[] = [
+  selfTest,
+  toolModeInfo,
+  toolModeSwitch,
+  getConfig,
+  ...WORKSPACE_TOOLS,
+  ...JOB_TOOLS,
+  ...WORKER_TOOLS,
+  ...MESSAGING_TOOLS,
+  ...PIPELINE_TOOLS,
+];

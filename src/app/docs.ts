@@ -70,12 +70,14 @@ export function renderCapabilityMatrix(registry: ToolRegistry): string {
     const rule = CAPABILITY_RULES[capability];
     return `| \`${capability}\` | ${cell(rule.meaning)} | ${rule.setting ? `\`${rule.setting}\`${rule.flag ? ` (\`${rule.flag}\`)` : ""}` : "every operator session"} |`;
   });
-  const tools = registry.entries.filter((entry) => !entry.canonical).map(({ name, declaration }) => {
-    const rule = CAPABILITY_RULES[declaration.capability];
-    const cells = SETTING_COLUMNS.map((column) => (rule.allowed(column.grants) ? "yes" : "no"));
-    const stronger = declaration.escalate ? `\`${declaration.escalate.capability}\` with ${declaration.escalate.when}` : "";
-    return `| \`${name}\` | \`${declaration.capability}\` | ${cells.join(" | ")} | ${stronger} |`;
-  });
+  const tools = registry.entries
+    .filter((entry) => !entry.canonical)
+    .map(({ name, declaration }) => {
+      const rule = CAPABILITY_RULES[declaration.capability];
+      const cells = SETTING_COLUMNS.map((column) => (rule.allowed(column.grants) ? "yes" : "no"));
+      const stronger = declaration.escalate ? `\`${declaration.escalate.capability}\` with ${declaration.escalate.when}` : "";
+      return `| \`${name}\` | \`${declaration.capability}\` | ${cells.join(" | ")} | ${stronger} |`;
+    });
   return [
     MATRIX_START,
     "| capability | what it allows | granted by |",

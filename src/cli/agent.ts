@@ -42,7 +42,9 @@ export default defineCommand({
       const identities = createIdentities(store);
       if (args["new-token"]) token = (await identities.addToken(address, `agent ${hosts[0]}`)).token;
       else if (!(await identities.agent(address))) {
-        throw new PatchbayError("agent_not_found", `no agent ${formatAddress(address)}`, { next: `create it with \`patchbay token add ${formatAddress(address)}\`, or pass --new-token` });
+        throw new PatchbayError("agent_not_found", `no agent ${formatAddress(address)}`, {
+          next: `create it with \`patchbay token add ${formatAddress(address)}\`, or pass --new-token`,
+        });
       }
     } finally {
       await store.close();

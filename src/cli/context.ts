@@ -48,7 +48,10 @@ const apply = defineCommand({
     const plan = await readFile(resolve(args.file), "utf8").catch((error: NodeJS.ErrnoException) => {
       throw new PatchbayError("not_found", `cannot read ${args.file}: ${error.code ?? error.message}`, { next: "pass --file with the plan's path" });
     });
-    if (plan.length > MAX_PLAN_CHARS) throw new PatchbayError("plan_too_large", `${args.file} has ${plan.length} characters; plans hold at most ${MAX_PLAN_CHARS}`, { next: "shorten the plan" });
+    if (plan.length > MAX_PLAN_CHARS)
+      throw new PatchbayError("plan_too_large", `${args.file} has ${plan.length} characters; plans hold at most ${MAX_PLAN_CHARS}`, {
+        next: "shorten the plan",
+      });
     const written = await writePlan(ws, { plan, agent: args.agent, title: args.title, by: "cli" }, createRedactor(process.env).redact);
     const next = `patchbay handoff execute --root ${JSON.stringify(ws.root)} --agent ${args.agent} --command-template '${suggestedTemplate(args.agent)}'`;
     emit(args.json, { ...written, next }, () => `wrote ${written.plan_file} (base commit ${written.base_head ?? "none"})\nnext: ${next}`);

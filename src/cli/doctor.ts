@@ -12,7 +12,11 @@ function line(check: CheckResult): string {
 }
 
 export default defineCommand({
-  meta: { name: "doctor", description: "Check git, agent CLIs and where their credentials come from (names only), the state directory, the config and the port; exits non-zero on a failure" },
+  meta: {
+    name: "doctor",
+    description:
+      "Check git, agent CLIs and where their credentials come from (names only), the state directory, the config and the port; exits non-zero on a failure",
+  },
   args: { json: { type: "boolean", description: "Print as JSON" } },
   async run({ args }) {
     const home = patchbayHome();

@@ -11,7 +11,12 @@ import { emit } from "./output.ts";
 const runArgs = {
   root: { type: "string", required: true, description: "Repository whose .ai-bridge/current-plan.md is run", valueHint: "DIR" },
   agent: { type: "string", required: true, description: "Name of the agent, recorded in the handoff status", valueHint: "NAME" },
-  "command-template": { type: "string", required: true, description: "Agent command; {{plan_file}} and {{root}} are replaced, no shell runs it", valueHint: "TEMPLATE" },
+  "command-template": {
+    type: "string",
+    required: true,
+    description: "Agent command; {{plan_file}} and {{root}} are replaced, no shell runs it",
+    valueHint: "TEMPLATE",
+  },
   once: { type: "boolean", description: "watch: stop after the first run" },
   yes: { type: "boolean", description: "Run without asking for confirmation" },
   json: { type: "boolean", description: "Print the run report as JSON (the agent's own output goes to stderr)" },
@@ -23,7 +28,9 @@ type RunArgs = { root: string; agent: string; "command-template": string; once?:
 async function confirmRun(argv: string[], root: string, yes: boolean | undefined): Promise<boolean> {
   if (yes) return true;
   if (!process.stdin.isTTY) {
-    throw new PatchbayError("confirmation_required", `patchbay would run \`${argv.join(" ")}\` in ${root}, but cannot ask: stdin is not a terminal`, { next: "pass --yes to run it without asking" });
+    throw new PatchbayError("confirmation_required", `patchbay would run \`${argv.join(" ")}\` in ${root}, but cannot ask: stdin is not a terminal`, {
+      next: "pass --yes to run it without asking",
+    });
   }
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -51,7 +58,11 @@ async function runOptions(args: RunArgs): Promise<HandoffRunOptions> {
 
 function describe(report: HandoffRunReport): string {
   const outcome = report.exit_code === null ? `stopped by ${report.signal}` : `exited ${report.exit_code}`;
-  return [`${report.agent} ${outcome}; ${report.files.length} file(s) changed since the plan was written`, `  status: ${report.status_file}`, `  diff:   ${report.diff_file}`].join("\n");
+  return [
+    `${report.agent} ${outcome}; ${report.files.length} file(s) changed since the plan was written`,
+    `  status: ${report.status_file}`,
+    `  diff:   ${report.diff_file}`,
+  ].join("\n");
 }
 
 const execute = defineCommand({

@@ -4,7 +4,10 @@ import { installCloudflared } from "../connect/cloudflared.ts";
 import { emit } from "./output.ts";
 
 export default defineCommand({
-  meta: { name: "install-cloudflared", description: "Download Cloudflare's official cloudflared release into ~/.patchbay/bin (shows what it would fetch; needs --yes)" },
+  meta: {
+    name: "install-cloudflared",
+    description: "Download Cloudflare's official cloudflared release into ~/.patchbay/bin (shows what it would fetch; needs --yes)",
+  },
   args: {
     yes: { type: "boolean", description: "Download and install it (without this, only show what would be fetched)" },
     json: { type: "boolean", description: "Print as JSON" },

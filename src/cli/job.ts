@@ -49,7 +49,10 @@ async function follow(owner: OwnerRecord, id: string, quiet: boolean): Promise<J
     if (cancelling) process.exit(130);
     cancelling = true;
     process.stderr.write(`cancelling ${id} (Ctrl-C again to leave it running)\n`);
-    void controlRequest(owner, { op: "job", action: { name: "cancel", id } }).then(({ socket }) => socket.destroy(), () => {});
+    void controlRequest(owner, { op: "job", action: { name: "cancel", id } }).then(
+      ({ socket }) => socket.destroy(),
+      () => {},
+    );
   };
   process.on("SIGINT", onInterrupt);
   try {
@@ -99,7 +102,11 @@ const list = defineCommand({
     const limit = args.limit ? Number.parseInt(args.limit, 10) : 50;
     if (!Number.isInteger(limit) || limit < 1) throw new PatchbayError("usage", `--limit: expected a positive integer, got ${args.limit}`);
     const jobs = await jobRequest<JobView[]>({ name: "list", limit });
-    emit(args.json, jobs, () => (jobs.length ? jobs.map((job) => `${job.job_id}  ${job.state.padEnd(11)} ${job.kind.padEnd(11)} ${job.agent.padEnd(8)} ${job.repo}`).join("\n") : "no jobs yet"));
+    emit(args.json, jobs, () =>
+      jobs.length
+        ? jobs.map((job) => `${job.job_id}  ${job.state.padEnd(11)} ${job.kind.padEnd(11)} ${job.agent.padEnd(8)} ${job.repo}`).join("\n")
+        : "no jobs yet",
+    );
     return 0;
   },
 });

@@ -56,7 +56,11 @@ function changeText(change: PlannedChange, backup: string | undefined, dryRun: b
     removed: `removed patchbay from ${where}`,
     absent: `patchbay is not registered in ${where}; nothing changed`,
   }[change.status];
-  return [said, ...(backup ? [`  backup: ${backup}`] : []), ...(next && change.status !== "removed" && change.status !== "absent" ? [`  next: ${next}`] : [])].join("\n");
+  return [
+    said,
+    ...(backup ? [`  backup: ${backup}`] : []),
+    ...(next && change.status !== "removed" && change.status !== "absent" ? [`  next: ${next}`] : []),
+  ].join("\n");
 }
 
 /** The Stop hook's part of the report (`inbox_hook`), JSON and text. */
@@ -78,17 +82,37 @@ function hookText(change: PlannedChange, backup: string | undefined, dryRun: boo
 }
 
 /** `--inbox-hook`: the Stop hook for the agent named by --agent or $PATCHBAY_AGENT, in the settings file of the same scope. */
-async function planInboxHook(args: Record<string, unknown>, host: HostId, scope: string, root: string, home: string): Promise<{ change: PlannedChange; command: string } | undefined> {
+async function planInboxHook(
+  args: Record<string, unknown>,
+  host: HostId,
+  scope: string,
+  root: string,
+  home: string,
+): Promise<{ change: PlannedChange; command: string } | undefined> {
   if (!args["inbox-hook"]) {
-    if (args.agent !== undefined) throw new PatchbayError("invalid_flag", "--agent only applies with --inbox-hook", { next: "add --inbox-hook, or drop --agent" });
+    if (args.agent !== undefined)
+      throw new PatchbayError("invalid_flag", "--agent only applies with --inbox-hook", { next: "add --inbox-hook, or drop --agent" });
     return undefined;
   }
   const hookLocation = hostAdapter(host).hookLocation;
-  if (!hookLocation) throw new PatchbayError("invalid_flag", `--inbox-hook is for ${HOOK_HOSTS.map((id) => hostAdapter(id).title).join(", ")} only, not ${host}`, { next: `run \`patchbay mcp install ${HOOK_HOSTS[0]} --inbox-hook --agent NAME@NAMESPACE\`` });
+  if (!hookLocation)
+    throw new PatchbayError("invalid_flag", `--inbox-hook is for ${HOOK_HOSTS.map((id) => hostAdapter(id).title).join(", ")} only, not ${host}`, {
+      next: `run \`patchbay mcp install ${HOOK_HOSTS[0]} --inbox-hook --agent NAME@NAMESPACE\``,
+    });
   const agent = (args.agent as string | undefined) ?? process.env.PATCHBAY_AGENT;
-  if (!agent) throw new PatchbayError("invalid_flag", "--inbox-hook needs the agent whose inbox the hook checks", { next: "pass --agent NAME@NAMESPACE, or set PATCHBAY_AGENT" });
-  if (!agent.includes("@")) throw new PatchbayError("invalid_flag", `--agent ${agent}: expected NAME@NAMESPACE`, { next: "pass --agent NAME@NAMESPACE (as `patchbay token add` printed it)" });
-  const command = inboxHookCommand({ self: selfCommand(), agent: formatAddress(parseAddress(agent)), patchbayHome: process.env.PATCHBAY_HOME ? home : undefined });
+  if (!agent)
+    throw new PatchbayError("invalid_flag", "--inbox-hook needs the agent whose inbox the hook checks", {
+      next: "pass --agent NAME@NAMESPACE, or set PATCHBAY_AGENT",
+    });
+  if (!agent.includes("@"))
+    throw new PatchbayError("invalid_flag", `--agent ${agent}: expected NAME@NAMESPACE`, {
+      next: "pass --agent NAME@NAMESPACE (as `patchbay token add` printed it)",
+    });
+  const command = inboxHookCommand({
+    self: selfCommand(),
+    agent: formatAddress(parseAddress(agent)),
+    patchbayHome: process.env.PATCHBAY_HOME ? home : undefined,
+  });
   return { change: await planHookInstall(hookLocation(scope, { root }), inboxHookGroup(command)), command };
 }
 
@@ -119,15 +143,22 @@ const install = defineCommand({
     const backup = dryRun ? undefined : await applyChange(change, home);
     const hookBackup = dryRun || !hook ? undefined : await applyChange(hook.change, home);
     const token = registration.transport === "http" ? registration.token : undefined;
-    const extra = { transport: registration.transport, entry: redactEntry(entry, token), ...(hook && { inbox_hook: hookReport(hook.change, hookBackup, dryRun, hook.command) }) };
-    emit(args.json, report(change, backup, dryRun, extra), () => [changeText(change, backup, dryRun, hostAdapter(host).next), ...(hook ? [hookText(hook.change, hookBackup, dryRun)] : [])].join("\n"));
+    const extra = {
+      transport: registration.transport,
+      entry: redactEntry(entry, token),
+      ...(hook && { inbox_hook: hookReport(hook.change, hookBackup, dryRun, hook.command) }),
+    };
+    emit(args.json, report(change, backup, dryRun, extra), () =>
+      [changeText(change, backup, dryRun, hostAdapter(host).next), ...(hook ? [hookText(hook.change, hookBackup, dryRun)] : [])].join("\n"),
+    );
     return 0;
   },
 });
 
 async function buildRegistration(args: Record<string, unknown>, rawArgs: string[], home: string, root: string): Promise<Registration> {
   if (args.http === undefined) {
-    if (args["embed-token"]) throw new PatchbayError("invalid_flag", "--embed-token only applies with --http", { next: "drop --embed-token, or add --http URL" });
+    if (args["embed-token"])
+      throw new PatchbayError("invalid_flag", "--embed-token only applies with --http", { next: "drop --embed-token, or add --http URL" });
     return stdioRegistration({
       self: selfCommand(),
       root,
@@ -140,13 +171,18 @@ async function buildRegistration(args: Record<string, unknown>, rawArgs: string[
   }
   const url = String(args.http);
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-    throw new PatchbayError("invalid_flag", `--http ${url}: expected an http:// or https:// URL such as http://127.0.0.1:8000/mcp`, { next: "pass the /mcp URL `patchbay start` printed" });
+    throw new PatchbayError("invalid_flag", `--http ${url}: expected an http:// or https:// URL such as http://127.0.0.1:8000/mcp`, {
+      next: "pass the /mcp URL `patchbay start` printed",
+    });
   }
   const config = await loadConfig({ home });
   const tokenEnv = config.auth.token_env;
   if (!args["embed-token"]) return { transport: "http", url, tokenEnv };
   const token = process.env[tokenEnv];
-  if (!token) throw new PatchbayError("auth_required", `--embed-token: ${tokenEnv} is not set, so there is no token to write`, { next: `export ${tokenEnv}=<the server's token>, or leave out --embed-token` });
+  if (!token)
+    throw new PatchbayError("auth_required", `--embed-token: ${tokenEnv} is not set, so there is no token to write`, {
+      next: `export ${tokenEnv}=<the server's token>, or leave out --embed-token`,
+    });
   return { transport: "http", url, tokenEnv, token };
 }
 
@@ -185,7 +221,12 @@ const doctor = defineCommand({
     const registered = checks.filter((check) => check.status !== "missing");
     const ok = registered.length > 0 && registered.every((check) => check.status !== "fail");
     emit(args.json, { ok, root, checks }, () =>
-      checks.map((check) => `${MARK[check.status]}  ${`${check.host} ${check.scope}`.padEnd(22)} ${check.detail}${check.next ? ` -> ${check.next}` : ""}\n      ${check.file}`).join("\n"),
+      checks
+        .map(
+          (check) =>
+            `${MARK[check.status]}  ${`${check.host} ${check.scope}`.padEnd(22)} ${check.detail}${check.next ? ` -> ${check.next}` : ""}\n      ${check.file}`,
+        )
+        .join("\n"),
     );
     return ok ? 0 : 1;
   },

@@ -34,7 +34,13 @@ const send = defineCommand({
     ...json,
   },
   async run({ args }) {
-    const { text, value } = await callTool("send_message", { to: args.to, content: args.text, as: agentOf(args.as), ...(args.thread && { thread: args.thread }), ...(args.key && { idempotency_key: args.key }) });
+    const { text, value } = await callTool("send_message", {
+      to: args.to,
+      content: args.text,
+      as: agentOf(args.as),
+      ...(args.thread && { thread: args.thread }),
+      ...(args.key && { idempotency_key: args.key }),
+    });
     emit(args.json, value, () => text);
     return 0;
   },
@@ -102,13 +108,21 @@ interface PendingView {
  * nothing. Unread messages are counted from `recall` (which changes no state), so they stay unread
  * until the agent reads them with its `inbox` tool.
  */
-async function hookDecision(input: Record<string, unknown> | undefined, agent: string | undefined, deadline: number): Promise<{ decision: "block"; reason: string } | undefined> {
+async function hookDecision(
+  input: Record<string, unknown> | undefined,
+  agent: string | undefined,
+  deadline: number,
+): Promise<{ decision: "block"; reason: string } | undefined> {
   // Claude is already going on because of a Stop hook: let it stop (the loop guard). Without
   // the hook's input there is no telling, so the hook stays out of the way too.
   if (!input || input.stop_hook_active === true || !agent) return undefined;
   const owner = readOwner(patchbayHome());
   if (!owner?.control_port) return undefined; // no server: nothing can be waiting, and a hook never starts one
-  const recalled = await callServerTool<{ messages?: PendingView[] }>(owner, { tool: "recall", args: { limit: 100, as: agent }, scope: NO_ROOTS }, Math.max(100, deadline - Date.now())).catch(() => undefined);
+  const recalled = await callServerTool<{ messages?: PendingView[] }>(
+    owner,
+    { tool: "recall", args: { limit: 100, as: agent }, scope: NO_ROOTS },
+    Math.max(100, deadline - Date.now()),
+  ).catch(() => undefined);
   const unread = (recalled?.value.messages ?? []).filter((m) => m.state === "pending" && m.to === agent);
   if (unread.length === 0) return undefined;
   const senders = [...new Set(unread.map((m) => m.from))];

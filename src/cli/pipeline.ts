@@ -46,7 +46,8 @@ function summary(view: pipeline.RunView | pipeline.RunRecord): string {
   if (extra.running) lines.push(`running: ${extra.running}`);
   if (view.interrupted) lines.push(`interrupted: ${view.interrupted.phase} (run it again)`);
   if (view.failure) lines.push(`failure (${view.failure.phase}): ${view.failure.message}`);
-  if (view.cancelled) lines.push(`cancelled by ${view.cancelled.by} (${view.cancelled.phase === "cancel" ? "no phase was running" : `during ${view.cancelled.phase}`})`);
+  if (view.cancelled)
+    lines.push(`cancelled by ${view.cancelled.by} (${view.cancelled.phase === "cancel" ? "no phase was running" : `during ${view.cancelled.phase}`})`);
   if (view.tests) lines.push(`tests: ${view.tests.status}`);
   if (view.review) lines.push(`review: ${view.review.verdict}`);
   if (view.changed_files.length) lines.push(`changed: ${view.changed_files.join(", ")}`);
@@ -74,11 +75,21 @@ const phaseCommand = (name: string, description: string, pick: (runners: pipelin
 
 const plan = defineCommand({
   meta: { name: "plan", description: "Start a run: the planner writes PLAN.md (read-only)" },
-  args: { task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" }, "run-id": { type: "string", description: "Choose the run id", valueHint: "RUN_ID" }, repo: repoArg, mock: mockArg, standalone: standaloneArg, json },
+  args: {
+    task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" },
+    "run-id": { type: "string", description: "Choose the run id", valueHint: "RUN_ID" },
+    repo: repoArg,
+    mock: mockArg,
+    standalone: standaloneArg,
+    json,
+  },
   async run({ args }) {
     const repo = await repoOf(args.repo);
     const runners = runnersFor(args.standalone, Boolean(args.json));
-    const record = await runners.plan(repo, args.task, await envFor(Boolean(args.json), !args.standalone), { mock: Boolean(args.mock), ...(args["run-id"] && { runId: args["run-id"] }) });
+    const record = await runners.plan(repo, args.task, await envFor(Boolean(args.json), !args.standalone), {
+      mock: Boolean(args.mock),
+      ...(args["run-id"] && { runId: args["run-id"] }),
+    });
     const view = await pipeline.status(repo, record.run_id);
     emit(args.json, view, () => summary(view));
     return 0;
@@ -107,14 +118,27 @@ const diff = defineCommand({
 
 const events = defineCommand({
   meta: { name: "events", description: "A run's events; --follow keeps printing until the run stops changing" },
-  args: { run_id: runIdArg, repo: repoArg, since: { type: "string", description: "Start at this index", valueHint: "N" }, phase: { type: "string", description: "Only this phase", valueHint: "PHASE" }, follow: { type: "boolean", description: "Keep following new events (Ctrl-C stops)" }, json },
+  args: {
+    run_id: runIdArg,
+    repo: repoArg,
+    since: { type: "string", description: "Start at this index", valueHint: "N" },
+    phase: { type: "string", description: "Only this phase", valueHint: "PHASE" },
+    follow: { type: "boolean", description: "Keep following new events (Ctrl-C stops)" },
+    json,
+  },
   async run({ args }) {
     const repo = await repoOf(args.repo);
-    if (args.phase && !(pipeline.PHASES as readonly string[]).includes(args.phase)) throw new PatchbayError("usage", `--phase: expected one of ${pipeline.PHASES.join(", ")}`);
+    if (args.phase && !(pipeline.PHASES as readonly string[]).includes(args.phase))
+      throw new PatchbayError("usage", `--phase: expected one of ${pipeline.PHASES.join(", ")}`);
     let since = args.since ? Number.parseInt(args.since, 10) : 0;
     for (;;) {
       const result = await pipeline.readRunEvents(repo, args.run_id, { since, ...(args.phase && { phase: args.phase as pipeline.Phase }) });
-      for (const event of result.events) process.stdout.write(args.json ? `${JSON.stringify(event)}\n` : `${event.timestamp} ${event.phase.padEnd(7)} ${event.action}${event.provider ? ` [${event.provider}${event.model ? ` ${event.model}` : ""}]` : ""}${event.duration_ms !== undefined ? ` ${event.duration_ms} ms` : ""}${event.detail ? `: ${event.detail}` : ""}\n`);
+      for (const event of result.events)
+        process.stdout.write(
+          args.json
+            ? `${JSON.stringify(event)}\n`
+            : `${event.timestamp} ${event.phase.padEnd(7)} ${event.action}${event.provider ? ` [${event.provider}${event.model ? ` ${event.model}` : ""}]` : ""}${event.duration_ms !== undefined ? ` ${event.duration_ms} ms` : ""}${event.detail ? `: ${event.detail}` : ""}\n`,
+        );
       if (result.skipped_lines > 0 && !args.json) process.stderr.write(`${result.skipped_lines} unreadable line(s) of events.jsonl skipped\n`);
       since = result.next;
       if (!args.follow) return 0;
@@ -130,29 +154,61 @@ const runs = defineCommand({
   args: { repo: repoArg, limit: { type: "string", description: "At most this many (default 20)", valueHint: "N" }, json },
   async run({ args }) {
     const list = await pipeline.listRuns(await repoOf(args.repo), args.limit ? Number.parseInt(args.limit, 10) : 20);
-    emit(args.json, list, () => list.map((run) => `${run.run_id}  ${run.state.padEnd(9)} ${run.running ? `(${run.running}) ` : ""}${run.task}`).join("\n") || "no runs yet");
+    emit(
+      args.json,
+      list,
+      () => list.map((run) => `${run.run_id}  ${run.state.padEnd(9)} ${run.running ? `(${run.running}) ` : ""}${run.task}`).join("\n") || "no runs yet",
+    );
     return 0;
   },
 });
 
 const cleanup = defineCommand({
   meta: { name: "cleanup", description: "Remove the worktrees of finished runs (or of one run), and with --older-than-days old run folders" },
-  args: { run_id: { type: "positional", required: false, description: "Only this run", valueHint: "RUN_ID" }, repo: repoArg, "older-than-days": { type: "string", description: "Also delete finished runs older than this", valueHint: "DAYS" }, json },
+  args: {
+    run_id: { type: "positional", required: false, description: "Only this run", valueHint: "RUN_ID" },
+    repo: repoArg,
+    "older-than-days": { type: "string", description: "Also delete finished runs older than this", valueHint: "DAYS" },
+    json,
+  },
   async run({ args }) {
     const days = args["older-than-days"] ? Number(args["older-than-days"]) : undefined;
-    const result = await pipeline.cleanup(await repoOf(args.repo), { ...(args.run_id && { runId: args.run_id }), ...(days !== undefined && { olderThanDays: days }) });
+    const result = await pipeline.cleanup(await repoOf(args.repo), {
+      ...(args.run_id && { runId: args.run_id }),
+      ...(days !== undefined && { olderThanDays: days }),
+    });
     emit(args.json, result, () => `removed ${result.worktrees_removed.length} worktree(s), ${result.runs_removed.length} run folder(s)`);
     return 0;
   },
 });
 
 const run = defineCommand({
-  meta: { name: "run", description: "The whole loop for CI: plan, approve, write, test, review, fix rounds, apply; exit code 0 only when applied (or ready with --no-apply)" },
-  args: { task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" }, "auto-approve": { type: "boolean", description: "Approve the plan without asking (required)" }, apply: { type: "boolean", default: true, description: "Apply to the checkout at the end (--no-apply stops when ready)" }, repo: repoArg, mock: mockArg, standalone: standaloneArg, json },
+  meta: {
+    name: "run",
+    description: "The whole loop for CI: plan, approve, write, test, review, fix rounds, apply; exit code 0 only when applied (or ready with --no-apply)",
+  },
+  args: {
+    task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" },
+    "auto-approve": { type: "boolean", description: "Approve the plan without asking (required)" },
+    apply: { type: "boolean", default: true, description: "Apply to the checkout at the end (--no-apply stops when ready)" },
+    repo: repoArg,
+    mock: mockArg,
+    standalone: standaloneArg,
+    json,
+  },
   async run({ args }) {
-    if (!args["auto-approve"]) throw new PatchbayError("usage", "patchbay run needs --auto-approve: it approves the plan without a person", { next: "add --auto-approve, or use plan/approve/write/... step by step" });
+    if (!args["auto-approve"])
+      throw new PatchbayError("usage", "patchbay run needs --auto-approve: it approves the plan without a person", {
+        next: "add --auto-approve, or use plan/approve/write/... step by step",
+      });
     const runners = runnersFor(args.standalone, Boolean(args.json));
-    const result = await pipeline.drive(await repoOf(args.repo), args.task, await envFor(Boolean(args.json), !args.standalone), { mock: Boolean(args.mock), apply: args.apply !== false }, runners);
+    const result = await pipeline.drive(
+      await repoOf(args.repo),
+      args.task,
+      await envFor(Boolean(args.json), !args.standalone),
+      { mock: Boolean(args.mock), apply: args.apply !== false },
+      runners,
+    );
     const { run: view, ...rest } = result;
     emit(args.json, rest, () => `${summary(view)}\noutcome: ${result.outcome}${result.error ? ` (${result.error.code}: ${result.error.message})` : ""}`);
     return result.outcome === "applied" || (result.outcome === "ready" && args.apply === false) ? 0 : 1;
@@ -160,22 +216,34 @@ const run = defineCommand({
 });
 
 const init = defineCommand({
-  meta: { name: "init", description: "Prepare a repository: write .ai/patchbay.example.toml (commit it) and git-ignore .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/" },
+  meta: {
+    name: "init",
+    description: "Prepare a repository: write .ai/patchbay.example.toml (commit it) and git-ignore .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/",
+  },
   args: { repo: repoArg, json },
   async run({ args }) {
     const result = await pipeline.initRepo(await repoOf(args.repo));
-    emit(args.json, result, () => [
-      `${result.example.action} ${result.example.path}${result.example.action === "created" ? " (commit it; copy it to .ai/patchbay.toml to configure)" : ""}`,
-      result.gitignore.added.length ? `added to .gitignore: ${result.gitignore.added.join(", ")}` : ".gitignore already ignores .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/",
-      ...(result.warning ? [`warning: ${result.warning}`] : []),
-    ].join("\n"));
+    emit(args.json, result, () =>
+      [
+        `${result.example.action} ${result.example.path}${result.example.action === "created" ? " (commit it; copy it to .ai/patchbay.toml to configure)" : ""}`,
+        result.gitignore.added.length
+          ? `added to .gitignore: ${result.gitignore.added.join(", ")}`
+          : ".gitignore already ignores .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/",
+        ...(result.warning ? [`warning: ${result.warning}`] : []),
+      ].join("\n"),
+    );
     return 0;
   },
 });
 
 const cancel = defineCommand({
   meta: { name: "cancel", description: "Cancel a run (final): a running phase is stopped, wherever it runs" },
-  args: { run_id: runIdArg, repo: repoArg, wait: { type: "string", description: "Seconds to wait for a running phase to stop (default 30)", valueHint: "SECONDS" }, json },
+  args: {
+    run_id: runIdArg,
+    repo: repoArg,
+    wait: { type: "string", description: "Seconds to wait for a running phase to stop (default 30)", valueHint: "SECONDS" },
+    json,
+  },
   async run({ args }) {
     const repo = await repoOf(args.repo);
     const waitSeconds = args.wait === undefined ? 30 : Number(args.wait);
@@ -190,12 +258,27 @@ const cancel = defineCommand({
 /** Each subcommand on its own, for mounting at the top level of `patchbay`. */
 export const PIPELINE_COMMANDS = {
   plan,
-  approve: phaseCommand("approve", "Approve a planned run (the human gate before write)", (runners) => (repo, id, env) => runners.approve(repo, id, env), false),
+  approve: phaseCommand(
+    "approve",
+    "Approve a planned run (the human gate before write)",
+    (runners) => (repo, id, env) => runners.approve(repo, id, env),
+    false,
+  ),
   write: phaseCommand("write", "The writer implements the approved plan in the run's worktree; FINAL.diff is checked", (runners) => runners.write),
-  test: phaseCommand("test", "Run the allowlisted [phases.test] commands in the run's worktree", (runners) => (repo, id, env) => runners.test(repo, id, env), false),
+  test: phaseCommand(
+    "test",
+    "Run the allowlisted [phases.test] commands in the run's worktree",
+    (runners) => (repo, id, env) => runners.test(repo, id, env),
+    false,
+  ),
   review: phaseCommand("review", "Read-only review: PASS or CHANGES_REQUESTED", (runners) => runners.review),
   fix: phaseCommand("fix", "One fix round for review findings and failing tests", (runners) => runners.fix),
-  apply: phaseCommand("apply", "Apply FINAL.diff to the checkout (tests passed, review approved; no commit)", (runners) => (repo, id, env) => runners.apply(repo, id, env), false),
+  apply: phaseCommand(
+    "apply",
+    "Apply FINAL.diff to the checkout (tests passed, review approved; no commit)",
+    (runners) => (repo, id, env) => runners.apply(repo, id, env),
+    false,
+  ),
   status,
   diff,
   events,

@@ -19,7 +19,9 @@ async function commandFor(main: AnyCommand, argv: string[]): Promise<{ command: 
     if (!subCommands || word.startsWith("-")) break;
     const sub = subCommands[word];
     if (!sub) {
-      throw new PatchbayError("usage", `unknown command "${[...path, word].join(" ")}"; commands: ${Object.keys(subCommands).join(", ")}`, { next: `run \`patchbay ${path.join(" ")} --help\``.replace("  ", " ") });
+      throw new PatchbayError("usage", `unknown command "${[...path, word].join(" ")}"; commands: ${Object.keys(subCommands).join(", ")}`, {
+        next: `run \`patchbay ${path.join(" ")} --help\``.replace("  ", " "),
+      });
     }
     parent = command;
     command = (await resolve(sub)) as AnyCommand;
@@ -50,7 +52,9 @@ function assertKnownFlags(path: string[], args: ArgsDef, words: string[]): void 
     const positive = name.startsWith("no-") ? name.slice(3) : name;
     if (known.has(name) || known.get(positive) === true) continue;
     const list = [...new Set(Object.keys(args).filter((key) => args[key]!.type !== "positional"))].map((key) => `--${key}`);
-    throw new PatchbayError("usage", `unknown flag ${word.split("=")[0]} for \`patchbay ${path.join(" ")}\`; flags: ${list.join(", ") || "none"}`, { next: `see \`patchbay ${path.join(" ")} --help\`` });
+    throw new PatchbayError("usage", `unknown flag ${word.split("=")[0]} for \`patchbay ${path.join(" ")}\`; flags: ${list.join(", ") || "none"}`, {
+      next: `see \`patchbay ${path.join(" ")} --help\``,
+    });
   }
 }
 

@@ -28,7 +28,12 @@ export interface ToolAnswer<T> {
   text: string;
 }
 
-type ToolResult<T> = { isError?: boolean; content?: Array<{ text?: string }>; structuredContent?: T; _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } } };
+type ToolResult<T> = {
+  isError?: boolean;
+  content?: Array<{ text?: string }>;
+  structuredContent?: T;
+  _meta?: { "patchbay/error"?: { code: string; message: string; next?: string } };
+};
 
 /** Runs `call.tool` on the server of `owner`; its error is thrown as a CLI error (`inCliWords`). */
 export async function callServerTool<T>(owner: OwnerRecord, call: Omit<CallRequest, "op">, timeoutMs: number): Promise<ToolAnswer<T>> {
@@ -37,13 +42,22 @@ export async function callServerTool<T>(owner: OwnerRecord, call: Omit<CallReque
   const result = data as ToolResult<T>;
   const failure = result._meta?.["patchbay/error"];
   if (result.isError || !result.structuredContent) {
-    throw inCliWords(call.tool, { code: failure?.code ?? "internal_error", message: failure?.message ?? `${TOOL_COMMANDS[call.tool]?.command ?? call.tool} failed on the server`, next: failure?.next });
+    throw inCliWords(call.tool, {
+      code: failure?.code ?? "internal_error",
+      message: failure?.message ?? `${TOOL_COMMANDS[call.tool]?.command ?? call.tool} failed on the server`,
+      next: failure?.next,
+    });
   }
   return { value: result.structuredContent, text: (result.content ?? []).map((block) => block.text ?? "").join("") };
 }
 
 /** Tool names, longest first; a name without `_` is a plain word too and counts only after "call". */
-const TOOL_REFERENCE = new RegExp(`(\\bcall )?\`?\\b(${Object.keys(TOOL_COMMANDS).sort((a, b) => b.length - a.length).join("|")})\\b\`?((?: [a-z_]+=[^\\s,;)]+)*)`, "g");
+const TOOL_REFERENCE = new RegExp(
+  `(\\bcall )?\`?\\b(${Object.keys(TOOL_COMMANDS)
+    .sort((a, b) => b.length - a.length)
+    .join("|")})\\b\`?((?: [a-z_]+=[^\\s,;)]+)*)`,
+  "g",
+);
 
 /** `name=value` as the command line says it: `--view status`, `--cleanup`, or the positional's value; unknown names stay. */
 function setting(flags: Readonly<Record<string, string>>, name: string, value: string): string {
@@ -56,10 +70,14 @@ function setting(flags: Readonly<Record<string, string>>, name: string, value: s
 /** `tool arg=value …` as its command line: `patchbay worker inspect --view status`. */
 function commandLine(tool: string, settings: string): string {
   const { command, flags } = TOOL_COMMANDS[tool]!;
-  const words = settings.trim().split(" ").filter(Boolean).map((pair) => {
-    const [name = "", value = ""] = pair.split("=", 2);
-    return setting(flags, name, value);
-  });
+  const words = settings
+    .trim()
+    .split(" ")
+    .filter(Boolean)
+    .map((pair) => {
+      const [name = "", value = ""] = pair.split("=", 2);
+      return setting(flags, name, value);
+    });
   return [command, ...words].join(" ");
 }
 
@@ -99,7 +117,13 @@ export function inCliWords(tool: string, error: { code: string; message: string;
   };
   const unprefixed = error.message.startsWith(`${tool}: `) ? error.message.slice(tool.length + 2) : error.message;
   // An argument leads the message, or each of the registry's "; "-joined issues: `file_path: …`, `context_from_workers.0: …`.
-  const message = words(unprefixed.replace(/(^|; )([a-z][a-z0-9_]*)(?:\.[\w.]+)?(?=: )/g, (whole, lead: string, name: string) => (flagOf(name) ? `${lead}${flagOf(name)}` : whole)));
-  const next = error.next && words(error.next).replace(/\bthe named argument\b/g, named.length ? named.join(" and ") : "the named flag").replace(/\bcall again\b/g, "run it again");
+  const message = words(
+    unprefixed.replace(/(^|; )([a-z][a-z0-9_]*)(?:\.[\w.]+)?(?=: )/g, (whole, lead: string, name: string) => (flagOf(name) ? `${lead}${flagOf(name)}` : whole)),
+  );
+  const next =
+    error.next &&
+    words(error.next)
+      .replace(/\bthe named argument\b/g, named.length ? named.join(" and ") : "the named flag")
+      .replace(/\bcall again\b/g, "run it again");
   return PatchbayError.received({ code: error.code, message, next });
 }

@@ -1,5 +1,16 @@
 import { defineCommand } from "citty";
-import { deleteProfile, listProfiles, loadConfig, patchbayHome, profileFile, readRootProfiles, rootProfile, setProfileKey, settingsView, useProfile } from "../config/index.ts";
+import {
+  deleteProfile,
+  listProfiles,
+  loadConfig,
+  patchbayHome,
+  profileFile,
+  readRootProfiles,
+  rootProfile,
+  setProfileKey,
+  settingsView,
+  useProfile,
+} from "../config/index.ts";
 import { repositoryRoot } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { emit } from "./output.ts";
@@ -38,9 +49,15 @@ const list = defineCommand({
   async run({ args }) {
     const home = patchbayHome();
     const roots = await readRootProfiles(home);
-    const profiles = (await listProfiles(home)).map((name) => ({ name, file: profileFile(home, name), roots: Object.keys(roots).filter((root) => roots[root] === name) }));
+    const profiles = (await listProfiles(home)).map((name) => ({
+      name,
+      file: profileFile(home, name),
+      roots: Object.keys(roots).filter((root) => roots[root] === name),
+    }));
     emit(args.json, { home, profiles }, () =>
-      profiles.length === 0 ? "no profiles yet (`patchbay start --save-profile NAME` saves one)" : profiles.map((p) => `${p.name}${p.roots.length ? `  (used by ${p.roots.join(", ")})` : ""}`).join("\n"),
+      profiles.length === 0
+        ? "no profiles yet (`patchbay start --save-profile NAME` saves one)"
+        : profiles.map((p) => `${p.name}${p.roots.length ? `  (used by ${p.roots.join(", ")})` : ""}`).join("\n"),
     );
     return 0;
   },
@@ -50,7 +67,7 @@ const set = defineCommand({
   meta: { name: "set", description: "Set a config key in a profile (secrets are refused: keep them in environment variables)" },
   args: {
     key: { type: "positional", description: "Dotted key, e.g. server.port", valueHint: "KEY" },
-    value: { type: "positional", description: "TOML value (9000, true, [\"a\"]) or plain text", valueHint: "VALUE" },
+    value: { type: "positional", description: 'TOML value (9000, true, ["a"]) or plain text', valueHint: "VALUE" },
     profile: { type: "string", description: "Profile to change (default: default)", valueHint: "NAME" },
     json: { type: "boolean", description: "Print as JSON" },
   },
@@ -86,7 +103,11 @@ const remove = defineCommand({
   args: { name: { type: "positional", description: "Profile name", valueHint: "NAME" }, json: { type: "boolean", description: "Print as JSON" } },
   async run({ args }) {
     const released = await deleteProfile(patchbayHome(), String(args.name));
-    emit(args.json, { ok: true, deleted: args.name, roots: released }, () => `deleted profile ${args.name}${released.length ? `; no longer used by ${released.join(", ")}` : ""}`);
+    emit(
+      args.json,
+      { ok: true, deleted: args.name, roots: released },
+      () => `deleted profile ${args.name}${released.length ? `; no longer used by ${released.join(", ")}` : ""}`,
+    );
     return 0;
   },
 });

@@ -38,12 +38,19 @@ export function setupGuide(config: Config, url: string, token: string | undefine
   // What `patchbay mcp install codex|gemini --http URL` writes (no token variable when the server takes none).
   const remote: Registration = { transport: "http", url, ...(token !== undefined && { tokenEnv }) };
   const shownToken = token === undefined ? null : revealToken ? token : REDACTED;
-  const connectorUrl = publicUrl && token ? `${publicUrl}/mcp?patchbay_token=${revealToken ? encodeURIComponent(token) : REDACTED}` : publicUrl ? `${publicUrl}/mcp` : null;
+  const connectorUrl =
+    publicUrl && token ? `${publicUrl}/mcp?patchbay_token=${revealToken ? encodeURIComponent(token) : REDACTED}` : publicUrl ? `${publicUrl}/mcp` : null;
   return {
     server_url: url,
     tool_mode: config.app.tool_mode,
     allowed_roots: config.repositories.allowed,
-    auth: { required: token !== undefined, token_env: tokenEnv, token_set: token !== undefined, token: shownToken, query_token_allowed: config.auth.allow_query_token },
+    auth: {
+      required: token !== undefined,
+      token_env: tokenEnv,
+      token_set: token !== undefined,
+      token: shownToken,
+      query_token_allowed: config.auth.allow_query_token,
+    },
     power_tools: config.power_tools,
     tunnel: { mode: tunnelMode ?? config.tunnel_mode, public_url: publicUrl ?? null },
     hosts: {
@@ -71,7 +78,7 @@ function chatgptSteps(connectorUrl: string | null, tokenEnv: string, revealToken
     "Settings → Apps & Connectors → Create: name it patchbay.",
     `MCP server URL: ${url}`,
     "Authentication: none (the token in the URL is the credential; keep the URL private).",
-    "In a new chat, pick Developer mode, enable patchbay, and ask: \"Call codex_self_test, then codex_open_workspace.\"",
+    'In a new chat, pick Developer mode, enable patchbay, and ask: "Call codex_self_test, then codex_open_workspace."',
   ];
 }
 

@@ -1,7 +1,18 @@
 import { defineCommand } from "citty";
 import { consola } from "consola";
 import { patchbayHome } from "../config/index.ts";
-import { applyChange, assertHostId, HOST_IDS, hostAdapter, hostEntry, locate, planInstall, repositoryRoot, scopeHelp, stdioRegistration } from "../connect/index.ts";
+import {
+  applyChange,
+  assertHostId,
+  HOST_IDS,
+  hostAdapter,
+  hostEntry,
+  locate,
+  planInstall,
+  repositoryRoot,
+  scopeHelp,
+  stdioRegistration,
+} from "../connect/index.ts";
 import { selfCommand } from "../runtime/index.ts";
 import { emit } from "./output.ts";
 
@@ -20,7 +31,11 @@ export default defineCommand({
     host: { type: "string", description: `Host to register in: ${HOST_IDS.join(", ")}`, valueHint: "HOST" },
     root: { type: "string", description: "Repository (default: the git work tree around the current directory)", valueHint: "DIR" },
     "tool-mode": { type: "enum", options: ["minimal", "worker", "standard", "full"], description: "Tool catalog the host starts with" },
-    power: { type: "enum", options: ["safe", "full"], description: "safe: power tools off (default); full: this host's sessions may write files, run any command and read sessions" },
+    power: {
+      type: "enum",
+      options: ["safe", "full"],
+      description: "safe: power tools off (default); full: this host's sessions may write files, run any command and read sessions",
+    },
     scope: { type: "string", description: scopeHelp(), valueHint: "SCOPE" },
     "dry-run": { type: "boolean", description: "Show the change and write nothing" },
     json: { type: "boolean", description: "Print as JSON" },
@@ -37,14 +52,28 @@ export default defineCommand({
     const change = await planInstall(locate(host, scope, { root }), hostEntry(host, registration));
     const backup = args["dry-run"] ? undefined : await applyChange(change, home);
     const { file } = change.location;
-    emit(args.json, { ok: true, host, scope: change.location.scope, file, status: change.status, backup: backup ?? null, first_prompt: FIRST_PROMPT, ...(args["dry-run"] && { diff: change.diff }) }, () =>
-      [
-        args["dry-run"] ? change.diff || "nothing to change" : `${change.status === "unchanged" ? "already registered" : "registered"}: patchbay in ${host} (${change.location.scope}) ${file}`,
-        ...(backup ? [`backup: ${backup}`] : []),
-        "",
-        `Start ${host} in ${root} and paste:`,
-        `  ${FIRST_PROMPT}`,
-      ].join("\n"),
+    emit(
+      args.json,
+      {
+        ok: true,
+        host,
+        scope: change.location.scope,
+        file,
+        status: change.status,
+        backup: backup ?? null,
+        first_prompt: FIRST_PROMPT,
+        ...(args["dry-run"] && { diff: change.diff }),
+      },
+      () =>
+        [
+          args["dry-run"]
+            ? change.diff || "nothing to change"
+            : `${change.status === "unchanged" ? "already registered" : "registered"}: patchbay in ${host} (${change.location.scope}) ${file}`,
+          ...(backup ? [`backup: ${backup}`] : []),
+          "",
+          `Start ${host} in ${root} and paste:`,
+          `  ${FIRST_PROMPT}`,
+        ].join("\n"),
     );
     return 0;
   },

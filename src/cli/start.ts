@@ -4,7 +4,18 @@ import { type Config, type LaunchFlags, loadConfig, patchbayHome, saveProfile, u
 import { CHATGPT_ORIGINS, repositoryRoot, type RunningTunnel, startTunnel, type TunnelKind } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { log, setLogLevel } from "../log/index.ts";
-import { assertExposureAllowed, controlRequest, httpToken, type OwnerRecord, readOwner, runningSettings, settingsConflicts, startServer, type StatusReport, withRunningSettings } from "../server/index.ts";
+import {
+  assertExposureAllowed,
+  controlRequest,
+  httpToken,
+  type OwnerRecord,
+  readOwner,
+  runningSettings,
+  settingsConflicts,
+  startServer,
+  type StatusReport,
+  withRunningSettings,
+} from "../server/index.ts";
 import { VERSION } from "../version.ts";
 import { launchArgs, launchFlags } from "./launch-args.ts";
 import { profileFor } from "./settings.ts";
@@ -16,7 +27,11 @@ function mcpUrl(host: string, port: number): string {
 
 /** Flags for the tunnel `start` runs as a child (and `patchbay ngrok` / `patchbay stable` preset). */
 export const tunnelArgs = {
-  "tunnel-mode": { type: "enum", options: ["none", "cloudflare", "cloudflare-named", "ngrok", "custom", "stable"], description: "Start a public tunnel with the server (needs the HTTP token; stable = cloudflare-named)" },
+  "tunnel-mode": {
+    type: "enum",
+    options: ["none", "cloudflare", "cloudflare-named", "ngrok", "custom", "stable"],
+    description: "Start a public tunnel with the server (needs the HTTP token; stable = cloudflare-named)",
+  },
   hostname: { type: "string", description: "cloudflare-named / ngrok: the public host name", valueHint: "HOST" },
   "tunnel-name": { type: "string", description: "cloudflare-named: the tunnel to run", valueHint: "NAME" },
   "cloudflare-token-file": { type: "string", description: "cloudflare-named: file with the tunnel token (else TUNNEL_TOKEN)", valueHint: "FILE" },
@@ -48,8 +63,17 @@ function tunnelKind(args: Record<string, unknown>, config: Config): TunnelKind |
 async function openTunnel(kind: TunnelKind, args: Record<string, unknown>, home: string, host: string, port: number, tokenEnv: string): Promise<RunningTunnel> {
   const localUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const timeout = args["tunnel-timeout-seconds"] === undefined ? 45 : Number(args["tunnel-timeout-seconds"]);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new PatchbayError("invalid_flag", `--tunnel-timeout-seconds ${String(args["tunnel-timeout-seconds"])}: expected a positive number`, { next: "pass e.g. --tunnel-timeout-seconds 60" });
-  const command = args["tunnel-command"] === undefined ? undefined : String(args["tunnel-command"]).split(/\s+/).filter(Boolean).map((word) => word.replaceAll("{port}", String(port)).replaceAll("{url}", localUrl));
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new PatchbayError("invalid_flag", `--tunnel-timeout-seconds ${String(args["tunnel-timeout-seconds"])}: expected a positive number`, {
+      next: "pass e.g. --tunnel-timeout-seconds 60",
+    });
+  const command =
+    args["tunnel-command"] === undefined
+      ? undefined
+      : String(args["tunnel-command"])
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((word) => word.replaceAll("{port}", String(port)).replaceAll("{url}", localUrl));
   log.info(`starting the ${kind} tunnel to ${localUrl}`);
   return startTunnel({
     kind,
@@ -76,10 +100,14 @@ async function runningServerSettings(owner: OwnerRecord, config: Config, flags: 
   const running = (data as StatusReport).settings;
   const conflicts = settingsConflicts(runningSettings(config), running, flags, profileNamed);
   if (conflicts.length > 0) {
-    throw new PatchbayError("state_owned", `a patchbay server (pid ${owner.pid}) already runs for ${home} with other settings, and a second start cannot change them: ${conflicts.join("; ")}`, {
-      next: "stop it first (`patchbay stop`), then start again with these flags; or leave them out to add a port to the running server",
-      details: { pid: owner.pid, conflicts },
-    });
+    throw new PatchbayError(
+      "state_owned",
+      `a patchbay server (pid ${owner.pid}) already runs for ${home} with other settings, and a second start cannot change them: ${conflicts.join("; ")}`,
+      {
+        next: "stop it first (`patchbay stop`), then start again with these flags; or leave them out to add a port to the running server",
+        details: { pid: owner.pid, conflicts },
+      },
+    );
   }
   return running;
 }
@@ -90,7 +118,10 @@ export default defineCommand({
     ...launchArgs,
     host: { type: "string", description: "Address to listen on (default 127.0.0.1; anything else needs a token)", valueHint: "ADDR" },
     port: { type: "string", description: "Port to listen on (default 8000; 0 picks a free one)", valueHint: "PORT" },
-    "save-profile": { type: "boolean", description: "Save these launch flags as the profile named by --profile (default: default), used from now on in this repository" },
+    "save-profile": {
+      type: "boolean",
+      description: "Save these launch flags as the profile named by --profile (default: default), used from now on in this repository",
+    },
     "no-profile": { type: "boolean", description: "Ignore the repository's profile (`patchbay settings use`)" },
     "print-only": { type: "boolean", description: "Print the connection guide and exit without starting" },
     json: { type: "boolean", description: "Print the connection guide as JSON (under setup_guide)" },
@@ -127,8 +158,12 @@ export default defineCommand({
 
     const owner = readOwner(home);
     if (owner?.kind === "server" && owner.control_port) {
-      if (!args.http) throw new PatchbayError("server_running", `a patchbay server (pid ${owner.pid}) already runs for ${home}`, { next: "`patchbay status` shows it" });
-      if (kind) throw new PatchbayError("server_running", `a patchbay server (pid ${owner.pid}) already runs for ${home}; a tunnel must start with the server`, { next: "`patchbay stop`, then start again with the tunnel flags" });
+      if (!args.http)
+        throw new PatchbayError("server_running", `a patchbay server (pid ${owner.pid}) already runs for ${home}`, { next: "`patchbay status` shows it" });
+      if (kind)
+        throw new PatchbayError("server_running", `a patchbay server (pid ${owner.pid}) already runs for ${home}; a tunnel must start with the server`, {
+          next: "`patchbay stop`, then start again with the tunnel flags",
+        });
       const running = await runningServerSettings(owner, config, flags, named !== undefined, home);
       const { data } = await controlRequest(owner, { op: "listen", host, port: config.server.port });
       log.success(`added ${String(data)} to the running server (pid ${owner.pid}); it keeps its own tool mode, roots and power switches, shown below`);
@@ -150,10 +185,11 @@ export default defineCommand({
       await tunnel?.stop();
       throw error;
     });
-    const stopOn = (signal: string) => process.once(signal, () => {
-      log.info(`${signal}: stopping`);
-      void server.stop();
-    });
+    const stopOn = (signal: string) =>
+      process.once(signal, () => {
+        log.info(`${signal}: stopping`);
+        void server.stop();
+      });
     stopOn("SIGINT");
     stopOn("SIGTERM");
     void tunnel?.exited.then((code) => {

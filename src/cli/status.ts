@@ -24,7 +24,11 @@ export default defineCommand({
       return 1;
     }
     if (owner.kind === "standalone") {
-      emit(args.json, { running: true, kind: "standalone", pid: owner.pid, home, started_at: owner.started_at }, () => `a standalone stdio session (pid ${owner.pid}) owns ${home} since ${owner.started_at}`);
+      emit(
+        args.json,
+        { running: true, kind: "standalone", pid: owner.pid, home, started_at: owner.started_at },
+        () => `a standalone stdio session (pid ${owner.pid}) owns ${home} since ${owner.started_at}`,
+      );
       return 0;
     }
     const { data, socket } = await controlRequest(owner, { op: "status" });

@@ -18,13 +18,18 @@ export default defineCommand({
       return 0;
     }
     if (owner.kind === "standalone") {
-      throw new PatchbayError("state_owned", `${home} is owned by a standalone stdio session (pid ${owner.pid}), not a server`, { next: "close the host that runs it" });
+      throw new PatchbayError("state_owned", `${home} is owned by a standalone stdio session (pid ${owner.pid}), not a server`, {
+        next: "close the host that runs it",
+      });
     }
     const { socket } = await controlRequest(owner, { op: "stop" });
     socket.destroy();
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (isProcessAlive(owner.pid)) {
-      if (Date.now() > deadline) throw new PatchbayError("stop_timeout", `the server (pid ${owner.pid}) is still running after ${STOP_TIMEOUT_MS / 1000} s`, { next: `kill ${owner.pid}` });
+      if (Date.now() > deadline)
+        throw new PatchbayError("stop_timeout", `the server (pid ${owner.pid}) is still running after ${STOP_TIMEOUT_MS / 1000} s`, {
+          next: `kill ${owner.pid}`,
+        });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     emit(args.json, { stopped: true, pid: owner.pid, home }, () => `stopped the patchbay server (pid ${owner.pid})`);

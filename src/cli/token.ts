@@ -43,7 +43,9 @@ const list = defineCommand({
   args: { namespace: { type: "string", description: "Only this namespace", valueHint: "NS" }, ...json },
   async run({ args }) {
     const tokens = await withIdentities((identities) => identities.listTokens(args.namespace));
-    emit(args.json, tokens, () => (tokens.length ? tokens.map((t) => `${t.token_id}  ${t.agent.padEnd(30)} ${t.created_at}  ${t.label}`).join("\n") : "no tokens"));
+    emit(args.json, tokens, () =>
+      tokens.length ? tokens.map((t) => `${t.token_id}  ${t.agent.padEnd(30)} ${t.created_at}  ${t.label}`).join("\n") : "no tokens",
+    );
     return 0;
   },
 });

@@ -21,10 +21,16 @@ const run = { run_id: "RUN_ID", ...repo } as const;
 const phase = { ...run, mock: "--mock" } as const;
 
 export const TOOL_COMMANDS: Readonly<Record<string, ToolCommand>> = {
-  codex_worker_start: { command: "patchbay worker start", flags: { name: "NAME", brief: "BRIEF", agent: "--agent", workspace_mode: "--mode", ...turn, ...repo } },
+  codex_worker_start: {
+    command: "patchbay worker start",
+    flags: { name: "NAME", brief: "BRIEF", agent: "--agent", workspace_mode: "--mode", ...turn, ...repo },
+  },
   codex_worker_message: { command: "patchbay worker message", flags: { worker: "WORKER", message: "MESSAGE", ...turn, ...takeover, ...repo } },
   codex_worker_list: { command: "patchbay worker list", flags: { include_stopped: "--all", active_only: "--active", ...repo } },
-  codex_worker_inspect: { command: "patchbay worker inspect", flags: { worker: "WORKER", view: "--view", file_path: "--file", wait_seconds: "--wait", ...repo } },
+  codex_worker_inspect: {
+    command: "patchbay worker inspect",
+    flags: { worker: "WORKER", view: "--view", file_path: "--file", wait_seconds: "--wait", ...repo },
+  },
   codex_worker_integrate: { command: "patchbay worker integrate", flags: { worker: "WORKER", allow_dirty_base: "--allow-dirty-base", ...takeover, ...repo } },
   codex_worker_stop: { command: "patchbay worker stop", flags: { worker: "WORKER", cleanup_workspace: "--cleanup", ...takeover, ...repo } },
   codex_plan_job: { command: "patchbay job run", flags: job },

@@ -11,4 +11,8 @@ function preset(name: string, mode: string, description: string) {
 }
 
 export const ngrok = preset("ngrok", "ngrok", "`patchbay start --tunnel-mode ngrok`: serve through an ngrok tunnel (needs the HTTP token)");
-export const stable = preset("stable", "cloudflare-named", "`patchbay start --tunnel-mode cloudflare-named`: serve through your named Cloudflare tunnel (needs --hostname and the HTTP token)");
+export const stable = preset(
+  "stable",
+  "cloudflare-named",
+  "`patchbay start --tunnel-mode cloudflare-named`: serve through your named Cloudflare tunnel (needs --hostname and the HTTP token)",
+);

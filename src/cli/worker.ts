@@ -20,7 +20,11 @@ interface WorkerView {
 
 /** One owner for every CLI call of this user, so a script can message the workers it started. */
 function cliClientRef(): string {
-  const name = userInfo().username.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").slice(0, 36) || "user";
+  const name =
+    userInfo()
+      .username.toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, "-")
+      .slice(0, 36) || "user";
   return `cli_${name}`;
 }
 
@@ -62,11 +66,19 @@ const turn = {
 } as const;
 
 const repoOf = (repo: string | undefined) => resolve(repo ?? process.cwd());
-const takeoverArgs = (args: { takeover?: boolean; reason?: string }) => ({ ...(args.takeover && { takeover: true }), ...(args.reason && { takeover_reason: args.reason }) });
+const takeoverArgs = (args: { takeover?: boolean; reason?: string }) => ({
+  ...(args.takeover && { takeover: true }),
+  ...(args.reason && { takeover_reason: args.reason }),
+});
 const turnArgs = (args: { model?: string; effort?: string; context?: string; detail?: string }) => ({
   ...(args.model && { model: args.model }),
   ...(args.effort && { reasoning_effort: args.effort }),
-  ...(args.context && { context_from_workers: args.context.split(",").map((name) => name.trim()).filter(Boolean) }),
+  ...(args.context && {
+    context_from_workers: args.context
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean),
+  }),
   ...(args.detail && { context_detail: args.detail }),
 });
 
@@ -82,7 +94,14 @@ const start = defineCommand({
   },
   async run({ args }) {
     const repo = repoOf(args.repo);
-    let view = await callTool<WorkerView>("codex_worker_start", repo, { name: args.name, brief: args.brief, repo_path: repo, agent: args.agent, workspace_mode: args.mode, ...turnArgs(args) });
+    let view = await callTool<WorkerView>("codex_worker_start", repo, {
+      name: args.name,
+      brief: args.brief,
+      repo_path: repo,
+      agent: args.agent,
+      workspace_mode: args.mode,
+      ...turnArgs(args),
+    });
     if (args.wait) view = await waitFor(repo, view.worker_id);
     emit(args.json, view, () => line(view));
     return view.state === "failed" ? 1 : 0;
@@ -91,10 +110,22 @@ const start = defineCommand({
 
 const message = defineCommand({
   meta: { name: "message", description: "Send a worker its next instruction (continues its session)" },
-  args: { worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" }, message: { type: "positional", required: true, description: "The instruction" }, ...turn, ...takeover, ...common },
+  args: {
+    worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" },
+    message: { type: "positional", required: true, description: "The instruction" },
+    ...turn,
+    ...takeover,
+    ...common,
+  },
   async run({ args }) {
     const repo = repoOf(args.repo);
-    let view = await callTool<WorkerView>("codex_worker_message", repo, { worker: args.worker, message: args.message, repo_path: repo, ...turnArgs(args), ...takeoverArgs(args) });
+    let view = await callTool<WorkerView>("codex_worker_message", repo, {
+      worker: args.worker,
+      message: args.message,
+      repo_path: repo,
+      ...turnArgs(args),
+      ...takeoverArgs(args),
+    });
     if (args.wait) view = await waitFor(repo, view.worker_id);
     emit(args.json, view, () => line(view));
     return view.state === "failed" ? 1 : 0;
@@ -106,7 +137,11 @@ const list = defineCommand({
   args: { all: { type: "boolean", description: "Include stopped workers" }, active: { type: "boolean", description: "Only running workers" }, ...common },
   async run({ args }) {
     const repo = repoOf(args.repo);
-    const result = await callTool<{ workers: WorkerView[]; team_report: string }>("codex_worker_list", repo, { repo_path: repo, ...(args.all && { include_stopped: true }), ...(args.active && { active_only: true }) });
+    const result = await callTool<{ workers: WorkerView[]; team_report: string }>("codex_worker_list", repo, {
+      repo_path: repo,
+      ...(args.all && { include_stopped: true }),
+      ...(args.active && { active_only: true }),
+    });
     emit(args.json, result, () => result.team_report);
     return 0;
   },
@@ -123,29 +158,69 @@ const inspect = defineCommand({
   },
   async run({ args }) {
     const repo = repoOf(args.repo);
-    const result = await callTool<{ details: Record<string, unknown>; worker: WorkerView }>("codex_worker_inspect", repo, { worker: args.worker, repo_path: repo, view: args.view, ...(args.file && { file_path: args.file }), ...(args.wait && { wait_seconds: Number(args.wait) }) });
-    emit(args.json, result, () => (typeof result.details.diff === "string" ? result.details.diff : typeof result.details.content === "string" ? result.details.content : `${line(result.worker)}\n${JSON.stringify(result.details, null, 2)}`));
+    const result = await callTool<{ details: Record<string, unknown>; worker: WorkerView }>("codex_worker_inspect", repo, {
+      worker: args.worker,
+      repo_path: repo,
+      view: args.view,
+      ...(args.file && { file_path: args.file }),
+      ...(args.wait && { wait_seconds: Number(args.wait) }),
+    });
+    emit(args.json, result, () =>
+      typeof result.details.diff === "string"
+        ? result.details.diff
+        : typeof result.details.content === "string"
+          ? result.details.content
+          : `${line(result.worker)}\n${JSON.stringify(result.details, null, 2)}`,
+    );
     return 0;
   },
 });
 
 const integrate = defineCommand({
   meta: { name: "integrate", description: "Apply an isolated worker's changes to the checkout (no commit)" },
-  args: { worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" }, "allow-dirty-base": { type: "boolean", description: "Integrate into a checkout with uncommitted changes" }, ...takeover, ...common },
+  args: {
+    worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" },
+    "allow-dirty-base": { type: "boolean", description: "Integrate into a checkout with uncommitted changes" },
+    ...takeover,
+    ...common,
+  },
   async run({ args }) {
     const repo = repoOf(args.repo);
-    const result = await callTool<{ files: string[]; skipped_files: string[]; base_moved: boolean }>("codex_worker_integrate", repo, { worker: args.worker, repo_path: repo, ...(args["allow-dirty-base"] && { allow_dirty_base: true }), ...takeoverArgs(args) });
-    emit(args.json, result, () => [`applied: ${result.files.join(", ")}`, result.skipped_files.length ? `skipped: ${result.skipped_files.join(", ")}` : "", result.base_moved ? "the base moved since the worker started" : ""].filter(Boolean).join("\n"));
+    const result = await callTool<{ files: string[]; skipped_files: string[]; base_moved: boolean }>("codex_worker_integrate", repo, {
+      worker: args.worker,
+      repo_path: repo,
+      ...(args["allow-dirty-base"] && { allow_dirty_base: true }),
+      ...takeoverArgs(args),
+    });
+    emit(args.json, result, () =>
+      [
+        `applied: ${result.files.join(", ")}`,
+        result.skipped_files.length ? `skipped: ${result.skipped_files.join(", ")}` : "",
+        result.base_moved ? "the base moved since the worker started" : "",
+      ]
+        .filter(Boolean)
+        .join("\n"),
+    );
     return 0;
   },
 });
 
 const stop = defineCommand({
   meta: { name: "stop", description: "Stop a worker; --cleanup also removes its worktree and branch" },
-  args: { worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" }, cleanup: { type: "boolean", description: "Remove the worktree and branch" }, ...takeover, ...common },
+  args: {
+    worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" },
+    cleanup: { type: "boolean", description: "Remove the worktree and branch" },
+    ...takeover,
+    ...common,
+  },
   async run({ args }) {
     const repo = repoOf(args.repo);
-    const view = await callTool<WorkerView>("codex_worker_stop", repo, { worker: args.worker, repo_path: repo, ...(args.cleanup && { cleanup_workspace: true }), ...takeoverArgs(args) });
+    const view = await callTool<WorkerView>("codex_worker_stop", repo, {
+      worker: args.worker,
+      repo_path: repo,
+      ...(args.cleanup && { cleanup_workspace: true }),
+      ...takeoverArgs(args),
+    });
     emit(args.json, view, () => line(view));
     return 0;
   },

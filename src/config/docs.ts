@@ -64,12 +64,14 @@ Launch flags:
 /** docs/configuration.md as it should read for the current schema. */
 export function renderConfigDocs(): string {
   const rows = describeConfig();
-  const tableOf = (row: ConfigKeyDoc) => (row.key.includes(".") ? row.key.split(".")[0] ?? "" : "");
+  const tableOf = (row: ConfigKeyDoc) => (row.key.includes(".") ? (row.key.split(".")[0] ?? "") : "");
   // Top-level keys first: TOML puts them before any [table] header.
   const tables = [...new Set(["", ...rows.map(tableOf)])];
   const sections = tables.map((table) => {
     const heading = table === "" ? "## Top-level keys" : `## [${table}]`;
-    const lines = rows.filter((row) => tableOf(row) === table).map((row) => `| \`${row.key}\` | \`${cell(row.default)}\` | ${cell(row.allowed)} | ${cell(row.description)} |`);
+    const lines = rows
+      .filter((row) => tableOf(row) === table)
+      .map((row) => `| \`${row.key}\` | \`${cell(row.default)}\` | ${cell(row.allowed)} | ${cell(row.description)} |`);
     return [heading, "", "| Key | Default | Allowed | Meaning |", "| --- | --- | --- | --- |", ...lines].join("\n");
   });
   return `${INTRO}\n${sections.join("\n\n")}\n`;

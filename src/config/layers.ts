@@ -67,7 +67,9 @@ export function validateLayers(layers: readonly [SourcedLayer, ...SourcedLayer[]
   const problems = result.issues.map((issue) => ({ file: blame(issue, layers), problem: issueLine(issue) }));
   const files = [...new Set(problems.map((problem) => problem.file))];
   const message = files
-    .map((file) => [`${file}: invalid configuration`, ...problems.filter((problem) => problem.file === file).map((problem) => `  ${problem.problem}`)].join("\n"))
+    .map((file) =>
+      [`${file}: invalid configuration`, ...problems.filter((problem) => problem.file === file).map((problem) => `  ${problem.problem}`)].join("\n"),
+    )
     .join("\n");
   throw new PatchbayError("config_invalid", message, {
     next: `fix the keys listed above in ${files.join(" and ")}`,

@@ -49,7 +49,9 @@ async function assertProfileExists(home: string, name: string): Promise<void> {
   try {
     await readFile(profileFile(home, name));
   } catch {
-    throw new PatchbayError("invalid_profile", `profile "${name}" does not exist in ${profilesDir(home)}`, { next: "`patchbay settings list` shows the profiles" });
+    throw new PatchbayError("invalid_profile", `profile "${name}" does not exist in ${profilesDir(home)}`, {
+      next: "`patchbay settings list` shows the profiles",
+    });
   }
 }
 
@@ -77,9 +79,12 @@ const SECRET_KEY = new RegExp(`(^|_)(${SECRET_WORDS.join("|")})$`, "i");
  */
 export async function setProfileKey(home: string, name: string, key: string, value: string): Promise<string> {
   const path = key.split(".");
-  if (path.some((part) => !/^[a-z_][a-z0-9_]*$/.test(part))) throw new PatchbayError("invalid_key", `"${key}" is not a config key such as server.port`, { next: "`patchbay settings show` lists the keys" });
+  if (path.some((part) => !/^[a-z_][a-z0-9_]*$/.test(part)))
+    throw new PatchbayError("invalid_key", `"${key}" is not a config key such as server.port`, { next: "`patchbay settings show` lists the keys" });
   if (SECRET_KEY.test(path.at(-1)!) && path.at(-1) !== "token_env") {
-    throw new PatchbayError("invalid_key", `${key} looks like a secret, and profiles never store secrets`, { next: "put the secret in an environment variable (auth.token_env names the token's)" });
+    throw new PatchbayError("invalid_key", `${key} looks like a secret, and profiles never store secrets`, {
+      next: "put the secret in an environment variable (auth.token_env names the token's)",
+    });
   }
   const file = profileFile(home, name);
   const text = await readFile(file, "utf8").catch(() => `# patchbay profile "${name}"\n`);
@@ -90,10 +95,15 @@ export async function setProfileKey(home: string, name: string, key: string, val
   const checked = v.safeParse(configSchema, doc, { abortPipeEarly: true });
   if (!checked.success) {
     const issue = checked.issues[0]!;
-    throw new PatchbayError("invalid_value", `${key}: ${issue.type === "never" ? "unknown key" : issue.message}`, { next: "`patchbay settings show` lists the keys and their current values" });
+    throw new PatchbayError("invalid_value", `${key}: ${issue.type === "never" ? "unknown key" : issue.message}`, {
+      next: "`patchbay settings show` lists the keys and their current values",
+    });
   }
   await mkdir(profilesDir(home), { recursive: true, mode: 0o700 });
-  const header = text.split("\n").filter((line) => line.startsWith("#")).join("\n");
+  const header = text
+    .split("\n")
+    .filter((line) => line.startsWith("#"))
+    .join("\n");
   await writeFile(`${file}.tmp`, `${header ? `${header}\n` : ""}${stringify(doc)}`, { mode: 0o600 });
   await rename(`${file}.tmp`, file);
   return file;

@@ -82,7 +82,11 @@ function setting<const S extends v.GenericSchema, const D extends v.InferInput<S
  */
 function table<const E extends v.ObjectEntries>(entries: E) {
   return v.pipe(
-    v.objectWithRest(entries, v.never(() => "unknown key"), expecting("a table")),
+    v.objectWithRest(
+      entries,
+      v.never(() => "unknown key"),
+      expecting("a table"),
+    ),
     v.transform((value): v.InferOutput<v.ObjectSchema<E, undefined>> => value),
   );
 }
@@ -95,19 +99,35 @@ const server = table({
   stale_running_job_grace_seconds: setting(integerFrom(0), 5, "Seconds before a job left running by a stopped server is treated as stale."),
   max_request_bytes: setting(integerFrom(1), 1048576, "Largest request body accepted, in bytes."),
   enable_cors: setting(trueOrFalse(), false, "Send CORS headers to allowed origins."),
-  allowed_origins: setting(listOf(stringWhere("an origin like https://example.com", isOrigin), "a list of origins like https://example.com"), [], "Origins allowed besides loopback ones."),
-  public_hosts: setting(listOf(nonEmpty("a host name"), "a list of host names"), [], "Host header values allowed besides loopback ones, such as a tunnel host."),
+  allowed_origins: setting(
+    listOf(stringWhere("an origin like https://example.com", isOrigin), "a list of origins like https://example.com"),
+    [],
+    "Origins allowed besides loopback ones.",
+  ),
+  public_hosts: setting(
+    listOf(nonEmpty("a host name"), "a list of host names"),
+    [],
+    "Host header values allowed besides loopback ones, such as a tunnel host.",
+  ),
   session_idle_seconds: setting(integerFrom(1), 1800, "Seconds an idle MCP session is kept."),
 });
 
 const app = table({
   tool_mode: setting(oneOf(TOOL_MODES), "worker", "Which set of MCP tools is offered."),
-  widget_domain: setting(stringWhere("a URL", (value) => URL.canParse(value)), "https://web-sandbox.oaiusercontent.com", "Domain that serves the tool-card widget."),
+  widget_domain: setting(
+    stringWhere("a URL", (value) => URL.canParse(value)),
+    "https://web-sandbox.oaiusercontent.com",
+    "Domain that serves the tool-card widget.",
+  ),
 });
 
 const auth = table({
   enabled: setting(trueOrFalse(), false, "Require a bearer token on every MCP request."),
-  token_env: setting(stringWhere("an environment variable name", (value) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)), "PATCHBAY_HTTP_TOKEN", "Environment variable that holds the token; the token itself never goes in a file."),
+  token_env: setting(
+    stringWhere("an environment variable name", (value) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)),
+    "PATCHBAY_HTTP_TOKEN",
+    "Environment variable that holds the token; the token itself never goes in a file.",
+  ),
   allow_query_token: setting(trueOrFalse(), true, "Also accept the token as a query parameter."),
   require_for_non_loopback: setting(trueOrFalse(), true, "Require the token when listening on a non-loopback address."),
   require_for_tunnel: setting(trueOrFalse(), true, "Require the token when a tunnel is running."),
@@ -116,15 +136,27 @@ const auth = table({
 const repositories = table({
   default: setting(blankOrAbsolute(), "", 'Repository used when a tool names none; "" means none.'),
   allowed: setting(listOf(stringWhere("an absolute path", isAbsolute), "a list of absolute paths"), [], "Directories tools may work in."),
-  blocked_globs: setting(listOf(anyText(), "a list of globs"), [".env*", "**/*.pem", "**/*.key", ".git/**", "**/id_rsa*"], "Paths tools may never read or write."),
+  blocked_globs: setting(
+    listOf(anyText(), "a list of globs"),
+    [".env*", "**/*.pem", "**/*.key", ".git/**", "**/id_rsa*"],
+    "Paths tools may never read or write.",
+  ),
 });
 
 const security = table({
   require_git_repo: setting(trueOrFalse(), false, "Refuse repositories that are not git work trees."),
   default_sandbox: setting(oneOf(SANDBOX_MODES), "workspace-write", "Sandbox for agent jobs that do not ask for one."),
   allow_dangerously_bypass: setting(trueOrFalse(), false, "Let a job bypass the agent's sandbox and approvals."),
-  allowed_env_keys: setting(listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"), [], "Environment variables passed to every process patchbay starts (agents, pipeline providers and test commands, power-tool commands, handoff runs), on top of the base list (locale, terminal, proxies, TLS bundles) and what each agent declares it needs; \"*\" passes them all. See docs/hosts.md, \"What each agent receives\"."),
-  denied_env_keys: setting(listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"), ["PATCHBAY_*"], "Environment variables no child process ever gets, whatever the other lists say. patchbay's own secrets (the auth.token_env variable, agent tokens pbt_…) are withheld even when this list is emptied."),
+  allowed_env_keys: setting(
+    listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"),
+    [],
+    'Environment variables passed to every process patchbay starts (agents, pipeline providers and test commands, power-tool commands, handoff runs), on top of the base list (locale, terminal, proxies, TLS bundles) and what each agent declares it needs; "*" passes them all. See docs/hosts.md, "What each agent receives".',
+  ),
+  denied_env_keys: setting(
+    listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"),
+    ["PATCHBAY_*"],
+    "Environment variables no child process ever gets, whatever the other lists say. patchbay's own secrets (the auth.token_env variable, agent tokens pbt_…) are withheld even when this list is emptied.",
+  ),
   allowed_config_override_prefixes: setting(listOf(anyText(), "a list of strings"), [], "Agent config keys a job may override, by prefix."),
 });
 
@@ -148,11 +180,23 @@ const modelList = () => listOf(stringWhere("a model id ([A-Za-z0-9._:/+-], at mo
 
 const workers = table({
   worktree_root: setting(blankOrAbsolute(), "", 'Where worker worktrees go; "" means $PATCHBAY_HOME/worktrees.'),
-  allow_private_downloads: setting(trueOrFalse(), false, "Let codex_worker_inbox download from loopback, private, link-local and metadata addresses (for a closed LAN only)."),
+  allow_private_downloads: setting(
+    trueOrFalse(),
+    false,
+    "Let codex_worker_inbox download from loopback, private, link-local and metadata addresses (for a closed LAN only).",
+  ),
   max_download_bytes: setting(integerFrom(1), 52428800, "Largest file codex_worker_inbox imports, in bytes; also the largest single file a zip may unpack to."),
-  max_unpacked_bytes: setting(integerFrom(1), 209715200, "Largest total size an imported zip may unpack to, in bytes; checked against the sizes the zip declares, then again while inflating."),
+  max_unpacked_bytes: setting(
+    integerFrom(1),
+    209715200,
+    "Largest total size an imported zip may unpack to, in bytes; checked against the sizes the zip declares, then again while inflating.",
+  ),
   max_unpacked_files: setting(integerFrom(1), 1000, "Most entries (files and folders) an imported zip may have."),
-  max_inbox_bytes: setting(integerFrom(1), 1073741824, "Most bytes the whole artifact inbox may hold (imported files plus unpacked zips); an import past it is refused until `codex_worker_inbox action=cleanup` frees room."),
+  max_inbox_bytes: setting(
+    integerFrom(1),
+    1073741824,
+    "Most bytes the whole artifact inbox may hold (imported files plus unpacked zips); an import past it is refused until `codex_worker_inbox action=cleanup` frees room.",
+  ),
   claude_models: setting(modelList(), ["sonnet", "opus", "haiku"], "Models codex_worker_options offers for claude workers."),
   gemini_models: setting(modelList(), ["gemini-2.5-pro", "gemini-2.5-flash"], "Models codex_worker_options offers for gemini workers."),
 });
@@ -170,12 +214,23 @@ const customAgentEntries = {
   args: setting(listOf(anyText(), "a list of strings"), [], "Arguments; {{prompt}}, {{prompt_file}}, {{cwd}} and {{model}} are replaced."),
   prompt_mode: setting(oneOf(PROMPT_MODES), "stdin", "How the prompt reaches the agent."),
   output_contract: setting(oneOf(OUTPUT_CONTRACTS), "text", "How its stdout is read."),
-  env: setting(v.pipe(v.record(anyText(), anyText(), expecting("a table of strings")), v.metadata({ expected: "a table of strings" })), {}, "Extra environment variables."),
-  pass_env: setting(listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"), [], "Variables of patchbay's environment this agent needs (names and PREFIX_* globs), passed on top of the base list; security.denied_env_keys still wins."),
+  env: setting(
+    v.pipe(v.record(anyText(), anyText(), expecting("a table of strings")), v.metadata({ expected: "a table of strings" })),
+    {},
+    "Extra environment variables.",
+  ),
+  pass_env: setting(
+    listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"),
+    [],
+    "Variables of patchbay's environment this agent needs (names and PREFIX_* globs), passed on top of the base list; security.denied_env_keys still wins.",
+  ),
 };
 const customAgent = v.pipe(
-  v.objectWithRest(customAgentEntries, v.never(() => "unknown key"), (issue) =>
-    issue.input === undefined ? "expected an executable name or absolute path (required), got nothing" : `expected a table, got ${shown(issue.input)}`,
+  v.objectWithRest(
+    customAgentEntries,
+    v.never(() => "unknown key"),
+    (issue) =>
+      issue.input === undefined ? "expected an executable name or absolute path (required), got nothing" : `expected a table, got ${shown(issue.input)}`,
   ),
   v.transform((value): v.InferOutput<v.ObjectSchema<typeof customAgentEntries, undefined>> => value),
 );
@@ -187,16 +242,24 @@ const customAgents = v.pipe(
 );
 
 const agents = table({
-  idle_timeout_seconds: setting(integerFrom(1), 300, "Seconds an agent turn may print nothing on stdout or stderr before it is stopped (codex and gemini retry forever when the model API is unreachable)."),
+  idle_timeout_seconds: setting(
+    integerFrom(1),
+    300,
+    "Seconds an agent turn may print nothing on stdout or stderr before it is stopped (codex and gemini retry forever when the model API is unreachable).",
+  ),
   kill_grace_seconds: setting(integerFrom(0), 5, "Seconds between SIGTERM and SIGKILL when a turn is stopped; both go to its whole process group."),
   codex_command: setting(executable(), "codex", "Codex CLI executable: a name looked up on PATH, or an absolute path."),
   claude_command: setting(executable(), "claude", "Claude Code executable: a name looked up on PATH, or an absolute path."),
   gemini_command: setting(executable(), "gemini", "Gemini CLI executable: a name looked up on PATH, or an absolute path."),
-  repository_settings: setting(trueOrFalse(), false, "Let agents load the settings a repository carries for them (claude: .claude/settings.json and settings.local.json, with their hooks and permission rules). Off, claude runs with --setting-sources user, so a settings file an agent committed cannot widen what claude may run."),
+  repository_settings: setting(
+    trueOrFalse(),
+    false,
+    "Let agents load the settings a repository carries for them (claude: .claude/settings.json and settings.local.json, with their hooks and permission rules). Off, claude runs with --setting-sources user, so a settings file an agent committed cannot widen what claude may run.",
+  ),
   custom: setting(
     customAgents,
     {},
-    'User-defined agents, one table each: `command` (required, executable name or absolute path), `args` (list of strings; `{{prompt}}`, `{{prompt_file}}`, `{{cwd}}` and `{{model}}` are replaced, and no shell is used), `prompt_mode` (stdin, arg or file; default stdin: arg passes the prompt where `{{prompt}}` is or else last, file writes it to a prompt.md passed where `{{prompt_file}}` is or else last), `output_contract` (text, json or jsonl; default text: the final message is all of stdout, the parsed JSON, or the `message`/`text` field of the last JSON line), `env` (table of strings), `pass_env` (variable names and `PREFIX_*` globs of patchbay\'s environment the agent needs). With prompt_mode arg, a prompt that starts with `-` is refused unless `args` has a `--` before where the prompt goes, so a prompt is never read as an option.',
+    "User-defined agents, one table each: `command` (required, executable name or absolute path), `args` (list of strings; `{{prompt}}`, `{{prompt_file}}`, `{{cwd}}` and `{{model}}` are replaced, and no shell is used), `prompt_mode` (stdin, arg or file; default stdin: arg passes the prompt where `{{prompt}}` is or else last, file writes it to a prompt.md passed where `{{prompt_file}}` is or else last), `output_contract` (text, json or jsonl; default text: the final message is all of stdout, the parsed JSON, or the `message`/`text` field of the last JSON line), `env` (table of strings), `pass_env` (variable names and `PREFIX_*` globs of patchbay's environment the agent needs). With prompt_mode arg, a prompt that starts with `-` is refused unless `args` has a `--` before where the prompt goes, so a prompt is never read as an option.",
   ),
 });
 
@@ -204,10 +267,17 @@ const redisUrlExpected = `a redis:// or rediss:// URL when state.driver is "redi
 const state = v.pipe(
   table({
     driver: setting(oneOf(STATE_DRIVERS), "fs", "Where state is kept: files under $PATCHBAY_HOME, or Redis."),
-    redis_url: setting(stringWhere(`${redisUrlExpected}, or ""`, (value) => value === "" || isRedisUrl(value)), "", 'Redis URL; required when driver is "redis".'),
+    redis_url: setting(
+      stringWhere(`${redisUrlExpected}, or ""`, (value) => value === "" || isRedisUrl(value)),
+      "",
+      'Redis URL; required when driver is "redis".',
+    ),
   }),
   // A cross-field rule: the URL only matters, and is only required, for the redis driver.
-  v.forward(v.check((input) => input.driver !== "redis" || input.redis_url !== "", `expected ${redisUrlExpected}, got ""`), ["redis_url"]),
+  v.forward(
+    v.check((input) => input.driver !== "redis" || input.redis_url !== "", `expected ${redisUrlExpected}, got ""`),
+    ["redis_url"],
+  ),
 );
 
 const messaging = table({
@@ -217,7 +287,11 @@ const messaging = table({
   presence_window_seconds: setting(integerFrom(1), 3600, "Seconds since an agent's last call during which it counts as active."),
   max_attachment_bytes: setting(integerFrom(1), 10485760, "Largest attachment accepted by an upload URL or relay_url, in bytes."),
   attachment_url_ttl_seconds: setting(integerFrom(1), 600, "Seconds a signed attachment upload or download URL stays valid."),
-  relay_allow_private: setting(trueOrFalse(), false, "Let relay_url fetch private, loopback and link-local addresses and plain http:// (for a closed LAN only)."),
+  relay_allow_private: setting(
+    trueOrFalse(),
+    false,
+    "Let relay_url fetch private, loopback and link-local addresses and plain http:// (for a closed LAN only).",
+  ),
 });
 
 export const configSchema = table({

@@ -80,7 +80,8 @@ function stopGroups(text: string | undefined, file: string): unknown[] | undefin
   }
   const stop = (hooks as Record<string, unknown>).Stop;
   if (stop === undefined) return undefined;
-  if (!Array.isArray(stop)) throw new PatchbayError("config_unreadable", `${file}: "hooks.Stop" is not an array; left untouched`, { next: `fix "hooks.Stop" in ${file}` });
+  if (!Array.isArray(stop))
+    throw new PatchbayError("config_unreadable", `${file}: "hooks.Stop" is not an array; left untouched`, { next: `fix "hooks.Stop" in ${file}` });
   return stop;
 }
 
@@ -104,12 +105,14 @@ function change(location: HostLocation, status: PlannedChange["status"], before:
 export async function planHookInstall(location: HostLocation, group: Record<string, unknown>): Promise<PlannedChange> {
   const before = await readText(location.file);
   const groups = stopGroups(before, location.file);
-  if (groups === undefined) return change(location, "added", before, setJsonValue(before ?? "", ["hooks", "Stop"], [group] as unknown as Record<string, unknown>, location.file));
+  if (groups === undefined)
+    return change(location, "added", before, setJsonValue(before ?? "", ["hooks", "Stop"], [group] as unknown as Record<string, unknown>, location.file));
   const ours = groups.findIndex(isInboxHookGroup);
   if (ours >= 0 && isDeepStrictEqual(groups[ours], group) && groups.filter(isInboxHookGroup).length === 1) return change(location, "unchanged", before, before);
   let after = before!;
   // Older patchbay groups (another agent, another binary) give way to this one.
-  for (let index = groups.length - 1; index >= 0; index--) if (isInboxHookGroup(groups[index]) && index !== ours) after = editArray(after, index, undefined, false);
+  for (let index = groups.length - 1; index >= 0; index--)
+    if (isInboxHookGroup(groups[index]) && index !== ours) after = editArray(after, index, undefined, false);
   const kept = ours >= 0 ? groups.slice(0, ours).filter((g) => !isInboxHookGroup(g)).length : -1;
   after = kept >= 0 ? editArray(after, kept, group, false) : editArray(after, groups.filter((g) => !isInboxHookGroup(g)).length, group, true);
   if (!after.endsWith("\n")) after += "\n";

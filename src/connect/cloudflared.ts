@@ -40,21 +40,39 @@ export function planCloudflared(options: { patchbayHome: string; platform?: stri
       next: "install cloudflared with your package manager (https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/downloads/) and pass --cloudflared PATH",
     });
   }
-  return { platform, arch, url: `${CLOUDFLARED_RELEASES}${asset}`, target: join(options.patchbayHome, "bin", platform === "win32" ? "cloudflared.exe" : "cloudflared"), archive: asset.endsWith(".tgz") };
+  return {
+    platform,
+    arch,
+    url: `${CLOUDFLARED_RELEASES}${asset}`,
+    target: join(options.patchbayHome, "bin", platform === "win32" ? "cloudflared.exe" : "cloudflared"),
+    archive: asset.endsWith(".tgz"),
+  };
 }
 
 /** The `cloudflared` file inside a release .tgz (ustar: 512-byte headers, size in octal). */
 function fromTarball(tgz: Uint8Array): Uint8Array {
   const tar = gunzipSync(tgz);
   for (let offset = 0; offset + 512 <= tar.length; ) {
-    const name = tar.subarray(offset, offset + 100).toString("utf8").replace(/\0.*$/s, "");
+    const name = tar
+      .subarray(offset, offset + 100)
+      .toString("utf8")
+      .replace(/\0.*$/s, "");
     if (!name) break;
-    const size = Number.parseInt(tar.subarray(offset + 124, offset + 136).toString("utf8").replace(/\0.*$/s, "").trim() || "0", 8);
+    const size = Number.parseInt(
+      tar
+        .subarray(offset + 124, offset + 136)
+        .toString("utf8")
+        .replace(/\0.*$/s, "")
+        .trim() || "0",
+      8,
+    );
     const type = String.fromCharCode(tar[offset + 156] ?? 48);
     if ((type === "0" || type === "\0") && name.replace(/^\.\//, "") === "cloudflared") return tar.subarray(offset + 512, offset + 512 + size);
     offset += 512 + Math.ceil(size / 512) * 512;
   }
-  throw new PatchbayError("download_invalid", "the cloudflared archive holds no file named cloudflared", { next: "report this; install cloudflared with your package manager meanwhile" });
+  throw new PatchbayError("download_invalid", "the cloudflared archive holds no file named cloudflared", {
+    next: "report this; install cloudflared with your package manager meanwhile",
+  });
 }
 
 export interface InstallOptions {
@@ -77,7 +95,8 @@ export async function installCloudflared(options: InstallOptions): Promise<Insta
   const plan = planCloudflared(options);
   if (options.downloadUrl !== undefined) {
     const override = new URL(options.downloadUrl);
-    if (override.protocol !== "http:" || override.hostname !== "127.0.0.1") throw new PatchbayError("invalid_flag", `a download URL override must be http://127.0.0.1 (tests only), not ${options.downloadUrl}`);
+    if (override.protocol !== "http:" || override.hostname !== "127.0.0.1")
+      throw new PatchbayError("invalid_flag", `a download URL override must be http://127.0.0.1 (tests only), not ${options.downloadUrl}`);
     plan.url = override.href;
   }
   if (!options.yes) return { ...plan, installed: false };
@@ -87,7 +106,9 @@ export async function installCloudflared(options: InstallOptions): Promise<Insta
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
     body = new Uint8Array(await response.arrayBuffer());
   } catch (error) {
-    throw new PatchbayError("download_failed", `could not download ${plan.url}: ${(error as Error).message}`, { next: "check the network (and any proxy), then run again; nothing was written" });
+    throw new PatchbayError("download_failed", `could not download ${plan.url}: ${(error as Error).message}`, {
+      next: "check the network (and any proxy), then run again; nothing was written",
+    });
   }
   const binary = plan.archive ? fromTarball(body) : body;
   if (binary.length === 0) throw new PatchbayError("download_invalid", `${plan.url} gave an empty file`, { next: "run again later; nothing was written" });

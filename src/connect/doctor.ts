@@ -33,7 +33,12 @@ export async function checkHost(host: HostId, options: { root: string; env: Env;
       continue;
     }
     if (entry === undefined) {
-      checks.push({ ...base, status: "missing", detail: "patchbay is not registered here", next: `patchbay mcp install ${host}${scopes.length > 1 ? ` --scope ${scope}` : ""}` });
+      checks.push({
+        ...base,
+        status: "missing",
+        detail: "patchbay is not registered here",
+        next: `patchbay mcp install ${host}${scopes.length > 1 ? ` --scope ${scope}` : ""}`,
+      });
       continue;
     }
     checks.push({ ...base, ...(await checkEntry(host, entry as Record<string, any>, options)) });

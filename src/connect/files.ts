@@ -9,7 +9,10 @@ export async function readText(file: string): Promise<string | undefined> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    throw new PatchbayError("config_unreadable", `${file}: cannot be read (${code}); left untouched`, { next: `check the permissions of ${file}`, cause: error });
+    throw new PatchbayError("config_unreadable", `${file}: cannot be read (${code}); left untouched`, {
+      next: `check the permissions of ${file}`,
+      cause: error,
+    });
   }
 }
 
@@ -32,18 +35,30 @@ export async function writeTextAtomic(file: string, text: string, options: { dir
   const target = await realpath(file).catch(() => file);
   const dir = dirname(target);
   if (options.dirMustExist) {
-    const exists = await stat(dir).then((info) => info.isDirectory(), () => false);
-    if (!exists) throw new PatchbayError("config_unreadable", `${dir} does not exist (CODEX_HOME must name an existing directory)`, { next: `create ${dir} or unset CODEX_HOME` });
+    const exists = await stat(dir).then(
+      (info) => info.isDirectory(),
+      () => false,
+    );
+    if (!exists)
+      throw new PatchbayError("config_unreadable", `${dir} does not exist (CODEX_HOME must name an existing directory)`, {
+        next: `create ${dir} or unset CODEX_HOME`,
+      });
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const mode = await stat(target).then((info) => info.mode & 0o777, () => 0o600);
+  const mode = await stat(target).then(
+    (info) => info.mode & 0o777,
+    () => 0o600,
+  );
   const temp = join(dir, `.${basename(target)}.patchbay-${process.pid}-${Date.now()}.tmp`);
   try {
     await writeFile(temp, text, { mode, flag: "wx" });
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
-    throw new PatchbayError("config_write_failed", `${target}: cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { next: `check that ${dir} is writable`, cause: error });
+    throw new PatchbayError("config_write_failed", `${target}: cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+      next: `check that ${dir} is writable`,
+      cause: error,
+    });
   }
 }
 

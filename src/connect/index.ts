@@ -15,4 +15,13 @@ export { applyChange, type ChangeStatus, planInstall, planUninstall, type Planne
 export { entrySnippet, hostEntry, redactEntry, type Registration, stdioRegistration } from "./registration.ts";
 export { repositoryRoot } from "./root.ts";
 export { CHATGPT_ORIGINS, findExecutable, type RunningTunnel, startTunnel, TUNNEL_KINDS, type TunnelKind, type TunnelOptions } from "./tunnel.ts";
-export { claudeSettingsLocation, INBOX_HOOK_STATUS, inboxHookCommand, inboxHookGroup, isInboxHookGroup, planHookInstall, planHookUninstall, shellQuote } from "./claude-hook.ts";
+export {
+  claudeSettingsLocation,
+  INBOX_HOOK_STATUS,
+  inboxHookCommand,
+  inboxHookGroup,
+  isInboxHookGroup,
+  planHookInstall,
+  planHookUninstall,
+  shellQuote,
+} from "./claude-hook.ts";

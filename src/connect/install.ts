@@ -33,7 +33,10 @@ function edit(location: HostLocation, text: string, entry: Record<string, unknow
 /** What install would change: nothing when the same entry is already there (patchbay is idempotent). */
 export async function planInstall(location: HostLocation, entry: Record<string, unknown>): Promise<PlannedChange> {
   const before = await readText(location.file);
-  const current = before === undefined ? undefined : valueAt(location.format === "toml" ? parseToml(before, location.file) : parseJsonObject(before, location.file), location.path);
+  const current =
+    before === undefined
+      ? undefined
+      : valueAt(location.format === "toml" ? parseToml(before, location.file) : parseJsonObject(before, location.file), location.path);
   if (isDeepStrictEqual(current, entry)) return { location, status: "unchanged", before, after: before, diff: "" };
   const after = edit(location, before ?? "", entry);
   return { location, status: current === undefined ? "added" : "updated", before, after, diff: unifiedDiff(before ?? "", after, location.file) };

@@ -11,12 +11,18 @@ export function parseJsonObject(text: string, file: string): Table {
   const doc: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
   if (errors.length > 0) {
     const { line, column } = position(text, errors[0]!.offset);
-    throw new PatchbayError("config_unreadable", `${file}: invalid JSON at line ${line}, column ${column} (${printParseErrorCode(errors[0]!.error)}); left untouched`, {
-      next: `fix line ${line} of ${file}, then run the command again`,
-    });
+    throw new PatchbayError(
+      "config_unreadable",
+      `${file}: invalid JSON at line ${line}, column ${column} (${printParseErrorCode(errors[0]!.error)}); left untouched`,
+      {
+        next: `fix line ${line} of ${file}, then run the command again`,
+      },
+    );
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-    throw new PatchbayError("config_unreadable", `${file}: the top level is not a JSON object; left untouched`, { next: `make ${file} an object ({ … }) or move it away` });
+    throw new PatchbayError("config_unreadable", `${file}: the top level is not a JSON object; left untouched`, {
+      next: `make ${file} an object ({ … }) or move it away`,
+    });
   }
   return doc as Table;
 }
@@ -46,7 +52,9 @@ export function setJsonValue(text: string, path: readonly string[], entry: Table
   for (let depth = 1; depth < path.length; depth++) {
     const node = valueAt(doc, path.slice(0, depth));
     if (node !== undefined && (typeof node !== "object" || node === null || Array.isArray(node))) {
-      throw new PatchbayError("config_unreadable", `${file}: "${path.slice(0, depth).join(".")}" is not an object; left untouched`, { next: `fix "${path.slice(0, depth).join(".")}" in ${file}` });
+      throw new PatchbayError("config_unreadable", `${file}: "${path.slice(0, depth).join(".")}" is not an object; left untouched`, {
+        next: `fix "${path.slice(0, depth).join(".")}" in ${file}`,
+      });
     }
   }
   const source = text.trim() === "" ? "{}\n" : text;

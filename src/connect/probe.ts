@@ -21,7 +21,11 @@ export function expandEnv(value: string, env: Record<string, string | undefined>
  * Starts `command args` as the host would, sends `initialize`, `notifications/initialized` and
  * `tools/list` over stdio, and stops it.
  */
-export function probeStdio(command: string, args: string[], options: { env: Record<string, string | undefined>; cwd: string; timeoutMs?: number }): Promise<ProbeResult> {
+export function probeStdio(
+  command: string,
+  args: string[],
+  options: { env: Record<string, string | undefined>; cwd: string; timeoutMs?: number },
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
     let stderr = "";
     let buffer = "";
@@ -33,7 +37,10 @@ export function probeStdio(command: string, args: string[], options: { env: Reco
       child.kill("SIGTERM");
       resolve(result);
     };
-    const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${(options.timeoutMs ?? 20_000) / 1000} s${tail(stderr)}` }), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(
+      () => finish({ ok: false, error: `no answer within ${(options.timeoutMs ?? 20_000) / 1000} s${tail(stderr)}` }),
+      options.timeoutMs ?? 20_000,
+    );
     const send = (message: unknown) => child.stdin.write(`${JSON.stringify(message)}\n`);
     child.on("error", (error) => finish({ ok: false, error: `cannot start ${command}: ${error.message}` }));
     child.on("exit", (code) => finish({ ok: false, error: `the server exited (code ${code}) before answering${tail(stderr)}` }));
@@ -51,7 +58,8 @@ export function probeStdio(command: string, args: string[], options: { env: Reco
         } catch {
           return finish({ ok: false, error: `the server wrote something that is not JSON-RPC on stdout: ${line.slice(0, 120)}` });
         }
-        if (message.error) return finish({ ok: false, error: `the server answered ${message.id === 1 ? "initialize" : "tools/list"} with an error: ${message.error.message}` });
+        if (message.error)
+          return finish({ ok: false, error: `the server answered ${message.id === 1 ? "initialize" : "tools/list"} with an error: ${message.error.message}` });
         if (message.id === 1) {
           initialized = message.result;
           send({ jsonrpc: "2.0", method: "notifications/initialized" });
@@ -65,7 +73,10 @@ export function probeStdio(command: string, args: string[], options: { env: Reco
   });
 }
 
-function describe(initialized: { serverInfo?: { name?: string; version?: string }; protocolVersion?: string } | undefined, list: { tools?: Array<{ name: string }> }): ProbeResult {
+function describe(
+  initialized: { serverInfo?: { name?: string; version?: string }; protocolVersion?: string } | undefined,
+  list: { tools?: Array<{ name: string }> },
+): ProbeResult {
   return {
     ok: true,
     server: [initialized?.serverInfo?.name, initialized?.serverInfo?.version].filter(Boolean).join(" "),
@@ -86,7 +97,11 @@ export async function probeHttp(url: string, headers: Record<string, string>, ti
     fetch(url, { method: "POST", headers: { ...base, ...extra }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
   try {
     const first = await post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: CLIENT } });
-    if (!first.ok) return { ok: false, error: `initialize got HTTP ${first.status}${first.status === 401 ? " (the token is missing or wrong)" : first.status === 403 ? " (Host or Origin refused)" : ""}` };
+    if (!first.ok)
+      return {
+        ok: false,
+        error: `initialize got HTTP ${first.status}${first.status === 401 ? " (the token is missing or wrong)" : first.status === 403 ? " (Host or Origin refused)" : ""}`,
+      };
     const init = await rpcResult(first);
     const session: Record<string, string> = { "mcp-protocol-version": init?.protocolVersion ?? PROTOCOL };
     const sessionId = first.headers.get("mcp-session-id");
@@ -103,7 +118,10 @@ export async function probeHttp(url: string, headers: Record<string, string>, ti
 async function rpcResult(response: Response): Promise<any> {
   const text = await response.text();
   const payloads = (response.headers.get("content-type") ?? "").includes("text/event-stream")
-    ? text.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim())
+    ? text
+        .split("\n")
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(5).trim())
     : [text];
   for (const payload of payloads) {
     try {

@@ -11,7 +11,9 @@ export function hostEntry(host: HostId, registration: Registration, options: Ent
   const adapter = hostAdapter(host);
   if (registration.transport === "stdio") return adapter.stdioEntry(registration, options);
   if (adapter.httpEntry) return adapter.httpEntry(registration);
-  throw new PatchbayError("invalid_flag", adapter.noHttp?.message ?? `${adapter.title} cannot register a remote (HTTP) server`, { next: adapter.noHttp?.next ?? `run \`patchbay mcp install ${host}\` without --http` });
+  throw new PatchbayError("invalid_flag", adapter.noHttp?.message ?? `${adapter.title} cannot register a remote (HTTP) server`, {
+    next: adapter.noHttp?.next ?? `run \`patchbay mcp install ${host}\` without --http`,
+  });
 }
 
 /**

@@ -14,7 +14,8 @@ export function repositoryRoot(root: string | undefined, cwd: string = process.c
   } catch {
     throw new PatchbayError("invalid_root", `--root ${root ?? "."}: ${start} does not exist`, { next: "pass an existing directory to --root" });
   }
-  if (!statSync(real).isDirectory()) throw new PatchbayError("invalid_root", `--root ${root}: ${real} is not a directory`, { next: "pass a directory to --root" });
+  if (!statSync(real).isDirectory())
+    throw new PatchbayError("invalid_root", `--root ${root}: ${real} is not a directory`, { next: "pass a directory to --root" });
   if (root !== undefined) return real;
   for (let dir = real; ; dir = dirname(dir)) {
     if (existsSync(join(dir, ".git"))) return dir;

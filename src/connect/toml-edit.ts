@@ -43,11 +43,20 @@ export function setTomlTable(text: string, path: readonly [string, string], entr
   const kept = lines.filter((_, index) => !ranges.some(([start, end]) => index >= start && index < end));
   const remainder = parseToml(kept.join("\n"), file);
   if (valueAt(remainder, path) !== undefined) {
-    throw new PatchbayError("config_unsupported", `${file}: ${path.join(".")} is defined with dotted keys or an inline table, which patchbay does not rewrite; left untouched`, {
-      next: `move it to a [${path.join(".")}] table or remove it by hand, then run the command again`,
-    });
+    throw new PatchbayError(
+      "config_unsupported",
+      `${file}: ${path.join(".")} is defined with dotted keys or an inline table, which patchbay does not rewrite; left untouched`,
+      {
+        next: `move it to a [${path.join(".")}] table or remove it by hand, then run the command again`,
+      },
+    );
   }
-  const block = entry === undefined ? [] : stringify({ [path[0]]: { [path[1]]: entry } }).trimEnd().split("\n");
+  const block =
+    entry === undefined
+      ? []
+      : stringify({ [path[0]]: { [path[1]]: entry } })
+          .trimEnd()
+          .split("\n");
   const result = ranges.length === 0 ? appendBlock(kept, block) : replaceRanges(lines, ranges, block);
   const output = result.join("\n");
   verify(before, parseToml(output, file), path, entry, file);
@@ -138,7 +147,11 @@ function verify(before: Table, after: Table, path: readonly [string, string], en
   const othersKept = isDeepStrictEqual(withoutPath(before, path), withoutPath(after, path));
   const entrySet = isDeepStrictEqual(structuredClone(valueAt(after, path)), structuredClone(entry));
   if (othersKept && entrySet) return;
-  throw new PatchbayError("config_unsupported", `${file}: patchbay could not edit [${path.join(".")}] without changing other settings (multi-line strings that look like tables?); left untouched`, {
-    next: `edit ${file} by hand, or with \`codex mcp add\``,
-  });
+  throw new PatchbayError(
+    "config_unsupported",
+    `${file}: patchbay could not edit [${path.join(".")}] without changing other settings (multi-line strings that look like tables?); left untouched`,
+    {
+      next: `edit ${file} by hand, or with \`codex mcp add\``,
+    },
+  );
 }

@@ -43,13 +43,23 @@ export interface RunningTunnel {
 }
 
 const INSTALL_HINT: Record<string, string> = {
-  cloudflared: "run `patchbay install-cloudflared` (it shows what it fetches; add --yes to install), install cloudflared from Cloudflare's releases or your package manager (https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/downloads/), or pass --cloudflared PATH",
+  cloudflared:
+    "run `patchbay install-cloudflared` (it shows what it fetches; add --yes to install), install cloudflared from Cloudflare's releases or your package manager (https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/downloads/), or pass --cloudflared PATH",
   ngrok: "install ngrok (https://ngrok.com/download) and run `ngrok config add-authtoken <token>`, or pass --ngrok PATH",
 };
 
 /** An executable named `name`: the given path, else PATH, else `$PATCHBAY_HOME/bin`. */
 export function findExecutable(name: string, given: string | undefined, patchbayHome: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = given ? [given] : [...(env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, name)), join(patchbayHome, "bin", name), join(homedir(), ".patchbay", "bin", name)];
+  const candidates = given
+    ? [given]
+    : [
+        ...(env.PATH ?? "")
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, name)),
+        join(patchbayHome, "bin", name),
+        join(homedir(), ".patchbay", "bin", name),
+      ];
   return candidates.find((file) => {
     try {
       accessSync(file, constants.X_OK);
@@ -62,33 +72,66 @@ export function findExecutable(name: string, given: string | undefined, patchbay
 
 function commandFor(options: TunnelOptions): { argv: string[]; ready: (output: string) => string | undefined } {
   const needHost = (flag: string) => {
-    if (!options.hostname) throw new PatchbayError("invalid_flag", `--tunnel-mode ${options.kind} needs --hostname (the public host name that reaches this tunnel)`, { next: `pass --hostname ${flag}` });
+    if (!options.hostname)
+      throw new PatchbayError("invalid_flag", `--tunnel-mode ${options.kind} needs --hostname (the public host name that reaches this tunnel)`, {
+        next: `pass --hostname ${flag}`,
+      });
     return options.hostname;
   };
   const binary = (name: string) => {
     const found = findExecutable(name, options.binary, options.patchbayHome, options.env);
-    if (!found) throw new PatchbayError("tunnel_binary_missing", `${name} was not found${options.binary ? ` at ${options.binary}` : " on PATH or in ~/.patchbay/bin"}`, { next: INSTALL_HINT[name] });
+    if (!found)
+      throw new PatchbayError("tunnel_binary_missing", `${name} was not found${options.binary ? ` at ${options.binary}` : " on PATH or in ~/.patchbay/bin"}`, {
+        next: INSTALL_HINT[name],
+      });
     return found;
   };
   switch (options.kind) {
     case "cloudflare":
-      return { argv: [binary("cloudflared"), "tunnel", "--no-autoupdate", "--url", options.localUrl], ready: (out) => /https:\/\/[a-z0-9-]+\.trycloudflare\.com/.exec(out)?.[0] };
+      return {
+        argv: [binary("cloudflared"), "tunnel", "--no-autoupdate", "--url", options.localUrl],
+        ready: (out) => /https:\/\/[a-z0-9-]+\.trycloudflare\.com/.exec(out)?.[0],
+      };
     case "cloudflare-named": {
       const host = needHost("pb.example.com");
       if (!options.tunnelName && !options.tokenFile && !(options.env ?? process.env).TUNNEL_TOKEN) {
-        throw new PatchbayError("invalid_flag", "--tunnel-mode cloudflare-named needs the tunnel: --tunnel-name NAME, --cloudflare-token-file FILE, or TUNNEL_TOKEN in the environment", { next: "create one with `cloudflared tunnel create patchbay` and route your host name to it" });
+        throw new PatchbayError(
+          "invalid_flag",
+          "--tunnel-mode cloudflare-named needs the tunnel: --tunnel-name NAME, --cloudflare-token-file FILE, or TUNNEL_TOKEN in the environment",
+          { next: "create one with `cloudflared tunnel create patchbay` and route your host name to it" },
+        );
       }
-      const argv = [binary("cloudflared"), "tunnel", "--no-autoupdate", "run", "--url", options.localUrl, ...(options.tokenFile ? ["--token-file", options.tokenFile] : []), ...(options.tunnelName ? [options.tunnelName] : [])];
+      const argv = [
+        binary("cloudflared"),
+        "tunnel",
+        "--no-autoupdate",
+        "run",
+        "--url",
+        options.localUrl,
+        ...(options.tokenFile ? ["--token-file", options.tokenFile] : []),
+        ...(options.tunnelName ? [options.tunnelName] : []),
+      ];
       return { argv, ready: (out) => (/Registered tunnel connection/.test(out) ? `https://${host}` : undefined) };
     }
     case "ngrok": {
-      const argv = [binary("ngrok"), "http", options.localUrl, "--log", "stdout", "--log-format", "logfmt", ...(options.hostname ? ["--url", `https://${options.hostname}`] : [])];
+      const argv = [
+        binary("ngrok"),
+        "http",
+        options.localUrl,
+        "--log",
+        "stdout",
+        "--log-format",
+        "logfmt",
+        ...(options.hostname ? ["--url", `https://${options.hostname}`] : []),
+      ];
       return { argv, ready: (out) => /url=(https:\/\/[^\s"]+)/.exec(out)?.[1] };
     }
     case "custom": {
       const url = options.publicUrl;
       if (!url || !URL.canParse(url) || new URL(url).protocol !== "https:") {
-        throw new PatchbayError("invalid_flag", "--tunnel-mode custom needs --public-url https://… (the URL your own tunnel or proxy serves)", { next: "pass --public-url, and --tunnel-command if patchbay should start the tunnel" });
+        throw new PatchbayError("invalid_flag", "--tunnel-mode custom needs --public-url https://… (the URL your own tunnel or proxy serves)", {
+          next: "pass --public-url, and --tunnel-command if patchbay should start the tunnel",
+        });
       }
       return { argv: options.command ?? [], ready: () => url.replace(/\/+$/, "") };
     }
@@ -109,7 +152,11 @@ export async function startTunnel(options: TunnelOptions): Promise<RunningTunnel
     const url = ready("")!;
     return { kind: options.kind, publicUrl: url, hostname: new URL(url).hostname, exited: new Promise(() => {}), stop: async () => {} };
   }
-  const child = spawn(argv[0]!, argv.slice(1), { env: tunnelEnvironment(options.tokenEnv ?? "PATCHBAY_HTTP_TOKEN", options.env ?? process.env), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    env: tunnelEnvironment(options.tokenEnv ?? "PATCHBAY_HTTP_TOKEN", options.env ?? process.env),
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let stopping = false;
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const stop = async () => {
@@ -140,7 +187,13 @@ export async function startTunnel(options: TunnelOptions): Promise<RunningTunnel
         if (!stopping) reject(tunnelError(`${argv[0]} exited (code ${code}) before the tunnel was up`, output));
       });
     });
-    return { kind: options.kind, publicUrl, hostname: new URL(publicUrl).hostname, exited: exited.then((code) => (stopping ? new Promise<never>(() => {}) : code)), stop };
+    return {
+      kind: options.kind,
+      publicUrl,
+      hostname: new URL(publicUrl).hostname,
+      exited: exited.then((code) => (stopping ? new Promise<never>(() => {}) : code)),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -157,5 +210,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 function tunnelError(message: string, output: string): PatchbayError {
   const tail = output.trim().split("\n").slice(-5).join("\n");
-  return new PatchbayError("tunnel_failed", `${message}${tail ? `\n${tail}` : ""}`, { next: "check the tunnel's output above; raise --tunnel-timeout-seconds if it is only slow" });
+  return new PatchbayError("tunnel_failed", `${message}${tail ? `\n${tail}` : ""}`, {
+    next: "check the tunnel's output above; raise --tunnel-timeout-seconds if it is only slow",
+  });
 }

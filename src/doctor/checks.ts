@@ -53,7 +53,12 @@ async function chatgptTunnelCheck(): Promise<CheckResult> {
   const version = await versionOf("tunnel-client");
   return version
     ? { name: "tunnel", status: "ok", detail: `OpenAI's Secure MCP Tunnel client: ${version}` }
-    : { name: "tunnel", status: "warn", detail: "tunnel-client (OpenAI's Secure MCP Tunnel) is not on PATH", next: "for ChatGPT, install it from github.com/openai/tunnel-client releases; `patchbay start --print-only` shows the other ways in" };
+    : {
+        name: "tunnel",
+        status: "warn",
+        detail: "tunnel-client (OpenAI's Secure MCP Tunnel) is not on PATH",
+        next: "for ChatGPT, install it from github.com/openai/tunnel-client releases; `patchbay start --print-only` shows the other ways in",
+      };
 }
 
 function stateCheck(home: string): CheckResult {
@@ -65,7 +70,12 @@ function stateCheck(home: string): CheckResult {
     rmSync(probe);
     return { name: "state", status: "ok", detail: `${dir} is writable` };
   } catch (error) {
-    return { name: "state", status: "fail", detail: `${dir} is not writable: ${(error as Error).message}`, next: "fix the permissions, or point PATCHBAY_HOME elsewhere" };
+    return {
+      name: "state",
+      status: "fail",
+      detail: `${dir} is not writable: ${(error as Error).message}`,
+      next: "fix the permissions, or point PATCHBAY_HOME elsewhere",
+    };
   }
 }
 
@@ -82,7 +92,8 @@ async function portCheck(home: string, config: Config): Promise<CheckResult> {
   const name = "port";
   if (await portFree(host, port)) return { name, status: "ok", detail: `${host}:${port} is free` };
   const owner = readOwner(home);
-  if (owner?.http.some((url) => new URL(url).port === String(port))) return { name, status: "ok", detail: `${host}:${port} is served by this patchbay (pid ${owner.pid})` };
+  if (owner?.http.some((url) => new URL(url).port === String(port)))
+    return { name, status: "ok", detail: `${host}:${port} is served by this patchbay (pid ${owner.pid})` };
   return { name, status: "fail", detail: `${host}:${port} is in use by another program`, next: "choose another with --port or server.port" };
 }
 

@@ -16,9 +16,15 @@ function describe(report: CredentialReport): Pick<CheckResult, "status" | "detai
     case "not_declared":
       return report.passed.length
         ? { status: "ok", detail: `${agent} receives ${report.passed.join(", ")} (its pass_env)` }
-        : { status: "ok", detail: `${agent} declares ${lookedFor.variables.length ? `pass_env ${lookedFor.variables.join(", ")}, none of them set` : "no pass_env: it gets the base list and security.allowed_env_keys"}` };
+        : {
+            status: "ok",
+            detail: `${agent} declares ${lookedFor.variables.length ? `pass_env ${lookedFor.variables.join(", ")}, none of them set` : "no pass_env: it gets the base list and security.allowed_env_keys"}`,
+          };
     case "none":
-      return { status: "warn", detail: `${agent} has no credentials here: none of ${lookedFor.variables.join(", ")} is set, and ${lookedFor.files.join(", ")} does not exist` };
+      return {
+        status: "warn",
+        detail: `${agent} has no credentials here: none of ${lookedFor.variables.join(", ")} is set, and ${lookedFor.files.join(", ")} does not exist`,
+      };
   }
 }
 

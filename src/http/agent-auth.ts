@@ -23,8 +23,16 @@ function agentBearer(request: Request, auth: AuthSettings, agents: AgentTokens |
 }
 
 function refusal(check: { banned: number } | undefined): Response {
-  if (!check) return rpcErrorResponse(401, -32001, "Unauthorized: unknown or revoked agent token", { "WWW-Authenticate": 'Bearer realm="patchbay", error="invalid_token"' });
-  return rpcErrorResponse(429, -32000, `Too Many Requests: this agent token went over messaging.rate_limit_per_minute (each JSON-RPC message of a batch counts) and is banned for ${check.banned}s`, { "Retry-After": String(check.banned) });
+  if (!check)
+    return rpcErrorResponse(401, -32001, "Unauthorized: unknown or revoked agent token", {
+      "WWW-Authenticate": 'Bearer realm="patchbay", error="invalid_token"',
+    });
+  return rpcErrorResponse(
+    429,
+    -32000,
+    `Too Many Requests: this agent token went over messaging.rate_limit_per_minute (each JSON-RPC message of a batch counts) and is banned for ${check.banned}s`,
+    { "Retry-After": String(check.banned) },
+  );
 }
 
 /** Who a request is: an agent, the operator, or local; or the refusal (401, 429). */

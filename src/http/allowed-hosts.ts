@@ -14,7 +14,8 @@ function hostnameOf(value: string): string {
 export function allowedHostnames(config: Config, boundHost: string): string[] {
   const hosts = new Set([...localhostAllowedHostnames(), ...config.server.public_hosts.map(hostnameOf)]);
   if (boundHost === "0.0.0.0" || boundHost === "::") {
-    for (const addresses of Object.values(networkInterfaces())) for (const address of addresses ?? []) hosts.add(address.family === "IPv6" ? `[${address.address}]` : address.address);
+    for (const addresses of Object.values(networkInterfaces()))
+      for (const address of addresses ?? []) hosts.add(address.family === "IPv6" ? `[${address.address}]` : address.address);
   } else {
     hosts.add(boundHost.includes(":") && !boundHost.startsWith("[") ? `[${boundHost}]` : boundHost);
   }

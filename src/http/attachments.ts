@@ -31,7 +31,8 @@ export async function serveAttachment(request: Request, files: AttachmentFiles):
   try {
     if (method === "PUT") {
       const body = await readCappedBody(request, files.maxBytes);
-      if (body instanceof Response) return failure(new PatchbayError("attachment_too_large", `attachments are limited to ${files.maxBytes} bytes (messaging.max_attachment_bytes)`));
+      if (body instanceof Response)
+        return failure(new PatchbayError("attachment_too_large", `attachments are limited to ${files.maxBytes} bytes (messaging.max_attachment_bytes)`));
       const stored = await files.write(granted, body, request.headers.get("content-type") ?? undefined);
       return Response.json({ path: stored.path, size: stored.size }, { status: 201 });
     }

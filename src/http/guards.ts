@@ -43,7 +43,8 @@ export function authenticate(request: Request, auth: AuthSettings): { principal:
   }
   const queryToken = new URL(request.url).searchParams.get(QUERY_TOKEN_PARAM);
   if (queryToken !== null) {
-    if (!auth.allowQueryToken) return unauthorized(`Unauthorized: tokens in the URL are turned off (auth.allow_query_token); send an Authorization: Bearer header`);
+    if (!auth.allowQueryToken)
+      return unauthorized(`Unauthorized: tokens in the URL are turned off (auth.allow_query_token); send an Authorization: Bearer header`);
     return sameSecret(queryToken, auth.token) ? { principal: "operator" } : unauthorized("Unauthorized: wrong token");
   }
   return unauthorized("Unauthorized: this server needs a token (Authorization: Bearer <token>)");

@@ -1,10 +1,4 @@
-import {
-  createMcpHandler,
-  isInitializeRequest,
-  isLegacyRequest,
-  WebStandardStreamableHTTPServerTransport,
-  type Server,
-} from "@modelcontextprotocol/server";
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type Server } from "@modelcontextprotocol/server";
 import { buildMcpServer, createSession, type AppServices, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
 import { rpcErrorResponse } from "./responses.ts";
 
@@ -72,7 +66,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   async function openLegacySession(request: Request, principal: string, body: unknown): Promise<Response> {
     if (!isInitializeRequest(body)) return rpcErrorResponse(400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
     if (legacySessions.size + opening >= MAX_LEGACY_SESSIONS) {
-      return rpcErrorResponse(503, -32000, `Service Unavailable: ${MAX_LEGACY_SESSIONS} sessions are open, the most this server keeps; close unused ones (DELETE /mcp with their Mcp-Session-Id) or wait until idle ones expire (server.session_idle_seconds)`, { "Retry-After": "60" });
+      return rpcErrorResponse(
+        503,
+        -32000,
+        `Service Unavailable: ${MAX_LEGACY_SESSIONS} sessions are open, the most this server keeps; close unused ones (DELETE /mcp with their Mcp-Session-Id) or wait until idle ones expire (server.session_idle_seconds)`,
+        { "Retry-After": "60" },
+      );
     }
     opening++;
     try {
@@ -106,20 +105,24 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     }
     const session = legacySessions.get(sessionId);
     // A session belongs to the principal that opened it: another token cannot ride on its id.
-    if (!session || session.state.principal !== principal) return rpcErrorResponse(404, -32001, "Session not found: it expired or the server restarted; initialize a new session");
+    if (!session || session.state.principal !== principal)
+      return rpcErrorResponse(404, -32001, "Session not found: it expired or the server restarted; initialize a new session");
     session.lastSeen = Date.now();
     return session.transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
   }
 
   // Hosts rarely send DELETE, so idle 2025-era sessions are closed after server.session_idle_seconds.
-  const evictor = setInterval(() => {
-    const cutoff = Date.now() - options.sessionIdleMs;
-    for (const [id, session] of legacySessions) {
-      if (session.lastSeen >= cutoff) continue;
-      legacySessions.delete(id);
-      void session.server.close().catch(() => {});
-    }
-  }, Math.min(60_000, options.sessionIdleMs));
+  const evictor = setInterval(
+    () => {
+      const cutoff = Date.now() - options.sessionIdleMs;
+      for (const [id, session] of legacySessions) {
+        if (session.lastSeen >= cutoff) continue;
+        legacySessions.delete(id);
+        void session.server.close().catch(() => {});
+      }
+    },
+    Math.min(60_000, options.sessionIdleMs),
+  );
   (evictor as { unref?: () => void }).unref?.();
 
   return {

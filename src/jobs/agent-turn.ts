@@ -8,7 +8,16 @@
  * record, a run's log and events) stays with the caller.
  */
 import { mkdir, rm } from "node:fs/promises";
-import { type AgentAdapter, type AgentEvent, type AgentTurn, agentEnvironment, envPolicy, type RunOutcome, runAgent, withCredentialHint } from "../agents/index.ts";
+import {
+  type AgentAdapter,
+  type AgentEvent,
+  type AgentTurn,
+  agentEnvironment,
+  envPolicy,
+  type RunOutcome,
+  runAgent,
+  withCredentialHint,
+} from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { createEventTally, type EventTally } from "./events.ts";
 import { treeFingerprint } from "../worktrees/index.ts";

@@ -26,11 +26,15 @@ export function describeEvent(event: AgentEvent, cwd: string): string | undefine
       return event.text.trim() ? `said: ${clip(event.text)}` : undefined;
     case "command":
       if (event.status === "started") return undefined;
-      return event.status === "failed" || (event.exitCode ?? 0) !== 0 ? `ran \`${clip(event.command, 120)}\` (exit ${event.exitCode ?? "?"})` : `ran \`${clip(event.command, 120)}\``;
+      return event.status === "failed" || (event.exitCode ?? 0) !== 0
+        ? `ran \`${clip(event.command, 120)}\` (exit ${event.exitCode ?? "?"})`
+        : `ran \`${clip(event.command, 120)}\``;
     case "file_change":
       return `${event.kind === "add" ? "added" : event.kind === "delete" ? "deleted" : "edited"} ${displayPath(cwd, event.path)}`;
     case "tool_call":
-      return event.status === "started" ? undefined : `called ${event.name}${event.status === "failed" ? ` (failed${event.error ? `: ${clip(event.error, 80)}` : ""})` : ""}`;
+      return event.status === "started"
+        ? undefined
+        : `called ${event.name}${event.status === "failed" ? ` (failed${event.error ? `: ${clip(event.error, 80)}` : ""})` : ""}`;
     case "error":
       return `${event.fatal ? "error" : "warning"}: ${clip(event.message)}`;
     default:
@@ -75,7 +79,12 @@ export function usageDelta(total: AgentUsage, previous: AgentUsage | undefined):
   const cached = minus(total.cachedInputTokens, previous.cachedInputTokens);
   const reasoning = minus(total.reasoningTokens, previous.reasoningTokens);
   const cost = total.costUsd === undefined ? undefined : Math.max(0, total.costUsd - (previous.costUsd ?? 0));
-  return { ...delta, ...(cached !== undefined && { cachedInputTokens: cached }), ...(reasoning !== undefined && { reasoningTokens: reasoning }), ...(cost !== undefined && { costUsd: cost }) };
+  return {
+    ...delta,
+    ...(cached !== undefined && { cachedInputTokens: cached }),
+    ...(reasoning !== undefined && { reasoningTokens: reasoning }),
+    ...(cost !== undefined && { costUsd: cost }),
+  };
 }
 
 /** Adds two usages (session totals for agents that report per-turn numbers). */

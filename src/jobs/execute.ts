@@ -100,9 +100,10 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
     if (endedBy === "timeout" || endedBy === "idle_timeout") {
       finalState = "timed_out";
       record.result.error_code = endedBy;
-      record.result.error = endedBy === "timeout"
-        ? `stopped after ${ctx.config.server.job_timeout_seconds} s (server.job_timeout_seconds)`
-        : `stopped after ${ctx.config.agents.idle_timeout_seconds} s without output (agents.idle_timeout_seconds)`;
+      record.result.error =
+        endedBy === "timeout"
+          ? `stopped after ${ctx.config.server.job_timeout_seconds} s (server.job_timeout_seconds)`
+          : `stopped after ${ctx.config.agents.idle_timeout_seconds} s without output (agents.idle_timeout_seconds)`;
     } else if (endedBy === "cancelled") {
       finalState = ctx.shuttingDown() ? "interrupted" : "cancelled";
       record.result.error = ctx.shuttingDown() ? "the server stopped before the job finished" : "cancelled";

@@ -16,7 +16,7 @@ export interface JobQueue {
 export function createJobQueue(limit: number): JobQueue {
   const waiting: Array<{ id: string; start: () => Promise<void> }> = [];
   let running = 0;
-  let idleWaiters: Array<() => void> = [];
+  const idleWaiters: Array<() => void> = [];
 
   function pump(): void {
     while (running < limit && waiting.length > 0) {

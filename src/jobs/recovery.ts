@@ -46,7 +46,9 @@ async function interrupt(options: RecoveryOptions, id: string): Promise<void> {
 /** Interrupts stale jobs now and schedules the ones still inside their grace period. */
 export async function recoverJobs(options: RecoveryOptions): Promise<void> {
   const graceMs = options.config.server.stale_running_job_grace_seconds * 1000;
-  const stale = (await options.store.list<JobRecord>("job")).filter((entry: StoredRecord<JobRecord>) => (entry.data.state === "running" || entry.data.state === "pending") && !options.skip(entry.id));
+  const stale = (await options.store.list<JobRecord>("job")).filter(
+    (entry: StoredRecord<JobRecord>) => (entry.data.state === "running" || entry.data.state === "pending") && !options.skip(entry.id),
+  );
   for (const entry of stale) {
     const wait = Date.parse(entry.updatedAt) + graceMs - Date.now();
     const run = () => interrupt(options, entry.id).catch((error: Error) => log.warn(`cannot mark job ${entry.id} interrupted: ${error.message}`));

@@ -98,7 +98,12 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
 
   function save(job: ActiveJob): Promise<void> {
     const snapshot = structuredClone(job.record);
-    job.saving = job.saving.then(() => store.put("job", snapshot.id, snapshot)).then(() => {}, () => {});
+    job.saving = job.saving
+      .then(() => store.put("job", snapshot.id, snapshot))
+      .then(
+        () => {},
+        () => {},
+      );
     return job.saving;
   }
 
@@ -268,7 +273,9 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
 }
 
 function notFound(id: string): PatchbayError {
-  return new PatchbayError("job_not_found", `no job ${JSON.stringify(id)}`, { next: "list jobs with `patchbay job list`, or use the job_id a job tool returned" });
+  return new PatchbayError("job_not_found", `no job ${JSON.stringify(id)}`, {
+    next: "list jobs with `patchbay job list`, or use the job_id a job tool returned",
+  });
 }
 
 // Tool handlers reach the server's job runtime as `context.host.jobs`; declared here so src/mcp never imports jobs.

@@ -14,7 +14,10 @@ import { branchPoint, createWorktree, type Worktree } from "../worktrees/index.t
  * const wt = await createJobWorktree("/srv/repo", "/home/me/.patchbay/worktrees", "job_00abc…");
  */
 export async function createJobWorktree(repo: string, worktreeRoot: string, id: string): Promise<Worktree> {
-  const base = await branchPoint(repo, { message: `${repo} has no commit to branch from (apply jobs run in a git worktree)`, next: "commit once in the repository, or use codex_plan_job for a read-only job" });
+  const base = await branchPoint(repo, {
+    message: `${repo} has no commit to branch from (apply jobs run in a git worktree)`,
+    next: "commit once in the repository, or use codex_plan_job for a read-only job",
+  });
   return createWorktree(repo, { path: join(worktreeRoot, "jobs", id), branch: `patchbay/job-${id}` }, base);
 }
 
@@ -42,7 +45,10 @@ export async function fileDiff(cwd: string, base: string, relPath: string, maxBy
   const numstat = tracked.stdout.trim();
   if (numstat) {
     const binary = numstat.startsWith("-\t-\t");
-    const exists = await lstat(join(cwd, relPath)).then(() => true, () => false);
+    const exists = await lstat(join(cwd, relPath)).then(
+      () => true,
+      () => false,
+    );
     const status = !exists ? "deleted" : (await runGit(cwd, ["cat-file", "-e", `${base}:${relPath}`])).code === 0 ? "modified" : "added";
     if (binary) return { diff: `Binary file ${relPath} changed; diff omitted.`, binary, status, truncated: false };
     const text = await runGit(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--no-color", base, "--", relPath], { maxBytes });
@@ -50,10 +56,19 @@ export async function fileDiff(cwd: string, base: string, relPath: string, maxBy
   }
   // Untracked: a new-file diff built from the content.
   const content = await readFile(join(cwd, relPath));
-  if (content.subarray(0, 8000).includes(0)) return { diff: `Binary file ${relPath} added (${content.length} bytes); diff omitted.`, binary: true, status: "added", truncated: false };
+  if (content.subarray(0, 8000).includes(0))
+    return { diff: `Binary file ${relPath} added (${content.length} bytes); diff omitted.`, binary: true, status: "added", truncated: false };
   const lines = content.toString("utf8").split("\n");
   if (lines.at(-1) === "") lines.pop();
-  const full = [`diff --git a/${relPath} b/${relPath}`, "new file", "--- /dev/null", `+++ b/${relPath}`, `@@ -0,0 +1,${lines.length} @@`, ...lines.map((line) => `+${line}`)].join("\n") + "\n";
+  const full =
+    [
+      `diff --git a/${relPath} b/${relPath}`,
+      "new file",
+      "--- /dev/null",
+      `+++ b/${relPath}`,
+      `@@ -0,0 +1,${lines.length} @@`,
+      ...lines.map((line) => `+${line}`),
+    ].join("\n") + "\n";
   const truncated = Buffer.byteLength(full) > maxBytes;
   return { diff: truncated ? Buffer.from(full).subarray(0, maxBytes).toString("utf8") : full, binary: false, status: "added", truncated };
 }

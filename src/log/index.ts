@@ -17,8 +17,11 @@ export function setLogLevel(level: keyof typeof LEVELS): void {
 }
 
 let redactLine: ((text: string) => string) | undefined;
-const clean = (arg: unknown) => (!redactLine ? arg : typeof arg === "string" ? redactLine(arg) : arg instanceof Error ? redactLine(arg.stack ?? arg.message) : arg);
-log.options.reporters = log.options.reporters.map((reporter) => ({ log: (entry, context) => reporter.log({ ...entry, args: entry.args.map(clean) }, context) }));
+const clean = (arg: unknown) =>
+  !redactLine ? arg : typeof arg === "string" ? redactLine(arg) : arg instanceof Error ? redactLine(arg.stack ?? arg.message) : arg;
+log.options.reporters = log.options.reporters.map((reporter) => ({
+  log: (entry, context) => reporter.log({ ...entry, args: entry.args.map(clean) }, context),
+}));
 
 /**
  * Every later log line passes through `redact` before it is written: the process that owns the

@@ -5,7 +5,19 @@
  */
 import type { SessionScope } from "./session.ts";
 
-export const CAPABILITIES = ["read", "record", "configure", "network", "write_worktree", "integrate", "write_base", "exec_safe", "exec", "unsandboxed", "session_read"] as const;
+export const CAPABILITIES = [
+  "read",
+  "record",
+  "configure",
+  "network",
+  "write_worktree",
+  "integrate",
+  "write_base",
+  "exec_safe",
+  "exec",
+  "unsandboxed",
+  "session_read",
+] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 /** What the operator allowed, as one session sees it. */
@@ -29,16 +41,46 @@ const always = () => true;
 
 export const CAPABILITY_RULES: Record<Capability, CapabilityRule> = {
   read: { meaning: "reads the allowed repositories, their git history and patchbay's own records", allowed: always },
-  record: { meaning: "writes patchbay's own records and notes: handoff files in `.ai-bridge/`, context packs, run approvals, messages, this session's mode", allowed: always },
+  record: {
+    meaning: "writes patchbay's own records and notes: handoff files in `.ai-bridge/`, context packs, run approvals, messages, this session's mode",
+    allowed: always,
+  },
   configure: { meaning: "changes pipeline settings that run nothing (a phase's built-in provider, its model)", allowed: always },
   network: { meaning: "fetches a public https URL the caller named (SSRF-checked, size- and time-capped)", allowed: always },
   write_worktree: { meaning: "runs an agent the operator configured on the caller's task, writing only in its own worktree (or read-only)", allowed: always },
-  integrate: { meaning: "changes the base checkout through patchbay's checked flows: worker integration, pipeline apply, shared_write workers", allowed: always },
-  write_base: { meaning: "writes caller-chosen content to caller-chosen paths of the base checkout", setting: "power_tools.direct_write", flag: "--direct-write", allowed: (g) => g.power.directWrite },
-  exec_safe: { meaning: "runs allow-listed argument shapes of read-only commands and test runners, without a shell", setting: 'power_tools.bash_mode = "safe"', flag: "--bash-mode safe", allowed: (g) => g.power.bashMode !== "off" },
-  exec: { meaning: "runs a program the caller chose, directly or by configuring one (a shell command, a pipeline provider, a test command, a command key)", setting: 'power_tools.bash_mode = "full"', flag: "--bash-mode full", allowed: (g) => g.power.bashMode === "full" },
-  unsandboxed: { meaning: "runs an agent without its sandbox and approvals", setting: "security.allow_dangerously_bypass", allowed: (g) => g.allowDangerouslyBypass },
-  session_read: { meaning: "reads agent session transcripts under $CODEX_HOME, outside the repositories", setting: "power_tools.codex_session_read", flag: "--codex-session-read", allowed: (g) => g.power.codexSessionRead },
+  integrate: {
+    meaning: "changes the base checkout through patchbay's checked flows: worker integration, pipeline apply, shared_write workers",
+    allowed: always,
+  },
+  write_base: {
+    meaning: "writes caller-chosen content to caller-chosen paths of the base checkout",
+    setting: "power_tools.direct_write",
+    flag: "--direct-write",
+    allowed: (g) => g.power.directWrite,
+  },
+  exec_safe: {
+    meaning: "runs allow-listed argument shapes of read-only commands and test runners, without a shell",
+    setting: 'power_tools.bash_mode = "safe"',
+    flag: "--bash-mode safe",
+    allowed: (g) => g.power.bashMode !== "off",
+  },
+  exec: {
+    meaning: "runs a program the caller chose, directly or by configuring one (a shell command, a pipeline provider, a test command, a command key)",
+    setting: 'power_tools.bash_mode = "full"',
+    flag: "--bash-mode full",
+    allowed: (g) => g.power.bashMode === "full",
+  },
+  unsandboxed: {
+    meaning: "runs an agent without its sandbox and approvals",
+    setting: "security.allow_dangerously_bypass",
+    allowed: (g) => g.allowDangerouslyBypass,
+  },
+  session_read: {
+    meaning: "reads agent session transcripts under $CODEX_HOME, outside the repositories",
+    setting: "power_tools.codex_session_read",
+    flag: "--codex-session-read",
+    allowed: (g) => g.power.codexSessionRead,
+  },
 };
 
 export function isCapability(value: unknown): value is Capability {

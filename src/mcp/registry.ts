@@ -78,7 +78,14 @@ function entriesOf(declaration: ToolDeclaration): CatalogEntry[] {
   };
   const aliases = (declaration.aliases ?? []).map((alias): CatalogEntry => {
     const input = alias.input ?? declaration.input;
-    return { name: alias.name, declaration, canonical: declaration.name, input, mapArgs: alias.mapArgs, descriptor: describe(declaration, alias.name, input, declaration.name) };
+    return {
+      name: alias.name,
+      declaration,
+      canonical: declaration.name,
+      input,
+      mapArgs: alias.mapArgs,
+      descriptor: describe(declaration, alias.name, input, declaration.name),
+    };
   });
   return [canonical, ...aliases];
 }
@@ -177,7 +184,8 @@ async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolCo
   try {
     const output = await entry.declaration.handler(args, context);
     const checked = v.safeParse(entry.declaration.output, output.structured);
-    if (!checked.success) throw new PatchbayError("internal_error", `${entry.name} produced a result that does not match its output schema: ${describeIssues(checked.issues)}`);
+    if (!checked.success)
+      throw new PatchbayError("internal_error", `${entry.name} produced a result that does not match its output schema: ${describeIssues(checked.issues)}`);
     return successResult(context.host.redact(output.text) as string, context.host.redact(checked.output) as JsonObject);
   } catch (error) {
     return errorResult(error, context.host.redact);

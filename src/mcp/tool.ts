@@ -15,7 +15,8 @@ export type ToolMode = (typeof TOOL_MODES)[number];
 export const EVERY_MODE: readonly ToolMode[] = TOOL_MODES;
 
 // valibot object schemas are the only input/output shape: MCP tool schemas must describe objects.
-export type ObjectSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>
+export type ObjectSchema =
+  | v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>
   | v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>
   | v.LooseObjectSchema<v.ObjectEntries, v.ErrorMessage<v.LooseObjectIssue> | undefined>;
 

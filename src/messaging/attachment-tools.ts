@@ -12,7 +12,10 @@ const INLINE_TEXT_BYTES = 64 * 1024;
 /** The origin of this server's HTTP listener: signed URLs point there. */
 function httpBase(context: ToolContext): string {
   const endpoint = context.host.endpoints().find((candidate) => candidate.kind === "http");
-  if (!endpoint) throw new PatchbayError("http_not_listening", "the server has no HTTP listener for attachment URLs", { next: "start the server with HTTP (`patchbay start`)" });
+  if (!endpoint)
+    throw new PatchbayError("http_not_listening", "the server has no HTTP listener for attachment URLs", {
+      next: "start the server with HTTP (`patchbay start`)",
+    });
   return new URL(endpoint.url).origin;
 }
 
@@ -40,9 +43,18 @@ export const uploadAttachment = defineTool({
 export const getAttachment = defineTool({
   name: "get_attachment",
   title: "Get an attachment",
-  description: "An attachment of this namespace by storage path (NAMESPACE/AGENT/ID/FILENAME): its size, a short-lived download URL, and the text itself when it is small UTF-8.",
+  description:
+    "An attachment of this namespace by storage path (NAMESPACE/AGENT/ID/FILENAME): its size, a short-lived download URL, and the text itself when it is small UTF-8.",
   input: v.strictObject({ path: v.pipe(v.string(), v.minLength(1), v.maxLength(512), v.description("The storage path.")), as: asArg }),
-  output: v.object({ path: v.string(), filename: v.string(), size: v.number(), owner: v.string(), content_type: v.optional(v.string()), download_url: v.optional(v.string()), text: v.optional(v.string()) }),
+  output: v.object({
+    path: v.string(),
+    filename: v.string(),
+    size: v.number(),
+    owner: v.string(),
+    content_type: v.optional(v.string()),
+    download_url: v.optional(v.string()),
+    text: v.optional(v.string()),
+  }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   capability: "read",
   modes: MESSAGING_MODES,
@@ -64,7 +76,15 @@ export const getAttachment = defineTool({
     }
     return {
       text: `${data.path}: ${data.size} bytes from ${formatAddress({ name: data.owner, namespace: data.namespace })}.${download ? ` Download: ${download.url}` : ""}${text !== undefined ? `\n\n${text}` : ""}`,
-      structured: { path: data.path, filename: data.filename, size: data.size, owner: formatAddress({ name: data.owner, namespace: data.namespace }), ...(data.content_type && { content_type: data.content_type }), ...(download && { download_url: download.url }), ...(text !== undefined && { text }) },
+      structured: {
+        path: data.path,
+        filename: data.filename,
+        size: data.size,
+        owner: formatAddress({ name: data.owner, namespace: data.namespace }),
+        ...(data.content_type && { content_type: data.content_type }),
+        ...(download && { download_url: download.url }),
+        ...(text !== undefined && { text }),
+      },
     };
   },
 });
@@ -72,7 +92,8 @@ export const getAttachment = defineTool({
 export const relayUrl = defineTool({
   name: "relay_url",
   title: "Relay a URL as an attachment",
-  description: "Fetch a public https:// URL on the server and store it as an attachment; with `to`, also message those agents its path. Private, loopback, link-local and metadata addresses are refused, also after redirects.",
+  description:
+    "Fetch a public https:// URL on the server and store it as an attachment; with `to`, also message those agents its path. Private, loopback, link-local and metadata addresses are refused, also after redirects.",
   input: v.strictObject({
     url: v.pipe(v.string(), v.minLength(1), v.maxLength(4096), v.description("A public https:// URL.")),
     filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("The attachment's file name.")),
@@ -88,11 +109,18 @@ export const relayUrl = defineTool({
   async handler(args, context) {
     const me = await actor(context, args.as);
     const messaging = messagingOf(context.host);
-    const fetched = await relayFetch(args.url, { maxBytes: messaging.attachments.maxBytes, allowPrivate: messaging.settings.relay_allow_private, signal: context.signal });
+    const fetched = await relayFetch(args.url, {
+      maxBytes: messaging.attachments.maxBytes,
+      allowPrivate: messaging.settings.relay_allow_private,
+      signal: context.signal,
+    });
     const data = await messaging.attachments.add(me, args.filename, fetched.bytes, fetched.contentType);
     let messageIds: string[] = [];
     if (args.to) {
-      const { messages } = await (await messaging.mailbox()).send(me, { to: args.to, content: `Attachment ${data.path} (${data.size} bytes) relayed from ${fetched.finalUrl}. Read it with get_attachment.` });
+      const { messages } = await (await messaging.mailbox()).send(me, {
+        to: args.to,
+        content: `Attachment ${data.path} (${data.size} bytes) relayed from ${fetched.finalUrl}. Read it with get_attachment.`,
+      });
       messageIds = messages.map((m) => m.id);
     }
     return {

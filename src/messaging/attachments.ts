@@ -48,13 +48,20 @@ const ID_PATTERN = /^[0-9a-f]{32}$/;
 /** A file name safe as one path segment: its base name with other characters replaced. */
 export function safeFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? "";
-  const cleaned = base.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^[._-]+/, "").replace(/\.{2,}/g, ".").slice(0, 128);
-  if (!FILENAME_PATTERN.test(cleaned)) throw new PatchbayError("invalid_filename", `${JSON.stringify(name)} is not a usable file name`, { next: "use a name like report.txt" });
+  const cleaned = base
+    .replace(/[^A-Za-z0-9_.-]/g, "_")
+    .replace(/^[._-]+/, "")
+    .replace(/\.{2,}/g, ".")
+    .slice(0, 128);
+  if (!FILENAME_PATTERN.test(cleaned))
+    throw new PatchbayError("invalid_filename", `${JSON.stringify(name)} is not a usable file name`, { next: "use a name like report.txt" });
   return cleaned;
 }
 
 function notFound(path: string): PatchbayError {
-  return new PatchbayError("attachment_not_found", `no attachment at ${JSON.stringify(path.slice(0, 300))}`, { next: "use a path returned by upload_attachment, relay_url or a message" });
+  return new PatchbayError("attachment_not_found", `no attachment at ${JSON.stringify(path.slice(0, 300))}`, {
+    next: "use a path returned by upload_attachment, relay_url or a message",
+  });
 }
 
 /** `ns/agent/id/filename` after refusing traversal; anything else is not found. */
@@ -79,7 +86,10 @@ export function createAttachments(options: { store: RecordStore; home: string; m
       .update<{ secret: string }>("meta", "messaging-url-secret", (current) => current?.data ?? { secret: randomBytes(32).toString("hex") })
       .then((record) => Buffer.from(record.data.secret, "hex")));
 
-  const sign = async (method: string, path: string, expires: number) => createHmac("sha256", await loadSecret()).update(`${method}\n${path}\n${expires}`).digest("hex");
+  const sign = async (method: string, path: string, expires: number) =>
+    createHmac("sha256", await loadSecret())
+      .update(`${method}\n${path}\n${expires}`)
+      .digest("hex");
 
   async function signedUrl(baseUrl: string, method: "PUT" | "GET", path: string): Promise<SignedUrl> {
     const expires = Math.floor(Date.now() / 1000) + options.ttlSeconds;
@@ -93,7 +103,10 @@ export function createAttachments(options: { store: RecordStore; home: string; m
 
   async function write(path: string, bytes: Uint8Array, contentType?: string): Promise<AttachmentData> {
     const parts = normalizeAttachmentPath(path);
-    if (bytes.byteLength > maxBytes) throw new PatchbayError("attachment_too_large", `${bytes.byteLength} bytes is over the ${maxBytes} byte limit (messaging.max_attachment_bytes)`, { next: "send a smaller file" });
+    if (bytes.byteLength > maxBytes)
+      throw new PatchbayError("attachment_too_large", `${bytes.byteLength} bytes is over the ${maxBytes} byte limit (messaging.max_attachment_bytes)`, {
+        next: "send a smaller file",
+      });
     const file = fileOf(parts.path);
     await fsp.mkdir(dirname(file), { recursive: true, mode: 0o700 });
     const temp = `${file}.${randomBytes(6).toString("hex")}.part`;
@@ -102,12 +115,21 @@ export function createAttachments(options: { store: RecordStore; home: string; m
       // link() fails when the name exists: an upload URL writes its path once.
       await fsp.link(temp, file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new PatchbayError("attachment_exists", `${parts.path} was already uploaded`, { next: "ask upload_attachment for a new URL" });
+      if ((error as NodeJS.ErrnoException).code === "EEXIST")
+        throw new PatchbayError("attachment_exists", `${parts.path} was already uploaded`, { next: "ask upload_attachment for a new URL" });
       throw error;
     } finally {
       await fsp.unlink(temp).catch(() => undefined);
     }
-    const data: AttachmentData = { path: parts.path, namespace: parts.namespace, owner: parts.agent, filename: parts.filename, size: bytes.byteLength, created_at: new Date().toISOString(), ...(contentType && { content_type: contentType.slice(0, 200) }) };
+    const data: AttachmentData = {
+      path: parts.path,
+      namespace: parts.namespace,
+      owner: parts.agent,
+      filename: parts.filename,
+      size: bytes.byteLength,
+      created_at: new Date().toISOString(),
+      ...(contentType && { content_type: contentType.slice(0, 200) }),
+    };
     await store.put<AttachmentData>("attachment", parts.id, data);
     return data;
   }
@@ -127,7 +149,9 @@ export function createAttachments(options: { store: RecordStore; home: string; m
       } catch (error) {
         return error as PatchbayError;
       }
-      const bad = new PatchbayError("attachment_url_invalid", "the attachment URL is invalid or expired", { next: "ask for a new URL (upload_attachment or get_attachment)" });
+      const bad = new PatchbayError("attachment_url_invalid", "the attachment URL is invalid or expired", {
+        next: "ask for a new URL (upload_attachment or get_attachment)",
+      });
       const when = Number(expires);
       if (!signature || !/^[0-9a-f]{64}$/.test(signature) || !Number.isInteger(when) || when < Date.now() / 1000) return bad;
       const expected = Buffer.from(await sign(method, normalized, when), "hex");

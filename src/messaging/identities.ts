@@ -82,8 +82,8 @@ export function createIdentities(store: RecordStore): Identities {
     if (tokenId !== undefined && tokenId.length < 6) {
       throw new PatchbayError("invalid_token_id", "a token id needs at least 6 characters", { next: "copy the token_id from `patchbay token list`" });
     }
-    const matches = (await all()).filter(({ hash, data }) =>
-      (address ? data.name === address.name && data.namespace === address.namespace : true) && (tokenId ? hash.startsWith(tokenId) : true),
+    const matches = (await all()).filter(
+      ({ hash, data }) => (address ? data.name === address.name && data.namespace === address.namespace : true) && (tokenId ? hash.startsWith(tokenId) : true),
     );
     if (matches.length === 0) {
       throw new PatchbayError("token_not_found", `no token matches ${address ? formatAddress(address) : tokenId}`, { next: "see `patchbay token list`" });

@@ -123,9 +123,18 @@ export async function createMailbox(store: RecordStore, identities: Identities):
   }
 
   async function recipients(sender: AgentAddress, to: string): Promise<AgentAddress[]> {
-    const parts = [...new Set(to.split(",").map((part) => part.trim()).filter((part) => part !== ""))];
-    if (parts.length === 0) throw new PatchbayError("invalid_recipient", "no recipient given", { next: "set `to` to NAME or NAME@NAMESPACE, comma-separated for several" });
-    if (parts.length > MAX_RECIPIENTS) throw new PatchbayError("invalid_recipient", `${parts.length} recipients; the limit is ${MAX_RECIPIENTS}`, { next: "send in smaller groups" });
+    const parts = [
+      ...new Set(
+        to
+          .split(",")
+          .map((part) => part.trim())
+          .filter((part) => part !== ""),
+      ),
+    ];
+    if (parts.length === 0)
+      throw new PatchbayError("invalid_recipient", "no recipient given", { next: "set `to` to NAME or NAME@NAMESPACE, comma-separated for several" });
+    if (parts.length > MAX_RECIPIENTS)
+      throw new PatchbayError("invalid_recipient", `${parts.length} recipients; the limit is ${MAX_RECIPIENTS}`, { next: "send in smaller groups" });
     const found: AgentAddress[] = [];
     for (const part of parts) {
       const address = parseAddress(part, sender.namespace);
@@ -137,7 +146,9 @@ export async function createMailbox(store: RecordStore, identities: Identities):
       }
       if (sameAgent(address, sender)) throw new PatchbayError("invalid_recipient", "an agent cannot message itself", { next: "name another agent" });
       if (!(await identities.agent(address))) {
-        throw new PatchbayError("agent_not_found", `no agent ${formatAddress(address)}`, { next: `create it with \`patchbay token add --namespace ${address.namespace} ${address.name}\`` });
+        throw new PatchbayError("agent_not_found", `no agent ${formatAddress(address)}`, {
+          next: `create it with \`patchbay token add --namespace ${address.namespace} ${address.name}\``,
+        });
       }
       if (!found.some((known) => sameAgent(known, address))) found.push(address);
     }
@@ -153,11 +164,16 @@ export async function createMailbox(store: RecordStore, identities: Identities):
   }
 
   async function ownMessage(agent: AgentAddress, id: string): Promise<MessageData> {
-    if (!UUID_PATTERN.test(id)) throw new PatchbayError("invalid_message_id", `${JSON.stringify(id)} is not a message id`, { next: "use a message_id from inbox, wait_for_message or recall" });
+    if (!UUID_PATTERN.test(id))
+      throw new PatchbayError("invalid_message_id", `${JSON.stringify(id)} is not a message id`, {
+        next: "use a message_id from inbox, wait_for_message or recall",
+      });
     const message = await index.find(id);
     // Messages of another namespace are answered exactly like missing ones.
     if (!message || message.namespace !== agent.namespace || !(isFrom(message, agent) || isTo(message, agent))) {
-      throw new PatchbayError("message_not_found", `no message ${id} for ${formatAddress(agent)}`, { next: "use a message_id from inbox, wait_for_message or recall" });
+      throw new PatchbayError("message_not_found", `no message ${id} for ${formatAddress(agent)}`, {
+        next: "use a message_id from inbox, wait_for_message or recall",
+      });
     }
     return message;
   }
@@ -167,7 +183,8 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     return exclusive(agent.namespace, async () => {
       if (signal?.aborted) return undefined;
       const taken: MessageData[] = [];
-      for (const message of await index.addressedTo(agent, "pending", true)) taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }, message));
+      for (const message of await index.addressedTo(agent, "pending", true))
+        taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }, message));
       return taken;
     });
   }
@@ -227,13 +244,20 @@ export async function createMailbox(store: RecordStore, identities: Identities):
           const state = input.defer && !input.resolve ? "deferred" : "replied";
           updated = await save({ ...original, state, read_at: original.read_at ?? now, ...(state === "replied" && { replied_at: now }) }, original);
         }
-        const message = await save(newMessage(from, other.name, { content: input.content, thread_id: original.thread_id, group_id: crypto.randomUUID(), reply_to: original.id }));
+        const message = await save(
+          newMessage(from, other.name, { content: input.content, thread_id: original.thread_id, group_id: crypto.randomUUID(), reply_to: original.id }),
+        );
         if (input.resolve) {
           // Resolving closes the thread: nothing in it stays deferred in either inbox.
           for (const m of await index.inThread(from.namespace, original.thread_id)) {
             if (m.state === "deferred") await save({ ...m, state: "replied", replied_at: now }, m);
           }
-          await store.put<ThreadData>("thread", `${from.namespace}.${original.thread_id.slice(0, 64)}`, { namespace: from.namespace, thread_id: original.thread_id, resolved_at: now, resolved_by: from.name });
+          await store.put<ThreadData>("thread", `${from.namespace}.${original.thread_id.slice(0, 64)}`, {
+            namespace: from.namespace,
+            thread_id: original.thread_id,
+            resolved_at: now,
+            resolved_by: from.name,
+          });
         }
         await notify(other);
         return { message, original: updated, resolved: Boolean(input.resolve) };
@@ -243,7 +267,9 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     async inbox(agent, signal) {
       const pending = await take(agent, signal);
       if (!pending) {
-        throw new PatchbayError("request_cancelled", "the inbox call was cancelled or its caller went away before the answer; its messages stay unread", { next: "call inbox again" });
+        throw new PatchbayError("request_cancelled", "the inbox call was cancelled or its caller went away before the answer; its messages stay unread", {
+          next: "call inbox again",
+        });
       }
       return { pending, deferred: await index.addressedTo(agent, "deferred") };
     },
@@ -278,7 +304,9 @@ export async function createMailbox(store: RecordStore, identities: Identities):
       return exclusive(agent.namespace, async () => {
         const message = await ownMessage(agent, messageId);
         if (!isFrom(message, agent)) {
-          throw new PatchbayError("not_sender", `message ${messageId} was not sent by ${formatAddress(agent)}`, { next: "only the sender can unsend a message" });
+          throw new PatchbayError("not_sender", `message ${messageId} was not sent by ${formatAddress(agent)}`, {
+            next: "only the sender can unsend a message",
+          });
         }
         if (message.state !== "pending") {
           throw new PatchbayError("already_read", `message ${messageId} was already read by ${message.to}`, { next: "send a correction instead" });

@@ -50,7 +50,9 @@ const sortOldestFirst = (list: MessageData[]) => list.sort((a, b) => (a.created_
 const sortNewestFirst = (list: MessageData[]) => list.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
 
 const recallMatches = (agent: AgentAddress, query: RecallQuery) => (m: MessageData) =>
-  (isFrom(m, agent) || isTo(m, agent)) && (query.from === undefined || m.from === query.from) && (query.thread_id === undefined || m.thread_id === query.thread_id);
+  (isFrom(m, agent) || isTo(m, agent)) &&
+  (query.from === undefined || m.from === query.from) &&
+  (query.thread_id === undefined || m.thread_id === query.thread_id);
 
 export async function createMessageIndex(store: RecordStore): Promise<MessageIndex> {
   return store.indexes ? sharedIndex(store, store.indexes) : memoryIndex(store);
@@ -99,7 +101,8 @@ const INDEX_META_ID = "mailbox-index";
 
 const agentIndex = (namespace: string, name: string, which: "pending" | "deferred" | "all") => `mailbox:${namespace}:agent:${name}:${which}`;
 const threadIndex = (namespace: string, thread: string) => `mailbox:${namespace}:thread:${thread}`;
-const keyIndex = (namespace: string, name: string, key: string) => `mailbox:${namespace}:key:${name}:${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
+const keyIndex = (namespace: string, name: string, key: string) =>
+  `mailbox:${namespace}:key:${name}:${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
 
 /** Every index a message belongs to, as it is now. */
 function indexesOf(m: MessageData): string[] {

@@ -75,18 +75,25 @@ export function createMessaging(options: MessagingOptions): Messaging {
       const own = agentOfPrincipal(principal);
       if (own) {
         if (as !== undefined && formatAddress(parseAddress(as, own.namespace)) !== formatAddress(own)) {
-          throw new PatchbayError("as_forbidden", `this session is ${formatAddress(own)} and cannot act as ${as}`, { next: "leave `as` out; only the operator token may act for other agents" });
+          throw new PatchbayError("as_forbidden", `this session is ${formatAddress(own)} and cannot act as ${as}`, {
+            next: "leave `as` out; only the operator token may act for other agents",
+          });
         }
         presence.touch(own);
         return own;
       }
-      if (!isOperatorPrincipal(principal)) throw new PatchbayError("identity_required", "this session is not an agent", { next: "connect with an agent token (`patchbay token add`)" });
+      if (!isOperatorPrincipal(principal))
+        throw new PatchbayError("identity_required", "this session is not an agent", { next: "connect with an agent token (`patchbay token add`)" });
       if (as === undefined) {
-        throw new PatchbayError("identity_required", "the operator must say which agent it acts as", { next: "pass `as`: NAME@NAMESPACE of an agent created with `patchbay token add`" });
+        throw new PatchbayError("identity_required", "the operator must say which agent it acts as", {
+          next: "pass `as`: NAME@NAMESPACE of an agent created with `patchbay token add`",
+        });
       }
       const address = parseAddress(as);
       if (!(await identities.agent(address))) {
-        throw new PatchbayError("agent_not_found", `no agent ${formatAddress(address)}`, { next: `create it with \`patchbay token add --namespace ${address.namespace} ${address.name}\`` });
+        throw new PatchbayError("agent_not_found", `no agent ${formatAddress(address)}`, {
+          next: `create it with \`patchbay token add --namespace ${address.namespace} ${address.name}\``,
+        });
       }
       presence.touch(address);
       return address;
@@ -114,6 +121,7 @@ export function createMessaging(options: MessagingOptions): Messaging {
 /** The messaging capability of a host, once the server created one (`host.messaging`). */
 export function messagingOf(host: object): Messaging {
   const messaging = (host as { messaging?: Messaging }).messaging;
-  if (!messaging) throw new PatchbayError("messaging_unavailable", "agent messaging is not running in this process", { next: "use the patchbay server (`patchbay start`)" });
+  if (!messaging)
+    throw new PatchbayError("messaging_unavailable", "agent messaging is not running in this process", { next: "use the patchbay server (`patchbay start`)" });
   return messaging;
 }

@@ -30,7 +30,10 @@ export function createPresence(store: RecordStore, identities: Identities, windo
       if (now - (persisted.get(id) ?? 0) < PERSIST_MS) return;
       persisted.set(id, now);
       void store
-        .update<AgentData>("agent", id, (current) => ({ ...(current?.data ?? { ...agent, created_at: new Date(now).toISOString() }), last_seen: new Date(now).toISOString() }))
+        .update<AgentData>("agent", id, (current) => ({
+          ...(current?.data ?? { ...agent, created_at: new Date(now).toISOString() }),
+          last_seen: new Date(now).toISOString(),
+        }))
         .catch(() => undefined);
     },
     async of(namespace) {

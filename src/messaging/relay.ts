@@ -35,7 +35,9 @@ async function readCapped(response: RelayResponse, maxBytes: number, url: string
     total += chunk.byteLength;
     if (total > maxBytes) {
       response.cancel();
-      throw new PatchbayError("attachment_too_large", `${url.slice(0, 200)} is larger than ${maxBytes} bytes (messaging.max_attachment_bytes)`, { next: "relay a smaller file" });
+      throw new PatchbayError("attachment_too_large", `${url.slice(0, 200)} is larger than ${maxBytes} bytes (messaging.max_attachment_bytes)`, {
+        next: "relay a smaller file",
+      });
     }
     chunks.push(chunk);
   }

@@ -13,9 +13,15 @@ export const MESSAGING_MODES: readonly ToolMode[] = ["worker", "standard", "full
 const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
-export const asArg = v.optional(v.pipe(v.string(), v.maxLength(120), v.description("Operator only: the agent to act as, NAME@NAMESPACE. Agent sessions are always their own agent.")));
+export const asArg = v.optional(
+  v.pipe(v.string(), v.maxLength(120), v.description("Operator only: the agent to act as, NAME@NAMESPACE. Agent sessions are always their own agent.")),
+);
 export const messageIdArg = v.pipe(v.string(), v.maxLength(64), v.description("A message_id from inbox, wait_for_message or recall."));
-const contentArg = v.pipe(v.string(), v.maxLength(MAX_CONTENT_CHARS, `content is limited to ${MAX_CONTENT_CHARS} characters`), v.description(`The message text (at most ${MAX_CONTENT_CHARS} characters).`));
+const contentArg = v.pipe(
+  v.string(),
+  v.maxLength(MAX_CONTENT_CHARS, `content is limited to ${MAX_CONTENT_CHARS} characters`),
+  v.description(`The message text (at most ${MAX_CONTENT_CHARS} characters).`),
+);
 
 const presenceSchema = v.object({ agent: v.string(), last_seen: v.nullable(v.string()), active: v.boolean(), waiting: v.boolean() });
 
@@ -26,7 +32,8 @@ export async function actor(context: ToolContext, as: string | undefined): Promi
 export const inbox = defineTool({
   name: "inbox",
   title: "Inbox",
-  description: "This agent's identity, its pending messages (marked read as this answer is handed over: a call cancelled or disconnected before that leaves them unread for the next inbox), the messages it deferred, and the recent presence of its namespace. Read the inbox before sending: send_message is refused while unread messages wait.",
+  description:
+    "This agent's identity, its pending messages (marked read as this answer is handed over: a call cancelled or disconnected before that leaves them unread for the next inbox), the messages it deferred, and the recent presence of its namespace. Read the inbox before sending: send_message is refused while unread messages wait.",
   input: v.strictObject({ as: asArg }),
   output: v.object({ identity: v.string(), pending: v.array(messageViewSchema), deferred: v.array(messageViewSchema), presence: v.array(presenceSchema) }),
   annotations: { ...WRITE, idempotentHint: true },
@@ -40,7 +47,10 @@ export const inbox = defineTool({
     // Messages are marked read last, only while the caller still waits for this answer.
     const mailbox = await messaging.mailbox();
     // waiting: parked in wait_for_message on this server, so a message sent now is pushed to it.
-    const presence = (await messaging.presence.of(me.namespace)).map((entry) => ({ ...entry, waiting: mailbox.parked(parseAddress(entry.agent, me.namespace)) > 0 }));
+    const presence = (await messaging.presence.of(me.namespace)).map((entry) => ({
+      ...entry,
+      waiting: mailbox.parked(parseAddress(entry.agent, me.namespace)) > 0,
+    }));
     const { pending, deferred } = await mailbox.inbox(me, context.signal);
     const head = `${formatAddress(me)}: ${pending.length} new, ${deferred.length} deferred.`;
     const active = presence.filter((entry) => entry.active).map((entry) => entry.agent);
@@ -55,15 +65,23 @@ export const inbox = defineTool({
 export const sendMessage = defineTool({
   name: "send_message",
   title: "Send a message",
-  description: "Queue a message for one or more agents of this namespace (comma-separated NAME or NAME@NAMESPACE), online or not. Refused while this agent has unread messages (read them with inbox first). A retried call with the same idempotency_key delivers once.",
+  description:
+    "Queue a message for one or more agents of this namespace (comma-separated NAME or NAME@NAMESPACE), online or not. Refused while this agent has unread messages (read them with inbox first). A retried call with the same idempotency_key delivers once.",
   input: v.strictObject({
     to: v.pipe(v.string(), v.minLength(1), v.maxLength(4000), v.description("Recipients: NAME or NAME@NAMESPACE, comma-separated.")),
     content: contentArg,
     thread: v.optional(v.pipe(v.string(), v.maxLength(64), v.description("A thread slug to group the conversation; a new thread when left out."))),
-    idempotency_key: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Any unique string for this send; retries with the same key deliver once."))),
+    idempotency_key: v.optional(
+      v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Any unique string for this send; retries with the same key deliver once.")),
+    ),
     as: asArg,
   }),
-  output: v.object({ sent: v.array(v.object({ message_id: v.string(), to: v.string() })), thread_id: v.string(), group_id: v.string(), duplicate: v.boolean() }),
+  output: v.object({
+    sent: v.array(v.object({ message_id: v.string(), to: v.string() })),
+    thread_id: v.string(),
+    group_id: v.string(),
+    duplicate: v.boolean(),
+  }),
   annotations: WRITE,
   capability: "record",
   modes: MESSAGING_MODES,
@@ -84,7 +102,8 @@ export const sendMessage = defineTool({
 export const reply = defineTool({
   name: "reply",
   title: "Reply",
-  description: "Reply to a message in its thread. defer: acknowledge now and keep the message in the inbox (across restarts) to handle later. resolve: close the thread.",
+  description:
+    "Reply to a message in its thread. defer: acknowledge now and keep the message in the inbox (across restarts) to handle later. resolve: close the thread.",
   input: v.strictObject({
     message_id: messageIdArg,
     content: contentArg,
@@ -172,7 +191,11 @@ export const recall = defineTool({
   labels: { invoking: "Reading history", invoked: "History read" },
   async handler(args, context) {
     const me = await actor(context, args.as);
-    const messages = await (await messagingOf(context.host).mailbox()).recall(me, { limit: args.limit ?? 10, from_agent: args.from_agent, thread_id: args.thread_id });
+    const messages = await (await messagingOf(context.host).mailbox()).recall(me, {
+      limit: args.limit ?? 10,
+      from_agent: args.from_agent,
+      thread_id: args.thread_id,
+    });
     return { text: messages.length ? messageLines(messages) : "No messages.", structured: { messages: messages.map(messageView) } };
   },
 });

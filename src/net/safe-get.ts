@@ -62,7 +62,9 @@ async function defaultResolve(host: string): Promise<string[]> {
 }
 
 function timedOut(url: URL, what: string): PatchbayError {
-  return new PatchbayError("fetch_timeout", `fetching ${url.href.slice(0, 200)} stopped: ${what}`, { next: `the server at ${url.host} stalled; try again later, or use another URL` });
+  return new PatchbayError("fetch_timeout", `fetching ${url.href.slice(0, 200)} stopped: ${what}`, {
+    next: `the server at ${url.host} stalled; try again later, or use another URL`,
+  });
 }
 
 function defaultRequest(url: URL, address: string, signal?: AbortSignal, connectMs = DEFAULT_DEADLINES.connectMs): Promise<SafeResponse> {
@@ -108,11 +110,17 @@ async function checkedAddress(url: URL, options: SafeGetOptions): Promise<string
   const text = url.href;
   if (!options.schemes.includes(url.protocol)) throw options.refuse(text, `only ${options.schemes.join(" and ")} URLs are fetched`);
   if (url.username || url.password) throw options.refuse(text, "URLs with credentials are refused");
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
-  if (!options.allowPrivate && (host === "localhost" || LOCAL_SUFFIXES.some((suffix) => host.endsWith(suffix)))) throw options.refuse(text, `${host} is a local name`);
-  const addresses = isIP(host) ? [host] : await (options.resolve ?? defaultResolve)(host).catch(() => {
-    throw options.refuse(text, `${host} does not resolve`);
-  });
+  const host = url.hostname
+    .replace(/^\[|\]$/g, "")
+    .toLowerCase()
+    .replace(/\.$/, "");
+  if (!options.allowPrivate && (host === "localhost" || LOCAL_SUFFIXES.some((suffix) => host.endsWith(suffix))))
+    throw options.refuse(text, `${host} is a local name`);
+  const addresses = isIP(host)
+    ? [host]
+    : await (options.resolve ?? defaultResolve)(host).catch(() => {
+        throw options.refuse(text, `${host} does not resolve`);
+      });
   if (addresses.length === 0) throw options.refuse(text, `${host} does not resolve`);
   const blocked = addresses.find((address) => isBlockedAddress(address));
   if (blocked && !options.allowPrivate) throw options.refuse(text, `${host} resolves to ${blocked}, a private, loopback, link-local or reserved address`);
@@ -160,8 +168,14 @@ async function headersWithin(url: URL, address: string, options: SafeGetOptions,
     const response = await within(pending, Math.min(deadlines.headersMs, endsAt - Date.now()));
     if (response !== TIMEOUT) return response;
     expired.abort();
-    pending.then((late) => late.cancel(), () => undefined);
-    throw timedOut(url, Date.now() >= endsAt ? `the download took longer than ${deadlines.totalMs / 1000}s` : `no response headers within ${deadlines.headersMs / 1000}s`);
+    pending.then(
+      (late) => late.cancel(),
+      () => undefined,
+    );
+    throw timedOut(
+      url,
+      Date.now() >= endsAt ? `the download took longer than ${deadlines.totalMs / 1000}s` : `no response headers within ${deadlines.headersMs / 1000}s`,
+    );
   } catch (error) {
     if (error instanceof PatchbayError) throw error;
     throw new PatchbayError("fetch_failed", `fetching ${url.href.slice(0, 200)} failed: ${(error as Error).message}`, { next: "check the URL and try again" });
@@ -198,6 +212,16 @@ export async function safeGet(url: string, options: SafeGetOptions): Promise<{ r
       throw new PatchbayError("fetch_failed", `${current.href.slice(0, 200)} answered HTTP ${response.status}`, { next: "check the URL; it may have expired" });
     }
     const body = deadlineBody(response, current, deadlines.idleMs, endsAt, deadlines.totalMs);
-    return { response: { status: response.status, location: response.location, contentType: response.contentType, contentLength: response.contentLength, body, cancel: () => response.cancel() }, finalUrl: current };
+    return {
+      response: {
+        status: response.status,
+        location: response.location,
+        contentType: response.contentType,
+        contentLength: response.contentLength,
+        body,
+        cancel: () => response.cancel(),
+      },
+      finalUrl: current,
+    };
   }
 }

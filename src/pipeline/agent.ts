@@ -8,7 +8,17 @@
 import { appendFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AgentAdapter, type AgentEvent, type AgentUsage, agentExecutable, childEnvironment, customAgent, envPolicy, isBuiltinAgent, resolveAdapter } from "../agents/index.ts";
+import {
+  type AgentAdapter,
+  type AgentEvent,
+  type AgentUsage,
+  agentExecutable,
+  childEnvironment,
+  customAgent,
+  envPolicy,
+  isBuiltinAgent,
+  resolveAdapter,
+} from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { isTerminal, type JobKind, type JobRuntime, runAgentTurn } from "../jobs/index.ts";
 import type { ResolvedPhase } from "./config.ts";
@@ -61,10 +71,16 @@ export function adapterFor(resolved: ResolvedPhase, config: Config): AgentAdapte
 
 export async function runPhaseAgent(request: AgentTurnRequest, env: PipelineEnv): Promise<AgentTurnOutcome> {
   // reasonix speaks ACP, a conversation rather than an output stream: its own client runs it.
-  if (request.resolved.agent === "reasonix") return runReasonixWriter(request, env, childEnvironment(envPolicy(env.config), { pass: REASONIX_ENV, set: request.resolved.env }));
+  if (request.resolved.agent === "reasonix")
+    return runReasonixWriter(request, env, childEnvironment(envPolicy(env.config), { pass: REASONIX_ENV, set: request.resolved.env }));
   const adapter = adapterFor(request.resolved, env.config);
   const executable = request.resolved.executable ?? agentExecutable(adapter, env.config);
-  const viaJobs = env.jobs && isBuiltinAgent(adapter.name) && !request.resolved.custom && executable === agentExecutable(adapter, env.config) && Object.keys(request.resolved.env).length === 0;
+  const viaJobs =
+    env.jobs &&
+    isBuiltinAgent(adapter.name) &&
+    !request.resolved.custom &&
+    executable === agentExecutable(adapter, env.config) &&
+    Object.keys(request.resolved.env).length === 0;
   return viaJobs ? runAsJob(request, env, env.jobs!) : runDirect(request, env, adapter, executable);
 }
 

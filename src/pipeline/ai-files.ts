@@ -12,10 +12,14 @@ import { writeInside } from "../workspace/index.ts";
 
 /** A refusal naming the `.ai` path (relative to the repository) and what to do about it. */
 export function unsafeAiPath(repo: string, path: string, why: string): PatchbayError {
-  return new PatchbayError("pipeline_path_unsafe", `${path} in ${repo} ${why}; patchbay keeps pipeline files only in real folders and regular files inside the repository`, {
-    next: `remove ${path} (git rm it if it is committed) and run the command again; patchbay creates what it needs under .ai itself`,
-    details: { path },
-  });
+  return new PatchbayError(
+    "pipeline_path_unsafe",
+    `${path} in ${repo} ${why}; patchbay keeps pipeline files only in real folders and regular files inside the repository`,
+    {
+      next: `remove ${path} (git rm it if it is committed) and run the command again; patchbay creates what it needs under .ai itself`,
+      details: { path },
+    },
+  );
 }
 
 /**

@@ -51,7 +51,11 @@ export async function clearStopRequests(record: Pick<RunRecord, "repo" | "run_id
  * An abort signal for a running phase: aborted by `outer` (the MCP call, Ctrl-C) or by a
  * CANCEL/STOP file appearing in the run folder (checked every `everyMs`). `dispose` stops watching.
  */
-export function watchStop(record: Pick<RunRecord, "repo" | "run_id">, outer: AbortSignal | undefined, everyMs = 250): { signal: AbortSignal; reason: () => StopRequest | undefined; dispose: () => void } {
+export function watchStop(
+  record: Pick<RunRecord, "repo" | "run_id">,
+  outer: AbortSignal | undefined,
+  everyMs = 250,
+): { signal: AbortSignal; reason: () => StopRequest | undefined; dispose: () => void } {
   const controller = new AbortController();
   let request: StopRequest | undefined;
   const onOuter = () => controller.abort(outer?.reason);
@@ -61,14 +65,17 @@ export function watchStop(record: Pick<RunRecord, "repo" | "run_id">, outer: Abo
   const timer = setInterval(() => {
     if (checking || controller.signal.aborted) return;
     checking = true;
-    void readStopRequest(record).then((found) => {
-      checking = false;
-      if (!found || controller.signal.aborted) return;
-      request = found;
-      controller.abort(new PatchbayError(found.mode === "cancel" ? "run_cancelled" : "phase_stopped", `${found.mode} requested by ${found.by}`));
-    }, () => {
-      checking = false;
-    });
+    void readStopRequest(record).then(
+      (found) => {
+        checking = false;
+        if (!found || controller.signal.aborted) return;
+        request = found;
+        controller.abort(new PatchbayError(found.mode === "cancel" ? "run_cancelled" : "phase_stopped", `${found.mode} requested by ${found.by}`));
+      },
+      () => {
+        checking = false;
+      },
+    );
   }, everyMs);
   timer.unref?.();
   return {

@@ -10,7 +10,10 @@ const FINISHED = new Set(["applied", "failed", "cancelled"]);
  * Removes the worktrees (and branches) of finished runs, or of one run; with `olderThanDays`
  * also the folders of finished runs older than that.
  */
-export async function cleanup(repo: string, options: { runId?: string; olderThanDays?: number } = {}): Promise<{ worktrees_removed: string[]; runs_removed: string[] }> {
+export async function cleanup(
+  repo: string,
+  options: { runId?: string; olderThanDays?: number } = {},
+): Promise<{ worktrees_removed: string[]; runs_removed: string[] }> {
   const ids = options.runId ? [options.runId] : await listRunIds(repo);
   const worktrees: string[] = [];
   const removed: string[] = [];

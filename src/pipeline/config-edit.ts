@@ -35,30 +35,49 @@ function lockName(repo: string): string {
  * Changes `.ai/patchbay.toml` (starting from the legacy or example file's content when only that
  * exists), validates the result, then writes it atomically. Comments in the file are not kept.
  */
-export function editPipelineConfig(repo: string, editor: ConfigEditor, change: (raw: Record<string, unknown>) => void, check?: (candidate: LoadedPipelineConfig) => void): Promise<ConfigEdit> {
-  return withLock(lockName(repo), async () => {
-    const current = await loadPipelineConfig(repo);
-    const wasTrusted = editor.mayTrust && (await isTrusted(editor.home, repo, current));
-    const raw = structuredClone(current.raw);
-    change(raw);
-    const loaded: LoadedPipelineConfig = { file: CONFIG_FILE, legacy: false, raw, data: validate(CONFIG_FILE, raw) };
-    check?.(loaded);
-    await writeAiFile(repo, CONFIG_FILE, `${stringify(raw)}\n`);
-    if (!needsTrust(loaded)) return { loaded, trusted: true };
-    if (wasTrusted) await trustPipelineConfig(editor.home, repo, loaded, editor.by);
-    return { loaded, trusted: wasTrusted };
-  }, { base: join(editor.home, "state"), timeoutMs: 30_000 });
+export function editPipelineConfig(
+  repo: string,
+  editor: ConfigEditor,
+  change: (raw: Record<string, unknown>) => void,
+  check?: (candidate: LoadedPipelineConfig) => void,
+): Promise<ConfigEdit> {
+  return withLock(
+    lockName(repo),
+    async () => {
+      const current = await loadPipelineConfig(repo);
+      const wasTrusted = editor.mayTrust && (await isTrusted(editor.home, repo, current));
+      const raw = structuredClone(current.raw);
+      change(raw);
+      const loaded: LoadedPipelineConfig = { file: CONFIG_FILE, legacy: false, raw, data: validate(CONFIG_FILE, raw) };
+      check?.(loaded);
+      await writeAiFile(repo, CONFIG_FILE, `${stringify(raw)}\n`);
+      if (!needsTrust(loaded)) return { loaded, trusted: true };
+      if (wasTrusted) await trustPipelineConfig(editor.home, repo, loaded, editor.by);
+      return { loaded, trusted: wasTrusted };
+    },
+    { base: join(editor.home, "state"), timeoutMs: 30_000 },
+  );
 }
 
 /** Binds a phase to a provider; the result must resolve (known provider with that role). */
-export function setPhase(repo: string, editor: ConfigEditor, phase: AgentPhase, binding: { provider: string; model?: string; command_key?: string }): Promise<ConfigEdit> {
-  return editPipelineConfig(repo, editor, (raw) => {
-    const table = tableAt(raw, "phases", phase);
-    table.provider = binding.provider;
-    if (binding.model !== undefined) table.model = binding.model;
-    else delete table.model;
-    if (binding.command_key !== undefined) table.command_key = binding.command_key;
-  }, (candidate) => void resolvePhase(candidate, phase));
+export function setPhase(
+  repo: string,
+  editor: ConfigEditor,
+  phase: AgentPhase,
+  binding: { provider: string; model?: string; command_key?: string },
+): Promise<ConfigEdit> {
+  return editPipelineConfig(
+    repo,
+    editor,
+    (raw) => {
+      const table = tableAt(raw, "phases", phase);
+      table.provider = binding.provider;
+      if (binding.model !== undefined) table.model = binding.model;
+      else delete table.model;
+      if (binding.command_key !== undefined) table.command_key = binding.command_key;
+    },
+    (candidate) => void resolvePhase(candidate, phase),
+  );
 }
 
 export function setCommand(repo: string, editor: ConfigEditor, key: string, command: string): Promise<ConfigEdit> {
@@ -77,7 +96,12 @@ export function addTestCommand(repo: string, editor: ConfigEditor, command: stri
   });
 }
 
-export function addCliProvider(repo: string, editor: ConfigEditor, id: string, provider: Omit<CustomProvider, "env" | "pass_env"> & { env?: Record<string, string> }): Promise<ConfigEdit> {
+export function addCliProvider(
+  repo: string,
+  editor: ConfigEditor,
+  id: string,
+  provider: Omit<CustomProvider, "env" | "pass_env"> & { env?: Record<string, string> },
+): Promise<ConfigEdit> {
   return editPipelineConfig(repo, editor, (raw) => {
     tableAt(raw, "providers")[id] = { ...provider, env: provider.env ?? {} };
   });

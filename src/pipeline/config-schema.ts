@@ -23,65 +23,94 @@ const strings = (what: string) => v.array(v.string(), `expected ${what}`);
 const model = v.pipe(text("a model id"), v.regex(MODEL, "expected a model id (letters, digits, . _ : / @ -)"));
 const positive = (what: string) => v.pipe(v.number(`expected ${what}`), v.integer(`expected ${what}`), v.minValue(1, `expected ${what}`));
 
-const agentPhase = v.strictObject({
-  provider: v.optional(text("a provider id")),
-  model: v.optional(model),
-  /** A key of [commands] naming the executable. */
-  command_key: v.optional(text("a key of [commands]")),
-  /** The executable itself (a name on PATH or an absolute path). */
-  command: v.optional(text("an executable name or absolute path")),
-  env: v.optional(v.record(v.string(), v.string(), "expected a table of strings")),
-  /** Seconds before the agent turn is stopped. */
-  timeout: v.optional(positive("a number of seconds >= 1")),
-}, unknownKey);
+const agentPhase = v.strictObject(
+  {
+    provider: v.optional(text("a provider id")),
+    model: v.optional(model),
+    /** A key of [commands] naming the executable. */
+    command_key: v.optional(text("a key of [commands]")),
+    /** The executable itself (a name on PATH or an absolute path). */
+    command: v.optional(text("an executable name or absolute path")),
+    env: v.optional(v.record(v.string(), v.string(), "expected a table of strings")),
+    /** Seconds before the agent turn is stopped. */
+    timeout: v.optional(positive("a number of seconds >= 1")),
+  },
+  unknownKey,
+);
 
-const testPhase = v.strictObject({
-  commands: v.optional(strings("a list of command lines"), []),
-  timeout: v.optional(positive("a number of seconds >= 1"), 900),
-}, unknownKey);
+const testPhase = v.strictObject(
+  {
+    commands: v.optional(strings("a list of command lines"), []),
+    timeout: v.optional(positive("a number of seconds >= 1"), 900),
+  },
+  unknownKey,
+);
 
 // apply runs git, never an agent: any key here is a mistake worth naming.
-const applyPhase = v.strictObject({}, (issue) => (issue.expected === "never" ? `phase "apply" does not take a provider, model or command (got ${String(issue.path?.at(-1)?.key)}); it applies FINAL.diff with git` : "expected a table"));
+const applyPhase = v.strictObject({}, (issue) =>
+  issue.expected === "never"
+    ? `phase "apply" does not take a provider, model or command (got ${String(issue.path?.at(-1)?.key)}); it applies FINAL.diff with git`
+    : "expected a table",
+);
 
-const provider = v.strictObject({
-  roles: v.array(v.picklist(AGENT_PHASES, `expected roles among ${AGENT_PHASES.join(", ")}`)),
-  command: v.pipe(text("an executable name or absolute path"), v.minLength(1, "expected an executable name or absolute path")),
-  args: v.optional(strings("a list of strings"), []),
-  prompt_mode: v.optional(v.picklist(PROVIDER_PROMPT_MODES, `expected one of ${PROVIDER_PROMPT_MODES.join(", ")}`), "stdin"),
-  output_contract: v.optional(v.picklist(PROVIDER_OUTPUT_CONTRACTS, `expected one of ${PROVIDER_OUTPUT_CONTRACTS.join(", ")}`), "text"),
-  env: v.optional(v.record(v.string(), v.string(), "expected a table of strings"), {}),
-  /** Variables of patchbay's environment the provider needs (names and PREFIX_* globs); security.denied_env_keys still wins. */
-  pass_env: v.optional(strings("a list of variable names or PREFIX_* globs"), []),
-}, unknownKey);
+const provider = v.strictObject(
+  {
+    roles: v.array(v.picklist(AGENT_PHASES, `expected roles among ${AGENT_PHASES.join(", ")}`)),
+    command: v.pipe(text("an executable name or absolute path"), v.minLength(1, "expected an executable name or absolute path")),
+    args: v.optional(strings("a list of strings"), []),
+    prompt_mode: v.optional(v.picklist(PROVIDER_PROMPT_MODES, `expected one of ${PROVIDER_PROMPT_MODES.join(", ")}`), "stdin"),
+    output_contract: v.optional(v.picklist(PROVIDER_OUTPUT_CONTRACTS, `expected one of ${PROVIDER_OUTPUT_CONTRACTS.join(", ")}`), "text"),
+    env: v.optional(v.record(v.string(), v.string(), "expected a table of strings"), {}),
+    /** Variables of patchbay's environment the provider needs (names and PREFIX_* globs); security.denied_env_keys still wins. */
+    pass_env: v.optional(strings("a list of variable names or PREFIX_* globs"), []),
+  },
+  unknownKey,
+);
 
 const providers = v.pipe(
   v.record(v.string(), provider, "expected tables [providers.<id>]"),
   v.check((input) => Object.keys(input).every((id) => PROVIDER_ID.test(id)), "provider ids match ^[a-z][a-z0-9_-]{0,31}$"),
-  v.check((input) => Object.keys(input).every((id) => !(BUILTIN_PROVIDERS as readonly string[]).includes(id)), `custom provider ids may not reuse a built-in id (${BUILTIN_PROVIDERS.join(", ")})`),
+  v.check(
+    (input) => Object.keys(input).every((id) => !(BUILTIN_PROVIDERS as readonly string[]).includes(id)),
+    `custom provider ids may not reuse a built-in id (${BUILTIN_PROVIDERS.join(", ")})`,
+  ),
 );
 
 export const pipelineConfigSchema = v.looseObject({
-  phases: v.optional(v.strictObject({
-    plan: v.optional(agentPhase, {}),
-    write: v.optional(agentPhase, {}),
-    review: v.optional(agentPhase, {}),
-    fix: v.optional(agentPhase, {}),
-    test: v.optional(testPhase, {}),
-    apply: v.optional(applyPhase, {}),
-  }, (issue) => (issue.expected === "never" ? `unknown phase ${String(issue.path?.at(-1)?.key)} (phases: plan, write, test, review, fix, apply)` : "expected a table")), {}),
+  phases: v.optional(
+    v.strictObject(
+      {
+        plan: v.optional(agentPhase, {}),
+        write: v.optional(agentPhase, {}),
+        review: v.optional(agentPhase, {}),
+        fix: v.optional(agentPhase, {}),
+        test: v.optional(testPhase, {}),
+        apply: v.optional(applyPhase, {}),
+      },
+      (issue) =>
+        issue.expected === "never" ? `unknown phase ${String(issue.path?.at(-1)?.key)} (phases: plan, write, test, review, fix, apply)` : "expected a table",
+    ),
+    {},
+  ),
   providers: v.optional(providers, {}),
-  workflow: v.optional(v.looseObject({
-    require_plan_approval: v.optional(v.boolean("expected true or false"), true),
-    /** Relative to the repository; default .ai/worktrees. */
-    worktree_root: v.optional(text("a directory"), ".ai/worktrees"),
-    branch_prefix: v.optional(text("a branch prefix"), "patchbay"),
-    max_fix_rounds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0, "expected an integer >= 0")), 2),
-    allow_apply_without_tests: v.optional(v.boolean("expected true or false"), false),
-  }), {}),
+  workflow: v.optional(
+    v.looseObject({
+      require_plan_approval: v.optional(v.boolean("expected true or false"), true),
+      /** Relative to the repository; default .ai/worktrees. */
+      worktree_root: v.optional(text("a directory"), ".ai/worktrees"),
+      branch_prefix: v.optional(text("a branch prefix"), "patchbay"),
+      max_fix_rounds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0, "expected an integer >= 0")), 2),
+      allow_apply_without_tests: v.optional(v.boolean("expected true or false"), false),
+    }),
+    {},
+  ),
   // Legacy ai-flow tables: read as defaults for the keys above.
   models: v.optional(v.looseObject({ planner: v.optional(model), writer: v.optional(model), reviewer: v.optional(model), fixer: v.optional(model) }), {}),
   commands: v.optional(v.record(v.string(), v.string(), "expected a table of executables"), {}),
-  writer: v.optional(v.looseObject({ provider: v.optional(text("a provider id")), max_repair_iterations: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))) }), {}),
+  writer: v.optional(
+    v.looseObject({ provider: v.optional(text("a provider id")), max_repair_iterations: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))) }),
+    {},
+  ),
   test: v.optional(v.looseObject({ commands: v.optional(strings("a list of command lines")) }), {}),
 });
 

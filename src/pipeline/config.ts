@@ -9,7 +9,15 @@ import { AGENTS, type BuiltinAgentName, configuredCommand, isBuiltinAgent } from
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { readAiFile } from "./ai-files.ts";
-import { AGENT_PHASES, type AgentPhase, BUILTIN_PROVIDERS, type BuiltinProvider, type CustomProvider, type PipelineConfigFile, pipelineConfigSchema } from "./config-schema.ts";
+import {
+  AGENT_PHASES,
+  type AgentPhase,
+  BUILTIN_PROVIDERS,
+  type BuiltinProvider,
+  type CustomProvider,
+  type PipelineConfigFile,
+  pipelineConfigSchema,
+} from "./config-schema.ts";
 
 export const CONFIG_FILE = ".ai/patchbay.toml";
 export const LEGACY_CONFIG_FILE = ".ai/ai-flow.toml";
@@ -37,7 +45,12 @@ export const BUILTIN_PROVIDER_INFO: Record<BuiltinProvider, { agent: BuiltinAgen
 };
 
 const DEFAULT_PROVIDER: Record<Exclude<AgentPhase, "fix">, BuiltinProvider> = { plan: "claude_cli", write: "codex_cli", review: "codex_cli" };
-const LEGACY_MODEL_KEY: Record<AgentPhase, "planner" | "writer" | "reviewer" | "fixer"> = { plan: "planner", write: "writer", review: "reviewer", fix: "fixer" };
+const LEGACY_MODEL_KEY: Record<AgentPhase, "planner" | "writer" | "reviewer" | "fixer"> = {
+  plan: "planner",
+  write: "writer",
+  review: "reviewer",
+  fix: "fixer",
+};
 
 export interface ResolvedPhase {
   phase: AgentPhase;
@@ -54,7 +67,11 @@ export interface ResolvedPhase {
 }
 
 export async function loadPipelineConfig(repo: string): Promise<LoadedPipelineConfig> {
-  for (const [file, legacy] of [[CONFIG_FILE, false], [LEGACY_CONFIG_FILE, true], [EXAMPLE_CONFIG_FILE, false]] as const) {
+  for (const [file, legacy] of [
+    [CONFIG_FILE, false],
+    [LEGACY_CONFIG_FILE, true],
+    [EXAMPLE_CONFIG_FILE, false],
+  ] as const) {
     // Through the guarded .ai reads: a linked .ai or a FIFO is refused, never followed or waited on.
     const read = await readAiFile(repo, file, { maxBytes: MAX_CONFIG_BYTES });
     if (!read) continue;
@@ -69,7 +86,9 @@ function parseToml(file: string, text: string): Record<string, unknown> {
   try {
     return parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new PatchbayError("config_invalid", `${file}: not valid TOML: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`, { next: `fix ${file}` });
+    throw new PatchbayError("config_invalid", `${file}: not valid TOML: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`, {
+      next: `fix ${file}`,
+    });
   }
 }
 
@@ -115,35 +134,62 @@ export function resolvePhase(loaded: LoadedPipelineConfig, phase: AgentPhase, se
   const roles = providerRoles(loaded.data);
   const file = loaded.file ?? CONFIG_FILE;
   if (!Object.hasOwn(roles, provider)) {
-    throw new PatchbayError("provider_not_found", `phase "${phase}" is bound to provider "${provider}", which is not defined; providers: ${Object.keys(roles).join(", ")}`, {
-      next: `set [phases.${phase}].provider to one of those in ${file}, or define [providers.${provider}] with roles, command and output_contract`,
-      details: { phase, provider, providers: Object.keys(roles) },
-    });
+    throw new PatchbayError(
+      "provider_not_found",
+      `phase "${phase}" is bound to provider "${provider}", which is not defined; providers: ${Object.keys(roles).join(", ")}`,
+      {
+        next: `set [phases.${phase}].provider to one of those in ${file}, or define [providers.${provider}] with roles, command and output_contract`,
+        details: { phase, provider, providers: Object.keys(roles) },
+      },
+    );
   }
   const has = roles[provider]!;
   if (!has.includes(phase)) {
-    throw new PatchbayError("provider_role_mismatch", `phase "${phase}" is bound to provider "${provider}", which has the roles ${has.join(", ") || "(none)"}, not "${phase}"`, {
-      next: `add "${phase}" to the roles of [providers.${provider}], or bind [phases.${phase}] to another provider in ${file}`,
-      details: { phase, provider, roles: has },
-    });
+    throw new PatchbayError(
+      "provider_role_mismatch",
+      `phase "${phase}" is bound to provider "${provider}", which has the roles ${has.join(", ") || "(none)"}, not "${phase}"`,
+      {
+        next: `add "${phase}" to the roles of [providers.${provider}], or bind [phases.${phase}] to another provider in ${file}`,
+        details: { phase, provider, roles: has },
+      },
+    );
   }
   const model = table.model ?? loaded.data.models[LEGACY_MODEL_KEY[phase]] ?? (inherit ? (sourceTable.model ?? loaded.data.models.writer) : undefined);
   const custom = Object.hasOwn(loaded.data.providers, provider) ? loaded.data.providers[provider] : undefined;
   const timeout = table.timeout ?? (inherit ? sourceTable.timeout : undefined);
   const env = { ...(inherit ? sourceTable.env : {}), ...table.env };
-  if (custom) return compact({ phase, provider, builtin: false, agent: provider, model, executable: custom.command, env: { ...custom.env, ...env }, timeoutMs: timeout && timeout * 1000, custom });
+  if (custom)
+    return compact({
+      phase,
+      provider,
+      builtin: false,
+      agent: provider,
+      model,
+      executable: custom.command,
+      env: { ...custom.env, ...env },
+      timeoutMs: timeout && timeout * 1000,
+      custom,
+    });
   const info = BUILTIN_PROVIDER_INFO[provider as BuiltinProvider];
   const executable = builtinExecutable(loaded, inherit ? sourceTable : table, info, phase, server);
   return compact({ phase, provider, builtin: true, agent: info.agent, model, executable, env, timeoutMs: timeout && timeout * 1000 });
 }
 
-function builtinExecutable(loaded: LoadedPipelineConfig, table: PipelineConfigFile["phases"]["plan"], info: (typeof BUILTIN_PROVIDER_INFO)[BuiltinProvider], phase: AgentPhase, server?: Config): string | undefined {
+function builtinExecutable(
+  loaded: LoadedPipelineConfig,
+  table: PipelineConfigFile["phases"]["plan"],
+  info: (typeof BUILTIN_PROVIDER_INFO)[BuiltinProvider],
+  phase: AgentPhase,
+  server?: Config,
+): string | undefined {
   if (info.agent === "mock") return undefined;
   if (table.command) return table.command;
   if (table.command_key) {
     const named = loaded.data.commands[table.command_key];
     if (named === undefined) {
-      throw new PatchbayError("config_invalid", `[phases.${phase}].command_key = "${table.command_key}" names no entry of [commands]`, { next: `add ${table.command_key} = "<executable>" under [commands] (patchbay config command set ${table.command_key} <executable>)` });
+      throw new PatchbayError("config_invalid", `[phases.${phase}].command_key = "${table.command_key}" names no entry of [commands]`, {
+        next: `add ${table.command_key} = "<executable>" under [commands] (patchbay config command set ${table.command_key} <executable>)`,
+      });
     }
     return named;
   }

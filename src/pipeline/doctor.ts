@@ -12,7 +12,7 @@ import { asPatchbayError } from "../errors/index.ts";
 import { REASONIX } from "../agents/acp/index.ts";
 import { adapterFor } from "./agent.ts";
 import { AGENT_PHASES } from "./config-schema.ts";
-import { CONFIG_FILE, LEGACY_CONFIG_FILE, loadPipelineConfig, resolvePhase, testSettings } from "./config.ts";
+import { CONFIG_FILE, LEGACY_CONFIG_FILE, type LoadedPipelineConfig, loadPipelineConfig, type ResolvedPhase, resolvePhase, testSettings } from "./config.ts";
 import { splitCommandLine } from "./test-runner.ts";
 
 export interface PipelineFinding {
@@ -34,7 +34,7 @@ export function hasPipelineConfig(repo: string): boolean {
  * const findings = await checkPipelineConfig(repo, await loadConfig({ home }));
  */
 export async function checkPipelineConfig(repo: string, server: Config): Promise<PipelineFinding[]> {
-  let loaded;
+  let loaded: LoadedPipelineConfig;
   try {
     loaded = await loadPipelineConfig(repo);
   } catch (error) {
@@ -43,10 +43,15 @@ export async function checkPipelineConfig(repo: string, server: Config): Promise
   }
   const file = loaded.file ?? CONFIG_FILE;
   const findings: PipelineFinding[] = [];
-  if (loaded.legacy) findings.push({ status: "warn", detail: `${file} is the legacy ai-flow file; its keys load as defaults`, next: "move to .ai/patchbay.toml (any `patchbay config ... set` writes it)" });
+  if (loaded.legacy)
+    findings.push({
+      status: "warn",
+      detail: `${file} is the legacy ai-flow file; its keys load as defaults`,
+      next: "move to .ai/patchbay.toml (any `patchbay config ... set` writes it)",
+    });
   const bound: string[] = [];
   for (const phase of AGENT_PHASES) {
-    let resolved;
+    let resolved: ResolvedPhase;
     try {
       resolved = resolvePhase(loaded, phase, server);
       if (resolved.agent !== "reasonix") adapterFor(resolved, server);
@@ -59,13 +64,23 @@ export async function checkPipelineConfig(repo: string, server: Config): Promise
     if (resolved.agent === "mock") continue;
     const executable = resolved.executable ?? (resolved.agent === "reasonix" ? REASONIX.defaultCommand : agentExecutable(adapterFor(resolved, server), server));
     if (!findExecutable(executable, process.env.PATH ?? "", repo)) {
-      const where = resolved.custom ? `command of [providers.${resolved.provider}]` : `[phases.${phase}].command, [commands], or agents.${resolved.agent}_command in the server config`;
-      findings.push({ status: "fail", detail: `phase ${phase}: ${resolved.provider} runs "${executable}", which is not on PATH`, next: `install it, or set the executable (${where})` });
+      const where = resolved.custom
+        ? `command of [providers.${resolved.provider}]`
+        : `[phases.${phase}].command, [commands], or agents.${resolved.agent}_command in the server config`;
+      findings.push({
+        status: "fail",
+        detail: `phase ${phase}: ${resolved.provider} runs "${executable}", which is not on PATH`,
+        next: `install it, or set the executable (${where})`,
+      });
     }
   }
   const tests = testSettings(loaded);
   if (tests.commands.length === 0) {
-    findings.push({ status: "warn", detail: "the test phase has no commands, so apply will refuse (tests must pass)", next: "patchbay config test add \"<command line>\" (or set workflow.allow_apply_without_tests)" });
+    findings.push({
+      status: "warn",
+      detail: "the test phase has no commands, so apply will refuse (tests must pass)",
+      next: 'patchbay config test add "<command line>" (or set workflow.allow_apply_without_tests)',
+    });
   }
   for (const command of tests.commands) {
     let argv: string[];
@@ -77,9 +92,14 @@ export async function checkPipelineConfig(repo: string, server: Config): Promise
       continue;
     }
     if (!findExecutable(argv[0]!, process.env.PATH ?? "", repo)) {
-      findings.push({ status: "fail", detail: `test command ${JSON.stringify(command)}: "${argv[0]}" is not on PATH (nor a file in the repository)`, next: `install it, or fix [phases.test].commands in ${file}` });
+      findings.push({
+        status: "fail",
+        detail: `test command ${JSON.stringify(command)}: "${argv[0]}" is not on PATH (nor a file in the repository)`,
+        next: `install it, or fix [phases.test].commands in ${file}`,
+      });
     }
   }
-  if (!findings.some((finding) => finding.status === "fail")) findings.push({ status: "ok", detail: `${file}: ${bound.join(", ")}; ${tests.commands.length} test command(s)` });
+  if (!findings.some((finding) => finding.status === "fail"))
+    findings.push({ status: "ok", detail: `${file}: ${bound.join(", ")}; ${tests.commands.length} test command(s)` });
   return findings;
 }

@@ -32,7 +32,13 @@ export const LOCAL_PHASES: PhaseRunners = { plan, approve, write, test, review, 
  * error. `apply: false` stops when the patch is ready (tests passed, review approved). `runners`
  * runs each phase (default: in this process).
  */
-export async function drive(repo: string, task: string, env: PipelineEnv, options: PhaseOptions & { apply?: boolean } = {}, runners: PhaseRunners = LOCAL_PHASES): Promise<DriveResult> {
+export async function drive(
+  repo: string,
+  task: string,
+  env: PipelineEnv,
+  options: PhaseOptions & { apply?: boolean } = {},
+  runners: PhaseRunners = LOCAL_PHASES,
+): Promise<DriveResult> {
   const { plan, approve, write, test, review, fix, apply } = runners;
   let record: RunRecord | undefined;
   let error: DriveResult["error"];

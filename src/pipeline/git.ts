@@ -13,7 +13,10 @@ import { aiDirectory, writeAiFile } from "./ai-files.ts";
 const EXCLUDE_AI = ":(exclude).ai";
 
 export function headCommit(repo: string): Promise<string> {
-  return branchPoint(repo, { message: `${repo} is not a git repository with a commit`, next: "run the pipeline in a git repository that has at least one commit" });
+  return branchPoint(repo, {
+    message: `${repo} is not a git repository with a commit`,
+    next: "run the pipeline in a git repository that has at least one commit",
+  });
 }
 
 export function worktreePath(repo: string, root: string, runId: string): string {
@@ -52,7 +55,9 @@ export async function removeRunWorktree(repo: string, path: string, branch: stri
 /** Stages everything in the worktree and returns the binary-safe diff against the base. */
 export async function worktreeDiff(worktree: string, base: string): Promise<string> {
   await git(worktree, ["add", "--all"]);
-  const diff = await runGit(worktree, ["diff", "--cached", "--binary", "--no-ext-diff", "--no-textconv", "--no-color", base, "--"], { maxBytes: 32 * 1024 * 1024 });
+  const diff = await runGit(worktree, ["diff", "--cached", "--binary", "--no-ext-diff", "--no-textconv", "--no-color", base, "--"], {
+    maxBytes: 32 * 1024 * 1024,
+  });
   if (diff.code !== 0) throw new PatchbayError("git_failed", `git diff failed in ${worktree}: ${diff.stderr.trim()}`);
   if (diff.truncated) throw new PatchbayError("patch_too_large", "the patch is over 32 MiB", { next: "ask for a smaller change" });
   return diff.stdout;
@@ -66,7 +71,10 @@ export async function changedPaths(worktree: string, base: string): Promise<stri
 /** Applies a patch the writer printed (custom providers with output_contract "diff") to the worktree. */
 export async function applyToWorktree(worktree: string, patch: string): Promise<void> {
   const result = await runGit(worktree, ["apply", "--whitespace=nowarn", "--recount", "-"], { input: patch });
-  if (result.code !== 0) throw new PatchbayError("patch_does_not_apply", `the writer's diff does not apply to the worktree: ${result.stderr.trim()}`, { next: "run the phase again" });
+  if (result.code !== 0)
+    throw new PatchbayError("patch_does_not_apply", `the writer's diff does not apply to the worktree: ${result.stderr.trim()}`, {
+      next: "run the phase again",
+    });
 }
 
 /** Uncommitted changes in the base checkout, outside .ai/. */

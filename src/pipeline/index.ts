@@ -12,7 +12,18 @@
 export { PIPELINE_TOOLS } from "./tools.ts";
 export type { PipelineEnv } from "./agent.ts";
 export { AGENT_PHASES, BUILTIN_PROVIDERS, type AgentPhase } from "./config-schema.ts";
-export { CONFIG_FILE, EXAMPLE_CONFIG_FILE, LEGACY_CONFIG_FILE, describePipelineConfig, loadPipelineConfig, resolvePhase, testSettings, workflowSettings, type LoadedPipelineConfig, type ResolvedPhase } from "./config.ts";
+export {
+  CONFIG_FILE,
+  EXAMPLE_CONFIG_FILE,
+  LEGACY_CONFIG_FILE,
+  describePipelineConfig,
+  loadPipelineConfig,
+  resolvePhase,
+  testSettings,
+  workflowSettings,
+  type LoadedPipelineConfig,
+  type ResolvedPhase,
+} from "./config.ts";
 export { addCliProvider, addTestCommand, editPipelineConfig, setCommand, setPhase, type ConfigEdit, type ConfigEditor } from "./config-edit.ts";
 export { assertTrusted, execSettings, isTrusted, needsTrust, trustPipelineConfig } from "./trust.ts";
 export { apply, approve, cancelRun, fix, plan, review, test, write, type PhaseOptions } from "./phases.ts";

@@ -85,7 +85,10 @@ const MAX_GITIGNORE_BYTES = 1024 * 1024;
 async function readGitignore(root: string): Promise<string> {
   try {
     const file = await readInside(root, join(root, ".gitignore"), MAX_GITIGNORE_BYTES);
-    if (file.truncated) throw new PatchbayError("gitignore_too_large", `.gitignore in ${root} is over ${MAX_GITIGNORE_BYTES} bytes`, { next: "add .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/ to it by hand" });
+    if (file.truncated)
+      throw new PatchbayError("gitignore_too_large", `.gitignore in ${root} is over ${MAX_GITIGNORE_BYTES} bytes`, {
+        next: "add .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/ to it by hand",
+      });
     return new TextDecoder().decode(file.bytes);
   } catch (error) {
     if ((error as PatchbayError).code === "not_found") return "";
@@ -97,7 +100,12 @@ export async function initRepo(repo: string): Promise<InitResult> {
   const root = await realpath(repo);
   let action: InitResult["example"]["action"] = "kept";
   // lstat, not exists: a symlink there is kept as it is, never followed to write through it.
-  if (!(await lstat(join(root, EXAMPLE_CONFIG_FILE)).then(() => true, () => false))) {
+  if (
+    !(await lstat(join(root, EXAMPLE_CONFIG_FILE)).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await writeAiFile(root, EXAMPLE_CONFIG_FILE, EXAMPLE_CONFIG);
     action = "created";
   }
@@ -106,9 +114,14 @@ export async function initRepo(repo: string): Promise<InitResult> {
   if (added.length > 0) {
     const current = await readGitignore(root);
     const lead = current === "" || current.endsWith("\n") ? "" : "\n";
-    await writeInside(root, join(root, ".gitignore"), `${current}${lead}${current === "" ? "" : "\n"}# patchbay: local pipeline config, runs and worktrees\n${added.join("\n")}\n`);
+    await writeInside(
+      root,
+      join(root, ".gitignore"),
+      `${current}${lead}${current === "" ? "" : "\n"}# patchbay: local pipeline config, runs and worktrees\n${added.join("\n")}\n`,
+    );
   }
   const result: InitResult = { repo, example: { path: EXAMPLE_CONFIG_FILE, action }, gitignore: { path: ".gitignore", added } };
-  if (await ignored(repo, EXAMPLE_CONFIG_FILE)) result.warning = `${EXAMPLE_CONFIG_FILE} is git-ignored, so it will not be committed; add !${EXAMPLE_CONFIG_FILE} to .gitignore`;
+  if (await ignored(repo, EXAMPLE_CONFIG_FILE))
+    result.warning = `${EXAMPLE_CONFIG_FILE} is git-ignored, so it will not be committed; add !${EXAMPLE_CONFIG_FILE} to .gitignore`;
   return result;
 }

@@ -48,7 +48,11 @@ export async function recoverRun(record: RunRecord): Promise<RunRecord> {
   if (lock.phase === "cancel") return record;
   record.interrupted = { phase: lock.phase, at: new Date().toISOString() };
   await saveRun(record);
-  await appendRunEvent(record, { phase: lock.phase, action: "interrupted", detail: `the process running ${lock.phase} (pid ${lock.pid}) is gone; run the phase again` });
+  await appendRunEvent(record, {
+    phase: lock.phase,
+    action: "interrupted",
+    detail: `the process running ${lock.phase} (pid ${lock.pid}) is gone; run the phase again`,
+  });
   return record;
 }
 
@@ -62,10 +66,14 @@ export async function acquirePhaseLock(record: RunRecord, phase: Phase): Promise
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     const holder = await readPhaseLock(record);
-    throw new PatchbayError("run_busy", `run ${record.run_id} is busy: ${holder?.phase ?? "a phase"} is running (pid ${holder?.pid ?? "?"}, since ${holder?.since ?? "?"})`, {
-      next: "wait for it (patchbay_status / patchbay events --follow), then retry",
-      details: { holder },
-    });
+    throw new PatchbayError(
+      "run_busy",
+      `run ${record.run_id} is busy: ${holder?.phase ?? "a phase"} is running (pid ${holder?.pid ?? "?"}, since ${holder?.since ?? "?"})`,
+      {
+        next: "wait for it (patchbay_status / patchbay events --follow), then retry",
+        details: { holder },
+      },
+    );
   }
 }
 

@@ -12,7 +12,18 @@ import { applyToWorktree, changedPaths, worktreeDiff } from "./git.ts";
 import { clearStopRequests, readStopRequest, stoppedError, watchStop } from "./cancel.ts";
 import { acquirePhaseLock, recoverRun, releasePhaseLock } from "./lock.ts";
 import { extractDiff } from "./prompts.ts";
-import { appendRunEvent, artifactPath, assertPhaseAllowed, type Phase, readArtifact, readRun, type RunEvent, type RunRecord, saveRun, writeArtifact } from "./run-record.ts";
+import {
+  appendRunEvent,
+  artifactPath,
+  assertPhaseAllowed,
+  type Phase,
+  readArtifact,
+  readRun,
+  type RunEvent,
+  type RunRecord,
+  saveRun,
+  writeArtifact,
+} from "./run-record.ts";
 import { checkPatch } from "./safety.ts";
 
 /** Failures that end the run: the patch or a read-only phase broke a safety rule. */
@@ -49,7 +60,8 @@ export async function withPhase(record: RunRecord, phase: Phase, env: PipelineEn
     const extras = await body(phaseEnv);
     // A cancel asked for while the phase finished still ends the run, except after apply: the
     // patch is in the checkout then, and `applied` is the truth.
-    if (stoppable && phase !== "apply" && (await readStopRequest(record))?.mode === "cancel") throw new PatchbayError("run_cancelled", `run ${record.run_id} was cancelled`);
+    if (stoppable && phase !== "apply" && (await readStopRequest(record))?.mode === "cancel")
+      throw new PatchbayError("run_cancelled", `run ${record.run_id} was cancelled`);
     if (phase === "apply") await clearStopRequests(record);
     if (record.interrupted?.phase === phase) delete record.interrupted;
     delete record.failure;
@@ -67,7 +79,9 @@ export async function withPhase(record: RunRecord, phase: Phase, env: PipelineEn
       await clearStopRequests(record);
       const detail = `cancelled by ${request.by} during ${phase}`;
       await appendRunEvent(record, { phase, action: "cancelled", duration_ms: Date.now() - started, detail });
-      throw new PatchbayError("run_cancelled", `run ${record.run_id} was ${detail}`, { next: "start a new run with patchbay plan; `patchbay cleanup` removes its worktree" });
+      throw new PatchbayError("run_cancelled", `run ${record.run_id} was ${detail}`, {
+        next: "start a new run with patchbay plan; `patchbay cleanup` removes its worktree",
+      });
     }
     const stopped = watch?.signal.aborted === true;
     if (stopped && request?.mode === "stop") await clearStopRequests(record, ["stop"]);
@@ -76,7 +90,12 @@ export async function withPhase(record: RunRecord, phase: Phase, env: PipelineEn
     record.failure = { phase, code: failure.code, message: env.redact(failure.message), terminal };
     if (terminal) record.state = "failed";
     await saveRun(record);
-    await appendRunEvent(record, { phase, action: stopped ? "stopped" : phase === "apply" ? "apply_denied" : "error", duration_ms: Date.now() - started, detail: env.redact(failure.text) });
+    await appendRunEvent(record, {
+      phase,
+      action: stopped ? "stopped" : phase === "apply" ? "apply_denied" : "error",
+      duration_ms: Date.now() - started,
+      detail: env.redact(failure.text),
+    });
     throw failure;
   } finally {
     watch?.dispose();
@@ -92,12 +111,21 @@ export interface TurnResult {
 }
 
 /** One agent turn of a phase, logged to `logs/<name>.log`; a failed turn is returned, not thrown. */
-export async function agentTurn(record: RunRecord, resolved: ResolvedPhase, prompt: string, cwd: string, access: "read_only" | "write", env: PipelineEnv, logName: string): Promise<TurnResult> {
+export async function agentTurn(
+  record: RunRecord,
+  resolved: ResolvedPhase,
+  prompt: string,
+  cwd: string,
+  access: "read_only" | "write",
+  env: PipelineEnv,
+  logName: string,
+): Promise<TurnResult> {
   const logFile = artifactPath(record.repo, record.run_id, `logs/${logName}.log`);
   await writeArtifact(record, `logs/${logName}.log`, "");
   record.phases[resolved.phase] = { provider: resolved.provider, ...(resolved.model && { model: resolved.model }) };
   // A `progress` event names the job as soon as it exists, so a CLI following the run can watch it.
-  const onJob = (jobId: string) => appendRunEvent(record, { phase: resolved.phase, action: "progress", provider: resolved.provider, job_id: jobId, detail: `agent job ${jobId} started` });
+  const onJob = (jobId: string) =>
+    appendRunEvent(record, { phase: resolved.phase, action: "progress", provider: resolved.provider, job_id: jobId, detail: `agent job ${jobId} started` });
   const outcome = await runPhaseAgent({ resolved, prompt, cwd, access, logFile, title: `${resolved.phase} ${record.run_id}`, onJob }, env);
   if (outcome.jobId) record.jobs.push(outcome.jobId);
   // Stopped or cancelled: whatever the agent left is not a result (withPhase records why).
@@ -137,7 +165,11 @@ export async function producePatch(record: RunRecord): Promise<string[]> {
   const report = checkPatch(diff, record.repo);
   record.binary_files = report.binary;
   record.changed_files = await changedPaths(worktree, record.base_commit);
-  if (!report.ok) throw unsafe(report.violations.map((violation) => violation.message), report.violations);
+  if (!report.ok)
+    throw unsafe(
+      report.violations.map((violation) => violation.message),
+      report.violations,
+    );
   return ["FINAL.diff"];
 }
 
@@ -171,7 +203,16 @@ export async function checkScope(record: RunRecord, phase: Phase, note: string):
   }
   record.out_of_scope = outside;
   const current = await readArtifact(record.repo, record.run_id, note).catch(() => "");
-  await writeArtifact(record, note, `${current.trimEnd()}\n\n## Scope check\n\nThese files are changed but are not in the plan's affected_files (${record.affected_files.join(", ") || "none"}):\n\n${outside.map((file) => `- ${file}`).join("\n")}\n`);
-  await appendRunEvent(record, { phase, action: "scope_warning", detail: `changed outside the plan's affected_files: ${outside.join(", ")}`, artifacts: [note] });
+  await writeArtifact(
+    record,
+    note,
+    `${current.trimEnd()}\n\n## Scope check\n\nThese files are changed but are not in the plan's affected_files (${record.affected_files.join(", ") || "none"}):\n\n${outside.map((file) => `- ${file}`).join("\n")}\n`,
+  );
+  await appendRunEvent(record, {
+    phase,
+    action: "scope_warning",
+    detail: `changed outside the plan's affected_files: ${outside.join(", ")}`,
+    artifacts: [note],
+  });
   return outside;
 }

@@ -25,7 +25,12 @@ export interface PhaseOptions {
   mock?: boolean;
 }
 
-async function resolved(repo: string, phase: AgentPhase, env: PipelineEnv, options: PhaseOptions): Promise<{ phase: ResolvedPhase; loaded: LoadedPipelineConfig }> {
+async function resolved(
+  repo: string,
+  phase: AgentPhase,
+  env: PipelineEnv,
+  options: PhaseOptions,
+): Promise<{ phase: ResolvedPhase; loaded: LoadedPipelineConfig }> {
   const loaded = await loadPipelineConfig(repo);
   if (options.mock) return { loaded, phase: { phase, provider: "mock", builtin: true, agent: "mock", env: {} } };
   await assertTrusted(env.home, repo, loaded);
@@ -49,7 +54,21 @@ export async function plan(repo: string, task: string, env: PipelineEnv, options
   const runId = options.runId ?? newRunId();
   await createRunFolder(repo, runId);
   const now = new Date().toISOString();
-  const record: RunRecord = { version: 1, run_id: runId, task, state: "new", repo, base_commit: base, created_at: now, updated_at: now, fix_rounds: 0, binary_files: [], changed_files: [], phases: {}, jobs: [] };
+  const record: RunRecord = {
+    version: 1,
+    run_id: runId,
+    task,
+    state: "new",
+    repo,
+    base_commit: base,
+    created_at: now,
+    updated_at: now,
+    fix_rounds: 0,
+    binary_files: [],
+    changed_files: [],
+    phases: {},
+    jobs: [],
+  };
   await writeArtifact(record, "TASK.md", `${task}\n`);
   await saveRun(record);
   return withPhase(record, "plan", env, async (env) => {
@@ -57,7 +76,9 @@ export async function plan(repo: string, task: string, env: PipelineEnv, options
     const turn = await agentTurn(record, phase, phasePrompt("plan", { task }, isMock(phase)), repo, "read_only", env, "plan");
     // Checked even when the planner failed: a failed turn may still have written files.
     if ((await treeFingerprint(repo, { exclude: ".ai" })) !== before) {
-      throw new PatchbayError("read_only_violation", `the planner (${phase.provider}) changed the repository; the plan phase must not change files`, { next: "inspect `git status` in the repository and undo the changes" });
+      throw new PatchbayError("read_only_violation", `the planner (${phase.provider}) changed the repository; the plan phase must not change files`, {
+        next: "inspect `git status` in the repository and undo the changes",
+      });
     }
     assertTurnSucceeded(phase, turn, "plan");
     await writeArtifact(record, "PLAN.md", `${turn.outcome.finalMessage.trim()}\n`);
@@ -81,7 +102,10 @@ export async function approve(repo: string, runId: string, env: PipelineEnv): Pr
 /** The writer, in the run's own worktree on its own branch; its change becomes FINAL.diff. */
 export async function write(repo: string, runId: string, env: PipelineEnv, options: PhaseOptions = {}): Promise<RunRecord> {
   const record = await loadRun(repo, runId);
-  if (record.state === "planned") throw new PatchbayError("not_approved", `run ${runId} is planned but not approved; write refuses an unapproved run`, { next: `read PLAN.md, then approve it: patchbay approve ${runId}` });
+  if (record.state === "planned")
+    throw new PatchbayError("not_approved", `run ${runId} is planned but not approved; write refuses an unapproved run`, {
+      next: `read PLAN.md, then approve it: patchbay approve ${runId}`,
+    });
   const { phase, loaded } = await resolved(repo, "write", env, options);
   return withPhase(record, "write", env, async (env) => {
     const workflow = workflowSettings(loaded);
@@ -98,13 +122,26 @@ export async function write(repo: string, runId: string, env: PipelineEnv, optio
     const artifacts = await producePatch(record);
     const outside = await checkScope(record, "write", "WRITE.md");
     record.state = "written";
-    const notes = [record.binary_files.length && `binary: ${record.binary_files.join(", ")}`, outside.length && `outside the plan's affected_files: ${outside.join(", ")}`].filter(Boolean);
-    return { ...turn.extras, artifacts: ["WRITE.md", ...artifacts], detail: `${record.changed_files.length} file(s) changed${notes.length ? `; ${notes.join("; ")}` : ""}` };
+    const notes = [
+      record.binary_files.length && `binary: ${record.binary_files.join(", ")}`,
+      outside.length && `outside the plan's affected_files: ${outside.join(", ")}`,
+    ].filter(Boolean);
+    return {
+      ...turn.extras,
+      artifacts: ["WRITE.md", ...artifacts],
+      detail: `${record.changed_files.length} file(s) changed${notes.length ? `; ${notes.join("; ")}` : ""}`,
+    };
   });
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "command";
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 40) || "command"
+  );
 }
 
 /** Runs the allowlisted test commands in the worktree; failing tests are a result, not an error. */
@@ -131,7 +168,10 @@ export async function test(repo: string, runId: string, env: PipelineEnv): Promi
     const passed = results.every((result) => result.exit_code === 0);
     record.tests = { status: results.length === 0 ? "skipped" : passed ? "passed" : "failed", results };
     record.state = "tested";
-    return { detail: `tests ${record.tests.status}: ${results.filter((r) => r.exit_code === 0).length}/${results.length} passed`, artifacts: results.map((result) => result.log) };
+    return {
+      detail: `tests ${record.tests.status}: ${results.filter((r) => r.exit_code === 0).length}/${results.length} passed`,
+      artifacts: results.map((result) => result.log),
+    };
   });
 }
 
@@ -146,11 +186,18 @@ export async function review(repo: string, runId: string, env: PipelineEnv, opti
     const name = record.fix_rounds > 0 ? `review-${record.fix_rounds}` : "review";
     const turn = await agentTurn(record, phase, phasePrompt("review", { task: record.task, plan: planText, diff }, isMock(phase)), cwd, "read_only", env, name);
     if ((await treeFingerprint(cwd)) !== before) {
-      throw new PatchbayError("read_only_violation", `the reviewer (${phase.provider}) changed files in the worktree; a review must not change anything`, { next: "the run is failed; start a new run, and bind review to a provider that respects read-only" });
+      throw new PatchbayError("read_only_violation", `the reviewer (${phase.provider}) changed files in the worktree; a review must not change anything`, {
+        next: "the run is failed; start a new run, and bind review to a provider that respects read-only",
+      });
     }
     assertTurnSucceeded(phase, turn, name);
     const verdict = parseVerdict(turn.outcome.finalMessage);
-    if (!verdict) throw new PatchbayError("review_unreadable", `the reviewer's answer does not start with PASS or CHANGES_REQUESTED: ${turn.outcome.finalMessage.slice(0, 200)}`, { next: "run review again" });
+    if (!verdict)
+      throw new PatchbayError(
+        "review_unreadable",
+        `the reviewer's answer does not start with PASS or CHANGES_REQUESTED: ${turn.outcome.finalMessage.slice(0, 200)}`,
+        { next: "run review again" },
+      );
     const body = `${turn.outcome.finalMessage.trim()}\n`;
     await writeArtifact(record, "REVIEW.md", body);
     if (record.fix_rounds > 0) await writeArtifact(record, `REVIEW-${record.fix_rounds}.md`, body);
@@ -165,18 +212,34 @@ export async function fix(repo: string, runId: string, env: PipelineEnv, options
   const record = await loadRun(repo, runId);
   const { phase, loaded } = await resolved(repo, "fix", env, options);
   const max = workflowSettings(loaded).maxFixRounds;
-  if (record.state === "tested" && record.tests?.status !== "failed") throw new PatchbayError("invalid_state", `run ${runId}: nothing to fix, the tests ${record.tests?.status ?? "did not run"}`, { next: `review it: patchbay review ${runId}` });
-  if (record.state === "reviewed" && record.review?.verdict === "approve") throw new PatchbayError("invalid_state", `run ${runId}: nothing to fix, the review approved it`, { next: `apply it: patchbay apply ${runId}` });
+  if (record.state === "tested" && record.tests?.status !== "failed")
+    throw new PatchbayError("invalid_state", `run ${runId}: nothing to fix, the tests ${record.tests?.status ?? "did not run"}`, {
+      next: `review it: patchbay review ${runId}`,
+    });
+  if (record.state === "reviewed" && record.review?.verdict === "approve")
+    throw new PatchbayError("invalid_state", `run ${runId}: nothing to fix, the review approved it`, { next: `apply it: patchbay apply ${runId}` });
   if (record.fix_rounds >= max && ["tested", "reviewed"].includes(record.state)) {
-    throw new PatchbayError("fix_limit", `run ${runId} has had ${record.fix_rounds} fix round(s), the maximum (workflow.max_fix_rounds = ${max})`, { next: "raise workflow.max_fix_rounds in .ai/patchbay.toml, or start a new run" });
+    throw new PatchbayError("fix_limit", `run ${runId} has had ${record.fix_rounds} fix round(s), the maximum (workflow.max_fix_rounds = ${max})`, {
+      next: "raise workflow.max_fix_rounds in .ai/patchbay.toml, or start a new run",
+    });
   }
   return withPhase(record, "fix", env, async (env) => {
     const cwd = requireWorktree(record);
     const round = record.fix_rounds + 1;
     const failing = (record.tests?.results ?? []).filter((result) => result.exit_code !== 0);
-    const failedTests = (await Promise.all(failing.map(async (result) => `### ${result.command}\n${await readArtifact(repo, runId, result.log, 60).catch(() => "")}`))).join("\n\n");
+    const failedTests = (
+      await Promise.all(failing.map(async (result) => `### ${result.command}\n${await readArtifact(repo, runId, result.log, 60).catch(() => "")}`))
+    ).join("\n\n");
     const findings = record.review?.verdict === "changes_requested" ? record.review.findings : "";
-    const turn = await agentTurn(record, phase, phasePrompt("fix", { task: record.task, findings, failedTests, round }, isMock(phase)), cwd, "write", env, `fix-${round}`);
+    const turn = await agentTurn(
+      record,
+      phase,
+      phasePrompt("fix", { task: record.task, findings, failedTests, round }, isMock(phase)),
+      cwd,
+      "write",
+      env,
+      `fix-${round}`,
+    );
     assertTurnSucceeded(phase, turn, `fix-${round}`);
     await writeArtifact(record, `FIX-${round}.md`, `${turn.outcome.finalMessage.trim()}\n`);
     await applyPrintedDiff(phase, turn.outcome.finalMessage, cwd);
@@ -195,18 +258,28 @@ export async function apply(repo: string, runId: string, env: PipelineEnv): Prom
   const record = await loadRun(repo, runId);
   const loaded = await loadPipelineConfig(repo);
   await assertTrusted(env.home, repo, loaded);
-  if (record.state === "reviewed" && record.review?.verdict !== "approve") throw new PatchbayError("not_approved", `run ${runId}: the review requested changes`, { next: `run fix: patchbay fix ${runId}` });
+  if (record.state === "reviewed" && record.review?.verdict !== "approve")
+    throw new PatchbayError("not_approved", `run ${runId}: the review requested changes`, { next: `run fix: patchbay fix ${runId}` });
   const testsOk = record.tests?.status === "passed" || (record.tests?.status === "skipped" && workflowSettings(loaded).allowApplyWithoutTests);
   if (record.state === "reviewed" && !testsOk) {
-    throw new PatchbayError("tests_not_passed", `run ${runId}: the tests ${record.tests?.status ?? "did not run"}; apply needs them to pass`, { next: "add test commands under [phases.test] and run test, or set workflow.allow_apply_without_tests" });
+    throw new PatchbayError("tests_not_passed", `run ${runId}: the tests ${record.tests?.status ?? "did not run"}; apply needs them to pass`, {
+      next: "add test commands under [phases.test] and run test, or set workflow.allow_apply_without_tests",
+    });
   }
   return withPhase(record, "apply", env, async (env) => {
     const patch = await readArtifact(repo, runId, "FINAL.diff");
     await withRepoLock(env.home, repo, { client_ref: env.clientRef ?? "cli", tool: "patchbay_apply" }, async () => {
       const dirty = await baseChanges(repo);
-      if (dirty.length > 0) throw new PatchbayError("dirty_base", `the base checkout has uncommitted changes: ${dirty.slice(0, 5).join(", ")}`, { next: "commit or stash them, then apply again" });
+      if (dirty.length > 0)
+        throw new PatchbayError("dirty_base", `the base checkout has uncommitted changes: ${dirty.slice(0, 5).join(", ")}`, {
+          next: "commit or stash them, then apply again",
+        });
       const report = checkPatch(patch, repo);
-      if (!report.ok) throw unsafe(report.violations.map((violation) => violation.message), report.violations);
+      if (!report.ok)
+        throw unsafe(
+          report.violations.map((violation) => violation.message),
+          report.violations,
+        );
       await applyToBase(repo, patch);
     });
     record.state = "applied";
@@ -232,7 +305,9 @@ export async function cancelRun(repo: string, runId: string, env: PipelineEnv, o
     record = await loadRun(repo, runId);
     if (record.state === "cancelled") return record;
     if (!ended) {
-      throw new PatchbayError("cancel_pending", `run ${runId}: ${holder.phase} has not stopped yet; it is cancelled as soon as it does`, { next: `watch it with patchbay events ${runId} --follow` });
+      throw new PatchbayError("cancel_pending", `run ${runId}: ${holder.phase} has not stopped yet; it is cancelled as soon as it does`, {
+        next: `watch it with patchbay events ${runId} --follow`,
+      });
     }
   }
   try {

@@ -16,28 +16,59 @@ export interface PromptInput {
 }
 
 const PHASE_TEXT: Record<AgentPhase, (input: PromptInput) => string> = {
-  plan: (input) => [
-    "You are the planner of a patch pipeline. Read the repository; do not change any file.",
-    "Answer with a plan in Markdown: a summary, the files to change and why, the steps, the tests to run, and the risks.",
-    "End the plan with a fenced ```json block holding the files the change may touch, as repository-relative paths (a directory ending in / or a glob covers what is below it):",
-    "```json", '{"affected_files": ["src/example.ts", "tests/example.test.ts"]}', "```",
-    "", "## Task", input.task,
-  ].join("\n"),
-  write: (input) => [
-    "You are the writer of a patch pipeline. Implement the approved plan by editing files in this working tree.",
-    "Do not commit, do not touch .git, .env files or secrets. End with a short summary of what you changed.",
-    "", "## Task", input.task, "", "## Approved plan", input.plan ?? "(none)",
-  ].join("\n"),
-  review: (input) => [
-    "You are the reviewer of a patch pipeline. Review the change below against the task and the plan. Do not change any file.",
-    "Your first line must be exactly PASS or CHANGES_REQUESTED. Then list concrete findings (file, line, problem), most important first.",
-    "", "## Task", input.task, "", "## Plan", input.plan ?? "(none)", "", "## Change (git diff against the base)", "```diff", input.diff ?? "", "```",
-  ].join("\n"),
-  fix: (input) => [
-    `You are fixing a patch (round ${input.round ?? 1}). Edit files in this working tree to address the findings and failing tests below; do not commit.`,
-    "End with a short summary of what you changed.",
-    "", "## Task", input.task, "", "## Review findings", input.findings || "(none)", "", "## Failing tests", input.failedTests || "(none)",
-  ].join("\n"),
+  plan: (input) =>
+    [
+      "You are the planner of a patch pipeline. Read the repository; do not change any file.",
+      "Answer with a plan in Markdown: a summary, the files to change and why, the steps, the tests to run, and the risks.",
+      "End the plan with a fenced ```json block holding the files the change may touch, as repository-relative paths (a directory ending in / or a glob covers what is below it):",
+      "```json",
+      '{"affected_files": ["src/example.ts", "tests/example.test.ts"]}',
+      "```",
+      "",
+      "## Task",
+      input.task,
+    ].join("\n"),
+  write: (input) =>
+    [
+      "You are the writer of a patch pipeline. Implement the approved plan by editing files in this working tree.",
+      "Do not commit, do not touch .git, .env files or secrets. End with a short summary of what you changed.",
+      "",
+      "## Task",
+      input.task,
+      "",
+      "## Approved plan",
+      input.plan ?? "(none)",
+    ].join("\n"),
+  review: (input) =>
+    [
+      "You are the reviewer of a patch pipeline. Review the change below against the task and the plan. Do not change any file.",
+      "Your first line must be exactly PASS or CHANGES_REQUESTED. Then list concrete findings (file, line, problem), most important first.",
+      "",
+      "## Task",
+      input.task,
+      "",
+      "## Plan",
+      input.plan ?? "(none)",
+      "",
+      "## Change (git diff against the base)",
+      "```diff",
+      input.diff ?? "",
+      "```",
+    ].join("\n"),
+  fix: (input) =>
+    [
+      `You are fixing a patch (round ${input.round ?? 1}). Edit files in this working tree to address the findings and failing tests below; do not commit.`,
+      "End with a short summary of what you changed.",
+      "",
+      "## Task",
+      input.task,
+      "",
+      "## Review findings",
+      input.findings || "(none)",
+      "",
+      "## Failing tests",
+      input.failedTests || "(none)",
+    ].join("\n"),
 };
 
 const MOCK_DEFAULTS: Record<AgentPhase, (task: string) => Record<string, unknown>> = {
@@ -48,7 +79,12 @@ const MOCK_DEFAULTS: Record<AgentPhase, (task: string) => Record<string, unknown
 };
 
 function firstLine(text: string): string {
-  return text.split("\n").map((line) => line.trim()).find((line) => line !== "" && !line.startsWith("```")) ?? "";
+  return (
+    text
+      .split("\n")
+      .map((line) => line.trim())
+      .find((line) => line !== "" && !line.startsWith("```")) ?? ""
+  );
 }
 
 /** The ```patchbay-mock block of a task: per phase, the mock agent's instructions (fix: one per round, or one for all). */

@@ -40,7 +40,14 @@ export async function listRuns(repo: string, limit = 20): Promise<RunSummary[]> 
     const record = await loadRun(repo, id).catch(() => undefined);
     if (!record) continue;
     const lock = await readPhaseLock(record);
-    runs.push({ run_id: id, state: record.state, task: record.task.split("\n")[0]!.slice(0, 120), created_at: record.created_at, updated_at: record.updated_at, ...(lock && { running: lock.phase }) });
+    runs.push({
+      run_id: id,
+      state: record.state,
+      task: record.task.split("\n")[0]!.slice(0, 120),
+      created_at: record.created_at,
+      updated_at: record.updated_at,
+      ...(lock && { running: lock.phase }),
+    });
   }
   return runs;
 }

@@ -43,7 +43,10 @@ export interface RunRecord {
   updated_at: string;
   approved_at?: string;
   worktree?: { path: string; branch: string };
-  tests?: { status: "passed" | "failed" | "skipped"; results: Array<{ command: string; exit_code: number | null; timed_out: boolean; log: string; duration_ms: number }> };
+  tests?: {
+    status: "passed" | "failed" | "skipped";
+    results: Array<{ command: string; exit_code: number | null; timed_out: boolean; log: string; duration_ms: number }>;
+  };
   review?: { verdict: "approve" | "changes_requested"; findings: string };
   fix_rounds: number;
   /** Paths the patch changes in binary form: allowed, but flagged for the person applying it. */
@@ -68,7 +71,19 @@ export interface RunEvent {
   timestamp: string;
   run_id: string;
   phase: Phase;
-  action: "start" | "success" | "error" | "interrupted" | "approve_granted" | "apply_granted" | "apply_denied" | "progress" | "cancel_requested" | "cancelled" | "stopped" | "scope_warning";
+  action:
+    | "start"
+    | "success"
+    | "error"
+    | "interrupted"
+    | "approve_granted"
+    | "apply_granted"
+    | "apply_denied"
+    | "progress"
+    | "cancel_requested"
+    | "cancelled"
+    | "stopped"
+    | "scope_warning";
   status: RunState;
   provider?: string;
   model?: string;
@@ -156,7 +171,10 @@ export async function saveRun(record: RunRecord): Promise<void> {
 
 function corruptRun(repo: string, runId: string, why: string): PatchbayError {
   const path = runFile(runId, "run.json");
-  return new PatchbayError("run_corrupt", `${path} in ${repo} ${why}`, { next: `delete or restore ${path} (or remove the folder ${RUNS_DIR}/${runId})`, details: { path } });
+  return new PatchbayError("run_corrupt", `${path} in ${repo} ${why}`, {
+    next: `delete or restore ${path} (or remove the folder ${RUNS_DIR}/${runId})`,
+    details: { path },
+  });
 }
 
 export async function readRun(repo: string, runId: string): Promise<RunRecord> {
@@ -169,13 +187,18 @@ export async function readRun(repo: string, runId: string): Promise<RunRecord> {
   } catch (error) {
     throw corruptRun(repo, runId, `is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (typeof record !== "object" || record === null || record.run_id !== runId || !RUN_STATES.includes(record.state)) throw corruptRun(repo, runId, `is not the record of run ${runId}`);
+  if (typeof record !== "object" || record === null || record.run_id !== runId || !RUN_STATES.includes(record.state))
+    throw corruptRun(repo, runId, `is not the record of run ${runId}`);
   return record;
 }
 
 export async function listRunIds(repo: string): Promise<string[]> {
   const entries = await listAiDirectory(repo, RUNS_DIR);
-  return entries.filter((entry) => entry.isDirectory() && RUN_ID_PATTERN.test(entry.name)).map((entry) => entry.name).sort().reverse();
+  return entries
+    .filter((entry) => entry.isDirectory() && RUN_ID_PATTERN.test(entry.name))
+    .map((entry) => entry.name)
+    .sort()
+    .reverse();
 }
 
 export async function appendRunEvent(record: RunRecord, event: Omit<RunEvent, "timestamp" | "run_id" | "status"> & { status?: RunState }): Promise<RunEvent> {
@@ -197,10 +220,17 @@ function parseEvent(line: string): RunEvent | undefined {
  * The run's events from index `since` (a line of events.jsonl; `next` continues). A line that is
  * not an event (a crash cut it short, someone edited the file) is skipped and counted.
  */
-export async function readRunEvents(repo: string, runId: string, filter: { since?: number; phase?: Phase } = {}): Promise<{ events: RunEvent[]; next: number; skipped_lines: number }> {
+export async function readRunEvents(
+  repo: string,
+  runId: string,
+  filter: { since?: number; phase?: Phase } = {},
+): Promise<{ events: RunEvent[]; next: number; skipped_lines: number }> {
   const path = runFile(runId, "events.jsonl");
   const file = await readAiFile(repo, path, { maxBytes: MAX_EVENTS_BYTES });
-  if (file?.truncated) throw new PatchbayError("events_too_large", `${path} in ${repo} is over ${MAX_EVENTS_BYTES} bytes`, { next: `read it with a text tool, or remove the run with patchbay cleanup --run ${runId}` });
+  if (file?.truncated)
+    throw new PatchbayError("events_too_large", `${path} in ${repo} is over ${MAX_EVENTS_BYTES} bytes`, {
+      next: `read it with a text tool, or remove the run with patchbay cleanup --run ${runId}`,
+    });
   const lines = (file?.text ?? "").split("\n").filter(Boolean);
   const parsed = lines.slice(filter.since ?? 0).map(parseEvent);
   const events = parsed.filter((event): event is RunEvent => event !== undefined && (!filter.phase || event.phase === filter.phase));
@@ -215,7 +245,9 @@ export function artifactPath(repo: string, runId: string, name: string): string 
   const dir = runDir(repo, runId);
   const clean = normalize(name);
   if (name === "" || name.includes("\0") || isAbsolute(name) || clean.split(/[\\/]/).includes("..")) {
-    throw new PatchbayError("invalid_artifact", `artifact ${JSON.stringify(name)}: expected a name inside the run folder, such as PLAN.md or test/1.log`, { next: "list a run's artifacts with patchbay_status" });
+    throw new PatchbayError("invalid_artifact", `artifact ${JSON.stringify(name)}: expected a name inside the run folder, such as PLAN.md or test/1.log`, {
+      next: "list a run's artifacts with patchbay_status",
+    });
   }
   const path = join(dir, clean);
   if (relative(dir, path).startsWith("..")) throw new PatchbayError("invalid_artifact", `artifact ${JSON.stringify(name)} is outside the run folder`);
@@ -238,9 +270,13 @@ export async function writeArtifact(record: RunRecord, name: string, content: st
  */
 export async function readArtifact(repo: string, runId: string, name: string, tail?: number): Promise<string> {
   const file = await readAiFile(repo, artifactFile(repo, runId, name), { maxBytes: MAX_ARTIFACT_BYTES, fromEnd: Boolean(tail) });
-  if (file === undefined) throw new PatchbayError("artifact_not_found", `run ${runId} has no artifact ${name}`, { next: "see the run's artifacts with patchbay_status" });
+  if (file === undefined)
+    throw new PatchbayError("artifact_not_found", `run ${runId} has no artifact ${name}`, { next: "see the run's artifacts with patchbay_status" });
   if (!tail) {
-    if (file.truncated) throw new PatchbayError("artifact_too_large", `artifact ${name} of run ${runId} is ${file.size} bytes, over the ${MAX_ARTIFACT_BYTES}-byte cap`, { next: "read its last lines with tail" });
+    if (file.truncated)
+      throw new PatchbayError("artifact_too_large", `artifact ${name} of run ${runId} is ${file.size} bytes, over the ${MAX_ARTIFACT_BYTES}-byte cap`, {
+        next: "read its last lines with tail",
+      });
     return file.text;
   }
   // From the end, the first line read may be cut: it is not one of the last lines.
@@ -267,11 +303,18 @@ export async function listArtifacts(repo: string, runId: string): Promise<string
 /** Refuses a phase the run's state does not allow, saying what would. */
 export function assertPhaseAllowed(record: RunRecord, phase: Phase): void {
   if (record.state === "failed" || record.state === "cancelled" || record.state === "applied") {
-    throw new PatchbayError("run_finished", `run ${record.run_id} is ${record.state}${record.failure ? ` (${record.failure.message})` : ""}; no phase can run`, { next: "start a new run with patchbay plan" });
+    throw new PatchbayError(
+      "run_finished",
+      `run ${record.run_id} is ${record.state}${record.failure ? ` (${record.failure.message})` : ""}; no phase can run`,
+      { next: "start a new run with patchbay plan" },
+    );
   }
   if (!PHASE_FROM[phase].includes(record.state)) {
     const next = nextPhase(record);
-    throw new PatchbayError("invalid_state", `run ${record.run_id} is ${record.state}; ${phase} needs it to be ${PHASE_FROM[phase].join(" or ")}`, { next: next ? `run ${next} first` : "see patchbay status", details: { state: record.state, phase } });
+    throw new PatchbayError("invalid_state", `run ${record.run_id} is ${record.state}; ${phase} needs it to be ${PHASE_FROM[phase].join(" or ")}`, {
+      next: next ? `run ${next} first` : "see patchbay status",
+      details: { state: record.state, phase },
+    });
   }
 }
 

@@ -9,7 +9,17 @@ import { realpathSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { SECRET_PATH } from "../redact/index.ts";
 
-export const PATCH_RULES = ["empty_patch", "not_git_framed", "absolute_path", "path_traversal", "git_dir", "env_file", "secret_path", "outside_repository", "symlink"] as const;
+export const PATCH_RULES = [
+  "empty_patch",
+  "not_git_framed",
+  "absolute_path",
+  "path_traversal",
+  "git_dir",
+  "env_file",
+  "secret_path",
+  "outside_repository",
+  "symlink",
+] as const;
 export type PatchRule = (typeof PATCH_RULES)[number];
 
 export interface PatchViolation {
@@ -25,7 +35,6 @@ export interface PatchReport {
   paths: string[];
   binary: string[];
 }
-
 
 /** Git's C-style quoted path (`"b/foo\057.env"`) as plain text. */
 export function unquoteGitPath(text: string): string {
@@ -78,7 +87,9 @@ export function parsePatchHeaders(diff: string): { framed: boolean; paths: strin
     if (line.startsWith("diff --git ")) {
       framed = true;
       inHeader = true;
-      current = headerPaths(line.slice("diff --git ".length)).map(stripPrefix).filter((path): path is string => path !== undefined);
+      current = headerPaths(line.slice("diff --git ".length))
+        .map(stripPrefix)
+        .filter((path): path is string => path !== undefined);
       for (const path of current) paths.add(path);
       continue;
     }
@@ -119,7 +130,8 @@ function realInside(repo: string, path: string): boolean {
 
 function checkPath(path: string, repo: string | undefined): PatchViolation | undefined {
   const segments = path.split(/[\\/]+/);
-  if (path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:/.test(path)) return { rule: "absolute_path", path, message: `${path}: absolute paths are not allowed` };
+  if (path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:/.test(path))
+    return { rule: "absolute_path", path, message: `${path}: absolute paths are not allowed` };
   if (segments.includes("..")) return { rule: "path_traversal", path, message: `${path}: ".." leaves the repository` };
   if (segments.some((segment) => segment.toLowerCase() === ".git")) return { rule: "git_dir", path, message: `${path}: the patch touches .git` };
   const base = segments.at(-1)!.toLowerCase();
@@ -138,7 +150,8 @@ function checkPath(path: string, repo: string | undefined): PatchViolation | und
  * if (!report.ok) throw new Error(report.violations.map((v) => v.message).join("; "));
  */
 export function checkPatch(diff: string, repo?: string): PatchReport {
-  if (diff.trim() === "") return { ok: false, violations: [{ rule: "empty_patch", message: "the patch is empty: the writer changed nothing" }], paths: [], binary: [] };
+  if (diff.trim() === "")
+    return { ok: false, violations: [{ rule: "empty_patch", message: "the patch is empty: the writer changed nothing" }], paths: [], binary: [] };
   const parsed = parsePatchHeaders(diff);
   const violations: PatchViolation[] = [];
   if (!parsed.framed || parsed.paths.length === 0) violations.push({ rule: "not_git_framed", message: "the patch has no `diff --git` headers with paths" });

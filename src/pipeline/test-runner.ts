@@ -33,7 +33,11 @@ export interface CommandResult {
 export function splitCommandLine(line: string): string[] {
   const { words, shellOperator, unclosedQuote } = readCommandLine(line);
   if (shellOperator) {
-    throw new PatchbayError("invalid_test_command", `test command ${JSON.stringify(line)}: "${shellOperator}" needs a shell, and test commands run without one`, { next: "wrap it in a script (e.g. an npm script) and list that" });
+    throw new PatchbayError(
+      "invalid_test_command",
+      `test command ${JSON.stringify(line)}: "${shellOperator}" needs a shell, and test commands run without one`,
+      { next: "wrap it in a script (e.g. an npm script) and list that" },
+    );
   }
   if (unclosedQuote) throw new PatchbayError("invalid_test_command", `test command ${JSON.stringify(line)}: unclosed quote`);
   if (words.length === 0) throw new PatchbayError("invalid_test_command", "an empty test command");

@@ -51,7 +51,9 @@ export function needsTrust(loaded: LoadedPipelineConfig): boolean {
 }
 
 export function fingerprintOf(loaded: LoadedPipelineConfig): string {
-  return createHash("sha256").update(JSON.stringify(execSettings(loaded))).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify(execSettings(loaded)))
+    .digest("hex");
 }
 
 async function trustPath(home: string, repo: string): Promise<{ path: string; repo: string }> {
@@ -84,7 +86,10 @@ export async function trustPipelineConfig(home: string, repo: string, loaded: Lo
   const where = await trustPath(home, repo);
   const fingerprint = fingerprintOf(loaded);
   const file = await readTrust(where.path, where.repo);
-  const trusted = [{ fingerprint, at: new Date().toISOString(), by }, ...file.trusted.filter((entry) => entry.fingerprint !== fingerprint)].slice(0, KEPT_FINGERPRINTS);
+  const trusted = [{ fingerprint, at: new Date().toISOString(), by }, ...file.trusted.filter((entry) => entry.fingerprint !== fingerprint)].slice(
+    0,
+    KEPT_FINGERPRINTS,
+  );
   await mkdir(join(home, "trust", "pipeline"), { recursive: true, mode: 0o700 });
   const temp = `${where.path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temp, `${JSON.stringify({ repo: where.repo, trusted }, null, 2)}\n`, { mode: 0o600 });
@@ -96,8 +101,12 @@ export async function trustPipelineConfig(home: string, repo: string, loaded: Lo
 export async function assertTrusted(home: string, repo: string, loaded: LoadedPipelineConfig): Promise<void> {
   if (await isTrusted(home, repo, loaded)) return;
   const file = loaded.file ?? CONFIG_FILE;
-  throw new PatchbayError("pipeline_config_untrusted", `${file} sets commands, executables, environments or gates that the operator has not trusted; nothing was run`, {
-    next: `review ${file} (\`patchbay config show --repo ${repo}\`), then run \`patchbay config trust --repo ${repo}\` in a terminal`,
-    details: { file, settings: execSettings(loaded) },
-  });
+  throw new PatchbayError(
+    "pipeline_config_untrusted",
+    `${file} sets commands, executables, environments or gates that the operator has not trusted; nothing was run`,
+    {
+      next: `review ${file} (\`patchbay config show --repo ${repo}\`), then run \`patchbay config trust --repo ${repo}\` in a terminal`,
+      details: { file, settings: execSettings(loaded) },
+    },
+  );
 }

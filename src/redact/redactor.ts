@@ -25,10 +25,7 @@ const SECRET_SHAPES: readonly RegExp[] = [
 ];
 
 /** Shapes whose first group (the label) stays, so the log still says what was there. */
-const LABELLED_SECRETS: readonly RegExp[] = [
-  /(\bauthorization["']?\s*[:=]\s*["']?bearer\s+)[^\s"',;]+/gi,
-  /(\bpatchbay_token=)[^&#\s"'<>]+/g,
-];
+const LABELLED_SECRETS: readonly RegExp[] = [/(\bauthorization["']?\s*[:=]\s*["']?bearer\s+)[^\s"',;]+/gi, /(\bpatchbay_token=)[^&#\s"'<>]+/g];
 
 export interface Redactor {
   redact(text: string): string;
@@ -81,7 +78,9 @@ function encodedForms(secret: string): string[] {
   const hex = bytes.toString("hex");
   const forms = [secret, hex, hex.toUpperCase()];
   for (const offset of [0, 1, 2]) {
-    const shifted = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64").replace(/=+$/, "");
+    const shifted = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString("base64")
+      .replace(/=+$/, "");
     const own = shifted.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6));
     forms.push(own, own.replaceAll("+", "-").replaceAll("/", "_"));
   }

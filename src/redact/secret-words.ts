@@ -21,4 +21,5 @@ export const SECRET_NAME = new RegExp(SECRET_WORDS.join("|"), "i");
  * `private_key`, `id_rsa`, or a key or certificate extension. Agents' writers and the pipeline's
  * patch check refuse such paths.
  */
-export const SECRET_PATH = /(^|[\\/._-])(private[_-]?key|secrets?|credentials?|tokens?|id_rsa|id_ed25519|id_ecdsa)([\\/._-]|$)|\.(pem|key|p12|pfx|jks|keystore)$/i;
+export const SECRET_PATH =
+  /(^|[\\/._-])(private[_-]?key|secrets?|credentials?|tokens?|id_rsa|id_ed25519|id_ecdsa)([\\/._-]|$)|\.(pem|key|p12|pfx|jks|keystore)$/i;

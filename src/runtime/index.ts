@@ -6,9 +6,19 @@
 import { fileURLToPath } from "node:url";
 import { PatchbayError } from "../errors/index.ts";
 
-interface BunServer { port: number; hostname: string; stop(closeActive?: boolean): Promise<void> | void }
-interface BunGlobal { serve(options: { fetch: (request: Request) => Response | Promise<Response>; hostname: string; port: number; idleTimeout: number }): BunServer; main: string }
-interface DenoServer { addr: { hostname: string; port: number }; shutdown(): Promise<void> }
+interface BunServer {
+  port: number;
+  hostname: string;
+  stop(closeActive?: boolean): Promise<void> | void;
+}
+interface BunGlobal {
+  serve(options: { fetch: (request: Request) => Response | Promise<Response>; hostname: string; port: number; idleTimeout: number }): BunServer;
+  main: string;
+}
+interface DenoServer {
+  addr: { hostname: string; port: number };
+  shutdown(): Promise<void>;
+}
 interface DenoGlobal {
   serve(options: { hostname: string; port: number; onListen?: () => void }, handler: (request: Request) => Response | Promise<Response>): DenoServer;
   execPath(): string;
@@ -48,7 +58,9 @@ export async function serveHttp(fetch: (request: Request) => Promise<Response>, 
     if (error instanceof PatchbayError) throw error;
     const text = String((error as Error).message ?? error);
     if (/in use|EADDRINUSE|AddrInUse/i.test(text)) {
-      throw new PatchbayError("port_in_use", `port ${address.port} on ${address.hostname} is already in use`, { next: "pick another with --port, or stop what listens there" });
+      throw new PatchbayError("port_in_use", `port ${address.port} on ${address.hostname} is already in use`, {
+        next: "pick another with --port, or stop what listens there",
+      });
     }
     throw new PatchbayError("listen_failed", `cannot listen on ${address.hostname}:${address.port}: ${text}`, { next: "check --host and --port" });
   }

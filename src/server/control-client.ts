@@ -18,7 +18,15 @@ export function controlRequest(owner: OwnerRecord, request: ControlRequest, time
   return new Promise((resolve, reject) => {
     const socket = connect({ host: "127.0.0.1", port });
     let buffered = Buffer.alloc(0);
-    const timer = setTimeout(() => finish(new PatchbayError("server_unreachable", `the server (pid ${owner.pid}) did not answer within ${timeoutMs} ms`, { next: "check `patchbay status`, or stop it with `patchbay stop`" })), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new PatchbayError("server_unreachable", `the server (pid ${owner.pid}) did not answer within ${timeoutMs} ms`, {
+            next: "check `patchbay status`, or stop it with `patchbay stop`",
+          }),
+        ),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
       const newline = buffered.indexOf(10);
@@ -32,7 +40,8 @@ export function controlRequest(owner: OwnerRecord, request: ControlRequest, time
       if (!answer.ok) return finish(PatchbayError.received(answer.error));
       finish(undefined, { data: answer.data, socket, rest: buffered.subarray(newline + 1) });
     };
-    const onError = (error: Error) => finish(new PatchbayError("server_unreachable", `cannot reach the server (pid ${owner.pid}) on 127.0.0.1:${port}: ${error.message}`));
+    const onError = (error: Error) =>
+      finish(new PatchbayError("server_unreachable", `cannot reach the server (pid ${owner.pid}) on 127.0.0.1:${port}: ${error.message}`));
     const onClose = () => finish(new PatchbayError("server_unreachable", "the server closed the connection without answering"));
     function finish(error?: Error, answer?: ControlAnswer) {
       clearTimeout(timer);
@@ -57,14 +66,22 @@ export function controlRequest(owner: OwnerRecord, request: ControlRequest, time
  * Like controlRequest, for requests that stream: each `{"progress": …}` line before the answer
  * goes to `onProgress`; resolves with the answer's data.
  */
-export function controlStream(owner: OwnerRecord, request: ControlRequest, onProgress: (progress: unknown) => void, timeoutMs = 15 * 60 * 1000): Promise<unknown> {
+export function controlStream(
+  owner: OwnerRecord,
+  request: ControlRequest,
+  onProgress: (progress: unknown) => void,
+  timeoutMs = 15 * 60 * 1000,
+): Promise<unknown> {
   const port = owner.control_port;
   if (!port) return Promise.reject(new PatchbayError("server_unreachable", `the owner of this state (pid ${owner.pid}) has no control port`));
   return new Promise((resolve, reject) => {
     const socket: Socket = connect({ host: "127.0.0.1", port });
     let buffered = "";
     let done = false;
-    const timer = setTimeout(() => finish(new PatchbayError("server_unreachable", `the server (pid ${owner.pid}) did not answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new PatchbayError("server_unreachable", `the server (pid ${owner.pid}) did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     function finish(error?: Error, data?: unknown) {
       if (done) return;
       done = true;
@@ -94,7 +111,9 @@ export function controlStream(owner: OwnerRecord, request: ControlRequest, onPro
         return finish(undefined, message.data);
       }
     });
-    socket.on("error", (error) => finish(new PatchbayError("server_unreachable", `cannot reach the server (pid ${owner.pid}) on 127.0.0.1:${port}: ${error.message}`)));
+    socket.on("error", (error) =>
+      finish(new PatchbayError("server_unreachable", `cannot reach the server (pid ${owner.pid}) on 127.0.0.1:${port}: ${error.message}`)),
+    );
     socket.on("close", () => finish(new PatchbayError("server_unreachable", "the server closed the connection without answering")));
     socket.write(`${JSON.stringify({ v: 1, credential: owner.credential, ...request })}\n`);
   });

@@ -52,7 +52,9 @@ export function assertExposureAllowed(config: Config, host: string, token: strin
   }
   if (token) return;
   if (!isLoopbackHost(host) && config.auth.require_for_non_loopback) {
-    throw new PatchbayError("auth_required", `refusing to listen on ${host} without a token: only loopback addresses may be served without auth`, { next: `${setIt}, or bind to 127.0.0.1` });
+    throw new PatchbayError("auth_required", `refusing to listen on ${host} without a token: only loopback addresses may be served without auth`, {
+      next: `${setIt}, or bind to 127.0.0.1`,
+    });
   }
   if (config.tunnel_mode !== "none" && config.auth.require_for_tunnel) {
     throw new PatchbayError("auth_required", `refusing to start a ${config.tunnel_mode} tunnel without a token`, { next: setIt });

@@ -48,7 +48,9 @@ function launchBackgroundServer(home: string): number {
 export async function ensureServer(home: string): Promise<OwnerRecord> {
   let owner = readOwner(home);
   if (owner?.kind === "standalone") {
-    throw new PatchbayError("state_owned", `a standalone stdio session (pid ${owner.pid}) owns ${home}`, { next: "close it, or give this session its own PATCHBAY_HOME" });
+    throw new PatchbayError("state_owned", `a standalone stdio session (pid ${owner.pid}) owns ${home}`, {
+      next: "close it, or give this session its own PATCHBAY_HOME",
+    });
   }
   if (owner?.control_port) return owner;
   const launched = owner ? 0 : launchBackgroundServer(home);
@@ -58,7 +60,9 @@ export async function ensureServer(home: string): Promise<OwnerRecord> {
     owner = readOwner(home);
     if (owner?.control_port) return owner;
     if (launched && !owner && !isProcessAlive(launched)) {
-      throw new PatchbayError("server_start_failed", `the background server exited during start-up: ${tail(serverLogFile(home)) || "no output"}`, { next: `see ${serverLogFile(home)}, or run \`patchbay start\` in a terminal to watch it` });
+      throw new PatchbayError("server_start_failed", `the background server exited during start-up: ${tail(serverLogFile(home)) || "no output"}`, {
+        next: `see ${serverLogFile(home)}, or run \`patchbay start\` in a terminal to watch it`,
+      });
     }
   }
   throw new PatchbayError("server_start_failed", `no server answered within ${START_TIMEOUT_MS / 1000} s`, { next: `see ${serverLogFile(home)}` });

@@ -69,9 +69,10 @@ export interface Ownership {
 
 function ownedError(home: string, owner: OwnerRecord): PatchbayError {
   const what = owner.kind === "standalone" ? `a standalone stdio session (pid ${owner.pid})` : `a patchbay server (pid ${owner.pid})`;
-  const next = owner.kind === "standalone"
-    ? "close that session, or give this one its own PATCHBAY_HOME"
-    : "use it (`patchbay status`), or stop it first with `patchbay stop`";
+  const next =
+    owner.kind === "standalone"
+      ? "close that session, or give this one its own PATCHBAY_HOME"
+      : "use it (`patchbay status`), or stop it first with `patchbay stop`";
   return new PatchbayError("state_owned", `${what} already owns ${home}`, { next, details: { pid: owner.pid, kind: owner.kind } });
 }
 

@@ -79,7 +79,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
 }
 
-async function assemble(options: StartServerOptions, ownership: Ownership, store: RecordStore, registry: ToolRegistry, token: string | undefined): Promise<RunningServer> {
+async function assemble(
+  options: StartServerOptions,
+  ownership: Ownership,
+  store: RecordStore,
+  registry: ToolRegistry,
+  token: string | undefined,
+): Promise<RunningServer> {
   const { home, config, version } = options;
   const relays = new Set<Socket>();
   const listeners: HttpListener[] = [];
@@ -144,7 +150,10 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
     },
     async listen(hostName, port) {
       const existing = listeners.find((listener) => listener.hostname === hostName && (port === 0 || listener.port === port));
-      if (existing) throw new PatchbayError("server_running", `the server (pid ${process.pid}) already serves ${urlOf(existing)}`, { next: "use that URL, `patchbay status` to see the server, or `patchbay stop` to stop it" });
+      if (existing)
+        throw new PatchbayError("server_running", `the server (pid ${process.pid}) already serves ${urlOf(existing)}`, {
+          next: "use that URL, `patchbay status` to see the server, or `patchbay stop` to stop it",
+        });
       assertExposureAllowed(config, hostName, token);
       const listener = await serveHttp((await httpApp(hostName)).fetch, { hostname: hostName, port });
       listeners.push(listener);
@@ -177,7 +186,11 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
       relays.add(socket);
       const state = createSession({ transport: "stdio", principal: "local", mode: session.mode, scope: session.scope });
       if (rest.length > 0) socket.unshift(rest);
-      const served = serveStdioSession(host, registry, state, { input: socket, output: socket, onerror: (error) => log.debug(`relay session: ${error.message}`) });
+      const served = serveStdioSession(host, registry, state, {
+        input: socket,
+        output: socket,
+        onerror: (error) => log.debug(`relay session: ${error.message}`),
+      });
       socket.on("close", () => {
         relays.delete(socket);
         void served.close();
@@ -189,9 +202,10 @@ async function assemble(options: StartServerOptions, ownership: Ownership, store
     ...controlJobHandlers({ host, registry }),
   });
   ownership.update({ control_port: control.port });
-  if (options.http) await server.listen(options.http.host, options.http.port).catch(async (error) => {
-    await server.stop();
-    throw error;
-  });
+  if (options.http)
+    await server.listen(options.http.host, options.http.port).catch(async (error) => {
+      await server.stop();
+      throw error;
+    });
   return server;
 }

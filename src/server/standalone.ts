@@ -10,10 +10,21 @@ import { claimOwnership } from "./owner.ts";
  * `patchbay stdio --standalone`: everything in this process, for hermetic use (CI, tests). It
  * owns the state directory for its lifetime, so it refuses to run beside a server.
  */
-export async function runStandalone(options: { home: string; config: Config; version: string; session: { mode: ToolMode; scope: SessionScope } }): Promise<number> {
+export async function runStandalone(options: {
+  home: string;
+  config: Config;
+  version: string;
+  session: { mode: ToolMode; scope: SessionScope };
+}): Promise<number> {
   const { home, config, version } = options;
   const registry = createToolRegistry(ALL_TOOLS);
-  const ownership = await claimOwnership(home, { kind: "standalone", version, started_at: new Date().toISOString(), credential: randomBytes(32).toString("hex"), http: [] });
+  const ownership = await claimOwnership(home, {
+    kind: "standalone",
+    version,
+    started_at: new Date().toISOString(),
+    credential: randomBytes(32).toString("hex"),
+    http: [],
+  });
   try {
     const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
     const host = createApp({ version, home, config, store, token: httpToken(config), activeSessions: () => 1, endpoints: () => [] });

@@ -61,10 +61,7 @@ function fileForKey(base: string, key: string): string {
 
 async function writeAtomically(base: string, file: string, value: string | Uint8Array): Promise<void> {
   const tempDir = join(base, TEMP_DIRNAME);
-  await Promise.all([
-    fsp.mkdir(dirname(file), { recursive: true, mode: 0o700 }),
-    fsp.mkdir(tempDir, { recursive: true, mode: 0o700 }),
-  ]);
+  await Promise.all([fsp.mkdir(dirname(file), { recursive: true, mode: 0o700 }), fsp.mkdir(tempDir, { recursive: true, mode: 0o700 })]);
   const temp = join(tempDir, `${process.pid}-${crypto.randomUUID()}`);
   try {
     const handle = await fsp.open(temp, "wx", 0o600);

@@ -35,7 +35,7 @@ export function assertRecordKind(value: unknown): asserts value is RecordKind {
 export function assertRecordId(value: unknown): asserts value is string {
   if (isRecordId(value)) return;
   throw new PatchbayError("invalid_key", `record id ${JSON.stringify(value)} is not a safe id`, {
-    next: "use 1-128 characters from A-Z a-z 0-9 _ . - starting with a letter or digit, without \"..\"",
+    next: 'use 1-128 characters from A-Z a-z 0-9 _ . - starting with a letter or digit, without ".."',
     details: { id: value },
   });
 }

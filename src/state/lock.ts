@@ -70,7 +70,7 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, options: L
 export function assertLockName(name: string): void {
   if (LOCK_NAME_PATTERN.test(name) && !name.includes("..")) return;
   throw new PatchbayError("invalid_lock_name", `lock name ${JSON.stringify(name)} is not a safe file name`, {
-    next: "use 1-160 characters from A-Z a-z 0-9 _ . - starting with a letter or digit, without \"..\"",
+    next: 'use 1-160 characters from A-Z a-z 0-9 _ . - starting with a letter or digit, without ".."',
     details: { lock: name },
   });
 }

@@ -191,7 +191,12 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
 }
 
 /** Every listed record in one round trip; a key removed since the listing is skipped. */
-async function readAll<T>(ids: string[], kind: RecordKind, readMany: (keys: string[]) => Promise<Array<string | null>>, where: (key: string) => string): Promise<Array<StoredRecord<T> | undefined>> {
+async function readAll<T>(
+  ids: string[],
+  kind: RecordKind,
+  readMany: (keys: string[]) => Promise<Array<string | null>>,
+  where: (key: string) => string,
+): Promise<Array<StoredRecord<T> | undefined>> {
   const keys = ids.map((id) => recordKey(kind, id));
   const texts = await readMany(keys);
   return texts.map((text, index) => (text === null ? undefined : parseRecord<T>(text, where, keys[index]!, kind, ids[index]!)));
@@ -203,7 +208,15 @@ async function mapInBatches<A, B>(items: A[], size: number, fn: (item: A) => Pro
   return results;
 }
 
-async function writeRecord<T>(storage: Storage, key: string, kind: RecordKind, id: string, data: T, existing: StoredRecord<unknown> | undefined, options: WriteOptions = {}): Promise<StoredRecord<T>> {
+async function writeRecord<T>(
+  storage: Storage,
+  key: string,
+  kind: RecordKind,
+  id: string,
+  data: T,
+  existing: StoredRecord<unknown> | undefined,
+  options: WriteOptions = {},
+): Promise<StoredRecord<T>> {
   if (data === undefined) {
     throw new PatchbayError("invalid_record", `record ${key} has no data`, { next: "pass a JSON value as data, or call remove() to delete the record" });
   }
@@ -213,7 +226,13 @@ async function writeRecord<T>(storage: Storage, key: string, kind: RecordKind, i
   return record;
 }
 
-async function readRecord<T>(storage: Storage, where: (key: string) => string, key: string, kind: RecordKind, id: string): Promise<StoredRecord<T> | undefined> {
+async function readRecord<T>(
+  storage: Storage,
+  where: (key: string) => string,
+  key: string,
+  kind: RecordKind,
+  id: string,
+): Promise<StoredRecord<T> | undefined> {
   const raw: unknown = await storage.getItemRaw(key);
   if (raw === null || raw === undefined) return undefined;
   let text: string;

@@ -182,7 +182,12 @@ export function redisWindowCounter(client: Redis): WindowCounter {
       const current = `${structureKey("count", name)}:${window}`;
       const previous = `${structureKey("count", name)}:${window - 1}`;
       // The key outlives its window by one more, while the next window still weighs it.
-      const results = await client.multi().incr(current).pexpire(current, windowMs * 2).get(previous).exec();
+      const results = await client
+        .multi()
+        .incr(current)
+        .pexpire(current, windowMs * 2)
+        .get(previous)
+        .exec();
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw failed?.[0] ?? new Error("Redis MULTI was discarded");
       const count = Number(results[0]![1]);

@@ -77,7 +77,10 @@ export function isZipName(fileName: string, mimeType?: string): boolean {
 
 /** `[alnum ._-]`, at most 180 characters, never `.` or `..`. */
 export function safeFileName(name: string): string {
-  const clean = name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[.]+/, "_").slice(0, 180);
+  const clean = name
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/^[.]+/, "_")
+    .slice(0, 180);
   return clean === "" || clean === "_" ? "artifact" : clean;
 }
 
@@ -91,9 +94,13 @@ async function inboxTotal(context: Pick<ToolContext, "host">): Promise<number> {
 }
 
 function inboxFull(used: number, adding: number, quota: number): PatchbayError {
-  return new PatchbayError("artifact_inbox_full", `the artifact inbox holds ${used} bytes; ${adding > 0 ? `${adding} more` : "more"} would pass its ${quota}-byte quota (workers.max_inbox_bytes)`, {
-    next: "remove artifacts you no longer need with codex_worker_inbox action=cleanup (see action=list), or raise workers.max_inbox_bytes in config.toml",
-  });
+  return new PatchbayError(
+    "artifact_inbox_full",
+    `the artifact inbox holds ${used} bytes; ${adding > 0 ? `${adding} more` : "more"} would pass its ${quota}-byte quota (workers.max_inbox_bytes)`,
+    {
+      next: "remove artifacts you no longer need with codex_worker_inbox action=cleanup (see action=list), or raise workers.max_inbox_bytes in config.toml",
+    },
+  );
 }
 
 export interface ImportSource {
@@ -110,7 +117,12 @@ export interface ImportSource {
  * @example
  * const record = await importArtifact(context, repo, { url, fileName: "spec.md" }, "spec");
  */
-export async function importArtifact(context: Pick<ToolContext, "host" | "session" | "signal">, repo: string, source: ImportSource, label?: string): Promise<ArtifactRecord> {
+export async function importArtifact(
+  context: Pick<ToolContext, "host" | "session" | "signal">,
+  repo: string,
+  source: ImportSource,
+  label?: string,
+): Promise<ArtifactRecord> {
   const quota = context.host.config.workers.max_inbox_bytes;
   const before = await inboxTotal(context);
   if (before >= quota) throw inboxFull(before, 0, quota);
@@ -128,7 +140,10 @@ export async function importArtifact(context: Pick<ToolContext, "host" | "sessio
     } else {
       // The guarded read: no symlink or FIFO swapped in after the guard, no hard link to an outside file.
       const read = await readInside(repo, source.localPath!, maxBytes);
-      if (read.truncated) throw new PatchbayError("artifact_too_large", `the file is ${read.size} bytes, over the ${maxBytes}-byte cap`, { next: "raise workers.max_download_bytes in config.toml, or import a smaller file" });
+      if (read.truncated)
+        throw new PatchbayError("artifact_too_large", `the file is ${read.size} bytes, over the ${maxBytes}-byte cap`, {
+          next: "raise workers.max_download_bytes in config.toml, or import a smaller file",
+        });
       await writeFile(target, read.bytes, { mode: 0o600 });
       bytes = read.bytes.length;
       sha256 = createHash("sha256").update(read.bytes).digest("hex");
@@ -179,7 +194,9 @@ export async function artifactsInScope(context: Pick<ToolContext, "host" | "sess
 export async function findArtifact(context: Pick<ToolContext, "host">, id: string, roots: string[]): Promise<ArtifactRecord> {
   const stored = ARTIFACT_ID_PATTERN.test(id) ? await context.host.store.get<ArtifactRecord>("artifact", id) : undefined;
   if (!stored || !roots.some((root) => isInside(root, stored.data.repo))) {
-    throw new PatchbayError("artifact_not_found", `no artifact ${JSON.stringify(id)} in this session's repositories`, { next: "list them with codex_worker_inbox action=list" });
+    throw new PatchbayError("artifact_not_found", `no artifact ${JSON.stringify(id)} in this session's repositories`, {
+      next: "list them with codex_worker_inbox action=list",
+    });
   }
   return stored.data;
 }
@@ -188,7 +205,11 @@ export async function findArtifact(context: Pick<ToolContext, "host">, id: strin
 async function assertRealFolder(worktree: string, relativePath: string): Promise<void> {
   const info = await lstat(join(worktree, relativePath)).catch(() => undefined);
   if (info && (info.isSymbolicLink() || !info.isDirectory())) {
-    throw new PatchbayError("artifact_copy_refused", `${relativePath} in the worktree is ${info.isSymbolicLink() ? "a symbolic link" : "not a folder"}; artifacts are not copied through it`, { next: `remove ${relativePath} from the worker's worktree` });
+    throw new PatchbayError(
+      "artifact_copy_refused",
+      `${relativePath} in the worktree is ${info.isSymbolicLink() ? "a symbolic link" : "not a folder"}; artifacts are not copied through it`,
+      { next: `remove ${relativePath} from the worker's worktree` },
+    );
   }
 }
 
@@ -197,7 +218,11 @@ async function assertRealFolder(worktree: string, relativePath: string): Promise
  * folders, else the file itself. The artifact's folder is recreated each time, and the path to it
  * must be real folders inside the worktree. Returns what the prompt says about them.
  */
-export async function copyArtifactsInto(home: string, records: ArtifactRecord[], worktree: string): Promise<Array<{ id: string; label?: string; folder: string; files: string[] }>> {
+export async function copyArtifactsInto(
+  home: string,
+  records: ArtifactRecord[],
+  worktree: string,
+): Promise<Array<{ id: string; label?: string; folder: string; files: string[] }>> {
   const placed = [];
   const root = await realpath(worktree);
   for (const record of records) {
@@ -205,12 +230,14 @@ export async function copyArtifactsInto(home: string, records: ArtifactRecord[],
     const parts = ARTIFACTS_DIR.split("/");
     for (let depth = 1; depth <= parts.length; depth++) await assertRealFolder(root, parts.slice(0, depth).join("/"));
     await mkdir(join(root, ARTIFACTS_DIR), { recursive: true, mode: 0o700 });
-    if ((await realpath(join(root, ARTIFACTS_DIR))) !== join(root, ARTIFACTS_DIR)) throw new PatchbayError("artifact_copy_refused", `${ARTIFACTS_DIR} resolves outside the worktree`);
+    if ((await realpath(join(root, ARTIFACTS_DIR))) !== join(root, ARTIFACTS_DIR))
+      throw new PatchbayError("artifact_copy_refused", `${ARTIFACTS_DIR} resolves outside the worktree`);
     await rm(join(root, folder), { recursive: true, force: true });
     await mkdir(join(root, folder), { mode: 0o700 });
     const source = artifactFilesRoot(home, record);
     for (const file of record.files) {
-      if (!isSafeRelativePath(file.path)) throw new PatchbayError("artifact_invalid", `artifact ${record.id} lists an unsafe path ${JSON.stringify(file.path)}`);
+      if (!isSafeRelativePath(file.path))
+        throw new PatchbayError("artifact_invalid", `artifact ${record.id} lists an unsafe path ${JSON.stringify(file.path)}`);
       const target = join(root, folder, file.path);
       await mkdir(dirname(target), { recursive: true, mode: 0o700 });
       await copyFile(join(source, file.path), target, constants.COPYFILE_EXCL);

@@ -17,7 +17,10 @@ import { isImportedArtifact, isInside, slugOf } from "./paths.ts";
 
 /** A worktree on `patchbay/worker-<slug>-<id8>` at `<root>/worker-<slug>-<id8>`, branched from HEAD. */
 export async function createWorkerWorktree(repo: string, worktreeRoot: string, name: string, id: string): Promise<Worktree> {
-  const base = await branchPoint(repo, { message: `${repo} has no commit to branch from (isolated_write workers run in a git worktree)`, next: "commit once in the repository, or start the worker with workspace_mode read_only" });
+  const base = await branchPoint(repo, {
+    message: `${repo} has no commit to branch from (isolated_write workers run in a git worktree)`,
+    next: "commit once in the repository, or start the worker with workspace_mode read_only",
+  });
   const label = `worker-${slugOf(name)}-${id.slice(4, 12)}`;
   return createWorktree(repo, { path: join(worktreeRoot, label), branch: `patchbay/${label}` }, base);
 }
@@ -66,12 +69,19 @@ async function gitWithin(cwd: string, args: string[], options: { maxBytes?: numb
     return await runGit(cwd, args, { ...options, signal: AbortSignal.timeout(GIT_TIMEOUT_MS) });
   } catch (error) {
     if ((error as Error).name !== "AbortError" && (error as Error).name !== "TimeoutError") throw error;
-    throw new PatchbayError("git_timeout", `git ${args[0]} in ${cwd} did not finish within ${GIT_TIMEOUT_MS / 1000} s`, { next: "look for FIFOs or very large files in the worktree, remove them, and try again" });
+    throw new PatchbayError("git_timeout", `git ${args[0]} in ${cwd} did not finish within ${GIT_TIMEOUT_MS / 1000} s`, {
+      next: "look for FIFOs or very large files in the worktree, remove them, and try again",
+    });
   }
 }
 
 /** A changed path as it is on disk, looked at without following it. */
-type Entry = { kind: "missing" } | { kind: "file"; executable: boolean } | { kind: "symlink"; target: string } | { kind: "other" } | { kind: "unsafe"; why: string };
+type Entry =
+  | { kind: "missing" }
+  | { kind: "file"; executable: boolean }
+  | { kind: "symlink"; target: string }
+  | { kind: "other" }
+  | { kind: "unsafe"; why: string };
 
 /**
  * What `path` in the worktree is. A symlink is fine while it stays inside the worktree and points
@@ -125,7 +135,11 @@ export interface WorkerPatch {
  * An untracked file's new-file hunk, made by git from a private copy (`scratch`) of what was
  * read, so git never opens the worktree's file itself (a FIFO swapped in would hang it).
  */
-async function newFileHunk(scratch: string, path: string, entry: { kind: "file"; executable: boolean; bytes: Uint8Array } | { kind: "symlink"; target: string }): Promise<string> {
+async function newFileHunk(
+  scratch: string,
+  path: string,
+  entry: { kind: "file"; executable: boolean; bytes: Uint8Array } | { kind: "symlink"; target: string },
+): Promise<string> {
   const copy = join(scratch, path);
   await mkdir(dirname(copy), { recursive: true });
   if (entry.kind === "symlink") await symlink(entry.target, copy);
@@ -153,8 +167,13 @@ export async function workerPatch(cwd: string, base: string, files: ChangedFile[
   const chunks: string[] = [];
   let size = 0;
   if (tracked.length) {
-    const diff = await gitWithin(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--no-renames", "--binary", base, "--", ...tracked], { maxBytes: maxBytes + 1 });
-    if (diff.code !== 0) throw new PatchbayError("git_failed", `git diff failed in ${cwd}: ${diff.stderr.trim().split("\n").slice(-3).join(" ")}`, { next: "look at the worktree's state with codex_worker_inspect view=changes" });
+    const diff = await gitWithin(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--no-renames", "--binary", base, "--", ...tracked], {
+      maxBytes: maxBytes + 1,
+    });
+    if (diff.code !== 0)
+      throw new PatchbayError("git_failed", `git diff failed in ${cwd}: ${diff.stderr.trim().split("\n").slice(-3).join(" ")}`, {
+        next: "look at the worktree's state with codex_worker_inspect view=changes",
+      });
     chunks.push(diff.stdout);
     size += Buffer.byteLength(diff.stdout);
   }
@@ -211,7 +230,10 @@ export async function workerPatch(cwd: string, base: string, files: ChangedFile[
 /** One file's diff from the patch of the worktree (a one-file patch); an unsafe file is refused, never read. */
 export async function workerFileDiff(cwd: string, base: string, file: ChangedFile, maxBytes = MAX_PATCH_BYTES): Promise<{ diff: string; binary: boolean }> {
   const { patch, skipped_files, unsafe_files, too_large_files } = await workerPatch(cwd, base, [file], maxBytes);
-  if (unsafe_files.length) throw new PatchbayError("unsafe_file", `${file.path} ${unsafe_files[0]!.why}; patchbay does not read it`, { next: "ask the worker to remove it (codex_worker_message)" });
+  if (unsafe_files.length)
+    throw new PatchbayError("unsafe_file", `${file.path} ${unsafe_files[0]!.why}; patchbay does not read it`, {
+      next: "ask the worker to remove it (codex_worker_message)",
+    });
   if (too_large_files.length) return { diff: `${file.path} is over ${maxBytes} bytes; diff omitted.`, binary: false };
   if (skipped_files.length) return { diff: `Binary file ${file.path} added; diff omitted.`, binary: true };
   const binary = /^GIT binary patch$/m.test(patch) || /^Binary files /m.test(patch);
@@ -221,5 +243,8 @@ export async function workerFileDiff(cwd: string, base: string, file: ChangedFil
 /** `git status --porcelain` lines of the base checkout (tracked and untracked). */
 export async function dirtyEntries(repo: string): Promise<string[]> {
   const status = await git(repo, ["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
-  return status.stdout.split("\0").filter(Boolean).map((entry) => entry.slice(3));
+  return status.stdout
+    .split("\0")
+    .filter(Boolean)
+    .map((entry) => entry.slice(3));
 }

@@ -11,7 +11,9 @@ import { safeGet, type Deadlines } from "../net/index.ts";
 const MAX_REDIRECTS = 3;
 
 function refused(url: string, why: string): PatchbayError {
-  return new PatchbayError("download_refused", `${url.slice(0, 200)}: ${why}`, { next: "pass a public http(s) URL; private and loopback targets need workers.allow_private_downloads = true in the server's config.toml" });
+  return new PatchbayError("download_refused", `${url.slice(0, 200)}: ${why}`, {
+    next: "pass a public http(s) URL; private and loopback targets need workers.allow_private_downloads = true in the server's config.toml",
+  });
 }
 
 export interface Downloaded {
@@ -21,8 +23,19 @@ export interface Downloaded {
 }
 
 /** Streams `raw` into `target` (created exclusively, mode 0600), at most `maxBytes`; a failed download leaves no file. */
-export async function download(raw: string, target: string, options: { maxBytes: number; allowPrivate: boolean; signal?: AbortSignal; deadlines?: Partial<Deadlines> }): Promise<Downloaded> {
-  const { response } = await safeGet(raw, { schemes: ["https:", "http:"], allowPrivate: options.allowPrivate, maxRedirects: MAX_REDIRECTS, signal: options.signal, refuse: refused, deadlines: options.deadlines });
+export async function download(
+  raw: string,
+  target: string,
+  options: { maxBytes: number; allowPrivate: boolean; signal?: AbortSignal; deadlines?: Partial<Deadlines> },
+): Promise<Downloaded> {
+  const { response } = await safeGet(raw, {
+    schemes: ["https:", "http:"],
+    allowPrivate: options.allowPrivate,
+    maxRedirects: MAX_REDIRECTS,
+    signal: options.signal,
+    refuse: refused,
+    deadlines: options.deadlines,
+  });
   if ((response.contentLength ?? 0) > options.maxBytes) {
     response.cancel();
     throw new PatchbayError("artifact_too_large", `the file is ${response.contentLength} bytes, over the ${options.maxBytes}-byte cap`);

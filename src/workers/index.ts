@@ -12,7 +12,7 @@ import { TEAM_TOOLS } from "./tools/team.ts";
 export const WORKER_TOOLS: readonly ToolDeclaration[] = [...INBOX_TOOLS, ...TEAM_TOOLS, ...INSPECT_TOOLS];
 
 export { type WorkerRecord, type WorkerState, type WorkspaceMode, WORKSPACE_MODES, workerState } from "./record.ts";
-export { type ArtifactRecord } from "./artifacts.ts";
+export type { ArtifactRecord } from "./artifacts.ts";
 export { type IntegrationPreview, MAX_PATCH_BYTES, REFUSAL_CODES } from "./integrate.ts";
 export { assemblePrompt, PEER_LIMITS, REPORT_GUIDANCE } from "./prompt.ts";
 export { parseCodexModels } from "./options.ts";

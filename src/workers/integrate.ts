@@ -13,7 +13,17 @@ import type { WorkerRecord, WorkerState } from "./record.ts";
 
 export { MAX_PATCH_BYTES } from "./changes.ts";
 
-export const REFUSAL_CODES = ["worker_running", "not_isolated", "workspace_missing", "no_changes", "blocked_path", "unsafe_file", "dirty_base", "patch_conflict", "patch_too_large"] as const;
+export const REFUSAL_CODES = [
+  "worker_running",
+  "not_isolated",
+  "workspace_missing",
+  "no_changes",
+  "blocked_path",
+  "unsafe_file",
+  "dirty_base",
+  "patch_conflict",
+  "patch_too_large",
+] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 export interface IntegrationPreview {
@@ -37,7 +47,8 @@ const NEXT: Record<RefusalCode, string> = {
   workspace_missing: "the worktree was removed; start a new worker",
   no_changes: "message the worker to make the change first",
   blocked_path: "the worker touched paths under repositories.blocked_globs; ask it to undo them, or copy what you need by hand",
-  unsafe_file: "the worker left symlinks that lead out of its worktree, or FIFOs, sockets or devices; ask it to remove them (codex_worker_message), or copy what you need by hand",
+  unsafe_file:
+    "the worker left symlinks that lead out of its worktree, or FIFOs, sockets or devices; ask it to remove them (codex_worker_message), or copy what you need by hand",
   dirty_base: "commit or stash the base checkout's changes, or pass allow_dirty_base: true",
   patch_conflict: "the base moved under the worker; message it to rebase on the current base, or resolve by hand",
   patch_too_large: `integrate smaller pieces (at most ${MAX_PATCH_BYTES} bytes of patch)`,
@@ -61,8 +72,21 @@ async function blockedAmong(ws: Workspace, files: string[]): Promise<string[]> {
  * @example
  * const preview = await previewIntegration(worker, "idle", ws, { allowDirtyBase: false });
  */
-export async function previewIntegration(worker: WorkerRecord, state: WorkerState, ws: Workspace, options: { allowDirtyBase: boolean }): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
-  const preview: IntegrationPreview & { patch?: WorkerPatch } = { ready: false, refusals: [], files: [], skipped_files: [], base_moved: false, dirty_base_files: [], patch_bytes: 0 };
+export async function previewIntegration(
+  worker: WorkerRecord,
+  state: WorkerState,
+  ws: Workspace,
+  options: { allowDirtyBase: boolean },
+): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
+  const preview: IntegrationPreview & { patch?: WorkerPatch } = {
+    ready: false,
+    refusals: [],
+    files: [],
+    skipped_files: [],
+    base_moved: false,
+    dirty_base_files: [],
+    patch_bytes: 0,
+  };
   const refuse = (code: RefusalCode, message: string, files: string[] = []) => void preview.refusals.push({ code, message, files });
   if (state === "running" || state === "starting") refuse("worker_running", `worker ${worker.name} is still running a turn`);
   const wt = worker.worktree;
@@ -79,14 +103,23 @@ export async function previewIntegration(worker: WorkerRecord, state: WorkerStat
   preview.base_moved = preview.base_head !== wt.base_commit;
   const changes = await workerChanges(wt.path, wt.base_commit);
   if (changes.length === 0) refuse("no_changes", `worker ${worker.name} has no changes against its base ${wt.base_commit.slice(0, 12)}`);
-  const blocked = await blockedAmong(ws, changes.map((change) => change.path));
+  const blocked = await blockedAmong(
+    ws,
+    changes.map((change) => change.path),
+  );
   if (blocked.length) refuse("blocked_path", `worker ${worker.name} changed blocked paths: ${blocked.join(", ")}`, blocked);
   // Refused before anything is read: a link out would carry an outside file, a FIFO would hang.
   const unsafe = await unsafeChanges(wt.path, changes);
-  const refuseUnsafe = (found: typeof unsafe) => refuse("unsafe_file", `worker ${worker.name} left files patchbay does not read: ${found.map((file) => `${file.path} ${file.why}`).join("; ")}`, found.map((file) => file.path));
+  const refuseUnsafe = (found: typeof unsafe) =>
+    refuse(
+      "unsafe_file",
+      `worker ${worker.name} left files patchbay does not read: ${found.map((file) => `${file.path} ${file.why}`).join("; ")}`,
+      found.map((file) => file.path),
+    );
   if (unsafe.length) refuseUnsafe(unsafe);
   preview.dirty_base_files = await dirtyEntries(worker.repo);
-  if (preview.dirty_base_files.length && !options.allowDirtyBase) refuse("dirty_base", `the base checkout ${worker.repo} has uncommitted changes`, preview.dirty_base_files.slice(0, 50));
+  if (preview.dirty_base_files.length && !options.allowDirtyBase)
+    refuse("dirty_base", `the base checkout ${worker.repo} has uncommitted changes`, preview.dirty_base_files.slice(0, 50));
   if (changes.length === 0 || blocked.length || unsafe.length) return preview;
 
   const patch = await workerPatch(wt.path, wt.base_commit, changes, MAX_PATCH_BYTES);
@@ -96,15 +129,26 @@ export async function previewIntegration(worker: WorkerRecord, state: WorkerStat
   preview.patch_bytes = patch.bytes;
   preview.patch_sha256 = patch.sha256;
   if (patch.unsafe_files.length) refuseUnsafe(patch.unsafe_files);
-  else if (patch.too_large_files.length) refuse("patch_too_large", `the patch would be over the ${MAX_PATCH_BYTES}-byte cap with ${patch.too_large_files.join(", ")}`, patch.too_large_files);
+  else if (patch.too_large_files.length)
+    refuse("patch_too_large", `the patch would be over the ${MAX_PATCH_BYTES}-byte cap with ${patch.too_large_files.join(", ")}`, patch.too_large_files);
   else if (patch.bytes > MAX_PATCH_BYTES) refuse("patch_too_large", `the patch is ${patch.bytes} bytes, over the ${MAX_PATCH_BYTES}-byte cap`, patch.files);
   else if (patch.files.length === 0) refuse("no_changes", `worker ${worker.name} changed only files that cannot be carried over`, patch.skipped_files);
   else {
     const check = await runGit(worker.repo, ["apply", "--check", "--whitespace=nowarn", "-"], { input: patch.patch });
     if (check.code !== 0) {
       preview.conflict = check.stderr.trim().slice(0, 4000);
-      const conflicted = [...new Set([...check.stderr.matchAll(/(?:patch failed|already exists in working directory|does not exist in index|does not match index): ([^\n:]+)/g)].map((m) => m[1]!.trim()))];
-      refuse("patch_conflict", `the patch does not apply to the base checkout: ${preview.conflict.split("\n").slice(0, 5).join("; ")}`, conflicted.length ? conflicted : patch.files);
+      const conflicted = [
+        ...new Set(
+          [...check.stderr.matchAll(/(?:patch failed|already exists in working directory|does not exist in index|does not match index): ([^\n:]+)/g)].map((m) =>
+            m[1]!.trim(),
+          ),
+        ),
+      ];
+      refuse(
+        "patch_conflict",
+        `the patch does not apply to the base checkout: ${preview.conflict.split("\n").slice(0, 5).join("; ")}`,
+        conflicted.length ? conflicted : patch.files,
+      );
     }
   }
   preview.ready = preview.refusals.length === 0;

@@ -27,7 +27,6 @@ export interface AgentMenu {
   truncated: boolean;
 }
 
-
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/;
 
 /** Model entries from codex's JSON (a list, or `{models: [...]}`), each reduced to safe fields. */
@@ -36,7 +35,11 @@ export function parseCodexModels(text: string): ModelOption[] {
   try {
     value = JSON.parse(text);
   } catch {
-    return text.split("\n").map((line) => line.trim().split(/\s+/)[0] ?? "").filter((id) => MODEL_ID.test(id)).map((id) => ({ id }));
+    return text
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/)[0] ?? "")
+      .filter((id) => MODEL_ID.test(id))
+      .map((id) => ({ id }));
   }
   const list = Array.isArray(value) ? value : Array.isArray((value as { models?: unknown })?.models) ? (value as { models: unknown[] }).models : [];
   const models: ModelOption[] = [];
@@ -49,7 +52,11 @@ export function parseCodexModels(text: string): ModelOption[] {
     const id = [item.slug, item.id, item.model].find((candidate) => typeof candidate === "string" && MODEL_ID.test(candidate)) as string | undefined;
     if (!id) continue;
     const levels = (item.supported_reasoning_levels ?? item.supported_reasoning_efforts ?? item.reasoning_efforts) as unknown;
-    const efforts = Array.isArray(levels) ? levels.map((level) => (typeof level === "string" ? level : (level as { effort?: unknown })?.effort)).filter((effort): effort is string => typeof effort === "string" && (REASONING_EFFORTS as readonly string[]).includes(effort)) : undefined;
+    const efforts = Array.isArray(levels)
+      ? levels
+          .map((level) => (typeof level === "string" ? level : (level as { effort?: unknown })?.effort))
+          .filter((effort): effort is string => typeof effort === "string" && (REASONING_EFFORTS as readonly string[]).includes(effort))
+      : undefined;
     const name = typeof item.display_name === "string" ? item.display_name.slice(0, 80) : undefined;
     const description = typeof item.description === "string" ? item.description.slice(0, 300) : undefined;
     models.push({ id, ...(name && { name }), ...(description && { description }), ...(efforts?.length && { efforts }) });
@@ -94,7 +101,9 @@ export async function workerOptions(config: Config, options: { model?: string; m
   const menus = await Promise.all(AGENT_NAMES.flatMap((name) => MENUS[name] ?? []).map((menu) => menu(config)));
   return menus.map((menu) => {
     const matching = options.model ? menu.models.filter((model) => model.id === options.model) : menu.models;
-    const models = matching.slice(0, options.maxModels).map((model) => (options.details ? model : { id: model.id, ...(model.efforts && { efforts: model.efforts }) }));
+    const models = matching
+      .slice(0, options.maxModels)
+      .map((model) => (options.details ? model : { id: model.id, ...(model.efforts && { efforts: model.efforts }) }));
     return { ...menu, models, truncated: matching.length > models.length };
   });
 }

@@ -10,5 +10,11 @@ export function isImportedArtifact(relativePath: string): boolean {
 
 /** `worker-<slug>`: lower-case letters, digits and dashes, at most 40 characters. */
 export function slugOf(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "worker";
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 40) || "worker"
+  );
 }

@@ -24,7 +24,12 @@ function clip(text: string, max: number): string {
 
 /** One peer's section: its report, and its changed files or diff when asked. */
 async function peerSection(peer: WorkerRecord, detail: ContextDetail, budget: { diffBytes: number }): Promise<string> {
-  const lines = [`### Worker "${peer.name}" (${peer.id}, ${peer.agent}, ${peer.workspace_mode})`, "", "Report:", clip(peer.report ?? "(no report yet)", PEER_LIMITS.reportChars)];
+  const lines = [
+    `### Worker "${peer.name}" (${peer.id}, ${peer.agent}, ${peer.workspace_mode})`,
+    "",
+    "Report:",
+    clip(peer.report ?? "(no report yet)", PEER_LIMITS.reportChars),
+  ];
   if (detail === "report") return lines.join("\n");
   const wt = peer.worktree;
   if (!wt || peer.workspace_removed || !existsSync(wt.path)) {
@@ -66,7 +71,13 @@ export async function assemblePrompt(body: string, peers: WorkerRecord[], detail
     for (const peer of peers.slice(0, PEER_LIMITS.workers)) sections.push(await peerSection(peer, detail, budget));
     for (const artifact of artifacts) {
       const files = artifact.files.slice(0, PEER_LIMITS.artifactFiles);
-      sections.push([`### Artifact ${artifact.id}${artifact.label ? ` "${artifact.label}"` : ""}`, `Copied into ${artifact.folder}/ (read it there; it is not part of your changes):`, ...files.map((file) => `- ${artifact.folder}/${file}`)].join("\n"));
+      sections.push(
+        [
+          `### Artifact ${artifact.id}${artifact.label ? ` "${artifact.label}"` : ""}`,
+          `Copied into ${artifact.folder}/ (read it there; it is not part of your changes):`,
+          ...files.map((file) => `- ${artifact.folder}/${file}`),
+        ].join("\n"),
+      );
     }
     parts.push(
       [

@@ -99,9 +99,15 @@ export async function findWorker(context: Pick<ToolContext, "session" | "host">,
   const named = visible.filter((worker) => worker.name === ref && (!repo || worker.repo === repo));
   if (named.length === 1) return named[0]!;
   if (named.length > 1) {
-    throw new PatchbayError("worker_ambiguous", `${named.length} workers are named ${JSON.stringify(ref)} (in ${named.map((worker) => worker.repo).join(", ")})`, { next: "pass repo_path, or the worker's id" });
+    throw new PatchbayError(
+      "worker_ambiguous",
+      `${named.length} workers are named ${JSON.stringify(ref)} (in ${named.map((worker) => worker.repo).join(", ")})`,
+      { next: "pass repo_path, or the worker's id" },
+    );
   }
-  throw new PatchbayError("worker_not_found", `no worker ${JSON.stringify(ref)}${repo ? ` in ${repo}` : ""} in this session's repositories`, { next: "list workers with codex_worker_list" });
+  throw new PatchbayError("worker_not_found", `no worker ${JSON.stringify(ref)}${repo ? ` in ${repo}` : ""} in this session's repositories`, {
+    next: "list workers with codex_worker_list",
+  });
 }
 
 export interface TakeoverArgs {
@@ -115,7 +121,9 @@ export interface TakeoverArgs {
  */
 export function checkOwnership(owner: string, context: Pick<ToolContext, "session">, args: TakeoverArgs, what: string, tool: string) {
   if (args.takeover_reason !== undefined && !args.takeover) {
-    throw new PatchbayError("invalid_arguments", "takeover_reason: given without takeover: true, so it would be ignored", { next: "pass takeover: true with the reason, or leave the reason out" });
+    throw new PatchbayError("invalid_arguments", "takeover_reason: given without takeover: true, so it would be ignored", {
+      next: "pass takeover: true with the reason, or leave the reason out",
+    });
   }
   const me = context.session.clientRef;
   if (owner === me) return undefined;
@@ -126,7 +134,10 @@ export function checkOwnership(owner: string, context: Pick<ToolContext, "sessio
     });
   }
   const reason = args.takeover_reason?.trim();
-  if (!reason) throw new PatchbayError("invalid_arguments", "takeover_reason: required with takeover: true (it is recorded)", { next: "say why you take over, in a sentence" });
+  if (!reason)
+    throw new PatchbayError("invalid_arguments", "takeover_reason: required with takeover: true (it is recorded)", {
+      next: "say why you take over, in a sentence",
+    });
   return { at: new Date().toISOString(), from: owner, to: me, reason: reason.slice(0, 500), tool };
 }
 

@@ -77,7 +77,10 @@ export async function runTurn(context: Context, worker: WorkerRecord, options: T
  * The worker with its latest turn's outcome folded in (report, session, changed files), saved once
  * the turn has ended; and its state now.
  */
-export async function refreshWorker(context: Pick<ToolContext, "host">, worker: WorkerRecord): Promise<{ worker: WorkerRecord; job?: JobRecord; state: WorkerState }> {
+export async function refreshWorker(
+  context: Pick<ToolContext, "host">,
+  worker: WorkerRecord,
+): Promise<{ worker: WorkerRecord; job?: JobRecord; state: WorkerState }> {
   const id = latestJobId(worker);
   const job = id ? await context.host.jobs.get(id).catch(() => undefined) : undefined;
   if (!job) return { worker, state: workerState(worker) };
@@ -99,11 +102,19 @@ export async function refreshWorker(context: Pick<ToolContext, "host">, worker: 
 /** Refuses a message the worker cannot take now: no hidden queue, no session to continue, no workspace. */
 export function assertCanContinue(worker: WorkerRecord, state: WorkerState, resumable: boolean): void {
   if (state === "running" || state === "starting") {
-    throw new PatchbayError("worker_busy", `worker ${worker.name} is still running a turn; patchbay does not queue messages`, { next: "wait for it (codex_worker_inspect view=status wait_seconds=30), or stop it with codex_worker_stop" });
+    throw new PatchbayError("worker_busy", `worker ${worker.name} is still running a turn; patchbay does not queue messages`, {
+      next: "wait for it (codex_worker_inspect view=status wait_seconds=30), or stop it with codex_worker_stop",
+    });
   }
-  if (worker.workspace_removed) throw new PatchbayError("workspace_missing", `worker ${worker.name}'s worktree was removed when it was stopped`, { next: "start a new worker" });
-  if (!resumable) throw new PatchbayError("unsupported_by_agent", `the ${worker.agent} agent cannot continue a session`, { next: "start a new worker with an agent that can resume (codex, claude, gemini)" });
+  if (worker.workspace_removed)
+    throw new PatchbayError("workspace_missing", `worker ${worker.name}'s worktree was removed when it was stopped`, { next: "start a new worker" });
+  if (!resumable)
+    throw new PatchbayError("unsupported_by_agent", `the ${worker.agent} agent cannot continue a session`, {
+      next: "start a new worker with an agent that can resume (codex, claude, gemini)",
+    });
   if (!worker.session_id) {
-    throw new PatchbayError("no_session", `worker ${worker.name} has no agent session to continue (its first turn ended before the agent reported one)`, { next: "start a new worker with the brief" });
+    throw new PatchbayError("no_session", `worker ${worker.name} has no agent session to continue (its first turn ended before the agent reported one)`, {
+      next: "start a new worker with the brief",
+    });
   }
 }

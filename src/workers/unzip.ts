@@ -58,13 +58,19 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
-const SPECIAL_TYPES: Record<number, string> = { 0o020000: "a character device", 0o060000: "a block device", 0o010000: "a FIFO", 0o140000: "a socket" };
+const SPECIAL_TYPES: Record<number, string> = { 4802: "a character device", 14406: "a block device", 2401: "a FIFO", 26411: "a socket" };
 
-const CAP_KEYS: Record<string, string> = { zip_too_many_entries: "workers.max_unpacked_files", zip_file_too_large: "workers.max_download_bytes", zip_too_large: "workers.max_unpacked_bytes" };
+const CAP_KEYS: Record<string, string> = {
+  zip_too_many_entries: "workers.max_unpacked_files",
+  zip_file_too_large: "workers.max_download_bytes",
+  zip_too_large: "workers.max_unpacked_bytes",
+};
 
 function zipError(code: ErrorCode, message: string, details?: Record<string, unknown>): PatchbayError {
   const cap = CAP_KEYS[code];
-  const next = cap ? `nothing was kept; send a smaller archive, or raise ${cap} in the server's config.toml` : "nothing was unpacked or kept; fix the archive (or send its files one by one) and import it again";
+  const next = cap
+    ? `nothing was kept; send a smaller archive, or raise ${cap} in the server's config.toml`
+    : "nothing was unpacked or kept; fix the archive (or send its files one by one) and import it again";
   return new PatchbayError(code, message, { next, ...(details && { details }) });
 }
 
@@ -74,7 +80,10 @@ function shownName(name: string): string {
 
 /** One path segment as it may appear on disk: `[alnum ._-]`, no leading dot, at most 180 characters. */
 export function safeSegment(segment: string): string {
-  return segment.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[.]+/, "_").slice(0, 180);
+  return segment
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/^[.]+/, "_")
+    .slice(0, 180);
 }
 
 /** True for a relative path made only of segments `safeSegment` could have produced. */
@@ -162,10 +171,12 @@ function entryPath(name: string): string {
   if (normal.startsWith("/") || /^[A-Za-z]:/.test(normal)) throw zipError("zip_entry_absolute", `zip entry ${shownName(name)} is an absolute path`);
   const segments = normal.replace(/\/+$/, "").split("/");
   if (segments.includes("..")) throw zipError("zip_entry_traversal", `zip entry ${shownName(name)} has a ".." segment`);
-  if (segments.some((segment) => segment === "" || segment === ".")) throw zipError("zip_entry_empty", `zip entry ${shownName(name)} is empty or "." (or has an empty or "." segment)`);
+  if (segments.some((segment) => segment === "" || segment === "."))
+    throw zipError("zip_entry_empty", `zip entry ${shownName(name)} is empty or "." (or has an empty or "." segment)`);
   if (segments.length > MAX_DEPTH) throw zipError("zip_entry_invalid_name", `zip entry ${shownName(name)} is nested deeper than ${MAX_DEPTH} folders`);
   const path = segments.map(safeSegment).join("/");
-  if (path.length > MAX_PATH_CHARS) throw zipError("zip_entry_invalid_name", `zip entry ${shownName(name)} has a path longer than ${MAX_PATH_CHARS} characters`);
+  if (path.length > MAX_PATH_CHARS)
+    throw zipError("zip_entry_invalid_name", `zip entry ${shownName(name)} has a path longer than ${MAX_PATH_CHARS} characters`);
   return path;
 }
 
@@ -180,7 +191,11 @@ export function listZip(data: Uint8Array, limits: UnzipLimits): ZipEntry[] {
   const reader = new Reader(data);
   if (data.length < 22) throw corrupt("too short");
   const end = endRecord(reader);
-  if (end.entries > limits.maxEntries) throw zipError("zip_too_many_entries", `the zip has ${end.entries} entries, over the cap of ${limits.maxEntries}`, { entries: end.entries, cap: limits.maxEntries });
+  if (end.entries > limits.maxEntries)
+    throw zipError("zip_too_many_entries", `the zip has ${end.entries} entries, over the cap of ${limits.maxEntries}`, {
+      entries: end.entries,
+      cap: limits.maxEntries,
+    });
   const entries: ZipEntry[] = [];
   const files = new Set<string>();
   const folders = new Set<string>();
@@ -227,11 +242,23 @@ export function listZip(data: Uint8Array, limits: UnzipLimits): ZipEntry[] {
     if (flags & 0x41) throw zipError("zip_entry_encrypted", `zip entry ${shownName(name)} is encrypted`);
     const directory = kind === "directory";
     if (!directory) {
-      if (method !== 0 && method !== 8) throw zipError("zip_unsupported_method", `zip entry ${shownName(name)} uses compression method ${method}; only stored (0) and deflate (8) are supported`);
+      if (method !== 0 && method !== 8)
+        throw zipError(
+          "zip_unsupported_method",
+          `zip entry ${shownName(name)} uses compression method ${method}; only stored (0) and deflate (8) are supported`,
+        );
       if (method === 0 && compressedSize !== size) throw corrupt(`stored entry ${shownName(name)} declares different sizes`);
-      if (size > limits.maxFileBytes) throw zipError("zip_file_too_large", `zip entry ${shownName(name)} unpacks to ${size} bytes, over the ${limits.maxFileBytes}-byte cap for one file`, { entry: path, bytes: size, cap: limits.maxFileBytes });
+      if (size > limits.maxFileBytes)
+        throw zipError("zip_file_too_large", `zip entry ${shownName(name)} unpacks to ${size} bytes, over the ${limits.maxFileBytes}-byte cap for one file`, {
+          entry: path,
+          bytes: size,
+          cap: limits.maxFileBytes,
+        });
       total += size;
-      if (total > limits.maxTotalBytes) throw zipError("zip_too_large", `the zip unpacks to more than ${limits.maxTotalBytes} bytes (the cap for all its files)`, { cap: limits.maxTotalBytes });
+      if (total > limits.maxTotalBytes)
+        throw zipError("zip_too_large", `the zip unpacks to more than ${limits.maxTotalBytes} bytes (the cap for all its files)`, {
+          cap: limits.maxTotalBytes,
+        });
     }
     const key = path.toLowerCase();
     const parts = key.split("/");
@@ -262,7 +289,11 @@ async function writeEntry(reader: Reader, entry: ZipEntry, target: string): Prom
   const file = await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   let written = 0;
   let crc = 0;
-  const tooBig = () => zipError("zip_size_mismatch", `zip entry ${shownName(entry.name)} inflates past the ${entry.size} bytes it declares; refused as a zip bomb`, { entry: entry.path, declared: entry.size });
+  const tooBig = () =>
+    zipError("zip_size_mismatch", `zip entry ${shownName(entry.name)} inflates past the ${entry.size} bytes it declares; refused as a zip bomb`, {
+      entry: entry.path,
+      declared: entry.size,
+    });
   const emit = async (chunk: Uint8Array) => {
     written += chunk.length;
     if (written > entry.size) throw tooBig();
@@ -299,7 +330,12 @@ async function writeEntry(reader: Reader, entry: ZipEntry, target: string): Prom
   } finally {
     await file.close();
   }
-  if (written !== entry.size) throw zipError("zip_size_mismatch", `zip entry ${shownName(entry.name)} inflates to ${written} bytes, not the ${entry.size} it declares`, { entry: entry.path, declared: entry.size, actual: written });
+  if (written !== entry.size)
+    throw zipError("zip_size_mismatch", `zip entry ${shownName(entry.name)} inflates to ${written} bytes, not the ${entry.size} it declares`, {
+      entry: entry.path,
+      declared: entry.size,
+      actual: written,
+    });
   if (crc !== entry.crc32) throw zipError("zip_invalid", `zip entry ${shownName(entry.name)} fails its CRC-32 check`);
   return written;
 }
@@ -333,7 +369,8 @@ export async function unpackZip(data: Uint8Array, target: string, limits: UnzipL
     }
     const written = await writeEntry(reader, entry, join(target, entry.path));
     bytes += written;
-    if (bytes > limits.maxTotalBytes) throw zipError("zip_too_large", `the zip unpacks to more than ${limits.maxTotalBytes} bytes`, { cap: limits.maxTotalBytes });
+    if (bytes > limits.maxTotalBytes)
+      throw zipError("zip_too_large", `the zip unpacks to more than ${limits.maxTotalBytes} bytes`, { cap: limits.maxTotalBytes });
     files.push({ path: entry.path, bytes: written });
   }
   return { files: files.sort((a, b) => a.path.localeCompare(b.path)), directories: [...directories].sort(), bytes };

@@ -93,7 +93,10 @@ export async function summarizeAgents(ws: Workspace, signal?: AbortSignal): Prom
   const listed = await listedAgentsFiles(ws, signal);
   if (!root) return { path: null, headings: [], excerpt: [], bytes: 0, truncated: false, files: listed };
   const read = await readInside(ws.root, root.absolute, SUMMARY_READ_BYTES);
-  const lines = new TextDecoder().decode(read.bytes).split(/\r?\n/).map((line) => line.trimEnd());
+  const lines = new TextDecoder()
+    .decode(read.bytes)
+    .split(/\r?\n/)
+    .map((line) => line.trimEnd());
   const headings = lines.filter((line) => /^#{1,6}\s/.test(line));
   const excerpt = lines.filter((line) => line.trim() !== "").slice(0, MAX_EXCERPT_LINES);
   return {

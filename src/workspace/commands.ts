@@ -129,14 +129,18 @@ function captureOutput(child: ChildProcessByStdio<null, Readable, Readable>): ()
  * @example
  * const result = await runInGroup(["git", "status"], { cwd: root, env: filteredEnv(config), timeoutMs: 60_000 });
  */
-export function runInGroup(argv: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
+export function runInGroup(
+  argv: string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal },
+): Promise<CommandResult> {
   const [command, ...args] = argv;
   if (!command) throw new PatchbayError("invalid_arguments", "the command is empty", { next: "pass a command to run" });
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const output = captureOutput(child);
-    const supervisor = child.pid === undefined ? undefined : superviseGroup(child.pid, { timeoutMs: options.timeoutMs, killGraceMs: KILL_GRACE_MS, signal: options.signal });
+    const supervisor =
+      child.pid === undefined ? undefined : superviseGroup(child.pid, { timeoutMs: options.timeoutMs, killGraceMs: KILL_GRACE_MS, signal: options.signal });
     let waitLimit: ReturnType<typeof setTimeout> | undefined;
     let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
     child.on("exit", (code, signal) => {
@@ -150,7 +154,13 @@ export function runInGroup(argv: string[], options: { cwd: string; env: Record<s
     });
     child.on("error", (error: NodeJS.ErrnoException) => {
       supervisor?.dispose();
-      reject(error.code === "ENOENT" ? new PatchbayError("command_not_found", `${command} was not found on PATH`, { next: "install it on the PATH patchbay was started with (security.denied_env_keys must not withhold PATH)" }) : error);
+      reject(
+        error.code === "ENOENT"
+          ? new PatchbayError("command_not_found", `${command} was not found on PATH`, {
+              next: "install it on the PATH patchbay was started with (security.denied_env_keys must not withhold PATH)",
+            })
+          : error,
+      );
     });
     child.on("close", () => {
       supervisor?.dispose();

@@ -111,7 +111,12 @@ export async function buildContextPack(ws: Workspace, options: ContextPackOption
   const budget: Budget = { remaining: maxBytes, perFile: Math.min(options.maxFileBytes ?? LIMITS.readBytes, LIMITS.readBytes), truncated: false };
   const skipped: Skipped[] = [];
   const chain = await agentsChain(ws, options.targetPath);
-  const agentsFiles = await readAll(ws, chain.map((file) => file.relative), budget, skipped);
+  const agentsFiles = await readAll(
+    ws,
+    chain.map((file) => file.relative),
+    budget,
+    skipped,
+  );
   const selectedFiles = await readAll(ws, options.selectedPaths ?? [], budget, skipped);
   let aiBridge: ContextPack["ai_bridge"] = null;
   if (options.includeAiBridge !== false) {

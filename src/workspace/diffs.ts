@@ -79,7 +79,12 @@ export async function workingTreeDiff(root: string, blockedGlobs: readonly strin
  * @example
  * await textDiff("src/app.ts", "a\nb\n", "a\nc\n"); // "diff --git a/src/app.ts b/src/app.ts\n--- a/src/app.ts\n+++ b/src/app.ts\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
  */
-export async function textDiff(relativePath: string, before: string | undefined, after: string, maxBytes: number): Promise<{ diff: string; truncated: boolean }> {
+export async function textDiff(
+  relativePath: string,
+  before: string | undefined,
+  after: string,
+  maxBytes: number,
+): Promise<{ diff: string; truncated: boolean }> {
   const dir = await fsp.mkdtemp(join(tmpdir(), "patchbay-diff-"));
   try {
     await Promise.all([fsp.writeFile(join(dir, "before"), before ?? ""), fsp.writeFile(join(dir, "after"), after)]);
@@ -87,7 +92,11 @@ export async function textDiff(relativePath: string, before: string | undefined,
     const hunksAt = result.stdout.indexOf("\n@@");
     if (hunksAt < 0) return { diff: result.stdout, truncated: result.truncated };
     const hunks = result.stdout.slice(hunksAt + 1);
-    const header = [`diff --git a/${relativePath} b/${relativePath}`, before === undefined ? "--- /dev/null" : `--- a/${relativePath}`, `+++ b/${relativePath}`];
+    const header = [
+      `diff --git a/${relativePath} b/${relativePath}`,
+      before === undefined ? "--- /dev/null" : `--- a/${relativePath}`,
+      `+++ b/${relativePath}`,
+    ];
     return { diff: `${header.join("\n")}\n${hunks}`, truncated: result.truncated };
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });

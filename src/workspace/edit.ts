@@ -42,7 +42,8 @@ const permissionBits = (mode: number | undefined) => (mode === undefined ? undef
 /** The current text of a file to edit or overwrite; binary or oversized files are refused. */
 async function readText(ws: Workspace, absolute: string, relative: string): Promise<string> {
   const file = await readInside(ws.root, absolute, MAX_EDIT_BYTES);
-  if (file.truncated) throw new PatchbayError("file_too_large", `${relative} is larger than ${MAX_EDIT_BYTES} bytes`, { next: "edit large files through an agent job" });
+  if (file.truncated)
+    throw new PatchbayError("file_too_large", `${relative} is larger than ${MAX_EDIT_BYTES} bytes`, { next: "edit large files through an agent job" });
   if (file.binary) throw new PatchbayError("binary_file", `${relative} is a binary file`, { next: "only text files can be written or edited directly" });
   return new TextDecoder().decode(file.bytes);
 }
@@ -51,14 +52,20 @@ async function readText(ws: Workspace, absolute: string, relative: string): Prom
  * Writes `content` to `filePath`. An existing file is replaced only with `overwrite`; a missing
  * parent directory is created only with `createDirs`.
  */
-export async function writeRepoFile(ws: Workspace, request: { file_path: string; content: string; create_dirs?: boolean; overwrite?: boolean }, redact: (text: string) => string): Promise<FileChange & { created: boolean }> {
+export async function writeRepoFile(
+  ws: Workspace,
+  request: { file_path: string; content: string; create_dirs?: boolean; overwrite?: boolean },
+  redact: (text: string) => string,
+): Promise<FileChange & { created: boolean }> {
   const target = await ws.guard(request.file_path);
   if (target.relative === "") throw new PatchbayError("not_a_file", "the repository root is a directory", { next: "pass a file path" });
   refuseSecretContent(request.content, redact, `the content for ${target.relative}`);
   const mode = await modeOf(target.absolute);
   const exists = mode !== undefined;
   if (exists && !request.overwrite) {
-    throw new PatchbayError("file_exists", `${target.relative} already exists`, { next: "pass overwrite: true to replace it, or use codex_edit_file to change part of it" });
+    throw new PatchbayError("file_exists", `${target.relative} already exists`, {
+      next: "pass overwrite: true to replace it, or use codex_edit_file to change part of it",
+    });
   }
   if (!request.create_dirs && !(await fsp.stat(dirname(target.absolute)).catch(() => undefined))) {
     throw new PatchbayError("not_found", `the directory of ${target.relative} does not exist`, { next: "pass create_dirs: true to create it" });
@@ -76,7 +83,10 @@ function occurrences(text: string, search: string): number {
 
 /** How many places to replace, or the error that says why the edit is ambiguous or missing. */
 function replacementCount(found: number, path: string, request: { replace_all?: boolean; expected_replacements?: number }): number {
-  if (found === 0) throw new PatchbayError("edit_no_match", `old_text was not found in ${path}`, { next: "read the file again (codex_read_file) and copy old_text exactly, including whitespace" });
+  if (found === 0)
+    throw new PatchbayError("edit_no_match", `old_text was not found in ${path}`, {
+      next: "read the file again (codex_read_file) and copy old_text exactly, including whitespace",
+    });
   if (request.expected_replacements !== undefined && found !== request.expected_replacements) {
     throw new PatchbayError("edit_not_unique", `old_text occurs ${found} time(s) in ${path}, not ${request.expected_replacements} as expected`, {
       next: "adjust expected_replacements, or make old_text longer so it matches only the places you mean",

@@ -101,7 +101,21 @@ function changeOf(letter: string | undefined): StatusEntry["change"] {
 
 /** Parses `git status --porcelain=v2 --branch -z`, with paths made relative to the workspace; entries `isShown` refuses are left out. */
 function parseStatus(raw: string, prefix: string, outputTruncated: boolean, isShown: (path: string) => boolean): GitStatus {
-  const status: GitStatus = { branch: null, head: null, upstream: null, ahead: 0, behind: 0, staged: [], unstaged: [], untracked: [], conflicted: [], counts: { staged: 0, unstaged: 0, untracked: 0, conflicted: 0 }, short: [], clean: true, truncated: outputTruncated };
+  const status: GitStatus = {
+    branch: null,
+    head: null,
+    upstream: null,
+    ahead: 0,
+    behind: 0,
+    staged: [],
+    unstaged: [],
+    untracked: [],
+    conflicted: [],
+    counts: { staged: 0, unstaged: 0, untracked: 0, conflicted: 0 },
+    short: [],
+    clean: true,
+    truncated: outputTruncated,
+  };
   const records = raw.split("\0");
   // A record cut by the byte cap is incomplete: drop it rather than report a wrong path.
   if (outputTruncated) records.pop();
@@ -225,7 +239,10 @@ export async function gitDiff(ws: Workspace, options: DiffOptions = {}): Promise
   const isBlocked = (file: DiffFile) => [file.path, file.from].some((path) => path !== undefined && blockedBy(path, ws.blockedGlobs) !== undefined);
   const blocked = changed.filter(isBlocked);
   const files = changed.filter((file) => !isBlocked(file));
-  const literalExcludes = blocked.flatMap((file) => [file.path, file.from]).filter((path) => path !== undefined).map((path) => `:(exclude,literal)${path}`);
+  const literalExcludes = blocked
+    .flatMap((file) => [file.path, file.from])
+    .filter((path) => path !== undefined)
+    .map((path) => `:(exclude,literal)${path}`);
   const pathspecs = [wanted, ...gitExcludes(ws.blockedGlobs, "", true), ...literalExcludes];
   const result = files.length === 0 ? { stdout: "", truncated: false } : await runDiff(ws.root, [...head, "--", ...pathspecs], { maxBytes, signal });
   return {
@@ -249,7 +266,9 @@ export async function gitDiff(ws: Workspace, options: DiffOptions = {}): Promise
 async function runDiff(root: string, args: string[], options: { maxBytes: number; signal?: AbortSignal }) {
   const result = await runGit(root, args, options);
   if (result.code === 0) return result;
-  throw new PatchbayError("git_failed", `git diff failed: ${result.stderr.trim().split("\n")[0] ?? `exit ${result.code}`}`, { next: "check the repository state with codex_git_status" });
+  throw new PatchbayError("git_failed", `git diff failed: ${result.stderr.trim().split("\n")[0] ?? `exit ${result.code}`}`, {
+    next: "check the repository state with codex_git_status",
+  });
 }
 
 /**
@@ -258,12 +277,18 @@ async function runDiff(root: string, args: string[], options: { maxBytes: number
  */
 export async function recentCommits(repo: GitRepo, max: number, signal?: AbortSignal): Promise<Commit[]> {
   // --no-show-signature: log.showSignature in a repository's config would otherwise start gpg.
-  const result = await runGit(repo.root, ["log", `--max-count=${max}`, "--no-show-signature", "-z", "--format=%h%x1f%an%x1f%aI%x1f%s", ...scope(repo)], { maxBytes: 1024 * 1024, signal });
-  if (result.code !== 0) return [];
-  return result.stdout.split("\0").filter(Boolean).map((line) => {
-    const [sha = "", author = "", date = "", subject = ""] = line.split("\x1f");
-    return { sha: sha.trim(), author, date, subject };
+  const result = await runGit(repo.root, ["log", `--max-count=${max}`, "--no-show-signature", "-z", "--format=%h%x1f%an%x1f%aI%x1f%s", ...scope(repo)], {
+    maxBytes: 1024 * 1024,
+    signal,
   });
+  if (result.code !== 0) return [];
+  return result.stdout
+    .split("\0")
+    .filter(Boolean)
+    .map((line) => {
+      const [sha = "", author = "", date = "", subject = ""] = line.split("\x1f");
+      return { sha: sha.trim(), author, date, subject };
+    });
 }
 
 export const gitSummarySchema = v.object({
@@ -282,7 +307,17 @@ export type GitSummary = v.InferOutput<typeof gitSummarySchema>;
 export async function gitSummary(ws: Pick<Workspace, "root" | "blockedGlobs">, signal?: AbortSignal): Promise<GitSummary> {
   const { root } = ws;
   const repo = await findGitRepo(root, signal);
-  if (!repo) return { is_git_repo: false, branch: null, head: null, upstream: null, ahead: 0, behind: 0, dirty: false, counts: { staged: 0, unstaged: 0, untracked: 0, conflicted: 0 } };
+  if (!repo)
+    return {
+      is_git_repo: false,
+      branch: null,
+      head: null,
+      upstream: null,
+      ahead: 0,
+      behind: 0,
+      dirty: false,
+      counts: { staged: 0, unstaged: 0, untracked: 0, conflicted: 0 },
+    };
   // The head is the repository's, whichever part of it the workspace is.
   const [status, commits] = await Promise.all([statusOf(repo, ws.blockedGlobs, { signal }), recentCommits({ root, prefix: "" }, 1, signal)]);
   const head = commits[0];

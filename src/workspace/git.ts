@@ -22,7 +22,9 @@ export interface GitResult {
 /** Refuses a ref that git would read as an option (`--output=…`), the classic argument injection. */
 export function assertSafeRef(ref: string, argument = "ref"): void {
   if (ref.startsWith("-") || ref.includes("\0") || /\s/.test(ref)) {
-    throw new PatchbayError("invalid_arguments", `${argument}: ${JSON.stringify(ref)} is not a git revision`, { next: "pass a branch, tag or commit such as HEAD~1 or main" });
+    throw new PatchbayError("invalid_arguments", `${argument}: ${JSON.stringify(ref)} is not a git revision`, {
+      next: "pass a branch, tag or commit such as HEAD~1 or main",
+    });
   }
 }
 
@@ -67,7 +69,9 @@ export function runGit(cwd: string, args: string[], options: { maxBytes?: number
 export async function git(cwd: string, args: string[], options: Parameters<typeof runGit>[2] = {}): Promise<GitResult> {
   const result = await runGit(cwd, args, options);
   if (result.code !== 0) {
-    throw new PatchbayError("git_failed", `git ${args[0]} failed: ${result.stderr.trim().split("\n").slice(-3).join(" ") || `exit ${result.code}`}`, { next: "check the repository state with codex_git_status" });
+    throw new PatchbayError("git_failed", `git ${args[0]} failed: ${result.stderr.trim().split("\n").slice(-3).join(" ") || `exit ${result.code}`}`, {
+      next: "check the repository state with codex_git_status",
+    });
   }
   return result;
 }
@@ -80,6 +84,8 @@ export async function assertCommit(root: string, ref: string, signal?: AbortSign
   assertSafeRef(ref);
   const result = await runGit(root, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { signal });
   if (result.code !== 0) {
-    throw new PatchbayError("invalid_arguments", `ref: ${JSON.stringify(ref)} is not a commit in this repository`, { next: "pass a branch, tag or commit such as HEAD~1 or main; codex_workspace_snapshot lists recent commits" });
+    throw new PatchbayError("invalid_arguments", `ref: ${JSON.stringify(ref)} is not a commit in this repository`, {
+      next: "pass a branch, tag or commit such as HEAD~1 or main; codex_workspace_snapshot lists recent commits",
+    });
   }
 }

@@ -26,15 +26,20 @@ async function openedLocation(handle: fsp.FileHandle, fallback: string): Promise
 async function assertOpenedInside(handle: fsp.FileHandle, root: string, path: string): Promise<void> {
   const location = await openedLocation(handle, path);
   if (!isInside(root, location)) {
-    throw new PatchbayError("path_outside_roots", `${path} changed to lead outside the repository while it was being opened`, { next: "remove the symlink that points out of the repository" });
+    throw new PatchbayError("path_outside_roots", `${path} changed to lead outside the repository while it was being opened`, {
+      next: "remove the symlink that points out of the repository",
+    });
   }
 }
 
 function refuseSymlink(error: unknown, path: string): never {
   if ((error as NodeJS.ErrnoException).code === "ELOOP") {
-    throw new PatchbayError("path_outside_roots", `${path} is a symlink, which patchbay does not follow when opening`, { next: "use the path the link points to, if it is inside the repository" });
+    throw new PatchbayError("path_outside_roots", `${path} is a symlink, which patchbay does not follow when opening`, {
+      next: "use the path the link points to, if it is inside the repository",
+    });
   }
-  if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new PatchbayError("not_found", `${path} does not exist`, { next: "check the path (codex_repo_tree lists files)" });
+  if ((error as NodeJS.ErrnoException).code === "ENOENT")
+    throw new PatchbayError("not_found", `${path} does not exist`, { next: "check the path (codex_repo_tree lists files)" });
   throw error;
 }
 
@@ -58,7 +63,8 @@ export async function readInside(root: string, absolute: string, maxBytes: numbe
   try {
     await assertOpenedInside(handle, root, absolute);
     const info = await handle.stat();
-    if (!info.isFile()) throw new PatchbayError("not_a_file", `${absolute} is not a regular file`, { next: "read files; list directories with codex_repo_tree" });
+    if (!info.isFile())
+      throw new PatchbayError("not_a_file", `${absolute} is not a regular file`, { next: "read files; list directories with codex_repo_tree" });
     // Another name for the same bytes may live outside the repository (a hard link made by anyone
     // who could write there): its content is not the repository's to show or to edit.
     if (info.nlink > 1) {
@@ -83,8 +89,14 @@ export async function readInside(root: string, absolute: string, maxBytes: numbe
  * the target is replaced, not followed. Parent directories must exist unless `createDirs`.
  * `mode` is set on the temp file before the rename, never on a path afterwards.
  */
-export async function writeInside(root: string, absolute: string, content: string | Uint8Array, options: { createDirs?: boolean; mode?: number } = {}): Promise<void> {
-  if (!isInside(root, absolute) || absolute === root) throw new PatchbayError("path_outside_roots", `${absolute} is not a file inside ${root}`, { next: "pass a file path inside the repository" });
+export async function writeInside(
+  root: string,
+  absolute: string,
+  content: string | Uint8Array,
+  options: { createDirs?: boolean; mode?: number } = {},
+): Promise<void> {
+  if (!isInside(root, absolute) || absolute === root)
+    throw new PatchbayError("path_outside_roots", `${absolute} is not a file inside ${root}`, { next: "pass a file path inside the repository" });
   const segments = relative(root, absolute).split(sep);
   // Whatever the blocked globs say, nothing is written into .git: a hook written there runs code.
   if (segments.some(isGitDirName)) {

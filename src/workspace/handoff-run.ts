@@ -33,8 +33,12 @@ export function suggestedTemplate(agent: string): string {
 export function renderTemplate(template: string, values: { plan_file: string; root: string }): string[] {
   const argv = splitWords(template).map((word) => word.replaceAll("{{plan_file}}", values.plan_file).replaceAll("{{root}}", values.root));
   const unknown = argv.join(" ").match(/\{\{[^}]*\}\}/)?.[0];
-  if (unknown) throw new PatchbayError("usage", `the command template uses ${unknown}; it knows {{plan_file}} and {{root}}`, { next: "use {{plan_file}} (the plan's absolute path) or {{root}}" });
-  if (argv.length === 0) throw new PatchbayError("usage", "the command template is empty", { next: 'pass --command-template "agent --task-file {{plan_file}}"' });
+  if (unknown)
+    throw new PatchbayError("usage", `the command template uses ${unknown}; it knows {{plan_file}} and {{root}}`, {
+      next: "use {{plan_file}} (the plan's absolute path) or {{root}}",
+    });
+  if (argv.length === 0)
+    throw new PatchbayError("usage", "the command template is empty", { next: 'pass --command-template "agent --task-file {{plan_file}}"' });
   return argv;
 }
 
@@ -65,7 +69,12 @@ export interface HandoffRunReport {
   files: ChangedFile[];
 }
 
-function runAgent(argv: string[], cwd: string, stdout: "inherit" | "stderr", env: Record<string, string>): Promise<{ code: number | null; signal: string | null; missing: boolean }> {
+function runAgent(
+  argv: string[],
+  cwd: string,
+  stdout: "inherit" | "stderr",
+  env: Record<string, string>,
+): Promise<{ code: number | null; signal: string | null; missing: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ["inherit", stdout === "stderr" ? 2 : "inherit", "inherit"] });
     child.on("error", (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, missing: error.code === "ENOENT" }));
@@ -88,7 +97,9 @@ export async function executeHandoff(options: HandoffRunOptions): Promise<Handof
   const { ws, redact } = options;
   const plan = await currentPlan(ws);
   if (!plan) {
-    throw new PatchbayError("handoff_no_plan", `${ws.root} has no ${AI_BRIDGE_DIR}/${PLAN_FILE}`, { next: "write one with codex_write_handoff, or `patchbay context apply --root DIR --file plan.md --agent NAME`" });
+    throw new PatchbayError("handoff_no_plan", `${ws.root} has no ${AI_BRIDGE_DIR}/${PLAN_FILE}`, {
+      next: "write one with codex_write_handoff, or `patchbay context apply --root DIR --file plan.md --agent NAME`",
+    });
   }
   const argv = renderTemplate(options.template, { plan_file: plan.absolute, root: ws.root });
   if (!(await options.confirm(argv))) throw new PatchbayError("cancelled", "the handoff was not run", { next: "run it again and answer y, or pass --yes" });
@@ -102,10 +113,27 @@ export async function executeHandoff(options: HandoffRunOptions): Promise<Handof
     const diff = await workingTreeDiff(ws.root, ws.blockedGlobs, base, MAX_PATCH_BYTES);
     // The patch is a record, not a write a chat asked for: secrets in it are masked rather than refused.
     const diffFile = await writeBridgeFile(ws, DIFF_FILE, redact(diff.diff), redact);
-    const finished: HandoffRun = { ...run, finished_at: new Date().toISOString(), exit_code: exit.missing ? 127 : exit.code, signal: exit.signal, diff_file: diffFile, changed_files: diff.files.length };
+    const finished: HandoffRun = {
+      ...run,
+      finished_at: new Date().toISOString(),
+      exit_code: exit.missing ? 127 : exit.code,
+      signal: exit.signal,
+      diff_file: diffFile,
+      changed_files: diff.files.length,
+    };
     await writeHandoffStatus(ws, { ...status, base_head: base, run: finished }, redact);
     if (exit.missing) throw new PatchbayError("agent_not_found", `${argv[0]} was not found`, { next: "install the agent or fix --command-template" });
-    return { agent: options.agent, command: argv, exit_code: finished.exit_code ?? null, signal: exit.signal, started_at: run.started_at, finished_at: finished.finished_at!, status_file: statusFile, diff_file: diffFile, files: diff.files };
+    return {
+      agent: options.agent,
+      command: argv,
+      exit_code: finished.exit_code ?? null,
+      signal: exit.signal,
+      started_at: run.started_at,
+      finished_at: finished.finished_at!,
+      status_file: statusFile,
+      diff_file: diffFile,
+      files: diff.files,
+    };
   });
 }
 
@@ -113,7 +141,9 @@ export async function executeHandoff(options: HandoffRunOptions): Promise<Handof
  * Runs the agent whenever the plan differs from the one last run (its modification time is
  * polled every `intervalMs`); with `once`, returns after the first run.
  */
-export async function watchHandoff(options: HandoffRunOptions & { once: boolean; intervalMs: number; onRun: (report: HandoffRunReport) => void; onBusy: (error: PatchbayError) => void }): Promise<void> {
+export async function watchHandoff(
+  options: HandoffRunOptions & { once: boolean; intervalMs: number; onRun: (report: HandoffRunReport) => void; onBusy: (error: PatchbayError) => void },
+): Promise<void> {
   for (;;) {
     const plan = await currentPlan(options.ws);
     const lastRun = (await readHandoffStatus(options.ws))?.run;

@@ -73,7 +73,9 @@ export async function bridgePath(ws: Workspace, name: string): Promise<{ absolut
   const target = await ws.guard(`${AI_BRIDGE_DIR}/${name}`);
   // A .ai-bridge symlinked elsewhere inside the repository would turn handoff writes into repository writes.
   if (target.relative !== `${AI_BRIDGE_DIR}/${name}`) {
-    throw new PatchbayError("path_invalid", `${AI_BRIDGE_DIR}/${name} leads to ${target.relative}`, { next: `make ${AI_BRIDGE_DIR} a plain directory, not a link` });
+    throw new PatchbayError("path_invalid", `${AI_BRIDGE_DIR}/${name} leads to ${target.relative}`, {
+      next: `make ${AI_BRIDGE_DIR} a plain directory, not a link`,
+    });
   }
   return target;
 }
@@ -87,7 +89,11 @@ export async function writeBridgeFile(ws: Workspace, name: string, content: stri
 }
 
 /** A bridge file's text (at most `maxBytes`), or undefined when it does not exist. */
-export async function readBridgeFile(ws: Workspace, name: string, maxBytes: number = LIMITS.readBytes): Promise<{ text: string; truncated: boolean; mtimeMs: number } | undefined> {
+export async function readBridgeFile(
+  ws: Workspace,
+  name: string,
+  maxBytes: number = LIMITS.readBytes,
+): Promise<{ text: string; truncated: boolean; mtimeMs: number } | undefined> {
   const target = await bridgePath(ws, name);
   if (!target.exists) return undefined;
   const file = await readInside(ws.root, target.absolute, maxBytes);
@@ -121,8 +127,16 @@ export interface PlanRequest {
 }
 
 function planHeader(request: PlanRequest, at: string, base: string | undefined): string {
-  const facts = [request.agent && `agent: ${request.agent}`, request.model && `model: ${request.model}`, `written: ${at} by ${request.by}`, `base commit: ${base ?? "none"}`];
-  return `# ${request.title ?? "Handoff plan"}\n\n${facts.filter(Boolean).map((fact) => `- ${fact}`).join("\n")}\n\n`;
+  const facts = [
+    request.agent && `agent: ${request.agent}`,
+    request.model && `model: ${request.model}`,
+    `written: ${at} by ${request.by}`,
+    `base commit: ${base ?? "none"}`,
+  ];
+  return `# ${request.title ?? "Handoff plan"}\n\n${facts
+    .filter(Boolean)
+    .map((fact) => `- ${fact}`)
+    .join("\n")}\n\n`;
 }
 
 /**
@@ -132,11 +146,16 @@ function planHeader(request: PlanRequest, at: string, base: string | undefined):
  * @example
  * await writePlan(ws, { plan: "1. Add a test", title: "Tests", agent: "codex", by: "cli" }, redact);
  */
-export async function writePlan(ws: Workspace, request: PlanRequest, redact: (text: string) => string): Promise<{ plan_file: string; status_file: string; base_head: string | null; appended: boolean; bytes: number }> {
+export async function writePlan(
+  ws: Workspace,
+  request: PlanRequest,
+  redact: (text: string) => string,
+): Promise<{ plan_file: string; status_file: string; base_head: string | null; appended: boolean; bytes: number }> {
   const at = new Date().toISOString();
   const previous = request.append ? await readHandoffStatus(ws) : undefined;
   const existing = request.append ? await readBridgeFile(ws, PLAN_FILE, MAX_PLAN_CHARS * 4) : undefined;
-  if (existing?.truncated) throw new PatchbayError("plan_too_large", `${AI_BRIDGE_DIR}/${PLAN_FILE} is too large to append to`, { next: "write a new plan without append" });
+  if (existing?.truncated)
+    throw new PatchbayError("plan_too_large", `${AI_BRIDGE_DIR}/${PLAN_FILE} is too large to append to`, { next: "write a new plan without append" });
   const base = previous?.base_head ?? (await headCommit(ws.root));
   const content = existing
     ? `${existing.text.trimEnd()}\n\n---\n\n## Update${request.title ? `: ${request.title}` : ""} (${at}, by ${request.by})\n\n${request.plan.trimEnd()}\n`
@@ -176,10 +195,20 @@ export interface ExportRequest {
  * Writes a context pack (AGENTS.md chain, selected files, git status and optionally the diff) to
  * `.ai-bridge/context-<name>.md`. Earlier `.ai-bridge/` files are left out, so packs never nest.
  */
-export async function exportContext(ws: Workspace, request: ExportRequest, redact: (text: string) => string): Promise<{ file: string; bytes: number; truncated: boolean; skipped: string[] }> {
+export async function exportContext(
+  ws: Workspace,
+  request: ExportRequest,
+  redact: (text: string) => string,
+): Promise<{ file: string; bytes: number; truncated: boolean; skipped: string[] }> {
   assertFlatName(request.name);
   const name = `context-${request.name.replace(/\.md$/, "")}.md`;
-  const pack = await buildContextPack(ws, { targetPath: request.targetPath, selectedPaths: request.selectedPaths, includeDiff: request.includeDiff, includeAiBridge: false, signal: request.signal });
+  const pack = await buildContextPack(ws, {
+    targetPath: request.targetPath,
+    selectedPaths: request.selectedPaths,
+    includeDiff: request.includeDiff,
+    includeAiBridge: false,
+    signal: request.signal,
+  });
   const markdown = renderContextPack(pack);
   const file = await writeBridgeFile(ws, name, markdown, redact);
   return { file, bytes: Buffer.byteLength(markdown), truncated: pack.truncated, skipped: pack.skipped.map((entry) => `${entry.path}: ${entry.code}`) };

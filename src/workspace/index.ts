@@ -10,7 +10,14 @@ import { ORIENTATION_TOOLS } from "./tools/orientation.ts";
 import { POWER_TOOLS } from "./tools/power.ts";
 import { SKILL_TOOLS } from "./tools/skills.ts";
 
-export const WORKSPACE_TOOLS: readonly ToolDeclaration[] = [...ORIENTATION_TOOLS, ...FILE_TOOLS, ...GIT_TOOLS, ...SKILL_TOOLS, ...HANDOFF_TOOLS, ...POWER_TOOLS];
+export const WORKSPACE_TOOLS: readonly ToolDeclaration[] = [
+  ...ORIENTATION_TOOLS,
+  ...FILE_TOOLS,
+  ...GIT_TOOLS,
+  ...SKILL_TOOLS,
+  ...HANDOFF_TOOLS,
+  ...POWER_TOOLS,
+];
 
 export { openWorkspace, workspaceIn, type Workspace } from "./workspace.ts";
 export { buildContextPack, renderContextPack, type ContextPack, type ContextPackOptions } from "./context-pack.ts";

@@ -9,6 +9,7 @@ import { isPatchbayError } from "../errors/index.ts";
 import type { SessionScope } from "../mcp/index.ts";
 import { blockedBy } from "./blocked.ts";
 import { currentBranch } from "./git-views.ts";
+import type { GuardedPath } from "./path-guard.ts";
 import type { Workspace } from "./workspace.ts";
 
 /** The handoff folder shared by chat hosts and local agents. */
@@ -35,7 +36,7 @@ export type AiBridgeState = v.InferOutput<typeof aiBridgeSchema>;
  */
 export async function aiBridgeState(ws: Workspace): Promise<AiBridgeState> {
   const empty = { path: AI_BRIDGE_DIR, exists: false, entries: [], truncated: false, refused: null };
-  let folder;
+  let folder: GuardedPath;
   try {
     folder = await ws.guard(AI_BRIDGE_DIR);
   } catch (error) {
@@ -70,7 +71,10 @@ export async function listWorkspaces(scope: SessionScope, signal?: AbortSignal):
   const paths = [...new Set([...(scope.defaultRoot ? [scope.defaultRoot] : []), ...scope.allowedRoots])];
   return Promise.all(
     paths.map(async (path) => {
-      const exists = await stat(path).then((info) => info.isDirectory(), () => false);
+      const exists = await stat(path).then(
+        (info) => info.isDirectory(),
+        () => false,
+      );
       const git = exists ? await currentBranch(path, signal) : { isGitRepo: false, branch: null };
       return { name: basename(path), path, is_default: path === scope.defaultRoot, exists, is_git_repo: git.isGitRepo, branch: git.branch };
     }),

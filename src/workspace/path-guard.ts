@@ -50,7 +50,8 @@ function assertPlainPath(path: string): void {
   if (path.startsWith("~")) throw invalid(path, "starts with ~, which patchbay does not expand");
   if (/^[A-Za-z]:/.test(path) || path.includes("\\")) throw invalid(path, "is a Windows path (drive letter or backslash)");
   if (/%(2e|2f|5c|00)/i.test(path)) throw invalid(path, "looks URL-encoded; pass the decoded path");
-  if (path.split("/").some((segment) => segment.length > MAX_SEGMENT_LENGTH)) throw invalid(`${path.slice(0, 40)}…`, `has a segment longer than ${MAX_SEGMENT_LENGTH} characters`);
+  if (path.split("/").some((segment) => segment.length > MAX_SEGMENT_LENGTH))
+    throw invalid(`${path.slice(0, 40)}…`, `has a segment longer than ${MAX_SEGMENT_LENGTH} characters`);
 }
 
 /** The real path of `path`'s nearest existing ancestor (itself when it exists), and what remains below it. */
@@ -96,7 +97,10 @@ export async function guardPath(root: string, path: string, options: { blockedGl
   // Any .git at any depth, whatever the globs say: nested repositories' configs hold remote
   // credentials, and their hooks run code.
   if (rel.split("/").some(isGitDirName)) {
-    throw new PatchbayError("path_blocked", `${rel} is inside a .git directory, which tools never touch`, { next: "use codex_git_status and codex_git_diff for repository state", details: { path: rel } });
+    throw new PatchbayError("path_blocked", `${rel} is inside a .git directory, which tools never touch`, {
+      next: "use codex_git_status and codex_git_diff for repository state",
+      details: { path: rel },
+    });
   }
   assertNotBlocked(rel, options.blockedGlobs);
   // A repository chosen below an allowed root must not dodge globs written for the allowed root.
@@ -130,10 +134,14 @@ export async function resolveRepoRoot(scope: SessionScope, repoPath?: string, bl
   if (repoPath === undefined || repoPath === "") {
     const fallback = scope.defaultRoot ?? (roots.length === 1 ? roots[0] : undefined);
     if (fallback) return realpath(fallback);
-    throw new PatchbayError("repo_required", roots.length === 0 ? "this session has no allowed roots" : `name the repository: this session allows ${roots.join(", ")}`, {
-      next: roots.length === 0 ? "start patchbay with --root DIR" : "pass repo_path with one of the allowed roots",
-      details: { allowed_roots: [...roots] },
-    });
+    throw new PatchbayError(
+      "repo_required",
+      roots.length === 0 ? "this session has no allowed roots" : `name the repository: this session allows ${roots.join(", ")}`,
+      {
+        next: roots.length === 0 ? "start patchbay with --root DIR" : "pass repo_path with one of the allowed roots",
+        details: { allowed_roots: [...roots] },
+      },
+    );
   }
   assertPlainPath(repoPath);
   const base = scope.defaultRoot ?? roots[0];
@@ -142,12 +150,19 @@ export async function resolveRepoRoot(scope: SessionScope, repoPath?: string, bl
   try {
     real = await realpath(resolve(base ?? "/", repoPath));
   } catch {
-    throw new PatchbayError("not_found", `repository ${repoPath} does not exist`, { next: "pass an existing directory inside an allowed root", details: { path: repoPath } });
+    throw new PatchbayError("not_found", `repository ${repoPath} does not exist`, {
+      next: "pass an existing directory inside an allowed root",
+      details: { path: repoPath },
+    });
   }
   const scopeRoot = await scopeRootOf(scope, real);
   if (!scopeRoot) throw outside(repoPath, roots);
   const relRoot = relative(scopeRoot, real).split(sep).join("/");
-  if (relRoot.split("/").some(isGitDirName)) throw new PatchbayError("path_blocked", `${repoPath} is inside a .git directory, which tools never touch`, { next: "pass the repository's working tree", details: { path: repoPath } });
+  if (relRoot.split("/").some(isGitDirName))
+    throw new PatchbayError("path_blocked", `${repoPath} is inside a .git directory, which tools never touch`, {
+      next: "pass the repository's working tree",
+      details: { path: repoPath },
+    });
   assertNotBlocked(relRoot, blockedGlobs);
   if (!(await stat(real)).isDirectory()) throw invalid(repoPath, "is not a directory");
   return real;

@@ -33,7 +33,9 @@ function moved(path: string): PatchbayError {
 }
 
 function notADirectory(path: string): PatchbayError {
-  return new PatchbayError("path_outside_roots", `${path} is a symlink or not a directory, which patchbay does not follow when writing`, { next: "write through the real directory, inside the repository" });
+  return new PatchbayError("path_outside_roots", `${path} is a symlink or not a directory, which patchbay does not follow when writing`, {
+    next: "write through the real directory, inside the repository",
+  });
 }
 
 function refuseStep(error: unknown, path: string): never {

@@ -73,7 +73,8 @@ export async function readFileSlice(ws: Workspace, filePath: string, options: Re
   const target = await ws.guard(filePath);
   if (!target.exists) throw new PatchbayError("not_found", `${target.relative} does not exist`, { next: "check the path (codex_repo_tree lists files)" });
   // Opening a FIFO for reading blocks until a writer appears: refuse anything but a file first.
-  if (!(await stat(target.absolute)).isFile()) throw new PatchbayError("not_a_file", `${target.relative} is not a regular file`, { next: "read files; list directories with codex_repo_tree" });
+  if (!(await stat(target.absolute)).isFile())
+    throw new PatchbayError("not_a_file", `${target.relative} is not a regular file`, { next: "read files; list directories with codex_repo_tree" });
   const maxBytes = Math.max(1, Math.min(options.maxBytes ?? LIMITS.readBytes, LIMITS.readBytes));
   const file = await readInside(ws.root, target.absolute, SCAN_BYTES);
   if (file.binary) return { path: target.relative, size: file.size, binary: true, truncated: false, content: "" };
@@ -85,7 +86,9 @@ export async function readFileSlice(ws: Workspace, filePath: string, options: Re
   if (options.endLine !== undefined && options.endLine < start) throw invalidRange("end_line", `${options.endLine} is before start_line ${start}`);
   if (start > Math.max(starts.length, 1)) {
     throw file.truncated
-      ? new PatchbayError("file_too_large", `${target.relative}: line ${start} lies past the first ${SCAN_BYTES} bytes, which is as far as patchbay reads`, { next: "find the place with codex_search_repo, or read an earlier range" })
+      ? new PatchbayError("file_too_large", `${target.relative}: line ${start} lies past the first ${SCAN_BYTES} bytes, which is as far as patchbay reads`, {
+          next: "find the place with codex_search_repo, or read an earlier range",
+        })
       : invalidRange("start_line", `${start} is past the end of ${target.relative} (${starts.length} lines)`);
   }
   const end = Math.min(options.endLine ?? Number.POSITIVE_INFINITY, starts.length);

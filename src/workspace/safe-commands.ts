@@ -24,7 +24,7 @@ function refused(why: string, shape?: CommandShape): PatchbayError {
   return new PatchbayError("command_not_allowed", `${why}; safe mode runs only: ${[...new Set(allowed)].join(", ")}`, {
     next: shape
       ? `use only the options ${shape.words.join(" ")} accepts in safe mode (details.options), or ask the operator for power_tools.bash_mode = "full"`
-      : "run one allowed command without shell syntax, or ask the operator for power_tools.bash_mode = \"full\"",
+      : 'run one allowed command without shell syntax, or ask the operator for power_tools.bash_mode = "full"',
     details: { allowed, ...(options && { options }) },
   });
 }
@@ -76,7 +76,10 @@ function readBundle(shape: CommandShape, word: string, next: () => string | unde
   for (let at = 1; at < word.length; at++) {
     const name = `-${word[at]}`;
     const rest = word.slice(at + 1);
-    if (shape.values?.[name] && (rest !== "" || !shape.flags?.includes(name))) return checkValue(shape, name, rest === "" ? next() : rest, parsed);
+    if (shape.values?.[name] && (rest !== "" || !shape.flags?.includes(name))) {
+      checkValue(shape, name, rest === "" ? next() : rest, parsed);
+      return;
+    }
     if (!shape.flags?.includes(name)) throw refused(`the option ${JSON.stringify(word)} is not allowed for ${shape.words.join(" ")}`, shape);
     parsed.options.add(name);
   }
@@ -85,11 +88,11 @@ function readBundle(shape: CommandShape, word: string, next: () => string | unde
 function readOption(shape: CommandShape, word: string, next: () => string | undefined, parsed: Parsed): void {
   if (shape.countShortcut && /^-\d{1,9}$/.test(word)) return;
   const equals = word.indexOf("=");
-  if (equals > 0) return checkValue(shape, word.slice(0, equals), word.slice(equals + 1), parsed);
-  if (shape.flags?.includes(word)) return void parsed.options.add(word);
-  if (shape.values?.[word]) return checkValue(shape, word, next(), parsed);
-  if (shape.bundles && /^-[A-Za-z0-9]{2,}$/.test(word)) return readBundle(shape, word, next, parsed);
-  throw refused(`the option ${JSON.stringify(word)} is not allowed for ${shape.words.join(" ")}`, shape);
+  if (equals > 0) checkValue(shape, word.slice(0, equals), word.slice(equals + 1), parsed);
+  else if (shape.flags?.includes(word)) parsed.options.add(word);
+  else if (shape.values?.[word]) checkValue(shape, word, next(), parsed);
+  else if (shape.bundles && /^-[A-Za-z0-9]{2,}$/.test(word)) readBundle(shape, word, next, parsed);
+  else throw refused(`the option ${JSON.stringify(word)} is not allowed for ${shape.words.join(" ")}`, shape);
 }
 
 function parseArguments(shape: CommandShape, words: string[]): Parsed {
@@ -128,7 +131,8 @@ function operandPaths(kind: OperandKind, words: string[], command: string): stri
       return words.map((word) => word.split("::")[0]!);
     case "packages":
       // Relative package directories only: an import path could name code outside the repository.
-      for (const word of words) if (!/^\.(\/[\w.-]+)*(\/\.\.\.)?$/.test(word)) throw refused(`${JSON.stringify(word)} is not a package directory such as ./... or ./pkg`);
+      for (const word of words)
+        if (!/^\.(\/[\w.-]+)*(\/\.\.\.)?$/.test(word)) throw refused(`${JSON.stringify(word)} is not a package directory such as ./... or ./pkg`);
       return words.map((word) => word.replace(/\/\.\.\.$/, ""));
     case "script-args":
       // data: and node: specifiers and URLs would hand the test runner code to load.
@@ -156,7 +160,12 @@ const GIT_SUB_HARDENING: Record<string, string[]> = {
 
 /** The way from the cwd back up to the workspace root ("" at the root, "../" from one level down). */
 function upToRoot(cwd: string): string {
-  return cwd === "" ? "" : `${cwd.split("/").map(() => "..").join("/")}/`;
+  return cwd === ""
+    ? ""
+    : `${cwd
+        .split("/")
+        .map(() => "..")
+        .join("/")}/`;
 }
 
 /**
@@ -177,9 +186,13 @@ export function blockedPathspecs(blockedGlobs: readonly string[], cwd: string): 
 function assertExpressibleGlobs(blockedGlobs: readonly string[]): void {
   const glob = blockedGlobs.find((candidate) => /[{}()]/.test(candidate));
   if (glob === undefined) return;
-  throw new PatchbayError("command_not_allowed", `repositories.blocked_globs holds ${JSON.stringify(glob)}, which git pathspecs cannot exclude, so safe mode runs no git read`, {
-    next: "write the blocked glob without braces or extglobs (one glob per alternative), or use codex_git_status and codex_git_diff",
-  });
+  throw new PatchbayError(
+    "command_not_allowed",
+    `repositories.blocked_globs holds ${JSON.stringify(glob)}, which git pathspecs cannot exclude, so safe mode runs no git read`,
+    {
+      next: "write the blocked glob without braces or extglobs (one glob per alternative), or use codex_git_status and codex_git_diff",
+    },
+  );
 }
 
 /**
@@ -199,8 +212,13 @@ export function parseSafeCommand(command: string): SafeCommand {
   // rg's first word is the pattern unless -e or --files says otherwise.
   const patternFirst = shape.operands === "pattern-paths" && !["-e", "--regexp", "--files"].some((option) => parsed.options.has(option));
   const operands = patternFirst ? parsed.operands.slice(1) : parsed.operands;
-  if (argv[0] === "git" && [...parsed.operands, ...parsed.afterDashDash].some((word) => word.includes(":"))) throw refused(`git "rev:path" and pathspec magic are not allowed`);
-  const paths = [...parsed.valuePaths, ...operandPaths(shape.operands, operands, name), ...operandPaths(shape.afterDashDash, parsed.afterDashDash, `${name} --`)];
+  if (argv[0] === "git" && [...parsed.operands, ...parsed.afterDashDash].some((word) => word.includes(":")))
+    throw refused(`git "rev:path" and pathspec magic are not allowed`);
+  const paths = [
+    ...parsed.valuePaths,
+    ...operandPaths(shape.operands, operands, name),
+    ...operandPaths(shape.afterDashDash, parsed.afterDashDash, `${name} --`),
+  ];
   const revisions = shape.operands === "revisions" ? parsed.operands : [];
   const pathLimited = parsed.afterDashDash.length > 0 || (shape.operands === "paths" && operands.length > 0);
   return { argv, paths, revisions, pathLimited };

@@ -64,7 +64,11 @@ function assertSingleLine(query: string): void {
 
 function assertSafeGlob(glob: string): void {
   if (glob.includes("\0") || glob.startsWith("/") || glob.split("/").includes("..")) {
-    throw invalidArgument("glob", `${JSON.stringify(glob)} must be a relative pattern inside the repository`, "pass a pattern such as *.ts or src/**/*.test.ts");
+    throw invalidArgument(
+      "glob",
+      `${JSON.stringify(glob)} must be a relative pattern inside the repository`,
+      "pass a pattern such as *.ts or src/**/*.test.ts",
+    );
   }
 }
 
@@ -121,10 +125,18 @@ export function grepArgs(engine: SearchResult["engine"], syntax: GrepSyntax, que
 }
 
 /** Runs the search in git's index and work tree, or with `--no-index` outside git; -P falls back to -E when git lacks PCRE. */
-async function runGrep(ws: Workspace, options: SearchOptions, base: string, maxResults: number): Promise<{ result: GitResult; engine: SearchResult["engine"] }> {
+async function runGrep(
+  ws: Workspace,
+  options: SearchOptions,
+  base: string,
+  maxResults: number,
+): Promise<{ result: GitResult; engine: SearchResult["engine"] }> {
   const pathspecs = [...scopePathspecs(base, options.glob), ...gitExcludes(ws.blockedGlobs, base, options.includeHidden ?? false)];
   const grep = (engine: SearchResult["engine"], syntax: GrepSyntax) =>
-    runGit(ws.root, grepArgs(engine, syntax, options.query, pathspecs), { maxBytes: Math.max(GREP_MIN_BYTES, maxResults * GREP_BYTES_PER_RESULT), signal: options.signal });
+    runGit(ws.root, grepArgs(engine, syntax, options.query, pathspecs), {
+      maxBytes: Math.max(GREP_MIN_BYTES, maxResults * GREP_BYTES_PER_RESULT),
+      signal: options.signal,
+    });
   const search = async (engine: SearchResult["engine"]) => {
     if (!options.regex) return grep(engine, "-F");
     if (gitHasPcre !== false) {
@@ -142,9 +154,15 @@ async function runGrep(ws: Workspace, options: SearchOptions, base: string, maxR
 function grepFailure(result: GitResult): PatchbayError {
   const reason = result.stderr.trim().split("\n").pop() ?? `exit ${result.code}`;
   const pattern = /-e option, '.*': (.*)$/.exec(reason);
-  if (pattern) return invalidArgument("query", `not a valid regular expression: ${pattern[1]}`, "fix the pattern, or pass regex: false to search for the text literally");
+  if (pattern)
+    return invalidArgument("query", `not a valid regular expression: ${pattern[1]}`, "fix the pattern, or pass regex: false to search for the text literally");
   // PCRE gives up on runaway backtracking instead of running for ever; that is the pattern's fault too.
-  if (/pcre2?_\w+ failed/.test(reason)) return invalidArgument("query", `the regular expression is too costly to run (${reason.replace(/^fatal: /, "")})`, "simplify the pattern: nested quantifiers such as (a+)+ backtrack without end");
+  if (/pcre2?_\w+ failed/.test(reason))
+    return invalidArgument(
+      "query",
+      `the regular expression is too costly to run (${reason.replace(/^fatal: /, "")})`,
+      "simplify the pattern: nested quantifiers such as (a+)+ backtrack without end",
+    );
   return new PatchbayError("git_failed", `git grep failed: ${reason}`, { next: "check the repository with codex_git_status" });
 }
 
@@ -154,7 +172,13 @@ function isSearchable(ws: Workspace, path: string, base: string, includeHidden: 
 }
 
 /** The matches git printed that may be shown, at most `maxResults`. */
-async function keptMatches(ws: Workspace, records: GrepRecord[], options: SearchOptions, base: string, maxResults: number): Promise<{ matches: SearchMatch[]; more: boolean }> {
+async function keptMatches(
+  ws: Workspace,
+  records: GrepRecord[],
+  options: SearchOptions,
+  base: string,
+  maxResults: number,
+): Promise<{ matches: SearchMatch[]; more: boolean }> {
   const allowed = new Map<string, boolean>();
   const candidates = records.filter((record) => {
     let ok = allowed.get(record.path);
@@ -168,7 +192,14 @@ async function keptMatches(ws: Workspace, records: GrepRecord[], options: Search
   const singleLinks = new Map<string, Promise<boolean>>();
   const singleLink = (path: string) => {
     let verdict = singleLinks.get(path);
-    if (!verdict) singleLinks.set(path, (verdict = lstat(join(ws.root, path)).then((info) => info.nlink <= 1, () => false)));
+    if (!verdict)
+      singleLinks.set(
+        path,
+        (verdict = lstat(join(ws.root, path)).then(
+          (info) => info.nlink <= 1,
+          () => false,
+        )),
+      );
     return verdict;
   };
   for (const record of candidates.slice(0, maxResults + 1)) {
@@ -198,7 +229,8 @@ export async function searchRepo(ws: Workspace, options: SearchOptions): Promise
   if (options.glob !== undefined) assertSafeGlob(options.glob);
   const maxResults = Math.max(1, Math.min(options.maxResults ?? LIMITS.searchResults, LIMITS.searchMaxResults));
   const base = await ws.guard(options.path || ".");
-  if (!base.exists) throw new PatchbayError("not_found", `${base.relative} does not exist`, { next: "search an existing directory (codex_repo_tree lists them)" });
+  if (!base.exists)
+    throw new PatchbayError("not_found", `${base.relative} does not exist`, { next: "search an existing directory (codex_repo_tree lists them)" });
   const { result, engine } = await runGrep(ws, options, base.relative, maxResults);
   // git grep exits 1 when nothing matched: that is an answer, not a failure.
   if (result.code > 1) throw grepFailure(result);

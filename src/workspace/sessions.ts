@@ -78,7 +78,10 @@ async function* linesOf(handle: fsp.FileHandle, start: number, end: number): Asy
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content.map((part) => (typeof part?.text === "string" ? part.text : "")).filter(Boolean).join("\n");
+  return content
+    .map((part) => (typeof part?.text === "string" ? part.text : ""))
+    .filter(Boolean)
+    .join("\n");
 }
 
 type RolloutLine = { timestamp?: unknown; type?: unknown; payload?: Record<string, unknown> } & Record<string, unknown>;
@@ -128,11 +131,20 @@ function fitBytes(messages: SessionMessage[], maxBytes: number): { messages: Ses
  * @example
  * const transcript = await readCodexSession("0199a2d7-41c4-78b1-b7cc-a45d62a89cd5", { maxMessages: 20, maxBytes: 50_000, redact });
  */
-export async function readCodexSession(sessionId: string, options: { maxMessages: number; maxBytes: number; redact: (text: string) => string; home?: string }): Promise<SessionTranscript> {
-  if (!SESSION_ID.test(sessionId)) throw new PatchbayError("invalid_arguments", `session_id ${JSON.stringify(sessionId)} is not a Codex session id (a UUID)`, { next: "pass the thread id Codex reported" });
+export async function readCodexSession(
+  sessionId: string,
+  options: { maxMessages: number; maxBytes: number; redact: (text: string) => string; home?: string },
+): Promise<SessionTranscript> {
+  if (!SESSION_ID.test(sessionId))
+    throw new PatchbayError("invalid_arguments", `session_id ${JSON.stringify(sessionId)} is not a Codex session id (a UUID)`, {
+      next: "pass the thread id Codex reported",
+    });
   const home = options.home ?? codexHome();
   const file = await findSessionFile(join(home, "sessions"), sessionId);
-  if (!file) throw new PatchbayError("session_not_found", `no Codex session ${sessionId} under ${join(home, "sessions")}`, { next: "check the id, and that CODEX_HOME points at the Codex home that ran it" });
+  if (!file)
+    throw new PatchbayError("session_not_found", `no Codex session ${sessionId} under ${join(home, "sessions")}`, {
+      next: "check the id, and that CODEX_HOME points at the Codex home that ran it",
+    });
   const transcript: SessionTranscript = { session_id: sessionId, file: relative(home, file), meta: {}, messages: [], total_messages: 0, truncated: false };
   const kept: SessionMessage[] = [];
   // O_NOFOLLOW: the file was found as a regular file; a symlink swapped in since is not followed.
@@ -145,7 +157,10 @@ export async function readCodexSession(sessionId: string, options: { maxMessages
     await handle.close();
   }
   // Redacted before cutting to size: a key cut in half no longer looks like a key.
-  const fitted = fitBytes(kept.map((message) => ({ ...message, text: options.redact(message.text) })), options.maxBytes);
+  const fitted = fitBytes(
+    kept.map((message) => ({ ...message, text: options.redact(message.text) })),
+    options.maxBytes,
+  );
   transcript.messages = fitted.messages;
   transcript.truncated = fitted.cut || transcript.total_messages > kept.length || size > MAX_SCAN_BYTES;
   return transcript;

@@ -105,7 +105,10 @@ export function parseFrontMatter(text: string): { name: string; description: str
   const end = lines.indexOf("---", 1);
   const body = lines.slice(1, end < 0 ? undefined : end);
   const description = frontMatterValue(body, "description");
-  return { name: frontMatterValue(body, "name"), description: description.length > MAX_DESCRIPTION_CHARS ? `${description.slice(0, MAX_DESCRIPTION_CHARS)}…` : description };
+  return {
+    name: frontMatterValue(body, "name"),
+    description: description.length > MAX_DESCRIPTION_CHARS ? `${description.slice(0, MAX_DESCRIPTION_CHARS)}…` : description,
+  };
 }
 
 async function skillsIn(dir: SkillDir, ws: Workspace, room: number): Promise<SkillFile[]> {
@@ -197,19 +200,33 @@ export type LoadedSkill = v.InferOutput<typeof loadedSkillSchema>;
  */
 export async function loadSkill(ws: Workspace, request: { name: string; source?: SkillSource; path?: string; maxBytes?: number }): Promise<LoadedSkill> {
   const { skills } = await discover(ws, {});
-  const matches = skills.filter((skill) => skill.name === request.name && (!request.source || skill.source === request.source) && (!request.path || skill.path === request.path));
+  const matches = skills.filter(
+    (skill) => skill.name === request.name && (!request.source || skill.source === request.source) && (!request.path || skill.path === request.path),
+  );
   if (matches.length === 0) {
-    throw new PatchbayError("skill_not_found", `no skill named ${JSON.stringify(request.name)}${request.source ? ` in ${request.source} skills` : ""}`, { next: "call codex_list_skills for the available names" });
+    throw new PatchbayError("skill_not_found", `no skill named ${JSON.stringify(request.name)}${request.source ? ` in ${request.source} skills` : ""}`, {
+      next: "call codex_list_skills for the available names",
+    });
   }
   const [match] = matches;
   if (!match || matches.length > 1) {
     const places = matches.map((skill) => ({ source: skill.source, path: skill.path }));
-    throw new PatchbayError("skill_ambiguous", `${matches.length} skills are named ${JSON.stringify(request.name)}: ${places.map((place) => `${place.source} (${place.path})`).join(", ")}`, {
-      next: "call codex_load_skill again with source and, if still ambiguous, path",
-      details: { name: request.name, matches: places },
-    });
+    throw new PatchbayError(
+      "skill_ambiguous",
+      `${matches.length} skills are named ${JSON.stringify(request.name)}: ${places.map((place) => `${place.source} (${place.path})`).join(", ")}`,
+      {
+        next: "call codex_load_skill again with source and, if still ambiguous, path",
+        details: { name: request.name, matches: places },
+      },
+    );
   }
   const read = await readInside(match.confine, match.absolute, Math.min(request.maxBytes ?? LIMITS.skillBytes, LIMITS.skillBytes));
   const { name, description, source, path } = match;
-  return { skill: { name, description, source, path }, content: new TextDecoder().decode(read.bytes), bytes: read.bytes.length, total_bytes: read.size, truncated: read.truncated };
+  return {
+    skill: { name, description, source, path },
+    content: new TextDecoder().decode(read.bytes),
+    bytes: read.bytes.length,
+    total_bytes: read.size,
+    truncated: read.truncated,
+  };
 }

@@ -137,7 +137,9 @@ async function gitFileList(ws: Workspace, base: string, signal?: AbortSignal): P
   const result = await runGit(ws.root, ["ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", ...specs], { maxBytes: LS_FILES_BYTES, signal });
   if (result.code !== 0) {
     if (isNotGitRepo(result.stderr)) return undefined;
-    throw new PatchbayError("git_failed", `git ls-files failed: ${result.stderr.trim().split("\n").pop()}`, { next: "check the repository with codex_git_status" });
+    throw new PatchbayError("git_failed", `git ls-files failed: ${result.stderr.trim().split("\n").pop()}`, {
+      next: "check the repository with codex_git_status",
+    });
   }
   const paths = result.stdout.split("\0");
   // The last element is "" after a final NUL, or a cut-off path when the output hit the cap.
@@ -197,7 +199,14 @@ export function parentsAreReal(root: string): (path: string) => Promise<boolean>
     if (slash === -1) return Promise.resolve(true);
     const parent = join(root, path.slice(0, slash));
     let verdict = verdicts.get(parent);
-    if (!verdict) verdicts.set(parent, (verdict = realpath(parent).then((real) => real === parent, () => false)));
+    if (!verdict)
+      verdicts.set(
+        parent,
+        (verdict = realpath(parent).then(
+          (real) => real === parent,
+          () => false,
+        )),
+      );
     return verdict;
   };
 }

@@ -30,24 +30,40 @@ function fakeModelApi(): Promise<{ server: Server; url: string; requests: unknow
       requests.push(parsed);
       const afterTool = JSON.stringify(parsed.messages ?? []).includes('"role":"tool"');
       const canWrite = (parsed.tools ?? []).some((tool) => tool.function?.name === "write_file");
-      const call = { id: "call_1", type: "function", function: { name: "write_file", arguments: JSON.stringify({ path: "hello.txt", content: "hi from the fake model\n" }) } };
+      const call = {
+        id: "call_1",
+        type: "function",
+        function: { name: "write_file", arguments: JSON.stringify({ path: "hello.txt", content: "hi from the fake model\n" }) },
+      };
       const message = !afterTool && canWrite ? { role: "assistant", content: null, tool_calls: [call] } : { role: "assistant", content: "All done." };
       const finish = message.tool_calls ? "tool_calls" : "stop";
       const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
       if (!parsed.stream) {
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ id: "c", object: "chat.completion", created: 1, model: "fake-model", choices: [{ index: 0, message, finish_reason: finish }], usage }));
+        res.end(
+          JSON.stringify({
+            id: "c",
+            object: "chat.completion",
+            created: 1,
+            model: "fake-model",
+            choices: [{ index: 0, message, finish_reason: finish }],
+            usage,
+          }),
+        );
         return;
       }
       res.writeHead(200, { "content-type": "text/event-stream" });
       const delta = message.tool_calls ? { role: "assistant", tool_calls: [{ index: 0, ...call }] } : { role: "assistant", content: message.content };
-      const chunk = (choice: unknown, extra = {}) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "fake-model", choices: [choice], ...extra })}\n\n`;
+      const chunk = (choice: unknown, extra = {}) =>
+        `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "fake-model", choices: [choice], ...extra })}\n\n`;
       res.write(chunk({ index: 0, delta, finish_reason: null }));
       res.write(chunk({ index: 0, delta: {}, finish_reason: finish }, { usage }));
       res.end("data: [DONE]\n\n");
     });
   });
-  return new Promise((done) => server.listen(0, "127.0.0.1", () => done({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests })));
+  return new Promise((done) =>
+    server.listen(0, "127.0.0.1", () => done({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests })),
+  );
 }
 
 describe.skipIf(!reasonix)("runAcpWriter with the real reasonix acp", () => {

@@ -86,7 +86,10 @@ describe("runAcpWriter with a fake ACP agent", () => {
     expect(opts.events.filter((event) => event.type === "error").length).toBe(6);
 
     // The transcript has every message both ways, the initialize params and the permission notes.
-    const transcript = readFileSync(opts.transcriptPath!, "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    const transcript = readFileSync(opts.transcriptPath!, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     const init = transcript.find((entry) => entry.dir === "out" && entry.message.method === "initialize");
     expect(init.message.params).toEqual({ protocolVersion: 1, clientInfo: { name: "patchbay", version: expect.any(String) }, clientCapabilities: {} });
     const newSession = transcript.find((entry) => entry.dir === "out" && entry.message.method === "session/new");
@@ -120,7 +123,12 @@ describe("runAcpWriter with a fake ACP agent", () => {
     expect(result.status).toBe("failed");
     expect(result.endedBy).toBe("timeout");
     expect(result.error).toBe("stopped after 1.5 s (the turn's time limit)");
-    const grandchild = JSON.parse(stderr.join("").split("\n").find((line) => line.includes("grandchild"))!).grandchild as number;
+    const grandchild = JSON.parse(
+      stderr
+        .join("")
+        .split("\n")
+        .find((line) => line.includes("grandchild"))!,
+    ).grandchild as number;
     expect(await gone(grandchild)).toBe(true);
     expect(await gone(result.pid!)).toBe(true);
   }, 30_000);
@@ -170,7 +178,19 @@ describe("runAcpWriter with a fake ACP agent", () => {
 });
 
 describe("decidePermission", () => {
-  const ask = (toolCall: Record<string, unknown>, root: string) => decidePermission({ sessionId: "s", toolCall, options: [{ optionId: "y", kind: "allow_once" }, { optionId: "n", kind: "reject_once" }] }, root, workspaceGuard);
+  const ask = (toolCall: Record<string, unknown>, root: string) =>
+    decidePermission(
+      {
+        sessionId: "s",
+        toolCall,
+        options: [
+          { optionId: "y", kind: "allow_once" },
+          { optionId: "n", kind: "reject_once" },
+        ],
+      },
+      root,
+      workspaceGuard,
+    );
 
   test("edits through a symlink that leaves the worktree, into .git, or to secret-like names are rejected", async () => {
     const root = worktree();
@@ -196,7 +216,17 @@ describe("decidePermission", () => {
 
   test("allow_always is never selected; without allow_once the request is refused", async () => {
     const root = worktree();
-    const { record } = await decidePermission({ toolCall: { kind: "edit", rawInput: { path: "src/a.ts" } }, options: [{ optionId: "always", kind: "allow_always" }, { optionId: "no", kind: "reject_always" }] }, root, workspaceGuard);
+    const { record } = await decidePermission(
+      {
+        toolCall: { kind: "edit", rawInput: { path: "src/a.ts" } },
+        options: [
+          { optionId: "always", kind: "allow_always" },
+          { optionId: "no", kind: "reject_always" },
+        ],
+      },
+      root,
+      workspaceGuard,
+    );
     expect(record.decision).toBe("reject");
     expect(record.optionId).toBe("no");
   });

@@ -16,20 +16,60 @@ describe("codex command line", () => {
   });
 
   test("every option of a write turn, in order", () => {
-    const turn = turnOf({ model: "gpt-5.5", reasoningEffort: "high", configOverrides: ["model_verbosity=\"low\"", "features.x=true"], addDirs: ["/r/a", "/r/b"], outputSchema: schema });
+    const turn = turnOf({
+      model: "gpt-5.5",
+      reasoningEffort: "high",
+      configOverrides: ['model_verbosity="low"', "features.x=true"],
+      addDirs: ["/r/a", "/r/b"],
+      outputSchema: schema,
+    });
     const command = codex.command(turn, "/opt/codex");
     expect(command.command).toBe("/opt/codex");
     expect(command.args).toEqual([
-      "exec", "--json", "--sandbox", "workspace-write", "-C", "/r/ws", "--skip-git-repo-check", "-m", "gpt-5.5",
-      "-c", 'model_reasoning_effort="high"', "-c", 'model_verbosity="low"', "-c", "features.x=true",
-      "--add-dir", "/r/a", "--add-dir", "/r/b", "-o", "/s/last-message.txt", "--output-schema", "/s/schema.json", "-",
+      "exec",
+      "--json",
+      "--sandbox",
+      "workspace-write",
+      "-C",
+      "/r/ws",
+      "--skip-git-repo-check",
+      "-m",
+      "gpt-5.5",
+      "-c",
+      'model_reasoning_effort="high"',
+      "-c",
+      'model_verbosity="low"',
+      "-c",
+      "features.x=true",
+      "--add-dir",
+      "/r/a",
+      "--add-dir",
+      "/r/b",
+      "-o",
+      "/s/last-message.txt",
+      "--output-schema",
+      "/s/schema.json",
+      "-",
     ]);
     expect(command.files).toEqual([{ path: "/s/schema.json", content: JSON.stringify(schema) }]);
   });
 
   test("resume puts every exec flag, the sandbox included, before `resume <id> -`", () => {
     expect(codex.command(turnOf({ resumeSessionId: "01a2-thread", model: "m" }), "codex").args).toEqual([
-      "exec", "--json", "--sandbox", "workspace-write", "-C", "/r/ws", "--skip-git-repo-check", "-m", "m", "-o", "/s/last-message.txt", "resume", "01a2-thread", "-",
+      "exec",
+      "--json",
+      "--sandbox",
+      "workspace-write",
+      "-C",
+      "/r/ws",
+      "--skip-git-repo-check",
+      "-m",
+      "m",
+      "-o",
+      "/s/last-message.txt",
+      "resume",
+      "01a2-thread",
+      "-",
     ]);
   });
 
@@ -52,15 +92,48 @@ describe("claude command line", () => {
   });
 
   test("every option of a write turn with a chosen session id", () => {
-    const turn = turnOf({ model: "claude-opus-5-5", reasoningEffort: "high", newSessionId: "415d3f6d-6284-44b8-8439-82a5c6b463c4", addDirs: ["/r/a"], outputSchema: schema });
+    const turn = turnOf({
+      model: "claude-opus-5-5",
+      reasoningEffort: "high",
+      newSessionId: "415d3f6d-6284-44b8-8439-82a5c6b463c4",
+      addDirs: ["/r/a"],
+      outputSchema: schema,
+    });
     expect(claude.command(turn, "claude").args).toEqual([
-      "-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--model", "claude-opus-5-5", "--effort", "high",
-      "--session-id", "415d3f6d-6284-44b8-8439-82a5c6b463c4", "--add-dir", "/r/a", "--json-schema", JSON.stringify(schema), "--setting-sources", "user",
+      "-p",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode",
+      "acceptEdits",
+      "--model",
+      "claude-opus-5-5",
+      "--effort",
+      "high",
+      "--session-id",
+      "415d3f6d-6284-44b8-8439-82a5c6b463c4",
+      "--add-dir",
+      "/r/a",
+      "--json-schema",
+      JSON.stringify(schema),
+      "--setting-sources",
+      "user",
     ]);
   });
 
   test("resume uses --resume (and wins over a new session id)", () => {
-    expect(claude.command(turnOf({ resumeSessionId: "abc", newSessionId: "def" }), "claude").args).toEqual(["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits", "--resume", "abc", "--setting-sources", "user"]);
+    expect(claude.command(turnOf({ resumeSessionId: "abc", newSessionId: "def" }), "claude").args).toEqual([
+      "-p",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode",
+      "acceptEdits",
+      "--resume",
+      "abc",
+      "--setting-sources",
+      "user",
+    ]);
   });
 
   test("the repository's own .claude settings load only with agents.repository_settings", () => {
@@ -88,12 +161,28 @@ describe("gemini command line", () => {
 
   test("write is yolo; model, session id and extra directories", () => {
     expect(gemini.command(turnOf({ model: "gemini-2.5-pro", newSessionId: "e9216a8d", addDirs: ["/r/a"] }), "gemini").args).toEqual([
-      "--output-format", "stream-json", "--approval-mode", "yolo", "-m", "gemini-2.5-pro", "--session-id", "e9216a8d", "--include-directories", "/r/a",
+      "--output-format",
+      "stream-json",
+      "--approval-mode",
+      "yolo",
+      "-m",
+      "gemini-2.5-pro",
+      "--session-id",
+      "e9216a8d",
+      "--include-directories",
+      "/r/a",
     ]);
   });
 
   test("resume uses --resume", () => {
-    expect(gemini.command(turnOf({ resumeSessionId: "e9216a8d" }), "gemini").args).toEqual(["--output-format", "stream-json", "--approval-mode", "yolo", "--resume", "e9216a8d"]);
+    expect(gemini.command(turnOf({ resumeSessionId: "e9216a8d" }), "gemini").args).toEqual([
+      "--output-format",
+      "stream-json",
+      "--approval-mode",
+      "yolo",
+      "--resume",
+      "e9216a8d",
+    ]);
   });
 });
 
@@ -102,12 +191,20 @@ describe("custom agent command line", () => {
 
   test("stdin mode: placeholders replaced inside arguments, prompt on stdin, env passed", () => {
     const agent = customAgent("mine", { ...base, args: ["--dir={{cwd}}", "--model", "{{model}}", "{{unknown}}"], env: { A: "1" } });
-    expect(agent.command(turnOf({ model: "m1" }), "/bin/my-agent")).toEqual({ command: "/bin/my-agent", args: ["--dir=/r/ws", "--model", "m1", "{{unknown}}"], env: { A: "1" }, stdin: "Create hello.txt" });
+    expect(agent.command(turnOf({ model: "m1" }), "/bin/my-agent")).toEqual({
+      command: "/bin/my-agent",
+      args: ["--dir=/r/ws", "--model", "m1", "{{unknown}}"],
+      env: { A: "1" },
+      stdin: "Create hello.txt",
+    });
     expect(agent.configKey).toBe("agents.custom.mine.command");
   });
 
   test("arg mode: the prompt where {{prompt}} is, else appended last; no stdin", () => {
-    const placed = customAgent("mine", { ...base, prompt_mode: "arg", args: ["run", "{{prompt}}", "--fast"] }).command(turnOf({ prompt: "a b; rm -rf /" }), "x");
+    const placed = customAgent("mine", { ...base, prompt_mode: "arg", args: ["run", "{{prompt}}", "--fast"] }).command(
+      turnOf({ prompt: "a b; rm -rf /" }),
+      "x",
+    );
     expect({ args: placed.args, stdin: placed.stdin }).toEqual({ args: ["run", "a b; rm -rf /", "--fast"], stdin: undefined });
     expect(customAgent("mine", { ...base, prompt_mode: "arg", args: ["run"] }).command(turnOf(), "x").args).toEqual(["run", "Create hello.txt"]);
   });
@@ -120,7 +217,10 @@ describe("custom agent command line", () => {
 
   test("{{prompt_file}} in stdin mode still writes the file", () => {
     const command = customAgent("mine", { ...base, args: ["{{prompt_file}}"] }).command(turnOf(), "x");
-    expect({ files: command.files, stdin: command.stdin }).toEqual({ files: [{ path: "/s/prompt.md", content: "Create hello.txt" }], stdin: "Create hello.txt" });
+    expect({ files: command.files, stdin: command.stdin }).toEqual({
+      files: [{ path: "/s/prompt.md", content: "Create hello.txt" }],
+      stdin: "Create hello.txt",
+    });
   });
 });
 

@@ -13,12 +13,24 @@ async function configFrom(toml: string) {
 
 describe("[agents] config", () => {
   test("defaults", async () => {
-    expect((await configFrom("")).agents).toEqual({ idle_timeout_seconds: 300, kill_grace_seconds: 5, codex_command: "codex", claude_command: "claude", gemini_command: "gemini", repository_settings: false, custom: {} });
+    expect((await configFrom("")).agents).toEqual({
+      idle_timeout_seconds: 300,
+      kill_grace_seconds: 5,
+      codex_command: "codex",
+      claude_command: "claude",
+      gemini_command: "gemini",
+      repository_settings: false,
+      custom: {},
+    });
   });
 
   test("a custom agent gets its defaults; executables come from the config keys", async () => {
-    const config = await configFrom('[agents]\ncodex_command = "/opt/codex/bin/codex"\n\n[agents.custom.my-agent]\ncommand = "aider"\nargs = ["--message-file", "{{prompt_file}}"]\n');
-    expect(config.agents.custom).toEqual({ "my-agent": { command: "aider", args: ["--message-file", "{{prompt_file}}"], prompt_mode: "stdin", output_contract: "text", env: {}, pass_env: [] } });
+    const config = await configFrom(
+      '[agents]\ncodex_command = "/opt/codex/bin/codex"\n\n[agents.custom.my-agent]\ncommand = "aider"\nargs = ["--message-file", "{{prompt_file}}"]\n',
+    );
+    expect(config.agents.custom).toEqual({
+      "my-agent": { command: "aider", args: ["--message-file", "{{prompt_file}}"], prompt_mode: "stdin", output_contract: "text", env: {}, pass_env: [] },
+    });
     expect(agentExecutable(codex, config)).toBe("/opt/codex/bin/codex");
     expect(agentExecutable(claude, config)).toBe("claude");
     expect(agentExecutable(mock, config)).toBe(process.execPath);
@@ -40,14 +52,18 @@ describe("[agents] config", () => {
       "colour = 1",
       "env = { A = 1 }",
     ].join("\n");
-    const lines = (await failure(() => configFrom(toml))).message.split("\n").slice(1).map((line) => line.trim()).sort();
+    const lines = (await failure(() => configFrom(toml))).message
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim())
+      .sort();
     expect(lines).toEqual([
       'agents.codex_command: expected an executable name or absolute path, got "bin/codex"',
       'agents.custom.Bad Id: expected an id matching ^[a-z][a-z0-9_-]{0,31}$ that is not codex, claude, gemini, mock, got "Bad Id"',
       'agents.custom.codex: expected an id matching ^[a-z][a-z0-9_-]{0,31}$ that is not codex, claude, gemini, mock, got "codex"',
       "agents.custom.ok.command: expected an executable name or absolute path (required), got nothing",
       "agents.custom.ok.env.A: expected a string, got 1",
-      "agents.custom.ok.prompt_mode: expected one of stdin, arg, file, got \"pipe\"",
+      'agents.custom.ok.prompt_mode: expected one of stdin, arg, file, got "pipe"',
       "agents.idle_timeout_seconds: expected an integer >= 1, got 0",
       'unknown key "agents.custom.ok.colour"',
     ]);

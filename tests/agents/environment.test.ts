@@ -7,7 +7,20 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  type AgentAdapter, agentEnvironment, childEnvironment, claude, codex, commandEnvironment, credentialHint, customAgent, type EnvPolicy, gemini, gitEnvironment, patchbayItselfEnvironment, runAgent, tunnelEnvironment,
+  type AgentAdapter,
+  agentEnvironment,
+  childEnvironment,
+  claude,
+  codex,
+  commandEnvironment,
+  credentialHint,
+  customAgent,
+  type EnvPolicy,
+  gemini,
+  gitEnvironment,
+  patchbayItselfEnvironment,
+  runAgent,
+  tunnelEnvironment,
 } from "../../src/agents/index.ts";
 import { PatchbayError } from "../../src/errors/index.ts";
 import { fixtures, removeTempDirs, tempDir } from "./support.ts";
@@ -55,7 +68,7 @@ describe("what each agent receives with the default configuration", () => {
       join(codexHome, "config.toml"),
       [
         'profile = "work"',
-        '[profiles.work]',
+        "[profiles.work]",
         'model_provider = "corp"',
         "[model_providers.corp]",
         'base_url = "http://127.0.0.1:1/v1"',
@@ -78,17 +91,41 @@ describe("what each agent receives with the default configuration", () => {
     const codexHome = tempDir();
     writeFileSync(join(codexHome, "config.toml"), "model_providers = [[[ not toml");
     expect(Object.keys(agentEnvironment(codex, DEFAULT_POLICY, {}, { ...sourceWith(), CODEX_HOME: codexHome })).sort()).toEqual(["CODEX_HOME", "HOME", "PATH"]);
-    expect(Object.keys(agentEnvironment(codex, DEFAULT_POLICY, {}, { ...sourceWith(), CODEX_HOME: join(codexHome, "absent") })).sort()).toEqual(["CODEX_HOME", "HOME", "PATH"]);
+    expect(Object.keys(agentEnvironment(codex, DEFAULT_POLICY, {}, { ...sourceWith(), CODEX_HOME: join(codexHome, "absent") })).sort()).toEqual([
+      "CODEX_HOME",
+      "HOME",
+      "PATH",
+    ]);
   });
 
   test("a custom agent gets its pass_env names and PREFIX_* globs", () => {
-    const agent = customAgent("mine", { command: "mine", args: [], prompt_mode: "stdin", output_contract: "text", env: { FIXED: "1" }, pass_env: ["MINE_*", "EXACT"] });
+    const agent = customAgent("mine", {
+      command: "mine",
+      args: [],
+      prompt_mode: "stdin",
+      output_contract: "text",
+      env: { FIXED: "1" },
+      pass_env: ["MINE_*", "EXACT"],
+    });
     const env = agentEnvironment(agent, DEFAULT_POLICY, {}, sourceWith("MINE_KEY", "MINE_URL", "EXACT", "EXACTLY", "OPENAI_API_KEY"));
     expect(Object.keys(env).sort()).toEqual(["EXACT", "HOME", "MINE_KEY", "MINE_URL", "PATH"]);
   });
 
   test("the base list: locale, terminal, proxies (both cases) and TLS bundles pass; git calls get no GIT_*", () => {
-    const base = ["LANG", "LC_ALL", "TZ", "TERM", "XDG_CONFIG_HOME", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE"];
+    const base = [
+      "LANG",
+      "LC_ALL",
+      "TZ",
+      "TERM",
+      "XDG_CONFIG_HOME",
+      "HTTPS_PROXY",
+      "https_proxy",
+      "NO_PROXY",
+      "no_proxy",
+      "SSL_CERT_FILE",
+      "NODE_EXTRA_CA_CERTS",
+      "REQUESTS_CA_BUNDLE",
+    ];
     const env = childEnvironment(DEFAULT_POLICY, { source: sourceWith(...base, "GIT_DIR", "AWS_SECRET_ACCESS_KEY") });
     for (const name of base) expect(env[name], name).toBe(`value-of-${name}`);
     expect(env).not.toHaveProperty("AWS_SECRET_ACCESS_KEY");
@@ -111,7 +148,11 @@ describe("what never passes", () => {
 
   test('allowed_env_keys = ["*"] passes everything else; the token variable (auth.token_env too), pbt_ tokens and the token value never', () => {
     const policy: EnvPolicy = { allowed: ["*"], denied: [], tokenEnv: "MY_HTTP_TOKEN" };
-    for (const env of [agentEnvironment(codex, policy, {}, server), commandEnvironment(policy, server), childEnvironment(policy, { source: server, set: { SNEAKY: "pbt_0000000000000000" } })]) {
+    for (const env of [
+      agentEnvironment(codex, policy, {}, server),
+      commandEnvironment(policy, server),
+      childEnvironment(policy, { source: server, set: { SNEAKY: "pbt_0000000000000000" } }),
+    ]) {
       expect(env).toMatchObject({ UNRELATED: "value-of-UNRELATED", PATCHBAY_HOME: "/home/someone/.patchbay" });
       for (const name of ["PATCHBAY_HTTP_TOKEN", "PATCHBAY_AGENT_TOKEN", "MY_HTTP_TOKEN", "INNOCENT", "SNEAKY"]) expect(env).not.toHaveProperty(name);
       expect(JSON.stringify(env)).not.toContain("pbt_");
@@ -170,23 +211,34 @@ describe("a custom agent's argument prompt is never read as an option", () => {
     const dir = tempDir();
     const script = join(dir, "record.mjs");
     writeFileSync(script, 'import { writeFileSync } from "node:fs";\nwriteFileSync("argv.json", JSON.stringify(process.argv.slice(3)));\n');
-    return { cwd: dir, agent: customAgent("rec", { command: process.execPath, args: [script, "x", ...args], prompt_mode: "arg", output_contract: "text", env: {} }) };
+    return {
+      cwd: dir,
+      agent: customAgent("rec", { command: process.execPath, args: [script, "x", ...args], prompt_mode: "arg", output_contract: "text", env: {} }),
+    };
   }
 
   async function run(args: string[], prompt: string) {
     const { cwd, agent } = recorder(args);
     mkdirSync(join(cwd, "scratch"));
     const outcome = runAgent({
-      adapter: agent, executable: process.execPath, env: { PATH: process.env.PATH ?? "" },
+      adapter: agent,
+      executable: process.execPath,
+      env: { PATH: process.env.PATH ?? "" },
       turn: { prompt, cwd, access: "write", scratchDir: join(cwd, "scratch") },
-      timeoutMs: 20_000, idleTimeoutMs: 20_000, killGraceMs: 300, onEvent: () => {},
+      timeoutMs: 20_000,
+      idleTimeoutMs: 20_000,
+      killGraceMs: 300,
+      onEvent: () => {},
     });
     return { cwd, outcome };
   }
 
   test("a prompt starting with - is refused before anything runs, unless args puts -- before it", async () => {
     const refused = await run([], "--output=/tmp/owned");
-    const error = await refused.outcome.then(() => undefined, (caught: unknown) => caught);
+    const error = await refused.outcome.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(PatchbayError);
     expect((error as PatchbayError).code).toBe("invalid_prompt");
     expect((error as PatchbayError).next).toContain('"--"');

@@ -46,7 +46,10 @@ describe("mock agent through runAgent", () => {
 
   test("fails on demand with the reason and exit 1", async () => {
     const { outcome } = await runMock(block({ fail: "model exploded" }));
-    expect({ result: outcome.result, exit: outcome.exit }).toEqual({ result: { status: "failed", sessionId: "mock-session", error: "model exploded" }, exit: { code: 1, signal: null } });
+    expect({ result: outcome.result, exit: outcome.exit }).toEqual({
+      result: { status: "failed", sessionId: "mock-session", error: "model exploded" },
+      exit: { code: 1, signal: null },
+    });
   });
 
   test("read_only refuses writes with a warning, as a sandbox would", async () => {

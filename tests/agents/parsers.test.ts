@@ -8,7 +8,11 @@ afterAll(removeTempDirs);
 
 const ok = { code: 0, signal: null };
 const CODEX_THREAD = "01a223a2-0d5b-7c83-8e38-b803837343bf";
-const METADATA_WARNING: AgentEvent = { type: "error", message: "Model metadata for `fake-model` not found. Defaulting to fallback metadata; this can degrade performance and cause issues.", fatal: false };
+const METADATA_WARNING: AgentEvent = {
+  type: "error",
+  message: "Model metadata for `fake-model` not found. Defaulting to fallback metadata; this can degrade performance and cause issues.",
+  fatal: false,
+};
 const HELLO_COMMAND = "/bin/bash -lc \"echo 'hello from fake model' > hello.txt && ls\"";
 
 describe("codex parser on captured streams", () => {
@@ -29,9 +33,20 @@ describe("codex parser on captured streams", () => {
 
   test("a resumed turn reports thread-cumulative usage, marked cumulative", () => {
     const usage = { inputTokens: 301, outputTokens: 31, cachedInputTokens: 0, reasoningTokens: 0 };
-    const { events, result } = feed(codex, turnOf({ resumeSessionId: CODEX_THREAD, scratchDir: tempDir() }), captureLines("captures/codex-exec-command-and-resume/resume.stdout.jsonl"), ok);
+    const { events, result } = feed(
+      codex,
+      turnOf({ resumeSessionId: CODEX_THREAD, scratchDir: tempDir() }),
+      captureLines("captures/codex-exec-command-and-resume/resume.stdout.jsonl"),
+      ok,
+    );
     expect(events.at(-1)).toEqual({ type: "usage", usage, cumulative: true });
-    expect(result).toEqual({ status: "succeeded", sessionId: CODEX_THREAD, finalMessage: "Resumed turn: earlier I created hello.txt.", usage, usageCumulative: true });
+    expect(result).toEqual({
+      status: "succeeded",
+      sessionId: CODEX_THREAD,
+      finalMessage: "Resumed turn: earlier I created hello.txt.",
+      usage,
+      usageCumulative: true,
+    });
   });
 
   test("apply_patch: reasoning and one file_change per change with its absolute path", () => {
@@ -65,8 +80,17 @@ describe("codex parser on captured streams", () => {
   });
 
   test("reconnect notices are non-fatal; no turn.completed is a failure naming the exit and stderr", () => {
-    const lines = ['{"type":"thread.started","thread_id":"t"}', '{"type":"error","message":"Reconnecting... waiting for network (Connection failed: error sending request)"}'];
-    const { events, result } = feed(codex, turnOf({ scratchDir: tempDir() }), lines, { code: null, signal: "SIGTERM" }, "WARNING: noise\nReading additional input from stdin...\n");
+    const lines = [
+      '{"type":"thread.started","thread_id":"t"}',
+      '{"type":"error","message":"Reconnecting... waiting for network (Connection failed: error sending request)"}',
+    ];
+    const { events, result } = feed(
+      codex,
+      turnOf({ scratchDir: tempDir() }),
+      lines,
+      { code: null, signal: "SIGTERM" },
+      "WARNING: noise\nReading additional input from stdin...\n",
+    );
     expect(events[1]).toEqual({ type: "error", message: "Reconnecting... waiting for network (Connection failed: error sending request)", fatal: false });
     expect(result).toEqual({ status: "failed", sessionId: "t", error: "codex was killed by SIGTERM: WARNING: noise\nReading additional input from stdin..." });
   });
@@ -76,7 +100,12 @@ describe("codex parser on captured streams", () => {
     writeFileSync(join(scratchDir, "last-message.txt"), '{"ok":true}\n');
     const lines = ['{"type":"thread.started","thread_id":"t"}', '{"type":"turn.completed","usage":{"input_tokens":1,"output_tokens":2}}'];
     expect(feed(codex, turnOf({ scratchDir, outputSchema: { type: "object" } }), lines, ok).result).toEqual({
-      status: "succeeded", sessionId: "t", finalMessage: '{"ok":true}', structured: { ok: true }, usage: { inputTokens: 1, outputTokens: 2 }, usageCumulative: false,
+      status: "succeeded",
+      sessionId: "t",
+      finalMessage: '{"ok":true}',
+      structured: { ok: true },
+      usage: { inputTokens: 1, outputTokens: 2 },
+      usageCumulative: false,
     });
     const notJson = ['{"type":"item.completed","item":{"type":"agent_message","text":"sure!"}}', '{"type":"turn.completed","usage":{}}'];
     expect(feed(codex, turnOf({ scratchDir: tempDir(), outputSchema: {} }), notJson, ok).result.status).toBe("failed");
@@ -105,16 +134,24 @@ describe("claude parser on captured streams", () => {
   test("resume: tokens are this invocation's, the cost is split into this turn's and the session's", () => {
     const { result } = feed(claude, turnOf({ resumeSessionId: SESSION }), captureLines("captures/claude-write-and-resume/resume.stdout.jsonl"), ok);
     expect(result).toEqual({
-      status: "succeeded", sessionId: SESSION, finalMessage: "Resumed turn: earlier I created hello.txt.",
+      status: "succeeded",
+      sessionId: SESSION,
+      finalMessage: "Resumed turn: earlier I created hello.txt.",
       usage: { inputTokens: 50, outputTokens: 5, cachedInputTokens: 0, costUsd: 0.0003, sessionCostUsd: 0.000924 },
     });
   });
 
   test("HTTP 500: is_error true fails the turn although subtype says success", () => {
-    const message = "API Error: 500 boom from fake. This is a server-side issue, usually temporary — try again in a moment. If it persists, check your inference gateway (127.0.0.1:41827).";
+    const message =
+      "API Error: 500 boom from fake. This is a server-side issue, usually temporary — try again in a moment. If it persists, check your inference gateway (127.0.0.1:41827).";
     const { events, result } = feed(claude, turnOf(), captureLines("captures/claude-http-500/first.stdout.jsonl"), { code: 1, signal: null });
     expect(events.at(-1)).toEqual({ type: "error", message, fatal: true });
-    expect(result).toEqual({ status: "failed", sessionId: "0ee30ce4-875a-4da9-93ca-38d36141d0e5", error: message, usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, sessionCostUsd: 0 } });
+    expect(result).toEqual({
+      status: "failed",
+      sessionId: "0ee30ce4-875a-4da9-93ca-38d36141d0e5",
+      error: message,
+      usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, sessionCostUsd: 0 },
+    });
   });
 
   test("Bash is a command with its output; MCP tools are tool calls", () => {
@@ -144,7 +181,10 @@ describe("claude parser on captured streams", () => {
   });
 
   test("no result line: failed with the exit and stderr", () => {
-    expect(feed(claude, turnOf(), [], { code: 1, signal: null }, "Error: Session ID x is already in use.\n").result).toEqual({ status: "failed", error: "claude exited with code 1: Error: Session ID x is already in use." });
+    expect(feed(claude, turnOf(), [], { code: 1, signal: null }, "Error: Session ID x is already in use.\n").result).toEqual({
+      status: "failed",
+      error: "claude exited with code 1: Error: Session ID x is already in use.",
+    });
   });
 });
 
@@ -168,7 +208,10 @@ describe("gemini parser on captured streams", () => {
 
   test("resume keeps the session id", () => {
     expect(feed(gemini, turnOf({ resumeSessionId: SESSION }), captureLines("captures/gemini-write-and-resume/resume.stdout.jsonl"), ok).result).toEqual({
-      status: "succeeded", sessionId: SESSION, finalMessage: "Resumed turn: earlier I created hello.txt.", usage: { inputTokens: 140, outputTokens: 14, cachedInputTokens: 0 },
+      status: "succeeded",
+      sessionId: SESSION,
+      finalMessage: "Resumed turn: earlier I created hello.txt.",
+      usage: { inputTokens: 140, outputTokens: 14, cachedInputTokens: 0 },
     });
   });
 
@@ -189,9 +232,20 @@ describe("gemini parser on captured streams", () => {
 
   test("HTTP 400 (exit 144): failed with the API's message from the result line", () => {
     const message = '[API Error: {"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT"}}]';
-    const { events, result } = feed(gemini, turnOf(), captureLines("captures/gemini-http-400/first.stdout.jsonl"), { code: 144, signal: null }, captureText("captures/gemini-http-400/first.stderr.txt"));
+    const { events, result } = feed(
+      gemini,
+      turnOf(),
+      captureLines("captures/gemini-http-400/first.stdout.jsonl"),
+      { code: 144, signal: null },
+      captureText("captures/gemini-http-400/first.stderr.txt"),
+    );
     expect(events.at(-1)).toEqual({ type: "error", message, fatal: true });
-    expect(result).toEqual({ status: "failed", sessionId: "d39cb001-0a36-476e-bc51-53b008739043", error: message, usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 } });
+    expect(result).toEqual({
+      status: "failed",
+      sessionId: "d39cb001-0a36-476e-bc51-53b008739043",
+      error: message,
+      usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+    });
   });
 
   test("exit 144 without a result line: the error line of stderr, not its stack trace", () => {
@@ -203,18 +257,29 @@ describe("gemini parser on captured streams", () => {
 });
 
 describe("custom parser by output contract", () => {
-  const agent = (output_contract: "text" | "json" | "jsonl"): AgentAdapter => customAgent("mine", { command: "x", args: [], prompt_mode: "stdin", output_contract, env: {} });
+  const agent = (output_contract: "text" | "json" | "jsonl"): AgentAdapter =>
+    customAgent("mine", { command: "x", args: [], prompt_mode: "stdin", output_contract, env: {} });
 
   test("text: every line raw, the final message is all of stdout", () => {
     expect(feed(agent("text"), turnOf(), ["line one", "line two"], ok)).toEqual({
-      events: [{ type: "raw", line: "line one" }, { type: "raw", line: "line two" }],
+      events: [
+        { type: "raw", line: "line one" },
+        { type: "raw", line: "line two" },
+      ],
       result: { status: "succeeded", finalMessage: "line one\nline two" },
     });
   });
 
   test("json: the parsed stdout is structured, its message field the final message", () => {
-    expect(feed(agent("json"), turnOf(), ['{"message": "done",', '"n": 1}'], ok).result).toEqual({ status: "succeeded", finalMessage: "done", structured: { message: "done", n: 1 } });
-    expect(feed(agent("json"), turnOf(), ["oops"], ok).result).toEqual({ status: "failed", error: 'mine printed no valid JSON (output_contract = "json"): oops' });
+    expect(feed(agent("json"), turnOf(), ['{"message": "done",', '"n": 1}'], ok).result).toEqual({
+      status: "succeeded",
+      finalMessage: "done",
+      structured: { message: "done", n: 1 },
+    });
+    expect(feed(agent("json"), turnOf(), ["oops"], ok).result).toEqual({
+      status: "failed",
+      error: 'mine printed no valid JSON (output_contract = "json"): oops',
+    });
   });
 
   test("jsonl: the last line's message or text field", () => {
@@ -222,12 +287,31 @@ describe("custom parser by output contract", () => {
   });
 
   test("a non-zero exit fails with the code and stderr", () => {
-    expect(feed(agent("text"), turnOf(), ["partial"], { code: 3, signal: null }, "boom\n").result).toEqual({ status: "failed", finalMessage: "partial", error: "mine exited with code 3: boom" });
+    expect(feed(agent("text"), turnOf(), ["partial"], { code: 3, signal: null }, "boom\n").result).toEqual({
+      status: "failed",
+      finalMessage: "partial",
+      error: "mine exited with code 3: boom",
+    });
   });
 });
 
 describe("parsers never throw", () => {
-  const junk = ["", "{", "[]", "null", '"text"', '{"type":null}', '{"type":"item.completed"}', '{"type":"item.completed","item":5}', '{"type":"assistant","message":{"content":"x"}}', '{"type":"user","message":null}', '{"type":"result"}', '{"type":"tool_result"}', '{"type":"message","role":"assistant","delta":true}', '{"type":"turn.completed","usage":"x"}'];
+  const junk = [
+    "",
+    "{",
+    "[]",
+    "null",
+    '"text"',
+    '{"type":null}',
+    '{"type":"item.completed"}',
+    '{"type":"item.completed","item":5}',
+    '{"type":"assistant","message":{"content":"x"}}',
+    '{"type":"user","message":null}',
+    '{"type":"result"}',
+    '{"type":"tool_result"}',
+    '{"type":"message","role":"assistant","delta":true}',
+    '{"type":"turn.completed","usage":"x"}',
+  ];
   for (const adapter of [codex, claude, gemini, agentOf()]) {
     test(`${adapter.name} takes malformed lines`, () => {
       const parser = adapter.parser(turnOf({ scratchDir: tempDir() }));

@@ -11,7 +11,13 @@ const script = (name: string) => join(fixtures, "scripts", name);
 
 /** A custom agent that runs one fixture script with the test's own runtime. */
 function scriptAgent(name: string, output_contract: "text" | "jsonl" = "jsonl") {
-  return customAgent("fixture", { command: process.execPath, args: [script(name), "{{cwd}}"], prompt_mode: "stdin", output_contract, env: { PB_EXTRA: "from-config" } });
+  return customAgent("fixture", {
+    command: process.execPath,
+    args: [script(name), "{{cwd}}"],
+    prompt_mode: "stdin",
+    output_contract,
+    env: { PB_EXTRA: "from-config" },
+  });
 }
 
 function options(name: string, overrides: Partial<RunOptions> = {}, turn: Partial<AgentTurn> = {}): RunOptions & { events: AgentEvent[] } {
@@ -72,7 +78,11 @@ describe("runAgent", () => {
     const run = options("leaves-grandchild.mjs", { killGraceMs: 300 });
     const started = Date.now();
     const outcome = await runAgent(run);
-    expect({ endedBy: outcome.endedBy, exit: outcome.exit, result: outcome.result }).toEqual({ endedBy: "exit", exit: { code: 0, signal: null }, result: { status: "succeeded", finalMessage: "done" } });
+    expect({ endedBy: outcome.endedBy, exit: outcome.exit, result: outcome.result }).toEqual({
+      endedBy: "exit",
+      exit: { code: 0, signal: null },
+      result: { status: "succeeded", finalMessage: "done" },
+    });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(await gone(grandchildPid(run.events))).toBe(true);
   });
@@ -80,7 +90,10 @@ describe("runAgent", () => {
   test("the idle timeout fires after silence, not while output flows", async () => {
     const quiet = options("quiet.mjs", { idleTimeoutMs: 500 });
     const outcome = await runAgent(quiet);
-    expect({ endedBy: outcome.endedBy, result: outcome.result }).toEqual({ endedBy: "idle_timeout", result: { status: "failed", error: "stopped after 0.5 s without output" } });
+    expect({ endedBy: outcome.endedBy, result: outcome.result }).toEqual({
+      endedBy: "idle_timeout",
+      result: { status: "failed", error: "stopped after 0.5 s without output" },
+    });
 
     const chatty = options("chatty.mjs", { idleTimeoutMs: 400, timeoutMs: 1200 });
     expect((await runAgent(chatty)).endedBy).toBe("timeout");
@@ -99,21 +112,41 @@ describe("runAgent", () => {
   test("an already aborted signal spawns nothing", async () => {
     const controller = new AbortController();
     controller.abort();
-    expect(await runAgent(options("echo-env.mjs", { signal: controller.signal }))).toEqual({ result: { status: "failed", error: "cancelled before it started" }, exit: { code: null, signal: null }, endedBy: "cancelled", pid: undefined });
+    expect(await runAgent(options("echo-env.mjs", { signal: controller.signal }))).toEqual({
+      result: { status: "failed", error: "cancelled before it started" },
+      exit: { code: null, signal: null },
+      endedBy: "cancelled",
+      pid: undefined,
+    });
   });
 
   test("a missing executable is agent_not_found naming it, how to install it and the config key", async () => {
-    const run = options("echo-env.mjs", { adapter: customAgent("mine", { command: "pb-no-such-agent", args: [], prompt_mode: "stdin", output_contract: "text", env: {} }), executable: "pb-no-such-agent" });
-    const error = await runAgent(run).then(() => undefined, (thrown: unknown) => thrown);
+    const run = options("echo-env.mjs", {
+      adapter: customAgent("mine", { command: "pb-no-such-agent", args: [], prompt_mode: "stdin", output_contract: "text", env: {} }),
+      executable: "pb-no-such-agent",
+    });
+    const error = await runAgent(run).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
     expect(error).toBeInstanceOf(PatchbayError);
     const { code, message, next } = error as PatchbayError;
-    expect({ code, message }).toEqual({ code: "agent_not_found", message: 'the mine agent\'s executable "pb-no-such-agent" was not found on PATH or is not executable' });
-    expect(next).toBe('install it (install the program "pb-no-such-agent" yourself, or point agents.custom.mine.command at it), or set agents.custom.mine.command to its absolute path');
+    expect({ code, message }).toEqual({
+      code: "agent_not_found",
+      message: 'the mine agent\'s executable "pb-no-such-agent" was not found on PATH or is not executable',
+    });
+    expect(next).toBe(
+      'install it (install the program "pb-no-such-agent" yourself, or point agents.custom.mine.command at it), or set agents.custom.mine.command to its absolute path',
+    );
   });
 
   test("the codex adapter's missing binary names npm install and agents.codex_command", async () => {
     const { codex } = await import("../../src/agents/index.ts");
-    const error = (await runAgent({ ...options("echo-env.mjs"), adapter: codex, executable: "/nonexistent/codex" }).catch((thrown: unknown) => thrown)) as PatchbayError;
-    expect(error.text).toBe('the codex agent\'s executable "/nonexistent/codex" was not found or is not executable (install it (npm install -g @openai/codex), or set agents.codex_command to its absolute path)');
+    const error = (await runAgent({ ...options("echo-env.mjs"), adapter: codex, executable: "/nonexistent/codex" }).catch(
+      (thrown: unknown) => thrown,
+    )) as PatchbayError;
+    expect(error.text).toBe(
+      'the codex agent\'s executable "/nonexistent/codex" was not found or is not executable (install it (npm install -g @openai/codex), or set agents.codex_command to its absolute path)',
+    );
   });
 });

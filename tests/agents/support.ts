@@ -29,7 +29,13 @@ export function captureText(file: string): string {
 }
 
 /** Feeds a stream to a fresh parser, as runAgent would. */
-export function feed(adapter: AgentAdapter, turn: AgentTurn, lines: string[], exit: { code: number | null; signal: string | null }, stderrTail = ""): { events: AgentEvent[]; result: AgentResult } {
+export function feed(
+  adapter: AgentAdapter,
+  turn: AgentTurn,
+  lines: string[],
+  exit: { code: number | null; signal: string | null },
+  stderrTail = "",
+): { events: AgentEvent[]; result: AgentResult } {
   const parser = adapter.parser(turn);
   const events = lines.flatMap((line) => parser.line(line));
   return { events, result: parser.finish(exit, stderrTail) };

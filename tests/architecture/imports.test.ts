@@ -16,7 +16,8 @@ const src = join(repoRoot, "src");
 const ALLOWED_BACK_EDGES: readonly string[] = [];
 
 // `import … from`, `import type … from`, `export … from`, `import "x"`, `import("x")`, `declare module "x"`.
-const SPECIFIER = /\b(?:import|export)\s[^;'"]*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']|\bdeclare\s+module\s+["']([^"']+)["']/gm;
+const SPECIFIER =
+  /\b(?:import|export)\s[^;'"]*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']|\bdeclare\s+module\s+["']([^"']+)["']/gm;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -118,7 +119,11 @@ describe("layering of src/", () => {
   test("the checker sees type imports, re-exports and dynamic imports", () => {
     const found = (text: string) => [...text.matchAll(SPECIFIER)].map((match) => match[1] ?? match[2] ?? match[3] ?? match[4]);
     expect(found('import type { A } from "../a.ts";\nexport { b } from "./b.ts";\nexport * from "./c.ts";')).toEqual(["../a.ts", "./b.ts", "./c.ts"]);
-    expect(found('import {\n  x,\n  type Y,\n} from "../x.ts";\nconst m = await import("../m.ts");\nimport "./side.ts";')).toEqual(["../x.ts", "../m.ts", "./side.ts"]);
+    expect(found('import {\n  x,\n  type Y,\n} from "../x.ts";\nconst m = await import("../m.ts");\nimport "./side.ts";')).toEqual([
+      "../x.ts",
+      "../m.ts",
+      "./side.ts",
+    ]);
     expect(found('declare module "../mcp/services.ts" {}')).toEqual(["../mcp/services.ts"]);
   });
 });

@@ -50,7 +50,7 @@ describe("patchbay CLI", () => {
 
   test("--json errors are JSON on stdout", async () => {
     const home = tempDir();
-    await Bun.write(`${home}/config.toml`, "[app]\ntool_mode = \"max\"\n");
+    await Bun.write(`${home}/config.toml`, '[app]\ntool_mode = "max"\n');
     const result = await runPatchbay(["settings", "--json"], { home });
     expect(result.code).toBe(2);
     const body = JSON.parse(result.stdout);
@@ -63,8 +63,22 @@ describe("patchbay CLI", () => {
     const home = tempDir();
     const result = await runPatchbay(["doctor", "--json"], { home, env: { PATH: `/nonexistent:${process.env.PATH}` } });
     const report = JSON.parse(result.stdout);
-    expect(report.checks.map((check: { name: string }) => check.name)).toEqual(["git", "codex", "claude", "gemini", "tunnel", "state", "config", "auth", "auth", "auth", "port"]);
-    expect(report.checks.filter((check: { name: string }) => check.name === "auth").map((check: { credentials: { agent: string } }) => check.credentials.agent)).toEqual(["codex", "claude", "gemini"]);
+    expect(report.checks.map((check: { name: string }) => check.name)).toEqual([
+      "git",
+      "codex",
+      "claude",
+      "gemini",
+      "tunnel",
+      "state",
+      "config",
+      "auth",
+      "auth",
+      "auth",
+      "port",
+    ]);
+    expect(
+      report.checks.filter((check: { name: string }) => check.name === "auth").map((check: { credentials: { agent: string } }) => check.credentials.agent),
+    ).toEqual(["codex", "claude", "gemini"]);
     const byName = Object.fromEntries(report.checks.map((check: { name: string; status: string }) => [check.name, check.status]));
     expect(byName.git).toBe("ok");
     expect(byName.state).toBe("ok");
@@ -77,7 +91,9 @@ describe("patchbay CLI", () => {
     await Bun.write(`${home}/config.toml`, "[server]\nport = 0\n");
     const result = await runPatchbay(["doctor"], { home });
     expect(result.code).toBe(1);
-    expect(result.stdout.split("\n")).toContain(`FAIL  config  ${home}/config.toml: invalid configuration; server.port: expected 1-65535, got 0 -> fix the keys listed above in ${home}/config.toml`);
+    expect(result.stdout.split("\n")).toContain(
+      `FAIL  config  ${home}/config.toml: invalid configuration; server.port: expected 1-65535, got 0 -> fix the keys listed above in ${home}/config.toml`,
+    );
   });
 
   test("doctor reports OpenAI's tunnel client as an optional check", async () => {

@@ -13,7 +13,22 @@ afterAll(removeTempDirs);
 
 /** Every credential variable doctor looks at, emptied: the test runner's own must not count. */
 const CLEARED = Object.fromEntries(
-  ["OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_HOME", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX", "CLAUDE_CODE_USE_FOUNDRY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "GEMINI_CLI_HOME"].map((name) => [name, ""]),
+  [
+    "OPENAI_API_KEY",
+    "CODEX_API_KEY",
+    "CODEX_HOME",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+    "CLAUDE_CONFIG_DIR",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+    "CLAUDE_CODE_USE_FOUNDRY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "GEMINI_CLI_HOME",
+  ].map((name) => [name, ""]),
 );
 const SECRET = "sk-value-that-must-never-print-4f6a8c";
 
@@ -45,7 +60,8 @@ describe("patchbay doctor: each agent's credential source", () => {
   test("without variables or login files: a warning per agent naming the variables and the login it looked for", async () => {
     const { text, auth } = await doctor({ HOME: userHome() });
     expect(Object.keys(auth).sort()).toEqual(["claude", "codex", "gemini"]);
-    for (const agent of ["codex", "claude", "gemini"]) expect(auth[agent]).toMatchObject({ status: "warn", credentials: { source: "none", passed: [], files: [] } });
+    for (const agent of ["codex", "claude", "gemini"])
+      expect(auth[agent]).toMatchObject({ status: "warn", credentials: { source: "none", passed: [], files: [] } });
     expect(auth.codex!.next).toContain("OPENAI_API_KEY");
     expect(auth.codex!.next).toContain("codex login");
     expect(auth.claude!.detail).toContain(".claude/.credentials.json does not exist");
@@ -57,7 +73,10 @@ describe("patchbay doctor: each agent's credential source", () => {
     const home = userHome();
     const codexHome = join(home, "codex-home");
     mkdirSync(codexHome);
-    writeFileSync(join(codexHome, "config.toml"), 'model_provider = "fake"\n[model_providers.fake]\nbase_url = "http://127.0.0.1:1/v1"\nenv_key = "FAKE_API_KEY"\n');
+    writeFileSync(
+      join(codexHome, "config.toml"),
+      'model_provider = "fake"\n[model_providers.fake]\nbase_url = "http://127.0.0.1:1/v1"\nenv_key = "FAKE_API_KEY"\n',
+    );
     const { text, json, auth } = await doctor({ HOME: home, CODEX_HOME: codexHome, FAKE_API_KEY: SECRET, ANTHROPIC_API_KEY: SECRET, GEMINI_API_KEY: SECRET });
     expect(auth.codex).toMatchObject({ status: "ok", credentials: { source: "variables", passed: ["FAKE_API_KEY"] } });
     expect(auth.claude).toMatchObject({ status: "ok", credentials: { source: "variables", passed: ["ANTHROPIC_API_KEY"] } });
@@ -84,6 +103,10 @@ describe("patchbay doctor: each agent's credential source", () => {
     const { auth } = await doctor({ HOME: userHome(), ANTHROPIC_API_KEY: SECRET, AIDER_MODEL: "x" }, config);
     expect(auth.claude).toMatchObject({ status: "warn", credentials: { source: "none", passed: [], withheld: ["ANTHROPIC_API_KEY"] } });
     expect(auth.claude!.next).toContain("security.denied_env_keys");
-    expect(auth.aider).toMatchObject({ status: "ok", detail: "aider receives AIDER_MODEL (its pass_env)", credentials: { source: "not_declared", passed: ["AIDER_MODEL"] } });
+    expect(auth.aider).toMatchObject({
+      status: "ok",
+      detail: "aider receives AIDER_MODEL (its pass_env)",
+      credentials: { source: "not_declared", passed: ["AIDER_MODEL"] },
+    });
   });
 });

@@ -17,7 +17,8 @@ function patchbay(args: string[], home = tempDir()): Promise<RunResult> {
   return runPatchbay(args, { home, timeoutMs: 30_000 });
 }
 
-const makeRepo = (files: Record<string, string> = { "AGENTS.md": "# House rules\nAlways run the tests.\n", "src/app.ts": "export const a = 1;\n" }) => makeGitRepo(files, { prefix: "patchbay-cli-handoff-" });
+const makeRepo = (files: Record<string, string> = { "AGENTS.md": "# House rules\nAlways run the tests.\n", "src/app.ts": "export const a = 1;\n" }) =>
+  makeGitRepo(files, { prefix: "patchbay-cli-handoff-" });
 
 /** A stand-in agent outside the repository: edits a file, writes one from the plan, exits with $2. */
 function fakeAgent(): string {
@@ -41,15 +42,41 @@ describe("patchbay handoff execute", () => {
     const base = git(root, "rev-parse", "HEAD");
     await planIn(root);
     const agent = fakeAgent();
-    const result = await patchbay(["handoff", "execute", "--root", root, "--agent", "fake", "--command-template", `bash ${agent} {{plan_file}}`, "--once", "--yes", "--json"]);
+    const result = await patchbay([
+      "handoff",
+      "execute",
+      "--root",
+      root,
+      "--agent",
+      "fake",
+      "--command-template",
+      `bash ${agent} {{plan_file}}`,
+      "--once",
+      "--yes",
+      "--json",
+    ]);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     const planFile = join(root, ".ai-bridge/current-plan.md");
-    expect(report).toMatchObject({ agent: "fake", command: ["bash", agent, planFile], exit_code: 0, signal: null, status_file: ".ai-bridge/handoff-status.json", diff_file: ".ai-bridge/handoff-diff.patch" });
-    expect(report.files).toEqual([{ path: "src/app.ts", status: "M" }, { path: "notes.md", status: "untracked" }]);
+    expect(report).toMatchObject({
+      agent: "fake",
+      command: ["bash", agent, planFile],
+      exit_code: 0,
+      signal: null,
+      status_file: ".ai-bridge/handoff-status.json",
+      diff_file: ".ai-bridge/handoff-diff.patch",
+    });
+    expect(report.files).toEqual([
+      { path: "src/app.ts", status: "M" },
+      { path: "notes.md", status: "untracked" },
+    ]);
     expect(result.stderr).toContain(`agent read ${planFile}`);
     const status = readJson(join(root, ".ai-bridge/handoff-status.json"));
-    expect(status).toMatchObject({ base_head: base, agent: "custom", run: { agent: "fake", command: ["bash", agent, planFile], exit_code: 0, diff_file: ".ai-bridge/handoff-diff.patch", changed_files: 2 } });
+    expect(status).toMatchObject({
+      base_head: base,
+      agent: "custom",
+      run: { agent: "fake", command: ["bash", agent, planFile], exit_code: 0, diff_file: ".ai-bridge/handoff-diff.patch", changed_files: 2 },
+    });
     expect(Date.parse(status.run.finished_at)).toBeGreaterThanOrEqual(Date.parse(status.run.started_at));
     const patch = readFileSync(join(root, ".ai-bridge/handoff-diff.patch"), "utf8");
     expect(patch).toContain(" export const a = 1;\n+export const b = 2;\n");
@@ -59,7 +86,17 @@ describe("patchbay handoff execute", () => {
   test("a failing agent is recorded with its exit code and the command exits 1", async () => {
     const root = makeRepo();
     await planIn(root);
-    const result = await patchbay(["handoff", "execute", "--root", root, "--agent", "fake", "--command-template", `bash ${fakeAgent()} {{plan_file}} 3`, "--yes"]);
+    const result = await patchbay([
+      "handoff",
+      "execute",
+      "--root",
+      root,
+      "--agent",
+      "fake",
+      "--command-template",
+      `bash ${fakeAgent()} {{plan_file}} 3`,
+      "--yes",
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("fake exited 3; 2 file(s) changed since the plan was written");
     expect(readJson(join(root, ".ai-bridge/handoff-status.json")).run.exit_code).toBe(3);
@@ -91,7 +128,18 @@ describe("patchbay handoff execute", () => {
   });
 
   test("a --root that does not exist is refused", async () => {
-    const result = await patchbay(["handoff", "execute", "--root", join(tempDir(), "missing"), "--agent", "fake", "--command-template", "true", "--yes", "--json"]);
+    const result = await patchbay([
+      "handoff",
+      "execute",
+      "--root",
+      join(tempDir(), "missing"),
+      "--agent",
+      "fake",
+      "--command-template",
+      "true",
+      "--yes",
+      "--json",
+    ]);
     expect(JSON.parse(result.stdout).error.code).toBe("not_found");
   });
 });
@@ -100,7 +148,19 @@ describe("patchbay handoff watch", () => {
   test("--once runs a plan that was not run yet, then exits", async () => {
     const root = makeRepo();
     await planIn(root);
-    const result = await patchbay(["handoff", "watch", "--root", root, "--agent", "fake", "--command-template", `bash ${fakeAgent()} {{plan_file}}`, "--once", "--yes", "--json"]);
+    const result = await patchbay([
+      "handoff",
+      "watch",
+      "--root",
+      root,
+      "--agent",
+      "fake",
+      "--command-template",
+      `bash ${fakeAgent()} {{plan_file}}`,
+      "--once",
+      "--yes",
+      "--json",
+    ]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).exit_code).toBe(0);
     expect(readFileSync(join(root, "notes.md"), "utf8")).toBe("# Handoff plan\n");
@@ -134,8 +194,12 @@ describe("patchbay context", () => {
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout);
     expect(body).toMatchObject({ plan_file: ".ai-bridge/current-plan.md", base_head: git(root, "rev-parse", "HEAD") });
-    expect(body.next).toBe(`patchbay handoff execute --root ${JSON.stringify(root)} --agent codex --command-template 'codex exec --sandbox workspace-write "Read {{plan_file}} and carry out the plan"'`);
-    expect(readFileSync(join(root, ".ai-bridge/current-plan.md"), "utf8")).toEndWith("by cli\n- base commit: " + git(root, "rev-parse", "HEAD") + "\n\n1. Do it\n");
+    expect(body.next).toBe(
+      `patchbay handoff execute --root ${JSON.stringify(root)} --agent codex --command-template 'codex exec --sandbox workspace-write "Read {{plan_file}} and carry out the plan"'`,
+    );
+    expect(readFileSync(join(root, ".ai-bridge/current-plan.md"), "utf8")).toEndWith(
+      "by cli\n- base commit: " + git(root, "rev-parse", "HEAD") + "\n\n1. Do it\n",
+    );
   });
 
   test("apply refuses a plan with a secret and writes nothing", async () => {

@@ -95,11 +95,24 @@ function sandbox() {
   const codexHome = join(home, ".codex");
   mkdirSync(codexHome);
   const patchbayHome = realpathSync(tempDir("patchbay-pbhome-"));
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "xterm-256color", LANG: "C.UTF-8", NO_COLOR: "1", HOME: home, CODEX_HOME: codexHome, PATCHBAY_HOME: patchbayHome };
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    TERM: "xterm-256color",
+    LANG: "C.UTF-8",
+    NO_COLOR: "1",
+    HOME: home,
+    CODEX_HOME: codexHome,
+    PATCHBAY_HOME: patchbayHome,
+  };
   return { repo, home, codexHome, patchbayHome, env };
 }
 
-async function run(cwd: string, env: Record<string, string>, args: string[], drive: (term: Terminal) => Promise<void>): Promise<{ code: number; screen: string }> {
+async function run(
+  cwd: string,
+  env: Record<string, string>,
+  args: string[],
+  drive: (term: Terminal) => Promise<void>,
+): Promise<{ code: number; screen: string }> {
   const term = new Terminal(cwd, env, args);
   try {
     await drive(term);
@@ -157,7 +170,14 @@ describe.skipIf("skip" in tmux)("interactive commands in a real terminal (tmux)"
     expect(screen).toContain(`Start claude in ${box.repo} and paste:`);
     expect(screen).toContain(`  ${FIRST_PROMPT}`);
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({
-      mcpServers: { patchbay: { type: "stdio", command: patchbayBinary(), args: ["stdio", "--root", box.repo, "--tool-mode", "worker"], env: { PATCHBAY_HOME: box.patchbayHome } } },
+      mcpServers: {
+        patchbay: {
+          type: "stdio",
+          command: patchbayBinary(),
+          args: ["stdio", "--root", box.repo, "--tool-mode", "worker"],
+          env: { PATCHBAY_HOME: box.patchbayHome },
+        },
+      },
     });
     expect(readdirSync(box.home)).toEqual([".codex"]);
     expect(readdirSync(box.codexHome)).toEqual([]);

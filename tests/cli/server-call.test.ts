@@ -45,7 +45,10 @@ describe("CLI errors from server tools", () => {
     expect(mode).toContain("next: fix --mode and run it again");
     expectNone(mode, ["workspace_mode", "codex_worker_start", "call again"]);
 
-    const started = await runPatchbay(["worker", "start", "w", mockPrompt({ message: "done" }), "--agent", "mock", "--wait", "--repo", repo], { home, timeoutMs: 60_000 });
+    const started = await runPatchbay(["worker", "start", "w", mockPrompt({ message: "done" }), "--agent", "mock", "--wait", "--repo", repo], {
+      home,
+      timeoutMs: 60_000,
+    });
     expect(started.code, started.stderr).toBe(0);
     const file = await refused(home, ["worker", "inspect", "w", "--view", "file", "--repo", repo], 2);
     expect(file).toStartWith("patchbay: --file: required for --view file\n");
@@ -111,7 +114,10 @@ test("every tool the CLI speaks for is served, and each argument it spells is on
     for (const [tool, { flags }] of Object.entries(TOOL_COMMANDS)) {
       if (tool.startsWith("codex_git_")) continue; // spoken as git's own commands, not patchbay's
       expect(served.has(tool), tool).toBe(true);
-      expect(Object.keys(flags).filter((argument) => !served.get(tool)?.includes(argument)), tool).toEqual([]);
+      expect(
+        Object.keys(flags).filter((argument) => !served.get(tool)?.includes(argument)),
+        tool,
+      ).toEqual([]);
     }
   } finally {
     await client.close();
@@ -120,16 +126,26 @@ test("every tool the CLI speaks for is served, and each argument it spells is on
 
 describe("inCliWords", () => {
   test("a hint's tool with its arguments becomes the command line", () => {
-    const error = inCliWords("codex_worker_message", { code: "worker_busy", message: "worker w is still running a turn", next: "wait for it (codex_worker_inspect view=status wait_seconds=30), or stop it with codex_worker_stop" });
+    const error = inCliWords("codex_worker_message", {
+      code: "worker_busy",
+      message: "worker w is still running a turn",
+      next: "wait for it (codex_worker_inspect view=status wait_seconds=30), or stop it with codex_worker_stop",
+    });
     expect(error.next).toBe("wait for it (`patchbay worker inspect --view status --wait 30`), or stop it with `patchbay worker stop`");
     expect(error.code).toBe("worker_busy");
   });
 
   test("every issue of a validation error names its flag; a boolean setting is the bare flag", () => {
-    const error = inCliWords("codex_worker_start", { code: "invalid_arguments", message: "codex_worker_start: context_from_workers.0: Invalid length; workspace_mode: Invalid type", next: "fix the named argument and call again" });
+    const error = inCliWords("codex_worker_start", {
+      code: "invalid_arguments",
+      message: "codex_worker_start: context_from_workers.0: Invalid length; workspace_mode: Invalid type",
+      next: "fix the named argument and call again",
+    });
     expect(error.message).toBe("--context: Invalid length; --mode: Invalid type");
     expect(error.next).toBe("fix --context and --mode and run it again");
-    expect(inCliWords("codex_worker_integrate", { code: "dirty_base", message: "the checkout has changes", next: "pass allow_dirty_base=true" }).next).toBe("pass --allow-dirty-base");
+    expect(inCliWords("codex_worker_integrate", { code: "dirty_base", message: "the checkout has changes", next: "pass allow_dirty_base=true" }).next).toBe(
+      "pass --allow-dirty-base",
+    );
   });
 
   test("a plain word that is also a tool's name stays a word; unknown tools keep the server's text", () => {

@@ -32,10 +32,35 @@ const DEFAULTS: Config = {
   },
   power_tools: { direct_write: false, bash_mode: "off", codex_session_read: false },
   logging: { level: "info", audit_file: "", job_logs_dir: "", job_state_dir: "", write_raw_job_logs: false, access_log: false },
-  workers: { worktree_root: "", allow_private_downloads: false, max_download_bytes: 52428800, max_unpacked_bytes: 209715200, max_unpacked_files: 1000, max_inbox_bytes: 1073741824, claude_models: ["sonnet", "opus", "haiku"], gemini_models: ["gemini-2.5-pro", "gemini-2.5-flash"] },
+  workers: {
+    worktree_root: "",
+    allow_private_downloads: false,
+    max_download_bytes: 52428800,
+    max_unpacked_bytes: 209715200,
+    max_unpacked_files: 1000,
+    max_inbox_bytes: 1073741824,
+    claude_models: ["sonnet", "opus", "haiku"],
+    gemini_models: ["gemini-2.5-pro", "gemini-2.5-flash"],
+  },
   state: { driver: "fs", redis_url: "" },
-  agents: { idle_timeout_seconds: 300, kill_grace_seconds: 5, codex_command: "codex", claude_command: "claude", gemini_command: "gemini", repository_settings: false, custom: {} },
-  messaging: { rate_limit_per_minute: 100, rate_ban_seconds: 60, cleanup_max_age_days: 7, presence_window_seconds: 3600, max_attachment_bytes: 10485760, attachment_url_ttl_seconds: 600, relay_allow_private: false },
+  agents: {
+    idle_timeout_seconds: 300,
+    kill_grace_seconds: 5,
+    codex_command: "codex",
+    claude_command: "claude",
+    gemini_command: "gemini",
+    repository_settings: false,
+    custom: {},
+  },
+  messaging: {
+    rate_limit_per_minute: 100,
+    rate_ban_seconds: 60,
+    cleanup_max_age_days: 7,
+    presence_window_seconds: 3600,
+    max_attachment_bytes: 10485760,
+    attachment_url_ttl_seconds: 600,
+    relay_allow_private: false,
+  },
 };
 
 describe("layering", () => {
@@ -136,7 +161,12 @@ describe("invalid files", () => {
     const home = tempDir();
     writeConfig(home, 'colour = 1\n[server]\nprot = 8000\nhots = "x"\n[sever]\nport = 1\n');
     const { message } = await failure(() => loadConfig({ home }));
-    expect(message.split("\n").slice(1).sort()).toEqual(['  unknown key "colour"', '  unknown key "server.hots"', '  unknown key "server.prot"', '  unknown key "sever"']);
+    expect(message.split("\n").slice(1).sort()).toEqual([
+      '  unknown key "colour"',
+      '  unknown key "server.hots"',
+      '  unknown key "server.prot"',
+      '  unknown key "sever"',
+    ]);
   });
 
   test("all problems are reported at once, one per line", async () => {
@@ -178,7 +208,9 @@ describe("invalid files", () => {
   test("the redis driver without a redis_url is refused", async () => {
     const home = tempDir();
     writeConfig(home, '[state]\ndriver = "redis"\n');
-    expect((await failure(() => loadConfig({ home }))).message).toContain('state.redis_url: expected a redis:// or rediss:// URL when state.driver is "redis", got ""');
+    expect((await failure(() => loadConfig({ home }))).message).toContain(
+      'state.redis_url: expected a redis:// or rediss:// URL when state.driver is "redis", got ""',
+    );
   });
 
   test("the redis driver with a redis_url is accepted, even when the URL comes from the profile", async () => {

@@ -37,7 +37,10 @@ describe("settingsView", () => {
 
   test("secret-looking keys with non-empty strings are redacted; others, and token_env, are kept", async () => {
     // The schema has no such string key today; a config from elsewhere (or a future key) still gets the rule.
-    const config = { ...(await configFrom("")), extra: { api_key: "k", client_secret: "s", Password: "p", session_token: "", allowed_env_keys: ["PATH"] } } as Config;
+    const config = {
+      ...(await configFrom("")),
+      extra: { api_key: "k", client_secret: "s", Password: "p", session_token: "", allowed_env_keys: ["PATH"] },
+    } as Config;
     const view = settingsView(config, { env: {} }) as unknown as { extra: Record<string, unknown>; auth: Record<string, unknown> };
     expect(view.extra).toEqual({ api_key: "[redacted]", client_secret: "[redacted]", Password: "[redacted]", session_token: "", allowed_env_keys: ["PATH"] });
     expect(view.auth.token_env).toBe("PATCHBAY_HTTP_TOKEN");

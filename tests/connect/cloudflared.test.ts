@@ -53,7 +53,10 @@ test("the plan names Cloudflare's release for the platform and ~/.patchbay/bin/c
     target: "/home/u/.patchbay/bin/cloudflared",
     archive: false,
   });
-  expect(planCloudflared({ patchbayHome: "/h", platform: "darwin", arch: "arm64" })).toMatchObject({ url: `${CLOUDFLARED_RELEASES}cloudflared-darwin-arm64.tgz`, archive: true });
+  expect(planCloudflared({ patchbayHome: "/h", platform: "darwin", arch: "arm64" })).toMatchObject({
+    url: `${CLOUDFLARED_RELEASES}cloudflared-darwin-arm64.tgz`,
+    archive: true,
+  });
   expect(planCloudflared({ patchbayHome: "/h", platform: "win32", arch: "x64" }).target).toBe("/h/bin/cloudflared.exe");
 });
 
@@ -85,13 +88,18 @@ test("the command without --yes prints the URL and the target path and writes no
 });
 
 test("an unsupported platform is refused with what to do instead", async () => {
-  await expect(installCloudflared({ yes: true, patchbayHome: tempDir(), platform: "aix", arch: "ppc64", fetch: noFetch })).rejects.toMatchObject({ code: "unsupported_platform" });
+  await expect(installCloudflared({ yes: true, patchbayHome: tempDir(), platform: "aix", arch: "ppc64", fetch: noFetch })).rejects.toMatchObject({
+    code: "unsupported_platform",
+  });
 });
 
 test("a failed download (HTTP 404, an empty file, nothing listening) writes nothing", async () => {
   const home = tempDir();
   const base = { yes: true, patchbayHome: home, platform: "linux", arch: "x64" } as const;
-  await expect(installCloudflared({ ...base, downloadUrl: local("/missing") })).rejects.toMatchObject({ code: "download_failed", message: expect.stringContaining("HTTP 404") });
+  await expect(installCloudflared({ ...base, downloadUrl: local("/missing") })).rejects.toMatchObject({
+    code: "download_failed",
+    message: expect.stringContaining("HTTP 404"),
+  });
   await expect(installCloudflared({ ...base, downloadUrl: local("/empty") })).rejects.toMatchObject({ code: "download_invalid" });
   await expect(installCloudflared({ ...base, downloadUrl: "http://127.0.0.1:9/cloudflared" })).rejects.toMatchObject({ code: "download_failed" });
   expect(existsSync(join(home, "bin", "cloudflared"))).toBe(false);
@@ -99,7 +107,9 @@ test("a failed download (HTTP 404, an empty file, nothing listening) writes noth
 
 test("a URL override other than http://127.0.0.1 is refused", async () => {
   for (const url of ["https://example.com/cloudflared", "http://localhost:1/x", "http://10.0.0.1/x"]) {
-    await expect(installCloudflared({ yes: true, patchbayHome: tempDir(), platform: "linux", arch: "x64", downloadUrl: url, fetch: noFetch })).rejects.toMatchObject({ code: "invalid_flag" });
+    await expect(
+      installCloudflared({ yes: true, patchbayHome: tempDir(), platform: "linux", arch: "x64", downloadUrl: url, fetch: noFetch }),
+    ).rejects.toMatchObject({ code: "invalid_flag" });
   }
 });
 

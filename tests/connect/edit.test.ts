@@ -8,18 +8,54 @@ const PATH = ["mcp_servers", "patchbay"] as const;
 const entry = hostEntry("codex", stdioRegistration({ self: ["/opt/patchbay"], root: "/src/app" }));
 
 describe("TOML: [mcp_servers.patchbay] edited in place", () => {
-  const original = ['# my settings', 'model = "gpt-5"   # inline', "", "[mcp_servers.other]", 'command = "node"', "", "# the profile below is mine", "[profiles.fast]", 'model = "o4"', ""].join("\n");
+  const original = [
+    "# my settings",
+    'model = "gpt-5"   # inline',
+    "",
+    "[mcp_servers.other]",
+    'command = "node"',
+    "",
+    "# the profile below is mine",
+    "[profiles.fast]",
+    'model = "o4"',
+    "",
+  ].join("\n");
 
   test("install appends the table and keeps every other byte; uninstall gives back the original", () => {
     const installed = setTomlTable(original, PATH, entry, "config.toml");
-    expect(installed).toBe(`${original}\n[mcp_servers.patchbay]\ncommand = "/opt/patchbay"\nargs = [ "stdio", "--root", "/src/app" ]\ndefault_tools_approval_mode = "approve"\n`);
+    expect(installed).toBe(
+      `${original}\n[mcp_servers.patchbay]\ncommand = "/opt/patchbay"\nargs = [ "stdio", "--root", "/src/app" ]\ndefault_tools_approval_mode = "approve"\n`,
+    );
     expect(setTomlTable(installed, PATH, undefined, "config.toml")).toBe(original);
   });
 
   test("an existing table and its subtables are replaced where they stand; the comment before the next table stays", () => {
-    const text = ["[mcp_servers.patchbay]", 'command = "old"', "", "[mcp_servers.patchbay.env]", 'A = "1"', "", "# keep me", '[mcp_servers."other"]', 'command = "x"', ""].join("\n");
+    const text = [
+      "[mcp_servers.patchbay]",
+      'command = "old"',
+      "",
+      "[mcp_servers.patchbay.env]",
+      'A = "1"',
+      "",
+      "# keep me",
+      '[mcp_servers."other"]',
+      'command = "x"',
+      "",
+    ].join("\n");
     const updated = setTomlTable(text, PATH, entry, "config.toml");
-    expect(updated).toBe(['[mcp_servers.patchbay]', 'command = "/opt/patchbay"', 'args = [ "stdio", "--root", "/src/app" ]', 'default_tools_approval_mode = "approve"', "", "# keep me", '[mcp_servers."other"]', 'command = "x"', ""].join("\n"));
+    expect(updated).toBe(
+      [
+        "[mcp_servers.patchbay]",
+        'command = "/opt/patchbay"',
+        'args = [ "stdio", "--root", "/src/app" ]',
+        'default_tools_approval_mode = "approve"',
+        "",
+        "# keep me",
+        '[mcp_servers."other"]',
+        'command = "x"',
+        "",
+      ].join("\n"),
+    );
     expect(setTomlTable(updated, PATH, undefined, "config.toml")).toBe(["# keep me", '[mcp_servers."other"]', 'command = "x"', ""].join("\n"));
   });
 
@@ -34,7 +70,8 @@ describe("JSON(C): mcpServers.patchbay edited in place", () => {
   const claudeEntry = hostEntry("claude", stdioRegistration({ self: ["/opt/patchbay"], root: "/src/app" }));
 
   test("comments, trailing commas, other servers and indentation survive; uninstall restores the file", () => {
-    const original = '{\n    // my theme\n    "theme": "dark",\n    "mcpServers": {\n        "other": {\n            "command": "x" // mine\n        },\n    },\n}\n';
+    const original =
+      '{\n    // my theme\n    "theme": "dark",\n    "mcpServers": {\n        "other": {\n            "command": "x" // mine\n        },\n    },\n}\n';
     const installed = setJsonValue(original, ["mcpServers", "patchbay"], claudeEntry, "settings.json");
     expect(installed).toContain("// my theme");
     expect(installed).toContain('"command": "x" // mine');
@@ -51,7 +88,9 @@ describe("JSON(C): mcpServers.patchbay edited in place", () => {
   });
 
   test("invalid JSON, a non-object top level, or a non-object container is refused", () => {
-    expect(() => setJsonValue('{"a": }', ["mcpServers", "patchbay"], claudeEntry, "f.json")).toThrow(/f\.json: invalid JSON at line 1, column 7.*left untouched/);
+    expect(() => setJsonValue('{"a": }', ["mcpServers", "patchbay"], claudeEntry, "f.json")).toThrow(
+      /f\.json: invalid JSON at line 1, column 7.*left untouched/,
+    );
     expect(() => setJsonValue("[1, 2]", ["mcpServers", "patchbay"], claudeEntry, "f.json")).toThrow(/top level is not a JSON object/);
     expect(() => setJsonValue('{"mcpServers": []}', ["mcpServers", "patchbay"], claudeEntry, "f.json")).toThrow(/"mcpServers" is not an object/);
   });
@@ -60,16 +99,33 @@ describe("JSON(C): mcpServers.patchbay edited in place", () => {
 describe("registrations", () => {
   test("stdio: the absolute binary, stdio --root, PATCHBAY_HOME when set; each host's shape", () => {
     const registration = stdioRegistration({ self: ["/usr/bin/bun", "/src/pb/cli.ts"], root: "/r", toolMode: "full", patchbayHome: "/h" });
-    expect(hostEntry("claude", registration)).toEqual({ type: "stdio", command: "/usr/bin/bun", args: ["/src/pb/cli.ts", "stdio", "--root", "/r", "--tool-mode", "full"], env: { PATCHBAY_HOME: "/h" } });
+    expect(hostEntry("claude", registration)).toEqual({
+      type: "stdio",
+      command: "/usr/bin/bun",
+      args: ["/src/pb/cli.ts", "stdio", "--root", "/r", "--tool-mode", "full"],
+      env: { PATCHBAY_HOME: "/h" },
+    });
     expect(hostEntry("gemini", registration, { trust: true })).toMatchObject({ command: "/usr/bin/bun", trust: true });
     expect(hostEntry("gemini", registration)).not.toHaveProperty("trust");
   });
 
   test("http: the token is referenced by its variable unless embedded", () => {
     const url = "http://127.0.0.1:8000/mcp";
-    expect(hostEntry("codex", { transport: "http", url, tokenEnv: "PB_TOKEN" })).toEqual({ url, bearer_token_env_var: "PB_TOKEN", default_tools_approval_mode: "approve" });
-    expect(hostEntry("claude", { transport: "http", url, tokenEnv: "PB_TOKEN" })).toEqual({ type: "http", url, headers: { Authorization: "Bearer ${PB_TOKEN}" } });
-    expect(hostEntry("gemini", { transport: "http", url, tokenEnv: "PB_TOKEN", token: "t0k" })).toEqual({ url, type: "http", headers: { Authorization: "Bearer t0k" } });
+    expect(hostEntry("codex", { transport: "http", url, tokenEnv: "PB_TOKEN" })).toEqual({
+      url,
+      bearer_token_env_var: "PB_TOKEN",
+      default_tools_approval_mode: "approve",
+    });
+    expect(hostEntry("claude", { transport: "http", url, tokenEnv: "PB_TOKEN" })).toEqual({
+      type: "http",
+      url,
+      headers: { Authorization: "Bearer ${PB_TOKEN}" },
+    });
+    expect(hostEntry("gemini", { transport: "http", url, tokenEnv: "PB_TOKEN", token: "t0k" })).toEqual({
+      url,
+      type: "http",
+      headers: { Authorization: "Bearer t0k" },
+    });
     expect(() => hostEntry("claude-desktop", { transport: "http", url, tokenEnv: "PB_TOKEN" })).toThrow(/stdio\) servers only/);
   });
 

@@ -8,7 +8,16 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as openai from "../support/fake-apis/openai-responses.ts";
-import { agentBin, agentClisMissing, codexSandbox, geminiSandbox, claudeSandbox, runCli, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
+import {
+  agentBin,
+  agentClisMissing,
+  codexSandbox,
+  geminiSandbox,
+  claudeSandbox,
+  runCli,
+  type AgentSandbox,
+  keepForFile,
+} from "../support/fake-apis/agent-env.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { connectBinary, runConnect } from "./support.ts";
 
@@ -42,7 +51,12 @@ describe.skipIf(missing !== undefined)("hosts read what `patchbay mcp install` w
     expect(list.code, list.stderr).toBe(0);
     const patchbay = JSON.parse(list.stdout).find((server: { name: string }) => server.name === "patchbay");
     expect(patchbay.enabled).toBe(true);
-    expect(patchbay.transport).toMatchObject({ type: "stdio", command: connectBinary(), args: ["stdio", "--root", ws, "--standalone"], env: { PATCHBAY_HOME: join(box.root, "patchbay-home") } });
+    expect(patchbay.transport).toMatchObject({
+      type: "stdio",
+      command: connectBinary(),
+      args: ["stdio", "--root", ws, "--standalone"],
+      env: { PATCHBAY_HOME: join(box.root, "patchbay-home") },
+    });
 
     expect((await install(box, ws, "codex")).status).toBe("unchanged");
     expect((await install(box, ws, "codex", ["--http", "http://127.0.0.1:8123/mcp"])).status).toBe("updated");
@@ -82,7 +96,11 @@ describe.skipIf(missing !== undefined)("hosts read what `patchbay mcp install` w
     const box = keep(codexSandbox(api.baseUrl));
     const ws = repo();
     await install(box, ws, "codex");
-    const run = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "Check patchbay."], { cwd: ws, env: box.env, timeoutMs: 60_000 });
+    const run = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "Check patchbay."], {
+      cwd: ws,
+      env: box.env,
+      timeoutMs: 60_000,
+    });
     expect(run.code, run.stderr).toBe(0);
     const calls = run.events.filter((event) => event.type === "item.completed" && event.item.type === "mcp_tool_call").map((event) => event.item);
     expect(calls.map((item) => [item.server, item.tool, item.status, item.error])).toEqual([

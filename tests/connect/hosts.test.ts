@@ -6,7 +6,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { applyChange, checkHost, entrySnippet, HOST_IDS, hostAdapter, hostEntry, HOSTS, type HostId, locate, planInstall, planUninstall, readEntry, type Registration } from "../../src/connect/index.ts";
+import {
+  applyChange,
+  checkHost,
+  entrySnippet,
+  HOST_IDS,
+  hostAdapter,
+  hostEntry,
+  HOSTS,
+  type HostId,
+  locate,
+  planInstall,
+  planUninstall,
+  readEntry,
+  type Registration,
+} from "../../src/connect/index.ts";
 import { agentBin, claudeSandbox, codexSandbox, geminiSandbox, runCli, type AgentSandbox } from "../support/fake-apis/agent-env.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 
@@ -53,7 +67,11 @@ function startHttpServer() {
 function scratch() {
   const root = tempDir("pb-hosts-");
   mkdirSync(join(root, "ws"));
-  return { root, ws: join(root, "ws"), env: { HOME: join(root, "home"), PATH: process.env.PATH ?? "/usr/bin:/bin", PATCHBAY_HTTP_TOKEN: TOKEN } as Record<string, string> };
+  return {
+    root,
+    ws: join(root, "ws"),
+    env: { HOME: join(root, "home"), PATH: process.env.PATH ?? "/usr/bin:/bin", PATCHBAY_HTTP_TOKEN: TOKEN } as Record<string, string>,
+  };
 }
 
 const stdio: Registration = { transport: "stdio", command: process.execPath, args: ["-e", STDIO_SERVER], env: { FAKE_MCP: "1" } };
@@ -100,7 +118,9 @@ describe.each(HOST_IDS.map((id) => [id] as [HostId]))("host adapter %s", (id) =>
     if (id !== "claude-desktop") {
       // Doctor reads the same files (Claude Desktop's is per-platform, so only on Linux here).
       const checks = await checkHost(id, { root: box.ws, env: box.env });
-      expect(checks.map((check) => [check.scope, check.status, check.detail])).toEqual(adapter.scopes.map((scope) => [scope, "ok", "fake 1 answered (protocol 2025-06-18), 1 tools"]));
+      expect(checks.map((check) => [check.scope, check.status, check.detail])).toEqual(
+        adapter.scopes.map((scope) => [scope, "ok", "fake 1 answered (protocol 2025-06-18), 1 tools"]),
+      );
     }
     for (const scope of adapter.scopes) {
       const location = locate(id, scope, { root: box.ws, env: box.env, platform: "linux" });
@@ -166,24 +186,31 @@ describe("the hosts' own CLIs list the HTTP entry", () => {
 
   for (const [id, cli] of Object.entries(REAL_CLIS) as Array<[HostId, NonNullable<(typeof REAL_CLIS)[HostId]>]>) {
     const [command, ...args] = hostAdapter(id).listCommand ?? [""];
-    test.skipIf(!existsSync(agentBin(command as "codex")))(`${id}: \`${hostAdapter(id).listCommand?.join(" ")}\` shows the server install registered over HTTP`, async () => {
-      const box = cli.sandbox();
-      try {
-        const ws = join(box.root, "ws");
-        mkdirSync(ws);
-        const env = { ...box.env, PATCHBAY_HTTP_TOKEN: TOKEN };
-        const location = locate(id, undefined, { root: ws, env });
-        await applyChange(await planInstall(location, hostEntry(id, { transport: "http", url: http.url, tokenEnv: "PATCHBAY_HTTP_TOKEN" })), join(box.root, "pb"));
-        const seen = http.authorizations.length;
-        const list = await runCli(agentBin(command as "codex"), args, { cwd: ws, env, timeoutMs: 30_000 });
-        expect(list.code, list.stderr).toBe(0);
-        expect((list.stdout + list.stderr).match(cli.listed)?.[1], list.stdout + list.stderr).toBe(http.url);
-        // Claude and Gemini expand the variable named in the file when they connect.
-        if (cli.connects) expect(http.authorizations.slice(seen)).toContain(`Bearer ${TOKEN}`);
-        expect(readFileSync(location.file, "utf8")).not.toContain(TOKEN);
-      } finally {
-        box.cleanup();
-      }
-    }, 60_000);
+    test.skipIf(!existsSync(agentBin(command as "codex")))(
+      `${id}: \`${hostAdapter(id).listCommand?.join(" ")}\` shows the server install registered over HTTP`,
+      async () => {
+        const box = cli.sandbox();
+        try {
+          const ws = join(box.root, "ws");
+          mkdirSync(ws);
+          const env = { ...box.env, PATCHBAY_HTTP_TOKEN: TOKEN };
+          const location = locate(id, undefined, { root: ws, env });
+          await applyChange(
+            await planInstall(location, hostEntry(id, { transport: "http", url: http.url, tokenEnv: "PATCHBAY_HTTP_TOKEN" })),
+            join(box.root, "pb"),
+          );
+          const seen = http.authorizations.length;
+          const list = await runCli(agentBin(command as "codex"), args, { cwd: ws, env, timeoutMs: 30_000 });
+          expect(list.code, list.stderr).toBe(0);
+          expect((list.stdout + list.stderr).match(cli.listed)?.[1], list.stdout + list.stderr).toBe(http.url);
+          // Claude and Gemini expand the variable named in the file when they connect.
+          if (cli.connects) expect(http.authorizations.slice(seen)).toContain(`Bearer ${TOKEN}`);
+          expect(readFileSync(location.file, "utf8")).not.toContain(TOKEN);
+        } finally {
+          box.cleanup();
+        }
+      },
+      60_000,
+    );
   }
 });

@@ -84,7 +84,9 @@ describe("patchbay mcp install / uninstall", () => {
 
   test("claude-desktop uses the XDG location on Linux; a bad scope or host names the valid ones", async () => {
     const box = sandbox();
-    const result = JSON.parse((await runConnect(["mcp", "install", "claude-desktop", "--json"], { cwd: box.ws, env: { ...box.env, XDG_CONFIG_HOME: join(box.root, "xdg") } })).stdout);
+    const result = JSON.parse(
+      (await runConnect(["mcp", "install", "claude-desktop", "--json"], { cwd: box.ws, env: { ...box.env, XDG_CONFIG_HOME: join(box.root, "xdg") } })).stdout,
+    );
     expect(result.file).toBe(join(box.root, "xdg", "Claude", "claude_desktop_config.json"));
     const scope = await runConnect(["mcp", "install", "codex", "--scope", "project"], { cwd: box.ws, env: box.env });
     expect(scope.code).toBe(2);
@@ -154,7 +156,9 @@ describe("patchbay mcp install claude --inbox-hook", () => {
     expect(dry.stdout).toContain(`(dry run: ${file} not written)`);
     expect(readFileSync(file, "utf8")).toBe(OTHER_HOOKS);
 
-    const added = JSON.parse((await runConnect(["mcp", "install", "claude", "--inbox-hook", "--agent", "bob@team", "--json"], { cwd: box.ws, env: box.env })).stdout);
+    const added = JSON.parse(
+      (await runConnect(["mcp", "install", "claude", "--inbox-hook", "--agent", "bob@team", "--json"], { cwd: box.ws, env: box.env })).stdout,
+    );
     expect(readFileSync(added.inbox_hook.backup, "utf8")).toBe(OTHER_HOOKS);
     expect(added.inbox_hook).toMatchObject({ file, status: "added", command });
     const text = readFileSync(file, "utf8");
@@ -167,12 +171,16 @@ describe("patchbay mcp install claude --inbox-hook", () => {
       { hooks: [{ type: "command", command, timeout: 10, statusMessage: "patchbay: checking the inbox" }] },
     ]);
 
-    const again = JSON.parse((await runConnect(["mcp", "install", "claude", "--inbox-hook", "--agent", "bob@team", "--json"], { cwd: box.ws, env: box.env })).stdout);
+    const again = JSON.parse(
+      (await runConnect(["mcp", "install", "claude", "--inbox-hook", "--agent", "bob@team", "--json"], { cwd: box.ws, env: box.env })).stdout,
+    );
     expect(again.inbox_hook).toMatchObject({ status: "unchanged", backup: null });
     expect(readFileSync(file, "utf8")).toBe(text);
 
     // Another agent replaces patchbay's group in place; there is never more than one.
-    const other = JSON.parse((await runConnect(["mcp", "install", "claude", "--inbox-hook", "--json"], { cwd: box.ws, env: { ...box.env, PATCHBAY_AGENT: "carol@team" } })).stdout);
+    const other = JSON.parse(
+      (await runConnect(["mcp", "install", "claude", "--inbox-hook", "--json"], { cwd: box.ws, env: { ...box.env, PATCHBAY_AGENT: "carol@team" } })).stdout,
+    );
     expect(other.inbox_hook.status).toBe("updated");
     const stop = (Bun.JSONC.parse(readFileSync(file, "utf8")) as any).hooks.Stop;
     expect(stop).toHaveLength(2);
@@ -197,7 +205,9 @@ describe("patchbay mcp install claude --inbox-hook", () => {
     ];
     for (const [scope, extra, file] of cases) {
       const env = { ...box.env, ...extra };
-      const added = JSON.parse((await runConnect(["mcp", "install", "claude", "--scope", scope, "--inbox-hook", "--agent", "bob@team", "--json"], { cwd: box.ws, env })).stdout);
+      const added = JSON.parse(
+        (await runConnect(["mcp", "install", "claude", "--scope", scope, "--inbox-hook", "--agent", "bob@team", "--json"], { cwd: box.ws, env })).stdout,
+      );
       expect(added.inbox_hook).toMatchObject({ file, status: "added", backup: null });
       expect(Object.keys(JSON.parse(readFileSync(file, "utf8")))).toEqual(["hooks"]);
       await runConnect(["mcp", "uninstall", "claude", "--scope", scope], { cwd: box.ws, env });
@@ -225,22 +235,31 @@ describe("patchbay mcp install claude --inbox-hook", () => {
 
   // npm test installs tests/agents-cli first; without it this test is reported skipped, never passed.
   const claude = join(import.meta.dir, "..", "agents-cli", "node_modules", ".bin", "claude");
-  test.skipIf(!existsSync(claude))("the installed claude CLI's `claude doctor` finds no invalid settings in the file install wrote (and does flag a broken hook)", async () => {
-    // The behavioural check is tests/messaging/hook.test.ts: a claude -p turn that the hook keeps going.
-    const { runProcess } = await import("../support/process.ts");
-    const doctor = (home: string) => runProcess(claude, ["doctor"], { cwd: home, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, CI: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" }, timeoutMs: 30_000 });
-    const box = sandbox();
-    const installed = await runConnect(["mcp", "install", "claude", "--scope", "user", "--inbox-hook", "--agent", "bob@team"], { cwd: box.ws, env: box.env });
-    expect(installed.code, installed.stderr).toBe(0);
-    const ours = await doctor(box.home);
-    expect(ours.stdout).toContain("Claude Code doctor");
-    expect(ours.stdout).not.toContain("Invalid settings");
+  test.skipIf(!existsSync(claude))(
+    "the installed claude CLI's `claude doctor` finds no invalid settings in the file install wrote (and does flag a broken hook)",
+    async () => {
+      // The behavioural check is tests/messaging/hook.test.ts: a claude -p turn that the hook keeps going.
+      const { runProcess } = await import("../support/process.ts");
+      const doctor = (home: string) =>
+        runProcess(claude, ["doctor"], {
+          cwd: home,
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, CI: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" },
+          timeoutMs: 30_000,
+        });
+      const box = sandbox();
+      const installed = await runConnect(["mcp", "install", "claude", "--scope", "user", "--inbox-hook", "--agent", "bob@team"], { cwd: box.ws, env: box.env });
+      expect(installed.code, installed.stderr).toBe(0);
+      const ours = await doctor(box.home);
+      expect(ours.stdout).toContain("Claude Code doctor");
+      expect(ours.stdout).not.toContain("Invalid settings");
 
-    const broken = sandbox();
-    mkdirSync(join(broken.home, ".claude"));
-    writeFileSync(join(broken.home, ".claude", "settings.json"), JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: "bogus", command: "x" }] }] } }));
-    const flagged = await doctor(broken.home);
-    expect(flagged.stdout).toContain("Invalid settings");
-    expect(flagged.stdout).toContain("hooks.Stop.0.hooks.0.type");
-  }, 60_000);
+      const broken = sandbox();
+      mkdirSync(join(broken.home, ".claude"));
+      writeFileSync(join(broken.home, ".claude", "settings.json"), JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: "bogus", command: "x" }] }] } }));
+      const flagged = await doctor(broken.home);
+      expect(flagged.stdout).toContain("Invalid settings");
+      expect(flagged.stdout).toContain("hooks.Stop.0.hooks.0.type");
+    },
+    60_000,
+  );
 });

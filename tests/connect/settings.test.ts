@@ -13,7 +13,8 @@ function box() {
   return { root, ws, env: { HOME: root, PATCHBAY_HOME: join(root, "pb") } };
 }
 
-const mode = async (args: string[], b: ReturnType<typeof box>) => JSON.parse((await runConnect(["start", "--print-only", "--json", ...args], { cwd: b.ws, env: b.env })).stdout).setup_guide.tool_mode;
+const mode = async (args: string[], b: ReturnType<typeof box>) =>
+  JSON.parse((await runConnect(["start", "--print-only", "--json", ...args], { cwd: b.ws, env: b.env })).stdout).setup_guide.tool_mode;
 
 describe("profiles per repository and patchbay settings", () => {
   test("--save-profile makes the repository use it; --no-profile ignores it; list, set, use and delete", async () => {
@@ -62,7 +63,9 @@ describe("profiles per repository and patchbay settings", () => {
 
   test("setup --power full registers sessions that may use the power tools", async () => {
     const b = box();
-    const result = JSON.parse((await runConnect(["setup", "--host", "gemini", "--tool-mode", "full", "--power", "full", "--json"], { cwd: b.ws, env: b.env })).stdout);
+    const result = JSON.parse(
+      (await runConnect(["setup", "--host", "gemini", "--tool-mode", "full", "--power", "full", "--json"], { cwd: b.ws, env: b.env })).stdout,
+    );
     expect(result.status).toBe("added");
     const entry = JSON.parse(readFileSync(join(b.ws, ".gemini", "settings.json"), "utf8")).mcpServers.patchbay;
     expect(entry.args).toEqual(["stdio", "--root", b.ws, "--tool-mode", "full", "--power", "full"]);

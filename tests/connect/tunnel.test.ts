@@ -34,7 +34,11 @@ function box() {
 
 /** `patchbay start … --json` until its guide is printed. */
 function startWithTunnel(args: string[], env: Record<string, string>, cwd: string) {
-  const child = spawn(connectBinary(), ["start", "--port", "0", "--json", ...args], { cwd, env: { PATH: process.env.PATH!, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(connectBinary(), ["start", "--port", "0", "--json", ...args], {
+    cwd,
+    env: { PATH: process.env.PATH!, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise<{ guide: any; stop: () => Promise<number | null> }>((resolve, reject) => {
     let stdout = "";
@@ -71,7 +75,12 @@ describe("patchbay start --tunnel-mode", () => {
       fetch(server.guide.server_url, {
         method: "POST",
         headers: { host, "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${TOKEN}` },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } }),
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+        }),
       });
     expect((await initialize(PUBLIC_HOST)).status).toBe(200);
     expect((await initialize("evil.example.com")).status).toBe(403);
@@ -85,7 +94,11 @@ describe("patchbay start --tunnel-mode", () => {
   test("--reveal-token prints the tokenized connector URL", async () => {
     const { root, ws, env } = box();
     const fake = fakeTunnel(root);
-    const server = await startWithTunnel(["--tunnel-mode", "cloudflare", "--cloudflared", fake.binary, "--reveal-token"], { ...env, PATCHBAY_HTTP_TOKEN: TOKEN }, ws);
+    const server = await startWithTunnel(
+      ["--tunnel-mode", "cloudflare", "--cloudflared", fake.binary, "--reveal-token"],
+      { ...env, PATCHBAY_HTTP_TOKEN: TOKEN },
+      ws,
+    );
     expect(server.guide.chatgpt.connector_url).toBe(`https://${PUBLIC_HOST}/mcp?patchbay_token=${TOKEN}`);
     await server.stop();
   });
@@ -101,11 +114,17 @@ describe("patchbay start --tunnel-mode", () => {
 
   test("a missing binary names how to install it", async () => {
     const { root, ws, env } = box();
-    const result = await runConnect(["start", "--port", "0", "--tunnel-mode", "cloudflare"], { cwd: ws, env: { ...env, PATH: "/usr/bin:/bin", PATCHBAY_HTTP_TOKEN: TOKEN } });
+    const result = await runConnect(["start", "--port", "0", "--tunnel-mode", "cloudflare"], {
+      cwd: ws,
+      env: { ...env, PATH: "/usr/bin:/bin", PATCHBAY_HTTP_TOKEN: TOKEN },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("cloudflared was not found on PATH or in ~/.patchbay/bin");
     expect(result.stderr).toContain("install cloudflared from Cloudflare");
-    const ngrok = await runConnect(["start", "--port", "0", "--tunnel-mode", "ngrok", "--ngrok", join(root, "nope")], { cwd: ws, env: { ...env, PATCHBAY_HTTP_TOKEN: TOKEN } });
+    const ngrok = await runConnect(["start", "--port", "0", "--tunnel-mode", "ngrok", "--ngrok", join(root, "nope")], {
+      cwd: ws,
+      env: { ...env, PATCHBAY_HTTP_TOKEN: TOKEN },
+    });
     expect(ngrok.stderr).toContain(`ngrok was not found at ${join(root, "nope")}`);
     expect(ngrok.stderr).toContain("ngrok config add-authtoken");
   });

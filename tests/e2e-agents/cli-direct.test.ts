@@ -12,7 +12,17 @@ import { join } from "node:path";
 import * as anthropic from "../support/fake-apis/anthropic-messages.ts";
 import * as gemini from "../support/fake-apis/gemini.ts";
 import * as openai from "../support/fake-apis/openai-responses.ts";
-import { agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, PINNED, runCli, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
+import {
+  agentBin,
+  agentClisMissing,
+  claudeSandbox,
+  codexSandbox,
+  geminiSandbox,
+  PINNED,
+  runCli,
+  type AgentSandbox,
+  keepForFile,
+} from "../support/fake-apis/agent-env.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 
 const missing = agentClisMissing();
@@ -35,17 +45,31 @@ describe.skipIf(missing !== undefined)("codex exec (real CLI) against the fake R
   });
 
   test("exec_command writes a file, then `exec resume` continues the same thread", async () => {
-    const api = keep(await openai.startOpenAIResponses([openai.runCommand("printf 'hello from fake codex\\n' > hello.txt && ls"), openai.say("Created hello.txt.")]));
+    const api = keep(
+      await openai.startOpenAIResponses([openai.runCommand("printf 'hello from fake codex\\n' > hello.txt && ls"), openai.say("Created hello.txt.")]),
+    );
     const box = keep(codexSandbox(api.baseUrl));
     const ws = repo();
 
-    const first = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "Create hello.txt containing a greeting."], { cwd: ws, env: box.env, timeoutMs: RUN_MS });
+    const first = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "Create hello.txt containing a greeting."], {
+      cwd: ws,
+      env: box.env,
+      timeoutMs: RUN_MS,
+    });
     expect(first.code, first.stderr).toBe(0);
     expect(readFileSync(join(ws, "hello.txt"), "utf8")).toBe("hello from fake codex\n");
     const threadId = first.events.find((e) => e.type === "thread.started")?.thread_id;
     expect(threadId).toMatch(/^[0-9a-f-]{36}$/);
     const types = first.events.map((e) => (e.item ? `${e.type}:${e.item.type}` : e.type));
-    expect(types).toEqual(["thread.started", "item.completed:error", "turn.started", "item.started:command_execution", "item.completed:command_execution", "item.completed:agent_message", "turn.completed"]);
+    expect(types).toEqual([
+      "thread.started",
+      "item.completed:error",
+      "turn.started",
+      "item.started:command_execution",
+      "item.completed:command_execution",
+      "item.completed:agent_message",
+      "turn.completed",
+    ]);
     const command = first.events.find((e) => e.type === "item.completed" && e.item.type === "command_execution").item;
     expect(command).toMatchObject({ exit_code: 0, status: "completed", aggregated_output: "README.md\nhello.txt\n" });
     expect(first.events.find((e) => e.item?.type === "agent_message").item.text).toBe("Created hello.txt.");
@@ -62,7 +86,11 @@ describe.skipIf(missing !== undefined)("codex exec (real CLI) against the fake R
     expect(openai.lastInputOfType(req1!.body, "function_call_output").output).toContain("Process exited with code 0");
 
     api.script(openai.say("Resumed: I created hello.txt."));
-    const second = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "resume", threadId, "What did you do?"], { cwd: ws, env: box.env, timeoutMs: RUN_MS });
+    const second = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "resume", threadId, "What did you do?"], {
+      cwd: ws,
+      env: box.env,
+      timeoutMs: RUN_MS,
+    });
     expect(second.code, second.stderr).toBe(0);
     expect(second.events.find((e) => e.type === "thread.started").thread_id).toBe(threadId);
     expect(second.events.find((e) => e.item?.type === "agent_message").item.text).toBe("Resumed: I created hello.txt.");
@@ -74,10 +102,22 @@ describe.skipIf(missing !== undefined)("codex exec (real CLI) against the fake R
   });
 
   test("apply_patch (offered to a known model slug) adds a file; file_change paths are absolute", async () => {
-    const api = keep(await openai.startOpenAIResponses([openai.turn([openai.reasoning("Create the file with apply_patch."), openai.applyPatch(openai.addFilePatch("notes/patched.txt", ["line one", "line two"]))]), openai.say("Patched.")]));
+    const api = keep(
+      await openai.startOpenAIResponses([
+        openai.turn([
+          openai.reasoning("Create the file with apply_patch."),
+          openai.applyPatch(openai.addFilePatch("notes/patched.txt", ["line one", "line two"])),
+        ]),
+        openai.say("Patched."),
+      ]),
+    );
     const box = keep(codexSandbox(api.baseUrl, { model: "gpt-5.5" }));
     const ws = repo();
-    const run = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "Add notes/patched.txt"], { cwd: ws, env: box.env, timeoutMs: RUN_MS });
+    const run = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "Add notes/patched.txt"], {
+      cwd: ws,
+      env: box.env,
+      timeoutMs: RUN_MS,
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(readFileSync(join(ws, "notes/patched.txt"), "utf8")).toBe("line one\nline two\n");
     const change = run.events.find((e) => e.type === "item.completed" && e.item.type === "file_change").item;
@@ -88,7 +128,9 @@ describe.skipIf(missing !== undefined)("codex exec (real CLI) against the fake R
   });
 
   test("a model API error ends in turn.failed, exit 1: a 400 carries the API's message, a 500 gets codex's own text", async () => {
-    const api = keep(await openai.startOpenAIResponses([openai.apiError(400, "boom from fake responses"), openai.apiError(500, "boom 500 from fake responses")]));
+    const api = keep(
+      await openai.startOpenAIResponses([openai.apiError(400, "boom from fake responses"), openai.apiError(500, "boom 500 from fake responses")]),
+    );
     const box = keep(codexSandbox(api.baseUrl));
     const ws = repo();
     const run = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "hi"], { cwd: ws, env: box.env, timeoutMs: RUN_MS });
@@ -100,7 +142,10 @@ describe.skipIf(missing !== undefined)("codex exec (real CLI) against the fake R
     const run500 = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "hi"], { cwd: ws, env: box.env, timeoutMs: RUN_MS });
     expect(run500.code).toBe(1);
     // Codex 0.171.0 replaces a 500's body with a generic text (the captures show the same).
-    expect(run500.events.at(-1)).toMatchObject({ type: "turn.failed", error: { message: "We’re currently experiencing high demand, which may cause temporary errors." } });
+    expect(run500.events.at(-1)).toMatchObject({
+      type: "turn.failed",
+      error: { message: "We’re currently experiencing high demand, which may cause temporary errors." },
+    });
     expect(api.modelRequests()).toHaveLength(2);
   });
 });
@@ -113,7 +158,12 @@ describe.skipIf(missing !== undefined)("claude -p (real CLI) against the fake Me
   });
 
   test("Write creates a file with acceptEdits, then --resume continues the same session", async () => {
-    const api = keep(await anthropic.startAnthropicMessages([anthropic.writeFile("hello.txt", "hello from fake claude\n", "I'll create the file."), anthropic.say("Created hello.txt.")]));
+    const api = keep(
+      await anthropic.startAnthropicMessages([
+        anthropic.writeFile("hello.txt", "hello from fake claude\n", "I'll create the file."),
+        anthropic.say("Created hello.txt."),
+      ]),
+    );
     const box = keep(claudeSandbox(api.baseUrl));
     const ws = repo();
     const flags = ["--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits"];
@@ -125,7 +175,9 @@ describe.skipIf(missing !== undefined)("claude -p (real CLI) against the fake Me
     const sessionId = init?.session_id;
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(init).toMatchObject({ permissionMode: "acceptEdits", apiKeySource: "ANTHROPIC_API_KEY", claude_code_version: PINNED.claude.version });
-    const shapes = first.events.map((e) => (e.type === "assistant" || e.type === "user" ? `${e.type}:${e.message.content.map((c: { type: string }) => c.type).join(",")}` : e.type));
+    const shapes = first.events.map((e) =>
+      e.type === "assistant" || e.type === "user" ? `${e.type}:${e.message.content.map((c: { type: string }) => c.type).join(",")}` : e.type,
+    );
     expect(shapes).toEqual(["system", "assistant:text", "assistant:tool_use", "user:tool_result", "assistant:text", "result"]);
     const result = first.events.at(-1);
     expect(result).toMatchObject({ type: "result", is_error: false, result: "Created hello.txt.", session_id: sessionId, permission_denials: [] });
@@ -199,14 +251,23 @@ describe.skipIf(missing !== undefined)("gemini -p (real CLI) against the fake Ge
     const second = await runCli(agentBin("gemini"), ["-p", "What did you do?", "--resume", sessionId, ...flags], { cwd: ws, env: box.env, timeoutMs: RUN_MS });
     expect(second.code, second.stderr).toBe(0);
     expect(second.events.find((e) => e.type === "init").session_id).toBe(sessionId);
-    expect(second.events.filter((e) => e.type === "message" && e.role === "assistant").map((e) => e.content).join("")).toBe("Resumed: I created hello.txt.");
+    expect(
+      second.events
+        .filter((e) => e.type === "message" && e.role === "assistant")
+        .map((e) => e.content)
+        .join(""),
+    ).toBe("Resumed: I created hello.txt.");
     expect(JSON.stringify(api.modelRequests().at(-1)!.body.contents)).toContain("functionCall");
   });
 
   test("an HTTP 400 is a result with status error carrying the API's message, exit 144", async () => {
     const api = keep(await gemini.startGemini([gemini.apiError(400, "boom from fake gemini")]));
     const box = keep(geminiSandbox(api.baseUrl));
-    const run = await runCli(agentBin("gemini"), ["-p", "hi", "--output-format", "stream-json", "--approval-mode", "yolo", "-m", "gemini-2.5-pro"], { cwd: repo(), env: box.env, timeoutMs: RUN_MS });
+    const run = await runCli(agentBin("gemini"), ["-p", "hi", "--output-format", "stream-json", "--approval-mode", "yolo", "-m", "gemini-2.5-pro"], {
+      cwd: repo(),
+      env: box.env,
+      timeoutMs: RUN_MS,
+    });
     expect(run.code).toBe(144);
     const result = run.events.find((e) => e.type === "result");
     expect(result).toMatchObject({ status: "error" });
@@ -229,7 +290,12 @@ describe.skipIf(missing !== undefined)("prompt on stdin, as the adapters pass it
     const first = await runCli(agentBin("codex"), [...flags, "-"], { cwd: ws, env: box.env, input: "PROMPT-ONE on stdin", timeoutMs: RUN_MS });
     expect(first.code, first.stderr).toBe(0);
     const threadId = first.events[0].thread_id;
-    const second = await runCli(agentBin("codex"), [...flags, "resume", threadId, "-"], { cwd: ws, env: box.env, input: "PROMPT-TWO on stdin", timeoutMs: RUN_MS });
+    const second = await runCli(agentBin("codex"), [...flags, "resume", threadId, "-"], {
+      cwd: ws,
+      env: box.env,
+      input: "PROMPT-TWO on stdin",
+      timeoutMs: RUN_MS,
+    });
     expect(second.code, second.stderr).toBe(0);
     expect(second.events[0].thread_id).toBe(threadId);
     expect(JSON.stringify(api.requests[0]!.body.input)).toContain("PROMPT-ONE on stdin");
@@ -239,7 +305,12 @@ describe.skipIf(missing !== undefined)("prompt on stdin, as the adapters pass it
   test("claude -p (no text) reads the prompt from stdin", async () => {
     const api = keep(await anthropic.startAnthropicMessages([anthropic.say("ok")]));
     const box = keep(claudeSandbox(api.baseUrl));
-    const run = await runCli(agentBin("claude"), ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "plan"], { cwd: repo(), env: box.env, input: "PROMPT-CLAUDE on stdin", timeoutMs: RUN_MS });
+    const run = await runCli(agentBin("claude"), ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "plan"], {
+      cwd: repo(),
+      env: box.env,
+      input: "PROMPT-CLAUDE on stdin",
+      timeoutMs: RUN_MS,
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.events.at(-1)).toMatchObject({ type: "result", is_error: false, result: "ok" });
     expect(JSON.stringify(api.requests[0]!.body.messages)).toContain("PROMPT-CLAUDE on stdin");
@@ -248,7 +319,12 @@ describe.skipIf(missing !== undefined)("prompt on stdin, as the adapters pass it
   test("gemini with no -p runs headless on a piped stdin", async () => {
     const api = keep(await gemini.startGemini([gemini.say("ok")]));
     const box = keep(geminiSandbox(api.baseUrl));
-    const run = await runCli(agentBin("gemini"), ["--output-format", "stream-json", "--approval-mode", "plan"], { cwd: repo(), env: box.env, input: "PROMPT-GEMINI on stdin", timeoutMs: RUN_MS });
+    const run = await runCli(agentBin("gemini"), ["--output-format", "stream-json", "--approval-mode", "plan"], {
+      cwd: repo(),
+      env: box.env,
+      input: "PROMPT-GEMINI on stdin",
+      timeoutMs: RUN_MS,
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.events.at(-1)).toMatchObject({ type: "result", status: "success" });
     expect(JSON.stringify(api.modelRequests()[0]!.body.contents)).toContain("PROMPT-GEMINI on stdin");

@@ -13,7 +13,16 @@ import { join } from "node:path";
 import * as anthropicApi from "../support/fake-apis/anthropic-messages.ts";
 import * as geminiApi from "../support/fake-apis/gemini.ts";
 import * as openaiApi from "../support/fake-apis/openai-responses.ts";
-import { agentBin, agentClisMissing, type AgentName, type AgentSandbox, claudeSandbox, codexSandbox, geminiSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
+import {
+  agentBin,
+  agentClisMissing,
+  type AgentName,
+  type AgentSandbox,
+  claudeSandbox,
+  codexSandbox,
+  geminiSandbox,
+  keepForFile,
+} from "../support/fake-apis/agent-env.ts";
 import { connectStdio, type TestClient } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { binaryPath, runPatchbay, tempDir } from "../support/patchbay.ts";
@@ -36,7 +45,13 @@ interface Agent {
 async function codexAgent(): Promise<Agent> {
   const api = keep(await openaiApi.startOpenAIResponses());
   const patch = "*** Begin Patch\n*** Update File: notes.txt\n@@\n line one\n-line two\n+line 2 (edited by codex)\n*** End Patch\n";
-  return { name: "codex", model: "gpt-5.5", box: keep(codexSandbox(api.baseUrl)), edit: () => api.script(openaiApi.applyPatch(patch), openaiApi.say("Edited notes.txt.")), say: (text) => api.script(openaiApi.say(text)) };
+  return {
+    name: "codex",
+    model: "gpt-5.5",
+    box: keep(codexSandbox(api.baseUrl)),
+    edit: () => api.script(openaiApi.applyPatch(patch), openaiApi.say("Edited notes.txt.")),
+    say: (text) => api.script(openaiApi.say(text)),
+  };
 }
 
 async function claudeAgent(): Promise<Agent> {
@@ -52,7 +67,16 @@ async function claudeAgent(): Promise<Agent> {
 
 async function geminiAgent(): Promise<Agent> {
   const api = keep(await geminiApi.startGemini());
-  const edit = () => api.script(geminiApi.functionCall("replace", { file_path: "notes.txt", instruction: "Rename line two.", old_string: "line two", new_string: "line 2 (edited by gemini)" }), geminiApi.say("Edited notes.txt."));
+  const edit = () =>
+    api.script(
+      geminiApi.functionCall("replace", {
+        file_path: "notes.txt",
+        instruction: "Rename line two.",
+        old_string: "line two",
+        new_string: "line 2 (edited by gemini)",
+      }),
+      geminiApi.say("Edited notes.txt."),
+    );
   return { name: "gemini", box: keep(geminiSandbox(api.baseUrl)), edit, say: (text) => api.script(geminiApi.say(text)) };
 }
 
@@ -64,7 +88,14 @@ function defaultHome(): string {
   return home;
 }
 
-type View = { job_id: string; done: boolean; state: string; session_id?: string; worktree?: { path: string }; result?: { final_message?: string; error?: string } };
+type View = {
+  job_id: string;
+  done: boolean;
+  state: string;
+  session_id?: string;
+  worktree?: { path: string };
+  result?: { final_message?: string; error?: string };
+};
 type WorkerView = { worker: { state: string; session_id?: string; report?: string; turns: number } };
 
 async function call<T>(client: TestClient, name: string, args: Record<string, unknown>): Promise<T> {
@@ -100,7 +131,13 @@ describe.skipIf(skip !== undefined)("the real agent CLIs authenticated by enviro
     test(`${name}: an apply job, a worker turn with resume, and a pipeline write phase succeed`, async () => {
       const agent = await start();
       const home = defaultHome();
-      const repo = makeGitRepo({ "notes.txt": "line one\nline two\n", ".ai/patchbay.toml": `[phases.write]\nprovider = "${name}_cli"\n${agent.model ? `model = "${agent.model}"\n` : ""}` }, { prefix: "pb-e2e-cred-" });
+      const repo = makeGitRepo(
+        {
+          "notes.txt": "line one\nline two\n",
+          ".ai/patchbay.toml": `[phases.write]\nprovider = "${name}_cli"\n${agent.model ? `model = "${agent.model}"\n` : ""}`,
+        },
+        { prefix: "pb-e2e-cred-" },
+      );
       const edited = `line one\nline 2 (edited by ${name})\n`;
       // The default tool mode (worker), as a host starts; jobs are in standard, so switch as a host would.
       const client = keep(await connectStdio("v1", { home, args: ["--standalone", "--root", repo], env: agent.box.env }));
@@ -108,7 +145,10 @@ describe.skipIf(skip !== undefined)("the real agent CLIs authenticated by enviro
       await call(client, "codex_tool_mode_switch", { mode: "standard" });
 
       agent.edit();
-      const job = await finished(client, await call<View>(client, "codex_apply_job", { spec: "Edit notes.txt", agent: name, repo_path: repo, ...(agent.model && { model: agent.model }) }));
+      const job = await finished(
+        client,
+        await call<View>(client, "codex_apply_job", { spec: "Edit notes.txt", agent: name, repo_path: repo, ...(agent.model && { model: agent.model }) }),
+      );
       expect(job.state, JSON.stringify(job.result)).toBe("succeeded");
       expect(readFileSync(join(job.worktree!.path, "notes.txt"), "utf8")).toBe(edited);
 
@@ -136,9 +176,17 @@ describe.skipIf(skip !== undefined)("the real agent CLIs authenticated by enviro
 
 describe.skipIf(skip !== undefined)("an agent that finds no credentials: the job says what patchbay looked for", () => {
   const CASES: Array<{ name: AgentName; unset: string; expected: string[] }> = [
-    { name: "codex", unset: "FAKE_API_KEY", expected: ["Missing environment variable", "codex needs FAKE_API_KEY, which is not set in the environment patchbay was started in"] },
+    {
+      name: "codex",
+      unset: "FAKE_API_KEY",
+      expected: ["Missing environment variable", "codex needs FAKE_API_KEY, which is not set in the environment patchbay was started in"],
+    },
     { name: "claude", unset: "ANTHROPIC_API_KEY", expected: ["Not logged in", "patchbay looked for ANTHROPIC_API_KEY", ".credentials.json", "/login"] },
-    { name: "gemini", unset: "GEMINI_API_KEY", expected: ["GEMINI_API_KEY environment variable", "gemini needs GEMINI_API_KEY, which is not set in the environment patchbay was started in"] },
+    {
+      name: "gemini",
+      unset: "GEMINI_API_KEY",
+      expected: ["GEMINI_API_KEY environment variable", "gemini needs GEMINI_API_KEY, which is not set in the environment patchbay was started in"],
+    },
   ];
   for (const { name, unset, expected } of CASES) {
     test(`${name} without ${unset}`, async () => {

@@ -17,7 +17,16 @@ import { join } from "node:path";
 import * as anthropicApi from "../support/fake-apis/anthropic-messages.ts";
 import * as geminiApi from "../support/fake-apis/gemini.ts";
 import * as openaiApi from "../support/fake-apis/openai-responses.ts";
-import { agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, type AgentName, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
+import {
+  agentBin,
+  agentClisMissing,
+  claudeSandbox,
+  codexSandbox,
+  geminiSandbox,
+  type AgentName,
+  type AgentSandbox,
+  keepForFile,
+} from "../support/fake-apis/agent-env.ts";
 import { closedPort } from "../support/fake-apis/server.ts";
 import { connectStdio, type TestClient } from "../support/clients.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
@@ -60,7 +69,14 @@ interface JobView {
   session_id?: string;
   parent_job_id?: string;
   exit?: { code: number | null; signal: string | null; ended_by: string };
-  result?: { final_message?: string; changed_files: string[]; commands: unknown[]; usage?: { inputTokens: number; outputTokens: number }; error?: string; error_code?: string };
+  result?: {
+    final_message?: string;
+    changed_files: string[];
+    commands: unknown[];
+    usage?: { inputTokens: number; outputTokens: number };
+    error?: string;
+    error_code?: string;
+  };
   events: Array<{ text: string }>;
 }
 
@@ -70,13 +86,7 @@ async function patchbayFor(box: AgentSandbox, repo: string, options: { idleSecon
   const commands = (["codex", "claude", "gemini"] as AgentName[]).map((name) => `${name}_command = ${JSON.stringify(agentBin(name))}`);
   writeFileSync(
     join(home, "config.toml"),
-    [
-      "[agents]",
-      ...commands,
-      `idle_timeout_seconds = ${options.idleSeconds ?? 30}`,
-      "kill_grace_seconds = 1",
-      "",
-    ].join("\n"),
+    ["[agents]", ...commands, `idle_timeout_seconds = ${options.idleSeconds ?? 30}`, "kill_grace_seconds = 1", ""].join("\n"),
   );
   return keep(await connectStdio("v1", { home, args: ["--standalone", "--root", repo, "--tool-mode", "standard"], env: box.env }));
 }
@@ -149,7 +159,10 @@ describe.skipIf(skip !== undefined)("jobs through the binary: codex", () => {
     expect(second.result?.final_message).toBe("I edited notes.txt.");
     // codex reports thread totals after a resume (303 = 201 + 102); the job keeps this turn's share.
     expect(second.result?.usage).toMatchObject({ inputTokens: 102, outputTokens: 12 });
-    expect(JSON.parse(api.requests[2]!.headers["x-codex-turn-metadata"]!)).toMatchObject({ sandbox_mode: "workspace-write", history_initialization: "cold_resume" });
+    expect(JSON.parse(api.requests[2]!.headers["x-codex-turn-metadata"]!)).toMatchObject({
+      sandbox_mode: "workspace-write",
+      history_initialization: "cold_resume",
+    });
   });
 
   test("a model API error is a failed job carrying the API's message", async () => {
@@ -224,7 +237,15 @@ describe.skipIf(skip !== undefined)("jobs through the binary: gemini", () => {
     const box = keep(geminiSandbox(api.baseUrl));
     const ws = repo();
     const client = await patchbayFor(box, ws);
-    api.script(geminiApi.functionCall("replace", { file_path: "notes.txt", instruction: "Rename line two.", old_string: "line two", new_string: "line 2 (edited by gemini)" }), geminiApi.say("Edited ", "notes.txt."));
+    api.script(
+      geminiApi.functionCall("replace", {
+        file_path: "notes.txt",
+        instruction: "Rename line two.",
+        old_string: "line two",
+        new_string: "line 2 (edited by gemini)",
+      }),
+      geminiApi.say("Edited ", "notes.txt."),
+    );
     const first = await result(client, await call(client, "codex_apply_job", { spec: "Edit notes.txt", agent: "gemini", repo_path: ws }));
     expectEditedInWorktree(first, ws, "line one\nline 2 (edited by gemini)\n");
     expect(first.result?.final_message).toBe("Edited notes.txt.");

@@ -43,7 +43,10 @@ async function planJobRuns(marker: string, extraConfig: string): Promise<View> {
   const box = keep(claudeSandbox(api.baseUrl));
   const repo = repoWithHook(marker);
   const home = tempDir("pb-e2e-settings-home-");
-  writeFileSync(join(home, "config.toml"), `[agents]\nclaude_command = ${JSON.stringify(agentBin("claude"))}\nidle_timeout_seconds = 30\nkill_grace_seconds = 1\n${extraConfig}`);
+  writeFileSync(
+    join(home, "config.toml"),
+    `[agents]\nclaude_command = ${JSON.stringify(agentBin("claude"))}\nidle_timeout_seconds = 30\nkill_grace_seconds = 1\n${extraConfig}`,
+  );
   const client = keep(await connectStdio("v1", { home, args: ["--standalone", "--root", repo, "--tool-mode", "standard"], env: box.env }));
   api.script(anthropicApi.say("Nothing to do."));
   const started = await client.callTool("codex_plan_job", { spec: "Look at notes.txt", agent: "claude", repo_path: repo });

@@ -12,7 +12,16 @@ import { claude, codex, gemini, runAgent, type AgentAdapter, type AgentEvent, ty
 import * as anthropicApi from "../support/fake-apis/anthropic-messages.ts";
 import * as geminiApi from "../support/fake-apis/gemini.ts";
 import * as openaiApi from "../support/fake-apis/openai-responses.ts";
-import { agentBin, agentClisMissing, claudeSandbox, codexSandbox, geminiSandbox, type AgentName, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
+import {
+  agentBin,
+  agentClisMissing,
+  claudeSandbox,
+  codexSandbox,
+  geminiSandbox,
+  type AgentName,
+  type AgentSandbox,
+  keepForFile,
+} from "../support/fake-apis/agent-env.ts";
 import { closedPort } from "../support/fake-apis/server.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { tempDir } from "../support/patchbay.ts";
@@ -30,13 +39,26 @@ interface Turn {
   ms: number;
 }
 
-async function turn(adapter: AgentAdapter, box: AgentSandbox, cwd: string, prompt: string, extra: { resumeSessionId?: string; model?: string; idleTimeoutMs?: number } = {}): Promise<Turn> {
+async function turn(
+  adapter: AgentAdapter,
+  box: AgentSandbox,
+  cwd: string,
+  prompt: string,
+  extra: { resumeSessionId?: string; model?: string; idleTimeoutMs?: number } = {},
+): Promise<Turn> {
   const events: AgentEvent[] = [];
   const started = Date.now();
   const outcome = await runAgent({
     adapter,
     executable: agentBin(adapter.name as AgentName),
-    turn: { prompt, cwd, access: "write", scratchDir: tempDir("pb-scratch-"), ...(extra.resumeSessionId && { resumeSessionId: extra.resumeSessionId }), ...(extra.model && { model: extra.model }) },
+    turn: {
+      prompt,
+      cwd,
+      access: "write",
+      scratchDir: tempDir("pb-scratch-"),
+      ...(extra.resumeSessionId && { resumeSessionId: extra.resumeSessionId }),
+      ...(extra.model && { model: extra.model }),
+    },
     env: box.env,
     timeoutMs: 30_000,
     idleTimeoutMs: extra.idleTimeoutMs ?? 15_000,
@@ -77,7 +99,10 @@ describe.skipIf(missing !== undefined)("runAgent + codex adapter + real codex", 
     expect(second.outcome.result).toMatchObject({ status: "succeeded", sessionId: threadId, finalMessage: "I edited notes.txt.", usageCumulative: true });
     expect(second.outcome.result.usage?.inputTokens).toBe(201 + 102);
     // The resumed turn kept workspace-write, because the adapter passes the sandbox again.
-    expect(JSON.parse(api.requests[2]!.headers["x-codex-turn-metadata"]!)).toMatchObject({ sandbox_mode: "workspace-write", history_initialization: "cold_resume" });
+    expect(JSON.parse(api.requests[2]!.headers["x-codex-turn-metadata"]!)).toMatchObject({
+      sandbox_mode: "workspace-write",
+      history_initialization: "cold_resume",
+    });
   });
 
   test("a model API error is a failed result carrying the API's message", async () => {
@@ -153,7 +178,12 @@ describe.skipIf(missing !== undefined)("runAgent + gemini adapter + real gemini"
     const box = keep(geminiSandbox(api.baseUrl));
     const ws = repo();
     api.script(
-      geminiApi.functionCall("replace", { file_path: join(ws, "notes.txt"), instruction: "Rename line two.", old_string: "line two", new_string: "line 2 (edited by gemini)" }),
+      geminiApi.functionCall("replace", {
+        file_path: join(ws, "notes.txt"),
+        instruction: "Rename line two.",
+        old_string: "line two",
+        new_string: "line 2 (edited by gemini)",
+      }),
       geminiApi.say("Edited ", "notes.txt."),
     );
     const first = await turn(gemini, box, ws, "Edit notes.txt");

@@ -33,7 +33,11 @@ function codesUsed(): Array<{ file: string; code: string }> {
   const found: Array<{ file: string; code: string }> = [];
   for (const { file, text } of SRC) {
     const helpers = [...text.matchAll(/function (\w+)\(code: ErrorCode\b/g)].map((match) => match[1]!);
-    const patterns = [/new PatchbayError\(\s*"([^"]+)"/g, /PatchbayError\.received\(\{\s*code: [^,]*?\?\? "([^"]+)"/g, ...helpers.map((name) => new RegExp(`\\b${name}\\(\\s*"([^"]+)"`, "g"))];
+    const patterns = [
+      /new PatchbayError\(\s*"([^"]+)"/g,
+      /PatchbayError\.received\(\{\s*code: [^,]*?\?\? "([^"]+)"/g,
+      ...helpers.map((name) => new RegExp(`\\b${name}\\(\\s*"([^"]+)"`, "g")),
+    ];
     for (const pattern of patterns) for (const match of text.matchAll(pattern)) found.push({ file, code: match[1]! });
   }
   return found;
@@ -59,7 +63,9 @@ describe("ERROR_CODES", () => {
   });
 
   test("every code in the table is used somewhere in src/ (no stale entries)", () => {
-    const text = SRC.filter(({ file }) => file !== join("src", "errors", "codes.ts")).map((source) => source.text).join("\n");
+    const text = SRC.filter(({ file }) => file !== join("src", "errors", "codes.ts"))
+      .map((source) => source.text)
+      .join("\n");
     expect(CODES.filter((code) => !text.includes(`"${code}"`))).toEqual([]);
   });
 

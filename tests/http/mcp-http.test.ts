@@ -14,7 +14,8 @@ afterAll(async () => {
 
 describe("Streamable HTTP /mcp (compiled binary)", () => {
   for (const generation of GENERATIONS) {
-    test(`${generation}: handshake, tools/list, mode switch with list_changed, self test with progress, errors`, () => expectEveryBehaviour(() => connectHttp(generation, server.url)));
+    test(`${generation}: handshake, tools/list, mode switch with list_changed, self test with progress, errors`, () =>
+      expectEveryBehaviour(() => connectHttp(generation, server.url)));
   }
 
   test("2025-era sessions keep their own tool mode", async () => {

@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { removeTempDirs, repoRoot, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 
 const TOKEN = "test-token-0123456789abcdef0123456789abcdef";
-const INITIALIZE = { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } };
+const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 0,
+  method: "initialize",
+  params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+};
 const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
 let open: TestServer;
@@ -26,14 +31,21 @@ afterAll(async () => {
 async function messages(response: Response): Promise<Array<Record<string, unknown>>> {
   const text = await response.text();
   if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) return [JSON.parse(text)];
-  return text.split("\n").filter((line) => line.startsWith("data: ")).map((line) => JSON.parse(line.slice(6)));
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("data: "))
+    .map((line) => JSON.parse(line.slice(6)));
 }
 
 async function openSession(url: string, headers: Record<string, string> = {}): Promise<string> {
   const response = await fetch(url, { method: "POST", headers: { ...HEADERS, ...headers }, body: JSON.stringify(INITIALIZE) });
   expect(response.status).toBe(200);
   const session = response.headers.get("mcp-session-id")!;
-  await fetch(url, { method: "POST", headers: { ...HEADERS, ...headers, "mcp-session-id": session }, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+  await fetch(url, {
+    method: "POST",
+    headers: { ...HEADERS, ...headers, "mcp-session-id": session },
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  });
   return session;
 }
 
@@ -54,13 +66,21 @@ describe("sessions", () => {
   test("DELETE ends a session; a later request on it gets 404", async () => {
     const session = await openSession(open.url);
     expect((await fetch(open.url, { method: "DELETE", headers: { "mcp-session-id": session } })).status).toBe(200);
-    const after = await fetch(open.url, { method: "POST", headers: { ...HEADERS, "mcp-session-id": session }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) });
+    const after = await fetch(open.url, {
+      method: "POST",
+      headers: { ...HEADERS, "mcp-session-id": session },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
     expect(after.status).toBe(404);
     expect(((await after.json()) as { error: { code: number } }).error.code).toBe(-32001);
   });
 
   test("an unknown session id gets 404", async () => {
-    const response = await fetch(open.url, { method: "POST", headers: { ...HEADERS, "mcp-session-id": "not-a-session" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) });
+    const response = await fetch(open.url, {
+      method: "POST",
+      headers: { ...HEADERS, "mcp-session-id": "not-a-session" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
     expect(response.status).toBe(404);
   });
 
@@ -100,7 +120,8 @@ describe("refusals", () => {
   });
 
   test("a foreign Origin, Origin: null and a foreign Host get 403", async () => {
-    const post = (headers: Record<string, string>) => fetch(open.url, { method: "POST", headers: { ...HEADERS, ...headers }, body: JSON.stringify(INITIALIZE) });
+    const post = (headers: Record<string, string>) =>
+      fetch(open.url, { method: "POST", headers: { ...HEADERS, ...headers }, body: JSON.stringify(INITIALIZE) });
     const evil = await post({ origin: "http://evil.example.com" });
     expect(evil.status).toBe(403);
     expect(await evil.text()).toContain("evil.example.com");
@@ -110,7 +131,8 @@ describe("refusals", () => {
   });
 
   test("with a token: none, a wrong one and a wrong scheme get 401 with WWW-Authenticate; the right one passes", async () => {
-    const post = (headers: Record<string, string>, url = guarded.url) => fetch(url, { method: "POST", headers: { ...HEADERS, ...headers }, body: JSON.stringify(INITIALIZE) });
+    const post = (headers: Record<string, string>, url = guarded.url) =>
+      fetch(url, { method: "POST", headers: { ...HEADERS, ...headers }, body: JSON.stringify(INITIALIZE) });
     const none = await post({});
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toBe('Bearer realm="patchbay"');
@@ -129,7 +151,11 @@ describe("refusals", () => {
 
   test("a session opened with the token cannot be used without it", async () => {
     const session = await openSession(guarded.url, { authorization: `Bearer ${TOKEN}` });
-    const response = await fetch(guarded.url, { method: "POST", headers: { ...HEADERS, "mcp-session-id": session }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) });
+    const response = await fetch(guarded.url, {
+      method: "POST",
+      headers: { ...HEADERS, "mcp-session-id": session },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
     expect(response.status).toBe(401);
   });
 

@@ -6,7 +6,12 @@ import { eventually } from "../support/clients.ts";
 
 afterAll(removeTempDirs);
 
-const INITIALIZE = { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } };
+const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 0,
+  method: "initialize",
+  params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+};
 const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
 async function serverWith(configToml: string): Promise<TestServer> {
@@ -19,7 +24,11 @@ async function openSession(url: string): Promise<string> {
   const response = await fetch(url, { method: "POST", headers: HEADERS, body: JSON.stringify(INITIALIZE) });
   await response.text();
   const session = response.headers.get("mcp-session-id")!;
-  await fetch(url, { method: "POST", headers: { ...HEADERS, "mcp-session-id": session }, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+  await fetch(url, {
+    method: "POST",
+    headers: { ...HEADERS, "mcp-session-id": session },
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  });
   return session;
 }
 

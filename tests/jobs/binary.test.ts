@@ -33,9 +33,14 @@ test("agent events reach an MCP client as progress notifications while it waits 
   const repo = makeGitRepo({ "a.txt": "a\n" });
   const client = await connectStdio("v1", { home: jobHome(), args: ["--standalone", "--root", repo] });
   try {
-    const started = (await client.callTool("codex_plan_job", { spec: mockPrompt({ sleep_ms: 400, message: "progress works" }), agent: "mock" })).structuredContent as { job_id: string };
+    const started = (await client.callTool("codex_plan_job", { spec: mockPrompt({ sleep_ms: 400, message: "progress works" }), agent: "mock" }))
+      .structuredContent as { job_id: string };
     const messages: string[] = [];
-    const result = await client.callTool("codex_get_result", { job_id: started.job_id, wait_seconds: 30 }, { onprogress: (progress) => void messages.push(progress.message ?? "") });
+    const result = await client.callTool(
+      "codex_get_result",
+      { job_id: started.job_id, wait_seconds: 30 },
+      { onprogress: (progress) => void messages.push(progress.message ?? "") },
+    );
     expect((result.structuredContent as { state: string }).state).toBe("succeeded");
     expect(messages).toContain("said: progress works");
     expect(messages.at(-1)).toBe("job succeeded");
@@ -47,7 +52,10 @@ test("agent events reach an MCP client as progress notifications while it waits 
 test("the CLI runs, lists, shows, prints the logs of and cancels jobs on the server", async () => {
   const home = jobHome();
   const repo = makeGitRepo({ "a.txt": "a\n" });
-  const run = await runPatchbay(["job", "run", "--agent", "mock", "--repo", repo, "--apply", mockPrompt({ write: { path: "b.txt", content: "b\n" }, message: "wrote b" })], { home, timeoutMs: 60_000 });
+  const run = await runPatchbay(
+    ["job", "run", "--agent", "mock", "--repo", repo, "--apply", mockPrompt({ write: { path: "b.txt", content: "b\n" }, message: "wrote b" })],
+    { home, timeoutMs: 60_000 },
+  );
   expect(run.code).toBe(0);
   expect(run.stderr).toContain("added b.txt");
   expect(run.stdout).toContain("succeeded");
@@ -76,7 +84,16 @@ test("the CLI runs, lists, shows, prints the logs of and cancels jobs on the ser
 test("a server killed with SIGKILL mid-job restarts with the job interrupted, and its session resumes", async () => {
   const home = jobHome("[server]\nstale_running_job_grace_seconds = 0\n");
   const repo = makeGitRepo({ "a.txt": "a\n" });
-  const started = await cli<{ job_id: string }>(home, ["job", "run", "--detach", "--agent", "mock", "--repo", repo, mockPrompt({ sleep_ms: 60_000, session: "kill-1" })]);
+  const started = await cli<{ job_id: string }>(home, [
+    "job",
+    "run",
+    "--detach",
+    "--agent",
+    "mock",
+    "--repo",
+    repo,
+    mockPrompt({ sleep_ms: 60_000, session: "kill-1" }),
+  ]);
   let agentPid = 0;
   await until(async () => {
     const view = await cli<{ state: string; session_id?: string; pid?: number }>(home, ["job", "show", started.job_id]);
@@ -97,9 +114,16 @@ test("a server killed with SIGKILL mid-job restarts with the job interrupted, an
 
   const client = await connectStdio("v1", { home, args: ["--root", repo] });
   try {
-    const resumed = (await client.callTool("codex_resume", { session_id: "kill-1", spec: mockPrompt({ message: "back again" }) })).structuredContent as { job_id: string; parent_job_id: string };
+    const resumed = (await client.callTool("codex_resume", { session_id: "kill-1", spec: mockPrompt({ message: "back again" }) })).structuredContent as {
+      job_id: string;
+      parent_job_id: string;
+    };
     expect(resumed.parent_job_id).toBe(started.job_id);
-    const done = (await client.callTool("codex_get_result", { job_id: resumed.job_id, wait_seconds: 30 })).structuredContent as { state: string; session_id: string; result: { final_message: string } };
+    const done = (await client.callTool("codex_get_result", { job_id: resumed.job_id, wait_seconds: 30 })).structuredContent as {
+      state: string;
+      session_id: string;
+      result: { final_message: string };
+    };
     expect(done.state).toBe("succeeded");
     expect(done.session_id).toBe("kill-1");
     expect(done.result.final_message).toBe("back again");

@@ -18,7 +18,11 @@ test(
     const repo = makeGitRepo({ "a.txt": "a\n" });
     const session = await connectDenoStdio(["--standalone", "--root", repo], { home, denoDir: tempDir("patchbay-deno-cache-") });
     try {
-      const call = async (name: string, args: Record<string, unknown>) => (await session.client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as { structuredContent?: Record<string, unknown>; content: unknown };
+      const call = async (name: string, args: Record<string, unknown>) =>
+        (await session.client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as {
+          structuredContent?: Record<string, unknown>;
+          content: unknown;
+        };
       const started = await call("codex_apply_job", { spec: mockPrompt({ write: { path: "b.txt", content: "b\n" } }), agent: "mock" });
       expect(started.structuredContent, JSON.stringify(started.content) + session.stderr()).toBeDefined();
       const done = await call("codex_get_result", { job_id: started.structuredContent!.job_id, wait_seconds: 50 });

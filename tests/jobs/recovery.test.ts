@@ -18,7 +18,15 @@ test("recovery stops a job's orphaned agent, but never a process that only reuse
   const orphan = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
   const stranger = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
   try {
-    const base = { agent: "mock", kind: "plan", repo: home, access: "read_only", state: "running", events: [], created_at: new Date().toISOString() } as unknown as JobRecord;
+    const base = {
+      agent: "mock",
+      kind: "plan",
+      repo: home,
+      access: "read_only",
+      state: "running",
+      events: [],
+      created_at: new Date().toISOString(),
+    } as unknown as JobRecord;
     await store.put("job", "job_orphan", { ...base, id: "job_orphan", pid: orphan.pid, pid_started: processStartTime(orphan.pid!) });
     // The record says another process once had this pid: its start time differs.
     await store.put("job", "job_reused", { ...base, id: "job_reused", pid: stranger.pid, pid_started: "1" });

@@ -29,7 +29,9 @@ interface View {
 }
 
 function allFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
 }
 
 test("a plan job runs to succeeded, and its record keeps the outcome but never the prompt", async () => {
@@ -109,7 +111,15 @@ test("a pending job is cancelled without ever starting", async () => {
 test("an apply job works in its own worktree and branch; get_diff shows only files it changed", async () => {
   const repo = makeGitRepo({ "src/keep.ts": "export const keep = 1;\n" });
   const h = await harnesses.open(repo);
-  const job = await h.ok<View>("codex_apply_job", { spec: mockPrompt({ write: [{ path: "src/a.ts", content: "export const a = 1;\n" }, { path: "img.bin", content: "\u0000\u0001binary" }] }), agent: "mock" });
+  const job = await h.ok<View>("codex_apply_job", {
+    spec: mockPrompt({
+      write: [
+        { path: "src/a.ts", content: "export const a = 1;\n" },
+        { path: "img.bin", content: "\u0000\u0001binary" },
+      ],
+    }),
+    agent: "mock",
+  });
   const done = await h.ok<View>("codex_get_result", { job_id: job.job_id, wait_seconds: 30 });
   expect(done.state).toBe("succeeded");
   const worktree = done.worktree!;

@@ -15,7 +15,10 @@ test("every tool call appends one audit line: who, which tool, which repo, outco
     // The line is appended after the answer is sent: wait for it, not for a time.
     await eventually(() => existsSync(file) && readFileSync(file, "utf8").trimEnd().split("\n").length === 2);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const lines = readFileSync(file, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line));
+    const lines = readFileSync(file, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ client_ref: self.client_ref, tool: "codex_self_test", repo: repoRoot, outcome: "ok" });
     expect(lines[1]).toMatchObject({ client_ref: self.client_ref, tool: "codex_tool_mode_switch", outcome: "error", error_code: "invalid_arguments" });

@@ -28,8 +28,18 @@ test("a client's cancellation reaches the tool handler as an aborted AbortSignal
       return { text: "cancelled", structured: {} };
     },
   });
-  const host = { version: "test", config: { app: { widget_domain: "https://example.com" } }, redact: (value: unknown) => value, audit: () => {} } as unknown as AppServices;
-  const session = createSession({ transport: "stdio", principal: "local", mode: "worker", scope: { allowedRoots: [], power: { directWrite: false, bashMode: "off", codexSessionRead: false } } });
+  const host = {
+    version: "test",
+    config: { app: { widget_domain: "https://example.com" } },
+    redact: (value: unknown) => value,
+    audit: () => {},
+  } as unknown as AppServices;
+  const session = createSession({
+    transport: "stdio",
+    principal: "local",
+    mode: "worker",
+    scope: { allowedRoots: [], power: { directWrite: false, bashMode: "off", codexSessionRead: false } },
+  });
   const server = buildMcpServer(host, createToolRegistry([waits]), session, { announcesModeChanges: true });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);

@@ -243,7 +243,13 @@ export async function expectSelfTestWithProgress(client: TestClient): Promise<vo
   const progress: number[] = [];
   const result = await client.callTool("codex_self_test", {}, { onprogress: (p) => progress.push(p.progress) });
   expect(result.isError).toBeFalsy();
-  const structured = result.structuredContent as { ready: boolean; client_ref: string; active_sessions: number; checks: Array<{ name: string; ok: boolean }>; note: string };
+  const structured = result.structuredContent as {
+    ready: boolean;
+    client_ref: string;
+    active_sessions: number;
+    checks: Array<{ name: string; ok: boolean }>;
+    note: string;
+  };
   expect(structured.ready).toBe(true);
   expect(structured.client_ref).toMatch(/^client_[0-9a-f]{12}$/);
   expect(structured.active_sessions).toBeGreaterThanOrEqual(1);

@@ -13,12 +13,20 @@ import { repoRoot } from "../support/patchbay.ts";
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 function session(mode: SessionState["mode"] = "full", directWrite = false): SessionState {
-  return createSession({ transport: "stdio", principal: "local", mode, scope: { allowedRoots: ["/repo"], power: { directWrite, bashMode: "off", codexSessionRead: false } } });
+  return createSession({
+    transport: "stdio",
+    principal: "local",
+    mode,
+    scope: { allowedRoots: ["/repo"], power: { directWrite, bashMode: "off", codexSessionRead: false } },
+  });
 }
 
 function context(state: SessionState, catalog = { namesFor: () => [] as string[] }): ToolContext {
   const redactor = createRedactor({ OPENAI_API_KEY: "sk-test-abcdefghijklmnopqrstuvwxyz" });
-  const host = { redact: (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)), audit: () => {} } as unknown as ToolContext["host"];
+  const host = {
+    redact: (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
+    audit: () => {},
+  } as unknown as ToolContext["host"];
   return { host, session: state, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog };
 }
 
@@ -82,7 +90,11 @@ describe("tool registry", () => {
   });
 
   test("an alias whose renamed arguments break the canonical schema gets a tool error, not a rejection", async () => {
-    const strict = defineTool({ ...echo, name: "shout", aliases: [{ name: "yell", input: v.strictObject({ words: v.number() }), mapArgs: (args) => ({ text: args.words }) }] });
+    const strict = defineTool({
+      ...echo,
+      name: "shout",
+      aliases: [{ name: "yell", input: v.strictObject({ words: v.number() }), mapArgs: (args) => ({ text: args.words }) }],
+    });
     const result = await createToolRegistry([strict]).call("yell", { words: 5 }, context(session("full")));
     expect(result?.isError).toBe(true);
     expect(result?.content?.[0]).toMatchObject({ text: expect.stringContaining("[invalid_arguments] yell: text:") });
@@ -92,7 +104,12 @@ describe("tool registry", () => {
     const registry = createToolRegistry([gated]);
     expect(registry.list(session("full", false))).toEqual([]);
     const refused = await registry.call("write_thing", {}, context(session("full", false)));
-    expect(refused?.content).toEqual([{ type: "text", text: '[tool_disabled] write_thing is turned off by the setting power_tools.direct_write: it needs the capability "write_base" (writes caller-chosen content to caller-chosen paths of the base checkout). Next: restart patchbay with --direct-write, or set power_tools.direct_write in config.toml (the operator decides; a session cannot switch it on)' }]);
+    expect(refused?.content).toEqual([
+      {
+        type: "text",
+        text: '[tool_disabled] write_thing is turned off by the setting power_tools.direct_write: it needs the capability "write_base" (writes caller-chosen content to caller-chosen paths of the base checkout). Next: restart patchbay with --direct-write, or set power_tools.direct_write in config.toml (the operator decides; a session cannot switch it on)',
+      },
+    ]);
     expect(registry.list(session("full", true)).map((tool) => tool.name)).toEqual(["write_thing"]);
     expect((await registry.call("write_thing", {}, context(session("full", true))))?.isError).toBeUndefined();
   });
@@ -117,10 +134,23 @@ describe("tool registry", () => {
 
   test("an argument that needs a stronger capability is refused before the handler runs", async () => {
     let ran = 0;
-    const escalating = defineTool({ ...echo, name: "maybe_exec", aliases: [], capability: "configure", escalate: { capability: "exec", when: "text run", applies: (args: { text: string }) => args.text === "run" }, handler: async ({ text }: { text: string }) => { ran++; return { text, structured: { text } }; } } as never);
+    const escalating = defineTool({
+      ...echo,
+      name: "maybe_exec",
+      aliases: [],
+      capability: "configure",
+      escalate: { capability: "exec", when: "text run", applies: (args: { text: string }) => args.text === "run" },
+      handler: async ({ text }: { text: string }) => {
+        ran++;
+        return { text, structured: { text } };
+      },
+    } as never);
     const registry = createToolRegistry([escalating]);
     const refused = await registry.call("maybe_exec", { text: "run" }, context(session("full")));
-    expect(refused?._meta?.["patchbay/error"]).toMatchObject({ code: "tool_disabled", details: { capability: "exec", setting: 'power_tools.bash_mode = "full"' } });
+    expect(refused?._meta?.["patchbay/error"]).toMatchObject({
+      code: "tool_disabled",
+      details: { capability: "exec", setting: 'power_tools.bash_mode = "full"' },
+    });
     expect(ran).toBe(0);
     expect((await registry.call("maybe_exec", { text: "plain" }, context(session("full"))))?.isError).toBeUndefined();
     expect(ran).toBe(1);
@@ -128,17 +158,30 @@ describe("tool registry", () => {
 
   test("secrets in tool results are redacted, in text and structured content", async () => {
     const registry = createToolRegistry([echo]);
-    const result = await registry.call("echo", { text: "key sk-test-abcdefghijklmnopqrstuvwxyz and ghp_0123456789abcdefghijABCDEFGHIJ012345" }, context(session()));
+    const result = await registry.call(
+      "echo",
+      { text: "key sk-test-abcdefghijklmnopqrstuvwxyz and ghp_0123456789abcdefghijABCDEFGHIJ012345" },
+      context(session()),
+    );
     expect(JSON.stringify(result)).not.toContain("sk-test-abcdefghijklmnopqrstuvwxyz");
     expect(JSON.stringify(result)).not.toContain("ghp_0123456789");
     expect((result?.structuredContent as { text: string }).text).toBe("key [redacted] and [redacted]");
   });
 
   test("a handler result that breaks its output schema becomes an internal error, not a bad reply", async () => {
-    const liar = defineTool({ ...echo, name: "liar", aliases: [], async handler() { return { text: "x", structured: { text: 5 as unknown as string } }; } });
+    const liar = defineTool({
+      ...echo,
+      name: "liar",
+      aliases: [],
+      async handler() {
+        return { text: "x", structured: { text: 5 as unknown as string } };
+      },
+    });
     const result = await createToolRegistry([liar]).call("liar", { text: "x" }, context(session()));
     expect(result?.isError).toBe(true);
-    expect(result?.content?.[0]).toMatchObject({ text: expect.stringContaining("[internal_error] liar produced a result that does not match its output schema") });
+    expect(result?.content?.[0]).toMatchObject({
+      text: expect.stringContaining("[internal_error] liar produced a result that does not match its output schema"),
+    });
   });
 
   test("an unknown tool name is not a tool error: the caller answers with a protocol error", () => {

@@ -18,7 +18,8 @@ describe("stdio relayed to the shared server", () => {
   afterAll(async () => void (await runPatchbay(["stop"], { home })));
 
   for (const generation of GENERATIONS) {
-    test(`${generation}: the same behaviour through the relay`, () => expectEveryBehaviour(() => connectStdio(generation, { home, args: ["--root", repoRoot] })));
+    test(`${generation}: the same behaviour through the relay`, () =>
+      expectEveryBehaviour(() => connectStdio(generation, { home, args: ["--root", repoRoot] })));
   }
 
   test("two stdio sessions share one server, keep their own tool mode and roots, and the server outlives them", async () => {
@@ -58,8 +59,12 @@ describe("stdio framing", () => {
       const child = spawn(patchbayBinary(), args, { cwd: repoRoot, env: patchbayEnv(home), stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
       child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } })}\n`);
-      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "codex_self_test", arguments: {}, _meta: { progressToken: 1 } } })}\n`);
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } })}\n`,
+      );
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "codex_self_test", arguments: {}, _meta: { progressToken: 1 } } })}\n`,
+      );
       while (!stdout.includes('"id":1')) await Bun.sleep(10);
       child.stdin.end();
       await new Promise((resolve) => child.once("close", resolve));

@@ -46,10 +46,14 @@ describe("durability", () => {
     harness = await messagingHarness({ home });
     await harness.agent("alice");
     await harness.agent("bob");
-    const first = await harness.as("agent:alice@team").ok<{ sent: Array<{ message_id: string }> }>("send_message", { to: "bob", content: "once", idempotency_key: "k" });
+    const first = await harness
+      .as("agent:alice@team")
+      .ok<{ sent: Array<{ message_id: string }> }>("send_message", { to: "bob", content: "once", idempotency_key: "k" });
     await harness.close();
     harness = await messagingHarness({ home });
-    const again = await harness.as("agent:alice@team").ok<{ sent: Array<{ message_id: string }>; duplicate: boolean }>("send_message", { to: "bob", content: "once", idempotency_key: "k" });
+    const again = await harness
+      .as("agent:alice@team")
+      .ok<{ sent: Array<{ message_id: string }>; duplicate: boolean }>("send_message", { to: "bob", content: "once", idempotency_key: "k" });
     expect(again).toMatchObject({ duplicate: true, sent: first.sent });
     expect((await harness.as("agent:bob@team").ok<{ pending: unknown[] }>("inbox")).pending).toHaveLength(1);
   });

@@ -55,7 +55,12 @@ describe("agent sessions over HTTP", () => {
     harness = await httpHarness({ operatorToken: "operator-secret-123" });
     const token = await harness.agent("alice");
     await harness.agent("bob");
-    const post = (bearer: string) => fetch(harness!.url, { method: "POST", headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", accept: "application/json, text/event-stream" }, body: "{}" });
+    const post = (bearer: string) =>
+      fetch(harness!.url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: "{}",
+      });
     expect((await post("pbt_not-a-real-token")).status).toBe(401);
     const operator = await client("v1", "operator-secret-123");
     structured(await operator.callTool("send_message", { to: "bob", content: "hi", as: "alice@team" }));
@@ -69,7 +74,12 @@ describe("rate limits", () => {
     harness = await httpHarness({ configToml: "[messaging]\nrate_limit_per_minute = 3\nrate_ban_seconds = 120\n" });
     const token = await harness.agent("alice");
     const other = await harness.agent("bob");
-    const post = (url: string, bearer: string) => fetch(url, { method: "POST", headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) });
+    const post = (url: string, bearer: string) =>
+      fetch(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await post(harness.url, token)).status);
     expect(statuses.slice(3)).toEqual([429, 429]);
@@ -124,7 +134,14 @@ describe("attachments over HTTP", () => {
     await fetch(upload.upload_url, { method: "PUT", body: "team secret" });
     const eve = harness.as("agent:eve@other");
     const [, , id] = upload.path.split("/");
-    for (const path of [upload.path, `other/eve/../../team/alice/${id}/secret.txt`, `other/alice/../../${upload.path}`, `/${upload.path}`, `team/alice/${id}/..%2fsecret.txt`, `team\\alice\\${id}\\secret.txt`]) {
+    for (const path of [
+      upload.path,
+      `other/eve/../../team/alice/${id}/secret.txt`,
+      `other/alice/../../${upload.path}`,
+      `/${upload.path}`,
+      `team/alice/${id}/..%2fsecret.txt`,
+      `team\\alice\\${id}\\secret.txt`,
+    ]) {
       expect(await eve.errorCode("get_attachment", { path })).toBe("attachment_not_found");
     }
     expect(await alice.errorCode("get_attachment", { path: `team/bob/../alice/${id}/secret.txt` })).toBe("attachment_not_found");

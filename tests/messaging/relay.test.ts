@@ -4,7 +4,10 @@ import { ownHostName, startHitCounter, type HitCounter } from "../support/hit-co
 import { messagingHarness, type MessagingHarness } from "./support.ts";
 
 const PUBLIC = "93.184.216.34";
-const resolve = async (host: string) => ({ "public.test": [PUBLIC], "loop.test": ["127.0.0.1"], "loop6.test": ["::1"], "mixed.test": [PUBLIC, "10.0.0.5"], "127.0.0.1.sslip.io": ["127.0.0.1"] })[host] ?? [];
+const resolve = async (host: string) =>
+  ({ "public.test": [PUBLIC], "loop.test": ["127.0.0.1"], "loop6.test": ["::1"], "mixed.test": [PUBLIC, "10.0.0.5"], "127.0.0.1.sslip.io": ["127.0.0.1"] })[
+    host
+  ] ?? [];
 
 /** Counts every connection to this machine: a refused URL that names it must leave it at 0. */
 let counter: HitCounter;
@@ -12,7 +15,14 @@ beforeAll(async () => void (counter = await startHitCounter()));
 afterAll(() => counter.close());
 
 function answer(status: number, body = "", location?: string): RelayResponse {
-  return { status, location, body: (async function* () { yield new TextEncoder().encode(body); })(), cancel: () => {} };
+  return {
+    status,
+    location,
+    body: (async function* () {
+      yield new TextEncoder().encode(body);
+    })(),
+    cancel: () => {},
+  };
 }
 
 /** A real connection to the checked address (plain http to the hit counter's port), for hops that must never be made. */
@@ -33,7 +43,23 @@ async function refusal(url: string, request?: (url: URL, address: string) => Pro
 
 describe("relay_url SSRF defence", () => {
   test("addresses: private, loopback, link-local, metadata and mapped forms are blocked; public ones are not", () => {
-    for (const address of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "::", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:7f00:1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::"]) {
+    for (const address of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.16.0.1",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "::1",
+      "::",
+      "fe80::1",
+      "fd00::1",
+      "::ffff:127.0.0.1",
+      "::ffff:7f00:1",
+      "64:ff9b::a9fe:a9fe",
+      "2002:7f00:1::",
+    ]) {
       expect([address, isBlockedAddress(address)]).toEqual([address, true]);
     }
     for (const address of [PUBLIC, "8.8.8.8", "2606:4700:4700::1111"]) expect([address, isBlockedAddress(address)]).toEqual([address, false]);
@@ -42,8 +68,16 @@ describe("relay_url SSRF defence", () => {
   test("refuses loopback, private, metadata, local names, numeric loopback forms and DNS names resolving inside, without connecting", async () => {
     const port = counter.port;
     const here = [
-      `https://127.0.0.1:${port}/x`, `http://127.0.0.1:${port}/x`, `https://localhost:${port}/x`, `https://2130706433:${port}/x`, `https://0x7f000001:${port}/x`,
-      `https://127.0.0.1.sslip.io:${port}/x`, `https://loop.test:${port}/x`, `https://loop6.test:${port}/x`, `https://[::1]:${port}/x`, `https://[::ffff:127.0.0.1]:${port}/x`,
+      `https://127.0.0.1:${port}/x`,
+      `http://127.0.0.1:${port}/x`,
+      `https://localhost:${port}/x`,
+      `https://2130706433:${port}/x`,
+      `https://0x7f000001:${port}/x`,
+      `https://127.0.0.1.sslip.io:${port}/x`,
+      `https://loop.test:${port}/x`,
+      `https://loop6.test:${port}/x`,
+      `https://[::1]:${port}/x`,
+      `https://[::ffff:127.0.0.1]:${port}/x`,
       ...counter.ownHosts().map((host) => `https://${host}:${port}/x`),
     ];
     for (const url of here) expect([url, await refusal(url)]).toEqual([url, "url_refused"]);
@@ -52,8 +86,15 @@ describe("relay_url SSRF defence", () => {
     // Targets elsewhere: the request is never even attempted.
     const attempts: string[] = [];
     for (const url of [
-      "https://10.0.0.1/x", "https://169.254.169.254/latest/meta-data", "https://printer.local/x", "https://db.internal/x", "https://mixed.test/x",
-      "http://public.test/x", "file:///etc/passwd", "https://user:pw@public.test/x", `https://public.test/${"a".repeat(4100)}`,
+      "https://10.0.0.1/x",
+      "https://169.254.169.254/latest/meta-data",
+      "https://printer.local/x",
+      "https://db.internal/x",
+      "https://mixed.test/x",
+      "http://public.test/x",
+      "file:///etc/passwd",
+      "https://user:pw@public.test/x",
+      `https://public.test/${"a".repeat(4100)}`,
     ]) {
       expect([url.slice(0, 60), await refusal(url, async (hop) => (attempts.push(hop.href), answer(200, "ok")))]).toEqual([url.slice(0, 60), "url_refused"]);
     }
@@ -72,7 +113,12 @@ describe("relay_url SSRF defence", () => {
       hops.push(url.href);
       return url.hostname === "public.test" ? answer(302, "", target) : connect(url, address);
     };
-    for (const target of [`https://127.0.0.1:${counter.port}/admin`, `https://loop.test:${counter.port}/admin`, `https://[::1]:${counter.port}/admin`, `https://localhost:${counter.port}/admin`]) {
+    for (const target of [
+      `https://127.0.0.1:${counter.port}/admin`,
+      `https://loop.test:${counter.port}/admin`,
+      `https://[::1]:${counter.port}/admin`,
+      `https://localhost:${counter.port}/admin`,
+    ]) {
       expect([target, await refusal("https://public.test/start", redirecting(target))]).toEqual([target, "url_refused"]);
     }
     expect(await refusal("https://public.test/start", redirecting("http://public.test/plain"))).toBe("url_refused");
@@ -82,10 +128,19 @@ describe("relay_url SSRF defence", () => {
 
   test("a public URL is fetched, pinned to the checked address, and capped in size", async () => {
     const pinned: string[] = [];
-    const ok = await relayFetch("https://public.test/file", { maxBytes: 1000, allowPrivate: false, resolve, request: async (_url, address) => (pinned.push(address), answer(200, "payload")) });
+    const ok = await relayFetch("https://public.test/file", {
+      maxBytes: 1000,
+      allowPrivate: false,
+      resolve,
+      request: async (_url, address) => (pinned.push(address), answer(200, "payload")),
+    });
     expect(new TextDecoder().decode(ok.bytes)).toBe("payload");
     expect(pinned).toEqual([PUBLIC]);
-    expect(await relayFetch("https://public.test/big", { maxBytes: 3, allowPrivate: false, resolve, request: async () => answer(200, "too big") }).catch((e: { code: string }) => e.code)).toBe("attachment_too_large");
+    expect(
+      await relayFetch("https://public.test/big", { maxBytes: 3, allowPrivate: false, resolve, request: async () => answer(200, "too big") }).catch(
+        (e: { code: string }) => e.code,
+      ),
+    ).toBe("attachment_too_large");
   });
 });
 
@@ -100,7 +155,10 @@ describe("relay_url tool", () => {
     const before = counter.hits();
     const port = counter.port;
     // The real resolver: localhost and this machine's own name (its hosts entry) resolve to it.
-    const here = ["127.0.0.1", "localhost", "[::1]", "2130706433", ...(await ownHostName()), ...counter.ownHosts()].flatMap((host) => [`https://${host}:${port}/`, `http://${host}:${port}/`]);
+    const here = ["127.0.0.1", "localhost", "[::1]", "2130706433", ...(await ownHostName()), ...counter.ownHosts()].flatMap((host) => [
+      `https://${host}:${port}/`,
+      `http://${host}:${port}/`,
+    ]);
     for (const url of [...here, "https://169.254.169.254/", "https://10.0.0.8/"]) {
       expect([url, await alice.errorCode("relay_url", { url, filename: "x.txt" })]).toEqual([url, "url_refused"]);
     }
@@ -113,7 +171,9 @@ describe("relay_url tool", () => {
       harness = await messagingHarness({ configToml: "[messaging]\nrelay_allow_private = true\n" });
       await harness.agent("alice");
       await harness.agent("bob");
-      const result = await harness.as("agent:alice@team").ok<{ path: string; size: number; message_ids: string[] }>("relay_url", { url: `http://127.0.0.1:${server.port}/f`, filename: "f.txt", to: "bob" });
+      const result = await harness
+        .as("agent:alice@team")
+        .ok<{ path: string; size: number; message_ids: string[] }>("relay_url", { url: `http://127.0.0.1:${server.port}/f`, filename: "f.txt", to: "bob" });
       expect(result.size).toBe(12);
       expect(result.message_ids).toHaveLength(1);
       const bob = harness.as("agent:bob@team");

@@ -63,9 +63,20 @@ export async function messagingHarness(options: { home?: string; configToml?: st
   const silent: ProgressReporter = { report: async () => {}, settle: async () => {} };
 
   function as(principal: string): Caller {
-    const session = createSession({ transport: "http", principal, mode: "worker", scope: { allowedRoots: [], power: { directWrite: false, bashMode: "off", codexSessionRead: false } } });
+    const session = createSession({
+      transport: "http",
+      principal,
+      mode: "worker",
+      scope: { allowedRoots: [], power: { directWrite: false, bashMode: "off", codexSessionRead: false } },
+    });
     const call = async (name: string, args: Record<string, unknown> = {}, callOptions: CallOptions = {}) => {
-      const pending = registry.call(name, args, { host, session, signal: callOptions.signal ?? new AbortController().signal, progress: callOptions.progress ?? silent, catalog: registry });
+      const pending = registry.call(name, args, {
+        host,
+        session,
+        signal: callOptions.signal ?? new AbortController().signal,
+        progress: callOptions.progress ?? silent,
+        catalog: registry,
+      });
       if (!pending) throw new Error(`no tool named ${name}`);
       return pending;
     };

@@ -2,10 +2,31 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { eventually } from "../support/clients.ts";
 import { messagingHarness, type MessagingHarness } from "./support.ts";
 
-interface Sent { sent: Array<{ message_id: string; to: string }>; thread_id: string; group_id: string; duplicate: boolean }
-interface View { message_id: string; from: string; to: string; thread_id: string; content: string; state: string; reply_to?: string }
-interface Inbox { identity: string; pending: View[]; deferred: View[]; presence: Array<{ agent: string; active: boolean; waiting: boolean }> }
-interface Waited { status: string; messages: View[] }
+interface Sent {
+  sent: Array<{ message_id: string; to: string }>;
+  thread_id: string;
+  group_id: string;
+  duplicate: boolean;
+}
+interface View {
+  message_id: string;
+  from: string;
+  to: string;
+  thread_id: string;
+  content: string;
+  state: string;
+  reply_to?: string;
+}
+interface Inbox {
+  identity: string;
+  pending: View[];
+  deferred: View[];
+  presence: Array<{ agent: string; active: boolean; waiting: boolean }>;
+}
+interface Waited {
+  status: string;
+  messages: View[];
+}
 
 let harness: MessagingHarness;
 afterEach(async () => harness?.close());
@@ -138,7 +159,10 @@ describe("unsend and recall", () => {
     await eventually(() => Date.now() > first);
     await alice.ok("send_message", { to: "bob", content: "a2", thread: "t2" });
     const all = await bob.ok<{ messages: View[] }>("recall", { limit: 10 });
-    expect(all.messages.map((m) => [m.content, m.state])).toEqual([["a2", "pending"], ["a1", "pending"]]);
+    expect(all.messages.map((m) => [m.content, m.state])).toEqual([
+      ["a2", "pending"],
+      ["a1", "pending"],
+    ]);
     expect((await bob.ok<{ messages: View[] }>("recall", { thread_id: "t1" })).messages.map((m) => m.content)).toEqual(["a1"]);
     expect((await bob.ok<{ messages: View[] }>("recall", { from_agent: "bob" })).messages).toEqual([]);
     expect((await bob.ok<Inbox>("inbox")).pending).toHaveLength(2);

@@ -82,7 +82,9 @@ describe("cancellation", () => {
     expect((await pipeline.readRunEvents(repo, run.run_id)).events.at(-1)).toMatchObject({ phase: "write", action: "stopped" });
     // A STOP request (what the CLI writes for a phase on the server) does the same.
     const again = errorOf(pipeline.write(repo, run.run_id, env));
-    await until(async () => (await pipeline.readRunEvents(repo, run.run_id, { phase: "write" })).events.filter((event) => event.action === "start").length === 2);
+    await until(
+      async () => (await pipeline.readRunEvents(repo, run.run_id, { phase: "write" })).events.filter((event) => event.action === "start").length === 2,
+    );
     await pipeline.requestStop(run, "stop", "cli_test");
     expect(await again).toMatchObject({ code: "phase_stopped" });
     expect((await pipeline.status(repo, run.run_id)).state).toBe("approved");
@@ -97,7 +99,11 @@ describe("cancellation", () => {
 
     const run = await pipeline.plan(repo, "t2", env);
     const entry = join(import.meta.dir, "cli-entry.ts");
-    const result = spawnSync(process.execPath, [entry, "cancel", run.run_id, "--json"], { cwd: repo, encoding: "utf8", env: { ...process.env, PATCHBAY_HOME: tempDir("patchbay-cancel-cli-") } });
+    const result = spawnSync(process.execPath, [entry, "cancel", run.run_id, "--json"], {
+      cwd: repo,
+      encoding: "utf8",
+      env: { ...process.env, PATCHBAY_HOME: tempDir("patchbay-cancel-cli-") },
+    });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ run_id: run.run_id, state: "cancelled", cancelled: { by: "cli" } });
   });
@@ -108,7 +114,7 @@ describe("the writer scope check", () => {
     expect(parsePlanScope('# Plan\n```json\n{"other": 1}\n```\n```json\n{"affected_files": ["./src/a.ts", "docs/"]}\n```\n')).toEqual(["src/a.ts", "docs/"]);
     expect(parsePlanScope("# Plan\nno block")).toBeUndefined();
     expect(parsePlanScope('```json\n{"affected_files": [1]}\n```')).toBeUndefined();
-    expect(parsePlanScope('```json\nnot json\n```')).toBeUndefined();
+    expect(parsePlanScope("```json\nnot json\n```")).toBeUndefined();
   });
 
   test("the plan prompt asks for the block", async () => {
@@ -129,7 +135,14 @@ describe("the writer scope check", () => {
     const planMessage = '# Plan\nChange the docs.\n```json\n{"affected_files": ["docs/", "README.md", "src/**/*.ts"]}\n```';
     const task = scripted("scoped", {
       plan: { message: planMessage },
-      write: { write: [{ path: "docs/a.md", content: "a\n" }, { path: "src/x/y.ts", content: "y\n" }, { path: "unplanned.txt", content: "x\n" }], message: "wrote three files" },
+      write: {
+        write: [
+          { path: "docs/a.md", content: "a\n" },
+          { path: "src/x/y.ts", content: "y\n" },
+          { path: "unplanned.txt", content: "x\n" },
+        ],
+        message: "wrote three files",
+      },
     });
     const run = await pipeline.plan(repo, task, env);
     expect(run.affected_files).toEqual(["docs/", "README.md", "src/**/*.ts"]);
@@ -148,7 +161,10 @@ describe("the writer scope check", () => {
   test("a write inside the scope is not flagged", async () => {
     const repo = pipelineRepo(mockToml());
     const env = await directEnv(repo);
-    const task = scripted("in scope", { plan: { message: '```json\n{"affected_files": ["feature.txt"]}\n```' }, write: { write: { path: "feature.txt", content: "f\n" }, message: "ok" } });
+    const task = scripted("in scope", {
+      plan: { message: '```json\n{"affected_files": ["feature.txt"]}\n```' },
+      write: { write: { path: "feature.txt", content: "f\n" }, message: "ok" },
+    });
     const run = await pipeline.plan(repo, task, env);
     await pipeline.approve(repo, run.run_id, env);
     const written = await pipeline.write(repo, run.run_id, env);

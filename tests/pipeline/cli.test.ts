@@ -27,7 +27,10 @@ describe("patchbay pipeline CLI --standalone", () => {
     expect(readFileSync(join(repo, "PATCHBAY_MOCK.md"), "utf8")).toBe("from the cli\n");
     const runs = JSON.parse(cli(repo, "runs", "--json").stdout) as Array<{ run_id: string; state: string }>;
     expect(runs).toEqual([expect.objectContaining({ run_id: summary.run_id, state: "applied" })]);
-    const events = cli(repo, "events", summary.run_id, "--json").stdout.trim().split("\n").map((line) => JSON.parse(line) as { action: string });
+    const events = cli(repo, "events", summary.run_id, "--json")
+      .stdout.trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { action: string });
     expect(events.at(-1)?.action).toBe("apply_granted");
   });
 
@@ -44,8 +47,12 @@ describe("patchbay pipeline CLI --standalone", () => {
 
   test("config phase set and show", () => {
     const repo = pipelineRepo("");
-    expect(cli(repo, "config", "provider", "add-cli", "my_agent", "--roles", "plan,review", "--command", "my-agent", "--output-contract", "text", "--json").code).toBe(0);
-    const shown = JSON.parse(cli(repo, "config", "phase", "set", "review", "--provider", "my_agent", "--json").stdout) as { phases: Record<string, { provider?: string }> };
+    expect(
+      cli(repo, "config", "provider", "add-cli", "my_agent", "--roles", "plan,review", "--command", "my-agent", "--output-contract", "text", "--json").code,
+    ).toBe(0);
+    const shown = JSON.parse(cli(repo, "config", "phase", "set", "review", "--provider", "my_agent", "--json").stdout) as {
+      phases: Record<string, { provider?: string }>;
+    };
     expect(shown.phases.review?.provider).toBe("my_agent");
     const refused = cli(repo, "config", "phase", "set", "write", "--provider", "my_agent", "--json");
     expect(refused.code).toBe(1);

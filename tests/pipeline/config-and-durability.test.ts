@@ -20,7 +20,9 @@ async function errorOf(promise: Promise<unknown>): Promise<{ code: string; messa
 
 describe("pipeline configuration", () => {
   test("a phase bound to a provider without that role fails at resolution, naming provider, phase and roles", async () => {
-    const repo = pipelineRepo('[phases.review]\nprovider = "my_agent"\n[providers.my_agent]\nroles = ["plan", "write"]\ncommand = "my-agent"\noutput_contract = "text"\n');
+    const repo = pipelineRepo(
+      '[phases.review]\nprovider = "my_agent"\n[providers.my_agent]\nroles = ["plan", "write"]\ncommand = "my-agent"\noutput_contract = "text"\n',
+    );
     const loaded = await pipeline.loadPipelineConfig(repo);
     let error: { code?: string; message?: string } = {};
     try {
@@ -35,14 +37,17 @@ describe("pipeline configuration", () => {
   test("unknown providers, built-in id clashes and apply executors are config errors", async () => {
     const unknown = await pipeline.loadPipelineConfig(pipelineRepo('[phases.plan]\nprovider = "nope"\n'));
     expect(() => pipeline.resolvePhase(unknown, "plan")).toThrow(/provider "nope", which is not defined/);
-    expect(await errorOf(pipeline.loadPipelineConfig(pipelineRepo('[providers.mock]\nroles = ["plan"]\ncommand = "x"\n')))).toMatchObject({ code: "config_invalid" });
+    expect(await errorOf(pipeline.loadPipelineConfig(pipelineRepo('[providers.mock]\nroles = ["plan"]\ncommand = "x"\n')))).toMatchObject({
+      code: "config_invalid",
+    });
     const apply = await errorOf(pipeline.loadPipelineConfig(pipelineRepo('[phases.apply]\nprovider = "codex_cli"\n')));
     expect(apply.message).toContain('phase "apply" does not take a provider');
   });
 
   test("the legacy .ai/ai-flow.toml loads as defaults under the new keys", async () => {
     const repo = pipelineRepo("", {});
-    const legacy = '[models]\nplanner = "claude-opus-4-7"\nwriter = "gpt-5.5"\n[commands]\ncodex = "/opt/codex"\n[writer]\nprovider = "codex_cli"\nmax_repair_iterations = 3\n[test]\ncommands = ["npm test"]\n';
+    const legacy =
+      '[models]\nplanner = "claude-opus-4-7"\nwriter = "gpt-5.5"\n[commands]\ncodex = "/opt/codex"\n[writer]\nprovider = "codex_cli"\nmax_repair_iterations = 3\n[test]\ncommands = ["npm test"]\n';
     writeFileSync(join(repo, ".ai/patchbay.toml"), "");
     const { rmSync } = await import("node:fs");
     rmSync(join(repo, ".ai/patchbay.toml"));
@@ -59,7 +64,13 @@ describe("pipeline configuration", () => {
   test("config edits validate and write .ai/patchbay.toml", async () => {
     const repo = pipelineRepo("");
     const editor = { home: tempDir("patchbay-edit-home-"), by: "test", mayTrust: true };
-    await pipeline.addCliProvider(repo, editor, "my_agent", { roles: ["plan"], command: "my-agent", args: ["--task-file", "{{prompt_file}}"], prompt_mode: "file", output_contract: "text" });
+    await pipeline.addCliProvider(repo, editor, "my_agent", {
+      roles: ["plan"],
+      command: "my-agent",
+      args: ["--task-file", "{{prompt_file}}"],
+      prompt_mode: "file",
+      output_contract: "text",
+    });
     await pipeline.setPhase(repo, editor, "plan", { provider: "my_agent", model: "m1" });
     expect(await errorOf(pipeline.setPhase(repo, editor, "review", { provider: "my_agent" }))).toMatchObject({ code: "provider_role_mismatch" });
     await pipeline.addTestCommand(repo, editor, "npm test");
@@ -75,7 +86,10 @@ describe("read-only phases and durability", () => {
   test("a reviewer that changes the worktree is caught and the run fails", async () => {
     const script = join(tempDir("patchbay-evil-"), "evil-reviewer.mjs");
     writeFileSync(script, 'import { writeFileSync } from "node:fs";\nwriteFileSync("sneaky.txt", "x");\nconsole.log("PASS");\n');
-    const toml = mockToml(`[providers.evil]\nroles = ["review"]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(script)}]\n`).replace('[phases.review]\nprovider = "mock"', '[phases.review]\nprovider = "evil"');
+    const toml = mockToml(`[providers.evil]\nroles = ["review"]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(script)}]\n`).replace(
+      '[phases.review]\nprovider = "mock"',
+      '[phases.review]\nprovider = "evil"',
+    );
     const repo = pipelineRepo(toml, { PASS_ALWAYS: "" });
     const result = await pipeline.drive(repo, "t", await directEnv(repo));
     expect(result).toMatchObject({ outcome: "failed", state: "failed", error: { code: "read_only_violation" } });
@@ -104,7 +118,10 @@ describe("read-only phases and durability", () => {
     const repo = pipelineRepo(mockToml());
     const env = await directEnv(repo);
     const run = await pipeline.plan(repo, "t", env);
-    writeFileSync(join(repo, ".ai/runs", run.run_id, "RUN.lock"), JSON.stringify({ phase: "approve", pid: process.pid, since: new Date().toISOString(), token: "t" }));
+    writeFileSync(
+      join(repo, ".ai/runs", run.run_id, "RUN.lock"),
+      JSON.stringify({ phase: "approve", pid: process.pid, since: new Date().toISOString(), token: "t" }),
+    );
     expect(await errorOf(pipeline.approve(repo, run.run_id, env))).toMatchObject({ code: "run_busy" });
   });
 });

@@ -22,14 +22,16 @@ describe("patchbay doctor: the pipeline check", () => {
   });
 
   test("one line per problem, each with what to fix", async () => {
-    const repo = pipelineRepo([
-      '[phases.plan]\nprovider = "my_agent"',
-      '[phases.write]\nprovider = "reasonix_cli"',
-      '[phases.review]\nprovider = "my_agent"',
-      '[phases.fix]\nprovider = "mock"',
-      '[phases.test]\ncommands = ["definitely-not-a-command-xyz --run", "npm test | tee log"]',
-      '[providers.my_agent]\nroles = ["plan"]\ncommand = "not-on-path-agent-xyz"\noutput_contract = "text"',
-    ].join("\n"));
+    const repo = pipelineRepo(
+      [
+        '[phases.plan]\nprovider = "my_agent"',
+        '[phases.write]\nprovider = "reasonix_cli"',
+        '[phases.review]\nprovider = "my_agent"',
+        '[phases.fix]\nprovider = "mock"',
+        '[phases.test]\ncommands = ["definitely-not-a-command-xyz --run", "npm test | tee log"]',
+        '[providers.my_agent]\nroles = ["plan"]\ncommand = "not-on-path-agent-xyz"\noutput_contract = "text"',
+      ].join("\n"),
+    );
     const findings = await pipeline.checkPipelineConfig(repo, await serverConfig());
     const failures = findings.filter((finding) => finding.status === "fail");
     expect(failures.map((finding) => finding.detail)).toEqual([
@@ -44,7 +46,10 @@ describe("patchbay doctor: the pipeline check", () => {
   });
 
   test("configured executables: a relative path in the repository and agents.*_command count", async () => {
-    const repo = pipelineRepo('[phases.plan]\nprovider = "codex_cli"\n[phases.write]\nprovider = "mock"\n[phases.review]\nprovider = "mock"\n[phases.test]\ncommands = ["./run-tests.sh"]\n', { "run-tests.sh": "#!/bin/sh\nexit 0\n" });
+    const repo = pipelineRepo(
+      '[phases.plan]\nprovider = "codex_cli"\n[phases.write]\nprovider = "mock"\n[phases.review]\nprovider = "mock"\n[phases.test]\ncommands = ["./run-tests.sh"]\n',
+      { "run-tests.sh": "#!/bin/sh\nexit 0\n" },
+    );
     spawnSync("chmod", ["+x", join(repo, "run-tests.sh")]);
     const config = await serverConfig();
     const found = await pipeline.checkPipelineConfig(repo, { ...config, agents: { ...config.agents, codex_command: process.execPath } });
@@ -71,7 +76,11 @@ describe("patchbay doctor: the pipeline check", () => {
 
   test("`patchbay doctor --json` in a repository with a broken phase exits non-zero with the pipeline lines", () => {
     const repo = pipelineRepo('[phases.review]\nprovider = "nope"\n');
-    const result = spawnSync(process.execPath, [join(repoRoot, "src/cli.ts"), "doctor", "--json"], { cwd: repo, encoding: "utf8", env: { ...process.env, PATCHBAY_HOME: tempDir("patchbay-doctor-cli-") } });
+    const result = spawnSync(process.execPath, [join(repoRoot, "src/cli.ts"), "doctor", "--json"], {
+      cwd: repo,
+      encoding: "utf8",
+      env: { ...process.env, PATCHBAY_HOME: tempDir("patchbay-doctor-cli-") },
+    });
     expect(result.status).toBe(1);
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; detail: string }> };
     expect(report.ok).toBe(false);
@@ -84,7 +93,10 @@ describe("patchbay init", () => {
   test("writes the example, git-ignores the local files, and is idempotent", async () => {
     const repo = makeGitRepo({ "README.md": "x\n", ".gitignore": "node_modules" });
     const first = await pipeline.initRepo(repo);
-    expect(first).toMatchObject({ example: { path: ".ai/patchbay.example.toml", action: "created" }, gitignore: { added: [".ai/patchbay.toml", ".ai/runs/", ".ai/worktrees/"] } });
+    expect(first).toMatchObject({
+      example: { path: ".ai/patchbay.example.toml", action: "created" },
+      gitignore: { added: [".ai/patchbay.toml", ".ai/runs/", ".ai/worktrees/"] },
+    });
     expect(first.warning).toBeUndefined();
     const ignoreFile = readFileSync(join(repo, ".gitignore"), "utf8");
     expect(ignoreFile.startsWith("node_modules\n")).toBe(true);
@@ -103,7 +115,10 @@ describe("patchbay init", () => {
     expect(view.phases.fix).toMatchObject({ provider: "codex_cli" });
     // The example is committable; the local files are not.
     writeFileSync(join(repo, ".ai/patchbay.toml"), "");
-    const status = git(repo, "status", "--porcelain", "--untracked-files=all").split("\n").map((line) => line.trim()).sort();
+    const status = git(repo, "status", "--porcelain", "--untracked-files=all")
+      .split("\n")
+      .map((line) => line.trim())
+      .sort();
     expect(status).toEqual(["?? .ai/patchbay.example.toml", "M .gitignore"]);
   });
 
@@ -118,7 +133,11 @@ describe("patchbay init", () => {
   test("`patchbay pipeline init --json`", () => {
     const repo = makeGitRepo({ "README.md": "x\n" });
     const entry = join(import.meta.dir, "cli-entry.ts");
-    const result = spawnSync(process.execPath, [entry, "init", "--json"], { cwd: repo, encoding: "utf8", env: { ...process.env, PATCHBAY_HOME: tempDir("patchbay-init-cli-") } });
+    const result = spawnSync(process.execPath, [entry, "init", "--json"], {
+      cwd: repo,
+      encoding: "utf8",
+      env: { ...process.env, PATCHBAY_HOME: tempDir("patchbay-init-cli-") },
+    });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ example: { action: "created" }, gitignore: { path: ".gitignore" } });
   });

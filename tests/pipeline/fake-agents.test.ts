@@ -12,7 +12,10 @@ const captures = join(import.meta.dir, "../agents/fixtures/captures");
 /** An executable that prints a captured stdout (the real CLI's format) and optionally writes a file in its cwd. */
 function fakeAgent(dir: string, name: string, stdout: string, write?: { path: string; content: string }): string {
   const script = join(dir, `${name}.mjs`);
-  writeFileSync(script, `import { writeFileSync } from "node:fs";\n${write ? `writeFileSync(${JSON.stringify(write.path)}, ${JSON.stringify(write.content)});\n` : ""}process.stdout.write(${JSON.stringify(stdout)});\n`);
+  writeFileSync(
+    script,
+    `import { writeFileSync } from "node:fs";\n${write ? `writeFileSync(${JSON.stringify(write.path)}, ${JSON.stringify(write.content)});\n` : ""}process.stdout.write(${JSON.stringify(stdout)});\n`,
+  );
   const exe = join(dir, name);
   writeFileSync(exe, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(script)}\n`);
   chmodSync(exe, 0o755);
@@ -24,11 +27,19 @@ describe("fake codex, claude and gemini executables in the captured formats", ()
     const dir = tempDir("patchbay-fake-agents-");
     const codexOut = readFileSync(join(captures, "codex-exec-command-and-resume/first.stdout.jsonl"), "utf8");
     const claudeOut = readFileSync(join(captures, "claude-write-and-resume/first.stdout.jsonl"), "utf8");
-    const geminiOut = [
-      { type: "init", timestamp: "2026-11-28T19:29:30.286Z", session_id: "e9216a8d-7810-4c5a-8f39-7a70b816de9a", model: "auto" },
-      { type: "message", timestamp: "2026-11-28T19:29:30.376Z", role: "assistant", content: "PASS\nThe change is fine.", delta: true },
-      { type: "result", timestamp: "2026-11-28T19:29:30.461Z", status: "success", stats: { total_tokens: 154, input_tokens: 140, output_tokens: 14, cached: 0, input: 140, duration_ms: 180, tool_calls: 0 } },
-    ].map((line) => JSON.stringify(line)).join("\n") + "\n";
+    const geminiOut =
+      [
+        { type: "init", timestamp: "2026-11-28T19:29:30.286Z", session_id: "e9216a8d-7810-4c5a-8f39-7a70b816de9a", model: "auto" },
+        { type: "message", timestamp: "2026-11-28T19:29:30.376Z", role: "assistant", content: "PASS\nThe change is fine.", delta: true },
+        {
+          type: "result",
+          timestamp: "2026-11-28T19:29:30.461Z",
+          status: "success",
+          stats: { total_tokens: 154, input_tokens: 140, output_tokens: 14, cached: 0, input: 140, duration_ms: 180, tool_calls: 0 },
+        },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join("\n") + "\n";
     const toml = [
       `[phases.plan]\nprovider = "codex_cli"\nmodel = "gpt-5.5"`,
       `[phases.write]\nprovider = "claude_cli"`,
@@ -40,7 +51,11 @@ describe("fake codex, claude and gemini executables in the captured formats", ()
     const result = await pipeline.drive(repo, "Create hello.txt", await directEnv(repo));
     expect(result).toMatchObject({ outcome: "applied", state: "applied" });
     expect(readFileSync(join(repo, "hello.txt"), "utf8")).toBe("hello\n");
-    expect(result.run.phases).toEqual({ plan: { provider: "codex_cli", model: "gpt-5.5" }, write: { provider: "claude_cli" }, review: { provider: "gemini_cli" } });
+    expect(result.run.phases).toEqual({
+      plan: { provider: "codex_cli", model: "gpt-5.5" },
+      write: { provider: "claude_cli" },
+      review: { provider: "gemini_cli" },
+    });
     const { events } = await pipeline.readRunEvents(repo, result.run_id);
     const successes = events.filter((event) => event.action === "success" && event.provider);
     expect(successes.map((event) => event.provider)).toEqual(["codex_cli", "claude_cli", "gemini_cli"]);

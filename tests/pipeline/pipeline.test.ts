@@ -21,7 +21,10 @@ describe("pipeline with the mock provider", () => {
   test("plan → approve → write → test (fails) → fix → test → review → apply, with artifacts and events", async () => {
     const repo = pipelineRepo(mockToml());
     const env = await directEnv(repo);
-    const task = scripted("Add a feature", { write: { write: { path: "feature.txt", content: "feature\n" }, message: "added feature.txt" }, fix: { write: { path: "FIXED", content: "1\n" }, message: "fixed" } });
+    const task = scripted("Add a feature", {
+      write: { write: { path: "feature.txt", content: "feature\n" }, message: "added feature.txt" },
+      fix: { write: { path: "FIXED", content: "1\n" }, message: "fixed" },
+    });
     const planned = await pipeline.plan(repo, task, env);
     expect(planned.state).toBe("planned");
     const runDir = join(repo, ".ai/runs", planned.run_id);
@@ -51,7 +54,16 @@ describe("pipeline with the mock provider", () => {
 
     const { events } = await pipeline.readRunEvents(repo, planned.run_id);
     const phases = events.filter((event) => event.action !== "start").map((event) => `${event.phase}:${event.action}`);
-    expect(phases).toEqual(["plan:success", "approve:approve_granted", "write:success", "test:success", "fix:success", "test:success", "review:success", "apply:apply_granted"]);
+    expect(phases).toEqual([
+      "plan:success",
+      "approve:approve_granted",
+      "write:success",
+      "test:success",
+      "fix:success",
+      "test:success",
+      "review:success",
+      "apply:apply_granted",
+    ]);
     const planEvent = events.find((event) => event.phase === "plan" && event.action === "success")!;
     expect(planEvent).toMatchObject({ provider: "mock", exit_code: 0 });
     expect(typeof planEvent.duration_ms).toBe("number");

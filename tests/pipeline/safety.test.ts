@@ -44,7 +44,9 @@ describe("patch safety", () => {
     expect(rules(modify("escape/file.txt"), repo)).toEqual(["outside_repository"]);
   });
   test("binary changes are flagged, not rejected", () => {
-    const report = checkPatch("diff --git a/img.png b/img.png\nnew file mode 100644\nindex 0000000..1111111\nGIT binary patch\nliteral 3\nKcmZ?wd\n\nliteral 0\nKcmV+b0RR6000031\n\n");
+    const report = checkPatch(
+      "diff --git a/img.png b/img.png\nnew file mode 100644\nindex 0000000..1111111\nGIT binary patch\nliteral 3\nKcmZ?wd\n\nliteral 0\nKcmV+b0RR6000031\n\n",
+    );
     expect(report).toMatchObject({ ok: true, binary: ["img.png"] });
   });
 });

@@ -37,8 +37,19 @@ async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise
   }
 }
 
-interface RunView { run_id: string; state: string; running?: string; jobs: string[]; failure?: { code: string; phase: string }; next?: string }
-interface JobView { job_id: string; state: string; kind: string }
+interface RunView {
+  run_id: string;
+  state: string;
+  running?: string;
+  jobs: string[];
+  failure?: { code: string; phase: string };
+  next?: string;
+}
+interface JobView {
+  job_id: string;
+  state: string;
+  kind: string;
+}
 
 test("run --auto-approve --mock runs every phase on the server: its agent turns are in job list", async () => {
   const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
@@ -56,7 +67,10 @@ test("run --auto-approve --mock runs every phase on the server: its agent turns 
   expect(jobs.length).toBe(before.length + 3);
   for (const id of view.jobs) expect(jobs.find((job) => job.job_id === id)).toMatchObject({ state: "succeeded" });
   // The phases held the run's lock in the server's process, and were approved by the CLI's session.
-  const events = (await runPatchbay(["events", summary.run_id, "--json"], { home, cwd: repo })).stdout.trim().split("\n").map((line) => JSON.parse(line) as { action: string; detail?: string; job_id?: string });
+  const events = (await runPatchbay(["events", summary.run_id, "--json"], { home, cwd: repo })).stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { action: string; detail?: string; job_id?: string });
   expect(events.find((event) => event.action === "approve_granted")?.detail).toBe("approved by cli_pipeline");
   expect(events.filter((event) => event.action === "progress").map((event) => event.job_id)).toEqual(view.jobs);
   expect(events.at(-1)?.action).toBe("apply_granted");
@@ -146,7 +160,11 @@ test("without a server, a phase starts one in the background, like `patchbay job
 test("Ctrl-C during plan (a call that lasts the phase) stops it on the server too", async () => {
   const repo = pipelineRepo(mockToml());
   await trustIn(home, repo);
-  const child = spawn(patchbayBinary(), ["plan", "--task", scripted("slow planner", { plan: { sleep_ms: 60_000, message: "# Plan" } }), "--mock"], { cwd: repo, env: patchbayEnv(home), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(patchbayBinary(), ["plan", "--task", scripted("slow planner", { plan: { sleep_ms: 60_000, message: "# Plan" } }), "--mock"], {
+    cwd: repo,
+    env: patchbayEnv(home),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr!.on("data", (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

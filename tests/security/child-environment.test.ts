@@ -84,10 +84,18 @@ async function powerCommandOutput(client: TestClient, repo: string): Promise<str
 
 /** `patchbay run --mock` with `printenv` as the test command; the test log as written in the run folder. */
 async function pipelineTestLog(dir: string, allowAll: boolean): Promise<string> {
-  const repo = makeGitRepo({ "README.md": "hello\n", ".ai/patchbay.toml": `[phases.test]\ncommands = [${JSON.stringify(PRINTENV)}]\ntimeout = 60\n` }, { prefix: "pb-childenv-pipe-" });
+  const repo = makeGitRepo(
+    { "README.md": "hello\n", ".ai/patchbay.toml": `[phases.test]\ncommands = [${JSON.stringify(PRINTENV)}]\ntimeout = 60\n` },
+    { prefix: "pb-childenv-pipe-" },
+  );
   const env = { ...SERVER_ENV };
   expect((await runPatchbay(["config", "trust"], { home: dir, cwd: repo, env })).code).toBe(0);
-  const run = await runPatchbay(["run", "--task", "print the environment", "--auto-approve", "--mock", "--standalone", "--json"], { home: dir, cwd: repo, env, timeoutMs: 60_000 });
+  const run = await runPatchbay(["run", "--task", "print the environment", "--auto-approve", "--mock", "--standalone", "--json"], {
+    home: dir,
+    cwd: repo,
+    env,
+    timeoutMs: 60_000,
+  });
   const runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
   const testDir = join(repo, ".ai", "runs", runId, "test");
   const logs = readdirSync(testDir).filter((name) => name.endsWith(".log"));

@@ -33,7 +33,8 @@ describe("a default session cannot configure a program for patchbay to run", () 
 
   for (const transport of ["http", "stdio"] as const) {
     test(`over ${transport}: switching to full mode lists the config tools, but every edit that chooses a program is refused and nothing runs`, async () => {
-      const client: TestClient = transport === "http" ? await connectHttp("v2-modern", server.url) : await connectStdio("v1", { home: server.home, args: ["--root", repo] });
+      const client: TestClient =
+        transport === "http" ? await connectHttp("v2-modern", server.url) : await connectStdio("v1", { home: server.home, args: ["--root", repo] });
       try {
         await client.callTool("codex_tool_mode_switch", { mode: "full" });
         const attack = attackerScript(marker);
@@ -136,7 +137,13 @@ describe("an operator who allows bash_mode full lets sessions configure commands
     const client = await connectHttp("v2-modern", server.url);
     try {
       const attack = attackerScript(marker);
-      const added = await client.callTool("patchbay_config_provider_add_cli", { provider_id: "mine", roles: ["plan"], command: attack.command, args: attack.args, output_contract: "text" });
+      const added = await client.callTool("patchbay_config_provider_add_cli", {
+        provider_id: "mine",
+        roles: ["plan"],
+        command: attack.command,
+        args: attack.args,
+        output_contract: "text",
+      });
       expect(added.isError).toBeFalsy();
       const bound = await client.callTool("patchbay_config_phase_set", { phase: "plan", provider: "mine" });
       expect(bound.structuredContent).toMatchObject({ trusted: true });
@@ -167,4 +174,3 @@ describe("config edits under one lock", () => {
     }
   });
 });
-

@@ -45,7 +45,13 @@ async function stallingServer(stall: Stall): Promise<string> {
 async function timed(fetching: Promise<unknown>): Promise<{ code: string; ms: number }> {
   const started = Date.now();
   const bound = new Promise<string>((resolve) => setTimeout(() => resolve("still-waiting"), BOUND_MS));
-  const code = await Promise.race([fetching.then(() => "succeeded", (error: { code?: string }) => error.code ?? String(error)), bound]);
+  const code = await Promise.race([
+    fetching.then(
+      () => "succeeded",
+      (error: { code?: string }) => error.code ?? String(error),
+    ),
+    bound,
+  ]);
   return { code, ms: Date.now() - started };
 }
 

@@ -31,7 +31,10 @@ const env = (value: string) => `API_KEY=${value}   \n`;
 
 /** A repository whose history, index and working tree all hold blocked files with the values above. */
 function makeSecretRepo(): string {
-  const root = makeGitRepo({ "README.md": "readme\n", "src/app.ts": "export const a = 1;\n", ".env.production": env(SECRET.first), "src/.ENV.backup": env(SECRET.upper) }, { prefix: "patchbay-git-reads-" });
+  const root = makeGitRepo(
+    { "README.md": "readme\n", "src/app.ts": "export const a = 1;\n", ".env.production": env(SECRET.first), "src/.ENV.backup": env(SECRET.upper) },
+    { prefix: "patchbay-git-reads-" },
+  );
   writeFiles(root, { "README.md": "readme 2\n", ".env.production": env(SECRET.second) });
   git(root, "commit", "-q", "-am", "second");
   git(root, "checkout", "-q", "-b", "side");
@@ -121,7 +124,9 @@ describe("safe-mode git commands", () => {
     expect(answers.filter((entry) => entry.leaked.length > 0).map(({ command, leaked }) => ({ command, leaked }))).toEqual([]);
     // Not refused wholesale: the reads that may run show the other files' changes.
     const shows = { "git log -p": "+readme 2", "git show HEAD~2": "+readme 2", "git diff HEAD~3 HEAD": "+readme 2", "git diff HEAD~1": "+export const a = 2;" };
-    expect(Object.keys(shows).map((command) => answers.find((entry) => entry.command === command)?.stdout.includes(shows[command as keyof typeof shows]))).toEqual([true, true, true, true]);
+    expect(
+      Object.keys(shows).map((command) => answers.find((entry) => entry.command === command)?.stdout.includes(shows[command as keyof typeof shows])),
+    ).toEqual([true, true, true, true]);
   });
 
   test("from a subdirectory cwd too", async () => {
@@ -133,15 +138,26 @@ describe("safe-mode git commands", () => {
   });
 
   test("a regex oracle gets the same answer for a matching and a non-matching pattern", async () => {
-    for (const [matching, missing] of [["-G wombat", "-G qqqqqq"], ["-S wombat", "-S qqqqqq"], ["-Gwombat", "-Gqqqqqq"], ["--pickaxe-regex -S wom.at", "--pickaxe-regex -S qqq.qq"]]) {
-      const probe = async (option: string) => (await answer(client, "codex_run_command", { command: `git log --oneline ${option}` })).replaceAll(option, "OPTION");
+    for (const [matching, missing] of [
+      ["-G wombat", "-G qqqqqq"],
+      ["-S wombat", "-S qqqqqq"],
+      ["-Gwombat", "-Gqqqqqq"],
+      ["--pickaxe-regex -S wom.at", "--pickaxe-regex -S qqq.qq"],
+    ]) {
+      const probe = async (option: string) =>
+        (await answer(client, "codex_run_command", { command: `git log --oneline ${option}` })).replaceAll(option, "OPTION");
       expect({ matching, answer: await probe(matching!) }).toEqual({ matching, answer: await probe(missing!) });
     }
   });
 
   test("the everyday reads still work: history, the diff against an older commit, a commit's stat", async () => {
     const log = JSON.parse(await answer(client, "codex_run_command", { command: "git log --oneline -5" })) as { structuredContent: { stdout: string } };
-    expect(log.structuredContent.stdout.split("\n").filter(Boolean).map((line) => line.replace(/^\w+ /, ""))).toEqual(["merge side", "main", "side", "second", "first"]);
+    expect(
+      log.structuredContent.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.replace(/^\w+ /, "")),
+    ).toEqual(["merge side", "main", "side", "second", "first"]);
     const diff = JSON.parse(await answer(client, "codex_run_command", { command: "git diff HEAD~3 --stat" })) as { structuredContent: { stdout: string } };
     expect(diff.structuredContent.stdout).toContain("README.md");
     expect(diff.structuredContent.stdout).not.toContain(".env");
@@ -153,7 +169,9 @@ describe("safe-mode git commands", () => {
 
 describe("git view tools", () => {
   test("status views list no blocked file, and no view shows a value of one", async () => {
-    const opened = JSON.parse(await answer(client, "codex_open_workspace", {})) as { structuredContent: { git: { dirty: boolean; counts: Record<string, number> } } };
+    const opened = JSON.parse(await answer(client, "codex_open_workspace", {})) as {
+      structuredContent: { git: { dirty: boolean; counts: Record<string, number> } };
+    };
     // Only README.md counts: the modified, staged and untracked .env files are not there.
     expect(opened.structuredContent.git.counts).toEqual({ staged: 0, unstaged: 1, untracked: 0, conflicted: 0 });
     const status = await answer(client, "codex_git_status", {});
@@ -164,7 +182,8 @@ describe("git view tools", () => {
     expect(statuses.map((view) => JSON.stringify(view).match(/\.env\.\w+/g))).toEqual([null, null, null]);
     expect(statuses.map((view) => view.short)).toEqual([[" M README.md"], [" M README.md"], [" M README.md"]]);
     const views = [status, changes, snapshot];
-    for (const args of [{}, { staged: true }, { ref: "HEAD~3" }, { ref: "HEAD~1", staged: true }, { file_path: ".env.production" }, { file_path: "." }]) views.push(await answer(client, "codex_git_diff", args));
+    for (const args of [{}, { staged: true }, { ref: "HEAD~3" }, { ref: "HEAD~1", staged: true }, { file_path: ".env.production" }, { file_path: "." }])
+      views.push(await answer(client, "codex_git_diff", args));
     views.push(await answer(client, "codex_show_changes", { staged: true }));
     views.push(await answer(client, "codex_get_handoff_diff", {}));
     const exported = JSON.parse(await answer(client, "codex_export_context", { name: "reads", include_diff: true })) as { structuredContent: { file: string } };
@@ -176,16 +195,42 @@ describe("git view tools", () => {
 
 describe("a workspace below the repository's top", () => {
   test("safe-mode git reads show neither the top's blocked files nor files outside the root", async () => {
-    const repo = makeGitRepo({ ".env.production": env(SECRET.first), "other/notes.txt": "outside-notes-content\n", "pkg/app.ts": "export const inside = 1;\n" }, { prefix: "patchbay-git-top-" });
+    const repo = makeGitRepo(
+      { ".env.production": env(SECRET.first), "other/notes.txt": "outside-notes-content\n", "pkg/app.ts": "export const inside = 1;\n" },
+      { prefix: "patchbay-git-top-" },
+    );
     writeFiles(repo, { ".env.production": env(SECRET.second), "other/notes.txt": "outside-notes-content 2\n", "pkg/app.ts": "export const inside = 2;\n" });
     git(repo, "commit", "-q", "-am", "second");
     writeFileSync(join(repo, ".env.production"), env(SECRET.worktree));
-    const below = await connectStdio("v1", { home: tempDir(), args: ["--standalone", "--root", join(repo, "pkg"), "--bash-mode", "safe", "--tool-mode", "full"] });
+    const below = await connectStdio("v1", {
+      home: tempDir(),
+      args: ["--standalone", "--root", join(repo, "pkg"), "--bash-mode", "safe", "--tool-mode", "full"],
+    });
     try {
       const answers = [];
-      for (const command of ["git log -p", "git log --stat", "git log -p HEAD", "git show", "git show HEAD~1", "git diff HEAD~1", "git status", "git log -p -- .", "git diff HEAD~1 -- .", "git show HEAD -- .", "git status .", "git log -p app.ts", "git log -p HEAD~1..HEAD", "git diff ^HEAD~1 HEAD"]) {
+      for (const command of [
+        "git log -p",
+        "git log --stat",
+        "git log -p HEAD",
+        "git show",
+        "git show HEAD~1",
+        "git diff HEAD~1",
+        "git status",
+        "git log -p -- .",
+        "git diff HEAD~1 -- .",
+        "git show HEAD -- .",
+        "git status .",
+        "git log -p app.ts",
+        "git log -p HEAD~1..HEAD",
+        "git diff ^HEAD~1 HEAD",
+      ]) {
         const text = await answer(below, "codex_run_command", { command });
-        answers.push({ command, leaked: leaked(text), outside: /outside-notes|other\/|\.env/.test(text), ran: JSON.parse(text).structuredContent?.exit_code === 0 });
+        answers.push({
+          command,
+          leaked: leaked(text),
+          outside: /outside-notes|other\/|\.env/.test(text),
+          ran: JSON.parse(text).structuredContent?.exit_code === 0,
+        });
       }
       expect(answers.filter((entry) => entry.leaked.length > 0 || entry.outside || !entry.ran)).toEqual([]);
       const scoped = JSON.parse(await answer(below, "codex_run_command", { command: "git log -p -- ." })) as { structuredContent: { stdout: string } };
@@ -205,12 +250,18 @@ describe("blocked globs git cannot express", () => {
     const braces = await connectStdio("v1", { home, args: ["--standalone", "--root", repo, "--bash-mode", "safe", "--tool-mode", "full"] });
     try {
       const answers = [];
-      for (const command of ["git log -p", "git show HEAD", "git diff HEAD~0", "git ls-files -s", "git log -p -- keys"]) answers.push({ command, text: await answer(braces, "codex_run_command", { command }) });
+      for (const command of ["git log -p", "git show HEAD", "git diff HEAD~0", "git ls-files -s", "git log -p -- keys"])
+        answers.push({ command, text: await answer(braces, "codex_run_command", { command }) });
       expect(answers.filter((entry) => leaked(entry.text).length > 0).map((entry) => entry.command)).toEqual([]);
       expect(answers.map((entry) => JSON.parse(entry.text)._meta?.["patchbay/error"]?.code)).toEqual(answers.map(() => "command_not_allowed"));
       expect(JSON.parse(await answer(braces, "codex_run_command", { command: "git rev-parse --abbrev-ref HEAD" })).structuredContent.stdout).toBe("main\n");
       // The view tools decide with the guard's own matcher, so they keep working and still leave the key out.
-      const views = [await answer(braces, "codex_git_status", {}), await answer(braces, "codex_git_diff", {}), await answer(braces, "codex_show_changes", {}), await answer(braces, "codex_get_handoff_diff", {})];
+      const views = [
+        await answer(braces, "codex_git_status", {}),
+        await answer(braces, "codex_git_diff", {}),
+        await answer(braces, "codex_show_changes", {}),
+        await answer(braces, "codex_get_handoff_diff", {}),
+      ];
       expect(views.flatMap(leaked)).toEqual([]);
       expect(views.filter((view) => view.includes("server.key") && !view.includes('"blocked":["keys/server.key"]'))).toEqual([]);
     } finally {

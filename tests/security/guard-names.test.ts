@@ -20,7 +20,19 @@ const FOLDED_GIT = [".GIT", ".Git", ".git\u200b", ".git\u200c", ".git\u200d", ".
 const WINDOWS_GIT = [".git.", ".git ", "GIT~1"];
 const GIT_LOOKALIKES = [...FOLDED_GIT, ...WINDOWS_GIT];
 /** Spellings of files the default blocked globs (".env*", "**\/*.pem", "**\/*.key", "**\/id_rsa*") cover. */
-const BLOCKED_LOOKALIKES = [".ENV", ".Env.local", ".env\u200b", "\u200b.env", ".e\u200dnv", ".\uff45\uff4e\uff56", "config/.ENV.production", "certs/server.PEM", "certs/tls.Key", "keys/ID_RSA", "keys/id\u200b_rsa"];
+const BLOCKED_LOOKALIKES = [
+  ".ENV",
+  ".Env.local",
+  ".env\u200b",
+  "\u200b.env",
+  ".e\u200dnv",
+  ".\uff45\uff4e\uff56",
+  "config/.ENV.production",
+  "certs/server.PEM",
+  "certs/tls.Key",
+  "keys/ID_RSA",
+  "keys/id\u200b_rsa",
+];
 
 const marker = (index: number) => `LOOKALIKE-MARKER-${index}`;
 const text = (result: { content?: unknown }) => JSON.stringify(result);
@@ -30,7 +42,10 @@ let tools: ToolHarness;
 const lookalikeFiles: string[] = [];
 
 beforeAll(async () => {
-  root = makeGitRepo({ "README.md": "hello\n", ".github/workflows/ci.yml": "on: push\n", ".gitignore": "dist/\n", "docs/\u{1F468}\u200d\u{1F4BB}.md": "emoji name\n" }, { prefix: "patchbay-names-" });
+  root = makeGitRepo(
+    { "README.md": "hello\n", ".github/workflows/ci.yml": "on: push\n", ".gitignore": "dist/\n", "docs/\u{1F468}\u200d\u{1F4BB}.md": "emoji name\n" },
+    { prefix: "patchbay-names-" },
+  );
   // Written after the commit: git itself refuses to track most of these names.
   for (const name of [...GIT_LOOKALIKES.map((dir) => `${dir}/config`), ...BLOCKED_LOOKALIKES]) {
     mkdirSync(dirname(join(root, name)), { recursive: true });
@@ -47,12 +62,12 @@ afterAll(async () => {
 /** Read, edit and overwrite of a look-alike are refused, its marker is never shown, and the file is unchanged. */
 async function expectUntouchable(file: string): Promise<void> {
   const index = lookalikeFiles.indexOf(file);
-    const read = await tools.call("codex_read_file", { file_path: file });
-    expect(read._meta?.["patchbay/error"]).toMatchObject({ code: "path_blocked" });
-    expect(text(read)).not.toContain(marker(index));
-    expect(await tools.errorCode("codex_edit_file", { file_path: file, old_text: marker(index), new_text: "pwned" })).toBe("path_blocked");
-    expect(await tools.errorCode("codex_write_file", { file_path: file, content: "pwned\n", overwrite: true })).toBe("path_blocked");
-    expect(readFileSync(join(root, file), "utf8")).toBe(`${marker(index)}\n`);
+  const read = await tools.call("codex_read_file", { file_path: file });
+  expect(read._meta?.["patchbay/error"]).toMatchObject({ code: "path_blocked" });
+  expect(text(read)).not.toContain(marker(index));
+  expect(await tools.errorCode("codex_edit_file", { file_path: file, old_text: marker(index), new_text: "pwned" })).toBe("path_blocked");
+  expect(await tools.errorCode("codex_write_file", { file_path: file, content: "pwned\n", overwrite: true })).toBe("path_blocked");
+  expect(readFileSync(join(root, file), "utf8")).toBe(`${marker(index)}\n`);
 }
 
 describe("a .git directory spelled another way", () => {
@@ -62,9 +77,13 @@ describe("a .git directory spelled another way", () => {
 
   test.each(GIT_LOOKALIKES)("%j: writing a hook with create_dirs is refused and creates nothing", async (dir) => {
     const fresh = `nested/${dir}`;
-    expect(await tools.errorCode("codex_write_file", { file_path: `${fresh}/hooks/pre-commit`, content: "#!/bin/sh\necho pwned\n", create_dirs: true })).toBe("path_blocked");
+    expect(await tools.errorCode("codex_write_file", { file_path: `${fresh}/hooks/pre-commit`, content: "#!/bin/sh\necho pwned\n", create_dirs: true })).toBe(
+      "path_blocked",
+    );
     expect(existsSync(join(root, fresh))).toBe(false);
-    expect(await tools.errorCode("codex_write_file", { file_path: `${dir}/hooks/pre-commit`, content: "#!/bin/sh\necho pwned\n", create_dirs: true })).toBe("path_blocked");
+    expect(await tools.errorCode("codex_write_file", { file_path: `${dir}/hooks/pre-commit`, content: "#!/bin/sh\necho pwned\n", create_dirs: true })).toBe(
+      "path_blocked",
+    );
     expect(existsSync(join(root, dir, "hooks"))).toBe(false);
   });
 });
@@ -97,7 +116,10 @@ describe("look-alikes elsewhere in the tools", () => {
 });
 
 test("through the real binary: .GIT/config and .ENV are refused and their content never reaches the client", async () => {
-  const client = await connectStdio("v1", { home: tempDir("patchbay-names-home-"), args: ["--standalone", "--root", root, "--direct-write", "--tool-mode", "full"] });
+  const client = await connectStdio("v1", {
+    home: tempDir("patchbay-names-home-"),
+    args: ["--standalone", "--root", root, "--direct-write", "--tool-mode", "full"],
+  });
   try {
     for (const file of [".GIT/config", ".env\u200b", ".ENV"]) {
       const result = await client.callTool("codex_read_file", { file_path: file });

@@ -74,7 +74,10 @@ describe("a file with a second hard link", () => {
 });
 
 test("through the real binary: the linked file's content never reaches the client", async () => {
-  const client = await connectStdio("v1", { home: tempDir("patchbay-hardlink-home-"), args: ["--standalone", "--root", root, "--direct-write", "--tool-mode", "full"] });
+  const client = await connectStdio("v1", {
+    home: tempDir("patchbay-hardlink-home-"),
+    args: ["--standalone", "--root", root, "--direct-write", "--tool-mode", "full"],
+  });
   try {
     const read = await client.callTool("codex_read_file", { file_path: "notes.txt" });
     expect(read.isError).toBe(true);

@@ -21,14 +21,23 @@ async function initialize(url: string): Promise<Response> {
   const response = await fetch(url, {
     method: "POST",
     headers: HEADERS,
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "opener", version: "1" } } }),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "opener", version: "1" } },
+    }),
   });
   await response.text();
   return response;
 }
 
 function ping(url: string, sessionId: string): Promise<Response> {
-  return fetch(url, { method: "POST", headers: { ...HEADERS, "mcp-session-id": sessionId, "mcp-protocol-version": LEGACY }, body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }) });
+  return fetch(url, {
+    method: "POST",
+    headers: { ...HEADERS, "mcp-session-id": sessionId, "mcp-protocol-version": LEGACY },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+  });
 }
 
 test("the session after the cap is refused with 503; open sessions keep working; a closed one frees a place", async () => {
@@ -47,7 +56,12 @@ test("the session after the cap is refused with 503; open sessions keep working;
   const refused = await fetch(url, {
     method: "POST",
     headers: HEADERS,
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "one-too-many", version: "1" } } }),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "one-too-many", version: "1" } },
+    }),
   });
   expect(refused.status).toBe(503);
   expect(refused.headers.get("mcp-session-id")).toBeNull();

@@ -28,13 +28,14 @@ type Call = Awaited<ReturnType<Awaited<ReturnType<typeof harnesses.open>>["call"
 const textOf = (result: Call) => JSON.stringify(result);
 const codeOf = (result: Call) => (result._meta?.["patchbay/error"] as { code?: string } | undefined)?.code;
 
-
 /** Every path under `dir` with its size: what a write outside would change. */
 function listing(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).map((entry) => {
-    const path = join(entry.parentPath, entry.name);
-    return `${relative(dir, path)}:${entry.isFile() ? statSync(path).size : entry.isDirectory() ? "dir" : "other"}`;
-  }).sort();
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return `${relative(dir, path)}:${entry.isFile() ? statSync(path).size : entry.isDirectory() ? "dir" : "other"}`;
+    })
+    .sort();
 }
 
 async function plannedRun(files: Record<string, string> = {}) {
@@ -69,7 +70,8 @@ describe("a run folder hands out only its own regular files", () => {
 
     const status = await within(10_000, h.ok<{ artifacts: string[] }>("patchbay_status", { run_id: runId }));
     expect(status.artifacts).toContain("PLAN.md");
-    for (const planted of ["outside.md", "env.md", "FINAL.diff", "logs-elsewhere", "logs-elsewhere/secret.txt"]) expect(status.artifacts).not.toContain(planted);
+    for (const planted of ["outside.md", "env.md", "FINAL.diff", "logs-elsewhere", "logs-elsewhere/secret.txt"])
+      expect(status.artifacts).not.toContain(planted);
     // The run folder's own files still read.
     expect((await h.ok<{ content: string }>("patchbay_artifact", { run_id: runId, artifact: "PLAN.md" })).content).toContain("# Plan");
   });
@@ -162,7 +164,10 @@ describe("a symlinked .ai never leads patchbay's writes outside the repository",
     writeFileSync(join(outside, "profile"), "export PATH=/usr/bin\n");
     const repo = makeGitRepo({ "README.md": "hello\n" });
     symlinkSync(join(outside, "profile"), join(repo, ".gitignore"));
-    const refused = await pipeline.initRepo(repo).then(() => undefined, (error: Error) => error);
+    const refused = await pipeline.initRepo(repo).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     expect(readFileSync(join(outside, "profile"), "utf8")).toBe("export PATH=/usr/bin\n");
     expect(refused?.message).toContain("symlink");
   });
@@ -186,7 +191,9 @@ describe("damaged run files", () => {
     expect(good.length).toBeGreaterThanOrEqual(2);
     writeFileSync(join(runDir, "events.jsonl"), `${good[0]}\n{"phase":"plan","act\nnull\n${good.slice(1).join("\n")}\n`);
     const events = await h.ok<{ events: Array<{ phase: string; action: string }>; next: number; skipped_lines: number }>("patchbay_events", { run_id: runId });
-    expect(events.events.map((event) => `${event.phase}:${event.action}`)).toEqual(good.map((line) => JSON.parse(line) as { phase: string; action: string }).map((event) => `${event.phase}:${event.action}`));
+    expect(events.events.map((event) => `${event.phase}:${event.action}`)).toEqual(
+      good.map((line) => JSON.parse(line) as { phase: string; action: string }).map((event) => `${event.phase}:${event.action}`),
+    );
     expect(events.skipped_lines).toBe(2);
     expect(events.next).toBe(good.length + 2);
   });

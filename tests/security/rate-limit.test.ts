@@ -23,7 +23,12 @@ function post(bearer: string, body: unknown, sessionId?: string): Promise<Respon
 
 /** A 2025-03-26 session (the protocol revision that still had JSON-RPC batches). */
 async function legacySession(token: string): Promise<string> {
-  const opened = await post(token, { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "batcher", version: "1" } } });
+  const opened = await post(token, {
+    jsonrpc: "2.0",
+    id: 0,
+    method: "initialize",
+    params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "batcher", version: "1" } },
+  });
   expect(opened.status).toBe(200);
   const id = opened.headers.get("mcp-session-id");
   await opened.text();

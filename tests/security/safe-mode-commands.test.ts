@@ -98,11 +98,14 @@ describe("safe mode runs no program the caller chooses", () => {
     expect(codes).toEqual(attacks.map((command) => ({ command, code: "command_not_allowed" })));
   });
 
-  test.skipIf(!hostTriple)("cargo test --config cannot name a runner, which cargo would start with the test binary (skipped without rustc on PATH)", async () => {
-    const outcome = await run(`cargo test --offline --config 'target.${hostTriple}.runner="./evil-shell.sh"'`);
-    expect(readdirSync(markers)).toEqual([]);
-    expect(outcome.code).toBe("command_not_allowed");
-  });
+  test.skipIf(!hostTriple)(
+    "cargo test --config cannot name a runner, which cargo would start with the test binary (skipped without rustc on PATH)",
+    async () => {
+      const outcome = await run(`cargo test --offline --config 'target.${hostTriple}.runner="./evil-shell.sh"'`);
+      expect(readdirSync(markers)).toEqual([]);
+      expect(outcome.code).toBe("command_not_allowed");
+    },
+  );
 
   test("options that reach outside the repository or its config are refused: --prefix, -C, --git-dir, --work-tree, --no-index, --config", async () => {
     for (const command of [
@@ -146,7 +149,16 @@ describe("safe mode runs no program the caller chooses", () => {
 
 describe("listings stay inside the root", () => {
   test("ls options that follow symlinks are refused, and no listing shows a file outside the root", async () => {
-    const following = ["ls -RL", "ls -R -L", "ls -lRL", "ls -LR docs", "ls -R --dereference", "ls -H docs/linked", "ls --dereference-command-line docs/linked", "ls --dereference-command-line-symlink-to-dir -R docs"];
+    const following = [
+      "ls -RL",
+      "ls -R -L",
+      "ls -lRL",
+      "ls -LR docs",
+      "ls -R --dereference",
+      "ls -H docs/linked",
+      "ls --dereference-command-line docs/linked",
+      "ls --dereference-command-line-symlink-to-dir -R docs",
+    ];
     const throughLink = ["ls -R docs/linked", "ls docs/linked", "ls -la docs/linked/"];
     const outcomes = [];
     for (const command of [...following, ...throughLink]) outcomes.push({ command, ...(await run(command)) });
@@ -173,12 +185,16 @@ const hasRipgrep = "path" in ripgrep;
 if (!hasRipgrep) console.warn(`the rg tests of tests/security/safe-mode-commands.test.ts skip: ${ripgrep.skip}`);
 
 describe("rg", () => {
-  test.skipIf(!hasRipgrep)("finds matches but none in a blocked file, whatever its case, even with the caller's own globs (skipped without rg on PATH)", async () => {
-    const outcomes = [];
-    for (const command of ["rg needle", "rg -l needle", "rg -i NEEDLE -g *.PEM", "rg needle keys", "rg --files"]) outcomes.push({ command, ...(await run(command)) });
-    expect(outcomes.filter((outcome) => /needle-in-the-certificate|CERT\.PEM/.test(outcome.everything)).map((outcome) => outcome.command)).toEqual([]);
-    expect(outcomes[1]!.stdout).toBe("notes.txt\n");
-  });
+  test.skipIf(!hasRipgrep)(
+    "finds matches but none in a blocked file, whatever its case, even with the caller's own globs (skipped without rg on PATH)",
+    async () => {
+      const outcomes = [];
+      for (const command of ["rg needle", "rg -l needle", "rg -i NEEDLE -g *.PEM", "rg needle keys", "rg --files"])
+        outcomes.push({ command, ...(await run(command)) });
+      expect(outcomes.filter((outcome) => /needle-in-the-certificate|CERT\.PEM/.test(outcome.everything)).map((outcome) => outcome.command)).toEqual([]);
+      expect(outcomes[1]!.stdout).toBe("notes.txt\n");
+    },
+  );
 });
 
 describe("the everyday shapes still run", () => {
@@ -213,14 +229,42 @@ describe("argument shapes", () => {
 
   test("the everyday shape of every allowed command is accepted", () => {
     const everyday = [
-      "pwd", "ls -lah src", "rg -n -i -g *.ts todo src", "rg -e foo -e bar", "rg --files",
-      "git status -sb", "git status -uno", "git diff -U5 --stat HEAD~2", "git diff HEAD~1..HEAD", "git log -5 --oneline", "git log -n 5 --format='%h %s'",
-      "git log --since='2 weeks ago' --author=Ann", "git log main..HEAD --oneline", "git show --name-only HEAD", "git ls-files -z src", "git rev-parse --abbrev-ref HEAD", "git branch -vv",
-      "npm test", "npm test -- --grep x", "npm run lint --silent", "pnpm test -- --grep x", "yarn run build", "bun test -t name src", "bun run lint",
-      "pytest tests/test_x.py::test_a -k 'not slow' -q", "pytest -vv -x --tb=short -rA",
-      "go test ./...", "go test -run TestX -count=1 ./pkg/...", "go vet ./...",
-      "cargo test -p core --features a,b -- --nocapture", "cargo test parser::tests::parses -- --exact --test-threads=1", "cargo check --workspace", "cargo clippy --all-targets -- -D warnings -W clippy::pedantic",
-      "tsc --noEmit -p tsconfig.json", "eslint -f json --max-warnings 0 src", "biome check --reporter=json src",
+      "pwd",
+      "ls -lah src",
+      "rg -n -i -g *.ts todo src",
+      "rg -e foo -e bar",
+      "rg --files",
+      "git status -sb",
+      "git status -uno",
+      "git diff -U5 --stat HEAD~2",
+      "git diff HEAD~1..HEAD",
+      "git log -5 --oneline",
+      "git log -n 5 --format='%h %s'",
+      "git log --since='2 weeks ago' --author=Ann",
+      "git log main..HEAD --oneline",
+      "git show --name-only HEAD",
+      "git ls-files -z src",
+      "git rev-parse --abbrev-ref HEAD",
+      "git branch -vv",
+      "npm test",
+      "npm test -- --grep x",
+      "npm run lint --silent",
+      "pnpm test -- --grep x",
+      "yarn run build",
+      "bun test -t name src",
+      "bun run lint",
+      "pytest tests/test_x.py::test_a -k 'not slow' -q",
+      "pytest -vv -x --tb=short -rA",
+      "go test ./...",
+      "go test -run TestX -count=1 ./pkg/...",
+      "go vet ./...",
+      "cargo test -p core --features a,b -- --nocapture",
+      "cargo test parser::tests::parses -- --exact --test-threads=1",
+      "cargo check --workspace",
+      "cargo clippy --all-targets -- -D warnings -W clippy::pedantic",
+      "tsc --noEmit -p tsconfig.json",
+      "eslint -f json --max-warnings 0 src",
+      "biome check --reporter=json src",
     ];
     expect(everyday.filter((command) => refusal(command) !== undefined)).toEqual([]);
   });

@@ -25,7 +25,6 @@ const SECRET = "OUTSIDE-SECRET-7e21";
 
 const write = (path: string, content: string) => mockPrompt({ write: { path, content }, message: `wrote ${path}` });
 
-
 interface Refusal {
   code: string;
   details: { files: string[]; refusals: Array<{ code: string; files: string[] }> };
@@ -58,7 +57,10 @@ describe("in-process, through the tool registry", () => {
     expect(refusalOf(result)?.code).toBe("unsafe_file");
     expect(refusalOf(result)?.details.files).toEqual(["leak-absolute.txt", "leak-relative.txt"]);
 
-    const preview = await h.ok<{ details: { ready: boolean; refusals: Array<{ code: string; files: string[] }> } }>("codex_worker_inspect", { worker: "leaker", view: "integration_preview" });
+    const preview = await h.ok<{ details: { ready: boolean; refusals: Array<{ code: string; files: string[] }> } }>("codex_worker_inspect", {
+      worker: "leaker",
+      view: "integration_preview",
+    });
     expect(preview.details.ready).toBe(false);
     expect(preview.details.refusals.map((refusal) => refusal.code)).toEqual(["unsafe_file"]);
     const diff = await h.call("codex_worker_inspect", { worker: "leaker", view: "diff", file_path: "leak-absolute.txt" });
@@ -85,7 +87,13 @@ describe("in-process, through the tool registry", () => {
     symlinkSync("inner-pipe", join(wt, "inner-link"));
     symlinkSync("/dev/zero", join(wt, "zero"));
 
-    const preview = await within(10_000, h.ok<{ details: { ready: boolean; refusals: Array<{ code: string; files: string[] }> } }>("codex_worker_inspect", { worker: "piper", view: "integration_preview" }));
+    const preview = await within(
+      10_000,
+      h.ok<{ details: { ready: boolean; refusals: Array<{ code: string; files: string[] }> } }>("codex_worker_inspect", {
+        worker: "piper",
+        view: "integration_preview",
+      }),
+    );
     expect(preview.details.ready).toBe(false);
     expect(preview.details.refusals).toMatchObject([{ code: "unsafe_file", files: ["inner-link", "outside-pipe", "zero"] }]);
     // Twice: the first refusal released the repository lock, so the second is a refusal too, not repo_busy.
@@ -102,7 +110,9 @@ describe("in-process, through the tool registry", () => {
 describe("through the compiled server and the SDK's HTTP client", () => {
   /** The server's resident memory in MiB, from /proc. */
   function rssMib(pid: number): number {
-    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith("VmRSS:"))!;
+    const line = readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((entry) => entry.startsWith("VmRSS:"))!;
     return Number(line.replace(/\D+/g, "")) / 1024;
   }
 
@@ -151,7 +161,10 @@ describe("through the compiled server and the SDK's HTTP client", () => {
       expect(list.isError).toBeFalsy();
       for (const result of await within(15_000, Promise.all(integrations))) expect(refusalOf(result)?.code).toBe("unsafe_file");
 
-      const { value: zero, peakMib } = await watchingMemory(server.process.pid!, within(15_000, client.callTool("codex_worker_integrate", { worker: names[6], repo_path: repos[6] })));
+      const { value: zero, peakMib } = await watchingMemory(
+        server.process.pid!,
+        within(15_000, client.callTool("codex_worker_integrate", { worker: names[6], repo_path: repos[6] })),
+      );
       expect(refusalOf(zero)?.code).toBe("unsafe_file");
       expect(peakMib).toBeLessThan(500);
       // The repository lock was released: the same call answers again, with the same refusal.

@@ -44,7 +44,9 @@ function snapshot(dir: string): Record<string, string> {
   const entries: Record<string, string> = {};
   for (const name of readdirSync(dir, { recursive: true }) as string[]) {
     const info = lstatSync(join(dir, name));
-    entries[name] = info.isFile() ? `file ${(info.mode & 0o7777).toString(8)} ${readFileSync(join(dir, name), "utf8")}` : `other ${(info.mode & 0o7777).toString(8)}`;
+    entries[name] = info.isFile()
+      ? `file ${(info.mode & 0o7777).toString(8)} ${readFileSync(join(dir, name), "utf8")}`
+      : `other ${(info.mode & 0o7777).toString(8)}`;
   }
   return entries;
 }
@@ -131,7 +133,10 @@ describe("writes racing a directory swapped for a symlink out of the repository"
   test("through the real binary (stdio, SDK client): nothing outside the root is created or changed", async () => {
     const { root, outside } = raceFixture();
     const before = snapshot(outside);
-    const client = await connectStdio("v1", { home: tempDir("patchbay-race-home-"), args: ["--standalone", "--root", root, "--direct-write", "--tool-mode", "full"] });
+    const client = await connectStdio("v1", {
+      home: tempDir("patchbay-race-home-"),
+      args: ["--standalone", "--root", root, "--direct-write", "--tool-mode", "full"],
+    });
     try {
       const swapper = await startSwapping(root);
       const { calls, succeeded, refusals } = await hammer((name, args) => client.callTool(name, args));

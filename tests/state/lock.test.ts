@@ -69,12 +69,16 @@ test("callers in one process queue for a lock and never overlap", async () => {
   const order: number[] = [];
   await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
-      withLock("queue", async () => {
-        most = Math.max(most, ++inside);
-        await sleep(1);
-        order.push(i);
-        inside--;
-      }, { base }),
+      withLock(
+        "queue",
+        async () => {
+          most = Math.max(most, ++inside);
+          await sleep(1);
+          order.push(i);
+          inside--;
+        },
+        { base },
+      ),
     ),
   );
   expect(most).toBe(1);
@@ -83,12 +87,16 @@ test("callers in one process queue for a lock and never overlap", async () => {
 
 test("a holder busy for longer than staleMs keeps its lock because it refreshes the file", async () => {
   const base = await tempHome();
-  await withLock("long", async () => {
-    const contender = spawnFixture("try-lock.ts", [base, "long", "600", "150"]);
-    const answer = new Promise<string>((done) => contender.stdout?.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
-    expect(await answer).toBe("lock_timeout");
-    await waitForExit(contender);
-  }, { base, staleMs: 150 });
+  await withLock(
+    "long",
+    async () => {
+      const contender = spawnFixture("try-lock.ts", [base, "long", "600", "150"]);
+      const answer = new Promise<string>((done) => contender.stdout?.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
+      expect(await answer).toBe("lock_timeout");
+      await waitForExit(contender);
+    },
+    { base, staleMs: 150 },
+  );
   const contender = spawnFixture("try-lock.ts", [base, "long", "600", "150"]);
   await waitForLine(contender, "acquired");
 });

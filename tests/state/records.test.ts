@@ -89,7 +89,7 @@ describe.each(cases)("the record store contract ($driver)", (driver) => {
 
   test("strings that look like numbers, booleans or null come back as strings", async () => {
     const store = await driver.open(await tempHome());
-    const data = { n: "123", f: "1e3", t: "true", z: "null", q: "\"quoted\"", list: ["0", "false"] };
+    const data = { n: "123", f: "1e3", t: "true", z: "null", q: '"quoted"', list: ["0", "false"] };
     await store.put("meta", "strings", data);
     await store.put("meta", "bare", "123");
     expect((await store.get("meta", "strings"))?.data).toEqual(data);
@@ -125,7 +125,7 @@ describe.each(cases)("the record store contract ($driver)", (driver) => {
     const home = await tempHome();
     const store = await driver.open(home);
     await store.put("job", "j1", { state: "queued" });
-    for (const text of ['{"schema":1,"kind":"job"', "", "\"just a string\"", '{"schema":1,"kind":"job","id":"j2","createdAt":"x","updatedAt":"x","data":1}']) {
+    for (const text of ['{"schema":1,"kind":"job"', "", '"just a string"', '{"schema":1,"kind":"job","id":"j2","createdAt":"x","updatedAt":"x","data":1}']) {
       await driver.corrupt(home, "records:job:j1", text);
       const error = await rejection(store.get("job", "j1"));
       expect(error.code).toBe("state_corrupt");

@@ -88,7 +88,13 @@ function newClient(generation: Generation): { client: AnyClient; changes: () => 
 /** The compiled binary's `stdio` (add `--standalone` to args for a hermetic in-process server). */
 export async function connectStdio(generation: Generation, options: { home: string; args?: string[]; env?: Record<string, string> }): Promise<TestClient> {
   const { client, changes } = newClient(generation);
-  const params = { command: patchbayBinary(), args: ["stdio", ...(options.args ?? [])], env: patchbayEnv(options.home, options.env), cwd: repoRoot, stderr: "pipe" as const };
+  const params = {
+    command: patchbayBinary(),
+    args: ["stdio", ...(options.args ?? [])],
+    env: patchbayEnv(options.home, options.env),
+    cwd: repoRoot,
+    stderr: "pipe" as const,
+  };
   const transport = generation === "v1" ? new StdioV1(params) : new StdioV2(params);
   await (client as ClientV1).connect(transport as StdioV1);
   return wrap(generation, client, changes);

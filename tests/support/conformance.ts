@@ -28,7 +28,11 @@ export interface ConformanceRun {
 
 /** Runs the suite's CLI under the current Bun to completion; rejects only if it cannot run at all. */
 async function runConformanceCli(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
-  const result = await runProcess(process.execPath, [conformanceCli, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }, timeoutMs: 60_000 });
+  const result = await runProcess(process.execPath, [conformanceCli, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    timeoutMs: 60_000,
+  });
   return { code: result.code, output: (result.stdout + result.stderr).replace(/\x1b\[[0-9;]*m/g, "") };
 }
 

@@ -20,7 +20,8 @@ function which(command: string): string | undefined {
 export function debianTool(command: string, debianPackage: string): DebianTool {
   const found = which(command);
   if (found) return { path: found };
-  if (process.getuid?.() !== 0) return { skip: `${command} is not installed and this is not root, so it is not installed here (apt-get install -y ${debianPackage})` };
+  if (process.getuid?.() !== 0)
+    return { skip: `${command} is not installed and this is not root, so it is not installed here (apt-get install -y ${debianPackage})` };
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   let install = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", debianPackage], { stdio: "pipe", encoding: "utf8", timeout: 300_000, env });
   if (install.status !== 0) {
@@ -30,5 +31,7 @@ export function debianTool(command: string, debianPackage: string): DebianTool {
   }
   const installed = which(command);
   if (installed) return { path: installed };
-  return { skip: `${command} is missing and \`apt-get install -y ${debianPackage}\` failed (exit ${install.status}): ${(install.stderr ?? "").trim().split("\n").at(-1) ?? ""}` };
+  return {
+    skip: `${command} is missing and \`apt-get install -y ${debianPackage}\` failed (exit ${install.status}): ${(install.stderr ?? "").trim().split("\n").at(-1) ?? ""}`,
+  };
 }

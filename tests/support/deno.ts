@@ -42,7 +42,13 @@ export interface DenoStdioSession {
 
 /** `patchbay stdio <args>` under Deno, connected (initialize done) through the SDK v1 stdio client. */
 export async function connectDenoStdio(args: string[], options: DenoOptions): Promise<DenoStdioSession> {
-  const transport = new StdioClientTransport({ command: denoBinary, args: denoCliArgs(["stdio", ...args]), env: denoEnv(options), cwd: repoRoot, stderr: "pipe" });
+  const transport = new StdioClientTransport({
+    command: denoBinary,
+    args: denoCliArgs(["stdio", ...args]),
+    env: denoEnv(options),
+    cwd: repoRoot,
+    stderr: "pipe",
+  });
   let stderr = "";
   transport.stderr?.on("data", (chunk) => (stderr += chunk));
   const client = new Client({ name: "patchbay-deno-test", version: "1.0.0" }, { capabilities: {} });

@@ -23,4 +23,3 @@ export function makeEscapeFixture(): { base: string; root: string; outside: stri
   symlinkSync(join(repo, "link-file"), join(repo, "link-chain"));
   return { base: dir, root: repo, outside };
 }
-

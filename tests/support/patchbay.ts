@@ -41,8 +41,16 @@ export function patchbayEnv(home: string, extra: Record<string, string> = {}): R
 export type { RunResult } from "./process.ts";
 
 /** Runs the binary to completion. */
-export function runPatchbay(args: string[], options: { home: string; env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number }): Promise<RunResult> {
-  return runProcess(patchbayBinary(), args, { cwd: options.cwd ?? repoRoot, env: patchbayEnv(options.home, options.env), input: options.input, timeoutMs: options.timeoutMs });
+export function runPatchbay(
+  args: string[],
+  options: { home: string; env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number },
+): Promise<RunResult> {
+  return runProcess(patchbayBinary(), args, {
+    cwd: options.cwd ?? repoRoot,
+    env: patchbayEnv(options.home, options.env),
+    input: options.input,
+    timeoutMs: options.timeoutMs,
+  });
 }
 
 export interface TestServer {

@@ -7,7 +7,11 @@ export interface RunResult {
 }
 
 /** Runs a command to completion, collecting its output; SIGKILLs it and rejects after `timeoutMs`. */
-export function runProcess(command: string, args: string[], options: { cwd: string; env: Record<string, string | undefined>; input?: string; timeoutMs?: number }): Promise<RunResult> {
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string | undefined>; input?: string; timeoutMs?: number },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env });
     let stdout = "";

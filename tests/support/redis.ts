@@ -70,7 +70,9 @@ export async function startRedis(path: string): Promise<TestRedis> {
 }
 
 function launch(path: string, port: number): Promise<TestRedis> {
-  const child: ChildProcess = spawn(path, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(path, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   let output = "";
   return new Promise((resolve, reject) => {

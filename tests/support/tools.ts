@@ -47,7 +47,16 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
   const config = await loadConfig({ home });
   const store = await createRecordStore({ home });
   const audits: AuditEntry[] = [];
-  const host = createApp({ version: "test", home, config, store, env: options.env, activeSessions: () => 1, endpoints: () => [], audit: (entry) => void audits.push(entry) });
+  const host = createApp({
+    version: "test",
+    home,
+    config,
+    store,
+    env: options.env,
+    activeSessions: () => 1,
+    endpoints: () => [],
+    audit: (entry) => void audits.push(entry),
+  });
   const { jobs, messaging } = host;
   const session = createSession({
     transport: "stdio",
@@ -64,7 +73,13 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
   const textOf = (result: CallToolResult) => result.content.map((block) => ("text" in block ? block.text : "")).join("");
   const callerFor = (current: SessionState) => {
     const call = async (name: string, args: Record<string, unknown> = {}) => {
-      const pending = registry.call(name, args, { host, session: current, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog: registry });
+      const pending = registry.call(name, args, {
+        host,
+        session: current,
+        signal: new AbortController().signal,
+        progress: { report: async () => {}, settle: async () => {} },
+        catalog: registry,
+      });
       if (!pending) throw new Error(`no tool named ${name}`);
       return pending;
     };
@@ -79,7 +94,7 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
       async errorCode(name: string, args?: Record<string, unknown>) {
         const result = await call(name, args);
         if (!result.isError) throw new Error(`${name} succeeded but was expected to fail: ${textOf(result)}`);
-        return ((result._meta?.["patchbay/error"] as { code?: string } | undefined)?.code) ?? "unknown";
+        return (result._meta?.["patchbay/error"] as { code?: string } | undefined)?.code ?? "unknown";
       },
     };
   };
@@ -98,7 +113,7 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
     async errorCode(name, args) {
       const result = await call(name, args);
       if (!result.isError) throw new Error(`${name} succeeded but was expected to fail: ${textOf(result)}`);
-      return ((result._meta?.["patchbay/error"] as { code?: string } | undefined)?.code) ?? "unknown";
+      return (result._meta?.["patchbay/error"] as { code?: string } | undefined)?.code ?? "unknown";
     },
     async close() {
       await jobs.stop();

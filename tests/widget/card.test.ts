@@ -28,7 +28,10 @@ interface Fixture {
   result: { content?: unknown[]; structuredContent?: Record<string, unknown>; isError: boolean; _meta?: Record<string, unknown> };
 }
 const fixture = (name: string): Fixture => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8"));
-const FIXTURE_NAMES = readdirSync(FIXTURES).filter((file) => file.endsWith(".json")).map((file) => file.replace(/\.json$/, "")).sort();
+const FIXTURE_NAMES = readdirSync(FIXTURES)
+  .filter((file) => file.endsWith(".json"))
+  .map((file) => file.replace(/\.json$/, ""))
+  .sort();
 const DARK = new Set(["team-report", "worker-diff", "error-repo-busy", "command-failed", "job-result", "generic-self-test"]);
 
 // The host side of the bridge, in the top page: answers ui/initialize with the theme, then sends
@@ -94,7 +97,10 @@ async function openPage(colorScheme: "light" | "dark"): Promise<Watched> {
 async function hostCard(watched: Watched, result: Fixture["result"], theme: "light" | "dark", html = WIDGET_HTML) {
   const { page } = watched;
   await page.setContent(HOST_PAGE);
-  await page.evaluate(([html, payload, scheme]) => (window as unknown as { startHost(h: unknown, p: unknown, t: unknown): void }).startHost(html, payload, scheme), [html, result, theme] as const);
+  await page.evaluate(
+    ([html, payload, scheme]) => (window as unknown as { startHost(h: unknown, p: unknown, t: unknown): void }).startHost(html, payload, scheme),
+    [html, result, theme] as const,
+  );
   await page.waitForFunction(() => (window as unknown as { sized: number }).sized > 0, undefined, { timeout: 10_000 });
   const frame = page.frames().find((candidate) => candidate !== page.mainFrame())!;
   await frame.waitForSelector("html[data-rendered]");
@@ -200,7 +206,8 @@ describe.skipIf(Boolean(unavailable))("tool card in headless Chromium", () => {
 
   test("markup in a result is shown as text and fetches nothing", async () => {
     const result = structuredClone(fixture("worker-report").result);
-    const hostile = '<img src="http://127.0.0.1:9/x.png" onerror="parent.postMessage({jsonrpc:\'2.0\',id:99,method:\'tools/call\'},\'*\')"><script>alert(1)</script>';
+    const hostile =
+      "<img src=\"http://127.0.0.1:9/x.png\" onerror=\"parent.postMessage({jsonrpc:'2.0',id:99,method:'tools/call'},'*')\"><script>alert(1)</script>";
     (result.structuredContent!.worker as Record<string, unknown>).report = hostile;
     const watched = await openPage("light");
     try {
@@ -232,7 +239,10 @@ describe.skipIf(Boolean(unavailable))("tool card in headless Chromium", () => {
       const shot = await page.screenshot({ animations: "disabled" });
       const baseline = join(BASELINES, "legacy-openai-command-result-dark.png");
       if (UPDATE) writeFileSync(baseline, shot);
-      else expect(compareImages(decodePng(new Uint8Array(shot)), decodePng(new Uint8Array(readFileSync(baseline)))).reason).toMatch(/^\d+ pixels \(0\.[0-4]\d%\)|^0 pixels/);
+      else
+        expect(compareImages(decodePng(new Uint8Array(shot)), decodePng(new Uint8Array(readFileSync(baseline)))).reason).toMatch(
+          /^\d+ pixels \(0\.[0-4]\d%\)|^0 pixels/,
+        );
       expect(await page.locator("#root").innerText()).toContain("$ git status --short");
       expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(30, 31, 34)");
 

@@ -17,7 +17,11 @@ export function decodePng(file: Uint8Array): Image {
   if (!SIGNATURE.every((byte, index) => file[index] === byte)) throw new Error("not a PNG");
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   let offset = 8;
-  let width = 0, height = 0, depth = 0, colour = 0, interlace = 0;
+  let width = 0,
+    height = 0,
+    depth = 0,
+    colour = 0,
+    interlace = 0;
   const idat: Uint8Array[] = [];
   while (offset < file.length) {
     const length = view.getUint32(offset);
@@ -51,7 +55,10 @@ export function decodePng(file: Uint8Array): Image {
       else if (filter === 2) predictor = b;
       else if (filter === 3) predictor = (a + b) >> 1;
       else if (filter === 4) {
-        const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        const p = a + b - c,
+          pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
         predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       } else if (filter !== 0) throw new Error(`bad PNG filter ${filter}`);
       pixels[out + x] = (line[x]! + predictor) & 0xff;
@@ -61,7 +68,9 @@ export function decodePng(file: Uint8Array): Image {
   for (let i = 0; i < width * height; i++) {
     const s = i * channels;
     if (channels >= 3) {
-      rgba[i * 4] = pixels[s]!; rgba[i * 4 + 1] = pixels[s + 1]!; rgba[i * 4 + 2] = pixels[s + 2]!;
+      rgba[i * 4] = pixels[s]!;
+      rgba[i * 4 + 1] = pixels[s + 1]!;
+      rgba[i * 4 + 2] = pixels[s + 2]!;
       rgba[i * 4 + 3] = channels === 4 ? pixels[s + 3]! : 255;
     } else {
       rgba[i * 4] = rgba[i * 4 + 1] = rgba[i * 4 + 2] = pixels[s]!;
@@ -98,5 +107,9 @@ export function compareImages(actual: Image, expected: Image, options: { channel
     }
   }
   const share = differing / (actual.width * actual.height);
-  return { same: share <= maxShare, differing: share, reason: `${differing} pixels (${(share * 100).toFixed(2)}%) differ, at most ${(maxShare * 100).toFixed(2)}% allowed` };
+  return {
+    same: share <= maxShare,
+    differing: share,
+    reason: `${differing} pixels (${(share * 100).toFixed(2)}%) differ, at most ${(maxShare * 100).toFixed(2)}% allowed`,
+  };
 }

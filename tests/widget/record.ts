@@ -15,7 +15,11 @@ import { mockPrompt, settled, WORKER_TOML } from "../workers/support.ts";
 
 const FIXTURES = join(import.meta.dir, "fixtures");
 const harnesses = harnessSet(ALL_TOOLS, { configToml: WORKER_TOML });
-const repo = makeGitRepo({ "README.md": "# shop\n", "src/cart.ts": "export function total(items: number[]) {\n  let sum = 0;\n  for (const item of items) sum += item;\n  return sum;\n}\n", "notes.txt": "first\n" });
+const repo = makeGitRepo({
+  "README.md": "# shop\n",
+  "src/cart.ts": "export function total(items: number[]) {\n  let sum = 0;\n  for (const item of items) sum += item;\n  return sum;\n}\n",
+  "notes.txt": "first\n",
+});
 const h = await harnesses.open(repo, { power: { directWrite: true, bashMode: "safe", codexSessionRead: false } });
 
 /** Replaces what changes from run to run (paths, ids, times, hashes) with fixed stand-ins. */
@@ -51,10 +55,22 @@ async function record(name: string, tool: string, args: Record<string, unknown>,
 }
 
 try {
-  const patch = "export function total(items: number[]) {\n  return items.reduce((sum, item) => sum + item, 0);\n}\n\nexport const currency = \"EUR\";\n";
-  await h.ok("codex_worker_start", { name: "builder", brief: mockPrompt({ write: { path: "src/cart.ts", content: patch }, message: "Rewrote total() with reduce and added the currency constant.\nTests: bun test passes (12 tests)." }), agent: "mock" });
+  const patch = 'export function total(items: number[]) {\n  return items.reduce((sum, item) => sum + item, 0);\n}\n\nexport const currency = "EUR";\n';
+  await h.ok("codex_worker_start", {
+    name: "builder",
+    brief: mockPrompt({
+      write: { path: "src/cart.ts", content: patch },
+      message: "Rewrote total() with reduce and added the currency constant.\nTests: bun test passes (12 tests).",
+    }),
+    agent: "mock",
+  });
   await settled(h, "builder");
-  await h.ok("codex_worker_start", { name: "reviewer", brief: mockPrompt({ message: "Reviewed builder's change: no issues found.", session: "sess-rev" }), agent: "mock", workspace_mode: "read_only" });
+  await h.ok("codex_worker_start", {
+    name: "reviewer",
+    brief: mockPrompt({ message: "Reviewed builder's change: no issues found.", session: "sess-rev" }),
+    agent: "mock",
+    workspace_mode: "read_only",
+  });
   await settled(h, "reviewer");
   await record("worker-report", "codex_worker_inspect", { worker: "builder", view: "report" });
   await record("team-report", "codex_worker_list", {});
@@ -65,7 +81,10 @@ try {
   await record("artifact-import", "codex_worker_inbox", { action: "import_file", source_path: "design/spec.md", label: "checkout spec" });
   await record("artifact-list", "codex_worker_inbox", { action: "list" });
 
-  const job = await h.ok<{ job_id: string }>("codex_apply_job", { spec: mockPrompt({ write: [{ path: "src/tax.ts", content: "export const VAT = 0.2;\n" }], message: "Added the VAT constant." }), agent: "mock" });
+  const job = await h.ok<{ job_id: string }>("codex_apply_job", {
+    spec: mockPrompt({ write: [{ path: "src/tax.ts", content: "export const VAT = 0.2;\n" }], message: "Added the VAT constant." }),
+    agent: "mock",
+  });
   await h.ok("codex_get_result", { job_id: job.job_id, wait_seconds: 30 });
   await record("job-status", "codex_get_status", { job_id: job.job_id });
   await record("job-result", "codex_get_result", { job_id: job.job_id, wait_seconds: 5 });
@@ -73,11 +92,16 @@ try {
 
   await record("command-result", "codex_run_command", { command: "git status --short" });
   await record("command-failed", "codex_run_command", { command: "ls missing-dir" });
-  await record("write-result", "codex_write_file", { file_path: "src/banner.ts", content: "export const banner = \"Welcome to the shop\";\n" });
+  await record("write-result", "codex_write_file", { file_path: "src/banner.ts", content: 'export const banner = "Welcome to the shop";\n' });
   await record("edit-result", "codex_edit_file", { file_path: "notes.txt", old_text: "first\n", new_text: "first\nsecond\n" });
 
   let release!: () => void;
-  const held = withRepoLock(h.host.home, repo, { client_ref: "client_other", tool: "codex_worker_integrate" }, () => new Promise<void>((done) => (release = done)));
+  const held = withRepoLock(
+    h.host.home,
+    repo,
+    { client_ref: "client_other", tool: "codex_worker_integrate" },
+    () => new Promise<void>((done) => (release = done)),
+  );
   await new Promise((done) => setTimeout(done, 50));
   await record("error-repo-busy", "codex_write_file", { file_path: "notes.txt", content: "x\n", overwrite: true });
   release();

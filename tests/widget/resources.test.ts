@@ -13,8 +13,18 @@ const V2 = "ui://widget/patchbay-tool-card-v2.html";
 const V1 = "ui://widget/patchbay-tool-card-v1.html";
 
 async function connect(): Promise<Client> {
-  const host = { version: "test", config: { app: { widget_domain: "https://web-sandbox.oaiusercontent.com" } }, redact: (value: unknown) => value, audit: () => {} } as unknown as AppServices;
-  const session = createSession({ transport: "stdio", principal: "local", mode: "worker", scope: { allowedRoots: [], power: { directWrite: false, bashMode: "off", codexSessionRead: false } } });
+  const host = {
+    version: "test",
+    config: { app: { widget_domain: "https://web-sandbox.oaiusercontent.com" } },
+    redact: (value: unknown) => value,
+    audit: () => {},
+  } as unknown as AppServices;
+  const session = createSession({
+    transport: "stdio",
+    principal: "local",
+    mode: "worker",
+    scope: { allowedRoots: [], power: { directWrite: false, bashMode: "off", codexSessionRead: false } },
+  });
   const server = buildMcpServer(host, createToolRegistry([selfTest]), session, { announcesModeChanges: false });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);

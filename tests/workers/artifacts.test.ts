@@ -27,14 +27,23 @@ afterAll(async () => {
 test("a local file is imported, copied into the worker's worktree and left out of its changes and integration", async () => {
   const repo = makeGitRepo({ "a.txt": "a\n", "docs/spec.md": "# Spec\n" });
   const h = await harnesses.open(repo);
-  const imported = await h.ok<{ artifact: { id: string; sha256: string; bytes: number } }>("codex_worker_inbox", { action: "import_file", source_path: "docs/spec.md", label: "spec" });
+  const imported = await h.ok<{ artifact: { id: string; sha256: string; bytes: number } }>("codex_worker_inbox", {
+    action: "import_file",
+    source_path: "docs/spec.md",
+    label: "spec",
+  });
   const id = imported.artifact.id;
   expect(id).toMatch(/^art_[0-9a-f]{20}$/);
   expect(imported.artifact.sha256).toBe(createHash("sha256").update("# Spec\n").digest("hex"));
   expect((await h.ok<{ artifacts: Array<{ id: string }> }>("codex_worker_inbox", { action: "list" })).artifacts.map((a) => a.id)).toEqual([id]);
   expect((await h.ok<{ content: string }>("codex_worker_inbox", { action: "inspect", artifact_id: id, view: "file" })).content).toBe("# Spec\n");
 
-  const started = await h.ok<View>("codex_worker_start", { name: "w", brief: mockPrompt({ write: { path: "impl.txt", content: "done\n" } }), agent: "mock", context_from_artifacts: [id] });
+  const started = await h.ok<View>("codex_worker_start", {
+    name: "w",
+    brief: mockPrompt({ write: { path: "impl.txt", content: "done\n" } }),
+    agent: "mock",
+    context_from_artifacts: [id],
+  });
   const copied = join(started.worktree!.path, ".ai-bridge/imported-artifacts", id, "spec.md");
   expect(readFileSync(copied, "utf8")).toBe("# Spec\n");
   await settled(h, "w");
@@ -43,7 +52,9 @@ test("a local file is imported, copied into the worker's worktree and left out o
   expect((await h.ok<{ files: string[] }>("codex_worker_integrate", { worker: "w" })).files).toEqual(["impl.txt"]);
   expect(existsSync(join(repo, ".ai-bridge"))).toBe(false);
 
-  expect(await h.errorCode("codex_worker_start", { name: "r", brief: "x", agent: "mock", workspace_mode: "read_only", context_from_artifacts: [id] })).toBe("invalid_arguments");
+  expect(await h.errorCode("codex_worker_start", { name: "r", brief: "x", agent: "mock", workspace_mode: "read_only", context_from_artifacts: [id] })).toBe(
+    "invalid_arguments",
+  );
   expect(await h.otherSession().errorCode("codex_worker_inbox", { action: "cleanup", artifact_id: id })).toBe("takeover_required");
   expect((await h.ok<{ removed: boolean }>("codex_worker_inbox", { action: "cleanup", artifact_id: id })).removed).toBe(true);
   expect(await h.errorCode("codex_worker_inbox", { action: "inspect", artifact_id: id })).toBe("artifact_not_found");
@@ -55,9 +66,34 @@ test("downloads: only http(s), never loopback, private, link-local or metadata a
   try {
     const port = counter.port;
     // Every form that names this machine (the real resolver: localhost and its own host name too) lands on the counter if fetched.
-    const here = ["localhost", "127.0.0.1", "2130706433", "0x7f000001", "[::1]", "[::ffff:127.0.0.1]", "x.localhost", ...(await ownHostName()), ...counter.ownHosts()].flatMap((host) => [`http://${host}:${port}/x`, `https://${host}:${port}/x`]);
-    for (const url of [...here, "file:///etc/passwd", "ftp://example.com/x", "http://10.1.2.3/x", "http://169.254.169.254/latest/meta-data", "http://printer.local/x", "http://db.internal/x", `https://example.com/${"a".repeat(5000)}`]) {
-      expect([url, await download(url, target, { maxBytes: 1000, allowPrivate: false }).then(() => "downloaded", (error: { code?: string }) => error.code)]).toEqual([url, "download_refused"]);
+    const here = [
+      "localhost",
+      "127.0.0.1",
+      "2130706433",
+      "0x7f000001",
+      "[::1]",
+      "[::ffff:127.0.0.1]",
+      "x.localhost",
+      ...(await ownHostName()),
+      ...counter.ownHosts(),
+    ].flatMap((host) => [`http://${host}:${port}/x`, `https://${host}:${port}/x`]);
+    for (const url of [
+      ...here,
+      "file:///etc/passwd",
+      "ftp://example.com/x",
+      "http://10.1.2.3/x",
+      "http://169.254.169.254/latest/meta-data",
+      "http://printer.local/x",
+      "http://db.internal/x",
+      `https://example.com/${"a".repeat(5000)}`,
+    ]) {
+      expect([
+        url,
+        await download(url, target, { maxBytes: 1000, allowPrivate: false }).then(
+          () => "downloaded",
+          (error: { code?: string }) => error.code,
+        ),
+      ]).toEqual([url, "download_refused"]);
     }
     expect(counter.hits()).toBe(0);
     expect(existsSync(target)).toBe(false);
@@ -93,13 +129,27 @@ test("a download is streamed with a sha256; a loopback server is refused unless 
   expect(connections).toBe(0);
 
   const allowing = await privateHarnesses.open(repo);
-  const imported = await allowing.ok<{ artifact: { sha256: string; bytes: number; source_host: string } }>("codex_worker_inbox", { action: "import_file", artifact_file: file });
+  const imported = await allowing.ok<{ artifact: { sha256: string; bytes: number; source_host: string } }>("codex_worker_inbox", {
+    action: "import_file",
+    artifact_file: file,
+  });
   expect(connections).toBeGreaterThan(0);
   expect(imported.artifact).toMatchObject({ bytes: 12, source_host: `127.0.0.1:${port}`, sha256: createHash("sha256").update("report body\n").digest("hex") });
-  const zip = await allowing.ok<{ artifact: { id: string; unpacked: boolean; files: Array<{ path: string }> } }>("codex_worker_inbox", { action: "import_file", artifact_file: { download_url: `http://127.0.0.1:${port}/bundle.zip`, file_name: "bundle.zip", mime_type: "application/zip" } });
+  const zip = await allowing.ok<{ artifact: { id: string; unpacked: boolean; files: Array<{ path: string }> } }>("codex_worker_inbox", {
+    action: "import_file",
+    artifact_file: { download_url: `http://127.0.0.1:${port}/bundle.zip`, file_name: "bundle.zip", mime_type: "application/zip" },
+  });
   expect(zip.artifact).toMatchObject({ unpacked: true, files: [{ path: "notes.md" }] });
-  expect((await allowing.ok<{ content: string }>("codex_worker_inbox", { action: "inspect", artifact_id: zip.artifact.id, view: "file" })).content).toBe("# Notes\n");
+  expect((await allowing.ok<{ content: string }>("codex_worker_inbox", { action: "inspect", artifact_id: zip.artifact.id, view: "file" })).content).toBe(
+    "# Notes\n",
+  );
 
   // A file named .zip that is not a zip is refused, not stored half-understood.
-  expect(await h.errorCode("codex_worker_inbox", { action: "import_file", source_path: "a.txt", artifact_file: { file_name: "bundle.zip", mime_type: "application/zip" } })).toBe("zip_invalid");
+  expect(
+    await h.errorCode("codex_worker_inbox", {
+      action: "import_file",
+      source_path: "a.txt",
+      artifact_file: { file_name: "bundle.zip", mime_type: "application/zip" },
+    }),
+  ).toBe("zip_invalid");
 });

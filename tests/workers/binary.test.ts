@@ -34,9 +34,15 @@ test("an MCP client starts, inspects and integrates a worker in worker mode", as
   try {
     const names = await client.listToolNames();
     expect(names).toContain("codex_worker_integrate");
-    const started = await client.callTool("codex_worker_start", { name: "mcp", brief: mockPrompt({ write: { path: "m.txt", content: "m\n" }, message: "wrote m" }), agent: "mock" });
+    const started = await client.callTool("codex_worker_start", {
+      name: "mcp",
+      brief: mockPrompt({ write: { path: "m.txt", content: "m\n" }, message: "wrote m" }),
+      agent: "mock",
+    });
     expect(started.isError).toBeFalsy();
-    const status = (await client.callTool("codex_worker_inspect", { worker: "mcp", view: "status", wait_seconds: 30 })).structuredContent as { worker: { state: string; report: string } };
+    const status = (await client.callTool("codex_worker_inspect", { worker: "mcp", view: "status", wait_seconds: 30 })).structuredContent as {
+      worker: { state: string; report: string };
+    };
     expect(status.worker).toMatchObject({ state: "idle", report: "wrote m" });
     const done = (await client.callTool("codex_worker_integrate", { worker: "mcp" })).structuredContent as { files: string[] };
     expect(done.files).toEqual(["m.txt"]);
@@ -49,7 +55,16 @@ test("an MCP client starts, inspects and integrates a worker in worker mode", as
 test("the CLI drives a worker; after the server is SIGKILLed mid-turn the worker is interrupted and its session continues", async () => {
   const dir = home("[server]\nstale_running_job_grace_seconds = 0\n");
   const repo = makeGitRepo({ "a.txt": "a\n" });
-  const started = await cli<{ worker_id: string; state: string }>(dir, ["worker", "start", "sleeper", mockPrompt({ sleep_ms: 60_000, session: "kill-w" }), "--agent", "mock", "--repo", repo]);
+  const started = await cli<{ worker_id: string; state: string }>(dir, [
+    "worker",
+    "start",
+    "sleeper",
+    mockPrompt({ sleep_ms: 60_000, session: "kill-w" }),
+    "--agent",
+    "mock",
+    "--repo",
+    repo,
+  ]);
   await until(async () => {
     const view = await cli<{ worker: { state: string; session_id?: string } }>(dir, ["worker", "inspect", "sleeper", "--view", "status", "--repo", repo]);
     return view.worker.state === "running" && view.worker.session_id === "kill-w";
@@ -62,7 +77,15 @@ test("the CLI drives a worker; after the server is SIGKILLed mid-turn the worker
   expect(list.workers).toHaveLength(1);
   expect(list.workers[0]).toMatchObject({ worker_id: started.worker_id, state: "interrupted", session_id: "kill-w" });
 
-  const continued = await cli<{ state: string; session_id: string; report: string }>(dir, ["worker", "message", "sleeper", mockPrompt({ write: { path: "after.txt", content: "after\n" }, message: "back again" }), "--repo", repo, "--wait"]);
+  const continued = await cli<{ state: string; session_id: string; report: string }>(dir, [
+    "worker",
+    "message",
+    "sleeper",
+    mockPrompt({ write: { path: "after.txt", content: "after\n" }, message: "back again" }),
+    "--repo",
+    repo,
+    "--wait",
+  ]);
   expect(continued).toMatchObject({ state: "idle", session_id: "kill-w", report: "back again" });
   const integrated = await cli<{ files: string[] }>(dir, ["worker", "integrate", "sleeper", "--repo", repo]);
   expect(integrated.files).toEqual(["after.txt"]);

@@ -8,7 +8,9 @@ import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
 
 type Menus = { agents: Array<{ agent: string; source: string; models: Array<{ id: string }>; truncated: boolean }> };
-const harnesses = harnessSet(WORKER_TOOLS, { configToml: `[agents]\ncodex_command = "/bin/false"\n\n[workers]\nclaude_models = ["claude-sonnet-4-5", "opus"]\ngemini_models = []\n` });
+const harnesses = harnessSet(WORKER_TOOLS, {
+  configToml: `[agents]\ncodex_command = "/bin/false"\n\n[workers]\nclaude_models = ["claude-sonnet-4-5", "opus"]\ngemini_models = []\n`,
+});
 const defaults = harnessSet(WORKER_TOOLS, { configToml: `[agents]\ncodex_command = "/bin/false"\n` });
 afterAll(async () => {
   await harnesses.closeAll();
@@ -21,10 +23,18 @@ const menu = (result: Menus, agent: string) => result.agents.find((entry) => ent
 test("the configured claude and gemini lists are the menu", async () => {
   const h = await harnesses.open(makeGitRepo({ "a.txt": "a\n" }));
   const result = await h.ok<Menus>("codex_worker_options", {});
-  expect(menu(result, "claude")).toEqual({ agent: "claude", source: "configured list", models: [{ id: "claude-sonnet-4-5" }, { id: "opus" }], truncated: false });
+  expect(menu(result, "claude")).toEqual({
+    agent: "claude",
+    source: "configured list",
+    models: [{ id: "claude-sonnet-4-5" }, { id: "opus" }],
+    truncated: false,
+  });
   expect(menu(result, "gemini").models).toEqual([]);
   expect(menu(await h.ok<Menus>("codex_worker_options", { model: "opus" }), "claude").models).toEqual([{ id: "opus" }]);
-  expect(menu(await h.ok<Menus>("codex_worker_options", { max_models: 1 }), "claude")).toMatchObject({ models: [{ id: "claude-sonnet-4-5" }], truncated: true });
+  expect(menu(await h.ok<Menus>("codex_worker_options", { max_models: 1 }), "claude")).toMatchObject({
+    models: [{ id: "claude-sonnet-4-5" }],
+    truncated: true,
+  });
 });
 
 test("without config the built-in defaults are offered", async () => {

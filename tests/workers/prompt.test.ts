@@ -2,7 +2,20 @@
 import { expect, test } from "bun:test";
 import { assemblePrompt, parseCodexModels, PEER_LIMITS, REPORT_GUIDANCE, type WorkerRecord } from "../../src/workers/index.ts";
 
-const peer = (name: string, report: string): WorkerRecord => ({ id: `wrk_${"0".repeat(20)}`, name, repo: "/r", agent: "codex", workspace_mode: "read_only", owner: "client_x", turns: [], artifacts: [], takeovers: [], report, created_at: "", updated_at: "" });
+const peer = (name: string, report: string): WorkerRecord => ({
+  id: `wrk_${"0".repeat(20)}`,
+  name,
+  repo: "/r",
+  agent: "codex",
+  workspace_mode: "read_only",
+  owner: "client_x",
+  turns: [],
+  artifacts: [],
+  takeovers: [],
+  report,
+  created_at: "",
+  updated_at: "",
+});
 
 test("the brief comes first, peer context is bounded and marked as data, the report guidance last", async () => {
   expect(await assemblePrompt("Do X.", [], "report", [])).toBe(`Do X.\n\n${REPORT_GUIDANCE}`);
@@ -16,6 +29,18 @@ test("the brief comes first, peer context is bounded and marked as data, the rep
 });
 
 test("codex's model list is reduced to ids, names and known efforts", () => {
-  const models = parseCodexModels(JSON.stringify({ models: [{ slug: "gpt-5.5", display_name: "GPT-5.5", supported_reasoning_levels: [{ effort: "low" }, { effort: "high" }, { effort: "ludicrous" }], api_key: "sk-secret" }, { slug: "bad id; rm" }] }));
+  const models = parseCodexModels(
+    JSON.stringify({
+      models: [
+        {
+          slug: "gpt-5.5",
+          display_name: "GPT-5.5",
+          supported_reasoning_levels: [{ effort: "low" }, { effort: "high" }, { effort: "ludicrous" }],
+          api_key: "sk-secret",
+        },
+        { slug: "bad id; rm" },
+      ],
+    }),
+  );
   expect(models).toEqual([{ id: "gpt-5.5", name: "GPT-5.5", efforts: ["low", "high"] }]);
 });

@@ -14,7 +14,8 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const write = (path: string, content: string, extra: Record<string, unknown> = {}) => mockPrompt({ write: { path, content }, message: `wrote ${path}`, ...extra });
+const write = (path: string, content: string, extra: Record<string, unknown> = {}) =>
+  mockPrompt({ write: { path, content }, message: `wrote ${path}`, ...extra });
 
 test("two workers: one writes, the other gets its diff as peer context; inspect, preview and integrate", async () => {
   const repo = makeGitRepo({ "a.txt": "a\n" });
@@ -29,7 +30,13 @@ test("two workers: one writes, the other gets its diff as peer context; inspect,
   expect(builder.changed_files).toEqual(["feature.txt"]);
   expect(existsSync(join(repo, "feature.txt"))).toBe(false);
 
-  await h.ok("codex_worker_start", { name: "reviewer", brief: "Review the builder's work.", agent: "echoer", context_from_workers: ["builder"], context_detail: "diff" });
+  await h.ok("codex_worker_start", {
+    name: "reviewer",
+    brief: "Review the builder's work.",
+    agent: "echoer",
+    context_from_workers: ["builder"],
+    context_detail: "diff",
+  });
   await settled(h, "reviewer");
   const seen = await h.ok<{ details: { content: string } }>("codex_worker_inspect", { worker: "reviewer", view: "file", file_path: "prompt-seen.txt" });
   const prompt = seen.details.content;
@@ -46,7 +53,10 @@ test("two workers: one writes, the other gets its diff as peer context; inspect,
   const file = await h.ok<{ details: { content: string } }>("codex_worker_inspect", { worker: "builder", view: "file", file_path: "feature.txt" });
   expect(file.details.content).toBe("hello feature\n");
 
-  const preview = await h.ok<{ details: { ready: boolean; files: string[]; base_moved: boolean } }>("codex_worker_inspect", { worker: "builder", view: "integration_preview" });
+  const preview = await h.ok<{ details: { ready: boolean; files: string[]; base_moved: boolean } }>("codex_worker_inspect", {
+    worker: "builder",
+    view: "integration_preview",
+  });
   expect(preview.details).toMatchObject({ ready: true, files: ["feature.txt"], base_moved: false });
   const done = await h.ok<{ files: string[]; committed: boolean }>("codex_worker_integrate", { worker: "builder" });
   expect(done).toMatchObject({ files: ["feature.txt"], committed: false });
@@ -78,7 +88,12 @@ test("message continues the same session; refused while running (no queue) and f
   expect(await other.errorCode("codex_worker_message", { worker: "w", message: "hi", takeover_reason: "x" })).toBe("invalid_arguments");
   expect(await other.errorCode("codex_worker_message", { worker: "w", message: "hi", takeover: true })).toBe("invalid_arguments");
   expect((await other.ok<{ workers: View[] }>("codex_worker_list", {})).workers).toHaveLength(1); // reading is shared
-  const taken = await other.ok<View>("codex_worker_message", { worker: "w", message: mockPrompt({ message: "third" }), takeover: true, takeover_reason: "the first chat went away" });
+  const taken = await other.ok<View>("codex_worker_message", {
+    worker: "w",
+    message: mockPrompt({ message: "third" }),
+    takeover: true,
+    takeover_reason: "the first chat went away",
+  });
   expect(taken.owner).toBe(other.session.clientRef);
   expect(taken.takeovers).toBe(1);
   expect(await h.errorCode("codex_worker_stop", { worker: "w" })).toBe("takeover_required");
@@ -121,7 +136,10 @@ test("integration refusals: read_only, no changes, blocked path, dirty base, con
 
   writeFileSync(join(repo, "a.txt"), "one\nzwei\n");
   git(repo, "commit", "-qam", "conflicting change");
-  const conflict = await h.ok<{ details: { ready: boolean; base_moved: boolean; refusals: Array<{ code: string; files: string[] }> } }>("codex_worker_inspect", { worker: "editor", view: "integration_preview" });
+  const conflict = await h.ok<{ details: { ready: boolean; base_moved: boolean; refusals: Array<{ code: string; files: string[] }> } }>(
+    "codex_worker_inspect",
+    { worker: "editor", view: "integration_preview" },
+  );
   expect(conflict.details.ready).toBe(false);
   expect(conflict.details.base_moved).toBe(true);
   expect(conflict.details.refusals.map((r) => r.code)).toEqual(["patch_conflict"]);
@@ -142,7 +160,12 @@ test("integrate returns repo_busy while another mutation holds the repository lo
   let release!: () => void;
   let locked!: () => void;
   const acquired = new Promise<void>((done) => (locked = done));
-  const held = withRepoLock(h.host.home, repo, { client_ref: "client_other", tool: "codex_worker_integrate" }, () => (locked(), new Promise<void>((done) => (release = done))));
+  const held = withRepoLock(
+    h.host.home,
+    repo,
+    { client_ref: "client_other", tool: "codex_worker_integrate" },
+    () => (locked(), new Promise<void>((done) => (release = done))),
+  );
   await acquired;
   expect(await h.errorCode("codex_worker_integrate", { worker: "w" })).toBe("repo_busy");
   release();

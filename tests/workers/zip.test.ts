@@ -50,7 +50,11 @@ function centralEntries(zip: Uint8Array): Array<{ at: number; name: string; loca
 }
 
 /** Hand-edits one entry's central (and local) header fields: what fflate will not write itself. */
-function patchEntry(zip: Uint8Array, name: string, fields: { externalAttrs?: number; madeBy?: number; size?: number; flags?: number; method?: number }): Uint8Array {
+function patchEntry(
+  zip: Uint8Array,
+  name: string,
+  fields: { externalAttrs?: number; madeBy?: number; size?: number; flags?: number; method?: number },
+): Uint8Array {
   const out = zip.slice();
   const view = new DataView(out.buffer);
   const entry = centralEntries(out).find((candidate) => candidate.name === name)!;
@@ -85,19 +89,40 @@ const ATTACKS: Array<{ name: string; zip: () => Uint8Array; code: string }> = [
   { name: "empty name", zip: () => single(""), code: "zip_entry_empty" },
   { name: "a '.' entry", zip: () => single("."), code: "zip_entry_empty" },
   { name: "a './' segment", zip: () => single("./a.txt"), code: "zip_entry_empty" },
-  { name: "symlink (fflate attrs)", zip: () => zipSync({ "ok.txt": text("ok"), link: [text("/etc/passwd"), unixMode(S_IFLNK | 0o777)] }), code: "zip_entry_symlink" },
-  { name: "symlink (hand-set external attributes)", zip: () => patchEntry(zipSync({ "ok.txt": text("ok"), "escape": text("../../..") }), "escape", { madeBy: 0x031e, externalAttrs: ((S_IFLNK | 0o755) << 16) >>> 0 }), code: "zip_entry_symlink" },
+  {
+    name: "symlink (fflate attrs)",
+    zip: () => zipSync({ "ok.txt": text("ok"), link: [text("/etc/passwd"), unixMode(S_IFLNK | 0o777)] }),
+    code: "zip_entry_symlink",
+  },
+  {
+    name: "symlink (hand-set external attributes)",
+    zip: () =>
+      patchEntry(zipSync({ "ok.txt": text("ok"), escape: text("../../..") }), "escape", { madeBy: 0x031e, externalAttrs: ((S_IFLNK | 0o755) << 16) >>> 0 }),
+    code: "zip_entry_symlink",
+  },
   { name: "character device", zip: () => zipSync({ tty: [text(""), unixMode(0o020000 | 0o600)] }), code: "zip_entry_special" },
   { name: "block device", zip: () => zipSync({ sda: [text(""), unixMode(0o060000 | 0o600)] }), code: "zip_entry_special" },
-  { name: "FIFO", zip: () => patchEntry(single("pipe"), "pipe", { madeBy: 0x031e, externalAttrs: ((0o010000 | 0o644) << 16) >>> 0 }), code: "zip_entry_special" },
+  {
+    name: "FIFO",
+    zip: () => patchEntry(single("pipe"), "pipe", { madeBy: 0x031e, externalAttrs: ((0o010000 | 0o644) << 16) >>> 0 }),
+    code: "zip_entry_special",
+  },
   { name: "socket", zip: () => zipSync({ sock: [text(""), unixMode(0o140000 | 0o755)] }), code: "zip_entry_special" },
   { name: "encrypted entry", zip: () => patchEntry(single("secret.txt"), "secret.txt", { flags: 0x1 }), code: "zip_entry_encrypted" },
   { name: "unsupported method", zip: () => patchEntry(single("lzma.bin"), "lzma.bin", { method: 14 }), code: "zip_unsupported_method" },
   { name: "two names that sanitize alike", zip: () => zipSync({ "a b.txt": text("1"), "a_b.txt": text("2") }), code: "zip_entry_duplicate" },
-  { name: "a file and a folder of one name", zip: () => zipSync({ "x/y.txt": text("1"), "X": text("2") }), code: "zip_entry_duplicate" },
-  { name: "too many entries", zip: () => zipSync(Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`f${i}.txt`, text("x")]))), code: "zip_too_many_entries" },
+  { name: "a file and a folder of one name", zip: () => zipSync({ "x/y.txt": text("1"), X: text("2") }), code: "zip_entry_duplicate" },
+  {
+    name: "too many entries",
+    zip: () => zipSync(Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`f${i}.txt`, text("x")]))),
+    code: "zip_too_many_entries",
+  },
   { name: "one file over the file cap", zip: () => zipSync({ "big.bin": new Uint8Array(64 * KB + 1) }), code: "zip_file_too_large" },
-  { name: "files over the total cap", zip: () => zipSync(Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`part${i}.bin`, new Uint8Array(60 * KB)]))), code: "zip_too_large" },
+  {
+    name: "files over the total cap",
+    zip: () => zipSync(Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`part${i}.bin`, new Uint8Array(60 * KB)]))),
+    code: "zip_too_large",
+  },
   { name: "not a zip", zip: () => text("PK but not really a zip archive"), code: "zip_invalid" },
 ];
 
@@ -138,7 +163,7 @@ function handZip(name: string, data: Uint8Array, declared: { size: number; crc32
   cv.setUint32(20, data.length, true);
   cv.setUint32(24, declared.size, true);
   cv.setUint16(28, nameBytes.length, true);
-  cv.setUint32(38, ((0o100644 << 16) >>> 0), true);
+  cv.setUint32(38, (0o100644 << 16) >>> 0, true);
   central.set(nameBytes, 46);
   const end = new Uint8Array(22);
   const ev = new DataView(end.buffer);
@@ -205,15 +230,25 @@ describe("zip bombs", () => {
 
   test("a wrong CRC-32 is refused", async () => {
     const zip = handZip("zeros.bin", zerosStream(1), { size: 1024 * KB, crc32: 1234 });
-    await expect(unpackZip(zip, join(tempDir(), "unpacked"), { ...LIMITS, maxFileBytes: 2048 * KB, maxTotalBytes: 2048 * KB })).rejects.toMatchObject({ code: "zip_invalid" });
+    await expect(unpackZip(zip, join(tempDir(), "unpacked"), { ...LIMITS, maxFileBytes: 2048 * KB, maxTotalBytes: 2048 * KB })).rejects.toMatchObject({
+      code: "zip_invalid",
+    });
   });
 });
 
 test("a good zip unpacks with sanitized names, 0700 folders and 0600 files", async () => {
-  const zip = zipSync({ "README.md": text("# Read me\n"), "src/": {}, "src/main file.ts": text("export {};\n"), docs: { ".hidden": text("h"), "notes (v2).txt": text("n") }, "data.bin": new Uint8Array([0, 1, 2, 3]) });
+  const zip = zipSync({
+    "README.md": text("# Read me\n"),
+    "src/": {},
+    "src/main file.ts": text("export {};\n"),
+    docs: { ".hidden": text("h"), "notes (v2).txt": text("n") },
+    "data.bin": new Uint8Array([0, 1, 2, 3]),
+  });
   const target = join(tempDir(), "unpacked");
   const result = await unpackZip(zip, target, LIMITS);
-  expect(result.files.map((file) => file.path)).toEqual(["data.bin", "docs/_hidden", "docs/notes_v2_.txt", "README.md", "src/main_file.ts"].sort((a, b) => a.localeCompare(b)));
+  expect(result.files.map((file) => file.path)).toEqual(
+    ["data.bin", "docs/_hidden", "docs/notes_v2_.txt", "README.md", "src/main_file.ts"].sort((a, b) => a.localeCompare(b)),
+  );
   expect(result.bytes).toBe(10 + 11 + 1 + 1 + 4);
   expect(readFileSync(join(target, "src/main_file.ts"), "utf8")).toBe("export {};\n");
   expect(statSync(join(target, "src")).mode & 0o777).toBe(0o700);
@@ -231,20 +266,38 @@ describe("through codex_worker_inbox", () => {
     const zip = zipSync({ "spec.md": text("# Spec\n"), fixtures: { "input.json": text('{"a":1}\n') } });
     const repo = makeGitRepo({ "a.txt": "a\n", "bundle.zip": zip });
     const h = await harnesses.open(repo);
-    const imported = await h.ok<{ artifact: { id: string; unpacked: boolean; file_count: number; unpacked_bytes: number } }>("codex_worker_inbox", { action: "import_file", source_path: "bundle.zip", label: "bundle" });
+    const imported = await h.ok<{ artifact: { id: string; unpacked: boolean; file_count: number; unpacked_bytes: number } }>("codex_worker_inbox", {
+      action: "import_file",
+      source_path: "bundle.zip",
+      label: "bundle",
+    });
     const id = imported.artifact.id;
     expect(imported.artifact).toMatchObject({ unpacked: true, file_count: 2, unpacked_bytes: 15 });
     const home = h.host.home;
     expect(statSync(join(home, "artifacts", id, "unpacked")).mode & 0o777).toBe(0o700);
     expect(statSync(join(home, "artifacts", id, "unpacked/fixtures/input.json")).mode & 0o777).toBe(0o600);
 
-    const tree = await h.ok<{ artifact: { files: Array<{ path: string; bytes: number }>; folders: string[] } }>("codex_worker_inbox", { action: "inspect", artifact_id: id, view: "tree" });
-    expect(tree.artifact.files).toEqual([{ path: "fixtures/input.json", bytes: 8 }, { path: "spec.md", bytes: 7 }]);
+    const tree = await h.ok<{ artifact: { files: Array<{ path: string; bytes: number }>; folders: string[] } }>("codex_worker_inbox", {
+      action: "inspect",
+      artifact_id: id,
+      view: "tree",
+    });
+    expect(tree.artifact.files).toEqual([
+      { path: "fixtures/input.json", bytes: 8 },
+      { path: "spec.md", bytes: 7 },
+    ]);
     expect(tree.artifact.folders).toEqual(["fixtures"]);
-    expect((await h.ok<{ content: string }>("codex_worker_inbox", { action: "inspect", artifact_id: id, view: "file", file_path: "fixtures/input.json" })).content).toBe('{"a":1}\n');
+    expect(
+      (await h.ok<{ content: string }>("codex_worker_inbox", { action: "inspect", artifact_id: id, view: "file", file_path: "fixtures/input.json" })).content,
+    ).toBe('{"a":1}\n');
     expect(await h.errorCode("codex_worker_inbox", { action: "inspect", artifact_id: id, view: "file", file_path: "bundle.zip" })).toBe("not_found");
 
-    const started = await h.ok<View>("codex_worker_start", { name: "z", brief: mockPrompt({ write: { path: "impl.txt", content: "done\n" } }), agent: "mock", context_from_artifacts: [id] });
+    const started = await h.ok<View>("codex_worker_start", {
+      name: "z",
+      brief: mockPrompt({ write: { path: "impl.txt", content: "done\n" } }),
+      agent: "mock",
+      context_from_artifacts: [id],
+    });
     const folder = join(started.worktree!.path, ".ai-bridge/imported-artifacts", id);
     expect(readFileSync(join(folder, "spec.md"), "utf8")).toBe("# Spec\n");
     expect(readFileSync(join(folder, "fixtures/input.json"), "utf8")).toBe('{"a":1}\n');
@@ -252,7 +305,9 @@ describe("through codex_worker_inbox", () => {
     await settled(h, "z");
     const changes = await h.ok<{ details: { files: Array<{ path: string }> } }>("codex_worker_inspect", { worker: "z", view: "changes" });
     expect(changes.details.files.map((f) => f.path)).toEqual(["impl.txt"]);
-    expect(await h.errorCode("codex_worker_inspect", { worker: "z", view: "diff", file_path: `.ai-bridge/imported-artifacts/${id}/spec.md` })).toBe("file_not_changed");
+    expect(await h.errorCode("codex_worker_inspect", { worker: "z", view: "diff", file_path: `.ai-bridge/imported-artifacts/${id}/spec.md` })).toBe(
+      "file_not_changed",
+    );
     expect((await h.ok<{ files: string[] }>("codex_worker_integrate", { worker: "z" })).files).toEqual(["impl.txt"]);
     expect(existsSync(join(repo, ".ai-bridge"))).toBe(false);
   });
@@ -307,7 +362,9 @@ describe("through codex_worker_inbox", () => {
     mkdirSync(join(started.worktree!.path, ".ai-bridge"), { recursive: true });
     const { symlinkSync } = await import("node:fs");
     symlinkSync(outside, join(started.worktree!.path, ".ai-bridge/imported-artifacts"));
-    expect(await h.errorCode("codex_worker_message", { worker: "s", message: mockPrompt({}), context_from_artifacts: [artifact.id] })).toBe("artifact_copy_refused");
+    expect(await h.errorCode("codex_worker_message", { worker: "s", message: mockPrompt({}), context_from_artifacts: [artifact.id] })).toBe(
+      "artifact_copy_refused",
+    );
     expect(readdirSync(outside)).toEqual([]);
   });
 

@@ -46,7 +46,11 @@ const CALLS: Array<[string, (path: string) => Record<string, unknown>]> = [
 ];
 
 function snapshotOutside(): string {
-  const listing = (dir: string) => readdirSync(dir).sort().map((name) => `${name}:${readFileSync(join(dir, name), "utf8")}`).join("|");
+  const listing = (dir: string) =>
+    readdirSync(dir)
+      .sort()
+      .map((name) => `${name}:${readFileSync(join(dir, name), "utf8")}`)
+      .join("|");
   return `${listing(fixture.outside)}#${listing(join(fixture.base, "repo-evil"))}`;
 }
 

@@ -18,7 +18,8 @@ function generateRepo(): string {
   for (let d = 0; d < DIRS; d++) {
     for (let f = 0; f < FILES_PER_DIR; f++) {
       const n = d * FILES_PER_DIR + f;
-      files[`pkg${String(d).padStart(3, "0")}/file${String(f).padStart(3, "0")}.ts`] = `// file ${n}\nexport const common = ${n};\n${n % 50 === 0 ? `export const rare_token_${n} = true;\n` : ""}`;
+      files[`pkg${String(d).padStart(3, "0")}/file${String(f).padStart(3, "0")}.ts`] =
+        `// file ${n}\nexport const common = ${n};\n${n % 50 === 0 ? `export const rare_token_${n} = true;\n` : ""}`;
     }
   }
   return makeGitRepo(files, { prefix: "patchbay-large-", commits: ["generated"] });
@@ -72,7 +73,11 @@ test("a search for a prefix of the rare token and a shallow tree answer complete
   const found = await tools.ok<Found>("codex_search_repo", { query: "rare_token_4", max_results: 1000 });
   // rare_token_400, rare_token_450 and rare_token_4000 … rare_token_4950.
   expect(found.truncated).toBe(false);
-  expect(found.matches.map((match) => match.path)).toEqual(["pkg004/file000.ts", "pkg004/file050.ts", ...Array.from({ length: 10 }, (_, i) => [`pkg0${40 + i}/file000.ts`, `pkg0${40 + i}/file050.ts`]).flat()]);
+  expect(found.matches.map((match) => match.path)).toEqual([
+    "pkg004/file000.ts",
+    "pkg004/file050.ts",
+    ...Array.from({ length: 10 }, (_, i) => [`pkg0${40 + i}/file000.ts`, `pkg0${40 + i}/file050.ts`]).flat(),
+  ]);
   const listing = await tools.ok<Listing>("codex_repo_tree", { max_depth: 2, max_entries: 5000 });
   expect(listing.entries.length).toBe(5000);
   expect(listing.truncated).toBe(true);

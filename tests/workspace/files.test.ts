@@ -13,11 +13,22 @@ import { harnessSet, type ToolHarness } from "../support/tools.ts";
 
 type Entry = { path: string; type: string; size?: number };
 type Listing = { path: string; entries: Entry[]; truncated: boolean; counts: { files: number; dirs: number; symlinks: number }; source: string };
-type Slice = { path: string; size: number; binary: boolean; truncated: boolean; content: string; start_line?: number; end_line?: number; total_lines?: number; next_start_line?: number };
+type Slice = {
+  path: string;
+  size: number;
+  binary: boolean;
+  truncated: boolean;
+  content: string;
+  start_line?: number;
+  end_line?: number;
+  total_lines?: number;
+  next_start_line?: number;
+};
 type Found = { matches: Array<{ path: string; line: number; text: string }>; truncated: boolean; engine: string };
 
 /** A repository with `files`, all committed but the `untracked` ones. */
-const makeRepo = (files: FileTree, options: { untracked?: string[] } = {}) => makeGitRepo(files, { prefix: "patchbay-files-", commits: ["fixture"], ...options });
+const makeRepo = (files: FileTree, options: { untracked?: string[] } = {}) =>
+  makeGitRepo(files, { prefix: "patchbay-files-", commits: ["fixture"], ...options });
 /** A plain directory (no git) with `files`. */
 const makeDir = (files: FileTree) => writeFiles(tempDir("patchbay-files-"), files);
 
@@ -56,7 +67,17 @@ describe("codex_repo_tree", () => {
     // certs/ is listed: only its one file is blocked, as in a walk outside git.
     const listing = await tools.ok<Listing>("codex_repo_tree", { max_depth: 10 });
     expect(listing.source).toBe("git");
-    expect(paths(listing)).toEqual(["README.md", "certs", "notes.txt", "src", "src/app.ts", "src/lib", "src/lib/deep", "src/lib/deep/deeper", "src/lib/deep/deeper/leaf.ts"]);
+    expect(paths(listing)).toEqual([
+      "README.md",
+      "certs",
+      "notes.txt",
+      "src",
+      "src/app.ts",
+      "src/lib",
+      "src/lib/deep",
+      "src/lib/deep/deeper",
+      "src/lib/deep/deeper/leaf.ts",
+    ]);
     expect(listing.entries.find((entry) => entry.path === "README.md")).toEqual({ path: "README.md", type: "file", size: 5 });
     expect(listing.counts).toEqual({ files: 4, dirs: 5, symlinks: 0 });
     expect(listing.truncated).toBe(false);
@@ -64,7 +85,21 @@ describe("codex_repo_tree", () => {
 
   test("hides blocked paths even when hidden entries are included", async () => {
     const listing = await tools.ok<Listing>("codex_repo_tree", { max_depth: 10, include_hidden: true });
-    expect(paths(listing)).toEqual([".github", ".github/workflows", ".github/workflows/ci.yml", ".gitignore", "README.md", "certs", "notes.txt", "src", "src/app.ts", "src/lib", "src/lib/deep", "src/lib/deep/deeper", "src/lib/deep/deeper/leaf.ts"]);
+    expect(paths(listing)).toEqual([
+      ".github",
+      ".github/workflows",
+      ".github/workflows/ci.yml",
+      ".gitignore",
+      "README.md",
+      "certs",
+      "notes.txt",
+      "src",
+      "src/app.ts",
+      "src/lib",
+      "src/lib/deep",
+      "src/lib/deep/deeper",
+      "src/lib/deep/deeper/leaf.ts",
+    ]);
   });
 
   test("stops at max_depth", async () => {
@@ -129,18 +164,41 @@ describe("codex_read_file", () => {
 
   test("reads an empty file as zero lines", async () => {
     writeFileSync(join(repo, "empty.txt"), "");
-    expect(await tools.ok<Slice>("codex_read_file", { file_path: "empty.txt" })).toEqual({ path: "empty.txt", size: 0, binary: false, truncated: false, content: "", start_line: 1, end_line: 0, total_lines: 0 });
+    expect(await tools.ok<Slice>("codex_read_file", { file_path: "empty.txt" })).toEqual({
+      path: "empty.txt",
+      size: 0,
+      binary: false,
+      truncated: false,
+      content: "",
+      start_line: 1,
+      end_line: 0,
+      total_lines: 0,
+    });
   });
 
   test("reads a whole file with its line count", async () => {
     expect(await tools.ok<Slice>("codex_read_file", { file_path: "no-newline.txt" })).toEqual({
-      path: "no-newline.txt", size: 10, binary: false, truncated: false, content: "first\nlast", start_line: 1, end_line: 2, total_lines: 2,
+      path: "no-newline.txt",
+      size: 10,
+      binary: false,
+      truncated: false,
+      content: "first\nlast",
+      start_line: 1,
+      end_line: 2,
+      total_lines: 2,
     });
   });
 
   test("reads an inclusive 1-based line range and says where to continue", async () => {
     const result = await tools.call("codex_read_file", { file_path: "lines.txt", start_line: 3, end_line: 5 });
-    expect(result.structuredContent).toMatchObject({ content: "line 3\nline 4\nline 5\n", start_line: 3, end_line: 5, total_lines: 10, next_start_line: 6, truncated: false });
+    expect(result.structuredContent).toMatchObject({
+      content: "line 3\nline 4\nline 5\n",
+      start_line: 3,
+      end_line: 5,
+      total_lines: 10,
+      next_start_line: 6,
+      truncated: false,
+    });
     expect(result.content).toEqual([{ type: "text", text: "lines.txt, lines 3-5 of 10; continue with start_line 6:\nline 3\nline 4\nline 5\n" }]);
     const tail = await tools.ok<Slice>("codex_read_file", { file_path: "lines.txt", start_line: 9, end_line: 50 });
     expect(tail).toMatchObject({ content: "line 9\nline 10\n", end_line: 10, truncated: false });
@@ -197,7 +255,7 @@ describe("codex_search_repo", () => {
         "untracked.md": "a needle here\n",
         ".env": "needle=secret\n",
         "certs/site.pem": "needle\n",
-        ".config/tool.json": "\"needle\"\n",
+        ".config/tool.json": '"needle"\n',
         "bin/data.bin": new Uint8Array([110, 101, 101, 100, 108, 101, 0, 1]),
         "long.txt": `${"x".repeat(1000)}needle${"y".repeat(1000)}\n`,
       },
@@ -234,8 +292,14 @@ describe("codex_search_repo", () => {
 
   test("filters files by glob, by name at any depth or by path under path", async () => {
     expect((await tools.ok<Found>("codex_search_repo", { query: "needle", glob: "*.js" })).matches.map((match) => match.path)).toEqual(["src/b.js"]);
-    expect((await tools.ok<Found>("codex_search_repo", { query: "needle", path: "src", glob: "a.*" })).matches.map((match) => match.path)).toEqual(["src/a.ts", "src/a.ts"]);
-    expect((await tools.ok<Found>("codex_search_repo", { query: "needle", glob: "src/*.ts" })).matches.map((match) => match.path)).toEqual(["src/a.ts", "src/a.ts"]);
+    expect((await tools.ok<Found>("codex_search_repo", { query: "needle", path: "src", glob: "a.*" })).matches.map((match) => match.path)).toEqual([
+      "src/a.ts",
+      "src/a.ts",
+    ]);
+    expect((await tools.ok<Found>("codex_search_repo", { query: "needle", glob: "src/*.ts" })).matches.map((match) => match.path)).toEqual([
+      "src/a.ts",
+      "src/a.ts",
+    ]);
   });
 
   test("stops at max_results and says it truncated", async () => {
@@ -258,7 +322,11 @@ describe("codex_search_repo", () => {
     git(repo, "config", "grep.fullName", "true");
     const subTools = await harnessFor(join(repo, "src"));
     const found = await subTools.ok<Found>("codex_search_repo", { query: "needle" });
-    expect(found.matches).toEqual([{ path: "a.ts", line: 1, text: "const needle = 1;" }, { path: "a.ts", line: 2, text: "const other = needle.x;" }, { path: "b.js", line: 1, text: "needle in js" }]);
+    expect(found.matches).toEqual([
+      { path: "a.ts", line: 1, text: "const needle = 1;" },
+      { path: "a.ts", line: 2, text: "const other = needle.x;" },
+      { path: "b.js", line: 1, text: "needle in js" },
+    ]);
     expect(paths(await subTools.ok<Listing>("codex_repo_tree", {}))).toEqual(["a.ts", "b.js", "regex.ts"]);
   });
 
@@ -282,8 +350,14 @@ describe("codex_search_repo", () => {
     const plainTools = await harnessFor(plain);
     const found = await plainTools.ok<Found>("codex_search_repo", { query: "find me", include_hidden: true });
     expect(found).toEqual({
-      query: "find me", regex: false, engine: "no-index", truncated: false,
-      matches: [{ path: "a.txt", line: 1, text: "find me" }, { path: "sub/b.md", line: 1, text: "also find me" }],
+      query: "find me",
+      regex: false,
+      engine: "no-index",
+      truncated: false,
+      matches: [
+        { path: "a.txt", line: 1, text: "find me" },
+        { path: "sub/b.md", line: 1, text: "also find me" },
+      ],
     } as Found);
     expect((await plainTools.ok<Found>("codex_search_repo", { query: "root:", include_hidden: true })).matches).toEqual([]);
     expect((await plainTools.ok<Found>("codex_search_repo", { query: "f.nd", regex: true, max_results: 1 })).truncated).toBe(true);
@@ -294,7 +368,7 @@ describe("codex_search_repo", () => {
 describe("a tracked directory later replaced by a symlink out of the repository", () => {
   let tools: ToolHarness;
   beforeAll(async () => {
-    const outside = makeDir({ "passwd": "outside_secret_value\n" });
+    const outside = makeDir({ passwd: "outside_secret_value\n" });
     const repo = makeRepo({ "a/passwd": "inside\n", "README.md": "hi\n" });
     rmSync(join(repo, "a"), { recursive: true });
     symlinkSync(outside, join(repo, "a"));
@@ -302,7 +376,10 @@ describe("a tracked directory later replaced by a symlink out of the repository"
   });
 
   test("the tree shows the link, not the files git still has in its index", async () => {
-    expect((await tools.ok<Listing>("codex_repo_tree", { max_depth: 3 })).entries).toEqual([{ path: "README.md", type: "file", size: 3 }, { path: "a", type: "symlink" }]);
+    expect((await tools.ok<Listing>("codex_repo_tree", { max_depth: 3 })).entries).toEqual([
+      { path: "README.md", type: "file", size: 3 },
+      { path: "a", type: "symlink" },
+    ]);
   });
 
   test("search never matches content behind it", async () => {

@@ -26,7 +26,10 @@ describe("codex_git_status", () => {
     git(root, "rm", "-q", "gone.txt");
     const status = await (await harnessFor(root)).ok<GitStatus>("codex_git_status");
     expect(status.branch).toBe("main");
-    expect(status.staged).toEqual([{ path: "a.txt", change: "modified" }, { path: "gone.txt", change: "deleted" }]);
+    expect(status.staged).toEqual([
+      { path: "a.txt", change: "modified" },
+      { path: "gone.txt", change: "deleted" },
+    ]);
     expect(status.unstaged).toEqual([{ path: "b.txt", change: "modified" }]);
     expect(status.untracked).toEqual(["new.txt"]);
     expect(status.counts).toEqual({ staged: 2, unstaged: 1, untracked: 1, conflicted: 0 });
@@ -40,7 +43,13 @@ describe("codex_git_status", () => {
     git(clone, "clone", "-q", origin, ".");
     git(clone, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "local");
     const status = await (await harnessFor(clone)).ok<GitStatus>("codex_git_status");
-    expect({ branch: status.branch, upstream: status.upstream, ahead: status.ahead, behind: status.behind, clean: status.clean }).toEqual({ branch: "main", upstream: "origin/main", ahead: 1, behind: 0, clean: true });
+    expect({ branch: status.branch, upstream: status.upstream, ahead: status.ahead, behind: status.behind, clean: status.clean }).toEqual({
+      branch: "main",
+      upstream: "origin/main",
+      ahead: 1,
+      behind: 0,
+      clean: true,
+    });
   });
 
   test("porcelain: false leaves the short lines out", async () => {

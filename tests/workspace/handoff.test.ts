@@ -12,7 +12,8 @@ import { harnessSet } from "../support/tools.ts";
 
 const SECRET = `sk-proj-${"a1B2c3D4e5".repeat(4)}`;
 
-const makeRepo = (files: Record<string, string> = { "AGENTS.md": "# Rules\nRun the tests.\n", "src/app.ts": "export const a = 1;\n" }) => makeGitRepo(files, { prefix: "patchbay-handoff-" });
+const makeRepo = (files: Record<string, string> = { "AGENTS.md": "# Rules\nRun the tests.\n", "src/app.ts": "export const a = 1;\n" }) =>
+  makeGitRepo(files, { prefix: "patchbay-handoff-" });
 
 const { open: harnessFor, closeAll } = harnessSet(HANDOFF_TOOLS, { mode: "standard" });
 
@@ -31,7 +32,13 @@ describe("codex_write_handoff", () => {
     const plan = readFileSync(join(root, ".ai-bridge/current-plan.md"), "utf8");
     expect(plan).toStartWith("# Tests\n\n- agent: codex\n- model: gpt-5\n- written: ");
     expect(plan).toContain(`by ${tools.session.clientRef}\n- base commit: ${head}\n\n1. Add a test\n2. Run it\n`);
-    expect(JSON.parse(readFileSync(join(root, ".ai-bridge/handoff-status.json"), "utf8"))).toMatchObject({ title: "Tests", agent: "codex", model: "gpt-5", base_head: head, written_by: tools.session.clientRef });
+    expect(JSON.parse(readFileSync(join(root, ".ai-bridge/handoff-status.json"), "utf8"))).toMatchObject({
+      title: "Tests",
+      agent: "codex",
+      model: "gpt-5",
+      base_head: head,
+      written_by: tools.session.clientRef,
+    });
     expect(git(root, "status", "--porcelain")).toBe("?? .ai-bridge/");
   });
 
@@ -152,7 +159,9 @@ describe("codex_get_handoff_diff", () => {
     git(root, "add", "committed.txt");
     git(root, "commit", "-q", "-m", "agent commit");
     writeFiles(root, { "src/new.ts": "export const b = 1;\n", ".env": "SECRET=1\n" });
-    const diff = await tools.ok<{ base_head: string; head: string; files: Array<{ path: string; status: string }>; diff: string; truncated: boolean }>("codex_get_handoff_diff");
+    const diff = await tools.ok<{ base_head: string; head: string; files: Array<{ path: string; status: string }>; diff: string; truncated: boolean }>(
+      "codex_get_handoff_diff",
+    );
     expect(diff.base_head).toBe(base);
     expect(diff.head).toBe(git(root, "rev-parse", "HEAD"));
     expect(diff.files).toEqual([

@@ -45,13 +45,21 @@ describe("codex_open_workspace", () => {
   const agents = "# Project rules\n\nUse bun.\n\n## Testing\n\nRun bun test.\n";
 
   test("orients: name, branch, head commit, AGENTS.md summary, skills, tree and next tools", async () => {
-    const root = makeRepo({ "AGENTS.md": agents, "src/main.ts": "x\n", "pkg/AGENTS.md": "# Pkg\n", ".agents/skills/lint/SKILL.md": "---\nname: lint\ndescription: Lints\n---\n" }, { commits: ["first", "add rules"] });
+    const root = makeRepo(
+      { "AGENTS.md": agents, "src/main.ts": "x\n", "pkg/AGENTS.md": "# Pkg\n", ".agents/skills/lint/SKILL.md": "---\nname: lint\ndescription: Lints\n---\n" },
+      { commits: ["first", "add rules"] },
+    );
     writeFiles(root, { "src/main.ts": "changed\n" });
     const opened = await (await harnessFor(root)).ok<Opened>("codex_open_workspace");
     const head = git(root, "rev-parse", "--short", "HEAD");
     expect(opened.name).toBe(basename(root));
     expect(opened.git).toMatchObject({ is_git_repo: true, branch: "main", head: { sha: head, subject: "add rules" }, dirty: true });
-    expect(opened.agents).toMatchObject({ path: "AGENTS.md", headings: ["# Project rules", "## Testing"], excerpt: ["# Project rules", "Use bun.", "## Testing", "Run bun test."], files: ["AGENTS.md", "pkg/AGENTS.md"] });
+    expect(opened.agents).toMatchObject({
+      path: "AGENTS.md",
+      headings: ["# Project rules", "## Testing"],
+      excerpt: ["# Project rules", "Use bun.", "## Testing", "Run bun test."],
+      files: ["AGENTS.md", "pkg/AGENTS.md"],
+    });
     expect(opened.skills?.skills.map((skill) => skill.name)).toEqual(["lint"]);
     expect(opened.tree?.lines).toEqual(["AGENTS.md", "pkg/", "pkg/AGENTS.md", "src/", "src/main.ts"]);
     expect(opened.next_tools.map((item) => item.tool)).toEqual(["codex_show_changes", "codex_load_context", "codex_load_skill", "codex_workspace_snapshot"]);
@@ -79,7 +87,9 @@ describe("codex_list_workspaces", () => {
     const repo = makeRepo({ "a.txt": "a\n" });
     git(repo, "checkout", "-q", "-b", "feature");
     const plain = makeDir({ "b.txt": "b\n" });
-    const listed = await (await harnessFor(repo, { roots: [plain, repo], defaultRoot: repo })).ok<{ default_root: string; workspaces: unknown[] }>("codex_list_workspaces");
+    const listed = await (await harnessFor(repo, { roots: [plain, repo], defaultRoot: repo })).ok<{ default_root: string; workspaces: unknown[] }>(
+      "codex_list_workspaces",
+    );
     expect(listed.default_root).toBe(repo);
     expect(listed.workspaces).toEqual([
       { name: basename(repo), path: repo, is_default: true, exists: true, is_git_repo: true, branch: "feature" },
@@ -88,7 +98,13 @@ describe("codex_list_workspaces", () => {
   });
 });
 
-type Snapshot = { is_git_repo: boolean; git: { branch: string; clean: boolean } | null; commits: Array<{ subject: string }>; ai_bridge: { exists: boolean; entries: Array<{ name: string; kind: string; bytes: number; modified: string }> }; tree: { lines: string[] } };
+type Snapshot = {
+  is_git_repo: boolean;
+  git: { branch: string; clean: boolean } | null;
+  commits: Array<{ subject: string }>;
+  ai_bridge: { exists: boolean; entries: Array<{ name: string; kind: string; bytes: number; modified: string }> };
+  tree: { lines: string[] };
+};
 
 describe("codex_workspace_snapshot", () => {
   test("shows .ai-bridge files with size and time, at most max_commits commits, and the tree", async () => {
@@ -115,7 +131,11 @@ describe("codex_workspace_snapshot", () => {
 });
 
 describe("codex_inventory", () => {
-  type Inventory = { tool_mode: string; modes: Array<{ mode: string; tool_count: number }>; power_tools: Array<{ switch: string; enabled: boolean; value: string; setting: string }> };
+  type Inventory = {
+    tool_mode: string;
+    modes: Array<{ mode: string; tool_count: number }>;
+    power_tools: Array<{ switch: string; enabled: boolean; value: string; setting: string }>;
+  };
 
   test("reports the tool mode, tools per mode and which power tools this session enables", async () => {
     const root = makeRepo({ "a.txt": "a\n" });
@@ -137,7 +157,14 @@ describe("codex_inventory", () => {
 
 describe("codex_load_context", () => {
   test("loads the AGENTS.md chain from the root down to the target, root first", async () => {
-    const root = makeRepo({ "AGENTS.md": "root rules\n", "packages/AGENTS.md": "packages rules\n", "packages/app/AGENTS.override.md": "app override\n", "packages/app/AGENTS.md": "shadowed\n", "packages/app/src/main.ts": "code\n", "other/AGENTS.md": "unrelated\n" });
+    const root = makeRepo({
+      "AGENTS.md": "root rules\n",
+      "packages/AGENTS.md": "packages rules\n",
+      "packages/app/AGENTS.override.md": "app override\n",
+      "packages/app/AGENTS.md": "shadowed\n",
+      "packages/app/src/main.ts": "code\n",
+      "other/AGENTS.md": "unrelated\n",
+    });
     const pack = await (await harnessFor(root)).ok<ContextPack>("codex_load_context", { target_path: "packages/app/src/main.ts", include_git: false });
     expect(pack.agents_files.map((file) => [file.path, file.content])).toEqual([
       ["AGENTS.md", "root rules\n"],
@@ -151,7 +178,10 @@ describe("codex_load_context", () => {
     writeFiles(root, { "a.txt": "alpha\nbeta\n" });
     const pack = await (await harnessFor(root)).ok<ContextPack>("codex_load_context", { selected_paths: ["a.txt", ".env", "missing.txt"], include_diff: true });
     expect(pack.selected_files.map((file) => file.path)).toEqual(["a.txt"]);
-    expect(pack.skipped.map((file) => [file.path, file.code])).toEqual([[".env", "path_blocked"], ["missing.txt", "not_found"]]);
+    expect(pack.skipped.map((file) => [file.path, file.code])).toEqual([
+      [".env", "path_blocked"],
+      ["missing.txt", "not_found"],
+    ]);
     expect(pack.git?.status.short).toEqual([" M a.txt"]);
     expect(pack.git?.diff?.diff).toContain("+beta");
     expect(pack.ai_bridge?.files.map((file) => [file.path, file.content])).toEqual([[".ai-bridge/current-plan.md", "# Plan\n"]]);
@@ -162,7 +192,11 @@ describe("codex_load_context", () => {
     const big = "x".repeat(190_000);
     const root = makeDir({ "one.txt": big, "two.txt": big, "three.txt": big });
     const pack = await (await harnessFor(root)).ok<ContextPack>("codex_load_context", { selected_paths: ["one.txt", "two.txt", "three.txt"] });
-    expect(pack.selected_files.map((file) => [file.path, file.bytes, file.truncated])).toEqual([["one.txt", 190_000, false], ["two.txt", 190_000, false], ["three.txt", 20_000, true]]);
+    expect(pack.selected_files.map((file) => [file.path, file.bytes, file.truncated])).toEqual([
+      ["one.txt", 190_000, false],
+      ["two.txt", 190_000, false],
+      ["three.txt", 20_000, true],
+    ]);
     expect(pack.bytes).toBe(400_000);
     expect(pack.truncated).toBe(true);
   });
@@ -171,8 +205,17 @@ describe("codex_load_context", () => {
     const root = makeDir({ "a.md": "```\nfenced\n```\n", "b.txt": "0123456789" });
     const harness = await harnessFor(root);
     const ws = await openWorkspace({ session: harness.session, host: harness.host });
-    const pack = await buildContextPack(ws, { selectedPaths: ["a.md", "b.txt", "a.md"], maxFileBytes: 100, maxTotalBytes: 25, includeGit: false, includeAiBridge: false });
-    expect(pack.selected_files.map((file) => [file.path, file.bytes])).toEqual([["a.md", 15], ["b.txt", 10]]);
+    const pack = await buildContextPack(ws, {
+      selectedPaths: ["a.md", "b.txt", "a.md"],
+      maxFileBytes: 100,
+      maxTotalBytes: 25,
+      includeGit: false,
+      includeAiBridge: false,
+    });
+    expect(pack.selected_files.map((file) => [file.path, file.bytes])).toEqual([
+      ["a.md", 15],
+      ["b.txt", 10],
+    ]);
     expect(pack.truncated).toBe(true);
     expect(pack.skipped).toEqual([{ path: "a.md", code: "context_full", reason: "the pack reached its byte limit" }]);
     expect(renderContextPack(pack)).toContain("````\n```\nfenced\n```\n````");

@@ -17,7 +17,8 @@ import { debianTool } from "../support/debian.ts";
 import { harnessSet } from "../support/tools.ts";
 
 /** A repository whose first commit tracks a .env (force-added), so views must hide a blocked file git knows. */
-const makeRepo = () => makeGitRepo({ "src/app.ts": "export const a = 1;\n", ".env": "DB_PASSWORD=first\n", "README.md": "readme\n" }, { prefix: "patchbay-cmd-" });
+const makeRepo = () =>
+  makeGitRepo({ "src/app.ts": "export const a = 1;\n", ".env": "DB_PASSWORD=first\n", "README.md": "readme\n" }, { prefix: "patchbay-cmd-" });
 
 const { open: harnessFor, closeAll } = harnessSet(POWER_TOOLS, { power: { bashMode: "safe" }, mode: "standard" });
 
@@ -42,9 +43,16 @@ if (!hasRipgrep) console.warn(`the rg test of tests/workspace/power-commands.tes
 describe("the power_tools.bash_mode gate", () => {
   test("when off, codex_run_command is hidden and refused naming the setting", async () => {
     const tools = await harnessFor(makeRepo(), { power: { bashMode: "off" } });
-    expect(createToolRegistry(POWER_TOOLS).list(tools.session).map((tool) => tool.name)).toEqual([]);
+    expect(
+      createToolRegistry(POWER_TOOLS)
+        .list(tools.session)
+        .map((tool) => tool.name),
+    ).toEqual([]);
     const refused = await tools.call("codex_run_command", { command: "git status" });
-    expect((refused._meta?.["patchbay/error"] as { code: string; message: string })).toMatchObject({ code: "tool_disabled", message: expect.stringContaining('codex_run_command is turned off by the setting power_tools.bash_mode = "safe"') });
+    expect(refused._meta?.["patchbay/error"] as { code: string; message: string }).toMatchObject({
+      code: "tool_disabled",
+      message: expect.stringContaining('codex_run_command is turned off by the setting power_tools.bash_mode = "safe"'),
+    });
   });
 });
 
@@ -59,7 +67,32 @@ describe("safe mode", () => {
 
   test("shell syntax, other programs, absolute paths and .. are refused with command_not_allowed naming what is allowed", async () => {
     const tools = await harnessFor(makeRepo());
-    for (const command of ["git status; rm -rf /", "git status && touch x", "ls | wc", "ls > out", "echo $HOME", "ls `pwd`", "ls $(pwd)", "git log\nrm x", "cat /etc/passwd", "cat README.md", "rm -rf src", "curl http://example.com", "ls /etc", "ls ..", "ls ~", "git push", "git checkout main", "git branch evil", "git show HEAD:.env", "git diff --output=x", "find .", "eslint --fix src", "rg --hidden x", "rg -uu x"]) {
+    for (const command of [
+      "git status; rm -rf /",
+      "git status && touch x",
+      "ls | wc",
+      "ls > out",
+      "echo $HOME",
+      "ls `pwd`",
+      "ls $(pwd)",
+      "git log\nrm x",
+      "cat /etc/passwd",
+      "cat README.md",
+      "rm -rf src",
+      "curl http://example.com",
+      "ls /etc",
+      "ls ..",
+      "ls ~",
+      "git push",
+      "git checkout main",
+      "git branch evil",
+      "git show HEAD:.env",
+      "git diff --output=x",
+      "find .",
+      "eslint --fix src",
+      "rg --hidden x",
+      "rg -uu x",
+    ]) {
       const result = await tools.call("codex_run_command", { command });
       const error = result._meta?.["patchbay/error"] as { code: string; message: string } | undefined;
       expect({ command, code: error?.code }).toEqual({ command, code: "command_not_allowed" });
@@ -191,7 +224,9 @@ describe("full mode", () => {
     const running = tools.ok<Run>("codex_run_command", { command: "touch .started; while [ ! -e .release ]; do sleep 0.02; done" });
     await eventually(() => existsSync(join(root, ".started")));
     const refused = await tools.call("codex_write_file", { file_path: "late.txt", content: "x" });
-    expect((refused._meta?.["patchbay/error"] as { code: string; message: string }).message).toContain(`${tools.session.clientRef} is running codex_run_command`);
+    expect((refused._meta?.["patchbay/error"] as { code: string; message: string }).message).toContain(
+      `${tools.session.clientRef} is running codex_run_command`,
+    );
     writeFileSync(join(root, ".release"), "");
     expect((await running).exit_code).toBe(0);
     await tools.ok("codex_write_file", { file_path: "late.txt", content: "x" });

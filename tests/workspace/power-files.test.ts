@@ -28,7 +28,11 @@ describe("the power_tools.direct_write gate", () => {
   test("when off, write and edit are hidden from tools/list and a call is refused naming the setting", async () => {
     const root = makeRepo();
     const tools = await harnessFor(root, { power: {} });
-    expect(createToolRegistry(POWER_TOOLS).list(tools.session).map((tool) => tool.name)).toEqual([]);
+    expect(
+      createToolRegistry(POWER_TOOLS)
+        .list(tools.session)
+        .map((tool) => tool.name),
+    ).toEqual([]);
     const refused = await tools.call("codex_write_file", { file_path: "x.txt", content: "x" });
     expect(refused.isError).toBe(true);
     expect((refused.content[0] as { text: string }).text).toContain("codex_write_file is turned off by the setting power_tools.direct_write");
@@ -38,7 +42,11 @@ describe("the power_tools.direct_write gate", () => {
 
   test("when on, write and edit are listed with their full-mode aliases", async () => {
     const tools = await harnessFor(makeRepo(), { mode: "full" });
-    expect(createToolRegistry(POWER_TOOLS).list(tools.session).map((tool) => tool.name)).toEqual(["codex_edit_file", "codex_write_file", "edit", "write"]);
+    expect(
+      createToolRegistry(POWER_TOOLS)
+        .list(tools.session)
+        .map((tool) => tool.name),
+    ).toEqual(["codex_edit_file", "codex_write_file", "edit", "write"]);
   });
 });
 
@@ -66,7 +74,9 @@ describe("codex_write_file", () => {
     expect(read(root, "src/app.ts")).toBe("const a = 1;\nconst b = 1;\n");
     const result = await tools.ok<Change>("codex_write_file", { file_path: "src/app.ts", content: "const a = 1;\nconst b = 2;\n", overwrite: true });
     expect(result.created).toBe(false);
-    expect(result.diff).toBe("diff --git a/src/app.ts b/src/app.ts\n--- a/src/app.ts\n+++ b/src/app.ts\n@@ -1,2 +1,2 @@\n const a = 1;\n-const b = 1;\n+const b = 2;\n");
+    expect(result.diff).toBe(
+      "diff --git a/src/app.ts b/src/app.ts\n--- a/src/app.ts\n+++ b/src/app.ts\n@@ -1,2 +1,2 @@\n const a = 1;\n-const b = 1;\n+const b = 2;\n",
+    );
   });
 
   test("secret-looking content is refused and nothing is written", async () => {
@@ -114,7 +124,9 @@ describe("codex_edit_file", () => {
     const tools = await harnessFor(root);
     const result = await tools.ok<Change>("codex_edit_file", { file_path: "src/app.ts", old_text: "const a = 1;", new_text: "const a = 42;" });
     expect(result.replacements).toBe(1);
-    expect(result.diff).toBe("diff --git a/src/app.ts b/src/app.ts\n--- a/src/app.ts\n+++ b/src/app.ts\n@@ -1,2 +1,2 @@\n-const a = 1;\n+const a = 42;\n const b = 1;\n");
+    expect(result.diff).toBe(
+      "diff --git a/src/app.ts b/src/app.ts\n--- a/src/app.ts\n+++ b/src/app.ts\n@@ -1,2 +1,2 @@\n-const a = 1;\n+const a = 42;\n const b = 1;\n",
+    );
     expect(read(root, "src/app.ts")).toBe("const a = 42;\nconst b = 1;\n");
   });
 
@@ -129,11 +141,17 @@ describe("codex_edit_file", () => {
     const root = makeRepo();
     const tools = await harnessFor(root);
     expect(await tools.errorCode("codex_edit_file", { file_path: "src/app.ts", old_text: "= 1;", new_text: "= 2;" })).toBe("edit_not_unique");
-    expect(await tools.errorCode("codex_edit_file", { file_path: "src/app.ts", old_text: "= 1;", new_text: "= 2;", expected_replacements: 3 })).toBe("edit_not_unique");
+    expect(await tools.errorCode("codex_edit_file", { file_path: "src/app.ts", old_text: "= 1;", new_text: "= 2;", expected_replacements: 3 })).toBe(
+      "edit_not_unique",
+    );
     expect(read(root, "src/app.ts")).toBe("const a = 1;\nconst b = 1;\n");
-    expect((await tools.ok<Change>("codex_edit_file", { file_path: "src/app.ts", old_text: "= 1;", new_text: "= 2;", expected_replacements: 2 })).replacements).toBe(2);
+    expect(
+      (await tools.ok<Change>("codex_edit_file", { file_path: "src/app.ts", old_text: "= 1;", new_text: "= 2;", expected_replacements: 2 })).replacements,
+    ).toBe(2);
     expect(read(root, "src/app.ts")).toBe("const a = 2;\nconst b = 2;\n");
-    expect((await tools.ok<Change>("codex_edit_file", { file_path: "src/app.ts", old_text: "const", new_text: "let", replace_all: true })).replacements).toBe(2);
+    expect((await tools.ok<Change>("codex_edit_file", { file_path: "src/app.ts", old_text: "const", new_text: "let", replace_all: true })).replacements).toBe(
+      2,
+    );
     expect(read(root, "src/app.ts")).toBe("let a = 2;\nlet b = 2;\n");
   });
 

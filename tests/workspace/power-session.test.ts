@@ -48,14 +48,24 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-type Transcript = { session_id: string; file: string; meta: Record<string, string>; messages: Array<{ role: string; text: string; timestamp?: string }>; total_messages: number; truncated: boolean };
+type Transcript = {
+  session_id: string;
+  file: string;
+  meta: Record<string, string>;
+  messages: Array<{ role: string; text: string; timestamp?: string }>;
+  total_messages: number;
+  truncated: boolean;
+};
 
 describe("codex_read_session", () => {
   test("when power_tools.codex_session_read is off it is hidden and refused naming the setting", async () => {
     const tools = await harness({ power: {} });
     expect(createToolRegistry(POWER_TOOLS).list(tools.session)).toEqual([]);
     const refused = await tools.call("codex_read_session", { session_id: SESSION });
-    expect(refused._meta?.["patchbay/error"]).toMatchObject({ code: "tool_disabled", message: expect.stringContaining("codex_read_session is turned off by the setting power_tools.codex_session_read") });
+    expect(refused._meta?.["patchbay/error"]).toMatchObject({
+      code: "tool_disabled",
+      message: expect.stringContaining("codex_read_session is turned off by the setting power_tools.codex_session_read"),
+    });
   });
 
   test("reads the messages of a rollout file found by id under $CODEX_HOME/sessions, with its metadata", async () => {

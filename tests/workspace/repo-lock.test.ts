@@ -26,7 +26,18 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 function plantLock(home: string, repo: string, pid: number): string {
   const file = repoLockFile(home, repo);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ client_ref: "client_gone", tool: "codex_write_file", repo, pid, hostname: hostname(), since: "2026-01-01T00:00:00.000Z", token: "planted" }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      client_ref: "client_gone",
+      tool: "codex_write_file",
+      repo,
+      pid,
+      hostname: hostname(),
+      since: "2026-01-01T00:00:00.000Z",
+      token: "planted",
+    }),
+  );
   return file;
 }
 
@@ -87,7 +98,9 @@ test("a lock held by another live process is refused with its pid", async () => 
     plantLock(home, repo, holder.pid!);
     const error = await withRepoLock(home, repo, { client_ref: "c", tool: "t" }, async () => "ran").catch((e: PatchbayError) => e);
     expect((error as PatchbayError).code).toBe("repo_busy");
-    expect((error as PatchbayError).message).toBe(`${repo} is busy: client_gone is running codex_write_file (pid ${holder.pid}) since 2026-01-01T00:00:00.000Z`);
+    expect((error as PatchbayError).message).toBe(
+      `${repo} is busy: client_gone is running codex_write_file (pid ${holder.pid}) since 2026-01-01T00:00:00.000Z`,
+    );
   } finally {
     holder.kill("SIGKILL");
   }

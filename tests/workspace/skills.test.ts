@@ -35,7 +35,11 @@ afterAll(async () => {
 describe("codex_list_skills", () => {
   test("finds repository and user skills with sanitized paths, never the absolute home", async () => {
     const repo = tempDir("patchbay-skills-");
-    writeFiles(repo, { ".agents/skills/lint/SKILL.md": skill("lint", "Runs the linter"), ".claude/skills/review/SKILL.md": skill("review", "Reviews a diff"), "skills/notes.md": "not a skill\n" });
+    writeFiles(repo, {
+      ".agents/skills/lint/SKILL.md": skill("lint", "Runs the linter"),
+      ".claude/skills/review/SKILL.md": skill("review", "Reviews a diff"),
+      "skills/notes.md": "not a skill\n",
+    });
     writeFiles(home, { ".codex/skills/deploy/SKILL.md": skill("deploy", "Ships it"), ".claude/skills/draw/SKILL.md": skill("draw", "Draws") });
     const list = await (await harnessFor(repo)).ok<SkillList>("codex_list_skills");
     expect(list.skills).toEqual([
@@ -107,7 +111,13 @@ describe("codex_load_skill", () => {
     expect(result.isError).toBe(true);
     expect(result._meta?.["patchbay/error"]).toMatchObject({
       code: "skill_ambiguous",
-      details: { name: "lint", matches: [{ source: "workspace", path: ".agents/skills/lint/SKILL.md" }, { source: "user", path: "~/.codex/skills/lint/SKILL.md" }] },
+      details: {
+        name: "lint",
+        matches: [
+          { source: "workspace", path: ".agents/skills/lint/SKILL.md" },
+          { source: "user", path: "~/.codex/skills/lint/SKILL.md" },
+        ],
+      },
     });
     const user = await harness.ok<LoadedSkill>("codex_load_skill", { name: "lint", source: "user" });
     expect(user.skill.description).toBe("User lint");
@@ -134,7 +144,10 @@ describe("codex_load_skill", () => {
 
 describe("parseFrontMatter", () => {
   test("reads name and description, quoted or as a folded block, and nothing without front matter", () => {
-    expect(parseFrontMatter('---\nname: "lint"\ndescription: >\n  Runs the\n  linter\nother: x\n---\nbody')).toEqual({ name: "lint", description: "Runs the linter" });
+    expect(parseFrontMatter('---\nname: "lint"\ndescription: >\n  Runs the\n  linter\nother: x\n---\nbody')).toEqual({
+      name: "lint",
+      description: "Runs the linter",
+    });
     expect(parseFrontMatter("# no front matter\nname: x\n")).toEqual({ name: "", description: "" });
   });
 });

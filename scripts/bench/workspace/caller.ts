@@ -21,7 +21,12 @@ export async function fileToolCaller(repo: string, home: string): Promise<ToolCa
   const config = await loadConfig({ home });
   const store = await createRecordStore({ home });
   const host = createApp({ version: "bench", home, config, store, activeSessions: () => 1, endpoints: () => [], audit: () => {} });
-  const session = createSession({ transport: "stdio", principal: "bench", mode: "full", scope: { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off", codexSessionRead: false } } });
+  const session = createSession({
+    transport: "stdio",
+    principal: "bench",
+    mode: "full",
+    scope: { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off", codexSessionRead: false } },
+  });
   const registry = createToolRegistry(FILE_TOOLS);
   const context = { host, session, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog: registry };
   return {

@@ -14,7 +14,15 @@ export const RARE_LITERAL = "rare_token_";
 export const RARE_REGEX = "rare_token_[0-9]+00 ";
 
 function fileText(n: number): string {
-  const lines = [`// generated file ${n}`, `import { helper } from "../shared/helper.ts";`, "", `export function compute${n}(input: number): number {`, `  return helper(input) * ${n};`, "}", ""];
+  const lines = [
+    `// generated file ${n}`,
+    `import { helper } from "../shared/helper.ts";`,
+    "",
+    `export function compute${n}(input: number): number {`,
+    `  return helper(input) * ${n};`,
+    "}",
+    "",
+  ];
   if (n % 50 === 0) lines.push(`export const rare_token_${n} = true;`, "");
   return lines.join("\n");
 }
@@ -26,7 +34,8 @@ export function generateRepo(root: string, files: number): void {
     if (n % FILES_PER_DIR === 0) mkdirSync(dir);
     writeFileSync(join(dir, `file${String(n % FILES_PER_DIR).padStart(3, "0")}.ts`), fileText(n));
   }
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", ...args], { cwd: root, stdio: "pipe" });
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", ...args], { cwd: root, stdio: "pipe" });
   git("init", "-q");
   git("add", "-A");
   git("commit", "-q", "-m", "generated");

@@ -44,7 +44,9 @@ export class RpcRemoteError extends Error {
     readonly method: string,
     readonly error: RpcError,
   ) {
-    super(`${method} failed: ${error.message} (JSON-RPC error ${error.code})${error.data === undefined ? "" : `: ${JSON.stringify(error.data).slice(0, 500)}`}`);
+    super(
+      `${method} failed: ${error.message} (JSON-RPC error ${error.code})${error.data === undefined ? "" : `: ${JSON.stringify(error.data).slice(0, 500)}`}`,
+    );
   }
 }
 

@@ -141,25 +141,39 @@ function pick(options: PermissionOption[], kinds: string[]): PermissionOption | 
 /** The answer for a refusal: a reject option when the agent offered one, else "cancelled". */
 function refuse(record: Omit<PermissionRecord, "decision">, options: PermissionOption[]): { outcome: PermissionOutcome; record: PermissionRecord } {
   const option = pick(options, ["reject_once", "reject_always"]);
-  if (option) return { outcome: { outcome: { outcome: "selected", optionId: option.optionId } }, record: { ...record, decision: "reject", optionId: option.optionId } };
-  return { outcome: { outcome: { outcome: "cancelled" } }, record: { ...record, decision: "cancel", reason: `${record.reason}; no reject option was offered, so the request was cancelled` } };
+  if (option)
+    return { outcome: { outcome: { outcome: "selected", optionId: option.optionId } }, record: { ...record, decision: "reject", optionId: option.optionId } };
+  return {
+    outcome: { outcome: { outcome: "cancelled" } },
+    record: { ...record, decision: "cancel", reason: `${record.reason}; no reject option was offered, so the request was cancelled` },
+  };
 }
 
 /**
  * Decides one `session/request_permission` request. `worktree` must be a real path. Only an
  * `allow_once` option is ever selected: `allow_always` would let later calls skip this policy.
  */
-export async function decidePermission(params: unknown, worktree: string, checkPath: PathCheck): Promise<{ outcome: PermissionOutcome; record: PermissionRecord }> {
+export async function decidePermission(
+  params: unknown,
+  worktree: string,
+  checkPath: PathCheck,
+): Promise<{ outcome: PermissionOutcome; record: PermissionRecord }> {
   const body = (params && typeof params === "object" ? params : {}) as Record<string, unknown>;
   const toolCall = (body.toolCall && typeof body.toolCall === "object" ? body.toolCall : {}) as Record<string, unknown>;
   const options = (Array.isArray(body.options) ? body.options : []).filter(
     (option): option is PermissionOption => !!option && typeof option === "object" && typeof (option as PermissionOption).optionId === "string",
   );
-  const tool = typeof toolCall.title === "string" && toolCall.title !== "" ? toolCall.title : typeof toolCall.toolCallId === "string" ? toolCall.toolCallId : "(unnamed tool)";
+  const tool =
+    typeof toolCall.title === "string" && toolCall.title !== ""
+      ? toolCall.title
+      : typeof toolCall.toolCallId === "string"
+        ? toolCall.toolCallId
+        : "(unnamed tool)";
   const kind = typeof toolCall.kind === "string" ? toolCall.kind : "unknown";
   const base = { tool, kind };
   if (kind === "execute") return refuse({ ...base, reason: "commands (kind execute) are never allowed for a writer" }, options);
-  if (!EDIT_KINDS.has(kind) && !READ_KINDS.has(kind)) return refuse({ ...base, reason: `tool kind "${kind}" is not allowed (only edits and reads on safe paths are)` }, options);
+  if (!EDIT_KINDS.has(kind) && !READ_KINDS.has(kind))
+    return refuse({ ...base, reason: `tool kind "${kind}" is not allowed (only edits and reads on safe paths are)` }, options);
   const paths = pathsOf(toolCall);
   if (paths.length === 0) return refuse({ ...base, reason: `a ${kind} that names no path cannot be checked` }, options);
   const problems: string[] = [];

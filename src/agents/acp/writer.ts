@@ -98,7 +98,8 @@ const STDERR_TAIL_CHARS = 16_384;
 export async function runAcpWriter(options: AcpWriterOptions): Promise<AcpWriterResult> {
   const agent = options.agent ?? { name: "reasonix", install: REASONIX.install, configKey: REASONIX.configKey };
   const path = options.env.PATH ?? "";
-  if (!isDirectory(options.cwd)) throw new PatchbayError("agent_cwd_missing", `the writer's worktree ${options.cwd} does not exist`, { next: "check the run's worktree path" });
+  if (!isDirectory(options.cwd))
+    throw new PatchbayError("agent_cwd_missing", `the writer's worktree ${options.cwd} does not exist`, { next: "check the run's worktree path" });
   const cwd = realpathSync(options.cwd);
   const executable = findExecutable(options.executable, path, cwd);
   if (!executable) throw executableNotFound(agent, options.executable, path);
@@ -110,8 +111,12 @@ export async function runAcpWriter(options: AcpWriterOptions): Promise<AcpWriter
   return drive(child, options, cwd, agent);
 }
 
-
-async function drive(child: ChildProcess, options: AcpWriterOptions, cwd: string, agent: { name: string; install: string; configKey: string }): Promise<AcpWriterResult> {
+async function drive(
+  child: ChildProcess,
+  options: AcpWriterOptions,
+  cwd: string,
+  agent: { name: string; install: string; configKey: string },
+): Promise<AcpWriterResult> {
   const pid = child.pid;
   const redact = options.redact ?? ((text: string) => text);
   const permissions: PermissionRecord[] = [];
@@ -200,7 +205,12 @@ async function drive(child: ChildProcess, options: AcpWriterOptions, cwd: string
         const { outcome, record } = await decidePermission(params, cwd, options.checkPath);
         permissions.push(record);
         transcript("note", { permission: record });
-        if (record.decision !== "allow") emit({ type: "error", message: `permission ${record.decision === "cancel" ? "cancelled" : "rejected"} for ${record.tool} (${record.kind}): ${record.reason}`, fatal: false });
+        if (record.decision !== "allow")
+          emit({
+            type: "error",
+            message: `permission ${record.decision === "cancel" ? "cancelled" : "rejected"} for ${record.tool} (${record.kind}): ${record.reason}`,
+            fatal: false,
+          });
         return outcome;
       }
       // clientCapabilities is {}: no fs/* and no terminal/* methods.
@@ -249,7 +259,6 @@ async function drive(child: ChildProcess, options: AcpWriterOptions, cwd: string
     options.onStderr?.(chunk);
   });
 
-
   // The exit of the agent ends the conversation: pending requests fail.
   void exited.then(() => connection.close(new ConnectionClosed("the agent exited")));
 
@@ -271,7 +280,10 @@ async function drive(child: ChildProcess, options: AcpWriterOptions, cwd: string
     if (!session || typeof session.sessionId !== "string" || session.sessionId === "") throw new Error("session/new returned no sessionId");
     sessionId = session.sessionId;
     emit({ type: "session", sessionId });
-    const answer = (await call("session/prompt", { sessionId, prompt: [{ type: "text", text: options.prompt }] })) as { stopReason?: unknown; usage?: unknown } | null;
+    const answer = (await call("session/prompt", { sessionId, prompt: [{ type: "text", text: options.prompt }] })) as {
+      stopReason?: unknown;
+      usage?: unknown;
+    } | null;
     stopReason = typeof answer?.stopReason === "string" ? answer.stopReason : undefined;
     usage = usageOf(answer?.usage);
     if (stopReason !== "end_turn") failure = stopReason ? `the turn ended with stopReason "${stopReason}"` : "session/prompt returned no stopReason";
@@ -324,7 +336,12 @@ function usageOf(value: unknown): AgentUsage | undefined {
   if (input === undefined && output === undefined) return undefined;
   const cached = number("cachedReadTokens");
   const thought = number("thoughtTokens");
-  return { inputTokens: input ?? 0, outputTokens: output ?? 0, ...(cached !== undefined && { cachedInputTokens: cached }), ...(thought !== undefined && { reasoningTokens: thought }) };
+  return {
+    inputTokens: input ?? 0,
+    outputTokens: output ?? 0,
+    ...(cached !== undefined && { cachedInputTokens: cached }),
+    ...(thought !== undefined && { reasoningTokens: thought }),
+  };
 }
 
 function relativeTo(root: string, path: string): string {
@@ -338,4 +355,3 @@ function describeExit(exit: { code: number | null; signal: string | null }): str
 function lastLines(text: string, count = 5): string {
   return text.trim().split("\n").slice(-count).join("\n");
 }
-

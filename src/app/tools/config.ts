@@ -5,9 +5,13 @@ import { defineTool } from "../../mcp/tool.ts";
 export const getConfig = defineTool({
   name: "codex_get_config",
   title: "Server settings",
-  description: "Shows the server's effective settings (tool mode default, limits, auth, power tools) with every secret redacted, and this session's allowed roots and power switches.",
+  description:
+    "Shows the server's effective settings (tool mode default, limits, auth, power tools) with every secret redacted, and this session's allowed roots and power switches.",
   input: v.strictObject({}),
-  output: v.object({ settings: v.record(v.string(), v.unknown()), session: v.object({ default_root: v.nullable(v.string()), allowed_roots: v.array(v.string()), power: v.record(v.string(), v.unknown()) }) }),
+  output: v.object({
+    settings: v.record(v.string(), v.unknown()),
+    session: v.object({ default_root: v.nullable(v.string()), allowed_roots: v.array(v.string()), power: v.record(v.string(), v.unknown()) }),
+  }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   capability: "read",
   modes: ["standard", "full"],

@@ -25,7 +25,10 @@ export const toolModeInfo = defineTool({
     const modes = TOOL_MODES.map((mode) => ({ mode, purpose: MODE_PURPOSE[mode], tool_count: catalog.namesFor(session, mode).length }));
     const tools = catalog.namesFor(session);
     return {
-      text: `Tool mode: ${session.mode} (${tools.length} tools). Other modes: ${modes.filter((m) => m.mode !== session.mode).map((m) => `${m.mode} (${m.tool_count})`).join(", ")}.`,
+      text: `Tool mode: ${session.mode} (${tools.length} tools). Other modes: ${modes
+        .filter((m) => m.mode !== session.mode)
+        .map((m) => `${m.mode} (${m.tool_count})`)
+        .join(", ")}.`,
       structured: { mode: session.mode, tools, modes },
     };
   },

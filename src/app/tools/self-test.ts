@@ -33,7 +33,8 @@ function configCheck({ host }: ToolContext): Check {
 export const selfTest = defineTool({
   name: "codex_self_test",
   title: "Self test",
-  description: "Checks that patchbay is ready (state store, git, config) and tells this session who it is (client_ref), how many sessions share the server, and where it is reachable. Call it first when connecting.",
+  description:
+    "Checks that patchbay is ready (state store, git, config) and tells this session who it is (client_ref), how many sessions share the server, and where it is reachable. Call it first when connecting.",
   input: v.strictObject({ public_base_url: v.optional(v.pipe(v.string(), v.url(), v.maxLength(2048))) }),
   output: v.object({
     ready: v.boolean(),

@@ -16,4 +16,3 @@ export async function repoOf(path: string | undefined): Promise<string> {
   if (top.code !== 0) throw new PatchbayError("not_a_git_repo", `${dir} is not inside a git repository`, { next: "run it in a repository, or pass --repo" });
   return realpath(top.stdout.trim());
 }
-

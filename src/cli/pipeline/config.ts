@@ -17,7 +17,10 @@ function cliEditor(): pipeline.ConfigEditor {
 
 /** After an edit: says when the file holds settings the operator has not trusted, then shows it. */
 async function showEdited(repo: string, edit: Promise<pipeline.ConfigEdit>, asJson: boolean | undefined): Promise<number> {
-  if (!(await edit).trusted) process.stderr.write(`${pipeline.CONFIG_FILE} also holds commands you have not trusted yet: review it, then run \`patchbay config trust --repo ${repo}\`\n`);
+  if (!(await edit).trusted)
+    process.stderr.write(
+      `${pipeline.CONFIG_FILE} also holds commands you have not trusted yet: review it, then run \`patchbay config trust --repo ${repo}\`\n`,
+    );
   return showConfig(repo, asJson);
 }
 
@@ -30,7 +33,10 @@ async function showConfig(repo: string, asJson: boolean | undefined): Promise<nu
 }
 
 export const configCommand = defineCommand({
-  meta: { name: "config", description: "Change .ai/patchbay.toml: an interactive wizard without a subcommand, or show / phase set / command set / test add / provider add-cli" },
+  meta: {
+    name: "config",
+    description: "Change .ai/patchbay.toml: an interactive wizard without a subcommand, or show / phase set / command set / test add / provider add-cli",
+  },
   args: { repo: repoArg },
   async run({ args }) {
     const { configWizard } = await import("./wizard.ts");
@@ -39,9 +45,16 @@ export const configCommand = defineCommand({
     return 0;
   },
   subCommands: {
-    show: defineCommand({ meta: { name: "show", description: "The resolved configuration" }, args: { repo: repoArg, json }, run: async ({ args }) => showConfig(await repoOf(args.repo), args.json) }),
+    show: defineCommand({
+      meta: { name: "show", description: "The resolved configuration" },
+      args: { repo: repoArg, json },
+      run: async ({ args }) => showConfig(await repoOf(args.repo), args.json),
+    }),
     trust: defineCommand({
-      meta: { name: "trust", description: "Trust the commands, executables, environments and gates .ai/patchbay.toml sets, as they are now (phases refuse untrusted ones)" },
+      meta: {
+        name: "trust",
+        description: "Trust the commands, executables, environments and gates .ai/patchbay.toml sets, as they are now (phases refuse untrusted ones)",
+      },
       args: { repo: repoArg, json },
       run: async ({ args }) => trustConfig(await repoOf(args.repo), args.json),
     }),
@@ -50,11 +63,27 @@ export const configCommand = defineCommand({
       subCommands: {
         set: defineCommand({
           meta: { name: "set", description: "patchbay config phase set <phase> --provider P [--model M] [--command-key K]" },
-          args: { phase: { type: "positional", required: true, description: "plan, write, review or fix", valueHint: "PHASE" }, provider: { type: "string", required: true, description: "Provider id", valueHint: "ID" }, model: { type: "string", description: "Model", valueHint: "MODEL" }, "command-key": { type: "string", description: "Key of [commands]", valueHint: "KEY" }, repo: repoArg, json },
+          args: {
+            phase: { type: "positional", required: true, description: "plan, write, review or fix", valueHint: "PHASE" },
+            provider: { type: "string", required: true, description: "Provider id", valueHint: "ID" },
+            model: { type: "string", description: "Model", valueHint: "MODEL" },
+            "command-key": { type: "string", description: "Key of [commands]", valueHint: "KEY" },
+            repo: repoArg,
+            json,
+          },
           async run({ args }) {
-            if (!(pipeline.AGENT_PHASES as readonly string[]).includes(args.phase)) throw new PatchbayError("usage", `phase: expected one of ${pipeline.AGENT_PHASES.join(", ")}, got ${args.phase}`);
+            if (!(pipeline.AGENT_PHASES as readonly string[]).includes(args.phase))
+              throw new PatchbayError("usage", `phase: expected one of ${pipeline.AGENT_PHASES.join(", ")}, got ${args.phase}`);
             const repo = await repoOf(args.repo);
-            return showEdited(repo, pipeline.setPhase(repo, cliEditor(), args.phase as pipeline.AgentPhase, { provider: args.provider, ...(args.model && { model: args.model }), ...(args["command-key"] && { command_key: args["command-key"] }) }), args.json);
+            return showEdited(
+              repo,
+              pipeline.setPhase(repo, cliEditor(), args.phase as pipeline.AgentPhase, {
+                provider: args.provider,
+                ...(args.model && { model: args.model }),
+                ...(args["command-key"] && { command_key: args["command-key"] }),
+              }),
+              args.json,
+            );
           },
         }),
       },
@@ -64,7 +93,12 @@ export const configCommand = defineCommand({
       subCommands: {
         set: defineCommand({
           meta: { name: "set", description: "patchbay config command set <key> <executable>" },
-          args: { key: { type: "positional", required: true, description: "codex, claude, gemini, reasonix or a command_key", valueHint: "KEY" }, command: { type: "positional", required: true, description: "Executable", valueHint: "EXE" }, repo: repoArg, json },
+          args: {
+            key: { type: "positional", required: true, description: "codex, claude, gemini, reasonix or a command_key", valueHint: "KEY" },
+            command: { type: "positional", required: true, description: "Executable", valueHint: "EXE" },
+            repo: repoArg,
+            json,
+          },
           async run({ args }) {
             const repo = await repoOf(args.repo);
             return showEdited(repo, pipeline.setCommand(repo, cliEditor(), args.key, args.command), args.json);
@@ -89,11 +123,30 @@ export const configCommand = defineCommand({
       meta: { name: "provider", description: "Custom CLI providers" },
       subCommands: {
         "add-cli": defineCommand({
-          meta: { name: "add-cli", description: "patchbay config provider add-cli <id> --roles plan,review --command C [--args a,b] [--prompt-mode stdin|arg|file] --output-contract text|json|jsonl|diff" },
-          args: { id: { type: "positional", required: true, description: "Provider id", valueHint: "ID" }, roles: { type: "string", required: true, description: "Comma-separated roles", valueHint: "ROLES" }, command: { type: "string", required: true, description: "Executable", valueHint: "EXE" }, args: { type: "string", description: "Comma-separated arguments", valueHint: "ARGS" }, "prompt-mode": { type: "string", description: "stdin, arg or file", valueHint: "MODE" }, "output-contract": { type: "string", required: true, description: "text, json, jsonl or diff", valueHint: "CONTRACT" }, repo: repoArg, json },
+          meta: {
+            name: "add-cli",
+            description:
+              "patchbay config provider add-cli <id> --roles plan,review --command C [--args a,b] [--prompt-mode stdin|arg|file] --output-contract text|json|jsonl|diff",
+          },
+          args: {
+            id: { type: "positional", required: true, description: "Provider id", valueHint: "ID" },
+            roles: { type: "string", required: true, description: "Comma-separated roles", valueHint: "ROLES" },
+            command: { type: "string", required: true, description: "Executable", valueHint: "EXE" },
+            args: { type: "string", description: "Comma-separated arguments", valueHint: "ARGS" },
+            "prompt-mode": { type: "string", description: "stdin, arg or file", valueHint: "MODE" },
+            "output-contract": { type: "string", required: true, description: "text, json, jsonl or diff", valueHint: "CONTRACT" },
+            repo: repoArg,
+            json,
+          },
           async run({ args }) {
             const repo = await repoOf(args.repo);
-            const list = (text: string | undefined) => (text ? text.split(",").map((part) => part.trim()).filter(Boolean) : []);
+            const list = (text: string | undefined) =>
+              text
+                ? text
+                    .split(",")
+                    .map((part) => part.trim())
+                    .filter(Boolean)
+                : [];
             const edit = pipeline.addCliProvider(repo, cliEditor(), args.id, {
               roles: list(args.roles) as pipeline.AgentPhase[],
               command: args.command,
@@ -115,7 +168,10 @@ async function trustConfig(repo: string, asJson: boolean | undefined): Promise<n
   const needed = pipeline.needsTrust(loaded);
   const fingerprint = needed ? await pipeline.trustPipelineConfig(patchbayHome(), repo, loaded, "cli") : null;
   const view = { repo, file: loaded.file ?? null, needed, fingerprint, settings };
-  emit(asJson, view, () => (needed ? `trusted ${loaded.file} (${fingerprint!.slice(0, 12)}): phases may now run what it sets:\n${JSON.stringify(settings, null, 2)}` : `${loaded.file ?? pipeline.CONFIG_FILE} sets nothing that needs trust`));
+  emit(asJson, view, () =>
+    needed
+      ? `trusted ${loaded.file} (${fingerprint!.slice(0, 12)}): phases may now run what it sets:\n${JSON.stringify(settings, null, 2)}`
+      : `${loaded.file ?? pipeline.CONFIG_FILE} sets nothing that needs trust`,
+  );
   return 0;
 }
-

@@ -48,7 +48,11 @@ export class RemotePhases implements pipeline.PhaseRunners {
   }
 
   private async call(repo: string, tool: string, args: Record<string, unknown>, timeoutMs: number): Promise<pipeline.RunView> {
-    const { value } = await callServerTool<pipeline.RunView>(await this.server(), { tool, args: { ...args, repo_path: repo }, scope: repoScope(repo), client_ref: CLIENT_REF }, timeoutMs);
+    const { value } = await callServerTool<pipeline.RunView>(
+      await this.server(),
+      { tool, args: { ...args, repo_path: repo }, scope: repoScope(repo), client_ref: CLIENT_REF },
+      timeoutMs,
+    );
     return value;
   }
 
@@ -58,14 +62,20 @@ export class RemotePhases implements pipeline.PhaseRunners {
    * chooses), the call lasts the phase and the run is found by its task to follow it meanwhile.
    * Ctrl-C writes STOP while the phase runs (again if the phase's own start cleared it).
    */
-  private async runPhase(repo: string, phase: pipeline.Phase, how: { tool: string; args: Record<string, unknown>; runId?: string; background: boolean; find?: () => Promise<string | undefined> }): Promise<pipeline.RunRecord> {
+  private async runPhase(
+    repo: string,
+    phase: pipeline.Phase,
+    how: { tool: string; args: Record<string, unknown>; runId?: string; background: boolean; find?: () => Promise<string | undefined> },
+  ): Promise<pipeline.RunRecord> {
     const follower = new Follower(this, repo, phase, this.options.quiet);
     if (how.runId) await follower.attach(how.runId);
     let started = false;
     let interrupted = false;
     const onInterrupt = () => {
       if (interrupted) {
-        process.stderr.write(`leaving; the ${phase} phase may still be stopping on the server${follower.runId ? ` (patchbay pipeline status ${follower.runId})` : ""}\n`);
+        process.stderr.write(
+          `leaving; the ${phase} phase may still be stopping on the server${follower.runId ? ` (patchbay pipeline status ${follower.runId})` : ""}\n`,
+        );
         process.exit(130);
       }
       interrupted = true;
@@ -119,7 +129,9 @@ export class RemotePhases implements pipeline.PhaseRunners {
     const owner = await this.server();
     try {
       for (;;) {
-        const view = (await controlStream(owner, { op: "job", action: { name: "watch", id: jobId } }, (progress) => line(`[${jobId}] ${(progress as { text: string }).text}`))) as { done?: boolean };
+        const view = (await controlStream(owner, { op: "job", action: { name: "watch", id: jobId } }, (progress) =>
+          line(`[${jobId}] ${(progress as { text: string }).text}`),
+        )) as { done?: boolean };
         if (view.done !== false) return;
       }
     } catch {
@@ -129,7 +141,10 @@ export class RemotePhases implements pipeline.PhaseRunners {
 
   /** The server's patchbay_plan chooses the run id and lasts the phase; the new run is found by its task. */
   plan = async (repo: string, task: string, _env: pipeline.PipelineEnv, options: pipeline.PhaseOptions & { runId?: string }) => {
-    if (options.runId) throw new PatchbayError("usage", "--run-id: the server chooses the run id of a plan", { next: "drop --run-id, or add --standalone to plan in this process" });
+    if (options.runId)
+      throw new PatchbayError("usage", "--run-id: the server chooses the run id of a plan", {
+        next: "drop --run-id, or add --standalone to plan in this process",
+      });
     const before = new Set(await pipeline.listRunIds(repo).catch(() => []));
     const find = async () => {
       for (const id of await pipeline.listRunIds(repo)) {
@@ -148,10 +163,13 @@ export class RemotePhases implements pipeline.PhaseRunners {
     return view;
   };
 
-  write = (repo: string, runId: string, _env: pipeline.PipelineEnv, options: pipeline.PhaseOptions) => this.runPhase(repo, "write", { tool: "patchbay_write", args: { run_id: runId, ...(options.mock && { mock: true }) }, runId, background: true });
+  write = (repo: string, runId: string, _env: pipeline.PipelineEnv, options: pipeline.PhaseOptions) =>
+    this.runPhase(repo, "write", { tool: "patchbay_write", args: { run_id: runId, ...(options.mock && { mock: true }) }, runId, background: true });
   test = (repo: string, runId: string) => this.runPhase(repo, "test", { tool: "patchbay_test", args: { run_id: runId }, runId, background: true });
-  review = (repo: string, runId: string, _env: pipeline.PipelineEnv, options: pipeline.PhaseOptions) => this.runPhase(repo, "review", { tool: "patchbay_review", args: { run_id: runId, ...(options.mock && { mock: true }) }, runId, background: true });
-  fix = (repo: string, runId: string, _env: pipeline.PipelineEnv, options: pipeline.PhaseOptions) => this.runPhase(repo, "fix", { tool: "patchbay_fix", args: { run_id: runId, ...(options.mock && { mock: true }) }, runId, background: true });
+  review = (repo: string, runId: string, _env: pipeline.PipelineEnv, options: pipeline.PhaseOptions) =>
+    this.runPhase(repo, "review", { tool: "patchbay_review", args: { run_id: runId, ...(options.mock && { mock: true }) }, runId, background: true });
+  fix = (repo: string, runId: string, _env: pipeline.PipelineEnv, options: pipeline.PhaseOptions) =>
+    this.runPhase(repo, "fix", { tool: "patchbay_fix", args: { run_id: runId, ...(options.mock && { mock: true }) }, runId, background: true });
 
   /** Apply is git on the server, short and not to be stopped half-way: a plain call. */
   apply = async (repo: string, runId: string) => {
@@ -171,7 +189,12 @@ class Follower {
   private readonly watched = new Set<string>();
   private readonly watches: Promise<void>[] = [];
 
-  constructor(private readonly remote: RemotePhases, private readonly repo: string, private readonly phase: pipeline.Phase, private readonly quiet: boolean) {}
+  constructor(
+    private readonly remote: RemotePhases,
+    private readonly repo: string,
+    private readonly phase: pipeline.Phase,
+    private readonly quiet: boolean,
+  ) {}
 
   /** Follows `runId` from `since` (default: its events so far are old). */
   async attach(runId: string, since?: number): Promise<void> {
@@ -219,17 +242,25 @@ class Follower {
       if (final && (view.running !== phase || Date.now() - this.finalAt > 5_000)) {
         await Promise.race([Promise.all(this.watches), new Promise((done) => setTimeout(done, 2_000))]);
         if (SUCCESS_ACTIONS.has(final.action)) return view;
-        if (final.action === "cancelled") throw new PatchbayError("run_cancelled", `run ${runId} was ${final.detail ?? "cancelled"}`, { next: "start a new run with patchbay plan; `patchbay cleanup` removes its worktree" });
+        if (final.action === "cancelled")
+          throw new PatchbayError("run_cancelled", `run ${runId} was ${final.detail ?? "cancelled"}`, {
+            next: "start a new run with patchbay plan; `patchbay cleanup` removes its worktree",
+          });
         const failure = view.failure?.phase === phase ? view.failure : undefined;
         throw PatchbayError.received({
           code: failure?.code ?? "phase_failed",
           message: failure?.message ?? final.detail ?? `the ${phase} phase of ${runId} failed`,
-          next: failure?.code === "phase_stopped" ? `run it again (patchbay ${phase} ${runId}), or end the run with \`patchbay cancel ${runId}\`` : `see patchbay events ${runId}`,
+          next:
+            failure?.code === "phase_stopped"
+              ? `run it again (patchbay ${phase} ${runId}), or end the run with \`patchbay cancel ${runId}\``
+              : `see patchbay events ${runId}`,
         });
       }
       // The server died mid-phase: the reader that noticed marked the run interrupted.
       if (!final && !view.running && view.interrupted?.phase === phase) {
-        throw new PatchbayError("phase_interrupted", `the server running the ${phase} phase of ${runId} is gone; the run keeps its state`, { next: `run it again: patchbay ${phase} ${runId}` });
+        throw new PatchbayError("phase_interrupted", `the server running the ${phase} phase of ${runId} is gone; the run keeps its state`, {
+          next: `run it again: patchbay ${phase} ${runId}`,
+        });
       }
       await new Promise((done) => setTimeout(done, POLL_MS));
     }

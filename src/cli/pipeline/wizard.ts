@@ -74,7 +74,11 @@ export async function configWizard(repo: string, editor: ConfigEditor): Promise<
     const fits = Object.keys(roles).filter((id) => roles[id]!.includes(phase));
     const own = loaded.data.phases[phase];
     if (phase === "fix") {
-      const provider = await select("fix: which provider addresses review findings and failing tests?", [SAME_AS_WRITE, ...fits], own.provider ?? SAME_AS_WRITE);
+      const provider = await select(
+        "fix: which provider addresses review findings and failing tests?",
+        [SAME_AS_WRITE, ...fits],
+        own.provider ?? SAME_AS_WRITE,
+      );
       if (provider === SAME_AS_WRITE) {
         choices.fix = {};
         continue;
@@ -99,18 +103,23 @@ export async function configWizard(repo: string, editor: ConfigEditor): Promise<
     if (!command) break;
     if (!commands.includes(command)) commands.push(command);
   }
-  const saved = await editPipelineConfig(repo, editor, (raw) => {
-    for (const [phase, choice] of Object.entries(choices)) {
-      const table = tableAt(raw, "phases", phase);
-      if (choice.provider) table.provider = choice.provider;
-      else delete table.provider;
-      if (choice.model) table.model = choice.model;
-      else delete table.model;
-    }
-    tableAt(raw, "phases", "test").commands = commands;
-  }, (candidate) => {
-    for (const phase of pipeline.AGENT_PHASES) pipeline.resolvePhase(candidate, phase);
-  });
+  const saved = await editPipelineConfig(
+    repo,
+    editor,
+    (raw) => {
+      for (const [phase, choice] of Object.entries(choices)) {
+        const table = tableAt(raw, "phases", phase);
+        if (choice.provider) table.provider = choice.provider;
+        else delete table.provider;
+        if (choice.model) table.model = choice.model;
+        else delete table.model;
+      }
+      tableAt(raw, "phases", "test").commands = commands;
+    },
+    (candidate) => {
+      for (const phase of pipeline.AGENT_PHASES) pipeline.resolvePhase(candidate, phase);
+    },
+  );
   consola.success(`saved ${pipeline.CONFIG_FILE}; check it with \`patchbay doctor\``);
   if (!saved.trusted) consola.warn(`${pipeline.CONFIG_FILE} holds commands you have not trusted yet: review it, then run \`patchbay config trust\``);
   return pipeline.describePipelineConfig(saved.loaded);

@@ -4,7 +4,12 @@ import { expandEnv } from "../probe.ts";
 /** What a host should start or call to reach patchbay. */
 export type Registration =
   | { transport: "stdio"; command: string; args: string[]; env: Record<string, string> }
-  | { transport: "http"; url: string; /** Absent: the server takes no token (loopback without auth). */ tokenEnv?: string; /** Set only with --embed-token. */ token?: string };
+  | {
+      transport: "http";
+      url: string /** Absent: the server takes no token (loopback without auth). */;
+      tokenEnv?: string /** Set only with --embed-token. */;
+      token?: string;
+    };
 
 export type StdioRegistration = Extract<Registration, { transport: "stdio" }>;
 export type HttpRegistration = Extract<Registration, { transport: "http" }>;

@@ -35,6 +35,7 @@ function httpTarget(entry: Record<string, any>, env: Env): EntryTarget | undefin
   const target = expandedHttpTarget(entry.url, entry.http_headers, env);
   if (target?.transport !== "http") return target;
   for (const [key, variable] of Object.entries(entry.env_http_headers ?? {})) target.headers[key] = env[String(variable)] ?? "";
-  if (typeof entry.bearer_token_env_var === "string" && env[entry.bearer_token_env_var]) target.headers.authorization = `Bearer ${env[entry.bearer_token_env_var]}`;
+  if (typeof entry.bearer_token_env_var === "string" && env[entry.bearer_token_env_var])
+    target.headers.authorization = `Bearer ${env[entry.bearer_token_env_var]}`;
   return target;
 }

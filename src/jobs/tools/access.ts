@@ -17,7 +17,10 @@ export async function inScope(context: Pick<ToolContext, "session">, record: Job
 /** The job, when this session may see it. */
 export async function jobFor(context: Pick<ToolContext, "host" | "session">, id: string): Promise<JobRecord> {
   const record = await context.host.jobs.get(id);
-  if (!(await inScope(context, record))) throw new PatchbayError("job_not_found", `no job ${JSON.stringify(id)} in this session's repositories`, { next: "use a job_id from a job this session can see" });
+  if (!(await inScope(context, record)))
+    throw new PatchbayError("job_not_found", `no job ${JSON.stringify(id)} in this session's repositories`, {
+      next: "use a job_id from a job this session can see",
+    });
   return record;
 }
 

@@ -12,13 +12,48 @@ import type { JobAccess } from "../record.ts";
 import type { JobSpec } from "../runtime.ts";
 
 export const jobIdArg = v.pipe(v.string(), v.maxLength(64), v.description("The job_id a job tool returned."));
-export const repoPathArg = v.optional(v.pipe(v.string(), v.description("Repository directory (absolute, or relative to the session's default root); defaults to the session's repository.")));
-export const agentArg = v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description('The agent that runs the job: "codex" (default), "claude", "gemini", "mock", or one defined under [agents] in config.toml.')), "codex");
-export const specArg = v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description("The task for the agent (never stored; only the job's outcome is)."));
-export const modelArg = v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/, "a model id such as gpt-5.5 or sonnet"), v.description("The model the agent should use.")));
-export const effortArg = v.optional(v.pipe(v.picklist(["minimal", "low", "medium", "high", "xhigh"]), v.description("Reasoning effort, where the agent supports it.")));
-export const overridesArg = v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(1000))), v.maxLength(50), v.description("`key=value` agent config overrides; only keys under security.allowed_config_override_prefixes.")));
-export const waitArg = v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60), v.description("Seconds to wait for the turn to end (at most 60), with progress notifications while waiting.")));
+export const repoPathArg = v.optional(
+  v.pipe(v.string(), v.description("Repository directory (absolute, or relative to the session's default root); defaults to the session's repository.")),
+);
+export const agentArg = v.optional(
+  v.pipe(
+    v.string(),
+    v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/),
+    v.description('The agent that runs the job: "codex" (default), "claude", "gemini", "mock", or one defined under [agents] in config.toml.'),
+  ),
+  "codex",
+);
+export const specArg = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(200_000),
+  v.description("The task for the agent (never stored; only the job's outcome is)."),
+);
+export const modelArg = v.optional(
+  v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/, "a model id such as gpt-5.5 or sonnet"),
+    v.description("The model the agent should use."),
+  ),
+);
+export const effortArg = v.optional(
+  v.pipe(v.picklist(["minimal", "low", "medium", "high", "xhigh"]), v.description("Reasoning effort, where the agent supports it.")),
+);
+export const overridesArg = v.optional(
+  v.pipe(
+    v.array(v.pipe(v.string(), v.maxLength(1000))),
+    v.maxLength(50),
+    v.description("`key=value` agent config overrides; only keys under security.allowed_config_override_prefixes."),
+  ),
+);
+export const waitArg = v.optional(
+  v.pipe(
+    v.number(),
+    v.minValue(0),
+    v.maxValue(60),
+    v.description("Seconds to wait for the turn to end (at most 60), with progress notifications while waiting."),
+  ),
+);
 
 const opt = <S extends v.GenericSchema>(schema: S, description: string) => v.optional(v.pipe(schema, v.description(description)));
 
@@ -27,7 +62,10 @@ export const agentOptions = {
   agent: agentArg,
   model: modelArg,
   reasoning_effort: effortArg,
-  sandbox: opt(v.picklist(["read-only", "workspace-write", "danger-full-access"]), "The agent's sandbox; danger-full-access needs security.allow_dangerously_bypass."),
+  sandbox: opt(
+    v.picklist(["read-only", "workspace-write", "danger-full-access"]),
+    "The agent's sandbox; danger-full-access needs security.allow_dangerously_bypass.",
+  ),
   dangerously_bypass: opt(v.boolean(), "Bypass the agent's sandbox and approvals; refused unless security.allow_dangerously_bypass is on."),
   add_dirs: opt(v.pipe(v.array(v.string()), v.maxLength(20)), "Extra writable directories, each inside the allowed roots."),
   config_overrides: overridesArg,
@@ -79,9 +117,14 @@ export function checkOverrides(overrides: readonly string[] | undefined, prefixe
   if (!overrides?.length) return undefined;
   for (const override of overrides) {
     const key = override.split("=")[0]!.trim();
-    if (!override.includes("=") || !key) refuse("invalid_arguments", `config_overrides: ${JSON.stringify(override)} is not key=value`, "pass overrides such as model_verbosity=\"low\"");
+    if (!override.includes("=") || !key)
+      refuse("invalid_arguments", `config_overrides: ${JSON.stringify(override)} is not key=value`, 'pass overrides such as model_verbosity="low"');
     if (!prefixes.some((prefix) => prefix !== "" && key.startsWith(prefix))) {
-      refuse("config_override_refused", `config_overrides: ${key} is not under security.allowed_config_override_prefixes (${prefixes.join(", ") || "none allowed"})`, "leave it out, or add its prefix to security.allowed_config_override_prefixes");
+      refuse(
+        "config_override_refused",
+        `config_overrides: ${key} is not under security.allowed_config_override_prefixes (${prefixes.join(", ") || "none allowed"})`,
+        "leave it out, or add its prefix to security.allowed_config_override_prefixes",
+      );
     }
   }
   return [...overrides];
@@ -99,16 +142,35 @@ export function accessFor(sandbox: AgentOptions["sandbox"], fallback: JobAccess)
  * @example
  * const parts = await checkedOptions(context, adapter, args, { resume: false });
  */
-export async function checkedOptions(context: Pick<ToolContext, "host" | "session">, adapter: AgentAdapter, options: AgentOptions, needs: { resume: boolean }): Promise<Partial<JobSpec>> {
+export async function checkedOptions(
+  context: Pick<ToolContext, "host" | "session">,
+  adapter: AgentAdapter,
+  options: AgentOptions,
+  needs: { resume: boolean },
+): Promise<Partial<JobSpec>> {
   assertSupportedOptions(options);
   const { security } = context.host.config;
   const bypass = options.dangerously_bypass === true || options.sandbox === "danger-full-access";
   if (bypass && !security.allow_dangerously_bypass) {
-    refuse("bypass_not_allowed", "dangerously_bypass / danger-full-access is turned off by security.allow_dangerously_bypass", "run without it, or turn on security.allow_dangerously_bypass in config.toml");
+    refuse(
+      "bypass_not_allowed",
+      "dangerously_bypass / danger-full-access is turned off by security.allow_dangerously_bypass",
+      "run without it, or turn on security.allow_dangerously_bypass in config.toml",
+    );
   }
   const outputSchema = options.output_schema ?? (options.structured_output ? STANDARD_OUTPUT_SCHEMA : undefined);
-  if (outputSchema && !adapter.capabilities.outputSchema) refuse("unsupported_by_agent", `the ${adapter.name} agent cannot follow an output schema`, "leave out output_schema and structured_output, or use an agent that supports them (codex)");
-  if (needs.resume && !adapter.capabilities.resume) refuse("unsupported_by_agent", `the ${adapter.name} agent cannot resume a session`, "start a new job instead, or use an agent that can resume (codex, claude, gemini)");
+  if (outputSchema && !adapter.capabilities.outputSchema)
+    refuse(
+      "unsupported_by_agent",
+      `the ${adapter.name} agent cannot follow an output schema`,
+      "leave out output_schema and structured_output, or use an agent that supports them (codex)",
+    );
+  if (needs.resume && !adapter.capabilities.resume)
+    refuse(
+      "unsupported_by_agent",
+      `the ${adapter.name} agent cannot resume a session`,
+      "start a new job instead, or use an agent that can resume (codex, claude, gemini)",
+    );
   const addDirs: string[] = [];
   // openWorkspace, like every tool path: an extra writable directory is never $PATCHBAY_HOME.
   for (const dir of options.add_dirs ?? []) addDirs.push((await openWorkspace(context, dir)).root);

@@ -19,7 +19,8 @@ const MAX_DIFF_BYTES = 512 * 1024;
 export const getStatus = defineTool({
   name: "codex_get_status",
   title: "Job status",
-  description: "A job's state now (pending, running, succeeded, failed, cancelled, timed_out, interrupted), its session id, worktree and latest progress lines, without waiting.",
+  description:
+    "A job's state now (pending, running, succeeded, failed, cancelled, timed_out, interrupted), its session id, worktree and latest progress lines, without waiting.",
   input: v.strictObject({ job_id: jobIdArg }),
   output: jobViewSchema,
   annotations: READ_ONLY,
@@ -38,7 +39,9 @@ export const getResult = defineTool({
   description: `A job's result: waits up to wait_seconds (default ${DEFAULT_RESULT_WAIT_SECONDS}, at most 60) for it to end, sending progress notifications ("ran \`npm test\`", "edited src/a.ts") while it waits. A job still running after that comes back with done: false; call again.`,
   input: v.strictObject({
     job_id: jobIdArg,
-    wait_seconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60), v.description(`Seconds to wait at most (default ${DEFAULT_RESULT_WAIT_SECONDS}, at most 60).`))),
+    wait_seconds: v.optional(
+      v.pipe(v.number(), v.minValue(0), v.maxValue(60), v.description(`Seconds to wait at most (default ${DEFAULT_RESULT_WAIT_SECONDS}, at most 60).`)),
+    ),
   }),
   output: jobViewSchema,
   annotations: READ_ONLY,
@@ -55,28 +58,47 @@ export const getResult = defineTool({
 export const getDiff = defineTool({
   name: "codex_get_diff",
   title: "Job diff",
-  description: "One file's diff in a finished apply job's worktree against the job's base commit. Only files the job is proven to have changed; binary files are summarized, not shown.",
+  description:
+    "One file's diff in a finished apply job's worktree against the job's base commit. Only files the job is proven to have changed; binary files are summarized, not shown.",
   input: v.strictObject({
     job_id: jobIdArg,
     file_path: v.pipe(v.string(), v.minLength(1), v.description("A path from the job's result.changed_files.")),
     max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`Diff bytes at most (clamped to ${MAX_DIFF_BYTES}).`))),
   }),
-  output: v.object({ job_id: v.string(), file_path: v.string(), status: v.picklist(["modified", "added", "deleted"]), binary: v.boolean(), diff: v.string(), truncated: v.boolean(), base_commit: v.string() }),
+  output: v.object({
+    job_id: v.string(),
+    file_path: v.string(),
+    status: v.picklist(["modified", "added", "deleted"]),
+    binary: v.boolean(),
+    diff: v.string(),
+    truncated: v.boolean(),
+    base_commit: v.string(),
+  }),
   annotations: READ_ONLY,
   capability: "read",
   modes: ["standard", "full"],
   labels: { invoking: "Reading the job's diff", invoked: "Job diff ready" },
   async handler(args, context) {
     const record = await jobFor(context, args.job_id);
-    if (!record.worktree) throw new PatchbayError("invalid_arguments", `job ${record.id} is a ${record.kind} job without a worktree: only apply jobs have diffs`, { next: "use codex_git_diff for the repository itself" });
-    if (!isTerminal(record.state)) throw new PatchbayError("job_running", `job ${record.id} is still ${record.state}`, { next: "wait for it with codex_get_result" });
+    if (!record.worktree)
+      throw new PatchbayError("invalid_arguments", `job ${record.id} is a ${record.kind} job without a worktree: only apply jobs have diffs`, {
+        next: "use codex_git_diff for the repository itself",
+      });
+    if (!isTerminal(record.state))
+      throw new PatchbayError("job_running", `job ${record.id} is still ${record.state}`, { next: "wait for it with codex_get_result" });
     const path = args.file_path.replace(/^\.\//, "");
     const changed = record.result?.changed_files ?? [];
     if (!changed.includes(path)) {
-      throw new PatchbayError("file_not_changed", `${path} is not among the files job ${record.id} changed (${changed.slice(0, 20).join(", ") || "none"})`, { next: "pass a path from result.changed_files" });
+      throw new PatchbayError("file_not_changed", `${path} is not among the files job ${record.id} changed (${changed.slice(0, 20).join(", ") || "none"})`, {
+        next: "pass a path from result.changed_files",
+      });
     }
     // The worktree is the job's own: its paths get the same guard (blocked globs, no escapes).
-    const ws = await workspaceIn({ allowedRoots: [record.worktree.path], power: { directWrite: false, bashMode: "off", codexSessionRead: false } }, context.host.config.repositories.blocked_globs, record.worktree.path);
+    const ws = await workspaceIn(
+      { allowedRoots: [record.worktree.path], power: { directWrite: false, bashMode: "off", codexSessionRead: false } },
+      context.host.config.repositories.blocked_globs,
+      record.worktree.path,
+    );
     const file = await ws.guard(path);
     const diff = await fileDiff(ws.root, record.worktree.base_commit, file.relative, Math.min(args.max_bytes ?? MAX_DIFF_BYTES, MAX_DIFF_BYTES));
     const structured = { job_id: record.id, file_path: file.relative, ...diff, base_commit: record.worktree.base_commit };
@@ -87,7 +109,8 @@ export const getDiff = defineTool({
 export const cancelJob = defineTool({
   name: "codex_cancel_job",
   title: "Cancel job",
-  description: "Stop a pending or running job: its whole process group gets SIGTERM, then SIGKILL after agents.kill_grace_seconds. A finished job is left as it is.",
+  description:
+    "Stop a pending or running job: its whole process group gets SIGTERM, then SIGKILL after agents.kill_grace_seconds. A finished job is left as it is.",
   input: v.strictObject({ job_id: jobIdArg }),
   output: jobViewSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

@@ -11,7 +11,18 @@ import { openWorkspace } from "../../workspace/index.ts";
 import { assertCommit } from "../../workspace/index.ts";
 import type { JobSpec } from "../runtime.ts";
 import { waitWithProgress } from "./access.ts";
-import { agentArg, agentOptions, bypassEscalation, checkedOptions, effortArg, modelArg, overridesArg, repoPathArg, specArg, type AgentOptions } from "./args.ts";
+import {
+  agentArg,
+  agentOptions,
+  bypassEscalation,
+  checkedOptions,
+  effortArg,
+  modelArg,
+  overridesArg,
+  repoPathArg,
+  specArg,
+  type AgentOptions,
+} from "./args.ts";
 import { jobLine, jobView, jobViewSchema } from "./view.ts";
 
 /** Starts agent turns: not read-only in the MCP sense for apply, and the agent talks to a model API. */
@@ -21,7 +32,12 @@ export const RUNS_AGENT_WRITES = { readOnlyHint: false, destructiveHint: false, 
 type SubmitArgs = AgentOptions & { spec: string; repo_path?: string };
 
 /** Submits a job for a tool call and answers with its view (after an optional bounded wait). */
-export async function submitFor(context: ToolContext, base: Pick<JobSpec, "kind" | "access" | "prompt"> & Partial<JobSpec>, args: SubmitArgs, options: { repo?: string; resume?: boolean; waitSeconds?: number } = {}) {
+export async function submitFor(
+  context: ToolContext,
+  base: Pick<JobSpec, "kind" | "access" | "prompt"> & Partial<JobSpec>,
+  args: SubmitArgs,
+  options: { repo?: string; resume?: boolean; waitSeconds?: number } = {},
+) {
   const repo = options.repo ?? (await openWorkspace(context, args.repo_path)).root;
   const adapter = context.host.jobs.adapter(args.agent ?? "codex");
   const checked = await checkedOptions(context, adapter, args, { resume: options.resume ?? false });
@@ -36,7 +52,8 @@ const jobInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions };
 export const planJob = defineTool({
   name: "codex_plan_job",
   title: "Plan job",
-  description: "Start a read-only agent job in the repository (it may read and run read-only commands, never change files). Returns the job at once; follow it with codex_get_status / codex_get_result.",
+  description:
+    "Start a read-only agent job in the repository (it may read and run read-only commands, never change files). Returns the job at once; follow it with codex_get_status / codex_get_result.",
   input: v.strictObject(jobInput),
   output: jobViewSchema,
   annotations: RUNS_AGENT_READ_ONLY,
@@ -45,7 +62,10 @@ export const planJob = defineTool({
   modes: ["standard", "full"],
   labels: { invoking: "Starting a plan job", invoked: "Plan job started" },
   async handler(args, context) {
-    if (args.sandbox && args.sandbox !== "read-only") throw new PatchbayError("invalid_arguments", `sandbox: plan jobs are read-only (got ${args.sandbox})`, { next: "use codex_apply_job for a job that changes files" });
+    if (args.sandbox && args.sandbox !== "read-only")
+      throw new PatchbayError("invalid_arguments", `sandbox: plan jobs are read-only (got ${args.sandbox})`, {
+        next: "use codex_apply_job for a job that changes files",
+      });
     if (args.dangerously_bypass) throw new PatchbayError("invalid_arguments", "dangerously_bypass: plan jobs are read-only", { next: "use codex_apply_job" });
     return submitFor(context, { kind: "plan", access: "read_only", prompt: args.spec }, args);
   },
@@ -54,7 +74,8 @@ export const planJob = defineTool({
 export const applyJob = defineTool({
   name: "codex_apply_job",
   title: "Apply job",
-  description: "Start an agent job that may change files, in a new git worktree of the repository on its own branch (patchbay/job-<id>); the checkout itself is untouched. Returns the job at once; codex_get_result waits for it and codex_get_diff shows a changed file.",
+  description:
+    "Start an agent job that may change files, in a new git worktree of the repository on its own branch (patchbay/job-<id>); the checkout itself is untouched. Returns the job at once; codex_get_result waits for it and codex_get_diff shows a changed file.",
   input: v.strictObject(jobInput),
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
@@ -85,7 +106,11 @@ const reviewInput = {
 export function reviewTarget(args: { uncommitted?: boolean; base?: string; commit?: string }): string {
   const chosen = [args.uncommitted && "uncommitted", args.base !== undefined && "base", args.commit !== undefined && "commit"].filter(Boolean);
   if (chosen.length > 1) {
-    throw new PatchbayError("invalid_arguments", `codex_review: ${chosen.join(" and ")} contradict each other: review one of uncommitted changes, a base, or a commit`, { next: "pass only one of uncommitted, base, commit" });
+    throw new PatchbayError(
+      "invalid_arguments",
+      `codex_review: ${chosen.join(" and ")} contradict each other: review one of uncommitted changes, a base, or a commit`,
+      { next: "pass only one of uncommitted, base, commit" },
+    );
   }
   if (args.base !== undefined) return `the changes on the current branch since it left \`${args.base}\` (see \`git diff ${args.base}...HEAD\`)`;
   if (args.commit !== undefined) return `the changes introduced by commit \`${args.commit}\` (see \`git show ${args.commit}\`)`;
@@ -95,7 +120,8 @@ export function reviewTarget(args: { uncommitted?: boolean; base?: string; commi
 export const review = defineTool({
   name: "codex_review",
   title: "Review",
-  description: "Start a read-only agent review of the uncommitted changes, of the branch against a base, or of one commit. Refuses contradictory arguments (uncommitted with base or commit). Returns the job at once; codex_get_result waits for the review.",
+  description:
+    "Start a read-only agent review of the uncommitted changes, of the branch against a base, or of one commit. Refuses contradictory arguments (uncommitted with base or commit). Returns the job at once; codex_get_result waits for the review.",
   input: v.strictObject(reviewInput),
   output: jobViewSchema,
   annotations: RUNS_AGENT_READ_ONLY,

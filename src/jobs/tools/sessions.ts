@@ -14,7 +14,11 @@ import { RUNS_AGENT_WRITES, submitFor } from "./job-start-tools.ts";
 import { jobViewSchema } from "./view.ts";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
-const sessionIdArg = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "a session id"), v.description("The agent's session id (codex thread id, claude/gemini session id) from a job."));
+const sessionIdArg = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "a session id"),
+  v.description("The agent's session id (codex thread id, claude/gemini session id) from a job."),
+);
 const DEFAULT_WAIT_SECONDS = 30;
 
 /** Jobs of a session this caller can see, newest first. */
@@ -31,23 +35,37 @@ type ContinueArgs = AgentOptions & { session_id: string; spec?: string; repo_pat
 async function continueSession(context: ToolContext, args: ContinueArgs, kind: "reply" | "resume", options: { requireKnown: boolean; waitSeconds: number }) {
   const [last] = await sessionJobs(context, args.session_id);
   if (!last && options.requireKnown) {
-    throw new PatchbayError("session_not_found", `no job of this session's repositories has session ${args.session_id}`, { next: "start one with codex_interactive, or continue a session patchbay did not start with codex_resume" });
+    throw new PatchbayError("session_not_found", `no job of this session's repositories has session ${args.session_id}`, {
+      next: "start one with codex_interactive, or continue a session patchbay did not start with codex_resume",
+    });
   }
   if (last && !isTerminal(last.state)) {
-    throw new PatchbayError("session_busy", `session ${args.session_id} is still in job ${last.id} (${last.state})`, { next: `wait for it with codex_get_result, or cancel it with codex_cancel_job` });
+    throw new PatchbayError("session_busy", `session ${args.session_id} is still in job ${last.id} (${last.state})`, {
+      next: `wait for it with codex_get_result, or cancel it with codex_cancel_job`,
+    });
   }
   const agent = args.agent ?? last?.agent ?? "codex";
-  if (last && agent !== last.agent) throw new PatchbayError("invalid_arguments", `agent: session ${args.session_id} belongs to ${last.agent}, not ${agent}`, { next: `leave agent out, or pass "${last.agent}"` });
+  if (last && agent !== last.agent)
+    throw new PatchbayError("invalid_arguments", `agent: session ${args.session_id} belongs to ${last.agent}, not ${agent}`, {
+      next: `leave agent out, or pass "${last.agent}"`,
+    });
   const access = accessFor(args.sandbox, last?.access ?? "read_only");
   if (last && access === "write" && last.access === "read_only" && !last.worktree) {
-    throw new PatchbayError("invalid_arguments", `sandbox: session ${args.session_id} ran read-only in the repository itself; it cannot start writing there`, { next: "start a codex_apply_job (its own worktree) instead" });
+    throw new PatchbayError("invalid_arguments", `sandbox: session ${args.session_id} ran read-only in the repository itself; it cannot start writing there`, {
+      next: "start a codex_apply_job (its own worktree) instead",
+    });
   }
   const repo = last ? last.repo : (await openWorkspace(context, args.repo_path)).root;
   if (last && args.repo_path && (await openWorkspace(context, args.repo_path)).root !== last.repo) {
     throw new PatchbayError("invalid_arguments", `repo_path: session ${args.session_id} ran in ${last.repo}`, { next: "leave repo_path out" });
   }
   const prompt = args.spec ?? "Continue.";
-  return submitFor(context, { kind, access, prompt, resumeSessionId: args.session_id, continueFrom: last }, { ...args, agent, spec: prompt }, { repo, resume: true, waitSeconds: options.waitSeconds });
+  return submitFor(
+    context,
+    { kind, access, prompt, resumeSessionId: args.session_id, continueFrom: last },
+    { ...args, agent, spec: prompt },
+    { repo, resume: true, waitSeconds: options.waitSeconds },
+  );
 }
 
 const interactiveInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions, wait_seconds: waitArg };
@@ -65,18 +83,29 @@ export const interactive = defineTool({
   labels: { invoking: "Talking to the agent", invoked: "Agent answered" },
   async handler(args, context) {
     const access = accessFor(args.sandbox, accessFor(context.host.config.security.default_sandbox, "read_only"));
-    return submitFor(context, { kind: "interactive", access, isolate: access === "write", prompt: args.spec }, args, { waitSeconds: args.wait_seconds ?? DEFAULT_WAIT_SECONDS });
+    return submitFor(context, { kind: "interactive", access, isolate: access === "write", prompt: args.spec }, args, {
+      waitSeconds: args.wait_seconds ?? DEFAULT_WAIT_SECONDS,
+    });
   },
 });
 
 const { agent: _agent, ...optionsWithoutAgent } = agentOptions;
-const agentNoDefault = v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description("The session's agent; defaults to the agent of the session's last job, else codex.")));
+const agentNoDefault = v.optional(
+  v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description("The session's agent; defaults to the agent of the session's last job, else codex.")),
+);
 
 export const interactiveReply = defineTool({
   name: "codex_interactive_reply",
   title: "Reply in a session",
   description: `Send the next message in a session patchbay started (codex_interactive, or any job's session_id): a new turn in the same place (its worktree, or the repository). Waits up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}, at most 60).`,
-  input: v.strictObject({ session_id: sessionIdArg, spec: specArg, repo_path: repoPathArg, ...optionsWithoutAgent, agent: agentNoDefault, wait_seconds: waitArg }),
+  input: v.strictObject({
+    session_id: sessionIdArg,
+    spec: specArg,
+    repo_path: repoPathArg,
+    ...optionsWithoutAgent,
+    agent: agentNoDefault,
+    wait_seconds: waitArg,
+  }),
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
   capability: "write_worktree",
@@ -89,7 +118,8 @@ export const interactiveReply = defineTool({
 export const resume = defineTool({
   name: "codex_resume",
   title: "Resume a session",
-  description: "Continue an agent session by id as a new job, also one left by an interrupted job or started outside patchbay (then in repo_path, read-only unless sandbox says otherwise). Needs an agent that can resume. Returns the job at once.",
+  description:
+    "Continue an agent session by id as a new job, also one left by an interrupted job or started outside patchbay (then in repo_path, read-only unless sandbox says otherwise). Needs an agent that can resume. Returns the job at once.",
   input: v.strictObject({ session_id: sessionIdArg, spec: v.optional(specArg), repo_path: repoPathArg, ...optionsWithoutAgent, agent: agentNoDefault }),
   output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
@@ -156,10 +186,17 @@ export const listSessions = defineTool({
         last_at: job.finished_at ?? job.started_at ?? job.created_at,
       });
     }
-    const matching = [...bySession.values()].filter((session) => !query || [session.session_id, session.agent, session.title ?? "", session.repo].some((text) => text.toLowerCase().includes(query)));
+    const matching = [...bySession.values()].filter(
+      (session) => !query || [session.session_id, session.agent, session.title ?? "", session.repo].some((text) => text.toLowerCase().includes(query)),
+    );
     const sessions = matching.slice(0, args.max_sessions ?? 20);
-    const lines = sessions.map((session) => `${session.session_id} (${session.agent}) ${session.repo}: ${session.jobs} job(s), last ${session.last_job_id} ${session.last_state}`);
-    return { text: sessions.length ? lines.join("\n") : "No sessions yet.", structured: { sessions, total: matching.length, truncated: matching.length > sessions.length } };
+    const lines = sessions.map(
+      (session) => `${session.session_id} (${session.agent}) ${session.repo}: ${session.jobs} job(s), last ${session.last_job_id} ${session.last_state}`,
+    );
+    return {
+      text: sessions.length ? lines.join("\n") : "No sessions yet.",
+      structured: { sessions, total: matching.length, truncated: matching.length > sessions.length },
+    };
   },
 });
 

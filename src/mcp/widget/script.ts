@@ -34,24 +34,41 @@ function toolCard(): void {
   function el(tag: string, cls?: string | null, children?: Child[]): HTMLElement {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
-    (children || []).forEach(function (child) {
+    (children || []).forEach((child) => {
       if (child === null || child === undefined || child === false) return;
       node.appendChild(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
     });
     return node;
   }
-  function isObj(v: unknown): v is Fields { return v !== null && typeof v === "object" && !Array.isArray(v); }
-  function str(v: unknown): string { return v === null || v === undefined ? "" : String(v); }
-  function plural(n: number, word: string): string { return n + " " + word + (n === 1 ? "" : "s"); }
+  function isObj(v: unknown): v is Fields {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+  }
+  function str(v: unknown): string {
+    return v === null || v === undefined ? "" : String(v);
+  }
+  function plural(n: number, word: string): string {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
   function bytes(n: unknown): string {
     if (typeof n !== "number") return str(n);
     if (n < 1024) return plural(n, "byte");
     if (n < 1048576) return (n / 1024).toFixed(1) + " KB";
     return (n / 1048576).toFixed(1) + " MB";
   }
-  function short(v: unknown): string { var s = str(v); return /^[0-9a-f]{40}$/.test(s) ? s.slice(0, 10) : s; }
-  function when(v: unknown): string { var s = str(v); return s.replace("T", " ").replace(/\.\d+Z$/, "Z").replace(/Z$/, " UTC"); }
-  function badge(text: string, tone?: string): HTMLElement { return el("span", "badge" + (tone ? " " + tone : ""), [text]); }
+  function short(v: unknown): string {
+    var s = str(v);
+    return /^[0-9a-f]{40}$/.test(s) ? s.slice(0, 10) : s;
+  }
+  function when(v: unknown): string {
+    var s = str(v);
+    return s
+      .replace("T", " ")
+      .replace(/\.\d+Z$/, "Z")
+      .replace(/Z$/, " UTC");
+  }
+  function badge(text: string, tone?: string): HTMLElement {
+    return el("span", "badge" + (tone ? " " + tone : ""), [text]);
+  }
   function toneOf(value: unknown): string {
     var state = str(value);
     if (/^(idle|succeeded|ready|done|ok|created)$/.test(state)) return "ok";
@@ -63,36 +80,58 @@ function toolCard(): void {
   function head(kind: string, title: string, badges?: Child[]): HTMLElement {
     return el("div", "head", ([el("span", "kind", [kind]), el("span", "title", [title])] as Child[]).concat(badges || []));
   }
-  function section(label: string | null, body: Child): HTMLElement { return el("div", "section", [label ? el("div", "label", [label]) : null, body]); }
-  function facts(pairs: [string, unknown][]): HTMLElement | null {
-    var items = pairs.filter(function (p) { return p[1] !== undefined && p[1] !== null && p[1] !== ""; });
-    return items.length ? el("div", "facts", items.map(function (p) { return el("span", null, [p[0] + " ", el("b", null, [str(p[1])])]); })) : null;
+  function section(label: string | null, body: Child): HTMLElement {
+    return el("div", "section", [label ? el("div", "label", [label]) : null, body]);
   }
-  function text(value: unknown): HTMLElement { return el("p", "text", [str(value)]); }
-  function pre(value: unknown): HTMLElement { return el("pre", null, [str(value)]); }
+  function facts(pairs: [string, unknown][]): HTMLElement | null {
+    var items = pairs.filter((p) => p[1] !== undefined && p[1] !== null && p[1] !== "");
+    return items.length
+      ? el(
+          "div",
+          "facts",
+          items.map((p) => el("span", null, [p[0] + " ", el("b", null, [str(p[1])])])),
+        )
+      : null;
+  }
+  function text(value: unknown): HTMLElement {
+    return el("p", "text", [str(value)]);
+  }
+  function pre(value: unknown): HTMLElement {
+    return el("pre", null, [str(value)]);
+  }
   function list(items: unknown[] | undefined, format?: (item: any) => string): HTMLElement {
     if (!items || !items.length) return el("p", "text muted", ["none"]);
-    return el("ul", "list", items.map(function (item) { return el("li", null, [format ? format(item) : typeof item === "string" ? item : JSON.stringify(item)]); }));
+    return el(
+      "ul",
+      "list",
+      items.map((item) => el("li", null, [format ? format(item) : typeof item === "string" ? item : JSON.stringify(item)])),
+    );
   }
 
   function diffView(diff: unknown): HTMLElement {
     var box = el("div", "diff mono");
-    str(diff).replace(/\n$/, "").split("\n").forEach(function (line) {
-      var cls = "";
-      if (/^(diff --git|index |new file|deleted file|similarity|rename |old mode|new mode|Binary files|--- |\+\+\+ )/.test(line)) cls = "meta";
-      else if (line.indexOf("@@") === 0) cls = "hunk";
-      else if (line.charAt(0) === "+") cls = "add";
-      else if (line.charAt(0) === "-") cls = "del";
-      box.appendChild(el("div", cls, [line]));
-    });
+    str(diff)
+      .replace(/\n$/, "")
+      .split("\n")
+      .forEach((line) => {
+        var cls = "";
+        if (/^(diff --git|index |new file|deleted file|similarity|rename |old mode|new mode|Binary files|--- |\+\+\+ )/.test(line)) cls = "meta";
+        else if (line.indexOf("@@") === 0) cls = "hunk";
+        else if (line.charAt(0) === "+") cls = "add";
+        else if (line.charAt(0) === "-") cls = "del";
+        box.appendChild(el("div", cls, [line]));
+      });
     return box;
   }
   function diffCounts(diff: unknown): HTMLElement[] {
-    var add = 0, del = 0;
-    str(diff).split("\n").forEach(function (line) {
-      if (line.charAt(0) === "+" && line.indexOf("+++ ") !== 0) add++;
-      else if (line.charAt(0) === "-" && line.indexOf("--- ") !== 0) del++;
-    });
+    var add = 0,
+      del = 0;
+    str(diff)
+      .split("\n")
+      .forEach((line) => {
+        if (line.charAt(0) === "+" && line.indexOf("+++ ") !== 0) add++;
+        else if (line.charAt(0) === "-" && line.indexOf("--- ") !== 0) del++;
+      });
     return [badge("+" + add, "ok"), badge("\u2212" + del, "bad")];
   }
 
@@ -107,23 +146,40 @@ function toolCard(): void {
     if (typeof value !== "object") return document.createTextNode(String(value));
     if (Array.isArray(value)) {
       if (!value.length) return el("span", "muted", ["none"]);
-      if (value.every(function (v) { return v === null || typeof v !== "object"; })) return document.createTextNode(value.map(str).join(", "));
+      if (value.every((v) => v === null || typeof v !== "object")) return document.createTextNode(value.map(str).join(", "));
       if (depth >= 2) return pre(JSON.stringify(value, null, 2));
-      return el("div", null, value.slice(0, 50).map(function (v) { return el("div", "section", [kv(v, depth + 1)]); }).concat(value.length > 50 ? [el("p", "text muted", ["\u2026 " + (value.length - 50) + " more"])] : []));
+      return el(
+        "div",
+        null,
+        value
+          .slice(0, 50)
+          .map((v) => el("div", "section", [kv(v, depth + 1)]))
+          .concat(value.length > 50 ? [el("p", "text muted", ["\u2026 " + (value.length - 50) + " more"])] : []),
+      );
     }
     var keys = Object.keys(value);
     if (!keys.length) return el("span", "muted", ["\u2014"]);
     if (depth >= 3) return pre(JSON.stringify(value, null, 2));
-    return el("table", "kv", [el("tbody", null, keys.map(function (key) {
-      return el("tr", null, [el("td", "k", [key.replace(/_/g, " ")]), el("td", null, [kv(value[key], depth + 1)])]);
-    }))]);
+    return el("table", "kv", [
+      el(
+        "tbody",
+        null,
+        keys.map((key) => el("tr", null, [el("td", "k", [key.replace(/_/g, " ")]), el("td", null, [kv(value[key], depth + 1)])])),
+      ),
+    ]);
   }
 
   function workerHead(w: Fields, kind?: string): HTMLElement {
     var owner = w.owned_by_you ? "you" : w.owner;
     return el("div", null, [
       head(kind || "Worker", str(w.name), [badge(str(w.state), toneOf(w.state))]),
-      facts([["agent", w.agent], ["mode", w.workspace_mode], ["branch", w.worktree && w.worktree.branch], ["turns", w.turns], ["owner", owner]]),
+      facts([
+        ["agent", w.agent],
+        ["mode", w.workspace_mode],
+        ["branch", w.worktree && w.worktree.branch],
+        ["turns", w.turns],
+        ["owner", owner],
+      ]),
     ]);
   }
   function workerBody(w: Fields): HTMLElement {
@@ -135,25 +191,57 @@ function toolCard(): void {
   function renderTeam(sc: Fields): Child[] {
     var workers = sc.workers || [];
     if (!workers.length) return [head("Team", "No workers"), text(sc.team_report)];
-    return [head("Team report", plural(workers.length, "worker"))].concat(workers.map(function (w: Fields) {
-      return el("div", "worker", [
-        el("div", "row", [el("span", "title", [str(w.name)]), badge(str(w.state), toneOf(w.state))]),
-        facts([["agent", w.agent], ["mode", w.workspace_mode], ["files changed", w.changed_files ? w.changed_files.length : undefined], ["last activity", w.last_activity && when(w.last_activity)]]),
-        w.report ? el("p", "text section", [w.report]) : el("p", "text muted section", ["no report yet"]),
-      ]);
-    }));
+    return [head("Team report", plural(workers.length, "worker"))].concat(
+      workers.map((w: Fields) =>
+        el("div", "worker", [
+          el("div", "row", [el("span", "title", [str(w.name)]), badge(str(w.state), toneOf(w.state))]),
+          facts([
+            ["agent", w.agent],
+            ["mode", w.workspace_mode],
+            ["files changed", w.changed_files ? w.changed_files.length : undefined],
+            ["last activity", w.last_activity && when(w.last_activity)],
+          ]),
+          w.report ? el("p", "text section", [w.report]) : el("p", "text muted section", ["no report yet"]),
+        ]),
+      ),
+    );
   }
   function renderInspect(sc: Fields): Child[] {
-    var w = sc.worker, d = sc.details || {}, view = str(sc.view);
+    var w = sc.worker,
+      d = sc.details || {},
+      view = str(sc.view);
     var out: Child[] = [workerHead(w, "Worker \u00b7 " + view.replace(/_/g, " "))];
     if (view === "report") out.push(workerBody(w));
     else if (view === "status") {
-      out.push(facts([["turn", d.turn_state], ["job", d.job_id]]));
-      out.push(section("Latest", list(d.events, function (e) { return isObj(e) ? str(e.text) : str(e); })));
+      out.push(
+        facts([
+          ["turn", d.turn_state],
+          ["job", d.job_id],
+        ]),
+      );
+      out.push(
+        section(
+          "Latest",
+          list(d.events, (e) => (isObj(e) ? str(e.text) : str(e))),
+        ),
+      );
     } else if (view === "changes") {
-      out.push(section("Changed files", list(d.files, function (f) { return isObj(f) ? str(f.path) + (f.status ? " (" + f.status + ")" : "") : str(f); })));
+      out.push(
+        section(
+          "Changed files",
+          list(d.files, (f) => (isObj(f) ? str(f.path) + (f.status ? " (" + f.status + ")" : "") : str(f))),
+        ),
+      );
     } else if (view === "diff") {
-      out.push(el("div", "section row", [el("span", "mono", [str(d.file_path)]), badge(str(d.status), "")].concat(d.binary ? [badge("binary", "warn")] : diffCounts(d.diff)).concat(d.truncated ? [badge("truncated", "warn")] : [])));
+      out.push(
+        el(
+          "div",
+          "section row",
+          [el("span", "mono", [str(d.file_path)]), badge(str(d.status), "")]
+            .concat(d.binary ? [badge("binary", "warn")] : diffCounts(d.diff))
+            .concat(d.truncated ? [badge("truncated", "warn")] : []),
+        ),
+      );
       out.push(section(null, d.binary ? el("p", "text muted", ["binary file, not shown"]) : diffView(d.diff)));
     } else if (view === "file") {
       out.push(section(str(d.file_path), pre(d.content)));
@@ -165,18 +253,40 @@ function toolCard(): void {
     var refusals = d.refusals || [];
     var ready = done || (d.ready && !refusals.length);
     return el("div", null, [
-      el("div", "section row", [badge(done ? "integrated" : ready ? "ready to integrate" : "would be refused", ready ? "ok" : "bad"), d.base_moved ? badge("base moved", "warn") : null, d.committed === false ? badge("not committed", "") : null]),
-      refusals.length ? section("Refused because", list(refusals, function (r) { return isObj(r) ? str(r.message || r.reason || r.code || JSON.stringify(r)) : str(r); })) : null,
+      el("div", "section row", [
+        badge(done ? "integrated" : ready ? "ready to integrate" : "would be refused", ready ? "ok" : "bad"),
+        d.base_moved ? badge("base moved", "warn") : null,
+        d.committed === false ? badge("not committed", "") : null,
+      ]),
+      refusals.length
+        ? section(
+            "Refused because",
+            list(refusals, (r) => (isObj(r) ? str(r.message || r.reason || r.code || JSON.stringify(r)) : str(r))),
+          )
+        : null,
       section("Files", list(d.files)),
       d.skipped_files && d.skipped_files.length ? section("Skipped", list(d.skipped_files)) : null,
       d.dirty_base_files && d.dirty_base_files.length ? section("Uncommitted in the base checkout", list(d.dirty_base_files)) : null,
-      facts([["patch", d.patch_bytes !== undefined ? bytes(d.patch_bytes) : undefined], ["base", short(d.base_revision || d.base_head)]]),
+      facts([
+        ["patch", d.patch_bytes !== undefined ? bytes(d.patch_bytes) : undefined],
+        ["base", short(d.base_revision || d.base_head)],
+      ]),
     ]);
   }
   function artifactBlock(a: Fields): HTMLElement {
     return el("div", "worker", [
-      el("div", "row", [el("span", "title", [str(a.file_name || a.file_path || a.id)]), a.label ? badge(str(a.label), "info") : null, a.unpacked ? badge("unpacked", "") : null]),
-      facts([["id", a.id], ["size", a.bytes !== undefined ? bytes(a.bytes) : undefined], ["files", a.file_count], ["source", a.source], ["added", a.created_at && when(a.created_at)]]),
+      el("div", "row", [
+        el("span", "title", [str(a.file_name || a.file_path || a.id)]),
+        a.label ? badge(str(a.label), "info") : null,
+        a.unpacked ? badge("unpacked", "") : null,
+      ]),
+      facts([
+        ["id", a.id],
+        ["size", a.bytes !== undefined ? bytes(a.bytes) : undefined],
+        ["files", a.file_count],
+        ["source", a.source],
+        ["added", a.created_at && when(a.created_at)],
+      ]),
     ]);
   }
   function renderArtifacts(sc: Fields): Child[] {
@@ -189,34 +299,67 @@ function toolCard(): void {
     var a = sc.artifact || {};
     var out = [head("Artifact \u00b7 " + action, str(a.file_name || a.file_path || a.id)), artifactBlock(a)];
     if (typeof sc.content === "string") out.push(section(str(a.file_path), pre(sc.content)));
-    else if (Array.isArray(a.files) && a.files.length) out.push(section("Files", list(a.files.slice(0, 50), function (f) { return isObj(f) ? str(f.path) + " (" + bytes(f.bytes) + ")" : str(f); })));
+    else if (Array.isArray(a.files) && a.files.length)
+      out.push(
+        section(
+          "Files",
+          list(a.files.slice(0, 50), (f) => (isObj(f) ? str(f.path) + " (" + bytes(f.bytes) + ")" : str(f))),
+        ),
+      );
     return out;
   }
   function renderJob(sc: Fields): Child[] {
     var r = sc.result || {};
     var out = [
       head(str(sc.kind) + " job", str(sc.job_id), [badge(str(sc.state), toneOf(sc.state))]),
-      facts([["agent", sc.agent], ["access", sc.access], ["branch", sc.worktree && sc.worktree.branch], ["session", sc.session_id], ["exit", sc.exit && sc.exit.code !== undefined ? sc.exit.code : undefined]]),
+      facts([
+        ["agent", sc.agent],
+        ["access", sc.access],
+        ["branch", sc.worktree && sc.worktree.branch],
+        ["session", sc.session_id],
+        ["exit", sc.exit && sc.exit.code !== undefined ? sc.exit.code : undefined],
+      ]),
     ];
     if (r.final_message) out.push(section("Final message", text(r.final_message)));
     if (r.error) out.push(section("Error", text(isObj(r.error) ? r.error.message || JSON.stringify(r.error) : r.error)));
     if (r.changed_files) out.push(section("Changed files", list(r.changed_files)));
-    if (r.commands && r.commands.length) out.push(section("Commands", list(r.commands, function (c) { return isObj(c) ? str(c.command || JSON.stringify(c)) : str(c); })));
-    if (sc.events && sc.events.length) out.push(section("Progress", list(sc.events.slice(-10), function (e) { return isObj(e) ? str(e.text) : str(e); })));
+    if (r.commands && r.commands.length)
+      out.push(
+        section(
+          "Commands",
+          list(r.commands, (c) => (isObj(c) ? str(c.command || JSON.stringify(c)) : str(c))),
+        ),
+      );
+    if (sc.events && sc.events.length)
+      out.push(
+        section(
+          "Progress",
+          list(sc.events.slice(-10), (e) => (isObj(e) ? str(e.text) : str(e))),
+        ),
+      );
     return out;
   }
   function renderCommand(sc: Fields): Child[] {
-    var outcome = sc.timed_out ? badge("timed out", "warn") : sc.exit_code === null ? badge("stopped by " + str(sc.signal), "warn") : badge("exit " + sc.exit_code, sc.exit_code === 0 ? "ok" : "bad");
+    var outcome = sc.timed_out
+      ? badge("timed out", "warn")
+      : sc.exit_code === null
+        ? badge("stopped by " + str(sc.signal), "warn")
+        : badge("exit " + sc.exit_code, sc.exit_code === 0 ? "ok" : "bad");
     return [
       head("Command", "$ " + str(sc.command), [outcome]),
-      facts([["mode", sc.mode], ["cwd", sc.cwd || "."], ["took", sc.duration_ms !== undefined ? sc.duration_ms + " ms" : undefined]]),
+      facts([
+        ["mode", sc.mode],
+        ["cwd", sc.cwd || "."],
+        ["took", sc.duration_ms !== undefined ? sc.duration_ms + " ms" : undefined],
+      ]),
       section("stdout", sc.stdout ? pre(sc.stdout) : el("p", "text muted", ["(empty)"])),
       sc.stderr ? section("stderr", pre(sc.stderr)) : null,
       sc.truncated ? el("p", "text muted section", ["Output truncated."]) : null,
     ];
   }
   function renderWrite(sc: Fields): Child[] {
-    var status = sc.created !== undefined ? badge(sc.created ? "created" : "replaced", sc.created ? "ok" : "info") : badge(plural(sc.replacements, "replacement"), "info");
+    var status =
+      sc.created !== undefined ? badge(sc.created ? "created" : "replaced", sc.created ? "ok" : "info") : badge(plural(sc.replacements, "replacement"), "info");
     return [
       head(sc.created !== undefined ? "File written" : "File edited", str(sc.path), [status].concat(diffCounts(sc.diff))),
       facts([["size", bytes(sc.bytes)]]),
@@ -227,8 +370,18 @@ function toolCard(): void {
   function renderDiff(sc: Fields, d: Fields): Child[] {
     var path = d.file_path || d.path || (d.files && d.files.length === 1 ? d.files[0].path : "");
     return [
-      head("Diff", str(path) || "changes", (d.status ? [badge(str(d.status), "")] : []).concat(d.binary ? [badge("binary", "warn")] : diffCounts(d.diff)).concat(d.truncated ? [badge("truncated", "warn")] : [])),
-      facts([["job", sc.job_id], ["base", short(d.base_commit)], ["ref", d.ref]]),
+      head(
+        "Diff",
+        str(path) || "changes",
+        (d.status ? [badge(str(d.status), "")] : [])
+          .concat(d.binary ? [badge("binary", "warn")] : diffCounts(d.diff))
+          .concat(d.truncated ? [badge("truncated", "warn")] : []),
+      ),
+      facts([
+        ["job", sc.job_id],
+        ["base", short(d.base_commit)],
+        ["ref", d.ref],
+      ]),
       section(null, d.binary ? el("p", "text muted", ["binary file, not shown"]) : d.diff ? diffView(d.diff) : el("p", "text muted", ["No changes."])),
     ];
   }
@@ -237,7 +390,15 @@ function toolCard(): void {
     var code = str(e.code || "error");
     var tone = code === "repo_busy" || code === "takeover_required" ? "warn" : "bad";
     var details = isObj(e.details) ? e.details : null;
-    var holder = code === "repo_busy" && details ? facts([["held by", details.client_ref], ["running", details.tool], ["since", details.since && when(details.since)], ["host", details.hostname]]) : null;
+    var holder =
+      code === "repo_busy" && details
+        ? facts([
+            ["held by", details.client_ref],
+            ["running", details.tool],
+            ["since", details.since && when(details.since)],
+            ["host", details.hostname],
+          ])
+        : null;
     return [
       head("Error", ERROR_TITLES[code] || code.replace(/_/g, " "), [badge(code, tone)]),
       el("p", "alert text " + tone, [str(e.message)]),
@@ -247,7 +408,7 @@ function toolCard(): void {
     ];
   }
   function textOf(result: Fields): string {
-    return (result.content || []).map(function (b: Fields | null) { return b && b.type === "text" ? str(b.text) : ""; }).join("\n");
+    return (result.content || []).map((b: Fields | null) => (b && b.type === "text" ? str(b.text) : "")).join("\n");
   }
 
   function bodyFor(result: Fields): Child[] {
@@ -256,7 +417,7 @@ function toolCard(): void {
     var sc = result.structuredContent;
     if (result.isError) return renderError({ code: "error", message: textOf(result) || "The tool failed." });
     if (!isObj(sc)) {
-      var t = textOf(result);
+      const t = textOf(result);
       return [head("Result", "patchbay"), t ? text(t) : el("p", "text muted", ["No result."])];
     }
     if (Array.isArray(sc.workers) && typeof sc.team_report === "string") return renderTeam(sc);
@@ -271,12 +432,18 @@ function toolCard(): void {
     if (isObj(sc.diff) && typeof sc.diff.diff === "string") return renderDiff(sc, sc.diff);
     return renderGeneric(sc);
   }
-  function renderGeneric(sc: unknown): Child[] { return [head("Result", "patchbay"), kv(sc)]; }
+  function renderGeneric(sc: unknown): Child[] {
+    return [head("Result", "patchbay"), kv(sc)];
+  }
 
   function render(result: unknown): void {
     if (!isObj(result)) return;
     var children: Child[];
-    try { children = bodyFor(result); } catch (error) { children = renderGeneric(result.structuredContent || { result: textOf(result) }); }
+    try {
+      children = bodyFor(result);
+    } catch (error) {
+      children = renderGeneric(result.structuredContent || { result: textOf(result) });
+    }
     root.textContent = "";
     root.appendChild(el("div", "card", children));
     rendered = true;
@@ -295,18 +462,23 @@ function toolCard(): void {
   function applyContext(context: unknown): void {
     if (isObj(context)) applyTheme(context.theme);
   }
-  function post(message: Fields): void { if (embedded) window.parent.postMessage(message, "*"); }
-  function respond(id: unknown, result: Fields): void { post({ jsonrpc: "2.0", id: id, result: result }); }
+  function post(message: Fields): void {
+    if (embedded) window.parent.postMessage(message, "*");
+  }
+  function respond(id: unknown, result: Fields): void {
+    post({ jsonrpc: "2.0", id: id, result: result });
+  }
   var lastHeight = -1;
   function sizeChanged(): void {
     var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
     if (height === lastHeight) return;
     lastHeight = height;
-    if (initialized) post({ jsonrpc: "2.0", method: "ui/notifications/size-changed", params: { width: Math.ceil(document.documentElement.scrollWidth), height: height } });
+    if (initialized)
+      post({ jsonrpc: "2.0", method: "ui/notifications/size-changed", params: { width: Math.ceil(document.documentElement.scrollWidth), height: height } });
     if (host.openai && typeof host.openai.notifyIntrinsicHeight === "function") host.openai.notifyIntrinsicHeight(height);
   }
 
-  window.addEventListener("message", function (event) {
+  window.addEventListener("message", (event) => {
     if (event.source !== window.parent) return;
     var m = event.data;
     if (!isObj(m) || m.jsonrpc !== "2.0") return;
@@ -321,11 +493,22 @@ function toolCard(): void {
       return;
     }
     switch (m.method) {
-      case "ui/notifications/tool-result": render(m.params); break;
-      case "ui/notifications/tool-input": waiting("Running\u2026"); break;
-      case "ui/notifications/tool-cancelled": waiting("Cancelled."); break;
-      case "ui/notifications/host-context-changed": applyContext(m.params); break;
-      case "ui/resource-teardown": case "ping": if (m.id !== undefined) respond(m.id, {}); break;
+      case "ui/notifications/tool-result":
+        render(m.params);
+        break;
+      case "ui/notifications/tool-input":
+        waiting("Running\u2026");
+        break;
+      case "ui/notifications/tool-cancelled":
+        waiting("Cancelled.");
+        break;
+      case "ui/notifications/host-context-changed":
+        applyContext(m.params);
+        break;
+      case "ui/resource-teardown":
+      case "ping":
+        if (m.id !== undefined) respond(m.id, {});
+        break;
       default:
         if (m.id !== undefined) post({ jsonrpc: "2.0", id: m.id, error: { code: -32601, message: "Method not found: " + m.method } });
     }
@@ -336,7 +519,9 @@ function toolCard(): void {
     if (!isObj(o)) return;
     applyTheme(o.theme);
     var meta = isObj(o.toolResponseMetadata) ? o.toolResponseMetadata : undefined;
-    if (o.toolOutput === null || o.toolOutput === undefined) { if (!(meta && meta["patchbay/error"])) return; }
+    if (o.toolOutput === null || o.toolOutput === undefined) {
+      if (!(meta && meta["patchbay/error"])) return;
+    }
     render({ structuredContent: o.toolOutput, _meta: meta, isError: !!(meta && meta["patchbay/error"]) });
   }
   window.addEventListener("openai:set_globals", fromOpenAI);
@@ -346,7 +531,12 @@ function toolCard(): void {
   fromOpenAI();
   if (embedded) {
     initId = nextId++;
-    post({ jsonrpc: "2.0", id: initId, method: "ui/initialize", params: { protocolVersion: PROTOCOL_VERSION, appInfo: { name: "patchbay-tool-card", version: "2" }, appCapabilities: {} } });
+    post({
+      jsonrpc: "2.0",
+      id: initId,
+      method: "ui/initialize",
+      params: { protocolVersion: PROTOCOL_VERSION, appInfo: { name: "patchbay-tool-card", version: "2" }, appCapabilities: {} },
+    });
   }
 }
 

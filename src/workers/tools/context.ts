@@ -18,18 +18,28 @@ export async function sessionRoots(context: Pick<ToolContext, "session">): Promi
 }
 
 /** The prompt of a turn of `worker`: `body`, peer context, artifacts copied into its worktree, guidance. */
-export async function promptFor(context: Pick<ToolContext, "host" | "session">, worker: WorkerRecord, body: string, args: ContextArgs): Promise<{ prompt: string; artifactIds: string[] }> {
+export async function promptFor(
+  context: Pick<ToolContext, "host" | "session">,
+  worker: WorkerRecord,
+  body: string,
+  args: ContextArgs,
+): Promise<{ prompt: string; artifactIds: string[] }> {
   const peers: WorkerRecord[] = [];
   for (const ref of args.context_from_workers ?? []) {
     const peer = await findWorker(context, ref, worker.repo);
-    if (peer.id === worker.id) throw new PatchbayError("invalid_arguments", `context_from_workers: ${ref} is the worker itself`, { next: "name other workers" });
+    if (peer.id === worker.id)
+      throw new PatchbayError("invalid_arguments", `context_from_workers: ${ref} is the worker itself`, { next: "name other workers" });
     peers.push((await refreshWorker(context, peer)).worker);
   }
   let artifacts: ArtifactContext[] = [];
   const ids = [...new Set(args.context_from_artifacts ?? [])];
   if (ids.length) {
     if (worker.workspace_mode !== "isolated_write" || !worker.worktree) {
-      throw new PatchbayError("invalid_arguments", `context_from_artifacts: worker ${worker.name} is ${worker.workspace_mode}; artifacts are copied only into isolated_write worktrees`, { next: "start an isolated_write worker for work that uses artifacts" });
+      throw new PatchbayError(
+        "invalid_arguments",
+        `context_from_artifacts: worker ${worker.name} is ${worker.workspace_mode}; artifacts are copied only into isolated_write worktrees`,
+        { next: "start an isolated_write worker for work that uses artifacts" },
+      );
     }
     const roots = await sessionRoots(context);
     const records = await Promise.all(ids.map((id) => findArtifact(context, id, roots)));

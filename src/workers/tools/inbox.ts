@@ -17,7 +17,13 @@ const MAX_FILE_BYTES = 200_000;
 /** The record without its full file list (view=tree has it): the count and the first few. */
 function summary(record: ArtifactRecord, fileList = 20): Record<string, unknown> {
   const { takeovers, files, unpacked_folders, ...rest } = record;
-  return { ...rest, files: files.slice(0, fileList), file_count: files.length, ...(unpacked_folders && { folder_count: unpacked_folders.length }), takeovers: takeovers.length };
+  return {
+    ...rest,
+    files: files.slice(0, fileList),
+    file_count: files.length,
+    ...(unpacked_folders && { folder_count: unpacked_folders.length }),
+    takeovers: takeovers.length,
+  };
 }
 
 /** The first `maxBytes` of an artifact file (never following a symlink) and its size. */
@@ -36,7 +42,10 @@ async function readHead(absolute: string, maxBytes: number): Promise<{ bytes: Bu
 function importedText(record: ArtifactRecord): string {
   const head = `Imported ${record.file_name} as ${record.id} (${record.bytes} bytes, sha256 ${record.sha256.slice(0, 16)}…)`;
   if (!record.unpacked) return `${head}.`;
-  const shown = record.files.slice(0, 20).map((file) => file.path).join(", ");
+  const shown = record.files
+    .slice(0, 20)
+    .map((file) => file.path)
+    .join(", ");
   return `${head}; unpacked ${record.files.length} file${record.files.length === 1 ? "" : "s"} (${record.unpacked_bytes ?? 0} bytes)${shown ? `: ${shown}${record.files.length > 20 ? ", …" : ""}` : ""}.`;
 }
 
@@ -45,7 +54,8 @@ export const workerInbox = defineTool({
   title: "Artifact inbox",
   // ChatGPT uploads the file the user attached and passes it here as artifact_file.
   meta: { "openai/fileParams": ["artifact_file"] },
-  description: "Files a host generated, for workers: import_file downloads artifact_file (http/https only, size-capped, sha256, private and loopback addresses refused) or copies source_path from the repository; zips are unpacked safely (no absolute or .. paths, symlinks or devices; capped by workers.max_unpacked_files and workers.max_unpacked_bytes); list, inspect (summary, tree, file, raw_manifest) and cleanup. Give the artifact id to a worker with context_from_artifacts: it is copied into .ai-bridge/imported-artifacts/<id>/ in its worktree and never part of its changes.",
+  description:
+    "Files a host generated, for workers: import_file downloads artifact_file (http/https only, size-capped, sha256, private and loopback addresses refused) or copies source_path from the repository; zips are unpacked safely (no absolute or .. paths, symlinks or devices; capped by workers.max_unpacked_files and workers.max_unpacked_bytes); list, inspect (summary, tree, file, raw_manifest) and cleanup. Give the artifact id to a worker with context_from_artifacts: it is copied into .ai-bridge/imported-artifacts/<id>/ in its worktree and never part of its changes.",
   input: v.strictObject({
     action: v.picklist(["import_file", "list", "inspect", "cleanup"]),
     artifact_file: v.optional(
@@ -66,7 +76,13 @@ export const workerInbox = defineTool({
     max_entries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
     ...takeoverArgs,
   }),
-  output: v.object({ action: v.string(), artifact: v.optional(v.record(v.string(), v.unknown())), artifacts: v.optional(v.array(v.record(v.string(), v.unknown()))), content: v.optional(v.string()), removed: v.optional(v.boolean()) }),
+  output: v.object({
+    action: v.string(),
+    artifact: v.optional(v.record(v.string(), v.unknown())),
+    artifacts: v.optional(v.array(v.record(v.string(), v.unknown()))),
+    content: v.optional(v.string()),
+    removed: v.optional(v.boolean()),
+  }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   capability: "network",
   modes: ["worker", "standard", "full"],
@@ -79,18 +95,37 @@ export const workerInbox = defineTool({
         const file = args.artifact_file;
         let record: ArtifactRecord;
         if (file?.download_url) {
-          record = await importArtifact(context, ws.root, { url: file.download_url, fileName: file.file_name ?? new URL(file.download_url).pathname.split("/").pop() ?? "artifact", mimeType: file.mime_type, fileId: file.file_id }, args.label);
+          record = await importArtifact(
+            context,
+            ws.root,
+            {
+              url: file.download_url,
+              fileName: file.file_name ?? new URL(file.download_url).pathname.split("/").pop() ?? "artifact",
+              mimeType: file.mime_type,
+              fileId: file.file_id,
+            },
+            args.label,
+          );
         } else if (args.source_path) {
           const source = await ws.guard(args.source_path);
-          record = await importArtifact(context, ws.root, { localPath: source.absolute, fileName: file?.file_name ?? source.relative.split("/").pop()!, mimeType: file?.mime_type }, args.label);
+          record = await importArtifact(
+            context,
+            ws.root,
+            { localPath: source.absolute, fileName: file?.file_name ?? source.relative.split("/").pop()!, mimeType: file?.mime_type },
+            args.label,
+          );
         } else {
-          throw new PatchbayError("invalid_arguments", "import_file needs artifact_file.download_url or source_path", { next: "pass the file the host attached as artifact_file" });
+          throw new PatchbayError("invalid_arguments", "import_file needs artifact_file.download_url or source_path", {
+            next: "pass the file the host attached as artifact_file",
+          });
         }
         return { text: importedText(record), structured: { action: args.action, artifact: summary(record) } };
       }
       case "list": {
         const records = (await artifactsInScope(context, roots)).slice(0, args.max_entries ?? 100);
-        const text = records.length ? records.map((record) => `- ${record.id} ${record.file_name} (${record.bytes} bytes)${record.label ? ` "${record.label}"` : ""}`).join("\n") : "The inbox is empty.";
+        const text = records.length
+          ? records.map((record) => `- ${record.id} ${record.file_name} (${record.bytes} bytes)${record.label ? ` "${record.label}"` : ""}`).join("\n")
+          : "The inbox is empty.";
         return { text, structured: { action: args.action, artifacts: records.map(summary) } };
       }
       case "inspect": {
@@ -101,18 +136,43 @@ export const workerInbox = defineTool({
           const more = record.files.length > shown.length ? `\n… ${record.files.length - shown.length} more (raise max_entries)` : "";
           const heading = record.unpacked ? `${record.file_name}, unpacked (${record.files.length} files, ${record.unpacked_bytes ?? 0} bytes):\n` : "";
           const text = `${heading}${shown.map((file) => `${file.path} (${file.bytes} bytes)`).join("\n") || "(no files)"}${more}`;
-          return { text, structured: { action: args.action, artifact: { id: record.id, unpacked: record.unpacked, files: shown, file_count: record.files.length, ...(record.unpacked_folders && { folders: record.unpacked_folders.slice(0, limit) }) } } };
+          return {
+            text,
+            structured: {
+              action: args.action,
+              artifact: {
+                id: record.id,
+                unpacked: record.unpacked,
+                files: shown,
+                file_count: record.files.length,
+                ...(record.unpacked_folders && { folders: record.unpacked_folders.slice(0, limit) }),
+              },
+            },
+          };
         }
-        if (args.view === "raw_manifest") return { text: JSON.stringify(summary(record, 1000), null, 2), structured: { action: args.action, artifact: summary(record, 1000) } };
+        if (args.view === "raw_manifest")
+          return { text: JSON.stringify(summary(record, 1000), null, 2), structured: { action: args.action, artifact: summary(record, 1000) } };
         if (args.view === "file") {
           const name = args.file_path ?? record.files[0]?.path;
           const entry = record.files.find((file) => file.path === name);
-          if (!entry) throw new PatchbayError("not_found", name === undefined ? `${record.id} has no files` : `${name} is not a file of ${record.id}`, { next: "see view=tree" });
-          const { bytes, size } = await readHead(join(artifactFilesRoot(context.host.home, record), entry.path), Math.min(args.max_bytes ?? MAX_FILE_BYTES, MAX_FILE_BYTES));
+          if (!entry)
+            throw new PatchbayError("not_found", name === undefined ? `${record.id} has no files` : `${name} is not a file of ${record.id}`, {
+              next: "see view=tree",
+            });
+          const { bytes, size } = await readHead(
+            join(artifactFilesRoot(context.host.home, record), entry.path),
+            Math.min(args.max_bytes ?? MAX_FILE_BYTES, MAX_FILE_BYTES),
+          );
           const content = bytes.includes(0) ? `(binary, ${size} bytes)` : bytes.toString("utf8");
-          return { text: content, structured: { action: args.action, artifact: { id: record.id, file_path: entry.path, bytes: size, truncated: size > bytes.length }, content } };
+          return {
+            text: content,
+            structured: { action: args.action, artifact: { id: record.id, file_path: entry.path, bytes: size, truncated: size > bytes.length }, content },
+          };
         }
-        return { text: `${record.id}: ${record.file_name}, ${record.bytes} bytes, sha256 ${record.sha256}${record.unpacked ? `; unpacked to ${record.files.length} files (${record.unpacked_bytes ?? 0} bytes), see view=tree` : ""}`, structured: { action: args.action, artifact: summary(record) } };
+        return {
+          text: `${record.id}: ${record.file_name}, ${record.bytes} bytes, sha256 ${record.sha256}${record.unpacked ? `; unpacked to ${record.files.length} files (${record.unpacked_bytes ?? 0} bytes), see view=tree` : ""}`,
+          structured: { action: args.action, artifact: summary(record) },
+        };
       }
       case "cleanup": {
         const record = await findArtifact(context, requireId(args.artifact_id), roots);
@@ -133,21 +193,35 @@ function requireId(id: string | undefined): string {
 export const workerOptionsTool = defineTool({
   name: "codex_worker_options",
   title: "Worker options",
-  description: "The models and reasoning efforts workers can use, per agent: codex from `codex debug models` (falling back to its model cache), claude and gemini from workers.claude_models and workers.gemini_models. Model ids and efforts only.",
+  description:
+    "The models and reasoning efforts workers can use, per agent: codex from `codex debug models` (falling back to its model cache), claude and gemini from workers.claude_models and workers.gemini_models. Model ids and efforts only.",
   input: v.strictObject({
     model: v.optional(v.pipe(v.string(), v.maxLength(160), v.description("Only this model."))),
     max_models: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("Models per agent at most (default 20)."))),
     include_model_details: v.optional(v.pipe(v.boolean(), v.description("Add each model's display name and description."))),
   }),
-  output: v.object({ agents: v.array(v.object({ agent: v.string(), source: v.string(), models: v.array(v.record(v.string(), v.unknown())), truncated: v.boolean() })), reasoning_efforts: v.array(v.string()) }),
+  output: v.object({
+    agents: v.array(v.object({ agent: v.string(), source: v.string(), models: v.array(v.record(v.string(), v.unknown())), truncated: v.boolean() })),
+    reasoning_efforts: v.array(v.string()),
+  }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   capability: "read",
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Reading the model menu", invoked: "Model menu ready" },
   async handler(args, context) {
-    const agents = await workerOptions(context.host.config, { model: args.model, maxModels: args.max_models ?? 20, details: args.include_model_details ?? false });
+    const agents = await workerOptions(context.host.config, {
+      model: args.model,
+      maxModels: args.max_models ?? 20,
+      details: args.include_model_details ?? false,
+    });
     const text = agents.map((menu) => `${menu.agent} (${menu.source}): ${menu.models.map((model) => model.id).join(", ") || "none found"}`).join("\n");
-    return { text: `${text}\nReasoning efforts: ${REASONING_EFFORTS.join(", ")}`, structured: { agents: agents.map((menu) => ({ ...menu, models: menu.models.map((model) => ({ ...model })) })), reasoning_efforts: [...REASONING_EFFORTS] } };
+    return {
+      text: `${text}\nReasoning efforts: ${REASONING_EFFORTS.join(", ")}`,
+      structured: {
+        agents: agents.map((menu) => ({ ...menu, models: menu.models.map((model) => ({ ...model })) })),
+        reasoning_efforts: [...REASONING_EFFORTS],
+      },
+    };
   },
 });
 

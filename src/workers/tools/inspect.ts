@@ -20,20 +20,29 @@ const MAX_BYTES = 200_000;
 
 function worktreeOf(worker: WorkerRecord): NonNullable<WorkerRecord["worktree"]> {
   if (!worker.worktree || worker.workspace_removed) {
-    throw new PatchbayError("workspace_missing", `worker ${worker.name} has no worktree (${worker.workspace_removed ? "it was removed" : worker.workspace_mode})`, { next: "view=report and view=status still work" });
+    throw new PatchbayError(
+      "workspace_missing",
+      `worker ${worker.name} has no worktree (${worker.workspace_removed ? "it was removed" : worker.workspace_mode})`,
+      { next: "view=report and view=status still work" },
+    );
   }
   return worker.worktree;
 }
 
 /** The worktree as a workspace of its own: same blocked globs, no escapes. */
 function worktreeWorkspace(context: Pick<ToolContext, "host">, path: string): Promise<Workspace> {
-  return workspaceIn({ allowedRoots: [path], power: { directWrite: false, bashMode: "off", codexSessionRead: false } }, context.host.config.repositories.blocked_globs, path);
+  return workspaceIn(
+    { allowedRoots: [path], power: { directWrite: false, bashMode: "off", codexSessionRead: false } },
+    context.host.config.repositories.blocked_globs,
+    path,
+  );
 }
 
 export const workerInspect = defineTool({
   name: "codex_worker_inspect",
   title: "Inspect worker",
-  description: "Look at a worker: its report, status (optionally waiting up to 30 s for the turn to end), changed files, one file's diff, a file from its worktree (with a line range), or the integration preview (what codex_worker_integrate would do, and why it would refuse).",
+  description:
+    "Look at a worker: its report, status (optionally waiting up to 30 s for the turn to end), changed files, one file's diff, a file from its worktree (with a line range), or the integration preview (what codex_worker_integrate would do, and why it would refuse).",
   input: v.strictObject({
     worker: workerArg,
     repo_path: repoPathArg,
@@ -41,7 +50,9 @@ export const workerInspect = defineTool({
     file_path: v.optional(v.pipe(v.string(), v.minLength(1), v.description("For view=diff and view=file: a path in the worker's worktree."))),
     start_line: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
     end_line: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-    wait_seconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(30), v.description("Wait up to this many seconds (at most 30) for a running turn to end first."))),
+    wait_seconds: v.optional(
+      v.pipe(v.number(), v.minValue(0), v.maxValue(30), v.description("Wait up to this many seconds (at most 30) for a running turn to end first.")),
+    ),
     max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`Bytes of diff or file at most (clamped to ${MAX_BYTES}).`))),
   }),
   output: v.object({ worker: workerViewSchema, view: v.string(), details: v.record(v.string(), v.unknown()) }),
@@ -68,13 +79,25 @@ export const workerInspect = defineTool({
         return answer(workerLine(view), { report: view.report ?? null });
       case "status": {
         const events = job?.events.slice(-10) ?? [];
-        return answer(`${workerLine(view)}${events.length ? `\n\nLatest:\n${events.map((event) => `- ${event.text}`).join("\n")}` : ""}`, { turn_state: job?.state ?? null, job_id: job?.id ?? null, events });
+        return answer(`${workerLine(view)}${events.length ? `\n\nLatest:\n${events.map((event) => `- ${event.text}`).join("\n")}` : ""}`, {
+          turn_state: job?.state ?? null,
+          job_id: job?.id ?? null,
+          events,
+        });
       }
       case "changes": {
-        if (!worker.worktree) return answer(`${worker.name} works in the base checkout; its last turn changed: ${(worker.changed_files ?? []).join(", ") || "nothing"}.`, { files: (worker.changed_files ?? []).map((path) => ({ path })) });
+        if (!worker.worktree)
+          return answer(`${worker.name} works in the base checkout; its last turn changed: ${(worker.changed_files ?? []).join(", ") || "nothing"}.`, {
+            files: (worker.changed_files ?? []).map((path) => ({ path })),
+          });
         const wt = worktreeOf(worker);
         const files = await workerChanges(wt.path, wt.base_commit);
-        return answer(files.length ? `Changed in ${worker.name}'s worktree:\n${files.map((file) => `- ${file.path} (${file.status})`).join("\n")}` : `${worker.name} has no changes.`, { files, base_commit: wt.base_commit });
+        return answer(
+          files.length
+            ? `Changed in ${worker.name}'s worktree:\n${files.map((file) => `- ${file.path} (${file.status})`).join("\n")}`
+            : `${worker.name} has no changes.`,
+          { files, base_commit: wt.base_commit },
+        );
       }
       case "diff": {
         const wt = worktreeOf(worker);
@@ -84,33 +107,51 @@ export const workerInspect = defineTool({
         // The path as asked first: a symlink that is itself the change is shown as a link, never as its target.
         const changes = await workerChanges(wt.path, wt.base_commit);
         const change = changes.find((entry) => entry.path === posix.normalize(args.file_path!)) ?? changes.find((entry) => entry.path === file.relative);
-        if (!change) throw new PatchbayError("file_not_changed", `${file.relative} is not among ${worker.name}'s changes`, { next: "pass a path from view=changes" });
+        if (!change)
+          throw new PatchbayError("file_not_changed", `${file.relative} is not among ${worker.name}'s changes`, { next: "pass a path from view=changes" });
         const diff = await workerFileDiff(wt.path, wt.base_commit, change, maxBytes);
         const bytes = Buffer.from(diff.diff);
         const truncated = bytes.length > maxBytes;
         const shown = truncated ? bytes.subarray(0, maxBytes).toString("utf8") : diff.diff;
-        return answer(`${file.relative} (${change.status}) in ${worker.name}${truncated ? ", truncated" : ""}:\n${shown}`, { file_path: file.relative, status: change.status, binary: diff.binary, diff: shown, truncated });
+        return answer(`${file.relative} (${change.status}) in ${worker.name}${truncated ? ", truncated" : ""}:\n${shown}`, {
+          file_path: file.relative,
+          status: change.status,
+          binary: diff.binary,
+          diff: shown,
+          truncated,
+        });
       }
       case "file": {
-        if (!args.file_path) throw new PatchbayError("invalid_arguments", "file_path: required for view=file", { next: "pass a path in the worker's worktree" });
+        if (!args.file_path)
+          throw new PatchbayError("invalid_arguments", "file_path: required for view=file", { next: "pass a path in the worker's worktree" });
         const root = worker.worktree ? worktreeOf(worker).path : worker.repo;
         const ws = await worktreeWorkspace(context, root);
         const file = await ws.guard(args.file_path);
         if (!file.exists) throw new PatchbayError("not_found", `${file.relative} does not exist in ${worker.name}'s worktree`);
         // Opened without following a link or blocking on a FIFO, at most maxBytes read.
         const read = await readInside(ws.root, file.absolute, maxBytes);
-        if (read.binary) return answer(`${file.relative} is binary (${read.size} bytes); not shown.`, { file_path: file.relative, binary: true, size: read.size });
+        if (read.binary)
+          return answer(`${file.relative} is binary (${read.size} bytes); not shown.`, { file_path: file.relative, binary: true, size: read.size });
         const lines = Buffer.from(read.bytes).toString("utf8").split("\n");
         const start = args.start_line ?? 1;
         const end = Math.min(args.end_line ?? lines.length, lines.length);
         const content = lines.slice(start - 1, end).join("\n");
-        return answer(`${file.relative} (lines ${start}-${end}):\n${content}`, { file_path: file.relative, content, start_line: start, end_line: end, size: read.size, truncated: read.truncated });
+        return answer(`${file.relative} (lines ${start}-${end}):\n${content}`, {
+          file_path: file.relative,
+          content,
+          start_line: start,
+          end_line: end,
+          size: read.size,
+          truncated: read.truncated,
+        });
       }
       case "integration_preview": {
         const ws = await openWorkspace(context, worker.repo);
         const { patch: _patch, ...preview } = await previewIntegration(worker, state, ws, { allowDirtyBase: false });
         const why = preview.refusals.map((refusal) => `- ${refusal.code}: ${refusal.message}`).join("\n");
-        const text = preview.ready ? `${worker.name} integrates cleanly: ${preview.files.join(", ")}${preview.base_moved ? " (the base moved since the worker started)" : ""}.` : `${worker.name} would be refused:\n${why}`;
+        const text = preview.ready
+          ? `${worker.name} integrates cleanly: ${preview.files.join(", ")}${preview.base_moved ? " (the base moved since the worker started)" : ""}.`
+          : `${worker.name} would be refused:\n${why}`;
         return answer(`${text}${preview.skipped_files.length ? `\nSkipped (binary): ${preview.skipped_files.join(", ")}` : ""}`, preview);
       }
     }
@@ -120,14 +161,23 @@ export const workerInspect = defineTool({
 export const workerIntegrate = defineTool({
   name: "codex_worker_integrate",
   title: "Integrate worker",
-  description: "Apply an isolated_write worker's changes to the base checkout, under the repository lock: previews again, runs git apply --check, then git apply. Nothing is committed and the worktree is kept. Refused, with the reason and the files, when the worker is running, not isolated_write, has no changes, touches a blocked path, the base is dirty (unless allow_dirty_base), the patch does not apply, or it is over the size cap. Untracked binary files are skipped and listed.",
+  description:
+    "Apply an isolated_write worker's changes to the base checkout, under the repository lock: previews again, runs git apply --check, then git apply. Nothing is committed and the worktree is kept. Refused, with the reason and the files, when the worker is running, not isolated_write, has no changes, touches a blocked path, the base is dirty (unless allow_dirty_base), the patch does not apply, or it is over the size cap. Untracked binary files are skipped and listed.",
   input: v.strictObject({
     worker: workerArg,
     repo_path: repoPathArg,
     allow_dirty_base: v.optional(v.pipe(v.boolean(), v.description("Integrate into a base checkout that has uncommitted changes."))),
     ...takeoverArgs,
   }),
-  output: v.object({ worker: workerViewSchema, files: v.array(v.string()), skipped_files: v.array(v.string()), base_moved: v.boolean(), patch_sha256: v.string(), patch_bytes: v.number(), committed: v.boolean() }),
+  output: v.object({
+    worker: workerViewSchema,
+    files: v.array(v.string()),
+    skipped_files: v.array(v.string()),
+    base_moved: v.boolean(),
+    patch_sha256: v.string(),
+    patch_bytes: v.number(),
+    committed: v.boolean(),
+  }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   capability: "integrate",
   modes: ["worker", "standard", "full"],
@@ -142,7 +192,13 @@ export const workerIntegrate = defineTool({
       const preview = await previewIntegration(worker, state, ws, { allowDirtyBase: args.allow_dirty_base ?? false });
       if (!preview.ready || !preview.patch) throw refusalError(preview);
       await applyPatch(worker.repo, preview.patch);
-      const integrated = { at: new Date().toISOString(), by: context.session.clientRef, files: preview.files, patch_sha256: preview.patch.sha256, base_moved: preview.base_moved };
+      const integrated = {
+        at: new Date().toISOString(),
+        by: context.session.clientRef,
+        files: preview.files,
+        patch_sha256: preview.patch.sha256,
+        base_moved: preview.base_moved,
+      };
       const saved = await updateWorker(context.host.store, worker.id, (record) => {
         if (takeover) {
           record.takeovers.push(takeover);
@@ -155,7 +211,15 @@ export const workerIntegrate = defineTool({
       const moved = preview.base_moved ? " The base moved since the worker started; review the result." : "";
       return {
         text: `Applied ${worker.name}'s changes to ${worker.repo} (not committed; the worktree is kept): ${preview.files.join(", ")}.${skipped}${moved}`,
-        structured: { worker: view, files: preview.files, skipped_files: preview.skipped_files, base_moved: preview.base_moved, patch_sha256: preview.patch.sha256, patch_bytes: preview.patch.bytes, committed: false },
+        structured: {
+          worker: view,
+          files: preview.files,
+          skipped_files: preview.skipped_files,
+          base_moved: preview.base_moved,
+          patch_sha256: preview.patch.sha256,
+          patch_bytes: preview.patch.bytes,
+          committed: false,
+        },
       };
     });
   },

@@ -12,7 +12,20 @@ import { createWorkerWorktree } from "../changes.ts";
 import { checkOwnership, findWorker, newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
 import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
 import { promptFor } from "./context.ts";
-import { contextArgs, effortArg, modelArg, nameArg, repoPathArg, takeoverArgs, textArg, workerArg, workerLine, workerView, workerViewSchema, type WorkerView } from "./view.ts";
+import {
+  contextArgs,
+  effortArg,
+  modelArg,
+  nameArg,
+  repoPathArg,
+  takeoverArgs,
+  textArg,
+  workerArg,
+  workerLine,
+  workerView,
+  workerViewSchema,
+  type WorkerView,
+} from "./view.ts";
 
 const STARTS_AGENT = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
 const MODES = ["worker", "standard", "full"] as const;
@@ -25,12 +38,16 @@ async function viewOf(context: Pick<ToolContext, "host" | "session">, worker: Wo
 export const workerStart = defineTool({
   name: "codex_worker_start",
   title: "Start worker",
-  description: "Start a named worker: an agent with its own git worktree and branch (isolated_write, the default), the base checkout read-only (read_only), or the base checkout itself under the repository lock (shared_write). Its first turn runs the brief, then peer context from other workers and artifacts (marked as data), then a report guidance. Returns at once; follow with codex_worker_inspect.",
+  description:
+    "Start a named worker: an agent with its own git worktree and branch (isolated_write, the default), the base checkout read-only (read_only), or the base checkout itself under the repository lock (shared_write). Its first turn runs the brief, then peer context from other workers and artifacts (marked as data), then a report guidance. Returns at once; follow with codex_worker_inspect.",
   input: v.strictObject({
     name: nameArg,
     brief: textArg("What the worker should do."),
     repo_path: repoPathArg,
-    agent: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description('The agent: "codex" (default), "claude", "gemini", "mock", or a custom one.')), "codex"),
+    agent: v.optional(
+      v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description('The agent: "codex" (default), "claude", "gemini", "mock", or a custom one.')),
+      "codex",
+    ),
     workspace_mode: v.optional(v.picklist(WORKSPACE_MODES), "isolated_write"),
     ...contextArgs,
     model: modelArg,
@@ -48,8 +65,13 @@ export const workerStart = defineTool({
     const { store, config } = context.host;
     const id = newWorkerId();
     const created = await store.withLock("workers", async () => {
-      const clash = (await store.list<WorkerRecord>("worker")).find((entry) => entry.data.repo === ws.root && entry.data.name === args.name && !entry.data.workspace_removed);
-      if (clash) throw new PatchbayError("worker_exists", `a worker named ${JSON.stringify(args.name)} already exists in ${ws.root} (${clash.data.id})`, { next: "pick another name, message that worker, or stop it with cleanup_workspace: true" });
+      const clash = (await store.list<WorkerRecord>("worker")).find(
+        (entry) => entry.data.repo === ws.root && entry.data.name === args.name && !entry.data.workspace_removed,
+      );
+      if (clash)
+        throw new PatchbayError("worker_exists", `a worker named ${JSON.stringify(args.name)} already exists in ${ws.root} (${clash.data.id})`, {
+          next: "pick another name, message that worker, or stop it with cleanup_workspace: true",
+        });
       const worktreeRoot = config.workers.worktree_root || `${context.host.home}/worktrees`;
       const worktree = args.workspace_mode === "isolated_write" ? await createWorkerWorktree(ws.root, worktreeRoot, args.name, id) : undefined;
       const now = new Date().toISOString();
@@ -93,7 +115,8 @@ export const workerStart = defineTool({
 export const workerMessage = defineTool({
   name: "codex_worker_message",
   title: "Message worker",
-  description: "Send a worker its next instruction: continues the same agent session (codex exec resume, claude --resume) in the same worktree, with the same model and effort unless overridden. Refused while a turn is running (there is no hidden queue) or when the worker has no session.",
+  description:
+    "Send a worker its next instruction: continues the same agent session (codex exec resume, claude --resume) in the same worktree, with the same model and effort unless overridden. Refused while a turn is running (there is no hidden queue) or when the worker has no session.",
   input: v.strictObject({
     worker: workerArg,
     message: textArg("The instruction."),
@@ -122,7 +145,13 @@ export const workerMessage = defineTool({
       }
       record.artifacts = [...new Set([...record.artifacts, ...artifactIds])];
     });
-    const { worker: after } = await runTurn(context, owned, { prompt, kind: "message", model: args.model, reasoningEffort: args.reasoning_effort, tool: "codex_worker_message" });
+    const { worker: after } = await runTurn(context, owned, {
+      prompt,
+      kind: "message",
+      model: args.model,
+      reasoningEffort: args.reasoning_effort,
+      tool: "codex_worker_message",
+    });
     const view = await viewOf(context, after);
     return { text: workerLine(view), structured: view };
   },
@@ -152,7 +181,11 @@ export const workerList = defineTool({
       .filter((view) => !args.owned_only || view.owned_by_you)
       .sort((a, b) => (a.last_activity < b.last_activity ? 1 : -1));
     const lines = views.map((view) => {
-      const report = (view.report ?? "").split("\n").find((line) => line.trim() !== "")?.slice(0, 160) ?? "no report yet";
+      const report =
+        (view.report ?? "")
+          .split("\n")
+          .find((line) => line.trim() !== "")
+          ?.slice(0, 160) ?? "no report yet";
       const files = view.changed_files?.length ? ` [${view.changed_files.length} file(s) changed]` : "";
       return `- ${view.name} (${view.agent}, ${view.workspace_mode}): ${view.state}${files}: ${report}`;
     });
@@ -164,7 +197,8 @@ export const workerList = defineTool({
 export const workerStop = defineTool({
   name: "codex_worker_stop",
   title: "Stop worker",
-  description: "Stop a worker: cancels its running turn (the partial result is kept) and, with cleanup_workspace, removes its worktree and branch without touching any other worker.",
+  description:
+    "Stop a worker: cancels its running turn (the partial result is kept) and, with cleanup_workspace, removes its worktree and branch without touching any other worker.",
   input: v.strictObject({
     worker: workerArg,
     repo_path: repoPathArg,

@@ -5,19 +5,50 @@ import { CONTEXT_DETAILS } from "../prompt.ts";
 import type { WorkerRecord, WorkerState } from "../record.ts";
 
 export const workerArg = v.pipe(v.string(), v.minLength(1), v.maxLength(140), v.description("The worker's name or id (wrk_…)."));
-export const nameArg = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, "1-64 letters, digits, spaces, dots, dashes or underscores"), v.description("A name for the worker, unique in its repository (e.g. backend, reviewer)."));
-export const repoPathArg = v.optional(v.pipe(v.string(), v.description("Repository directory; defaults to the session's repository. Needed when a worker name is used in several repositories.")));
+export const nameArg = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, "1-64 letters, digits, spaces, dots, dashes or underscores"),
+  v.description("A name for the worker, unique in its repository (e.g. backend, reviewer)."),
+);
+export const repoPathArg = v.optional(
+  v.pipe(v.string(), v.description("Repository directory; defaults to the session's repository. Needed when a worker name is used in several repositories.")),
+);
 export const textArg = (what: string) => v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description(what));
-export const modelArg = v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/, "a model id such as gpt-5.5 or sonnet"), v.description("Model for the agent (codex_worker_options lists them).")));
-export const effortArg = v.optional(v.pipe(v.picklist(["minimal", "low", "medium", "high", "xhigh"]), v.description("Reasoning effort, where the agent supports it.")));
+export const modelArg = v.optional(
+  v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/, "a model id such as gpt-5.5 or sonnet"),
+    v.description("Model for the agent (codex_worker_options lists them)."),
+  ),
+);
+export const effortArg = v.optional(
+  v.pipe(v.picklist(["minimal", "low", "medium", "high", "xhigh"]), v.description("Reasoning effort, where the agent supports it.")),
+);
 export const takeoverArgs = {
   takeover: v.optional(v.pipe(v.boolean(), v.description("Change a worker another session owns (the takeover and its reason are recorded)."))),
   takeover_reason: v.optional(v.pipe(v.string(), v.maxLength(500), v.description("Why you take over; required with takeover: true."))),
 };
 export const contextArgs = {
-  context_from_workers: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(140))), v.maxLength(10), v.description("Workers (names or ids) whose report, changes or diff the agent gets as peer context (marked as data)."))),
-  context_from_artifacts: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(40))), v.maxLength(10), v.description("Artifact ids from codex_worker_inbox to copy into the worker's worktree (.ai-bridge/imported-artifacts/<id>/)."))),
-  context_detail: v.optional(v.pipe(v.picklist(CONTEXT_DETAILS), v.description("How much of each peer worker to include: report (default), changes (plus changed files) or diff (plus the diff, capped)."))),
+  context_from_workers: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.maxLength(140))),
+      v.maxLength(10),
+      v.description("Workers (names or ids) whose report, changes or diff the agent gets as peer context (marked as data)."),
+    ),
+  ),
+  context_from_artifacts: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.maxLength(40))),
+      v.maxLength(10),
+      v.description("Artifact ids from codex_worker_inbox to copy into the worker's worktree (.ai-bridge/imported-artifacts/<id>/)."),
+    ),
+  ),
+  context_detail: v.optional(
+    v.pipe(
+      v.picklist(CONTEXT_DETAILS),
+      v.description("How much of each peer worker to include: report (default), changes (plus changed files) or diff (plus the diff, capped)."),
+    ),
+  ),
 };
 
 export const workerViewSchema = v.object({
@@ -49,7 +80,10 @@ export const workerViewSchema = v.object({
 export type WorkerView = v.InferOutput<typeof workerViewSchema>;
 
 export function workerView(worker: WorkerRecord, state: WorkerState, me: string, job?: JobRecord): WorkerView {
-  const lastActivity = [worker.updated_at, job?.finished_at, job?.started_at].filter((at): at is string => Boolean(at)).sort().at(-1)!;
+  const lastActivity = [worker.updated_at, job?.finished_at, job?.started_at]
+    .filter((at): at is string => Boolean(at))
+    .sort()
+    .at(-1)!;
   return {
     worker_id: worker.id,
     name: worker.name,

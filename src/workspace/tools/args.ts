@@ -7,7 +7,9 @@ import type { ToolAlias } from "../../mcp/tool.ts";
 
 export const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
-export const repoPathArg = v.optional(v.pipe(v.string(), v.description("Repository directory (absolute, or relative to the session's default root); defaults to the session's repository.")));
+export const repoPathArg = v.optional(
+  v.pipe(v.string(), v.description("Repository directory (absolute, or relative to the session's default root); defaults to the session's repository.")),
+);
 
 export function countArg(description: string) {
   return v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(description)));

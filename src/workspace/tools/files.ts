@@ -12,7 +12,6 @@ import { searchRepo } from "../search.ts";
 import { listTree, type TreeEntry } from "../tree.ts";
 import { openWorkspace } from "../workspace.ts";
 
-
 const positive = (description: string) => v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(description)));
 
 function plural(count: number, one: string, many: string): string {
@@ -53,7 +52,13 @@ export const repoTree = defineTool({
   labels: { invoking: "Listing files", invoked: "Files listed" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
-    const listing = await listTree(ws, { path: args.path, maxDepth: args.max_depth, maxEntries: args.max_entries, includeHidden: args.include_hidden, signal: context.signal });
+    const listing = await listTree(ws, {
+      path: args.path,
+      maxDepth: args.max_depth,
+      maxEntries: args.max_entries,
+      includeHidden: args.include_hidden,
+      signal: context.signal,
+    });
     const { files, dirs, symlinks } = listing.counts;
     const summary = `${plural(files, "file", "files")}, ${plural(dirs, "directory", "directories")}${symlinks ? `, ${plural(symlinks, "symlink", "symlinks")}` : ""} under ${shown(listing.path)}.`;
     const more = listing.truncated ? "\nTruncated: narrow with path or max_depth, or raise max_entries." : "";
@@ -115,7 +120,14 @@ export const searchRepoTool = defineTool({
     repo_path: repoPathArg,
     query: v.pipe(v.string(), v.minLength(1), v.maxLength(1000), v.description("Text to find; a regular expression when regex is true.")),
     path: v.optional(v.pipe(v.string(), v.description("File or directory to search, relative to the repository root."))),
-    glob: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(500), v.description("File filter relative to path: *.ts matches names at any depth, src/**/*.ts whole paths."))),
+    glob: v.optional(
+      v.pipe(
+        v.string(),
+        v.minLength(1),
+        v.maxLength(500),
+        v.description("File filter relative to path: *.ts matches names at any depth, src/**/*.ts whole paths."),
+      ),
+    ),
     regex: v.optional(v.pipe(v.boolean(), v.description("Treat query as a regular expression (default: literal text)."))),
     include_hidden: v.optional(v.pipe(v.boolean(), v.description("Also search files and directories whose names start with a dot."))),
     max_results: positive(`Matching lines at most (clamped to ${LIMITS.searchMaxResults}).`),
@@ -135,7 +147,15 @@ export const searchRepoTool = defineTool({
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
     const regex = args.regex ?? false;
-    const result = await searchRepo(ws, { query: args.query, path: args.path, glob: args.glob, regex, includeHidden: args.include_hidden, maxResults: args.max_results, signal: context.signal });
+    const result = await searchRepo(ws, {
+      query: args.query,
+      path: args.path,
+      glob: args.glob,
+      regex,
+      includeHidden: args.include_hidden,
+      maxResults: args.max_results,
+      signal: context.signal,
+    });
     const what = regex ? `/${args.query}/` : JSON.stringify(args.query);
     const more = result.truncated ? " Truncated: there are more; narrow with path or glob, or raise max_results." : "";
     const summary = `${plural(result.matches.length, "matching line", "matching lines")} for ${what}.${more}`;

@@ -88,7 +88,8 @@ const changesInput = {
 export const showChangesTool = defineTool({
   name: "codex_show_changes",
   title: "Show changes",
-  description: "What changed in the repository: git status plus, by default, the bounded diff; optionally for one file. Use it to review work before committing or integrating.",
+  description:
+    "What changed in the repository: git status plus, by default, the bounded diff; optionally for one file. Use it to review work before committing or integrating.",
   input: v.strictObject(changesInput),
   output: v.object({ file_path: v.nullable(v.string()), status: gitStatusSchema, diff: v.nullable(gitDiffSchema) }),
   annotations: READ_ONLY,
@@ -100,7 +101,8 @@ export const showChangesTool = defineTool({
     const ws = await openWorkspace(context, args.repo_path);
     const filePath = args.file_path === undefined ? undefined : (await ws.guard(args.file_path)).relative;
     const status = await gitStatus(ws, { path: filePath, signal: context.signal });
-    const diff = args.include_diff === false ? null : await gitDiff(ws, { filePath, staged: args.staged, maxBytes: args.max_diff_bytes, signal: context.signal });
+    const diff =
+      args.include_diff === false ? null : await gitDiff(ws, { filePath, staged: args.staged, maxBytes: args.max_diff_bytes, signal: context.signal });
     const lines = [statusLine(status), ...status.short, ...(diff ? [diffLine(diff), diff.diff] : [])].filter(Boolean);
     return { text: lines.join("\n"), structured: { file_path: filePath ?? null, status, diff } };
   },

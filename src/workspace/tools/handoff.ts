@@ -11,11 +11,15 @@ import { LIMITS } from "../limits.ts";
 import { AI_BRIDGE_DIR, aiBridgeState } from "../orientation.ts";
 import { openWorkspace } from "../workspace.ts";
 
-
 const WRITES_BRIDGE = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 // Alias inputs reuse these pieces: an alias's arguments must always map onto valid canonical ones.
-const packName = v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("Pack name: written to .ai-bridge/context-<name>.md (letters, digits, '.', '_', '-')."));
+const packName = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(100),
+  v.description("Pack name: written to .ai-bridge/context-<name>.md (letters, digits, '.', '_', '-')."),
+);
 const selectedPaths = v.optional(v.pipe(v.array(v.string()), v.maxLength(50), v.description("Files to include, relative to the repository root.")));
 const exportInput = {
   repo_path: repoPathArg,
@@ -28,7 +32,8 @@ const exportInput = {
 export const exportContextTool = defineTool({
   name: "codex_export_context",
   title: "Export context pack",
-  description: "Writes a context pack (AGENTS.md instructions, selected files, git status and optionally the diff) to .ai-bridge/context-<name>.md, for an agent or another chat to read. Secret-looking content is refused.",
+  description:
+    "Writes a context pack (AGENTS.md instructions, selected files, git status and optionally the diff) to .ai-bridge/context-<name>.md, for an agent or another chat to read. Secret-looking content is refused.",
   input: v.strictObject(exportInput),
   output: v.object({ file: v.string(), bytes: v.number(), truncated: v.boolean(), skipped: v.array(v.string()) }),
   annotations: WRITES_BRIDGE,
@@ -38,7 +43,11 @@ export const exportContextTool = defineTool({
   labels: { invoking: "Exporting context", invoked: "Context exported" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
-    const result = await exportContext(ws, { name: args.name, targetPath: args.target_path, selectedPaths: args.selected_paths, includeDiff: args.include_diff, signal: context.signal }, redactorOf(context));
+    const result = await exportContext(
+      ws,
+      { name: args.name, targetPath: args.target_path, selectedPaths: args.selected_paths, includeDiff: args.include_diff, signal: context.signal },
+      redactorOf(context),
+    );
     const skipped = result.skipped.length > 0 ? ` Skipped: ${result.skipped.join("; ")}.` : "";
     return { text: `Wrote ${result.file} (${result.bytes} bytes${result.truncated ? ", truncated" : ""}).${skipped}`, structured: result };
   },
@@ -72,7 +81,10 @@ export const writeHandoff = defineTool({
     const ws = await openWorkspace(context, args.repo_path);
     const result = await writePlan(ws, { ...args, by: context.session.clientRef }, redactorOf(context));
     const run = `patchbay handoff execute --root ${ws.root} --agent ${args.agent ?? "NAME"} --command-template "…{{plan_file}}…"`;
-    return { text: `${result.appended ? "Appended to" : "Wrote"} ${result.plan_file} (base commit ${result.base_head ?? "none"}). The operator runs it with: ${run}`, structured: result };
+    return {
+      text: `${result.appended ? "Appended to" : "Wrote"} ${result.plan_file} (base commit ${result.base_head ?? "none"}). The operator runs it with: ${run}`,
+      structured: result,
+    };
   },
 });
 
@@ -127,8 +139,13 @@ export const getHandoffStatus = defineTool({
     const files = (await aiBridgeState(ws)).entries.filter((entry) => entry.kind === "file").map(({ name, bytes, modified }) => ({ name, bytes, modified }));
     const run = status?.run;
     const runText = run ? ` Last run: ${run.agent}, ${run.finished_at ? `exit ${run.exit_code ?? run.signal}` : "still running"}.` : "";
-    const text = plan ? `Plan ${status?.title ? `"${status.title}" ` : ""}written ${status?.written_at ?? "(time unknown)"}.${runText}\n\n${plan.text}` : `No plan in ${AI_BRIDGE_DIR}/${PLAN_FILE}; write one with codex_write_handoff.`;
-    return { text, structured: { has_plan: plan !== undefined, created, plan: plan?.text ?? null, plan_truncated: plan?.truncated ?? false, status: status ?? null, files } };
+    const text = plan
+      ? `Plan ${status?.title ? `"${status.title}" ` : ""}written ${status?.written_at ?? "(time unknown)"}.${runText}\n\n${plan.text}`
+      : `No plan in ${AI_BRIDGE_DIR}/${PLAN_FILE}; write one with codex_write_handoff.`;
+    return {
+      text,
+      structured: { has_plan: plan !== undefined, created, plan: plan?.text ?? null, plan_truncated: plan?.truncated ?? false, status: status ?? null, files },
+    };
   },
 });
 
@@ -136,8 +153,17 @@ export const getHandoffDiff = defineTool({
   name: "codex_get_handoff_diff",
   title: "Handoff diff",
   description: `What changed in the working tree since the plan was written (commits, edits and new files, against the commit recorded in ${AI_BRIDGE_DIR}/handoff-status.json; against HEAD when there is no plan). Bounded; blocked paths and ${AI_BRIDGE_DIR}/ are left out.`,
-  input: v.strictObject({ repo_path: repoPathArg, max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`Diff bytes at most (clamped to ${LIMITS.diffBytes}).`))) }),
-  output: v.object({ base_head: v.nullable(v.string()), head: v.nullable(v.string()), files: v.array(v.object({ path: v.string(), status: v.string() })), diff: v.string(), truncated: v.boolean() }),
+  input: v.strictObject({
+    repo_path: repoPathArg,
+    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`Diff bytes at most (clamped to ${LIMITS.diffBytes}).`))),
+  }),
+  output: v.object({
+    base_head: v.nullable(v.string()),
+    head: v.nullable(v.string()),
+    files: v.array(v.object({ path: v.string(), status: v.string() })),
+    diff: v.string(),
+    truncated: v.boolean(),
+  }),
   annotations: READ_ONLY,
   capability: "read",
   modes: ["worker", "standard", "full"],

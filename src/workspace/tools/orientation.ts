@@ -59,7 +59,8 @@ async function optionalTree(ws: Workspace, wanted: boolean, options: Parameters<
 export const openWorkspaceTool = defineTool({
   name: "codex_open_workspace",
   title: "Open workspace",
-  description: "Orientation for a repository: name, root, branch, head commit, dirty flag, a summary of AGENTS.md, the skills, a compact tree, and which tools to call next. Call it first in a new repository.",
+  description:
+    "Orientation for a repository: name, root, branch, head commit, dirty flag, a summary of AGENTS.md, the skills, a compact tree, and which tools to call next. Call it first in a new repository.",
   input: v.strictObject(openInput),
   output: v.object({
     name: v.string(),
@@ -85,7 +86,12 @@ export const openWorkspaceTool = defineTool({
       gitSummary(ws, context.signal),
       summarizeAgents(ws, context.signal),
       args.include_skills === false ? null : listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills }),
-      optionalTree(ws, args.include_tree !== false, { maxDepth: args.max_depth ?? 2, maxEntries: args.max_entries ?? 200, includeHidden: args.include_hidden, signal: context.signal }),
+      optionalTree(ws, args.include_tree !== false, {
+        maxDepth: args.max_depth ?? 2,
+        maxEntries: args.max_entries ?? 200,
+        includeHidden: args.include_hidden,
+        signal: context.signal,
+      }),
     ]);
     const next = nextTools(context, [
       ["codex_show_changes", "review the uncommitted changes", git.dirty],
@@ -99,7 +105,16 @@ export const openWorkspaceTool = defineTool({
     ]);
     const name = basename(ws.root);
     const agentsLine = agents.path ? `${agents.path}: ${agents.headings.slice(0, 5).join(" · ") || agents.excerpt[0] || "(empty)"}` : "no AGENTS.md";
-    const skillsLine = skills ? `${skills.counts.total} skill(s)${skills.skills.length ? `: ${skills.skills.slice(0, 10).map((skill) => skill.name).join(", ")}` : ""}` : "skills not listed";
+    const skillsLine = skills
+      ? `${skills.counts.total} skill(s)${
+          skills.skills.length
+            ? `: ${skills.skills
+                .slice(0, 10)
+                .map((skill) => skill.name)
+                .join(", ")}`
+            : ""
+        }`
+      : "skills not listed";
     return {
       text: `${name} (${ws.root}): ${gitLine(git)}. ${agentsLine}. ${skillsLine}.${next.length ? ` Next: ${next.map((item) => item.tool).join(", ")}.` : ""}${treeText(tree)}`,
       structured: { name, root: ws.root, git, agents, skills, tree, blocked_globs: [...ws.blockedGlobs], next_tools: next },
@@ -120,9 +135,14 @@ export const listWorkspacesTool = defineTool({
   labels: { invoking: "Listing workspaces", invoked: "Workspaces listed" },
   async handler(_args, { session, signal }) {
     const workspaces = await listWorkspaces(session.scope, signal);
-    const lines = workspaces.map((ws) => `${ws.is_default ? "* " : "  "}${ws.name} (${ws.path})${ws.exists ? "" : " missing"}${ws.is_git_repo ? ` on ${ws.branch ?? "(detached)"}` : ws.exists ? ", not git" : ""}`);
+    const lines = workspaces.map(
+      (ws) =>
+        `${ws.is_default ? "* " : "  "}${ws.name} (${ws.path})${ws.exists ? "" : " missing"}${ws.is_git_repo ? ` on ${ws.branch ?? "(detached)"}` : ws.exists ? ", not git" : ""}`,
+    );
     return {
-      text: workspaces.length ? `${workspaces.length} workspace(s):\n${lines.join("\n")}` : "This session has no allowed roots: start patchbay with --root DIR or --allow-root DIR.",
+      text: workspaces.length
+        ? `${workspaces.length} workspace(s):\n${lines.join("\n")}`
+        : "This session has no allowed roots: start patchbay with --root DIR or --allow-root DIR.",
       structured: { default_root: session.scope.defaultRoot ?? null, workspaces },
     };
   },
@@ -140,9 +160,18 @@ const snapshotInput = {
 export const workspaceSnapshotTool = defineTool({
   name: "codex_workspace_snapshot",
   title: "Workspace snapshot",
-  description: "One look at a repository's state: git status, recent commits, the .ai-bridge handoff folder (which files, their size and time) and a compact tree.",
+  description:
+    "One look at a repository's state: git status, recent commits, the .ai-bridge handoff folder (which files, their size and time) and a compact tree.",
   input: v.strictObject(snapshotInput),
-  output: v.object({ name: v.string(), root: v.string(), is_git_repo: v.boolean(), git: v.nullable(gitStatusSchema), commits: v.array(commitSchema), ai_bridge: aiBridgeSchema, tree: treeSchema }),
+  output: v.object({
+    name: v.string(),
+    root: v.string(),
+    is_git_repo: v.boolean(),
+    git: v.nullable(gitStatusSchema),
+    commits: v.array(commitSchema),
+    ai_bridge: aiBridgeSchema,
+    tree: treeSchema,
+  }),
   annotations: READ_ONLY,
   capability: "read",
   modes: ["worker", "standard", "full"],
@@ -155,7 +184,13 @@ export const workspaceSnapshotTool = defineTool({
       repo ? gitStatus(ws, { signal: context.signal }) : null,
       repo ? recentCommits(repo, Math.min(args.max_commits ?? 8, 50), context.signal) : [],
       aiBridgeState(ws),
-      listTree(ws, { path: args.path, maxDepth: args.max_depth ?? 3, maxEntries: args.max_entries ?? 300, includeHidden: args.include_hidden, signal: context.signal }).then(compactTree),
+      listTree(ws, {
+        path: args.path,
+        maxDepth: args.max_depth ?? 3,
+        maxEntries: args.max_entries ?? 300,
+        includeHidden: args.include_hidden,
+        signal: context.signal,
+      }).then(compactTree),
     ]);
     const changes = git ? Object.values(git.counts).reduce((sum, count) => sum + count, 0) : 0;
     const gitText = git ? `${git.branch ?? "(detached)"}, ${git.clean ? "clean" : `${changes} change(s)`}` : "not a git repository";
@@ -170,9 +205,27 @@ export const workspaceSnapshotTool = defineTool({
 
 /** The power tools, the setting that enables each and the launch flag that sets it. */
 const POWER_TOOLS = [
-  { switch: "direct_write", tools: ["codex_write_file", "codex_edit_file"], setting: "power_tools.direct_write", flag: "--direct-write", value: (power: Power) => power.directWrite },
-  { switch: "bash_mode", tools: ["codex_run_command"], setting: "power_tools.bash_mode", flag: "--bash-mode safe|full", value: (power: Power) => power.bashMode },
-  { switch: "codex_session_read", tools: ["codex_read_session"], setting: "power_tools.codex_session_read", flag: "--codex-session-read", value: (power: Power) => power.codexSessionRead },
+  {
+    switch: "direct_write",
+    tools: ["codex_write_file", "codex_edit_file"],
+    setting: "power_tools.direct_write",
+    flag: "--direct-write",
+    value: (power: Power) => power.directWrite,
+  },
+  {
+    switch: "bash_mode",
+    tools: ["codex_run_command"],
+    setting: "power_tools.bash_mode",
+    flag: "--bash-mode safe|full",
+    value: (power: Power) => power.bashMode,
+  },
+  {
+    switch: "codex_session_read",
+    tools: ["codex_read_session"],
+    setting: "power_tools.codex_session_read",
+    flag: "--codex-session-read",
+    value: (power: Power) => power.codexSessionRead,
+  },
 ] as const;
 type Power = SessionScope["power"];
 
@@ -185,14 +238,17 @@ const inventoryInput = {
 export const inventoryTool = defineTool({
   name: "codex_inventory",
   title: "Inventory",
-  description: "What this session can use: its tool mode and the size of each mode, the skills, the repository's git state, and which power tools are enabled (with the setting that enables each).",
+  description:
+    "What this session can use: its tool mode and the size of each mode, the skills, the repository's git state, and which power tools are enabled (with the setting that enables each).",
   input: v.strictObject(inventoryInput),
   output: v.object({
     tool_mode: v.picklist(TOOL_MODES),
     modes: v.array(v.object({ mode: v.picklist(TOOL_MODES), tool_count: v.number() })),
     git: gitSummarySchema,
     skills: skillListSchema,
-    power_tools: v.array(v.object({ switch: v.string(), tools: v.array(v.string()), enabled: v.boolean(), value: v.string(), setting: v.string(), flag: v.string() })),
+    power_tools: v.array(
+      v.object({ switch: v.string(), tools: v.array(v.string()), enabled: v.boolean(), value: v.string(), setting: v.string(), flag: v.string() }),
+    ),
     blocked_globs: v.array(v.string()),
   }),
   annotations: READ_ONLY,
@@ -201,11 +257,21 @@ export const inventoryTool = defineTool({
   labels: { invoking: "Reading inventory", invoked: "Inventory ready" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
-    const [git, skills] = await Promise.all([gitSummary(ws, context.signal), listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills })]);
+    const [git, skills] = await Promise.all([
+      gitSummary(ws, context.signal),
+      listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills }),
+    ]);
     const { power } = context.session.scope;
     const powerTools = POWER_TOOLS.map((tool) => {
       const value = tool.value(power);
-      return { switch: tool.switch, tools: [...tool.tools], enabled: value !== false && value !== "off", value: String(value), setting: tool.setting, flag: tool.flag };
+      return {
+        switch: tool.switch,
+        tools: [...tool.tools],
+        enabled: value !== false && value !== "off",
+        value: String(value),
+        setting: tool.setting,
+        flag: tool.flag,
+      };
     });
     const modes = TOOL_MODES.map((mode) => ({ mode, tool_count: context.catalog.namesFor(context.session, mode).length }));
     const enabled = powerTools.filter((tool) => tool.enabled).map((tool) => `${tool.switch}=${tool.value}`);
@@ -219,7 +285,9 @@ export const inventoryTool = defineTool({
 const contextInput = {
   repo_path: repoPathArg,
   target_path: v.optional(v.pipe(v.string(), v.description("File or directory whose AGENTS.md chain (root first) to load; the root when omitted."))),
-  selected_paths: v.optional(v.pipe(v.array(v.string()), v.maxLength(100), v.description("Files to include, relative to the root; blocked or missing ones are listed as skipped."))),
+  selected_paths: v.optional(
+    v.pipe(v.array(v.string()), v.maxLength(100), v.description("Files to include, relative to the root; blocked or missing ones are listed as skipped.")),
+  ),
   include_ai_bridge: flagArg("Include .ai-bridge state and its Markdown files (default true)."),
   include_git: flagArg("Include git status (default true)."),
   include_diff: flagArg("Include the unstaged diff (default false)."),

@@ -17,9 +17,7 @@ import { prepareSafeCommand } from "../safe-commands.ts";
 import { readCodexSession, SESSION_ID } from "../sessions.ts";
 import { openWorkspace, type Workspace } from "../workspace.ts";
 
-
 const DESTRUCTIVE = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false } as const;
-
 
 /** Runs a mutation of `ws` under its repository lock, naming this session and tool to anyone refused. */
 function mutating<T>(context: ToolContext, ws: Workspace, tool: string, fn: () => Promise<T>): Promise<T> {
@@ -29,7 +27,12 @@ function mutating<T>(context: ToolContext, ws: Workspace, tool: string, fn: () =
 // Field schemas shared by the canonical inputs and their aliases, so an alias always maps onto valid arguments.
 const filePath = (description: string) => v.pipe(v.string(), v.description(description));
 const content = v.pipe(v.string(), v.maxLength(MAX_EDIT_BYTES), v.description("The whole new content of the file."));
-const oldText = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_EDIT_BYTES), v.description("Text to replace, exactly as in the file (whitespace included)."));
+const oldText = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(MAX_EDIT_BYTES),
+  v.description("Text to replace, exactly as in the file (whitespace included)."),
+);
 const newText = v.pipe(v.string(), v.maxLength(MAX_EDIT_BYTES));
 const expectedReplacements = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)));
 const commandLine = v.pipe(v.string(), v.minLength(1), v.maxLength(10_000));
@@ -62,7 +65,8 @@ const changeOutput = { path: v.string(), bytes: v.number(), diff: v.string(), di
 export const writeFileTool = defineTool({
   name: "codex_write_file",
   title: "Write file",
-  description: "Creates or replaces a text file in the repository and returns the diff. An existing file is replaced only with overwrite: true; missing directories are created only with create_dirs: true. Blocked paths and secret-looking content are refused.",
+  description:
+    "Creates or replaces a text file in the repository and returns the diff. An existing file is replaced only with overwrite: true; missing directories are created only with create_dirs: true. Blocked paths and secret-looking content are refused.",
   input: v.strictObject(writeInput),
   output: v.object({ ...changeOutput, created: v.boolean() }),
   annotations: { ...DESTRUCTIVE, idempotentHint: true },
@@ -80,7 +84,8 @@ export const writeFileTool = defineTool({
 export const editFileTool = defineTool({
   name: "codex_edit_file",
   title: "Edit file",
-  description: "Replaces exact text in a file and returns the diff. old_text must occur exactly once, unless replace_all is true or expected_replacements gives the exact count; otherwise the edit fails with edit_no_match or edit_not_unique and nothing is written.",
+  description:
+    "Replaces exact text in a file and returns the diff. old_text must occur exactly once, unless replace_all is true or expected_replacements gives the exact count; otherwise the edit fails with edit_no_match or edit_not_unique and nothing is written.",
   input: v.strictObject(editInput),
   output: v.object({ ...changeOutput, replacements: v.number() }),
   annotations: DESTRUCTIVE,
@@ -99,13 +104,19 @@ export const editFileTool = defineTool({
 async function commandCwd(ws: Workspace, cwd: string | undefined): Promise<{ absolute: string; relative: string }> {
   const guarded = await ws.guard(cwd ?? ".");
   if (!guarded.exists || !(await stat(guarded.absolute)).isDirectory()) {
-    throw new PatchbayError("not_found", `cwd ${cwd ?? "."} is not a directory in the repository`, { next: "pass a directory relative to the repository root" });
+    throw new PatchbayError("not_found", `cwd ${cwd ?? "."} is not a directory in the repository`, {
+      next: "pass a directory relative to the repository root",
+    });
   }
   return guarded;
 }
 
 function commandText(command: string, result: CommandResult): string {
-  const outcome = result.timed_out ? `timed out after ${result.duration_ms} ms` : result.exit_code === null ? `stopped by ${result.signal}` : `exit ${result.exit_code}`;
+  const outcome = result.timed_out
+    ? `timed out after ${result.duration_ms} ms`
+    : result.exit_code === null
+      ? `stopped by ${result.signal}`
+      : `exit ${result.exit_code}`;
   const streams = [result.stdout && `stdout:\n${result.stdout}`, result.stderr && `stderr:\n${result.stderr}`].filter(Boolean).join("\n");
   return `$ ${command}\n${outcome}${result.truncated ? " (output truncated)" : ""}\n${streams}`;
 }
@@ -150,7 +161,8 @@ export const runCommandTool = defineTool({
 export const readSessionTool = defineTool({
   name: "codex_read_session",
   title: "Read Codex session",
-  description: "Reads the newest messages of a Codex session transcript ($CODEX_HOME/sessions/…/rollout-…-<session_id>.jsonl), bounded by max_messages and max_bytes.",
+  description:
+    "Reads the newest messages of a Codex session transcript ($CODEX_HOME/sessions/…/rollout-…-<session_id>.jsonl), bounded by max_messages and max_bytes.",
   input: v.strictObject({
     session_id: v.pipe(v.string(), v.regex(SESSION_ID, "expected a Codex session id (a UUID)")),
     max_messages: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
@@ -170,9 +182,16 @@ export const readSessionTool = defineTool({
   aliases: [{ name: "read_codex_session" }],
   labels: { invoking: "Reading the session", invoked: "Session read" },
   async handler(args, context) {
-    const transcript = await readCodexSession(args.session_id, { maxMessages: args.max_messages ?? 50, maxBytes: args.max_bytes ?? 100_000, redact: redactorOf(context) });
+    const transcript = await readCodexSession(args.session_id, {
+      maxMessages: args.max_messages ?? 50,
+      maxBytes: args.max_bytes ?? 100_000,
+      redact: redactorOf(context),
+    });
     const lines = transcript.messages.map((message) => `[${message.role}] ${message.text}`);
-    return { text: `${transcript.messages.length} of ${transcript.total_messages} message(s)${transcript.truncated ? " (truncated)" : ""}.\n\n${lines.join("\n\n")}`, structured: transcript };
+    return {
+      text: `${transcript.messages.length} of ${transcript.total_messages} message(s)${transcript.truncated ? " (truncated)" : ""}.\n\n${lines.join("\n\n")}`,
+      structured: transcript,
+    };
   },
 });
 

@@ -27,7 +27,10 @@ export const listSkillsTool = defineTool({
     const ws = await openWorkspace(context, args.repo_path);
     const list = await listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills });
     const lines = list.skills.map((skill) => `- ${skill.name} [${skill.source}] ${skill.path}${skill.description ? `: ${skill.description}` : ""}`);
-    return { text: lines.length ? `${list.counts.total} skill(s)${list.truncated ? " (truncated)" : ""}:\n${lines.join("\n")}` : "No skills found.", structured: list };
+    return {
+      text: lines.length ? `${list.counts.total} skill(s)${list.truncated ? " (truncated)" : ""}:\n${lines.join("\n")}` : "No skills found.",
+      structured: list,
+    };
   },
 });
 
@@ -42,7 +45,8 @@ const loadInput = {
 export const loadSkillTool = defineTool({
   name: "codex_load_skill",
   title: "Load skill",
-  description: "Reads one skill's SKILL.md by name. When the name exists in several places, it answers skill_ambiguous with each source and path; pass source (and path) to choose.",
+  description:
+    "Reads one skill's SKILL.md by name. When the name exists in several places, it answers skill_ambiguous with each source and path; pass source (and path) to choose.",
   input: v.strictObject(loadInput),
   output: loadedSkillSchema,
   annotations: READ_ONLY,

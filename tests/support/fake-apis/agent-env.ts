@@ -171,10 +171,19 @@ export interface CliRun {
  * then closed), its own process group
  * (killed as a whole with SIGKILL after `timeoutMs`, which then rejects with the output so far).
  */
-export function runCli(command: string, args: string[], options: { cwd: string; env: Record<string, string>; timeoutMs?: number; input?: string }): Promise<CliRun> {
+export function runCli(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs?: number; input?: string },
+): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"], detached: true });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      detached: true,
+    });
     if (options.input !== undefined) child.stdin!.end(options.input);
     let stdout = "";
     let stderr = "";

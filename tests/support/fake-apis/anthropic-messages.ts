@@ -98,7 +98,8 @@ export async function startAnthropicMessages(script: MessagesReply[] = []): Prom
             for (const piece of pieces(block.text)) res.write(event("content_block_delta", { index: n, delta: { type: "text_delta", text: piece } }));
           } else {
             res.write(event("content_block_start", { index: n, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }));
-            for (const piece of pieces(JSON.stringify(block.input))) res.write(event("content_block_delta", { index: n, delta: { type: "input_json_delta", partial_json: piece } }));
+            for (const piece of pieces(JSON.stringify(block.input)))
+              res.write(event("content_block_delta", { index: n, delta: { type: "input_json_delta", partial_json: piece } }));
           }
           res.write(event("content_block_stop", { index: n }));
         });

@@ -80,7 +80,9 @@ export async function startGemini(script: GeminiReply[] = []): Promise<GeminiApi
           const chunk: Record<string, unknown> = {
             candidates: [{ content: { role: "model", parts: [part] }, index: 0, ...(last && { finishReason: "STOP" }) }],
             modelVersion: model,
-            ...(last && { usageMetadata: { promptTokenCount: usage.prompt, candidatesTokenCount: usage.candidates, totalTokenCount: usage.prompt + usage.candidates } }),
+            ...(last && {
+              usageMetadata: { promptTokenCount: usage.prompt, candidatesTokenCount: usage.candidates, totalTokenCount: usage.prompt + usage.candidates },
+            }),
           };
           res.write(`data: ${JSON.stringify(chunk)}\r\n\r\n`);
         });

@@ -99,7 +99,10 @@ export async function startOpenAIResponses(script: ResponsesReply[] = []): Promi
         reply.items.forEach((item, n) => {
           const full = withIds(item, n);
           res.write(event("response.output_item.added", { output_index: n, item: full }));
-          if (item.type === "message") res.write(event("response.output_text.delta", { output_index: n, item_id: full.id, content_index: 0, delta: item.content.map((c) => c.text).join("") }));
+          if (item.type === "message")
+            res.write(
+              event("response.output_text.delta", { output_index: n, item_id: full.id, content_index: 0, delta: item.content.map((c) => c.text).join("") }),
+            );
           res.write(event("response.output_item.done", { output_index: n, item: full }));
         });
         res.write(
