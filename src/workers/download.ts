@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { open, rm } from "node:fs/promises";
 import { PatchbayError } from "../errors/index.ts";
-import { safeGet, type Deadlines } from "../net/index.ts";
+import { type SafeGetOptions, safeGet } from "../net/index.ts";
 
 const MAX_REDIRECTS = 3;
 
@@ -26,7 +26,7 @@ export interface Downloaded {
 export async function download(
   raw: string,
   target: string,
-  options: { maxBytes: number; allowPrivate: boolean; signal?: AbortSignal; deadlines?: Partial<Deadlines> },
+  options: { maxBytes: number; allowPrivate: boolean; signal?: AbortSignal } & Pick<SafeGetOptions, "deadlines" | "resolve" | "request">,
 ): Promise<Downloaded> {
   const { response } = await safeGet(raw, {
     schemes: ["https:", "http:"],
@@ -35,6 +35,8 @@ export async function download(
     signal: options.signal,
     refuse: refused,
     deadlines: options.deadlines,
+    resolve: options.resolve,
+    request: options.request,
   });
   if ((response.contentLength ?? 0) > options.maxBytes) {
     response.cancel();
