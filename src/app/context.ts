@@ -4,7 +4,7 @@ import type { AppServices } from "../mcp/services.ts";
 
 /**
  * The application as the process that owns the state assembled it (`createApp`): what the MCP kit
- * and every tool reach as `context.host`, plus the capability runtimes the server starts and stops.
+ * and every tool reach as `context.app`, plus the capability runtimes the server starts and stops.
  */
 export interface AppContext extends AppServices {
   /** Agent jobs: the server's runtime (queue, processes, records). */

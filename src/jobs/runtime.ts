@@ -278,7 +278,7 @@ function notFound(id: string): PatchbayError {
   });
 }
 
-// Tool handlers reach the server's job runtime as `context.host.jobs`; declared here so src/mcp never imports jobs.
+// Tool handlers reach the server's job runtime as `context.app.jobs`; declared here so src/mcp never imports jobs.
 declare module "../mcp/services.ts" {
   interface AppServices {
     /** Agent jobs: the server's runtime (queue, processes, records). */

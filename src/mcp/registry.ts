@@ -102,7 +102,7 @@ function isAgentSession(session: SessionState): boolean {
 
 /** What the operator allowed this session; listing never needs the bypass (only arguments ask for it). */
 function grantsOf(session: SessionState, context?: ToolContext): Grants {
-  return { power: session.scope.power, allowDangerouslyBypass: context?.host.config?.security.allow_dangerously_bypass ?? false };
+  return { power: session.scope.power, allowDangerouslyBypass: context?.app.config?.security.allow_dangerously_bypass ?? false };
 }
 
 function isVisible(entry: CatalogEntry, session: SessionState): boolean {
@@ -155,7 +155,7 @@ async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext):
   const started = performance.now();
   const result = await runChecked(entry, rawArgs, context);
   const error = result._meta?.["patchbay/error"] as { code?: string } | undefined;
-  context.host.audit({
+  context.app.audit({
     client_ref: context.session.clientRef,
     tool: entry.name,
     repo: repoOf(rawArgs, context),
@@ -186,9 +186,9 @@ async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolCo
     const checked = v.safeParse(entry.declaration.output, output.structured);
     if (!checked.success)
       throw new PatchbayError("internal_error", `${entry.name} produced a result that does not match its output schema: ${describeIssues(checked.issues)}`);
-    return successResult(context.host.redact(output.text) as string, context.host.redact(checked.output) as JsonObject);
+    return successResult(context.app.redact(output.text) as string, context.app.redact(checked.output) as JsonObject);
   } catch (error) {
-    return errorResult(error, context.host.redact);
+    return errorResult(error, context.app.redact);
   } finally {
     await context.progress.settle();
   }

@@ -34,7 +34,7 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
   server.setRequestHandler("tools/call", async (request, ctx) => {
     const { name, arguments: args } = request.params;
     const pending = registry.call(name, args, {
-      host,
+      app: host,
       session,
       signal: ctx.mcpReq.signal,
       progress: createProgressReporter(ctx),

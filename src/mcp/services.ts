@@ -9,7 +9,7 @@ export interface Endpoint {
 }
 
 /**
- * What a tool handler reaches through `context.host`: the parts of the application (src/app) the
+ * What a tool handler reaches through `context.app`: the parts of the application (src/app) the
  * MCP kit itself knows. A capability adds its own runtime here by declaration merging in its own
  * folder (jobs/runtime.ts adds `jobs`), so this kit never imports a capability.
  */

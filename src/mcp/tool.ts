@@ -22,7 +22,7 @@ export type ObjectSchema =
 
 /** What a handler sees besides its arguments. */
 export interface ToolContext {
-  host: AppServices;
+  app: AppServices;
   session: SessionState;
   /** Aborts when the caller cancels the request or disconnects. */
   signal: AbortSignal;

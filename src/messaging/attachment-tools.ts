@@ -11,7 +11,7 @@ const INLINE_TEXT_BYTES = 64 * 1024;
 
 /** The origin of this server's HTTP listener: signed URLs point there. */
 function httpBase(context: ToolContext): string {
-  const endpoint = context.host.endpoints().find((candidate) => candidate.kind === "http");
+  const endpoint = context.app.endpoints().find((candidate) => candidate.kind === "http");
   if (!endpoint)
     throw new PatchbayError("http_not_listening", "the server has no HTTP listener for attachment URLs", {
       next: "start the server with HTTP (`patchbay start`)",
@@ -32,7 +32,7 @@ export const uploadAttachment = defineTool({
   labels: { invoking: "Preparing upload", invoked: "Upload URL ready" },
   async handler(args, context) {
     const me = await actor(context, args.as);
-    const signed = await messagingOf(context.host).attachments.uploadUrl(httpBase(context), me, args.filename);
+    const signed = await messagingOf(context.app).attachments.uploadUrl(httpBase(context), me, args.filename);
     return {
       text: `PUT the file (at most ${signed.max_bytes} bytes) to ${signed.url} before ${signed.expires_at}; then share the path ${signed.path}.`,
       structured: { path: signed.path, upload_url: signed.url, expires_at: signed.expires_at, max_bytes: signed.max_bytes },
@@ -62,9 +62,9 @@ export const getAttachment = defineTool({
   labels: { invoking: "Reading attachment", invoked: "Attachment read" },
   async handler(args, context) {
     const me = await actor(context, args.as);
-    const attachments = messagingOf(context.host).attachments;
+    const attachments = messagingOf(context.app).attachments;
     const { data, bytes } = await attachments.read(me, args.path);
-    const hasHttp = context.host.endpoints().some((endpoint) => endpoint.kind === "http");
+    const hasHttp = context.app.endpoints().some((endpoint) => endpoint.kind === "http");
     const download = hasHttp ? await attachments.downloadUrl(httpBase(context), data.path) : undefined;
     let text: string | undefined;
     if (bytes.byteLength <= INLINE_TEXT_BYTES) {
@@ -108,7 +108,7 @@ export const relayUrl = defineTool({
   labels: { invoking: "Relaying", invoked: "Relayed" },
   async handler(args, context) {
     const me = await actor(context, args.as);
-    const messaging = messagingOf(context.host);
+    const messaging = messagingOf(context.app);
     const fetched = await relayFetch(args.url, {
       maxBytes: messaging.attachments.maxBytes,
       allowPrivate: messaging.settings.relay_allow_private,

@@ -26,7 +26,7 @@ const contentArg = v.pipe(
 const presenceSchema = v.object({ agent: v.string(), last_seen: v.nullable(v.string()), active: v.boolean(), waiting: v.boolean() });
 
 export async function actor(context: ToolContext, as: string | undefined): Promise<AgentAddress> {
-  return messagingOf(context.host).actingAgent(context.session.principal, as);
+  return messagingOf(context.app).actingAgent(context.session.principal, as);
 }
 
 export const inbox = defineTool({
@@ -43,7 +43,7 @@ export const inbox = defineTool({
   labels: { invoking: "Reading the inbox", invoked: "Inbox read" },
   async handler(args, context) {
     const me = await actor(context, args.as);
-    const messaging = messagingOf(context.host);
+    const messaging = messagingOf(context.app);
     // Messages are marked read last, only while the caller still waits for this answer.
     const mailbox = await messaging.mailbox();
     // waiting: parked in wait_for_message on this server, so a message sent now is pushed to it.
@@ -89,7 +89,7 @@ export const sendMessage = defineTool({
   labels: { invoking: "Sending", invoked: "Sent" },
   async handler(args, context) {
     const me = await actor(context, args.as);
-    const { messages, duplicate } = await (await messagingOf(context.host).mailbox()).send(me, args);
+    const { messages, duplicate } = await (await messagingOf(context.app).mailbox()).send(me, args);
     const sent = messages.map((m) => ({ message_id: m.id, to: formatAddress({ name: m.to, namespace: m.namespace }) }));
     const first = messages[0];
     return {
@@ -119,7 +119,7 @@ export const reply = defineTool({
   labels: { invoking: "Replying", invoked: "Replied" },
   async handler(args, context) {
     const me = await actor(context, args.as);
-    const { message, original, resolved } = await (await messagingOf(context.host).mailbox()).reply(me, args);
+    const { message, original, resolved } = await (await messagingOf(context.app).mailbox()).reply(me, args);
     return {
       text: `Replied to ${message.to} in thread ${message.thread_id}${original.state === "deferred" ? " (original deferred)" : ""}${resolved ? "; thread resolved" : ""}.`,
       structured: { message: messageView(message), original_state: original.state, resolved },
@@ -146,7 +146,7 @@ export const waitForMessage = defineTool({
   async handler(args, context) {
     const me = await actor(context, args.as);
     const seconds = Math.min(3600, Math.max(1, Math.round(args.timeout_seconds ?? DEFAULT_WAIT_SECONDS)));
-    const result = await (await messagingOf(context.host).mailbox()).wait(me, seconds * 1000, {
+    const result = await (await messagingOf(context.app).mailbox()).wait(me, seconds * 1000, {
       signal: context.signal,
       onTick: (waited) => context.progress.report(Math.round(waited / 1000), seconds, `waiting for messages to ${formatAddress(me)}`),
     });
@@ -168,7 +168,7 @@ export const unsendMessage = defineTool({
   labels: { invoking: "Unsending", invoked: "Unsent" },
   async handler(args, context) {
     const me = await actor(context, args.as);
-    const message = await (await messagingOf(context.host).mailbox()).unsend(me, args.message_id);
+    const message = await (await messagingOf(context.app).mailbox()).unsend(me, args.message_id);
     return { text: `Unsent ${message.id} to ${message.to}.`, structured: { message_id: message.id, unsent: true } };
   },
 });
@@ -191,7 +191,7 @@ export const recall = defineTool({
   labels: { invoking: "Reading history", invoked: "History read" },
   async handler(args, context) {
     const me = await actor(context, args.as);
-    const messages = await (await messagingOf(context.host).mailbox()).recall(me, {
+    const messages = await (await messagingOf(context.app).mailbox()).recall(me, {
       limit: args.limit ?? 10,
       from_agent: args.from_agent,
       thread_id: args.thread_id,

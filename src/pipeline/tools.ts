@@ -31,10 +31,10 @@ const MODES = ["standard", "full"] as const;
 function envFor(context: ToolContext, withSignal: boolean): PipelineEnv {
   let sent = 0;
   return {
-    home: context.host.home,
-    config: context.host.config,
-    redact: (text) => String(context.host.redact(text)),
-    jobs: context.host.jobs,
+    home: context.app.home,
+    config: context.app.config,
+    redact: (text) => String(context.app.redact(text)),
+    jobs: context.app.jobs,
     clientRef: context.session.clientRef,
     ...(withSignal && { signal: context.signal }),
     onProgress: (text) => void context.progress.report(++sent, undefined, text).catch(() => {}),
@@ -261,7 +261,7 @@ const configShowTool = readTool(
   {},
   async (repo, _args, context) => {
     const loaded = await loadPipelineConfig(repo);
-    const view = { ...describePipelineConfig(loaded, context.host.config), trusted: await isTrusted(context.host.home, repo, loaded) };
+    const view = { ...describePipelineConfig(loaded, context.app.config), trusted: await isTrusted(context.app.home, repo, loaded) };
     return { text: JSON.stringify(view, null, 2), structured: view };
   },
 );
@@ -280,12 +280,12 @@ const configTool = <I extends v.ObjectEntries>(
   change: (repo: string, editor: ConfigEditor, args: v.InferOutput<v.StrictObjectSchema<I, undefined>>) => Promise<ConfigEdit>,
 ) =>
   repoTool(name, title, description, input, { annotations: LOCAL_WRITE, ...shape }, async (repo, args, context) => {
-    const editor: ConfigEditor = { home: context.host.home, by: context.session.clientRef, mayTrust: context.session.scope.power.bashMode === "full" };
+    const editor: ConfigEditor = { home: context.app.home, by: context.session.clientRef, mayTrust: context.session.scope.power.bashMode === "full" };
     const edit = await change(repo, editor, args);
     const trust = edit.trusted
       ? ""
       : " It now sets commands the operator has not trusted: phases refuse to run until the operator runs `patchbay config trust` in a terminal.";
-    return { text: `saved .ai/patchbay.toml.${trust}`, structured: { ...describePipelineConfig(edit.loaded, context.host.config), trusted: edit.trusted } };
+    return { text: `saved .ai/patchbay.toml.${trust}`, structured: { ...describePipelineConfig(edit.loaded, context.app.config), trusted: edit.trusted } };
   });
 
 const phaseSetTool = configTool(

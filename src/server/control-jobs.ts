@@ -21,7 +21,7 @@ export function controlJobHandlers(parts: { host: AppContext; registry: ToolRegi
       // Only `cli_` refs: a CLI caller cannot pose as an MCP session's `client_` ref.
       const session = request.client_ref && /^cli_[a-z0-9_-]{1,40}$/.test(request.client_ref) ? { ...opened, clientRef: request.client_ref } : opened;
       const pending = registry.call(request.tool, request.args, {
-        host,
+        app: host,
         session,
         signal: new AbortController().signal,
         progress: { report: async () => {}, settle: async () => {} },

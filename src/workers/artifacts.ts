@@ -89,8 +89,8 @@ function inboxBytes(record: ArtifactRecord): number {
   return record.bytes + (record.unpacked_bytes ?? 0);
 }
 
-async function inboxTotal(context: Pick<ToolContext, "host">): Promise<number> {
-  return (await context.host.store.list<ArtifactRecord>("artifact")).reduce((total, entry) => total + inboxBytes(entry.data), 0);
+async function inboxTotal(context: Pick<ToolContext, "app">): Promise<number> {
+  return (await context.app.store.list<ArtifactRecord>("artifact")).reduce((total, entry) => total + inboxBytes(entry.data), 0);
 }
 
 function inboxFull(used: number, adding: number, quota: number): PatchbayError {
@@ -118,23 +118,23 @@ export interface ImportSource {
  * const record = await importArtifact(context, repo, { url, fileName: "spec.md" }, "spec");
  */
 export async function importArtifact(
-  context: Pick<ToolContext, "host" | "session" | "signal">,
+  context: Pick<ToolContext, "app" | "session" | "signal">,
   repo: string,
   source: ImportSource,
   label?: string,
 ): Promise<ArtifactRecord> {
-  const quota = context.host.config.workers.max_inbox_bytes;
+  const quota = context.app.config.workers.max_inbox_bytes;
   const before = await inboxTotal(context);
   if (before >= quota) throw inboxFull(before, 0, quota);
   const id = `art_${randomBytes(10).toString("hex")}`;
-  const dir = artifactDir(context.host.home, id);
+  const dir = artifactDir(context.app.home, id);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const fileName = safeFileName(source.fileName);
   const target = join(dir, fileName);
   try {
     let bytes: number;
     let sha256: string;
-    const { max_download_bytes: maxBytes, allow_private_downloads: allowPrivate } = context.host.config.workers;
+    const { max_download_bytes: maxBytes, allow_private_downloads: allowPrivate } = context.app.config.workers;
     if (source.url) {
       ({ bytes, sha256 } = await download(source.url, target, { maxBytes, allowPrivate, signal: context.signal }));
     } else {
@@ -151,7 +151,7 @@ export async function importArtifact(
     let files = [{ path: fileName, bytes }];
     let unpacked: Pick<ArtifactRecord, "unpacked_folders" | "unpacked_bytes"> | undefined;
     if (isZipName(fileName, source.mimeType)) {
-      const result = await unpackZip(await readFile(target), unpackedDir(context.host.home, id), zipLimits(context.host.config));
+      const result = await unpackZip(await readFile(target), unpackedDir(context.app.home, id), zipLimits(context.app.config));
       files = result.files;
       unpacked = { unpacked_folders: result.directories, unpacked_bytes: result.bytes };
     }
@@ -174,25 +174,25 @@ export async function importArtifact(
       takeovers: [],
     };
     // Checked again under a lock with the record written in the same step: concurrent imports cannot both fit into the last room.
-    await context.host.store.withLock("artifact-inbox", async () => {
+    await context.app.store.withLock("artifact-inbox", async () => {
       const used = await inboxTotal(context);
       if (used + inboxBytes(record) > quota) throw inboxFull(used, inboxBytes(record), quota);
-      await context.host.store.put("artifact", id, record);
+      await context.app.store.put("artifact", id, record);
     });
     return record;
   } catch (error) {
-    await rm(join(context.host.home, "artifacts", id), { recursive: true, force: true });
+    await rm(join(context.app.home, "artifacts", id), { recursive: true, force: true });
     throw error;
   }
 }
 
-export async function artifactsInScope(context: Pick<ToolContext, "host" | "session">, roots: string[]): Promise<ArtifactRecord[]> {
-  const all = await context.host.store.list<ArtifactRecord>("artifact");
+export async function artifactsInScope(context: Pick<ToolContext, "app" | "session">, roots: string[]): Promise<ArtifactRecord[]> {
+  const all = await context.app.store.list<ArtifactRecord>("artifact");
   return all.map((entry) => entry.data).filter((record) => roots.some((root) => isInside(root, record.repo)));
 }
 
-export async function findArtifact(context: Pick<ToolContext, "host">, id: string, roots: string[]): Promise<ArtifactRecord> {
-  const stored = ARTIFACT_ID_PATTERN.test(id) ? await context.host.store.get<ArtifactRecord>("artifact", id) : undefined;
+export async function findArtifact(context: Pick<ToolContext, "app">, id: string, roots: string[]): Promise<ArtifactRecord> {
+  const stored = ARTIFACT_ID_PATTERN.test(id) ? await context.app.store.get<ArtifactRecord>("artifact", id) : undefined;
   if (!stored || !roots.some((root) => isInside(root, stored.data.repo))) {
     throw new PatchbayError("artifact_not_found", `no artifact ${JSON.stringify(id)} in this session's repositories`, {
       next: "list them with codex_worker_inbox action=list",

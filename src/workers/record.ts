@@ -80,9 +80,9 @@ async function sessionRoots(context: Pick<ToolContext, "session">): Promise<stri
   return Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
 }
 
-export async function workersInScope(context: Pick<ToolContext, "session" | "host">): Promise<WorkerRecord[]> {
+export async function workersInScope(context: Pick<ToolContext, "session" | "app">): Promise<WorkerRecord[]> {
   const roots = await sessionRoots(context);
-  const all = await context.host.store.list<WorkerRecord>("worker");
+  const all = await context.app.store.list<WorkerRecord>("worker");
   return all.map((entry) => entry.data).filter((worker) => roots.some((root) => isInside(root, worker.repo)));
 }
 
@@ -92,7 +92,7 @@ export async function workersInScope(context: Pick<ToolContext, "session" | "hos
  * @example
  * const worker = await findWorker(context, "reviewer", repo);
  */
-export async function findWorker(context: Pick<ToolContext, "session" | "host">, ref: string, repo?: string): Promise<WorkerRecord> {
+export async function findWorker(context: Pick<ToolContext, "session" | "app">, ref: string, repo?: string): Promise<WorkerRecord> {
   const visible = await workersInScope(context);
   const byId = visible.find((worker) => worker.id === ref);
   if (byId) return byId;

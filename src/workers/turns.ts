@@ -11,7 +11,7 @@ import type { ToolContext } from "../mcp/tool.ts";
 import { withRepoLock } from "../workspace/index.ts";
 import { latestJobId, MAX_REPORT_CHARS, MAX_TURNS_KEPT, updateWorker, workerState, type WorkerRecord, type WorkerState } from "./record.ts";
 
-type Context = Pick<ToolContext, "host" | "session">;
+type Context = Pick<ToolContext, "app" | "session">;
 
 export interface TurnOptions {
   prompt: string;
@@ -24,19 +24,19 @@ export interface TurnOptions {
 /** The worker's latest turn, which the next one continues; undefined before the first. */
 async function previousJob(context: Context, worker: WorkerRecord): Promise<JobRecord | undefined> {
   const id = latestJobId(worker);
-  return id ? await context.host.jobs.get(id).catch(() => undefined) : undefined;
+  return id ? await context.app.jobs.get(id).catch(() => undefined) : undefined;
 }
 
 /** Submits a shared_write turn under the repository lock, held (in the background) until the turn ends. */
 function submitLocked(context: Context, repo: string, tool: string, submit: () => Promise<JobRecord>): Promise<JobRecord> {
-  const { host } = context;
+  const { app } = context;
   return new Promise((resolve, reject) => {
     let submitted = false;
-    withRepoLock(host.home, repo, { client_ref: context.session.clientRef, tool }, async () => {
+    withRepoLock(app.home, repo, { client_ref: context.session.clientRef, tool }, async () => {
       const job = await submit();
       submitted = true;
       resolve(job);
-      for (let current = job; !isTerminal(current.state); ) current = await host.jobs.wait(job.id, 60_000);
+      for (let current = job; !isTerminal(current.state); ) current = await app.jobs.wait(job.id, 60_000);
     }).catch((error: Error) => {
       if (!submitted) reject(error);
       else log.warn(`shared_write worker turn on ${repo}: ${error.message}`);
@@ -49,7 +49,7 @@ export async function runTurn(context: Context, worker: WorkerRecord, options: T
   const previous = await previousJob(context, worker);
   const resume = options.kind === "message";
   const submit = () =>
-    context.host.jobs.submit({
+    context.app.jobs.submit({
       kind: resume ? "resume" : "interactive",
       agent: worker.agent,
       prompt: options.prompt,
@@ -64,7 +64,7 @@ export async function runTurn(context: Context, worker: WorkerRecord, options: T
       clientRef: context.session.clientRef,
     });
   const job = worker.workspace_mode === "shared_write" ? await submitLocked(context, worker.repo, options.tool, submit) : await submit();
-  const saved = await updateWorker(context.host.store, worker.id, (record) => {
+  const saved = await updateWorker(context.app.store, worker.id, (record) => {
     record.turns.push({ job_id: job.id, kind: options.kind, at: job.created_at, by: context.session.clientRef });
     if (record.turns.length > MAX_TURNS_KEPT) record.turns.splice(0, record.turns.length - MAX_TURNS_KEPT);
     record.last_state = job.state;
@@ -78,16 +78,16 @@ export async function runTurn(context: Context, worker: WorkerRecord, options: T
  * the turn has ended; and its state now.
  */
 export async function refreshWorker(
-  context: Pick<ToolContext, "host">,
+  context: Pick<ToolContext, "app">,
   worker: WorkerRecord,
 ): Promise<{ worker: WorkerRecord; job?: JobRecord; state: WorkerState }> {
   const id = latestJobId(worker);
-  const job = id ? await context.host.jobs.get(id).catch(() => undefined) : undefined;
+  const job = id ? await context.app.jobs.get(id).catch(() => undefined) : undefined;
   if (!job) return { worker, state: workerState(worker) };
   const sessionChanged = job.session_id !== undefined && job.session_id !== worker.session_id;
   const ended = isTerminal(job.state) && worker.last_state !== job.state;
   if (!sessionChanged && !ended) return { worker, job, state: workerState(worker, job) };
-  const saved = await updateWorker(context.host.store, worker.id, (record) => {
+  const saved = await updateWorker(context.app.store, worker.id, (record) => {
     if (job.session_id) record.session_id = job.session_id;
     record.last_state = job.state;
     if (!isTerminal(job.state)) return;

@@ -42,7 +42,7 @@ export function repoLockFile(home: string, repoRoot: string): string {
  * Runs `fn` holding the mutation lock of `repoRoot`, or fails at once with `repo_busy`.
  *
  * @example
- * await withRepoLock(host.home, ws.root, { client_ref: session.clientRef, tool: "codex_write_file" }, () => write());
+ * await withRepoLock(context.app.home, ws.root, { client_ref: session.clientRef, tool: "codex_write_file" }, () => write());
  */
 export async function withRepoLock<T>(home: string, repoRoot: string, holder: RepoLockHolder, fn: () => Promise<T>): Promise<T> {
   const file = repoLockFile(home, repoRoot);

@@ -21,10 +21,10 @@ export interface Workspace {
  * const ws = await openWorkspace(context, args.repo_path);
  * const file = await ws.guard(args.file_path);
  */
-export async function openWorkspace(context: Pick<ToolContext, "session" | "host">, repoPath?: string): Promise<Workspace> {
-  const blockedGlobs = context.host.config.repositories.blocked_globs;
+export async function openWorkspace(context: Pick<ToolContext, "session" | "app">, repoPath?: string): Promise<Workspace> {
+  const blockedGlobs = context.app.config.repositories.blocked_globs;
   const ws = await workspaceIn(context.session.scope, blockedGlobs, repoPath);
-  const own = await patchbayOwnFiles(context.host.home, context.host.config.workers.worktree_root);
+  const own = await patchbayOwnFiles(context.app.home, context.app.config.workers.worktree_root);
   if (own.holds(ws.root)) throw ownFilesRefused(ws.root);
   const homeInside = isInside(ws.root, own.home) ? relative(ws.root, own.home) : undefined;
   if (homeInside === undefined) return ws;

@@ -26,8 +26,8 @@ function context(state: SessionState, catalog = { namesFor: () => [] as string[]
   const host = {
     redact: (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value)),
     audit: () => {},
-  } as unknown as ToolContext["host"];
-  return { host, session: state, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog };
+  } as unknown as ToolContext["app"];
+  return { app: host, session: state, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog };
 }
 
 const echo = defineTool({

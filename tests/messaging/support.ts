@@ -71,7 +71,7 @@ export async function messagingHarness(options: { home?: string; configToml?: st
     });
     const call = async (name: string, args: Record<string, unknown> = {}, callOptions: CallOptions = {}) => {
       const pending = registry.call(name, args, {
-        host,
+        app: host,
         session,
         signal: callOptions.signal ?? new AbortController().signal,
         progress: callOptions.progress ?? silent,

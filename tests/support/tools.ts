@@ -74,7 +74,7 @@ export async function toolHarness(tools: readonly ToolDeclaration[], options: Ha
   const callerFor = (current: SessionState) => {
     const call = async (name: string, args: Record<string, unknown> = {}) => {
       const pending = registry.call(name, args, {
-        host,
+        app: host,
         session: current,
         signal: new AbortController().signal,
         progress: { report: async () => {}, settle: async () => {} },

@@ -20,7 +20,7 @@ export interface ToolCaller {
 export async function fileToolCaller(repo: string, home: string): Promise<ToolCaller> {
   const config = await loadConfig({ home });
   const store = await createRecordStore({ home });
-  const host = createApp({ version: "bench", home, config, store, activeSessions: () => 1, endpoints: () => [], audit: () => {} });
+  const app = createApp({ version: "bench", home, config, store, activeSessions: () => 1, endpoints: () => [], audit: () => {} });
   const session = createSession({
     transport: "stdio",
     principal: "bench",
@@ -28,7 +28,7 @@ export async function fileToolCaller(repo: string, home: string): Promise<ToolCa
     scope: { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off", codexSessionRead: false } },
   });
   const registry = createToolRegistry(FILE_TOOLS);
-  const context = { host, session, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog: registry };
+  const context = { app, session, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog: registry };
   return {
     blockedGlobs: config.repositories.blocked_globs,
     async call(name, args) {

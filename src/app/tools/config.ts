@@ -17,11 +17,11 @@ export const getConfig = defineTool({
   modes: ["standard", "full"],
   aliases: [{ name: "server_config" }],
   labels: { invoking: "Reading settings", invoked: "Settings read" },
-  async handler(_args, { host, session }) {
-    const settings = settingsView(host.config, { env: process.env, revealToken: false }) as Record<string, unknown>;
+  async handler(_args, { app, session }) {
+    const settings = settingsView(app.config, { env: process.env, revealToken: false }) as Record<string, unknown>;
     const { scope } = session;
     return {
-      text: `Tool mode default ${host.config.app.tool_mode}; allowed roots for this session: ${scope.allowedRoots.join(", ") || "none"}; power tools: direct write ${scope.power.directWrite ? "on" : "off"}, bash ${scope.power.bashMode}, session read ${scope.power.codexSessionRead ? "on" : "off"}.`,
+      text: `Tool mode default ${app.config.app.tool_mode}; allowed roots for this session: ${scope.allowedRoots.join(", ") || "none"}; power tools: direct write ${scope.power.directWrite ? "on" : "off"}, bash ${scope.power.bashMode}, session read ${scope.power.codexSessionRead ? "on" : "off"}.`,
       structured: { settings, session: { default_root: scope.defaultRoot ?? null, allowed_roots: scope.allowedRoots, power: { ...scope.power } } },
     };
   },

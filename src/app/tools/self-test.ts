@@ -6,10 +6,10 @@ type Check = v.InferOutput<typeof check>;
 
 const SHARED_NOTE = "All sessions on this server share its workers, jobs, runs, messages and artifacts; closing this session stops none of them.";
 
-async function stateCheck({ host, session }: ToolContext): Promise<Check> {
+async function stateCheck({ app, session }: ToolContext): Promise<Check> {
   try {
-    const written = await host.store.put("meta", "self-test", { by: session.clientRef, at: new Date().toISOString() });
-    const read = await host.store.get<{ by: string }>("meta", "self-test");
+    const written = await app.store.put("meta", "self-test", { by: session.clientRef, at: new Date().toISOString() });
+    const read = await app.store.get<{ by: string }>("meta", "self-test");
     const ok = read?.data.by === written.data.by;
     return { name: "state", ok, detail: ok ? "state store writes and reads back" : "state store read back a different record" };
   } catch (error) {
@@ -26,8 +26,8 @@ async function gitCheck(): Promise<Check> {
   return { name: "git", ok, detail: ok ? result.stdout.trim() : "git was not found on PATH: install git" };
 }
 
-function configCheck({ host }: ToolContext): Check {
-  return { name: "config", ok: true, detail: `tool mode default ${host.config.app.tool_mode}, state driver ${host.config.state.driver}` };
+function configCheck({ app }: ToolContext): Check {
+  return { name: "config", ok: true, detail: `tool mode default ${app.config.app.tool_mode}, state driver ${app.config.state.driver}` };
 }
 
 export const selfTest = defineTool({
@@ -53,7 +53,7 @@ export const selfTest = defineTool({
   forAgents: true,
   labels: { invoking: "Checking patchbay", invoked: "patchbay checked" },
   async handler({ public_base_url }, context) {
-    const { host, session, progress } = context;
+    const { app, session, progress } = context;
     const steps: Array<() => Check | Promise<Check>> = [() => configCheck(context), () => stateCheck(context), gitCheck];
     const checks: Check[] = [];
     for (const [index, step] of steps.entries()) {
@@ -62,18 +62,18 @@ export const selfTest = defineTool({
       await progress.report(index + 1, steps.length, `${result.name}: ${result.ok ? "ok" : "failed"}`);
     }
     const ready = checks.every((c) => c.ok);
-    const endpoints = host.endpoints();
+    const endpoints = app.endpoints();
     if (public_base_url) endpoints.push({ kind: "http", url: new URL("/mcp", public_base_url).toString() });
     const failed = checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     return {
-      text: `${ready ? "patchbay is ready" : `patchbay is not ready (${failed.join("; ")})`}. You are ${session.clientRef} in tool mode ${session.mode}; ${host.activeSessions()} session(s) active. ${SHARED_NOTE}`,
+      text: `${ready ? "patchbay is ready" : `patchbay is not ready (${failed.join("; ")})`}. You are ${session.clientRef} in tool mode ${session.mode}; ${app.activeSessions()} session(s) active. ${SHARED_NOTE}`,
       structured: {
         ready,
-        version: host.version,
+        version: app.version,
         client_ref: session.clientRef,
         tool_mode: session.mode,
-        active_sessions: host.activeSessions(),
-        uptime_seconds: Math.round((Date.now() - host.startedAt.getTime()) / 1000),
+        active_sessions: app.activeSessions(),
+        uptime_seconds: Math.round((Date.now() - app.startedAt.getTime()) / 1000),
         endpoints,
         checks,
         note: SHARED_NOTE,

@@ -15,8 +15,8 @@ export async function inScope(context: Pick<ToolContext, "session">, record: Job
 }
 
 /** The job, when this session may see it. */
-export async function jobFor(context: Pick<ToolContext, "host" | "session">, id: string): Promise<JobRecord> {
-  const record = await context.host.jobs.get(id);
+export async function jobFor(context: Pick<ToolContext, "app" | "session">, id: string): Promise<JobRecord> {
+  const record = await context.app.jobs.get(id);
   if (!(await inScope(context, record)))
     throw new PatchbayError("job_not_found", `no job ${JSON.stringify(id)} in this session's repositories`, {
       next: "use a job_id from a job this session can see",
@@ -30,12 +30,12 @@ export async function jobFor(context: Pick<ToolContext, "host" | "session">, id:
  * @example
  * const record = await waitWithProgress(context, job.id, 60);
  */
-export async function waitWithProgress(context: Pick<ToolContext, "host" | "signal" | "progress">, id: string, seconds: number): Promise<JobRecord> {
-  if (seconds <= 0) return context.host.jobs.get(id);
+export async function waitWithProgress(context: Pick<ToolContext, "app" | "signal" | "progress">, id: string, seconds: number): Promise<JobRecord> {
+  if (seconds <= 0) return context.app.jobs.get(id);
   let sent = 0;
   const onProgress = (progress: JobProgress) => {
     sent++;
     void context.progress.report(sent, undefined, progress.text).catch(() => {});
   };
-  return context.host.jobs.wait(id, seconds * 1000, { onProgress, signal: context.signal });
+  return context.app.jobs.wait(id, seconds * 1000, { onProgress, signal: context.signal });
 }

@@ -143,13 +143,13 @@ export function accessFor(sandbox: AgentOptions["sandbox"], fallback: JobAccess)
  * const parts = await checkedOptions(context, adapter, args, { resume: false });
  */
 export async function checkedOptions(
-  context: Pick<ToolContext, "host" | "session">,
+  context: Pick<ToolContext, "app" | "session">,
   adapter: AgentAdapter,
   options: AgentOptions,
   needs: { resume: boolean },
 ): Promise<Partial<JobSpec>> {
   assertSupportedOptions(options);
-  const { security } = context.host.config;
+  const { security } = context.app.config;
   const bypass = options.dangerously_bypass === true || options.sandbox === "danger-full-access";
   if (bypass && !security.allow_dangerously_bypass) {
     refuse(

@@ -96,7 +96,7 @@ export const getDiff = defineTool({
     // The worktree is the job's own: its paths get the same guard (blocked globs, no escapes).
     const ws = await workspaceIn(
       { allowedRoots: [record.worktree.path], power: { directWrite: false, bashMode: "off", codexSessionRead: false } },
-      context.host.config.repositories.blocked_globs,
+      context.app.config.repositories.blocked_globs,
       record.worktree.path,
     );
     const file = await ws.guard(path);
@@ -119,7 +119,7 @@ export const cancelJob = defineTool({
   labels: { invoking: "Cancelling the job", invoked: "Job cancelled" },
   async handler(args, context) {
     await jobFor(context, args.job_id);
-    const record = await context.host.jobs.cancel(args.job_id);
+    const record = await context.app.jobs.cancel(args.job_id);
     return { text: jobLine(record), structured: jobView(record, { events: 10 }) };
   },
 });

@@ -39,9 +39,9 @@ export async function submitFor(
   options: { repo?: string; resume?: boolean; waitSeconds?: number } = {},
 ) {
   const repo = options.repo ?? (await openWorkspace(context, args.repo_path)).root;
-  const adapter = context.host.jobs.adapter(args.agent ?? "codex");
+  const adapter = context.app.jobs.adapter(args.agent ?? "codex");
   const checked = await checkedOptions(context, adapter, args, { resume: options.resume ?? false });
-  const job = await context.host.jobs.submit({ agent: adapter.name, repo, clientRef: context.session.clientRef, ...checked, ...base });
+  const job = await context.app.jobs.submit({ agent: adapter.name, repo, clientRef: context.session.clientRef, ...checked, ...base });
   const record = await waitWithProgress(context, job.id, options.waitSeconds ?? 0);
   return { text: jobLine(record), structured: jobView(record) };
 }

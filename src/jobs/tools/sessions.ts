@@ -23,7 +23,7 @@ const DEFAULT_WAIT_SECONDS = 30;
 
 /** Jobs of a session this caller can see, newest first. */
 async function sessionJobs(context: ToolContext, sessionId: string): Promise<JobRecord[]> {
-  const jobs = (await context.host.jobs.list()).filter((job) => job.session_id === sessionId);
+  const jobs = (await context.app.jobs.list()).filter((job) => job.session_id === sessionId);
   const visible: JobRecord[] = [];
   for (const job of jobs) if (await inScope(context, job)) visible.push(job);
   return visible;
@@ -82,7 +82,7 @@ export const interactive = defineTool({
   modes: ["standard", "full"],
   labels: { invoking: "Talking to the agent", invoked: "Agent answered" },
   async handler(args, context) {
-    const access = accessFor(args.sandbox, accessFor(context.host.config.security.default_sandbox, "read_only"));
+    const access = accessFor(args.sandbox, accessFor(context.app.config.security.default_sandbox, "read_only"));
     return submitFor(context, { kind: "interactive", access, isolate: access === "write", prompt: args.spec }, args, {
       waitSeconds: args.wait_seconds ?? DEFAULT_WAIT_SECONDS,
     });
@@ -163,7 +163,7 @@ export const listSessions = defineTool({
     const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
     const query = args.query?.toLowerCase();
     const bySession = new Map<string, v.InferOutput<typeof sessionSchema>>();
-    for (const job of await context.host.jobs.list()) {
+    for (const job of await context.app.jobs.list()) {
       if (!job.session_id || (repo && job.repo !== repo) || (args.agent && job.agent !== args.agent) || !(await inScope(context, job))) continue;
       const key = `${job.agent}\0${job.session_id}`;
       const seen = bySession.get(key);

@@ -19,7 +19,7 @@ export async function sessionRoots(context: Pick<ToolContext, "session">): Promi
 
 /** The prompt of a turn of `worker`: `body`, peer context, artifacts copied into its worktree, guidance. */
 export async function promptFor(
-  context: Pick<ToolContext, "host" | "session">,
+  context: Pick<ToolContext, "app" | "session">,
   worker: WorkerRecord,
   body: string,
   args: ContextArgs,
@@ -43,7 +43,7 @@ export async function promptFor(
     }
     const roots = await sessionRoots(context);
     const records = await Promise.all(ids.map((id) => findArtifact(context, id, roots)));
-    artifacts = await copyArtifactsInto(context.host.home, records, worker.worktree.path);
+    artifacts = await copyArtifactsInto(context.app.home, records, worker.worktree.path);
   }
   return { prompt: await assemblePrompt(body, peers, args.context_detail ?? "report", artifacts), artifactIds: ids };
 }

@@ -160,7 +160,7 @@ export const workerInbox = defineTool({
               next: "see view=tree",
             });
           const { bytes, size } = await readHead(
-            join(artifactFilesRoot(context.host.home, record), entry.path),
+            join(artifactFilesRoot(context.app.home, record), entry.path),
             Math.min(args.max_bytes ?? MAX_FILE_BYTES, MAX_FILE_BYTES),
           );
           const content = bytes.includes(0) ? `(binary, ${size} bytes)` : bytes.toString("utf8");
@@ -177,8 +177,8 @@ export const workerInbox = defineTool({
       case "cleanup": {
         const record = await findArtifact(context, requireId(args.artifact_id), roots);
         checkOwnership(record.owner, context, args, `artifact ${record.id}`, "codex_worker_inbox");
-        await rm(join(context.host.home, "artifacts", record.id), { recursive: true, force: true });
-        await context.host.store.remove("artifact", record.id);
+        await rm(join(context.app.home, "artifacts", record.id), { recursive: true, force: true });
+        await context.app.store.remove("artifact", record.id);
         return { text: `Removed ${record.id} from the inbox (copies already in worktrees stay).`, structured: { action: args.action, removed: true } };
       }
     }
@@ -209,7 +209,7 @@ export const workerOptionsTool = defineTool({
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Reading the model menu", invoked: "Model menu ready" },
   async handler(args, context) {
-    const agents = await workerOptions(context.host.config, {
+    const agents = await workerOptions(context.app.config, {
       model: args.model,
       maxModels: args.max_models ?? 20,
       details: args.include_model_details ?? false,

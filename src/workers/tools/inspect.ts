@@ -30,10 +30,10 @@ function worktreeOf(worker: WorkerRecord): NonNullable<WorkerRecord["worktree"]>
 }
 
 /** The worktree as a workspace of its own: same blocked globs, no escapes. */
-function worktreeWorkspace(context: Pick<ToolContext, "host">, path: string): Promise<Workspace> {
+function worktreeWorkspace(context: Pick<ToolContext, "app">, path: string): Promise<Workspace> {
   return workspaceIn(
     { allowedRoots: [path], power: { directWrite: false, bashMode: "off", codexSessionRead: false } },
-    context.host.config.repositories.blocked_globs,
+    context.app.config.repositories.blocked_globs,
     path,
   );
 }
@@ -65,8 +65,8 @@ export const workerInspect = defineTool({
     let found = await findWorker(context, args.worker, repo);
     const current = found.turns.at(-1)?.job_id;
     if (args.wait_seconds && current) {
-      const job = await context.host.jobs.get(current);
-      if (!isTerminal(job.state)) await context.host.jobs.wait(current, args.wait_seconds * 1000, { signal: context.signal });
+      const job = await context.app.jobs.get(current);
+      if (!isTerminal(job.state)) await context.app.jobs.wait(current, args.wait_seconds * 1000, { signal: context.signal });
     }
     const { worker, job, state } = await refreshWorker(context, found);
     found = worker;
@@ -187,7 +187,7 @@ export const workerIntegrate = defineTool({
     const found = await findWorker(context, args.worker, repo);
     const takeover = checkOwnership(found.owner, context, args, `worker ${found.name}`, "codex_worker_integrate");
     const ws = await openWorkspace(context, found.repo);
-    return withRepoLock(context.host.home, found.repo, { client_ref: context.session.clientRef, tool: "codex_worker_integrate" }, async () => {
+    return withRepoLock(context.app.home, found.repo, { client_ref: context.session.clientRef, tool: "codex_worker_integrate" }, async () => {
       const { worker, state } = await refreshWorker(context, found);
       const preview = await previewIntegration(worker, state, ws, { allowDirtyBase: args.allow_dirty_base ?? false });
       if (!preview.ready || !preview.patch) throw refusalError(preview);
@@ -199,7 +199,7 @@ export const workerIntegrate = defineTool({
         patch_sha256: preview.patch.sha256,
         base_moved: preview.base_moved,
       };
-      const saved = await updateWorker(context.host.store, worker.id, (record) => {
+      const saved = await updateWorker(context.app.store, worker.id, (record) => {
         if (takeover) {
           record.takeovers.push(takeover);
           record.owner = takeover.to;

@@ -30,7 +30,7 @@ import {
 const STARTS_AGENT = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
 const MODES = ["worker", "standard", "full"] as const;
 
-async function viewOf(context: Pick<ToolContext, "host" | "session">, worker: WorkerRecord): Promise<WorkerView> {
+async function viewOf(context: Pick<ToolContext, "app" | "session">, worker: WorkerRecord): Promise<WorkerView> {
   const { worker: fresh, job, state } = await refreshWorker(context, worker);
   return workerView(fresh, state, context.session.clientRef, job);
 }
@@ -61,8 +61,8 @@ export const workerStart = defineTool({
   labels: { invoking: "Starting a worker", invoked: "Worker started" },
   async handler(args, context) {
     const ws = await openWorkspace(context, args.repo_path);
-    const adapter = context.host.jobs.adapter(args.agent);
-    const { store, config } = context.host;
+    const adapter = context.app.jobs.adapter(args.agent);
+    const { store, config } = context.app;
     const id = newWorkerId();
     const created = await store.withLock("workers", async () => {
       const clash = (await store.list<WorkerRecord>("worker")).find(
@@ -72,7 +72,7 @@ export const workerStart = defineTool({
         throw new PatchbayError("worker_exists", `a worker named ${JSON.stringify(args.name)} already exists in ${ws.root} (${clash.data.id})`, {
           next: "pick another name, message that worker, or stop it with cleanup_workspace: true",
         });
-      const worktreeRoot = config.workers.worktree_root || `${context.host.home}/worktrees`;
+      const worktreeRoot = config.workers.worktree_root || `${context.app.home}/worktrees`;
       const worktree = args.workspace_mode === "isolated_write" ? await createWorkerWorktree(ws.root, worktreeRoot, args.name, id) : undefined;
       const now = new Date().toISOString();
       const head = worktree?.base_commit ?? (await headCommit(ws.root));
@@ -136,9 +136,9 @@ export const workerMessage = defineTool({
     const found = await findWorker(context, args.worker, repo);
     const { worker, state } = await refreshWorker(context, found);
     const takeover = checkOwnership(worker.owner, context, args, `worker ${worker.name}`, "codex_worker_message");
-    assertCanContinue(worker, state, context.host.jobs.adapter(worker.agent).capabilities.resume);
+    assertCanContinue(worker, state, context.app.jobs.adapter(worker.agent).capabilities.resume);
     const { prompt, artifactIds } = await promptFor(context, worker, args.message, args);
-    const owned = await updateWorker(context.host.store, worker.id, (record) => {
+    const owned = await updateWorker(context.app.store, worker.id, (record) => {
       if (takeover) {
         record.takeovers.push(takeover);
         record.owner = takeover.to;
@@ -215,11 +215,11 @@ export const workerStop = defineTool({
     const worker = await findWorker(context, args.worker, repo);
     const takeover = checkOwnership(worker.owner, context, args, `worker ${worker.name}`, "codex_worker_stop");
     const current = worker.turns.at(-1)?.job_id;
-    if (current) await context.host.jobs.cancel(current).catch(() => undefined);
+    if (current) await context.app.jobs.cancel(current).catch(() => undefined);
     const cleanup = Boolean(args.cleanup_workspace && worker.worktree && !worker.workspace_removed);
     if (cleanup) await removeWorktree(worker.repo, worker.worktree!);
     const refreshed = (await refreshWorker(context, worker)).worker;
-    const stopped = await updateWorker(context.host.store, refreshed.id, (record) => {
+    const stopped = await updateWorker(context.app.store, refreshed.id, (record) => {
       if (takeover) {
         record.takeovers.push(takeover);
         record.owner = takeover.to;

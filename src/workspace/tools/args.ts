@@ -54,6 +54,6 @@ export function codexProAlias(name: string, canonical: v.ObjectEntries, options:
 }
 
 /** A tool's text through the server's redactor: what handlers write must not carry secrets. */
-export function redactorOf(context: { host: { redact(value: unknown): unknown } }): (text: string) => string {
-  return (text) => context.host.redact(text) as string;
+export function redactorOf(context: { app: { redact(value: unknown): unknown } }): (text: string) => string {
+  return (text) => context.app.redact(text) as string;
 }

@@ -21,7 +21,7 @@ const DESTRUCTIVE = { readOnlyHint: false, destructiveHint: true, idempotentHint
 
 /** Runs a mutation of `ws` under its repository lock, naming this session and tool to anyone refused. */
 function mutating<T>(context: ToolContext, ws: Workspace, tool: string, fn: () => Promise<T>): Promise<T> {
-  return withRepoLock(context.host.home, ws.root, { client_ref: context.session.clientRef, tool }, fn);
+  return withRepoLock(context.app.home, ws.root, { client_ref: context.session.clientRef, tool }, fn);
 }
 
 // Field schemas shared by the canonical inputs and their aliases, so an alias always maps onto valid arguments.
@@ -147,7 +147,7 @@ export const runCommandTool = defineTool({
     const mode: "safe" | "full" = context.session.scope.power.bashMode === "full" ? "full" : "safe";
     const ws = await openWorkspace(context, args.repo_path);
     const cwd = await commandCwd(ws, args.cwd);
-    const options = { cwd: cwd.absolute, env: filteredEnv(context.host.config), timeoutMs: clampTimeout(args.timeout_ms), signal: context.signal };
+    const options = { cwd: cwd.absolute, env: filteredEnv(context.app.config), timeoutMs: clampTimeout(args.timeout_ms), signal: context.signal };
     let result: CommandResult;
     if (mode === "full") {
       result = await mutating(context, ws, "codex_run_command", () => runInGroup(["bash", "-c", args.command], options));
