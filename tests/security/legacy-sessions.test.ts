@@ -17,17 +17,22 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-async function initialize(url: string): Promise<Response> {
-  const response = await fetch(url, {
+/** A 2025-era initialize, which opens a session when there is room. */
+function initializeRequest(url: string, clientName: string): Promise<Response> {
+  return fetch(url, {
     method: "POST",
     headers: HEADERS,
     body: JSON.stringify({
       jsonrpc: "2.0",
       id: 1,
       method: "initialize",
-      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "opener", version: "1" } },
+      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: clientName, version: "1" } },
     }),
   });
+}
+
+async function initialize(url: string): Promise<Response> {
+  const response = await initializeRequest(url, "opener");
   await response.text();
   return response;
 }
@@ -53,16 +58,7 @@ test("the session after the cap is refused with 503; open sessions keep working;
   }
   expect(new Set(ids).size).toBe(CAP);
 
-  const refused = await fetch(url, {
-    method: "POST",
-    headers: HEADERS,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: "one-too-many", version: "1" } },
-    }),
-  });
+  const refused = await initializeRequest(url, "one-too-many");
   expect(refused.status).toBe(503);
   expect(refused.headers.get("mcp-session-id")).toBeNull();
   const body = (await refused.json()) as { error: { message: string } };

@@ -7,23 +7,14 @@ import { execFileSync } from "node:child_process";
 import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
+import type { FileSlice } from "../../src/workspace/read.ts";
 import { git, makeGitRepo, writeFiles, type FileTree } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet, type ToolHarness } from "../support/tools.ts";
 
 type Entry = { path: string; type: string; size?: number };
 type Listing = { path: string; entries: Entry[]; truncated: boolean; counts: { files: number; dirs: number; symlinks: number }; source: string };
-type Slice = {
-  path: string;
-  size: number;
-  binary: boolean;
-  truncated: boolean;
-  content: string;
-  start_line?: number;
-  end_line?: number;
-  total_lines?: number;
-  next_start_line?: number;
-};
+type Slice = FileSlice;
 type Found = { matches: Array<{ path: string; line: number; text: string }>; truncated: boolean; engine: string };
 
 /** A repository with `files`, all committed but the `untracked` ones. */
