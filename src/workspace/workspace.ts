@@ -46,9 +46,28 @@ export async function openWorkspace(context: Pick<ToolContext, "session" | "app"
  * otherwise let a write become a custom agent or a trusted pipeline file. Worker and job worktrees
  * under it stay reachable.
  */
-async function patchbayOwnFiles(home: string, worktreeRoot: string): Promise<{ home: string; holds(path: string): boolean }> {
+function patchbayOwnFiles(home: string, worktreeRoot: string): Promise<OwnFiles> {
+  // Resolved once per home: every tool call opens a workspace, and these paths do not move.
+  const key = `${home}\0${worktreeRoot}`;
+  let own = ownFilesByHome.get(key);
+  if (!own) {
+    own = resolveOwnFiles(home, worktreeRoot);
+    ownFilesByHome.set(key, own);
+  }
+  return own;
+}
+
+interface OwnFiles {
+  home: string;
+  holds(path: string): boolean;
+}
+
+const ownFilesByHome = new Map<string, Promise<OwnFiles>>();
+
+async function resolveOwnFiles(home: string, worktreeRoot: string): Promise<OwnFiles> {
   const real = await realpath(home).catch(() => resolve(home));
-  const worktrees = await realpath(worktreeRoot || join(home, "worktrees")).catch(() => resolve(worktreeRoot || join(home, "worktrees")));
+  // The default worktree folder may not exist yet: derive it from the real home, not its own realpath.
+  const worktrees = worktreeRoot ? await realpath(worktreeRoot).catch(() => resolve(worktreeRoot)) : join(real, "worktrees");
   return { home: real, holds: (path) => isInside(real, path) && !isInside(worktrees, path) };
 }
 
