@@ -43,11 +43,13 @@ export function execSettings(loaded: LoadedPipelineConfig): Record<string, unkno
   };
 }
 
-const DEFAULTS = JSON.stringify(execSettings({ legacy: false, raw: {}, data: validate("(defaults)", {}) }));
+/** The settings of a repository without a pipeline file; computed on first use, not at start-up. */
+let defaults: string | undefined;
 
 /** True when the file sets nothing that needs trust: every phase runs a built-in as configured by the server. */
 export function needsTrust(loaded: LoadedPipelineConfig): boolean {
-  return JSON.stringify(execSettings(loaded)) !== DEFAULTS;
+  defaults ??= JSON.stringify(execSettings({ legacy: false, raw: {}, data: validate("(defaults)", {}) }));
+  return JSON.stringify(execSettings(loaded)) !== defaults;
 }
 
 export function fingerprintOf(loaded: LoadedPipelineConfig): string {
