@@ -4,12 +4,6 @@
  * long-poll waits, presence, per-token rate limits with persistent bans, a retention sweep, and
  * attachments with signed URLs and an SSRF-safe relay.
  */
-import type { ToolDeclaration } from "../mcp/tool.ts";
-import { ATTACHMENT_TOOLS } from "./attachment-tools.ts";
-import { MESSAGE_TOOLS } from "./tools.ts";
-
-export const MESSAGING_TOOLS: readonly ToolDeclaration[] = [...MESSAGE_TOOLS, ...ATTACHMENT_TOOLS];
-
 export { createMessaging, messagingOf, type Messaging, type MessagingOptions, type TokenCheck } from "./messaging.ts";
 export { createIdentities, hashToken, TOKEN_PREFIX, type Identities, type TokenInfo } from "./identities.ts";
 export { agentOfPrincipal, agentPrincipal, formatAddress, parseAddress, type AgentAddress } from "./names.ts";

@@ -9,7 +9,6 @@
  * const run = await plan(repo, "Add a --verbose flag", env, { mock: true });
  * await approve(repo, run.run_id, env);
  */
-export { PIPELINE_TOOLS } from "./tools.ts";
 export type { PipelineEnv } from "./agent.ts";
 export { AGENT_PHASES, BUILTIN_PROVIDERS, type AgentPhase } from "./config-schema.ts";
 export {

@@ -2,7 +2,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { JOB_TOOLS } from "../../src/jobs/index.ts";
+import { JOB_TOOLS } from "../../src/jobs/tools/index.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";

@@ -4,7 +4,7 @@
  */
 import { allowedHostnames, allowedOriginHostnames, createHttpApp, createMcpEndpoint, originGuard } from "../../src/http/index.ts";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
-import { MESSAGING_TOOLS } from "../../src/messaging/index.ts";
+import { MESSAGING_TOOLS } from "../../src/messaging/tools/index.ts";
 import { serveHttp, type HttpListener } from "../../src/runtime/index.ts";
 import { messagingHarness, type MessagingHarness } from "./support.ts";
 

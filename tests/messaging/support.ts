@@ -10,7 +10,8 @@ import { createSession, type SessionState } from "../../src/mcp/session.ts";
 import { createApp, type AppContext } from "../../src/app/index.ts";
 import type { ProgressReporter } from "../../src/mcp/progress.ts";
 import { createRecordStore } from "../../src/state/index.ts";
-import { MESSAGING_TOOLS, parseAddress, type Messaging } from "../../src/messaging/index.ts";
+import { parseAddress, type Messaging } from "../../src/messaging/index.ts";
+import { MESSAGING_TOOLS } from "../../src/messaging/tools/index.ts";
 import { tempDir } from "../support/patchbay.ts";
 
 export interface CallOptions {

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pipeline from "../../src/pipeline/index.ts";
+import { PIPELINE_TOOLS } from "../../src/pipeline/tools/index.ts";
 import { toolHarness } from "../support/tools.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { directEnv, mockToml, pipelineRepo, trustIn } from "./helpers.ts";
@@ -129,7 +130,7 @@ describe("read-only phases and durability", () => {
 describe("MCP tools", () => {
   test("the whole pipeline through patchbay_* tools, agent turns as jobs", async () => {
     const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
-    const harness = await toolHarness(pipeline.PIPELINE_TOOLS, { roots: [repo], mode: "full" }); // it calls ai_flow_* aliases too
+    const harness = await toolHarness(PIPELINE_TOOLS, { roots: [repo], mode: "full" }); // it calls ai_flow_* aliases too
     await trustIn(harness.host.home, repo);
     try {
       const planned = await harness.ok<{ run_id: string; state: string; jobs: string[] }>("patchbay_plan", { task: "via tools" });

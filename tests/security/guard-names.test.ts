@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { WORKSPACE_TOOLS } from "../../src/workspace/index.ts";
+import { WORKSPACE_TOOLS } from "../../src/workspace/tools/index.ts";
 import { connectStdio } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";

@@ -7,7 +7,7 @@ import { afterAll, expect, test } from "bun:test";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { zipSync } from "fflate";
-import { WORKER_TOOLS } from "../../src/workers/index.ts";
+import { WORKER_TOOLS } from "../../src/workers/tools/index.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";

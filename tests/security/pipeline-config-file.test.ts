@@ -7,12 +7,12 @@ import { afterAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as pipeline from "../../src/pipeline/index.ts";
+import { PIPELINE_TOOLS } from "../../src/pipeline/tools/index.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
 
-const harnesses = harnessSet(pipeline.PIPELINE_TOOLS, { mode: "standard" });
+const harnesses = harnessSet(PIPELINE_TOOLS, { mode: "standard" });
 afterAll(async () => {
   await harnesses.closeAll();
   removeTempDirs();

@@ -9,13 +9,14 @@ import { execFileSync } from "node:child_process";
 import { linkSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import * as pipeline from "../../src/pipeline/index.ts";
+import { PIPELINE_TOOLS } from "../../src/pipeline/tools/index.ts";
 import { mockToml, pipelineRepo } from "../pipeline/helpers.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { within } from "../support/clients.ts";
 import { harnessSet } from "../support/tools.ts";
 
-const harnesses = harnessSet(pipeline.PIPELINE_TOOLS, { mode: "standard" });
+const harnesses = harnessSet(PIPELINE_TOOLS, { mode: "standard" });
 afterAll(async () => {
   await harnesses.closeAll();
   removeTempDirs();

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { WORKER_TOOLS } from "../../src/workers/index.ts";
+import { WORKER_TOOLS } from "../../src/workers/tools/index.ts";
 import { download } from "../../src/workers/download.ts";
 import { isBlockedAddress } from "../../src/net/index.ts";
 import { makeGitRepo } from "../support/git-repo.ts";

@@ -2,7 +2,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { loadConfig } from "../../src/config/index.ts";
-import { WORKER_TOOLS } from "../../src/workers/index.ts";
+import { WORKER_TOOLS } from "../../src/workers/tools/index.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";

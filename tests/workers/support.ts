@@ -1,5 +1,5 @@
 /** Worker test support: a harness over the whole catalog with mock and prompt-echoing agents. */
-import { WORKER_TOOLS } from "../../src/workers/index.ts";
+import { WORKER_TOOLS } from "../../src/workers/tools/index.ts";
 import { harnessSet, type ToolHarness } from "../support/tools.ts";
 export { mockPrompt, until } from "../jobs/support.ts";
 

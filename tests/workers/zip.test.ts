@@ -11,7 +11,7 @@ import { listZip, unpackZip, type UnzipLimits } from "../../src/workers/unzip.ts
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
-import { WORKER_TOOLS } from "../../src/workers/index.ts";
+import { WORKER_TOOLS } from "../../src/workers/tools/index.ts";
 import { mockPrompt, settled, WORKER_TOML, type View } from "./support.ts";
 
 const KB = 1024;

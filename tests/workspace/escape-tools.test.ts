@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { WORKSPACE_TOOLS } from "../../src/workspace/index.ts";
+import { WORKSPACE_TOOLS } from "../../src/workspace/tools/index.ts";
 import { makeEscapeFixture } from "../support/escape-fixture.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
 import { toolHarness, type ToolHarness } from "../support/tools.ts";

@@ -4,17 +4,17 @@
  * progress notifications) unless `background` is set, and returns the run.
  */
 import * as v from "valibot";
-import { defineTool, type Escalation, type ToolContext, type ToolDeclaration } from "../mcp/tool.ts";
-import type { Capability } from "../mcp/capability.ts";
-import { openWorkspace } from "../workspace/index.ts";
-import type { PipelineEnv } from "./agent.ts";
-import { AGENT_PHASES, PROVIDER_OUTPUT_CONTRACTS, PROVIDER_PROMPT_MODES } from "./config-schema.ts";
-import { addCliProvider, addTestCommand, type ConfigEdit, type ConfigEditor, setCommand, setPhase } from "./config-edit.ts";
-import { describePipelineConfig, loadPipelineConfig } from "./config.ts";
-import { isTrusted } from "./trust.ts";
-import { apply, approve, fix, plan, review, test, write } from "./phases.ts";
-import { listRuns, runDiff, runView, status } from "./queries.ts";
-import { PHASES, readArtifact, readRunEvents, type RunRecord } from "./run-record.ts";
+import { defineTool, type Escalation, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import type { Capability } from "../../mcp/capability.ts";
+import { openWorkspace } from "../../workspace/index.ts";
+import type { PipelineEnv } from "../agent.ts";
+import { AGENT_PHASES, PROVIDER_OUTPUT_CONTRACTS, PROVIDER_PROMPT_MODES } from "../config-schema.ts";
+import { addCliProvider, addTestCommand, type ConfigEdit, type ConfigEditor, setCommand, setPhase } from "../config-edit.ts";
+import { describePipelineConfig, loadPipelineConfig } from "../config.ts";
+import { isTrusted } from "../trust.ts";
+import { apply, approve, fix, plan, review, test, write } from "../phases.ts";
+import { listRuns, runDiff, runView, status } from "../queries.ts";
+import { PHASES, readArtifact, readRunEvents, type RunRecord } from "../run-record.ts";
 
 const repoPath = v.optional(v.pipe(v.string(), v.description("Repository directory; defaults to the session's repository.")));
 const runId = v.pipe(v.string(), v.regex(/^run_[0-9a-z_]+$/, "a run id such as run_lzq1x5c8a_1f3e9b"), v.description("The run, as patchbay_plan returned it."));

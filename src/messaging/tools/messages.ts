@@ -3,10 +3,10 @@
  * or, for the operator, as the agent named by `as`.
  */
 import * as v from "valibot";
-import { defineTool, type ToolContext, type ToolDeclaration, type ToolMode } from "../mcp/tool.ts";
-import { MAX_CONTENT_CHARS, messageLines, messageView, messageViewSchema } from "./message.ts";
-import { messagingOf } from "./messaging.ts";
-import { formatAddress, parseAddress, type AgentAddress } from "./names.ts";
+import { defineTool, type ToolContext, type ToolDeclaration, type ToolMode } from "../../mcp/tool.ts";
+import { MAX_CONTENT_CHARS, messageLines, messageView, messageViewSchema } from "../message.ts";
+import { messagingOf } from "../messaging.ts";
+import { formatAddress, parseAddress, type AgentAddress } from "../names.ts";
 
 export const MESSAGING_MODES: readonly ToolMode[] = ["worker", "standard", "full"];
 

@@ -1,11 +1,11 @@
 /** upload_attachment, get_attachment and relay_url: files between agents of one namespace. */
 import * as v from "valibot";
-import { PatchbayError } from "../errors/index.ts";
-import { defineTool, type ToolContext, type ToolDeclaration } from "../mcp/tool.ts";
-import { messagingOf } from "./messaging.ts";
-import { formatAddress } from "./names.ts";
-import { relayFetch } from "./relay.ts";
-import { actor, asArg, MESSAGING_MODES } from "./tools.ts";
+import { PatchbayError } from "../../errors/index.ts";
+import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import { messagingOf } from "../messaging.ts";
+import { formatAddress } from "../names.ts";
+import { relayFetch } from "../relay.ts";
+import { actor, asArg, MESSAGING_MODES } from "./messages.ts";
 
 const INLINE_TEXT_BYTES = 64 * 1024;
 

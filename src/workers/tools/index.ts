@@ -1,0 +1,7 @@
+/** The workers' tool face: the inbox, the team and looking at a worker. */
+import type { ToolDeclaration } from "../../mcp/tool.ts";
+import { INBOX_TOOLS } from "./inbox.ts";
+import { INSPECT_TOOLS } from "./inspect.ts";
+import { TEAM_TOOLS } from "./team.ts";
+
+export const WORKER_TOOLS: readonly ToolDeclaration[] = [...INBOX_TOOLS, ...TEAM_TOOLS, ...INSPECT_TOOLS];
