@@ -13,7 +13,7 @@ export { checkHost, type HostCheck } from "./doctor.ts";
 export { assertHostId, type HostAdapter, hostAdapter, HOST_IDS, type HostId, type HostLocation, HOSTS, isHostId, locate, scopeHelp } from "./hosts/index.ts";
 export { applyChange, type ChangeStatus, planInstall, planUninstall, type PlannedChange, readEntry } from "./install.ts";
 export { entrySnippet, hostEntry, redactEntry, type Registration, stdioRegistration } from "./registration.ts";
-export { repositoryRoot } from "./root.ts";
+export { repositoryRoot, withRepositoryAround } from "./root.ts";
 export { CHATGPT_ORIGINS, findExecutable, type RunningTunnel, startTunnel, TUNNEL_KINDS, type TunnelKind, type TunnelOptions } from "./tunnel.ts";
 export {
   claudeSettingsLocation,
