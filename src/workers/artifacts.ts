@@ -17,7 +17,8 @@ import { copyFile, lstat, mkdir, readFile, realpath, rm, writeFile } from "node:
 import { dirname, join } from "node:path";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import type { ToolContext } from "../mcp/tool.ts";
+import type { AppServices } from "../mcp/services.ts";
+import type { RecordStore } from "../state/index.ts";
 import { readInside } from "../workspace/index.ts";
 import { download } from "./download.ts";
 import { ARTIFACTS_DIR, isInside } from "./paths.ts";
@@ -89,8 +90,8 @@ function inboxBytes(record: ArtifactRecord): number {
   return record.bytes + (record.unpacked_bytes ?? 0);
 }
 
-async function inboxTotal(context: Pick<ToolContext, "app">): Promise<number> {
-  return (await context.app.store.list<ArtifactRecord>("artifact")).reduce((total, entry) => total + inboxBytes(entry.data), 0);
+async function inboxTotal(store: RecordStore): Promise<number> {
+  return (await store.list<ArtifactRecord>("artifact")).reduce((total, entry) => total + inboxBytes(entry.data), 0);
 }
 
 function inboxFull(used: number, adding: number, quota: number): PatchbayError {
@@ -101,6 +102,16 @@ function inboxFull(used: number, adding: number, quota: number): PatchbayError {
       next: "remove artifacts you no longer need with codex_worker_inbox action=cleanup (see action=list), or raise workers.max_inbox_bytes in config.toml",
     },
   );
+}
+
+/** Who imports, into which repository, and the signal that stops a download. */
+export interface ImportRequest {
+  /** client_ref of the importing session: it owns the artifact. */
+  owner: string;
+  /** Real path of the repository the artifact is for. */
+  repo: string;
+  label?: string;
+  signal?: AbortSignal;
 }
 
 export interface ImportSource {
@@ -115,28 +126,28 @@ export interface ImportSource {
  * Imports one file into the inbox and records it.
  *
  * @example
- * const record = await importArtifact(context, repo, { url, fileName: "spec.md" }, "spec");
+ * const record = await importArtifact(context.app, { owner: context.session.clientRef, repo, label: "spec" }, { url, fileName: "spec.md" });
  */
 export async function importArtifact(
-  context: Pick<ToolContext, "app" | "session" | "signal">,
-  repo: string,
+  app: Pick<AppServices, "home" | "config" | "store">,
+  request: ImportRequest,
   source: ImportSource,
-  label?: string,
 ): Promise<ArtifactRecord> {
-  const quota = context.app.config.workers.max_inbox_bytes;
-  const before = await inboxTotal(context);
+  const { owner, repo, label, signal } = request;
+  const quota = app.config.workers.max_inbox_bytes;
+  const before = await inboxTotal(app.store);
   if (before >= quota) throw inboxFull(before, 0, quota);
   const id = `art_${randomBytes(10).toString("hex")}`;
-  const dir = artifactDir(context.app.home, id);
+  const dir = artifactDir(app.home, id);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const fileName = safeFileName(source.fileName);
   const target = join(dir, fileName);
   try {
     let bytes: number;
     let sha256: string;
-    const { max_download_bytes: maxBytes, allow_private_downloads: allowPrivate } = context.app.config.workers;
+    const { max_download_bytes: maxBytes, allow_private_downloads: allowPrivate } = app.config.workers;
     if (source.url) {
-      ({ bytes, sha256 } = await download(source.url, target, { maxBytes, allowPrivate, signal: context.signal }));
+      ({ bytes, sha256 } = await download(source.url, target, { maxBytes, allowPrivate, signal }));
     } else {
       // The guarded read: no symlink or FIFO swapped in after the guard, no hard link to an outside file.
       const read = await readInside(repo, source.localPath!, maxBytes);
@@ -151,13 +162,13 @@ export async function importArtifact(
     let files = [{ path: fileName, bytes }];
     let unpacked: Pick<ArtifactRecord, "unpacked_folders" | "unpacked_bytes"> | undefined;
     if (isZipName(fileName, source.mimeType)) {
-      const result = await unpackZip(await readFile(target), unpackedDir(context.app.home, id), zipLimits(context.app.config));
+      const result = await unpackZip(await readFile(target), unpackedDir(app.home, id), zipLimits(app.config));
       files = result.files;
       unpacked = { unpacked_folders: result.directories, unpacked_bytes: result.bytes };
     }
     const record: ArtifactRecord = {
       id,
-      owner: context.session.clientRef,
+      owner,
       repo,
       ...(label && { label: label.slice(0, 200) }),
       file_name: fileName,
@@ -174,25 +185,25 @@ export async function importArtifact(
       takeovers: [],
     };
     // Checked again under a lock with the record written in the same step: concurrent imports cannot both fit into the last room.
-    await context.app.store.withLock("artifact-inbox", async () => {
-      const used = await inboxTotal(context);
+    await app.store.withLock("artifact-inbox", async () => {
+      const used = await inboxTotal(app.store);
       if (used + inboxBytes(record) > quota) throw inboxFull(used, inboxBytes(record), quota);
-      await context.app.store.put("artifact", id, record);
+      await app.store.put("artifact", id, record);
     });
     return record;
   } catch (error) {
-    await rm(join(context.app.home, "artifacts", id), { recursive: true, force: true });
+    await rm(join(app.home, "artifacts", id), { recursive: true, force: true });
     throw error;
   }
 }
 
-export async function artifactsInScope(context: Pick<ToolContext, "app" | "session">, roots: string[]): Promise<ArtifactRecord[]> {
-  const all = await context.app.store.list<ArtifactRecord>("artifact");
+export async function artifactsInScope(store: RecordStore, roots: string[]): Promise<ArtifactRecord[]> {
+  const all = await store.list<ArtifactRecord>("artifact");
   return all.map((entry) => entry.data).filter((record) => roots.some((root) => isInside(root, record.repo)));
 }
 
-export async function findArtifact(context: Pick<ToolContext, "app">, id: string, roots: string[]): Promise<ArtifactRecord> {
-  const stored = ARTIFACT_ID_PATTERN.test(id) ? await context.app.store.get<ArtifactRecord>("artifact", id) : undefined;
+export async function findArtifact(store: RecordStore, id: string, roots: string[]): Promise<ArtifactRecord> {
+  const stored = ARTIFACT_ID_PATTERN.test(id) ? await store.get<ArtifactRecord>("artifact", id) : undefined;
   if (!stored || !roots.some((root) => isInside(root, stored.data.repo))) {
     throw new PatchbayError("artifact_not_found", `no artifact ${JSON.stringify(id)} in this session's repositories`, {
       next: "list them with codex_worker_inbox action=list",

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { realpath } from "node:fs/promises";
 import { PatchbayError } from "../errors/index.ts";
 import type { JobRecord, JobState } from "../jobs/index.ts";
-import type { ToolContext } from "../mcp/tool.ts";
+import type { SessionScope } from "../mcp/session.ts";
 import type { RecordStore } from "../state/index.ts";
 import { isInside } from "./paths.ts";
 
@@ -75,25 +75,26 @@ export function latestJobId(worker: WorkerRecord): string | undefined {
   return worker.turns.at(-1)?.job_id;
 }
 
-/** Roots (real paths) of a session: a worker outside them does not exist for it. */
-async function sessionRoots(context: Pick<ToolContext, "session">): Promise<string[]> {
-  return Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
+/** Roots (real paths) of a session: a worker or artifact outside them does not exist for it. */
+export async function sessionRoots(scope: SessionScope): Promise<string[]> {
+  return Promise.all(scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
 }
 
-export async function workersInScope(context: Pick<ToolContext, "session" | "app">): Promise<WorkerRecord[]> {
-  const roots = await sessionRoots(context);
-  const all = await context.app.store.list<WorkerRecord>("worker");
+export async function workersInScope(store: RecordStore, scope: SessionScope): Promise<WorkerRecord[]> {
+  const roots = await sessionRoots(scope);
+  const all = await store.list<WorkerRecord>("worker");
   return all.map((entry) => entry.data).filter((worker) => roots.some((root) => isInside(root, worker.repo)));
 }
 
 /**
- * The worker a tool names, by id or by name; a name used in several repositories needs repo_path.
+ * The worker a tool names, by id or by name, among those in `scope`; a name used in several
+ * repositories needs repo_path.
  *
  * @example
- * const worker = await findWorker(context, "reviewer", repo);
+ * const worker = await findWorker(context.app.store, context.session.scope, "reviewer", repo);
  */
-export async function findWorker(context: Pick<ToolContext, "session" | "app">, ref: string, repo?: string): Promise<WorkerRecord> {
-  const visible = await workersInScope(context);
+export async function findWorker(store: RecordStore, scope: SessionScope, ref: string, repo?: string): Promise<WorkerRecord> {
+  const visible = await workersInScope(store, scope);
   const byId = visible.find((worker) => worker.id === ref);
   if (byId) return byId;
   const named = visible.filter((worker) => worker.name === ref && (!repo || worker.repo === repo));
@@ -117,15 +118,15 @@ export interface TakeoverArgs {
 
 /**
  * Reading is shared; changing another session's worker or artifact needs `takeover: true` with a
- * reason, which is recorded. Returns the takeover entry to record, or undefined for the owner.
+ * reason, which is recorded. `me` is the asking session's client_ref. Returns the takeover entry
+ * to record, or undefined for the owner.
  */
-export function checkOwnership(owner: string, context: Pick<ToolContext, "session">, args: TakeoverArgs, what: string, tool: string) {
+export function checkOwnership(owner: string, me: string, args: TakeoverArgs, what: string, tool: string) {
   if (args.takeover_reason !== undefined && !args.takeover) {
     throw new PatchbayError("invalid_arguments", "takeover_reason: given without takeover: true, so it would be ignored", {
       next: "pass takeover: true with the reason, or leave the reason out",
     });
   }
-  const me = context.session.clientRef;
   if (owner === me) return undefined;
   if (!args.takeover) {
     throw new PatchbayError("takeover_required", `${what} belongs to another session (${owner})`, {

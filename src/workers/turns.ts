@@ -7,32 +7,34 @@
 import { PatchbayError } from "../errors/index.ts";
 import { isTerminal, type JobRecord } from "../jobs/index.ts";
 import { log } from "../log/index.ts";
-import type { ToolContext } from "../mcp/tool.ts";
+import type { AppServices } from "../mcp/services.ts";
 import { withRepoLock } from "../workspace/index.ts";
 import { latestJobId, MAX_REPORT_CHARS, MAX_TURNS_KEPT, updateWorker, workerState, type WorkerRecord, type WorkerState } from "./record.ts";
 
-type Context = Pick<ToolContext, "app" | "session">;
+/** The parts of the application a turn uses: the job runtime, the records, the home its lock lives in. */
+type TurnServices = Pick<AppServices, "home" | "store" | "jobs">;
 
 export interface TurnOptions {
   prompt: string;
   kind: "start" | "message";
   model?: string;
   reasoningEffort?: string;
+  /** The tool and the session (client_ref) that asked for the turn: recorded on the job, the turn and a held lock. */
   tool: string;
+  by: string;
 }
 
 /** The worker's latest turn, which the next one continues; undefined before the first. */
-async function previousJob(context: Context, worker: WorkerRecord): Promise<JobRecord | undefined> {
+async function previousJob(app: Pick<AppServices, "jobs">, worker: WorkerRecord): Promise<JobRecord | undefined> {
   const id = latestJobId(worker);
-  return id ? await context.app.jobs.get(id).catch(() => undefined) : undefined;
+  return id ? await app.jobs.get(id).catch(() => undefined) : undefined;
 }
 
 /** Submits a shared_write turn under the repository lock, held (in the background) until the turn ends. */
-function submitLocked(context: Context, repo: string, tool: string, submit: () => Promise<JobRecord>): Promise<JobRecord> {
-  const { app } = context;
+function submitLocked(app: TurnServices, repo: string, holder: { client_ref: string; tool: string }, submit: () => Promise<JobRecord>): Promise<JobRecord> {
   return new Promise((resolve, reject) => {
     let submitted = false;
-    withRepoLock(app.home, repo, { client_ref: context.session.clientRef, tool }, async () => {
+    withRepoLock(app.home, repo, holder, async () => {
       const job = await submit();
       submitted = true;
       resolve(job);
@@ -45,11 +47,11 @@ function submitLocked(context: Context, repo: string, tool: string, submit: () =
 }
 
 /** Starts one turn of `worker` and records it; the worker record must already exist. */
-export async function runTurn(context: Context, worker: WorkerRecord, options: TurnOptions): Promise<{ worker: WorkerRecord; job: JobRecord }> {
-  const previous = await previousJob(context, worker);
+export async function runTurn(app: TurnServices, worker: WorkerRecord, options: TurnOptions): Promise<{ worker: WorkerRecord; job: JobRecord }> {
+  const previous = await previousJob(app, worker);
   const resume = options.kind === "message";
   const submit = () =>
-    context.app.jobs.submit({
+    app.jobs.submit({
       kind: resume ? "resume" : "interactive",
       agent: worker.agent,
       prompt: options.prompt,
@@ -61,11 +63,12 @@ export async function runTurn(context: Context, worker: WorkerRecord, options: T
       model: options.model ?? worker.model,
       reasoningEffort: options.reasoningEffort ?? worker.reasoning_effort,
       title: `worker ${worker.name}`,
-      clientRef: context.session.clientRef,
+      clientRef: options.by,
     });
-  const job = worker.workspace_mode === "shared_write" ? await submitLocked(context, worker.repo, options.tool, submit) : await submit();
-  const saved = await updateWorker(context.app.store, worker.id, (record) => {
-    record.turns.push({ job_id: job.id, kind: options.kind, at: job.created_at, by: context.session.clientRef });
+  const holder = { client_ref: options.by, tool: options.tool };
+  const job = worker.workspace_mode === "shared_write" ? await submitLocked(app, worker.repo, holder, submit) : await submit();
+  const saved = await updateWorker(app.store, worker.id, (record) => {
+    record.turns.push({ job_id: job.id, kind: options.kind, at: job.created_at, by: options.by });
     if (record.turns.length > MAX_TURNS_KEPT) record.turns.splice(0, record.turns.length - MAX_TURNS_KEPT);
     record.last_state = job.state;
     delete record.stopped_at;
@@ -78,16 +81,15 @@ export async function runTurn(context: Context, worker: WorkerRecord, options: T
  * the turn has ended; and its state now.
  */
 export async function refreshWorker(
-  context: Pick<ToolContext, "app">,
+  app: Pick<AppServices, "store" | "jobs">,
   worker: WorkerRecord,
 ): Promise<{ worker: WorkerRecord; job?: JobRecord; state: WorkerState }> {
-  const id = latestJobId(worker);
-  const job = id ? await context.app.jobs.get(id).catch(() => undefined) : undefined;
+  const job = await previousJob(app, worker);
   if (!job) return { worker, state: workerState(worker) };
   const sessionChanged = job.session_id !== undefined && job.session_id !== worker.session_id;
   const ended = isTerminal(job.state) && worker.last_state !== job.state;
   if (!sessionChanged && !ended) return { worker, job, state: workerState(worker, job) };
-  const saved = await updateWorker(context.app.store, worker.id, (record) => {
+  const saved = await updateWorker(app.store, worker.id, (record) => {
     if (job.session_id) record.session_id = job.session_id;
     record.last_state = job.state;
     if (!isTerminal(job.state)) return;

@@ -102,7 +102,7 @@ async function gitPart(ws: Workspace, options: ContextPackOptions, budget: Budge
  * (or the diff is `truncated`) and the pack's `truncated` is true.
  *
  * @example
- * const ws = await openWorkspace(context, "/srv/repo");
+ * const ws = await openWorkspace(context.session.scope, context.app, "/srv/repo");
  * const pack = await buildContextPack(ws, { targetPath: "src/app.ts", selectedPaths: ["src/app.ts"], includeDiff: true });
  * console.log(renderContextPack(pack));
  */

@@ -1,5 +1,5 @@
+import type { AppServices } from "../mcp/services.ts";
 import type { SessionScope } from "../mcp/session.ts";
-import type { ToolContext } from "../mcp/tool.ts";
 import { realpath } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
@@ -15,22 +15,23 @@ export interface Workspace {
 }
 
 /**
- * The workspace for a tool call: `repoPath` when given, else the session's default root.
+ * The workspace for a call of a session with `scope`: `repoPath` when given, else the session's
+ * default root. `app` gives the blocked globs and $PATCHBAY_HOME, which no workspace may hold.
  *
  * @example
- * const ws = await openWorkspace(context, args.repo_path);
+ * const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
  * const file = await ws.guard(args.file_path);
  */
-export async function openWorkspace(context: Pick<ToolContext, "session" | "app">, repoPath?: string): Promise<Workspace> {
-  const blockedGlobs = context.app.config.repositories.blocked_globs;
-  const ws = await workspaceIn(context.session.scope, blockedGlobs, repoPath);
-  const own = await patchbayOwnFiles(context.app.home, context.app.config.workers.worktree_root);
+export async function openWorkspace(scope: SessionScope, app: Pick<AppServices, "home" | "config">, repoPath?: string): Promise<Workspace> {
+  const blockedGlobs = app.config.repositories.blocked_globs;
+  const ws = await workspaceIn(scope, blockedGlobs, repoPath);
+  const own = await patchbayOwnFiles(app.home, app.config.workers.worktree_root);
   if (own.holds(ws.root)) throw ownFilesRefused(ws.root);
   const homeInside = isInside(ws.root, own.home) ? relative(ws.root, own.home) : undefined;
   if (homeInside === undefined) return ws;
   // Blocked like a secret, so tree, search and git views leave it out as well as the guard.
   const withHome = [...blockedGlobs, homeInside, `${homeInside}/**`];
-  const inner = await workspaceIn(context.session.scope, withHome, ws.root);
+  const inner = await workspaceIn(scope, withHome, ws.root);
   return {
     ...inner,
     guard(path) {
@@ -77,7 +78,7 @@ function ownFilesRefused(path: string): PatchbayError {
   });
 }
 
-/** The same for callers without a tool context (the CLI's handoff and context commands). */
+/** The guard alone, without openWorkspace's $PATCHBAY_HOME check, for callers outside a server session (the CLI's handoff and context commands). */
 export async function workspaceIn(scope: SessionScope, blockedGlobs: readonly string[], repoPath?: string): Promise<Workspace> {
   const root = await resolveRepoRoot(scope, repoPath, blockedGlobs);
   const scopeRoot = (await scopeRootOf(scope, root)) ?? root;

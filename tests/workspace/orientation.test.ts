@@ -204,7 +204,7 @@ describe("codex_load_context", () => {
   test("buildContextPack honours per-file and total caps and renders Markdown whose fences hold", async () => {
     const root = makeDir({ "a.md": "```\nfenced\n```\n", "b.txt": "0123456789" });
     const harness = await harnessFor(root);
-    const ws = await openWorkspace({ session: harness.session, app: harness.host });
+    const ws = await openWorkspace(harness.session.scope, harness.host);
     const pack = await buildContextPack(ws, {
       selectedPaths: ["a.md", "b.txt", "a.md"],
       maxFileBytes: 100,

@@ -173,7 +173,7 @@ export async function checkedOptions(
     );
   const addDirs: string[] = [];
   // openWorkspace, like every tool path: an extra writable directory is never $PATCHBAY_HOME.
-  for (const dir of options.add_dirs ?? []) addDirs.push((await openWorkspace(context, dir)).root);
+  for (const dir of options.add_dirs ?? []) addDirs.push((await openWorkspace(context.session.scope, context.app, dir)).root);
   return {
     model: options.model,
     reasoningEffort: options.reasoning_effort,

@@ -38,7 +38,7 @@ export async function submitFor(
   args: SubmitArgs,
   options: { repo?: string; resume?: boolean; waitSeconds?: number } = {},
 ) {
-  const repo = options.repo ?? (await openWorkspace(context, args.repo_path)).root;
+  const repo = options.repo ?? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
   const adapter = context.app.jobs.adapter(args.agent ?? "codex");
   const checked = await checkedOptions(context, adapter, args, { resume: options.resume ?? false });
   const job = await context.app.jobs.submit({ agent: adapter.name, repo, clientRef: context.session.clientRef, ...checked, ...base });
@@ -130,7 +130,7 @@ export const review = defineTool({
   labels: { invoking: "Starting a review", invoked: "Review started" },
   async handler(args, context) {
     const target = reviewTarget(args);
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     for (const ref of [args.base, args.commit]) if (ref !== undefined) await assertCommit(ws.root, ref, context.signal);
     const prompt = [
       args.title ? `# Review: ${args.title}` : "# Code review",

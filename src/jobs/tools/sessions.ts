@@ -55,8 +55,8 @@ async function continueSession(context: ToolContext, args: ContinueArgs, kind: "
       next: "start a codex_apply_job (its own worktree) instead",
     });
   }
-  const repo = last ? last.repo : (await openWorkspace(context, args.repo_path)).root;
-  if (last && args.repo_path && (await openWorkspace(context, args.repo_path)).root !== last.repo) {
+  const repo = last ? last.repo : (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
+  if (last && args.repo_path && (await openWorkspace(context.session.scope, context.app, args.repo_path)).root !== last.repo) {
     throw new PatchbayError("invalid_arguments", `repo_path: session ${args.session_id} ran in ${last.repo}`, { next: "leave repo_path out" });
   }
   const prompt = args.spec ?? "Continue.";
@@ -160,7 +160,7 @@ export const listSessions = defineTool({
   modes: ["standard", "full"],
   labels: { invoking: "Listing sessions", invoked: "Sessions listed" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
+    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
     const query = args.query?.toLowerCase();
     const bySession = new Map<string, v.InferOutput<typeof sessionSchema>>();
     for (const job of await context.app.jobs.list()) {

@@ -82,7 +82,7 @@ const phaseTool = (
     modes: MODES,
     aliases: [{ name: name.replace(/^patchbay_/, "ai_flow_") }],
     async handler(args, context) {
-      const repo = (await openWorkspace(context, args.repo_path)).root;
+      const repo = (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
       return runPhase(context, repo, args.run_id, args.background, (env) => phase(repo, args.run_id, env, { mock: args.mock }));
     },
   });
@@ -98,7 +98,7 @@ const planTool = defineTool({
   modes: MODES,
   aliases: [{ name: "ai_flow_plan" }],
   async handler(args, context) {
-    const repo = (await openWorkspace(context, args.repo_path)).root;
+    const repo = (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
     return answer(await plan(repo, args.task, envFor(context, true), { mock: args.mock }));
   },
 });
@@ -114,7 +114,7 @@ const approveTool = defineTool({
   modes: MODES,
   aliases: [{ name: "ai_flow_approve" }],
   async handler(args, context) {
-    const repo = (await openWorkspace(context, args.repo_path)).root;
+    const repo = (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
     return answer(await approve(repo, args.run_id, envFor(context, true)));
   },
 });
@@ -156,7 +156,7 @@ const applyTool = defineTool({
   modes: MODES,
   aliases: [{ name: "ai_flow_apply" }],
   async handler(args, context) {
-    const repo = (await openWorkspace(context, args.repo_path)).root;
+    const repo = (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
     return answer(await apply(repo, args.run_id, envFor(context, true)));
   },
 });
@@ -186,7 +186,7 @@ const repoTool = <I extends v.ObjectEntries>(name: string, title: string, descri
     modes: MODES,
     aliases: [{ name: name.replace(/^patchbay_/, "ai_flow_") }],
     async handler(args, context) {
-      const repo = (await openWorkspace(context, (args as { repo_path?: string }).repo_path)).root;
+      const repo = (await openWorkspace(context.session.scope, context.app, (args as { repo_path?: string }).repo_path)).root;
       return run(repo, args as v.InferOutput<v.StrictObjectSchema<I, undefined>>, context);
     },
   });

@@ -1,20 +1,15 @@
 /** Peer context and artifacts for a turn, resolved from the tool's arguments. */
-import { realpath } from "node:fs/promises";
 import { PatchbayError } from "../../errors/index.ts";
 import type { ToolContext } from "../../mcp/tool.ts";
 import { copyArtifactsInto, findArtifact } from "../artifacts.ts";
 import { assemblePrompt, type ArtifactContext, type ContextDetail } from "../prompt.ts";
-import { findWorker, type WorkerRecord } from "../record.ts";
+import { findWorker, sessionRoots, type WorkerRecord } from "../record.ts";
 import { refreshWorker } from "../turns.ts";
 
 export interface ContextArgs {
   context_from_workers?: string[];
   context_from_artifacts?: string[];
   context_detail?: ContextDetail;
-}
-
-export async function sessionRoots(context: Pick<ToolContext, "session">): Promise<string[]> {
-  return Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
 }
 
 /** The prompt of a turn of `worker`: `body`, peer context, artifacts copied into its worktree, guidance. */
@@ -26,10 +21,10 @@ export async function promptFor(
 ): Promise<{ prompt: string; artifactIds: string[] }> {
   const peers: WorkerRecord[] = [];
   for (const ref of args.context_from_workers ?? []) {
-    const peer = await findWorker(context, ref, worker.repo);
+    const peer = await findWorker(context.app.store, context.session.scope, ref, worker.repo);
     if (peer.id === worker.id)
       throw new PatchbayError("invalid_arguments", `context_from_workers: ${ref} is the worker itself`, { next: "name other workers" });
-    peers.push((await refreshWorker(context, peer)).worker);
+    peers.push((await refreshWorker(context.app, peer)).worker);
   }
   let artifacts: ArtifactContext[] = [];
   const ids = [...new Set(args.context_from_artifacts ?? [])];
@@ -41,8 +36,8 @@ export async function promptFor(
         { next: "start an isolated_write worker for work that uses artifacts" },
       );
     }
-    const roots = await sessionRoots(context);
-    const records = await Promise.all(ids.map((id) => findArtifact(context, id, roots)));
+    const roots = await sessionRoots(context.session.scope);
+    const records = await Promise.all(ids.map((id) => findArtifact(context.app.store, id, roots)));
     artifacts = await copyArtifactsInto(context.app.home, records, worker.worktree.path);
   }
   return { prompt: await assemblePrompt(body, peers, args.context_detail ?? "report", artifacts), artifactIds: ids };

@@ -7,9 +7,8 @@ import { PatchbayError } from "../../errors/index.ts";
 import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import { artifactFilesRoot, artifactsInScope, findArtifact, importArtifact, type ArtifactRecord } from "../artifacts.ts";
-import { checkOwnership } from "../record.ts";
+import { checkOwnership, sessionRoots } from "../record.ts";
 import { workerOptions, REASONING_EFFORTS } from "../options.ts";
-import { sessionRoots } from "./context.ts";
 import { repoPathArg, takeoverArgs } from "./view.ts";
 
 const MAX_FILE_BYTES = 200_000;
@@ -88,32 +87,27 @@ export const workerInbox = defineTool({
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Working on the artifact inbox", invoked: "Inbox updated" },
   async handler(args, context) {
-    const roots = await sessionRoots(context);
+    const roots = await sessionRoots(context.session.scope);
     switch (args.action) {
       case "import_file": {
-        const ws = await openWorkspace(context, args.repo_path);
+        const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
         const file = args.artifact_file;
+        const request = { owner: context.session.clientRef, repo: ws.root, label: args.label, signal: context.signal };
         let record: ArtifactRecord;
         if (file?.download_url) {
-          record = await importArtifact(
-            context,
-            ws.root,
-            {
-              url: file.download_url,
-              fileName: file.file_name ?? new URL(file.download_url).pathname.split("/").pop() ?? "artifact",
-              mimeType: file.mime_type,
-              fileId: file.file_id,
-            },
-            args.label,
-          );
+          record = await importArtifact(context.app, request, {
+            url: file.download_url,
+            fileName: file.file_name ?? new URL(file.download_url).pathname.split("/").pop() ?? "artifact",
+            mimeType: file.mime_type,
+            fileId: file.file_id,
+          });
         } else if (args.source_path) {
           const source = await ws.guard(args.source_path);
-          record = await importArtifact(
-            context,
-            ws.root,
-            { localPath: source.absolute, fileName: file?.file_name ?? source.relative.split("/").pop()!, mimeType: file?.mime_type },
-            args.label,
-          );
+          record = await importArtifact(context.app, request, {
+            localPath: source.absolute,
+            fileName: file?.file_name ?? source.relative.split("/").pop()!,
+            mimeType: file?.mime_type,
+          });
         } else {
           throw new PatchbayError("invalid_arguments", "import_file needs artifact_file.download_url or source_path", {
             next: "pass the file the host attached as artifact_file",
@@ -122,14 +116,14 @@ export const workerInbox = defineTool({
         return { text: importedText(record), structured: { action: args.action, artifact: summary(record) } };
       }
       case "list": {
-        const records = (await artifactsInScope(context, roots)).slice(0, args.max_entries ?? 100);
+        const records = (await artifactsInScope(context.app.store, roots)).slice(0, args.max_entries ?? 100);
         const text = records.length
           ? records.map((record) => `- ${record.id} ${record.file_name} (${record.bytes} bytes)${record.label ? ` "${record.label}"` : ""}`).join("\n")
           : "The inbox is empty.";
         return { text, structured: { action: args.action, artifacts: records.map(summary) } };
       }
       case "inspect": {
-        const record = await findArtifact(context, requireId(args.artifact_id), roots);
+        const record = await findArtifact(context.app.store, requireId(args.artifact_id), roots);
         if (args.view === "tree") {
           const limit = args.max_entries ?? 1000;
           const shown = record.files.slice(0, limit);
@@ -175,8 +169,8 @@ export const workerInbox = defineTool({
         };
       }
       case "cleanup": {
-        const record = await findArtifact(context, requireId(args.artifact_id), roots);
-        checkOwnership(record.owner, context, args, `artifact ${record.id}`, "codex_worker_inbox");
+        const record = await findArtifact(context.app.store, requireId(args.artifact_id), roots);
+        checkOwnership(record.owner, context.session.clientRef, args, `artifact ${record.id}`, "codex_worker_inbox");
         await rm(join(context.app.home, "artifacts", record.id), { recursive: true, force: true });
         await context.app.store.remove("artifact", record.id);
         return { text: `Removed ${record.id} from the inbox (copies already in worktrees stay).`, structured: { action: args.action, removed: true } };

@@ -61,14 +61,14 @@ export const workerInspect = defineTool({
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Inspecting the worker", invoked: "Worker inspected" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
-    let found = await findWorker(context, args.worker, repo);
+    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
+    let found = await findWorker(context.app.store, context.session.scope, args.worker, repo);
     const current = found.turns.at(-1)?.job_id;
     if (args.wait_seconds && current) {
       const job = await context.app.jobs.get(current);
       if (!isTerminal(job.state)) await context.app.jobs.wait(current, args.wait_seconds * 1000, { signal: context.signal });
     }
-    const { worker, job, state } = await refreshWorker(context, found);
+    const { worker, job, state } = await refreshWorker(context.app, found);
     found = worker;
     const view = workerView(worker, state, context.session.clientRef, job);
     const maxBytes = Math.min(args.max_bytes ?? MAX_BYTES, MAX_BYTES);
@@ -146,7 +146,7 @@ export const workerInspect = defineTool({
         });
       }
       case "integration_preview": {
-        const ws = await openWorkspace(context, worker.repo);
+        const ws = await openWorkspace(context.session.scope, context.app, worker.repo);
         const { patch: _patch, ...preview } = await previewIntegration(worker, state, ws, { allowDirtyBase: false });
         const why = preview.refusals.map((refusal) => `- ${refusal.code}: ${refusal.message}`).join("\n");
         const text = preview.ready
@@ -183,12 +183,12 @@ export const workerIntegrate = defineTool({
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Integrating the worker's changes", invoked: "Changes integrated" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
-    const found = await findWorker(context, args.worker, repo);
-    const takeover = checkOwnership(found.owner, context, args, `worker ${found.name}`, "codex_worker_integrate");
-    const ws = await openWorkspace(context, found.repo);
+    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
+    const found = await findWorker(context.app.store, context.session.scope, args.worker, repo);
+    const takeover = checkOwnership(found.owner, context.session.clientRef, args, `worker ${found.name}`, "codex_worker_integrate");
+    const ws = await openWorkspace(context.session.scope, context.app, found.repo);
     return withRepoLock(context.app.home, found.repo, { client_ref: context.session.clientRef, tool: "codex_worker_integrate" }, async () => {
-      const { worker, state } = await refreshWorker(context, found);
+      const { worker, state } = await refreshWorker(context.app, found);
       const preview = await previewIntegration(worker, state, ws, { allowDirtyBase: args.allow_dirty_base ?? false });
       if (!preview.ready || !preview.patch) throw refusalError(preview);
       await applyPatch(worker.repo, preview.patch);

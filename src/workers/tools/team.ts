@@ -31,7 +31,7 @@ const STARTS_AGENT = { readOnlyHint: false, destructiveHint: false, idempotentHi
 const MODES = ["worker", "standard", "full"] as const;
 
 async function viewOf(context: Pick<ToolContext, "app" | "session">, worker: WorkerRecord): Promise<WorkerView> {
-  const { worker: fresh, job, state } = await refreshWorker(context, worker);
+  const { worker: fresh, job, state } = await refreshWorker(context.app, worker);
   return workerView(fresh, state, context.session.clientRef, job);
 }
 
@@ -60,7 +60,7 @@ export const workerStart = defineTool({
   modes: MODES,
   labels: { invoking: "Starting a worker", invoked: "Worker started" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const adapter = context.app.jobs.adapter(args.agent);
     const { store, config } = context.app;
     const id = newWorkerId();
@@ -99,7 +99,11 @@ export const workerStart = defineTool({
     try {
       const { prompt, artifactIds } = await promptFor(context, created, args.brief, args);
       if (artifactIds.length) await updateWorker(store, id, (record) => void (record.artifacts = artifactIds));
-      const { worker } = await runTurn(context, { ...created, artifacts: artifactIds }, { prompt, kind: "start", tool: "codex_worker_start" });
+      const { worker } = await runTurn(
+        context.app,
+        { ...created, artifacts: artifactIds },
+        { prompt, kind: "start", tool: "codex_worker_start", by: context.session.clientRef },
+      );
       const view = await viewOf(context, worker);
       return { text: workerLine(view), structured: view };
     } catch (error) {
@@ -132,10 +136,10 @@ export const workerMessage = defineTool({
   modes: MODES,
   labels: { invoking: "Messaging the worker", invoked: "Worker is working" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
-    const found = await findWorker(context, args.worker, repo);
-    const { worker, state } = await refreshWorker(context, found);
-    const takeover = checkOwnership(worker.owner, context, args, `worker ${worker.name}`, "codex_worker_message");
+    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
+    const found = await findWorker(context.app.store, context.session.scope, args.worker, repo);
+    const { worker, state } = await refreshWorker(context.app, found);
+    const takeover = checkOwnership(worker.owner, context.session.clientRef, args, `worker ${worker.name}`, "codex_worker_message");
     assertCanContinue(worker, state, context.app.jobs.adapter(worker.agent).capabilities.resume);
     const { prompt, artifactIds } = await promptFor(context, worker, args.message, args);
     const owned = await updateWorker(context.app.store, worker.id, (record) => {
@@ -145,12 +149,13 @@ export const workerMessage = defineTool({
       }
       record.artifacts = [...new Set([...record.artifacts, ...artifactIds])];
     });
-    const { worker: after } = await runTurn(context, owned, {
+    const { worker: after } = await runTurn(context.app, owned, {
       prompt,
       kind: "message",
       model: args.model,
       reasoningEffort: args.reasoning_effort,
       tool: "codex_worker_message",
+      by: context.session.clientRef,
     });
     const view = await viewOf(context, after);
     return { text: workerLine(view), structured: view };
@@ -173,8 +178,8 @@ export const workerList = defineTool({
   modes: MODES,
   labels: { invoking: "Listing workers", invoked: "Workers listed" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
-    const all = (await workersInScope(context)).filter((worker) => !repo || worker.repo === repo);
+    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
+    const all = (await workersInScope(context.app.store, context.session.scope)).filter((worker) => !repo || worker.repo === repo);
     const views = (await Promise.all(all.map((worker) => viewOf(context, worker))))
       .filter((view) => args.include_stopped || view.state !== "stopped")
       .filter((view) => !args.active_only || view.state === "running" || view.state === "starting")
@@ -211,14 +216,14 @@ export const workerStop = defineTool({
   modes: MODES,
   labels: { invoking: "Stopping the worker", invoked: "Worker stopped" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context, args.repo_path)).root : undefined;
-    const worker = await findWorker(context, args.worker, repo);
-    const takeover = checkOwnership(worker.owner, context, args, `worker ${worker.name}`, "codex_worker_stop");
+    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
+    const worker = await findWorker(context.app.store, context.session.scope, args.worker, repo);
+    const takeover = checkOwnership(worker.owner, context.session.clientRef, args, `worker ${worker.name}`, "codex_worker_stop");
     const current = worker.turns.at(-1)?.job_id;
     if (current) await context.app.jobs.cancel(current).catch(() => undefined);
     const cleanup = Boolean(args.cleanup_workspace && worker.worktree && !worker.workspace_removed);
     if (cleanup) await removeWorktree(worker.repo, worker.worktree!);
-    const refreshed = (await refreshWorker(context, worker)).worker;
+    const refreshed = (await refreshWorker(context.app, worker)).worker;
     const stopped = await updateWorker(context.app.store, refreshed.id, (record) => {
       if (takeover) {
         record.takeovers.push(takeover);

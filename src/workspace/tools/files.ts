@@ -51,7 +51,7 @@ export const repoTree = defineTool({
   aliases: [{ name: "tree" }],
   labels: { invoking: "Listing files", invoked: "Files listed" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const listing = await listTree(ws, {
       path: args.path,
       maxDepth: args.max_depth,
@@ -101,7 +101,7 @@ export const readFile = defineTool({
   ],
   labels: { invoking: "Reading file", invoked: "File read" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const slice = await readFileSlice(ws, args.file_path, { startLine: args.start_line, endLine: args.end_line, maxBytes: args.max_bytes });
     if (slice.binary) return { text: `${slice.path} is a binary file of ${slice.size} bytes; its content is not shown.`, structured: slice };
     if (slice.total_lines === 0) return { text: `${slice.path} is empty.`, structured: slice };
@@ -145,7 +145,7 @@ export const searchRepoTool = defineTool({
   aliases: [{ name: "search" }],
   labels: { invoking: "Searching", invoked: "Search done" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const regex = args.regex ?? false;
     const result = await searchRepo(ws, {
       query: args.query,

@@ -44,7 +44,7 @@ export const gitStatusTool = defineTool({
   aliases: [codexProAlias("git_status", statusInput)],
   labels: { invoking: "Reading git status", invoked: "Git status ready" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const status = await gitStatus(ws, { signal: context.signal });
     const short = args.porcelain === false ? [] : status.short;
     return { text: [statusLine(status), ...short].join("\n"), structured: { ...status, short } };
@@ -71,7 +71,7 @@ export const gitDiffTool = defineTool({
   aliases: [codexProAlias("git_diff", diffInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reading git diff", invoked: "Git diff ready" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const diff = await gitDiff(ws, { filePath: args.file_path, staged: args.staged, ref: args.ref, maxBytes: args.max_bytes, signal: context.signal });
     return { text: diff.diff ? `${diffLine(diff)}\n${diff.diff}` : diffLine(diff), structured: diff };
   },
@@ -98,7 +98,7 @@ export const showChangesTool = defineTool({
   aliases: [codexProAlias("show_changes", changesInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reviewing changes", invoked: "Changes ready" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const filePath = args.file_path === undefined ? undefined : (await ws.guard(args.file_path)).relative;
     const status = await gitStatus(ws, { path: filePath, signal: context.signal });
     const diff =

@@ -42,7 +42,7 @@ export const exportContextTool = defineTool({
   aliases: [codexProAlias("export_pro_context", exportInput, { renames: { paths: "selected_paths" }, defaults: { name: "pro" } })],
   labels: { invoking: "Exporting context", invoked: "Context exported" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const result = await exportContext(
       ws,
       { name: args.name, targetPath: args.target_path, selectedPaths: args.selected_paths, includeDiff: args.include_diff, signal: context.signal },
@@ -78,7 +78,7 @@ export const writeHandoff = defineTool({
   aliases: [planAlias("handoff_to_agent"), planAlias("handoff_to_codex", "codex")],
   labels: { invoking: "Writing the plan", invoked: "Plan written" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const result = await writePlan(ws, { ...args, by: context.session.clientRef }, redactorOf(context));
     const run = `patchbay handoff execute --root ${ws.root} --agent ${args.agent ?? "NAME"} --command-template "…{{plan_file}}…"`;
     return {
@@ -128,7 +128,7 @@ export const getHandoffStatus = defineTool({
   aliases: [codexProAlias("read_handoff", statusInput)],
   labels: { invoking: "Reading the handoff", invoked: "Handoff read" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     let status = await readHandoffStatus(ws);
     const created = !status && args.create_if_missing === true;
     if (created) {
@@ -169,7 +169,7 @@ export const getHandoffDiff = defineTool({
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Reading the handoff diff", invoked: "Handoff diff read" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const result = await handoffDiff(ws, Math.min(args.max_bytes ?? LIMITS.diffBytes, LIMITS.diffBytes));
     const summary = `${result.files.length} file(s) changed since ${result.base_head?.slice(0, 12) ?? "the start"}${result.truncated ? " (diff truncated)" : ""}.`;
     return { text: `${summary}\n${result.files.map((file) => `${file.status} ${file.path}`).join("\n")}\n\n${result.diff}`, structured: result };

@@ -81,7 +81,7 @@ export const openWorkspaceTool = defineTool({
   ],
   labels: { invoking: "Opening workspace", invoked: "Workspace opened" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const [git, agents, skills, tree] = await Promise.all([
       gitSummary(ws, context.signal),
       summarizeAgents(ws, context.signal),
@@ -178,7 +178,7 @@ export const workspaceSnapshotTool = defineTool({
   aliases: [codexProAlias("workspace_snapshot", snapshotInput, { renames: { max_files: "max_entries" } })],
   labels: { invoking: "Reading snapshot", invoked: "Snapshot ready" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const repo = await findGitRepo(ws.root, context.signal);
     const [git, commits, aiBridge, tree] = await Promise.all([
       repo ? gitStatus(ws, { signal: context.signal }) : null,
@@ -256,7 +256,7 @@ export const inventoryTool = defineTool({
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Reading inventory", invoked: "Inventory ready" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const [git, skills] = await Promise.all([
       gitSummary(ws, context.signal),
       listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills }),
@@ -306,7 +306,7 @@ export const loadContextTool = defineTool({
   aliases: [codexProAlias("codex_context", contextInput)],
   labels: { invoking: "Loading context", invoked: "Context ready" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const pack = await buildContextPack(ws, {
       targetPath: args.target_path,
       selectedPaths: args.selected_paths,

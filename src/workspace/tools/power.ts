@@ -75,7 +75,7 @@ export const writeFileTool = defineTool({
   aliases: [codexProAlias("write", writeInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Writing the file", invoked: "File written" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const result = await mutating(context, ws, "codex_write_file", () => writeRepoFile(ws, args, redactorOf(context)));
     return { text: `${result.created ? "Created" : "Replaced"} ${result.path} (${result.bytes} bytes).\n${result.diff}`, structured: result };
   },
@@ -94,7 +94,7 @@ export const editFileTool = defineTool({
   aliases: [codexProAlias("edit", editInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Editing the file", invoked: "File edited" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const result = await mutating(context, ws, "codex_edit_file", () => editRepoFile(ws, args, redactorOf(context)));
     return { text: `Replaced ${result.replacements} occurrence(s) in ${result.path}.\n${result.diff}`, structured: result };
   },
@@ -145,7 +145,7 @@ export const runCommandTool = defineTool({
   labels: { invoking: "Running the command", invoked: "Command finished" },
   async handler(args, context) {
     const mode: "safe" | "full" = context.session.scope.power.bashMode === "full" ? "full" : "safe";
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const cwd = await commandCwd(ws, args.cwd);
     const options = { cwd: cwd.absolute, env: filteredEnv(context.app.config), timeoutMs: clampTimeout(args.timeout_ms), signal: context.signal };
     let result: CommandResult;

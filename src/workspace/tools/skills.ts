@@ -24,7 +24,7 @@ export const listSkillsTool = defineTool({
   modes: ["standard", "full"],
   labels: { invoking: "Listing skills", invoked: "Skills ready" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const list = await listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills });
     const lines = list.skills.map((skill) => `- ${skill.name} [${skill.source}] ${skill.path}${skill.description ? `: ${skill.description}` : ""}`);
     return {
@@ -55,7 +55,7 @@ export const loadSkillTool = defineTool({
   aliases: [codexProAlias("load_skill", loadInput)],
   labels: { invoking: "Loading skill", invoked: "Skill ready" },
   async handler(args, context) {
-    const ws = await openWorkspace(context, args.repo_path);
+    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const loaded = await loadSkill(ws, { name: args.name, source: args.source, path: args.path, maxBytes: args.max_bytes });
     const { skill } = loaded;
     const cut = loaded.truncated ? `, first ${loaded.bytes} of ${loaded.total_bytes} bytes` : "";
