@@ -1,7 +1,8 @@
 /**
- * Every error code patchbay throws, each once, with how it is answered outside MCP: the CLI's exit
- * code and the HTTP status. `PatchbayError` takes only these codes, so a new code is one line here
- * (kept in alphabetical order). MCP tool errors carry the code itself in `_meta["patchbay/error"]`.
+ * Every error code patchbay throws, each once, with how it is answered outside MCP (the CLI's exit
+ * code and the HTTP status) and, where one step is right whatever raised it, the default next step.
+ * `PatchbayError` takes only these codes, so a new code is one line here (kept in alphabetical
+ * order). MCP tool errors carry the code itself in `_meta["patchbay/error"]`.
  */
 
 /** How one code is answered outside MCP. */
@@ -10,6 +11,12 @@ export interface ErrorCodeInfo {
   readonly http: number;
   /** The CLI exit code: 1 a check or an operation failed, 2 bad input, 3 the state is owned by another process. */
   readonly exit: 1 | 2 | 3;
+  /**
+   * The next step an error of this code shows when its throw site names none. Only where one step
+   * is right for every use; a site that knows better passes its own. Worded for both faces: MCP
+   * names tools, the CLI rewrites them into commands (`inCliWords`).
+   */
+  readonly next?: string;
 }
 
 /** A check or an operation failed. */
@@ -25,16 +32,19 @@ const TABLE = {
   agent_not_found: failed,
   already_read: failed,
   apply_conflict: failed,
-  apply_failed: failed,
-  artifact_copy_refused: failed,
+  apply_failed: { ...failed, next: "check the repository with `git status` (something changed it during the apply), then apply again" },
+  artifact_copy_refused: {
+    ...failed,
+    next: "make .ai-bridge/imported-artifacts in the worker's worktree a real folder (remove a link or file there), then start the turn again",
+  },
   artifact_inbox_full: failed,
-  artifact_invalid: failed,
+  artifact_invalid: { ...failed, next: "import the artifact again; its stored record does not match what patchbay writes" },
   artifact_not_found: failed,
-  artifact_too_large: failed,
+  artifact_too_large: { ...failed, next: "raise workers.max_download_bytes in config.toml, or import a smaller file" },
   as_forbidden: failed,
   attachment_exists: { ...failed, http: 409 },
   attachment_not_found: { ...failed, http: 404 },
-  attachment_too_large: { ...failed, http: 413 },
+  attachment_too_large: { ...failed, http: 413, next: "send a smaller file, or raise messaging.max_attachment_bytes in config.toml" },
   attachment_url_invalid: { ...failed, http: 403 },
   auth_required: failed,
   binary_file: failed,
@@ -51,8 +61,11 @@ const TABLE = {
   config_write_failed: failed,
   confirmation_required: failed,
   content_too_long: failed,
-  control_bad_request: failed,
-  control_timeout: failed,
+  control_bad_request: {
+    ...failed,
+    next: "use the patchbay CLI of the version the server runs; `patchbay stop` then `patchbay start` restarts it with this one",
+  },
+  control_timeout: { ...failed, next: "use the patchbay CLI of the version the server runs; `patchbay stop` then `patchbay start` restarts it with this one" },
   dirty_base: failed,
   download_failed: failed,
   download_invalid: failed,
@@ -66,7 +79,7 @@ const TABLE = {
   file_not_changed: failed,
   file_too_large: failed,
   fix_limit: failed,
-  git_failed: failed,
+  git_failed: { ...failed, next: "check the repository with `git status`" },
   git_not_found: failed,
   git_timeout: failed,
   gitignore_too_large: failed,
@@ -74,14 +87,14 @@ const TABLE = {
   http_not_listening: failed,
   identity_required: failed,
   inbox_unread: failed,
-  internal_error: failed,
-  invalid_arguments: usage,
-  invalid_artifact: usage,
+  internal_error: { ...failed, next: "this is a patchbay bug: report it with the message and `patchbay --version`" },
+  invalid_arguments: { ...usage, next: "fix the named argument and call again" },
+  invalid_artifact: { ...usage, next: "name an artifact the run lists (its status shows them), such as PLAN.md" },
   invalid_bridge_name: usage,
   invalid_config: usage,
   invalid_content: usage,
   invalid_filename: usage,
-  invalid_flag: usage,
+  invalid_flag: { ...usage, next: "fix the flag; `--help` after the command lists its flags and values" },
   invalid_host: usage,
   invalid_http_token: usage,
   invalid_key: usage,
@@ -97,13 +110,16 @@ const TABLE = {
   invalid_scope: usage,
   invalid_state: usage,
   invalid_state_driver: usage,
-  invalid_test_command: usage,
+  invalid_test_command: {
+    ...usage,
+    next: "list one program and its arguments per line in [phases.test].commands of .ai/patchbay.toml (no shell; wrap the rest in a script)",
+  },
   invalid_thread: usage,
   invalid_token_id: usage,
   invalid_value: usage,
   job_not_found: failed,
   job_running: failed,
-  listen_failed: failed,
+  listen_failed: { ...failed, next: "check --host and --port, and that nothing else listens there" },
   lock_timeout: failed,
   message_not_found: failed,
   messaging_unavailable: failed,
@@ -114,8 +130,8 @@ const TABLE = {
   not_a_file: failed,
   not_a_git_repo: failed,
   not_approved: failed,
-  not_found: failed,
-  not_interactive: failed,
+  not_found: { ...failed, next: "check the name or path against a listing of what exists" },
+  not_interactive: usage,
   not_isolated: failed,
   not_sender: failed,
   patch_conflict: failed,
@@ -124,10 +140,10 @@ const TABLE = {
   path_blocked: failed,
   path_hardlink: failed,
   path_invalid: failed,
-  path_outside_roots: failed,
+  path_outside_roots: { ...failed, next: "use a path inside an allowed root, or start patchbay with --allow-root DIR to allow another directory" },
   phase_failed: failed,
   phase_interrupted: failed,
-  phase_stopped: failed,
+  phase_stopped: { ...failed, next: "run the phase again, or end the run with `patchbay cancel RUN_ID`" },
   pipeline_config_untrusted: failed,
   pipeline_path_unsafe: failed,
   plan_too_large: failed,
@@ -140,7 +156,7 @@ const TABLE = {
   request_cancelled: failed,
   review_unreadable: failed,
   run_busy: failed,
-  run_cancelled: failed,
+  run_cancelled: { ...failed, next: "start a new run with patchbay plan; `patchbay cleanup` removes its worktree" },
   run_corrupt: failed,
   run_exists: failed,
   run_finished: failed,
@@ -150,7 +166,7 @@ const TABLE = {
   server_running: owned,
   server_start_failed: failed,
   server_stopping: failed,
-  server_unreachable: failed,
+  server_unreachable: { ...failed, next: "check the server with `patchbay status`; `patchbay stop` then `patchbay start` restarts it" },
   session_busy: failed,
   session_not_found: failed,
   skill_ambiguous: failed,
@@ -167,7 +183,7 @@ const TABLE = {
   tool_disabled: failed,
   tool_duplicate: failed,
   tool_not_for_agents: failed,
-  tool_not_in_mode: failed,
+  tool_not_in_mode: { ...failed, next: "switch to a tool mode that has the tool with codex_tool_mode_switch, then call again" },
   tool_schema_invalid: failed,
   tunnel_binary_missing: failed,
   tunnel_failed: failed,
@@ -178,7 +194,7 @@ const TABLE = {
   unsupported_option: failed,
   unsupported_platform: failed,
   url_refused: failed,
-  usage: usage,
+  usage: { ...usage, next: "`--help` after the command shows its arguments and flags" },
   worker_ambiguous: failed,
   worker_busy: failed,
   worker_exists: failed,

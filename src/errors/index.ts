@@ -4,8 +4,9 @@ export { ERROR_CODES, type ErrorCode, type ErrorCodeInfo, isErrorCode } from "./
 
 /**
  * One error type for the whole product: a stable code, a message that says what went wrong,
- * and a next step that says what to do about it. Mapped once to MCP tool errors
- * (`src/mcp`), once to HTTP statuses (`src/http`) and once to CLI exit codes (`src/cli`).
+ * and a next step that says what to do about it: the thrower's, else the code's default from
+ * `ERROR_CODES`. Mapped once to MCP tool errors (`src/mcp`), once to HTTP statuses (`src/http`)
+ * and once to CLI exit codes (`src/cli`).
  *
  * @example
  * throw new PatchbayError("config_invalid", "server.port: expected 1-65535, got \"abc\"", {
@@ -21,7 +22,7 @@ export class PatchbayError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "PatchbayError";
     this.code = code;
-    this.next = options.next;
+    this.next = options.next ?? (isErrorCode(code) ? ERROR_CODES[code].next : undefined);
     this.details = options.details;
   }
 
@@ -31,6 +32,11 @@ export class PatchbayError extends Error {
    */
   static received(error: { code: string; message: string; next?: string }): PatchbayError {
     return new PatchbayError(error.code as ErrorCode, error.message, { next: error.next });
+  }
+
+  /** Whether the next step is the code's default from `ERROR_CODES`, which a caller knowing a more specific step may replace. */
+  get hasDefaultNext(): boolean {
+    return this.next !== undefined && isErrorCode(this.code) && this.next === ERROR_CODES[this.code].next;
   }
 
   /** The message and the next step as one line a person can act on. */

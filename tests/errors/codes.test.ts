@@ -43,6 +43,74 @@ function codesUsed(): Array<{ file: string; code: string }> {
   return found;
 }
 
+/** The text between the bracket at `open` and its partner, skipping brackets inside string and template literals. */
+function bracketed(text: string, open: number): string {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let index = open; index < text.length; index++) {
+    const char = text[index]!;
+    if (quote) {
+      if (char === "\\") index++;
+      else if (char === quote) quote = undefined;
+      continue;
+    }
+    if (char === '"' || char === "'" || char === "`") quote = char;
+    else if ("({[".includes(char)) depth++;
+    else if (")}]".includes(char) && --depth === 0) return text.slice(open + 1, index);
+  }
+  throw new Error(`unbalanced brackets after offset ${open}`);
+}
+
+/** Everything after the first top-level comma of a call's arguments: the message and the options. */
+function afterFirstArgument(args: string): string {
+  let depth = 0;
+  for (let index = 0; index < args.length; index++) {
+    const char = args[index]!;
+    if ("({[".includes(char)) depth++;
+    else if (")}]".includes(char)) depth--;
+    else if (char === "," && depth === 0) return args.slice(index + 1);
+  }
+  return "";
+}
+
+interface ThrowSite {
+  where: string;
+  code: string;
+  passesNext: boolean;
+}
+
+/**
+ * Each construction of a PatchbayError in src/ with the codes it can carry and whether it passes a
+ * `next` of its own: literal codes (a ternary gives each of its literals), a helper taking
+ * `code: ErrorCode` once per call of it, and `asPatchbayError`'s fallback per caller. A code from
+ * elsewhere (another error's) is fine with a `next` passed; without one, the form is unknown and
+ * fails the test, so a new one is taught here rather than skipped.
+ */
+function throwSites(): { sites: ThrowSite[]; unknown: string[] } {
+  const sites: ThrowSite[] = [];
+  const unknown: string[] = [];
+  const fallbacks = SRC.flatMap(({ text }) => [...text.matchAll(/\basPatchbayError\([^,()]+,\s*"([^"]+)"/g)].map((match) => match[1]!));
+  for (const { file, text } of SRC) {
+    for (const match of text.matchAll(/new PatchbayError\(/g)) {
+      const lineStart = text.lastIndexOf("\n", match.index) + 1;
+      if (/^\s*(\*|\/\/)/.test(text.slice(lineStart, match.index))) continue; // an example in a comment
+      const args = bracketed(text, match.index + match[0].length - 1);
+      const rest = afterFirstArgument(args);
+      const first = args.slice(0, args.length - rest.length);
+      const passesNext = /[{,]\s*next\s*[:,}]/.test(rest);
+      const where = `${file}:${text.slice(0, match.index).split("\n").length}`;
+      const literals = [...first.matchAll(/"([^"]+)"/g)].map((found) => found[1]!);
+      const parameter = /^\s*(\w+)\s*,?\s*$/.exec(first)?.[1];
+      const helper = parameter && new RegExp(`function (\\w+)\\(${parameter}: ErrorCode\\b`).exec(text)?.[1];
+      if (literals.length > 0) for (const code of literals) sites.push({ where, code, passesNext });
+      else if (helper) for (const call of text.matchAll(new RegExp(`\\b${helper}\\(\\s*"([^"]+)"`, "g"))) sites.push({ where, code: call[1]!, passesNext });
+      else if (parameter === "fallbackCode") for (const code of ["internal_error", ...fallbacks]) sites.push({ where, code, passesNext });
+      else if (!passesNext) unknown.push(where);
+    }
+  }
+  return { sites, unknown };
+}
+
 describe("ERROR_CODES", () => {
   test("each code's exit code is the one the old name rules gave (2 usage, config_invalid, invalid_*; 3 server_running, state_owned; else 1)", () => {
     const differing = CODES.filter((code) => ERROR_CODES[code].exit !== exitByName(code));
@@ -67,6 +135,26 @@ describe("ERROR_CODES", () => {
       .map((source) => source.text)
       .join("\n");
     expect(CODES.filter((code) => !text.includes(`"${code}"`))).toEqual([]);
+  });
+
+  test("every code src/ throws without a next step of its own has a default next step in the table", () => {
+    const { sites, unknown } = throwSites();
+    expect(unknown).toEqual([]);
+    expect(sites.length).toBeGreaterThan(300);
+    const bare = sites.filter((site) => !site.passesNext && isErrorCode(site.code) && !ERROR_CODES[site.code].next);
+    expect(bare.map(({ where, code }) => `${where} ${code}`)).toEqual([]);
+  });
+
+  test("an error built without a next step carries its code's default; a site's own next step wins", () => {
+    const defaulted = new PatchbayError("path_outside_roots", "/etc is outside the allowed roots");
+    expect(defaulted.next).toBe(ERROR_CODES.path_outside_roots.next!);
+    expect(defaulted.text).toBe(`/etc is outside the allowed roots (${ERROR_CODES.path_outside_roots.next})`);
+    expect(defaulted.toJSON().next).toBe(ERROR_CODES.path_outside_roots.next!);
+    expect(defaulted.hasDefaultNext).toBe(true);
+    const own = new PatchbayError("path_outside_roots", "m", { next: "mine" });
+    expect(own.next).toBe("mine");
+    expect(own.hasDefaultNext).toBe(false);
+    expect(new PatchbayError("edit_no_match", "m").next).toBeUndefined();
   });
 
   test("an error received from a server of another version keeps its code and exits 1", () => {
