@@ -6,6 +6,12 @@ export const launchArgs = {
   root: { type: "string", description: "Default workspace; narrows the allowed roots to it (plus --allow-root)", valueHint: "DIR" },
   "allow-root": { type: "string", description: "Another directory sessions may use (repeatable)", valueHint: "DIR" },
   "tool-mode": { type: "enum", options: ["minimal", "worker", "standard", "full"], description: "Tool catalog a new session starts with" },
+  config: {
+    type: "string",
+    description:
+      "Use FILE instead of $PATCHBAY_HOME/config.toml: patchbay's TOML, or the original PatchBay's config.yaml (converted as `settings import` does)",
+    valueHint: "FILE",
+  },
   profile: { type: "string", description: "Load profiles/NAME.toml from PATCHBAY_HOME over config.toml", valueHint: "NAME" },
   power: { type: "enum", options: ["safe", "full"], description: "safe: power tools off (default); full: direct write, bash full, session reads" },
   "direct-write": { type: "boolean", description: "Allow the direct write and edit tools (power_tools.direct_write)" },

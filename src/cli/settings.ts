@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import {
   deleteProfile,
+  importOriginalConfig,
   listProfiles,
   loadConfig,
   patchbayHome,
@@ -13,6 +14,7 @@ import {
 } from "../config/index.ts";
 import { repositoryRoot } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
+import { repeatedFlag } from "./launch-args.ts";
 import { emit } from "./output.ts";
 
 /** `server.port = 8000` lines, one per leaf, so people can grep them. */
@@ -112,6 +114,30 @@ const remove = defineCommand({
   },
 });
 
+const importOriginal = defineCommand({
+  meta: { name: "import", description: "Convert the original PatchBay's config.yaml to $PATCHBAY_HOME/config.toml (refuses, by key, what has no equivalent)" },
+  args: {
+    file: { type: "positional", description: "The original's config.yaml", valueHint: "FILE.yaml" },
+    "dry-run": { type: "boolean", description: "Print the config.toml it would write, and write nothing" },
+    force: { type: "boolean", description: "Replace an existing config.toml" },
+    drop: { type: "string", description: "Leave this key of the original out, whatever its value (repeatable), e.g. --drop tunnel.hostname", valueHint: "KEY" },
+    json: { type: "boolean", description: "Print as JSON" },
+  },
+  async run({ args, rawArgs }) {
+    const dryRun = Boolean(args["dry-run"]);
+    const result = await importOriginalConfig(patchbayHome(), String(args.file), { dryRun, force: Boolean(args.force), drop: repeatedFlag(rawArgs, "drop") });
+    const left = result.keys.filter((key) => key.why);
+    emit(args.json, result, () =>
+      [
+        dryRun ? `# would write ${result.target}:` : `wrote ${result.target}`,
+        ...(dryRun ? [result.toml.trimEnd()] : []),
+        ...(left.length ? ["left out (patchbay does this its own way):", ...left.map((key) => `  ${key.key}: ${key.why}`)] : []),
+      ].join("\n"),
+    );
+    return 0;
+  },
+});
+
 /** The profile `start` applies: --profile, else the repository's (`settings use`), unless --no-profile. */
 export async function profileFor(home: string, root: string, flag: string | undefined, noProfile: boolean): Promise<string | undefined> {
   if (flag !== undefined) return flag;
@@ -119,8 +145,8 @@ export async function profileFor(home: string, root: string, flag: string | unde
 }
 
 export default defineCommand({
-  meta: { name: "settings", description: "Show the effective configuration; list, set, use and delete profiles" },
+  meta: { name: "settings", description: "Show the effective configuration; list, set, use and delete profiles; import the original's config.yaml" },
   args: showArgs,
-  subCommands: { list, show, set, use, delete: remove },
+  subCommands: { list, show, set, use, delete: remove, import: importOriginal },
   run: ({ args }) => showSettings(args),
 });

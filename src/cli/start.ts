@@ -1,6 +1,6 @@
 import { type ArgsDef, defineCommand } from "citty";
 import { createServer } from "node:net";
-import { type Config, type LaunchFlags, loadConfig, patchbayHome, saveProfile, useProfile } from "../config/index.ts";
+import { type Config, type LaunchFlags, loadConfig, patchbayHome, readConfigFile, saveProfile, useProfile } from "../config/index.ts";
 import { CHATGPT_ORIGINS, repositoryRoot, type RunningTunnel, startTunnel, type TunnelKind, withRepositoryAround } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { log, setLogLevel } from "../log/index.ts";
@@ -142,7 +142,8 @@ export default defineCommand({
       await useProfile(home, root, profile);
       log.success(`saved the launch flags to ${file}; ${root} uses profile ${profile}`);
     } else if (profile && !named) log.info(`using profile ${profile} (this repository's; --no-profile ignores it)`);
-    const config = withRepositoryAround(await loadConfig({ home, profile, flags }));
+    const base = args.config === undefined ? undefined : await readConfigFile(String(args.config));
+    const config = withRepositoryAround(await loadConfig({ home, profile, flags, base }));
     setLogLevel(config.logging.level);
     const token = httpToken(config);
     const { host } = config.server;

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome } from "../config/index.ts";
+import { loadConfig, patchbayHome, readConfigFile } from "../config/index.ts";
 import { setLogLevel } from "../log/index.ts";
 import { relayStdio, runStandalone, scopeFromConfig } from "../server/index.ts";
 import { VERSION } from "../version.ts";
@@ -17,9 +17,11 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     setLogLevel("warn"); // stdout is the protocol channel; keep stderr quiet too unless something is wrong
     const home = patchbayHome();
-    const config = await loadConfig({ home, profile: args.profile, flags: launchFlags(args, rawArgs) });
+    const base = args.config === undefined ? undefined : await readConfigFile(String(args.config));
+    const config = await loadConfig({ home, profile: args.profile, flags: launchFlags(args, rawArgs), base });
     const session = { mode: config.app.tool_mode, scope: scopeFromConfig(config) };
     if (args.standalone) return runStandalone({ home, config, version: VERSION, session });
-    return relayStdio(home, session);
+    // A server this session launches runs with the same file.
+    return relayStdio(home, session, base?.file);
   },
 });

@@ -42,7 +42,9 @@ patchbay builds its settings from four layers; each overrides the one before it 
 list replaces the list before it rather than adding to it:
 
 1. the defaults below;
-2. \`$PATCHBAY_HOME/config.toml\` (\`$PATCHBAY_HOME\` defaults to \`~/.patchbay\`);
+2. \`$PATCHBAY_HOME/config.toml\` (\`$PATCHBAY_HOME\` defaults to \`~/.patchbay\`), or the file given with
+   \`--config FILE\` to \`start\` or \`stdio\`: this TOML, or the original PatchBay's \`config.yaml\`, converted
+   as \`patchbay settings import FILE.yaml\` does (see docs/hosts.md, "Coming from the original PatchBay");
 3. a named profile, \`$PATCHBAY_HOME/profiles/<name>.toml\`, with the same keys;
 4. the launch flags of \`patchbay start\` and \`patchbay stdio\`.
 

@@ -15,6 +15,8 @@ export interface LoadOptions {
   /** Where relative `--root` / `--allow-root` paths start; defaults to `process.cwd()`. */
   cwd?: string;
   env?: Env;
+  /** The base layer instead of `config.toml` (`--config FILE`, read with `readConfigFile`). */
+  base?: SourcedLayer;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface LoadOptions {
 export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   const home = options.home ?? patchbayHome(options.env);
   const file = configFile(home);
-  const layers: [SourcedLayer, ...SourcedLayer[]] = [(await readLayer(file)) ?? { file, data: {} }];
+  const layers: [SourcedLayer, ...SourcedLayer[]] = [options.base ?? (await readLayer(file)) ?? { file, data: {} }];
   if (options.profile !== undefined) layers.push(await readProfile(home, options.profile));
   const config = validateLayers(layers);
   if (options.flags === undefined) return config;
@@ -83,7 +85,7 @@ export async function saveProfile(home: string, name: string, flags: LaunchFlags
 }
 
 /** Writes a sibling temp file, then renames it, so readers never see half a profile. */
-async function writeFileAtomic(file: string, text: string): Promise<void> {
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
   const dir = dirname(file);
   const temp = join(dir, `.${basename(file)}.${crypto.randomUUID()}.tmp`);
   try {

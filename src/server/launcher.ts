@@ -22,12 +22,12 @@ function tail(file: string, lines = 5): string {
 }
 
 /** Starts `patchbay start --no-http` in the background, detached from this process's session. */
-function launchBackgroundServer(home: string): number {
+function launchBackgroundServer(home: string, configFile?: string): number {
   mkdirSync(join(home, "logs"), { recursive: true, mode: 0o700 });
   const log = openSync(serverLogFile(home), "a", 0o600);
   try {
     const [command, ...args] = selfCommand();
-    const child = spawn(command!, [...args, "start", "--no-http"], {
+    const child = spawn(command!, [...args, "start", "--no-http", ...(configFile ? ["--config", configFile] : [])], {
       cwd: home,
       env: patchbayItselfEnvironment(home),
       detached: true,
@@ -45,7 +45,7 @@ function launchBackgroundServer(home: string): number {
  * here are safe: only one background server can claim the state, the others exit at once, and
  * every caller ends up talking to the winner.
  */
-export async function ensureServer(home: string): Promise<OwnerRecord> {
+export async function ensureServer(home: string, configFile?: string): Promise<OwnerRecord> {
   let owner = readOwner(home);
   if (owner?.kind === "standalone") {
     throw new PatchbayError("state_owned", `a standalone stdio session (pid ${owner.pid}) owns ${home}`, {
@@ -53,7 +53,7 @@ export async function ensureServer(home: string): Promise<OwnerRecord> {
     });
   }
   if (owner?.control_port) return owner;
-  const launched = owner ? 0 : launchBackgroundServer(home);
+  const launched = owner ? 0 : launchBackgroundServer(home, configFile);
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -7,8 +7,8 @@ import { ensureServer } from "./launcher.ts";
  * relay connection. Loads no MCP code itself, so it starts fast, and closing it (the host quits)
  * ends only this session, never the server or the agents it runs.
  */
-export async function relayStdio(home: string, session: { mode: ToolMode; scope: SessionScope }): Promise<number> {
-  const owner = await ensureServer(home);
+export async function relayStdio(home: string, session: { mode: ToolMode; scope: SessionScope }, configFile?: string): Promise<number> {
+  const owner = await ensureServer(home, configFile);
   const { socket, rest } = await controlRequest(owner, { op: "relay", session });
   if (rest.length > 0) process.stdout.write(rest);
   process.stdin.pipe(socket);
