@@ -6,5 +6,5 @@
 export { runAgentTurn, type TurnOutcome, type TurnRequest, turnLimits } from "./agent-turn.ts";
 export { createJobRuntime, type JobProgress, type JobRuntime, type JobRuntimeOptions, type JobSpec } from "./runtime.ts";
 export { isTerminal, JOB_STATES, type JobRecord, type JobState, type JobKind } from "./record.ts";
-export { jobLine, jobView, type JobView } from "./tools/view.ts";
+export { jobLine, jobView, type JobView } from "./job-view.ts";
 export { readJobLog, JOB_LOG_CAP_BYTES, type LogStream } from "./logs.ts";

@@ -9,4 +9,3 @@ export type { ArtifactRecord } from "./artifacts.ts";
 export { type IntegrationPreview, MAX_PATCH_BYTES, REFUSAL_CODES } from "./integrate.ts";
 export { assemblePrompt, PEER_LIMITS, REPORT_GUIDANCE } from "./prompt.ts";
 export { parseCodexModels } from "./options.ts";
-export { workerView, type WorkerView } from "./tools/view.ts";

@@ -1,10 +1,11 @@
 /**
  * The layering of src/ (docs/architecture.md, "Layering"): the folders import each other without a
- * cycle, type imports included, and the MCP kit and the composition root keep their places.
+ * cycle, type imports included, the MCP kit and the composition root keep their places, and tools
+ * are declared only in each capability's tool face.
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, posix, relative, resolve, sep } from "node:path";
 import { repoRoot } from "../support/patchbay.ts";
 
 const src = join(repoRoot, "src");
@@ -77,6 +78,47 @@ function findCycle(graph: Map<string, Map<string, string[]>>): string[] | undefi
   return undefined;
 }
 
+/** A source file by its path relative to src/ (always with "/"), and its text. */
+interface SourceFile {
+  path: string;
+  text: string;
+}
+
+const TOOL_KIT = "mcp/tool.ts";
+const IN_TOOL_FACE = /^[^/]+\/tools\//;
+
+/** Where the tool kit may be used: the kit itself, the composition root, and every `<capability>/tools/` folder. */
+function mayUseToolKit(path: string): boolean {
+  return path.startsWith("mcp/") || path.startsWith("app/") || IN_TOOL_FACE.test(path);
+}
+
+/** The relative imports of one file, each as the statement's text and its target relative to src/. */
+function importsOf(file: SourceFile): Array<{ statement: string; target: string }> {
+  return [...file.text.matchAll(SPECIFIER)].flatMap((match) => {
+    const specifier = match[1] ?? match[2] ?? match[3] ?? match[4] ?? "";
+    if (!specifier.startsWith(".")) return [];
+    return [{ statement: match[0], target: posix.normalize(posix.join(posix.dirname(file.path), specifier)) }];
+  });
+}
+
+/**
+ * Breaches of the tool face rule, one line each: outside the kit, the composition root and the
+ * `tools/` folders nothing imports the tool kit or names `ToolContext` (capability cores take
+ * what they need as parameters), and `defineTool(` is called only inside a `tools/` folder.
+ */
+function toolFaceViolations(files: readonly SourceFile[]): string[] {
+  return files.flatMap((file) => {
+    const found: string[] = [];
+    if (!mayUseToolKit(file.path)) {
+      for (const { statement, target } of importsOf(file)) {
+        if (target === TOOL_KIT || /\bToolContext\b/.test(statement)) found.push(`${file.path} imports the tool kit: ${statement.replace(/\s+/g, " ")}`);
+      }
+    }
+    if (!IN_TOOL_FACE.test(file.path) && /\bdefineTool\s*\(/.test(file.text)) found.push(`${file.path} declares a tool outside a tools/ folder`);
+    return found;
+  });
+}
+
 function describeCycle(cycle: string[], graph: Map<string, Map<string, string[]>>): string {
   const steps = cycle.slice(1).map((to, index) => {
     const from = cycle[index]!;
@@ -114,6 +156,48 @@ describe("layering of src/", () => {
   test("agent adapters take the path guard as a parameter, and host installation knows nothing of messaging", () => {
     expect(graph.get("agents")?.has("workspace") ?? false).toBe(false);
     expect(graph.get("connect")?.has("messaging") ?? false).toBe(false);
+  });
+
+  const files = sourceFiles(src).map((path) => ({ path: relative(src, path).split(sep).join("/"), text: readFileSync(path, "utf8") }));
+  const foldersWithTools = [...new Set(files.filter((file) => IN_TOOL_FACE.test(file.path)).map((file) => file.path.split("/")[0]!))].sort();
+
+  test("capability cores do not take MCP's ToolContext, and tools are declared only in tools/ folders", () => {
+    expect(toolFaceViolations(files)).toEqual([]);
+  });
+
+  test("every folder with tools has a runtime face (index.ts) and a tool face (tools/index.ts), and the runtime face does not reach into tools/", () => {
+    expect(foldersWithTools).toEqual(["app", "jobs", "messaging", "pipeline", "workers", "workspace"]);
+    for (const folder of foldersWithTools) {
+      expect(`${folder}/tools/index.ts: ${existsSync(join(src, folder, "tools", "index.ts"))}`).toBe(`${folder}/tools/index.ts: true`);
+      const face = files.find((file) => file.path === `${folder}/index.ts`);
+      expect(face ? importsOf(face).filter(({ target }) => target.startsWith(`${folder}/tools/`)) : `${folder}/index.ts is missing`).toEqual([]);
+    }
+  });
+
+  test("the catalog takes each folder's tools from its tool face only", () => {
+    const catalog = files.find((file) => file.path === "app/catalog.ts")!;
+    const targets = importsOf(catalog)
+      .map(({ target }) => target)
+      .filter((target) => target !== TOOL_KIT);
+    expect(targets.sort()).toEqual(foldersWithTools.map((folder) => `${folder}/tools/index.ts`));
+  });
+
+  test("the tool face checker flags a core that takes ToolContext and a tool declared outside tools/", () => {
+    const violations = toolFaceViolations([
+      { path: "workers/record.ts", text: 'import type { ToolContext } from "../mcp/tool.ts";\nexport const f = (context: ToolContext) => context;' },
+      { path: "jobs/queue.ts", text: 'import {\n  type ToolContext,\n} from "../mcp/index.ts";' },
+      { path: "pipeline/phases.ts", text: 'import { defineTool } from "../mcp/tool.ts";\nexport const t = defineTool({ name: "x" });' },
+      { path: "workers/tools/team.ts", text: 'import { defineTool, type ToolContext } from "../../mcp/tool.ts";\nexport const t = defineTool({ name: "y" });' },
+      { path: "app/catalog.ts", text: 'import type { ToolDeclaration } from "../mcp/tool.ts";' },
+      { path: "mcp/tool.ts", text: "export function defineTool<I>(declaration: I): I {\n  return declaration;\n}" },
+      { path: "workspace/workspace.ts", text: 'import type { SessionScope } from "../mcp/session.ts";' },
+    ]);
+    expect(violations).toEqual([
+      'workers/record.ts imports the tool kit: import type { ToolContext } from "../mcp/tool.ts"',
+      'jobs/queue.ts imports the tool kit: import { type ToolContext, } from "../mcp/index.ts"',
+      'pipeline/phases.ts imports the tool kit: import { defineTool } from "../mcp/tool.ts"',
+      "pipeline/phases.ts declares a tool outside a tools/ folder",
+    ]);
   });
 
   test("the checker sees type imports, re-exports and dynamic imports", () => {

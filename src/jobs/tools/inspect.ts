@@ -10,7 +10,7 @@ import { isTerminal } from "../record.ts";
 import { fileDiff } from "../worktree.ts";
 import { jobFor, waitWithProgress } from "./access.ts";
 import { jobIdArg } from "./args.ts";
-import { jobLine, jobView, jobViewSchema } from "./view.ts";
+import { jobLine, jobView, jobViewSchema } from "../job-view.ts";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const DEFAULT_RESULT_WAIT_SECONDS = 50;

@@ -23,7 +23,7 @@ import {
   specArg,
   type AgentOptions,
 } from "./args.ts";
-import { jobLine, jobView, jobViewSchema } from "./view.ts";
+import { jobLine, jobView, jobViewSchema } from "../job-view.ts";
 
 /** Starts agent turns: not read-only in the MCP sense for apply, and the agent talks to a model API. */
 export const RUNS_AGENT_READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;

@@ -11,7 +11,7 @@ import { isTerminal, type JobRecord } from "../record.ts";
 import { inScope } from "./access.ts";
 import { accessFor, agentOptions, bypassEscalation, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
 import { RUNS_AGENT_WRITES, submitFor } from "./job-start-tools.ts";
-import { jobViewSchema } from "./view.ts";
+import { jobViewSchema } from "../job-view.ts";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const sessionIdArg = v.pipe(

@@ -1,9 +1,9 @@
 /**
- * What the job tools return about a job: one schema, one text line. The record itself holds no
- * prompt, so nothing here can leak one.
+ * What the job tools (and `patchbay job` over the control port) return about a job: one schema, one
+ * text line. The record itself holds no prompt, so nothing here can leak one.
  */
 import * as v from "valibot";
-import type { JobRecord } from "../record.ts";
+import type { JobRecord } from "./record.ts";
 
 const usageSchema = v.object({
   inputTokens: v.number(),
