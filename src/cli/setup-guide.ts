@@ -30,8 +30,20 @@ function shellQuote(value: string): string {
  * snippet for each host, and the ChatGPT developer-mode steps. The token itself appears only
  * when `revealToken` is set.
  */
-export function setupGuide(config: Config, url: string, token: string | undefined, options: GuideOptions | boolean): SetupGuide {
-  const { revealToken, publicUrl, tunnelMode } = typeof options === "boolean" ? { revealToken: options } : options;
+/** The listener's URL as a local host can use it: a wildcard bind (0.0.0.0, ::) is reached at loopback. */
+function localUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname === "0.0.0.0") parsed.hostname = "127.0.0.1";
+  else if (parsed.hostname === "[::]") parsed.hostname = "[::1]";
+  return parsed.href;
+}
+
+export function setupGuide(config: Config, listenerUrl: string, token: string | undefined, options: GuideOptions | boolean): SetupGuide {
+  const given = typeof options === "boolean" ? { revealToken: options } : options;
+  const { revealToken, tunnelMode } = given;
+  // A tunnel's URL, else server.public_url: what a remote host reaches; never the wildcard listen address.
+  const publicUrl = (given.publicUrl ?? config.server.public_url).replace(/\/+$/, "") || undefined;
+  const url = localUrl(listenerUrl);
   const tokenEnv = config.auth.token_env;
   const bearer = token ? ` --header "Authorization: Bearer $${tokenEnv}"` : "";
   const stdio = [...selfCommand(), "stdio", ...(config.repositories.default ? ["--root", config.repositories.default] : [])].map(shellQuote).join(" ");

@@ -179,6 +179,7 @@ export default defineCommand({
       if (port === 0) port = await freePort(host);
       tunnel = await openTunnel(kind, args, home, host, port, config.auth.token_env);
       config.server.public_hosts = [...config.server.public_hosts, tunnel.hostname];
+      config.server.public_url = tunnel.publicUrl; // every URL the server hands out goes through the tunnel
       config.server.allowed_origins = [...new Set([...config.server.allowed_origins, ...CHATGPT_ORIGINS])];
       log.success(`tunnel up: ${tunnel.publicUrl}`);
     }

@@ -69,6 +69,12 @@ const anyText = () => stringWhere("a string", () => true);
 export const nonEmpty = (expected: string) => stringWhere(expected, (value) => value.trim() !== "");
 const blankOrAbsolute = () => stringWhere(`an absolute path or ""`, (value) => value === "" || isAbsolute(value));
 const isOrigin = (value: string) => URL.canParse(value) && new URL(value).origin === value;
+/** A base URL others can reach: http(s), no query, fragment or user info, not 0.0.0.0 or ::. */
+function isPublicUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return /^https?:$/.test(url.protocol) && !url.search && !url.hash && !url.username && !url.password && !["0.0.0.0", "[::]"].includes(url.hostname);
+}
 const isRedisUrl = (value: string) => /^rediss?:\/\//.test(value) && URL.canParse(value);
 
 /** A key with its default and the sentence that documents it. */
@@ -110,6 +116,11 @@ const server = table({
     "Host header values allowed besides loopback ones, such as a tunnel host.",
   ),
   session_idle_seconds: setting(integerFrom(1), 1800, "Seconds an idle MCP session is kept."),
+  public_url: setting(
+    stringWhere(`an http(s) URL without query, fragment or credentials, not a wildcard address, or ""`, (value) => value === "" || isPublicUrl(value)),
+    "",
+    'The URL remote callers reach this server at (a reverse proxy, a LAN name); every URL patchbay hands out (attachments, the start guide) starts with it. A running tunnel\'s URL takes its place. "" means none.',
+  ),
 });
 
 const app = table({

@@ -150,6 +150,7 @@ const TABLE = {
   port_in_use: failed,
   provider_not_found: failed,
   provider_role_mismatch: failed,
+  public_url_unknown: failed,
   read_only_violation: failed,
   repo_busy: failed,
   repo_required: failed,

@@ -12,7 +12,8 @@ function hostnameOf(value: string): string {
 
 /** Host header values this server answers to: loopback names, the bound address, configured public hosts. */
 export function allowedHostnames(config: Config, boundHost: string): string[] {
-  const hosts = new Set([...localhostAllowedHostnames(), ...config.server.public_hosts.map(hostnameOf)]);
+  const publicUrl = config.server.public_url ? [hostnameOf(config.server.public_url)] : [];
+  const hosts = new Set([...localhostAllowedHostnames(), ...config.server.public_hosts.map(hostnameOf), ...publicUrl]);
   if (boundHost === "0.0.0.0" || boundHost === "::") {
     for (const addresses of Object.values(networkInterfaces()))
       for (const address of addresses ?? []) hosts.add(address.family === "IPv6" ? `[${address.address}]` : address.address);

@@ -36,6 +36,7 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
     const pending = registry.call(name, args, {
       app: host,
       session,
+      request: ctx.http?.req,
       signal: ctx.mcpReq.signal,
       progress: createProgressReporter(ctx),
       catalog: registry,

@@ -24,6 +24,8 @@ export type ObjectSchema =
 export interface ToolContext {
   app: AppServices;
   session: SessionState;
+  /** The HTTP request the call came in on; undefined over stdio and from the CLI (this machine). */
+  request?: Request;
   /** Aborts when the caller cancels the request or disconnects. */
   signal: AbortSignal;
   progress: ProgressReporter;

@@ -27,11 +27,11 @@ export interface SignedUrl {
 }
 
 export interface Attachments {
-  /** A fresh storage path for `filename` owned by `agent`, and the signed PUT URL for it. */
-  uploadUrl(baseUrl: string, agent: AgentAddress, filename: string): Promise<SignedUrl & { max_bytes: number }>;
+  /** A fresh storage path for `filename` owned by `agent`, and the signed PUT URL for it; the URL also fixes the stored `contentType`. */
+  uploadUrl(baseUrl: string, agent: AgentAddress, filename: string, contentType?: string): Promise<SignedUrl & { max_bytes: number }>;
   downloadUrl(baseUrl: string, path: string): Promise<SignedUrl>;
-  /** Checks a URL's signature; the storage path it grants, or the refusal. */
-  verify(method: "PUT" | "GET", path: string, expires: string | null, signature: string | null): Promise<string | PatchbayError>;
+  /** Checks a URL's signature (`type`: its signed content type, if any); the storage path it grants, or the refusal. */
+  verify(method: "PUT" | "GET", path: string, expires: string | null, signature: string | null, type?: string | null): Promise<string | PatchbayError>;
   /** Stores bytes at a path (once: an upload URL cannot overwrite). */
   write(path: string, bytes: Uint8Array, contentType?: string): Promise<AttachmentData>;
   /** Stores bytes under a new path owned by `agent` (relay_url). */
@@ -43,6 +43,14 @@ export interface Attachments {
 }
 
 const FILENAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** A media type as `type/subtype` tokens (RFC 9110), without parameters. */
+export const MIME_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+
+/** The `type/subtype` of a Content-Type value, lower case; undefined when it is not one. */
+export function mediaType(value: string | null | undefined): string | undefined {
+  const bare = value?.split(";")[0]?.trim().toLowerCase();
+  return bare && MIME_TYPE_PATTERN.test(bare) ? bare : undefined;
+}
 const ID_PATTERN = /^[0-9a-f]{32}$/;
 
 /** A file name safe as one path segment: its base name with other characters replaced. */
@@ -76,6 +84,30 @@ export function normalizeAttachmentPath(path: string): { namespace: string; agen
   return { namespace, agent, id, filename, path: normalized };
 }
 
+/** True when `value` is written as a URL (scheme://…) rather than a storage path. */
+export const looksLikeUrl = (value: string) => /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value);
+
+/**
+ * The storage path inside an attachment URL of this server: `<base>/attachments/<path>?…` for one
+ * of `bases` (same origin, same path prefix). Any other URL is refused; nothing is ever fetched.
+ */
+export function attachmentPathOfUrl(value: string, bases: readonly string[]): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  const prefix = url
+    ? bases
+        .map((base) => new URL(base))
+        .filter((base) => base.origin === url.origin)
+        .map((base) => `${base.pathname.replace(/\/+$/, "")}/attachments/`)
+        .find((candidate) => url.pathname.startsWith(candidate))
+    : undefined;
+  if (!url || prefix === undefined)
+    throw new PatchbayError("url_refused", `${value.slice(0, 200)} is not an attachment URL of this server`, {
+      next: "pass the storage path (NAMESPACE/AGENT/ID/FILENAME) or the URL this server handed out; to store a file from another host, use relay_url",
+    });
+  // Still percent-encoded: an encoded dot or slash is refused by the path check, never decoded into one.
+  return normalizeAttachmentPath(url.pathname.slice(prefix.length)).path;
+}
+
 export function createAttachments(options: { store: RecordStore; home: string; maxBytes: number; ttlSeconds: number }): Attachments {
   const { store, maxBytes } = options;
   const root = join(options.home, "attachments");
@@ -86,16 +118,18 @@ export function createAttachments(options: { store: RecordStore; home: string; m
       .update<{ secret: string }>("meta", "messaging-url-secret", (current) => current?.data ?? { secret: randomBytes(32).toString("hex") })
       .then((record) => Buffer.from(record.data.secret, "hex")));
 
-  const sign = async (method: string, path: string, expires: number) =>
+  const sign = async (method: string, path: string, expires: number, type?: string) =>
     createHmac("sha256", await loadSecret())
-      .update(`${method}\n${path}\n${expires}`)
+      .update(`${method}\n${path}\n${expires}${type ? `\n${type}` : ""}`)
       .digest("hex");
 
-  async function signedUrl(baseUrl: string, method: "PUT" | "GET", path: string): Promise<SignedUrl> {
+  async function signedUrl(baseUrl: string, method: "PUT" | "GET", path: string, type?: string): Promise<SignedUrl> {
     const expires = Math.floor(Date.now() / 1000) + options.ttlSeconds;
-    const url = new URL(`/attachments/${path}`, baseUrl);
+    // The base keeps its path prefix (a reverse proxy's /patchbay), which `new URL(path, base)` would drop.
+    const url = new URL(`${baseUrl.replace(/\/+$/, "")}/attachments/${path}`);
     url.searchParams.set("expires", String(expires));
-    url.searchParams.set("signature", await sign(method, path, expires));
+    if (type) url.searchParams.set("type", type);
+    url.searchParams.set("signature", await sign(method, path, expires, type));
     return { path, url: url.href, expires_at: new Date(expires * 1000).toISOString() };
   }
 
@@ -128,7 +162,7 @@ export function createAttachments(options: { store: RecordStore; home: string; m
       filename: parts.filename,
       size: bytes.byteLength,
       created_at: new Date().toISOString(),
-      ...(contentType && { content_type: contentType.slice(0, 200) }),
+      ...(mediaType(contentType) && { content_type: mediaType(contentType) }),
     };
     await store.put<AttachmentData>("attachment", parts.id, data);
     return data;
@@ -138,11 +172,11 @@ export function createAttachments(options: { store: RecordStore; home: string; m
 
   return {
     maxBytes,
-    async uploadUrl(baseUrl, agent, filename) {
-      return { ...(await signedUrl(baseUrl, "PUT", newPath(agent, filename))), max_bytes: maxBytes };
+    async uploadUrl(baseUrl, agent, filename, contentType) {
+      return { ...(await signedUrl(baseUrl, "PUT", newPath(agent, filename), mediaType(contentType))), max_bytes: maxBytes };
     },
     downloadUrl: (baseUrl, path) => signedUrl(baseUrl, "GET", normalizeAttachmentPath(path).path),
-    async verify(method, path, expires, signature) {
+    async verify(method, path, expires, signature, type) {
       let normalized: string;
       try {
         normalized = normalizeAttachmentPath(path).path;
@@ -154,7 +188,7 @@ export function createAttachments(options: { store: RecordStore; home: string; m
       });
       const when = Number(expires);
       if (!signature || !/^[0-9a-f]{64}$/.test(signature) || !Number.isInteger(when) || when < Date.now() / 1000) return bad;
-      const expected = Buffer.from(await sign(method, normalized, when), "hex");
+      const expected = Buffer.from(await sign(method, normalized, when, type ?? undefined), "hex");
       return timingSafeEqual(expected, Buffer.from(signature, "hex")) ? normalized : bad;
     },
     write,

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { endpointsFor } from "../../mcp/public-url.ts";
 import { defineTool, EVERY_MODE, type ToolContext } from "../../mcp/tool.ts";
 
 const check = v.object({ name: v.string(), ok: v.boolean(), detail: v.string() });
@@ -62,7 +63,7 @@ export const selfTest = defineTool({
       await progress.report(index + 1, steps.length, `${result.name}: ${result.ok ? "ok" : "failed"}`);
     }
     const ready = checks.every((c) => c.ok);
-    const endpoints = app.endpoints();
+    const endpoints = endpointsFor(context);
     if (public_base_url) endpoints.push({ kind: "http", url: new URL("/mcp", public_base_url).toString() });
     const failed = checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     return {

@@ -1,7 +1,9 @@
 /** upload_attachment, get_attachment and relay_url: files between agents of one namespace. */
 import * as v from "valibot";
-import { PatchbayError } from "../../errors/index.ts";
+import { isPatchbayError } from "../../errors/index.ts";
+import { callerBaseUrl, ownBaseUrls } from "../../mcp/public-url.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import { attachmentPathOfUrl, looksLikeUrl, MIME_TYPE_PATTERN, type Attachments } from "../attachments.ts";
 import { messagingOf } from "../messaging.ts";
 import { formatAddress } from "../names.ts";
 import { relayFetch } from "../relay.ts";
@@ -9,21 +11,39 @@ import { actor, asArg, MESSAGING_MODES } from "./messages.ts";
 
 const INLINE_TEXT_BYTES = 64 * 1024;
 
-/** The origin of this server's HTTP listener: signed URLs point there. */
-function httpBase(context: ToolContext): string {
-  const endpoint = context.app.endpoints().find((candidate) => candidate.kind === "http");
-  if (!endpoint)
-    throw new PatchbayError("http_not_listening", "the server has no HTTP listener for attachment URLs", {
-      next: "start the server with HTTP (`patchbay start`)",
-    });
-  return new URL(endpoint.url).origin;
+const mimeTypeArg = (about: string) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(MIME_TYPE_PATTERN, "expected a media type such as text/markdown or image/png (type/subtype, no parameters)"),
+      v.description(about),
+    ),
+  );
+
+/**
+ * A download URL for this caller, or why there is none: a remote caller gets server.public_url,
+ * the tunnel, or its own allowed Host, never a wildcard or loopback address.
+ */
+async function downloadFor(attachments: Attachments, path: string, context: ToolContext): Promise<{ url?: string; missing?: string }> {
+  try {
+    return { url: (await attachments.downloadUrl(callerBaseUrl(context), path)).url };
+  } catch (error) {
+    if (isPatchbayError(error)) return { missing: `no download URL: ${error.message}; ${error.next ?? ""}`.trim() };
+    throw error;
+  }
 }
 
 export const uploadAttachment = defineTool({
   name: "upload_attachment",
   title: "Upload an attachment",
   description: "A short-lived signed URL on this server to PUT one file to (size-capped), and the storage path to give other agents of this namespace.",
-  input: v.strictObject({ filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("The file's name, e.g. report.md.")), as: asArg }),
+  input: v.strictObject({
+    filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("The file's name, e.g. report.md.")),
+    mime_type: mimeTypeArg(
+      "The file's media type, type/subtype (e.g. application/pdf); downloads carry it as their Content-Type, always as a download, never shown inline.",
+    ),
+    as: asArg,
+  }),
   output: v.object({ path: v.string(), upload_url: v.string(), expires_at: v.string(), max_bytes: v.number() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   capability: "record",
@@ -32,7 +52,7 @@ export const uploadAttachment = defineTool({
   labels: { invoking: "Preparing upload", invoked: "Upload URL ready" },
   async handler(args, context) {
     const me = await actor(context, args.as);
-    const signed = await messagingOf(context.app).attachments.uploadUrl(httpBase(context), me, args.filename);
+    const signed = await messagingOf(context.app).attachments.uploadUrl(callerBaseUrl(context), me, args.filename, args.mime_type);
     return {
       text: `PUT the file (at most ${signed.max_bytes} bytes) to ${signed.url} before ${signed.expires_at}; then share the path ${signed.path}.`,
       structured: { path: signed.path, upload_url: signed.url, expires_at: signed.expires_at, max_bytes: signed.max_bytes },
@@ -44,8 +64,16 @@ export const getAttachment = defineTool({
   name: "get_attachment",
   title: "Get an attachment",
   description:
-    "An attachment of this namespace by storage path (NAMESPACE/AGENT/ID/FILENAME): its size, a short-lived download URL, and the text itself when it is small UTF-8.",
-  input: v.strictObject({ path: v.pipe(v.string(), v.minLength(1), v.maxLength(512), v.description("The storage path.")), as: asArg }),
+    "An attachment of this namespace by storage path (NAMESPACE/AGENT/ID/FILENAME) or by a URL this server handed out for it: its size, a short-lived download URL, and the text itself when it is small UTF-8. URLs of other hosts are refused, never fetched.",
+  input: v.strictObject({
+    path: v.pipe(
+      v.string(),
+      v.minLength(1),
+      v.maxLength(4096),
+      v.description("The storage path, or the attachment URL (upload or download) this server gave the sender."),
+    ),
+    as: asArg,
+  }),
   output: v.object({
     path: v.string(),
     filename: v.string(),
@@ -63,9 +91,9 @@ export const getAttachment = defineTool({
   async handler(args, context) {
     const me = await actor(context, args.as);
     const attachments = messagingOf(context.app).attachments;
-    const { data, bytes } = await attachments.read(me, args.path);
-    const hasHttp = context.app.endpoints().some((endpoint) => endpoint.kind === "http");
-    const download = hasHttp ? await attachments.downloadUrl(httpBase(context), data.path) : undefined;
+    const path = looksLikeUrl(args.path) ? attachmentPathOfUrl(args.path, ownBaseUrls(context)) : args.path;
+    const { data, bytes } = await attachments.read(me, path);
+    const download = await downloadFor(attachments, data.path, context);
     let text: string | undefined;
     if (bytes.byteLength <= INLINE_TEXT_BYTES) {
       try {
@@ -75,14 +103,14 @@ export const getAttachment = defineTool({
       }
     }
     return {
-      text: `${data.path}: ${data.size} bytes from ${formatAddress({ name: data.owner, namespace: data.namespace })}.${download ? ` Download: ${download.url}` : ""}${text !== undefined ? `\n\n${text}` : ""}`,
+      text: `${data.path}: ${data.size} bytes from ${formatAddress({ name: data.owner, namespace: data.namespace })}. ${download.url ? `Download: ${download.url}` : download.missing}${text !== undefined ? `\n\n${text}` : ""}`,
       structured: {
         path: data.path,
         filename: data.filename,
         size: data.size,
         owner: formatAddress({ name: data.owner, namespace: data.namespace }),
         ...(data.content_type && { content_type: data.content_type }),
-        ...(download && { download_url: download.url }),
+        ...(download.url && { download_url: download.url }),
         ...(text !== undefined && { text }),
       },
     };
@@ -97,10 +125,17 @@ export const relayUrl = defineTool({
   input: v.strictObject({
     url: v.pipe(v.string(), v.minLength(1), v.maxLength(4096), v.description("A public https:// URL.")),
     filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("The attachment's file name.")),
+    mime_type: mimeTypeArg("The media type to store and serve it as (type/subtype), instead of the one the URL's server sent."),
     to: v.optional(v.pipe(v.string(), v.maxLength(4000), v.description("Recipients to message the path to: NAME or NAME@NAMESPACE, comma-separated."))),
     as: asArg,
   }),
-  output: v.object({ path: v.string(), size: v.number(), content_type: v.optional(v.string()), message_ids: v.array(v.string()) }),
+  output: v.object({
+    path: v.string(),
+    size: v.number(),
+    content_type: v.optional(v.string()),
+    download_url: v.optional(v.string()),
+    message_ids: v.array(v.string()),
+  }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   capability: "network",
   modes: MESSAGING_MODES,
@@ -114,7 +149,7 @@ export const relayUrl = defineTool({
       allowPrivate: messaging.settings.relay_allow_private,
       signal: context.signal,
     });
-    const data = await messaging.attachments.add(me, args.filename, fetched.bytes, fetched.contentType);
+    const data = await messaging.attachments.add(me, args.filename, fetched.bytes, args.mime_type ?? fetched.contentType);
     let messageIds: string[] = [];
     if (args.to) {
       const { messages } = await (await messaging.mailbox()).send(me, {
@@ -123,9 +158,16 @@ export const relayUrl = defineTool({
       });
       messageIds = messages.map((m) => m.id);
     }
+    const download = await downloadFor(messaging.attachments, data.path, context);
     return {
-      text: `Stored ${data.size} bytes at ${data.path}${messageIds.length ? ` and told ${args.to}` : ""}.`,
-      structured: { path: data.path, size: data.size, ...(data.content_type && { content_type: data.content_type }), message_ids: messageIds },
+      text: `Stored ${data.size} bytes at ${data.path}${messageIds.length ? ` and told ${args.to}` : ""}. ${download.url ? `Download: ${download.url}` : download.missing}`,
+      structured: {
+        path: data.path,
+        size: data.size,
+        ...(data.content_type && { content_type: data.content_type }),
+        ...(download.url && { download_url: download.url }),
+        message_ids: messageIds,
+      },
     };
   },
 });
