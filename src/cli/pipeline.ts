@@ -53,7 +53,7 @@ function summary(view: pipeline.RunView | pipeline.RunRecord): string {
   if (view.changed_files.length) lines.push(`changed: ${view.changed_files.join(", ")}`);
   if (view.out_of_scope?.length) lines.push(`outside the plan's affected_files (check by hand): ${view.out_of_scope.join(", ")}`);
   if (view.binary_files.length) lines.push(`binary (check by hand): ${view.binary_files.join(", ")}`);
-  if (extra.next) lines.push(`next: patchbay ${extra.next} ${view.run_id}`);
+  if (extra.next_step) lines.push(`next: ${extra.next_step}`);
   return lines.join("\n");
 }
 
@@ -74,10 +74,13 @@ const phaseCommand = (name: string, description: string, pick: (runners: pipelin
   });
 
 const plan = defineCommand({
-  meta: { name: "plan", description: "Start a run: the planner writes PLAN.md (read-only)" },
+  meta: {
+    name: "plan",
+    description: "Start a run: the planner writes PLAN.md (read-only). --run-id without --task runs the planner again for a run whose plan did not finish",
+  },
   args: {
-    task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" },
-    "run-id": { type: "string", description: "Choose the run id", valueHint: "RUN_ID" },
+    task: { type: "string", description: "The change to make (required for a new run)", valueHint: "TEXT" },
+    "run-id": { type: "string", description: "Choose the run id; alone, the run whose plan to run again", valueHint: "RUN_ID" },
     repo: repoArg,
     mock: mockArg,
     standalone: standaloneArg,
@@ -86,10 +89,14 @@ const plan = defineCommand({
   async run({ args }) {
     const repo = await repoOf(args.repo);
     const runners = runnersFor(args.standalone, Boolean(args.json));
-    const record = await runners.plan(repo, args.task, await envFor(Boolean(args.json), !args.standalone), {
-      mock: Boolean(args.mock),
-      ...(args["run-id"] && { runId: args["run-id"] }),
-    });
+    const env = await envFor(Boolean(args.json), !args.standalone);
+    const options = { mock: Boolean(args.mock) };
+    if (args.task === undefined && !args["run-id"])
+      throw new PatchbayError("usage", "plan needs --task (a new run), or --run-id alone (plan that run again)", { next: 'pass --task "..."' });
+    const record =
+      args.task === undefined
+        ? await runners.replan(repo, args["run-id"]!, env, options)
+        : await runners.plan(repo, args.task, env, { ...options, ...(args["run-id"] && { runId: args["run-id"] }) });
     const view = await pipeline.status(repo, record.run_id);
     emit(args.json, view, () => summary(view));
     return 0;

@@ -1,7 +1,7 @@
 /** `run`: the whole loop of phases for CI and scripts, in this process or through other runners. */
 import type { PipelineEnv } from "./agent.ts";
 import { loadPipelineConfig, workflowSettings } from "./config.ts";
-import { apply, approve, fix, type PhaseOptions, plan, review, test, write } from "./phases.ts";
+import { apply, approve, fix, type PhaseOptions, plan, replan, review, test, write } from "./phases.ts";
 import { status, type RunView } from "./queries.ts";
 import type { RunRecord } from "./run-record.ts";
 
@@ -17,6 +17,8 @@ export interface DriveResult {
 /** Who runs each phase for `drive`: this process (the default), or e.g. the server through its tools. */
 export interface PhaseRunners {
   plan: (repo: string, task: string, env: PipelineEnv, options: PhaseOptions & { runId?: string }) => Promise<RunRecord>;
+  /** The planner again, for a run whose plan did not finish. */
+  replan: (repo: string, runId: string, env: PipelineEnv, options: PhaseOptions) => Promise<RunRecord>;
   approve: (repo: string, runId: string, env: PipelineEnv) => Promise<RunRecord>;
   write: (repo: string, runId: string, env: PipelineEnv, options: PhaseOptions) => Promise<RunRecord>;
   test: (repo: string, runId: string, env: PipelineEnv) => Promise<RunRecord>;
@@ -25,7 +27,7 @@ export interface PhaseRunners {
   apply: (repo: string, runId: string, env: PipelineEnv) => Promise<RunRecord>;
 }
 
-export const LOCAL_PHASES: PhaseRunners = { plan, approve, write, test, review, fix, apply };
+export const LOCAL_PHASES: PhaseRunners = { plan, replan, approve, write, test, review, fix, apply };
 
 /**
  * plan → approve → write → test → review → (fix → test → review)* → apply, stopping at the first

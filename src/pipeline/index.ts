@@ -25,7 +25,8 @@ export {
 } from "./config.ts";
 export { addCliProvider, addTestCommand, editPipelineConfig, setCommand, setPhase, type ConfigEdit, type ConfigEditor } from "./config-edit.ts";
 export { assertTrusted, execSettings, isTrusted, needsTrust, trustPipelineConfig } from "./trust.ts";
-export { apply, approve, cancelRun, fix, plan, review, test, write, type PhaseOptions } from "./phases.ts";
+export { apply, approve, cancelRun, fix, plan, replan, review, test, write, type PhaseOptions } from "./phases.ts";
+export { nextStep, rulesOf, type NextStep, type RunRules } from "./next-step.ts";
 export { requestStop, type StopMode } from "./cancel.ts";
 export { readPhaseLock } from "./lock.ts";
 export { checkPipelineConfig, hasPipelineConfig, type PipelineFinding } from "./doctor.ts";

@@ -12,18 +12,8 @@ import { applyToWorktree, changedPaths, worktreeDiff } from "./git.ts";
 import { clearStopRequests, readStopRequest, stoppedError, watchStop } from "./cancel.ts";
 import { acquirePhaseLock, recoverRun, releasePhaseLock } from "./lock.ts";
 import { extractDiff } from "./prompts.ts";
-import {
-  appendRunEvent,
-  artifactPath,
-  assertPhaseAllowed,
-  type Phase,
-  readArtifact,
-  readRun,
-  type RunEvent,
-  type RunRecord,
-  saveRun,
-  writeArtifact,
-} from "./run-record.ts";
+import { assertPhaseAllowed } from "./next-step.ts";
+import { appendRunEvent, artifactPath, type Phase, readArtifact, readRun, type RunEvent, type RunRecord, saveRun, writeArtifact } from "./run-record.ts";
 import { checkPatch } from "./safety.ts";
 
 /** Failures that end the run: the patch or a read-only phase broke a safety rule. */
@@ -45,7 +35,7 @@ export async function loadRun(repo: string, runId: string): Promise<RunRecord> {
  */
 export async function withPhase(record: RunRecord, phase: Phase, env: PipelineEnv, body: (env: PipelineEnv) => Promise<EventExtras>): Promise<RunRecord> {
   await recoverRun(record);
-  assertPhaseAllowed(record, phase);
+  await assertPhaseAllowed(record, phase);
   const lock = await acquirePhaseLock(record, phase);
   const started = Date.now();
   const stoppable = phase !== "cancel";

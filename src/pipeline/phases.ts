@@ -15,7 +15,8 @@ import { clearStopRequests, requestStop, waitForPhaseEnd } from "./cancel.ts";
 import { readPhaseLock } from "./lock.ts";
 import { agentTurn, applyPrintedDiff, assertTurnSucceeded, checkScope, loadRun, producePatch, unsafe, withPhase } from "./phase-runner.ts";
 import { parsePlanScope, parseVerdict, phasePrompt } from "./prompts.ts";
-import { appendRunEvent, assertPhaseAllowed, createRunFolder, newRunId, readArtifact, type RunRecord, saveRun, writeArtifact } from "./run-record.ts";
+import { assertPhaseAllowed, nextStep, testsAllowApply } from "./next-step.ts";
+import { appendRunEvent, createRunFolder, newRunId, readArtifact, type RunRecord, saveRun, writeArtifact } from "./run-record.ts";
 import { checkPatch } from "./safety.ts";
 import { assertTrusted } from "./trust.ts";
 import { runTestCommand, splitCommandLine } from "./test-runner.ts";
@@ -71,6 +72,18 @@ export async function plan(repo: string, task: string, env: PipelineEnv, options
   };
   await writeArtifact(record, "TASK.md", `${task}\n`);
   await saveRun(record);
+  return runPlanner(record, phase, loaded, env);
+}
+
+/** Runs the planner again for a run whose plan did not finish (state `new`: it failed or was interrupted). */
+export async function replan(repo: string, runId: string, env: PipelineEnv, options: PhaseOptions = {}): Promise<RunRecord> {
+  const record = await loadRun(repo, runId);
+  const { phase, loaded } = await resolved(repo, "plan", env, options);
+  return runPlanner(record, phase, loaded, env);
+}
+
+function runPlanner(record: RunRecord, phase: ResolvedPhase, loaded: LoadedPipelineConfig, env: PipelineEnv): Promise<RunRecord> {
+  const { repo, task } = record;
   return withPhase(record, "plan", env, async (env) => {
     const before = await treeFingerprint(repo, { exclude: ".ai" });
     const turn = await agentTurn(record, phase, phasePrompt("plan", { task }, isMock(phase)), repo, "read_only", env, "plan");
@@ -167,7 +180,8 @@ export async function test(repo: string, runId: string, env: PipelineEnv): Promi
     env.signal?.throwIfAborted();
     const passed = results.every((result) => result.exit_code === 0);
     record.tests = { status: results.length === 0 ? "skipped" : passed ? "passed" : "failed", results };
-    record.state = "tested";
+    // A reviewed patch tested again is the same patch: its review still holds.
+    if (record.state !== "reviewed") record.state = "tested";
     return {
       detail: `tests ${record.tests.status}: ${results.filter((r) => r.exit_code === 0).length}/${results.length} passed`,
       artifacts: results.map((result) => result.log),
@@ -211,13 +225,15 @@ export async function review(repo: string, runId: string, env: PipelineEnv, opti
 export async function fix(repo: string, runId: string, env: PipelineEnv, options: PhaseOptions = {}): Promise<RunRecord> {
   const record = await loadRun(repo, runId);
   const { phase, loaded } = await resolved(repo, "fix", env, options);
-  const max = workflowSettings(loaded).maxFixRounds;
-  if (record.state === "tested" && record.tests?.status !== "failed")
-    throw new PatchbayError("invalid_state", `run ${runId}: nothing to fix, the tests ${record.tests?.status ?? "did not run"}`, {
-      next: `review it: patchbay review ${runId}`,
-    });
-  if (record.state === "reviewed" && record.review?.verdict === "approve")
-    throw new PatchbayError("invalid_state", `run ${runId}: nothing to fix, the review approved it`, { next: `apply it: patchbay apply ${runId}` });
+  const rules = workflowSettings(loaded);
+  const max = rules.maxFixRounds;
+  const somethingToFix = record.tests?.status === "failed" || record.review?.verdict === "changes_requested";
+  if (["tested", "reviewed"].includes(record.state) && !somethingToFix)
+    throw new PatchbayError(
+      "invalid_state",
+      `run ${runId}: nothing to fix, the tests ${record.tests?.status ?? "did not run"}${record.review ? " and the review approved it" : ""}`,
+      { next: nextStep(record, rules).step },
+    );
   if (record.fix_rounds >= max && ["tested", "reviewed"].includes(record.state)) {
     throw new PatchbayError("fix_limit", `run ${runId} has had ${record.fix_rounds} fix round(s), the maximum (workflow.max_fix_rounds = ${max})`, {
       next: "raise workflow.max_fix_rounds in .ai/patchbay.toml, or start a new run",
@@ -258,12 +274,12 @@ export async function apply(repo: string, runId: string, env: PipelineEnv): Prom
   const record = await loadRun(repo, runId);
   const loaded = await loadPipelineConfig(repo);
   await assertTrusted(env.home, repo, loaded);
+  const rules = workflowSettings(loaded);
   if (record.state === "reviewed" && record.review?.verdict !== "approve")
-    throw new PatchbayError("not_approved", `run ${runId}: the review requested changes`, { next: `run fix: patchbay fix ${runId}` });
-  const testsOk = record.tests?.status === "passed" || (record.tests?.status === "skipped" && workflowSettings(loaded).allowApplyWithoutTests);
-  if (record.state === "reviewed" && !testsOk) {
+    throw new PatchbayError("not_approved", `run ${runId}: the review requested changes`, { next: nextStep(record, rules).step });
+  if (record.state === "reviewed" && !testsAllowApply(record, rules)) {
     throw new PatchbayError("tests_not_passed", `run ${runId}: the tests ${record.tests?.status ?? "did not run"}; apply needs them to pass`, {
-      next: "add test commands under [phases.test] and run test, or set workflow.allow_apply_without_tests",
+      next: nextStep(record, rules).step,
     });
   }
   return withPhase(record, "apply", env, async (env) => {
@@ -295,7 +311,7 @@ export async function apply(repo: string, runId: string, env: PipelineEnv): Prom
 export async function cancelRun(repo: string, runId: string, env: PipelineEnv, options: { waitMs?: number } = {}): Promise<RunRecord> {
   let record = await loadRun(repo, runId);
   if (record.state === "cancelled") return record;
-  assertPhaseAllowed(record, "cancel");
+  await assertPhaseAllowed(record, "cancel");
   const by = env.clientRef ?? "cli";
   const holder = await readPhaseLock(record);
   if (holder) {

@@ -3,20 +3,25 @@
  * Driving a run is drive.ts; removing finished ones is cleanup.ts.
  */
 import { readPhaseLock } from "./lock.ts";
+import { nextStep, rulesOf } from "./next-step.ts";
 import { loadRun } from "./phase-runner.ts";
-import { listArtifacts, listRunIds, nextPhase, readArtifact, type RunRecord } from "./run-record.ts";
+import { listArtifacts, listRunIds, readArtifact, type RunRecord } from "./run-record.ts";
 
 export interface RunView extends RunRecord {
   /** The phase running now, if any. */
   running?: string;
+  /** The phase to run next (none while a phase runs, or once the run is over). */
   next?: string;
+  /** What to do next and why, with the command. */
+  next_step: string;
   artifacts: string[];
 }
 
 export async function runView(record: RunRecord): Promise<RunView> {
-  const [lock, artifacts] = await Promise.all([readPhaseLock(record), listArtifacts(record.repo, record.run_id)]);
-  const next = record.interrupted ? record.interrupted.phase : nextPhase(record);
-  return { ...record, ...(lock && { running: lock.phase }), ...(next && { next }), artifacts };
+  const [lock, artifacts, rules] = await Promise.all([readPhaseLock(record), listArtifacts(record.repo, record.run_id), rulesOf(record.repo)]);
+  if (lock) return { ...record, running: lock.phase, next_step: `${lock.phase} is running; follow it: patchbay events ${record.run_id} --follow`, artifacts };
+  const next = nextStep(record, rules);
+  return { ...record, ...(next.phase && { next: next.phase }), next_step: next.step, artifacts };
 }
 
 export async function status(repo: string, runId: string): Promise<RunView> {

@@ -15,12 +15,16 @@ export type RunState = (typeof RUN_STATES)[number];
 export const PHASES = ["plan", "approve", "write", "test", "review", "fix", "apply", "cancel"] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** Which states a phase may start from; the state machine in one table. */
+/**
+ * Which states a phase may start from; the state machine in one table (next-step.ts says which
+ * one to run). plan from `new` runs the planner again after it failed or was interrupted; test
+ * from `reviewed` tests the same patch again (a test command added, a flaky test) and keeps the review.
+ */
 export const PHASE_FROM: Record<Phase, readonly RunState[]> = {
   plan: ["new"],
   approve: ["planned"],
   write: ["approved"],
-  test: ["written", "fixed", "tested"],
+  test: ["written", "fixed", "tested", "reviewed"],
   review: ["tested"],
   fix: ["tested", "reviewed"],
   apply: ["reviewed"],
@@ -298,41 +302,4 @@ export async function listArtifacts(repo: string, runId: string): Promise<string
   };
   await walk("");
   return found.sort();
-}
-
-/** Refuses a phase the run's state does not allow, saying what would. */
-export function assertPhaseAllowed(record: RunRecord, phase: Phase): void {
-  if (record.state === "failed" || record.state === "cancelled" || record.state === "applied") {
-    throw new PatchbayError(
-      "run_finished",
-      `run ${record.run_id} is ${record.state}${record.failure ? ` (${record.failure.message})` : ""}; no phase can run`,
-      { next: "start a new run with patchbay plan" },
-    );
-  }
-  if (!PHASE_FROM[phase].includes(record.state)) {
-    const next = nextPhase(record);
-    throw new PatchbayError("invalid_state", `run ${record.run_id} is ${record.state}; ${phase} needs it to be ${PHASE_FROM[phase].join(" or ")}`, {
-      next: next ? `run ${next} first` : "see patchbay status",
-      details: { state: record.state, phase },
-    });
-  }
-}
-
-/** What a person would run next, from the state alone. */
-export function nextPhase(record: RunRecord): Phase | undefined {
-  switch (record.state) {
-    case "planned":
-      return "approve";
-    case "approved":
-      return "write";
-    case "written":
-    case "fixed":
-      return "test";
-    case "tested":
-      return record.tests?.status === "failed" ? "fix" : "review";
-    case "reviewed":
-      return record.review?.verdict === "approve" ? "apply" : "fix";
-    default:
-      return undefined;
-  }
 }

@@ -157,6 +157,10 @@ export class RemotePhases implements pipeline.PhaseRunners {
     return this.runPhase(repo, "plan", { tool: "patchbay_plan", args: { task, ...(options.mock && { mock: true }) }, background: false, find });
   };
 
+  /** The planner again for a run whose plan did not finish: the run is known, so it is followed like the other phases. */
+  replan = (repo: string, runId: string, _env: pipeline.PipelineEnv, options: pipeline.PhaseOptions) =>
+    this.runPhase(repo, "plan", { tool: "patchbay_plan", args: { run_id: runId, ...(options.mock && { mock: true }) }, runId, background: true });
+
   approve = async (repo: string, runId: string) => {
     const view = await this.call(repo, "patchbay_approve", { run_id: runId }, 120_000);
     if (!this.options.quiet) line(`approve of ${runId} done on the server`);
