@@ -51,11 +51,12 @@ export interface Mailbox {
   send(from: AgentAddress, input: SendInput): Promise<{ messages: MessageData[]; duplicate: boolean }>;
   reply(from: AgentAddress, input: ReplyInput): Promise<{ message: MessageData; original: MessageData; resolved: boolean }>;
   /**
-   * Pending messages (now marked read) and deferred ones, oldest first. A call whose `signal`
-   * aborted (the caller cancelled or disconnected) marks nothing and throws `request_cancelled`:
-   * the messages stay unread for the next inbox.
+   * Pending messages (now marked read; the oldest `limit`, the rest stay unread and are counted in
+   * `unread_left`) and deferred ones, oldest first. A call whose `signal` aborted (the caller
+   * cancelled or disconnected) marks nothing and throws `request_cancelled`: the messages stay
+   * unread for the next inbox.
    */
-  inbox(agent: AgentAddress, signal?: AbortSignal): Promise<{ pending: MessageData[]; deferred: MessageData[] }>;
+  inbox(agent: AgentAddress, signal?: AbortSignal, limit?: number): Promise<{ pending: MessageData[]; deferred: MessageData[]; unread_left: number }>;
   wait(agent: AgentAddress, timeoutMs: number, options?: WaitOptions): Promise<{ status: WaitStatus; messages: MessageData[] }>;
   /** How many waits for `agent` are parked on this server now (a new message pushes to them): shown as presence `waiting`. */
   parked(agent: AgentAddress): number;
@@ -179,13 +180,14 @@ export async function createMailbox(store: RecordStore, identities: Identities):
   }
 
   /** Marks the agent's pending messages read and answers them; `undefined`, marking nothing, once `signal` aborted: nobody would receive them. */
-  async function take(agent: AgentAddress, signal: AbortSignal | undefined): Promise<MessageData[] | undefined> {
+  /** Marks the oldest `limit` pending messages read; what it took and how many stay unread. */
+  async function take(agent: AgentAddress, signal: AbortSignal | undefined, limit = Number.POSITIVE_INFINITY) {
     return exclusive(agent.namespace, async () => {
       if (signal?.aborted) return undefined;
+      const pending = await index.addressedTo(agent, "pending", true);
       const taken: MessageData[] = [];
-      for (const message of await index.addressedTo(agent, "pending", true))
-        taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }, message));
-      return taken;
+      for (const message of pending.slice(0, limit)) taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }, message));
+      return Object.assign(taken, { left: pending.length - taken.length });
     });
   }
 
@@ -264,14 +266,14 @@ export async function createMailbox(store: RecordStore, identities: Identities):
       });
     },
 
-    async inbox(agent, signal) {
-      const pending = await take(agent, signal);
+    async inbox(agent, signal, limit) {
+      const pending = await take(agent, signal, limit);
       if (!pending) {
         throw new PatchbayError("request_cancelled", "the inbox call was cancelled or its caller went away before the answer; its messages stay unread", {
           next: "call inbox again",
         });
       }
-      return { pending, deferred: await index.addressedTo(agent, "deferred") };
+      return { pending: [...pending], deferred: await index.addressedTo(agent, "deferred"), unread_left: pending.left };
     },
 
     async wait(agent, timeoutMs, options = {}) {

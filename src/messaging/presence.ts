@@ -16,7 +16,8 @@ export interface PresenceEntry {
 
 export interface Presence {
   touch(agent: AgentAddress): void;
-  of(namespace: string): Promise<PresenceEntry[]>;
+  /** Every agent of `namespace`, `active` when seen within `windowMs` (default messaging.presence_window_seconds). */
+  of(namespace: string, windowMs?: number): Promise<PresenceEntry[]>;
 }
 
 export function createPresence(store: RecordStore, identities: Identities, windowMs: number): Presence {
@@ -36,13 +37,13 @@ export function createPresence(store: RecordStore, identities: Identities, windo
         }))
         .catch(() => undefined);
     },
-    async of(namespace) {
+    async of(namespace, window = windowMs) {
       const now = Date.now();
       return (await identities.agents(namespace))
         .map((agent) => {
           const stored = agent.last_seen ? Date.parse(agent.last_seen) : 0;
           const last = Math.max(stored, seen.get(agentId(agent)) ?? 0);
-          return { agent: formatAddress(agent), last_seen: last ? new Date(last).toISOString() : null, active: last > 0 && now - last <= windowMs };
+          return { agent: formatAddress(agent), last_seen: last ? new Date(last).toISOString() : null, active: last > 0 && now - last <= window };
         })
         .sort((a, b) => a.agent.localeCompare(b.agent));
     },

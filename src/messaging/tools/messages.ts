@@ -29,13 +29,45 @@ export async function actor(context: ToolContext, as: string | undefined): Promi
   return messagingOf(context.app).actingAgent(context.session.principal, as);
 }
 
+const DEFAULT_INBOX_LIMIT = 100;
+
 export const inbox = defineTool({
   name: "inbox",
   title: "Inbox",
   description:
     "This agent's identity, its pending messages (marked read as this answer is handed over: a call cancelled or disconnected before that leaves them unread for the next inbox), the messages it deferred, and the recent presence of its namespace. Read the inbox before sending: send_message is refused while unread messages wait.",
-  input: v.strictObject({ as: asArg }),
-  output: v.object({ identity: v.string(), pending: v.array(messageViewSchema), deferred: v.array(messageViewSchema), presence: v.array(presenceSchema) }),
+  input: v.strictObject({
+    limit: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(1),
+        v.maxValue(500),
+        v.description("At most this many pending messages, oldest first (default 100, at most 500); the rest stay unread for the next inbox."),
+      ),
+    ),
+    show_presence: v.optional(v.pipe(v.boolean(), v.description("List the namespace's agents (default true)."))),
+    all_agents: v.optional(
+      v.pipe(v.boolean(), v.description("List every agent of the namespace (default true); false lists only the active ones and those waiting for messages.")),
+    ),
+    active_within_seconds: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(10),
+        v.maxValue(86400),
+        v.description("An agent counts as active when seen within this many seconds (default messaging.presence_window_seconds)."),
+      ),
+    ),
+    as: asArg,
+  }),
+  output: v.object({
+    identity: v.string(),
+    pending: v.array(messageViewSchema),
+    unread_left: v.number(),
+    deferred: v.array(messageViewSchema),
+    presence: v.array(presenceSchema),
+  }),
   annotations: { ...WRITE, idempotentHint: true },
   capability: "record",
   modes: MESSAGING_MODES,
@@ -47,17 +79,21 @@ export const inbox = defineTool({
     // Messages are marked read last, only while the caller still waits for this answer.
     const mailbox = await messaging.mailbox();
     // waiting: parked in wait_for_message on this server, so a message sent now is pushed to it.
-    const presence = (await messaging.presence.of(me.namespace)).map((entry) => ({
-      ...entry,
-      waiting: mailbox.parked(parseAddress(entry.agent, me.namespace)) > 0,
-    }));
-    const { pending, deferred } = await mailbox.inbox(me, context.signal);
-    const head = `${formatAddress(me)}: ${pending.length} new, ${deferred.length} deferred.`;
+    const window = args.active_within_seconds === undefined ? undefined : args.active_within_seconds * 1000;
+    const presence =
+      args.show_presence === false
+        ? []
+        : (await messaging.presence.of(me.namespace, window))
+            .map((entry) => ({ ...entry, waiting: mailbox.parked(parseAddress(entry.agent, me.namespace)) > 0 }))
+            .filter((entry) => args.all_agents !== false || entry.active || entry.waiting);
+    const { pending, deferred, unread_left } = await mailbox.inbox(me, context.signal, args.limit ?? DEFAULT_INBOX_LIMIT);
+    const left = unread_left ? ` ${unread_left} more unread (call inbox again).` : "";
+    const head = `${formatAddress(me)}: ${pending.length} new, ${deferred.length} deferred.${left}`;
     const active = presence.filter((entry) => entry.active).map((entry) => entry.agent);
     const body = [messageLines(pending), deferred.length ? `Deferred:\n${messageLines(deferred)}` : ""].filter(Boolean).join("\n\n");
     return {
-      text: `${head} Active: ${active.join(", ") || "none"}.${body ? `\n\n${body}` : ""}`,
-      structured: { identity: formatAddress(me), pending: pending.map(messageView), deferred: deferred.map(messageView), presence },
+      text: `${head}${args.show_presence === false ? "" : ` Active: ${active.join(", ") || "none"}.`}${body ? `\n\n${body}` : ""}`,
+      structured: { identity: formatAddress(me), pending: pending.map(messageView), unread_left, deferred: deferred.map(messageView), presence },
     };
   },
 });
