@@ -19,6 +19,7 @@ const main = defineCommand({
     handoff: () => import("./cli/handoff.ts").then((m) => m.default),
     context: () => import("./cli/context.ts").then((m) => m.default),
     token: () => import("./cli/token.ts").then((m) => m.default),
+    oauth: () => import("./cli/oauth.ts").then((m) => m.default),
     agent: () => import("./cli/agent.ts").then((m) => m.default),
     msg: () => import("./cli/msg.ts").then((m) => m.default),
     mcp: () => import("./cli/mcp.ts").then((m) => m.default),

@@ -305,6 +305,20 @@ const messaging = table({
   ),
 });
 
+const oauth = table({
+  enabled: setting(
+    trueOrFalse(),
+    true,
+    "Serve the OAuth 2.1 authorization server web hosts (claude.ai, ChatGPT) sign in with; it needs the HTTP token, which the operator logs in with on the consent page.",
+  ),
+  access_token_seconds: setting(integerIn(1, 86400), 3600, "Seconds an OAuth access token is valid; the client refreshes it with its refresh token."),
+  allow_private_client_documents: setting(
+    trueOrFalse(),
+    false,
+    "Fetch OAuth client ID metadata documents from private, loopback and link-local addresses (tests and closed LANs only).",
+  ),
+});
+
 export const configSchema = table({
   server: v.optional(server, {}),
   app: v.optional(app, {}),
@@ -318,6 +332,7 @@ export const configSchema = table({
   state: v.optional(state, {}),
   agents: v.optional(agents, {}),
   messaging: v.optional(messaging, {}),
+  oauth: v.optional(oauth, {}),
 });
 
 export type Config = v.InferOutput<typeof configSchema>;

@@ -134,6 +134,7 @@ const TABLE = {
   not_interactive: usage,
   not_isolated: failed,
   not_sender: failed,
+  oauth_grant_not_found: failed,
   patch_conflict: failed,
   patch_does_not_apply: failed,
   patch_too_large: failed,

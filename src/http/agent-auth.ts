@@ -2,9 +2,10 @@
  * Agent bearer tokens (`pbt_…`, from `patchbay token add`): a request carrying one is that agent
  * (`agent:NAME@NS`), counted against its rate limit; a banned token gets 429 with Retry-After.
  * The limit counts JSON-RPC calls: a batch costs one per message it carries.
+ * OAuth access tokens (src/oauth) are judged by the OAuth server, counted the same way for agent grants.
  * Every other request is judged by the operator-token rule in guards.ts.
  */
-import { authenticate, type AuthSettings } from "./guards.ts";
+import { authenticate, bearerChallenge, type AuthSettings, type Caller } from "./guards.ts";
 import { rpcErrorResponse } from "./responses.ts";
 
 /** What the HTTP layer needs from messaging to authenticate agents. */
@@ -22,10 +23,16 @@ function agentBearer(request: Request, auth: AuthSettings, agents: AgentTokens |
   return agents && bearer?.startsWith(AGENT_TOKEN_PREFIX) && bearer !== auth.token ? bearer : undefined;
 }
 
-function refusal(check: { banned: number } | undefined): Response {
+/** The presented OAuth access token (src/oauth), when the request carries one. */
+function oauthBearer(request: Request, auth: AuthSettings): string | undefined {
+  const match = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization")?.trim() ?? "");
+  return auth.oauth && match?.[1]?.startsWith(auth.oauth.prefix) ? match[1] : undefined;
+}
+
+function refusal(check: { banned: number } | undefined, request: Request, auth: AuthSettings, what = "agent token"): Response {
   if (!check)
-    return rpcErrorResponse(401, -32001, "Unauthorized: unknown or revoked agent token", {
-      "WWW-Authenticate": 'Bearer realm="patchbay", error="invalid_token"',
+    return rpcErrorResponse(401, -32001, `Unauthorized: unknown, expired or revoked ${what}`, {
+      "WWW-Authenticate": bearerChallenge(request, auth, "invalid_token"),
     });
   return rpcErrorResponse(
     429,
@@ -35,12 +42,17 @@ function refusal(check: { banned: number } | undefined): Response {
   );
 }
 
-/** Who a request is: an agent, the operator, or local; or the refusal (401, 429). */
-export async function authenticateRequest(request: Request, auth: AuthSettings, agents: AgentTokens | undefined): Promise<{ principal: string } | Response> {
+/** Who a request is: an agent, the operator (perhaps narrowed by an OAuth grant), or local; or the refusal (401, 429). */
+export async function authenticateRequest(request: Request, auth: AuthSettings, agents: AgentTokens | undefined): Promise<Caller | Response> {
+  const oauth = oauthBearer(request, auth);
+  if (oauth) {
+    const check = await auth.oauth!.verify(oauth);
+    return check && "principal" in check ? check : refusal(check, request, auth, "OAuth access token");
+  }
   const bearer = agentBearer(request, auth, agents);
   if (!bearer) return authenticate(request, auth);
   const check = await agents!.checkToken(bearer);
-  return check && "principal" in check ? check : refusal(check);
+  return check && "principal" in check ? check : refusal(check, request, auth);
 }
 
 /**
@@ -49,8 +61,9 @@ export async function authenticateRequest(request: Request, auth: AuthSettings, 
  */
 export async function chargeBatch(request: Request, auth: AuthSettings, agents: AgentTokens | undefined, body: unknown): Promise<Response | undefined> {
   if (!Array.isArray(body) || body.length <= 1) return undefined;
+  const oauth = oauthBearer(request, auth);
   const bearer = agentBearer(request, auth, agents);
-  if (!bearer) return undefined;
-  const check = await agents!.checkToken(bearer, body.length - 1);
-  return check && "principal" in check ? undefined : refusal(check);
+  if (!oauth && !bearer) return undefined;
+  const check = oauth ? await auth.oauth!.verify(oauth, body.length - 1) : await agents!.checkToken(bearer!, body.length - 1);
+  return check && "principal" in check ? undefined : refusal(check, request, auth);
 }

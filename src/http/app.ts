@@ -19,6 +19,8 @@ export interface HttpAppOptions {
   onAccess?: (line: string) => void;
   /** Agent messaging: agent bearer tokens on `/mcp` and `/status`, and the signed `/attachments/...` routes. */
   messaging?: { tokens: AgentTokens; attachments: AttachmentFiles };
+  /** The OAuth authorization server's routes (`/oauth/…`, `/.well-known/oauth-…`); its tokens go in `auth.oauth`. */
+  oauthRoutes?: (request: Request) => Promise<Response> | undefined;
 }
 
 const MCP_METHODS = ["GET", "POST", "DELETE"];
@@ -59,7 +61,8 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     if (!MCP_METHODS.includes(request.method)) return new Response(null, { status: 405, headers: { allow: MCP_METHODS.join(", ") } });
     const who = await authenticateRequest(request, auth, options.messaging?.tokens);
     if (who instanceof Response) return who;
-    if (request.method !== "POST") return withCors(flushSseHeaders(await endpoint.handle(request, who.principal)), request, corsOrigins);
+    if (request.method !== "POST")
+      return withCors(flushSseHeaders(await endpoint.handle(request, who.principal, undefined, who.session)), request, corsOrigins);
     const bytes = await readCappedBody(request, options.maxRequestBytes);
     if (bytes instanceof Response) return bytes;
     const parsed = parseJson(bytes);
@@ -68,7 +71,7 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     if (overLimit) return overLimit;
     // The original body stream is spent: hand the SDK an identical request carrying the read bytes.
     const replay = new Request(request.url, { method: "POST", headers: request.headers, body: bytes, signal: request.signal });
-    return withCors(flushSseHeaders(await endpoint.handle(replay, who.principal, parsed.value)), request, corsOrigins);
+    return withCors(flushSseHeaders(await endpoint.handle(replay, who.principal, parsed.value, who.session)), request, corsOrigins);
   }
 
   async function attachments(request: Request): Promise<Response> {
@@ -86,11 +89,19 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     return Response.json(await options.status());
   }
 
+  async function oauth(request: Request): Promise<Response> {
+    const refused = originGuard(request);
+    if (refused) return refused;
+    return (await options.oauthRoutes?.(request)) ?? new Response(null, { status: 404 });
+  }
+
   const app = new Elysia()
     .get("/health", () => Response.json({ ok: true, name: "patchbay", version: options.version }))
     .get("/status", ({ request }) => status(request))
     .all("/mcp", ({ request }) => mcp(request), { parse: "none" })
     .all("/attachments/*", ({ request }) => attachments(request), { parse: "none" })
+    .all("/oauth/*", ({ request }) => oauth(request), { parse: "none" })
+    .all("/.well-known/*", ({ request }) => oauth(request), { parse: "none" })
     // The 2024 SSE transport is gone; say so instead of answering 404.
     .all("/sse", () => rpcErrorResponse(410, -32000, "Gone: the SSE transport was replaced by Streamable HTTP at /mcp"));
   const { onAccess } = options;

@@ -1,6 +1,14 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { hostHeaderValidationResponse, originValidationResponse } from "@modelcontextprotocol/server";
+import type { SessionScope, ToolMode } from "../mcp/index.ts";
 import { rpcErrorResponse } from "./responses.ts";
+
+/** The session an OAuth operator grant opens: keyed by the grant, its own mode, power capped by the server's. */
+export interface NarrowedSession {
+  key: string;
+  mode: ToolMode;
+  power: SessionScope["power"];
+}
 
 /** A guard answers a request it refuses; `undefined` lets the request through. */
 export type Guard = (request: Request) => Response | undefined;
@@ -17,6 +25,21 @@ export interface AuthSettings {
   /** `undefined` when no token is configured: then only loopback binds are allowed (checked at start). */
   token?: string;
   allowQueryToken: boolean;
+  /** OAuth access tokens for web hosts (src/oauth), when served. */
+  oauth?: OAuthTokens;
+}
+
+/** Who a request is: a principal, and for a narrowed OAuth operator grant its own sessions, mode and power. */
+export interface Caller {
+  principal: string;
+  session?: NarrowedSession;
+}
+
+/** The HTTP layer's view of src/oauth: which bearers are OAuth access tokens, who they are, where discovery starts. */
+export interface OAuthTokens {
+  prefix: string;
+  verify(token: string, calls?: number): Promise<Caller | { banned: number } | undefined>;
+  resourceMetadataUrl(request: Request): string | undefined;
 }
 
 export const QUERY_TOKEN_PARAM = "patchbay_token";
@@ -28,13 +51,16 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-function unauthorized(message: string): Response {
-  return rpcErrorResponse(401, -32001, message, { "WWW-Authenticate": 'Bearer realm="patchbay"' });
+/** The 401 challenge; with OAuth served it names the protected-resource metadata (RFC 9728 §5.1), where a client's sign-in starts. */
+export function bearerChallenge(request: Request, auth: AuthSettings, error?: string): string {
+  const metadata = auth.oauth?.resourceMetadataUrl(request);
+  return `Bearer realm="patchbay"${error ? `, error="${error}"` : ""}${metadata ? `, resource_metadata="${metadata}"` : ""}`;
 }
 
 /** Who a request authenticated as, or the refusal. Never echoes the presented token. */
-export function authenticate(request: Request, auth: AuthSettings): { principal: string } | Response {
+export function authenticate(request: Request, auth: AuthSettings): Caller | Response {
   if (auth.token === undefined) return { principal: "local" };
+  const unauthorized = (message: string) => rpcErrorResponse(401, -32001, message, { "WWW-Authenticate": bearerChallenge(request, auth) });
   const header = request.headers.get("authorization");
   if (header) {
     const match = /^Bearer\s+(.+)$/i.exec(header.trim());

@@ -1,5 +1,6 @@
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type Server } from "@modelcontextprotocol/server";
 import { buildMcpServer, createSession, type AppServices, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
+import type { NarrowedSession } from "./guards.ts";
 import { rpcErrorResponse } from "./responses.ts";
 
 export interface McpEndpointOptions {
@@ -20,6 +21,8 @@ export interface McpEndpointOptions {
 export const MAX_LEGACY_SESSIONS = 256;
 
 interface LegacySession {
+  /** The principal, or the OAuth grant's key for a narrowed operator: only the same caller may use it. */
+  key: string;
   transport: WebStandardStreamableHTTPServerTransport;
   server: Server;
   state: SessionState;
@@ -27,8 +30,11 @@ interface LegacySession {
 }
 
 export interface McpEndpoint {
-  /** Serves one `/mcp` request that already passed the guards; `body` is the capped, read body of a POST. */
-  handle(request: Request, principal: string, body?: unknown): Promise<Response>;
+  /**
+   * Serves one `/mcp` request that already passed the guards; `body` is the capped, read body of a
+   * POST; `narrowed` gives an OAuth operator grant its own sessions, mode and power.
+   */
+  handle(request: Request, principal: string, body?: unknown, narrowed?: NarrowedSession): Promise<Response>;
   sessionCount(): number;
   close(): Promise<void>;
 }
@@ -45,17 +51,26 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const principals = new Map<string, SessionState>();
 
   const modern = createMcpHandler(
-    (ctx) => buildMcpServer(host, registry, principalSession(ctx.authInfo?.clientId ?? "local"), { announcesModeChanges: false }),
+    (ctx) =>
+      buildMcpServer(host, registry, principalSession(ctx.authInfo?.token ?? "local", ctx.authInfo?.extra?.narrowed as NarrowedSession | undefined), {
+        announcesModeChanges: false,
+      }),
     { legacy: "reject", maxRequestBodySize: maxRequestBytes },
   );
 
-  function principalSession(principal: string): SessionState {
-    let state = principals.get(principal);
+  function newSession(principal: string, narrowed: NarrowedSession | undefined): SessionState {
+    if (!narrowed) return createSession({ transport: "http", principal, mode: defaultMode, scope });
+    return createSession({ transport: "http", principal, mode: narrowed.mode, scope: { ...scope, power: narrowed.power } });
+  }
+
+  function principalSession(principal: string, narrowed: NarrowedSession | undefined): SessionState {
+    const key = narrowed?.key ?? principal;
+    let state = principals.get(key);
     if (!state) {
-      state = createSession({ transport: "http", principal, mode: defaultMode, scope });
+      state = newSession(principal, narrowed);
       // Modern list changes travel on subscriptions/listen streams, which the handler owns.
       state.onModeChange = () => modern.notify.toolsChanged();
-      principals.set(principal, state);
+      principals.set(key, state);
     }
     return state;
   }
@@ -63,7 +78,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   // Sessions whose initialize is still being answered count too: a burst cannot slip past the cap.
   let opening = 0;
 
-  async function openLegacySession(request: Request, principal: string, body: unknown): Promise<Response> {
+  async function openLegacySession(request: Request, principal: string, body: unknown, narrowed: NarrowedSession | undefined): Promise<Response> {
     if (!isInitializeRequest(body)) return rpcErrorResponse(400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
     if (legacySessions.size + opening >= MAX_LEGACY_SESSIONS) {
       return rpcErrorResponse(
@@ -75,19 +90,20 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     }
     opening++;
     try {
-      return await startLegacySession(request, principal, body);
+      return await startLegacySession(request, principal, body, narrowed);
     } finally {
       opening--;
     }
   }
 
-  async function startLegacySession(request: Request, principal: string, body: unknown): Promise<Response> {
-    const state = createSession({ transport: "http", principal, mode: defaultMode, scope });
+  async function startLegacySession(request: Request, principal: string, body: unknown, narrowed: NarrowedSession | undefined): Promise<Response> {
+    const state = newSession(principal, narrowed);
+    const key = narrowed?.key ?? principal;
     const server = buildMcpServer(host, registry, state, { announcesModeChanges: true });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       maxRequestBodySize: maxRequestBytes,
-      onsessioninitialized: (id) => void legacySessions.set(id, { transport, server, state, lastSeen: Date.now() }),
+      onsessioninitialized: (id) => void legacySessions.set(id, { key, transport, server, state, lastSeen: Date.now() }),
       onsessionclosed: (id) => void legacySessions.delete(id),
     });
     transport.onclose = () => {
@@ -97,15 +113,15 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     return transport.handleRequest(request, { parsedBody: body });
   }
 
-  async function legacy(request: Request, principal: string, body: unknown): Promise<Response> {
+  async function legacy(request: Request, principal: string, body: unknown, narrowed: NarrowedSession | undefined): Promise<Response> {
     const sessionId = request.headers.get("mcp-session-id");
     if (!sessionId) {
       if (request.method !== "POST") return rpcErrorResponse(400, -32000, "Bad Request: Mcp-Session-Id header is required");
-      return openLegacySession(request, principal, body);
+      return openLegacySession(request, principal, body, narrowed);
     }
     const session = legacySessions.get(sessionId);
     // A session belongs to the principal that opened it: another token cannot ride on its id.
-    if (!session || session.state.principal !== principal)
+    if (!session || session.key !== (narrowed?.key ?? principal))
       return rpcErrorResponse(404, -32001, "Session not found: it expired or the server restarted; initialize a new session");
     session.lastSeen = Date.now();
     return session.transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
@@ -126,9 +142,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   (evictor as { unref?: () => void }).unref?.();
 
   return {
-    async handle(request, principal, body) {
-      if (await isLegacyRequest(request, body, { maxRequestBodySize: maxRequestBytes })) return legacy(request, principal, body);
-      return modern.fetch(request, { parsedBody: body, authInfo: { token: principal, clientId: principal, scopes: [] } });
+    async handle(request, principal, body, narrowed) {
+      if (await isLegacyRequest(request, body, { maxRequestBodySize: maxRequestBytes })) return legacy(request, principal, body, narrowed);
+      const authInfo = { token: principal, clientId: narrowed?.key ?? principal, scopes: [], extra: { narrowed } };
+      return modern.fetch(request, { parsedBody: body, authInfo });
     },
     sessionCount: () => legacySessions.size + principals.size,
     async close() {

@@ -22,6 +22,8 @@ const SECRET_SHAPES: readonly RegExp[] = [
   /\bxox[abpr]-[A-Za-z0-9-]{10,}/g,
   // patchbay agent bearer tokens (`patchbay token add`): pbt_ and 43 base64url characters.
   /\bpbt_[A-Za-z0-9_-]{20,}/g,
+  // patchbay OAuth secrets (src/oauth): access, refresh, code, login and client secret, pbo + a letter + _ and 43 base64url characters.
+  /\bpbo[acrls]_[A-Za-z0-9_-]{20,}/g,
 ];
 
 /** Shapes whose first group (the label) stays, so the log still says what was there. */

@@ -113,11 +113,21 @@ async function assemble(
       maxRequestBytes: config.server.max_request_bytes,
       sessionIdleMs: config.server.session_idle_seconds * 1000,
     });
+    const { ACCESS_TOKEN_PREFIX, createOAuthServer } = await import("../oauth/index.ts");
+    const oauth = createOAuthServer({
+      store,
+      config,
+      operatorToken: token,
+      power: scope.power,
+      agents: async () => [...new Set((await messaging.identities.listTokens()).map((info) => info.agent))].sort(),
+      rateLimit: (key, calls) => messaging.limiter.hit(key, calls),
+    });
     return createHttpApp({
       version,
       endpoint,
       originGuard: originGuard(allowedHostnames(config, boundHost), allowedOriginHostnames(config)),
-      auth: { token, allowQueryToken: config.auth.allow_query_token },
+      auth: { token, allowQueryToken: config.auth.allow_query_token, oauth: { ...oauth, prefix: ACCESS_TOKEN_PREFIX } },
+      oauthRoutes: oauth.handle,
       maxRequestBytes: config.server.max_request_bytes,
       corsOrigins: config.server.enable_cors ? config.server.allowed_origins : undefined,
       status: () => server.status(),

@@ -6,7 +6,23 @@
 import { PatchbayError } from "../errors/index.ts";
 
 /** The record kinds patchbay stores; extend this list to add one. */
-export const RECORD_KINDS = ["job", "worker", "run", "message", "artifact", "token", "session", "meta", "agent", "thread", "ban", "attachment"] as const;
+export const RECORD_KINDS = [
+  "job",
+  "worker",
+  "run",
+  "message",
+  "artifact",
+  "token",
+  "session",
+  "meta",
+  "agent",
+  "thread",
+  "ban",
+  "attachment",
+  "oauth_client",
+  "oauth_grant",
+  "oauth_secret",
+] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];
 

@@ -135,7 +135,10 @@ describe("refusals", () => {
       fetch(url, { method: "POST", headers: { ...HEADERS, ...headers }, body: JSON.stringify(INITIALIZE) });
     const none = await post({});
     expect(none.status).toBe(401);
-    expect(none.headers.get("www-authenticate")).toBe('Bearer realm="patchbay"');
+    // The challenge names the OAuth protected-resource metadata (RFC 9728), where a web host's sign-in starts.
+    expect(none.headers.get("www-authenticate")).toBe(
+      `Bearer realm="patchbay", resource_metadata="${new URL(guarded.url).origin}/.well-known/oauth-protected-resource/mcp"`,
+    );
     expect(await none.text()).toContain("this server needs a token");
     const wrong = await post({ authorization: "Bearer wrong" });
     expect(wrong.status).toBe(401);

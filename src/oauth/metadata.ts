@@ -1,0 +1,80 @@
+/**
+ * Where the authorization server lives and how it describes itself: the issuer (server.public_url,
+ * else the request's own Host, which the Host guard already checked), RFC 8414 authorization
+ * server metadata and RFC 9728 protected-resource metadata for `/mcp`, built with the SDK's
+ * helpers. OAuth needs HTTPS off this machine: a plain-http issuer is served on loopback only.
+ */
+import { buildOAuthProtectedResourceMetadata, type OAuthMetadata, type OAuthProtectedResourceMetadata } from "@modelcontextprotocol/server";
+
+export const PATHS = {
+  authorize: "/oauth/authorize",
+  login: "/oauth/login",
+  consent: "/oauth/consent",
+  token: "/oauth/token",
+  register: "/oauth/register",
+  revoke: "/oauth/revoke",
+  asMetadata: "/.well-known/oauth-authorization-server",
+  resourceMetadata: "/.well-known/oauth-protected-resource",
+} as const;
+
+export const AUTH_METHODS = ["none", "client_secret_post", "client_secret_basic"] as const;
+
+const LOOPBACK = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/;
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK.test(hostname);
+}
+
+/** The issuer (origin and any path, no trailing slash), or why this request cannot have one. */
+export function issuerFor(request: Request, publicUrl: string): { issuer: string } | { problem: string } {
+  const host = request.headers.get("host");
+  const base = publicUrl ? publicUrl.replace(/\/+$/, "") : host ? `${new URL(request.url).protocol}//${host}` : undefined;
+  if (!base || !URL.canParse(base)) return { problem: "the request has no Host header" };
+  const url = new URL(base);
+  if (url.protocol !== "https:" && !isLoopbackHost(url.hostname))
+    return {
+      problem: `OAuth needs HTTPS, and ${url.origin} is plain http off this machine: set server.public_url to the https URL clients reach (a tunnel or a TLS proxy)`,
+    };
+  return { issuer: `${url.origin}${url.pathname.replace(/\/+$/, "")}` };
+}
+
+export function resourceOf(issuer: string): string {
+  return `${issuer}/mcp`;
+}
+
+export function authorizationServerMetadata(issuer: string): OAuthMetadata {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}${PATHS.authorize}`,
+    token_endpoint: `${issuer}${PATHS.token}`,
+    registration_endpoint: `${issuer}${PATHS.register}`,
+    revocation_endpoint: `${issuer}${PATHS.revoke}`,
+    response_types_supported: ["code"],
+    grant_types_supported: ["authorization_code", "refresh_token"],
+    code_challenge_methods_supported: ["S256"],
+    token_endpoint_auth_methods_supported: [...AUTH_METHODS],
+    revocation_endpoint_auth_methods_supported: [...AUTH_METHODS],
+    client_id_metadata_document_supported: true,
+    authorization_response_iss_parameter_supported: true,
+  } as OAuthMetadata;
+}
+
+export function protectedResourceMetadata(issuer: string): OAuthProtectedResourceMetadata {
+  return buildOAuthProtectedResourceMetadata({
+    oauthMetadata: authorizationServerMetadata(issuer),
+    resourceServerUrl: new URL(resourceOf(issuer)),
+    resourceName: "patchbay",
+    // issuerFor already refused plain http anywhere but loopback; the SDK's own check knows only localhost and 127.0.0.1.
+    dangerouslyAllowInsecureIssuerUrl: isLoopbackHost(new URL(issuer).hostname),
+  });
+}
+
+/** The metadata URL a 401 names in `WWW-Authenticate` (RFC 9728 §5.1). */
+export function resourceMetadataUrl(issuer: string): string {
+  return `${issuer}${PATHS.resourceMetadata}/mcp`;
+}
+
+/** A discovery document: public, cacheable for a minute, readable from any origin (RFC 8414 §3). */
+export function documentResponse(document: object): Response {
+  return Response.json(document, { headers: { "access-control-allow-origin": "*", "cache-control": "public, max-age=60" } });
+}

@@ -1,0 +1,164 @@
+/**
+ * The MCP SDK client's own OAuth flow against the real binary on 127.0.0.1: it finds the
+ * authorization server from the 401, registers itself, sends the operator's browser (here: fetch)
+ * to the consent page, exchanges the code with PKCE, and then calls tools as the agent the
+ * operator picked. Nothing in the flow is patchbay-specific on the client's side.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import {
+  Client,
+  type OAuthClientInformationMixed,
+  type OAuthClientMetadata,
+  type OAuthClientProvider,
+  type OAuthDiscoveryState,
+  type OAuthTokens,
+  StreamableHTTPClientTransport,
+  UnauthorizedError,
+} from "@modelcontextprotocol/client";
+import { connectHttp } from "../support/clients.ts";
+import { removeTempDirs } from "../support/patchbay.ts";
+import { approve, OPERATOR_TOKEN, type OAuthServer, REDIRECT_URI, startOAuthServer } from "./support.ts";
+
+let server: OAuthServer;
+let agentTokens: Record<string, string>;
+beforeAll(async () => {
+  ({ server, agentTokens } = await startOAuthServer({ agents: ["alice@team", "bob@team"], configToml: '[logging]\naccess_log = true\nlevel = "debug"\n' }));
+});
+afterAll(async () => {
+  await server?.stop();
+  removeTempDirs();
+});
+
+/** An OAuthClientProvider whose "browser" is the operator approving `choice` on the consent page. */
+class ConsentingProvider implements OAuthClientProvider {
+  client?: OAuthClientInformationMixed;
+  saved?: OAuthTokens;
+  verifier = "";
+  discovery?: OAuthDiscoveryState;
+  callback?: URL;
+  constructor(private readonly choice: Record<string, string>) {}
+  get redirectUrl() {
+    return REDIRECT_URI;
+  }
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: "SDK test host",
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+    };
+  }
+  clientInformation() {
+    return this.client;
+  }
+  saveClientInformation(info: OAuthClientInformationMixed) {
+    this.client = info;
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.saved = tokens;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+  saveDiscoveryState(state: OAuthDiscoveryState) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery;
+  }
+  async redirectToAuthorization(url: URL) {
+    this.callback = await approve(url, this.choice);
+  }
+}
+
+/** Connects the SDK client, taking the 401 → consent → finishAuth → reconnect path a host takes. */
+async function connectWithOAuth(choice: Record<string, string>): Promise<{ client: Client; provider: ConsentingProvider }> {
+  const provider = new ConsentingProvider(choice);
+  const first = new Client({ name: "sdk-oauth", version: "1" });
+  const transport = new StreamableHTTPClientTransport(new URL(server.url), { authProvider: provider });
+  const refused = await first.connect(transport).catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(UnauthorizedError);
+  expect(provider.callback?.searchParams.get("code")).toStartWith("pboc_");
+  await transport.finishAuth(provider.callback!.searchParams);
+  const client = new Client({ name: "sdk-oauth", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { authProvider: provider }));
+  return { client, provider };
+}
+
+const structured = <T>(result: unknown) => {
+  const r = result as { isError?: boolean; structuredContent?: T; content?: unknown };
+  if (r.isError) throw new Error(JSON.stringify(r.content));
+  return r.structuredContent as T;
+};
+
+test("a 401 names the protected-resource metadata, which names this server as the authorization server", async () => {
+  const refused = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  expect(refused.status).toBe(401);
+  const metadataUrl = /resource_metadata="([^"]+)"/.exec(refused.headers.get("www-authenticate") ?? "")?.[1];
+  expect(metadataUrl).toBe(`${server.origin}/.well-known/oauth-protected-resource/mcp`);
+  const resource = (await (await fetch(metadataUrl!)).json()) as { resource: string; authorization_servers: string[] };
+  expect(resource).toMatchObject({ resource: server.url, authorization_servers: [server.origin] });
+  const as = (await (await fetch(`${server.origin}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+  expect(as).toMatchObject({
+    issuer: server.origin,
+    code_challenge_methods_supported: ["S256"],
+    client_id_metadata_document_supported: true,
+    registration_endpoint: `${server.origin}/oauth/register`,
+    revocation_endpoint: `${server.origin}/oauth/revoke`,
+  });
+});
+
+test("the SDK client signs in through the consent page as agent alice: it gets the agent's tools and sends as alice", async () => {
+  const { client, provider } = await connectWithOAuth({ identity: "agent:alice@team" });
+  // Exactly what alice's own agent token sees: messaging tools, no workspace, job or worker tools.
+  const viaToken = await connectHttp("v2-legacy", server.url, { token: agentTokens["alice@team"]! });
+  const tokenTools = (await viaToken.listToolNames()).sort();
+  await viaToken.close();
+  const oauthTools = (await client.listTools()).tools.map((tool) => tool.name).sort();
+  expect(oauthTools).toEqual(tokenTools);
+  expect(oauthTools).toContain("send_message");
+
+  structured(await client.callTool({ name: "send_message", arguments: { to: "bob", content: "hello from the web host" } }));
+  // Bob reads it with his own (unchanged) agent token: it is from alice.
+  const bob = await connectHttp("v1", server.url, { token: agentTokens["bob@team"]! });
+  const inbox = structured<{ pending: Array<{ from: string; content: string }> }>(await bob.callTool("inbox"));
+  await bob.close();
+  expect(inbox.pending).toContainEqual(expect.objectContaining({ from: "alice@team", content: "hello from the web host" }));
+  // The operator token keeps working beside OAuth, and sees workspace tools the agent grant does not.
+  const operator = await connectHttp("v1", server.url, { token: OPERATOR_TOKEN });
+  const operatorTools = await operator.listToolNames();
+  await operator.close();
+  expect(operatorTools).toContain("codex_read_file");
+  expect(oauthTools).not.toContain("codex_read_file");
+  await client.close();
+
+  // Secrets never reach the logs, the audit log or the state: only their hashes are kept.
+  const secrets = [provider.saved!.access_token, provider.saved!.refresh_token!, provider.callback!.searchParams.get("code")!];
+  expect(secrets.every((secret) => /^pbo[arc]_/.test(secret))).toBe(true);
+  const everyFile = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? everyFile(join(dir, name)) : [join(dir, name)]));
+  const texts = [server.stderr(), ...everyFile(server.home).map((file) => readFileSync(file, "utf8"))];
+  expect(server.stderr()).toContain("POST /oauth/token 200");
+  for (const secret of secrets) expect(texts.filter((text) => text.includes(secret))).toEqual([]);
+});
+
+test("an operator grant is what the operator ticked: the chosen mode, no more power than the server has", async () => {
+  // The server runs without power tools; a forged `bash=full` on the form is capped to off.
+  const { client } = await connectWithOAuth({ identity: "operator", mode: "full", bash: "full" });
+  const tools = (await client.listTools()).tools.map((tool) => tool.name);
+  expect(tools).toContain("codex_tool_mode_switch");
+  expect(tools).toContain("send_message");
+  expect(tools).not.toContain("bash");
+  const refused = (await client.callTool({ name: "bash", arguments: { command: "echo reached" } })) as { isError?: boolean; _meta?: Record<string, unknown> };
+  expect(refused.isError).toBe(true);
+  expect(refused._meta?.["patchbay/error"]).toMatchObject({ code: "tool_disabled" });
+  await client.close();
+});
