@@ -8,11 +8,17 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pkg from "../package.json" with { type: "json" };
+import { nodeOnPath, nodeVersionProblem } from "./node-version.ts";
+import { ensureSystemPackages } from "./system-packages.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bun = process.execPath;
 
-/** Skips a run may have, each with its reason. Everything else a test needs is installed by the tests (as root). */
+/**
+ * Skips a run may have, each with its reason. Everything else a test needs is installed here
+ * (the agent CLIs from npm; system packages as root: scripts/system-packages.ts).
+ */
 const ALLOWED_SKIPS: ReadonlyArray<{ test: RegExp; reason: string }> = [
   { test: /cargo test --config cannot name a runner/, reason: "needs rustc; Rust is no part of patchbay's toolchain, and cargo is not installed for one test" },
 ];
@@ -48,6 +54,11 @@ function ensureReasonix(): void {
   spawnSync("npm", ["install", "--no-package-lock", "--prefix", dir, "--no-audit", "--no-fund"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
 }
 
+const nodeProblem = nodeVersionProblem(pkg.engines.node, nodeOnPath());
+if (nodeProblem) process.stderr.write(`warning: ${nodeProblem}\n`);
+// Not root: nothing is installed, the tests that need a missing package skip, and the skips fail the run.
+const packagesProblem = ensureSystemPackages();
+if (packagesProblem) process.stderr.write(`system packages: ${packagesProblem}\n`);
 ensureReasonix();
 if (!ensureAgentClis()) {
   process.stderr.write("installing tests/agents-cli failed, so the end-to-end agent tests cannot run\n");
@@ -79,6 +90,7 @@ child.on("close", (code) => {
   const failed = Number(/^\s*(\d+) fail$/m.exec(tail)?.[1] ?? 0);
   const unexpected = skips.filter((name) => !ALLOWED_SKIPS.some((allowed) => allowed.test.test(name)));
   for (const name of unexpected) process.stderr.write(`skipped, and not on ALLOWED_SKIPS in scripts/test.ts (counted as a failure): ${name}\n`);
+  if (unexpected.length > 0 && packagesProblem) process.stderr.write(`some of these skipped because system packages are missing: ${packagesProblem}\n`);
   // A crash of the runner itself counts as a failure even when no test reported one.
   summary(passed, (code !== 0 && failed === 0 ? 1 : failed) + unexpected.length, skips.length);
 });

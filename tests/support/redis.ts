@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { connect, createServer } from "node:net";
+import { ensureSystemPackages, systemPackages } from "../../scripts/system-packages.ts";
 
 export interface TestRedis {
   url: string;
@@ -22,27 +23,16 @@ function findRedisServer(): string | undefined {
 }
 
 /**
- * The path of redis-server, installing it when absent and running as root; undefined (with the
- * reason printed once) when neither works, so the tests that need it can skip.
+ * The path of redis-server, installed when absent and running as root (scripts/system-packages.ts);
+ * undefined (with the reason and the command that fixes it, printed once) otherwise, so the tests
+ * that need it skip.
  */
 export function redisServerPath(): Promise<string | undefined> {
   return (available ??= (async () => {
-    const existing = findRedisServer();
-    if (existing) return existing;
-    if (process.getuid?.() !== 0) {
-      console.warn("SKIP redis tests: redis-server is not installed and we are not root to apt-get install it (apt-get install -y redis-server)");
-      return undefined;
-    }
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    const install = () => spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"], { encoding: "utf8", env, timeout: 300_000 });
-    let result = install();
-    if (result.status !== 0) {
-      spawnSync("apt-get", ["update"], { encoding: "utf8", env, timeout: 300_000 });
-      result = install();
-    }
-    const installed = findRedisServer();
-    if (!installed) console.warn(`SKIP redis tests: apt-get install redis-server failed: ${(result.stderr ?? "").slice(-500)}`);
-    return installed;
+    const problem = ensureSystemPackages(systemPackages(["redis-server"]));
+    const path = findRedisServer();
+    if (!path) console.warn(`SKIP redis tests: ${problem ?? "redis-server is not on PATH"}`);
+    return path;
   })());
 }
 

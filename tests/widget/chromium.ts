@@ -1,12 +1,13 @@
 /**
- * Headless Chromium for the tool-card tests: Debian's `chromium` package, installed with apt-get
- * only when /usr/bin/chromium is missing and we are root; otherwise the tests skip with the reason.
+ * Headless Chromium for the tool-card tests: Debian's `chromium` package and the fonts the
+ * baselines use, installed by scripts/system-packages.ts when missing and we are root; otherwise
+ * the tests skip with the reason.
  */
-import { existsSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { chromium, type Browser } from "playwright-core";
+import { ensureSystemPackages, systemPackages } from "../../scripts/system-packages.ts";
 
-export const CHROMIUM = "/usr/bin/chromium";
+const BASELINE_PACKAGES = systemPackages(["chromium", "fonts-liberation", "fonts-dejavu-core"]);
+export const CHROMIUM = BASELINE_PACKAGES[0]!.provides;
 export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -17,23 +18,13 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-/** `undefined` when Chromium is there (installing it if it may), else why it is not. */
+/**
+ * `undefined` when Chromium and the fonts the baselines are drawn with are there (installing them
+ * if it may: scripts/system-packages.ts), else why not, with the command that fixes it.
+ */
 export function ensureChromium(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  if (process.platform !== "linux" || process.getuid?.() !== 0)
-    return `${CHROMIUM} is missing and this is not root on Linux: install Debian's chromium package`;
-  if (!existsSync("/usr/bin/apt-get")) return `${CHROMIUM} is missing and there is no apt-get to install it`;
-  const started = Date.now();
-  console.warn(`${CHROMIUM} is missing: apt-get update && apt-get install -y chromium (once)…`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update"], ["install", "-y", "chromium"]]) {
-    const result = spawnSync("apt-get", args, { env, stdio: ["ignore", "ignore", "pipe"], timeout: 600_000 });
-    if (result.status !== 0)
-      return `apt-get ${args.join(" ")} failed (${result.status ?? result.signal}): ${String(result.stderr).trim().split("\n").slice(-3).join(" | ")}`;
-  }
-  if (!existsSync(CHROMIUM)) return `apt-get installed chromium but ${CHROMIUM} is still missing`;
-  console.warn(`chromium installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return undefined;
+  if (process.platform !== "linux") return `the tool-card baselines are drawn by Debian's chromium on Linux, and this is ${process.platform}`;
+  return ensureSystemPackages(BASELINE_PACKAGES);
 }
 
 export function launchChromium(): Promise<Browser> {
