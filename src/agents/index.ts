@@ -28,12 +28,12 @@ export function availableAgents(config: Config): string[] {
   return [...AGENT_NAMES, ...Object.keys(config.agents.custom)];
 }
 
-/** The adapter for a built-in name or a custom id; unknown names are `agent_not_found`. */
+/** The adapter for a built-in name or a custom id; an unknown name is bad input (`unknown_agent`). */
 export function resolveAdapter(name: string, config: Config): AgentAdapter {
   if (isBuiltinAgent(name)) return AGENTS[name];
   const custom = Object.hasOwn(config.agents.custom, name) ? config.agents.custom[name] : undefined;
   if (custom) return customAgent(name, custom);
-  throw new PatchbayError("agent_not_found", `unknown agent "${name}"; available: ${availableAgents(config).join(", ")}`, {
+  throw new PatchbayError("unknown_agent", `unknown agent "${name}"; available: ${availableAgents(config).join(", ")}`, {
     next: `use one of those, or define it as [agents.custom.${name}] with a command in config.toml`,
     details: { agent: name, available: availableAgents(config) },
   });

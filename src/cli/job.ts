@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
-import { PatchbayError } from "../errors/index.ts";
 import { controlRequest, controlStream, ensureServer, type OwnerRecord } from "../server/index.ts";
 import type { JobAction } from "../server/control-protocol.ts";
+import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
 import { callServerTool, repoScope } from "./server-call.ts";
 
@@ -99,12 +99,16 @@ const list = defineCommand({
   meta: { name: "list", description: "The server's jobs, newest first" },
   args: { limit: { type: "string", description: "At most this many (default 50)", valueHint: "N" }, json: { type: "boolean", description: "Print as JSON" } },
   async run({ args }) {
-    const limit = args.limit ? Number.parseInt(args.limit, 10) : 50;
-    if (!Number.isInteger(limit) || limit < 1) throw new PatchbayError("usage", `--limit: expected a positive integer, got ${args.limit}`);
+    const limit = integerFlag("limit", args.limit, { min: 1, max: 1000 }, 50);
     const jobs = await jobRequest<JobView[]>({ name: "list", limit });
+    const row = (cells: string[]) => `${cells[0]!.padEnd(idWidth)}  ${cells[1]!.padEnd(11)} ${cells[2]!.padEnd(11)} ${cells[3]!.padEnd(8)} ${cells[4]}`;
+    const idWidth = Math.max(2, ...jobs.map((job) => job.job_id.length));
     emit(args.json, jobs, () =>
       jobs.length
-        ? jobs.map((job) => `${job.job_id}  ${job.state.padEnd(11)} ${job.kind.padEnd(11)} ${job.agent.padEnd(8)} ${job.repo}`).join("\n")
+        ? [
+            row(["ID", "STATE", "KIND", "AGENT", "WHERE"]),
+            ...jobs.map((job) => row([job.job_id, job.state, job.kind, job.agent, job.worktree?.path ?? job.repo])),
+          ].join("\n")
         : "no jobs yet",
     );
     return 0;

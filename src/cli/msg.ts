@@ -7,6 +7,7 @@ import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { ensureServer, readOwner } from "../server/index.ts";
+import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
 import { callServerTool, NO_ROOTS, type ToolAnswer } from "./server-call.ts";
 
@@ -58,10 +59,9 @@ const inbox = defineCommand({
 
 const wait = defineCommand({
   meta: { name: "wait", description: "Wait for a message; exit 0 with it, or 1 when the timeout passes" },
-  args: { timeout: { type: "string", default: "300", description: "Seconds to wait (1-3600)", valueHint: "SECONDS" }, ...as, ...json },
+  args: { timeout: { type: "string", description: "Seconds to wait, 1-3600 (default 300)", valueHint: "SECONDS" }, ...as, ...json },
   async run({ args }) {
-    const seconds = Number(args.timeout);
-    if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) throw new PatchbayError("usage", `--timeout: expected 1-3600, got ${args.timeout}`);
+    const seconds = integerFlag("timeout", args.timeout, { min: 1, max: 3600 }, 300);
     const { text, value } = await callTool<{ status: string }>("wait_for_message", { timeout_seconds: seconds, as: agentOf(args.as) }, (seconds + 30) * 1000);
     emit(args.json, value, () => text);
     return value.status === "message" ? 0 : 1;

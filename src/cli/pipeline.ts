@@ -10,6 +10,7 @@ import { loadConfig, patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import * as pipeline from "../pipeline/index.ts";
 import { createRedactor } from "../redact/index.ts";
+import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
 import { json, repoArg, repoOf } from "./pipeline/args.ts";
 import { configCommand } from "./pipeline/config.ts";
@@ -137,7 +138,7 @@ const events = defineCommand({
     const repo = await repoOf(args.repo);
     if (args.phase && !(pipeline.PHASES as readonly string[]).includes(args.phase))
       throw new PatchbayError("usage", `--phase: expected one of ${pipeline.PHASES.join(", ")}`);
-    let since = args.since ? Number.parseInt(args.since, 10) : 0;
+    let since = integerFlag("since", args.since, { min: 0, max: Number.MAX_SAFE_INTEGER }, 0);
     for (;;) {
       const result = await pipeline.readRunEvents(repo, args.run_id, { since, ...(args.phase && { phase: args.phase as pipeline.Phase }) });
       for (const event of result.events)
@@ -160,7 +161,7 @@ const runs = defineCommand({
   meta: { name: "runs", description: "The repository's runs, newest first" },
   args: { repo: repoArg, limit: { type: "string", description: "At most this many (default 20)", valueHint: "N" }, json },
   async run({ args }) {
-    const list = await pipeline.listRuns(await repoOf(args.repo), args.limit ? Number.parseInt(args.limit, 10) : 20);
+    const list = await pipeline.listRuns(await repoOf(args.repo), integerFlag("limit", args.limit, { min: 1, max: 1000 }, 20));
     emit(
       args.json,
       list,
@@ -179,7 +180,7 @@ const cleanup = defineCommand({
     json,
   },
   async run({ args }) {
-    const days = args["older-than-days"] ? Number(args["older-than-days"]) : undefined;
+    const days = integerFlag("older-than-days", args["older-than-days"], { min: 0, max: 36_500 });
     const result = await pipeline.cleanup(await repoOf(args.repo), {
       ...(args.run_id && { runId: args.run_id }),
       ...(days !== undefined && { olderThanDays: days }),
@@ -225,7 +226,7 @@ const run = defineCommand({
 const init = defineCommand({
   meta: {
     name: "init",
-    description: "Prepare a repository: write .ai/patchbay.example.toml (commit it) and git-ignore .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/",
+    description: `Prepare a repository: write .ai/patchbay.example.toml (commit it) and git-ignore ${pipeline.IGNORED_ENTRIES.join(", ")}`,
   },
   args: { repo: repoArg, json },
   async run({ args }) {
@@ -235,7 +236,7 @@ const init = defineCommand({
         `${result.example.action} ${result.example.path}${result.example.action === "created" ? " (commit it; copy it to .ai/patchbay.toml to configure)" : ""}`,
         result.gitignore.added.length
           ? `added to .gitignore: ${result.gitignore.added.join(", ")}`
-          : ".gitignore already ignores .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/",
+          : `.gitignore already ignores ${pipeline.IGNORED_ENTRIES.join(", ")}`,
         ...(result.warning ? [`warning: ${result.warning}`] : []),
       ].join("\n"),
     );
@@ -253,8 +254,7 @@ const cancel = defineCommand({
   },
   async run({ args }) {
     const repo = await repoOf(args.repo);
-    const waitSeconds = args.wait === undefined ? 30 : Number(args.wait);
-    if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new PatchbayError("usage", `--wait: expected a number of seconds, got ${args.wait}`);
+    const waitSeconds = integerFlag("wait", args.wait, { min: 0, max: 3600 }, 30);
     await pipeline.cancelRun(repo, args.run_id, await envFor(Boolean(args.json)), { waitMs: waitSeconds * 1000 });
     const view = await pipeline.status(repo, args.run_id);
     emit(args.json, view, () => summary(view));

@@ -1,5 +1,6 @@
-import { runCommand, showUsage, type ArgsDef, type CommandDef } from "citty";
+import { renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { exitCodeFor, PatchbayError, asPatchbayError } from "../errors/index.ts";
+import { spokenInCli } from "./server-call.ts";
 
 type AnyCommand = CommandDef<ArgsDef>;
 
@@ -60,9 +61,39 @@ function assertKnownFlags(path: string[], args: ArgsDef, words: string[]): void 
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-function report(error: unknown, json: boolean): number {
-  // citty's own argument errors (bad enum value, missing argument) are usage errors.
-  const failure = error instanceof Error && error.name === "CLIError" ? new PatchbayError("usage", error.message.replace(ANSI, "")) : asPatchbayError(error);
+/**
+ * Colour only for a terminal, as NO_COLOR and FORCE_COLOR say (citty decides at load time from
+ * NO_COLOR=1 alone, so a pipe would get escape codes).
+ */
+function wantsColour(env = process.env, stdout: { isTTY?: boolean } = process.stdout): boolean {
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "") return env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false";
+  if (env.NO_COLOR) return false;
+  return Boolean(stdout.isTTY) && env.TERM !== "dumb";
+}
+
+/** citty's usage text without the padding it leaves at line ends, coloured only where wanted. */
+function helpText(usage: string): string {
+  const text = wantsColour() ? usage : usage.replace(ANSI, "");
+  return `${text.replace(/[ \t]+$/gm, "")}\n\n`;
+}
+
+/** citty's own argument errors (a bad enum value, a missing argument) in patchbay's words: `--flag: what was expected`. */
+function citty(message: string): PatchbayError {
+  const plain = message.replace(ANSI, "");
+  const choice = /^Invalid value for argument: (--[\w-]+) \((.*)\)\. Expected one of: (.*)\.$/.exec(plain);
+  const missing = /^Missing required (?:positional )?argument: (\S+)$/.exec(plain);
+  const text = choice ? `${choice[1]}: expected one of ${choice[3]}, got ${choice[2]}` : missing ? `${missing[1]}: required` : plain;
+  return new PatchbayError("usage", text);
+}
+
+/** Bad input always says what to do next: at least the command's help. */
+function withNext(error: PatchbayError, path: string[]): PatchbayError {
+  if ((error.next && !error.hasDefaultNext) || exitCodeFor(error) !== 2) return error;
+  return new PatchbayError(error.code, error.message, { next: `see \`${["patchbay", ...path].join(" ")} --help\``, details: error.details, cause: error });
+}
+
+function report(error: unknown, json: boolean, path: string[]): number {
+  const failure = withNext(spokenInCli(error instanceof Error && error.name === "CLIError" ? citty(error.message) : asPatchbayError(error)), path);
   if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: failure.toJSON() }, null, 2)}\n`);
   else process.stderr.write(`patchbay: ${failure.message}${failure.next ? `\n  next: ${failure.next}` : ""}\n`);
   return exitCodeFor(failure);
@@ -74,10 +105,13 @@ function report(error: unknown, json: boolean): number {
  */
 export async function runCli(main: AnyCommand, argv: string[]): Promise<number> {
   const json = argv.includes("--json");
+  let path: string[] = [];
   try {
-    const { command, parent, path, rest } = await commandFor(main, argv);
+    const found = await commandFor(main, argv);
+    const { command, parent, rest } = found;
+    path = found.path;
     if (rest.includes("--help") || rest.includes("-h") || (path.length === 0 && rest.length === 0)) {
-      await showUsage(command, parent);
+      process.stdout.write(helpText(await renderUsage(command, parent)));
       return 0;
     }
     if (path.length === 0 && (rest[0] === "--version" || rest[0] === "-v")) {
@@ -88,6 +122,6 @@ export async function runCli(main: AnyCommand, argv: string[]): Promise<number> 
     const { result } = await runCommand(command, { rawArgs: rest });
     return typeof result === "number" ? result : 0;
   } catch (error) {
-    return report(error, json);
+    return report(error, json, path);
   }
 }

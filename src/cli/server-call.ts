@@ -127,3 +127,14 @@ export function inCliWords(tool: string, error: { code: string; message: string;
       .replace(/\bcall again\b/g, "run it again");
   return PatchbayError.received({ code: error.code, message, next });
 }
+
+/**
+ * Any error a CLI command ends with, with the tools it names spoken as their commands: errors of
+ * the capabilities the CLI runs in-process (the pipeline's `patchbay runs` hint) also name tools.
+ */
+export function spokenInCli(error: PatchbayError): PatchbayError {
+  const next = error.next && commandsFor(error.next);
+  const message = commandsFor(error.message);
+  if (message === error.message && next === error.next) return error;
+  return new PatchbayError(error.code, message, { next, details: error.details, cause: error });
+}

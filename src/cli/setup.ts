@@ -13,15 +13,18 @@ import {
   scopeHelp,
   stdioRegistration,
 } from "../connect/index.ts";
+import { PatchbayError } from "../errors/index.ts";
 import { selfCommand } from "../runtime/index.ts";
 import { emit } from "./output.ts";
 
 const FIRST_PROMPT = "Call codex_self_test, then codex_open_workspace, and tell me what this repository is and which patchbay tools you can use.";
 
-/** Asks only what the flags left open, and only on a terminal; otherwise the flag is required. */
+const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
+
+/** Asks only what the flags left open, and only on a terminal; otherwise the flag's default holds. */
 async function ask<T extends string>(given: T | undefined, question: string, options: readonly T[], fallback: T): Promise<T> {
   if (given !== undefined) return given;
-  if (!process.stdin.isTTY) return fallback;
+  if (!interactive()) return fallback;
   return (await consola.prompt(question, { type: "select", options: [...options], initial: fallback, cancel: "reject" })) as T;
 }
 
@@ -41,6 +44,11 @@ export default defineCommand({
     json: { type: "boolean", description: "Print as JSON" },
   },
   async run({ args }) {
+    // Without a terminal nobody chose a host: registering in the default one would be a silent surprise.
+    if (!interactive() && args.host === undefined)
+      throw new PatchbayError("not_interactive", "`patchbay setup` asks which host to register in, and needs a terminal for that", {
+        next: `pass --host (${HOST_IDS.join(", ")}); --tool-mode, --power and --scope answer the other questions (defaults: worker, safe, the host's own)`,
+      });
     const home = patchbayHome();
     const root = repositoryRoot(args.root);
     const host = assertHostId(await ask(args.host, "Which host should use patchbay?", HOST_IDS, "codex"));

@@ -14,9 +14,11 @@ import {
   settingsConflicts,
   startServer,
   type StatusReport,
+  stopServer,
   withRunningSettings,
 } from "../server/index.ts";
 import { VERSION } from "../version.ts";
+import { integerFlag } from "./integer-flag.ts";
 import { launchArgs, launchFlags } from "./launch-args.ts";
 import { profileFor } from "./settings.ts";
 import { printGuide, setupGuide } from "./setup-guide.ts";
@@ -62,11 +64,7 @@ function tunnelKind(args: Record<string, unknown>, config: Config): TunnelKind |
 
 async function openTunnel(kind: TunnelKind, args: Record<string, unknown>, home: string, host: string, port: number, tokenEnv: string): Promise<RunningTunnel> {
   const localUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const timeout = args["tunnel-timeout-seconds"] === undefined ? 45 : Number(args["tunnel-timeout-seconds"]);
-  if (!Number.isFinite(timeout) || timeout <= 0)
-    throw new PatchbayError("invalid_flag", `--tunnel-timeout-seconds ${String(args["tunnel-timeout-seconds"])}: expected a positive number`, {
-      next: "pass e.g. --tunnel-timeout-seconds 60",
-    });
+  const timeout = integerFlag("tunnel-timeout-seconds", args["tunnel-timeout-seconds"] as string | undefined, { min: 1, max: 600 }, 45);
   const command =
     args["tunnel-command"] === undefined
       ? undefined
@@ -127,6 +125,11 @@ export default defineCommand({
     json: { type: "boolean", description: "Print the connection guide as JSON (under setup_guide)" },
     "reveal-token": { type: "boolean", description: "Show the HTTP token (and the tokenized ChatGPT URL) instead of [redacted]" },
     http: { type: "boolean", default: true, description: "Serve HTTP (--no-http serves only local stdio sessions)" },
+    foreground: {
+      type: "boolean",
+      description: "Take over a background server (one `stdio`, `mcp doctor`, `job` or `worker` started): stop it cleanly, then run here",
+    },
+    background: { type: "boolean", description: "Mark this server as started in the background (patchbay passes it when a command launches one)" },
     ...tunnelArgs,
   },
   async run({ args, rawArgs }) {
@@ -157,8 +160,17 @@ export default defineCommand({
     if (args["print-only"]) return void print(mcpUrl(host, config.server.port), false);
     if (args.http || kind) assertExposureAllowed(config, host, token); // fails closed: no token, no tunnel
 
-    const owner = readOwner(home);
+    let owner = readOwner(home);
+    if (args.foreground && owner?.kind === "server" && owner.background) {
+      log.info(`stopping the background server (pid ${owner.pid}) to run in the foreground with the same state`);
+      await stopServer(owner);
+      owner = undefined;
+    }
     if (owner?.kind === "server" && owner.control_port) {
+      if (args.foreground)
+        throw new PatchbayError("server_running", `a patchbay server (pid ${owner.pid}) already runs in the foreground for ${home}`, {
+          next: "stop it first (`patchbay stop`), or leave out --foreground to add a port to it",
+        });
       if (!args.http)
         throw new PatchbayError("server_running", `a patchbay server (pid ${owner.pid}) already runs for ${home}`, { next: "`patchbay status` shows it" });
       if (kind)
@@ -168,6 +180,8 @@ export default defineCommand({
       const running = await runningServerSettings(owner, config, flags, named !== undefined, home);
       const { data } = await controlRequest(owner, { op: "listen", host, port: config.server.port });
       log.success(`added ${String(data)} to the running server (pid ${owner.pid}); it keeps its own tool mode, roots and power switches, shown below`);
+      if (owner.background)
+        log.info(`that server runs in the background (another command started it); \`patchbay start --foreground\` takes it over in this terminal`);
       return void print(String(data), true, undefined, withRunningSettings(config, running));
     }
 
@@ -183,7 +197,13 @@ export default defineCommand({
       config.server.allowed_origins = [...new Set([...config.server.allowed_origins, ...CHATGPT_ORIGINS])];
       log.success(`tunnel up: ${tunnel.publicUrl}`);
     }
-    const server = await startServer({ home, config, version: VERSION, http: args.http ? { host, port } : undefined }).catch(async (error) => {
+    const server = await startServer({
+      home,
+      config,
+      version: VERSION,
+      http: args.http ? { host, port } : undefined,
+      background: Boolean(args.background),
+    }).catch(async (error) => {
       await tunnel?.stop();
       throw error;
     });

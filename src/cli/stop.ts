@@ -1,11 +1,8 @@
 import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { controlRequest, readOwner } from "../server/index.ts";
-import { isProcessAlive } from "../state/index.ts";
+import { readOwner, stopServer } from "../server/index.ts";
 import { emit } from "./output.ts";
-
-const STOP_TIMEOUT_MS = 15_000;
 
 export default defineCommand({
   meta: { name: "stop", description: "Stop the running server cleanly" },
@@ -22,16 +19,7 @@ export default defineCommand({
         next: "close the host that runs it",
       });
     }
-    const { socket } = await controlRequest(owner, { op: "stop" });
-    socket.destroy();
-    const deadline = Date.now() + STOP_TIMEOUT_MS;
-    while (isProcessAlive(owner.pid)) {
-      if (Date.now() > deadline)
-        throw new PatchbayError("stop_timeout", `the server (pid ${owner.pid}) is still running after ${STOP_TIMEOUT_MS / 1000} s`, {
-          next: `kill ${owner.pid}`,
-        });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await stopServer(owner);
     emit(args.json, { stopped: true, pid: owner.pid, home }, () => `stopped the patchbay server (pid ${owner.pid})`);
     return 0;
   },

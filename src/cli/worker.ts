@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
 import { ensureServer } from "../server/index.ts";
+import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
 import { callServerTool, repoScope } from "./server-call.ts";
 
@@ -39,6 +40,21 @@ function line(view: WorkerView): string {
   if (view.changed_files?.length) lines.push(`changed: ${view.changed_files.join(", ")}`);
   if (view.report) lines.push("", view.report);
   return lines.join("\n");
+}
+
+/** One value of an inspect view as prose: lists joined, records as their values, nothing for empty ones. */
+function prose(value: unknown): string {
+  if (Array.isArray(value))
+    return value.map((item) => (typeof item === "object" && item !== null ? `\n  - ${Object.values(item).map(prose).join(" ")}` : prose(item))).join(", ");
+  if (typeof value === "object" && value !== null) return Object.values(value).map(prose).join(" ");
+  return String(value);
+}
+
+/** An inspect view's details under the worker's line, without the report the line already holds. */
+function detailLines(details: Record<string, unknown>): string[] {
+  return Object.entries(details)
+    .filter(([key, value]) => key !== "report" && value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0))
+    .map(([key, value]) => `${key.replaceAll("_", " ")}: ${prose(value)}`.replace(/: \n/, ":\n"));
 }
 
 /** Waits (30 s at a time) until the worker's turn ended. */
@@ -137,12 +153,16 @@ const list = defineCommand({
   args: { all: { type: "boolean", description: "Include stopped workers" }, active: { type: "boolean", description: "Only running workers" }, ...common },
   async run({ args }) {
     const repo = repoOf(args.repo);
-    const result = await callTool<{ workers: WorkerView[]; team_report: string }>("codex_worker_list", repo, {
-      repo_path: repo,
-      ...(args.all && { include_stopped: true }),
-      ...(args.active && { active_only: true }),
+    const listed = (filters: Record<string, boolean>) =>
+      callTool<{ workers: WorkerView[]; team_report: string }>("codex_worker_list", repo, { repo_path: repo, ...filters });
+    const result = await listed({ ...(args.all && { include_stopped: true }), ...(args.active && { active_only: true }) });
+    // An empty list says what the filters left out, so stopped workers never read as "none yet".
+    const hidden = result.workers.length || args.all ? 0 : (await listed({ include_stopped: true })).workers.length;
+    emit(args.json, result, () => {
+      if (result.workers.length) return result.team_report;
+      if (!hidden) return "No workers yet: start one with `patchbay worker start NAME BRIEF`";
+      return `No ${args.active ? "running" : "active"} workers; ${hidden} ${args.active ? "not running" : "stopped"} (\`patchbay worker list --all\` shows them)`;
     });
-    emit(args.json, result, () => result.team_report);
     return 0;
   },
 });
@@ -163,14 +183,14 @@ const inspect = defineCommand({
       repo_path: repo,
       view: args.view,
       ...(args.file && { file_path: args.file }),
-      ...(args.wait && { wait_seconds: Number(args.wait) }),
+      ...(args.wait !== undefined && { wait_seconds: integerFlag("wait", args.wait, { min: 0, max: 30 }) }),
     });
     emit(args.json, result, () =>
       typeof result.details.diff === "string"
         ? result.details.diff
         : typeof result.details.content === "string"
           ? result.details.content
-          : `${line(result.worker)}\n${JSON.stringify(result.details, null, 2)}`,
+          : [line(result.worker), ...detailLines(result.details)].join("\n"),
     );
     return 0;
   },

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { unifiedDiff } from "./diff.ts";
-import { backupFile, readText, removeFile, writeTextAtomic } from "./files.ts";
+import { assertFolderExists, backupFile, readText, removeFile, writeTextAtomic } from "./files.ts";
 import type { HostLocation } from "./hosts/adapter.ts";
 import { parseJsonObject, setJsonValue } from "./json-edit.ts";
 import { parseToml, setTomlTable, valueAt } from "./toml-edit.ts";
@@ -30,8 +30,12 @@ function edit(location: HostLocation, text: string, entry: Record<string, unknow
   return setJsonValue(text, location.path, entry, location.file);
 }
 
-/** What install would change: nothing when the same entry is already there (patchbay is idempotent). */
+/**
+ * What install would change: nothing when the same entry is already there (patchbay is idempotent).
+ * Whatever would stop the write is checked here, so a dry run fails where the install would.
+ */
 export async function planInstall(location: HostLocation, entry: Record<string, unknown>): Promise<PlannedChange> {
+  if (location.dirMustExist) await assertFolderExists(location.file);
   const before = await readText(location.file);
   const current =
     before === undefined

@@ -190,6 +190,7 @@ const TABLE = {
   tunnel_binary_missing: failed,
   tunnel_failed: failed,
   unauthorized: failed,
+  unknown_agent: usage,
   unsafe_file: failed,
   unsafe_patch: failed,
   unsupported_by_agent: failed,

@@ -12,7 +12,7 @@ import type { RecordStore } from "../state/index.ts";
 import { executeJob } from "./execute.ts";
 import { jobLogFile, jobLogsDir, type LogStream } from "./logs.ts";
 import { createJobQueue } from "./queue.ts";
-import { appendEvent, isTerminal, JOB_ID_PATTERN, newJobId, type JobAccess, type JobKind, type JobRecord } from "./record.ts";
+import { appendEvent, JOB_ID_PATTERN, newJobId, type JobAccess, type JobKind, type JobRecord } from "./record.ts";
 import { recoverJobs } from "./recovery.ts";
 import { assertExecutable } from "./executable.ts";
 import { createJobWorktree } from "./worktree.ts";
@@ -274,7 +274,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
 
 function notFound(id: string): PatchbayError {
   return new PatchbayError("job_not_found", `no job ${JSON.stringify(id)}`, {
-    next: "list jobs with `patchbay job list`, or use the job_id a job tool returned",
+    next: "use the job id a job tool returned, or list jobs with `patchbay job list`",
   });
 }
 

@@ -22,10 +22,8 @@ export async function cleanup(
     const record = await loadRun(repo, id).catch(() => undefined);
     if (!record || (await readPhaseLock(record))) continue;
     if (!options.runId && !FINISHED.has(record.state)) continue;
-    if (record.worktree) {
-      await removeRunWorktree(repo, record.worktree.path, record.worktree.branch);
-      worktrees.push(record.worktree.path);
-    }
+    // Only what this call removed: the record keeps naming its worktree after it is gone.
+    if (record.worktree && (await removeRunWorktree(repo, record.worktree.path, record.worktree.branch))) worktrees.push(record.worktree.path);
     if (cutoff !== undefined && FINISHED.has(record.state) && Date.parse(record.updated_at) < cutoff) {
       await removeRunFolder(repo, id);
       removed.push(id);

@@ -6,11 +6,11 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { stringify } from "smol-toml";
-import { PatchbayError } from "../errors/index.ts";
 import { withLock } from "../state/index.ts";
 import type { AgentPhase, CustomProvider } from "./config-schema.ts";
 import { CONFIG_FILE, loadPipelineConfig, type LoadedPipelineConfig, resolvePhase, tableAt, validate } from "./config.ts";
 import { writeAiFile } from "./ai-files.ts";
+import { splitCommandLine } from "./test-runner.ts";
 import { isTrusted, needsTrust, trustPipelineConfig } from "./trust.ts";
 
 /** Who edits: the operator at a terminal, or a session that holds the `exec` capability, may keep trust. */
@@ -87,7 +87,7 @@ export function setCommand(repo: string, editor: ConfigEditor, key: string, comm
 }
 
 export function addTestCommand(repo: string, editor: ConfigEditor, command: string): Promise<ConfigEdit> {
-  if (command.trim() === "") throw new PatchbayError("invalid_arguments", "command: expected a test command line, got nothing");
+  splitCommandLine(command); // refused now, as the test runner would refuse it (shell syntax, an unclosed quote, nothing)
   return editPipelineConfig(repo, editor, (raw) => {
     const test = tableAt(raw, "phases", "test");
     const commands = Array.isArray(test.commands) ? (test.commands as string[]) : [];

@@ -45,11 +45,12 @@ export async function createRunWorktree(repo: string, path: string, branch: stri
   await createWorktree(repo, { path, branch }, base);
 }
 
-export async function removeRunWorktree(repo: string, path: string, branch: string): Promise<void> {
+/** Whether anything was there to remove (see `removeWorktree`). */
+export async function removeRunWorktree(repo: string, path: string, branch: string): Promise<boolean> {
   const inRepo = folderInRepo(repo, path);
   // A folder swapped for a symlink would make the removal below delete outside files.
   if (inRepo !== undefined) await aiDirectory(repo, inRepo);
-  await removeWorktree(repo, { path, branch });
+  return removeWorktree(repo, { path, branch });
 }
 
 /** Stages everything in the worktree and returns the binary-safe diff against the base. */

@@ -19,6 +19,7 @@ export { relayStdio } from "./relay-client.ts";
 export { readOwner, type OwnerRecord } from "./owner.ts";
 export { controlRequest, controlStream } from "./control-client.ts";
 export { ensureServer } from "./launcher.ts";
+export { stopServer } from "./stop-server.ts";
 export { serverLogFile } from "./launcher.ts";
 export { assertExposureAllowed, httpToken, isLoopbackHost } from "./http-exposure.ts";
 export { scopeFromConfig } from "./scope.ts";

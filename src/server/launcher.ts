@@ -27,7 +27,7 @@ function launchBackgroundServer(home: string, configFile?: string): number {
   const log = openSync(serverLogFile(home), "a", 0o600);
   try {
     const [command, ...args] = selfCommand();
-    const child = spawn(command!, [...args, "start", "--no-http", ...(configFile ? ["--config", configFile] : [])], {
+    const child = spawn(command!, [...args, "start", "--no-http", "--background", ...(configFile ? ["--config", configFile] : [])], {
       cwd: home,
       env: patchbayItselfEnvironment(home),
       detached: true,
@@ -58,7 +58,14 @@ export async function ensureServer(home: string, configFile?: string): Promise<O
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 10));
     owner = readOwner(home);
-    if (owner?.control_port) return owner;
+    if (owner?.control_port) {
+      // Said on stderr (stdout may be the MCP channel): a process that outlives this command is no surprise.
+      if (launched && owner.pid === launched)
+        process.stderr.write(
+          `patchbay: started a background server for ${home} (pid ${owner.pid}, log ${serverLogFile(home)}); \`patchbay stop\` stops it, \`patchbay start --foreground\` takes it over\n`,
+        );
+      return owner;
+    }
     if (launched && !owner && !isProcessAlive(launched)) {
       throw new PatchbayError("server_start_failed", `the background server exited during start-up: ${tail(serverLogFile(home)) || "no output"}`, {
         next: `see ${serverLogFile(home)}, or run \`patchbay start\` in a terminal to watch it`,

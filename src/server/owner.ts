@@ -19,6 +19,8 @@ export interface OwnerRecord {
   credential: string;
   http: string[];
 }
+  /** Launched by a command that needed a server (`stdio`, `mcp doctor`, `job`…), not by a person: `start --foreground` may take it over. */
+  background?: boolean;
 
 export function runDir(home: string): string {
   return join(home, "run");

@@ -12,6 +12,7 @@ import { controlJobHandlers } from "./control-jobs.ts";
 import { startControlServer } from "./control-server.ts";
 import { assertExposureAllowed, httpToken } from "./http-exposure.ts";
 import { claimOwnership, type Ownership } from "./owner.ts";
+import { answerParseErrors } from "./parse-errors.ts";
 import { runningSettings, type RunningSettings } from "./running-settings.ts";
 import { scopeFromConfig } from "./scope.ts";
 
@@ -21,6 +22,8 @@ export interface StartServerOptions {
   version: string;
   /** Where to serve HTTP at start; `undefined` serves only the local control port. */
   http?: { host: string; port: number };
+  /** Launched in the background by another command (recorded in the owner record). */
+  background?: boolean;
 }
 
 export interface StatusReport {
@@ -67,6 +70,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     started_at: new Date().toISOString(),
     credential: randomBytes(32).toString("hex"),
     http: [],
+    ...(options.background && { background: true }),
   });
   let store: RecordStore | undefined;
   try {
@@ -197,7 +201,7 @@ async function assemble(
       const state = createSession({ transport: "stdio", principal: "local", mode: session.mode, scope: session.scope });
       if (rest.length > 0) socket.unshift(rest);
       const served = serveStdioSession(host, registry, state, {
-        input: socket,
+        input: answerParseErrors(socket, socket),
         output: socket,
         onerror: (error) => log.debug(`relay session: ${error.message}`),
       });

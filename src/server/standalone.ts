@@ -5,6 +5,7 @@ import { ALL_TOOLS, createApp } from "../app/index.ts";
 import { createRecordStore } from "../state/index.ts";
 import { httpToken } from "./http-exposure.ts";
 import { claimOwnership } from "./owner.ts";
+import { answerParseErrors } from "./parse-errors.ts";
 
 /**
  * `patchbay stdio --standalone`: everything in this process, for hermetic use (CI, tests). It
@@ -36,7 +37,7 @@ export async function runStandalone(options: {
       process.stdin.once("end", resolve);
       process.stdin.once("close", resolve);
     });
-    serveStdioSession(host, registry, state, { input: process.stdin, output: process.stdout });
+    serveStdioSession(host, registry, state, { input: answerParseErrors(process.stdin, process.stdout), output: process.stdout });
     await ended;
     await jobs.stop();
     await messaging.close();

@@ -46,13 +46,17 @@ export async function createWorktree(repo: string, place: WorktreePlace, base: s
 /**
  * Removes the worktree at `place.path` (its folder too, should git leave it), prunes git's record
  * of worktrees whose folder is gone, and deletes the branch; a part already gone is skipped.
+ * Returns whether this call removed anything (the folder or the branch), so a report of what was
+ * removed does not repeat on every call.
  */
-export async function removeWorktree(repo: string, place: WorktreePlace): Promise<void> {
-  if (existsSync(place.path)) {
+export async function removeWorktree(repo: string, place: WorktreePlace): Promise<boolean> {
+  const folder = existsSync(place.path);
+  if (folder) {
     await runGit(repo, ["worktree", "remove", "--force", place.path]);
     await rm(place.path, { recursive: true, force: true });
   }
   await runGit(repo, ["worktree", "prune"]);
-  const exists = await runGit(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${place.branch}`]);
-  if (exists.code === 0) await runGit(repo, ["branch", "-D", place.branch]);
+  const branch = (await runGit(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${place.branch}`])).code === 0;
+  if (branch) await runGit(repo, ["branch", "-D", place.branch]);
+  return folder || branch;
 }

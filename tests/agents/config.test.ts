@@ -76,11 +76,11 @@ describe("resolveAdapter", () => {
     expect(["codex", "claude", "gemini", "mock"].map((name) => resolveAdapter(name, config).name)).toEqual(["codex", "claude", "gemini", "mock"]);
   });
 
-  test("an unknown name is agent_not_found listing the agents and the config key for custom ones", async () => {
+  test("an unknown name is unknown_agent (bad input) listing the agents and the config key for custom ones", async () => {
     const config = await configFrom('[agents.custom.aider]\ncommand = "aider"\n');
     const error = await failure(() => resolveAdapter("cursor", config));
     expect({ code: error.code, message: error.message, next: error.next }).toEqual({
-      code: "agent_not_found",
+      code: "unknown_agent",
       message: 'unknown agent "cursor"; available: codex, claude, gemini, mock, aider',
       next: "use one of those, or define it as [agents.custom.cursor] with a command in config.toml",
     });

@@ -77,7 +77,7 @@ test("the CLI runs, lists, shows, prints the logs of and cancels jobs on the ser
   expect(cancelled.state).toBe("cancelled");
   expect((await followed).code).toBe(0); // --follow ends with the job
   const failed = await runPatchbay(["job", "run", "--agent", "nosuch", "--repo", repo, "x"], { home });
-  expect(failed.code).toBe(1);
+  expect(failed.code).toBe(2); // bad input
   expect(failed.stderr).toContain("unknown agent");
 });
 

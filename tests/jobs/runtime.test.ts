@@ -165,7 +165,7 @@ test("codex_review refuses contradictory targets and unknown commits", async () 
 test("unknown agents, missing executables and unsupported options are clear errors", async () => {
   const repo = makeGitRepo({ "a.txt": "a\n" });
   const h = await harnesses.open(repo, { configToml: processAgents().toml });
-  expect(await h.errorCode("codex_plan_job", { spec: "x", agent: "nosuch" })).toBe("agent_not_found");
+  expect(await h.errorCode("codex_plan_job", { spec: "x", agent: "nosuch" })).toBe("unknown_agent");
   const missing = await h.call("codex_plan_job", { spec: "x", agent: "ghost" });
   expect(missing.isError).toBe(true);
   const text = JSON.stringify(missing.content);

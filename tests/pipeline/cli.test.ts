@@ -63,7 +63,7 @@ describe("patchbay pipeline CLI --standalone", () => {
     const repo = pipelineRepo(mockToml());
     expect(cli(repo, "config", "trust").code).toBe(0);
     const refused = cli(repo, "config");
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2); // bad input: the flags or subcommands it needs are missing
     expect(refused.stderr).toContain("`patchbay config` is an interactive wizard and needs a terminal");
     expect(refused.stderr).toContain("patchbay config phase set");
     expect(readFileSync(join(repo, ".ai/patchbay.toml"), "utf8")).toBe(mockToml());

@@ -4,33 +4,13 @@
  * `trust`, the operator's word that phases may run what the file sets.
  */
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome } from "../../config/index.ts";
+import { patchbayHome } from "../../config/index.ts";
 import { PatchbayError } from "../../errors/index.ts";
 import * as pipeline from "../../pipeline/index.ts";
 import { emit } from "../output.ts";
 import { json, repoArg, repoOf } from "./args.ts";
-
-/** The operator at this terminal: an edit of a trusted file keeps it trusted. */
-function cliEditor(): pipeline.ConfigEditor {
-  return { home: patchbayHome(), by: "cli", mayTrust: true };
-}
-
-/** After an edit: says when the file holds settings the operator has not trusted, then shows it. */
-async function showEdited(repo: string, edit: Promise<pipeline.ConfigEdit>, asJson: boolean | undefined): Promise<number> {
-  if (!(await edit).trusted)
-    process.stderr.write(
-      `${pipeline.CONFIG_FILE} also holds commands you have not trusted yet: review it, then run \`patchbay config trust --repo ${repo}\`\n`,
-    );
-  return showConfig(repo, asJson);
-}
-
-async function showConfig(repo: string, asJson: boolean | undefined): Promise<number> {
-  const home = patchbayHome();
-  const loaded = await pipeline.loadPipelineConfig(repo);
-  const view = { ...pipeline.describePipelineConfig(loaded, await loadConfig({ home })), trusted: await pipeline.isTrusted(home, repo, loaded) };
-  emit(asJson, view, () => JSON.stringify(view, null, 2));
-  return 0;
-}
+import { cliEditor, showConfig, showEdited } from "./config-edited.ts";
+import { testCommand } from "./test-commands.ts";
 
 export const configCommand = defineCommand({
   meta: {
@@ -73,7 +53,9 @@ export const configCommand = defineCommand({
           },
           async run({ args }) {
             if (!(pipeline.AGENT_PHASES as readonly string[]).includes(args.phase))
-              throw new PatchbayError("usage", `phase: expected one of ${pipeline.AGENT_PHASES.join(", ")}, got ${args.phase}`);
+              throw new PatchbayError("usage", `PHASE: expected one of ${pipeline.AGENT_PHASES.join(", ")}, got ${args.phase}`, {
+                next: "see `patchbay config phase set --help`",
+              });
             const repo = await repoOf(args.repo);
             return showEdited(
               repo,
@@ -83,6 +65,7 @@ export const configCommand = defineCommand({
                 ...(args["command-key"] && { command_key: args["command-key"] }),
               }),
               args.json,
+              `${args.phase} runs on ${args.provider}${args.model ? ` (${args.model})` : ""}`,
             );
           },
         }),
@@ -101,24 +84,12 @@ export const configCommand = defineCommand({
           },
           async run({ args }) {
             const repo = await repoOf(args.repo);
-            return showEdited(repo, pipeline.setCommand(repo, cliEditor(), args.key, args.command), args.json);
+            return showEdited(repo, pipeline.setCommand(repo, cliEditor(), args.key, args.command), args.json, `commands.${args.key} = ${args.command}`);
           },
         }),
       },
     }),
-    test: defineCommand({
-      meta: { name: "test", description: "The test phase's allowlist" },
-      subCommands: {
-        add: defineCommand({
-          meta: { name: "add", description: "patchbay config test add <command line>" },
-          args: { command: { type: "positional", required: true, description: "The command line", valueHint: "CMD" }, repo: repoArg, json },
-          async run({ args }) {
-            const repo = await repoOf(args.repo);
-            return showEdited(repo, pipeline.addTestCommand(repo, cliEditor(), args.command), args.json);
-          },
-        }),
-      },
-    }),
+    test: testCommand,
     provider: defineCommand({
       meta: { name: "provider", description: "Custom CLI providers" },
       subCommands: {
@@ -154,7 +125,7 @@ export const configCommand = defineCommand({
               prompt_mode: (args["prompt-mode"] ?? "stdin") as "stdin",
               output_contract: args["output-contract"] as "text",
             });
-            return showEdited(repo, edit, args.json);
+            return showEdited(repo, edit, args.json, `added provider ${args.id} (${args.roles})`);
           },
         }),
       },

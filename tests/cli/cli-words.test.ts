@@ -1,0 +1,267 @@
+/**
+ * The CLI speaks CLI (issue 15), through the compiled binary: numeric flags parsed with their
+ * range, one error style and exit-code rule, help fit for a pipe, short confirmations, a setup
+ * and a dry run that refuse as the real thing would, a cleanup that reports only what it removed,
+ * a stdio session that answers a line that is not JSON, and a background server that says so.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { processGone, until } from "../jobs/support.ts";
+import { mockToml, pipelineRepo } from "../pipeline/helpers.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
+import { patchbayBinary, patchbayEnv, removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
+
+const homes: string[] = [];
+afterAll(async () => {
+  await Promise.all(homes.map((home) => runPatchbay(["stop"], { home }).catch(() => {})));
+  removeTempDirs();
+});
+
+function newHome(): string {
+  const home = tempDir("patchbay-cli-words-");
+  homes.push(home);
+  return home;
+}
+
+const serverRecord = (home: string) => join(home, "run", "server.json");
+
+/** One line of error, then `next:`, and no MCP tool or snake_case argument. */
+function expectCliError(stderr: string, first: string): void {
+  const lines = stderr.trimEnd().split("\n");
+  expect(lines[0]).toBe(first);
+  expect(lines[1]).toStartWith("  next: ");
+  expect(lines).toHaveLength(2);
+  expect(stderr).not.toMatch(/\bcodex_|\bpatchbay_|\u001b/);
+}
+
+describe("numeric flags", () => {
+  const cases: Array<{ args: string[]; flag: string; range: string; got: string }> = [
+    { args: ["runs", "--limit", "abc"], flag: "limit", range: "1 to 1000", got: "abc" },
+    { args: ["runs", "--limit", "0"], flag: "limit", range: "1 to 1000", got: "0" },
+    { args: ["runs", "--limit=-3"], flag: "limit", range: "1 to 1000", got: "-3" },
+    { args: ["events", "run_lzq1x5c8a_1f3e9b", "--since", "abc"], flag: "since", range: "0 to 9007199254740991", got: "abc" },
+    { args: ["cleanup", "--older-than-days", "abc"], flag: "older-than-days", range: "0 to 36500", got: "abc" },
+    { args: ["cancel", "run_lzq1x5c8a_1f3e9b", "--wait", "1.5"], flag: "wait", range: "0 to 3600", got: "1.5" },
+    { args: ["worker", "inspect", "w", "--wait", "abc"], flag: "wait", range: "0 to 30", got: "abc" },
+    { args: ["job", "list", "--limit", "abc"], flag: "limit", range: "1 to 1000", got: "abc" },
+    { args: ["msg", "wait", "--timeout", "0", "--as", "a@b"], flag: "timeout", range: "1 to 3600", got: "0" },
+  ];
+  test("each bad value is exit 2 naming the flag and its range; nothing runs (no server started, no run touched)", async () => {
+    const home = newHome();
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    for (const { args, flag, range, got } of cases) {
+      const result = await runPatchbay(args, { home, cwd: repo });
+      expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(2);
+      expectCliError(result.stderr, `patchbay: --${flag}: expected an integer from ${range}, got ${got}`);
+      expect(result.stdout).toBe("");
+    }
+    expect(existsSync(serverRecord(home))).toBe(false);
+    expect(existsSync(join(repo, ".ai"))).toBe(false);
+  }, 60_000);
+});
+
+describe("one error style, one exit-code rule", () => {
+  test("a bad enum value, a missing argument, an unknown agent and an unknown host are all bad input: exit 2, one line and next", async () => {
+    const home = newHome();
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    const mode = await runPatchbay(["start", "--tool-mode", "nope", "--print-only"], { home, cwd: repo });
+    expect(mode.code).toBe(2);
+    expectCliError(mode.stderr, "patchbay: --tool-mode: expected one of minimal, worker, standard, full, got nope");
+
+    const missing = await runPatchbay(["worker", "start"], { home, cwd: repo });
+    expect(missing.code).toBe(2);
+    expectCliError(missing.stderr, "patchbay: NAME: required");
+
+    expect((await runPatchbay(["job", "list"], { home, timeoutMs: 60_000 })).code).toBe(0); // the server runs: its start-up line is not this error
+    const agent = await runPatchbay(["job", "run", "hi", "--agent", "nope", "--repo", repo], { home, timeoutMs: 60_000 });
+    expect(agent.code).toBe(2);
+    expectCliError(agent.stderr, 'patchbay: unknown agent "nope"; available: codex, claude, gemini, mock');
+
+    const host = await runPatchbay(["mcp", "install", "nope"], { home, cwd: repo });
+    expect(host.code).toBe(2);
+    expectCliError(host.stderr, 'patchbay: unknown host "nope"; hosts: codex, claude, claude-desktop, gemini');
+  }, 90_000);
+
+  test("an in-process pipeline error names `patchbay runs`, not its tool", async () => {
+    const home = newHome();
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    for (const command of ["diff", "cancel"]) {
+      const result = await runPatchbay([command, "run_lzq1x5c8a_1f3e9b"], { home, cwd: repo });
+      expect(result.code).toBe(1);
+      expectCliError(result.stderr, `patchbay: no run run_lzq1x5c8a_1f3e9b in ${repo}`);
+      expect(result.stderr).toContain("  next: list runs with `patchbay runs`\n");
+    }
+  });
+});
+
+describe("output for people", () => {
+  test("--help through a pipe has no escape codes and no trailing spaces; FORCE_COLOR=1 colours it", async () => {
+    const home = newHome();
+    for (const args of [["--help"], ["job", "--help"], ["worker", "inspect", "--help"]]) {
+      const piped = await runPatchbay(args, { home, env: { NO_COLOR: "" } });
+      expect(piped.code).toBe(0);
+      expect(piped.stdout).toContain("USAGE");
+      expect(piped.stdout).not.toContain("\u001b");
+      expect(piped.stdout.split("\n").filter((line) => /[ \t]$/.test(line))).toEqual([]);
+    }
+    const forced = await runPatchbay(["job", "--help"], { home, env: { NO_COLOR: "", FORCE_COLOR: "1" } });
+    expect(forced.stdout).toContain("\u001b[");
+    const noColor = await runPatchbay(["job", "--help"], { home, env: { NO_COLOR: "1" } });
+    expect(noColor.stdout).not.toContain("\u001b");
+  });
+
+  test("config test add refuses shell syntax and changes nothing; add, list and remove confirm in one line (JSON only with --json)", async () => {
+    const home = newHome();
+    const repo = pipelineRepo(mockToml());
+    const file = join(repo, ".ai", "patchbay.toml");
+    const before = readFileSync(file, "utf8");
+    const refused = await runPatchbay(["config", "test", "add", "npm test && echo hi"], { home, cwd: repo });
+    expect(refused.code).toBe(2);
+    expectCliError(refused.stderr, 'patchbay: test command "npm test && echo hi": "&" needs a shell, and test commands run without one');
+    expect(readFileSync(file, "utf8")).toBe(before);
+
+    const added = await runPatchbay(["config", "test", "add", "npm run lint"], { home, cwd: repo });
+    expect(added.code).toBe(0);
+    expect(added.stdout).toBe("the test phase runs: npm run lint (.ai/patchbay.toml; `patchbay config show` shows it all)\n");
+    const listed = await runPatchbay(["config", "test", "list"], { home, cwd: repo });
+    expect(listed.stdout.trimEnd().split("\n").at(-1)).toBe("npm run lint");
+
+    const removed = await runPatchbay(["config", "test", "remove", "npm run lint"], { home, cwd: repo });
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toBe("removed from the test phase: npm run lint (.ai/patchbay.toml; `patchbay config show` shows it all)\n");
+    const json = JSON.parse((await runPatchbay(["config", "test", "list", "--json"], { home, cwd: repo })).stdout) as { commands: string[] };
+    expect(json.commands).not.toContain("npm run lint");
+    expect(json.commands).toHaveLength(1);
+
+    const absent = await runPatchbay(["config", "test", "remove", "npm run lint"], { home, cwd: repo });
+    expect(absent.code).toBe(1);
+    expect(absent.stderr).toContain("next: `patchbay config test list` shows its commands");
+  }, 60_000);
+});
+
+describe("refusing where the real thing would", () => {
+  test("setup without a terminal and without --host refuses, naming the flags, and registers nowhere", async () => {
+    const home = newHome();
+    const codexHome = tempDir("patchbay-codex-home-");
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    const result = await runPatchbay(["setup"], { home, cwd: repo, env: { CODEX_HOME: codexHome } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toStartWith("patchbay: `patchbay setup` asks which host to register in, and needs a terminal for that\n");
+    expect(result.stderr).toContain("next: pass --host (codex, claude, claude-desktop, gemini); --tool-mode, --power and --scope");
+    expect(existsSync(join(codexHome, "config.toml"))).toBe(false);
+  });
+
+  test("mcp install codex --dry-run with a CODEX_HOME that does not exist fails as the install does, and writes nothing", async () => {
+    const home = newHome();
+    const codexHome = join(tempDir("patchbay-codex-parent-"), "missing");
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    const dry = await runPatchbay(["mcp", "install", "codex", "--dry-run"], { home, cwd: repo, env: { CODEX_HOME: codexHome } });
+    const real = await runPatchbay(["mcp", "install", "codex"], { home, cwd: repo, env: { CODEX_HOME: codexHome } });
+    expect(real.code).toBe(1);
+    expect(dry.code).toBe(real.code);
+    expect(dry.stderr).toBe(real.stderr);
+    expect(dry.stderr).toContain(`${codexHome} does not exist`);
+    expect(dry.stdout).toBe("");
+    expect(existsSync(codexHome)).toBe(false);
+  });
+});
+
+test("cleanup reports a finished run's worktree once; a second call reports nothing removed", async () => {
+  const home = newHome();
+  const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
+  expect((await runPatchbay(["config", "trust"], { home, cwd: repo })).code).toBe(0);
+  const run = await runPatchbay(["run", "--task", "t", "--auto-approve", "--mock", "--standalone", "--no-apply", "--json"], {
+    home,
+    cwd: repo,
+    timeoutMs: 120_000,
+  });
+  expect(run.code, run.stderr).toBe(0);
+  // A run stopped at "ready" keeps its worktree until it is cancelled (finished) or cleaned one by one.
+  const { run_id } = JSON.parse(run.stdout) as { run_id: string };
+  expect((await runPatchbay(["cancel", run_id], { home, cwd: repo })).code).toBe(0);
+  const first = JSON.parse((await runPatchbay(["cleanup", "--json"], { home, cwd: repo })).stdout) as { worktrees_removed: string[] };
+  expect(first.worktrees_removed).toHaveLength(1);
+  expect(existsSync(first.worktrees_removed[0]!)).toBe(false);
+  const second = await runPatchbay(["cleanup"], { home, cwd: repo });
+  expect(second.code).toBe(0);
+  expect(second.stdout).toBe("removed 0 worktree(s), 0 run folder(s)\n");
+}, 180_000);
+
+/** Runs `patchbay stdio` with `lines` written one by one, each after the answer to the one before. */
+async function stdioAnswers(home: string, args: string[], lines: string[]): Promise<{ answers: unknown[]; stderr: string }> {
+  const child = spawn(patchbayBinary(), ["stdio", ...args], { env: patchbayEnv(home), stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const answers: unknown[] = [];
+  try {
+    for (const line of lines) {
+      const seen = answers.length;
+      child.stdin.write(`${line}\n`);
+      await until(() => out.includes("\n"), 30_000);
+      const cut = out.indexOf("\n");
+      answers.push(JSON.parse(out.slice(0, cut)));
+      out = out.slice(cut + 1);
+      expect(answers.length).toBe(seen + 1);
+    }
+  } finally {
+    child.stdin.end();
+    await new Promise((resolve) => child.once("close", resolve));
+  }
+  return { answers, stderr };
+}
+
+const INITIALIZE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+});
+
+describe("stdio", () => {
+  for (const args of [["--standalone"], []]) {
+    test(`a line that is not JSON is answered with -32700 (id null) and the session goes on (${args.length ? "standalone" : "relay"})`, async () => {
+      const home = newHome();
+      const { answers, stderr } = await stdioAnswers(home, args, ["this is not json", INITIALIZE]);
+      expect(answers[0]).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error: the line is not valid JSON" } });
+      expect(answers[1]).toMatchObject({ jsonrpc: "2.0", id: 1, result: { serverInfo: { name: "patchbay" } } });
+      // The relay started a server for it, and said so on stderr (stdout carried only the protocol).
+      if (!args.length) expect(stderr).toContain("patchbay: started a background server for");
+    }, 60_000);
+  }
+});
+
+test("a command that starts a background server says so; start --foreground takes it over with the same state", async () => {
+  const home = newHome();
+  const first = await runPatchbay(["job", "list"], { home, timeoutMs: 60_000 });
+  expect(first.code).toBe(0);
+  const background = JSON.parse(readFileSync(serverRecord(home), "utf8")) as { pid: number; background?: boolean };
+  expect(background.background).toBe(true);
+  expect(first.stderr).toContain(`patchbay: started a background server for ${home} (pid ${background.pid}`);
+  expect(first.stderr).toContain("`patchbay start --foreground` takes it over");
+  expect(first.stdout).toBe("no jobs yet\n");
+  // A second command finds it running and says nothing about it.
+  expect((await runPatchbay(["job", "list"], { home })).stderr).toBe("");
+
+  const foreground = spawn(patchbayBinary(), ["start", "--foreground", "--port", "0"], { env: patchbayEnv(home), stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  foreground.stderr.on("data", (chunk) => (log += chunk));
+  foreground.stdout.on("data", (chunk) => (log += chunk));
+  try {
+    await until(() => {
+      if (!existsSync(serverRecord(home))) return false;
+      const record = JSON.parse(readFileSync(serverRecord(home), "utf8")) as { pid: number; control_port?: number };
+      return record.pid === foreground.pid && record.control_port !== undefined;
+    }, 30_000);
+    expect(log).toContain(`stopping the background server (pid ${background.pid})`);
+    expect(processGone(background.pid)).toBe(true);
+    const status = await runPatchbay(["status", "--json"], { home });
+    expect((JSON.parse(status.stdout) as { pid: number }).pid).toBe(foreground.pid!);
+  } finally {
+    foreground.kill("SIGTERM");
+    await new Promise((resolve) => foreground.once("close", resolve));
+  }
+}, 90_000);
