@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { stringify } from "smol-toml";
 import { withLock } from "../state/index.ts";
-import type { AgentPhase, CustomProvider } from "./config-schema.ts";
+import { type AgentPhase, type CustomProvider, outputContract } from "./config-schema.ts";
 import { CONFIG_FILE, loadPipelineConfig, type LoadedPipelineConfig, resolvePhase, tableAt, validate } from "./config.ts";
 import { writeAiFile } from "./ai-files.ts";
 import { splitCommandLine } from "./test-runner.ts";
@@ -100,9 +100,10 @@ export function addCliProvider(
   repo: string,
   editor: ConfigEditor,
   id: string,
-  provider: Omit<CustomProvider, "env" | "pass_env"> & { env?: Record<string, string> },
+  provider: Omit<CustomProvider, "env" | "pass_env" | "output_contract"> & { env?: Record<string, string>; output_contract: string },
 ): Promise<ConfigEdit> {
   return editPipelineConfig(repo, editor, (raw) => {
-    tableAt(raw, "providers")[id] = { ...provider, env: provider.env ?? {} };
+    // The file gets today's name for an original contract (writer_diff is written as diff).
+    tableAt(raw, "providers")[id] = { ...provider, output_contract: outputContract(provider.output_contract), env: provider.env ?? {} };
   });
 }

@@ -13,6 +13,27 @@ export type BuiltinProvider = (typeof BUILTIN_PROVIDERS)[number];
 export const PROVIDER_PROMPT_MODES = ["stdin", "arg", "file"] as const;
 /** How a custom provider's stdout is read; `diff` means it prints a patch for the worktree. */
 export const PROVIDER_OUTPUT_CONTRACTS = ["text", "json", "jsonl", "diff"] as const;
+export type ProviderOutputContract = (typeof PROVIDER_OUTPUT_CONTRACTS)[number];
+
+/**
+ * The original ai-flow contracts, read as today's: a printed diff (BEGIN_DIFF…END_DIFF) is `diff`;
+ * a writer that edits its worktree, a plan (its BEGIN_AI_FLOW_PLAN_JSON block gives the scope) and
+ * a verdict (PASS or CHANGES_REQUESTED first) are all read from the text.
+ */
+export const LEGACY_OUTPUT_CONTRACTS: Record<string, ProviderOutputContract> = {
+  writer_diff: "diff",
+  worktree_diff: "text",
+  plan_json: "text",
+  review_verdict: "text",
+};
+
+/** Every output_contract value accepted: today's and the original's. */
+export const OUTPUT_CONTRACT_NAMES = [...PROVIDER_OUTPUT_CONTRACTS, ...Object.keys(LEGACY_OUTPUT_CONTRACTS)] as [string, ...string[]];
+
+/** Today's contract for any accepted name. */
+export function outputContract(name: string): ProviderOutputContract {
+  return LEGACY_OUTPUT_CONTRACTS[name] ?? (name as ProviderOutputContract);
+}
 
 const PROVIDER_ID = /^[a-z][a-z0-9_-]{0,31}$/;
 const MODEL = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
@@ -59,7 +80,10 @@ const provider = v.strictObject(
     command: v.pipe(text("an executable name or absolute path"), v.minLength(1, "expected an executable name or absolute path")),
     args: v.optional(strings("a list of strings"), []),
     prompt_mode: v.optional(v.picklist(PROVIDER_PROMPT_MODES, `expected one of ${PROVIDER_PROMPT_MODES.join(", ")}`), "stdin"),
-    output_contract: v.optional(v.picklist(PROVIDER_OUTPUT_CONTRACTS, `expected one of ${PROVIDER_OUTPUT_CONTRACTS.join(", ")}`), "text"),
+    output_contract: v.pipe(
+      v.optional(v.picklist(OUTPUT_CONTRACT_NAMES, `expected one of ${OUTPUT_CONTRACT_NAMES.join(", ")}`), "text"),
+      v.transform(outputContract),
+    ),
     env: v.optional(v.record(v.string(), v.string(), "expected a table of strings"), {}),
     /** Variables of patchbay's environment the provider needs (names and PREFIX_* globs); security.denied_env_keys still wins. */
     pass_env: v.optional(strings("a list of variable names or PREFIX_* globs"), []),

@@ -62,11 +62,13 @@ export async function checkPipelineConfig(repo: string, server: Config): Promise
     }
     bound.push(`${phase}=${resolved.provider}${resolved.model ? `/${resolved.model}` : ""}`);
     if (resolved.agent === "mock") continue;
-    const executable = resolved.executable ?? (resolved.agent === "reasonix" ? REASONIX.defaultCommand : agentExecutable(adapterFor(resolved, server), server));
+    const reasonix = resolved.agent === "reasonix";
+    const executable = resolved.executable ?? (reasonix ? REASONIX.defaultCommand : agentExecutable(adapterFor(resolved, server), server));
     if (!findExecutable(executable, process.env.PATH ?? "", repo)) {
+      // Each built-in's own setting: reasonix has none in the server config, only [commands].reasonix.
       const where = resolved.custom
         ? `command of [providers.${resolved.provider}]`
-        : `[phases.${phase}].command, [commands], or agents.${resolved.agent}_command in the server config`;
+        : `[phases.${phase}].command, or ${reasonix ? REASONIX.configKey : `[commands], or ${adapterFor(resolved, server).configKey} in the server config`}`;
       findings.push({
         status: "fail",
         detail: `phase ${phase}: ${resolved.provider} runs "${executable}", which is not on PATH`,

@@ -30,7 +30,7 @@ export { nextStep, rulesOf, type NextStep, type RunRules } from "./next-step.ts"
 export { requestStop, type StopMode } from "./cancel.ts";
 export { readPhaseLock } from "./lock.ts";
 export { checkPipelineConfig, hasPipelineConfig, type PipelineFinding } from "./doctor.ts";
-export { EXAMPLE_CONFIG, initRepo, type InitResult } from "./init.ts";
+export { EXAMPLE_CONFIG, IGNORED_ENTRIES, initRepo, type InitResult } from "./init.ts";
 export { cleanup } from "./cleanup.ts";
 export { drive, LOCAL_PHASES, type DriveResult, type PhaseRunners } from "./drive.ts";
 export { listRuns, runDiff, status, type RunSummary, type RunView } from "./queries.ts";

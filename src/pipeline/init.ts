@@ -1,8 +1,7 @@
 /**
  * `patchbay init`: prepares a repository for the pipeline. Writes `.ai/patchbay.example.toml`
- * (meant to be committed: a documented example of the schema) and makes sure the local files,
- * `.ai/patchbay.toml`, `.ai/runs/` and `.ai/worktrees/`, are ignored by git. Running it again
- * changes nothing.
+ * (meant to be committed: a documented example of the schema) and makes sure the local files
+ * (IGNORED) are ignored by git. Running it again changes nothing.
  */
 import { lstat, realpath } from "node:fs/promises";
 import { join } from "node:path";
@@ -59,12 +58,21 @@ allow_apply_without_tests = false
 # output_contract = "text"
 `;
 
-/** What must be ignored (a probe path inside each directory, since git ignores files). */
+/**
+ * What must never be committed (a probe path inside each directory, since git ignores files): the
+ * local config, runs and worktrees, and the original pipeline's logs and worktree folder, which a
+ * repository moving from it may still hold.
+ */
 const IGNORED = [
   { entry: ".ai/patchbay.toml", probe: ".ai/patchbay.toml" },
   { entry: ".ai/runs/", probe: ".ai/runs/probe" },
   { entry: ".ai/worktrees/", probe: ".ai/worktrees/probe" },
+  { entry: ".ai/logs/", probe: ".ai/logs/probe" },
+  { entry: ".patchbay-worktrees/", probe: ".patchbay-worktrees/probe" },
 ] as const;
+
+/** The entries `init` makes git ignore. */
+export const IGNORED_ENTRIES: readonly string[] = IGNORED.map(({ entry }) => entry);
 
 export interface InitResult {
   repo: string;
@@ -87,7 +95,7 @@ async function readGitignore(root: string): Promise<string> {
     const file = await readInside(root, join(root, ".gitignore"), MAX_GITIGNORE_BYTES);
     if (file.truncated)
       throw new PatchbayError("gitignore_too_large", `.gitignore in ${root} is over ${MAX_GITIGNORE_BYTES} bytes`, {
-        next: "add .ai/patchbay.toml, .ai/runs/ and .ai/worktrees/ to it by hand",
+        next: `add ${IGNORED_ENTRIES.join(", ")} to it by hand`,
       });
     return new TextDecoder().decode(file.bytes);
   } catch (error) {
@@ -117,7 +125,7 @@ export async function initRepo(repo: string): Promise<InitResult> {
     await writeInside(
       root,
       join(root, ".gitignore"),
-      `${current}${lead}${current === "" ? "" : "\n"}# patchbay: local pipeline config, runs and worktrees\n${added.join("\n")}\n`,
+      `${current}${lead}${current === "" ? "" : "\n"}# patchbay: local pipeline config, runs, worktrees and logs\n${added.join("\n")}\n`,
     );
   }
   const result: InitResult = { repo, example: { path: EXAMPLE_CONFIG_FILE, action }, gitignore: { path: ".gitignore", added } };

@@ -146,19 +146,23 @@ export function extractDiff(text: string): string {
 }
 
 /**
- * The plan's scope: `affected_files` of the last fenced ```json block that has it (a list of
- * strings), or undefined when the planner gave none.
+ * The plan's scope: `affected_files` of the last fenced ```json block that has it, or of the
+ * original planners' BEGIN_AI_FLOW_PLAN_JSON…END_AI_FLOW_PLAN_JSON block (entries may be
+ * `{path, operation, reason}`); undefined when the planner gave none.
  *
  * @example
  * parsePlanScope('# Plan\n```json\n{"affected_files": ["src/a.ts"]}\n```'); // ["src/a.ts"]
  */
 export function parsePlanScope(text: string): string[] | undefined {
-  const blocks = [...text.matchAll(/```json\s*\n([\s\S]*?)```/g)].map((match) => match[1]!).reverse();
+  const blocks = [...text.matchAll(/```json\s*\n([\s\S]*?)```|BEGIN_AI_FLOW_PLAN_JSON\s*\n([\s\S]*?)END_AI_FLOW_PLAN_JSON/g)]
+    .map((match) => (match[1] ?? match[2])!)
+    .reverse();
   for (const block of blocks) {
     try {
-      const parsed = JSON.parse(block) as { affected_files?: unknown };
-      const files = parsed?.affected_files;
-      if (Array.isArray(files) && files.every((file) => typeof file === "string")) return files.map((file) => file.trim().replace(/^\.\//, "")).filter(Boolean);
+      const files = (JSON.parse(block) as { affected_files?: unknown })?.affected_files;
+      const paths = Array.isArray(files) ? files.map((file) => (typeof file === "string" ? file : (file as { path?: unknown } | null)?.path)) : [];
+      if (Array.isArray(files) && paths.every((path) => typeof path === "string"))
+        return (paths as string[]).map((path) => path.trim().replace(/^\.\//, "")).filter(Boolean);
     } catch {
       // not this block
     }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/index.ts";
 import { pipelineChecks } from "../../src/doctor/checks.ts";
@@ -95,7 +95,7 @@ describe("patchbay init", () => {
     const first = await pipeline.initRepo(repo);
     expect(first).toMatchObject({
       example: { path: ".ai/patchbay.example.toml", action: "created" },
-      gitignore: { added: [".ai/patchbay.toml", ".ai/runs/", ".ai/worktrees/"] },
+      gitignore: { added: [".ai/patchbay.toml", ".ai/runs/", ".ai/worktrees/", ".ai/logs/", ".patchbay-worktrees/"] },
     });
     expect(first.warning).toBeUndefined();
     const ignoreFile = readFileSync(join(repo, ".gitignore"), "utf8");
@@ -113,8 +113,12 @@ describe("patchbay init", () => {
     const view = pipeline.describePipelineConfig(loaded);
     expect(view.phases.plan).toMatchObject({ provider: "claude_cli" });
     expect(view.phases.fix).toMatchObject({ provider: "codex_cli" });
-    // The example is committable; the local files are not.
+    // The example is committable; the local files are not, nor the original pipeline's logs and worktrees.
     writeFileSync(join(repo, ".ai/patchbay.toml"), "");
+    mkdirSync(join(repo, ".ai/logs"));
+    writeFileSync(join(repo, ".ai/logs/writer.log"), "x\n");
+    mkdirSync(join(repo, ".patchbay-worktrees/run_1"), { recursive: true });
+    writeFileSync(join(repo, ".patchbay-worktrees/run_1/a.txt"), "x\n");
     const status = git(repo, "status", "--porcelain", "--untracked-files=all")
       .split("\n")
       .map((line) => line.trim())
@@ -125,7 +129,7 @@ describe("patchbay init", () => {
   test("warns when the example itself would be ignored", async () => {
     const repo = makeGitRepo({ "README.md": "x\n", ".gitignore": ".ai/\n" });
     const result = await pipeline.initRepo(repo);
-    expect(result.gitignore.added).toEqual([]);
+    expect(result.gitignore.added).toEqual([".patchbay-worktrees/"]);
     expect(result.warning).toContain("!.ai/patchbay.example.toml");
     rmSync(join(repo, ".gitignore"));
   });

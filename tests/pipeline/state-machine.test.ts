@@ -64,7 +64,7 @@ async function walk(repo: string, runId: string, env: Env, before?: () => Promis
 }
 
 /** A run that is over names no phase, says how to go on, and refuses every phase. */
-async function expectOver(repo: string, runId: string, env: Env, state: string): Promise<void> {
+async function expectOver(repo: string, runId: string, env: Env, state: pipeline.RunState): Promise<void> {
   const view = await pipeline.status(repo, runId);
   expect(view.state).toBe(state);
   expect(view.next).toBeUndefined();
