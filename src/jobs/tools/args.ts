@@ -185,8 +185,11 @@ export async function checkedOptions(
 }
 
 /** A job that asks to leave the agent's sandbox needs the operator's `unsandboxed` capability. */
-export const bypassEscalation: Escalation<{ sandbox?: string; dangerously_bypass?: boolean }> = {
+const bypassEscalation: Escalation<{ sandbox?: string; dangerously_bypass?: boolean }> = {
   capability: "unsandboxed",
   when: "dangerously_bypass or sandbox danger-full-access",
   applies: (args) => args.dangerously_bypass === true || args.sandbox === "danger-full-access",
 };
+
+/** The capabilities of a tool that starts an agent turn with `agentOptions`: they come together, so no such tool forgets the bypass. */
+export const STARTS_AGENT_TURN = { capability: "write_worktree", escalate: bypassEscalation } as const;

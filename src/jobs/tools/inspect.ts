@@ -10,30 +10,26 @@ import { isTerminal } from "../record.ts";
 import { fileDiff } from "../worktree.ts";
 import { jobFor, waitWithProgress } from "./access.ts";
 import { jobIdArg } from "./args.ts";
-import { jobLine, jobView, jobViewSchema } from "../job-view.ts";
+import { defineJobTool } from "./job-tool.ts";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const DEFAULT_RESULT_WAIT_SECONDS = 50;
 const MAX_DIFF_BYTES = 512 * 1024;
 
-export const getStatus = defineTool({
+export const getStatus = defineJobTool({
   name: "codex_get_status",
   title: "Job status",
   description:
     "A job's state now (pending, running, succeeded, failed, cancelled, timed_out, interrupted), its session id, worktree and latest progress lines, without waiting.",
   input: v.strictObject({ job_id: jobIdArg }),
-  output: jobViewSchema,
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["standard", "full"],
   labels: { invoking: "Reading job status", invoked: "Job status ready" },
-  async handler(args, context) {
-    const record = await jobFor(context, args.job_id);
-    return { text: jobLine(record), structured: jobView(record, { events: 10 }) };
-  },
+  events: 10,
+  handler: (args, context) => jobFor(context, args.job_id),
 });
 
-export const getResult = defineTool({
+export const getResult = defineJobTool({
   name: "codex_get_result",
   title: "Job result",
   description: `A job's result: waits up to wait_seconds (default ${DEFAULT_RESULT_WAIT_SECONDS}, at most 60) for it to end, sending progress notifications ("ran \`npm test\`", "edited src/a.ts") while it waits. A job still running after that comes back with done: false; call again.`,
@@ -43,15 +39,12 @@ export const getResult = defineTool({
       v.pipe(v.number(), v.minValue(0), v.maxValue(60), v.description(`Seconds to wait at most (default ${DEFAULT_RESULT_WAIT_SECONDS}, at most 60).`)),
     ),
   }),
-  output: jobViewSchema,
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["standard", "full"],
   labels: { invoking: "Waiting for the job", invoked: "Job result ready" },
   async handler(args, context) {
     await jobFor(context, args.job_id);
-    const record = await waitWithProgress(context, args.job_id, args.wait_seconds ?? DEFAULT_RESULT_WAIT_SECONDS);
-    return { text: jobLine(record), structured: jobView(record) };
+    return waitWithProgress(context, args.job_id, args.wait_seconds ?? DEFAULT_RESULT_WAIT_SECONDS);
   },
 });
 
@@ -106,21 +99,19 @@ export const getDiff = defineTool({
   },
 });
 
-export const cancelJob = defineTool({
+export const cancelJob = defineJobTool({
   name: "codex_cancel_job",
   title: "Cancel job",
   description:
     "Stop a pending or running job: its whole process group gets SIGTERM, then SIGKILL after agents.kill_grace_seconds. A finished job is left as it is.",
   input: v.strictObject({ job_id: jobIdArg }),
-  output: jobViewSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   capability: "record",
-  modes: ["standard", "full"],
   labels: { invoking: "Cancelling the job", invoked: "Job cancelled" },
+  events: 10,
   async handler(args, context) {
     await jobFor(context, args.job_id);
-    const record = await context.app.jobs.cancel(args.job_id);
-    return { text: jobLine(record), structured: jobView(record, { events: 10 }) };
+    return context.app.jobs.cancel(args.job_id);
   },
 });
 

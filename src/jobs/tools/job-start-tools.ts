@@ -6,7 +6,7 @@
  */
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
-import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import type { ToolContext, ToolDeclaration } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import { assertCommit } from "../../workspace/index.ts";
 import type { JobSpec } from "../runtime.ts";
@@ -14,7 +14,7 @@ import { waitWithProgress } from "./access.ts";
 import {
   agentArg,
   agentOptions,
-  bypassEscalation,
+  STARTS_AGENT_TURN,
   checkedOptions,
   effortArg,
   modelArg,
@@ -23,7 +23,8 @@ import {
   specArg,
   type AgentOptions,
 } from "./args.ts";
-import { jobLine, jobView, jobViewSchema } from "../job-view.ts";
+import type { JobRecord } from "../record.ts";
+import { defineJobTool } from "./job-tool.ts";
 
 /** Starts agent turns: not read-only in the MCP sense for apply, and the agent talks to a model API. */
 export const RUNS_AGENT_READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
@@ -31,35 +32,31 @@ export const RUNS_AGENT_WRITES = { readOnlyHint: false, destructiveHint: false, 
 
 type SubmitArgs = AgentOptions & { spec: string; repo_path?: string };
 
-/** Submits a job for a tool call and answers with its view (after an optional bounded wait). */
+/** Submits a job for a tool call and returns it (after an optional bounded wait). */
 export async function submitFor(
   context: ToolContext,
   base: Pick<JobSpec, "kind" | "access" | "prompt"> & Partial<JobSpec>,
   args: SubmitArgs,
   options: { repo?: string; resume?: boolean; waitSeconds?: number } = {},
-) {
+): Promise<JobRecord> {
   const repo = options.repo ?? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
   const adapter = context.app.jobs.adapter(args.agent ?? "codex");
   const checked = await checkedOptions(context, adapter, args, { resume: options.resume ?? false });
   const job = await context.app.jobs.submit({ agent: adapter.name, repo, clientRef: context.session.clientRef, ...checked, ...base });
-  const record = await waitWithProgress(context, job.id, options.waitSeconds ?? 0);
-  return { text: jobLine(record), structured: jobView(record) };
+  return waitWithProgress(context, job.id, options.waitSeconds ?? 0);
 }
 
 /** What plan and apply jobs take: the task, the repository, and the agent options. */
 const jobInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions };
 
-export const planJob = defineTool({
+export const planJob = defineJobTool({
   name: "codex_plan_job",
   title: "Plan job",
   description:
     "Start a read-only agent job in the repository (it may read and run read-only commands, never change files). Returns the job at once; follow it with codex_get_status / codex_get_result.",
   input: v.strictObject(jobInput),
-  output: jobViewSchema,
   annotations: RUNS_AGENT_READ_ONLY,
-  capability: "write_worktree",
-  escalate: bypassEscalation,
-  modes: ["standard", "full"],
+  ...STARTS_AGENT_TURN,
   labels: { invoking: "Starting a plan job", invoked: "Plan job started" },
   async handler(args, context) {
     if (args.sandbox && args.sandbox !== "read-only")
@@ -71,17 +68,14 @@ export const planJob = defineTool({
   },
 });
 
-export const applyJob = defineTool({
+export const applyJob = defineJobTool({
   name: "codex_apply_job",
   title: "Apply job",
   description:
     "Start an agent job that may change files, in a new git worktree of the repository on its own branch (patchbay/job-<id>); the checkout itself is untouched. Returns the job at once; codex_get_result waits for it and codex_get_diff shows a changed file.",
   input: v.strictObject(jobInput),
-  output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
-  capability: "write_worktree",
-  escalate: bypassEscalation,
-  modes: ["standard", "full"],
+  ...STARTS_AGENT_TURN,
   labels: { invoking: "Starting an apply job", invoked: "Apply job started" },
   async handler(args, context) {
     const access = args.sandbox === "read-only" ? "read_only" : "write";
@@ -117,16 +111,14 @@ export function reviewTarget(args: { uncommitted?: boolean; base?: string; commi
   return "the uncommitted changes: staged, unstaged and untracked files (see `git status` and `git diff HEAD`)";
 }
 
-export const review = defineTool({
+export const review = defineJobTool({
   name: "codex_review",
   title: "Review",
   description:
     "Start a read-only agent review of the uncommitted changes, of the branch against a base, or of one commit. Refuses contradictory arguments (uncommitted with base or commit). Returns the job at once; codex_get_result waits for the review.",
   input: v.strictObject(reviewInput),
-  output: jobViewSchema,
   annotations: RUNS_AGENT_READ_ONLY,
   capability: "write_worktree",
-  modes: ["standard", "full"],
   labels: { invoking: "Starting a review", invoked: "Review started" },
   async handler(args, context) {
     const target = reviewTarget(args);

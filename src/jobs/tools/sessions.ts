@@ -9,9 +9,9 @@ import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/to
 import { openWorkspace } from "../../workspace/index.ts";
 import { isTerminal, type JobRecord } from "../record.ts";
 import { inScope } from "./access.ts";
-import { accessFor, agentOptions, bypassEscalation, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
+import { accessFor, agentOptions, STARTS_AGENT_TURN, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
 import { RUNS_AGENT_WRITES, submitFor } from "./job-start-tools.ts";
-import { jobViewSchema } from "../job-view.ts";
+import { defineJobTool } from "./job-tool.ts";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const sessionIdArg = v.pipe(
@@ -70,16 +70,13 @@ async function continueSession(context: ToolContext, args: ContinueArgs, kind: "
 
 const interactiveInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions, wait_seconds: waitArg };
 
-export const interactive = defineTool({
+export const interactive = defineJobTool({
   name: "codex_interactive",
   title: "Interactive session",
   description: `Start a conversation with an agent: the first turn runs as a job (read-only in the repository, or with a writing sandbox in a new worktree of its own) and this call waits up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}, at most 60) for it. Continue with codex_interactive_reply and the session_id.`,
   input: v.strictObject(interactiveInput),
-  output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
-  capability: "write_worktree",
-  escalate: bypassEscalation,
-  modes: ["standard", "full"],
+  ...STARTS_AGENT_TURN,
   labels: { invoking: "Talking to the agent", invoked: "Agent answered" },
   async handler(args, context) {
     const access = accessFor(args.sandbox, accessFor(context.app.config.security.default_sandbox, "read_only"));
@@ -94,7 +91,7 @@ const agentNoDefault = v.optional(
   v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description("The session's agent; defaults to the agent of the session's last job, else codex.")),
 );
 
-export const interactiveReply = defineTool({
+export const interactiveReply = defineJobTool({
   name: "codex_interactive_reply",
   title: "Reply in a session",
   description: `Send the next message in a session patchbay started (codex_interactive, or any job's session_id): a new turn in the same place (its worktree, or the repository). Waits up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}, at most 60).`,
@@ -106,26 +103,20 @@ export const interactiveReply = defineTool({
     agent: agentNoDefault,
     wait_seconds: waitArg,
   }),
-  output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
-  capability: "write_worktree",
-  escalate: bypassEscalation,
-  modes: ["standard", "full"],
+  ...STARTS_AGENT_TURN,
   labels: { invoking: "Replying to the agent", invoked: "Agent answered" },
   handler: (args, context) => continueSession(context, args, "reply", { requireKnown: true, waitSeconds: args.wait_seconds ?? DEFAULT_WAIT_SECONDS }),
 });
 
-export const resume = defineTool({
+export const resume = defineJobTool({
   name: "codex_resume",
   title: "Resume a session",
   description:
     "Continue an agent session by id as a new job, also one left by an interrupted job or started outside patchbay (then in repo_path, read-only unless sandbox says otherwise). Needs an agent that can resume. Returns the job at once.",
   input: v.strictObject({ session_id: sessionIdArg, spec: v.optional(specArg), repo_path: repoPathArg, ...optionsWithoutAgent, agent: agentNoDefault }),
-  output: jobViewSchema,
   annotations: RUNS_AGENT_WRITES,
-  capability: "write_worktree",
-  escalate: bypassEscalation,
-  modes: ["standard", "full"],
+  ...STARTS_AGENT_TURN,
   labels: { invoking: "Resuming the session", invoked: "Session resumed" },
   handler: (args, context) => continueSession(context, args, "resume", { requireKnown: false, waitSeconds: 0 }),
 });
