@@ -42,14 +42,14 @@ export interface IntegrationPreview {
 }
 
 const NEXT: Record<RefusalCode, string> = {
-  worker_running: "wait for the turn to end (codex_worker_inspect with wait_seconds), or stop it",
+  worker_running: "wait for the turn to end (codex_worker_inspect view=status wait_seconds=30), or stop it with codex_worker_stop",
   not_isolated: "only isolated_write workers have changes to integrate; shared_write workers already changed the checkout",
   workspace_missing: "the worktree was removed; start a new worker",
   no_changes: "message the worker to make the change first",
   blocked_path: "the worker touched paths under repositories.blocked_globs; ask it to undo them, or copy what you need by hand",
   unsafe_file:
     "the worker left symlinks that lead out of its worktree, or FIFOs, sockets or devices; ask it to remove them (codex_worker_message), or copy what you need by hand",
-  dirty_base: "commit or stash the base checkout's changes, or pass allow_dirty_base: true",
+  dirty_base: "commit or stash the base checkout's changes, or pass allow_dirty_base=true",
   patch_conflict: "the base moved under the worker; message it to rebase on the current base, or resolve by hand",
   patch_too_large: `integrate smaller pieces (at most ${MAX_PATCH_BYTES} bytes of patch)`,
 };

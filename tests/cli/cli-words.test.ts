@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { processGone, until } from "../jobs/support.ts";
+import { mockPrompt, processGone, until } from "../jobs/support.ts";
 import { mockToml, pipelineRepo } from "../pipeline/helpers.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { patchbayBinary, patchbayEnv, removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
@@ -265,3 +265,29 @@ test("a command that starts a background server says so; start --foreground take
     await new Promise((resolve) => foreground.once("close", resolve));
   }
 }, 90_000);
+
+test("workers: a taken name's hint names `patchbay worker stop --cleanup`; list says stopped workers exist; inspect is prose", async () => {
+  const home = newHome();
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const worker = (...args: string[]) => runPatchbay(["worker", ...args, "--repo", repo], { home, timeoutMs: 60_000 });
+  expect((await worker("list")).stdout).toBe("No workers yet: start one with `patchbay worker start NAME BRIEF`\n");
+  const started = await worker("start", "w", mockPrompt({ message: "all done" }), "--agent", "mock", "--wait");
+  expect(started.code, started.stderr).toBe(0);
+
+  const taken = await worker("start", "w", "again", "--agent", "mock");
+  expect(taken.code).toBe(1);
+  expect(taken.stderr).toContain("or stop it with `patchbay worker stop --cleanup`");
+  expect(taken.stderr).not.toMatch(/codex_|cleanup_workspace/);
+
+  const status = await worker("inspect", "w", "--view", "status");
+  expect(status.code).toBe(0);
+  expect(status.stdout).not.toContain("{");
+  expect(status.stdout).toContain("turn state: succeeded");
+  const report = await worker("inspect", "w");
+  expect(report.stdout.split("all done")).toHaveLength(2); // the report once
+
+  expect((await worker("stop", "w")).code).toBe(0);
+  const listed = await worker("list");
+  expect(listed.stdout).toBe("No active workers; 1 stopped (`patchbay worker list --all` shows them)\n");
+  expect((await worker("list", "--all")).stdout).toContain("- w (mock, isolated_write): stopped");
+}, 120_000);

@@ -70,7 +70,7 @@ export const workerStart = defineTool({
       );
       if (clash)
         throw new PatchbayError("worker_exists", `a worker named ${JSON.stringify(args.name)} already exists in ${ws.root} (${clash.data.id})`, {
-          next: "pick another name, message that worker, or stop it with cleanup_workspace: true",
+          next: "pick another name, message that worker (codex_worker_message), or stop it with codex_worker_stop cleanup_workspace=true",
         });
       const worktreeRoot = config.workers.worktree_root || `${context.app.home}/worktrees`;
       const worktree = args.workspace_mode === "isolated_write" ? await createWorkerWorktree(ws.root, worktreeRoot, args.name, id) : undefined;
