@@ -9,7 +9,7 @@ import { stringify } from "smol-toml";
 import { PatchbayError } from "../errors/index.ts";
 import { convertOriginalConfig, type ImportedKey } from "./import-original.ts";
 import { readLayer, type SourcedLayer, validateLayers } from "./layers.ts";
-import { writeFileAtomic } from "./load.ts";
+import { writeConfigFile } from "./load.ts";
 import { configFile } from "./paths.ts";
 
 const YAML_FILE = /\.ya?ml$/i;
@@ -65,6 +65,6 @@ export async function importOriginalConfig(
   if (options.dryRun) return { target, toml, keys, written: false };
   if (existsSync(target) && !options.force)
     throw new PatchbayError("file_exists", `${target} already exists`, { next: "look at the result with --dry-run, then pass --force to replace it" });
-  await writeFileAtomic(target, toml);
+  await writeConfigFile(target, toml);
   return { target, toml, keys, written: true };
 }

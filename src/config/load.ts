@@ -1,7 +1,8 @@
-import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { stringify } from "smol-toml";
 import { PatchbayError } from "../errors/index.ts";
+import { writeFileAtomic } from "../runtime/index.ts";
 import { type LaunchFlags, flagsLayer } from "./flags.ts";
 import { type SourcedLayer, mergeTables, readLayer, validateLayers } from "./layers.ts";
 import { type Env, configFile, isProfileName, patchbayHome, profileFile, profilesDir } from "./paths.ts";
@@ -80,22 +81,17 @@ export async function saveProfile(home: string, name: string, flags: LaunchFlags
     });
   }
   const header = `# patchbay profile "${name}", saved from launch flags\n`;
-  await writeFileAtomic(file, header + stringify(flagsLayer(flags, cwd)));
+  await writeConfigFile(file, header + stringify(flagsLayer(flags, cwd)));
   return file;
 }
 
-/** Writes a sibling temp file, then renames it, so readers never see half a profile. */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const dir = dirname(file);
-  const temp = join(dir, `.${basename(file)}.${crypto.randomUUID()}.tmp`);
+/** Replaces a configuration file atomically (`writeFileAtomic`), so readers never see half of it; a failure is `config_write_failed`. */
+export async function writeConfigFile(file: string, text: string, options: { mode?: number } = {}): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(temp, text, { mode: 0o600, flag: "wx" });
-    await rename(temp, file);
+    await writeFileAtomic(file, text, { createDirs: true, mode: options.mode });
   } catch (error) {
-    await rm(temp, { force: true });
     throw new PatchbayError("config_write_failed", `${file}: cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
-      next: `check that ${dir} is writable`,
+      next: `check that ${dirname(file)} is writable`,
       cause: error,
     });
   }

@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "smol-toml";
 import { PatchbayError } from "../errors/index.ts";
 import { SECRET_WORDS } from "../redact/index.ts";
+import { writeConfigFile } from "./load.ts";
 import { profileFile, profilesDir } from "./paths.ts";
 import { configSchema } from "./schema.ts";
 import * as v from "valibot";
@@ -25,12 +26,6 @@ export async function readRootProfiles(home: string): Promise<Record<string, str
   }
 }
 
-async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  await rename(temp, file);
-}
-
 export async function rootProfile(home: string, root: string): Promise<string | undefined> {
   return (await readRootProfiles(home))[root];
 }
@@ -41,8 +36,7 @@ export async function useProfile(home: string, root: string, name: string | unde
   const roots = await readRootProfiles(home);
   if (name === undefined) delete roots[root];
   else roots[root] = name;
-  await mkdir(profilesDir(home), { recursive: true, mode: 0o700 });
-  await writeJsonAtomic(rootsFile(home), roots);
+  await writeConfigFile(rootsFile(home), `${JSON.stringify(roots, null, 2)}\n`);
 }
 
 async function assertProfileExists(home: string, name: string): Promise<void> {
@@ -62,7 +56,7 @@ export async function deleteProfile(home: string, name: string): Promise<string[
   const roots = await readRootProfiles(home);
   const released = Object.keys(roots).filter((root) => roots[root] === name);
   for (const root of released) delete roots[root];
-  if (released.length > 0) await writeJsonAtomic(rootsFile(home), roots);
+  if (released.length > 0) await writeConfigFile(rootsFile(home), `${JSON.stringify(roots, null, 2)}\n`);
   return released;
 }
 
@@ -99,13 +93,11 @@ export async function setProfileKey(home: string, name: string, key: string, val
       next: "`patchbay settings show` lists the keys and their current values",
     });
   }
-  await mkdir(profilesDir(home), { recursive: true, mode: 0o700 });
   const header = text
     .split("\n")
     .filter((line) => line.startsWith("#"))
     .join("\n");
-  await writeFile(`${file}.tmp`, `${header ? `${header}\n` : ""}${stringify(doc)}`, { mode: 0o600 });
-  await rename(`${file}.tmp`, file);
+  await writeConfigFile(file, `${header ? `${header}\n` : ""}${stringify(doc)}`);
   return file;
 }
 

@@ -4,10 +4,11 @@
  * (~/.patchbay/bin by default), where the tunnel modes look for it. It shows what it would
  * fetch and writes nothing without `--yes`.
  */
-import { chmod, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { PatchbayError } from "../errors/index.ts";
+import { writeFileAtomic } from "../runtime/index.ts";
 
 export const CLOUDFLARED_RELEASES = "https://github.com/cloudflare/cloudflared/releases/latest/download/";
 
@@ -113,14 +114,6 @@ export async function installCloudflared(options: InstallOptions): Promise<Insta
   const binary = plan.archive ? fromTarball(body) : body;
   if (binary.length === 0) throw new PatchbayError("download_invalid", `${plan.url} gave an empty file`, { next: "run again later; nothing was written" });
   await mkdir(join(plan.target, ".."), { recursive: true });
-  const partial = `${plan.target}.download-${process.pid}`;
-  try {
-    await writeFile(partial, binary, { mode: 0o755 });
-    await chmod(partial, 0o755);
-    await rename(partial, plan.target);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(plan.target, binary, { mode: 0o755 });
   return { ...plan, installed: true, bytes: binary.length };
 }

@@ -1,5 +1,6 @@
-import { chmod, copyFile, mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, realpath, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { writeConfigFile } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 
 /** The file's text, or undefined when it does not exist. */
@@ -27,43 +28,28 @@ export async function backupFile(file: string, home: string, host: string): Prom
   return target;
 }
 
-/** A host whose folder comes from its own variable (CODEX_HOME) never gets that folder made up: it must exist. */
-export async function assertFolderExists(file: string): Promise<void> {
-  const dir = dirname(await realpath(file).catch(() => file));
-  const exists = await stat(dir).then(
-    (info) => info.isDirectory(),
-    () => false,
-  );
-  if (!exists)
-    throw new PatchbayError("config_unreadable", `${dir} does not exist (CODEX_HOME must name an existing directory)`, {
-      next: `create ${dir} or unset CODEX_HOME`,
-    });
-}
-
 /**
- * Replaces the file's content through a temp file and a rename, keeping its mode (0600 for a new
+ * Replaces the file's content atomically (`writeConfigFile`), keeping its mode (0600 for a new
  * file, as the hosts create theirs). A symlinked config is written where the link points.
  */
 export async function writeTextAtomic(file: string, text: string, options: { dirMustExist?: boolean } = {}): Promise<void> {
   const target = await realpath(file).catch(() => file);
   const dir = dirname(target);
-  if (options.dirMustExist) await assertFolderExists(target);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (options.dirMustExist) {
+    const exists = await stat(dir).then(
+      (info) => info.isDirectory(),
+      () => false,
+    );
+    if (!exists)
+      throw new PatchbayError("config_unreadable", `${dir} does not exist (CODEX_HOME must name an existing directory)`, {
+        next: `create ${dir} or unset CODEX_HOME`,
+      });
+  }
   const mode = await stat(target).then(
     (info) => info.mode & 0o777,
     () => 0o600,
   );
-  const temp = join(dir, `.${basename(target)}.patchbay-${process.pid}-${Date.now()}.tmp`);
-  try {
-    await writeFile(temp, text, { mode, flag: "wx" });
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new PatchbayError("config_write_failed", `${target}: cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
-      next: `check that ${dir} is writable`,
-      cause: error,
-    });
-  }
+  await writeConfigFile(target, text, { mode });
 }
 
 export async function removeFile(file: string): Promise<void> {

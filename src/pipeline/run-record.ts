@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
+import { isTempName } from "../runtime/index.ts";
 import { aiDirectory, appendAiFile, listAiDirectory, readAiFile, removeAiPath, writeAiFile } from "./ai-files.ts";
 
 export const RUN_STATES = ["new", "planned", "approved", "written", "tested", "reviewed", "fixed", "applied", "failed", "cancelled"] as const;
@@ -297,7 +298,7 @@ export async function listArtifacts(repo: string, runId: string): Promise<string
     for (const entry of await listAiDirectory(repo, sub ? `${dir}/${sub}` : dir)) {
       const name = sub ? `${sub}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await walk(name);
-      else if (entry.isFile() && !entry.name.endsWith(".tmp") && entry.name !== "RUN.lock") found.push(name);
+      else if (entry.isFile() && !isTempName(entry.name) && entry.name !== "RUN.lock") found.push(name);
     }
   };
   await walk("");

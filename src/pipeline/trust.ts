@@ -7,9 +7,10 @@
  * built-in provider a phase uses, models, timeouts, fix rounds) a repository may set freely.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, realpath, rename, writeFile } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
+import { writeFileAtomic } from "../runtime/index.ts";
 import { AGENT_PHASES } from "./config-schema.ts";
 import { CONFIG_FILE, type LoadedPipelineConfig, resolvePhase, testSettings, validate, workflowSettings } from "./config.ts";
 
@@ -92,10 +93,7 @@ export async function trustPipelineConfig(home: string, repo: string, loaded: Lo
     0,
     KEPT_FINGERPRINTS,
   );
-  await mkdir(join(home, "trust", "pipeline"), { recursive: true, mode: 0o700 });
-  const temp = `${where.path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temp, `${JSON.stringify({ repo: where.repo, trusted }, null, 2)}\n`, { mode: 0o600 });
-  await rename(temp, where.path);
+  await writeFileAtomic(where.path, `${JSON.stringify({ repo: where.repo, trusted }, null, 2)}\n`, { createDirs: true });
   return fingerprint;
 }
 

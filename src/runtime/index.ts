@@ -1,10 +1,14 @@
 /**
  * The one place that knows which JavaScript runtime runs patchbay. Everything else uses web
  * standards and node: modules, which Bun and Deno both provide; only serving HTTP and
- * re-launching ourselves differ between them.
+ * re-launching ourselves differ between them. It is also the home of the two process-level basics
+ * every layer shares: replacing a file atomically (`atomic-file.ts`) and process liveness.
  */
 import { fileURLToPath } from "node:url";
 import { PatchbayError } from "../errors/index.ts";
+
+export { type AtomicWriteOptions, isTempName, sweepStaleTemps, tempNameFor, writeFileAtomic, writeFileAtomicSync, writeTempFile } from "./atomic-file.ts";
+export { isProcessAlive, processStartTime } from "./process-liveness.ts";
 
 interface BunServer {
   port: number;

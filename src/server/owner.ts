@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
+import { sweepStaleTemps, writeFileAtomicSync } from "../runtime/index.ts";
 import { isProcessAlive } from "../state/index.ts";
 
 /**
@@ -19,8 +20,6 @@ export interface OwnerRecord {
   credential: string;
   http: string[];
 }
-  /** Launched by a command that needed a server (`stdio`, `mcp doctor`, `job`…), not by a person: `start --foreground` may take it over. */
-  background?: boolean;
 
 export function runDir(home: string): string {
   return join(home, "run");
@@ -50,17 +49,6 @@ export function readOwner(home: string): OwnerRecord | undefined {
   const record = readRecord(ownerFile(home));
   if (record === undefined || record === "unreadable") return undefined;
   return isProcessAlive(record.pid) ? record : undefined;
-}
-
-function writeAtomically(file: string, record: OwnerRecord): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, "w", 0o600);
-  try {
-    writeSync(fd, JSON.stringify(record, null, 2));
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
 }
 
 export interface Ownership {
@@ -94,7 +82,8 @@ export async function claimOwnership(home: string, record: Omit<OwnerRecord, "pi
       } finally {
         closeSync(fd);
       }
-      removeDeadWritersTemps(home);
+      // A kill during `update()` leaves a temp of server.json behind; the new owner removes those whose writer is gone.
+      await sweepStaleTemps(runDir(home), { target: file });
       return ownershipOf(file, full);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -112,14 +101,6 @@ export async function claimOwnership(home: string, record: Omit<OwnerRecord, "pi
     }
   }
   throw new PatchbayError("state_lock_contended", `could not claim ${file}: it keeps changing`, { next: "another patchbay is starting right now; try again" });
-}
-
-/** A kill during `update()` leaves `server.json.<pid>.tmp` behind; the new owner removes those whose writer is gone. */
-function removeDeadWritersTemps(home: string): void {
-  for (const name of readdirSync(runDir(home))) {
-    const pid = Number(/^server\.json\.(\d+)\.tmp$/.exec(name)?.[1]);
-    if (pid && !isProcessAlive(pid)) rmSync(join(runDir(home), name), { force: true });
-  }
 }
 
 // A record that stays unparseable for seconds was left by a process killed between create and write.
@@ -140,7 +121,7 @@ function ownershipOf(file: string, initial: OwnerRecord): Ownership {
     },
     update(change) {
       current = { ...current, ...change };
-      writeAtomically(file, current);
+      writeFileAtomicSync(file, JSON.stringify(current, null, 2));
     },
     release() {
       if (released) return;

@@ -1,18 +1,14 @@
 /**
  * An unstorage driver that reads, lists and watches through the stock `fs` driver but writes
- * through a temp file, fsync and rename. The stock driver writes in place, so a reader (or a
- * process killed mid-write) sees an empty or half-written file.
+ * through a temp file, fsync and rename (`writeFileAtomic`). The stock driver writes in place, so
+ * a reader (or a process killed mid-write) sees an empty or half-written file.
  */
-import { promises as fsp } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { defineDriver } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
 import { PatchbayError } from "../errors/index.ts";
+import { sweepStaleTemps, writeFileAtomic } from "../runtime/index.ts";
 import { LOCKS_DIRNAME, TEMP_DIRNAME } from "./layout.ts";
-import { isProcessAlive } from "./process-liveness.ts";
-
-/** A temp file this old belongs to a writer that died (or whose pid was reused); a real write takes milliseconds. */
-const ORPHAN_TEMP_AGE_MS = 10 * 60_000;
 
 const INTERNAL_DIRS = new Set([TEMP_DIRNAME, LOCKS_DIRNAME]);
 
@@ -27,7 +23,9 @@ export interface AtomicFsDriverOptions {
 export const atomicFsDriver = defineDriver((options: AtomicFsDriverOptions) => {
   const base = resolve(options.base);
   const inner = fsDriver({ base, ignore: [internalDirMatcher(base)] as unknown as string[] });
-  const write = (key: string, value: string | Uint8Array) => writeAtomically(base, fileForKey(base, key), value);
+  // Temps go to the base's own temp folder: beside the record they would show up as keys.
+  const write = (key: string, value: string | Uint8Array) =>
+    writeFileAtomic(fileForKey(base, key), value, { tempDir: join(base, TEMP_DIRNAME), createDirs: true });
   return {
     ...inner,
     name: "fs-atomic",
@@ -59,47 +57,7 @@ function fileForKey(base: string, key: string): string {
   return join(base, ...segments);
 }
 
-async function writeAtomically(base: string, file: string, value: string | Uint8Array): Promise<void> {
-  const tempDir = join(base, TEMP_DIRNAME);
-  await Promise.all([fsp.mkdir(dirname(file), { recursive: true, mode: 0o700 }), fsp.mkdir(tempDir, { recursive: true, mode: 0o700 })]);
-  const temp = join(tempDir, `${process.pid}-${crypto.randomUUID()}`);
-  try {
-    const handle = await fsp.open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(value);
-      // Without fsync a crash after the rename can leave the new name pointing at empty data.
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(temp, file);
-  } catch (error) {
-    await fsp.unlink(temp).catch(() => undefined);
-    throw error;
-  }
-}
-
-/**
- * Delete temp files left by writers and lockers that were killed mid-way. Every temp name starts
- * with its writer's pid (`<pid>-…`): a file whose writer is gone is removed at once, and any
- * file past ORPHAN_TEMP_AGE_MS is removed too (a live pid may be a later process reusing it).
- */
+/** Deletes temp files left by writers and lockers that were killed mid-way (`sweepStaleTemps`). */
 export async function removeOrphanTemps(base: string): Promise<void> {
-  const tempDir = join(resolve(base), TEMP_DIRNAME);
-  const names = await fsp.readdir(tempDir).catch(() => [] as string[]);
-  await Promise.all(names.map((name) => removeIfOrphaned(join(tempDir, name), writerPid(name))));
-}
-
-function writerPid(name: string): number | undefined {
-  const pid = Number(/^(\d+)-/.exec(name)?.[1]);
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-async function removeIfOrphaned(file: string, pid: number | undefined): Promise<void> {
-  try {
-    const writerGone = pid !== undefined && pid !== process.pid && !isProcessAlive(pid);
-    if (writerGone || Date.now() - (await fsp.stat(file)).mtimeMs >= ORPHAN_TEMP_AGE_MS) await fsp.unlink(file);
-  } catch {
-    // Renamed into place or removed by someone else meanwhile.
-  }
+  await sweepStaleTemps(join(resolve(base), TEMP_DIRNAME));
 }

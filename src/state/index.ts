@@ -8,7 +8,8 @@ export { RECORD_KINDS, isRecordId, isRecordKind, type RecordKind } from "./keys.
 export { withLock, type LockOptions } from "./lock.ts";
 export { inProcessChannel, type NotificationChannel } from "./notifications.ts";
 export { REDIS_BASE, withRedisLock, type IndexChange, type RedisLockOptions, type StoreIndexes, type WindowCounter } from "./redis.ts";
-export { isProcessAlive, processStartTime } from "./process-liveness.ts";
+// Process liveness lives with the atomic file writes in src/runtime; lock and record users keep finding it here.
+export { isProcessAlive, processStartTime } from "../runtime/index.ts";
 export {
   RECORD_SCHEMA_VERSION,
   createRecordStore,

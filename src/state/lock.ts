@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { LOCKS_DIRNAME, TEMP_DIRNAME } from "./layout.ts";
-import { isProcessAlive } from "./process-liveness.ts";
+import { isProcessAlive, tempNameFor, writeTempFile } from "../runtime/index.ts";
 
 export interface LockOptions {
   /** State base directory; the lock file goes in `<base>/.locks/`. */
@@ -125,8 +125,8 @@ async function acquireFile(name: string, file: string, tempDir: string, deadline
  */
 async function tryCreate(file: string, tempDir: string): Promise<string | undefined> {
   const holder: LockHolder = { pid: process.pid, hostname: hostname(), at: Date.now(), token: crypto.randomUUID() };
-  const draft = join(tempDir, `${process.pid}-${holder.token}.lock`);
-  await fsp.writeFile(draft, JSON.stringify(holder), { flag: "wx", mode: 0o600 });
+  const draft = join(tempDir, tempNameFor(file));
+  await writeTempFile(draft, JSON.stringify(holder));
   try {
     await fsp.link(draft, file);
     return holder.token;
@@ -147,7 +147,7 @@ async function breakIfStale(file: string, tempDir: string, staleMs: number): Pro
   const state = await readLockFile(file);
   if (!state) return true;
   if (!isStale(state, staleMs)) return false;
-  const claimed = join(tempDir, `${process.pid}-${crypto.randomUUID()}.stale`);
+  const claimed = join(tempDir, tempNameFor(file));
   try {
     await fsp.rename(file, claimed);
   } catch (error) {

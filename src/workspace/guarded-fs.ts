@@ -6,8 +6,8 @@
  */
 import { constants, promises as fsp } from "node:fs";
 import { relative, sep } from "node:path";
-import { randomUUID } from "node:crypto";
 import { PatchbayError } from "../errors/index.ts";
+import { tempNameFor } from "../runtime/index.ts";
 import { isGitDirName } from "./names.ts";
 import { isInside } from "./path-guard.ts";
 import { openDirInside } from "./pinned-dir.ts";
@@ -105,7 +105,8 @@ export async function writeInside(
   const name = segments.pop()!;
   const dir = await openDirInside(root, segments, { create: Boolean(options.createDirs) });
   try {
-    const temp = `.${name}.patchbay-${randomUUID()}.tmp`;
+    // The one temp-name rule (runtime/atomic-file.ts); the write itself stays here, through the pinned directory.
+    const temp = tempNameFor(name);
     await writeTemp(root, dir.at(temp), content, options.mode);
     try {
       await dir.verify();

@@ -12,6 +12,7 @@ import { promises as fsp } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
+import { tempNameFor, writeTempFile } from "../runtime/index.ts";
 import { isProcessAlive } from "../state/index.ts";
 
 /** Who asks for the lock: shown to whoever is refused. */
@@ -79,8 +80,8 @@ async function acquire(file: string, tempDir: string, record: RepoLockRecord): P
 
 /** Creates the lock file with the whole record in it, or returns false when it already exists. */
 async function publish(file: string, tempDir: string, record: RepoLockRecord): Promise<boolean> {
-  const draft = join(tempDir, `repo-lock-${record.token}`);
-  await fsp.writeFile(draft, JSON.stringify(record), { flag: "wx", mode: 0o600 });
+  const draft = join(tempDir, tempNameFor(file));
+  await writeTempFile(draft, JSON.stringify(record));
   try {
     await fsp.link(draft, file);
     return true;
@@ -105,7 +106,7 @@ function isAbandoned(record: RepoLockRecord, file: string): boolean {
 
 /** Removes an abandoned lock; claimed by rename first so of several breakers only one deletes it. */
 async function clearAbandoned(file: string, tempDir: string): Promise<void> {
-  const claimed = join(tempDir, `repo-lock-stale-${randomUUID()}`);
+  const claimed = join(tempDir, tempNameFor(file));
   try {
     await fsp.rename(file, claimed);
   } catch (error) {

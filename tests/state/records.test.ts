@@ -235,17 +235,3 @@ test("records stay listed when home sits under a node_modules or .tmp directory"
     await store.close();
   }
 });
-
-test("opening a store removes temp files that writers left more than ten minutes ago", async () => {
-  const home = await tempHome();
-  const tempDir = join(home, "state", ".tmp");
-  await mkdir(tempDir, { recursive: true });
-  await writeFile(join(tempDir, "old"), "half");
-  await writeFile(join(tempDir, "fresh"), "in flight");
-  const longAgo = new Date(Date.now() - 11 * 60_000);
-  await utimes(join(tempDir, "old"), longAgo, longAgo);
-  const store = await createRecordStore({ home });
-  expect(await filesUnder(tempDir)).toEqual(["fresh"]);
-  expect(await readFile(join(tempDir, "fresh"), "utf8")).toBe("in flight");
-  await store.close();
-});
