@@ -28,23 +28,26 @@ export async function backupFile(file: string, home: string, host: string): Prom
   return target;
 }
 
+/** A host whose folder comes from its own variable (CODEX_HOME) never gets that folder made up: it must exist. */
+export async function assertFolderExists(file: string): Promise<void> {
+  const dir = dirname(await realpath(file).catch(() => file));
+  const exists = await stat(dir).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+  if (!exists)
+    throw new PatchbayError("config_unreadable", `${dir} does not exist (CODEX_HOME must name an existing directory)`, {
+      next: `create ${dir} or unset CODEX_HOME`,
+    });
+}
+
 /**
  * Replaces the file's content atomically (`writeConfigFile`), keeping its mode (0600 for a new
  * file, as the hosts create theirs). A symlinked config is written where the link points.
  */
 export async function writeTextAtomic(file: string, text: string, options: { dirMustExist?: boolean } = {}): Promise<void> {
   const target = await realpath(file).catch(() => file);
-  const dir = dirname(target);
-  if (options.dirMustExist) {
-    const exists = await stat(dir).then(
-      (info) => info.isDirectory(),
-      () => false,
-    );
-    if (!exists)
-      throw new PatchbayError("config_unreadable", `${dir} does not exist (CODEX_HOME must name an existing directory)`, {
-        next: `create ${dir} or unset CODEX_HOME`,
-      });
-  }
+  if (options.dirMustExist) await assertFolderExists(target);
   const mode = await stat(target).then(
     (info) => info.mode & 0o777,
     () => 0o600,

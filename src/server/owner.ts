@@ -19,6 +19,8 @@ export interface OwnerRecord {
   /** The local credential; compared in constant time by the control listener. */
   credential: string;
   http: string[];
+  /** Launched by a command that needed a server (`stdio`, `mcp doctor`, `job`…), not by a person: `start --foreground` may take it over. */
+  background?: boolean;
 }
 
 export function runDir(home: string): string {
