@@ -118,7 +118,7 @@ export async function approve(authorize: URL, choice: Record<string, string>): P
 
 export interface TokenAnswer {
   status: number;
-  body: { access_token?: string; refresh_token?: string; expires_in?: number; token_type?: string; error?: string };
+  body: { access_token?: string; refresh_token?: string; expires_in?: number; token_type?: string; error?: string; error_description?: string };
 }
 
 export async function tokenRequest(origin: string, fields: Record<string, string>): Promise<TokenAnswer> {
