@@ -4,17 +4,18 @@
  * progress notifications) unless `background` is set, and returns the run.
  */
 import * as v from "valibot";
+import { PatchbayError } from "../../errors/index.ts";
 import { defineTool, type Escalation, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import type { Capability } from "../../mcp/capability.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import type { PipelineEnv } from "../agent.ts";
-import { AGENT_PHASES, PROVIDER_OUTPUT_CONTRACTS, PROVIDER_PROMPT_MODES } from "../config-schema.ts";
+import { AGENT_PHASES, OUTPUT_CONTRACT_NAMES, PROVIDER_PROMPT_MODES } from "../config-schema.ts";
 import { addCliProvider, addTestCommand, type ConfigEdit, type ConfigEditor, setCommand, setPhase } from "../config-edit.ts";
 import { describePipelineConfig, loadPipelineConfig } from "../config.ts";
 import { isTrusted } from "../trust.ts";
-import { apply, approve, fix, plan, review, test, write } from "../phases.ts";
+import { apply, approve, fix, plan, replan, review, test, write } from "../phases.ts";
 import { listRuns, runDiff, runView, status } from "../queries.ts";
-import { PHASES, readArtifact, readRunEvents, type RunRecord } from "../run-record.ts";
+import { newRunId, PHASES, readArtifact, readRunEvents, type RunRecord } from "../run-record.ts";
 
 const repoPath = v.optional(v.pipe(v.string(), v.description("Repository directory; defaults to the session's repository.")));
 const runId = v.pipe(v.string(), v.regex(/^run_[0-9a-z_]+$/, "a run id such as run_lzq1x5c8a_1f3e9b"), v.description("The run, as patchbay_plan returned it."));
@@ -90,16 +91,32 @@ const phaseTool = (
 const planTool = defineTool({
   name: "patchbay_plan",
   title: "Plan a change",
-  description: "Start a pipeline run: the planner (read-only) writes PLAN.md for the task. Next: a person approves it with patchbay_approve.",
-  input: v.strictObject({ task: v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description("The change to make.")), repo_path: repoPath, mock }),
+  description:
+    "Start a pipeline run: the planner (read-only) writes PLAN.md for the task. Next: a person approves it with patchbay_approve. With run_id instead of task, runs the planner again for a run whose plan did not finish (state new).",
+  input: v.strictObject({
+    task: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description("The change to make (a new run)."))),
+    run_id: v.optional(v.pipe(runId, v.description("Instead of task: the run whose plan failed or was interrupted, to plan again."))),
+    repo_path: repoPath,
+    background,
+    mock,
+  }),
   output: runOutput,
   annotations: AGENT,
   capability: "write_worktree",
   modes: MODES,
   aliases: [{ name: "ai_flow_plan" }],
   async handler(args, context) {
+    if ((args.task === undefined) === (args.run_id === undefined))
+      throw new PatchbayError("invalid_arguments", "patchbay_plan: pass task (a new run) or run_id (plan that run again), not both or neither", {
+        next: "call it again with one of them",
+      });
     const repo = (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
-    return answer(await plan(repo, args.task, envFor(context, true), { mock: args.mock }));
+    // A new run's id is chosen here, so a background plan can answer with it at once.
+    const id = args.run_id ?? newRunId();
+    const { task } = args;
+    return runPhase(context, repo, id, args.background, (env) =>
+      task === undefined ? replan(repo, id, env, { mock: args.mock }) : plan(repo, task, env, { mock: args.mock, runId: id }),
+    );
   },
 });
 
@@ -340,7 +357,10 @@ const providerAddTool = configTool(
     command: v.pipe(v.string(), v.minLength(1)),
     args: v.optional(v.array(v.string())),
     prompt_mode: v.optional(v.picklist(PROVIDER_PROMPT_MODES)),
-    output_contract: v.picklist(PROVIDER_OUTPUT_CONTRACTS),
+    output_contract: v.pipe(
+      v.picklist(OUTPUT_CONTRACT_NAMES),
+      v.description("text, json, jsonl or diff; the original's writer_diff, worktree_diff, plan_json and review_verdict are read as diff, text, text, text."),
+    ),
   },
   { capability: "exec" },
   (repo, editor, args) =>
