@@ -2,11 +2,12 @@ import * as v from "valibot";
 import { toStandardJsonSchema } from "@valibot/to-json-schema";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
-import type { ObjectSchema, ToolContext, ToolDeclaration, ToolMode } from "./tool.ts";
+import type { ArgumentAliases, ObjectSchema, ToolContext, ToolDeclaration, ToolMode } from "./tool.ts";
 import type { SessionState } from "./session.ts";
 import { errorResult, successResult } from "./result.ts";
 import { WIDGET_URI } from "./widget.ts";
 import { CAPABILITY_RULES, howToAllow, isCapability, type Capability, type Grants } from "./capability.ts";
+import { hideLocalDetails, localRewrites, resolveSessionHandles } from "./local-details.ts";
 
 type JsonObject = Record<string, unknown>;
 
@@ -18,6 +19,8 @@ export interface CatalogEntry {
   canonical?: string;
   input: ObjectSchema;
   mapArgs?: (args: JsonObject) => JsonObject;
+  /** Other names of this entry's arguments, renamed before validation. */
+  argumentAliases: ArgumentAliases;
   descriptor: Tool;
 }
 
@@ -48,9 +51,14 @@ function jsonSchemaOf(schema: ObjectSchema, tool: string, which: "input" | "outp
   }
 }
 
+/** No authentication per tool: the connection's bearer token (or OAuth grant) is the gate. ChatGPT reads it top-level, older clients in `_meta`. */
+const SECURITY_SCHEMES = [{ type: "noauth" }];
+
 function describe(declaration: ToolDeclaration, name: string, input: ObjectSchema, canonical?: string): Tool {
   const labels = declaration.labels ?? { invoking: `Running ${declaration.title}`, invoked: `${declaration.title} done` };
   return {
+    // Not in the SDK's Tool type yet; its tools/list result keeps unknown keys.
+    ...({ securitySchemes: SECURITY_SCHEMES } as Partial<Tool>),
     name,
     title: canonical ? `${declaration.title} (alias of ${canonical})` : declaration.title,
     description: canonical ? `Alias of ${canonical}. ${declaration.description}` : declaration.description,
@@ -58,7 +66,7 @@ function describe(declaration: ToolDeclaration, name: string, input: ObjectSchem
     outputSchema: jsonSchemaOf(declaration.output, name, "output") as Tool["outputSchema"],
     annotations: { title: declaration.title, ...declaration.annotations },
     _meta: {
-      securitySchemes: [{ type: "noauth" }],
+      securitySchemes: SECURITY_SCHEMES,
       ui: { resourceUri: WIDGET_URI },
       "openai/outputTemplate": WIDGET_URI,
       "openai/toolInvocation/invoking": labels.invoking,
@@ -74,6 +82,7 @@ function entriesOf(declaration: ToolDeclaration): CatalogEntry[] {
     name: declaration.name,
     declaration,
     input: declaration.input,
+    argumentAliases: declaration.argumentAliases ?? {},
     descriptor: describe(declaration, declaration.name, declaration.input),
   };
   const aliases = (declaration.aliases ?? []).map((alias): CatalogEntry => {
@@ -84,6 +93,7 @@ function entriesOf(declaration: ToolDeclaration): CatalogEntry[] {
       canonical: declaration.name,
       input,
       mapArgs: alias.mapArgs,
+      argumentAliases: alias.argumentAliases ?? {},
       descriptor: describe(declaration, alias.name, input, declaration.name),
     };
   });
@@ -151,9 +161,59 @@ function repoOf(rawArgs: unknown, context: ToolContext): string | null {
   return typeof named === "string" ? named : (context.session.scope.defaultRoot ?? null);
 }
 
-async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext): Promise<CallToolResult> {
+/**
+ * Arguments under another name (`argumentAliases`) under their own, for every tool in this one
+ * place; both names at once is an error rather than a silent choice.
+ */
+function renameArguments(tool: string, rawArgs: unknown, aliases: ArgumentAliases): unknown {
+  if (!rawArgs || typeof rawArgs !== "object" || Array.isArray(rawArgs)) return rawArgs;
+  const args = { ...(rawArgs as JsonObject) };
+  for (const [other, own] of Object.entries(aliases)) {
+    if (!Object.hasOwn(args, other)) continue;
+    if (Object.hasOwn(args, own))
+      throw new PatchbayError("invalid_arguments", `${tool}: ${other} is another name of ${own}; pass one of them`, { next: `drop ${other}` });
+    args[own] = args[other];
+    delete args[other];
+  }
+  return args;
+}
+
+/** Session handles this server handed to remote callers, kept in the store so they outlive a restart. */
+function sessionHandleBook() {
+  const known = new Map<string, string>();
+  return {
+    async remember(handles: Map<string, string>, context: ToolContext): Promise<void> {
+      for (const [handle, raw] of handles) {
+        if (known.get(handle) === raw) continue;
+        known.set(handle, raw);
+        await context.app.store.put("meta", `session-handle.${handle}`, { session_id: raw });
+      }
+    },
+    async lookup(handle: string, context: ToolContext): Promise<string | undefined> {
+      return known.get(handle) ?? (await context.app.store.get<{ session_id: string }>("meta", `session-handle.${handle}`))?.data.session_id;
+    },
+  };
+}
+type HandleBook = ReturnType<typeof sessionHandleBook>;
+
+/** A remote caller (any HTTP session) sees no local details; the CLI and local stdio see them all. */
+function isRemote(session: { transport: string }): boolean {
+  return session.transport === "http";
+}
+
+async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext, book: HandleBook): Promise<CallToolResult> {
   const started = performance.now();
-  const result = await runChecked(entry, rawArgs, context);
+  const remote = isRemote(context.session);
+  const prepare = async (args: unknown) => {
+    const named = renameArguments(entry.name, args, entry.argumentAliases);
+    return remote ? resolveSessionHandles(named, (handle) => book.lookup(handle, context)) : named;
+  };
+  let result = await runChecked(entry, rawArgs, context, prepare);
+  if (remote) {
+    const hidden = hideLocalDetails(result, localRewrites(context.session, context.app.home));
+    await book.remember(hidden.handles, context);
+    result = hidden.result;
+  }
   const error = result._meta?.["patchbay/error"] as { code?: string } | undefined;
   context.app.audit({
     client_ref: context.session.clientRef,
@@ -166,10 +226,16 @@ async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext):
   return result;
 }
 
-async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolContext): Promise<CallToolResult> {
+async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolContext, prepare: (args: unknown) => Promise<unknown>): Promise<CallToolResult> {
   const denied = refusal(entry, context.session);
   if (denied) return errorResult(denied);
-  const parsed = v.safeParse(entry.input, rawArgs ?? {});
+  let prepared: unknown;
+  try {
+    prepared = await prepare(rawArgs ?? {});
+  } catch (error) {
+    return errorResult(error, context.app.redact);
+  }
+  const parsed = v.safeParse(entry.input, prepared);
   if (!parsed.success) return invalidArguments(entry.name, parsed.issues);
   let args = parsed.output as JsonObject;
   if (entry.mapArgs) {
@@ -203,6 +269,7 @@ function assertCapability(declaration: ToolDeclaration): void {
 }
 
 export function createToolRegistry(declarations: readonly ToolDeclaration[]): ToolRegistry {
+  const book = sessionHandleBook();
   declarations.forEach(assertCapability);
   const entries = declarations.flatMap(entriesOf).sort((a, b) => a.name.localeCompare(b.name));
   const byName = new Map<string, CatalogEntry>();
@@ -218,7 +285,7 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
     outputSchemaOf: (name) => byName.get(name)?.descriptor.outputSchema as JsonObject | undefined,
     call(name, args, context) {
       const entry = byName.get(name);
-      return entry && run(entry, args, context);
+      return entry && run(entry, args, context, book);
     },
   };
 }

@@ -46,7 +46,16 @@ export interface ToolAlias {
   input?: ObjectSchema;
   /** Maps the alias's arguments onto the canonical ones. */
   mapArgs?: (args: Record<string, unknown>) => Record<string, unknown>;
+  /** Other names of the alias's own arguments (see ToolDeclaration.argumentAliases). */
+  argumentAliases?: ArgumentAliases;
 }
+
+/**
+ * Other names an argument answers to, e.g. `{ title: "name" }`: names prompts written for the
+ * original designs use. The registry renames them before validation, for every tool in one place,
+ * and docs/tools.md lists them; they are not advertised in the input schema.
+ */
+export type ArgumentAliases = Readonly<Record<string, string>>;
 
 /**
  * A tool, declared once. The registry derives `tools/list`, validation, modes, aliases and
@@ -61,6 +70,7 @@ export interface ToolDeclaration<I extends ObjectSchema = ObjectSchema, O extend
   annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">>;
   modes: readonly ToolMode[];
   aliases?: readonly ToolAlias[];
+  argumentAliases?: ArgumentAliases;
   /**
    * The power this tool needs (see capability.ts), checked by the registry from the operator's
    * settings on every call. A tool whose capability is not allowed is hidden and refused.

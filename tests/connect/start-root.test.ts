@@ -7,7 +7,7 @@ import { mkdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { connectHttp } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
-import { removeTempDirs, repoRoot, startTestServer, tempDir } from "../support/patchbay.ts";
+import { removeTempDirs, startTestServer, tempDir } from "../support/patchbay.ts";
 import { runConnect } from "./support.ts";
 
 afterAll(removeTempDirs);
@@ -46,11 +46,14 @@ describe("start's roots follow the mcp install rule", () => {
     const server = await startTestServer({ args: ["--tool-mode", "standard"] });
     const client = await connectHttp("v2-legacy", server.url);
     try {
+      // Over HTTP the roots read relative to the default root (local paths stay local); this checkout's package.json shows which one it is.
       const result = await client.callTool("codex_get_config");
       expect((result.structuredContent as { session: { default_root: string; allowed_roots: string[] } }).session).toMatchObject({
-        default_root: realpathSync(repoRoot),
-        allowed_roots: [realpathSync(repoRoot)],
+        default_root: ".",
+        allowed_roots: ["."],
       });
+      const read = await client.callTool("codex_read_file", { file_path: "package.json", max_bytes: 200 });
+      expect((read.structuredContent as { content: string }).content).toContain('"name": "patchbay"');
     } finally {
       await client.close();
       await server.stop();

@@ -133,13 +133,14 @@ describe("through the compiled server and the SDK's HTTP client", () => {
     return { value: await finished, peakMib };
   }
 
-  async function startedWorker(client: TestClient, repo: string, name: string): Promise<string> {
+  async function startedWorker(client: TestClient, repo: string, name: string, home: string): Promise<string> {
     const started = await client.callTool("codex_worker_start", { name, repo_path: repo, brief: write(`${name}.txt`, `${name}\n`), agent: "mock" });
     expect(started.isError).toBeFalsy();
     for (let round = 0; round < 10; round++) {
       const inspected = await client.callTool("codex_worker_inspect", { worker: name, repo_path: repo, view: "status", wait_seconds: 30 });
       const worker = (inspected.structuredContent as { worker: { state: string; worktree: { path: string } } }).worker;
-      if (worker.state !== "running" && worker.state !== "starting") return worker.worktree.path;
+      // Over HTTP the worktree reads "$PATCHBAY_HOME/worktrees/…": local paths stay local.
+      if (worker.state !== "running" && worker.state !== "starting") return worker.worktree.path.replace("$PATCHBAY_HOME", home);
     }
     throw new Error(`worker ${name} did not settle`);
   }
@@ -152,7 +153,7 @@ describe("through the compiled server and the SDK's HTTP client", () => {
     try {
       const pipe = outsideFifo();
       const names = repos.map((_, index) => `w${index}`);
-      const worktrees = await Promise.all(repos.map((repo, index) => startedWorker(client, repo, names[index]!)));
+      const worktrees = await Promise.all(repos.map((repo, index) => startedWorker(client, repo, names[index]!, server.home)));
       for (const wt of worktrees.slice(0, 6)) symlinkSync(pipe, join(wt, "pipe-link"));
       symlinkSync("/dev/zero", join(worktrees[6]!, "zero"));
 

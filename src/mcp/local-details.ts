@@ -1,0 +1,131 @@
+/**
+ * What stays behind the local boundary. A remote caller (any HTTP session: a web host, a tunnel
+ * client) gets results without this machine's absolute paths, patchbay's private branch names,
+ * the local user's CLI owner ref or raw agent session ids; the CLI and local stdio get them as
+ * they are. The registry applies this to every result of a remote session, so no tool has to.
+ *
+ * Paths inside the session's repositories become relative to its default root (what `repo_path`
+ * resolves against, so they can be passed back); `$PATCHBAY_HOME`, `~` and `$TMPDIR` stand for
+ * those folders; any other local absolute path becomes `[local path]`. An agent session id
+ * becomes an opaque handle (`ses_…`) that `resolveSessionHandles` turns back into the id when a
+ * remote caller passes it to a tool.
+ */
+import { createHash } from "node:crypto";
+import { realpathSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { relative } from "node:path";
+import type { CallToolResult } from "@modelcontextprotocol/server";
+import { PatchbayError } from "../errors/index.ts";
+import type { SessionState } from "./session.ts";
+
+type Json = unknown;
+
+const HANDLE = /^ses_[0-9a-f]{24}$/;
+/** A path's end: what may follow a folder name without making it a longer name. */
+const PATH_END = `(?=$|[/\\s"'\`,;:)\\]}>|])`;
+/** Absolute paths under the usual top-level folders of a local machine (the original's rule). */
+const LOCAL_PATH =
+  /(?<![\w.~$/:@-])\/(?:home|Users|tmp|var|private|Volumes|opt|root|srv|mnt|usr|etc|run|nix|proc|data|work|workspace|media)(?:\/[^\s"'`,;:)\]}>|]*)?/g;
+const PRIVATE_BRANCH = /(?<![\w/-])patchbay\/[\w.\-/]+/g;
+const CLI_OWNER = /\bcli_[a-z0-9_-]+/g;
+
+/** A session id's handle: stable (the same id always gets the same one), and not reversible. */
+export function sessionHandle(sessionId: string): string {
+  return `ses_${createHash("sha256").update(`patchbay-session:${sessionId}`).digest("hex").slice(0, 24)}`;
+}
+
+/** Folder → what a remote caller sees instead, longest first so the innermost folder wins. */
+export type Rewrites = ReadonlyArray<{ from: string; to: string }>;
+
+function withRealPath(path: string): string[] {
+  try {
+    const real = realpathSync(path);
+    return real === path ? [path] : [path, real];
+  } catch {
+    return [path];
+  }
+}
+
+/** The folders this session's results may name, and their public spelling. */
+export function localRewrites(session: SessionState, home: string): Rewrites {
+  const base = session.scope.defaultRoot ?? session.scope.allowedRoots[0];
+  const rewrites: Array<{ from: string; to: string }> = [];
+  const add = (path: string, to: string) => {
+    for (const from of withRealPath(path)) if (from.length > 1) rewrites.push({ from: from.replace(/\/+$/, ""), to });
+  };
+  for (const root of [...session.scope.allowedRoots, ...(base ? [base] : [])]) add(root, base ? relative(realOf(base), realOf(root)) || "." : ".");
+  add(home, "$PATCHBAY_HOME");
+  add(homedir(), "~");
+  add(tmpdir(), "$TMPDIR");
+  return rewrites.sort((a, b) => b.from.length - a.from.length);
+}
+
+function realOf(path: string): string {
+  return withRealPath(path).at(-1)!;
+}
+
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** One string as a remote caller sees it. */
+function hideInString(text: string, rewrites: Rewrites, sessionIds: ReadonlyMap<string, string>): string {
+  let out = text;
+  for (const [raw, handle] of sessionIds) out = out.replaceAll(raw, handle);
+  for (const { from, to } of rewrites) {
+    // "/repo/src/a.ts" reads "src/a.ts" when the repository is ".", not "./src/a.ts".
+    if (to === ".") out = out.replace(new RegExp(`(?<![\\w.-])${literal(from)}/`, "g"), "");
+    out = out.replace(new RegExp(`(?<![\\w.-])${literal(from)}${PATH_END}`, "g"), to);
+  }
+  return out.replace(LOCAL_PATH, "[local path]").replace(PRIVATE_BRANCH, "[private branch]").replace(CLI_OWNER, "cli_user");
+}
+
+/** Every agent session id a result carries under a `session_id` key, with its handle. */
+function collectSessionIds(value: Json, found: Map<string, string>): void {
+  if (Array.isArray(value)) for (const item of value) collectSessionIds(item, found);
+  else if (value && typeof value === "object") {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === "session_id" && typeof inner === "string" && !HANDLE.test(inner)) found.set(inner, sessionHandle(inner));
+      else collectSessionIds(inner, found);
+    }
+  }
+}
+
+function hideIn(value: Json, rewrites: Rewrites, sessionIds: ReadonlyMap<string, string>): Json {
+  if (typeof value === "string") return hideInString(value, rewrites, sessionIds);
+  if (Array.isArray(value)) return value.map((item) => hideIn(item, rewrites, sessionIds));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, hideIn(inner, rewrites, sessionIds)]));
+  return value;
+}
+
+/**
+ * The result a remote caller gets, and the session ids it now knows by handle (for
+ * `resolveSessionHandles` to find later).
+ *
+ * @example
+ * const { result, handles } = hideLocalDetails(raw, localRewrites(session, app.home));
+ */
+export function hideLocalDetails(result: CallToolResult, rewrites: Rewrites): { result: CallToolResult; handles: Map<string, string> } {
+  const sessionIds = new Map<string, string>();
+  collectSessionIds(result.structuredContent, sessionIds);
+  collectSessionIds(result._meta, sessionIds);
+  const hidden = hideIn(result, rewrites, sessionIds) as CallToolResult;
+  return { result: hidden, handles: new Map([...sessionIds].map(([raw, handle]) => [handle, raw])) };
+}
+
+/**
+ * A remote caller's arguments with each session handle (`session_id: "ses_…"`) replaced by the
+ * agent session id it stands for. `lookup` finds a handle this server has not handed out itself
+ * since it started (a restart, another server on the same store).
+ */
+export async function resolveSessionHandles(args: unknown, lookup: (handle: string) => Promise<string | undefined>): Promise<unknown> {
+  if (!args || typeof args !== "object" || Array.isArray(args)) return args;
+  const value = (args as Record<string, unknown>).session_id;
+  if (typeof value !== "string" || !HANDLE.test(value)) return args;
+  const raw = await lookup(value);
+  if (!raw)
+    throw new PatchbayError("session_not_found", `no agent session known by ${value}`, {
+      next: "list the sessions again (codex_list_sessions) and pass the session_id it shows",
+    });
+  return { ...args, session_id: raw };
+}
