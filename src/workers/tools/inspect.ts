@@ -11,8 +11,9 @@ import { readInside } from "../../workspace/index.ts";
 import { openWorkspace, withRepoLock, workspaceIn, type Workspace } from "../../workspace/index.ts";
 import { workerChanges, workerFileDiff } from "../changes.ts";
 import { applyPatch, previewIntegration, refusalError } from "../integrate.ts";
-import { checkOwnership, findWorker, updateWorker, type WorkerRecord } from "../record.ts";
+import { updateWorker, type WorkerRecord } from "../record.ts";
 import { refreshWorker } from "../turns.ts";
+import { namedWorker, takeoverOf } from "./lookup.ts";
 import { repoPathArg, takeoverArgs, workerArg, workerLine, workerView, workerViewSchema } from "./view.ts";
 
 const VIEWS = ["report", "status", "changes", "diff", "file", "integration_preview"] as const;
@@ -61,8 +62,7 @@ export const workerInspect = defineTool({
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Inspecting the worker", invoked: "Worker inspected" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
-    let found = await findWorker(context.app.store, context.session.scope, args.worker, repo);
+    let found = await namedWorker(context, args);
     const current = found.turns.at(-1)?.job_id;
     if (args.wait_seconds && current) {
       const job = await context.app.jobs.get(current);
@@ -183,9 +183,8 @@ export const workerIntegrate = defineTool({
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Integrating the worker's changes", invoked: "Changes integrated" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
-    const found = await findWorker(context.app.store, context.session.scope, args.worker, repo);
-    const takeover = checkOwnership(found.owner, context.session.clientRef, args, `worker ${found.name}`, "codex_worker_integrate");
+    const found = await namedWorker(context, args);
+    const takeover = takeoverOf(context, found, args, "codex_worker_integrate");
     const ws = await openWorkspace(context.session.scope, context.app, found.repo);
     return withRepoLock(context.app.home, found.repo, { client_ref: context.session.clientRef, tool: "codex_worker_integrate" }, async () => {
       const { worker, state } = await refreshWorker(context.app, found);

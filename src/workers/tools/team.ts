@@ -9,9 +9,10 @@ import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/to
 import { headCommit, openWorkspace } from "../../workspace/index.ts";
 import { removeWorktree } from "../../worktrees/index.ts";
 import { createWorkerWorktree } from "../changes.ts";
-import { checkOwnership, findWorker, newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
+import { newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
 import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
 import { promptFor } from "./context.ts";
+import { namedRepo, namedWorker, takeoverOf } from "./lookup.ts";
 import {
   contextArgs,
   effortArg,
@@ -136,10 +137,9 @@ export const workerMessage = defineTool({
   modes: MODES,
   labels: { invoking: "Messaging the worker", invoked: "Worker is working" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
-    const found = await findWorker(context.app.store, context.session.scope, args.worker, repo);
+    const found = await namedWorker(context, args);
     const { worker, state } = await refreshWorker(context.app, found);
-    const takeover = checkOwnership(worker.owner, context.session.clientRef, args, `worker ${worker.name}`, "codex_worker_message");
+    const takeover = takeoverOf(context, worker, args, "codex_worker_message");
     assertCanContinue(worker, state, context.app.jobs.adapter(worker.agent).capabilities.resume);
     const { prompt, artifactIds } = await promptFor(context, worker, args.message, args);
     const owned = await updateWorker(context.app.store, worker.id, (record) => {
@@ -178,7 +178,7 @@ export const workerList = defineTool({
   modes: MODES,
   labels: { invoking: "Listing workers", invoked: "Workers listed" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
+    const repo = await namedRepo(context, args.repo_path);
     const all = (await workersInScope(context.app.store, context.session.scope)).filter((worker) => !repo || worker.repo === repo);
     const views = (await Promise.all(all.map((worker) => viewOf(context, worker))))
       .filter((view) => args.include_stopped || view.state !== "stopped")
@@ -216,9 +216,8 @@ export const workerStop = defineTool({
   modes: MODES,
   labels: { invoking: "Stopping the worker", invoked: "Worker stopped" },
   async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
-    const worker = await findWorker(context.app.store, context.session.scope, args.worker, repo);
-    const takeover = checkOwnership(worker.owner, context.session.clientRef, args, `worker ${worker.name}`, "codex_worker_stop");
+    const worker = await namedWorker(context, args);
+    const takeover = takeoverOf(context, worker, args, "codex_worker_stop");
     const current = worker.turns.at(-1)?.job_id;
     if (current) await context.app.jobs.cancel(current).catch(() => undefined);
     const cleanup = Boolean(args.cleanup_workspace && worker.worktree && !worker.workspace_removed);
