@@ -2,12 +2,12 @@
 import * as v from "valibot";
 import { isPatchbayError } from "../../errors/index.ts";
 import { callerBaseUrl, ownBaseUrls } from "../../mcp/public-url.ts";
-import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import type { ToolContext, ToolDeclaration } from "../../mcp/tool.ts";
 import { attachmentPathOfUrl, looksLikeUrl, MIME_TYPE_PATTERN, type Attachments } from "../attachments.ts";
 import { messagingOf } from "../messaging.ts";
 import { formatAddress } from "../names.ts";
 import { relayFetch } from "../relay.ts";
-import { actor, asArg, MESSAGING_MODES } from "./messages.ts";
+import { defineMessagingTool } from "./messaging-tool.ts";
 
 const INLINE_TEXT_BYTES = 64 * 1024;
 
@@ -33,25 +33,21 @@ async function downloadFor(attachments: Attachments, path: string, context: Tool
   }
 }
 
-export const uploadAttachment = defineTool({
+export const uploadAttachment = defineMessagingTool({
   name: "upload_attachment",
   title: "Upload an attachment",
   description: "A short-lived signed URL on this server to PUT one file to (size-capped), and the storage path to give other agents of this namespace.",
-  input: v.strictObject({
+  input: {
     filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("The file's name, e.g. report.md.")),
     mime_type: mimeTypeArg(
       "The file's media type, type/subtype (e.g. application/pdf); downloads carry it as their Content-Type, always as a download, never shown inline.",
     ),
-    as: asArg,
-  }),
+  },
   output: v.object({ path: v.string(), upload_url: v.string(), expires_at: v.string(), max_bytes: v.number() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   capability: "record",
-  modes: MESSAGING_MODES,
-  forAgents: true,
   labels: { invoking: "Preparing upload", invoked: "Upload URL ready" },
-  async handler(args, context) {
-    const me = await actor(context, args.as);
+  async handler(args, context, me) {
     const signed = await messagingOf(context.app).attachments.uploadUrl(callerBaseUrl(context), me, args.filename, args.mime_type);
     return {
       text: `PUT the file (at most ${signed.max_bytes} bytes) to ${signed.url} before ${signed.expires_at}; then share the path ${signed.path}.`,
@@ -60,20 +56,19 @@ export const uploadAttachment = defineTool({
   },
 });
 
-export const getAttachment = defineTool({
+export const getAttachment = defineMessagingTool({
   name: "get_attachment",
   title: "Get an attachment",
   description:
     "An attachment of this namespace by storage path (NAMESPACE/AGENT/ID/FILENAME) or by a URL this server handed out for it: its size, a short-lived download URL, and the text itself when it is small UTF-8. URLs of other hosts are refused, never fetched.",
-  input: v.strictObject({
+  input: {
     path: v.pipe(
       v.string(),
       v.minLength(1),
       v.maxLength(4096),
       v.description("The storage path, or the attachment URL (upload or download) this server gave the sender."),
     ),
-    as: asArg,
-  }),
+  },
   output: v.object({
     path: v.string(),
     filename: v.string(),
@@ -85,11 +80,8 @@ export const getAttachment = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   capability: "read",
-  modes: MESSAGING_MODES,
-  forAgents: true,
   labels: { invoking: "Reading attachment", invoked: "Attachment read" },
-  async handler(args, context) {
-    const me = await actor(context, args.as);
+  async handler(args, context, me) {
     const attachments = messagingOf(context.app).attachments;
     const path = looksLikeUrl(args.path) ? attachmentPathOfUrl(args.path, ownBaseUrls(context)) : args.path;
     const { data, bytes } = await attachments.read(me, path);
@@ -117,18 +109,17 @@ export const getAttachment = defineTool({
   },
 });
 
-export const relayUrl = defineTool({
+export const relayUrl = defineMessagingTool({
   name: "relay_url",
   title: "Relay a URL as an attachment",
   description:
     "Fetch a public https:// URL on the server and store it as an attachment; with `to`, also message those agents its path. Private, loopback, link-local and metadata addresses are refused, also after redirects.",
-  input: v.strictObject({
+  input: {
     url: v.pipe(v.string(), v.minLength(1), v.maxLength(4096), v.description("A public https:// URL.")),
     filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("The attachment's file name.")),
     mime_type: mimeTypeArg("The media type to store and serve it as (type/subtype), instead of the one the URL's server sent."),
     to: v.optional(v.pipe(v.string(), v.maxLength(4000), v.description("Recipients to message the path to: NAME or NAME@NAMESPACE, comma-separated."))),
-    as: asArg,
-  }),
+  },
   output: v.object({
     path: v.string(),
     size: v.number(),
@@ -138,11 +129,8 @@ export const relayUrl = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   capability: "network",
-  modes: MESSAGING_MODES,
-  forAgents: true,
   labels: { invoking: "Relaying", invoked: "Relayed" },
-  async handler(args, context) {
-    const me = await actor(context, args.as);
+  async handler(args, context, me) {
     const messaging = messagingOf(context.app);
     const fetched = await relayFetch(args.url, {
       maxBytes: messaging.attachments.maxBytes,

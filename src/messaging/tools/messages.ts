@@ -3,19 +3,15 @@
  * or, for the operator, as the agent named by `as`.
  */
 import * as v from "valibot";
-import { defineTool, type ToolContext, type ToolDeclaration, type ToolMode } from "../../mcp/tool.ts";
+import type { ToolDeclaration } from "../../mcp/tool.ts";
 import { MAX_CONTENT_CHARS, messageLines, messageView, messageViewSchema } from "../message.ts";
 import { messagingOf } from "../messaging.ts";
-import { formatAddress, parseAddress, type AgentAddress } from "../names.ts";
-
-export const MESSAGING_MODES: readonly ToolMode[] = ["worker", "standard", "full"];
+import { formatAddress, parseAddress } from "../names.ts";
+import { defineMessagingTool } from "./messaging-tool.ts";
 
 const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
-export const asArg = v.optional(
-  v.pipe(v.string(), v.maxLength(120), v.description("Operator only: the agent to act as, NAME@NAMESPACE. Agent sessions are always their own agent.")),
-);
 export const messageIdArg = v.pipe(v.string(), v.maxLength(64), v.description("A message_id from inbox, wait_for_message or recall."));
 const contentArg = v.pipe(
   v.string(),
@@ -25,18 +21,14 @@ const contentArg = v.pipe(
 
 const presenceSchema = v.object({ agent: v.string(), last_seen: v.nullable(v.string()), active: v.boolean(), waiting: v.boolean() });
 
-export async function actor(context: ToolContext, as: string | undefined): Promise<AgentAddress> {
-  return messagingOf(context.app).actingAgent(context.session.principal, as);
-}
-
 const DEFAULT_INBOX_LIMIT = 100;
 
-export const inbox = defineTool({
+export const inbox = defineMessagingTool({
   name: "inbox",
   title: "Inbox",
   description:
     "This agent's identity, its pending messages (marked read as this answer is handed over: a call cancelled or disconnected before that leaves them unread for the next inbox), the messages it deferred, and the recent presence of its namespace. Read the inbox before sending: send_message is refused while unread messages wait.",
-  input: v.strictObject({
+  input: {
     limit: v.optional(
       v.pipe(
         v.number(),
@@ -59,8 +51,7 @@ export const inbox = defineTool({
         v.description("An agent counts as active when seen within this many seconds (default messaging.presence_window_seconds)."),
       ),
     ),
-    as: asArg,
-  }),
+  },
   output: v.object({
     identity: v.string(),
     pending: v.array(messageViewSchema),
@@ -70,11 +61,8 @@ export const inbox = defineTool({
   }),
   annotations: { ...WRITE, idempotentHint: true },
   capability: "record",
-  modes: MESSAGING_MODES,
-  forAgents: true,
   labels: { invoking: "Reading the inbox", invoked: "Inbox read" },
-  async handler(args, context) {
-    const me = await actor(context, args.as);
+  async handler(args, context, me) {
     const messaging = messagingOf(context.app);
     // Messages are marked read last, only while the caller still waits for this answer.
     const mailbox = await messaging.mailbox();
@@ -98,20 +86,19 @@ export const inbox = defineTool({
   },
 });
 
-export const sendMessage = defineTool({
+export const sendMessage = defineMessagingTool({
   name: "send_message",
   title: "Send a message",
   description:
     "Queue a message for one or more agents of this namespace (comma-separated NAME or NAME@NAMESPACE), online or not. Refused while this agent has unread messages (read them with inbox first). A retried call with the same idempotency_key delivers once.",
-  input: v.strictObject({
+  input: {
     to: v.pipe(v.string(), v.minLength(1), v.maxLength(4000), v.description("Recipients: NAME or NAME@NAMESPACE, comma-separated.")),
     content: contentArg,
     thread: v.optional(v.pipe(v.string(), v.maxLength(64), v.description("A thread slug to group the conversation; a new thread when left out."))),
     idempotency_key: v.optional(
       v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Any unique string for this send; retries with the same key deliver once.")),
     ),
-    as: asArg,
-  }),
+  },
   output: v.object({
     sent: v.array(v.object({ message_id: v.string(), to: v.string() })),
     thread_id: v.string(),
@@ -120,11 +107,8 @@ export const sendMessage = defineTool({
   }),
   annotations: WRITE,
   capability: "record",
-  modes: MESSAGING_MODES,
-  forAgents: true,
   labels: { invoking: "Sending", invoked: "Sent" },
-  async handler(args, context) {
-    const me = await actor(context, args.as);
+  async handler(args, context, me) {
     const { messages, duplicate } = await (await messagingOf(context.app).mailbox()).send(me, args);
     const sent = messages.map((m) => ({ message_id: m.id, to: formatAddress({ name: m.to, namespace: m.namespace }) }));
     const first = messages[0];
@@ -135,26 +119,22 @@ export const sendMessage = defineTool({
   },
 });
 
-export const reply = defineTool({
+export const reply = defineMessagingTool({
   name: "reply",
   title: "Reply",
   description:
     "Reply to a message in its thread. defer: acknowledge now and keep the message in the inbox (across restarts) to handle later. resolve: close the thread.",
-  input: v.strictObject({
+  input: {
     message_id: messageIdArg,
     content: contentArg,
     defer: v.optional(v.pipe(v.boolean(), v.description("Keep the original in the inbox as deferred."))),
     resolve: v.optional(v.pipe(v.boolean(), v.description("Close the thread: nothing in it stays deferred."))),
-    as: asArg,
-  }),
+  },
   output: v.object({ message: messageViewSchema, original_state: v.string(), resolved: v.boolean() }),
   annotations: WRITE,
   capability: "record",
-  modes: MESSAGING_MODES,
-  forAgents: true,
   labels: { invoking: "Replying", invoked: "Replied" },
-  async handler(args, context) {
-    const me = await actor(context, args.as);
+  async handler(args, context, me) {
     const { message, original, resolved } = await (await messagingOf(context.app).mailbox()).reply(me, args);
     return {
       text: `Replied to ${message.to} in thread ${message.thread_id}${original.state === "deferred" ? " (original deferred)" : ""}${resolved ? "; thread resolved" : ""}.`,
@@ -165,22 +145,18 @@ export const reply = defineTool({
 
 const DEFAULT_WAIT_SECONDS = 300;
 
-export const waitForMessage = defineTool({
+export const waitForMessage = defineMessagingTool({
   name: "wait_for_message",
   title: "Wait for a message",
   description: `Block until a message arrives (returned and marked read) or timeout_seconds pass (default ${DEFAULT_WAIT_SECONDS}, 1-3600). Sends progress notifications while waiting; cancellable.`,
-  input: v.strictObject({
+  input: {
     timeout_seconds: v.optional(v.pipe(v.number(), v.description(`Seconds to wait (default ${DEFAULT_WAIT_SECONDS}; clamped to 1-3600).`))),
-    as: asArg,
-  }),
+  },
   output: v.object({ status: v.picklist(["message", "timeout", "cancelled", "shutdown"]), messages: v.array(messageViewSchema) }),
   annotations: WRITE,
   capability: "record",
-  modes: MESSAGING_MODES,
-  forAgents: true,
   labels: { invoking: "Waiting for a message", invoked: "Done waiting" },
-  async handler(args, context) {
-    const me = await actor(context, args.as);
+  async handler(args, context, me) {
     const seconds = Math.min(3600, Math.max(1, Math.round(args.timeout_seconds ?? DEFAULT_WAIT_SECONDS)));
     const result = await (await messagingOf(context.app).mailbox()).wait(me, seconds * 1000, {
       signal: context.signal,
@@ -191,42 +167,35 @@ export const waitForMessage = defineTool({
   },
 });
 
-export const unsendMessage = defineTool({
+export const unsendMessage = defineMessagingTool({
   name: "unsend_message",
   title: "Unsend a message",
   description: "Take back a message this agent sent, while its recipient has not read it; a read one is refused with already_read.",
-  input: v.strictObject({ message_id: messageIdArg, as: asArg }),
+  input: { message_id: messageIdArg },
   output: v.object({ message_id: v.string(), unsent: v.boolean() }),
   annotations: { ...WRITE, destructiveHint: true },
   capability: "record",
-  modes: MESSAGING_MODES,
-  forAgents: true,
   labels: { invoking: "Unsending", invoked: "Unsent" },
-  async handler(args, context) {
-    const me = await actor(context, args.as);
+  async handler(args, context, me) {
     const message = await (await messagingOf(context.app).mailbox()).unsend(me, args.message_id);
     return { text: `Unsent ${message.id} to ${message.to}.`, structured: { message_id: message.id, unsent: true } };
   },
 });
 
-export const recall = defineTool({
+export const recall = defineMessagingTool({
   name: "recall",
   title: "Message history",
   description: "Read this agent's message history (sent and received), newest first, without changing any state.",
-  input: v.strictObject({
+  input: {
     limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("At most this many (default 10, at most 100)."))),
     from_agent: v.optional(v.pipe(v.string(), v.maxLength(120), v.description("Only messages from this agent."))),
     thread_id: v.optional(v.pipe(v.string(), v.maxLength(64), v.description("Only this thread."))),
-    as: asArg,
-  }),
+  },
   output: v.object({ messages: v.array(messageViewSchema) }),
   annotations: READ,
   capability: "read",
-  modes: MESSAGING_MODES,
-  forAgents: true,
   labels: { invoking: "Reading history", invoked: "History read" },
-  async handler(args, context) {
-    const me = await actor(context, args.as);
+  async handler(args, context, me) {
     const messages = await (await messagingOf(context.app).mailbox()).recall(me, {
       limit: args.limit ?? 10,
       from_agent: args.from_agent,
