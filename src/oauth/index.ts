@@ -31,6 +31,8 @@ export interface OAuthServerOptions {
   power: Power;
   /** Agents (NAME@NAMESPACE) the consent page offers. */
   agents(): Promise<string[]>;
+  /** Whether an agent (NAME@NAMESPACE) still exists: one keyed read, on every request of an agent grant. */
+  agentExists(agent: string): Promise<boolean>;
   /** The messaging rate limit, counted per grant for agent grants: seconds banned, or undefined. */
   rateLimit?(key: string, calls: number): Promise<number | undefined>;
 }
@@ -104,7 +106,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
       if (!found) return undefined;
       const { access } = found.grant;
       if (access.kind === "agent") {
-        if (!(await options.agents()).includes(access.agent)) return undefined;
+        if (!(await options.agentExists(access.agent))) return undefined;
         const banned = await options.rateLimit?.(hashSecret(`oauth-grant:${found.id}`), calls);
         if (banned !== undefined) return { banned };
       }

@@ -124,6 +124,10 @@ async function assemble(
       operatorToken: token,
       power: scope.power,
       agents: async () => [...new Set((await messaging.identities.listTokens()).map((info) => info.agent))].sort(),
+      agentExists: async (agent) => {
+        const [name = "", namespace = ""] = agent.split("@");
+        return (await messaging.identities.agent({ name, namespace })) !== undefined;
+      },
       rateLimit: (key, calls) => messaging.limiter.hit(key, calls),
     });
     return createHttpApp({

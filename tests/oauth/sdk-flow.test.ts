@@ -18,13 +18,17 @@ import {
   UnauthorizedError,
 } from "@modelcontextprotocol/client";
 import { connectHttp } from "../support/clients.ts";
-import { removeTempDirs } from "../support/patchbay.ts";
+import { removeTempDirs, runPatchbay } from "../support/patchbay.ts";
 import { approve, OPERATOR_TOKEN, type OAuthServer, REDIRECT_URI, startOAuthServer } from "./support.ts";
 
 let server: OAuthServer;
 let agentTokens: Record<string, string>;
 beforeAll(async () => {
-  ({ server, agentTokens } = await startOAuthServer({ agents: ["alice@team", "bob@team"], configToml: '[logging]\naccess_log = true\nlevel = "debug"\n' }));
+  ({ server, agentTokens } = await startOAuthServer({
+    agents: ["alice@team", "bob@team"],
+    configToml: '[logging]\naccess_log = true\nlevel = "debug"\n',
+    args: ["--bash-mode", "safe"],
+  }));
 });
 afterAll(async () => {
   await server?.stop();
@@ -93,6 +97,10 @@ async function connectWithOAuth(choice: Record<string, string>): Promise<{ clien
   return { client, provider };
 }
 
+const structuredOk = (result: { isError?: boolean; content?: unknown }) => {
+  if (result.isError) throw new Error(JSON.stringify(result.content));
+};
+
 const structured = <T>(result: unknown) => {
   const r = result as { isError?: boolean; structuredContent?: T; content?: unknown };
   if (r.isError) throw new Error(JSON.stringify(r.content));
@@ -150,15 +158,32 @@ test("the SDK client signs in through the consent page as agent alice: it gets t
   for (const secret of secrets) expect(texts.filter((text) => text.includes(secret))).toEqual([]);
 });
 
-test("an operator grant is what the operator ticked: the chosen mode, no more power than the server has", async () => {
-  // The server runs without power tools; a forged `bash=full` on the form is capped to off.
-  const { client } = await connectWithOAuth({ identity: "operator", mode: "full", bash: "full" });
+test("an operator grant holds only what the operator ticked, never more than the server has", async () => {
+  // The server runs with bash_mode "safe". The operator token has the `bash` tool (in full mode).
+  const operator = await connectHttp("v1", server.url, { token: OPERATOR_TOKEN });
+  structuredOk(await operator.callTool("codex_tool_mode_switch", { mode: "full" }));
+  expect(await operator.listToolNames()).toContain("bash");
+  await operator.close();
+
+  // A grant with bash left unticked: no `bash`, and a call is refused for the missing capability.
+  const { client, provider } = await connectWithOAuth({ identity: "operator", mode: "full" });
   const tools = (await client.listTools()).tools.map((tool) => tool.name);
   expect(tools).toContain("codex_tool_mode_switch");
-  expect(tools).toContain("send_message");
   expect(tools).not.toContain("bash");
-  const refused = (await client.callTool({ name: "bash", arguments: { command: "echo reached" } })) as { isError?: boolean; _meta?: Record<string, unknown> };
+  const refused = (await client.callTool({ name: "bash", arguments: { command: "pwd" } })) as { isError?: boolean; _meta?: Record<string, unknown> };
   expect(refused.isError).toBe(true);
   expect(refused._meta?.["patchbay/error"]).toMatchObject({ code: "tool_disabled" });
   await client.close();
+  // The 2026-07-28 era (no sessions: one state per principal) gives the grant the same narrowed view.
+  const modern = await connectHttp("v2-modern", server.url, { token: provider.saved!.access_token });
+  expect(await modern.listToolNames()).not.toContain("bash");
+  await modern.close();
+
+  // A forged `bash=full` (the form offers only "safe") is capped to what the server has.
+  const forged = await connectWithOAuth({ identity: "operator", mode: "worker", bash: "full" });
+  await forged.client.close();
+  const listed = await runPatchbay(["oauth", "list", "--json"], { home: server.home });
+  const accesses = (JSON.parse(listed.stdout) as Array<{ access: string }>).map((grant) => grant.access);
+  expect(accesses).toContain("operator (full mode; no power tools)");
+  expect(accesses).toContain("operator (worker mode; bash safe)");
 });
