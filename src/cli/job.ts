@@ -39,6 +39,8 @@ function summary(view: JobView): string {
   if (view.result?.changed_files.length) lines.push(`changed: ${view.result.changed_files.join(", ")}`);
   if (view.result?.error && view.state !== "succeeded") lines.push(`error: ${view.result.error}`);
   if (view.result?.final_message) lines.push("", view.result.final_message);
+  if (view.worktree && view.done)
+    lines.push("", `\`patchbay job diff ${view.job_id}\` shows its change; \`patchbay job clean ${view.job_id}\` removes its worktree and branch`);
   return lines.join("\n");
 }
 
@@ -68,20 +70,25 @@ async function follow(owner: OwnerRecord, id: string, quiet: boolean): Promise<J
 }
 
 const run = defineCommand({
-  meta: { name: "run", description: "Run an agent job on the server: read-only in the repository, or --apply in a new worktree; live progress on stderr" },
+  meta: {
+    name: "run",
+    description: "Run an agent job on the server: read-only in the repository, or --isolated writing in a new worktree; live progress on stderr",
+  },
   args: {
     prompt: { type: "positional", required: true, description: "The task for the agent" },
     agent: { type: "string", default: "codex", description: "codex, claude, gemini, mock, or an [agents.custom] id", valueHint: "NAME" },
     repo: { type: "string", description: "Repository (default: the current directory)", valueHint: "DIR" },
     model: { type: "string", description: "Model for the agent", valueHint: "MODEL" },
-    apply: { type: "boolean", description: "Let the agent change files, in its own worktree and branch" },
+    isolated: { type: "boolean", description: "Let the agent change files in its own worktree and branch (the checkout is not touched)" },
+    apply: { type: "boolean", description: "Deprecated name of --isolated (it never applied to the checkout)" },
     detach: { type: "boolean", description: "Print the job id and return at once" },
     json: { type: "boolean", description: "Print as JSON" },
   },
   async run({ args }) {
     const owner = await server();
     const repo = resolve(args.repo ?? process.cwd());
-    const tool = args.apply ? "codex_apply_job" : "codex_plan_job";
+    if (args.apply) process.stderr.write("patchbay: --apply is now --isolated (the job writes in its own worktree, not in the checkout)\n");
+    const tool = args.isolated || args.apply ? "codex_apply_job" : "codex_plan_job";
     const callArgs = { spec: args.prompt, repo_path: repo, agent: args.agent, ...(args.model && { model: args.model }) };
     const { value: started } = await callServerTool<JobView>(owner, { tool, args: callArgs, scope: repoScope(repo) }, 60_000);
     if (args.detach) {
@@ -172,7 +179,29 @@ const cancel = defineCommand({
   },
 });
 
+const diff = defineCommand({
+  meta: { name: "diff", description: "Everything a finished --isolated job changed in its worktree, as one diff" },
+  args: { ...idArg, json: { type: "boolean", description: "Print as JSON" } },
+  async run({ args }) {
+    const result = await jobRequest<{ job_id: string; files: string[]; diff: string }>({ name: "diff", id: args.id });
+    emit(args.json, result, () => result.diff.trimEnd() || `job ${args.id} changed nothing`);
+    return 0;
+  },
+});
+
+const clean = defineCommand({
+  meta: { name: "clean", description: "Remove a finished --isolated job's worktree and its patchbay/job-ID branch" },
+  args: { ...idArg, json: { type: "boolean", description: "Print as JSON" } },
+  async run({ args }) {
+    const result = await jobRequest<{ job_id: string; removed: boolean; worktree: { path: string; branch: string } }>({ name: "clean", id: args.id });
+    emit(args.json, result, () =>
+      result.removed ? `removed ${result.worktree.path} and branch ${result.worktree.branch}` : `job ${args.id}'s worktree and branch were already gone`,
+    );
+    return 0;
+  },
+});
+
 export default defineCommand({
-  meta: { name: "job", description: "Agent jobs on the shared server: run, list, show, logs, cancel" },
-  subCommands: { run, list, show, logs, cancel },
+  meta: { name: "job", description: "Agent jobs on the shared server: run, list, show, logs, cancel, diff, clean" },
+  subCommands: { run, list, show, logs, cancel, diff, clean },
 });

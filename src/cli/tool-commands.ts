@@ -34,7 +34,7 @@ export const TOOL_COMMANDS: Readonly<Record<string, ToolCommand>> = {
   codex_worker_integrate: { command: "patchbay worker integrate", flags: { worker: "WORKER", allow_dirty_base: "--allow-dirty-base", ...takeover, ...repo } },
   codex_worker_stop: { command: "patchbay worker stop", flags: { worker: "WORKER", cleanup_workspace: "--cleanup", ...takeover, ...repo } },
   codex_plan_job: { command: "patchbay job run", flags: job },
-  codex_apply_job: { command: "patchbay job run --apply", flags: job },
+  codex_apply_job: { command: "patchbay job run --isolated", flags: job },
   codex_get_result: { command: "patchbay job show", flags: { job_id: "ID" } },
   codex_cancel_job: { command: "patchbay job cancel", flags: { job_id: "ID" } },
   send_message: { command: "patchbay msg send", flags: { to: "TO", content: "TEXT", thread: "--thread", idempotency_key: "--key", as: "--as" } },

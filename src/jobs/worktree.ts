@@ -2,10 +2,13 @@
  * Git views a job needs: its own worktree (apply jobs; made by src/worktrees), the files a job
  * changed, and one file's diff against the job's base.
  */
+import { existsSync } from "node:fs";
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runGit } from "../workspace/index.ts";
-import { branchPoint, createWorktree, type Worktree } from "../worktrees/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import { branchPoint, createWorktree, removeWorktree, type Worktree } from "../worktrees/index.ts";
+import { isTerminal, type JobRecord } from "./record.ts";
 
 /**
  * A worktree on `patchbay/job-<id>` at `<root>/jobs/<id>`, branched from HEAD.
@@ -71,4 +74,30 @@ export async function fileDiff(cwd: string, base: string, relPath: string, maxBy
     ].join("\n") + "\n";
   const truncated = Buffer.byteLength(full) > maxBytes;
   return { diff: truncated ? Buffer.from(full).subarray(0, maxBytes).toString("utf8") : full, binary: false, status: "added", truncated };
+}
+
+/** An apply job's worktree, once the job has ended: what `job diff` and `job clean` work on. */
+function finishedWorktree(record: JobRecord): NonNullable<JobRecord["worktree"]> {
+  if (!record.worktree)
+    throw new PatchbayError("not_isolated", `job ${record.id} is a ${record.kind} job: it ran in the repository, without a worktree of its own`, {
+      next: "`git diff` in the repository shows what it changed",
+    });
+  if (!isTerminal(record.state))
+    throw new PatchbayError("job_running", `job ${record.id} is still ${record.state}`, { next: "wait for it to end, or cancel it" });
+  return record.worktree;
+}
+
+/** Everything an apply job changed in its worktree against its base commit, one file's diff after another. */
+export async function jobDiff(record: JobRecord, maxBytesPerFile: number): Promise<{ files: string[]; diff: string }> {
+  const { path, base_commit } = finishedWorktree(record);
+  if (!existsSync(path)) throw new PatchbayError("workspace_missing", `job ${record.id}'s worktree ${path} was removed`, { next: "nothing is left to show" });
+  const files = await changedFiles(path, base_commit);
+  const diffs = await Promise.all(files.map((file) => fileDiff(path, base_commit, file, maxBytesPerFile)));
+  return { files, diff: diffs.map((entry) => entry.diff.replace(/\n?$/, "\n")).join("") };
+}
+
+/** Removes a finished job's worktree and its `patchbay/job-<id>` branch; false when both were already gone. */
+export async function cleanJobWorktree(record: JobRecord): Promise<boolean> {
+  const worktree = finishedWorktree(record);
+  return removeWorktree(record.repo, worktree);
 }

@@ -23,6 +23,8 @@ export type JobAction =
   | { name: "list"; limit?: number }
   | { name: "show"; id: string }
   | { name: "cancel"; id: string }
+  | { name: "diff"; id: string }
+  | { name: "clean"; id: string }
   | { name: "watch"; id: string }
   | { name: "logs"; id: string; stream: "stdout" | "stderr"; offset: number };
 
