@@ -9,9 +9,6 @@ import { git, runGit } from "../workspace/index.ts";
 import { branchPoint, createWorktree, removeWorktree } from "../worktrees/index.ts";
 import { aiDirectory, writeAiFile } from "./ai-files.ts";
 
-/** Run folders and worktrees live under .ai/, which the base-repository checks leave out. */
-const EXCLUDE_AI = ":(exclude).ai";
-
 export function headCommit(repo: string): Promise<string> {
   return branchPoint(repo, {
     message: `${repo} is not a git repository with a commit`,
@@ -64,11 +61,6 @@ export async function worktreeDiff(worktree: string, base: string): Promise<stri
   return diff.stdout;
 }
 
-export async function changedPaths(worktree: string, base: string): Promise<string[]> {
-  const names = await runGit(worktree, ["diff", "--cached", "--name-only", "-z", base, "--"]);
-  return names.stdout.split("\0").filter(Boolean).sort();
-}
-
 /** Applies a patch the writer printed (custom providers with output_contract "diff") to the worktree. */
 export async function applyToWorktree(worktree: string, patch: string): Promise<void> {
   const result = await runGit(worktree, ["apply", "--whitespace=nowarn", "--recount", "-"], { input: patch });
@@ -76,12 +68,6 @@ export async function applyToWorktree(worktree: string, patch: string): Promise<
     throw new PatchbayError("patch_does_not_apply", `the writer's diff does not apply to the worktree: ${result.stderr.trim()}`, {
       next: "run the phase again",
     });
-}
-
-/** Uncommitted changes in the base checkout, outside .ai/. */
-export async function baseChanges(repo: string): Promise<string[]> {
-  const status = await runGit(repo, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", EXCLUDE_AI]);
-  return status.stdout.split("\0").filter(Boolean);
 }
 
 /** `git apply --check`, then `git apply`: a patch that does not apply cleanly leaves the checkout untouched. */

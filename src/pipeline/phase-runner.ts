@@ -6,9 +6,10 @@
  */
 import picomatch from "picomatch";
 import { asPatchbayError, PatchbayError } from "../errors/index.ts";
+import { changedFiles } from "../worktrees/index.ts";
 import { type AgentTurnOutcome, type PipelineEnv, runPhaseAgent } from "./agent.ts";
 import type { ResolvedPhase } from "./config.ts";
-import { applyToWorktree, changedPaths, worktreeDiff } from "./git.ts";
+import { applyToWorktree, worktreeDiff } from "./git.ts";
 import { clearStopRequests, readStopRequest, stoppedError, watchStop } from "./cancel.ts";
 import { acquirePhaseLock, recoverRun, releasePhaseLock } from "./lock.ts";
 import { extractDiff } from "./prompts.ts";
@@ -154,7 +155,7 @@ export async function producePatch(record: RunRecord): Promise<string[]> {
   await writeArtifact(record, "FINAL.diff", diff);
   const report = checkPatch(diff, record.repo);
   record.binary_files = report.binary;
-  record.changed_files = await changedPaths(worktree, record.base_commit);
+  record.changed_files = (await changedFiles(worktree, record.base_commit)).map((file) => file.path);
   if (!report.ok)
     throw unsafe(
       report.violations.map((violation) => violation.message),

@@ -6,11 +6,11 @@
 import { commandEnvironment, envPolicy } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { withRepoLock } from "../workspace/index.ts";
-import { treeFingerprint } from "../worktrees/index.ts";
+import { treeFingerprint, uncommittedChanges } from "../worktrees/index.ts";
 import type { PipelineEnv } from "./agent.ts";
 import { loadPipelineConfig, type LoadedPipelineConfig, resolvePhase, type ResolvedPhase, testSettings, workflowSettings } from "./config.ts";
 import type { AgentPhase } from "./config-schema.ts";
-import { applyToBase, baseChanges, createRunWorktree, headCommit, worktreePath } from "./git.ts";
+import { applyToBase, createRunWorktree, headCommit, worktreePath } from "./git.ts";
 import { clearStopRequests, requestStop, waitForPhaseEnd } from "./cancel.ts";
 import { readPhaseLock } from "./lock.ts";
 import { agentTurn, applyPrintedDiff, assertTurnSucceeded, checkScope, loadRun, producePatch, unsafe, withPhase } from "./phase-runner.ts";
@@ -285,7 +285,7 @@ export async function apply(repo: string, runId: string, env: PipelineEnv): Prom
   return withPhase(record, "apply", env, async (env) => {
     const patch = await readArtifact(repo, runId, "FINAL.diff");
     await withRepoLock(env.home, repo, { client_ref: env.clientRef ?? "cli", tool: "patchbay_apply" }, async () => {
-      const dirty = await baseChanges(repo);
+      const dirty = await uncommittedChanges(repo, { exclude: ".ai" });
       if (dirty.length > 0)
         throw new PatchbayError("dirty_base", `the base checkout has uncommitted changes: ${dirty.slice(0, 5).join(", ")}`, {
           next: "commit or stash them, then apply again",

@@ -1,6 +1,6 @@
 /**
- * A worker's worktree in git terms: creating it (src/worktrees), the files it changed against its
- * base commit (imported artifacts left out), and the patch that would carry them to the base
+ * A worker's worktree in git terms: creating it and the files it changed against its base commit
+ * (src/worktrees; imported artifacts left out), and the patch that would carry them to the base
  * checkout: tracked changes with `git diff --binary`, untracked text files and symlinks that stay
  * inside the worktree as new-file hunks, untracked binary or non-UTF-8 files skipped and listed,
  * symlinks out of the worktree and special files refused unread.
@@ -12,7 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { readInside } from "../workspace/index.ts";
 import { git, type GitResult, runGit } from "../workspace/index.ts";
-import { branchPoint, createWorktree, type Worktree } from "../worktrees/index.ts";
+import { branchPoint, type ChangedFile, changedFiles, createWorktree, type Worktree } from "../worktrees/index.ts";
 import { isImportedArtifact, isInside, slugOf } from "./paths.ts";
 
 /** A worktree on `patchbay/worker-<slug>-<id8>` at `<root>/worker-<slug>-<id8>`, branched from HEAD. */
@@ -25,27 +25,9 @@ export async function createWorkerWorktree(repo: string, worktreeRoot: string, n
   return createWorktree(repo, { path: join(worktreeRoot, label), branch: `patchbay/${label}` }, base);
 }
 
-export interface ChangedFile {
-  path: string;
-  status: "modified" | "added" | "deleted";
-  tracked: boolean;
-}
-
-/** Files that differ from `base` in `cwd`, or are new and untracked; imported artifacts are not changes. */
+/** Files that differ from `base` in `cwd`, or are new and untracked (`changedFiles`); imported artifacts are not changes. */
 export async function workerChanges(cwd: string, base: string): Promise<ChangedFile[]> {
-  const [diff, untracked] = await Promise.all([
-    git(cwd, ["diff", "--no-ext-diff", "--no-renames", "--name-status", "-z", base, "--"]),
-    git(cwd, ["ls-files", "--others", "--exclude-standard", "-z", "--"]),
-  ]);
-  const files: ChangedFile[] = [];
-  const parts = diff.stdout.split("\0").filter(Boolean);
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const letter = parts[i]!;
-    const path = parts[i + 1]!;
-    files.push({ path, status: letter === "A" ? "added" : letter === "D" ? "deleted" : "modified", tracked: true });
-  }
-  for (const path of untracked.stdout.split("\0").filter(Boolean)) files.push({ path, status: "added", tracked: false });
-  return files.filter((file) => !isImportedArtifact(file.path)).sort((a, b) => a.path.localeCompare(b.path));
+  return (await changedFiles(cwd, base)).filter((file) => !isImportedArtifact(file.path));
 }
 
 function isText(bytes: Uint8Array): boolean {
@@ -238,13 +220,4 @@ export async function workerFileDiff(cwd: string, base: string, file: ChangedFil
   if (skipped_files.length) return { diff: `Binary file ${file.path} added; diff omitted.`, binary: true };
   const binary = /^GIT binary patch$/m.test(patch) || /^Binary files /m.test(patch);
   return { diff: binary ? `Binary file ${file.path} ${file.status}; diff omitted.` : patch, binary };
-}
-
-/** `git status --porcelain` lines of the base checkout (tracked and untracked). */
-export async function dirtyEntries(repo: string): Promise<string[]> {
-  const status = await git(repo, ["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
-  return status.stdout
-    .split("\0")
-    .filter(Boolean)
-    .map((entry) => entry.slice(3));
 }

@@ -8,7 +8,8 @@ import { existsSync } from "node:fs";
 import { PatchbayError } from "../errors/index.ts";
 import type { Workspace } from "../workspace/index.ts";
 import { headCommit, runGit } from "../workspace/index.ts";
-import { dirtyEntries, MAX_PATCH_BYTES, unsafeChanges, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
+import { uncommittedChanges } from "../worktrees/index.ts";
+import { MAX_PATCH_BYTES, unsafeChanges, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
 import type { WorkerRecord, WorkerState } from "./record.ts";
 
 export { MAX_PATCH_BYTES } from "./changes.ts";
@@ -117,7 +118,7 @@ export async function previewIntegration(
       found.map((file) => file.path),
     );
   if (unsafe.length) refuseUnsafe(unsafe);
-  preview.dirty_base_files = await dirtyEntries(worker.repo);
+  preview.dirty_base_files = await uncommittedChanges(worker.repo);
   if (preview.dirty_base_files.length && !options.allowDirtyBase)
     refuse("dirty_base", `the base checkout ${worker.repo} has uncommitted changes`, preview.dirty_base_files.slice(0, 50));
   if (changes.length === 0 || blocked.length || unsafe.length) return preview;
