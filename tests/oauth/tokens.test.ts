@@ -24,18 +24,21 @@ let server: OAuthServer;
 let bobToken: string;
 let short: OAuthServer;
 let shortBob: string;
+let strict: OAuthServer;
 beforeAll(async () => {
-  const [main, shortLived] = await Promise.all([
+  const [main, shortLived, limited] = await Promise.all([
     startOAuthServer({ agents: ["alice@team", "bob@team"] }),
     startOAuthServer({ agents: ["alice@team", "bob@team"], configToml: "[oauth]\naccess_token_seconds = 2\n" }),
+    startOAuthServer({ agents: ["alice@team"], configToml: "[messaging]\nrate_limit_per_minute = 3\nrate_ban_seconds = 120\n" }),
   ]);
+  strict = limited.server;
   ({ server } = main);
   bobToken = main.agentTokens["bob@team"]!;
   short = shortLived.server;
   shortBob = shortLived.agentTokens["bob@team"]!;
 });
 afterAll(async () => {
-  await Promise.all([server?.stop(), short?.stop()]);
+  await Promise.all([server?.stop(), short?.stop(), strict?.stop()]);
   removeTempDirs();
 });
 
@@ -196,4 +199,14 @@ test("an OAuth token that reaches tool output is redacted", async () => {
   expect(await sendAs(server.url, access, `leaked ${access} and ${refresh}`)).toBe(200);
   const received = await bobsMessages(server.url, bobToken);
   expect(received).toContain("leaked [redacted] and [redacted]");
+});
+
+test("an agent grant counts against the messaging rate limit like the agent's own token: over it, 429", async () => {
+  const { access } = await grantedTokens(strict.origin, AS_ALICE);
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) statuses.push((await mcpPost(strict.url, access, {})).status);
+  expect(statuses.slice(0, 3).every((status) => status !== 401 && status !== 429)).toBe(true);
+  const banned = await mcpPost(strict.url, access, {});
+  expect(banned.status).toBe(429);
+  expect(banned.headers.get("retry-after")).toBe("120");
 });
