@@ -18,6 +18,10 @@ import {
   planInstall,
   planUninstall,
   type PlannedChange,
+  planMessagingExtras,
+  planMessagingExtrasRemoval,
+  applyExtras,
+  type ExtraChange,
   redactEntry,
   type Registration,
   repositoryRoot,
@@ -81,6 +85,18 @@ function hookText(change: PlannedChange, backup: string | undefined, dryRun: boo
   return [said, ...(backup ? [`  backup: ${backup}`] : [])].filter(Boolean).join("\n");
 }
 
+/** The agent --inbox-hook and --statusline are for: --agent or $PATCHBAY_AGENT, as NAME@NAMESPACE. */
+function hookAgent(args: Record<string, unknown>, flag: string): string {
+  const agent = (args.agent as string | undefined) ?? process.env.PATCHBAY_AGENT;
+  if (!agent)
+    throw new PatchbayError("invalid_flag", `${flag} needs the agent whose inbox it checks`, { next: "pass --agent NAME@NAMESPACE, or set PATCHBAY_AGENT" });
+  if (!agent.includes("@"))
+    throw new PatchbayError("invalid_flag", `--agent ${agent}: expected NAME@NAMESPACE`, {
+      next: "pass --agent NAME@NAMESPACE (as `patchbay token add` printed it)",
+    });
+  return formatAddress(parseAddress(agent));
+}
+
 /** `--inbox-hook`: the Stop hook for the agent named by --agent or $PATCHBAY_AGENT, in the settings file of the same scope. */
 async function planInboxHook(
   args: Record<string, unknown>,
@@ -90,8 +106,10 @@ async function planInboxHook(
   home: string,
 ): Promise<{ change: PlannedChange; command: string } | undefined> {
   if (!args["inbox-hook"]) {
-    if (args.agent !== undefined)
-      throw new PatchbayError("invalid_flag", "--agent only applies with --inbox-hook", { next: "add --inbox-hook, or drop --agent" });
+    if (args.agent !== undefined && !args.statusline)
+      throw new PatchbayError("invalid_flag", "--agent only applies with --inbox-hook or --statusline", {
+        next: "add --inbox-hook or --statusline, or drop --agent",
+      });
     return undefined;
   }
   const hookLocation = hostAdapter(host).hookLocation;
@@ -99,21 +117,24 @@ async function planInboxHook(
     throw new PatchbayError("invalid_flag", `--inbox-hook is for ${HOOK_HOSTS.map((id) => hostAdapter(id).title).join(", ")} only, not ${host}`, {
       next: `run \`patchbay mcp install ${HOOK_HOSTS[0]} --inbox-hook --agent NAME@NAMESPACE\``,
     });
-  const agent = (args.agent as string | undefined) ?? process.env.PATCHBAY_AGENT;
-  if (!agent)
-    throw new PatchbayError("invalid_flag", "--inbox-hook needs the agent whose inbox the hook checks", {
-      next: "pass --agent NAME@NAMESPACE, or set PATCHBAY_AGENT",
-    });
-  if (!agent.includes("@"))
-    throw new PatchbayError("invalid_flag", `--agent ${agent}: expected NAME@NAMESPACE`, {
-      next: "pass --agent NAME@NAMESPACE (as `patchbay token add` printed it)",
-    });
   const command = inboxHookCommand({
     self: selfCommand(),
-    agent: formatAddress(parseAddress(agent)),
+    agent: hookAgent(args, "--inbox-hook"),
     patchbayHome: process.env.PATCHBAY_HOME ? home : undefined,
   });
   return { change: await planHookInstall(hookLocation(scope, { root }), inboxHookGroup(command)), command };
+}
+
+/** A skill or the status line in the report: what, where, and what happened. */
+function extraReport({ kind, change, backup }: ExtraChange, dryRun: boolean) {
+  return { kind, file: change.location.file, status: change.status, backup: backup ?? null, ...(dryRun && { diff: change.diff }) };
+}
+
+function extraText({ kind, change, backup }: ExtraChange, dryRun: boolean): string {
+  const { file } = change.location;
+  if (dryRun) return change.diff ? `${change.diff}(dry run: ${file} not written)` : `${file}: ${kind}, nothing to change`;
+  const said = { added: "added", updated: "updated", unchanged: "already up to date:", removed: "removed", absent: "not there:" }[change.status];
+  return [`${said} ${kind} ${file}`, ...(backup ? [`  backup: ${backup}`] : [])].join("\n");
 }
 
 const install = defineCommand({
@@ -129,7 +150,13 @@ const install = defineCommand({
     "embed-token": { type: "boolean", description: "With --http: write the token itself into the host's file (default: a reference to the variable)" },
     trust: { type: "boolean", description: "gemini: mark the server trusted (no confirmation per tool call)" },
     "inbox-hook": { type: "boolean", description: "claude: also add a Stop hook (in the scope's settings.json) that makes an idle agent read new messages" },
-    agent: { type: "string", description: "With --inbox-hook: the agent whose inbox the hook checks (default: $PATCHBAY_AGENT)", valueHint: "NAME@NS" },
+    agent: {
+      type: "string",
+      description: "With --inbox-hook or --statusline: the agent whose inbox they check (default: $PATCHBAY_AGENT)",
+      valueHint: "NAME@NS",
+    },
+    skills: { type: "boolean", description: "claude, codex: also write patchbay's messaging skills (Codex: the repository's .agents/skills)" },
+    statusline: { type: "boolean", description: "claude: also show the agent's unread messages in Claude Code's status line (in the scope's settings.json)" },
   },
   async run({ args, rawArgs }) {
     const host = assertHostId(String(args.host));
@@ -139,17 +166,30 @@ const install = defineCommand({
     const entry = hostEntry(host, registration, { trust: Boolean(args.trust) });
     const change = await planInstall(locate(host, args.scope, { root }), entry);
     const hook = await planInboxHook(args, host, change.location.scope, root, home);
+    const extras = await planMessagingExtras(host, change.location.scope, root, {
+      skills: Boolean(args.skills),
+      statusLine: args.statusline
+        ? { self: selfCommand(), agent: hookAgent(args, "--statusline"), patchbayHome: process.env.PATCHBAY_HOME ? home : undefined }
+        : undefined,
+      earlier: [change, ...(hook ? [hook.change] : [])],
+    });
     const dryRun = Boolean(args["dry-run"]);
     const backup = dryRun ? undefined : await applyChange(change, home);
     const hookBackup = dryRun || !hook ? undefined : await applyChange(hook.change, home);
+    if (!dryRun) await applyExtras(extras, home);
     const token = registration.transport === "http" ? registration.token : undefined;
     const extra = {
       transport: registration.transport,
       entry: redactEntry(entry, token),
       ...(hook && { inbox_hook: hookReport(hook.change, hookBackup, dryRun, hook.command) }),
+      ...(extras.length > 0 && { extras: extras.map((extra) => extraReport(extra, dryRun)) }),
     };
     emit(args.json, report(change, backup, dryRun, extra), () =>
-      [changeText(change, backup, dryRun, hostAdapter(host).next), ...(hook ? [hookText(hook.change, hookBackup, dryRun)] : [])].join("\n"),
+      [
+        changeText(change, backup, dryRun, hostAdapter(host).next),
+        ...(hook ? [hookText(hook.change, hookBackup, dryRun)] : []),
+        ...extras.map((extra) => extraText(extra, dryRun)),
+      ].join("\n"),
     );
     return 0;
   },
@@ -197,12 +237,25 @@ const uninstall = defineCommand({
     // Hosts with hooks (Claude): also the inbox Stop hook that `install --inbox-hook` added to the same scope, if there.
     const hookLocation = hostAdapter(host).hookLocation;
     const hook = hookLocation ? await planHookUninstall(hookLocation(change.location.scope, { root })) : undefined;
+    // And the skills and status line `install --skills --statusline` wrote, where patchbay's own.
+    const extras = (await planMessagingExtrasRemoval(host, change.location.scope, root, [change, ...(hook ? [hook] : [])])).filter(
+      (extra) => extra.change.status !== "absent",
+    );
     const dryRun = Boolean(args["dry-run"]);
     const backup = dryRun ? undefined : await applyChange(change, home);
     const hookBackup = dryRun || !hook ? undefined : await applyChange(hook, home);
+    if (!dryRun) await applyExtras(extras, home);
     const shown = hook && hook.status !== "absent" ? hook : undefined;
-    emit(args.json, report(change, backup, dryRun, shown ? { inbox_hook: hookReport(shown, hookBackup, dryRun) } : {}), () =>
-      [changeText(change, backup, dryRun), ...(shown ? [hookText(shown, hookBackup, dryRun)] : [])].join("\n"),
+    const extra = {
+      ...(shown && { inbox_hook: hookReport(shown, hookBackup, dryRun) }),
+      ...(extras.length > 0 && { extras: extras.map((planned) => extraReport(planned, dryRun)) }),
+    };
+    emit(args.json, report(change, backup, dryRun, extra), () =>
+      [
+        changeText(change, backup, dryRun),
+        ...(shown ? [hookText(shown, hookBackup, dryRun)] : []),
+        ...extras.map((planned) => extraText(planned, dryRun)),
+      ].join("\n"),
     );
     return 0;
   },

@@ -1,7 +1,8 @@
 /**
  * `patchbay msg send|inbox|wait` for shell scripts and CI: runs the messaging tools on the server
  * (started if needed) as the agent named by --as or $PATCHBAY_AGENT. `patchbay msg hook` is the
- * Claude Code Stop hook (`mcp install claude --inbox-hook`): it only looks, never starts a server.
+ * Claude Code Stop hook (`mcp install claude --inbox-hook`) and `msg status --statusline` its
+ * status line (`--statusline`): both only look, never start a server, and never fail loudly.
  */
 import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
@@ -103,11 +104,27 @@ interface PendingView {
   state: string;
 }
 
+const RECALL_LIMIT = 100;
+
 /**
- * What the Stop hook should say: the block decision while unread messages wait for `agent`, else
- * nothing. Unread messages are counted from `recall` (which changes no state), so they stay unread
- * until the agent reads them with its `inbox` tool.
+ * The unread messages of `agent` on the running server, counted from `recall` (which changes no
+ * state, so they stay unread until the agent reads them with its `inbox` tool); undefined when
+ * no server runs. Never starts a server; a server that does not answer by `deadline` throws.
  */
+async function unreadFor(agent: string, deadline: number): Promise<PendingView[] | undefined> {
+  const owner = readOwner(patchbayHome());
+  if (!owner?.control_port) return undefined;
+  const recalled = await callServerTool<{ messages?: PendingView[] }>(
+    owner,
+    { tool: "recall", args: { limit: RECALL_LIMIT, as: agent }, scope: NO_ROOTS },
+    Math.max(100, deadline - Date.now()),
+  );
+  return (recalled.value.messages ?? []).filter((m) => m.state === "pending" && m.to === agent);
+}
+
+const countOf = (unread: PendingView[]) => (unread.length === RECALL_LIMIT ? `${RECALL_LIMIT}+` : String(unread.length));
+
+/** What the Stop hook should say: the block decision while unread messages wait for `agent`, else nothing. */
 async function hookDecision(
   input: Record<string, unknown> | undefined,
   agent: string | undefined,
@@ -116,17 +133,14 @@ async function hookDecision(
   // Claude is already going on because of a Stop hook: let it stop (the loop guard). Without
   // the hook's input there is no telling, so the hook stays out of the way too.
   if (!input || input.stop_hook_active === true || !agent) return undefined;
-  const owner = readOwner(patchbayHome());
-  if (!owner?.control_port) return undefined; // no server: nothing can be waiting, and a hook never starts one
-  const recalled = await callServerTool<{ messages?: PendingView[] }>(
-    owner,
-    { tool: "recall", args: { limit: 100, as: agent }, scope: NO_ROOTS },
-    Math.max(100, deadline - Date.now()),
-  ).catch(() => undefined);
-  const unread = (recalled?.value.messages ?? []).filter((m) => m.state === "pending" && m.to === agent);
+  // No server: nothing can be waiting, and a hook never starts one.
+  const unread = (await unreadFor(agent, deadline)) ?? [];
   if (unread.length === 0) return undefined;
   const senders = [...new Set(unread.map((m) => m.from))];
-  const count = unread.length === 1 ? "1 unread patchbay message" : `${unread.length === 100 ? "100 or more" : unread.length} unread patchbay messages`;
+  const count =
+    unread.length === 1
+      ? "1 unread patchbay message"
+      : `${unread.length === RECALL_LIMIT ? `${RECALL_LIMIT} or more` : unread.length} unread patchbay messages`;
   return {
     decision: "block",
     reason: `${count} for ${agent} (from ${senders.join(", ")}). Call the patchbay \`inbox\` tool to read ${unread.length === 1 ? "it" : "them"}, and act on ${unread.length === 1 ? "it" : "them"} before you stop.`,
@@ -152,7 +166,48 @@ const hook = defineCommand({
   },
 });
 
+/** The status line gives up after this long: Claude redraws with whatever it printed by then. */
+const STATUS_LINE_BUDGET_MS = 2_000;
+
+/** The status line's one line: the agent and its unread count, or why there is none. */
+function statusLineText(agent: string, unread: PendingView[] | undefined): string {
+  if (unread === undefined) return `patchbay ${agent}: not running`;
+  if (unread.length === 0) return `patchbay ${agent}: no unread messages`;
+  return `patchbay ${agent}: ${countOf(unread)} unread (from ${[...new Set(unread.map((m) => m.from))].join(", ")})`;
+}
+
+const status = defineCommand({
+  meta: {
+    name: "status",
+    description: "Unread messages waiting for the agent (changes nothing, never starts a server); --statusline: one line for Claude Code, always exit 0",
+  },
+  args: { statusline: { type: "boolean", description: "Print one short line and never fail (Claude Code's statusLine command)" }, ...as, ...json },
+  async run({ args }) {
+    if (args.statusline) {
+      // Claude must never wait on or see an error from patchbay: silence and exit 0 at worst.
+      setTimeout(() => process.exit(0), STATUS_LINE_BUDGET_MS).unref();
+      try {
+        const agent = (args.as ?? process.env.PATCHBAY_AGENT)?.trim();
+        if (agent) process.stdout.write(`${statusLineText(agent, await unreadFor(agent, Date.now() + STATUS_LINE_BUDGET_MS - 200))}\n`);
+      } catch {
+        // nothing to show
+      }
+      return 0;
+    }
+    const agent = agentOf(args.as);
+    const unread = await unreadFor(agent, Date.now() + 10_000);
+    const value = {
+      agent,
+      server_running: unread !== undefined,
+      unread: unread?.length ?? 0,
+      from: [...new Set((unread ?? []).map((m) => m.from))],
+    };
+    emit(args.json, value, () => statusLineText(agent, unread).replace(/^patchbay /, ""));
+    return 0;
+  },
+});
+
 export default defineCommand({
-  meta: { name: "msg", description: "Agent messages from the shell: send, inbox, wait, and the Claude Code inbox hook" },
-  subCommands: { send, inbox, wait, hook },
+  meta: { name: "msg", description: "Agent messages from the shell: send, inbox, wait, status, and the Claude Code inbox hook and status line" },
+  subCommands: { send, inbox, wait, status, hook },
 });

@@ -36,6 +36,13 @@ export function claudeSettingsLocation(scope: string, options: { root: string; e
   return { ...base, file: join(options.root, ".claude", "settings.local.json") };
 }
 
+/** Where Claude Code loads skills from at `scope`: `~/.claude/skills` (user) or the repository's `.claude/skills`. */
+export function claudeSkillsFolder(scope: string, options: { root: string; env?: Env }): string {
+  const env = options.env ?? process.env;
+  if (scope === "user") return join(env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), ".claude"), "skills");
+  return join(options.root, ".claude", "skills");
+}
+
 /** A word as POSIX sh (and bash, which Claude runs hook commands with) reads it back unchanged. */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
@@ -52,7 +59,12 @@ export interface InboxHookOptions {
 
 /** `[PATCHBAY_HOME=…] /abs/patchbay msg hook --as NAME@NS`, quoted for Claude's shell. */
 export function inboxHookCommand(options: InboxHookOptions): string {
-  const words = [...options.self, "msg", "hook", "--as", options.agent].map(shellQuote).join(" ");
+  return patchbayCommandLine(options, ["msg", "hook", "--as", options.agent]);
+}
+
+/** `[PATCHBAY_HOME=…] <self> ARGS…`, quoted for the shell Claude runs hook and status line commands with. */
+export function patchbayCommandLine(options: { self: string[]; patchbayHome?: string }, args: string[]): string {
+  const words = [...options.self, ...args].map(shellQuote).join(" ");
   return options.patchbayHome ? `PATCHBAY_HOME=${shellQuote(options.patchbayHome)} ${words}` : words;
 }
 
@@ -97,7 +109,8 @@ function editArray(text: string, index: number, value: unknown, insert: boolean)
   return applyEdits(text, edits);
 }
 
-function change(location: HostLocation, status: PlannedChange["status"], before: string | undefined, after: string | undefined): PlannedChange {
+/** A planned edit of one file: its text before and after, and the diff between them. */
+export function plannedChange(location: HostLocation, status: PlannedChange["status"], before: string | undefined, after: string | undefined): PlannedChange {
   return { location, status, before, after, diff: after === before ? "" : unifiedDiff(before ?? "", after ?? "", location.file) };
 }
 
@@ -106,9 +119,15 @@ export async function planHookInstall(location: HostLocation, group: Record<stri
   const before = await readText(location.file);
   const groups = stopGroups(before, location.file);
   if (groups === undefined)
-    return change(location, "added", before, setJsonValue(before ?? "", ["hooks", "Stop"], [group] as unknown as Record<string, unknown>, location.file));
+    return plannedChange(
+      location,
+      "added",
+      before,
+      setJsonValue(before ?? "", ["hooks", "Stop"], [group] as unknown as Record<string, unknown>, location.file),
+    );
   const ours = groups.findIndex(isInboxHookGroup);
-  if (ours >= 0 && isDeepStrictEqual(groups[ours], group) && groups.filter(isInboxHookGroup).length === 1) return change(location, "unchanged", before, before);
+  if (ours >= 0 && isDeepStrictEqual(groups[ours], group) && groups.filter(isInboxHookGroup).length === 1)
+    return plannedChange(location, "unchanged", before, before);
   let after = before!;
   // Older patchbay groups (another agent, another binary) give way to this one.
   for (let index = groups.length - 1; index >= 0; index--)
@@ -116,17 +135,17 @@ export async function planHookInstall(location: HostLocation, group: Record<stri
   const kept = ours >= 0 ? groups.slice(0, ours).filter((g) => !isInboxHookGroup(g)).length : -1;
   after = kept >= 0 ? editArray(after, kept, group, false) : editArray(after, groups.filter((g) => !isInboxHookGroup(g)).length, group, true);
   if (!after.endsWith("\n")) after += "\n";
-  return change(location, ours >= 0 ? "updated" : "added", before, after);
+  return plannedChange(location, ours >= 0 ? "updated" : "added", before, after);
 }
 
 /** Removes patchbay's Stop group(s), then `Stop` and `hooks` if that left them empty, then the file if it is `{}`. */
 export async function planHookUninstall(location: HostLocation): Promise<PlannedChange> {
   const before = await readText(location.file);
   const groups = stopGroups(before, location.file);
-  if (!groups?.some(isInboxHookGroup)) return change(location, "absent", before, before);
+  if (!groups?.some(isInboxHookGroup)) return plannedChange(location, "absent", before, before);
   let after = before!;
   for (let index = groups.length - 1; index >= 0; index--) if (isInboxHookGroup(groups[index])) after = editArray(after, index, undefined, false);
   if (groups.every(isInboxHookGroup)) after = setJsonValue(after, ["hooks", "Stop"], undefined, location.file);
   if (!after.endsWith("\n")) after += "\n";
-  return change(location, "removed", before, /^\s*\{\s*\}\s*$/.test(after) ? undefined : after);
+  return plannedChange(location, "removed", before, /^\s*\{\s*\}\s*$/.test(after) ? undefined : after);
 }

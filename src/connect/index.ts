@@ -25,3 +25,4 @@ export {
   planHookUninstall,
   shellQuote,
 } from "./claude-hook.ts";
+export { applyExtras, type ExtraChange, planMessagingExtras, planMessagingExtrasRemoval } from "./messaging-extras.ts";

@@ -84,6 +84,7 @@ const TABLE = {
   git_timeout: failed,
   gitignore_too_large: failed,
   handoff_no_plan: failed,
+  host_setting_taken: failed,
   http_not_listening: failed,
   identity_required: failed,
   inbox_unread: failed,

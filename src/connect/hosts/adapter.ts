@@ -24,7 +24,8 @@ export interface HostLocation {
   host: string;
   scope: string;
   file: string;
-  format: "toml" | "json";
+  /** text: a whole file patchbay writes (a skill), not an entry inside one. */
+  format: "toml" | "json" | "text";
   /** Keys from the top of the file to the server's entry (the last key is the server name). */
   path: string[];
   /** CODEX_HOME must already exist, as for codex itself. */
@@ -79,6 +80,8 @@ export interface HostAdapter {
   entryWarning?(entry: Record<string, unknown>): string | undefined;
   /** Where the host keeps its settings hooks at `scope` (the inbox Stop hook); only hosts with hooks. */
   hookLocation?(scope: string, options: { root: string; env?: Env }): HostLocation;
+  /** The folder the host loads skills from at `scope` (`--skills` writes `<name>/SKILL.md` there); only hosts with skills. */
+  skillsFolder?(scope: string, options: { root: string; env?: Env }): string;
 }
 
 /** The server's bearer header as hosts that expand `${VAR}` in their files take it (Claude Code, Gemini CLI), if it takes a token. */

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { claudeSettingsLocation } from "../claude-hook.ts";
+import { claudeSettingsLocation, claudeSkillsFolder } from "../claude-hook.ts";
 import { bearerHeaders, expandedHttpTarget, type HostAdapter, stdioTarget } from "./adapter.ts";
 
 /**
@@ -24,4 +24,5 @@ export const claude: HostAdapter = {
   listCommand: ["claude", "mcp", "list"],
   next: "run `claude mcp list` (it should say Connected), then ask Claude to call codex_self_test",
   hookLocation: claudeSettingsLocation,
+  skillsFolder: claudeSkillsFolder,
 };

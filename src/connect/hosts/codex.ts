@@ -26,6 +26,8 @@ export const codex: HostAdapter = {
   target: (entry, env) => stdioTarget(entry) ?? httpTarget(entry, env),
   listCommand: ["codex", "mcp", "list"],
   next: "start `codex` in the repository and ask it to call codex_self_test",
+  // Codex 0.171.0 reads a repository's skills from .agents/skills (its own config is user-wide only).
+  skillsFolder: (_scope, { root }) => join(root, ".agents", "skills"),
   entryWarning: (entry) =>
     entry.default_tools_approval_mode === "approve" ? undefined : 'default_tools_approval_mode is not "approve", so `codex exec` refuses mutating tools',
 };
