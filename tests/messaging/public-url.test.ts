@@ -120,3 +120,19 @@ test("a wildcard listen without server.public_url never hands out 0.0.0.0, nor l
     if (client === remote) expect(everything).not.toMatch(/127\.0\.0\.1|localhost|\[::1\]/);
   }
 });
+
+test("while a tunnel runs, its public URL is the base of the URLs handed out, also to a local caller", async () => {
+  const home = tempDir();
+  const alice = await addAgent(home, "alice");
+  const tunnelUrl = "https://patchbay-tunnel.example.test";
+  const server = await serve({ home, args: ["--tunnel-mode", "custom", "--public-url", tunnelUrl] });
+  const client = await connect(server.url, alice);
+  const upload = await structured<Upload>(client, "upload_attachment", { filename: "t.txt" });
+  expect(upload.upload_url.startsWith(`${tunnelUrl}/attachments/team/alice/`)).toBe(true);
+  // What the tunnel forwards (the same path and query) reaches the server and stores the file.
+  const forwarded = new URL(upload.upload_url);
+  expect((await fetch(`${new URL(server.url).origin}${forwarded.pathname}${forwarded.search}`, { method: "PUT", body: "via tunnel" })).status).toBe(201);
+  const got = await structured<{ download_url: string; text: string }>(client, "get_attachment", { path: upload.upload_url });
+  expect(got.text).toBe("via tunnel");
+  expect(got.download_url.startsWith(`${tunnelUrl}/attachments/`)).toBe(true);
+});
