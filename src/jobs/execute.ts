@@ -8,11 +8,11 @@ import type { AgentAdapter, AgentEvent, AgentTurn, AgentUsage } from "../agents/
 import type { Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
 import { processStartTime } from "../state/index.ts";
+import { changedFiles } from "../worktrees/index.ts";
 import { runAgentTurn } from "./agent-turn.ts";
 import { describeEvent, usageDelta, usageSum } from "./events.ts";
 import { openJobLogs } from "./logs.ts";
 import { appendEvent, type JobRecord, type JobState } from "./record.ts";
-import { changedFiles } from "./worktree.ts";
 
 export interface TurnInput {
   adapter: AgentAdapter;
@@ -86,7 +86,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       usage ??= reported?.usage;
       if (usage) record.cumulative_usage = usageSum(input.previousUsage, usage);
     }
-    const fromGit = record.worktree ? await changedFiles(record.cwd, record.worktree.base_commit).catch(() => []) : [];
+    const fromGit = record.worktree ? (await changedFiles(record.cwd, record.worktree.base_commit).catch(() => [])).map((file) => file.path) : [];
     record.result = {
       ...(result.finalMessage !== undefined && { final_message: ctx.redact(result.finalMessage) }),
       ...(result.structured !== undefined && { structured: result.structured }),

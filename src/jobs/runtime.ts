@@ -15,7 +15,7 @@ import { createJobQueue } from "./queue.ts";
 import { appendEvent, JOB_ID_PATTERN, newJobId, type JobAccess, type JobKind, type JobRecord } from "./record.ts";
 import { recoverJobs } from "./recovery.ts";
 import { assertExecutable } from "./executable.ts";
-import { createJobWorktree } from "./worktree.ts";
+import { createJobWorktree } from "./job-worktree.ts";
 
 /** What a tool asks for; the prompt goes to the agent and nowhere else. */
 export interface JobSpec {

@@ -7,7 +7,7 @@ import { PatchbayError } from "../../errors/index.ts";
 import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
 import { workspaceIn } from "../../workspace/index.ts";
 import { isTerminal } from "../record.ts";
-import { fileDiff } from "../worktree.ts";
+import { fileDiff } from "../job-worktree.ts";
 import { jobFor, waitWithProgress } from "./access.ts";
 import { jobIdArg } from "./args.ts";
 import { defineJobTool } from "./job-tool.ts";

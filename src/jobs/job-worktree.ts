@@ -1,13 +1,13 @@
 /**
- * Git views a job needs: its own worktree (apply jobs; made by src/worktrees), the files a job
- * changed, and one file's diff against the job's base.
+ * The jobs' place for worktrees: an isolated job's own worktree (made by src/worktrees), one file's
+ * diff against the job's base, the whole change of a finished job, and removing its worktree.
  */
 import { existsSync } from "node:fs";
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runGit } from "../workspace/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { branchPoint, createWorktree, removeWorktree, type Worktree } from "../worktrees/index.ts";
+import { branchPoint, changedFiles, createWorktree, removeWorktree, type Worktree } from "../worktrees/index.ts";
 import { isTerminal, type JobRecord } from "./record.ts";
 
 /**
@@ -22,17 +22,6 @@ export async function createJobWorktree(repo: string, worktreeRoot: string, id: 
     next: "commit once in the repository, or use codex_plan_job for a read-only job",
   });
   return createWorktree(repo, { path: join(worktreeRoot, "jobs", id), branch: `patchbay/job-${id}` }, base);
-}
-
-/** Paths (relative to `cwd`) that differ from `base` (or HEAD) or are untracked, blocked or not. */
-export async function changedFiles(cwd: string, base = "HEAD"): Promise<string[]> {
-  const [diff, untracked] = await Promise.all([
-    runGit(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--name-only", "--relative", "-z", base, "--"]),
-    runGit(cwd, ["ls-files", "--others", "--exclude-standard", "-z", "--"]),
-  ]);
-  if (diff.code !== 0 && untracked.code !== 0) return [];
-  const names = [...diff.stdout.split("\0"), ...untracked.stdout.split("\0")].filter(Boolean);
-  return [...new Set(names)].sort();
 }
 
 export interface FileDiff {
@@ -91,7 +80,7 @@ function finishedWorktree(record: JobRecord): NonNullable<JobRecord["worktree"]>
 export async function jobDiff(record: JobRecord, maxBytesPerFile: number): Promise<{ files: string[]; diff: string }> {
   const { path, base_commit } = finishedWorktree(record);
   if (!existsSync(path)) throw new PatchbayError("workspace_missing", `job ${record.id}'s worktree ${path} was removed`, { next: "nothing is left to show" });
-  const files = await changedFiles(path, base_commit);
+  const files = (await changedFiles(path, base_commit)).map((file) => file.path);
   const diffs = await Promise.all(files.map((file) => fileDiff(path, base_commit, file, maxBytesPerFile)));
   return { files, diff: diffs.map((entry) => entry.diff.replace(/\n?$/, "\n")).join("") };
 }
