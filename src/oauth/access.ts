@@ -58,4 +58,4 @@ export function isToolMode(value: string): value is ToolModeName {
   return (TOOL_MODES as readonly string[]).includes(value);
 }
 
-export { BASH_ORDER, TOOL_MODES };
+export { TOOL_MODES };

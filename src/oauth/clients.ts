@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as v from "valibot";
 import { safeGet } from "../net/index.ts";
 import { PatchbayError } from "../errors/index.ts";
+import { readCappedText } from "./forms.ts";
 import { AUTH_METHODS } from "./metadata.ts";
 import { hashSecret, newSecret } from "./secrets.ts";
 import type { ClientData, OAuthStore } from "./store.ts";
@@ -51,8 +52,6 @@ function checkMetadata(raw: unknown): ClientMetadata | { error: string; why: str
   return metadata;
 }
 
-const MAX_REGISTRATION_BYTES = 16 * 1024;
-
 function registrationError(error: string, why: string): Response {
   return Response.json({ error, error_description: why }, { status: 400, headers: { "cache-control": "no-store" } });
 }
@@ -60,9 +59,8 @@ function registrationError(error: string, why: string): Response {
 /** `POST /oauth/register`: a new client; a confidential one gets its secret here, once. */
 export async function register(request: Request, store: OAuthStore): Promise<Response> {
   if (request.method !== "POST") return new Response(null, { status: 405, headers: { allow: "POST" } });
-  const text = await request.text();
-  if (text.length > MAX_REGISTRATION_BYTES)
-    return registrationError("invalid_client_metadata", `the registration is larger than ${MAX_REGISTRATION_BYTES} bytes`);
+  const text = await readCappedText(request);
+  if (text === undefined) return registrationError("invalid_client_metadata", "the registration is larger than 16 KB");
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -3,20 +3,27 @@
  * and the same-origin rule for the pages' forms.
  */
 
-/** Form and token requests are small; anything larger is refused before it is read whole. */
+/** Forms, token requests and registrations are small; anything larger is refused before it is read whole. */
 const MAX_FORM_BYTES = 16 * 1024;
 
-/** The url-encoded body, or undefined when it is not one or is over the cap. */
-export async function readForm(request: Request): Promise<URLSearchParams | undefined> {
-  if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/x-www-form-urlencoded")) return undefined;
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_FORM_BYTES || !request.body) return undefined;
+/** The body as text, or undefined when it is over the cap (declared or as it arrives). */
+export async function readCappedText(request: Request): Promise<string | undefined> {
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_FORM_BYTES) return undefined;
+  if (!request.body) return "";
   const decoder = new TextDecoder();
   let text = "";
   for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
     text += decoder.decode(chunk, { stream: true });
     if (text.length > MAX_FORM_BYTES) return undefined;
   }
-  return new URLSearchParams(text);
+  return text;
+}
+
+/** The url-encoded body, or undefined when it is not one or is over the cap. */
+export async function readForm(request: Request): Promise<URLSearchParams | undefined> {
+  if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/x-www-form-urlencoded")) return undefined;
+  const text = await readCappedText(request);
+  return text === undefined ? undefined : new URLSearchParams(text);
 }
 
 export const LOGIN_COOKIE = "patchbay_oauth_login";

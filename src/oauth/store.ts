@@ -96,8 +96,10 @@ export function createOAuthStore(store: RecordStore, lifetimes: Lifetimes) {
     if (!(await secret(value))) return undefined;
     let before: T | undefined;
     await store.update<SecretData>("oauth_secret", hashSecret(value), (current) => {
-      before = current?.data as T;
-      return before && !used(before) ? mark(before) : (current!.data as SecretData);
+      before = current?.data as T | undefined;
+      // Swept in between: write an expired tombstone, which the next sweep removes.
+      if (!before) return { kind: "login", expires_at: 0 };
+      return used(before) ? before : mark(before);
     });
     return before && { data: before, reused: used(before) };
   }
