@@ -109,7 +109,8 @@ test("get_attachment takes the upload or download URL the sender was given; anot
   const upload = await uploaded(alice, { filename: "notes.md" }, "# shared notes");
   const byUploadUrl = await structured<{ path: string; text: string; download_url: string }>(bob, "get_attachment", { path: upload.upload_url });
   expect(byUploadUrl).toMatchObject({ path: upload.path, text: "# shared notes" });
-  const byDownloadUrl = await structured<{ text: string }>(bob, "get_attachment", { path: byUploadUrl.download_url });
+  // path_or_url: the Patchcord design's name for the argument.
+  const byDownloadUrl = await structured<{ text: string }>(bob, "get_attachment", { path_or_url: byUploadUrl.download_url });
   expect(byDownloadUrl.text).toBe("# shared notes");
 
   let requests = 0;

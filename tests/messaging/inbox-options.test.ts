@@ -33,7 +33,9 @@ test("inbox limit leaves the rest unread for the next call; all_agents and show_
   const alice = await connectHttp("v2-legacy", server.url, { token: tokens.alice });
   const bob = await connectHttp("v1", server.url, { token: tokens.bob });
   try {
-    for (const content of ["first", "second", "third"]) expect((await bob.callTool("send_message", { to: "alice", content })).isError).toBeFalsy();
+    // to_agent: the Patchcord design's name for `to`.
+    for (const content of ["first", "second"]) expect((await bob.callTool("send_message", { to: "alice", content })).isError).toBeFalsy();
+    expect((await bob.callTool("send_message", { to_agent: "alice", content: "third" })).isError).toBeFalsy();
 
     const firstLook = await inboxOf(alice, { limit: 2 });
     expect(firstLook.pending.map((m) => m.content)).toEqual(["first", "second"]);
@@ -41,7 +43,7 @@ test("inbox limit leaves the rest unread for the next call; all_agents and show_
     // The one left over is still unread: sending stays refused until it is read.
     const refused = await alice.callTool("send_message", { to: "bob", content: "hi" });
     expect(refused.isError).toBe(true);
-    const secondLook = await inboxOf(alice);
+    const secondLook = await inboxOf(alice, { inbox_limit: 5 }); // the design's name for limit
     expect(secondLook.pending.map((m) => m.content)).toEqual(["third"]);
     expect(secondLook.unread_left).toBe(0);
 

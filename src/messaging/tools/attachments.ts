@@ -69,6 +69,8 @@ export const getAttachment = defineMessagingTool({
       v.description("The storage path, or the attachment URL (upload or download) this server gave the sender."),
     ),
   },
+  // The Patchcord design's name for the same argument.
+  argumentAliases: { path_or_url: "path" },
   output: v.object({
     path: v.string(),
     filename: v.string(),

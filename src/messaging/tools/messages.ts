@@ -52,6 +52,8 @@ export const inbox = defineMessagingTool({
       ),
     ),
   },
+  // The Patchcord design's name for the same argument.
+  argumentAliases: { inbox_limit: "limit" },
   output: v.object({
     identity: v.string(),
     pending: v.array(messageViewSchema),
@@ -99,6 +101,8 @@ export const sendMessage = defineMessagingTool({
       v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Any unique string for this send; retries with the same key deliver once.")),
     ),
   },
+  // The Patchcord design's name for the same argument.
+  argumentAliases: { to_agent: "to" },
   output: v.object({
     sent: v.array(v.object({ message_id: v.string(), to: v.string() })),
     thread_id: v.string(),
