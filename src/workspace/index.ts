@@ -11,3 +11,4 @@ export { guardPath, isInside } from "./path-guard.ts";
 export { readCommandLine, splitWords } from "./commands.ts";
 export { assertCommit, assertSafeRef, git, runGit, type GitResult } from "./git.ts";
 export { headCommit } from "./diffs.ts";
+export { listCodexSessions, type SavedCodexSession } from "./sessions.ts";

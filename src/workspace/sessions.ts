@@ -1,9 +1,10 @@
 /**
- * Bounded reads of Codex session transcripts (power_tools.codex_session_read): the rollout file
+ * Bounded reads of Codex session transcripts (power_tools.codex_session_read), and the listing of
+ * the saved ones: the rollout file
  * `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<timestamp>-<session id>.jsonl`, one JSON record a
  * line (`{timestamp, type, payload}`; older files hold the response items directly).
  */
-import { constants, promises as fsp } from "node:fs";
+import { constants, type Dirent, promises as fsp } from "node:fs";
 import { homedir } from "node:os";
 import { join, relative } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
@@ -16,6 +17,12 @@ const MAX_SCAN_BYTES = 64 * 1024 * 1024;
 
 /** Directories visited at most while looking for a session file. */
 const MAX_DIRECTORIES = 5_000;
+
+/** Rollout files a listing opens at most (the original's codex_session_max_scan_files). */
+const MAX_LISTED_FILES = 3_000;
+
+/** Bytes of a rollout file's first line (its session_meta) read at most. */
+const META_BYTES = 64 * 1024;
 
 export interface SessionMessage {
   role: string;
@@ -51,6 +58,93 @@ async function findSessionFile(sessionsDir: string, sessionId: string): Promise<
     }
   }
   return undefined;
+}
+
+/** A saved Codex session, as `codex_list_sessions` shows it: metadata only. */
+export interface SavedCodexSession {
+  session_id: string;
+  /** The rollout file, relative to CODEX_HOME. */
+  file: string;
+  /** Where Codex ran; absent when the file does not say. */
+  cwd?: string;
+  started_at?: string;
+  cli_version?: string;
+  /** The file's last change: the session's last activity. */
+  modified_at: string;
+}
+
+/** The entries of `dir` that are real directories or files (never symlinks), newest name first. */
+async function newestFirst(dir: string): Promise<Dirent[]> {
+  const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isDirectory() || entry.isFile()).sort((a, b) => b.name.localeCompare(a.name));
+}
+
+/** Rollout files under `sessions/YYYY/MM/DD/`, newest first (their names start with the start time). */
+async function* rolloutFiles(sessionsDir: string): AsyncGenerator<string> {
+  const stack = [sessionsDir];
+  for (let visited = 0; stack.length > 0 && visited < MAX_DIRECTORIES; visited++) {
+    const dir = stack.shift()!;
+    const entries = await newestFirst(dir);
+    for (const entry of entries) if (entry.isFile() && entry.name.startsWith("rollout-") && entry.name.endsWith(".jsonl")) yield join(dir, entry.name);
+    // Depth first, newest folder first, so files come out newest first without sorting them all.
+    stack.unshift(...entries.filter((entry) => entry.isDirectory()).map((entry) => join(dir, entry.name)));
+  }
+}
+
+/** The session_meta of a rollout file, read from its first line only. */
+async function savedSession(home: string, file: string): Promise<SavedCodexSession | undefined> {
+  const idInName = /-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.jsonl$/.exec(file)?.[1];
+  const handle = await fsp.open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const stat = await handle.stat();
+    let meta: Record<string, unknown> = {};
+    for await (const line of linesOf(handle, 0, Math.min(stat.size, META_BYTES))) {
+      try {
+        const record = JSON.parse(line) as { type?: unknown; payload?: Record<string, unknown> };
+        if (record.type === "session_meta" && record.payload) meta = record.payload;
+      } catch {
+        // not a record: the id in the file name still names the session
+      }
+      break;
+    }
+    const id = typeof meta.id === "string" && SESSION_ID.test(meta.id) ? meta.id : idInName;
+    if (!id) return undefined;
+    return {
+      session_id: id,
+      file: relative(home, file),
+      ...(typeof meta.cwd === "string" && { cwd: meta.cwd }),
+      ...(typeof meta.timestamp === "string" && { started_at: meta.timestamp }),
+      ...(typeof meta.cli_version === "string" && { cli_version: meta.cli_version }),
+      modified_at: stat.mtime.toISOString(),
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The Codex home's saved sessions (the ones `readCodexSession` reads), newest first, at most
+ * `limit` of those `include` accepts; at most MAX_LISTED_FILES files are opened.
+ *
+ * @example
+ * const { sessions } = await listCodexSessions({ limit: 20, include: (s) => s.cwd?.startsWith("/srv/repo") ?? false });
+ */
+export async function listCodexSessions(options: {
+  limit: number;
+  include: (session: SavedCodexSession) => boolean;
+  home?: string;
+}): Promise<{ sessions: SavedCodexSession[]; truncated: boolean }> {
+  const home = options.home ?? codexHome();
+  const sessions: SavedCodexSession[] = [];
+  let opened = 0;
+  for await (const file of rolloutFiles(join(home, "sessions"))) {
+    if (sessions.length >= options.limit || opened >= MAX_LISTED_FILES) return { sessions, truncated: true };
+    opened++;
+    const session = await savedSession(home, file);
+    if (session && options.include(session)) sessions.push(session);
+  }
+  return { sessions, truncated: false };
 }
 
 /** The lines of the file from byte `start` to its end, read in chunks through an open handle. */

@@ -23,8 +23,8 @@ describe("Streamable HTTP /mcp (compiled binary)", () => {
     const second = await connectHttp("v2-legacy", server.url);
     try {
       await first.callTool("codex_tool_mode_switch", { mode: "standard" });
-      expect(await first.listToolNames()).toContain("codex_get_config");
-      expect(await second.listToolNames()).not.toContain("codex_get_config");
+      expect(await first.listToolNames()).toContain("codex_plan_job");
+      expect(await second.listToolNames()).not.toContain("codex_plan_job");
     } finally {
       await first.close();
       await second.close();

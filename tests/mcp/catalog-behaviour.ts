@@ -5,24 +5,31 @@
 import { expect } from "bun:test";
 import { eventually, type TestClient } from "../support/clients.ts";
 
-/** What a session sees in each mode with the power tools off (the default). */
+/**
+ * What a session sees in each mode with the power tools off (the default): the original PatchBay's
+ * sets (its minimal also lists codex_write_file, codex_edit_file and codex_run_command when their
+ * power settings are on), plus the messaging tools in worker mode.
+ */
 export const MINIMAL_TOOLS = [
-  "codex_list_workspaces",
+  "codex_get_config",
   "codex_open_workspace",
   "codex_read_file",
-  "codex_search_repo",
   "codex_self_test",
+  "codex_show_changes",
   "codex_tool_mode_info",
   "codex_tool_mode_switch",
 ];
 export const WORKER_TOOLS = [
-  "codex_get_handoff_diff",
-  "codex_get_handoff_status",
+  "codex_get_config",
+  "codex_git_diff",
   "codex_git_status",
-  "codex_inventory",
+  "codex_list_skills",
   "codex_list_workspaces",
+  "codex_load_context",
+  "codex_load_skill",
   "codex_open_workspace",
   "codex_read_file",
+  "codex_repo_tree",
   "codex_search_repo",
   "codex_self_test",
   "codex_show_changes",
@@ -36,8 +43,6 @@ export const WORKER_TOOLS = [
   "codex_worker_options",
   "codex_worker_start",
   "codex_worker_stop",
-  "codex_workspace_snapshot",
-  "codex_write_handoff",
   "get_attachment",
   "inbox",
   "recall",
@@ -158,6 +163,7 @@ export const FULL_TOOLS = [
   "codex_review",
   "codex_search_repo",
   "codex_self_test",
+  "codex_sessions",
   "codex_show_changes",
   "codex_tool_mode_info",
   "codex_tool_mode_switch",
@@ -265,9 +271,9 @@ export async function expectArgumentAndModeErrors(client: TestClient): Promise<v
   const unknownArgument = await client.callTool("codex_tool_mode_info", { verbose: true });
   expect(unknownArgument.isError).toBe(true);
   expect(textOf(unknownArgument)).toContain("verbose");
-  const hidden = await client.callTool("codex_get_config", {});
+  const hidden = await client.callTool("codex_plan_job", { spec: "x" });
   expect(hidden.isError).toBe(true);
-  expect(textOf(hidden)).toStartWith('[tool_not_in_mode] codex_get_config is not in tool mode "worker"');
+  expect(textOf(hidden)).toStartWith('[tool_not_in_mode] codex_plan_job is not in tool mode "worker"');
   expect(textOf(hidden)).toContain("codex_tool_mode_switch");
   await expect(client.callTool("no_such_tool", {})).rejects.toThrow(/Unknown tool: no_such_tool/);
 }

@@ -29,8 +29,8 @@ describe("stdio relayed to the shared server", () => {
     try {
       const self = (await first.callTool("codex_self_test")).structuredContent as { active_sessions: number; client_ref: string };
       expect(self.active_sessions).toBe(2);
-      expect(await second.listToolNames()).toContain("codex_get_config");
-      expect(await first.listToolNames()).not.toContain("codex_get_config");
+      expect(await second.listToolNames()).toContain("codex_plan_job");
+      expect(await first.listToolNames()).not.toContain("codex_plan_job");
       const config = (await second.callTool("codex_get_config")).structuredContent as { session: { default_root: string } };
       expect(config.session.default_root).toBe(other);
       const otherRef = ((await second.callTool("codex_self_test")).structuredContent as { client_ref: string }).client_ref;

@@ -252,7 +252,7 @@ describe("codex_search_repo", () => {
       },
       { untracked: ["untracked.md", "build/out.js"] },
     );
-    tools = await harnessFor(repo, { mode: "minimal" });
+    tools = await harnessFor(repo, { mode: "worker" });
   });
 
   test("finds a literal in tracked and untracked files, skipping ignored, blocked, hidden and binary ones", async () => {

@@ -26,7 +26,7 @@ describe("codex_write_handoff", () => {
   test("writes .ai-bridge/current-plan.md with a header and records HEAD; nothing else changes", async () => {
     const root = makeRepo();
     const head = git(root, "rev-parse", "HEAD");
-    const tools = await harnessFor(root, { mode: "worker" });
+    const tools = await harnessFor(root);
     const result = await tools.ok("codex_write_handoff", { plan: "1. Add a test\n2. Run it", title: "Tests", agent: "codex", model: "gpt-5" });
     expect(result).toMatchObject({ plan_file: ".ai-bridge/current-plan.md", status_file: ".ai-bridge/handoff-status.json", base_head: head, appended: false });
     const plan = readFileSync(join(root, ".ai-bridge/current-plan.md"), "utf8");

@@ -143,7 +143,7 @@ describe("codex_inventory", () => {
     expect(inventory.tool_mode).toBe("standard");
     expect(inventory.modes).toEqual([
       { mode: "minimal", tool_count: 2 },
-      { mode: "worker", tool_count: 6 },
+      { mode: "worker", tool_count: 8 },
       { mode: "standard", tool_count: 10 },
       { mode: "full", tool_count: 10 + 9 },
     ]);

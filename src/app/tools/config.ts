@@ -14,7 +14,7 @@ export const getConfig = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   capability: "read",
-  modes: ["standard", "full"],
+  modes: ["minimal", "worker", "standard", "full"],
   aliases: [{ name: "server_config" }],
   labels: { invoking: "Reading settings", invoked: "Settings read" },
   async handler(_args, { app, session }) {

@@ -1,7 +1,6 @@
 /**
  * Conversations with an agent: codex_interactive starts one (and waits, bounded, for the first
- * turn), codex_interactive_reply and codex_resume continue a session, codex_list_sessions lists
- * the sessions patchbay's jobs had (metadata only: transcripts stay with the agent).
+ * turn), codex_interactive_reply and codex_resume continue a session (session-list.ts lists them).
  */
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
@@ -13,7 +12,6 @@ import { accessFor, agentOptions, STARTS_AGENT_TURN, repoPathArg, specArg, waitA
 import { RUNS_AGENT_WRITES, submitFor } from "./job-start-tools.ts";
 import { defineJobTool } from "./job-tool.ts";
 
-const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const sessionIdArg = v.pipe(
   v.string(),
   v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "a session id"),
@@ -87,7 +85,7 @@ export const interactive = defineJobTool({
 });
 
 const { agent: _agent, ...optionsWithoutAgent } = agentOptions;
-const agentNoDefault = v.optional(
+export const agentNoDefault = v.optional(
   v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description("The session's agent; defaults to the agent of the session's last job, else codex.")),
 );
 
@@ -121,74 +119,4 @@ export const resume = defineJobTool({
   handler: (args, context) => continueSession(context, args, "resume", { requireKnown: false, waitSeconds: 0 }),
 });
 
-const sessionSchema = v.object({
-  session_id: v.string(),
-  agent: v.string(),
-  repo: v.string(),
-  jobs: v.number(),
-  last_job_id: v.string(),
-  last_state: v.string(),
-  last_kind: v.string(),
-  title: v.optional(v.string()),
-  worktree_branch: v.optional(v.string()),
-  first_at: v.string(),
-  last_at: v.string(),
-});
-
-export const listSessions = defineTool({
-  name: "codex_list_sessions",
-  title: "List sessions",
-  description: "Agent sessions patchbay's jobs had, newest first: session id, agent, repository, last job and times. Metadata only, no transcripts.",
-  input: v.strictObject({
-    repo_path: repoPathArg,
-    max_sessions: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("At most this many (default 20, at most 100)."))),
-    query: v.optional(v.pipe(v.string(), v.maxLength(200), v.description("Only sessions whose id, agent, title or repository contains this text."))),
-    agent: agentNoDefault,
-  }),
-  output: v.object({ sessions: v.array(sessionSchema), total: v.number(), truncated: v.boolean() }),
-  annotations: READ_ONLY,
-  capability: "read",
-  modes: ["standard", "full"],
-  labels: { invoking: "Listing sessions", invoked: "Sessions listed" },
-  async handler(args, context) {
-    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
-    const query = args.query?.toLowerCase();
-    const bySession = new Map<string, v.InferOutput<typeof sessionSchema>>();
-    for (const job of await context.app.jobs.list()) {
-      if (!job.session_id || (repo && job.repo !== repo) || (args.agent && job.agent !== args.agent) || !(await inScope(context, job))) continue;
-      const key = `${job.agent}\0${job.session_id}`;
-      const seen = bySession.get(key);
-      if (seen) {
-        seen.jobs++;
-        seen.first_at = job.created_at;
-        continue;
-      }
-      bySession.set(key, {
-        session_id: job.session_id,
-        agent: job.agent,
-        repo: job.repo,
-        jobs: 1,
-        last_job_id: job.id,
-        last_state: job.state,
-        last_kind: job.kind,
-        ...(job.title && { title: job.title }),
-        ...(job.worktree && { worktree_branch: job.worktree.branch }),
-        first_at: job.created_at,
-        last_at: job.finished_at ?? job.started_at ?? job.created_at,
-      });
-    }
-    const matching = [...bySession.values()].filter(
-      (session) => !query || [session.session_id, session.agent, session.title ?? "", session.repo].some((text) => text.toLowerCase().includes(query)),
-    );
-    const sessions = matching.slice(0, args.max_sessions ?? 20);
-    const lines = sessions.map(
-      (session) => `${session.session_id} (${session.agent}) ${session.repo}: ${session.jobs} job(s), last ${session.last_job_id} ${session.last_state}`,
-    );
-    return {
-      text: sessions.length ? lines.join("\n") : "No sessions yet.",
-      structured: { sessions, total: matching.length, truncated: matching.length > sessions.length },
-    };
-  },
-});
-
-export const SESSION_TOOLS: readonly ToolDeclaration[] = [interactive, interactiveReply, resume, listSessions];
+export const SESSION_TOOLS: readonly ToolDeclaration[] = [interactive, interactiveReply, resume];

@@ -47,7 +47,7 @@ export const repoTree = defineTool({
   }),
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["standard", "full"],
+  modes: ["worker", "standard", "full"],
   aliases: [{ name: "tree" }],
   labels: { invoking: "Listing files", invoked: "Files listed" },
   async handler(args, context) {
@@ -141,7 +141,7 @@ export const searchRepoTool = defineTool({
   }),
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["minimal", "worker", "standard", "full"],
+  modes: ["worker", "standard", "full"],
   aliases: [{ name: "search" }],
   labels: { invoking: "Searching", invoked: "Search done" },
   async handler(args, context) {

@@ -67,7 +67,7 @@ export const gitDiffTool = defineTool({
   output: gitDiffSchema,
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["standard", "full"],
+  modes: ["worker", "standard", "full"],
   aliases: [codexProAlias("git_diff", diffInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reading git diff", invoked: "Git diff ready" },
   async handler(args, context) {
@@ -94,7 +94,7 @@ export const showChangesTool = defineTool({
   output: v.object({ file_path: v.nullable(v.string()), status: gitStatusSchema, diff: v.nullable(gitDiffSchema) }),
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["worker", "standard", "full"],
+  modes: ["minimal", "worker", "standard", "full"],
   aliases: [codexProAlias("show_changes", changesInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reviewing changes", invoked: "Changes ready" },
   async handler(args, context) {

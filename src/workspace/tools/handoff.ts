@@ -74,7 +74,7 @@ export const writeHandoff = defineTool({
   output: v.object({ plan_file: v.string(), status_file: v.string(), base_head: v.nullable(v.string()), appended: v.boolean(), bytes: v.number() }),
   annotations: WRITES_BRIDGE,
   capability: "record",
-  modes: ["worker", "standard", "full"],
+  modes: ["standard", "full"],
   aliases: [planAlias("handoff_to_agent"), planAlias("handoff_to_codex", "codex")],
   labels: { invoking: "Writing the plan", invoked: "Plan written" },
   async handler(args, context) {
@@ -124,7 +124,7 @@ export const getHandoffStatus = defineTool({
   }),
   annotations: WRITES_BRIDGE,
   capability: "record",
-  modes: ["worker", "standard", "full"],
+  modes: ["standard", "full"],
   aliases: [codexProAlias("read_handoff", statusInput)],
   labels: { invoking: "Reading the handoff", invoked: "Handoff read" },
   async handler(args, context) {
@@ -166,7 +166,7 @@ export const getHandoffDiff = defineTool({
   }),
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["worker", "standard", "full"],
+  modes: ["standard", "full"],
   labels: { invoking: "Reading the handoff diff", invoked: "Handoff diff read" },
   async handler(args, context) {
     const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);

@@ -130,7 +130,7 @@ export const listWorkspacesTool = defineTool({
   output: v.object({ default_root: v.nullable(v.string()), workspaces: v.array(workspaceEntrySchema) }),
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["minimal", "worker", "standard", "full"],
+  modes: ["worker", "standard", "full"],
   aliases: [{ name: "list_workspaces" }],
   labels: { invoking: "Listing workspaces", invoked: "Workspaces listed" },
   async handler(_args, { session, signal }) {
@@ -174,7 +174,7 @@ export const workspaceSnapshotTool = defineTool({
   }),
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["worker", "standard", "full"],
+  modes: ["standard", "full"],
   aliases: [codexProAlias("workspace_snapshot", snapshotInput, { renames: { max_files: "max_entries" } })],
   labels: { invoking: "Reading snapshot", invoked: "Snapshot ready" },
   async handler(args, context) {
@@ -253,7 +253,7 @@ export const inventoryTool = defineTool({
   }),
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["worker", "standard", "full"],
+  modes: ["standard", "full"],
   labels: { invoking: "Reading inventory", invoked: "Inventory ready" },
   async handler(args, context) {
     const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
@@ -302,7 +302,7 @@ export const loadContextTool = defineTool({
   output: contextPackSchema,
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["standard", "full"],
+  modes: ["worker", "standard", "full"],
   aliases: [codexProAlias("codex_context", contextInput)],
   labels: { invoking: "Loading context", invoked: "Context ready" },
   async handler(args, context) {

@@ -71,7 +71,7 @@ export const writeFileTool = defineTool({
   output: v.object({ ...changeOutput, created: v.boolean() }),
   annotations: { ...DESTRUCTIVE, idempotentHint: true },
   capability: "write_base",
-  modes: ["standard", "full"],
+  modes: ["minimal", "standard", "full"],
   aliases: [codexProAlias("write", writeInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Writing the file", invoked: "File written" },
   async handler(args, context) {
@@ -90,7 +90,7 @@ export const editFileTool = defineTool({
   output: v.object({ ...changeOutput, replacements: v.number() }),
   annotations: DESTRUCTIVE,
   capability: "write_base",
-  modes: ["standard", "full"],
+  modes: ["minimal", "standard", "full"],
   aliases: [codexProAlias("edit", editInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Editing the file", invoked: "File edited" },
   async handler(args, context) {
@@ -140,7 +140,7 @@ export const runCommandTool = defineTool({
   }),
   annotations: { ...DESTRUCTIVE, openWorldHint: true },
   capability: "exec_safe",
-  modes: ["standard", "full"],
+  modes: ["minimal", "standard", "full"],
   aliases: [codexProAlias("bash", commandInput)],
   labels: { invoking: "Running the command", invoked: "Command finished" },
   async handler(args, context) {

@@ -21,7 +21,7 @@ export const listSkillsTool = defineTool({
   output: skillListSchema,
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["standard", "full"],
+  modes: ["worker", "standard", "full"],
   labels: { invoking: "Listing skills", invoked: "Skills ready" },
   async handler(args, context) {
     const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
@@ -51,7 +51,7 @@ export const loadSkillTool = defineTool({
   output: loadedSkillSchema,
   annotations: READ_ONLY,
   capability: "read",
-  modes: ["standard", "full"],
+  modes: ["worker", "standard", "full"],
   aliases: [codexProAlias("load_skill", loadInput)],
   labels: { invoking: "Loading skill", invoked: "Skill ready" },
   async handler(args, context) {
