@@ -102,7 +102,9 @@ export function printGuide(guide: SetupGuide, listening: boolean): string {
     `patchbay ${listening ? "is serving" : "would serve"} MCP at ${guide.server_url}`,
     `  auth:       ${auth}`,
     `  tool mode:  ${guide.tool_mode}`,
-    `  tunnel:     ${guide.tunnel.mode}${guide.tunnel.public_url ? ` → ${guide.tunnel.public_url}` : ""}`,
+    guide.tunnel.mode === "none" && guide.tunnel.public_url
+      ? `  public URL: ${guide.tunnel.public_url} (server.public_url; no tunnel)`
+      : `  tunnel:     ${guide.tunnel.mode}${guide.tunnel.public_url ? ` → ${guide.tunnel.public_url}` : ""}`,
     `  roots:      ${guide.allowed_roots.join(", ") || "none (pass --root DIR)"}`,
     "",
     "Connect a host (or let `patchbay mcp install HOST` write its config):",

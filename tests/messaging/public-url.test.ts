@@ -136,3 +136,19 @@ test("while a tunnel runs, its public URL is the base of the URLs handed out, al
   expect(got.text).toBe("via tunnel");
   expect(got.download_url.startsWith(`${tunnelUrl}/attachments/`)).toBe(true);
 });
+
+test("the start guide: a wildcard listen is shown as loopback, server.public_url as the public URL the connector uses", async () => {
+  const home = tempDir();
+  writeFileSync(`${home}/config.toml`, `[server]\npublic_url = "https://pb.example.test/patchbay"\n`);
+  const printed = await runPatchbay(["start", "--print-only", "--json", "--host", "0.0.0.0", "--port", "8123"], { home });
+  expect(printed.code, printed.stderr).toBe(0);
+  expect(printed.stdout).not.toContain("0.0.0.0");
+  const { setup_guide: guide } = JSON.parse(printed.stdout) as {
+    setup_guide: { server_url: string; tunnel: { public_url: string }; chatgpt: { connector_url: string } };
+  };
+  expect(guide.server_url).toBe("http://127.0.0.1:8123/mcp");
+  expect(guide.tunnel.public_url).toBe("https://pb.example.test/patchbay");
+  expect(guide.chatgpt.connector_url).toBe("https://pb.example.test/patchbay/mcp");
+  const text = await runPatchbay(["start", "--print-only", "--host", "0.0.0.0", "--port", "8123"], { home });
+  expect(text.stdout).toContain("public URL: https://pb.example.test/patchbay");
+});
