@@ -79,6 +79,15 @@ function routes(store: OAuthStore, options: OAuthServerOptions, operatorToken: s
 
 const notAllowed = (allow: string) => new Response(null, { status: 405, headers: { allow } });
 
+const PAGES: readonly string[] = [PATHS.authorize, PATHS.login, PATHS.consent];
+
+/** No issuer for this request: the operator's pages say why; discovery answers 404 (no OAuth here), the API endpoints an OAuth error. */
+function unavailable(path: string, problem: string): Response {
+  if (PAGES.includes(path)) return errorPage("OAuth is not available here", problem);
+  const status = path.startsWith("/.well-known/") ? 404 : 400;
+  return Response.json({ error: "invalid_request", error_description: problem }, { status, headers: { "cache-control": "no-store" } });
+}
+
 export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   const { config, operatorToken } = options;
   const enabled = config.oauth.enabled && operatorToken !== undefined;
@@ -97,7 +106,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
       const route = table[path];
       if (!route) return undefined;
       const found = issuerFor(request, config.server.public_url);
-      if ("problem" in found) return Promise.resolve(errorPage("OAuth is not available here", found.problem));
+      if ("problem" in found) return Promise.resolve(unavailable(path, found.problem));
       return Promise.resolve(route(request, found.issuer));
     },
     async verify(accessToken, calls = 1) {

@@ -25,10 +25,16 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK.test(hostname);
 }
 
-/** The issuer (origin and any path, no trailing slash), or why this request cannot have one. */
+/**
+ * The issuer (origin and any path, no trailing slash), or why this request cannot have one. A
+ * client on this machine (a loopback Host) gets its own origin, so local clients keep working
+ * when server.public_url names the public one.
+ */
 export function issuerFor(request: Request, publicUrl: string): { issuer: string } | { problem: string } {
   const host = request.headers.get("host");
-  const base = publicUrl ? publicUrl.replace(/\/+$/, "") : host ? `${new URL(request.url).protocol}//${host}` : undefined;
+  const own = host && URL.canParse(`http://${host}`) ? `${new URL(request.url).protocol}//${host}` : undefined;
+  const local = own !== undefined && isLoopbackHost(new URL(own).hostname);
+  const base = publicUrl && !local ? publicUrl.replace(/\/+$/, "") : own;
   if (!base || !URL.canParse(base)) return { problem: "the request has no Host header" };
   const url = new URL(base);
   if (url.protocol !== "https:" && !isLoopbackHost(url.hostname))
