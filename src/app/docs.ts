@@ -23,7 +23,10 @@ function argumentsOf(schema: Record<string, unknown>): string {
 export function renderToolDocs(registry: ToolRegistry): string {
   const rows = registry.entries.map((entry) => {
     const { declaration, descriptor } = entry;
-    const modes = entry.canonical ? "full (alias)" : declaration.modes.join(", ");
+    const byDefault = declaration.alsoByDefault ? "; default worker: where the repository has .ai/patchbay.toml" : "";
+    const modes = entry.canonical
+      ? `full (alias)${byDefault && "; callable where the canonical tool is added"}`
+      : `${declaration.modes.join(", ")}${byDefault}`;
     const kind = declaration.annotations.readOnlyHint ? "read-only" : "changes state";
     const setting = CAPABILITY_RULES[declaration.capability].setting;
     const needs = setting ? ` Needs \`${setting}\`.` : "";
@@ -37,6 +40,7 @@ export function renderToolDocs(registry: ToolRegistry): string {
     "Generated from the tool declarations in `src/` by `bun src/app/docs.ts`; a test fails when this file is stale.",
     "",
     `Tools per mode: ${counts}. A session starts in \`app.tool_mode\` (default \`worker\`) and changes only its own catalog with \`codex_tool_mode_switch\`.`,
+    "Left at the default (no `--tool-mode`, no `app.tool_mode` in config.toml or the profile, no switch), `worker` also lists the pipeline's `patchbay_*` tools when the session's repository (its `--root`, else its only allowed root) has `.ai/patchbay.toml` (or the legacy `.ai/ai-flow.toml`); their `ai_flow_*` names then answer calls without being listed. A chosen mode is exactly its catalog.",
     "Aliases are advertised only in `full` mode and run the canonical tool. A tool outside the session's mode is refused with the mode that lists it; a tool whose capability the operator did not allow is hidden and refused with the setting that would allow it (docs/security.md).",
     "",
     "| tool | arguments | effect | capability | modes | what it does |",

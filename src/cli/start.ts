@@ -1,6 +1,6 @@
 import { type ArgsDef, defineCommand } from "citty";
 import { createServer } from "node:net";
-import { type Config, type LaunchFlags, loadConfig, patchbayHome, readConfigFile, saveProfile, useProfile } from "../config/index.ts";
+import { type Config, type LaunchFlags, loadConfig, patchbayHome, readConfigFile, saveProfile, toolModeChosen, useProfile } from "../config/index.ts";
 import { CHATGPT_ORIGINS, repositoryRoot, type RunningTunnel, startTunnel, type TunnelKind, withRepositoryAround } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { log, setLogLevel } from "../log/index.ts";
@@ -201,6 +201,7 @@ export default defineCommand({
       home,
       config,
       version: VERSION,
+      modeIsDefault: !(await toolModeChosen({ home, profile, flags, base })),
       http: args.http ? { host, port } : undefined,
       background: Boolean(args.background),
     }).catch(async (error) => {

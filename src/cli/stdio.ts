@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome, readConfigFile } from "../config/index.ts";
+import { loadConfig, patchbayHome, readConfigFile, toolModeChosen } from "../config/index.ts";
 import { setLogLevel } from "../log/index.ts";
 import { relayStdio, runStandalone, scopeFromConfig } from "../server/index.ts";
 import { VERSION } from "../version.ts";
@@ -18,8 +18,9 @@ export default defineCommand({
     setLogLevel("warn"); // stdout is the protocol channel; keep stderr quiet too unless something is wrong
     const home = patchbayHome();
     const base = args.config === undefined ? undefined : await readConfigFile(String(args.config));
-    const config = await loadConfig({ home, profile: args.profile, flags: launchFlags(args, rawArgs), base });
-    const session = { mode: config.app.tool_mode, scope: scopeFromConfig(config) };
+    const options = { home, profile: args.profile, flags: launchFlags(args, rawArgs), base };
+    const config = await loadConfig(options);
+    const session = { mode: config.app.tool_mode, modeIsDefault: !(await toolModeChosen(options)), scope: scopeFromConfig(config) };
     if (args.standalone) return runStandalone({ home, config, version: VERSION, session });
     // A server this session launches runs with the same file.
     return relayStdio(home, session, base?.file);

@@ -7,7 +7,7 @@
 export { type ConfigKeyDoc, describeConfig, renderConfigDocs } from "./docs.ts";
 export type { LaunchFlags } from "./flags.ts";
 export { type ImportResult, importOriginalConfig, readConfigFile } from "./import-file.ts";
-export { type LoadOptions, listProfiles, loadConfig, saveProfile, writeConfigFile } from "./load.ts";
+export { type LoadOptions, listProfiles, loadConfig, saveProfile, toolModeChosen, writeConfigFile } from "./load.ts";
 export { type Env, configFile, patchbayHome, profileFile, profilesDir } from "./paths.ts";
 export { deleteProfile, readRootProfiles, rootProfile, setProfileKey, useProfile } from "./profiles.ts";
 export { type SettingsView, settingsView } from "./settings-view.ts";

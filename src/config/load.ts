@@ -39,6 +39,18 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   return mergeTables(config, flagsLayer(options.flags, options.cwd ?? process.cwd())) as Config;
 }
 
+/**
+ * Whether app.tool_mode was chosen (in the base file, the profile or with --tool-mode) rather than
+ * left at its default: a chosen mode is exactly its catalog, the default follows the repository.
+ */
+export async function toolModeChosen(options: LoadOptions = {}): Promise<boolean> {
+  if (options.flags?.toolMode !== undefined) return true;
+  const home = options.home ?? patchbayHome(options.env);
+  const profile = options.profile === undefined ? undefined : await readLayer(profileFile(home, options.profile));
+  const layers = [options.base ?? (await readLayer(configFile(home))), profile];
+  return layers.some((layer) => (layer?.data.app as { tool_mode?: unknown } | undefined)?.tool_mode !== undefined);
+}
+
 async function readProfile(home: string, name: string): Promise<SourcedLayer> {
   const layer = await readLayer(profileFile(home, name));
   if (layer) return layer;

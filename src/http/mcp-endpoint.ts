@@ -9,6 +9,8 @@ export interface McpEndpointOptions {
   /** What HTTP callers may touch: the server's own roots and power switches. */
   scope: SessionScope;
   defaultMode: ToolMode;
+  /** Nobody chose defaultMode: a session's catalog may add what its repository needs (SessionState.modeIsDefault). */
+  defaultModeIsDefault?: boolean;
   maxRequestBytes: number;
   sessionIdleMs: number;
 }
@@ -59,7 +61,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   );
 
   function newSession(principal: string, narrowed: NarrowedSession | undefined): SessionState {
-    if (!narrowed) return createSession({ transport: "http", principal, mode: defaultMode, scope });
+    if (!narrowed) return createSession({ transport: "http", principal, mode: defaultMode, modeIsDefault: options.defaultModeIsDefault, scope });
     return createSession({ transport: "http", principal, mode: narrowed.mode, scope: { ...scope, power: narrowed.power } });
   }
 

@@ -3,7 +3,7 @@ import { toStandardJsonSchema } from "@valibot/to-json-schema";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
 import type { ArgumentAliases, ObjectSchema, ToolContext, ToolDeclaration, ToolMode } from "./tool.ts";
-import type { SessionState } from "./session.ts";
+import { type SessionState, sessionRepository } from "./session.ts";
 import { errorResult, successResult } from "./result.ts";
 import { WIDGET_URI } from "./widget.ts";
 import { CAPABILITY_RULES, howToAllow, isCapability, type Capability, type Grants } from "./capability.ts";
@@ -105,6 +105,20 @@ function inMode(entry: CatalogEntry, mode: ToolMode): boolean {
   return entry.declaration.modes.includes(mode);
 }
 
+/**
+ * Added to a session in its unchosen default mode by its repository (alsoByDefault). Aliases of
+ * such a tool answer calls (prompts written for the original names keep working) but are not
+ * listed, so the catalog grows only by the canonical tools.
+ */
+function addedByRepository(entry: CatalogEntry, session: SessionState): boolean {
+  const repo = session.modeIsDefault ? sessionRepository(session.scope) : undefined;
+  return repo !== undefined && entry.declaration.alsoByDefault?.(repo) === true;
+}
+
+function inCatalog(entry: CatalogEntry, session: SessionState, listing: boolean): boolean {
+  return inMode(entry, session.mode) || (!(listing && entry.canonical) && addedByRepository(entry, session));
+}
+
 /** A session opened with an agent's messaging token (principal `agent:NAME@NS`). */
 function isAgentSession(session: SessionState): boolean {
   return session.principal.startsWith("agent:");
@@ -117,7 +131,7 @@ function grantsOf(session: SessionState, context?: ToolContext): Grants {
 
 function isVisible(entry: CatalogEntry, session: SessionState): boolean {
   if (isAgentSession(session) && !entry.declaration.forAgents) return false;
-  return inMode(entry, session.mode) && CAPABILITY_RULES[entry.declaration.capability].allowed(grantsOf(session));
+  return inCatalog(entry, session, true) && CAPABILITY_RULES[entry.declaration.capability].allowed(grantsOf(session));
 }
 
 /** The refusal for a capability the operator did not allow, or undefined when it is allowed. */
@@ -146,7 +160,7 @@ function refusal(entry: CatalogEntry, session: SessionState): PatchbayError | un
       next: "use the operator token (auth.token_env) for workspace, job and worker tools",
     });
   }
-  if (!inMode(entry, session.mode)) {
+  if (!inCatalog(entry, session, false)) {
     const modes = entry.canonical ? ["full"] : entry.declaration.modes;
     return new PatchbayError("tool_not_in_mode", `${entry.name} is not in tool mode "${session.mode}" (it is in: ${modes.join(", ")})`, {
       next: `call codex_tool_mode_switch with mode "${modes[modes.length - 1]}" first`,
@@ -281,7 +295,10 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
     entries,
     list: (session) => entries.filter((entry) => isVisible(entry, session)).map((entry) => entry.descriptor),
     namesIn: (mode) => entries.filter((entry) => inMode(entry, mode)).map((entry) => entry.name),
-    namesFor: (session, mode = session.mode) => entries.filter((entry) => isVisible(entry, { ...session, mode })).map((entry) => entry.name),
+    namesFor: (session, mode = session.mode) =>
+      entries
+        .filter((entry) => isVisible(entry, { ...session, mode, modeIsDefault: session.modeIsDefault && mode === session.mode }))
+        .map((entry) => entry.name),
     outputSchemaOf: (name) => byName.get(name)?.descriptor.outputSchema as JsonObject | undefined,
     call(name, args, context) {
       const entry = byName.get(name);

@@ -20,10 +20,27 @@ export interface SessionState {
   readonly scope: SessionScope;
   readonly openedAt: Date;
   mode: ToolMode;
+  /**
+   * The mode is app.tool_mode's default, chosen by nobody (no --tool-mode, no setting, no switch):
+   * the catalog may then add what the session's repository needs (ToolDeclaration.alsoByDefault).
+   */
+  modeIsDefault?: boolean;
   /** Called after `mode` changed, so the connection can announce the new tool list. */
   onModeChange?: () => void;
 }
 
-export function createSession(init: { transport: "stdio" | "http"; principal: string; mode: ToolMode; scope: SessionScope }): SessionState {
+/** How a session opens: its mode, whether nobody chose that mode, and its scope (what `patchbay stdio` sends the server). */
+export interface SessionOpening {
+  mode: ToolMode;
+  modeIsDefault?: boolean;
+  scope: SessionScope;
+}
+
+/** The repository a session works in when a call names none: its default root, else its only allowed root. */
+export function sessionRepository(scope: SessionScope): string | undefined {
+  return scope.defaultRoot ?? (scope.allowedRoots.length === 1 ? scope.allowedRoots[0] : undefined);
+}
+
+export function createSession(init: SessionOpening & { transport: "stdio" | "http"; principal: string }): SessionState {
   return { ...init, clientRef: `client_${randomBytes(6).toString("hex")}`, openedAt: new Date() };
 }

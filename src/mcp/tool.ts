@@ -69,6 +69,12 @@ export interface ToolDeclaration<I extends ObjectSchema = ObjectSchema, O extend
   output: O;
   annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">>;
   modes: readonly ToolMode[];
+  /**
+   * Also offered to a session still in the default mode nobody chose when this holds for its
+   * repository (the pipeline tools where `.ai/patchbay.toml` is): the default catalog follows
+   * the repository, without adding tools where they would do nothing.
+   */
+  alsoByDefault?: (repo: string) => boolean;
   aliases?: readonly ToolAlias[];
   argumentAliases?: ArgumentAliases;
   /**

@@ -1,4 +1,4 @@
-import type { SessionScope, ToolMode } from "../mcp/index.ts";
+import type { SessionOpening, SessionScope } from "../mcp/index.ts";
 
 /**
  * The control channel between local clients and the server: one loopback TCP connection per
@@ -7,7 +7,7 @@ import type { SessionScope, ToolMode } from "../mcp/index.ts";
  * same connection in the stdio framing, so `patchbay stdio` is a plain byte pipe.
  */
 export type ControlRequest =
-  | { op: "relay"; session: { mode: ToolMode; scope: SessionScope } }
+  | { op: "relay"; session: SessionOpening }
   | { op: "status" }
   | { op: "stop" }
   | { op: "listen"; host: string; port: number }

@@ -1,4 +1,4 @@
-import type { SessionScope, ToolMode } from "../mcp/index.ts";
+import type { SessionOpening } from "../mcp/index.ts";
 import { controlRequest } from "./control-client.ts";
 import { ensureServer } from "./launcher.ts";
 
@@ -7,7 +7,7 @@ import { ensureServer } from "./launcher.ts";
  * relay connection. Loads no MCP code itself, so it starts fast, and closing it (the host quits)
  * ends only this session, never the server or the agents it runs.
  */
-export async function relayStdio(home: string, session: { mode: ToolMode; scope: SessionScope }, configFile?: string): Promise<number> {
+export async function relayStdio(home: string, session: SessionOpening, configFile?: string): Promise<number> {
   const owner = await ensureServer(home, configFile);
   const { socket, rest } = await controlRequest(owner, { op: "relay", session });
   if (rest.length > 0) process.stdout.write(rest);

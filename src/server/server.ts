@@ -24,6 +24,8 @@ export interface StartServerOptions {
   http?: { host: string; port: number };
   /** Launched in the background by another command (recorded in the owner record). */
   background?: boolean;
+  /** app.tool_mode was left at its default (config's toolModeChosen): HTTP sessions' catalog then follows the repository. */
+  modeIsDefault?: boolean;
 }
 
 export interface StatusReport {
@@ -114,6 +116,7 @@ async function assemble(
       registry,
       scope,
       defaultMode: config.app.tool_mode,
+      defaultModeIsDefault: options.modeIsDefault === true,
       maxRequestBytes: config.server.max_request_bytes,
       sessionIdleMs: config.server.session_idle_seconds * 1000,
     });
@@ -202,7 +205,7 @@ async function assemble(
   const control = await startControlServer(ownership.record.credential, {
     relay(socket, session, rest) {
       relays.add(socket);
-      const state = createSession({ transport: "stdio", principal: "local", mode: session.mode, scope: session.scope });
+      const state = createSession({ transport: "stdio", principal: "local", mode: session.mode, modeIsDefault: session.modeIsDefault, scope: session.scope });
       if (rest.length > 0) socket.unshift(rest);
       const served = serveStdioSession(host, registry, state, {
         input: answerParseErrors(socket, socket),

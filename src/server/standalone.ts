@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config/index.ts";
-import { createSession, createToolRegistry, serveStdioSession, type SessionScope, type ToolMode } from "../mcp/index.ts";
+import { createSession, createToolRegistry, serveStdioSession, type SessionOpening } from "../mcp/index.ts";
 import { ALL_TOOLS, createApp } from "../app/index.ts";
 import { createRecordStore } from "../state/index.ts";
 import { httpToken } from "./http-exposure.ts";
@@ -11,12 +11,7 @@ import { answerParseErrors } from "./parse-errors.ts";
  * `patchbay stdio --standalone`: everything in this process, for hermetic use (CI, tests). It
  * owns the state directory for its lifetime, so it refuses to run beside a server.
  */
-export async function runStandalone(options: {
-  home: string;
-  config: Config;
-  version: string;
-  session: { mode: ToolMode; scope: SessionScope };
-}): Promise<number> {
+export async function runStandalone(options: { home: string; config: Config; version: string; session: SessionOpening }): Promise<number> {
   const { home, config, version } = options;
   const registry = createToolRegistry(ALL_TOOLS);
   const ownership = await claimOwnership(home, {

@@ -3,7 +3,8 @@ import { defineTool, EVERY_MODE, TOOL_MODES, type ToolMode } from "../../mcp/too
 
 const MODE_PURPOSE: Record<ToolMode, string> = {
   minimal: "the few tools a chat needs to orient itself; the smallest catalog",
-  worker: "manager-first: brief, relay and integrate named workers (the default)",
+  worker:
+    "manager-first: brief, relay and integrate named workers (the default; left at the default, it adds the pipeline tools for a repository with .ai/patchbay.toml)",
   standard: "every canonical tool: workspace context, jobs, workers, pipeline, messaging",
   full: "standard plus compatibility aliases and enabled power tools",
 };
@@ -50,8 +51,11 @@ export const toolModeSwitch = defineTool({
   labels: { invoking: "Switching tool mode", invoked: "Tool mode switched" },
   async handler({ mode }, { session, catalog }) {
     const previous = session.mode;
+    const wasDefault = session.modeIsDefault === true;
     session.mode = mode;
-    if (previous !== mode) session.onModeChange?.();
+    // A chosen mode is exactly its catalog: what the repository added to the default goes.
+    session.modeIsDefault = false;
+    if (previous !== mode || wasDefault) session.onModeChange?.();
     const toolCount = catalog.namesFor(session).length;
     return {
       text: previous === mode ? `Already in tool mode ${mode}.` : `Switched tool mode from ${previous} to ${mode} (${toolCount} tools); the tool list changed.`,

@@ -12,6 +12,7 @@ import type { PipelineEnv } from "../agent.ts";
 import { AGENT_PHASES, OUTPUT_CONTRACT_NAMES, PROVIDER_PROMPT_MODES } from "../config-schema.ts";
 import { addCliProvider, addTestCommand, type ConfigEdit, type ConfigEditor, setCommand, setPhase } from "../config-edit.ts";
 import { describePipelineConfig, loadPipelineConfig } from "../config.ts";
+import { hasPipelineConfig } from "../doctor.ts";
 import { isTrusted } from "../trust.ts";
 import { apply, approve, fix, plan, replan, review, test, write } from "../phases.ts";
 import { listRuns, runDiff, runView, status } from "../queries.ts";
@@ -27,7 +28,8 @@ const anyOutput = v.looseObject({});
 const AGENT = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 const LOCAL_WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
-const MODES = ["standard", "full"] as const;
+/** In standard and full; in the default worker mode too, for a repository that has a pipeline config (see ToolDeclaration.alsoByDefault). */
+const OFFERED = { modes: ["standard", "full"], alsoByDefault: hasPipelineConfig } as const;
 
 function envFor(context: ToolContext, withSignal: boolean): PipelineEnv {
   let sent = 0;
@@ -80,7 +82,7 @@ const phaseTool = (
     output: runOutput,
     annotations: AGENT,
     capability: "write_worktree",
-    modes: MODES,
+    ...OFFERED,
     aliases: [{ name: name.replace(/^patchbay_/, "ai_flow_") }],
     async handler(args, context) {
       const repo = (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
@@ -103,7 +105,7 @@ const planTool = defineTool({
   output: runOutput,
   annotations: AGENT,
   capability: "write_worktree",
-  modes: MODES,
+  ...OFFERED,
   aliases: [{ name: "ai_flow_plan" }],
   async handler(args, context) {
     if ((args.task === undefined) === (args.run_id === undefined))
@@ -128,7 +130,7 @@ const approveTool = defineTool({
   output: runOutput,
   annotations: LOCAL_WRITE,
   capability: "record",
-  modes: MODES,
+  ...OFFERED,
   aliases: [{ name: "ai_flow_approve" }],
   async handler(args, context) {
     const repo = (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
@@ -170,7 +172,7 @@ const applyTool = defineTool({
   output: runOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   capability: "integrate",
-  modes: MODES,
+  ...OFFERED,
   aliases: [{ name: "ai_flow_apply" }],
   async handler(args, context) {
     const repo = (await openWorkspace(context.session.scope, context.app, args.repo_path)).root;
@@ -200,7 +202,7 @@ const repoTool = <I extends v.ObjectEntries>(name: string, title: string, descri
     input: v.strictObject({ ...input, repo_path: repoPath }),
     output: anyOutput,
     ...shape,
-    modes: MODES,
+    ...OFFERED,
     aliases: [{ name: name.replace(/^patchbay_/, "ai_flow_") }],
     async handler(args, context) {
       const repo = (await openWorkspace(context.session.scope, context.app, (args as { repo_path?: string }).repo_path)).root;
