@@ -50,9 +50,18 @@ const send = defineCommand({
 
 const inbox = defineCommand({
   meta: { name: "inbox", description: "Pending (now read) and deferred messages" },
-  args: { ...as, ...json },
+  args: {
+    limit: { type: "string", description: "Hand over at most N pending messages, oldest first, 1-500 (default 100); the rest stay unread", valueHint: "N" },
+    "active-only": { type: "boolean", description: "List only the agents active lately or waiting for messages" },
+    ...as,
+    ...json,
+  },
   async run({ args }) {
-    const { text, value } = await callTool("inbox", { as: agentOf(args.as) });
+    const { text, value } = await callTool("inbox", {
+      as: agentOf(args.as),
+      ...(args.limit !== undefined && { limit: integerFlag("limit", args.limit, { min: 1, max: 500 }) }),
+      ...(args["active-only"] && { all_agents: false }),
+    });
     emit(args.json, value, () => text);
     return 0;
   },

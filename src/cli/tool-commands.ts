@@ -38,7 +38,7 @@ export const TOOL_COMMANDS: Readonly<Record<string, ToolCommand>> = {
   codex_get_result: { command: "patchbay job show", flags: { job_id: "ID" } },
   codex_cancel_job: { command: "patchbay job cancel", flags: { job_id: "ID" } },
   send_message: { command: "patchbay msg send", flags: { to: "TO", content: "TEXT", thread: "--thread", idempotency_key: "--key", as: "--as" } },
-  inbox: { command: "patchbay msg inbox", flags: { as: "--as" } },
+  inbox: { command: "patchbay msg inbox", flags: { limit: "--limit", as: "--as" } },
   wait_for_message: { command: "patchbay msg wait", flags: { timeout_seconds: "--timeout", as: "--as" } },
   patchbay_plan: { command: "patchbay plan", flags: { task: "--task", mock: "--mock", ...repo } },
   ...Object.fromEntries(["write", "test", "review", "fix"].map((name) => [`patchbay_${name}`, { command: `patchbay ${name}`, flags: phase }])),

@@ -64,3 +64,26 @@ test("inbox limit leaves the rest unread for the next call; all_agents and show_
     await server.stop();
   }
 });
+
+test("patchbay msg inbox --limit N hands over N and leaves the rest unread; --limit 0 is refused before anything is read", async () => {
+  const home = tempDir();
+  for (const name of ["alice", "bob"]) expect((await runPatchbay(["token", "add", "--namespace", "team", name], { home })).code).toBe(0);
+  const server = await startTestServer({ home });
+  try {
+    for (const text of ["one", "two", "three"]) expect((await runPatchbay(["msg", "send", "--as", "bob@team", "alice", text], { home })).code).toBe(0);
+    const refused = await runPatchbay(["msg", "inbox", "--as", "alice@team", "--limit", "0"], { home });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--limit");
+    const inbox = async (args: string[]) =>
+      JSON.parse((await runPatchbay(["msg", "inbox", "--as", "alice@team", "--json", ...args], { home })).stdout) as {
+        pending: Array<{ content: string }>;
+        unread_left: number;
+      };
+    const first = await inbox(["--limit", "2"]);
+    expect(first.pending.map((m) => m.content)).toEqual(["one", "two"]);
+    expect(first.unread_left).toBe(1);
+    expect((await inbox([])).pending.map((m) => m.content)).toEqual(["three"]);
+  } finally {
+    await server.stop();
+  }
+});
