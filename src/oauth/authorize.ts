@@ -81,9 +81,9 @@ async function checkRequest(params: URLSearchParams, context: AuthorizeContext):
   return { client, redirectUri };
 }
 
-async function loggedIn(request: Request, store: OAuthStore): Promise<string | undefined> {
+async function loggedIn(request: Request, context: AuthorizeContext): Promise<string | undefined> {
   const cookie = cookieValue(request, LOGIN_COOKIE);
-  return cookie && (await store.isLogin(cookie)) ? cookie : undefined;
+  return cookie && (await context.store.isLogin(cookie, context.operatorToken)) ? cookie : undefined;
 }
 
 /** `GET /oauth/authorize`. */
@@ -91,7 +91,7 @@ export async function authorize(request: Request, context: AuthorizeContext): Pr
   const params = requestParams(new URL(request.url).searchParams);
   const checked = await checkRequest(params, context);
   if (checked instanceof Response) return checked;
-  const cookie = await loggedIn(request, context.store);
+  const cookie = await loggedIn(request, context);
   if (!cookie) return loginPage(params.toString());
   return consentPage({
     clientName: checked.client.client_name,
@@ -115,7 +115,7 @@ export async function login(request: Request, context: AuthorizeContext): Promis
   if (!form) return errorPage("Bad request", "The login form was not sent as a form.");
   const back = requestParams(new URLSearchParams(form.get("authorize") ?? "")).toString();
   if (!sameSecret(form.get("token") ?? "", context.operatorToken)) return loginPage(back, "That is not the operator token.");
-  const cookie = await context.store.login();
+  const cookie = await context.store.login(context.operatorToken);
   return new Response(null, {
     status: 303,
     headers: { location: `${PATHS.authorize}?${back}`, "set-cookie": loginCookie(cookie, context.issuer, context.loginSeconds), "cache-control": "no-store" },
@@ -147,7 +147,7 @@ export async function consent(request: Request, context: AuthorizeContext): Prom
   const form = await readForm(request);
   if (!form) return errorPage("Bad request", "The consent form was not sent as a form.");
   const params = requestParams(form);
-  const cookie = await loggedIn(request, context.store);
+  const cookie = await loggedIn(request, context);
   if (!cookie) return loginPage(params.toString(), "Log in first: your login expired or this browser has none.");
   if (!sameSecret(form.get("csrf") ?? "", csrfFor(cookie))) return forbidden();
   const checked = await checkRequest(params, context);

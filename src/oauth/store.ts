@@ -53,6 +53,8 @@ interface TokenData {
 interface LoginData {
   kind: "login";
   expires_at: number;
+  /** sha256 of the operator token logged in with: a changed token ends every login. */
+  token_hash: string;
 }
 
 type SecretData = CodeData | TokenData | LoginData;
@@ -98,7 +100,7 @@ export function createOAuthStore(store: RecordStore, lifetimes: Lifetimes) {
     await store.update<SecretData>("oauth_secret", hashSecret(value), (current) => {
       before = current?.data as T | undefined;
       // Swept in between: write an expired tombstone, which the next sweep removes.
-      if (!before) return { kind: "login", expires_at: 0 };
+      if (!before) return { kind: "login", expires_at: 0, token_hash: "" };
       return used(before) ? before : mark(before);
     });
     return before && { data: before, reused: used(before) };
@@ -199,10 +201,13 @@ export function createOAuthStore(store: RecordStore, lifetimes: Lifetimes) {
       return (await store.list<GrantData>("oauth_grant")).map((record) => ({ id: record.id, data: record.data }));
     },
 
-    /** A new operator login: the value of its cookie. */
-    login: () => putSecret("login", { kind: "login", expires_at: now() + lifetimes.loginSeconds * 1000 }),
-    async isLogin(cookie: string): Promise<boolean> {
-      return (await secret(cookie))?.kind === "login";
+    /** A new login with this operator token: the value of its cookie. */
+    login: (operatorToken: string) =>
+      putSecret("login", { kind: "login", expires_at: now() + lifetimes.loginSeconds * 1000, token_hash: hashSecret(operatorToken) }),
+    /** Whether the cookie is a live login made with the current operator token. */
+    async isLogin(cookie: string, operatorToken: string): Promise<boolean> {
+      const held = await secret(cookie);
+      return held?.kind === "login" && held.token_hash === hashSecret(operatorToken);
     },
 
     /** Removes expired secrets and grants revoked over a day ago; answers how many went. */

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startHitCounter } from "../support/hit-counter.ts";
-import { removeTempDirs } from "../support/patchbay.ts";
+import { removeTempDirs, startTestServer, type TestServer } from "../support/patchbay.ts";
 import {
   approve,
   authorizeUrl,
@@ -80,6 +80,24 @@ describe("login", () => {
     const login = await postForm(`${server.origin}/oauth/login`, fields, { origin: server.origin });
     expect(login.headers.get("set-cookie")).toMatch(/^patchbay_oauth_login=pbol_[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/oauth; Max-Age=\d+$/);
   });
+});
+
+test("a login ends when the operator token changes", async () => {
+  const { server: first } = await startOAuthServer();
+  let second: TestServer | undefined;
+  try {
+    const { client_id } = await registerClient(first.origin);
+    const { cookie } = await logIn(authorizeUrl(first.origin, client_id, pkcePair().challenge));
+    await first.stop();
+    second = await startTestServer({ home: first.home, env: { PATCHBAY_HTTP_TOKEN: "a-new-operator-token-0d9c8b7a6f5e4d3c2b1a" } });
+    const again = authorizeUrl(new URL(second.url).origin, client_id, pkcePair().challenge);
+    const html = await (await fetch(again, { headers: { cookie }, redirect: "manual" })).text();
+    expect(html).toContain('action="/oauth/login"');
+    expect(html).not.toContain('action="/oauth/consent"');
+  } finally {
+    await first.stop();
+    await second?.stop();
+  }
 });
 
 describe("consent", () => {
