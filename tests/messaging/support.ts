@@ -17,6 +17,8 @@ import { tempDir } from "../support/patchbay.ts";
 export interface CallOptions {
   signal?: AbortSignal;
   progress?: ProgressReporter;
+  /** The HTTP request the call arrives on, as the server passes it (none: stdio, this machine). */
+  request?: Request;
 }
 
 export interface Caller {
@@ -74,6 +76,7 @@ export async function messagingHarness(options: { home?: string; configToml?: st
       const pending = registry.call(name, args, {
         app: host,
         session,
+        request: callOptions.request,
         signal: callOptions.signal ?? new AbortController().signal,
         progress: callOptions.progress ?? silent,
         catalog: registry,
