@@ -180,3 +180,18 @@ test("Ctrl-C during plan (a call that lasts the phase) stops it on the server to
   expect(refused.code).toBe(2); // usage
   expect(refused.stderr).toContain("--standalone");
 }, 60_000);
+
+test("a plan that failed: status prints the command to plan it again, and `plan --run-id` runs it on the server", async () => {
+  const broken = '[providers.gone]\nroles = ["plan"]\ncommand = "/nonexistent/planner"\n';
+  const repo = pipelineRepo(mockToml(broken).replace('[phases.plan]\nprovider = "mock"', '[phases.plan]\nprovider = "gone"'));
+  await trustIn(home, repo);
+  const failed = await runPatchbay(["plan", "--task", "plan me again"], { home, cwd: repo, timeoutMs: 60_000 });
+  expect(failed.code).toBe(1);
+  const id = (await cli<Array<{ run_id: string }>>(repo, ["runs"]))[0]!.run_id;
+  const status = await runPatchbay(["pipeline", "status", id], { home, cwd: repo });
+  expect(status.stdout).toContain(`next: the plan did not finish; run the planner again: patchbay plan --run-id ${id}`);
+  const again = await runPatchbay(["plan", "--run-id", id, "--mock", "--json"], { home, cwd: repo, timeoutMs: 60_000 });
+  expect(again.code).toBe(0);
+  expect(JSON.parse(again.stdout)).toMatchObject({ run_id: id, state: "planned", next: "approve" });
+  expect((await cli<RunView>(repo, ["pipeline", "status", id])).jobs).toHaveLength(1); // the mock planner ran as a server job
+});
