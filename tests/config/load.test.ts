@@ -17,6 +17,7 @@ const DEFAULTS: Config = {
     allowed_origins: [],
     public_hosts: [],
     session_idle_seconds: 1800,
+    public_url: "",
   },
   app: { tool_mode: "worker", widget_domain: "https://web-sandbox.oaiusercontent.com" },
   auth: { enabled: false, token_env: "PATCHBAY_HTTP_TOKEN", allow_query_token: true, require_for_non_loopback: true, require_for_tunnel: true },
