@@ -49,7 +49,8 @@ allow_apply_without_tests = false
 
 # A CLI agent of your own: roles among plan, write, review, fix; args may use {{prompt}},
 # {{prompt_file}}, {{cwd}} and {{model}}; prompt_mode is stdin, arg or file; output_contract is
-# text, json, jsonl or diff (diff: the agent prints a patch, which is checked and applied).
+# text, json, jsonl or diff (diff: the agent prints a patch, which is checked and applied); the
+# original's writer_diff, worktree_diff, plan_json and review_verdict are read as diff, text, text, text.
 # [providers.my_agent]
 # roles = ["plan", "review"]
 # command = "my-agent"

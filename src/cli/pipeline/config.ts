@@ -105,7 +105,13 @@ export const configCommand = defineCommand({
             command: { type: "string", required: true, description: "Executable", valueHint: "EXE" },
             args: { type: "string", description: "Comma-separated arguments", valueHint: "ARGS" },
             "prompt-mode": { type: "string", description: "stdin, arg or file", valueHint: "MODE" },
-            "output-contract": { type: "string", required: true, description: "text, json, jsonl or diff", valueHint: "CONTRACT" },
+            "output-contract": {
+              type: "string",
+              required: true,
+              description:
+                "text, json, jsonl or diff (the original's writer_diff, worktree_diff, plan_json and review_verdict are read as diff, text, text, text)",
+              valueHint: "CONTRACT",
+            },
             repo: repoArg,
             json,
           },
@@ -123,7 +129,7 @@ export const configCommand = defineCommand({
               command: args.command,
               args: list(args.args),
               prompt_mode: (args["prompt-mode"] ?? "stdin") as "stdin",
-              output_contract: args["output-contract"] as "text",
+              output_contract: args["output-contract"],
             });
             return showEdited(repo, edit, args.json, `added provider ${args.id} (${args.roles})`);
           },
