@@ -18,6 +18,7 @@ import {
   withRunningSettings,
 } from "../server/index.ts";
 import { VERSION } from "../version.ts";
+import { splitWords } from "../workspace/index.ts";
 import { integerFlag } from "./integer-flag.ts";
 import { launchArgs, launchFlags } from "./launch-args.ts";
 import { profileFor } from "./settings.ts";
@@ -68,10 +69,7 @@ async function openTunnel(kind: TunnelKind, args: Record<string, unknown>, home:
   const command =
     args["tunnel-command"] === undefined
       ? undefined
-      : String(args["tunnel-command"])
-          .split(/\s+/)
-          .filter(Boolean)
-          .map((word) => word.replaceAll("{port}", String(port)).replaceAll("{url}", localUrl));
+      : splitWords(String(args["tunnel-command"])).map((word) => word.replaceAll("{port}", String(port)).replaceAll("{url}", localUrl));
   log.info(`starting the ${kind} tunnel to ${localUrl}`);
   return startTunnel({
     kind,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
-import { tunnelEnvironment } from "../agents/index.ts";
+import { killGroup, tunnelEnvironment } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 
 export const TUNNEL_KINDS = ["cloudflare", "cloudflare-named", "ngrok", "custom"] as const;
@@ -162,8 +162,8 @@ export async function startTunnel(options: TunnelOptions): Promise<RunningTunnel
   const stop = async () => {
     stopping = true;
     if (child.exitCode !== null || child.signalCode !== null) return;
-    signalGroup(child, "SIGTERM");
-    const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 5_000);
+    killGroup(child.pid!, "SIGTERM");
+    const timer = setTimeout(() => killGroup(child.pid!, "SIGKILL"), 5_000);
     await exited;
     clearTimeout(timer);
   };
@@ -197,14 +197,6 @@ export async function startTunnel(options: TunnelOptions): Promise<RunningTunnel
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    child.kill(signal);
   }
 }
 

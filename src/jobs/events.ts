@@ -4,12 +4,13 @@
  */
 import { isAbsolute, relative, sep } from "node:path";
 import type { AgentEvent, AgentUsage } from "../agents/types.ts";
+import { isInside } from "../workspace/index.ts";
 
 /** The path as the caller knows it: relative to the job's working directory when inside it. */
 export function displayPath(cwd: string, path: string): string {
   if (!isAbsolute(path)) return path;
   const rel = relative(cwd, path);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel.split(sep).join("/") : path;
+  return rel && isInside(cwd, path) ? rel.split(sep).join("/") : path;
 }
 
 function clip(text: string, max = 160): string {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { PatchbayError } from "../errors/index.ts";
-import { isProcessAlive, processStartTime } from "../state/index.ts";
+import { holderGone, processStartTime } from "../state/index.ts";
 import { createAiFile } from "./ai-files.ts";
 import { appendRunEvent, type Phase, readRunFile, removeRunFile, runFile, type RunRecord, saveRun } from "./run-record.ts";
 
@@ -30,19 +30,14 @@ export async function readPhaseLock(record: Pick<RunRecord, "repo" | "run_id">):
   }
 }
 
-function holderAlive(lock: PhaseLock): boolean {
-  if (!lock.pid || !isProcessAlive(lock.pid)) return false;
-  // A recycled pid is another process: only the recorded start time proves it is the holder.
-  return lock.pid_started === undefined || processStartTime(lock.pid) === lock.pid_started;
-}
-
 /**
  * Marks the run interrupted when a dead process left its lock, and removes the lock. Returns the
  * record as it is now.
  */
 export async function recoverRun(record: RunRecord): Promise<RunRecord> {
   const lock = await readPhaseLock(record);
-  if (!lock || holderAlive(lock)) return record;
+  // A recycled pid is another process: holderGone compares the recorded start time.
+  if (!lock || !holderGone(lock)) return record;
   await removeRunFile(record, LOCK_NAME);
   // A cancel that died half-way changed nothing worth re-running: `patchbay cancel` again finishes it.
   if (lock.phase === "cancel") return record;

@@ -8,6 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { isTempName } from "../runtime/index.ts";
+import { isInside } from "../workspace/index.ts";
 import { aiDirectory, appendAiFile, listAiDirectory, readAiFile, removeAiPath, writeAiFile } from "./ai-files.ts";
 
 export const RUN_STATES = ["new", "planned", "approved", "written", "tested", "reviewed", "fixed", "applied", "failed", "cancelled"] as const;
@@ -255,7 +256,7 @@ export function artifactPath(repo: string, runId: string, name: string): string 
     });
   }
   const path = join(dir, clean);
-  if (relative(dir, path).startsWith("..")) throw new PatchbayError("invalid_artifact", `artifact ${JSON.stringify(name)} is outside the run folder`);
+  if (!isInside(dir, path)) throw new PatchbayError("invalid_artifact", `artifact ${JSON.stringify(name)} is outside the run folder`);
   return path;
 }
 

@@ -6,6 +6,7 @@ export { atomicFsDriver, type AtomicFsDriverOptions } from "./atomic-fs-driver.t
 export { STATE_DRIVERS, type StateDriverName } from "./drivers.ts";
 export { RECORD_KINDS, isRecordId, isRecordKind, type RecordKind } from "./keys.ts";
 export { withLock, type LockOptions } from "./lock.ts";
+export { breakLockFile, holderGone, type LockFileHolder, type LockFileState, publishLockFile, readLockFile, releaseLockFile } from "./lock-file.ts";
 export { inProcessChannel, type NotificationChannel } from "./notifications.ts";
 export { REDIS_BASE, withRedisLock, type IndexChange, type RedisLockOptions, type StoreIndexes, type WindowCounter } from "./redis.ts";
 // Process liveness lives with the atomic file writes in src/runtime; lock and record users keep finding it here.

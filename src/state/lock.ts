@@ -1,14 +1,15 @@
 /**
  * A named cross-process lock: an exclusively created lock file `<base>/.locks/<name>.lock` holding
- * the owner's pid, hostname and start time, plus an in-process queue so callers in one process wait
- * their turn instead of polling the file. Not safe on NFS.
+ * the owner's pid, hostname and start time (the one lock file of `lock-file.ts`), plus an
+ * in-process queue so callers in one process wait their turn instead of polling the file. A lock
+ * is taken over when its holder is gone or it was not refreshed for `staleMs`. Not safe on NFS.
  */
 import { promises as fsp } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { LOCKS_DIRNAME, TEMP_DIRNAME } from "./layout.ts";
-import { isProcessAlive, tempNameFor, writeTempFile } from "../runtime/index.ts";
+import { breakLockFile, holderGone, type LockFileHolder, type LockFileState, publishLockFile, readLockFile, releaseLockFile } from "./lock-file.ts";
 
 export interface LockOptions {
   /** State base directory; the lock file goes in `<base>/.locks/`. */
@@ -19,16 +20,8 @@ export interface LockOptions {
   staleMs?: number;
 }
 
-interface LockHolder {
-  pid: number;
-  hostname: string;
+interface LockHolder extends LockFileHolder {
   at: number;
-  token: string;
-}
-
-interface LockFileState {
-  holder?: LockHolder;
-  ageMs: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -60,7 +53,7 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, options: L
       return await fn();
     } finally {
       clearInterval(heartbeat);
-      await releaseFile(file, token);
+      await releaseLockFile(file, token);
     }
   } finally {
     endTurn();
@@ -110,95 +103,19 @@ async function beforeDeadline(promise: Promise<void>, deadline: number): Promise
 async function acquireFile(name: string, file: string, tempDir: string, deadline: number, staleMs: number): Promise<string> {
   await Promise.all([fsp.mkdir(dirname(file), { recursive: true, mode: 0o700 }), fsp.mkdir(tempDir, { recursive: true, mode: 0o700 })]);
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-    const token = await tryCreate(file, tempDir);
-    if (token) return token;
-    if (await breakIfStale(file, tempDir, staleMs)) continue;
+    const holder: LockHolder = { pid: process.pid, hostname: hostname(), at: Date.now(), token: crypto.randomUUID() };
+    if (await publishLockFile(file, tempDir, holder)) return holder.token;
+    if (await breakLockFile<LockHolder>(file, tempDir, (state) => isStale(state, staleMs))) continue;
     if (Date.now() >= deadline) throw await timeoutError(name, file);
     await sleep(delay + Math.random() * delay);
   }
 }
 
-/**
- * Create the lock file exclusively; the token identifies this holder when releasing. The holder is
- * written to a draft first and published with link(), which fails like O_EXCL when the name exists:
- * a process killed between an O_EXCL create and its write leaves an empty lock nobody can judge.
- */
-async function tryCreate(file: string, tempDir: string): Promise<string | undefined> {
-  const holder: LockHolder = { pid: process.pid, hostname: hostname(), at: Date.now(), token: crypto.randomUUID() };
-  const draft = join(tempDir, tempNameFor(file));
-  await writeTempFile(draft, JSON.stringify(holder));
-  try {
-    await fsp.link(draft, file);
-    return holder.token;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
-    throw error;
-  } finally {
-    await fsp.unlink(draft).catch(() => undefined);
-  }
-}
-
-/**
- * Remove a stale lock file; true when the caller should retry at once. The file is first claimed
- * by renaming it, so of several processes breaking the same lock only one deletes it, and a lock
- * that someone took over in between is put back.
- */
-async function breakIfStale(file: string, tempDir: string, staleMs: number): Promise<boolean> {
-  const state = await readLockFile(file);
-  if (!state) return true;
-  if (!isStale(state, staleMs)) return false;
-  const claimed = join(tempDir, tempNameFor(file));
-  try {
-    await fsp.rename(file, claimed);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
-    throw error;
-  }
-  const claimedState = await readLockFile(claimed);
-  if (claimedState && !isStale(claimedState, staleMs)) {
-    // link() fails rather than overwrite, so a newer holder of the name is never replaced.
-    await fsp.link(claimed, file).catch(() => undefined);
-  }
-  await fsp.unlink(claimed).catch(() => undefined);
-  return true;
-}
-
-function isStale(state: LockFileState, staleMs: number): boolean {
+function isStale(state: LockFileState<LockHolder>, staleMs: number): boolean {
   if (state.ageMs > staleMs) return true;
-  const holder = state.holder;
-  // An unreadable file was damaged by someone else; a holder on another host can only be judged by age.
-  if (!holder || holder.hostname !== hostname()) return false;
-  // Our queue says nobody in this process holds the lock, so our own pid means an earlier process
-  // that had the same pid (common in containers) left it behind.
-  if (holder.pid === process.pid) return true;
-  return !isProcessAlive(holder.pid);
-}
-
-async function readLockFile(file: string): Promise<LockFileState | undefined> {
-  try {
-    const [stat, text] = await Promise.all([fsp.stat(file), fsp.readFile(file, "utf8")]);
-    return { holder: parseHolder(text), ageMs: Date.now() - stat.mtimeMs };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
-
-function parseHolder(text: string): LockHolder | undefined {
-  try {
-    const value = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof value.pid !== "number" || typeof value.hostname !== "string") return undefined;
-    return { pid: value.pid, hostname: value.hostname, at: Number(value.at), token: String(value.token) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Delete the lock file only if it is still ours: after a takeover it belongs to someone else. */
-async function releaseFile(file: string, token: string): Promise<void> {
-  const state = await readLockFile(file).catch(() => undefined);
-  if (state?.holder?.token !== token) return;
-  await fsp.unlink(file).catch(() => undefined);
+  // An unreadable file was damaged by someone else: only its age can tell. Our queue says nobody
+  // in this process holds the lock, so our own pid in it was left by an earlier process.
+  return state.holder !== undefined && holderGone(state.holder, { heldHere: false });
 }
 
 function touch(file: string): void {
@@ -207,7 +124,7 @@ function touch(file: string): void {
 }
 
 async function timeoutError(name: string, file: string): Promise<PatchbayError> {
-  const holder = (await readLockFile(file).catch(() => undefined))?.holder ?? { pid: process.pid, hostname: hostname(), at: Date.now() };
+  const holder = (await readLockFile<LockHolder>(file).catch(() => undefined))?.holder ?? { pid: process.pid, hostname: hostname(), at: Date.now() };
   const since = Number.isFinite(holder.at) ? ` since ${new Date(holder.at).toISOString()}` : "";
   return new PatchbayError("lock_timeout", `lock "${name}" is held by pid ${holder.pid} on ${holder.hostname}${since}`, {
     next: `wait for pid ${holder.pid} to finish, or stop it if it is stuck; a lock left by a dead process is taken over automatically`,

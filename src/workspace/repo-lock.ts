@@ -3,17 +3,17 @@
  * full-mode command, a handoff run) holds it; a second mutation fails at once with `repo_busy`
  * naming the holder, because a hidden queue would let a caller's write land long after it asked.
  *
- * src/state's withLock waits its turn and records no client or tool, so this is its own small
- * lock: a file under `<home>/state/.locks/` published with link() (atomic like O_EXCL, and never
- * seen half-written), released when the holder's process is gone.
+ * src/state's withLock waits its turn and records no client or tool, so this lock takes the same
+ * lock file (state's `lock-file.ts`: a file under `<home>/state/.locks/` published with link(),
+ * never seen half-written) with its own policy: refused at once, taken over only when the
+ * holder's process is gone.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { tempNameFor, writeTempFile } from "../runtime/index.ts";
-import { isProcessAlive } from "../state/index.ts";
+import { breakLockFile, holderGone, type LockFileState, publishLockFile, readLockFile, releaseLockFile } from "../state/index.ts";
 
 /** Who asks for the lock: shown to whoever is refused. */
 export interface RepoLockHolder {
@@ -61,85 +61,31 @@ export async function withRepoLock<T>(home: string, repoRoot: string, holder: Re
     return await fn();
   } finally {
     heldHere.delete(file);
-    await release(file, record.token);
+    await releaseLockFile(file, record.token);
   }
 }
 
 async function acquire(file: string, tempDir: string, record: RepoLockRecord): Promise<void> {
   await Promise.all([fsp.mkdir(join(file, ".."), { recursive: true, mode: 0o700 }), fsp.mkdir(tempDir, { recursive: true, mode: 0o700 })]);
+  // An unreadable lock was left by a crashed writer; a readable one is stale only when its holder is gone.
+  const stale = (state: LockFileState<RepoLockRecord>) => !state.holder || isAbandoned(state.holder, file);
   // A few rounds: each either takes the lock, is refused, or clears an abandoned lock and tries again.
   for (let round = 0; round < 5; round++) {
-    if (await publish(file, tempDir, record)) return;
-    const existing = await readRecord(file);
-    if (existing && !isAbandoned(existing, file)) throw busy(existing);
-    await clearAbandoned(file, tempDir);
+    if (await publishLockFile(file, tempDir, record)) return;
+    const existing = await readLockFile<RepoLockRecord>(file);
+    if (existing && !stale(existing)) throw busy(existing.holder!);
+    await breakLockFile(file, tempDir, stale);
   }
-  const existing = await readRecord(file);
-  throw existing ? busy(existing) : new PatchbayError("repo_busy", `the lock of ${record.repo} keeps changing hands`, { next: "call again in a moment" });
-}
-
-/** Creates the lock file with the whole record in it, or returns false when it already exists. */
-async function publish(file: string, tempDir: string, record: RepoLockRecord): Promise<boolean> {
-  const draft = join(tempDir, tempNameFor(file));
-  await writeTempFile(draft, JSON.stringify(record));
-  try {
-    await fsp.link(draft, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  } finally {
-    await fsp.unlink(draft).catch(() => undefined);
-  }
+  const holder = (await readLockFile<RepoLockRecord>(file))?.holder;
+  throw holder ? busy(holder) : new PatchbayError("repo_busy", `the lock of ${record.repo} keeps changing hands`, { next: "call again in a moment" });
 }
 
 /**
- * A lock is abandoned when its holder process on this host is gone. Our own pid in a file this
- * process does not hold means an earlier process with the same pid (common in containers) left it.
- * A holder on another host cannot be judged, so it is never treated as abandoned.
+ * A lock is abandoned when its holder process on this host is gone (`holderGone`). Our own pid in
+ * a file this process does not hold means an earlier process with the same pid left it.
  */
 function isAbandoned(record: RepoLockRecord, file: string): boolean {
-  if (record.hostname !== hostname()) return false;
-  if (record.pid === process.pid) return heldHere.get(file)?.token !== record.token;
-  return !isProcessAlive(record.pid);
-}
-
-/** Removes an abandoned lock; claimed by rename first so of several breakers only one deletes it. */
-async function clearAbandoned(file: string, tempDir: string): Promise<void> {
-  const claimed = join(tempDir, tempNameFor(file));
-  try {
-    await fsp.rename(file, claimed);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
-  }
-  const taken = await readRecord(claimed);
-  // Someone took the lock over between our read and the rename: put theirs back (link never overwrites).
-  if (taken && !isAbandoned(taken, file)) await fsp.link(claimed, file).catch(() => undefined);
-  await fsp.unlink(claimed).catch(() => undefined);
-}
-
-/** The record in a lock file; an unreadable file counts as abandoned by a crashed writer. */
-async function readRecord(file: string): Promise<RepoLockRecord | undefined> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  try {
-    const value = JSON.parse(text) as Partial<RepoLockRecord>;
-    if (typeof value.pid === "number" && typeof value.hostname === "string") return value as RepoLockRecord;
-  } catch {
-    // fall through: damaged
-  }
-  return { client_ref: "unknown", tool: "unknown", repo: "", pid: 0, hostname: hostname(), since: "", token: "" };
-}
-
-async function release(file: string, token: string): Promise<void> {
-  const record = await readRecord(file).catch(() => undefined);
-  if (record?.token === token) await fsp.unlink(file).catch(() => undefined);
+  return holderGone(record, { heldHere: heldHere.get(file)?.token === record.token });
 }
 
 function busy(holder: RepoLockRecord): PatchbayError {
