@@ -40,7 +40,10 @@ function summary(view: JobView): string {
   if (view.result?.error && view.state !== "succeeded") lines.push(`error: ${view.result.error}`);
   if (view.result?.final_message) lines.push("", view.result.final_message);
   if (view.worktree && view.done)
-    lines.push("", `\`patchbay job diff ${view.job_id}\` shows its change; \`patchbay job clean ${view.job_id}\` removes its worktree and branch`);
+    lines.push(
+      "",
+      `\`patchbay job diff ${view.job_id}\` shows its change, \`patchbay job integrate ${view.job_id}\` applies it to the checkout, \`patchbay job clean ${view.job_id}\` removes the worktree and branch`,
+    );
   return lines.join("\n");
 }
 
@@ -189,19 +192,56 @@ const diff = defineCommand({
   },
 });
 
+/** Runs a job tool on a session scoped to the job's repository. */
+async function callJobTool<T>(tool: string, id: string, args: Record<string, unknown> = {}): Promise<T> {
+  const { repo } = await jobRequest<JobView>({ name: "show", id });
+  const { value } = await callServerTool<T>(await server(), { tool, args: { job_id: id, ...args }, scope: repoScope(repo) }, 5 * 60_000);
+  return value;
+}
+
+const integrate = defineCommand({
+  meta: {
+    name: "integrate",
+    description: "Apply a finished --isolated job's change to the checkout (no commit; same checks as `worker integrate`); --preview only checks",
+  },
+  args: {
+    ...idArg,
+    preview: { type: "boolean", description: "Only say whether it would apply, and why not" },
+    "allow-dirty-base": { type: "boolean", description: "Integrate into a checkout with uncommitted changes" },
+    json: { type: "boolean", description: "Print as JSON" },
+  },
+  async run({ args }) {
+    const result = await callJobTool<{ applied: boolean; ready: boolean; refusals: Array<{ message: string }>; files: string[]; base_moved: boolean }>(
+      "codex_job_integrate",
+      args.id,
+      { ...(args.preview && { preview: true }), ...(args["allow-dirty-base"] && { allow_dirty_base: true }) },
+    );
+    emit(args.json, result, () => {
+      if (!result.applied)
+        return result.ready
+          ? `would apply: ${result.files.join(", ")}`
+          : `would be refused:\n${result.refusals.map((refusal) => `- ${refusal.message}`).join("\n")}`;
+      return [`applied: ${result.files.join(", ")} (not committed)`, result.base_moved ? "the base moved since the job started" : ""]
+        .filter(Boolean)
+        .join("\n");
+    });
+    return result.applied || result.ready ? 0 : 1;
+  },
+});
+
 const clean = defineCommand({
   meta: { name: "clean", description: "Remove a finished --isolated job's worktree and its patchbay/job-ID branch" },
   args: { ...idArg, json: { type: "boolean", description: "Print as JSON" } },
   async run({ args }) {
-    const result = await jobRequest<{ job_id: string; removed: boolean; worktree: { path: string; branch: string } }>({ name: "clean", id: args.id });
+    const result = await callJobTool<{ removed: boolean; path: string; branch: string }>("codex_job_clean", args.id);
     emit(args.json, result, () =>
-      result.removed ? `removed ${result.worktree.path} and branch ${result.worktree.branch}` : `job ${args.id}'s worktree and branch were already gone`,
+      result.removed ? `removed ${result.path} and branch ${result.branch}` : `job ${args.id}'s worktree and branch were already gone`,
     );
     return 0;
   },
 });
 
 export default defineCommand({
-  meta: { name: "job", description: "Agent jobs on the shared server: run, list, show, logs, cancel, diff, clean" },
-  subCommands: { run, list, show, logs, cancel, diff, clean },
+  meta: { name: "job", description: "Agent jobs on the shared server: run, list, show, logs, cancel, diff, integrate, clean" },
+  subCommands: { run, list, show, logs, cancel, diff, integrate, clean },
 });

@@ -103,6 +103,11 @@ const server = table({
   max_concurrent_jobs: setting(integerFrom(1), 1, "Agent jobs that may run at once; further jobs wait, pending, in the order they came."),
   job_timeout_seconds: setting(integerFrom(1), 1800, "Seconds before a running job is stopped."),
   stale_running_job_grace_seconds: setting(integerFrom(0), 5, "Seconds before a job left running by a stopped server is treated as stale."),
+  job_worktree_retention_days: setting(
+    integerFrom(0),
+    7,
+    "Days an isolated job's worktree and patchbay/job-ID branch are kept after the job ends; the server removes older ones at start-up and whenever a job ends (0: as soon as it ends).",
+  ),
   max_request_bytes: setting(integerFrom(1), 1048576, "Largest request body accepted, in bytes."),
   enable_cors: setting(trueOrFalse(), false, "Send CORS headers to allowed origins."),
   allowed_origins: setting(

@@ -8,4 +8,4 @@ export { createJobRuntime, type JobProgress, type JobRuntime, type JobRuntimeOpt
 export { isTerminal, JOB_STATES, type JobRecord, type JobState, type JobKind } from "./record.ts";
 export { jobLine, jobView, type JobView } from "./job-view.ts";
 export { readJobLog, JOB_LOG_CAP_BYTES, type LogStream } from "./logs.ts";
-export { cleanJobWorktree, jobDiff } from "./job-worktree.ts";
+export { cleanJobWorktree, jobDiff, ownWorktree } from "./job-worktree.ts";

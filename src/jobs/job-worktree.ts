@@ -1,6 +1,7 @@
 /**
  * The jobs' place for worktrees: an isolated job's own worktree (made by src/worktrees), one file's
- * diff against the job's base, the whole change of a finished job, and removing its worktree.
+ * diff against the job's base, the whole change of a finished job, and removing its worktree (on
+ * request, or by the retention sweep).
  */
 import { existsSync } from "node:fs";
 import { lstat, readFile } from "node:fs/promises";
@@ -21,8 +22,10 @@ export async function createJobWorktree(repo: string, worktreeRoot: string, id: 
     message: `${repo} has no commit to branch from (apply jobs run in a git worktree)`,
     next: "commit once in the repository, or use codex_plan_job for a read-only job",
   });
-  return createWorktree(repo, { path: join(worktreeRoot, "jobs", id), branch: `patchbay/job-${id}` }, base);
+  return createWorktree(repo, { path: join(worktreeRoot, "jobs", id), branch: jobBranch(id) }, base);
 }
+
+const jobBranch = (id: string) => `patchbay/job-${id}`;
 
 export interface FileDiff {
   diff: string;
@@ -85,8 +88,43 @@ export async function jobDiff(record: JobRecord, maxBytesPerFile: number): Promi
   return { files, diff: diffs.map((entry) => entry.diff.replace(/\n?$/, "\n")).join("") };
 }
 
-/** Removes a finished job's worktree and its `patchbay/job-<id>` branch; false when both were already gone. */
-export async function cleanJobWorktree(record: JobRecord): Promise<boolean> {
+/**
+ * The worktree a finished job made for itself: a worker's turn runs in the worker's worktree, and
+ * a job that continues another runs in that one's, so neither may be carried over or removed as its own.
+ */
+export function ownWorktree(record: JobRecord): NonNullable<JobRecord["worktree"]> {
   const worktree = finishedWorktree(record);
+  if (worktree.branch === jobBranch(record.id)) return worktree;
+  const owner = /^patchbay\/job-(.+)$/.exec(worktree.branch)?.[1];
+  if (owner)
+    throw new PatchbayError("not_isolated", `job ${record.id} continued job ${owner} in that job's worktree`, {
+      next: `use job ${owner}, whose worktree it is`,
+    });
+  throw new PatchbayError("not_isolated", `job ${record.id} was a worker's turn, in the worker's worktree (${worktree.branch})`, {
+    next: "the worker's own tools carry it over (codex_worker_integrate) or remove it (codex_worker_stop cleanup_workspace=true)",
+  });
+}
+
+/** Removes a finished job's worktree and its `patchbay/job-<id>` branch; false when both were already gone. */
+export async function cleanJobWorktree(record: JobRecord, jobs: readonly JobRecord[]): Promise<boolean> {
+  const worktree = ownWorktree(record);
+  const user = jobs.find((job) => job.worktree?.path === worktree.path && !isTerminal(job.state));
+  if (user) throw new PatchbayError("job_running", `job ${user.id} still runs in job ${record.id}'s worktree`, { next: "wait for it to end, or cancel it" });
   return removeWorktree(record.repo, worktree);
+}
+
+/**
+ * The retention sweep: removes the worktree and branch of every isolated job that ended before
+ * `cutoff` (ms) when no job in it ended later or still runs; returns the worktrees removed.
+ */
+export async function sweepJobWorktrees(jobs: readonly JobRecord[], cutoff: number): Promise<string[]> {
+  const removed: string[] = [];
+  for (const job of jobs) {
+    const worktree = job.worktree;
+    if (!worktree || worktree.branch !== jobBranch(job.id) || !existsSync(worktree.path)) continue;
+    const users = jobs.filter((other) => other.worktree?.path === worktree.path);
+    const ended = users.every((other) => isTerminal(other.state) && other.finished_at !== undefined && Date.parse(other.finished_at) <= cutoff);
+    if (ended && (await removeWorktree(job.repo, worktree))) removed.push(worktree.path);
+  }
+  return removed;
 }

@@ -15,7 +15,7 @@ import { createJobQueue } from "./queue.ts";
 import { appendEvent, JOB_ID_PATTERN, newJobId, type JobAccess, type JobKind, type JobRecord } from "./record.ts";
 import { recoverJobs } from "./recovery.ts";
 import { assertExecutable } from "./executable.ts";
-import { createJobWorktree } from "./job-worktree.ts";
+import { createJobWorktree, sweepJobWorktrees } from "./job-worktree.ts";
 
 /** What a tool asks for; the prompt goes to the agent and nowhere else. */
 export interface JobSpec {
@@ -63,8 +63,10 @@ export interface JobRuntime {
   wait(id: string, timeoutMs: number, options?: { onProgress?: (progress: JobProgress) => void; signal?: AbortSignal }): Promise<JobRecord>;
   logFile(id: string, stream: LogStream): string;
   running(): number;
-  /** Marks jobs a dead server left running or pending as interrupted; call once at start-up. */
+  /** Marks jobs a dead server left running or pending as interrupted, then sweeps old worktrees; call once at start-up. */
   recover(): Promise<void>;
+  /** Removes the worktrees of isolated jobs that ended more than server.job_worktree_retention_days ago; returns them. */
+  sweepWorktrees(): Promise<string[]>;
   /** Stops every running job (they become interrupted) and waits for them to end. */
   stop(): Promise<void>;
 }
@@ -139,6 +141,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     });
     await job.saving;
     finish(job);
+    void runtime.sweepWorktrees().catch(() => {}); // a job's end is when a retention period can run out
   }
 
   function finish(job: ActiveJob): void {
@@ -257,7 +260,14 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
 
     logFile: (id, stream) => jobLogFile(logsDir, id, stream),
     running: () => queue.running(),
-    recover: () => recoverJobs({ store, config, skip: (id) => active.has(id) }),
+    async recover() {
+      await recoverJobs({ store, config, skip: (id) => active.has(id) });
+      await runtime.sweepWorktrees().catch(() => {});
+    },
+
+    async sweepWorktrees() {
+      return sweepJobWorktrees(await runtime.list(), Date.now() - config.server.job_worktree_retention_days * 86_400_000);
+    },
 
     async stop() {
       shuttingDown = true;

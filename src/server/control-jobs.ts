@@ -5,7 +5,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
-import { cleanJobWorktree, jobDiff, jobView, readJobLog } from "../jobs/index.ts";
+import { jobDiff, jobView, readJobLog } from "../jobs/index.ts";
 import type { AppContext } from "../app/index.ts";
 import { createSession, type ToolRegistry } from "../mcp/index.ts";
 import type { ControlHandlers } from "./control-server.ts";
@@ -40,10 +40,6 @@ export function controlJobHandlers(parts: { host: AppContext; registry: ToolRegi
           return jobView(await host.jobs.cancel(action.id), { events: 10 });
         case "diff":
           return { job_id: action.id, ...(await jobDiff(await host.jobs.get(action.id), 4 * 1024 * 1024)) };
-        case "clean": {
-          const record = await host.jobs.get(action.id);
-          return { job_id: action.id, removed: await cleanJobWorktree(record), worktree: record.worktree };
-        }
         case "watch": {
           const record = await host.jobs.wait(action.id, WATCH_MS, { onProgress: (progress) => send(progress), signal: closed });
           return jobView(record);

@@ -24,7 +24,6 @@ export type JobAction =
   | { name: "show"; id: string }
   | { name: "cancel"; id: string }
   | { name: "diff"; id: string }
-  | { name: "clean"; id: string }
   | { name: "watch"; id: string }
   | { name: "logs"; id: string; stream: "stdout" | "stderr"; offset: number };
 

@@ -1,5 +1,6 @@
 /**
- * Integration: carrying an isolated worker's changes to the base checkout as uncommitted changes.
+ * Integration: carrying an isolated worker's (or an isolated job's) changes to the base checkout as
+ * uncommitted changes.
  * The preview says whether it would work and why not; integrate takes the repository lock,
  * previews again and runs `git apply` after `git apply --check`. Nothing is committed and the
  * worktree is kept.
@@ -79,15 +80,7 @@ export async function previewIntegration(
   ws: Workspace,
   options: { allowDirtyBase: boolean },
 ): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
-  const preview: IntegrationPreview & { patch?: WorkerPatch } = {
-    ready: false,
-    refusals: [],
-    files: [],
-    skipped_files: [],
-    base_moved: false,
-    dirty_base_files: [],
-    patch_bytes: 0,
-  };
+  const preview: IntegrationPreview & { patch?: WorkerPatch } = emptyPreview();
   const refuse = (code: RefusalCode, message: string, files: string[] = []) => void preview.refusals.push({ code, message, files });
   if (state === "running" || state === "starting") refuse("worker_running", `worker ${worker.name} is still running a turn`);
   const wt = worker.worktree;
@@ -99,28 +92,56 @@ export async function previewIntegration(
     refuse("workspace_missing", `worker ${worker.name}'s worktree ${wt.path} is gone`);
     return preview;
   }
+  return previewWorktree({ label: `worker ${worker.name}`, repo: worker.repo, worktree: wt }, ws, options, preview);
+}
+
+/** A worktree whose changes may go to the checkout it branched from: an isolated worker's, or an isolated job's. */
+export interface IntegrationSource {
+  /** How refusals name it: `worker w`, `job job_…`. */
+  label: string;
+  repo: string;
+  worktree: { path: string; base_commit: string };
+}
+
+/** A preview without refusals yet. */
+export function emptyPreview(): IntegrationPreview {
+  return { ready: false, refusals: [], files: [], skipped_files: [], base_moved: false, dirty_base_files: [], patch_bytes: 0 };
+}
+
+/**
+ * Every check integrate makes of an existing worktree (`source`), added to `preview` (which may
+ * already hold its owner's refusals): the same rules for a worker and for an isolated job.
+ */
+export async function previewWorktree(
+  source: IntegrationSource,
+  ws: Workspace,
+  options: { allowDirtyBase: boolean },
+  preview: IntegrationPreview & { patch?: WorkerPatch } = emptyPreview(),
+): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
+  const refuse = (code: RefusalCode, message: string, files: string[] = []) => void preview.refusals.push({ code, message, files });
+  const { label, repo, worktree: wt } = source;
   preview.base_revision = wt.base_commit;
-  preview.base_head = await headCommit(worker.repo);
+  preview.base_head = await headCommit(repo);
   preview.base_moved = preview.base_head !== wt.base_commit;
   const changes = await workerChanges(wt.path, wt.base_commit);
-  if (changes.length === 0) refuse("no_changes", `worker ${worker.name} has no changes against its base ${wt.base_commit.slice(0, 12)}`);
+  if (changes.length === 0) refuse("no_changes", `${label} has no changes against its base ${wt.base_commit.slice(0, 12)}`);
   const blocked = await blockedAmong(
     ws,
     changes.map((change) => change.path),
   );
-  if (blocked.length) refuse("blocked_path", `worker ${worker.name} changed blocked paths: ${blocked.join(", ")}`, blocked);
+  if (blocked.length) refuse("blocked_path", `${label} changed blocked paths: ${blocked.join(", ")}`, blocked);
   // Refused before anything is read: a link out would carry an outside file, a FIFO would hang.
   const unsafe = await unsafeChanges(wt.path, changes);
   const refuseUnsafe = (found: typeof unsafe) =>
     refuse(
       "unsafe_file",
-      `worker ${worker.name} left files patchbay does not read: ${found.map((file) => `${file.path} ${file.why}`).join("; ")}`,
+      `${label} left files patchbay does not read: ${found.map((file) => `${file.path} ${file.why}`).join("; ")}`,
       found.map((file) => file.path),
     );
   if (unsafe.length) refuseUnsafe(unsafe);
-  preview.dirty_base_files = await uncommittedChanges(worker.repo);
+  preview.dirty_base_files = await uncommittedChanges(repo);
   if (preview.dirty_base_files.length && !options.allowDirtyBase)
-    refuse("dirty_base", `the base checkout ${worker.repo} has uncommitted changes`, preview.dirty_base_files.slice(0, 50));
+    refuse("dirty_base", `the base checkout ${repo} has uncommitted changes`, preview.dirty_base_files.slice(0, 50));
   if (changes.length === 0 || blocked.length || unsafe.length) return preview;
 
   const patch = await workerPatch(wt.path, wt.base_commit, changes, MAX_PATCH_BYTES);
@@ -133,9 +154,9 @@ export async function previewIntegration(
   else if (patch.too_large_files.length)
     refuse("patch_too_large", `the patch would be over the ${MAX_PATCH_BYTES}-byte cap with ${patch.too_large_files.join(", ")}`, patch.too_large_files);
   else if (patch.bytes > MAX_PATCH_BYTES) refuse("patch_too_large", `the patch is ${patch.bytes} bytes, over the ${MAX_PATCH_BYTES}-byte cap`, patch.files);
-  else if (patch.files.length === 0) refuse("no_changes", `worker ${worker.name} changed only files that cannot be carried over`, patch.skipped_files);
+  else if (patch.files.length === 0) refuse("no_changes", `${label} changed only files that cannot be carried over`, patch.skipped_files);
   else {
-    const check = await runGit(worker.repo, ["apply", "--check", "--whitespace=nowarn", "-"], { input: patch.patch });
+    const check = await runGit(repo, ["apply", "--check", "--whitespace=nowarn", "-"], { input: patch.patch });
     if (check.code !== 0) {
       preview.conflict = check.stderr.trim().slice(0, 4000);
       const conflicted = [
@@ -157,10 +178,10 @@ export async function previewIntegration(
 }
 
 /** The first refusal as the error integrate answers with, the reasons and files in its details. */
-export function refusalError(preview: IntegrationPreview): PatchbayError {
+export function refusalError(preview: IntegrationPreview, next: Partial<Record<RefusalCode, string>> = {}): PatchbayError {
   const first = preview.refusals[0]!;
   return new PatchbayError(first.code, first.message, {
-    next: NEXT[first.code],
+    next: next[first.code] ?? NEXT[first.code],
     details: { refusals: preview.refusals, files: first.files, skipped_files: preview.skipped_files, base_moved: preview.base_moved },
   });
 }

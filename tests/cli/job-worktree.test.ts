@@ -1,10 +1,12 @@
 /**
  * An --isolated job's worktree from the shell, through the binary with the mock agent: its whole
- * diff, and its removal (worktree folder and branch), once; --apply still works, with a note.
+ * diff, bringing it into the checkout (preview first, refused on a dirty conflicting base), its
+ * removal (worktree folder and branch) by hand or by the retention sweep; --apply still works.
  */
 import { afterAll, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { mockPrompt } from "../jobs/support.ts";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { mockPrompt, until } from "../jobs/support.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
 
@@ -56,3 +58,66 @@ test("--apply still runs an isolated job and says it is now --isolated; a read-o
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain("without a worktree of its own");
 }, 90_000);
+
+function newHome(config = ""): string {
+  const home = tempDir("patchbay-job-worktree-");
+  homes.push(home);
+  if (config) writeFileSync(join(home, "config.toml"), config);
+  return home;
+}
+
+async function isolatedJob(home: string, repo: string, prompt: string): Promise<{ job_id: string; worktree: { path: string; branch: string } }> {
+  const run = await runPatchbay(["job", "run", "--agent", "mock", "--repo", repo, "--isolated", "--json", prompt], { home, timeoutMs: 60_000 });
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as { job_id: string; worktree: { path: string; branch: string } };
+}
+
+test("job integrate: the preview changes nothing; a dirty conflicting base is refused; then the change lands uncommitted", async () => {
+  const home = newHome();
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const job = await isolatedJob(home, repo, mockPrompt({ write: { path: "a.txt", content: "from the job\n" }, message: "edited a" }));
+
+  const preview = await runPatchbay(["job", "integrate", job.job_id, "--preview"], { home });
+  expect(preview.code, preview.stderr).toBe(0);
+  expect(preview.stdout).toBe("would apply: a.txt\n");
+  expect(readFileSync(join(repo, "a.txt"), "utf8")).toBe("a\n");
+
+  writeFileSync(join(repo, "a.txt"), "mine, not committed\n");
+  const refused = await runPatchbay(["job", "integrate", job.job_id], { home });
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(`the base checkout ${repo} has uncommitted changes`);
+  expect(refused.stderr).toContain("--allow-dirty-base");
+  expect(refused.stderr).not.toMatch(/codex_|allow_dirty_base/);
+  expect(readFileSync(join(repo, "a.txt"), "utf8")).toBe("mine, not committed\n");
+  // Even when allowed, a conflicting dirty base is refused and left as it was.
+  const conflict = await runPatchbay(["job", "integrate", job.job_id, "--allow-dirty-base"], { home });
+  expect(conflict.code).toBe(1);
+  expect(conflict.stderr).toContain("does not apply");
+  expect(readFileSync(join(repo, "a.txt"), "utf8")).toBe("mine, not committed\n");
+
+  git(repo, "checkout", "--", "a.txt");
+  const applied = await runPatchbay(["job", "integrate", job.job_id], { home });
+  expect(applied.code, applied.stderr).toBe(0);
+  expect(applied.stdout).toBe("applied: a.txt (not committed)\n");
+  expect(readFileSync(join(repo, "a.txt"), "utf8")).toBe("from the job\n");
+  expect(git(repo, "status", "--porcelain")).toBe("M a.txt");
+}, 120_000);
+
+test("the retention sweep removes a finished job's worktree and branch, not a running job's", async () => {
+  const home = newHome("[server]\nmax_concurrent_jobs = 2\njob_worktree_retention_days = 0\n");
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const started = await runPatchbay(["job", "run", "--agent", "mock", "--repo", repo, "--isolated", "--detach", "--json", mockPrompt({ sleep_ms: 60_000 })], {
+    home,
+    timeoutMs: 60_000,
+  });
+  expect(started.code, started.stderr).toBe(0);
+  const running = JSON.parse(started.stdout) as { job_id: string; worktree: { path: string; branch: string } };
+  await until(async () => JSON.parse((await runPatchbay(["job", "show", running.job_id, "--json"], { home })).stdout).state === "running", 30_000);
+
+  const finished = await isolatedJob(home, repo, mockPrompt({ write: { path: "b.txt", content: "b\n" }, message: "wrote b" }));
+  await until(() => !existsSync(finished.worktree.path), 30_000);
+  await until(() => git(repo, "branch", "--list", finished.worktree.branch) === "", 30_000);
+  expect(existsSync(running.worktree.path)).toBe(true);
+  expect(git(repo, "branch", "--list", running.worktree.branch)).not.toBe("");
+  expect((await runPatchbay(["job", "cancel", running.job_id], { home })).code).toBe(0);
+}, 120_000);

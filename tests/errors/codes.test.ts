@@ -9,6 +9,8 @@ const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
 /** `exitCodeFor` before the table: chosen from the code's name. */
 function exitByName(code: string): number {
   if (code === "usage" || code === "config_invalid" || code.startsWith("invalid_")) return 2;
+  // Bad input by issue #15's one rule: an unknown agent name, and a command that needs a terminal run without one and without the flags.
+  if (code === "unknown_agent" || code === "not_interactive") return 2;
   if (code === "server_running" || code === "state_owned") return 3;
   return 1;
 }
