@@ -50,6 +50,7 @@ export interface OAuthServer {
 const REFRESH_SECONDS = 30 * 24 * 3600;
 const CODE_SECONDS = 60;
 const LOGIN_SECONDS = 12 * 3600;
+const SWEEP_INTERVAL_MS = 3600 * 1000;
 
 function routes(store: OAuthStore, options: OAuthServerOptions, operatorToken: string) {
   const { config } = options;
@@ -97,8 +98,15 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     codeSeconds: CODE_SECONDS,
     loginSeconds: LOGIN_SECONDS,
   });
-  if (enabled) void store.sweep().catch(() => undefined);
   const table = enabled ? routes(store, options, operatorToken) : {};
+  // Expired secrets go at start and then at most hourly, on the requests that use tokens.
+  let sweptAt = 0;
+  const sweep = () => {
+    if (!enabled || Date.now() - sweptAt < SWEEP_INTERVAL_MS) return;
+    sweptAt = Date.now();
+    void store.sweep().catch(() => undefined);
+  };
+  sweep();
 
   return {
     handle(request) {
@@ -111,6 +119,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     },
     async verify(accessToken, calls = 1) {
       if (!enabled) return undefined;
+      sweep();
       const found = await store.accessGrant(accessToken);
       if (!found) return undefined;
       const { access } = found.grant;
