@@ -41,9 +41,6 @@ describe("the default catalog follows the repository: pipeline tools where .ai/p
     expect(NEEDS_EXEC).toHaveLength(3);
     const repo = pipelineRepo(mockToml());
     const shared = home();
-    await withClient(await connectStdio("v1", { home: shared, args: ["--root", repo, "--power", "full"] }), async (client) => {
-      expect(await pipelineNames(client)).toEqual(PIPELINE);
-    });
     await withClient(await connectStdio("v1", { home: shared, args: ["--root", repo] }), async (client) => {
       expect(await pipelineNames(client)).toEqual(LISTED);
       const names = await client.listToolNames();
@@ -64,6 +61,10 @@ describe("the default catalog follows the repository: pipeline tools where .ai/p
       const refused = await client.callTool("patchbay_status", { run_id: run.run_id });
       expect(refused.isError).toBe(true);
       expect(refused._meta?.["patchbay/error"]).toMatchObject({ code: "tool_not_in_mode" });
+    });
+    // With power tools on, the three that choose a program are listed too: all 17.
+    await withClient(await connectStdio("v1", { home: shared, args: ["--root", repo, "--power", "full"] }), async (client) => {
+      expect(await pipelineNames(client)).toEqual(PIPELINE);
     });
     // The same server, a repository without a pipeline config: nothing added.
     const plain = makeGitRepo({ "README.md": "x\n" });
