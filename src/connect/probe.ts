@@ -35,6 +35,9 @@ export function probeStdio(
       clearTimeout(timer);
       child.stdout.removeAllListeners();
       child.kill("SIGTERM");
+      // The probed `patchbay stdio` may have started a background server that outlives it: the person running the probe hears of it.
+      const started = /^patchbay: started a background server.*$/m.exec(stderr)?.[0];
+      if (started) process.stderr.write(`${started}\n`);
       resolve(result);
     };
     const timer = setTimeout(

@@ -291,3 +291,16 @@ test("workers: a taken name's hint names `patchbay worker stop --cleanup`; list 
   expect(listed.stdout).toBe("No active workers; 1 stopped (`patchbay worker list --all` shows them)\n");
   expect((await worker("list", "--all")).stdout).toContain("- w (mock, isolated_write): stopped");
 }, 120_000);
+
+test("mcp doctor says when the stdio server it probes started a background server", async () => {
+  const home = newHome();
+  const codexHome = tempDir("patchbay-codex-home-");
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const env = { CODEX_HOME: codexHome };
+  expect((await runPatchbay(["mcp", "install", "codex"], { home, cwd: repo, env })).code).toBe(0);
+  const doctor = await runPatchbay(["mcp", "doctor", "codex"], { home, cwd: repo, env, timeoutMs: 60_000 });
+  expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
+  const record = JSON.parse(readFileSync(serverRecord(home), "utf8")) as { pid: number; background?: boolean };
+  expect(record.background).toBe(true);
+  expect(doctor.stderr).toContain(`patchbay: started a background server for ${home} (pid ${record.pid}`);
+}, 90_000);
