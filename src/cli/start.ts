@@ -199,9 +199,9 @@ export default defineCommand({
       home,
       config,
       version: VERSION,
-      modeIsDefault: !(await toolModeChosen({ home, profile, flags, base })),
       http: args.http ? { host, port } : undefined,
       background: Boolean(args.background),
+      modeIsDefault: !(await toolModeChosen({ home, profile, flags, base })),
     }).catch(async (error) => {
       await tunnel?.stop();
       throw error;
