@@ -24,8 +24,6 @@ export interface OAuthCaller {
   session?: { key: string; mode: ToolModeName; power: Power };
 }
 
-export const NO_POWER: Power = { directWrite: false, bashMode: "off", codexSessionRead: false };
-
 const BASH_ORDER: Power["bashMode"][] = ["off", "safe", "full"];
 
 /** The switches both `requested` and `allowed` have on. */

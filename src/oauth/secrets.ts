@@ -24,11 +24,6 @@ export function hashSecret(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 
-/** The kind a presented string claims to be by its prefix, or undefined. */
-export function kindOf(secret: string): SecretKind | undefined {
-  return (Object.keys(SECRET_PREFIXES) as SecretKind[]).find((kind) => secret.startsWith(SECRET_PREFIXES[kind]));
-}
-
 // Hashing first makes the comparison constant-time even when the lengths differ.
 export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
