@@ -65,11 +65,18 @@ function describe(report: HandoffRunReport): string {
   ].join("\n");
 }
 
+/** At a shell the plan comes from `patchbay context apply`; the MCP tool the library's hint also offers is not this user's. */
+function planHintForShell(error: unknown): never {
+  if (error instanceof PatchbayError && error.code === "handoff_no_plan")
+    throw new PatchbayError("handoff_no_plan", error.message, { next: "write one with `patchbay context apply --root DIR --file plan.md --agent NAME`" });
+  throw error;
+}
+
 const execute = defineCommand({
   meta: { name: "execute", description: "Run a local agent on .ai-bridge/current-plan.md and record its status and diff" },
   args: runArgs,
   async run({ args }) {
-    const report = await executeHandoff(await runOptions(args));
+    const report = await executeHandoff(await runOptions(args)).catch(planHintForShell);
     emit(args.json, report, () => describe(report));
     return report.exit_code === 0 ? 0 : 1;
   },

@@ -5,6 +5,7 @@
  */
 import { defineCommand } from "citty";
 import { loadConfig, patchbayHome } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
 import { createIdentities, parseAddress, type Identities } from "../messaging/index.ts";
 import { createRecordStore } from "../state/index.ts";
 import { emit } from "./output.ts";
@@ -58,6 +59,8 @@ const revoke = defineCommand({
     ...json,
   },
   async run({ args }) {
+    if (!args.agent && !args.id)
+      throw new PatchbayError("usage", "say which tokens to revoke", { next: "pass AGENT (NAME@NAMESPACE) for all of its tokens, or --id ID for one" });
     const address = args.agent ? parseAddress(args.agent, "default") : undefined;
     const revoked = await withIdentities((identities) => identities.revoke({ address, tokenId: args.id }));
     emit(args.json, revoked, () => revoked.map((t) => `revoked ${t.token_id} (${t.agent})`).join("\n"));

@@ -96,6 +96,21 @@ describe("one error style, one exit-code rule", () => {
   });
 });
 
+test("handoff execute without a plan points at `patchbay context apply`; token revoke without a target is bad input and revokes nothing", async () => {
+  const home = newHome();
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const handoff = await runPatchbay(["handoff", "execute", "--root", repo, "--agent", "x", "--command-template", "true {plan_file}"], { home });
+  expect(handoff.code).toBe(1);
+  expectCliError(handoff.stderr, `patchbay: ${repo} has no .ai-bridge/current-plan.md`);
+  expect(handoff.stderr).toContain("next: write one with `patchbay context apply --root DIR --file plan.md --agent NAME`");
+
+  expect((await runPatchbay(["token", "add", "alice"], { home })).code).toBe(0);
+  const revoke = await runPatchbay(["token", "revoke"], { home });
+  expect(revoke.code).toBe(2);
+  expectCliError(revoke.stderr, "patchbay: say which tokens to revoke");
+  expect((await runPatchbay(["token", "list"], { home })).stdout).toContain("alice@default");
+});
+
 describe("output for people", () => {
   test("--help through a pipe has no escape codes and no trailing spaces; FORCE_COLOR=1 colours it", async () => {
     const home = newHome();
