@@ -1,11 +1,12 @@
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { mkdirSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { sweepStaleTemps, writeFileAtomicSync } from "../runtime/index.ts";
-import { isProcessAlive } from "../state/index.ts";
+import { breakLockFile, holderGone, isProcessAlive, publishLockFile } from "../state/index.ts";
 
 /**
- * `$PATCHBAY_HOME/run/server.json`: who owns this state directory. Created with O_EXCL, so two
+ * `$PATCHBAY_HOME/run/server.json`: who owns this state directory. Published with link() from a
+ * complete temp file (state's lock file: exclusive like O_EXCL, never seen half-written), so two
  * processes can never both believe they own it; readable only by this user because it holds the
  * credential that local clients (`patchbay stdio`, `status`, `stop`) present to the server.
  */
@@ -42,7 +43,7 @@ function readRecord(file: string): OwnerRecord | "unreadable" | undefined {
   try {
     return JSON.parse(text) as OwnerRecord;
   } catch {
-    return "unreadable"; // being written right now: the creator writes right after O_EXCL
+    return "unreadable"; // damaged: a record is published whole and replaced by rename, never seen mid-write
   }
 }
 
@@ -77,41 +78,18 @@ export async function claimOwnership(home: string, record: Omit<OwnerRecord, "pi
   mkdirSync(runDir(home), { recursive: true, mode: 0o700 });
   const full: OwnerRecord = { ...record, pid: process.pid };
   for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      const fd = openSync(file, "wx", 0o600);
-      try {
-        writeSync(fd, JSON.stringify(full, null, 2));
-      } finally {
-        closeSync(fd);
-      }
-      // A kill during `update()` leaves a temp of server.json behind; the new owner removes those whose writer is gone.
+    if (await publishLockFile(file, runDir(home), full, { indent: 2 })) {
+      // A kill during `update()` or a claim leaves a temp of server.json behind; the new owner removes those whose writer is gone.
       await sweepStaleTemps(runDir(home), { target: file });
       return ownershipOf(file, full);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const existing = readRecord(file);
-    if (existing === "unreadable" && !isAbandoned(file)) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      continue;
-    }
     if (existing && existing !== "unreadable" && isProcessAlive(existing.pid)) throw ownedError(home, existing);
-    try {
-      unlinkSync(file); // stale: its owner died without cleaning up
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
+    // Its owner died without cleaning up, or the record is damaged: claimed by rename first, so of
+    // several processes taking over only one removes it, and an owner that won meanwhile stays.
+    await breakLockFile<OwnerRecord>(file, runDir(home), (state) => !state.holder || holderGone(state.holder));
   }
   throw new PatchbayError("state_lock_contended", `could not claim ${file}: it keeps changing`, { next: "another patchbay is starting right now; try again" });
-}
-
-// A record that stays unparseable for seconds was left by a process killed between create and write.
-function isAbandoned(file: string): boolean {
-  try {
-    return Date.now() - statSync(file).mtimeMs > 2_000;
-  } catch {
-    return true;
-  }
 }
 
 function ownershipOf(file: string, initial: OwnerRecord): Ownership {

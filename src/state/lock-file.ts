@@ -1,6 +1,6 @@
 /**
  * One lock file, the primitive under the file locks patchbay takes (state's waiting `withLock`, the
- * repository lock that refuses at once): published whole with link() from a temp draft, so it is
+ * repository lock that refuses at once, the server's ownership of a home): published whole with link() from a temp draft, so it is
  * never seen half-written and two publishers cannot both win (link fails like O_EXCL); broken when
  * the caller judges it stale, claimed by rename first so of several breakers only one deletes it
  * and a lock taken over meanwhile is put back; released only by the token that took it. Whether a
@@ -11,11 +11,13 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { isProcessAlive, processStartTime, tempNameFor, writeTempFile } from "../runtime/index.ts";
 
-/** What every lock file records about its holder; callers add their own fields. */
+/** What a lock file records about its holder: its pid at least; callers add their own fields. */
 export interface LockFileHolder {
   pid: number;
-  hostname: string;
-  token: string;
+  /** Where the holder runs; absent means this host. */
+  hostname?: string;
+  /** What releases it (`releaseLockFile`). */
+  token?: string;
 }
 
 /** A lock file as read: its holder (undefined when the content is damaged) and how long since it was written or touched. */
@@ -24,10 +26,10 @@ export interface LockFileState<H> {
   ageMs: number;
 }
 
-/** Creates `file` holding `holder`, or returns false when it already exists. The draft goes to `tempDir` (on the same filesystem). */
-export async function publishLockFile(file: string, tempDir: string, holder: LockFileHolder): Promise<boolean> {
+/** Creates `file` (mode 0600) holding `holder`, or returns false when it already exists. The draft goes to `tempDir` (on the same filesystem). */
+export async function publishLockFile(file: string, tempDir: string, holder: LockFileHolder, options: { indent?: number } = {}): Promise<boolean> {
   const draft = join(tempDir, tempNameFor(file));
-  await writeTempFile(draft, JSON.stringify(holder));
+  await writeTempFile(draft, JSON.stringify(holder, null, options.indent));
   try {
     await fsp.link(draft, file);
     return true;
@@ -39,7 +41,7 @@ export async function publishLockFile(file: string, tempDir: string, holder: Loc
   }
 }
 
-/** The lock file's state, or undefined when there is none. A holder without a numeric pid and a hostname counts as damaged. */
+/** The lock file's state, or undefined when there is none. A holder without a numeric pid counts as damaged. */
 export async function readLockFile<H extends LockFileHolder>(file: string): Promise<LockFileState<H> | undefined> {
   let text: string;
   let mtimeMs: number;
@@ -55,7 +57,7 @@ export async function readLockFile<H extends LockFileHolder>(file: string): Prom
 function parseHolder<H extends LockFileHolder>(text: string): H | undefined {
   try {
     const value = JSON.parse(text) as Partial<H>;
-    return typeof value.pid === "number" && typeof value.hostname === "string" ? (value as H) : undefined;
+    return typeof value.pid === "number" && (value.hostname === undefined || typeof value.hostname === "string") ? (value as H) : undefined;
   } catch {
     return undefined;
   }

@@ -21,6 +21,8 @@ export interface LockOptions {
 }
 
 interface LockHolder extends LockFileHolder {
+  hostname: string;
+  token: string;
   at: number;
 }
 
