@@ -194,7 +194,13 @@ export const workerList = defineTool({
       const files = view.changed_files?.length ? ` [${view.changed_files.length} file(s) changed]` : "";
       return `- ${view.name} (${view.agent}, ${view.workspace_mode}): ${view.state}${files}: ${report}`;
     });
-    const team_report = views.length ? `${views.length} worker(s):\n${lines.join("\n")}` : "No workers yet: start one with codex_worker_start.";
+    // An empty list says what the filters left out, so stopped workers never read as "none yet".
+    const hidden = all.length - views.length;
+    const team_report = views.length
+      ? `${views.length} worker(s):\n${lines.join("\n")}`
+      : hidden
+        ? `No workers match; ${hidden} other(s) in scope (stopped or filtered out: include_stopped=true lists stopped ones).`
+        : "No workers yet: start one with codex_worker_start.";
     return { text: team_report, structured: { workers: views, team_report } };
   },
 });
