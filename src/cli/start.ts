@@ -63,9 +63,16 @@ function tunnelKind(args: Record<string, unknown>, config: Config): TunnelKind |
   return (mode === "stable" ? "cloudflare-named" : mode) as TunnelKind;
 }
 
-async function openTunnel(kind: TunnelKind, args: Record<string, unknown>, home: string, host: string, port: number, tokenEnv: string): Promise<RunningTunnel> {
+async function openTunnel(
+  kind: TunnelKind,
+  args: Record<string, unknown>,
+  home: string,
+  target: { host: string; port: number },
+  tokenEnv: string,
+  timeout: number,
+): Promise<RunningTunnel> {
+  const { host, port } = target;
   const localUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const timeout = integerFlag("tunnel-timeout-seconds", args["tunnel-timeout-seconds"] as string | undefined, { min: 1, max: 600 }, 45);
   const command =
     args["tunnel-command"] === undefined
       ? undefined
@@ -133,6 +140,8 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const home = patchbayHome();
     const flags = launchFlags(args, rawArgs);
+    // Checked before anything starts, tunnel or not, so a typo never waits for the tunnel to need it.
+    const tunnelTimeout = integerFlag("tunnel-timeout-seconds", args["tunnel-timeout-seconds"], { min: 1, max: 600 }, 45);
     const root = repositoryRoot(args.root);
     const noProfile = rawArgs.includes("--no-profile");
     const named = typeof args.profile === "string" ? args.profile : undefined;
@@ -189,7 +198,7 @@ export default defineCommand({
     if (kind) {
       if (!args.http) throw new PatchbayError("invalid_flag", "a tunnel needs HTTP; drop --no-http", { next: "remove --no-http" });
       if (port === 0) port = await freePort(host);
-      tunnel = await openTunnel(kind, args, home, host, port, config.auth.token_env);
+      tunnel = await openTunnel(kind, args, home, { host, port }, config.auth.token_env, tunnelTimeout);
       config.server.public_hosts = [...config.server.public_hosts, tunnel.hostname];
       config.server.public_url = tunnel.publicUrl; // every URL the server hands out goes through the tunnel
       config.server.allowed_origins = [...new Set([...config.server.allowed_origins, ...CHATGPT_ORIGINS])];

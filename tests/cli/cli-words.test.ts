@@ -47,6 +47,7 @@ describe("numeric flags", () => {
     { args: ["worker", "inspect", "w", "--wait", "abc"], flag: "wait", range: "0 to 30", got: "abc" },
     { args: ["job", "list", "--limit", "abc"], flag: "limit", range: "1 to 1000", got: "abc" },
     { args: ["msg", "wait", "--timeout", "0", "--as", "a@b"], flag: "timeout", range: "1 to 3600", got: "0" },
+    { args: ["start", "--print-only", "--tunnel-timeout-seconds", "soon"], flag: "tunnel-timeout-seconds", range: "1 to 600", got: "soon" },
   ];
   test("each bad value is exit 2 naming the flag and its range; nothing runs (no server started, no run touched)", async () => {
     const home = newHome();
@@ -258,6 +259,7 @@ test("a command that starts a background server says so; start --foreground take
   expect(first.stderr).toContain(`patchbay: started a background server for ${home} (pid ${background.pid}`);
   expect(first.stderr).toContain("`patchbay start --foreground` takes it over");
   expect(first.stdout).toBe("no jobs yet\n");
+  expect(first.stderr.split("\n")).toHaveLength(2); // that line alone
   // A second command finds it running and says nothing about it.
   expect((await runPatchbay(["job", "list"], { home })).stderr).toBe("");
 

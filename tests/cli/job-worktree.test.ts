@@ -27,6 +27,10 @@ test("job diff shows an isolated job's change; job clean removes its worktree an
   expect(existsSync(job.worktree.path)).toBe(true);
   expect(existsSync(`${repo}/b.txt`)).toBe(false); // the checkout is not touched
 
+  const listed = (await runPatchbay(["job", "list"], { home })).stdout.split("\n");
+  expect(listed[0]).toMatch(/^ID +STATE +KIND +AGENT +WHERE$/);
+  expect(listed[1]).toMatch(new RegExp(`^${job.job_id} +succeeded +apply +mock +${job.worktree.path}$`));
+
   const diff = await runPatchbay(["job", "diff", job.job_id], { home });
   expect(diff.code, diff.stderr).toBe(0);
   expect(diff.stdout).toContain("+++ b/b.txt");
