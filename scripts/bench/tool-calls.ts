@@ -1,0 +1,157 @@
+/**
+ * Real tool calls timed with the SDK's own client, as hosts make them: patchbay's everyday
+ * read-only tools over stdio (relayed to a running server, and --standalone) and HTTP keep-alive,
+ * against, in the same run, the reference filesystem server's `read_text_file`
+ * (@modelcontextprotocol/server-filesystem, Node, stdio only: it has no HTTP mode) and the minimal
+ * SDK server's trivial tool. Targets are issue 16's.
+ *
+ *   bun scripts/bench/tool-calls.ts                  # 3 rounds, prints the table (about a minute)
+ *   bun scripts/bench/tool-calls.ts --quick          # 1 round, fewer calls
+ *   bun scripts/bench/tool-calls.ts --rounds 5 --write
+ */
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { buildBinaries, repoRoot } from "./binaries.ts";
+import type { Launch } from "./cold-start.ts";
+import { describeMachine } from "./machine.ts";
+import { benchEnv, removeTempDirs, startListening, tempDir, type ListeningServer } from "./processes.ts";
+import { writeMarkedSection } from "./sections.ts";
+import { median } from "./stats.ts";
+import { type BenchClient, connectHttp, connectStdio, type Latency, type ToolCall, timeCalls } from "./tool-calls/client.ts";
+import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
+
+const { values } = parseArgs({
+  options: { rounds: { type: "string" }, quick: { type: "boolean", default: false }, write: { type: "boolean", default: false } },
+});
+const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
+const counts = values.quick ? { warmup: 20, calls: 100 } : { warmup: 50, calls: 300 };
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`--rounds must be a whole number from 1 to 20, not ${values.rounds}`);
+
+const FILE = "pkg0000/file001.ts";
+const PATCHBAY_TOOLS: ToolCall[] = [
+  { name: "codex_read_file", args: { file_path: FILE } },
+  { name: "codex_search_repo", args: { query: RARE_LITERAL } },
+  { name: "codex_git_status", args: {} },
+  { name: "codex_list_workspaces", args: {} },
+  { name: "codex_worker_list", args: {} },
+  { name: "codex_tool_mode_info", args: {} },
+];
+const TRIVIAL = "codex_tool_mode_info";
+type Channel = "relay" | "standalone" | "http";
+
+interface RoundFigures {
+  patchbay: Record<Channel, Record<string, Latency>>;
+  reference: Latency;
+  sdkStdio: Latency;
+  sdkHttp: Latency;
+}
+
+const referenceServer = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-filesystem/dist/index.js");
+
+async function timeAll(client: BenchClient, calls: ToolCall[]): Promise<Record<string, Latency>> {
+  const figures: Record<string, Latency> = {};
+  try {
+    for (const call of calls) figures[call.name] = await timeCalls(client, call, counts);
+  } finally {
+    await client.close();
+  }
+  return figures;
+}
+
+async function runRound(bin: { patchbay: string; sdkMinimal: string }, repo: string): Promise<RoundFigures> {
+  const serverHome = tempDir("patchbay-bench-server-");
+  const sessionArgs = ["--root", repo, "--tool-mode", "full"];
+  const relay: Launch = { command: bin.patchbay, args: ["stdio", ...sessionArgs], env: benchEnv(serverHome) };
+  const standalone: Launch = { command: bin.patchbay, args: ["stdio", "--standalone", ...sessionArgs], env: benchEnv(tempDir("patchbay-bench-standalone-")) };
+  const started: ListeningServer[] = [];
+  try {
+    const server = await startListening(
+      bin.patchbay,
+      ["start", "--port", "0", "--json", ...sessionArgs],
+      benchEnv(serverHome),
+      (printed) => (printed as { setup_guide: { server_url: string } }).setup_guide.server_url,
+    );
+    started.push(server);
+    const sdkHttp = await startListening(bin.sdkMinimal, ["http"], benchEnv(), (printed) => (printed as { url: string }).url);
+    started.push(sdkHttp);
+    const patchbay = {
+      relay: await timeAll(await connectStdio(relay), PATCHBAY_TOOLS),
+      standalone: await timeAll(await connectStdio(standalone), PATCHBAY_TOOLS),
+      http: await timeAll(await connectHttp(server.url), PATCHBAY_TOOLS),
+    };
+    const referenceLaunch: Launch = { command: "node", args: [referenceServer, repo], env: benchEnv() };
+    const reference = await timeAll(await connectStdio(referenceLaunch), [{ name: "read_text_file", args: { path: join(repo, FILE) } }]);
+    const sdkStdio = await timeAll(await connectStdio({ command: bin.sdkMinimal, args: ["stdio"], env: benchEnv() }), [{ name: "info", args: {} }]);
+    const sdkOverHttp = await timeAll(await connectHttp(sdkHttp.url), [{ name: "info", args: {} }]);
+    return { patchbay, reference: reference.read_text_file!, sdkStdio: sdkStdio.info!, sdkHttp: sdkOverHttp.info! };
+  } finally {
+    for (const server of started) await server.stop();
+  }
+}
+
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+function renderTable(figures: RoundFigures[]): string {
+  const med = (pick: (round: RoundFigures) => number) => median(figures.map(pick));
+  const reference = med((r) => r.reference.median);
+  const sdkStdio = med((r) => r.sdkStdio.median);
+  const sdkHttp = med((r) => r.sdkHttp.median);
+  const lines = [
+    "| Tool call (SDK client) | channel | patchbay median | p99 | baseline | baseline median | ratio | target | met |",
+    "|---|---|--:|--:|---|--:|--:|---|---|",
+  ];
+  const row = (tool: string, channel: string, value: number, p99: number, baseline: string, base: number, limit?: number) => {
+    const ratio = value / base;
+    const met = limit === undefined ? "info" : ratio <= limit ? "yes" : "**no**";
+    lines.push(
+      `| \`${tool}\` | ${channel} | ${ms(value)} | ${ms(p99)} | ${baseline} | ${ms(base)} | ${ratio.toFixed(2)}× | ${limit ? `≤ ${limit}×` : "—"} | ${met} |`,
+    );
+  };
+  for (const { name } of PATCHBAY_TOOLS) {
+    const at = (channel: Channel) => ({ median: med((r) => r.patchbay[channel][name]!.median), p99: med((r) => r.patchbay[channel][name]!.p99) });
+    const trivial = name === TRIVIAL;
+    const [baseline, base, limit] = trivial
+      ? (["minimal SDK `info`, stdio", sdkStdio, 1.3] as const)
+      : (["reference `read_text_file`, stdio", reference, 0.6] as const);
+    const relay = at("relay");
+    const standalone = at("standalone");
+    const http = at("http");
+    row(name, "stdio (relay)", relay.median, relay.p99, baseline, base, limit);
+    row(name, "stdio --standalone", standalone.median, standalone.p99, baseline, base);
+    // The reference server has no HTTP mode, so the minimal SDK server is the only HTTP yardstick.
+    row(name, "HTTP keep-alive", http.median, http.p99, "minimal SDK `info`, HTTP", sdkHttp, trivial ? undefined : 0.6);
+    const overhead = med((r) => r.patchbay.relay[name]!.median - r.patchbay.standalone[name]!.median);
+    lines.push(`| \`${name}\` | relay overhead (relay − standalone) | ${ms(overhead)} | — | — | — | — | < 0.10 ms | ${overhead < 0.1 ? "yes" : "**no**"} |`);
+  }
+  return lines.join("\n");
+}
+
+const began = performance.now();
+try {
+  process.stderr.write("building patchbay and the baselines…\n");
+  const bin = await buildBinaries(tempDir("patchbay-bench-bin-"));
+  const repo = tempDir("patchbay-bench-repo-");
+  generateRepo(repo, 200);
+  const figures: RoundFigures[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    process.stderr.write(`round ${round}/${rounds}…\n`);
+    figures.push(await runRound(bin, repo));
+  }
+  const machine = describeMachine();
+  const seconds = Math.round((performance.now() - began) / 1000);
+  const section = [
+    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, Node ${execFileSync("node", ["--version"], { encoding: "utf8" }).trim()} for the reference server.`,
+    `Median of ${rounds} rounds; per round and per tool and channel: ${counts.calls} sequential calls after ${counts.warmup} warm-up calls, on a generated repository of 200 files. The whole run took ${seconds} s.`,
+    "",
+    renderTable(figures),
+  ].join("\n");
+  process.stdout.write(`${section}\n`);
+  if (values.write) {
+    writeMarkedSection(join(repoRoot, "docs", "benchmarks.md"), "bench-tool-calls", "bun scripts/bench/tool-calls.ts --write", section);
+    process.stderr.write("wrote docs/benchmarks.md\n");
+  }
+} finally {
+  removeTempDirs();
+}

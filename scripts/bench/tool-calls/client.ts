@@ -1,0 +1,60 @@
+/**
+ * The SDK's own client (`@modelcontextprotocol/client`), as hosts use it: connect, list the tools
+ * (the client then checks each result against the tool's output schema, as hosts do), and time
+ * `tools/call` one call at a time.
+ */
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import type { Launch } from "../cold-start.ts";
+import { median, percentile } from "../stats.ts";
+
+export interface ToolCall {
+  name: string;
+  args: Record<string, unknown>;
+}
+
+export interface Latency {
+  median: number;
+  p99: number;
+}
+
+export interface BenchClient {
+  call(call: ToolCall): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CLIENT_INFO = { name: "patchbay-bench", version: "1.0.0" };
+
+async function open(transport: StdioClientTransport | StreamableHTTPClientTransport): Promise<BenchClient> {
+  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  await client.connect(transport);
+  await client.listTools();
+  return {
+    async call({ name, args }) {
+      const result = await client.callTool({ name, arguments: args });
+      // A refused or failed call can be faster than a real one, so it must not count as a sample.
+      if (result.isError || !Array.isArray(result.content)) throw new Error(`${name} did not succeed: ${JSON.stringify(result).slice(0, 300)}`);
+    },
+    close: () => client.close(),
+  };
+}
+
+export function connectStdio(launch: Launch): Promise<BenchClient> {
+  return open(new StdioClientTransport({ command: launch.command, args: launch.args, env: launch.env, stderr: "ignore" }));
+}
+
+export function connectHttp(url: string): Promise<BenchClient> {
+  return open(new StreamableHTTPClientTransport(new URL(url)));
+}
+
+/** Median and p99 of `calls` sequential calls after `warmup` untimed ones. */
+export async function timeCalls(client: BenchClient, call: ToolCall, counts: { warmup: number; calls: number }): Promise<Latency> {
+  for (let i = 0; i < counts.warmup; i++) await client.call(call);
+  const samples: number[] = [];
+  for (let i = 0; i < counts.calls; i++) {
+    const started = performance.now();
+    await client.call(call);
+    samples.push(performance.now() - started);
+  }
+  return { median: median(samples), p99: percentile(samples, 99) };
+}
