@@ -93,7 +93,8 @@ function entriesOf(declaration: ToolDeclaration): CatalogEntry[] {
       canonical: declaration.name,
       input,
       mapArgs: alias.mapArgs,
-      argumentAliases: alias.argumentAliases ?? {},
+      // An alias takes its tool's other argument names too, and its own.
+      argumentAliases: { ...declaration.argumentAliases, ...alias.argumentAliases },
       descriptor: describe(declaration, alias.name, input, declaration.name),
     };
   });

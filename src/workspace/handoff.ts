@@ -188,6 +188,10 @@ export interface ExportRequest {
   targetPath?: string;
   selectedPaths?: readonly string[];
   includeDiff?: boolean;
+  /** The handoff state and plan (default false: earlier packs never nest into a new one). */
+  includeAiBridge?: boolean;
+  includeGit?: boolean;
+  maxFileBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -206,7 +210,9 @@ export async function exportContext(
     targetPath: request.targetPath,
     selectedPaths: request.selectedPaths,
     includeDiff: request.includeDiff,
-    includeAiBridge: false,
+    includeAiBridge: request.includeAiBridge ?? false,
+    includeGit: request.includeGit,
+    maxFileBytes: request.maxFileBytes,
     signal: request.signal,
   });
   const markdown = renderContextPack(pack);

@@ -1,6 +1,6 @@
 /**
- * Agent skills: `<skills dir>/<name>/SKILL.md` files in the repository's skill folders and the
- * user's. Discovery never follows a symlink (a linked skill dir or SKILL.md is skipped), repository
+ * Agent skills: `<skills dir>/<name>/SKILL.md` files in the repository's skill folders, the
+ * user's and those of installed plugins (plugin-skills.ts). Discovery never follows a symlink (a linked skill dir or SKILL.md is skipped), repository
  * skills go through the workspace guard, and every path shown is sanitized: relative to the repo,
  * or `~/…` / `$CODEX_HOME/…`, never an absolute home path.
  */
@@ -12,9 +12,10 @@ import { isPatchbayError, PatchbayError } from "../errors/index.ts";
 import { readInside } from "./guarded-fs.ts";
 import { isInside } from "./path-guard.ts";
 import { LIMITS } from "./limits.ts";
+import { pluginSkillDirs } from "./plugin-skills.ts";
 import type { Workspace } from "./workspace.ts";
 
-export const SKILL_SOURCES = ["workspace", "user", "other"] as const;
+export const SKILL_SOURCES = ["workspace", "user", "plugin", "other"] as const;
 export type SkillSource = (typeof SKILL_SOURCES)[number];
 
 /** Skill folders inside a repository, relative to its root. */
@@ -160,10 +161,10 @@ async function discover(ws: Workspace, query: SkillQuery): Promise<{ skills: Ski
   return { skills: skills.slice(0, max), truncated: skills.length > max };
 }
 
-/** User skill folders that exist and are not symlinks, confined to their real location. */
+/** User and plugin skill folders that exist and are not symlinks, confined to their real location. */
 async function realUserDirs(): Promise<SkillDir[]> {
   const dirs: SkillDir[] = [];
-  for (const dir of userSkillDirs()) {
+  for (const dir of [...userSkillDirs(), ...(await pluginSkillDirs())]) {
     if (await isSymlinkOrMissing(dir.absolute)) continue;
     dirs.push({ ...dir, confine: await realpath(dir.absolute) });
   }
@@ -172,7 +173,7 @@ async function realUserDirs(): Promise<SkillDir[]> {
 
 export const skillListSchema = v.object({
   skills: v.array(skillSchema),
-  counts: v.object({ total: v.number(), workspace: v.number(), user: v.number(), other: v.number() }),
+  counts: v.object({ total: v.number(), workspace: v.number(), user: v.number(), plugin: v.number(), other: v.number() }),
   truncated: v.boolean(),
 });
 export type SkillList = v.InferOutput<typeof skillListSchema>;
@@ -186,7 +187,7 @@ export type SkillList = v.InferOutput<typeof skillListSchema>;
  */
 export async function listSkills(ws: Workspace, query: SkillQuery = {}): Promise<SkillList> {
   const { skills, truncated } = await discover(ws, query);
-  const counts = { total: skills.length, workspace: 0, user: 0, other: 0 };
+  const counts = { total: skills.length, workspace: 0, user: 0, plugin: 0, other: 0 };
   for (const skill of skills) counts[skill.source]++;
   return { skills: skills.map(({ name, description, source, path }) => ({ name, description, source, path })), counts, truncated };
 }
@@ -198,8 +199,11 @@ export type LoadedSkill = v.InferOutput<typeof loadedSkillSchema>;
  * One skill's SKILL.md by name, optionally narrowed by `source` or sanitized `path`. A name found
  * in several places is `skill_ambiguous` (listing them) rather than a silent pick.
  */
-export async function loadSkill(ws: Workspace, request: { name: string; source?: SkillSource; path?: string; maxBytes?: number }): Promise<LoadedSkill> {
-  const { skills } = await discover(ws, {});
+export async function loadSkill(
+  ws: Workspace,
+  request: { name: string; source?: SkillSource; path?: string; maxBytes?: number } & SkillQuery,
+): Promise<LoadedSkill> {
+  const { skills } = await discover(ws, { includeUser: request.includeUser, maxSkills: request.maxSkills });
   const matches = skills.filter(
     (skill) => skill.name === request.name && (!request.source || skill.source === request.source) && (!request.path || skill.path === request.path),
   );

@@ -48,7 +48,7 @@ describe("codex_list_skills", () => {
       { name: "deploy", description: "Ships it", source: "user", path: "~/.codex/skills/deploy/SKILL.md" },
       { name: "draw", description: "Draws", source: "user", path: "~/.claude/skills/draw/SKILL.md" },
     ]);
-    expect(list.counts).toEqual({ total: 4, workspace: 2, user: 2, other: 0 });
+    expect(list.counts).toEqual({ total: 4, workspace: 2, user: 2, plugin: 0, other: 0 });
     expect(JSON.stringify(list)).not.toContain(home);
   });
 

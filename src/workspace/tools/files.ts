@@ -4,7 +4,7 @@
  * file's lines, the matches), since some hosts show the model only the text.
  */
 import * as v from "valibot";
-import { READ_ONLY, repoPathArg } from "./args.ts";
+import { codexProAlias, READ_ONLY, repoPathArg, ROOT_ALIASES } from "./args.ts";
 import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
 import { LIMITS } from "../limits.ts";
 import { readFileSlice } from "../read.ts";
@@ -48,7 +48,7 @@ export const repoTree = defineTool({
   annotations: READ_ONLY,
   capability: "read",
   modes: ["worker", "standard", "full"],
-  aliases: [{ name: "tree" }],
+  aliases: [{ name: "tree", argumentAliases: ROOT_ALIASES }],
   labels: { invoking: "Listing files", invoked: "Files listed" },
   async handler(args, context) {
     const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
@@ -73,11 +73,13 @@ const readInput = {
   max_bytes: positive(`Bytes of content at most (clamped to ${LIMITS.readBytes}).`),
 };
 
+const readFileInput = { ...readInput, file_path: v.pipe(v.string(), v.description("File path relative to the repository root.")) };
+
 export const readFile = defineTool({
   name: "codex_read_file",
   title: "Read file",
   description: `Reads a text file of the repository, optionally lines start_line..end_line, at most max_bytes (default and cap ${LIMITS.readBytes}); cut on a line end with truncated and next_start_line. Binary files are summarized, not returned; blocked paths and paths outside the repository are refused.`,
-  input: v.strictObject({ ...readInput, file_path: v.pipe(v.string(), v.description("File path relative to the repository root.")) }),
+  input: v.strictObject(readFileInput),
   output: v.object({
     path: v.string(),
     size: v.number(),
@@ -92,13 +94,7 @@ export const readFile = defineTool({
   annotations: READ_ONLY,
   capability: "read",
   modes: ["minimal", "worker", "standard", "full"],
-  aliases: [
-    {
-      name: "read",
-      input: v.strictObject({ ...readInput, path: v.pipe(v.string(), v.description("File path relative to the repository root.")) }),
-      mapArgs: ({ path, ...rest }) => ({ ...rest, file_path: path }),
-    },
-  ],
+  aliases: [codexProAlias("read", readFileInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reading file", invoked: "File read" },
   async handler(args, context) {
     const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
@@ -142,7 +138,7 @@ export const searchRepoTool = defineTool({
   annotations: READ_ONLY,
   capability: "read",
   modes: ["worker", "standard", "full"],
-  aliases: [{ name: "search" }],
+  aliases: [{ name: "search", argumentAliases: ROOT_ALIASES }],
   labels: { invoking: "Searching", invoked: "Search done" },
   async handler(args, context) {
     const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);

@@ -27,6 +27,11 @@ const exportInput = {
   target_path: v.optional(v.pipe(v.string(), v.description("File or directory the AGENTS.md chain leads to; the root when omitted."))),
   selected_paths: selectedPaths,
   include_diff: v.optional(v.pipe(v.boolean(), v.description("Include the unstaged git diff."))),
+  include_ai_bridge: v.optional(v.pipe(v.boolean(), v.description("Include the handoff state and the other .ai-bridge/ Markdown files (default false)."))),
+  include_git: v.optional(v.pipe(v.boolean(), v.description("Include git status (default true)."))),
+  max_file_bytes: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`Bytes of each selected file at most (clamped to ${LIMITS.readBytes}).`)),
+  ),
 };
 
 export const exportContextTool = defineTool({
@@ -39,13 +44,23 @@ export const exportContextTool = defineTool({
   annotations: WRITES_BRIDGE,
   capability: "record",
   modes: ["standard", "full"],
-  aliases: [codexProAlias("export_pro_context", exportInput, { renames: { paths: "selected_paths" }, defaults: { name: "pro" } })],
+  argumentAliases: { title: "name" },
+  aliases: [codexProAlias("export_pro_context", exportInput, { renames: { paths: "selected_paths", title: "name" }, defaults: { name: "pro" } })],
   labels: { invoking: "Exporting context", invoked: "Context exported" },
   async handler(args, context) {
     const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const result = await exportContext(
       ws,
-      { name: args.name, targetPath: args.target_path, selectedPaths: args.selected_paths, includeDiff: args.include_diff, signal: context.signal },
+      {
+        name: args.name,
+        targetPath: args.target_path,
+        selectedPaths: args.selected_paths,
+        includeDiff: args.include_diff,
+        includeAiBridge: args.include_ai_bridge,
+        includeGit: args.include_git,
+        maxFileBytes: args.max_file_bytes,
+        signal: context.signal,
+      },
       redactorOf(context),
     );
     const skipped = result.skipped.length > 0 ? ` Skipped: ${result.skipped.join("; ")}.` : "";
@@ -64,7 +79,7 @@ const planFields = {
 };
 const planInput = { repo_path: repoPathArg, ...planFields };
 const planAlias = (name: string, defaultAgent?: string) =>
-  codexProAlias(name, planInput, { renames: { agent_name: "agent" }, ...(defaultAgent && { defaults: { agent: defaultAgent } }) });
+  codexProAlias(name, planInput, { renames: { agent_name: "agent", task: "plan" }, ...(defaultAgent && { defaults: { agent: defaultAgent } }) });
 
 export const writeHandoff = defineTool({
   name: "codex_write_handoff",

@@ -58,6 +58,15 @@ const commandInput = {
   command: commandLine,
   cwd: v.optional(v.pipe(v.string(), v.description("Directory to run in, relative to the repository root."))),
   timeout_ms: v.optional(v.pipe(v.number(), v.description(`Clamped to ${COMMAND_TIMEOUT.minMs}–${COMMAND_TIMEOUT.maxMs}.`))),
+  session_id: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(200),
+      v.description(
+        "The original PatchBay's command-session guard id, accepted so its prompts work; patchbay has no such guard (power_tools.bash_mode decides).",
+      ),
+    ),
+  ),
 };
 
 const changeOutput = { path: v.string(), bytes: v.number(), diff: v.string(), diff_truncated: v.boolean() };
@@ -141,7 +150,7 @@ export const runCommandTool = defineTool({
   annotations: { ...DESTRUCTIVE, openWorldHint: true },
   capability: "exec_safe",
   modes: ["minimal", "standard", "full"],
-  aliases: [codexProAlias("bash", commandInput)],
+  aliases: [codexProAlias("bash", commandInput, { renames: { cmd: "command" } })],
   labels: { invoking: "Running the command", invoked: "Command finished" },
   async handler(args, context) {
     const mode: "safe" | "full" = context.session.scope.power.bashMode === "full" ? "full" : "safe";
@@ -162,7 +171,7 @@ export const readSessionTool = defineTool({
   name: "codex_read_session",
   title: "Read Codex session",
   description:
-    "Reads the newest messages of a Codex session transcript ($CODEX_HOME/sessions/…/rollout-…-<session_id>.jsonl), bounded by max_messages and max_bytes.",
+    "Reads the newest messages of a Codex session transcript ($CODEX_HOME/sessions/…/rollout-…-<session_id>.jsonl), bounded by max_messages and max_bytes (max_total_bytes, the original's name, also works).",
   input: v.strictObject({
     session_id: v.pipe(v.string(), v.regex(SESSION_ID, "expected a Codex session id (a UUID)")),
     max_messages: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
@@ -179,6 +188,7 @@ export const readSessionTool = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   capability: "session_read",
   modes: ["standard", "full"],
+  argumentAliases: { max_total_bytes: "max_bytes" },
   aliases: [{ name: "read_codex_session" }],
   labels: { invoking: "Reading the session", invoked: "Session read" },
   async handler(args, context) {

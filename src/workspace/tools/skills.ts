@@ -12,10 +12,10 @@ import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args
 export const listSkillsTool = defineTool({
   name: "codex_list_skills",
   title: "List skills",
-  description: `Skills (SKILL.md) in the repository's skill folders (${WORKSPACE_SKILL_DIRS.join(", ")}) and the user's ($CODEX_HOME/skills or ~/.codex/skills, ~/.claude/skills, ~/.agents/skills), with name, description, source and a sanitized path.`,
+  description: `Skills (SKILL.md) in the repository's skill folders (${WORKSPACE_SKILL_DIRS.join(", ")}) the user's ($CODEX_HOME/skills or ~/.codex/skills, ~/.claude/skills, ~/.agents/skills) and installed plugins' ($CODEX_HOME/plugins, ~/.claude/plugins), with name, description, source and a sanitized path.`,
   input: v.strictObject({
     repo_path: repoPathArg,
-    include_global_skills: flagArg("Also the user's skills (default true)."),
+    include_global_skills: flagArg("Also the user's and plugins' skills (default true)."),
     max_skills: countArg(`Skills at most (clamped to ${LIMITS.skillCount}).`),
   }),
   output: skillListSchema,
@@ -40,6 +40,8 @@ const loadInput = {
   source: v.optional(v.pipe(v.picklist(SKILL_SOURCES), v.description("Where the skill lives, when a name exists in several places."))),
   path: v.optional(v.pipe(v.string(), v.description("The sanitized path codex_list_skills shows, when name and source are still ambiguous."))),
   max_bytes: countArg(`Bytes of SKILL.md at most (clamped to ${LIMITS.skillBytes}).`),
+  include_global_skills: flagArg("Also look among the user's and plugins' skills (default true)."),
+  max_skills: countArg(`Skills looked through at most while resolving the name (clamped to ${LIMITS.skillCount}).`),
 };
 
 export const loadSkillTool = defineTool({
@@ -56,7 +58,14 @@ export const loadSkillTool = defineTool({
   labels: { invoking: "Loading skill", invoked: "Skill ready" },
   async handler(args, context) {
     const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
-    const loaded = await loadSkill(ws, { name: args.name, source: args.source, path: args.path, maxBytes: args.max_bytes });
+    const loaded = await loadSkill(ws, {
+      name: args.name,
+      source: args.source,
+      path: args.path,
+      maxBytes: args.max_bytes,
+      includeUser: args.include_global_skills,
+      maxSkills: args.max_skills,
+    });
     const { skill } = loaded;
     const cut = loaded.truncated ? `, first ${loaded.bytes} of ${loaded.total_bytes} bytes` : "";
     return { text: `Skill ${skill.name} [${skill.source}] ${skill.path}${cut}:\n\n${loaded.content}`, structured: loaded };
