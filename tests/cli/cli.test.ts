@@ -23,7 +23,7 @@ describe("patchbay CLI", () => {
   test("a bad value fails naming the flag and its valid values, exit 2", async () => {
     const result = await runPatchbay(["start", "--tool-mode", "max", "--print-only"], { home: tempDir() });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("patchbay: Invalid value for argument: --tool-mode (max). Expected one of: minimal, worker, standard, full.\n");
+    expect(result.stderr).toBe("patchbay: --tool-mode: expected one of minimal, worker, standard, full, got max\n  next: see `patchbay start --help`\n");
   });
 
   test("an unknown command names the commands", async () => {
