@@ -1,5 +1,5 @@
 import { readdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { stringify } from "smol-toml";
 import { PatchbayError } from "../errors/index.ts";
 import { writeFileAtomic } from "../runtime/index.ts";

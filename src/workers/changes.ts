@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { readInside } from "../workspace/index.ts";
-import { git, type GitResult, runGit } from "../workspace/index.ts";
+import { type GitResult, runGit } from "../workspace/index.ts";
 import { branchPoint, type ChangedFile, changedFiles, createWorktree, type Worktree } from "../worktrees/index.ts";
 import { isImportedArtifact, isInside, slugOf } from "./paths.ts";
 

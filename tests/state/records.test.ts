@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RECORD_SCHEMA_VERSION, createRecordStore, type RecordKind, type RecordStore } from "../../src/state/index.ts";
 import { redisServerPath, startRedis, type TestRedis } from "../support/redis.ts";

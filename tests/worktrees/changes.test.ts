@@ -40,7 +40,10 @@ describe("the files a change touched", () => {
     await h.ok("codex_worker_start", { name: "mover", brief: "move a.txt", agent: "mover" });
     const worker = await settled(h, "mover");
     expect(worker.state).toBe("idle");
-    const { details } = await h.ok<{ details: { files: Array<{ path: string; status: string }> } }>("codex_worker_inspect", { worker: "mover", view: "changes" });
+    const { details } = await h.ok<{ details: { files: Array<{ path: string; status: string }> } }>("codex_worker_inspect", {
+      worker: "mover",
+      view: "changes",
+    });
     expect(details.files.map((file) => file.path)).toEqual(LISTED);
     expect(details.files.find((file) => file.path === "a.txt")?.status).toBe("deleted");
 
