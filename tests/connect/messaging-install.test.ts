@@ -37,6 +37,13 @@ describe("mcp install --skills --statusline (agent messaging)", () => {
     const skills = ["patchbay-messaging", "patchbay-wait"].map((name) => join(claude, "skills", name, "SKILL.md"));
     const install = ["mcp", "install", "claude", "--scope", "user", "--skills", "--statusline", "--agent", "bob@team"];
 
+    const dryRun = await runConnect([...install, "--dry-run"], { cwd: box.ws, env: box.env });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain('"statusLine"');
+    expect(dryRun.stdout).toContain("+name: patchbay-wait");
+    for (const file of skills) expect(existsSync(file)).toBe(false);
+    expect(readFileSync(settings, "utf8")).toBe('{\n  "theme": "dark"\n}\n');
+
     const first = await runConnect([...install, "--json"], { cwd: box.ws, env: box.env });
     expect(first.code, first.stderr).toBe(0);
     for (const file of skills) {
