@@ -85,6 +85,7 @@ interface SourceFile {
 }
 
 const TOOL_KIT = "mcp/tool.ts";
+const CATALOG = "app/catalog.ts";
 const IN_TOOL_FACE = /^[^/]+\/tools\//;
 
 /** Where the tool kit may be used: the kit itself, the composition root, and every `<capability>/tools/` folder. */
@@ -101,20 +102,31 @@ function importsOf(file: SourceFile): Array<{ statement: string; target: string 
   });
 }
 
+/** Which folder's `tools/` a path lies in, or undefined outside every `tools/` folder. */
+function toolsFolderOf(path: string): string | undefined {
+  return IN_TOOL_FACE.test(path) ? path.split("/")[0] : undefined;
+}
+
 /**
  * Breaches of the tool face rule, one line each: outside the kit, the composition root and the
  * `tools/` folders nothing imports the tool kit or names `ToolContext` (capability cores take
- * what they need as parameters), and `defineTool(` is called only inside a `tools/` folder.
+ * what they need as parameters); `defineTool(` is called only inside a `tools/` folder; and a
+ * `tools/` folder is entered only through its `tools/index.ts`, by the catalog or another `tools/`
+ * folder (a runtime face or a core never reaches into tools).
  */
 function toolFaceViolations(files: readonly SourceFile[]): string[] {
   return files.flatMap((file) => {
     const found: string[] = [];
-    if (!mayUseToolKit(file.path)) {
-      for (const { statement, target } of importsOf(file)) {
-        if (target === TOOL_KIT || /\bToolContext\b/.test(statement)) found.push(`${file.path} imports the tool kit: ${statement.replace(/\s+/g, " ")}`);
-      }
+    const from = toolsFolderOf(file.path);
+    for (const { statement, target } of importsOf(file)) {
+      const said = statement.replace(/\s+/g, " ");
+      if (!mayUseToolKit(file.path) && (target === TOOL_KIT || /\bToolContext\b/.test(statement))) found.push(`${file.path} imports the tool kit: ${said}`);
+      const to = toolsFolderOf(target);
+      if (to === undefined || to === from) continue;
+      if (!target.endsWith("/tools/index.ts")) found.push(`${file.path} reaches into ${to}/tools/: ${said}`);
+      else if (from === undefined && file.path !== CATALOG) found.push(`${file.path} imports a tool face outside the catalog: ${said}`);
     }
-    if (!IN_TOOL_FACE.test(file.path) && /\bdefineTool\s*\(/.test(file.text)) found.push(`${file.path} declares a tool outside a tools/ folder`);
+    if (from === undefined && /\bdefineTool\s*\(/.test(file.text)) found.push(`${file.path} declares a tool outside a tools/ folder`);
     return found;
   });
 }
@@ -161,28 +173,25 @@ describe("layering of src/", () => {
   const files = sourceFiles(src).map((path) => ({ path: relative(src, path).split(sep).join("/"), text: readFileSync(path, "utf8") }));
   const foldersWithTools = [...new Set(files.filter((file) => IN_TOOL_FACE.test(file.path)).map((file) => file.path.split("/")[0]!))].sort();
 
-  test("capability cores do not take MCP's ToolContext, and tools are declared only in tools/ folders", () => {
+  test("capability cores do not take MCP's ToolContext, tools are declared only in tools/ folders, and a tools/ folder is entered only through its face", () => {
     expect(toolFaceViolations(files)).toEqual([]);
   });
 
-  test("every folder with tools has a runtime face (index.ts) and a tool face (tools/index.ts), and the runtime face does not reach into tools/", () => {
+  test("every folder with tools has a runtime face (index.ts) and a tool face (tools/index.ts)", () => {
     expect(foldersWithTools).toEqual(["app", "jobs", "messaging", "pipeline", "workers", "workspace"]);
-    for (const folder of foldersWithTools) {
-      expect(`${folder}/tools/index.ts: ${existsSync(join(src, folder, "tools", "index.ts"))}`).toBe(`${folder}/tools/index.ts: true`);
-      const face = files.find((file) => file.path === `${folder}/index.ts`);
-      expect(face ? importsOf(face).filter(({ target }) => target.startsWith(`${folder}/tools/`)) : `${folder}/index.ts is missing`).toEqual([]);
-    }
+    const faces = foldersWithTools.flatMap((folder) => [`${folder}/index.ts`, `${folder}/tools/index.ts`]);
+    expect(faces.filter((face) => !existsSync(join(src, face)))).toEqual([]);
   });
 
   test("the catalog takes each folder's tools from its tool face only", () => {
-    const catalog = files.find((file) => file.path === "app/catalog.ts")!;
+    const catalog = files.find((file) => file.path === CATALOG)!;
     const targets = importsOf(catalog)
       .map(({ target }) => target)
       .filter((target) => target !== TOOL_KIT);
     expect(targets.sort()).toEqual(foldersWithTools.map((folder) => `${folder}/tools/index.ts`));
   });
 
-  test("the tool face checker flags a core that takes ToolContext and a tool declared outside tools/", () => {
+  test("the tool face checker flags a core that takes ToolContext, a tool declared outside tools/, and a reach into tools/ past its face", () => {
     const violations = toolFaceViolations([
       { path: "workers/record.ts", text: 'import type { ToolContext } from "../mcp/tool.ts";\nexport const f = (context: ToolContext) => context;' },
       { path: "jobs/queue.ts", text: 'import {\n  type ToolContext,\n} from "../mcp/index.ts";' },
@@ -191,12 +200,20 @@ describe("layering of src/", () => {
       { path: "app/catalog.ts", text: 'import type { ToolDeclaration } from "../mcp/tool.ts";' },
       { path: "mcp/tool.ts", text: "export function defineTool<I>(declaration: I): I {\n  return declaration;\n}" },
       { path: "workspace/workspace.ts", text: 'import type { SessionScope } from "../mcp/session.ts";' },
+      { path: "jobs/index.ts", text: 'export { jobView } from "./tools/view.ts";' },
+      { path: "jobs/runtime.ts", text: 'import { JOB_TOOLS } from "./tools/index.ts";' },
+      { path: "workers/tools/inbox.ts", text: 'import { jobIdArg } from "../../jobs/tools/args.ts";\nimport { jobFor } from "../../jobs/tools/index.ts";' },
+      { path: "jobs/tools/inspect.ts", text: 'import { jobIdArg } from "./args.ts";' },
+      { path: "app/catalog.ts", text: 'import { JOB_TOOLS } from "../jobs/tools/index.ts";' },
     ]);
     expect(violations).toEqual([
       'workers/record.ts imports the tool kit: import type { ToolContext } from "../mcp/tool.ts"',
       'jobs/queue.ts imports the tool kit: import { type ToolContext, } from "../mcp/index.ts"',
       'pipeline/phases.ts imports the tool kit: import { defineTool } from "../mcp/tool.ts"',
       "pipeline/phases.ts declares a tool outside a tools/ folder",
+      'jobs/index.ts reaches into jobs/tools/: export { jobView } from "./tools/view.ts"',
+      'jobs/runtime.ts imports a tool face outside the catalog: import { JOB_TOOLS } from "./tools/index.ts"',
+      'workers/tools/inbox.ts reaches into jobs/tools/: import { jobIdArg } from "../../jobs/tools/args.ts"',
     ]);
   });
 
