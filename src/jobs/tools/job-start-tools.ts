@@ -49,21 +49,32 @@ export async function submitFor(
 /** What plan and apply jobs take: the task, the repository, and the agent options. */
 const jobInput = { spec: specArg, repo_path: repoPathArg, ...agentOptions };
 
+// A plan job is read-only in the repository whatever security.default_sandbox says (a writing job
+// gets its own worktree: codex_apply_job), so its schema offers only what it runs: no writing
+// sandbox, no bypass. The original's prompts that name read-only still validate.
+const { dangerously_bypass: _bypass, ...planOptions } = agentOptions;
+const planInput = {
+  spec: specArg,
+  repo_path: repoPathArg,
+  ...planOptions,
+  sandbox: v.optional(
+    v.pipe(
+      v.picklist(["read-only"], "plan jobs are read-only: use codex_apply_job for a job that changes files"),
+      v.description("Always read-only for a plan job (accepted for the original's prompts); codex_apply_job writes, in its own worktree."),
+    ),
+  ),
+};
+
 export const planJob = defineJobTool({
   name: "codex_plan_job",
   title: "Plan job",
   description:
     "Start a read-only agent job in the repository (it may read and run read-only commands, never change files). Returns the job at once; follow it with codex_get_status / codex_get_result.",
-  input: v.strictObject(jobInput),
+  input: v.strictObject(planInput),
   annotations: RUNS_AGENT_READ_ONLY,
   ...STARTS_AGENT_TURN,
   labels: { invoking: "Starting a plan job", invoked: "Plan job started" },
   async handler(args, context) {
-    if (args.sandbox && args.sandbox !== "read-only")
-      throw new PatchbayError("invalid_arguments", `sandbox: plan jobs are read-only (got ${args.sandbox})`, {
-        next: "use codex_apply_job for a job that changes files",
-      });
-    if (args.dangerously_bypass) throw new PatchbayError("invalid_arguments", "dangerously_bypass: plan jobs are read-only", { next: "use codex_apply_job" });
     return submitFor(context, { kind: "plan", access: "read_only", prompt: args.spec }, args);
   },
 });
