@@ -195,6 +195,8 @@ const status = defineCommand({
     if (args.statusline) {
       // Claude must never wait on or see an error from patchbay: silence and exit 0 at worst.
       setTimeout(() => process.exit(0), STATUS_LINE_BUDGET_MS).unref();
+      // Claude writes its session JSON to stdin; read and drop it, so its write never meets a closed pipe.
+      if (!process.stdin.isTTY) process.stdin.on("error", () => {}).resume();
       try {
         const agent = (args.as ?? process.env.PATCHBAY_AGENT)?.trim();
         if (agent) process.stdout.write(`${statusLineText(agent, await unreadFor(agent, Date.now() + STATUS_LINE_BUDGET_MS - 200))}\n`);
