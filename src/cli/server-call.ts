@@ -83,12 +83,16 @@ function commandLine(tool: string, settings: string): string {
 
 /** Every tool `text` names, as its command in backticks ("call inbox" → "run `patchbay msg inbox`"). */
 function commandsFor(text: string): string {
-  return text
-    .replace(TOOL_REFERENCE, (whole, call: string | undefined, tool: string, settings: string) => {
-      if (!tool.includes("_") && !call) return whole;
-      return `${call ? "run " : ""}\`${commandLine(tool, settings)}\``;
-    })
-    .replace(/(`[^`]+`) \(or \1\)/g, "$1");
+  return (
+    text
+      .replace(TOOL_REFERENCE, (whole, call: string | undefined, tool: string, settings: string) => {
+        if (!tool.includes("_") && !call) return whole;
+        return `${call ? "run " : ""}\`${commandLine(tool, settings)}\``;
+      })
+      .replace(/(`[^`]+`) \(or \1\)/g, "$1")
+      // A tool with no CLI spelling, named in passing for an MCP caller, says nothing at a shell.
+      .replace(/ \((?:or )?`?(?:codex|patchbay)_[a-z_]+`?\)/g, "")
+  );
 }
 
 /**

@@ -5,7 +5,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { inCliWords } from "../../src/cli/server-call.ts";
+import { inCliWords, spokenInCli } from "../../src/cli/server-call.ts";
+import { PatchbayError } from "../../src/errors/index.ts";
 import { TOOL_COMMANDS } from "../../src/cli/tool-commands.ts";
 import { mockPrompt } from "../jobs/support.ts";
 import { connectStdio } from "../support/clients.ts";
@@ -126,6 +127,14 @@ test("every tool the CLI speaks for is served, and each argument it spells is on
 }, 60_000);
 
 describe("inCliWords", () => {
+  test("an in-process error's tools become commands, and a tool without a CLI spelling named in passing is left out", () => {
+    const error = spokenInCli(
+      new PatchbayError("agent_failed", "mock failed", { next: "read logs/plan.log of the run (patchbay_artifact), fix the cause, and see patchbay_status" }),
+    );
+    expect(error.next).toBe("read logs/plan.log of the run, fix the cause, and see `patchbay pipeline status`");
+    expect(error.code).toBe("agent_failed");
+  });
+
   test("a hint's tool with its arguments becomes the command line", () => {
     const error = inCliWords("codex_worker_message", {
       code: "worker_busy",
