@@ -82,7 +82,8 @@ export const workerInbox = defineTool({
     content: v.optional(v.string()),
     removed: v.optional(v.boolean()),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  // cleanup deletes an artifact and its unpacked files.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   capability: "network",
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Working on the artifact inbox", invoked: "Inbox updated" },

@@ -137,7 +137,8 @@ export const getHandoffStatus = defineTool({
     status: v.nullable(statusSchema),
     files: v.array(v.object({ name: v.string(), bytes: v.number(), modified: v.string() })),
   }),
-  annotations: WRITES_BRIDGE,
+  // A read in the original's descriptor and in effect: create_if_missing only lays out the empty folder.
+  annotations: READ_ONLY,
   capability: "record",
   modes: ["standard", "full"],
   aliases: [codexProAlias("read_handoff", statusInput)],
