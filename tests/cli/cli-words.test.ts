@@ -197,6 +197,8 @@ test("cleanup reports a finished run's worktree once; a second call reports noth
   // A run stopped at "ready" keeps its worktree until it is cancelled (finished) or cleaned one by one.
   const { run_id } = JSON.parse(run.stdout) as { run_id: string };
   expect((await runPatchbay(["cancel", run_id], { home, cwd: repo })).code).toBe(0);
+  // A bad --older-than-days stops before anything is removed: the first real call below still finds the worktree.
+  expect((await runPatchbay(["cleanup", "--older-than-days", "abc"], { home, cwd: repo })).code).toBe(2);
   const first = JSON.parse((await runPatchbay(["cleanup", "--json"], { home, cwd: repo })).stdout) as { worktrees_removed: string[] };
   expect(first.worktrees_removed).toHaveLength(1);
   expect(existsSync(first.worktrees_removed[0]!)).toBe(false);
