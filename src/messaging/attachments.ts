@@ -7,6 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { dirname, join, posix } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
+import { tempNameFor, writeTempFile } from "../runtime/index.ts";
 import type { RecordStore } from "../state/index.ts";
 import { isName, type AgentAddress } from "./names.ts";
 
@@ -143,8 +144,9 @@ export function createAttachments(options: { store: RecordStore; home: string; m
       });
     const file = fileOf(parts.path);
     await fsp.mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const temp = `${file}.${randomBytes(6).toString("hex")}.part`;
-    await fsp.writeFile(temp, bytes, { mode: 0o600 });
+    // Written whole (fsynced) beside it under the one temp-name rule, then published by link().
+    const temp = join(dirname(file), tempNameFor(file));
+    await writeTempFile(temp, bytes);
     try {
       // link() fails when the name exists: an upload URL writes its path once.
       await fsp.link(temp, file);
