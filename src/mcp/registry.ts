@@ -32,28 +32,49 @@ export interface ToolRegistry {
   namesIn(mode: ToolMode): string[];
   /** Names a session sees in its mode, or in another one: capabilities applied. */
   namesFor(session: SessionState, mode?: ToolMode): string[];
-  /** The advertised output schema of a tool, for the SDK's result projection. */
-  outputSchemaOf(name: string): JsonObject | undefined;
   /** `undefined` when no tool of that name exists at all (a protocol error, not a tool error). */
   call(name: string, args: unknown, context: ToolContext): Promise<CallToolResult> | undefined;
 }
 
-// The SDK advertises draft 2020-12; converting here, once, means a schema that cannot become
-// JSON Schema stops the server at start-up instead of breaking every later tools/list.
-function jsonSchemaOf(schema: ObjectSchema, tool: string, which: "input" | "output"): JsonObject {
+// Converting here, once, means a schema that cannot become JSON Schema stops the server at
+// start-up instead of breaking every later tools/list. `$schema` is left out: MCP reads a schema
+// without one as draft 2020-12, and the same 50 bytes in every tool cost every model's context.
+function inputJsonSchema(schema: ObjectSchema, tool: string): JsonObject {
   try {
     const standard = toStandardJsonSchema(schema)["~standard"];
-    return standard.jsonSchema[which]({ target: "draft-2020-12" }) as JsonObject;
+    const { $schema: _dialect, ...json } = standard.jsonSchema.input({ target: "draft-2020-12" }) as JsonObject;
+    return json;
   } catch (error) {
-    throw new PatchbayError("tool_schema_invalid", `tool ${tool}: its ${which} schema cannot become JSON Schema: ${(error as Error).message}`, {
+    throw new PatchbayError("tool_schema_invalid", `tool ${tool}: its input schema cannot become JSON Schema: ${(error as Error).message}`, {
       next: "use only JSON-representable valibot schemas (no v.date, v.custom or non-object roots)",
     });
   }
 }
 
+/** What an alias's schema keeps: names, types and which are required. Its canonical tool's schema describes and bounds them. */
+const ALIAS_SCHEMA_KEYS = new Set(["type", "properties", "items", "enum", "anyOf", "required", "additionalProperties"]);
+
+function aliasSchema(schema: unknown, inProperties = false): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => aliasSchema(item));
+  if (!schema || typeof schema !== "object") return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      // Under `properties` the keys are argument names, all kept.
+      .filter(([key]) => inProperties || ALIAS_SCHEMA_KEYS.has(key))
+      .map(([key, value]) => [key, aliasSchema(value, !inProperties && key === "properties")]),
+  );
+}
+
 /** No authentication per tool: the connection's bearer token (or OAuth grant) is the gate. ChatGPT reads it top-level, older clients in `_meta`. */
 const SECURITY_SCHEMES = [{ type: "noauth" }];
 
+/**
+ * What tools/list shows for one name. Every host puts this into its model's context, so it carries
+ * only what a model or host reads: no output schema (results still carry structuredContent, which
+ * the widget reads; no host needs the schema to use it, and the SDK's result projection needs it
+ * only for non-object results, which no tool has), and an alias points at its canonical tool
+ * instead of repeating its description.
+ */
 function describe(declaration: ToolDeclaration, name: string, input: ObjectSchema, canonical?: string): Tool {
   const labels = declaration.labels ?? { invoking: `Running ${declaration.title}`, invoked: `${declaration.title} done` };
   return {
@@ -61,9 +82,8 @@ function describe(declaration: ToolDeclaration, name: string, input: ObjectSchem
     ...({ securitySchemes: SECURITY_SCHEMES } as Partial<Tool>),
     name,
     title: canonical ? `${declaration.title} (alias of ${canonical})` : declaration.title,
-    description: canonical ? `Alias of ${canonical}. ${declaration.description}` : declaration.description,
-    inputSchema: jsonSchemaOf(input, name, "input") as Tool["inputSchema"],
-    outputSchema: jsonSchemaOf(declaration.output, name, "output") as Tool["outputSchema"],
+    description: canonical ? `Alias of ${canonical} (same behaviour; see its description).` : declaration.description,
+    inputSchema: (canonical ? aliasSchema(inputJsonSchema(input, name)) : inputJsonSchema(input, name)) as Tool["inputSchema"],
     annotations: { title: declaration.title, ...declaration.annotations },
     _meta: {
       securitySchemes: SECURITY_SCHEMES,
@@ -300,7 +320,6 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
       entries
         .filter((entry) => isVisible(entry, { ...session, mode, modeIsDefault: session.modeIsDefault && mode === session.mode }))
         .map((entry) => entry.name),
-    outputSchemaOf: (name) => byName.get(name)?.descriptor.outputSchema as JsonObject | undefined,
     call(name, args, context) {
       const entry = byName.get(name);
       return entry && run(entry, args, context, book);

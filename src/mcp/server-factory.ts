@@ -45,7 +45,7 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
       catalog: registry,
     });
     if (!pending) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the tools of this session's mode.`);
-    return server.projectCallToolResult(await pending, registry.outputSchemaOf(name));
+    return server.projectCallToolResult(await pending, undefined); // no output schema is advertised (registry.ts)
   });
   const widgets = WIDGET_URIS.map((uri) => widgetResource(host.config.app.widget_domain, uri));
   server.setRequestHandler("resources/list", () => ({
