@@ -5,12 +5,12 @@
  */
 import * as v from "valibot";
 import { codexProAlias, READ_ONLY, repoPathArg, ROOT_ALIASES } from "./args.ts";
-import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
+import type { ToolDeclaration } from "../../mcp/tool.ts";
 import { LIMITS } from "../limits.ts";
 import { readFileSlice } from "../read.ts";
 import { searchRepo } from "../search.ts";
 import { listTree, type TreeEntry } from "../tree.ts";
-import { openWorkspace } from "../workspace.ts";
+import { defineWorkspaceTool } from "./workspace-tool.ts";
 
 const positive = (description: string) => v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(description)));
 
@@ -27,7 +27,7 @@ function treeLine(entry: TreeEntry): string {
   return entry.type === "symlink" ? `${entry.path} (symlink)` : `${entry.path} (${entry.size} B)`;
 }
 
-export const repoTree = defineTool({
+export const repoTree = defineWorkspaceTool({
   name: "codex_repo_tree",
   title: "Repository tree",
   description: `Lists files and directories of the repository, shallowest first, bounded by max_depth (default ${LIMITS.treeDepth}) and max_entries (default ${LIMITS.treeEntries}, at most ${LIMITS.treeMaxEntries}). Respects .gitignore; never shows .git or blocked paths; dot entries only with include_hidden.`,
@@ -50,8 +50,7 @@ export const repoTree = defineTool({
   modes: ["worker", "standard", "full"],
   aliases: [{ name: "tree", argumentAliases: ROOT_ALIASES }],
   labels: { invoking: "Listing files", invoked: "Files listed" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const listing = await listTree(ws, {
       path: args.path,
       maxDepth: args.max_depth,
@@ -75,7 +74,7 @@ const readInput = {
 
 const readFileInput = { ...readInput, file_path: v.pipe(v.string(), v.description("File path relative to the repository root.")) };
 
-export const readFile = defineTool({
+export const readFile = defineWorkspaceTool({
   name: "codex_read_file",
   title: "Read file",
   description: `Reads a text file of the repository, optionally lines start_line..end_line, at most max_bytes (default and cap ${LIMITS.readBytes}); cut on a line end with truncated and next_start_line. Binary files are summarized, not returned; blocked paths and paths outside the repository are refused.`,
@@ -96,8 +95,7 @@ export const readFile = defineTool({
   modes: ["minimal", "worker", "standard", "full"],
   aliases: [codexProAlias("read", readFileInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reading file", invoked: "File read" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, _context, ws) {
     const slice = await readFileSlice(ws, args.file_path, { startLine: args.start_line, endLine: args.end_line, maxBytes: args.max_bytes });
     if (slice.binary) return { text: `${slice.path} is a binary file of ${slice.size} bytes; its content is not shown.`, structured: slice };
     if (slice.total_lines === 0) return { text: `${slice.path} is empty.`, structured: slice };
@@ -108,7 +106,7 @@ export const readFile = defineTool({
   },
 });
 
-export const searchRepoTool = defineTool({
+export const searchRepoTool = defineWorkspaceTool({
   name: "codex_search_repo",
   title: "Search repository",
   description: `Searches the repository's text files for a literal string, or a Perl-compatible regular expression with regex: true. Returns matching lines with path and line number, at most max_results (default ${LIMITS.searchResults}, at most ${LIMITS.searchMaxResults}), with truncated when there were more. Respects .gitignore; skips binary, blocked and (unless include_hidden) dot files.`,
@@ -140,8 +138,7 @@ export const searchRepoTool = defineTool({
   modes: ["worker", "standard", "full"],
   aliases: [{ name: "search", argumentAliases: ROOT_ALIASES }],
   labels: { invoking: "Searching", invoked: "Search done" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const regex = args.regex ?? false;
     const result = await searchRepo(ws, {
       query: args.query,

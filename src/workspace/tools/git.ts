@@ -4,11 +4,11 @@
  * since some hosts show the model only the text.
  */
 import * as v from "valibot";
-import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
+import type { ToolDeclaration } from "../../mcp/tool.ts";
 import { gitDiff, gitDiffSchema, gitStatus, gitStatusSchema, type GitDiff, type GitStatus } from "../git-views.ts";
 import { LIMITS } from "../limits.ts";
-import { openWorkspace } from "../workspace.ts";
 import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args.ts";
+import { defineWorkspaceTool } from "./workspace-tool.ts";
 
 const filePathArg = v.optional(v.pipe(v.string(), v.description("Limit to this file or directory, relative to the repository root.")));
 
@@ -32,7 +32,7 @@ const statusInput = {
   porcelain: flagArg("Include `git status --short` style lines (default true)."),
 };
 
-export const gitStatusTool = defineTool({
+export const gitStatusTool = defineWorkspaceTool({
   name: "codex_git_status",
   title: "Git status",
   description: "The repository's branch, upstream ahead/behind, and its staged, unstaged, untracked and conflicted files.",
@@ -43,8 +43,7 @@ export const gitStatusTool = defineTool({
   modes: ["worker", "standard", "full"],
   aliases: [codexProAlias("git_status", statusInput)],
   labels: { invoking: "Reading git status", invoked: "Git status ready" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const status = await gitStatus(ws, { signal: context.signal });
     const short = args.porcelain === false ? [] : status.short;
     return { text: [statusLine(status), ...short].join("\n"), structured: { ...status, short } };
@@ -59,7 +58,7 @@ const diffInput = {
   max_bytes: countArg(`Diff bytes at most (clamped to ${LIMITS.diffBytes}).`),
 };
 
-export const gitDiffTool = defineTool({
+export const gitDiffTool = defineWorkspaceTool({
   name: "codex_git_diff",
   title: "Git diff",
   description: `The repository's diff: unstaged by default, staged, or against a ref; optionally one path; at most ${LIMITS.diffBytes} bytes (truncated says when it was cut). Blocked paths are left out.`,
@@ -70,8 +69,7 @@ export const gitDiffTool = defineTool({
   modes: ["worker", "standard", "full"],
   aliases: [codexProAlias("git_diff", diffInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reading git diff", invoked: "Git diff ready" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const diff = await gitDiff(ws, { filePath: args.file_path, staged: args.staged, ref: args.ref, maxBytes: args.max_bytes, signal: context.signal });
     return { text: diff.diff ? `${diffLine(diff)}\n${diff.diff}` : diffLine(diff), structured: diff };
   },
@@ -85,7 +83,7 @@ const changesInput = {
   max_diff_bytes: countArg(`Diff bytes at most (clamped to ${LIMITS.diffBytes}).`),
 };
 
-export const showChangesTool = defineTool({
+export const showChangesTool = defineWorkspaceTool({
   name: "codex_show_changes",
   title: "Show changes",
   description:
@@ -97,8 +95,7 @@ export const showChangesTool = defineTool({
   modes: ["minimal", "worker", "standard", "full"],
   aliases: [codexProAlias("show_changes", changesInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reviewing changes", invoked: "Changes ready" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const filePath = args.file_path === undefined ? undefined : (await ws.guard(args.file_path)).relative;
     const status = await gitStatus(ws, { path: filePath, signal: context.signal });
     const diff =

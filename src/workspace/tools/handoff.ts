@@ -4,12 +4,12 @@
  * Every write lands in `.ai-bridge/` and nowhere else.
  */
 import * as v from "valibot";
-import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
+import type { ToolDeclaration } from "../../mcp/tool.ts";
 import { codexProAlias, READ_ONLY, redactorOf, repoPathArg } from "./args.ts";
 import { exportContext, handoffDiff, MAX_PLAN_CHARS, PLAN_FILE, readBridgeFile, readHandoffStatus, writeHandoffStatus, writePlan } from "../handoff.ts";
 import { LIMITS } from "../limits.ts";
 import { AI_BRIDGE_DIR, aiBridgeState } from "../orientation.ts";
-import { openWorkspace } from "../workspace.ts";
+import { defineWorkspaceTool } from "./workspace-tool.ts";
 
 const WRITES_BRIDGE = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
@@ -34,7 +34,7 @@ const exportInput = {
   ),
 };
 
-export const exportContextTool = defineTool({
+export const exportContextTool = defineWorkspaceTool({
   name: "codex_export_context",
   title: "Export context pack",
   description:
@@ -47,8 +47,7 @@ export const exportContextTool = defineTool({
   argumentAliases: { title: "name" },
   aliases: [codexProAlias("export_pro_context", exportInput, { renames: { paths: "selected_paths", title: "name" }, defaults: { name: "pro" } })],
   labels: { invoking: "Exporting context", invoked: "Context exported" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const result = await exportContext(
       ws,
       {
@@ -81,7 +80,7 @@ const planInput = { repo_path: repoPathArg, ...planFields };
 const planAlias = (name: string, defaultAgent?: string) =>
   codexProAlias(name, planInput, { renames: { agent_name: "agent", task: "plan" }, ...(defaultAgent && { defaults: { agent: defaultAgent } }) });
 
-export const writeHandoff = defineTool({
+export const writeHandoff = defineWorkspaceTool({
   name: "codex_write_handoff",
   title: "Write handoff plan",
   description: `Writes the plan for a local agent to ${AI_BRIDGE_DIR}/${PLAN_FILE} (with a short header) and records the current commit, so codex_get_handoff_diff later shows what the agent changed. The operator runs it with \`patchbay handoff execute\`. Secret-looking content is refused.`,
@@ -92,8 +91,7 @@ export const writeHandoff = defineTool({
   modes: ["standard", "full"],
   aliases: [planAlias("handoff_to_agent"), planAlias("handoff_to_codex", "codex")],
   labels: { invoking: "Writing the plan", invoked: "Plan written" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const result = await writePlan(ws, { ...args, by: context.session.clientRef }, redactorOf(context));
     const run = `patchbay handoff execute --root ${ws.root} --agent ${args.agent ?? "NAME"} --command-template "…{{plan_file}}…"`;
     return {
@@ -124,7 +122,7 @@ const statusSchema = v.object({
   run: v.optional(runSchema),
 });
 
-export const getHandoffStatus = defineTool({
+export const getHandoffStatus = defineWorkspaceTool({
   name: "codex_get_handoff_status",
   title: "Handoff status",
   description: `Reads the handoff state: the current plan (${AI_BRIDGE_DIR}/${PLAN_FILE}), who wrote it and when, the commit it started from, the last local agent run (exit code, times) and the files in ${AI_BRIDGE_DIR}/. create_if_missing creates an empty ${AI_BRIDGE_DIR}/.`,
@@ -143,8 +141,7 @@ export const getHandoffStatus = defineTool({
   modes: ["standard", "full"],
   aliases: [codexProAlias("read_handoff", statusInput)],
   labels: { invoking: "Reading the handoff", invoked: "Handoff read" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     let status = await readHandoffStatus(ws);
     const created = !status && args.create_if_missing === true;
     if (created) {
@@ -165,7 +162,7 @@ export const getHandoffStatus = defineTool({
   },
 });
 
-export const getHandoffDiff = defineTool({
+export const getHandoffDiff = defineWorkspaceTool({
   name: "codex_get_handoff_diff",
   title: "Handoff diff",
   description: `What changed in the working tree since the plan was written (commits, edits and new files, against the commit recorded in ${AI_BRIDGE_DIR}/handoff-status.json; against HEAD when there is no plan). Bounded; blocked paths and ${AI_BRIDGE_DIR}/ are left out.`,
@@ -184,8 +181,7 @@ export const getHandoffDiff = defineTool({
   capability: "read",
   modes: ["standard", "full"],
   labels: { invoking: "Reading the handoff diff", invoked: "Handoff diff read" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, _context, ws) {
     const result = await handoffDiff(ws, Math.min(args.max_bytes ?? LIMITS.diffBytes, LIMITS.diffBytes));
     const summary = `${result.files.length} file(s) changed since ${result.base_head?.slice(0, 12) ?? "the start"}${result.truncated ? " (diff truncated)" : ""}.`;
     return { text: `${summary}\n${result.files.map((file) => `${file.status} ${file.path}`).join("\n")}\n\n${result.diff}`, structured: result };

@@ -15,7 +15,8 @@ import { LIMITS } from "../limits.ts";
 import { aiBridgeSchema, aiBridgeState, listWorkspaces, workspaceEntrySchema } from "../orientation.ts";
 import { listSkills, skillListSchema } from "../skills.ts";
 import { listTree, type TreeListing } from "../tree.ts";
-import { openWorkspace, type Workspace } from "../workspace.ts";
+import type { Workspace } from "../workspace.ts";
+import { defineWorkspaceTool } from "./workspace-tool.ts";
 
 /** Tools worth calling next, limited to those this session's mode offers. */
 function nextTools(context: ToolContext, candidates: Array<[tool: string, why: string, relevant: boolean]>): Array<{ tool: string; why: string }> {
@@ -56,7 +57,7 @@ async function optionalTree(ws: Workspace, wanted: boolean, options: Parameters<
   return wanted ? compactTree(await listTree(ws, options)) : null;
 }
 
-export const openWorkspaceTool = defineTool({
+export const openWorkspaceTool = defineWorkspaceTool({
   name: "codex_open_workspace",
   title: "Open workspace",
   description:
@@ -80,8 +81,7 @@ export const openWorkspaceTool = defineTool({
     codexProAlias("open_current_workspace", openInput, { renames: { max_files: "max_entries" }, ignored: ["bootstrap_context"] }),
   ],
   labels: { invoking: "Opening workspace", invoked: "Workspace opened" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const [git, agents, skills, tree] = await Promise.all([
       gitSummary(ws, context.signal),
       summarizeAgents(ws, context.signal),
@@ -157,7 +157,7 @@ const snapshotInput = {
   include_hidden: flagArg("Include dot entries in the tree."),
 };
 
-export const workspaceSnapshotTool = defineTool({
+export const workspaceSnapshotTool = defineWorkspaceTool({
   name: "codex_workspace_snapshot",
   title: "Workspace snapshot",
   description:
@@ -177,8 +177,7 @@ export const workspaceSnapshotTool = defineTool({
   modes: ["standard", "full"],
   aliases: [codexProAlias("workspace_snapshot", snapshotInput, { renames: { max_files: "max_entries" } })],
   labels: { invoking: "Reading snapshot", invoked: "Snapshot ready" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const repo = await findGitRepo(ws.root, context.signal);
     const [git, commits, aiBridge, tree] = await Promise.all([
       repo ? gitStatus(ws, { signal: context.signal }) : null,
@@ -235,7 +234,7 @@ const inventoryInput = {
   max_skills: countArg(`Skills at most (clamped to ${LIMITS.skillCount}).`),
 };
 
-export const inventoryTool = defineTool({
+export const inventoryTool = defineWorkspaceTool({
   name: "codex_inventory",
   title: "Inventory",
   description:
@@ -255,8 +254,7 @@ export const inventoryTool = defineTool({
   capability: "read",
   modes: ["standard", "full"],
   labels: { invoking: "Reading inventory", invoked: "Inventory ready" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const [git, skills] = await Promise.all([
       gitSummary(ws, context.signal),
       listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills }),
@@ -294,7 +292,7 @@ const contextInput = {
   max_file_bytes: countArg(`Bytes per file (clamped to ${LIMITS.readBytes}); the whole bundle stops at ${LIMITS.contextBytes}.`),
 };
 
-export const loadContextTool = defineTool({
+export const loadContextTool = defineWorkspaceTool({
   name: "codex_load_context",
   title: "Load context",
   description: `One bounded bundle (at most ${LIMITS.contextBytes} bytes) for working on a path: the AGENTS.md files from the root down to it, selected files, git status and optionally the diff, and the .ai-bridge handoff files.`,
@@ -305,8 +303,7 @@ export const loadContextTool = defineTool({
   modes: ["worker", "standard", "full"],
   aliases: [codexProAlias("codex_context", contextInput)],
   labels: { invoking: "Loading context", invoked: "Context ready" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const pack = await buildContextPack(ws, {
       targetPath: args.target_path,
       selectedPaths: args.selected_paths,

@@ -16,6 +16,7 @@ import { withRepoLock } from "../repo-lock.ts";
 import { prepareSafeCommand } from "../safe-commands.ts";
 import { readCodexSession, SESSION_ID } from "../sessions.ts";
 import { openWorkspace, type Workspace } from "../workspace.ts";
+import { defineWorkspaceTool } from "./workspace-tool.ts";
 
 const DESTRUCTIVE = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false } as const;
 
@@ -71,7 +72,7 @@ const commandInput = {
 
 const changeOutput = { path: v.string(), bytes: v.number(), diff: v.string(), diff_truncated: v.boolean() };
 
-export const writeFileTool = defineTool({
+export const writeFileTool = defineWorkspaceTool({
   name: "codex_write_file",
   title: "Write file",
   description:
@@ -83,14 +84,13 @@ export const writeFileTool = defineTool({
   modes: ["minimal", "standard", "full"],
   aliases: [codexProAlias("write", writeInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Writing the file", invoked: "File written" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const result = await mutating(context, ws, "codex_write_file", () => writeRepoFile(ws, args, redactorOf(context)));
     return { text: `${result.created ? "Created" : "Replaced"} ${result.path} (${result.bytes} bytes).\n${result.diff}`, structured: result };
   },
 });
 
-export const editFileTool = defineTool({
+export const editFileTool = defineWorkspaceTool({
   name: "codex_edit_file",
   title: "Edit file",
   description:
@@ -102,8 +102,7 @@ export const editFileTool = defineTool({
   modes: ["minimal", "standard", "full"],
   aliases: [codexProAlias("edit", editInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Editing the file", invoked: "File edited" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, context, ws) {
     const result = await mutating(context, ws, "codex_edit_file", () => editRepoFile(ws, args, redactorOf(context)));
     return { text: `Replaced ${result.replacements} occurrence(s) in ${result.path}.\n${result.diff}`, structured: result };
   },

@@ -3,13 +3,13 @@
  * (relative to the repository, or `~/…`), never absolute home paths.
  */
 import * as v from "valibot";
-import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
+import type { ToolDeclaration } from "../../mcp/tool.ts";
 import { LIMITS } from "../limits.ts";
 import { listSkills, loadSkill, loadedSkillSchema, SKILL_SOURCES, skillListSchema, WORKSPACE_SKILL_DIRS } from "../skills.ts";
-import { openWorkspace } from "../workspace.ts";
 import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args.ts";
+import { defineWorkspaceTool } from "./workspace-tool.ts";
 
-export const listSkillsTool = defineTool({
+export const listSkillsTool = defineWorkspaceTool({
   name: "codex_list_skills",
   title: "List skills",
   description: `Skills (SKILL.md) in the repository's skill folders (${WORKSPACE_SKILL_DIRS.join(", ")}) the user's ($CODEX_HOME/skills or ~/.codex/skills, ~/.claude/skills, ~/.agents/skills) and installed plugins' ($CODEX_HOME/plugins, ~/.claude/plugins), with name, description, source and a sanitized path.`,
@@ -23,8 +23,7 @@ export const listSkillsTool = defineTool({
   capability: "read",
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Listing skills", invoked: "Skills ready" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, _context, ws) {
     const list = await listSkills(ws, { includeUser: args.include_global_skills, maxSkills: args.max_skills });
     const lines = list.skills.map((skill) => `- ${skill.name} [${skill.source}] ${skill.path}${skill.description ? `: ${skill.description}` : ""}`);
     return {
@@ -44,7 +43,7 @@ const loadInput = {
   max_skills: countArg(`Skills looked through at most while resolving the name (clamped to ${LIMITS.skillCount}).`),
 };
 
-export const loadSkillTool = defineTool({
+export const loadSkillTool = defineWorkspaceTool({
   name: "codex_load_skill",
   title: "Load skill",
   description:
@@ -56,8 +55,7 @@ export const loadSkillTool = defineTool({
   modes: ["worker", "standard", "full"],
   aliases: [codexProAlias("load_skill", loadInput)],
   labels: { invoking: "Loading skill", invoked: "Skill ready" },
-  async handler(args, context) {
-    const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
+  async handler(args, _context, ws) {
     const loaded = await loadSkill(ws, {
       name: args.name,
       source: args.source,
