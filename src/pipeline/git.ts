@@ -5,7 +5,7 @@
 import { lstat, mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { git, runGit } from "../workspace/index.ts";
+import { git, isInside, runGit } from "../workspace/index.ts";
 import { branchPoint, createWorktree, removeWorktree } from "../worktrees/index.ts";
 import { aiDirectory, writeAiFile } from "./ai-files.ts";
 
@@ -22,8 +22,7 @@ export function worktreePath(repo: string, root: string, runId: string): string 
 
 /** The worktrees' folder relative to the repository, when it is inside it (`.ai/worktrees` by default). */
 function folderInRepo(repo: string, path: string): string | undefined {
-  const rel = relative(repo, dirname(path));
-  return rel.startsWith("..") || isAbsolute(rel) ? undefined : rel;
+  return isInside(repo, dirname(path)) ? relative(repo, dirname(path)) : undefined;
 }
 
 /** `git worktree add -b <prefix>/<run_id> <root>/<run_id> <base>`; a left-over one (interrupted write) is removed first. */

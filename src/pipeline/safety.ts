@@ -8,6 +8,7 @@
 import { realpathSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { SECRET_PATH } from "../redact/index.ts";
+import { isInside } from "../workspace/index.ts";
 
 export const PATCH_RULES = [
   "empty_patch",
@@ -118,8 +119,7 @@ function realInside(repo: string, path: string): boolean {
   for (;;) {
     try {
       const real = realpathSync(probe);
-      const rel = relative(realRepo, join(real, relative(probe, resolve(realRepo, path))));
-      return !rel.startsWith("..") && !rel.startsWith("/");
+      return isInside(realRepo, join(real, relative(probe, resolve(realRepo, path))));
     } catch {
       const parent = dirname(probe);
       if (parent === probe) return false;
