@@ -143,6 +143,10 @@ describe("output for people", () => {
     expect(added.stdout).toBe("the test phase runs: npm run lint (.ai/patchbay.toml; `patchbay config show` shows it all)\n");
     const listed = await runPatchbay(["config", "test", "list"], { home, cwd: repo });
     expect(listed.stdout.trimEnd().split("\n").at(-1)).toBe("npm run lint");
+    const trusted = await runPatchbay(["config", "trust"], { home, cwd: repo });
+    expect(trusted.stdout).toStartWith("trusted .ai/patchbay.toml (");
+    expect(trusted.stdout).toContain("\n  test_commands: ");
+    expect(trusted.stdout).not.toContain("{");
 
     const removed = await runPatchbay(["config", "test", "remove", "npm run lint"], { home, cwd: repo });
     expect(removed.code).toBe(0);

@@ -7,7 +7,7 @@ import { defineCommand } from "citty";
 import { patchbayHome } from "../../config/index.ts";
 import { PatchbayError } from "../../errors/index.ts";
 import * as pipeline from "../../pipeline/index.ts";
-import { emit } from "../output.ts";
+import { emit, settingLines } from "../output.ts";
 import { json, repoArg, repoOf } from "./args.ts";
 import { cliEditor, showConfig, showEdited } from "./config-edited.ts";
 import { testCommand } from "./test-commands.ts";
@@ -147,7 +147,9 @@ async function trustConfig(repo: string, asJson: boolean | undefined): Promise<n
   const view = { repo, file: loaded.file ?? null, needed, fingerprint, settings };
   emit(asJson, view, () =>
     needed
-      ? `trusted ${loaded.file} (${fingerprint!.slice(0, 12)}): phases may now run what it sets:\n${JSON.stringify(settings, null, 2)}`
+      ? [`trusted ${loaded.file} (${fingerprint!.slice(0, 12)}): phases may now run what it sets:`, ...settingLines(settings).map((line) => `  ${line}`)].join(
+          "\n",
+        )
       : `${loaded.file ?? pipeline.CONFIG_FILE} sets nothing that needs trust`,
   );
   return 0;
