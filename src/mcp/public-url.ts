@@ -4,6 +4,7 @@
  * loopback address: it could not use it, and a loopback URL would point at its own machine.
  */
 import { PatchbayError } from "../errors/index.ts";
+import { isLoopbackHost } from "../net/index.ts";
 import type { AppServices, Endpoint } from "./services.ts";
 
 /** What the base depends on: the settings, the listeners, and the HTTP request of the call (none over stdio). */
@@ -13,11 +14,6 @@ export interface CallerOrigin {
 }
 
 const WILDCARDS = new Set(["0.0.0.0", "[::]", "::"]);
-
-export function isLoopbackHostname(hostname: string): boolean {
-  const bare = hostname.replace(/^\[|\]$/g, "");
-  return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
-}
 
 const withoutSlash = (url: string) => url.replace(/\/+$/, "");
 
@@ -63,7 +59,7 @@ export function callerBaseUrl({ app, request }: CallerOrigin): string {
 
 const isRemote = (request: Request | undefined) => {
   const host = request?.headers.get("host");
-  return request !== undefined && !(host && isLoopbackHostname(new URL(`http://${host}`).hostname));
+  return request !== undefined && !(host && isLoopbackHost(new URL(`http://${host}`).hostname));
 };
 
 /**

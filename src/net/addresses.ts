@@ -95,3 +95,12 @@ export function isBlockedAddress(address: string): boolean {
   if (family === 6) return v6Blocked(address);
   return true;
 }
+
+/**
+ * A loopback name or address, as a bind address (`::1`) or a URL's hostname (`[::1]`): this
+ * machine only. The one check for the exposure rules, public URLs and OAuth issuers.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "");
+  return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}

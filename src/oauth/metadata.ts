@@ -5,6 +5,7 @@
  * helpers. OAuth needs HTTPS off this machine: a plain-http issuer is served on loopback only.
  */
 import { buildOAuthProtectedResourceMetadata, type OAuthMetadata, type OAuthProtectedResourceMetadata } from "@modelcontextprotocol/server";
+import { isLoopbackHost } from "../net/index.ts";
 
 export const PATHS = {
   authorize: "/oauth/authorize",
@@ -18,12 +19,6 @@ export const PATHS = {
 } as const;
 
 export const AUTH_METHODS = ["none", "client_secret_post", "client_secret_basic"] as const;
-
-const LOOPBACK = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/;
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK.test(hostname);
-}
 
 /**
  * The issuer (origin and any path, no trailing slash), or why this request cannot have one. A

@@ -1,10 +1,6 @@
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, "");
-  return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
-}
+import { isLoopbackHost } from "../net/index.ts";
 
 /** The HTTP token from the variable named by auth.token_env, if set and non-empty. */
 export function httpToken(config: Config, env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -21,6 +21,6 @@ export { controlRequest, controlStream } from "./control-client.ts";
 export { ensureServer } from "./launcher.ts";
 export { stopServer } from "./stop-server.ts";
 export { serverLogFile } from "./launcher.ts";
-export { assertExposureAllowed, httpToken, isLoopbackHost } from "./http-exposure.ts";
+export { assertExposureAllowed, httpToken } from "./http-exposure.ts";
 export { scopeFromConfig } from "./scope.ts";
 export { runningSettings, settingsConflicts, withRunningSettings, type RunningSettings } from "./running-settings.ts";
