@@ -88,7 +88,7 @@ const TABLE = {
   http_not_listening: failed,
   identity_required: failed,
   inbox_unread: failed,
-  internal_error: { ...failed, next: "this is a patchbay bug: report it with the message and `patchbay --version`" },
+  internal_error: { ...failed, next: "if the message does not say what to fix, this is a patchbay bug: report it with the message and `patchbay --version`" },
   invalid_arguments: { ...usage, next: "fix the named argument and call again" },
   invalid_artifact: { ...usage, next: "name an artifact the run lists (its status shows them), such as PLAN.md" },
   invalid_bridge_name: usage,
