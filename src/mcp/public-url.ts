@@ -27,7 +27,7 @@ function localOrigin(listenerUrl: string): string {
 
 function unreachable(why: string): PatchbayError {
   return new PatchbayError("public_url_unknown", `patchbay cannot tell which URL reaches it from this caller: ${why}`, {
-    next: "set server.public_url to the URL callers reach this server at (`patchbay config set server.public_url https://…`), or start it with a tunnel",
+    next: 'set server.public_url to the URL callers reach this server at (public_url = "https://…" under [server] in $PATCHBAY_HOME/config.toml), or start it with a tunnel',
   });
 }
 
