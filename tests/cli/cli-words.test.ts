@@ -147,6 +147,9 @@ describe("output for people", () => {
     expect(trusted.stdout).toStartWith("trusted .ai/patchbay.toml (");
     expect(trusted.stdout).toContain("\n  test_commands: ");
     expect(trusted.stdout).not.toContain("{");
+    const shown = await runPatchbay(["config", "show"], { home, cwd: repo });
+    expect(shown.stdout).toContain("\nphases.test.commands: ");
+    expect(shown.stdout).not.toContain("{");
 
     const removed = await runPatchbay(["config", "test", "remove", "npm run lint"], { home, cwd: repo });
     expect(removed.code).toBe(0);

@@ -1,7 +1,7 @@
 /** What the `patchbay config` edits share: the operator as editor, and how an edit is confirmed. */
 import { loadConfig, patchbayHome } from "../../config/index.ts";
 import * as pipeline from "../../pipeline/index.ts";
-import { emit } from "../output.ts";
+import { emit, settingLines } from "../output.ts";
 
 /** The operator at this terminal: an edit of a trusted file keeps it trusted. */
 export function cliEditor(): pipeline.ConfigEditor {
@@ -26,6 +26,6 @@ export async function showConfig(repo: string, asJson: boolean | undefined): Pro
   const home = patchbayHome();
   const loaded = await pipeline.loadPipelineConfig(repo);
   const view = { ...pipeline.describePipelineConfig(loaded, await loadConfig({ home })), trusted: await pipeline.isTrusted(home, repo, loaded) };
-  emit(asJson, view, () => JSON.stringify(view, null, 2));
+  emit(asJson, view, () => settingLines(view).join("\n"));
   return 0;
 }

@@ -21,7 +21,7 @@ export const configCommand = defineCommand({
   async run({ args }) {
     const { configWizard } = await import("./wizard.ts");
     const view = await configWizard(await repoOf(args.repo), cliEditor());
-    emit(false, view, () => JSON.stringify(view.phases, null, 2));
+    emit(false, view, () => settingLines({ phases: view.phases }).join("\n"));
     return 0;
   },
   subCommands: {
