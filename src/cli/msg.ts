@@ -213,7 +213,11 @@ const status = defineCommand({
       unread: unread?.length ?? 0,
       from: [...new Set((unread ?? []).map((m) => m.from))],
     };
-    emit(args.json, value, () => statusLineText(agent, unread).replace(/^patchbay /, ""));
+    emit(args.json, value, () =>
+      unread === undefined
+        ? `${agent}: no patchbay server runs for ${patchbayHome()}, so nothing can be waiting (\`patchbay start\` starts one)`
+        : statusLineText(agent, unread).replace(/^patchbay /, ""),
+    );
     return 0;
   },
 });
