@@ -51,17 +51,23 @@ function inputJsonSchema(schema: ObjectSchema, tool: string): JsonObject {
   }
 }
 
-/** What an alias's schema keeps: names, types and which are required. Its canonical tool's schema describes and bounds them. */
-const ALIAS_SCHEMA_KEYS = new Set(["type", "properties", "items", "enum", "anyOf", "required", "additionalProperties"]);
+/**
+ * Schema keywords tools/list leaves out, since every host puts the schemas into its model's context.
+ * Length and item caps and additionalProperties guard the server, which still enforces them (a
+ * refusal names the argument); no model needs them to call a tool right.
+ */
+const SERVER_ONLY = new Set(["maxLength", "minLength", "maxItems", "additionalProperties"]);
+/** An alias lists its arguments' names, types and which are required; its canonical tool's schema describes and bounds them. */
+const ALIAS_OMITS = new Set([...SERVER_ONLY, "description", "pattern", "default", "minimum", "maximum", "minItems"]);
 
-function aliasSchema(schema: unknown, inProperties = false): unknown {
-  if (Array.isArray(schema)) return schema.map((item) => aliasSchema(item));
+function listedSchema(schema: unknown, omit: ReadonlySet<string>, inProperties = false): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => listedSchema(item, omit));
   if (!schema || typeof schema !== "object") return schema;
   return Object.fromEntries(
     Object.entries(schema)
-      // Under `properties` the keys are argument names, all kept.
-      .filter(([key]) => inProperties || ALIAS_SCHEMA_KEYS.has(key))
-      .map(([key, value]) => [key, aliasSchema(value, !inProperties && key === "properties")]),
+      // Under `properties` the keys are argument names, all kept; an empty `required` says nothing.
+      .filter(([key, value]) => inProperties || !(omit.has(key) || (key === "required" && Array.isArray(value) && value.length === 0)))
+      .map(([key, value]) => [key, listedSchema(value, omit, !inProperties && key === "properties")]),
   );
 }
 
@@ -83,7 +89,7 @@ function describe(declaration: ToolDeclaration, name: string, input: ObjectSchem
     name,
     title: canonical ? `${declaration.title} (alias of ${canonical})` : declaration.title,
     description: canonical ? `Alias of ${canonical} (same behaviour; see its description).` : declaration.description,
-    inputSchema: (canonical ? aliasSchema(inputJsonSchema(input, name)) : inputJsonSchema(input, name)) as Tool["inputSchema"],
+    inputSchema: listedSchema(inputJsonSchema(input, name), canonical ? ALIAS_OMITS : SERVER_ONLY) as Tool["inputSchema"],
     annotations: { title: declaration.title, ...declaration.annotations },
     _meta: {
       securitySchemes: SECURITY_SCHEMES,

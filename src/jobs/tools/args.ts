@@ -13,7 +13,7 @@ import type { JobSpec } from "../runtime.ts";
 
 export const jobIdArg = v.pipe(v.string(), v.maxLength(64), v.description("The job_id a job tool returned."));
 export const repoPathArg = v.optional(
-  v.pipe(v.string(), v.description("Repository directory (absolute, or relative to the session's default root); defaults to the session's repository.")),
+  v.pipe(v.string(), v.description("Repository path (absolute, or relative to the default root); default: the session's repository.")),
 );
 export const agentArg = v.optional(
   v.pipe(

@@ -39,9 +39,7 @@ export const uploadAttachment = defineMessagingTool({
   description: "A short-lived signed URL on this server to PUT one file to (size-capped), and the storage path to give other agents of this namespace.",
   input: {
     filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("The file's name, e.g. report.md.")),
-    mime_type: mimeTypeArg(
-      "The file's media type, type/subtype (e.g. application/pdf); downloads carry it as their Content-Type, always as a download, never shown inline.",
-    ),
+    mime_type: mimeTypeArg("Media type, type/subtype (e.g. application/pdf); always served as a download."),
   },
   output: v.object({ path: v.string(), upload_url: v.string(), expires_at: v.string(), max_bytes: v.number() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -60,7 +58,7 @@ export const getAttachment = defineMessagingTool({
   name: "get_attachment",
   title: "Get an attachment",
   description:
-    "An attachment of this namespace by storage path (NAMESPACE/AGENT/ID/FILENAME) or by a URL this server handed out for it: its size, a short-lived download URL, and the text itself when it is small UTF-8. URLs of other hosts are refused, never fetched.",
+    "An attachment of this namespace by storage path (NAMESPACE/AGENT/ID/FILENAME) or by a URL this server gave out: its size, a short-lived download URL, and its text when small UTF-8. Other hosts' URLs are refused, never fetched.",
   input: {
     path: v.pipe(
       v.string(),
@@ -119,7 +117,7 @@ export const relayUrl = defineMessagingTool({
   input: {
     url: v.pipe(v.string(), v.minLength(1), v.maxLength(4096), v.description("A public https:// URL.")),
     filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("The attachment's file name.")),
-    mime_type: mimeTypeArg("The media type to store and serve it as (type/subtype), instead of the one the URL's server sent."),
+    mime_type: mimeTypeArg("Media type (type/subtype) to store it as, instead of the one the URL's server sent."),
     to: v.optional(v.pipe(v.string(), v.maxLength(4000), v.description("Recipients to message the path to: NAME or NAME@NAMESPACE, comma-separated."))),
   },
   output: v.object({

@@ -27,7 +27,7 @@ export const inbox = defineMessagingTool({
   name: "inbox",
   title: "Inbox",
   description:
-    "This agent's identity, its pending messages (marked read as this answer is handed over: a call cancelled or disconnected before that leaves them unread for the next inbox), the messages it deferred, and the recent presence of its namespace. Read the inbox before sending: send_message is refused while unread messages wait.",
+    "This agent's identity, its pending messages (marked read once this answer is delivered; a cancelled call leaves them unread), its deferred messages, and its namespace's recent presence. Read it before sending: send_message is refused while unread messages wait.",
   input: {
     limit: v.optional(
       v.pipe(
@@ -35,20 +35,18 @@ export const inbox = defineMessagingTool({
         v.integer(),
         v.minValue(1),
         v.maxValue(500),
-        v.description("At most this many pending messages, oldest first (default 100, at most 500); the rest stay unread for the next inbox."),
+        v.description("Pending messages at most, oldest first (default 100, at most 500); the rest stay unread."),
       ),
     ),
     show_presence: v.optional(v.pipe(v.boolean(), v.description("List the namespace's agents (default true)."))),
-    all_agents: v.optional(
-      v.pipe(v.boolean(), v.description("List every agent of the namespace (default true); false lists only the active ones and those waiting for messages.")),
-    ),
+    all_agents: v.optional(v.pipe(v.boolean(), v.description("Every agent of the namespace (default true); false: only active and waiting ones."))),
     active_within_seconds: v.optional(
       v.pipe(
         v.number(),
         v.integer(),
         v.minValue(10),
         v.maxValue(86400),
-        v.description("An agent counts as active when seen within this many seconds (default messaging.presence_window_seconds)."),
+        v.description("Seconds since last seen for an agent to count as active (default: messaging.presence_window_seconds)."),
       ),
     ),
   },

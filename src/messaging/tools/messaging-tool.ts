@@ -9,7 +9,7 @@ import { messagingOf } from "../messaging.ts";
 import type { AgentAddress } from "../names.ts";
 
 const asArg = v.optional(
-  v.pipe(v.string(), v.maxLength(120), v.description("Operator only: the agent to act as, NAME@NAMESPACE. Agent sessions are always their own agent.")),
+  v.pipe(v.string(), v.maxLength(120), v.description("Operator only: act as this agent (NAME@NAMESPACE); an agent session is always itself.")),
 );
 
 type AgentInput<E extends v.ObjectEntries> = v.StrictObjectSchema<E & { as: typeof asArg }, undefined>;

@@ -8,7 +8,7 @@ import type { ToolAlias } from "../../mcp/tool.ts";
 export const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 export const repoPathArg = v.optional(
-  v.pipe(v.string(), v.description("Repository directory (absolute, or relative to the session's default root); defaults to the session's repository.")),
+  v.pipe(v.string(), v.description("Repository path (absolute, or relative to the default root); default: the session's repository.")),
 );
 
 export function countArg(description: string) {

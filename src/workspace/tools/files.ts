@@ -30,7 +30,7 @@ function treeLine(entry: TreeEntry): string {
 export const repoTree = defineWorkspaceTool({
   name: "codex_repo_tree",
   title: "Repository tree",
-  description: `Lists files and directories of the repository, shallowest first, bounded by max_depth (default ${LIMITS.treeDepth}) and max_entries (default ${LIMITS.treeEntries}, at most ${LIMITS.treeMaxEntries}). Respects .gitignore; never shows .git or blocked paths; dot entries only with include_hidden.`,
+  description: `Lists the repository's files and directories, shallowest first, at most max_depth (default ${LIMITS.treeDepth}) levels and max_entries (default ${LIMITS.treeEntries}) entries. Leaves out .gitignored, .git and blocked paths, and dot entries unless include_hidden.`,
   input: v.strictObject({
     repo_path: repoPathArg,
     path: v.optional(v.pipe(v.string(), v.description("Directory to list, relative to the repository root; the root when omitted."))),
@@ -77,7 +77,7 @@ const readFileInput = { ...readInput, file_path: v.pipe(v.string(), v.descriptio
 export const readFile = defineWorkspaceTool({
   name: "codex_read_file",
   title: "Read file",
-  description: `Reads a text file of the repository, optionally lines start_line..end_line, at most max_bytes (default and cap ${LIMITS.readBytes}); cut on a line end with truncated and next_start_line. Binary files are summarized, not returned; blocked paths and paths outside the repository are refused.`,
+  description: `Reads a text file of the repository, optionally lines start_line..end_line, at most max_bytes (default ${LIMITS.readBytes}); a cut file says truncated and next_start_line. Binary files are summarized; blocked paths and paths outside the repository are refused.`,
   input: v.strictObject(readFileInput),
   output: v.object({
     path: v.string(),
@@ -109,21 +109,16 @@ export const readFile = defineWorkspaceTool({
 export const searchRepoTool = defineWorkspaceTool({
   name: "codex_search_repo",
   title: "Search repository",
-  description: `Searches the repository's text files for a literal string, or a Perl-compatible regular expression with regex: true. Returns matching lines with path and line number, at most max_results (default ${LIMITS.searchResults}, at most ${LIMITS.searchMaxResults}), with truncated when there were more. Respects .gitignore; skips binary, blocked and (unless include_hidden) dot files.`,
+  description: `Searches the repository's text files for a literal string (a Perl-compatible regex with regex: true): matching lines with path and line number, at most max_results (default ${LIMITS.searchResults}), truncated when there were more. Skips .gitignored, binary, blocked and (unless include_hidden) dot files.`,
   input: v.strictObject({
     repo_path: repoPathArg,
     query: v.pipe(v.string(), v.minLength(1), v.maxLength(1000), v.description("Text to find; a regular expression when regex is true.")),
     path: v.optional(v.pipe(v.string(), v.description("File or directory to search, relative to the repository root."))),
     glob: v.optional(
-      v.pipe(
-        v.string(),
-        v.minLength(1),
-        v.maxLength(500),
-        v.description("File filter relative to path: *.ts matches names at any depth, src/**/*.ts whole paths."),
-      ),
+      v.pipe(v.string(), v.minLength(1), v.maxLength(500), v.description("Glob relative to path: *.ts matches names at any depth, src/**/*.ts whole paths.")),
     ),
     regex: v.optional(v.pipe(v.boolean(), v.description("Treat query as a regular expression (default: literal text)."))),
-    include_hidden: v.optional(v.pipe(v.boolean(), v.description("Also search files and directories whose names start with a dot."))),
+    include_hidden: v.optional(v.pipe(v.boolean(), v.description("Also search dot files and directories."))),
     max_results: positive(`Matching lines at most (clamped to ${LIMITS.searchMaxResults}).`),
   }),
   output: v.object({

@@ -282,9 +282,9 @@ export const inventoryTool = defineWorkspaceTool({
 
 const contextInput = {
   repo_path: repoPathArg,
-  target_path: v.optional(v.pipe(v.string(), v.description("File or directory whose AGENTS.md chain (root first) to load; the root when omitted."))),
+  target_path: v.optional(v.pipe(v.string(), v.description("Path whose AGENTS.md files (root first) to load; default: the root."))),
   selected_paths: v.optional(
-    v.pipe(v.array(v.string()), v.maxLength(100), v.description("Files to include, relative to the root; blocked or missing ones are listed as skipped.")),
+    v.pipe(v.array(v.string()), v.maxLength(100), v.description("Files to include (relative); blocked or missing ones are listed as skipped.")),
   ),
   include_ai_bridge: flagArg("Include .ai-bridge state and its Markdown files (default true)."),
   include_git: flagArg("Include git status (default true)."),

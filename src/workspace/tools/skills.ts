@@ -12,7 +12,7 @@ import { defineWorkspaceTool } from "./workspace-tool.ts";
 export const listSkillsTool = defineWorkspaceTool({
   name: "codex_list_skills",
   title: "List skills",
-  description: `Skills (SKILL.md) in the repository's skill folders (${WORKSPACE_SKILL_DIRS.join(", ")}) the user's ($CODEX_HOME/skills or ~/.codex/skills, ~/.claude/skills, ~/.agents/skills) and installed plugins' ($CODEX_HOME/plugins, ~/.claude/plugins), with name, description, source and a sanitized path.`,
+  description: `Skills (SKILL.md) of the repository (${WORKSPACE_SKILL_DIRS.join(", ")}), the user (~/.codex, ~/.claude, ~/.agents skills) and installed Codex and Claude plugins: name, description, source and a sanitized path.`,
   input: v.strictObject({
     repo_path: repoPathArg,
     include_global_skills: flagArg("Also the user's and plugins' skills (default true)."),
@@ -37,17 +37,17 @@ const loadInput = {
   repo_path: repoPathArg,
   name: v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("The skill's name, as codex_list_skills shows it.")),
   source: v.optional(v.pipe(v.picklist(SKILL_SOURCES), v.description("Where the skill lives, when a name exists in several places."))),
-  path: v.optional(v.pipe(v.string(), v.description("The sanitized path codex_list_skills shows, when name and source are still ambiguous."))),
+  path: v.optional(v.pipe(v.string(), v.description("The path codex_list_skills shows, when name and source are still ambiguous."))),
   max_bytes: countArg(`Bytes of SKILL.md at most (clamped to ${LIMITS.skillBytes}).`),
-  include_global_skills: flagArg("Also look among the user's and plugins' skills (default true)."),
-  max_skills: countArg(`Skills looked through at most while resolving the name (clamped to ${LIMITS.skillCount}).`),
+  include_global_skills: flagArg("Also the user's and plugins' skills (default true)."),
+  max_skills: countArg(`Skills searched at most (clamped to ${LIMITS.skillCount}).`),
 };
 
 export const loadSkillTool = defineWorkspaceTool({
   name: "codex_load_skill",
   title: "Load skill",
   description:
-    "Reads one skill's SKILL.md by name. When the name exists in several places, it answers skill_ambiguous with each source and path; pass source (and path) to choose.",
+    "Reads one skill's SKILL.md by name. A name found in several places answers skill_ambiguous with each source and path; pass source (and path) to choose.",
   input: v.strictObject(loadInput),
   output: loadedSkillSchema,
   annotations: READ_ONLY,
