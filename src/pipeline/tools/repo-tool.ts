@@ -25,7 +25,7 @@ export const runOutput = v.looseObject({ run_id: v.string(), state: v.string() }
 export const anyOutput = v.looseObject({});
 
 export const AGENT = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
-export const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 export const LOCAL_WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 /** In standard and full; in the default worker mode too, for a repository that has a pipeline config (see ToolDeclaration.alsoByDefault). */
 export const OFFERED = { modes: ["standard", "full"], alsoByDefault: hasPipelineConfig } as const;
