@@ -44,6 +44,7 @@ const main = defineCommand({
     run: () => import("./cli/pipeline.ts").then((m) => m.PIPELINE_COMMANDS.run),
     config: () => import("./cli/pipeline.ts").then((m) => m.PIPELINE_COMMANDS.config),
     job: () => import("./cli/job.ts").then((m) => m.default),
+    usage: () => import("./cli/usage.ts").then((m) => m.default),
     worker: () => import("./cli/worker.ts").then((m) => m.default),
   },
 });

@@ -324,6 +324,57 @@ const oauth = table({
   ),
 });
 
+function numberFrom0() {
+  const expected = "a number >= 0";
+  const message = expecting(expected);
+  return v.pipe(v.number(message), v.minValue(0, message), v.metadata({ expected }));
+}
+
+/** `[pricing."model-id"]`: USD per million tokens, over the shipped table (src/usage/prices.ts). */
+const modelPriceEntries = {
+  input: v.pipe(numberFrom0(), v.description("USD per million input tokens not read from the cache (required).")),
+  output: v.pipe(numberFrom0(), v.description("USD per million output tokens, reasoning included (required).")),
+  cached_input: v.optional(v.pipe(numberFrom0(), v.description("USD per million input tokens read from the cache; the input price when absent."))),
+};
+const modelPrice = v.pipe(
+  v.objectWithRest(
+    modelPriceEntries,
+    v.never(() => "unknown key"),
+    expecting("a table with input and output prices"),
+  ),
+  v.transform((value): v.InferOutput<v.ObjectSchema<typeof modelPriceEntries, undefined>> => value),
+);
+const pricingExpected = 'tables [pricing."<model id>"] with input, output and optionally cached_input (USD per million tokens)';
+const pricing = v.pipe(
+  v.record(stringWhere("a model id ([A-Za-z0-9._:/+-], at most 160 characters)", isModelId), modelPrice, expecting(pricingExpected)),
+  v.metadata({ expected: pricingExpected }),
+);
+
+/** One level of budgets (hard or soft); 0 is no budget. Tokens are input (cached included) plus output. */
+function budgetLevel(level: "hard" | "soft") {
+  const effect =
+    level === "hard"
+      ? "a turn that would start past it is refused (budget_exceeded), a running turn that crosses it is stopped"
+      : "crossing it warns in the turn's events";
+  const usd = (scope: string) => setting(numberFrom0(), 0, `USD ${scope}; ${effect}. 0: none.`);
+  const tokens = (scope: string) => setting(integerFrom(0), 0, `Tokens (input plus output) ${scope}; ${effect}. 0: none.`);
+  return table({
+    run_usd: usd("one pipeline run may spend"),
+    run_tokens: tokens("one pipeline run may use"),
+    worker_usd: usd("one worker may spend over all its turns"),
+    worker_tokens: tokens("one worker may use over all its turns"),
+    repo_daily_usd: usd("the turns in one repository may spend per UTC day"),
+    repo_daily_tokens: tokens("the turns in one repository may use per UTC day"),
+    daily_usd: usd("all turns may spend per UTC day"),
+    daily_tokens: tokens("all turns may use per UTC day"),
+  });
+}
+
+const budgets = table({
+  hard: v.optional(budgetLevel("hard"), {}),
+  soft: v.optional(budgetLevel("soft"), {}),
+});
+
 export const configSchema = table({
   server: v.optional(server, {}),
   app: v.optional(app, {}),
@@ -338,6 +389,12 @@ export const configSchema = table({
   agents: v.optional(agents, {}),
   messaging: v.optional(messaging, {}),
   oauth: v.optional(oauth, {}),
+  pricing: setting(
+    pricing,
+    {},
+    'Prices per model that override or add to the shipped price table (docs/usage.md); a model in neither is shown with "no price".',
+  ),
+  budgets: v.optional(budgets, {}),
 });
 
 export type Config = v.InferOutput<typeof configSchema>;

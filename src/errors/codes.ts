@@ -49,6 +49,7 @@ const TABLE = {
   auth_required: failed,
   binary_file: failed,
   blocked_path: failed,
+  budget_exceeded: failed,
   bypass_not_allowed: failed,
   cancel_pending: failed,
   cancelled: failed,

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import type { AgentAdapter, AgentEvent, AgentTurn, AgentUsage } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
-import { processStartTime } from "../state/index.ts";
+import { processStartTime, type RecordStore } from "../state/index.ts";
+import { openTurnAccount, usageLedger } from "../usage/index.ts";
 import { changedFiles } from "../worktrees/index.ts";
 import { runAgentTurn } from "./agent-turn.ts";
 import { describeEvent, usageDelta, usageSum } from "./events.ts";
@@ -26,6 +27,8 @@ export interface TurnInput {
 export interface ExecuteContext {
   home: string;
   config: Config;
+  /** Where the usage ledger the turn is accounted in lives. */
+  store: RecordStore;
   logsDir: string;
   redact: (text: string) => string;
   signal: AbortSignal;
@@ -41,8 +44,35 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
   const scratchDir = join(ctx.home, "tmp", "jobs", record.id);
   const logs = openJobLogs(ctx.logsDir, record.id, { redact: ctx.redact, raw: ctx.config.logging.write_raw_job_logs });
   let finalState: JobState = "failed";
+  // A hard budget the turn crosses while it runs stops it like a cancel, keeping what it did.
+  const budgetStop = new AbortController();
+  let stoppedByBudget: string | undefined;
   try {
+    const startedAt = Date.now();
+    const owner = record.usage_owner;
+    const account = await openTurnAccount({
+      ledger: usageLedger(ctx.home, ctx.store),
+      config: ctx.config,
+      id: record.id,
+      agent: record.agent,
+      ...(record.model && { model: record.model }),
+      repo: record.repo,
+      job: record.id,
+      ...(owner && { owner }),
+      startedAt,
+    });
+    for (const warning of account.warnings) {
+      appendEvent(record, warning);
+      ctx.emit(warning);
+    }
     const onEvent = (event: AgentEvent) => {
+      if (event.type === "usage" && !stoppedByBudget) {
+        const breach = account.crossed(event.cumulative ? usageDelta(event.usage, input.previousUsage) : event.usage);
+        if (breach) {
+          stoppedByBudget = breach.key;
+          budgetStop.abort();
+        }
+      }
       if (event.type === "session" && record.session_id !== event.sessionId) {
         record.session_id = event.sessionId;
         void ctx.save();
@@ -64,7 +94,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       // A job's TMP and TEMP are its scratch directory too (TMPDIR always is).
       set: { TMPDIR: scratchDir, TMP: scratchDir, TEMP: scratchDir },
       checkReadOnly: true,
-      signal: ctx.signal,
+      signal: AbortSignal.any([ctx.signal, budgetStop.signal]),
       onEvent,
       onOutput: (stream, chunk) => logs.write(stream, chunk),
       onSpawn: (pid) => {
@@ -86,6 +116,9 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       usage ??= reported?.usage;
       if (usage) record.cumulative_usage = usageSum(input.previousUsage, usage);
     }
+    const entry = await account.close(usage, stoppedByBudget).catch((error: Error) => {
+      appendEvent(record, ctx.redact(`warning: the turn's usage was not recorded: ${error.message}`));
+    });
     const fromGit = record.worktree ? (await changedFiles(record.cwd, record.worktree.base_commit).catch(() => [])).map((file) => file.path) : [];
     record.result = {
       ...(result.finalMessage !== undefined && { final_message: ctx.redact(result.finalMessage) }),
@@ -93,7 +126,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       changed_files: [...new Set([...tally.files(), ...fromGit])].sort(),
       commands: tally.commands(),
       ...(usage && { usage }),
-      ...(usage?.costUsd !== undefined && { cost_usd: usage.costUsd }),
+      ...(entry?.cost_usd !== undefined && { cost_usd: entry.cost_usd }),
       ...(outcome.error && { error: outcome.error }),
     };
 
@@ -104,6 +137,10 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
         endedBy === "timeout"
           ? `stopped after ${ctx.config.server.job_timeout_seconds} s (server.job_timeout_seconds)`
           : `stopped after ${ctx.config.agents.idle_timeout_seconds} s without output (agents.idle_timeout_seconds)`;
+    } else if (endedBy === "cancelled" && stoppedByBudget) {
+      finalState = "cancelled";
+      record.result.error_code = "budget_exceeded";
+      record.result.error = `stopped: the turn went past ${stoppedByBudget} (raise it in config.toml; \`patchbay usage\` shows what was spent)`;
     } else if (endedBy === "cancelled") {
       finalState = ctx.shuttingDown() ? "interrupted" : "cancelled";
       record.result.error = ctx.shuttingDown() ? "the server stopped before the job finished" : "cancelled";

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AgentUsage } from "../agents/types.ts";
+import type { UsageOwner } from "../usage/index.ts";
 
 export const JOB_STATES = ["pending", "running", "succeeded", "failed", "cancelled", "timed_out", "interrupted"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -69,6 +70,8 @@ export interface JobRecord {
   server_instance?: string;
   exit?: { code: number | null; signal: string | null; ended_by: string };
   result?: JobResult;
+  /** The worker, run and phase the turn's usage is accounted to (src/usage). */
+  usage_owner?: UsageOwner;
   /** Session totals reported so far (codex resumes report cumulative usage): the next turn subtracts them. */
   cumulative_usage?: AgentUsage;
   events: JobEventEntry[];

@@ -9,6 +9,7 @@ import { agentExecutable, resolveAdapter } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import type { RecordStore } from "../state/index.ts";
+import type { UsageOwner } from "../usage/index.ts";
 import { executeJob } from "./execute.ts";
 import { jobLogFile, jobLogsDir, type LogStream } from "./logs.ts";
 import { createJobQueue } from "./queue.ts";
@@ -40,6 +41,8 @@ export interface JobSpec {
   dangerouslyBypass?: boolean;
   title?: string;
   clientRef?: string;
+  /** The worker, run and phase the turn's usage is accounted to. */
+  usageOwner?: UsageOwner;
 }
 
 /** A line about a job for someone watching it; `done` on the last one. */
@@ -132,6 +135,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     await executeJob(job.record, input, {
       home,
       config,
+      store,
       logsDir,
       redact,
       signal: job.controller.signal,
@@ -188,6 +192,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
         ...(spec.continueFrom && { parent_job_id: spec.continueFrom.id }),
         ...(spec.title && { title: spec.title }),
         ...(spec.clientRef && { client_ref: spec.clientRef }),
+        ...(spec.usageOwner && { usage_owner: spec.usageOwner }),
         created_at: new Date().toISOString(),
         server_instance: instance,
         events: [],

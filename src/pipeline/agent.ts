@@ -5,6 +5,7 @@
  * the jobs use (`runAgentTurn`), without a job record. reasonix, which speaks ACP, has its own
  * client (reasonix.ts). Either way the turn's output is logged, redacted, in the run folder.
  */
+import { randomUUID } from "node:crypto";
 import { appendFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +22,7 @@ import {
 } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { isTerminal, type JobKind, type JobRuntime, runAgentTurn } from "../jobs/index.ts";
+import { fsLedger, ledgerDir, openTurnAccount, type TurnAccount, type UsageOwner } from "../usage/index.ts";
 import type { ResolvedPhase } from "./config.ts";
 import { runReasonixWriter } from "./reasonix.ts";
 
@@ -32,6 +34,8 @@ export interface AgentTurnRequest {
   /** The run folder file the turn's output is appended to. */
   logFile: string;
   title: string;
+  /** The run and phase its usage is accounted to (src/usage). */
+  usageOwner?: UsageOwner;
   /** Called with the job id once a turn run as a job was submitted (so followers can watch it). */
   onJob?: (jobId: string) => Promise<unknown> | void;
 }
@@ -96,6 +100,7 @@ async function runAsJob(request: AgentTurnRequest, env: PipelineEnv, jobs: JobRu
     ...(resolved.model && { model: resolved.model }),
     title: request.title,
     ...(env.clientRef && { clientRef: env.clientRef }),
+    ...(request.usageOwner && { usageOwner: request.usageOwner }),
   });
   await Promise.resolve(request.onJob?.(job.id)).catch(() => {});
   let record = job;
@@ -133,6 +138,7 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
     if (event.type === "message") message = event.text;
     progress(event);
   };
+  const account = await directAccount(request, env, adapter.name);
   const scratchDir = await mkdtemp(join(tmpdir(), "patchbay-phase-"));
   const outcome = await runAgentTurn({
     adapter,
@@ -153,6 +159,7 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
   await pending;
   const { result } = outcome;
   const usage = result.usage ?? outcome.tally.usage()?.usage;
+  await account?.close(usage);
   return {
     ok: result.status === "succeeded",
     finalMessage: result.finalMessage ?? message,
@@ -160,6 +167,27 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
     exitCode: outcome.exit.code,
     ...(usage && { usage }),
   };
+}
+
+/**
+ * The usage account of a turn run without a job record (runDirect, the reasonix writer): budgets
+ * checked before it starts, its entry written when it ends. The fs ledger only: a CLI without a
+ * server has no Redis store at hand, so with state.driver "redis" such turns go unaccounted.
+ */
+export async function directAccount(request: AgentTurnRequest, env: PipelineEnv, agent: string): Promise<TurnAccount | undefined> {
+  if (env.config.state.driver !== "fs") return undefined;
+  const { model } = request.resolved;
+  const owner = request.usageOwner;
+  return openTurnAccount({
+    ledger: fsLedger(ledgerDir(env.home)),
+    config: env.config,
+    id: `turn_${randomUUID()}`,
+    agent,
+    ...(model && { model }),
+    repo: request.cwd,
+    ...(owner && { owner }),
+    startedAt: Date.now(),
+  });
 }
 
 /** Progress lines of a turn the phase runs itself: what the agent said, ran and changed, redacted. */

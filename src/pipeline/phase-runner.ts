@@ -117,7 +117,8 @@ export async function agentTurn(
   // A `progress` event names the job as soon as it exists, so a CLI following the run can watch it.
   const onJob = (jobId: string) =>
     appendRunEvent(record, { phase: resolved.phase, action: "progress", provider: resolved.provider, job_id: jobId, detail: `agent job ${jobId} started` });
-  const outcome = await runPhaseAgent({ resolved, prompt, cwd, access, logFile, title: `${resolved.phase} ${record.run_id}`, onJob }, env);
+  const usageOwner = { run: record.run_id, phase: resolved.phase, repo: record.repo };
+  const outcome = await runPhaseAgent({ resolved, prompt, cwd, access, logFile, title: `${resolved.phase} ${record.run_id}`, onJob, usageOwner }, env);
   if (outcome.jobId) record.jobs.push(outcome.jobId);
   // Stopped or cancelled: whatever the agent left is not a result (withPhase records why).
   env.signal?.throwIfAborted();

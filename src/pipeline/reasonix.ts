@@ -7,10 +7,11 @@ import { appendFile } from "node:fs/promises";
 import { REASONIX, reasonixAcpArgs, runAcpWriter } from "../agents/acp/index.ts";
 import { turnLimits } from "../jobs/index.ts";
 import { guardPath } from "../workspace/index.ts";
-import { type AgentTurnOutcome, type AgentTurnRequest, type PipelineEnv, phaseProgress } from "./agent.ts";
+import { type AgentTurnOutcome, type AgentTurnRequest, directAccount, type PipelineEnv, phaseProgress } from "./agent.ts";
 
 export async function runReasonixWriter(request: AgentTurnRequest, env: PipelineEnv, agentEnv: Record<string, string>): Promise<AgentTurnOutcome> {
   const { resolved } = request;
+  const account = await directAccount(request, env, "reasonix");
   const result = await runAcpWriter({
     executable: resolved.executable ?? REASONIX.defaultCommand,
     args: reasonixAcpArgs(resolved.model),
@@ -26,6 +27,7 @@ export async function runReasonixWriter(request: AgentTurnRequest, env: Pipeline
     onEvent: phaseProgress(env),
     onStderr: (chunk) => void appendFile(request.logFile, env.redact(chunk.replace(/^/gm, "[stderr] "))).catch(() => {}),
   });
+  await account?.close(result.usage);
   const decisions = result.permissions.map((p) => `permission ${p.decision}: ${p.kind ?? "?"} ${p.tool ?? ""} ${p.reason}`.trim());
   if (decisions.length > 0) await appendFile(request.logFile, `${env.redact(decisions.join("\n"))}\n`);
   return {

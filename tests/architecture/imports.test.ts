@@ -178,7 +178,7 @@ describe("layering of src/", () => {
   });
 
   test("every folder with tools has a runtime face (index.ts) and a tool face (tools/index.ts)", () => {
-    expect(foldersWithTools).toEqual(["app", "jobs", "messaging", "pipeline", "workers", "workspace"]);
+    expect(foldersWithTools).toEqual(["app", "jobs", "messaging", "pipeline", "usage", "workers", "workspace"]);
     const faces = foldersWithTools.flatMap((folder) => [`${folder}/index.ts`, `${folder}/tools/index.ts`]);
     expect(faces.filter((face) => !existsSync(join(src, face)))).toEqual([]);
   });

@@ -1,0 +1,50 @@
+import { realpath } from "node:fs/promises";
+import { resolve } from "node:path";
+import { defineCommand } from "citty";
+import { loadConfig, patchbayHome } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import { createRecordStore } from "../state/index.ts";
+import { fsLedger, GROUPINGS, type Grouping, ledgerDir, reportText, sinceDay, type UsageQuery, usageLedger, usageReport } from "../usage/index.ts";
+import { emit } from "./output.ts";
+
+const BY: readonly Grouping[] = GROUPINGS;
+
+export default defineCommand({
+  meta: { name: "usage", description: "What agent turns used and cost, from the usage ledger: totals, filtered and grouped" },
+  args: {
+    since: { type: "string", description: "First UTC day to include: YYYY-MM-DD, or a number of days back such as 7d", valueHint: "DAY|Nd" },
+    repo: { type: "string", description: "Only turns in this repository", valueHint: "PATH" },
+    worker: { type: "string", description: "Only this worker's turns", valueHint: "NAME" },
+    run: { type: "string", description: "Only this pipeline run's turns", valueHint: "RUN_ID" },
+    job: { type: "string", description: "Only this job's turn", valueHint: "JOB_ID" },
+    by: { type: "string", description: `Also one line per ${BY.join(", ")}`, valueHint: BY.join("|") },
+    json: { type: "boolean", description: "Print as JSON" },
+  },
+  async run({ args }) {
+    if (args.by !== undefined && !(BY as readonly string[]).includes(args.by)) {
+      throw new PatchbayError("invalid_flag", `--by: expected one of ${BY.join(", ")}, got ${args.by || "nothing"}`, {
+        next: "pass --by model, --by agent or --by day",
+      });
+    }
+    const query: UsageQuery = {
+      ...(args.since !== undefined && { sinceDay: sinceDay(args.since, "--since") }),
+      // Entries name the repository by its real path.
+      ...(args.repo !== undefined && { repo: await realpath(resolve(args.repo)).catch(() => resolve(args.repo!)) }),
+      ...(args.worker !== undefined && { worker: args.worker }),
+      ...(args.run !== undefined && { run: args.run }),
+      ...(args.job !== undefined && { job: args.job }),
+      ...(args.by !== undefined && { by: args.by as Grouping }),
+    };
+    const home = patchbayHome();
+    const config = await loadConfig({ home });
+    // The fs ledger is plain append files: read them without opening the record store.
+    const store = config.state.driver === "fs" ? undefined : await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
+    try {
+      const report = await usageReport(store ? usageLedger(home, store) : fsLedger(ledgerDir(home)), query);
+      emit(args.json, report, () => reportText(report));
+    } finally {
+      await store?.close();
+    }
+    return 0;
+  },
+});

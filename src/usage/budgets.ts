@@ -1,0 +1,118 @@
+/**
+ * Budgets from `[budgets.hard]` and `[budgets.soft]`, computed from the ledger every time (so they
+ * survive restarts and count every server sharing the state): per run, per worker, per repository
+ * per UTC day and for all turns per UTC day, in USD and in tokens (input plus output).
+ */
+import type { Config } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import { dayOf, type UsageEntry } from "./entry.ts";
+import type { UsageLedger } from "./ledger.ts";
+import { rollUp, type UsageFilter, type UsageTotals } from "./rollup.ts";
+
+/** Whose spending a turn adds to. */
+export interface TurnScope {
+  repo: string;
+  worker?: string;
+  run?: string;
+}
+
+type Level = "hard" | "soft";
+type Limits = Config["budgets"]["hard"];
+const SCOPES = ["run", "worker", "repo_daily", "daily"] as const;
+type Scope = (typeof SCOPES)[number];
+
+/** A budget at or past its limit. */
+export interface BudgetBreach {
+  /** The config key, e.g. `budgets.hard.run_tokens`. */
+  key: string;
+  /** What it covers, e.g. `run run_abc` or `repository /src/app today`. */
+  what: string;
+  unit: "tokens" | "usd";
+  used: number;
+  limit: number;
+}
+
+/** What the turn's owners have spent so far, per budget scope that applies to it. */
+export type Spent = Partial<Record<Scope, UsageTotals>>;
+
+function filterFor(scope: Scope, turn: TurnScope, today: string): UsageFilter | undefined {
+  if (scope === "run") return turn.run ? { run: turn.run } : undefined;
+  if (scope === "worker") return turn.worker ? { worker: turn.worker } : undefined;
+  if (scope === "repo_daily") return { repo: turn.repo, sinceDay: today };
+  return { sinceDay: today };
+}
+
+function describeScope(scope: Scope, turn: TurnScope): string {
+  if (scope === "run") return `run ${turn.run}`;
+  if (scope === "worker") return `worker ${turn.worker}`;
+  if (scope === "repo_daily") return `repository ${turn.repo} today (UTC)`;
+  return "all turns today (UTC)";
+}
+
+function hasBudgets(config: Config): boolean {
+  return [config.budgets.hard, config.budgets.soft].some((limits) => Object.values(limits).some((limit) => limit > 0));
+}
+
+/** The totals of every scope the turn belongs to, from the ledger (empty when no budget is set). */
+export async function spentBy(ledger: UsageLedger, config: Config, turn: TurnScope, now = Date.now()): Promise<Spent> {
+  if (!hasBudgets(config)) return {};
+  const today = dayOf(now);
+  const entries = await ledger.entries(turn.run || turn.worker ? undefined : today);
+  const spent: Spent = {};
+  for (const scope of SCOPES) {
+    const filter = filterFor(scope, turn, today);
+    if (filter) spent[scope] = rollUp(entries, filter).total;
+  }
+  return spent;
+}
+
+/** The config key of one budget, e.g. budgets.hard.run_tokens. */
+function keyOf(level: Level, scope: Scope, unit: "tokens" | "usd"): string {
+  return ["budgets", level, `${scope}_${unit}`].join(".");
+}
+
+type Running = Pick<UsageEntry, "input_tokens" | "output_tokens"> & { cost_usd?: number };
+
+/**
+ * Budgets of `level` that `spent` has reached, or, given a running turn's own use so far, that
+ * it has gone past: a turn that ends exactly on a budget finishes, and the next one is refused.
+ */
+export function breaches(config: Config, level: Level, turn: TurnScope, spent: Spent, running?: Running): BudgetBreach[] {
+  const limits: Limits = config.budgets[level];
+  const found: BudgetBreach[] = [];
+  for (const scope of SCOPES) {
+    const totals = spent[scope];
+    if (!totals) continue;
+    const tokens = totals.tokens + (running ? running.input_tokens + running.output_tokens : 0);
+    const usd = totals.cost_usd + (running?.cost_usd ?? 0);
+    const over = (used: number, limit: number) => limit > 0 && (running ? used > limit : used >= limit);
+    const tokenLimit = limits[`${scope}_tokens`];
+    const usdLimit = limits[`${scope}_usd`];
+    const what = describeScope(scope, turn);
+    if (over(tokens, tokenLimit)) found.push({ key: keyOf(level, scope, "tokens"), what, unit: "tokens", used: tokens, limit: tokenLimit });
+    if (over(usd, usdLimit)) found.push({ key: keyOf(level, scope, "usd"), what, unit: "usd", used: usd, limit: usdLimit });
+  }
+  return found;
+}
+
+export function describeBreach(breach: BudgetBreach): string {
+  const amount = (value: number) => (breach.unit === "usd" ? `$${value.toFixed(4)}` : `${value.toLocaleString("en-US")} tokens`);
+  return `${breach.what} has used ${amount(breach.used)}, at or past ${breach.key} = ${breach.unit === "usd" ? breach.limit : breach.limit.toLocaleString("en-US")}`;
+}
+
+export function budgetExceeded(breach: BudgetBreach): PatchbayError {
+  return new PatchbayError("budget_exceeded", `budget reached: ${describeBreach(breach)}; the turn was not started`, {
+    next: `raise ${breach.key} in $PATCHBAY_HOME/config.toml (0 turns the budget off) and restart the server; \`patchbay usage\` shows what was spent`,
+    details: { ...breach },
+  });
+}
+
+/**
+ * Before a turn starts: throws budget_exceeded for the first hard budget reached, and returns
+ * the soft budgets reached, as lines for the turn's events.
+ */
+export function assertWithinBudgets(config: Config, turn: TurnScope, spent: Spent): string[] {
+  const hard = breaches(config, "hard", turn, spent);
+  if (hard[0]) throw budgetExceeded(hard[0]);
+  return breaches(config, "soft", turn, spent).map((breach) => `warning: soft budget reached: ${describeBreach(breach)}`);
+}

@@ -1,0 +1,64 @@
+/**
+ * codex_usage: the usage ledger rolled up for a host (what turns used and cost, by model, agent,
+ * day, job, worker, run or repository), limited to the session's allowed repositories.
+ */
+import { realpath } from "node:fs/promises";
+import * as v from "valibot";
+import { defineTool } from "../../mcp/tool.ts";
+import { openWorkspace } from "../../workspace/index.ts";
+import { usageLedger } from "../ledger.ts";
+import { reportText, sinceDay, usageReport } from "../report.ts";
+import { GROUPINGS } from "../rollup.ts";
+
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+
+const totals = {
+  turns: v.number(),
+  input_tokens: v.number(),
+  cached_input_tokens: v.number(),
+  output_tokens: v.number(),
+  reasoning_tokens: v.number(),
+  tokens: v.number(),
+  cost_usd: v.number(),
+  unpriced_turns: v.number(),
+};
+const name = (what: string) => v.optional(v.pipe(v.string(), v.maxLength(200), v.description(what)));
+
+export const usageTool = defineTool({
+  name: "codex_usage",
+  title: "Usage and cost",
+  description:
+    "What agent turns used and cost, from patchbay's usage ledger: tokens (input, cached, output, reasoning) and USD, in total and grouped by model, agent, day, job, worker, run or repository. Turns with no known price count their tokens and are counted as unpriced, never guessed. Only turns in this session's repositories.",
+  input: v.strictObject({
+    since: name('First UTC day to include: "YYYY-MM-DD", or days back such as "7d" (default: all).'),
+    repo_path: name("Only turns in this repository (absolute, or relative to the session's default root)."),
+    worker: name("Only this worker's turns (its name)."),
+    run_id: name("Only this pipeline run's turns."),
+    job_id: name("Only this job's turn."),
+    by: v.optional(v.pipe(v.picklist(GROUPINGS), v.description("Also one row per model, agent, day, job, worker, run or repo."))),
+  }),
+  output: v.object({
+    total: v.object(totals),
+    by: v.optional(v.picklist(GROUPINGS)),
+    groups: v.optional(v.array(v.object({ key: v.string(), ...totals }))),
+    prices_as_of: v.string(),
+  }),
+  annotations: READ_ONLY,
+  capability: "read",
+  modes: ["worker", "standard", "full"],
+  labels: { invoking: "Adding up usage", invoked: "Usage added up" },
+  async handler(args, context) {
+    const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
+    const within = await Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
+    const report = await usageReport(usageLedger(context.app.home, context.app.store), {
+      within,
+      ...(args.since && { sinceDay: sinceDay(args.since, "since") }),
+      ...(repo && { repo }),
+      ...(args.worker && { worker: args.worker }),
+      ...(args.run_id && { run: args.run_id }),
+      ...(args.job_id && { job: args.job_id }),
+      ...(args.by && { by: args.by }),
+    });
+    return { text: reportText(report), structured: report };
+  },
+});
