@@ -1,3 +1,5 @@
+import { existsSync, realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { REDACTED } from "../redact/index.ts";
 import type { EntryOptions, Registration } from "./hosts/adapter.ts";
@@ -51,11 +53,23 @@ export interface StdioOptions {
 }
 
 /**
+ * What a host runs: the compiled binary by its real path. Not bin/patchbay, whose staleness check
+ * walks src/ on every launch, nor the TypeScript source, which Bun would transpile on every launch;
+ * from a checkout that was never built, the source is all there is.
+ */
+function hostCommand(self: readonly string[]): string[] {
+  if (self.length === 1) return [realpathSync(self[0]!)];
+  const entry = self[self.length - 1]!;
+  const built = join(dirname(dirname(entry)), "dist", "patchbay");
+  return existsSync(built) ? [realpathSync(built)] : [...self];
+}
+
+/**
  * `<this binary> stdio --root <repo> …` as a host should start it: absolute paths only, because
  * hosts start servers from a working directory of their choosing.
  */
 export function stdioRegistration(options: StdioOptions): Registration {
-  const [command, ...prefix] = options.self as [string, ...string[]];
+  const [command, ...prefix] = hostCommand(options.self) as [string, ...string[]];
   const args = [...prefix, "stdio", "--root", options.root];
   for (const dir of options.allowRoots ?? []) args.push("--allow-root", dir);
   if (options.toolMode) args.push("--tool-mode", options.toolMode);
