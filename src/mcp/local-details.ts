@@ -34,8 +34,8 @@ export function sessionHandle(sessionId: string): string {
   return `ses_${createHash("sha256").update(`patchbay-session:${sessionId}`).digest("hex").slice(0, 24)}`;
 }
 
-/** Folder → what a remote caller sees instead, longest first so the innermost folder wins. */
-export type Rewrites = ReadonlyArray<{ from: string; to: string }>;
+/** Folder → what a remote caller sees instead, longest first so the innermost folder wins; compiled once per result. */
+export type Rewrites = ReadonlyArray<{ pattern: RegExp; to: string }>;
 
 function withRealPath(path: string): string[] {
   try {
@@ -57,7 +57,13 @@ export function localRewrites(session: SessionState, home: string): Rewrites {
   add(home, "$PATCHBAY_HOME");
   add(homedir(), "~");
   add(tmpdir(), "$TMPDIR");
-  return rewrites.sort((a, b) => b.from.length - a.from.length);
+  return rewrites
+    .sort((a, b) => b.from.length - a.from.length)
+    .flatMap(({ from, to }) => [
+      // "/repo/src/a.ts" reads "src/a.ts" when the repository is ".", not "./src/a.ts".
+      ...(to === "." ? [{ pattern: new RegExp(`(?<![\\w.-])${literal(from)}/`, "g"), to: "" }] : []),
+      { pattern: new RegExp(`(?<![\\w.-])${literal(from)}${PATH_END}`, "g"), to },
+    ]);
 }
 
 function realOf(path: string): string {
@@ -71,12 +77,11 @@ function literal(text: string): string {
 /** One string as a remote caller sees it. */
 function hideInString(text: string, rewrites: Rewrites, sessionIds: ReadonlyMap<string, string>): string {
   let out = text;
-  for (const [raw, handle] of sessionIds) out = out.replaceAll(raw, handle);
-  for (const { from, to } of rewrites) {
-    // "/repo/src/a.ts" reads "src/a.ts" when the repository is ".", not "./src/a.ts".
-    if (to === ".") out = out.replace(new RegExp(`(?<![\\w.-])${literal(from)}/`, "g"), "");
-    out = out.replace(new RegExp(`(?<![\\w.-])${literal(from)}${PATH_END}`, "g"), to);
-  }
+  // In free text only ids long enough not to be an ordinary word (UUIDs, thread ids) are replaced.
+  for (const [raw, handle] of sessionIds) if (raw.length >= 8) out = out.replaceAll(raw, handle);
+  // Every rule below needs a slash or "cli_": most strings (ids, states, times) have neither.
+  if (!out.includes("/") && !out.includes("cli_")) return out;
+  for (const { pattern, to } of rewrites) out = out.replace(pattern, to);
   return out.replace(LOCAL_PATH, "[local path]").replace(PRIVATE_BRANCH, "[private branch]").replace(CLI_OWNER, "cli_user");
 }
 
@@ -91,10 +96,11 @@ function collectSessionIds(value: Json, found: Map<string, string>): void {
   }
 }
 
-function hideIn(value: Json, rewrites: Rewrites, sessionIds: ReadonlyMap<string, string>): Json {
-  if (typeof value === "string") return hideInString(value, rewrites, sessionIds);
+function hideIn(value: Json, rewrites: Rewrites, sessionIds: ReadonlyMap<string, string>, key?: string): Json {
+  if (typeof value === "string") return key === "session_id" ? (sessionIds.get(value) ?? value) : hideInString(value, rewrites, sessionIds);
   if (Array.isArray(value)) return value.map((item) => hideIn(item, rewrites, sessionIds));
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, hideIn(inner, rewrites, sessionIds)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, hideIn(inner, rewrites, sessionIds, name)]));
   return value;
 }
 
