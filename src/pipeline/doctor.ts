@@ -90,7 +90,9 @@ export async function checkPipelineConfig(repo: string, server: Config): Promise
       argv = splitCommandLine(command);
     } catch (error) {
       const failure = asPatchbayError(error);
-      findings.push({ status: "fail", detail: failure.message, next: failure.next ?? `fix [phases.test].commands in ${file}` });
+      // The file this doctor read says more than the code's generic default.
+      const next = failure.next && !failure.hasDefaultNext ? failure.next : `fix [phases.test].commands in ${file}`;
+      findings.push({ status: "fail", detail: failure.message, next });
       continue;
     }
     if (!findExecutable(argv[0]!, process.env.PATH ?? "", repo)) {
