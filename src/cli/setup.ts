@@ -22,6 +22,8 @@ const FIRST_PROMPT = "Call codex_self_test, then codex_open_workspace, and tell 
 const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
 
 /** Asks only what the flags left open, and only on a terminal; otherwise the flag's default holds. */
+const TOOL_MODE_CHOICES = ["default", "worker", "standard", "full", "minimal"] as const;
+
 async function ask<T extends string>(given: T | undefined, question: string, options: readonly T[], fallback: T): Promise<T> {
   if (given !== undefined) return given;
   if (!interactive()) return fallback;
@@ -33,7 +35,11 @@ export default defineCommand({
   args: {
     host: { type: "string", description: `Host to register in: ${HOST_IDS.join(", ")}`, valueHint: "HOST" },
     root: { type: "string", description: "Repository (default: the git work tree around the current directory)", valueHint: "DIR" },
-    "tool-mode": { type: "enum", options: ["minimal", "worker", "standard", "full"], description: "Tool catalog the host starts with" },
+    "tool-mode": {
+      type: "enum",
+      options: ["minimal", "worker", "standard", "full"],
+      description: "Tool catalog the host starts with (default: worker, plus the pipeline's tools in a repository with .ai/patchbay.toml)",
+    },
     power: {
       type: "enum",
       options: ["safe", "full"],
@@ -47,12 +53,15 @@ export default defineCommand({
     // Without a terminal nobody chose a host: registering in the default one would be a silent surprise.
     if (!interactive() && args.host === undefined)
       throw new PatchbayError("not_interactive", "`patchbay setup` asks which host to register in, and needs a terminal for that", {
-        next: `pass --host (${HOST_IDS.join(", ")}); --tool-mode, --power and --scope answer the other questions (defaults: worker, safe, the host's own)`,
+        next: `pass --host (${HOST_IDS.join(", ")}); --tool-mode, --power and --scope answer the other questions (defaults: the repository-aware default mode, safe, the host's own)`,
       });
     const home = patchbayHome();
     const root = repositoryRoot(args.root);
     const host = assertHostId(await ask(args.host, "Which host should use patchbay?", HOST_IDS, "codex"));
-    const toolMode = await ask(args["tool-mode"] as string | undefined, "Which tools should it see?", ["worker", "standard", "full", "minimal"], "worker");
+    // "default" writes no --tool-mode, so the session keeps the repository-aware default: worker, plus the
+    // pipeline's tools where the repository has .ai/patchbay.toml. A chosen mode gives exactly that mode.
+    const chosenMode = await ask(args["tool-mode"] as string | undefined, "Which tools should it see?", TOOL_MODE_CHOICES, "default");
+    const toolMode = chosenMode === "default" ? undefined : chosenMode;
     const power = (await ask(args.power as string | undefined, "Power tools (direct writes, shell)?", ["safe", "full"], "safe")) as "safe" | "full";
     const { scopes, defaultScope } = hostAdapter(host);
     const scope = args.scope ?? (scopes.length > 1 ? await ask(undefined, `${host}: where should the registration live?`, scopes, defaultScope) : undefined);

@@ -130,8 +130,8 @@ describe.skipIf("skip" in tmux)("interactive commands in a real terminal (tmux)"
     const { code, screen } = await run(join(box.repo, "src", "app"), box.env, ["setup"], async (term) => {
       expect(await term.waitForText("Which host should use patchbay?")).toContain("● codex");
       term.keys("Enter");
-      expect(await term.waitForText("Which tools should it see?")).toContain("● worker");
-      term.keys("Down", "Enter");
+      expect(await term.waitForText("Which tools should it see?")).toContain("● default");
+      term.keys("Down", "Down", "Enter");
       expect(await term.waitForText("Power tools (direct writes, shell)?")).toContain("● safe");
       term.keys("Enter");
     });
@@ -152,7 +152,7 @@ describe.skipIf("skip" in tmux)("interactive commands in a real terminal (tmux)"
     expect(readdirSync(box.codexHome)).toEqual(["config.toml"]);
   }, 20_000);
 
-  test("setup: claude asks for the scope; project writes .mcp.json in the repository and nothing in HOME", async () => {
+  test("setup: claude asks for the scope; project writes .mcp.json in the repository and nothing in HOME; the default mode writes no --tool-mode", async () => {
     const box = sandbox();
     const { code, screen } = await run(box.repo, box.env, ["setup"], async (term) => {
       await term.waitForText("Which host should use patchbay?");
@@ -174,7 +174,7 @@ describe.skipIf("skip" in tmux)("interactive commands in a real terminal (tmux)"
         patchbay: {
           type: "stdio",
           command: patchbayBinary(),
-          args: ["stdio", "--root", box.repo, "--tool-mode", "worker"],
+          args: ["stdio", "--root", box.repo],
           env: { PATCHBAY_HOME: box.patchbayHome },
         },
       },
