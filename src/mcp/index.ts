@@ -1,4 +1,5 @@
 export { buildMcpServer } from "./server-factory.ts";
+export { endpointsFor } from "./public-url.ts";
 export { createToolRegistry, type ToolRegistry } from "./registry.ts";
 export { createSession, type SessionOpening, type SessionState, type SessionScope } from "./session.ts";
 export type { AppServices, Endpoint } from "./services.ts";

@@ -4,7 +4,7 @@ import { log } from "../log/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import type { McpEndpoint } from "../http/index.ts";
-import { createSession, createToolRegistry, serveStdioSession, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
+import { createSession, createToolRegistry, endpointsFor, serveStdioSession, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
 import { ALL_TOOLS, createApp, type AppContext } from "../app/index.ts";
 import { serveHttp, type HttpListener } from "../runtime/index.ts";
 import { createRecordStore, type RecordStore } from "../state/index.ts";
@@ -141,7 +141,8 @@ async function assemble(
       oauthRoutes: oauth.handle,
       maxRequestBytes: config.server.max_request_bytes,
       corsOrigins: config.server.enable_cors ? config.server.allowed_origins : undefined,
-      status: () => server.status(),
+      // The listeners as this caller reaches them: never a wildcard address, never loopback to a remote caller.
+      status: async (request) => ({ ...(await server.status()), http: endpointsFor({ app: host, request }).map((endpoint) => endpoint.url) }),
       onAccess: config.logging.access_log ? (line) => log.info(line) : undefined,
       messaging: { tokens: messaging, attachments: messaging.attachments },
     });

@@ -119,6 +119,11 @@ test("a wildcard listen without server.public_url never hands out 0.0.0.0, nor l
     expect(everything).not.toContain("0.0.0.0");
     if (client === remote) expect(everything).not.toMatch(/127\.0\.0\.1|localhost|\[::1\]/);
   }
+  // /status lists the server's URLs as each caller reaches them.
+  const statusOf = async (origin: string) =>
+    (await (await fetch(`${origin}/status`, { headers: { authorization: `Bearer ${alice}` } })).json()) as { http: string[] };
+  expect((await statusOf(`http://127.0.0.1:${port}`)).http).toEqual([`http://127.0.0.1:${port}/mcp`]);
+  expect((await statusOf(`http://${lan}:${port}`)).http).toEqual([`http://${lan}:${port}/mcp`]);
 });
 
 test("while a tunnel runs, its public URL is the base of the URLs handed out, also to a local caller", async () => {
