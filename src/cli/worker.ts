@@ -2,6 +2,7 @@ import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
 import { ensureServer } from "../server/index.ts";
 import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
@@ -29,9 +30,12 @@ function cliClientRef(): string {
   return `cli_${name}`;
 }
 
+/** Integration may run the repository's test commands for each worker: it is given the time they may take. */
+const INTEGRATE_TIMEOUT_MS = 4 * 60 * 60_000;
+
 /** Runs a worker tool on the server for a session scoped to `repo`. */
-async function callTool<T>(tool: string, repo: string, args: Record<string, unknown>): Promise<T> {
-  const { value } = await callServerTool<T>(await ensureServer(patchbayHome()), { tool, args, scope: repoScope(repo), client_ref: cliClientRef() }, 60_000);
+async function callTool<T>(tool: string, repo: string, args: Record<string, unknown>, timeoutMs = 60_000): Promise<T> {
+  const { value } = await callServerTool<T>(await ensureServer(patchbayHome()), { tool, args, scope: repoScope(repo), client_ref: cliClientRef() }, timeoutMs);
   return value;
 }
 
@@ -129,6 +133,7 @@ const message = defineCommand({
   args: {
     worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" },
     message: { type: "positional", required: true, description: "The instruction" },
+    rebase: { type: "boolean", description: "Move the worker's worktree onto the checkout's current HEAD first (conflicts are left marked for the agent)" },
     ...turn,
     ...takeover,
     ...common,
@@ -139,6 +144,7 @@ const message = defineCommand({
       worker: args.worker,
       message: args.message,
       repo_path: repo,
+      ...(args.rebase && { rebase: true }),
       ...turnArgs(args),
       ...takeoverArgs(args),
     });
@@ -196,32 +202,79 @@ const inspect = defineCommand({
   },
 });
 
+interface Landed {
+  name: string;
+  files: string[];
+  tests?: { commands: Array<{ command: string; exit_code: number | null; duration_ms: number }>; log: string };
+  commit?: string;
+}
+
+/** One landed worker as the terminal shows it. */
+function landedText(landed: Landed): string {
+  const tests = landed.tests
+    ? `\n  tests passed: ${landed.tests.commands.map((run) => `${run.command} (${run.duration_ms} ms)`).join(", ")}; log ${landed.tests.log}`
+    : "";
+  return `${landed.name}: ${landed.files.join(", ")}${landed.commit ? ` (committed ${landed.commit.slice(0, 12)})` : ""}${tests}`;
+}
+
 const integrate = defineCommand({
-  meta: { name: "integrate", description: "Apply an isolated worker's changes to the checkout (no commit)" },
+  meta: {
+    name: "integrate",
+    description: "Apply isolated workers' changes to the checkout, one after another (no commit unless --commit); --run-tests tests each first",
+  },
   args: {
-    worker: { type: "positional", required: true, description: "Name or id", valueHint: "WORKER" },
+    worker: { type: "positional", required: false, description: "Name or id; several separated by commas land in that order", valueHint: "WORKER" },
+    "all-ready": { type: "boolean", description: "Land every idle worker of yours whose change applies now, oldest first" },
+    "run-tests": {
+      type: "boolean",
+      description: "Test in a scratch worktree first ([phases.test] commands of a trusted .ai/patchbay.toml); default: workers.integrate_requires_tests",
+    },
+    commit: { type: "string", description: "Commit what lands, with this message (one commit per worker)", valueHint: "MESSAGE" },
     "allow-dirty-base": { type: "boolean", description: "Integrate into a checkout with uncommitted changes" },
     ...takeover,
     ...common,
   },
   async run({ args }) {
     const repo = repoOf(args.repo);
-    const result = await callTool<{ files: string[]; skipped_files: string[]; base_moved: boolean }>("codex_worker_integrate", repo, {
-      worker: args.worker,
-      repo_path: repo,
-      ...(args["allow-dirty-base"] && { allow_dirty_base: true }),
-      ...takeoverArgs(args),
-    });
+    const names = (args.worker ?? "")
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean);
+    if (names.length === 0 && !args["all-ready"]) throw new PatchbayError("usage", "name the worker to integrate (several: a,b,c), or pass --all-ready");
+    const result = await callTool<{
+      files: string[];
+      skipped_files: string[];
+      base_moved: boolean;
+      landed: Landed[];
+      stopped?: { name: string; code: string; message: string };
+      not_tried: string[];
+    }>(
+      "codex_worker_integrate",
+      repo,
+      {
+        ...(names.length === 1 && { worker: names[0] }),
+        ...(names.length > 1 && { workers: names }),
+        ...(args["all-ready"] && { all_ready: true }),
+        repo_path: repo,
+        ...(args["allow-dirty-base"] && { allow_dirty_base: true }),
+        ...(args["run-tests"] !== undefined && { run_tests: args["run-tests"] }),
+        ...(args.commit && { commit: true, message: args.commit }),
+        ...takeoverArgs(args),
+      },
+      INTEGRATE_TIMEOUT_MS,
+    );
     emit(args.json, result, () =>
       [
-        `applied: ${result.files.join(", ")}`,
+        result.landed.length ? `applied:\n${result.landed.map((landed) => `- ${landedText(landed)}`).join("\n")}` : "nothing applied",
         result.skipped_files.length ? `skipped: ${result.skipped_files.join(", ")}` : "",
-        result.base_moved ? "the base moved since the worker started" : "",
+        result.base_moved ? "the base moved since a worker started" : "",
+        result.stopped ? `stopped at ${result.stopped.name} (${result.stopped.code}): ${result.stopped.message}` : "",
+        result.not_tried.length ? `not tried: ${result.not_tried.join(", ")}` : "",
       ]
         .filter(Boolean)
         .join("\n"),
     );
-    return 0;
+    return result.stopped ? 1 : 0;
   },
 });
 

@@ -222,6 +222,11 @@ const customAgentIdExpected = `an id matching ^[a-z][a-z0-9_-]{0,31}$ that is no
 const isCustomAgentId = (value: string) => /^[a-z][a-z0-9_-]{0,31}$/.test(value) && !(BUILTIN_AGENTS as readonly string[]).includes(value);
 
 /**
+  integrate_requires_tests: setting(
+    trueOrFalse(),
+    false,
+    'Integration (codex_worker_integrate, codex_job_integrate) runs the repository\'s test commands in a scratch worktree first unless the call passes run_tests=false; needs power_tools.bash_mode = "full" and a trusted .ai/patchbay.toml listing [phases.test] commands.',
+  ),
  * One user-defined agent: `[agents.custom.<id>]`. Built like `table`, but a missing `command`
  * (the one required key in the file) says what it expects instead of "expected a table".
  */

@@ -36,3 +36,4 @@ export { drive, LOCAL_PHASES, type DriveResult, type PhaseRunners } from "./driv
 export { listRuns, runDiff, status, type RunSummary, type RunView } from "./queries.ts";
 export { PHASES, RUN_STATES, listRunIds, readArtifact, readRunEvents, type Phase, type RunEvent, type RunRecord, type RunState } from "./run-record.ts";
 export { PATCH_RULES, checkPatch, type PatchReport, type PatchRule } from "./safety.ts";
+export { type CommandResult, runTestCommand } from "./test-runner.ts";

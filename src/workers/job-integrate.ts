@@ -1,14 +1,15 @@
 /**
- * An isolated job's change carried to the checkout it branched from, by the same checks and the
- * same `git apply` as a worker's (`previewWorktree`, `applyPatch`): jobs sit below workers in the
- * layering, so the one integration lives here and takes a job's record.
+ * An isolated job's change carried to the checkout it branched from, by the same checks, the same
+ * test gate and the same `git apply` as a worker's (`previewWorktree`, `landInOrder`): jobs sit
+ * below workers in the layering, so the one integration lives here and takes a job's record.
  */
 import { existsSync } from "node:fs";
 import { PatchbayError } from "../errors/index.ts";
 import { type JobRecord, ownWorktree } from "../jobs/index.ts";
 import type { Workspace } from "../workspace/index.ts";
 import type { WorkerPatch } from "./changes.ts";
-import { applyPatch, type IntegrationPreview, previewWorktree, type RefusalCode, refusalError } from "./integrate.ts";
+import { type IntegrationPreview, previewWorktree, type RefusalCode } from "./integrate.ts";
+import { type LandedItem, landInOrder, type LandOptions } from "./land.ts";
 
 /** The next steps a job's refusals get where a worker's would name worker tools. */
 const JOB_NEXT: Partial<Record<RefusalCode, string>> = {
@@ -30,10 +31,9 @@ export async function previewJobIntegration(
   return previewWorktree({ label: `job ${record.id}`, repo: record.repo, worktree }, ws, options);
 }
 
-/** Applies a finished isolated job's change to its repository's checkout (no commit); call under the repository lock. */
-export async function integrateJob(record: JobRecord, ws: Workspace, options: { allowDirtyBase: boolean }): Promise<IntegrationPreview> {
-  const { patch, ...preview } = await previewJobIntegration(record, ws, options);
-  if (!preview.ready || !patch) throw refusalError(preview, JOB_NEXT);
-  await applyPatch(record.repo, patch);
-  return preview;
+/** Applies a finished isolated job's change to its repository's checkout (tested first when `options.tests`); call under the repository lock. */
+export async function integrateJob(record: JobRecord, ws: Workspace, options: LandOptions): Promise<LandedItem> {
+  const result = await landInOrder([{ name: `job ${record.id}`, next: JOB_NEXT, preview: (check) => previewJobIntegration(record, ws, check) }], options);
+  if (result.stopped) throw result.stopped.error;
+  return result.landed[0]!;
 }

@@ -1,6 +1,7 @@
 /**
  * A turn's prompt: the brief (or message) first, then bounded peer context from other workers
- * and imported artifacts, fenced and marked as data, then a short report guidance.
+ * and imported artifacts, and the files other workers changed too (overlap warnings), fenced and
+ * marked as data, then a short report guidance.
  */
 import { existsSync } from "node:fs";
 import { workerChanges, workerPatch } from "./changes.ts";
@@ -57,17 +58,37 @@ export interface ArtifactContext {
   files: string[];
 }
 
+/** Most overlap lines a prompt carries; the team report has them all. */
+const MAX_OVERLAP_LINES = 20;
+
+function overlapSection(overlaps: string[]): string {
+  const shown = overlaps.slice(0, MAX_OVERLAP_LINES);
+  return [
+    "### Overlap with other workers (found by patchbay)",
+    "Other workers changed some of the files you changed; coordinate before you go on (keep to your part, or leave the shared files to one of you):",
+    ...shown.map((line) => `- ${line}`),
+    ...(overlaps.length > shown.length ? [`- … and ${overlaps.length - shown.length} more`] : []),
+  ].join("\n");
+}
+
 /**
- * The whole prompt of a turn.
+ * The whole prompt of a turn. `overlaps` are lines about files this worker and others both
+ * changed (conflictLines); they carry paths and names agents chose, so they go in the data fence.
  *
  * @example
- * const prompt = await assemblePrompt(args.brief, peers, "diff", artifacts);
+ * const prompt = await assemblePrompt(args.brief, peers, "diff", artifacts, ["w conflicts with v in a.ts"]);
  */
-export async function assemblePrompt(body: string, peers: WorkerRecord[], detail: ContextDetail, artifacts: ArtifactContext[]): Promise<string> {
+export async function assemblePrompt(
+  body: string,
+  peers: WorkerRecord[],
+  detail: ContextDetail,
+  artifacts: ArtifactContext[],
+  overlaps: string[] = [],
+): Promise<string> {
   const parts = [body.trim()];
-  if (peers.length || artifacts.length) {
+  if (peers.length || artifacts.length || overlaps.length) {
     const budget = { diffBytes: PEER_LIMITS.diffBytes };
-    const sections: string[] = [];
+    const sections: string[] = overlaps.length ? [overlapSection(overlaps)] : [];
     for (const peer of peers.slice(0, PEER_LIMITS.workers)) sections.push(await peerSection(peer, detail, budget));
     for (const artifact of artifacts) {
       const files = artifact.files.slice(0, PEER_LIMITS.artifactFiles);

@@ -46,7 +46,8 @@ export interface WorkerRecord {
   last_state?: JobState;
   changed_files?: string[];
   artifacts: string[];
-  integrated?: { at: string; by: string; files: string[]; patch_sha256: string; base_moved: boolean };
+  /** The latest integration; `commit` when it was committed in the base checkout. */
+  integrated?: { at: string; by: string; files: string[]; patch_sha256: string; base_moved: boolean; commit?: string };
   takeovers: Array<{ at: string; from: string; to: string; reason: string; tool: string }>;
   stopped_at?: string;
   workspace_removed?: boolean;

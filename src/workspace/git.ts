@@ -33,14 +33,24 @@ export function assertSafeRef(ref: string, argument = "ref"): void {
  * instead of producing output nobody reads (a diff of a huge change, a search of a big tree).
  * node:child_process rather than dax-sh here: dax's piped stdout throws "Controller is already
  * closed" when its reader stops early (dax-sh 0.44.1 on Bun 1.4.5), and stopping early is the point.
+ * `env` adds variables for this one call (a temporary GIT_INDEX_FILE, a commit identity).
  *
  * @example
  * const { stdout } = await runGit(repo, ["status", "--porcelain=v1", "-z"]);
  */
-export function runGit(cwd: string, args: string[], options: { maxBytes?: number; signal?: AbortSignal; input?: string } = {}): Promise<GitResult> {
+export function runGit(
+  cwd: string,
+  args: string[],
+  options: { maxBytes?: number; signal?: AbortSignal; input?: string; env?: Record<string, string> } = {},
+): Promise<GitResult> {
   const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn("git", [...SAFE_CONFIG, ...args], { cwd, env: gitEnvironment(GIT_ENV), stdio: ["pipe", "pipe", "pipe"], signal: options.signal });
+    const child = spawn("git", [...SAFE_CONFIG, ...args], {
+      cwd,
+      env: gitEnvironment({ ...GIT_ENV, ...options.env }),
+      stdio: ["pipe", "pipe", "pipe"],
+      signal: options.signal,
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     let truncated = false;

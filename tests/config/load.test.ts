@@ -42,6 +42,7 @@ const DEFAULTS: Config = {
     max_inbox_bytes: 1073741824,
     claude_models: ["sonnet", "opus", "haiku"],
     gemini_models: ["gemini-2.5-pro", "gemini-2.5-flash"],
+    integrate_requires_tests: false,
   },
   state: { driver: "fs", redis_url: "" },
   agents: {

@@ -2,8 +2,9 @@
 import { PatchbayError } from "../../errors/index.ts";
 import type { ToolContext } from "../../mcp/tool.ts";
 import { copyArtifactsInto, findArtifact } from "../artifacts.ts";
+import { conflictLines, teamConflicts } from "../conflicts.ts";
 import { assemblePrompt, type ArtifactContext, type ContextDetail } from "../prompt.ts";
-import { findWorker, sessionRoots, type WorkerRecord } from "../record.ts";
+import { findWorker, sessionRoots, type WorkerRecord, workersInScope } from "../record.ts";
 import { refreshWorker } from "../turns.ts";
 
 export interface ContextArgs {
@@ -40,5 +41,14 @@ export async function promptFor(
     const records = await Promise.all(ids.map((id) => findArtifact(context.app.store, id, roots)));
     artifacts = await copyArtifactsInto(context.app.home, records, worker.worktree.path);
   }
-  return { prompt: await assemblePrompt(body, peers, args.context_detail ?? "report", artifacts), artifactIds: ids };
+  const overlaps = await overlapsOf(context, worker);
+  return { prompt: await assemblePrompt(body, peers, args.context_detail ?? "report", artifacts, overlaps), artifactIds: ids };
+}
+
+/** What this worker's changes share with other active workers' in its repository (none for a worker without a worktree). */
+async function overlapsOf(context: Pick<ToolContext, "app" | "session">, worker: WorkerRecord): Promise<string[]> {
+  if (!worker.worktree) return [];
+  const team = (await workersInScope(context.app.store, context.session.scope)).filter((other) => other.repo === worker.repo);
+  const mine = (await teamConflicts(worker.repo, team)).workers.find((entry) => entry.worker_id === worker.id);
+  return mine ? conflictLines(mine) : [];
 }

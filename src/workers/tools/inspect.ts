@@ -1,6 +1,6 @@
 /**
  * Looking at a worker (codex_worker_inspect: report, status, changes, one file's diff, a file
- * from its worktree, the integration preview) and carrying its work over (codex_worker_integrate).
+ * from its worktree, the integration preview with its conflicts with other workers).
  */
 import { posix } from "node:path";
 import * as v from "valibot";
@@ -8,13 +8,14 @@ import { PatchbayError } from "../../errors/index.ts";
 import { isTerminal } from "../../jobs/index.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { readInside } from "../../workspace/index.ts";
-import { openWorkspace, withRepoLock, workspaceIn, type Workspace } from "../../workspace/index.ts";
+import { openWorkspace, workspaceIn, type Workspace } from "../../workspace/index.ts";
 import { workerChanges, workerFileDiff } from "../changes.ts";
-import { applyPatch, previewIntegration, refusalError } from "../integrate.ts";
-import { updateWorker, type WorkerRecord } from "../record.ts";
+import { conflictLines, teamConflicts } from "../conflicts.ts";
+import { previewIntegration } from "../integrate.ts";
+import { type WorkerRecord, workersInScope } from "../record.ts";
 import { refreshWorker } from "../turns.ts";
-import { namedWorker, takeoverOf } from "./lookup.ts";
-import { repoPathArg, takeoverArgs, workerArg, workerLine, workerView, workerViewSchema } from "./view.ts";
+import { namedWorker } from "./lookup.ts";
+import { repoPathArg, workerArg, workerLine, workerView, workerViewSchema } from "./view.ts";
 
 const VIEWS = ["report", "status", "changes", "diff", "file", "integration_preview"] as const;
 const MAX_BYTES = 200_000;
@@ -43,7 +44,7 @@ export const workerInspect = defineTool({
   name: "codex_worker_inspect",
   title: "Inspect worker",
   description:
-    "Look at a worker: its report, status (optionally waiting up to 30 s for the turn to end), changed files, one file's diff, a file from its worktree (with a line range), or the integration preview (what codex_worker_integrate would do, and why it would refuse).",
+    "Look at a worker: its report, status (optionally waiting up to 30 s for the turn to end), changed files, one file's diff, a file from its worktree (with a line range), or the integration preview (what codex_worker_integrate would do, why it would refuse, and which files conflict with the current base or with which other worker's changes).",
   input: v.strictObject({
     worker: workerArg,
     repo_path: repoPathArg,
@@ -148,80 +149,28 @@ export const workerInspect = defineTool({
       case "integration_preview": {
         const ws = await openWorkspace(context.session.scope, context.app, worker.repo);
         const { patch: _patch, ...preview } = await previewIntegration(worker, state, ws, { allowDirtyBase: false });
+        const team = (await workersInScope(context.app.store, context.session.scope)).filter((other) => other.repo === worker.repo);
+        const conflicts = (await teamConflicts(worker.repo, team)).workers.find((entry) => entry.worker_id === worker.id);
+        const warnings = conflicts ? conflictLines(conflicts) : [];
         const why = preview.refusals.map((refusal) => `- ${refusal.code}: ${refusal.message}`).join("\n");
         const text = preview.ready
           ? `${worker.name} integrates cleanly: ${preview.files.join(", ")}${preview.base_moved ? " (the base moved since the worker started)" : ""}.`
           : `${worker.name} would be refused:\n${why}`;
-        return answer(`${text}${preview.skipped_files.length ? `\nSkipped (binary): ${preview.skipped_files.join(", ")}` : ""}`, preview);
+        const skipped = preview.skipped_files.length ? `\nSkipped (binary): ${preview.skipped_files.join(", ")}` : "";
+        const others = warnings.length ? `\nWith other workers:\n${warnings.map((line) => `- ${line}`).join("\n")}` : "";
+        return answer(`${text}${skipped}${others}`, {
+          ...preview,
+          base_conflicts: conflicts?.base_conflicts ?? [],
+          worker_conflicts: (conflicts?.peers ?? []).map((peer) => ({
+            worker: peer.worker,
+            worker_id: peer.worker_id,
+            overlapping_files: peer.overlapping_files,
+            conflicting_files: peer.conflicting_files,
+          })),
+        });
       }
     }
   },
 });
 
-export const workerIntegrate = defineTool({
-  name: "codex_worker_integrate",
-  title: "Integrate worker",
-  description:
-    "Apply an isolated_write worker's changes to the base checkout, under the repository lock: previews again, runs git apply --check, then git apply. Nothing is committed and the worktree is kept. Refused, with the reason and the files, when the worker is running, not isolated_write, has no changes, touches a blocked path, the base is dirty (unless allow_dirty_base), the patch does not apply, or it is over the size cap. Untracked binary files are skipped and listed.",
-  input: v.strictObject({
-    worker: workerArg,
-    repo_path: repoPathArg,
-    allow_dirty_base: v.optional(v.pipe(v.boolean(), v.description("Integrate into a base checkout that has uncommitted changes."))),
-    ...takeoverArgs,
-  }),
-  output: v.object({
-    worker: workerViewSchema,
-    files: v.array(v.string()),
-    skipped_files: v.array(v.string()),
-    base_moved: v.boolean(),
-    patch_sha256: v.string(),
-    patch_bytes: v.number(),
-    committed: v.boolean(),
-  }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-  capability: "integrate",
-  modes: ["worker", "standard", "full"],
-  labels: { invoking: "Integrating the worker's changes", invoked: "Changes integrated" },
-  async handler(args, context) {
-    const found = await namedWorker(context, args);
-    const takeover = takeoverOf(context, found, args, "codex_worker_integrate");
-    const ws = await openWorkspace(context.session.scope, context.app, found.repo);
-    return withRepoLock(context.app.home, found.repo, { client_ref: context.session.clientRef, tool: "codex_worker_integrate" }, async () => {
-      const { worker, state } = await refreshWorker(context.app, found);
-      const preview = await previewIntegration(worker, state, ws, { allowDirtyBase: args.allow_dirty_base ?? false });
-      if (!preview.ready || !preview.patch) throw refusalError(preview);
-      await applyPatch(worker.repo, preview.patch);
-      const integrated = {
-        at: new Date().toISOString(),
-        by: context.session.clientRef,
-        files: preview.files,
-        patch_sha256: preview.patch.sha256,
-        base_moved: preview.base_moved,
-      };
-      const saved = await updateWorker(context.app.store, worker.id, (record) => {
-        if (takeover) {
-          record.takeovers.push(takeover);
-          record.owner = takeover.to;
-        }
-        record.integrated = integrated;
-      });
-      const view = workerView(saved, state, context.session.clientRef);
-      const skipped = preview.skipped_files.length ? ` Skipped (binary, not carried over): ${preview.skipped_files.join(", ")}.` : "";
-      const moved = preview.base_moved ? " The base moved since the worker started; review the result." : "";
-      return {
-        text: `Applied ${worker.name}'s changes to ${worker.repo} (not committed; the worktree is kept): ${preview.files.join(", ")}.${skipped}${moved}`,
-        structured: {
-          worker: view,
-          files: preview.files,
-          skipped_files: preview.skipped_files,
-          base_moved: preview.base_moved,
-          patch_sha256: preview.patch.sha256,
-          patch_bytes: preview.patch.bytes,
-          committed: false,
-        },
-      };
-    });
-  },
-});
-
-export const INSPECT_TOOLS: readonly ToolDeclaration[] = [workerInspect, workerIntegrate];
+export const INSPECT_TOOLS: readonly ToolDeclaration[] = [workerInspect];

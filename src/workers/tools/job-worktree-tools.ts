@@ -8,7 +8,9 @@ import { cleanJobWorktree } from "../../jobs/index.ts";
 import { jobFor, jobIdArg } from "../../jobs/tools/index.ts";
 import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
 import { openWorkspace, withRepoLock } from "../../workspace/index.ts";
+import type { IntegrationPreview } from "../integrate.ts";
 import { integrateJob, previewJobIntegration } from "../job-integrate.ts";
+import { gateArgs, landedLine, landedSchema, landOptions, runTestsEscalation } from "./gate-args.ts";
 
 const refusal = v.object({ code: v.string(), message: v.string(), files: v.array(v.string()) });
 
@@ -16,11 +18,12 @@ export const jobIntegrate = defineTool({
   name: "codex_job_integrate",
   title: "Integrate job",
   description:
-    "Apply a finished isolated job's change (codex_apply_job) to the base checkout, under the repository lock, with the same checks as codex_worker_integrate: git apply --check, then git apply; nothing is committed and the worktree is kept. preview=true only says whether it would apply and why not. Refused when the job is running, not isolated, changed nothing, touches a blocked path, the base is dirty (unless allow_dirty_base), the patch does not apply, or it is over the size cap.",
+    "Apply a finished isolated job's change (codex_apply_job) to the base checkout, under the repository lock, with the same checks as codex_worker_integrate: git apply --check, then git apply; the worktree is kept and nothing is committed unless commit=true with a message. With run_tests (default: workers.integrate_requires_tests) the change is first tested in a scratch worktree at the current base and lands only if the repository's test commands pass. preview=true only says whether it would apply and why not. Refused when the job is running, not isolated, changed nothing, touches a blocked path, the base is dirty (unless allow_dirty_base), the patch does not apply, or it is over the size cap.",
   input: v.strictObject({
     job_id: jobIdArg,
     preview: v.optional(v.pipe(v.boolean(), v.description("Only check: say whether it would apply, and why not, changing nothing."))),
     allow_dirty_base: v.optional(v.pipe(v.boolean(), v.description("Integrate into a base checkout that has uncommitted changes."))),
+    ...gateArgs,
   }),
   output: v.object({
     job_id: v.string(),
@@ -31,16 +34,19 @@ export const jobIntegrate = defineTool({
     skipped_files: v.array(v.string()),
     base_moved: v.boolean(),
     committed: v.boolean(),
+    landed: v.optional(landedSchema),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   capability: "integrate",
+  escalate: runTestsEscalation,
   modes: ["standard", "full"],
   labels: { invoking: "Integrating the job's change", invoked: "Job change integrated" },
   async handler(args, context) {
     const record = await jobFor(context, args.job_id);
     const ws = await openWorkspace(context.session.scope, context.app, record.repo);
     const options = { allowDirtyBase: args.allow_dirty_base ?? false };
-    const answer = (applied: boolean, preview: Awaited<ReturnType<typeof previewJobIntegration>>) => ({
+    type Shown = Pick<IntegrationPreview, "ready" | "refusals" | "files" | "skipped_files" | "base_moved">;
+    const answer = (applied: boolean, preview: Shown) => ({
       job_id: record.id,
       applied,
       ready: preview.ready,
@@ -56,12 +62,14 @@ export const jobIntegrate = defineTool({
       const text = preview.ready ? `job ${record.id} integrates cleanly: ${preview.files.join(", ")}.` : `job ${record.id} would be refused:\n${why}`;
       return { text, structured: answer(false, preview) };
     }
+    const land = await landOptions(context, record.repo, args);
     return withRepoLock(context.app.home, record.repo, { client_ref: context.session.clientRef, tool: "codex_job_integrate" }, async () => {
-      const preview = await integrateJob(record, ws, options);
-      const moved = preview.base_moved ? " The base moved since the job started; review the result." : "";
+      const landed = await integrateJob(record, ws, land);
+      const moved = landed.base_moved ? " The base moved since the job started; review the result." : "";
+      const shown: Shown = { ready: true, refusals: [], files: landed.files, skipped_files: landed.skipped_files, base_moved: landed.base_moved };
       return {
-        text: `Applied job ${record.id}'s change to ${record.repo} (not committed; the worktree is kept): ${preview.files.join(", ")}.${moved}`,
-        structured: answer(true, preview),
+        text: `Applied job ${record.id}'s change to ${record.repo} (the worktree is kept): ${landedLine(landed)}.${moved}`,
+        structured: { ...answer(true, shown), committed: landed.commit !== undefined, landed },
       };
     });
   },

@@ -9,6 +9,8 @@ import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/to
 import { headCommit, openWorkspace } from "../../workspace/index.ts";
 import { removeWorktree } from "../../worktrees/index.ts";
 import { createWorkerWorktree } from "../changes.ts";
+import { conflictLines, dropWorkerRefs, teamConflicts, type WorkerConflicts } from "../conflicts.ts";
+import { rebaseNote, rebaseWorktree } from "../rebase.ts";
 import { newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
 import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
 import { promptFor } from "./context.ts";
@@ -26,6 +28,7 @@ import {
   workerView,
   workerViewSchema,
   type WorkerView,
+  conflictsSchema,
 } from "./view.ts";
 
 const STARTS_AGENT = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
@@ -121,7 +124,7 @@ export const workerMessage = defineTool({
   name: "codex_worker_message",
   title: "Message worker",
   description:
-    "Send a worker its next instruction: continues the same agent session (codex exec resume, claude --resume) in the same worktree, with the same model and effort unless overridden. Refused while a turn is running (there is no hidden queue) or when the worker has no session.",
+    "Send a worker its next instruction: continues the same agent session (codex exec resume, claude --resume) in the same worktree, with the same model and effort unless overridden. With rebase=true patchbay first moves an isolated worker's worktree onto the base checkout's current HEAD, its uncommitted changes on top (files that do not merge keep conflict markers, and the agent is told which), so a worker whose base moved, or whose work was integrated and committed, can be integrated again. Refused while a turn is running (there is no hidden queue) or when the worker has no session.",
   input: v.strictObject({
     worker: workerArg,
     message: textArg("The instruction."),
@@ -130,6 +133,12 @@ export const workerMessage = defineTool({
     ...takeoverArgs,
     model: modelArg,
     reasoning_effort: effortArg,
+    rebase: v.optional(
+      v.pipe(
+        v.boolean(),
+        v.description("Move the worker's worktree onto the current base first (isolated_write only); the agent is told about conflicts to resolve."),
+      ),
+    ),
   }),
   output: workerViewSchema,
   annotations: STARTS_AGENT,
@@ -141,7 +150,10 @@ export const workerMessage = defineTool({
     const { worker, state } = await refreshWorker(context.app, found);
     const takeover = takeoverOf(context, worker, args, "codex_worker_message");
     assertCanContinue(worker, state, context.app.jobs.adapter(worker.agent).capabilities.resume);
-    const { prompt, artifactIds } = await promptFor(context, worker, args.message, args);
+    const rebased = args.rebase ? await rebaseWorker(context, worker) : undefined;
+    const current = rebased?.worker ?? worker;
+    const body = rebased?.note ? `${rebased.note}\n\n${args.message}` : args.message;
+    const { prompt, artifactIds } = await promptFor(context, current, body, args);
     const owned = await updateWorker(context.app.store, worker.id, (record) => {
       if (takeover) {
         record.takeovers.push(takeover);
@@ -162,17 +174,30 @@ export const workerMessage = defineTool({
   },
 });
 
+/** Moves an isolated worker's worktree onto the current base and records its new base; the note tells the agent what happened. */
+async function rebaseWorker(context: Pick<ToolContext, "app">, worker: WorkerRecord): Promise<{ worker: WorkerRecord; note?: string }> {
+  if (worker.workspace_mode !== "isolated_write" || !worker.worktree)
+    throw new PatchbayError("not_isolated", `rebase: worker ${worker.name} is ${worker.workspace_mode}; only isolated_write workers have a worktree to move`, {
+      next: "send the message without rebase",
+    });
+  const result = await rebaseWorktree(worker.repo, worker.id, worker.worktree);
+  if (!result.moved) return { worker };
+  const saved = await updateWorker(context.app.store, worker.id, (record) => void (record.worktree = { ...record.worktree!, base_commit: result.to }));
+  return { worker: saved, note: rebaseNote(result) };
+}
+
 export const workerList = defineTool({
   name: "codex_worker_list",
   title: "List workers",
-  description: "The workers in this session's repositories: state, latest report, last activity, and a concise team_report across them.",
+  description:
+    "The workers in this session's repositories: state, latest report, last activity, and a concise team_report across them, with the files active isolated workers both changed and whether they merge (with each other and with the current base).",
   input: v.strictObject({
     repo_path: repoPathArg,
     active_only: v.optional(v.pipe(v.boolean(), v.description("Only workers running a turn."))),
     include_stopped: v.optional(v.pipe(v.boolean(), v.description("Include stopped workers (left out by default)."))),
     owned_only: v.optional(v.pipe(v.boolean(), v.description("Only workers this session owns."))),
   }),
-  output: v.object({ workers: v.array(workerViewSchema), team_report: v.string() }),
+  output: v.object({ workers: v.array(workerViewSchema), team_report: v.string(), conflicts: v.array(conflictsSchema) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   capability: "read",
   modes: MODES,
@@ -194,16 +219,32 @@ export const workerList = defineTool({
       const files = view.changed_files?.length ? ` [${view.changed_files.length} file(s) changed]` : "";
       return `- ${view.name} (${view.agent}, ${view.workspace_mode}): ${view.state}${files}: ${report}`;
     });
+    const conflicts = await conflictsOf(all.filter((worker) => views.some((view) => view.worker_id === worker.id)));
+    const warnings = conflicts.flatMap(conflictLines);
     // An empty list says what the filters left out, so stopped workers never read as "none yet".
     const hidden = all.length - views.length;
     const team_report = views.length
-      ? `${views.length} worker(s):\n${lines.join("\n")}`
+      ? `${views.length} worker(s):\n${lines.join("\n")}${warnings.length ? `\n\nOverlaps and conflicts:\n${warnings.map((line) => `- ${line}`).join("\n")}` : ""}`
       : hidden
         ? `No workers match; ${hidden} other(s) in scope (stopped or filtered out: include_stopped=true lists stopped ones).`
         : "No workers yet: start one with codex_worker_start.";
-    return { text: team_report, structured: { workers: views, team_report } };
+    return { text: team_report, structured: { workers: views, team_report, conflicts } };
   },
 });
+
+/** Each repository's active isolated workers, compared with each other and their base; a pair is reported on both sides. */
+async function conflictsOf(workers: WorkerRecord[]): Promise<WorkerConflicts[]> {
+  const repos = [...new Set(workers.map((worker) => worker.repo))];
+  const teams = await Promise.all(
+    repos.map((repo) =>
+      teamConflicts(
+        repo,
+        workers.filter((worker) => worker.repo === repo),
+      ),
+    ),
+  );
+  return teams.flatMap((team) => team.workers);
+}
 
 export const workerStop = defineTool({
   name: "codex_worker_stop",
@@ -227,7 +268,10 @@ export const workerStop = defineTool({
     const current = worker.turns.at(-1)?.job_id;
     if (current) await context.app.jobs.cancel(current).catch(() => undefined);
     const cleanup = Boolean(args.cleanup_workspace && worker.worktree && !worker.workspace_removed);
-    if (cleanup) await removeWorktree(worker.repo, worker.worktree!);
+    if (cleanup) {
+      await removeWorktree(worker.repo, worker.worktree!);
+      await dropWorkerRefs(worker.repo, worker.id);
+    }
     const refreshed = (await refreshWorker(context.app, worker)).worker;
     const stopped = await updateWorker(context.app.store, refreshed.id, (record) => {
       if (takeover) {

@@ -70,7 +70,9 @@ export const workerViewSchema = v.object({
   report: v.optional(v.string()),
   changed_files: v.optional(v.array(v.string())),
   artifacts: v.array(v.string()),
-  integrated: v.optional(v.object({ at: v.string(), by: v.string(), files: v.array(v.string()), patch_sha256: v.string(), base_moved: v.boolean() })),
+  integrated: v.optional(
+    v.object({ at: v.string(), by: v.string(), files: v.array(v.string()), patch_sha256: v.string(), base_moved: v.boolean(), commit: v.optional(v.string()) }),
+  ),
   takeovers: v.number(),
   last_activity: v.string(),
   created_at: v.string(),
@@ -78,6 +80,15 @@ export const workerViewSchema = v.object({
   workspace_removed: v.optional(v.boolean()),
 });
 export type WorkerView = v.InferOutput<typeof workerViewSchema>;
+
+/** One worker's overlaps and conflicts (conflicts.ts's WorkerConflicts). */
+export const conflictsSchema = v.object({
+  worker: v.string(),
+  worker_id: v.string(),
+  files: v.array(v.string()),
+  base_conflicts: v.array(v.string()),
+  peers: v.array(v.object({ worker: v.string(), worker_id: v.string(), overlapping_files: v.array(v.string()), conflicting_files: v.array(v.string()) })),
+});
 
 export function workerView(worker: WorkerRecord, state: WorkerState, me: string, job?: JobRecord): WorkerView {
   const lastActivity = [worker.updated_at, job?.finished_at, job?.started_at]

@@ -1,0 +1,148 @@
+/**
+ * Conflicts seen before they happen: for every active isolated worker of a repository, the files
+ * it changed, whether its changes merge cleanly with the current base, and which other workers
+ * changed the same files and whether theirs merge with its. Each worktree's changes become a real
+ * commit under refs/patchbay/workers/<id>/ (snapshotCommit: no branch, index or worktree touched)
+ * and `git merge-tree` compares commits; workers with no file in common are not merged at all.
+ */
+import { existsSync } from "node:fs";
+import { headCommit } from "../workspace/index.ts";
+import { dropPrivateRefs, type MergeCheck, mergeCheck, snapshotCommit } from "../worktrees/index.ts";
+import { unsafeChanges, workerChanges } from "./changes.ts";
+import type { WorkerRecord } from "./record.ts";
+
+export interface PeerOverlap {
+  worker: string;
+  worker_id: string;
+  /** Files both changed (or a file one changed inside a folder the other replaced). */
+  overlapping_files: string[];
+  /** Of those, the ones git cannot merge. */
+  conflicting_files: string[];
+}
+
+export interface WorkerConflicts {
+  worker: string;
+  worker_id: string;
+  files: string[];
+  /** The files that do not merge with the base checkout's HEAD (empty while the base has not moved). */
+  base_conflicts: string[];
+  peers: PeerOverlap[];
+}
+
+export interface TeamConflicts {
+  head?: string;
+  workers: WorkerConflicts[];
+}
+
+/** Merge results by commit pair: commits are content-addressed, so a pair always merges the same way. */
+const merges = new Map<string, MergeCheck>();
+const MAX_CACHED = 2_000;
+
+async function cachedMerge(repo: string, ours: string, theirs: string): Promise<MergeCheck> {
+  const key = `${ours}:${theirs}`;
+  const known = merges.get(key);
+  if (known) return known;
+  const result = await mergeCheck(repo, ours, theirs);
+  if (merges.size >= MAX_CACHED) merges.clear();
+  merges.set(key, result);
+  return result;
+}
+
+/** The ref namespace of one worker's snapshots. */
+export function workerRefPrefix(workerId: string): string {
+  return `refs/patchbay/workers/${workerId}/`;
+}
+
+/** Forgets a worker's snapshots (its worktree was removed). */
+export function dropWorkerRefs(repo: string, workerId: string): Promise<void> {
+  return dropPrivateRefs(repo, workerRefPrefix(workerId));
+}
+
+/** Workers whose worktree may still be integrated: isolated, not stopped, worktree present. */
+export function activeIsolated(workers: WorkerRecord[]): WorkerRecord[] {
+  return workers.filter((w) => w.workspace_mode === "isolated_write" && w.worktree && !w.workspace_removed && !w.stopped_at && existsSync(w.worktree.path));
+}
+
+interface Snapshot {
+  worker: WorkerRecord;
+  files: string[];
+  commit?: string;
+}
+
+/** The worker's changes as a commit on its base (undefined when it changed nothing). */
+async function snapshotOf(worker: WorkerRecord): Promise<Snapshot> {
+  const wt = worker.worktree!;
+  const changes = await workerChanges(wt.path, wt.base_commit);
+  const unsafe = new Set((await unsafeChanges(wt.path, changes)).map((file) => file.path));
+  const files = changes.map((change) => change.path).filter((path) => !unsafe.has(path));
+  if (files.length === 0) return { worker, files };
+  return { worker, files, commit: await snapshotCommit(wt.path, wt.base_commit, files, `${workerRefPrefix(worker.id)}snapshot`) };
+}
+
+/** The folders a path sits in: "a/b/c" → "a/b", "a". */
+function foldersOf(path: string): string[] {
+  const folders: string[] = [];
+  for (let cut = path.lastIndexOf("/"); cut > 0; cut = path.lastIndexOf("/", cut - 1)) folders.push(path.slice(0, cut));
+  return folders;
+}
+
+/** Paths both changed, and a path one changed inside a file the other changed (a file/folder clash). */
+function overlapOf(a: string[], b: string[]): string[] {
+  const [inA, inB] = [new Set(a), new Set(b)];
+  const found = new Set<string>();
+  for (const path of a) if (inB.has(path) || foldersOf(path).some((folder) => inB.has(folder))) found.add(path);
+  for (const path of b) if (foldersOf(path).some((folder) => inA.has(folder))) found.add(path);
+  return [...found].sort();
+}
+
+/** Runs `tasks` at most `limit` at a time (git calls on a shared machine). */
+async function bounded<T>(tasks: Array<() => Promise<T>>, limit = 4): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const lane = async () => {
+    for (let index = next++; index < tasks.length; index = next++) results[index] = await tasks[index]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
+  return results;
+}
+
+/**
+ * The conflict picture of `workers` (all of one repository), against the base checkout's HEAD.
+ *
+ * @example
+ * const { workers } = await teamConflicts(repo, activeIsolated(all)); // [{ worker: "a", peers: [{ worker: "b", conflicting_files: ["x.ts"] }] }]
+ */
+export async function teamConflicts(repo: string, workers: WorkerRecord[]): Promise<TeamConflicts> {
+  const head = await headCommit(repo);
+  const snapshots = await bounded(activeIsolated(workers).map((worker) => () => snapshotOf(worker)));
+  const entries: WorkerConflicts[] = snapshots.map((s) => ({ worker: s.worker.name, worker_id: s.worker.id, files: s.files, base_conflicts: [], peers: [] }));
+  const tasks: Array<() => Promise<void>> = [];
+  snapshots.forEach((s, i) => {
+    if (head && s.commit && head !== s.worker.worktree!.base_commit)
+      tasks.push(async () => void (entries[i]!.base_conflicts = (await cachedMerge(repo, head, s.commit!)).conflicts));
+    for (let j = i + 1; j < snapshots.length; j++) {
+      const t = snapshots[j]!;
+      const overlapping = overlapOf(s.files, t.files);
+      if (!overlapping.length || !s.commit || !t.commit) continue;
+      tasks.push(async () => {
+        const { conflicts } = await cachedMerge(repo, s.commit!, t.commit!);
+        entries[i]!.peers.push({ worker: t.worker.name, worker_id: t.worker.id, overlapping_files: overlapping, conflicting_files: conflicts });
+        entries[j]!.peers.push({ worker: s.worker.name, worker_id: s.worker.id, overlapping_files: overlapping, conflicting_files: conflicts });
+      });
+    }
+  });
+  await bounded(tasks);
+  for (const entry of entries) entry.peers.sort((a, b) => (a.worker < b.worker ? -1 : 1));
+  return { ...(head && { head }), workers: entries };
+}
+
+/** One line per problem, for the team report and the integration preview. */
+export function conflictLines(entry: WorkerConflicts): string[] {
+  const lines = entry.peers.map((peer) =>
+    peer.conflicting_files.length
+      ? `${entry.worker} conflicts with ${peer.worker} in ${peer.conflicting_files.join(", ")}`
+      : `${entry.worker} and ${peer.worker} both changed ${peer.overlapping_files.join(", ")} (they merge cleanly)`,
+  );
+  if (entry.base_conflicts.length) lines.unshift(`${entry.worker} conflicts with the current base in ${entry.base_conflicts.join(", ")}`);
+  return lines;
+}

@@ -1,0 +1,100 @@
+/**
+ * What worker and job integration share: the run_tests / commit arguments, the exec capability
+ * that running tests needs, and how landed sources are returned.
+ */
+import * as v from "valibot";
+import { envPolicy } from "../../agents/index.ts";
+import { PatchbayError } from "../../errors/index.ts";
+import { CAPABILITY_RULES, howToAllow } from "../../mcp/capability.ts";
+import type { Escalation, ToolContext } from "../../mcp/tool.ts";
+import type { LandedItem, LandOptions } from "../land.ts";
+import { integrationTestSettings } from "../test-gate.ts";
+
+export const gateArgs = {
+  run_tests: v.optional(
+    v.pipe(
+      v.boolean(),
+      v.description(
+        "Apply in a scratch worktree at the current base first and run the repository's test commands there ([phases.test] of a trusted .ai/patchbay.toml); land only if they pass. Default: workers.integrate_requires_tests. Needs the exec capability.",
+      ),
+    ),
+  ),
+  commit: v.optional(
+    v.pipe(v.boolean(), v.description("Commit what lands in the base checkout (one commit per source), with `message`. Off by default: nothing is committed.")),
+  ),
+  message: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2000), v.description("The commit message; with commit=true only."))),
+};
+
+interface GateArgs {
+  run_tests?: boolean;
+  commit?: boolean;
+  message?: string;
+  allow_dirty_base?: boolean;
+}
+
+/** Asking for tests asks to run the repository's commands: the exec capability, checked before anything runs. */
+export const runTestsEscalation: Escalation<GateArgs> = {
+  capability: "exec",
+  when: "run_tests: true (or workers.integrate_requires_tests when run_tests is left out)",
+  applies: (args) => args.run_tests === true,
+};
+
+const testsSchema = v.object({
+  passed: v.boolean(),
+  commands: v.array(v.object({ command: v.string(), exit_code: v.nullable(v.number()), timed_out: v.boolean(), duration_ms: v.number() })),
+  log: v.string(),
+});
+
+export const landedSchema = v.object({
+  name: v.string(),
+  files: v.array(v.string()),
+  skipped_files: v.array(v.string()),
+  base_moved: v.boolean(),
+  patch_sha256: v.string(),
+  patch_bytes: v.number(),
+  tests: v.optional(testsSchema),
+  commit: v.optional(v.string()),
+});
+
+export const stoppedSchema = v.object({ name: v.string(), code: v.string(), message: v.string(), files: v.array(v.string()) });
+
+/**
+ * How this call lands: tests or not (the argument, else the operator's default; the exec
+ * capability either way), the commit message, and where scratch worktrees and logs go.
+ */
+export async function landOptions(context: Pick<ToolContext, "app" | "session" | "signal">, repo: string, args: GateArgs): Promise<LandOptions> {
+  const { app } = context;
+  if (args.commit && !args.message)
+    throw new PatchbayError("invalid_arguments", "commit=true needs a message", { next: "pass message with the commit message" });
+  if (args.message && !args.commit)
+    throw new PatchbayError("invalid_arguments", "message is the commit message; pass commit=true with it", { next: "add commit=true, or leave message out" });
+  const runTests = args.run_tests ?? app.config.workers.integrate_requires_tests;
+  const exec = CAPABILITY_RULES.exec;
+  if (runTests && !exec.allowed({ power: context.session.scope.power, allowDangerouslyBypass: app.config.security.allow_dangerously_bypass }))
+    throw new PatchbayError(
+      "tool_disabled",
+      `running the test commands needs the capability "exec" (${exec.meaning}); workers.integrate_requires_tests asks for it`,
+      {
+        next: `${howToAllow("exec")}; or pass run_tests=false`,
+        details: { capability: "exec", setting: exec.setting },
+      },
+    );
+  return {
+    repo,
+    allowDirtyBase: args.allow_dirty_base ?? false,
+    ...(runTests && { tests: await integrationTestSettings(app.home, repo) }),
+    ...(args.commit && args.message && { commitMessage: args.message }),
+    home: app.home,
+    worktreeRoot: app.config.workers.worktree_root || `${app.home}/worktrees`,
+    policy: envPolicy(app.config),
+    redact: (text) => app.redact(text) as string,
+    signal: context.signal,
+  };
+}
+
+/** One landed source in words: files, tests, commit. */
+export function landedLine(landed: LandedItem): string {
+  const tests = landed.tests ? `; tests passed (${landed.tests.commands.map((run) => `\`${run.command}\` ${run.duration_ms} ms`).join(", ")})` : "";
+  const commit = landed.commit ? `; committed ${landed.commit.slice(0, 12)}` : "; not committed";
+  return `${landed.name}: ${landed.files.join(", ")}${tests}${commit}`;
+}
