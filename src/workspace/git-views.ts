@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { PatchbayError } from "../errors/index.ts";
 import { blockedBy } from "./blocked.ts";
 import { assertCommit, git, runGit } from "./git.ts";
+import { branchFromHeadFile } from "./head-file.ts";
 import { LIMITS } from "./limits.ts";
 import { gitExcludes } from "./tree.ts";
 import type { Workspace } from "./workspace.ts";
@@ -335,6 +336,8 @@ export async function gitSummary(ws: Pick<Workspace, "root" | "blockedGlobs">, s
 
 /** The checked-out branch of `root` without reading the working tree (cheap for many roots). */
 export async function currentBranch(root: string, signal?: AbortSignal): Promise<{ isGitRepo: boolean; branch: string | null }> {
+  const fromDisk = await branchFromHeadFile(root);
+  if (fromDisk) return fromDisk;
   // symbolic-ref exits 1 on a detached HEAD and 128 outside a repository.
   const result = await runGit(root, ["symbolic-ref", "--quiet", "--short", "HEAD"], { signal });
   if (result.code === 0) return { isGitRepo: true, branch: result.stdout.trim() };
