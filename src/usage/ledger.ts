@@ -21,6 +21,7 @@ export interface UsageLedger {
 
 const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
 const DAYS_INDEX = "usage-days";
+const NEWLINE = 0x0a;
 
 /** The directory of the fs ledger: beside the records, inside the state directory. */
 export function ledgerDir(home: string): string {
@@ -79,10 +80,13 @@ export function fsLedger(dir: string): UsageLedger {
   return {
     async record(entry) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const handle = await open(join(dir, `${dayOf(entry.at)}.jsonl`), "a", 0o600);
+      const handle = await open(join(dir, `${dayOf(entry.at)}.jsonl`), "a+", 0o600);
       try {
+        // A writer killed mid-line left a tail without a newline: start on a line of our own.
+        const { size } = await handle.stat();
+        const last = size > 0 ? (await handle.read(Buffer.alloc(1), 0, 1, size - 1)).buffer[0] : NEWLINE;
         // One write of the whole line: appends of concurrent writers never interleave inside it.
-        await handle.write(`${JSON.stringify(entry)}\n`);
+        await handle.write(`${last === NEWLINE ? "" : "\n"}${JSON.stringify(entry)}\n`);
         await handle.datasync();
       } finally {
         await handle.close();

@@ -1,0 +1,211 @@
+/**
+ * The usage ledger with the REAL pinned codex, claude and gemini CLIs (tests/agents-cli) against
+ * the scripted fake model APIs, through the compiled binary (`patchbay stdio --standalone`) and a
+ * real MCP client: each turn's entry holds exactly the usage the fake API reported (a codex resume
+ * only its new part), `patchbay usage --json` adds up to the hand-computed totals, and a hard
+ * token budget that was reached stops the next turn before the agent CLI starts (the fake API gets
+ * no request).
+ */
+import { describe, expect, test } from "bun:test";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as anthropicApi from "../support/fake-apis/anthropic-messages.ts";
+import * as geminiApi from "../support/fake-apis/gemini.ts";
+import * as openaiApi from "../support/fake-apis/openai-responses.ts";
+import {
+  agentBin,
+  agentClisMissing,
+  claudeSandbox,
+  codexSandbox,
+  geminiSandbox,
+  type AgentName,
+  type AgentSandbox,
+  keepForFile,
+} from "../support/fake-apis/agent-env.ts";
+import { connectStdio, type TestClient } from "../support/clients.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
+import { binaryPath, runPatchbay, tempDir } from "../support/patchbay.ts";
+import { ledgerEntries } from "./support.ts";
+
+interface JobView {
+  job_id: string;
+  state: string;
+  done: boolean;
+  session_id?: string;
+  result?: { error?: string; error_code?: string; cost_usd?: number };
+  events: Array<{ text: string }>;
+}
+
+async function unavailable(): Promise<string | undefined> {
+  const missing = agentClisMissing();
+  if (missing) return missing;
+  if (!existsSync(binaryPath)) return `SKIPPED: ${binaryPath} is missing; run \`npm run build\` (npm test does it)`;
+  return undefined;
+}
+
+const skip = await unavailable();
+if (skip) console.warn(`\n[usage/agents-ledger] ${skip}\n`);
+const keep = keepForFile();
+
+/** A standalone server over stdio whose home has `extra` config lines; returns the client and the home. */
+async function patchbayFor(box: AgentSandbox, repo: string, extra: string[] = []): Promise<{ client: TestClient; home: string }> {
+  const home = tempDir("pb-usage-home-");
+  const commands = (["codex", "claude", "gemini"] as AgentName[]).map((name) => `${name}_command = ${JSON.stringify(agentBin(name))}`);
+  writeFileSync(join(home, "config.toml"), [...extra, "[agents]", ...commands, "idle_timeout_seconds = 30", "kill_grace_seconds = 1", ""].join("\n"));
+  const client = keep(await connectStdio("v1", { home, args: ["--standalone", "--root", repo, "--tool-mode", "standard"], env: box.env }));
+  return { client, home };
+}
+
+async function call(client: TestClient, name: string, args: Record<string, unknown>): Promise<JobView> {
+  const result = await client.callTool(name, args);
+  if (result.isError) throw new Error(`${name} failed: ${result.content?.map((c) => c.text).join("\n")}`);
+  return result.structuredContent as unknown as JobView;
+}
+
+async function finished(client: TestClient, job: JobView): Promise<JobView> {
+  const deadline = Date.now() + 45_000;
+  let view = job;
+  while (!view.done) {
+    if (Date.now() > deadline) throw new Error(`job ${job.job_id} still ${view.state}`);
+    view = await call(client, "codex_get_result", { job_id: job.job_id, wait_seconds: 20 });
+  }
+  return view;
+}
+
+async function usageJson(home: string, ...args: string[]) {
+  const run = await runPatchbay(["usage", "--json", ...args], { home });
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout);
+}
+
+function repo(): string {
+  return makeGitRepo({ "notes.txt": "line one\n" }, { prefix: "pb-usage-" });
+}
+
+describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs", () => {
+  test("codex: the first turn's usage exactly, a resume only its new part, priced by [pricing]; patchbay usage adds them up", async () => {
+    const api = keep(
+      await openaiApi.startOpenAIResponses([
+        openaiApi.turn([openaiApi.say("First.")], { input_tokens: 1000, output_tokens: 50, cached_tokens: 200, reasoning_tokens: 10 }),
+      ]),
+    );
+    const box = keep(codexSandbox(api.baseUrl));
+    const ws = repo();
+    // $2 in, $0.5 cached, $8 out per million tokens.
+    const { client, home } = await patchbayFor(box, ws, ['[pricing."gpt-5.5"]', "input = 2", "cached_input = 0.5", "output = 8"]);
+    const first = await finished(client, await call(client, "codex_plan_job", { spec: "Say something", agent: "codex", model: "gpt-5.5", repo_path: ws }));
+    expect(first.state, JSON.stringify(first.result)).toBe("succeeded");
+
+    api.script(openaiApi.turn([openaiApi.say("Second.")], { input_tokens: 300, output_tokens: 20, cached_tokens: 100, reasoning_tokens: 5 }));
+    const second = await finished(client, await call(client, "codex_resume", { session_id: first.session_id, spec: "And again", model: "gpt-5.5" }));
+    expect(second.state, JSON.stringify(second.result)).toBe("succeeded");
+
+    const entries = ledgerEntries(home);
+    expect(entries).toHaveLength(2);
+    // (800 × 2 + 200 × 0.5 + 50 × 8) / 1e6 = 0.0021; codex reported 1300/70 after the resume, the entry is the difference.
+    expect(entries[0]).toMatchObject({
+      id: first.job_id,
+      job: first.job_id,
+      agent: "codex",
+      model: "gpt-5.5",
+      repo: ws,
+      input_tokens: 1000,
+      cached_input_tokens: 200,
+      output_tokens: 50,
+      reasoning_tokens: 10,
+      cost_usd: 0.0021,
+      cost_source: "config",
+      reported: true,
+    });
+    // (200 × 2 + 100 × 0.5 + 20 × 8) / 1e6 = 0.00061
+    expect(entries[1]).toMatchObject({
+      id: second.job_id,
+      input_tokens: 300,
+      cached_input_tokens: 100,
+      output_tokens: 20,
+      reasoning_tokens: 5,
+      cost_usd: 0.00061,
+      cost_source: "config",
+    });
+    expect(second.result?.cost_usd).toBe(0.00061);
+
+    const report = await usageJson(home, "--by", "model");
+    expect(report.total).toEqual({
+      turns: 2,
+      input_tokens: 1300,
+      cached_input_tokens: 300,
+      output_tokens: 70,
+      reasoning_tokens: 15,
+      tokens: 1370,
+      cost_usd: 0.00271,
+      unpriced_turns: 0,
+    });
+    expect(report.groups).toEqual([{ key: "gpt-5.5", ...report.total }]);
+  });
+
+  test("codex: a hard token budget that was reached refuses the next turn; the agent CLI never starts", async () => {
+    const api = keep(await openaiApi.startOpenAIResponses([openaiApi.turn([openaiApi.say("Done.")], { input_tokens: 400, output_tokens: 100 })]));
+    const box = keep(codexSandbox(api.baseUrl));
+    const ws = repo();
+    const { client, home } = await patchbayFor(box, ws, ["[budgets.hard]", "repo_daily_tokens = 500"]);
+    const first = await finished(client, await call(client, "codex_plan_job", { spec: "Use the budget", agent: "codex", repo_path: ws }));
+    expect(first.state, JSON.stringify(first.result)).toBe("succeeded");
+    const requests = api.requests.length;
+    expect(requests).toBeGreaterThan(0);
+
+    api.script(openaiApi.say("Should never be asked."));
+    const refused = await finished(client, await call(client, "codex_plan_job", { spec: "One more", agent: "codex", repo_path: ws }));
+    expect(refused.state).toBe("failed");
+    expect(refused.result?.error_code).toBe("budget_exceeded");
+    expect(refused.result?.error).toContain("budgets.hard.repo_daily_tokens");
+    expect(refused.result?.error).toContain("config.toml");
+    // The effect: codex was not started, so the model API saw nothing new and the ledger has one turn.
+    expect(api.requests.length).toBe(requests);
+    expect(ledgerEntries(home).map((entry) => entry.id)).toEqual([first.job_id]);
+    expect((await usageJson(home)).total.tokens).toBe(500);
+  });
+
+  test("claude: the turn's tokens exactly and Claude Code's own cost", async () => {
+    const api = keep(
+      await anthropicApi.startAnthropicMessages([anthropicApi.turn([{ type: "text", text: "Hello." }], { usage: { input_tokens: 120, output_tokens: 30 } })]),
+    );
+    const box = keep(claudeSandbox(api.baseUrl));
+    const ws = repo();
+    const { client, home } = await patchbayFor(box, ws);
+    const view = await finished(client, await call(client, "codex_plan_job", { spec: "Say hello", agent: "claude", repo_path: ws }));
+    expect(view.state, JSON.stringify(view.result)).toBe("succeeded");
+    const entries = ledgerEntries(home);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      id: view.job_id,
+      agent: "claude",
+      input_tokens: 120,
+      cached_input_tokens: 0,
+      output_tokens: 30,
+      cost_source: "agent",
+      reported: true,
+    });
+    expect(entries[0]!.cost_usd).toBeGreaterThan(0);
+    expect((await usageJson(home)).total).toMatchObject({ turns: 1, tokens: 150, cost_usd: entries[0]!.cost_usd, unpriced_turns: 0 });
+  });
+
+  test("gemini: the turn's tokens exactly, priced from the shipped table", async () => {
+    const api = keep(await geminiApi.startGemini([geminiApi.turn([{ text: "Hello." }], { prompt: 500, candidates: 40 })]));
+    const box = keep(geminiSandbox(api.baseUrl));
+    const ws = repo();
+    const { client, home } = await patchbayFor(box, ws);
+    const view = await finished(client, await call(client, "codex_plan_job", { spec: "Say hello", agent: "gemini", model: "gemini-2.5-flash", repo_path: ws }));
+    expect(view.state, JSON.stringify(view.result)).toBe("succeeded");
+    const entries = ledgerEntries(home);
+    expect(entries).toHaveLength(1);
+    // (500 × 0.30 + 40 × 2.50) / 1e6 = 0.00025
+    expect(entries[0]).toMatchObject({
+      agent: "gemini",
+      model: "gemini-2.5-flash",
+      input_tokens: 500,
+      output_tokens: 40,
+      cost_usd: 0.00025,
+      cost_source: "price_table",
+    });
+  });
+});
