@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** One tool call, as the audit log keeps it: who, what, where, how it ended. Never arguments or results. */
@@ -16,22 +16,38 @@ export interface AuditLog {
 }
 
 /**
- * An append-only JSON-lines file (0600), written in call order; a failing write is reported once
- * and never fails a tool call.
+ * An append-only JSON-lines file (0600), in call order; a failing write is reported once and never
+ * fails a tool call. Lines are batched: the calls of one event-loop turn become one append, made
+ * after their answers are on their way (setImmediate), and the process writes whatever is still
+ * queued as it exits, so a clean shutdown (`stop`, SIGTERM, end of stdin) loses no line. The append
+ * is synchronous, so no write is ever half-way when the process ends.
  */
 export function createAuditLog(file: string, onError: (error: Error) => void): AuditLog {
-  // One write at a time, in call order: concurrent appends could land out of order.
-  let tail: Promise<unknown> = mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  let pending: string[] = [];
+  let scheduled = false;
+  let ready = false;
   let reported = false;
-  const report = (error: Error) => {
-    if (!reported) onError(error);
-    reported = true;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending = [];
+    try {
+      if (!ready) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      ready = true;
+      appendFileSync(file, text, { mode: 0o600 });
+    } catch (error) {
+      if (!reported) onError(error as Error);
+      reported = true;
+    }
   };
+  process.on("exit", flush);
   return {
     record(entry) {
-      const line = `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`;
-      tail = tail.catch(report).then(() => appendFile(file, line, { mode: 0o600 }));
-      tail.catch(report);
+      pending.push(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(flush);
     },
   };
 }
