@@ -1,13 +1,15 @@
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
-import { createJobRuntime } from "../jobs/index.ts";
+import { createJobRuntime, type JobRuntimeOptions } from "../jobs/index.ts";
 import { createAuditLog, type AuditEntry } from "../log/audit.ts";
 import { log, redactLogLines } from "../log/index.ts";
+import { createActivityFeed } from "../mcp/activity.ts";
 import type { Endpoint } from "../mcp/services.ts";
 import { createMessaging } from "../messaging/index.ts";
 import { createRedactor } from "../redact/index.ts";
 import type { RecordStore } from "../state/index.ts";
 import type { AppContext } from "./context.ts";
+import { jobActivity } from "./job-activity.ts";
 
 export interface AppParts {
   version: string;
@@ -40,18 +42,24 @@ export function createApp(parts: AppParts): AppContext {
   // The redactor hides values of secret-named variables; naming the token so covers any auth.token_env.
   const redactor = createRedactor({ ...(parts.env ?? process.env), PATCHBAY_ACTIVE_HTTP_TOKEN: parts.token });
   const redact = (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value));
+  const activity = createActivityFeed();
+  const onProgress: JobRuntimeOptions["onProgress"] = (progress, record) => {
+    const event = jobActivity(progress, record);
+    if (event) activity.publish(event);
+  };
   return {
     version: parts.version,
     home,
     config,
     startedAt: new Date(),
     store,
-    jobs: createJobRuntime({ home, config, store, redact: redactor.redact }),
+    jobs: createJobRuntime({ home, config, store, redact: redactor.redact, onProgress }),
     messaging: createMessaging({ store, config, home }),
     redact,
     activeSessions: parts.activeSessions,
     endpoints: parts.endpoints,
     audit: parts.audit ?? processAudit(home, config, redactor.redact),
+    activity,
   };
 }
 

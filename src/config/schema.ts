@@ -121,6 +121,17 @@ const server = table({
     "Host header values allowed besides loopback ones, such as a tunnel host.",
   ),
   session_idle_seconds: setting(integerFrom(1), 1800, "Seconds an idle MCP session is kept."),
+  sse_poll_seconds: setting(
+    integerFrom(0),
+    30,
+    "Seconds a tool call's SSE stream stays open before the server closes it and the client resumes it with Last-Event-ID (2025-11-25 HTTP clients), so a proxy that cuts long requests cannot lose the result; 0 keeps it open.",
+  ),
+  resume_events: setting(integerFrom(1), 1000, "SSE events kept per HTTP session for a client that resumes a dropped stream; the oldest go first."),
+  resume_seconds: setting(
+    integerFrom(1),
+    600,
+    "Seconds an SSE event is kept for a client that resumes a dropped stream; resuming from an older one is refused.",
+  ),
   public_url: setting(
     stringWhere(`an http(s) URL without query, fragment or credentials, not a wildcard address, or ""`, (value) => value === "" || isPublicUrl(value)),
     "",

@@ -1,5 +1,6 @@
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type Server } from "@modelcontextprotocol/server";
 import { buildMcpServer, createSession, type AppServices, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
+import { createMemoryEventStore, type SessionEventStore } from "./event-store.ts";
 import type { NarrowedSession } from "./guards.ts";
 import { rpcErrorResponse } from "./responses.ts";
 
@@ -22,12 +23,19 @@ export interface McpEndpointOptions {
  */
 export const MAX_LEGACY_SESSIONS = 256;
 
+/** The SSE `retry` hint: how long a client waits before resuming a stream the server closed. */
+export const RESUME_RETRY_MS = 1000;
+
+/** The first protocol version whose clients resume streams (SSE events with empty data). */
+const RESUMABLE_VERSION = "2025-11-25";
+
 interface LegacySession {
   /** The principal, or the OAuth grant's key for a narrowed operator: only the same caller may use it. */
   key: string;
   transport: WebStandardStreamableHTTPServerTransport;
   server: Server;
   state: SessionState;
+  events: SessionEventStore;
   lastSeen: number;
 }
 
@@ -102,10 +110,14 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     const state = newSession(principal, narrowed);
     const key = narrowed?.key ?? principal;
     const server = buildMcpServer(host, registry, state, { announcesModeChanges: true });
+    const { resume_events, resume_seconds } = host.config.server;
+    const events = createMemoryEventStore({ maxEvents: resume_events, maxAgeMs: resume_seconds * 1000 });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       maxRequestBodySize: maxRequestBytes,
-      onsessioninitialized: (id) => void legacySessions.set(id, { key, transport, server, state, lastSeen: Date.now() }),
+      eventStore: events,
+      retryInterval: RESUME_RETRY_MS,
+      onsessioninitialized: (id) => void legacySessions.set(id, { key, transport, server, state, events, lastSeen: Date.now() }),
       onsessionclosed: (id) => void legacySessions.delete(id),
     });
     transport.onclose = () => {
@@ -126,7 +138,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     if (!session || session.key !== (narrowed?.key ?? principal))
       return rpcErrorResponse(404, -32001, "Session not found: it expired or the server restarted; initialize a new session");
     session.lastSeen = Date.now();
-    return session.transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
+    const lastEventId = request.method === "GET" ? request.headers.get("last-event-id") : null;
+    if (lastEventId && !(await session.events.canResume(lastEventId)))
+      return expiredResume(host.config.server.resume_events, host.config.server.resume_seconds);
+    return session.transport.handleRequest(asNegotiated(request, session.server), body === undefined ? undefined : { parsedBody: body });
   }
 
   // Hosts rarely send DELETE, so idle 2025-era sessions are closed after server.session_idle_seconds.
@@ -158,4 +173,29 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       await modern.close();
     },
   };
+}
+
+/** A resume from an event the session no longer keeps: the client learns at once that what it missed is gone. */
+function expiredResume(maxEvents: number, maxSeconds: number): Response {
+  return rpcErrorResponse(
+    410,
+    -32000,
+    `Gone: the events after this Last-Event-ID expired (a session keeps its last ${maxEvents} events for ${maxSeconds} seconds: server.resume_events, server.resume_seconds); call the tool again, and for a job read its result with codex_get_result`,
+  );
+}
+
+/**
+ * The SDK decides from a request's MCP-Protocol-Version header whether its stream is resumable
+ * (a priming event, a retry hint); a client that negotiated 2025-11-25 but names an older
+ * version there (the conformance suite's client does) would lose that. The session's negotiated
+ * version is the one that holds, so the request is passed on under it.
+ */
+function asNegotiated(request: Request, server: Server): Request {
+  const negotiated = server.getNegotiatedProtocolVersion();
+  const named = request.headers.get("mcp-protocol-version");
+  if (request.method !== "POST" || !negotiated || negotiated < RESUMABLE_VERSION || !named || named >= RESUMABLE_VERSION) return request;
+  const headers = new Headers(request.headers);
+  headers.set("mcp-protocol-version", negotiated);
+  // The body was read already (the parsed body goes along), so only the head is copied.
+  return new Request(request.url, { method: request.method, headers, signal: request.signal });
 }

@@ -79,6 +79,8 @@ export interface JobRuntimeOptions {
   config: Config;
   store: RecordStore;
   redact: (text: string) => string;
+  /** Every job's progress lines, for the server's activity log (MCP logging). */
+  onProgress?: (progress: JobProgress, record: JobRecord) => void;
 }
 
 interface ActiveJob {
@@ -115,6 +117,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   function emit(job: ActiveJob, text: string): void {
     const progress = { id: job.record.id, seq: ++job.seq, text, state: job.record.state };
     for (const listener of job.listeners) listener(progress);
+    options.onProgress?.(progress, job.record);
   }
 
   async function read(id: string): Promise<JobRecord> {

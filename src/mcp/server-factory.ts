@@ -1,7 +1,8 @@
-import { ProtocolError, ProtocolErrorCode, Server } from "@modelcontextprotocol/server";
+import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from "@modelcontextprotocol/server";
 import type { AppServices } from "./services.ts";
 import type { ToolRegistry } from "./registry.ts";
 import type { SessionState } from "./session.ts";
+import { followActivity, logRefusal, type LogSender } from "./logging.ts";
 import { createProgressReporter } from "./progress.ts";
 import { widgetResource, WIDGET_URIS } from "./widget.ts";
 
@@ -15,8 +16,24 @@ const INSTRUCTIONS = [
 ].join("\n");
 
 export interface BuildOptions {
-  /** When true the instance announces the session's mode changes itself (stdio connections and 2025-era HTTP sessions). */
+  /**
+   * When true the instance serves one whole session (stdio connections and 2025-era HTTP
+   * sessions): it announces the session's mode changes and logs the session's activity itself.
+   * Otherwise (2026-era HTTP, one instance per request) activity is logged only during a call.
+   */
   announcesModeChanges: boolean;
+}
+
+/**
+ * Closes a long call's SSE stream every `seconds` so the client resumes it with Last-Event-ID
+ * (server.sse_poll_seconds): a proxy that cuts long requests never holds the result. The SDK
+ * offers closeSSE only to clients that can resume (2025-11-25, with an event store).
+ */
+function pollLongCall(ctx: ServerContext, seconds: number): () => void {
+  const closeSSE = ctx.http?.closeSSE;
+  if (!closeSSE || seconds <= 0) return () => {};
+  const timer = setInterval(closeSSE, seconds * 1000);
+  return () => clearInterval(timer);
 }
 
 /**
@@ -28,24 +45,36 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
   const server = new Server(
     { name: "patchbay", title: "patchbay", version: host.version },
     {
-      capabilities: { tools: { listChanged: true }, resources: {} },
+      capabilities: { tools: { listChanged: true }, resources: {}, logging: {} },
       instructions: INSTRUCTIONS,
       debouncedNotificationMethods: ["notifications/tools/list_changed"],
     },
   );
   server.setRequestHandler("tools/list", () => ({ tools: registry.list(session) }));
+  // A whole session logs through its own stream (the level logging/setLevel chose); a request, through its call.
+  const sessionLog: LogSender = (level, logger, data) => server.sendLoggingMessage({ level, logger, data }, server.transport?.sessionId);
   server.setRequestHandler("tools/call", async (request, ctx) => {
     const { name, arguments: args } = request.params;
-    const pending = registry.call(name, args, {
-      app: host,
-      session,
-      request: ctx.http?.req,
-      signal: ctx.mcpReq.signal,
-      progress: createProgressReporter(ctx),
-      catalog: registry,
-    });
-    if (!pending) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the tools of this session's mode.`);
-    return server.projectCallToolResult(await pending, undefined); // no output schema is advertised (registry.ts)
+    const callLog: LogSender = options.announcesModeChanges ? sessionLog : (level, logger, data) => ctx.mcpReq.log(level, data, logger);
+    const stopFollowing = options.announcesModeChanges ? () => {} : followActivity(host, session, callLog);
+    const stopPolling = pollLongCall(ctx, host.config.server.sse_poll_seconds);
+    try {
+      const pending = registry.call(name, args, {
+        app: host,
+        session,
+        request: ctx.http?.req,
+        signal: ctx.mcpReq.signal,
+        progress: createProgressReporter(ctx),
+        catalog: registry,
+      });
+      if (!pending) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the tools of this session's mode.`);
+      const result = await pending;
+      logRefusal(host, name, result, callLog);
+      return server.projectCallToolResult(result, undefined); // no output schema is advertised (registry.ts)
+    } finally {
+      stopPolling();
+      stopFollowing();
+    }
   });
   const widgets = WIDGET_URIS.map((uri) => widgetResource(host.config.app.widget_domain, uri));
   server.setRequestHandler("resources/list", () => ({
@@ -58,6 +87,8 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
   });
   if (options.announcesModeChanges) {
     session.onModeChange = () => void server.sendToolListChanged().catch(() => {});
+    const stopFollowing = followActivity(host, session, sessionLog);
+    server.onclose = stopFollowing;
   }
   return server;
 }

@@ -1,6 +1,7 @@
 import type { Config } from "../config/index.ts";
 import type { AuditEntry } from "../log/audit.ts";
 import type { RecordStore } from "../state/index.ts";
+import type { ActivityFeed } from "./activity.ts";
 
 /** An address the server can be reached at, with any token already redacted. */
 export interface Endpoint {
@@ -25,4 +26,6 @@ export interface AppServices {
   endpoints(): Endpoint[];
   /** Appends one line per tool call to the audit log (logging.audit_file). */
   audit(entry: AuditEntry): void;
+  /** Server events a host would show its user, for each session's MCP log (logging.ts). */
+  readonly activity?: ActivityFeed;
 }

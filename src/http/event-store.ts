@@ -1,0 +1,82 @@
+/**
+ * The events of one 2025-era session's SSE streams, kept so a client whose stream dropped can
+ * resume with `Last-Event-ID` and receive what it missed, the call's result included (the SDK's
+ * transport stores every event it sends here and replays from here). Bounded: the newest
+ * `maxEvents` events of the session, none older than `maxAgeMs`.
+ */
+import type { EventStore, JSONRPCMessage } from "@modelcontextprotocol/server";
+
+export interface ResumeRetention {
+  /** Events kept per session (server.resume_events); the oldest go first. */
+  maxEvents: number;
+  /** An event older than this is gone (server.resume_seconds). */
+  maxAgeMs: number;
+}
+
+/** The SDK's EventStore, plus whether a client's `Last-Event-ID` can still be resumed from. */
+export interface SessionEventStore extends EventStore {
+  /** False when the event expired (or never was): the transport would have nothing to replay after it. */
+  canResume(eventId: string): Promise<boolean>;
+}
+
+interface StoredEvent {
+  id: string;
+  streamId: string;
+  message: JSONRPCMessage;
+  at: number;
+}
+
+/** `<streamId>:<sequence>`: the stream is read back from the id, the sequence orders replays. */
+export function eventIdOf(streamId: string, sequence: number): string {
+  return `${streamId}:${sequence}`;
+}
+
+export function parseEventId(eventId: string): { streamId: string; sequence: number } | undefined {
+  const colon = eventId.lastIndexOf(":");
+  const sequence = Number(eventId.slice(colon + 1));
+  if (colon <= 0 || !Number.isSafeInteger(sequence)) return undefined;
+  return { streamId: eventId.slice(0, colon), sequence };
+}
+
+/** An in-memory store for one session (the fs state driver: one server owns the home). */
+export function createMemoryEventStore(retention: ResumeRetention, now: () => number = Date.now): SessionEventStore {
+  const events: StoredEvent[] = [];
+  let sequence = 0;
+
+  function expire(): void {
+    const cutoff = now() - retention.maxAgeMs;
+    let drop = Math.max(0, events.length - retention.maxEvents);
+    while (drop < events.length && events[drop]!.at < cutoff) drop++;
+    events.splice(0, drop);
+  }
+
+  function indexOf(eventId: string): number {
+    expire();
+    return events.findIndex((event) => event.id === eventId);
+  }
+
+  return {
+    async storeEvent(streamId, message) {
+      const id = eventIdOf(streamId, ++sequence);
+      events.push({ id, streamId, message, at: now() });
+      expire();
+      return id;
+    },
+    async getStreamIdForEventId(eventId) {
+      return indexOf(eventId) === -1 ? undefined : parseEventId(eventId)?.streamId;
+    },
+    async canResume(eventId) {
+      return indexOf(eventId) !== -1;
+    },
+    async replayEventsAfter(lastEventId, { send }) {
+      const from = indexOf(lastEventId);
+      const streamId = parseEventId(lastEventId)?.streamId;
+      if (from === -1 || !streamId) throw new Error(`event ${lastEventId} expired`);
+      for (const event of events.slice(from + 1)) {
+        // The priming event ({}) only marks a stream's start; a client has nothing to read in it.
+        if (event.streamId === streamId && Object.keys(event.message).length > 0) await send(event.id, event.message);
+      }
+      return streamId;
+    },
+  };
+}
