@@ -16,6 +16,7 @@ import { homedir, tmpdir } from "node:os";
 import { relative } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
+import type { RecordStore } from "../state/index.ts";
 import type { SessionState } from "./session.ts";
 
 type Json = unknown;
@@ -28,6 +29,29 @@ const LOCAL_PATH =
   /(?<![\w.~$/:@-])\/(?:home|Users|tmp|var|private|Volumes|opt|root|srv|mnt|usr|etc|run|nix|proc|data|work|workspace|media)(?:\/[^\s"'`,;:)\]}>|]*)?/g;
 const PRIVATE_BRANCH = /(?<![\w/-])patchbay\/[\w.\-/]+/g;
 const CLI_OWNER = /\bcli_[a-z0-9_-]+/g;
+
+/** A remote caller (any HTTP session) sees no local details; the CLI and local stdio see them all. */
+export function isRemote(session: Pick<SessionState, "transport">): boolean {
+  return session.transport === "http";
+}
+
+/** Session handles this server handed to remote callers, kept in the store so they outlive a restart. */
+export function createSessionHandleBook() {
+  const known = new Map<string, string>();
+  return {
+    async remember(handles: ReadonlyMap<string, string>, store: RecordStore): Promise<void> {
+      for (const [handle, raw] of handles) {
+        if (known.get(handle) === raw) continue;
+        known.set(handle, raw);
+        await store.put("meta", `session-handle.${handle}`, { session_id: raw });
+      }
+    },
+    async lookup(handle: string, store: RecordStore): Promise<string | undefined> {
+      return known.get(handle) ?? (await store.get<{ session_id: string }>("meta", `session-handle.${handle}`))?.data.session_id;
+    },
+  };
+}
+export type SessionHandleBook = ReturnType<typeof createSessionHandleBook>;
 
 /** A session id's handle: stable (the same id always gets the same one), and not reversible. */
 export function sessionHandle(sessionId: string): string {

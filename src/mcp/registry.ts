@@ -7,7 +7,8 @@ import { type SessionState, sessionRepository } from "./session.ts";
 import { errorResult, successResult } from "./result.ts";
 import { WIDGET_URI } from "./widget.ts";
 import { CAPABILITY_RULES, howToAllow, isCapability, type Capability, type Grants } from "./capability.ts";
-import { hideLocalDetails, localRewrites, resolveSessionHandles } from "./local-details.ts";
+import { renameArguments } from "./argument-aliases.ts";
+import { createSessionHandleBook, hideLocalDetails, isRemote, localRewrites, resolveSessionHandles, type SessionHandleBook } from "./local-details.ts";
 
 type JsonObject = Record<string, unknown>;
 
@@ -202,57 +203,17 @@ function repoOf(rawArgs: unknown, context: ToolContext): string | null {
   return typeof named === "string" ? named : (context.session.scope.defaultRoot ?? null);
 }
 
-/**
- * Arguments under another name (`argumentAliases`) under their own, for every tool in this one
- * place; both names at once is an error rather than a silent choice.
- */
-function renameArguments(tool: string, rawArgs: unknown, aliases: ArgumentAliases): unknown {
-  if (!rawArgs || typeof rawArgs !== "object" || Array.isArray(rawArgs)) return rawArgs;
-  const args = { ...(rawArgs as JsonObject) };
-  for (const [other, own] of Object.entries(aliases)) {
-    if (!Object.hasOwn(args, other)) continue;
-    if (Object.hasOwn(args, own))
-      throw new PatchbayError("invalid_arguments", `${tool}: ${other} is another name of ${own}; pass one of them`, { next: `drop ${other}` });
-    args[own] = args[other];
-    delete args[other];
-  }
-  return args;
-}
-
-/** Session handles this server handed to remote callers, kept in the store so they outlive a restart. */
-function sessionHandleBook() {
-  const known = new Map<string, string>();
-  return {
-    async remember(handles: Map<string, string>, context: ToolContext): Promise<void> {
-      for (const [handle, raw] of handles) {
-        if (known.get(handle) === raw) continue;
-        known.set(handle, raw);
-        await context.app.store.put("meta", `session-handle.${handle}`, { session_id: raw });
-      }
-    },
-    async lookup(handle: string, context: ToolContext): Promise<string | undefined> {
-      return known.get(handle) ?? (await context.app.store.get<{ session_id: string }>("meta", `session-handle.${handle}`))?.data.session_id;
-    },
-  };
-}
-type HandleBook = ReturnType<typeof sessionHandleBook>;
-
-/** A remote caller (any HTTP session) sees no local details; the CLI and local stdio see them all. */
-function isRemote(session: { transport: string }): boolean {
-  return session.transport === "http";
-}
-
-async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext, book: HandleBook): Promise<CallToolResult> {
+async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext, book: SessionHandleBook): Promise<CallToolResult> {
   const started = performance.now();
   const remote = isRemote(context.session);
   const prepare = async (args: unknown) => {
     const named = renameArguments(entry.name, args, entry.argumentAliases);
-    return remote ? resolveSessionHandles(named, (handle) => book.lookup(handle, context)) : named;
+    return remote ? resolveSessionHandles(named, (handle) => book.lookup(handle, context.app.store)) : named;
   };
   let result = await runChecked(entry, rawArgs, context, prepare);
   if (remote) {
     const hidden = hideLocalDetails(result, localRewrites(context.session, context.app.home));
-    await book.remember(hidden.handles, context);
+    await book.remember(hidden.handles, context.app.store);
     result = hidden.result;
   }
   const error = result._meta?.["patchbay/error"] as { code?: string } | undefined;
@@ -310,7 +271,7 @@ function assertCapability(declaration: ToolDeclaration): void {
 }
 
 export function createToolRegistry(declarations: readonly ToolDeclaration[]): ToolRegistry {
-  const book = sessionHandleBook();
+  const book = createSessionHandleBook();
   declarations.forEach(assertCapability);
   const entries = declarations.flatMap(entriesOf).sort((a, b) => a.name.localeCompare(b.name));
   const byName = new Map<string, CatalogEntry>();
