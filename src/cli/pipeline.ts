@@ -10,6 +10,7 @@ import { loadConfig, patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import * as pipeline from "../pipeline/index.ts";
 import { createRedactor } from "../redact/index.ts";
+import { costLine } from "../usage/index.ts";
 import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
 import { json, repoArg, repoOf } from "./pipeline/args.ts";
@@ -218,7 +219,8 @@ const run = defineCommand({
       runners,
     );
     const { run: view, ...rest } = result;
-    emit(args.json, rest, () => `${summary(view)}\noutcome: ${result.outcome}${result.error ? ` (${result.error.code}: ${result.error.message})` : ""}`);
+    const cost = result.usage ? `\nusage: ${costLine(result.usage)}` : "";
+    emit(args.json, rest, () => `${summary(view)}\noutcome: ${result.outcome}${result.error ? ` (${result.error.code}: ${result.error.message})` : ""}${cost}`);
     return result.outcome === "applied" || (result.outcome === "ready" && args.apply === false) ? 0 : 1;
   },
 });

@@ -4,7 +4,7 @@ import { defineCommand } from "citty";
 import { loadConfig, patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { createRecordStore } from "../state/index.ts";
-import { fsLedger, GROUPINGS, type Grouping, ledgerDir, reportText, sinceDay, type UsageQuery, usageLedger, usageReport } from "../usage/index.ts";
+import { GROUPINGS, type Grouping, localLedger, reportText, sinceDay, type UsageQuery, usageLedger, usageReport } from "../usage/index.ts";
 import { emit } from "./output.ts";
 
 const BY: readonly Grouping[] = GROUPINGS;
@@ -40,7 +40,7 @@ export default defineCommand({
     // The fs ledger is plain append files: read them without opening the record store.
     const store = config.state.driver === "fs" ? undefined : await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
     try {
-      const report = await usageReport(store ? usageLedger(home, store) : fsLedger(ledgerDir(home)), query);
+      const report = await usageReport(store ? usageLedger(home, store) : localLedger(home, config)!, query);
       emit(args.json, report, () => reportText(report));
     } finally {
       await store?.close();

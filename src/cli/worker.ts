@@ -4,6 +4,7 @@ import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { ensureServer } from "../server/index.ts";
+import { costLine, type UsageTotals } from "../usage/index.ts";
 import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
 import { callServerTool, repoScope } from "./server-call.ts";
@@ -58,7 +59,9 @@ function prose(value: unknown): string {
 function detailLines(details: Record<string, unknown>): string[] {
   return Object.entries(details)
     .filter(([key, value]) => key !== "report" && value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0))
-    .map(([key, value]) => `${key.replaceAll("_", " ")}: ${prose(value)}`.replace(/: \n/, ":\n"));
+    .map(([key, value]) =>
+      key === "usage" ? `usage: ${costLine(value as UsageTotals)}` : `${key.replaceAll("_", " ")}: ${prose(value)}`.replace(/: \n/, ":\n"),
+    );
 }
 
 /** Waits (30 s at a time) until the worker's turn ended. */

@@ -22,7 +22,7 @@ import {
 } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { isTerminal, type JobKind, type JobRuntime, runAgentTurn } from "../jobs/index.ts";
-import { fsLedger, ledgerDir, openTurnAccount, type TurnAccount, type UsageOwner } from "../usage/index.ts";
+import { localLedger, openTurnAccount, type TurnAccount, type UsageOwner } from "../usage/index.ts";
 import type { ResolvedPhase } from "./config.ts";
 import { runReasonixWriter } from "./reasonix.ts";
 
@@ -175,11 +175,12 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
  * server has no Redis store at hand, so with state.driver "redis" such turns go unaccounted.
  */
 export async function directAccount(request: AgentTurnRequest, env: PipelineEnv, agent: string): Promise<TurnAccount | undefined> {
-  if (env.config.state.driver !== "fs") return undefined;
+  const ledger = localLedger(env.home, env.config);
+  if (!ledger) return undefined;
   const { model } = request.resolved;
   const owner = request.usageOwner;
   return openTurnAccount({
-    ledger: fsLedger(ledgerDir(env.home)),
+    ledger,
     config: env.config,
     id: `turn_${randomUUID()}`,
     agent,

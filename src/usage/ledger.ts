@@ -9,6 +9,7 @@
  */
 import { mkdir, open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { Config } from "../config/index.ts";
 import type { RecordStore, StoreIndexes } from "../state/index.ts";
 import { dayOf, type UsageEntry } from "./entry.ts";
 
@@ -26,6 +27,14 @@ const NEWLINE = 0x0a;
 /** The directory of the fs ledger: beside the records, inside the state directory. */
 export function ledgerDir(home: string): string {
   return join(home, "state", "usage");
+}
+
+/**
+ * The fs ledger of a home, for a process without the server's record store (the CLI, a phase run
+ * in the CLI); undefined with state.driver "redis", whose ledger only a store reaches.
+ */
+export function localLedger(home: string, config: Config): UsageLedger | undefined {
+  return config.state.driver === "fs" ? fsLedger(ledgerDir(home)) : undefined;
 }
 
 const ledgers = new WeakMap<RecordStore, UsageLedger>();

@@ -14,6 +14,7 @@ import { conflictLines, teamConflicts } from "../conflicts.ts";
 import { previewIntegration } from "../integrate.ts";
 import { type WorkerRecord, workersInScope } from "../record.ts";
 import { refreshWorker } from "../turns.ts";
+import { costLine, totalsOf, usageLedger } from "../../usage/index.ts";
 import { namedWorker } from "./lookup.ts";
 import { repoPathArg, workerArg, workerLine, workerView, workerViewSchema } from "./view.ts";
 
@@ -76,8 +77,11 @@ export const workerInspect = defineTool({
     const answer = (text: string, details: Record<string, unknown>) => ({ text, structured: { worker: view, view: args.view, details } });
 
     switch (args.view) {
-      case "report":
-        return answer(workerLine(view), { report: view.report ?? null });
+      case "report": {
+        // What the worker's turns cost so far, from the usage ledger.
+        const usage = await totalsOf(usageLedger(context.app.home, context.app.store), { worker: worker.name, repo: worker.repo });
+        return answer(`${workerLine(view)}\nusage: ${costLine(usage)}`, { report: view.report ?? null, usage });
+      }
       case "status": {
         const events = job?.events.slice(-10) ?? [];
         return answer(`${workerLine(view)}${events.length ? `\n\nLatest:\n${events.map((event) => `- ${event.text}`).join("\n")}` : ""}`, {
