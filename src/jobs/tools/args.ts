@@ -29,13 +29,10 @@ export const specArg = v.pipe(
   v.maxLength(200_000),
   v.description("The task for the agent (never stored; only the job's outcome is)."),
 );
-export const modelArg = v.optional(
-  v.pipe(
-    v.string(),
-    v.regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/, "a model id such as gpt-5.5 or sonnet"),
-    v.description("The model the agent should use."),
-  ),
-);
+/** A model id for an agent turn, described for the tool that takes it. */
+export const modelIdArg = (description: string) =>
+  v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/, "a model id such as gpt-5.5 or sonnet"), v.description(description)));
+export const modelArg = modelIdArg("The model the agent should use.");
 export const effortArg = v.optional(
   v.pipe(v.picklist(["minimal", "low", "medium", "high", "xhigh"]), v.description("Reasoning effort, where the agent supports it.")),
 );

@@ -6,6 +6,6 @@ import { SESSION_LIST_TOOLS } from "./session-list.ts";
 import { SESSION_TOOLS } from "./sessions.ts";
 
 export { jobFor } from "./access.ts";
-export { jobIdArg } from "./args.ts";
+export { effortArg, jobIdArg, modelIdArg } from "./args.ts";
 
 export const JOB_TOOLS: readonly ToolDeclaration[] = [...RUN_TOOLS, ...INSPECT_TOOLS, ...SESSION_TOOLS, ...SESSION_LIST_TOOLS];

@@ -15,9 +15,9 @@ import { newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type Worker
 import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
 import { promptFor } from "./context.ts";
 import { namedRepo, namedWorker, takeoverOf } from "./lookup.ts";
+import { effortArg } from "../../jobs/tools/index.ts";
 import {
   contextArgs,
-  effortArg,
   modelArg,
   nameArg,
   repoPathArg,

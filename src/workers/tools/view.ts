@@ -1,6 +1,7 @@
 /** What the worker tools return about a worker, and the shared arguments. */
 import * as v from "valibot";
 import type { JobRecord } from "../../jobs/index.ts";
+import { modelIdArg } from "../../jobs/tools/index.ts";
 import { CONTEXT_DETAILS } from "../prompt.ts";
 import type { WorkerRecord, WorkerState } from "../record.ts";
 
@@ -14,16 +15,7 @@ export const repoPathArg = v.optional(
   v.pipe(v.string(), v.description("Repository directory; defaults to the session's repository. Needed when a worker name is used in several repositories.")),
 );
 export const textArg = (what: string) => v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description(what));
-export const modelArg = v.optional(
-  v.pipe(
-    v.string(),
-    v.regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/, "a model id such as gpt-5.5 or sonnet"),
-    v.description("Model for the agent (codex_worker_options lists them)."),
-  ),
-);
-export const effortArg = v.optional(
-  v.pipe(v.picklist(["minimal", "low", "medium", "high", "xhigh"]), v.description("Reasoning effort, where the agent supports it.")),
-);
+export const modelArg = modelIdArg("Model for the agent (codex_worker_options lists them).");
 export const takeoverArgs = {
   takeover: v.optional(v.pipe(v.boolean(), v.description("Change a worker another session owns (the takeover and its reason are recorded)."))),
   takeover_reason: v.optional(v.pipe(v.string(), v.maxLength(500), v.description("Why you take over; required with takeover: true."))),
