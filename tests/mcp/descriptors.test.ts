@@ -19,16 +19,15 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-/** The JSON-RPC message a POST answers with, JSON or one SSE event. */
+/** The JSON-RPC answer a POST carries, as JSON or among SSE events (a priming event has no data). */
 async function answer(response: Response): Promise<Record<string, unknown>> {
   const text = await response.text();
   if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) return JSON.parse(text);
-  return JSON.parse(
-    text
-      .split("\n")
-      .find((line) => line.startsWith("data: "))!
-      .slice(6),
-  );
+  const events = text
+    .split("\n")
+    .filter((line) => line.startsWith("data:") && line.slice(5).trim() !== "")
+    .map((line) => JSON.parse(line.slice(5)) as Record<string, unknown>);
+  return events.find((event) => "id" in event)!;
 }
 
 type Descriptor = { name: string; securitySchemes?: unknown; annotations: Record<string, boolean>; _meta: Record<string, unknown> };

@@ -1,7 +1,7 @@
 /**
  * Issue #14 item 8: the worker and minimal modes list the original PatchBay's sets (the messaging
- * tools stay in worker mode in addition); minimal lists the power tools when the operator turned
- * them on.
+ * tools, and codex_usage, stay in worker mode in addition); minimal lists the power tools when the
+ * operator turned them on.
  */
 import { afterAll, expect, test } from "bun:test";
 import { connectStdio } from "../support/clients.ts";
@@ -49,9 +49,11 @@ const ORIGINAL_MINIMAL = [
   "codex_show_changes",
 ];
 const MESSAGING = ["get_attachment", "inbox", "recall", "relay_url", "reply", "send_message", "unsend_message", "upload_attachment", "wait_for_message"];
+/** What later issues added to worker mode on top of the original's set. */
+const ADDED_SINCE = ["codex_usage"];
 
 test("worker and minimal list the original's tools; minimal's power tools appear when power is on", async () => {
-  expect(WORKER_TOOLS).toEqual([...ORIGINAL_WORKER, ...MESSAGING].sort());
+  expect(WORKER_TOOLS).toEqual([...ORIGINAL_WORKER, ...MESSAGING, ...ADDED_SINCE].sort());
   expect(MINIMAL_TOOLS).toEqual(ORIGINAL_MINIMAL.filter((name) => !["codex_write_file", "codex_edit_file", "codex_run_command"].includes(name)).sort());
 
   const plain = await connectStdio("v1", { home: tempDir(), args: ["--standalone", "--tool-mode", "minimal"] });
