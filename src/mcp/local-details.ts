@@ -5,14 +5,14 @@
  * they are. The registry applies this to every result of a remote session, so no tool has to.
  *
  * Paths inside the session's repositories become relative to its default root (what `repo_path`
- * resolves against, so they can be passed back); `$PATCHBAY_HOME`, `~` and `$TMPDIR` stand for
- * those folders; any other local absolute path becomes `[local path]`. An agent session id
- * becomes an opaque handle (`ses_…`) that `resolveSessionHandles` turns back into the id when a
- * remote caller passes it to a tool.
+ * resolves against, so they can be passed back), and `$PATCHBAY_HOME` stands for patchbay's home
+ * (worktrees, logs, artifacts). Only these exact folders are rewritten, never a path-like text in
+ * general: a file read remotely must come back as it is (`#!/usr/bin/env`, a test's "/tmp/x").
+ * An agent session id becomes an opaque handle (`ses_…`) that `resolveSessionHandles` turns back
+ * into the id when a remote caller passes it to a tool.
  */
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
 import { relative } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
@@ -24,10 +24,8 @@ type Json = unknown;
 const HANDLE = /^ses_[0-9a-f]{24}$/;
 /** A path's end: what may follow a folder name without making it a longer name. */
 const PATH_END = `(?=$|[/\\s"'\`,;:)\\]}>|])`;
-/** Absolute paths under the usual top-level folders of a local machine (the original's rule). */
-const LOCAL_PATH =
-  /(?<![\w.~$/:@-])\/(?:home|Users|tmp|var|private|Volumes|opt|root|srv|mnt|usr|etc|run|nix|proc|data|work|workspace|media)(?:\/[^\s"'`,;:)\]}>|]*)?/g;
-const PRIVATE_BRANCH = /(?<![\w/-])patchbay\/[\w.\-/]+/g;
+/** The branches patchbay makes for jobs and workers (pipeline runs name theirs after the run). */
+const PRIVATE_BRANCH = /(?<![\w/-])patchbay\/(?:job|worker)-[\w.-]+/g;
 const CLI_OWNER = /\bcli_[a-z0-9_-]+/g;
 
 /** A remote caller (any HTTP session) sees no local details; the CLI and local stdio see them all. */
@@ -79,8 +77,6 @@ export function localRewrites(session: SessionState, home: string): Rewrites {
   };
   for (const root of [...session.scope.allowedRoots, ...(base ? [base] : [])]) add(root, base ? relative(realOf(base), realOf(root)) || "." : ".");
   add(home, "$PATCHBAY_HOME");
-  add(homedir(), "~");
-  add(tmpdir(), "$TMPDIR");
   return rewrites
     .sort((a, b) => b.from.length - a.from.length)
     .flatMap(({ from, to }) => [
@@ -106,7 +102,7 @@ function hideInString(text: string, rewrites: Rewrites, sessionIds: ReadonlyMap<
   // Every rule below needs a slash or "cli_": most strings (ids, states, times) have neither.
   if (!out.includes("/") && !out.includes("cli_")) return out;
   for (const { pattern, to } of rewrites) out = out.replace(pattern, to);
-  return out.replace(LOCAL_PATH, "[local path]").replace(PRIVATE_BRANCH, "[private branch]").replace(CLI_OWNER, "cli_user");
+  return out.replace(PRIVATE_BRANCH, "[private branch]").replace(CLI_OWNER, "cli_user");
 }
 
 /** Every agent session id a result carries under a `session_id` key, with its handle. */

@@ -39,7 +39,8 @@ describe("local details stay local", () => {
   test("every worker and job result over HTTP is free of local paths, private branches and session ids; stdio shows them; a handle resolves", async () => {
     const home = tempDir("pb-local-home-");
     writeFileSync(join(home, "config.toml"), '[app]\ntool_mode = "full"\n');
-    const repo = realpathSync(makeGitRepo({ "a.txt": "a\n" }, { prefix: "pb-local-repo-" }));
+    const script = "#!/usr/bin/env bash\n# scratch in /tmp/x, see _meta[\"patchbay/error\"]\n";
+    const repo = realpathSync(makeGitRepo({ "a.txt": "a\n", "run.sh": script }, { prefix: "pb-local-repo-" }));
     const server = await startTestServer({ home, args: ["--root", repo] });
     servers.push(server);
     const remote = await connectHttp("v2-legacy", server.url);
@@ -88,6 +89,9 @@ describe("local details stay local", () => {
       // Repository paths read relative to the session's repository, which is what repo_path takes back.
       expect((plan as { repo: string; cwd: string }).repo).toBe(".");
       expect(String((plan as { result: { final_message: string } }).result.final_message)).toBe("read a.txt");
+
+      // Repository content is the user's data: it comes back as it is.
+      expect(((await ok(remote, "codex_read_file", { file_path: "run.sh" })).structuredContent as { content: string }).content).toBe(script);
 
       // The handle a remote caller got continues the same agent session.
       const handle = plan.session_id as string;
