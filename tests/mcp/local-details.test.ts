@@ -39,7 +39,7 @@ describe("local details stay local", () => {
   test("every worker and job result over HTTP is free of local paths, private branches and session ids; stdio shows them; a handle resolves", async () => {
     const home = tempDir("pb-local-home-");
     writeFileSync(join(home, "config.toml"), '[app]\ntool_mode = "full"\n');
-    const script = "#!/usr/bin/env bash\n# scratch in /tmp/x, see _meta[\"patchbay/error\"]\n";
+    const script = '#!/usr/bin/env bash\n# scratch in /tmp/x, see _meta["patchbay/error"]\n';
     const repo = realpathSync(makeGitRepo({ "a.txt": "a\n", "run.sh": script }, { prefix: "pb-local-repo-" }));
     const server = await startTestServer({ home, args: ["--root", repo] });
     servers.push(server);
