@@ -2,6 +2,7 @@ import { createMcpHandler, isInitializeRequest, isLegacyRequest, WebStandardStre
 import { buildMcpServer, createSession, type AppServices, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
 import { createMemoryEventStore, type SessionEventStore } from "./event-store.ts";
 import type { NarrowedSession } from "./guards.ts";
+import { withSsePrefix } from "./sse-flush.ts";
 import { rpcErrorResponse } from "./responses.ts";
 
 export interface McpEndpointOptions {
@@ -141,7 +142,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     const lastEventId = request.method === "GET" ? request.headers.get("last-event-id") : null;
     if (lastEventId && !(await session.events.canResume(lastEventId)))
       return expiredResume(host.config.server.resume_events, host.config.server.resume_seconds);
-    return session.transport.handleRequest(asNegotiated(request, session.server), body === undefined ? undefined : { parsedBody: body });
+    const response = await session.transport.handleRequest(asNegotiated(request, session.server), body === undefined ? undefined : { parsedBody: body });
+    return lastEventId ? primeResumed(response, lastEventId) : response;
   }
 
   // Hosts rarely send DELETE, so idle 2025-era sessions are closed after server.session_idle_seconds.
@@ -182,6 +184,17 @@ function expiredResume(maxEvents: number, maxSeconds: number): Response {
     -32000,
     `Gone: the events after this Last-Event-ID expired (a session keeps its last ${maxEvents} events for ${maxSeconds} seconds: server.resume_events, server.resume_seconds); call the tool again, and for a job read its result with codex_get_result`,
   );
+}
+
+/**
+ * A resumed stream starts again with the id the client resumed from (and the retry hint). SDK
+ * clients keep a resumption token per stream, from that stream's own events only: a resumed
+ * stream the server closes again before any event (server.sse_poll_seconds) would otherwise
+ * leave the client resuming from nothing, and lose the call.
+ */
+function primeResumed(response: Response, lastEventId: string): Response {
+  if (!response.ok) return response;
+  return withSsePrefix(response, new TextEncoder().encode(`id: ${lastEventId}\nretry: ${RESUME_RETRY_MS}\ndata: \n\n`));
 }
 
 /**

@@ -7,6 +7,11 @@ const OPENING_COMMENT = new TextEncoder().encode(": stream open\n\n");
  * every SSE parser ignores comments.
  */
 export function flushSseHeaders(response: Response): Response {
+  return withSsePrefix(response, OPENING_COMMENT);
+}
+
+/** An SSE response whose body starts with `prefix`; any other response as it is. */
+export function withSsePrefix(response: Response, prefix: Uint8Array): Response {
   if (!response.body || !(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) return response;
   const reader = response.body.getReader();
   let opened = false;
@@ -14,7 +19,7 @@ export function flushSseHeaders(response: Response): Response {
     async pull(controller) {
       if (!opened) {
         opened = true;
-        return controller.enqueue(OPENING_COMMENT);
+        return controller.enqueue(prefix);
       }
       const { done, value } = await reader.read();
       if (done) controller.close();

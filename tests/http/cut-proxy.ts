@@ -1,0 +1,78 @@
+/**
+ * A TCP proxy between a test's client and the server that the test can cut, or that cuts a
+ * connection idle for `idleMs` by itself (as a tunnel or a load balancer does). It records what
+ * went through, so a test sees the resumes on the wire.
+ */
+import { connect, createServer, type Socket } from "node:net";
+
+export interface CutProxy {
+  /** The server URL with the proxy's port. */
+  url: string;
+  /** Connections opened through the proxy so far. */
+  connections(): number;
+  /** Everything the client sent, as text. */
+  sent(): string;
+  /** Everything the server answered, as text. */
+  received(): string;
+  /** Drops every open connection, both ways, as a dying tunnel would. */
+  cut(): void;
+  close(): Promise<void>;
+}
+
+export async function startCutProxy(target: string, options: { idleMs?: number } = {}): Promise<CutProxy> {
+  const upstream = new URL(target);
+  const open = new Set<Socket>();
+  let opened = 0;
+  let sent = "";
+  let received = "";
+  const server = createServer((client) => {
+    opened++;
+    const origin = connect(Number(upstream.port), upstream.hostname);
+    const pair = [client, origin];
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const drop = () => {
+      clearTimeout(idle);
+      for (const socket of pair) {
+        socket.destroy();
+        open.delete(socket);
+      }
+    };
+    const active = () => {
+      if (!options.idleMs) return;
+      clearTimeout(idle);
+      idle = setTimeout(drop, options.idleMs);
+    };
+    for (const socket of pair) {
+      open.add(socket);
+      socket.on("error", drop);
+      socket.on("close", drop);
+    }
+    client.on("data", (chunk) => {
+      sent += chunk.toString("latin1");
+      active();
+      origin.write(chunk);
+    });
+    origin.on("data", (chunk) => {
+      received += chunk.toString("latin1");
+      active();
+      client.write(chunk);
+    });
+    active();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}${upstream.pathname}`,
+    connections: () => opened,
+    sent: () => sent,
+    received: () => received,
+    cut() {
+      for (const socket of [...open]) socket.destroy();
+      open.clear();
+    },
+    async close() {
+      this.cut();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
