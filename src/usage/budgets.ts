@@ -57,11 +57,11 @@ function hasBudgets(config: Config): boolean {
 export async function spentBy(ledger: UsageLedger, config: Config, turn: TurnScope, now = Date.now()): Promise<Spent> {
   if (!hasBudgets(config)) return {};
   const today = dayOf(now);
-  const entries = await ledger.entries(turn.run || turn.worker ? undefined : today);
+  const rows = await ledger.rows(turn.run || turn.worker ? undefined : today);
   const spent: Spent = {};
   for (const scope of SCOPES) {
     const filter = filterFor(scope, turn, today);
-    if (filter) spent[scope] = rollUp(entries, filter).total;
+    if (filter) spent[scope] = rollUp(rows, filter).total;
   }
   return spent;
 }

@@ -9,6 +9,7 @@ export { costOf, priceOf } from "./cost.ts";
 export { dayOf, entryFor, tokensOf, type TurnFacts, type UsageEntry, type UsageOwner } from "./entry.ts";
 export { fsLedger, ledgerDir, localLedger, type UsageLedger, usageLedger } from "./ledger.ts";
 export { PRICES, PRICES_AS_OF, type ModelPrice } from "./prices.ts";
+export { rowOf, type UsageRow } from "./rows.ts";
 export { costLine, GROUPINGS, type Grouping, rollUp, type UsageFilter, type UsageGroup, type UsageReport, type UsageTotals } from "./rollup.ts";
 export { openTurnAccount, type TurnAccount, type TurnStart } from "./turn-account.ts";
 export { reportText, sinceDay, totalsOf, type UsageQuery, usageReport } from "./report.ts";

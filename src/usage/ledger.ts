@@ -2,22 +2,28 @@
  * The usage ledger: append-only, one line per turn, grouped by UTC day so a reader opens only the
  * days it asks for. On the fs driver each day is `<home>/state/usage/<day>.jsonl`, appended with
  * one write (O_APPEND) and synced before the turn counts as ended; a line cut short by a crash has
- * no newline and is skipped, and a repeated id is kept once, so a reader never invents an entry.
- * On Redis each day is a sorted set (`patchbay:index:usage:<day>`, scored by time) plus the set of
- * days, written in one MULTI. The reader keeps what it parsed and reads only what was appended
- * since, so budgets checked before every turn do not re-read the whole ledger.
+ * no newline and is skipped (the next entry starts on a line of its own), so a reader never
+ * invents an entry. Beside each day its rows (rows.ts) are kept summed with the byte count they
+ * cover (`<day>.rows.json`, a cache rebuilt from the day file when missing): a roll-up reads
+ * only what was appended since, so `patchbay usage` over 100,000 turns and the budget check
+ * before every turn stay fast. On Redis each day is a sorted set (`patchbay:index:usage:<day>`,
+ * scored by time) plus the set of days, written in one MULTI.
  */
-import { mkdir, open, readdir, stat } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
+import { writeFileAtomic } from "../runtime/index.ts";
 import type { RecordStore, StoreIndexes } from "../state/index.ts";
 import { dayOf, type UsageEntry } from "./entry.ts";
+import { addToRows, rowOf, type UsageRow } from "./rows.ts";
 
 export interface UsageLedger {
   /** Appends one entry; resolves once it is durable. */
   record(entry: UsageEntry): Promise<void>;
-  /** Every entry from `sinceDay` (YYYY-MM-DD, inclusive) on, oldest day first, each id once. */
+  /** Every entry from `sinceDay` (YYYY-MM-DD, inclusive) on, oldest day first. */
   entries(sinceDay?: string): Promise<UsageEntry[]>;
+  /** The same entries summed into day rows (rows.ts): what every roll-up but one by job reads. */
+  rows(sinceDay?: string): Promise<UsageRow[]>;
 }
 
 const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
@@ -49,14 +55,14 @@ export function usageLedger(home: string, store: RecordStore): UsageLedger {
   return ledger;
 }
 
-/** Complete lines only (a torn last line has no newline yet), each parsed entry once per id. */
-function parseLines(text: string, into: Map<string, UsageEntry>): number {
+/** Each complete line's entry (a torn last line has no newline yet); returns the bytes consumed. */
+function parseLines(text: string, each: (entry: UsageEntry) => void): number {
   const end = text.lastIndexOf("\n") + 1;
   for (const line of text.slice(0, end).split("\n")) {
     if (!line) continue;
     try {
       const entry = JSON.parse(line) as UsageEntry;
-      if (typeof entry.id === "string" && !into.has(entry.id)) into.set(entry.id, entry);
+      if (typeof entry.id === "string") each(entry);
     } catch {
       // A line damaged on disk is not an entry; the rest of the day still counts.
     }
@@ -64,32 +70,68 @@ function parseLines(text: string, into: Map<string, UsageEntry>): number {
   return Buffer.byteLength(text.slice(0, end));
 }
 
-export function fsLedger(dir: string): UsageLedger {
-  /** Per day: the bytes parsed so far and the entries they held. */
-  const parsed = new Map<string, { bytes: number; entries: Map<string, UsageEntry> }>();
+/** A day's rows and how many bytes of its file they cover; kept beside it as `<day>.rows.json`. */
+interface DayRows {
+  bytes: number;
+  rows: Map<string, UsageRow>;
+}
 
-  async function readDay(day: string): Promise<UsageEntry[]> {
-    const file = join(dir, `${day}.jsonl`);
-    const seen = parsed.get(day) ?? { bytes: 0, entries: new Map<string, UsageEntry>() };
-    const size = (await stat(file)).size;
-    if (size > seen.bytes) {
-      const handle = await open(file, "r");
-      try {
-        const buffer = Buffer.alloc(size - seen.bytes);
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, seen.bytes);
-        seen.bytes += parseLines(buffer.subarray(0, bytesRead).toString("utf8"), seen.entries);
-      } finally {
-        await handle.close();
-      }
-      parsed.set(day, seen);
+async function readFrom(file: string, offset: number, size: number): Promise<string> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(size - offset);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
+export function fsLedger(dir: string): UsageLedger {
+  const cached = new Map<string, DayRows>();
+  const dayFile = (day: string) => join(dir, `${day}.jsonl`);
+  const rowsFile = (day: string) => join(dir, `${day}.rows.json`);
+
+  async function days(sinceDay?: string): Promise<string[]> {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    return names
+      .flatMap((name) => DAY_FILE.exec(name)?.[1] ?? [])
+      .filter((day) => !sinceDay || day >= sinceDay)
+      .sort();
+  }
+
+  /** The rows saved for a day, or none when missing or unreadable (they are rebuilt from the day file). */
+  async function savedRows(day: string): Promise<DayRows> {
+    try {
+      const saved = JSON.parse(await readFile(rowsFile(day), "utf8")) as { bytes: number; rows: Array<[string, UsageRow]> };
+      if (typeof saved.bytes === "number" && Array.isArray(saved.rows)) return { bytes: saved.bytes, rows: new Map(saved.rows) };
+    } catch {
+      // Missing or damaged: a cache, rebuilt below.
     }
-    return [...seen.entries.values()];
+    return { bytes: 0, rows: new Map() };
+  }
+
+  /** A day's rows, brought up to date with what was appended since they were summed. */
+  async function dayRows(day: string): Promise<UsageRow[]> {
+    let known = cached.get(day) ?? (await savedRows(day));
+    const size = (await stat(dayFile(day))).size;
+    if (size < known.bytes) known = { bytes: 0, rows: new Map() };
+    if (size > known.bytes) {
+      const consumed = parseLines(await readFrom(dayFile(day), known.bytes, size), (entry) => addToRows(known.rows, entry));
+      if (consumed > 0) {
+        known.bytes += consumed;
+        // Only a cache: a reader that cannot write it sums the day again next time.
+        await writeFileAtomic(rowsFile(day), JSON.stringify({ bytes: known.bytes, rows: [...known.rows] })).catch(() => {});
+      }
+    }
+    cached.set(day, known);
+    return [...known.rows.values()];
   }
 
   return {
     async record(entry) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const handle = await open(join(dir, `${dayOf(entry.at)}.jsonl`), "a+", 0o600);
+      const handle = await open(dayFile(dayOf(entry.at)), "a+", 0o600);
       try {
         // A writer killed mid-line left a tail without a newline: start on a line of our own.
         const { size } = await handle.stat();
@@ -102,24 +144,25 @@ export function fsLedger(dir: string): UsageLedger {
       }
     },
     async entries(sinceDay) {
-      const names = await readdir(dir).catch(() => [] as string[]);
-      const days = names.flatMap((name) => DAY_FILE.exec(name)?.[1] ?? []).filter((day) => !sinceDay || day >= sinceDay);
-      const seen = new Set<string>();
       const all: UsageEntry[] = [];
-      for (const day of days.sort()) {
-        for (const entry of await readDay(day)) {
-          // An entry is filed under the day it ended, so an id seen twice can only be a repeat.
-          if (seen.has(entry.id)) continue;
-          seen.add(entry.id);
-          all.push(entry);
-        }
-      }
+      for (const day of await days(sinceDay)) parseLines(await readFile(dayFile(day), "utf8"), (entry) => all.push(entry));
+      return all;
+    },
+    async rows(sinceDay) {
+      const all: UsageRow[] = [];
+      for (const day of await days(sinceDay)) all.push(...(await dayRows(day)));
       return all;
     },
   };
 }
 
 function redisLedger(indexes: StoreIndexes): UsageLedger {
+  const entries = async (sinceDay?: string) => {
+    const days = (await indexes.range(DAYS_INDEX, 0, -1)).filter((day) => !sinceDay || day >= sinceDay);
+    const all: UsageEntry[] = [];
+    for (const day of days.sort()) parseLines(`${(await indexes.range(`usage:${day}`, 0, -1)).join("\n")}\n`, (entry) => all.push(entry));
+    return all;
+  };
   return {
     async record(entry) {
       const day = dayOf(entry.at);
@@ -128,11 +171,9 @@ function redisLedger(indexes: StoreIndexes): UsageLedger {
         { add: DAYS_INDEX, member: day, score: Date.parse(`${day}T00:00:00Z`) },
       ]);
     },
-    async entries(sinceDay) {
-      const days = (await indexes.range(DAYS_INDEX, 0, -1)).filter((day) => !sinceDay || day >= sinceDay);
-      const byId = new Map<string, UsageEntry>();
-      for (const day of days.sort()) parseLines(`${(await indexes.range(`usage:${day}`, 0, -1)).join("\n")}\n`, byId);
-      return [...byId.values()];
+    entries,
+    async rows(sinceDay) {
+      return (await entries(sinceDay)).map((entry) => rowOf(entry));
     },
   };
 }

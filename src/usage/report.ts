@@ -6,6 +6,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { dayOf } from "./entry.ts";
 import type { UsageLedger } from "./ledger.ts";
 import { PRICES_AS_OF } from "./prices.ts";
+import { rowOf, type UsageRow } from "./rows.ts";
 import { costLine, type Grouping, rollUp, type UsageFilter, type UsageReport, type UsageTotals } from "./rollup.ts";
 
 export interface UsageQuery extends UsageFilter {
@@ -28,16 +29,22 @@ export function sinceDay(value: string, flag: string, now = Date.now()): string 
   });
 }
 
+/** Day rows, or one row per entry when a job is asked for (rows sum jobs together). */
+async function rowsFor(ledger: UsageLedger, filter: UsageFilter, by?: Grouping): Promise<UsageRow[]> {
+  if (!filter.job && by !== "job") return ledger.rows(filter.sinceDay);
+  return (await ledger.entries(filter.sinceDay)).map((entry) => rowOf(entry, true));
+}
+
 export async function usageReport(ledger: UsageLedger, query: UsageQuery): Promise<UsageReport & { prices_as_of: string }> {
   const { by, ...filter } = query;
-  return { ...rollUp(await ledger.entries(filter.sinceDay), filter, by), prices_as_of: PRICES_AS_OF };
+  return { ...rollUp(await rowsFor(ledger, filter, by), filter, by), prices_as_of: PRICES_AS_OF };
 }
 
 /** The totals of the entries that match, or undefined without a ledger. */
 export async function totalsOf(ledger: UsageLedger, filter: UsageFilter): Promise<UsageTotals>;
 export async function totalsOf(ledger: UsageLedger | undefined, filter: UsageFilter): Promise<UsageTotals | undefined>;
 export async function totalsOf(ledger: UsageLedger | undefined, filter: UsageFilter): Promise<UsageTotals | undefined> {
-  return ledger && rollUp(await ledger.entries(filter.sinceDay), filter).total;
+  return ledger && rollUp(await rowsFor(ledger, filter), filter).total;
 }
 
 /** The report as lines: the total, then one line per group. */
