@@ -27,18 +27,23 @@ interface StoredEvent {
 }
 
 /** `<streamId>:<sequence>`: the stream is read back from the id, the sequence orders replays. */
-export function eventIdOf(streamId: string, sequence: number): string {
+function eventIdOf(streamId: string, sequence: number): string {
   return `${streamId}:${sequence}`;
 }
 
-export function parseEventId(eventId: string): { streamId: string; sequence: number } | undefined {
+function parseEventId(eventId: string): { streamId: string; sequence: number } | undefined {
   const colon = eventId.lastIndexOf(":");
   const sequence = Number(eventId.slice(colon + 1));
   if (colon <= 0 || !Number.isSafeInteger(sequence)) return undefined;
   return { streamId: eventId.slice(0, colon), sequence };
 }
 
-/** An in-memory store for one session (the fs state driver: one server owns the home). */
+/**
+ * An in-memory store for one session. It leaves out the EventStore's optional
+ * getStreamIdForEventId on purpose: with it the SDK refuses a resume (409) while the dropped
+ * connection still looks open to the server, which it can for a while after a tunnel died;
+ * without it the newest resume takes the stream over.
+ */
 export function createMemoryEventStore(retention: ResumeRetention, now: () => number = Date.now): SessionEventStore {
   const events: StoredEvent[] = [];
   let sequence = 0;
@@ -61,9 +66,6 @@ export function createMemoryEventStore(retention: ResumeRetention, now: () => nu
       events.push({ id, streamId, message, at: now() });
       expire();
       return id;
-    },
-    async getStreamIdForEventId(eventId) {
-      return indexOf(eventId) === -1 ? undefined : parseEventId(eventId)?.streamId;
     },
     async canResume(eventId) {
       return indexOf(eventId) !== -1;

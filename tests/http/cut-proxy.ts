@@ -61,17 +61,18 @@ export async function startCutProxy(target: string, options: { idleMs?: number }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
+  const cut = () => {
+    for (const socket of [...open]) socket.destroy();
+    open.clear();
+  };
   return {
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
     connections: () => opened,
     sent: () => sent,
     received: () => received,
-    cut() {
-      for (const socket of [...open]) socket.destroy();
-      open.clear();
-    },
+    cut,
     async close() {
-      this.cut();
+      cut();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
