@@ -6,7 +6,7 @@
 import { defineCommand } from "citty";
 import { loadConfig, patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { createIdentities, parseAddress, type Identities } from "../messaging/index.ts";
+import { createIdentities, formatAddress, parseAddress, type Identities } from "../messaging/index.ts";
 import { createRecordStore } from "../state/index.ts";
 import { emit } from "./output.ts";
 
@@ -72,7 +72,15 @@ const rotate = defineCommand({
   meta: { name: "rotate", description: "Revoke an agent's tokens and print a new one, once" },
   args: { agent: { type: "positional", required: true, description: "NAME@NAMESPACE", valueHint: "AGENT" }, ...json },
   async run({ args }) {
-    const { token, info, revoked } = await withIdentities((identities) => identities.rotate(parseAddress(args.agent, "default")));
+    const address = parseAddress(args.agent, "default");
+    const { token, info, revoked } = await withIdentities(async (identities) => {
+      // Rotating is for an agent that exists: a typo must not quietly create a new identity with a live token.
+      if (!(await identities.agent(address)))
+        throw new PatchbayError("unknown_agent", `no agent ${formatAddress(address)}: nothing to rotate`, {
+          next: `check the name with \`patchbay token list\`, or create the agent and its first token with \`patchbay token add ${formatAddress(address)}\``,
+        });
+      return identities.rotate(address);
+    });
     emit(args.json, { token, ...info, revoked }, () => `${token}\n(agent ${info.agent}, token_id ${info.token_id}; revoked ${revoked.length}; shown once)`);
     return 0;
   },
