@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { patchbayHome } from "../config/index.ts";
@@ -105,6 +106,12 @@ const run = defineCommand({
   },
 });
 
+/** WHERE in `job list`: the job's worktree while it exists; once cleaned (`job clean`, the retention sweep), its repository, marked so. */
+function whereItRan(job: JobView): string {
+  if (!job.worktree) return job.repo;
+  return existsSync(job.worktree.path) ? job.worktree.path : `${job.repo} (worktree cleaned)`;
+}
+
 const list = defineCommand({
   meta: { name: "list", description: "The server's jobs, newest first" },
   args: { limit: { type: "string", description: "At most this many (default 50)", valueHint: "N" }, json: { type: "boolean", description: "Print as JSON" } },
@@ -117,7 +124,7 @@ const list = defineCommand({
       jobs.length
         ? [
             row(["ID", "STATE", "KIND", "AGENT", "WHERE"]),
-            ...jobs.map((job) => row([job.job_id, job.state, job.kind, job.agent, job.worktree?.path ?? job.repo])),
+            ...jobs.map((job) => row([job.job_id, job.state, job.kind, job.agent, whereItRan(job)])),
           ].join("\n")
         : "no jobs yet",
     );
