@@ -51,7 +51,7 @@ async function runJob(client: Client, plan: Record<string, unknown>): Promise<st
 
 const about = (lines: LogLine[], jobId: string) => lines.filter((line) => String(line.data).includes(jobId));
 
-test("logging/setLevel warning: a job's info events are not sent to that session, its failure is, redacted; a session at the default level gets both", async () => {
+test("logging/setLevel warning: a job's info events are not sent to that session, its failure (redacted) and a refused call are; a session at the default level gets the info", async () => {
   const quiet = await connectLogging();
   const chatty = await connectLogging();
   try {
@@ -59,7 +59,11 @@ test("logging/setLevel warning: a job's info events are not sent to that session
     const succeeded = await runJob(quiet.client, { message: "all good" });
     const failed = await runJob(quiet.client, { fail: `the deploy key ${SECRET} was refused` });
 
+    const refused = (await quiet.client.callTool({ name: "codex_plan_job", arguments: { spec: "x", agent: "mock", repo_path: "/" } })) as { isError?: boolean };
+    expect(refused.isError).toBe(true);
+
     await eventually(() => about(quiet.lines, failed).some((line) => line.level === "error"), 10_000);
+    await eventually(() => quiet.lines.some((line) => line.level === "warning" && String(line.data).startsWith("codex_plan_job refused")), 10_000);
     await eventually(() => about(chatty.lines, succeeded).some((line) => String(line.data).endsWith("succeeded")), 10_000);
 
     // The quiet session: nothing below warning, the failure at error, its secret replaced.
@@ -73,5 +77,33 @@ test("logging/setLevel warning: a job's info events are not sent to that session
   } finally {
     await quiet.client.close();
     await chatty.client.close();
+  }
+}, 60_000);
+
+test("2026-07-28 (no sessions): a call that names a log level gets the job's events while it runs; a call naming none gets none", async () => {
+  const client = new Client({ name: "patchbay-logging-tests", version: "1.0.0" }, {
+    capabilities: {},
+    versionNegotiation: { mode: { pin: "2026-07-28" } },
+  } as ConstructorParameters<typeof Client>[1]);
+  const lines: LogLine[] = [];
+  client.setNotificationHandler("notifications/message", (notification) => void lines.push(notification.params as LogLine));
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  try {
+    const waitFor = async (plan: Record<string, unknown>, meta: Record<string, unknown>) => {
+      const started = (await client.callTool({ name: "codex_plan_job", arguments: { spec: mockPrompt(plan), agent: "mock" } })) as {
+        structuredContent: { job_id: string };
+      };
+      const jobId = started.structuredContent.job_id;
+      const params = { name: "codex_get_result", arguments: { job_id: jobId, wait_seconds: 60 }, _meta: meta };
+      await client.callTool(params as Parameters<typeof client.callTool>[0], { timeout: 60_000 });
+      return jobId;
+    };
+    const unheard = await waitFor({ sleep_ms: 500, message: "quiet" }, {});
+    const heard = await waitFor({ sleep_ms: 500, message: "loud" }, { "io.modelcontextprotocol/logLevel": "info" });
+    // The lines travel on the call's own stream, ahead of its result: they are here once it returned.
+    expect(about(lines, heard).map((line) => [line.level, line.logger, String(line.data).endsWith("succeeded")])).toContainEqual(["info", "jobs", true]);
+    expect(about(lines, unheard)).toEqual([]);
+  } finally {
+    await client.close();
   }
 }, 60_000);
