@@ -46,6 +46,7 @@ const main = defineCommand({
     job: () => import("./cli/job.ts").then((m) => m.default),
     usage: () => import("./cli/usage.ts").then((m) => m.default),
     worker: () => import("./cli/worker.ts").then((m) => m.default),
+    board: () => import("./cli/board.ts").then((m) => m.default),
   },
 });
 

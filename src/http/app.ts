@@ -22,6 +22,8 @@ export interface HttpAppOptions {
   messaging?: { tokens: AgentTokens; attachments: AttachmentFiles };
   /** The OAuth authorization server's routes (`/oauth/…`, `/.well-known/oauth-…`); its tokens go in `auth.oauth`. */
   oauthRoutes?: (request: Request) => Promise<Response> | undefined;
+  /** The board's routes (`/board`, `/board/…`, src/board), which do their own login. */
+  board?: (request: Request) => Promise<Response>;
 }
 
 const MCP_METHODS = ["GET", "POST", "DELETE"];
@@ -96,6 +98,12 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     return (await options.oauthRoutes?.(request)) ?? new Response(null, { status: 404 });
   }
 
+  async function board(request: Request): Promise<Response> {
+    const refused = originGuard(request);
+    if (refused) return refused;
+    return options.board ? options.board(request) : new Response(null, { status: 404 });
+  }
+
   const app = new Elysia()
     .get("/health", () => Response.json({ ok: true, name: "patchbay", version: options.version }))
     .get("/status", ({ request }) => status(request))
@@ -103,6 +111,8 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     .all("/attachments/*", ({ request }) => attachments(request), { parse: "none" })
     .all("/oauth/*", ({ request }) => oauth(request), { parse: "none" })
     .all("/.well-known/*", ({ request }) => oauth(request), { parse: "none" })
+    .all("/board", ({ request }) => board(request), { parse: "none" })
+    .all("/board/*", ({ request }) => board(request), { parse: "none" })
     // The 2024 SSE transport is gone; say so instead of answering 404.
     .all("/sse", () => rpcErrorResponse(410, -32000, "Gone: the SSE transport was replaced by Streamable HTTP at /mcp"));
   const { onAccess } = options;

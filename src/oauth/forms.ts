@@ -37,9 +37,9 @@ export function cookieValue(request: Request, name: string): string | undefined 
 }
 
 /** HttpOnly (no script reads it), SameSite=Strict (no other site's form or link sends it), Secure over https. */
-export function loginCookie(value: string, issuer: string, maxAgeSeconds: number): string {
+export function loginCookie(value: string, issuer: string, maxAgeSeconds: number, path = "/oauth"): string {
   const secure = issuer.startsWith("https:") ? "; Secure" : "";
-  return `${LOGIN_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/oauth; Max-Age=${maxAgeSeconds}${secure}`;
+  return `${LOGIN_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=${path}; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
 /**

@@ -14,11 +14,13 @@ import { register } from "./clients.ts";
 import { authorizationServerMetadata, documentResponse, issuerFor, PATHS, protectedResourceMetadata, resourceMetadataUrl } from "./metadata.ts";
 import { errorPage } from "./pages.ts";
 import { hashSecret, SECRET_PREFIXES } from "./secrets.ts";
+import { operatorLogin, type OperatorLogin } from "./operator-login.ts";
 import { createOAuthStore, type OAuthStore } from "./store.ts";
 import { revoke, token } from "./tokens.ts";
 
 export { type Access, describeAccess, type OAuthCaller, type Power } from "./access.ts";
 export { createOAuthStore, type GrantData, type OAuthStore } from "./store.ts";
+export type { OperatorLogin } from "./operator-login.ts";
 
 export const ACCESS_TOKEN_PREFIX = SECRET_PREFIXES.access;
 
@@ -44,6 +46,8 @@ export interface OAuthServer {
   verify(accessToken: string, calls?: number): Promise<OAuthCaller | { banned: number } | undefined>;
   /** The protected-resource metadata URL a 401 names, when OAuth is served for this request. */
   resourceMetadataUrl(request: Request): string | undefined;
+  /** The operator's browser login for another page of this server (the board at `path`); undefined without an operator token. */
+  operatorLogin(path: string, why: string): OperatorLogin | undefined;
 }
 
 /** Token lifetimes besides oauth.access_token_seconds: refresh 30 days, code 1 minute, operator login 12 hours. */
@@ -130,6 +134,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
       }
       return callerOf(access, found.id, options.power);
     },
+    operatorLogin: (path, why) => (operatorToken === undefined ? undefined : operatorLogin(store, operatorToken, { path, why, seconds: LOGIN_SECONDS })),
     resourceMetadataUrl(request) {
       if (!enabled) return undefined;
       const found = issuerFor(request, config.server.public_url);

@@ -26,7 +26,8 @@ function page(title: string, body: string, formTargets: string[] = [], status = 
       "content-security-policy": `default-src 'none'; style-src 'nonce-${nonce}'; form-action 'self' ${formTargets.join(" ")}; frame-ancestors 'none'; base-uri 'none'`,
       "x-frame-options": "DENY",
       "x-content-type-options": "nosniff",
-      "referrer-policy": "no-referrer",
+      // Not no-referrer: under it a browser posts a form with `Origin: null`, which the Origin guard refuses.
+      "referrer-policy": "same-origin",
       "cache-control": "no-store",
     },
   });
@@ -40,11 +41,19 @@ function redirectSource(uri: string): string {
 
 const hidden = (name: string, value: string) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
 
+/** Why the login form is shown, and where it posts: OAuth's consent by default; the board passes its own. */
+export interface LoginTarget {
+  action: string;
+  why: string;
+}
+
+const CONSENT_LOGIN: LoginTarget = { action: PATHS.login, why: "A client asked to connect to this patchbay server" };
+
 /** The login form; `authorize` is the authorization request to return to afterwards. */
-export function loginPage(authorize: string, error?: string): Response {
+export function loginPage(authorize: string, error?: string, target: LoginTarget = CONSENT_LOGIN): Response {
   const body = `${error ? `<p class="error">${escapeHtml(error)}</p>` : ""}
-<p>A client asked to connect to this patchbay server. Log in with the operator token (the value of <code>auth.token_env</code>, shown by <code>patchbay start</code>) to decide what it gets.</p>
-<form method="post" action="${PATHS.login}">${hidden("authorize", authorize)}
+<p>${escapeHtml(target.why)}. Log in with the operator token (the value of <code>auth.token_env</code>, shown by <code>patchbay start</code>)${target === CONSENT_LOGIN ? " to decide what it gets" : ""}.</p>
+<form method="post" action="${escapeHtml(target.action)}">${hidden("authorize", authorize)}
 <label>Operator token <input type="password" name="token" autocomplete="current-password" required></label>
 <button type="submit">Log in</button></form>`;
   return page("Log in to patchbay", body, [], error ? 401 : 200);

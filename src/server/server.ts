@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import { log } from "../log/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
+import type { Board } from "../board/index.ts";
 import type { McpEndpoint } from "../http/index.ts";
 import { createSession, createToolRegistry, endpointsFor, serveStdioSession, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
 import { ALL_TOOLS, createApp, type AppContext } from "../app/index.ts";
@@ -97,6 +98,7 @@ async function assemble(
   const listeners: HttpListener[] = [];
   const scope: SessionScope = scopeFromConfig(config);
   let endpoint: McpEndpoint | undefined;
+  let board: Board | undefined;
   const host = createApp({
     version,
     home,
@@ -133,12 +135,15 @@ async function assemble(
       },
       rateLimit: (key, calls) => messaging.limiter.hit(key, calls),
     });
+    const { createServerBoard } = await import("./board.ts");
+    board ??= createServerBoard({ host, registry, scope, token, login: oauth.operatorLogin("/board", "You are opening the patchbay board") });
     return createHttpApp({
       version,
       endpoint,
       originGuard: originGuard(allowedHostnames(config, boundHost), allowedOriginHostnames(config)),
       auth: { token, allowQueryToken: config.auth.allow_query_token, oauth: { ...oauth, prefix: ACCESS_TOKEN_PREFIX } },
       oauthRoutes: oauth.handle,
+      board: board.handle,
       maxRequestBytes: config.server.max_request_bytes,
       corsOrigins: config.server.enable_cors ? config.server.allowed_origins : undefined,
       // The listeners as this caller reaches them: never a wildcard address, never loopback to a remote caller.
@@ -192,6 +197,7 @@ async function assemble(
         // Open wait_for_message calls answer "shutdown" before their sessions close.
         await messaging.close();
         await endpoint?.close();
+        board?.close();
         await store.close();
         ownership.release();
         resolveStopped();

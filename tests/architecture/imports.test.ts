@@ -165,6 +165,11 @@ describe("layering of src/", () => {
     expect(importers).toEqual(["server"]);
   });
 
+  test("the board reaches patchbay only through the tools the server hands it: it imports no capability, kit or edge, and only the server imports it", () => {
+    expect([...(graph.get("board")?.keys() ?? [])].filter((to) => !["errors", "log", "runtime"].includes(to))).toEqual([]);
+    expect([...graph].filter(([, edges]) => edges.has("board")).map(([from]) => from)).toEqual(["server"]);
+  });
+
   test("agent adapters take the path guard as a parameter, and host installation knows nothing of messaging", () => {
     expect(graph.get("agents")?.has("workspace") ?? false).toBe(false);
     expect(graph.get("connect")?.has("messaging") ?? false).toBe(false);

@@ -1,0 +1,406 @@
+/**
+ * The board's script, run in the operator's browser. It opens one server-sent event stream
+ * (`/board/events`) and renders each `state` it gets: no polling. Everything shown is data,
+ * put on the page with DOM nodes and textContent, never markup. Actions and the detail pane go
+ * to `/board/action` and `/board/detail` with the page's CSRF token; a tool's refusal is shown
+ * as the tool worded it. Destructive actions ask first.
+ *
+ * Like the tool card (src/mcp/widget/script.ts), `boardClient` is type-checked with the rest of
+ * src/ and shipped as its own source text: it may use only DOM globals and this module's types,
+ * and keeps to ES2017.
+ */
+
+type Fields = Record<string, any>;
+type Child = Node | string | number | null | undefined | false;
+
+function boardClient(): void {
+  var PAGE_SIZE = 50;
+  var body = document.body;
+  var csrf = body.getAttribute("data-csrf") || "";
+  var state: Fields | null = null;
+  var tab = "team";
+  var jobPage = 0;
+  var source: EventSource | null = null;
+  var repoSelect = document.getElementById("repo") as HTMLSelectElement;
+  var live = document.getElementById("live") as HTMLElement;
+  var notice = document.getElementById("notice") as HTMLElement;
+  var detail = document.getElementById("detail") as HTMLElement;
+
+  function el(tag: string, attrs?: Fields | null, ...children: Child[]): HTMLElement {
+    var node = document.createElement(tag);
+    if (attrs)
+      Object.keys(attrs).forEach((key) => {
+        var value = attrs[key];
+        if (value === undefined || value === null || value === false) return;
+        if (key === "onclick") node.addEventListener("click", value);
+        else if (key === "onsubmit") node.addEventListener("submit", value);
+        else node.setAttribute(key, value === true ? "" : String(value));
+      });
+    children.forEach((child) => {
+      if (child === null || child === undefined || child === false) return;
+      node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+    });
+    return node;
+  }
+
+  function when(iso: unknown): string {
+    if (typeof iso !== "string") return "";
+    var seconds = Math.round((Date.now() - Date.parse(iso)) / 1000);
+    if (!(seconds >= 0)) return iso;
+    if (seconds < 60) return `${seconds} s ago`;
+    if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+    return `${Math.round(seconds / 3600)} h ago`;
+  }
+
+  function firstLine(text: unknown): string {
+    return typeof text === "string" ? text.split("\n")[0]!.slice(0, 160) : "";
+  }
+
+  function say(text: string, isError?: boolean): void {
+    notice.textContent = text;
+    notice.className = isError ? "notice error" : "notice";
+  }
+
+  function repoParam(): string {
+    return repoSelect.value ? `&repo=${encodeURIComponent(repoSelect.value)}` : "";
+  }
+
+  async function post(action: Fields, confirmText?: string): Promise<void> {
+    if (confirmText && !window.confirm(confirmText)) return;
+    say("Working\u2026");
+    var response = await fetch("/board/action", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-patchbay-csrf": csrf },
+      body: JSON.stringify(action),
+    });
+    var answer = (await response.json().catch(() => ({ ok: false, error: `the server answered ${response.status}` }))) as Fields;
+    if (answer.ok) say(answer.text || "Done.");
+    else say(answer.error || "Refused.", true);
+  }
+
+  async function read(query: string): Promise<Fields> {
+    var response = await fetch(`/board/detail?${query}`, { headers: { "x-patchbay-csrf": csrf } });
+    return (await response.json().catch(() => ({ ok: false, error: `the server answered ${response.status}` }))) as Fields;
+  }
+
+  function table(headers: string[], rows: HTMLElement[], caption: string): HTMLElement {
+    if (!rows.length) return el("p", { class: "empty" }, `No ${caption.toLowerCase()}.`);
+    return el(
+      "table",
+      null,
+      el("caption", null, caption),
+      el("thead", null, el("tr", null, ...headers.map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", null, ...rows),
+    );
+  }
+
+  function button(label: string, onclick: () => void, extra?: Fields): HTMLElement {
+    return el("button", Object.assign({ type: "button", onclick: onclick }, extra || {}), label);
+  }
+
+  /** A table cell with a button that opens an item in the detail pane. */
+  function openCell(what: string, name: string, open: () => void): HTMLElement {
+    return el("td", null, button(name, open, { "aria-label": `Open ${what} ${name}` }));
+  }
+
+  function stateCell(value: string, note?: string): HTMLElement {
+    return el("td", { class: `state-${value}` }, value + (note || ""));
+  }
+
+  function showPane(title: string, ...children: Child[]): void {
+    detail.replaceChildren(el("div", null, el("h2", { id: "detail-title", tabindex: "-1" }, title), ...children));
+    detail.hidden = false;
+    (document.getElementById("detail-title") as HTMLElement).focus();
+  }
+
+  function diffView(text: string): HTMLElement {
+    var pre = el("pre", { class: "diff", "aria-label": "diff" });
+    text.split("\n").forEach((line) => {
+      var kind =
+        line.charAt(0) === "+" && line.indexOf("+++") !== 0
+          ? "add"
+          : line.charAt(0) === "-" && line.indexOf("---") !== 0
+            ? "del"
+            : line.indexOf("@@") === 0
+              ? "hunk"
+              : "";
+      pre.appendChild(el("span", kind ? { class: kind } : null, `${line}\n`));
+    });
+    return pre;
+  }
+
+  async function openWorker(worker: Fields): Promise<void> {
+    var q = `kind=worker&id=${encodeURIComponent(worker.name)}&repo=${encodeURIComponent(worker.repo)}`;
+    var [report, changes, preview] = await Promise.all([read(`${q}&view=report`), read(`${q}&view=changes`), read(`${q}&view=integration_preview`)]);
+    var diffBox = el("div", { class: "diffbox" });
+    var files: Fields[] = changes.ok ? changes.data.details.files || [] : [];
+    var fileList = el(
+      "ul",
+      { class: "files", "aria-label": "changed files" },
+      ...files.map((file) =>
+        el(
+          "li",
+          null,
+          button(file.path + (file.status ? ` (${file.status})` : ""), async () => {
+            var diff = await read(`${q}&view=diff&file=${encodeURIComponent(file.path)}`);
+            diffBox.replaceChildren(
+              el("h3", null, file.path),
+              diff.ok ? diffView(String(diff.data.details.diff || "")) : el("p", { class: "error" }, diff.error),
+            );
+          }),
+        ),
+      ),
+    );
+    showPane(
+      `Worker ${worker.name}`,
+      el("p", null, `${worker.state} \u00b7 ${worker.agent}${worker.model ? ` (${worker.model})` : ""} \u00b7 ${worker.workspace_mode}`),
+      el(
+        "div",
+        { class: "actions" },
+        button("Integrate", () => integrate(worker.name, worker.repo)),
+        button("Stop", () => post({ action: "stop", id: worker.name, repo: worker.repo }, `Stop worker ${worker.name}?`), { class: "danger" }),
+      ),
+      el("h3", null, "Report"),
+      el("pre", null, report.ok ? report.data.details.report || "(no report yet)" : report.error),
+      el("h3", null, "Changed files"),
+      files.length ? fileList : el("p", null, changes.ok ? "No changes." : changes.error),
+      diffBox,
+      el("h3", null, "Integration preview"),
+      el("pre", null, preview.ok ? preview.text : preview.error),
+    );
+  }
+
+  async function openRun(run: Fields): Promise<void> {
+    var answer = await read(`kind=run&id=${encodeURIComponent(run.run_id)}&repo=${encodeURIComponent(run.repo)}`);
+    if (!answer.ok) return showPane(`Run ${run.run_id}`, el("p", { class: "error" }, answer.error));
+    var status = answer.data.status || {};
+    var events: Fields[] = (answer.data.events && answer.data.events.events) || [];
+    showPane(
+      `Run ${run.run_id}`,
+      el("p", null, run.task),
+      el(
+        "ol",
+        { class: "timeline", "aria-label": "phases" },
+        ...events.map((event) =>
+          el(
+            "li",
+            null,
+            [event.phase, event.event || event.kind, event.status, event.duration_ms ? `${event.duration_ms} ms` : ""].filter(Boolean).join(" \u00b7 "),
+          ),
+        ),
+      ),
+      el("p", null, `State: ${status.state}${status.next ? ` \u00b7 next: ${status.next}` : ""}`),
+      run.state === "planned"
+        ? el(
+            "div",
+            { class: "actions" },
+            button("Approve plan", () => approve(run.run_id, run.repo)),
+          )
+        : null,
+      el("h3", null, "PLAN.md"),
+      el("pre", null, answer.data.plan || "(no plan yet)"),
+      el("h3", null, "Tests and review"),
+      el("pre", null, JSON.stringify({ tests: status.tests, review: status.review }, null, 2)),
+    );
+  }
+
+  async function openAgent(agent: string): Promise<void> {
+    var answer = await read(`kind=agent&id=${encodeURIComponent(agent)}`);
+    var messages: Fields[] = answer.ok ? answer.data.messages || [] : [];
+    var others = (state ? (state.agents as string[]) : []).filter((name) => name !== agent);
+    var to = el("input", { id: "send-to", name: "to", required: true, value: others[0] || "" }) as HTMLInputElement;
+    var content = el("textarea", { id: "send-content", name: "content", required: true, rows: "3" }) as HTMLTextAreaElement;
+    showPane(
+      `Agent ${agent}`,
+      answer.ok
+        ? el(
+            "ul",
+            { class: "messages" },
+            ...messages.map((m) =>
+              el("li", null, el("strong", null, `${m.from || ""} \u2192 ${m.to || ""}`), " ", m.thread_id ? `[${m.thread_id}] ` : "", firstLine(m.content)),
+            ),
+          )
+        : el("p", { class: "error" }, answer.error),
+      el(
+        "form",
+        {
+          onsubmit: (event: Event) => {
+            event.preventDefault();
+            void post({ action: "send", as: agent, to: to.value, content: content.value });
+          },
+        },
+        el("h3", null, `Send as ${agent}`),
+        el("label", { for: "send-to" }, "To (NAME or NAME@NAMESPACE)"),
+        to,
+        el("label", { for: "send-content" }, "Message"),
+        content,
+        el("button", { type: "submit" }, "Send"),
+      ),
+    );
+  }
+
+  function integrate(name: string, repo: string): Promise<void> {
+    return post({ action: "integrate", id: name, repo: repo }, `Integrate ${name}'s changes into the base checkout?`);
+  }
+
+  function approve(runId: string, repo: string): Promise<void> {
+    return post({ action: "approve", id: runId, repo: repo }, `Approve the plan of ${runId}? Its writer may then run.`);
+  }
+
+  function turnPage(step: number, pages: number): void {
+    jobPage = Math.min(pages - 1, Math.max(0, jobPage + step));
+    render();
+  }
+
+  function teamView(s: Fields): HTMLElement {
+    var workers = (s.workers as Fields[]).map((w) =>
+      el(
+        "tr",
+        null,
+        openCell("worker", w.name, () => void openWorker(w)),
+        stateCell(w.state),
+        el("td", null, w.agent + (w.model ? ` (${w.model})` : "")),
+        el("td", null, w.workspace_mode),
+        el("td", null, String((w.changed_files || []).length)),
+        el("td", null, firstLine(w.report)),
+        el("td", null, when(w.last_activity)),
+      ),
+    );
+    var jobs = s.jobs as Fields[];
+    var pages = Math.max(1, Math.ceil(jobs.length / PAGE_SIZE));
+    if (jobPage >= pages) jobPage = pages - 1;
+    var shown = jobs
+      .slice(jobPage * PAGE_SIZE, (jobPage + 1) * PAGE_SIZE)
+      .map((j) =>
+        el(
+          "tr",
+          null,
+          el("td", null, j.job_id),
+          stateCell(j.state),
+          el("td", null, j.title || j.kind),
+          el("td", null, j.agent),
+          el("td", null, firstLine(j.events && j.events.length ? j.events[j.events.length - 1].text : "")),
+          el(
+            "td",
+            null,
+            j.state === "running" || j.state === "pending"
+              ? button("Cancel", () => post({ action: "cancel_job", id: j.job_id }, `Cancel job ${j.job_id}?`), { class: "danger" })
+              : "",
+          ),
+        ),
+      );
+    var counts = ["running", "pending"].map((name) => jobs.filter((j) => j.state === name).length);
+    return el(
+      "div",
+      null,
+      table(["Worker", "State", "Agent", "Mode", "Changed", "Last report", "Last activity"], workers, "Workers"),
+      el("h2", null, `Jobs: ${counts[0]} running, ${counts[1]} queued, ${jobs.length - counts[0]! - counts[1]!} finished`),
+      table(["Job", "State", "Title", "Agent", "Latest", ""], shown, "Jobs"),
+      pages > 1
+        ? el(
+            "nav",
+            { "aria-label": "job pages" },
+            button("Previous", () => turnPage(-1, pages), { disabled: jobPage === 0 }),
+            ` page ${jobPage + 1} of ${pages} `,
+            button("Next", () => turnPage(1, pages), { disabled: jobPage >= pages - 1 }),
+          )
+        : null,
+    );
+  }
+
+  function runsView(s: Fields): HTMLElement {
+    var rows = (s.runs as Fields[]).map((r) =>
+      el(
+        "tr",
+        null,
+        openCell("run", r.run_id, () => void openRun(r)),
+        stateCell(r.state, r.running ? ` (${r.running} running)` : ""),
+        el("td", null, r.task),
+        el("td", null, when(r.updated_at)),
+      ),
+    );
+    return table(["Run", "State", "Task", "Updated"], rows, "Runs");
+  }
+
+  function messagesView(s: Fields): HTMLElement {
+    var rows = (s.agents as string[]).map((agent) =>
+      el(
+        "tr",
+        null,
+        openCell("agent", agent, () => void openAgent(agent)),
+        el("td", null, agent.split("@")[1] || ""),
+      ),
+    );
+    return table(["Agent", "Namespace"], rows, "Agents");
+  }
+
+  var WAITING_LABELS: Fields = { plan: "Plan to approve", integrate: "Ready to integrate", failed_run: "Failed run" };
+
+  function waitingView(s: Fields): HTMLElement {
+    var rows = (s.waiting as Fields[]).map((item) => {
+      var act =
+        item.kind === "plan"
+          ? button("Approve plan", () => approve(item.id, item.repo))
+          : item.kind === "integrate"
+            ? button("Integrate", () => integrate(item.id, item.repo))
+            : button("Open", () => void openRun({ run_id: item.id, repo: item.repo, task: item.title, state: "failed" }));
+      return el("tr", null, el("td", null, WAITING_LABELS[item.kind]), el("td", null, item.id), el("td", null, item.title), el("td", null, act));
+    });
+    return table(["Waiting", "What", "About", ""], rows, "Items waiting on you");
+  }
+
+  var VIEWS: Record<string, (s: Fields) => HTMLElement> = { team: teamView, runs: runsView, messages: messagesView, waiting: waitingView };
+
+  function render(): void {
+    if (!state) return;
+    var chosen = repoSelect.value;
+    var options = [el("option", { value: "" }, "All repositories")].concat(
+      (state.repos as Fields[]).map((r) => el("option", { value: r.path, selected: r.path === chosen }, r.name)),
+    );
+    repoSelect.replaceChildren(...options);
+    repoSelect.value = chosen;
+    var waitingCount = document.getElementById("waiting-count") as HTMLElement;
+    waitingCount.textContent = String(state.waiting.length);
+    var panel = document.getElementById("panel") as HTMLElement;
+    panel.setAttribute("aria-labelledby", `tab-${tab}`);
+    panel.replaceChildren(VIEWS[tab]!(state));
+  }
+
+  function connect(): void {
+    if (source) source.close();
+    source = new EventSource(`/board/events?${repoParam().slice(1)}`);
+    source.addEventListener("state", (event) => {
+      state = JSON.parse((event as MessageEvent).data) as Fields;
+      live.textContent = `Live \u00b7 updated ${new Date().toLocaleTimeString()}`;
+      render();
+    });
+    source.addEventListener("error", () => (live.textContent = "Reconnecting\u2026"));
+  }
+
+  var tabs = Array.prototype.slice.call(document.querySelectorAll("[role=tab]")) as HTMLElement[];
+  function select(name: string): void {
+    tab = name;
+    tabs.forEach((t) => {
+      var on = t.getAttribute("data-view") === name;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+    });
+    render();
+  }
+  tabs.forEach((t, index) => {
+    t.addEventListener("click", () => select(t.getAttribute("data-view") || "team"));
+    t.addEventListener("keydown", (event) => {
+      var step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+      if (!step) return;
+      var next = tabs[(index + step + tabs.length) % tabs.length]!;
+      next.focus();
+      select(next.getAttribute("data-view") || "team");
+    });
+  });
+  repoSelect.addEventListener("change", connect);
+  select(location.hash.slice(1) in VIEWS ? location.hash.slice(1) : "team");
+  connect();
+}
+
+/** The board's script as the page embeds it. */
+export const BOARD_SCRIPT = `"use strict";\n(${boardClient.toString()})();\n`;

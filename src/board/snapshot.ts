@@ -1,0 +1,90 @@
+/**
+ * What the board shows, read through the tools: the repositories, and per repository (or the one
+ * the page filters on) the workers, jobs, pipeline runs and agents, plus what waits on a person.
+ * One snapshot is one JSON value; the event stream sends it again only when it changed.
+ */
+import { type BoardTools, type Json, readData } from "./tools.ts";
+
+/** Jobs beyond this many (newest first) are left out: the page pages through these. */
+export const MAX_JOBS = 1000;
+const MAX_RUNS = 50;
+
+export interface Waiting {
+  kind: "plan" | "integrate" | "failed_run";
+  repo: string;
+  id: string;
+  title: string;
+}
+
+export interface BoardState {
+  repos: Array<{ path: string; name: string }>;
+  workers: Json[];
+  jobs: Json[];
+  runs: Json[];
+  agents: string[];
+  waiting: Waiting[];
+}
+
+export interface BoardSources {
+  tools: BoardTools;
+  /** The server's jobs, newest first (no tool lists them all). */
+  jobs(): Promise<Json[]>;
+  /** Every messaging agent, NAME@NAMESPACE. */
+  agents(): Promise<string[]>;
+}
+
+async function repositories(tools: BoardTools): Promise<BoardState["repos"]> {
+  const data = await readData(tools, "codex_list_workspaces", {});
+  const found = (data?.workspaces ?? []) as Array<{ path: string; name: string; exists: boolean }>;
+  return found.filter((ws) => ws.exists).map((ws) => ({ path: ws.path, name: ws.name }));
+}
+
+async function workersOf(tools: BoardTools, repo: string): Promise<Json[]> {
+  const data = await readData(tools, "codex_worker_list", { repo_path: repo, include_stopped: true });
+  return (data?.workers ?? []) as Json[];
+}
+
+async function runsOf(tools: BoardTools, repo: string): Promise<Json[]> {
+  const data = await readData(tools, "patchbay_runs", { repo_path: repo, limit: MAX_RUNS });
+  return ((data?.runs ?? []) as Json[]).map((run) => ({ ...run, repo }));
+}
+
+/** A worker is ready for a person when its turn ended with changes that are not integrated yet. */
+function readyToIntegrate(worker: Json): boolean {
+  const changed = (worker.changed_files as string[] | undefined) ?? [];
+  return worker.state === "idle" && worker.workspace_mode === "isolated_write" && changed.length > 0 && !worker.integrated;
+}
+
+function waitingOn(workers: Json[], runs: Json[]): Waiting[] {
+  const plans = runs
+    .filter((run) => run.state === "planned")
+    .map((run): Waiting => ({ kind: "plan", repo: String(run.repo), id: String(run.run_id), title: String(run.task) }));
+  const ready = workers
+    .filter(readyToIntegrate)
+    .map((worker): Waiting => ({ kind: "integrate", repo: String(worker.repo), id: String(worker.name), title: String(worker.report ?? "").split("\n")[0]! }));
+  const failed = runs
+    .filter((run) => run.state === "failed")
+    .map((run): Waiting => ({ kind: "failed_run", repo: String(run.repo), id: String(run.run_id), title: String(run.task) }));
+  return [...plans, ...ready, ...failed];
+}
+
+/** The board for every repository, or for `repo` only (a path the session may use). */
+export async function snapshot(sources: BoardSources, repo?: string): Promise<BoardState> {
+  const repos = await repositories(sources.tools);
+  const shown = repo ? repos.filter((entry) => entry.path === repo) : repos;
+  const [workers, runs, jobs, agents] = await Promise.all([
+    Promise.all(shown.map((entry) => workersOf(sources.tools, entry.path))).then((lists) => lists.flat()),
+    Promise.all(shown.map((entry) => runsOf(sources.tools, entry.path))).then((lists) => lists.flat()),
+    sources.jobs(),
+    sources.agents(),
+  ]);
+  const paths = new Set(shown.map((entry) => entry.path));
+  return {
+    repos,
+    workers,
+    jobs: jobs.filter((job) => paths.has(String(job.repo))).slice(0, MAX_JOBS),
+    runs,
+    agents,
+    waiting: waitingOn(workers, runs),
+  };
+}

@@ -1,0 +1,53 @@
+import { spawn } from "node:child_process";
+import { defineCommand } from "citty";
+import { BASE_ONLY, childEnvironment } from "../agents/index.ts";
+import { patchbayHome } from "../config/index.ts";
+import { PatchbayError } from "../errors/index.ts";
+import { isLoopbackHost } from "../net/index.ts";
+import { readOwner } from "../server/index.ts";
+import { emit } from "./output.ts";
+
+/** The board on the first HTTP listener, as a browser on this machine reaches it (a wildcard bind is loopback). */
+export function boardUrl(mcpUrls: readonly string[]): string | undefined {
+  const first = mcpUrls[0];
+  if (!first) return undefined;
+  const url = new URL(first);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (host === "0.0.0.0" || host === "::") url.hostname = "127.0.0.1";
+  url.pathname = "/board";
+  return url.href;
+}
+
+/** The desktop's own opener; it needs the display variables a browser needs, nothing of patchbay's. */
+function openBrowser(url: string): void {
+  const command = process.platform === "darwin" ? ["open", url] : process.platform === "win32" ? ["cmd", "/c", "start", "", url] : ["xdg-open", url];
+  const env = childEnvironment(BASE_ONLY, { pass: ["DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "BROWSER"] });
+  const child = spawn(command[0]!, command.slice(1), { env, stdio: "ignore", detached: true });
+  child.on("error", () => process.stderr.write(`could not start ${command[0]}; open ${url} yourself\n`));
+  child.unref();
+}
+
+export default defineCommand({
+  meta: { name: "board", description: "Print the URL of the running server's board, a live web view of workers, jobs, runs and messages" },
+  args: {
+    open: { type: "boolean", description: "Also open it in the default browser" },
+    json: { type: "boolean", description: "Print as JSON" },
+  },
+  async run({ args }) {
+    const home = patchbayHome();
+    const owner = readOwner(home);
+    const url = owner?.kind === "server" ? boardUrl(owner.http) : undefined;
+    if (!url)
+      throw new PatchbayError(
+        "server_unreachable",
+        owner ? `the patchbay server for ${home} serves no HTTP, and the board is served over HTTP` : `no patchbay server runs for ${home}`,
+        {
+          next: owner ? "stop it with `patchbay stop`, then run `patchbay start` without --no-http" : "start one with `patchbay start`",
+        },
+      );
+    const local = isLoopbackHost(new URL(url).hostname);
+    emit(args.json, { url, opened: Boolean(args.open) }, () => `${url}${local ? "" : "\n(off this machine: log in with the operator token)"}`);
+    if (args.open) openBrowser(url);
+    return 0;
+  },
+});

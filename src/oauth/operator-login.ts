@@ -1,0 +1,44 @@
+/**
+ * The operator's browser login for pages besides OAuth's consent (the board): the same login
+ * records (`store.login`: ended by a changed operator token or after 12 hours), the same cookie
+ * (HttpOnly, SameSite=Strict, Secure over https), scoped to that page's path, the same login
+ * form and the same CSRF derivation as the consent page.
+ */
+import { cookieValue, crossOrigin, LOGIN_COOKIE, loginCookie, readForm } from "./forms.ts";
+import { errorPage, loginPage } from "./pages.ts";
+import { hashSecret, sameSecret } from "./secrets.ts";
+import type { OAuthStore } from "./store.ts";
+
+export interface OperatorLogin {
+  /** The login cookie of a live operator login on this request, or undefined. */
+  loggedIn(request: Request): Promise<string | undefined>;
+  /** The CSRF token for a login: only a page rendered for that cookie carries it. */
+  csrfFor(cookie: string): string;
+  /** The login page (no data of the page behind it). */
+  page(error?: string): Response;
+  /** A posted login form: the cookie and a redirect to the page, the login page again, or 403 from another origin. */
+  login(request: Request, origin: string): Promise<Response>;
+}
+
+/** The operator login of the page at `path` (its form posts to `path/login`). */
+export function operatorLogin(store: OAuthStore, operatorToken: string, options: { path: string; why: string; seconds: number }): OperatorLogin {
+  const target = { action: `${options.path}/login`, why: options.why };
+  const self: OperatorLogin = {
+    async loggedIn(request) {
+      const cookie = cookieValue(request, LOGIN_COOKIE);
+      return cookie && (await store.isLogin(cookie, operatorToken)) ? cookie : undefined;
+    },
+    csrfFor: (cookie) => hashSecret(`csrf:${cookie}`),
+    page: (error) => loginPage("", error, target),
+    async login(request, origin) {
+      if (crossOrigin(request, origin)) return errorPage("Forbidden", "This form may be sent only from this server's own page.", 403);
+      const form = await readForm(request);
+      if (!form) return errorPage("Bad request", "The login form was not sent as a form.");
+      if (!sameSecret(form.get("token") ?? "", operatorToken)) return self.page("That is not the operator token.");
+      const cookie = await store.login(operatorToken);
+      const headers = { location: options.path, "set-cookie": loginCookie(cookie, origin, options.seconds, options.path), "cache-control": "no-store" };
+      return new Response(null, { status: 303, headers });
+    },
+  };
+  return self;
+}

@@ -1,0 +1,192 @@
+/**
+ * The board (`/board`) through the real binary, headless Chromium and the SDK's real MCP client:
+ * a server with an operator token, the login page, two mock workers started over MCP appearing
+ * without a reload, a worker's diff, integrating it from the page (the file lands in the base
+ * checkout), approving a plan from the page (the run advances), sending a message as an agent,
+ * and the refusals: no data without the login, 403 for a foreign Origin, the CSP header.
+ * With BOARD_SCREENSHOTS=1 it also writes docs/board/*.png, the README's pictures.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { mockPrompt } from "../jobs/support.ts";
+import { connectHttp, type TestClient } from "../support/clients.ts";
+import { removeTempDirs, repoRoot, runPatchbay, startTestServer, type TestServer } from "../support/patchbay.ts";
+import { mockToml, pipelineRepo } from "../pipeline/helpers.ts";
+import { ensureChromium, launchChromium } from "../widget/chromium.ts";
+
+const TOKEN = "board-operator-token-0123456789abcdef";
+const SCREENSHOTS = process.env.BOARD_SCREENSHOTS === "1";
+
+let server: TestServer;
+let client: TestClient;
+let browser: Browser;
+let page: Page;
+let repo: string;
+let board: string;
+let origin: string;
+
+beforeAll(async () => {
+  const missing = ensureChromium();
+  if (missing) throw new Error(`the board's browser tests need Chromium: ${missing}`);
+  repo = pipelineRepo(mockToml());
+  server = await startTestServer({ args: ["--root", repo], env: { PATCHBAY_HTTP_TOKEN: TOKEN } });
+  origin = new URL(server.url).origin;
+  board = `${origin}/board`;
+  client = await connectHttp("v2-legacy", server.url, { token: TOKEN });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("dialog", (dialog) => void dialog.accept());
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await client?.close();
+  await server?.stop();
+  removeTempDirs();
+});
+
+/** Polls `check` until it holds, failing after `ms`. */
+async function until(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function shot(name: string): Promise<void> {
+  if (SCREENSHOTS) await page.screenshot({ path: join(repoRoot, "docs", "board", `${name}.png`), fullPage: true });
+}
+
+const workerBrief = (file: string, content: string) => mockPrompt({ write: [{ path: file, content }], message: `wrote ${file}` });
+
+describe("without the operator's login", () => {
+  test("GET /board answers the login form with a strict CSP and no board data; the stream, details and actions refuse with 401", async () => {
+    const answer = await fetch(board);
+    expect(answer.status).toBe(200);
+    const html = await answer.text();
+    expect(html).toContain('action="/board/login"');
+    expect(html).not.toContain("data-csrf");
+    expect(html).not.toContain(repo);
+    expect(answer.headers.get("content-security-policy")).toStartWith("default-src 'none'; style-src 'nonce-");
+    for (const path of ["/board/events", `/board/detail?kind=run&id=x&repo=${encodeURIComponent(repo)}`]) {
+      const refused = await fetch(`${origin}${path}`);
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toContain(repo);
+    }
+    const action = await fetch(`${board}/action`, {
+      method: "POST",
+      headers: { origin, "content-type": "application/json" },
+      body: JSON.stringify({ action: "cancel_job", id: "job_x" }),
+    });
+    expect(action.status).toBe(401);
+  });
+
+  test("a wrong token sets no cookie; a login posted from another origin gets 403", async () => {
+    const wrong = await fetch(`${board}/login`, { method: "POST", redirect: "manual", headers: { origin }, body: new URLSearchParams({ token: "nope" }) });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("set-cookie")).toBeNull();
+    const foreign = await fetch(`${board}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { origin: "http://evil.example" },
+      body: new URLSearchParams({ token: TOKEN }),
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get("set-cookie")).toBeNull();
+  });
+});
+
+describe("the board in a browser", () => {
+  test("log in with the operator token: an HttpOnly SameSite=Strict cookie, then the board under a CSP that allows only its own nonce", async () => {
+    await page.goto(board);
+    await page.getByLabel("Operator token").fill(TOKEN);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url() === board && r.request().method() === "GET"),
+      page.getByRole("button", { name: "Log in" }).click(),
+    ]);
+    const csp = response.headers()["content-security-policy"]!;
+    expect(csp).toMatch(/^default-src 'none'; script-src 'nonce-[^']+'; style-src 'nonce-[^']+'; connect-src 'self';/);
+    expect(csp).not.toContain("unsafe-inline");
+    const [cookie] = await page.context().cookies(board);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/board" });
+    await page.getByRole("tab", { name: "Team" }).waitFor();
+    await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
+  });
+
+  test("two workers started over MCP appear without a reload; a worker's diff opens; integrating from the page lands its file in the base checkout", async () => {
+    await page.evaluate(() => Object.assign(window, { boardMarker: "same page" }));
+    for (const [name, file] of [
+      ["alpha", "alpha.txt"],
+      ["beta", "beta.txt"],
+    ] as const) {
+      const started = await client.callTool("codex_worker_start", { name, brief: workerBrief(file, `from ${name}\n`), agent: "mock" });
+      expect(started.isError).toBeFalsy();
+    }
+    const row = (name: string) => page.locator("tr", { has: page.getByRole("button", { name: `Open worker ${name}` }) });
+    await until(async () => (await row("alpha").textContent())?.includes("idle") === true && (await row("beta").textContent())?.includes("idle") === true);
+    expect(await page.evaluate(() => (window as unknown as { boardMarker?: string }).boardMarker)).toBe("same page");
+    await shot("team");
+
+    await page.getByRole("button", { name: "Open worker alpha" }).click();
+    await page.getByRole("button", { name: /^alpha\.txt/ }).click();
+    const diff = page.getByLabel("diff");
+    await diff.waitFor();
+    expect(await diff.locator(".add").allTextContents()).toContain("+from alpha\n");
+    await shot("worker");
+
+    expect(existsSync(join(repo, "alpha.txt"))).toBe(false);
+    await page.getByRole("button", { name: "Integrate" }).click();
+    await until(() => existsSync(join(repo, "alpha.txt")));
+    expect(readFileSync(join(repo, "alpha.txt"), "utf8")).toBe("from alpha\n");
+    expect(existsSync(join(repo, "beta.txt"))).toBe(false);
+    await until(async () => ((await page.locator("#notice").textContent()) ?? "").includes("alpha"));
+  });
+
+  test("a plan waits on the operator; approving it from the page advances the run; a forged approval from another origin does not", async () => {
+    const planned = await client.callTool("patchbay_plan", { task: "a task from the board test", mock: true });
+    expect(planned.isError).toBeFalsy();
+    const runId = (planned.structuredContent as { run_id: string }).run_id;
+    const state = async () => ((await client.callTool("patchbay_status", { run_id: runId })).structuredContent as { state: string }).state;
+
+    // The page's own cookie and CSRF token, but another Origin: refused, and the run stays planned.
+    const cookies = (await page.context().cookies(board)).map((c) => `${c.name}=${c.value}`).join("; ");
+    const csrf = (await page.locator("body").getAttribute("data-csrf"))!;
+    const forged = await fetch(`${board}/action`, {
+      method: "POST",
+      headers: { origin: "http://evil.example", cookie: cookies, "x-patchbay-csrf": csrf, "content-type": "application/json" },
+      body: JSON.stringify({ action: "approve", id: runId, repo }),
+    });
+    expect(forged.status).toBe(403);
+    expect(await state()).toBe("planned");
+
+    await page.getByRole("tab", { name: /Waiting on you/ }).click();
+    const waiting = page.locator("tr", { hasText: runId });
+    await waiting.waitFor();
+    expect(await waiting.textContent()).toContain("Plan to approve");
+    await shot("waiting");
+    await waiting.getByRole("button", { name: "Approve plan" }).click();
+    await until(async () => (await state()) === "approved");
+    await page.getByRole("tab", { name: "Runs" }).click();
+    await page.getByRole("button", { name: `Open run ${runId}` }).click();
+    await page.getByRole("heading", { name: "PLAN.md" }).waitFor();
+    await until(async () => (await page.locator("tr", { hasText: runId }).textContent())?.includes("approved") === true);
+    await shot("runs");
+  });
+
+  test("a message sent from the page as one agent reaches the other", async () => {
+    for (const name of ["alice", "bob"]) expect((await runPatchbay(["token", "add", name], { home: server.home })).code).toBe(0);
+    await page.getByRole("tab", { name: "Messages" }).click();
+    await page.getByRole("button", { name: "Open agent alice@default" }).click();
+    await page.getByLabel("To (NAME or NAME@NAMESPACE)").fill("bob");
+    await page.getByLabel("Message", { exact: true }).fill("hello from the board");
+    await page.getByRole("button", { name: "Send" }).click();
+    await until(async () => {
+      const seen = await client.callTool("recall", { as: "bob@default" });
+      return JSON.stringify(seen.structuredContent ?? {}).includes("hello from the board");
+    });
+    await shot("messages");
+  });
+});
