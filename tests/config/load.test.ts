@@ -12,11 +12,15 @@ const DEFAULTS: Config = {
     max_concurrent_jobs: 1,
     job_timeout_seconds: 1800,
     stale_running_job_grace_seconds: 5,
+    job_worktree_retention_days: 7,
     max_request_bytes: 1048576,
     enable_cors: false,
     allowed_origins: [],
     public_hosts: [],
     session_idle_seconds: 1800,
+    sse_poll_seconds: 30,
+    resume_events: 1000,
+    resume_seconds: 600,
     public_url: "",
   },
   app: { tool_mode: "worker", widget_domain: "https://web-sandbox.oaiusercontent.com" },
@@ -62,6 +66,12 @@ const DEFAULTS: Config = {
     max_attachment_bytes: 10485760,
     attachment_url_ttl_seconds: 600,
     relay_allow_private: false,
+  },
+  oauth: { enabled: true, access_token_seconds: 3600, allow_private_client_documents: false },
+  pricing: {},
+  budgets: {
+    hard: { run_usd: 0, run_tokens: 0, worker_usd: 0, worker_tokens: 0, repo_daily_usd: 0, repo_daily_tokens: 0, daily_usd: 0, daily_tokens: 0 },
+    soft: { run_usd: 0, run_tokens: 0, worker_usd: 0, worker_tokens: 0, repo_daily_usd: 0, repo_daily_tokens: 0, daily_usd: 0, daily_tokens: 0 },
   },
 };
 
