@@ -29,9 +29,11 @@ export interface BuildOptions {
  * (server.sse_poll_seconds): a proxy that cuts long requests never holds the result. The SDK
  * offers closeSSE only to clients that can resume (2025-11-25, with an event store).
  */
-function pollLongCall(ctx: ServerContext, seconds: number): () => void {
+function pollLongCall(ctx: ServerContext, host: AppServices): () => void {
   const closeSSE = ctx.http?.closeSSE;
-  if (!closeSSE || seconds <= 0) return () => {};
+  if (!closeSSE) return () => {};
+  const seconds = host.config.server.sse_poll_seconds;
+  if (seconds <= 0) return () => {};
   const timer = setInterval(closeSSE, seconds * 1000);
   return () => clearInterval(timer);
 }
@@ -57,7 +59,7 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
     const { name, arguments: args } = request.params;
     const callLog: LogSender = options.announcesModeChanges ? sessionLog : (level, logger, data) => ctx.mcpReq.log(level, data, logger);
     const stopFollowing = options.announcesModeChanges ? () => {} : followActivity(host, session, callLog);
-    const stopPolling = pollLongCall(ctx, host.config.server.sse_poll_seconds);
+    const stopPolling = pollLongCall(ctx, host);
     try {
       const pending = registry.call(name, args, {
         app: host,
