@@ -44,11 +44,14 @@ function plantLock(home: string, repo: string, pid: number): string {
 test("two concurrent mutations of one repository: exactly one gets repo_busy, at once", async () => {
   const home = tempDir();
   const repo = tempDir();
-  const started = Date.now();
-  const hold = (client_ref: string) => withRepoLock(home, repo, { client_ref, tool: "codex_write_file" }, () => sleep(300));
-  const codes = await Promise.all([codeOf(hold("client_a")), codeOf(hold("client_b"))]);
-  expect(codes.sort()).toEqual(["ok", "repo_busy"]);
-  expect(Date.now() - started).toBeLessThan(1_000);
+  let release!: () => void;
+  const holding = new Promise<void>((done) => (release = done));
+  const hold = (client_ref: string) => codeOf(withRepoLock(home, repo, { client_ref, tool: "codex_write_file" }, () => holding));
+  const calls = [hold("client_a"), hold("client_b")];
+  // At once: the refusal arrives while the holder still holds the lock (a waiting lock would never answer here).
+  expect(await Promise.race(calls)).toBe("repo_busy");
+  release();
+  expect((await Promise.all(calls)).sort()).toEqual(["ok", "repo_busy"]);
   expect(existsSync(repoLockFile(home, repo))).toBe(false);
 });
 
@@ -56,8 +59,13 @@ test("repo_busy names the holder's client_ref, tool, pid and start time", async 
   const home = tempDir();
   const repo = tempDir();
   let release!: () => void;
-  const held = withRepoLock(home, repo, { client_ref: "client_a", tool: "codex_edit_file" }, () => new Promise<void>((done) => (release = done)));
-  await sleep(20);
+  let entered!: () => void;
+  const holding = new Promise<void>((done) => (entered = done));
+  const held = withRepoLock(home, repo, { client_ref: "client_a", tool: "codex_edit_file" }, () => {
+    entered();
+    return new Promise<void>((done) => (release = done));
+  });
+  await holding;
   const error = await withRepoLock(home, repo, { client_ref: "client_b", tool: "codex_write_file" }, async () => "ran").catch((e: PatchbayError) => e);
   release();
   await held;
