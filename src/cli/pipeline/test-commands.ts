@@ -29,7 +29,12 @@ export const testCommand = defineCommand({
       args: { command: commandArg, repo: repoArg, json },
       async run({ args }) {
         const repo = await repoOf(args.repo);
-        return showEdited(repo, pipeline.addTestCommand(repo, cliEditor(), args.command), args.json, `the test phase runs: ${args.command}`);
+        const edit = await pipeline.addTestCommand(repo, cliEditor(), args.command);
+        // The operator's own edit keeps the file trusted (ConfigEditor.mayTrust): say plainly that the next test phase runs it.
+        const runs = edit.trusted
+          ? `the next test phase will run ${args.command} as you: your edit keeps the file trusted, no \`patchbay config trust\` needed`
+          : `added to the test phase: ${args.command}; it runs once you trust the file`;
+        return showEdited(repo, Promise.resolve(edit), args.json, runs);
       },
     }),
     remove: defineCommand({
