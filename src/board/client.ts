@@ -200,7 +200,9 @@ function boardClient(): void {
       el("h3", null, "PLAN.md"),
       el("pre", null, answer.data.plan || "(no plan yet)"),
       el("h3", null, "Tests and review"),
-      el("pre", null, JSON.stringify({ tests: status.tests, review: status.review }, null, 2)),
+      status.tests || status.review
+        ? el("pre", null, JSON.stringify({ tests: status.tests, review: status.review }, null, 2))
+        : el("p", null, "No tests or review yet."),
     );
   }
 

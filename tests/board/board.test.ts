@@ -8,11 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { mockPrompt } from "../jobs/support.ts";
 import { connectHttp, type TestClient } from "../support/clients.ts";
-import { removeTempDirs, repoRoot, runPatchbay, startTestServer, type TestServer } from "../support/patchbay.ts";
+import { removeTempDirs, repoRoot, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { mockToml, pipelineRepo } from "../pipeline/helpers.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
 
@@ -188,5 +189,27 @@ describe("the board in a browser", () => {
       return JSON.stringify(seen.structuredContent ?? {}).includes("hello from the board");
     });
     await shot("messages");
+  });
+});
+
+describe("patchbay board", () => {
+  test("prints the running server's board URL (JSON with --json); without a server it says how to start one and exits 1", async () => {
+    const printed = await runPatchbay(["board"], { home: server.home });
+    expect(printed.code).toBe(0);
+    expect(printed.stdout.trim()).toBe(board);
+    const json = await runPatchbay(["board", "--json"], { home: server.home });
+    expect(JSON.parse(json.stdout)).toEqual({ url: board, opened: false });
+    const none = await runPatchbay(["board"], { home: tempDir() });
+    expect(none.code).toBe(1);
+    expect(none.stdout).toBe("");
+    expect(none.stderr).toContain("patchbay start");
+  });
+
+  test("the whole page, script and style included, weighs under 150 KB compressed", async () => {
+    const cookie = (await page.context().cookies(board)).map((c) => `${c.name}=${c.value}`).join("; ");
+    const answer = await fetch(board, { headers: { cookie } });
+    const html = await answer.text();
+    expect(html).toContain("<script nonce=");
+    expect(gzipSync(html).byteLength).toBeLessThan(150 * 1024);
   });
 });
