@@ -9,7 +9,7 @@ import { agentExecutable, resolveAdapter } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import type { RecordStore } from "../state/index.ts";
-import type { UsageOwner } from "../usage/index.ts";
+import { refuseOverBudget, turnScope, usageLedger, type UsageOwner } from "../usage/index.ts";
 import { executeJob } from "./execute.ts";
 import { jobLogFile, jobLogsDir, type LogStream } from "./logs.ts";
 import { createJobQueue } from "./queue.ts";
@@ -178,6 +178,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       const adapter = resolveAdapter(spec.agent, config);
       const executable = agentExecutable(adapter, config);
       await assertExecutable(adapter, executable);
+      await refuseOverBudget(usageLedger(home, store), config, turnScope(spec.repo, spec.usageOwner));
       const id = newJobId();
       const worktree = spec.isolate ? await createJobWorktree(spec.repo, worktreeRoot, id) : (spec.worktree ?? spec.continueFrom?.worktree);
       const record: JobRecord = {

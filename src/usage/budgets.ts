@@ -5,7 +5,7 @@
  */
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { dayOf, type UsageEntry } from "./entry.ts";
+import { dayOf, type UsageEntry, type UsageOwner } from "./entry.ts";
 import type { UsageLedger } from "./ledger.ts";
 import { rollUp, type UsageFilter, type UsageTotals } from "./rollup.ts";
 
@@ -14,6 +14,11 @@ export interface TurnScope {
   repo: string;
   worker?: string;
   run?: string;
+}
+
+/** The scope of a turn in `repo` that belongs to `owner` (a run's turns count to its base repository). */
+export function turnScope(repo: string, owner: UsageOwner | undefined): TurnScope {
+  return { repo: owner?.repo ?? repo, ...(owner?.worker && { worker: owner.worker }), ...(owner?.run && { run: owner.run }) };
 }
 
 type Level = "hard" | "soft";
@@ -115,4 +120,13 @@ export function assertWithinBudgets(config: Config, turn: TurnScope, spent: Spen
   const hard = breaches(config, "hard", turn, spent);
   if (hard[0]) throw budgetExceeded(hard[0]);
   return breaches(config, "soft", turn, spent).map((breach) => `warning: soft budget reached: ${describeBreach(breach)}`);
+}
+
+/**
+ * Refuses a turn before it is even queued when a hard budget it belongs to is reached (the check
+ * runs again when it starts: turns queued before it may spend the rest).
+ */
+export async function refuseOverBudget(ledger: UsageLedger, config: Config, turn: TurnScope): Promise<void> {
+  const hard = breaches(config, "hard", turn, await spentBy(ledger, config, turn));
+  if (hard[0]) throw budgetExceeded(hard[0]);
 }

@@ -4,7 +4,18 @@
  * account around each turn; the CLI, workers and the pipeline read roll-ups. Its MCP tool is its
  * tool face, `tools/index.ts`.
  */
-export { assertWithinBudgets, type BudgetBreach, breaches, budgetExceeded, describeBreach, spentBy, type Spent, type TurnScope } from "./budgets.ts";
+export {
+  assertWithinBudgets,
+  type BudgetBreach,
+  breaches,
+  budgetExceeded,
+  describeBreach,
+  refuseOverBudget,
+  spentBy,
+  turnScope,
+  type Spent,
+  type TurnScope,
+} from "./budgets.ts";
 export { costOf, priceOf } from "./cost.ts";
 export { dayOf, entryFor, tokensOf, type TurnFacts, type UsageEntry, type UsageOwner } from "./entry.ts";
 export { fsLedger, ledgerDir, localLedger, type UsageLedger, usageLedger } from "./ledger.ts";

@@ -5,7 +5,7 @@
  */
 import type { AgentUsage } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
-import { assertWithinBudgets, type BudgetBreach, breaches, spentBy } from "./budgets.ts";
+import { assertWithinBudgets, type BudgetBreach, breaches, spentBy, turnScope } from "./budgets.ts";
 import { entryFor, type TurnFacts, type UsageEntry } from "./entry.ts";
 import type { UsageLedger } from "./ledger.ts";
 
@@ -28,11 +28,7 @@ export type TurnStart = Omit<TurnFacts, "usage" | "endedAt" | "stoppedByBudget">
  */
 export async function openTurnAccount(start: TurnStart): Promise<TurnAccount> {
   const { ledger, config, ...facts } = start;
-  const scope = {
-    repo: facts.owner?.repo ?? facts.repo,
-    ...(facts.owner?.worker && { worker: facts.owner.worker }),
-    ...(facts.owner?.run && { run: facts.owner.run }),
-  };
+  const scope = turnScope(facts.repo, facts.owner);
   const spent = await spentBy(ledger, config, scope);
   const warnings = assertWithinBudgets(config, scope, spent);
   return {

@@ -154,11 +154,12 @@ describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs",
     expect(requests).toBeGreaterThan(0);
 
     api.script(openaiApi.say("Should never be asked."));
-    const refused = await finished(client, await call(client, "codex_plan_job", { spec: "One more", agent: "codex", repo_path: ws }));
-    expect(refused.state).toBe("failed");
-    expect(refused.result?.error_code).toBe("budget_exceeded");
-    expect(refused.result?.error).toContain("budgets.hard.repo_daily_tokens");
-    expect(refused.result?.error).toContain("config.toml");
+    const refused = await client.callTool("codex_plan_job", { spec: "One more", agent: "codex", repo_path: ws });
+    expect(refused.isError).toBe(true);
+    expect((refused._meta?.["patchbay/error"] as { code?: string } | undefined)?.code).toBe("budget_exceeded");
+    const text = refused.content?.map((part) => part.text).join("\n") ?? "";
+    expect(text).toContain("budgets.hard.repo_daily_tokens");
+    expect(text).toContain("config.toml");
     // The effect: codex was not started, so the model API saw nothing new and the ledger has one turn.
     expect(api.requests.length).toBe(requests);
     expect(ledgerEntries(home).map((entry) => entry.id)).toEqual([first.job_id]);

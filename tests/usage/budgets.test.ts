@@ -10,7 +10,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
-import { mockPrompt, processGone } from "../jobs/support.ts";
+import { mockPrompt, processGone, until } from "../jobs/support.ts";
 import { ledgerEntries } from "./support.ts";
 
 const homes: string[] = [];
@@ -94,16 +94,13 @@ test("a worker's hard budget refuses its next turn before the agent runs", async
   ]);
   expect(start.body.state, start.stderr).not.toBe("failed");
   expect(ledgerEntries(dir)).toEqual([expect.objectContaining({ worker: "alpha" })]);
-  const next = await cli<{ state: string; report?: string }>(dir, [
-    "worker",
-    "message",
-    "alpha",
-    mockPrompt({ write: { path: "two.txt", content: "2\n" } }),
-    "--repo",
-    repo,
-    "--wait",
-  ]);
-  expect(next.body.state, JSON.stringify(next.body)).toBe("failed");
+  const next = await runPatchbay(["worker", "message", "alpha", mockPrompt({ write: { path: "two.txt", content: "2\n" } }), "--repo", repo, "--wait"], {
+    home: dir,
+    timeoutMs: 60_000,
+  });
+  expect(next.code).toBe(1);
+  expect(next.stderr).toContain("budgets.hard.worker_tokens");
+  expect(next.stderr).toContain("worker alpha has used");
   // The mock never ran: it would have written two.txt; the ledger still holds the one turn.
   const inspect = await cli<{ worker: { worktree?: { path: string } } }>(dir, ["worker", "inspect", "alpha", "--repo", repo, "--view", "status"]);
   const worktree = inspect.body.worker.worktree!.path;
@@ -112,4 +109,28 @@ test("a worker's hard budget refuses its next turn before the agent runs", async
   expect(ledgerEntries(dir)).toHaveLength(1);
   const report = await cli<{ groups: Array<{ key: string; turns: number }> }>(dir, ["usage", "--by", "worker"]);
   expect(report.body.groups).toEqual([expect.objectContaining({ key: "alpha", turns: 1 })]);
+});
+
+test("a turn queued before the budget was reached is refused when it would start, without running the agent", async () => {
+  const dir = home("[server]\nmax_concurrent_jobs = 1\n\n[budgets.hard]\ndaily_tokens = 1\n");
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const first = await cli<Job>(dir, ["job", "run", "--detach", "--agent", "mock", "--repo", repo, mockPrompt({ sleep_ms: 1500, message: "first" })]);
+  const queued = await cli<Job>(dir, [
+    "job",
+    "run",
+    "--detach",
+    "--agent",
+    "mock",
+    "--repo",
+    repo,
+    "--isolated",
+    mockPrompt({ write: { path: "late.txt", content: "x\n" } }),
+  ]);
+  expect(queued.code, queued.stderr).toBe(0);
+  await until(async () => (await cli<Job>(dir, ["job", "show", queued.body.job_id])).body.state === "failed", 30_000);
+  const view = (await cli<Job & { worktree?: { path: string } }>(dir, ["job", "show", queued.body.job_id])).body;
+  expect(view.result?.error_code).toBe("budget_exceeded");
+  expect(view.result?.error).toContain("budgets.hard.daily_tokens");
+  expect(existsSync(join(view.worktree!.path, "late.txt"))).toBe(false);
+  expect(ledgerEntries(dir).map((entry) => entry.id)).toEqual([first.body.job_id]);
 });
