@@ -1,5 +1,6 @@
 import { renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
 import { exitCodeFor, PatchbayError, asPatchbayError } from "../errors/index.ts";
+import { colourUsage } from "./help-colour.ts";
 import { spokenInCli } from "./server-call.ts";
 
 type AnyCommand = CommandDef<ArgsDef>;
@@ -62,8 +63,8 @@ function assertKnownFlags(path: string[], args: ArgsDef, words: string[]): void 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /**
- * Colour only for a terminal, as NO_COLOR and FORCE_COLOR say (citty decides at load time from
- * NO_COLOR=1 alone, so a pipe would get escape codes).
+ * Colour only for a terminal, as NO_COLOR and FORCE_COLOR say (citty decides at load time, from
+ * NO_COLOR=1, TERM, CI and TEST, so a pipe would get escape codes and FORCE_COLOR=1 in CI none).
  */
 function wantsColour(env = process.env, stdout: { isTTY?: boolean } = process.stdout): boolean {
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "") return env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false";
@@ -73,8 +74,8 @@ function wantsColour(env = process.env, stdout: { isTTY?: boolean } = process.st
 
 /** citty's usage text without the padding it leaves at line ends, coloured only where wanted. */
 function helpText(usage: string): string {
-  const text = wantsColour() ? usage : usage.replace(ANSI, "");
-  return `${text.replace(/[ \t]+$/gm, "")}\n\n`;
+  const plain = usage.replace(ANSI, "").replace(/[ \t]+$/gm, "");
+  return `${wantsColour() ? colourUsage(plain) : plain}\n\n`;
 }
 
 /** citty's own argument errors (a bad enum value, a missing argument) in patchbay's words: `--flag: what was expected`. */

@@ -113,7 +113,7 @@ test("handoff execute without a plan points at `patchbay context apply`; token r
 });
 
 describe("output for people", () => {
-  test("--help through a pipe has no escape codes and no trailing spaces; FORCE_COLOR=1 colours it", async () => {
+  test("--help through a pipe has no escape codes and no trailing spaces; FORCE_COLOR=1 colours it, also in CI", async () => {
     const home = newHome();
     for (const args of [["--help"], ["job", "--help"], ["worker", "inspect", "--help"]]) {
       const piped = await runPatchbay(args, { home, env: { NO_COLOR: "" } });
@@ -122,8 +122,9 @@ describe("output for people", () => {
       expect(piped.stdout).not.toContain("\u001b");
       expect(piped.stdout.split("\n").filter((line) => /[ \t]$/.test(line))).toEqual([]);
     }
-    const forced = await runPatchbay(["job", "--help"], { home, env: { NO_COLOR: "", FORCE_COLOR: "1" } });
-    expect(forced.stdout).toContain("\u001b[");
+    const forced = await runPatchbay(["job", "--help"], { home, env: { NO_COLOR: "", FORCE_COLOR: "1", CI: "1" } });
+    expect(forced.stdout).toContain("\u001b[4m\u001b[1mCOMMANDS\u001b[22m\u001b[24m");
+    expect(forced.stdout).toContain("\u001b[36mintegrate\u001b[39m");
     const noColor = await runPatchbay(["job", "--help"], { home, env: { NO_COLOR: "1" } });
     expect(noColor.stdout).not.toContain("\u001b");
   });
