@@ -107,7 +107,7 @@ export function describeBreach(breach: BudgetBreach): string {
 
 export function budgetExceeded(breach: BudgetBreach): PatchbayError {
   return new PatchbayError("budget_exceeded", `budget reached: ${describeBreach(breach)}; the turn was not started`, {
-    next: `raise ${breach.key} in $PATCHBAY_HOME/config.toml (0 turns the budget off) and restart the server; \`patchbay usage\` shows what was spent`,
+    next: `raise ${breach.key} in $PATCHBAY_HOME/config.toml (0 turns the budget off) and restart the server; \`patchbay usage\` (codex_usage) shows what was spent`,
     details: { ...breach },
   });
 }

@@ -101,6 +101,9 @@ test("a worker's hard budget refuses its next turn before the agent runs", async
   expect(next.code).toBe(1);
   expect(next.stderr).toContain("budgets.hard.worker_tokens");
   expect(next.stderr).toContain("worker alpha has used");
+  // The CLI speaks commands: `patchbay usage`, never the tool's name.
+  expect(next.stderr).toContain("`patchbay usage` shows what was spent");
+  expect(next.stderr).not.toContain("codex_");
   // The mock never ran: it would have written two.txt; the ledger still holds the one turn.
   const inspect = await cli<{ worker: { worktree?: { path: string } } }>(dir, ["worker", "inspect", "alpha", "--repo", repo, "--view", "status"]);
   const worktree = inspect.body.worker.worktree!.path;
