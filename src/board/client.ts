@@ -52,6 +52,13 @@ function boardClient(): void {
     return `${Math.round(seconds / 3600)} h ago`;
   }
 
+  /** A worker's or run's usage from the ledger: tokens and cost, "unpriced" where a turn had no known price. */
+  function usageText(usage: Fields | undefined): string {
+    if (!usage || !usage.tokens) return "";
+    var cost = usage.cost_usd ? `$${Number(usage.cost_usd).toFixed(2)}` : "";
+    return [`${usage.tokens} tokens`, cost, usage.unpriced_turns ? "unpriced turns" : ""].filter(Boolean).join(" \u00b7 ");
+  }
+
   function firstLine(text: unknown): string {
     return typeof text === "string" ? text.split("\n")[0]!.slice(0, 160) : "";
   }
@@ -265,6 +272,7 @@ function boardClient(): void {
         el("td", null, w.workspace_mode),
         el("td", null, String((w.changed_files || []).length)),
         el("td", null, firstLine(w.report)),
+        el("td", null, usageText(w.usage)),
         el("td", null, when(w.last_activity)),
       ),
     );
@@ -295,7 +303,7 @@ function boardClient(): void {
     return el(
       "div",
       null,
-      table(["Worker", "State", "Agent", "Mode", "Changed", "Last report", "Last activity"], workers, "Workers"),
+      table(["Worker", "State", "Agent", "Mode", "Changed", "Last report", "Usage", "Last activity"], workers, "Workers"),
       el("h2", null, `Jobs: ${counts[0]} running, ${counts[1]} queued, ${jobs.length - counts[0]! - counts[1]!} finished`),
       table(["Job", "State", "Title", "Agent", "Latest", ""], shown, "Jobs"),
       pages > 1
@@ -318,10 +326,11 @@ function boardClient(): void {
         openCell("run", r.run_id, () => void openRun(r)),
         stateCell(r.state, r.running ? ` (${r.running} running)` : ""),
         el("td", null, r.task),
+        el("td", null, usageText(r.usage)),
         el("td", null, when(r.updated_at)),
       ),
     );
-    return table(["Run", "State", "Task", "Updated"], rows, "Runs");
+    return table(["Run", "State", "Task", "Usage", "Updated"], rows, "Runs");
   }
 
   function messagesView(s: Fields): HTMLElement {

@@ -39,14 +39,21 @@ async function repositories(tools: BoardTools): Promise<BoardState["repos"]> {
   return found.filter((ws) => ws.exists).map((ws) => ({ path: ws.path, name: ws.name }));
 }
 
+/** The usage ledger's tokens and cost in `repo`, per worker or per run (codex_usage), by the group's key. */
+async function usageBy(tools: BoardTools, repo: string, by: "worker" | "run"): Promise<Map<string, Json>> {
+  const data = await readData(tools, "codex_usage", { repo_path: repo, by });
+  const groups = (data?.groups ?? []) as Json[];
+  return new Map(groups.map((group) => [String(group.key), { tokens: group.tokens, cost_usd: group.cost_usd, unpriced_turns: group.unpriced_turns }]));
+}
+
 async function workersOf(tools: BoardTools, repo: string): Promise<Json[]> {
-  const data = await readData(tools, "codex_worker_list", { repo_path: repo, include_stopped: true });
-  return (data?.workers ?? []) as Json[];
+  const [data, usage] = await Promise.all([readData(tools, "codex_worker_list", { repo_path: repo, include_stopped: true }), usageBy(tools, repo, "worker")]);
+  return ((data?.workers ?? []) as Json[]).map((worker) => ({ ...worker, usage: usage.get(String(worker.name)) ?? usage.get(String(worker.worker_id)) }));
 }
 
 async function runsOf(tools: BoardTools, repo: string): Promise<Json[]> {
-  const data = await readData(tools, "patchbay_runs", { repo_path: repo, limit: MAX_RUNS });
-  return ((data?.runs ?? []) as Json[]).map((run) => ({ ...run, repo }));
+  const [data, usage] = await Promise.all([readData(tools, "patchbay_runs", { repo_path: repo, limit: MAX_RUNS }), usageBy(tools, repo, "run")]);
+  return ((data?.runs ?? []) as Json[]).map((run) => ({ ...run, repo, usage: usage.get(String(run.run_id)) }));
 }
 
 /** A worker is ready for a person when its turn ended with changes that are not integrated yet. */

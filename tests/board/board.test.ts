@@ -117,7 +117,7 @@ describe("the board in a browser", () => {
     await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
   });
 
-  test("two workers started over MCP appear without a reload; a worker's diff opens; integrating from the page lands its file in the base checkout", async () => {
+  test("two workers started over MCP appear without a reload, with their usage; a worker's diff opens; integrating from the page lands its file in the base checkout", async () => {
     await page.evaluate(() => Object.assign(window, { boardMarker: "same page" }));
     for (const [name, file] of [
       ["alpha", "alpha.txt"],
@@ -129,6 +129,8 @@ describe("the board in a browser", () => {
     const row = (name: string) => page.locator("tr", { has: page.getByRole("button", { name: `Open worker ${name}` }) });
     await until(async () => (await row("alpha").textContent())?.includes("idle") === true && (await row("beta").textContent())?.includes("idle") === true);
     expect(await page.evaluate(() => (window as unknown as { boardMarker?: string }).boardMarker)).toBe("same page");
+    // Each worker's usage from the ledger (the mock agent reports tokens; it has no price).
+    await until(async () => /\d+ tokens · unpriced turns/.test((await row("alpha").textContent()) ?? ""));
     await shot("team");
 
     await page.getByRole("button", { name: "Open worker alpha" }).click();
