@@ -1,10 +1,11 @@
 /**
- * List prices per model, in USD per million tokens, shipped as data. The numbers are the vendors'
- * published API list prices (standard tier, prompts up to 200k tokens where the price steps up)
- * as read from https://openai.com/api/pricing, https://www.anthropic.com/pricing#api and
- * https://ai.google.dev/gemini-api/docs/pricing on PRICES_AS_OF. Prices change: `[pricing."model-id"]`
- * in config.toml overrides or adds a model, and a model in neither place is reported as "no price",
- * never guessed (an alias such as claude's `sonnet` names no fixed model, so it has no price here).
+ * List prices per model, in USD per million tokens, shipped as data: the vendors' published API
+ * list prices (standard tier; for Gemini 2.5 Pro, prompts up to 200k tokens) as they stood on
+ * PRICES_AS_OF, from https://openai.com/api/pricing, https://www.anthropic.com/pricing#api and
+ * https://ai.google.dev/gemini-api/docs/pricing. Prices change and new models appear:
+ * `[pricing."model-id"]` in config.toml overrides or adds a model, and a model in neither place
+ * is reported as "no price", never guessed (an alias such as claude's `sonnet` names no fixed
+ * model, so it has no price here).
  */
 
 export interface ModelPrice {
@@ -16,7 +17,7 @@ export interface ModelPrice {
   output: number;
 }
 
-/** The day the table below was read from the vendors' pages. */
+/** The day the prices below stood at; compare them with the pages above before relying on them. */
 export const PRICES_AS_OF = "2025-11-20";
 
 export const PRICES: Readonly<Record<string, ModelPrice>> = {

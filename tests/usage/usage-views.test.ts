@@ -3,16 +3,24 @@
  * flags as usage errors that name the flag) and codex_usage, which counts only the turns in the
  * asking session's repositories.
  */
-import { afterAll, expect, test } from "bun:test";
-import { realpathSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, realpathSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { USAGE_TOOLS } from "../../src/usage/tools/index.ts";
 import { dayOf, fsLedger, ledgerDir, type UsageEntry, usageLedger } from "../../src/usage/index.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
+import { redisServerPath, startRedis } from "../support/redis.ts";
 import { harnessSet } from "../support/tools.ts";
 
 const harnesses = harnessSet(USAGE_TOOLS);
+const redisPath = await redisServerPath();
+const redis = redisPath ? await startRedis(redisPath) : undefined;
+const homes: string[] = [];
 afterAll(async () => {
+  await Promise.all(homes.map((home) => runPatchbay(["stop"], { home }).catch(() => {})));
   await harnesses.closeAll();
+  await redis?.stop();
   removeTempDirs();
 });
 
@@ -113,4 +121,25 @@ test("codex_usage counts only the turns in the session's repositories", async ()
   expect(report.groups.map((group) => group.key)).toEqual([repoA]);
   expect((await harness.ok<{ total: { turns: number } }>("codex_usage", { worker: "w1", since: "7d" })).total.turns).toBe(1);
   expect(await harness.errorCode("codex_usage", { repo_path: repoB })).toBe("path_outside_roots");
+});
+
+describe.skipIf(!redis)("with state in Redis", () => {
+  test("a job's turn is recorded in Redis, and patchbay usage reads it there", async () => {
+    await redis!.command("FLUSHALL");
+    const home = tempDir("pb-usage-redis-");
+    homes.push(home);
+    writeFileSync(join(home, "config.toml"), `[state]\ndriver = "redis"\nredis_url = "${redis!.url}"\n`);
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    const run = await runPatchbay(["job", "run", "--agent", "mock", "--repo", repo, "Say a few words", "--json"], { home, timeoutMs: 60_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const job = JSON.parse(run.stdout) as { job_id: string; state: string };
+    expect(job.state).toBe("succeeded");
+    expect(existsSync(join(home, "state", "usage"))).toBe(false);
+    const usage = await runPatchbay(["usage", "--json", "--by", "job"], { home });
+    expect(usage.code, usage.stderr).toBe(0);
+    const report = JSON.parse(usage.stdout) as { total: { turns: number; tokens: number }; groups: Array<{ key: string; turns: number }> };
+    expect(report.total.turns).toBe(1);
+    expect(report.total.tokens).toBeGreaterThan(0);
+    expect(report.groups).toEqual([expect.objectContaining({ key: job.job_id, turns: 1 })]);
+  });
 });
