@@ -4,7 +4,12 @@ import { REDACTED } from "../redact/index.ts";
 import { selfCommand } from "../runtime/index.ts";
 
 export interface SetupGuide {
+  /** The URL a host on this machine uses (a wildcard listen read as loopback). */
   server_url: string;
+  /** The address and port the server listens on, as bound: `0.0.0.0:8000` listens on every interface. */
+  listen: string;
+  /** The URL a host on another machine uses: server.public_url (or the tunnel's), else the listener itself when it is neither loopback nor a wildcard. */
+  remote_url: string | null;
   tool_mode: string;
   allowed_roots: string[];
   auth: { required: boolean; token_env: string; token_set: boolean; token: string | null; query_token_allowed: boolean };
@@ -38,6 +43,10 @@ function localUrl(url: string): string {
   return parsed.href;
 }
 
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.");
+}
+
 export function setupGuide(config: Config, listenerUrl: string, token: string | undefined, options: GuideOptions | boolean): SetupGuide {
   const given = typeof options === "boolean" ? { revealToken: options } : options;
   const { revealToken, tunnelMode } = given;
@@ -52,8 +61,12 @@ export function setupGuide(config: Config, listenerUrl: string, token: string | 
   const shownToken = token === undefined ? null : revealToken ? token : REDACTED;
   const connectorUrl =
     publicUrl && token ? `${publicUrl}/mcp?patchbay_token=${revealToken ? encodeURIComponent(token) : REDACTED}` : publicUrl ? `${publicUrl}/mcp` : null;
+  const listener = new URL(listenerUrl);
   return {
     server_url: url,
+    listen: listener.host,
+    // A wildcard listen has no one address a remote host could use; a loopback one has none at all.
+    remote_url: publicUrl ? `${publicUrl}/mcp` : url !== listener.href || isLoopback(listener.hostname) ? null : url,
     tool_mode: config.app.tool_mode,
     allowed_roots: config.repositories.allowed,
     auth: {
@@ -98,8 +111,19 @@ export function printGuide(guide: SetupGuide, listening: boolean): string {
   const auth = guide.auth.required
     ? `bearer token from $${guide.auth.token_env} (${guide.auth.token})${guide.auth.query_token_allowed ? `; ?patchbay_token= also accepted` : ""}`
     : "none (loopback only)";
+  const bound = new URL(`http://${guide.listen}`);
+  // A wildcard listen is shown as bound, beside the URL this machine uses: the loopback URL alone hid the exposure.
+  const heading =
+    new URL(guide.server_url).host === guide.listen
+      ? `patchbay ${listening ? "is serving" : "would serve"} MCP at ${guide.server_url}`
+      : `patchbay ${listening ? "listens" : "would listen"} on ${guide.listen} (every interface); from this machine: ${guide.server_url}`;
+  const remote =
+    isLoopback(bound.hostname) || guide.remote_url === guide.server_url
+      ? []
+      : [`  remote:     ${guide.remote_url ?? `http://<this machine's address>:${bound.port}/mcp (set server.public_url to the URL remote hosts use)`}`];
   return [
-    `patchbay ${listening ? "is serving" : "would serve"} MCP at ${guide.server_url}`,
+    heading,
+    ...remote,
     `  auth:       ${auth}`,
     `  tool mode:  ${guide.tool_mode}`,
     guide.tunnel.mode === "none" && guide.tunnel.public_url

@@ -147,7 +147,7 @@ test("the start guide: a wildcard listen is shown as loopback, server.public_url
   writeFileSync(`${home}/config.toml`, `[server]\npublic_url = "https://pb.example.test/patchbay"\n`);
   const printed = await runPatchbay(["start", "--print-only", "--json", "--host", "0.0.0.0", "--port", "8123"], { home });
   expect(printed.code, printed.stderr).toBe(0);
-  expect(printed.stdout).not.toContain("0.0.0.0");
+  expect(printed.stdout).not.toContain("://0.0.0.0"); // the listen address is shown as bound, never as a URL to use
   const { setup_guide: guide } = JSON.parse(printed.stdout) as {
     setup_guide: { server_url: string; tunnel: { public_url: string }; chatgpt: { connector_url: string } };
   };
