@@ -34,9 +34,12 @@ function cliClientRef(): string {
 /** Integration may run the repository's test commands for each worker: it is given the time they may take. */
 const INTEGRATE_TIMEOUT_MS = 4 * 60 * 60_000;
 
-/** Runs a worker tool on the server for a session scoped to `repo`. */
-async function callTool<T>(tool: string, repo: string, args: Record<string, unknown>, timeoutMs = 60_000): Promise<T> {
-  const { value } = await callServerTool<T>(await ensureServer(patchbayHome()), { tool, args, scope: repoScope(repo), client_ref: cliClientRef() }, timeoutMs);
+/** Runs a worker tool on the server for a session scoped to `repo`; `exec` lets the call run the repository's test commands. */
+async function callTool<T>(tool: string, repo: string, args: Record<string, unknown>, options: { timeoutMs?: number; exec?: boolean } = {}): Promise<T> {
+  const base = repoScope(repo);
+  // The person at the terminal is the operator: running the trusted test commands needs no power setting from them.
+  const scope = options.exec ? { ...base, power: { ...base.power, bashMode: "full" as const } } : base;
+  const { value } = await callServerTool<T>(await ensureServer(patchbayHome()), { tool, args, scope, client_ref: cliClientRef() }, options.timeoutMs ?? 60_000);
   return value;
 }
 
@@ -264,7 +267,7 @@ const integrate = defineCommand({
         ...(args.commit && { commit: true, message: args.commit }),
         ...takeoverArgs(args),
       },
-      INTEGRATE_TIMEOUT_MS,
+      { timeoutMs: INTEGRATE_TIMEOUT_MS, exec: true },
     );
     emit(args.json, result, () =>
       [

@@ -4,8 +4,12 @@
  * changed the same files and whether theirs merge with its. Each worktree's changes become a real
  * commit under refs/patchbay/workers/<id>/ (snapshotCommit: no branch, index or worktree touched)
  * and `git merge-tree` compares commits; workers with no file in common are not merged at all.
+ * A worker between turns keeps its snapshot until its record changes (a new turn, a rebase), so a
+ * team report on a large repository does not stat every worktree again; a running one is looked at
+ * every time.
  */
 import { existsSync } from "node:fs";
+import { isTerminal } from "../jobs/index.ts";
 import { headCommit } from "../workspace/index.ts";
 import { dropPrivateRefs, type MergeCheck, mergeCheck, snapshotCommit } from "../worktrees/index.ts";
 import { unsafeChanges, workerChanges } from "./changes.ts";
@@ -55,6 +59,7 @@ export function workerRefPrefix(workerId: string): string {
 
 /** Forgets a worker's snapshots (its worktree was removed). */
 export function dropWorkerRefs(repo: string, workerId: string): Promise<void> {
+  snapshots.delete(workerId);
   return dropPrivateRefs(repo, workerRefPrefix(workerId));
 }
 
@@ -69,8 +74,27 @@ interface Snapshot {
   commit?: string;
 }
 
+/** Snapshots of workers between turns, by the record state they were taken in. */
+const snapshots = new Map<string, { key: string; files: string[]; commit?: string }>();
+
+/** What a worker between turns is known by; undefined while a turn runs (its files are changing). */
+function restingKey(worker: WorkerRecord): string | undefined {
+  if (!worker.last_state || !isTerminal(worker.last_state)) return undefined;
+  return [worker.turns.at(-1)?.job_id, worker.last_state, worker.worktree!.base_commit, worker.updated_at].join(":");
+}
+
 /** The worker's changes as a commit on its base (undefined when it changed nothing). */
 async function snapshotOf(worker: WorkerRecord): Promise<Snapshot> {
+  const key = restingKey(worker);
+  const known = snapshots.get(worker.id);
+  if (key && known?.key === key) return { worker, files: known.files, ...(known.commit && { commit: known.commit }) };
+  const taken = await takeSnapshot(worker);
+  if (key) snapshots.set(worker.id, { key, files: taken.files, ...(taken.commit && { commit: taken.commit }) });
+  else snapshots.delete(worker.id);
+  return taken;
+}
+
+async function takeSnapshot(worker: WorkerRecord): Promise<Snapshot> {
   const wt = worker.worktree!;
   const changes = await workerChanges(wt.path, wt.base_commit);
   const unsafe = new Set((await unsafeChanges(wt.path, changes)).map((file) => file.path));
@@ -114,14 +138,14 @@ async function bounded<T>(tasks: Array<() => Promise<T>>, limit = 4): Promise<T[
  */
 export async function teamConflicts(repo: string, workers: WorkerRecord[]): Promise<TeamConflicts> {
   const head = await headCommit(repo);
-  const snapshots = await bounded(activeIsolated(workers).map((worker) => () => snapshotOf(worker)));
-  const entries: WorkerConflicts[] = snapshots.map((s) => ({ worker: s.worker.name, worker_id: s.worker.id, files: s.files, base_conflicts: [], peers: [] }));
+  const taken = await bounded(activeIsolated(workers).map((worker) => () => snapshotOf(worker)));
+  const entries: WorkerConflicts[] = taken.map((s) => ({ worker: s.worker.name, worker_id: s.worker.id, files: s.files, base_conflicts: [], peers: [] }));
   const tasks: Array<() => Promise<void>> = [];
-  snapshots.forEach((s, i) => {
+  taken.forEach((s, i) => {
     if (head && s.commit && head !== s.worker.worktree!.base_commit)
       tasks.push(async () => void (entries[i]!.base_conflicts = (await cachedMerge(repo, head, s.commit!)).conflicts));
-    for (let j = i + 1; j < snapshots.length; j++) {
-      const t = snapshots[j]!;
+    for (let j = i + 1; j < taken.length; j++) {
+      const t = taken[j]!;
       const overlapping = overlapOf(s.files, t.files);
       if (!overlapping.length || !s.commit || !t.commit) continue;
       tasks.push(async () => {

@@ -6,6 +6,7 @@ import { createApp } from "../../../src/app/index.ts";
 import { loadConfig } from "../../../src/config/index.ts";
 import { createToolRegistry } from "../../../src/mcp/registry.ts";
 import { createSession } from "../../../src/mcp/session.ts";
+import type { ToolDeclaration } from "../../../src/mcp/tool.ts";
 import { createRecordStore } from "../../../src/state/index.ts";
 import { FILE_TOOLS } from "../../../src/workspace/tools/files.ts";
 
@@ -17,7 +18,8 @@ export interface ToolCaller {
   close(): Promise<void>;
 }
 
-export async function fileToolCaller(repo: string, home: string): Promise<ToolCaller> {
+/** `tools`: the declarations to call (the file tools unless another bench names its own). */
+export async function fileToolCaller(repo: string, home: string, tools: readonly ToolDeclaration[] = FILE_TOOLS): Promise<ToolCaller> {
   const config = await loadConfig({ home });
   const store = await createRecordStore({ home });
   const app = createApp({ version: "bench", home, config, store, activeSessions: () => 1, endpoints: () => [], audit: () => {} });
@@ -27,7 +29,7 @@ export async function fileToolCaller(repo: string, home: string): Promise<ToolCa
     mode: "full",
     scope: { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off", codexSessionRead: false } },
   });
-  const registry = createToolRegistry(FILE_TOOLS);
+  const registry = createToolRegistry(tools);
   const context = { app, session, signal: new AbortController().signal, progress: { report: async () => {}, settle: async () => {} }, catalog: registry };
   return {
     blockedGlobs: config.repositories.blocked_globs,
