@@ -220,7 +220,8 @@ describe.skipIf(skip !== undefined)("jobs through the binary: claude", () => {
   test("an unreachable API fails at once with claude's own message; a hung API is ended by the idle timeout", async () => {
     const refused = keep(claudeSandbox(`http://127.0.0.1:${await closedPort()}`));
     const ws = repo();
-    const client = await patchbayFor(refused, ws, { idleSeconds: 3 });
+    // No short idle timer here: it counts claude's start-up (over 3 s on a loaded machine) and would race claude's own exit.
+    const client = await patchbayFor(refused, ws);
     const fast = await result(client, await call(client, "codex_apply_job", { spec: "hi", agent: "claude", repo_path: ws }));
     expect(fast.state).toBe("failed");
     expect(fast.result?.error).toContain("Connection refused");
