@@ -179,6 +179,31 @@ describe("the board in a browser", () => {
     await shot("runs");
   });
 
+  test("cancelling a running job from the page stops its agent process", async () => {
+    // Job tools are in the standard catalog; the host's session starts in worker mode.
+    expect((await client.callTool("codex_tool_mode_switch", { mode: "standard" })).isError).toBeFalsy();
+    const started = await client.callTool("codex_plan_job", { spec: mockPrompt({ sleep_ms: 120_000, message: "slow" }), agent: "mock" });
+    expect(started.isError).toBeFalsy();
+    const jobId = (started.structuredContent as { job_id: string }).job_id;
+    const status = async () => (await client.callTool("codex_get_status", { job_id: jobId })).structuredContent as { state: string; pid?: number };
+    await until(async () => (await status()).pid !== undefined);
+    const { pid } = await status();
+    await page.getByRole("tab", { name: "Team" }).click();
+    const row = page.locator("tr", { hasText: jobId });
+    await row.getByRole("button", { name: "Cancel" }).click();
+    await until(async () => (await status()).state === "cancelled");
+    const alive = () => {
+      try {
+        process.kill(pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await until(() => !alive());
+    await until(async () => (await row.textContent())?.includes("cancelled") === true);
+  });
+
   test("a message sent from the page as one agent reaches the other", async () => {
     for (const name of ["alice", "bob"]) expect((await runPatchbay(["token", "add", name], { home: server.home })).code).toBe(0);
     await page.getByRole("tab", { name: "Messages" }).click();
@@ -213,5 +238,22 @@ describe("patchbay board", () => {
     const html = await answer.text();
     expect(html).toContain("<script nonce=");
     expect(gzipSync(html).byteLength).toBeLessThan(150 * 1024);
+  });
+});
+
+describe("a server without a token", () => {
+  test("listens on loopback only and opens the board without a login, still under the Origin guard", async () => {
+    const open = await startTestServer({ args: ["--root", repo] });
+    try {
+      const local = new URL(open.url).origin;
+      const answer = await fetch(`${local}/board`);
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toContain("data-csrf=");
+      const foreign = await fetch(`${local}/board`, { headers: { origin: "http://evil.example" } });
+      expect(foreign.status).toBe(403);
+      expect(await foreign.text()).not.toContain("data-csrf");
+    } finally {
+      await open.stop();
+    }
   });
 });
