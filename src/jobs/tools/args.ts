@@ -19,7 +19,7 @@ export const agentArg = v.optional(
   v.pipe(
     v.string(),
     v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/),
-    v.description('The agent that runs the job: "codex" (default), "claude", "gemini", "mock", or one defined under [agents] in config.toml.'),
+    v.description('The agent: "codex" (default), "claude", "gemini", "mock", or one from [agents] in config.toml.'),
   ),
   "codex",
 );
@@ -67,15 +67,15 @@ export const agentOptions = {
   add_dirs: opt(v.pipe(v.array(v.string()), v.maxLength(20)), "Extra writable directories, each inside the allowed roots."),
   config_overrides: overridesArg,
   output_schema: opt(v.record(v.string(), v.unknown()), "A JSON Schema the final answer must follow (agents with output-schema support)."),
-  structured_output: opt(v.boolean(), "Ask for patchbay's standard structured report (summary, files_changed, commands_run, tests_run, notes, next_steps)."),
-  images: opt(v.array(v.string()), "Not supported yet: refused when non-empty."),
-  search: opt(v.boolean(), "Not supported yet: refused when true."),
-  features: opt(v.object({ enable: v.optional(v.array(v.string())), disable: v.optional(v.array(v.string())) }), "Not supported yet: refused when non-empty."),
-  profile: opt(v.string(), "Not supported yet: refused when set."),
-  approval_policy: opt(v.picklist(["untrusted", "on-failure", "on-request", "never"]), "Accepted for compatibility; agents run without interactive approvals."),
-  network: opt(v.boolean(), "Accepted for compatibility; ignored."),
-  full_auto: opt(v.boolean(), "Accepted for compatibility; ignored (codex removed --full-auto)."),
-  json_events: opt(v.boolean(), "Accepted for compatibility; patchbay always reads the agent's event stream."),
+  structured_output: opt(v.boolean(), "Ask for patchbay's report (summary, files_changed, commands_run, tests_run, notes, next_steps)."),
+  images: opt(v.array(v.string()), "Not supported yet (refused when set)."),
+  search: opt(v.boolean(), "Not supported yet (refused when set)."),
+  features: opt(v.object({ enable: v.optional(v.array(v.string())), disable: v.optional(v.array(v.string())) }), "Not supported yet (refused when set)."),
+  profile: opt(v.string(), "Not supported yet (refused when set)."),
+  approval_policy: opt(v.picklist(["untrusted", "on-failure", "on-request", "never"]), "Ignored: agents run without interactive approvals."),
+  network: opt(v.boolean(), "Ignored (compatibility)."),
+  full_auto: opt(v.boolean(), "Ignored (codex removed --full-auto)."),
+  json_events: opt(v.boolean(), "Ignored: the event stream is always read."),
 };
 
 export type AgentOptions = { [K in keyof typeof agentOptions]?: v.InferOutput<(typeof agentOptions)[K]> };
