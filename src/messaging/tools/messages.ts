@@ -23,6 +23,16 @@ const presenceSchema = v.object({ agent: v.string(), last_seen: v.nullable(v.str
 
 const DEFAULT_INBOX_LIMIT = 100;
 
+type Listed = { agent: string; last_seen: string | null; waiting: boolean };
+
+/** At most `limit` agents, the ones a sender most likely wants (waiting, then seen most recently), kept in name order. */
+function mostRecent<T extends Listed>(entries: T[], limit: number | undefined): T[] {
+  if (limit === undefined || entries.length <= limit) return entries;
+  const rank = (entry: T) => (entry.waiting ? Number.POSITIVE_INFINITY : entry.last_seen ? Date.parse(entry.last_seen) : 0);
+  const kept = new Set([...entries].sort((a, b) => rank(b) - rank(a)).slice(0, limit));
+  return entries.filter((entry) => kept.has(entry));
+}
+
 export const inbox = defineMessagingTool({
   name: "inbox",
   title: "Inbox",
@@ -40,6 +50,15 @@ export const inbox = defineMessagingTool({
     ),
     show_presence: v.optional(v.pipe(v.boolean(), v.description("List the namespace's agents (default true)."))),
     all_agents: v.optional(v.pipe(v.boolean(), v.description("Every agent of the namespace (default true); false: only active and waiting ones."))),
+    agents_limit: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(1),
+        v.maxValue(500),
+        v.description("Agents in the presence list at most (default: all): those waiting or seen most recently; the rest are counted in agents_left."),
+      ),
+    ),
     active_within_seconds: v.optional(
       v.pipe(
         v.number(),
@@ -58,6 +77,7 @@ export const inbox = defineMessagingTool({
     unread_left: v.number(),
     deferred: v.array(messageViewSchema),
     presence: v.array(presenceSchema),
+    agents_left: v.number(),
   }),
   annotations: { ...WRITE, idempotentHint: true },
   capability: "record",
@@ -68,20 +88,22 @@ export const inbox = defineMessagingTool({
     const mailbox = await messaging.mailbox();
     // waiting: parked in wait_for_message on this server, so a message sent now is pushed to it.
     const window = args.active_within_seconds === undefined ? undefined : args.active_within_seconds * 1000;
-    const presence =
+    const listed =
       args.show_presence === false
         ? []
         : (await messaging.presence.of(me.namespace, window))
             .map((entry) => ({ ...entry, waiting: mailbox.parked(parseAddress(entry.agent, me.namespace)) > 0 }))
             .filter((entry) => args.all_agents !== false || entry.active || entry.waiting);
+    const presence = mostRecent(listed, args.agents_limit);
+    const agents_left = listed.length - presence.length;
     const { pending, deferred, unread_left } = await mailbox.inbox(me, context.signal, args.limit ?? DEFAULT_INBOX_LIMIT);
     const left = unread_left ? ` ${unread_left} more unread (call inbox again).` : "";
     const head = `${formatAddress(me)}: ${pending.length} new, ${deferred.length} deferred.${left}`;
     const active = presence.filter((entry) => entry.active).map((entry) => entry.agent);
     const body = [messageLines(pending), deferred.length ? `Deferred:\n${messageLines(deferred)}` : ""].filter(Boolean).join("\n\n");
     return {
-      text: `${head}${args.show_presence === false ? "" : ` Active: ${active.join(", ") || "none"}.`}${body ? `\n\n${body}` : ""}`,
-      structured: { identity: formatAddress(me), pending: pending.map(messageView), unread_left, deferred: deferred.map(messageView), presence },
+      text: `${head}${args.show_presence === false ? "" : ` Active: ${active.join(", ") || "none"}.${agents_left ? ` ${agents_left} more agents not listed.` : ""}`}${body ? `\n\n${body}` : ""}`,
+      structured: { identity: formatAddress(me), pending: pending.map(messageView), unread_left, deferred: deferred.map(messageView), presence, agents_left },
     };
   },
 });
