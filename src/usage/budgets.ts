@@ -42,7 +42,8 @@ export type Spent = Partial<Record<Scope, UsageTotals>>;
 
 function filterFor(scope: Scope, turn: TurnScope, today: string): UsageFilter | undefined {
   if (scope === "run") return turn.run ? { run: turn.run } : undefined;
-  if (scope === "worker") return turn.worker ? { worker: turn.worker } : undefined;
+  // Worker names are unique within a repository only.
+  if (scope === "worker") return turn.worker ? { worker: turn.worker, repo: turn.repo } : undefined;
   if (scope === "repo_daily") return { repo: turn.repo, sinceDay: today };
   return { sinceDay: today };
 }
@@ -100,12 +101,12 @@ export function breaches(config: Config, level: Level, turn: TurnScope, spent: S
   return found;
 }
 
-export function describeBreach(breach: BudgetBreach): string {
+function describeBreach(breach: BudgetBreach): string {
   const amount = (value: number) => (breach.unit === "usd" ? `$${value.toFixed(4)}` : `${value.toLocaleString("en-US")} tokens`);
   return `${breach.what} has used ${amount(breach.used)}, at or past ${breach.key} = ${breach.unit === "usd" ? breach.limit : breach.limit.toLocaleString("en-US")}`;
 }
 
-export function budgetExceeded(breach: BudgetBreach): PatchbayError {
+function budgetExceeded(breach: BudgetBreach): PatchbayError {
   return new PatchbayError("budget_exceeded", `budget reached: ${describeBreach(breach)}; the turn was not started`, {
     next: `raise ${breach.key} in $PATCHBAY_HOME/config.toml (0 turns the budget off) and restart the server; \`patchbay usage\` (codex_usage) shows what was spent`,
     details: { ...breach },
@@ -127,6 +128,5 @@ export function assertWithinBudgets(config: Config, turn: TurnScope, spent: Spen
  * runs again when it starts: turns queued before it may spend the rest).
  */
 export async function refuseOverBudget(ledger: UsageLedger, config: Config, turn: TurnScope): Promise<void> {
-  const hard = breaches(config, "hard", turn, await spentBy(ledger, config, turn));
-  if (hard[0]) throw budgetExceeded(hard[0]);
+  assertWithinBudgets(config, turn, await spentBy(ledger, config, turn));
 }
