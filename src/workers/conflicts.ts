@@ -160,6 +160,32 @@ export async function teamConflicts(repo: string, workers: WorkerRecord[]): Prom
   return { ...(head && { head }), workers: entries };
 }
 
+/** Conflict and overlap lines already published, per repository: each is announced once while it lasts. */
+const announced = new Map<string, Set<string>>();
+
+/**
+ * Publishes what is new in a repository's whole picture (`team` must be all of its workers, or a
+ * narrower list would make lines come and go): a conflict as a warning, an overlap that merges as
+ * info, each pair once. A line that went away and comes back is announced again.
+ */
+export function announceConflicts(
+  repo: string,
+  team: TeamConflicts,
+  publish: (event: { level: "info" | "warning"; source: string; text: string; repo: string }) => void,
+): void {
+  const now = new Map<string, "info" | "warning">();
+  for (const entry of team.workers) {
+    if (entry.base_conflicts.length) now.set(`${entry.worker} conflicts with the current base in ${entry.base_conflicts.join(", ")}`, "warning");
+    for (const peer of entry.peers.filter((other) => entry.worker < other.worker)) {
+      const [line] = conflictLines({ ...entry, base_conflicts: [], peers: [peer] });
+      now.set(line!, peer.conflicting_files.length ? "warning" : "info");
+    }
+  }
+  const before = announced.get(repo) ?? new Set<string>();
+  for (const [text, level] of now) if (!before.has(text)) publish({ level, source: "workers", text, repo });
+  announced.set(repo, new Set(now.keys()));
+}
+
 /** One line per problem, for the team report and the integration preview. */
 export function conflictLines(entry: WorkerConflicts): string[] {
   const lines = entry.peers.map((peer) =>

@@ -37,6 +37,8 @@ function userState(repo: string, worktrees: string[]) {
 test("two workers changing the same lines: both warned (team report, preview, next prompt) before either integrates; the second is refused naming the file; no branch, tag, HEAD or index moved", async () => {
   const repo = makeGitRepo({ "a.txt": "one\ntwo\nthree\n", "b.txt": "b\n" });
   const h = await harnesses.open(repo);
+  const events: Array<{ level: string; source: string; text: string; repo?: string }> = [];
+  h.host.activity!.subscribe((event) => void events.push(event));
   await h.ok("codex_worker_start", { name: "left", brief: write("a.txt", "one\nLEFT\nthree\n"), agent: "mock" });
   await h.ok("codex_worker_start", { name: "right", brief: write("a.txt", "one\nRIGHT\nthree\n"), agent: "mock" });
   await h.ok("codex_worker_start", { name: "apart", brief: write("c.txt", "c\n"), agent: "mock" });
@@ -58,6 +60,11 @@ test("two workers changing the same lines: both warned (team report, preview, ne
     peers: [{ worker: "right", overlapping_files: ["a.txt"], conflicting_files: ["a.txt"] }],
   });
   expect(byName.apart).toMatchObject({ files: ["c.txt"], peers: [] });
+  // As a server event, once while it lasts (listing again repeats nothing).
+  await h.ok("codex_worker_list", {});
+  expect(events.filter((event) => /conflicts with|both changed/.test(event.text))).toEqual([
+    { level: "warning", source: "workers", text: "left conflicts with right in a.txt", repo },
+  ]);
 
   for (const [me, other] of [
     ["left", "right"],

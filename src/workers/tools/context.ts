@@ -2,7 +2,7 @@
 import { PatchbayError } from "../../errors/index.ts";
 import type { ToolContext } from "../../mcp/tool.ts";
 import { copyArtifactsInto, findArtifact } from "../artifacts.ts";
-import { conflictLines, teamConflicts } from "../conflicts.ts";
+import { announceConflicts, conflictLines, teamConflicts } from "../conflicts.ts";
 import { assemblePrompt, type ArtifactContext, type ContextDetail } from "../prompt.ts";
 import { findWorker, sessionRoots, type WorkerRecord, workersInScope } from "../record.ts";
 import { refreshWorker } from "../turns.ts";
@@ -49,6 +49,8 @@ export async function promptFor(
 async function overlapsOf(context: Pick<ToolContext, "app" | "session">, worker: WorkerRecord): Promise<string[]> {
   if (!worker.worktree) return [];
   const team = (await workersInScope(context.app.store, context.session.scope)).filter((other) => other.repo === worker.repo);
-  const mine = (await teamConflicts(worker.repo, team)).workers.find((entry) => entry.worker_id === worker.id);
+  const picture = await teamConflicts(worker.repo, team);
+  if (context.app.activity) announceConflicts(worker.repo, picture, (event) => context.app.activity!.publish(event));
+  const mine = picture.workers.find((entry) => entry.worker_id === worker.id);
   return mine ? conflictLines(mine) : [];
 }

@@ -10,7 +10,7 @@ import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/to
 import { readInside } from "../../workspace/index.ts";
 import { openWorkspace, workspaceIn, type Workspace } from "../../workspace/index.ts";
 import { workerChanges, workerFileDiff } from "../changes.ts";
-import { conflictLines, teamConflicts } from "../conflicts.ts";
+import { announceConflicts, conflictLines, teamConflicts } from "../conflicts.ts";
 import { previewIntegration } from "../integrate.ts";
 import { type WorkerRecord, workersInScope } from "../record.ts";
 import { refreshWorker } from "../turns.ts";
@@ -154,7 +154,9 @@ export const workerInspect = defineTool({
         const ws = await openWorkspace(context.session.scope, context.app, worker.repo);
         const { patch: _patch, ...preview } = await previewIntegration(worker, state, ws, { allowDirtyBase: false });
         const team = (await workersInScope(context.app.store, context.session.scope)).filter((other) => other.repo === worker.repo);
-        const conflicts = (await teamConflicts(worker.repo, team)).workers.find((entry) => entry.worker_id === worker.id);
+        const picture = await teamConflicts(worker.repo, team);
+        if (context.app.activity) announceConflicts(worker.repo, picture, (event) => context.app.activity!.publish(event));
+        const conflicts = picture.workers.find((entry) => entry.worker_id === worker.id);
         const warnings = conflicts ? conflictLines(conflicts) : [];
         const why = preview.refusals.map((refusal) => `- ${refusal.code}: ${refusal.message}`).join("\n");
         const text = preview.ready

@@ -9,7 +9,7 @@ import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/to
 import { headCommit, openWorkspace } from "../../workspace/index.ts";
 import { removeWorktree } from "../../worktrees/index.ts";
 import { createWorkerWorktree } from "../changes.ts";
-import { conflictLines, dropWorkerRefs, teamConflicts, type WorkerConflicts } from "../conflicts.ts";
+import { announceConflicts, conflictLines, dropWorkerRefs, teamConflicts, type WorkerConflicts } from "../conflicts.ts";
 import { rebaseNote, rebaseWorktree } from "../rebase.ts";
 import { newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
 import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
@@ -219,7 +219,8 @@ export const workerList = defineTool({
       const files = view.changed_files?.length ? ` [${view.changed_files.length} file(s) changed]` : "";
       return `- ${view.name} (${view.agent}, ${view.workspace_mode}): ${view.state}${files}: ${report}`;
     });
-    const conflicts = await conflictsOf(all.filter((worker) => views.some((view) => view.worker_id === worker.id)));
+    const listed = new Set(views.map((view) => view.worker_id));
+    const conflicts = (await conflictsOf(context, all)).filter((entry) => listed.has(entry.worker_id));
     const warnings = conflicts.flatMap(conflictLines);
     // An empty list says what the filters left out, so stopped workers never read as "none yet".
     const hidden = all.length - views.length;
@@ -232,16 +233,21 @@ export const workerList = defineTool({
   },
 });
 
-/** Each repository's active isolated workers, compared with each other and their base; a pair is reported on both sides. */
-async function conflictsOf(workers: WorkerRecord[]): Promise<WorkerConflicts[]> {
+/**
+ * Each repository's active isolated workers, compared with each other and their base (a pair is
+ * reported on both sides); what is new is published as server events.
+ */
+async function conflictsOf(context: Pick<ToolContext, "app">, workers: WorkerRecord[]): Promise<WorkerConflicts[]> {
   const repos = [...new Set(workers.map((worker) => worker.repo))];
   const teams = await Promise.all(
-    repos.map((repo) =>
-      teamConflicts(
+    repos.map(async (repo) => {
+      const team = await teamConflicts(
         repo,
         workers.filter((worker) => worker.repo === repo),
-      ),
-    ),
+      );
+      if (context.app.activity) announceConflicts(repo, team, (event) => context.app.activity!.publish(event));
+      return team;
+    }),
   );
   return teams.flatMap((team) => team.workers);
 }
