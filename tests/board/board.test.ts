@@ -117,7 +117,7 @@ describe("the board in a browser", () => {
     await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
   });
 
-  test("two workers started over MCP appear without a reload, with their usage; a worker's diff opens; integrating from the page lands its file in the base checkout", async () => {
+  test("two workers started over MCP appear without a reload, with their usage; a worker's diff opens; integrating from the page lands its file in the base checkout; a refusal shows the tool's words", async () => {
     await page.evaluate(() => Object.assign(window, { boardMarker: "same page" }));
     for (const [name, file] of [
       ["alpha", "alpha.txt"],
@@ -146,6 +146,18 @@ describe("the board in a browser", () => {
     expect(readFileSync(join(repo, "alpha.txt"), "utf8")).toBe("from alpha\n");
     expect(existsSync(join(repo, "beta.txt"))).toBe(false);
     await until(async () => ((await page.locator("#notice").textContent()) ?? "").includes("alpha"));
+
+    // A second integration is refused by the tool, and the page shows the tool's own words.
+    await page.getByRole("button", { name: "Integrate" }).click();
+    await until(async () => (await page.locator("#notice").getAttribute("class")) === "notice error");
+    const host = await client.callTool("codex_worker_integrate", { worker: "alpha", takeover: true, takeover_reason: "test" });
+    expect(host.isError).toBe(true);
+    // The same refusal a host gets (a host over HTTP sees the repository as ".", the board its path).
+    const code = (host._meta!["patchbay/error"] as { code: string }).code;
+    const hostText = host.content!.map((block) => block.text ?? "").join("\n");
+    expect(await page.locator("#notice").textContent()).toBe(hostText.replace("base checkout . has", `base checkout ${repo} has`));
+    expect(hostText).toStartWith(`[${code}]`);
+    expect(readFileSync(join(repo, "alpha.txt"), "utf8")).toBe("from alpha\n");
   });
 
   test("a plan waits on the operator; approving it from the page advances the run; a forged approval from another origin does not", async () => {
@@ -241,10 +253,39 @@ describe("patchbay board", () => {
   });
 });
 
+/** The first `state` event of the board's stream at `url`. */
+async function firstState(url: string): Promise<{ repos: Array<{ path: string }>; workers: Array<{ name: string; repo: string }> }> {
+  const reader = (await fetch(url)).body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`the stream ended without a state: ${text}`);
+    text += decoder.decode(value, { stream: true });
+    const event = /event: state\ndata: (.*)\n\n/.exec(text);
+    if (event) {
+      await reader.cancel();
+      return JSON.parse(event[1]!);
+    }
+  }
+}
+
 describe("a server without a token", () => {
-  test("listens on loopback only and opens the board without a login, still under the Origin guard", async () => {
-    const open = await startTestServer({ args: ["--root", repo] });
+  test("listens on loopback only and opens the board without a login, still under the Origin guard; the stream filters by repository", async () => {
+    const other = pipelineRepo(mockToml());
+    const open = await startTestServer({ args: ["--root", repo, "--allow-root", other] });
     try {
+      const host = await connectHttp("v2-legacy", open.url);
+      const started = await host.callTool("codex_worker_start", { name: "elsewhere", brief: workerBrief("e.txt", "e\n"), agent: "mock", repo_path: other });
+      expect(started.isError).toBeFalsy();
+      await host.close();
+      const events = `${new URL(open.url).origin}/board/events`;
+      const all = await firstState(events);
+      expect(all.repos.map((entry) => entry.path).sort()).toEqual([repo, other].sort());
+      expect(all.workers.map((worker) => worker.name)).toContain("elsewhere");
+      const filtered = await firstState(`${events}?repo=${encodeURIComponent(repo)}`);
+      expect(filtered.workers.map((worker) => worker.name)).not.toContain("elsewhere");
+      expect(filtered.workers.every((worker) => worker.repo === repo)).toBe(true);
       const local = new URL(open.url).origin;
       const answer = await fetch(`${local}/board`);
       expect(answer.status).toBe(200);
