@@ -17,6 +17,12 @@ export interface ResumeRetention {
 export interface SessionEventStore extends EventStore {
   /** False when the event expired (or never was): the transport would have nothing to replay after it. */
   canResume(eventId: string): Promise<boolean>;
+  /**
+   * Stores a new priming event on the stream of `eventId` and returns its id: a resumed stream
+   * starts with it, so the client's next resume starts from now. Resuming from the first
+   * priming event again and again would expire during a call longer than server.resume_seconds.
+   */
+  primeAgain(eventId: string): Promise<string>;
 }
 
 interface StoredEvent {
@@ -69,6 +75,9 @@ export function createMemoryEventStore(retention: ResumeRetention, now: () => nu
     },
     async canResume(eventId) {
       return indexOf(eventId) !== -1;
+    },
+    primeAgain(eventId) {
+      return this.storeEvent(parseEventId(eventId)?.streamId ?? eventId, {} as JSONRPCMessage);
     },
     async replayEventsAfter(lastEventId, { send }) {
       const from = indexOf(lastEventId);

@@ -140,10 +140,19 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return rpcErrorResponse(404, -32001, "Session not found: it expired or the server restarted; initialize a new session");
     session.lastSeen = Date.now();
     const lastEventId = request.method === "GET" ? request.headers.get("last-event-id") : null;
-    if (lastEventId && !(await session.events.canResume(lastEventId)))
-      return expiredResume(host.config.server.resume_events, host.config.server.resume_seconds);
-    const response = await session.transport.handleRequest(asNegotiated(request, session.server), body === undefined ? undefined : { parsedBody: body });
-    return lastEventId ? primeResumed(response, lastEventId) : response;
+    if (lastEventId) return resume(session, request, lastEventId);
+    return session.transport.handleRequest(asNegotiated(request, session.server), body === undefined ? undefined : { parsedBody: body });
+  }
+
+  /** A GET with Last-Event-ID: the missed events and the stream again, or 410 when they are gone. */
+  async function resume(session: LegacySession, request: Request, lastEventId: string): Promise<Response> {
+    const expired = () => expiredResume(host.config.server.resume_events, host.config.server.resume_seconds);
+    if (!(await session.events.canResume(lastEventId))) return expired();
+    const primingId = await session.events.primeAgain(lastEventId);
+    const response = await session.transport.handleRequest(request);
+    // The SDK answers 500 when the event expired between the check above and its replay.
+    if (response.status === 500 && !(await session.events.canResume(lastEventId))) return expired();
+    return primeResumed(response, primingId);
   }
 
   // Hosts rarely send DELETE, so idle 2025-era sessions are closed after server.session_idle_seconds.
@@ -187,14 +196,15 @@ function expiredResume(maxEvents: number, maxSeconds: number): Response {
 }
 
 /**
- * A resumed stream starts again with the id the client resumed from (and the retry hint). SDK
- * clients keep a resumption token per stream, from that stream's own events only: a resumed
- * stream the server closes again before any event (server.sse_poll_seconds) would otherwise
- * leave the client resuming from nothing, and lose the call.
+ * A resumed stream starts with a priming event of its own (and the retry hint). SDK clients keep
+ * a resumption token per stream, from that stream's own events only: a resumed stream the server
+ * closes again before any event (server.sse_poll_seconds) would otherwise leave the client
+ * resuming from nothing, and lose the call. The replayed events follow with their older ids, so
+ * the client's token ends at the last event it really saw.
  */
-function primeResumed(response: Response, lastEventId: string): Response {
+function primeResumed(response: Response, primingId: string): Response {
   if (!response.ok) return response;
-  return withSsePrefix(response, new TextEncoder().encode(`id: ${lastEventId}\nretry: ${RESUME_RETRY_MS}\ndata: \n\n`));
+  return withSsePrefix(response, new TextEncoder().encode(`id: ${primingId}\nretry: ${RESUME_RETRY_MS}\ndata: \n\n`));
 }
 
 /**

@@ -46,3 +46,19 @@ test("an event older than server.resume_seconds is gone", async () => {
   expect(await store.canResume(recent)).toBe(true);
   expect(await store.canResume("call:99")).toBe(false);
 });
+
+test("a resumed stream's new priming event is a fresh place to resume from, on the same stream", async () => {
+  let clock = 1_000_000;
+  const store = createMemoryEventStore({ maxEvents: 1000, maxAgeMs: 10_000 }, () => clock);
+  const first = await store.storeEvent("call", {} as JSONRPCMessage);
+  clock += 8_000;
+  const again = await store.primeAgain(first);
+  clock += 8_000;
+  // The first priming event is too old by now; the one a resume started with is not.
+  expect(await store.canResume(first)).toBe(false);
+  expect(await store.canResume(again)).toBe(true);
+  const result: JSONRPCMessage = { jsonrpc: "2.0", id: 3, result: { content: [] } };
+  await store.storeEvent("call", result);
+  await store.storeEvent("other", note(1));
+  expect(await replay(store, again)).toEqual([result]);
+});
