@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { commandEnvironment, type EnvPolicy } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { assertTrusted, loadPipelineConfig, runTestCommand, testSettings } from "../pipeline/index.ts";
@@ -104,7 +104,7 @@ export async function runIntegrationTests(
       break;
     }
   }
-  await mkdir(join(options.log, ".."), { recursive: true });
+  await mkdir(dirname(options.log), { recursive: true });
   await writeFile(options.log, sections.join("\n"), { mode: 0o600 });
   return { passed: !failure, commands, log: options.log, ...(failure && { failure }) };
 }
