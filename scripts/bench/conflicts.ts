@@ -42,7 +42,8 @@ const fileOf = (n: number) => `pkg${String(Math.floor(n / 100)).padStart(4, "0")
 
 /** Worker i changes 4 files of its own and adds one; workers 0 and 1 rewrite the same line, 2 and 3 append to the same file. */
 function change(worktree: string, index: number): void {
-  for (let k = 0; k < 4; k++) appendFileSync(join(worktree, fileOf((Math.floor(files / workerCount) * index + 17 * k + 5) % files)), `// worker ${index} was here\n`);
+  for (let k = 0; k < 4; k++)
+    appendFileSync(join(worktree, fileOf((Math.floor(files / workerCount) * index + 17 * k + 5) % files)), `// worker ${index} was here\n`);
   writeFileSync(join(worktree, `new-${index}.ts`), `export const worker${index} = ${index};\n`);
   if (index === 0 || index === 1) writeFileSync(join(worktree, fileOf(7)), `// rewritten by worker ${index}\n`);
   if (index === 2) appendFileSync(join(worktree, fileOf(9)), "// worker 2 at the end\n");
