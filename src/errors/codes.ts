@@ -128,7 +128,7 @@ const TABLE = {
   namespace_forbidden: failed,
   no_changes: failed,
   no_session: failed,
-  no_test_commands: usage,
+  no_test_commands: failed,
   not_a_directory: failed,
   not_a_file: failed,
   not_a_git_repo: failed,
