@@ -9,10 +9,11 @@ import { checkResourceAllowed } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
 import { type Access, capPower, isToolMode, type Power, TOOL_MODES, type ToolModeName } from "./access.ts";
 import { documentClient, isDocumentClientId } from "./clients.ts";
-import { cookieValue, crossOrigin, LOGIN_COOKIE, loginCookie, readForm } from "./forms.ts";
+import { crossOrigin, loginCookie, readForm } from "./forms.ts";
 import { PATHS, resourceOf } from "./metadata.ts";
+import { csrfFor, loggedIn as loggedInAs } from "./operator-login.ts";
 import { consentPage, errorPage, loginPage } from "./pages.ts";
-import { hashSecret, sameSecret } from "./secrets.ts";
+import { sameSecret } from "./secrets.ts";
 import type { ClientData, OAuthStore } from "./store.ts";
 
 export interface AuthorizeContext {
@@ -39,9 +40,6 @@ function requestParams(source: URLSearchParams): URLSearchParams {
   }
   return kept;
 }
-
-/** The form's CSRF token: derived from the HttpOnly login cookie, so only a page this server rendered for it carries it. */
-const csrfFor = (cookie: string) => hashSecret(`csrf:${cookie}`);
 
 function redirectTo(uri: string, values: Record<string, string | undefined>, issuer: string, status = 302): Response {
   const url = new URL(uri);
@@ -81,10 +79,7 @@ async function checkRequest(params: URLSearchParams, context: AuthorizeContext):
   return { client, redirectUri };
 }
 
-async function loggedIn(request: Request, context: AuthorizeContext): Promise<string | undefined> {
-  const cookie = cookieValue(request, LOGIN_COOKIE);
-  return cookie && (await context.store.isLogin(cookie, context.operatorToken)) ? cookie : undefined;
-}
+const loggedIn = (request: Request, context: AuthorizeContext) => loggedInAs(request, context.store, context.operatorToken);
 
 /** `GET /oauth/authorize`. */
 export async function authorize(request: Request, context: AuthorizeContext): Promise<Response> {

@@ -20,15 +20,21 @@ export interface OperatorLogin {
   login(request: Request, origin: string): Promise<Response>;
 }
 
+/** A form's CSRF token: derived from the HttpOnly login cookie, so only a page this server rendered for it carries it. */
+export const csrfFor = (cookie: string) => hashSecret(`csrf:${cookie}`);
+
+/** The login cookie of a live operator login (made with the current operator token) on this request, or undefined. */
+export async function loggedIn(request: Request, store: OAuthStore, operatorToken: string): Promise<string | undefined> {
+  const cookie = cookieValue(request, LOGIN_COOKIE);
+  return cookie && (await store.isLogin(cookie, operatorToken)) ? cookie : undefined;
+}
+
 /** The operator login of the page at `path` (its form posts to `path/login`). */
 export function operatorLogin(store: OAuthStore, operatorToken: string, options: { path: string; why: string; seconds: number }): OperatorLogin {
   const target = { action: `${options.path}/login`, why: options.why };
   const self: OperatorLogin = {
-    async loggedIn(request) {
-      const cookie = cookieValue(request, LOGIN_COOKIE);
-      return cookie && (await store.isLogin(cookie, operatorToken)) ? cookie : undefined;
-    },
-    csrfFor: (cookie) => hashSecret(`csrf:${cookie}`),
+    loggedIn: (request) => loggedIn(request, store, operatorToken),
+    csrfFor,
     page: (error) => loginPage("", error, target),
     async login(request, origin) {
       if (crossOrigin(request, origin)) return errorPage("Forbidden", "This form may be sent only from this server's own page.", 403);
