@@ -5,15 +5,19 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { JOB_TOOLS } from "../../src/jobs/tools/index.ts";
 import { loadPipelineConfig, trustPipelineConfig } from "../../src/pipeline/index.ts";
+import { WORKER_TOOLS } from "../../src/workers/tools/index.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
-import type { ToolHarness } from "../support/tools.ts";
+import { harnessSet, type ToolHarness } from "../support/tools.ts";
 import { mockPrompt, settled, WORKER_TOML, workerHarnesses } from "./support.ts";
 
 const harnesses = workerHarnesses();
+const jobHarnesses = harnessSet([...JOB_TOOLS, ...WORKER_TOOLS], { configToml: WORKER_TOML, mode: "full" });
 afterAll(async () => {
   await harnesses.closeAll();
+  await jobHarnesses.closeAll();
   removeTempDirs();
 });
 
@@ -27,9 +31,12 @@ echo "all good"
 `;
 
 /** A repository whose trusted pipeline file lists `sh check.sh`, and a session allowed to run it. */
-async function testedRepo(options: { trust?: boolean; bashMode?: "full" | "off"; toml?: string } = {}) {
+async function testedRepo(options: { trust?: boolean; bashMode?: "full" | "off"; toml?: string; jobs?: boolean } = {}) {
   const repo = makeGitRepo({ "value.txt": "good\n", "check.sh": CHECK, ".ai/patchbay.toml": '[phases.test]\ncommands = ["sh check.sh"]\ntimeout = 60\n' });
-  const h = await harnesses.open(repo, { power: { bashMode: options.bashMode ?? "full" }, configToml: WORKER_TOML + (options.toml ?? "") });
+  const h = await (options.jobs ? jobHarnesses : harnesses).open(repo, {
+    power: { bashMode: options.bashMode ?? "full" },
+    configToml: WORKER_TOML + (options.toml ?? ""),
+  });
   if (options.trust ?? true) await trustPipelineConfig(h.host.home, repo, await loadPipelineConfig(repo), "test");
   return { repo, h };
 }
@@ -182,4 +189,31 @@ test("a worker continued after its first integration is rebased onto the new bas
   expect(merged).toContain("third");
   expect(merged).toContain("base's third");
   expect(git(repo, "for-each-ref", "--format=%(refname)", `refs/patchbay/workers/${rebased.worker_id}/pre-rebase`)).not.toBe("");
+});
+
+test("an isolated job's change is gated the same way: a failing test refuses it and leaves the checkout, a passing one lands", async () => {
+  const { repo, h } = await testedRepo({ jobs: true });
+  const job = async (files: Record<string, string>) => {
+    const { job_id } = await h.ok<{ job_id: string }>("codex_apply_job", { spec: write(files), agent: "mock" });
+    const done = await h.ok<{ state: string }>("codex_get_result", { job_id, wait_seconds: 30 });
+    expect(done.state).toBe("succeeded");
+    return job_id;
+  };
+  const bad = await job({ "value.txt": "bad\n" });
+  const refused = await h.call("codex_job_integrate", { job_id: bad, run_tests: true });
+  expect(refused.isError).toBe(true);
+  expect((refused._meta!["patchbay/error"] as { code: string }).code).toBe("tests_not_passed");
+  expect(refused.content.map((block) => ("text" in block ? block.text : "")).join("")).toContain("value.txt is not good: bad");
+  expect(readFileSync(join(repo, "value.txt"), "utf8")).toBe("good\n");
+  expect(git(repo, "status", "--porcelain")).toBe("");
+
+  const good = await job({ "j.txt": "from a job\n" });
+  const landed = await h.ok<{ applied: boolean; committed: boolean; landed: Landed }>("codex_job_integrate", {
+    job_id: good,
+    run_tests: true,
+    commit: true,
+    message: "job lands",
+  });
+  expect(landed).toMatchObject({ applied: true, committed: true, landed: { files: ["j.txt"], tests: { passed: true } } });
+  expect(git(repo, "log", "--format=%s", "-1")).toBe("job lands");
 });
