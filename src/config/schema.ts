@@ -226,6 +226,11 @@ const workers = table({
   ),
   claude_models: setting(modelList(), ["sonnet", "opus", "haiku"], "Models codex_worker_options offers for claude workers."),
   gemini_models: setting(modelList(), ["gemini-2.5-pro", "gemini-2.5-flash"], "Models codex_worker_options offers for gemini workers."),
+  integrate_requires_tests: setting(
+    trueOrFalse(),
+    false,
+    'Integration (codex_worker_integrate, codex_job_integrate) runs the repository\'s test commands in a scratch worktree first unless the call passes run_tests=false; needs power_tools.bash_mode = "full" and a trusted .ai/patchbay.toml listing [phases.test] commands.',
+  ),
 });
 
 const executable = () => stringWhere("an executable name or absolute path", (value) => value.trim() !== "" && (!value.includes("/") || isAbsolute(value)));
@@ -233,11 +238,6 @@ const customAgentIdExpected = `an id matching ^[a-z][a-z0-9_-]{0,31}$ that is no
 const isCustomAgentId = (value: string) => /^[a-z][a-z0-9_-]{0,31}$/.test(value) && !(BUILTIN_AGENTS as readonly string[]).includes(value);
 
 /**
-  integrate_requires_tests: setting(
-    trueOrFalse(),
-    false,
-    'Integration (codex_worker_integrate, codex_job_integrate) runs the repository\'s test commands in a scratch worktree first unless the call passes run_tests=false; needs power_tools.bash_mode = "full" and a trusted .ai/patchbay.toml listing [phases.test] commands.',
-  ),
  * One user-defined agent: `[agents.custom.<id>]`. Built like `table`, but a missing `command`
  * (the one required key in the file) says what it expects instead of "expected a table".
  */
