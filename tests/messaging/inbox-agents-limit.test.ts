@@ -18,7 +18,7 @@ interface Inbox {
 async function inboxOf(client: TestClient, args: Record<string, unknown> = {}): Promise<{ inbox: Inbox; text: string }> {
   const result = await client.callTool("inbox", args);
   expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-  return { inbox: result.structuredContent as unknown as Inbox, text: (result.content[0] as { text: string }).text };
+  return { inbox: result.structuredContent as unknown as Inbox, text: (result.content?.[0] as { text: string }).text };
 }
 
 test("agents_limit bounds the presence list to the waiting and most recently seen agents; the rest are counted", async () => {
