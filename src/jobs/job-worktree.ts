@@ -113,6 +113,11 @@ export async function cleanJobWorktree(record: JobRecord, jobs: readonly JobReco
   return removeWorktree(record.repo, worktree);
 }
 
+/** True when the job is over and ended at or before `cutoff` (ms): its retention has run out. */
+export function endedBefore(job: JobRecord, cutoff: number): boolean {
+  return isTerminal(job.state) && job.finished_at !== undefined && Date.parse(job.finished_at) <= cutoff;
+}
+
 /**
  * The retention sweep: removes the worktree and branch of every isolated job that ended before
  * `cutoff` (ms) when no job in it ended later or still runs; returns the worktrees removed.
@@ -123,7 +128,7 @@ export async function sweepJobWorktrees(jobs: readonly JobRecord[], cutoff: numb
     const worktree = job.worktree;
     if (!worktree || worktree.branch !== jobBranch(job.id) || !existsSync(worktree.path)) continue;
     const users = jobs.filter((other) => other.worktree?.path === worktree.path);
-    const ended = users.every((other) => isTerminal(other.state) && other.finished_at !== undefined && Date.parse(other.finished_at) <= cutoff);
+    const ended = users.every((other) => endedBefore(other, cutoff));
     if (ended && (await removeWorktree(job.repo, worktree))) removed.push(worktree.path);
   }
   return removed;

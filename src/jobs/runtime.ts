@@ -8,6 +8,7 @@ import type { AgentAdapter, AgentTurn } from "../agents/types.ts";
 import { agentExecutable, resolveAdapter } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
+import { sweepSessionHandles } from "../mcp/local-details.ts";
 import type { RecordStore } from "../state/index.ts";
 import { refuseOverBudget, turnScope, usageLedger, type UsageOwner } from "../usage/index.ts";
 import { executeJob } from "./execute.ts";
@@ -16,7 +17,7 @@ import { createJobQueue } from "./queue.ts";
 import { appendEvent, JOB_ID_PATTERN, newJobId, type JobAccess, type JobKind, type JobRecord } from "./record.ts";
 import { recoverJobs } from "./recovery.ts";
 import { assertExecutable } from "./executable.ts";
-import { createJobWorktree, sweepJobWorktrees } from "./job-worktree.ts";
+import { createJobWorktree, endedBefore, sweepJobWorktrees } from "./job-worktree.ts";
 
 /** What a tool asks for; the prompt goes to the agent and nowhere else. */
 export interface JobSpec {
@@ -68,7 +69,10 @@ export interface JobRuntime {
   running(): number;
   /** Marks jobs a dead server left running or pending as interrupted, then sweeps old worktrees; call once at start-up. */
   recover(): Promise<void>;
-  /** Removes the worktrees of isolated jobs that ended more than server.job_worktree_retention_days ago; returns them. */
+  /**
+   * Removes the worktrees of isolated jobs that ended more than server.job_worktree_retention_days
+   * ago (returns them), and the session handles whose jobs ended as long ago.
+   */
   sweepWorktrees(): Promise<string[]>;
   /** Stops every running job (they become interrupted) and waits for them to end. */
   stop(): Promise<void>;
@@ -275,7 +279,12 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     },
 
     async sweepWorktrees() {
-      return sweepJobWorktrees(await runtime.list(), Date.now() - config.server.job_worktree_retention_days * 86_400_000);
+      const jobs = await runtime.list();
+      const cutoff = Date.now() - config.server.job_worktree_retention_days * 86_400_000;
+      // A remote caller's session handles (ses_…) last as long as the jobs whose sessions they name.
+      const kept = new Set(jobs.filter((job) => job.session_id && !endedBefore(job, cutoff)).map((job) => job.session_id!));
+      await sweepSessionHandles(store, cutoff, kept).catch(() => 0);
+      return sweepJobWorktrees(jobs, cutoff);
     },
 
     async stop() {

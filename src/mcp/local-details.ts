@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
-import { relative } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
 import type { RecordStore } from "../state/index.ts";
@@ -33,21 +33,44 @@ export function isRemote(session: Pick<SessionState, "transport">): boolean {
   return session.transport === "http";
 }
 
+const HANDLE_RECORD = "session-handle.";
+/** How often a handle handed out again is written again, so the sweep sees it as recent. */
+const REFRESH_MS = 3_600_000;
+
 /** Session handles this server handed to remote callers, kept in the store so they outlive a restart. */
 export function createSessionHandleBook() {
-  const known = new Map<string, string>();
+  const known = new Map<string, { raw: string; at: number }>();
   return {
     async remember(handles: ReadonlyMap<string, string>, store: RecordStore): Promise<void> {
       for (const [handle, raw] of handles) {
-        if (known.get(handle) === raw) continue;
-        known.set(handle, raw);
-        await store.put("meta", `session-handle.${handle}`, { session_id: raw });
+        const seen = known.get(handle);
+        if (seen?.raw === raw && Date.now() - seen.at < REFRESH_MS) continue;
+        known.set(handle, { raw, at: Date.now() });
+        await store.put("meta", `${HANDLE_RECORD}${handle}`, { session_id: raw });
       }
     },
     async lookup(handle: string, store: RecordStore): Promise<string | undefined> {
-      return known.get(handle) ?? (await store.get<{ session_id: string }>("meta", `session-handle.${handle}`))?.data.session_id;
+      // The store answers first: a handle the retention sweep removed is gone here too.
+      return (await store.get<{ session_id: string }>("meta", `${HANDLE_RECORD}${handle}`))?.data.session_id;
     },
   };
+}
+
+/**
+ * The retention of session handles, run by the job runtime's sweep: a handle last handed out
+ * before `cutoff` (ms) is removed unless its agent session belongs to a job kept longer (`kept`:
+ * the session ids of jobs still running or ended after the cutoff). A handle handed out within
+ * the last hour always stays: the book does not write it again sooner. Returns how many went.
+ */
+export async function sweepSessionHandles(store: RecordStore, cutoff: number, kept: ReadonlySet<string>): Promise<number> {
+  const before = Math.min(cutoff, Date.now() - REFRESH_MS);
+  let removed = 0;
+  for (const record of await store.list<{ session_id?: string }>("meta")) {
+    if (!record.id.startsWith(HANDLE_RECORD) || Date.parse(record.updatedAt) > before) continue;
+    if (record.data.session_id && kept.has(record.data.session_id)) continue;
+    if (await store.remove("meta", record.id)) removed++;
+  }
+  return removed;
 }
 export type SessionHandleBook = ReturnType<typeof createSessionHandleBook>;
 
@@ -68,14 +91,34 @@ function withRealPath(path: string): string[] {
   }
 }
 
-/** The folders this session's results may name, and their public spelling. */
-export function localRewrites(session: SessionState, home: string): Rewrites {
-  const base = session.scope.defaultRoot ?? session.scope.allowedRoots[0];
+/** Keys whose value names the repository (or folder) a result is about. */
+const REPOSITORY_KEYS = new Set(["repo", "repo_path", "root", "cwd"]);
+
+/** The absolute folders a result names under REPOSITORY_KEYS. */
+function repositoriesNamed(value: Json, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) repositoriesNamed(item, found);
+  else if (value && typeof value === "object")
+    for (const [key, inner] of Object.entries(value)) {
+      if (REPOSITORY_KEYS.has(key) && typeof inner === "string" && isAbsolute(inner)) found.add(inner);
+      else repositoriesNamed(inner, found);
+    }
+  return found;
+}
+
+/**
+ * The folders this session's results may name, and their public spelling: its roots, and the
+ * repositories `result` names (a job's `repo`, a session's `cwd`). A root of `/` (the original
+ * PatchBay's stock setting) is never rewritten itself, so each repository under it gets its own.
+ */
+export function localRewrites(session: SessionState, home: string, result?: CallToolResult): Rewrites {
+  const { allowedRoots } = session.scope;
+  const base = session.scope.defaultRoot ?? allowedRoots[0];
   const rewrites: Array<{ from: string; to: string }> = [];
   const add = (path: string, to: string) => {
     for (const from of withRealPath(path)) if (from.length > 1) rewrites.push({ from: from.replace(/\/+$/, ""), to });
   };
-  for (const root of [...session.scope.allowedRoots, ...(base ? [base] : [])]) add(root, base ? relative(realOf(base), realOf(root)) || "." : ".");
+  const named = repositoriesNamed(result?.structuredContent ?? null);
+  for (const root of [...allowedRoots, ...(base ? [base] : []), ...named]) add(root, base ? relative(realOf(base), realOf(root)) || "." : ".");
   add(home, "$PATCHBAY_HOME");
   return rewrites
     .sort((a, b) => b.from.length - a.from.length)

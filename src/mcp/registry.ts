@@ -212,7 +212,7 @@ async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext, 
   };
   let result = await runChecked(entry, rawArgs, context, prepare);
   if (remote) {
-    const hidden = hideLocalDetails(result, localRewrites(context.session, context.app.home));
+    const hidden = hideLocalDetails(result, localRewrites(context.session, context.app.home, result));
     await book.remember(hidden.handles, context.app.store);
     result = hidden.result;
   }
