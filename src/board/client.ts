@@ -72,8 +72,9 @@ function boardClient(): void {
     return repoSelect.value ? `&repo=${encodeURIComponent(repoSelect.value)}` : "";
   }
 
-  async function post(action: Fields, confirmText?: string): Promise<void> {
-    if (confirmText && !window.confirm(confirmText)) return;
+  /** Runs an action; whether the tool did it. */
+  async function post(action: Fields, confirmText?: string): Promise<boolean> {
+    if (confirmText && !window.confirm(confirmText)) return false;
     say("Working\u2026");
     var response = await fetch("/board/action", {
       method: "POST",
@@ -83,6 +84,7 @@ function boardClient(): void {
     var answer = (await response.json().catch(() => ({ ok: false, error: `the server answered ${response.status}` }))) as Fields;
     if (answer.ok) say(answer.text || "Done.");
     else say(answer.error || "Refused.", true);
+    return answer.ok === true;
   }
 
   async function read(query: string): Promise<Fields> {
@@ -213,6 +215,38 @@ function boardClient(): void {
     );
   }
 
+  /** An agent's messages, one list per thread, newest thread first (recall answers newest first). */
+  function threadsView(messages: Fields[]): HTMLElement {
+    if (!messages.length) return el("p", { class: "empty" }, "No messages yet.");
+    var threads: Record<string, Fields[]> = {};
+    var order: string[] = [];
+    messages.forEach((m) => {
+      if (!threads[m.thread_id]) {
+        threads[m.thread_id] = [];
+        order.push(m.thread_id);
+      }
+      threads[m.thread_id]!.unshift(m);
+    });
+    return el(
+      "div",
+      null,
+      ...order.map((id) =>
+        el(
+          "section",
+          { "aria-label": `thread ${id}` },
+          el("h3", null, `Thread ${id.slice(0, 8)}`),
+          el(
+            "ul",
+            { class: "messages" },
+            ...threads[id]!.map((m) =>
+              el("li", null, el("strong", null, `${m.from} \u2192 ${m.to}`), ` ${m.state}, ${when(m.created_at)}: `, firstLine(m.content)),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
   async function openAgent(agent: string): Promise<void> {
     var answer = await read(`kind=agent&id=${encodeURIComponent(agent)}`);
     var messages: Fields[] = answer.ok ? answer.data.messages || [] : [];
@@ -221,21 +255,15 @@ function boardClient(): void {
     var content = el("textarea", { id: "send-content", name: "content", required: true, rows: "3" }) as HTMLTextAreaElement;
     showPane(
       `Agent ${agent}`,
-      answer.ok
-        ? el(
-            "ul",
-            { class: "messages" },
-            ...messages.map((m) =>
-              el("li", null, el("strong", null, `${m.from || ""} \u2192 ${m.to || ""}`), " ", m.thread_id ? `[${m.thread_id}] ` : "", firstLine(m.content)),
-            ),
-          )
-        : el("p", { class: "error" }, answer.error),
+      answer.ok ? threadsView(messages) : el("p", { class: "error" }, answer.error),
       el(
         "form",
         {
           onsubmit: (event: Event) => {
             event.preventDefault();
-            void post({ action: "send", as: agent, to: to.value, content: content.value });
+            void post({ action: "send", as: agent, to: to.value, content: content.value }).then((sent) => {
+              if (sent) void openAgent(agent);
+            });
           },
         },
         el("h3", null, `Send as ${agent}`),
@@ -248,11 +276,11 @@ function boardClient(): void {
     );
   }
 
-  function integrate(name: string, repo: string): Promise<void> {
+  function integrate(name: string, repo: string): Promise<boolean> {
     return post({ action: "integrate", id: name, repo: repo }, `Integrate ${name}'s changes into the base checkout?`);
   }
 
-  function approve(runId: string, repo: string): Promise<void> {
+  function approve(runId: string, repo: string): Promise<boolean> {
     return post({ action: "approve", id: runId, repo: repo }, `Approve the plan of ${runId}? Its writer may then run.`);
   }
 
@@ -270,6 +298,7 @@ function boardClient(): void {
         stateCell(w.state),
         el("td", null, w.agent + (w.model ? ` (${w.model})` : "")),
         el("td", null, w.workspace_mode),
+        el("td", null, w.owner),
         el("td", null, String((w.changed_files || []).length)),
         el("td", null, firstLine(w.report)),
         el("td", null, usageText(w.usage)),
@@ -289,7 +318,7 @@ function boardClient(): void {
           stateCell(j.state),
           el("td", null, j.title || j.kind),
           el("td", null, j.agent),
-          el("td", null, firstLine(j.events && j.events.length ? j.events[j.events.length - 1].text : "")),
+          el("td", null, firstLine(j.latest)),
           el(
             "td",
             null,
@@ -303,7 +332,7 @@ function boardClient(): void {
     return el(
       "div",
       null,
-      table(["Worker", "State", "Agent", "Mode", "Changed", "Last report", "Usage", "Last activity"], workers, "Workers"),
+      table(["Worker", "State", "Agent", "Mode", "Owner", "Changed", "Last report", "Usage", "Last activity"], workers, "Workers"),
       el("h2", null, `Jobs: ${counts[0]} running, ${counts[1]} queued, ${jobs.length - counts[0]! - counts[1]!} finished`),
       table(["Job", "State", "Title", "Agent", "Latest", ""], shown, "Jobs"),
       pages > 1

@@ -75,6 +75,13 @@ function waitingOn(workers: Json[], runs: Json[]): Waiting[] {
   return [...plans, ...ready, ...failed];
 }
 
+/** What the jobs table shows of a job: a thousand of them stay a small event. */
+function jobRow(job: Json): Json {
+  const events = (job.events ?? []) as Array<{ text: string }>;
+  const { job_id, kind, state, agent, model, title, repo, created_at } = job;
+  return { job_id, kind, state, agent, model, title, repo, created_at, latest: events.at(-1)?.text };
+}
+
 /** The board for every repository, or for `repo` only (a path the session may use). */
 export async function snapshot(sources: BoardSources, repo?: string): Promise<BoardState> {
   const repos = await repositories(sources.tools);
@@ -89,7 +96,10 @@ export async function snapshot(sources: BoardSources, repo?: string): Promise<Bo
   return {
     repos,
     workers,
-    jobs: jobs.filter((job) => paths.has(String(job.repo))).slice(0, MAX_JOBS),
+    jobs: jobs
+      .filter((job) => paths.has(String(job.repo)))
+      .slice(0, MAX_JOBS)
+      .map(jobRow),
     runs,
     agents,
     waiting: waitingOn(workers, runs),

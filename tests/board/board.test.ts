@@ -223,6 +223,9 @@ describe("the board in a browser", () => {
     await page.getByLabel("To (NAME or NAME@NAMESPACE)").fill("bob");
     await page.getByLabel("Message", { exact: true }).fill("hello from the board");
     await page.getByRole("button", { name: "Send" }).click();
+    // The pane shows the thread it started, and bob has it.
+    await page.locator("#detail li", { hasText: "hello from the board" }).waitFor();
+    expect(await page.locator("#detail li", { hasText: "hello from the board" }).textContent()).toContain("alice@default \u2192 bob@default");
     await until(async () => {
       const seen = await client.callTool("recall", { as: "bob@default" });
       return JSON.stringify(seen.structuredContent ?? {}).includes("hello from the board");
