@@ -191,6 +191,17 @@ describe("the board in a browser", () => {
     await shot("runs");
   });
 
+  test("the views are tabs a keyboard reaches: arrow keys move between them and show their panel", async () => {
+    await page.getByRole("tab", { name: "Team" }).click();
+    await page.keyboard.press("ArrowRight");
+    expect(await page.getByRole("tab", { name: "Runs" }).getAttribute("aria-selected")).toBe("true");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("tab-runs");
+    expect(await page.getByRole("tabpanel").getByRole("table").locator("caption").textContent()).toBe("Runs");
+    await page.keyboard.press("ArrowLeft");
+    expect(await page.getByRole("tab", { name: "Team" }).getAttribute("aria-selected")).toBe("true");
+    expect(await page.getByRole("tabpanel").locator("caption").first().textContent()).toBe("Workers");
+  });
+
   test("cancelling a running job from the page stops its agent process", async () => {
     // Job tools are in the standard catalog; the host's session starts in worker mode.
     expect((await client.callTool("codex_tool_mode_switch", { mode: "standard" })).isError).toBeFalsy();
