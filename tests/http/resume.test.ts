@@ -41,7 +41,8 @@ async function proxyTo(server: TestServer, options: { idleMs?: number } = {}): P
 }
 
 interface Connection {
-  call(name: string, args: Record<string, unknown>): Promise<{ structuredContent?: Record<string, unknown> }>;
+  /** `onToken` hears each event id the client keeps to resume the call's stream from. */
+  call(name: string, args: Record<string, unknown>, onToken?: (token: string) => void): Promise<{ structuredContent?: Record<string, unknown> }>;
   /** How many responses (results or errors) reached the client for each request id. */
   responses: Map<string | number, number>;
   close(): Promise<void>;
@@ -62,18 +63,20 @@ async function connect(generation: "v1" | "v2-legacy", url: string): Promise<Con
     (deliver as (m: unknown, e?: unknown) => void)(message, extra);
   }) as typeof transport.onmessage;
   const c = client as unknown as { callTool(params: unknown, a?: unknown, b?: unknown): Promise<{ structuredContent?: Record<string, unknown> }> };
-  const options = { timeout: 60_000 };
   return {
-    call: (name, args) => (generation === "v1" ? c.callTool({ name, arguments: args }, undefined, options) : c.callTool({ name, arguments: args }, options)),
+    call: (name, args, onToken) => {
+      const options = { timeout: 60_000, onresumptiontoken: onToken };
+      return generation === "v1" ? c.callTool({ name, arguments: args }, undefined, options) : c.callTool({ name, arguments: args }, options);
+    },
     responses,
     close: () => (client as ClientV1).close(),
   };
 }
 
 /** Starts a mock job that answers after 5 s and waits for its result: one tool call of about 5 s. */
-async function slowCall(connection: Connection): Promise<{ structuredContent?: Record<string, unknown> }> {
+async function slowCall(connection: Connection, onToken?: (token: string) => void): Promise<{ structuredContent?: Record<string, unknown> }> {
   const started = await connection.call("codex_plan_job", { spec: mockPrompt({ sleep_ms: 5000, message: ANSWER }), agent: "mock" });
-  return connection.call("codex_get_result", { job_id: started.structuredContent!.job_id, wait_seconds: 60 });
+  return connection.call("codex_get_result", { job_id: started.structuredContent!.job_id, wait_seconds: 60 }, onToken);
 }
 
 function expectAnsweredOnce(result: { structuredContent?: Record<string, unknown> }, connection: Connection): void {
@@ -83,24 +86,47 @@ function expectAnsweredOnce(result: { structuredContent?: Record<string, unknown
   expect([...connection.responses.values()].every((count) => count === 1)).toBe(true);
 }
 
-const resumes = (proxy: CutProxy) => proxy.sent().match(/^last-event-id: /gim)?.length ?? 0;
-const primings = (proxy: CutProxy) => proxy.received().match(/\nretry: \d+\n/g)?.length ?? 0;
+/** The call's answer; if it fails, the failure names the requests and answers that crossed the proxy. */
+async function withWire<T>(proxy: CutProxy, pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    const lines = (text: string, pattern: RegExp) =>
+      text
+        .replace(/\r/g, "")
+        .split("\n")
+        .filter((line) => pattern.test(line))
+        .map((line) => line.slice(0, 160));
+    const wire = [...lines(proxy.sent(), /^(GET|POST|last-event-id)/i), "--", ...lines(proxy.received(), /^(HTTP\/|id: |data: \{"(jsonrpc|result)")/)];
+    throw new Error(`${error}\n${wire.join("\n")}`);
+  }
+}
+
+/** How often the client resumed the stream of the event id `token` (the call's own, not the GET stream). */
+function resumes(proxy: CutProxy, token: string | undefined): number {
+  const stream = token?.slice(0, token.lastIndexOf(":"));
+  if (!stream) return 0;
+  return proxy
+    .sent()
+    .split(/\r?\n/)
+    .filter((line) => line.toLowerCase().startsWith(`last-event-id: ${stream.toLowerCase()}:`)).length;
+}
 
 describe("a long call over HTTP survives a dropped connection", () => {
   for (const generation of ["v1", "v2-legacy"] as const) {
-    test(`${generation}: the SSE connection cut after about a second; the client resumes and gets the result once`, async () => {
+    test(`${generation}: the SSE connection cut while the call waits; the client resumes and gets the result once`, async () => {
       const proxy = await proxyTo(await serve());
       const connection = await connect(generation, proxy.url);
       try {
-        const primed = primings(proxy);
-        const pending = slowCall(connection);
-        // The get_result stream is open once its priming event (with the retry hint) went through.
-        await eventually(() => proxy.sent().includes("codex_get_result") && primings(proxy) > primed + 1, 10_000);
+        let token: string | undefined;
+        const pending = slowCall(connection, (id) => (token = id));
+        // Cut once the client holds the call stream's priming event: its place to resume from.
+        await eventually(() => token !== undefined, 10_000);
         const before = proxy.connections();
         proxy.cut();
-        const result = await pending;
+        const result = await withWire(proxy, pending);
         expectAnsweredOnce(result, connection);
-        expect(resumes(proxy)).toBeGreaterThan(0);
+        expect(resumes(proxy, token)).toBeGreaterThan(0);
         expect(proxy.connections()).toBeGreaterThan(before);
       } finally {
         await connection.close();
@@ -112,9 +138,13 @@ describe("a long call over HTTP survives a dropped connection", () => {
     const proxy = await proxyTo(await serve(), { idleMs: 2000 });
     const connection = await connect("v2-legacy", proxy.url);
     try {
-      const result = await slowCall(connection);
+      let token: string | undefined;
+      const result = await withWire(
+        proxy,
+        slowCall(connection, (id) => (token ??= id)),
+      );
       expectAnsweredOnce(result, connection);
-      expect(resumes(proxy)).toBeGreaterThan(0);
+      expect(resumes(proxy, token)).toBeGreaterThan(0);
     } finally {
       await connection.close();
     }
@@ -124,10 +154,14 @@ describe("a long call over HTTP survives a dropped connection", () => {
     const proxy = await proxyTo(await serve("[server]\nsse_poll_seconds = 1\n"));
     const connection = await connect("v2-legacy", proxy.url);
     try {
-      const result = await slowCall(connection);
+      let token: string | undefined;
+      const result = await withWire(
+        proxy,
+        slowCall(connection, (id) => (token ??= id)),
+      );
       expectAnsweredOnce(result, connection);
       // About five one-second polls of the one call, none of them cut by the test.
-      expect(resumes(proxy)).toBeGreaterThanOrEqual(2);
+      expect(resumes(proxy, token)).toBeGreaterThanOrEqual(2);
     } finally {
       await connection.close();
     }
