@@ -44,9 +44,6 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
   const scratchDir = join(ctx.home, "tmp", "jobs", record.id);
   const logs = openJobLogs(ctx.logsDir, record.id, { redact: ctx.redact, raw: ctx.config.logging.write_raw_job_logs });
   let finalState: JobState = "failed";
-  // A hard budget the turn crosses while it runs stops it like a cancel, keeping what it did.
-  const budgetStop = new AbortController();
-  let stoppedByBudget: string | undefined;
   try {
     const startedAt = Date.now();
     const owner = record.usage_owner;
@@ -66,13 +63,8 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       ctx.emit(warning);
     }
     const onEvent = (event: AgentEvent) => {
-      if (event.type === "usage" && !stoppedByBudget) {
-        const breach = account.crossed(event.cumulative ? usageDelta(event.usage, input.previousUsage) : event.usage);
-        if (breach) {
-          stoppedByBudget = breach.key;
-          budgetStop.abort();
-        }
-      }
+      // A hard budget the turn's own use goes past stops it like a cancel, keeping what it did.
+      if (event.type === "usage") account.observe(event.cumulative ? usageDelta(event.usage, input.previousUsage) : event.usage);
       if (event.type === "session" && record.session_id !== event.sessionId) {
         record.session_id = event.sessionId;
         void ctx.save();
@@ -94,7 +86,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       // A job's TMP and TEMP are its scratch directory too (TMPDIR always is).
       set: { TMPDIR: scratchDir, TMP: scratchDir, TEMP: scratchDir },
       checkReadOnly: true,
-      signal: AbortSignal.any([ctx.signal, budgetStop.signal]),
+      signal: AbortSignal.any([ctx.signal, account.stop]),
       onEvent,
       onOutput: (stream, chunk) => logs.write(stream, chunk),
       onSpawn: (pid) => {
@@ -116,7 +108,7 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
       usage ??= reported?.usage;
       if (usage) record.cumulative_usage = usageSum(input.previousUsage, usage);
     }
-    const entry = await account.close(usage, stoppedByBudget).catch((error: Error) => {
+    const entry = await account.close(usage).catch((error: Error) => {
       appendEvent(record, ctx.redact(`warning: the turn's usage was not recorded: ${error.message}`));
     });
     const fromGit = record.worktree ? (await changedFiles(record.cwd, record.worktree.base_commit).catch(() => [])).map((file) => file.path) : [];
@@ -137,10 +129,10 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
         endedBy === "timeout"
           ? `stopped after ${ctx.config.server.job_timeout_seconds} s (server.job_timeout_seconds)`
           : `stopped after ${ctx.config.agents.idle_timeout_seconds} s without output (agents.idle_timeout_seconds)`;
-    } else if (endedBy === "cancelled" && stoppedByBudget) {
+    } else if (endedBy === "cancelled" && account.stopReason()) {
       finalState = "cancelled";
       record.result.error_code = "budget_exceeded";
-      record.result.error = `stopped: the turn went past ${stoppedByBudget} (raise it in config.toml; \`patchbay usage\` shows what was spent)`;
+      record.result.error = account.stopReason();
     } else if (endedBy === "cancelled") {
       finalState = ctx.shuttingDown() ? "interrupted" : "cancelled";
       record.result.error = ctx.shuttingDown() ? "the server stopped before the job finished" : "cancelled";

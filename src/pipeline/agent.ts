@@ -22,7 +22,7 @@ import {
 } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { isTerminal, type JobKind, type JobRuntime, runAgentTurn } from "../jobs/index.ts";
-import { localLedger, openTurnAccount, type TurnAccount, type UsageOwner } from "../usage/index.ts";
+import { localLedger, openTurnAccount, type TurnAccount, turnSignal, type UsageOwner } from "../usage/index.ts";
 import type { ResolvedPhase } from "./config.ts";
 import { runReasonixWriter } from "./reasonix.ts";
 
@@ -134,11 +134,13 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
     pending = pending.then(() => appendFile(request.logFile, env.redact(text))).catch(() => {});
   };
   const progress = phaseProgress(env);
+  const account = await directAccount(request, env, adapter.name);
+  const signal = turnSignal(account, env.signal);
   const onEvent = (event: AgentEvent) => {
     if (event.type === "message") message = event.text;
+    if (event.type === "usage") account?.observe(event.usage);
     progress(event);
   };
-  const account = await directAccount(request, env, adapter.name);
   const scratchDir = await mkdtemp(join(tmpdir(), "patchbay-phase-"));
   const outcome = await runAgentTurn({
     adapter,
@@ -152,7 +154,7 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
     ...(request.resolved.timeoutMs !== undefined && { timeoutMs: request.resolved.timeoutMs }),
     // The phases compare the tree themselves (phases.ts), with their own exclusions.
     checkReadOnly: false,
-    ...(env.signal && { signal: env.signal }),
+    ...(signal && { signal }),
     onEvent,
     onOutput: (stream, chunk) => log(stream === "stderr" ? chunk.replace(/^/gm, "[stderr] ") : chunk),
   });
@@ -160,10 +162,11 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
   const { result } = outcome;
   const usage = result.usage ?? outcome.tally.usage()?.usage;
   await account?.close(usage);
+  const error = account?.stopReason() ?? outcome.error;
   return {
-    ok: result.status === "succeeded",
+    ok: result.status === "succeeded" && !account?.stopReason(),
     finalMessage: result.finalMessage ?? message,
-    ...(outcome.error && { error: outcome.error }),
+    ...(error && { error }),
     exitCode: outcome.exit.code,
     ...(usage && { usage }),
   };

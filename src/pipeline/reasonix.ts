@@ -6,12 +6,15 @@
 import { appendFile } from "node:fs/promises";
 import { REASONIX, reasonixAcpArgs, runAcpWriter } from "../agents/acp/index.ts";
 import { turnLimits } from "../jobs/index.ts";
+import { turnSignal } from "../usage/index.ts";
 import { guardPath } from "../workspace/index.ts";
 import { type AgentTurnOutcome, type AgentTurnRequest, directAccount, type PipelineEnv, phaseProgress } from "./agent.ts";
 
 export async function runReasonixWriter(request: AgentTurnRequest, env: PipelineEnv, agentEnv: Record<string, string>): Promise<AgentTurnOutcome> {
   const { resolved } = request;
   const account = await directAccount(request, env, "reasonix");
+  const signal = turnSignal(account, env.signal);
+  const progress = phaseProgress(env);
   const result = await runAcpWriter({
     executable: resolved.executable ?? REASONIX.defaultCommand,
     args: reasonixAcpArgs(resolved.model),
@@ -20,20 +23,24 @@ export async function runReasonixWriter(request: AgentTurnRequest, env: Pipeline
     ...(resolved.model && { model: resolved.model }),
     env: agentEnv,
     ...turnLimits(env.config, resolved.timeoutMs),
-    ...(env.signal && { signal: env.signal }),
+    ...(signal && { signal }),
     transcriptPath: `${request.logFile.replace(/\.log$/, "")}.reasonix.jsonl`,
     redact: env.redact,
     checkPath: async (worktree, path) => (await guardPath(worktree, path, { blockedGlobs: env.config.repositories.blocked_globs })).relative,
-    onEvent: phaseProgress(env),
+    onEvent: (event) => {
+      if (event.type === "usage") account?.observe(event.usage);
+      progress(event);
+    },
     onStderr: (chunk) => void appendFile(request.logFile, env.redact(chunk.replace(/^/gm, "[stderr] "))).catch(() => {}),
   });
   await account?.close(result.usage);
+  const error = account?.stopReason() ?? result.error;
   const decisions = result.permissions.map((p) => `permission ${p.decision}: ${p.kind ?? "?"} ${p.tool ?? ""} ${p.reason}`.trim());
   if (decisions.length > 0) await appendFile(request.logFile, `${env.redact(decisions.join("\n"))}\n`);
   return {
-    ok: result.status === "succeeded",
+    ok: result.status === "succeeded" && !account?.stopReason(),
     finalMessage: result.finalMessage ?? "",
-    ...(result.error && { error: env.redact(result.error) }),
+    ...(error && { error: env.redact(error) }),
     exitCode: result.exit.code,
     ...(result.usage && { usage: result.usage }),
   };

@@ -8,5 +8,5 @@ export { refuseOverBudget, turnScope } from "./budgets.ts";
 export { dayOf, type UsageEntry, type UsageOwner } from "./entry.ts";
 export { fsLedger, ledgerDir, localLedger, usageLedger } from "./ledger.ts";
 export { costLine, GROUPINGS, type Grouping, rollUp, type UsageTotals } from "./rollup.ts";
-export { openTurnAccount, type TurnAccount } from "./turn-account.ts";
+export { openTurnAccount, type TurnAccount, turnSignal } from "./turn-account.ts";
 export { reportText, sinceDay, totalsOf, type UsageQuery, usageReport } from "./report.ts";

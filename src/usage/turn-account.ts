@@ -5,17 +5,27 @@
  */
 import type { AgentUsage } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
-import { assertWithinBudgets, type BudgetBreach, breaches, spentBy, turnScope } from "./budgets.ts";
+import { assertWithinBudgets, breaches, spentBy, turnScope } from "./budgets.ts";
 import { entryFor, type TurnFacts, type UsageEntry } from "./entry.ts";
 import type { UsageLedger } from "./ledger.ts";
 
 export interface TurnAccount {
   /** Lines about soft budgets the turn starts past, for its events. */
   readonly warnings: string[];
-  /** The first hard budget that this turn's use so far (its own share, not a session total) crosses. */
-  crossed(usage: AgentUsage): BudgetBreach | undefined;
-  /** Appends the turn's entry; resolves once it is durable. */
-  close(usage: AgentUsage | undefined, stoppedByBudget?: string): Promise<UsageEntry>;
+  /** Aborted once the turn's own reported use goes past a hard budget: pass it to the turn. */
+  readonly stop: AbortSignal;
+  /** Why the turn was stopped, naming the hard budget, once one stopped it. */
+  stopReason(): string | undefined;
+  /** The turn's use so far (its own share, not a session total); stops it past a hard budget. */
+  observe(usage: AgentUsage): void;
+  /** Appends the turn's entry (marked when a budget stopped it); resolves once it is durable. */
+  close(usage: AgentUsage | undefined): Promise<UsageEntry>;
+}
+
+/** The caller's signal and the account's stop as one (the account's alone without a caller's). */
+export function turnSignal(account: TurnAccount | undefined, signal: AbortSignal | undefined): AbortSignal | undefined {
+  const all = [signal, account?.stop].filter((one): one is AbortSignal => one !== undefined);
+  return all.length > 1 ? AbortSignal.any(all) : all[0];
 }
 
 export type TurnStart = Omit<TurnFacts, "usage" | "endedAt" | "stoppedByBudget"> & { ledger: UsageLedger; config: Config };
@@ -31,14 +41,20 @@ export async function openTurnAccount(start: TurnStart): Promise<TurnAccount> {
   const scope = turnScope(facts.repo, facts.owner);
   const spent = await spentBy(ledger, config, scope);
   const warnings = assertWithinBudgets(config, scope, spent);
+  const stop = new AbortController();
+  let stoppedBy: string | undefined;
   return {
     warnings,
-    crossed(usage) {
+    stop: stop.signal,
+    stopReason: () => stoppedBy && `stopped: the turn went past ${stoppedBy} (raise it in config.toml; \`patchbay usage\` (codex_usage) shows what was spent)`,
+    observe(usage) {
+      if (stoppedBy) return;
       const running = entryFor({ ...facts, usage, endedAt: Date.now() }, config);
-      return breaches(config, "hard", scope, spent, running)[0];
+      stoppedBy = breaches(config, "hard", scope, spent, running)[0]?.key;
+      if (stoppedBy) stop.abort();
     },
-    async close(usage, stoppedByBudget) {
-      const entry = entryFor({ ...facts, ...(usage && { usage }), endedAt: Date.now(), ...(stoppedByBudget && { stoppedByBudget }) }, config);
+    async close(usage) {
+      const entry = entryFor({ ...facts, ...(usage && { usage }), endedAt: Date.now(), ...(stoppedBy && { stoppedByBudget: stoppedBy }) }, config);
       await ledger.record(entry);
       return entry;
     },

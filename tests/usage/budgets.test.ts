@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
 import { mockPrompt, processGone, until } from "../jobs/support.ts";
+import { mockToml, pipelineRepo, trustIn } from "../pipeline/helpers.ts";
 import { ledgerEntries } from "./support.ts";
 
 const homes: string[] = [];
@@ -136,4 +137,43 @@ test("a turn queued before the budget was reached is refused when it would start
   expect(view.result?.error).toContain("budgets.hard.daily_tokens");
   expect(existsSync(join(view.worktree!.path, "late.txt"))).toBe(false);
   expect(ledgerEntries(dir).map((entry) => entry.id)).toEqual([first.body.job_id]);
+});
+
+async function runPipeline(dir: string, repo: string, flags: string[]) {
+  await trustIn(dir, repo);
+  const run = await runPatchbay(["run", "--task", "spend it", "--auto-approve", "--mock", ...flags, "--json"], { home: dir, cwd: repo, timeoutMs: 120_000 });
+  expect(run.code, run.stdout + run.stderr).toBe(1);
+  return JSON.parse(run.stdout);
+}
+
+for (const where of ["on the server", "in the CLI (--standalone)"] as const) {
+  test(`a run's hard budget (${where}): the planner's turn that goes past it is stopped and marked, and no later phase runs`, async () => {
+    const dir = home("[budgets.hard]\nrun_tokens = 1\n");
+    const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
+    const failed = (await runPipeline(dir, repo, where === "on the server" ? [] : ["--standalone"])) as { ok: boolean; error: { message: string } };
+    expect(failed.ok).toBe(false);
+    expect(failed.error.message).toContain("stopped: the turn went past budgets.hard.run_tokens");
+    expect(existsSync(join(repo, "PATCHBAY_MOCK.md"))).toBe(false);
+    expect(ledgerEntries(dir)).toEqual([expect.objectContaining({ phase: "plan", stopped_by_budget: "budgets.hard.run_tokens" })]);
+  });
+}
+
+test("a run's hard budget that was reached refuses the run's next agent phase with budget_exceeded", async () => {
+  const dir = home("");
+  const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
+  await trustIn(dir, repo);
+  const planned = await runPatchbay(["plan", "--task", "spend it", "--mock", "--standalone", "--json"], { home: dir, cwd: repo, timeoutMs: 60_000 });
+  expect(planned.code, planned.stderr).toBe(0);
+  const runId = (JSON.parse(planned.stdout) as { run_id: string }).run_id;
+  const [plan] = ledgerEntries(dir);
+  expect(plan).toMatchObject({ run: runId, phase: "plan" });
+  // The budget is exactly what the planner used: reached, not crossed.
+  writeFileSync(join(dir, "config.toml"), `[budgets.hard]\nrun_tokens = ${plan!.input_tokens + plan!.output_tokens}\n`);
+  expect((await runPatchbay(["approve", runId, "--standalone"], { home: dir, cwd: repo })).code).toBe(0);
+  const write = await runPatchbay(["write", runId, "--mock", "--standalone", "--json"], { home: dir, cwd: repo, timeoutMs: 60_000 });
+  expect(write.code).not.toBe(0);
+  expect(write.stdout + write.stderr).toContain(`run ${runId} has used`);
+  expect(write.stdout + write.stderr).toContain("budgets.hard.run_tokens");
+  expect(existsSync(join(repo, "PATCHBAY_MOCK.md"))).toBe(false);
+  expect(ledgerEntries(dir)).toHaveLength(1);
 });
