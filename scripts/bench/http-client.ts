@@ -17,6 +17,8 @@ async function replyOf(response: Response, id: number): Promise<unknown> {
         .split("\n")
         .filter((line) => line.startsWith("data:"))
         .map((line) => line.slice(5).trim())
+        // A resumable stream opens with a priming event whose data is empty.
+        .filter((data) => data.length > 0)
     : [text];
   for (const document of documents) {
     const message = JSON.parse(document) as { id?: number; result?: unknown; error?: { message: string } };

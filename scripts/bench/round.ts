@@ -18,7 +18,7 @@ export interface RoundPlan {
 }
 
 export interface RoundFigures {
-  coldStartMs: { bunHello: number; sdkMinimal: number; relay: number; standalone: number; firstConnection: number };
+  coldStartMs: { bunHello: number; sdkMinimal: number; relay: number; wrapper: number; standalone: number; firstConnection: number };
   roundTripMs: { httpPatchbay: Latency; httpSdk: Latency; stdioRelay: Latency; stdioStandalone: Latency; stdioSdk: Latency };
   idleRssMiB: { patchbay: number; sdkMinimal: number; bunHello: number };
 }
@@ -31,6 +31,7 @@ export async function runRound(bin: Binaries, plan: RoundPlan): Promise<RoundFig
   const serverHome = tempDir("patchbay-bench-server-");
   const standalone: Launch = { command: bin.patchbay, args: ["stdio", "--standalone"], env: benchEnv(tempDir("patchbay-bench-standalone-")) };
   const relay: Launch = { command: bin.patchbay, args: ["stdio"], env: benchEnv(serverHome) };
+  const wrapper: Launch = { command: bin.wrapper, args: ["stdio"], env: benchEnv(serverHome) };
   const sdkStdio: Launch = { command: bin.sdkMinimal, args: ["stdio"], env: benchEnv() };
   const hello: Launch = { command: bin.bunHello, args: [], env: benchEnv() };
 
@@ -49,7 +50,7 @@ export async function runRound(bin: Binaries, plan: RoundPlan): Promise<RoundFig
 
     // Before any client touches them: this is what a server costs while nobody uses it.
     const [rssPatchbay, rssSdk, rssHello] = await idleRssMiB([patchbay.pid, sdkHttp.pid, idleHello.child.pid!]);
-    const cold = await coldStartMedians({ bunHello: hello, sdkMinimal: sdkStdio, relay, standalone }, plan.spawns);
+    const cold = await coldStartMedians({ bunHello: hello, sdkMinimal: sdkStdio, relay, wrapper, standalone }, plan.spawns);
     const roundTripMs = {
       httpPatchbay: await httpRoundTrip(patchbay.url, PATCHBAY_TOOL, plan.calls),
       httpSdk: await httpRoundTrip(sdkHttp.url, SDK_TOOL, plan.calls),

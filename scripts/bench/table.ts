@@ -37,6 +37,19 @@ const ROWS: Row[] = [
     target: withinSdk(1.3),
   },
   {
+    measure: "Cold start, `stdio` through `bin/patchbay` (server running)",
+    unit: "ms",
+    patchbay: (r) => r.coldStartMs.wrapper,
+    sdk: (r) => r.coldStartMs.sdkMinimal,
+    bunFloor: (r) => r.coldStartMs.bunHello,
+  },
+  {
+    measure: "`bin/patchbay`'s own cost (the row above minus `stdio` run directly)",
+    unit: "ms",
+    patchbay: (r) => r.coldStartMs.wrapper - r.coldStartMs.relay,
+    sdk: (r) => r.coldStartMs.sdkMinimal,
+  },
+  {
     measure: "Cold start, `stdio --standalone`",
     unit: "ms",
     patchbay: (r) => r.coldStartMs.standalone,
