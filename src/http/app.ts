@@ -14,8 +14,8 @@ export interface HttpAppOptions {
   maxRequestBytes: number;
   /** Origins that get CORS headers; empty means CORS is off (server.enable_cors). */
   corsOrigins: string[] | undefined;
-  /** What `/status` answers this request's caller (its URLs as that caller reaches the server). */
-  status: (request: Request) => Promise<unknown>;
+  /** What `/status` answers this request's caller (`principal`: what it may see; its URLs as it reaches the server). */
+  status: (request: Request, principal: string) => Promise<unknown>;
   /** Called once per answered request (logging.access_log); never given the query string, which may hold a token. */
   onAccess?: (line: string) => void;
   /** Agent messaging: agent bearer tokens on `/mcp` and `/status`, and the signed `/attachments/...` routes. */
@@ -89,7 +89,7 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     if (refused) return refused;
     const who = await authenticateRequest(request, auth, options.messaging?.tokens);
     if (who instanceof Response) return who;
-    return Response.json(await options.status(request));
+    return Response.json(await options.status(request, who.principal));
   }
 
   async function oauth(request: Request): Promise<Response> {

@@ -110,7 +110,7 @@ function repositoriesNamed(value: Json, found = new Set<string>()): Set<string> 
  * repositories `result` names (a job's `repo`, a session's `cwd`). A root of `/` (the original
  * PatchBay's stock setting) is never rewritten itself, so each repository under it gets its own.
  */
-export function localRewrites(session: SessionState, home: string, result?: CallToolResult): Rewrites {
+export function localRewrites(session: Pick<SessionState, "scope">, home: string, result?: CallToolResult): Rewrites {
   const { allowedRoots } = session.scope;
   const base = session.scope.defaultRoot ?? allowedRoots[0];
   const rewrites: Array<{ from: string; to: string }> = [];
@@ -165,6 +165,16 @@ function hideIn(value: Json, rewrites: Rewrites, sessionIds: ReadonlyMap<string,
   if (value && typeof value === "object")
     return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, hideIn(inner, rewrites, sessionIds, name)]));
   return value;
+}
+
+/**
+ * Any other answer a remote caller gets (`/status`), with the same folders rewritten.
+ *
+ * @example
+ * const shown = hideLocalPaths(report, localRewrites({ scope }, home));
+ */
+export function hideLocalPaths(value: Json, rewrites: Rewrites): Json {
+  return hideIn(value, rewrites, new Map());
 }
 
 /**

@@ -12,6 +12,7 @@ import { createRecordStore, type RecordStore } from "../state/index.ts";
 import { controlJobHandlers } from "./control-jobs.ts";
 import { startControlServer } from "./control-server.ts";
 import { assertExposureAllowed, httpToken } from "./http-exposure.ts";
+import { statusForHttp } from "./http-status.ts";
 import { claimOwnership, type Ownership } from "./owner.ts";
 import { answerParseErrors } from "./parse-errors.ts";
 import { runningSettings, type RunningSettings } from "./running-settings.ts";
@@ -147,7 +148,8 @@ async function assemble(
       maxRequestBytes: config.server.max_request_bytes,
       corsOrigins: config.server.enable_cors ? config.server.allowed_origins : undefined,
       // The listeners as this caller reaches them: never a wildcard address, never loopback to a remote caller.
-      status: async (request) => ({ ...(await server.status()), http: endpointsFor({ app: host, request }).map((endpoint) => endpoint.url) }),
+      status: async (request, principal) =>
+        statusForHttp({ ...(await server.status()), http: endpointsFor({ app: host, request }).map((endpoint) => endpoint.url) }, principal, scope, home),
       onAccess: config.logging.access_log ? (line) => log.info(line) : undefined,
       messaging: { tokens: messaging, attachments: messaging.attachments },
     });
