@@ -1,4 +1,4 @@
-import type { ServerContext } from "@modelcontextprotocol/server";
+import { SdkError, SdkErrorCode, type ServerContext } from "@modelcontextprotocol/server";
 
 /**
  * Progress for long tools. Sends nothing when the caller gave no progress token.
@@ -8,13 +8,20 @@ import type { ServerContext } from "@modelcontextprotocol/server";
  */
 export interface ProgressReporter {
   report(progress: number, total?: number, message?: string): Promise<void>;
-  /** Call before returning: lets the last notification reach the client ahead of the result. */
+  /** Call before returning: returns once the client has taken in every notification sent. */
   settle(): Promise<void>;
 }
 
-// SDK clients drop a progress notification that arrives in the same read as the result, and some
-// hosts tear the transport down on that error (sdk-v2 notes §6.3.4); 10 ms gave 0/180 lost there.
-const LAST_PROGRESS_GRACE_MS = 10;
+/*
+ * SDK clients (v1 and v2) hand a notification to its handler a microtask later but a response at
+ * once, so a progress notification read in the same chunk as the result finds its handler gone
+ * and is dropped; some hosts tear the transport down on that error (sdk-v2 notes §6.3.4). Over
+ * HTTP a client reads the SSE stream event by event, so the stream's order is enough. Over stdio
+ * a ping settles it: the client answers only after it has dispatched everything sent before it.
+ */
+const PING_LIMIT_MS = 5_000;
+// 2026-era sessions have no request a server may send, so only a short wait is left there: 10 ms gave 0/180 lost.
+const MODERN_STDIO_GRACE_MS = 10;
 
 export function createProgressReporter(ctx: ServerContext): ProgressReporter {
   const token = ctx.mcpReq._meta?.progressToken;
@@ -29,7 +36,16 @@ export function createProgressReporter(ctx: ServerContext): ProgressReporter {
       });
     },
     async settle() {
-      if (sent) await new Promise((resolve) => setTimeout(resolve, LAST_PROGRESS_GRACE_MS));
+      if (!sent || ctx.http || ctx.mcpReq.signal.aborted) return;
+      try {
+        await ctx.mcpReq.send({ method: "ping" }, { timeout: PING_LIMIT_MS, signal: ctx.mcpReq.signal });
+      } catch (error) {
+        if (isEraRefusal(error)) await new Promise((resolve) => setTimeout(resolve, MODERN_STDIO_GRACE_MS));
+      }
     },
   };
+}
+
+function isEraRefusal(error: unknown): boolean {
+  return error instanceof SdkError && error.code === SdkErrorCode.MethodNotSupportedByProtocolVersion;
 }

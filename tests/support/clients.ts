@@ -85,8 +85,27 @@ function newClient(generation: Generation): { client: AnyClient; changes: () => 
   return { client, changes: () => count };
 }
 
+/**
+ * A host that reads its stdin in bursts (a busy one): each notification is held and handed to the
+ * client together with the next request or response, in one synchronous run, as the SDK's stdio
+ * transport does with the messages of one chunk it read.
+ */
+function readInBursts(stdio: StdioV1 | StdioV2): void {
+  const transport = stdio as unknown as { onmessage: (message: unknown, extra?: unknown) => void };
+  const deliver = transport.onmessage;
+  const held: Array<[unknown, unknown]> = [];
+  transport.onmessage = (message, extra) => {
+    held.push([message, extra]);
+    if ((message as { id?: unknown }).id === undefined) return;
+    for (const [each, itsExtra] of held.splice(0)) deliver(each, itsExtra);
+  };
+}
+
 /** The compiled binary's `stdio` (add `--standalone` to args for a hermetic in-process server). */
-export async function connectStdio(generation: Generation, options: { home: string; args?: string[]; env?: Record<string, string> }): Promise<TestClient> {
+export async function connectStdio(
+  generation: Generation,
+  options: { home: string; args?: string[]; env?: Record<string, string>; readsInBursts?: boolean },
+): Promise<TestClient> {
   const { client, changes } = newClient(generation);
   const params = {
     command: patchbayBinary(),
@@ -97,6 +116,7 @@ export async function connectStdio(generation: Generation, options: { home: stri
   };
   const transport = generation === "v1" ? new StdioV1(params) : new StdioV2(params);
   await (client as ClientV1).connect(transport as StdioV1);
+  if (options.readsInBursts) readInBursts(transport);
   return wrap(generation, client, changes);
 }
 
