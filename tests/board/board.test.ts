@@ -145,6 +145,15 @@ describe("the board in a browser", () => {
     await until(() => existsSync(join(repo, "alpha.txt")));
     expect(readFileSync(join(repo, "alpha.txt"), "utf8")).toBe("from alpha\n");
     expect(existsSync(join(repo, "beta.txt"))).toBe(false);
+    // The integration is in the audit log like a host's call; the views' repeated reads are not.
+    const audit = () =>
+      readFileSync(join(server.home, "logs", "audit.log"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { tool: string; outcome: string });
+    await until(() => existsSync(join(server.home, "logs", "audit.log")) && audit().some((entry) => entry.tool === "codex_worker_integrate"));
+    expect(audit().filter((entry) => entry.tool === "codex_worker_integrate")).toEqual([expect.objectContaining({ outcome: "ok", repo })]);
+    expect(audit().filter((entry) => entry.tool === "codex_worker_list")).toEqual([]);
     await until(async () => ((await page.locator("#notice").textContent()) ?? "").includes("alpha"));
 
     // A second integration is refused by the tool, and the page shows the tool's own words.
