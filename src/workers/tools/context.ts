@@ -1,5 +1,6 @@
 /** Peer context and artifacts for a turn, resolved from the tool's arguments. */
 import { PatchbayError } from "../../errors/index.ts";
+import { log } from "../../log/index.ts";
 import type { ToolContext } from "../../mcp/tool.ts";
 import { copyArtifactsInto, findArtifact } from "../artifacts.ts";
 import { announceConflicts, conflictLines, teamConflicts } from "../conflicts.ts";
@@ -49,7 +50,12 @@ export async function promptFor(
 async function overlapsOf(context: Pick<ToolContext, "app" | "session">, worker: WorkerRecord): Promise<string[]> {
   if (!worker.worktree) return [];
   const team = (await workersInScope(context.app.store, context.session.scope)).filter((other) => other.repo === worker.repo);
-  const picture = await teamConflicts(worker.repo, team);
+  // A warning is a help, not a precondition: a turn starts even when git cannot compute it (git before 2.38).
+  const picture = await teamConflicts(worker.repo, team).catch((error: Error) => {
+    log.warn(`overlap warnings for worker ${worker.name} skipped: ${error.message}`);
+    return undefined;
+  });
+  if (!picture) return [];
   if (context.app.activity) announceConflicts(worker.repo, picture, (event) => context.app.activity!.publish(event));
   const mine = picture.workers.find((entry) => entry.worker_id === worker.id);
   return mine ? conflictLines(mine) : [];
