@@ -247,6 +247,11 @@ function boardClient(): void {
     );
   }
 
+  async function openJob(jobId: string): Promise<void> {
+    var answer = await read(`kind=job&id=${encodeURIComponent(jobId)}`);
+    showPane(`Job ${jobId}`, answer.ok ? el("pre", null, answer.text) : el("p", { class: "error" }, answer.error));
+  }
+
   async function openAgent(agent: string): Promise<void> {
     var answer = await read(`kind=agent&id=${encodeURIComponent(agent)}`);
     var messages: Fields[] = answer.ok ? answer.data.messages || [] : [];
@@ -308,26 +313,24 @@ function boardClient(): void {
     var jobs = s.jobs as Fields[];
     var pages = Math.max(1, Math.ceil(jobs.length / PAGE_SIZE));
     if (jobPage >= pages) jobPage = pages - 1;
-    var shown = jobs
-      .slice(jobPage * PAGE_SIZE, (jobPage + 1) * PAGE_SIZE)
-      .map((j) =>
+    var shown = jobs.slice(jobPage * PAGE_SIZE, (jobPage + 1) * PAGE_SIZE).map((j) =>
+      el(
+        "tr",
+        null,
+        openCell("job", j.job_id, () => void openJob(j.job_id)),
+        stateCell(j.state),
+        el("td", null, j.title || j.kind),
+        el("td", null, j.agent),
+        el("td", null, firstLine(j.latest)),
         el(
-          "tr",
+          "td",
           null,
-          el("td", null, j.job_id),
-          stateCell(j.state),
-          el("td", null, j.title || j.kind),
-          el("td", null, j.agent),
-          el("td", null, firstLine(j.latest)),
-          el(
-            "td",
-            null,
-            j.state === "running" || j.state === "pending"
-              ? button("Cancel", () => post({ action: "cancel_job", id: j.job_id }, `Cancel job ${j.job_id}?`), { class: "danger" })
-              : "",
-          ),
+          j.state === "running" || j.state === "pending"
+            ? button("Cancel", () => post({ action: "cancel_job", id: j.job_id }, `Cancel job ${j.job_id}?`), { class: "danger" })
+            : "",
         ),
-      );
+      ),
+    );
     var counts = ["running", "pending"].map((name) => jobs.filter((j) => j.state === name).length);
     return el(
       "div",

@@ -234,6 +234,9 @@ describe("the board in a browser", () => {
     };
     await until(() => !alive());
     await until(async () => (await row.textContent())?.includes("cancelled") === true);
+    await page.getByRole("button", { name: `Open job ${jobId}` }).click();
+    await page.getByRole("heading", { name: `Job ${jobId}` }).waitFor();
+    expect(await page.locator("#detail pre").textContent()).toContain("cancelled");
   });
 
   test("a message sent from the page as one agent reaches the other", async () => {
