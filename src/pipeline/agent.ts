@@ -105,7 +105,9 @@ async function runAsJob(request: AgentTurnRequest, env: PipelineEnv, jobs: JobRu
   await Promise.resolve(request.onJob?.(job.id)).catch(() => {});
   let record = job;
   const onAbort = () => void jobs.cancel(job.id).catch(() => {});
-  env.signal?.addEventListener("abort", onAbort, { once: true });
+  // A stop that came while the job was being submitted has already fired: an abort event never comes again.
+  if (env.signal?.aborted) onAbort();
+  else env.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     while (!isTerminal(record.state)) record = await jobs.wait(job.id, 60_000, { onProgress: (progress) => env.onProgress?.(progress.text) });
   } finally {
