@@ -6,14 +6,22 @@
  * as the tool worded it. Destructive actions ask first.
  *
  * Like the tool card (src/mcp/widget/script.ts), `boardClient` is type-checked with the rest of
- * src/ and shipped as its own source text: it may use only DOM globals and this module's types,
- * and keeps to ES2017.
+ * src/ and shipped as its own source text: it may use only DOM globals, the DOM kit it is handed
+ * (`boardDom`, client-dom.ts) and types, and keeps to ES2017.
  */
 
-type Fields = Record<string, any>;
-type Child = Node | string | number | null | undefined | false;
+import { type BoardDom, boardDom, type Child, type Fields } from "./client-dom.ts";
 
-function boardClient(): void {
+function boardClient(dom: BoardDom): void {
+  var el = dom.el;
+  var when = dom.when;
+  var usageText = dom.usageText;
+  var firstLine = dom.firstLine;
+  var table = dom.table;
+  var button = dom.button;
+  var openCell = dom.openCell;
+  var stateCell = dom.stateCell;
+  var diffView = dom.diffView;
   var PAGE_SIZE = 50;
   var body = document.body;
   var csrf = body.getAttribute("data-csrf") || "";
@@ -25,43 +33,6 @@ function boardClient(): void {
   var live = document.getElementById("live") as HTMLElement;
   var notice = document.getElementById("notice") as HTMLElement;
   var detail = document.getElementById("detail") as HTMLElement;
-
-  function el(tag: string, attrs?: Fields | null, ...children: Child[]): HTMLElement {
-    var node = document.createElement(tag);
-    if (attrs)
-      Object.keys(attrs).forEach((key) => {
-        var value = attrs[key];
-        if (value === undefined || value === null || value === false) return;
-        if (key === "onclick") node.addEventListener("click", value);
-        else if (key === "onsubmit") node.addEventListener("submit", value);
-        else node.setAttribute(key, value === true ? "" : String(value));
-      });
-    children.forEach((child) => {
-      if (child === null || child === undefined || child === false) return;
-      node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
-    });
-    return node;
-  }
-
-  function when(iso: unknown): string {
-    if (typeof iso !== "string") return "";
-    var seconds = Math.round((Date.now() - Date.parse(iso)) / 1000);
-    if (!(seconds >= 0)) return iso;
-    if (seconds < 60) return `${seconds} s ago`;
-    if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
-    return `${Math.round(seconds / 3600)} h ago`;
-  }
-
-  /** A worker's or run's usage from the ledger: tokens and cost, "unpriced" where a turn had no known price. */
-  function usageText(usage: Fields | undefined): string {
-    if (!usage || !usage.tokens) return "";
-    var cost = usage.cost_usd ? `$${Number(usage.cost_usd).toFixed(2)}` : "";
-    return [`${usage.tokens} tokens`, cost, usage.unpriced_turns ? "unpriced turns" : ""].filter(Boolean).join(" \u00b7 ");
-  }
-
-  function firstLine(text: unknown): string {
-    return typeof text === "string" ? text.split("\n")[0]!.slice(0, 160) : "";
-  }
 
   function say(text: string, isError?: boolean): void {
     notice.textContent = text;
@@ -92,50 +63,10 @@ function boardClient(): void {
     return (await response.json().catch(() => ({ ok: false, error: `the server answered ${response.status}` }))) as Fields;
   }
 
-  function table(headers: string[], rows: HTMLElement[], caption: string): HTMLElement {
-    if (!rows.length) return el("p", { class: "empty" }, `No ${caption.toLowerCase()}.`);
-    return el(
-      "table",
-      null,
-      el("caption", null, caption),
-      el("thead", null, el("tr", null, ...headers.map((h) => el("th", { scope: "col" }, h)))),
-      el("tbody", null, ...rows),
-    );
-  }
-
-  function button(label: string, onclick: () => void, extra?: Fields): HTMLElement {
-    return el("button", Object.assign({ type: "button", onclick: onclick }, extra || {}), label);
-  }
-
-  /** A table cell with a button that opens an item in the detail pane. */
-  function openCell(what: string, name: string, open: () => void): HTMLElement {
-    return el("td", null, button(name, open, { "aria-label": `Open ${what} ${name}` }));
-  }
-
-  function stateCell(value: string, note?: string): HTMLElement {
-    return el("td", { class: `state-${value}` }, value + (note || ""));
-  }
-
   function showPane(title: string, ...children: Child[]): void {
     detail.replaceChildren(el("div", null, el("h2", { id: "detail-title", tabindex: "-1" }, title), ...children));
     detail.hidden = false;
     (document.getElementById("detail-title") as HTMLElement).focus();
-  }
-
-  function diffView(text: string): HTMLElement {
-    var pre = el("pre", { class: "diff", "aria-label": "diff" });
-    text.split("\n").forEach((line) => {
-      var kind =
-        line.charAt(0) === "+" && line.indexOf("+++") !== 0
-          ? "add"
-          : line.charAt(0) === "-" && line.indexOf("---") !== 0
-            ? "del"
-            : line.indexOf("@@") === 0
-              ? "hunk"
-              : "";
-      pre.appendChild(el("span", kind ? { class: kind } : null, `${line}\n`));
-    });
-    return pre;
   }
 
   async function openWorker(worker: Fields): Promise<void> {
@@ -446,4 +377,4 @@ function boardClient(): void {
 }
 
 /** The board's script as the page embeds it. */
-export const BOARD_SCRIPT = `"use strict";\n(${boardClient.toString()})();\n`;
+export const BOARD_SCRIPT = `"use strict";\n(${boardClient.toString()})((${boardDom.toString()})());\n`;
