@@ -23,6 +23,11 @@ export interface SessionEventStore extends EventStore {
    * priming event again and again would expire during a call longer than server.resume_seconds.
    */
   primeAgain(eventId: string): Promise<string>;
+  /**
+   * The answer on the stream of `eventId`, for a client resuming from an event that expired:
+   * the answer itself while it is kept, else the id of the call it answered (it expired too).
+   */
+  answerOf(eventId: string): Promise<{ answer: JSONRPCMessage } | { lostId: string | number } | undefined>;
 }
 
 interface StoredEvent {
@@ -44,6 +49,10 @@ function parseEventId(eventId: string): { streamId: string; sequence: number } |
   return { streamId: eventId.slice(0, colon), sequence };
 }
 
+function isAnswer(message: JSONRPCMessage): message is JSONRPCMessage & { id: string | number } {
+  return "id" in message && ("result" in message || "error" in message) && (typeof message.id === "string" || typeof message.id === "number");
+}
+
 /**
  * An in-memory store for one session. It leaves out the EventStore's optional
  * getStreamIdForEventId on purpose: with it the SDK refuses a resume (409) while the dropped
@@ -52,13 +61,21 @@ function parseEventId(eventId: string): { streamId: string; sequence: number } |
  */
 export function createMemoryEventStore(retention: ResumeRetention, now: () => number = Date.now): SessionEventStore {
   const events: StoredEvent[] = [];
+  /** Stream → the id of its expired answer; bounded like the events, oldest first out. */
+  const lostAnswers = new Map<string, string | number>();
   let sequence = 0;
 
   function expire(): void {
     const cutoff = now() - retention.maxAgeMs;
     let drop = Math.max(0, events.length - retention.maxEvents);
     while (drop < events.length && events[drop]!.at < cutoff) drop++;
-    events.splice(0, drop);
+    for (const { streamId, message } of events.splice(0, drop)) {
+      if (isAnswer(message)) lostAnswers.set(streamId, message.id);
+    }
+    for (const streamId of lostAnswers.keys()) {
+      if (lostAnswers.size <= retention.maxEvents) break;
+      lostAnswers.delete(streamId);
+    }
   }
 
   function indexOf(eventId: string): number {
@@ -75,6 +92,14 @@ export function createMemoryEventStore(retention: ResumeRetention, now: () => nu
     },
     async canResume(eventId) {
       return indexOf(eventId) !== -1;
+    },
+    async answerOf(eventId) {
+      expire();
+      const streamId = parseEventId(eventId)?.streamId ?? eventId;
+      const kept = events.find((event) => event.streamId === streamId && isAnswer(event.message));
+      if (kept) return { answer: kept.message };
+      const lostId = lostAnswers.get(streamId);
+      return lostId === undefined ? undefined : { lostId };
     },
     primeAgain(eventId) {
       return this.storeEvent(parseEventId(eventId)?.streamId ?? eventId, {} as JSONRPCMessage);

@@ -1,4 +1,11 @@
-import { createMcpHandler, isInitializeRequest, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type Server } from "@modelcontextprotocol/server";
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type JSONRPCMessage,
+  WebStandardStreamableHTTPServerTransport,
+  type Server,
+} from "@modelcontextprotocol/server";
 import { buildMcpServer, createSession, type AppServices, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
 import { createMemoryEventStore, type SessionEventStore } from "./event-store.ts";
 import type { NarrowedSession } from "./guards.ts";
@@ -146,7 +153,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
   /** A GET with Last-Event-ID: the missed events and the stream again, or 410 when they are gone. */
   async function resume(session: LegacySession, request: Request, lastEventId: string): Promise<Response> {
-    const expired = () => expiredResume(host.config.server.resume_events, host.config.server.resume_seconds);
+    const expired = async () => expiredResume(host.config.server, await session.events.answerOf(lastEventId));
     if (!(await session.events.canResume(lastEventId))) return expired();
     const primingId = await session.events.primeAgain(lastEventId);
     const response = await session.transport.handleRequest(request);
@@ -186,13 +193,20 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   };
 }
 
-/** A resume from an event the session no longer keeps: the client learns at once that what it missed is gone. */
-function expiredResume(maxEvents: number, maxSeconds: number): Response {
-  return rpcErrorResponse(
-    410,
-    -32000,
-    `Gone: the events after this Last-Event-ID expired (a session keeps its last ${maxEvents} events for ${maxSeconds} seconds: server.resume_events, server.resume_seconds); call the tool again, and for a job read its result with codex_get_result`,
-  );
+/**
+ * A resume from an event the session no longer keeps is answered at once: with the call's answer
+ * while that is still kept, with an error answer for the call once it expired too (so the
+ * client's pending call fails now, not at its timeout), or 410 when the stream held no answer.
+ */
+function expiredResume(
+  settings: { resume_events: number; resume_seconds: number },
+  found: { answer: JSONRPCMessage } | { lostId: string | number } | undefined,
+): Response {
+  const message = `the events after this Last-Event-ID expired (a session keeps its last ${settings.resume_events} events for ${settings.resume_seconds} seconds: server.resume_events, server.resume_seconds); call the tool again, and for a job read its result with codex_get_result`;
+  if (found === undefined) return rpcErrorResponse(410, -32000, `Gone: ${message}`);
+  const answer =
+    "answer" in found ? found.answer : { jsonrpc: "2.0", id: found.lostId, error: { code: -32000, message: `The answer to this call is gone: ${message}` } };
+  return new Response(`event: message\ndata: ${JSON.stringify(answer)}\n\n`, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
 }
 
 /**

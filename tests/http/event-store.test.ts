@@ -62,3 +62,18 @@ test("a resumed stream's new priming event is a fresh place to resume from, on t
   await store.storeEvent("other", note(1));
   expect(await replay(store, again)).toEqual([result]);
 });
+
+test("a resume from an expired event finds its stream's answer while kept, then the id of the call it answered", async () => {
+  let clock = 1_000_000;
+  const store = createMemoryEventStore({ maxEvents: 1000, maxAgeMs: 10_000 }, () => clock);
+  const priming = await store.storeEvent("call", {} as JSONRPCMessage);
+  clock += 5_000;
+  const result: JSONRPCMessage = { jsonrpc: "2.0", id: 9, result: { content: [] } };
+  await store.storeEvent("call", result);
+  clock += 6_000;
+  expect(await store.canResume(priming)).toBe(false);
+  expect(await store.answerOf(priming)).toEqual({ answer: result });
+  clock += 5_000;
+  expect(await store.answerOf(priming)).toEqual({ lostId: 9 });
+  expect(await store.answerOf("quiet:1")).toBeUndefined();
+});

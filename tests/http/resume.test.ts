@@ -171,7 +171,7 @@ describe("a long call over HTTP survives a dropped connection", () => {
 describe("events expire as documented", () => {
   const json = { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" };
 
-  test("a resume from an event older than server.resume_seconds is refused at once with what to do", async () => {
+  test("a resume from an event older than server.resume_seconds is answered at once with what to do", async () => {
     const server = await serve("[server]\nresume_seconds = 1\n");
     const init = await fetch(server.url, {
       method: "POST",
@@ -200,16 +200,19 @@ describe("events expire as documented", () => {
     expect(kept.status).toBe(200);
     expect(await kept.text()).toContain('"id":2');
 
-    // Once they are older than resume_seconds, the resume is answered at once: gone, and what to do.
+    // Once they are older than resume_seconds, the resume is answered at once: the call's answer
+    // is an error saying it expired and what to do, so a waiting client does not hang.
     const deadline = Date.now() + 10_000;
-    let expired = await resume();
-    while (expired.status === 200 && Date.now() < deadline) {
-      await expired.text();
-      expired = await resume();
-    }
-    expect(expired.status).toBe(410);
-    const body = (await expired.json()) as { error: { message: string } };
-    expect(body.error.message).toContain("expired");
-    expect(body.error.message).toContain("server.resume_seconds");
+    let replayed = await (await resume()).text();
+    while (!replayed.includes('"error"') && Date.now() < deadline) replayed = await (await resume()).text();
+    const answer = JSON.parse(/^data: (.+)$/m.exec(replayed)![1]!) as { id: number; error: { message: string } };
+    expect(answer.id).toBe(2);
+    expect(answer.error.message).toContain("expired");
+    expect(answer.error.message).toContain("server.resume_seconds");
+
+    // A resume from an event the session never had, or whose stream held no answer, is 410 Gone.
+    const unknown = await fetch(server.url, { headers: { ...headers, accept: "text/event-stream", "last-event-id": "no-such-stream:1" } });
+    expect(unknown.status).toBe(410);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain("server.resume_events");
   }, 30_000);
 });
