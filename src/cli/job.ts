@@ -122,10 +122,7 @@ const list = defineCommand({
     const idWidth = Math.max(2, ...jobs.map((job) => job.job_id.length));
     emit(args.json, jobs, () =>
       jobs.length
-        ? [
-            row(["ID", "STATE", "KIND", "AGENT", "WHERE"]),
-            ...jobs.map((job) => row([job.job_id, job.state, job.kind, job.agent, whereItRan(job)])),
-          ].join("\n")
+        ? [row(["ID", "STATE", "KIND", "AGENT", "WHERE"]), ...jobs.map((job) => row([job.job_id, job.state, job.kind, job.agent, whereItRan(job)]))].join("\n")
         : "no jobs yet",
     );
     return 0;

@@ -142,7 +142,9 @@ describe("output for people", () => {
     const added = await runPatchbay(["config", "test", "add", "npm run lint"], { home, cwd: repo });
     expect(added.code).toBe(0);
     // The file already held a test command nobody trusted here: the line says it runs only after trust.
-    expect(added.stdout).toBe("added to the test phase: npm run lint; it runs once you trust the file (.ai/patchbay.toml; `patchbay config show` shows it all)\n");
+    expect(added.stdout).toBe(
+      "added to the test phase: npm run lint; it runs once you trust the file (.ai/patchbay.toml; `patchbay config show` shows it all)\n",
+    );
     const listed = await runPatchbay(["config", "test", "list"], { home, cwd: repo });
     expect(listed.stdout.trimEnd().split("\n").at(-1)).toBe("npm run lint");
     const trusted = await runPatchbay(["config", "trust"], { home, cwd: repo });
