@@ -163,6 +163,10 @@ describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs",
     // The effect: codex was not started, so the model API saw nothing new and the ledger has one turn.
     expect(api.requests.length).toBe(requests);
     expect(ledgerEntries(home).map((entry) => entry.id)).toEqual([first.job_id]);
+    // No model named and none priced: tokens, and no price rather than a guess.
+    const [entry] = ledgerEntries(home);
+    expect(entry).toMatchObject({ input_tokens: 400, output_tokens: 100, cost_source: "none" });
+    expect(entry!.cost_usd).toBeUndefined();
     expect((await usageJson(home)).total.tokens).toBe(500);
   });
 
