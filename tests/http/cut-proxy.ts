@@ -16,6 +16,8 @@ export interface CutProxy {
   received(): string;
   /** Drops every open connection, both ways, as a dying tunnel would. */
   cut(): void;
+  /** While held, every new connection is dropped at once (the tunnel is down). */
+  hold(down: boolean): void;
   close(): Promise<void>;
 }
 
@@ -25,7 +27,9 @@ export async function startCutProxy(target: string, options: { idleMs?: number }
   let opened = 0;
   let sent = "";
   let received = "";
+  let held = false;
   const server = createServer((client) => {
+    if (held) return void client.destroy();
     opened++;
     const origin = connect(Number(upstream.port), upstream.hostname);
     const pair = [client, origin];
@@ -71,6 +75,7 @@ export async function startCutProxy(target: string, options: { idleMs?: number }
     sent: () => sent,
     received: () => received,
     cut,
+    hold: (down) => void (held = down),
     async close() {
       cut();
       await new Promise<void>((resolve) => server.close(() => resolve()));

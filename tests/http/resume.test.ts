@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport as HttpV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from "@modelcontextprotocol/client";
-import { eventually } from "../support/clients.ts";
+import { connectHttp, eventually, within } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { mockPrompt } from "../jobs/support.ts";
@@ -45,13 +45,14 @@ interface Connection {
   call(name: string, args: Record<string, unknown>, onToken?: (token: string) => void): Promise<{ structuredContent?: Record<string, unknown> }>;
   /** How many responses (results or errors) reached the client for each request id. */
   responses: Map<string | number, number>;
+  sessionId(): string | undefined;
   close(): Promise<void>;
 }
 
 /** A real SDK client of either generation over Streamable HTTP, counting the responses it receives. */
 async function connect(generation: "v1" | "v2-legacy", url: string): Promise<Connection> {
   const info = { name: "patchbay-resume-tests", version: "1.0.0" };
-  const reconnectionOptions = { initialReconnectionDelay: 200, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1.5, maxRetries: 5 };
+  const reconnectionOptions = { initialReconnectionDelay: 200, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1.5, maxRetries: 30 };
   const client = generation === "v1" ? new ClientV1(info, { capabilities: {} }) : new ClientV2(info, { capabilities: {} });
   const transport = generation === "v1" ? new HttpV1(new URL(url), { reconnectionOptions }) : new HttpV2(new URL(url), { reconnectionOptions });
   await (client as ClientV1).connect(transport as HttpV1);
@@ -69,6 +70,7 @@ async function connect(generation: "v1" | "v2-legacy", url: string): Promise<Con
       return generation === "v1" ? c.callTool({ name, arguments: args }, undefined, options) : c.callTool({ name, arguments: args }, options);
     },
     responses,
+    sessionId: () => transport.sessionId,
     close: () => (client as ClientV1).close(),
   };
 }
@@ -170,6 +172,43 @@ describe("a long call over HTTP survives a dropped connection", () => {
 
 describe("events expire as documented", () => {
   const json = { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" };
+
+  test("a client back after its call's answer expired: the pending call fails at once, saying so", async () => {
+    const server = await serve("[server]\nresume_seconds = 1\n");
+    const proxy = await proxyTo(server);
+    const connection = await connect("v2-legacy", proxy.url);
+    const direct = await connectHttp("v1", server.url);
+    try {
+      const started = await connection.call("codex_plan_job", { spec: mockPrompt({ sleep_ms: 1000, message: ANSWER }), agent: "mock" });
+      const jobId = started.structuredContent!.job_id;
+      let token: string | undefined;
+      const outcome = connection
+        .call("codex_get_result", { job_id: jobId, wait_seconds: 60 }, (id) => (token ??= id))
+        .then(
+          () => "answered",
+          (error: unknown) => String(error),
+        );
+      await eventually(() => token !== undefined, 10_000);
+      // The tunnel goes down while the call waits and stays down until its answer has expired.
+      proxy.hold(true);
+      proxy.cut();
+      const deadline = Date.now() + 20_000;
+      while ((await direct.callTool("codex_get_result", { job_id: jobId })).structuredContent?.state !== "succeeded" && Date.now() < deadline);
+      const resumeDirectly = () =>
+        fetch(server.url, { headers: { accept: "text/event-stream", "mcp-session-id": connection.sessionId()!, "last-event-id": token! } }).then((answer) =>
+          answer.text(),
+        );
+      while (!(await resumeDirectly()).includes("is gone") && Date.now() < deadline);
+      proxy.hold(false);
+      // Back online, the client resumes and its call fails now, with the reason, not at its 60 s timeout.
+      const failure = await within(10_000, outcome);
+      expect(failure).toContain("The answer to this call is gone");
+      expect(failure).toContain("server.resume_seconds");
+    } finally {
+      await direct.close();
+      await connection.close();
+    }
+  }, 60_000);
 
   test("a resume from an event older than server.resume_seconds is answered at once with what to do", async () => {
     const server = await serve("[server]\nresume_seconds = 1\n");
