@@ -177,3 +177,21 @@ test("a run's hard budget that was reached refuses the run's next agent phase wi
   expect(existsSync(join(repo, "PATCHBAY_MOCK.md"))).toBe(false);
   expect(ledgerEntries(dir)).toHaveLength(1);
 });
+
+test("budgets survive a restart: they are computed from the ledger", async () => {
+  const dir = home("");
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const first = await cli<Job>(dir, ["job", "run", "--agent", "mock", "--repo", repo, "First words"]);
+  expect(first.body.state, first.stderr).toBe("succeeded");
+  expect((await runPatchbay(["stop"], { home: dir })).code).toBe(0);
+  const [used] = ledgerEntries(dir);
+  writeFileSync(join(dir, "config.toml"), `[budgets.hard]\ndaily_tokens = ${used!.input_tokens + used!.output_tokens}\n`);
+  // A new server process: nothing in memory, the ledger alone says the budget is spent.
+  const refused = await runPatchbay(["job", "run", "--agent", "mock", "--repo", repo, "--isolated", mockPrompt({ write: { path: "b.txt", content: "b\n" } })], {
+    home: dir,
+    timeoutMs: 60_000,
+  });
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain("budgets.hard.daily_tokens");
+  expect(ledgerEntries(dir).map((entry) => entry.id)).toEqual([first.body.job_id]);
+});
