@@ -63,6 +63,7 @@ export const TOOL_COMMANDS: Readonly<Record<string, ToolCommand>> = {
   ...Object.fromEntries(["write", "test", "review", "fix"].map((name) => [`patchbay_${name}`, { command: `patchbay ${name}`, flags: phase }])),
   patchbay_approve: { command: "patchbay approve", flags: run },
   patchbay_apply: { command: "patchbay apply", flags: run },
+  patchbay_cancel: { command: "patchbay cancel", flags: run },
   patchbay_status: { command: "patchbay pipeline status", flags: run },
   patchbay_events: { command: "patchbay events", flags: { ...run, since: "--since", phase: "--phase" } },
   patchbay_diff: { command: "patchbay diff", flags: run },

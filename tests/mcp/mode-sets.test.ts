@@ -48,7 +48,18 @@ const ORIGINAL_MINIMAL = [
   "codex_run_command",
   "codex_show_changes",
 ];
-const MESSAGING = ["get_attachment", "inbox", "recall", "relay_url", "reply", "send_message", "unsend_message", "upload_attachment", "wait_for_message"];
+const MESSAGING = [
+  "get_attachment",
+  "inbox",
+  "presence",
+  "recall",
+  "relay_url",
+  "reply",
+  "send_message",
+  "unsend_message",
+  "upload_attachment",
+  "wait_for_message",
+];
 /** What later issues added to worker mode on top of the original's set. */
 const ADDED_SINCE = ["codex_usage"];
 

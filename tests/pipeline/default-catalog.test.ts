@@ -5,7 +5,7 @@ import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir } from "../support/patchbay.ts";
 import { mockToml, pipelineRepo } from "./helpers.ts";
 
-/** The pipeline's tools as declared: the original design's 17, under patchbay's names. */
+/** The pipeline's tools as declared: the original design's 17 under patchbay's names, and patchbay_cancel. */
 const PIPELINE = PIPELINE_TOOLS.map((tool) => tool.name).sort();
 /** Tools that choose what runs (the exec capability): listed only where the operator gave that power (docs/security.md). */
 const NEEDS_EXEC = PIPELINE_TOOLS.filter((tool) => tool.capability === "exec").map((tool) => tool.name);
@@ -37,7 +37,7 @@ const pipelineNames = async (client: TestClient) => (await client.listToolNames(
 
 describe("the default catalog follows the repository: pipeline tools where .ai/patchbay.toml is", () => {
   test("`patchbay stdio --root REPO` as mcp install registers it lists the patchbay_* tools, and they work", async () => {
-    expect(PIPELINE).toHaveLength(17);
+    expect(PIPELINE).toHaveLength(18);
     expect(NEEDS_EXEC).toHaveLength(3);
     const repo = pipelineRepo(mockToml());
     const shared = home();
@@ -62,7 +62,7 @@ describe("the default catalog follows the repository: pipeline tools where .ai/p
       expect(refused.isError).toBe(true);
       expect(refused._meta?.["patchbay/error"]).toMatchObject({ code: "tool_not_in_mode" });
     });
-    // With power tools on, the three that choose a program are listed too: all 17.
+    // With power tools on, the three that choose a program are listed too: all 18.
     await withClient(await connectStdio("v1", { home: shared, args: ["--root", repo, "--power", "full"] }), async (client) => {
       expect(await pipelineNames(client)).toEqual(PIPELINE);
     });

@@ -19,7 +19,16 @@ const contentArg = v.pipe(
   v.description(`The message text (at most ${MAX_CONTENT_CHARS} characters).`),
 );
 
-const presenceSchema = v.object({ agent: v.string(), last_seen: v.nullable(v.string()), active: v.boolean(), waiting: v.boolean() });
+export const presenceSchema = v.object({ agent: v.string(), last_seen: v.nullable(v.string()), active: v.boolean(), waiting: v.boolean() });
+export const activeWithinArg = v.optional(
+  v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(10),
+    v.maxValue(86400),
+    v.description("Seconds since last seen for an agent to count as active (default: messaging.presence_window_seconds)."),
+  ),
+);
 
 const DEFAULT_INBOX_LIMIT = 100;
 
@@ -59,15 +68,7 @@ export const inbox = defineMessagingTool({
         v.description("Agents in the presence list at most (default: all): those waiting or seen most recently; the rest are counted in agents_left."),
       ),
     ),
-    active_within_seconds: v.optional(
-      v.pipe(
-        v.number(),
-        v.integer(),
-        v.minValue(10),
-        v.maxValue(86400),
-        v.description("Seconds since last seen for an agent to count as active (default: messaging.presence_window_seconds)."),
-      ),
-    ),
+    active_within_seconds: activeWithinArg,
   },
   // The Patchcord design's name for the same argument.
   argumentAliases: { inbox_limit: "limit" },

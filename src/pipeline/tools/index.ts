@@ -5,6 +5,7 @@ import {
   applyTool,
   approveTool,
   artifactTool,
+  cancelTool,
   diffTool,
   eventsTool,
   fixTool,
@@ -34,4 +35,5 @@ export const PIPELINE_TOOLS: readonly ToolDeclaration[] = [
   providerAddTool,
   diffTool,
   applyTool,
+  cancelTool,
 ];

@@ -9,7 +9,7 @@ import { PatchbayError } from "../../errors/index.ts";
 import { defineTool } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import type { PipelineEnv } from "../agent.ts";
-import { apply, approve, fix, plan, replan, review, test, write } from "../phases.ts";
+import { apply, approve, cancelRun, fix, plan, replan, review, test, write } from "../phases.ts";
 import { listRuns, runDiff, status } from "../queries.ts";
 import { newRunId, PHASES, readArtifact, readRunEvents, type RunRecord } from "../run-record.ts";
 import { AGENT, answer, background, envFor, LOCAL_WRITE, line, mock, OFFERED, readTool, repoPath, repoTool, runId, runOutput, runPhase } from "./repo-tool.ts";
@@ -110,6 +110,18 @@ export const applyTool = repoTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   capability: "integrate",
   run: async (repo, args, context) => answer(await apply(repo, args.run_id, envFor(context, true))),
+});
+
+export const cancelTool = repoTool({
+  name: "patchbay_cancel",
+  title: "Cancel a run",
+  description:
+    "Cancel a run for good (as `patchbay cancel` does): a running phase is stopped wherever it runs, its agent turn ended, and the run is cancelled. Only call this when the person said so.",
+  input: { run_id: runId, repo_path: repoPath },
+  output: runOutput,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  capability: "record",
+  run: async (repo, args, context) => answer(await cancelRun(repo, args.run_id, envFor(context, true))),
 });
 
 export const statusTool = readTool(
