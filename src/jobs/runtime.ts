@@ -60,8 +60,8 @@ export interface JobRuntime {
   submit(spec: JobSpec): Promise<JobRecord>;
   /** The record, or job_not_found. */
   get(id: string): Promise<JobRecord>;
-  /** Every job, newest first. */
-  list(): Promise<JobRecord[]>;
+  /** Jobs newest first; with `limit`, only the newest that many are read (job ids sort by creation time). */
+  list(options?: { limit?: number }): Promise<JobRecord[]>;
   cancel(id: string): Promise<JobRecord>;
   /** Waits up to `timeoutMs` for the job to end, passing on its progress lines; returns the record then. */
   wait(id: string, timeoutMs: number, options?: { onProgress?: (progress: JobProgress) => void; signal?: AbortSignal }): Promise<JobRecord>;
@@ -229,10 +229,10 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
 
     get: read,
 
-    async list() {
-      const stored = await store.list<JobRecord>("job");
-      const records = stored.map((entry) => active.get(entry.id)?.record ?? entry.data);
-      return records.sort((a, b) => (a.id < b.id ? 1 : -1)).map((record) => structuredClone(record));
+    async list(options = {}) {
+      const ids = (await store.ids("job")).reverse().slice(0, options.limit);
+      const stored = await store.getMany<JobRecord>("job", ids);
+      return stored.flatMap((entry) => (entry ? [structuredClone(active.get(entry.id)?.record ?? entry.data)] : []));
     },
 
     async cancel(id) {

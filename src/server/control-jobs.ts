@@ -33,7 +33,7 @@ export function controlJobHandlers(parts: { host: AppContext; registry: ToolRegi
     async job(action, send, closed) {
       switch (action.name) {
         case "list":
-          return (await host.jobs.list()).slice(0, action.limit ?? 50).map((record) => jobView(record, { events: 0 }));
+          return (await host.jobs.list({ limit: action.limit ?? 50 })).map((record) => jobView(record, { events: 0 }));
         case "show":
           return jobView(await host.jobs.get(action.id), { events: 200 });
         case "cancel":

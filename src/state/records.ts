@@ -9,6 +9,7 @@ import { createStorage, type Driver, type Storage } from "unstorage";
 import { PatchbayError } from "../errors/index.ts";
 import { removeOrphanTemps } from "./atomic-fs-driver.ts";
 import { createStateDriver, type StateDriverName } from "./drivers.ts";
+import { fieldIndexes, INDEXED_FIELDS, valuesOf } from "./field-index.ts";
 import { recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
 import { withLock } from "./lock.ts";
 import { inProcessChannel, type NotificationChannel } from "./notifications.ts";
@@ -44,6 +45,16 @@ export interface RecordStore {
   getMany<T>(kind: RecordKind, ids: readonly string[]): Promise<Array<StoredRecord<T> | undefined>>;
   /** Every record of a kind, sorted by id. */
   list<T>(kind: RecordKind): Promise<StoredRecord<T>[]>;
+  /** The ids of a kind, sorted, without reading a record (ids that sort by time give "newest N" at the cost of a key listing). */
+  ids(kind: RecordKind): Promise<string[]>;
+  /**
+   * The records whose indexed fields (INDEXED_FIELDS) each pass their test, sorted by id; only
+   * the records the kind's index names are read.
+   *
+   * @example
+   * const named = await store.find<WorkerRecord>("worker", { name: (name) => name === "reviewer" });
+   */
+  find<T>(kind: RecordKind, where: Record<string, (value: string) => boolean>): Promise<StoredRecord<T>[]>;
   /** True when a record was there to remove. */
   remove(kind: RecordKind, id: string): Promise<boolean>;
   /** A named lock across every process sharing this store: a lock file (fs) or a Redis key (redis). */
@@ -133,6 +144,25 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
   const lockRecord = <T>(kind: RecordKind, id: string, fn: () => Promise<T>) => backend.lock(`record-${kind}-${id}`, fn);
   const where = (key: string) => backend.where ?? join(base, ...key.split(":"));
   const read = <T>(key: string, kind: RecordKind, id: string) => readRecord<T>(storage, where, key, kind, id);
+  const idsOf = async (kind: RecordKind) => (await storage.getKeys(recordPrefix(kind))).flatMap((key) => recordIdFromKey(kind, key) ?? []).sort();
+  const readIds = <T>(kind: RecordKind, ids: string[]) => {
+    const { readMany } = backend;
+    return readMany ? readAll<T>(ids, kind, readMany, where) : mapInBatches(ids, READ_BATCH, (id) => read<T>(recordKey(kind, id), kind, id));
+  };
+  const list = async <T>(kind: RecordKind) => (await readIds<T>(kind, await idsOf(kind))).filter((record) => record !== undefined);
+  const indexes = fieldIndexes({ storage, lock: backend.lock, scan: list });
+  /** An index entry its record contradicts was left by a crash between the two writes. */
+  const repairIndexOf = (kind: RecordKind, id: string) => async () => {
+    const current = await read(recordKey(kind, id), kind, id).catch(() => undefined);
+    await indexes.repair(kind, id, valuesOf(kind, current?.data));
+  };
+  /** Writes `data` (undefined removes) with the kind's index kept a superset around the write; `before` is the stored record's values (valuesOf). */
+  const writeIndexed = async <R>(kind: RecordKind, id: string, before: Record<string, string> | undefined, data: unknown, write: () => Promise<R>) => {
+    if (data !== undefined) await indexes.beforeWrite(kind, id, data);
+    const written = await write();
+    await indexes.afterWrite(kind, id, before, data);
+    return written;
+  };
 
   return {
     // Methods are async so that an invalid key arrives as a rejection, never a synchronous throw.
@@ -142,36 +172,53 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
 
     async put(kind, id, data, options) {
       const key = recordKey(kind, id);
-      return lockRecord(kind, id, async () => writeRecord(storage, key, kind, id, data, await read(key, kind, id), options));
+      return lockRecord(kind, id, async () => {
+        const current = await read(key, kind, id);
+        return writeIndexed(kind, id, valuesOf(kind, current?.data), data, () => writeRecord(storage, key, kind, id, data, current, options));
+      });
     },
 
     async update<T>(kind: RecordKind, id: string, fn: (current: StoredRecord<T> | undefined) => T | Promise<T>, options?: WriteOptions) {
       const key = recordKey(kind, id);
       return lockRecord(kind, id, async () => {
         const current = await read<T>(key, kind, id);
-        return writeRecord(storage, key, kind, id, await fn(current), current, options);
+        // Taken before fn, which may change the record it is given in place.
+        const before = valuesOf(kind, current?.data);
+        const data = await fn(current);
+        return writeIndexed(kind, id, before, data, () => writeRecord(storage, key, kind, id, data, current, options));
       });
     },
 
     async getMany<T>(kind: RecordKind, ids: readonly string[]) {
-      const { readMany } = backend;
-      return readMany ? readAll<T>([...ids], kind, readMany, where) : mapInBatches([...ids], READ_BATCH, (id) => read<T>(recordKey(kind, id), kind, id));
+      return readIds<T>(kind, [...ids]);
     },
 
-    async list<T>(kind: RecordKind) {
-      const ids = (await storage.getKeys(recordPrefix(kind))).flatMap((key) => recordIdFromKey(kind, key) ?? []);
-      const { readMany } = backend;
-      const records = readMany
-        ? await readAll<T>(ids, kind, readMany, where)
-        : await mapInBatches(ids, READ_BATCH, (id) => read<T>(recordKey(kind, id), kind, id));
-      return records.filter((record) => record !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    list,
+    ids: async (kind) => idsOf(kind),
+
+    async find<T>(kind: RecordKind, where: Record<string, (value: string) => boolean>) {
+      const index = await indexes.read(kind);
+      const passes = (data: unknown) => Object.entries(where).every(([field, test]) => test(valuesOf(kind, data)?.[field] ?? ""));
+      if (!index) return (await list<T>(kind)).filter((record) => passes(record.data));
+      // The index is a superset (see field-index.ts): every record read is checked again.
+      const candidates = Object.entries(where).map(
+        ([field, test]) => new Set(Object.entries(index[field] ?? {}).flatMap(([value, ids]) => (test(value) ? ids : []))),
+      );
+      const ids = [...(candidates[0] ?? (await idsOf(kind)))].filter((id) => candidates.every((set) => set.has(id))).sort();
+      const records = await readIds<T>(kind, ids);
+      const stale = ids.filter((_, at) => !records[at] || !passes(records[at].data));
+      // Best effort: a lock a dead Redis holder still leases must not fail the lookup.
+      for (const id of stale) await lockRecord(kind, id, repairIndexOf(kind, id)).catch(() => undefined);
+      return records.filter((record) => record !== undefined && passes(record.data)) as StoredRecord<T>[];
     },
 
     async remove(kind, id) {
       const key = recordKey(kind, id);
       return lockRecord(kind, id, async () => {
         if (!(await storage.hasItem(key))) return false;
-        await storage.removeItem(key);
+        // A record too damaged to read leaves its index entries dangling, which readers tolerate.
+        const current = INDEXED_FIELDS[kind] ? await read(key, kind, id).catch(() => undefined) : undefined;
+        await writeIndexed(kind, id, valuesOf(kind, current?.data), undefined, () => storage.removeItem(key));
         return true;
       });
     },

@@ -8,7 +8,7 @@ import { realpath } from "node:fs/promises";
 import { PatchbayError } from "../errors/index.ts";
 import type { JobRecord, JobState } from "../jobs/index.ts";
 import type { SessionScope } from "../mcp/session.ts";
-import type { RecordStore } from "../state/index.ts";
+import { isRecordId, type RecordStore } from "../state/index.ts";
 import { isInside } from "./paths.ts";
 
 export const WORKSPACE_MODES = ["isolated_write", "read_only", "shared_write"] as const;
@@ -81,10 +81,18 @@ export async function sessionRoots(scope: SessionScope): Promise<string[]> {
   return Promise.all(scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
 }
 
-export async function workersInScope(store: RecordStore, scope: SessionScope): Promise<WorkerRecord[]> {
+/**
+ * The workers in `scope`'s roots, in `only.repo` when given, without the stopped ones when
+ * `only.includeStopped` is false; read through the state's worker index, so stopped workers and
+ * other repositories' cost nothing.
+ */
+export async function workersInScope(store: RecordStore, scope: SessionScope, only: { repo?: string; includeStopped?: boolean } = {}): Promise<WorkerRecord[]> {
   const roots = await sessionRoots(scope);
-  const all = await store.list<WorkerRecord>("worker");
-  return all.map((entry) => entry.data).filter((worker) => roots.some((root) => isInside(root, worker.repo)));
+  const found = await store.find<WorkerRecord>("worker", {
+    repo: (repo) => (!only.repo || repo === only.repo) && roots.some((root) => isInside(root, repo)),
+    ...(only.includeStopped === false && { stopped_at: (stoppedAt: string) => stoppedAt === "" }),
+  });
+  return found.map((entry) => entry.data);
 }
 
 /**
@@ -95,10 +103,15 @@ export async function workersInScope(store: RecordStore, scope: SessionScope): P
  * const worker = await findWorker(context.app.store, context.session.scope, "reviewer", repo);
  */
 export async function findWorker(store: RecordStore, scope: SessionScope, ref: string, repo?: string): Promise<WorkerRecord> {
-  const visible = await workersInScope(store, scope);
-  const byId = visible.find((worker) => worker.id === ref);
-  if (byId) return byId;
-  const named = visible.filter((worker) => worker.name === ref && (!repo || worker.repo === repo));
+  const roots = await sessionRoots(scope);
+  const byId = isRecordId(ref) ? (await store.get<WorkerRecord>("worker", ref))?.data : undefined;
+  if (byId && roots.some((root) => isInside(root, byId.repo))) return byId;
+  const named = (
+    await store.find<WorkerRecord>("worker", {
+      name: (name) => name === ref,
+      repo: (where) => (!repo || where === repo) && roots.some((root) => isInside(root, where)),
+    })
+  ).map((entry) => entry.data);
   if (named.length === 1) return named[0]!;
   if (named.length > 1) {
     throw new PatchbayError(

@@ -49,7 +49,7 @@ export async function promptFor(
 /** What this worker's changes share with other active workers' in its repository (none for a worker without a worktree). */
 async function overlapsOf(context: Pick<ToolContext, "app" | "session">, worker: WorkerRecord): Promise<string[]> {
   if (!worker.worktree) return [];
-  const team = (await workersInScope(context.app.store, context.session.scope)).filter((other) => other.repo === worker.repo);
+  const team = await workersInScope(context.app.store, context.session.scope, { repo: worker.repo, includeStopped: false });
   // A warning is a help, not a precondition: a turn starts even when git cannot compute it (git before 2.38).
   const picture = await teamConflicts(worker.repo, team).catch((error: Error) => {
     log.warn(`overlap warnings for worker ${worker.name} skipped: ${error.message}`);

@@ -153,7 +153,7 @@ export const workerInspect = defineTool({
       case "integration_preview": {
         const ws = await openWorkspace(context.session.scope, context.app, worker.repo);
         const { patch: _patch, ...preview } = await previewIntegration(worker, state, ws, { allowDirtyBase: false });
-        const team = (await workersInScope(context.app.store, context.session.scope)).filter((other) => other.repo === worker.repo);
+        const team = await workersInScope(context.app.store, context.session.scope, { repo: worker.repo, includeStopped: false });
         const picture = await teamConflicts(worker.repo, team);
         if (context.app.activity) announceConflicts(worker.repo, picture, (event) => context.app.activity!.publish(event));
         const conflicts = picture.workers.find((entry) => entry.worker_id === worker.id);

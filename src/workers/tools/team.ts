@@ -69,8 +69,8 @@ export const workerStart = defineTool({
     const { store, config } = context.app;
     const id = newWorkerId();
     const created = await store.withLock("workers", async () => {
-      const clash = (await store.list<WorkerRecord>("worker")).find(
-        (entry) => entry.data.repo === ws.root && entry.data.name === args.name && !entry.data.workspace_removed,
+      const clash = (await store.find<WorkerRecord>("worker", { repo: (repo) => repo === ws.root, name: (name) => name === args.name })).find(
+        (entry) => !entry.data.workspace_removed,
       );
       if (clash)
         throw new PatchbayError("worker_exists", `a worker named ${JSON.stringify(args.name)} already exists in ${ws.root} (${clash.data.id})`, {
@@ -204,7 +204,8 @@ export const workerList = defineTool({
   labels: { invoking: "Listing workers", invoked: "Workers listed" },
   async handler(args, context) {
     const repo = await namedRepo(context, args.repo_path);
-    const all = (await workersInScope(context.app.store, context.session.scope)).filter((worker) => !repo || worker.repo === repo);
+    // Stopped workers are read only when listed (or to count them for an empty list): history costs nothing.
+    const all = await workersInScope(context.app.store, context.session.scope, { repo, includeStopped: Boolean(args.include_stopped) });
     const views = (await Promise.all(all.map((worker) => viewOf(context, worker))))
       .filter((view) => args.include_stopped || view.state !== "stopped")
       .filter((view) => !args.active_only || view.state === "running" || view.state === "starting")
@@ -223,7 +224,7 @@ export const workerList = defineTool({
     const conflicts = (await conflictsOf(context, all)).filter((entry) => listed.has(entry.worker_id));
     const warnings = conflicts.flatMap(conflictLines);
     // An empty list says what the filters left out, so stopped workers never read as "none yet".
-    const hidden = all.length - views.length;
+    const hidden = views.length ? 0 : (await workersInScope(context.app.store, context.session.scope, { repo })).length;
     const team_report = views.length
       ? `${views.length} worker(s):\n${lines.join("\n")}${warnings.length ? `\n\nOverlaps and conflicts:\n${warnings.map((line) => `- ${line}`).join("\n")}` : ""}`
       : hidden
