@@ -1,6 +1,6 @@
 /**
  * What the page may ask for, each mapped to the tool an MCP host would call: actions (approve a
- * plan, integrate or stop a worker, cancel a job, send a message as an agent) and the detail
+ * plan, cancel a run, integrate or stop a worker, cancel a job, send a message as an agent) and the detail
  * pane's reads (a worker's report, files, one file's diff and integration preview; a run's
  * status, PLAN.md, test output and events; a job; an agent's messages). Nothing else reaches a tool.
  */
@@ -15,6 +15,7 @@ const repo = v.optional(text(4096));
 
 export const actionSchema = v.variant("action", [
   v.object({ action: v.literal("approve"), repo, id: text(200) }),
+  v.object({ action: v.literal("cancel_run"), repo, id: text(200) }),
   v.object({ action: v.literal("integrate"), repo, id: text(200) }),
   v.object({ action: v.literal("stop"), repo, id: text(200) }),
   v.object({ action: v.literal("cancel_job"), id: text(200) }),
@@ -27,6 +28,8 @@ export function runAction(tools: BoardTools, action: BoardAction): Promise<ToolA
   switch (action.action) {
     case "approve":
       return call("patchbay_approve", { run_id: action.id, repo_path: action.repo });
+    case "cancel_run":
+      return call("patchbay_cancel", { run_id: action.id, repo_path: action.repo });
     case "integrate":
       return call("codex_worker_integrate", { worker: action.id, repo_path: action.repo, ...TAKEOVER });
     case "stop":

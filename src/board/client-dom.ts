@@ -70,6 +70,18 @@ export function boardDom() {
     return el("td", { class: `state-${value}` }, value + (note || ""));
   }
 
+  /** A list of lines (warnings, conflicts), or nothing when there are none. */
+  function lines(items: string[], label: string, className?: string): HTMLElement | null {
+    if (!items.length) return null;
+    return el("ul", { class: className || "lines", "aria-label": label }, ...items.map((item) => el("li", null, item)));
+  }
+
+  /** An agent's presence, as the Messages view shows it. */
+  function presenceText(entry: Fields | undefined): string {
+    if (!entry) return "";
+    return entry.waiting ? "waiting for messages" : entry.active ? "active" : "away";
+  }
+
   function diffView(text: string): HTMLElement {
     var pre = el("pre", { class: "diff", "aria-label": "diff" });
     text.split("\n").forEach((line) => {
@@ -86,7 +98,7 @@ export function boardDom() {
     return pre;
   }
 
-  return { el, when, usageText, firstLine, table, button, openCell, stateCell, diffView };
+  return { el, when, usageText, firstLine, table, button, openCell, stateCell, lines, presenceText, diffView };
 }
 
 export type BoardDom = ReturnType<typeof boardDom>;

@@ -22,6 +22,8 @@ function boardClient(dom: BoardDom): void {
   var openCell = dom.openCell;
   var stateCell = dom.stateCell;
   var diffView = dom.diffView;
+  var lines = dom.lines;
+  var presenceText = dom.presenceText;
   var PAGE_SIZE = 50;
   var body = document.body;
   var csrf = body.getAttribute("data-csrf") || "";
@@ -107,7 +109,22 @@ function boardClient(dom: BoardDom): void {
       diffBox,
       el("h3", null, "Integration preview"),
       el("pre", null, preview.ok ? preview.text : preview.error),
+      preview.ok ? conflictsView(worker.name, preview.data.details) : null,
     );
+  }
+
+  /** The preview's conflicts: with the current base, and with each other worker (both names on each line). */
+  function conflictsView(name: string, details: Fields): HTMLElement | null {
+    var base: string[] = details.base_conflicts || [];
+    var peers: Fields[] = details.worker_conflicts || [];
+    var found = (base.length ? [`Conflicts with the current base in ${base.join(", ")}`] : []).concat(
+      peers.map((peer) =>
+        peer.conflicting_files.length
+          ? `${name} conflicts with ${peer.worker} in ${peer.conflicting_files.join(", ")}`
+          : `${name} and ${peer.worker} both changed ${peer.overlapping_files.join(", ")} (they merge cleanly)`,
+      ),
+    );
+    return found.length ? el("div", null, el("h3", null, "Overlaps and conflicts"), lines(found, "overlaps and conflicts", "warnings")) : null;
   }
 
   async function openRun(run: Fields): Promise<void> {
@@ -130,13 +147,12 @@ function boardClient(dom: BoardDom): void {
         ),
       ),
       el("p", null, `State: ${status.state}${status.next ? ` \u00b7 next: ${status.next}` : ""}`),
-      run.state === "planned"
-        ? el(
-            "div",
-            { class: "actions" },
-            button("Approve plan", () => approve(run.run_id, run.repo)),
-          )
-        : null,
+      el(
+        "div",
+        { class: "actions" },
+        run.state === "planned" ? button("Approve plan", () => approve(run.run_id, run.repo)) : null,
+        cancellable(run) ? button("Cancel run", () => cancelRun(run), { class: "danger" }) : null,
+      ),
       el("h3", null, "PLAN.md"),
       el("pre", null, answer.data.plan || "(no plan yet)"),
       el("h3", null, "Tests and review"),
@@ -216,6 +232,15 @@ function boardClient(dom: BoardDom): void {
     return post({ action: "integrate", id: name, repo: repo }, `Integrate ${name}'s changes into the base checkout?`);
   }
 
+  /** A run may still be cancelled until it is applied or cancelled (the tool refuses the rest in its own words). */
+  function cancellable(run: Fields): boolean {
+    return run.state !== "applied" && run.state !== "cancelled";
+  }
+
+  function cancelRun(run: Fields): Promise<boolean> {
+    return post({ action: "cancel_run", id: run.run_id, repo: run.repo }, `Cancel run ${run.run_id}? A running phase is stopped; this cannot be undone.`);
+  }
+
   function approve(runId: string, repo: string): Promise<boolean> {
     return post({ action: "approve", id: runId, repo: repo }, `Approve the plan of ${runId}? Its writer may then run.`);
   }
@@ -237,6 +262,7 @@ function boardClient(dom: BoardDom): void {
         el("td", null, w.owner),
         el("td", null, String((w.changed_files || []).length)),
         el("td", null, firstLine(w.report)),
+        el("td", null, lines(w.warnings || [], `${w.name}'s overlaps and conflicts`, "warnings")),
         el("td", null, usageText(w.usage)),
         el("td", null, when(w.last_activity)),
       ),
@@ -266,7 +292,7 @@ function boardClient(dom: BoardDom): void {
     return el(
       "div",
       null,
-      table(["Worker", "State", "Agent", "Mode", "Owner", "Changed", "Last report", "Usage", "Last activity"], workers, "Workers"),
+      table(["Worker", "State", "Agent", "Mode", "Owner", "Changed", "Last report", "Overlaps and conflicts", "Usage", "Last activity"], workers, "Workers"),
       el("h2", null, `Jobs: ${counts[0]} running, ${counts[1]} queued, ${jobs.length - counts[0]! - counts[1]!} finished`),
       table(["Job", "State", "Title", "Agent", "Latest", ""], shown, "Jobs"),
       pages > 1
@@ -291,24 +317,40 @@ function boardClient(dom: BoardDom): void {
         el("td", null, r.task),
         el("td", null, usageText(r.usage)),
         el("td", null, when(r.updated_at)),
+        el("td", null, cancellable(r) ? button("Cancel", () => cancelRun(r), { class: "danger", "aria-label": `Cancel run ${r.run_id}` }) : ""),
       ),
     );
-    return table(["Run", "State", "Task", "Usage", "Updated"], rows, "Runs");
+    return table(["Run", "State", "Task", "Usage", "Updated", ""], rows, "Runs");
   }
 
   function messagesView(s: Fields): HTMLElement {
-    var rows = (s.agents as string[]).map((agent) =>
-      el(
+    var rows = (s.agents as string[]).map((agent) => {
+      var seen = (s.presence as Fields[]).filter((entry) => entry.agent === agent)[0];
+      return el(
         "tr",
         null,
         openCell("agent", agent, () => void openAgent(agent)),
         el("td", null, agent.split("@")[1] || ""),
-      ),
-    );
-    return table(["Agent", "Namespace"], rows, "Agents");
+        el("td", null, presenceText(seen)),
+        el("td", null, when(seen ? seen.last_seen : null) || "never"),
+      );
+    });
+    return table(["Agent", "Namespace", "Presence", "Last seen"], rows, "Agents");
   }
 
-  var WAITING_LABELS: Fields = { plan: "Plan to approve", integrate: "Ready to integrate", failed_run: "Failed run" };
+  function usageView(s: Fields): HTMLElement {
+    var rows = (s.usage as Fields[]).map((day) => el("tr", null, el("td", null, day.key), el("td", null, String(day.turns)), el("td", null, usageText(day))));
+    return table(["Day (UTC)", "Turns", "Usage"], rows, "Usage per day");
+  }
+
+  var WAITING_LABELS: Fields = { plan: "Plan to approve", conflict: "Conflict", integrate: "Ready to integrate", failed_run: "Failed run" };
+
+  /** A conflict's first worker, to open its pane (the integration preview names the others). */
+  function openConflict(item: Fields): void {
+    var name = String(item.id).split(", ")[0];
+    var worker = (state ? (state.workers as Fields[]) : []).filter((w) => w.name === name && w.repo === item.repo)[0];
+    if (worker) void openWorker(worker);
+  }
 
   function waitingView(s: Fields): HTMLElement {
     var rows = (s.waiting as Fields[]).map((item) => {
@@ -317,13 +359,15 @@ function boardClient(dom: BoardDom): void {
           ? button("Approve plan", () => approve(item.id, item.repo))
           : item.kind === "integrate"
             ? button("Integrate", () => integrate(item.id, item.repo))
-            : button("Open", () => void openRun({ run_id: item.id, repo: item.repo, task: item.title, state: "failed" }));
+            : item.kind === "conflict"
+              ? button("Open", () => openConflict(item))
+              : button("Open", () => void openRun({ run_id: item.id, repo: item.repo, task: item.title, state: "failed" }));
       return el("tr", null, el("td", null, WAITING_LABELS[item.kind]), el("td", null, item.id), el("td", null, item.title), el("td", null, act));
     });
     return table(["Waiting", "What", "About", ""], rows, "Items waiting on you");
   }
 
-  var VIEWS: Record<string, (s: Fields) => HTMLElement> = { team: teamView, runs: runsView, messages: messagesView, waiting: waitingView };
+  var VIEWS: Record<string, (s: Fields) => HTMLElement> = { team: teamView, runs: runsView, messages: messagesView, waiting: waitingView, usage: usageView };
 
   function render(): void {
     if (!state) return;

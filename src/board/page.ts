@@ -30,7 +30,7 @@ button.danger{border-color:#b91c1c;color:#b91c1c}button:disabled{opacity:.5;curs
 pre{background:#f4f4f5;padding:.5rem;overflow:auto;max-height:24rem;white-space:pre-wrap}
 .diff .add{background:#dcfce7;color:#14532d}.diff .del{background:#fee2e2;color:#7f1d1d}.diff .hunk{color:#1e3a8a}
 .notice{padding:.4rem 1rem;margin:0}.error{color:#b91c1c}.state-failed,.state-timed_out{color:#b91c1c}.state-running{color:#1d4ed8}
-.files{list-style:none;padding:0}.files li{margin:.2rem 0}form label{display:block;margin-top:.4rem}
+.warnings{color:#92400e;margin:0;padding-left:1rem}.files{list-style:none;padding:0}.files li{margin:.2rem 0}form label{display:block;margin-top:.4rem}
 input,textarea,select{font:inherit;width:100%;box-sizing:border-box}header select{width:auto}
 .count{display:inline-block;min-width:1.2rem;margin-left:.3rem;padding:0 .3rem;border-radius:9px;background:#1d4ed8;color:#fff;font-size:.8rem;text-align:center}
 `;
@@ -50,6 +50,7 @@ export function boardPage(csrf: string): Response {
     ["runs", "Runs"],
     ["messages", "Messages"],
     ["waiting", "Waiting on you"],
+    ["usage", "Usage"],
   ]
     .map(
       ([view, label]) =>

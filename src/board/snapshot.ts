@@ -3,14 +3,17 @@
  * the page filters on) the workers, jobs, pipeline runs and agents, plus what waits on a person.
  * One snapshot is one JSON value; the event stream sends it again only when it changed.
  */
+import { conflictEntries, conflictsWaiting, warningsOf } from "./conflicts.ts";
 import { type BoardTools, type Json, readData } from "./tools.ts";
 
 /** Jobs beyond this many (newest first) are left out: the page pages through these. */
 export const MAX_JOBS = 1000;
 const MAX_RUNS = 50;
+/** Usage per day covers this many days back, today included. */
+const USAGE_DAYS = "30d";
 
 export interface Waiting {
-  kind: "plan" | "integrate" | "failed_run";
+  kind: "plan" | "integrate" | "failed_run" | "conflict";
   repo: string;
   id: string;
   title: string;
@@ -22,6 +25,10 @@ export interface BoardState {
   jobs: Json[];
   runs: Json[];
   agents: string[];
+  /** Each agent's presence (the `presence` tool: marks nothing read). */
+  presence: Json[];
+  /** Tokens and cost per UTC day, newest first. */
+  usage: Json[];
   waiting: Waiting[];
 }
 
@@ -46,9 +53,22 @@ async function usageBy(tools: BoardTools, repo: string, by: "worker" | "run"): P
   return new Map(groups.map((group) => [String(group.key), { tokens: group.tokens, cost_usd: group.cost_usd, unpriced_turns: group.unpriced_turns }]));
 }
 
-async function workersOf(tools: BoardTools, repo: string): Promise<Json[]> {
+/** A repository's workers, each with its usage and overlap/conflict warnings, and the conflicts that wait on a person. */
+async function workersOf(tools: BoardTools, repo: string): Promise<{ workers: Json[]; conflicts: Waiting[] }> {
   const [data, usage] = await Promise.all([readData(tools, "codex_worker_list", { repo_path: repo, include_stopped: true }), usageBy(tools, repo, "worker")]);
-  return ((data?.workers ?? []) as Json[]).map((worker) => ({ ...worker, usage: usage.get(String(worker.name)) ?? usage.get(String(worker.worker_id)) }));
+  const entries = conflictEntries(data);
+  const workers = ((data?.workers ?? []) as Json[]).map((worker) => ({
+    ...worker,
+    usage: usage.get(String(worker.name)) ?? usage.get(String(worker.worker_id)),
+    warnings: warningsOf(entries.find((entry) => entry.worker_id === worker.worker_id)),
+  }));
+  return { workers, conflicts: conflictsWaiting(repo, entries) };
+}
+
+/** Tokens and cost per day, in `repo` or in every repository of the session. */
+async function usagePerDay(tools: BoardTools, repo: string | undefined): Promise<Json[]> {
+  const data = await readData(tools, "codex_usage", { by: "day", since: USAGE_DAYS, ...(repo && { repo_path: repo }) });
+  return ((data?.groups ?? []) as Json[]).sort((a, b) => (String(a.key) < String(b.key) ? 1 : -1));
 }
 
 async function runsOf(tools: BoardTools, repo: string): Promise<Json[]> {
@@ -62,7 +82,7 @@ function readyToIntegrate(worker: Json): boolean {
   return worker.state === "idle" && worker.workspace_mode === "isolated_write" && changed.length > 0 && !worker.integrated;
 }
 
-function waitingOn(workers: Json[], runs: Json[]): Waiting[] {
+function waitingOn(workers: Json[], runs: Json[], conflicts: Waiting[]): Waiting[] {
   const plans = runs
     .filter((run) => run.state === "planned")
     .map((run): Waiting => ({ kind: "plan", repo: String(run.repo), id: String(run.run_id), title: String(run.task) }));
@@ -72,7 +92,7 @@ function waitingOn(workers: Json[], runs: Json[]): Waiting[] {
   const failed = runs
     .filter((run) => run.state === "failed")
     .map((run): Waiting => ({ kind: "failed_run", repo: String(run.repo), id: String(run.run_id), title: String(run.task) }));
-  return [...plans, ...ready, ...failed];
+  return [...plans, ...conflicts, ...ready, ...failed];
 }
 
 /** What the jobs table shows of a job: a thousand of them stay a small event. */
@@ -86,12 +106,15 @@ function jobRow(job: Json): Json {
 export async function snapshot(sources: BoardSources, repo?: string): Promise<BoardState> {
   const repos = await repositories(sources.tools);
   const shown = repo ? repos.filter((entry) => entry.path === repo) : repos;
-  const [workers, runs, jobs, agents] = await Promise.all([
-    Promise.all(shown.map((entry) => workersOf(sources.tools, entry.path))).then((lists) => lists.flat()),
+  const [teams, runs, jobs, agents, presence, usage] = await Promise.all([
+    Promise.all(shown.map((entry) => workersOf(sources.tools, entry.path))),
     Promise.all(shown.map((entry) => runsOf(sources.tools, entry.path))).then((lists) => lists.flat()),
     sources.jobs(),
     sources.agents(),
+    readData(sources.tools, "presence", {}).then((data) => (data?.agents ?? []) as Json[]),
+    usagePerDay(sources.tools, repo),
   ]);
+  const workers = teams.flatMap((team) => team.workers);
   const paths = new Set(shown.map((entry) => entry.path));
   return {
     repos,
@@ -102,6 +125,12 @@ export async function snapshot(sources: BoardSources, repo?: string): Promise<Bo
       .map(jobRow),
     runs,
     agents,
-    waiting: waitingOn(workers, runs),
+    presence,
+    usage,
+    waiting: waitingOn(
+      workers,
+      runs,
+      teams.flatMap((team) => team.conflicts),
+    ),
   };
 }

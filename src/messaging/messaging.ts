@@ -29,8 +29,11 @@ export interface Messaging {
   readonly settings: Config["messaging"];
   /** The mailbox, loaded from the state on first use. */
   mailbox(): Promise<Mailbox>;
-  /** The agent a tool call acts as: the session's own agent, or `as` for the operator. */
-  actingAgent(principal: string, as: string | undefined): Promise<AgentAddress>;
+  /**
+   * The agent a tool call acts as: the session's own agent, or `as` for the operator. It counts as
+   * seen, except when the operator only looks (`looking`: a read-only tool such as recall).
+   */
+  actingAgent(principal: string, as: string | undefined, looking?: boolean): Promise<AgentAddress>;
   /** An agent bearer token → its principal (counting `calls` requests, default 1, against its rate limit). */
   checkToken(token: string, calls?: number): Promise<TokenCheck>;
   /** Removes messages and attachments older than messaging.cleanup_max_age_days. */
@@ -71,7 +74,7 @@ export function createMessaging(options: MessagingOptions): Messaging {
     limiter,
     settings,
     mailbox,
-    async actingAgent(principal, as) {
+    async actingAgent(principal, as, looking) {
       const own = agentOfPrincipal(principal);
       if (own) {
         if (as !== undefined && formatAddress(parseAddress(as, own.namespace)) !== formatAddress(own)) {
@@ -95,7 +98,7 @@ export function createMessaging(options: MessagingOptions): Messaging {
           next: `create it with \`patchbay token add --namespace ${address.namespace} ${address.name}\``,
         });
       }
-      presence.touch(address);
+      if (!looking) presence.touch(address);
       return address;
     },
     async checkToken(token, calls) {

@@ -16,6 +16,7 @@ import { connectHttp, type TestClient } from "../support/clients.ts";
 import { removeTempDirs, repoRoot, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { mockToml, pipelineRepo } from "../pipeline/helpers.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
+import { alive, until } from "./support.ts";
 
 const TOKEN = "board-operator-token-0123456789abcdef";
 const SCREENSHOTS = process.env.BOARD_SCREENSHOTS === "1";
@@ -47,15 +48,6 @@ afterAll(async () => {
   await server?.stop();
   removeTempDirs();
 });
-
-/** Polls `check` until it holds, failing after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function shot(name: string): Promise<void> {
   if (SCREENSHOTS) await page.screenshot({ path: join(repoRoot, "docs", "board", `${name}.png`), fullPage: true });
@@ -224,15 +216,7 @@ describe("the board in a browser", () => {
     const row = page.locator("tr", { hasText: jobId });
     await row.getByRole("button", { name: "Cancel" }).click();
     await until(async () => (await status()).state === "cancelled");
-    const alive = () => {
-      try {
-        process.kill(pid!, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    await until(() => !alive());
+    await until(() => !alive(pid!));
     await until(async () => (await row.textContent())?.includes("cancelled") === true);
     await page.getByRole("button", { name: `Open job ${jobId}` }).click();
     await page.getByRole("heading", { name: `Job ${jobId}` }).waitFor();

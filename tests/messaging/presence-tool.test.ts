@@ -1,6 +1,6 @@
 /**
  * `presence` looks without touching: unread messages stay unread, nobody becomes active by being
- * looked at, an agent sees only its namespace, and the operator sees every namespace.
+ * looked at (nor by the operator reading an agent's history), an agent sees only its namespace, and the operator sees every namespace.
  */
 import { afterEach, expect, test } from "bun:test";
 import { messagingHarness, type MessagingHarness } from "./support.ts";
@@ -27,7 +27,8 @@ test("the operator's presence lists every namespace and leaves bob's message unr
   expect(agents.map((entry) => entry.agent)).toEqual(["eve@other", "alice@team", "bob@team", "carol@team"]);
   expect(agents.find((entry) => entry.agent === "carol@team")?.active).toBe(true);
   expect(agents.find((entry) => entry.agent === "alice@team")).toEqual({ agent: "alice@team", last_seen: null, active: false, waiting: false });
-  // Looking at one namespace marks no one seen, and bob's message is still his to read.
+  // Looking marks no one seen (neither presence nor the operator's recall as bob), and bob's message is still his to read.
+  await operator.ok("recall", { as: "bob@team" });
   const team = await operator.ok<{ agents: Entry[] }>("presence", { namespace: "team" });
   expect(team.agents.find((entry) => entry.agent === "bob@team")).toMatchObject({ last_seen: null, active: false });
   const inbox = await harness.as("agent:bob@team").ok<{ pending: Array<{ content: string }> }>("inbox");

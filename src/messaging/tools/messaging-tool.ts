@@ -33,7 +33,8 @@ export function defineMessagingTool<E extends v.ObjectEntries, O extends ObjectS
     modes: ["worker", "standard", "full"],
     forAgents: true,
     async handler(args, context) {
-      const me = await messagingOf(context.app).actingAgent(context.session.principal, (args as { as?: string }).as);
+      const looking = declaration.annotations.readOnlyHint === true;
+      const me = await messagingOf(context.app).actingAgent(context.session.principal, (args as { as?: string }).as, looking);
       return handler(args, context, me);
     },
   });
