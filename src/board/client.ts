@@ -6,13 +6,14 @@
  * as the tool worded it. Destructive actions ask first.
  *
  * Like the tool card (src/mcp/widget/script.ts), `boardClient` is type-checked with the rest of
- * src/ and shipped as its own source text: it may use only DOM globals, the DOM kit it is handed
- * (`boardDom`, client-dom.ts) and types, and keeps to ES2017.
+ * src/ and shipped as its own source text: it may use only DOM globals, the DOM kit and renderings
+ * it is handed (`boardDom`, client-dom.ts; `boardRender`, client-render.ts) and types, and keeps to ES2017.
  */
 
 import { type BoardDom, boardDom, type Child, type Fields } from "./client-dom.ts";
+import { type BoardRender, boardRender } from "./client-render.ts";
 
-function boardClient(dom: BoardDom): void {
+function boardClient(dom: BoardDom, views: BoardRender): void {
   var el = dom.el;
   var when = dom.when;
   var usageText = dom.usageText;
@@ -23,6 +24,9 @@ function boardClient(dom: BoardDom): void {
   var stateCell = dom.stateCell;
   var diffView = dom.diffView;
   var lines = dom.lines;
+  var threadsView = views.threadsView;
+  var conflictsView = views.conflictsView;
+  var usageView = views.usageView;
   var presenceText = dom.presenceText;
   var PAGE_SIZE = 50;
   var body = document.body;
@@ -113,20 +117,6 @@ function boardClient(dom: BoardDom): void {
     );
   }
 
-  /** The preview's conflicts: with the current base, and with each other worker (both names on each line). */
-  function conflictsView(name: string, details: Fields): HTMLElement | null {
-    var base: string[] = details.base_conflicts || [];
-    var peers: Fields[] = details.worker_conflicts || [];
-    var found = (base.length ? [`Conflicts with the current base in ${base.join(", ")}`] : []).concat(
-      peers.map((peer) =>
-        peer.conflicting_files.length
-          ? `${name} conflicts with ${peer.worker} in ${peer.conflicting_files.join(", ")}`
-          : `${name} and ${peer.worker} both changed ${peer.overlapping_files.join(", ")} (they merge cleanly)`,
-      ),
-    );
-    return found.length ? el("div", null, el("h3", null, "Overlaps and conflicts"), lines(found, "overlaps and conflicts", "warnings")) : null;
-  }
-
   async function openRun(run: Fields): Promise<void> {
     var answer = await read(`kind=run&id=${encodeURIComponent(run.run_id)}&repo=${encodeURIComponent(run.repo)}`);
     if (!answer.ok) return showPane(`Run ${run.run_id}`, el("p", { class: "error" }, answer.error));
@@ -159,38 +149,6 @@ function boardClient(dom: BoardDom): void {
       status.tests || status.review
         ? el("pre", null, JSON.stringify({ tests: status.tests, review: status.review }, null, 2))
         : el("p", null, "No tests or review yet."),
-    );
-  }
-
-  /** An agent's messages, one list per thread, newest thread first (recall answers newest first). */
-  function threadsView(messages: Fields[]): HTMLElement {
-    if (!messages.length) return el("p", { class: "empty" }, "No messages yet.");
-    var threads: Record<string, Fields[]> = {};
-    var order: string[] = [];
-    messages.forEach((m) => {
-      if (!threads[m.thread_id]) {
-        threads[m.thread_id] = [];
-        order.push(m.thread_id);
-      }
-      threads[m.thread_id]!.unshift(m);
-    });
-    return el(
-      "div",
-      null,
-      ...order.map((id) =>
-        el(
-          "section",
-          { "aria-label": `thread ${id}` },
-          el("h3", null, `Thread ${id.slice(0, 8)}`),
-          el(
-            "ul",
-            { class: "messages" },
-            ...threads[id]!.map((m) =>
-              el("li", null, el("strong", null, `${m.from} \u2192 ${m.to}`), ` ${m.state}, ${when(m.created_at)}: `, firstLine(m.content)),
-            ),
-          ),
-        ),
-      ),
     );
   }
 
@@ -338,11 +296,6 @@ function boardClient(dom: BoardDom): void {
     return table(["Agent", "Namespace", "Presence", "Last seen"], rows, "Agents");
   }
 
-  function usageView(s: Fields): HTMLElement {
-    var rows = (s.usage as Fields[]).map((day) => el("tr", null, el("td", null, day.key), el("td", null, String(day.turns)), el("td", null, usageText(day))));
-    return table(["Day (UTC)", "Turns", "Usage"], rows, "Usage per day");
-  }
-
   var WAITING_LABELS: Fields = { plan: "Plan to approve", conflict: "Conflict", integrate: "Ready to integrate", failed_run: "Failed run" };
 
   /** A conflict's first worker, to open its pane (the integration preview names the others). */
@@ -421,4 +374,4 @@ function boardClient(dom: BoardDom): void {
 }
 
 /** The board's script as the page embeds it. */
-export const BOARD_SCRIPT = `"use strict";\n(${boardClient.toString()})((${boardDom.toString()})());\n`;
+export const BOARD_SCRIPT = `"use strict";\n(function () {\nvar dom = (${boardDom.toString()})();\n(${boardClient.toString()})(dom, (${boardRender.toString()})(dom));\n})();\n`;
