@@ -1,6 +1,7 @@
 /**
  * What the board shows, read through the tools: the repositories, and per repository (or the one
- * the page filters on) the workers, jobs, pipeline runs and agents, plus what waits on a person.
+ * the page filters on) the workers with their conflicts, jobs, pipeline runs and usage per day;
+ * the agents with their presence; and what waits on a person.
  * One snapshot is one JSON value; the event stream sends it again only when it changed.
  */
 import { conflictEntries, conflictsWaiting, warningsOf } from "./conflicts.ts";
