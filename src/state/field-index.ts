@@ -12,10 +12,13 @@
 import type { Storage } from "unstorage";
 import type { RecordKind } from "./keys.ts";
 
-/** The fields indexed per kind. A value is the field's text; an absent field is "". */
-export const INDEXED_FIELDS: Partial<Record<RecordKind, readonly string[]>> = {
-  // Workers by name (lookups), repository (lists in a session's roots) and stopped_at ("" = not stopped).
-  worker: ["name", "repo", "stopped_at"],
+/**
+ * The fields indexed per kind: by their text ("value"; absent is "") or only whether they are set
+ * ("presence": "" or "set", so a timestamp does not make every record a value of its own).
+ */
+export const INDEXED_FIELDS: Partial<Record<RecordKind, Readonly<Record<string, "value" | "presence">>>> = {
+  // Workers by name (lookups), repository (lists in a session's roots) and whether they were stopped.
+  worker: { name: "value", repo: "value", stopped_at: "presence" },
 };
 
 /** field → value → ids. */
@@ -110,7 +113,13 @@ export function valuesOf(kind: RecordKind, data: unknown): Values | undefined {
   const fields = INDEXED_FIELDS[kind];
   if (!fields || typeof data !== "object" || data === null) return undefined;
   const record = data as Record<string, unknown>;
-  return Object.fromEntries(fields.map((field) => [field, record[field] === undefined || record[field] === null ? "" : String(record[field])]));
+  return Object.fromEntries(
+    Object.entries(fields).map(([field, how]) => {
+      const value = record[field];
+      if (value === undefined || value === null) return [field, ""];
+      return [field, how === "presence" ? "set" : String(value)];
+    }),
+  );
 }
 
 function build(kind: RecordKind, records: Array<{ id: string; data: unknown }>): FieldIndex {

@@ -66,7 +66,7 @@ async function indexFromScan(store: RecordStore): Promise<Record<string, Record<
     for (const [field, value] of [
       ["name", data.name],
       ["repo", data.repo],
-      ["stopped_at", data.stopped_at ?? ""],
+      ["stopped_at", data.stopped_at ? "set" : ""],
     ] as const)
       (index[field]![value] ??= []).push(id);
   }
