@@ -6,7 +6,7 @@ import { controlRequest, controlStream, ensureServer, type OwnerRecord } from ".
 import type { JobAction } from "../server/control-protocol.ts";
 import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
-import { callServerTool, repoScope } from "./server-call.ts";
+import { callServerTool, INTEGRATE_TIMEOUT_MS, repoScope, withExec } from "./server-call.ts";
 
 /** The parts of a job view the CLI prints. */
 interface JobView {
@@ -197,37 +197,56 @@ const diff = defineCommand({
 });
 
 /** Runs a job tool on a session scoped to the job's repository. */
-async function callJobTool<T>(tool: string, id: string, args: Record<string, unknown> = {}): Promise<T> {
+async function callJobTool<T>(tool: string, id: string, args: Record<string, unknown> = {}, options: { exec?: boolean; timeoutMs?: number } = {}): Promise<T> {
   const { repo } = await jobRequest<JobView>({ name: "show", id });
-  const { value } = await callServerTool<T>(await server(), { tool, args: { job_id: id, ...args }, scope: repoScope(repo) }, 5 * 60_000);
+  const scope = options.exec ? withExec(repoScope(repo)) : repoScope(repo);
+  const { value } = await callServerTool<T>(await server(), { tool, args: { job_id: id, ...args }, scope }, options.timeoutMs ?? 5 * 60_000);
   return value;
 }
 
 const integrate = defineCommand({
   meta: {
     name: "integrate",
-    description: "Apply a finished --isolated job's change to the checkout (no commit; same checks as `worker integrate`); --preview only checks",
+    description:
+      "Apply a finished --isolated job's change to the checkout (no commit unless --commit; same checks as `worker integrate`); --preview only checks; --run-tests tests it first",
   },
   args: {
     ...idArg,
     preview: { type: "boolean", description: "Only say whether it would apply, and why not" },
+    "run-tests": {
+      type: "boolean",
+      description: "Test in a scratch worktree first ([phases.test] commands of a trusted .ai/patchbay.toml); default: workers.integrate_requires_tests",
+    },
+    commit: { type: "string", description: "Commit what lands, with this message", valueHint: "MESSAGE" },
     "allow-dirty-base": { type: "boolean", description: "Integrate into a checkout with uncommitted changes" },
     json: { type: "boolean", description: "Print as JSON" },
   },
   async run({ args }) {
-    const result = await callJobTool<{ applied: boolean; ready: boolean; refusals: Array<{ message: string }>; files: string[]; base_moved: boolean }>(
+    const result = await callJobTool<{
+      applied: boolean;
+      ready: boolean;
+      refusals: Array<{ message: string }>;
+      files: string[];
+      base_moved: boolean;
+      landed?: { commit?: string; tests?: unknown };
+    }>(
       "codex_job_integrate",
       args.id,
-      { ...(args.preview && { preview: true }), ...(args["allow-dirty-base"] && { allow_dirty_base: true }) },
+      {
+        ...(args.preview && { preview: true }),
+        ...(args["allow-dirty-base"] && { allow_dirty_base: true }),
+        ...(args["run-tests"] !== undefined && { run_tests: args["run-tests"] }),
+        ...(args.commit && { commit: true, message: args.commit }),
+      },
+      { exec: true, timeoutMs: INTEGRATE_TIMEOUT_MS },
     );
     emit(args.json, result, () => {
       if (!result.applied)
         return result.ready
           ? `would apply: ${result.files.join(", ")}`
           : `would be refused:\n${result.refusals.map((refusal) => `- ${refusal.message}`).join("\n")}`;
-      return [`applied: ${result.files.join(", ")} (not committed)`, result.base_moved ? "the base moved since the job started" : ""]
-        .filter(Boolean)
-        .join("\n");
+      const committed = result.landed?.commit ? `committed ${result.landed.commit.slice(0, 12)}` : "not committed";
+      return [`applied: ${result.files.join(", ")} (${committed})`, result.base_moved ? "the base moved since the job started" : ""].filter(Boolean).join("\n");
     });
     return result.applied || result.ready ? 0 : 1;
   },

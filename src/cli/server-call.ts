@@ -22,6 +22,17 @@ export function repoScope(repo: string): CallScope {
   return { defaultRoot: repo, allowedRoots: [repo], power: NO_POWER };
 }
 
+/** Integration may run the repository's test commands for each worker or job: it is given the time they may take. */
+export const INTEGRATE_TIMEOUT_MS = 4 * 60 * 60_000;
+
+/**
+ * `scope` with the exec capability, for a command that runs the repository's trusted test commands (integrate
+ * --run-tests): the person at the terminal is the operator and needs no power setting for that.
+ */
+export function withExec(scope: CallScope): CallScope {
+  return { ...scope, power: { ...scope.power, bashMode: "full" } };
+}
+
 /** A tool's answer: its structured content, and its text for people. */
 export interface ToolAnswer<T> {
   value: T;

@@ -7,7 +7,7 @@ import { ensureServer } from "../server/index.ts";
 import { costLine, type UsageTotals } from "../usage/index.ts";
 import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
-import { callServerTool, repoScope } from "./server-call.ts";
+import { callServerTool, INTEGRATE_TIMEOUT_MS, repoScope, withExec } from "./server-call.ts";
 
 interface WorkerView {
   worker_id: string;
@@ -31,14 +31,9 @@ function cliClientRef(): string {
   return `cli_${name}`;
 }
 
-/** Integration may run the repository's test commands for each worker: it is given the time they may take. */
-const INTEGRATE_TIMEOUT_MS = 4 * 60 * 60_000;
-
 /** Runs a worker tool on the server for a session scoped to `repo`; `exec` lets the call run the repository's test commands. */
 async function callTool<T>(tool: string, repo: string, args: Record<string, unknown>, options: { timeoutMs?: number; exec?: boolean } = {}): Promise<T> {
-  const base = repoScope(repo);
-  // The person at the terminal is the operator: running the trusted test commands needs no power setting from them.
-  const scope = options.exec ? { ...base, power: { ...base.power, bashMode: "full" as const } } : base;
+  const scope = options.exec ? withExec(repoScope(repo)) : repoScope(repo);
   const { value } = await callServerTool<T>(await ensureServer(patchbayHome()), { tool, args, scope, client_ref: cliClientRef() }, options.timeoutMs ?? 60_000);
   return value;
 }

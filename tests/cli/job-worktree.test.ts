@@ -125,3 +125,30 @@ test("the retention sweep removes a finished job's worktree and branch, not a ru
   expect(git(repo, "branch", "--list", running.worktree.branch)).not.toBe("");
   expect((await runPatchbay(["job", "cancel", running.job_id], { home })).code).toBe(0);
 }, 120_000);
+
+test("job integrate --run-tests: a change that breaks the trusted tests is refused with their output and the checkout untouched; a good one lands committed with --commit", async () => {
+  const home = newHome();
+  const repo = makeGitRepo({
+    "value.txt": "good\n",
+    "check.sh": 'grep -qx good value.txt || { echo "value.txt is not good: $(cat value.txt)"; exit 3; }\necho checked\n',
+    ".ai/patchbay.toml": '[phases.test]\ncommands = ["sh check.sh"]\n',
+  });
+  expect((await runPatchbay(["config", "trust", "--repo", repo], { home })).code).toBe(0);
+
+  const bad = await isolatedJob(home, repo, mockPrompt({ write: { path: "value.txt", content: "bad\n" }, message: "broke it" }));
+  const refused = await runPatchbay(["job", "integrate", bad.job_id, "--run-tests"], { home, timeoutMs: 120_000 });
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("`sh check.sh` exited 3");
+  expect(refused.stderr).toContain("value.txt is not good: bad");
+  expect(refused.stderr).not.toMatch(/\bcodex_|run_tests/);
+  expect(readFileSync(join(repo, "value.txt"), "utf8")).toBe("good\n");
+  expect(git(repo, "status", "--porcelain")).toBe("");
+
+  const good = await isolatedJob(home, repo, mockPrompt({ write: { path: "notes.txt", content: "notes\n" }, message: "wrote notes" }));
+  const landed = await runPatchbay(["job", "integrate", good.job_id, "--run-tests", "--commit", "Land the job"], { home, timeoutMs: 120_000 });
+  expect(landed.code, landed.stderr).toBe(0);
+  expect(landed.stdout).toMatch(/^applied: notes\.txt \(committed [0-9a-f]{12}\)\n$/);
+  expect(git(repo, "log", "--format=%s", "-1")).toBe("Land the job");
+  expect(readFileSync(join(repo, "notes.txt"), "utf8")).toBe("notes\n");
+  expect(git(repo, "status", "--porcelain")).toBe("");
+}, 180_000);
