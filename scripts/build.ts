@@ -1,6 +1,6 @@
 /**
  * Compiles patchbay into one self-contained executable for this machine: dist/patchbay.
- * Bytecode with ESM output starts about twice as fast as plain JS (sdk-v2 notes §5).
+ * Bytecode with ESM output starts about twice as fast as plain JS (docs/benchmarks.md).
  * Release targets (bun-linux-x64, bun-linux-arm64, bun-darwin-x64, bun-darwin-arm64,
  * bun-windows-x64) cross-compile with `--target`, which downloads that platform's Bun runtime:
  * see docs/building.md. Only the local target is built here.

@@ -2,7 +2,7 @@
  * The watch every agent process is under: it runs as the leader of its own process group, and a
  * wall-clock timeout, an idle timeout (no output for a while) or an AbortSignal end the WHOLE
  * group: SIGTERM, then SIGKILL after a grace period. Killing only the direct child would leave a
- * grandchild holding the output pipes open (design notes, library-fit §7).
+ * grandchild holding the output pipes open.
  */
 
 export type StopReason = "timeout" | "idle_timeout" | "cancelled";

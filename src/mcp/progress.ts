@@ -15,7 +15,7 @@ export interface ProgressReporter {
 /*
  * SDK clients (v1 and v2) hand a notification to its handler a microtask later but a response at
  * once, so a progress notification read in the same chunk as the result finds its handler gone
- * and is dropped; some hosts tear the transport down on that error (sdk-v2 notes §6.3.4). Over
+ * and is dropped; some hosts tear the transport down on that error. Over
  * HTTP a client reads the SSE stream event by event, so the stream's order is enough. Over stdio
  * a ping settles it: the client answers only after it has dispatched everything sent before it.
  */

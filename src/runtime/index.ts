@@ -44,7 +44,7 @@ export interface HttpListener {
 
 /**
  * Serves a fetch handler on hostname:port (0 picks a free port).
- * Bun's idle timeout is off: its 10 s default cuts long quiet tool calls (sdk-v2 notes §6.3.5).
+ * Bun's idle timeout is off: its 10 s default cuts long quiet tool calls.
  *
  * @example
  * const listener = await serveHttp(app.fetch, { hostname: "127.0.0.1", port: 0 });

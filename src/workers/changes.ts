@@ -40,7 +40,7 @@ function isText(bytes: Uint8Array): boolean {
   }
 }
 
-/** Largest patch carried over or shown (seed §1.7: 2 MB); files are read only while the patch is under it. */
+/** Largest patch carried over or shown (2 MB, the original PatchBay's cap); files are read only while the patch is under it. */
 export const MAX_PATCH_BYTES = 2 * 1024 * 1024;
 
 /** A git call on a worker's worktree ends by then, or the answer is an error instead of a hang. */

@@ -10,7 +10,7 @@ import type { WorkerRecord } from "./record.ts";
 export const CONTEXT_DETAILS = ["report", "changes", "diff"] as const;
 export type ContextDetail = (typeof CONTEXT_DETAILS)[number];
 
-/** Bounds of peer context (seed §1.7, HEAD's 10 workers). */
+/** Bounds of peer context (the original PatchBay's: 10 workers). */
 export const PEER_LIMITS = { workers: 10, reportChars: 8_000, diffBytes: 120 * 1024, artifactFiles: 200 } as const;
 
 export const REPORT_GUIDANCE = [

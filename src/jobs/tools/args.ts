@@ -1,5 +1,5 @@
 /**
- * The arguments the job tools share (seed §1.2 CODEX_OPTS plus `agent`), and turning them into a
+ * The arguments the job tools share (the original PatchBay's job options plus `agent`), and turning them into a
  * checked job spec: add_dirs inside the allowed roots, config overrides by allowed prefix, the
  * sandbox bypass only when the config allows it, and agent capabilities checked up front.
  */
@@ -54,7 +54,7 @@ export const waitArg = v.optional(
 
 const opt = <S extends v.GenericSchema>(schema: S, description: string) => v.optional(v.pipe(schema, v.description(description)));
 
-/** seed §1.2 CODEX_OPTS. Options no adapter can pass on are refused when set, not silently dropped. */
+/** The original PatchBay's job options. Options no adapter can pass on are refused when set, not silently dropped. */
 export const agentOptions = {
   agent: agentArg,
   model: modelArg,
@@ -80,7 +80,7 @@ export const agentOptions = {
 
 export type AgentOptions = { [K in keyof typeof agentOptions]?: v.InferOutput<(typeof agentOptions)[K]> };
 
-/** seed §1.5: the structured report PatchBay asked codex for. */
+/** The structured report the original PatchBay asked codex for. */
 export const STANDARD_OUTPUT_SCHEMA: Record<string, unknown> = {
   type: "object",
   additionalProperties: false,
