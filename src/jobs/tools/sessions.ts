@@ -4,7 +4,7 @@
  */
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
-import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import type { ToolContext, ToolDeclaration } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import { isTerminal, type JobRecord } from "../record.ts";
 import { inScope } from "./access.ts";
