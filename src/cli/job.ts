@@ -6,7 +6,7 @@ import { controlRequest, controlStream, ensureServer, type OwnerRecord } from ".
 import type { JobAction } from "../server/control-protocol.ts";
 import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
-import { callServerTool, INTEGRATE_TIMEOUT_MS, repoScope, withExec } from "./server-call.ts";
+import { callServerTool, commandsFor, INTEGRATE_TIMEOUT_MS, repoScope, withExec } from "./server-call.ts";
 
 /** The parts of a job view the CLI prints. */
 interface JobView {
@@ -38,7 +38,7 @@ function summary(view: JobView): string {
   if (view.session_id) lines.push(`session: ${view.session_id}`);
   if (view.worktree) lines.push(`branch: ${view.worktree.branch}`);
   if (view.result?.changed_files.length) lines.push(`changed: ${view.result.changed_files.join(", ")}`);
-  if (view.result?.error && view.state !== "succeeded") lines.push(`error: ${view.result.error}`);
+  if (view.result?.error && view.state !== "succeeded") lines.push(`error: ${commandsFor(view.result.error)}`);
   if (view.result?.final_message) lines.push("", view.result.final_message);
   if (view.worktree && view.done)
     lines.push(
@@ -64,7 +64,7 @@ async function follow(owner: OwnerRecord, id: string, quiet: boolean): Promise<J
   try {
     for (;;) {
       const view = (await controlStream(owner, { op: "job", action: { name: "watch", id } }, (progress) => {
-        if (!quiet) process.stderr.write(`[${id}] ${(progress as { text: string }).text}\n`);
+        if (!quiet) process.stderr.write(`[${id}] ${commandsFor((progress as { text: string }).text)}\n`);
       })) as JobView;
       if (view.done) return view;
     }
@@ -136,7 +136,7 @@ const show = defineCommand({
   args: { ...idArg, json: { type: "boolean", description: "Print as JSON" } },
   async run({ args }) {
     const view = await jobRequest<JobView>({ name: "show", id: args.id });
-    emit(args.json, view, () => [summary(view), "", ...view.events.map((event) => `${event.at}  ${event.text}`)].join("\n"));
+    emit(args.json, view, () => [summary(view), "", ...view.events.map((event) => `${event.at}  ${commandsFor(event.text)}`)].join("\n"));
     return 0;
   },
 });

@@ -93,7 +93,7 @@ function commandLine(tool: string, settings: string): string {
 }
 
 /** Every tool `text` names, as its command in backticks ("call inbox" → "run `patchbay msg inbox`"). */
-function commandsFor(text: string): string {
+export function commandsFor(text: string): string {
   return (
     text
       .replace(TOOL_REFERENCE, (whole, call: string | undefined, tool: string, settings: string) => {

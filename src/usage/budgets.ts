@@ -7,7 +7,8 @@ import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { dayOf, type UsageEntry, type UsageOwner } from "./entry.ts";
 import type { UsageLedger } from "./ledger.ts";
-import { rollUp, type UsageFilter, type UsageTotals } from "./rollup.ts";
+import { matches, rollUp, type UsageFilter, type UsageTotals } from "./rollup.ts";
+import type { UsageRow } from "./rows.ts";
 
 /** Whose spending a turn adds to. */
 export interface TurnScope {
@@ -63,9 +64,12 @@ function hasBudgets(config: Config): boolean {
 export async function spentBy(ledger: UsageLedger, config: Config, turn: TurnScope, now = Date.now()): Promise<Spent> {
   if (!hasBudgets(config)) return {};
   const today = dayOf(now);
-  const rows = await ledger.rows(turn.run || turn.worker ? undefined : today);
+  return spentIn(await ledger.rows(turn.run || turn.worker ? undefined : today), turn, today, SCOPES);
+}
+
+function spentIn(rows: readonly UsageRow[], turn: TurnScope, today: string, scopes: readonly Scope[]): Spent {
   const spent: Spent = {};
-  for (const scope of SCOPES) {
+  for (const scope of scopes) {
     const filter = filterFor(scope, turn, today);
     if (filter) spent[scope] = rollUp(rows, filter).total;
   }
@@ -129,4 +133,76 @@ export function assertWithinBudgets(config: Config, turn: TurnScope, spent: Spen
  */
 export async function refuseOverBudget(ledger: UsageLedger, config: Config, turn: TurnScope): Promise<void> {
   assertWithinBudgets(config, turn, await spentBy(ledger, config, turn));
+}
+
+/** Where one budget stands: what its scope has spent against its limits. */
+export interface BudgetState {
+  scope: Scope;
+  what: string;
+  unit: "tokens" | "usd";
+  spent: number;
+  soft_limit?: number;
+  hard_limit?: number;
+  state: "ok" | "soft_exceeded" | "hard_exceeded";
+  /** The config key of the limit it is past, or of the one it counts toward (soft before hard). */
+  key: string;
+}
+
+/**
+ * The scopes a budget check would meet in these rows: all turns today, each repository, run and
+ * worker that had a turn today (inside `within` when given).
+ */
+function scopesToday(rows: readonly UsageRow[], today: string, within?: readonly string[]): Array<[Scope, TurnScope]> {
+  const found = new Map<string, [Scope, TurnScope]>([["daily", ["daily", { repo: "" }]]]);
+  for (const row of rows) {
+    if (!matches(row, { sinceDay: today, ...(within && { within }) })) continue;
+    found.set(`repo ${row.repo}`, ["repo_daily", { repo: row.repo }]);
+    if (row.run) found.set(`run ${row.run}`, ["run", { repo: row.repo, run: row.run }]);
+    if (row.worker) found.set(`worker ${row.repo} ${row.worker}`, ["worker", { repo: row.repo, worker: row.worker }]);
+  }
+  return [...found.values()];
+}
+
+/**
+ * Every configured budget's state for the turns of today in `within` (every repository without
+ * it), judged by the same check that refuses and warns before a turn.
+ */
+export async function budgetStates(ledger: UsageLedger, config: Config, within?: readonly string[], now = Date.now()): Promise<BudgetState[]> {
+  if (!hasBudgets(config)) return [];
+  const today = dayOf(now);
+  const rows = await ledger.rows();
+  const states: BudgetState[] = [];
+  for (const [scope, turn] of scopesToday(rows, today, within)) {
+    const spent = spentIn(rows, turn, today, [scope]);
+    const totals = spent[scope]!;
+    const past = (level: Level, unit: "tokens" | "usd") => breaches(config, level, turn, spent).some((breach) => breach.unit === unit);
+    for (const unit of ["tokens", "usd"] as const) {
+      const soft = config.budgets.soft[`${scope}_${unit}`];
+      const hard = config.budgets.hard[`${scope}_${unit}`];
+      if (!(soft > 0) && !(hard > 0)) continue;
+      const state = past("hard", unit) ? "hard_exceeded" : past("soft", unit) ? "soft_exceeded" : "ok";
+      const level: Level = state === "hard_exceeded" || !(soft > 0) ? "hard" : "soft";
+      states.push({
+        scope,
+        what: describeScope(scope, turn),
+        unit,
+        spent: unit === "tokens" ? totals.tokens : totals.cost_usd,
+        ...(soft > 0 && { soft_limit: soft }),
+        ...(hard > 0 && { hard_limit: hard }),
+        state,
+        key: keyOf(level, scope, unit),
+      });
+    }
+  }
+  return states;
+}
+
+/** The budgets as report lines, under a "budgets" heading (nothing when none is set). */
+export function budgetsText(states: readonly BudgetState[]): string {
+  if (!states.length) return "";
+  const amount = (state: BudgetState, value: number) => (state.unit === "usd" ? `$${value.toFixed(4)}` : `${value.toLocaleString("en-US")} tokens`);
+  const limits = (state: BudgetState) =>
+    [state.soft_limit && `soft ${amount(state, state.soft_limit)}`, state.hard_limit && `hard ${amount(state, state.hard_limit)}`].filter(Boolean).join(", ");
+  const lines = states.map((state) => `  ${state.what}: ${amount(state, state.spent)} of ${limits(state)}: ${state.state.replace("_", " ")} (${state.key})`);
+  return ["budgets:", ...lines].join("\n");
 }

@@ -4,7 +4,7 @@
  * account around each turn and refuse one past a hard budget; the CLI, workers and the pipeline
  * read roll-ups. Its MCP tool is its tool face, `tools/index.ts`.
  */
-export { refuseOverBudget, turnScope } from "./budgets.ts";
+export { type BudgetState, budgetStates, budgetsText, refuseOverBudget, turnScope } from "./budgets.ts";
 export { dayOf, type UsageEntry, type UsageOwner } from "./entry.ts";
 export { fsLedger, ledgerDir, localLedger, usageLedger } from "./ledger.ts";
 export { costLine, GROUPINGS, type Grouping, rollUp, type UsageTotals } from "./rollup.ts";

@@ -6,6 +6,7 @@ import { realpath } from "node:fs/promises";
 import * as v from "valibot";
 import { defineTool } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
+import { budgetStates, budgetsText } from "../budgets.ts";
 import { usageLedger } from "../ledger.ts";
 import { reportText, sinceDay, usageReport } from "../report.ts";
 import { GROUPINGS } from "../rollup.ts";
@@ -28,7 +29,7 @@ export const usageTool = defineTool({
   name: "codex_usage",
   title: "Usage and cost",
   description:
-    "What agent turns used and cost, from patchbay's usage ledger: tokens (input, cached, output, reasoning) and USD, in total and grouped by model, agent, day, job, worker, run or repository. Turns with no known price count their tokens and are counted as unpriced, never guessed. Only turns in this session's repositories.",
+    "What agent turns used and cost, from patchbay's usage ledger: tokens (input, cached, output, reasoning) and USD, in total and grouped by model, agent, day, job, worker, run or repository. Turns with no known price count their tokens and are counted as unpriced, never guessed. Only turns in this session's repositories. Also each configured budget that applies to them today (all turns, each repository, run and worker with a turn today): what it covers, spent so far, its limits, and ok, soft_exceeded or hard_exceeded.",
   input: v.strictObject({
     since: name('First UTC day to include: "YYYY-MM-DD", or days back such as "7d" (default: all).'),
     repo_path: name("Only turns in this repository (absolute, or relative to the session's default root)."),
@@ -42,6 +43,18 @@ export const usageTool = defineTool({
     by: v.optional(v.picklist(GROUPINGS)),
     groups: v.optional(v.array(v.object({ key: v.string(), ...totals }))),
     prices_as_of: v.string(),
+    budgets: v.array(
+      v.object({
+        scope: v.picklist(["run", "worker", "repo_daily", "daily"]),
+        what: v.string(),
+        unit: v.picklist(["tokens", "usd"]),
+        spent: v.number(),
+        soft_limit: v.optional(v.number()),
+        hard_limit: v.optional(v.number()),
+        state: v.picklist(["ok", "soft_exceeded", "hard_exceeded"]),
+        key: v.string(),
+      }),
+    ),
   }),
   annotations: READ_ONLY,
   capability: "read",
@@ -50,7 +63,8 @@ export const usageTool = defineTool({
   async handler(args, context) {
     const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
     const within = await Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
-    const report = await usageReport(usageLedger(context.app.home, context.app.store), {
+    const ledger = usageLedger(context.app.home, context.app.store);
+    const report = await usageReport(ledger, {
       within,
       ...(args.since && { sinceDay: sinceDay(args.since, "since") }),
       ...(repo && { repo }),
@@ -59,6 +73,7 @@ export const usageTool = defineTool({
       ...(args.job_id && { job: args.job_id }),
       ...(args.by && { by: args.by }),
     });
-    return { text: reportText(report), structured: report };
+    const budgets = await budgetStates(ledger, context.app.config, within);
+    return { text: [reportText(report), budgetsText(budgets)].filter(Boolean).join("\n"), structured: { ...report, budgets } };
   },
 });
