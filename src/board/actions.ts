@@ -5,6 +5,7 @@
  * status, PLAN.md, test output and events; a job; an agent's messages). Nothing else reaches a tool.
  */
 import * as v from "valibot";
+import { renderPlan } from "./markdown.ts";
 import { answerOf, type BoardTools, type Json, type ToolAnswer } from "./tools.ts";
 
 /** Worker changes from the board act for the person who runs the server, whichever session started the worker. */
@@ -51,7 +52,7 @@ export const detailSchema = v.variant("kind", [
 ]);
 export type BoardDetail = v.InferOutput<typeof detailSchema>;
 
-/** A run's pane: its status (with its tests and verdict), plan and events; a missing artifact is left out. */
+/** A run's pane: its status (with its tests and verdict), plan (rendered inert, markdown.ts) and events; a missing artifact is left out. */
 async function runDetail(tools: BoardTools, repoPath: string | undefined, runId: string): Promise<ToolAnswer> {
   const read = (tool: string, args: Json) => tools.read(tool, { run_id: runId, repo_path: repoPath, ...args }).then(answerOf);
   const [status, plan, events] = await Promise.all([
@@ -63,7 +64,7 @@ async function runDetail(tools: BoardTools, repoPath: string | undefined, runId:
   return {
     ok: true,
     text: status.text,
-    data: { status: status.data, plan: plan.ok ? plan.data.content : undefined, events: events.ok ? events.data : undefined },
+    data: { status: status.data, plan: plan.ok ? renderPlan(String(plan.data.content)) : undefined, events: events.ok ? events.data : undefined },
   };
 }
 

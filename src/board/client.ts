@@ -1,7 +1,8 @@
 /**
  * The board's script, run in the operator's browser. It opens one server-sent event stream
  * (`/board/events`) and renders each `state` it gets: no polling. Everything shown is data,
- * put on the page with DOM nodes and textContent, never markup. Actions and the detail pane go
+ * put on the page with DOM nodes and textContent, never markup, but for PLAN.md, rendered inert on
+ * the server (markdown.ts). Actions and the detail pane go
  * to `/board/action` and `/board/detail` with the page's CSRF token; a tool's refusal is shown
  * as the tool worded it. Destructive actions ask first.
  *
@@ -34,6 +35,10 @@ function boardClient(dom: BoardDom, views: BoardRender): void {
   var state: Fields | null = null;
   var tab = "team";
   var jobPage = 0;
+  // The open detail pane: its title, how to draw it again, and the diff open in a worker's pane.
+  var paneTitle = "";
+  var paneLoad: (() => Promise<void>) | null = null;
+  var paneFile = "";
   var source: EventSource | null = null;
   var repoSelect = document.getElementById("repo") as HTMLSelectElement;
   var live = document.getElementById("live") as HTMLElement;
@@ -69,13 +74,49 @@ function boardClient(dom: BoardDom, views: BoardRender): void {
     return (await response.json().catch(() => ({ ok: false, error: `the server answered ${response.status}` }))) as Fields;
   }
 
+  /** Marks `title`'s pane as the one open; `load` shows it again on each new state while it stays open. */
+  function opening(title: string, load: () => Promise<void>): void {
+    if (title !== paneTitle) paneFile = "";
+    paneTitle = title;
+    paneLoad = load;
+  }
+
+  /** What the operator would lose when the open pane is drawn again: its scroll positions and focus. */
+  function paneScrolls(): () => void {
+    var boxes = Array.prototype.slice.call(detail.querySelectorAll("pre, .diffbox, .plan")) as HTMLElement[];
+    var tops = boxes.map((box) => box.scrollTop);
+    var own = detail.scrollTop;
+    var page = window.scrollY;
+    var focused = document.activeElement && detail.contains(document.activeElement) ? document.activeElement.id : "";
+    return () => {
+      var again = Array.prototype.slice.call(detail.querySelectorAll("pre, .diffbox, .plan")) as HTMLElement[];
+      again.forEach((box, index) => {
+        box.scrollTop = tops[index] || 0;
+      });
+      detail.scrollTop = own;
+      window.scrollTo(window.scrollX, page);
+      if (focused) (document.getElementById(focused) as HTMLElement | null)?.focus({ preventScroll: true });
+    };
+  }
+
   function showPane(title: string, ...children: Child[]): void {
+    // A late answer for a pane since closed over by another is dropped.
+    if (title !== paneTitle) return;
+    var shown = document.getElementById("detail-title");
+    var restore = !detail.hidden && shown && shown.textContent === title ? paneScrolls() : null;
     detail.replaceChildren(el("div", null, el("h2", { id: "detail-title", tabindex: "-1" }, title), ...children));
     detail.hidden = false;
-    (document.getElementById("detail-title") as HTMLElement).focus();
+    if (restore) restore();
+    else (document.getElementById("detail-title") as HTMLElement).focus();
+  }
+
+  /** The newest record in the state of what a pane shows, or undefined when it is gone from the board. */
+  function latest(kind: string, match: (record: Fields) => boolean): Fields | undefined {
+    return (state ? (state[kind] as Fields[]) : []).filter(match)[0];
   }
 
   async function openWorker(worker: Fields): Promise<void> {
+    opening(`Worker ${worker.name}`, () => openWorker(latest("workers", (w) => w.name === worker.name && w.repo === worker.repo) || worker));
     var q = `kind=worker&id=${encodeURIComponent(worker.name)}&repo=${encodeURIComponent(worker.repo)}`;
     var [report, changes, preview] = await Promise.all([read(`${q}&view=report`), read(`${q}&view=changes`), read(`${q}&view=integration_preview`)]);
     var diffBox = el("div", { class: "diffbox" });
@@ -87,16 +128,19 @@ function boardClient(dom: BoardDom, views: BoardRender): void {
         el(
           "li",
           null,
-          button(file.path + (file.status ? ` (${file.status})` : ""), async () => {
-            var diff = await read(`${q}&view=diff&file=${encodeURIComponent(file.path)}`);
-            diffBox.replaceChildren(
-              el("h3", null, file.path),
-              diff.ok ? diffView(String(diff.data.details.diff || "")) : el("p", { class: "error" }, diff.error),
-            );
+          button(file.path + (file.status ? ` (${file.status})` : ""), () => {
+            paneFile = file.path;
+            return showDiff(file.path);
           }),
         ),
       ),
     );
+    async function showDiff(path: string): Promise<void> {
+      var diff = await read(`${q}&view=diff&file=${encodeURIComponent(path)}`);
+      diffBox.replaceChildren(el("h3", null, path), diff.ok ? diffView(String(diff.data.details.diff || "")) : el("p", { class: "error" }, diff.error));
+    }
+    // Drawn again on a new state: the diff the operator opened stays open.
+    if (paneFile && files.some((file) => file.path === paneFile)) await showDiff(paneFile);
     showPane(
       `Worker ${worker.name}`,
       el("p", null, `${worker.state} \u00b7 ${worker.agent}${worker.model ? ` (${worker.model})` : ""} \u00b7 ${worker.workspace_mode}`),
@@ -117,7 +161,17 @@ function boardClient(dom: BoardDom, views: BoardRender): void {
     );
   }
 
+  /**
+   * PLAN.md as the server rendered it (inert: no raw HTML, images as text, http(s) links only,
+   * markdown.ts). Parsed in a document of its own, where nothing runs or loads, then moved here.
+   */
+  function planView(html: string): HTMLElement {
+    var parsed = new DOMParser().parseFromString(html, "text/html");
+    return el("div", { class: "plan", "aria-label": "PLAN.md" }, ...Array.prototype.slice.call(parsed.body.childNodes));
+  }
+
   async function openRun(run: Fields): Promise<void> {
+    opening(`Run ${run.run_id}`, () => openRun(latest("runs", (r) => r.run_id === run.run_id && r.repo === run.repo) || run));
     var answer = await read(`kind=run&id=${encodeURIComponent(run.run_id)}&repo=${encodeURIComponent(run.repo)}`);
     if (!answer.ok) return showPane(`Run ${run.run_id}`, el("p", { class: "error" }, answer.error));
     var status = answer.data.status || {};
@@ -144,7 +198,7 @@ function boardClient(dom: BoardDom, views: BoardRender): void {
         cancellable(run) ? button("Cancel run", () => cancelRun(run), { class: "danger" }) : null,
       ),
       el("h3", null, "PLAN.md"),
-      el("pre", null, answer.data.plan || "(no plan yet)"),
+      answer.data.plan ? planView(answer.data.plan) : el("p", null, "(no plan yet)"),
       el("h3", null, "Tests and review"),
       status.tests || status.review
         ? el("pre", null, JSON.stringify({ tests: status.tests, review: status.review }, null, 2))
@@ -153,16 +207,22 @@ function boardClient(dom: BoardDom, views: BoardRender): void {
   }
 
   async function openJob(jobId: string): Promise<void> {
+    opening(`Job ${jobId}`, () => openJob(jobId));
     var answer = await read(`kind=job&id=${encodeURIComponent(jobId)}`);
     showPane(`Job ${jobId}`, answer.ok ? el("pre", null, answer.text) : el("p", { class: "error" }, answer.error));
   }
 
   async function openAgent(agent: string): Promise<void> {
+    var drafts = paneTitle === `Agent ${agent}` ? [document.getElementById("send-to"), document.getElementById("send-content")] : [];
+    opening(`Agent ${agent}`, () => openAgent(agent));
     var answer = await read(`kind=agent&id=${encodeURIComponent(agent)}`);
     var messages: Fields[] = answer.ok ? answer.data.messages || [] : [];
     var others = (state ? (state.agents as string[]) : []).filter((name) => name !== agent);
     var to = el("input", { id: "send-to", name: "to", required: true, value: others[0] || "" }) as HTMLInputElement;
     var content = el("textarea", { id: "send-content", name: "content", required: true, rows: "3" }) as HTMLTextAreaElement;
+    // Drawn again on a new state: a message being written stays as it is.
+    if (drafts[0]) to.value = (drafts[0] as HTMLInputElement).value;
+    if (drafts[1]) content.value = (drafts[1] as HTMLTextAreaElement).value;
     showPane(
       `Agent ${agent}`,
       answer.ok ? threadsView(messages) : el("p", { class: "error" }, answer.error),
@@ -344,6 +404,8 @@ function boardClient(dom: BoardDom, views: BoardRender): void {
       state = JSON.parse((event as MessageEvent).data) as Fields;
       live.textContent = `Live \u00b7 updated ${new Date().toLocaleTimeString()}`;
       render();
+      // The open pane follows too, keeping its scroll positions and focus.
+      if (paneLoad && !detail.hidden) void paneLoad();
     });
     source.addEventListener("error", () => (live.textContent = "Reconnecting\u2026"));
   }

@@ -6,8 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { BOARD_SCRIPT } from "./client.ts";
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+import { escapeHtml } from "./markdown.ts";
 
 // Colours keep a contrast of at least 4.5:1 on their backgrounds (WCAG AA).
 const STYLE = `
