@@ -10,7 +10,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { removeOrphanTemps } from "./atomic-fs-driver.ts";
 import { createStateDriver, type StateDriverName } from "./drivers.ts";
 import { fieldIndexes, INDEXED_FIELDS, valuesOf } from "./field-index.ts";
-import { recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
+import { isRecordId, recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
 import { withLock } from "./lock.ts";
 import { inProcessChannel, type NotificationChannel } from "./notifications.ts";
 import { redisChannel, redisClientOf, redisGetMany, redisIndexes, redisWindowCounter, withRedisLock, type StoreIndexes, type WindowCounter } from "./redis.ts";
@@ -95,6 +95,7 @@ export async function createRecordStore(options: RecordStoreOptions): Promise<Re
   return recordStoreOn(createStorage({ driver }), base, {
     shared: false,
     lock: (lockName, fn) => withLock(lockName, fn, { base }),
+    listIds: (kind) => recordFilesIn(base, kind),
     channel: inProcessChannel(),
     close: async () => undefined,
   });
@@ -105,6 +106,8 @@ interface Backend {
   shared: boolean;
   lock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   channel: NotificationChannel;
+  /** The ids of a kind, when the driver lists them faster than unstorage's getKeys (one readdir on fs, against a walk that tests every entry). */
+  listIds?: (kind: RecordKind) => Promise<string[]>;
   /** Raw texts of many keys at once, when the driver can (Redis MGET). */
   readMany?: (keys: string[]) => Promise<Array<string | null>>;
   indexes?: StoreIndexes;
@@ -144,7 +147,8 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
   const lockRecord = <T>(kind: RecordKind, id: string, fn: () => Promise<T>) => backend.lock(`record-${kind}-${id}`, fn);
   const where = (key: string) => backend.where ?? join(base, ...key.split(":"));
   const read = <T>(key: string, kind: RecordKind, id: string) => readRecord<T>(storage, where, key, kind, id);
-  const idsOf = async (kind: RecordKind) => (await storage.getKeys(recordPrefix(kind))).flatMap((key) => recordIdFromKey(kind, key) ?? []).sort();
+  const idsOf = async (kind: RecordKind) =>
+    (backend.listIds ? await backend.listIds(kind) : (await storage.getKeys(recordPrefix(kind))).flatMap((key) => recordIdFromKey(kind, key) ?? [])).sort();
   const readIds = <T>(kind: RecordKind, ids: string[]) => {
     const { readMany } = backend;
     return readMany ? readAll<T>(ids, kind, readMany, where) : mapInBatches(ids, READ_BATCH, (id) => read<T>(recordKey(kind, id), kind, id));
@@ -235,6 +239,17 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
       await storage.dispose();
     },
   };
+}
+
+/** The record files of a kind in the fs driver's layout (`<base>/records/<kind>/<id>`). */
+async function recordFilesIn(base: string, kind: RecordKind): Promise<string[]> {
+  try {
+    const entries = await fsp.readdir(join(base, ...recordPrefix(kind).split(":")), { withFileTypes: true });
+    return entries.flatMap((entry) => (!entry.isDirectory() && isRecordId(entry.name) ? [entry.name] : []));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
 }
 
 /** Every listed record in one round trip; a key removed since the listing is skipped. */
