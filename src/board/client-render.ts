@@ -61,9 +61,33 @@ export function boardRender(dom: BoardDom) {
     return found.length ? el("div", null, el("h3", null, "Overlaps and conflicts"), lines(found, "overlaps and conflicts", "warnings")) : null;
   }
 
+  function amount(budget: Fields, value: number | undefined): string {
+    if (value === undefined) return "none";
+    return budget.unit === "usd" ? `$${value.toFixed(4)}` : `${value.toLocaleString("en-US")} tokens`;
+  }
+
+  /** Each configured budget that applies today: spent against its soft and hard limits. */
+  function budgetsView(budgets: Fields[]): HTMLElement {
+    var rows = budgets.map((b) =>
+      el(
+        "tr",
+        null,
+        el("td", null, b.what),
+        el("td", null, amount(b, b.spent)),
+        el("td", null, amount(b, b.soft_limit)),
+        el("td", null, amount(b, b.hard_limit)),
+        el("td", null, b.state.replace("_", " ")),
+        el("td", null, b.key),
+      ),
+    );
+    return table(["Budget", "Spent", "Soft limit", "Hard limit", "State", "Config key"], rows, "Budgets");
+  }
+
   function usageView(s: Fields): HTMLElement {
     var rows = (s.usage as Fields[]).map((day) => el("tr", null, el("td", null, day.key), el("td", null, String(day.turns)), el("td", null, usageText(day))));
-    return table(["Day (UTC)", "Turns", "Usage"], rows, "Usage per day");
+    var days = table(["Day (UTC)", "Turns", "Usage"], rows, "Usage per day");
+    var budgets = (s.budgets || []) as Fields[];
+    return budgets.length ? el("div", null, budgetsView(budgets), days) : days;
   }
 
   return { threadsView, conflictsView, usageView };

@@ -356,7 +356,13 @@ function boardClient(dom: BoardDom, views: BoardRender): void {
     return table(["Agent", "Namespace", "Presence", "Last seen"], rows, "Agents");
   }
 
-  var WAITING_LABELS: Fields = { plan: "Plan to approve", conflict: "Conflict", integrate: "Ready to integrate", failed_run: "Failed run" };
+  var WAITING_LABELS: Fields = {
+    plan: "Plan to approve",
+    conflict: "Conflict",
+    integrate: "Ready to integrate",
+    failed_run: "Failed run",
+    budget: "Budget past its limit",
+  };
 
   /** A conflict's first worker, to open its pane (the integration preview names the others). */
   function openConflict(item: Fields): void {
@@ -374,7 +380,9 @@ function boardClient(dom: BoardDom, views: BoardRender): void {
             ? button("Integrate", () => integrate(item.id, item.repo))
             : item.kind === "conflict"
               ? button("Open", () => openConflict(item))
-              : button("Open", () => void openRun({ run_id: item.id, repo: item.repo, task: item.title, state: "failed" }));
+              : item.kind === "budget"
+                ? button("Show usage", () => select("usage"))
+                : button("Open", () => void openRun({ run_id: item.id, repo: item.repo, task: item.title, state: "failed" }));
       return el("tr", null, el("td", null, WAITING_LABELS[item.kind]), el("td", null, item.id), el("td", null, item.title), el("td", null, act));
     });
     return table(["Waiting", "What", "About", ""], rows, "Items waiting on you");

@@ -14,7 +14,7 @@ const MAX_RUNS = 50;
 const USAGE_DAYS = "30d";
 
 export interface Waiting {
-  kind: "plan" | "integrate" | "failed_run" | "conflict";
+  kind: "plan" | "integrate" | "failed_run" | "conflict" | "budget";
   repo: string;
   id: string;
   title: string;
@@ -30,6 +30,8 @@ export interface BoardState {
   presence: Json[];
   /** Tokens and cost per UTC day, newest first. */
   usage: Json[];
+  /** Each configured budget that applies today, with what it has spent (codex_usage). */
+  budgets: Json[];
   waiting: Waiting[];
 }
 
@@ -66,10 +68,24 @@ async function workersOf(tools: BoardTools, repo: string): Promise<{ workers: Js
   return { workers, conflicts: conflictsWaiting(repo, entries) };
 }
 
-/** Tokens and cost per day, in `repo` or in every repository of the session. */
-async function usagePerDay(tools: BoardTools, repo: string | undefined): Promise<Json[]> {
+/** Tokens and cost per day, in `repo` or in every repository of the session, and the budgets' states. */
+async function usagePerDay(tools: BoardTools, repo: string | undefined): Promise<{ days: Json[]; budgets: Json[] }> {
   const data = await readData(tools, "codex_usage", { by: "day", since: USAGE_DAYS, ...(repo && { repo_path: repo }) });
-  return ((data?.groups ?? []) as Json[]).sort((a, b) => (String(a.key) < String(b.key) ? 1 : -1));
+  const days = ((data?.groups ?? []) as Json[]).sort((a, b) => (String(a.key) < String(b.key) ? 1 : -1));
+  return { days, budgets: (data?.budgets ?? []) as Json[] };
+}
+
+/** A budget past a limit, with how far and the config key that raises it. */
+function budgetWaiting(budget: Json): Waiting {
+  const amount = (value: unknown) => (budget.unit === "usd" ? `$${Number(value).toFixed(4)}` : `${Number(value).toLocaleString("en-US")} tokens`);
+  const limit = budget.state === "hard_exceeded" ? budget.hard_limit : budget.soft_limit;
+  const level = budget.state === "hard_exceeded" ? "hard" : "soft";
+  return {
+    kind: "budget",
+    repo: "",
+    id: String(budget.key),
+    title: `${budget.what}: ${amount(budget.spent)} spent, ${amount(Number(budget.spent) - Number(limit))} over its ${level} limit of ${amount(limit)}; raise ${budget.key} in config.toml`,
+  };
 }
 
 async function runsOf(tools: BoardTools, repo: string): Promise<Json[]> {
@@ -127,11 +143,15 @@ export async function snapshot(sources: BoardSources, repo?: string): Promise<Bo
     runs,
     agents,
     presence,
-    usage,
-    waiting: waitingOn(
-      workers,
-      runs,
-      teams.flatMap((team) => team.conflicts),
-    ),
+    usage: usage.days,
+    budgets: usage.budgets,
+    waiting: [
+      ...waitingOn(
+        workers,
+        runs,
+        teams.flatMap((team) => team.conflicts),
+      ),
+      ...usage.budgets.filter((budget) => budget.state !== "ok").map(budgetWaiting),
+    ],
   };
 }
