@@ -70,12 +70,17 @@ const TOOL_REFERENCE = new RegExp(
   "g",
 );
 
-/** `name=value` as the command line says it: `--view status`, `--cleanup`, or the positional's value; unknown names stay. */
+/**
+ * `name=value` as the command line says it: `--view status`, `--cleanup`, `--no-run-tests`, or the
+ * positional's value; unknown names stay. A boolean flag takes no value (`--run-tests false` would
+ * set it and pass `false` as a positional), so false is its `--no-` form.
+ */
 function setting(flags: Readonly<Record<string, string>>, name: string, value: string): string {
   const flag = flags[name];
   if (!flag) return `${name}=${value}`;
   if (!flag.startsWith("--")) return value;
-  return value === "true" ? flag : `${flag} ${value}`;
+  if (value === "true") return flag;
+  return value === "false" ? `--no-${flag.slice(2)}` : `${flag} ${value}`;
 }
 
 /** `tool arg=value …` as its command line: `patchbay worker inspect --view status`. */

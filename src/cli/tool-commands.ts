@@ -53,7 +53,10 @@ export const TOOL_COMMANDS: Readonly<Record<string, ToolCommand>> = {
   codex_apply_job: { command: "patchbay job run --isolated", flags: job },
   codex_get_result: { command: "patchbay job show", flags: { job_id: "ID" } },
   codex_cancel_job: { command: "patchbay job cancel", flags: { job_id: "ID" } },
-  codex_job_integrate: { command: "patchbay job integrate", flags: { job_id: "ID", preview: "--preview", allow_dirty_base: "--allow-dirty-base" } },
+  codex_job_integrate: {
+    command: "patchbay job integrate",
+    flags: { job_id: "ID", preview: "--preview", allow_dirty_base: "--allow-dirty-base", run_tests: "--run-tests", commit: "--commit", message: "--commit" },
+  },
   codex_job_clean: { command: "patchbay job clean", flags: { job_id: "ID" } },
   codex_get_diff: { command: "patchbay job diff", flags: { job_id: "ID" } },
   send_message: { command: "patchbay msg send", flags: { to: "TO", content: "TEXT", thread: "--thread", idempotency_key: "--key", as: "--as" } },
@@ -68,6 +71,7 @@ export const TOOL_COMMANDS: Readonly<Record<string, ToolCommand>> = {
   patchbay_events: { command: "patchbay events", flags: { ...run, since: "--since", phase: "--phase" } },
   patchbay_diff: { command: "patchbay diff", flags: run },
   patchbay_runs: { command: "patchbay runs", flags: repo },
+  patchbay_config_test_add: { command: "patchbay config test add", flags: { command: "COMMAND", ...repo } },
   // Hints about the repository's state name these; at a shell, git answers directly.
   codex_git_status: { command: "git status", flags: {} },
   codex_git_diff: { command: "git diff", flags: {} },

@@ -110,7 +110,8 @@ describe("CLI errors from server tools", () => {
 test("every tool the CLI speaks for is served, and each argument it spells is one of the tool's", async () => {
   const home = tempDir("patchbay-cli-call-");
   writeFileSync(join(home, "config.toml"), '[app]\ntool_mode = "full"\n');
-  const client = await connectStdio("v1", { home, args: ["--standalone", "--root", makeGitRepo({ "a.txt": "a\n" })] });
+  // Full bash mode: the exec tools (`patchbay config test add`'s) are served only with it.
+  const client = await connectStdio("v1", { home, args: ["--standalone", "--bash-mode", "full", "--root", makeGitRepo({ "a.txt": "a\n" })] });
   try {
     const served = new Map((await client.listTools()).map((tool) => [tool.name, Object.keys((tool.inputSchema as { properties?: object }).properties ?? {})]));
     for (const [tool, { flags }] of Object.entries(TOOL_COMMANDS)) {
@@ -156,6 +157,18 @@ describe("inCliWords", () => {
     expect(inCliWords("codex_worker_integrate", { code: "dirty_base", message: "the checkout has changes", next: "pass allow_dirty_base=true" }).next).toBe(
       "pass --allow-dirty-base",
     );
+  });
+
+  test("a boolean set to false is its --no- flag, and the test gate's hint names commands, for worker and job integrate", () => {
+    // The test gate's own hint (src/workers/test-gate.ts), as the server sends it.
+    const next =
+      "add the commands (patchbay_config_test_add, or edit .ai/patchbay.toml and trust it with `patchbay config trust`), or integrate with run_tests=false";
+    const spoken =
+      "add the commands (`patchbay config test add`, or edit .ai/patchbay.toml and trust it with `patchbay config trust`), or integrate with --no-run-tests";
+    for (const tool of ["codex_worker_integrate", "codex_job_integrate"]) {
+      // `--run-tests false` would set the flag and pass `false` on as a positional (a worker's name).
+      expect(inCliWords(tool, { code: "no_test_commands", message: "no test commands", next }).next, tool).toBe(spoken);
+    }
   });
 
   test("a plain word that is also a tool's name stays a word; unknown tools keep the server's text", () => {
