@@ -105,9 +105,13 @@ export function breaches(config: Config, level: Level, turn: TurnScope, spent: S
   return found;
 }
 
+/** "$0.1234" or "12,345 tokens". */
+function amountIn(unit: "tokens" | "usd", value: number): string {
+  return unit === "usd" ? `$${value.toFixed(4)}` : `${value.toLocaleString("en-US")} tokens`;
+}
+
 function describeBreach(breach: BudgetBreach): string {
-  const amount = (value: number) => (breach.unit === "usd" ? `$${value.toFixed(4)}` : `${value.toLocaleString("en-US")} tokens`);
-  return `${breach.what} has used ${amount(breach.used)}, at or past ${breach.key} = ${breach.unit === "usd" ? breach.limit : breach.limit.toLocaleString("en-US")}`;
+  return `${breach.what} has used ${amountIn(breach.unit, breach.used)}, at or past ${breach.key} = ${breach.unit === "usd" ? breach.limit : breach.limit.toLocaleString("en-US")}`;
 }
 
 function budgetExceeded(breach: BudgetBreach): PatchbayError {
@@ -200,7 +204,7 @@ export async function budgetStates(ledger: UsageLedger, config: Config, within?:
 /** The budgets as report lines, under a "budgets" heading (nothing when none is set). */
 export function budgetsText(states: readonly BudgetState[]): string {
   if (!states.length) return "";
-  const amount = (state: BudgetState, value: number) => (state.unit === "usd" ? `$${value.toFixed(4)}` : `${value.toLocaleString("en-US")} tokens`);
+  const amount = (state: BudgetState, value: number) => amountIn(state.unit, value);
   const limits = (state: BudgetState) =>
     [state.soft_limit && `soft ${amount(state, state.soft_limit)}`, state.hard_limit && `hard ${amount(state, state.hard_limit)}`].filter(Boolean).join(", ");
   const lines = states.map((state) => `  ${state.what}: ${amount(state, state.spent)} of ${limits(state)}: ${state.state.replace("_", " ")} (${state.key})`);
