@@ -27,6 +27,8 @@ export interface HttpAppOptions {
 }
 
 const MCP_METHODS = ["GET", "POST", "DELETE"];
+/** The board's login form and actions are a few hundred bytes; what the board action route allows is 256 KiB. */
+const BOARD_MAX_BODY_BYTES = 256 * 1024;
 
 function withCors(response: Response, request: Request, corsOrigins: string[] | undefined): Response {
   const origin = request.headers.get("origin");
@@ -101,7 +103,12 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
   async function board(request: Request): Promise<Response> {
     const refused = originGuard(request);
     if (refused) return refused;
-    return options.board ? options.board(request) : new Response(null, { status: 404 });
+    if (!options.board) return new Response(null, { status: 404 });
+    if (request.method !== "POST") return options.board(request);
+    // Board forms and actions are small: a body is read only up to the cap, chunked or not, and handed on buffered.
+    const body = await readCappedBody(request, BOARD_MAX_BODY_BYTES);
+    if (body instanceof Response) return body;
+    return options.board(new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal }));
   }
 
   const app = new Elysia()
