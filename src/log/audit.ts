@@ -32,6 +32,7 @@ export function createAuditLog(file: string, onError: (error: Error) => void): A
     if (pending.length === 0) return;
     const text = pending.join("");
     pending = [];
+    process.off("exit", flush);
     try {
       if (!ready) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       ready = true;
@@ -41,9 +42,10 @@ export function createAuditLog(file: string, onError: (error: Error) => void): A
       reported = true;
     }
   };
-  process.on("exit", flush);
   return {
     record(entry) {
+      // The exit hook is held only while lines wait, so a process that builds many apps (tests) does not pile them up.
+      if (pending.length === 0) process.on("exit", flush);
       pending.push(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
       if (scheduled) return;
       scheduled = true;
