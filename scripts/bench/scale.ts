@@ -4,9 +4,10 @@
  * real registry (scripts/bench/scale/host.ts). A curve per call, not one point:
  *
  * - 10, 100 and 1,000 jobs and workers in state: codex_get_result of one job, the job list that
- *   `patchbay job list` reads, codex_worker_list, codex_worker_inspect (status). Jobs are real
- *   turns of an agent that exits at once; workers beyond the first (a real mock-agent worker) are
- *   copies of its record under new ids and names.
+ *   `patchbay job list` reads (its default 50 newest), codex_worker_list, codex_worker_inspect
+ *   (status). Jobs are real turns of an agent that exits at once; workers beyond the first (a
+ *   real mock-agent worker) are copies of its record under new ids and names, stopped (history:
+ *   what a team leaves behind), with a row that lists them all too (include_stopped).
  * - repositories of 1,000, 10,000 and 100,000 files: codex_repo_tree (default call) and
  *   codex_search_repo (a literal in every 50th file, max_results 100).
  * - 100, 1,000 and 10,000 messages in one namespace: recall (newest 10) and inbox (100 pending).
@@ -14,6 +15,7 @@
  *   bun scripts/bench/scale.ts                  # prints the tables (a few minutes: it writes 111,000 files)
  *   bun scripts/bench/scale.ts --quick          # smaller top levels (1,000 jobs stay; 20,000 files; 2,000 messages)
  *   bun scripts/bench/scale.ts --write          # also rewrites the section in docs/benchmarks.md
+ *   bun scripts/bench/scale.ts --state-only     # only the jobs and workers table (prints it)
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
@@ -27,7 +29,9 @@ import { writeMarkedSection } from "./sections.ts";
 import { median } from "./stats.ts";
 import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, write: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, write: { type: "boolean", default: false }, "state-only": { type: "boolean", default: false } },
+});
 const STATE_LEVELS = [10, 100, 1000];
 const FILE_LEVELS = values.quick ? [1000, 5000, 20_000] : [1000, 10_000, 100_000];
 const MESSAGE_LEVELS = values.quick ? [100, 500, 2000] : [100, 1000, 10_000];
@@ -75,8 +79,9 @@ async function stateCurves(): Promise<Curve[]> {
     let workers = 1;
     const curves: Curve[] = [
       { measure: "codex_get_result (one job)", ms: [] },
-      { measure: "job list (`patchbay job list` reads it)", ms: [] },
-      { measure: "codex_worker_list", ms: [] },
+      { measure: "job list (`patchbay job list`: the newest 50)", ms: [] },
+      { measure: "codex_worker_list (the seed; the others stopped)", ms: [] },
+      { measure: "codex_worker_list include_stopped (every worker)", ms: [] },
       { measure: "codex_worker_inspect, status", ms: [] },
     ];
     for (const level of STATE_LEVELS) {
@@ -84,12 +89,13 @@ async function stateCurves(): Promise<Curve[]> {
       for (; jobs < level; jobs++) await runNoopJob(host, repo);
       for (; workers < level; workers++) {
         const id = `wrk_bench${String(workers).padStart(11, "0")}`;
-        await host.store.put("worker", id, { ...seedRecord, id, name: `bench-${workers}` });
+        await host.store.put("worker", id, { ...seedRecord, id, name: `bench-${workers}`, stopped_at: new Date().toISOString() });
       }
       curves[0]!.ms.push(await medianMs(() => host.call("codex_get_result", { job_id: firstJob })));
-      curves[1]!.ms.push(await medianMs(() => host.app.jobs.list()));
+      curves[1]!.ms.push(await medianMs(() => host.app.jobs.list({ limit: 50 })));
       curves[2]!.ms.push(await medianMs(() => host.call("codex_worker_list")));
-      curves[3]!.ms.push(await medianMs(() => host.call("codex_worker_inspect", { worker: "seed", view: "status" })));
+      curves[3]!.ms.push(await medianMs(() => host.call("codex_worker_list", { include_stopped: true })));
+      curves[4]!.ms.push(await medianMs(() => host.call("codex_worker_inspect", { worker: "seed", view: "status" })));
     }
     return curves;
   } finally {
@@ -160,24 +166,27 @@ function table(title: string, levels: number[], curves: Curve[]): string {
 const began = performance.now();
 try {
   const state = await stateCurves();
-  const repositories = await repositoryCurves();
-  const messages = await messagingCurves();
-  const machine = describeMachine();
-  const gitVersion = execFileSync("git", ["--version"], { encoding: "utf8" }).trim();
-  const section = [
-    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, ${gitVersion}, fs state driver.`,
-    `Medians of ${RUNS} calls (11 for the repository and inbox rows) after 3 warm-up calls, in-process through the registry. The whole run took ${Math.round((performance.now() - began) / 1000)} s.`,
-    "",
-    table("Jobs and workers in state", STATE_LEVELS, state),
-    "",
-    table("Files in the repository", FILE_LEVELS, repositories),
-    "",
-    table("Messages in the namespace", MESSAGE_LEVELS, messages),
-  ].join("\n");
-  process.stdout.write(`${section}\n`);
-  if (values.write) {
-    writeMarkedSection(join(repoRoot, "docs", "benchmarks.md"), "bench-scale", "bun scripts/bench/scale.ts --write", section);
-    process.stderr.write("wrote docs/benchmarks.md\n");
+  if (values["state-only"]) process.stdout.write(`${table("Jobs and workers in state", STATE_LEVELS, state)}\n`);
+  else {
+    const repositories = await repositoryCurves();
+    const messages = await messagingCurves();
+    const machine = describeMachine();
+    const gitVersion = execFileSync("git", ["--version"], { encoding: "utf8" }).trim();
+    const section = [
+      `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, ${gitVersion}, fs state driver.`,
+      `Medians of ${RUNS} calls (11 for the repository and inbox rows) after 3 warm-up calls, in-process through the registry. The whole run took ${Math.round((performance.now() - began) / 1000)} s.`,
+      "",
+      table("Jobs and workers in state", STATE_LEVELS, state),
+      "",
+      table("Files in the repository", FILE_LEVELS, repositories),
+      "",
+      table("Messages in the namespace", MESSAGE_LEVELS, messages),
+    ].join("\n");
+    process.stdout.write(`${section}\n`);
+    if (values.write) {
+      writeMarkedSection(join(repoRoot, "docs", "benchmarks.md"), "bench-scale", "bun scripts/bench/scale.ts --write", section);
+      process.stderr.write("wrote docs/benchmarks.md\n");
+    }
   }
 } finally {
   removeTempDirs();
