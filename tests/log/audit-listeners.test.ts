@@ -11,7 +11,7 @@ test("100 audit logs that each wrote a line leave the process's exit listeners a
   const dir = tempDir("patchbay-audit-listeners-");
   const before = process.listenerCount("exit");
   const files = Array.from({ length: 100 }, (_, index) => join(dir, `audit-${index}.jsonl`));
-  for (const file of files) createAuditLog(file, () => {}).record({ tool: "codex_read_file" });
+  for (const file of files) createAuditLog(file, () => {}).record({ client_ref: "c", tool: "codex_read_file", repo: null, outcome: "ok", duration_ms: 0 });
   expect(process.listenerCount("exit")).toBe(before + 100); // waiting lines are kept for a clean exit
   await new Promise((resolve) => setImmediate(resolve));
   expect(process.listenerCount("exit")).toBe(before);
