@@ -94,7 +94,7 @@ describe("a run's pane", () => {
     await openRun(runId);
     const state = page.locator("#detail p", { hasText: /^State: / });
     expect(await state.textContent()).toStartWith("State: planned");
-    await page.locator("#detail li", { hasText: "step 80" }).scrollIntoViewIfNeeded();
+    await page.locator("#detail").getByText("step 80").scrollIntoViewIfNeeded();
     const scrolled = await page.evaluate(() => window.scrollY);
     expect(scrolled).toBeGreaterThan(0);
 
