@@ -58,7 +58,8 @@ export interface StdioOptions {
  * from a checkout that was never built, the source is all there is.
  */
 function hostCommand(self: readonly string[]): string[] {
-  if (self.length === 1) return [realpathSync(self[0]!)];
+  // A binary that is not (or no longer) there keeps its path: registering it is not the place to fail.
+  if (self.length === 1) return [existsSync(self[0]!) ? realpathSync(self[0]!) : self[0]!];
   const entry = self[self.length - 1]!;
   const built = join(dirname(dirname(entry)), "dist", "patchbay");
   return existsSync(built) ? [realpathSync(built)] : [...self];
