@@ -7,10 +7,11 @@
 import * as v from "valibot";
 import { PatchbayError } from "../errors/index.ts";
 import { blockedBy } from "./blocked.ts";
-import { assertCommit, git, runGit } from "./git.ts";
+import { assertCommit, gitFailure, runGit } from "./git.ts";
+import { findGitRepo, forgetGitRepo, type GitRepo, notAGitRepo, openGitRepo } from "./git-repo.ts";
 import { branchFromHeadFile } from "./head-file.ts";
 import { LIMITS } from "./limits.ts";
-import { gitExcludes } from "./tree.ts";
+import { gitExcludes, isNotGitRepo } from "./tree.ts";
 import type { Workspace } from "./workspace.ts";
 
 /** Entries kept per status list; the counts still report every entry. */
@@ -58,31 +59,10 @@ export const gitDiffSchema = v.object({
 export type GitDiff = v.InferOutput<typeof gitDiffSchema>;
 type DiffFile = v.InferOutput<typeof diffFile>;
 
+export { findGitRepo, type GitRepo, openGitRepo } from "./git-repo.ts";
+
 export const commitSchema = v.object({ sha: v.string(), author: v.string(), date: v.string(), subject: v.string() });
 export type Commit = v.InferOutput<typeof commitSchema>;
-
-/** A repository seen from a workspace root: `prefix` is the root's place inside it ("" or "pkg/app/"). */
-export interface GitRepo {
-  root: string;
-  prefix: string;
-}
-
-/** The repository `root` belongs to, or `undefined` when it is not inside one. */
-export async function findGitRepo(root: string, signal?: AbortSignal): Promise<GitRepo | undefined> {
-  const result = await runGit(root, ["rev-parse", "--show-prefix"], { signal });
-  if (result.code === 0) return { root, prefix: result.stdout.trim() };
-  if (/not a git repository/i.test(result.stderr)) return undefined;
-  throw new PatchbayError("git_failed", `git rev-parse failed: ${result.stderr.trim()}`, { next: "check that git works in this repository" });
-}
-
-/** Like findGitRepo, but a directory outside any repository is a `not_a_git_repo` error. */
-export async function openGitRepo(root: string, signal?: AbortSignal): Promise<GitRepo> {
-  const repo = await findGitRepo(root, signal);
-  if (repo) return repo;
-  throw new PatchbayError("not_a_git_repo", `${root} is not inside a git repository`, {
-    next: "run `git init` there, or use codex_repo_tree and codex_read_file, which work without git",
-  });
-}
 
 /** Pathspec that keeps a command inside the workspace when its root is below the repository's top. */
 function scope(repo: GitRepo): string[] {
@@ -183,7 +163,14 @@ export async function gitStatus(ws: Pick<Workspace, "root" | "blockedGlobs">, op
 
 async function statusOf(repo: GitRepo, blockedGlobs: readonly string[], options: { path?: string; signal?: AbortSignal }): Promise<GitStatus> {
   const pathspec = ["--", options.path ? `:(literal)${options.path}` : ".", ...gitExcludes(blockedGlobs, "", true)];
-  const result = await git(repo.root, ["status", "--porcelain=v2", "--branch", "-z", ...pathspec], { maxBytes: STATUS_OUTPUT_BYTES, signal: options.signal });
+  const args = ["status", "--porcelain=v2", "--branch", "-z", ...pathspec];
+  const result = await runGit(repo.root, args, { maxBytes: STATUS_OUTPUT_BYTES, signal: options.signal });
+  if (result.code !== 0 && isNotGitRepo(result.stderr)) {
+    // The remembered repository is gone (its .git removed or replaced between two lstats and now).
+    forgetGitRepo(repo.root);
+    throw notAGitRepo(repo.root);
+  }
+  if (result.code !== 0) throw gitFailure(args, result);
   // blockedBy is the authority; the pathspecs keep git from even listing what it leaves out.
   return parseStatus(result.stdout, repo.prefix, result.truncated, (path) => blockedBy(path, blockedGlobs) === undefined);
 }

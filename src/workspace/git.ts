@@ -78,12 +78,15 @@ export function runGit(
 /** Like runGit, but a non-zero exit is a `git_failed` error carrying git's own message. */
 export async function git(cwd: string, args: string[], options: Parameters<typeof runGit>[2] = {}): Promise<GitResult> {
   const result = await runGit(cwd, args, options);
-  if (result.code !== 0) {
-    throw new PatchbayError("git_failed", `git ${args[0]} failed: ${result.stderr.trim().split("\n").slice(-3).join(" ") || `exit ${result.code}`}`, {
-      next: "check the repository state with codex_git_status",
-    });
-  }
+  if (result.code !== 0) throw gitFailure(args, result);
   return result;
+}
+
+/** A failed git command as a `git_failed` error carrying git's own message. */
+export function gitFailure(args: string[], result: GitResult): PatchbayError {
+  return new PatchbayError("git_failed", `git ${args[0]} failed: ${result.stderr.trim().split("\n").slice(-3).join(" ") || `exit ${result.code}`}`, {
+    next: "check the repository state with codex_git_status",
+  });
 }
 
 /**

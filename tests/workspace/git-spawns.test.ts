@@ -1,0 +1,61 @@
+/**
+ * Issue #16: codex_git_status starts one git process per call (`git status`), not a `rev-parse`
+ * first: which repository a root belongs to is remembered while the `.git` entries that decided it
+ * stay the same. Counted through the compiled binary with a `git` on PATH that logs each start;
+ * the answers stay git's when the layout changes under a running server.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { connectStdio } from "../support/clients.ts";
+import { git, makeGitRepo, writeFiles } from "../support/git-repo.ts";
+import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+
+afterAll(removeTempDirs);
+
+/** A PATH whose `git` appends its subcommand to `log` and runs the real git. */
+function loggingGit(): { path: string; started: () => string[] } {
+  const dir = tempDir("pb-git-log-");
+  const log = join(dir, "git.log");
+  const realGit = Bun.which("git");
+  if (!realGit) throw new Error("git is not on PATH");
+  writeFileSync(log, "");
+  // The subcommand is the first argument that is neither an option nor a `-c` value.
+  const script = [
+    "#!/bin/sh",
+    `skip=; for a in "$@"; do [ -n "$skip" ] && { skip=; continue; }; case "$a" in -c|-C) skip=1;; -*) ;; *) echo "$a" >> '${log}'; break;; esac; done`,
+    `exec '${realGit}' "$@"`,
+  ].join("\n");
+  writeFileSync(join(dir, "git"), script);
+  chmodSync(join(dir, "git"), 0o755);
+  return { path: `${dir}:${process.env.PATH}`, started: () => readFileSync(log, "utf8").split("\n").filter(Boolean) };
+}
+
+test("codex_git_status starts one git per call, and follows a repository created, nested or removed under it", async () => {
+  const top = makeGitRepo({ "pkg/app/inside.txt": "i\n", "outside.txt": "o\n" });
+  const root = join(top, "pkg/app");
+  writeFiles(top, { "pkg/app/inside.txt": "changed\n", "outside.txt": "changed\n" });
+  const gitLog = loggingGit();
+  const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env: { PATH: gitLog.path } });
+  try {
+    const status = async () => (await client.callTool("codex_git_status")).structuredContent;
+    expect(await status()).toMatchObject({ branch: "main", short: [" M inside.txt"] });
+    const before = gitLog.started().length;
+    for (let call = 0; call < 3; call++) expect(await status()).toMatchObject({ branch: "main", short: [" M inside.txt"] });
+    expect(gitLog.started().slice(before)).toEqual(["status", "status", "status"]);
+
+    // The root becomes a repository of its own: git's answer for it now, not the remembered top.
+    git(root, "init", "-q", "-b", "nested");
+    expect(await status()).toMatchObject({ branch: "nested", short: ["?? inside.txt"] });
+
+    rmSync(join(root, ".git"), { recursive: true });
+    expect(await status()).toMatchObject({ branch: "main", short: [" M inside.txt"] });
+
+    rmSync(join(top, ".git"), { recursive: true });
+    const gone = await client.callTool("codex_git_status");
+    expect(gone.isError).toBe(true);
+    expect(JSON.stringify(gone.content)).toContain("is not inside a git repository");
+  } finally {
+    await client.close();
+  }
+});
