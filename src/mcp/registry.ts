@@ -3,6 +3,7 @@ import { toStandardJsonSchema } from "@valibot/to-json-schema";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
 import type { ArgumentAliases, ObjectSchema, ToolContext, ToolDeclaration, ToolMode } from "./tool.ts";
+import { UNLISTED } from "./tool-args.ts";
 import { type SessionState, sessionRepository } from "./session.ts";
 import { errorResult, successResult } from "./result.ts";
 import { WIDGET_URI } from "./widget.ts";
@@ -54,20 +55,25 @@ function inputJsonSchema(schema: ObjectSchema, tool: string): JsonObject {
 
 /**
  * Schema keywords tools/list leaves out, since every host puts the schemas into its model's context.
- * Length and item caps and additionalProperties guard the server, which still enforces them (a
- * refusal names the argument); no model needs them to call a tool right.
+ * Length and item caps, name patterns and additionalProperties guard the server, which still
+ * enforces them (a refusal names the argument and the rule); no model needs them to call a tool right.
  */
-const SERVER_ONLY = new Set(["maxLength", "minLength", "maxItems", "additionalProperties"]);
+const SERVER_ONLY = new Set(["maxLength", "minLength", "maxItems", "additionalProperties", "pattern", UNLISTED]);
 /** An alias lists its arguments' names, types and which are required; its canonical tool's schema describes and bounds them. */
-const ALIAS_OMITS = new Set([...SERVER_ONLY, "description", "pattern", "default", "minimum", "maximum", "minItems"]);
+const ALIAS_OMITS = new Set([...SERVER_ONLY, "description", "default", "minimum", "maximum", "minItems"]);
+
+/** An argument marked unlisted (accepted for old prompts, ignored or refused when set) is left out of the listing. */
+function isUnlisted(schema: unknown): boolean {
+  return typeof schema === "object" && schema !== null && UNLISTED in schema;
+}
 
 function listedSchema(schema: unknown, omit: ReadonlySet<string>, inProperties = false): unknown {
   if (Array.isArray(schema)) return schema.map((item) => listedSchema(item, omit));
   if (!schema || typeof schema !== "object") return schema;
   return Object.fromEntries(
     Object.entries(schema)
-      // Under `properties` the keys are argument names, all kept; an empty `required` says nothing.
-      .filter(([key, value]) => inProperties || !(omit.has(key) || (key === "required" && Array.isArray(value) && value.length === 0)))
+      // Under `properties` the keys are argument names, kept unless unlisted; an empty `required` says nothing.
+      .filter(([key, value]) => (inProperties ? !isUnlisted(value) : !(omit.has(key) || (key === "required" && Array.isArray(value) && value.length === 0))))
       .map(([key, value]) => [key, listedSchema(value, omit, !inProperties && key === "properties")]),
   );
 }
@@ -88,8 +94,8 @@ function describe(declaration: ToolDeclaration, name: string, input: ObjectSchem
     // Not in the SDK's Tool type yet; its tools/list result keeps unknown keys.
     ...({ securitySchemes: SECURITY_SCHEMES } as Partial<Tool>),
     name,
-    title: canonical ? `${declaration.title} (alias of ${canonical})` : declaration.title,
-    description: canonical ? `Alias of ${canonical} (same behaviour; see its description).` : declaration.description,
+    title: canonical ? `${declaration.title} (alias)` : declaration.title,
+    description: canonical ? `Alias of ${canonical}.` : declaration.description,
     inputSchema: listedSchema(inputJsonSchema(input, name), canonical ? ALIAS_OMITS : SERVER_ONLY) as Tool["inputSchema"],
     annotations: { title: declaration.title, ...declaration.annotations },
     _meta: {

@@ -5,8 +5,7 @@ import { defineTool } from "../../mcp/tool.ts";
 export const getConfig = defineTool({
   name: "codex_get_config",
   title: "Server settings",
-  description:
-    "Shows the server's effective settings (tool mode default, limits, auth, power tools) with every secret redacted, and this session's allowed roots and power switches.",
+  description: "The server's effective settings (secrets redacted), and this session's allowed roots and power switches.",
   input: v.strictObject({}),
   output: v.object({
     settings: v.record(v.string(), v.unknown()),

@@ -14,7 +14,7 @@ const modeSummary = v.object({ mode: v.picklist(TOOL_MODES), purpose: v.string()
 export const toolModeInfo = defineTool({
   name: "codex_tool_mode_info",
   title: "Tool mode info",
-  description: "Shows this session's tool mode, the tools it offers, and what each other mode offers. A switch changes only this session's catalog.",
+  description: "This session's tool mode, its tools, and what each other mode offers.",
   input: v.strictObject({}),
   output: v.object({ mode: v.picklist(TOOL_MODES), tools: v.array(v.string()), modes: v.array(modeSummary) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -38,7 +38,7 @@ export const toolModeInfo = defineTool({
 export const toolModeSwitch = defineTool({
   name: "codex_tool_mode_switch",
   title: "Switch tool mode",
-  description: "Switches this session's tool catalog to another mode and announces the new tool list. Other sessions keep their own mode.",
+  description: "Switch this session's tool catalog to another mode; other sessions keep theirs.",
   input: v.strictObject({
     mode: v.picklist(TOOL_MODES),
     reason: v.optional(v.pipe(v.string(), v.maxLength(500))),

@@ -34,8 +34,7 @@ function configCheck({ app }: ToolContext): Check {
 export const selfTest = defineTool({
   name: "codex_self_test",
   title: "Self test",
-  description:
-    "Checks that patchbay is ready (state store, git, config) and tells this session who it is (client_ref), how many sessions share the server, and where it is reachable. Call it first when connecting.",
+  description: "Check that patchbay is ready and learn this session's client_ref and where the server is reachable. Call it first.",
   input: v.strictObject({ public_base_url: v.optional(v.pipe(v.string(), v.url(), v.maxLength(2048))) }),
   output: v.object({
     ready: v.boolean(),

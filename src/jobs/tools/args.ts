@@ -7,50 +7,27 @@ import * as v from "valibot";
 import type { AgentAdapter } from "../../agents/types.ts";
 import { type ErrorCode, PatchbayError } from "../../errors/index.ts";
 import type { Escalation, ToolContext } from "../../mcp/tool.ts";
+import { repoPathArg, unlisted } from "../../mcp/tool-args.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import type { JobAccess } from "../record.ts";
 import type { JobSpec } from "../runtime.ts";
 
 export const jobIdArg = v.pipe(v.string(), v.maxLength(64), v.description("The job_id a job tool returned."));
-export const repoPathArg = v.optional(
-  v.pipe(v.string(), v.description("Repository path (absolute, or relative to the default root); default: the session's repository.")),
-);
+export { repoPathArg };
 export const agentArg = v.optional(
-  v.pipe(
-    v.string(),
-    v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/),
-    v.description('The agent: "codex" (default), "claude", "gemini", "mock", or one from [agents] in config.toml.'),
-  ),
+  v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description("codex, claude, gemini, mock, or one from [agents].")),
   "codex",
 );
-export const specArg = v.pipe(
-  v.string(),
-  v.minLength(1),
-  v.maxLength(200_000),
-  v.description("The task for the agent (never stored; only the job's outcome is)."),
-);
+export const specArg = v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description("The task (not stored)."));
 /** A model id for an agent turn, described for the tool that takes it. */
 export const modelIdArg = (description: string) =>
   v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/, "a model id such as gpt-5.5 or sonnet"), v.description(description)));
-export const modelArg = modelIdArg("The model the agent should use.");
-export const effortArg = v.optional(
-  v.pipe(v.picklist(["minimal", "low", "medium", "high", "xhigh"]), v.description("Reasoning effort, where the agent supports it.")),
-);
+export const modelArg = modelIdArg("A model id.");
+export const effortArg = v.optional(v.pipe(v.picklist(["minimal", "low", "medium", "high", "xhigh"]), v.description("Where the agent supports it.")));
 export const overridesArg = v.optional(
-  v.pipe(
-    v.array(v.pipe(v.string(), v.maxLength(1000))),
-    v.maxLength(50),
-    v.description("`key=value` agent config overrides; only keys under security.allowed_config_override_prefixes."),
-  ),
+  v.pipe(v.array(v.pipe(v.string(), v.maxLength(1000))), v.maxLength(50), v.description("key=value agent config overrides (allowed prefixes only).")),
 );
-export const waitArg = v.optional(
-  v.pipe(
-    v.number(),
-    v.minValue(0),
-    v.maxValue(60),
-    v.description("Seconds to wait for the turn to end (at most 60), with progress notifications while waiting."),
-  ),
-);
+export const waitArg = v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60), v.description("Seconds to wait for the turn to end.")));
 
 const opt = <S extends v.GenericSchema>(schema: S, description: string) => v.optional(v.pipe(schema, v.description(description)));
 
@@ -59,23 +36,21 @@ export const agentOptions = {
   agent: agentArg,
   model: modelArg,
   reasoning_effort: effortArg,
-  sandbox: opt(
-    v.picklist(["read-only", "workspace-write", "danger-full-access"]),
-    "The agent's sandbox; danger-full-access needs security.allow_dangerously_bypass.",
-  ),
-  dangerously_bypass: opt(v.boolean(), "Bypass the agent's sandbox and approvals; refused unless security.allow_dangerously_bypass is on."),
-  add_dirs: opt(v.pipe(v.array(v.string()), v.maxLength(20)), "Extra writable directories, each inside the allowed roots."),
+  sandbox: opt(v.picklist(["read-only", "workspace-write", "danger-full-access"]), "danger-full-access needs security.allow_dangerously_bypass."),
+  dangerously_bypass: opt(v.boolean(), "Bypass sandbox and approvals (needs security.allow_dangerously_bypass)."),
+  add_dirs: opt(v.pipe(v.array(v.string()), v.maxLength(20)), "Extra writable directories inside the allowed roots."),
   config_overrides: overridesArg,
-  output_schema: opt(v.record(v.string(), v.unknown()), "A JSON Schema the final answer must follow (agents with output-schema support)."),
-  structured_output: opt(v.boolean(), "Ask for patchbay's report (summary, files_changed, commands_run, tests_run, notes, next_steps)."),
-  images: opt(v.array(v.string()), "Not supported yet (refused when set)."),
-  search: opt(v.boolean(), "Not supported yet (refused when set)."),
-  features: opt(v.object({ enable: v.optional(v.array(v.string())), disable: v.optional(v.array(v.string())) }), "Not supported yet (refused when set)."),
-  profile: opt(v.string(), "Not supported yet (refused when set)."),
-  approval_policy: opt(v.picklist(["untrusted", "on-failure", "on-request", "never"]), "Ignored: agents run without interactive approvals."),
-  network: opt(v.boolean(), "Ignored (compatibility)."),
-  full_auto: opt(v.boolean(), "Ignored (codex removed --full-auto)."),
-  json_events: opt(v.boolean(), "Ignored: the event stream is always read."),
+  output_schema: opt(v.record(v.string(), v.unknown()), "JSON Schema for the final answer."),
+  structured_output: opt(v.boolean(), "Ask for patchbay's structured report."),
+  // The original's options that patchbay refuses or ignores: accepted, not advertised.
+  images: unlisted(v.array(v.string()), "Not supported yet (refused when set)."),
+  search: unlisted(v.boolean(), "Not supported yet (refused when set)."),
+  features: unlisted(v.object({ enable: v.optional(v.array(v.string())), disable: v.optional(v.array(v.string())) }), "Not supported yet (refused when set)."),
+  profile: unlisted(v.string(), "Not supported yet (refused when set)."),
+  approval_policy: unlisted(v.picklist(["untrusted", "on-failure", "on-request", "never"]), "Ignored: agents run without interactive approvals."),
+  network: unlisted(v.boolean(), "Ignored (compatibility)."),
+  full_auto: unlisted(v.boolean(), "Ignored (codex removed --full-auto)."),
+  json_events: unlisted(v.boolean(), "Ignored: the event stream is always read."),
 };
 
 export type AgentOptions = { [K in keyof typeof agentOptions]?: v.InferOutput<(typeof agentOptions)[K]> };

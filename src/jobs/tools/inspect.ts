@@ -19,8 +19,7 @@ const MAX_DIFF_BYTES = 512 * 1024;
 export const getStatus = defineJobTool({
   name: "codex_get_status",
   title: "Job status",
-  description:
-    "A job's state now (pending, running, succeeded, failed, cancelled, timed_out, interrupted), its session id, worktree and latest progress lines, without waiting.",
+  description: "A job's state, session id, worktree and latest progress now, without waiting.",
   input: v.strictObject({ job_id: jobIdArg }),
   annotations: READ_ONLY,
   capability: "read",
@@ -32,12 +31,10 @@ export const getStatus = defineJobTool({
 export const getResult = defineJobTool({
   name: "codex_get_result",
   title: "Job result",
-  description: `A job's result: waits up to wait_seconds (default ${DEFAULT_RESULT_WAIT_SECONDS}, at most 60) for it to end, sending progress notifications ("ran \`npm test\`", "edited src/a.ts") while it waits. A job still running after that comes back with done: false; call again.`,
+  description: "A job's result, waiting for it to end with progress notifications; still running after wait_seconds: done false, call again.",
   input: v.strictObject({
     job_id: jobIdArg,
-    wait_seconds: v.optional(
-      v.pipe(v.number(), v.minValue(0), v.maxValue(60), v.description(`Seconds to wait at most (default ${DEFAULT_RESULT_WAIT_SECONDS}, at most 60).`)),
-    ),
+    wait_seconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60), v.description(`Default ${DEFAULT_RESULT_WAIT_SECONDS}.`))),
   }),
   annotations: READ_ONLY,
   capability: "read",
@@ -51,12 +48,11 @@ export const getResult = defineJobTool({
 export const getDiff = defineTool({
   name: "codex_get_diff",
   title: "Job diff",
-  description:
-    "One file's diff in a finished apply job's worktree against the job's base commit. Only files the job is proven to have changed; binary files are summarized, not shown.",
+  description: "One changed file's diff in a finished apply job's worktree.",
   input: v.strictObject({
     job_id: jobIdArg,
-    file_path: v.pipe(v.string(), v.minLength(1), v.description("A path from the job's result.changed_files.")),
-    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`Diff bytes at most (clamped to ${MAX_DIFF_BYTES}).`))),
+    file_path: v.pipe(v.string(), v.minLength(1), v.description("From the result's changed_files.")),
+    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`At most ${MAX_DIFF_BYTES}.`))),
   }),
   output: v.object({
     job_id: v.string(),
@@ -102,8 +98,7 @@ export const getDiff = defineTool({
 export const cancelJob = defineJobTool({
   name: "codex_cancel_job",
   title: "Cancel job",
-  description:
-    "Stop a pending or running job: its whole process group gets SIGTERM, then SIGKILL after agents.kill_grace_seconds. A finished job is left as it is.",
+  description: "Stop a pending or running job and its whole process group.",
   input: v.strictObject({ job_id: jobIdArg }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   capability: "record",

@@ -60,7 +60,7 @@ const planInput = {
   sandbox: v.optional(
     v.pipe(
       v.picklist(["read-only"], "plan jobs are read-only: use codex_apply_job for a job that changes files"),
-      v.description("Always read-only for a plan job (accepted for the original's prompts); codex_apply_job writes, in its own worktree."),
+      v.description("Always read-only; codex_apply_job writes."),
     ),
   ),
 };
@@ -68,8 +68,7 @@ const planInput = {
 export const planJob = defineJobTool({
   name: "codex_plan_job",
   title: "Plan job",
-  description:
-    "Start a read-only agent job in the repository (it may read and run read-only commands, never change files). Returns the job at once; follow it with codex_get_status / codex_get_result.",
+  description: "Start a read-only agent job in the repository; returns the job at once (then codex_get_result).",
   input: v.strictObject(planInput),
   annotations: RUNS_AGENT_READ_ONLY,
   ...STARTS_AGENT_TURN,
@@ -83,7 +82,7 @@ export const applyJob = defineJobTool({
   name: "codex_apply_job",
   title: "Apply job",
   description:
-    "Start an agent job that may change files, in a new git worktree of the repository on its own branch (patchbay/job-<id>); the checkout itself is untouched. Returns the job at once; codex_get_result waits for it and codex_get_diff shows a changed file.",
+    "Start an agent job that may change files, in a new worktree on its own branch; returns the job at once (then codex_get_result, codex_get_diff).",
   input: v.strictObject(jobInput),
   annotations: RUNS_AGENT_WRITES,
   ...STARTS_AGENT_TURN,
@@ -95,13 +94,13 @@ export const applyJob = defineJobTool({
 });
 
 const reviewInput = {
-  spec: v.optional(v.pipe(v.string(), v.maxLength(200_000), v.description("What to pay attention to (optional)."))),
+  spec: v.optional(v.pipe(v.string(), v.maxLength(200_000), v.description("What to pay attention to."))),
   repo_path: repoPathArg,
   agent: agentArg,
-  uncommitted: v.optional(v.pipe(v.boolean(), v.description("Review the uncommitted changes (the default when neither base nor commit is given)."))),
-  base: v.optional(v.pipe(v.string(), v.description("Review the current branch against this base branch or commit."))),
-  commit: v.optional(v.pipe(v.string(), v.description("Review the changes one commit introduced."))),
-  title: v.optional(v.pipe(v.string(), v.maxLength(200), v.description("A title for the review."))),
+  uncommitted: v.optional(v.pipe(v.boolean(), v.description("The default without base or commit."))),
+  base: v.optional(v.pipe(v.string(), v.description("Review the branch against this base."))),
+  commit: v.optional(v.pipe(v.string(), v.description("Review this commit."))),
+  title: v.optional(v.pipe(v.string(), v.maxLength(200))),
   model: modelArg,
   reasoning_effort: effortArg,
   config_overrides: overridesArg,
@@ -126,7 +125,7 @@ export const review = defineJobTool({
   name: "codex_review",
   title: "Review",
   description:
-    "Start a read-only agent review of the uncommitted changes, of the branch against a base, or of one commit. Refuses contradictory arguments (uncommitted with base or commit). Returns the job at once; codex_get_result waits for the review.",
+    "Start a read-only agent review of the uncommitted changes, the branch against a base, or one commit; returns the job at once (then codex_get_result).",
   input: v.strictObject(reviewInput),
   annotations: RUNS_AGENT_READ_ONLY,
   capability: "write_worktree",

@@ -85,14 +85,11 @@ async function savedSessions(context: ToolContext, repo: string | undefined, que
 export const listSessions = defineTool({
   name: "codex_list_sessions",
   title: "List sessions",
-  description:
-    "Agent sessions, newest first: those patchbay's jobs had (id, agent, repository, last job, times) and, when session reads are allowed, the Codex home's saved sessions that ran in your repositories (source codex_home: what codex_read_session reads). Metadata only, no transcripts.",
+  description: "Agent sessions, newest first: patchbay jobs' and, when session reads are allowed, the Codex home's (for codex_read_session). Metadata only.",
   input: v.strictObject({
     repo_path: repoPathArg,
-    max_sessions: v.optional(
-      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("At most this many of each kind (default 20, at most 100).")),
-    ),
-    query: v.optional(v.pipe(v.string(), v.maxLength(200), v.description("Only sessions whose id, agent, title, repository or folder contains this text."))),
+    max_sessions: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("Per kind (default 20)."))),
+    query: v.optional(v.pipe(v.string(), v.maxLength(200), v.description("Text in id, agent, title or path."))),
     agent: agentNoDefault,
   }),
   output: v.object({

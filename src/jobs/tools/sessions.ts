@@ -12,11 +12,7 @@ import { accessFor, agentOptions, STARTS_AGENT_TURN, repoPathArg, specArg, waitA
 import { RUNS_AGENT_WRITES, submitFor } from "./job-start-tools.ts";
 import { defineJobTool } from "./job-tool.ts";
 
-const sessionIdArg = v.pipe(
-  v.string(),
-  v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "a session id"),
-  v.description("The agent's session id (codex thread id, claude/gemini session id) from a job."),
-);
+const sessionIdArg = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "a session id"), v.description("A job's session_id."));
 const DEFAULT_WAIT_SECONDS = 30;
 
 /** Jobs of a session this caller can see, newest first. */
@@ -71,7 +67,7 @@ const interactiveInput = { spec: specArg, repo_path: repoPathArg, ...agentOption
 export const interactive = defineJobTool({
   name: "codex_interactive",
   title: "Interactive session",
-  description: `Start a conversation with an agent: the first turn runs as a job (read-only in the repository, or with a writing sandbox in a new worktree of its own) and this call waits up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}, at most 60) for it. Continue with codex_interactive_reply and the session_id.`,
+  description: `Start a conversation with an agent: the first turn runs as a job (read-only, or writing in its own worktree), waited for up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}). Continue with codex_interactive_reply.`,
   input: v.strictObject(interactiveInput),
   annotations: RUNS_AGENT_WRITES,
   ...STARTS_AGENT_TURN,
@@ -85,14 +81,12 @@ export const interactive = defineJobTool({
 });
 
 const { agent: _agent, ...optionsWithoutAgent } = agentOptions;
-export const agentNoDefault = v.optional(
-  v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description("The session's agent; defaults to the agent of the session's last job, else codex.")),
-);
+export const agentNoDefault = v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description("Default: the session's agent.")));
 
 export const interactiveReply = defineJobTool({
   name: "codex_interactive_reply",
   title: "Reply in a session",
-  description: `Send the next message in a session patchbay started (codex_interactive, or any job's session_id): a new turn in the same place (its worktree, or the repository). Waits up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}, at most 60).`,
+  description: `The next message in a session patchbay started: a new turn in the same place, waited for up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}).`,
   input: v.strictObject({
     session_id: sessionIdArg,
     spec: specArg,
@@ -111,7 +105,7 @@ export const resume = defineJobTool({
   name: "codex_resume",
   title: "Resume a session",
   description:
-    "Continue an agent session by id as a new job, also one left by an interrupted job or started outside patchbay (then in repo_path, read-only unless sandbox says otherwise). Needs an agent that can resume. Returns the job at once.",
+    "Continue an agent session by id as a new job, also one started outside patchbay (then in repo_path, read-only unless sandbox says otherwise); returns the job at once.",
   input: v.strictObject({ session_id: sessionIdArg, spec: v.optional(specArg), repo_path: repoPathArg, ...optionsWithoutAgent, agent: agentNoDefault }),
   annotations: RUNS_AGENT_WRITES,
   ...STARTS_AGENT_TURN,

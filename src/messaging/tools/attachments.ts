@@ -36,10 +36,10 @@ async function downloadFor(attachments: Attachments, path: string, context: Tool
 export const uploadAttachment = defineMessagingTool({
   name: "upload_attachment",
   title: "Upload an attachment",
-  description: "A short-lived signed URL on this server to PUT one file to (size-capped), and the storage path to give other agents of this namespace.",
+  description: "A short-lived signed URL to PUT one file to, and the storage path to give other agents.",
   input: {
-    filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("The file's name, e.g. report.md.")),
-    mime_type: mimeTypeArg("Media type, type/subtype (e.g. application/pdf); always served as a download."),
+    filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("e.g. report.md")),
+    mime_type: mimeTypeArg("e.g. application/pdf"),
   },
   output: v.object({ path: v.string(), upload_url: v.string(), expires_at: v.string(), max_bytes: v.number() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -57,15 +57,9 @@ export const uploadAttachment = defineMessagingTool({
 export const getAttachment = defineMessagingTool({
   name: "get_attachment",
   title: "Get an attachment",
-  description:
-    "An attachment of this namespace by storage path (NAMESPACE/AGENT/ID/FILENAME) or by a URL this server gave out: its size, a short-lived download URL, and its text when small UTF-8. Other hosts' URLs are refused, never fetched.",
+  description: "An attachment of this namespace: its size, a short-lived download URL, and its text when small UTF-8.",
   input: {
-    path: v.pipe(
-      v.string(),
-      v.minLength(1),
-      v.maxLength(4096),
-      v.description("The storage path, or the attachment URL (upload or download) this server gave the sender."),
-    ),
+    path: v.pipe(v.string(), v.minLength(1), v.maxLength(4096), v.description("Storage path, or a URL this server gave out.")),
   },
   // The Patchcord design's name for the same argument.
   argumentAliases: { path_or_url: "path" },
@@ -112,13 +106,12 @@ export const getAttachment = defineMessagingTool({
 export const relayUrl = defineMessagingTool({
   name: "relay_url",
   title: "Relay a URL as an attachment",
-  description:
-    "Fetch a public https:// URL on the server and store it as an attachment; with `to`, also message those agents its path. Private, loopback, link-local and metadata addresses are refused, also after redirects.",
+  description: "Fetch a public https:// URL on the server and store it as an attachment; with to, also message those agents its path.",
   input: {
-    url: v.pipe(v.string(), v.minLength(1), v.maxLength(4096), v.description("A public https:// URL.")),
-    filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("The attachment's file name.")),
-    mime_type: mimeTypeArg("Media type (type/subtype) to store it as, instead of the one the URL's server sent."),
-    to: v.optional(v.pipe(v.string(), v.maxLength(4000), v.description("Recipients to message the path to: NAME or NAME@NAMESPACE, comma-separated."))),
+    url: v.pipe(v.string(), v.minLength(1), v.maxLength(4096), v.description("Public https:// URL.")),
+    filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("File name to store it as.")),
+    mime_type: mimeTypeArg("Media type to store it as (default: what the server sent)."),
+    to: v.optional(v.pipe(v.string(), v.maxLength(4000), v.description("Agents to message its path to (comma-separated NAME or NAME@NS)."))),
   },
   output: v.object({
     path: v.string(),

@@ -12,22 +12,16 @@ import { defineMessagingTool } from "./messaging-tool.ts";
 const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
-export const messageIdArg = v.pipe(v.string(), v.maxLength(64), v.description("A message_id from inbox, wait_for_message or recall."));
+export const messageIdArg = v.pipe(v.string(), v.maxLength(64), v.description("From inbox, wait_for_message or recall."));
 const contentArg = v.pipe(
   v.string(),
   v.maxLength(MAX_CONTENT_CHARS, `content is limited to ${MAX_CONTENT_CHARS} characters`),
-  v.description(`The message text (at most ${MAX_CONTENT_CHARS} characters).`),
+  v.description(`At most ${MAX_CONTENT_CHARS} characters.`),
 );
 
 export const presenceSchema = v.object({ agent: v.string(), last_seen: v.nullable(v.string()), active: v.boolean(), waiting: v.boolean() });
 export const activeWithinArg = v.optional(
-  v.pipe(
-    v.number(),
-    v.integer(),
-    v.minValue(10),
-    v.maxValue(86400),
-    v.description("Seconds since last seen for an agent to count as active (default: messaging.presence_window_seconds)."),
-  ),
+  v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(86400), v.description("Seen this recently counts as active.")),
 );
 
 const DEFAULT_INBOX_LIMIT = 100;
@@ -46,27 +40,13 @@ export const inbox = defineMessagingTool({
   name: "inbox",
   title: "Inbox",
   description:
-    "This agent's identity, its pending messages (marked read once this answer is delivered; a cancelled call leaves them unread), its deferred messages, and its namespace's recent presence. Read it before sending: send_message is refused while unread messages wait.",
+    "This agent's identity, pending messages (then marked read), deferred messages and its namespace's presence. Read it before send_message, which is refused while messages wait.",
   input: {
-    limit: v.optional(
-      v.pipe(
-        v.number(),
-        v.integer(),
-        v.minValue(1),
-        v.maxValue(500),
-        v.description("Pending messages at most, oldest first (default 100, at most 500); the rest stay unread."),
-      ),
-    ),
-    show_presence: v.optional(v.pipe(v.boolean(), v.description("List the namespace's agents (default true)."))),
-    all_agents: v.optional(v.pipe(v.boolean(), v.description("Every agent of the namespace (default true); false: only active and waiting ones."))),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500), v.description("Default 100, oldest first; the rest stay unread."))),
+    show_presence: v.optional(v.pipe(v.boolean(), v.description("Default true."))),
+    all_agents: v.optional(v.pipe(v.boolean(), v.description("false: only active and waiting agents."))),
     agents_limit: v.optional(
-      v.pipe(
-        v.number(),
-        v.integer(),
-        v.minValue(1),
-        v.maxValue(500),
-        v.description("Agents in the presence list at most (default: all): those waiting or seen most recently; the rest are counted in agents_left."),
-      ),
+      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500), v.description("Agents listed at most, waiting and most recent first.")),
     ),
     active_within_seconds: activeWithinArg,
   },
@@ -112,15 +92,12 @@ export const inbox = defineMessagingTool({
 export const sendMessage = defineMessagingTool({
   name: "send_message",
   title: "Send a message",
-  description:
-    "Queue a message for one or more agents of this namespace (comma-separated NAME or NAME@NAMESPACE), online or not. Refused while this agent has unread messages (read them with inbox first). A retried call with the same idempotency_key delivers once.",
+  description: "Queue a message for agents of this namespace, online or not. Refused while this agent has unread messages (read inbox first).",
   input: {
-    to: v.pipe(v.string(), v.minLength(1), v.maxLength(4000), v.description("Recipients: NAME or NAME@NAMESPACE, comma-separated.")),
+    to: v.pipe(v.string(), v.minLength(1), v.maxLength(4000), v.description("Comma-separated NAME or NAME@NS.")),
     content: contentArg,
-    thread: v.optional(v.pipe(v.string(), v.maxLength(64), v.description("A thread slug to group the conversation; a new thread when left out."))),
-    idempotency_key: v.optional(
-      v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Any unique string for this send; retries with the same key deliver once.")),
-    ),
+    thread: v.optional(v.pipe(v.string(), v.maxLength(64), v.description("Thread slug (default: a new thread)."))),
+    idempotency_key: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("Retries with the same key deliver once."))),
   },
   // The Patchcord design's name for the same argument.
   argumentAliases: { to_agent: "to" },
@@ -147,13 +124,12 @@ export const sendMessage = defineMessagingTool({
 export const reply = defineMessagingTool({
   name: "reply",
   title: "Reply",
-  description:
-    "Reply to a message in its thread. defer: acknowledge now and keep the message in the inbox (across restarts) to handle later. resolve: close the thread.",
+  description: "Reply to a message in its thread.",
   input: {
     message_id: messageIdArg,
     content: contentArg,
-    defer: v.optional(v.pipe(v.boolean(), v.description("Keep the original in the inbox as deferred."))),
-    resolve: v.optional(v.pipe(v.boolean(), v.description("Close the thread: nothing in it stays deferred."))),
+    defer: v.optional(v.pipe(v.boolean(), v.description("Keep the original in the inbox to handle later."))),
+    resolve: v.optional(v.pipe(v.boolean(), v.description("Close the thread."))),
   },
   output: v.object({ message: messageViewSchema, original_state: v.string(), resolved: v.boolean() }),
   annotations: WRITE,
@@ -173,9 +149,9 @@ const DEFAULT_WAIT_SECONDS = 300;
 export const waitForMessage = defineMessagingTool({
   name: "wait_for_message",
   title: "Wait for a message",
-  description: `Block until a message arrives (returned and marked read) or timeout_seconds pass (default ${DEFAULT_WAIT_SECONDS}, 1-3600). Sends progress notifications while waiting; cancellable.`,
+  description: "Block until a message arrives (returned and marked read) or the timeout passes.",
   input: {
-    timeout_seconds: v.optional(v.pipe(v.number(), v.description(`Seconds to wait (default ${DEFAULT_WAIT_SECONDS}; clamped to 1-3600).`))),
+    timeout_seconds: v.optional(v.pipe(v.number(), v.description(`Default ${DEFAULT_WAIT_SECONDS}, at most 3600.`))),
   },
   output: v.object({ status: v.picklist(["message", "timeout", "cancelled", "shutdown"]), messages: v.array(messageViewSchema) }),
   annotations: WRITE,
@@ -195,7 +171,7 @@ export const waitForMessage = defineMessagingTool({
 export const unsendMessage = defineMessagingTool({
   name: "unsend_message",
   title: "Unsend a message",
-  description: "Take back a message this agent sent, while its recipient has not read it; a read one is refused with already_read.",
+  description: "Take back a message this agent sent that is still unread.",
   input: { message_id: messageIdArg },
   output: v.object({ message_id: v.string(), unsent: v.boolean() }),
   annotations: { ...WRITE, destructiveHint: true },
@@ -210,9 +186,9 @@ export const unsendMessage = defineMessagingTool({
 export const recall = defineMessagingTool({
   name: "recall",
   title: "Message history",
-  description: "Read this agent's message history (sent and received), newest first, without changing any state.",
+  description: "This agent's messages, sent and received, newest first; changes nothing.",
   input: {
-    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("At most this many (default 10, at most 100)."))),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("Default 10."))),
     from_agent: v.optional(v.pipe(v.string(), v.maxLength(120), v.description("Only messages from this agent."))),
     thread_id: v.optional(v.pipe(v.string(), v.maxLength(64), v.description("Only this thread."))),
   },

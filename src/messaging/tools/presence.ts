@@ -13,10 +13,9 @@ import { agentOfPrincipal, assertName, formatAddress, isOperatorPrincipal, parse
 export const presenceTool = defineTool({
   name: "presence",
   title: "Presence",
-  description:
-    "The agents of a namespace: when each was last seen, whether it is active, and whether it waits in wait_for_message now. Reads nothing of anyone's messages and marks nothing read. An agent sees its own namespace; the operator any one, or every namespace when it names none.",
+  description: "The agents of a namespace: last seen, active, and waiting in wait_for_message. Reads no messages.",
   input: v.strictObject({
-    namespace: v.optional(v.pipe(v.string(), v.maxLength(60), v.description("Operator only: this namespace (default: every namespace)."))),
+    namespace: v.optional(v.pipe(v.string(), v.maxLength(60), v.description("Operator only (default: every namespace)."))),
     active_within_seconds: activeWithinArg,
   }),
   output: v.object({ agents: v.array(presenceSchema) }),

@@ -29,14 +29,14 @@ export const usageTool = defineTool({
   name: "codex_usage",
   title: "Usage and cost",
   description:
-    "What agent turns used and cost, from patchbay's usage ledger: tokens (input, cached, output, reasoning) and USD, in total and grouped by model, agent, day, job, worker, run or repository. Turns with no known price count their tokens and are counted as unpriced, never guessed. Only turns in this session's repositories. Also each configured budget that applies to them today (all turns, each repository, run and worker with a turn today): what it covers, spent so far, its limits, and ok, soft_exceeded or hard_exceeded.",
+    "Tokens and USD agent turns used in this session's repositories (unknown prices counted as unpriced, never guessed), and each budget that applies today: spent, limits, state.",
   input: v.strictObject({
-    since: name('First UTC day to include: "YYYY-MM-DD", or days back such as "7d" (default: all).'),
-    repo_path: name("Only turns in this repository (absolute, or relative to the session's default root)."),
-    worker: name("Only this worker's turns (its name)."),
+    since: name('First UTC day: "YYYY-MM-DD" or days back, e.g. "7d".'),
+    repo_path: name("Only turns in this repository."),
+    worker: name("Only this worker's turns."),
     run_id: name("Only this pipeline run's turns."),
     job_id: name("Only this job's turn."),
-    by: v.optional(v.pipe(v.picklist(GROUPINGS), v.description("Also one row per model, agent, day, job, worker, run or repo."))),
+    by: v.optional(v.pipe(v.picklist(GROUPINGS), v.description("Also a row per group."))),
   }),
   output: v.object({
     total: v.object(totals),

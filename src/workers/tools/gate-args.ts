@@ -12,17 +12,10 @@ import { integrationTestSettings } from "../test-gate.ts";
 
 export const gateArgs = {
   run_tests: v.optional(
-    v.pipe(
-      v.boolean(),
-      v.description(
-        "Apply in a scratch worktree at the current base first and run the repository's test commands there ([phases.test] of a trusted .ai/patchbay.toml); land only if they pass. Default: workers.integrate_requires_tests. Needs the exec capability.",
-      ),
-    ),
+    v.pipe(v.boolean(), v.description("Land only if the repository's tests pass in a scratch worktree (default: workers.integrate_requires_tests).")),
   ),
-  commit: v.optional(
-    v.pipe(v.boolean(), v.description("Commit what lands in the base checkout (one commit per source), with `message`. Off by default: nothing is committed.")),
-  ),
-  message: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2000), v.description("The commit message; with commit=true only."))),
+  commit: v.optional(v.pipe(v.boolean(), v.description("Commit what lands, with message (default: no commit)."))),
+  message: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2000), v.description("Commit message."))),
 };
 
 interface GateArgs {

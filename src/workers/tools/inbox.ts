@@ -54,7 +54,7 @@ export const workerInbox = defineTool({
   // ChatGPT uploads the file the user attached and passes it here as artifact_file.
   meta: { "openai/fileParams": ["artifact_file"] },
   description:
-    "Files a host generated, for workers: import_file downloads artifact_file (http/https only, size-capped, sha256, private and loopback addresses refused) or copies source_path from the repository; zips are unpacked safely (no absolute or .. paths, symlinks or devices; capped by workers.max_unpacked_files and workers.max_unpacked_bytes); list, inspect (summary, tree, file, raw_manifest) and cleanup. Give the artifact id to a worker with context_from_artifacts: it is copied into .ai-bridge/imported-artifacts/<id>/ in its worktree and never part of its changes.",
+    "Files for workers: import_file downloads artifact_file (public http/https, size-capped; zips unpacked safely) or copies source_path; then list, inspect or cleanup. Give the artifact_id to a worker's context_from_artifacts.",
   input: v.strictObject({
     action: v.picklist(["import_file", "list", "inspect", "cleanup"]),
     artifact_file: v.optional(
@@ -65,7 +65,7 @@ export const workerInbox = defineTool({
         file_name: v.optional(v.pipe(v.string(), v.maxLength(500))),
       }),
     ),
-    source_path: v.optional(v.pipe(v.string(), v.description("import_file: a file inside the repository to import instead of a download."))),
+    source_path: v.optional(v.pipe(v.string(), v.description("import_file: a repository file instead of a download."))),
     artifact_id: v.optional(v.pipe(v.string(), v.maxLength(40))),
     label: v.optional(v.pipe(v.string(), v.maxLength(200))),
     repo_path: repoPathArg,
@@ -188,12 +188,11 @@ function requireId(id: string | undefined): string {
 export const workerOptionsTool = defineTool({
   name: "codex_worker_options",
   title: "Worker options",
-  description:
-    "The models and reasoning efforts workers can use, per agent: codex from `codex debug models` (falling back to its model cache), claude and gemini from workers.claude_models and workers.gemini_models. Model ids and efforts only.",
+  description: "The models and reasoning efforts workers can use, per agent.",
   input: v.strictObject({
     model: v.optional(v.pipe(v.string(), v.maxLength(160), v.description("Only this model."))),
-    max_models: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("Models per agent at most (default 20)."))),
-    include_model_details: v.optional(v.pipe(v.boolean(), v.description("Add each model's display name and description."))),
+    max_models: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("Per agent (default 20)."))),
+    include_model_details: v.optional(v.pipe(v.boolean(), v.description("Add display names and descriptions."))),
   }),
   output: v.object({
     agents: v.array(v.object({ agent: v.string(), source: v.string(), models: v.array(v.record(v.string(), v.unknown())), truncated: v.boolean() })),

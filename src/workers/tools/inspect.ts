@@ -45,18 +45,16 @@ export const workerInspect = defineTool({
   name: "codex_worker_inspect",
   title: "Inspect worker",
   description:
-    "Look at a worker: its report, status (optionally waiting up to 30 s for the turn to end), changed files, one file's diff, a file from its worktree (with a line range), or the integration preview (what codex_worker_integrate would do, why it would refuse, and which files conflict with the current base or with which other worker's changes).",
+    "A worker's report, status, changed files, a file's diff or text, or the integration preview (what codex_worker_integrate would do, and conflicts with the base or other workers).",
   input: v.strictObject({
     worker: workerArg,
     repo_path: repoPathArg,
     view: v.optional(v.picklist(VIEWS), "report"),
-    file_path: v.optional(v.pipe(v.string(), v.minLength(1), v.description("For view=diff and view=file: a path in the worker's worktree."))),
+    file_path: v.optional(v.pipe(v.string(), v.minLength(1), v.description("For view diff or file."))),
     start_line: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
     end_line: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-    wait_seconds: v.optional(
-      v.pipe(v.number(), v.minValue(0), v.maxValue(30), v.description("Wait up to this many seconds (at most 30) for a running turn to end first.")),
-    ),
-    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`Bytes of diff or file at most (clamped to ${MAX_BYTES}).`))),
+    wait_seconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(30), v.description("Wait up to this long for a running turn to end."))),
+    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description("Cap on diff or file bytes."))),
   }),
   output: v.object({ worker: workerViewSchema, view: v.string(), details: v.record(v.string(), v.unknown()) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

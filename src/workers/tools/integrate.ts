@@ -62,7 +62,7 @@ export const workerIntegrate = defineTool({
   name: "codex_worker_integrate",
   title: "Integrate worker",
   description:
-    "Apply an isolated_write worker's changes to the base checkout, under the repository lock: previews again, runs git apply --check, then git apply; the worktree is kept and nothing is committed unless commit=true with a message. With run_tests (default: workers.integrate_requires_tests) the change is first applied in a scratch worktree at the current base and the repository's test commands run there; it lands only if they pass, and the result carries the commands, exit codes, durations and log. Several workers (workers=[…], or all_ready=true for this session's idle workers whose change applies) land one after another, each tested on top of the ones before, stopping at the first refusal, conflict or failing test. Refused, with the reason and the files, when the worker is running, not isolated_write, has no changes, touches a blocked path, the base is dirty (unless allow_dirty_base), the patch does not apply, or it is over the size cap. Untracked binary files are skipped and listed.",
+    "Apply isolated_write workers' changes to the base checkout (worktrees kept): one worker, workers in order, or all_ready. A change that cannot land is refused with the reason and files.",
   input: v.strictObject({
     worker: v.optional(workerArg),
     workers: v.optional(
@@ -70,14 +70,12 @@ export const workerIntegrate = defineTool({
         v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(140))),
         v.minLength(1),
         v.maxLength(20),
-        v.description("Workers to land in this order (names or ids)."),
+        v.description("Land these in order; stops at the first refusal."),
       ),
     ),
-    all_ready: v.optional(
-      v.pipe(v.boolean(), v.description("Land every idle worker of this session in the repository whose change applies now, oldest first.")),
-    ),
+    all_ready: v.optional(v.pipe(v.boolean(), v.description("Land this session's idle workers whose change applies, oldest first."))),
     repo_path: repoPathArg,
-    allow_dirty_base: v.optional(v.pipe(v.boolean(), v.description("Integrate into a base checkout that has uncommitted changes."))),
+    allow_dirty_base: v.optional(v.pipe(v.boolean(), v.description("Allow uncommitted changes in the base checkout."))),
     ...gateArgs,
     ...takeoverArgs,
   }),

@@ -43,15 +43,12 @@ export const workerStart = defineTool({
   name: "codex_worker_start",
   title: "Start worker",
   description:
-    "Start a named worker: an agent with its own git worktree and branch (isolated_write, the default), the base checkout read-only (read_only), or the base checkout itself under the repository lock (shared_write). Its first turn runs the brief, then peer context from other workers and artifacts (marked as data), then a report guidance. Returns at once; follow with codex_worker_inspect.",
+    "Start a named agent worker on a brief; returns at once (follow with codex_worker_inspect). workspace_mode: isolated_write (own worktree and branch), read_only or shared_write (the base checkout, under the repository lock).",
   input: v.strictObject({
     name: nameArg,
     brief: textArg("What the worker should do."),
     repo_path: repoPathArg,
-    agent: v.optional(
-      v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description('The agent: "codex" (default), "claude", "gemini", "mock", or a custom one.')),
-      "codex",
-    ),
+    agent: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), v.description("codex, claude, gemini, mock, or one from [agents].")), "codex"),
     workspace_mode: v.optional(v.picklist(WORKSPACE_MODES), "isolated_write"),
     ...contextArgs,
     model: modelArg,
@@ -123,8 +120,7 @@ export const workerStart = defineTool({
 export const workerMessage = defineTool({
   name: "codex_worker_message",
   title: "Message worker",
-  description:
-    "Send a worker its next instruction: continues the same agent session (codex exec resume, claude --resume) in the same worktree, with the same model and effort unless overridden. With rebase=true patchbay first moves an isolated worker's worktree onto the base checkout's current HEAD, its uncommitted changes on top (files that do not merge keep conflict markers, and the agent is told which), so a worker whose base moved, or whose work was integrated and committed, can be integrated again. Refused while a turn is running (there is no hidden queue) or when the worker has no session.",
+  description: "Send a worker its next instruction: a new turn in the same agent session and worktree. Refused while a turn runs (there is no queue).",
   input: v.strictObject({
     worker: workerArg,
     message: textArg("The instruction."),
@@ -133,12 +129,7 @@ export const workerMessage = defineTool({
     ...takeoverArgs,
     model: modelArg,
     reasoning_effort: effortArg,
-    rebase: v.optional(
-      v.pipe(
-        v.boolean(),
-        v.description("Move the worker's worktree onto the current base first (isolated_write only); the agent is told about conflicts to resolve."),
-      ),
-    ),
+    rebase: v.optional(v.pipe(v.boolean(), v.description("First rebase its worktree onto the base's HEAD, e.g. after its work landed."))),
   }),
   output: workerViewSchema,
   annotations: STARTS_AGENT,
@@ -190,11 +181,11 @@ export const workerList = defineTool({
   name: "codex_worker_list",
   title: "List workers",
   description:
-    "The workers in this session's repositories: state, latest report, last activity, and a concise team_report across them, with the files active isolated workers both changed and whether they merge (with each other and with the current base).",
+    "Workers in this session's repositories: state, report, last activity, and a team_report of files active workers both changed and whether they merge.",
   input: v.strictObject({
     repo_path: repoPathArg,
     active_only: v.optional(v.pipe(v.boolean(), v.description("Only workers running a turn."))),
-    include_stopped: v.optional(v.pipe(v.boolean(), v.description("Include stopped workers (left out by default)."))),
+    include_stopped: v.optional(v.pipe(v.boolean(), v.description("Include stopped workers."))),
     owned_only: v.optional(v.pipe(v.boolean(), v.description("Only workers this session owns."))),
   }),
   output: v.object({ workers: v.array(workerViewSchema), team_report: v.string(), conflicts: v.array(conflictsSchema) }),
@@ -256,12 +247,11 @@ async function conflictsOf(context: Pick<ToolContext, "app">, workers: WorkerRec
 export const workerStop = defineTool({
   name: "codex_worker_stop",
   title: "Stop worker",
-  description:
-    "Stop a worker: cancels its running turn (the partial result is kept) and, with cleanup_workspace, removes its worktree and branch without touching any other worker.",
+  description: "Stop a worker: cancels its running turn (the partial result is kept).",
   input: v.strictObject({
     worker: workerArg,
     repo_path: repoPathArg,
-    cleanup_workspace: v.optional(v.pipe(v.boolean(), v.description("Also remove the worker's worktree and branch."))),
+    cleanup_workspace: v.optional(v.pipe(v.boolean(), v.description("Also remove its worktree and branch."))),
     ...takeoverArgs,
   }),
   output: workerViewSchema,

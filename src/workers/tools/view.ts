@@ -5,42 +5,27 @@ import { modelIdArg } from "../../jobs/tools/index.ts";
 import { CONTEXT_DETAILS } from "../prompt.ts";
 import type { WorkerRecord, WorkerState } from "../record.ts";
 
-export const workerArg = v.pipe(v.string(), v.minLength(1), v.maxLength(140), v.description("The worker's name or id (wrk_…)."));
+export const workerArg = v.pipe(v.string(), v.minLength(1), v.maxLength(140), v.description("Name or id (wrk_…)."));
 export const nameArg = v.pipe(
   v.string(),
   v.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, "1-64 letters, digits, spaces, dots, dashes or underscores"),
-  v.description("A name for the worker, unique in its repository (e.g. backend, reviewer)."),
+  v.description("Unique in the repository, e.g. backend."),
 );
-export const repoPathArg = v.optional(
-  v.pipe(v.string(), v.description("Repository directory; defaults to the session's repository. Needed when a worker name is used in several repositories.")),
-);
+export { repoPathArg } from "../../mcp/tool-args.ts";
 export const textArg = (what: string) => v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description(what));
-export const modelArg = modelIdArg("Model for the agent (codex_worker_options lists them).");
+export const modelArg = modelIdArg("A model id (codex_worker_options lists them).");
 export const takeoverArgs = {
-  takeover: v.optional(v.pipe(v.boolean(), v.description("Change a worker another session owns (the takeover and its reason are recorded)."))),
-  takeover_reason: v.optional(v.pipe(v.string(), v.maxLength(500), v.description("Why you take over; required with takeover: true."))),
+  takeover: v.optional(v.pipe(v.boolean(), v.description("Act on a worker another session owns (recorded)."))),
+  takeover_reason: v.optional(v.pipe(v.string(), v.maxLength(500), v.description("Required with takeover."))),
 };
 export const contextArgs = {
   context_from_workers: v.optional(
-    v.pipe(
-      v.array(v.pipe(v.string(), v.maxLength(140))),
-      v.maxLength(10),
-      v.description("Workers (names or ids) whose report, changes or diff the agent gets as peer context (marked as data)."),
-    ),
+    v.pipe(v.array(v.pipe(v.string(), v.maxLength(140))), v.maxLength(10), v.description("Peer workers whose work the agent gets as context.")),
   ),
   context_from_artifacts: v.optional(
-    v.pipe(
-      v.array(v.pipe(v.string(), v.maxLength(40))),
-      v.maxLength(10),
-      v.description("Artifact ids from codex_worker_inbox to copy into the worker's worktree (.ai-bridge/imported-artifacts/<id>/)."),
-    ),
+    v.pipe(v.array(v.pipe(v.string(), v.maxLength(40))), v.maxLength(10), v.description("Artifact ids (codex_worker_inbox) to copy into the worktree.")),
   ),
-  context_detail: v.optional(
-    v.pipe(
-      v.picklist(CONTEXT_DETAILS),
-      v.description("How much of each peer worker to include: report (default), changes (plus changed files) or diff (plus the diff, capped)."),
-    ),
-  ),
+  context_detail: v.optional(v.pipe(v.picklist(CONTEXT_DETAILS), v.description("Per peer: its report (default), plus changed files, or plus the diff."))),
 };
 
 export const workerViewSchema = v.object({

@@ -7,9 +7,7 @@ import type { ToolAlias } from "../../mcp/tool.ts";
 
 export const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
-export const repoPathArg = v.optional(
-  v.pipe(v.string(), v.description("Repository path (absolute, or relative to the default root); default: the session's repository.")),
-);
+export { repoPathArg } from "../../mcp/tool-args.ts";
 
 export function countArg(description: string) {
   return v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(description)));

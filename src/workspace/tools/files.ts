@@ -30,13 +30,13 @@ function treeLine(entry: TreeEntry): string {
 export const repoTree = defineWorkspaceTool({
   name: "codex_repo_tree",
   title: "Repository tree",
-  description: `Lists the repository's files and directories, shallowest first, at most max_depth (default ${LIMITS.treeDepth}) levels and max_entries (default ${LIMITS.treeEntries}) entries. Leaves out .gitignored, .git and blocked paths, and dot entries unless include_hidden.`,
+  description: `The repository's files and directories, shallowest first (default depth ${LIMITS.treeDepth}, ${LIMITS.treeEntries} entries), without .gitignored, blocked or dot entries.`,
   input: v.strictObject({
     repo_path: repoPathArg,
-    path: v.optional(v.pipe(v.string(), v.description("Directory to list, relative to the repository root; the root when omitted."))),
-    max_depth: positive("Levels below path to include; 1 lists only its direct children."),
-    max_entries: positive(`Entries at most (clamped to ${LIMITS.treeMaxEntries}).`),
-    include_hidden: v.optional(v.pipe(v.boolean(), v.description("Include names starting with a dot."))),
+    path: v.optional(v.pipe(v.string(), v.description("Directory to list (default: the root)."))),
+    max_depth: positive("1: direct children only."),
+    max_entries: positive(`At most ${LIMITS.treeMaxEntries}.`),
+    include_hidden: v.optional(v.pipe(v.boolean(), v.description("Include dot entries."))),
   }),
   output: v.object({
     path: v.string(),
@@ -67,17 +67,17 @@ export const repoTree = defineWorkspaceTool({
 
 const readInput = {
   repo_path: repoPathArg,
-  start_line: positive("First line to return (1-based)."),
-  end_line: positive("Last line to return (inclusive)."),
-  max_bytes: positive(`Bytes of content at most (clamped to ${LIMITS.readBytes}).`),
+  start_line: positive("1-based."),
+  end_line: positive("Inclusive."),
+  max_bytes: positive(`At most ${LIMITS.readBytes}.`),
 };
 
-const readFileInput = { ...readInput, file_path: v.pipe(v.string(), v.description("File path relative to the repository root.")) };
+const readFileInput = { ...readInput, file_path: v.pipe(v.string(), v.description("Relative to the repository root.")) };
 
 export const readFile = defineWorkspaceTool({
   name: "codex_read_file",
   title: "Read file",
-  description: `Reads a text file of the repository, optionally lines start_line..end_line, at most max_bytes (default ${LIMITS.readBytes}); a cut file says truncated and next_start_line. Binary files are summarized; blocked paths and paths outside the repository are refused.`,
+  description: "Read a text file of the repository, or a line range; a cut file says truncated and next_start_line. Binary files are summarized.",
   input: v.strictObject(readFileInput),
   output: v.object({
     path: v.string(),
@@ -109,17 +109,15 @@ export const readFile = defineWorkspaceTool({
 export const searchRepoTool = defineWorkspaceTool({
   name: "codex_search_repo",
   title: "Search repository",
-  description: `Searches the repository's text files for a literal string (a Perl-compatible regex with regex: true): matching lines with path and line number, at most max_results (default ${LIMITS.searchResults}), truncated when there were more. Skips .gitignored, binary, blocked and (unless include_hidden) dot files.`,
+  description: `Search the repository's text files for literal text (or a regex): matching lines with path and line (default ${LIMITS.searchResults} results). Skips .gitignored, binary, blocked and dot files.`,
   input: v.strictObject({
     repo_path: repoPathArg,
-    query: v.pipe(v.string(), v.minLength(1), v.maxLength(1000), v.description("Text to find; a regular expression when regex is true.")),
-    path: v.optional(v.pipe(v.string(), v.description("File or directory to search, relative to the repository root."))),
-    glob: v.optional(
-      v.pipe(v.string(), v.minLength(1), v.maxLength(500), v.description("Glob relative to path: *.ts matches names at any depth, src/**/*.ts whole paths.")),
-    ),
-    regex: v.optional(v.pipe(v.boolean(), v.description("Treat query as a regular expression (default: literal text)."))),
-    include_hidden: v.optional(v.pipe(v.boolean(), v.description("Also search dot files and directories."))),
-    max_results: positive(`Matching lines at most (clamped to ${LIMITS.searchMaxResults}).`),
+    query: v.pipe(v.string(), v.minLength(1), v.maxLength(1000), v.description("Literal text, or a regex with regex: true.")),
+    path: v.optional(v.pipe(v.string(), v.description("File or directory to search."))),
+    glob: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(500), v.description("e.g. *.ts (any depth) or src/**/*.ts."))),
+    regex: v.optional(v.pipe(v.boolean(), v.description("Perl-compatible regex."))),
+    include_hidden: v.optional(v.pipe(v.boolean(), v.description("Also dot files."))),
+    max_results: positive(`At most ${LIMITS.searchMaxResults}.`),
   }),
   output: v.object({
     query: v.string(),

@@ -10,7 +10,7 @@ import { LIMITS } from "../limits.ts";
 import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args.ts";
 import { defineWorkspaceTool } from "./workspace-tool.ts";
 
-const filePathArg = v.optional(v.pipe(v.string(), v.description("Limit to this file or directory, relative to the repository root.")));
+const filePathArg = v.optional(v.pipe(v.string(), v.description("Only this file or directory.")));
 
 function statusLine(status: GitStatus): string {
   const branch = status.branch ?? "(detached HEAD)";
@@ -29,13 +29,13 @@ function diffLine(diff: GitDiff): string {
 
 const statusInput = {
   repo_path: repoPathArg,
-  porcelain: flagArg("Include `git status --short` style lines (default true)."),
+  porcelain: flagArg("Include git status --short lines (default true)."),
 };
 
 export const gitStatusTool = defineWorkspaceTool({
   name: "codex_git_status",
   title: "Git status",
-  description: "The repository's branch, upstream ahead/behind, and its staged, unstaged, untracked and conflicted files.",
+  description: "Branch, ahead/behind upstream, and staged, unstaged, untracked and conflicted files.",
   input: v.strictObject(statusInput),
   output: gitStatusSchema,
   annotations: READ_ONLY,
@@ -53,15 +53,15 @@ export const gitStatusTool = defineWorkspaceTool({
 const diffInput = {
   repo_path: repoPathArg,
   file_path: filePathArg,
-  staged: flagArg("The staged changes (the index) instead of the unstaged ones."),
-  ref: v.optional(v.pipe(v.string(), v.description("Compare against this branch, tag or commit (e.g. HEAD~1, main)."))),
-  max_bytes: countArg(`Diff bytes at most (clamped to ${LIMITS.diffBytes}).`),
+  staged: flagArg("Staged instead of unstaged changes."),
+  ref: v.optional(v.pipe(v.string(), v.description("Compare with this ref, e.g. HEAD~1."))),
+  max_bytes: countArg(`At most ${LIMITS.diffBytes}.`),
 };
 
 export const gitDiffTool = defineWorkspaceTool({
   name: "codex_git_diff",
   title: "Git diff",
-  description: `The repository's diff: unstaged by default, staged, or against a ref; optionally one path; at most ${LIMITS.diffBytes} bytes (truncated says when it was cut). Blocked paths are left out.`,
+  description: "The repository's diff: unstaged, staged, or against a ref; bounded, without blocked paths.",
   input: v.strictObject(diffInput),
   output: gitDiffSchema,
   annotations: READ_ONLY,
@@ -78,16 +78,15 @@ export const gitDiffTool = defineWorkspaceTool({
 const changesInput = {
   repo_path: repoPathArg,
   file_path: filePathArg,
-  include_diff: flagArg("Include the diff (default true)."),
-  staged: flagArg("Diff the staged changes instead of the unstaged ones."),
-  max_diff_bytes: countArg(`Diff bytes at most (clamped to ${LIMITS.diffBytes}).`),
+  include_diff: flagArg("Default true."),
+  staged: flagArg("Staged instead of unstaged changes."),
+  max_diff_bytes: countArg(`At most ${LIMITS.diffBytes}.`),
 };
 
 export const showChangesTool = defineWorkspaceTool({
   name: "codex_show_changes",
   title: "Show changes",
-  description:
-    "What changed in the repository: git status plus, by default, the bounded diff; optionally for one file. Use it to review work before committing or integrating.",
+  description: "Git status and the bounded diff, to review work before committing or integrating.",
   input: v.strictObject(changesInput),
   output: v.object({ file_path: v.nullable(v.string()), status: gitStatusSchema, diff: v.nullable(gitDiffSchema) }),
   annotations: READ_ONLY,

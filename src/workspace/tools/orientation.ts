@@ -44,13 +44,13 @@ function gitLine(git: v.InferOutput<typeof gitSummarySchema>): string {
 
 const openInput = {
   repo_path: repoPathArg,
-  include_tree: flagArg("Include a compact tree (default true)."),
+  include_tree: flagArg("Default true."),
   max_depth: countArg("Tree depth (default 2)."),
   max_entries: countArg("Tree entries (default 200)."),
-  include_hidden: flagArg("Include dot entries in the tree."),
-  include_skills: flagArg("Discover skills (default true)."),
-  include_global_skills: flagArg("Also the user's skills, not only the repository's (default true)."),
-  max_skills: countArg(`Skills at most (clamped to ${LIMITS.skillCount}).`),
+  include_hidden: flagArg("Dot entries in the tree."),
+  include_skills: flagArg("Default true."),
+  include_global_skills: flagArg("Also the user's skills (default true)."),
+  max_skills: countArg(`At most ${LIMITS.skillCount}.`),
 };
 
 async function optionalTree(ws: Workspace, wanted: boolean, options: Parameters<typeof listTree>[1]) {
@@ -60,8 +60,7 @@ async function optionalTree(ws: Workspace, wanted: boolean, options: Parameters<
 export const openWorkspaceTool = defineWorkspaceTool({
   name: "codex_open_workspace",
   title: "Open workspace",
-  description:
-    "Orientation for a repository: name, root, branch, head commit, dirty flag, a summary of AGENTS.md, the skills, a compact tree, and which tools to call next. Call it first in a new repository.",
+  description: "Orientation for a repository: git state, AGENTS.md summary, skills, a compact tree and what to call next. Call it first.",
   input: v.strictObject(openInput),
   output: v.object({
     name: v.string(),
@@ -125,7 +124,7 @@ export const openWorkspaceTool = defineWorkspaceTool({
 export const listWorkspacesTool = defineTool({
   name: "codex_list_workspaces",
   title: "List workspaces",
-  description: "Lists the repositories this session may use (its allowed roots, the default first), each with whether it is a git repository and its branch.",
+  description: "The repositories this session may use, the default first, with their git branch.",
   input: v.strictObject({}),
   output: v.object({ default_root: v.nullable(v.string()), workspaces: v.array(workspaceEntrySchema) }),
   annotations: READ_ONLY,
@@ -150,18 +149,17 @@ export const listWorkspacesTool = defineTool({
 
 const snapshotInput = {
   repo_path: repoPathArg,
-  path: v.optional(v.pipe(v.string(), v.description("Directory for the tree, relative to the root; the root when omitted."))),
+  path: v.optional(v.pipe(v.string(), v.description("Tree directory (default: the root)."))),
   max_depth: countArg("Tree depth (default 3)."),
   max_entries: countArg("Tree entries (default 300)."),
   max_commits: countArg("Recent commits (default 8, at most 50)."),
-  include_hidden: flagArg("Include dot entries in the tree."),
+  include_hidden: flagArg("Dot entries in the tree."),
 };
 
 export const workspaceSnapshotTool = defineWorkspaceTool({
   name: "codex_workspace_snapshot",
   title: "Workspace snapshot",
-  description:
-    "One look at a repository's state: git status, recent commits, the .ai-bridge handoff folder (which files, their size and time) and a compact tree.",
+  description: "A repository's state: git status, recent commits, the .ai-bridge handoff files and a compact tree.",
   input: v.strictObject(snapshotInput),
   output: v.object({
     name: v.string(),
@@ -231,14 +229,13 @@ type Power = SessionScope["power"];
 const inventoryInput = {
   repo_path: repoPathArg,
   include_global_skills: flagArg("Also the user's skills (default true)."),
-  max_skills: countArg(`Skills at most (clamped to ${LIMITS.skillCount}).`),
+  max_skills: countArg(`At most ${LIMITS.skillCount}.`),
 };
 
 export const inventoryTool = defineWorkspaceTool({
   name: "codex_inventory",
   title: "Inventory",
-  description:
-    "What this session can use: its tool mode and the size of each mode, the skills, the repository's git state, and which power tools are enabled (with the setting that enables each).",
+  description: "What this session can use: tool modes, skills, git state, and which power tools are on (with the setting for each).",
   input: v.strictObject(inventoryInput),
   output: v.object({
     tool_mode: v.picklist(TOOL_MODES),
@@ -282,20 +279,18 @@ export const inventoryTool = defineWorkspaceTool({
 
 const contextInput = {
   repo_path: repoPathArg,
-  target_path: v.optional(v.pipe(v.string(), v.description("Path whose AGENTS.md files (root first) to load; default: the root."))),
-  selected_paths: v.optional(
-    v.pipe(v.array(v.string()), v.maxLength(100), v.description("Files to include (relative); blocked or missing ones are listed as skipped.")),
-  ),
-  include_ai_bridge: flagArg("Include .ai-bridge state and its Markdown files (default true)."),
-  include_git: flagArg("Include git status (default true)."),
-  include_diff: flagArg("Include the unstaged diff (default false)."),
-  max_file_bytes: countArg(`Bytes per file (clamped to ${LIMITS.readBytes}); the whole bundle stops at ${LIMITS.contextBytes}.`),
+  target_path: v.optional(v.pipe(v.string(), v.description("Load AGENTS.md files from the root down to this path."))),
+  selected_paths: v.optional(v.pipe(v.array(v.string()), v.maxLength(100), v.description("Files to include."))),
+  include_ai_bridge: flagArg("Handoff files (default true)."),
+  include_git: flagArg("Default true."),
+  include_diff: flagArg("Unstaged diff."),
+  max_file_bytes: countArg(`At most ${LIMITS.readBytes}.`),
 };
 
 export const loadContextTool = defineWorkspaceTool({
   name: "codex_load_context",
   title: "Load context",
-  description: `One bounded bundle (at most ${LIMITS.contextBytes} bytes) for working on a path: the AGENTS.md files from the root down to it, selected files, git status and optionally the diff, and the .ai-bridge handoff files.`,
+  description: "One bounded bundle for working on a path: its AGENTS.md chain, selected files, git status, optionally the diff, and the handoff files.",
   input: v.strictObject(contextInput),
   output: contextPackSchema,
   annotations: READ_ONLY,

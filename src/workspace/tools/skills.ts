@@ -5,18 +5,18 @@
 import * as v from "valibot";
 import type { ToolDeclaration } from "../../mcp/tool.ts";
 import { LIMITS } from "../limits.ts";
-import { listSkills, loadSkill, loadedSkillSchema, SKILL_SOURCES, skillListSchema, WORKSPACE_SKILL_DIRS } from "../skills.ts";
+import { listSkills, loadSkill, loadedSkillSchema, SKILL_SOURCES, skillListSchema } from "../skills.ts";
 import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args.ts";
 import { defineWorkspaceTool } from "./workspace-tool.ts";
 
 export const listSkillsTool = defineWorkspaceTool({
   name: "codex_list_skills",
   title: "List skills",
-  description: `Skills (SKILL.md) of the repository (${WORKSPACE_SKILL_DIRS.join(", ")}), the user (~/.codex, ~/.claude, ~/.agents skills) and installed Codex and Claude plugins: name, description, source and a sanitized path.`,
+  description: "Skills (SKILL.md) of the repository, the user and installed plugins: name, description, source, path.",
   input: v.strictObject({
     repo_path: repoPathArg,
     include_global_skills: flagArg("Also the user's and plugins' skills (default true)."),
-    max_skills: countArg(`Skills at most (clamped to ${LIMITS.skillCount}).`),
+    max_skills: countArg(`At most ${LIMITS.skillCount}.`),
   }),
   output: skillListSchema,
   annotations: READ_ONLY,
@@ -35,19 +35,18 @@ export const listSkillsTool = defineWorkspaceTool({
 
 const loadInput = {
   repo_path: repoPathArg,
-  name: v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("The skill's name, as codex_list_skills shows it.")),
-  source: v.optional(v.pipe(v.picklist(SKILL_SOURCES), v.description("Where the skill lives, when a name exists in several places."))),
-  path: v.optional(v.pipe(v.string(), v.description("The path codex_list_skills shows, when name and source are still ambiguous."))),
-  max_bytes: countArg(`Bytes of SKILL.md at most (clamped to ${LIMITS.skillBytes}).`),
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("As codex_list_skills shows it.")),
+  source: v.optional(v.pipe(v.picklist(SKILL_SOURCES), v.description("When the name is in several places."))),
+  path: v.optional(v.pipe(v.string(), v.description("When name and source are still ambiguous."))),
+  max_bytes: countArg(`At most ${LIMITS.skillBytes}.`),
   include_global_skills: flagArg("Also the user's and plugins' skills (default true)."),
-  max_skills: countArg(`Skills searched at most (clamped to ${LIMITS.skillCount}).`),
+  max_skills: countArg(`Skills searched, at most ${LIMITS.skillCount}.`),
 };
 
 export const loadSkillTool = defineWorkspaceTool({
   name: "codex_load_skill",
   title: "Load skill",
-  description:
-    "Reads one skill's SKILL.md by name. A name found in several places answers skill_ambiguous with each source and path; pass source (and path) to choose.",
+  description: "Read one skill's SKILL.md by name; an ambiguous name lists each source and path to choose from.",
   input: v.strictObject(loadInput),
   output: loadedSkillSchema,
   annotations: READ_ONLY,
