@@ -3,19 +3,7 @@ import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { loadConfig, patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { createRecordStore } from "../state/index.ts";
-import {
-  budgetStates,
-  budgetsText,
-  GROUPINGS,
-  type Grouping,
-  localLedger,
-  reportText,
-  sinceDay,
-  type UsageQuery,
-  usageLedger,
-  usageReport,
-} from "../usage/index.ts";
+import { budgetStates, budgetsText, GROUPINGS, type Grouping, homeLedger, reportText, sinceDay, type UsageQuery, usageReport } from "../usage/index.ts";
 import { emit } from "./output.ts";
 
 const BY: readonly Grouping[] = GROUPINGS;
@@ -48,15 +36,9 @@ export default defineCommand({
     };
     const home = patchbayHome();
     const config = await loadConfig({ home });
-    // The fs ledger is plain append files: read them without opening the record store.
-    const store = config.state.driver === "fs" ? undefined : await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
-    try {
-      const ledger = store ? usageLedger(home, store) : localLedger(home, config)!;
-      const report = { ...(await usageReport(ledger, query)), budgets: await budgetStates(ledger, config) };
-      emit(args.json, report, () => [reportText(report), budgetsText(report.budgets)].filter(Boolean).join("\n"));
-    } finally {
-      await store?.close();
-    }
+    const ledger = homeLedger(home, config);
+    const report = { ...(await usageReport(ledger, query)), budgets: await budgetStates(ledger, config) };
+    emit(args.json, report, () => [reportText(report), budgetsText(report.budgets)].filter(Boolean).join("\n"));
     return 0;
   },
 });

@@ -22,7 +22,7 @@ import {
 } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { isTerminal, type JobKind, type JobRuntime, runAgentTurn } from "../jobs/index.ts";
-import { localLedger, openTurnAccount, type TurnAccount, turnSignal, type UsageOwner } from "../usage/index.ts";
+import { homeLedger, openTurnAccount, type TurnAccount, turnSignal, type UsageOwner } from "../usage/index.ts";
 import type { ResolvedPhase } from "./config.ts";
 import { runReasonixWriter } from "./reasonix.ts";
 
@@ -140,7 +140,7 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
   const signal = turnSignal(account, env.signal);
   const onEvent = (event: AgentEvent) => {
     if (event.type === "message") message = event.text;
-    if (event.type === "usage") account?.observe(event.usage);
+    if (event.type === "usage") account.observe(event.usage);
     progress(event);
   };
   const scratchDir = await mkdtemp(join(tmpdir(), "patchbay-phase-"));
@@ -163,10 +163,10 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
   await pending;
   const { result } = outcome;
   const usage = result.usage ?? outcome.tally.usage()?.usage;
-  await account?.close(usage);
-  const error = account?.stopReason() ?? outcome.error;
+  await account.close(usage);
+  const error = account.stopReason() ?? outcome.error;
   return {
-    ok: result.status === "succeeded" && !account?.stopReason(),
+    ok: result.status === "succeeded" && !account.stopReason(),
     finalMessage: result.finalMessage ?? message,
     ...(error && { error }),
     exitCode: outcome.exit.code,
@@ -176,16 +176,14 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
 
 /**
  * The usage account of a turn run without a job record (runDirect, the reasonix writer): budgets
- * checked before it starts, its entry written when it ends. The fs ledger only: a CLI without a
- * server has no Redis store at hand, so with state.driver "redis" such turns go unaccounted.
+ * checked before it starts, its entry written when it ends, in the ledger of whichever state
+ * driver is configured (a CLI without a server opens the Redis store for it).
  */
-export async function directAccount(request: AgentTurnRequest, env: PipelineEnv, agent: string): Promise<TurnAccount | undefined> {
-  const ledger = localLedger(env.home, env.config);
-  if (!ledger) return undefined;
+export async function directAccount(request: AgentTurnRequest, env: PipelineEnv, agent: string): Promise<TurnAccount> {
   const { model } = request.resolved;
   const owner = request.usageOwner;
   return openTurnAccount({
-    ledger,
+    ledger: homeLedger(env.home, env.config),
     config: env.config,
     id: `turn_${randomUUID()}`,
     agent,

@@ -4,7 +4,7 @@ import { loadPipelineConfig, workflowSettings } from "./config.ts";
 import { apply, approve, fix, type PhaseOptions, plan, replan, review, test, write } from "./phases.ts";
 import { status, type RunView } from "./queries.ts";
 import type { RunRecord } from "./run-record.ts";
-import { localLedger, totalsOf, type UsageTotals } from "../usage/index.ts";
+import { homeLedger, totalsOf, type UsageTotals } from "../usage/index.ts";
 
 export interface DriveResult {
   run_id: string;
@@ -12,8 +12,8 @@ export interface DriveResult {
   outcome: "applied" | "ready" | "failed" | "stopped";
   fix_rounds: number;
   error?: { code: string; message: string };
-  /** What the run's agent turns used and cost, from the usage ledger (absent with Redis state in the CLI). */
-  usage?: UsageTotals;
+  /** What the run's agent turns used and cost, from the usage ledger. */
+  usage: UsageTotals;
   run: RunView;
 }
 
@@ -73,6 +73,6 @@ export async function drive(
   const view = await status(repo, record.run_id);
   const ready = view.state === "reviewed" && view.review?.verdict === "approve";
   const outcome = view.state === "applied" ? "applied" : ready ? "ready" : view.state === "failed" ? "failed" : "stopped";
-  const usage = await totalsOf(localLedger(env.home, env.config), { run: view.run_id });
-  return { run_id: view.run_id, state: view.state, outcome, fix_rounds: view.fix_rounds, ...(error && { error }), ...(usage && { usage }), run: view };
+  const usage = await totalsOf(homeLedger(env.home, env.config), { run: view.run_id });
+  return { run_id: view.run_id, state: view.state, outcome, fix_rounds: view.fix_rounds, ...(error && { error }), usage, run: view };
 }

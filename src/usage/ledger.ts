@@ -13,7 +13,7 @@ import { mkdir, open, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
 import { writeFileAtomic } from "../runtime/index.ts";
-import type { RecordStore, StoreIndexes } from "../state/index.ts";
+import { createRecordStore, type RecordStore, type StoreIndexes } from "../state/index.ts";
 import { dayOf, type UsageEntry } from "./entry.ts";
 import { addToRows, rowOf, type UsageRow } from "./rows.ts";
 
@@ -36,11 +36,25 @@ export function ledgerDir(home: string): string {
 }
 
 /**
- * The fs ledger of a home, for a process without the server's record store (the CLI, a phase run
- * in the CLI); undefined with state.driver "redis", whose ledger only a store reaches.
+ * The ledger of a home wherever `state.driver` keeps it, for a process without the server's record
+ * store (`patchbay usage`, a phase the CLI runs): the day files, or with Redis a store opened for
+ * each call and closed after it, so nothing stays open between a turn's start and its end.
  */
-export function localLedger(home: string, config: Config): UsageLedger | undefined {
-  return config.state.driver === "fs" ? fsLedger(ledgerDir(home)) : undefined;
+export function homeLedger(home: string, config: Config): UsageLedger {
+  if (config.state.driver === "fs") return fsLedger(ledgerDir(home));
+  const withStore = async <T>(use: (ledger: UsageLedger) => Promise<T>): Promise<T> => {
+    const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
+    try {
+      return await use(usageLedger(home, store));
+    } finally {
+      await store.close();
+    }
+  };
+  return {
+    record: (entry) => withStore((ledger) => ledger.record(entry)),
+    entries: (sinceDay) => withStore((ledger) => ledger.entries(sinceDay)),
+    rows: (sinceDay) => withStore((ledger) => ledger.rows(sinceDay)),
+  };
 }
 
 const ledgers = new WeakMap<RecordStore, UsageLedger>();

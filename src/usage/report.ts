@@ -40,11 +40,9 @@ export async function usageReport(ledger: UsageLedger, query: UsageQuery): Promi
   return { ...rollUp(await rowsFor(ledger, filter, by), filter, by), prices_as_of: PRICES_AS_OF };
 }
 
-/** The totals of the entries that match, or undefined without a ledger. */
-export async function totalsOf(ledger: UsageLedger, filter: UsageFilter): Promise<UsageTotals>;
-export async function totalsOf(ledger: UsageLedger | undefined, filter: UsageFilter): Promise<UsageTotals | undefined>;
-export async function totalsOf(ledger: UsageLedger | undefined, filter: UsageFilter): Promise<UsageTotals | undefined> {
-  return ledger && rollUp(await rowsFor(ledger, filter), filter).total;
+/** The totals of the entries that match. */
+export async function totalsOf(ledger: UsageLedger, filter: UsageFilter): Promise<UsageTotals> {
+  return rollUp(await rowsFor(ledger, filter), filter).total;
 }
 
 /** The report as lines: the total, then one line per group. */
