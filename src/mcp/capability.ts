@@ -45,7 +45,7 @@ export const CAPABILITY_RULES: Record<Capability, CapabilityRule> = {
     meaning: "writes patchbay's own records and notes: handoff files in `.ai-bridge/`, context packs, run approvals, messages, this session's mode",
     allowed: always,
   },
-  configure: { meaning: "changes pipeline settings that run nothing (a phase's built-in provider, its model)", allowed: always },
+  configure: { meaning: "changes settings that run nothing: a pipeline phase's built-in provider and model, an agent token's rate-limit ban", allowed: always },
   network: { meaning: "fetches a public https URL the caller named (SSRF-checked, size- and time-capped)", allowed: always },
   write_worktree: { meaning: "runs an agent the operator configured on the caller's task, writing only in its own worktree (or read-only)", allowed: always },
   integrate: {

@@ -15,12 +15,24 @@ export interface BanData {
   reason: string;
 }
 
+/** A ban in force: `id` is the first 40 hex digits of the banned token's hash. */
+export interface Ban extends BanData {
+  id: string;
+}
+
+/** The state channel's topic for "a ban began or was lifted" (src/state notifications). */
+export const BANS_TOPIC = "bans";
+
 export interface RateLimiter {
   /**
    * Counts `calls` requests (a JSON-RPC batch is one per message); `undefined` when allowed,
    * else the seconds until the ban ends.
    */
   hit(tokenHash: string, calls?: number): Promise<number | undefined>;
+  /** The bans in force, read from the store (so a shared store's other servers' bans too), soonest to end first. */
+  bans(): Promise<Ban[]>;
+  /** Ends at once every ban whose id starts with `idPrefix`; the bans lifted. The token's minute starts afresh. */
+  lift(idPrefix: string): Promise<Ban[]>;
 }
 
 const WINDOW_MS = 60_000;
@@ -60,6 +72,14 @@ export function createRateLimiter(store: RecordStore, settings: { perMinute: num
     }
   }
 
+  async function inForce(): Promise<Ban[]> {
+    const now = Date.now();
+    return (await store.list<BanData>("ban"))
+      .filter((record) => Date.parse(record.data.until) > now)
+      .map((record) => ({ id: record.id, ...record.data }))
+      .sort((a, b) => Date.parse(a.until) - Date.parse(b.until));
+  }
+
   return {
     async hit(tokenHash, calls = 1) {
       await (loaded ??= load());
@@ -70,6 +90,8 @@ export function createRateLimiter(store: RecordStore, settings: { perMinute: num
         const record = await store.get<BanData>("ban", id);
         if (record) bans.set(id, Date.parse(record.data.until));
       }
+      // A ban lifted by another server sharing the store is gone from the store, not from our memory.
+      if (store.shared && bans.has(id) && !(await store.get<BanData>("ban", id))) bans.delete(id);
       const until = bans.get(id);
       if (until !== undefined && until > now) return Math.ceil((until - now) / 1000);
       if (until !== undefined) {
@@ -82,7 +104,19 @@ export function createRateLimiter(store: RecordStore, settings: { perMinute: num
       hits.delete(id);
       await store.counter?.reset(counterName(id), WINDOW_MS).catch(() => undefined);
       await store.put<BanData>("ban", id, { until: new Date(bannedUntil).toISOString(), reason: `over ${settings.perMinute} requests per minute` });
+      await store.channel.publish(BANS_TOPIC, id).catch(() => undefined);
       return settings.banSeconds;
+    },
+    bans: inForce,
+    async lift(idPrefix) {
+      // A banned token's requests were not counted, so its minute is already empty.
+      const lifted = (await inForce()).filter((ban) => ban.id.startsWith(idPrefix));
+      for (const ban of lifted) {
+        bans.delete(ban.id);
+        await store.remove("ban", ban.id);
+      }
+      if (lifted.length) await store.channel.publish(BANS_TOPIC, lifted[0]!.id).catch(() => undefined);
+      return lifted;
     },
   };
 }
