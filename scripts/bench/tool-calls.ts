@@ -8,6 +8,7 @@
  *   bun scripts/bench/tool-calls.ts                  # 3 rounds, prints the table (about a minute)
  *   bun scripts/bench/tool-calls.ts --quick          # 1 round, fewer calls
  *   bun scripts/bench/tool-calls.ts --rounds 5 --write
+ *   bun scripts/bench/tool-calls.ts --only codex_read_file   # one tool (repeatable), for before/after of one change
  */
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -23,14 +24,19 @@ import { type BenchClient, connectHttp, connectStdio, type Latency, type ToolCal
 import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
 
 const { values } = parseArgs({
-  options: { rounds: { type: "string" }, quick: { type: "boolean", default: false }, write: { type: "boolean", default: false } },
+  options: {
+    rounds: { type: "string" },
+    quick: { type: "boolean", default: false },
+    write: { type: "boolean", default: false },
+    only: { type: "string", multiple: true },
+  },
 });
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 const counts = values.quick ? { warmup: 20, calls: 100 } : { warmup: 50, calls: 300 };
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`--rounds must be a whole number from 1 to 20, not ${values.rounds}`);
 
 const FILE = "pkg0000/file001.ts";
-const PATCHBAY_TOOLS: ToolCall[] = [
+const ALL_TOOLS: ToolCall[] = [
   { name: "codex_read_file", args: { file_path: FILE } },
   { name: "codex_search_repo", args: { query: RARE_LITERAL } },
   { name: "codex_git_status", args: {} },
@@ -38,6 +44,10 @@ const PATCHBAY_TOOLS: ToolCall[] = [
   { name: "codex_worker_list", args: {} },
   { name: "codex_tool_mode_info", args: {} },
 ];
+const unknown = (values.only ?? []).filter((name) => !ALL_TOOLS.some((call) => call.name === name));
+if (unknown.length > 0) throw new Error(`--only takes ${ALL_TOOLS.map((call) => call.name).join(", ")}; not ${unknown.join(", ")}`);
+if (values.only && values.write) throw new Error("--write records every tool: drop --only");
+const PATCHBAY_TOOLS = values.only ? ALL_TOOLS.filter((call) => values.only?.includes(call.name)) : ALL_TOOLS;
 const TRIVIAL = "codex_tool_mode_info";
 type Channel = "relay" | "standalone" | "http";
 

@@ -4,7 +4,8 @@
  * files are opened without following a final symlink and the opened descriptor's real location is
  * verified (through /proc/self/fd on Linux, by resolving again elsewhere).
  */
-import { constants, promises as fsp } from "node:fs";
+import { closeSync, constants, fstatSync, promises as fsp, openSync, read as readFd, readlinkSync, readSync, realpathSync } from "node:fs";
+import { promisify } from "node:util";
 import { relative, sep } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { tempNameFor } from "../runtime/index.ts";
@@ -23,13 +24,24 @@ async function openedLocation(handle: fsp.FileHandle, fallback: string): Promise
   }
 }
 
-async function assertOpenedInside(handle: fsp.FileHandle, root: string, path: string): Promise<void> {
-  const location = await openedLocation(handle, path);
+function openedLocationSync(fd: number, fallback: string): string {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return realpathSync(fallback);
+  }
+}
+
+function assertLocationInside(location: string, root: string, path: string): void {
   if (!isInside(root, location)) {
     throw new PatchbayError("path_outside_roots", `${path} changed to lead outside the repository while it was being opened`, {
       next: "remove the symlink that points out of the repository",
     });
   }
+}
+
+async function assertOpenedInside(handle: fsp.FileHandle, root: string, path: string): Promise<void> {
+  assertLocationInside(await openedLocation(handle, path), root, path);
 }
 
 function refuseSymlink(error: unknown, path: string): never {
@@ -51,18 +63,26 @@ export interface FileBytes {
   binary: boolean;
 }
 
+/**
+ * Up to this many bytes are read without leaving the thread: open, check and read are syscalls of
+ * microseconds, and Bun's promise-based fs costs several times that per step in thread hand-offs
+ * (docs/benchmarks.md). Longer reads go to the thread pool so they never hold the event loop.
+ */
+const SYNC_READ_BYTES = 256 * 1024;
+const readAsync = promisify(readFd);
+
 /** Reads at most `maxBytes` of a regular file inside `root`, never following a final symlink. */
 export async function readInside(root: string, absolute: string, maxBytes: number): Promise<FileBytes> {
-  let handle: fsp.FileHandle;
+  let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO swapped in after the checks must not hang the server.
-    handle = await fsp.open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     refuseSymlink(error, absolute);
   }
   try {
-    await assertOpenedInside(handle, root, absolute);
-    const info = await handle.stat();
+    assertLocationInside(openedLocationSync(fd, absolute), root, absolute);
+    const info = fstatSync(fd);
     if (!info.isFile())
       throw new PatchbayError("not_a_file", `${absolute} is not a regular file`, { next: "read files; list directories with codex_repo_tree" });
     // Another name for the same bytes may live outside the repository (a hard link made by anyone
@@ -74,11 +94,11 @@ export async function readInside(root: string, absolute: string, maxBytes: numbe
     }
     const length = Math.min(info.size, maxBytes);
     const bytes = new Uint8Array(length);
-    const { bytesRead } = await handle.read(bytes, 0, length, 0);
+    const bytesRead = length <= SYNC_READ_BYTES ? readSync(fd, bytes, 0, length, 0) : (await readAsync(fd, bytes, 0, length, 0)).bytesRead;
     const read = bytes.subarray(0, bytesRead);
     return { bytes: read, size: info.size, truncated: info.size > bytesRead, binary: read.subarray(0, BINARY_SNIFF_BYTES).includes(0) };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

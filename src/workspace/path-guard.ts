@@ -4,11 +4,12 @@
  * inside the repository, and the repository inside an allowed root. Containment compares path
  * segments, never string prefixes: /srv/repo-evil is not inside /srv/repo.
  */
-import { lstat, realpath, stat } from "node:fs/promises";
+import { lstatSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import type { SessionScope } from "../mcp/index.ts";
 import { blockedBy } from "./blocked.ts";
+import { rootRealpath } from "./root-realpath.ts";
 import { isGitDirName } from "./names.ts";
 
 export { comparableName, isGitDirName } from "./names.ts";
@@ -54,26 +55,37 @@ function assertPlainPath(path: string): void {
     throw invalid(`${path.slice(0, 40)}…`, `has a segment longer than ${MAX_SEGMENT_LENGTH} characters`);
 }
 
-/** The real path of `path`'s nearest existing ancestor (itself when it exists), and what remains below it. */
-async function nearestExisting(path: string): Promise<{ real: string; rest: string[]; exists: boolean }> {
+/**
+ * The real path of `path`'s nearest existing ancestor (itself when it exists), and what remains below it.
+ * Synchronous on purpose: these are metadata syscalls of a few microseconds each, and Bun's
+ * promise-based fs costs several times that per call in thread hand-offs (docs/benchmarks.md).
+ */
+function nearestExisting(path: string): { real: string; rest: string[]; exists: boolean } {
   const rest: string[] = [];
   let current = path;
   for (;;) {
-    let found = false;
     try {
-      await lstat(current);
-      found = true;
-      return { real: await realpath(current), rest, exists: rest.length === 0 };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      return { real: realpathSync(current), rest, exists: rest.length === 0 };
+    } catch {
       // It exists but does not resolve: a symlink to nowhere, whose target could be anywhere.
-      if (found) throw invalid(path, "is (or passes through) a symlink whose target does not exist");
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+      if (entryExists(current)) throw invalid(path, "is (or passes through) a symlink whose target does not exist");
     }
     const parent = resolve(current, "..");
     if (parent === current) throw new PatchbayError("not_found", `no part of ${path} exists`);
     rest.unshift(current.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
     current = parent;
+  }
+}
+
+/** Whether `path` itself is there, a dangling symlink included (lstat); false when it or a parent is missing. */
+function entryExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+    return false;
   }
 }
 
@@ -89,7 +101,7 @@ export async function guardPath(root: string, path: string, options: { blockedGl
   assertPlainPath(path);
   const lexical = resolve(root, path);
   if (!isInside(root, lexical)) throw outside(path, [root]);
-  const { real, rest, exists } = await nearestExisting(lexical);
+  const { real, rest, exists } = nearestExisting(lexical);
   // A symlink anywhere on the way (file or directory) must not lead out of the repository.
   if (!isInside(root, real)) throw outside(path, [root]);
   const absolute = join(real, ...rest);
@@ -119,7 +131,13 @@ function assertNotBlocked(rel: string, blockedGlobs: readonly string[]): void {
 
 /** The allowed root (real path) that contains `realRoot`, the innermost when roots nest. */
 export async function scopeRootOf(scope: SessionScope, realRoot: string): Promise<string | undefined> {
-  const realRoots = await Promise.all(scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
+  const realRoots = scope.allowedRoots.map((root) => {
+    try {
+      return rootRealpath(root);
+    } catch {
+      return root;
+    }
+  });
   return realRoots.filter((root) => isInside(root, realRoot)).sort((a, b) => b.length - a.length)[0];
 }
 
@@ -133,7 +151,7 @@ export async function resolveRepoRoot(scope: SessionScope, repoPath?: string, bl
   const roots = scope.allowedRoots;
   if (repoPath === undefined || repoPath === "") {
     const fallback = scope.defaultRoot ?? (roots.length === 1 ? roots[0] : undefined);
-    if (fallback) return realpath(fallback);
+    if (fallback) return rootRealpath(fallback);
     throw new PatchbayError(
       "repo_required",
       roots.length === 0 ? "this session has no allowed roots" : `name the repository: this session allows ${roots.join(", ")}`,
@@ -148,7 +166,7 @@ export async function resolveRepoRoot(scope: SessionScope, repoPath?: string, bl
   if (!isAbsolute(repoPath) && !base) throw outside(repoPath, roots);
   let real: string;
   try {
-    real = await realpath(resolve(base ?? "/", repoPath));
+    real = realpathSync(resolve(base ?? "/", repoPath));
   } catch {
     throw new PatchbayError("not_found", `repository ${repoPath} does not exist`, {
       next: "pass an existing directory inside an allowed root",
@@ -164,6 +182,6 @@ export async function resolveRepoRoot(scope: SessionScope, repoPath?: string, bl
       details: { path: repoPath },
     });
   assertNotBlocked(relRoot, blockedGlobs);
-  if (!(await stat(real)).isDirectory()) throw invalid(repoPath, "is not a directory");
+  if (!statSync(real).isDirectory()) throw invalid(repoPath, "is not a directory");
   return real;
 }

@@ -3,7 +3,7 @@
  * line boundary so the caller can continue from `next_start_line`. Binary files are summarized,
  * never returned.
  */
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { PatchbayError } from "../errors/index.ts";
 import { readInside } from "./guarded-fs.ts";
 import { LIMITS } from "./limits.ts";
@@ -73,7 +73,7 @@ export async function readFileSlice(ws: Workspace, filePath: string, options: Re
   const target = await ws.guard(filePath);
   if (!target.exists) throw new PatchbayError("not_found", `${target.relative} does not exist`, { next: "check the path (codex_repo_tree lists files)" });
   // Opening a FIFO for reading blocks until a writer appears: refuse anything but a file first.
-  if (!(await stat(target.absolute)).isFile())
+  if (!statSync(target.absolute).isFile())
     throw new PatchbayError("not_a_file", `${target.relative} is not a regular file`, { next: "read files; list directories with codex_repo_tree" });
   const maxBytes = Math.max(1, Math.min(options.maxBytes ?? LIMITS.readBytes, LIMITS.readBytes));
   const file = await readInside(ws.root, target.absolute, SCAN_BYTES);
