@@ -1,6 +1,7 @@
 /**
  * What the page may ask for, each mapped to the tool an MCP host would call: actions (approve a
- * plan, cancel a run, integrate or stop a worker, cancel a job, send a message as an agent) and the detail
+ * plan, cancel a run, integrate or stop a worker, cancel a job, send a message as an agent, lift
+ * a token's rate-limit ban) and the detail
  * pane's reads (a worker's report, files, one file's diff and integration preview; a run's
  * status, PLAN.md, test output and events; a job; an agent's messages). Nothing else reaches a tool.
  */
@@ -21,6 +22,7 @@ export const actionSchema = v.variant("action", [
   v.object({ action: v.literal("stop"), repo, id: text(200) }),
   v.object({ action: v.literal("cancel_job"), id: text(200) }),
   v.object({ action: v.literal("send"), as: text(200), to: text(1000), content: text(100_000) }),
+  v.object({ action: v.literal("lift_ban"), id: text(64) }),
 ]);
 export type BoardAction = v.InferOutput<typeof actionSchema>;
 
@@ -39,6 +41,8 @@ export function runAction(tools: BoardTools, action: BoardAction): Promise<ToolA
       return call("codex_cancel_job", { job_id: action.id });
     case "send":
       return call("send_message", { to: action.to, content: action.content, as: action.as });
+    case "lift_ban":
+      return call("lift_ban", { token_id: action.id });
   }
 }
 

@@ -33,8 +33,8 @@ export interface BoardLogin {
 export interface BoardOptions extends BoardSources {
   /** Undefined when the server has no operator token (it then listens on loopback only). */
   login: BoardLogin | undefined;
-  /** How often the server reads the board again for open pages. */
-  intervalMs?: number;
+  /** How often the server reads the board again for open pages, for what changes without an event (`BoardSources.changes`). */
+  fallbackMs?: number;
   onError?: (error: Error) => void;
 }
 
@@ -45,6 +45,8 @@ export interface Board {
 }
 
 const MAX_ACTION_BYTES = 256 * 1024;
+/** Presence ageing and a turn's progress lines have no event; they show within this long. */
+const FALLBACK_MS = 5000;
 
 function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
@@ -62,7 +64,7 @@ export function createBoard(options: BoardOptions): Board {
   const { login } = options;
   // Without a login there is no cookie to derive it from: one per server process, only on its page.
   const openCsrf = randomBytes(32).toString("base64url");
-  const events = boardEvents(options, options.intervalMs ?? 1000, options.onError ?? (() => {}));
+  const events = boardEvents(options, options.fallbackMs ?? FALLBACK_MS, options.onError ?? (() => {}));
 
   /** The CSRF token of this request's login, or undefined when it has none. */
   async function csrfOf(request: Request): Promise<string | undefined> {

@@ -31,6 +31,12 @@ pre{background:#f4f4f5;padding:.5rem;overflow:auto;max-height:24rem;white-space:
 .notice{padding:.4rem 1rem;margin:0}.error{color:#b91c1c}.state-failed,.state-timed_out{color:#b91c1c}.state-running{color:#1d4ed8}
 .warnings{color:#92400e;margin:0;padding-left:1rem}.files{list-style:none;padding:0}.files li{margin:.2rem 0}form label{display:block;margin-top:.4rem}
 input,textarea,select{font:inherit;width:100%;box-sizing:border-box}header select{width:auto}
+.vbox{position:relative;max-height:60vh;overflow:auto;border:1px solid #e5e5e5}.vtable{table-layout:fixed}
+.vtable td,.vtable th{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;height:2.3rem;box-sizing:border-box;padding:0 .5rem;vertical-align:middle}
+.vtable thead th{position:sticky;top:0;background:#fff;z-index:1}.vtable tr.spacer td{padding:0;border:0}
+.vtable td button{max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.vtable .warnings,.vtable .warnings li{display:inline;margin:0;padding:0}.vtable .warnings li+li::before{content:"; "}
+.filterbar{display:flex;gap:.5rem;align-items:center;margin:.4rem 0}.filterbar input{width:16rem}.count-line{color:#555;font-size:.85rem}
 .count{display:inline-block;min-width:1.2rem;margin-left:.3rem;padding:0 .3rem;border-radius:9px;background:#1d4ed8;color:#fff;font-size:.8rem;text-align:center}
 `;
 

@@ -1,20 +1,20 @@
 /**
  * What the board shows, read through the tools: the repositories, and per repository (or the one
  * the page filters on) the workers with their conflicts, jobs, pipeline runs and usage per day;
- * the agents with their presence; and what waits on a person.
+ * the agents with their presence; and what waits on a person (rate-limit bans among it).
  * One snapshot is one JSON value; the event stream sends it again only when it changed.
  */
 import { conflictEntries, conflictsWaiting, warningsOf } from "./conflicts.ts";
 import { type BoardTools, type Json, readData } from "./tools.ts";
 
-/** Jobs beyond this many (newest first) are left out: the page pages through these. */
+/** Jobs beyond this many (newest first) are left out: the page's list windows over these. */
 export const MAX_JOBS = 1000;
 const MAX_RUNS = 50;
 /** Usage per day covers this many days back, today included. */
 const USAGE_DAYS = "30d";
 
 export interface Waiting {
-  kind: "plan" | "integrate" | "failed_run" | "conflict" | "budget";
+  kind: "plan" | "integrate" | "failed_run" | "conflict" | "budget" | "ban";
   repo: string;
   id: string;
   title: string;
@@ -41,6 +41,8 @@ export interface BoardSources {
   jobs(): Promise<Json[]>;
   /** Every messaging agent, NAME@NAMESPACE. */
   agents(): Promise<string[]>;
+  /** Calls `listener` whenever the state may have changed; the result unsubscribes. */
+  changes?(listener: () => void): () => void;
 }
 
 async function repositories(tools: BoardTools): Promise<BoardState["repos"]> {
@@ -88,6 +90,12 @@ function budgetWaiting(budget: Json): Waiting {
   };
 }
 
+/** A token the rate limit banned: whose, until when and why (list_bans; a revoked token has no agent). */
+function banWaiting(ban: Json): Waiting {
+  const whose = ban.agent ? `agent ${String(ban.agent).split("@")[0]} in namespace ${ban.namespace}` : "a revoked token";
+  return { kind: "ban", repo: "", id: String(ban.token_id), title: `${whose}: banned until ${ban.until}, ${ban.reason}` };
+}
+
 async function runsOf(tools: BoardTools, repo: string): Promise<Json[]> {
   const [data, usage] = await Promise.all([readData(tools, "patchbay_runs", { repo_path: repo, limit: MAX_RUNS }), usageBy(tools, repo, "run")]);
   return ((data?.runs ?? []) as Json[]).map((run) => ({ ...run, repo, usage: usage.get(String(run.run_id)) }));
@@ -123,13 +131,14 @@ function jobRow(job: Json): Json {
 export async function snapshot(sources: BoardSources, repo?: string): Promise<BoardState> {
   const repos = await repositories(sources.tools);
   const shown = repo ? repos.filter((entry) => entry.path === repo) : repos;
-  const [teams, runs, jobs, agents, presence, usage] = await Promise.all([
+  const [teams, runs, jobs, agents, presence, usage, bans] = await Promise.all([
     Promise.all(shown.map((entry) => workersOf(sources.tools, entry.path))),
     Promise.all(shown.map((entry) => runsOf(sources.tools, entry.path))).then((lists) => lists.flat()),
     sources.jobs(),
     sources.agents(),
     readData(sources.tools, "presence", {}).then((data) => (data?.agents ?? []) as Json[]),
     usagePerDay(sources.tools, repo),
+    readData(sources.tools, "list_bans", {}).then((data) => (data?.bans ?? []) as Json[]),
   ]);
   const workers = teams.flatMap((team) => team.workers);
   const paths = new Set(shown.map((entry) => entry.path));
@@ -152,6 +161,7 @@ export async function snapshot(sources: BoardSources, repo?: string): Promise<Bo
         teams.flatMap((team) => team.conflicts),
       ),
       ...usage.budgets.filter((budget) => budget.state !== "ok").map(budgetWaiting),
+      ...bans.map(banWaiting),
     ],
   };
 }

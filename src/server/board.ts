@@ -5,20 +5,48 @@
  * Only the page's actions are audited; its reads refresh the views on every change.
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
-import { type BoardLogin, createBoard, type Board } from "../board/index.ts";
+import { type BoardLogin, type BoardSources, createBoard, type Board } from "../board/index.ts";
 import { jobView } from "../jobs/index.ts";
 import type { AppContext } from "../app/index.ts";
 import { log } from "../log/index.ts";
 import { createSession, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
 import { PatchbayError } from "../errors/index.ts";
+import { BANS_TOPIC } from "../messaging/index.ts";
 
-export function createServerBoard(parts: {
+interface BoardParts {
   host: AppContext;
   registry: ToolRegistry;
   scope: SessionScope;
   token: string | undefined;
-  login: BoardLogin | undefined;
-}): Board {
+}
+
+/**
+ * What tells the board the state may have changed: every tool call's audit line (any session's,
+ * the board's own actions too), the job runtime's activity (a job or worker turn starting or
+ * ending, also one no call waits on), and a rate-limit ban beginning or ending (at a request's
+ * authentication, where no tool runs). The audit is the one point every tool call passes, so the
+ * board wraps the host's, writing each line as before.
+ */
+function stateChanges(host: AppContext): (listener: () => void) => () => void {
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const listener of [...listeners]) listener();
+  };
+  const audit = host.audit;
+  host.audit = (entry) => {
+    audit(entry);
+    changed();
+  };
+  host.activity?.subscribe(changed);
+  void host.store.channel.subscribe(BANS_TOPIC, changed).catch(() => undefined);
+  return (listener) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+}
+
+/** The board's sources on this server: its tools as the operator, its jobs and agents, and its change events. */
+export function serverBoardSources(parts: BoardParts): BoardSources {
   const { host, registry } = parts;
   const session = createSession({ transport: "stdio", principal: parts.token === undefined ? "local" : "operator", mode: "full", scope: parts.scope });
   const quiet: AppContext = { ...host, audit: () => {} };
@@ -35,11 +63,14 @@ export function createServerBoard(parts: {
       if (!pending) throw new PatchbayError("internal_error", `the board called ${tool}, which this server does not have`);
       return pending;
     };
-  return createBoard({
-    login: parts.login,
+  return {
     tools: { read: run(quiet), act: run(host) },
     jobs: async () => (await host.jobs.list()).map((record) => jobView(record, { events: 1 }) as unknown as Record<string, unknown>),
     agents: async () => [...new Set((await host.messaging.identities.listTokens()).map((info) => info.agent))].sort(),
-    onError: (error) => log.debug(`board: ${error.message}`),
-  });
+    changes: stateChanges(host),
+  };
+}
+
+export function createServerBoard(parts: BoardParts & { login: BoardLogin | undefined }): Board {
+  return createBoard({ ...serverBoardSources(parts), login: parts.login, onError: (error) => log.debug(`board: ${error.message}`) });
 }
