@@ -289,10 +289,11 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
     entries,
     list: (session) => entries.filter((entry) => isVisible(entry, session)).map((entry) => entry.descriptor),
     namesIn: (mode) => entries.filter((entry) => inMode(entry, mode)).map((entry) => entry.name),
-    namesFor: (session, mode = session.mode) =>
-      entries
-        .filter((entry) => isVisible(entry, { ...session, mode, modeIsDefault: session.modeIsDefault && mode === session.mode }))
-        .map((entry) => entry.name),
+    namesFor: (session, mode = session.mode) => {
+      // One view for all entries: a copy of the session per entry was half of codex_tool_mode_info's time.
+      const view = { ...session, mode, modeIsDefault: session.modeIsDefault && mode === session.mode };
+      return entries.filter((entry) => isVisible(entry, view)).map((entry) => entry.name);
+    },
     call(name, args, context) {
       const entry = byName.get(name);
       return entry && run(entry, args, context, book);
