@@ -1,56 +1,12 @@
-/**
- * The events of one 2025-era session's SSE streams, kept so a client whose stream dropped can
- * resume with `Last-Event-ID` and receive what it missed, the call's result included (the SDK's
- * transport stores every event it sends here and replays from here). Bounded: the newest
- * `maxEvents` events of the session, none older than `maxAgeMs`.
- */
-import type { EventStore, JSONRPCMessage } from "@modelcontextprotocol/server";
-
-export interface ResumeRetention {
-  /** Events kept per session (server.resume_events); the oldest go first. */
-  maxEvents: number;
-  /** An event older than this is gone (server.resume_seconds). */
-  maxAgeMs: number;
-}
-
-/** The SDK's EventStore, plus whether a client's `Last-Event-ID` can still be resumed from. */
-export interface SessionEventStore extends EventStore {
-  /** False when the event expired (or never was): the transport would have nothing to replay after it. */
-  canResume(eventId: string): Promise<boolean>;
-  /**
-   * Stores a new priming event on the stream of `eventId` and returns its id: a resumed stream
-   * starts with it, so the client's next resume starts from now. Resuming from the first
-   * priming event again and again would expire during a call longer than server.resume_seconds.
-   */
-  primeAgain(eventId: string): Promise<string>;
-  /**
-   * The answer on the stream of `eventId`, for a client resuming from an event that expired:
-   * the answer itself while it is kept, else the id of the call it answered (it expired too).
-   */
-  answerOf(eventId: string): Promise<{ answer: JSONRPCMessage } | { lostId: string | number } | undefined>;
-}
+/** The in-memory event store: one session's events in this server's memory (the fs state driver). */
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
+import { eventIdOf, isAnswer, isPriming, parseEventId, type ResumeRetention, type SessionEventStore } from "./event-store.ts";
 
 interface StoredEvent {
   id: string;
   streamId: string;
   message: JSONRPCMessage;
   at: number;
-}
-
-/** `<streamId>:<sequence>`: the stream is read back from the id, the sequence orders replays. */
-function eventIdOf(streamId: string, sequence: number): string {
-  return `${streamId}:${sequence}`;
-}
-
-function parseEventId(eventId: string): { streamId: string; sequence: number } | undefined {
-  const colon = eventId.lastIndexOf(":");
-  const sequence = Number(eventId.slice(colon + 1));
-  if (colon <= 0 || !Number.isSafeInteger(sequence)) return undefined;
-  return { streamId: eventId.slice(0, colon), sequence };
-}
-
-function isAnswer(message: JSONRPCMessage): message is JSONRPCMessage & { id: string | number } {
-  return "id" in message && ("result" in message || "error" in message) && (typeof message.id === "string" || typeof message.id === "number");
 }
 
 /**
@@ -101,6 +57,7 @@ export function createMemoryEventStore(retention: ResumeRetention, now: () => nu
       const lostId = lostAnswers.get(streamId);
       return lostId === undefined ? undefined : { lostId };
     },
+    answeredHere: () => true,
     primeAgain(eventId) {
       return this.storeEvent(parseEventId(eventId)?.streamId ?? eventId, {} as JSONRPCMessage);
     },
@@ -109,8 +66,7 @@ export function createMemoryEventStore(retention: ResumeRetention, now: () => nu
       const streamId = parseEventId(lastEventId)?.streamId;
       if (from === -1 || !streamId) throw new Error(`event ${lastEventId} expired`);
       for (const event of events.slice(from + 1)) {
-        // The priming event ({}) only marks a stream's start; a client has nothing to read in it.
-        if (event.streamId === streamId && Object.keys(event.message).length > 0) await send(event.id, event.message);
+        if (event.streamId === streamId && !isPriming(event.message)) await send(event.id, event.message);
       }
       return streamId;
     },

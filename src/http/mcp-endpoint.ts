@@ -1,16 +1,14 @@
-import {
-  createMcpHandler,
-  isInitializeRequest,
-  isLegacyRequest,
-  type JSONRPCMessage,
-  WebStandardStreamableHTTPServerTransport,
-  type Server,
-} from "@modelcontextprotocol/server";
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type Server } from "@modelcontextprotocol/server";
 import { buildMcpServer, createSession, type AppServices, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
-import { createMemoryEventStore, type SessionEventStore } from "./event-store.ts";
+import type { SessionEventStore } from "./event-store.ts";
+import { createMemoryEventStore } from "./event-store-memory.ts";
+import { createRedisEventStore, withPostedRequests, type SharedEventStore } from "./event-store-redis.ts";
 import type { NarrowedSession } from "./guards.ts";
-import { withSsePrefix } from "./sse-flush.ts";
 import { rpcErrorResponse } from "./responses.ts";
+import { expiredResume, primeResumed, RESUME_RETRY_MS } from "./resume-answers.ts";
+import { replayInitialize } from "./session-adopt.ts";
+import { followCall } from "./session-follow.ts";
+import { createSessionTeam, type SessionRecord } from "./session-team.ts";
 
 export interface McpEndpointOptions {
   host: AppServices;
@@ -31,8 +29,11 @@ export interface McpEndpointOptions {
  */
 export const MAX_LEGACY_SESSIONS = 256;
 
-/** The SSE `retry` hint: how long a client waits before resuming a stream the server closed. */
-export const RESUME_RETRY_MS = 1000;
+/** Sessions closed by DELETE, announced to every server of the team (their ids). */
+const SESSION_CLOSED_TOPIC = "http-session-closed";
+
+/** The URL of the requests that re-create a session here (they never leave the process). */
+const REPLAY_URL = "http://patchbay.invalid/mcp";
 
 /** The first protocol version whose clients resume streams (SSE events with empty data). */
 const RESUMABLE_VERSION = "2025-11-25";
@@ -44,6 +45,8 @@ interface LegacySession {
   server: Server;
   state: SessionState;
   events: SessionEventStore;
+  /** With state.driver "redis": the same store, read by a resume of a call run elsewhere, and the session's record. */
+  shared?: { events: SharedEventStore; record: SessionRecord };
   lastSeen: number;
 }
 
@@ -95,44 +98,107 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
   // Sessions whose initialize is still being answered count too: a burst cannot slip past the cap.
   let opening = 0;
+  const atCapacity = () =>
+    legacySessions.size + opening >= MAX_LEGACY_SESSIONS
+      ? rpcErrorResponse(
+          503,
+          -32000,
+          `Service Unavailable: ${MAX_LEGACY_SESSIONS} sessions are open, the most this server keeps; close unused ones (DELETE /mcp with their Mcp-Session-Id) or wait until idle ones expire (server.session_idle_seconds)`,
+          { "Retry-After": "60" },
+        )
+      : undefined;
 
   async function openLegacySession(request: Request, principal: string, body: unknown, narrowed: NarrowedSession | undefined): Promise<Response> {
     if (!isInitializeRequest(body)) return rpcErrorResponse(400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
-    if (legacySessions.size + opening >= MAX_LEGACY_SESSIONS) {
-      return rpcErrorResponse(
-        503,
-        -32000,
-        `Service Unavailable: ${MAX_LEGACY_SESSIONS} sessions are open, the most this server keeps; close unused ones (DELETE /mcp with their Mcp-Session-Id) or wait until idle ones expire (server.session_idle_seconds)`,
-        { "Retry-After": "60" },
-      );
-    }
+    const full = atCapacity();
+    if (full) return full;
     opening++;
     try {
-      return await startLegacySession(request, principal, body, narrowed);
+      const now = new Date().toISOString();
+      const record = { id: crypto.randomUUID(), identity: narrowed?.key ?? principal, initialize: body.params, createdAt: now, lastSeen: now };
+      const session = await connectLegacySession(principal, narrowed, record);
+      return await session.transport.handleRequest(request, { parsedBody: body });
     } finally {
       opening--;
     }
   }
 
-  async function startLegacySession(request: Request, principal: string, body: unknown, narrowed: NarrowedSession | undefined): Promise<Response> {
+  /** The team's shared sessions and streams, with state.driver "redis" (session-team.ts); none with fs. */
+  const team = host.store.logs ? createSessionTeam(host.store.logs, { sessionIdleMs: options.sessionIdleMs }) : undefined;
+  const retention = () => ({ maxEvents: host.config.server.resume_events, maxAgeMs: host.config.server.resume_seconds * 1000 });
+
+  /**
+   * A session's server, transport and event store, under `record.id`. `adopted`: the session was
+   * opened on another server of the team; it is re-created here from its record (session-adopt.ts).
+   */
+  async function connectLegacySession(principal: string, narrowed: NarrowedSession | undefined, record: SessionRecord, adopted = false) {
     const state = newSession(principal, narrowed);
-    const key = narrowed?.key ?? principal;
     const server = buildMcpServer(host, registry, state, { announcesModeChanges: true });
-    const { resume_events, resume_seconds } = host.config.server;
-    const events = createMemoryEventStore({ maxEvents: resume_events, maxAgeMs: resume_seconds * 1000 });
+    const shared = team && {
+      events: createRedisEventStore({ logs: team.logs, sessionId: record.id, retention: retention(), server: team.server, callTtlMs: options.sessionIdleMs }),
+      record,
+    };
+    const events = shared?.events ?? createMemoryEventStore(retention());
+    const session: LegacySession = {
+      key: record.identity,
+      transport: undefined as never,
+      server,
+      state,
+      events,
+      ...(shared && { shared }),
+      lastSeen: Date.now(),
+    };
+    // The replayed initialize's events reach no client, so they are not stored for one to resume.
+    let replaying = adopted;
     const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => crypto.randomUUID(),
+      sessionIdGenerator: () => record.id,
       maxRequestBodySize: maxRequestBytes,
-      eventStore: events,
+      eventStore: {
+        storeEvent: (streamId, message) => (replaying ? Promise.resolve(`${streamId}:replayed`) : events.storeEvent(streamId, message)),
+        replayEventsAfter: (eventId, sender) => events.replayEventsAfter(eventId, sender),
+      },
       retryInterval: RESUME_RETRY_MS,
-      onsessioninitialized: (id) => void legacySessions.set(id, { key, transport, server, state, events, lastSeen: Date.now() }),
-      onsessionclosed: (id) => void legacySessions.delete(id),
+      onsessioninitialized: async (id) => {
+        legacySessions.set(id, session);
+        // Without its record the session still works here; only another server could not take it over.
+        if (!adopted) await team?.save(record).catch(() => undefined);
+      },
+      onsessionclosed: async (id) => {
+        legacySessions.delete(id);
+        await team?.remove(id).catch(() => undefined);
+        await host.store.channel.publish(SESSION_CLOSED_TOPIC, id).catch(() => undefined);
+      },
     });
+    session.transport = transport;
     transport.onclose = () => {
-      if (transport.sessionId) legacySessions.delete(transport.sessionId);
+      if (legacySessions.get(record.id) === session) legacySessions.delete(record.id);
     };
     await server.connect(transport);
-    return transport.handleRequest(request, { parsedBody: body });
+    if (adopted) {
+      await replayInitialize(transport, record, REPLAY_URL);
+      replaying = false;
+    }
+    return session;
+  }
+
+  /** Sessions being re-created here: concurrent requests with the same id share one. */
+  const adopting = new Map<string, Promise<LegacySession | Response | undefined>>();
+
+  /** The session another server of the team opened, re-created here for the same identity; undefined when there is none for this caller. */
+  function adoptLegacySession(id: string, principal: string, narrowed: NarrowedSession | undefined): Promise<LegacySession | Response | undefined> {
+    let pending = adopting.get(id);
+    if (!pending) {
+      pending = (async () => {
+        const record = await team?.load(id);
+        // A different caller gets the same answer as for an unknown id: it learns nothing of the session.
+        if (!record || record.identity !== (narrowed?.key ?? principal)) return undefined;
+        const full = atCapacity();
+        if (full) return full;
+        return connectLegacySession(principal, narrowed, record, true);
+      })().finally(() => adopting.delete(id));
+      adopting.set(id, pending);
+    }
+    return pending;
   }
 
   async function legacy(request: Request, principal: string, body: unknown, narrowed: NarrowedSession | undefined): Promise<Response> {
@@ -141,14 +207,18 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       if (request.method !== "POST") return rpcErrorResponse(400, -32000, "Bad Request: Mcp-Session-Id header is required");
       return openLegacySession(request, principal, body, narrowed);
     }
-    const session = legacySessions.get(sessionId);
+    const found = legacySessions.get(sessionId) ?? (team && (await adoptLegacySession(sessionId, principal, narrowed)));
+    if (found instanceof Response) return found;
+    const session = found;
     // A session belongs to the principal that opened it: another token cannot ride on its id.
     if (!session || session.key !== (narrowed?.key ?? principal))
       return rpcErrorResponse(404, -32001, "Session not found: it expired or the server restarted; initialize a new session");
     session.lastSeen = Date.now();
+    if (session.shared) void team?.touch(session.shared.record).catch(() => undefined);
     const lastEventId = request.method === "GET" ? request.headers.get("last-event-id") : null;
     if (lastEventId) return resume(session, request, lastEventId);
-    return session.transport.handleRequest(asNegotiated(request, session.server), body === undefined ? undefined : { parsedBody: body });
+    const handled = () => session.transport.handleRequest(asNegotiated(request, session.server), body === undefined ? undefined : { parsedBody: body });
+    return withPostedRequests(body, handled);
   }
 
   /** A GET with Last-Event-ID: the missed events and the stream again, or 410 when they are gone. */
@@ -156,11 +226,29 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     const expired = async () => expiredResume(host.config.server, await session.events.answerOf(lastEventId));
     if (!(await session.events.canResume(lastEventId))) return expired();
     const primingId = await session.events.primeAgain(lastEventId);
+    // A call this server is not running (another server of the team is, or it ended) is read from the shared log.
+    if (team && session.shared && !session.events.answeredHere(lastEventId)) {
+      const sessionId = session.shared.record.id;
+      const followed = await followCall({ store: session.shared.events, team, lastEventId, primingId, retryMs: RESUME_RETRY_MS, sessionId });
+      if (followed) return followed;
+    }
     const response = await session.transport.handleRequest(request);
     // The SDK answers 500 when the event expired between the check above and its replay.
     if (response.status === 500 && !(await session.events.canResume(lastEventId))) return expired();
     return primeResumed(response, primingId);
   }
+
+  // A session closed (DELETE) on any server of the team is closed on every server holding it.
+  const unsubscribe = team
+    ? host.store.channel
+        .subscribe(SESSION_CLOSED_TOPIC, (id) => {
+          const session = legacySessions.get(id);
+          if (!session) return;
+          legacySessions.delete(id);
+          void session.server.close().catch(() => {});
+        })
+        .catch(() => undefined)
+    : undefined;
 
   // Hosts rarely send DELETE, so idle 2025-era sessions are closed after server.session_idle_seconds.
   const evictor = setInterval(
@@ -185,40 +273,14 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     sessionCount: () => legacySessions.size + principals.size,
     async close() {
       clearInterval(evictor);
+      await (await unsubscribe)?.().catch(() => undefined);
+      await team?.close();
       const closing = [...legacySessions.values()].map((session) => session.server.close().catch(() => {}));
       legacySessions.clear();
       await Promise.all(closing);
       await modern.close();
     },
   };
-}
-
-/**
- * A resume from an event the session no longer keeps is answered at once: with the call's answer
- * while that is still kept, with an error answer for the call once it expired too (so the
- * client's pending call fails now, not at its timeout), or 410 when the stream held no answer.
- */
-function expiredResume(
-  settings: { resume_events: number; resume_seconds: number },
-  found: { answer: JSONRPCMessage } | { lostId: string | number } | undefined,
-): Response {
-  const message = `the events after this Last-Event-ID expired (a session keeps its last ${settings.resume_events} events for ${settings.resume_seconds} seconds: server.resume_events, server.resume_seconds); call the tool again, and for a job read its result with codex_get_result`;
-  if (found === undefined) return rpcErrorResponse(410, -32000, `Gone: ${message}`);
-  const answer =
-    "answer" in found ? found.answer : { jsonrpc: "2.0", id: found.lostId, error: { code: -32000, message: `The answer to this call is gone: ${message}` } };
-  return new Response(`event: message\ndata: ${JSON.stringify(answer)}\n\n`, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
-}
-
-/**
- * A resumed stream starts with a priming event of its own (and the retry hint). SDK clients keep
- * a resumption token per stream, from that stream's own events only: a resumed stream the server
- * closes again before any event (server.sse_poll_seconds) would otherwise leave the client
- * resuming from nothing, and lose the call. The replayed events follow with their older ids, so
- * the client's token ends at the last event it really saw.
- */
-function primeResumed(response: Response, primingId: string): Response {
-  if (!response.ok) return response;
-  return withSsePrefix(response, new TextEncoder().encode(`id: ${primingId}\nretry: ${RESUME_RETRY_MS}\ndata: \n\n`));
 }
 
 /**

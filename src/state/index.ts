@@ -9,6 +9,7 @@ export { withLock, type LockOptions } from "./lock.ts";
 export { breakLockFile, holderGone, type LockFileHolder, type LockFileState, publishLockFile, readLockFile, releaseLockFile } from "./lock-file.ts";
 export { inProcessChannel, type NotificationChannel } from "./notifications.ts";
 export { REDIS_BASE, withRedisLock, type IndexChange, type RedisLockOptions, type StoreIndexes, type WindowCounter } from "./redis.ts";
+export type { LogBounds, LogEntry, LogTail, SharedLogs } from "./redis-logs.ts";
 // Process liveness lives with the atomic file writes in src/runtime; lock and record users keep finding it here.
 export { isProcessAlive, processStartTime } from "../runtime/index.ts";
 export {

@@ -13,6 +13,7 @@ import { fieldIndexes, INDEXED_FIELDS, valuesOf } from "./field-index.ts";
 import { isRecordId, recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
 import { withLock } from "./lock.ts";
 import { inProcessChannel, type NotificationChannel } from "./notifications.ts";
+import { redisLogs, type SharedLogs } from "./redis-logs.ts";
 import { redisChannel, redisClientOf, redisGetMany, redisIndexes, redisWindowCounter, withRedisLock, type StoreIndexes, type WindowCounter } from "./redis.ts";
 
 /** Schema version written into new records; bump it when a record's data shape changes. */
@@ -70,6 +71,8 @@ export interface RecordStore {
   readonly indexes?: StoreIndexes;
   /** Windowed counters shared by every server (Redis only), e.g. rate limits. */
   readonly counter?: WindowCounter;
+  /** Bounded logs and expiring values shared by every server (Redis only): HTTP sessions' resumable streams. */
+  readonly logs?: SharedLogs;
   close(): Promise<void>;
 }
 
@@ -112,6 +115,7 @@ interface Backend {
   readMany?: (keys: string[]) => Promise<Array<string | null>>;
   indexes?: StoreIndexes;
   counter?: WindowCounter;
+  logs?: SharedLogs;
   where?: string;
   close(): Promise<void>;
 }
@@ -138,6 +142,7 @@ async function redisBackend(driver: Driver): Promise<RecordStore> {
     readMany: (keys) => redisGetMany(client, keys),
     indexes: redisIndexes(client),
     counter: redisWindowCounter(client),
+    logs: redisLogs(client),
     where: `redis ${client.options.host}:${client.options.port}`,
     close: () => channel.close(),
   });
@@ -234,6 +239,7 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
     channel: backend.channel,
     ...(backend.indexes && { indexes: backend.indexes }),
     ...(backend.counter && { counter: backend.counter }),
+    ...(backend.logs && { logs: backend.logs }),
     async close() {
       await backend.close();
       await storage.dispose();

@@ -118,7 +118,8 @@ async function timeoutError(client: Redis, name: string, key: string): Promise<P
 /** Index and counter names: key-safe text, `:` allowed as a separator. */
 const STRUCTURE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,299}$/;
 
-function structureKey(area: "index" | "count", name: string): string {
+/** The Redis key of a named structure, `patchbay:<area>:<name>`; a name that is not key-safe is refused. */
+export function structureKey(area: "index" | "count" | "log" | "value", name: string): string {
   if (!STRUCTURE_NAME_PATTERN.test(name)) {
     throw new PatchbayError("invalid_key", `${area} name ${JSON.stringify(name)} is not a safe name`, {
       next: "use 1-300 characters from A-Z a-z 0-9 _ . : - starting with a letter or digit",

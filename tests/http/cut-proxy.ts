@@ -1,7 +1,8 @@
 /**
  * A TCP proxy between a test's client and the server that the test can cut, or that cuts a
  * connection idle for `idleMs` by itself (as a tunnel or a load balancer does). It records what
- * went through, so a test sees the resumes on the wire.
+ * went through, so a test sees the resumes on the wire. It can be switched to another server, as
+ * a load balancer moves a client between the servers of a team.
  */
 import { connect, createServer, type Socket } from "node:net";
 
@@ -10,19 +11,22 @@ export interface CutProxy {
   url: string;
   /** Connections opened through the proxy so far. */
   connections(): number;
-  /** Everything the client sent, as text. */
-  sent(): string;
+  /** Everything the client sent (to the server `target` only, when given), as text. */
+  sent(target?: string): string;
   /** Everything the server answered, as text. */
   received(): string;
   /** Drops every open connection, both ways, as a dying tunnel would. */
   cut(): void;
   /** While held, every new connection is dropped at once (the tunnel is down). */
   hold(down: boolean): void;
+  /** New connections go to `target` (a server URL) from now on; open ones stay where they are. */
+  retarget(target: string): void;
   close(): Promise<void>;
 }
 
 export async function startCutProxy(target: string, options: { idleMs?: number } = {}): Promise<CutProxy> {
-  const upstream = new URL(target);
+  let upstream = new URL(target);
+  const sentTo = new Map<string, string>();
   const open = new Set<Socket>();
   let opened = 0;
   let sent = "";
@@ -32,6 +36,7 @@ export async function startCutProxy(target: string, options: { idleMs?: number }
     if (held) return void client.destroy();
     opened++;
     const origin = connect(Number(upstream.port), upstream.hostname);
+    const host = upstream.host;
     const pair = [client, origin];
     let idle: ReturnType<typeof setTimeout> | undefined;
     const drop = () => {
@@ -53,6 +58,7 @@ export async function startCutProxy(target: string, options: { idleMs?: number }
     }
     client.on("data", (chunk) => {
       sent += chunk.toString("latin1");
+      sentTo.set(host, (sentTo.get(host) ?? "") + chunk.toString("latin1"));
       active();
       origin.write(chunk);
     });
@@ -72,10 +78,11 @@ export async function startCutProxy(target: string, options: { idleMs?: number }
   return {
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
     connections: () => opened,
-    sent: () => sent,
+    sent: (to) => (to === undefined ? sent : (sentTo.get(new URL(to).host) ?? "")),
     received: () => received,
     cut,
     hold: (down) => void (held = down),
+    retarget: (to) => void (upstream = new URL(to)),
     async close() {
       cut();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,7 @@
  */
 import { expect, test } from "bun:test";
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
-import { createMemoryEventStore } from "../../src/http/event-store.ts";
+import { createMemoryEventStore } from "../../src/http/event-store-memory.ts";
 
 const note = (n: number): JSONRPCMessage => ({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: "t", progress: n } });
 

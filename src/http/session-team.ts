@@ -1,0 +1,82 @@
+/**
+ * The team's shared view of 2025-era HTTP sessions (state.driver "redis"): each server's lease,
+ * so a server following a call that runs elsewhere learns when that server died, and each
+ * session's record, so another server of the team recognises the session id and re-creates the
+ * session for the same caller. A record holds no token: its identity is the principal
+ * (`operator`, `local`, `agent:NAME@NS`) or an OAuth grant's key (`oauth:<grant>`), and a request
+ * with that session id must authenticate as that same identity on whichever server it reaches.
+ */
+import type { SharedLogs } from "../state/index.ts";
+
+/** A server's lease lasts this long after its last renewal: how long a call of a killed server can look alive. */
+export const SERVER_LEASE_MS = 5000;
+const LEASE_RENEWAL_MS = 1000;
+
+export interface SessionRecord {
+  id: string;
+  /** Who opened it; only a request authenticated as this identity may use the session. */
+  identity: string;
+  /** The initialize request's params, replayed to re-create the session: protocol version, client capabilities and info. */
+  initialize: Record<string, unknown>;
+  createdAt: string;
+  lastSeen: string;
+}
+
+export interface SessionTeam {
+  /** This server's id: the `server` of the calls it runs. */
+  readonly server: string;
+  readonly logs: SharedLogs;
+  save(record: SessionRecord): Promise<void>;
+  /** The record of `id`, when a server of the team opened it and it did not expire. */
+  load(id: string): Promise<SessionRecord | undefined>;
+  /** Keeps the record from expiring while the session is used; writes at most every tenth of the idle time. */
+  touch(record: SessionRecord): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Whether the server `server` renewed its lease lately. */
+  alive(server: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Session ids this team's servers hand out (the SDK's UUIDs); anything else names no session. */
+const SESSION_ID_PATTERN = /^[0-9a-f-]{36}$/;
+
+export function isTeamSessionId(id: string): boolean {
+  return SESSION_ID_PATTERN.test(id);
+}
+
+export function createSessionTeam(logs: SharedLogs, options: { sessionIdleMs: number }): SessionTeam {
+  const server = crypto.randomUUID();
+  const leaseKey = (id: string) => `resume-server:${id}`;
+  const recordKey = (id: string) => `session:${id}`;
+  const renew = () => logs.setValue(leaseKey(server), "1", SERVER_LEASE_MS).catch(() => undefined);
+  void renew();
+  const renewal = setInterval(renew, LEASE_RENEWAL_MS);
+  (renewal as { unref?: () => void }).unref?.();
+  const save = (record: SessionRecord) => logs.setValue(recordKey(record.id), JSON.stringify(record), options.sessionIdleMs);
+
+  return {
+    server,
+    logs,
+    save,
+    async load(id) {
+      if (!isTeamSessionId(id)) return undefined;
+      const text = await logs.getValue(recordKey(id));
+      return text === undefined ? undefined : (JSON.parse(text) as SessionRecord);
+    },
+    async touch(record) {
+      const now = Date.now();
+      if (now - Date.parse(record.lastSeen) < options.sessionIdleMs / 10) return;
+      record.lastSeen = new Date(now).toISOString();
+      await save(record);
+    },
+    remove: (id) => logs.deleteValue(recordKey(id)),
+    async alive(id) {
+      return (await logs.getValue(leaseKey(id))) !== undefined;
+    },
+    async close() {
+      clearInterval(renewal);
+      // A clean stop ends the lease at once: a server following one of our calls answers it now.
+      await logs.deleteValue(leaseKey(server)).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * Resumable streams across the servers of a team (issue #20, state.driver "redis"): one real
+ * redis-server, two `patchbay start` servers sharing it, and a proxy in front of them that the
+ * test switches from A to B, as a load balancer would. The SDK's real HTTP client resumes on B a
+ * call running on A and gets its result once; B takes the session over for later requests; a
+ * killed A gives a clear error, not a hang; another identity cannot take the session; events
+ * expire as documented.
+ */
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { eventually, within } from "../support/clients.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
+import { removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
+import { redisServerPath, startRedis } from "../support/redis.ts";
+import { startCutProxy, type CutProxy } from "./cut-proxy.ts";
+import { connect, expectAnsweredOnce, resumes, slowCall, withWire } from "./resume-client.ts";
+
+const redisPath = await redisServerPath();
+if (!redisPath) throw new Error("redis-server is needed for these tests (apt-get install redis-server)");
+const redis = await startRedis(redisPath);
+const servers: TestServer[] = [];
+const proxies: CutProxy[] = [];
+
+afterAll(async () => {
+  await Promise.all(proxies.map((proxy) => proxy.close()));
+  await Promise.all(servers.map((server) => server.stop()));
+  await redis.stop();
+  removeTempDirs();
+});
+
+beforeEach(async () => {
+  await redis.command("FLUSHALL");
+});
+
+/** A home of the team: the shared Redis state, full tool mode, and `settings` (TOML) added. */
+function teamHome(settings = ""): string {
+  const home = tempDir();
+  writeFileSync(join(home, "config.toml"), `[app]\ntool_mode = "full"\n[state]\ndriver = "redis"\nredis_url = "${redis.url}"\n${settings}`);
+  return home;
+}
+
+/** Two servers of one team (each its own home, one Redis), serving the same repository. */
+async function team(settings = ""): Promise<[TestServer, TestServer]> {
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const started = await Promise.all([0, 1].map(() => startTestServer({ home: teamHome(settings), args: ["--root", repo] })));
+  servers.push(...started);
+  return started as [TestServer, TestServer];
+}
+
+async function proxyTo(server: TestServer): Promise<CutProxy> {
+  const proxy = await startCutProxy(server.url);
+  proxies.push(proxy);
+  return proxy;
+}
+
+describe("a call running on server A resumes through server B", () => {
+  test("the client's stream is cut and the proxy switched to B: B replays and follows the call, the result arrives once, and B takes the session over", async () => {
+    const [a, b] = await team();
+    const proxy = await proxyTo(a);
+    const connection = await connect("v2-legacy", proxy.url);
+    try {
+      let token: string | undefined;
+      const pending = slowCall(connection, (id) => (token ??= id));
+      await eventually(() => token !== undefined, 10_000);
+      proxy.retarget(b.url);
+      proxy.cut();
+      const result = await withWire(proxy, pending);
+      expectAnsweredOnce(result, connection);
+      // The call's stream was resumed on B, while A ran the call to its end.
+      expect(resumes(proxy, token, b.url)).toBeGreaterThan(0);
+      expect(a.process.exitCode).toBeNull();
+      // Later requests of the same session go to B, which re-created the session from its record.
+      const status = await withWire(proxy, connection.call("codex_tool_mode_info", {}));
+      expect(status.structuredContent?.mode).toBe("full");
+      expect(proxy.sent(b.url)).toContain(`mcp-session-id: ${connection.sessionId()}`);
+      expect([...connection.responses.values()].every((count) => count === 1)).toBe(true);
+    } finally {
+      await connection.close();
+    }
+  }, 60_000);
+
+  test("A killed mid-call: the resume through B ends the call at once with an error saying what to do, not a hang", async () => {
+    const [a, b] = await team();
+    const proxy = await proxyTo(a);
+    const connection = await connect("v2-legacy", proxy.url);
+    try {
+      let token: string | undefined;
+      const outcome = slowCall(connection, (id) => (token ??= id), 8000).then(
+        () => "answered",
+        (error: unknown) => String(error),
+      );
+      await eventually(() => token !== undefined, 10_000);
+      const died = new Promise<void>((resolve) => a.process.once("exit", () => resolve()));
+      a.process.kill("SIGKILL");
+      await died;
+      proxy.retarget(b.url);
+      proxy.cut();
+      // Within the dead server's lease (5 s) and a few resumes, far before the client's 60 s timeout.
+      const failure = await within(20_000, outcome);
+      expect(failure).toContain("stopped before answering");
+      expect(failure).toContain("call the tool again");
+      expect(resumes(proxy, token, b.url)).toBeGreaterThan(0);
+    } finally {
+      await connection.close();
+    }
+  }, 60_000);
+});
+
+const JSON_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" };
+
+interface RawSession {
+  id: string;
+  /** The headers of a request in this session, with `token` as the bearer. */
+  headers(token: string): Record<string, string>;
+}
+
+/** initialize + initialized over raw HTTP as the caller of `token` ("" for the local caller of a server without a token). */
+async function openRaw(url: string, token: string): Promise<RawSession> {
+  const bearer = (as: string) => ({ ...JSON_HEADERS, ...(as && { authorization: `Bearer ${as}` }) });
+  const params = { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } };
+  const init = await fetch(url, { method: "POST", headers: bearer(token), body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params }) });
+  expect(init.status).toBe(200);
+  const id = init.headers.get("mcp-session-id")!;
+  await init.text();
+  const headers = (as: string) => ({ ...bearer(as), "mcp-session-id": id });
+  await (await fetch(url, { method: "POST", headers: headers(token), body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) })).text();
+  return { id, headers };
+}
+
+/** A quick tool call in the session; the id of its stream's priming event (where a resume starts). */
+async function quickCall(url: string, session: RawSession, token: string, tool: string): Promise<string> {
+  const body = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: tool, arguments: {} } });
+  const answer = await (await fetch(url, { method: "POST", headers: session.headers(token), body })).text();
+  expect(answer).toContain('"id":2');
+  return /^id: (.+)$/m.exec(answer)![1]!;
+}
+
+function resumeOn(url: string, session: RawSession, token: string, lastEventId: string): Promise<Response> {
+  return fetch(url, { headers: { ...session.headers(token), accept: "text/event-stream", "last-event-id": lastEventId } });
+}
+
+async function agentToken(home: string, agent: string): Promise<string> {
+  const added = await runPatchbay(["token", "add", agent, "--json"], { home });
+  if (added.code !== 0) throw new Error(`token add ${agent} failed: ${added.stderr}`);
+  return (JSON.parse(added.stdout) as { token: string }).token;
+}
+
+describe("the session's record in Redis", () => {
+  test("agent X's session resumed on B with agent Y's token is refused and replays nothing; with X's own token B replays the answer", async () => {
+    const [a, b] = await team();
+    const x = await agentToken(a.home, "x@team");
+    const y = await agentToken(a.home, "y@team");
+    const session = await openRaw(a.url, x);
+    const primingId = await quickCall(a.url, session, x, "codex_tool_mode_info");
+
+    const refused = await resumeOn(b.url, session, y, primingId);
+    const refusedText = await refused.text();
+    expect(refused.status).toBe(404);
+    expect(refusedText).not.toContain('"id":2');
+    // Nor may Y post into it on B.
+    const posted = await fetch(b.url, {
+      method: "POST",
+      headers: session.headers(y),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "codex_tool_mode_info", arguments: {} } }),
+    });
+    expect(posted.status).toBe(404);
+    expect(await posted.text()).not.toContain('"id":3');
+
+    const replayed = await resumeOn(b.url, session, x, primingId);
+    expect(replayed.status).toBe(200);
+    expect(await replayed.text()).toContain('"id":2');
+
+    // The record names the identity, never the token.
+    const record = await redis.command("GET", `patchbay:value:session:${session.id}`);
+    expect(record).toContain('"identity":"agent:x@team"');
+    expect(record).not.toContain(x);
+  }, 60_000);
+
+  test("events expire as documented: past server.resume_seconds a resume on B is answered at once with an error for the call, saying what to do", async () => {
+    const [a, b] = await team("[server]\nresume_seconds = 1\n");
+    // The local caller (no token): an agent's resumes, polled here, would count against its rate limit.
+    const session = await openRaw(a.url, "");
+    const primingId = await quickCall(a.url, session, "", "codex_tool_mode_info");
+    const deadline = Date.now() + 15_000;
+    let replayed = "";
+    while (!replayed.includes('"error"') && Date.now() < deadline) replayed = await (await resumeOn(b.url, session, "", primingId)).text();
+    const answer = JSON.parse(/^data: (.+)$/m.exec(replayed)![1]!) as { id: number; error: { message: string } };
+    expect(answer.id).toBe(2);
+    expect(answer.error.message).toContain("expired");
+    expect(answer.error.message).toContain("server.resume_seconds");
+  }, 60_000);
+});
