@@ -6,13 +6,15 @@ import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from
 /**
  * Claude Code (`claude -p --output-format stream-json --verbose`, 2.1.332; `--verbose` is
  * mandatory with stream-json). The prompt goes on stdin. `configOverrides` have no claude
- * equivalent and are not passed.
+ * equivalent and are not passed. `--include-partial-messages` adds each model call's own stream
+ * events (`stream_event`): their message_start and message_delta carry the call's usage as it
+ * is billed, so a hard budget can stop a turn between two calls (the `assistant` lines repeat
+ * message_start's usage only, whose output_tokens is a placeholder).
  */
 export const claude = defineAgent({
   name: "claude",
   defaultCommand: "claude",
   install: "npm install -g @anthropic-ai/claude-code",
-  configKey: "agents.claude_command",
   handoffTemplate: `claude -p "${HANDOFF_PROMPT}" --permission-mode acceptEdits`,
   capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: true },
   // Read in the 2.1.332 binary; the cloud providers' own variables only when claude is told to use them.
@@ -37,6 +39,7 @@ export const claude = defineAgent({
       "--output-format",
       "stream-json",
       "--verbose",
+      "--include-partial-messages",
       "--permission-mode",
       permissionMode(turn),
       ...(turn.model ? ["--model", turn.model] : []),
@@ -88,13 +91,19 @@ function claudeParser(turn: AgentTurn): AgentParser {
   let sessionId: string | undefined;
   let result: Json | undefined;
   let usage: AgentUsage | undefined;
+  // The answer so far, kept as the final message of a turn stopped before its result line.
+  let lastText: string | undefined;
   const pending = new Map<string, PendingTool>();
+  const calls = modelCalls();
 
   function assistant(event: Json): AgentEvent[] {
     const content = obj(event.message).content;
     return (Array.isArray(content) ? content : []).flatMap((block): AgentEvent[] => {
       const part = obj(block);
-      if (part.type === "text") return [{ type: "message", text: str(part.text) ?? "" }];
+      if (part.type === "text") {
+        lastText = str(part.text) ?? "";
+        return [{ type: "message", text: lastText }];
+      }
       if (part.type === "thinking") return [{ type: "reasoning", text: str(part.thinking) ?? "" }];
       if (part.type !== "tool_use") return [{ type: "raw", line: JSON.stringify(part) }];
       const tool = { name: str(part.name) ?? "tool", input: obj(part.input) };
@@ -157,6 +166,10 @@ function claudeParser(turn: AgentTurn): AgentParser {
         return toolResults(event);
       case "result":
         return resultLine(event);
+      case "stream_event": {
+        const running = calls.add(event);
+        return running ? [usageEvent(running, false)] : [];
+      }
       default:
         return raw(text);
     }
@@ -164,7 +177,7 @@ function claudeParser(turn: AgentTurn): AgentParser {
 
   function finish(exit: { code: number | null; signal: string | null }, stderrTail: string): AgentResult {
     const base = compact<AgentResult>({ status: "failed", sessionId, usage });
-    if (!result) return { ...base, error: exitError("claude", exit, stderrTail, "ended without a result line") };
+    if (!result) return compact({ ...base, finalMessage: lastText, error: exitError("claude", exit, stderrTail, "ended without a result line") });
     // Failure is is_error, even when subtype says "success" (API errors do exactly that).
     if (result.is_error === true) return { ...base, error: str(result.result) ?? str(result.subtype) ?? "claude reported an error" };
     const finalMessage = str(result.result);
@@ -195,6 +208,39 @@ function resultText(content: unknown): string | undefined {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return undefined;
   return content.map((part) => str(obj(part).text) ?? "").join("");
+}
+
+/**
+ * The usage of this invocation's model calls so far, from their stream events: message_start
+ * opens a call with its input (and a placeholder output), message_delta updates the call's
+ * numbers. A subagent's calls stream beside the main ones, told apart by parent_tool_use_id.
+ * `add` answers the new running total, or undefined for an event that carries no usage.
+ */
+function modelCalls() {
+  const calls = new Map<string, Json>();
+  const openCall = new Map<string, string>();
+  return {
+    add(line: Json): AgentUsage | undefined {
+      const event = obj(line.event);
+      const stream = str(line.parent_tool_use_id) ?? "";
+      if (event.type === "message_start") {
+        const message = obj(event.message);
+        const id = str(message.id) ?? `call_${calls.size}`;
+        openCall.set(stream, id);
+        calls.set(id, obj(message.usage));
+      } else if (event.type === "message_delta") {
+        const id = openCall.get(stream);
+        if (id === undefined) return undefined;
+        // Only the numbers it gives: a field it leaves out or sets to null keeps message_start's.
+        const given = Object.entries(obj(event.usage)).filter(([, value]) => num(value) !== undefined);
+        calls.set(id, { ...calls.get(id), ...Object.fromEntries(given) });
+      } else {
+        return undefined;
+      }
+      const sum = (field: string) => [...calls.values()].reduce((total, call) => total + (num(call[field]) ?? 0), 0);
+      return { inputTokens: sum("input_tokens"), outputTokens: sum("output_tokens"), cachedInputTokens: sum("cache_read_input_tokens") };
+    },
+  };
 }
 
 /**

@@ -28,7 +28,6 @@ export const codex = defineAgent({
   name: "codex",
   defaultCommand: "codex",
   install: "npm install -g @openai/codex",
-  configKey: "agents.codex_command",
   handoffTemplate: `codex exec --sandbox workspace-write "${HANDOFF_PROMPT}"`,
   capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: false },
   // Read in the 0.171.0 binary: CODEX_HOME, CODEX_API_KEY, CODEX_CA_CERTIFICATE, CODEX_SQLITE_HOME,

@@ -1,15 +1,19 @@
 import { isAbsolute, resolve } from "node:path";
 import type { AgentAdapter, AgentEvent, AgentUsage } from "./types.ts";
 
+/** An adapter as its file declares it: a built-in leaves out `configKey`, which is then its `[agents.commands]` entry. */
+export type AgentDeclaration = Omit<AgentAdapter, "configKey"> & { configKey?: string };
+
 /**
- * Declares an agent adapter; the identity function, there for the types and to make every
- * adapter file read the same way.
+ * Declares an agent adapter, so every adapter file reads the same way. Its executable is
+ * settable as `agents.commands.<name>` unless it declares another key (a custom agent's
+ * `agents.custom.<id>.command`): config names no agent, the registry is the list.
  *
  * @example
  * export const echo = defineAgent({ name: "echo", defaultCommand: "echo", ... });
  */
-export function defineAgent(adapter: AgentAdapter): AgentAdapter {
-  return adapter;
+export function defineAgent(adapter: AgentDeclaration): AgentAdapter {
+  return { ...adapter, configKey: adapter.configKey ?? `agents.commands.${adapter.name}` };
 }
 
 /** The prompt of a handoff template: the adapters' `handoffTemplate` give it to their CLI. */

@@ -33,7 +33,6 @@ export const gemini = defineAgent({
   name: "gemini",
   defaultCommand: "gemini",
   install: "npm install -g @google/gemini-cli",
-  configKey: "agents.gemini_command",
   handoffTemplate: `gemini -p "${HANDOFF_PROMPT}" --approval-mode auto_edit`,
   capabilities: { resume: true, readOnlySandbox: false, outputSchema: false, chooseSessionId: true },
   // Read in the 0.61.0 bundle (process.env["…"]); GEMINI_CLI_HOME moves ~/.gemini.

@@ -14,6 +14,7 @@ import { AGENT_NAMES, AGENTS, configuredCommand, isBuiltinAgent } from "./regist
 import type { AgentAdapter } from "./types.ts";
 
 export { customAgent };
+export { checkAgentNames, loadCheckedConfig } from "./config-names.ts";
 export { AGENT_NAMES, AGENTS, agentClis, type BuiltinAgentName, configuredCommand, isBuiltinAgent } from "./registry.ts";
 export const { codex, claude, gemini, mock } = AGENTS;
 export { type CredentialReport, credentialHint, credentialReport, withCredentialHint } from "./credentials.ts";

@@ -23,7 +23,6 @@ export const mock = defineAgent({
   name: "mock",
   defaultCommand: process.execPath,
   install: "nothing to install: mock runs on the runtime patchbay runs on",
-  configKey: "(none: mock always runs the current runtime)",
   capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: true },
   // It calls no model: the base list is all it needs.
   env: { pass: [] },

@@ -1,8 +1,7 @@
 /**
- * The built-in agents, declared once: adding an adapter is its own file plus one line here (and
- * its name in `BUILTIN_AGENTS` of config/schema.ts, which cannot import this; a test keeps the two
- * equal). Everything else that lists agents (the doctor, worker menus, pipeline providers) reads
- * this record.
+ * The built-in agents, declared once: adding an adapter is its own file plus one line here.
+ * Everything else that lists agents (the doctor, worker menus, pipeline providers, the names
+ * `[agents.commands]` accepts: config-names.ts) reads this record; config names no agent.
  *
  * @example
  * Object.keys(AGENTS); // ["codex", "claude", "gemini", "mock"]
@@ -35,9 +34,8 @@ export function agentClis(): AgentAdapter[] {
 }
 
 /**
- * The value of the adapter's declared config key (`agents.codex_command`,
- * `agents.custom.<id>.command`), or undefined when the key names no string in this config
- * (mock's key is a note, not a path).
+ * The value of the adapter's declared config key (`agents.commands.codex`,
+ * `agents.custom.<id>.command`), or undefined when the config does not set it.
  */
 export function configuredCommand(adapter: AgentAdapter, config: Config): string | undefined {
   let value: unknown = config;

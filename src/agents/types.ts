@@ -132,7 +132,7 @@ export interface AgentAdapter {
   defaultCommand: string;
   /** How a person installs it, for the missing-binary error. */
   install: string;
-  /** The config key that points at the executable, for the missing-binary error. */
+  /** The config key that points at the executable (`agents.commands.<name>` for a built-in), for the missing-binary error. */
   configKey: string;
   /**
    * How a person runs it on a handoff plan (`{{plan_file}}` is the plan's path), for the next step

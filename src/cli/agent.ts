@@ -4,7 +4,8 @@
  * host that can register a remote server.
  */
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome } from "../config/index.ts";
+import { loadCheckedConfig } from "../agents/index.ts";
+import { patchbayHome } from "../config/index.ts";
 import { entrySnippet, HOST_IDS, hostAdapter, hostEntry } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { createIdentities, formatAddress, parseAddress } from "../messaging/index.ts";
@@ -33,7 +34,7 @@ export default defineCommand({
     const hosts = HOSTS.filter((name) => args[name]);
     if (hosts.length !== 1) throw new PatchbayError("usage", `choose exactly one of ${HOSTS.map((id) => `--${id}`).join(", ")}`);
     const home = patchbayHome();
-    const config = await loadConfig({ home });
+    const config = await loadCheckedConfig({ home });
     const address = parseAddress(args.agent, "default");
     const url = args.url ?? `http://${config.server.host}:${config.server.port}/mcp`;
     let token: string | undefined;

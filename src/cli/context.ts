@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome } from "../config/index.ts";
+import { loadCheckedConfig } from "../agents/index.ts";
+import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { createRedactor } from "../redact/index.ts";
 import { buildContextPack, renderContextPack } from "../workspace/context-pack.ts";
@@ -11,7 +12,7 @@ import { repeatedFlag } from "./launch-args.ts";
 import { emit } from "./output.ts";
 
 async function localWorkspace(root: string) {
-  const config = await loadConfig({ home: patchbayHome() });
+  const config = await loadCheckedConfig({ home: patchbayHome() });
   return openLocalWorkspace(root, config.repositories.blocked_globs);
 }
 

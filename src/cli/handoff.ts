@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import { defineCommand } from "citty";
-import { environmentForAgent } from "../agents/index.ts";
-import { loadConfig, patchbayHome } from "../config/index.ts";
+import { environmentForAgent, loadCheckedConfig } from "../agents/index.ts";
+import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { createRedactor } from "../redact/index.ts";
 import { openLocalWorkspace } from "../workspace/handoff.ts";
@@ -42,7 +42,7 @@ async function confirmRun(argv: string[], root: string, yes: boolean | undefined
 
 async function runOptions(args: RunArgs): Promise<HandoffRunOptions> {
   const home = patchbayHome();
-  const config = await loadConfig({ home });
+  const config = await loadCheckedConfig({ home });
   const ws = await openLocalWorkspace(args.root, config.repositories.blocked_globs);
   return {
     ws,

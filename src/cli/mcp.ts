@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome } from "../config/index.ts";
+import { loadCheckedConfig } from "../agents/index.ts";
+import { patchbayHome } from "../config/index.ts";
 import { formatAddress, parseAddress } from "../messaging/index.ts";
 import {
   applyChange,
@@ -215,7 +216,7 @@ async function buildRegistration(args: Record<string, unknown>, rawArgs: string[
       next: "pass the /mcp URL `patchbay start` printed",
     });
   }
-  const config = await loadConfig({ home });
+  const config = await loadCheckedConfig({ home });
   const tokenEnv = config.auth.token_env;
   if (!args["embed-token"]) return { transport: "http", url, tokenEnv };
   const token = process.env[tokenEnv];

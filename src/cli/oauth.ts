@@ -4,7 +4,8 @@
  * refresh tokens are refused from the next request on, by a running server too.
  */
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome } from "../config/index.ts";
+import { loadCheckedConfig } from "../agents/index.ts";
+import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { createOAuthStore, describeAccess, type GrantData, type OAuthStore } from "../oauth/index.ts";
 import { createRecordStore } from "../state/index.ts";
@@ -12,7 +13,7 @@ import { emit } from "./output.ts";
 
 async function withGrants<T>(fn: (store: OAuthStore) => Promise<T>): Promise<T> {
   const home = patchbayHome();
-  const config = await loadConfig({ home });
+  const config = await loadCheckedConfig({ home });
   const records = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
   try {
     // Lifetimes matter only when issuing; listing and revoking never issue.

@@ -6,7 +6,8 @@
  * `--standalone` runs them in this process instead. Every command takes --json.
  */
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome } from "../config/index.ts";
+import { loadCheckedConfig } from "../agents/index.ts";
+import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import * as pipeline from "../pipeline/index.ts";
 import { createRedactor } from "../redact/index.ts";
@@ -34,7 +35,7 @@ async function envFor(quiet: boolean, remote = false): Promise<pipeline.Pipeline
   if (!remote) process.once("SIGINT", () => controller.abort());
   return {
     home,
-    config: await loadConfig({ home }),
+    config: await loadCheckedConfig({ home }),
     redact: (text) => redactor.redact(text),
     signal: controller.signal,
     clientRef: "cli",

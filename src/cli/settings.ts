@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
+import { checkAgentNames, loadCheckedConfig } from "../agents/index.ts";
 import {
   deleteProfile,
   importOriginalConfig,
   listProfiles,
-  loadConfig,
   patchbayHome,
   profileFile,
   readRootProfiles,
@@ -33,7 +33,7 @@ const showArgs = {
 
 async function showSettings(args: { profile?: string; json?: boolean; "reveal-token"?: boolean }): Promise<number> {
   const home = patchbayHome();
-  const config = await loadConfig({ home, profile: args.profile });
+  const config = await loadCheckedConfig({ home, profile: args.profile });
   const view = settingsView(config, { env: process.env, revealToken: Boolean(args["reveal-token"]) });
   emit(args.json, { home, settings: view }, () => [`# PATCHBAY_HOME = ${home}`, ...flatten(view)].join("\n"));
   return 0;
@@ -75,7 +75,7 @@ const set = defineCommand({
   },
   async run({ args }) {
     const name = args.profile ?? "default";
-    const file = await setProfileKey(patchbayHome(), name, String(args.key), String(args.value));
+    const file = await setProfileKey(patchbayHome(), name, String(args.key), String(args.value), checkAgentNames);
     emit(args.json, { ok: true, profile: name, file, key: args.key }, () => `set ${args.key} in profile ${name} (${file})`);
     return 0;
   },

@@ -1,6 +1,7 @@
 import { type ArgsDef, defineCommand } from "citty";
 import { createServer } from "node:net";
-import { type Config, type LaunchFlags, loadConfig, patchbayHome, readConfigFile, saveProfile, toolModeChosen, useProfile } from "../config/index.ts";
+import { loadCheckedConfig } from "../agents/index.ts";
+import { type Config, type LaunchFlags, patchbayHome, readConfigFile, saveProfile, toolModeChosen, useProfile } from "../config/index.ts";
 import { CHATGPT_ORIGINS, repositoryRoot, type RunningTunnel, startTunnel, type TunnelKind, withRepositoryAround } from "../connect/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { log, setLogLevel } from "../log/index.ts";
@@ -153,7 +154,7 @@ export default defineCommand({
       log.success(`saved the launch flags to ${file}; ${root} uses profile ${profile}`);
     } else if (profile && !named) log.info(`using profile ${profile} (this repository's; --no-profile ignores it)`);
     const base = args.config === undefined ? undefined : await readConfigFile(String(args.config));
-    const config = withRepositoryAround(await loadConfig({ home, profile, flags, base }));
+    const config = withRepositoryAround(await loadCheckedConfig({ home, profile, flags, base }));
     setLogLevel(config.logging.level);
     const token = httpToken(config);
     const { host } = config.server;

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome, readConfigFile, toolModeChosen } from "../config/index.ts";
+import { loadCheckedConfig } from "../agents/index.ts";
+import { patchbayHome, readConfigFile, toolModeChosen } from "../config/index.ts";
 import { setLogLevel } from "../log/index.ts";
 import { relayStdio, runStandalone, scopeFromConfig } from "../server/index.ts";
 import { VERSION } from "../version.ts";
@@ -19,7 +20,7 @@ export default defineCommand({
     const home = patchbayHome();
     const base = args.config === undefined ? undefined : await readConfigFile(String(args.config));
     const options = { home, profile: args.profile, flags: launchFlags(args, rawArgs), base };
-    const config = await loadConfig(options);
+    const config = await loadCheckedConfig(options);
     const session = { mode: config.app.tool_mode, modeIsDefault: !(await toolModeChosen(options)), scope: scopeFromConfig(config) };
     if (args.standalone) return runStandalone({ home, config, version: VERSION, session });
     // A server this session launches runs with the same file.

@@ -4,7 +4,8 @@
  * once and stored only as its hash.
  */
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome } from "../config/index.ts";
+import { loadCheckedConfig } from "../agents/index.ts";
+import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { createIdentities, formatAddress, parseAddress, type Identities } from "../messaging/index.ts";
 import { createRecordStore } from "../state/index.ts";
@@ -12,7 +13,7 @@ import { emit } from "./output.ts";
 
 async function withIdentities<T>(fn: (identities: Identities) => Promise<T>): Promise<T> {
   const home = patchbayHome();
-  const config = await loadConfig({ home });
+  const config = await loadCheckedConfig({ home });
   const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
   try {
     return await fn(createIdentities(store));

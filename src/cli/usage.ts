@@ -1,7 +1,8 @@
 import { realpath } from "node:fs/promises";
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
-import { loadConfig, patchbayHome } from "../config/index.ts";
+import { loadCheckedConfig } from "../agents/index.ts";
+import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { budgetStates, budgetsText, GROUPINGS, type Grouping, homeLedger, reportText, sinceDay, type UsageQuery, usageReport } from "../usage/index.ts";
 import { emit } from "./output.ts";
@@ -35,7 +36,7 @@ export default defineCommand({
       ...(args.by !== undefined && { by: args.by as Grouping }),
     };
     const home = patchbayHome();
-    const config = await loadConfig({ home });
+    const config = await loadCheckedConfig({ home });
     const ledger = homeLedger(home, config);
     const report = { ...(await usageReport(ledger, query)), budgets: await budgetStates(ledger, config) };
     emit(args.json, report, () => [reportText(report), budgetsText(report.budgets)].filter(Boolean).join("\n"));

@@ -5,7 +5,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { SECRET_WORDS } from "../redact/index.ts";
 import { writeConfigFile } from "./load.ts";
 import { profileFile, profilesDir } from "./paths.ts";
-import { configSchema } from "./schema.ts";
+import { type Config, configSchema } from "./schema.ts";
 import * as v from "valibot";
 
 /**
@@ -65,13 +65,20 @@ const SECRET_KEY = new RegExp(`(^|_)(${SECRET_WORDS.join("|")})$`, "i");
 
 /**
  * Sets `key` (dotted, e.g. `server.port`) in profile `name`, creating it, and checks the profile
- * against the config schema before writing. `value` is read as TOML (`9000`, `true`, `["a"]`),
- * else taken as a string. Secret-looking keys are refused: a profile is a plain file.
+ * against the config schema, then with `check` (what layers above config know, such as the
+ * agent names), before writing. `value` is read as TOML (`9000`, `true`, `["a"]`), else taken as
+ * a string. Secret-looking keys are refused: a profile is a plain file.
  *
  * @example
- * await setProfileKey(home, "dev", "server.port", "9001");
+ * await setProfileKey(home, "dev", "agents.commands.codex", "/opt/bin/codex", checkAgentNames);
  */
-export async function setProfileKey(home: string, name: string, key: string, value: string): Promise<string> {
+export async function setProfileKey(
+  home: string,
+  name: string,
+  key: string,
+  value: string,
+  check: (profile: Config, file: string) => void = () => {},
+): Promise<string> {
   const path = key.split(".");
   if (path.some((part) => !/^[a-z_][a-z0-9_]*$/.test(part)))
     throw new PatchbayError("invalid_key", `"${key}" is not a config key such as server.port`, { next: "`patchbay settings show` lists the keys" });
@@ -93,6 +100,7 @@ export async function setProfileKey(home: string, name: string, key: string, val
       next: "`patchbay settings show` lists the keys and their current values",
     });
   }
+  check(checked.output, file);
   const header = text
     .split("\n")
     .filter((line) => line.startsWith("#"))

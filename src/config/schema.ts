@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
 import * as v from "valibot";
+import { withCommandAliases } from "./command-aliases.ts";
 
 /**
  * The one schema for `config.toml` and profiles: defaults, validation, error messages and the
@@ -13,8 +14,6 @@ export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-acces
 export const BASH_MODES = ["off", "safe", "full"] as const;
 export const LOG_LEVELS = ["silent", "error", "warn", "info", "debug"] as const;
 export const STATE_DRIVERS = ["fs", "redis"] as const;
-/** The names of src/agents/registry.ts AGENTS (config imports no capability; tests/agents/registry.test.ts keeps the two equal). */
-export const BUILTIN_AGENTS = ["codex", "claude", "gemini", "mock"] as const;
 export const PROMPT_MODES = ["stdin", "arg", "file"] as const;
 export const OUTPUT_CONTRACTS = ["text", "json", "jsonl"] as const;
 
@@ -234,8 +233,12 @@ const workers = table({
 });
 
 const executable = () => stringWhere("an executable name or absolute path", (value) => value.trim() !== "" && (!value.includes("/") || isAbsolute(value)));
-const customAgentIdExpected = `an id matching ^[a-z][a-z0-9_-]{0,31}$ that is not ${BUILTIN_AGENTS.join(", ")}`;
-const isCustomAgentId = (value: string) => /^[a-z][a-z0-9_-]{0,31}$/.test(value) && !(BUILTIN_AGENTS as readonly string[]).includes(value);
+// Config names no agent: which names are built-in is checked above it, against the agent registry
+// (src/agents/config-names.ts), so an id here only has to be well formed.
+const AGENT_ID = /^[a-z][a-z0-9_-]{0,31}$/;
+const agentIdExpected = "an agent name matching ^[a-z][a-z0-9_-]{0,31}$";
+const customAgentIdExpected = "an id matching ^[a-z][a-z0-9_-]{0,31}$";
+const isAgentId = (value: string) => AGENT_ID.test(value);
 
 /**
  * One user-defined agent: `[agents.custom.<id>]`. Built like `table`, but a missing `command`
@@ -269,31 +272,42 @@ const customAgent = v.pipe(
 
 const customAgentsExpected = `tables [agents.custom.<id>], <id> being ${customAgentIdExpected}`;
 const customAgents = v.pipe(
-  v.record(stringWhere(customAgentIdExpected, isCustomAgentId), customAgent, expecting(customAgentsExpected)),
+  v.record(stringWhere(customAgentIdExpected, isAgentId), customAgent, expecting(customAgentsExpected)),
   v.metadata({ expected: customAgentsExpected }),
 );
 
-const agents = table({
-  idle_timeout_seconds: setting(
-    integerFrom(1),
-    300,
-    "Seconds an agent turn may print nothing on stdout or stderr before it is stopped (codex and gemini retry forever when the model API is unreachable).",
-  ),
-  kill_grace_seconds: setting(integerFrom(0), 5, "Seconds between SIGTERM and SIGKILL when a turn is stopped; both go to its whole process group."),
-  codex_command: setting(executable(), "codex", "Codex CLI executable: a name looked up on PATH, or an absolute path."),
-  claude_command: setting(executable(), "claude", "Claude Code executable: a name looked up on PATH, or an absolute path."),
-  gemini_command: setting(executable(), "gemini", "Gemini CLI executable: a name looked up on PATH, or an absolute path."),
-  repository_settings: setting(
-    trueOrFalse(),
-    false,
-    "Let agents load the settings a repository carries for them (claude: .claude/settings.json and settings.local.json, with their hooks and permission rules). Off, claude runs with --setting-sources user, so a settings file an agent committed cannot widen what claude may run.",
-  ),
-  custom: setting(
-    customAgents,
-    {},
-    "User-defined agents, one table each: `command` (required, executable name or absolute path), `args` (list of strings; `{{prompt}}`, `{{prompt_file}}`, `{{cwd}}` and `{{model}}` are replaced, and no shell is used), `prompt_mode` (stdin, arg or file; default stdin: arg passes the prompt where `{{prompt}}` is or else last, file writes it to a prompt.md passed where `{{prompt_file}}` is or else last), `output_contract` (text, json or jsonl; default text: the final message is all of stdout, the parsed JSON, or the `message`/`text` field of the last JSON line), `env` (table of strings), `pass_env` (variable names and `PREFIX_*` globs of patchbay's environment the agent needs). With prompt_mode arg, a prompt that starts with `-` is refused unless `args` has a `--` before where the prompt goes, so a prompt is never read as an option.",
-  ),
-});
+const agentCommandsExpected = "a table: agent name = an executable name or absolute path";
+const agentCommands = v.pipe(
+  v.record(stringWhere(agentIdExpected, isAgentId), executable(), expecting(agentCommandsExpected)),
+  v.metadata({ expected: agentCommandsExpected }),
+);
+
+const agents = withCommandAliases(
+  table({
+    idle_timeout_seconds: setting(
+      integerFrom(1),
+      300,
+      "Seconds an agent turn may print nothing on stdout or stderr before it is stopped (codex and gemini retry forever when the model API is unreachable).",
+    ),
+    kill_grace_seconds: setting(integerFrom(0), 5, "Seconds between SIGTERM and SIGKILL when a turn is stopped; both go to its whole process group."),
+    commands: setting(
+      agentCommands,
+      {},
+      'The executable of each built-in agent that should not run its default (`codex = "/opt/bin/codex"`): a name looked up on PATH, or an absolute path. An agent left out runs its own default (codex, claude, gemini on PATH; mock on the runtime patchbay runs on). A name that is not a built-in agent is refused, listing them. The older spelling `[agents] <name>_command = "…"` is still read as `commands.<name>` (deprecated; `commands` wins where both name the same agent).',
+    ),
+    repository_settings: setting(
+      trueOrFalse(),
+      false,
+      "Let agents load the settings a repository carries for them (claude: .claude/settings.json and settings.local.json, with their hooks and permission rules). Off, claude runs with --setting-sources user, so a settings file an agent committed cannot widen what claude may run.",
+    ),
+    custom: setting(
+      customAgents,
+      {},
+      "User-defined agents, one table each, under an id that is not a built-in agent's name: `command` (required, executable name or absolute path), `args` (list of strings; `{{prompt}}`, `{{prompt_file}}`, `{{cwd}}` and `{{model}}` are replaced, and no shell is used), `prompt_mode` (stdin, arg or file; default stdin: arg passes the prompt where `{{prompt}}` is or else last, file writes it to a prompt.md passed where `{{prompt_file}}` is or else last), `output_contract` (text, json or jsonl; default text: the final message is all of stdout, the parsed JSON, or the `message`/`text` field of the last JSON line), `env` (table of strings), `pass_env` (variable names and `PREFIX_*` globs of patchbay's environment the agent needs). With prompt_mode arg, a prompt that starts with `-` is refused unless `args` has a `--` before where the prompt goes, so a prompt is never read as an option.",
+    ),
+  }),
+  executable(),
+);
 
 const redisUrlExpected = `a redis:// or rediss:// URL when state.driver is "redis"`;
 const state = v.pipe(

@@ -2,8 +2,17 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { $ } from "dax-sh";
-import { type AgentAdapter, agentClis, BASE_ONLY, childEnvironment, type CredentialReport } from "../agents/index.ts";
-import { loadConfig, type Config } from "../config/index.ts";
+import {
+  type AgentAdapter,
+  agentClis,
+  agentExecutable,
+  BASE_ONLY,
+  findExecutable,
+  childEnvironment,
+  type CredentialReport,
+  loadCheckedConfig,
+} from "../agents/index.ts";
+import type { Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
 import { checkPipelineConfig, hasPipelineConfig } from "../pipeline/doctor.ts";
 import { readOwner } from "../server/index.ts";
@@ -23,7 +32,7 @@ export interface CheckResult {
 }
 
 async function versionOf(command: string): Promise<string | undefined> {
-  const path = await $.which(command);
+  const path = findExecutable(command, process.env.PATH ?? "", process.cwd());
   if (!path) return undefined;
   // The base list only: an agent CLI's --version needs no key, and gets none.
   const result = await $`${path} --version`.clearEnv().env(childEnvironment(BASE_ONLY)).noThrow().quiet().stdout("piped").timeout("10s");
@@ -37,12 +46,21 @@ async function gitCheck(): Promise<CheckResult> {
     : { name: "git", status: "fail", detail: "git is not on PATH", next: "install git (workers, diffs and worktrees need it)" };
 }
 
-/** An agent CLI patchbay drives, by its default command (the adapter's install says how to get it). */
-async function agentCheck(agent: AgentAdapter): Promise<CheckResult> {
-  const version = await versionOf(agent.defaultCommand);
-  return version
-    ? { name: agent.name, status: "ok", detail: version }
-    : { name: agent.name, status: "warn", detail: `${agent.defaultCommand} is not on PATH`, next: `${agent.install} to run ${agent.name} workers` };
+/**
+ * An agent CLI patchbay drives, by the executable its turns run: `[agents.commands]`'s entry, else
+ * its default (the default alone when the config does not load).
+ */
+async function agentCheck(agent: AgentAdapter, config: Config | undefined): Promise<CheckResult> {
+  const executable = config ? agentExecutable(agent, config) : agent.defaultCommand;
+  const version = await versionOf(executable);
+  if (version) return { name: agent.name, status: "ok", detail: version };
+  const where = executable.includes("/") ? "was not found or is not executable" : "is not on PATH";
+  return {
+    name: agent.name,
+    status: "warn",
+    detail: `${executable} ${where}`,
+    next: `${agent.install}, or point ${agent.configKey} at it, to run ${agent.name} workers`,
+  };
 }
 
 /**
@@ -115,13 +133,13 @@ export async function runChecks(home: string, cwd = process.cwd()): Promise<Chec
   let config: Config | undefined;
   let configResult: CheckResult;
   try {
-    config = await loadConfig({ home });
+    config = await loadCheckedConfig({ home });
     configResult = { name: "config", status: "ok", detail: `${join(home, "config.toml")} is valid (or absent: defaults)` };
   } catch (error) {
     const failure = asPatchbayError(error);
     configResult = { name: "config", status: "fail", detail: failure.message, next: failure.next };
   }
-  const results = await Promise.all([gitCheck(), ...agentClis().map(agentCheck), chatgptTunnelCheck()]);
+  const results = await Promise.all([gitCheck(), ...agentClis().map((agent) => agentCheck(agent, config)), chatgptTunnelCheck()]);
   results.push(stateCheck(home), configResult);
   if (config) results.push(...credentialChecks(config), await portCheck(home, config), ...(await pipelineChecks(cwd, config)));
   return results;

@@ -27,7 +27,7 @@ provider = "claude_cli"
 [phases.write]           # the writer, in its own worktree: FINAL.diff
 provider = "codex_cli"
 # model = "gpt-5.5"
-# command = "/opt/bin/codex"   # this phase's executable (default: [commands] or the server's agents.*_command)
+# command = "/opt/bin/codex"   # this phase's executable (default: [commands] or the server's [agents.commands])
 # timeout = 1800               # seconds for the agent turn
 
 [phases.review]          # read-only reviewer: PASS or CHANGES_REQUESTED

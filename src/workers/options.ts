@@ -22,7 +22,7 @@ export interface ModelOption {
 
 export interface AgentMenu {
   agent: string;
-  source: "codex debug models" | "codex model cache" | "configured list" | "built-in list";
+  source: "codex debug models" | "codex model cache" | "configured list" | "built-in list" | "no model list";
   models: ModelOption[];
   truncated: boolean;
 }
@@ -80,9 +80,9 @@ async function codexMenu(config: Config): Promise<Omit<AgentMenu, "truncated">> 
 }
 
 /**
- * Where each built-in agent's menu comes from, in the registry's order: codex asks its CLI, claude
- * and gemini read `[workers]` in config.toml, mock is fixed. An agent without an entry offers no
- * menu, as custom agents do.
+ * Where a built-in agent's models come from: codex asks its CLI, claude and gemini read
+ * `[workers]` in config.toml, mock is fixed. A built-in without an entry is still listed, with no
+ * models (the worker then runs its CLI's default model); custom agents are not listed.
  */
 const MENUS: Partial<Record<BuiltinAgentName, (config: Config) => Promise<Omit<AgentMenu, "truncated">> | Omit<AgentMenu, "truncated">>> = {
   codex: codexMenu,
@@ -98,7 +98,7 @@ const MENUS: Partial<Record<BuiltinAgentName, (config: Config) => Promise<Omit<A
  * const menus = await workerOptions(config, { maxModels: 10, details: false });
  */
 export async function workerOptions(config: Config, options: { model?: string; maxModels: number; details: boolean }): Promise<AgentMenu[]> {
-  const menus = await Promise.all(AGENT_NAMES.flatMap((name) => MENUS[name] ?? []).map((menu) => menu(config)));
+  const menus = await Promise.all(AGENT_NAMES.map((name) => MENUS[name]?.(config) ?? { agent: name, source: "no model list" as const, models: [] }));
   return menus.map((menu) => {
     const matching = options.model ? menu.models.filter((model) => model.id === options.model) : menu.models;
     const models = matching

@@ -16,17 +16,15 @@ describe("[agents] config", () => {
     expect((await configFrom("")).agents).toEqual({
       idle_timeout_seconds: 300,
       kill_grace_seconds: 5,
-      codex_command: "codex",
-      claude_command: "claude",
-      gemini_command: "gemini",
+      commands: {},
       repository_settings: false,
       custom: {},
     });
   });
 
-  test("a custom agent gets its defaults; executables come from the config keys", async () => {
+  test("a custom agent gets its defaults; executables come from [agents.commands], else each adapter's default", async () => {
     const config = await configFrom(
-      '[agents]\ncodex_command = "/opt/codex/bin/codex"\n\n[agents.custom.my-agent]\ncommand = "aider"\nargs = ["--message-file", "{{prompt_file}}"]\n',
+      '[agents.commands]\ncodex = "/opt/codex/bin/codex"\n\n[agents.custom.my-agent]\ncommand = "aider"\nargs = ["--message-file", "{{prompt_file}}"]\n',
     );
     expect(config.agents.custom).toEqual({
       "my-agent": { command: "aider", args: ["--message-file", "{{prompt_file}}"], prompt_mode: "stdin", output_contract: "text", env: {}, pass_env: [] },
@@ -38,14 +36,23 @@ describe("[agents] config", () => {
     expect({ name: custom.name, executable: agentExecutable(custom, config) }).toEqual({ name: "my-agent", executable: "aider" });
   });
 
-  test("errors name the key: bad ids, built-in names, a missing command, bad modes, unknown keys", async () => {
+  test("the older `<name>_command` keys are read as [agents.commands]; [agents.commands] wins where both name an agent", async () => {
+    const config = await configFrom(
+      '[agents]\ncodex_command = "/opt/old/codex"\nclaude_command = "/opt/old/claude"\n\n[agents.commands]\nclaude = "/opt/new/claude"\n',
+    );
+    expect(config.agents.commands).toEqual({ codex: "/opt/old/codex", claude: "/opt/new/claude" });
+    expect([agentExecutable(codex, config), agentExecutable(claude, config)]).toEqual(["/opt/old/codex", "/opt/new/claude"]);
+  });
+
+  test("errors name the key as written: bad ids, a bad command (new and old spelling), a missing command, bad modes, unknown keys", async () => {
     const toml = [
       "[agents]",
       "idle_timeout_seconds = 0",
       'codex_command = "bin/codex"',
+      "colour_commands = 1",
+      "[agents.commands]",
+      'claude = "bin/claude"',
       '[agents.custom."Bad Id"]',
-      'command = "x"',
-      "[agents.custom.codex]",
       'command = "x"',
       "[agents.custom.ok]",
       'prompt_mode = "pipe"',
@@ -59,12 +66,13 @@ describe("[agents] config", () => {
       .sort();
     expect(lines).toEqual([
       'agents.codex_command: expected an executable name or absolute path, got "bin/codex"',
-      'agents.custom.Bad Id: expected an id matching ^[a-z][a-z0-9_-]{0,31}$ that is not codex, claude, gemini, mock, got "Bad Id"',
-      'agents.custom.codex: expected an id matching ^[a-z][a-z0-9_-]{0,31}$ that is not codex, claude, gemini, mock, got "codex"',
+      'agents.commands.claude: expected an executable name or absolute path, got "bin/claude"',
+      'agents.custom.Bad Id: expected an id matching ^[a-z][a-z0-9_-]{0,31}$, got "Bad Id"',
       "agents.custom.ok.command: expected an executable name or absolute path (required), got nothing",
       "agents.custom.ok.env.A: expected a string, got 1",
       'agents.custom.ok.prompt_mode: expected one of stdin, arg, file, got "pipe"',
       "agents.idle_timeout_seconds: expected an integer >= 1, got 0",
+      'unknown key "agents.colour_commands"',
       'unknown key "agents.custom.ok.colour"',
     ]);
   });

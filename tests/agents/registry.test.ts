@@ -1,16 +1,53 @@
 /**
- * The agent registry: every built-in adapter passes the same contract, the config schema's
- * names-only list matches it, and the executable comes from the config key each adapter declares.
+ * The agent registry: every built-in adapter passes the same contract. Its executable is set
+ * through `[agents.commands]` (config names no agent) and is what a job of it really runs, what
+ * doctor checks, what worker options and the pipeline's providers use.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { AGENT_NAMES, AGENTS, agentClis, agentExecutable, configuredCommand, isBuiltinAgent, resolveAdapter } from "../../src/agents/index.ts";
+import { chmodSync, existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  AGENT_NAMES,
+  AGENTS,
+  agentClis,
+  agentExecutable,
+  configuredCommand,
+  isBuiltinAgent,
+  loadCheckedConfig,
+  resolveAdapter,
+} from "../../src/agents/index.ts";
 import { loadConfig } from "../../src/config/index.ts";
-import { BUILTIN_AGENTS } from "../../src/config/schema.ts";
+import { runChecks } from "../../src/doctor/index.ts";
+import { JOB_TOOLS } from "../../src/jobs/tools/index.ts";
+import { BUILTIN_PROVIDERS, loadPipelineConfig, resolvePhase } from "../../src/pipeline/index.ts";
+import { workerOptions } from "../../src/workers/options.ts";
 import { renderTemplate, suggestedTemplate } from "../../src/workspace/handoff-run.ts";
 import { removeTempDirs, tempDir, writeConfig } from "../config/helpers.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
+import { toolHarness } from "../support/tools.ts";
 import { turnOf } from "./support.ts";
 
 afterAll(removeTempDirs);
+
+/** An executable that records every run (its argv, one word a line) in `<dir>/runs`, answers `--version`, and reads its stdin. */
+function recordingCommand(name: string): { command: string; runs: () => string[][] } {
+  const dir = realpathSync(tempDir());
+  const command = join(dir, `fake-${name}`);
+  const log = join(dir, "runs");
+  writeFileSync(
+    command,
+    `#!/bin/sh\nprintf '%s\\n' "$@" --- >> '${log}'\n[ "$1" = --version ] && echo "fake-${name} 1.0" && exit 0\ncat > /dev/null\nexit 0\n`,
+  );
+  chmodSync(command, 0o755);
+  const runs = () =>
+    existsSync(log)
+      ? readFileSync(log, "utf8")
+          .split("---\n")
+          .filter(Boolean)
+          .map((run) => run.trimEnd().split("\n"))
+      : [];
+  return { command, runs };
+}
 
 const SHELLS = ["sh", "bash", "zsh", "dash", "cmd", "cmd.exe", "powershell", "pwsh"];
 
@@ -21,8 +58,7 @@ async function configFrom(toml: string) {
 }
 
 describe("the agent registry", () => {
-  test("config/schema.ts BUILTIN_AGENTS lists the registry's names, in its order", () => {
-    expect([...BUILTIN_AGENTS]).toEqual(AGENT_NAMES);
+  test("AGENT_NAMES is the registry's names, in its order", () => {
     expect(AGENT_NAMES).toEqual(Object.keys(AGENTS) as typeof AGENT_NAMES);
   });
 
@@ -72,14 +108,49 @@ describe("the agent registry", () => {
         expect(argv.some((word) => word.includes("/r/plan one.md"))).toBe(true);
       });
 
-      test("its executable is what its declared config key holds, else its default command", async () => {
-        const defaults = await configFrom("");
-        const configured = configuredCommand(adapter, defaults);
-        expect(agentExecutable(adapter, defaults)).toBe(configured ?? adapter.defaultCommand);
-        if (configured === undefined) return;
-        const [section, key] = adapter.configKey.split(".");
-        const changed = await configFrom(`[${section}]\n${key} = "/opt/${name}/bin/${name}"\n`);
-        expect(agentExecutable(adapter, changed)).toBe(`/opt/${name}/bin/${name}`);
+      test("its executable is its own default until [agents.commands] names another, which a job of it then runs", async () => {
+        expect(adapter.configKey).toBe(`agents.commands.${name}`);
+        expect(agentExecutable(adapter, await configFrom(""))).toBe(adapter.defaultCommand);
+        const fake = recordingCommand(name);
+        const configToml = `[agents.commands]\n${name} = ${JSON.stringify(fake.command)}\n`;
+        const home = tempDir();
+        writeConfig(home, configToml);
+        expect(agentExecutable(adapter, await loadCheckedConfig({ home }))).toBe(fake.command);
+
+        const repo = realpathSync(makeGitRepo({ "a.txt": "a\n" }));
+        const harness = await toolHarness(JOB_TOOLS, { roots: [repo], mode: "standard", configToml });
+        try {
+          const { job_id } = await harness.ok<{ job_id: string }>("codex_plan_job", { spec: "look around", agent: name });
+          await harness.ok("codex_get_result", { job_id, wait_seconds: 30 });
+        } finally {
+          await harness.close();
+        }
+        expect(fake.runs()).toHaveLength(1);
+      });
+
+      test("doctor checks the configured executable of an agent CLI; worker options and the pipeline's providers list it", async () => {
+        const fake = recordingCommand(name);
+        const home = tempDir();
+        writeConfig(home, `[agents.commands]\n${name} = ${JSON.stringify(fake.command)}\n`);
+        const config = await loadCheckedConfig({ home });
+
+        const doctor = (await runChecks(home, home)).find((check) => check.name === name);
+        if (adapter.env.credentials === undefined) expect(doctor).toBeUndefined();
+        else {
+          expect(doctor).toEqual({ name, status: "ok", detail: `fake-${name} 1.0` });
+          expect(fake.runs()).toEqual([["--version"]]);
+        }
+
+        const menus = await workerOptions(config, { maxModels: 5, details: false });
+        expect(menus.map((menu) => menu.agent)).toContain(name);
+
+        const served = [];
+        for (const provider of BUILTIN_PROVIDERS) {
+          const repo = realpathSync(makeGitRepo({ ".ai/patchbay.toml": `[phases.write]\nprovider = "${provider}"\n` }));
+          const resolved = resolvePhase(await loadPipelineConfig(repo), "write", config);
+          if (resolved.agent === name) served.push(resolved.executable ?? agentExecutable(adapter, config));
+        }
+        expect(served).toEqual([fake.command]);
       });
     });
   }

@@ -140,13 +140,13 @@ describe("runAgent", () => {
     );
   });
 
-  test("the codex adapter's missing binary names npm install and agents.codex_command", async () => {
+  test("the codex adapter's missing binary names npm install and agents.commands.codex", async () => {
     const { codex } = await import("../../src/agents/index.ts");
     const error = (await runAgent({ ...options("echo-env.mjs"), adapter: codex, executable: "/nonexistent/codex" }).catch(
       (thrown: unknown) => thrown,
     )) as PatchbayError;
     expect(error.text).toBe(
-      'the codex agent\'s executable "/nonexistent/codex" was not found or is not executable (install it (npm install -g @openai/codex), or set agents.codex_command to its absolute path)',
+      'the codex agent\'s executable "/nonexistent/codex" was not found or is not executable (install it (npm install -g @openai/codex), or set agents.commands.codex to its absolute path)',
     );
   });
 });

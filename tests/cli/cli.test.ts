@@ -106,7 +106,12 @@ describe("patchbay CLI", () => {
   test("doctor reports a missing agent CLI as a warning with the install command", async () => {
     const result = await runPatchbay(["doctor", "--json"], { home: tempDir(), env: { PATH: "/usr/bin:/bin" } });
     const codex = JSON.parse(result.stdout).checks.find((check: { name: string }) => check.name === "codex");
-    expect(codex).toEqual({ name: "codex", status: "warn", detail: "codex is not on PATH", next: "npm install -g @openai/codex to run codex workers" });
+    expect(codex).toEqual({
+      name: "codex",
+      status: "warn",
+      detail: "codex is not on PATH",
+      next: "npm install -g @openai/codex, or point agents.commands.codex at it, to run codex workers",
+    });
   });
 
   test("--save-profile saves the launch flags; --profile loads them", async () => {

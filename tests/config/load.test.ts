@@ -52,9 +52,7 @@ const DEFAULTS: Config = {
   agents: {
     idle_timeout_seconds: 300,
     kill_grace_seconds: 5,
-    codex_command: "codex",
-    claude_command: "claude",
-    gemini_command: "gemini",
+    commands: {},
     repository_settings: false,
     custom: {},
   },

@@ -45,18 +45,18 @@ describe("patchbay doctor: the pipeline check", () => {
     expect(findings.some((finding) => finding.status === "ok")).toBe(false);
   });
 
-  test("configured executables: a relative path in the repository and agents.*_command count", async () => {
+  test("configured executables: a relative path in the repository and [agents.commands] count", async () => {
     const repo = pipelineRepo(
       '[phases.plan]\nprovider = "codex_cli"\n[phases.write]\nprovider = "mock"\n[phases.review]\nprovider = "mock"\n[phases.test]\ncommands = ["./run-tests.sh"]\n',
       { "run-tests.sh": "#!/bin/sh\nexit 0\n" },
     );
     spawnSync("chmod", ["+x", join(repo, "run-tests.sh")]);
     const config = await serverConfig();
-    const found = await pipeline.checkPipelineConfig(repo, { ...config, agents: { ...config.agents, codex_command: process.execPath } });
+    const found = await pipeline.checkPipelineConfig(repo, { ...config, agents: { ...config.agents, commands: { codex: process.execPath } } });
     expect(found.map((finding) => finding.status)).toEqual(["ok"]);
-    const missing = await pipeline.checkPipelineConfig(repo, { ...config, agents: { ...config.agents, codex_command: "/nonexistent/codex" } });
+    const missing = await pipeline.checkPipelineConfig(repo, { ...config, agents: { ...config.agents, commands: { codex: "/nonexistent/codex" } } });
     expect(missing[0]).toMatchObject({ status: "fail", detail: 'phase plan: codex_cli runs "/nonexistent/codex", which is not on PATH' });
-    expect(missing[0]!.next).toContain("agents.codex_command");
+    expect(missing[0]!.next).toContain("agents.commands.codex");
   });
 
   test("invalid TOML and the legacy file are reported; no config means no pipeline check", async () => {

@@ -1,5 +1,6 @@
 /** What the `patchbay config` edits share: the operator as editor, and how an edit is confirmed. */
-import { loadConfig, patchbayHome } from "../../config/index.ts";
+import { loadCheckedConfig } from "../../agents/index.ts";
+import { patchbayHome } from "../../config/index.ts";
 import * as pipeline from "../../pipeline/index.ts";
 import { emit, settingLines } from "../output.ts";
 
@@ -25,7 +26,7 @@ export async function showEdited(repo: string, edit: Promise<pipeline.ConfigEdit
 export async function showConfig(repo: string, asJson: boolean | undefined): Promise<number> {
   const home = patchbayHome();
   const loaded = await pipeline.loadPipelineConfig(repo);
-  const view = { ...pipeline.describePipelineConfig(loaded, await loadConfig({ home })), trusted: await pipeline.isTrusted(home, repo, loaded) };
+  const view = { ...pipeline.describePipelineConfig(loaded, await loadCheckedConfig({ home })), trusted: await pipeline.isTrusted(home, repo, loaded) };
   emit(asJson, view, () => settingLines(view).join("\n"));
   return 0;
 }
