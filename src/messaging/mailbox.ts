@@ -185,8 +185,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     return exclusive(agent.namespace, async () => {
       if (signal?.aborted) return undefined;
       const pending = await index.addressedTo(agent, "pending", true);
-      const taken: MessageData[] = [];
-      for (const message of pending.slice(0, limit)) taken.push(await save({ ...message, state: "read", read_at: new Date().toISOString() }, message));
+      const taken = await index.markRead(pending.slice(0, limit), new Date().toISOString());
       return Object.assign(taken, { left: pending.length - taken.length });
     });
   }

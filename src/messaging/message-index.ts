@@ -21,6 +21,7 @@
 import { createHash } from "node:crypto";
 import type { IndexChange, RecordStore, StoreIndexes } from "../state/index.ts";
 import { isFrom, isTo, type MessageData } from "./message.ts";
+import { applyReceipts, foldReceipt, writeReceipt } from "./read-receipts.ts";
 import type { AgentAddress } from "./names.ts";
 
 export interface RecallQuery {
@@ -43,6 +44,8 @@ export interface MessageIndex {
   all(): Promise<MessageData[]>;
   /** Writes a new or changed message (`previous`: its stored version, if any). */
   save(message: MessageData, previous?: MessageData): Promise<MessageData>;
+  /** Marks pending messages read at `readAt`, all in one write where the store allows (fs: read-receipts.ts); the read versions. */
+  markRead(pending: readonly MessageData[], readAt: string): Promise<MessageData[]>;
   remove(message: MessageData): Promise<void>;
 }
 
@@ -58,10 +61,21 @@ export async function createMessageIndex(store: RecordStore): Promise<MessageInd
   return store.indexes ? sharedIndex(store, store.indexes) : memoryIndex(store);
 }
 
+const asRead = (message: MessageData, readAt: string): MessageData => ({ ...message, state: "read", read_at: readAt });
+
 async function memoryIndex(store: RecordStore): Promise<MessageIndex> {
   const cache = new Map<string, MessageData>();
   for (const record of await store.list<MessageData>("message")) cache.set(record.id, record.data);
   const all = () => [...cache.values()];
+  // One line of writes, so a receipt's fold never puts back a version older than one saved meanwhile.
+  let writes: Promise<unknown> = Promise.resolve();
+  const queued = <T>(write: () => Promise<T>): Promise<T> => {
+    const run = writes.then(write, write);
+    writes = run.catch(() => undefined);
+    return run;
+  };
+  const fold = (receipt: { id: string; ids: string[] }) => foldReceipt(store, receipt, (id) => cache.get(id), queued);
+  for (const receipt of await applyReceipts(store, cache)) fold(receipt);
   return {
     async find(id) {
       return cache.get(id);
@@ -81,14 +95,27 @@ async function memoryIndex(store: RecordStore): Promise<MessageIndex> {
     async all() {
       return all();
     },
-    async save(message) {
-      await store.put<MessageData>("message", message.id, message);
-      cache.set(message.id, message);
-      return message;
+    save(message) {
+      return queued(async () => {
+        await store.put<MessageData>("message", message.id, message);
+        cache.set(message.id, message);
+        return message;
+      });
     },
-    async remove(message) {
-      await store.remove("message", message.id);
-      cache.delete(message.id);
+    markRead(pending, readAt) {
+      return queued(async () => {
+        const read = pending.map((message) => asRead(message, readAt));
+        const receipt = await writeReceipt(store, read, readAt);
+        for (const message of read) cache.set(message.id, message);
+        fold({ id: receipt, ids: read.map((message) => message.id) });
+        return read;
+      });
+    },
+    remove(message) {
+      return queued(async () => {
+        await store.remove("message", message.id);
+        cache.delete(message.id);
+      });
     },
   };
 }
@@ -117,6 +144,18 @@ const scoreOf = (m: MessageData) => Date.parse(m.created_at);
 
 async function sharedIndex(store: RecordStore, indexes: StoreIndexes): Promise<MessageIndex> {
   await buildOnce(store, indexes);
+
+  /** Writes messages with their index entries kept a superset: one batch of additions, the records together, one batch of removals. */
+  async function saveAll(changes: Array<{ message: MessageData; previous?: MessageData }>): Promise<void> {
+    const diff = changes.map(({ message, previous }) => {
+      const before = new Set(previous ? indexesOf(previous) : []);
+      const after = new Set(indexesOf(message));
+      return { message, added: [...after].filter((name) => !before.has(name)), dropped: [...before].filter((name) => !after.has(name)) };
+    });
+    await indexes.apply(diff.flatMap(({ message, added }) => added.map((name) => ({ add: name, member: message.id, score: scoreOf(message) }))));
+    await Promise.all(changes.map(({ message }) => store.put<MessageData>("message", message.id, message)));
+    await indexes.apply(diff.flatMap(({ message, dropped }) => dropped.map((name) => ({ remove: name, member: message.id }))));
+  }
 
   /** The records behind `ids`, in their order, skipping ids whose record is gone. */
   async function load(ids: string[]): Promise<MessageData[]> {
@@ -167,13 +206,14 @@ async function sharedIndex(store: RecordStore, indexes: StoreIndexes): Promise<M
       return (await store.list<MessageData>("message")).map((record) => record.data);
     },
     async save(message, previous) {
-      const before = new Set(previous ? indexesOf(previous) : []);
-      const after = indexesOf(message);
-      await indexes.apply(after.filter((name) => !before.has(name)).map((name) => ({ add: name, member: message.id, score: scoreOf(message) })));
-      await store.put<MessageData>("message", message.id, message);
-      const now = new Set(after);
-      await indexes.apply([...before].filter((name) => !now.has(name)).map((name) => ({ remove: name, member: message.id })));
+      await saveAll([{ message, previous }]);
       return message;
+    },
+    async markRead(pending, readAt) {
+      const read = pending.map((message) => asRead(message, readAt));
+      // Not one transaction: a crash part-way leaves each message pending or read, never lost.
+      await saveAll(read.map((message, at) => ({ message, previous: pending[at] })));
+      return read;
     },
     async remove(message) {
       await store.remove("message", message.id);
