@@ -156,14 +156,20 @@ export function checkOwnership(owner: string, me: string, args: TakeoverArgs, wh
   return { at: new Date().toISOString(), from: owner, to: me, reason: reason.slice(0, 500), tool };
 }
 
-/** Saves a change to a worker under its record lock, returning the new record. */
-export async function updateWorker(store: RecordStore, id: string, change: (worker: WorkerRecord) => void): Promise<WorkerRecord> {
+/**
+ * Saves a change to a worker under its record lock, returning the new record. `change` edits a
+ * draft, a deep copy of the record read under the lock, so that record (and anything sharing its
+ * arrays) is never changed in place, and a change that throws leaves nothing half-applied.
+ *
+ * @example
+ * const saved = await updateWorker(store, worker.id, (draft) => void (draft.last_state = "succeeded"));
+ */
+export async function updateWorker(store: RecordStore, id: string, change: (draft: WorkerRecord) => void): Promise<WorkerRecord> {
   const saved = await store.update<WorkerRecord>("worker", id, (current) => {
     if (!current) throw new PatchbayError("worker_not_found", `worker ${id} is gone`, { next: "list workers with codex_worker_list" });
-    const worker = current.data;
-    change(worker);
-    worker.updated_at = new Date().toISOString();
-    return worker;
+    const draft = structuredClone(current.data);
+    change(draft);
+    return { ...draft, updated_at: new Date().toISOString() };
   });
   return saved.data;
 }
