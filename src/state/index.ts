@@ -12,11 +12,5 @@ export { REDIS_BASE, withRedisLock, type IndexChange, type RedisLockOptions, typ
 export type { LogBounds, LogEntry, LogTail, SharedLogs } from "./redis-logs.ts";
 // Process liveness lives with the atomic file writes in src/runtime; lock and record users keep finding it here.
 export { isProcessAlive, processStartTime } from "../runtime/index.ts";
-export {
-  RECORD_SCHEMA_VERSION,
-  createRecordStore,
-  type RecordStore,
-  type RecordStoreOptions,
-  type StoredRecord,
-  type WriteOptions,
-} from "./records.ts";
+export { RECORD_SCHEMA_VERSION, type RecordStore, type RecordStoreOptions, type StoredRecord, type WriteOptions } from "./record-store.ts";
+export { createRecordStore } from "./records.ts";

@@ -1,87 +1,25 @@
 /**
- * Typed records on top of unstorage: one JSON document per `records:<kind>:<id>` key, written
- * atomically and read back without unstorage's `destr` coercion (which turns "123" into 123 and
- * a torn file into a plain string).
+ * The record store over a state driver: the fs driver (atomic files, lock files, one readdir per
+ * listing) or Redis (its locks, pub/sub, MGET and shared indexes), with every record kept by
+ * record-codec.ts and each kind's field index around its writes. The interface is record-store.ts.
  */
 import { promises as fsp } from "node:fs";
 import { join, resolve } from "node:path";
 import { createStorage, type Driver, type Storage } from "unstorage";
 import { PatchbayError } from "../errors/index.ts";
 import { removeOrphanTemps } from "./atomic-fs-driver.ts";
-import { createStateDriver, type StateDriverName } from "./drivers.ts";
+import { createStateDriver } from "./drivers.ts";
 import { fieldIndexes, INDEXED_FIELDS, valuesOf } from "./field-index.ts";
 import { isRecordId, recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
 import { withLock } from "./lock.ts";
 import { inProcessChannel, type NotificationChannel } from "./notifications.ts";
 import { redisLogs, type SharedLogs } from "./redis-logs.ts";
 import { redisChannel, redisClientOf, redisGetMany, redisIndexes, redisWindowCounter, withRedisLock, type StoreIndexes, type WindowCounter } from "./redis.ts";
-
-/** Schema version written into new records; bump it when a record's data shape changes. */
-export const RECORD_SCHEMA_VERSION = 1;
+import { readAll, readRecord, writeRecord } from "./record-codec.ts";
+import type { RecordStore, RecordStoreOptions, StoredRecord, WriteOptions } from "./record-store.ts";
 
 /** Records read at once by list(): unbounded parallel reads run out of file descriptors under Deno. */
 const READ_BATCH = 64;
-
-export interface StoredRecord<T> {
-  schema: number;
-  kind: RecordKind;
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  data: T;
-}
-
-export interface WriteOptions {
-  /** Schema version of `data`; defaults to RECORD_SCHEMA_VERSION. */
-  schema?: number;
-}
-
-export interface RecordStore {
-  get<T>(kind: RecordKind, id: string): Promise<StoredRecord<T> | undefined>;
-  /** Replace a record atomically, keeping the createdAt of an existing one (so an unreadable one fails with state_corrupt). */
-  put<T>(kind: RecordKind, id: string, data: T, options?: WriteOptions): Promise<StoredRecord<T>>;
-  /** Read-modify-write under the record's lock, so concurrent updates from any process are never lost. */
-  update<T>(kind: RecordKind, id: string, fn: (current: StoredRecord<T> | undefined) => T | Promise<T>, options?: WriteOptions): Promise<StoredRecord<T>>;
-  /** The records of these ids, in the same order; undefined where none is stored (one MGET on Redis). */
-  getMany<T>(kind: RecordKind, ids: readonly string[]): Promise<Array<StoredRecord<T> | undefined>>;
-  /** Every record of a kind, sorted by id. */
-  list<T>(kind: RecordKind): Promise<StoredRecord<T>[]>;
-  /** The ids of a kind, sorted, without reading a record (ids that sort by time give "newest N" at the cost of a key listing). */
-  ids(kind: RecordKind): Promise<string[]>;
-  /**
-   * The records whose indexed fields (INDEXED_FIELDS) each pass their test, sorted by id; only
-   * the records the kind's index names are read.
-   *
-   * @example
-   * const named = await store.find<WorkerRecord>("worker", { name: (name) => name === "reviewer" });
-   */
-  find<T>(kind: RecordKind, where: Record<string, (value: string) => boolean>): Promise<StoredRecord<T>[]>;
-  /** True when a record was there to remove. */
-  remove(kind: RecordKind, id: string): Promise<boolean>;
-  /** A named lock across every process sharing this store: a lock file (fs) or a Redis key (redis). */
-  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
-  /**
-   * True when other patchbay servers may change records at any moment (redis): never trust an
-   * in-memory copy. False for fs, where one server owns the home.
-   */
-  readonly shared: boolean;
-  /** "Re-read" hints for every process sharing this store: in-process (fs) or Redis pub/sub (redis). */
-  readonly channel: NotificationChannel;
-  /** Sorted-set indexes shared by every server (Redis only): lookups that must not list a whole kind. */
-  readonly indexes?: StoreIndexes;
-  /** Windowed counters shared by every server (Redis only), e.g. rate limits. */
-  readonly counter?: WindowCounter;
-  /** Bounded logs and expiring values shared by every server (Redis only): HTTP sessions' resumable streams. */
-  readonly logs?: SharedLogs;
-  close(): Promise<void>;
-}
-
-export interface RecordStoreOptions {
-  /** patchbay home, e.g. ~/.patchbay; the fs driver keeps its files in `<home>/state`. */
-  home: string;
-  driver?: StateDriverName;
-  redisUrl?: string;
-}
 
 /**
  * @example
@@ -258,96 +196,8 @@ async function recordFilesIn(base: string, kind: RecordKind): Promise<string[]> 
   }
 }
 
-/** Every listed record in one round trip; a key removed since the listing is skipped. */
-async function readAll<T>(
-  ids: string[],
-  kind: RecordKind,
-  readMany: (keys: string[]) => Promise<Array<string | null>>,
-  where: (key: string) => string,
-): Promise<Array<StoredRecord<T> | undefined>> {
-  const keys = ids.map((id) => recordKey(kind, id));
-  const texts = await readMany(keys);
-  return texts.map((text, index) => (text === null ? undefined : parseRecord<T>(text, where, keys[index]!, kind, ids[index]!)));
-}
-
 async function mapInBatches<A, B>(items: A[], size: number, fn: (item: A) => Promise<B>): Promise<B[]> {
   const results: B[] = [];
   for (let start = 0; start < items.length; start += size) results.push(...(await Promise.all(items.slice(start, start + size).map(fn))));
   return results;
-}
-
-async function writeRecord<T>(
-  storage: Storage,
-  key: string,
-  kind: RecordKind,
-  id: string,
-  data: T,
-  existing: StoredRecord<unknown> | undefined,
-  options: WriteOptions = {},
-): Promise<StoredRecord<T>> {
-  if (data === undefined) {
-    throw new PatchbayError("invalid_record", `record ${key} has no data`, { next: "pass a JSON value as data, or call remove() to delete the record" });
-  }
-  const now = new Date().toISOString();
-  const record: StoredRecord<T> = { schema: options.schema ?? RECORD_SCHEMA_VERSION, kind, id, createdAt: existing?.createdAt ?? now, updatedAt: now, data };
-  await storage.setItemRaw(key, JSON.stringify(record));
-  return record;
-}
-
-async function readRecord<T>(
-  storage: Storage,
-  where: (key: string) => string,
-  key: string,
-  kind: RecordKind,
-  id: string,
-): Promise<StoredRecord<T> | undefined> {
-  const raw: unknown = await storage.getItemRaw(key);
-  if (raw === null || raw === undefined) return undefined;
-  let text: string;
-  try {
-    text = decodeText(raw);
-  } catch (error) {
-    throw corruptRecord(where, key, "is not valid JSON", error);
-  }
-  return parseRecord<T>(text, where, key, kind, id);
-}
-
-function parseRecord<T>(text: string, where: (key: string) => string, key: string, kind: RecordKind, id: string): StoredRecord<T> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw corruptRecord(where, key, "is not valid JSON", error);
-  }
-  if (!isStoredRecord(value, kind, id)) throw corruptRecord(where, key, "is not a patchbay record for this key");
-  return value as StoredRecord<T>;
-}
-
-/** Raw reads arrive as bytes from the fs driver; invalid UTF-8 is corruption, not text to guess at. */
-function decodeText(raw: unknown): string {
-  if (typeof raw === "string") return raw;
-  if (raw instanceof Uint8Array) return new TextDecoder("utf-8", { fatal: true }).decode(raw);
-  throw new TypeError(`unexpected stored value of type ${typeof raw}`);
-}
-
-function isStoredRecord(value: unknown, kind: RecordKind, id: string): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return (
-    typeof record.schema === "number" &&
-    record.kind === kind &&
-    record.id === id &&
-    typeof record.createdAt === "string" &&
-    typeof record.updatedAt === "string" &&
-    Object.hasOwn(record, "data")
-  );
-}
-
-function corruptRecord(where: (key: string) => string, key: string, problem: string, cause?: unknown): PatchbayError {
-  const file = where(key);
-  return new PatchbayError("state_corrupt", `stored record ${key} ${problem}`, {
-    next: `inspect ${file}; restore it from a backup or delete it with remove()`,
-    details: { key, file },
-    cause,
-  });
 }
