@@ -85,7 +85,7 @@ describe("claude command line", () => {
   test("read_only is plan mode; stream-json needs --verbose; prompt on stdin; nonessential traffic off", () => {
     expect(claude.command(turnOf({ access: "read_only" }), "claude")).toEqual({
       command: "claude",
-      args: ["-p", "--output-format", "stream-json", "--verbose", "--permission-mode", "plan", "--setting-sources", "user"],
+      args: ["-p", "--output-format", "stream-json", "--verbose", "--include-partial-messages", "--permission-mode", "plan", "--setting-sources", "user"],
       env: { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" },
       stdin: "Create hello.txt",
     });
@@ -104,6 +104,7 @@ describe("claude command line", () => {
       "--output-format",
       "stream-json",
       "--verbose",
+      "--include-partial-messages",
       "--permission-mode",
       "acceptEdits",
       "--model",
@@ -127,6 +128,7 @@ describe("claude command line", () => {
       "--output-format",
       "stream-json",
       "--verbose",
+      "--include-partial-messages",
       "--permission-mode",
       "acceptEdits",
       "--resume",

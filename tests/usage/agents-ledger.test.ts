@@ -25,6 +25,7 @@ import {
 import { connectStdio, type TestClient } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { binaryPath, runPatchbay, tempDir } from "../support/patchbay.ts";
+import { processGone } from "../jobs/support.ts";
 import { ledgerEntries } from "./support.ts";
 
 interface JobView {
@@ -32,7 +33,9 @@ interface JobView {
   state: string;
   done: boolean;
   session_id?: string;
-  result?: { error?: string; error_code?: string; cost_usd?: number };
+  pid?: number;
+  exit?: { ended_by: string };
+  result?: { error?: string; error_code?: string; cost_usd?: number; final_message?: string };
   events: Array<{ text: string }>;
 }
 
@@ -192,6 +195,56 @@ describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs",
     });
     expect(entries[0]!.cost_usd).toBeGreaterThan(0);
     expect((await usageJson(home)).total).toMatchObject({ turns: 1, tokens: 150, cost_usd: entries[0]!.cost_usd, unpriced_turns: 0 });
+  });
+
+  test("claude: a turn of two model calls is one entry holding the result's totals, not the calls' running usage again", async () => {
+    const api = keep(await anthropicApi.startAnthropicMessages());
+    const box = keep(claudeSandbox(api.baseUrl));
+    const ws = repo();
+    api.script(
+      anthropicApi.turn([anthropicApi.toolUse("Read", { file_path: join(ws, "notes.txt") }, "Reading.")], { usage: { input_tokens: 400, output_tokens: 70 } }),
+      anthropicApi.turn([{ type: "text", text: "It says line one." }], { usage: { input_tokens: 500, output_tokens: 30 } }),
+    );
+    const { client, home } = await patchbayFor(box, ws);
+    const view = await finished(client, await call(client, "codex_plan_job", { spec: "Read notes.txt", agent: "claude", repo_path: ws }));
+    expect(view.state, JSON.stringify(view.result)).toBe("succeeded");
+    expect(api.modelRequests()).toHaveLength(2);
+    expect(ledgerEntries(home)).toEqual([expect.objectContaining({ id: view.job_id, input_tokens: 900, output_tokens: 100, reported: true })]);
+    expect(ledgerEntries(home)[0]!.stopped_by_budget).toBeUndefined();
+  });
+
+  test("claude: a hard token budget crossed by the turn's first model call stops it there; its answer so far is kept and the ledger holds exactly that call", async () => {
+    const api = keep(await anthropicApi.startAnthropicMessages());
+    const box = keep(claudeSandbox(api.baseUrl));
+    const ws = repo();
+    // The first call (400 in, 70 out) goes past 450 tokens; a second call would never be answered.
+    api.script(
+      anthropicApi.turn([anthropicApi.toolUse("Read", { file_path: join(ws, "notes.txt") }, "Reading the notes first.")], {
+        usage: { input_tokens: 400, output_tokens: 70 },
+      }),
+      anthropicApi.hang(),
+    );
+    const { client, home } = await patchbayFor(box, ws, ["[budgets.hard]", "daily_tokens = 450"]);
+    const view = await finished(client, await call(client, "codex_plan_job", { spec: "Read notes.txt", agent: "claude", repo_path: ws }));
+    expect(view.state, JSON.stringify(view.result)).toBe("cancelled");
+    expect(view.exit?.ended_by).toBe("cancelled");
+    expect(view.result?.error_code).toBe("budget_exceeded");
+    expect(view.result?.error).toContain("budgets.hard.daily_tokens");
+    expect(view.result?.final_message).toBe("Reading the notes first.");
+    // Claude's process is gone (it would have waited on the hung second call).
+    expect(processGone(view.pid)).toBe(true);
+    expect(ledgerEntries(home)).toEqual([
+      expect.objectContaining({
+        id: view.job_id,
+        agent: "claude",
+        input_tokens: 400,
+        cached_input_tokens: 0,
+        output_tokens: 70,
+        reported: true,
+        stopped_by_budget: "budgets.hard.daily_tokens",
+      }),
+    ]);
+    expect((await usageJson(home)).total).toMatchObject({ turns: 1, tokens: 470 });
   });
 
   test("gemini: the turn's tokens exactly, priced from the shipped table", async () => {
