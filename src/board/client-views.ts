@@ -121,7 +121,7 @@ export function boardViews(dom: BoardDom, render: BoardRender, io: BoardIo, pane
     if (item.kind === "integrate") return button("Integrate", () => io.integrate(item.id, item.repo));
     if (item.kind === "conflict") return button("Open", () => panes.openConflict(item));
     if (item.kind === "budget") return button("Show usage", () => io.board.select("usage"));
-    if (item.kind === "ban") return button("Lift ban", () => io.liftBan(item), { class: "danger", "aria-label": `Lift the ban of token ${item.id}` });
+    if (item.kind === "ban") return button("Lift ban", () => io.liftBan(item), { class: "danger", "aria-label": `Lift ban of token ${item.id}` });
     return button("Open", () => void panes.openRun({ run_id: item.id, repo: item.repo, task: item.title, state: "failed" }));
   }
 
