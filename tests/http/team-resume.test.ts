@@ -70,9 +70,15 @@ describe("a call running on server A resumes through server B", () => {
       // The call's stream was resumed on B, while A ran the call to its end.
       expect(resumes(proxy, token, b.url)).toBeGreaterThan(0);
       expect(a.process.exitCode).toBeNull();
-      // Later requests of the same session go to B, which re-created the session from its record.
-      const status = await withWire(proxy, connection.call("codex_tool_mode_info", {}));
+      // Later requests of the same session go to B, which re-created the session from its record,
+      // with the version it negotiated on A: B's stream for the call is resumable too (a priming event).
+      let tokenOnB: string | undefined;
+      const status = await withWire(
+        proxy,
+        connection.call("codex_tool_mode_info", {}, (id) => (tokenOnB ??= id)),
+      );
       expect(status.structuredContent?.mode).toBe("full");
+      expect(tokenOnB).toBeDefined();
       expect(proxy.sent(b.url)).toContain(`mcp-session-id: ${connection.sessionId()}`);
       expect([...connection.responses.values()].every((count) => count === 1)).toBe(true);
     } finally {
