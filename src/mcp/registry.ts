@@ -55,12 +55,14 @@ function inputJsonSchema(schema: ObjectSchema, tool: string): JsonObject {
 
 /**
  * Schema keywords tools/list leaves out, since every host puts the schemas into its model's context.
- * Length and item caps, name patterns and additionalProperties guard the server, which still
- * enforces them (a refusal names the argument and the rule); no model needs them to call a tool right.
+ * Length and item caps, name patterns, lower bounds (a count of at least 1, a wait of at least 0:
+ * the floor a model picks anyway) and additionalProperties guard the server, which still enforces
+ * them (a refusal names the argument and the rule); no model needs them to call a tool right.
+ * Upper bounds stay: a model could ask for more than a tool gives.
  */
-const SERVER_ONLY = new Set(["maxLength", "minLength", "maxItems", "additionalProperties", "pattern", UNLISTED]);
+const SERVER_ONLY = new Set(["maxLength", "minLength", "maxItems", "minItems", "minimum", "additionalProperties", "pattern", UNLISTED]);
 /** An alias lists its arguments' names, types and which are required; its canonical tool's schema describes and bounds them. */
-const ALIAS_OMITS = new Set([...SERVER_ONLY, "description", "default", "minimum", "maximum", "minItems"]);
+const ALIAS_OMITS = new Set([...SERVER_ONLY, "description", "default", "maximum"]);
 
 /** An argument marked unlisted (accepted for old prompts, ignored or refused when set) is left out of the listing. */
 function isUnlisted(schema: unknown): boolean {

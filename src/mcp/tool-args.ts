@@ -17,5 +17,18 @@ export function unlisted<S extends v.GenericSchema>(schema: S, description: stri
   return v.optional(v.pipe(schema, v.description(description), v.metadata({ [UNLISTED]: true })));
 }
 
-/** The repository a tool works in; the session's default root when left out. */
-export const repoPathArg = v.optional(v.pipe(v.string(), v.description("Default: the session's repository.")));
+/**
+ * The repository a tool works in (absolute, or relative to the session's default root); the
+ * session's default root when left out. Its name and optionality say so: about 50 bytes of
+ * description in every tool that takes it would cost more than they tell a model.
+ */
+export const repoPathArg = v.optional(v.string());
+
+/**
+ * A flag that is on unless set to false. The default is said once, as the schema's `default`, not
+ * in words; validation leaves an omitted flag unset and the tool reads it as `!== false`.
+ */
+export function onByDefault(description?: string) {
+  const flag = v.pipe(v.boolean(), v.metadata({ default: true }));
+  return v.optional(description === undefined ? flag : v.pipe(flag, v.description(description)));
+}

@@ -23,7 +23,7 @@ export const specArg = v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), 
 export const modelIdArg = (description: string) =>
   v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/, "a model id such as gpt-5.5 or sonnet"), v.description(description)));
 export const modelArg = modelIdArg("A model id.");
-export const effortArg = v.optional(v.pipe(v.picklist(["minimal", "low", "medium", "high", "xhigh"]), v.description("Where the agent supports it.")));
+export const effortArg = v.optional(v.picklist(["minimal", "low", "medium", "high", "xhigh"]));
 export const overridesArg = v.optional(
   v.pipe(v.array(v.pipe(v.string(), v.maxLength(1000))), v.maxLength(50), v.description("key=value agent config overrides (allowed prefixes only).")),
 );

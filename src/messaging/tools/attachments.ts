@@ -110,8 +110,8 @@ export const relayUrl = defineMessagingTool({
   input: {
     url: v.pipe(v.string(), v.minLength(1), v.maxLength(4096), v.description("Public https:// URL.")),
     filename: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.description("File name to store it as.")),
-    mime_type: mimeTypeArg("Media type to store it as (default: what the server sent)."),
-    to: v.optional(v.pipe(v.string(), v.maxLength(4000), v.description("Agents to message its path to (comma-separated NAME or NAME@NS)."))),
+    mime_type: mimeTypeArg("Default: what the server sent."),
+    to: v.optional(v.pipe(v.string(), v.maxLength(4000), v.description("Also message its path to these agents (comma-separated)."))),
   },
   output: v.object({
     path: v.string(),

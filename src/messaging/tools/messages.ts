@@ -4,6 +4,7 @@
  */
 import * as v from "valibot";
 import type { ToolDeclaration } from "../../mcp/tool.ts";
+import { onByDefault } from "../../mcp/tool-args.ts";
 import { MAX_CONTENT_CHARS, messageLines, messageView, messageViewSchema } from "../message.ts";
 import { messagingOf } from "../messaging.ts";
 import { formatAddress, parseAddress } from "../names.ts";
@@ -12,7 +13,7 @@ import { defineMessagingTool } from "./messaging-tool.ts";
 const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
-export const messageIdArg = v.pipe(v.string(), v.maxLength(64), v.description("From inbox, wait_for_message or recall."));
+export const messageIdArg = v.pipe(v.string(), v.maxLength(64), v.description("From inbox or recall."));
 const contentArg = v.pipe(
   v.string(),
   v.maxLength(MAX_CONTENT_CHARS, `content is limited to ${MAX_CONTENT_CHARS} characters`),
@@ -43,11 +44,9 @@ export const inbox = defineMessagingTool({
     "This agent's identity, pending messages (then marked read), deferred messages and its namespace's presence. Read it before send_message, which is refused while messages wait.",
   input: {
     limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500), v.description("Default 100, oldest first; the rest stay unread."))),
-    show_presence: v.optional(v.pipe(v.boolean(), v.description("Default true."))),
-    all_agents: v.optional(v.pipe(v.boolean(), v.description("false: only active and waiting agents."))),
-    agents_limit: v.optional(
-      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500), v.description("Agents listed at most, waiting and most recent first.")),
-    ),
+    show_presence: onByDefault(),
+    all_agents: onByDefault("false: only active and waiting agents."),
+    agents_limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500), v.description("Waiting and most recent first."))),
     active_within_seconds: activeWithinArg,
   },
   // The Patchcord design's name for the same argument.

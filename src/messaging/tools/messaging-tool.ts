@@ -8,7 +8,7 @@ import { defineTool, type ObjectSchema, type ToolContext, type ToolDeclaration, 
 import { messagingOf } from "../messaging.ts";
 import type { AgentAddress } from "../names.ts";
 
-const asArg = v.optional(v.pipe(v.string(), v.maxLength(120), v.description("Operator only: act as agent NAME@NS.")));
+const asArg = v.optional(v.pipe(v.string(), v.maxLength(120), v.description("Operator: act as NAME@NS.")));
 
 type AgentInput<E extends v.ObjectEntries> = v.StrictObjectSchema<E & { as: typeof asArg }, undefined>;
 

@@ -12,7 +12,7 @@ import { anyOutput, LOCAL_WRITE, type RepoArgs, type RepoToolDeclaration, readTo
 export const configShowTool = readTool(
   "patchbay_config_show",
   "Pipeline config",
-  "The resolved .ai/patchbay.toml: each phase's provider, model and executable (or the error to fix), test commands, providers, workflow, and whether the operator trusted what it runs (phases refuse until then).",
+  "The resolved .ai/patchbay.toml: phases, test commands, providers, workflow, and whether the operator trusted what it runs.",
   {},
   async (repo, _args, context) => {
     const loaded = await loadPipelineConfig(repo);
@@ -55,12 +55,12 @@ const configTool = <I extends v.ObjectEntries>(
 export const phaseSetTool = configTool(
   "patchbay_config_phase_set",
   "Set a phase's provider",
-  "Binds a phase (plan, write, review, fix) to a provider and optional model in .ai/patchbay.toml. Pointing it at a [commands] key (command_key) chooses what runs and needs the exec capability.",
+  "Bind a phase to a provider and optional model in .ai/patchbay.toml.",
   {
     phase: v.picklist(AGENT_PHASES),
     provider: v.pipe(v.string(), v.minLength(1)),
     model: v.optional(v.string()),
-    command_key: v.optional(v.string()),
+    command_key: v.optional(v.pipe(v.string(), v.description("A [commands] key to run instead (needs the exec capability)."))),
   },
   { capability: "configure", escalate: { capability: "exec", when: "command_key", applies: (args) => args.command_key !== undefined } },
   (repo, editor, args) =>
@@ -74,7 +74,7 @@ export const phaseSetTool = configTool(
 export const commandSetTool = configTool(
   "patchbay_config_command_set",
   "Set an executable",
-  "Sets [commands].<key> (codex, claude, gemini, reasonix, or a key a phase's command_key names): chooses a program patchbay runs, so it needs the exec capability.",
+  "Set [commands].<key>: the program a provider or a phase's command_key runs.",
   {
     key: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_-]{0,31}$/)),
     command: v.pipe(v.string(), v.minLength(1)),
@@ -86,7 +86,7 @@ export const commandSetTool = configTool(
 export const testAddTool = configTool(
   "patchbay_config_test_add",
   "Allow a test command",
-  "Adds a command line to [phases.test].commands, the only commands the test phase runs: chooses a program patchbay runs, so it needs the exec capability.",
+  "Add a command line to [phases.test].commands, the only commands the test phase runs.",
   {
     command: v.pipe(v.string(), v.minLength(1), v.maxLength(1000)),
   },
@@ -97,17 +97,14 @@ export const testAddTool = configTool(
 export const providerAddTool = configTool(
   "patchbay_config_provider_add_cli",
   "Add a CLI provider",
-  "Defines [providers.<id>]: a command-line agent with roles, args ({{prompt}}, {{prompt_file}}, {{cwd}}, {{model}}), prompt mode and output contract. Chooses a program patchbay runs, so it needs the exec capability.",
+  "Define [providers.<id>]: a command-line agent with roles, args ({{prompt}}, {{prompt_file}}, {{cwd}}, {{model}}), prompt mode and output contract.",
   {
     provider_id: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_-]{0,31}$/)),
     roles: v.pipe(v.array(v.picklist(AGENT_PHASES)), v.minLength(1)),
     command: v.pipe(v.string(), v.minLength(1)),
     args: v.optional(v.array(v.string())),
     prompt_mode: v.optional(v.picklist(PROVIDER_PROMPT_MODES)),
-    output_contract: v.pipe(
-      v.picklist(OUTPUT_CONTRACT_NAMES),
-      v.description("text, json, jsonl or diff; the original's writer_diff, worktree_diff, plan_json and review_verdict are read as diff, text, text, text."),
-    ),
+    output_contract: v.pipe(v.picklist(OUTPUT_CONTRACT_NAMES)),
   },
   { capability: "exec" },
   (repo, editor, args) =>

@@ -11,16 +11,12 @@ import { hasPipelineConfig } from "../doctor.ts";
 import { runView, status } from "../queries.ts";
 import type { RunRecord } from "../run-record.ts";
 
-export const repoPath = v.optional(v.pipe(v.string(), v.description("Repository directory; defaults to the session's repository.")));
-export const runId = v.pipe(
-  v.string(),
-  v.regex(/^run_[0-9a-z_]+$/, "a run id such as run_lzq1x5c8a_1f3e9b"),
-  v.description("The run, as patchbay_plan returned it."),
-);
-export const background = v.optional(
-  v.pipe(v.boolean(), v.description("Return as soon as the phase started; follow it with patchbay_status or patchbay_events.")),
-);
-export const mock = v.optional(v.pipe(v.boolean(), v.description("Use the deterministic mock provider for this phase (demos and tests).")));
+import { repoPathArg } from "../../mcp/tool-args.ts";
+
+export const repoPath = repoPathArg;
+export const runId = v.pipe(v.string(), v.regex(/^run_[0-9a-z_]+$/, "a run id such as run_lzq1x5c8a_1f3e9b"), v.description("From patchbay_plan."));
+export const background = v.optional(v.pipe(v.boolean(), v.description("Return once the phase started (then patchbay_status).")));
+export const mock = v.optional(v.pipe(v.boolean(), v.description("Use the mock provider (demos, tests).")));
 export const runOutput = v.looseObject({ run_id: v.string(), state: v.string() });
 export const anyOutput = v.looseObject({});
 

@@ -36,10 +36,10 @@ export const planTool = defineTool({
   name: "patchbay_plan",
   title: "Plan a change",
   description:
-    "Start a pipeline run: the planner (read-only) writes PLAN.md for the task. Next: a person approves it with patchbay_approve. With run_id instead of task, runs the planner again for a run whose plan did not finish (state new).",
+    "Start a pipeline run: the read-only planner writes PLAN.md for the task; a person then approves it (patchbay_approve). With run_id instead: plan an unfinished run again.",
   input: v.strictObject({
-    task: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description("The change to make (a new run)."))),
-    run_id: v.optional(v.pipe(runId, v.description("Instead of task: the run whose plan failed or was interrupted, to plan again."))),
+    task: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description("The change to make."))),
+    run_id: v.optional(v.pipe(runId, v.description("Instead of task: a run whose plan did not finish."))),
     repo_path: repoPath,
     background,
     mock,
@@ -67,7 +67,7 @@ export const planTool = defineTool({
 export const approveTool = repoTool({
   name: "patchbay_approve",
   title: "Approve a plan",
-  description: "The human gate: approve a planned run so its writer may run. Only call this when the person said so.",
+  description: "The human gate: approve a planned run so its writer may run. Only when the person said so.",
   input: { run_id: runId, repo_path: repoPath },
   output: runOutput,
   annotations: LOCAL_WRITE,
@@ -78,33 +78,19 @@ export const approveTool = repoTool({
 export const writeTool = phaseTool(
   "patchbay_write",
   "Write the patch",
-  "The writer implements the approved plan in the run's own worktree; its change becomes FINAL.diff, checked by the patch safety rules. Refuses an unapproved run.",
+  "The writer implements the approved plan in the run's worktree; its change becomes FINAL.diff.",
   write,
 );
-export const testTool = phaseTool(
-  "patchbay_test",
-  "Test the patch",
-  "Runs the allowlisted [phases.test] commands in the run's worktree; logs under test/.",
-  (repo, id, env) => test(repo, id, env),
+export const testTool = phaseTool("patchbay_test", "Test the patch", "Run the [phases.test] commands in the run's worktree.", (repo, id, env) =>
+  test(repo, id, env),
 );
-export const reviewTool = phaseTool(
-  "patchbay_review",
-  "Review the patch",
-  "The reviewer reads the patch read-only and answers PASS or CHANGES_REQUESTED; a reviewer that changes the worktree fails the run.",
-  review,
-);
-export const fixTool = phaseTool(
-  "patchbay_fix",
-  "Fix the patch",
-  "One fix round for review findings and failing tests (bounded by workflow.max_fix_rounds); then test and review again.",
-  fix,
-);
+export const reviewTool = phaseTool("patchbay_review", "Review the patch", "The read-only reviewer answers PASS or CHANGES_REQUESTED.", review);
+export const fixTool = phaseTool("patchbay_fix", "Fix the patch", "One fix round for review findings and failing tests; then test and review again.", fix);
 
 export const applyTool = repoTool({
   name: "patchbay_apply",
   title: "Apply the patch",
-  description:
-    "Applies FINAL.diff to the base checkout (no commit) once the tests passed and the review approved. Takes the repository lock. Only call this when the person said so.",
+  description: "Apply FINAL.diff to the base checkout (no commit) after passing tests and review. Only when the person said so.",
   input: { run_id: runId, repo_path: repoPath },
   output: runOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -115,8 +101,7 @@ export const applyTool = repoTool({
 export const cancelTool = repoTool({
   name: "patchbay_cancel",
   title: "Cancel a run",
-  description:
-    "Cancel a run for good (as `patchbay cancel` does): a running phase is stopped wherever it runs, its agent turn ended, and the run is cancelled. Only call this when the person said so.",
+  description: "Cancel a run for good, stopping a running phase. Only when the person said so.",
   input: { run_id: runId, repo_path: repoPath },
   output: runOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -138,7 +123,7 @@ export const statusTool = readTool(
 export const eventsTool = readTool(
   "patchbay_events",
   "Run events",
-  "The run's events.jsonl: each phase's start and end with provider, model, duration, exit status and usage. `since` is the index to read from; `next` continues.",
+  "The run's events: each phase's start and end, provider, model, duration, exit status, usage. Pass next as since to continue.",
   {
     run_id: runId,
     since: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
@@ -166,7 +151,7 @@ export const runsTool = readTool(
 export const artifactTool = readTool(
   "patchbay_artifact",
   "Run artifact",
-  "One file of the run folder (PLAN.md, WRITE.md, FINAL.diff, REVIEW.md, FIX-1.md, test/…, logs/…), optionally its last lines.",
+  "One file of the run folder (PLAN.md, FINAL.diff, REVIEW.md, test/…, logs/…), or its last lines.",
   {
     run_id: runId,
     artifact: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),

@@ -28,8 +28,7 @@ const name = (what: string) => v.optional(v.pipe(v.string(), v.maxLength(200), v
 export const usageTool = defineTool({
   name: "codex_usage",
   title: "Usage and cost",
-  description:
-    "Tokens and USD agent turns used in this session's repositories (unknown prices counted as unpriced, never guessed), and each budget that applies today: spent, limits, state.",
+  description: "Tokens and USD agent turns used in this session's repositories, and today's budgets: spent, limits, state.",
   input: v.strictObject({
     since: name('First UTC day: "YYYY-MM-DD" or days back, e.g. "7d".'),
     repo_path: name("Only turns in this repository."),

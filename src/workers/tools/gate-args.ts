@@ -11,9 +11,7 @@ import type { LandedItem, LandOptions } from "../land.ts";
 import { integrationTestSettings } from "../test-gate.ts";
 
 export const gateArgs = {
-  run_tests: v.optional(
-    v.pipe(v.boolean(), v.description("Land only if the repository's tests pass in a scratch worktree (default: workers.integrate_requires_tests).")),
-  ),
+  run_tests: v.optional(v.pipe(v.boolean(), v.description("Land only if the repository's tests pass in a scratch worktree first."))),
   commit: v.optional(v.pipe(v.boolean(), v.description("Commit what lands, with message (default: no commit)."))),
   message: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2000), v.description("Commit message."))),
 };

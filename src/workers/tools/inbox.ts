@@ -54,7 +54,7 @@ export const workerInbox = defineTool({
   // ChatGPT uploads the file the user attached and passes it here as artifact_file.
   meta: { "openai/fileParams": ["artifact_file"] },
   description:
-    "Files for workers: import_file downloads artifact_file (public http/https, size-capped; zips unpacked safely) or copies source_path; then list, inspect or cleanup. Give the artifact_id to a worker's context_from_artifacts.",
+    "Files for workers: import_file (download artifact_file or copy source_path; zips unpacked safely), list, inspect, cleanup. Pass the artifact_id in a worker's context_from_artifacts.",
   input: v.strictObject({
     action: v.picklist(["import_file", "list", "inspect", "cleanup"]),
     artifact_file: v.optional(

@@ -44,8 +44,7 @@ function worktreeWorkspace(context: Pick<ToolContext, "app">, path: string): Pro
 export const workerInspect = defineTool({
   name: "codex_worker_inspect",
   title: "Inspect worker",
-  description:
-    "A worker's report, status, changed files, a file's diff or text, or the integration preview (what codex_worker_integrate would do, and conflicts with the base or other workers).",
+  description: "A worker's report, status, changes, a file's diff or text, or the integration preview (what codex_worker_integrate would do; conflicts).",
   input: v.strictObject({
     worker: workerArg,
     repo_path: repoPathArg,
@@ -54,7 +53,7 @@ export const workerInspect = defineTool({
     start_line: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
     end_line: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
     wait_seconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(30), v.description("Wait up to this long for a running turn to end."))),
-    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description("Cap on diff or file bytes."))),
+    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description("Cap on bytes shown."))),
   }),
   output: v.object({ worker: workerViewSchema, view: v.string(), details: v.record(v.string(), v.unknown()) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

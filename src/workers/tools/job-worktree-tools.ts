@@ -18,11 +18,11 @@ export const jobIntegrate = defineTool({
   name: "codex_job_integrate",
   title: "Integrate job",
   description:
-    "Apply a finished isolated job's change (codex_apply_job) to the base checkout, under the repository lock, with the same checks as codex_worker_integrate: git apply --check, then git apply; the worktree is kept and nothing is committed unless commit=true with a message. With run_tests (default: workers.integrate_requires_tests) the change is first tested in a scratch worktree at the current base and lands only if the repository's test commands pass. preview=true only says whether it would apply and why not. Refused when the job is running, not isolated, changed nothing, touches a blocked path, the base is dirty (unless allow_dirty_base), the patch does not apply, or it is over the size cap.",
+    "Apply a finished codex_apply_job's change to the base checkout (worktree kept), with codex_worker_integrate's checks; refused with the reason and files when it cannot land.",
   input: v.strictObject({
     job_id: jobIdArg,
-    preview: v.optional(v.pipe(v.boolean(), v.description("Only check: say whether it would apply, and why not, changing nothing."))),
-    allow_dirty_base: v.optional(v.pipe(v.boolean(), v.description("Integrate into a base checkout that has uncommitted changes."))),
+    preview: v.optional(v.pipe(v.boolean(), v.description("Only say whether it would apply."))),
+    allow_dirty_base: v.optional(v.pipe(v.boolean(), v.description("Allow uncommitted changes in the base checkout."))),
     ...gateArgs,
   }),
   output: v.object({
@@ -78,8 +78,7 @@ export const jobIntegrate = defineTool({
 export const jobClean = defineTool({
   name: "codex_job_clean",
   title: "Clean job",
-  description:
-    "Remove a finished isolated job's worktree and its patchbay/job-<id> branch (unintegrated changes in it are lost). Finished jobs' worktrees are also removed after server.job_worktree_retention_days.",
+  description: "Remove a finished isolated job's worktree and branch (unintegrated changes are lost).",
   input: v.strictObject({ job_id: jobIdArg }),
   output: v.object({ job_id: v.string(), removed: v.boolean(), path: v.string(), branch: v.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

@@ -15,17 +15,17 @@ export { repoPathArg } from "../../mcp/tool-args.ts";
 export const textArg = (what: string) => v.pipe(v.string(), v.minLength(1), v.maxLength(200_000), v.description(what));
 export const modelArg = modelIdArg("A model id (codex_worker_options lists them).");
 export const takeoverArgs = {
-  takeover: v.optional(v.pipe(v.boolean(), v.description("Act on a worker another session owns (recorded)."))),
+  takeover: v.optional(v.pipe(v.boolean(), v.description("Act on another session's worker (recorded)."))),
   takeover_reason: v.optional(v.pipe(v.string(), v.maxLength(500), v.description("Required with takeover."))),
 };
 export const contextArgs = {
   context_from_workers: v.optional(
-    v.pipe(v.array(v.pipe(v.string(), v.maxLength(140))), v.maxLength(10), v.description("Peer workers whose work the agent gets as context.")),
+    v.pipe(v.array(v.pipe(v.string(), v.maxLength(140))), v.maxLength(10), v.description("Peers whose work the agent gets as context.")),
   ),
   context_from_artifacts: v.optional(
-    v.pipe(v.array(v.pipe(v.string(), v.maxLength(40))), v.maxLength(10), v.description("Artifact ids (codex_worker_inbox) to copy into the worktree.")),
+    v.pipe(v.array(v.pipe(v.string(), v.maxLength(40))), v.maxLength(10), v.description("Artifact ids to copy into the worktree.")),
   ),
-  context_detail: v.optional(v.pipe(v.picklist(CONTEXT_DETAILS), v.description("Per peer: its report (default), plus changed files, or plus the diff."))),
+  context_detail: v.optional(v.pipe(v.picklist(CONTEXT_DETAILS), v.description("Per peer: report (default), +changed files, or +diff."))),
 };
 
 export const workerViewSchema = v.object({

@@ -7,7 +7,9 @@ import type { ToolAlias } from "../../mcp/tool.ts";
 
 export const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
-export { repoPathArg } from "../../mcp/tool-args.ts";
+import { unlisted } from "../../mcp/tool-args.ts";
+
+export { onByDefault, repoPathArg, unlisted } from "../../mcp/tool-args.ts";
 
 export function countArg(description: string) {
   return v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(description)));
@@ -44,7 +46,9 @@ export function codexProAlias(name: string, canonical: v.ObjectEntries, options:
   const canonicalEntries = Object.fromEntries(Object.entries(canonical).map(([key, schema]) => [key, relaxed.has(key) ? v.optional(schema) : schema]));
   // Advertised so a host that checks arguments against the schema lets CodexPro's names through.
   const aliasEntries = Object.fromEntries(Object.entries(renames).map(([from, to]) => [from, v.optional(canonical[to] ?? v.string())]));
-  const ignoredEntries = Object.fromEntries((options.ignored ?? []).map((flag) => [flag, flagArg("Accepted for CodexPro compatibility; ignored.")]));
+  const ignoredEntries = Object.fromEntries(
+    (options.ignored ?? []).map((flag) => [flag, unlisted(v.boolean(), "Accepted for CodexPro compatibility; ignored.")]),
+  );
   return {
     name,
     input: v.strictObject({ ...aliasEntries, ...canonicalEntries, ...ignoredEntries }),

@@ -109,7 +109,7 @@ export const readFile = defineWorkspaceTool({
 export const searchRepoTool = defineWorkspaceTool({
   name: "codex_search_repo",
   title: "Search repository",
-  description: `Search the repository's text files for literal text (or a regex): matching lines with path and line (default ${LIMITS.searchResults} results). Skips .gitignored, binary, blocked and dot files.`,
+  description: "Search text files for literal text or a regex: matching lines with path and line number. Skips .gitignored, binary and dot files.",
   input: v.strictObject({
     repo_path: repoPathArg,
     query: v.pipe(v.string(), v.minLength(1), v.maxLength(1000), v.description("Literal text, or a regex with regex: true.")),

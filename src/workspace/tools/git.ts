@@ -7,7 +7,7 @@ import * as v from "valibot";
 import type { ToolDeclaration } from "../../mcp/tool.ts";
 import { gitDiff, gitDiffSchema, gitStatus, gitStatusSchema, type GitDiff, type GitStatus } from "../git-views.ts";
 import { LIMITS } from "../limits.ts";
-import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args.ts";
+import { codexProAlias, countArg, flagArg, onByDefault, READ_ONLY, repoPathArg } from "./args.ts";
 import { defineWorkspaceTool } from "./workspace-tool.ts";
 
 const filePathArg = v.optional(v.pipe(v.string(), v.description("Only this file or directory.")));
@@ -29,7 +29,7 @@ function diffLine(diff: GitDiff): string {
 
 const statusInput = {
   repo_path: repoPathArg,
-  porcelain: flagArg("Include git status --short lines (default true)."),
+  porcelain: onByDefault("git status --short lines."),
 };
 
 export const gitStatusTool = defineWorkspaceTool({
@@ -78,7 +78,7 @@ export const gitDiffTool = defineWorkspaceTool({
 const changesInput = {
   repo_path: repoPathArg,
   file_path: filePathArg,
-  include_diff: flagArg("Default true."),
+  include_diff: onByDefault(),
   staged: flagArg("Staged instead of unstaged changes."),
   max_diff_bytes: countArg(`At most ${LIMITS.diffBytes}.`),
 };

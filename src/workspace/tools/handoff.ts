@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import type { ToolDeclaration } from "../../mcp/tool.ts";
-import { codexProAlias, READ_ONLY, redactorOf, repoPathArg } from "./args.ts";
+import { codexProAlias, onByDefault, READ_ONLY, redactorOf, repoPathArg } from "./args.ts";
 import { exportContext, handoffDiff, MAX_PLAN_CHARS, PLAN_FILE, readBridgeFile, readHandoffStatus, writeHandoffStatus, writePlan } from "../handoff.ts";
 import { LIMITS } from "../limits.ts";
 import { AI_BRIDGE_DIR, aiBridgeState } from "../orientation.ts";
@@ -14,31 +14,24 @@ import { defineWorkspaceTool } from "./workspace-tool.ts";
 const WRITES_BRIDGE = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 // Alias inputs reuse these pieces: an alias's arguments must always map onto valid canonical ones.
-const packName = v.pipe(
-  v.string(),
-  v.minLength(1),
-  v.maxLength(100),
-  v.description("Pack name: written to .ai-bridge/context-<name>.md (letters, digits, '.', '_', '-')."),
-);
-const selectedPaths = v.optional(v.pipe(v.array(v.string()), v.maxLength(50), v.description("Files to include, relative to the repository root.")));
+const packName = v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("Written to .ai-bridge/context-<name>.md."));
+const selectedPaths = v.optional(v.pipe(v.array(v.string()), v.maxLength(50), v.description("Files to include.")));
 const exportInput = {
   repo_path: repoPathArg,
   name: packName,
-  target_path: v.optional(v.pipe(v.string(), v.description("File or directory the AGENTS.md chain leads to; the root when omitted."))),
+  target_path: v.optional(v.pipe(v.string(), v.description("Load AGENTS.md files from the root down to this path."))),
   selected_paths: selectedPaths,
-  include_diff: v.optional(v.pipe(v.boolean(), v.description("Include the unstaged git diff."))),
-  include_ai_bridge: v.optional(v.pipe(v.boolean(), v.description("Include the handoff state and the other .ai-bridge/ Markdown files (default false)."))),
-  include_git: v.optional(v.pipe(v.boolean(), v.description("Include git status (default true)."))),
-  max_file_bytes: v.optional(
-    v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`Bytes of each selected file at most (clamped to ${LIMITS.readBytes}).`)),
-  ),
+  include_diff: v.optional(v.pipe(v.boolean(), v.description("Unstaged diff."))),
+  include_ai_bridge: v.optional(v.pipe(v.boolean(), v.description("Handoff files."))),
+  include_git: onByDefault(),
+  max_file_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`At most ${LIMITS.readBytes}.`))),
 };
 
 export const exportContextTool = defineWorkspaceTool({
   name: "codex_export_context",
   title: "Export context pack",
   description:
-    "Writes a context pack (AGENTS.md instructions, selected files, git status and optionally the diff) to .ai-bridge/context-<name>.md, for an agent or another chat to read. Secret-looking content is refused.",
+    "Write a context pack (AGENTS.md chain, selected files, git status, optionally the diff) to .ai-bridge/context-<name>.md for another agent or chat.",
   input: v.strictObject(exportInput),
   output: v.object({ file: v.string(), bytes: v.number(), truncated: v.boolean(), skipped: v.array(v.string()) }),
   annotations: WRITES_BRIDGE,
@@ -70,11 +63,11 @@ export const exportContextTool = defineWorkspaceTool({
 const statusInput = { repo_path: repoPathArg, create_if_missing: v.optional(v.boolean()) };
 
 const planFields = {
-  plan: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PLAN_CHARS), v.description("The plan, in Markdown: what to change, where, and how to check it.")),
+  plan: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PLAN_CHARS), v.description("Markdown: what to change, where, how to check it.")),
   title: v.optional(v.pipe(v.string(), v.maxLength(200))),
-  agent: v.optional(v.pipe(v.string(), v.maxLength(100), v.description("The agent meant to carry it out (codex, claude, gemini…)."))),
+  agent: v.optional(v.pipe(v.string(), v.maxLength(100), v.description("Who carries it out, e.g. codex."))),
   model: v.optional(v.pipe(v.string(), v.maxLength(100))),
-  append: v.optional(v.pipe(v.boolean(), v.description("Add to the current plan as an update instead of replacing it."))),
+  append: v.optional(v.pipe(v.boolean(), v.description("Add to the current plan instead of replacing it."))),
 };
 const planInput = { repo_path: repoPathArg, ...planFields };
 const planAlias = (name: string, defaultAgent?: string) =>
@@ -83,7 +76,7 @@ const planAlias = (name: string, defaultAgent?: string) =>
 export const writeHandoff = defineWorkspaceTool({
   name: "codex_write_handoff",
   title: "Write handoff plan",
-  description: `Writes the plan for a local agent to ${AI_BRIDGE_DIR}/${PLAN_FILE} (with a short header) and records the current commit, so codex_get_handoff_diff later shows what the agent changed. The operator runs it with \`patchbay handoff execute\`. Secret-looking content is refused.`,
+  description: `Write the plan for a local agent to ${AI_BRIDGE_DIR}/${PLAN_FILE} and record the current commit for codex_get_handoff_diff. The operator runs it with \`patchbay handoff execute\`.`,
   input: v.strictObject(planInput),
   output: v.object({ plan_file: v.string(), status_file: v.string(), base_head: v.nullable(v.string()), appended: v.boolean(), bytes: v.number() }),
   annotations: WRITES_BRIDGE,
@@ -125,7 +118,7 @@ const statusSchema = v.object({
 export const getHandoffStatus = defineWorkspaceTool({
   name: "codex_get_handoff_status",
   title: "Handoff status",
-  description: `Reads the handoff state: the current plan (${AI_BRIDGE_DIR}/${PLAN_FILE}), who wrote it and when, the commit it started from, the last local agent run (exit code, times) and the files in ${AI_BRIDGE_DIR}/. create_if_missing creates an empty ${AI_BRIDGE_DIR}/.`,
+  description: `The handoff state: the current plan, who wrote it and when, its base commit, the last local agent run, and the files in ${AI_BRIDGE_DIR}/.`,
   input: v.strictObject(statusInput),
   output: v.object({
     has_plan: v.boolean(),
@@ -165,10 +158,10 @@ export const getHandoffStatus = defineWorkspaceTool({
 export const getHandoffDiff = defineWorkspaceTool({
   name: "codex_get_handoff_diff",
   title: "Handoff diff",
-  description: `What changed in the working tree since the plan was written (commits, edits and new files, against the commit recorded in ${AI_BRIDGE_DIR}/handoff-status.json; against HEAD when there is no plan). Bounded; blocked paths and ${AI_BRIDGE_DIR}/ are left out.`,
+  description: "What changed in the working tree since the plan was written (against HEAD without a plan); bounded.",
   input: v.strictObject({
     repo_path: repoPathArg,
-    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`Diff bytes at most (clamped to ${LIMITS.diffBytes}).`))),
+    max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(`At most ${LIMITS.diffBytes}.`))),
   }),
   output: v.object({
     base_head: v.nullable(v.string()),

@@ -6,7 +6,7 @@
 import { basename } from "node:path";
 import * as v from "valibot";
 import { defineTool, TOOL_MODES, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
-import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args.ts";
+import { codexProAlias, countArg, flagArg, onByDefault, READ_ONLY, repoPathArg } from "./args.ts";
 import type { SessionScope } from "../../mcp/index.ts";
 import { agentsSummarySchema, summarizeAgents } from "../agents-md.ts";
 import { buildContextPack, contextPackSchema, renderContextPack } from "../context-pack.ts";
@@ -44,12 +44,12 @@ function gitLine(git: v.InferOutput<typeof gitSummarySchema>): string {
 
 const openInput = {
   repo_path: repoPathArg,
-  include_tree: flagArg("Default true."),
+  include_tree: onByDefault(),
   max_depth: countArg("Tree depth (default 2)."),
   max_entries: countArg("Tree entries (default 200)."),
   include_hidden: flagArg("Dot entries in the tree."),
-  include_skills: flagArg("Default true."),
-  include_global_skills: flagArg("Also the user's skills (default true)."),
+  include_skills: onByDefault(),
+  include_global_skills: onByDefault("Also the user's skills."),
   max_skills: countArg(`At most ${LIMITS.skillCount}.`),
 };
 
@@ -228,7 +228,7 @@ type Power = SessionScope["power"];
 
 const inventoryInput = {
   repo_path: repoPathArg,
-  include_global_skills: flagArg("Also the user's skills (default true)."),
+  include_global_skills: onByDefault("Also the user's skills."),
   max_skills: countArg(`At most ${LIMITS.skillCount}.`),
 };
 
@@ -281,8 +281,8 @@ const contextInput = {
   repo_path: repoPathArg,
   target_path: v.optional(v.pipe(v.string(), v.description("Load AGENTS.md files from the root down to this path."))),
   selected_paths: v.optional(v.pipe(v.array(v.string()), v.maxLength(100), v.description("Files to include."))),
-  include_ai_bridge: flagArg("Handoff files (default true)."),
-  include_git: flagArg("Default true."),
+  include_ai_bridge: onByDefault("Handoff files."),
+  include_git: onByDefault(),
   include_diff: flagArg("Unstaged diff."),
   max_file_bytes: countArg(`At most ${LIMITS.readBytes}.`),
 };

@@ -8,7 +8,7 @@ import { stat } from "node:fs/promises";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
-import { codexProAlias, redactorOf, repoPathArg } from "./args.ts";
+import { codexProAlias, redactorOf, repoPathArg, unlisted } from "./args.ts";
 import { clampTimeout, COMMAND_TIMEOUT, filteredEnv, runInGroup, type CommandResult } from "../commands.ts";
 import { editRepoFile, MAX_EDIT_BYTES, writeRepoFile } from "../edit.ts";
 import { LIMITS } from "../limits.ts";
@@ -26,28 +26,23 @@ function mutating<T>(context: ToolContext, ws: Workspace, tool: string, fn: () =
 }
 
 // Field schemas shared by the canonical inputs and their aliases, so an alias always maps onto valid arguments.
-const filePath = (description: string) => v.pipe(v.string(), v.description(description));
-const content = v.pipe(v.string(), v.maxLength(MAX_EDIT_BYTES), v.description("The whole new content of the file."));
-const oldText = v.pipe(
-  v.string(),
-  v.minLength(1),
-  v.maxLength(MAX_EDIT_BYTES),
-  v.description("Text to replace, exactly as in the file (whitespace included)."),
-);
+const filePath = v.pipe(v.string(), v.description("Relative to the repository root."));
+const content = v.pipe(v.string(), v.maxLength(MAX_EDIT_BYTES), v.description("The whole new content."));
+const oldText = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_EDIT_BYTES), v.description("Exactly as in the file, whitespace included."));
 const newText = v.pipe(v.string(), v.maxLength(MAX_EDIT_BYTES));
 const expectedReplacements = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)));
 const commandLine = v.pipe(v.string(), v.minLength(1), v.maxLength(10_000));
 
 const writeInput = {
   repo_path: repoPathArg,
-  file_path: filePath("File to write, relative to the repository root."),
+  file_path: filePath,
   content,
   create_dirs: v.optional(v.boolean()),
   overwrite: v.optional(v.boolean()),
 };
 const editInput = {
   repo_path: repoPathArg,
-  file_path: filePath("File to edit, relative to the repository root."),
+  file_path: filePath,
   old_text: oldText,
   new_text: newText,
   replace_all: v.optional(v.boolean()),
@@ -57,16 +52,13 @@ const editInput = {
 const commandInput = {
   repo_path: repoPathArg,
   command: commandLine,
-  cwd: v.optional(v.pipe(v.string(), v.description("Directory to run in, relative to the repository root."))),
-  timeout_ms: v.optional(v.pipe(v.number(), v.description(`Clamped to ${COMMAND_TIMEOUT.minMs}–${COMMAND_TIMEOUT.maxMs}.`))),
-  session_id: v.optional(
-    v.pipe(
-      v.string(),
-      v.maxLength(200),
-      v.description(
-        "The original PatchBay's command-session guard id, accepted so its prompts work; patchbay has no such guard (power_tools.bash_mode decides).",
-      ),
-    ),
+  cwd: v.optional(v.pipe(v.string(), v.description("Relative to the repository root."))),
+  timeout_ms: v.optional(
+    v.pipe(v.number(), v.description(`Default ${COMMAND_TIMEOUT.defaultMs}, clamped to ${COMMAND_TIMEOUT.minMs}–${COMMAND_TIMEOUT.maxMs}.`)),
+  ),
+  session_id: unlisted(
+    v.pipe(v.string(), v.maxLength(200)),
+    "The original PatchBay's command-session guard id, accepted so its prompts work; patchbay has no such guard (power_tools.bash_mode decides).",
   ),
 };
 
@@ -75,8 +67,7 @@ const changeOutput = { path: v.string(), bytes: v.number(), diff: v.string(), di
 export const writeFileTool = defineWorkspaceTool({
   name: "codex_write_file",
   title: "Write file",
-  description:
-    "Creates or replaces a text file in the repository and returns the diff. An existing file is replaced only with overwrite: true; missing directories are created only with create_dirs: true. Blocked paths and secret-looking content are refused.",
+  description: "Create or replace a text file in the repository and return the diff; replacing needs overwrite, missing directories create_dirs.",
   input: v.strictObject(writeInput),
   output: v.object({ ...changeOutput, created: v.boolean() }),
   annotations: { ...DESTRUCTIVE, idempotentHint: true },
@@ -94,7 +85,7 @@ export const editFileTool = defineWorkspaceTool({
   name: "codex_edit_file",
   title: "Edit file",
   description:
-    "Replaces exact text in a file and returns the diff. old_text must occur exactly once, unless replace_all is true or expected_replacements gives the exact count; otherwise the edit fails with edit_no_match or edit_not_unique and nothing is written.",
+    "Replace exact text in a file and return the diff. old_text must occur once, unless replace_all or expected_replacements (the exact count); otherwise nothing is written.",
   input: v.strictObject(editInput),
   output: v.object({ ...changeOutput, replacements: v.number() }),
   annotations: DESTRUCTIVE,
@@ -132,7 +123,8 @@ function commandText(command: string, result: CommandResult): string {
 export const runCommandTool = defineTool({
   name: "codex_run_command",
   title: "Run command",
-  description: `Runs a command in the repository (cwd inside it). In safe mode (power_tools.bash_mode = "safe") only read-only commands and test runners run, without a shell, each with an allowlist of options (a refusal lists them in details.options): git status/diff/log/show/branch/rev-parse/ls-files (blocked paths left out, limited to the workspace), ls (no symlink following), pwd, rg, npm/pnpm/yarn test and run test|typecheck|lint|build|check (script arguments after --), bun test, bun run <the same scripts>, pytest, go test/vet, cargo test/check/clippy, tsc, eslint, biome check. Options that set shells, node options, registries, config or plugins are refused; npx is not available (it runs any package). In full mode the command runs in bash and holds the repository lock. Timeout ${COMMAND_TIMEOUT.minMs / 1000}–${COMMAND_TIMEOUT.maxMs / 1000} s (default ${COMMAND_TIMEOUT.defaultMs / 1000} s) stops the command and everything it started; output is capped; patchbay's own secrets are never in its environment.`,
+  description:
+    'Run a command in the repository; output capped. Safe mode (power_tools.bash_mode "safe"): no shell, only git status/diff/log/show/branch/rev-parse/ls-files, ls, pwd, rg, npm/pnpm/yarn test and run test|typecheck|lint|build|check, bun test, bun run <those scripts>, pytest, go test/vet, cargo test/check/clippy, tsc, eslint, biome check, each with allowlisted options (a refusal lists them); no npx. Full mode: bash, under the repository lock.',
   input: v.strictObject(commandInput),
   output: v.object({
     command: v.string(),
@@ -169,10 +161,9 @@ export const runCommandTool = defineTool({
 export const readSessionTool = defineTool({
   name: "codex_read_session",
   title: "Read Codex session",
-  description:
-    "Reads the newest messages of a Codex session transcript ($CODEX_HOME/sessions/…/rollout-…-<session_id>.jsonl), bounded by max_messages and max_bytes (max_total_bytes, the original's name, also works).",
+  description: "The newest messages of a Codex session transcript ($CODEX_HOME/sessions), bounded.",
   input: v.strictObject({
-    session_id: v.pipe(v.string(), v.regex(SESSION_ID, "expected a Codex session id (a UUID)")),
+    session_id: v.pipe(v.string(), v.regex(SESSION_ID, "expected a Codex session id (a UUID)"), v.description("A Codex session id (UUID).")),
     max_messages: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
     max_bytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(LIMITS.readBytes))),
   }),

@@ -6,7 +6,7 @@ import * as v from "valibot";
 import type { ToolDeclaration } from "../../mcp/tool.ts";
 import { LIMITS } from "../limits.ts";
 import { listSkills, loadSkill, loadedSkillSchema, SKILL_SOURCES, skillListSchema } from "../skills.ts";
-import { codexProAlias, countArg, flagArg, READ_ONLY, repoPathArg } from "./args.ts";
+import { codexProAlias, countArg, onByDefault, READ_ONLY, repoPathArg } from "./args.ts";
 import { defineWorkspaceTool } from "./workspace-tool.ts";
 
 export const listSkillsTool = defineWorkspaceTool({
@@ -15,7 +15,7 @@ export const listSkillsTool = defineWorkspaceTool({
   description: "Skills (SKILL.md) of the repository, the user and installed plugins: name, description, source, path.",
   input: v.strictObject({
     repo_path: repoPathArg,
-    include_global_skills: flagArg("Also the user's and plugins' skills (default true)."),
+    include_global_skills: onByDefault("Also the user's and plugins' skills."),
     max_skills: countArg(`At most ${LIMITS.skillCount}.`),
   }),
   output: skillListSchema,
@@ -39,7 +39,7 @@ const loadInput = {
   source: v.optional(v.pipe(v.picklist(SKILL_SOURCES), v.description("When the name is in several places."))),
   path: v.optional(v.pipe(v.string(), v.description("When name and source are still ambiguous."))),
   max_bytes: countArg(`At most ${LIMITS.skillBytes}.`),
-  include_global_skills: flagArg("Also the user's and plugins' skills (default true)."),
+  include_global_skills: onByDefault("Also the user's and plugins' skills."),
   max_skills: countArg(`Skills searched, at most ${LIMITS.skillCount}.`),
 };
 
