@@ -15,7 +15,7 @@ export interface GitResult {
   code: number;
   stdout: string;
   stderr: string;
-  /** True when the output stopped at `maxBytes`. */
+  /** True when the output stopped at `maxBytes`, or where `stopWhen` said it had enough. */
   truncated: boolean;
 }
 
@@ -33,7 +33,8 @@ export function assertSafeRef(ref: string, argument = "ref"): void {
  * instead of producing output nobody reads (a diff of a huge change, a search of a big tree).
  * node:child_process rather than dax-sh here: dax's piped stdout throws "Controller is already
  * closed" when its reader stops early (dax-sh 0.44.1 on Bun 1.4.5), and stopping early is the point.
- * `env` adds variables for this one call (a temporary GIT_INDEX_FILE, a commit identity).
+ * `env` adds variables for this one call (a temporary GIT_INDEX_FILE, a commit identity);
+ * `stopWhen`, given each chunk of stdout as it comes, stops git once it answers true.
  *
  * @example
  * const { stdout } = await runGit(repo, ["status", "--porcelain=v1", "-z"]);
@@ -41,7 +42,7 @@ export function assertSafeRef(ref: string, argument = "ref"): void {
 export function runGit(
   cwd: string,
   args: string[],
-  options: { maxBytes?: number; signal?: AbortSignal; input?: string; env?: Record<string, string> } = {},
+  options: { maxBytes?: number; signal?: AbortSignal; input?: string; env?: Record<string, string>; stopWhen?: (chunk: Buffer) => boolean } = {},
 ): Promise<GitResult> {
   const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
   return new Promise((resolve, reject) => {
@@ -60,6 +61,9 @@ export function runGit(
       if (size + chunk.length <= maxBytes) {
         chunks.push(chunk);
         size += chunk.length;
+        if (!options.stopWhen?.(chunk)) return;
+        truncated = true;
+        child.kill("SIGTERM");
         return;
       }
       chunks.push(chunk.subarray(0, maxBytes - size));

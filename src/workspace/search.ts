@@ -95,19 +95,50 @@ interface GrepRecord {
   text: string;
 }
 
-/** Parses `path\0line\0column\0text\n` records (a path may hold any byte but NUL); a record cut by the byte cap is dropped. */
+/**
+ * Where the `path\0line\0column\0text\n` record at `at` ends each field (a path may hold any byte
+ * but NUL, a line any but newline), or undefined while it is incomplete. Text and bytes alike:
+ * NUL and newline never occur inside a UTF-8 sequence.
+ */
+function recordBounds(output: { indexOf(value: string, from?: number): number }, at: number): [number, number, number, number] | undefined {
+  const pathEnd = output.indexOf("\0", at);
+  const lineEnd = pathEnd === -1 ? -1 : output.indexOf("\0", pathEnd + 1);
+  const columnEnd = lineEnd === -1 ? -1 : output.indexOf("\0", lineEnd + 1);
+  const textEnd = columnEnd === -1 ? -1 : output.indexOf("\n", columnEnd + 1);
+  return textEnd === -1 ? undefined : [pathEnd, lineEnd, columnEnd, textEnd];
+}
+
+/** Parses git grep's records; a record cut by the byte cap is dropped. */
 function* grepRecords(output: string): Generator<GrepRecord> {
-  let at = 0;
-  for (;;) {
-    const pathEnd = output.indexOf("\0", at);
-    const lineEnd = pathEnd === -1 ? -1 : output.indexOf("\0", pathEnd + 1);
-    const columnEnd = lineEnd === -1 ? -1 : output.indexOf("\0", lineEnd + 1);
-    const textEnd = columnEnd === -1 ? -1 : output.indexOf("\n", columnEnd + 1);
-    if (textEnd === -1) return;
+  for (let at = 0, bounds = recordBounds(output, 0); bounds; bounds = recordBounds(output, at)) {
+    const [pathEnd, lineEnd, columnEnd, textEnd] = bounds;
     const [line, column] = [Number(output.slice(pathEnd + 1, lineEnd)), Number(output.slice(lineEnd + 1, columnEnd))];
     yield { path: output.slice(at, pathEnd), line, column, text: output.slice(columnEnd + 1, textEnd) };
     at = textEnd + 1;
   }
+}
+
+/**
+ * runGit's `stopWhen` for a search: git is stopped once its output holds more records that may
+ * be shown than the answer takes, so a search with many matches reads only the files before them
+ * (git grep prints in path order whatever its threads do) instead of the whole repository.
+ */
+function enoughRecords(wanted: number, isShown: (path: string) => boolean): { stopWhen: (chunk: Buffer) => boolean; reached: () => boolean } {
+  let rest = Buffer.alloc(0);
+  let shown = 0;
+  return {
+    stopWhen(chunk) {
+      const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+      let at = 0;
+      for (let bounds = recordBounds(data, 0); bounds; bounds = recordBounds(data, at)) {
+        if (isShown(data.subarray(at, bounds[0]).toString("utf8"))) shown++;
+        at = bounds[3] + 1;
+      }
+      rest = Buffer.from(data.subarray(at));
+      return shown > wanted;
+    },
+    reached: () => shown > wanted,
+  };
 }
 
 export type GrepSyntax = "-F" | "-P" | "-E";
@@ -130,12 +161,14 @@ async function runGrep(
   options: SearchOptions,
   base: string,
   maxResults: number,
+  stopWhen?: (chunk: Buffer) => boolean,
 ): Promise<{ result: GitResult; engine: SearchResult["engine"] }> {
   const pathspecs = [...scopePathspecs(base, options.glob), ...gitExcludes(ws.blockedGlobs, base, options.includeHidden ?? false)];
   const grep = (engine: SearchResult["engine"], syntax: GrepSyntax) =>
     runGit(ws.root, grepArgs(engine, syntax, options.query, pathspecs), {
       maxBytes: Math.max(GREP_MIN_BYTES, maxResults * GREP_BYTES_PER_RESULT),
       signal: options.signal,
+      stopWhen,
     });
   const search = async (engine: SearchResult["engine"]) => {
     if (!options.regex) return grep(engine, "-F");
@@ -231,9 +264,15 @@ export async function searchRepo(ws: Workspace, options: SearchOptions): Promise
   const base = await ws.guard(options.path || ".");
   if (!base.exists)
     throw new PatchbayError("not_found", `${base.relative} does not exist`, { next: "search an existing directory (codex_repo_tree lists them)" });
-  const { result, engine } = await runGrep(ws, options, base.relative, maxResults);
-  // git grep exits 1 when nothing matched: that is an answer, not a failure.
-  if (result.code > 1) throw grepFailure(result);
-  const { matches, more } = await keptMatches(ws, [...grepRecords(result.stdout)], options, base.relative, maxResults);
-  return { matches, truncated: more || result.truncated, engine };
+  const search = async (stopWhen?: (chunk: Buffer) => boolean) => {
+    const { result, engine } = await runGrep(ws, options, base.relative, maxResults, stopWhen);
+    // git grep exits 1 when nothing matched: that is an answer, not a failure.
+    if (result.code > 1) throw grepFailure(result);
+    const kept = await keptMatches(ws, [...grepRecords(result.stdout)], options, base.relative, maxResults);
+    return { answer: { matches: kept.matches, truncated: kept.more || result.truncated, engine }, more: kept.more };
+  };
+  const early = enoughRecords(maxResults, (path) => isSearchable(ws, path, base.relative, options.includeHidden ?? false));
+  const first = await search(early.stopWhen);
+  // Stopped early, then some matches fell to the link checks: the whole search decides.
+  return early.reached() && !first.more ? (await search()).answer : first.answer;
 }
