@@ -6,10 +6,12 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
+import type { ResumeRetention } from "../../src/http/event-store.ts";
 import { createRedisEventStore, withPostedRequests } from "../../src/http/event-store-redis.ts";
 import { createRecordStore } from "../../src/state/index.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
+import { expectCountBound, expectOwnStreamReplayed } from "./event-store-contract.ts";
 
 const redisPath = await redisServerPath();
 if (!redisPath) throw new Error("redis-server is needed for these tests (apt-get install redis-server)");
@@ -22,27 +24,14 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const note = (n: number): JSONRPCMessage => ({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: "t", progress: n } });
-
-function storeFor(retention: { maxEvents: number; maxAgeMs: number }) {
+function storeFor(retention: ResumeRetention) {
   return createRedisEventStore({ logs: records.logs!, sessionId: crypto.randomUUID(), retention, server: "server-a", callTtlMs: 60_000 });
 }
 
-async function replay(store: ReturnType<typeof storeFor>, after: string): Promise<unknown[]> {
-  const sent: unknown[] = [];
-  await store.replayEventsAfter(after, { send: async (_id, message) => void sent.push(message) });
-  return sent;
-}
+test("a resume replays the events of its own stream from Redis after the id, without the priming event", () => expectOwnStreamReplayed(storeFor));
 
-test("past server.resume_events the oldest events are gone from Redis: resuming from one is refused, later ones still replay", async () => {
-  const store = storeFor({ maxEvents: 3, maxAgeMs: 600_000 });
-  const ids = [];
-  for (let n = 1; n <= 5; n++) ids.push(await store.storeEvent("call", note(n)));
-  expect(await store.canResume(ids[0]!)).toBe(false);
-  expect(await store.canResume(ids[1]!)).toBe(false);
-  expect(await store.canResume(ids[2]!)).toBe(true);
-  expect(await replay(store, ids[2]!)).toEqual([note(4), note(5)]);
-});
+test("past server.resume_events the oldest events are gone from Redis: resuming from one is refused, later ones still replay", () =>
+  expectCountBound(storeFor));
 
 test("an event older than server.resume_seconds is gone; the call's record still names the answer it lost", async () => {
   const store = storeFor({ maxEvents: 1000, maxAgeMs: 500 });

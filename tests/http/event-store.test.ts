@@ -5,34 +5,12 @@
 import { expect, test } from "bun:test";
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import { createMemoryEventStore } from "../../src/http/event-store-memory.ts";
+import { expectCountBound, expectOwnStreamReplayed, note, replay } from "./event-store-contract.ts";
 
-const note = (n: number): JSONRPCMessage => ({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: "t", progress: n } });
+test("a resume replays the events of its own stream after the id, without the priming event", () => expectOwnStreamReplayed(createMemoryEventStore));
 
-async function replay(store: ReturnType<typeof createMemoryEventStore>, after: string): Promise<unknown[]> {
-  const sent: unknown[] = [];
-  await store.replayEventsAfter(after, { send: async (_id, message) => void sent.push(message) });
-  return sent;
-}
-
-test("a resume replays the events of its own stream after the id, without the priming event", async () => {
-  const store = createMemoryEventStore({ maxEvents: 1000, maxAgeMs: 600_000 });
-  const priming = await store.storeEvent("call", {} as JSONRPCMessage);
-  await store.storeEvent("other", note(0));
-  await store.storeEvent("call", note(1));
-  const result: JSONRPCMessage = { jsonrpc: "2.0", id: 7, result: { content: [] } };
-  await store.storeEvent("call", result);
-  expect(await replay(store, priming)).toEqual([note(1), result]);
-});
-
-test("past server.resume_events the oldest events are gone: resuming from one is refused, later ones still replay", async () => {
-  const store = createMemoryEventStore({ maxEvents: 3, maxAgeMs: 600_000 });
-  const ids = [];
-  for (let n = 1; n <= 5; n++) ids.push(await store.storeEvent("call", note(n)));
-  expect(await store.canResume(ids[0]!)).toBe(false);
-  expect(await store.canResume(ids[1]!)).toBe(false);
-  expect(await store.canResume(ids[2]!)).toBe(true);
-  expect(await replay(store, ids[2]!)).toEqual([note(4), note(5)]);
-});
+test("past server.resume_events the oldest events are gone: resuming from one is refused, later ones still replay", () =>
+  expectCountBound(createMemoryEventStore));
 
 test("an event older than server.resume_seconds is gone", async () => {
   let clock = 1_000_000;
