@@ -3,7 +3,8 @@
  * is stopped (the agent's process gone, what it said kept, the job and its entry marked), a soft
  * budget that was reached only warns, and a worker's budget refuses that worker's next turn.
  * The running case uses a stand-in codex (a script that prints codex's JSONL, then would sleep):
- * the real CLIs report usage only as a turn ends.
+ * the real codex reports usage only as a turn ends (a real claude stopped between two model calls
+ * is in agents-ledger.test.ts).
  */
 import { afterAll, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
