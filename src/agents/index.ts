@@ -15,7 +15,7 @@ import type { AgentAdapter } from "./types.ts";
 
 export { customAgent };
 export { checkAgentNames, loadCheckedConfig } from "./config-names.ts";
-export { AGENT_NAMES, AGENTS, agentClis, type BuiltinAgentName, configuredCommand, isBuiltinAgent } from "./registry.ts";
+export { AGENT_NAMES, AGENTS, agentClis, type BuiltinAgentName, configuredCommand, isBuiltinAgent, pipelineProvider } from "./registry.ts";
 export const { codex, claude, gemini, mock } = AGENTS;
 export { type CredentialReport, credentialHint, credentialReport, withCredentialHint } from "./credentials.ts";
 export { defineAgent } from "./define.ts";

@@ -33,6 +33,11 @@ export function agentClis(): AgentAdapter[] {
   return Object.values(AGENTS).filter((adapter: AgentAdapter) => adapter.env.credentials !== undefined);
 }
 
+/** The provider id a pipeline phase names to run this built-in agent: `codex_cli`, or what the adapter declares. */
+export function pipelineProvider(adapter: AgentAdapter): string {
+  return adapter.pipelineProvider ?? `${adapter.name}_cli`;
+}
+
 /**
  * The value of the adapter's declared config key (`agents.commands.codex`,
  * `agents.custom.<id>.command`), or undefined when the config does not set it.

@@ -139,6 +139,8 @@ export interface AgentAdapter {
    * `patchbay context` suggests; absent: `<name> --task-file {{plan_file}}`.
    */
   handoffTemplate?: string;
+  /** Its built-in provider id in `.ai/patchbay.toml`; `<name>_cli` when left out (see `pipelineProvider`). */
+  pipelineProvider?: string;
   capabilities: AgentCapabilities;
   env: AgentEnvNeeds;
   command(turn: AgentTurn, executable: string): AgentCommand;

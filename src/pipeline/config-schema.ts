@@ -3,12 +3,14 @@
  * `[commands]`, `[writer]` and `[test]` tables of ai-flow, which load as defaults under the new keys.
  */
 import * as v from "valibot";
+import { REASONIX } from "../agents/acp/index.ts";
+import { AGENTS, pipelineProvider } from "../agents/index.ts";
 
 export const AGENT_PHASES = ["plan", "write", "review", "fix"] as const;
 export type AgentPhase = (typeof AGENT_PHASES)[number];
 
-export const BUILTIN_PROVIDERS = ["codex_cli", "claude_cli", "gemini_cli", "reasonix_cli", "mock"] as const;
-export type BuiltinProvider = (typeof BUILTIN_PROVIDERS)[number];
+/** One provider per built-in agent of the registry (`codex_cli`, …, `mock`), then reasonix's ACP writer. */
+export const BUILTIN_PROVIDERS: readonly string[] = [...Object.values(AGENTS).map(pipelineProvider), REASONIX.provider];
 
 export const PROVIDER_PROMPT_MODES = ["stdin", "arg", "file"] as const;
 /** How a custom provider's stdout is read; `diff` means it prints a patch for the worktree. */

@@ -5,19 +5,12 @@
  */
 import { parse } from "smol-toml";
 import * as v from "valibot";
-import { AGENTS, type BuiltinAgentName, configuredCommand, isBuiltinAgent } from "../agents/index.ts";
+import { REASONIX } from "../agents/acp/index.ts";
+import { AGENTS, type BuiltinAgentName, configuredCommand, isBuiltinAgent, pipelineProvider } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { readAiFile } from "./ai-files.ts";
-import {
-  AGENT_PHASES,
-  type AgentPhase,
-  BUILTIN_PROVIDERS,
-  type BuiltinProvider,
-  type CustomProvider,
-  type PipelineConfigFile,
-  pipelineConfigSchema,
-} from "./config-schema.ts";
+import { AGENT_PHASES, type AgentPhase, BUILTIN_PROVIDERS, type CustomProvider, type PipelineConfigFile, pipelineConfigSchema } from "./config-schema.ts";
 
 export const CONFIG_FILE = ".ai/patchbay.toml";
 export const LEGACY_CONFIG_FILE = ".ai/ai-flow.toml";
@@ -35,16 +28,24 @@ export interface LoadedPipelineConfig {
   raw: Record<string, unknown>;
 }
 
-/** Built-in providers: the agent each one drives (a registry name, or reasonix's ACP writer) and the roles it can take. */
-export const BUILTIN_PROVIDER_INFO: Record<BuiltinProvider, { agent: BuiltinAgentName | "reasonix"; roles: readonly AgentPhase[]; commandKey: string }> = {
-  codex_cli: { agent: "codex", roles: AGENT_PHASES, commandKey: "codex" },
-  claude_cli: { agent: "claude", roles: AGENT_PHASES, commandKey: "claude" },
-  gemini_cli: { agent: "gemini", roles: AGENT_PHASES, commandKey: "gemini" },
-  reasonix_cli: { agent: "reasonix", roles: ["write", "fix"], commandKey: "reasonix" },
-  mock: { agent: "mock", roles: AGENT_PHASES, commandKey: "mock" },
-};
+interface BuiltinProviderInfo {
+  /** The agent it drives: a registry name, or reasonix's ACP writer. */
+  agent: BuiltinAgentName | "reasonix";
+  roles: readonly AgentPhase[];
+  /** Its legacy `[commands]` entry: the agent's name. */
+  commandKey: string;
+}
 
-const DEFAULT_PROVIDER: Record<Exclude<AgentPhase, "fix">, BuiltinProvider> = { plan: "claude_cli", write: "codex_cli", review: "codex_cli" };
+/** Built-in providers, by id: one per built-in agent of the registry (every role), and reasonix (it writes and fixes). */
+export const BUILTIN_PROVIDER_INFO: Readonly<Record<string, BuiltinProviderInfo>> = Object.fromEntries([
+  ...Object.values(AGENTS).map((adapter) => [
+    pipelineProvider(adapter),
+    { agent: adapter.name as BuiltinAgentName, roles: AGENT_PHASES, commandKey: adapter.name },
+  ]),
+  [REASONIX.provider, { agent: "reasonix", roles: ["write", "fix"], commandKey: "reasonix" }],
+]);
+
+const DEFAULT_PROVIDER: Record<Exclude<AgentPhase, "fix">, string> = { plan: "claude_cli", write: "codex_cli", review: "codex_cli" };
 const LEGACY_MODEL_KEY: Record<AgentPhase, "planner" | "writer" | "reviewer" | "fixer"> = {
   plan: "planner",
   write: "writer",
@@ -102,7 +103,7 @@ export function validate(file: string, raw: Record<string, unknown>): PipelineCo
 /** Every provider this config offers with its roles: the built-ins, then `[providers.<id>]`. */
 export function providerRoles(config: PipelineConfigFile): Record<string, readonly AgentPhase[]> {
   const roles: Record<string, readonly AgentPhase[]> = {};
-  for (const id of BUILTIN_PROVIDERS) roles[id] = BUILTIN_PROVIDER_INFO[id].roles;
+  for (const id of BUILTIN_PROVIDERS) roles[id] = BUILTIN_PROVIDER_INFO[id]!.roles;
   for (const [id, provider] of Object.entries(config.providers)) roles[id] = provider.roles;
   return roles;
 }
@@ -170,7 +171,7 @@ export function resolvePhase(loaded: LoadedPipelineConfig, phase: AgentPhase, se
       timeoutMs: timeout && timeout * 1000,
       custom,
     });
-  const info = BUILTIN_PROVIDER_INFO[provider as BuiltinProvider];
+  const info = BUILTIN_PROVIDER_INFO[provider]!;
   const executable = builtinExecutable(loaded, inherit ? sourceTable : table, info, phase, server);
   return compact({ phase, provider, builtin: true, agent: info.agent, model, executable, env, timeoutMs: timeout && timeout * 1000 });
 }
@@ -178,7 +179,7 @@ export function resolvePhase(loaded: LoadedPipelineConfig, phase: AgentPhase, se
 function builtinExecutable(
   loaded: LoadedPipelineConfig,
   table: PipelineConfigFile["phases"]["plan"],
-  info: (typeof BUILTIN_PROVIDER_INFO)[BuiltinProvider],
+  info: BuiltinProviderInfo,
   phase: AgentPhase,
   server?: Config,
 ): string | undefined {
