@@ -35,6 +35,12 @@ export interface SharedEventStore extends SessionEventStore {
   after(eventId: string): Promise<SharedEvent[]>;
   /** Waits for events after `eventId`; close the reader when done. */
   tail(): { next(eventId: string, blockMs: number): Promise<SharedEvent[]>; close(): void };
+  /**
+   * Answers every request of this process's unfinished calls with an error saying `message`: the
+   * session closed under them here, so they will never answer, and a server following one for a
+   * resumed client would otherwise wait for ever.
+   */
+  abandon(message: string): Promise<void>;
 }
 
 export interface RedisEventStoreOptions {
@@ -139,6 +145,13 @@ export function createRedisEventStore(options: RedisEventStoreOptions): SharedEv
       return place.streamId;
     },
     after,
+    async abandon(message) {
+      for (const [streamId, call] of [...calls]) {
+        for (const id of call.ids.filter((id) => !call.answers.some((answer) => answer.id === id))) {
+          await this.storeEvent(streamId, { jsonrpc: "2.0", id, error: { code: -32000, message } });
+        }
+      }
+    },
     tail() {
       const reader: LogTail = logs.tail();
       return {

@@ -32,6 +32,10 @@ export const MAX_LEGACY_SESSIONS = 256;
 /** Sessions closed by DELETE, announced to every server of the team (their ids). */
 const SESSION_CLOSED_TOPIC = "http-session-closed";
 
+/** The answer a call gets when its session closes here before it answered (a client may follow it from another server). */
+const SESSION_CLOSED_MESSAGE =
+  "The patchbay server running this call closed the session before answering (idle past server.session_idle_seconds, deleted, or the server stopped): call the tool again; a job it started may still be recorded, check it with codex_get_status or codex_get_result";
+
 /** The URL of the requests that re-create a session here (they never leave the process). */
 const REPLAY_URL = "http://patchbay.invalid/mcp";
 
@@ -172,6 +176,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     session.transport = transport;
     transport.onclose = () => {
       if (legacySessions.get(record.id) === session) legacySessions.delete(record.id);
+      void shared?.events.abandon(SESSION_CLOSED_MESSAGE).catch(() => undefined);
     };
     await server.connect(transport);
     if (adopted) {
@@ -195,7 +200,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         const full = atCapacity();
         if (full) return full;
         return connectLegacySession(principal, narrowed, record, true);
-      })().finally(() => adopting.delete(id));
+      })()
+        // Redis unreachable, or a record the SDK refuses: the client is told to start a new session, as for an unknown id.
+        .catch(() => undefined)
+        .finally(() => adopting.delete(id));
       adopting.set(id, pending);
     }
     return pending;

@@ -111,6 +111,29 @@ describe("a call running on server A resumes through server B", () => {
       await connection.close();
     }
   }, 60_000);
+
+  test("A closes the session under the call (idle past server.session_idle_seconds): the client following it on B gets an error at once", async () => {
+    const [a, b] = await team("[server]\nsession_idle_seconds = 2\n");
+    const proxy = await proxyTo(a);
+    const connection = await connect("v2-legacy", proxy.url);
+    try {
+      let token: string | undefined;
+      const outcome = slowCall(connection, (id) => (token ??= id), 30_000).then(
+        () => "answered",
+        (error: unknown) => String(error),
+      );
+      await eventually(() => token !== undefined, 10_000);
+      proxy.retarget(b.url);
+      proxy.cut();
+      // A is alive (its lease holds), but the call ended with its session there: B must not wait for it.
+      const failure = await within(20_000, outcome);
+      expect(failure).toContain("closed the session before answering");
+      expect(failure).toContain("call the tool again");
+      expect(a.process.exitCode).toBeNull();
+    } finally {
+      await connection.close();
+    }
+  }, 60_000);
 });
 
 const JSON_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" };
