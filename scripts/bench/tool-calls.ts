@@ -20,7 +20,7 @@ import { describeMachine } from "./machine.ts";
 import { benchEnv, removeTempDirs, startListening, tempDir, type ListeningServer } from "./processes.ts";
 import { writeMarkedSection } from "./sections.ts";
 import { median } from "./stats.ts";
-import { type BenchClient, connectHttp, connectStdio, type Latency, type ToolCall, timeCalls } from "./tool-calls/client.ts";
+import { type BenchClient, connectHttp, connectStdio, type Latency, type Series, type ToolCall, timeInterleaved } from "./tool-calls/client.ts";
 import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
 
 const { values } = parseArgs({
@@ -49,7 +49,8 @@ if (unknown.length > 0) throw new Error(`--only takes ${ALL_TOOLS.map((call) => 
 if (values.only && values.write) throw new Error("--write records every tool: drop --only");
 const PATCHBAY_TOOLS = values.only ? ALL_TOOLS.filter((call) => values.only?.includes(call.name)) : ALL_TOOLS;
 const TRIVIAL = "codex_tool_mode_info";
-type Channel = "relay" | "standalone" | "http";
+const CHANNELS = ["relay", "standalone", "http"] as const;
+type Channel = (typeof CHANNELS)[number];
 
 interface RoundFigures {
   patchbay: Record<Channel, Record<string, Latency>>;
@@ -60,22 +61,18 @@ interface RoundFigures {
 
 const referenceServer = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-filesystem/dist/index.js");
 
-async function timeAll(client: BenchClient, calls: ToolCall[]): Promise<Record<string, Latency>> {
-  const figures: Record<string, Latency> = {};
-  try {
-    for (const call of calls) figures[call.name] = await timeCalls(client, call, counts);
-  } finally {
-    await client.close();
-  }
-  return figures;
-}
-
 async function runRound(bin: { patchbay: string; sdkMinimal: string }, repo: string): Promise<RoundFigures> {
   const serverHome = tempDir("patchbay-bench-server-");
   const sessionArgs = ["--root", repo, "--tool-mode", "full"];
   const relay: Launch = { command: bin.patchbay, args: ["stdio", ...sessionArgs], env: benchEnv(serverHome) };
   const standalone: Launch = { command: bin.patchbay, args: ["stdio", "--standalone", ...sessionArgs], env: benchEnv(tempDir("patchbay-bench-standalone-")) };
   const started: ListeningServer[] = [];
+  const clients: BenchClient[] = [];
+  const open = async (connecting: Promise<BenchClient>) => {
+    const client = await connecting;
+    clients.push(client);
+    return client;
+  };
   try {
     const server = await startListening(
       bin.patchbay,
@@ -86,17 +83,27 @@ async function runRound(bin: { patchbay: string; sdkMinimal: string }, repo: str
     started.push(server);
     const sdkHttp = await startListening(bin.sdkMinimal, ["http"], benchEnv(), (printed) => (printed as { url: string }).url);
     started.push(sdkHttp);
-    const patchbay = {
-      relay: await timeAll(await connectStdio(relay), PATCHBAY_TOOLS),
-      standalone: await timeAll(await connectStdio(standalone), PATCHBAY_TOOLS),
-      http: await timeAll(await connectHttp(server.url), PATCHBAY_TOOLS),
+    const channels: Record<Channel, BenchClient> = {
+      relay: await open(connectStdio(relay)),
+      standalone: await open(connectStdio(standalone)),
+      http: await open(connectHttp(server.url)),
     };
     const referenceLaunch: Launch = { command: "node", args: [referenceServer, repo], env: benchEnv() };
-    const reference = await timeAll(await connectStdio(referenceLaunch), [{ name: "read_text_file", args: { path: join(repo, FILE) } }]);
-    const sdkStdio = await timeAll(await connectStdio({ command: bin.sdkMinimal, args: ["stdio"], env: benchEnv() }), [{ name: "info", args: {} }]);
-    const sdkOverHttp = await timeAll(await connectHttp(sdkHttp.url), [{ name: "info", args: {} }]);
-    return { patchbay, reference: reference.read_text_file!, sdkStdio: sdkStdio.info!, sdkHttp: sdkOverHttp.info! };
+    const baselines: Series[] = [
+      { client: await open(connectStdio(referenceLaunch)), call: { name: "read_text_file", args: { path: join(repo, FILE) } } },
+      { client: await open(connectStdio({ command: bin.sdkMinimal, args: ["stdio"], env: benchEnv() })), call: { name: "info", args: {} } },
+      { client: await open(connectHttp(sdkHttp.url)), call: { name: "info", args: {} } },
+    ];
+    const ours = PATCHBAY_TOOLS.flatMap((call) => CHANNELS.map((channel) => ({ channel, series: { client: channels[channel], call } })));
+    const figures = await timeInterleaved([...ours.map((entry) => entry.series), ...baselines], counts);
+    const patchbay: RoundFigures["patchbay"] = { relay: {}, standalone: {}, http: {} };
+    ours.forEach(({ channel, series }, index) => {
+      patchbay[channel][series.call.name] = figures[index]!;
+    });
+    const [reference, sdkStdio, sdkOverHttp] = figures.slice(ours.length);
+    return { patchbay, reference: reference!, sdkStdio: sdkStdio!, sdkHttp: sdkOverHttp! };
   } finally {
+    for (const client of clients) await client.close();
     for (const server of started) await server.stop();
   }
 }
@@ -153,7 +160,7 @@ try {
   const seconds = Math.round((performance.now() - began) / 1000);
   const section = [
     `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, Node ${execFileSync("node", ["--version"], { encoding: "utf8" }).trim()} for the reference server.`,
-    `Median of ${rounds} rounds; per round and per tool and channel: ${counts.calls} sequential calls after ${counts.warmup} warm-up calls, on a generated repository of 200 files. The whole run took ${seconds} s.`,
+    `Median of ${rounds} rounds; per round and per tool and channel: ${counts.calls} sequential calls after ${counts.warmup} warm-up calls, taking turns with every other row and baseline in slices of a tenth (so load falls on all alike), on a generated repository of 200 files. The whole run took ${seconds} s.`,
     "",
     renderTable(figures),
   ].join("\n");

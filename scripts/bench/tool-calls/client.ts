@@ -47,14 +47,35 @@ export function connectHttp(url: string): Promise<BenchClient> {
   return open(new StreamableHTTPClientTransport(new URL(url)));
 }
 
-/** Median and p99 of `calls` sequential calls after `warmup` untimed ones. */
-export async function timeCalls(client: BenchClient, call: ToolCall, counts: { warmup: number; calls: number }): Promise<Latency> {
-  for (let i = 0; i < counts.warmup; i++) await client.call(call);
-  const samples: number[] = [];
-  for (let i = 0; i < counts.calls; i++) {
-    const started = performance.now();
-    await client.call(call);
-    samples.push(performance.now() - started);
+/** One tool call on one connection, timed as a series of samples. */
+export interface Series {
+  client: BenchClient;
+  call: ToolCall;
+}
+
+/** Slices each series' calls are cut into; a slice of every series runs before the next slice of any. */
+const SLICES = 10;
+
+/**
+ * Median and p99 of `calls` sequential calls per series after `warmup` untimed ones. The series
+ * take turns, a slice of calls each, the order rotating every slice: on a shared machine a burst
+ * of load then falls on every series alike instead of on whichever ran at that minute, so the
+ * ratios between them hold even when the absolute figures do not.
+ */
+export async function timeInterleaved(series: readonly Series[], counts: { warmup: number; calls: number }): Promise<Latency[]> {
+  for (const { client, call } of series) for (let i = 0; i < counts.warmup; i++) await client.call(call);
+  const samples: number[][] = series.map(() => []);
+  const perSlice = Math.ceil(counts.calls / SLICES);
+  for (let slice = 0; slice < SLICES; slice++) {
+    for (let turn = 0; turn < series.length; turn++) {
+      const index = (turn + slice) % series.length;
+      const { client, call } = series[index]!;
+      for (let i = 0; i < perSlice && samples[index]!.length < counts.calls; i++) {
+        const started = performance.now();
+        await client.call(call);
+        samples[index]!.push(performance.now() - started);
+      }
+    }
   }
-  return { median: median(samples), p99: percentile(samples, 99) };
+  return samples.map((taken) => ({ median: median(taken), p99: percentile(taken, 99) }));
 }
