@@ -57,6 +57,7 @@ export function boardViews(dom: BoardDom, render: BoardRender, io: BoardIo, pane
       virtual.list("workers", {
         caption: "Workers",
         headers: ["Worker", "State", "Agent", "Mode", "Owner", "Changed", "Last report", "Overlaps and conflicts", "Usage", "Last activity"],
+        widths: [8, 5.5, 6.5, 8.5, 7, 6, 0, 0, 12, 7.5],
         items: s.workers,
         key: (w) => `${w.repo}\n${w.name}`,
         cells: workerCells,
@@ -66,6 +67,7 @@ export function boardViews(dom: BoardDom, render: BoardRender, io: BoardIo, pane
       virtual.list("jobs", {
         caption: "Jobs",
         headers: ["Job", "State", "Title", "Agent", "Latest", ""],
+        widths: [18, 6.5, 0, 5.5, 0, 6],
         items: jobs,
         key: (j) => j.job_id,
         cells: jobCells,
@@ -95,6 +97,7 @@ export function boardViews(dom: BoardDom, render: BoardRender, io: BoardIo, pane
     return virtual.list("agents", {
       caption: "Agents",
       headers: ["Agent", "Namespace", "Presence", "Last seen"],
+      widths: [0, 10, 12, 9],
       items: (s.agents as string[]).map((agent) => ({ agent: agent, seen: presence.filter((entry) => entry.agent === agent)[0] })),
       key: (a) => a.agent,
       cells: (a) => [

@@ -14,6 +14,8 @@ import type { BoardDom, Fields } from "./client-dom.ts";
 export interface ListSpec {
   caption: string;
   headers: string[];
+  /** Each column's width in rem; 0 shares what is left (at least 8rem). */
+  widths: number[];
   items: Fields[];
   /** A row's identity from one state to the next, to keep focus on it. */
   key(item: Fields): string;
@@ -39,9 +41,10 @@ export function boardVirtual(dom: BoardDom) {
     var label = el("label", { for: input.id, class: "filter" });
     var count = el("span", { class: "count-line", "aria-live": "polite" });
     var caption = el("caption");
+    var columns = el("colgroup");
     var head = el("thead");
     var body = el("tbody");
-    var table = el("table", { class: "vtable" }, caption, head, body);
+    var table = el("table", { class: "vtable" }, caption, columns, head, body);
     var box = el("div", { class: "vbox", tabindex: "-1" }, table);
     var root = el("div", { class: "vlist" }, el("div", { class: "filterbar" }, label, input, count), box);
 
@@ -49,7 +52,8 @@ export function boardVirtual(dom: BoardDom) {
       var query = input.value.trim().toLowerCase();
       var items = spec ? spec.items : [];
       shown = query ? items.filter((item) => spec!.text(item).toLowerCase().indexOf(query) >= 0) : items;
-      count.textContent = query ? `${shown.length} of ${items.length} shown` : `${items.length}`;
+      var noun = spec ? spec.caption.toLowerCase() : "";
+      count.textContent = query ? `${shown.length} of ${items.length} ${noun} shown` : `${items.length} ${noun}`;
     }
 
     function spacer(px: number): HTMLElement | null {
@@ -152,9 +156,18 @@ export function boardVirtual(dom: BoardDom) {
         spec = next;
         label.textContent = `Filter ${next.caption.toLowerCase()}`;
         caption.textContent = next.caption;
-        if (fresh) head.replaceChildren(el("tr", null, ...next.headers.map((h) => el("th", { scope: "col" }, h))));
-        // Fixed columns (rows drawn later must not move them), each wide enough to read.
-        table.style.minWidth = `${next.headers.length * 7}rem`;
+        if (fresh) {
+          head.replaceChildren(el("tr", null, ...next.headers.map((h) => el("th", { scope: "col" }, h))));
+          // Fixed columns: rows drawn later must not move them.
+          columns.replaceChildren(
+            ...next.widths.map((rem) => {
+              var column = el("col");
+              if (rem) column.style.width = `${rem}rem`;
+              return column;
+            }),
+          );
+          table.style.minWidth = `${next.widths.reduce((sum, rem) => sum + (rem || 8), 0)}rem`;
+        }
         filter();
       },
       /** After the list was put back in the page: its scroll position again, and its rows. */

@@ -19,7 +19,7 @@ header h1{font-size:1.1rem;margin:0}header label{display:flex;gap:.4rem;align-it
 [role=tab][aria-selected=true]{background:#fff;font-weight:600}
 main{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;padding:1rem}
 #panel,#detail{background:#fff;border:1px solid #d0d0d0;border-radius:6px;padding:.8rem;overflow:auto}
-#detail[hidden]{display:none}@media (max-width:900px){main{grid-template-columns:1fr}}
+#detail[hidden]{display:none}main:has(>#detail[hidden]){grid-template-columns:minmax(0,1fr)}@media (max-width:900px){main{grid-template-columns:1fr}}
 table{border-collapse:collapse;width:100%}caption{text-align:left;font-weight:600;padding:.3rem 0}
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e5e5e5;vertical-align:top}
 button{font:inherit;padding:.25rem .7rem;border:1px solid #1d4ed8;background:#fff;color:#1d4ed8;border-radius:4px;cursor:pointer}

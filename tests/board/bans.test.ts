@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { connectHttp, type TestClient } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
-import { runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
+import { repoRoot, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
 import { closeAll, until } from "./support.ts";
 
@@ -99,6 +99,8 @@ test("an agent banned for flooding waits on the operator without a reload; lifti
   expect(endsAt - Date.now()).toBeGreaterThan(3000 * 1000);
   expect(await page.locator("#waiting-count").textContent()).toBe("1");
   expect(await page.evaluate(() => (window as unknown as { boardMarker?: string }).boardMarker)).toBe("same page");
+  // With BOARD_SCREENSHOTS=1, docs/board.md's picture of a ban waiting on the operator.
+  if (process.env.BOARD_SCREENSHOTS === "1") await page.screenshot({ path: join(repoRoot, "docs", "board", "bans.png"), fullPage: true });
 
   await ban.getByRole("button", { name: "Lift ban" }).click();
   await page.getByText("No items waiting on you.").waitFor();

@@ -153,6 +153,6 @@ test("the filter finds the oldest job, which the window had not drawn", async ()
   await page.getByRole("button", { name: `Open job ${jobIds[0]}` }).waitFor();
   expect(await drawn(jobs).count()).toBe(1);
   expect(await drawn(jobs).locator("td").nth(2).textContent()).toBe("job number 1");
-  expect(await page.locator(".vlist", { has: jobs }).locator(".count-line").textContent()).toBe(`1 of ${JOBS} shown`);
+  expect(await page.locator(".vlist", { has: jobs }).locator(".count-line").textContent()).toBe(`1 of ${JOBS} jobs shown`);
   expect(await jobs.getAttribute("aria-rowcount")).toBe("2");
 });
