@@ -6,12 +6,13 @@
  * touched only after they pass, by the caller.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { commandEnvironment, type EnvPolicy } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { assertTrusted, loadPipelineConfig, runTestCommand, testSettings } from "../pipeline/index.ts";
 import { git, runGit } from "../workspace/index.ts";
+import { createScratchWorktree, removeWorktree } from "../worktrees/index.ts";
 import type { WorkerPatch } from "./changes.ts";
 
 export interface TestSettings {
@@ -63,7 +64,7 @@ export interface Scratch {
 export async function openScratch(repo: string, root: string): Promise<Scratch> {
   const path = join(root, `integrate-${randomBytes(6).toString("hex")}`);
   await mkdir(root, { recursive: true });
-  await git(repo, ["worktree", "add", "--quiet", "--detach", path, "HEAD"]);
+  await createScratchWorktree(repo, path);
   return {
     path,
     async apply(patch) {
@@ -73,9 +74,7 @@ export async function openScratch(repo: string, root: string): Promise<Scratch> 
       return undefined;
     },
     async close() {
-      await runGit(repo, ["worktree", "remove", "--force", path]);
-      await rm(path, { recursive: true, force: true });
-      await runGit(repo, ["worktree", "prune"]);
+      await removeWorktree(repo, { path });
     },
   };
 }

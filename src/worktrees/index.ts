@@ -4,7 +4,7 @@
  * uncommitted changes, the tree fingerprint of read-only checks, and a worktree's changes as a
  * commit under refs/patchbay/ with the merge check between such commits.
  */
-export { branchPoint, createWorktree, removeWorktree, type Worktree, type WorktreePlace } from "./worktree.ts";
+export { branchPoint, createScratchWorktree, createWorktree, removeWorktree, type Worktree, type WorktreePlace } from "./worktree.ts";
 export { type ChangedFile, changedFiles, uncommittedChanges } from "./changes.ts";
 export { treeFingerprint } from "./fingerprint.ts";
 export { dropPrivateRefs, type MergeCheck, mergeCheck, PRIVATE_REF_PREFIX, snapshotCommit } from "./snapshot.ts";

@@ -1,7 +1,7 @@
 /**
  * Creating and removing the git worktrees patchbay gives apply jobs, isolated_write workers and
- * pipeline runs: each on its own new branch at a base commit. Callers choose the place (path and
- * branch); a folder inside the repository is checked by its owner before these run (the pipeline's
+ * pipeline runs (each on its own new branch at a base commit), and the detached scratch checkouts
+ * integration tests patches in. Callers choose the place (path, and branch where there is one); a folder inside the repository is checked by its owner before these run (the pipeline's
  * `.ai/worktrees`), because only the owner knows what may sit there.
  */
 import { existsSync } from "node:fs";
@@ -44,18 +44,30 @@ export async function createWorktree(repo: string, place: WorktreePlace, base: s
 }
 
 /**
+ * `git worktree add --quiet --detach <path> HEAD`: a throwaway checkout of the base's HEAD on no
+ * branch, where integration applies and tests a patch before the base sees it.
+ *
+ * @example
+ * await createScratchWorktree("/srv/repo", "/home/me/.patchbay/worktrees/integrate-1a2b3c");
+ */
+export async function createScratchWorktree(repo: string, path: string): Promise<void> {
+  await git(repo, ["worktree", "add", "--quiet", "--detach", path, "HEAD"]);
+}
+
+/**
  * Removes the worktree at `place.path` (its folder too, should git leave it), prunes git's record
- * of worktrees whose folder is gone, and deletes the branch; a part already gone is skipped.
+ * of worktrees whose folder is gone, and deletes the branch, if it has one; a part already gone is skipped.
  * Returns whether this call removed anything (the folder or the branch), so a report of what was
  * removed does not repeat on every call.
  */
-export async function removeWorktree(repo: string, place: WorktreePlace): Promise<boolean> {
+export async function removeWorktree(repo: string, place: { path: string; branch?: string }): Promise<boolean> {
   const folder = existsSync(place.path);
   if (folder) {
     await runGit(repo, ["worktree", "remove", "--force", place.path]);
     await rm(place.path, { recursive: true, force: true });
   }
   await runGit(repo, ["worktree", "prune"]);
+  if (place.branch === undefined) return folder;
   const branch = (await runGit(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${place.branch}`])).code === 0;
   if (branch) await runGit(repo, ["branch", "-D", place.branch]);
   return folder || branch;

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PatchbayError } from "../../src/errors/index.ts";
-import { branchPoint, createWorktree, removeWorktree, treeFingerprint } from "../../src/worktrees/index.ts";
+import { branchPoint, createScratchWorktree, createWorktree, removeWorktree, treeFingerprint } from "../../src/worktrees/index.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 
@@ -44,6 +44,20 @@ describe("creating and removing a worktree", () => {
     await removeWorktree(repo, place);
     expect(existsSync(place.path)).toBe(false);
     expect(git(repo, "branch", "--list", place.branch)).toBe("");
+  });
+  test("a scratch worktree is HEAD detached, on no branch; removing it leaves every branch of the base as it was", async () => {
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    git(repo, "branch", "keep-me");
+    const branches = git(repo, "branch", "--list");
+    const path = join(tempDir("patchbay-wt-"), "integrate-1");
+    await createScratchWorktree(repo, path);
+    expect(git(path, "rev-parse", "HEAD")).toBe(git(repo, "rev-parse", "HEAD"));
+    expect(git(path, "branch", "--show-current")).toBe("");
+    expect(await removeWorktree(repo, { path })).toBe(true);
+    expect(existsSync(path)).toBe(false);
+    expect(git(repo, "worktree", "list", "--porcelain")).not.toContain(path);
+    expect(git(repo, "branch", "--list")).toBe(branches);
+    expect(await removeWorktree(repo, { path })).toBe(false);
   });
 });
 
