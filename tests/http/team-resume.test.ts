@@ -14,7 +14,7 @@ import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
 import { startCutProxy, type CutProxy } from "./cut-proxy.ts";
-import { connect, expectAnsweredOnce, resumes, slowCall, withWire } from "./resume-client.ts";
+import { type Connection, connect, expectAnsweredOnce, resumes, slowCall, withWire } from "./resume-client.ts";
 
 const redisPath = await redisServerPath();
 if (!redisPath) throw new Error("redis-server is needed for these tests (apt-get install redis-server)");
@@ -54,18 +54,41 @@ async function proxyTo(server: TestServer): Promise<CutProxy> {
   return proxy;
 }
 
+interface CallOnA {
+  a: TestServer;
+  b: TestServer;
+  proxy: CutProxy;
+  connection: Connection;
+  /** The slow call's answer, or its failure as text. */
+  outcome: Promise<{ structuredContent?: Record<string, unknown> } | string>;
+  /** The event id the client holds to resume the call's stream from. */
+  token: string;
+}
+
+/** A team, the SDK's client connected to A through the proxy, and a call on A of about `sleepMs` whose stream the client can resume. */
+async function callOnA(settings: string, sleepMs: number): Promise<CallOnA> {
+  const [a, b] = await team(settings);
+  const proxy = await proxyTo(a);
+  const connection = await connect("v2-legacy", proxy.url);
+  let token: string | undefined;
+  const outcome = slowCall(connection, (id) => (token ??= id), sleepMs).catch((error: unknown) => String(error));
+  try {
+    await eventually(() => token !== undefined, 10_000);
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+  return { a, b, proxy, connection, outcome, token: token! };
+}
+
 describe("a call running on server A resumes through server B", () => {
   test("the client's stream is cut and the proxy switched to B: B replays and follows the call, the result arrives once, and B takes the session over", async () => {
-    const [a, b] = await team();
-    const proxy = await proxyTo(a);
-    const connection = await connect("v2-legacy", proxy.url);
+    const { a, b, proxy, connection, outcome, token } = await callOnA("", 5000);
     try {
-      let token: string | undefined;
-      const pending = slowCall(connection, (id) => (token ??= id));
-      await eventually(() => token !== undefined, 10_000);
       proxy.retarget(b.url);
       proxy.cut();
-      const result = await withWire(proxy, pending);
+      const result = await withWire(proxy, outcome);
+      if (typeof result === "string") throw new Error(result);
       expectAnsweredOnce(result, connection);
       // The call's stream was resumed on B, while A ran the call to its end.
       expect(resumes(proxy, token, b.url)).toBeGreaterThan(0);
@@ -87,16 +110,8 @@ describe("a call running on server A resumes through server B", () => {
   }, 60_000);
 
   test("A killed mid-call: the resume through B ends the call at once with an error saying what to do, not a hang", async () => {
-    const [a, b] = await team();
-    const proxy = await proxyTo(a);
-    const connection = await connect("v2-legacy", proxy.url);
+    const { a, b, proxy, connection, outcome, token } = await callOnA("", 8000);
     try {
-      let token: string | undefined;
-      const outcome = slowCall(connection, (id) => (token ??= id), 8000).then(
-        () => "answered",
-        (error: unknown) => String(error),
-      );
-      await eventually(() => token !== undefined, 10_000);
       const died = new Promise<void>((resolve) => a.process.once("exit", () => resolve()));
       a.process.kill("SIGKILL");
       await died;
@@ -113,16 +128,8 @@ describe("a call running on server A resumes through server B", () => {
   }, 60_000);
 
   test("A closes the session under the call (idle past server.session_idle_seconds): the client following it on B gets an error at once", async () => {
-    const [a, b] = await team("[server]\nsession_idle_seconds = 2\n");
-    const proxy = await proxyTo(a);
-    const connection = await connect("v2-legacy", proxy.url);
+    const { a, b, proxy, connection, outcome } = await callOnA("[server]\nsession_idle_seconds = 2\n", 30_000);
     try {
-      let token: string | undefined;
-      const outcome = slowCall(connection, (id) => (token ??= id), 30_000).then(
-        () => "answered",
-        (error: unknown) => String(error),
-      );
-      await eventually(() => token !== undefined, 10_000);
       proxy.retarget(b.url);
       proxy.cut();
       // A is alive (its lease holds), but the call ended with its session there: B must not wait for it.
