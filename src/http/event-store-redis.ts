@@ -13,6 +13,9 @@ import { eventIdOf, isAnswer, isPriming, parseEventId, type ResumeRetention, typ
 
 type RequestId = string | number;
 
+/** The SDK's stream ids: UUIDs, and `_GET_stream` for the session's GET stream. */
+const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** A call's record in Redis: its request ids (a batch has several), where it runs, where its answers are. */
 export interface CallRecord {
   ids: RequestId[];
@@ -126,6 +129,8 @@ export function createRedisEventStore(options: RedisEventStoreOptions): SharedEv
       return eventIdOf(streamId, await append(streamId, {} as JSONRPCMessage));
     },
     async call(streamId) {
+      // A stream id comes back in a client's Last-Event-ID: one the SDK never makes names no call.
+      if (!STREAM_ID_PATTERN.test(streamId)) return undefined;
       const text = await logs.getValue(callKey(streamId));
       return text === undefined ? undefined : (JSON.parse(text) as CallRecord);
     },

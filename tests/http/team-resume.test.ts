@@ -225,5 +225,12 @@ describe("the session's record in Redis", () => {
     expect(answer.id).toBe(2);
     expect(answer.error.message).toContain("expired");
     expect(answer.error.message).toContain("server.resume_seconds");
+
+    // A resume from an event the team never had is 410 Gone, as on one server, whatever the id looks like.
+    for (const unknown of ["no-such-stream:1-0", "no such stream:1", "::"]) {
+      const gone = await resumeOn(b.url, session, "", unknown);
+      expect(gone.status).toBe(410);
+      expect(((await gone.json()) as { error: { message: string } }).error.message).toContain("server.resume_events");
+    }
   }, 60_000);
 });
