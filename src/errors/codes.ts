@@ -139,7 +139,6 @@ const TABLE = {
   not_isolated: failed,
   not_sender: failed,
   oauth_grant_not_found: failed,
-  operator_required: failed,
   patch_conflict: failed,
   patch_does_not_apply: failed,
   patch_too_large: failed,

@@ -1,7 +1,9 @@
 /**
  * The rate limit's bans, for the operator: which agent tokens are banned, until when and why
- * (`list_bans`), and ending one early (`lift_ban`). A ban is kept by the token's hash; the agent
- * is found by the token's id, so a ban of a revoked token names no agent.
+ * (`list_bans`), and ending one early (`lift_ban`). Neither is offered to agents' sessions (the
+ * registry refuses them `tool_not_for_agents`), so a banned agent cannot lift its own ban. A ban
+ * is kept by the token's hash; the agent is found by the token's id, so a ban of a revoked token
+ * names no agent.
  */
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
@@ -9,7 +11,7 @@ import { defineTool, type ToolContext } from "../../mcp/tool.ts";
 import type { TokenInfo } from "../identities.ts";
 import type { Ban } from "../limits.ts";
 import { messagingOf } from "../messaging.ts";
-import { isOperatorPrincipal, parseAddress } from "../names.ts";
+import { parseAddress } from "../names.ts";
 
 const banSchema = v.object({
   token_id: v.string(),
@@ -21,11 +23,6 @@ const banSchema = v.object({
 type BanView = v.InferOutput<typeof banSchema>;
 
 const TOKEN_ID_CHARS = 12;
-
-function assertOperator(context: ToolContext): void {
-  if (!isOperatorPrincipal(context.session.principal))
-    throw new PatchbayError("operator_required", "only the operator sees and lifts rate-limit bans", { next: "connect with the operator token" });
-}
 
 function viewOf(ban: Ban, tokens: TokenInfo[]): BanView {
   const token = tokens.find((info) => ban.id.startsWith(info.token_id));
@@ -58,7 +55,6 @@ export const listBans = defineTool({
   modes: ["standard", "full"],
   labels: { invoking: "Reading bans", invoked: "Bans read" },
   async handler(_args, context) {
-    assertOperator(context);
     const bans = await viewsOf(context, await messagingOf(context.app).limiter.bans());
     return { text: lines(bans) || "No token is banned.", structured: { bans } };
   },
@@ -77,7 +73,6 @@ export const liftBan = defineTool({
   modes: ["standard", "full"],
   labels: { invoking: "Lifting the ban", invoked: "Ban lifted" },
   async handler(args, context) {
-    assertOperator(context);
     const lifted = await viewsOf(context, await messagingOf(context.app).limiter.lift(args.token_id));
     if (!lifted.length) throw new PatchbayError("ban_not_found", `no token ${args.token_id} is banned`, { next: "see list_bans" });
     return { text: `Lifted: ${lines(lifted)}`, structured: { lifted } };
