@@ -4,8 +4,8 @@
  * `logging/setLevel` filters in the SDK (per session); 2026-07-28 requests carry their level in
  * the request instead, so they get log lines only while a call of theirs runs.
  */
-import { sep } from "node:path";
 import type { CallToolResult, LoggingLevel } from "@modelcontextprotocol/server";
+import { isInside } from "../runtime/index.ts";
 import type { ActivityEvent } from "./activity.ts";
 import type { AppServices } from "./services.ts";
 import type { SessionState } from "./session.ts";
@@ -17,7 +17,7 @@ function concerns(event: ActivityEvent, session: SessionState): boolean {
   if (event.clientRef !== undefined && event.clientRef === session.clientRef) return true;
   const repo = event.repo;
   if (repo === undefined) return false;
-  return session.scope.allowedRoots.some((root) => repo === root || repo.startsWith(root.endsWith(sep) ? root : root + sep));
+  return session.scope.allowedRoots.some((root) => isInside(root, repo));
 }
 
 /**

@@ -2,12 +2,14 @@
  * The one place that knows which JavaScript runtime runs patchbay. Everything else uses web
  * standards and node: modules, which Bun and Deno both provide; only serving HTTP and
  * re-launching ourselves differ between them. It is also the home of the two process-level basics
- * every layer shares: replacing a file atomically (`atomic-file.ts`) and process liveness.
+ * every layer shares: replacing a file atomically (`atomic-file.ts`) and process liveness, and the
+ * one path containment test (`isInside`).
  */
 import { fileURLToPath } from "node:url";
 import { PatchbayError } from "../errors/index.ts";
 
 export { type AtomicWriteOptions, isTempName, sweepStaleTemps, tempNameFor, writeFileAtomic, writeFileAtomicSync, writeTempFile } from "./atomic-file.ts";
+export { isInside } from "./inside.ts";
 export { isProcessAlive, processStartTime } from "./process-liveness.ts";
 
 interface BunServer {

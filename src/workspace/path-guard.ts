@@ -7,6 +7,7 @@
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
+import { isInside } from "../runtime/index.ts";
 import type { SessionScope } from "../mcp/index.ts";
 import { blockedBy } from "./blocked.ts";
 import { rootRealpath } from "./root-realpath.ts";
@@ -26,11 +27,8 @@ export interface GuardedPath {
   exists: boolean;
 }
 
-/** True when `target` is `root` or lies below it, compared segment by segment. */
-export function isInside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
+// The one containment test lives with the basics (src/runtime); capabilities keep finding it here.
+export { isInside };
 
 function outside(path: string, roots: readonly string[]): PatchbayError {
   return new PatchbayError("path_outside_roots", `${path} is outside the allowed roots (${roots.join(", ") || "none"})`, {

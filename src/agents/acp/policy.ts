@@ -7,6 +7,7 @@
 import { isAbsolute, relative, sep } from "node:path";
 import { isPatchbayError } from "../../errors/index.ts";
 import { SECRET_PATH } from "../../redact/index.ts";
+import { isInside } from "../../runtime/index.ts";
 
 export type PermissionDecision = "allow" | "reject" | "cancel";
 
@@ -111,9 +112,8 @@ export function pathsOf(toolCall: Record<string, unknown>): string[] {
 export async function unsafePath(worktree: string, path: string, checkPath: PathCheck): Promise<string | undefined> {
   let candidate = path;
   if (isAbsolute(candidate)) {
-    const inWorktree = relative(worktree, candidate);
-    if (inWorktree === ".." || inWorktree.startsWith(`..${sep}`) || isAbsolute(inWorktree)) return `${path} is outside the worktree`;
-    candidate = inWorktree.split(sep).join("/");
+    if (!isInside(worktree, candidate)) return `${path} is outside the worktree`;
+    candidate = relative(worktree, candidate).split(sep).join("/");
     if (candidate === "") return `${path} is the worktree itself`;
   }
   if (candidate.split(/[\\/]/).includes("..")) return `${path} contains ..`;
