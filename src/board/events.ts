@@ -9,8 +9,8 @@ import { type BoardSources, type BoardState, snapshot } from "./snapshot.ts";
 
 const encoder = new TextEncoder();
 const KEEPALIVE_MS = 15_000;
-/** Changes in a burst (a call's writes, then its audit line) become one reading. */
-const COALESCE_MS = 50;
+/** Changes in a burst (a host making many calls, a call and the job it starts) become one reading this long after the first. */
+const COALESCE_MS = 250;
 /** One more reading this long after the last change, for what the state writes just after its event (a run's next phase after its job ended). */
 const SETTLE_MS = 1000;
 
