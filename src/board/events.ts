@@ -50,7 +50,7 @@ export function boardEvents(sources: BoardSources, fallbackMs: number, onError: 
       .catch(onError)
       .finally(() => {
         feed.reading = undefined;
-        if (!feed.again || !feeds.has(key)) return;
+        if (!feed.again || feeds.get(key) !== feed) return;
         feed.again = false;
         void refresh(key, feed);
       });
