@@ -247,6 +247,35 @@ describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs",
     expect((await usageJson(home)).total).toMatchObject({ turns: 1, tokens: 470 });
   });
 
+  test("claude: a hard USD budget stops the turn at the first model call that crosses it, priced from the shipped table by the turn's model", async () => {
+    const api = keep(await anthropicApi.startAnthropicMessages());
+    const box = keep(claudeSandbox(api.baseUrl));
+    const ws = repo();
+    // claude-sonnet-4-5 at $3 in, $15 out: 400 in and 70 out is (1,200 + 1,050) / 1e6 = $0.00225, past $0.002.
+    api.script(
+      anthropicApi.turn([anthropicApi.toolUse("Read", { file_path: join(ws, "notes.txt") }, "Reading.")], { usage: { input_tokens: 400, output_tokens: 70 } }),
+      anthropicApi.hang(),
+    );
+    const { client, home } = await patchbayFor(box, ws, ["[budgets.hard]", "daily_usd = 0.002"]);
+    const view = await finished(
+      client,
+      await call(client, "codex_plan_job", { spec: "Read notes.txt", agent: "claude", model: "claude-sonnet-4-5", repo_path: ws }),
+    );
+    expect(view.state, JSON.stringify(view.result)).toBe("cancelled");
+    expect(view.result?.error_code).toBe("budget_exceeded");
+    expect(processGone(view.pid)).toBe(true);
+    expect(ledgerEntries(home)).toEqual([
+      expect.objectContaining({
+        model: "claude-sonnet-4-5",
+        input_tokens: 400,
+        output_tokens: 70,
+        cost_usd: 0.00225,
+        cost_source: "price_table",
+        stopped_by_budget: "budgets.hard.daily_usd",
+      }),
+    ]);
+  });
+
   test("gemini: the turn's tokens exactly, priced from the shipped table", async () => {
     const api = keep(await geminiApi.startGemini([geminiApi.turn([{ text: "Hello." }], { prompt: 500, candidates: 40 })]));
     const box = keep(geminiSandbox(api.baseUrl));
