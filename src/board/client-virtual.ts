@@ -84,27 +84,31 @@ export function boardVirtual(dom: BoardDom) {
       target.focus({ preventScroll: true });
     }
 
-    /** Draws the rows in view; focus stays on the row it was on when that row is still drawn. */
-    function draw(): void {
-      if (!spec) return;
-      var keep = focused();
+    /** Draws the rows in view between two spacers; the height of the first row drawn. */
+    function drawRows(): number {
       var offset = rowsOffset();
       var view = box.clientHeight || 480;
       var first = Math.max(0, Math.floor((box.scrollTop - offset) / rowPx) - OVERSCAN);
       var last = Math.min(shown.length, Math.ceil((box.scrollTop - offset + view) / rowPx) + OVERSCAN);
-      var cells = spec.cells;
-      var key = spec.key;
+      var cells = spec!.cells;
+      var key = spec!.key;
       var rows = shown
         .slice(first, last)
         .map((item, i) => el("tr", { "aria-rowindex": String(first + i + 2), "data-index": String(first + i), "data-key": key(item) }, ...cells(item)));
       body.replaceChildren(...([spacer(first * rowPx)].concat(rows, [spacer((shown.length - last) * rowPx)]).filter(Boolean) as HTMLElement[]));
       table.setAttribute("aria-rowcount", String(shown.length + 1));
-      // The first drawn row tells the real row height (fonts differ); the spacers follow it.
-      var measured = rows.length ? rows[0]!.offsetHeight : 0;
-      if (measured > 0 && measured !== rowPx) {
+      return rows.length ? rows[0]!.getBoundingClientRect().height : 0;
+    }
+
+    /** Draws the rows in view; focus stays on the row it was on when that row is still drawn. */
+    function draw(): void {
+      if (!spec) return;
+      var keep = focused();
+      var measured = drawRows();
+      // The first row drawn tells the real row height (fonts differ, and it may be fractional); the spacers follow it.
+      if (measured > 0 && Math.abs(measured - rowPx) > 0.01) {
         rowPx = measured;
-        draw();
-        return;
+        drawRows();
       }
       if (keep) focusRow(keep.key, keep.column);
     }
@@ -203,9 +207,9 @@ export function boardVirtual(dom: BoardDom) {
       Object.keys(made).forEach((name) => {
         var shown = made[name]!;
         if (!shown.root.isConnected) return;
-        var was = focus[name];
-        shown.settle(was ? was.row : null);
-        if (was && was.filter) shown.input.focus();
+        var was = focus[name] || { row: null, filter: false };
+        shown.settle(was.row);
+        if (was.filter) shown.input.focus();
       });
   }
 

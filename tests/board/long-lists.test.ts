@@ -111,6 +111,12 @@ test("the last job and the last worker are reached by scrolling, and the window 
   expect(await jobs.locator("tr", { has: last }).locator("td").nth(2).textContent()).toBe("job number 1");
   expect(await jobs.locator("tr", { has: last }).getAttribute("aria-rowindex")).toBe(String(JOBS + 1));
   expect(await drawn(jobs).count()).toBeLessThan(MAX_DRAWN);
+  // The spacers stand for exactly the rows not drawn: scrolled to the end, the last row ends where the list's box does.
+  const gap = await scroller(jobs).evaluate((box) => {
+    const rows = box.querySelectorAll("tbody tr[data-index]");
+    return box.getBoundingClientRect().bottom - rows[rows.length - 1]!.getBoundingClientRect().bottom;
+  });
+  expect(Math.abs(gap)).toBeLessThan(3);
 
   const workers = list("Workers");
   await scroller(workers).evaluate((box) => {
