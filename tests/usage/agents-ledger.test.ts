@@ -85,6 +85,21 @@ function repo(): string {
   return makeGitRepo({ "notes.txt": "line one\n" }, { prefix: "pb-usage-" });
 }
 
+/**
+ * A real claude plan job whose first model call reads notes.txt (400 in, 70 out, saying "Reading
+ * the notes first."), then gets `next`; patchbay's home has `config` lines.
+ */
+async function claudeReadTurn(next: anthropicApi.MessagesReply, options: { config?: string[]; model?: string } = {}) {
+  const api = keep(await anthropicApi.startAnthropicMessages());
+  const box = keep(claudeSandbox(api.baseUrl));
+  const ws = repo();
+  const read = anthropicApi.toolUse("Read", { file_path: join(ws, "notes.txt") }, "Reading the notes first.");
+  api.script(anthropicApi.turn([read], { usage: { input_tokens: 400, output_tokens: 70 } }), next);
+  const { client, home } = await patchbayFor(box, ws, options.config);
+  const spec = { spec: "Read notes.txt", agent: "claude", ...(options.model && { model: options.model }), repo_path: ws };
+  return { api, home, view: await finished(client, await call(client, "codex_plan_job", spec)) };
+}
+
 describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs", () => {
   test("codex: the first turn's usage exactly, a resume only its new part, priced by [pricing]; patchbay usage adds them up", async () => {
     const api = keep(
@@ -198,15 +213,9 @@ describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs",
   });
 
   test("claude: a turn of two model calls is one entry holding the result's totals, not the calls' running usage again", async () => {
-    const api = keep(await anthropicApi.startAnthropicMessages());
-    const box = keep(claudeSandbox(api.baseUrl));
-    const ws = repo();
-    api.script(
-      anthropicApi.turn([anthropicApi.toolUse("Read", { file_path: join(ws, "notes.txt") }, "Reading.")], { usage: { input_tokens: 400, output_tokens: 70 } }),
+    const { api, home, view } = await claudeReadTurn(
       anthropicApi.turn([{ type: "text", text: "It says line one." }], { usage: { input_tokens: 500, output_tokens: 30 } }),
     );
-    const { client, home } = await patchbayFor(box, ws);
-    const view = await finished(client, await call(client, "codex_plan_job", { spec: "Read notes.txt", agent: "claude", repo_path: ws }));
     expect(view.state, JSON.stringify(view.result)).toBe("succeeded");
     expect(api.modelRequests()).toHaveLength(2);
     expect(ledgerEntries(home)).toEqual([expect.objectContaining({ id: view.job_id, input_tokens: 900, output_tokens: 100, reported: true })]);
@@ -214,18 +223,8 @@ describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs",
   });
 
   test("claude: a hard token budget crossed by the turn's first model call stops it there; its answer so far is kept and the ledger holds exactly that call", async () => {
-    const api = keep(await anthropicApi.startAnthropicMessages());
-    const box = keep(claudeSandbox(api.baseUrl));
-    const ws = repo();
     // The first call (400 in, 70 out) goes past 450 tokens; a second call would never be answered.
-    api.script(
-      anthropicApi.turn([anthropicApi.toolUse("Read", { file_path: join(ws, "notes.txt") }, "Reading the notes first.")], {
-        usage: { input_tokens: 400, output_tokens: 70 },
-      }),
-      anthropicApi.hang(),
-    );
-    const { client, home } = await patchbayFor(box, ws, ["[budgets.hard]", "daily_tokens = 450"]);
-    const view = await finished(client, await call(client, "codex_plan_job", { spec: "Read notes.txt", agent: "claude", repo_path: ws }));
+    const { home, view } = await claudeReadTurn(anthropicApi.hang(), { config: ["[budgets.hard]", "daily_tokens = 450"] });
     expect(view.state, JSON.stringify(view.result)).toBe("cancelled");
     expect(view.exit?.ended_by).toBe("cancelled");
     expect(view.result?.error_code).toBe("budget_exceeded");
@@ -248,19 +247,8 @@ describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs",
   });
 
   test("claude: a hard USD budget stops the turn at the first model call that crosses it, priced from the shipped table by the turn's model", async () => {
-    const api = keep(await anthropicApi.startAnthropicMessages());
-    const box = keep(claudeSandbox(api.baseUrl));
-    const ws = repo();
     // claude-sonnet-4-5 at $3 in, $15 out: 400 in and 70 out is (1,200 + 1,050) / 1e6 = $0.00225, past $0.002.
-    api.script(
-      anthropicApi.turn([anthropicApi.toolUse("Read", { file_path: join(ws, "notes.txt") }, "Reading.")], { usage: { input_tokens: 400, output_tokens: 70 } }),
-      anthropicApi.hang(),
-    );
-    const { client, home } = await patchbayFor(box, ws, ["[budgets.hard]", "daily_usd = 0.002"]);
-    const view = await finished(
-      client,
-      await call(client, "codex_plan_job", { spec: "Read notes.txt", agent: "claude", model: "claude-sonnet-4-5", repo_path: ws }),
-    );
+    const { home, view } = await claudeReadTurn(anthropicApi.hang(), { config: ["[budgets.hard]", "daily_usd = 0.002"], model: "claude-sonnet-4-5" });
     expect(view.state, JSON.stringify(view.result)).toBe("cancelled");
     expect(view.result?.error_code).toBe("budget_exceeded");
     expect(processGone(view.pid)).toBe(true);
