@@ -12,10 +12,10 @@
  * into the id when a remote caller passes it to a tool.
  */
 import { createHash } from "node:crypto";
-import { realpathSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
+import { keptRealpath } from "../runtime/index.ts";
 import type { RecordStore } from "../state/index.ts";
 import type { SessionState } from "./session.ts";
 
@@ -84,7 +84,8 @@ export type Rewrites = ReadonlyArray<{ pattern: RegExp; to: string }>;
 
 function withRealPath(path: string): string[] {
   try {
-    const real = realpathSync(path);
+    // Kept between calls (every HTTP result resolves the session's roots and home again), re-checked by inode.
+    const real = keptRealpath(path);
     return real === path ? [path] : [path, real];
   } catch {
     return [path];

@@ -7,10 +7,10 @@
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
+import { keptRealpath } from "../runtime/index.ts";
 import { isInside } from "../runtime/index.ts";
 import type { SessionScope } from "../mcp/index.ts";
 import { blockedBy } from "./blocked.ts";
-import { rootRealpath } from "./root-realpath.ts";
 import { isGitDirName } from "./names.ts";
 
 export { comparableName, isGitDirName } from "./names.ts";
@@ -131,7 +131,7 @@ function assertNotBlocked(rel: string, blockedGlobs: readonly string[]): void {
 export async function scopeRootOf(scope: SessionScope, realRoot: string): Promise<string | undefined> {
   const realRoots = scope.allowedRoots.map((root) => {
     try {
-      return rootRealpath(root);
+      return keptRealpath(root);
     } catch {
       return root;
     }
@@ -149,7 +149,7 @@ export async function resolveRepoRoot(scope: SessionScope, repoPath?: string, bl
   const roots = scope.allowedRoots;
   if (repoPath === undefined || repoPath === "") {
     const fallback = scope.defaultRoot ?? (roots.length === 1 ? roots[0] : undefined);
-    if (fallback) return rootRealpath(fallback);
+    if (fallback) return keptRealpath(fallback);
     throw new PatchbayError(
       "repo_required",
       roots.length === 0 ? "this session has no allowed roots" : `name the repository: this session allows ${roots.join(", ")}`,

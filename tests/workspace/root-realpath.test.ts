@@ -1,5 +1,5 @@
 /**
- * The allowed roots' real paths are kept between calls (src/workspace/root-realpath.ts). Whatever
+ * The allowed roots' real paths are kept between calls (src/runtime/kept-realpath.ts). Whatever
  * happens to a root between two calls, the next call reads where the configured path leads now,
  * never where it led before: a re-pointed symlink, a directory replaced by a symlink, a moved ancestor.
  */

@@ -1,6 +1,7 @@
 /**
- * Real paths of allowed roots, kept between tool calls. Every call resolves its session's roots,
- * and a realpath costs a syscall per path component; checking a kept one costs one or two. A kept
+ * Real paths of directories named again and again (allowed roots, $PATCHBAY_HOME), kept between
+ * tool calls. Every call resolves its session's roots, and a realpath costs a syscall per path
+ * component; checking a kept one costs one or two. A kept
  * real path is used while the configured path and the real path both still name the directory it
  * was resolved to (device and inode): a symlinked root re-pointed, or the root directory renamed,
  * removed or replaced (by a directory or a symlink), shows at once and is resolved afresh.
@@ -39,12 +40,13 @@ function stillValid(configured: string, root: KeptRoot): boolean {
 }
 
 /**
- * The real path of an allowed root, as `realpathSync` gives it; throws what `realpathSync` throws.
+ * The real path of `configured`, as `realpathSync` gives it; throws what `realpathSync` throws.
+ * Only directories are kept: a file's real path is resolved on every call.
  *
  * @example
- * const real = rootRealpath("/home/me/src/app"); // "/home/me/src/app", or where a symlink there leads
+ * const real = keptRealpath("/home/me/src/app"); // "/home/me/src/app", or where a symlink there leads
  */
-export function rootRealpath(configured: string): string {
+export function keptRealpath(configured: string): string {
   const known = kept.get(configured);
   if (known && stillValid(configured, known)) return known.real;
   kept.delete(configured);
