@@ -7,7 +7,7 @@ import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { blockedBy } from "./blocked.ts";
-import { runGit } from "./git.ts";
+import { type FileList, gitFileList } from "./file-list.ts";
 import { LIMITS } from "./limits.ts";
 import { isInside, type GuardedPath } from "./path-guard.ts";
 import type { Workspace } from "./workspace.ts";
@@ -45,9 +45,6 @@ export interface TreeListing {
   /** `git` when git's file list (and so .gitignore) was used, `walk` outside a git work tree. */
   source: "git" | "walk";
 }
-
-/** Output cap for `git ls-files`: ~100,000 paths, far beyond any listing we return. */
-const LS_FILES_BYTES = 8 * 1024 * 1024;
 
 /** True when a segment of `path` below `base` starts with a dot. */
 export function isHiddenBelow(path: string, base: string): boolean {
@@ -128,33 +125,45 @@ async function* walkEntries(ws: Workspace, start: GuardedPath, options: { maxDep
 }
 
 /**
- * Files (and nested repositories, as `dir/`) git considers part of the tree under `base`; undefined
- * outside git. No exclude pathspecs: ls-files opens no file, they cost a third of its time, and
- * blocked and hidden paths are dropped afterwards from the few entries actually listed.
+ * Files (and nested repositories, as `dir/`) git considers part of the root's tree; undefined
+ * outside git. The list is kept between calls (file-list.ts); blocked and hidden paths are
+ * dropped afterwards from the few entries actually listed.
  */
-async function gitFileList(ws: Workspace, base: string, signal?: AbortSignal): Promise<{ paths: string[]; truncated: boolean } | undefined> {
-  const specs = base === "" ? [] : [`:(literal)${base}`];
-  const result = await runGit(ws.root, ["ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", ...specs], { maxBytes: LS_FILES_BYTES, signal });
-  if (result.code !== 0) {
-    if (isNotGitRepo(result.stderr)) return undefined;
-    throw new PatchbayError("git_failed", `git ls-files failed: ${result.stderr.trim().split("\n").pop()}`, {
+async function gitFiles(ws: Workspace, signal?: AbortSignal): Promise<FileList | undefined> {
+  const list = await gitFileList(ws.root, signal);
+  if ("error" in list) {
+    if (isNotGitRepo(list.error)) return undefined;
+    throw new PatchbayError("git_failed", `git ls-files failed: ${list.error.trim().split("\n").pop()}`, {
       next: "check the repository with codex_git_status",
     });
   }
-  const paths = result.stdout.split("\0");
-  // The last element is "" after a final NUL, or a cut-off path when the output hit the cap.
-  paths.pop();
-  return { paths, truncated: result.truncated };
+  return list;
 }
 
-/** The distinct entries within `maxDepth` implied by git's file paths, one map per depth. */
-function entriesByDepth(paths: readonly string[], base: string, maxDepth: number): Map<string, EntryType>[] {
+type Level = Array<readonly [string, EntryType]>;
+
+/**
+ * Levels derived from a kept file list, by base and depth: the list stays the same object while
+ * git's answer would, and deriving them costs more than everything else in a call (100,000 paths).
+ */
+const levelsByList = new WeakMap<readonly string[], Map<string, Level[]>>();
+/** Derivations kept per list: a few bases and depths in use at once. */
+const LEVELS_PER_LIST = 8;
+
+/** The distinct entries under `base` within `maxDepth` implied by git's file paths, one tree-sorted level per depth. */
+function entriesByDepth(paths: readonly string[], base: string, maxDepth: number): Level[] {
+  const memo = levelsByList.get(paths) ?? new Map<string, Level[]>();
+  levelsByList.set(paths, memo);
+  const key = `${maxDepth}\0${base}`;
+  const known = memo.get(key);
+  if (known) return known;
   const levels: Map<string, EntryType>[] = [];
-  const offset = base === "" ? 0 : base.length + 1;
+  const prefix = base === "" ? "" : `${base}/`;
   for (const raw of paths) {
+    if (!raw.startsWith(prefix)) continue;
     const nestedRepo = raw.endsWith("/");
     const path = nestedRepo ? raw.slice(0, -1) : raw;
-    let from = offset;
+    let from = prefix.length;
     for (let depth = 1; depth <= maxDepth; depth++) {
       const level = (levels[depth - 1] ??= new Map());
       const slash = path.indexOf("/", from);
@@ -166,7 +175,10 @@ function entriesByDepth(paths: readonly string[], base: string, maxDepth: number
       from = slash + 1;
     }
   }
-  return levels;
+  const sorted = levels.map((level) => sortTreePaths(level.keys()).map((path) => [path, level.get(path)!] as const));
+  if (memo.size >= LEVELS_PER_LIST) memo.delete(memo.keys().next().value as string);
+  memo.set(key, sorted);
+  return sorted;
 }
 
 /** The entries picked for a listing, in the order they were picked. */
@@ -176,13 +188,13 @@ interface Chosen {
 }
 
 /** Shallowest entries first, up to `maxEntries`, skipping blocked and hidden ones. */
-function chooseEntries(levels: Map<string, EntryType>[], maxEntries: number, keep: (path: string) => boolean): Chosen {
+function chooseEntries(levels: Level[], maxEntries: number, keep: (path: string) => boolean): Chosen {
   const chosen = new Map<string, EntryType>();
   for (const level of levels) {
-    for (const path of sortTreePaths(level.keys())) {
+    for (const [path, type] of level) {
       if (!keep(path)) continue;
       if (chosen.size === maxEntries) return { chosen, truncated: true };
-      chosen.set(path, level.get(path)!);
+      chosen.set(path, type);
     }
   }
   return { chosen, truncated: false };
@@ -259,7 +271,7 @@ export async function listTree(ws: Workspace, options: TreeOptions = {}): Promis
   if (!info) throw new PatchbayError("not_found", `${base.relative} does not exist`, { next: "list the parent directory with codex_repo_tree" });
   if (!info.isDirectory()) throw new PatchbayError("not_a_directory", `${base.relative} is a file, not a directory`, { next: "read it with codex_read_file" });
 
-  const files = await gitFileList(ws, base.relative, options.signal);
+  const files = await gitFiles(ws, options.signal);
   const keep = (path: string) => (includeHidden || !isHiddenBelow(path, base.relative)) && !blockedBy(path, ws.blockedGlobs);
   const { chosen, truncated } = files
     ? chooseEntries(entriesByDepth(files.paths, base.relative, maxDepth), maxEntries, keep)

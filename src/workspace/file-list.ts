@@ -1,0 +1,153 @@
+/**
+ * git's file list of a work tree: tracked files and the untracked ones its ignore rules keep
+ * (`git ls-files --cached --others --exclude-standard`), kept between calls while nothing that
+ * decides it has changed. On 100,000 files ls-files alone takes hundreds of milliseconds; the check
+ * is one `stat` per directory git walks. What is watched, as git's own untracked cache does:
+ *
+ * - the index (tracked files: add, rm, commit, checkout),
+ * - every directory git walks (an untracked file created or removed changes its directory's
+ *   mtime); wholly ignored directories (node_modules) are not walked, by git or by us,
+ * - every ignore source: each `.gitignore` in those directories, `info/exclude`, the excludes
+ *   file and the config files that may name it.
+ *
+ * The snapshot is taken before ls-files runs and again after; the list is kept only when both
+ * agree, so a change made while git was listing is never hidden behind a matching snapshot.
+ */
+import { lstat, readdir } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { runGit } from "./git.ts";
+
+/** Output cap for `git ls-files`: ~100,000 paths at the size of a typical path. */
+const LS_FILES_BYTES = 8 * 1024 * 1024;
+/** Beyond this many directories to watch the check costs what it saves: list afresh each time. */
+const MAX_WATCHED_DIRS = 20_000;
+/** Roots remembered at most; the oldest goes first. */
+const MAX_KNOWN = 32;
+
+export interface FileList {
+  /** Relative to the root; a nested repository as `dir/`. */
+  paths: string[];
+  /** True when the output hit the byte cap. */
+  truncated: boolean;
+}
+
+interface Known {
+  list: FileList;
+  watched: string[];
+  marks: string[];
+}
+
+const known = new Map<string, Known>();
+
+const NUL_SPLIT = (text: string) => text.split("\0").filter((entry) => entry !== "");
+
+async function markOf(path: string): Promise<string> {
+  const info = await lstat(path).catch(() => undefined);
+  return info ? `${info.ino}:${info.mtimeMs}:${info.ctimeMs}:${info.size}` : "-";
+}
+
+const marksOf = (paths: readonly string[]) => Promise.all(paths.map(markOf));
+
+/** The index, info/exclude, the repository's config, the `.gitignore`s above the root, the user's ignore and config files. */
+async function gitSources(root: string, signal?: AbortSignal): Promise<string[] | undefined> {
+  const paths = await runGit(root, ["rev-parse", "--show-prefix", "--git-path", "index", "--git-path", "info/exclude", "--git-path", "config"], { signal });
+  if (paths.code !== 0) return undefined;
+  const [prefix = "", ...gitPaths] = paths.stdout.split("\n");
+  const above = prefix
+    .split("/")
+    .filter(Boolean)
+    .map((_, up) => resolve(root, ...Array<string>(up + 1).fill(".."), ".gitignore"));
+  const excludes = await runGit(root, ["config", "--path", "--get", "core.excludesFile"], { signal });
+  const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
+  return [
+    ...gitPaths.filter(Boolean).map((path) => resolve(root, path)),
+    ...above,
+    ...(excludes.code === 0 && excludes.stdout.trim() ? [resolve(root, excludes.stdout.trim())] : []),
+    join(xdg, "git", "ignore"),
+    join(xdg, "git", "config"),
+    join(homedir(), ".gitconfig"),
+    "/etc/gitconfig",
+  ];
+}
+
+/** The directories `git ls-files --others --ignored --directory` collapsed: wholly ignored, so git never walks them. */
+function whollyIgnored(output: string): Set<string> {
+  const entries = NUL_SPLIT(output);
+  // A directory git lists with entries below it is only partly ignored (`*.log`): git walks it.
+  const parents = new Set(entries.flatMap((path) => [...path.matchAll(/\//g)].map((slash) => `${path.slice(0, slash.index)}/`).filter((dir) => dir !== path)));
+  return new Set(entries.filter((path) => path.endsWith("/") && !parents.has(path)));
+}
+
+/**
+ * The directories git walks below `root` (not `.git`, not through symlinks, not below a nested
+ * repository, not into `ignored` ones, whose own entry is still watched) and the `.gitignore`
+ * files in them; undefined when there are too many to be worth watching.
+ */
+async function walkedPaths(root: string, ignored: ReadonlySet<string>): Promise<string[] | undefined> {
+  const watched: string[] = [];
+  let level = [""];
+  while (level.length > 0) {
+    const next: string[] = [];
+    for (const dir of level) {
+      const absolute = dir === "" ? root : join(root, dir);
+      watched.push(absolute);
+      if (watched.length > MAX_WATCHED_DIRS) return undefined;
+      const entries = await readdir(absolute, { withFileTypes: true }).catch(() => []);
+      if ((dir !== "" && entries.some((entry) => entry.name === ".git")) || ignored.has(`${dir}/`)) continue;
+      for (const entry of entries) {
+        const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+        if (entry.name === ".gitignore") watched.push(join(absolute, entry.name));
+        else if (entry.isDirectory() && entry.name !== ".git") next.push(path);
+      }
+    }
+    level = next;
+  }
+  return watched;
+}
+
+async function listFiles(root: string, signal?: AbortSignal): Promise<FileList | { error: string }> {
+  const result = await runGit(root, ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { maxBytes: LS_FILES_BYTES, signal });
+  if (result.code !== 0) return { error: result.stderr };
+  const paths = result.stdout.split("\0");
+  // The last element is "" after a final NUL, or a cut-off path when the output hit the cap.
+  paths.pop();
+  return { paths, truncated: result.truncated };
+}
+
+/** What to watch for `root`'s list, snapshotted; undefined when it cannot be watched. */
+async function watchSet(root: string, signal?: AbortSignal): Promise<{ watched: string[]; marks: string[] } | undefined> {
+  const sources = await gitSources(root, signal);
+  if (!sources) return undefined;
+  const ignored = await runGit(root, ["ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z"], { maxBytes: LS_FILES_BYTES, signal });
+  if (ignored.code !== 0 || ignored.truncated) return undefined;
+  const dirs = await walkedPaths(root, whollyIgnored(ignored.stdout));
+  if (!dirs) return undefined;
+  const watched = [...sources, ...dirs];
+  return { watched, marks: await marksOf(watched) };
+}
+
+/**
+ * git's file list of `root` (a real path inside a work tree), from memory while nothing it
+ * depends on changed; `{ error }` carries git's stderr when ls-files failed (outside a work tree).
+ *
+ * @example
+ * const list = await gitFileList("/work/repo");
+ * if (!("error" in list)) console.log(list.paths.length);
+ */
+export async function gitFileList(root: string, signal?: AbortSignal): Promise<FileList | { error: string }> {
+  const entry = known.get(root);
+  if (entry) {
+    const marks = await marksOf(entry.watched);
+    if (marks.every((mark, at) => mark === entry.marks[at])) return entry.list;
+    known.delete(root);
+  }
+  const before = await watchSet(root, signal);
+  const list = await listFiles(root, signal);
+  if ("error" in list || !before) return list;
+  const after = await marksOf(before.watched);
+  if (!after.every((mark, at) => mark === before.marks[at])) return list;
+  if (known.size >= MAX_KNOWN) known.delete(known.keys().next().value as string);
+  known.set(root, { list, ...before });
+  return list;
+}
