@@ -48,49 +48,56 @@ export async function followCall(options: FollowOptions): Promise<Response | und
   const place = parseEventId(lastEventId);
   const call = place && (await store.call(place.streamId));
   if (!place || !call) return undefined;
-  const pending = unanswered(call, place.position);
+  const { streamId, position } = place;
+  const runningOn = call.server;
+  const pending = unanswered(call, position);
   const encoder = new TextEncoder();
   const reader = store.tail();
   let stopped = false;
 
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const write = (text: string) => controller.enqueue(encoder.encode(text));
-      const deliver = (events: SharedEvent[]) => {
-        for (const event of events) {
-          if (event.streamId !== place.streamId || isPriming(event.message)) continue;
-          write(`event: message\nid: ${event.eventId}\ndata: ${JSON.stringify(event.message)}\n\n`);
-          if (isAnswer(event.message)) pending.delete(event.message.id);
-        }
-      };
-      write(`id: ${options.primingId}\nretry: ${options.retryMs}\ndata: \n\n`);
-      try {
-        let last = lastEventId;
-        let quietSince = Date.now();
-        let events = await store.after(last);
-        while (!stopped && pending.size > 0) {
-          deliver(events);
-          last = events.at(-1)?.eventId ?? last;
-          if (pending.size === 0) break;
-          if (events.length > 0) quietSince = Date.now();
-          else if (Date.now() - quietSince >= KEEP_ALIVE_MS) {
-            write(": keepalive\n\n");
-            quietSince = Date.now();
-          }
-          if (events.length === 0 && !(await team.alive(call.server))) {
-            // Its last events may have landed after the wait ended: read them before judging.
-            deliver(await store.after(last));
-            for (const id of pending) write(`event: message\ndata: ${JSON.stringify(serverGone(id))}\n\n`);
-            break;
-          }
-          events = await reader.next(last, WAIT_MS);
-        }
-      } catch {
-        // Redis went away or the client left: the stream ends, and a client still waiting resumes it.
-      } finally {
-        reader.close();
-        if (!stopped) controller.close();
+  async function run(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    const write = (text: string) => controller.enqueue(encoder.encode(text));
+    const deliver = (events: SharedEvent[]) => {
+      for (const event of events) {
+        if (event.streamId !== streamId || isPriming(event.message)) continue;
+        write(`event: message\nid: ${event.eventId}\ndata: ${JSON.stringify(event.message)}\n\n`);
+        if (isAnswer(event.message)) pending.delete(event.message.id);
       }
+    };
+    write(`id: ${options.primingId}\nretry: ${options.retryMs}\ndata: \n\n`);
+    try {
+      let last = lastEventId;
+      let quietSince = Date.now();
+      let events = await store.after(last);
+      while (!stopped && pending.size > 0) {
+        deliver(events);
+        last = events.at(-1)?.eventId ?? last;
+        if (pending.size === 0) break;
+        if (events.length > 0) quietSince = Date.now();
+        else if (Date.now() - quietSince >= KEEP_ALIVE_MS) {
+          write(": keepalive\n\n");
+          quietSince = Date.now();
+        }
+        if (events.length === 0 && !(await team.alive(runningOn))) {
+          // Its last events may have landed after the wait ended: read them before judging.
+          deliver(await store.after(last));
+          for (const id of pending) write(`event: message\ndata: ${JSON.stringify(serverGone(id))}\n\n`);
+          break;
+        }
+        events = await reader.next(last, WAIT_MS);
+      }
+    } catch {
+      // Redis went away or the client left: the stream ends, and a client still waiting resumes it.
+    } finally {
+      reader.close();
+      if (!stopped) controller.close();
+    }
+  }
+
+  const body = new ReadableStream<Uint8Array>({
+    // The loop runs beside the stream, not inside start(): each event is sent as it is enqueued.
+    start(controller) {
+      void run(controller);
     },
     cancel() {
       stopped = true;

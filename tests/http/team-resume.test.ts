@@ -14,7 +14,8 @@ import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
 import { startCutProxy, type CutProxy } from "./cut-proxy.ts";
-import { type Connection, connect, expectAnsweredOnce, resumes, slowCall, withWire } from "./resume-client.ts";
+import { mockPrompt } from "../jobs/support.ts";
+import { ANSWER, type Connection, connect, expectAnsweredOnce, resumes, slowCall, withWire } from "./resume-client.ts";
 
 const redisPath = await redisServerPath();
 if (!redisPath) throw new Error("redis-server is needed for these tests (apt-get install redis-server)");
@@ -181,6 +182,48 @@ async function agentToken(home: string, agent: string): Promise<string> {
   if (added.code !== 0) throw new Error(`token add ${agent} failed: ${added.stderr}`);
   return (JSON.parse(added.stdout) as { token: string }).token;
 }
+
+/** Reads an SSE body until `done` holds for what arrived, failing after `ms`. */
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: (text: string) => boolean, ms: number, text = ""): Promise<string> {
+  const decoder = new TextDecoder();
+  let seen = text;
+  while (!done(seen)) {
+    const chunk = await within(ms, reader.read());
+    if (chunk.done) return seen;
+    seen += decoder.decode(chunk.value, { stream: true });
+  }
+  return seen;
+}
+
+test("B's resumed stream is live: it opens with its own priming event while the call still runs on A, then carries the answer once and ends", async () => {
+  const [a, b] = await team();
+  const session = await openRaw(a.url, "");
+  const post = (id: number, name: string, args: Record<string, unknown>, signal?: AbortSignal) =>
+    fetch(a.url, {
+      method: "POST",
+      headers: session.headers(""),
+      signal,
+      body: JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } }),
+    });
+  const planned = await (await post(2, "codex_plan_job", { spec: mockPrompt({ sleep_ms: 5000, message: ANSWER }), agent: "mock" })).text();
+  const jobId = (JSON.parse(/^data: (.+)$/m.exec(planned)![1]!) as { result: { structuredContent: { job_id: string } } }).result.structuredContent.job_id;
+  // The long call's stream on A: keep its priming event, then drop the connection.
+  const dropped = new AbortController();
+  const waiting = await post(3, "codex_get_result", { job_id: jobId, wait_seconds: 60 }, dropped.signal);
+  const onA = waiting.body!.getReader();
+  const primingId = /^id: (.+)$/m.exec(await readUntil(onA, (text) => /^id: .+$/m.test(text), 10_000))![1]!;
+  dropped.abort();
+
+  const resumed = await resumeOn(b.url, session, "", primingId);
+  expect(resumed.status).toBe(200);
+  const onB = resumed.body!.getReader();
+  const opened = await readUntil(onB, (text) => /^retry: /m.test(text), 10_000);
+  expect(opened).not.toContain(ANSWER);
+  const ended = await readUntil(onB, () => false, 30_000, opened);
+  const answers = [...ended.matchAll(/^data: (\{.+)$/gm)].map((line) => JSON.parse(line[1]!) as { id?: number; result?: unknown });
+  expect(answers.filter((message) => message.id === 3 && message.result !== undefined)).toHaveLength(1);
+  expect(ended).toContain(ANSWER);
+});
 
 describe("the session's record in Redis", () => {
   test("agent X's session resumed on B with agent Y's token is refused and replays nothing; with X's own token B replays the answer", async () => {
