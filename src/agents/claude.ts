@@ -15,6 +15,7 @@ export const claude = defineAgent({
   name: "claude",
   defaultCommand: "claude",
   install: "npm install -g @anthropic-ai/claude-code",
+  models: ["sonnet", "opus", "haiku"],
   handoffTemplate: `claude -p "${HANDOFF_PROMPT}" --permission-mode acceptEdits`,
   capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: true },
   // Read in the 2.1.332 binary; the cloud providers' own variables only when claude is told to use them.
@@ -56,6 +57,8 @@ export const claude = defineAgent({
     return { command: executable, args, env, stdin: turn.prompt };
   },
   parser: claudeParser,
+  // The stream events of --include-partial-messages (a line per few tokens) would fill the job log's cap; their usage is in the ledger.
+  quietLine: (line) => line.startsWith('{"type":"stream_event"'),
 });
 
 /** Set to anything but "", "0" or "false", claude's switches are on. */

@@ -33,6 +33,7 @@ export const gemini = defineAgent({
   name: "gemini",
   defaultCommand: "gemini",
   install: "npm install -g @google/gemini-cli",
+  models: ["gemini-2.5-pro", "gemini-2.5-flash"],
   handoffTemplate: `gemini -p "${HANDOFF_PROMPT}" --approval-mode auto_edit`,
   capabilities: { resume: true, readOnlySandbox: false, outputSchema: false, chooseSessionId: true },
   // Read in the 0.61.0 bundle (process.env["…"]); GEMINI_CLI_HOME moves ~/.gemini.

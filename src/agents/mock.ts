@@ -24,6 +24,7 @@ export const mock = defineAgent({
   defaultCommand: process.execPath,
   install: "nothing to install: mock runs on the runtime patchbay runs on",
   pipelineProvider: "mock",
+  models: ["mock"],
   capabilities: { resume: true, readOnlySandbox: true, outputSchema: true, chooseSessionId: true },
   // It calls no model: the base list is all it needs.
   env: { pass: [] },

@@ -139,6 +139,10 @@ export interface AgentAdapter {
    * `patchbay context` suggests; absent: `<name> --task-file {{plan_file}}`.
    */
   handoffTemplate?: string;
+  /** The model ids worker options offer for it unless `[workers.models]` names others (codex declares none: its menu asks its CLI). */
+  models?: readonly string[];
+  /** Whether a stdout line is left out of the job's log (the raw log keeps it): output too chatty to keep, such as claude's per-token stream events. */
+  quietLine?(line: string): boolean;
   /** Its built-in provider id in `.ai/patchbay.toml`; `<name>_cli` when left out (see `pipelineProvider`). */
   pipelineProvider?: string;
   capabilities: AgentCapabilities;

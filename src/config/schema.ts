@@ -1,6 +1,6 @@
 import { isAbsolute } from "node:path";
 import * as v from "valibot";
-import { withCommandAliases } from "./command-aliases.ts";
+import { withKeyAliases } from "./key-aliases.ts";
 
 /**
  * The one schema for `config.toml` and profiles: defaults, validation, error messages and the
@@ -204,41 +204,58 @@ const logging = table({
 const isModelId = (value: string) => /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,159}$/.test(value);
 const modelList = () => listOf(stringWhere("a model id ([A-Za-z0-9._:/+-], at most 160 characters)", isModelId), "a list of model ids");
 
-const workers = table({
-  worktree_root: setting(blankOrAbsolute(), "", 'Where worker worktrees go; "" means $PATCHBAY_HOME/worktrees.'),
-  allow_private_downloads: setting(
-    trueOrFalse(),
-    false,
-    "Let codex_worker_inbox download from loopback, private, link-local and metadata addresses (for a closed LAN only).",
-  ),
-  max_download_bytes: setting(integerFrom(1), 52428800, "Largest file codex_worker_inbox imports, in bytes; also the largest single file a zip may unpack to."),
-  max_unpacked_bytes: setting(
-    integerFrom(1),
-    209715200,
-    "Largest total size an imported zip may unpack to, in bytes; checked against the sizes the zip declares, then again while inflating.",
-  ),
-  max_unpacked_files: setting(integerFrom(1), 1000, "Most entries (files and folders) an imported zip may have."),
-  max_inbox_bytes: setting(
-    integerFrom(1),
-    1073741824,
-    "Most bytes the whole artifact inbox may hold (imported files plus unpacked zips); an import past it is refused until `codex_worker_inbox action=cleanup` frees room.",
-  ),
-  claude_models: setting(modelList(), ["sonnet", "opus", "haiku"], "Models codex_worker_options offers for claude workers."),
-  gemini_models: setting(modelList(), ["gemini-2.5-pro", "gemini-2.5-flash"], "Models codex_worker_options offers for gemini workers."),
-  integrate_requires_tests: setting(
-    trueOrFalse(),
-    false,
-    'Integration (codex_worker_integrate, codex_job_integrate) runs the repository\'s test commands in a scratch worktree first unless the call passes run_tests=false; needs power_tools.bash_mode = "full" and a trusted .ai/patchbay.toml listing [phases.test] commands.',
-  ),
-});
-
-const executable = () => stringWhere("an executable name or absolute path", (value) => value.trim() !== "" && (!value.includes("/") || isAbsolute(value)));
 // Config names no agent: which names are built-in is checked above it, against the agent registry
 // (src/agents/config-names.ts), so an id here only has to be well formed.
 const AGENT_ID = /^[a-z][a-z0-9_-]{0,31}$/;
 const agentIdExpected = "an agent name matching ^[a-z][a-z0-9_-]{0,31}$";
 const customAgentIdExpected = "an id matching ^[a-z][a-z0-9_-]{0,31}$";
 const isAgentId = (value: string) => AGENT_ID.test(value);
+
+/** A table of agent name to one value each (`[agents.commands]`, `[workers.models]`). */
+function perAgent<const S extends v.GenericSchema>(value: S, valueExpected: string) {
+  const expected = `a table: agent name = ${valueExpected}`;
+  return v.pipe(v.record(stringWhere(agentIdExpected, isAgentId), value, expecting(expected)), v.metadata({ expected }));
+}
+
+const workers = withKeyAliases(
+  table({
+    worktree_root: setting(blankOrAbsolute(), "", 'Where worker worktrees go; "" means $PATCHBAY_HOME/worktrees.'),
+    allow_private_downloads: setting(
+      trueOrFalse(),
+      false,
+      "Let codex_worker_inbox download from loopback, private, link-local and metadata addresses (for a closed LAN only).",
+    ),
+    max_download_bytes: setting(
+      integerFrom(1),
+      52428800,
+      "Largest file codex_worker_inbox imports, in bytes; also the largest single file a zip may unpack to.",
+    ),
+    max_unpacked_bytes: setting(
+      integerFrom(1),
+      209715200,
+      "Largest total size an imported zip may unpack to, in bytes; checked against the sizes the zip declares, then again while inflating.",
+    ),
+    max_unpacked_files: setting(integerFrom(1), 1000, "Most entries (files and folders) an imported zip may have."),
+    max_inbox_bytes: setting(
+      integerFrom(1),
+      1073741824,
+      "Most bytes the whole artifact inbox may hold (imported files plus unpacked zips); an import past it is refused until `codex_worker_inbox action=cleanup` frees room.",
+    ),
+    models: setting(
+      perAgent(modelList(), "a list of model ids"),
+      {},
+      'The models codex_worker_options offers for a built-in agent\'s workers (`claude = ["sonnet", "opus"]`), instead of its own list (codex asks its CLI; claude, gemini and mock have short built-in lists). A name that is not a built-in agent is refused. The older spelling `[workers] <name>_models = [...]` is still read as `models.<name>` (deprecated; `models` wins where both name the same agent).',
+    ),
+    integrate_requires_tests: setting(
+      trueOrFalse(),
+      false,
+      'Integration (codex_worker_integrate, codex_job_integrate) runs the repository\'s test commands in a scratch worktree first unless the call passes run_tests=false; needs power_tools.bash_mode = "full" and a trusted .ai/patchbay.toml listing [phases.test] commands.',
+    ),
+  }),
+  { suffix: "_models", into: "models", value: modelList() },
+);
+
+const executable = () => stringWhere("an executable name or absolute path", (value) => value.trim() !== "" && (!value.includes("/") || isAbsolute(value)));
 
 /**
  * One user-defined agent: `[agents.custom.<id>]`. Built like `table`, but a missing `command`
@@ -276,13 +293,7 @@ const customAgents = v.pipe(
   v.metadata({ expected: customAgentsExpected }),
 );
 
-const agentCommandsExpected = "a table: agent name = an executable name or absolute path";
-const agentCommands = v.pipe(
-  v.record(stringWhere(agentIdExpected, isAgentId), executable(), expecting(agentCommandsExpected)),
-  v.metadata({ expected: agentCommandsExpected }),
-);
-
-const agents = withCommandAliases(
+const agents = withKeyAliases(
   table({
     idle_timeout_seconds: setting(
       integerFrom(1),
@@ -291,7 +302,7 @@ const agents = withCommandAliases(
     ),
     kill_grace_seconds: setting(integerFrom(0), 5, "Seconds between SIGTERM and SIGKILL when a turn is stopped; both go to its whole process group."),
     commands: setting(
-      agentCommands,
+      perAgent(executable(), "an executable name or absolute path"),
       {},
       'The executable of each built-in agent that should not run its default (`codex = "/opt/bin/codex"`): a name looked up on PATH, or an absolute path. An agent left out runs its own default (codex, claude, gemini on PATH; mock on the runtime patchbay runs on). A name that is not a built-in agent is refused, listing them. The older spelling `[agents] <name>_command = "…"` is still read as `commands.<name>` (deprecated; `commands` wins where both name the same agent).',
     ),
@@ -306,7 +317,7 @@ const agents = withCommandAliases(
       "User-defined agents, one table each, under an id that is not a built-in agent's name: `command` (required, executable name or absolute path), `args` (list of strings; `{{prompt}}`, `{{prompt_file}}`, `{{cwd}}` and `{{model}}` are replaced, and no shell is used), `prompt_mode` (stdin, arg or file; default stdin: arg passes the prompt where `{{prompt}}` is or else last, file writes it to a prompt.md passed where `{{prompt_file}}` is or else last), `output_contract` (text, json or jsonl; default text: the final message is all of stdout, the parsed JSON, or the `message`/`text` field of the last JSON line), `env` (table of strings), `pass_env` (variable names and `PREFIX_*` globs of patchbay's environment the agent needs). With prompt_mode arg, a prompt that starts with `-` is refused unless `args` has a `--` before where the prompt goes, so a prompt is never read as an option.",
     ),
   }),
-  executable(),
+  { suffix: "_command", into: "commands", value: executable() },
 );
 
 const redisUrlExpected = `a redis:// or rediss:// URL when state.driver is "redis"`;

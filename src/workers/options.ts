@@ -1,14 +1,14 @@
 /**
- * The model and reasoning-effort menu for workers: codex's own list (`codex debug models`, else
- * its model cache), the lists in `workers.claude_models` / `workers.gemini_models` for claude and
- * gemini (their defaults are the short lists patchbay shipped with). Only model ids, names and
- * efforts leave here: never config paths, accounts or credentials.
+ * The model and reasoning-effort menu for workers, per built-in agent: the list `[workers.models]`
+ * names for it, else codex's own list (`codex debug models`, else its model cache), else the short
+ * list its adapter declares (claude, gemini, mock). Only model ids, names and efforts leave here:
+ * never config paths, accounts or credentials.
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { AGENT_NAMES, agentEnvironment, agentExecutable, type BuiltinAgentName, codex, envPolicy } from "../agents/index.ts";
+import { type AgentAdapter, AGENTS, agentEnvironment, agentExecutable, type BuiltinAgentName, codex, envPolicy } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 
 export const REASONING_EFFORTS = ["minimal", "low", "medium", "high", "xhigh"] as const;
@@ -79,17 +79,18 @@ async function codexMenu(config: Config): Promise<Omit<AgentMenu, "truncated">> 
   return { agent: "codex", source: "codex model cache", models: cached };
 }
 
-/**
- * Where a built-in agent's models come from: codex asks its CLI, claude and gemini read
- * `[workers]` in config.toml, mock is fixed. A built-in without an entry is still listed, with no
- * models (the worker then runs its CLI's default model); custom agents are not listed.
- */
-const MENUS: Partial<Record<BuiltinAgentName, (config: Config) => Promise<Omit<AgentMenu, "truncated">> | Omit<AgentMenu, "truncated">>> = {
-  codex: codexMenu,
-  claude: (config) => ({ agent: "claude", source: "configured list", models: config.workers.claude_models.map((id) => ({ id })) }),
-  gemini: (config) => ({ agent: "gemini", source: "configured list", models: config.workers.gemini_models.map((id) => ({ id })) }),
-  mock: () => ({ agent: "mock", source: "built-in list", models: [{ id: "mock" }] }),
-};
+/** The agents whose menu asks the agent itself rather than a list: codex's CLI knows its models. */
+const ASKED: Partial<Record<BuiltinAgentName, (config: Config) => Promise<Omit<AgentMenu, "truncated">>>> = { codex: codexMenu };
+
+/** Where a built-in agent's models come from: `[workers.models]`, else asking it, else its adapter's list, else none. */
+async function menuOf(adapter: AgentAdapter, config: Config): Promise<Omit<AgentMenu, "truncated">> {
+  const configured = Object.hasOwn(config.workers.models, adapter.name) ? config.workers.models[adapter.name] : undefined;
+  if (configured) return { agent: adapter.name, source: "configured list", models: configured.map((id) => ({ id })) };
+  const ask = ASKED[adapter.name as BuiltinAgentName];
+  if (ask) return ask(config);
+  if (adapter.models) return { agent: adapter.name, source: "built-in list", models: adapter.models.map((id) => ({ id })) };
+  return { agent: adapter.name, source: "no model list", models: [] };
+}
 
 /**
  * The menu for each built-in agent (or only those offering `model`), at most `maxModels` each.
@@ -98,7 +99,7 @@ const MENUS: Partial<Record<BuiltinAgentName, (config: Config) => Promise<Omit<A
  * const menus = await workerOptions(config, { maxModels: 10, details: false });
  */
 export async function workerOptions(config: Config, options: { model?: string; maxModels: number; details: boolean }): Promise<AgentMenu[]> {
-  const menus = await Promise.all(AGENT_NAMES.map((name) => MENUS[name]?.(config) ?? { agent: name, source: "no model list" as const, models: [] }));
+  const menus = await Promise.all(Object.values(AGENTS).map((adapter: AgentAdapter) => menuOf(adapter, config)));
   return menus.map((menu) => {
     const matching = options.model ? menu.models.filter((model) => model.id === options.model) : menu.models;
     const models = matching

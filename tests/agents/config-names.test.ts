@@ -31,11 +31,15 @@ describe("agent names in the configuration", () => {
     expect(shown.settings.agents.commands).toEqual({ codex: "/opt/bin/codex" });
   });
 
-  test("`settings set` refuses a name outside the registry, listing the built-in agents, and writes no profile", async () => {
+  test("`settings set` refuses a name outside the registry in [agents.commands] or [workers.models], listing the built-in agents, and writes no profile", async () => {
     const home = tempDir("pb-agent-names-");
     const refused = await runPatchbay(["settings", "set", "agents.commands.codx", "/opt/bin/codx", "--profile", "typo"], { home });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`agents.commands.codx: ${NOT_BUILTIN}`);
+    expect(existsSync(join(home, "profiles", "typo.toml"))).toBe(false);
+    const models = await runPatchbay(["settings", "set", "workers.models.codx", '["gpt-5.5"]', "--profile", "typo"], { home });
+    expect(models.code).toBe(2);
+    expect(models.stderr).toContain(`workers.models.codx: ${NOT_BUILTIN}`);
     expect(existsSync(join(home, "profiles", "typo.toml"))).toBe(false);
   });
 
