@@ -42,7 +42,11 @@ export interface ExecuteContext {
 
 export async function executeJob(record: JobRecord, input: TurnInput, ctx: ExecuteContext): Promise<void> {
   const scratchDir = join(ctx.home, "tmp", "jobs", record.id);
-  const logs = openJobLogs(ctx.logsDir, record.id, { redact: ctx.redact, raw: ctx.config.logging.write_raw_job_logs });
+  const logs = openJobLogs(ctx.logsDir, record.id, {
+    redact: ctx.redact,
+    raw: ctx.config.logging.write_raw_job_logs,
+    ...(input.adapter.quietLine && { quietLine: input.adapter.quietLine }),
+  });
   let finalState: JobState = "failed";
   try {
     const startedAt = Date.now();

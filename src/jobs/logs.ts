@@ -37,8 +37,17 @@ export interface JobLogWriter {
   close(): { stdout_bytes: number; stderr_bytes: number; truncated: boolean };
 }
 
+/** The lines of `text` (each with its newline) that `quiet` does not leave out. */
+function withoutQuiet(text: string, quiet: ((line: string) => boolean) | undefined): string {
+  return quiet ? text.split(/(?<=\n)/).filter((line) => !quiet(line)).join("") : text;
+}
+
 /** Opens both logs of a job for appending (a resumed job writes its own files, under its own id). */
-export function openJobLogs(dir: string, id: string, options: { redact: (text: string) => string; raw: boolean }): JobLogWriter {
+export function openJobLogs(
+  dir: string,
+  id: string,
+  options: { redact: (text: string) => string; raw: boolean; quietLine?: (line: string) => boolean },
+): JobLogWriter {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const open = (stream: LogStream): StreamLog => ({
     fd: openSync(jobLogFile(dir, id, stream), "a", 0o600),
@@ -82,7 +91,7 @@ export function openJobLogs(dir: string, id: string, options: { redact: (text: s
         return;
       }
       log.pending = text.slice(cut + 1);
-      append(log, text.slice(0, cut + 1));
+      append(log, withoutQuiet(text.slice(0, cut + 1), stream === "stdout" ? options.quietLine : undefined));
     },
     close() {
       for (const log of Object.values(logs)) {

@@ -7,7 +7,7 @@
  * no request).
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as anthropicApi from "../support/fake-apis/anthropic-messages.ts";
 import * as geminiApi from "../support/fake-apis/gemini.ts";
@@ -220,6 +220,10 @@ describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs",
     expect(api.modelRequests()).toHaveLength(2);
     expect(ledgerEntries(home)).toEqual([expect.objectContaining({ id: view.job_id, input_tokens: 900, output_tokens: 100, reported: true })]);
     expect(ledgerEntries(home)[0]!.stopped_by_budget).toBeUndefined();
+    // The job log keeps claude's lines but not its per-token stream events, which would fill its cap.
+    const log = readFileSync(join(home, "logs", "jobs", `${view.job_id}.stdout.log`), "utf8");
+    expect(log).toContain('"type":"result"');
+    expect(log).not.toContain('"type":"stream_event"');
   });
 
   test("claude: a hard token budget crossed by the turn's first model call stops it there; its answer so far is kept and the ledger holds exactly that call", async () => {
