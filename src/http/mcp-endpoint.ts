@@ -143,15 +143,6 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       record,
     };
     const events = shared?.events ?? createMemoryEventStore(retention());
-    const session: LegacySession = {
-      key: record.identity,
-      transport: undefined as never,
-      server,
-      state,
-      events,
-      ...(shared && { shared }),
-      lastSeen: Date.now(),
-    };
     // The replayed initialize's events reach no client, so they are not stored for one to resume.
     let replaying = adopted;
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -173,7 +164,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         await host.store.channel.publish(SESSION_CLOSED_TOPIC, id).catch(() => undefined);
       },
     });
-    session.transport = transport;
+    const session: LegacySession = { key: record.identity, transport, server, state, events, ...(shared && { shared }), lastSeen: Date.now() };
     transport.onclose = () => {
       if (legacySessions.get(record.id) === session) legacySessions.delete(record.id);
       void shared?.events.abandon(SESSION_CLOSED_MESSAGE).catch(() => undefined);
