@@ -75,6 +75,12 @@ beforeAll(async () => {
   server = await startTestServer({ home, args: ["--root", repo] });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // The spacers' heights are set from the script: record anything the page's CSP refuses.
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    Object.assign(window, { cspViolations: seen });
+    document.addEventListener("securitypolicyviolation", (event) => seen.push(`${event.violatedDirective}: ${event.sourceFile}`));
+  });
   await page.goto(`${new URL(server.url).origin}/board`);
   await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
 }, 180_000);
@@ -124,6 +130,7 @@ test("the last job and the last worker are reached by scrolling, and the window 
   });
   await workers.locator(`tr[aria-rowindex="${WORKERS + 1}"]`).waitFor();
   expect(await drawn(workers).count()).toBeLessThan(MAX_DRAWN);
+  expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
 });
 
 test("the keyboard reaches the last job: End from the first row, then the arrow keys move row by row", async () => {
