@@ -59,6 +59,7 @@ export function boardVirtual(dom: BoardDom) {
     function spacer(px: number): HTMLElement | null {
       if (px <= 0) return null;
       var cell = el("td", { colspan: String(spec!.headers.length) });
+      // Through the CSSOM: the page's CSP refuses style attributes.
       cell.style.height = `${px}px`;
       return el("tr", { class: "spacer", "aria-hidden": "true" }, cell);
     }
