@@ -13,7 +13,9 @@ test("100 audit logs that each wrote a line leave the process's exit listeners a
   const files = Array.from({ length: 100 }, (_, index) => join(dir, `audit-${index}.jsonl`));
   for (const file of files) createAuditLog(file, () => {}).record({ client_ref: "c", tool: "codex_read_file", repo: null, outcome: "ok", duration_ms: 0 });
   expect(process.listenerCount("exit")).toBe(before + 100); // waiting lines are kept for a clean exit
-  await new Promise((resolve) => setImmediate(resolve));
+  // Lines wait up to FLUSH_AFTER_MS (src/log/audit.ts) to share an append; then every hook is gone.
+  const deadline = Date.now() + 5_000;
+  while (process.listenerCount("exit") !== before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   expect(process.listenerCount("exit")).toBe(before);
   for (const file of files) expect(JSON.parse(readFileSync(file, "utf8")).tool).toBe("codex_read_file");
 });
