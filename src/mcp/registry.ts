@@ -165,9 +165,9 @@ function grantsOf(session: SessionState, context?: ToolContext): Grants {
   return { power: session.scope.power, allowDangerouslyBypass: context?.app.config?.security.allow_dangerously_bypass ?? false };
 }
 
-function isVisible(entry: CatalogEntry, session: SessionState): boolean {
+function isVisible(entry: CatalogEntry, session: SessionState, grants = grantsOf(session)): boolean {
   if (isAgentSession(session) && !entry.declaration.forAgents) return false;
-  return inCatalog(entry, session, true) && CAPABILITY_RULES[entry.declaration.capability].allowed(grantsOf(session));
+  return inCatalog(entry, session, true) && CAPABILITY_RULES[entry.declaration.capability].allowed(grants);
 }
 
 /** The refusal for a capability the operator did not allow, or undefined when it is allowed. */
@@ -287,14 +287,23 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
     if (byName.has(entry.name)) throw new PatchbayError("tool_duplicate", `two tools are named ${entry.name}`, { next: "rename one of them" });
     byName.set(entry.name, entry);
   }
+  const byMode = new Map<ToolMode, CatalogEntry[]>();
+  const entriesIn = (mode: ToolMode) => {
+    let listed = byMode.get(mode);
+    if (!listed) byMode.set(mode, (listed = entries.filter((entry) => inMode(entry, mode))));
+    return listed;
+  };
   return {
     entries,
     list: (session) => entries.filter((entry) => isVisible(entry, session)).map((entry) => entry.descriptor),
     namesIn: (mode) => entries.filter((entry) => inMode(entry, mode)).map((entry) => entry.name),
     namesFor: (session, mode = session.mode) => {
-      // One view for all entries: a copy of the session per entry was half of codex_tool_mode_info's time.
+      // One view and one set of grants for all entries: codex_tool_mode_info asks this for every mode on each call.
       const view = { ...session, mode, modeIsDefault: session.modeIsDefault && mode === session.mode };
-      return entries.filter((entry) => isVisible(entry, view)).map((entry) => entry.name);
+      const grants = grantsOf(view);
+      // Only an unchosen default mode can take tools from outside its mode (alsoByDefault).
+      const candidates = view.modeIsDefault ? entries : entriesIn(mode);
+      return candidates.filter((entry) => isVisible(entry, view, grants)).map((entry) => entry.name);
     },
     call(name, args, context) {
       const entry = byName.get(name);
