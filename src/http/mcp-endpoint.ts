@@ -1,5 +1,14 @@
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type Server } from "@modelcontextprotocol/server";
-import { buildMcpServer, createSession, type AppServices, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
+import {
+  buildMcpServer,
+  createSession,
+  TOOL_MODES,
+  type AppServices,
+  type SessionScope,
+  type SessionState,
+  type ToolMode,
+  type ToolRegistry,
+} from "../mcp/index.ts";
 import type { SessionEventStore } from "./event-store.ts";
 import { createMemoryEventStore } from "./event-store-memory.ts";
 import { createRedisEventStore, withPostedRequests, type SharedEventStore } from "./event-store-redis.ts";
@@ -8,7 +17,7 @@ import { rpcErrorResponse } from "./responses.ts";
 import { expiredResume, primeResumed, RESUME_RETRY_MS } from "./resume-answers.ts";
 import { replayInitialize } from "./session-adopt.ts";
 import { followCall } from "./session-follow.ts";
-import { createSessionTeam, type SessionRecord } from "./session-team.ts";
+import { createSessionTeam, keepModeInRecord, type SessionRecord } from "./session-team.ts";
 
 export interface McpEndpointOptions {
   host: AppServices;
@@ -137,7 +146,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
    */
   async function connectLegacySession(principal: string, narrowed: NarrowedSession | undefined, record: SessionRecord, adopted = false) {
     const state = newSession(principal, narrowed);
+    if (adopted && record.mode && TOOL_MODES.includes(record.mode)) {
+      state.mode = record.mode;
+      state.modeIsDefault = false;
+    }
     const server = buildMcpServer(host, registry, state, { announcesModeChanges: true });
+    if (team) keepModeInRecord(state, record, team);
     const shared = team && {
       events: createRedisEventStore({ logs: team.logs, sessionId: record.id, retention: retention(), server: team.server, callTtlMs: options.sessionIdleMs }),
       record,

@@ -6,6 +6,7 @@
  * (`operator`, `local`, `agent:NAME@NS`) or an OAuth grant's key (`oauth:<grant>`), and a request
  * with that session id must authenticate as that same identity on whichever server it reaches.
  */
+import type { SessionState, ToolMode } from "../mcp/index.ts";
 import type { SharedLogs } from "../state/index.ts";
 
 /** A server's lease lasts this long after its last renewal: how long a call of a killed server can look alive. */
@@ -18,6 +19,8 @@ export interface SessionRecord {
   identity: string;
   /** The initialize request's params, replayed to re-create the session: protocol version, client capabilities and info. */
   initialize: Record<string, unknown>;
+  /** The tool mode the session switched to, if it did: another server opens it in that mode. */
+  mode?: ToolMode;
   createdAt: string;
   lastSeen: string;
 }
@@ -78,5 +81,15 @@ export function createSessionTeam(logs: SharedLogs, options: { sessionIdleMs: nu
       // A clean stop ends the lease at once: a server following one of our calls answers it now.
       await logs.deleteValue(leaseKey(server)).catch(() => undefined);
     },
+  };
+}
+
+/** A mode switch is written to the session's record, so another server of the team re-creates the session in that mode. */
+export function keepModeInRecord(state: SessionState, record: SessionRecord, team: SessionTeam): void {
+  const announce = state.onModeChange;
+  state.onModeChange = () => {
+    announce?.();
+    record.mode = state.mode;
+    void team.save(record).catch(() => undefined);
   };
 }

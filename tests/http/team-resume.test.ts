@@ -110,6 +110,23 @@ describe("a call running on server A resumes through server B", () => {
     }
   }, 60_000);
 
+  test("a tool mode switched on A holds when the session moves to B", async () => {
+    const [a, b] = await team();
+    const proxy = await proxyTo(a);
+    const connection = await connect("v2-legacy", proxy.url);
+    try {
+      const switched = await connection.call("codex_tool_mode_switch", { mode: "minimal" });
+      expect(switched.structuredContent?.mode).toBe("minimal");
+      proxy.retarget(b.url);
+      proxy.cut();
+      const info = await withWire(proxy, connection.call("codex_tool_mode_info", {}));
+      expect(info.structuredContent?.mode).toBe("minimal");
+      expect(proxy.sent(b.url)).toContain(`mcp-session-id: ${connection.sessionId()}`);
+    } finally {
+      await connection.close();
+    }
+  }, 60_000);
+
   test("A killed mid-call: the resume through B ends the call at once with an error saying what to do, not a hang", async () => {
     const { a, b, proxy, connection, outcome, token } = await callOnA("", 8000);
     try {
