@@ -69,7 +69,11 @@ export interface HandoffRunReport {
   files: ChangedFile[];
 }
 
-function runAgent(
+/**
+ * Runs the handoff command in the foreground with the person's terminal (stdin and stderr
+ * inherited), not as an agent turn: `runAgent` of src/agents is that, supervised and parsed.
+ */
+function runHandoffCommand(
   argv: string[],
   cwd: string,
   stdout: "inherit" | "stderr",
@@ -109,7 +113,7 @@ export async function executeHandoff(options: HandoffRunOptions): Promise<Handof
     const run: HandoffRun = { agent: options.agent, command: argv, started_at: new Date().toISOString(), plan_mtime_ms: plan.mtimeMs };
     // Written before the agent starts: a template carrying a secret is refused before anything runs.
     const statusFile = await writeHandoffStatus(ws, { ...status, base_head: base, run }, redact);
-    const exit = await runAgent(argv, ws.root, options.agentStdout, options.env);
+    const exit = await runHandoffCommand(argv, ws.root, options.agentStdout, options.env);
     const diff = await workingTreeDiff(ws.root, ws.blockedGlobs, base, MAX_PATCH_BYTES);
     // The patch is a record, not a write a chat asked for: secrets in it are masked rather than refused.
     const diffFile = await writeBridgeFile(ws, DIFF_FILE, redact(diff.diff), redact);
