@@ -168,9 +168,11 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       },
       retryInterval: RESUME_RETRY_MS,
       onsessioninitialized: async (id) => {
+        // A re-created session is listed once its replayed initialize is done (below): no request may run while it replays.
+        if (adopted) return;
         legacySessions.set(id, session);
         // Without its record the session still works here; only another server could not take it over.
-        if (!adopted) await team?.save(record).catch(() => undefined);
+        await team?.save(record).catch(() => undefined);
       },
       onsessionclosed: async (id) => {
         legacySessions.delete(id);
@@ -185,8 +187,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     };
     await server.connect(transport);
     if (adopted) {
-      await replayInitialize(transport, record, REPLAY_URL);
+      await replayInitialize(transport, record, REPLAY_URL).catch(async (error: unknown) => {
+        await server.close().catch(() => {});
+        throw error;
+      });
       replaying = false;
+      legacySessions.set(record.id, session);
     }
     return session;
   }
