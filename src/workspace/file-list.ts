@@ -49,11 +49,12 @@ async function markOf(path: string): Promise<string> {
 
 const marksOf = (paths: readonly string[]) => Promise.all(paths.map(markOf));
 
-/** The index, info/exclude, the repository's config, the `.gitignore`s above the root, the user's ignore and config files. */
+/** The index, info/exclude and info/attributes, the repository's config, the `.gitignore`s above the root, the user's ignore, attributes and config files. */
 async function gitSources(root: string, signal?: AbortSignal): Promise<string[] | undefined> {
-  const paths = await runGit(root, ["rev-parse", "--show-prefix", "--git-path", "index", "--git-path", "info/exclude", "--git-path", "config"], { signal });
+  const gitPaths = ["index", "info/exclude", "info/attributes", "config"].flatMap((path) => ["--git-path", path]);
+  const paths = await runGit(root, ["rev-parse", "--show-prefix", ...gitPaths], { signal });
   if (paths.code !== 0) return undefined;
-  const [prefix = "", ...gitPaths] = paths.stdout.split("\n");
+  const [prefix = "", ...inGitDir] = paths.stdout.split("\n");
   const above = prefix
     .split("/")
     .filter(Boolean)
@@ -61,10 +62,11 @@ async function gitSources(root: string, signal?: AbortSignal): Promise<string[] 
   const excludes = await runGit(root, ["config", "--path", "--get", "core.excludesFile"], { signal });
   const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
   return [
-    ...gitPaths.filter(Boolean).map((path) => resolve(root, path)),
+    ...inGitDir.filter(Boolean).map((path) => resolve(root, path)),
     ...above,
     ...(excludes.code === 0 && excludes.stdout.trim() ? [resolve(root, excludes.stdout.trim())] : []),
     join(xdg, "git", "ignore"),
+    join(xdg, "git", "attributes"),
     join(xdg, "git", "config"),
     join(homedir(), ".gitconfig"),
     "/etc/gitconfig",

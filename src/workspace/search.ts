@@ -1,16 +1,19 @@
 /**
  * Text search across a repository with `git grep`: tracked and untracked files, .gitignore
  * honoured, binaries skipped, blocked paths excluded by pathspec so git never opens them, and git
- * stopped once its output can hold the cap. Outside a git work tree the same search runs as
- * `git grep --no-index`, which likewise never follows symlinks. No pattern ever runs in this
- * process: a catastrophic regex would stall the whole server, while git is a child we can kill.
- * Every match is checked against the blocked globs and for symlinked parents before it is kept.
+ * stopped once its output holds the answer. Outside a git work tree the same search runs as
+ * `git grep --no-index`, which likewise never follows symlinks. A literal search of a small
+ * repository reads the files in this process instead (search-files.ts: same files, same answer,
+ * no spawn); no regular expression ever runs in this process: a catastrophic one would stall the
+ * whole server, while git is a child we can kill. Every match is checked against the blocked
+ * globs and for symlinked parents before it is kept.
  */
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { blockedBy } from "./blocked.ts";
 import { runGit, type GitResult } from "./git.ts";
+import { searchFilesInProcess } from "./search-files.ts";
 import { LIMITS } from "./limits.ts";
 import { escapeGlob, gitExcludes, isHiddenBelow, isNotGitRepo, parentsAreReal } from "./tree.ts";
 import type { Workspace } from "./workspace.ts";
@@ -264,6 +267,13 @@ export async function searchRepo(ws: Workspace, options: SearchOptions): Promise
   const base = await ws.guard(options.path || ".");
   if (!base.exists)
     throw new PatchbayError("not_found", `${base.relative} does not exist`, { next: "search an existing directory (codex_repo_tree lists them)" });
+  const isShown = (path: string) => isSearchable(ws, path, base.relative, options.includeHidden ?? false);
+  if (!options.regex && options.glob === undefined) {
+    const found = await searchFilesInProcess(ws.root, { query: options.query, base: base.relative, isShown, enough: maxResults, signal: options.signal });
+    const kept = found && (await keptMatches(ws, found.lines, options, base.relative, maxResults));
+    // Stopped early, then some matches fell to the link checks: git's whole search decides.
+    if (kept && (kept.more || !found.stopped)) return { matches: kept.matches, truncated: kept.more, engine: "git" };
+  }
   const search = async (stopWhen?: (chunk: Buffer) => boolean) => {
     const { result, engine } = await runGrep(ws, options, base.relative, maxResults, stopWhen);
     // git grep exits 1 when nothing matched: that is an answer, not a failure.
@@ -271,7 +281,7 @@ export async function searchRepo(ws: Workspace, options: SearchOptions): Promise
     const kept = await keptMatches(ws, [...grepRecords(result.stdout)], options, base.relative, maxResults);
     return { answer: { matches: kept.matches, truncated: kept.more || result.truncated, engine }, more: kept.more };
   };
-  const early = enoughRecords(maxResults, (path) => isSearchable(ws, path, base.relative, options.includeHidden ?? false));
+  const early = enoughRecords(maxResults, isShown);
   const first = await search(early.stopWhen);
   // Stopped early, then some matches fell to the link checks: the whole search decides.
   return early.reached() && !first.more ? (await search()).answer : first.answer;

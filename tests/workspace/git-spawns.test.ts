@@ -1,8 +1,10 @@
 /**
  * Issue #16: codex_git_status starts one git process per call (`git status`), not a `rev-parse`
  * first: which repository a root belongs to is remembered while the `.git` entries that decided it
- * stay the same. Counted through the compiled binary with a `git` on PATH that logs each start;
- * the answers stay git's when the layout changes under a running server.
+ * stay the same. A literal codex_search_repo on a small repository starts none: git's file list
+ * is kept and the files are read in process. Counted through the compiled binary with a `git` on
+ * PATH that logs each start; the answers stay git's when the repository changes under a running
+ * server.
  */
 import { afterAll, expect, test } from "bun:test";
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -55,6 +57,24 @@ test("codex_git_status starts one git per call, and follows a repository created
     const gone = await client.callTool("codex_git_status");
     expect(gone.isError).toBe(true);
     expect(JSON.stringify(gone.content)).toContain("is not inside a git repository");
+  } finally {
+    await client.close();
+  }
+});
+
+test("a literal codex_search_repo on a small repository starts no git once the file list is known, and sees a new file", async () => {
+  const root = makeGitRepo({ "a.ts": "const needle = 1;\n", "b.ts": "nothing\n" });
+  const gitLog = loggingGit();
+  const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env: { PATH: gitLog.path } });
+  try {
+    const found = async () => (await client.callTool("codex_search_repo", { query: "needle" })).structuredContent as { matches: Array<{ path: string }> };
+    expect((await found()).matches.map((match) => match.path)).toEqual(["a.ts"]);
+    const before = gitLog.started().length;
+    for (let call = 0; call < 3; call++) expect((await found()).matches.map((match) => match.path)).toEqual(["a.ts"]);
+    expect(gitLog.started().slice(before)).toEqual([]);
+
+    writeFiles(root, { "c.ts": "needle again\n" });
+    expect((await found()).matches.map((match) => match.path)).toEqual(["a.ts", "c.ts"]);
   } finally {
     await client.close();
   }

@@ -1,0 +1,94 @@
+/**
+ * Issue #16: a literal codex_search_repo on a small repository reads the files in patchbay's
+ * process (src/workspace/search-files.ts) instead of spawning `git grep`. Its answer must be the
+ * one git gives: compared with the same search sent to git (a glob matching every file takes the
+ * git path) on a repository holding every case git's walk decides: tracked, untracked, ignored,
+ * ignored yet tracked, symlinks, a binary, a nested repository, names git orders by bytes, CRLF,
+ * a long line, a file without a final newline, hidden and blocked files; and a tracked file that
+ * .gitattributes marks binary, which sends the search to git.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
+import { git, makeGitRepo, writeFiles } from "../support/git-repo.ts";
+import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { harnessSet } from "../support/tools.ts";
+
+const { open: harnessFor, closeAll } = harnessSet(FILE_TOOLS, { mode: "standard" });
+
+afterAll(async () => {
+  await closeAll();
+  removeTempDirs();
+});
+
+interface Found {
+  matches: Array<{ path: string; line: number; text: string }>;
+  truncated: boolean;
+}
+
+function everyCase(): string {
+  const root = makeGitRepo({
+    ".gitignore": "ignored.txt\nbuild/\n",
+    "a.txt": "tok tracked\nsecond tok line tok\n",
+    "ignored-but-tracked.txt": "tok\n",
+    "Z.txt": "tok upper\n",
+    "sub/deep/d.txt": "no\nno\ntok at three\n",
+    "crlf.txt": "tok crlf\r\nplain\r\n",
+    "tail.txt": "no newline tok",
+    ".hidden/h.txt": "tok hidden\n",
+    ".env": "TOKEN=tok\n",
+  });
+  git(root, "mv", "ignored-but-tracked.txt", "ignored.txt");
+  git(root, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "rename");
+  writeFiles(root, {
+    "u.txt": "tok untracked\n",
+    "é.txt": "tok accent\n",
+    "build/out.txt": "tok built\n",
+    "long.txt": `${"x".repeat(500)}tok${"y".repeat(500)}\n`,
+    "start.txt": "tok\n",
+  });
+  writeFileSync(join(root, "bin.dat"), Buffer.from("tok\0binary\n"));
+  symlinkSync("a.txt", join(root, "link.txt"));
+  symlinkSync(tempDir("pb-search-outside-"), join(root, "outlink"));
+  const nested = join(root, "nested");
+  mkdirSync(nested);
+  git(nested, "init", "-q");
+  writeFileSync(join(nested, "n.txt"), "tok nested\n");
+  return root;
+}
+
+test("a literal search answers as git grep does, for every file git's walk decides about", async () => {
+  const root = everyCase();
+  const tools = await harnessFor(root);
+  for (const args of [{}, { max_results: 3 }, { path: "sub" }, { include_hidden: true }]) {
+    const inProcess = await tools.ok<Found>("codex_search_repo", { query: "tok", ...args });
+    const byGit = await tools.ok<Found>("codex_search_repo", { query: "tok", glob: "*", ...args });
+    expect({ args, ...inProcess }).toEqual({ args, ...byGit });
+  }
+  const all = await tools.ok<Found>("codex_search_repo", { query: "tok" });
+  expect(all.matches.map((match) => `${match.path}:${match.line}`)).toEqual([
+    "Z.txt:1",
+    "a.txt:1",
+    "a.txt:2",
+    "crlf.txt:1",
+    "long.txt:1",
+    "start.txt:1",
+    "sub/deep/d.txt:3",
+    "tail.txt:1",
+    "u.txt:1",
+    "é.txt:1",
+  ]);
+  // A file as the path searches that file (a glob cannot narrow to it, so git's answer is written out).
+  const one = await tools.ok<Found>("codex_search_repo", { query: "tok", path: "a.txt" });
+  expect(one.matches).toEqual([
+    { path: "a.txt", line: 1, text: "tok tracked" },
+    { path: "a.txt", line: 2, text: "second tok line tok" },
+  ]);
+});
+
+test("a file .gitattributes marks binary is left out, as git leaves it out", async () => {
+  const root = makeGitRepo({ ".gitattributes": "*.dat binary\n", "a.dat": "tok in data\n", "b.txt": "tok\n" });
+  const found = await (await harnessFor(root)).ok<Found>("codex_search_repo", { query: "tok" });
+  expect(found.matches.map((match) => match.path)).toEqual(["b.txt"]);
+});
