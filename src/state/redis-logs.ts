@@ -44,7 +44,8 @@ export interface LogTail {
   close(): void;
 }
 
-const ENTRY_ID_PATTERN = /^\d+-\d+$/;
+/** Redis's own shape: two 64-bit numbers; 19 digits always fit, so a longer number never reaches Redis to be refused there. */
+const ENTRY_ID_PATTERN = /^\d{1,19}-\d{1,19}$/;
 
 /** A client-given entry id reaches Redis only in its own shape; anything else names no entry. */
 function isEntryId(id: string): boolean {
