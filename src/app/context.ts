@@ -1,4 +1,5 @@
 import type { JobRuntime } from "../jobs/index.ts";
+import type { AuditEntry } from "../log/audit.ts";
 import type { Messaging } from "../messaging/index.ts";
 import type { AppServices } from "../mcp/services.ts";
 
@@ -11,4 +12,9 @@ export interface AppContext extends AppServices {
   readonly jobs: JobRuntime;
   /** Agent messaging: identities, mailbox, presence, attachments. */
   readonly messaging: Messaging;
+  /**
+   * Hears every audited tool call after its line is written: the one point every tool call of
+   * any session passes, so the board knows the state may have changed. The result unsubscribes.
+   */
+  onAudit(listener: (entry: AuditEntry) => void): () => void;
 }

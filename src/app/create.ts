@@ -43,6 +43,8 @@ export function createApp(parts: AppParts): AppContext {
   const redactor = createRedactor({ ...(parts.env ?? process.env), PATCHBAY_ACTIVE_HTTP_TOKEN: parts.token });
   const redact = (value: unknown) => (typeof value === "string" ? redactor.redact(value) : redactor.redactDeep(value));
   const activity = createActivityFeed();
+  const auditSink = parts.audit ?? processAudit(home, config, redactor.redact);
+  const auditListeners = new Set<(entry: AuditEntry) => void>();
   const onProgress: JobRuntimeOptions["onProgress"] = (progress, record) => {
     const event = jobActivity(progress, record);
     if (event) activity.publish(event);
@@ -58,7 +60,14 @@ export function createApp(parts: AppParts): AppContext {
     redact,
     activeSessions: parts.activeSessions,
     endpoints: parts.endpoints,
-    audit: parts.audit ?? processAudit(home, config, redactor.redact),
+    audit(entry) {
+      auditSink(entry);
+      for (const listener of [...auditListeners]) listener(entry);
+    },
+    onAudit(listener) {
+      auditListeners.add(listener);
+      return () => void auditListeners.delete(listener);
+    },
     activity,
   };
 }

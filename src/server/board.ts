@@ -25,18 +25,14 @@ interface BoardParts {
  * the board's own actions too), the job runtime's activity (a job or worker turn starting or
  * ending, also one no call waits on), and a rate-limit ban beginning or ending (at a request's
  * authentication, where no tool runs). The audit is the one point every tool call passes, so the
- * board wraps the host's, writing each line as before.
+ * board subscribes to the app's audit signal.
  */
 function stateChanges(host: AppContext): (listener: () => void) => () => void {
   const listeners = new Set<() => void>();
   const changed = () => {
     for (const listener of [...listeners]) listener();
   };
-  const audit = host.audit;
-  host.audit = (entry) => {
-    audit(entry);
-    changed();
-  };
+  host.onAudit(changed);
   host.activity?.subscribe(changed);
   void host.store.channel.subscribe(BANS_TOPIC, changed).catch(() => undefined);
   return (listener) => {
