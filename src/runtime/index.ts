@@ -10,7 +10,7 @@ import { PatchbayError } from "../errors/index.ts";
 
 export { type AtomicWriteOptions, isTempName, sweepStaleTemps, tempNameFor, writeFileAtomic, writeFileAtomicSync, writeTempFile } from "./atomic-file.ts";
 export { isInside } from "./inside.ts";
-export { keptRealpath } from "./kept-realpath.ts";
+export { keptRealpath, keptRealpathOrSelf } from "./kept-realpath.ts";
 export { isProcessAlive, processStartTime } from "./process-liveness.ts";
 
 interface BunServer {

@@ -58,3 +58,12 @@ export function keptRealpath(configured: string): string {
   }
   return real;
 }
+
+/** `keptRealpath(configured)`, or `configured` itself when it does not resolve (a root that is gone or not made yet). */
+export function keptRealpathOrSelf(configured: string): string {
+  try {
+    return keptRealpath(configured);
+  } catch {
+    return configured;
+  }
+}

@@ -4,10 +4,10 @@
  * session to continue, the worktree, the owner and the latest report.
  */
 import { randomBytes } from "node:crypto";
-import { realpath } from "node:fs/promises";
 import { PatchbayError } from "../errors/index.ts";
 import type { JobRecord, JobState } from "../jobs/index.ts";
 import type { SessionScope } from "../mcp/session.ts";
+import { keptRealpathOrSelf } from "../runtime/index.ts";
 import { isRecordId, type RecordStore } from "../state/index.ts";
 import { isInside } from "./paths.ts";
 
@@ -78,7 +78,7 @@ export function latestJobId(worker: WorkerRecord): string | undefined {
 
 /** Roots (real paths) of a session: a worker or artifact outside them does not exist for it. */
 export async function sessionRoots(scope: SessionScope): Promise<string[]> {
-  return Promise.all(scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
+  return scope.allowedRoots.map(keptRealpathOrSelf);
 }
 
 /**

@@ -7,7 +7,7 @@
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { keptRealpath } from "../runtime/index.ts";
+import { keptRealpath, keptRealpathOrSelf } from "../runtime/index.ts";
 import { isInside } from "../runtime/index.ts";
 import type { SessionScope } from "../mcp/index.ts";
 import { blockedBy } from "./blocked.ts";
@@ -129,13 +129,7 @@ function assertNotBlocked(rel: string, blockedGlobs: readonly string[]): void {
 
 /** The allowed root (real path) that contains `realRoot`, the innermost when roots nest. */
 export async function scopeRootOf(scope: SessionScope, realRoot: string): Promise<string | undefined> {
-  const realRoots = scope.allowedRoots.map((root) => {
-    try {
-      return keptRealpath(root);
-    } catch {
-      return root;
-    }
-  });
+  const realRoots = scope.allowedRoots.map(keptRealpathOrSelf);
   return realRoots.filter((root) => isInside(root, realRoot)).sort((a, b) => b.length - a.length)[0];
 }
 
