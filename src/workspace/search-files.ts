@@ -47,6 +47,23 @@ async function searchableFiles(root: string, list: FileList, signal?: AbortSigna
   return list.paths.filter((path) => !path.endsWith("/") && !ignored.has(path)).sort(byteOrder);
 }
 
+/** Per searchable list: the files under a base that pass `isShown` (the blocked-glob test costs more than reading 200 small files), by base and `shownKey`. */
+const wantedByFiles = new WeakMap<readonly string[], Map<string, string[]>>();
+const WANTED_PER_LIST = 8;
+
+function wantedFiles(files: readonly string[], base: string, isShown: (path: string) => boolean, shownKey: string): string[] {
+  const memo = wantedByFiles.get(files) ?? new Map<string, string[]>();
+  wantedByFiles.set(files, memo);
+  const key = `${base}\0${shownKey}`;
+  let wanted = memo.get(key);
+  if (wanted) return wanted;
+  const prefix = base === "" ? "" : `${base}/`;
+  wanted = files.filter((path) => (path === base || path.startsWith(prefix)) && isShown(path));
+  if (memo.size >= WANTED_PER_LIST) memo.delete(memo.keys().next().value as string);
+  memo.set(key, wanted);
+  return wanted;
+}
+
 /** True unless `.git` is a plain directory without info/attributes and the user has no attributes file: then git decides. */
 async function attributesElsewhere(root: string): Promise<boolean> {
   const dotGit = await fsp.lstat(join(root, ".git")).catch(() => undefined);
@@ -101,7 +118,7 @@ async function readSearchable(path: string): Promise<Buffer | "git" | undefined>
  */
 export async function searchFilesInProcess(
   root: string,
-  options: { query: string; base: string; isShown: (path: string) => boolean; enough: number; signal?: AbortSignal },
+  options: { query: string; base: string; isShown: (path: string) => boolean; shownKey: string; enough: number; signal?: AbortSignal },
 ): Promise<{ lines: FoundLine[]; stopped: boolean } | undefined> {
   if (options.query === "" || (await findGitRepo(root, options.signal))?.prefix !== "") return undefined;
   const list = await gitFileList(root, options.signal);
@@ -110,8 +127,7 @@ export async function searchFilesInProcess(
   if (!searchable) searchableByList.set(list, (searchable = searchableFiles(root, list, options.signal)));
   const files = await searchable;
   if (!files || (await attributesElsewhere(root))) return undefined;
-  const prefix = options.base === "" ? "" : `${options.base}/`;
-  const wanted = files.filter((path) => (path === options.base || path.startsWith(prefix)) && options.isShown(path));
+  const wanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
   const needle = Buffer.from(options.query, "utf8");
   const lines: FoundLine[] = [];
   for (let from = 0; from < wanted.length; from += READ_BATCH) {

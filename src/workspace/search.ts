@@ -269,7 +269,16 @@ export async function searchRepo(ws: Workspace, options: SearchOptions): Promise
     throw new PatchbayError("not_found", `${base.relative} does not exist`, { next: "search an existing directory (codex_repo_tree lists them)" });
   const isShown = (path: string) => isSearchable(ws, path, base.relative, options.includeHidden ?? false);
   if (!options.regex && options.glob === undefined) {
-    const found = await searchFilesInProcess(ws.root, { query: options.query, base: base.relative, isShown, enough: maxResults, signal: options.signal });
+    // isShown depends on the blocked globs and includeHidden alone: that is its key.
+    const shownKey = JSON.stringify([ws.blockedGlobs, options.includeHidden ?? false]);
+    const found = await searchFilesInProcess(ws.root, {
+      query: options.query,
+      base: base.relative,
+      isShown,
+      shownKey,
+      enough: maxResults,
+      signal: options.signal,
+    });
     const kept = found && (await keptMatches(ws, found.lines, options, base.relative, maxResults));
     // Stopped early, then some matches fell to the link checks: git's whole search decides.
     if (kept && (kept.more || !found.stopped)) return { matches: kept.matches, truncated: kept.more, engine: "git" };
