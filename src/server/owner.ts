@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
@@ -22,6 +23,21 @@ export interface OwnerRecord {
   http: string[];
   /** Launched by a command that needed a server (`stdio`, `mcp doctor`, `job`…), not by a person: `start --foreground` may take it over. */
   background?: boolean;
+}
+
+/**
+ * The record a process claims `home` with: started now, with a fresh local credential and no HTTP
+ * listener yet (the server adds its control port and listeners as it opens them).
+ */
+export function newOwnerRecord(kind: OwnerRecord["kind"], version: string, options: { background?: boolean } = {}): Omit<OwnerRecord, "pid"> {
+  return {
+    kind,
+    version,
+    started_at: new Date().toISOString(),
+    credential: randomBytes(32).toString("hex"),
+    http: [],
+    ...(options.background && { background: true }),
+  };
 }
 
 export function runDir(home: string): string {

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import { log } from "../log/index.ts";
 import type { Config } from "../config/index.ts";
@@ -13,7 +12,7 @@ import { controlJobHandlers } from "./control-jobs.ts";
 import { startControlServer } from "./control-server.ts";
 import { assertExposureAllowed, httpToken } from "./http-exposure.ts";
 import { statusForHttp } from "./http-status.ts";
-import { claimOwnership, type Ownership } from "./owner.ts";
+import { claimOwnership, newOwnerRecord, type Ownership } from "./owner.ts";
 import { answerParseErrors } from "./parse-errors.ts";
 import { runningSettings, type RunningSettings } from "./running-settings.ts";
 import { scopeFromConfig } from "./scope.ts";
@@ -68,14 +67,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const token = httpToken(config);
   if (options.http) assertExposureAllowed(config, options.http.host, token);
   const registry = createToolRegistry(ALL_TOOLS); // before claiming: a bad schema must change nothing
-  const ownership = await claimOwnership(home, {
-    kind: "server",
-    version,
-    started_at: new Date().toISOString(),
-    credential: randomBytes(32).toString("hex"),
-    http: [],
-    ...(options.background && { background: true }),
-  });
+  const ownership = await claimOwnership(home, newOwnerRecord("server", version, { background: options.background }));
   let store: RecordStore | undefined;
   try {
     store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });

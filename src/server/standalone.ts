@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import type { Config } from "../config/index.ts";
 import { createSession, createToolRegistry, serveStdioSession, type SessionOpening } from "../mcp/index.ts";
 import { ALL_TOOLS, createApp } from "../app/index.ts";
 import { createRecordStore } from "../state/index.ts";
 import { httpToken } from "./http-exposure.ts";
-import { claimOwnership } from "./owner.ts";
+import { claimOwnership, newOwnerRecord } from "./owner.ts";
 import { answerParseErrors } from "./parse-errors.ts";
 
 /**
@@ -14,13 +13,7 @@ import { answerParseErrors } from "./parse-errors.ts";
 export async function runStandalone(options: { home: string; config: Config; version: string; session: SessionOpening }): Promise<number> {
   const { home, config, version } = options;
   const registry = createToolRegistry(ALL_TOOLS);
-  const ownership = await claimOwnership(home, {
-    kind: "standalone",
-    version,
-    started_at: new Date().toISOString(),
-    credential: randomBytes(32).toString("hex"),
-    http: [],
-  });
+  const ownership = await claimOwnership(home, newOwnerRecord("standalone", version));
   try {
     const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
     const host = createApp({ version, home, config, store, token: httpToken(config), activeSessions: () => 1, endpoints: () => [] });
