@@ -105,7 +105,10 @@ const server = table({
   job_worktree_retention_days: setting(
     integerFrom(0),
     7,
-    "Days an isolated job's worktree and patchbay/job-ID branch, and the session handles (ses_…) HTTP callers got for the job's session, are kept after the job ends; the server removes older ones at start-up and whenever a job ends (0: as soon as it ends; a handle stays at least an hour after it was handed out).",
+    "Days an isolated job's worktree and patchbay/job-ID branch, " +
+      "and the session handles (ses_…) HTTP callers got for the job's session, are kept after the job ends; " +
+      "the server removes older ones at start-up and whenever a job ends (0: as soon as it ends; " +
+      "a handle stays at least an hour after it was handed out).",
   ),
   max_request_bytes: setting(integerFrom(1), 1048576, "Largest request body accepted, in bytes."),
   enable_cors: setting(trueOrFalse(), false, "Send CORS headers to allowed origins."),
@@ -123,7 +126,8 @@ const server = table({
   sse_poll_seconds: setting(
     integerFrom(0),
     30,
-    "Seconds a tool call's SSE stream stays open before the server closes it and the client resumes it with Last-Event-ID (2025-11-25 HTTP clients), so a proxy that cuts long requests cannot lose the result; 0 keeps it open.",
+    "Seconds a tool call's SSE stream stays open before the server closes it and the client resumes it with Last-Event-ID " +
+      "(2025-11-25 HTTP clients), so a proxy that cuts long requests cannot lose the result; 0 keeps it open.",
   ),
   resume_events: setting(integerFrom(1), 1000, "SSE events kept per HTTP session for a client that resumes a dropped stream; the oldest go first."),
   resume_seconds: setting(
@@ -134,7 +138,9 @@ const server = table({
   public_url: setting(
     stringWhere(`an http(s) URL without query, fragment or credentials, not a wildcard address, or ""`, (value) => value === "" || isPublicUrl(value)),
     "",
-    'The URL remote callers reach this server at (a reverse proxy, a LAN name); every URL patchbay hands out (attachments, the start guide) starts with it. A running tunnel\'s URL takes its place. "" means none.',
+    "The URL remote callers reach this server at (a reverse proxy, a LAN name); " +
+      "every URL patchbay hands out (attachments, the start guide) starts with it. A running tunnel's URL takes its place. " +
+      '"" means none.',
   ),
 });
 
@@ -176,12 +182,15 @@ const security = table({
   allowed_env_keys: setting(
     listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"),
     [],
-    'Environment variables passed to every process patchbay starts (agents, pipeline providers and test commands, power-tool commands, handoff runs), on top of the base list (locale, terminal, proxies, TLS bundles) and what each agent declares it needs; "*" passes them all. See docs/hosts.md, "What each agent receives".',
+    "Environment variables passed to every process patchbay starts (agents, pipeline providers and test commands, power-tool commands, " +
+      "handoff runs), on top of the base list (locale, terminal, proxies, TLS bundles) and what each agent declares it needs; " +
+      '"*" passes them all. See docs/hosts.md, "What each agent receives".',
   ),
   denied_env_keys: setting(
     listOf(nonEmpty("a variable name or PREFIX_* glob"), "a list of variable names or PREFIX_* globs"),
     ["PATCHBAY_*"],
-    "Environment variables no child process ever gets, whatever the other lists say. patchbay's own secrets (the auth.token_env variable, agent tokens pbt_…) are withheld even when this list is emptied.",
+    "Environment variables no child process ever gets, whatever the other lists say. " +
+      "patchbay's own secrets (the auth.token_env variable, agent tokens pbt_…) are withheld even when this list is emptied.",
   ),
   allowed_config_override_prefixes: setting(listOf(anyText(), "a list of strings"), [], "Agent config keys a job may override, by prefix."),
 });
@@ -244,12 +253,18 @@ const workers = withKeyAliases(
     models: setting(
       perAgent(modelList(), "a list of model ids"),
       {},
-      'The models codex_worker_options offers for a built-in agent\'s workers (`claude = ["sonnet", "opus"]`), instead of its own list (codex asks its CLI; claude, gemini and mock have short built-in lists). A name that is not a built-in agent is refused. The older spelling `[workers] <name>_models = [...]` is still read as `models.<name>` (deprecated; `models` wins where both name the same agent).',
+      'The models codex_worker_options offers for a built-in agent\'s workers (`claude = ["sonnet", "opus"]`), ' +
+        "instead of its own list (codex asks its CLI; claude, gemini and mock have short built-in lists). " +
+        "A name that is not a built-in agent is refused. " +
+        "The older spelling `[workers] <name>_models = [...]` is still read as `models.<name>` (deprecated; " +
+        "`models` wins where both name the same agent).",
     ),
     integrate_requires_tests: setting(
       trueOrFalse(),
       false,
-      'Integration (codex_worker_integrate, codex_job_integrate) runs the repository\'s test commands in a scratch worktree first unless the call passes run_tests=false; needs power_tools.bash_mode = "full" and a trusted .ai/patchbay.toml listing [phases.test] commands.',
+      "Integration (codex_worker_integrate, codex_job_integrate) runs the repository's test commands in a scratch worktree first " +
+        "unless the call passes run_tests=false; " +
+        'needs power_tools.bash_mode = "full" and a trusted .ai/patchbay.toml listing [phases.test] commands.',
     ),
   }),
   { suffix: "_models", into: "models", value: modelList() },
@@ -304,17 +319,33 @@ const agents = withKeyAliases(
     commands: setting(
       perAgent(executable(), "an executable name or absolute path"),
       {},
-      'The executable of each built-in agent that should not run its default (`codex = "/opt/bin/codex"`): a name looked up on PATH, or an absolute path. An agent left out runs its own default (codex, claude, gemini on PATH; mock on the runtime patchbay runs on). A name that is not a built-in agent is refused, listing them. The older spelling `[agents] <name>_command = "…"` is still read as `commands.<name>` (deprecated; `commands` wins where both name the same agent).',
+      'The executable of each built-in agent that should not run its default (`codex = "/opt/bin/codex"`): ' +
+        "a name looked up on PATH, or an absolute path. " +
+        "An agent left out runs its own default (codex, claude, gemini on PATH; mock on the runtime patchbay runs on). " +
+        "A name that is not a built-in agent is refused, listing them. " +
+        'The older spelling `[agents] <name>_command = "…"` is still read as `commands.<name>` (deprecated; ' +
+        "`commands` wins where both name the same agent).",
     ),
     repository_settings: setting(
       trueOrFalse(),
       false,
-      "Let agents load the settings a repository carries for them (claude: .claude/settings.json and settings.local.json, with their hooks and permission rules). Off, claude runs with --setting-sources user, so a settings file an agent committed cannot widen what claude may run.",
+      "Let agents load the settings a repository carries for them (claude: .claude/settings.json and settings.local.json, " +
+        "with their hooks and permission rules). " +
+        "Off, claude runs with --setting-sources user, so a settings file an agent committed cannot widen what claude may run.",
     ),
     custom: setting(
       customAgents,
       {},
-      "User-defined agents, one table each, under an id that is not a built-in agent's name: `command` (required, executable name or absolute path), `args` (list of strings; `{{prompt}}`, `{{prompt_file}}`, `{{cwd}}` and `{{model}}` are replaced, and no shell is used), `prompt_mode` (stdin, arg or file; default stdin: arg passes the prompt where `{{prompt}}` is or else last, file writes it to a prompt.md passed where `{{prompt_file}}` is or else last), `output_contract` (text, json or jsonl; default text: the final message is all of stdout, the parsed JSON, or the `message`/`text` field of the last JSON line), `env` (table of strings), `pass_env` (variable names and `PREFIX_*` globs of patchbay's environment the agent needs). With prompt_mode arg, a prompt that starts with `-` is refused unless `args` has a `--` before where the prompt goes, so a prompt is never read as an option.",
+      "User-defined agents, one table each, under an id that is not a built-in agent's name: " +
+        "`command` (required, executable name or absolute path), " +
+        "`args` (list of strings; `{{prompt}}`, `{{prompt_file}}`, `{{cwd}}` and `{{model}}` are replaced, and no shell is used), " +
+        "`prompt_mode` (stdin, arg or file; default stdin: arg passes the prompt where `{{prompt}}` is or else last, " +
+        "file writes it to a prompt.md passed where `{{prompt_file}}` is or else last), " +
+        "`output_contract` (text, json or jsonl; default text: the final message is all of stdout, the parsed JSON, " +
+        "or the `message`/`text` field of the last JSON line), " +
+        "`env` (table of strings), `pass_env` (variable names and `PREFIX_*` globs of patchbay's environment the agent needs). " +
+        "With prompt_mode arg, a prompt that starts with `-` is refused unless `args` has a `--` before where the prompt goes, " +
+        "so a prompt is never read as an option.",
     ),
   }),
   { suffix: "_command", into: "commands", value: executable() },
