@@ -16,6 +16,7 @@ import type { NarrowedSession } from "./guards.ts";
 import { rpcErrorResponse } from "./responses.ts";
 import { expiredResume, primeResumed, RESUME_RETRY_MS } from "./resume-answers.ts";
 import { replayInitialize } from "./session-adopt.ts";
+import { evictIdleSessions } from "./session-eviction.ts";
 import { followCall } from "./session-follow.ts";
 import { createSessionTeam, keepModeInRecord, type SessionRecord } from "./session-team.ts";
 
@@ -248,7 +249,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     // A call this server is not running (another server of the team is, or it ended) is read from the shared log.
     if (team && session.shared && !session.events.answeredHere(lastEventId)) {
       const sessionId = session.shared.record.id;
-      const followed = await followCall({ store: session.shared.events, team, lastEventId, primingId, retryMs: RESUME_RETRY_MS, sessionId });
+      const pollMs = host.config.server.sse_poll_seconds * 1000;
+      const followed = await followCall({ store: session.shared.events, team, lastEventId, primingId, retryMs: RESUME_RETRY_MS, sessionId, pollMs });
       if (followed) return followed;
     }
     const response = await session.transport.handleRequest(request);
@@ -269,19 +271,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         .catch(() => undefined)
     : undefined;
 
-  // Hosts rarely send DELETE, so idle 2025-era sessions are closed after server.session_idle_seconds.
-  const evictor = setInterval(
-    () => {
-      const cutoff = Date.now() - options.sessionIdleMs;
-      for (const [id, session] of legacySessions) {
-        if (session.lastSeen >= cutoff) continue;
-        legacySessions.delete(id);
-        void session.server.close().catch(() => {});
-      }
-    },
-    Math.min(60_000, options.sessionIdleMs),
-  );
-  (evictor as { unref?: () => void }).unref?.();
+  const stopEviction = evictIdleSessions(legacySessions, options.sessionIdleMs, team);
 
   return {
     async handle(request, principal, body, narrowed) {
@@ -291,7 +281,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     },
     sessionCount: () => legacySessions.size + principals.size,
     async close() {
-      clearInterval(evictor);
+      stopEviction();
       await (await unsubscribe)?.().catch(() => undefined);
       await team?.close();
       const closing = [...legacySessions.values()].map((session) => session.server.close().catch(() => {}));

@@ -27,6 +27,8 @@ export interface FollowOptions {
   primingId: string;
   retryMs: number;
   sessionId: string;
+  /** server.sse_poll_seconds in ms (0: never): the stream is closed after this long and the client resumes it, as on the server running the call. */
+  pollMs: number;
 }
 
 /** Compares two Redis entry ids (`<ms>-<seq>`). */
@@ -67,12 +69,13 @@ export async function followCall(options: FollowOptions): Promise<Response | und
     write(`id: ${options.primingId}\nretry: ${options.retryMs}\ndata: \n\n`);
     try {
       let last = lastEventId;
-      let quietSince = Date.now();
+      const openedAt = Date.now();
+      let quietSince = openedAt;
       let events = await store.after(last);
       while (!stopped && pending.size > 0) {
         deliver(events);
         last = events.at(-1)?.eventId ?? last;
-        if (pending.size === 0) break;
+        if (pending.size === 0 || (options.pollMs > 0 && Date.now() - openedAt >= options.pollMs)) break;
         if (events.length > 0) quietSince = Date.now();
         else if (Date.now() - quietSince >= KEEP_ALIVE_MS) {
           write(": keepalive\n\n");

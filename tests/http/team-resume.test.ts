@@ -110,6 +110,23 @@ describe("a call running on server A resumes through server B", () => {
     }
   }, 60_000);
 
+  test("server.sse_poll_seconds on B too: it closes the followed stream every second, the client resumes there, and A keeps the session and its call while the client is active on B", async () => {
+    // A would close a session idle for 4 s, and the call on A takes 8 s: only B's touches (a resume
+    // about every 2 s: 1 s open, 1 s retry) keep it.
+    const { a, b, proxy, connection, outcome, token } = await callOnA("[server]\nsse_poll_seconds = 1\nsession_idle_seconds = 4\n", 8000);
+    try {
+      proxy.retarget(b.url);
+      proxy.cut();
+      const result = await withWire(proxy, outcome);
+      if (typeof result === "string") throw new Error(result);
+      expectAnsweredOnce(result, connection);
+      expect(resumes(proxy, token, b.url)).toBeGreaterThanOrEqual(2);
+      expect(a.process.exitCode).toBeNull();
+    } finally {
+      await connection.close();
+    }
+  }, 60_000);
+
   test("a tool mode switched on A holds when the session moves to B", async () => {
     const [a, b] = await team();
     const proxy = await proxyTo(a);
