@@ -22,6 +22,7 @@ import { createHash } from "node:crypto";
 import type { IndexChange, RecordStore, StoreIndexes } from "../state/index.ts";
 import { isFrom, isTo, type MessageData } from "./message.ts";
 import { applyReceipts, foldReceipt, writeReceipt } from "./read-receipts.ts";
+import { journaledTake, undoUnansweredTake } from "./take-journal.ts";
 import type { AgentAddress } from "./names.ts";
 
 export interface RecallQuery {
@@ -167,6 +168,7 @@ async function sharedIndex(store: RecordStore, indexes: StoreIndexes): Promise<M
       return (await store.get<MessageData>("message", id))?.data;
     },
     async addressedTo(agent, state, locked = false) {
+      if (locked && state === "pending") await undoUnansweredTake(store, agent, saveAll);
       const name = agentIndex(agent.namespace, agent.name, state);
       const ids = await indexes.range(name, 0, -1);
       const records = await store.getMany<MessageData>("message", ids);
@@ -211,8 +213,8 @@ async function sharedIndex(store: RecordStore, indexes: StoreIndexes): Promise<M
     },
     async markRead(pending, readAt) {
       const read = pending.map((message) => asRead(message, readAt));
-      // Not one transaction: a crash part-way leaves each message pending or read, never lost.
-      await saveAll(read.map((message, at) => ({ message, previous: pending[at] })));
+      // Not one transaction: a crash part-way is undone at the agent's next take (take-journal.ts).
+      await journaledTake(store, read, () => saveAll(read.map((message, at) => ({ message, previous: pending[at] }))));
       return read;
     },
     async remove(message) {
