@@ -50,6 +50,7 @@ function entryAt(index: number, at: number, spread: "typical" | "worst"): UsageE
     model: MODELS[pick]!,
     input_tokens: 1000 + (index % 5000),
     cached_input_tokens: index % 700,
+    cache_write_tokens: AGENTS[pick] === "claude" ? index % 300 : 0,
     output_tokens: 100 + (index % 900),
     reasoning_tokens: index % 50,
     ...(pick === 4 ? { cost_source: "none" as const } : { cost_usd: 0.001 + (index % 100) / 10_000, cost_source: "price_table" as const }),

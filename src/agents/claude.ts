@@ -240,10 +240,30 @@ function modelCalls() {
       } else {
         return undefined;
       }
-      const sum = (field: string) => [...calls.values()].reduce((total, call) => total + (num(call[field]) ?? 0), 0);
-      return { inputTokens: sum("input_tokens"), outputTokens: sum("output_tokens"), cachedInputTokens: sum("cache_read_input_tokens") };
+      const sum = (count: (call: Json) => number | undefined) => [...calls.values()].reduce((total, call) => total + (count(call) ?? 0), 0);
+      const written = sum((call) => cacheWrites(call).cacheWriteTokens);
+      const writtenForAnHour = sum((call) => cacheWrites(call).cacheWrite1hTokens);
+      return {
+        inputTokens: sum((call) => num(call.input_tokens)),
+        outputTokens: sum((call) => num(call.output_tokens)),
+        cachedInputTokens: sum((call) => num(call.cache_read_input_tokens)),
+        ...(written > 0 && { cacheWriteTokens: written }),
+        ...(writtenForAnHour > 0 && { cacheWrite1hTokens: writtenForAnHour }),
+      };
     },
   };
+}
+
+/**
+ * The prompt-cache writes of a usage object: `cache_creation_input_tokens`, and the part cached
+ * for an hour from the per-TTL split (`cache_creation.ephemeral_1h_input_tokens`) when given.
+ */
+function cacheWrites(usage: Json): Pick<AgentUsage, "cacheWriteTokens" | "cacheWrite1hTokens"> {
+  const split = obj(usage.cache_creation);
+  const [short, long] = [num(split.ephemeral_5m_input_tokens), num(split.ephemeral_1h_input_tokens)];
+  const total = num(usage.cache_creation_input_tokens) ?? (short ?? 0) + (long ?? 0);
+  if (total <= 0) return {};
+  return compact({ cacheWriteTokens: total, cacheWrite1hTokens: long ? Math.min(long, total) : undefined });
 }
 
 /**
@@ -259,6 +279,7 @@ function claudeUsage(result: Json): AgentUsage {
     inputTokens: num(usage.input_tokens) ?? 0,
     outputTokens: num(usage.output_tokens) ?? 0,
     cachedInputTokens: num(usage.cache_read_input_tokens),
+    ...cacheWrites(usage),
     costUsd: turnCost,
     sessionCostUsd: num(result.total_cost_usd),
   });

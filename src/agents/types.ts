@@ -50,6 +50,10 @@ export interface AgentUsage {
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens?: number;
+  /** Input tokens written to the prompt cache, apart from inputTokens (Claude Code; billed above the input price). */
+  cacheWriteTokens?: number;
+  /** The part of cacheWriteTokens cached for an hour rather than the default 5 minutes (billed higher). */
+  cacheWrite1hTokens?: number;
   reasoningTokens?: number;
   /** This turn's cost, where the agent reports one. */
   costUsd?: number;

@@ -22,9 +22,11 @@ export interface UsageEntry {
   at: string;
   agent: string;
   model?: string;
-  /** Every input token, cached ones included (claude reports cache reads apart; they are added here). */
+  /** Every input token, cache reads and writes included (claude reports both apart; they are added here). */
   input_tokens: number;
   cached_input_tokens: number;
+  /** Input tokens written to the prompt cache (only claude reports them); 0 in entries written before the field. */
+  cache_write_tokens: number;
   output_tokens: number;
   /** Part of output_tokens. */
   reasoning_tokens: number;
@@ -61,15 +63,22 @@ export interface TurnFacts {
 /** The entry for a turn that ended, priced by the agent's own figure, else config, else the table. */
 export function entryFor(turn: TurnFacts, config: Config): UsageEntry {
   const usage = turn.usage;
-  // claude reports cache reads apart from input_tokens; the other CLIs count them inside it.
+  // claude reports cache reads and writes apart from input_tokens; the other CLIs count reads inside it and report no writes.
   const cached = usage?.cachedInputTokens ?? 0;
-  const input = (usage?.inputTokens ?? 0) + (turn.agent === "claude" ? cached : 0);
-  const tokens = { input_tokens: input, cached_input_tokens: cached, output_tokens: usage?.outputTokens ?? 0, reasoning_tokens: usage?.reasoningTokens ?? 0 };
+  const written = usage?.cacheWriteTokens ?? 0;
+  const input = (usage?.inputTokens ?? 0) + (turn.agent === "claude" ? cached : 0) + written;
+  const tokens = {
+    input_tokens: input,
+    cached_input_tokens: cached,
+    cache_write_tokens: written,
+    output_tokens: usage?.outputTokens ?? 0,
+    reasoning_tokens: usage?.reasoningTokens ?? 0,
+  };
   const cost =
     usage?.costUsd !== undefined
       ? { cost_usd: usage.costUsd, cost_source: "agent" as const }
       : usage
-        ? costOf(turn.model, tokens, config)
+        ? costOf(turn.model, { ...tokens, cache_write_1h_tokens: usage.cacheWrite1hTokens ?? 0 }, config)
         : { cost_source: "none" as const };
   const owner = turn.owner ?? {};
   return {

@@ -29,6 +29,8 @@ export interface UsageLedger {
 const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
 const DAYS_INDEX = "usage-days";
 const NEWLINE = 0x0a;
+/** The shape of `<day>.rows.json`; a cache of another shape (older totals) is rebuilt from the day file. */
+const ROWS_VERSION = 2;
 
 /** The directory of the fs ledger: beside the records, inside the state directory. */
 export function ledgerDir(home: string): string {
@@ -76,7 +78,10 @@ function parseLines(text: string, each: (entry: UsageEntry) => void): number {
     if (!line) continue;
     try {
       const entry = JSON.parse(line) as UsageEntry;
-      if (typeof entry.id === "string") each(entry);
+      if (typeof entry.id !== "string") continue;
+      // Entries written before cache writes were recorded hold none.
+      entry.cache_write_tokens ??= 0;
+      each(entry);
     } catch {
       // A line damaged on disk is not an entry; the rest of the day still counts.
     }
@@ -114,11 +119,12 @@ export function fsLedger(dir: string): UsageLedger {
       .sort();
   }
 
-  /** The rows saved for a day, or none when missing or unreadable (they are rebuilt from the day file). */
+  /** The rows saved for a day, or none when missing, unreadable or of an older shape (they are rebuilt from the day file). */
   async function savedRows(day: string): Promise<DayRows> {
     try {
-      const saved = JSON.parse(await readFile(rowsFile(day), "utf8")) as { bytes: number; rows: Array<[string, UsageRow]> };
-      if (typeof saved.bytes === "number" && Array.isArray(saved.rows)) return { bytes: saved.bytes, rows: new Map(saved.rows) };
+      const saved = JSON.parse(await readFile(rowsFile(day), "utf8")) as { version?: number; bytes: number; rows: Array<[string, UsageRow]> };
+      if (saved.version === ROWS_VERSION && typeof saved.bytes === "number" && Array.isArray(saved.rows))
+        return { bytes: saved.bytes, rows: new Map(saved.rows) };
     } catch {
       // Missing or damaged: a cache, rebuilt below.
     }
@@ -135,7 +141,7 @@ export function fsLedger(dir: string): UsageLedger {
       if (consumed > 0) {
         known.bytes += consumed;
         // Only a cache: a reader that cannot write it sums the day again next time.
-        await writeFileAtomic(rowsFile(day), JSON.stringify({ bytes: known.bytes, rows: [...known.rows] })).catch(() => {});
+        await writeFileAtomic(rowsFile(day), JSON.stringify({ version: ROWS_VERSION, bytes: known.bytes, rows: [...known.rows] })).catch(() => {});
       }
     }
     cached.set(day, known);

@@ -30,6 +30,14 @@ export interface ModelPrice {
   output: number;
 }
 
+/**
+ * Prompt-cache writes, which only Claude Code reports, are billed at a multiple of the model's
+ * input price: 1.25× for the default 5-minute cache, 2× for a 1-hour one (Anthropic's pricing
+ * page, https://docs.anthropic.com/en/docs/about-claude/pricing, "5m Cache Writes" and "1h Cache
+ * Writes": e.g. Sonnet 4 at $3 input, $3.75 and $6; checked on PRICES_AS_OF).
+ */
+export const CACHE_WRITE_MULTIPLIER = { fiveMinutes: 1.25, oneHour: 2 } as const;
+
 /** The day the prices below were checked; compare them with the pages above before relying on them. */
 export const PRICES_AS_OF = "2026-12-06";
 

@@ -65,9 +65,10 @@ export function rollUp(rows: readonly UsageRow[], filter: UsageFilter = {}, by?:
   return { total, by, groups: sorted };
 }
 
-/** "12,345 tokens, $0.0123" (and how many turns had no price), for report lines. */
+/** "12,345 tokens, $0.0123" (with the cache writes among them, and how many turns had no price), for report lines. */
 export function costLine(totals: UsageTotals): string {
+  const writes = totals.cache_write_tokens > 0 ? ` (${totals.cache_write_tokens.toLocaleString("en-US")} written to the prompt cache)` : "";
   const cost = totals.turns === totals.unpriced_turns && totals.turns > 0 ? "no price" : `$${totals.cost_usd.toFixed(4)}`;
   const unpriced = totals.unpriced_turns > 0 && totals.turns !== totals.unpriced_turns ? ` (+${totals.unpriced_turns} turn(s) with no price)` : "";
-  return `${totals.tokens.toLocaleString("en-US")} tokens, ${cost}${unpriced} over ${totals.turns} turn(s)`;
+  return `${totals.tokens.toLocaleString("en-US")} tokens${writes}, ${cost}${unpriced} over ${totals.turns} turn(s)`;
 }

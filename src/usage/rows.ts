@@ -9,6 +9,8 @@ export interface UsageTotals {
   turns: number;
   input_tokens: number;
   cached_input_tokens: number;
+  /** Part of input_tokens. */
+  cache_write_tokens: number;
   output_tokens: number;
   reasoning_tokens: number;
   /** input plus output: what token budgets count. */
@@ -32,13 +34,24 @@ export interface UsageRow {
 }
 
 export function emptyTotals(): UsageTotals {
-  return { turns: 0, input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, tokens: 0, cost_usd: 0, unpriced_turns: 0 };
+  return {
+    turns: 0,
+    input_tokens: 0,
+    cached_input_tokens: 0,
+    cache_write_tokens: 0,
+    output_tokens: 0,
+    reasoning_tokens: 0,
+    tokens: 0,
+    cost_usd: 0,
+    unpriced_turns: 0,
+  };
 }
 
 export function addTotals(into: UsageTotals, add: UsageTotals): void {
   into.turns += add.turns;
   into.input_tokens += add.input_tokens;
   into.cached_input_tokens += add.cached_input_tokens;
+  into.cache_write_tokens += add.cache_write_tokens;
   into.output_tokens += add.output_tokens;
   into.reasoning_tokens += add.reasoning_tokens;
   into.tokens += add.tokens;
@@ -51,6 +64,7 @@ export function totalsOfEntry(entry: UsageEntry): UsageTotals {
     turns: 1,
     input_tokens: entry.input_tokens,
     cached_input_tokens: entry.cached_input_tokens,
+    cache_write_tokens: entry.cache_write_tokens,
     output_tokens: entry.output_tokens,
     reasoning_tokens: entry.reasoning_tokens,
     tokens: tokensOf(entry),

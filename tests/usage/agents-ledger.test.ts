@@ -7,98 +7,30 @@
  * no request).
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as anthropicApi from "../support/fake-apis/anthropic-messages.ts";
 import * as geminiApi from "../support/fake-apis/gemini.ts";
 import * as openaiApi from "../support/fake-apis/openai-responses.ts";
-import {
-  agentBin,
-  agentClisMissing,
-  claudeSandbox,
-  codexSandbox,
-  geminiSandbox,
-  type AgentName,
-  type AgentSandbox,
-  keepForFile,
-} from "../support/fake-apis/agent-env.ts";
-import { connectStdio, type TestClient } from "../support/clients.ts";
-import { makeGitRepo } from "../support/git-repo.ts";
-import { binaryPath, runPatchbay, tempDir } from "../support/patchbay.ts";
+import { claudeSandbox, codexSandbox, geminiSandbox, type AgentSandbox, keepForFile } from "../support/fake-apis/agent-env.ts";
 import { processGone } from "../jobs/support.ts";
+import {
+  agentTurnsUnavailable,
+  type ClaudeReadOptions,
+  call,
+  claudeReadTurn as claudeReadTurnWith,
+  finished,
+  patchbayFor as patchbayWith,
+  repo,
+  usageJson,
+} from "./agent-turns.ts";
 import { ledgerEntries } from "./support.ts";
 
-interface JobView {
-  job_id: string;
-  state: string;
-  done: boolean;
-  session_id?: string;
-  pid?: number;
-  exit?: { ended_by: string };
-  result?: { error?: string; error_code?: string; cost_usd?: number; final_message?: string };
-  events: Array<{ text: string }>;
-}
-
-async function unavailable(): Promise<string | undefined> {
-  const missing = agentClisMissing();
-  if (missing) return missing;
-  if (!existsSync(binaryPath)) return `SKIPPED: ${binaryPath} is missing; run \`npm run build\` (npm test does it)`;
-  return undefined;
-}
-
-const skip = await unavailable();
+const skip = agentTurnsUnavailable();
 if (skip) console.warn(`\n[usage/agents-ledger] ${skip}\n`);
 const keep = keepForFile();
-
-/** A standalone server over stdio whose home has `extra` config lines; returns the client and the home. */
-async function patchbayFor(box: AgentSandbox, repo: string, extra: string[] = []): Promise<{ client: TestClient; home: string }> {
-  const home = tempDir("pb-usage-home-");
-  const commands = (["codex", "claude", "gemini"] as AgentName[]).map((name) => `${name}_command = ${JSON.stringify(agentBin(name))}`);
-  writeFileSync(join(home, "config.toml"), [...extra, "[agents]", ...commands, "idle_timeout_seconds = 30", "kill_grace_seconds = 1", ""].join("\n"));
-  const client = keep(await connectStdio("v1", { home, args: ["--standalone", "--root", repo, "--tool-mode", "standard"], env: box.env }));
-  return { client, home };
-}
-
-async function call(client: TestClient, name: string, args: Record<string, unknown>): Promise<JobView> {
-  const result = await client.callTool(name, args);
-  if (result.isError) throw new Error(`${name} failed: ${result.content?.map((c) => c.text).join("\n")}`);
-  return result.structuredContent as unknown as JobView;
-}
-
-async function finished(client: TestClient, job: JobView): Promise<JobView> {
-  const deadline = Date.now() + 45_000;
-  let view = job;
-  while (!view.done) {
-    if (Date.now() > deadline) throw new Error(`job ${job.job_id} still ${view.state}`);
-    view = await call(client, "codex_get_result", { job_id: job.job_id, wait_seconds: 20 });
-  }
-  return view;
-}
-
-async function usageJson(home: string, ...args: string[]) {
-  const run = await runPatchbay(["usage", "--json", ...args], { home });
-  expect(run.code, run.stderr).toBe(0);
-  return JSON.parse(run.stdout);
-}
-
-function repo(): string {
-  return makeGitRepo({ "notes.txt": "line one\n" }, { prefix: "pb-usage-" });
-}
-
-/**
- * A real claude plan job whose first model call reads notes.txt (400 in, 70 out, saying "Reading
- * the notes first."), then gets `next`; patchbay's home has `config` lines.
- */
-async function claudeReadTurn(next: anthropicApi.MessagesReply, options: { config?: string[]; model?: string } = {}) {
-  const api = keep(await anthropicApi.startAnthropicMessages());
-  const box = keep(claudeSandbox(api.baseUrl));
-  const ws = repo();
-  const read = anthropicApi.toolUse("Read", { file_path: join(ws, "notes.txt") }, "Reading the notes first.");
-  api.script(anthropicApi.turn([read], { usage: { input_tokens: 400, output_tokens: 70 } }), next);
-  const { client, home } = await patchbayFor(box, ws, options.config);
-  const spec = { spec: "Read notes.txt", agent: "claude", ...(options.model && { model: options.model }), repo_path: ws };
-  return { api, home, view: await finished(client, await call(client, "codex_plan_job", spec)) };
-}
+const patchbayFor = (box: AgentSandbox, ws: string, extra?: string[]) => patchbayWith(keep, box, ws, extra);
+const claudeReadTurn = (next: anthropicApi.MessagesReply, options: ClaudeReadOptions = {}) => claudeReadTurnWith(keep, next, options);
 
 describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs", () => {
   test("codex: the first turn's usage exactly, a resume only its new part, priced by [pricing]; patchbay usage adds them up", async () => {
@@ -152,6 +84,7 @@ describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs",
       turns: 2,
       input_tokens: 1300,
       cached_input_tokens: 300,
+      cache_write_tokens: 0,
       output_tokens: 70,
       reasoning_tokens: 15,
       tokens: 1370,

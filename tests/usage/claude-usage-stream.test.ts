@@ -55,3 +55,33 @@ test("a subagent's call streams beside the main one: each message_delta updates 
   const { events } = feed(claude, turnOf(), lines, { code: null, signal: "SIGTERM" });
   expect(usages(events).at(-1)).toEqual({ inputTokens: 450, outputTokens: 75, cachedInputTokens: 0 });
 });
+
+test("cache writes: each call's cache_creation_input_tokens with its 1-hour part from the per-TTL split, and the result's own", () => {
+  const writing = (id: string, usage: Record<string, unknown>) =>
+    streamEvent({ type: "message_start", message: { id, usage: { input_tokens: 400, output_tokens: 1, cache_read_input_tokens: 0, ...usage } } });
+  const result = JSON.stringify({
+    type: "result",
+    subtype: "success",
+    is_error: false,
+    result: "Done.",
+    session_id: SESSION,
+    usage: {
+      input_tokens: 800,
+      output_tokens: 100,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 2300,
+      cache_creation: { ephemeral_5m_input_tokens: 1800, ephemeral_1h_input_tokens: 500 },
+    },
+  });
+  const lines = [
+    writing("msg_1", { cache_creation_input_tokens: 2000, cache_creation: { ephemeral_5m_input_tokens: 1500, ephemeral_1h_input_tokens: 500 } }),
+    delta({ output_tokens: 70 }),
+    // Without the split, every write is a 5-minute one.
+    writing("msg_2", { cache_creation_input_tokens: 300 }),
+    delta({ output_tokens: 30 }),
+    result,
+  ];
+  const fed = feed(claude, turnOf(), lines, { code: 0, signal: null });
+  expect(usages(fed.events).at(-2)).toEqual({ inputTokens: 800, outputTokens: 100, cachedInputTokens: 0, cacheWriteTokens: 2300, cacheWrite1hTokens: 500 });
+  expect(fed.result.usage).toEqual({ inputTokens: 800, outputTokens: 100, cachedInputTokens: 0, cacheWriteTokens: 2300, cacheWrite1hTokens: 500 });
+});

@@ -25,6 +25,7 @@ function entry(id: string, at: string, tokens: { input: number; output: number }
     agent: "codex",
     input_tokens: tokens.input,
     cached_input_tokens: 0,
+    cache_write_tokens: 0,
     output_tokens: tokens.output,
     reasoning_tokens: 0,
     cost_source: "none",

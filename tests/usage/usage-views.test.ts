@@ -4,7 +4,7 @@
  * asking session's repositories.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { USAGE_TOOLS } from "../../src/usage/tools/index.ts";
 import { dayOf, fsLedger, ledgerDir, type UsageEntry, usageLedger } from "../../src/usage/index.ts";
@@ -35,6 +35,7 @@ function entry(id: string, at: string, fields: Partial<UsageEntry> & { repo: str
     agent: "codex",
     input_tokens: 100,
     cached_input_tokens: 0,
+    cache_write_tokens: 0,
     output_tokens: 10,
     reasoning_tokens: 0,
     cost_source: "none",
@@ -76,6 +77,7 @@ test("patchbay usage: totals, --since, --repo, --worker, --run, --by, text and J
     turns: 3,
     input_tokens: 400,
     cached_input_tokens: 0,
+    cache_write_tokens: 0,
     output_tokens: 40,
     reasoning_tokens: 0,
     tokens: 440,
@@ -142,4 +144,33 @@ describe.skipIf(!redis)("with state in Redis", () => {
     expect(report.total.tokens).toBeGreaterThan(0);
     expect(report.groups).toEqual([expect.objectContaining({ key: job.job_id, turns: 1 })]);
   });
+});
+
+test("entries and summed rows written before cache writes were recorded read as none; a new entry's writes add up with them", async () => {
+  const home = tempDir("pb-usage-old-");
+  const dir = ledgerDir(home);
+  mkdirSync(dir, { recursive: true });
+  // A line and its day's rows as the ledger wrote them before cache_write_tokens existed.
+  const { cache_write_tokens: _, ...old } = entry("job_old", daysAgo(0), { repo: "/src/app", agent: "claude", cached_input_tokens: 30 });
+  const line = `${JSON.stringify(old)}\n`;
+  writeFileSync(join(dir, `${today}.jsonl`), line);
+  const totals = { turns: 1, input_tokens: 100, cached_input_tokens: 30, output_tokens: 10, reasoning_tokens: 0, tokens: 110, cost_usd: 0, unpriced_turns: 1 };
+  const row = { day: today, agent: "claude", repo: "/src/app", totals };
+  writeFileSync(
+    join(dir, `${today}.rows.json`),
+    JSON.stringify({ bytes: Buffer.byteLength(line), rows: [[JSON.stringify(["claude", "", "/src/app", "", ""]), row]] }),
+  );
+  await fsLedger(dir).record(entry("job_new", daysAgo(0), { repo: "/src/app", agent: "claude", input_tokens: 500, cache_write_tokens: 400 }));
+
+  const run = await runPatchbay(["usage", "--json", "--by", "job"], { home });
+  expect(run.code, run.stderr).toBe(0);
+  const report = JSON.parse(run.stdout);
+  expect(report.total).toMatchObject({ turns: 2, input_tokens: 600, cached_input_tokens: 30, cache_write_tokens: 400, tokens: 620 });
+  expect(report.groups.map((group: { key: string; cache_write_tokens: number }) => [group.key, group.cache_write_tokens])).toEqual([
+    ["job_new", 400],
+    ["job_old", 0],
+  ]);
+  // The summed rows (what every roll-up but one by job reads) agree.
+  const summed = await runPatchbay(["usage", "--json"], { home });
+  expect(JSON.parse(summed.stdout).total).toEqual(report.total);
 });

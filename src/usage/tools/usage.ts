@@ -17,6 +17,7 @@ const totals = {
   turns: v.number(),
   input_tokens: v.number(),
   cached_input_tokens: v.number(),
+  cache_write_tokens: v.number(),
   output_tokens: v.number(),
   reasoning_tokens: v.number(),
   tokens: v.number(),

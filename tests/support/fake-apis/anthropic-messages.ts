@@ -15,7 +15,16 @@ export interface MessagesTurn {
   blocks: MessagesBlock[];
   /** Default: "tool_use" when a block is a tool_use, else "end_turn". */
   stopReason?: string;
-  usage?: { input_tokens: number; output_tokens: number };
+  usage?: MessagesUsage;
+}
+
+/** A call's usage as the API bills it; the cache fields are 0 unless given (`cache_creation` is the per-TTL split of the writes). */
+export interface MessagesUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
 }
 
 export type MessagesReply = MessagesTurn | HttpErrorReply | HangReply;
@@ -87,7 +96,13 @@ export async function startAnthropicMessages(script: MessagesReply[] = []): Prom
               content: [],
               stop_reason: null,
               stop_sequence: null,
-              usage: { input_tokens: usage.input_tokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+              usage: {
+                input_tokens: usage.input_tokens,
+                output_tokens: 1,
+                cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0,
+                cache_read_input_tokens: usage.cache_read_input_tokens ?? 0,
+                ...(usage.cache_creation && { cache_creation: usage.cache_creation }),
+              },
             },
           }),
         );
