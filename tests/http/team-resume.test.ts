@@ -82,18 +82,24 @@ async function callOnA(settings: string, sleepMs: number): Promise<CallOnA> {
   return { a, b, proxy, connection, outcome, token: token! };
 }
 
+/** Cuts the client's connections and sends new ones to B; the call must end with its result, received once, resumed on B at least `minResumes` times, while A lives. */
+async function expectFinishedThroughB({ a, b, proxy, connection, outcome, token }: CallOnA, minResumes: number): Promise<void> {
+  proxy.retarget(b.url);
+  proxy.cut();
+  const result = await withWire(proxy, outcome);
+  if (typeof result === "string") throw new Error(result);
+  expectAnsweredOnce(result, connection);
+  expect(resumes(proxy, token, b.url)).toBeGreaterThanOrEqual(minResumes);
+  expect(a.process.exitCode).toBeNull();
+}
+
 describe("a call running on server A resumes through server B", () => {
   test("the client's stream is cut and the proxy switched to B: B replays and follows the call, the result arrives once, and B takes the session over", async () => {
-    const { a, b, proxy, connection, outcome, token } = await callOnA("", 5000);
+    const call = await callOnA("", 5000);
+    const { b, proxy, connection } = call;
     try {
-      proxy.retarget(b.url);
-      proxy.cut();
-      const result = await withWire(proxy, outcome);
-      if (typeof result === "string") throw new Error(result);
-      expectAnsweredOnce(result, connection);
-      // The call's stream was resumed on B, while A ran the call to its end.
-      expect(resumes(proxy, token, b.url)).toBeGreaterThan(0);
-      expect(a.process.exitCode).toBeNull();
+      // The call's stream is resumed on B, while A runs the call to its end.
+      await expectFinishedThroughB(call, 1);
       // Later requests of the same session go to B, which re-created the session from its record,
       // with the version it negotiated on A: B's stream for the call is resumable too (a priming event).
       let tokenOnB: string | undefined;
@@ -113,17 +119,11 @@ describe("a call running on server A resumes through server B", () => {
   test("server.sse_poll_seconds on B too: it closes the followed stream every second, the client resumes there, and A keeps the session and its call while the client is active on B", async () => {
     // A would close a session idle for 4 s, and the call on A takes 8 s: only B's touches (a resume
     // about every 2 s: 1 s open, 1 s retry) keep it.
-    const { a, b, proxy, connection, outcome, token } = await callOnA("[server]\nsse_poll_seconds = 1\nsession_idle_seconds = 4\n", 8000);
+    const call = await callOnA("[server]\nsse_poll_seconds = 1\nsession_idle_seconds = 4\n", 8000);
     try {
-      proxy.retarget(b.url);
-      proxy.cut();
-      const result = await withWire(proxy, outcome);
-      if (typeof result === "string") throw new Error(result);
-      expectAnsweredOnce(result, connection);
-      expect(resumes(proxy, token, b.url)).toBeGreaterThanOrEqual(2);
-      expect(a.process.exitCode).toBeNull();
+      await expectFinishedThroughB(call, 2);
     } finally {
-      await connection.close();
+      await call.connection.close();
     }
   }, 60_000);
 
