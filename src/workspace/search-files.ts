@@ -1,12 +1,14 @@
 /**
- * A literal search of a small repository in this process: git's kept file list (file-list.ts),
- * each file read and matched here, instead of a `git grep` spawn that costs several times the whole
- * search (200 files: about 3 ms to read and match against 14 ms or more for the spawn). It answers
- * what `git grep -F -I --untracked --exclude-standard` answers: the files git's walk finds (tracked
- * or not, never an ignored one, even tracked; never a symlink), binaries (a NUL in the first 8,000
- * bytes) skipped, in git's path order. Anything where git would decide differently or this would
- * cost more (a regex, which never runs in this process; a glob; attributes that can mark files
- * binary; a root below the top; a large file or repository) answers undefined: git searches.
+ * A literal search in this process: git's kept file list (file-list.ts), each file read and
+ * matched here, instead of a `git grep` spawn that costs several times the whole search on a small
+ * repository (200 files: about 3 ms to read and match against 14 ms or more for the spawn), and
+ * that on a large one walks the whole tree before its first match. It answers what
+ * `git grep -F -I --untracked --exclude-standard` answers: the files git's walk finds (tracked or
+ * not, never an ignored one, even tracked; never a symlink), binaries (a NUL in the first 8,000
+ * bytes) skipped, in git's path order. Of a large repository it reads only a share (budget below).
+ * Anything where git would decide differently (a regex, which never runs in this process; a glob;
+ * attributes that can mark files binary; a root below the top; a file over 1 MiB) or an answer not
+ * complete within the budget answers undefined: git searches.
  */
 import { constants, promises as fsp } from "node:fs";
 import { homedir } from "node:os";
@@ -15,8 +17,14 @@ import { type FileList, gitFileList } from "./file-list.ts";
 import { runGit } from "./git.ts";
 import { findGitRepo } from "./git-repo.ts";
 
-/** Files at most: beyond them git's threads read faster than one event loop. */
-export const IN_PROCESS_MAX_FILES = 2000;
+/**
+ * Files read in process at most: all of them up to this many, else a tenth of the repository.
+ * When the answer is full by then (a common word), git never walks the whole tree; otherwise git
+ * searches, its threads reading faster than one event loop, and the reads here cost at most
+ * about a tenth more.
+ */
+const READ_ALL_UP_TO = 2000;
+const READ_SHARE = 0.1;
 /** A larger file sends the search to git, which streams it. */
 const MAX_FILE_BYTES = 1024 * 1024;
 /** git's binary test: a NUL among the first bytes (buffer_is_binary). */
@@ -34,6 +42,9 @@ export interface FoundLine {
 /** Per kept list: the files git grep would read, in its order, or null when git must decide (attributes). */
 const searchableByList = new WeakMap<FileList, Promise<string[] | null>>();
 
+/** git's order is by bytes; UTF-16 order agrees with UTF-8's below the surrogates. */
+const HIGH_CHARS = /[\uD800-\uFFFF]/;
+const codeUnitOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 async function searchableFiles(root: string, list: FileList, signal?: AbortSignal): Promise<string[] | null> {
@@ -44,24 +55,30 @@ async function searchableFiles(root: string, list: FileList, signal?: AbortSigna
   ]);
   if (ignoredTracked.code !== 0 || attributesFile.code === 0) return null;
   const ignored = new Set(ignoredTracked.stdout.split("\0"));
-  return list.paths.filter((path) => !path.endsWith("/") && !ignored.has(path)).sort(byteOrder);
+  const files = list.paths.filter((path) => !path.endsWith("/") && !ignored.has(path));
+  return files.sort(files.some((path) => HIGH_CHARS.test(path)) ? byteOrder : codeUnitOrder);
 }
 
-/** Per searchable list: the files under a base that pass `isShown` (the blocked-glob test costs more than reading 200 small files), by base and `shownKey`. */
-const wantedByFiles = new WeakMap<readonly string[], Map<string, string[]>>();
-const WANTED_PER_LIST = 8;
+/** Per searchable list and `shownKey`: isShown's verdict on each path asked (the blocked-glob test costs more than reading a small file). */
+const verdictsByFiles = new WeakMap<readonly string[], Map<string, Map<string, boolean>>>();
+const KEYS_PER_LIST = 8;
 
-function wantedFiles(files: readonly string[], base: string, isShown: (path: string) => boolean, shownKey: string): string[] {
-  const memo = wantedByFiles.get(files) ?? new Map<string, string[]>();
-  wantedByFiles.set(files, memo);
-  const key = `${base}\0${shownKey}`;
-  let wanted = memo.get(key);
-  if (wanted) return wanted;
+/** The files under `base` that `isShown` lets through, in order, each judged once per list. */
+function* wantedFiles(files: readonly string[], base: string, isShown: (path: string) => boolean, shownKey: string): Generator<string> {
+  const byKey = verdictsByFiles.get(files) ?? new Map<string, Map<string, boolean>>();
+  verdictsByFiles.set(files, byKey);
+  let verdicts = byKey.get(shownKey);
+  if (!verdicts) {
+    if (byKey.size >= KEYS_PER_LIST) byKey.delete(byKey.keys().next().value as string);
+    byKey.set(shownKey, (verdicts = new Map()));
+  }
   const prefix = base === "" ? "" : `${base}/`;
-  wanted = files.filter((path) => (path === base || path.startsWith(prefix)) && isShown(path));
-  if (memo.size >= WANTED_PER_LIST) memo.delete(memo.keys().next().value as string);
-  memo.set(key, wanted);
-  return wanted;
+  for (const path of files) {
+    if (path !== base && !path.startsWith(prefix)) continue;
+    let shown = verdicts.get(path);
+    if (shown === undefined) verdicts.set(path, (shown = isShown(path)));
+    if (shown) yield path;
+  }
 }
 
 /** True unless `.git` is a plain directory without info/attributes and the user has no attributes file: then git decides. */
@@ -122,7 +139,7 @@ export async function searchFilesInProcess(
 ): Promise<{ lines: FoundLine[]; stopped: boolean } | undefined> {
   if (options.query === "" || (await findGitRepo(root, options.signal))?.prefix !== "") return undefined;
   const list = await gitFileList(root, options.signal);
-  if ("error" in list || list.truncated || list.paths.length > IN_PROCESS_MAX_FILES) return undefined;
+  if ("error" in list || list.truncated) return undefined;
   let searchable = searchableByList.get(list);
   if (!searchable) searchableByList.set(list, (searchable = searchableFiles(root, list, options.signal)));
   const files = await searchable;
@@ -130,8 +147,11 @@ export async function searchFilesInProcess(
   const wanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
   const needle = Buffer.from(options.query, "utf8");
   const lines: FoundLine[] = [];
-  for (let from = 0; from < wanted.length; from += READ_BATCH) {
-    const batch = wanted.slice(from, from + READ_BATCH);
+  const budget = files.length <= READ_ALL_UP_TO ? files.length : Math.max(READ_ALL_UP_TO, Math.ceil(files.length * READ_SHARE));
+  for (let read = 0; ; read += READ_BATCH) {
+    const batch = take(wanted, READ_BATCH);
+    if (batch.length === 0) return { lines, stopped: false };
+    if (read + batch.length > budget) return undefined;
     const contents = await Promise.all(batch.map((path) => readSearchable(join(root, path))));
     if (contents.includes("git")) return undefined;
     for (const [at, data] of contents.entries()) {
@@ -142,5 +162,14 @@ export async function searchFilesInProcess(
       }
     }
   }
-  return { lines, stopped: false };
+}
+
+function take<T>(items: Iterator<T>, count: number): T[] {
+  const taken: T[] = [];
+  while (taken.length < count) {
+    const next = items.next();
+    if (next.done) break;
+    taken.push(next.value);
+  }
+  return taken;
 }

@@ -92,3 +92,16 @@ test("a file .gitattributes marks binary is left out, as git leaves it out", asy
   const found = await (await harnessFor(root)).ok<Found>("codex_search_repo", { query: "tok" });
   expect(found.matches.map((match) => match.path)).toEqual(["b.txt"]);
 });
+
+test("a repository past the in-process share: an answer found early, and one only git finds, both as git gives them", async () => {
+  const files = Object.fromEntries(
+    Array.from({ length: 2500 }, (_, n) => [`d${Math.floor(n / 100)}/f${String(n).padStart(4, "0")}.txt`, n < 10 || n === 2499 ? "tok\n" : "no\n"]),
+  );
+  const tools = await harnessFor(makeGitRepo(files));
+  for (const args of [{ max_results: 5 }, { max_results: 50 }]) {
+    const inProcess = await tools.ok<Found>("codex_search_repo", { query: "tok", ...args });
+    const byGit = await tools.ok<Found>("codex_search_repo", { query: "tok", glob: "*", ...args });
+    expect(inProcess).toEqual(byGit);
+  }
+  expect((await tools.ok<Found>("codex_search_repo", { query: "tok", max_results: 50 })).matches.at(-1)?.path).toBe("d24/f2499.txt");
+});
