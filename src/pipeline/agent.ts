@@ -22,7 +22,7 @@ import {
 } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { isTerminal, type JobKind, type JobRuntime, runAgentTurn } from "../jobs/index.ts";
-import { homeLedger, openTurnAccount, type TurnAccount, turnSignal, type UsageOwner } from "../usage/index.ts";
+import { homeLedger, openTurnAccount, type TurnAccount, turnSignal, type UsageLedger, type UsageOwner } from "../usage/index.ts";
 import type { ResolvedPhase } from "./config.ts";
 import { runReasonixWriter } from "./reasonix.ts";
 
@@ -55,6 +55,8 @@ export interface PipelineEnv {
   redact: (text: string) => string;
   /** The server's job runtime; absent in the CLI without a server. */
   jobs?: JobRuntime;
+  /** The server's usage ledger, on its own store; absent in the CLI without a server (see phaseLedger). */
+  ledger?: UsageLedger;
   signal?: AbortSignal;
   clientRef?: string;
   /** A short line for whoever watches the phase. */
@@ -175,15 +177,22 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
 }
 
 /**
+ * The ledger a phase accounts to: the server's, on the store it already holds, or in the CLI
+ * without a server the configured one (with Redis, a connection opened per call and closed after).
+ */
+export function phaseLedger(env: PipelineEnv): UsageLedger {
+  return env.ledger ?? homeLedger(env.home, env.config);
+}
+
+/**
  * The usage account of a turn run without a job record (runDirect, the reasonix writer): budgets
- * checked before it starts, its entry written when it ends, in the ledger of whichever state
- * driver is configured (a CLI without a server opens the Redis store for it).
+ * checked before it starts, its entry written when it ends, in the phase's ledger.
  */
 export async function directAccount(request: AgentTurnRequest, env: PipelineEnv, agent: string): Promise<TurnAccount> {
   const { model } = request.resolved;
   const owner = request.usageOwner;
   return openTurnAccount({
-    ledger: homeLedger(env.home, env.config),
+    ledger: phaseLedger(env),
     config: env.config,
     id: `turn_${randomUUID()}`,
     agent,

@@ -1,10 +1,10 @@
 /** `run`: the whole loop of phases for CI and scripts, in this process or through other runners. */
-import type { PipelineEnv } from "./agent.ts";
+import { type PipelineEnv, phaseLedger } from "./agent.ts";
 import { loadPipelineConfig, workflowSettings } from "./config.ts";
 import { apply, approve, fix, type PhaseOptions, plan, replan, review, test, write } from "./phases.ts";
 import { status, type RunView } from "./queries.ts";
 import type { RunRecord } from "./run-record.ts";
-import { homeLedger, totalsOf, type UsageTotals } from "../usage/index.ts";
+import { totalsOf, type UsageTotals } from "../usage/index.ts";
 
 export interface DriveResult {
   run_id: string;
@@ -73,6 +73,6 @@ export async function drive(
   const view = await status(repo, record.run_id);
   const ready = view.state === "reviewed" && view.review?.verdict === "approve";
   const outcome = view.state === "applied" ? "applied" : ready ? "ready" : view.state === "failed" ? "failed" : "stopped";
-  const usage = await totalsOf(homeLedger(env.home, env.config), { run: view.run_id });
+  const usage = await totalsOf(phaseLedger(env), { run: view.run_id });
   return { run_id: view.run_id, state: view.state, outcome, fix_rounds: view.fix_rounds, ...(error && { error }), usage, run: view };
 }

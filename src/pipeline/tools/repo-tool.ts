@@ -5,6 +5,7 @@
 import * as v from "valibot";
 import type { Capability } from "../../mcp/capability.ts";
 import { defineTool, type Escalation, type ObjectSchema, type ToolContext, type ToolDeclaration, type ToolOutput } from "../../mcp/tool.ts";
+import { usageLedger } from "../../usage/index.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import type { PipelineEnv } from "../agent.ts";
 import { hasPipelineConfig } from "../doctor.ts";
@@ -33,6 +34,7 @@ export function envFor(context: ToolContext, withSignal: boolean): PipelineEnv {
     config: context.app.config,
     redact: (text) => String(context.app.redact(text)),
     jobs: context.app.jobs,
+    ledger: usageLedger(context.app.home, context.app.store),
     clientRef: context.session.clientRef,
     ...(withSignal && { signal: context.signal }),
     onProgress: (text) => void context.progress.report(++sent, undefined, text).catch(() => {}),
