@@ -25,6 +25,8 @@ import { findGitRepo } from "./git-repo.ts";
  */
 const READ_ALL_UP_TO = 2000;
 const READ_SHARE = 0.1;
+/** Files read before the rate of matches so far is trusted to judge the budget. */
+const PROJECT_AFTER = 256;
 /** A larger file sends the search to git, which streams it. */
 const MAX_FILE_BYTES = 1024 * 1024;
 /** git's binary test: a NUL among the first bytes (buffer_is_binary). */
@@ -151,7 +153,7 @@ export async function searchFilesInProcess(
   for (let read = 0; ; read += READ_BATCH) {
     const batch = take(wanted, READ_BATCH);
     if (batch.length === 0) return { lines, stopped: false };
-    if (read + batch.length > budget) return undefined;
+    if (read + batch.length > budget || pastBudget(read, lines.length, options.enough + 1, budget, files.length)) return undefined;
     const contents = await Promise.all(batch.map((path) => readSearchable(join(root, path))));
     if (contents.includes("git")) return undefined;
     for (const [at, data] of contents.entries()) {
@@ -162,6 +164,15 @@ export async function searchFilesInProcess(
       }
     }
   }
+}
+
+/**
+ * Whether, at the rate matches came so far, the answer needs more files than the budget: then git
+ * takes over now rather than after the whole budget was read (a rare word in a large repository).
+ */
+function pastBudget(read: number, found: number, needed: number, budget: number, total: number): boolean {
+  if (budget === total || read < PROJECT_AFTER) return false;
+  return read + ((needed - found) * read) / Math.max(found, 1) > budget;
 }
 
 function take<T>(items: Iterator<T>, count: number): T[] {
