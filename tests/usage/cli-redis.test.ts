@@ -6,11 +6,11 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createRecordStore } from "../../src/state/index.ts";
-import { ledgerDir, type UsageEntry, usageLedger } from "../../src/usage/index.ts";
+import { ledgerDir } from "../../src/usage/index.ts";
 import { mockToml, pipelineRepo, trustIn } from "../pipeline/helpers.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
+import { redisEntries } from "./support.ts";
 
 const redisPath = await redisServerPath();
 const redis = redisPath ? await startRedis(redisPath) : undefined;
@@ -18,16 +18,6 @@ afterAll(async () => {
   await redis?.stop();
   removeTempDirs();
 });
-
-/** Every entry the Redis ledger holds, read through a store of its own (as another server would). */
-async function redisEntries(home: string): Promise<UsageEntry[]> {
-  const store = await createRecordStore({ home, driver: "redis", redisUrl: redis!.url });
-  try {
-    return await usageLedger(home, store).entries();
-  } finally {
-    await store.close();
-  }
-}
 
 describe.skipIf(!redis)("the CLI's own phases with Redis state", () => {
   test("patchbay run --standalone records each agent phase in the Redis ledger and reports the run's cost from it", async () => {
@@ -46,7 +36,7 @@ describe.skipIf(!redis)("the CLI's own phases with Redis state", () => {
     const summary = JSON.parse(run.stdout) as { outcome: string; run_id: string; usage?: { turns: number; tokens: number } };
     expect(summary.outcome).toBe("applied");
 
-    const entries = (await redisEntries(home)).filter((entry) => entry.run === summary.run_id);
+    const entries = (await redisEntries(home, redis!.url)).filter((entry) => entry.run === summary.run_id);
     expect(entries.map((entry) => entry.phase).sort()).toEqual(["plan", "review", "write"]);
     expect(entries.every((entry) => entry.agent === "mock" && entry.repo === repo && entry.reported && entry.id.startsWith("turn_"))).toBe(true);
     const tokens = entries.reduce((sum, entry) => sum + entry.input_tokens + entry.output_tokens, 0);

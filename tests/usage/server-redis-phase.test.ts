@@ -6,11 +6,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createRecordStore } from "../../src/state/index.ts";
-import { type UsageEntry, usageLedger } from "../../src/usage/index.ts";
 import { mockToml, pipelineRepo, trustIn } from "../pipeline/helpers.ts";
 import { removeTempDirs, runPatchbay, startTestServer, type TestServer, tempDir } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
+import { redisEntries } from "./support.ts";
 
 const redisPath = await redisServerPath();
 const redis = redisPath ? await startRedis(redisPath) : undefined;
@@ -29,15 +28,6 @@ async function connectionsReceived(): Promise<number> {
 
 async function clientCount(): Promise<number> {
   return (await redis!.command("CLIENT", "LIST")).split("\n").filter(Boolean).length;
-}
-
-async function redisEntries(home: string): Promise<UsageEntry[]> {
-  const store = await createRecordStore({ home, driver: "redis", redisUrl: redis!.url });
-  try {
-    return await usageLedger(home, store).entries();
-  } finally {
-    await store.close();
-  }
 }
 
 describe.skipIf(!redis)("a custom-provider phase on a Redis server", () => {
@@ -68,7 +58,7 @@ describe.skipIf(!redis)("a custom-provider phase on a Redis server", () => {
     expect((await connectionsReceived()) - before).toBe(counts.length + 1);
     expect(Math.max(...counts)).toBeLessThanOrEqual(clients);
 
-    const entries = (await redisEntries(home)).filter((entry) => entry.run === runId);
+    const entries = (await redisEntries(home, redis!.url)).filter((entry) => entry.run === runId);
     expect(entries).toEqual([expect.objectContaining({ agent: "planner", phase: "plan", repo, reported: false, cache_write_tokens: 0 })]);
     expect(entries[0]!.id).toStartWith("turn_");
   });
