@@ -1,9 +1,10 @@
 import type { AppServices } from "../mcp/services.ts";
 import type { SessionScope } from "../mcp/session.ts";
 import { realpath } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { guardPath, isInside, resolveRepoRoot, scopeRootOf, type GuardedPath } from "./path-guard.ts";
+import { globsFromRepository } from "./scoped-globs.ts";
 
 /** One repository a tool call works in, with the guard every path of that call goes through. */
 export interface Workspace {
@@ -82,5 +83,7 @@ function ownFilesRefused(path: string): PatchbayError {
 export async function workspaceIn(scope: SessionScope, blockedGlobs: readonly string[], repoPath?: string): Promise<Workspace> {
   const root = await resolveRepoRoot(scope, repoPath, blockedGlobs);
   const scopeRoot = (await scopeRootOf(scope, root)) ?? root;
-  return { root, blockedGlobs, guard: (path) => guardPath(root, path, { blockedGlobs, scopeRoot }) };
+  // Tree, search and git views test repository paths: they need the globs as seen from the repository too.
+  const globs = globsFromRepository(blockedGlobs, relative(scopeRoot, root).split(sep).join("/"));
+  return { root, blockedGlobs: globs, guard: (path) => guardPath(root, path, { blockedGlobs, scopeRoot }) };
 }
