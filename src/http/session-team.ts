@@ -43,7 +43,7 @@ export interface SessionTeam {
 /** Session ids this team's servers hand out (the SDK's UUIDs); anything else names no session. */
 const SESSION_ID_PATTERN = /^[0-9a-f-]{36}$/;
 
-export function isTeamSessionId(id: string): boolean {
+function isTeamSessionId(id: string): boolean {
   return SESSION_ID_PATTERN.test(id);
 }
 
