@@ -78,7 +78,7 @@ test("a look-alike sibling (root-evil next to root) and .. are refused, before a
       for (const file_path of [join(evil, "x.txt"), `../${root.split("/").pop()}-evil/x.txt`, "sub/../../x.txt"]) {
         const read = await call("codex_read_file", { file_path });
         expect(shown(read)).not.toContain(OUTSIDE);
-        expect(["path_outside_roots", "path_invalid"]).toContain(errorCode(read));
+        expect(errorCode(read) ?? "").toMatch(/^path_(outside_roots|invalid)$/);
       }
       const write = await call("codex_write_file", { file_path: join(evil, "new.txt"), content: "x\n" });
       expect(errorCode(write)).toBe("path_outside_roots");
