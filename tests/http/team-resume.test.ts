@@ -15,6 +15,7 @@ import { removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer 
 import { redisServerPath, startRedis } from "../support/redis.ts";
 import { startCutProxy, type CutProxy } from "./cut-proxy.ts";
 import { mockPrompt } from "../jobs/support.ts";
+import { grantedTokens, OPERATOR_TOKEN } from "../oauth/support.ts";
 import { ANSWER, type Connection, connect, expectAnsweredOnce, resumes, slowCall, withWire } from "./resume-client.ts";
 
 const redisPath = await redisServerPath();
@@ -41,10 +42,10 @@ function teamHome(settings = ""): string {
   return home;
 }
 
-/** Two servers of one team (each its own home, one Redis), serving the same repository. */
-async function team(settings = ""): Promise<[TestServer, TestServer]> {
+/** Two servers of one team (each its own home, one Redis), serving the same repository; `env` for both (an operator token). */
+async function team(settings = "", env: Record<string, string> = {}): Promise<[TestServer, TestServer]> {
   const repo = makeGitRepo({ "a.txt": "a\n" });
-  const started = await Promise.all([0, 1].map(() => startTestServer({ home: teamHome(settings), args: ["--root", repo] })));
+  const started = await Promise.all([0, 1].map(() => startTestServer({ home: teamHome(settings), args: ["--root", repo], env })));
   servers.push(...started);
   return started as [TestServer, TestServer];
 }
@@ -288,6 +289,26 @@ describe("the session's record in Redis", () => {
     const record = await redis.command("GET", `patchbay:value:session:${session.id}`);
     expect(record).toContain('"identity":"agent:x@team"');
     expect(record).not.toContain(x);
+  }, 60_000);
+
+  test("an OAuth operator grant's session is the grant's: on B neither another grant of the operator nor the operator's own token takes it; the grant does", async () => {
+    const [a, b] = await team("", { PATCHBAY_HTTP_TOKEN: OPERATOR_TOKEN });
+    const origin = new URL(a.url).origin;
+    const first = (await grantedTokens(origin, { identity: "operator", mode: "full" })).access;
+    const second = (await grantedTokens(origin, { identity: "operator", mode: "full" })).access;
+    const session = await openRaw(a.url, first);
+    const primingId = await quickCall(a.url, session, first, "codex_tool_mode_info");
+    for (const other of [second, OPERATOR_TOKEN]) {
+      const refused = await resumeOn(b.url, session, other, primingId);
+      expect(refused.status).toBe(404);
+      expect(await refused.text()).not.toContain('"id":2');
+    }
+    const replayed = await resumeOn(b.url, session, first, primingId);
+    expect(replayed.status).toBe(200);
+    expect(await replayed.text()).toContain('"id":2');
+    const record = await redis.command("GET", `patchbay:value:session:${session.id}`);
+    expect(record).toContain('"identity":"oauth:');
+    expect(record).not.toContain(first);
   }, 60_000);
 
   test("events expire as documented: past server.resume_seconds a resume on B is answered at once with an error for the call, saying what to do", async () => {
