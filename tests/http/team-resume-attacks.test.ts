@@ -12,6 +12,7 @@ import { within } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
+import { deleteSession, openSession as open, readCall as call, resumeFrom as resume } from "./raw-session.ts";
 
 const redisPath = await redisServerPath();
 if (!redisPath) throw new Error("redis-server is needed for these tests (apt-get install redis-server)");
@@ -44,33 +45,6 @@ async function agentToken(home: string, agent: string): Promise<string> {
   const added = await runPatchbay(["token", "add", agent, "--json"], { home });
   if (added.code !== 0) throw new Error(`token add ${agent} failed: ${added.stderr}`);
   return (JSON.parse(added.stdout) as { token: string }).token;
-}
-
-const JSON_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" };
-const bearer = (token: string) => ({ ...JSON_HEADERS, ...(token && { authorization: `Bearer ${token}` }) });
-
-/** initialize + initialized as the caller of `token` ("" for the local caller); the session id. */
-async function open(url: string, token: string): Promise<string> {
-  const params = { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } };
-  const init = await fetch(url, { method: "POST", headers: bearer(token), body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params }) });
-  expect(init.status).toBe(200);
-  const id = init.headers.get("mcp-session-id")!;
-  await init.text();
-  const headers = { ...bearer(token), "mcp-session-id": id };
-  await (await fetch(url, { method: "POST", headers, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) })).text();
-  return id;
-}
-
-/** A tools/call in session `id` as `token`: the HTTP status, the body, and the id of its stream's first event. */
-async function call(url: string, id: string, token: string, requestId: number, file = "a.txt") {
-  const body = JSON.stringify({ jsonrpc: "2.0", id: requestId, method: "tools/call", params: { name: "codex_read_file", arguments: { file_path: file } } });
-  const response = await fetch(url, { method: "POST", headers: { ...bearer(token), "mcp-session-id": id }, body });
-  const text = await response.text();
-  return { status: response.status, text, eventId: /^id: (.+)$/m.exec(text)?.[1] };
-}
-
-function resume(url: string, id: string, token: string, lastEventId: string): Promise<Response> {
-  return fetch(url, { headers: { ...bearer(token), accept: "text/event-stream", "mcp-session-id": id, "last-event-id": lastEventId } });
 }
 
 /** Every key in Redis with its time to live (ms; -1 is none) and its whole content as text, through redis-cli. */
@@ -109,7 +83,7 @@ test("another caller (the local one, another agent) cannot use, resume, replay o
       const posted = await call(server.url, session, other, 3);
       expect(posted.status).toBe(404);
       expect(posted.text).not.toContain('"id":3');
-      const deleted = await fetch(server.url, { method: "DELETE", headers: { ...bearer(other), "mcp-session-id": session } });
+      const deleted = await deleteSession(server.url, session, other);
       expect(deleted.status).toBe(404);
       await deleted.text();
     }
