@@ -37,9 +37,14 @@ export interface JobLogWriter {
   close(): { stdout_bytes: number; stderr_bytes: number; truncated: boolean };
 }
 
-/** The lines of `text` (each with its newline) that `quiet` does not leave out. */
-function withoutQuiet(text: string, quiet: ((line: string) => boolean) | undefined): string {
-  return quiet ? text.split(/(?<=\n)/).filter((line) => !quiet(line)).join("") : text;
+/** The lines of `text` (each with its newline) that `quiet` does not leave out (also the pipeline's phase log's filter). */
+export function withoutQuiet(text: string, quiet: ((line: string) => boolean) | undefined): string {
+  return quiet
+    ? text
+        .split(/(?<=\n)/)
+        .filter((line) => !quiet(line))
+        .join("")
+    : text;
 }
 
 /** Opens both logs of a job for appending (a resumed job writes its own files, under its own id). */

@@ -24,6 +24,7 @@ import type { Config } from "../config/index.ts";
 import { isTerminal, type JobKind, type JobRuntime, runAgentTurn } from "../jobs/index.ts";
 import { homeLedger, openTurnAccount, type TurnAccount, turnSignal, type UsageLedger, type UsageOwner } from "../usage/index.ts";
 import type { ResolvedPhase } from "./config.ts";
+import { openPhaseLog } from "./phase-log.ts";
 import { runReasonixWriter } from "./reasonix.ts";
 
 export interface AgentTurnRequest {
@@ -133,10 +134,7 @@ const REASONIX_ENV = ["REASONIX_*", "DEEPSEEK_*"];
 
 async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: AgentAdapter, executable: string): Promise<AgentTurnOutcome> {
   let message = "";
-  let pending = Promise.resolve();
-  const log = (text: string) => {
-    pending = pending.then(() => appendFile(request.logFile, env.redact(text))).catch(() => {});
-  };
+  const log = openPhaseLog(request.logFile, env.redact, adapter.quietLine);
   const progress = phaseProgress(env);
   const account = await directAccount(request, env, adapter.name);
   const signal = turnSignal(account, env.signal);
@@ -160,9 +158,9 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
     checkReadOnly: false,
     ...(signal && { signal }),
     onEvent,
-    onOutput: (stream, chunk) => log(stream === "stderr" ? chunk.replace(/^/gm, "[stderr] ") : chunk),
+    onOutput: (stream, chunk) => log.write(stream, chunk),
   });
-  await pending;
+  await log.close();
   const { result } = outcome;
   const usage = result.usage ?? outcome.tally.usage()?.usage;
   await account.close(usage);
