@@ -260,35 +260,40 @@ test("B's resumed stream is live: it opens with its own priming event while the 
   expect(ended).toContain(ANSWER);
 });
 
+/**
+ * A session opened on A with `owner`'s token and one call answered there: on B every token of
+ * `others` is refused (404) and sees no replay, nor may it post into the session; `owner` gets the
+ * answer replayed; the record names `identity`, never the token.
+ */
+async function expectSessionOnlyFor(a: TestServer, b: TestServer, owner: string, others: string[], identity: string): Promise<void> {
+  const session = await openRaw(a.url, owner);
+  const primingId = await quickCall(a.url, session, owner, "codex_tool_mode_info");
+  for (const other of others) {
+    const refused = await resumeOn(b.url, session, other, primingId);
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).not.toContain('"id":2');
+    const posted = await fetch(b.url, {
+      method: "POST",
+      headers: session.headers(other),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "codex_tool_mode_info", arguments: {} } }),
+    });
+    expect(posted.status).toBe(404);
+    expect(await posted.text()).not.toContain('"id":3');
+  }
+  const replayed = await resumeOn(b.url, session, owner, primingId);
+  expect(replayed.status).toBe(200);
+  expect(await replayed.text()).toContain('"id":2');
+  const record = await redis.command("GET", `patchbay:value:session:${session.id}`);
+  expect(record).toContain(`"identity":"${identity}`);
+  expect(record).not.toContain(owner);
+}
+
 describe("the session's record in Redis", () => {
   test("agent X's session resumed on B with agent Y's token is refused and replays nothing; with X's own token B replays the answer", async () => {
     const [a, b] = await team();
     const x = await agentToken(a.home, "x@team");
     const y = await agentToken(a.home, "y@team");
-    const session = await openRaw(a.url, x);
-    const primingId = await quickCall(a.url, session, x, "codex_tool_mode_info");
-
-    const refused = await resumeOn(b.url, session, y, primingId);
-    const refusedText = await refused.text();
-    expect(refused.status).toBe(404);
-    expect(refusedText).not.toContain('"id":2');
-    // Nor may Y post into it on B.
-    const posted = await fetch(b.url, {
-      method: "POST",
-      headers: session.headers(y),
-      body: JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "codex_tool_mode_info", arguments: {} } }),
-    });
-    expect(posted.status).toBe(404);
-    expect(await posted.text()).not.toContain('"id":3');
-
-    const replayed = await resumeOn(b.url, session, x, primingId);
-    expect(replayed.status).toBe(200);
-    expect(await replayed.text()).toContain('"id":2');
-
-    // The record names the identity, never the token.
-    const record = await redis.command("GET", `patchbay:value:session:${session.id}`);
-    expect(record).toContain('"identity":"agent:x@team"');
-    expect(record).not.toContain(x);
+    await expectSessionOnlyFor(a, b, x, [y], "agent:x@team");
   }, 60_000);
 
   test("an OAuth operator grant's session is the grant's: on B neither another grant of the operator nor the operator's own token takes it; the grant does", async () => {
@@ -296,19 +301,7 @@ describe("the session's record in Redis", () => {
     const origin = new URL(a.url).origin;
     const first = (await grantedTokens(origin, { identity: "operator", mode: "full" })).access;
     const second = (await grantedTokens(origin, { identity: "operator", mode: "full" })).access;
-    const session = await openRaw(a.url, first);
-    const primingId = await quickCall(a.url, session, first, "codex_tool_mode_info");
-    for (const other of [second, OPERATOR_TOKEN]) {
-      const refused = await resumeOn(b.url, session, other, primingId);
-      expect(refused.status).toBe(404);
-      expect(await refused.text()).not.toContain('"id":2');
-    }
-    const replayed = await resumeOn(b.url, session, first, primingId);
-    expect(replayed.status).toBe(200);
-    expect(await replayed.text()).toContain('"id":2');
-    const record = await redis.command("GET", `patchbay:value:session:${session.id}`);
-    expect(record).toContain('"identity":"oauth:');
-    expect(record).not.toContain(first);
+    await expectSessionOnlyFor(a, b, first, [second, OPERATOR_TOKEN], "oauth:");
   }, 60_000);
 
   test("events expire as documented: past server.resume_seconds a resume on B is answered at once with an error for the call, saying what to do", async () => {
