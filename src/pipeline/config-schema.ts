@@ -4,13 +4,22 @@
  */
 import * as v from "valibot";
 import { REASONIX } from "../agents/acp/index.ts";
-import { AGENTS, pipelineProvider } from "../agents/index.ts";
+import { AGENTS, agentClis, pipelineProvider } from "../agents/index.ts";
 
 export const AGENT_PHASES = ["plan", "write", "review", "fix"] as const;
 export type AgentPhase = (typeof AGENT_PHASES)[number];
 
-/** One provider per built-in agent of the registry (`codex_cli`, …, `mock`), then reasonix's ACP writer. */
-export const BUILTIN_PROVIDERS: readonly string[] = [...Object.values(AGENTS).map(pipelineProvider), REASONIX.provider];
+/**
+ * One provider per built-in agent of the registry, in the order menus offer them: the agent CLIs (`codex_cli`, …),
+ * reasonix's ACP writer, then the agents that call no model (`mock`), so a test agent is offered last.
+ */
+export const BUILTIN_PROVIDERS: readonly string[] = [
+  ...agentClis().map(pipelineProvider),
+  REASONIX.provider,
+  ...Object.values(AGENTS)
+    .filter((adapter) => !agentClis().includes(adapter))
+    .map(pipelineProvider),
+];
 
 export const PROVIDER_PROMPT_MODES = ["stdin", "arg", "file"] as const;
 /** How a custom provider's stdout is read; `diff` means it prints a patch for the worktree. */

@@ -37,13 +37,13 @@ interface BuiltinProviderInfo {
 }
 
 /** Built-in providers, by id: one per built-in agent of the registry (every role), and reasonix (it writes and fixes). */
-export const BUILTIN_PROVIDER_INFO: Readonly<Record<string, BuiltinProviderInfo>> = Object.fromEntries([
-  ...Object.values(AGENTS).map((adapter) => [
-    pipelineProvider(adapter),
-    { agent: adapter.name as BuiltinAgentName, roles: AGENT_PHASES, commandKey: adapter.name },
-  ]),
-  [REASONIX.provider, { agent: "reasonix", roles: ["write", "fix"], commandKey: "reasonix" }],
-]);
+export const BUILTIN_PROVIDER_INFO: Readonly<Record<string, BuiltinProviderInfo>> = Object.fromEntries(
+  BUILTIN_PROVIDERS.map((id): [string, BuiltinProviderInfo] => {
+    if (id === REASONIX.provider) return [id, { agent: "reasonix", roles: ["write", "fix"], commandKey: "reasonix" }];
+    const adapter = Object.values(AGENTS).find((candidate) => pipelineProvider(candidate) === id)!;
+    return [id, { agent: adapter.name as BuiltinAgentName, roles: AGENT_PHASES, commandKey: adapter.name }];
+  }),
+);
 
 const DEFAULT_PROVIDER: Record<Exclude<AgentPhase, "fix">, string> = { plan: "claude_cli", write: "codex_cli", review: "codex_cli" };
 const LEGACY_MODEL_KEY: Record<AgentPhase, "planner" | "writer" | "reviewer" | "fixer"> = {
