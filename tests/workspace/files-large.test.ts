@@ -27,7 +27,7 @@ function generateRepo(): string {
 
 beforeAll(async () => {
   tools = await toolHarness(FILE_TOOLS, { roots: [generateRepo()], mode: "standard" });
-}, 30_000);
+}, 120_000); // writing and committing 10,000 files took over 30 s on a loaded 2-core machine
 
 afterAll(async () => {
   await tools.close();
