@@ -27,7 +27,10 @@ export function nodeVersionProblem(range: string, version: string | undefined): 
     const part = have[index] ?? 0;
     if (part > need[index]!) return undefined;
     if (part < need[index]!)
-      return `Node ${version} does not meet engines.node "${range}" in package.json (npm, install scripts and the agent CLIs the tests drive run on it): install a newer Node; the agent CLI tests may fail on this one`;
+      return (
+        `Node ${version} does not meet engines.node "${range}" in package.json ` +
+        "(npm, install scripts and the agent CLIs the tests drive run on it): install a newer Node; the agent CLI tests may fail on this one"
+      );
   }
   return undefined;
 }

@@ -48,8 +48,10 @@ export function credentialReport(adapter: AgentAdapter, policy: EnvPolicy, sourc
   if (report.source === "none") {
     report.next = `set one of ${variables.join(", ")} in the environment patchbay starts in, or ${credentials.login}`;
   }
-  if (report.withheld.length > 0)
-    report.next = `${report.withheld.join(", ")} ${report.withheld.length === 1 ? "is" : "are"} withheld by security.denied_env_keys; remove ${report.withheld.length === 1 ? "it" : "them"} from that list to pass ${report.withheld.length === 1 ? "it" : "them"}`;
+  if (report.withheld.length > 0) {
+    const [verb, them] = report.withheld.length === 1 ? ["is", "it"] : ["are", "them"];
+    report.next = `${report.withheld.join(", ")} ${verb} withheld by security.denied_env_keys; remove ${them} from that list to pass ${them}`;
+  }
   return report;
 }
 
@@ -90,7 +92,11 @@ export function credentialHint(adapter: AgentAdapter, error: string, policy: Env
   if (report.passed.length > 0) {
     return `${adapter.name} received ${report.passed.join(", ")} and still found no valid credentials: check the value, or ${credentials.login}`;
   }
-  return `${adapter.name} found no credentials: patchbay looked for ${report.looked_for.variables.join(", ")} (none is set in the environment patchbay was started in) and the login file ${files} (${report.files.length ? "present" : "absent"}); set one of those variables before starting patchbay, or ${credentials.login}`;
+  const variables = report.looked_for.variables.join(", ");
+  return (
+    `${adapter.name} found no credentials: patchbay looked for ${variables} (none is set in the environment patchbay was started in) ` +
+    `and the login file ${files} (${report.files.length ? "present" : "absent"}); set one of those variables before starting patchbay, or ${credentials.login}`
+  );
 }
 
 function variableHint(adapter: AgentAdapter, name: string, policy: EnvPolicy, source: SourceEnv): string {

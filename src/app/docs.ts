@@ -37,7 +37,8 @@ export function renderToolDocs(registry: ToolRegistry): string {
     const setting = CAPABILITY_RULES[declaration.capability].setting;
     const needs = setting ? ` Needs \`${setting}\`.` : "";
     const summary = entry.canonical ? `Alias of \`${entry.canonical}\`.` : cell(declaration.description) + needs;
-    return `| \`${entry.name}\` | ${argumentsOf(descriptor.inputSchema as Record<string, unknown>)}${otherNames(entry.argumentAliases)} | ${kind} | ${declaration.capability} | ${modes} | ${summary} |`;
+    const args = argumentsOf(descriptor.inputSchema as Record<string, unknown>) + otherNames(entry.argumentAliases);
+    return `| \`${entry.name}\` | ${args} | ${kind} | ${declaration.capability} | ${modes} | ${summary} |`;
   });
   const counts = TOOL_MODES.map((mode) => `${mode} ${registry.namesIn(mode).length}`).join(", ");
   return [
@@ -46,10 +47,15 @@ export function renderToolDocs(registry: ToolRegistry): string {
     "Generated from the tool declarations in `src/` by `bun src/app/docs.ts`; a test fails when this file is stale.",
     "",
     `Tools per mode: ${counts}. A session starts in \`app.tool_mode\` (default \`worker\`) and changes only its own catalog with \`codex_tool_mode_switch\`.`,
-    "Left at the default (no `--tool-mode`, no `app.tool_mode` in config.toml or the profile, no switch), `worker` also lists the pipeline's `patchbay_*` tools when the session's repository (its `--root`, else its only allowed root) has `.ai/patchbay.toml` (or the legacy `.ai/ai-flow.toml`); their `ai_flow_*` names then answer calls without being listed. A chosen mode is exactly its catalog.",
+    "Left at the default (no `--tool-mode`, no `app.tool_mode` in config.toml or the profile, no switch), " +
+      "`worker` also lists the pipeline's `patchbay_*` tools when the session's repository (its `--root`, " +
+      "else its only allowed root) has `.ai/patchbay.toml` (or the legacy `.ai/ai-flow.toml`); " +
+      "their `ai_flow_*` names then answer calls without being listed. A chosen mode is exactly its catalog.",
     "`worker` and `minimal` list the original PatchBay's sets (worker mode also the messaging tools; minimal's write, edit and command tools only when their power settings are on).",
     "Arguments marked *also* take another name (the original designs' names): the registry renames it before validation, for every tool in one place; passing both names is refused.",
-    "Aliases are advertised only in `full` mode and run the canonical tool. A tool outside the session's mode is refused with the mode that lists it; a tool whose capability the operator did not allow is hidden and refused with the setting that would allow it (docs/security.md).",
+    "Aliases are advertised only in `full` mode and run the canonical tool. " +
+      "A tool outside the session's mode is refused with the mode that lists it; " +
+      "a tool whose capability the operator did not allow is hidden and refused with the setting that would allow it (docs/security.md).",
     "",
     "| tool | arguments | effect | capability | modes | what it does |",
     "|---|---|---|---|---|---|",

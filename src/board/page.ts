@@ -59,7 +59,8 @@ export function boardPage(csrf: string): Response {
   ]
     .map(
       ([view, label]) =>
-        `<button role="tab" id="tab-${view}" data-view="${view}" aria-controls="panel" aria-selected="false" tabindex="-1">${label}${view === "waiting" ? '<span class="count" id="waiting-count" aria-label="items">0</span>' : ""}</button>`,
+        `<button role="tab" id="tab-${view}" data-view="${view}" aria-controls="panel" aria-selected="false" tabindex="-1">${label}` +
+        `${view === "waiting" ? '<span class="count" id="waiting-count" aria-label="items">0</span>' : ""}</button>`,
     )
     .join("");
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -43,7 +43,8 @@ function summary(view: JobView): string {
   if (view.worktree && view.done)
     lines.push(
       "",
-      `\`patchbay job diff ${view.job_id}\` shows its change, \`patchbay job integrate ${view.job_id}\` applies it to the checkout, \`patchbay job clean ${view.job_id}\` removes the worktree and branch`,
+      `\`patchbay job diff ${view.job_id}\` shows its change, \`patchbay job integrate ${view.job_id}\` applies it to the checkout, ` +
+        `\`patchbay job clean ${view.job_id}\` removes the worktree and branch`,
     );
   return lines.join("\n");
 }

@@ -150,9 +150,10 @@ async function hookDecision(
     unread.length === 1
       ? "1 unread patchbay message"
       : `${unread.length === RECALL_LIMIT ? `${RECALL_LIMIT} or more` : unread.length} unread patchbay messages`;
+  const them = unread.length === 1 ? "it" : "them";
   return {
     decision: "block",
-    reason: `${count} for ${agent} (from ${senders.join(", ")}). Call the patchbay \`inbox\` tool to read ${unread.length === 1 ? "it" : "them"}, and act on ${unread.length === 1 ? "it" : "them"} before you stop.`,
+    reason: `${count} for ${agent} (from ${senders.join(", ")}). Call the patchbay \`inbox\` tool to read ${them}, and act on ${them} before you stop.`,
   };
 }
 

@@ -16,6 +16,7 @@ import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
 import { json, repoArg, repoOf } from "./pipeline/args.ts";
 import { configCommand } from "./pipeline/config.ts";
+import { eventText } from "./pipeline/event-text.ts";
 import { RemotePhases } from "./pipeline/remote.ts";
 
 const runIdArg = { type: "positional", required: true, description: "The run id", valueHint: "RUN_ID" } as const;
@@ -144,11 +145,7 @@ const events = defineCommand({
     for (;;) {
       const result = await pipeline.readRunEvents(repo, args.run_id, { since, ...(args.phase && { phase: args.phase as pipeline.Phase }) });
       for (const event of result.events)
-        process.stdout.write(
-          args.json
-            ? `${JSON.stringify(event)}\n`
-            : `${event.timestamp} ${event.phase.padEnd(7)} ${event.action}${event.provider ? ` [${event.provider}${event.model ? ` ${event.model}` : ""}]` : ""}${event.duration_ms !== undefined ? ` ${event.duration_ms} ms` : ""}${event.detail ? `: ${event.detail}` : ""}\n`,
-        );
+        process.stdout.write(args.json ? `${JSON.stringify(event)}\n` : `${event.timestamp} ${event.phase.padEnd(7)} ${eventText(event)}\n`);
       if (result.skipped_lines > 0 && !args.json) process.stderr.write(`${result.skipped_lines} unreadable line(s) of events.jsonl skipped\n`);
       since = result.next;
       if (!args.follow) return 0;

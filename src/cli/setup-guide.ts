@@ -98,7 +98,10 @@ function chatgptSteps(connectorUrl: string | null, tokenEnv: string, revealToken
       : connectorUrl
     : "<public https URL>/mcp?patchbay_token=<the value of " + tokenEnv + ">";
   return [
-    `Give patchbay a public HTTPS URL: OpenAI's Secure MCP Tunnel (\`tunnel-client\`, an outbound-only client ChatGPT developer mode supports; \`patchbay doctor\` checks for it) where your workspace offers it, or \`${tokenEnv}=$(openssl rand -hex 32) patchbay start --tunnel-mode cloudflare\` (ngrok: --tunnel-mode ngrok; your own: --tunnel-mode custom --public-url URL). No token, no tunnel.`,
+    "Give patchbay a public HTTPS URL: OpenAI's Secure MCP Tunnel " +
+      "(`tunnel-client`, an outbound-only client ChatGPT developer mode supports; `patchbay doctor` checks for it) where your workspace offers it, " +
+      `or \`${tokenEnv}=$(openssl rand -hex 32) patchbay start --tunnel-mode cloudflare\` ` +
+      "(ngrok: --tunnel-mode ngrok; your own: --tunnel-mode custom --public-url URL). No token, no tunnel.",
     "In ChatGPT: Settings → Apps & Connectors → Advanced → turn on Developer mode.",
     "Settings → Apps & Connectors → Create: name it patchbay.",
     `MCP server URL: ${url}`,

@@ -70,7 +70,8 @@ a message sent now reaches you at once.
 export const MESSAGING_SKILL: Skill = {
   name: "patchbay-messaging",
   description:
-    "Message other coding agents through the patchbay MCP server: read the inbox, send, reply, wait for answers, share files. Use when the user mentions other agents, messages, the inbox, patchbay, or a hook reports unread patchbay messages.",
+    "Message other coding agents through the patchbay MCP server: read the inbox, send, reply, wait for answers, share files. " +
+    "Use when the user mentions other agents, messages, the inbox, patchbay, or a hook reports unread patchbay messages.",
   body: MESSAGING,
 };
 

@@ -44,7 +44,9 @@ export interface RunningTunnel {
 
 const INSTALL_HINT: Record<string, string> = {
   cloudflared:
-    "run `patchbay install-cloudflared` (it shows what it fetches; add --yes to install), install cloudflared from Cloudflare's releases or your package manager (https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/downloads/), or pass --cloudflared PATH",
+    "run `patchbay install-cloudflared` (it shows what it fetches; add --yes to install), " +
+    "install cloudflared from Cloudflare's releases or your package manager " +
+    "(https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/downloads/), or pass --cloudflared PATH",
   ngrok: "install ngrok (https://ngrok.com/download) and run `ngrok config add-authtoken <token>`, or pass --ngrok PATH",
 };
 

@@ -18,7 +18,9 @@ function describe(report: CredentialReport): Pick<CheckResult, "status" | "detai
         ? { status: "ok", detail: `${agent} receives ${report.passed.join(", ")} (its pass_env)` }
         : {
             status: "ok",
-            detail: `${agent} declares ${lookedFor.variables.length ? `pass_env ${lookedFor.variables.join(", ")}, none of them set` : "no pass_env: it gets the base list and security.allowed_env_keys"}`,
+            detail: lookedFor.variables.length
+              ? `${agent} declares pass_env ${lookedFor.variables.join(", ")}, none of them set`
+              : `${agent} declares no pass_env: it gets the base list and security.allowed_env_keys`,
           };
     case "none":
       return {

@@ -147,7 +147,9 @@ export async function executeJob(record: JobRecord, input: TurnInput, ctx: Execu
     if (outcome.readOnlyViolated) {
       finalState = "failed";
       record.result.error_code = "read_only_violation";
-      record.result.error = `the ${input.adapter.name} agent changed files in a read-only job (it has no read-only sandbox, so patchbay compared the tree before and after); review the changes with codex_git_status`;
+      record.result.error =
+        `the ${input.adapter.name} agent changed files in a read-only job ` +
+        "(it has no read-only sandbox, so patchbay compared the tree before and after); review the changes with codex_git_status";
     }
   } catch (error) {
     const failure = asPatchbayError(error);

@@ -10,7 +10,8 @@ const INSTRUCTIONS = [
   "patchbay is a local control plane for teams of coding agents. Call codex_self_test first: it says whether the server is ready and who you are (client_ref).",
   "Every session on this server shares its workers, jobs, runs and messages; closing a session stops none of them.",
   "Tool modes change only your own catalog: codex_tool_mode_info lists them, codex_tool_mode_switch changes yours.",
-  "Workers: codex_worker_start runs a named agent in its own isolated worktree (your checkout is untouched); codex_worker_message continues it, codex_worker_inspect shows its report, changes and diff.",
+  "Workers: codex_worker_start runs a named agent in its own isolated worktree (your checkout is untouched); " +
+    "codex_worker_message continues it, codex_worker_inspect shows its report, changes and diff.",
   "Integrate only after view=integration_preview is clean: codex_worker_integrate applies the changes to the checkout and commits nothing (the user commits).",
   "Over HTTP, paths are relative to your repository and agent sessions are handles (ses_…) that you pass back as they are.",
 ].join("\n");

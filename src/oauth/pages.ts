@@ -51,8 +51,9 @@ const CONSENT_LOGIN: LoginTarget = { action: PATHS.login, why: "A client asked t
 
 /** The login form; `authorize` is the authorization request to return to afterwards. */
 export function loginPage(authorize: string, error?: string, target: LoginTarget = CONSENT_LOGIN): Response {
+  const forWhat = target === CONSENT_LOGIN ? " to decide what it gets" : "";
   const body = `${error ? `<p class="error">${escapeHtml(error)}</p>` : ""}
-<p>${escapeHtml(target.why)}. Log in with the operator token (the value of <code>auth.token_env</code>, shown by <code>patchbay start</code>)${target === CONSENT_LOGIN ? " to decide what it gets" : ""}.</p>
+<p>${escapeHtml(target.why)}. Log in with the operator token (the value of <code>auth.token_env</code>, shown by <code>patchbay start</code>)${forWhat}.</p>
 <form method="post" action="${escapeHtml(target.action)}">${hidden("authorize", authorize)}
 <label>Operator token <input type="password" name="token" autocomplete="current-password" required></label>
 <button type="submit">Log in</button></form>`;

@@ -68,7 +68,9 @@ function afterTests(record: RunRecord, rules: RunRules, run: (phase: Phase, why:
     if (record.fix_rounds < rules.maxFixRounds) return run("fix", `${why}; fix the patch`);
     return {
       phase: "cancel",
-      step: `${why} and the fix rounds are used up (workflow.max_fix_rounds = ${rules.maxFixRounds}): raise it in .ai/patchbay.toml and run patchbay fix ${record.run_id}, or end the run: patchbay cancel ${record.run_id}`,
+      step:
+        `${why} and the fix rounds are used up (workflow.max_fix_rounds = ${rules.maxFixRounds}): ` +
+        `raise it in .ai/patchbay.toml and run patchbay fix ${record.run_id}, or end the run: patchbay cancel ${record.run_id}`,
     };
   }
   if (!testsAllowApply(record, rules))

@@ -198,7 +198,9 @@ export async function checkScope(record: RunRecord, phase: Phase, note: string):
   await writeArtifact(
     record,
     note,
-    `${current.trimEnd()}\n\n## Scope check\n\nThese files are changed but are not in the plan's affected_files (${record.affected_files.join(", ") || "none"}):\n\n${outside.map((file) => `- ${file}`).join("\n")}\n`,
+    `${current.trimEnd()}\n\n## Scope check\n\n` +
+      `These files are changed but are not in the plan's affected_files (${record.affected_files.join(", ") || "none"}):\n\n` +
+      `${outside.map((file) => `- ${file}`).join("\n")}\n`,
   );
   await appendRunEvent(record, {
     phase,

@@ -169,7 +169,8 @@ describe("claude parser on captured streams", () => {
     const lines = [
       '{"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"Write","input":{"file_path":"a.txt","content":"x"}}]}}',
       '{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","is_error":true,"content":"Cannot write to a.txt while in plan mode."}]}}',
-      '{"type":"result","subtype":"success","is_error":false,"result":"I could not write.","usage":{"input_tokens":1,"output_tokens":1},"permission_denials":[{"tool_name":"Write","tool_use_id":"t1","tool_input":{}}]}',
+      '{"type":"result","subtype":"success","is_error":false,"result":"I could not write.","usage":{"input_tokens":1,"output_tokens":1},' +
+        '"permission_denials":[{"tool_name":"Write","tool_use_id":"t1","tool_input":{}}]}',
     ];
     const { events, result } = feed(claude, turnOf({ access: "read_only" }), lines, ok);
     expect(events.slice(0, 3)).toEqual([

@@ -109,7 +109,7 @@ describe("the board in a browser", () => {
     await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
   });
 
-  test("two workers started over MCP appear without a reload, with their usage; a worker's diff opens; integrating from the page lands its file in the base checkout; a refusal shows the tool's words", async () => {
+  test("two workers started over MCP appear without a reload, with their usage; a worker's diff opens; integrating from the page lands its file; a refusal shows the tool's words", async () => {
     await page.evaluate(() => Object.assign(window, { boardMarker: "same page" }));
     for (const [name, file] of [
       ["alpha", "alpha.txt"],

@@ -56,7 +56,8 @@ test("a soft budget passed by a turn appears in Waiting on you and in the Usage 
   expect(await budgetRow.locator("td").allTextContents()).toEqual([
     "Budget past its limit",
     "budgets.soft.daily_tokens",
-    `all turns today (UTC): ${spent.toLocaleString("en-US")} tokens spent, ${(spent - 10).toLocaleString("en-US")} tokens over its soft limit of 10 tokens; raise budgets.soft.daily_tokens in config.toml`,
+    `all turns today (UTC): ${spent.toLocaleString("en-US")} tokens spent, ${(spent - 10).toLocaleString("en-US")} tokens over its soft limit of 10 tokens; ` +
+      "raise budgets.soft.daily_tokens in config.toml",
     "Show usage",
   ]);
 

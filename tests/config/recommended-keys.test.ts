@@ -189,7 +189,8 @@ describe("every config key patchbay recommends is one its schemas accept", () =>
     const checked = offenders(
       keysIn(
         "example.ts",
-        "set agents.reasonix_command, agents.${agent}_command, agents.commands.codex, agents.custom.<id>.command, [phases.test].commands, [phases.${phase}].model, [phases.${phase}].commands, [commands].reasonix, [workflow] max_fix_rounds =, workflow.nope",
+        "set agents.reasonix_command, agents.${agent}_command, agents.commands.codex, agents.custom.<id>.command, [phases.test].commands, " +
+          "[phases.${phase}].model, [phases.${phase}].commands, [commands].reasonix, [workflow] max_fix_rounds =, workflow.nope",
       ),
     );
     expect(checked).toEqual([

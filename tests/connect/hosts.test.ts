@@ -36,7 +36,9 @@ process.stdin.on("data", (chunk) => {
   for (let i; (i = buffer.indexOf("\\n")) >= 0; ) {
     const message = JSON.parse(buffer.slice(0, i));
     buffer = buffer.slice(i + 1);
-    const result = message.id === 1 ? { protocolVersion: "2025-06-18", capabilities: { tools: {} }, serverInfo: { name: "fake", version: "1" } } : { tools: [{ name: "echo", inputSchema: { type: "object" } }] };
+    const result = message.id === 1
+      ? { protocolVersion: "2025-06-18", capabilities: { tools: {} }, serverInfo: { name: "fake", version: "1" } }
+      : { tools: [{ name: "echo", inputSchema: { type: "object" } }] };
     if (message.id !== undefined) process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id: message.id, result }) + "\\n");
   }
 });`;

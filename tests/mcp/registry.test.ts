@@ -107,7 +107,11 @@ describe("tool registry", () => {
     expect(refused?.content).toEqual([
       {
         type: "text",
-        text: '[tool_disabled] write_thing is turned off by the setting power_tools.direct_write: it needs the capability "write_base" (writes caller-chosen content to caller-chosen paths of the base checkout). Next: restart patchbay with --direct-write, or set power_tools.direct_write in config.toml (the operator decides; a session cannot switch it on)',
+        text:
+          "[tool_disabled] write_thing is turned off by the setting power_tools.direct_write: " +
+          'it needs the capability "write_base" (writes caller-chosen content to caller-chosen paths of the base checkout). ' +
+          "Next: restart patchbay with --direct-write, " +
+          "or set power_tools.direct_write in config.toml (the operator decides; a session cannot switch it on)",
       },
     ]);
     expect(registry.list(session("full", true)).map((tool) => tool.name)).toEqual(["write_thing"]);

@@ -45,7 +45,9 @@ describe("fake codex, claude and gemini executables in the captured formats", ()
       `[phases.write]\nprovider = "claude_cli"`,
       `[phases.review]\nprovider = "gemini_cli"`,
       `[phases.test]\ncommands = [${JSON.stringify(TEST_COMMAND)}]`,
-      `[commands]\ncodex = ${JSON.stringify(fakeAgent(dir, "codex", codexOut))}\nclaude = ${JSON.stringify(fakeAgent(dir, "claude", claudeOut, { path: "hello.txt", content: "hello\n" }))}\ngemini = ${JSON.stringify(fakeAgent(dir, "gemini", geminiOut))}`,
+      `[commands]\ncodex = ${JSON.stringify(fakeAgent(dir, "codex", codexOut))}`,
+      `claude = ${JSON.stringify(fakeAgent(dir, "claude", claudeOut, { path: "hello.txt", content: "hello\n" }))}`,
+      `gemini = ${JSON.stringify(fakeAgent(dir, "gemini", geminiOut))}`,
     ].join("\n");
     const repo = pipelineRepo(toml, { PASS_ALWAYS: "" });
     const result = await pipeline.drive(repo, "Create hello.txt", await directEnv(repo));

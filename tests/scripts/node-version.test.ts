@@ -10,7 +10,8 @@ describe("npm test's Node check", () => {
 
   test("Node 20 is named as too old, with the range and what to do", () => {
     expect(nodeVersionProblem(">=22", "v20.20.2")).toBe(
-      'Node v20.20.2 does not meet engines.node ">=22" in package.json (npm, install scripts and the agent CLIs the tests drive run on it): install a newer Node; the agent CLI tests may fail on this one',
+      'Node v20.20.2 does not meet engines.node ">=22" in package.json ' +
+        "(npm, install scripts and the agent CLIs the tests drive run on it): install a newer Node; the agent CLI tests may fail on this one",
     );
   });
 

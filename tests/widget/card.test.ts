@@ -50,7 +50,10 @@ window.startHost = function (html, result, theme) {
     window.received.push(m);
     var reply = function (message) { frame.contentWindow.postMessage(message, "*"); };
     if (m.method === "ui/initialize") {
-      reply({ jsonrpc: "2.0", id: m.id, result: { protocolVersion: m.params.protocolVersion, hostInfo: { name: "test-host", version: "1" }, hostCapabilities: {}, hostContext: { theme: theme, displayMode: "inline" } } });
+      reply({ jsonrpc: "2.0", id: m.id, result: {
+        protocolVersion: m.params.protocolVersion, hostInfo: { name: "test-host", version: "1" }, hostCapabilities: {},
+        hostContext: { theme: theme, displayMode: "inline" },
+      } });
     } else if (m.method === "ui/notifications/initialized") {
       reply({ jsonrpc: "2.0", method: "ui/notifications/tool-input", params: { arguments: {} } });
       reply({ jsonrpc: "2.0", method: "ui/notifications/tool-result", params: result });

@@ -34,7 +34,7 @@ function userState(repo: string, worktrees: string[]) {
   };
 }
 
-test("two workers changing the same lines: both warned (team report, preview, next prompt) before either integrates; the second is refused naming the file; no branch, tag, HEAD or index moved", async () => {
+test("two workers changing the same lines: both warned (team report, preview, next prompt) before either integrates; the second is refused naming the file; no ref or index moved", async () => {
   const repo = makeGitRepo({ "a.txt": "one\ntwo\nthree\n", "b.txt": "b\n" });
   const h = await harnesses.open(repo);
   const events: Array<{ level: string; source: string; text: string; repo?: string }> = [];

@@ -87,7 +87,10 @@ test("a mutation in another process holds the lock across processes until it end
   const home = tempDir();
   const repo = tempDir();
   const script = `const { withRepoLock } = await import(${JSON.stringify(new URL("../../src/workspace/repo-lock.ts", import.meta.url).pathname)});
-    await withRepoLock(process.argv[1], process.argv[2], { client_ref: "client_other", tool: "codex_run_command" }, async () => { console.log("held"); await new Promise((done) => process.stdin.once("data", done)); });`;
+    await withRepoLock(process.argv[1], process.argv[2], { client_ref: "client_other", tool: "codex_run_command" }, async () => {
+      console.log("held");
+      await new Promise((done) => process.stdin.once("data", done));
+    });`;
   const child = spawn(BUN, ["-e", script, home, repo], { stdio: ["pipe", "pipe", "inherit"] });
   await new Promise<void>((done) => child.stdout.once("data", () => done()));
   const error = await withRepoLock(home, repo, { client_ref: "c", tool: "t" }, async () => "ran").catch((e: PatchbayError) => e);

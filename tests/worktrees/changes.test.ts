@@ -53,7 +53,8 @@ describe("the files a change touched", () => {
     expect(done.result?.changed_files).toEqual(LISTED);
 
     const runRepo = pipelineRepo(
-      `[phases.plan]\nprovider = "mock"\n[phases.write]\nprovider = "mover"\n[providers.mover]\nroles = ["write"]\ncommand = "/bin/sh"\nargs = ["-c", ${JSON.stringify(CHANGE)}]\noutput_contract = "text"\n`,
+      `[phases.plan]\nprovider = "mock"\n[phases.write]\nprovider = "mover"\n` +
+        `[providers.mover]\nroles = ["write"]\ncommand = "/bin/sh"\nargs = ["-c", ${JSON.stringify(CHANGE)}]\noutput_contract = "text"\n`,
       FILES,
     );
     const env = await directEnv(runRepo);

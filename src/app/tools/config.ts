@@ -2,6 +2,8 @@ import * as v from "valibot";
 import { settingsView } from "../../config/index.ts";
 import { defineTool } from "../../mcp/tool.ts";
 
+const onOff = (on: boolean) => (on ? "on" : "off");
+
 export const getConfig = defineTool({
   name: "codex_get_config",
   title: "Server settings",
@@ -20,7 +22,9 @@ export const getConfig = defineTool({
     const settings = settingsView(app.config, { env: process.env, revealToken: false }) as Record<string, unknown>;
     const { scope } = session;
     return {
-      text: `Tool mode default ${app.config.app.tool_mode}; allowed roots for this session: ${scope.allowedRoots.join(", ") || "none"}; power tools: direct write ${scope.power.directWrite ? "on" : "off"}, bash ${scope.power.bashMode}, session read ${scope.power.codexSessionRead ? "on" : "off"}.`,
+      text:
+        `Tool mode default ${app.config.app.tool_mode}; allowed roots for this session: ${scope.allowedRoots.join(", ") || "none"}; ` +
+        `power tools: direct write ${onOff(scope.power.directWrite)}, bash ${scope.power.bashMode}, session read ${onOff(scope.power.codexSessionRead)}.`,
       structured: { settings, session: { default_root: scope.defaultRoot ?? null, allowed_roots: scope.allowedRoots, power: { ...scope.power } } },
     };
   },

@@ -66,7 +66,9 @@ export const selfTest = defineTool({
     if (public_base_url) endpoints.push({ kind: "http", url: new URL("/mcp", public_base_url).toString() });
     const failed = checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     return {
-      text: `${ready ? "patchbay is ready" : `patchbay is not ready (${failed.join("; ")})`}. You are ${session.clientRef} in tool mode ${session.mode}; ${app.activeSessions()} session(s) active. ${SHARED_NOTE}`,
+      text:
+        `${ready ? "patchbay is ready" : `patchbay is not ready (${failed.join("; ")})`}. ` +
+        `You are ${session.clientRef} in tool mode ${session.mode}; ${app.activeSessions()} session(s) active. ${SHARED_NOTE}`,
       structured: {
         ready,
         version: app.version,

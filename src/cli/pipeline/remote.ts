@@ -14,6 +14,7 @@ import { PatchbayError } from "../../errors/index.ts";
 import * as pipeline from "../../pipeline/index.ts";
 import { controlStream, ensureServer, type OwnerRecord } from "../../server/index.ts";
 import { callServerTool, repoScope } from "../server-call.ts";
+import { eventText } from "./event-text.ts";
 
 /** The session's client ref on the server: approvals and locks name it. */
 const CLIENT_REF = "cli_pipeline";
@@ -33,7 +34,7 @@ function line(text: string): void {
 }
 
 function describeEvent(event: pipeline.RunEvent): string {
-  return `${event.phase} ${event.action}${event.provider ? ` [${event.provider}${event.model ? ` ${event.model}` : ""}]` : ""}${event.duration_ms !== undefined ? ` ${event.duration_ms} ms` : ""}${event.detail ? `: ${event.detail}` : ""}`;
+  return `${event.phase} ${eventText(event)}`;
 }
 
 /** Runs pipeline phases on the server of `home`, started in the background when none runs. */

@@ -67,7 +67,9 @@ const interactiveInput = { spec: specArg, repo_path: repoPathArg, ...agentOption
 export const interactive = defineJobTool({
   name: "codex_interactive",
   title: "Interactive session",
-  description: `Start a conversation with an agent: the first turn runs as a job (read-only, or writing in its own worktree), waited for up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}). Continue with codex_interactive_reply.`,
+  description:
+    "Start a conversation with an agent: the first turn runs as a job (read-only, or writing in its own worktree), " +
+    `waited for up to wait_seconds (default ${DEFAULT_WAIT_SECONDS}). Continue with codex_interactive_reply.`,
   input: v.strictObject(interactiveInput),
   annotations: RUNS_AGENT_WRITES,
   ...STARTS_AGENT_TURN,

@@ -89,7 +89,9 @@ export const getAttachment = defineMessagingTool({
       }
     }
     return {
-      text: `${data.path}: ${data.size} bytes from ${formatAddress({ name: data.owner, namespace: data.namespace })}. ${download.url ? `Download: ${download.url}` : download.missing}${text !== undefined ? `\n\n${text}` : ""}`,
+      text:
+        `${data.path}: ${data.size} bytes from ${formatAddress({ name: data.owner, namespace: data.namespace })}. ` +
+        `${download.url ? `Download: ${download.url}` : download.missing}${text !== undefined ? `\n\n${text}` : ""}`,
       structured: {
         path: data.path,
         filename: data.filename,

@@ -45,7 +45,8 @@ function importedText(record: ArtifactRecord): string {
     .slice(0, 20)
     .map((file) => file.path)
     .join(", ");
-  return `${head}; unpacked ${record.files.length} file${record.files.length === 1 ? "" : "s"} (${record.unpacked_bytes ?? 0} bytes)${shown ? `: ${shown}${record.files.length > 20 ? ", …" : ""}` : ""}.`;
+  const files = `${record.files.length} file${record.files.length === 1 ? "" : "s"} (${record.unpacked_bytes ?? 0} bytes)`;
+  return `${head}; unpacked ${files}${shown ? `: ${shown}${record.files.length > 20 ? ", …" : ""}` : ""}.`;
 }
 
 export const workerInbox = defineTool({
@@ -165,7 +166,9 @@ export const workerInbox = defineTool({
           };
         }
         return {
-          text: `${record.id}: ${record.file_name}, ${record.bytes} bytes, sha256 ${record.sha256}${record.unpacked ? `; unpacked to ${record.files.length} files (${record.unpacked_bytes ?? 0} bytes), see view=tree` : ""}`,
+          text:
+            `${record.id}: ${record.file_name}, ${record.bytes} bytes, sha256 ${record.sha256}` +
+            `${record.unpacked ? `; unpacked to ${record.files.length} files (${record.unpacked_bytes ?? 0} bytes), see view=tree` : ""}`,
           structured: { action: args.action, artifact: summary(record) },
         };
       }

@@ -43,7 +43,8 @@ export const workerStart = defineTool({
   name: "codex_worker_start",
   title: "Start worker",
   description:
-    "Start a named agent worker on a brief; returns at once (then codex_worker_inspect). workspace_mode: isolated_write (own worktree and branch), read_only, or shared_write (the base checkout, locked).",
+    "Start a named agent worker on a brief; returns at once (then codex_worker_inspect). " +
+    "workspace_mode: isolated_write (own worktree and branch), read_only, or shared_write (the base checkout, locked).",
   input: v.strictObject({
     name: nameArg,
     brief: textArg("What the worker should do."),
