@@ -10,7 +10,7 @@
  * attributes that can mark files binary; a root below the top; a file over 1 MiB) or an answer not
  * complete within the budget answers undefined: git searches.
  */
-import { constants, promises as fsp } from "node:fs";
+import { constants, promises as fsp, readlinkSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type FileList, gitFileList } from "./file-list.ts";
@@ -114,6 +114,28 @@ function* linesWith(data: Buffer, needle: Buffer): Generator<Omit<FoundLine, "pa
   }
 }
 
+/**
+ * Whether `handle` is the file at `path` itself (a real path, as the root is), not one reached
+ * through a directory swapped for a symlink since git listed it: O_NOFOLLOW guards the last
+ * name only, and checking the parents after the read would show what was read through the link.
+ */
+function openedAt(handle: fsp.FileHandle, path: string): boolean {
+  try {
+    return readlinkSync(`/proc/self/fd/${handle.fd}`) === path;
+  } catch {
+    // No /proc (not Linux): resolve the name again, as guarded-fs.ts does; a name gone since is skipped.
+    return realpathIfAny(path) === path;
+  }
+}
+
+function realpathIfAny(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The file's bytes when git grep would search it; "git" when git must (too large); undefined to skip it. */
 async function readSearchable(path: string): Promise<Buffer | "git" | undefined> {
   // O_NOFOLLOW: a file swapped for a symlink since git listed it is not read through.
@@ -121,6 +143,7 @@ async function readSearchable(path: string): Promise<Buffer | "git" | undefined>
   const handle = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
   if (!handle) return undefined;
   try {
+    if (!openedAt(handle, path)) return undefined;
     const info = await handle.stat();
     if (!info.isFile()) return undefined;
     if (info.size > MAX_FILE_BYTES) return "git";
