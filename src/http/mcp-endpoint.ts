@@ -44,7 +44,8 @@ const SESSION_CLOSED_TOPIC = "http-session-closed";
 
 /** The answer a call gets when its session closes here before it answered (a client may follow it from another server). */
 const SESSION_CLOSED_MESSAGE =
-  "The patchbay server running this call closed the session before answering (idle past server.session_idle_seconds, deleted, or the server stopped): call the tool again; a job it started may still be recorded, check it with codex_get_status or codex_get_result";
+  "The patchbay server running this call closed the session before answering (idle past server.session_idle_seconds, deleted, or the server stopped): " +
+  "call the tool again; a job it started may still be recorded, check it with codex_get_status or codex_get_result";
 
 /** The URL of the requests that re-create a session here (they never leave the process). */
 const REPLAY_URL = "http://patchbay.invalid/mcp";
@@ -117,7 +118,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       ? rpcErrorResponse(
           503,
           -32000,
-          `Service Unavailable: ${MAX_LEGACY_SESSIONS} sessions are open, the most this server keeps; close unused ones (DELETE /mcp with their Mcp-Session-Id) or wait until idle ones expire (server.session_idle_seconds)`,
+          `Service Unavailable: ${MAX_LEGACY_SESSIONS} sessions are open, the most this server keeps; ` +
+            "close unused ones (DELETE /mcp with their Mcp-Session-Id) or wait until idle ones expire (server.session_idle_seconds)",
           { "Retry-After": "60" },
         )
       : undefined;

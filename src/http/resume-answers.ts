@@ -18,7 +18,9 @@ export function expiredResume(
   settings: { resume_events: number; resume_seconds: number },
   found: { answer: JSONRPCMessage } | { lostId: string | number } | undefined,
 ): Response {
-  const message = `the events after this Last-Event-ID expired (a session keeps its last ${settings.resume_events} events for ${settings.resume_seconds} seconds: server.resume_events, server.resume_seconds); call the tool again, and for a job read its result with codex_get_result`;
+  const message =
+    `the events after this Last-Event-ID expired (a session keeps its last ${settings.resume_events} events for ${settings.resume_seconds} seconds: ` +
+    "server.resume_events, server.resume_seconds); call the tool again, and for a job read its result with codex_get_result";
   if (found === undefined) return rpcErrorResponse(410, -32000, `Gone: ${message}`);
   const answer =
     "answer" in found ? found.answer : { jsonrpc: "2.0", id: found.lostId, error: { code: -32000, message: `The answer to this call is gone: ${message}` } };

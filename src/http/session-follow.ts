@@ -17,7 +17,8 @@ const WAIT_MS = 1000;
 const KEEP_ALIVE_MS = 15_000;
 
 export const SERVER_GONE_MESSAGE =
-  "The patchbay server running this call stopped before answering (its lease in the team's Redis expired), so the call cannot finish: call the tool again; a job it started may still be recorded, check it with codex_get_status or codex_get_result";
+  "The patchbay server running this call stopped before answering (its lease in the team's Redis expired), so the call cannot finish: " +
+  "call the tool again; a job it started may still be recorded, check it with codex_get_status or codex_get_result";
 
 export interface FollowOptions {
   store: SharedEventStore;

@@ -89,7 +89,9 @@ export async function readInside(root: string, absolute: string, maxBytes: numbe
     // who could write there): its content is not the repository's to show or to edit.
     if (info.nlink > 1) {
       throw new PatchbayError("path_hardlink", `${absolute} has ${info.nlink} hard links, and one may be outside the repository`, {
-        next: "replace it with a copy if it belongs in the repository (cp FILE FILE.copy && mv FILE.copy FILE); package managers that hard-link node_modules can copy instead (bun install --backend=copyfile, pnpm package-import-method=copy)",
+        next:
+          "replace it with a copy if it belongs in the repository (cp FILE FILE.copy && mv FILE.copy FILE); " +
+          "package managers that hard-link node_modules can copy instead (bun install --backend=copyfile, pnpm package-import-method=copy)",
       });
     }
     const length = Math.min(info.size, maxBytes);

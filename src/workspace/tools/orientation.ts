@@ -194,7 +194,9 @@ export const workspaceSnapshotTool = defineWorkspaceTool({
     const commitText = commits.map((commit) => `${commit.sha} ${commit.subject}`).join("\n");
     const bridgeText = aiBridge.exists ? aiBridge.entries.map((entry) => `${entry.name} (${entry.bytes} B, ${entry.modified})`).join(", ") || "empty" : "none";
     return {
-      text: `${basename(ws.root)}: ${gitText}. .ai-bridge: ${bridgeText}.${commitText ? `\nRecent commits:\n${commitText}` : ""}${git?.short.length ? `\nChanges:\n${git.short.join("\n")}` : ""}${treeText(tree)}`,
+      text:
+        `${basename(ws.root)}: ${gitText}. .ai-bridge: ${bridgeText}.${commitText ? `\nRecent commits:\n${commitText}` : ""}` +
+        `${git?.short.length ? `\nChanges:\n${git.short.join("\n")}` : ""}${treeText(tree)}`,
       structured: { name: basename(ws.root), root: ws.root, is_git_repo: repo !== undefined, git, commits, ai_bridge: aiBridge, tree },
     };
   },
@@ -271,7 +273,9 @@ export const inventoryTool = defineWorkspaceTool({
     const modes = TOOL_MODES.map((mode) => ({ mode, tool_count: context.catalog.namesFor(context.session, mode).length }));
     const enabled = powerTools.filter((tool) => tool.enabled).map((tool) => `${tool.switch}=${tool.value}`);
     return {
-      text: `Tool mode ${context.session.mode} (${modes.map((m) => `${m.mode} ${m.tool_count}`).join(", ")}). ${basename(ws.root)}: ${gitLine(git)}. ${skills.counts.total} skill(s). Power tools: ${enabled.join(", ") || "none enabled"}.`,
+      text:
+        `Tool mode ${context.session.mode} (${modes.map((m) => `${m.mode} ${m.tool_count}`).join(", ")}). ${basename(ws.root)}: ${gitLine(git)}. ` +
+        `${skills.counts.total} skill(s). Power tools: ${enabled.join(", ") || "none enabled"}.`,
       structured: { tool_mode: context.session.mode, modes, git, skills, power_tools: powerTools, blocked_globs: [...ws.blockedGlobs] },
     };
   },
@@ -308,7 +312,9 @@ export const loadContextTool = defineWorkspaceTool({
       maxFileBytes: args.max_file_bytes,
       signal: context.signal,
     });
-    const summary = `${pack.agents_files.length} AGENTS file(s), ${pack.selected_files.length} file(s), ${pack.skipped.length} skipped; ${pack.bytes} of ${pack.max_bytes} bytes${pack.truncated ? ", truncated" : ""}.`;
+    const summary =
+      `${pack.agents_files.length} AGENTS file(s), ${pack.selected_files.length} file(s), ${pack.skipped.length} skipped; ` +
+      `${pack.bytes} of ${pack.max_bytes} bytes${pack.truncated ? ", truncated" : ""}.`;
     return { text: `${summary}\n\n${renderContextPack(pack)}`, structured: pack };
   },
 });

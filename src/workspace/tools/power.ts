@@ -124,7 +124,10 @@ export const runCommandTool = defineTool({
   name: "codex_run_command",
   title: "Run command",
   description:
-    'Run a command in the repository; output capped. Safe mode (power_tools.bash_mode "safe"): no shell, only git status/diff/log/show/branch/rev-parse/ls-files, ls, pwd, rg, npm/pnpm/yarn test and run test|typecheck|lint|build|check, bun test, bun run <those scripts>, pytest, go test/vet, cargo test/check/clippy, tsc, eslint, biome check, each with allowlisted options (a refusal lists them); no npx. Full mode: bash, under the repository lock.',
+    'Run a command in the repository; output capped. Safe mode (power_tools.bash_mode "safe"): no shell, ' +
+    "only git status/diff/log/show/branch/rev-parse/ls-files, ls, pwd, rg, npm/pnpm/yarn test and run test|typecheck|lint|build|check, " +
+    "bun test, bun run <those scripts>, pytest, go test/vet, cargo test/check/clippy, tsc, eslint, biome check, " +
+    "each with allowlisted options (a refusal lists them); no npx. Full mode: bash, under the repository lock.",
   input: v.strictObject(commandInput),
   output: v.object({
     command: v.string(),
