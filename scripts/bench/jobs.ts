@@ -86,12 +86,14 @@ try {
   const met = (added: number) => (added < 50 ? "yes" : "**no**");
   const machine = describeMachine();
   const section = [
-    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${process.versions.bun}. Median of ${runs} runs after 3 warm-up runs; the whole run took ${Math.round((performance.now() - began) / 1000)} s.`,
+    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${process.versions.bun}. ` +
+      `Median of ${runs} runs after 3 warm-up runs; the whole run took ${Math.round((performance.now() - began) / 1000)} s.`,
     "",
     "| Measure | time | baseline | added by patchbay | target | met |",
     "|---|--:|--:|--:|---|---|",
     `| Read-only (plan) job, agent exits at once | ${m.plan.toFixed(1)} ms | ${m.direct.toFixed(1)} ms (spawn \`${NOOP}\`) | ${planAdded.toFixed(1)} ms | < 50 ms | ${met(planAdded)} |`,
-    `| Apply job in a new worktree, agent exits at once | ${m.apply.toFixed(1)} ms | ${(m.direct + m.worktree).toFixed(1)} ms (spawn + \`git worktree add\` ${m.worktree.toFixed(1)} ms) | ${applyAdded.toFixed(1)} ms | < 50 ms + worktree | ${met(applyAdded)} |`,
+    `| Apply job in a new worktree, agent exits at once | ${m.apply.toFixed(1)} ms | ` +
+      `${(m.direct + m.worktree).toFixed(1)} ms (spawn + \`git worktree add\` ${m.worktree.toFixed(1)} ms) | ${applyAdded.toFixed(1)} ms | < 50 ms + worktree | ${met(applyAdded)} |`,
   ].join("\n");
   process.stdout.write(`${section}\n`);
   if (values.write) {

@@ -68,7 +68,8 @@ try {
     const machine = describeMachine();
     const mib = (value: number) => `${value.toFixed(1)} MiB`;
     const section = [
-      `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, fs state driver. One run; the whole run took ${Math.round((performance.now() - began) / 1000)} s.`,
+      `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, fs state driver. ` +
+        `One run; the whole run took ${Math.round((performance.now() - began) / 1000)} s.`,
       "",
       "| `patchbay start` (HTTP) | VmRSS | added |",
       "|---|--:|--:|",

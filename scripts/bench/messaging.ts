@@ -206,19 +206,34 @@ try {
   const machine = describeMachine();
   const early = SAMPLES + WARMUP + MESSAGES;
   const seconds = Math.round((performance.now() - began) / 1000);
+  const redisVersion = execFileSync(redisPath, ["--version"], { encoding: "utf8" }).match(/v=(\S+)/)?.[1] ?? "?";
+  const met = (ok: boolean) => (ok ? "yes" : "**no**");
   const table = [
-    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, redis-server ${execFileSync(redisPath, ["--version"], { encoding: "utf8" }).match(/v=(\S+)/)?.[1] ?? "?"} on 127.0.0.1. ${SAMPLES} latency samples after ${WARMUP} warm-up, ${MESSAGES} messages for each rate, ${OLD_MESSAGES} more sent between the two rates; the whole run took ${seconds} s.`,
+    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, redis-server ${redisVersion} on 127.0.0.1. ` +
+      `${SAMPLES} latency samples after ${WARMUP} warm-up, ${MESSAGES} messages for each rate, ${OLD_MESSAGES} more sent between the two rates; ` +
+      `the whole run took ${seconds} s.`,
     "",
-    "Latency is client-side, from the start of `send_message` until the other session's pending `wait_for_message` returns it (so it includes the send call). Rate: one session sends sequentially while the other drains with `wait_for_message`; measured once early and once after the store holds thousands more messages (read ones stay stored until the retention sweep), so the ratio shows whether an operation's cost grows with the stored messages. On Redis, operations use per-agent and per-thread indexes, so it should not.",
+    "Latency is client-side, from the start of `send_message` until the other session's pending `wait_for_message` returns it " +
+      "(so it includes the send call). Rate: one session sends sequentially while the other drains with `wait_for_message`; " +
+      "measured once early and once after the store holds thousands more messages (read ones stay stored until the retention sweep), " +
+      "so the ratio shows whether an operation's cost grows with the stored messages. " +
+      "On Redis, operations use per-agent and per-thread indexes, so it should not.",
     "",
     "| Measure | fs driver (one server) | Redis (waiter on A, sender on B) | baseline | fs ÷ baseline | Redis ÷ baseline | target | met |",
     "|---|--:|--:|---|--:|--:|---|---|",
-    `| send→wait delivery, median | ${ms(fs.latency.median)} | ${ms(shared.latency.median)} | ${ms(pubsub.median)} Redis PUBLISH→SUBSCRIBE | ${(fs.latency.median / pubsub.median).toFixed(1)}× | ${(shared.latency.median / pubsub.median).toFixed(1)}× | < 100 ms | ${Math.max(fs.latency.median, shared.latency.median) < 100 ? "yes" : "**no**"} |`,
-    `| send→wait delivery, p99 | ${ms(fs.latency.p99)} | ${ms(shared.latency.p99)} | ${ms(pubsub.p99)} Redis PUBLISH→SUBSCRIBE | ${(fs.latency.p99 / pubsub.p99).toFixed(1)}× | ${(shared.latency.p99 / pubsub.p99).toFixed(1)}× | < 100 ms | ${Math.max(fs.latency.p99, shared.latency.p99) < 100 ? "yes" : "**no**"} |`,
-    `| in-process floor, median (EventEmitter emit→listener) | — | — | ${(emitter.median * 1000).toFixed(1)} µs | ${(fs.latency.median / emitter.median).toFixed(0)}× | ${(shared.latency.median / emitter.median).toFixed(0)}× | — | info |`,
+    `| send→wait delivery, median | ${ms(fs.latency.median)} | ${ms(shared.latency.median)} | ${ms(pubsub.median)} Redis PUBLISH→SUBSCRIBE | ` +
+      `${(fs.latency.median / pubsub.median).toFixed(1)}× | ${(shared.latency.median / pubsub.median).toFixed(1)}× | ` +
+      `< 100 ms | ${met(Math.max(fs.latency.median, shared.latency.median) < 100)} |`,
+    `| send→wait delivery, p99 | ${ms(fs.latency.p99)} | ${ms(shared.latency.p99)} | ${ms(pubsub.p99)} Redis PUBLISH→SUBSCRIBE | ` +
+      `${(fs.latency.p99 / pubsub.p99).toFixed(1)}× | ${(shared.latency.p99 / pubsub.p99).toFixed(1)}× | < 100 ms | ${met(Math.max(fs.latency.p99, shared.latency.p99) < 100)} |`,
+    `| in-process floor, median (EventEmitter emit→listener) | — | — | ${(emitter.median * 1000).toFixed(1)} µs | ` +
+      `${(fs.latency.median / emitter.median).toFixed(0)}× | ${(shared.latency.median / emitter.median).toFixed(0)}× | — | info |`,
     `| sustained messages per second, ${SAMPLES + WARMUP} → ${SAMPLES + WARMUP + MESSAGES} stored | ${fs.perSecond.toFixed(0)}/s | ${shared.perSecond.toFixed(0)}/s | — | — | — | — | info |`,
-    `| sustained messages per second, ${early + OLD_MESSAGES} → ${early + OLD_MESSAGES + MESSAGES} stored | ${fs.laterPerSecond.toFixed(0)}/s | ${shared.laterPerSecond.toFixed(0)}/s | — | — | — | — | info |`,
-    `| later rate ÷ first rate (1.0: cost independent of stored messages) | ${(fs.laterPerSecond / fs.perSecond).toFixed(2)} | ${(shared.laterPerSecond / shared.perSecond).toFixed(2)} | — | — | — | ≥ 0.8 | ${Math.min(fs.laterPerSecond / fs.perSecond, shared.laterPerSecond / shared.perSecond) >= 0.8 ? "yes" : "**no**"} |`,
+    `| sustained messages per second, ${early + OLD_MESSAGES} → ${early + OLD_MESSAGES + MESSAGES} stored | ` +
+      `${fs.laterPerSecond.toFixed(0)}/s | ${shared.laterPerSecond.toFixed(0)}/s | — | — | — | — | info |`,
+    `| later rate ÷ first rate (1.0: cost independent of stored messages) | ${(fs.laterPerSecond / fs.perSecond).toFixed(2)} | ` +
+      `${(shared.laterPerSecond / shared.perSecond).toFixed(2)} | — | — | — | ≥ 0.8 | ` +
+      `${met(Math.min(fs.laterPerSecond / fs.perSecond, shared.laterPerSecond / shared.perSecond) >= 0.8)} |`,
   ].join("\n");
   console.log(table);
   if (values.write) {
@@ -230,7 +245,10 @@ try {
     const intro = [
       "## Messaging",
       "",
-      "Agent messaging between two MCP sessions with agent tokens (`scripts/bench/messaging.ts`): on the filesystem driver both sessions use one server; on Redis the waiting agent is on server A and the sender on server B, two compiled binaries sharing one redis-server, so every delivery crosses Redis pub/sub. Target: a wait returns within 100 ms of the send (issue 8).",
+      "Agent messaging between two MCP sessions with agent tokens (`scripts/bench/messaging.ts`): " +
+        "on the filesystem driver both sessions use one server; on Redis the waiting agent is on server A and the sender on server B, " +
+        "two compiled binaries sharing one redis-server, so every delivery crosses Redis pub/sub. " +
+        "Target: a wait returns within 100 ms of the send (issue 8).",
       "",
       "```sh",
       "bun scripts/bench/messaging.ts            # prints the table (about a minute, compiling patchbay first)",
