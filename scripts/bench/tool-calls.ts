@@ -159,8 +159,11 @@ try {
   const machine = describeMachine();
   const seconds = Math.round((performance.now() - began) / 1000);
   const section = [
-    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, Node ${execFileSync("node", ["--version"], { encoding: "utf8" }).trim()} for the reference server.`,
-    `Median of ${rounds} rounds; per round and per tool and channel: ${counts.calls} sequential calls after ${counts.warmup} warm-up calls, taking turns with every other row and baseline in slices of a tenth (so load falls on all alike), on a generated repository of 200 files. The whole run took ${seconds} s.`,
+    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, ` +
+      `Node ${execFileSync("node", ["--version"], { encoding: "utf8" }).trim()} for the reference server.`,
+    `Median of ${rounds} rounds; per round and per tool and channel: ${counts.calls} sequential calls after ${counts.warmup} warm-up calls, ` +
+      "taking turns with every other row and baseline in slices of a tenth (so load falls on all alike), " +
+      `on a generated repository of 200 files. The whole run took ${seconds} s.`,
     "",
     renderTable(figures),
   ].join("\n");
