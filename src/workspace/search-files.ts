@@ -145,7 +145,8 @@ async function readSearchable(path: string): Promise<Buffer | "git" | undefined>
   try {
     if (!openedAt(handle, path)) return undefined;
     const info = await handle.stat();
-    if (!info.isFile()) return undefined;
+    // A second hard link may share the bytes with a file outside (search.ts drops it too): judged on what is read, not on the name later.
+    if (!info.isFile() || info.nlink > 1) return undefined;
     if (info.size > MAX_FILE_BYTES) return "git";
     const data = await handle.readFile();
     return data.subarray(0, BINARY_PROBE_BYTES).includes(0) ? undefined : data;
