@@ -20,13 +20,13 @@ import { findGitRepo } from "./git-repo.ts";
 /**
  * Files read in process at most: all of them up to this many, else a tenth of the repository.
  * When the answer is full by then (a common word), git never walks the whole tree; otherwise git
- * searches, its threads reading faster than one event loop, and the reads here cost at most
- * about a tenth more.
+ * searches, its threads reading faster than one event loop (in process against git grep, calls
+ * alternating: 200 files 4.5× faster, 1,000 files even).
  */
-const READ_ALL_UP_TO = 2000;
+const READ_ALL_UP_TO = 500;
 const READ_SHARE = 0.1;
 /** Files read before the rate of matches so far is trusted to judge the budget. */
-const PROJECT_AFTER = 256;
+const PROJECT_AFTER = 64;
 /** A larger file sends the search to git, which streams it. */
 const MAX_FILE_BYTES = 1024 * 1024;
 /** git's binary test: a NUL among the first bytes (buffer_is_binary). */
