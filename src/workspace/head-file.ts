@@ -7,7 +7,7 @@
  * commit answers undefined, and git decides as before. The reads are synchronous: each is a
  * syscall of microseconds, and Bun's promise fs costs several times that in thread hand-offs.
  */
-import { lstatSync, readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 export interface HeadBranch {
@@ -25,13 +25,37 @@ function quietly<T>(read: () => T): T | undefined {
   }
 }
 
+/** HEAD and a `.git` file are one short line; anything larger is no layout read here. */
+const MAX_POINTER_BYTES = 4096;
+
+/**
+ * The text of a small regular file, or undefined. These reads run on the event loop, so a FIFO
+ * (O_NONBLOCK: the open does not wait for a writer), a device such as /dev/zero behind a link, or
+ * a large file swapped in by anyone who can write in a root must never be read: that would stall
+ * every session of the server, not only this call.
+ */
+function smallFile(path: string): string | undefined {
+  const fd = quietly(() => openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+  if (fd === undefined) return undefined;
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > MAX_POINTER_BYTES) return undefined;
+    const bytes = Buffer.alloc(info.size);
+    return bytes.toString("utf8", 0, readSync(fd, bytes, 0, info.size, 0));
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function gitDirAt(dir: string): string | undefined | null {
   const dotGit = join(dir, ".git");
   const info = quietly(() => lstatSync(dotGit));
   if (!info) return null; // not here: look in the parent
   if (info.isDirectory()) return dotGit;
   if (!info.isFile()) return undefined;
-  const pointer = /^gitdir: (.+)\n?$/.exec(readFileSync(dotGit, "utf8"))?.[1];
+  const pointer = /^gitdir: (.+)\n?$/.exec(smallFile(dotGit) ?? "")?.[1];
   return pointer ? resolve(dir, pointer) : undefined;
 }
 
@@ -42,7 +66,7 @@ export async function branchFromHeadFile(root: string): Promise<HeadBranch | und
     if (gitDir !== null) {
       const owner = quietly(() => statSync(dir));
       if (!owner || owner.uid !== process.getuid?.()) return undefined;
-      const head = quietly(() => readFileSync(join(gitDir, "HEAD"), "utf8"));
+      const head = smallFile(join(gitDir, "HEAD"));
       const branch = head && /^ref: refs\/heads\/(\S+)\n?$/.exec(head)?.[1];
       if (branch) return { isGitRepo: true, branch };
       return head && /^[0-9a-f]{40,64}\n?$/.test(head) ? { isGitRepo: true, branch: null } : undefined;
