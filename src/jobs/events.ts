@@ -72,34 +72,30 @@ export function createEventTally(cwd: string): EventTally {
   };
 }
 
+/** The usage counts an agent may leave out; every one of them is carried through deltas and sums. */
+const OPTIONAL_USAGE_FIELDS = ["cachedInputTokens", "cacheWriteTokens", "cacheWrite1hTokens", "reasoningTokens", "costUsd"] as const satisfies ReadonlyArray<
+  keyof AgentUsage
+>;
+
 /** This turn's share of a session total: the total minus what earlier turns already reported. */
 export function usageDelta(total: AgentUsage, previous: AgentUsage | undefined): AgentUsage {
   if (!previous) return total;
-  const minus = (a: number | undefined, b: number | undefined) => (a === undefined ? undefined : Math.max(0, a - (b ?? 0)));
-  const delta: AgentUsage = { inputTokens: minus(total.inputTokens, previous.inputTokens)!, outputTokens: minus(total.outputTokens, previous.outputTokens)! };
-  const cached = minus(total.cachedInputTokens, previous.cachedInputTokens);
-  const reasoning = minus(total.reasoningTokens, previous.reasoningTokens);
-  const cost = total.costUsd === undefined ? undefined : Math.max(0, total.costUsd - (previous.costUsd ?? 0));
-  return {
-    ...delta,
-    ...(cached !== undefined && { cachedInputTokens: cached }),
-    ...(reasoning !== undefined && { reasoningTokens: reasoning }),
-    ...(cost !== undefined && { costUsd: cost }),
+  const delta: AgentUsage = {
+    inputTokens: Math.max(0, total.inputTokens - previous.inputTokens),
+    outputTokens: Math.max(0, total.outputTokens - previous.outputTokens),
   };
+  for (const field of OPTIONAL_USAGE_FIELDS) {
+    if (total[field] !== undefined) delta[field] = Math.max(0, total[field] - (previous[field] ?? 0));
+  }
+  return delta;
 }
 
-/** Adds two usages (session totals for agents that report per-turn numbers). */
+/** Two turns' usage added up; a field neither reported stays absent (unknown, not zero). */
 export function usageSum(a: AgentUsage | undefined, b: AgentUsage): AgentUsage {
   if (!a) return b;
-  const add = (x?: number, y?: number) => (x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0));
-  const cached = add(a.cachedInputTokens, b.cachedInputTokens);
-  const reasoning = add(a.reasoningTokens, b.reasoningTokens);
-  const cost = add(a.costUsd, b.costUsd);
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    ...(cached !== undefined && { cachedInputTokens: cached }),
-    ...(reasoning !== undefined && { reasoningTokens: reasoning }),
-    ...(cost !== undefined && { costUsd: cost }),
-  };
+  const sum: AgentUsage = { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
+  for (const field of OPTIONAL_USAGE_FIELDS) {
+    if (a[field] !== undefined || b[field] !== undefined) sum[field] = (a[field] ?? 0) + (b[field] ?? 0);
+  }
+  return sum;
 }

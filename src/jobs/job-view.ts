@@ -9,6 +9,8 @@ const usageSchema = v.object({
   inputTokens: v.number(),
   outputTokens: v.number(),
   cachedInputTokens: v.optional(v.number()),
+  cacheWriteTokens: v.optional(v.number()),
+  cacheWrite1hTokens: v.optional(v.number()),
   reasoningTokens: v.optional(v.number()),
   costUsd: v.optional(v.number()),
 });

@@ -34,6 +34,12 @@ describe.skipIf(skip !== undefined)("claude's prompt-cache writes in the ledger"
     });
     const { home, view } = await claudeReadTurn(keep, answer, { firstUsage: WRITING_CALL, model: "claude-sonnet-4-5" });
     expect(view.state, JSON.stringify(view.result)).toBe("succeeded");
+    // The job's own result (codex_get_result) reports the same turn, cache writes included.
+    expect((view.result as { usage?: Record<string, number> } | undefined)?.usage).toMatchObject({
+      cachedInputTokens: 2000,
+      cacheWriteTokens: 2300,
+      cacheWrite1hTokens: 500,
+    });
     // 900 fresh + 2,000 read + 2,300 written. Claude Code prices them as the table does:
     // 900 × 3 + 2,000 × 0.3 + 1,800 × 3.75 + 500 × 6 + 100 × 15 = 14,550 / 1e6 = $0.01455.
     expect(ledgerEntries(home)).toEqual([
