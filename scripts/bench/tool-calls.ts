@@ -162,7 +162,7 @@ try {
     `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, ` +
       `Node ${execFileSync("node", ["--version"], { encoding: "utf8" }).trim()} for the reference server.`,
     `Median of ${rounds} rounds; per round and per tool and channel: ${counts.calls} sequential calls after ${counts.warmup} warm-up calls, ` +
-      "taking turns with every other row and baseline in slices of a tenth (so load falls on all alike), " +
+      "taking turns with every other row and baseline in slices of a tenth, in a new order each slice (so load falls on all alike), " +
       `on a generated repository of 200 files. The whole run took ${seconds} s.`,
     "",
     renderTable(figures),

@@ -56,19 +56,33 @@ export interface Series {
 /** Slices each series' calls are cut into; a slice of every series runs before the next slice of any. */
 const SLICES = 10;
 
+/** The indexes 0..n-1 in an order drawn from `seed` (a fixed xorshift, so runs are comparable). */
+function shuffled(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, index) => index);
+  let state = seed * 2654435761 + 1;
+  for (let i = n - 1; i > 0; i--) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    const j = (state >>> 0) % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
 /**
  * Median and p99 of `calls` sequential calls per series after `warmup` untimed ones. The series
- * take turns, a slice of calls each, the order rotating every slice: on a shared machine a burst
- * of load then falls on every series alike instead of on whichever ran at that minute, so the
- * ratios between them hold even when the absolute figures do not.
+ * take turns, a slice of calls each, in a new order every slice: on a shared machine a burst of
+ * load then falls on every series alike instead of on whichever ran at that minute, so the ratios
+ * between them hold even when the absolute figures do not; and no series always follows the same
+ * one (a relayed row after the same server's HTTP row caught that row's leftover work).
  */
 export async function timeInterleaved(series: readonly Series[], counts: { warmup: number; calls: number }): Promise<Latency[]> {
   for (const { client, call } of series) for (let i = 0; i < counts.warmup; i++) await client.call(call);
   const samples: number[][] = series.map(() => []);
   const perSlice = Math.ceil(counts.calls / SLICES);
   for (let slice = 0; slice < SLICES; slice++) {
-    for (let turn = 0; turn < series.length; turn++) {
-      const index = (turn + slice) % series.length;
+    for (const index of shuffled(series.length, slice + 1)) {
       const { client, call } = series[index]!;
       for (let i = 0; i < perSlice && samples[index]!.length < counts.calls; i++) {
         const started = performance.now();
