@@ -87,17 +87,19 @@ test("callers in one process queue for a lock and never overlap", async () => {
 
 test("a holder busy for longer than staleMs keeps its lock because it refreshes the file", async () => {
   const base = await tempHome();
+  // The contender waits 2.5 stale periods; staleMs is 2 s (not 150 ms) so a loaded machine's scheduling gaps between
+  // the holder's refreshes (every staleMs / 3) cannot look like a dead holder.
   await withLock(
     "long",
     async () => {
-      const contender = spawnFixture("try-lock.ts", [base, "long", "600", "150"]);
+      const contender = spawnFixture("try-lock.ts", [base, "long", "5000", "2000"]);
       const answer = new Promise<string>((done) => contender.stdout?.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
       expect(await answer).toBe("lock_timeout");
       await waitForExit(contender);
     },
-    { base, staleMs: 150 },
+    { base, staleMs: 2000 },
   );
-  const contender = spawnFixture("try-lock.ts", [base, "long", "600", "150"]);
+  const contender = spawnFixture("try-lock.ts", [base, "long", "5000", "2000"]);
   await waitForLine(contender, "acquired");
 });
 
