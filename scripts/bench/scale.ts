@@ -18,6 +18,7 @@
  *   bun scripts/bench/scale.ts --state-only     # only the jobs and workers table (prints it)
  */
 import { execFileSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "./binaries.ts";
@@ -164,6 +165,8 @@ function table(title: string, levels: number[], curves: Curve[]): string {
 }
 
 const began = performance.now();
+// A shared box's load moves absolute figures: the section says what it was.
+const loadAtStart = loadavg()[0]!;
 try {
   const state = await stateCurves();
   if (values["state-only"]) process.stdout.write(`${table("Jobs and workers in state", STATE_LEVELS, state)}\n`);
@@ -174,7 +177,7 @@ try {
     const gitVersion = execFileSync("git", ["--version"], { encoding: "utf8" }).trim();
     const section = [
       `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, ${gitVersion}, fs state driver.`,
-      `Medians of ${RUNS} calls (11 for the repository and inbox rows) after 3 warm-up calls, in-process through the registry. The whole run took ${Math.round((performance.now() - began) / 1000)} s.`,
+      `Medians of ${RUNS} calls (11 for the repository and inbox rows) after 3 warm-up calls, in-process through the registry. The whole run took ${Math.round((performance.now() - began) / 1000)} s; the 1-minute load average was ${loadAtStart.toFixed(1)} at its start and ${loadavg()[0]!.toFixed(1)} at its end.`,
       "",
       table("Jobs and workers in state", STATE_LEVELS, state),
       "",
