@@ -177,7 +177,9 @@ try {
     const gitVersion = execFileSync("git", ["--version"], { encoding: "utf8" }).trim();
     const section = [
       `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}, ${gitVersion}, fs state driver.`,
-      `Medians of ${RUNS} calls (11 for the repository and inbox rows) after 3 warm-up calls, in-process through the registry. The whole run took ${Math.round((performance.now() - began) / 1000)} s; the 1-minute load average was ${loadAtStart.toFixed(1)} at its start and ${loadavg()[0]!.toFixed(1)} at its end.`,
+      `Medians of ${RUNS} calls (11 for the repository and inbox rows) after 3 warm-up calls, in-process through the registry. ` +
+        `The whole run took ${Math.round((performance.now() - began) / 1000)} s; ` +
+        `the 1-minute load average was ${loadAtStart.toFixed(1)} at its start and ${loadavg()[0]!.toFixed(1)} at its end.`,
       "",
       table("Jobs and workers in state", STATE_LEVELS, state),
       "",
