@@ -22,8 +22,8 @@ import { runGit } from "./git.ts";
 const LS_FILES_BYTES = 8 * 1024 * 1024;
 /** Beyond this many directories to watch the check costs what it saves: list afresh each time. */
 const MAX_WATCHED_DIRS = 20_000;
-/** Roots remembered at most; the oldest goes first. */
-const MAX_KNOWN = 32;
+/** Roots remembered at most, the oldest going first: a list of 100,000 paths and what is derived from it hold several megabytes, and workers' worktrees are roots too. */
+const MAX_KNOWN = 8;
 
 export interface FileList {
   /** Relative to the root; a nested repository as `dir/`. */
