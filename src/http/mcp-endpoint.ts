@@ -1,14 +1,5 @@
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type Server } from "@modelcontextprotocol/server";
-import {
-  buildMcpServer,
-  createSession,
-  TOOL_MODES,
-  type AppServices,
-  type SessionScope,
-  type SessionState,
-  type ToolMode,
-  type ToolRegistry,
-} from "../mcp/index.ts";
+import { buildMcpServer, createSession, type AppServices, type SessionScope, type SessionState, type ToolMode, type ToolRegistry } from "../mcp/index.ts";
 import type { SessionEventStore } from "./event-store.ts";
 import { createMemoryEventStore } from "./event-store-memory.ts";
 import { createRedisEventStore, withPostedRequests, type SharedEventStore } from "./event-store-redis.ts";
@@ -18,7 +9,7 @@ import { expiredResume, primeResumed, RESUME_RETRY_MS } from "./resume-answers.t
 import { replayInitialize } from "./session-adopt.ts";
 import { evictIdleSessions } from "./session-eviction.ts";
 import { followCall } from "./session-follow.ts";
-import { createSessionTeam, keepModeInRecord, type SessionRecord } from "./session-team.ts";
+import { createSessionTeam, followSharedRecord, keepModeInRecord, restoreFromRecord, type SessionRecord } from "./session-team.ts";
 
 export interface McpEndpointOptions {
   host: AppServices;
@@ -61,7 +52,7 @@ interface LegacySession {
   state: SessionState;
   events: SessionEventStore;
   /** With state.driver "redis": the same store, read by a resume of a call run elsewhere, and the session's record. */
-  shared?: { events: SharedEventStore; record: SessionRecord };
+  shared?: { events: SharedEventStore; record: SessionRecord; followRecord: (latest: SessionRecord) => void };
   lastSeen: number;
 }
 
@@ -148,16 +139,14 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
    * opened on another server of the team; it is re-created here from its record (session-adopt.ts).
    */
   async function connectLegacySession(principal: string, narrowed: NarrowedSession | undefined, record: SessionRecord, adopted = false) {
-    const state = newSession(principal, narrowed);
-    if (adopted && record.mode && TOOL_MODES.includes(record.mode)) {
-      state.mode = record.mode;
-      state.modeIsDefault = false;
-    }
+    const state = adopted ? restoreFromRecord(newSession(principal, narrowed), record) : newSession(principal, narrowed);
+    record.clientRef = state.clientRef;
     const server = buildMcpServer(host, registry, state, { announcesModeChanges: true });
-    if (team) keepModeInRecord(state, record, team);
-    const shared = team && {
+    const followRecord = team && keepModeInRecord(state, record, team);
+    const shared = followRecord && {
       events: createRedisEventStore({ logs: team.logs, sessionId: record.id, retention: retention(), server: team.server, callTtlMs: options.sessionIdleMs }),
       record,
+      followRecord,
     };
     const events = shared?.events ?? createMemoryEventStore(retention());
     // The replayed initialize's events reach no client, so they are not stored for one to resume.
@@ -236,7 +225,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     if (!session || session.key !== (narrowed?.key ?? principal))
       return rpcErrorResponse(404, -32001, "Session not found: it expired or the server restarted; initialize a new session");
     session.lastSeen = Date.now();
-    if (session.shared) void team?.touch(session.shared.record).catch(() => undefined);
+    if (team && session.shared) await followSharedRecord(team, session.shared, body);
     const lastEventId = request.method === "GET" ? request.headers.get("last-event-id") : null;
     if (lastEventId) return resume(session, request, lastEventId);
     const handled = () => session.transport.handleRequest(asNegotiated(request, session.server), body === undefined ? undefined : { parsedBody: body });

@@ -5,7 +5,9 @@
  * id, handed the session's own initialize request (its recorded params: protocol version, client
  * capabilities and info) and `notifications/initialized`. The SDK server then negotiates the same
  * version and keeps the same client capabilities as on the first server, with no private field
- * touched. The replayed answer is read and dropped: the client had it from the first server.
+ * touched. A level the client set with `logging/setLevel` is replayed the same way, since the SDK
+ * keeps it per transport. The replayed answers are read and dropped: the client had them from the
+ * first server.
  */
 import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import type { SessionRecord } from "./session-team.ts";
@@ -21,6 +23,9 @@ export async function replayInitialize(transport: WebStandardStreamableHTTPServe
   if (!answer.ok || !text.includes('"result"')) {
     throw new Error(`re-creating session ${record.id} failed: ${answer.status} ${text.slice(0, 200)}`);
   }
-  const initialized = { jsonrpc: "2.0", method: "notifications/initialized" };
-  await transport.handleRequest(new Request(url, { method: "POST", headers: { ...headers, "mcp-session-id": record.id } }), { parsedBody: initialized });
+  const inSession = () => new Request(url, { method: "POST", headers: { ...headers, "mcp-session-id": record.id } });
+  await transport.handleRequest(inSession(), { parsedBody: { jsonrpc: "2.0", method: "notifications/initialized" } });
+  if (!record.logLevel) return;
+  const setLevel = { jsonrpc: "2.0", id: `${REPLAY_ID}-level`, method: "logging/setLevel", params: { level: record.logLevel } };
+  await (await transport.handleRequest(inSession(), { parsedBody: setLevel })).text();
 }

@@ -6,7 +6,8 @@
  * (`operator`, `local`, `agent:NAME@NS`) or an OAuth grant's key (`oauth:<grant>`), and a request
  * with that session id must authenticate as that same identity on whichever server it reaches.
  */
-import type { SessionState, ToolMode } from "../mcp/index.ts";
+import type { LoggingLevel } from "@modelcontextprotocol/server";
+import { type SessionState, TOOL_MODES, type ToolMode } from "../mcp/index.ts";
 import type { SharedLogs } from "../state/index.ts";
 
 /** A server's lease lasts this long after its last renewal: how long a call of a killed server can look alive. */
@@ -21,6 +22,10 @@ export interface SessionRecord {
   initialize: Record<string, unknown>;
   /** The tool mode the session switched to, if it did: another server opens it in that mode. */
   mode?: ToolMode;
+  /** The session's public name (`client_ref`): jobs it started carry it, and it stays the same on every server. */
+  clientRef?: string;
+  /** The level the client set with `logging/setLevel`, if it did: another server filters its log lines the same. */
+  logLevel?: LoggingLevel;
   createdAt: string;
   lastSeen: string;
 }
@@ -84,12 +89,64 @@ export function createSessionTeam(logs: SharedLogs, options: { sessionIdleMs: nu
   };
 }
 
-/** A mode switch is written to the session's record, so another server of the team re-creates the session in that mode. */
-export function keepModeInRecord(state: SessionState, record: SessionRecord, team: SessionTeam): void {
+/** The session as it was on the server that opened it: its `client_ref` and the mode it switched to. */
+export function restoreFromRecord(opened: SessionState, record: SessionRecord): SessionState {
+  const state = record.clientRef ? { ...opened, clientRef: record.clientRef } : opened;
+  if (record.mode && TOOL_MODES.includes(record.mode)) {
+    state.mode = record.mode;
+    state.modeIsDefault = false;
+  }
+  return state;
+}
+
+/**
+ * A mode switch is written to the session's record, so another server of the team re-creates the
+ * session in that mode. The result applies a newer copy of the record, read at a request: a
+ * switch made through another server holding the same session holds here too.
+ */
+export function keepModeInRecord(state: SessionState, record: SessionRecord, team: SessionTeam): (latest: SessionRecord) => void {
   const announce = state.onModeChange;
   state.onModeChange = () => {
     announce?.();
     record.mode = state.mode;
     void team.save(record).catch(() => undefined);
   };
+  return (latest) => {
+    if (latest.logLevel) record.logLevel = latest.logLevel;
+    if (!latest.mode || latest.mode === state.mode || !TOOL_MODES.includes(latest.mode)) return;
+    state.mode = latest.mode;
+    state.modeIsDefault = false;
+    record.mode = latest.mode;
+    // The client's tool list changed: it hears so from this copy too; the record already says it.
+    announce?.();
+  };
+}
+
+const LOGGING_LEVELS: readonly string[] = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+
+/** A `logging/setLevel` among the posted messages is written to the session's record, for the servers that adopt the session later. */
+function keepLoggingLevelInRecord(body: unknown, record: SessionRecord, team: SessionTeam): void {
+  for (const message of [body].flat()) {
+    const { method, params } = (message ?? {}) as { method?: unknown; params?: { level?: unknown } };
+    const level = params?.level;
+    if (method !== "logging/setLevel" || typeof level !== "string" || !LOGGING_LEVELS.includes(level)) continue;
+    record.logLevel = level as LoggingLevel;
+    void team.save(record).catch(() => undefined);
+  }
+}
+
+/**
+ * At each request of a shared session: a newer record (a mode switch made through another server
+ * holding the session) applies here first, a posted `logging/setLevel` is recorded, and the record
+ * is kept from expiring. One Redis read per request, so the switch holds on the very next one.
+ */
+export async function followSharedRecord(
+  team: SessionTeam,
+  shared: { record: SessionRecord; followRecord: (latest: SessionRecord) => void },
+  body: unknown,
+): Promise<void> {
+  const latest = await team.load(shared.record.id).catch(() => undefined);
+  if (latest) shared.followRecord(latest);
+  keepLoggingLevelInRecord(body, shared.record, team);
+  void team.touch(shared.record).catch(() => undefined);
 }

@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { join } from "node:path";
 import { eventually, within } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
@@ -324,4 +325,94 @@ describe("the session's record in Redis", () => {
       expect(((await gone.json()) as { error: { message: string } }).error.message).toContain("server.resume_events");
     }
   }, 60_000);
+});
+
+interface LogLine {
+  level: string;
+  data: unknown;
+}
+
+/** The SDK's real HTTP client through `proxy`, keeping the log lines it receives. */
+async function loggingClient(proxy: CutProxy): Promise<{ client: Client; lines: LogLine[] }> {
+  const client = new Client({ name: "patchbay-team-tests", version: "1.0.0" }, { capabilities: {} });
+  const lines: LogLine[] = [];
+  client.setNotificationHandler("notifications/message", (notification) => void lines.push(notification.params as LogLine));
+  const reconnectionOptions = { initialReconnectionDelay: 200, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1.5, maxRetries: 30 };
+  await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url), { reconnectionOptions }));
+  return { client, lines };
+}
+
+type Result = { isError?: boolean; structuredContent?: Record<string, unknown>; _meta?: Record<string, unknown> };
+const callTool = async (client: Client, name: string, args: Record<string, unknown> = {}) =>
+  (await client.callTool({ name, arguments: args }, { timeout: 60_000 })) as Result;
+
+/** A mock job run to its end through `client`; its id. */
+async function runJob(client: Client, plan: Record<string, unknown>): Promise<string> {
+  const jobId = String((await callTool(client, "codex_plan_job", { spec: mockPrompt(plan), agent: "mock" })).structuredContent?.job_id);
+  await callTool(client, "codex_get_result", { job_id: jobId, wait_seconds: 60 });
+  return jobId;
+}
+
+/** Sends the client's next connections to `server`, cutting the open ones, and waits until its GET stream is open there. */
+async function moveTo(proxy: CutProxy, server: TestServer): Promise<void> {
+  const before = proxy.sent(server.url).split(/^GET /m).length;
+  proxy.retarget(server.url);
+  proxy.cut();
+  await eventually(() => proxy.sent(server.url).split(/^GET /m).length > before, 15_000);
+}
+
+describe("the session's own settings follow it across the team", () => {
+  test("logging/setLevel warning and the client_ref from A hold on B: a job's info events are not sent, its failure and a refused call are, and self test names the same client_ref", async () => {
+    const [a, b] = await team();
+    const proxy = await proxyTo(a);
+    const { client, lines } = await loggingClient(proxy);
+    try {
+      await client.setLoggingLevel("warning");
+      const clientRef = (await callTool(client, "codex_self_test")).structuredContent?.client_ref;
+      expect(clientRef).toMatch(/^client_/);
+      await moveTo(proxy, b);
+
+      expect((await callTool(client, "codex_self_test")).structuredContent?.client_ref).toBe(clientRef);
+      expect(proxy.sent(b.url)).toContain(`mcp-session-id: ${client.transport?.sessionId}`);
+      // Failures before and after the successful job: B's GET stream carried the log lines on either side of it.
+      const first = await runJob(client, { fail: "first failure" });
+      const succeeded = await runJob(client, { message: "all good" });
+      const last = await runJob(client, { fail: "last failure" });
+      const refused = await callTool(client, "codex_plan_job", { spec: "x", agent: "mock", repo_path: "/" });
+      expect(refused.isError).toBe(true);
+      const about = (jobId: string) => lines.filter((line) => String(line.data).includes(jobId));
+      await eventually(() => about(first).length > 0 && about(last).some((line) => line.level === "error"), 15_000);
+      await eventually(() => lines.some((line) => line.level === "warning" && String(line.data).startsWith("codex_plan_job refused")), 15_000);
+
+      expect(about(succeeded)).toEqual([]);
+      expect(lines.filter((line) => line.level === "info" || line.level === "debug" || line.level === "notice")).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
+
+  test("a tool mode switched through B holds on A, which still holds the session: A's tool list is the new mode's and a tool outside it is refused", async () => {
+    const [a, b] = await team();
+    const proxy = await proxyTo(a);
+    const { client } = await loggingClient(proxy);
+    try {
+      const listed = async () => (await client.listTools()).tools.map((tool) => tool.name);
+      expect(await listed()).toContain("codex_apply_job");
+      proxy.retarget(b.url);
+      proxy.cut();
+      expect((await callTool(client, "codex_tool_mode_switch", { mode: "minimal" })).structuredContent?.mode).toBe("minimal");
+      proxy.retarget(a.url);
+      proxy.cut();
+
+      expect(await listed()).not.toContain("codex_apply_job");
+      expect(await listed()).toContain("codex_open_workspace");
+      const refused = await callTool(client, "codex_apply_job", { spec: mockPrompt({ message: "x" }), agent: "mock" });
+      expect(refused.isError).toBe(true);
+      expect((refused._meta?.["patchbay/error"] as { code?: string }).code).toBe("tool_not_in_mode");
+      expect(refused.structuredContent?.job_id).toBeUndefined();
+      expect(proxy.sent(a.url).split(`mcp-session-id: ${client.transport?.sessionId}`).length).toBeGreaterThan(2);
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
 });
