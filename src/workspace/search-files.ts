@@ -10,11 +10,12 @@
  * attributes that can mark files binary; a root below the top; a file over 1 MiB) or an answer not
  * complete within the budget answers undefined: git searches.
  */
-import { constants, promises as fsp, readlinkSync, realpathSync } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type FileList, gitFileList } from "./file-list.ts";
 import { runGit } from "./git.ts";
+import { openFileInside } from "./open-inside.ts";
 import { findGitRepo } from "./git-repo.ts";
 
 /**
@@ -114,44 +115,17 @@ function* linesWith(data: Buffer, needle: Buffer): Generator<Omit<FoundLine, "pa
   }
 }
 
-/**
- * Whether `handle` is the file at `path` itself (a real path, as the root is), not one reached
- * through a directory swapped for a symlink since git listed it: O_NOFOLLOW guards the last
- * name only, and checking the parents after the read would show what was read through the link.
- */
-function openedAt(handle: fsp.FileHandle, path: string): boolean {
-  try {
-    return readlinkSync(`/proc/self/fd/${handle.fd}`) === path;
-  } catch {
-    // No /proc (not Linux): resolve the name again, as guarded-fs.ts does; a name gone since is skipped.
-    return realpathIfAny(path) === path;
-  }
-}
-
-function realpathIfAny(path: string): string | undefined {
-  try {
-    return realpathSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The file's bytes when git grep would search it; "git" when git must (too large); undefined to skip it. */
 async function readSearchable(path: string): Promise<Buffer | "git" | undefined> {
-  // O_NOFOLLOW: a file swapped for a symlink since git listed it is not read through.
-  // O_NONBLOCK: a FIFO put in its place must not hold the open until a writer comes; git skips it.
-  const handle = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
-  if (!handle) return undefined;
+  // Only the file at its own path, with no second link (search.ts confirms git's lines the same way).
+  const opened = await openFileInside(path);
+  if (!opened) return undefined;
   try {
-    if (!openedAt(handle, path)) return undefined;
-    const info = await handle.stat();
-    // A second hard link may share the bytes with a file outside (search.ts drops it too): judged on what is read, not on the name later.
-    if (!info.isFile() || info.nlink > 1) return undefined;
-    if (info.size > MAX_FILE_BYTES) return "git";
-    const data = await handle.readFile();
+    if (opened.info.size > MAX_FILE_BYTES) return "git";
+    const data = await opened.handle.readFile();
     return data.subarray(0, BINARY_PROBE_BYTES).includes(0) ? undefined : data;
   } finally {
-    await handle.close();
+    await opened.handle.close();
   }
 }
 

@@ -6,16 +6,15 @@
  * repository reads the files in this process instead (search-files.ts: same files, same answer,
  * no spawn); no regular expression ever runs in this process: a catastrophic one would stall the
  * whole server, while git is a child we can kill. Every match is checked against the blocked
- * globs and for symlinked parents before it is kept.
+ * globs, and each of git's lines against the file opened safely (search-confirm.ts), before it is kept.
  */
-import { lstat } from "node:fs/promises";
-import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { blockedBy } from "./blocked.ts";
 import { runGit, type GitResult } from "./git.ts";
+import { lineConfirmer } from "./search-confirm.ts";
 import { searchFilesInProcess } from "./search-files.ts";
 import { LIMITS } from "./limits.ts";
-import { escapeGlob, gitExcludes, isHiddenBelow, isNotGitRepo, parentsAreReal } from "./tree.ts";
+import { escapeGlob, gitExcludes, isHiddenBelow, isNotGitRepo } from "./tree.ts";
 import type { Workspace } from "./workspace.ts";
 
 export interface SearchOptions {
@@ -207,13 +206,18 @@ function isSearchable(ws: Workspace, path: string, base: string, includeHidden: 
   return !blockedBy(path, ws.blockedGlobs) && (includeHidden || !isHiddenBelow(path, base));
 }
 
-/** The matches git printed that may be shown, at most `maxResults`. */
+/**
+ * The matches that may be shown, at most `maxResults`. `confirm` (for git's records) keeps a line
+ * only when the file opened safely holds it (search-confirm.ts); lines read in process come from
+ * such an open already.
+ */
 async function keptMatches(
   ws: Workspace,
   records: GrepRecord[],
   options: SearchOptions,
   base: string,
   maxResults: number,
+  confirm?: (record: GrepRecord) => Promise<boolean>,
 ): Promise<{ matches: SearchMatch[]; more: boolean }> {
   const allowed = new Map<string, boolean>();
   const candidates = records.filter((record) => {
@@ -221,30 +225,11 @@ async function keptMatches(
     if (ok === undefined) allowed.set(record.path, (ok = isSearchable(ws, record.path, base, options.includeHidden ?? false)));
     return ok;
   });
-  // git grep without --untracked reads through a directory that became a symlink; with it, it does
-  // not, but the answer must not depend on that. The checks that can fill the answer start together.
-  const parentsReal = parentsAreReal(ws.root);
-  // A file with a second hard link may share its bytes with one outside the repository (readInside refuses it too).
-  const singleLinks = new Map<string, Promise<boolean>>();
-  const singleLink = (path: string) => {
-    let verdict = singleLinks.get(path);
-    if (!verdict)
-      singleLinks.set(
-        path,
-        (verdict = lstat(join(ws.root, path)).then(
-          (info) => info.nlink <= 1,
-          () => false,
-        )),
-      );
-    return verdict;
-  };
-  for (const record of candidates.slice(0, maxResults + 1)) {
-    void parentsReal(record.path);
-    void singleLink(record.path);
-  }
+  // The checks that can fill the answer start together.
+  const confirmed = candidates.slice(0, maxResults + 1).map((record) => confirm?.(record));
   const matches: SearchMatch[] = [];
-  for (const record of candidates) {
-    if (!(await parentsReal(record.path)) || !(await singleLink(record.path))) continue;
+  for (const [at, record] of candidates.entries()) {
+    if (confirm && !(await (confirmed[at] ?? confirm(record)))) continue;
     if (matches.length === maxResults) return { matches, more: true };
     matches.push({ path: record.path, line: record.line, text: clipLine(record.text, record.column) });
   }
@@ -287,7 +272,8 @@ export async function searchRepo(ws: Workspace, options: SearchOptions): Promise
     const { result, engine } = await runGrep(ws, options, base.relative, maxResults, stopWhen);
     // git grep exits 1 when nothing matched: that is an answer, not a failure.
     if (result.code > 1) throw grepFailure(result);
-    const kept = await keptMatches(ws, [...grepRecords(result.stdout)], options, base.relative, maxResults);
+    const records = [...grepRecords(result.stdout)];
+    const kept = await keptMatches(ws, records, options, base.relative, maxResults, lineConfirmer(ws.root, records));
     return { answer: { matches: kept.matches, truncated: kept.more || result.truncated, engine }, more: kept.more };
   };
   const early = enoughRecords(maxResults, isShown);

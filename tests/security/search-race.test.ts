@@ -6,65 +6,73 @@
  * directory; a read in process that checks the parent directories only after reading can show
  * what it read through the link whenever the link is swapped back before the check. The same for
  * a file flipping with a hard link to a file outside: its link count is judged on what was read.
+ * A search with a glob or a regular expression runs `git grep`, which reads through whatever is in
+ * place: each line it prints is shown only when the file, opened safely, holds it.
  */
 import { afterAll, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
 import { linkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectStdio, within } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { whileSwapping } from "./swapping.ts";
 
 afterAll(removeTempDirs);
 
-const SWAPPER = join(import.meta.dir, "swap-loop.py");
 const OUTSIDE = "OUTSIDE-ONLY-5b2f";
 const CALLS = 100;
 
+/** The in-process literal search, and the two that git grep answers. */
+const SEARCHES = {
+  literal: { query: "needle" },
+  glob: { query: "needle", glob: "*.txt" },
+  regex: { query: "need+le", regex: true },
+} as const;
+
 /** Runs swap-loop.py on `first` ⇄ `second` while CALLS searches run; how many showed OUTSIDE, and how many showed `inside`. */
-async function searchWhileSwapping(root: string, first: string, second: string, inside: string): Promise<{ leaked: number; insideSeen: number }> {
+async function searchWhileSwapping(
+  root: string,
+  first: string,
+  second: string,
+  inside: string,
+  search: (typeof SEARCHES)[keyof typeof SEARCHES],
+): Promise<{ leaked: number; insideSeen: number }> {
   const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root] });
-  const swapper = spawn("python3", [SWAPPER, join(root, first), join(root, second), "120"], { stdio: ["ignore", "pipe", "inherit"] });
-  let swapperOut = "";
-  swapper.stdout.on("data", (chunk: Buffer) => (swapperOut += chunk.toString()));
-  const swapperExited = new Promise<number | null>((resolve) => swapper.once("exit", (code) => resolve(code)));
   try {
-    for (const deadline = Date.now() + 10_000; !swapperOut.startsWith("ready"); ) {
-      if (Date.now() > deadline || swapper.exitCode !== null) throw new Error("swap-loop.py did not start");
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    let leaked = 0;
-    let insideSeen = 0;
-    for (let call = 0; call < CALLS; call++) {
-      const text = JSON.stringify(await within(15_000, client.callTool("codex_search_repo", { query: "needle" })));
-      if (text.includes(OUTSIDE)) leaked++;
-      if (text.includes(inside)) insideSeen++;
-    }
-    return { leaked, insideSeen };
+    return await whileSwapping(join(root, first), join(root, second), async () => {
+      let leaked = 0;
+      let insideSeen = 0;
+      for (let call = 0; call < CALLS; call++) {
+        const text = JSON.stringify(await within(15_000, client.callTool("codex_search_repo", { ...search })));
+        if (text.includes(OUTSIDE)) leaked++;
+        if (text.includes(inside)) insideSeen++;
+      }
+      return { leaked, insideSeen };
+    });
   } finally {
-    swapper.kill("SIGTERM");
-    expect(await swapperExited).toBe(0);
     await client.close();
   }
 }
 
-test("a directory flipping to a symlink out of the repository never lets a search show the outside file's lines", async () => {
-  const root = makeGitRepo({ "sub/inner.txt": "needle inside\n", "top.txt": "needle top\n" }, { prefix: "patchbay-search-race-" });
-  const outside = tempDir("patchbay-search-race-outside-");
-  writeFileSync(join(outside, "inner.txt"), `needle ${OUTSIDE}\n`);
-  symlinkSync(outside, join(root, "sub-swap"));
-  const { leaked, insideSeen } = await searchWhileSwapping(root, "sub", "sub-swap", "needle inside");
-  expect({ leaked }).toEqual({ leaked: 0 });
-  // The race ran: some searches found the real directory in place.
-  expect(insideSeen).toBeGreaterThan(0);
-}, 120_000);
+for (const [kind, search] of Object.entries(SEARCHES)) {
+  test(`${kind} search: a directory flipping to a symlink out of the repository never shows the outside file's lines`, async () => {
+    const root = makeGitRepo({ "sub/inner.txt": "needle inside\n", "top.txt": "needle top\n" }, { prefix: "patchbay-search-race-" });
+    const outside = tempDir("patchbay-search-race-outside-");
+    writeFileSync(join(outside, "inner.txt"), `needle ${OUTSIDE}\n`);
+    symlinkSync(outside, join(root, "sub-swap"));
+    const { leaked, insideSeen } = await searchWhileSwapping(root, "sub", "sub-swap", "needle inside", search);
+    expect({ leaked }).toEqual({ leaked: 0 });
+    // The race ran: some searches found the real directory in place.
+    expect(insideSeen).toBeGreaterThan(0);
+  }, 120_000);
 
-test("a file flipping with a hard link to a file outside never lets a search show the outside file's lines", async () => {
-  const root = makeGitRepo({ "a.txt": "needle inside\n", "top.txt": "needle top\n" }, { prefix: "patchbay-search-race-" });
-  const outside = join(tempDir("patchbay-search-race-outside-"), "secret.txt");
-  writeFileSync(outside, `needle ${OUTSIDE}\n`);
-  linkSync(outside, join(root, "a-swap"));
-  const { leaked, insideSeen } = await searchWhileSwapping(root, "a.txt", "a-swap", "needle inside");
-  expect({ leaked }).toEqual({ leaked: 0 });
-  expect(insideSeen).toBeGreaterThan(0);
-}, 120_000);
+  test(`${kind} search: a file flipping with a hard link to a file outside never shows the outside file's lines`, async () => {
+    const root = makeGitRepo({ "a.txt": "needle inside\n", "top.txt": "needle top\n" }, { prefix: "patchbay-search-race-" });
+    const outside = join(tempDir("patchbay-search-race-outside-"), "secret.txt");
+    writeFileSync(outside, `needle ${OUTSIDE}\n`);
+    linkSync(outside, join(root, "a-swap"));
+    const { leaked, insideSeen } = await searchWhileSwapping(root, "a.txt", "a-swap", "needle inside", search);
+    expect({ leaked }).toEqual({ leaked: 0 });
+    expect(insideSeen).toBeGreaterThan(0);
+  }, 120_000);
+}
