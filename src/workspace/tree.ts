@@ -3,12 +3,13 @@
  * git's ignore rules at git's speed; elsewhere a breadth-first walk that never follows symlinks.
  * Entries are chosen shallowest first, so a truncated listing still shows the top of the tree.
  */
-import { lstat, readdir, realpath, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { blockedBy } from "./blocked.ts";
 import { type FileList, gitFileList } from "./file-list.ts";
 import { LIMITS } from "./limits.ts";
+import { statInside } from "./stat-inside.ts";
 import { isInside, type GuardedPath } from "./path-guard.ts";
 import type { Workspace } from "./workspace.ts";
 
@@ -201,41 +202,18 @@ function chooseEntries(levels: Level[], maxEntries: number, keep: (path: string)
 }
 
 /**
- * A test that no directory between the root and `path` is a symlink now. git lists tracked paths
- * from its index, so `a/passwd` stays listed after `a` became a link out of the repository.
+ * Sizes and symlink types from the disk, in `order`; deleted paths and paths behind a symlinked
+ * directory drop out. Each is looked up in its parent held open (stat-inside.ts), so a directory
+ * swapped for a symlink never shows an outside file's size.
  */
-export function parentsAreReal(root: string): (path: string) => Promise<boolean> {
-  const verdicts = new Map<string, Promise<boolean>>();
-  return (path) => {
-    const slash = path.lastIndexOf("/");
-    if (slash === -1) return Promise.resolve(true);
-    const parent = join(root, path.slice(0, slash));
-    let verdict = verdicts.get(parent);
-    if (!verdict)
-      verdicts.set(
-        parent,
-        (verdict = realpath(parent).then(
-          (real) => real === parent,
-          () => false,
-        )),
-      );
-    return verdict;
-  };
-}
-
-/** Sizes and symlink types from the disk, in `order`; deleted paths and paths behind a symlinked directory drop out. */
 async function describeEntries(root: string, order: readonly string[]): Promise<TreeEntry[]> {
-  const parentsReal = parentsAreReal(root);
-  const described = await Promise.all(
-    order.map(async (path): Promise<TreeEntry | undefined> => {
-      if (!(await parentsReal(path))) return undefined;
-      const info = await lstat(join(root, path)).catch(() => undefined);
-      if (!info) return undefined;
-      if (info.isSymbolicLink()) return { path, type: "symlink" };
-      return info.isDirectory() ? { path, type: "dir" } : { path, type: "file", size: info.size };
-    }),
-  );
-  return described.filter((entry): entry is TreeEntry => entry !== undefined);
+  const stats = await statInside(root, order);
+  return order.flatMap((path): TreeEntry[] => {
+    const info = stats.get(path);
+    if (!info) return [];
+    if (info.isSymbolicLink()) return [{ path, type: "symlink" }];
+    return [info.isDirectory() ? { path, type: "dir" } : { path, type: "file", size: info.size }];
+  });
 }
 
 async function chooseByWalk(ws: Workspace, base: GuardedPath, maxDepth: number, maxEntries: number, includeHidden: boolean): Promise<Chosen> {
