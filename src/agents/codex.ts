@@ -17,6 +17,7 @@ import {
   str,
   usageEvent,
 } from "./define.ts";
+import { codexRollout } from "./codex-rollout.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
 /**
@@ -47,7 +48,7 @@ export const codex = defineAgent({
     const target = turn.resumeSessionId ? ["resume", turn.resumeSessionId, "-"] : ["-"];
     return { command: executable, args: ["exec", "--json", ...execFlags(turn), ...target], env: {}, stdin: turn.prompt, files };
   },
-  parser: (turn) => codexStreamParser(turn, { name: "codex", cumulativeOnResume: true }),
+  parser: (turn, env) => codexStreamParser(turn, { name: "codex", cumulativeOnResume: true, ...(env && { codexHome: codexHomeOf(env) }) }),
 });
 
 function execFlags(turn: AgentTurn): string[] {
@@ -105,8 +106,11 @@ const schemaFile = (turn: AgentTurn) => join(turn.scratchDir, "schema.json");
 /**
  * The parser for codex's JSONL, shared with the mock agent (which prints the same shape).
  * `cumulativeOnResume`: codex's turn.completed usage after `exec resume` covers the whole thread.
+ * `codexHome`: where codex keeps its sessions; their rollout gives the turn's usage after each
+ * model call (polled while it runs: codex writes it after the call's stdout lines), which
+ * turn.completed's then replaces.
  */
-export function codexStreamParser(turn: AgentTurn, options: { name: string; cumulativeOnResume: boolean }): AgentParser {
+export function codexStreamParser(turn: AgentTurn, options: { name: string; cumulativeOnResume: boolean; codexHome?: string }): AgentParser {
   let sessionId: string | undefined;
   let lastMessage: string | undefined;
   let usage: AgentUsage | undefined;
@@ -114,6 +118,15 @@ export function codexStreamParser(turn: AgentTurn, options: { name: string; cumu
   let failure: string | undefined;
   let lastFatal: string | undefined;
   const cumulative = options.cumulativeOnResume && turn.resumeSessionId !== undefined;
+  const rollout = options.codexHome === undefined ? undefined : codexRollout(options.codexHome);
+
+  /** The thread's newer running total from the rollout, as a usage event (its total is the thread's, as on resume). */
+  function rolloutUsage(): AgentEvent[] {
+    if (!rollout || !sessionId || completed) return [];
+    const total = rollout.latest(sessionId);
+    // A new thread's total is this turn's; a resumed one's covers the turns before, like turn.completed's.
+    return total ? [usageEvent(codexUsage(total), cumulative)] : [];
+  }
 
   function item(phase: string, value: Json, line: string): AgentEvent[] {
     const kind = str(value.type);
@@ -194,7 +207,7 @@ export function codexStreamParser(turn: AgentTurn, options: { name: string; cumu
     return parsed.error ? { ...base, error: parsed.error } : { ...base, status: "succeeded", structured: parsed.structured };
   }
 
-  return { line, finish };
+  return { line, finish, ...(rollout && { poll: rolloutUsage }) };
 }
 
 function commandEvent(phase: string, value: Json): AgentEvent[] {

@@ -35,6 +35,7 @@ export interface RunOutcome {
 
 /** Kept from stderr for error messages; older output is dropped. */
 const STDERR_TAIL_CHARS = 16_384;
+const POLL_MS = 250;
 
 /**
  * Runs one agent turn as its own process group (spawned detached, argv only, never a shell),
@@ -65,11 +66,18 @@ export async function runAgent(options: RunOptions): Promise<RunOutcome> {
     return { result: { status: "failed", error: "cancelled before it started" }, exit: { code: null, signal: null }, endedBy: "cancelled", pid: undefined };
   }
   const child = spawn(executable, command.args, { cwd: turn.cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
-  return watch(child, options, command.stdin, adapter, command.command);
+  return watch(child, options, command.stdin, adapter, command.command, env);
 }
 
-function watch(child: ChildProcess, options: RunOptions, stdin: string | undefined, adapter: AgentAdapter, commandName: string): Promise<RunOutcome> {
-  const parser = options.adapter.parser(options.turn);
+function watch(
+  child: ChildProcess,
+  options: RunOptions,
+  stdin: string | undefined,
+  adapter: AgentAdapter,
+  commandName: string,
+  env: Record<string, string>,
+): Promise<RunOutcome> {
+  const parser = options.adapter.parser(options.turn, env);
   const pid = child.pid;
   let stderrTail = "";
 
@@ -102,6 +110,8 @@ function watch(child: ChildProcess, options: RunOptions, stdin: string | undefin
     if (pid === undefined) return;
     const supervisor = superviseGroup(pid, options);
     options.onSpawn?.(pid);
+    // Usage some agents write only to their own files mid-turn, so a hard budget can stop the turn at the call that crosses it.
+    const polling = parser.poll && setInterval(() => emit(parser.poll?.() ?? []), POLL_MS);
 
     child.stdin?.on("error", () => {
       // EPIPE: the agent exited without reading its prompt; its exit says why.
@@ -131,6 +141,7 @@ function watch(child: ChildProcess, options: RunOptions, stdin: string | undefin
     const stderrDone = outputClosed(child.stderr);
     const exited = new Promise<RunOutcome["exit"]>((done) => {
       child.on("exit", (code, signal) => {
+        clearInterval(polling);
         // Whatever the agent left running in its group would hold the output open: end it.
         supervisor.terminate();
         done({ code, signal });

@@ -105,6 +105,8 @@ export interface AgentCapabilities {
 export interface AgentParser {
   /** One stdout line in, zero or more events out. Never throws. */
   line(text: string): AgentEvent[];
+  /** What the agent wrote elsewhere since the last call (codex's session rollout), polled while it runs. Never throws. */
+  poll?(): AgentEvent[];
   /** The end of the process: exit code or signal, and the tail of stderr for error messages. */
   finish(exit: { code: number | null; signal: string | null }, stderrTail: string): AgentResult;
 }
@@ -152,5 +154,6 @@ export interface AgentAdapter {
   capabilities: AgentCapabilities;
   env: AgentEnvNeeds;
   command(turn: AgentTurn, executable: string): AgentCommand;
-  parser(turn: AgentTurn): AgentParser;
+  /** `env`: the environment the CLI runs with (codex finds its session files under its CODEX_HOME); absent: no such files are read. */
+  parser(turn: AgentTurn, env?: Record<string, string | undefined>): AgentParser;
 }

@@ -10,6 +10,8 @@ import { agentBin, agentClisMissing, type AgentName, type AgentSandbox, claudeSa
 import * as anthropicApi from "../support/fake-apis/anthropic-messages.ts";
 import { connectStdio, type TestClient } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
+import { processGone } from "../jobs/support.ts";
+import { ledgerEntries } from "./support.ts";
 import { binaryPath, runPatchbay, tempDir } from "../support/patchbay.ts";
 
 export interface JobView {
@@ -89,4 +91,29 @@ export async function claudeReadTurn(keep: Keep, next: anthropicApi.MessagesRepl
   const { client, home } = await patchbayFor(keep, box, ws, options.config);
   const spec = { spec: "Read notes.txt", agent: "claude", ...(options.model && { model: options.model }), repo_path: ws };
   return { api, home, view: await finished(client, await call(client, "codex_plan_job", spec)) };
+}
+
+/**
+ * A turn a hard token budget of 450 stopped after its first model call (400 in, 70 out): cancelled
+ * as budget_exceeded, the agent's process gone (it would have waited on the hung next call), and
+ * the ledger holding exactly that call, marked.
+ */
+export async function expectStoppedAfterFirstCall(view: JobView, home: string, agent: AgentName): Promise<void> {
+  expect(view.state, JSON.stringify(view.result)).toBe("cancelled");
+  expect(view.exit?.ended_by).toBe("cancelled");
+  expect(view.result?.error_code).toBe("budget_exceeded");
+  expect(view.result?.error).toContain("budgets.hard.daily_tokens");
+  expect(processGone(view.pid)).toBe(true);
+  expect(ledgerEntries(home)).toEqual([
+    expect.objectContaining({
+      id: view.job_id,
+      agent,
+      input_tokens: 400,
+      cached_input_tokens: 0,
+      output_tokens: 70,
+      reported: true,
+      stopped_by_budget: "budgets.hard.daily_tokens",
+    }),
+  ]);
+  expect((await usageJson(home)).total).toMatchObject({ turns: 1, tokens: 470 });
 }

@@ -19,6 +19,7 @@ import {
   type ClaudeReadOptions,
   call,
   claudeReadTurn as claudeReadTurnWith,
+  expectStoppedAfterFirstCall,
   finished,
   patchbayFor as patchbayWith,
   repo,
@@ -162,25 +163,8 @@ describe.skipIf(skip !== undefined)("the usage ledger with the real agent CLIs",
   test("claude: a hard token budget crossed by the turn's first model call stops it there; its answer so far is kept and the ledger holds exactly that call", async () => {
     // The first call (400 in, 70 out) goes past 450 tokens; a second call would never be answered.
     const { home, view } = await claudeReadTurn(anthropicApi.hang(), { config: ["[budgets.hard]", "daily_tokens = 450"] });
-    expect(view.state, JSON.stringify(view.result)).toBe("cancelled");
-    expect(view.exit?.ended_by).toBe("cancelled");
-    expect(view.result?.error_code).toBe("budget_exceeded");
-    expect(view.result?.error).toContain("budgets.hard.daily_tokens");
     expect(view.result?.final_message).toBe("Reading the notes first.");
-    // Claude's process is gone (it would have waited on the hung second call).
-    expect(processGone(view.pid)).toBe(true);
-    expect(ledgerEntries(home)).toEqual([
-      expect.objectContaining({
-        id: view.job_id,
-        agent: "claude",
-        input_tokens: 400,
-        cached_input_tokens: 0,
-        output_tokens: 70,
-        reported: true,
-        stopped_by_budget: "budgets.hard.daily_tokens",
-      }),
-    ]);
-    expect((await usageJson(home)).total).toMatchObject({ turns: 1, tokens: 470 });
+    await expectStoppedAfterFirstCall(view, home, "claude");
   });
 
   test("claude: a hard USD budget stops the turn at the first model call that crosses it, priced from the shipped table by the turn's model", async () => {
