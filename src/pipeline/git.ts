@@ -5,7 +5,7 @@
 import { lstat, mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { git, isInside, runGit } from "../workspace/index.ts";
+import { GIT_CHECKOUT_TIMEOUT_MS, git, isInside, runGit } from "../workspace/index.ts";
 import { branchPoint, createWorktree, removeWorktree } from "../worktrees/index.ts";
 import { aiDirectory, writeAiFile } from "./ai-files.ts";
 
@@ -51,7 +51,7 @@ export async function removeRunWorktree(repo: string, path: string, branch: stri
 
 /** Stages everything in the worktree and returns the binary-safe diff against the base. */
 export async function worktreeDiff(worktree: string, base: string): Promise<string> {
-  await git(worktree, ["add", "--all"]);
+  await git(worktree, ["add", "--all"], { timeoutMs: GIT_CHECKOUT_TIMEOUT_MS });
   const diff = await runGit(worktree, ["diff", "--cached", "--binary", "--no-ext-diff", "--no-textconv", "--no-color", base, "--"], {
     maxBytes: 32 * 1024 * 1024,
   });

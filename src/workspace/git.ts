@@ -4,12 +4,23 @@
  * code in our process tree), no pager, no colour and no prompts.
  */
 import { spawn } from "node:child_process";
-import { gitEnvironment } from "../agents/index.ts";
+import { gitEnvironment, superviseGroup } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 
 const SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "color.ui=false", "-c", "core.quotepath=false"];
 
 const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", PAGER: "cat", LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" };
+
+/**
+ * How long one git call may run unless its caller gives its own bound. git itself waits without end
+ * on a FIFO where it reads (a `.git/HEAD` made one), and every read-only tool would then hang with it.
+ * Under the SDK clients' default request timeout (30 s), so a host reads this error, not its own timeout.
+ */
+export const GIT_TIMEOUT_MS = 20_000;
+/** The bound of a command that writes every file of a checkout (`worktree add`, `add --all`), which a large repository makes slow. */
+export const GIT_CHECKOUT_TIMEOUT_MS = 10 * 60_000;
+/** After SIGTERM, the time git's process group gets before SIGKILL. */
+const GIT_KILL_GRACE_MS = 1_000;
 
 export interface GitResult {
   code: number;
@@ -34,7 +45,9 @@ export function assertSafeRef(ref: string, argument = "ref"): void {
  * node:child_process rather than dax-sh here: dax's piped stdout throws "Controller is already
  * closed" when its reader stops early (dax-sh 0.44.1 on Bun 1.4.5), and stopping early is the point.
  * `env` adds variables for this one call (a temporary GIT_INDEX_FILE, a commit identity);
- * `stopWhen`, given each chunk of stdout as it comes, stops git once it answers true.
+ * `stopWhen`, given each chunk of stdout as it comes, stops git once it answers true. git runs as
+ * its own process group under the one supervisor: past `timeoutMs` (GIT_TIMEOUT_MS) the whole group
+ * is ended and the call fails with `git_timeout`.
  *
  * @example
  * const { stdout } = await runGit(repo, ["status", "--porcelain=v1", "-z"]);
@@ -42,16 +55,27 @@ export function assertSafeRef(ref: string, argument = "ref"): void {
 export function runGit(
   cwd: string,
   args: string[],
-  options: { maxBytes?: number; signal?: AbortSignal; input?: string; env?: Record<string, string>; stopWhen?: (chunk: Buffer) => boolean } = {},
+  options: {
+    maxBytes?: number;
+    signal?: AbortSignal;
+    input?: string;
+    env?: Record<string, string>;
+    stopWhen?: (chunk: Buffer) => boolean;
+    timeoutMs?: number;
+  } = {},
 ): Promise<GitResult> {
   const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+  const timeoutMs = options.timeoutMs ?? GIT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const child = spawn("git", [...SAFE_CONFIG, ...args], {
       cwd,
       env: gitEnvironment({ ...GIT_ENV, ...options.env }),
       stdio: ["pipe", "pipe", "pipe"],
       signal: options.signal,
+      // Its own process group, so a timeout ends whatever git started too.
+      detached: true,
     });
+    const supervisor = child.pid === undefined ? undefined : superviseGroup(child.pid, { timeoutMs, killGraceMs: GIT_KILL_GRACE_MS });
     const chunks: Buffer[] = [];
     let size = 0;
     let truncated = false;
@@ -72,11 +96,26 @@ export function runGit(
     });
     child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString("utf8")).slice(-8192)));
     child.on("error", (error: NodeJS.ErrnoException) => {
+      supervisor?.dispose();
       reject(error.code === "ENOENT" ? new PatchbayError("git_not_found", "git is not on PATH", { next: "install git" }) : error);
     });
-    child.on("close", (code) => resolve({ code: truncated ? 0 : (code ?? 1), stdout: Buffer.concat(chunks).toString("utf8"), stderr, truncated }));
+    child.on("close", (code) => {
+      supervisor?.dispose();
+      if (supervisor?.stoppedBy === "timeout") return reject(gitTimedOut(cwd, args, timeoutMs));
+      resolve({ code: truncated ? 0 : (code ?? 1), stdout: Buffer.concat(chunks).toString("utf8"), stderr, truncated });
+    });
     child.stdin.end(options.input ?? "");
   });
+}
+
+function gitTimedOut(cwd: string, args: string[], timeoutMs: number): PatchbayError {
+  return new PatchbayError(
+    "git_timeout",
+    `git ${args.find((arg) => !arg.startsWith("-") && !arg.includes("=")) ?? ""} in ${cwd} did not finish within ${timeoutMs / 1000} s`,
+    {
+      next: "check the repository's .git for a FIFO or special file where git reads (HEAD, index, refs) and for files git is still reading, then try again",
+    },
+  );
 }
 
 /** Like runGit, but a non-zero exit is a `git_failed` error carrying git's own message. */

@@ -9,6 +9,6 @@ export { withRepoLock } from "./repo-lock.ts";
 export { readInside, writeInside, type FileBytes } from "./guarded-fs.ts";
 export { guardPath, isInside } from "./path-guard.ts";
 export { readCommandLine, splitWords } from "./commands.ts";
-export { assertCommit, assertSafeRef, git, runGit, type GitResult } from "./git.ts";
+export { assertCommit, assertSafeRef, GIT_CHECKOUT_TIMEOUT_MS, git, runGit, type GitResult } from "./git.ts";
 export { headCommit } from "./diffs.ts";
 export { listCodexSessions, type SavedCodexSession } from "./sessions.ts";

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { PatchbayError } from "../errors/index.ts";
-import { git, headCommit, runGit } from "../workspace/index.ts";
+import { GIT_CHECKOUT_TIMEOUT_MS, git, headCommit, runGit } from "../workspace/index.ts";
 
 /** Where a worktree goes and the branch it is on. */
 export interface WorktreePlace {
@@ -39,7 +39,7 @@ export async function branchPoint(repo: string, refusal: { message: string; next
  * const wt = await createWorktree("/srv/repo", { path: "/home/me/.patchbay/worktrees/jobs/job_1", branch: "patchbay/job-job_1" }, base);
  */
 export async function createWorktree(repo: string, place: WorktreePlace, base: string): Promise<Worktree> {
-  await git(repo, ["worktree", "add", "--quiet", "-b", place.branch, place.path, base]);
+  await git(repo, ["worktree", "add", "--quiet", "-b", place.branch, place.path, base], { timeoutMs: GIT_CHECKOUT_TIMEOUT_MS });
   return { path: place.path, branch: place.branch, base_commit: base };
 }
 
@@ -51,7 +51,7 @@ export async function createWorktree(repo: string, place: WorktreePlace, base: s
  * await createScratchWorktree("/srv/repo", "/home/me/.patchbay/worktrees/integrate-1a2b3c");
  */
 export async function createScratchWorktree(repo: string, path: string): Promise<void> {
-  await git(repo, ["worktree", "add", "--quiet", "--detach", path, "HEAD"]);
+  await git(repo, ["worktree", "add", "--quiet", "--detach", path, "HEAD"], { timeoutMs: GIT_CHECKOUT_TIMEOUT_MS });
 }
 
 /**
