@@ -43,18 +43,14 @@ function isText(bytes: Uint8Array): boolean {
 /** Largest patch carried over or shown (2 MB, the original PatchBay's cap); files are read only while the patch is under it. */
 export const MAX_PATCH_BYTES = 2 * 1024 * 1024;
 
-/** A git call on a worker's worktree ends by then, or the answer is an error instead of a hang. */
-const GIT_TIMEOUT_MS = 60_000;
+/**
+ * A git call on a worker's worktree ends by then, or the answer is git_timeout instead of a hang; longer than
+ * runGit's default for read-only tools, because a worker's worktree can hold a whole large checkout.
+ */
+const WORKTREE_GIT_TIMEOUT_MS = 60_000;
 
-async function gitWithin(cwd: string, args: string[], options: { maxBytes?: number } = {}): Promise<GitResult> {
-  try {
-    return await runGit(cwd, args, { ...options, signal: AbortSignal.timeout(GIT_TIMEOUT_MS) });
-  } catch (error) {
-    if ((error as Error).name !== "AbortError" && (error as Error).name !== "TimeoutError") throw error;
-    throw new PatchbayError("git_timeout", `git ${args[0]} in ${cwd} did not finish within ${GIT_TIMEOUT_MS / 1000} s`, {
-      next: "look for FIFOs or very large files in the worktree, remove them, and try again",
-    });
-  }
+function gitWithin(cwd: string, args: string[], options: { maxBytes?: number } = {}): Promise<GitResult> {
+  return runGit(cwd, args, { ...options, timeoutMs: WORKTREE_GIT_TIMEOUT_MS });
 }
 
 /** A changed path as it is on disk, looked at without following it. */
