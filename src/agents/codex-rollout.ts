@@ -1,7 +1,7 @@
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { StringDecoder } from "node:string_decoder";
 import { type Json, obj, parseObject, str } from "./define.ts";
+import { fileTail } from "./file-tail.ts";
 
 /**
  * Codex's usage while its turn runs. `codex exec --json` prints usage only at turn.completed, but
@@ -15,17 +15,16 @@ import { type Json, obj, parseObject, str } from "./define.ts";
  * const total = rollout.latest(threadId); // codex's usage object, e.g. { input_tokens: 400, output_tokens: 70, … }
  */
 export function codexRollout(codexHome: string): { latest(threadId: string): Json | undefined } {
-  let file: string | undefined;
-  let offset = 0;
+  let tail: ReturnType<typeof fileTail> | undefined;
   let pending = "";
-  const decoder = new StringDecoder("utf8");
   return {
     latest(threadId) {
-      file ??= findRollout(join(codexHome, "sessions"), threadId);
-      if (!file) return undefined;
-      const appended = readFrom(file, offset);
-      offset += appended.length;
-      const lines = (pending + decoder.write(appended)).split("\n");
+      if (!tail) {
+        const file = findRollout(join(codexHome, "sessions"), threadId);
+        if (!file) return undefined;
+        tail = fileTail(file);
+      }
+      const lines = (pending + tail.read()).split("\n");
       pending = lines.pop() ?? "";
       let total: Json | undefined;
       for (const line of lines) {
@@ -56,21 +55,5 @@ function newestFirst(dir: string): string[] {
     return readdirSync(dir).sort().reverse();
   } catch {
     return [];
-  }
-}
-
-function readFrom(file: string, offset: number): Buffer {
-  let fd: number | undefined;
-  try {
-    const size = statSync(file).size;
-    if (size <= offset) return Buffer.alloc(0);
-    fd = openSync(file, "r");
-    const buffer = Buffer.alloc(size - offset);
-    const read = readSync(fd, buffer, 0, buffer.length, offset);
-    return buffer.subarray(0, read);
-  } catch {
-    return Buffer.alloc(0);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -15,6 +15,7 @@ import {
   str,
   usageEvent,
 } from "./define.ts";
+import { geminiTelemetry } from "./gemini-telemetry.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
 /**
@@ -67,10 +68,27 @@ export const gemini = defineAgent({
       ...session(turn),
       ...(turn.addDirs ?? []).flatMap((dir) => ["--include-directories", dir]),
     ];
-    return { command: executable, args, env: { GEMINI_CLI_TRUST_WORKSPACE: "true" }, stdin: turn.prompt };
+    return { command: executable, args, env: { GEMINI_CLI_TRUST_WORKSPACE: "true", ...localTelemetry(turn) }, stdin: turn.prompt };
   },
   parser: geminiParser,
 });
+
+/**
+ * Telemetry written only to a file in the turn's own scratch directory, for its usage during the
+ * turn (gemini-telemetry.ts): target local with an outfile exports to that file alone, prompts
+ * left out. These override a user's telemetry settings for patchbay's turns, so none leaves the machine.
+ */
+function localTelemetry(turn: AgentTurn): Record<string, string> {
+  return {
+    GEMINI_TELEMETRY_ENABLED: "true",
+    GEMINI_TELEMETRY_TARGET: "local",
+    GEMINI_TELEMETRY_OUTFILE: telemetryFile(turn),
+    GEMINI_TELEMETRY_LOG_PROMPTS: "false",
+    GEMINI_TELEMETRY_USE_COLLECTOR: "false",
+  };
+}
+
+const telemetryFile = (turn: AgentTurn) => join(turn.scratchDir, "gemini-telemetry.json");
 
 function session(turn: AgentTurn): string[] {
   if (turn.resumeSessionId) return ["--resume", turn.resumeSessionId];
@@ -100,6 +118,14 @@ function geminiParser(turn: AgentTurn): AgentParser {
   let fragments: string[] = [];
   let lastMessage: string | undefined;
   const pending = new Map<string, PendingTool>();
+  const telemetry = geminiTelemetry(telemetryFile(turn));
+
+  /** The turn's calls so far from its telemetry file, until the result line's totals replace them. */
+  function poll(): AgentEvent[] {
+    if (result) return [];
+    const running = telemetry.running();
+    return running ? [usageEvent(running, false)] : [];
+  }
 
   function flush(): AgentEvent[] {
     if (fragments.length === 0) return [];
@@ -196,7 +222,7 @@ function geminiParser(turn: AgentTurn): AgentParser {
     return parsed.error ? { ...base, error: parsed.error } : { ...base, status: "succeeded", structured: parsed.structured };
   }
 
-  return { line, finish };
+  return { line, finish, poll };
 }
 
 /** Exit 144 without a result line: the error line of stderr, not its stack trace. */
