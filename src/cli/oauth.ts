@@ -7,7 +7,7 @@ import { defineCommand } from "citty";
 import { loadCheckedConfig } from "../agents/index.ts";
 import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { createOAuthStore, describeAccess, type GrantData, type OAuthStore } from "../oauth/index.ts";
+import { type ClientView, createOAuthStore, describeAccess, type GrantData, type OAuthStore } from "../oauth/index.ts";
 import { createRecordStore } from "../state/index.ts";
 import { emit } from "./output.ts";
 
@@ -17,7 +17,8 @@ async function withGrants<T>(fn: (store: OAuthStore) => Promise<T>): Promise<T> 
   const records = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
   try {
     // Lifetimes matter only when issuing; listing and revoking never issue.
-    return await fn(createOAuthStore(records, { accessSeconds: config.oauth.access_token_seconds, refreshSeconds: 0, codeSeconds: 0, loginSeconds: 0 }));
+    const lifetimes = { accessSeconds: config.oauth.access_token_seconds, refreshSeconds: 0, codeSeconds: 0, loginSeconds: 0 };
+    return await fn(createOAuthStore(records, lifetimes, { max: config.oauth.max_clients, unusedSeconds: config.oauth.unused_client_seconds }));
   } finally {
     await records.close();
   }
@@ -44,14 +45,42 @@ const view = (id: string, data: GrantData): GrantView => ({
 const line = (grant: GrantView) =>
   `${grant.grant_id}  ${grant.revoked_at ? "revoked" : "active "}  ${grant.client} (${grant.client_id})  ${grant.access}  since ${grant.created_at}`;
 
+interface ClientLine {
+  client_id: string;
+  client: string;
+  source: string;
+  registered_at: string;
+  /** When it is removed unless a consent names it first; null while it has an active grant. */
+  expires_at: string | null;
+}
+
+const clientLine = ({ client, expiresAt }: ClientView): ClientLine => ({
+  client_id: client.client_id,
+  client: client.client_name,
+  source: client.source,
+  registered_at: new Date(client.client_id_issued_at * 1000).toISOString(),
+  expires_at: expiresAt === undefined ? null : new Date(expiresAt).toISOString(),
+});
+
+const clientText = (client: ClientLine) =>
+  `${client.client_id}  ${client.client}  registered ${client.registered_at}  ${client.expires_at ? `expires ${client.expires_at} unless approved` : "kept (active grant)"}`;
+
 const json = { json: { type: "boolean", description: "Print as JSON" } } as const;
 
 const list = defineCommand({
-  meta: { name: "list", description: "Grants OAuth clients hold (never their tokens)" },
+  meta: { name: "list", description: "Grants OAuth clients hold (never their tokens), and the clients registered, with their expiry" },
   args: { all: { type: "boolean", description: "Include revoked grants" }, ...json },
   async run({ args }) {
-    const grants = (await withGrants((store) => store.grants())).map(({ id, data }) => view(id, data)).filter((grant) => args.all || !grant.revoked_at);
-    emit(args.json, grants, () => (grants.length ? grants.map(line).join("\n") : "no OAuth grants"));
+    const { grants, clients } = await withGrants(async (store) => ({
+      grants: (await store.grants()).map(({ id, data }) => view(id, data)).filter((grant) => args.all || !grant.revoked_at),
+      clients: (await store.clients()).map(clientLine),
+    }));
+    emit(args.json, { grants, clients }, () =>
+      [
+        grants.length ? grants.map(line).join("\n") : "no OAuth grants",
+        clients.length ? `clients:\n${clients.map(clientText).join("\n")}` : "no OAuth clients",
+      ].join("\n\n"),
+    );
     return 0;
   },
 });

@@ -394,6 +394,21 @@ const oauth = table({
     false,
     "Fetch OAuth client ID metadata documents from private, loopback and link-local addresses (tests and closed LANs only).",
   ),
+  max_clients: setting(
+    integerIn(1, 100000),
+    1000,
+    "OAuth clients kept at once (registered, or known by a client ID metadata document); past it registration is refused until unused ones expire.",
+  ),
+  unused_client_seconds: setting(
+    integerIn(1, 2592000),
+    86400,
+    "Seconds an OAuth client is kept without a live grant, counted from its registration or its last consent; then it is removed.",
+  ),
+  registrations_per_minute: setting(
+    integerIn(1, 10000),
+    10,
+    "OAuth client registrations one remote address may make per minute; over it, 429 with Retry-After.",
+  ),
 });
 
 function numberFrom0() {

@@ -10,9 +10,9 @@ import { PatchbayError } from "../errors/index.ts";
 import { type Access, capPower, isToolMode, type Power, TOOL_MODES, type ToolModeName } from "./access.ts";
 import { documentClient, isDocumentClientId } from "./clients.ts";
 import { crossOrigin, loginCookie, readForm } from "./forms.ts";
-import { PATHS, resourceOf } from "./metadata.ts";
+import { issuerPath, PATHS, resourceOf } from "./metadata.ts";
 import { csrfFor, loggedIn as loggedInAs } from "./operator-login.ts";
-import { consentPage, errorPage, loginPage } from "./pages.ts";
+import { consentLogin, consentPage, errorPage, loginPage } from "./pages.ts";
 import { sameSecret } from "./secrets.ts";
 import type { ClientData, OAuthStore } from "./store.ts";
 
@@ -51,7 +51,8 @@ async function findClient(clientId: string, context: AuthorizeContext): Promise<
   if (!isDocumentClientId(clientId)) return (await context.store.client(clientId)) ?? errorPage("Unknown client", `No client is registered as ${clientId}.`);
   try {
     const client = await documentClient(clientId, context.allowPrivateDocuments);
-    await context.store.saveClient(client);
+    if (!(await context.store.saveClient(client)))
+      return errorPage("Too many clients", "This server keeps as many OAuth clients as oauth.max_clients allows; try again once unused ones expired.", 503);
     return client;
   } catch (error) {
     if (error instanceof PatchbayError) return errorPage("Client refused", error.message);
@@ -87,8 +88,9 @@ export async function authorize(request: Request, context: AuthorizeContext): Pr
   const checked = await checkRequest(params, context);
   if (checked instanceof Response) return checked;
   const cookie = await loggedIn(request, context);
-  if (!cookie) return loginPage(params.toString());
+  if (!cookie) return loginPage(params.toString(), undefined, consentLogin(issuerPath(context.issuer)));
   return consentPage({
+    prefix: issuerPath(context.issuer),
     clientName: checked.client.client_name,
     clientId: checked.client.client_id,
     redirectUri: checked.redirectUri,
@@ -109,11 +111,16 @@ export async function login(request: Request, context: AuthorizeContext): Promis
   const form = await readForm(request);
   if (!form) return errorPage("Bad request", "The login form was not sent as a form.");
   const back = requestParams(new URLSearchParams(form.get("authorize") ?? "")).toString();
-  if (!sameSecret(form.get("token") ?? "", context.operatorToken)) return loginPage(back, "That is not the operator token.");
+  const prefix = issuerPath(context.issuer);
+  if (!sameSecret(form.get("token") ?? "", context.operatorToken)) return loginPage(back, "That is not the operator token.", consentLogin(prefix));
   const cookie = await context.store.login(context.operatorToken);
   return new Response(null, {
     status: 303,
-    headers: { location: `${PATHS.authorize}?${back}`, "set-cookie": loginCookie(cookie, context.issuer, context.loginSeconds), "cache-control": "no-store" },
+    headers: {
+      location: `${prefix}${PATHS.authorize}?${back}`,
+      "set-cookie": loginCookie(cookie, context.issuer, context.loginSeconds),
+      "cache-control": "no-store",
+    },
   });
 }
 
@@ -143,7 +150,7 @@ export async function consent(request: Request, context: AuthorizeContext): Prom
   if (!form) return errorPage("Bad request", "The consent form was not sent as a form.");
   const params = requestParams(form);
   const cookie = await loggedIn(request, context);
-  if (!cookie) return loginPage(params.toString(), "Log in first: your login expired or this browser has none.");
+  if (!cookie) return loginPage(params.toString(), "Log in first: your login expired or this browser has none.", consentLogin(issuerPath(context.issuer)));
   if (!sameSecret(form.get("csrf") ?? "", csrfFor(cookie))) return forbidden();
   const checked = await checkRequest(params, context);
   if (checked instanceof Response) return checked;
@@ -152,6 +159,8 @@ export async function consent(request: Request, context: AuthorizeContext): Prom
     return redirectTo(checked.redirectUri, { error: "access_denied", error_description: "the operator denied access", state }, context.issuer, 303);
   const access = await chosenAccess(form, context);
   if (typeof access === "string") return errorPage("Nothing chosen", `Nothing was granted: ${access}. Go back and choose.`);
+  // A consent keeps the client: its unused window (oauth.unused_client_seconds) starts again.
+  await context.store.saveClient({ ...checked.client, consented_at: Math.floor(Date.now() / 1000) });
   const code = await context.store.issueCode({
     client_id: checked.client.client_id,
     client_name: checked.client.client_name,

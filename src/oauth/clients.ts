@@ -52,13 +52,21 @@ function checkMetadata(raw: unknown): ClientMetadata | { error: string; why: str
   return metadata;
 }
 
-function registrationError(error: string, why: string): Response {
-  return Response.json({ error, error_description: why }, { status: 400, headers: { "cache-control": "no-store" } });
+function registrationError(error: string, why: string, status = 400, headers: Record<string, string> = {}): Response {
+  return Response.json({ error, error_description: why }, { status, headers: { "cache-control": "no-store", ...headers } });
 }
 
-/** `POST /oauth/register`: a new client; a confidential one gets its secret here, once. */
-export async function register(request: Request, store: OAuthStore): Promise<Response> {
+/**
+ * `POST /oauth/register`: a new client; a confidential one gets its secret here, once. `wait`
+ * counts the registration against its address's limit: seconds to wait when over it.
+ */
+export async function register(request: Request, store: OAuthStore, wait: (request: Request) => number | undefined): Promise<Response> {
   if (request.method !== "POST") return new Response(null, { status: 405, headers: { allow: "POST" } });
+  const retryAfter = wait(request);
+  if (retryAfter !== undefined)
+    return registrationError("too_many_requests", `too many registrations from this address (oauth.registrations_per_minute); retry in ${retryAfter} s`, 429, {
+      "retry-after": String(retryAfter),
+    });
   const text = await readCappedText(request);
   if (text === undefined) return registrationError("invalid_client_metadata", "the registration is larger than 16 KB");
   let raw: unknown;
@@ -80,7 +88,11 @@ export async function register(request: Request, store: OAuthStore): Promise<Res
     source: "registration",
     client_id_issued_at: Math.floor(Date.now() / 1000),
   };
-  await store.saveClient(client);
+  if (!(await store.saveClient(client)))
+    return registrationError(
+      "invalid_client_metadata",
+      "this server keeps no more clients (oauth.max_clients); registrations never used for a consent expire after oauth.unused_client_seconds, so try again later",
+    );
   const { secret_hash: _, source: __, ...shown } = client;
   return Response.json(
     { ...metadata, ...shown, ...(secret && { client_secret: secret, client_secret_expires_at: 0 }) },

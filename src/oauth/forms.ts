@@ -36,8 +36,11 @@ export function cookieValue(request: Request, name: string): string | undefined 
   return undefined;
 }
 
-/** HttpOnly (no script reads it), SameSite=Strict (no other site's form or link sends it), Secure over https. */
-export function loginCookie(value: string, issuer: string, maxAgeSeconds: number, path = "/oauth"): string {
+/**
+ * HttpOnly (no script reads it), SameSite=Strict (no other site's form or link sends it), Secure
+ * over https; sent to OAuth's pages under the issuer's path prefix unless `path` says otherwise.
+ */
+export function loginCookie(value: string, issuer: string, maxAgeSeconds: number, path = `${new URL(issuer).pathname.replace(/\/+$/, "")}/oauth`): string {
   const secure = issuer.startsWith("https:") ? "; Secure" : "";
   return `${LOGIN_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=${path}; Max-Age=${maxAgeSeconds}${secure}`;
 }

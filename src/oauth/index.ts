@@ -11,7 +11,8 @@ import type { RecordStore } from "../state/index.ts";
 import { callerOf, type OAuthCaller, type Power } from "./access.ts";
 import { authorize, consent, login, type AuthorizeContext } from "./authorize.ts";
 import { register } from "./clients.ts";
-import { authorizationServerMetadata, documentResponse, issuerFor, PATHS, protectedResourceMetadata, resourceMetadataUrl } from "./metadata.ts";
+import { createRegistrationLimit, registrantAddress } from "./registration-limit.ts";
+import { authorizationServerMetadata, documentResponse, issuerFor, PATHS, protectedResourceMetadata, resourceMetadataUrl, routeOf } from "./metadata.ts";
 import { errorPage } from "./pages.ts";
 import { hashSecret, SECRET_PREFIXES } from "./secrets.ts";
 import { operatorLogin, type OperatorLogin } from "./operator-login.ts";
@@ -19,7 +20,7 @@ import { createOAuthStore, type OAuthStore } from "./store.ts";
 import { revoke, token } from "./tokens.ts";
 
 export { type Access, describeAccess, type OAuthCaller, type Power } from "./access.ts";
-export { createOAuthStore, type GrantData, type OAuthStore } from "./store.ts";
+export { type ClientView, createOAuthStore, type GrantData, type OAuthStore } from "./store.ts";
 export type { OperatorLogin } from "./operator-login.ts";
 
 export const ACCESS_TOKEN_PREFIX = SECRET_PREFIXES.access;
@@ -68,11 +69,12 @@ function routes(store: OAuthStore, options: OAuthServerOptions, operatorToken: s
     defaultMode: config.app.tool_mode,
     agents: options.agents,
   });
+  const overLimit = createRegistrationLimit(config.oauth.registrations_per_minute);
   const table: Record<string, (request: Request, issuer: string) => Promise<Response> | Response> = {
     [PATHS.asMetadata]: (_, issuer) => documentResponse(authorizationServerMetadata(issuer)),
     [PATHS.resourceMetadata]: (_, issuer) => documentResponse(protectedResourceMetadata(issuer)),
     [`${PATHS.resourceMetadata}/mcp`]: (_, issuer) => documentResponse(protectedResourceMetadata(issuer)),
-    [PATHS.register]: (request) => register(request, store),
+    [PATHS.register]: (request) => register(request, store, (posted) => overLimit(registrantAddress(posted))),
     [PATHS.token]: (request, issuer) => token(request, store, issuer),
     [PATHS.revoke]: (request) => revoke(request, store),
     [PATHS.authorize]: (request, issuer) => (request.method === "GET" ? authorize(request, context(issuer)) : notAllowed("GET")),
@@ -96,12 +98,16 @@ function unavailable(path: string, problem: string): Response {
 export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   const { config, operatorToken } = options;
   const enabled = config.oauth.enabled && operatorToken !== undefined;
-  const store = createOAuthStore(options.store, {
-    accessSeconds: config.oauth.access_token_seconds,
-    refreshSeconds: REFRESH_SECONDS,
-    codeSeconds: CODE_SECONDS,
-    loginSeconds: LOGIN_SECONDS,
-  });
+  const store = createOAuthStore(
+    options.store,
+    {
+      accessSeconds: config.oauth.access_token_seconds,
+      refreshSeconds: REFRESH_SECONDS,
+      codeSeconds: CODE_SECONDS,
+      loginSeconds: LOGIN_SECONDS,
+    },
+    { max: config.oauth.max_clients, unusedSeconds: config.oauth.unused_client_seconds },
+  );
   const table = enabled ? routes(store, options, operatorToken) : {};
   // Expired secrets go at start and then at most hourly, on the requests that use tokens.
   let sweptAt = 0;
@@ -115,9 +121,9 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   return {
     handle(request) {
       const path = new URL(request.url).pathname.replace(/(.)\/+$/, "$1");
-      const route = table[path];
-      if (!route) return undefined;
       const found = issuerFor(request, config.server.public_url);
+      const route = table[routeOf(path, "issuer" in found ? found.issuer : undefined)];
+      if (!route) return undefined;
       if ("problem" in found) return Promise.resolve(unavailable(path, found.problem));
       return Promise.resolve(route(request, found.issuer));
     },

@@ -23,12 +23,14 @@ export const AUTH_METHODS = ["none", "client_secret_post", "client_secret_basic"
 /**
  * The issuer (origin and any path, no trailing slash), or why this request cannot have one. A
  * client on this machine (a loopback Host) gets its own origin, so local clients keep working
- * when server.public_url names the public one.
+ * when server.public_url names the public one; unless that Host is server.public_url's own (a
+ * proxy on this machine publishes the server), which keeps the URL's path prefix.
  */
 export function issuerFor(request: Request, publicUrl: string): { issuer: string } | { problem: string } {
   const host = request.headers.get("host");
   const own = host && URL.canParse(`http://${host}`) ? `${new URL(request.url).protocol}//${host}` : undefined;
-  const local = own !== undefined && isLoopbackHost(new URL(own).hostname);
+  const published = publicUrl && URL.canParse(publicUrl) && own !== undefined && new URL(publicUrl).host === new URL(own).host;
+  const local = own !== undefined && isLoopbackHost(new URL(own).hostname) && !published;
   const base = publicUrl && !local ? publicUrl.replace(/\/+$/, "") : own;
   if (!base || !URL.canParse(base)) return { problem: "the request has no Host header" };
   const url = new URL(base);
@@ -37,6 +39,25 @@ export function issuerFor(request: Request, publicUrl: string): { issuer: string
       problem: `OAuth needs HTTPS, and ${url.origin} is plain http off this machine: set server.public_url to the https URL clients reach (a tunnel or a TLS proxy)`,
     };
   return { issuer: `${url.origin}${url.pathname.replace(/\/+$/, "")}` };
+}
+
+/** The issuer's path prefix (`/team-a` for https://host.example/team-a), "" at the root: the pages' own links carry it. */
+export function issuerPath(issuer: string): string {
+  return new URL(issuer).pathname.replace(/\/+$/, "");
+}
+
+/**
+ * The route a well-known path names. RFC 8414 §3.1 and RFC 9728 §3.1 put an issuer's or a
+ * resource's path after the well-known name at the host's root (`/.well-known/oauth-authorization-server/team-a`),
+ * which a proxy publishing the server under a prefix routes here unchanged; the forms without it
+ * are what such a proxy hands on for `/team-a/.well-known/…`.
+ */
+export function routeOf(path: string, issuer: string | undefined): string {
+  const prefix = issuer ? issuerPath(issuer) : "";
+  if (!prefix) return path;
+  if (path === `${PATHS.asMetadata}${prefix}`) return PATHS.asMetadata;
+  if (path === `${PATHS.resourceMetadata}${prefix}/mcp`) return `${PATHS.resourceMetadata}/mcp`;
+  return path;
 }
 
 export function resourceOf(issuer: string): string {
@@ -70,9 +91,9 @@ export function protectedResourceMetadata(issuer: string): OAuthProtectedResourc
   });
 }
 
-/** The metadata URL a 401 names in `WWW-Authenticate` (RFC 9728 §5.1). */
+/** The metadata URL a 401 names in `WWW-Authenticate` (RFC 9728 §5.1), at its RFC 9728 §3.1 place: the resource's path after the well-known name. */
 export function resourceMetadataUrl(issuer: string): string {
-  return `${issuer}${PATHS.resourceMetadata}/mcp`;
+  return `${new URL(issuer).origin}${PATHS.resourceMetadata}${issuerPath(issuer)}/mcp`;
 }
 
 /** A discovery document: public, cacheable for a minute, readable from any origin (RFC 8414 §3). */

@@ -41,17 +41,24 @@ function redirectSource(uri: string): string {
 
 const hidden = (name: string, value: string) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
 
-/** Why the login form is shown, and where it posts: OAuth's consent by default; the board passes its own. */
+/** Why the login form is shown, and where it posts: OAuth's consent (`consentLogin`), or the board's own. */
 export interface LoginTarget {
   action: string;
   why: string;
+  /** What the login is for, after "Log in with the operator token". */
+  forWhat?: string;
 }
 
-const CONSENT_LOGIN: LoginTarget = { action: PATHS.login, why: "A client asked to connect to this patchbay server" };
+/** The consent's login, posting under the issuer's path prefix (`prefix`, "" at the root). */
+export const consentLogin = (prefix: string): LoginTarget => ({
+  action: `${prefix}${PATHS.login}`,
+  why: "A client asked to connect to this patchbay server",
+  forWhat: " to decide what it gets",
+});
 
 /** The login form; `authorize` is the authorization request to return to afterwards. */
-export function loginPage(authorize: string, error?: string, target: LoginTarget = CONSENT_LOGIN): Response {
-  const forWhat = target === CONSENT_LOGIN ? " to decide what it gets" : "";
+export function loginPage(authorize: string, error: string | undefined, target: LoginTarget): Response {
+  const forWhat = target.forWhat ?? "";
   const body = `${error ? `<p class="error">${escapeHtml(error)}</p>` : ""}
 <p>${escapeHtml(target.why)}. Log in with the operator token (the value of <code>auth.token_env</code>, shown by <code>patchbay start</code>)${forWhat}.</p>
 <form method="post" action="${escapeHtml(target.action)}">${hidden("authorize", authorize)}
@@ -72,6 +79,8 @@ export interface ConsentView {
   /** The authorization request's parameters, posted back with the decision. */
   request: URLSearchParams;
   csrf: string;
+  /** The issuer's path prefix, "" at the root: the form posts under it. */
+  prefix: string;
 }
 
 function operatorChoice(view: ConsentView): string {
@@ -98,7 +107,7 @@ export function consentPage(view: ConsentView): Response {
   const params = [...view.request].map(([name, value]) => hidden(name, value)).join("");
   const body = `<p><strong>${escapeHtml(view.clientName)}</strong> (<code>${escapeHtml(view.clientId)}</code>) asks to use this patchbay server.
 After your answer the browser returns to <code>${escapeHtml(view.redirectUri)}</code>.</p>
-<form method="post" action="${PATHS.consent}">${params}${hidden("csrf", view.csrf)}
+<form method="post" action="${escapeHtml(view.prefix)}${PATHS.consent}">${params}${hidden("csrf", view.csrf)}
 <fieldset><legend>Act as one agent</legend>${agents}</fieldset>
 <fieldset><legend>Or act as the operator</legend>${operatorChoice(view)}</fieldset>
 <button type="submit" name="decision" value="approve">Approve</button><button type="submit" name="decision" value="deny">Deny</button></form>`;

@@ -19,6 +19,8 @@ export interface ClientData {
   /** `registration` (RFC 7591) or `metadata_document` (a URL-shaped client_id). */
   source: "registration" | "metadata_document";
   client_id_issued_at: number;
+  /** When a consent last named this client (epoch seconds): it restarts the unused window. */
+  consented_at?: number;
 }
 
 export interface GrantData {
@@ -75,12 +77,24 @@ export interface Lifetimes {
   loginSeconds: number;
 }
 
+/** oauth.max_clients and oauth.unused_client_seconds. */
+export interface ClientLimits {
+  max: number;
+  unusedSeconds: number;
+}
+
+export interface ClientView {
+  client: ClientData;
+  /** When it is removed unless a consent names it first (ms); undefined while it has a live grant. */
+  expiresAt: number | undefined;
+}
+
 const now = () => Date.now();
 
 /** Client records are keyed by the client_id's hash: a URL-shaped client_id is not a safe record id. */
 const clientKey = (clientId: string) => hashSecret(`client:${clientId}`);
 
-export function createOAuthStore(store: RecordStore, lifetimes: Lifetimes) {
+export function createOAuthStore(store: RecordStore, lifetimes: Lifetimes, limits: ClientLimits) {
   async function putSecret(kind: "code" | "access" | "refresh" | "login", data: SecretData): Promise<string> {
     const secret = newSecret(kind);
     await store.put<SecretData>("oauth_secret", hashSecret(secret), data);
@@ -106,6 +120,28 @@ export function createOAuthStore(store: RecordStore, lifetimes: Lifetimes) {
     return before && { data: before, reused: used(before) };
   }
 
+  const unusedUntil = (client: ClientData) => ((client.consented_at ?? client.client_id_issued_at) + limits.unusedSeconds) * 1000;
+
+  async function liveGrantClients(): Promise<Set<string>> {
+    return new Set((await store.list<GrantData>("oauth_grant")).filter((record) => !record.data.revoked_at).map((record) => record.data.client_id));
+  }
+
+  async function clients(): Promise<ClientView[]> {
+    const kept = await liveGrantClients();
+    return (await store.list<ClientData>("oauth_client")).map(({ data }) => ({
+      client: data,
+      expiresAt: kept.has(data.client_id) ? undefined : unusedUntil(data),
+    }));
+  }
+
+  /** Removes clients without a live grant whose unused window is over; answers how many went. */
+  async function removeUnusedClients(): Promise<number> {
+    let removed = 0;
+    for (const { client, expiresAt } of await clients())
+      if (expiresAt !== undefined && expiresAt <= now() && (await store.remove("oauth_client", clientKey(client.client_id)))) removed++;
+    return removed;
+  }
+
   async function grant(id: string): Promise<GrantData | undefined> {
     return (await store.get<GrantData>("oauth_grant", id))?.data;
   }
@@ -126,12 +162,31 @@ export function createOAuthStore(store: RecordStore, lifetimes: Lifetimes) {
   }
 
   return {
-    async saveClient(client: ClientData): Promise<void> {
-      await store.put<ClientData>("oauth_client", clientKey(client.client_id), client);
-    },
+    /**
+     * Stores a client, keeping its last consent; false (nothing stored) when it is new and
+     * oauth.max_clients are kept even after the unused ones went. Under one lock, so racing
+     * registrations cannot pass the cap together.
+     */
+    saveClient: (client: ClientData): Promise<boolean> =>
+      store.withLock("oauth-clients", async () => {
+        const key = clientKey(client.client_id);
+        const known = await store.get<ClientData>("oauth_client", key);
+        if (!known && (await store.ids("oauth_client")).length >= limits.max) {
+          await removeUnusedClients();
+          if ((await store.ids("oauth_client")).length >= limits.max) return false;
+        }
+        const consented_at = client.consented_at ?? known?.data.consented_at;
+        await store.put<ClientData>("oauth_client", key, { ...client, ...(consented_at !== undefined && { consented_at }) });
+        return true;
+      }),
+    /** A kept client; one whose unused window is over (and that has no live grant) is removed and unknown. */
     async client(clientId: string): Promise<ClientData | undefined> {
-      return (await store.get<ClientData>("oauth_client", clientKey(clientId)))?.data;
+      const found = (await store.get<ClientData>("oauth_client", clientKey(clientId)))?.data;
+      if (!found || unusedUntil(found) > now() || (await liveGrantClients()).has(clientId)) return found;
+      await store.remove("oauth_client", clientKey(clientId));
+      return undefined;
     },
+    clients,
 
     issueCode: (code: NewCode) => putSecret("code", { ...code, kind: "code", expires_at: now() + lifetimes.codeSeconds * 1000 }),
 
@@ -210,9 +265,9 @@ export function createOAuthStore(store: RecordStore, lifetimes: Lifetimes) {
       return held?.kind === "login" && held.token_hash === hashSecret(operatorToken);
     },
 
-    /** Removes expired secrets and grants revoked over a day ago; answers how many went. */
+    /** Removes expired secrets, unused clients and grants revoked over a day ago; answers how many went. */
     async sweep(): Promise<number> {
-      let removed = 0;
+      let removed = await removeUnusedClients();
       for (const record of await store.list<SecretData>("oauth_secret"))
         if (record.data.expires_at <= now() && (await store.remove("oauth_secret", record.id))) removed++;
       const dayAgo = now() - 24 * 3600 * 1000;

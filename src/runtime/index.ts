@@ -7,11 +7,13 @@
  */
 import { fileURLToPath } from "node:url";
 import { PatchbayError } from "../errors/index.ts";
+import { noteRemoteAddress } from "./remote-address.ts";
 
 export { type AtomicWriteOptions, isTempName, sweepStaleTemps, tempNameFor, writeFileAtomic, writeFileAtomicSync, writeTempFile } from "./atomic-file.ts";
 export { isInside } from "./inside.ts";
 export { keptRealpath, keptRealpathOrSelf } from "./kept-realpath.ts";
 export { isProcessAlive, processStartTime } from "./process-liveness.ts";
+export { remoteAddress } from "./remote-address.ts";
 
 interface BunServer {
   port: number;
@@ -19,7 +21,12 @@ interface BunServer {
   stop(closeActive?: boolean): Promise<void> | void;
 }
 interface BunGlobal {
-  serve(options: { fetch: (request: Request) => Response | Promise<Response>; hostname: string; port: number; idleTimeout: number }): BunServer;
+  serve(options: {
+    fetch: (request: Request, server: { requestIP(request: Request): { address: string } | null }) => Response | Promise<Response>;
+    hostname: string;
+    port: number;
+    idleTimeout: number;
+  }): BunServer;
   main: string;
 }
 interface DenoServer {
@@ -27,7 +34,10 @@ interface DenoServer {
   shutdown(): Promise<void>;
 }
 interface DenoGlobal {
-  serve(options: { hostname: string; port: number; onListen?: () => void }, handler: (request: Request) => Response | Promise<Response>): DenoServer;
+  serve(
+    options: { hostname: string; port: number; onListen?: () => void },
+    handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,
+  ): DenoServer;
   execPath(): string;
 }
 
@@ -55,11 +65,18 @@ export interface HttpListener {
 export async function serveHttp(fetch: (request: Request) => Promise<Response>, address: { hostname: string; port: number }): Promise<HttpListener> {
   try {
     if (bun) {
-      const server = bun.serve({ fetch, hostname: address.hostname, port: address.port, idleTimeout: 0 });
+      const served = (request: Request, server: { requestIP(request: Request): { address: string } | null }) => {
+        noteRemoteAddress(request, server.requestIP(request)?.address);
+        return fetch(request);
+      };
+      const server = bun.serve({ fetch: served, hostname: address.hostname, port: address.port, idleTimeout: 0 });
       return { hostname: address.hostname, port: server.port, stop: async () => void (await server.stop(true)) };
     }
     if (!deno) throw new PatchbayError("runtime_unsupported", "patchbay runs on Bun or Deno", { next: "run the compiled binary, or `bun src/cli.ts`" });
-    const server = deno.serve({ hostname: address.hostname, port: address.port, onListen: () => {} }, fetch);
+    const server = deno.serve({ hostname: address.hostname, port: address.port, onListen: () => {} }, (request, info) => {
+      noteRemoteAddress(request, info.remoteAddr.hostname);
+      return fetch(request);
+    });
     return { hostname: address.hostname, port: server.addr.port, stop: () => server.shutdown() };
   } catch (error) {
     if (error instanceof PatchbayError) throw error;

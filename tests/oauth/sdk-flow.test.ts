@@ -7,19 +7,11 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import {
-  Client,
-  type OAuthClientInformationMixed,
-  type OAuthClientMetadata,
-  type OAuthClientProvider,
-  type OAuthDiscoveryState,
-  type OAuthTokens,
-  StreamableHTTPClientTransport,
-  UnauthorizedError,
-} from "@modelcontextprotocol/client";
+import { Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
 import { connectHttp } from "../support/clients.ts";
 import { removeTempDirs, runPatchbay } from "../support/patchbay.ts";
-import { approve, OPERATOR_TOKEN, type OAuthServer, REDIRECT_URI, startOAuthServer } from "./support.ts";
+import { ConsentingProvider } from "./sdk-provider.ts";
+import { OPERATOR_TOKEN, type OAuthServer, startOAuthServer } from "./support.ts";
 
 let server: OAuthServer;
 let agentTokens: Record<string, string>;
@@ -34,54 +26,6 @@ afterAll(async () => {
   await server?.stop();
   removeTempDirs();
 });
-
-/** An OAuthClientProvider whose "browser" is the operator approving `choice` on the consent page. */
-class ConsentingProvider implements OAuthClientProvider {
-  client?: OAuthClientInformationMixed;
-  saved?: OAuthTokens;
-  verifier = "";
-  discovery?: OAuthDiscoveryState;
-  callback?: URL;
-  constructor(private readonly choice: Record<string, string>) {}
-  get redirectUrl() {
-    return REDIRECT_URI;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: "SDK test host",
-      redirect_uris: [REDIRECT_URI],
-      token_endpoint_auth_method: "none",
-      grant_types: ["authorization_code", "refresh_token"],
-    };
-  }
-  clientInformation() {
-    return this.client;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.client = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-  saveDiscoveryState(state: OAuthDiscoveryState) {
-    this.discovery = state;
-  }
-  discoveryState() {
-    return this.discovery;
-  }
-  async redirectToAuthorization(url: URL) {
-    this.callback = await approve(url, this.choice);
-  }
-}
 
 /** Connects the SDK client, taking the 401 → consent → finishAuth → reconnect path a host takes. */
 async function connectWithOAuth(choice: Record<string, string>): Promise<{ client: Client; provider: ConsentingProvider }> {
@@ -183,7 +127,7 @@ test("an operator grant holds only what the operator ticked, never more than the
   const forged = await connectWithOAuth({ identity: "operator", mode: "worker", bash: "full" });
   await forged.client.close();
   const listed = await runPatchbay(["oauth", "list", "--json"], { home: server.home });
-  const accesses = (JSON.parse(listed.stdout) as Array<{ access: string }>).map((grant) => grant.access);
+  const accesses = (JSON.parse(listed.stdout) as { grants: Array<{ access: string }> }).grants.map((grant) => grant.access);
   expect(accesses).toContain("operator (full mode; no power tools)");
   expect(accesses).toContain("operator (worker mode; bash safe)");
 });

@@ -85,33 +85,42 @@ export function postForm(url: string, fields: URLSearchParams, headers: Record<s
   });
 }
 
-/** Logs in with the operator token on the login page an authorization URL shows; answers the login cookie. */
-export async function logIn(authorize: URL, token = OPERATOR_TOKEN): Promise<{ cookie: string; consentUrl: string }> {
-  const loginPage = await fetch(authorize, { redirect: "manual" });
-  const html = await loginPage.text();
-  if (!html.includes('action="/oauth/login"')) throw new Error(`expected the login page, got ${loginPage.status}: ${html.slice(0, 300)}`);
-  const fields = hiddenFields(html);
-  fields.set("token", token);
-  const answer = await postForm(`${authorize.origin}/oauth/login`, fields, { origin: authorize.origin });
-  const cookie = /patchbay_oauth_login=[^;]+/.exec(answer.headers.get("set-cookie") ?? "")?.[0];
-  if (answer.status !== 303 || !cookie) throw new Error(`login answered ${answer.status}: ${await answer.text()}`);
-  return { cookie, consentUrl: new URL(answer.headers.get("location")!, authorize.origin).href };
+/** Where a page's form posts, resolved against the page's URL as a browser does, or undefined when the page has no such form. */
+function formAction(html: string, page: string, ending: string): string | undefined {
+  const action = /<form method="post" action="([^"]*)"/.exec(html)?.[1];
+  return action?.endsWith(ending) ? new URL(unescapeHtml(action), page).href : undefined;
 }
 
-/** The consent page's form fields (hidden ones, the CSRF token among them) for a logged-in cookie. */
-export async function consentForm(consentUrl: string, cookie: string): Promise<{ html: string; fields: URLSearchParams }> {
+/** Logs in with the operator token on the login page an authorization URL shows; answers the login cookie and its Set-Cookie line. */
+export async function logIn(authorize: URL, token = OPERATOR_TOKEN): Promise<{ cookie: string; consentUrl: string; setCookie: string }> {
+  const loginPage = await fetch(authorize, { redirect: "manual" });
+  const html = await loginPage.text();
+  const action = formAction(html, authorize.href, "/oauth/login");
+  if (!action) throw new Error(`expected the login page, got ${loginPage.status}: ${html.slice(0, 300)}`);
+  const fields = hiddenFields(html);
+  fields.set("token", token);
+  const answer = await postForm(action, fields, { origin: authorize.origin });
+  const setCookie = answer.headers.get("set-cookie") ?? "";
+  const cookie = /patchbay_oauth_login=[^;]+/.exec(setCookie)?.[0];
+  if (answer.status !== 303 || !cookie) throw new Error(`login answered ${answer.status}: ${await answer.text()}`);
+  return { cookie, consentUrl: new URL(answer.headers.get("location")!, authorize.href).href, setCookie };
+}
+
+/** The consent page's form fields (hidden ones, the CSRF token among them) for a logged-in cookie, and where the form posts. */
+export async function consentForm(consentUrl: string, cookie: string): Promise<{ html: string; fields: URLSearchParams; action: string }> {
   const page = await fetch(consentUrl, { headers: { cookie }, redirect: "manual" });
   const html = await page.text();
-  if (!html.includes('action="/oauth/consent"')) throw new Error(`expected the consent page, got ${page.status}: ${html.slice(0, 300)}`);
-  return { html, fields: hiddenFields(html) };
+  const action = formAction(html, consentUrl, "/oauth/consent");
+  if (!action) throw new Error(`expected the consent page, got ${page.status}: ${html.slice(0, 300)}`);
+  return { html, fields: hiddenFields(html), action };
 }
 
 /** Walks login and consent like the operator's browser; `choice` is what the operator ticks. Answers the redirect back to the client. */
 export async function approve(authorize: URL, choice: Record<string, string>): Promise<URL> {
   const { cookie, consentUrl } = await logIn(authorize);
-  const { fields } = await consentForm(consentUrl, cookie);
+  const { fields, action } = await consentForm(consentUrl, cookie);
   for (const [name, value] of Object.entries({ ...choice, decision: "approve" })) fields.set(name, value);
-  const answer = await postForm(`${authorize.origin}/oauth/consent`, fields, { cookie, origin: authorize.origin });
+  const answer = await postForm(action, fields, { cookie, origin: authorize.origin });
   if (answer.status !== 303) throw new Error(`consent answered ${answer.status}: ${await answer.text()}`);
   return new URL(answer.headers.get("location")!);
 }

@@ -174,7 +174,7 @@ describe("expiry and revocation", () => {
     expect((await alice.callTool("send_message", { to: "bob", content: "before the CLI revoke" })).isError).toBeFalsy();
     const listed = await runPatchbay(["oauth", "list", "--json"], { home: server.home });
     expect(listed.code).toBe(0);
-    const grants = JSON.parse(listed.stdout) as Array<{ grant_id: string; client_id: string; access: string; revoked_at: string | null }>;
+    const { grants } = JSON.parse(listed.stdout) as { grants: Array<{ grant_id: string; client_id: string; access: string; revoked_at: string | null }> };
     const grant = grants.find((g) => g.client_id === clientId)!;
     expect(grant).toMatchObject({ access: "agent alice@team", revoked_at: null });
     expect(listed.stdout).not.toContain(access);
