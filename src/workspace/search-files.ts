@@ -141,7 +141,12 @@ export async function searchFilesInProcess(
   const list = await gitFileList(root, options.signal);
   if ("error" in list || list.truncated) return undefined;
   let searchable = searchableByList.get(list);
-  if (!searchable) searchableByList.set(list, (searchable = searchableFiles(root, list, options.signal)));
+  if (!searchable) {
+    searchable = searchableFiles(root, list, options.signal);
+    // Kept only once answered: a cancelled or timed-out git call must not fail every later search of this list.
+    searchable.catch(() => searchableByList.delete(list));
+    searchableByList.set(list, searchable);
+  }
   const files = await searchable;
   if (!files || (await attributesElsewhere(root))) return undefined;
   const wanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
