@@ -53,7 +53,8 @@ async function confirmFile(path: string, wanted: ReadonlyMap<number, string>): P
  *
  * @example
  * const confirmed = lineConfirmer("/srv/repo", records);
- * const shown = records.filter(async (record) => await confirmed(record));
+ * const verdicts = await Promise.all(records.map(confirmed));
+ * const shown = records.filter((_, at) => verdicts[at]);
  */
 export function lineConfirmer(
   root: string,
