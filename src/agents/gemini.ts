@@ -16,6 +16,7 @@ import {
   usageEvent,
 } from "./define.ts";
 import { geminiTelemetry } from "./gemini-telemetry.ts";
+import { userTelemetry } from "./gemini-user-telemetry.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
 
 /**
@@ -37,7 +38,8 @@ export const gemini = defineAgent({
   models: ["gemini-2.5-pro", "gemini-2.5-flash"],
   handoffTemplate: `gemini -p "${HANDOFF_PROMPT}" --approval-mode auto_edit`,
   capabilities: { resume: true, readOnlySandbox: false, outputSchema: false, chooseSessionId: true },
-  // Read in the 0.61.0 bundle (process.env["…"]); GEMINI_CLI_HOME moves ~/.gemini.
+  // Read in the 0.61.0 bundle (process.env["…"]); GEMINI_CLI_HOME moves ~/.gemini. GEMINI_TELEMETRY_* and
+  // OTEL_* (its OpenTelemetry exporters) are the user's own telemetry, left as it is (userTelemetry).
   env: {
     pass: [
       "GEMINI_API_KEY",
@@ -50,6 +52,8 @@ export const gemini = defineAgent({
       "GOOGLE_APPLICATION_CREDENTIALS",
       "GOOGLE_GENAI_*",
       "CLOUD_SHELL",
+      "GEMINI_TELEMETRY_*",
+      "OTEL_*",
     ],
     credentials: {
       variables: () => ["GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS"],
@@ -58,7 +62,7 @@ export const gemini = defineAgent({
       missing: /must specify the ([A-Z_]+) environment variable|Please set an Auth method/i,
     },
   },
-  command(turn, executable) {
+  command(turn, executable, env = {}) {
     const args = [
       "--output-format",
       "stream-json",
@@ -68,7 +72,8 @@ export const gemini = defineAgent({
       ...session(turn),
       ...(turn.addDirs ?? []).flatMap((dir) => ["--include-directories", dir]),
     ];
-    return { command: executable, args, env: { GEMINI_CLI_TRUST_WORKSPACE: "true", ...localTelemetry(turn) }, stdin: turn.prompt };
+    const telemetry = userTelemetry(env, turn.cwd) ? {} : localTelemetry(turn);
+    return { command: executable, args, env: { GEMINI_CLI_TRUST_WORKSPACE: "true", ...telemetry }, stdin: turn.prompt };
   },
   parser: geminiParser,
 });
@@ -76,7 +81,8 @@ export const gemini = defineAgent({
 /**
  * Telemetry written only to a file in the turn's own scratch directory, for its usage during the
  * turn (gemini-telemetry.ts): target local with an outfile exports to that file alone, prompts
- * left out. These override a user's telemetry settings for patchbay's turns, so none leaves the machine.
+ * left out. Set only when the user configured no telemetry of their own: these variables would
+ * override it (env wins over settings.json), and their collector would lose patchbay's turns.
  */
 function localTelemetry(turn: AgentTurn): Record<string, string> {
   return {
@@ -111,7 +117,7 @@ interface PendingTool {
  * result), so message events are whole messages as with the other agents. The final message is
  * the last such message: the text after the last tool call.
  */
-function geminiParser(turn: AgentTurn): AgentParser {
+function geminiParser(turn: AgentTurn, env?: Record<string, string | undefined>): AgentParser {
   let sessionId: string | undefined;
   let result: Json | undefined;
   let usage: AgentUsage | undefined;
@@ -119,6 +125,9 @@ function geminiParser(turn: AgentTurn): AgentParser {
   let lastMessage: string | undefined;
   const pending = new Map<string, PendingTool>();
   const telemetry = geminiTelemetry(telemetryFile(turn));
+  // The turn's own telemetry file is set unless the user's telemetry is (command above).
+  const midTurn = !env || env.GEMINI_TELEMETRY_OUTFILE === telemetryFile(turn);
+  let notice = midTurn ? [] : [ownTelemetryNotice(turn, env)];
 
   /** The turn's calls so far from its telemetry file, until the result line's totals replace them. */
   function poll(): AgentEvent[] {
@@ -208,7 +217,11 @@ function geminiParser(turn: AgentTurn): AgentParser {
     const event = parseObject(text);
     // Any line other than another fragment ends the current assistant message.
     const continues = event?.type === "message" && event.role === "assistant" && event.delta === true;
-    return continues ? parse(text) : [...flush(), ...parse(text)];
+    const events = continues ? parse(text) : [...flush(), ...parse(text)];
+    if (notice.length === 0) return events;
+    const first = notice;
+    notice = [];
+    return [...first, ...events];
   }
 
   function finish(exit: { code: number | null; signal: string | null }, stderrTail: string): AgentResult {
@@ -222,7 +235,14 @@ function geminiParser(turn: AgentTurn): AgentParser {
     return parsed.error ? { ...base, error: parsed.error } : { ...base, status: "succeeded", structured: parsed.structured };
   }
 
-  return { line, finish, poll };
+  return { line, finish, ...(midTurn && { poll }) };
+}
+
+/** Said once, with the turn's first line: why a hard budget waits for this turn's end. */
+function ownTelemetryNotice(turn: AgentTurn, env: Record<string, string | undefined>): AgentEvent {
+  const source = userTelemetry(env, turn.cwd) ?? "your Gemini CLI settings";
+  const message = `gemini telemetry is configured by you (${source}) and left as it is, so this turn's usage is counted when it ends: a hard budget cannot stop it mid-turn`;
+  return { type: "error", message, fatal: false };
 }
 
 /** Exit 144 without a result line: the error line of stderr, not its stack trace. */

@@ -50,7 +50,7 @@ const POLL_MS = 250;
  */
 export async function runAgent(options: RunOptions): Promise<RunOutcome> {
   const { adapter, turn } = options;
-  const command = adapter.command(turn, options.executable);
+  const command = adapter.command(turn, options.executable, options.env);
   const env: Record<string, string> = { ...options.env, ...command.env, TMPDIR: turn.scratchDir };
   const executable = findExecutable(command.command, env.PATH ?? "", turn.cwd);
   if (!executable) throw executableNotFound(adapter, command.command, env.PATH ?? "");

@@ -153,7 +153,8 @@ export interface AgentAdapter {
   pipelineProvider?: string;
   capabilities: AgentCapabilities;
   env: AgentEnvNeeds;
-  command(turn: AgentTurn, executable: string): AgentCommand;
+  /** `env`: the environment built for the turn (environment.ts), which the command's own `env` is added to (gemini sets its telemetry only when the user's is not). */
+  command(turn: AgentTurn, executable: string, env?: Record<string, string | undefined>): AgentCommand;
   /** `env`: the environment the CLI runs with (codex finds its session files under its CODEX_HOME); absent: no such files are read. */
   parser(turn: AgentTurn, env?: Record<string, string | undefined>): AgentParser;
 }

@@ -152,10 +152,19 @@ describe("claude command line", () => {
 
 describe("gemini command line", () => {
   test("read_only is plan mode, workspace trusted by env, prompt on stdin and not in argv", () => {
-    expect(gemini.command(turnOf({ access: "read_only" }), "gemini")).toEqual({
+    // A home without telemetry settings: gemini writes its telemetry to the turn's own file (tests/usage/gemini-own-telemetry.test.ts).
+    const env = { HOME: "/nonexistent-home", GEMINI_CLI_SYSTEM_SETTINGS_PATH: "/nonexistent-settings.json" };
+    expect(gemini.command(turnOf({ access: "read_only" }), "gemini", env)).toEqual({
       command: "gemini",
       args: ["--output-format", "stream-json", "--approval-mode", "plan"],
-      env: { GEMINI_CLI_TRUST_WORKSPACE: "true" },
+      env: {
+        GEMINI_CLI_TRUST_WORKSPACE: "true",
+        GEMINI_TELEMETRY_ENABLED: "true",
+        GEMINI_TELEMETRY_TARGET: "local",
+        GEMINI_TELEMETRY_OUTFILE: "/s/gemini-telemetry.json",
+        GEMINI_TELEMETRY_LOG_PROMPTS: "false",
+        GEMINI_TELEMETRY_USE_COLLECTOR: "false",
+      },
       stdin: "Create hello.txt",
     });
     expect(gemini.capabilities.readOnlySandbox).toBe(false);
