@@ -6,7 +6,7 @@
  * written into the worktree; files git could not merge keep conflict markers for the agent to
  * resolve. Call only while no turn runs in the worktree.
  */
-import { headCommit, git } from "../workspace/index.ts";
+import { GIT_CHECKOUT_TIMEOUT_MS, headCommit, git } from "../workspace/index.ts";
 import { mergeCheck, snapshotCommit } from "../worktrees/index.ts";
 import { unsafeChanges, workerChanges } from "./changes.ts";
 import { workerRefPrefix } from "./conflicts.ts";
@@ -37,10 +37,11 @@ export async function rebaseWorktree(repo: string, workerId: string, wt: { path:
   const saved = files.length ? await snapshotCommit(wt.path, wt.base_commit, files, savedRef) : undefined;
   const merged = saved ? await mergeCheck(repo, head, saved) : undefined;
   // The branch (patchbay's own) moves to HEAD; the worker's changes are in `saved` and come back from the merged tree.
-  await git(wt.path, ["reset", "--quiet", "--hard", head]);
+  // Both rewrite every file the base moved, a checkout's work: stopped at runGit's 20 s they would leave the worktree half-written.
+  await git(wt.path, ["reset", "--quiet", "--hard", head], { timeoutMs: GIT_CHECKOUT_TIMEOUT_MS });
   if (merged) {
     // --reset with -u overwrites the worker's untracked files with their merged selves.
-    await git(wt.path, ["read-tree", "-u", "--reset", merged.tree]);
+    await git(wt.path, ["read-tree", "-u", "--reset", merged.tree], { timeoutMs: GIT_CHECKOUT_TIMEOUT_MS });
     // Back to uncommitted changes: the index is HEAD's again, new files untracked, as the agent left them.
     await git(wt.path, ["reset", "--quiet"]);
   }
