@@ -63,7 +63,8 @@ export async function createScratchWorktree(repo: string, path: string): Promise
 export async function removeWorktree(repo: string, place: { path: string; branch?: string }): Promise<boolean> {
   const folder = existsSync(place.path);
   if (folder) {
-    await runGit(repo, ["worktree", "remove", "--force", place.path]);
+    // Deleting a whole checkout is a checkout's work: under the 20 s default it would fail before the rm below.
+    await runGit(repo, ["worktree", "remove", "--force", place.path], { timeoutMs: GIT_CHECKOUT_TIMEOUT_MS });
     await rm(place.path, { recursive: true, force: true });
   }
   await runGit(repo, ["worktree", "prune"]);
