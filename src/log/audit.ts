@@ -16,18 +16,18 @@ export interface AuditLog {
 }
 
 /**
+ * How long lines wait to share one append. An append per call (open, write, close) cost the
+ * server's CPU right when the client needed it on a busy machine (docs/benchmarks.md).
+ */
+const FLUSH_AFTER_MS = 100;
+
+/**
  * An append-only JSON-lines file (0600), in call order; a failing write is reported once and never
  * fails a tool call. Lines are batched: the calls of the next FLUSH_AFTER_MS become one append, made
  * off the answers' path, and the process writes whatever is still queued as it exits, so a clean
  * shutdown (`stop`, SIGTERM, end of stdin) loses no line; a killed process loses at most that
  * window's lines. The append is synchronous, so no write is ever half-way when the process ends.
  */
-/**
- * How long lines wait to share one append. An append per call (open, write, close) cost the
- * server's CPU right when the client needed it on a busy machine (docs/benchmarks.md).
- */
-const FLUSH_AFTER_MS = 100;
-
 export function createAuditLog(file: string, onError: (error: Error) => void): AuditLog {
   let pending: string[] = [];
   let scheduled = false;
