@@ -104,7 +104,7 @@ export const providerAddTool = configTool(
     command: v.pipe(v.string(), v.minLength(1)),
     args: v.optional(v.array(v.string())),
     prompt_mode: v.optional(v.picklist(PROVIDER_PROMPT_MODES)),
-    output_contract: v.pipe(v.picklist(OUTPUT_CONTRACT_NAMES)),
+    output_contract: v.picklist(OUTPUT_CONTRACT_NAMES),
   },
   { capability: "exec" },
   (repo, editor, args) =>
