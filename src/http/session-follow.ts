@@ -16,7 +16,7 @@ const WAIT_MS = 1000;
 /** An SSE comment after this long without an event, like the SDK's own keep-alive. */
 const KEEP_ALIVE_MS = 15_000;
 
-export const SERVER_GONE_MESSAGE =
+const SERVER_GONE_MESSAGE =
   "The patchbay server running this call stopped before answering (its lease in the team's Redis expired), so the call cannot finish: " +
   "call the tool again; a job it started may still be recorded, check it with codex_get_status or codex_get_result";
 

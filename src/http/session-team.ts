@@ -11,7 +11,7 @@ import { type SessionState, TOOL_MODES, type ToolMode } from "../mcp/index.ts";
 import type { SharedLogs } from "../state/index.ts";
 
 /** A server's lease lasts this long after its last renewal: how long a call of a killed server can look alive. */
-export const SERVER_LEASE_MS = 5000;
+const SERVER_LEASE_MS = 5000;
 const LEASE_RENEWAL_MS = 1000;
 
 export interface SessionRecord {

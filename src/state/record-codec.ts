@@ -56,7 +56,7 @@ export async function readRecord<T>(
   return parseRecord<T>(text, where, key, kind, id);
 }
 
-export function parseRecord<T>(text: string, where: (key: string) => string, key: string, kind: RecordKind, id: string): StoredRecord<T> {
+function parseRecord<T>(text: string, where: (key: string) => string, key: string, kind: RecordKind, id: string): StoredRecord<T> {
   let value: unknown;
   try {
     value = JSON.parse(text);
