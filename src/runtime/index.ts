@@ -1,9 +1,10 @@
 /**
  * The one place that knows which JavaScript runtime runs patchbay. Everything else uses web
  * standards and node: modules, which Bun and Deno both provide; only serving HTTP and
- * re-launching ourselves differ between them. It is also the home of the two process-level basics
- * every layer shares: replacing a file atomically (`atomic-file.ts`) and process liveness, and the
- * one path containment test (`isInside`).
+ * re-launching ourselves differ between them (serving also notes each request's peer address,
+ * `remote-address.ts`, which a web `Request` does not carry). It is also the home of the basics
+ * every layer shares: replacing a file atomically (`atomic-file.ts`), process liveness, the one
+ * path containment test (`isInside`) and the kept real paths of roots (`kept-realpath.ts`).
  */
 import { fileURLToPath } from "node:url";
 import { PatchbayError } from "../errors/index.ts";
