@@ -254,8 +254,8 @@ export async function searchRepo(ws: Workspace, options: SearchOptions): Promise
     throw new PatchbayError("not_found", `${base.relative} does not exist`, { next: "search an existing directory (codex_repo_tree lists them)" });
   const isShown = (path: string) => isSearchable(ws, path, base.relative, options.includeHidden ?? false);
   if (!options.regex && options.glob === undefined) {
-    // isShown depends on the blocked globs and includeHidden alone: that is its key.
-    const shownKey = JSON.stringify([ws.blockedGlobs, options.includeHidden ?? false]);
+    // isShown depends on the blocked globs, includeHidden and the base (a dot directory searched by name is not hidden): that is its key.
+    const shownKey = JSON.stringify([ws.blockedGlobs, options.includeHidden ?? false, base.relative]);
     const found = await searchFilesInProcess(ws.root, {
       query: options.query,
       base: base.relative,

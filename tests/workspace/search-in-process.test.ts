@@ -105,3 +105,17 @@ test("a repository past the in-process share: an answer found early, and one onl
   }
   expect((await tools.ok<Found>("codex_search_repo", { query: "tok", max_results: 50 })).matches.at(-1)?.path).toBe("d24/f2499.txt");
 });
+
+test("a search inside a dot directory finds its lines after a search of the whole repository", async () => {
+  // Whether a dot file is hidden depends on where the search starts: the verdicts kept between
+  // searches must not carry a whole-repository search's "hidden" into a search of that directory.
+  const root = makeGitRepo({ ".config/settings.txt": "tok inside\n", "top.txt": "tok top\n" });
+  const tools = await harnessFor(root);
+  const whole = await tools.ok<Found>("codex_search_repo", { query: "tok" });
+  expect(whole.matches).toEqual([{ path: "top.txt", line: 1, text: "tok top" }]);
+
+  const inside = await tools.ok<Found>("codex_search_repo", { query: "tok", path: ".config" });
+  const byGit = await tools.ok<Found>("codex_search_repo", { query: "tok", path: ".config", glob: "*" });
+  expect(byGit.matches).toEqual([{ path: ".config/settings.txt", line: 1, text: "tok inside" }]);
+  expect(inside.matches).toEqual(byGit.matches);
+});
