@@ -179,8 +179,10 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     return message;
   }
 
-  /** Marks the agent's pending messages read and answers them; `undefined`, marking nothing, once `signal` aborted: nobody would receive them. */
-  /** Marks the oldest `limit` pending messages read; what it took and how many stay unread. */
+  /**
+   * Marks the agent's oldest `limit` pending messages read; what it took and how many stay unread.
+   * `undefined`, marking nothing, once `signal` aborted: nobody would receive them.
+   */
   async function take(agent: AgentAddress, signal: AbortSignal | undefined, limit = Number.POSITIVE_INFINITY) {
     return exclusive(agent.namespace, async () => {
       if (signal?.aborted) return undefined;
