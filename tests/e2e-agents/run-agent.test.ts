@@ -31,7 +31,9 @@ if (missing) console.warn(`\n[e2e-agents/run-agent] ${missing}\n`);
 
 const keep = keepForFile();
 
-const IDLE_MS = 3_000;
+// The idle timer counts start-up too: at 3 s a loaded machine stopped codex before its first retry. No bound on the
+// elapsed time: each retry line restarts the timer, and ending by the idle timeout (endedBy) is the effect under test.
+const IDLE_MS = 8_000;
 
 interface Turn {
   outcome: RunOutcome;
@@ -121,7 +123,6 @@ describe.skipIf(missing !== undefined)("runAgent + codex adapter + real codex", 
     expect(t.outcome.endedBy).toBe("idle_timeout");
     expect(t.outcome.result.status).toBe("failed");
     expect(t.events.some((e) => e.type === "error" && !e.fatal && e.message.startsWith("Reconnecting"))).toBe(true);
-    expect(t.ms).toBeLessThan(IDLE_MS + 5_000);
   });
 });
 
@@ -169,7 +170,6 @@ describe.skipIf(missing !== undefined)("runAgent + claude adapter + real claude"
     const hung = await turn(claude, box, repo(), "hi", { idleTimeoutMs: IDLE_MS });
     expect(hung.outcome.endedBy).toBe("idle_timeout");
     expect(hung.outcome.result.status).toBe("failed");
-    expect(hung.ms).toBeLessThan(IDLE_MS + 5_000);
   });
 });
 
@@ -213,6 +213,5 @@ describe.skipIf(missing !== undefined)("runAgent + gemini adapter + real gemini"
     const t = await turn(gemini, box, repo(), "hi", { idleTimeoutMs: IDLE_MS });
     expect(t.outcome.endedBy).toBe("idle_timeout");
     expect(t.outcome.result.status).toBe("failed");
-    expect(t.ms).toBeLessThan(IDLE_MS + 8_000);
   });
 });
