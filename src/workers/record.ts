@@ -55,7 +55,6 @@ export interface WorkerRecord {
   updated_at: string;
 }
 
-export const WORKER_ID_PATTERN = /^wrk_[0-9a-f]{20}$/;
 export const MAX_TURNS_KEPT = 100;
 export const MAX_REPORT_CHARS = 8_000;
 
