@@ -42,10 +42,12 @@ function withCors(response: Response, request: Request, corsOrigins: string[] | 
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
+const utf8 = new TextDecoder();
+
 /** The body as JSON, or the JSON-RPC parse error every MCP client understands. */
 function parseJson(bytes: Uint8Array): { value: unknown } | Response {
   try {
-    return { value: JSON.parse(new TextDecoder().decode(bytes)) };
+    return { value: JSON.parse(utf8.decode(bytes)) };
   } catch {
     return rpcErrorResponse(400, -32700, "Parse error: the request body is not valid JSON");
   }
@@ -74,9 +76,8 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     if (parsed instanceof Response) return parsed;
     const overLimit = await chargeBatch(request, auth, options.messaging?.tokens, parsed.value);
     if (overLimit) return overLimit;
-    // The original body stream is spent: hand the SDK an identical request carrying the read bytes.
-    const replay = new Request(request.url, { method: "POST", headers: request.headers, body: bytes, signal: request.signal });
-    return withCors(flushSseHeaders(await endpoint.handle(replay, who.principal, parsed.value, who.session)), request, corsOrigins);
+    // The body is spent, but nothing reads it again: the SDK takes the parsed body (parsedBody) and tools read only headers.
+    return withCors(flushSseHeaders(await endpoint.handle(request, who.principal, parsed.value, who.session)), request, corsOrigins);
   }
 
   async function attachments(request: Request): Promise<Response> {

@@ -25,6 +25,7 @@ export function createMemoryEventStore(retention: ResumeRetention, now: () => nu
     const cutoff = now() - retention.maxAgeMs;
     let drop = Math.max(0, events.length - retention.maxEvents);
     while (drop < events.length && events[drop]!.at < cutoff) drop++;
+    if (drop === 0) return;
     for (const { streamId, message } of events.splice(0, drop)) {
       if (isAnswer(message)) lostAnswers.set(streamId, message.id);
     }

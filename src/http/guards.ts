@@ -86,6 +86,8 @@ export async function readCappedBody(request: Request, maxBytes: number): Promis
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) return tooLarge();
   if (!request.body) return new Uint8Array();
+  // A declared length bounds the body (what follows is the next request), unless chunked framing overrides it: read it in one native call.
+  if (declared >= 0 && !request.headers.has("transfer-encoding")) return new Uint8Array(await request.arrayBuffer());
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

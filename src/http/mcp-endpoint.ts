@@ -229,7 +229,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     const lastEventId = request.method === "GET" ? request.headers.get("last-event-id") : null;
     if (lastEventId) return resume(session, request, lastEventId);
     const handled = () => session.transport.handleRequest(asNegotiated(request, session.server), body === undefined ? undefined : { parsedBody: body });
-    return withPostedRequests(body, handled);
+    // Only the shared store asks which requests a stream answers; the context costs every await of the call.
+    return session.shared ? withPostedRequests(body, handled) : handled();
   }
 
   /** A GET with Last-Event-ID: the missed events and the stream again, or 410 when they are gone. */

@@ -79,8 +79,11 @@ export function sessionHandle(sessionId: string): string {
   return `ses_${createHash("sha256").update(`patchbay-session:${sessionId}`).digest("hex").slice(0, 24)}`;
 }
 
-/** Folder → what a remote caller sees instead, longest first so the innermost folder wins; compiled once per result. */
-export type Rewrites = ReadonlyArray<{ pattern: RegExp; to: string }>;
+/**
+ * Folder → what a remote caller sees instead, longest first so the innermost folder wins. `from`
+ * is the folder itself: a string that does not hold it needs no pattern run over it.
+ */
+export type Rewrites = ReadonlyArray<{ from: string; pattern: RegExp; to: string }>;
 
 function withRealPath(path: string): string[] {
   try {
@@ -106,6 +109,26 @@ function repositoriesNamed(value: Json, found = new Set<string>()): Set<string> 
   return found;
 }
 
+/** Compiled rewrites by the folders they rewrite: a session's roots and home are the same call after call. */
+const compiled = new Map<string, Rewrites>();
+/** Sessions name a few roots each; the bound only stops growth (results name repositories too). */
+const MAX_COMPILED = 64;
+
+function compile(rewrites: ReadonlyMap<string, string>): Rewrites {
+  const sorted = [...rewrites].sort(([a], [b]) => b.length - a.length);
+  const key = sorted.map(([from, to]) => `${from}\0${to}`).join("\n");
+  let found = compiled.get(key);
+  if (found) return found;
+  found = sorted.flatMap(([from, to]) => [
+    // "/repo/src/a.ts" reads "src/a.ts" when the repository is ".", not "./src/a.ts".
+    ...(to === "." ? [{ from, pattern: new RegExp(`(?<![\\w.-])${literal(from)}/`, "g"), to: "" }] : []),
+    { from, pattern: new RegExp(`(?<![\\w.-])${literal(from)}${PATH_END}`, "g"), to },
+  ]);
+  if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
+  compiled.set(key, found);
+  return found;
+}
+
 /**
  * The folders this session's results may name, and their public spelling: its roots, and the
  * repositories `result` names (a job's `repo`, a session's `cwd`). A root of `/` (the original
@@ -114,24 +137,26 @@ function repositoriesNamed(value: Json, found = new Set<string>()): Set<string> 
 export function localRewrites(session: Pick<SessionState, "scope">, home: string, result?: CallToolResult): Rewrites {
   const { allowedRoots } = session.scope;
   const base = session.scope.defaultRoot ?? allowedRoots[0];
-  const rewrites: Array<{ from: string; to: string }> = [];
+  // Each folder is resolved once per call: the default root is usually an allowed root and the repository a result names.
+  const resolved = new Map<string, string[]>();
+  const realPaths = (path: string) => {
+    let paths = resolved.get(path);
+    if (!paths) resolved.set(path, (paths = withRealPath(path)));
+    return paths;
+  };
+  const realOf = (path: string) => realPaths(path).at(-1)!;
+  // Folder → its public spelling; a folder named twice keeps its first spelling.
+  const rewrites = new Map<string, string>();
   const add = (path: string, to: string) => {
-    for (const from of withRealPath(path)) if (from.length > 1) rewrites.push({ from: from.replace(/\/+$/, ""), to });
+    for (const from of realPaths(path)) {
+      const folder = from.replace(/\/+$/, "");
+      if (from.length > 1 && !rewrites.has(folder)) rewrites.set(folder, to);
+    }
   };
   const named = repositoriesNamed(result?.structuredContent ?? null);
   for (const root of [...allowedRoots, ...(base ? [base] : []), ...named]) add(root, base ? relative(realOf(base), realOf(root)) || "." : ".");
   add(home, "$PATCHBAY_HOME");
-  return rewrites
-    .sort((a, b) => b.from.length - a.from.length)
-    .flatMap(({ from, to }) => [
-      // "/repo/src/a.ts" reads "src/a.ts" when the repository is ".", not "./src/a.ts".
-      ...(to === "." ? [{ pattern: new RegExp(`(?<![\\w.-])${literal(from)}/`, "g"), to: "" }] : []),
-      { pattern: new RegExp(`(?<![\\w.-])${literal(from)}${PATH_END}`, "g"), to },
-    ]);
-}
-
-function realOf(path: string): string {
-  return withRealPath(path).at(-1)!;
+  return compile(rewrites);
 }
 
 function literal(text: string): string {
@@ -145,7 +170,7 @@ function hideInString(text: string, rewrites: Rewrites, sessionIds: ReadonlyMap<
   for (const [raw, handle] of sessionIds) if (raw.length >= 8) out = out.replaceAll(raw, handle);
   // Every rule below needs a slash or "cli_": most strings (ids, states, times) have neither.
   if (!out.includes("/") && !out.includes("cli_")) return out;
-  for (const { pattern, to } of rewrites) out = out.replace(pattern, to);
+  for (const { from, pattern, to } of rewrites) if (out.includes(from)) out = out.replace(pattern, to);
   return out.replace(PRIVATE_BRANCH, "[private branch]").replace(CLI_OWNER, "cli_user");
 }
 

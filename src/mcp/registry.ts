@@ -288,6 +288,8 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
     byName.set(entry.name, entry);
   }
   const byMode = new Map<ToolMode, CatalogEntry[]>();
+  /** namesFor's answers outside an unchosen default mode: at most 4 modes × 2 (agent or not) × 12 power settings. */
+  const namesByView = new Map<string, string[]>();
   const entriesIn = (mode: ToolMode) => {
     let listed = byMode.get(mode);
     if (!listed) byMode.set(mode, (listed = entries.filter((entry) => inMode(entry, mode))));
@@ -301,9 +303,14 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
       // One view and one set of grants for all entries: codex_tool_mode_info asks this for every mode on each call.
       const view = { ...session, mode, modeIsDefault: session.modeIsDefault && mode === session.mode };
       const grants = grantsOf(view);
-      // Only an unchosen default mode can take tools from outside its mode (alsoByDefault).
-      const candidates = view.modeIsDefault ? entries : entriesIn(mode);
-      return candidates.filter((entry) => isVisible(entry, view, grants)).map((entry) => entry.name);
+      const visible = (candidates: readonly CatalogEntry[]) => candidates.filter((entry) => isVisible(entry, view, grants)).map((entry) => entry.name);
+      // Only an unchosen default mode can take tools from outside its mode (alsoByDefault), which depends on the repository.
+      if (view.modeIsDefault) return visible(entries);
+      // Otherwise what a session sees in a mode follows from the mode, its grants and whether it is an agent's: the same every call.
+      const key = JSON.stringify([mode, isAgentSession(view), grants]);
+      let names = namesByView.get(key);
+      if (!names) namesByView.set(key, (names = visible(entriesIn(mode))));
+      return [...names];
     },
     call(name, args, context) {
       const entry = byName.get(name);
