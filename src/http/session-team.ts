@@ -60,7 +60,10 @@ export function createSessionTeam(logs: SharedLogs, options: { sessionIdleMs: nu
   void renew();
   const renewal = setInterval(renew, LEASE_RENEWAL_MS);
   (renewal as { unref?: () => void }).unref?.();
-  const save = (record: SessionRecord) => logs.setValue(recordKey(record.id), JSON.stringify(record), options.sessionIdleMs);
+  // `touch` rewrites the record at most every tenth of the idle time, so it lives that much longer than the idle time:
+  // a record written a tenth ago still outlives the session on the server holding it.
+  const touchEveryMs = options.sessionIdleMs / 10;
+  const save = (record: SessionRecord) => logs.setValue(recordKey(record.id), JSON.stringify(record), options.sessionIdleMs + touchEveryMs);
 
   return {
     server,
@@ -73,7 +76,7 @@ export function createSessionTeam(logs: SharedLogs, options: { sessionIdleMs: nu
     },
     async touch(record) {
       const now = Date.now();
-      if (now - Date.parse(record.lastSeen) < options.sessionIdleMs / 10) return;
+      if (now - Date.parse(record.lastSeen) < touchEveryMs) return;
       record.lastSeen = new Date(now).toISOString();
       await save(record);
     },
