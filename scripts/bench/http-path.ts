@@ -11,7 +11,7 @@
  *   bun --cpu-prof --cpu-prof-interval=50 scripts/bench/http-path.ts --only codex_read_file   # where, by function
  */
 import { parseArgs } from "node:util";
-import { isInitializeRequest, McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { type EventStore, isInitializeRequest, type JSONRPCMessage, McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import { ALL_TOOLS, createApp } from "../../src/app/index.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { allowedHostnames, allowedOriginHostnames, createHttpApp, createMcpEndpoint, originGuard } from "../../src/http/index.ts";
@@ -69,8 +69,26 @@ async function openSession(fetch: Fetch): Promise<(name: string, args: Record<st
   };
 }
 
-/** The minimal SDK server's HTTP mode (scripts/bench/baselines/sdk-minimal.ts), in process. */
-function sdkMinimalFetch(): Fetch {
+/** The smallest event store that makes the SDK's streams resumable: every event kept in an array. */
+function arrayEventStore(): EventStore {
+  const events: Array<{ id: string; streamId: string; message: JSONRPCMessage }> = [];
+  return {
+    async storeEvent(streamId, message) {
+      const id = `${streamId}:${events.length}`;
+      events.push({ id, streamId, message });
+      return id;
+    },
+    async replayEventsAfter(lastEventId, { send }) {
+      const from = events.findIndex((event) => event.id === lastEventId);
+      const streamId = events[from]?.streamId ?? "";
+      for (const event of events.slice(from + 1)) if (event.streamId === streamId) await send(event.id, event.message);
+      return streamId;
+    },
+  };
+}
+
+/** The minimal SDK server's HTTP mode (scripts/bench/baselines/sdk-minimal.ts), in process; `resumable` adds an event store, as patchbay has. */
+function sdkMinimalFetch(resumable = false): Fetch {
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
   return async (request) => {
     const id = request.headers.get("mcp-session-id");
@@ -81,6 +99,7 @@ function sdkMinimalFetch(): Fetch {
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       onsessioninitialized: (sessionId) => void sessions.set(sessionId, transport),
+      ...(resumable && { eventStore: arrayEventStore(), retryInterval: 1000 }),
     });
     const server = new McpServer({ name: "sdk-minimal", version: "0.0.0" });
     server.registerTool("info", { description: "Returns a fixed text.", annotations: { readOnlyHint: true } }, () => ({
@@ -146,6 +165,8 @@ try {
     process.stdout.write(`| \`${name}\` | ${figures.map(us).join(" | ")} |\n`);
   }
   process.stdout.write(`| minimal SDK server, \`info\` (transport only) | ${us(await time(() => sdk("info", {})))} | — | — |\n`);
+  const resumable = await openSession(sdkMinimalFetch(true));
+  process.stdout.write(`| the same with an event store (resumable streams, as patchbay's) | ${us(await time(() => resumable("info", {})))} | — | — |\n`);
   await endpoint.close();
   await host.jobs.stop();
   await host.messaging.close();

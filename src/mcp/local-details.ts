@@ -163,14 +163,24 @@ function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** Rewrites, or how to make them: resolving the folders costs syscalls, and a result without a path needs none. */
+type RewritesSource = Rewrites | (() => Rewrites);
+
+/** The rewrites of `source`, made at most once, when a string first needs them. */
+function onFirstUse(source: RewritesSource): () => Rewrites {
+  if (typeof source !== "function") return () => source;
+  let made: Rewrites | undefined;
+  return () => (made ??= source());
+}
+
 /** One string as a remote caller sees it. */
-function hideInString(text: string, rewrites: Rewrites, sessionIds: ReadonlyMap<string, string>): string {
+function hideInString(text: string, rewrites: () => Rewrites, sessionIds: ReadonlyMap<string, string>): string {
   let out = text;
   // In free text only ids long enough not to be an ordinary word (UUIDs, thread ids) are replaced.
   for (const [raw, handle] of sessionIds) if (raw.length >= 8) out = out.replaceAll(raw, handle);
   // Every rule below needs a slash or "cli_": most strings (ids, states, times) have neither.
   if (!out.includes("/") && !out.includes("cli_")) return out;
-  for (const { from, pattern, to } of rewrites) if (out.includes(from)) out = out.replace(pattern, to);
+  for (const { from, pattern, to } of rewrites()) if (out.includes(from)) out = out.replace(pattern, to);
   return out.replace(PRIVATE_BRANCH, "[private branch]").replace(CLI_OWNER, "cli_user");
 }
 
@@ -185,7 +195,7 @@ function collectSessionIds(value: Json, found: Map<string, string>): void {
   }
 }
 
-function hideIn(value: Json, rewrites: Rewrites, sessionIds: ReadonlyMap<string, string>, key?: string): Json {
+function hideIn(value: Json, rewrites: () => Rewrites, sessionIds: ReadonlyMap<string, string>, key?: string): Json {
   if (typeof value === "string") return key === "session_id" ? (sessionIds.get(value) ?? value) : hideInString(value, rewrites, sessionIds);
   if (Array.isArray(value)) return value.map((item) => hideIn(item, rewrites, sessionIds));
   if (value && typeof value === "object")
@@ -200,7 +210,7 @@ function hideIn(value: Json, rewrites: Rewrites, sessionIds: ReadonlyMap<string,
  * const shown = hideLocalPaths(report, localRewrites({ scope }, home));
  */
 export function hideLocalPaths(value: Json, rewrites: Rewrites): Json {
-  return hideIn(value, rewrites, new Map());
+  return hideIn(value, onFirstUse(rewrites), new Map());
 }
 
 /**
@@ -208,13 +218,13 @@ export function hideLocalPaths(value: Json, rewrites: Rewrites): Json {
  * `resolveSessionHandles` to find later).
  *
  * @example
- * const { result, handles } = hideLocalDetails(raw, localRewrites(session, app.home));
+ * const { result, handles } = hideLocalDetails(raw, () => localRewrites(session, app.home, raw));
  */
-export function hideLocalDetails(result: CallToolResult, rewrites: Rewrites): { result: CallToolResult; handles: Map<string, string> } {
+export function hideLocalDetails(result: CallToolResult, rewrites: RewritesSource): { result: CallToolResult; handles: Map<string, string> } {
   const sessionIds = new Map<string, string>();
   collectSessionIds(result.structuredContent, sessionIds);
   collectSessionIds(result._meta, sessionIds);
-  const hidden = hideIn(result, rewrites, sessionIds) as CallToolResult;
+  const hidden = hideIn(result, onFirstUse(rewrites), sessionIds) as CallToolResult;
   return { result: hidden, handles: new Map([...sessionIds].map(([raw, handle]) => [handle, raw])) };
 }
 

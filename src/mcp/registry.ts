@@ -220,7 +220,8 @@ async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext, 
   };
   let result = await runChecked(entry, rawArgs, context, prepare);
   if (remote) {
-    const hidden = hideLocalDetails(result, localRewrites(context.session, context.app.home, result));
+    const raw = result;
+    const hidden = hideLocalDetails(raw, () => localRewrites(context.session, context.app.home, raw));
     await book.remember(hidden.handles, context.app.store);
     result = hidden.result;
   }
