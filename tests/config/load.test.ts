@@ -64,7 +64,14 @@ const DEFAULTS: Config = {
     attachment_url_ttl_seconds: 600,
     relay_allow_private: false,
   },
-  oauth: { enabled: true, access_token_seconds: 3600, allow_private_client_documents: false, max_clients: 1000, unused_client_seconds: 86400, registrations_per_minute: 10 },
+  oauth: {
+    enabled: true,
+    access_token_seconds: 3600,
+    allow_private_client_documents: false,
+    max_clients: 1000,
+    unused_client_seconds: 86400,
+    registrations_per_minute: 10,
+  },
   pricing: {},
   budgets: {
     hard: { run_usd: 0, run_tokens: 0, worker_usd: 0, worker_tokens: 0, repo_daily_usd: 0, repo_daily_tokens: 0, daily_usd: 0, daily_tokens: 0 },
