@@ -57,7 +57,7 @@ export class JsonRpcConnection {
   private closedError: Error | undefined;
 
   constructor(
-    private readonly input: Readable,
+    input: Readable,
     private readonly output: Writable,
     private readonly handlers: ConnectionHandlers,
   ) {
