@@ -85,13 +85,13 @@ export function createRateLimiter(store: RecordStore, settings: { perMinute: num
       await (loaded ??= load());
       const id = banId(tokenHash);
       const now = Date.now();
-      // Another server sharing the store may have banned this token since we loaded.
-      if (store.shared && !bans.has(id)) {
+      // A shared store is the truth, read once: another server may have banned this token since we
+      // loaded, or lifted its ban (then it is gone from the store, not from our memory).
+      if (store.shared) {
         const record = await store.get<BanData>("ban", id);
         if (record) bans.set(id, Date.parse(record.data.until));
+        else bans.delete(id);
       }
-      // A ban lifted by another server sharing the store is gone from the store, not from our memory.
-      if (store.shared && bans.has(id) && !(await store.get<BanData>("ban", id))) bans.delete(id);
       const until = bans.get(id);
       if (until !== undefined && until > now) return Math.ceil((until - now) / 1000);
       if (until !== undefined) {

@@ -10,6 +10,7 @@ import { redisServerPath, startRedis } from "../support/redis.ts";
 import { createRecordStore, type RecordStore } from "../../src/state/index.ts";
 import { createIdentities } from "../../src/messaging/identities.ts";
 import { createMailbox } from "../../src/messaging/mailbox.ts";
+import { createRateLimiter } from "../../src/messaging/limits.ts";
 import type { MessageData } from "../../src/messaging/message.ts";
 import { until } from "../jobs/support.ts";
 import { messagingHarness, type MessagingHarness } from "./support.ts";
@@ -329,4 +330,33 @@ describe.skipIf(!redis)("two patchbay binaries sharing one Redis", () => {
     },
     { timeout: 60_000 },
   );
+});
+
+describe.skipIf(!redis)("the rate limiter on Redis", () => {
+  test("a token banned by another server is refused after one read of its ban from Redis, and let through once that server lifts it", async () => {
+    const store = await createRecordStore({ home: tempDir(), driver: "redis", redisUrl: redis!.url });
+    let banReads = 0;
+    const counted: RecordStore = {
+      ...store,
+      async get(kind, id) {
+        if (kind === "ban") banReads++;
+        return store.get(kind, id);
+      },
+    };
+    try {
+      const here = createRateLimiter(counted, { perMinute: 1, banSeconds: 60 });
+      const elsewhere = createRateLimiter(store, { perMinute: 1, banSeconds: 60 });
+      const hash = "ab".repeat(32);
+      // Both count into one Redis counter: the second request, on the other server, is over the limit.
+      expect(await here.hit(hash)).toBeUndefined();
+      expect(await elsewhere.hit(hash)).toBe(60);
+      banReads = 0;
+      expect(await here.hit(hash)).toBeGreaterThan(0);
+      expect(banReads).toBe(1);
+      await elsewhere.lift(hash.slice(0, 8));
+      expect(await here.hit(hash)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
 });
