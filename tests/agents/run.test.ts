@@ -64,26 +64,22 @@ describe("runAgent", () => {
 
   test("the wall-clock timeout ends the whole group, a grandchild that ignores SIGTERM included", async () => {
     const run = options("grandchild.mjs", { timeoutMs: 1000 });
-    const started = Date.now();
     const outcome = await runAgent(run);
     expect(outcome.endedBy).toBe("timeout");
     expect(outcome.result).toEqual({ status: "failed", error: "stopped after 1 s (the turn's time limit)" });
     expect(outcome.exit).toEqual({ code: null, signal: "SIGKILL" });
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(await gone(grandchildPid(run.events))).toBe(true);
     expect(isProcessAlive(outcome.pid ?? 0)).toBe(false);
   });
 
   test("an agent that exits leaving a grandchild on its stdout: the turn ends, the grandchild with it", async () => {
     const run = options("leaves-grandchild.mjs", { killGraceMs: 300 });
-    const started = Date.now();
     const outcome = await runAgent(run);
     expect({ endedBy: outcome.endedBy, exit: outcome.exit, result: outcome.result }).toEqual({
       endedBy: "exit",
       exit: { code: 0, signal: null },
       result: { status: "succeeded", finalMessage: "done" },
     });
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(await gone(grandchildPid(run.events))).toBe(true);
   });
 

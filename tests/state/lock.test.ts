@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { TEMP_DIRNAME } from "../../src/state/layout.ts";
 import { isProcessAlive, withLock } from "../../src/state/index.ts";
 import { BUN, deadPid, rejection, removeTempHomes, sleep, spawnFixture, tempHome, waitForExit, waitForLine } from "./support.ts";
 
@@ -20,9 +21,10 @@ test("a lock file left by a dead pid is taken over", async () => {
   const base = await tempHome();
   const pid = await deadPid();
   const file = await plantLock(base, "repo-main", pid);
-  const started = Date.now();
-  expect(await withLock("repo-main", async () => JSON.parse(readFileSync(file, "utf8")).pid, { base, timeoutMs: 2_000 })).toBe(process.pid);
-  expect(Date.now() - started).toBeLessThan(1_000);
+  // The planted file is fresh and stays so for a minute (staleMs), longer than the wait (timeoutMs):
+  // only the dead pid can hand the lock over.
+  const options = { base, timeoutMs: 10_000, staleMs: 60_000 };
+  expect(await withLock("repo-main", async () => JSON.parse(readFileSync(file, "utf8")).pid, options)).toBe(process.pid);
   expect(existsSync(file)).toBe(false);
 });
 
@@ -32,7 +34,8 @@ test.skipIf(process.platform !== "linux")("a lock held by a zombie pid is taken 
   const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
   const pid = await new Promise<number>((done) => parent.stdout.once("data", (chunk: Buffer) => done(Number(chunk.toString().trim()))));
   try {
-    while (!readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")) await sleep(5);
+    const deadline = Date.now() + 10_000;
+    while (!readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ") && Date.now() < deadline) await sleep(5);
     expect(isProcessAlive(pid)).toBe(false);
     await plantLock(base, "zombie", pid);
     expect(await withLock("zombie", async () => "ran", { base, timeoutMs: 2_000 })).toBe("ran");
@@ -41,21 +44,43 @@ test.skipIf(process.platform !== "linux")("a lock held by a zombie pid is taken 
   }
 });
 
-test("a live holder makes withLock wait, then time out with lock_timeout naming the pid", async () => {
+test("a live holder makes withLock wait, then time out with lock_timeout naming the pid, its lock untouched", async () => {
+  const base = await tempHome();
+  const holder = spawn(BUN, ["-e", "setTimeout(() => {}, 60_000)"], { stdio: "ignore" });
+  try {
+    const pid = holder.pid ?? 0;
+    const file = await plantLock(base, "repo-main", pid);
+    const planted = readFileSync(file, "utf8");
+    let ran = false;
+    const error = await rejection(withLock("repo-main", async () => (ran = true), { base, timeoutMs: 400 }));
+    expect(ran).toBe(false);
+    expect(readFileSync(file, "utf8")).toBe(planted);
+    expect(error.code).toBe("lock_timeout");
+    expect(error.message).toContain('"repo-main"');
+    expect(error.message).toContain(`pid ${pid}`);
+    expect(error.details).toMatchObject({ lock: "repo-main", pid });
+  } finally {
+    holder.kill("SIGKILL");
+    await waitForExit(holder);
+  }
+});
+
+test("a caller waiting on a live holder runs once the holder is gone, never while it lives", async () => {
   const base = await tempHome();
   const holder = spawn(BUN, ["-e", "setTimeout(() => {}, 60_000)"], { stdio: "ignore" });
   try {
     const pid = holder.pid ?? 0;
     await plantLock(base, "repo-main", pid);
-    const started = Date.now();
-    let ran = false;
-    const error = await rejection(withLock("repo-main", async () => (ran = true), { base, timeoutMs: 400 }));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
-    expect(ran).toBe(false);
-    expect(error.code).toBe("lock_timeout");
-    expect(error.message).toContain('"repo-main"');
-    expect(error.message).toContain(`pid ${pid}`);
-    expect(error.details).toMatchObject({ lock: "repo-main", pid });
+    let holderAliveWhenRun: boolean | undefined;
+    const waiting = withLock("repo-main", async () => (holderAliveWhenRun = isProcessAlive(pid)), { base, timeoutMs: 30_000 });
+    // withLock made its temp directory: it is at the lock file, finding it held.
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(join(base, TEMP_DIRNAME)) && Date.now() < deadline) await sleep(5);
+    expect(holderAliveWhenRun).toBeUndefined();
+    holder.kill("SIGKILL");
+    await waitForExit(holder);
+    await waiting;
+    expect(holderAliveWhenRun).toBe(false);
   } finally {
     holder.kill("SIGKILL");
     await waitForExit(holder);
