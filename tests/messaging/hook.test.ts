@@ -4,7 +4,7 @@
  * Messages API) that the installed hook keeps going while a message waits.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { agentBin, agentClisMissing, claudeSandbox, runCli, type AgentSandbox } from "../support/fake-apis/agent-env.ts";
 import * as anthropic from "../support/fake-apis/anthropic-messages.ts";
