@@ -3,7 +3,9 @@
  * read-only tools over stdio (relayed to a running server, and --standalone) and HTTP keep-alive,
  * against, in the same run, the reference filesystem server's `read_text_file`
  * (@modelcontextprotocol/server-filesystem, Node, stdio only: it has no HTTP mode) and the minimal
- * SDK server's trivial tool. Targets are issue 16's.
+ * SDK server's trivial tool. Targets are issue 16's. Also in the same turns: the relay hop by answer
+ * size (tool-calls/hop.ts) and the floors, canned servers that answer with byte-identical copies of
+ * the trivial tool's and patchbay's answers and no MCP code (tool-calls/floors.ts).
  *
  *   bun scripts/bench/tool-calls.ts                  # 3 rounds, prints the table (about a minute)
  *   bun scripts/bench/tool-calls.ts --quick          # 1 round, fewer calls
@@ -14,13 +16,16 @@ import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildBinaries, repoRoot } from "./binaries.ts";
+import { buildBinaries, compileBaseline, repoRoot } from "./binaries.ts";
 import type { Launch } from "./cold-start.ts";
 import { describeMachine } from "./machine.ts";
 import { benchEnv, removeTempDirs, startListening, tempDir, type ListeningServer } from "./processes.ts";
 import { writeMarkedSection } from "./sections.ts";
 import { median } from "./stats.ts";
+import { captureStdio, lineBytes } from "./tool-calls/canned-answers.ts";
 import { type BenchClient, connectHttp, connectStdio, type Latency, type Series, type ToolCall, timeInterleaved } from "./tool-calls/client.ts";
+import { type Floor, startFloors } from "./tool-calls/floors.ts";
+import { type HopCall, type HopFigures, renderHopTable, writeHopFiles } from "./tool-calls/hop.ts";
 import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
 
 const { values } = parseArgs({
@@ -57,17 +62,20 @@ interface RoundFigures {
   reference: Latency;
   sdkStdio: Latency;
   sdkHttp: Latency;
+  floors: Array<Omit<Floor, "series"> & Latency>;
+  hop: HopFigures[];
 }
 
 const referenceServer = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-filesystem/dist/index.js");
 
-async function runRound(bin: { patchbay: string; sdkMinimal: string }, repo: string): Promise<RoundFigures> {
+async function runRound(bin: { patchbay: string; sdkMinimal: string; canned: string }, repo: string, hopCalls: HopCall[]): Promise<RoundFigures> {
   const serverHome = tempDir("patchbay-bench-server-");
   const sessionArgs = ["--root", repo, "--tool-mode", "full"];
   const relay: Launch = { command: bin.patchbay, args: ["stdio", ...sessionArgs], env: benchEnv(serverHome) };
   const standalone: Launch = { command: bin.patchbay, args: ["stdio", "--standalone", ...sessionArgs], env: benchEnv(tempDir("patchbay-bench-standalone-")) };
   const started: ListeningServer[] = [];
   const clients: BenchClient[] = [];
+  const stops: Array<() => Promise<void>> = [];
   const open = async (connecting: Promise<BenchClient>) => {
     const client = await connecting;
     clients.push(client);
@@ -88,21 +96,52 @@ async function runRound(bin: { patchbay: string; sdkMinimal: string }, repo: str
       standalone: await open(connectStdio(standalone)),
       http: await open(connectHttp(server.url)),
     };
+    const sdkStdioLaunch: Launch = { command: bin.sdkMinimal, args: ["stdio"], env: benchEnv() };
+    // Answers captured from a standalone of its own, so the bench's sessions see none of it.
+    const capture: Launch = { ...standalone, env: benchEnv(tempDir("patchbay-bench-capture-")) };
+    const floorCalls = ALL_TOOLS.filter((call) => call.name === TRIVIAL || call.name === "codex_read_file");
+    const { floors, stop: stopFloors } = await startFloors(
+      bin.canned,
+      { sdkMinimal: { stdio: sdkStdioLaunch, httpUrl: sdkHttp.url }, patchbay: { stdio: capture, httpUrl: server.url } },
+      floorCalls,
+    );
+    stops.push(stopFloors);
+    const hopAnswers = await captureStdio(
+      capture,
+      hopCalls.map(({ label, call }) => ({ as: label, call })),
+    );
     const referenceLaunch: Launch = { command: "node", args: [referenceServer, repo], env: benchEnv() };
     const baselines: Series[] = [
       { client: await open(connectStdio(referenceLaunch)), call: { name: "read_text_file", args: { path: join(repo, FILE) } } },
-      { client: await open(connectStdio({ command: bin.sdkMinimal, args: ["stdio"], env: benchEnv() })), call: { name: "info", args: {} } },
+      { client: await open(connectStdio(sdkStdioLaunch)), call: { name: "info", args: {} } },
       { client: await open(connectHttp(sdkHttp.url)), call: { name: "info", args: {} } },
     ];
     const ours = PATCHBAY_TOOLS.flatMap((call) => CHANNELS.map((channel) => ({ channel, series: { client: channels[channel], call } })));
-    const figures = await timeInterleaved([...ours.map((entry) => entry.series), ...baselines], counts);
+    const hops = hopCalls.flatMap(({ call }) => [channels.relay, channels.standalone].map((client) => ({ client, call })));
+    const figures = await timeInterleaved([...ours.map((entry) => entry.series), ...baselines, ...floors.map((floor) => floor.series), ...hops], counts);
     const patchbay: RoundFigures["patchbay"] = { relay: {}, standalone: {}, http: {} };
     ours.forEach(({ channel, series }, index) => {
       patchbay[channel][series.call.name] = figures[index]!;
     });
     const [reference, sdkStdio, sdkOverHttp] = figures.slice(ours.length);
-    return { patchbay, reference: reference!, sdkStdio: sdkStdio!, sdkHttp: sdkOverHttp! };
+    const floorFigures = figures.slice(ours.length + baselines.length, ours.length + baselines.length + floors.length);
+    const hopFigures = figures.slice(ours.length + baselines.length + floors.length);
+    return {
+      patchbay,
+      reference: reference!,
+      sdkStdio: sdkStdio!,
+      sdkHttp: sdkOverHttp!,
+      floors: floors.map(({ series: _, ...floor }, index) => ({ ...floor, ...floorFigures[index]! })),
+      hop: hopCalls.map(({ label }, index) => ({
+        label,
+        bytes: lineBytes(hopAnswers[label]!),
+        relay: hopFigures[2 * index]!.median,
+        standalone: hopFigures[2 * index + 1]!.median,
+        hop: hopFigures[2 * index]!.median - hopFigures[2 * index + 1]!.median,
+      })),
+    };
   } finally {
+    for (const stop of stops) await stop();
     for (const client of clients) await client.close();
     for (const server of started) await server.stop();
   }
@@ -142,19 +181,40 @@ function renderTable(figures: RoundFigures[]): string {
     const overhead = med((r) => r.patchbay.relay[name]!.median - r.patchbay.standalone[name]!.median);
     lines.push(`| \`${name}\` | relay overhead (relay − standalone) | ${ms(overhead)} | — | — | — | — | < 0.10 ms | ${overhead < 0.1 ? "yes" : "**no**"} |`);
   }
+  // Floors: what the same client and transport cost for each answer from a server with no MCP code.
+  figures[0]!.floors.forEach(({ tool, channel, bytes }, index) => {
+    const median = med((r) => r.floors[index]!.median);
+    const p99 = med((r) => r.floors[index]!.p99);
+    const [baseline, base] = channel === "stdio" ? ["minimal SDK `info`, stdio", sdkStdio] : ["minimal SDK `info`, HTTP", sdkHttp];
+    const ratio = (median / base).toFixed(2);
+    const label = channel === "stdio" ? "stdio" : "HTTP keep-alive";
+    lines.push(`| floor: canned \`${tool}\` answer (${bytes} B) | ${label} | ${ms(median)} | ${ms(p99)} | ${baseline} | ${ms(base)} | ${ratio}× | — | floor |`);
+  });
   return lines.join("\n");
+}
+
+function hopRows(figures: RoundFigures[]): HopFigures[] {
+  return figures[0]!.hop.map(({ label, bytes }, index) => ({
+    label,
+    bytes,
+    relay: median(figures.map((r) => r.hop[index]!.relay)),
+    standalone: median(figures.map((r) => r.hop[index]!.standalone)),
+    hop: median(figures.map((r) => r.hop[index]!.relay - r.hop[index]!.standalone)),
+  }));
 }
 
 const began = performance.now();
 try {
   process.stderr.write("building patchbay and the baselines…\n");
-  const bin = await buildBinaries(tempDir("patchbay-bench-bin-"));
+  const binDir = tempDir("patchbay-bench-bin-");
+  const bin = { ...(await buildBinaries(binDir)), canned: await compileBaseline("canned.ts", join(binDir, "canned")) };
   const repo = tempDir("patchbay-bench-repo-");
   generateRepo(repo, 200);
+  const hopCalls = writeHopFiles(repo);
   const figures: RoundFigures[] = [];
   for (let round = 1; round <= rounds; round++) {
     process.stderr.write(`round ${round}/${rounds}…\n`);
-    figures.push(await runRound(bin, repo));
+    figures.push(await runRound(bin, repo, hopCalls));
   }
   const machine = describeMachine();
   const seconds = Math.round((performance.now() - began) / 1000);
@@ -166,6 +226,10 @@ try {
       `on a generated repository of 200 files. The whole run took ${seconds} s.`,
     "",
     renderTable(figures),
+    "",
+    "Relay hop by answer size (`codex_read_file` of files sized for it, relayed and standalone taking turns with the rows above; the hop is the median of the rounds' differences):",
+    "",
+    renderHopTable(hopRows(figures)),
   ].join("\n");
   process.stdout.write(`${section}\n`);
   if (values.write) {
