@@ -7,5 +7,6 @@ export { runAgentTurn, type TurnOutcome, type TurnRequest, turnLimits } from "./
 export { createJobRuntime, type JobProgress, type JobRuntime, type JobRuntimeOptions, type JobSpec } from "./runtime.ts";
 export { isTerminal, JOB_STATES, type JobRecord, type JobState, type JobKind } from "./record.ts";
 export { jobLine, jobView, type JobView } from "./job-view.ts";
-export { readJobLog, JOB_LOG_CAP_BYTES, type LogStream, withoutQuiet } from "./logs.ts";
+export { readJobLog, JOB_LOG_CAP_BYTES, type LogStream } from "./logs.ts";
+export { createLineCutter, withoutQuiet } from "./line-cutter.ts";
 export { cleanJobWorktree, jobDiff, ownWorktree } from "./job-worktree.ts";

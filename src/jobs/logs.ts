@@ -6,6 +6,7 @@
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/index.ts";
+import { createLineCutter, type LineCutter } from "./line-cutter.ts";
 
 /** Redacted log bytes kept per stream. */
 export const JOB_LOG_CAP_BYTES = 200 * 1024;
@@ -27,7 +28,7 @@ interface StreamLog {
   rawFd?: number;
   bytes: number;
   rawBytes: number;
-  pending: string;
+  lines: LineCutter;
   truncated: boolean;
 }
 
@@ -37,15 +38,12 @@ export interface JobLogWriter {
   close(): { stdout_bytes: number; stderr_bytes: number; truncated: boolean };
 }
 
-/** The lines of `text` (each with its newline) that `quiet` does not leave out (also the pipeline's phase log's filter). */
-export function withoutQuiet(text: string, quiet: ((line: string) => boolean) | undefined): string {
-  return quiet
-    ? text
-        .split(/(?<=\n)/)
-        .filter((line) => !quiet(line))
-        .join("")
-    : text;
-}
+/**
+ * A line is held whole up to the cap and a margin: a longer one could only be cut at the cap
+ * anyway, so holding more of it would change nothing in the log, while the margin leaves room
+ * for redaction to shorten what it held.
+ */
+const MAX_HELD_CHARS = JOB_LOG_CAP_BYTES + 64 * 1024;
 
 /** Opens both logs of a job for appending (a resumed job writes its own files, under its own id). */
 export function openJobLogs(
@@ -59,7 +57,8 @@ export function openJobLogs(
     rawFd: options.raw ? openSync(join(dir, `${id}.${stream}.raw.log`), "a", 0o600) : undefined,
     bytes: 0,
     rawBytes: 0,
-    pending: "",
+    // Redact whole lines: a secret split across two chunks must still match.
+    lines: createLineCutter(MAX_HELD_CHARS, stream === "stdout" ? options.quietLine : undefined),
     truncated: false,
   });
   const logs: Record<LogStream, StreamLog> = { stdout: open("stdout"), stderr: open("stderr") };
@@ -87,21 +86,11 @@ export function openJobLogs(
         writeSync(log.rawFd, raw);
         log.rawBytes += raw.length;
       }
-      // Redact whole lines: a secret split across two chunks must still match.
-      const text = log.pending + chunk;
-      const cut = text.lastIndexOf("\n");
-      if (cut < 0) {
-        log.pending = text.length > 64 * 1024 ? "" : text;
-        if (text.length > 64 * 1024) append(log, text);
-        return;
-      }
-      log.pending = text.slice(cut + 1);
-      append(log, withoutQuiet(text.slice(0, cut + 1), stream === "stdout" ? options.quietLine : undefined));
+      if (!log.truncated) append(log, log.lines.push(chunk));
     },
     close() {
       for (const log of Object.values(logs)) {
-        append(log, log.pending);
-        log.pending = "";
+        append(log, log.lines.end());
         closeSync(log.fd);
         if (log.rawFd !== undefined) closeSync(log.rawFd);
       }

@@ -6,9 +6,9 @@
  * by a line every few tokens.
  */
 import { appendFile } from "node:fs/promises";
-import { withoutQuiet, type LogStream } from "../jobs/index.ts";
+import { createLineCutter, type LogStream } from "../jobs/index.ts";
 
-/** A line this long without its newline yet is written as it is rather than held. */
+/** A line this long without its newline yet is judged by what was held and written as it comes (see createLineCutter). */
 const MAX_HELD_CHARS = 64 * 1024;
 
 export interface PhaseLog {
@@ -18,23 +18,20 @@ export interface PhaseLog {
 }
 
 export function openPhaseLog(file: string, redact: (text: string) => string, quietLine?: (line: string) => boolean): PhaseLog {
-  const held: Record<LogStream, string> = { stdout: "", stderr: "" };
+  const lines = { stdout: createLineCutter(MAX_HELD_CHARS, quietLine), stderr: createLineCutter(MAX_HELD_CHARS) };
   let writes = Promise.resolve();
-  const append = (stream: LogStream, lines: string) => {
-    const kept = stream === "stdout" ? withoutQuiet(lines, quietLine) : lines.replace(/^(?=[^\n])/gm, "[stderr] ");
+  const append = (stream: LogStream, text: string) => {
+    const kept = stream === "stdout" ? text : text.replace(/^(?=[^\n])/gm, "[stderr] ");
     if (kept) writes = writes.then(() => appendFile(file, redact(kept))).catch(() => {});
   };
   return {
     write(stream, chunk) {
-      const text = held[stream] + chunk;
-      const cut = text.length > MAX_HELD_CHARS ? text.length : text.lastIndexOf("\n") + 1;
-      held[stream] = text.slice(cut);
-      if (cut > 0) append(stream, text.slice(0, cut));
+      append(stream, lines[stream].push(chunk));
     },
     async close() {
       for (const stream of ["stdout", "stderr"] as const) {
-        if (held[stream]) append(stream, `${held[stream]}\n`);
-        held[stream] = "";
+        const last = lines[stream].end();
+        if (last) append(stream, `${last}\n`);
       }
       await writes;
     },

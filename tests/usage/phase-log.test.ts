@@ -63,3 +63,13 @@ test("a stream event split across chunks is still left out; stderr is marked; a 
   await log.close();
   expect(readFileSync(file, "utf8")).toBe('{"type":"assistant","text":"key [redacted]"}\n[stderr] warn: slow\n[stderr] warn: slower\n{"type":"result"}\n');
 });
+
+test("a stream event longer than the phase log holds is left out whole, however many pieces it came in", async () => {
+  const file = join(tempDir("pb-phase-log-"), "plan.log");
+  const log = openPhaseLog(file, (text) => text, claude.quietLine);
+  const event = `${JSON.stringify({ type: "stream_event", event: { delta: "q".repeat(200_000) } })}\n`;
+  const output = `{"type":"assistant"}\n${event}{"type":"result"}\n`;
+  for (let at = 0; at < output.length; at += 32_000) log.write("stdout", output.slice(at, at + 32_000));
+  await log.close();
+  expect(readFileSync(file, "utf8")).toBe('{"type":"assistant"}\n{"type":"result"}\n');
+});
