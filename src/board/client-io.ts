@@ -1,6 +1,7 @@
 /**
  * How the board page talks to its server: actions (`/board/action`) and detail reads
- * (`/board/detail`) with the page's CSRF token, the notice line that shows their outcome (a
+ * (`/board/detail`) with the page's CSRF token, both under the page's own path (`at`, which keeps
+ * a proxy's path prefix: `/team-a/board/action`); the notice line that shows their outcome (a
  * tool's refusal as the tool worded it), and the latest state the event stream delivered.
  * Destructive actions ask first. Shipped as its own source text like `boardClient` (client.ts),
  * so it may use only DOM globals and types, and keeps to ES2017.
@@ -10,6 +11,10 @@ import type { Fields } from "./client-dom.ts";
 
 export function boardIo() {
   var csrf = document.body.getAttribute("data-csrf") || "";
+  // The page is the board's root (`/board`, or `/team-a/board` through a proxy); its routes sit under it.
+  // One slash at the start, always: `//host/...` would name another server.
+  var base = location.pathname.replace(/\/{2,}/g, "/").replace(/\/+$/, "");
+  var at = (route: string): string => `${base}/${route}`;
   var notice = document.getElementById("notice") as HTMLElement;
   /** The latest state from the stream, and how to show a view (set by the page's wiring). */
   var board = { state: null as Fields | null, select: (_view: string): void => undefined };
@@ -23,7 +28,7 @@ export function boardIo() {
   async function post(action: Fields, confirmText?: string): Promise<boolean> {
     if (confirmText && !window.confirm(confirmText)) return false;
     say("Working\u2026");
-    var response = await fetch("/board/action", {
+    var response = await fetch(at("action"), {
       method: "POST",
       headers: { "content-type": "application/json", "x-patchbay-csrf": csrf },
       body: JSON.stringify(action),
@@ -35,7 +40,7 @@ export function boardIo() {
   }
 
   async function read(query: string): Promise<Fields> {
-    var response = await fetch(`/board/detail?${query}`, { headers: { "x-patchbay-csrf": csrf } });
+    var response = await fetch(at(`detail?${query}`), { headers: { "x-patchbay-csrf": csrf } });
     return (await response.json().catch(() => ({ ok: false, error: `the server answered ${response.status}` }))) as Fields;
   }
 
@@ -64,7 +69,7 @@ export function boardIo() {
     return post({ action: "lift_ban", id: item.id }, `Lift the ban of ${item.title.split(":")[0]}? Its agent may call again at once.`);
   }
 
-  return { board, say, post, read, integrate, cancellable, cancelRun, approve, cancelJob, liftBan };
+  return { board, at, say, post, read, integrate, cancellable, cancelRun, approve, cancelJob, liftBan };
 }
 
 export type BoardIo = ReturnType<typeof boardIo>;

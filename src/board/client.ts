@@ -1,6 +1,6 @@
 /**
  * The board's script, run in the operator's browser: the wiring. It opens one server-sent event
- * stream (`/board/events`, filtered by the repository menu) and renders each `state` it gets into
+ * stream (`/board/events` under the page's own path, filtered by the repository menu) and renders each `state` it gets into
  * the chosen tab: no polling. Everything shown is data, put on the page with DOM nodes and
  * textContent, never markup, but for PLAN.md, rendered inert on the server (markdown.ts).
  *
@@ -46,7 +46,7 @@ function boardClient(io: BoardIo, panes: BoardPanes, views: BoardViews, virtual:
 
   function connect(): void {
     if (source) source.close();
-    source = new EventSource(`/board/events${repoSelect.value ? `?repo=${encodeURIComponent(repoSelect.value)}` : ""}`);
+    source = new EventSource(io.at(`events${repoSelect.value ? `?repo=${encodeURIComponent(repoSelect.value)}` : ""}`));
     source.addEventListener("state", (event) => {
       io.board.state = JSON.parse((event as MessageEvent).data) as Fields;
       live.textContent = `Live \u00b7 updated ${new Date().toLocaleTimeString()}`;

@@ -47,8 +47,8 @@ export interface OAuthServer {
   verify(accessToken: string, calls?: number): Promise<OAuthCaller | { banned: number } | undefined>;
   /** The protected-resource metadata URL a 401 names, when OAuth is served for this request. */
   resourceMetadataUrl(request: Request): string | undefined;
-  /** The operator's browser login for another page of this server (the board at `path`); undefined without an operator token. */
-  operatorLogin(path: string, why: string): OperatorLogin | undefined;
+  /** The operator's browser login for another page of this server (the board); undefined without an operator token. */
+  operatorLogin(why: string): OperatorLogin | undefined;
 }
 
 /** Token lifetimes besides oauth.access_token_seconds: refresh 30 days, code 1 minute, operator login 12 hours. */
@@ -140,7 +140,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
       }
       return callerOf(access, found.id, options.power);
     },
-    operatorLogin: (path, why) => (operatorToken === undefined ? undefined : operatorLogin(store, operatorToken, { path, why, seconds: LOGIN_SECONDS })),
+    operatorLogin: (why) => (operatorToken === undefined ? undefined : operatorLogin(store, operatorToken, { why, seconds: LOGIN_SECONDS })),
     resourceMetadataUrl(request) {
       if (!enabled) return undefined;
       const found = issuerFor(request, config.server.public_url);

@@ -14,10 +14,10 @@ export interface OperatorLogin {
   loggedIn(request: Request): Promise<string | undefined>;
   /** The CSRF token for a login: only a page rendered for that cookie carries it. */
   csrfFor(cookie: string): string;
-  /** The login page (no data of the page behind it). */
-  page(error?: string): Response;
-  /** A posted login form: the cookie and a redirect to the page, the login page again, or 403 from another origin. */
-  login(request: Request, origin: string): Promise<Response>;
+  /** The login page of the page at `path`, posting to `path/login` (no data of the page behind it). */
+  page(path: string, error?: string): Response;
+  /** A posted login form for the page at `path` on `origin`: the cookie scoped to `path` and a redirect there, the login page again, or 403 from another origin. */
+  login(request: Request, origin: string, path: string): Promise<Response>;
 }
 
 /** A form's CSRF token: derived from the HttpOnly login cookie, so only a page this server rendered for it carries it. */
@@ -29,20 +29,19 @@ export async function loggedIn(request: Request, store: OAuthStore, operatorToke
   return cookie && (await store.isLogin(cookie, operatorToken)) ? cookie : undefined;
 }
 
-/** The operator login of the page at `path` (its form posts to `path/login`). */
-export function operatorLogin(store: OAuthStore, operatorToken: string, options: { path: string; why: string; seconds: number }): OperatorLogin {
-  const target = { action: `${options.path}/login`, why: options.why };
+/** The operator login of another page; the page names its path per request (a proxy's path prefix is part of it). */
+export function operatorLogin(store: OAuthStore, operatorToken: string, options: { why: string; seconds: number }): OperatorLogin {
   const self: OperatorLogin = {
     loggedIn: (request) => loggedIn(request, store, operatorToken),
     csrfFor,
-    page: (error) => loginPage("", error, target),
-    async login(request, origin) {
+    page: (path, error) => loginPage("", error, { action: `${path}/login`, why: options.why }),
+    async login(request, origin, path) {
       if (crossOrigin(request, origin)) return errorPage("Forbidden", "This form may be sent only from this server's own page.", 403);
       const form = await readForm(request);
       if (!form) return errorPage("Bad request", "The login form was not sent as a form.");
-      if (!sameSecret(form.get("token") ?? "", operatorToken)) return self.page("That is not the operator token.");
+      if (!sameSecret(form.get("token") ?? "", operatorToken)) return self.page(path, "That is not the operator token.");
       const cookie = await store.login(operatorToken);
-      const headers = { location: options.path, "set-cookie": loginCookie(cookie, origin, options.seconds, options.path), "cache-control": "no-store" };
+      const headers = { location: path, "set-cookie": loginCookie(cookie, origin, options.seconds, path), "cache-control": "no-store" };
       return new Response(null, { status: 303, headers });
     },
   };

@@ -68,5 +68,11 @@ export function serverBoardSources(parts: BoardParts): BoardSources {
 }
 
 export function createServerBoard(parts: BoardParts & { login: BoardLogin | undefined }): Board {
-  return createBoard({ ...serverBoardSources(parts), login: parts.login, onError: (error) => log.debug(`board: ${error.message}`) });
+  return createBoard({
+    ...serverBoardSources(parts),
+    login: parts.login,
+    // Read per request, as OAuth reads it: a tunnel sets it.
+    publicUrl: () => parts.host.config.server.public_url,
+    onError: (error) => log.debug(`board: ${error.message}`),
+  });
 }

@@ -129,7 +129,7 @@ async function assemble(
       rateLimit: (key, calls) => messaging.limiter.hit(key, calls),
     });
     const { createServerBoard } = await import("./board.ts");
-    board ??= createServerBoard({ host, registry, scope, token, login: oauth.operatorLogin("/board", "You are opening the patchbay board") });
+    board ??= createServerBoard({ host, registry, scope, token, login: oauth.operatorLogin("You are opening the patchbay board") });
     return createHttpApp({
       version,
       endpoint,

@@ -16,7 +16,7 @@ import { connectHttp, type TestClient } from "../support/clients.ts";
 import { removeTempDirs, repoRoot, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { mockToml, pipelineRepo } from "../pipeline/helpers.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
-import { alive, until } from "./support.ts";
+import { cancelJobFromPage, until } from "./support.ts";
 
 const TOKEN = "board-operator-token-0123456789abcdef";
 const SCREENSHOTS = process.env.BOARD_SCREENSHOTS === "1";
@@ -203,25 +203,7 @@ describe("the board in a browser", () => {
     expect(await page.getByRole("tabpanel").locator("caption").first().textContent()).toBe("Workers");
   });
 
-  test("cancelling a running job from the page stops its agent process", async () => {
-    // Job tools are in the standard catalog; the host's session starts in worker mode.
-    expect((await client.callTool("codex_tool_mode_switch", { mode: "standard" })).isError).toBeFalsy();
-    const started = await client.callTool("codex_plan_job", { spec: mockPrompt({ sleep_ms: 120_000, message: "slow" }), agent: "mock" });
-    expect(started.isError).toBeFalsy();
-    const jobId = (started.structuredContent as { job_id: string }).job_id;
-    const status = async () => (await client.callTool("codex_get_status", { job_id: jobId })).structuredContent as { state: string; pid?: number };
-    await until(async () => (await status()).pid !== undefined);
-    const { pid } = await status();
-    await page.getByRole("tab", { name: "Team" }).click();
-    const row = page.locator("tr", { hasText: jobId });
-    await row.getByRole("button", { name: "Cancel" }).click();
-    await until(async () => (await status()).state === "cancelled");
-    await until(() => !alive(pid!));
-    await until(async () => (await row.textContent())?.includes("cancelled") === true);
-    await page.getByRole("button", { name: `Open job ${jobId}` }).click();
-    await page.getByRole("heading", { name: `Job ${jobId}` }).waitFor();
-    expect(await page.locator("#detail pre").textContent()).toContain("cancelled");
-  });
+  test("cancelling a running job from the page stops its agent process", () => cancelJobFromPage(page, client));
 
   test("a message sent from the page as one agent reaches the other", async () => {
     for (const name of ["alice", "bob"]) expect((await runPatchbay(["token", "add", name], { home: server.home })).code).toBe(0);

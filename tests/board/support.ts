@@ -1,4 +1,8 @@
-/** What the board's browser tests share: waiting on a condition, and whether a process still runs. */
+/** What the board's browser tests share: waiting on a condition, whether a process still runs, and cancelling a job from the page. */
+import { expect } from "bun:test";
+import type { Page } from "playwright-core";
+import { mockPrompt } from "../jobs/support.ts";
+import type { TestClient } from "../support/clients.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
 
 /** Polls `check` until it holds, failing after `ms`. */
@@ -18,6 +22,30 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A slow mock job started by `client`, cancelled with its row's Cancel in the page's Team view:
+ * the tool then reports it cancelled, its agent process is gone, and its row and pane say so.
+ */
+export async function cancelJobFromPage(page: Page, client: TestClient): Promise<void> {
+  // Job tools are in the standard catalog; the host's session starts in worker mode.
+  expect((await client.callTool("codex_tool_mode_switch", { mode: "standard" })).isError).toBeFalsy();
+  const started = await client.callTool("codex_plan_job", { spec: mockPrompt({ sleep_ms: 120_000, message: "slow" }), agent: "mock" });
+  expect(started.isError).toBeFalsy();
+  const jobId = (started.structuredContent as { job_id: string }).job_id;
+  const status = async () => (await client.callTool("codex_get_status", { job_id: jobId })).structuredContent as { state: string; pid?: number };
+  await until(async () => (await status()).pid !== undefined);
+  const { pid } = await status();
+  await page.getByRole("tab", { name: "Team" }).click();
+  const row = page.locator("tr", { hasText: jobId });
+  await row.getByRole("button", { name: "Cancel" }).click();
+  await until(async () => (await status()).state === "cancelled");
+  await until(() => !alive(pid!));
+  await until(async () => (await row.textContent())?.includes("cancelled") === true);
+  await page.getByRole("button", { name: `Open job ${jobId}` }).click();
+  await page.getByRole("heading", { name: `Job ${jobId}` }).waitFor();
+  expect(await page.locator("#detail pre").textContent()).toContain("cancelled");
 }
 
 /** Ends what a board test started, in order: its browser, its MCP client, its server, then the temp directories. */
