@@ -15,8 +15,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { type FileList, gitFileList } from "./file-list.ts";
 import { runGit } from "./git.ts";
-import { openFileInside } from "./open-inside.ts";
 import { findGitRepo } from "./git-repo.ts";
+import { searchContents } from "./search-content-cache.ts";
 
 /**
  * Files read in process at most: all of them up to this many, else a tenth of the repository.
@@ -28,10 +28,6 @@ const READ_ALL_UP_TO = 500;
 const READ_SHARE = 0.1;
 /** Files read before the rate of matches so far is trusted to judge the budget. */
 const PROJECT_AFTER = 64;
-/** A larger file sends the search to git, which streams it. */
-const MAX_FILE_BYTES = 1024 * 1024;
-/** git's binary test: a NUL among the first bytes (buffer_is_binary). */
-const BINARY_PROBE_BYTES = 8000;
 const READ_BATCH = 64;
 
 export interface FoundLine {
@@ -50,8 +46,13 @@ const HIGH_CHARS = /[\uD800-\uFFFF]/;
 const codeUnitOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
+/**
+ * The files git grep would read, in its order; null when attributes may mark some binary. The
+ * attribute files outside the work tree are among the sources the kept list watches, so the
+ * verdict holds as long as the list.
+ */
 async function searchableFiles(root: string, list: FileList, signal?: AbortSignal): Promise<string[] | null> {
-  if (list.paths.some((path) => path === ".gitattributes" || path.endsWith("/.gitattributes"))) return null;
+  if (list.paths.some((path) => path === ".gitattributes" || path.endsWith("/.gitattributes")) || (await attributesElsewhere(root))) return null;
   const [ignoredTracked, attributesFile] = await Promise.all([
     runGit(root, ["ls-files", "--cached", "--ignored", "--exclude-standard", "-z"], { signal }),
     runGit(root, ["config", "--get", "core.attributesFile"], { signal }),
@@ -115,20 +116,6 @@ function* linesWith(data: Buffer, needle: Buffer): Generator<Omit<FoundLine, "pa
   }
 }
 
-/** The file's bytes when git grep would search it; "git" when git must (too large); undefined to skip it. */
-async function readSearchable(path: string): Promise<Buffer | "git" | undefined> {
-  // Only the file at its own path, with no second link (search.ts confirms git's lines the same way).
-  const opened = await openFileInside(path);
-  if (!opened) return undefined;
-  try {
-    if (opened.info.size > MAX_FILE_BYTES) return "git";
-    const data = await opened.handle.readFile();
-    return data.subarray(0, BINARY_PROBE_BYTES).includes(0) ? undefined : data;
-  } finally {
-    await opened.handle.close();
-  }
-}
-
 /**
  * The lines holding `query` literally in the files under `base` that `isShown` keeps, in path
  * order, stopping once more than `enough` are found (`stopped`); undefined when git must search.
@@ -148,7 +135,8 @@ export async function searchFilesInProcess(
     searchableByList.set(list, searchable);
   }
   const files = await searchable;
-  if (!files || (await attributesElsewhere(root))) return undefined;
+  if (!files) return undefined;
+  const kept = searchContents(root, list, undefined);
   const wanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
   const needle = Buffer.from(options.query, "utf8");
   const lines: FoundLine[] = [];
@@ -157,7 +145,13 @@ export async function searchFilesInProcess(
     const batch = take(wanted, READ_BATCH);
     if (batch.length === 0) return { lines, stopped: false };
     if (read + batch.length > budget || pastBudget(read, lines.length, options.enough + 1, budget, files.length)) return undefined;
-    const contents = await Promise.all(batch.map((path) => readSearchable(join(root, path))));
+    const contents = await Promise.all(
+      batch.map((path) => {
+        // root is a real path and git's paths are normalized: no join needed.
+        const absolute = `${root}/${path}`;
+        return kept.known(path, absolute) ?? kept.read(path, absolute);
+      }),
+    );
     if (contents.includes("git")) return undefined;
     for (const [at, data] of contents.entries()) {
       if (!(data instanceof Buffer)) continue;
