@@ -5,7 +5,8 @@
  * the prefix (the proxy sees nothing else and refuses nothing), a job cancelled from the page
  * stops its agent, and the live stream shows it. The login's redirect and cookie carry the prefix
  * and only it; the prefix comes from the config, never from a request header, and the server's
- * own address keeps the board at /board.
+ * own address keeps the board at /board. In process: behind a TLS proxy the page's origin is the
+ * public https one, and a public path starting with // cannot turn a redirect into another host's.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -110,18 +111,33 @@ test("the login redirects and scopes its cookie to the prefixed board on the pub
   expect(own.headers.get("set-cookie")).toContain("; Path=/board;");
 });
 
-test("a public URL whose path starts with // still redirects on the same origin", async () => {
+test("behind a TLS proxy the page's origin is the public URL's https one, and a public path starting with // still redirects on it", async () => {
   const harness = await toolHarness(ALL_TOOLS, { roots: [makeGitRepo({ "a.txt": "a\n" })], mode: "full" });
   const sources = serverBoardSources({ host: harness.host, registry: createToolRegistry(ALL_TOOLS), scope: harness.session.scope, token: undefined });
-  const hijacked = createBoard({ ...sources, login: undefined, publicUrl: () => "https://pb.example//evil.example/team-a/" });
+  const published = createBoard({ ...sources, login: undefined, publicUrl: () => "https://pb.example//evil.example/team-a/" });
+  // The proxy speaks plain http to the server and keeps the browser's Host.
+  const reach = (path: string, init: RequestInit = {}) =>
+    published.handle(new Request(`http://pb.example${path}`, { ...init, headers: { host: "pb.example", ...(init.headers as Record<string, string>) } }));
   try {
-    const request = new Request("http://pb.example/board/login", { method: "POST", headers: { host: "pb.example" } });
-    const answer = await hijacked.handle(request);
-    expect(answer.status).toBe(303);
-    const location = new URL(answer.headers.get("location")!, "https://pb.example/evil.example/team-a/board/login");
-    expect(location.href).toBe("https://pb.example/evil.example/team-a/board");
+    const login = await reach("/board/login", { method: "POST" });
+    expect(login.status).toBe(303);
+    expect(new URL(login.headers.get("location")!, "https://pb.example/evil.example/team-a/board/login").href).toBe(
+      "https://pb.example/evil.example/team-a/board",
+    );
+    const csrf = /data-csrf="([^"]+)"/.exec(await (await reach("/board")).text())![1]!;
+    const cancel = (origin: string) =>
+      reach("/board/action", {
+        method: "POST",
+        headers: { origin, "x-patchbay-csrf": csrf, "content-type": "application/json" },
+        body: JSON.stringify({ action: "cancel_job", id: "job_unknown" }),
+      });
+    // From the page (https): the action reaches the tool, which answers in its own words; from plain http it is another site's.
+    const fromPage = await cancel("https://pb.example");
+    expect(fromPage.status).toBe(200);
+    expect(await fromPage.json()).toMatchObject({ ok: false, error: expect.stringMatching(/^\[job_not_found\].*job_unknown/) });
+    expect((await cancel("http://pb.example")).status).toBe(403);
   } finally {
-    hijacked.close();
+    published.close();
     await harness.close();
   }
 });
