@@ -17,8 +17,8 @@ interface StoredEvent {
  */
 export function createMemoryEventStore(retention: ResumeRetention, now: () => number = Date.now): SessionEventStore {
   const events: StoredEvent[] = [];
-  /** Stream → the id of its expired answer; bounded like the events, oldest first out. */
-  const lostAnswers = new Map<string, string | number>();
+  /** Stream → the request ids of its expired answers; bounded like the events, oldest stream first out. */
+  const lostAnswers = new Map<string, Array<string | number>>();
   let sequence = 0;
 
   function expire(): void {
@@ -27,7 +27,7 @@ export function createMemoryEventStore(retention: ResumeRetention, now: () => nu
     while (drop < events.length && events[drop]!.at < cutoff) drop++;
     if (drop === 0) return;
     for (const { streamId, message } of events.splice(0, drop)) {
-      if (isAnswer(message)) lostAnswers.set(streamId, message.id);
+      if (isAnswer(message)) lostAnswers.set(streamId, [...(lostAnswers.get(streamId) ?? []), message.id]);
     }
     for (const streamId of lostAnswers.keys()) {
       if (lostAnswers.size <= retention.maxEvents) break;
@@ -50,13 +50,12 @@ export function createMemoryEventStore(retention: ResumeRetention, now: () => nu
     async canResume(eventId) {
       return indexOf(eventId) !== -1;
     },
-    async answerOf(eventId) {
+    async answersOf(eventId) {
       expire();
       const streamId = parseEventId(eventId)?.streamId ?? eventId;
-      const kept = events.find((event) => event.streamId === streamId && isAnswer(event.message));
-      if (kept) return { answer: kept.message };
-      const lostId = lostAnswers.get(streamId);
-      return lostId === undefined ? undefined : { lostId };
+      const lost = (lostAnswers.get(streamId) ?? []).map((lostId) => ({ lostId }));
+      const kept = events.filter((event) => event.streamId === streamId && isAnswer(event.message)).map((event) => ({ answer: event.message }));
+      return [...lost, ...kept];
     },
     answeredHere: () => true,
     primeAgain(eventId) {

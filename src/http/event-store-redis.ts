@@ -134,12 +134,15 @@ export function createRedisEventStore(options: RedisEventStoreOptions): SharedEv
       const text = await logs.getValue(callKey(streamId));
       return text === undefined ? undefined : (JSON.parse(text) as CallRecord);
     },
-    async answerOf(eventId) {
+    async answersOf(eventId) {
       const streamId = parseEventId(eventId)?.streamId ?? eventId;
-      const answer = (await this.call(streamId))?.answers[0];
-      if (!answer) return undefined;
-      const entry = await logs.entry(eventsLog, answer.entry, retention.maxAgeMs);
-      return entry ? { answer: eventOf(entry).message } : { lostId: answer.id };
+      const answers = (await this.call(streamId))?.answers ?? [];
+      return Promise.all(
+        answers.map(async ({ id, entry }) => {
+          const kept = await logs.entry(eventsLog, entry, retention.maxAgeMs);
+          return kept ? { answer: eventOf(kept).message } : { lostId: id };
+        }),
+      );
     },
     async replayEventsAfter(lastEventId, { send }) {
       const place = await kept(lastEventId);

@@ -15,6 +15,9 @@ export interface ResumeRetention {
   maxAgeMs: number;
 }
 
+/** An answer a stream held: the message while kept, else the id of the request it answered. */
+export type StreamAnswer = { answer: JSONRPCMessage } | { lostId: string | number };
+
 /** The SDK's EventStore, plus whether a client's `Last-Event-ID` can still be resumed from. */
 export interface SessionEventStore extends EventStore {
   /** False when the event expired (or never was): the transport would have nothing to replay after it. */
@@ -26,10 +29,11 @@ export interface SessionEventStore extends EventStore {
    */
   primeAgain(eventId: string): Promise<string>;
   /**
-   * The answer on the stream of `eventId`, for a client resuming from an event that expired:
-   * the answer itself while it is kept, else the id of the call it answered (it expired too).
+   * The answers on the stream of `eventId` (a batch's stream has several), oldest first, for a
+   * client resuming from an event that expired: each answer while it is kept, else the id of
+   * the request it answered (it expired too). None when the stream holds no answer.
    */
-  answerOf(eventId: string): Promise<{ answer: JSONRPCMessage } | { lostId: string | number } | undefined>;
+  answersOf(eventId: string): Promise<StreamAnswer[]>;
   /**
    * False when the stream of `eventId` is a call this process is not answering (another server
    * of the team runs it, or it ended): its events are then read from the shared store, not the

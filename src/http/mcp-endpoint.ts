@@ -235,7 +235,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
   /** A GET with Last-Event-ID: the missed events and the stream again, or 410 when they are gone. */
   async function resume(session: LegacySession, request: Request, lastEventId: string): Promise<Response> {
-    const expired = async () => expiredResume(host.config.server, await session.events.answerOf(lastEventId));
+    const expired = async () => expiredResume(host.config.server, await session.events.answersOf(lastEventId));
     if (!(await session.events.canResume(lastEventId))) return expired();
     const primingId = await session.events.primeAgain(lastEventId);
     // A call this server is not running (another server of the team is, or it ended) is read from the shared log.

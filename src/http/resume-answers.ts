@@ -3,6 +3,7 @@
  * (server.resume_events, server.resume_seconds): the two things about resuming the SDK leaves to us.
  */
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
+import type { StreamAnswer } from "./event-store.ts";
 import { rpcErrorResponse } from "./responses.ts";
 import { withSsePrefix } from "./sse-flush.ts";
 
@@ -10,21 +11,23 @@ import { withSsePrefix } from "./sse-flush.ts";
 export const RESUME_RETRY_MS = 1000;
 
 /**
- * A resume from an event the session no longer keeps is answered at once: with the call's answer
- * while that is still kept, with an error answer for the call once it expired too (so the
- * client's pending call fails now, not at its timeout), or 410 when the stream held no answer.
+ * A resume from an event the session no longer keeps is answered at once: with each answer the
+ * stream held (a batch's stream holds several) while that is still kept, with an error answer for
+ * its request once it expired too (so the client's pending calls fail now, not at their timeout),
+ * or 410 when the stream held no answer.
  */
-export function expiredResume(
-  settings: { resume_events: number; resume_seconds: number },
-  found: { answer: JSONRPCMessage } | { lostId: string | number } | undefined,
-): Response {
+export function expiredResume(settings: { resume_events: number; resume_seconds: number }, found: StreamAnswer[]): Response {
   const message =
     `the events after this Last-Event-ID expired (a session keeps its last ${settings.resume_events} events for ${settings.resume_seconds} seconds: ` +
     "server.resume_events, server.resume_seconds); call the tool again, and for a job read its result with codex_get_result";
-  if (found === undefined) return rpcErrorResponse(410, -32000, `Gone: ${message}`);
-  const answer =
-    "answer" in found ? found.answer : { jsonrpc: "2.0", id: found.lostId, error: { code: -32000, message: `The answer to this call is gone: ${message}` } };
-  return new Response(`event: message\ndata: ${JSON.stringify(answer)}\n\n`, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+  if (found.length === 0) return rpcErrorResponse(410, -32000, `Gone: ${message}`);
+  const answers = found.map(
+    (each): JSONRPCMessage =>
+      "answer" in each ? each.answer : { jsonrpc: "2.0", id: each.lostId, error: { code: -32000, message: `The answer to this call is gone: ${message}` } },
+  );
+  return new Response(answers.map((answer) => `event: message\ndata: ${JSON.stringify(answer)}\n\n`).join(""), {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ import { createRedisEventStore, withPostedRequests } from "../../src/http/event-
 import { createRecordStore } from "../../src/state/index.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
-import { expectCountBound, expectOwnStreamReplayed } from "./event-store-contract.ts";
+import { expectBatchAnswers, expectCountBound, expectOwnStreamReplayed } from "./event-store-contract.ts";
 
 const redisPath = await redisServerPath();
 if (!redisPath) throw new Error("redis-server is needed for these tests (apt-get install redis-server)");
@@ -33,17 +33,20 @@ test("a resume replays the events of its own stream from Redis after the id, wit
 test("past server.resume_events the oldest events are gone from Redis: resuming from one is refused, later ones still replay", () =>
   expectCountBound(storeFor));
 
+test("a resume from an expired event of a batch's stream finds every answer in Redis: the ids of those expired, the answers still kept", () =>
+  expectBatchAnswers(storeFor));
+
 test("an event older than server.resume_seconds is gone; the call's record still names the answer it lost", async () => {
   const store = storeFor({ maxEvents: 1000, maxAgeMs: 500 });
   const result: JSONRPCMessage = { jsonrpc: "2.0", id: 9, result: { content: [] } };
   const priming = await withPostedRequests({ jsonrpc: "2.0", id: 9, method: "tools/call" }, () => store.storeEvent("call", {} as JSONRPCMessage));
   await store.storeEvent("call", result);
-  expect(await store.answerOf(priming)).toEqual({ answer: result });
+  expect(await store.answersOf(priming)).toEqual([{ answer: result }]);
   const deadline = Date.now() + 10_000;
-  const answerGone = async () => "lostId" in ((await store.answerOf(priming)) ?? {});
+  const answerGone = async () => "lostId" in ((await store.answersOf(priming))[0] ?? {});
   while (!(await answerGone()) && Date.now() < deadline);
   expect(await store.canResume(priming)).toBe(false);
-  expect(await store.answerOf(priming)).toEqual({ lostId: 9 });
+  expect(await store.answersOf(priming)).toEqual([{ lostId: 9 }]);
 });
 
 test("a call's record names its requests and the server running it; the answer ends it there", async () => {

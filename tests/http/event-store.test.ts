@@ -5,12 +5,15 @@
 import { expect, test } from "bun:test";
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import { createMemoryEventStore } from "../../src/http/event-store-memory.ts";
-import { expectCountBound, expectOwnStreamReplayed, note, replay } from "./event-store-contract.ts";
+import { expectBatchAnswers, expectCountBound, expectOwnStreamReplayed, note, replay } from "./event-store-contract.ts";
 
 test("a resume replays the events of its own stream after the id, without the priming event", () => expectOwnStreamReplayed(createMemoryEventStore));
 
 test("past server.resume_events the oldest events are gone: resuming from one is refused, later ones still replay", () =>
   expectCountBound(createMemoryEventStore));
+
+test("a resume from an expired event of a batch's stream finds every answer: the ids of those expired, the answers still kept", () =>
+  expectBatchAnswers(createMemoryEventStore));
 
 test("an event older than server.resume_seconds is gone", async () => {
   let clock = 1_000_000;
@@ -50,8 +53,8 @@ test("a resume from an expired event finds its stream's answer while kept, then 
   await store.storeEvent("call", result);
   clock += 6_000;
   expect(await store.canResume(priming)).toBe(false);
-  expect(await store.answerOf(priming)).toEqual({ answer: result });
+  expect(await store.answersOf(priming)).toEqual([{ answer: result }]);
   clock += 5_000;
-  expect(await store.answerOf(priming)).toEqual({ lostId: 9 });
-  expect(await store.answerOf("quiet:1")).toBeUndefined();
+  expect(await store.answersOf(priming)).toEqual([{ lostId: 9 }]);
+  expect(await store.answersOf("quiet:1")).toEqual([]);
 });

@@ -12,6 +12,7 @@ import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { mockPrompt } from "../jobs/support.ts";
 import { startCutProxy, type CutProxy } from "./cut-proxy.ts";
+import { openSession, readCall, resumeFrom } from "./raw-session.ts";
 import { ANSWER, connect, expectAnsweredOnce, resumes, slowCall, withWire } from "./resume-client.ts";
 
 const servers: TestServer[] = [];
@@ -132,6 +133,21 @@ describe("events expire as documented", () => {
       await connection.close();
     }
   }, 60_000);
+
+  test("a batch's resume after its events were pushed out (server.resume_events) answers every request of the batch, not one", async () => {
+    const server = await serve("[server]\nresume_events = 4\n");
+    const session = await openSession(server.url, "");
+    const headers = { ...json, "mcp-session-id": session };
+    const batch = [2, 3].map((id) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "codex_tool_mode_info", arguments: {} } }));
+    const posted = await (await fetch(server.url, { method: "POST", headers, body: JSON.stringify(batch) })).text();
+    const primingId = /^id: (.+)$/m.exec(posted)![1]!;
+    // Three later calls, two events each, leave none of the batch's four among the newest four.
+    for (const id of [4, 5, 6]) expect((await readCall(server.url, session, "", id)).status).toBe(200);
+    const resumed = await resumeFrom(server.url, session, "", primingId);
+    const answers = [...(await resumed.text()).matchAll(/^data: (.+)$/gm)].map((line) => JSON.parse(line[1]!) as { id: number; error?: { message: string } });
+    expect(answers.map((answer) => answer.id).sort()).toEqual([2, 3]);
+    for (const answer of answers) expect(answer.error?.message).toContain("The answer to this call is gone");
+  }, 30_000);
 
   test("a resume from an event older than server.resume_seconds is answered at once with what to do", async () => {
     const server = await serve("[server]\nresume_seconds = 1\n");
