@@ -129,6 +129,14 @@ async function readContent(path: string, before: Mark): Promise<{ content: FileC
   }
 }
 
+/** The file contents of one root for one search. */
+export interface SearchContents {
+  /** The kept content of `path` (relative; `absolute` is where it is) when it is still the file's, else undefined. */
+  known(path: string, absolute: string): FileContent | undefined;
+  /** Reads `path` through the safe open, keeping the content when its mark held still across the read. */
+  read(path: string, absolute: string): Promise<FileContent>;
+}
+
 /**
  * The file contents of `root` (a real path) for one search: `known` answers from memory what is
  * still current, `read` reads the rest safely and keeps it. `list` is the git file list the search
@@ -138,7 +146,7 @@ async function readContent(path: string, before: Mark): Promise<{ content: FileC
  * const files = searchContents("/srv/repo", list, await treeGeneration("/srv/repo"));
  * const content = files.known("src/a.ts") ?? (await files.read("src/a.ts", "/srv/repo/src/a.ts"));
  */
-export function searchContents(root: string, list: object, generation: number | undefined) {
+export function searchContents(root: string, list: object, generation: number | undefined): SearchContents {
   let contents = roots.get(root);
   if (contents?.list !== list) {
     dropRoot(root);
@@ -149,7 +157,6 @@ export function searchContents(root: string, list: object, generation: number | 
   roots.set(root, contents);
   const current = contents;
   return {
-    /** The kept content of `path` (relative) when it is still the file's, else undefined. */
     known(path: string, absolute: string): FileContent | undefined {
       const kept = current.files.get(path);
       if (!kept) return undefined;
@@ -160,7 +167,6 @@ export function searchContents(root: string, list: object, generation: number | 
       kept.generation = generation;
       return kept.content;
     },
-    /** Reads `path` through the safe open, keeping the content when its mark held still across the read. */
     async read(path: string, absolute: string): Promise<FileContent> {
       forget(current, path);
       const before = markAt(absolute);

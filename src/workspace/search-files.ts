@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { type FileList, gitFileList } from "./file-list.ts";
 import { runGit } from "./git.ts";
 import { findGitRepo } from "./git-repo.ts";
-import { searchContents } from "./search-content-cache.ts";
+import { type FileContent, type SearchContents, searchContents } from "./search-content-cache.ts";
 
 /**
  * Files read in process at most: all of them up to this many, else a tenth of the repository.
@@ -116,14 +116,22 @@ function* linesWith(data: Buffer, needle: Buffer): Generator<Omit<FoundLine, "pa
   }
 }
 
+/** The contents of `paths`: from memory where still current (no promise per file), the rest read. */
+async function contentsOf(contents: SearchContents, root: string, paths: readonly string[]): Promise<FileContent[]> {
+  // root is a real path and git's paths are normalized: no join needed.
+  const known = paths.map((path) => contents.known(path, `${root}/${path}`));
+  if (!known.includes(undefined)) return known as FileContent[];
+  return Promise.all(known.map((content, at) => content ?? contents.read(paths[at]!, `${root}/${paths[at]}`)));
+}
+
 /**
  * The lines holding `query` literally in the files under `base` that `isShown` keeps, in path
- * order, stopping once more than `enough` are found (`stopped`); undefined when git must search.
+ * order, stopping once more than `enough` are found; undefined when git must search.
  */
 export async function searchFilesInProcess(
   root: string,
   options: { query: string; base: string; isShown: (path: string) => boolean; shownKey: string; enough: number; signal?: AbortSignal },
-): Promise<{ lines: FoundLine[]; stopped: boolean } | undefined> {
+): Promise<FoundLine[] | undefined> {
   if (options.query === "" || (await findGitRepo(root, options.signal))?.prefix !== "") return undefined;
   const list = await gitFileList(root, options.signal);
   if ("error" in list || list.truncated) return undefined;
@@ -136,28 +144,22 @@ export async function searchFilesInProcess(
   }
   const files = await searchable;
   if (!files) return undefined;
-  const kept = searchContents(root, list, undefined);
+  const contents = searchContents(root, list, undefined);
   const wanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
   const needle = Buffer.from(options.query, "utf8");
   const lines: FoundLine[] = [];
   const budget = files.length <= READ_ALL_UP_TO ? files.length : Math.max(READ_ALL_UP_TO, Math.ceil(files.length * READ_SHARE));
   for (let read = 0; ; read += READ_BATCH) {
     const batch = take(wanted, READ_BATCH);
-    if (batch.length === 0) return { lines, stopped: false };
+    if (batch.length === 0) return lines;
     if (read + batch.length > budget || pastBudget(read, lines.length, options.enough + 1, budget, files.length)) return undefined;
-    const contents = await Promise.all(
-      batch.map((path) => {
-        // root is a real path and git's paths are normalized: no join needed.
-        const absolute = `${root}/${path}`;
-        return kept.known(path, absolute) ?? kept.read(path, absolute);
-      }),
-    );
-    if (contents.includes("git")) return undefined;
-    for (const [at, data] of contents.entries()) {
+    const batchContents = await contentsOf(contents, root, batch);
+    if (batchContents.includes("git")) return undefined;
+    for (const [at, data] of batchContents.entries()) {
       if (!(data instanceof Buffer)) continue;
       for (const found of linesWith(data, needle)) {
         lines.push({ path: batch[at]!, ...found });
-        if (lines.length > options.enough) return { lines, stopped: true };
+        if (lines.length > options.enough) return lines;
       }
     }
   }

@@ -206,32 +206,31 @@ function isSearchable(ws: Workspace, path: string, base: string, includeHidden: 
   return !blockedBy(path, ws.blockedGlobs) && (includeHidden || !isHiddenBelow(path, base));
 }
 
+const shownMatch = (record: GrepRecord): SearchMatch => ({ path: record.path, line: record.line, text: clipLine(record.text, record.column) });
+
 /**
- * The matches that may be shown, at most `maxResults`. `confirm` (for git's records) keeps a line
- * only when the file opened safely holds it (search-confirm.ts); lines read in process come from
- * such an open already.
+ * git's records that may be shown, at most `maxResults`: in a path `isShown` lets through, and
+ * (`confirm`) held by the file opened safely at that line (search-confirm.ts).
  */
 async function keptMatches(
-  ws: Workspace,
   records: GrepRecord[],
-  options: SearchOptions,
-  base: string,
   maxResults: number,
-  confirm?: (record: GrepRecord) => Promise<boolean>,
+  isShown: (path: string) => boolean,
+  confirm: (record: GrepRecord) => Promise<boolean>,
 ): Promise<{ matches: SearchMatch[]; more: boolean }> {
   const allowed = new Map<string, boolean>();
   const candidates = records.filter((record) => {
     let ok = allowed.get(record.path);
-    if (ok === undefined) allowed.set(record.path, (ok = isSearchable(ws, record.path, base, options.includeHidden ?? false)));
+    if (ok === undefined) allowed.set(record.path, (ok = isShown(record.path)));
     return ok;
   });
   // The checks that can fill the answer start together.
-  const confirmed = candidates.slice(0, maxResults + 1).map((record) => confirm?.(record));
+  const confirmed = candidates.slice(0, maxResults + 1).map((record) => confirm(record));
   const matches: SearchMatch[] = [];
   for (const [at, record] of candidates.entries()) {
-    if (confirm && !(await (confirmed[at] ?? confirm(record)))) continue;
+    if (!(await (confirmed[at] ?? confirm(record)))) continue;
     if (matches.length === maxResults) return { matches, more: true };
-    matches.push({ path: record.path, line: record.line, text: clipLine(record.text, record.column) });
+    matches.push(shownMatch(record));
   }
   return { matches, more: false };
 }
@@ -264,16 +263,15 @@ export async function searchRepo(ws: Workspace, options: SearchOptions): Promise
       enough: maxResults,
       signal: options.signal,
     });
-    const kept = found && (await keptMatches(ws, found.lines, options, base.relative, maxResults));
-    // Stopped early, then some matches fell to the link checks: git's whole search decides.
-    if (kept && (kept.more || !found.stopped)) return { matches: kept.matches, truncated: kept.more, engine: "git" };
+    // Its lines come only from files isShown let through, read through the safe open: all may be shown.
+    if (found) return { matches: found.slice(0, maxResults).map(shownMatch), truncated: found.length > maxResults, engine: "git" };
   }
   const search = async (stopWhen?: (chunk: Buffer) => boolean) => {
     const { result, engine } = await runGrep(ws, options, base.relative, maxResults, stopWhen);
     // git grep exits 1 when nothing matched: that is an answer, not a failure.
     if (result.code > 1) throw grepFailure(result);
     const records = [...grepRecords(result.stdout)];
-    const kept = await keptMatches(ws, records, options, base.relative, maxResults, lineConfirmer(ws.root, records));
+    const kept = await keptMatches(records, maxResults, isShown, lineConfirmer(ws.root, records));
     return { answer: { matches: kept.matches, truncated: kept.more || result.truncated, engine }, more: kept.more };
   };
   const early = enoughRecords(maxResults, isShown);
