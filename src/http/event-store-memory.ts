@@ -4,6 +4,7 @@ import { eventIdOf, isAnswer, isPriming, parseEventId, type ResumeRetention, typ
 
 interface StoredEvent {
   id: string;
+  sequence: number;
   streamId: string;
   message: JSONRPCMessage;
   at: number;
@@ -16,18 +17,30 @@ interface StoredEvent {
  * without it the newest resume takes the stream over.
  */
 export function createMemoryEventStore(retention: ResumeRetention, now: () => number = Date.now): SessionEventStore {
+  /**
+   * The kept events are `events[first..]`, in sequence order with no gaps, so an event id's
+   * sequence gives its place. Expiry moves `first` on; the dropped prefix is cut off only once
+   * it is as long as what is kept, so a store at its bound does not shift every event per event.
+   */
   const events: StoredEvent[] = [];
+  let first = 0;
   /** Stream → the request ids of its expired answers; bounded like the events, oldest stream first out. */
   const lostAnswers = new Map<string, Array<string | number>>();
   let sequence = 0;
 
   function expire(): void {
     const cutoff = now() - retention.maxAgeMs;
-    let drop = Math.max(0, events.length - retention.maxEvents);
+    let drop = Math.max(first, events.length - retention.maxEvents);
     while (drop < events.length && events[drop]!.at < cutoff) drop++;
-    if (drop === 0) return;
-    for (const { streamId, message } of events.splice(0, drop)) {
+    if (drop === first) return;
+    for (let i = first; i < drop; i++) {
+      const { streamId, message } = events[i]!;
       if (isAnswer(message)) lostAnswers.set(streamId, [...(lostAnswers.get(streamId) ?? []), message.id]);
+    }
+    first = drop;
+    if (first * 2 >= events.length) {
+      events.splice(0, first);
+      first = 0;
     }
     for (const streamId of lostAnswers.keys()) {
       if (lostAnswers.size <= retention.maxEvents) break;
@@ -35,15 +48,18 @@ export function createMemoryEventStore(retention: ResumeRetention, now: () => nu
     }
   }
 
+  /** The place of a kept event in `events`, or -1. */
   function indexOf(eventId: string): number {
     expire();
-    return events.findIndex((event) => event.id === eventId);
+    const oldest = events[first];
+    const index = oldest ? first + Number(parseEventId(eventId)?.position) - oldest.sequence : -1;
+    return Number.isInteger(index) && index >= first && events[index]?.id === eventId ? index : -1;
   }
 
   return {
     async storeEvent(streamId, message) {
       const id = eventIdOf(streamId, ++sequence);
-      events.push({ id, streamId, message, at: now() });
+      events.push({ id, sequence, streamId, message, at: now() });
       expire();
       return id;
     },
@@ -54,8 +70,11 @@ export function createMemoryEventStore(retention: ResumeRetention, now: () => nu
       expire();
       const streamId = parseEventId(eventId)?.streamId ?? eventId;
       const lost = (lostAnswers.get(streamId) ?? []).map((lostId) => ({ lostId }));
-      const kept = events.filter((event) => event.streamId === streamId && isAnswer(event.message)).map((event) => ({ answer: event.message }));
-      return [...lost, ...kept];
+      const answers = events
+        .slice(first)
+        .filter((event) => event.streamId === streamId && isAnswer(event.message))
+        .map((event) => ({ answer: event.message }));
+      return [...lost, ...answers];
     },
     answeredHere: () => true,
     primeAgain(eventId) {

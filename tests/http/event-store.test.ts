@@ -58,3 +58,14 @@ test("a resume from an expired event finds its stream's answer while kept, then 
   expect(await store.answersOf(priming)).toEqual([{ lostId: 9 }]);
   expect(await store.answersOf("quiet:1")).toEqual([]);
 });
+
+test("a store at its bound for many times its size still resumes from its oldest kept event and no older one", async () => {
+  const store = createMemoryEventStore({ maxEvents: 100, maxAgeMs: 600_000 });
+  const ids: string[] = [];
+  for (let n = 1; n <= 1_050; n++) ids.push(await store.storeEvent(n % 2 ? "a" : "b", note(n)));
+  expect(await store.canResume(ids[949]!)).toBe(false);
+  expect(await store.canResume(ids[950]!)).toBe(true);
+  expect(await store.canResume("a:99999")).toBe(false);
+  // Event 951 is on stream "a": the replay is the later events of "a", 953 to 1049.
+  expect(await replay(store, ids[950]!)).toEqual(Array.from({ length: 49 }, (_, i) => note(953 + 2 * i)));
+});
