@@ -47,12 +47,14 @@ function redirectTo(uri: string, values: Record<string, string | undefined>, iss
   return new Response(null, { status, headers: { location: url.href, "cache-control": "no-store" } });
 }
 
+const tooManyClients = () =>
+  errorPage("Too many clients", "This server keeps as many OAuth clients as oauth.max_clients allows; try again once unused ones expired.", 503);
+
 async function findClient(clientId: string, context: AuthorizeContext): Promise<ClientData | Response> {
   if (!isDocumentClientId(clientId)) return (await context.store.client(clientId)) ?? errorPage("Unknown client", `No client is registered as ${clientId}.`);
   try {
     const client = await documentClient(clientId, context.allowPrivateDocuments);
-    if (!(await context.store.saveClient(client)))
-      return errorPage("Too many clients", "This server keeps as many OAuth clients as oauth.max_clients allows; try again once unused ones expired.", 503);
+    if (!(await context.store.saveClient(client))) return tooManyClients();
     return client;
   } catch (error) {
     if (error instanceof PatchbayError) return errorPage("Client refused", error.message);
@@ -159,8 +161,10 @@ export async function consent(request: Request, context: AuthorizeContext): Prom
     return redirectTo(checked.redirectUri, { error: "access_denied", error_description: "the operator denied access", state }, context.issuer, 303);
   const access = await chosenAccess(form, context);
   if (typeof access === "string") return errorPage("Nothing chosen", `Nothing was granted: ${access}. Go back and choose.`);
-  // A consent keeps the client: its unused window (oauth.unused_client_seconds) starts again.
-  await context.store.saveClient({ ...checked.client, consented_at: Math.floor(Date.now() / 1000) });
+  // A consent keeps the client: its unused window (oauth.unused_client_seconds) starts again. A
+  // client dropped since the check (another registration made room) is not kept again past
+  // oauth.max_clients, and a code for a client nobody keeps could never be exchanged.
+  if (!(await context.store.saveClient({ ...checked.client, consented_at: Math.floor(Date.now() / 1000) }))) return tooManyClients();
   const code = await context.store.issueCode({
     client_id: checked.client.client_id,
     client_name: checked.client.client_name,
