@@ -157,6 +157,10 @@ const TABLE = {
   provider_role_mismatch: failed,
   public_url_unknown: failed,
   read_only_violation: failed,
+  relay_closed: {
+    ...failed,
+    next: "reconnect patchbay in your host (its list of MCP servers): `patchbay stdio` starts a server when none runs; `patchbay status` shows whether one does",
+  },
   repo_busy: failed,
   repo_required: failed,
   request_cancelled: failed,

@@ -1,0 +1,157 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { connectStdio } from "../support/clients.ts";
+import { patchbayBinary, patchbayEnv, removeTempDirs, repoRoot, startTestServer, type TestServer, tempDir } from "../support/patchbay.ts";
+
+afterAll(removeTempDirs);
+
+interface Answer {
+  id: number;
+  result?: { structuredContent?: Record<string, unknown>; isError?: boolean };
+}
+
+/** A host speaking raw JSON lines to `patchbay stdio` (relayed), so the test controls when stdout is read. */
+class RawHost {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly answers = new Map<number, Answer>();
+  stdoutBytes = 0;
+  stderr = "";
+  readonly exited: Promise<number | null>;
+  private pending = "";
+  private nextId = 1;
+
+  constructor(home: string, root: string) {
+    this.child = spawn(patchbayBinary(), ["stdio", "--root", root], { cwd: repoRoot, env: patchbayEnv(home), stdio: ["pipe", "pipe", "pipe"] });
+    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+    this.child.stderr.on("data", (chunk) => (this.stderr += chunk));
+    this.child.stdout.on("data", (chunk: Buffer) => {
+      this.stdoutBytes += chunk.length;
+      this.pending += chunk.toString("utf8");
+      const lines = this.pending.split("\n");
+      this.pending = lines.pop()!;
+      for (const line of lines) {
+        const message = JSON.parse(line) as Answer;
+        if (typeof message.id === "number") this.answers.set(message.id, message);
+      }
+    });
+  }
+
+  send(method: string, params: unknown): number {
+    const id = this.nextId++;
+    this.child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
+    return id;
+  }
+
+  async initialize(): Promise<void> {
+    const id = this.send("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw-host", version: "1" } });
+    await until(() => this.answers.has(id), "the relay to answer initialize");
+    this.child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+  }
+
+  async call(name: string, args: Record<string, unknown> = {}): Promise<Answer> {
+    const id = this.send("tools/call", { name, arguments: args });
+    await until(() => this.answers.has(id), `an answer to ${name}`);
+    return this.answers.get(id)!;
+  }
+}
+
+/** Polls `done` until it holds; fails naming what it waited for after `timeoutMs`. */
+async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function exitCode(host: RawHost): Promise<number | null> {
+  let code: number | null | undefined;
+  void host.exited.then((value) => (code = value));
+  await until(() => code !== undefined, "the relay to exit", 15_000);
+  return code!;
+}
+
+describe("patchbay stdio relayed to the shared server (compiled binary)", () => {
+  const servers: TestServer[] = [];
+  const hosts: RawHost[] = [];
+  afterAll(async () => {
+    for (const host of hosts) host.child.kill("SIGKILL");
+    for (const server of servers) await server.stop();
+  });
+  const serve = async (home: string) => {
+    const server = await startTestServer({ home });
+    servers.push(server);
+    return server;
+  };
+  const host = (home: string, root: string) => {
+    const started = new RawHost(home, root);
+    hosts.push(started);
+    return started;
+  };
+
+  test("a host closing stdin ends only its own session: its relay exits 0, the server and another session go on", async () => {
+    const home = tempDir();
+    const root = tempDir();
+    const server = await serve(home);
+    const closing = host(home, root);
+    await closing.initialize();
+    const other = await connectStdio("v2-legacy", { home, args: ["--root", root] });
+    try {
+      const sessions = async () => ((await other.callTool("codex_self_test")).structuredContent as { active_sessions: number }).active_sessions;
+      expect(await sessions()).toBe(2);
+      closing.child.stdin.end();
+      expect(await exitCode(closing)).toBe(0);
+      expect(closing.stderr).toBe("");
+      await until(async () => (await sessions()) === 1, "the server to end the closed session and only that one", 15_000);
+      expect(server.process.exitCode).toBeNull();
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("10 MB of answers reach a host that reads nothing until the server has answered every call, each answer whole", async () => {
+    const home = tempDir();
+    const root = tempDir();
+    const line = `${"0123456789abcdef".repeat(6)}\n`;
+    const text = line.repeat(Math.floor(190_000 / line.length));
+    writeFileSync(join(root, "big.txt"), text);
+    await serve(home);
+    const reader = host(home, root);
+    await reader.initialize();
+    const calls = 27;
+    reader.child.stdout.pause();
+    const ids = Array.from({ length: calls }, () => reader.send("tools/call", { name: "codex_read_file", arguments: { file_path: "big.txt" } }));
+    // The server logs a call once its answer is handed to the session: then all of it was written while the host read nothing.
+    const audit = join(home, "logs", "audit.log");
+    const answered = () =>
+      existsSync(audit)
+        ? readFileSync(audit, "utf8")
+            .split("\n")
+            .filter((entry) => entry.includes('"codex_read_file"')).length
+        : 0;
+    await until(() => answered() >= calls, "the server to answer every call");
+    reader.child.stdout.resume();
+    await until(() => ids.every((id) => reader.answers.has(id)), "every answer to arrive", 60_000);
+    for (const id of ids) expect(reader.answers.get(id)?.result?.structuredContent?.content).toBe(text);
+    expect(reader.stdoutBytes).toBeGreaterThan(10_000_000);
+    expect((await reader.call("codex_list_workspaces")).result?.isError).toBeFalsy();
+    reader.child.stdin.end();
+    expect(await exitCode(reader)).toBe(0);
+  }, 120_000);
+
+  test("the server killed: the relay exits 1 and says on stderr that the server ended the session and what to do", async () => {
+    const home = tempDir();
+    const root = tempDir();
+    const server = await serve(home);
+    const orphan = host(home, root);
+    await orphan.initialize();
+    expect((await orphan.call("codex_list_workspaces")).result?.isError).toBeFalsy();
+    server.process.kill("SIGKILL");
+    expect(await exitCode(orphan)).toBe(1);
+    expect(orphan.stderr).toContain(`patchbay: the patchbay server (pid ${server.process.pid}) ended this session: it stopped or was killed`);
+    expect(orphan.stderr).toContain("next: ");
+    expect(orphan.stderr).toContain("`patchbay status`");
+  });
+});
