@@ -5,7 +5,7 @@
  * is a few `lstat`s: no `.git` appeared between the root and the top (a new nested repository), and
  * the top's `.git` (and its config, which can move the work tree) is the same entry as before.
  */
-import { lstat } from "node:fs/promises";
+import { lstatSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { runGit } from "./git.ts";
@@ -28,35 +28,35 @@ interface KnownRepo {
 const MAX_KNOWN = 256;
 const known = new Map<string, KnownRepo>();
 
+/** lstat without a throw; synchronous, as a promise costs several times the syscall in Bun (20 against 4 µs). */
+function lstatIfAny(path: string) {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Identity of the top's `.git` entry and of its config: an unchanged mark means git would find the same top. */
-async function markOf(top: string): Promise<string | undefined> {
-  const dotGit = await lstat(join(top, ".git")).catch(() => undefined);
+function markOf(top: string): string | undefined {
+  const dotGit = lstatIfAny(join(top, ".git"));
   if (!dotGit || !(dotGit.isDirectory() || dotGit.isFile())) return undefined;
   // A directory's mtime moves with every lock file git makes in it; a replaced one has a new inode.
   if (dotGit.isFile()) return `file:${dotGit.ino}:${dotGit.mtimeMs}:${dotGit.size}`;
-  const config = await lstat(join(top, ".git", "config")).catch(() => undefined);
+  const config = lstatIfAny(join(top, ".git", "config"));
   return `dir:${dotGit.ino}:${config?.ino}:${config?.mtimeMs}:${config?.size}`;
 }
 
-async function stillValid(entry: KnownRepo): Promise<boolean> {
-  const [mark, ...nested] = await Promise.all([
-    markOf(entry.top),
-    ...entry.between.map((dir) =>
-      lstat(join(dir, ".git")).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  ]);
-  return mark === entry.mark && !nested.includes(true);
+function stillValid(entry: KnownRepo): boolean {
+  return markOf(entry.top) === entry.mark && !entry.between.some((dir) => lstatIfAny(join(dir, ".git")));
 }
 
-async function remember(root: string, repo: GitRepo): Promise<void> {
+function remember(root: string, repo: GitRepo): void {
   const depth = repo.prefix.split("/").filter(Boolean).length;
   const between = Array.from({ length: depth }, (_, up) => resolve(root, ...Array<string>(up).fill("..")));
   const top = resolve(root, ...Array<string>(depth).fill(".."));
   // A layout git found without a `.git` at the top (core.worktree, a root inside .git) is asked every time.
-  const mark = await markOf(top);
+  const mark = markOf(top);
   if (mark === undefined) return;
   if (known.size >= MAX_KNOWN) known.delete(known.keys().next().value as string);
   known.set(root, { repo, between, top, mark });
@@ -70,12 +70,12 @@ export function forgetGitRepo(root: string): void {
 /** The repository `root` (a real path) belongs to, or `undefined` when it is not inside one. */
 export async function findGitRepo(root: string, signal?: AbortSignal): Promise<GitRepo | undefined> {
   const entry = known.get(root);
-  if (entry && (await stillValid(entry))) return entry.repo;
+  if (entry && stillValid(entry)) return entry.repo;
   known.delete(root);
   const result = await runGit(root, ["rev-parse", "--show-prefix"], { signal });
   if (result.code === 0) {
     const repo = { root, prefix: result.stdout.trim() };
-    await remember(root, repo);
+    remember(root, repo);
     return repo;
   }
   if (/not a git repository/i.test(result.stderr)) return undefined;
