@@ -11,7 +11,7 @@ import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import * as pipeline from "../pipeline/index.ts";
 import { createRedactor } from "../redact/index.ts";
-import { costLine } from "../usage/index.ts";
+import { costLine, homeLedger } from "../usage/index.ts";
 import { integerFlag } from "./integer-flag.ts";
 import { emit } from "./output.ts";
 import { json, repoArg, repoOf } from "./pipeline/args.ts";
@@ -28,20 +28,31 @@ function runnersFor(standalone: boolean | undefined, quiet: boolean): pipeline.P
   return standalone ? pipeline.LOCAL_PHASES : new RemotePhases({ home: patchbayHome(), quiet });
 }
 
-/** The environment of a phase in this process; `remote`: the phases run on the server, which stops them itself. */
-async function envFor(quiet: boolean, remote = false): Promise<pipeline.PipelineEnv> {
+/**
+ * Runs `use` with the environment of a phase in this process, then closes the usage ledger it
+ * opened (with Redis, one connection for all its phases); `remote`: the phases run on the
+ * server, which stops them and keeps its own ledger.
+ */
+async function withEnv<T>(quiet: boolean, remote: boolean, use: (env: pipeline.PipelineEnv) => Promise<T>): Promise<T> {
   const home = patchbayHome();
+  const config = await loadCheckedConfig({ home });
   const redactor = createRedactor(process.env);
   const controller = new AbortController();
   if (!remote) process.once("SIGINT", () => controller.abort());
-  return {
-    home,
-    config: await loadCheckedConfig({ home }),
-    redact: (text) => redactor.redact(text),
-    signal: controller.signal,
-    clientRef: "cli",
-    onProgress: quiet ? undefined : (text) => process.stderr.write(`  ${text}\n`),
-  };
+  const ledger = remote ? undefined : homeLedger(home, config);
+  try {
+    return await use({
+      home,
+      config,
+      redact: (text) => redactor.redact(text),
+      ...(ledger && { ledger }),
+      signal: controller.signal,
+      clientRef: "cli",
+      onProgress: quiet ? undefined : (text) => process.stderr.write(`  ${text}\n`),
+    });
+  } finally {
+    await ledger?.close();
+  }
 }
 
 function summary(view: pipeline.RunView | pipeline.RunRecord): string {
@@ -70,7 +81,7 @@ const phaseCommand = (name: string, description: string, pick: (runners: pipelin
     async run({ args }) {
       const repo = await repoOf(args.repo);
       const run = pick(runnersFor(args.standalone, Boolean(args.json)));
-      await run(repo, args.run_id, await envFor(Boolean(args.json), !args.standalone), { mock: Boolean((args as { mock?: boolean }).mock) });
+      await withEnv(Boolean(args.json), !args.standalone, (env) => run(repo, args.run_id, env, { mock: Boolean((args as { mock?: boolean }).mock) }));
       const view = await pipeline.status(repo, args.run_id);
       emit(args.json, view, () => summary(view));
       return 0;
@@ -93,14 +104,14 @@ const plan = defineCommand({
   async run({ args }) {
     const repo = await repoOf(args.repo);
     const runners = runnersFor(args.standalone, Boolean(args.json));
-    const env = await envFor(Boolean(args.json), !args.standalone);
     const options = { mock: Boolean(args.mock) };
     if (args.task === undefined && !args["run-id"])
       throw new PatchbayError("usage", "plan needs --task (a new run), or --run-id alone (plan that run again)", { next: 'pass --task "..."' });
-    const record =
+    const record = await withEnv(Boolean(args.json), !args.standalone, (env) =>
       args.task === undefined
-        ? await runners.replan(repo, args["run-id"]!, env, options)
-        : await runners.plan(repo, args.task, env, { ...options, ...(args["run-id"] && { runId: args["run-id"] }) });
+        ? runners.replan(repo, args["run-id"]!, env, options)
+        : runners.plan(repo, args.task, env, { ...options, ...(args["run-id"] && { runId: args["run-id"] }) }),
+    );
     const view = await pipeline.status(repo, record.run_id);
     emit(args.json, view, () => summary(view));
     return 0;
@@ -209,12 +220,9 @@ const run = defineCommand({
         next: "add --auto-approve, or use plan/approve/write/... step by step",
       });
     const runners = runnersFor(args.standalone, Boolean(args.json));
-    const result = await pipeline.drive(
-      await repoOf(args.repo),
-      args.task,
-      await envFor(Boolean(args.json), !args.standalone),
-      { mock: Boolean(args.mock), apply: args.apply !== false },
-      runners,
+    const repo = await repoOf(args.repo);
+    const result = await withEnv(Boolean(args.json), !args.standalone, (env) =>
+      pipeline.drive(repo, args.task, env, { mock: Boolean(args.mock), apply: args.apply !== false }, runners),
     );
     const { run: view, ...rest } = result;
     const cost = result.usage ? `\nusage: ${costLine(result.usage)}` : "";
@@ -255,7 +263,7 @@ const cancel = defineCommand({
   async run({ args }) {
     const repo = await repoOf(args.repo);
     const waitSeconds = integerFlag("wait", args.wait, { min: 0, max: 3600 }, 30);
-    await pipeline.cancelRun(repo, args.run_id, await envFor(Boolean(args.json)), { waitMs: waitSeconds * 1000 });
+    await withEnv(Boolean(args.json), false, (env) => pipeline.cancelRun(repo, args.run_id, env, { waitMs: waitSeconds * 1000 }));
     const view = await pipeline.status(repo, args.run_id);
     emit(args.json, view, () => summary(view));
     return 0;

@@ -38,8 +38,12 @@ export default defineCommand({
     const home = patchbayHome();
     const config = await loadCheckedConfig({ home });
     const ledger = homeLedger(home, config);
-    const report = { ...(await usageReport(ledger, query)), budgets: await budgetStates(ledger, config) };
-    emit(args.json, report, () => [reportText(report), budgetsText(report.budgets)].filter(Boolean).join("\n"));
-    return 0;
+    try {
+      const report = { ...(await usageReport(ledger, query)), budgets: await budgetStates(ledger, config) };
+      emit(args.json, report, () => [reportText(report), budgetsText(report.budgets)].filter(Boolean).join("\n"));
+      return 0;
+    } finally {
+      await ledger.close();
+    }
   },
 });

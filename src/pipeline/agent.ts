@@ -56,7 +56,7 @@ export interface PipelineEnv {
   redact: (text: string) => string;
   /** The server's job runtime; absent in the CLI without a server. */
   jobs?: JobRuntime;
-  /** The server's usage ledger, on its own store; absent in the CLI without a server (see phaseLedger). */
+  /** The usage ledger: the server's, on its own store, or the one the CLI opened for its own phases (see phaseLedger). */
   ledger?: UsageLedger;
   signal?: AbortSignal;
   clientRef?: string;
@@ -174,12 +174,18 @@ async function runDirect(request: AgentTurnRequest, env: PipelineEnv, adapter: A
   };
 }
 
+/** The ledgers of environments that brought none: one per environment, so its phases share one store. */
+const ledgersOfEnvs = new WeakMap<PipelineEnv, UsageLedger>();
+
 /**
- * The ledger a phase accounts to: the server's, on the store it already holds, or in the CLI
- * without a server the configured one (with Redis, a connection opened per call and closed after).
+ * The ledger a phase accounts to: the environment's (the server's, on the store it already holds,
+ * or the one the CLI opened and closes), else the configured one, opened once per environment.
  */
 export function phaseLedger(env: PipelineEnv): UsageLedger {
-  return env.ledger ?? homeLedger(env.home, env.config);
+  if (env.ledger) return env.ledger;
+  let ledger = ledgersOfEnvs.get(env);
+  if (!ledger) ledgersOfEnvs.set(env, (ledger = homeLedger(env.home, env.config)));
+  return ledger;
 }
 
 /**

@@ -37,25 +37,38 @@ export function ledgerDir(home: string): string {
   return join(home, "state", "usage");
 }
 
+/** A ledger its caller opened, and closes once done with it. */
+export interface HomeLedger extends UsageLedger {
+  /** Closes the store it opened (with Redis, its connection); it opens again if used after. */
+  close(): Promise<void>;
+}
+
 /**
  * The ledger of a home wherever `state.driver` keeps it, for a process without the server's record
- * store (`patchbay usage`, a phase the CLI runs): the day files, or with Redis a store opened for
- * each call and closed after it, so nothing stays open between a turn's start and its end.
+ * store (`patchbay usage`, the phases the CLI runs): the day files, or with Redis one store opened
+ * at the first call and kept for the next ones until `close`.
  */
-export function homeLedger(home: string, config: Config): UsageLedger {
-  if (config.state.driver === "fs") return fsLedger(ledgerDir(home));
-  const withStore = async <T>(use: (ledger: UsageLedger) => Promise<T>): Promise<T> => {
-    const store = await createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url });
-    try {
-      return await use(usageLedger(home, store));
-    } finally {
-      await store.close();
-    }
+export function homeLedger(home: string, config: Config): HomeLedger {
+  if (config.state.driver === "fs") return { ...fsLedger(ledgerDir(home)), close: async () => {} };
+  let opened: Promise<RecordStore> | undefined;
+  const open = () => {
+    // A store that failed to open (Redis down) is tried again by the next call.
+    opened ??= createRecordStore({ home, driver: config.state.driver, redisUrl: config.state.redis_url }).catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+    return opened;
   };
+  const ledger = async () => usageLedger(home, await open());
   return {
-    record: (entry) => withStore((ledger) => ledger.record(entry)),
-    entries: (sinceDay) => withStore((ledger) => ledger.entries(sinceDay)),
-    rows: (sinceDay) => withStore((ledger) => ledger.rows(sinceDay)),
+    record: async (entry) => (await ledger()).record(entry),
+    entries: async (sinceDay) => (await ledger()).entries(sinceDay),
+    rows: async (sinceDay) => (await ledger()).rows(sinceDay),
+    async close() {
+      const store = opened;
+      opened = undefined;
+      await (await store?.catch(() => undefined))?.close();
+    },
   };
 }
 
