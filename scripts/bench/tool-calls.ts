@@ -101,7 +101,7 @@ async function runRound(bin: { patchbay: string; sdkMinimal: string; canned: str
     const capture: Launch = { ...standalone, env: benchEnv(tempDir("patchbay-bench-capture-")) };
     const floorCalls = ALL_TOOLS.filter((call) => call.name === TRIVIAL || call.name === "codex_read_file");
     const { floors, stop: stopFloors } = await startFloors(
-      bin.canned,
+      bin,
       { sdkMinimal: { stdio: sdkStdioLaunch, httpUrl: sdkHttp.url }, patchbay: { stdio: capture, httpUrl: server.url } },
       floorCalls,
     );
@@ -182,13 +182,14 @@ function renderTable(figures: RoundFigures[]): string {
     lines.push(`| \`${name}\` | relay overhead (relay − standalone) | ${ms(overhead)} | — | — | — | — | < 0.10 ms | ${overhead < 0.1 ? "yes" : "**no**"} |`);
   }
   // Floors: what the same client and transport cost for each answer from a server with no MCP code.
-  figures[0]!.floors.forEach(({ tool, channel, bytes }, index) => {
+  figures[0]!.floors.forEach(({ tool, server, channel, bytes }, index) => {
     const median = med((r) => r.floors[index]!.median);
     const p99 = med((r) => r.floors[index]!.p99);
     const [baseline, base] = channel === "stdio" ? ["minimal SDK `info`, stdio", sdkStdio] : ["minimal SDK `info`, HTTP", sdkHttp];
     const ratio = (median / base).toFixed(2);
     const label = channel === "stdio" ? "stdio" : "HTTP keep-alive";
-    lines.push(`| floor: canned \`${tool}\` answer (${bytes} B) | ${label} | ${ms(median)} | ${ms(p99)} | ${baseline} | ${ms(base)} | ${ratio}× | — | floor |`);
+    const what = server === "canned" ? `canned \`${tool}\` answer, no MCP code` : `minimal SDK server returning \`${tool}\`'s answer`;
+    lines.push(`| floor: ${what} (${bytes} B) | ${label} | ${ms(median)} | ${ms(p99)} | ${baseline} | ${ms(base)} | ${ratio}× | — | floor |`);
   });
   return lines.join("\n");
 }

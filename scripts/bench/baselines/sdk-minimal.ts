@@ -3,7 +3,12 @@
  * one read-only tool, nothing else. `sdk-minimal stdio` serves over stdin/stdout with `serveStdio`;
  * `sdk-minimal http` serves 2025-era sessions (the same transport class patchbay uses for them) on
  * a free loopback port and prints `{"url": …}` once it listens.
+ *
+ * With an answers file (`sdk-minimal stdio|http ANSWERS.json`, the canned floor's file:
+ * tool-calls/canned-answers.ts) it also has a tool of each name there that returns that answer's
+ * result as it is: what the SDK's server layer costs for a real tool's answer with no tool work.
  */
+import { readFileSync } from "node:fs";
 import { isInitializeRequest, McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 
@@ -11,11 +16,20 @@ interface BunGlobal {
   serve(options: { fetch: (request: Request) => Promise<Response>; hostname: string; port: number; idleTimeout: number }): { port: number };
 }
 
+type CannedResult = { content: Array<{ type: "text"; text: string }> };
+const answersFile = process.argv.slice(2).find((arg) => arg.endsWith(".json"));
+const cannedResults = Object.entries(answersFile ? (JSON.parse(readFileSync(answersFile, "utf8")) as Record<string, [string, string]>) : {}).map(
+  ([name, [before, after]]) => [name, (JSON.parse(`${before}0${after}`) as { result: CannedResult }).result] as const,
+);
+
 function buildServer(): McpServer {
   const server = new McpServer({ name: "sdk-minimal", version: "0.0.0" });
   server.registerTool("info", { description: "Returns a fixed text.", annotations: { readOnlyHint: true } }, () => ({
     content: [{ type: "text", text: "minimal" }],
   }));
+  for (const [name, result] of cannedResults) {
+    if (name !== "info") server.registerTool(name, { description: "Returns a fixed answer." }, () => result);
+  }
   return server;
 }
 

@@ -3,6 +3,8 @@
  * byte-identical copies of the minimal SDK server's trivial answer and of patchbay's own answers,
  * over stdio and over HTTP keep-alive, timed with the same SDK client as every other row. A floor
  * is what any server pays for that answer on that transport; what patchbay takes above it is its own.
+ * Beside them the minimal SDK server returning the same answers from a tool that does nothing else:
+ * what the SDK's server layer adds to each answer.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,9 +15,13 @@ import { type BenchClient, connectHttp, connectStdio, type Series, type ToolCall
 
 export type FloorChannel = "stdio" | "http";
 
+/** `canned`: no MCP code; `sdk`: the minimal SDK server, its tool returning the canned result. */
+export type FloorServer = "canned" | "sdk";
+
 export interface Floor {
   /** The tool whose answer is canned. */
   tool: string;
+  server: FloorServer;
   channel: FloorChannel;
   /** The answer's JSON-RPC line, in bytes. */
   bytes: number;
@@ -41,8 +47,8 @@ function answersFile(answers: CannedAnswers): string {
   return file;
 }
 
-/** Captures the answers, starts the canned servers and connects an SDK client to each. */
-export async function startFloors(canned: string, sources: FloorSources, patchbayCalls: readonly ToolCall[]): Promise<Floors> {
+/** Captures the answers, starts the floor servers and connects an SDK client to each. */
+export async function startFloors(bin: { canned: string; sdkMinimal: string }, sources: FloorSources, patchbayCalls: readonly ToolCall[]): Promise<Floors> {
   const ours: CannedCall[] = patchbayCalls.map((call) => ({ as: call.name, call }));
   const trivial: CannedCall[] = [{ as: TRIVIAL.name, call: TRIVIAL }];
   const answers: Record<FloorChannel, CannedAnswers> = {
@@ -56,22 +62,31 @@ export async function startFloors(canned: string, sources: FloorSources, patchba
     for (const server of started) await server.stop();
   };
   try {
-    const stdioFile = answersFile(answers.stdio);
-    const http = await startListening(canned, ["http", answersFile(answers.http)], benchEnv(), (printed) => (printed as { url: string }).url);
-    started.push(http);
-    const connections: Record<FloorChannel, BenchClient> = {
-      stdio: await connectStdio({ command: canned, args: ["stdio", stdioFile], env: benchEnv() }),
-      http: await connectHttp(http.url),
+    const files: Record<FloorChannel, string> = { stdio: answersFile(answers.stdio), http: answersFile(answers.http) };
+    const connect = async (command: string, channel: FloorChannel) => {
+      if (channel === "stdio") return connectStdio({ command, args: ["stdio", files.stdio], env: benchEnv() });
+      const server = await startListening(command, ["http", files.http], benchEnv(), (printed) => (printed as { url: string }).url);
+      started.push(server);
+      return connectHttp(server.url);
     };
-    clients.push(connections.stdio, connections.http);
-    const floors = (["stdio", "http"] as const).flatMap((channel) =>
-      [TRIVIAL, ...patchbayCalls].map((call) => ({
-        tool: call.name,
-        channel,
-        bytes: lineBytes(answers[channel][call.name]!),
-        series: { client: connections[channel], call: { name: call.name, args: {} } },
-      })),
-    );
+    const floors: Floor[] = [];
+    for (const server of ["canned", "sdk"] as const) {
+      for (const channel of ["stdio", "http"] as const) {
+        const client = await connect(server === "canned" ? bin.canned : bin.sdkMinimal, channel);
+        clients.push(client);
+        // The minimal SDK server's own trivial tool is a baseline row already.
+        const calls = server === "canned" ? [TRIVIAL, ...patchbayCalls] : patchbayCalls;
+        for (const call of calls) {
+          floors.push({
+            tool: call.name,
+            server,
+            channel,
+            bytes: lineBytes(answers[channel][call.name]!),
+            series: { client, call: { name: call.name, args: {} } },
+          });
+        }
+      }
+    }
     return { floors, stop };
   } catch (error) {
     await stop();
