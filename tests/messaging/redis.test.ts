@@ -13,7 +13,7 @@ import { createMailbox } from "../../src/messaging/mailbox.ts";
 import { createRateLimiter } from "../../src/messaging/limits.ts";
 import type { MessageData } from "../../src/messaging/message.ts";
 import { until } from "../jobs/support.ts";
-import { messagingHarness, type MessagingHarness } from "./support.ts";
+import { messagingHarness, type MessagingHarness, progressCounter } from "./support.ts";
 
 const redisPath = await redisServerPath();
 const redis = redisPath ? await startRedis(redisPath) : undefined;
@@ -103,14 +103,14 @@ describe.skipIf(!redis)("two in-process servers sharing one Redis", () => {
     try {
       await a.agent("alice");
       await a.agent("bob");
-      const waiting = a.as("agent:bob@team").ok<MessageList>("wait_for_message", { timeout_seconds: 30 });
+      const ticks = progressCounter();
+      const waiting = a.as("agent:bob@team").ok<MessageList>("wait_for_message", { timeout_seconds: 30 }, { progress: ticks });
       await eventually(() => a.parked("bob@team") === 1);
-      const sentAt = Date.now();
       await b.as("agent:alice@team").ok("send_message", { to: "bob", content: "across" });
       const got = await waiting;
       expect(got.messages!.map((m) => m.content)).toEqual(["across"]);
-      // The wait re-reads every 10 s; well under that, only the push can have woken it.
-      expect(Date.now() - sentAt).toBeLessThan(5_000);
+      // The wait re-reads every 10 s, reporting progress each time it finds nothing: none came, only the push can have woken it.
+      expect(ticks.reports).toBe(0);
     } finally {
       await a.close();
       await b.close();
@@ -303,23 +303,21 @@ describe.skipIf(!redis)("two patchbay binaries sharing one Redis", () => {
           (p) => p.agent === "bob@team" && p.waiting,
         );
 
-      const latencies: number[] = [];
       for (let round = 0; round < 5; round++) {
-        const waiting = bobOnA.callTool("wait_for_message", { timeout_seconds: 20 });
+        // The wait's re-read (every 10 s) sends a progress notification when it finds nothing.
+        const progress: number[] = [];
+        const waiting = bobOnA.callTool("wait_for_message", { timeout_seconds: 20 }, { onprogress: (p) => void progress.push(p.progress) });
         // Parked on A before the send, so only a push over Redis can deliver it.
         await until(bobWaitingOnA);
-        const sentAt = performance.now();
         const sent = await aliceOnB.callTool("send_message", { to: "bob", content: `round ${round}` });
         expect(sent.isError).toBeFalsy();
         const got = (await waiting).structuredContent as MessageList;
-        latencies.push(performance.now() - sentAt);
         expect(got.status).toBe("message");
         expect(got.messages!.map((m) => m.content)).toEqual([`round ${round}`]);
         expect(got.messages![0]!.from).toBe("alice@team");
+        // Pushed, not found by a re-read (the 100 ms target is measured by scripts/bench/messaging.ts).
+        expect(progress).toEqual([]);
       }
-      // Pushed, not found by the waiter's 10 s re-read. The 100 ms target is measured by
-      // scripts/bench/messaging.ts (timed assertions do not belong in tests on a shared 2-core box).
-      expect(Math.max(...latencies)).toBeLessThan(5_000);
 
       // bob replies on A; alice (on B) has it, and the reply arrives in her thread.
       const received = await bobOnA.callTool("recall", { limit: 1 });

@@ -116,3 +116,15 @@ export async function messagingHarness(options: { home?: string; configToml?: st
     },
   };
 }
+
+/** A progress reporter counting the reports a wait sends (one per re-read that found nothing). */
+export function progressCounter(): ProgressReporter & { reports: number } {
+  const counter = {
+    reports: 0,
+    async report() {
+      counter.reports++;
+    },
+    async settle() {},
+  };
+  return counter;
+}
