@@ -1,0 +1,283 @@
+/**
+ * A generation number per work tree, from one file-system watch, so what was read from a tree can
+ * be kept until something in it changes, without a git process or a `stat` per file per call.
+ *
+ * The design is watchman's and git's fsmonitor's: one recursive watcher per root (Bun: inotify,
+ * one queue, so its events arrive in the order they happened; two watchers' events do not), and at
+ * every question a *synchronization cookie*: a file written in the root's `.git` directory, and
+ * the answer waits until the watcher reports it. Every change completed before the question was
+ * queued before the cookie, so it has been seen by then. The cookie is one of two files per
+ * process (`.git/patchbay-watch-cookie-<pid>-{0,1}`, taking turns: Bun drops an event of the same
+ * kind for the same file within 1 ms of the last one, which a second write of one cookie would be),
+ * removed when the watch closes and at exit; git ignores unknown files in `.git`.
+ *
+ * Bun registers a new directory's inotify watch from a thread pool, after the directory's own
+ * event: a file changed there before that is never reported. So a watch is *unsettled* from its
+ * start and from every event that names a new directory until the kernel's list of watches
+ * (`/proc/self/fdinfo`) holds every directory below it, and while unsettled every answer is a new
+ * number (nothing is kept), the one that finds it settled included.
+ *
+ * `undefined` means "not watched, do what you did before": not Linux on Bun (Deno's and macOS's
+ * watches are not verified), a root without a `.git` directory of its own (a linked worktree, a
+ * root below its repository's top), more than MAX_ENTRIES entries (Bun's start walks and registers
+ * every file, synchronously: 0.4 s at 100,000 files), a cookie not reported within COOKIE_WAIT_MS,
+ * a watcher error, or a root replaced, moved or removed. A failed root is not tried again for
+ * RETRY_AFTER_MS. A root's first question starts its watch and answers undefined.
+ */
+import { type FSWatcher, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, watch, writeFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { runtimeName } from "../runtime/index.ts";
+
+/** A cookie reported later than this means the watcher is stuck or overloaded: stop trusting it. */
+const COOKIE_WAIT_MS = 100;
+/** Files and directories a root may hold to be watched (node_modules counts: Bun watches it too). */
+const MAX_ENTRIES = 30_000;
+/** Roots watched at once, the least recently asked closed first; workers' worktrees are roots too. */
+const MAX_ROOTS = 6;
+/** How long a root that could not be watched is left alone. */
+const RETRY_AFTER_MS = 60_000;
+/** Bun registers a directory's watch within milliseconds; unsettled for longer, its watches are missing (the inotify limit). */
+const SETTLE_WITHIN_MS = 5_000;
+
+const SUPPORTED = runtimeName === "bun" && process.platform === "linux";
+const COOKIE_PREFIX = `patchbay-watch-cookie-${process.pid}-`;
+
+interface TreeWatch {
+  root: string;
+  ino: number;
+  dev: number;
+  watcher?: FSWatcher;
+  generation: number;
+  dirty: boolean;
+  /** Directories (relative) whose subtrees may still lack inotify watches; "" is the whole root. */
+  unsettled: Set<string>;
+  unsettledSince: number;
+  cookieTurn: number;
+  onCookie: ((name: string) => void) | undefined;
+  /** Questions are answered one after another: each waits for its own cookie. */
+  queue: Promise<unknown>;
+}
+
+/** One counter for every root and watch, so a number is never given twice for different contents. */
+let lastGeneration = 0;
+const watches = new Map<string, TreeWatch>();
+const starting = new Set<string>();
+const refusedUntil = new Map<string, number>();
+
+const cookieName = (turn: number) => `.git/${COOKIE_PREFIX}${turn}`;
+
+function refuse(root: string): void {
+  refusedUntil.set(root, Date.now() + RETRY_AFTER_MS);
+}
+
+function close(watchOf: TreeWatch): void {
+  if (watches.get(watchOf.root) === watchOf) watches.delete(watchOf.root);
+  watchOf.watcher?.close();
+  for (const turn of [0, 1]) rmSync(join(watchOf.root, cookieName(turn)), { force: true });
+}
+
+function drop(watchOf: TreeWatch): undefined {
+  close(watchOf);
+  refuse(watchOf.root);
+  return undefined;
+}
+
+/** Counts the entries below `root` (not following symlinks), stopping once past `limit`. */
+async function countEntries(root: string, limit: number): Promise<number> {
+  let count = 0;
+  let level = [root];
+  while (level.length > 0 && count <= limit) {
+    const next: string[] = [];
+    for (const dir of level) {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      count += entries.length;
+      for (const entry of entries) if (entry.isDirectory()) next.push(join(dir, entry.name));
+      if (count > limit) break;
+    }
+    level = next;
+  }
+  return count;
+}
+
+function onEvent(watchOf: TreeWatch, event: string, name: string | null): void {
+  // Bun names no path when the root itself moved or went.
+  if (name === null) {
+    drop(watchOf);
+    return;
+  }
+  if (name.startsWith(`.git/${COOKIE_PREFIX}`)) {
+    watchOf.onCookie?.(name);
+    return;
+  }
+  watchOf.dirty = true;
+  // A created or moved-in directory: Bun watches it only once its thread pool gets to it.
+  if (event === "rename" && lstatSync(join(watchOf.root, name), { throwIfNoEntry: false })?.isDirectory()) {
+    if (watchOf.unsettled.size === 0) watchOf.unsettledSince = performance.now();
+    watchOf.unsettled.add(name);
+  }
+}
+
+async function start(root: string): Promise<void> {
+  const info = lstatSync(root, { throwIfNoEntry: false });
+  if (!info?.isDirectory() || !lstatSync(join(root, ".git"), { throwIfNoEntry: false })?.isDirectory()) return refuse(root);
+  if ((await countEntries(root, MAX_ENTRIES)) > MAX_ENTRIES) return refuse(root);
+  const watchOf: TreeWatch = {
+    root,
+    ino: info.ino,
+    dev: info.dev,
+    generation: 0,
+    dirty: true,
+    unsettled: new Set([""]),
+    unsettledSince: performance.now(),
+    cookieTurn: 0,
+    onCookie: undefined,
+    queue: Promise.resolve(),
+  };
+  try {
+    const watcher = watch(root, { recursive: true, persistent: false }, (event, name) => onEvent(watchOf, event, name == null ? null : String(name)));
+    watcher.on("error", () => drop(watchOf));
+    watchOf.watcher = watcher;
+  } catch {
+    return refuse(root);
+  }
+  while (watches.size >= MAX_ROOTS) close(watches.values().next().value as TreeWatch);
+  watches.set(root, watchOf);
+}
+
+/** The directories (device and inode) that have an inotify watch in this process. */
+function watchedDirectories(): Set<string> {
+  const watched = new Set<string>();
+  for (const fd of readdirSync("/proc/self/fd")) {
+    const target = (() => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return "";
+      }
+    })();
+    if (!target.includes("inotify")) continue;
+    const text = (() => {
+      try {
+        return readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
+      } catch {
+        return "";
+      }
+    })();
+    // "inotify wd:2 ino:24c1a7 sdev:fe00000 …": the kernel's device is major << 20 | minor.
+    for (const match of text.matchAll(/^inotify wd:[0-9a-f]+ ino:([0-9a-f]+) sdev:([0-9a-f]+)/gm)) {
+      const sdev = Number.parseInt(match[2] ?? "0", 16);
+      watched.add(`${sdev >>> 20}:${sdev & 0xfffff}:${Number.parseInt(match[1] ?? "0", 16)}`);
+    }
+  }
+  return watched;
+}
+
+/** True when every directory below the unsettled ones has its inotify watch now. */
+function settled(watchOf: TreeWatch): boolean {
+  const watched = watchedDirectories();
+  // node's st_dev is glibc's encoding: minor's low byte, major's 12 bits, then minor's upper bits.
+  const has = (dir: string) => {
+    const info = lstatSync(dir, { throwIfNoEntry: false });
+    if (!info?.isDirectory()) return true;
+    const major = (info.dev >>> 8) & 0xfff;
+    const minor = (info.dev & 0xff) | ((info.dev >>> 12) & 0xfff00);
+    return watched.has(`${major}:${minor}:${info.ino}`);
+  };
+  for (const top of watchOf.unsettled) {
+    let level = [join(watchOf.root, top)];
+    while (level.length > 0) {
+      const next: string[] = [];
+      for (const dir of level) {
+        if (!has(dir)) return false;
+        const entries = (() => {
+          try {
+            return readdirSync(dir, { withFileTypes: true });
+          } catch {
+            return [];
+          }
+        })();
+        for (const entry of entries) if (entry.isDirectory()) next.push(join(dir, entry.name));
+      }
+      level = next;
+    }
+  }
+  return true;
+}
+
+/** Writes the next cookie and waits for the watcher to report it: true once every earlier change has been seen. */
+function cookieSeen(watchOf: TreeWatch, signal?: AbortSignal): Promise<boolean> {
+  const name = cookieName(watchOf.cookieTurn);
+  watchOf.cookieTurn = 1 - watchOf.cookieTurn;
+  return new Promise<boolean>((resolve) => {
+    const done = (seen: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", aborted);
+      watchOf.onCookie = undefined;
+      resolve(seen);
+    };
+    const aborted = () => done(false);
+    const timer = setTimeout(() => done(false), COOKIE_WAIT_MS);
+    signal?.addEventListener("abort", aborted, { once: true });
+    watchOf.onCookie = (reported) => reported === name && done(true);
+    try {
+      writeFileSync(join(watchOf.root, name), "");
+    } catch {
+      done(false);
+    }
+  });
+}
+
+async function answer(watchOf: TreeWatch, signal?: AbortSignal): Promise<number | undefined> {
+  const info = lstatSync(watchOf.root, { throwIfNoEntry: false });
+  if (!info?.isDirectory() || info.ino !== watchOf.ino || info.dev !== watchOf.dev) return drop(watchOf);
+  if (!(await cookieSeen(watchOf, signal))) return signal?.aborted ? undefined : drop(watchOf);
+  if (!watches.has(watchOf.root)) return undefined; // dropped while waiting (an error, the root moved)
+  if (watchOf.unsettled.size > 0) {
+    watchOf.dirty = true;
+    if (settled(watchOf)) watchOf.unsettled.clear();
+    else if (performance.now() - watchOf.unsettledSince > SETTLE_WITHIN_MS) return drop(watchOf);
+  }
+  if (watchOf.dirty) {
+    watchOf.generation = ++lastGeneration;
+    watchOf.dirty = false;
+  }
+  return watchOf.generation;
+}
+
+/**
+ * A number for the contents of the tree under `root` (a real path, the top of a repository whose
+ * `.git` is a directory): equal to an earlier answer for `root` only when nothing under `root`,
+ * `.git` included, changed between the two, every change completed before this call counted.
+ * `undefined` when the tree is not watched (yet, or at all): then decide as without a watch.
+ *
+ * @example
+ * const before = await treeGeneration(root);
+ * const list = await listFiles(root);
+ * if (before !== undefined && before === (await treeGeneration(root))) keep(list, before);
+ */
+export async function treeGeneration(root: string, signal?: AbortSignal): Promise<number | undefined> {
+  if (!SUPPORTED) return undefined;
+  const watchOf = watches.get(root);
+  if (!watchOf) {
+    if ((refusedUntil.get(root) ?? 0) > Date.now() || starting.has(root)) return undefined;
+    starting.add(root);
+    start(root)
+      .catch(() => refuse(root))
+      .finally(() => starting.delete(root));
+    return undefined;
+  }
+  // Most recently asked last, so the least recently asked is closed first.
+  watches.delete(root);
+  watches.set(root, watchOf);
+  const next = watchOf.queue.then(() => answer(watchOf, signal));
+  watchOf.queue = next.catch(() => undefined);
+  return next;
+}
+
+/** Closes every watch and removes its cookies (at exit, and for tests). */
+export function closeTreeWatches(): void {
+  for (const watchOf of [...watches.values()]) close(watchOf);
+}
+
+if (SUPPORTED) process.once("exit", closeTreeWatches);
