@@ -102,6 +102,8 @@ function forget(contents: RootContents, path: string): void {
 
 /** Keeps `kept` when the bound allows, making room from the roots used longest ago (never from `root` itself). */
 function keep(root: string, contents: RootContents, path: string, kept: Kept): void {
+  // A search running alongside may have kept the file meanwhile.
+  forget(contents, path);
   for (const other of roots.keys()) {
     if (totalBytes + kept.bytes <= MAX_TOTAL_BYTES) break;
     if (other !== root) dropRoot(other);
@@ -168,7 +170,6 @@ export function searchContents(root: string, list: object, generation: number | 
       return kept.content;
     },
     async read(path: string, absolute: string): Promise<FileContent> {
-      forget(current, path);
       const before = markAt(absolute);
       if (!before) return "skip";
       const { content, keepable } = await readContent(absolute, before);
