@@ -51,7 +51,8 @@ describe.each(cases)("the record store contract ($driver)", (driver) => {
   test("overwriting a record keeps createdAt and moves updatedAt", async () => {
     const store = await driver.open(await tempHome());
     const first = await store.put("worker", "w1", { n: 1 });
-    await sleep(5);
+    // updatedAt has millisecond resolution: write again once the clock shows a later one.
+    while (new Date().toISOString() <= first.updatedAt) await sleep(1);
     const second = await store.put("worker", "w1", { n: 2 }, { schema: 2 });
     expect(second.createdAt).toBe(first.createdAt);
     expect(second.updatedAt > first.updatedAt).toBe(true);
@@ -158,6 +159,8 @@ describe.each(cases)("the record store contract ($driver)", (driver) => {
     const b = driver.driver === "redis" ? await driver.open(home) : a;
     const got: string[] = [];
     const unsubscribe = await b.channel.subscribe("test-topic", (payload) => void got.push(payload));
+    const markers: string[] = [];
+    await b.channel.subscribe("marker-topic", (payload) => void markers.push(payload));
     await a.channel.publish("test-topic", "hello");
     await a.channel.publish("other-topic", "not for us");
     const deadline = Date.now() + 2_000;
@@ -165,7 +168,10 @@ describe.each(cases)("the record store contract ($driver)", (driver) => {
     expect(got).toEqual(["hello"]);
     await unsubscribe();
     await a.channel.publish("test-topic", "after unsubscribe");
-    await sleep(50);
+    // Published after it, a marker arrives after where "after unsubscribe" would have.
+    await a.channel.publish("marker-topic", "marker");
+    while (markers.length === 0 && Date.now() < deadline + 2_000) await sleep(2);
+    expect(markers).toEqual(["marker"]);
     expect(got).toEqual(["hello"]);
     expect(b.shared).toBe(driver.driver === "redis");
     await a.close();
