@@ -117,9 +117,7 @@ describe("runAcpWriter with a fake ACP agent", () => {
   test("the wall-clock timeout ends the whole process group", async () => {
     const stderr: string[] = [];
     const opts = options("hang", { timeoutMs: 1500, onStderr: (chunk) => stderr.push(chunk) });
-    const started = Date.now();
     const result = await runAcpWriter(opts);
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.status).toBe("failed");
     expect(result.endedBy).toBe("timeout");
     expect(result.error).toBe("stopped after 1.5 s (the turn's time limit)");
