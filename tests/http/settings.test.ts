@@ -1,7 +1,7 @@
 /** HTTP behaviour that depends on settings in config.toml. */
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
-import { removeTempDirs, repoRoot, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
+import { removeTempDirs, repoRoot, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { eventually } from "../support/clients.ts";
 
 afterAll(removeTempDirs);
@@ -41,8 +41,15 @@ describe("settings that shape HTTP", () => {
     try {
       const session = await openSession(server.url);
       expect((await listTools(server.url, session)).status).toBe(200);
-      // The idle time itself is the subject (a request would reset it, so there is nothing to poll): past 1 s plus the eviction sweep.
-      await Bun.sleep(2_500);
+      // A request would reset the idle time: `patchbay status` (over the control port) counts the
+      // open sessions without touching it.
+      const httpSessions = async () => {
+        const status = await runPatchbay(["status", "--json"], { home: server.home });
+        return (JSON.parse(status.stdout) as { sessions: { http: number } }).sessions.http;
+      };
+      expect(await httpSessions()).toBe(1);
+      const deadline = Date.now() + 20_000;
+      while ((await httpSessions()) !== 0 && Date.now() < deadline);
       expect((await listTools(server.url, session)).status).toBe(404);
     } finally {
       await server.stop();
