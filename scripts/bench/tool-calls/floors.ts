@@ -74,9 +74,8 @@ export async function startFloors(bin: { canned: string; sdkMinimal: string }, s
       for (const channel of ["stdio", "http"] as const) {
         const client = await connect(server === "canned" ? bin.canned : bin.sdkMinimal, channel);
         clients.push(client);
-        // The minimal SDK server's own trivial tool is a baseline row already.
-        const calls = server === "canned" ? [TRIVIAL, ...patchbayCalls] : patchbayCalls;
-        for (const call of calls) {
+        // On the SDK floor the trivial tool is the minimal server's own: a second instance of the baseline, so its spread shows.
+        for (const call of [TRIVIAL, ...patchbayCalls]) {
           floors.push({
             tool: call.name,
             server,
