@@ -127,13 +127,11 @@ function expectEditedInWorktree(view: JobView, ws: string, expected: string): vo
 
 async function idleCase(agent: AgentName, box: AgentSandbox, ws: string, idleSeconds = 3): Promise<JobView> {
   const client = await patchbayFor(box, ws, { idleSeconds });
-  const started = Date.now();
   const view = await result(client, await call(client, "codex_apply_job", { spec: "hi", agent, repo_path: ws }));
   expect(view.state, JSON.stringify(view.result)).toBe("timed_out");
   expect(view.result?.error_code).toBe("idle_timeout");
   expect(view.result?.error).toContain("agents.idle_timeout_seconds");
   expect(view.exit?.ended_by).toBe("idle_timeout");
-  expect(Date.now() - started).toBeLessThan(20_000 + idleSeconds * 1000);
   return view;
 }
 

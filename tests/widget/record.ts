@@ -96,13 +96,19 @@ try {
   await record("edit-result", "codex_edit_file", { file_path: "notes.txt", old_text: "first\n", new_text: "first\nsecond\n" });
 
   let release!: () => void;
+  let taken!: () => void;
+  const holding = new Promise<void>((done) => (taken = done));
   const held = withRepoLock(
     h.host.home,
     repo,
     { client_ref: "client_other", tool: "codex_worker_integrate" },
-    () => new Promise<void>((done) => (release = done)),
+    () =>
+      new Promise<void>((done) => {
+        release = done;
+        taken();
+      }),
   );
-  await new Promise((done) => setTimeout(done, 50));
+  await holding;
   await record("error-repo-busy", "codex_write_file", { file_path: "notes.txt", content: "x\n", overwrite: true });
   release();
   await held;

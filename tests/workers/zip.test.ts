@@ -205,9 +205,7 @@ describe("zip bombs", () => {
   test("an honest bomb is refused by its declared size, before anything is inflated", async () => {
     const zip = handZip("zeros.bin", stream, { size: 0xf0000000 });
     const target = join(tempDir(), "unpacked");
-    const started = performance.now();
     await expect(unpackZip(zip, target, LIMITS)).rejects.toMatchObject({ code: "zip_file_too_large" });
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(existsSync(target)).toBe(false);
   });
 
