@@ -136,8 +136,13 @@ describe("runAcpWriter with a fake ACP agent", () => {
     expect(idle.endedBy).toBe("idle_timeout");
     expect(idle.error).toBe("stopped after 0.8 s without output");
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 500);
-    const cancelled = await runAcpWriter(options("hang", { signal: controller.signal }));
+    // Cancelled once the hanging agent reported its grandchild: it is running by then.
+    let stderr = "";
+    const onStderr = (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes("grandchild")) controller.abort();
+    };
+    const cancelled = await runAcpWriter(options("hang", { signal: controller.signal, onStderr }));
     expect(cancelled.endedBy).toBe("cancelled");
     expect(cancelled.status).toBe("failed");
     expect(cancelled.error).toBe("cancelled");

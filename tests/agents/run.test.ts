@@ -99,7 +99,12 @@ describe("runAgent", () => {
   test("an AbortSignal cancels the whole group", async () => {
     const controller = new AbortController();
     const run = options("grandchild.mjs", { signal: controller.signal });
-    setTimeout(() => controller.abort(), 500);
+    // Cancelled once the agent reported its grandchild: the whole group is running by then.
+    const onEvent = run.onEvent;
+    run.onEvent = (event) => {
+      onEvent?.(event);
+      if (event.type === "raw" && event.line.includes("grandchild")) controller.abort();
+    };
     const outcome = await runAgent(run);
     expect({ endedBy: outcome.endedBy, result: outcome.result }).toEqual({ endedBy: "cancelled", result: { status: "failed", error: "cancelled" } });
     expect(await gone(grandchildPid(run.events))).toBe(true);
