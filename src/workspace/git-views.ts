@@ -11,6 +11,7 @@ import { assertCommit, gitFailure, runGit } from "./git.ts";
 import { findGitRepo, forgetGitRepo, type GitRepo, notAGitRepo, openGitRepo } from "./git-repo.ts";
 import { branchFromHeadFile } from "./head-file.ts";
 import { LIMITS } from "./limits.ts";
+import { statusOutput } from "./status-cache.ts";
 import { gitExcludes, isNotGitRepo } from "./tree.ts";
 import type { Workspace } from "./workspace.ts";
 
@@ -164,7 +165,7 @@ export async function gitStatus(ws: Pick<Workspace, "root" | "blockedGlobs">, op
 async function statusOf(repo: GitRepo, blockedGlobs: readonly string[], options: { path?: string; signal?: AbortSignal }): Promise<GitStatus> {
   const pathspec = ["--", options.path ? `:(literal)${options.path}` : ".", ...gitExcludes(blockedGlobs, "", true)];
   const args = ["status", "--porcelain=v2", "--branch", "-z", ...pathspec];
-  const result = await runGit(repo.root, args, { maxBytes: STATUS_OUTPUT_BYTES, signal: options.signal });
+  const result = await statusOutput(repo, args, { maxBytes: STATUS_OUTPUT_BYTES, signal: options.signal });
   if (result.code !== 0 && isNotGitRepo(result.stderr)) {
     // The remembered repository is gone (its .git removed or replaced between two lstats and now).
     forgetGitRepo(repo.root);

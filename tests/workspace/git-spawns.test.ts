@@ -7,31 +7,14 @@
  * server.
  */
 import { afterAll, expect, test } from "bun:test";
-import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { connectStdio } from "../support/clients.ts";
 import { git, makeGitRepo, writeFiles } from "../support/git-repo.ts";
+import { loggingGit } from "../support/logging-git.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 
 afterAll(removeTempDirs);
-
-/** A PATH whose `git` appends its subcommand to `log` and runs the real git. */
-function loggingGit(): { path: string; started: () => string[] } {
-  const dir = tempDir("pb-git-log-");
-  const log = join(dir, "git.log");
-  const realGit = Bun.which("git");
-  if (!realGit) throw new Error("git is not on PATH");
-  writeFileSync(log, "");
-  // The subcommand is the first argument that is neither an option nor a `-c` value.
-  const script = [
-    "#!/bin/sh",
-    `skip=; for a in "$@"; do [ -n "$skip" ] && { skip=; continue; }; case "$a" in -c|-C) skip=1;; -*) ;; *) echo "$a" >> '${log}'; break;; esac; done`,
-    `exec '${realGit}' "$@"`,
-  ].join("\n");
-  writeFileSync(join(dir, "git"), script);
-  chmodSync(join(dir, "git"), 0o755);
-  return { path: `${dir}:${process.env.PATH}`, started: () => readFileSync(log, "utf8").split("\n").filter(Boolean) };
-}
 
 test("codex_git_status starts one git per call, and follows a repository created, nested or removed under it", async () => {
   const top = makeGitRepo({ "pkg/app/inside.txt": "i\n", "outside.txt": "o\n" });

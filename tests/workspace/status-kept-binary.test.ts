@@ -1,0 +1,53 @@
+/**
+ * Issue #16, through the compiled binary and the SDK's stdio client: a repeated codex_git_status on
+ * an unchanged, watched repository starts no git at all (counted with a `git` on PATH that logs
+ * each start), a change is seen by the very next call, and the watch's cookie in `.git` never
+ * shows (not in git status, not in the tree) and is gone once the server has ended.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { connectStdio } from "../support/clients.ts";
+import { git, makeGitRepo } from "../support/git-repo.ts";
+import { loggingGit } from "../support/logging-git.ts";
+import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+
+afterAll(removeTempDirs);
+
+const cookies = (root: string) => readdirSync(join(root, ".git")).filter((name) => name.includes("cookie"));
+
+test("an unchanged watched repository answers codex_git_status without starting git; a change shows at once; the cookie never shows and goes with the server", async () => {
+  const root = makeGitRepo({ "a.txt": "aaaa\n", "src/b.txt": "b\n" });
+  const gitLog = loggingGit();
+  const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env: { PATH: gitLog.path } });
+  try {
+    const short = async () => ((await client.callTool("codex_git_status")).structuredContent as { short: string[] }).short;
+    expect(await short()).toEqual([]);
+    // The first call starts the watch; once it answers, two calls in a row start no git.
+    const deadline = Date.now() + 10_000;
+    let quiet = false;
+    while (!quiet && Date.now() < deadline) {
+      const before = gitLog.started().length;
+      expect(await short()).toEqual([]);
+      expect(await short()).toEqual([]);
+      quiet = gitLog.started().length === before;
+    }
+    expect(quiet).toBe(true);
+
+    writeFileSync(join(root, "a.txt"), "bbbb\n");
+    const before = gitLog.started().length;
+    expect(await short()).toEqual([" M a.txt"]);
+    expect(gitLog.started().slice(before)).toEqual(["status"]);
+
+    expect(cookies(root).length).toBeGreaterThan(0);
+    expect(git(root, "status", "--porcelain", "--ignored")).toBe("M a.txt");
+    const tree = JSON.stringify((await client.callTool("codex_repo_tree", { max_depth: 10 })).structuredContent);
+    expect(tree).toContain("a.txt");
+    expect(tree).not.toContain("cookie");
+  } finally {
+    await client.close();
+  }
+  const gone = Date.now() + 10_000;
+  while (cookies(root).length > 0 && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(cookies(root)).toEqual([]);
+});
