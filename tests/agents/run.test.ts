@@ -91,7 +91,9 @@ describe("runAgent", () => {
       result: { status: "failed", error: "stopped after 0.5 s without output" },
     });
 
-    const chatty = options("chatty.mjs", { idleTimeoutMs: 400, timeoutMs: 1200 });
+    // A line every 50 ms outlasts two idle windows: only its lines kept the idle timeout away. The
+    // window counts start-up, so it is 2 s, not 0.4: at load the first line came later than that.
+    const chatty = options("chatty.mjs", { idleTimeoutMs: 2000, timeoutMs: 4000 });
     expect((await runAgent(chatty)).endedBy).toBe("timeout");
     expect(chatty.events.length).toBeGreaterThan(10);
   });
