@@ -74,7 +74,7 @@ describe("stdio framing", () => {
       child.stdin.write(
         `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "codex_self_test", arguments: {}, _meta: { progressToken: 1 } } })}\n`,
       );
-      while (!stdout.includes('"id":1')) await Bun.sleep(10);
+      for (const deadline = Date.now() + 30_000; !stdout.includes('"id":1') && Date.now() < deadline; ) await Bun.sleep(10);
       child.stdin.end();
       await new Promise((resolve) => child.once("close", resolve));
       const lines = stdout.trimEnd().split("\n");
