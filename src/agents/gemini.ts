@@ -15,6 +15,7 @@ import {
   str,
   usageEvent,
 } from "./define.ts";
+import { repositoryTrust } from "./gemini-repository.ts";
 import { geminiTelemetry } from "./gemini-telemetry.ts";
 import { userTelemetry } from "./gemini-user-telemetry.ts";
 import type { AgentEvent, AgentParser, AgentResult, AgentTurn, AgentUsage } from "./types.ts";
@@ -63,17 +64,19 @@ export const gemini = defineAgent({
     },
   },
   command(turn, executable, env = {}) {
+    const trust = repositoryTrust(turn, env);
     const args = [
       "--output-format",
       "stream-json",
       "--approval-mode",
       turn.access === "write" || turn.dangerouslyBypass ? "yolo" : "plan",
+      ...trust.args,
       ...(turn.model ? ["-m", turn.model] : []),
       ...session(turn),
       ...(turn.addDirs ?? []).flatMap((dir) => ["--include-directories", dir]),
     ];
-    const telemetry = userTelemetry(env, turn.cwd) ? {} : localTelemetry(turn);
-    return { command: executable, args, env: { GEMINI_CLI_TRUST_WORKSPACE: "true", ...telemetry }, stdin: turn.prompt };
+    const telemetry = userTelemetry(env, turn.cwd, turn.repositorySettings) ? {} : localTelemetry(turn);
+    return { command: executable, args, env: { ...trust.env, ...telemetry }, stdin: turn.prompt };
   },
   parser: geminiParser,
 });
@@ -240,7 +243,7 @@ function geminiParser(turn: AgentTurn, env?: Record<string, string | undefined>)
 
 /** Said once, with the turn's first line: why a hard budget waits for this turn's end. */
 function ownTelemetryNotice(turn: AgentTurn, env: Record<string, string | undefined>): AgentEvent {
-  const source = userTelemetry(env, turn.cwd) ?? "your Gemini CLI settings";
+  const source = userTelemetry(env, turn.cwd, turn.repositorySettings) ?? "your Gemini CLI settings";
   const message = `gemini telemetry is configured by you (${source}) and left as it is, so this turn's usage is counted when it ends: a hard budget cannot stop it mid-turn`;
   return { type: "error", message, fatal: false };
 }

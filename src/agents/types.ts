@@ -30,7 +30,7 @@ export interface AgentTurn {
   scratchDir: string;
   /**
    * Load the settings the repository carries for this agent (claude's .claude/settings*.json,
-   * with hooks and permission rules); agents.repository_settings, off by default.
+   * with hooks and permission rules; gemini's .gemini/ files); agents.repository_settings, off by default.
    */
   repositorySettings?: boolean;
 }

@@ -330,8 +330,12 @@ const agents = withKeyAliases(
       trueOrFalse(),
       false,
       "Let agents load the settings a repository carries for them (claude: .claude/settings.json and settings.local.json, " +
-        "with their hooks and permission rules). " +
-        "Off, claude runs with --setting-sources user, so a settings file an agent committed cannot widen what claude may run.",
+        "with their hooks and permission rules; gemini: .gemini/settings.json with its hooks and MCP servers, the variables of " +
+        "the repository's .gemini/.env or .env, and .gemini/commands). " +
+        "Off, claude runs with --setting-sources user, and gemini loads only the user's and system settings and takes from the " +
+        "repository's env file only the API key and project variables (as for a folder it does not trust) while still trusting " +
+        "the folder for the turn; a gemini prompt starting with / is refused when the repository has .gemini/commands. " +
+        "So a settings file an agent committed cannot widen what a later job may run.",
     ),
     custom: setting(
       customAgents,

@@ -151,14 +151,14 @@ describe("claude command line", () => {
 });
 
 describe("gemini command line", () => {
-  test("read_only is plan mode, workspace trusted by env, prompt on stdin and not in argv", () => {
+  test("read_only is plan mode, settings loaded untrusted then the workspace trusted (--skip-trust), prompt on stdin and not in argv", () => {
     // A home without telemetry settings: gemini writes its telemetry to the turn's own file (tests/usage/gemini-own-telemetry.test.ts).
     const env = { HOME: "/nonexistent-home", GEMINI_CLI_SYSTEM_SETTINGS_PATH: "/nonexistent-settings.json" };
     expect(gemini.command(turnOf({ access: "read_only" }), "gemini", env)).toEqual({
       command: "gemini",
-      args: ["--output-format", "stream-json", "--approval-mode", "plan"],
+      args: ["--output-format", "stream-json", "--approval-mode", "plan", "--skip-trust"],
       env: {
-        GEMINI_CLI_TRUST_WORKSPACE: "true",
+        GEMINI_CLI_TRUST_WORKSPACE: "false",
         GEMINI_TELEMETRY_ENABLED: "true",
         GEMINI_TELEMETRY_TARGET: "local",
         GEMINI_TELEMETRY_OUTFILE: "/s/gemini-telemetry.json",
@@ -176,6 +176,7 @@ describe("gemini command line", () => {
       "stream-json",
       "--approval-mode",
       "yolo",
+      "--skip-trust",
       "-m",
       "gemini-2.5-pro",
       "--session-id",
@@ -191,6 +192,7 @@ describe("gemini command line", () => {
       "stream-json",
       "--approval-mode",
       "yolo",
+      "--skip-trust",
       "--resume",
       "e9216a8d",
     ]);

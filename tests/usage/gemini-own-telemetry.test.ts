@@ -94,8 +94,8 @@ describe.skipIf(skip !== undefined)("a user's own gemini telemetry during a real
 });
 
 /** The variables patchbay adds for a gemini turn in `cwd` under `env`: its own telemetry, or none. */
-function telemetrySet(env: Record<string, string>, cwd = tempDir("pb-gemini-ws-")): string[] {
-  const added = gemini.command(turnOf({ cwd }), "gemini", env).env;
+function telemetrySet(env: Record<string, string>, cwd = tempDir("pb-gemini-ws-"), repositorySettings?: boolean): string[] {
+  const added = gemini.command(turnOf({ cwd, repositorySettings }), "gemini", env).env;
   return Object.keys(added).filter((name) => name.startsWith("GEMINI_TELEMETRY_"));
 }
 
@@ -131,17 +131,17 @@ describe("which of the user's telemetry sources keep patchbay's telemetry variab
     const defaults = settingsAt(join(tempDir("pb-gemini-etc-"), "defaults.json"), '{ "telemetry": { "enabled": true } }');
     expect(telemetrySet({ ...base, GEMINI_CLI_SYSTEM_DEFAULTS_PATH: defaults })).toEqual([]);
     const ws = tempDir("pb-gemini-ws-");
-    // The workspace's file, with the comments gemini allows in it.
+    // The workspace's file, with the comments gemini allows in it, when the repository's settings load.
     settingsAt(join(ws, ".gemini", "settings.json"), '{\n  // our collector\n  "telemetry": { "otlpEndpoint": "http://collector:4317", },\n}\n');
-    expect(telemetrySet(base, ws)).toEqual([]);
+    expect(telemetrySet(base, ws, true)).toEqual([]);
     const cliHome = tempDir("pb-gemini-cli-home-");
     settingsAt(join(cliHome, ".gemini", "settings.json"), JSON.stringify({ telemetry: { outfile: "/var/log/gemini.json" } }));
     expect(telemetrySet({ ...base, GEMINI_CLI_HOME: cliHome })).toEqual([]);
     expect(telemetrySet({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })).toEqual([]);
-    // A .env file gemini loads: the repository's, or the home's when the repository has none.
+    // A .env file gemini loads: the repository's (when its settings load), or the home's when the repository has none.
     const dotenvWs = tempDir("pb-gemini-ws-");
     settingsAt(join(dotenvWs, ".env"), 'export GEMINI_TELEMETRY_ENABLED="true" # ours\n');
-    expect(telemetrySet(base, dotenvWs)).toEqual([]);
+    expect(telemetrySet(base, dotenvWs, true)).toEqual([]);
     const dotenvHome = tempDir("pb-gemini-cli-home-");
     settingsAt(join(dotenvHome, ".gemini", ".env"), "GEMINI_TELEMETRY_TARGET=gcp\n");
     expect(telemetrySet({ ...base, GEMINI_CLI_HOME: dotenvHome })).toEqual([]);
