@@ -11,17 +11,28 @@
  *   file and the config files that may name it.
  *
  * The snapshot is taken before ls-files runs and again after; the list is kept only when both
- * agree, so a change made while git was listing is never hidden behind a matching snapshot.
+ * agree, so a change made while git was listing is never hidden behind a matching snapshot. A
+ * snapshot with an entry changed within RACY_MS of it is not kept ("racy git"): where timestamps
+ * are coarse (a jiffy, or a second on some file systems), a second change in the same tick leaves
+ * mtime, ctime and size as they were; the next call after that window keeps the list.
+ *
+ * A root whose tree is watched (`treeGeneration`, repo-watch.ts) needs none of the directory
+ * stats: its list is kept while the tree's generation is unchanged, and only the sources outside
+ * the tree (the excludes file, the user's and the system's config) are compared.
  */
 import { lstat, readdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { runGit } from "./git.ts";
+import { isInside } from "../runtime/index.ts";
+import { treeGeneration } from "./repo-watch.ts";
 
 /** Output cap for `git ls-files`: ~100,000 paths at the size of a typical path. */
 const LS_FILES_BYTES = 8 * 1024 * 1024;
 /** Beyond this many directories to watch the check costs what it saves: list afresh each time. */
 const MAX_WATCHED_DIRS = 20_000;
+/** An entry changed this close to its snapshot may change again unseen in the same timestamp tick. */
+const RACY_MS = 2_000;
 /** Roots remembered at most, the oldest going first: a list of 100,000 paths and what is derived from it hold several megabytes, and workers' worktrees are roots too. */
 const MAX_KNOWN = 8;
 
@@ -36,18 +47,32 @@ interface Known {
   list: FileList;
   watched: string[];
   marks: string[];
+  /** The tree's generation when the list was read; undefined when its directories are marked instead. */
+  generation: number | undefined;
+}
+
+interface Snapshot {
+  marks: string[];
+  /** When it was taken, and the newest mtime or ctime it saw (ms since the epoch). */
+  takenAt: number;
+  newest: number;
 }
 
 const known = new Map<string, Known>();
 
 const NUL_SPLIT = (text: string) => text.split("\0").filter((entry) => entry !== "");
 
-async function markOf(path: string): Promise<string> {
-  const info = await lstat(path).catch(() => undefined);
-  return info ? `${info.ino}:${info.mtimeMs}:${info.ctimeMs}:${info.size}` : "-";
+async function snapshot(paths: readonly string[]): Promise<Snapshot> {
+  const takenAt = Date.now();
+  const infos = await Promise.all(paths.map((path) => lstat(path).catch(() => undefined)));
+  return {
+    marks: infos.map((info) => (info ? `${info.ino}:${info.mtimeMs}:${info.ctimeMs}:${info.size}` : "-")),
+    takenAt,
+    newest: Math.max(0, ...infos.map((info) => (info ? Math.max(info.mtimeMs, info.ctimeMs) : 0))),
+  };
 }
 
-const marksOf = (paths: readonly string[]) => Promise.all(paths.map(markOf));
+const sameMarks = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((mark, at) => mark === b[at]);
 
 /** The index, info/exclude and info/attributes, the repository's config, the `.gitignore`s above the root, the user's ignore, attributes and config files. */
 async function gitSources(root: string, signal?: AbortSignal): Promise<string[] | undefined> {
@@ -117,16 +142,20 @@ async function listFiles(root: string, signal?: AbortSignal): Promise<FileList |
   return { paths, truncated: result.truncated };
 }
 
-/** What to watch for `root`'s list, snapshotted; undefined when it cannot be watched. */
-async function watchSet(root: string, signal?: AbortSignal): Promise<{ watched: string[]; marks: string[] } | undefined> {
+/** What to watch for `root`'s list, snapshotted; undefined when it cannot be watched. With a generation, only the sources outside the tree. */
+async function watchSet(root: string, generation: number | undefined, signal?: AbortSignal): Promise<({ watched: string[] } & Snapshot) | undefined> {
   const sources = await gitSources(root, signal);
   if (!sources) return undefined;
+  if (generation !== undefined) {
+    const outside = sources.filter((path) => !isInside(root, path));
+    return { watched: outside, ...(await snapshot(outside)) };
+  }
   const ignored = await runGit(root, ["ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z"], { maxBytes: LS_FILES_BYTES, signal });
   if (ignored.code !== 0 || ignored.truncated) return undefined;
   const dirs = await walkedPaths(root, whollyIgnored(ignored.stdout));
   if (!dirs) return undefined;
   const watched = [...sources, ...dirs];
-  return { watched, marks: await marksOf(watched) };
+  return { watched, ...(await snapshot(watched)) };
 }
 
 /**
@@ -138,18 +167,18 @@ async function watchSet(root: string, signal?: AbortSignal): Promise<{ watched: 
  * if (!("error" in list)) console.log(list.paths.length);
  */
 export async function gitFileList(root: string, signal?: AbortSignal): Promise<FileList | { error: string }> {
+  const generation = await treeGeneration(root, signal);
   const entry = known.get(root);
   if (entry) {
-    const marks = await marksOf(entry.watched);
-    if (marks.every((mark, at) => mark === entry.marks[at])) return entry.list;
+    if (entry.generation === generation && sameMarks((await snapshot(entry.watched)).marks, entry.marks)) return entry.list;
     known.delete(root);
   }
-  const before = await watchSet(root, signal);
+  const before = await watchSet(root, generation, signal);
   const list = await listFiles(root, signal);
   if ("error" in list || !before) return list;
-  const after = await marksOf(before.watched);
-  if (!after.every((mark, at) => mark === before.marks[at])) return list;
+  if (generation === undefined && before.newest >= before.takenAt - RACY_MS) return list;
+  if ((await treeGeneration(root, signal)) !== generation || !sameMarks((await snapshot(before.watched)).marks, before.marks)) return list;
   if (known.size >= MAX_KNOWN) known.delete(known.keys().next().value as string);
-  known.set(root, { list, ...before });
+  known.set(root, { list, watched: before.watched, marks: before.marks, generation });
   return list;
 }

@@ -22,7 +22,8 @@
  * root below its repository's top), more than MAX_ENTRIES entries (Bun's start walks and registers
  * every file, synchronously: 0.4 s at 100,000 files), a cookie not reported within COOKIE_WAIT_MS,
  * a watcher error, or a root replaced, moved or removed. A failed root is not tried again for
- * RETRY_AFTER_MS. A root's first question starts its watch and answers undefined.
+ * RETRY_AFTER_MS. A root's first question starts its watch (a walk that counts its entries, then
+ * Bun's own registration: 7 ms at 1,000 files, 50 ms at 20,000, measured).
  */
 import { type FSWatcher, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, watch, writeFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
@@ -62,7 +63,7 @@ interface TreeWatch {
 /** One counter for every root and watch, so a number is never given twice for different contents. */
 let lastGeneration = 0;
 const watches = new Map<string, TreeWatch>();
-const starting = new Set<string>();
+const starting = new Map<string, Promise<void>>();
 const refusedUntil = new Map<string, number>();
 
 const cookieName = (turn: number) => `.git/${COOKIE_PREFIX}${turn}`;
@@ -258,15 +259,15 @@ async function answer(watchOf: TreeWatch, signal?: AbortSignal): Promise<number 
  */
 export async function treeGeneration(root: string, signal?: AbortSignal): Promise<number | undefined> {
   if (!SUPPORTED) return undefined;
-  const watchOf = watches.get(root);
-  if (!watchOf) {
-    if ((refusedUntil.get(root) ?? 0) > Date.now() || starting.has(root)) return undefined;
-    starting.add(root);
-    start(root)
-      .catch(() => refuse(root))
-      .finally(() => starting.delete(root));
-    return undefined;
+  if (!watches.has(root)) {
+    if ((refusedUntil.get(root) ?? 0) > Date.now()) return undefined;
+    const started = starting.get(root) ?? start(root).catch(() => refuse(root));
+    starting.set(root, started);
+    await started;
+    starting.delete(root);
   }
+  const watchOf = watches.get(root);
+  if (!watchOf) return undefined;
   // Most recently asked last, so the least recently asked is closed first.
   watches.delete(root);
   watches.set(root, watchOf);
