@@ -52,9 +52,14 @@ interface Kept {
   bytes: number;
 }
 
+/** git's file list of a root (file-list.ts), or any list of relative paths. */
+interface ListedPaths {
+  paths: readonly string[];
+}
+
 interface RootContents {
-  /** The file list the entries belong to: a new list drops them all. */
-  list: object;
+  /** The file list the entries belong to: a new list drops the files it no longer holds. */
+  list: ListedPaths;
   files: Map<string, Kept>;
   bytes: number;
 }
@@ -146,13 +151,15 @@ export interface SearchContents {
  *
  * @example
  * const files = searchContents("/srv/repo", list, await treeGeneration("/srv/repo"));
- * const content = files.known("src/a.ts") ?? (await files.read("src/a.ts", "/srv/repo/src/a.ts"));
+ * const content = files.known("src/a.ts", "/srv/repo/src/a.ts") ?? (await files.read("src/a.ts", "/srv/repo/src/a.ts"));
  */
-export function searchContents(root: string, list: object, generation: number | undefined): SearchContents {
-  let contents = roots.get(root);
-  if (contents?.list !== list) {
-    dropRoot(root);
-    contents = { list, files: new Map(), bytes: 0 };
+export function searchContents(root: string, list: ListedPaths, generation: number | undefined): SearchContents {
+  const contents = roots.get(root) ?? { list, files: new Map<string, Kept>(), bytes: 0 };
+  if (contents.list !== list) {
+    // A watched tree's list is taken again after any change; what it still holds stays, each file checked as ever.
+    const listed = new Set(list.paths);
+    for (const path of contents.files.keys()) if (!listed.has(path)) forget(contents, path);
+    contents.list = list;
   }
   // Most recently used last.
   roots.delete(root);

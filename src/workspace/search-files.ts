@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { type FileList, gitFileList } from "./file-list.ts";
 import { runGit } from "./git.ts";
 import { findGitRepo } from "./git-repo.ts";
+import { treeGeneration } from "./repo-watch.ts";
 import { type FileContent, type SearchContents, searchContents } from "./search-content-cache.ts";
 
 /**
@@ -144,7 +145,8 @@ export async function searchFilesInProcess(
   }
   const files = await searchable;
   if (!files) return undefined;
-  const contents = searchContents(root, list, undefined);
+  // Taken before any file is read: a change after it moves the next search's generation.
+  const contents = searchContents(root, list, await treeGeneration(root, options.signal));
   const wanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
   const needle = Buffer.from(options.query, "utf8");
   const lines: FoundLine[] = [];
