@@ -63,7 +63,7 @@ function userGemini(api: geminiApi.GeminiApi, marker: (name: string) => string) 
   return box;
 }
 
-async function geminiJob(repo: string, box: ReturnType<typeof userGemini>, spec: string, extraConfig = ""): Promise<View> {
+async function geminiJob(repo: string, box: ReturnType<typeof userGemini>, spec: string, extraConfig = "", tool = "codex_apply_job"): Promise<View> {
   const home = tempDir("pb-gemini-repo-settings-home-");
   const config = [
     "[agents]",
@@ -76,7 +76,7 @@ async function geminiJob(repo: string, box: ReturnType<typeof userGemini>, spec:
   ];
   writeFileSync(join(home, "config.toml"), config.join("\n"));
   const client = keep(await connectStdio("v1", { home, args: ["--standalone", "--root", repo, "--tool-mode", "standard"], env: box.env }));
-  const started = await client.callTool("codex_apply_job", { spec, agent: "gemini", repo_path: repo });
+  const started = await client.callTool(tool, { spec, agent: "gemini", repo_path: repo });
   if (started.isError) throw new Error(JSON.stringify(started.content));
   const jobId = (started.structuredContent as View).job_id;
   const deadline = Date.now() + 60_000;
@@ -106,6 +106,18 @@ describe.skipIf(skip !== undefined)("gemini and the .gemini/ files a repository 
     expect(REPOSITORY_PROGRAMS.filter(markers.exists)).toEqual([]);
     expect(markers.exists("user-hook")).toBe(true);
     expect(api.models()).toEqual(["gemini-user-model", "gemini-user-model"]);
+  }, 90_000);
+
+  test("a read-only (plan) job in the repository itself: none of its hooks or its MCP server runs either", async () => {
+    const markers = markerDir();
+    const api = keep(await geminiApi.startGemini());
+    const box = userGemini(api, markers.at);
+    api.script(geminiApi.functionCall("list_directory", { dir_path: "." }), geminiApi.say("Listed."));
+    const job = await geminiJob(repoWithSettings(markers.at), box, "List the tree", "", "codex_plan_job");
+    expect(job.state, JSON.stringify(job.result)).toBe("succeeded");
+    expect(job.result?.final_message).toBe("Listed.");
+    expect(REPOSITORY_PROGRAMS.filter(markers.exists)).toEqual([]);
+    expect(markers.exists("user-hook")).toBe(true);
   }, 90_000);
 
   test("with agents.repository_settings the repository's hooks, MCP server, env file and model all apply (so the default above is what stops them)", async () => {
