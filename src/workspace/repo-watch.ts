@@ -49,7 +49,8 @@ const TOO_LARGE_FOR_MS = 10 * 60_000;
 const SETTLE_WITHIN_MS = 5_000;
 
 const SUPPORTED = runtimeName === "bun" && process.platform === "linux";
-const COOKIE_PREFIX = `patchbay-watch-cookie-${process.pid}-`;
+/** Every process's cookies: another patchbay watching the same tree (a standalone session beside the server) changes nothing git reads. */
+const COOKIES = ".git/patchbay-watch-cookie-";
 
 interface TreeWatch {
   root: string;
@@ -73,7 +74,7 @@ const watches = new Map<string, TreeWatch>();
 const starting = new Map<string, Promise<void>>();
 const refusedUntil = new Map<string, number>();
 
-const cookieName = (turn: number) => `.git/${COOKIE_PREFIX}${turn}`;
+const cookieName = (turn: number) => `${COOKIES}${process.pid}-${turn}`;
 
 function refuse(root: string, forMs = RETRY_AFTER_MS): void {
   refusedUntil.set(root, Date.now() + forMs);
@@ -116,7 +117,7 @@ function onEvent(watchOf: TreeWatch, event: string, name: string | null): void {
     drop(watchOf);
     return;
   }
-  if (name.startsWith(`.git/${COOKIE_PREFIX}`)) {
+  if (name.startsWith(COOKIES)) {
     watchOf.onCookie?.(name);
     return;
   }
