@@ -20,8 +20,13 @@ test("an unchanged watched repository answers codex_git_status without starting 
   const root = makeGitRepo({ "a.txt": "aaaa\n", "src/b.txt": "b\n" });
   const gitLog = loggingGit();
   const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env: { PATH: gitLog.path } });
+  // A second process watching the same tree, asking between every call: its cookies are no change.
+  const other = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env: { PATH: gitLog.path } });
   try {
-    const short = async () => ((await client.callTool("codex_git_status")).structuredContent as { short: string[] }).short;
+    const short = async () => {
+      await other.callTool("codex_git_status");
+      return ((await client.callTool("codex_git_status")).structuredContent as { short: string[] }).short;
+    };
     expect(await short()).toEqual([]);
     // The first call starts the watch; once it answers, two calls in a row start no git.
     const deadline = Date.now() + 10_000;
@@ -37,7 +42,7 @@ test("an unchanged watched repository answers codex_git_status without starting 
     writeFileSync(join(root, "a.txt"), "bbbb\n");
     const before = gitLog.started().length;
     expect(await short()).toEqual([" M a.txt"]);
-    expect(gitLog.started().slice(before)).toEqual(["status"]);
+    expect(gitLog.started().slice(before)).toEqual(["status", "status"]);
 
     expect(cookies(root).length).toBeGreaterThan(0);
     expect(git(root, "status", "--porcelain", "--ignored")).toBe("M a.txt");
@@ -46,6 +51,7 @@ test("an unchanged watched repository answers codex_git_status without starting 
     expect(tree).not.toContain("cookie");
   } finally {
     await client.close();
+    await other.close();
   }
   const gone = Date.now() + 10_000;
   while (cookies(root).length > 0 && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 20));
