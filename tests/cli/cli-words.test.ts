@@ -8,7 +8,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { mockPrompt, processGone, until } from "../jobs/support.ts";
+import { mockPrompt, processGone } from "../jobs/support.ts";
+import { until } from "../support/until.ts";
 import { mockToml, pipelineRepo } from "../pipeline/helpers.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { patchbayBinary, patchbayEnv, removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
@@ -230,7 +231,7 @@ async function stdioAnswers(home: string, args: string[], lines: string[]): Prom
     for (const line of lines) {
       const seen = answers.length;
       child.stdin.write(`${line}\n`);
-      await until(() => out.includes("\n"), 30_000);
+      await until(() => out.includes("\n"), "the answer to that line");
       const cut = out.indexOf("\n");
       answers.push(JSON.parse(out.slice(0, cut)));
       out = out.slice(cut + 1);
@@ -285,7 +286,7 @@ test("a command that starts a background server says so; start --foreground take
       if (!existsSync(serverRecord(home))) return false;
       const record = JSON.parse(readFileSync(serverRecord(home), "utf8")) as { pid: number; control_port?: number };
       return record.pid === foreground.pid && record.control_port !== undefined;
-    }, 30_000);
+    }, "the foreground server to own the state");
     expect(log).toContain(`stopping the background server (pid ${background.pid})`);
     expect(processGone(background.pid)).toBe(true);
     const status = await runPatchbay(["status", "--json"], { home });

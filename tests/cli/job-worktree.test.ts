@@ -6,7 +6,8 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mockPrompt, until } from "../jobs/support.ts";
+import { mockPrompt } from "../jobs/support.ts";
+import { until } from "../support/until.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
 
@@ -116,11 +117,13 @@ test("the retention sweep removes a finished job's worktree and branch, not a ru
   });
   expect(started.code, started.stderr).toBe(0);
   const running = JSON.parse(started.stdout) as { job_id: string; worktree: { path: string; branch: string } };
-  await until(async () => JSON.parse((await runPatchbay(["job", "show", running.job_id, "--json"], { home })).stdout).state === "running", 30_000);
+  await until(async () => JSON.parse((await runPatchbay(["job", "show", running.job_id, "--json"], { home })).stdout).state, "the job to run", {
+    accept: (state) => state === "running",
+  });
 
   const finished = await isolatedJob(home, repo, mockPrompt({ write: { path: "b.txt", content: "b\n" }, message: "wrote b" }));
-  await until(() => !existsSync(finished.worktree.path), 30_000);
-  await until(() => git(repo, "branch", "--list", finished.worktree.branch) === "", 30_000);
+  await until(() => !existsSync(finished.worktree.path), "the finished job's worktree to be removed");
+  await until(() => git(repo, "branch", "--list", finished.worktree.branch), "the finished job's branch to be deleted", { accept: (listed) => listed === "" });
   expect(existsSync(running.worktree.path)).toBe(true);
   expect(git(repo, "branch", "--list", running.worktree.branch)).not.toBe("");
   expect((await runPatchbay(["job", "cancel", running.job_id], { home })).code).toBe(0);

@@ -7,7 +7,8 @@ import { afterAll, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { processGone, until } from "../jobs/support.ts";
+import { processGone } from "../jobs/support.ts";
+import { until } from "../support/until.ts";
 import { removeTempDirs, startTestServer, tempDir } from "../support/patchbay.ts";
 
 afterAll(() => removeTempDirs());
@@ -26,12 +27,18 @@ test("a quoted --tunnel-command argument reaches the tunnel as one argument, and
   });
   let grandchild: number | undefined;
   try {
-    await until(() => existsSync(marker) && existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 20_000);
+    await until(
+      () => existsSync(marker) && existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "",
+      "the tunnel command to start and write its pid",
+      {
+        timeoutMs: 20_000,
+      },
+    );
     expect(readFileSync(marker, "utf8")).toBe("two words");
     grandchild = Number(readFileSync(pidFile, "utf8"));
     expect(processGone(grandchild)).toBe(false);
   } finally {
     await server.stop();
   }
-  await until(() => processGone(grandchild), 15_000);
+  await until(() => processGone(grandchild), "the tunnel's grandchild to be gone", { timeoutMs: 15_000 });
 }, 60_000);

@@ -7,7 +7,8 @@ import { isProcessAlive } from "../../src/state/index.ts";
 import { connectStdio } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
-import { mockPrompt, until } from "./support.ts";
+import { until } from "../support/until.ts";
+import { mockPrompt } from "./support.ts";
 
 const homes: string[] = [];
 afterAll(async () => {
@@ -71,7 +72,10 @@ test("the CLI runs, lists, shows, prints the logs of and cancels jobs on the ser
   expect(logs.stdout).toContain("thread.started");
 
   const detached = await cli<{ job_id: string }>(home, ["job", "run", "--detach", "--agent", "mock", "--repo", repo, mockPrompt({ sleep_ms: 30_000 })]);
-  await until(async () => (await cli<{ state: string }>(home, ["job", "show", detached.job_id])).state === "running", 20_000);
+  await until(async () => (await cli<{ state: string }>(home, ["job", "show", detached.job_id])).state, "the detached job to run", {
+    accept: (state) => state === "running",
+    timeoutMs: 20_000,
+  });
   const followed = runPatchbay(["job", "logs", detached.job_id, "--follow"], { home, timeoutMs: 30_000 });
   const cancelled = await cli<{ state: string }>(home, ["job", "cancel", detached.job_id]);
   expect(cancelled.state).toBe("cancelled");
@@ -95,14 +99,18 @@ test("a server killed with SIGKILL mid-job restarts with the job interrupted, an
     mockPrompt({ sleep_ms: 60_000, session: "kill-1" }),
   ]);
   let agentPid = 0;
-  await until(async () => {
-    const view = await cli<{ state: string; session_id?: string; pid?: number }>(home, ["job", "show", started.job_id]);
-    agentPid = view.pid ?? 0;
-    return view.state === "running" && view.session_id === "kill-1" && agentPid > 0;
-  }, 20_000);
+  await until(
+    async () => {
+      const view = await cli<{ state: string; session_id?: string; pid?: number }>(home, ["job", "show", started.job_id]);
+      agentPid = view.pid ?? 0;
+      return view.state === "running" && view.session_id === "kill-1" && agentPid > 0;
+    },
+    "the job to run its agent in session kill-1",
+    { timeoutMs: 20_000 },
+  );
   const owner = readOwner(home)!;
   process.kill(owner.pid, "SIGKILL");
-  await until(() => !isProcessAlive(owner.pid));
+  await until(() => !isProcessAlive(owner.pid), "the killed server to be gone");
 
   const after = await cli<{ state: string; session_id: string; result: { error: string } }>(home, ["job", "show", started.job_id]);
   expect(readOwner(home)!.pid).not.toBe(owner.pid);
@@ -110,7 +118,7 @@ test("a server killed with SIGKILL mid-job restarts with the job interrupted, an
   expect(after.session_id).toBe("kill-1");
   expect(after.result.error).toContain("codex_resume");
   expect(agentPid).toBeGreaterThan(0);
-  await until(() => !isProcessAlive(agentPid)); // the orphaned agent was stopped
+  await until(() => !isProcessAlive(agentPid), "the orphaned agent to be stopped");
 
   const client = await connectStdio("v1", { home, args: ["--root", repo] });
   try {

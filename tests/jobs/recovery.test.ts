@@ -6,7 +6,8 @@ import { recoverJobs } from "../../src/jobs/recovery.ts";
 import type { JobRecord } from "../../src/jobs/record.ts";
 import { createRecordStore, isProcessAlive, processStartTime } from "../../src/state/index.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
-import { processGone, until } from "./support.ts";
+import { until } from "../support/until.ts";
+import { processGone } from "./support.ts";
 
 afterAll(removeTempDirs);
 
@@ -32,7 +33,7 @@ test("recovery stops a job's orphaned agent, but never a process that only reuse
     await store.put("job", "job_reused", { ...base, id: "job_reused", pid: stranger.pid, pid_started: "1" });
     await recoverJobs({ store, config, skip: () => false });
     // Stopping the orphan is asynchronous (SIGTERM, then SIGKILL after the grace): wait for it to go, not for a time.
-    await until(() => processGone(orphan.pid!));
+    await until(() => processGone(orphan.pid!), "the orphaned agent to be stopped");
     expect(isProcessAlive(stranger.pid!)).toBe(true);
     expect((await store.get<JobRecord>("job", "job_orphan"))?.data.state).toBe("interrupted");
     expect((await store.get<JobRecord>("job", "job_reused"))?.data.state).toBe("interrupted");

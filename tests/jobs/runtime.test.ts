@@ -6,7 +6,8 @@ import { JOB_TOOLS } from "../../src/jobs/tools/index.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
-import { grandchildPid, mockPrompt, processAgents, processGone, until } from "./support.ts";
+import { until } from "../support/until.ts";
+import { grandchildPid, mockPrompt, processAgents, processGone } from "./support.ts";
 
 const harnesses = harnessSet(JOB_TOOLS, { mode: "standard" });
 afterAll(async () => {
@@ -63,7 +64,7 @@ test("with max_concurrent_jobs = 1 the second job waits pending until the first 
   const first = await h.ok<View>("codex_plan_job", { spec: mockPrompt({ sleep_ms: 600 }), agent: "mock" });
   const second = await h.ok<View>("codex_plan_job", { spec: mockPrompt({}), agent: "mock" });
   expect(second.state).toBe("pending");
-  await until(async () => (await h.host.jobs.get(first.job_id)).state === "running");
+  await until(async () => (await h.host.jobs.get(first.job_id)).state, "the first job to run", { accept: (state) => state === "running" });
   expect((await h.host.jobs.get(second.job_id)).state).toBe("pending");
   expect(h.host.jobs.running()).toBe(1);
   const a = await h.ok<View>("codex_get_result", { job_id: first.job_id, wait_seconds: 30 });
@@ -77,7 +78,7 @@ test("cancel ends the whole process group, also a grandchild that ignores SIGTER
   const agents = processAgents();
   const h = await harnesses.open(repo, { configToml: agents.toml });
   const job = await h.ok<View>("codex_plan_job", { spec: "wait", agent: "stubborn" });
-  await until(() => existsSync(agents.pidFile) && readFileSync(agents.pidFile, "utf8").trim() !== "");
+  await until(() => existsSync(agents.pidFile) && readFileSync(agents.pidFile, "utf8").trim() !== "", "the agent to write its grandchild's pid");
   const pid = grandchildPid(agents.pidFile);
   expect(processGone(pid)).toBe(false);
   const cancelled = await h.ok<View>("codex_cancel_job", { job_id: job.job_id });

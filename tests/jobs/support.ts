@@ -50,14 +50,6 @@ export function grandchildPid(pidFile: string): number {
   return Number.parseInt(readFileSync(pidFile, "utf8").trim(), 10);
 }
 
-export async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** True when `pid` is gone; a pid that was never captured is an error, since isProcessAlive says false for it. */
 export function processGone(pid: number | undefined): boolean {
   if (pid === undefined || !Number.isInteger(pid) || pid <= 0) throw new Error(`processGone(${pid}): no process id was captured`);

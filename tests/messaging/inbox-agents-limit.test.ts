@@ -5,7 +5,7 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { connectHttp, type TestClient } from "../support/clients.ts";
-import { until } from "../jobs/support.ts";
+import { until } from "../support/until.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir } from "../support/patchbay.ts";
 
 afterAll(removeTempDirs);
@@ -50,7 +50,7 @@ test("agents_limit bounds the presence list to the waiting and most recently see
     await until(async () => {
       const look = await runPatchbay(["msg", "inbox", "--as", "carol@team", "--json"], { home });
       return (JSON.parse(look.stdout) as Inbox).presence.some((p) => p.agent === "dave@team" && p.waiting);
-    });
+    }, "dave's wait to be parked");
     const one = (await inboxOf(alice, { agents_limit: 1 })).inbox;
     expect(one.presence).toEqual([expect.objectContaining({ agent: "dave@team", waiting: true })]);
     expect(one.agents_left).toBe(3);

@@ -12,7 +12,7 @@ import { createIdentities } from "../../src/messaging/identities.ts";
 import { createMailbox } from "../../src/messaging/mailbox.ts";
 import { createRateLimiter } from "../../src/messaging/limits.ts";
 import type { MessageData } from "../../src/messaging/message.ts";
-import { until } from "../jobs/support.ts";
+import { until } from "../support/until.ts";
 import { messagingHarness, type MessagingHarness, progressCounter } from "./support.ts";
 
 const redisPath = await redisServerPath();
@@ -308,7 +308,7 @@ describe.skipIf(!redis)("two patchbay binaries sharing one Redis", () => {
         const progress: number[] = [];
         const waiting = bobOnA.callTool("wait_for_message", { timeout_seconds: 20 }, { onprogress: (p) => void progress.push(p.progress) });
         // Parked on A before the send, so only a push over Redis can deliver it.
-        await until(bobWaitingOnA);
+        await until(bobWaitingOnA, "bob's wait to be parked on server A");
         const sent = await aliceOnB.callTool("send_message", { to: "bob", content: `round ${round}` });
         expect(sent.isError).toBeFalsy();
         const got = (await waiting).structuredContent as MessageList;

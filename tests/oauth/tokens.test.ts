@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connectHttp } from "../support/clients.ts";
 import { removeTempDirs, runPatchbay } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 import {
   approve,
   authorizeUrl,
@@ -76,15 +77,6 @@ async function sendAs(url: string, bearer: string, content: string): Promise<num
   return call.status;
 }
 
-/** Polls until `check` holds, failing after `ms`. */
-async function until(check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await Bun.sleep(100);
-  }
-}
-
 describe("codes", () => {
   test("a wrong PKCE verifier gets no tokens, and does not burn the code for the real client", async () => {
     const { client_id } = await registerClient(server.origin);
@@ -147,7 +139,10 @@ describe("refresh", () => {
 describe("expiry and revocation", () => {
   test("an expired access token gets 401 and sends nothing; a refresh gives a working one", async () => {
     const { clientId, access, refresh } = await grantedTokens(short.origin, AS_ALICE);
-    await until(async () => (await mcpPost(short.url, access, {})).status === 401, 15_000);
+    await until(async () => (await mcpPost(short.url, access, {})).status, "the expired token to be refused", {
+      accept: (status) => status === 401,
+      timeoutMs: 15_000,
+    });
     const refused = await mcpPost(short.url, access, {});
     expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
     expect(await sendAs(short.url, access, "with an expired token")).toBe(401);

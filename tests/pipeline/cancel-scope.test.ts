@@ -5,6 +5,7 @@ import { join } from "node:path";
 import * as pipeline from "../../src/pipeline/index.ts";
 import { parsePlanScope } from "../../src/pipeline/prompts.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 import { directEnv, mockToml, pipelineRepo, scripted } from "./helpers.ts";
 
 afterAll(() => removeTempDirs());
@@ -16,14 +17,6 @@ async function errorOf(promise: Promise<unknown>): Promise<{ code: string; messa
     return error as { code: string; message: string };
   }
   throw new Error("expected a failure");
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((done) => setTimeout(done, 50));
-  }
 }
 
 const slowWrite = (task: string) => scripted(task, { write: { sleep_ms: 30_000, message: "too late" } });
@@ -54,7 +47,7 @@ describe("cancellation", () => {
     const run = await pipeline.plan(repo, slowWrite("slow"), env);
     await pipeline.approve(repo, run.run_id, env);
     const writing = errorOf(pipeline.write(repo, run.run_id, env));
-    await until(() => writeStarted(repo, run.run_id));
+    await until(() => writeStarted(repo, run.run_id), "the write phase to start");
     const cancelled = await pipeline.cancelRun(repo, run.run_id, { ...env, clientRef: "cli" }, { waitMs: 20_000 });
     expect(cancelled).toMatchObject({ state: "cancelled", cancelled: { by: "cli", phase: "write" } });
     expect(await writing).toMatchObject({ code: "run_cancelled" });
@@ -74,7 +67,7 @@ describe("cancellation", () => {
     await pipeline.approve(repo, run.run_id, env);
     const controller = new AbortController();
     const writing = errorOf(pipeline.write(repo, run.run_id, { ...env, signal: controller.signal }));
-    await until(() => writeStarted(repo, run.run_id));
+    await until(() => writeStarted(repo, run.run_id), "the write phase to start");
     controller.abort();
     expect(await writing).toMatchObject({ code: "phase_stopped" });
     const view = await pipeline.status(repo, run.run_id);
@@ -83,7 +76,9 @@ describe("cancellation", () => {
     // A STOP request (what the CLI writes for a phase on the server) does the same.
     const again = errorOf(pipeline.write(repo, run.run_id, env));
     await until(
-      async () => (await pipeline.readRunEvents(repo, run.run_id, { phase: "write" })).events.filter((event) => event.action === "start").length === 2,
+      async () => (await pipeline.readRunEvents(repo, run.run_id, { phase: "write" })).events.filter((event) => event.action === "start").length,
+      "the second write to start",
+      { accept: (starts) => starts === 2 },
     );
     await pipeline.requestStop(run, "stop", "cli_test");
     expect(await again).toMatchObject({ code: "phase_stopped" });

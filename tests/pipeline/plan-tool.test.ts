@@ -5,18 +5,11 @@ import { parse } from "smol-toml";
 import * as pipeline from "../../src/pipeline/index.ts";
 import { PIPELINE_TOOLS } from "../../src/pipeline/tools/index.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 import { toolHarness } from "../support/tools.ts";
 import { mockToml, pipelineRepo, scripted, trustIn } from "./helpers.ts";
 
 afterAll(() => removeTempDirs());
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
 
 describe("patchbay_plan", () => {
   test("background: returns as soon as the planner holds the run; status follows it to planned", async () => {
@@ -27,7 +20,9 @@ describe("patchbay_plan", () => {
       const task = scripted("slow plan", { plan: { sleep_ms: 3_000, message: "# Plan\n\n1. slow" } });
       const started = await harness.ok<{ run_id: string; state: string; running?: string }>("patchbay_plan", { task, background: true });
       expect(started).toMatchObject({ state: "new", running: "plan" });
-      await until(async () => (await harness.ok<{ state: string }>("patchbay_status", { run_id: started.run_id })).state === "planned", "the plan");
+      await until(async () => (await harness.ok<{ state: string }>("patchbay_status", { run_id: started.run_id })).state, "the run to be planned", {
+        accept: (state) => state === "planned",
+      });
       const plan = await harness.ok<{ content: string }>("patchbay_artifact", { run_id: started.run_id, artifact: "PLAN.md" });
       expect(plan.content).toContain("1. slow");
     } finally {

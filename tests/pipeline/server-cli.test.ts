@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { patchbayBinary, patchbayEnv, removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 import { mockToml, pipelineRepo, scripted, trustIn } from "./helpers.ts";
 
 let server: TestServer;
@@ -27,14 +28,6 @@ async function cli<T = Record<string, unknown>>(repo: string, args: string[], ex
   const result = await runPatchbay([...args, "--json"], { home, cwd: repo, timeoutMs: 60_000 });
   if (result.code !== expectCode) throw new Error(`patchbay ${args.join(" ")} exited ${result.code}: ${result.stdout}${result.stderr}`);
   return JSON.parse(result.stdout) as T;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((done) => setTimeout(done, 100));
-  }
 }
 
 interface RunView {
@@ -119,7 +112,7 @@ test("Ctrl-C stops the phase on the server; the run keeps its state and the phas
   child.stderr!.on("data", (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   // Running on the server, with its agent job started.
-  await until(async () => stderr.includes("agent job"));
+  await until(() => stderr.includes("agent job"), "the run to report its agent job");
   const jobId = /agent job (job_[0-9a-z]+)/.exec(stderr)![1]!;
   expect((await cli<RunView>(repo, ["pipeline", "status", id])).running).toBe("write");
   child.kill("SIGINT");
@@ -134,7 +127,7 @@ test("Ctrl-C stops the phase on the server; the run keeps its state and the phas
   // Re-runnable: write starts again on the server (and is cancelled by a person this time).
   const again = spawn(patchbayBinary(), ["write", id, "--mock"], { cwd: repo, env: patchbayEnv(home), stdio: ["ignore", "ignore", "ignore"] });
   const againExited = new Promise<number | null>((resolve) => again.once("exit", (code) => resolve(code)));
-  await until(async () => (await cli<RunView>(repo, ["pipeline", "status", id])).running === "write");
+  await until(async () => (await cli<RunView>(repo, ["pipeline", "status", id])).running, "the write phase to run", { accept: (phase) => phase === "write" });
   const cancelled = await cli<RunView>(repo, ["cancel", id]);
   expect(cancelled.state).toBe("cancelled");
   expect(await againExited).toBe(1);
@@ -168,7 +161,7 @@ test("Ctrl-C during plan (a call that lasts the phase) stops it on the server to
   let stderr = "";
   child.stderr!.on("data", (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  await until(async () => stderr.includes("agent job"));
+  await until(() => stderr.includes("agent job"), "the run to report its agent job");
   const id = /plan of (run_[0-9a-z]+_[0-9a-f]{6}) runs on the server/.exec(stderr)![1]!;
   child.kill("SIGINT");
   expect(await exited).toBe(1);

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectStdio } from "../support/clients.ts";
 import { patchbayBinary, patchbayEnv, removeTempDirs, repoRoot, startTestServer, type TestServer, tempDir } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 
 afterAll(removeTempDirs);
 
@@ -57,19 +58,10 @@ class RawHost {
   }
 }
 
-/** Polls `done` until it holds; fails naming what it waited for after `timeoutMs`. */
-async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function exitCode(host: RawHost): Promise<number | null> {
   let code: number | null | undefined;
   void host.exited.then((value) => (code = value));
-  await until(() => code !== undefined, "the relay to exit", 15_000);
+  await until(() => code !== undefined, "the relay to exit", { timeoutMs: 15_000 });
   return code!;
 }
 
@@ -104,7 +96,7 @@ describe("patchbay stdio relayed to the shared server (compiled binary)", () => 
       closing.child.stdin.end();
       expect(await exitCode(closing)).toBe(0);
       expect(closing.stderr).toBe("");
-      await until(async () => (await sessions()) === 1, "the server to end the closed session and only that one", 15_000);
+      await until(sessions, "the server to end the closed session and only that one", { accept: (open) => open === 1, timeoutMs: 15_000 });
       expect(server.process.exitCode).toBeNull();
     } finally {
       await other.close();
@@ -133,7 +125,7 @@ describe("patchbay stdio relayed to the shared server (compiled binary)", () => 
         : 0;
     await until(() => answered() >= calls, "the server to answer every call");
     reader.child.stdout.resume();
-    await until(() => ids.every((id) => reader.answers.has(id)), "every answer to arrive", 60_000);
+    await until(() => ids.every((id) => reader.answers.has(id)), "every answer to arrive", { timeoutMs: 60_000 });
     for (const id of ids) expect(reader.answers.get(id)?.result?.structuredContent?.content).toBe(text);
     expect(reader.stdoutBytes).toBeGreaterThan(10_000_000);
     expect((await reader.call("codex_list_workspaces")).result?.isError).toBeFalsy();

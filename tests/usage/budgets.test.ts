@@ -11,7 +11,8 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
-import { mockPrompt, processGone, until } from "../jobs/support.ts";
+import { mockPrompt, processGone } from "../jobs/support.ts";
+import { until } from "../support/until.ts";
 import { mockToml, pipelineRepo, trustIn } from "../pipeline/helpers.ts";
 import { ledgerEntries } from "./support.ts";
 
@@ -132,7 +133,9 @@ test("a turn queued before the budget was reached is refused when it would start
     mockPrompt({ write: { path: "late.txt", content: "x\n" } }),
   ]);
   expect(queued.code, queued.stderr).toBe(0);
-  await until(async () => (await cli<Job>(dir, ["job", "show", queued.body.job_id])).body.state === "failed", 30_000);
+  await until(async () => (await cli<Job>(dir, ["job", "show", queued.body.job_id])).body.state, "the queued job to fail", {
+    accept: (state) => state === "failed",
+  });
   const view = (await cli<Job & { worktree?: { path: string } }>(dir, ["job", "show", queued.body.job_id])).body;
   expect(view.result?.error_code).toBe("budget_exceeded");
   expect(view.result?.error).toContain("budgets.hard.daily_tokens");

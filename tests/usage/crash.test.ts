@@ -5,7 +5,8 @@
 import { afterAll, expect, test } from "bun:test";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir } from "../support/patchbay.ts";
-import { mockPrompt, until } from "../jobs/support.ts";
+import { mockPrompt } from "../jobs/support.ts";
+import { until } from "../support/until.ts";
 import { ledgerLines } from "./support.ts";
 
 const homes: string[] = [];
@@ -33,15 +34,21 @@ test("kill -9 of the server during a turn loses no recorded entry and invents no
   const totals = (await cli<{ total: unknown }>(home, ["usage"])).total;
 
   const slow = await cli<{ job_id: string }>(home, ["job", "run", "--detach", "--agent", "mock", "--repo", repo, mockPrompt({ sleep_ms: 60_000 })]);
-  await until(async () => (await cli<{ state: string }>(home, ["job", "show", slow.job_id])).state === "running", 20_000);
+  await until(async () => (await cli<{ state: string }>(home, ["job", "show", slow.job_id])).state, "the slow job to run", {
+    accept: (state) => state === "running",
+    timeoutMs: 20_000,
+  });
   server.process.kill("SIGKILL");
-  await until(() => server.process.exitCode !== null || server.process.signalCode !== null);
+  await until(() => server.process.exitCode !== null || server.process.signalCode !== null, "the server to exit");
   expect(ledgerLines(home)).toEqual(before);
 
   // The restarted server finds the turn interrupted and records nothing for it.
   const again = await startTestServer({ home });
   try {
-    await until(async () => (await cli<{ state: string }>(home, ["job", "show", slow.job_id])).state === "interrupted", 20_000);
+    await until(async () => (await cli<{ state: string }>(home, ["job", "show", slow.job_id])).state, "the slow job to be interrupted", {
+      accept: (state) => state === "interrupted",
+      timeoutMs: 20_000,
+    });
     expect(ledgerLines(home)).toEqual(before);
     expect((await cli<{ total: unknown }>(home, ["usage"])).total).toEqual(totals);
   } finally {

@@ -7,7 +7,8 @@ import { isProcessAlive } from "../../src/state/index.ts";
 import { connectStdio } from "../support/clients.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
-import { mockPrompt, until } from "./support.ts";
+import { until } from "../support/until.ts";
+import { mockPrompt } from "./support.ts";
 
 const homes: string[] = [];
 afterAll(async () => {
@@ -65,13 +66,17 @@ test("the CLI drives a worker; after the server is SIGKILLed mid-turn the worker
     "--repo",
     repo,
   ]);
-  await until(async () => {
-    const view = await cli<{ worker: { state: string; session_id?: string } }>(dir, ["worker", "inspect", "sleeper", "--view", "status", "--repo", repo]);
-    return view.worker.state === "running" && view.worker.session_id === "kill-w";
-  }, 20_000);
+  await until(
+    async () => {
+      const view = await cli<{ worker: { state: string; session_id?: string } }>(dir, ["worker", "inspect", "sleeper", "--view", "status", "--repo", repo]);
+      return view.worker.state === "running" && view.worker.session_id === "kill-w";
+    },
+    "the sleeper to run in session kill-w",
+    { timeoutMs: 20_000 },
+  );
   const owner = readOwner(dir)!;
   process.kill(owner.pid, "SIGKILL");
-  await until(() => !isProcessAlive(owner.pid));
+  await until(() => !isProcessAlive(owner.pid), "the killed server to be gone");
 
   const list = await cli<{ workers: Array<{ worker_id: string; state: string; session_id: string }> }>(dir, ["worker", "list", "--repo", repo]);
   expect(list.workers).toHaveLength(1);

@@ -1,7 +1,7 @@
 /** Worker test support: a harness over the whole catalog with mock and prompt-echoing agents. */
 import { WORKER_TOOLS } from "../../src/workers/tools/index.ts";
 import { harnessSet, type ToolHarness } from "../support/tools.ts";
-export { mockPrompt, until } from "../jobs/support.ts";
+export { mockPrompt } from "../jobs/support.ts";
 
 /** `echoer` writes the prompt it got into prompt-seen.txt in its working directory. */
 export const WORKER_TOML = `[server]

@@ -6,7 +6,8 @@ import { withRepoLock } from "../../src/workspace/index.ts";
 import { repoLockFile } from "../../src/workspace/repo-lock.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
-import { mockPrompt, settled, until, workerHarnesses, type View } from "./support.ts";
+import { until } from "../support/until.ts";
+import { mockPrompt, settled, type View, workerHarnesses } from "./support.ts";
 
 const harnesses = workerHarnesses();
 afterAll(async () => {
@@ -188,7 +189,7 @@ test("a shared_write turn holds the repository lock until it ends", async () => 
   await settled(h, "shared");
   expect(readFileSync(join(repo, "c.txt"), "utf8")).toBe("c\n");
   // The turn's end is recorded before the job lets go of the lock: wait for the lock, not for a time.
-  await until(() => !existsSync(lock));
+  await until(() => !existsSync(lock), "the turn to release the repository lock");
   expect((await h.ok<{ files: string[] }>("codex_worker_integrate", { worker: "iso", allow_dirty_base: true })).files).toEqual(["d.txt"]);
 });
 
