@@ -12,8 +12,6 @@ const BUN = join(repoRoot, "node_modules", ".bin", "bun");
 
 afterAll(removeTempDirs);
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
@@ -55,17 +53,23 @@ test("two concurrent mutations of one repository: exactly one gets repo_busy, at
   expect(existsSync(repoLockFile(home, repo))).toBe(false);
 });
 
-test("repo_busy names the holder's client_ref, tool, pid and start time", async () => {
-  const home = tempDir();
-  const repo = tempDir();
+/** Takes `repo`'s lock and holds it until `release`; resolves once the holder is inside. */
+async function holdLock(home: string, repo: string, holder: { client_ref: string; tool: string }): Promise<{ release: () => void; held: Promise<void> }> {
   let release!: () => void;
   let entered!: () => void;
-  const holding = new Promise<void>((done) => (entered = done));
-  const held = withRepoLock(home, repo, { client_ref: "client_a", tool: "codex_edit_file" }, () => {
+  const inside = new Promise<void>((done) => (entered = done));
+  const held = withRepoLock(home, repo, holder, () => {
     entered();
     return new Promise<void>((done) => (release = done));
   });
-  await holding;
+  await inside;
+  return { release, held };
+}
+
+test("repo_busy names the holder's client_ref, tool, pid and start time", async () => {
+  const home = tempDir();
+  const repo = tempDir();
+  const { release, held } = await holdLock(home, repo, { client_ref: "client_a", tool: "codex_edit_file" });
   const error = await withRepoLock(home, repo, { client_ref: "client_b", tool: "codex_write_file" }, async () => "ran").catch((e: PatchbayError) => e);
   release();
   await held;
@@ -79,8 +83,12 @@ test("repo_busy names the holder's client_ref, tool, pid and start time", async 
 test("different repositories do not block each other", async () => {
   const home = tempDir();
   const [one, two] = [tempDir(), tempDir()];
-  const codes = await Promise.all([one, two].map((repo) => codeOf(withRepoLock(home, repo, { client_ref: "c", tool: "t" }, () => sleep(100)))));
-  expect(codes).toEqual(["ok", "ok"]);
+  const { release, held } = await holdLock(home, one, { client_ref: "client_a", tool: "codex_write_file" });
+  // While the first repository's lock is held, the second's is taken and its mutation runs.
+  expect(await codeOf(withRepoLock(home, two, { client_ref: "client_b", tool: "codex_write_file" }, async () => undefined))).toBe("ok");
+  expect(existsSync(repoLockFile(home, one))).toBe(true);
+  release();
+  await held;
 });
 
 test("a mutation in another process holds the lock across processes until it ends", async () => {
