@@ -25,7 +25,7 @@
  * RETRY_AFTER_MS. A root's first question starts its watch (a walk that counts its entries, then
  * Bun's own registration: 7 ms at 1,000 files, 50 ms at 20,000, measured).
  */
-import { type FSWatcher, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, watch, writeFileSync } from "node:fs";
+import { closeSync, constants, type FSWatcher, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, watch, writeSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { runtimeName } from "../runtime/index.ts";
@@ -232,7 +232,13 @@ function cookieSeen(watchOf: TreeWatch, signal?: AbortSignal): Promise<boolean> 
     signal?.addEventListener("abort", aborted, { once: true });
     watchOf.onCookie = (reported) => reported === name && done(true);
     try {
-      writeFileSync(join(watchOf.root, name), "");
+      // Never through a symlink: anyone who can write the tree could point the cookie's name at a file to truncate.
+      const fd = openSync(join(watchOf.root, name), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+      try {
+        writeSync(fd, "1");
+      } finally {
+        closeSync(fd);
+      }
     } catch {
       done(false);
     }
@@ -242,6 +248,8 @@ function cookieSeen(watchOf: TreeWatch, signal?: AbortSignal): Promise<boolean> 
 async function answer(watchOf: TreeWatch, signal?: AbortSignal): Promise<number | undefined> {
   const info = lstatSync(watchOf.root, { throwIfNoEntry: false });
   if (!info?.isDirectory() || info.ino !== watchOf.ino || info.dev !== watchOf.dev) return drop(watchOf);
+  // A `.git` replaced by a symlink would take the cookie out of the watched tree.
+  if (!lstatSync(join(watchOf.root, ".git"), { throwIfNoEntry: false })?.isDirectory()) return drop(watchOf);
   if (!(await cookieSeen(watchOf, signal))) return signal?.aborted ? undefined : drop(watchOf);
   if (!watches.has(watchOf.root)) return undefined; // dropped while waiting (an error, the root moved)
   if (watchOf.unsettled.size > 0) {
