@@ -20,6 +20,7 @@ import { BOARD_PATH, boardPlace, type BoardPlace } from "./place.ts";
 import type { BoardSources } from "./snapshot.ts";
 
 export { BOARD_SCRIPT } from "./client.ts";
+export { publishedBoardUrl } from "./place.ts";
 export type { BoardSources } from "./snapshot.ts";
 export type { BoardTools } from "./tools.ts";
 

@@ -30,6 +30,18 @@ function prefixOf(url: URL): string {
 }
 
 /**
+ * The board's address under server.public_url, where a browser off this machine opens it; undefined
+ * when the URL is unset or unreadable.
+ *
+ * @example publishedBoardUrl("https://host.example/team-a/") // "https://host.example/team-a/board"
+ */
+export function publishedBoardUrl(publicUrl: string): string | undefined {
+  if (!publicUrl || !URL.canParse(publicUrl)) return undefined;
+  const published = new URL(publicUrl);
+  return `${published.origin}${prefixOf(published)}${BOARD_PATH}`;
+}
+
+/**
  * @example boardPlace(request, "https://host.example/team-a/") // { origin: "https://host.example", path: "/team-a/board" } for Host host.example
  */
 export function boardPlace(request: Request, publicUrl: string): BoardPlace {

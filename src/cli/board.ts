@@ -4,7 +4,7 @@ import { BASE_ONLY, childEnvironment } from "../agents/index.ts";
 import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { isLoopbackHost } from "../net/index.ts";
-import { readOwner } from "../server/index.ts";
+import { controlRequest, type OwnerRecord, publishedBoardUrl, readOwner, type StatusReport } from "../server/index.ts";
 import { emit } from "./output.ts";
 
 /** The board on the first HTTP listener, as a browser on this machine reaches it (a wildcard bind is loopback). */
@@ -18,6 +18,21 @@ export function boardUrl(mcpUrls: readonly string[]): string | undefined {
   return url.href;
 }
 
+/** The board under the running server's server.public_url (a tunnel sets it at start, so only the server knows it), if it has one. */
+async function publicBoardUrl(owner: OwnerRecord): Promise<string | undefined> {
+  const { data, socket } = await controlRequest(owner, { op: "status" });
+  socket.destroy();
+  const { public_url } = data as StatusReport;
+  return public_url === undefined ? undefined : publishedBoardUrl(public_url);
+}
+
+/** What `patchbay board` prints: the URL first (scripts take the first line), then which address it is. */
+function describe(url: string, localUrl: string): string {
+  const login = isLoopbackHost(new URL(url).hostname) ? "" : "log in with the operator token";
+  if (url === localUrl) return login ? `${url}\n(off this machine: ${login})` : url;
+  return `${url}\n(server.public_url${login ? `: ${login}` : ""}; this machine's own address is ${localUrl})`;
+}
+
 /** The desktop's own opener; it needs the display variables a browser needs, nothing of patchbay's. */
 function openBrowser(url: string): void {
   const command = process.platform === "darwin" ? ["open", url] : process.platform === "win32" ? ["cmd", "/c", "start", "", url] : ["xdg-open", url];
@@ -28,7 +43,10 @@ function openBrowser(url: string): void {
 }
 
 export default defineCommand({
-  meta: { name: "board", description: "Print the URL of the running server's board, a live web view of workers, jobs, runs and messages" },
+  meta: {
+    name: "board",
+    description: "Print the URL of the running server's board (under server.public_url when set), a live web view of workers, jobs, runs and messages",
+  },
   args: {
     open: { type: "boolean", description: "Also open it in the default browser" },
     json: { type: "boolean", description: "Print as JSON" },
@@ -36,8 +54,8 @@ export default defineCommand({
   async run({ args }) {
     const home = patchbayHome();
     const owner = readOwner(home);
-    const url = owner?.kind === "server" ? boardUrl(owner.http) : undefined;
-    if (!url)
+    const localUrl = owner?.kind === "server" ? boardUrl(owner.http) : undefined;
+    if (!owner || !localUrl)
       throw new PatchbayError(
         "server_unreachable",
         owner ? `the patchbay server for ${home} serves no HTTP, and the board is served over HTTP` : `no patchbay server runs for ${home}`,
@@ -45,8 +63,9 @@ export default defineCommand({
           next: owner ? "stop it with `patchbay stop`, then run `patchbay start` without --no-http" : "start one with `patchbay start`",
         },
       );
-    const local = isLoopbackHost(new URL(url).hostname);
-    emit(args.json, { url, opened: Boolean(args.open) }, () => `${url}${local ? "" : "\n(off this machine: log in with the operator token)"}`);
+    const publicUrl = await publicBoardUrl(owner);
+    const url = publicUrl ?? localUrl;
+    emit(args.json, { url, public_url: publicUrl ?? null, local_url: localUrl, opened: Boolean(args.open) }, () => describe(url, localUrl));
     if (args.open) openBrowser(url);
     return 0;
   },

@@ -15,6 +15,11 @@ export async function runStandalone(options: Parameters<typeof RunStandalone>[0]
   return (await import("./standalone.ts")).runStandalone(options);
 }
 
+/** Where the server's board is under server.public_url (src/board, which only the server imports). */
+export async function publishedBoardUrl(publicUrl: string): Promise<string | undefined> {
+  return (await import("../board/index.ts")).publishedBoardUrl(publicUrl);
+}
+
 export { relayStdio } from "./relay-client.ts";
 export { readOwner, type OwnerRecord } from "./owner.ts";
 export { controlRequest, controlStream } from "./control-client.ts";

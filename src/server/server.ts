@@ -38,6 +38,8 @@ export interface StatusReport {
   http: string[];
   sessions: { total: number; stdio: number; http: number };
   running_jobs: number;
+  /** server.public_url as this server has it (a tunnel sets it at start); absent when unset. */
+  public_url?: string;
   /** What every session of this server gets; a second `patchbay start` cannot change it. */
   settings: RunningSettings;
 }
@@ -166,6 +168,7 @@ async function assemble(
         http: listeners.map(urlOf),
         sessions: { total: relays.size + httpSessions, stdio: relays.size, http: httpSessions },
         running_jobs: jobs.running(),
+        ...(host.config.server.public_url && { public_url: host.config.server.public_url }),
         settings: runningSettings(config),
       };
     },

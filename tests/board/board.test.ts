@@ -229,7 +229,7 @@ describe("patchbay board", () => {
     expect(printed.code).toBe(0);
     expect(printed.stdout.trim()).toBe(board);
     const json = await runPatchbay(["board", "--json"], { home: server.home });
-    expect(JSON.parse(json.stdout)).toEqual({ url: board, opened: false });
+    expect(JSON.parse(json.stdout)).toEqual({ url: board, public_url: null, local_url: board, opened: false });
     const none = await runPatchbay(["board"], { home: tempDir() });
     expect(none.code).toBe(1);
     expect(none.stdout).toBe("");
