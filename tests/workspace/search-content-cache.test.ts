@@ -14,8 +14,9 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { appendFileSync, lstatSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { treeGeneration } from "../../src/workspace/repo-watch.ts";
 import { MAX_TOTAL_BYTES, RACY_MS } from "../../src/workspace/search-content-cache.ts";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
 import { eventually } from "../support/clients.ts";
@@ -94,7 +95,26 @@ function writeFromOtherProcess(path: string, content: string): void {
   execFileSync("sh", ["-c", 'printf "%s" "$1" > "$2"', "sh", content, path]);
 }
 
-test("after each change, with no pause, a search answers what git grep answers", async () => {
+/**
+ * Empty directories (git lists none of them) past the number repo-watch.ts watches: the tree has no
+ * generation, so every kept file is checked by its mark alone.
+ */
+function pastTheWatchBound(root: string): void {
+  for (let n = 0; n < 1200; n++) mkdirSync(join(root, "empty", String(n)), { recursive: true });
+}
+
+const LAYOUTS = {
+  "a watched tree": { prepare: (_root: string) => {}, watched: true },
+  "a tree too large to watch": { prepare: pastTheWatchBound, watched: false },
+};
+
+for (const [layout, { prepare, watched }] of Object.entries(LAYOUTS)) {
+  test(`${layout}: after each change, with no pause, a search answers what git grep answers`, async () => {
+    await changesAnswerAsGitDoes(prepare, watched);
+  });
+}
+
+async function changesAnswerAsGitDoes(prepare: (root: string) => void, watched: boolean): Promise<void> {
   const root = makeGitRepo({
     ".gitignore": "ignored/\n",
     "a.txt": `one ${WORD} here\nplain\n`,
@@ -108,11 +128,14 @@ test("after each change, with no pause, a search answers what git grep answers",
     "sub/e.txt": `deep ${WORD}\n`,
     "sub/f.txt": "nothing\n",
   });
+  prepare(root);
   const outside = tempDir("patchbay-search-cache-outside-");
   writeFileSync(join(outside, "outside.txt"), `${WORD} ${OUTSIDE}\n`);
   const tools = await harnessFor(root);
   await aged(root);
   expect(await search(tools)).toEqual(gitGrep(root));
+  // The path under test: kept files trusted on the tree's generation, or checked by their marks.
+  expect(typeof (await treeGeneration(root))).toBe(watched ? "number" : "undefined");
 
   const steps: Array<[string, () => void]> = [
     ["a same-size edit adding the word, mtime set back", () => rewriteKeepingTimes(join(root, "b.txt"), `${WORD}!!\n`)],
@@ -152,7 +175,7 @@ test("after each change, with no pause, a search answers what git grep answers",
   const found = await search(blocked);
   expect(found).toEqual(gitGrep(root, [".", ":(exclude)keep"]));
   expect(found.join("\n")).not.toContain("keep/secret.txt");
-});
+}
 
 test("edit, search, many times over: each search sees the edit before it, from this process or another", async () => {
   const files = Object.fromEntries(Array.from({ length: 50 }, (_, n) => [`src/f${n}.txt`, n % 5 === 0 ? `${WORD} ${n}\n` : `other ${n}\n`]));
