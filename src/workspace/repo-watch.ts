@@ -28,7 +28,7 @@
 import { closeSync, constants, type FSWatcher, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, watch, writeSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { runtimeName } from "../runtime/index.ts";
+import { isProcessAlive, runtimeName } from "../runtime/index.ts";
 
 /** A cookie reported later than this means the watcher is stuck or overloaded: stop trusting it. */
 const COOKIE_WAIT_MS = 100;
@@ -129,10 +129,19 @@ function onEvent(watchOf: TreeWatch, event: string, name: string | null): void {
   }
 }
 
+/** Removes the cookies a killed patchbay left in `gitDir` (its exit hook never ran). */
+function sweepDeadCookies(gitDir: string): void {
+  for (const name of readdirSync(gitDir)) {
+    const pid = /^patchbay-watch-cookie-(\d+)-[01]$/.exec(name)?.[1];
+    if (pid !== undefined && !isProcessAlive(Number(pid))) rmSync(join(gitDir, name), { force: true });
+  }
+}
+
 async function start(root: string): Promise<void> {
   const info = lstatSync(root, { throwIfNoEntry: false });
   if (!info?.isDirectory() || !lstatSync(join(root, ".git"), { throwIfNoEntry: false })?.isDirectory()) return refuse(root);
   if (!(await smallEnough(root))) return refuse(root, TOO_LARGE_FOR_MS);
+  sweepDeadCookies(join(root, ".git"));
   const watchOf: TreeWatch = {
     root,
     ino: info.ino,
@@ -246,6 +255,8 @@ function cookieSeen(watchOf: TreeWatch, signal?: AbortSignal): Promise<boolean> 
 }
 
 async function answer(watchOf: TreeWatch, signal?: AbortSignal): Promise<number | undefined> {
+  // Closed while this question waited its turn (the least recently asked of too many roots).
+  if (watches.get(watchOf.root) !== watchOf) return undefined;
   const info = lstatSync(watchOf.root, { throwIfNoEntry: false });
   if (!info?.isDirectory() || info.ino !== watchOf.ino || info.dev !== watchOf.dev) return drop(watchOf);
   // A `.git` replaced by a symlink would take the cookie out of the watched tree.

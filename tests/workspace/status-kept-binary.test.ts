@@ -2,9 +2,11 @@
  * Issue #16, through the compiled binary and the SDK's stdio client: a repeated codex_git_status on
  * an unchanged, watched repository starts no git at all (counted with a `git` on PATH that logs
  * each start), a change is seen by the very next call, and the watch's cookie in `.git` never
- * shows (not in git status, not in the tree) and is gone once the server has ended.
+ * shows (not in git status, not in the tree) and is gone once the server has ended; one a killed
+ * server left is swept.
  */
 import { afterAll, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectStdio } from "../support/clients.ts";
@@ -18,6 +20,9 @@ const cookies = (root: string) => readdirSync(join(root, ".git")).filter((name) 
 
 test("an unchanged watched repository answers codex_git_status without starting git; a change shows at once; the cookie never shows and goes with the server", async () => {
   const root = makeGitRepo({ "a.txt": "aaaa\n", "src/b.txt": "b\n" });
+  // What a killed server left: a cookie of a process that is gone.
+  const deadCookie = `patchbay-watch-cookie-${spawnSync("true").pid}-0`;
+  writeFileSync(join(root, ".git", deadCookie), "1");
   const gitLog = loggingGit();
   const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env: { PATH: gitLog.path } });
   // A second process watching the same tree, asking between every call: its cookies are no change.
@@ -38,6 +43,7 @@ test("an unchanged watched repository answers codex_git_status without starting 
       quiet = gitLog.started().length === before;
     }
     expect(quiet).toBe(true);
+    expect(cookies(root)).not.toContain(deadCookie);
 
     writeFileSync(join(root, "a.txt"), "bbbb\n");
     const before = gitLog.started().length;
