@@ -9,26 +9,29 @@
  * queued before the cookie, so it has been seen by then. The cookie is one of two files per
  * process (`.git/patchbay-watch-cookie-<pid>-{0,1}`, taking turns: Bun drops an event of the same
  * kind for the same file within 1 ms of the last one, which a second write of one cookie would be),
- * removed when the watch closes and at exit; git ignores unknown files in `.git`.
+ * opened without following a symlink, removed when the watch closes and at exit (and a dead
+ * process's by the next watch of that tree); git ignores unknown files in `.git`.
  *
  * Bun registers a new directory's inotify watch from a thread pool, after the directory's own
  * event: a file changed there before that is never reported. So a watch is *unsettled* from its
  * start and from every event that names a new directory until the kernel's list of watches
  * (`/proc/self/fdinfo`) holds every directory below it, and while unsettled every answer is a new
- * number (nothing is kept), the one that finds it settled included.
+ * number (nothing is kept), the one that finds it settled included. That also covers the inotify
+ * watch limit (a directory never watched never settles). An overflowing kernel queue drops the
+ * newest events, so it cannot hide a change behind a cookie that was itself delivered.
  *
  * `undefined` means "not watched, do what you did before": not Linux on Bun (Deno's and macOS's
  * watches are not verified), a root without a `.git` directory of its own (a linked worktree, a
- * root below its repository's top), more than MAX_ENTRIES entries (Bun's start walks and registers
- * every file, synchronously: 0.4 s at 100,000 files), a cookie not reported within COOKIE_WAIT_MS,
- * a watcher error, or a root replaced, moved or removed. A failed root is not tried again for
- * RETRY_AFTER_MS. A root's first question starts its watch (a walk that counts its entries, then
- * Bun's own registration: 7 ms at 1,000 files, 50 ms at 20,000, measured).
+ * root below its repository's top), more than MAX_ENTRIES entries or MAX_DIRECTORIES directories,
+ * a cookie not reported within COOKIE_WAIT_MS, a watcher error, or a root or its `.git` replaced,
+ * moved or removed. A failed root is not tried again for a while. A root's first question starts
+ * its watch and waits for it (50–200 ms measured on a loaded box for 1,000–5,000 files).
+ * Writes through a shared memory mapping are not reported by inotify, as for watchman and git.
  */
-import { closeSync, constants, type FSWatcher, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, watch, writeSync } from "node:fs";
+import { closeSync, constants, type FSWatcher, lstatSync, openSync, readdirSync, rmSync, watch, writeSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { isProcessAlive, runtimeName } from "../runtime/index.ts";
+import { inotifyWatched, isProcessAlive, runtimeName } from "../runtime/index.ts";
 
 /** A cookie reported later than this means the watcher is stuck or overloaded: stop trusting it. */
 const COOKIE_WAIT_MS = 100;
@@ -165,44 +168,12 @@ async function start(root: string): Promise<void> {
   watches.set(root, watchOf);
 }
 
-/** The directories (device and inode) that have an inotify watch in this process. */
-function watchedDirectories(): Set<string> {
-  const watched = new Set<string>();
-  for (const fd of readdirSync("/proc/self/fd")) {
-    const target = (() => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        return "";
-      }
-    })();
-    if (!target.includes("inotify")) continue;
-    const text = (() => {
-      try {
-        return readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
-      } catch {
-        return "";
-      }
-    })();
-    // "inotify wd:2 ino:24c1a7 sdev:fe00000 …": the kernel's device is major << 20 | minor.
-    for (const match of text.matchAll(/^inotify wd:[0-9a-f]+ ino:([0-9a-f]+) sdev:([0-9a-f]+)/gm)) {
-      const sdev = Number.parseInt(match[2] ?? "0", 16);
-      watched.add(`${sdev >>> 20}:${sdev & 0xfffff}:${Number.parseInt(match[1] ?? "0", 16)}`);
-    }
-  }
-  return watched;
-}
-
 /** True when every directory below the unsettled ones has its inotify watch now. */
 function settled(watchOf: TreeWatch): boolean {
-  const watched = watchedDirectories();
-  // node's st_dev is glibc's encoding: minor's low byte, major's 12 bits, then minor's upper bits.
+  const watched = inotifyWatched();
   const has = (dir: string) => {
     const info = lstatSync(dir, { throwIfNoEntry: false });
-    if (!info?.isDirectory()) return true;
-    const major = (info.dev >>> 8) & 0xfff;
-    const minor = (info.dev & 0xff) | ((info.dev >>> 12) & 0xfff00);
-    return watched.has(`${major}:${minor}:${info.ino}`);
+    return !info?.isDirectory() || watched(info);
   };
   for (const top of watchOf.unsettled) {
     let level = [join(watchOf.root, top)];
