@@ -12,6 +12,7 @@ import { connectStdio } from "../support/clients.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { loggingGit } from "../support/logging-git.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 
 afterAll(removeTempDirs);
 
@@ -36,16 +37,16 @@ test("a file list read right after a change is read again by the next call; once
     expect(listings()).toBeGreaterThan(before);
 
     // Past the window, one call keeps the list and the ones after it start no ls-files.
-    const deadline = Date.now() + 15_000;
-    let kept = false;
-    while (!kept && Date.now() < deadline) {
-      await files();
-      const settled = listings();
-      expect(await files()).toEqual(["a.ts", "fresh.ts"]);
-      kept = listings() === settled;
-      if (!kept) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(kept).toBe(true);
+    await until(
+      async () => {
+        await files();
+        const settled = listings();
+        expect(await files()).toEqual(["a.ts", "fresh.ts"]);
+        return listings() - settled;
+      },
+      "a call that starts no ls-files",
+      { accept: (started) => started === 0 },
+    );
 
     // And a change after that shows in the very next call.
     writeFileSync(join(root, "later.ts"), "l\n");

@@ -13,6 +13,7 @@ import { connectStdio } from "../support/clients.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { loggingGit } from "../support/logging-git.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 
 afterAll(removeTempDirs);
 
@@ -34,15 +35,16 @@ test("an unchanged watched repository answers codex_git_status without starting 
     };
     expect(await short()).toEqual([]);
     // The first call starts the watch; once it answers, two calls in a row start no git.
-    const deadline = Date.now() + 10_000;
-    let quiet = false;
-    while (!quiet && Date.now() < deadline) {
-      const before = gitLog.started().length;
-      expect(await short()).toEqual([]);
-      expect(await short()).toEqual([]);
-      quiet = gitLog.started().length === before;
-    }
-    expect(quiet).toBe(true);
+    await until(
+      async () => {
+        const before = gitLog.started().length;
+        expect(await short()).toEqual([]);
+        expect(await short()).toEqual([]);
+        return gitLog.started().slice(before);
+      },
+      "two calls in a row that start no git",
+      { accept: (started) => started.length === 0 },
+    );
     expect(cookies(root)).not.toContain(deadCookie);
 
     writeFileSync(join(root, "a.txt"), "bbbb\n");
@@ -59,7 +61,5 @@ test("an unchanged watched repository answers codex_git_status without starting 
     await client.close();
     await other.close();
   }
-  const gone = Date.now() + 10_000;
-  while (cookies(root).length > 0 && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 20));
-  expect(cookies(root)).toEqual([]);
+  expect(await until(() => cookies(root), "the cookies gone with the servers", { accept: (left) => left.length === 0 })).toEqual([]);
 });

@@ -14,6 +14,7 @@ import { treeGeneration } from "../../src/workspace/repo-watch.ts";
 import { GIT_TOOLS } from "../../src/workspace/tools/git.ts";
 import { git, makeGitRepo, writeFiles } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 import { harnessSet } from "../support/tools.ts";
 
 const { open: harnessFor, closeAll } = harnessSet(GIT_TOOLS, { mode: "standard" });
@@ -54,14 +55,9 @@ async function statusTool(root: string) {
   return { branch: status.branch, head: status.head, upstream: status.upstream, ahead: status.ahead, behind: status.behind, short: status.short };
 }
 
-/** Polls until the tree under `root` is watched (its first question starts the watch). */
-async function watched(root: string): Promise<boolean> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if ((await treeGeneration(root)) !== undefined && (await treeGeneration(root)) !== undefined) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return false;
+/** Waits until the tree under `root` is watched (its first question starts the watch). */
+async function watched(root: string): Promise<void> {
+  await until(async () => (await treeGeneration(root)) !== undefined && (await treeGeneration(root)) !== undefined, `a watch of ${root}`);
 }
 
 const sh = (cwd: string, script: string) => execFileSync("sh", ["-c", script], { cwd, stdio: "pipe" });
@@ -91,7 +87,7 @@ const MUTATIONS: Array<[string, string]> = [
 test("codex_git_status equals a fresh git status after every mutation by another process, on a watched repository", async () => {
   const root = makeGitRepo({ "a.txt": "aaaa\n", "b.txt": "b\n", "c.txt": "c\n", "d.txt": "d\n" });
   expect(await statusTool(root)).toEqual(gitSays(root));
-  expect(await watched(root)).toBe(true);
+  await watched(root);
   expect(await statusTool(root)).toEqual(gitSays(root));
   for (const [what, script] of MUTATIONS) {
     sh(root, script);
@@ -103,7 +99,7 @@ test("codex_git_status equals a fresh git status after every mutation by another
 
 test("200 changes in a row, each followed at once by codex_git_status, from this process and from a child", async () => {
   const root = makeGitRepo({ "f.txt": "0000\n", "deep/er/g.txt": "g\n" });
-  expect(await watched(root)).toBe(true);
+  await watched(root);
   for (let round = 0; round < 200; round++) {
     const text = `${String(round).padStart(4, "0")}\n`;
     // Every change keeps the size, so only the content (and git's own stat check) tells.
@@ -137,7 +133,7 @@ test("a repository with a submodule shows the submodule's changes as git does", 
   const root = makeGitRepo({ "a.txt": "a\n" });
   git(root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", inner, "sub");
   git(root, "commit", "-q", "-m", "submodule");
-  expect(await watched(root)).toBe(true);
+  await watched(root);
   expect(await statusTool(root)).toEqual(gitSays(root));
   writeFiles(join(root, "sub"), { "i.txt": "changed\n" });
   expect(await statusTool(root)).toEqual(gitSays(root));
@@ -148,7 +144,7 @@ test("a repository with a submodule shows the submodule's changes as git does", 
 
 test("a watched root renamed away and made again answers for the new tree", async () => {
   const root = makeGitRepo({ "a.txt": "a\n" });
-  expect(await watched(root)).toBe(true);
+  await watched(root);
   expect(await statusTool(root)).toEqual(gitSays(root));
   renameSync(root, `${root}-old`);
   mkdirSync(root);
@@ -161,7 +157,7 @@ test("a watched root renamed away and made again answers for the new tree", asyn
 
 test("chmod and a symlink made by this process are seen at once", async () => {
   const root = makeGitRepo({ "x.sh": "echo\n", "y.txt": "y\n" });
-  expect(await watched(root)).toBe(true);
+  await watched(root);
   expect(await statusTool(root)).toEqual(gitSays(root));
   chmodSync(join(root, "x.sh"), 0o755);
   expect(await statusTool(root)).toEqual(gitSays(root));
