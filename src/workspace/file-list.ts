@@ -8,7 +8,7 @@
  * - every directory git walks (an untracked file created or removed changes its directory's
  *   mtime); wholly ignored directories (node_modules) are not walked, by git or by us,
  * - every ignore source: each `.gitignore` in those directories, `info/exclude`, the excludes
- *   file and the config files that may name it.
+ *   file and the config files that may name it, with what they include.
  *
  * The snapshot is taken before ls-files runs and again after; the list is kept only when both
  * agree, so a change made while git was listing is never hidden behind a matching snapshot. A
@@ -21,9 +21,9 @@
  * the tree (the excludes file, the user's and the system's config) are compared.
  */
 import { lstat, readdir } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { runGit } from "./git.ts";
+import { gitConfigFiles } from "./git-config-files.ts";
 import { isInside } from "../runtime/index.ts";
 import { treeGeneration } from "./repo-watch.ts";
 
@@ -74,28 +74,17 @@ async function snapshot(paths: readonly string[]): Promise<Snapshot> {
 
 const sameMarks = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((mark, at) => mark === b[at]);
 
-/** The index, info/exclude and info/attributes, the repository's config, the `.gitignore`s above the root, the user's ignore, attributes and config files. */
+/** The index, info/exclude and info/attributes, the repository's config, the `.gitignore`s above the root, and the files outside the tree git's config reads or names (git-config-files.ts). */
 async function gitSources(root: string, signal?: AbortSignal): Promise<string[] | undefined> {
   const gitPaths = ["index", "info/exclude", "info/attributes", "config"].flatMap((path) => ["--git-path", path]);
-  const paths = await runGit(root, ["rev-parse", "--show-prefix", ...gitPaths], { signal });
-  if (paths.code !== 0) return undefined;
+  const [paths, configFiles] = await Promise.all([runGit(root, ["rev-parse", "--show-prefix", ...gitPaths], { signal }), gitConfigFiles(root, signal)]);
+  if (paths.code !== 0 || !configFiles) return undefined;
   const [prefix = "", ...inGitDir] = paths.stdout.split("\n");
   const above = prefix
     .split("/")
     .filter(Boolean)
     .map((_, up) => resolve(root, ...Array<string>(up + 1).fill(".."), ".gitignore"));
-  const excludes = await runGit(root, ["config", "--path", "--get", "core.excludesFile"], { signal });
-  const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
-  return [
-    ...inGitDir.filter(Boolean).map((path) => resolve(root, path)),
-    ...above,
-    ...(excludes.code === 0 && excludes.stdout.trim() ? [resolve(root, excludes.stdout.trim())] : []),
-    join(xdg, "git", "ignore"),
-    join(xdg, "git", "attributes"),
-    join(xdg, "git", "config"),
-    join(homedir(), ".gitconfig"),
-    "/etc/gitconfig",
-  ];
+  return [...inGitDir.filter(Boolean).map((path) => resolve(root, path)), ...above, ...configFiles.outside];
 }
 
 /** The directories `git ls-files --others --ignored --directory` collapsed: wholly ignored, so git never walks them. */
