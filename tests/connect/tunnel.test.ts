@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { eventually } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { connectBinary, runConnect } from "./support.ts";
@@ -88,7 +88,7 @@ describe("patchbay start --tunnel-mode", () => {
     expect(isProcessAlive(Number(pid))).toBe(true);
     expect(await server.stop()).toBe(0);
     // The tunnel's group is signalled on the way out; its exit is asynchronous: wait for it, not for a time.
-    await eventually(() => !isProcessAlive(Number(pid)));
+    await until(() => !isProcessAlive(Number(pid)), "the tunnel to be gone");
   });
 
   test("--reveal-token prints the tokenized connector URL", async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { eventually } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { mockPrompt } from "../jobs/support.ts";
@@ -62,9 +62,13 @@ test("logging/setLevel warning: a job's info events are not sent to that session
     const refused = (await quiet.client.callTool({ name: "codex_plan_job", arguments: { spec: "x", agent: "mock", repo_path: "/" } })) as { isError?: boolean };
     expect(refused.isError).toBe(true);
 
-    await eventually(() => about(quiet.lines, failed).some((line) => line.level === "error"), 10_000);
-    await eventually(() => quiet.lines.some((line) => line.level === "warning" && String(line.data).startsWith("codex_plan_job refused")), 10_000);
-    await eventually(() => about(chatty.lines, succeeded).some((line) => String(line.data).endsWith("succeeded")), 10_000);
+    await until(() => about(quiet.lines, failed).some((line) => line.level === "error"), "the failed job's error line", { timeoutMs: 10_000 });
+    await until(() => quiet.lines.some((line) => line.level === "warning" && String(line.data).startsWith("codex_plan_job refused")), "the refusal's warning", {
+      timeoutMs: 10_000,
+    });
+    await until(() => about(chatty.lines, succeeded).some((line) => String(line.data).endsWith("succeeded")), "the succeeded job's line", {
+      timeoutMs: 10_000,
+    });
 
     // The quiet session: nothing below warning, the failure at error, its secret replaced.
     expect(quiet.lines.filter((line) => line.level === "info")).toEqual([]);

@@ -7,7 +7,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectHttp, eventually, within } from "../support/clients.ts";
+import { connectHttp, within } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { mockPrompt } from "../jobs/support.ts";
@@ -47,7 +48,7 @@ describe("a long call over HTTP survives a dropped connection", () => {
         let token: string | undefined;
         const pending = slowCall(connection, (id) => (token = id));
         // Cut once the client holds the call stream's priming event: its place to resume from.
-        await eventually(() => token !== undefined, 10_000);
+        await until(() => token !== undefined, "the stream's first event id", { timeoutMs: 10_000 });
         const before = proxy.connections();
         proxy.cut();
         const result = await withWire(proxy, pending);
@@ -112,17 +113,19 @@ describe("events expire as documented", () => {
           () => "answered",
           (error: unknown) => String(error),
         );
-      await eventually(() => token !== undefined, 10_000);
+      await until(() => token !== undefined, "the stream's first event id", { timeoutMs: 10_000 });
       // The tunnel goes down while the call waits and stays down until its answer has expired.
       proxy.hold(true);
       proxy.cut();
-      const deadline = Date.now() + 20_000;
-      while ((await direct.callTool("codex_get_result", { job_id: jobId })).structuredContent?.state !== "succeeded" && Date.now() < deadline);
+      await until(async () => (await direct.callTool("codex_get_result", { job_id: jobId })).structuredContent?.state, "the job to succeed", {
+        accept: (state) => state === "succeeded",
+        timeoutMs: 20_000,
+      });
       const resumeDirectly = () =>
         fetch(server.url, { headers: { accept: "text/event-stream", "mcp-session-id": connection.sessionId()!, "last-event-id": token! } }).then((answer) =>
           answer.text(),
         );
-      while (!(await resumeDirectly()).includes("is gone") && Date.now() < deadline);
+      await until(resumeDirectly, "the call's kept answer to expire", { accept: (text) => text.includes("is gone"), timeoutMs: 20_000 });
       proxy.hold(false);
       // Back online, the client resumes and its call fails now, with the reason, not at its 60 s timeout.
       const failure = await within(10_000, outcome);
@@ -180,9 +183,10 @@ describe("events expire as documented", () => {
 
     // Once they are older than resume_seconds, the resume is answered at once: the call's answer
     // is an error saying it expired and what to do, so a waiting client does not hang.
-    const deadline = Date.now() + 10_000;
-    let replayed = await (await resume()).text();
-    while (!replayed.includes('"error"') && Date.now() < deadline) replayed = await (await resume()).text();
+    const replayed = await until(async () => (await resume()).text(), "the resume to answer the expired call with an error", {
+      accept: (text) => text.includes('"error"'),
+      timeoutMs: 10_000,
+    });
     const answer = JSON.parse(/^data: (.+)$/m.exec(replayed)![1]!) as { id: number; error: { message: string } };
     expect(answer.id).toBe(2);
     expect(answer.error.message).toContain("expired");

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { removeTempDirs, repoRoot, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
-import { eventually } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 
 afterAll(removeTempDirs);
 
@@ -48,8 +48,7 @@ describe("settings that shape HTTP", () => {
         return (JSON.parse(status.stdout) as { sessions: { http: number } }).sessions.http;
       };
       expect(await httpSessions()).toBe(1);
-      const deadline = Date.now() + 20_000;
-      while ((await httpSessions()) !== 0 && Date.now() < deadline);
+      await until(httpSessions, "the idle session to be evicted", { accept: (open) => open === 0, timeoutMs: 20_000 });
       expect((await listTools(server.url, session)).status).toBe(404);
     } finally {
       await server.stop();
@@ -82,7 +81,7 @@ describe("settings that shape HTTP", () => {
     try {
       await (await fetch(`${server.url}?patchbay_token=should-not-be-logged`, { method: "POST", headers: HEADERS, body: JSON.stringify(INITIALIZE) })).text();
       // The line is written after the response: wait for it, not for a time.
-      await eventually(() => /POST \/mcp 200 \d+\.\dms/.test(server.stderr()));
+      await until(() => /POST \/mcp 200 \d+\.\dms/.test(server.stderr()), "the request line in the server's log");
       expect(server.stderr()).not.toContain("should-not-be-logged");
     } finally {
       await server.stop();

@@ -10,7 +10,8 @@ import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { join } from "node:path";
-import { eventually, within } from "../support/clients.ts";
+import { within } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
@@ -76,7 +77,7 @@ async function callOnA(settings: string, sleepMs: number): Promise<CallOnA> {
   let token: string | undefined;
   const outcome = slowCall(connection, (id) => (token ??= id), sleepMs).catch((error: unknown) => String(error));
   try {
-    await eventually(() => token !== undefined, 10_000);
+    await until(() => token !== undefined, "the stream's first event id", { timeoutMs: 10_000 });
   } catch (error) {
     await connection.close();
     throw error;
@@ -310,9 +311,10 @@ describe("the session's record in Redis", () => {
     // The local caller (no token): an agent's resumes, polled here, would count against its rate limit.
     const session = await openRaw(a.url, "");
     const primingId = await quickCall(a.url, session, "", "codex_tool_mode_info");
-    const deadline = Date.now() + 15_000;
-    let replayed = "";
-    while (!replayed.includes('"error"') && Date.now() < deadline) replayed = await (await resumeOn(b.url, session, "", primingId)).text();
+    const replayed = await until(async () => (await resumeOn(b.url, session, "", primingId)).text(), "B to answer the expired call with an error", {
+      accept: (text) => text.includes('"error"'),
+      timeoutMs: 15_000,
+    });
     const answer = JSON.parse(/^data: (.+)$/m.exec(replayed)![1]!) as { id: number; error: { message: string } };
     expect(answer.id).toBe(2);
     expect(answer.error.message).toContain("expired");
@@ -358,7 +360,7 @@ async function moveTo(proxy: CutProxy, server: TestServer): Promise<void> {
   const before = proxy.sent(server.url).split(/^GET /m).length;
   proxy.retarget(server.url);
   proxy.cut();
-  await eventually(() => proxy.sent(server.url).split(/^GET /m).length > before, 15_000);
+  await until(() => proxy.sent(server.url).split(/^GET /m).length > before, "a resuming GET to reach the server", { timeoutMs: 15_000 });
 }
 
 describe("the session's own settings follow it across the team", () => {
@@ -381,8 +383,10 @@ describe("the session's own settings follow it across the team", () => {
       const refused = await callTool(client, "codex_plan_job", { spec: "x", agent: "mock", repo_path: "/" });
       expect(refused.isError).toBe(true);
       const about = (jobId: string) => lines.filter((line) => String(line.data).includes(jobId));
-      await eventually(() => about(first).length > 0 && about(last).some((line) => line.level === "error"), 15_000);
-      await eventually(() => lines.some((line) => line.level === "warning" && String(line.data).startsWith("codex_plan_job refused")), 15_000);
+      await until(() => about(first).length > 0 && about(last).some((line) => line.level === "error"), "both jobs' lines", { timeoutMs: 15_000 });
+      await until(() => lines.some((line) => line.level === "warning" && String(line.data).startsWith("codex_plan_job refused")), "the refusal's warning", {
+        timeoutMs: 15_000,
+      });
 
       expect(about(succeeded)).toEqual([]);
       expect(lines.filter((line) => line.level === "info" || line.level === "debug" || line.level === "notice")).toEqual([]);

@@ -16,8 +16,9 @@ test("recovery stops a job's orphaned agent, but never a process that only reuse
   writeFileSync(`${home}/config.toml`, "[server]\nstale_running_job_grace_seconds = 0\n");
   const config = await loadConfig({ home });
   const store = await createRecordStore({ home });
-  const orphan = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
-  const stranger = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+  // Both outlive the test's waits: the orphan can be gone only because recovery stopped it.
+  const orphan = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
+  const stranger = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
   try {
     const base = {
       agent: "mock",

@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { connectStdio, eventually } from "../support/clients.ts";
+import { connectStdio } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 import { removeTempDirs, repoRoot, tempDir } from "../support/patchbay.ts";
 
 afterAll(removeTempDirs);
@@ -13,7 +14,7 @@ test("every tool call appends one audit line: who, which tool, which repo, outco
     await client.callTool("codex_tool_mode_switch", { mode: "max", reason: "a-secret-looking-reason" });
     const file = `${home}/logs/audit.log`;
     // The line is appended after the answer is sent: wait for it, not for a time.
-    await eventually(() => existsSync(file) && readFileSync(file, "utf8").trimEnd().split("\n").length === 2);
+    await until(() => existsSync(file) && readFileSync(file, "utf8").trimEnd().split("\n").length === 2, "two lines in the audit log");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const lines = readFileSync(file, "utf8")
       .trimEnd()

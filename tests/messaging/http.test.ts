@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { connectHttp, eventually, type TestClient } from "../support/clients.ts";
+import { connectHttp, type TestClient } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 import { httpHarness, type HttpHarness } from "./http-support.ts";
 
 let harness: HttpHarness | undefined;
@@ -29,7 +30,7 @@ describe("agent sessions over HTTP", () => {
     const progress: number[] = [];
     const waiting = bob.callTool("wait_for_message", { timeout_seconds: 30 }, { onprogress: (p) => void progress.push(p.progress) });
     // Parked on the server: the message below reaches the wait by the push.
-    await eventually(() => harness!.parked("bob@team") === 1);
+    await until(() => harness!.parked("bob@team") === 1, "bob's wait to be parked");
     const sent = structured<{ sent: Array<{ message_id: string }> }>(await alice.callTool("send_message", { to: "bob", content: "over http" }));
     const got = structured<{ status: string; messages: Array<{ from: string; content: string; message_id: string }> }>(await waiting);
     // Pushed, not found by the wait's 10 s re-read: that re-read would have sent a progress notification first.

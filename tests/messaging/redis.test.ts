@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
-import { connectHttp, eventually, type TestClient } from "../support/clients.ts";
+import { connectHttp, type TestClient } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
 import { createRecordStore, type RecordStore } from "../../src/state/index.ts";
@@ -12,7 +13,6 @@ import { createIdentities } from "../../src/messaging/identities.ts";
 import { createMailbox } from "../../src/messaging/mailbox.ts";
 import { createRateLimiter } from "../../src/messaging/limits.ts";
 import type { MessageData } from "../../src/messaging/message.ts";
-import { until } from "../support/until.ts";
 import { messagingHarness, type MessagingHarness, progressCounter } from "./support.ts";
 
 const redisPath = await redisServerPath();
@@ -105,7 +105,7 @@ describe.skipIf(!redis)("two in-process servers sharing one Redis", () => {
       await a.agent("bob");
       const ticks = progressCounter();
       const waiting = a.as("agent:bob@team").ok<MessageList>("wait_for_message", { timeout_seconds: 30 }, { progress: ticks });
-      await eventually(() => a.parked("bob@team") === 1);
+      await until(() => a.parked("bob@team") === 1, "bob's wait to be parked on A");
       await b.as("agent:alice@team").ok("send_message", { to: "bob", content: "across" });
       const got = await waiting;
       expect(got.messages!.map((m) => m.content)).toEqual(["across"]);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { eventually } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 import { messagingHarness, type MessagingHarness, progressCounter } from "./support.ts";
 
 interface Sent {
@@ -156,7 +156,7 @@ describe("unsend and recall", () => {
     await alice.ok("send_message", { to: "bob", content: "a1", thread: "t1" });
     // Newest first needs a later timestamp: wait for the clock to move, not for a fixed time.
     const first = Date.now();
-    await eventually(() => Date.now() > first);
+    await until(() => Date.now() > first, "the clock to show a later millisecond");
     await alice.ok("send_message", { to: "bob", content: "a2", thread: "t2" });
     const all = await bob.ok<{ messages: View[] }>("recall", { limit: 10 });
     expect(all.messages.map((m) => [m.content, m.state])).toEqual([
@@ -175,7 +175,7 @@ describe("wait_for_message", () => {
     const ticks = progressCounter();
     const waiting = bob.ok<Waited>("wait_for_message", { timeout_seconds: 20 }, { progress: ticks });
     // Parked: the message below can only reach the wait by the push, not by its first look.
-    await eventually(() => harness.parked("bob@team") === 1);
+    await until(() => harness.parked("bob@team") === 1, "bob's wait to be parked");
     await alice.ok("send_message", { to: "bob", content: "ping" });
     const result = await waiting;
     expect(result.status).toBe("message");
@@ -190,7 +190,7 @@ describe("wait_for_message", () => {
     const waitingOf = async (agent: string) => (await carol.ok<Inbox>("inbox")).presence.find((p) => p.agent === agent)?.waiting;
     expect(await waitingOf("bob@team")).toBe(false);
     const waiting = bob.ok<Waited>("wait_for_message", { timeout_seconds: 20 });
-    await eventually(() => harness.parked("bob@team") === 1);
+    await until(() => harness.parked("bob@team") === 1, "bob's wait to be parked");
     expect(await waitingOf("bob@team")).toBe(true);
     expect(await waitingOf("alice@team")).toBe(false);
     await alice.ok("send_message", { to: "bob", content: "ping" });
@@ -204,7 +204,7 @@ describe("wait_for_message", () => {
     let parked = false;
     let answered = false;
     const waiting = bob.ok<Waited>("wait_for_message", { timeout_seconds: 0 }).finally(() => (answered = true));
-    await eventually(() => (parked ||= harness.parked("bob@team") === 1) || answered);
+    await until(() => (parked ||= harness.parked("bob@team") === 1) || answered, "the 0 s wait to park or answer");
     expect(await waiting).toEqual({ status: "timeout", messages: [] });
     expect(parked).toBe(true);
   });
@@ -213,7 +213,7 @@ describe("wait_for_message", () => {
     const { alice, bob } = await team();
     const controller = new AbortController();
     const waiting = bob.ok<Waited>("wait_for_message", { timeout_seconds: 60 }, { signal: controller.signal });
-    await eventually(() => harness.parked("bob@team") === 1);
+    await until(() => harness.parked("bob@team") === 1, "bob's wait to be parked");
     controller.abort();
     expect((await waiting).status).toBe("cancelled");
     expect(harness.parked("bob@team")).toBe(0);
@@ -225,7 +225,7 @@ describe("wait_for_message", () => {
     const { alice, bob } = await team();
     const first = bob.ok<Waited>("wait_for_message", { timeout_seconds: 2 });
     const second = bob.ok<Waited>("wait_for_message", { timeout_seconds: 2 });
-    await eventually(() => harness.parked("bob@team") === 2);
+    await until(() => harness.parked("bob@team") === 2, "both of bob's waits to be parked");
     await alice.ok("send_message", { to: "bob", content: "only once" });
     const results = await Promise.all([first, second]);
     expect(results.flatMap((r) => r.messages.map((m) => m.content))).toEqual(["only once"]);
@@ -234,7 +234,7 @@ describe("wait_for_message", () => {
   test("a server shutdown ends waits with status shutdown", async () => {
     await team();
     const waiting = harness.as("agent:bob@team").ok<Waited>("wait_for_message", { timeout_seconds: 60 });
-    await eventually(() => harness.parked("bob@team") === 1);
+    await until(() => harness.parked("bob@team") === 1, "bob's wait to be parked");
     await harness.messaging.close();
     expect((await waiting).status).toBe("shutdown");
   });

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { PIPELINE_TOOLS } from "../../src/pipeline/tools/index.ts";
-import { connectHttp, connectStdio, eventually, type TestClient } from "../support/clients.ts";
+import { connectHttp, connectStdio, type TestClient } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, startTestServer, tempDir } from "../support/patchbay.ts";
 import { mockToml, pipelineRepo } from "./helpers.ts";
@@ -56,7 +57,7 @@ describe("the default catalog follows the repository: pipeline tools where .ai/p
       // Choosing a mode is exact: worker chosen is worker without the pipeline, announced as a list change.
       const before = client.listChanges();
       await client.callTool("codex_tool_mode_switch", { mode: "worker" });
-      await eventually(() => client.listChanges() > before);
+      await until(() => client.listChanges() > before, "tools/list_changed");
       expect(await pipelineNames(client)).toEqual([]);
       const refused = await client.callTool("patchbay_status", { run_id: run.run_id });
       expect(refused.isError).toBe(true);
