@@ -134,7 +134,8 @@ export async function searchFilesInProcess(
   options: { query: string; base: string; isShown: (path: string) => boolean; shownKey: string; enough: number; signal?: AbortSignal },
 ): Promise<FoundLine[] | undefined> {
   if (options.query === "" || (await findGitRepo(root, options.signal))?.prefix !== "") return undefined;
-  const list = await gitFileList(root, options.signal);
+  // Asked together, so the generation's cookie round trip overlaps the list's own checks; either way it precedes every read here.
+  const [list, generation] = await Promise.all([gitFileList(root, options.signal), treeGeneration(root, options.signal)]);
   if ("error" in list || list.truncated) return undefined;
   let searchable = searchableByList.get(list);
   if (!searchable) {
@@ -145,8 +146,7 @@ export async function searchFilesInProcess(
   }
   const files = await searchable;
   if (!files) return undefined;
-  // Taken before any file is read: a change after it moves the next search's generation.
-  const contents = searchContents(root, list, await treeGeneration(root, options.signal));
+  const contents = searchContents(root, list, generation);
   const wanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
   const needle = Buffer.from(options.query, "utf8");
   const lines: FoundLine[] = [];
