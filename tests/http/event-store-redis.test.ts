@@ -11,6 +11,7 @@ import { createRedisEventStore, withPostedRequests } from "../../src/http/event-
 import { createRecordStore } from "../../src/state/index.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
+import { until } from "../support/until.ts";
 import { expectBatchAnswers, expectCountBound, expectOwnStreamReplayed } from "./event-store-contract.ts";
 
 const redisPath = await redisServerPath();
@@ -42,9 +43,7 @@ test("an event older than server.resume_seconds is gone; the call's record still
   const priming = await withPostedRequests({ jsonrpc: "2.0", id: 9, method: "tools/call" }, () => store.storeEvent("call", {} as JSONRPCMessage));
   await store.storeEvent("call", result);
   expect(await store.answersOf(priming)).toEqual([{ answer: result }]);
-  const deadline = Date.now() + 10_000;
-  const answerGone = async () => "lostId" in ((await store.answersOf(priming))[0] ?? {});
-  while (!(await answerGone()) && Date.now() < deadline);
+  await until(async () => "lostId" in ((await store.answersOf(priming))[0] ?? {}), "the kept answer to expire", { timeoutMs: 10_000 });
   expect(await store.canResume(priming)).toBe(false);
   expect(await store.answersOf(priming)).toEqual([{ lostId: 9 }]);
 });

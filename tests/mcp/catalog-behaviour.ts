@@ -3,7 +3,8 @@
  * Used by the stdio and HTTP test files so each combination is checked the same way.
  */
 import { expect } from "bun:test";
-import { eventually, type TestClient } from "../support/clients.ts";
+import type { TestClient } from "../support/clients.ts";
+import { until } from "../support/until.ts";
 
 /**
  * What a session sees in each mode with the power tools off (the default): the original PatchBay's
@@ -250,7 +251,7 @@ export async function expectModeSwitchAnnounced(client: TestClient): Promise<voi
   const switched = await client.callTool("codex_tool_mode_switch", { mode: "full", reason: "test" });
   expect(switched.isError).toBeFalsy();
   expect(switched.structuredContent).toEqual({ previous_mode: "worker", mode: "full", tool_count: FULL_TOOLS.length, changed: true });
-  await eventually(() => client.listChanges() > before);
+  await until(() => client.listChanges() > before, "tools/list_changed");
   expect(await client.listToolNames()).toEqual(FULL_TOOLS);
   const alias = await client.callTool("server_config", {});
   expect(alias.isError).toBeFalsy();

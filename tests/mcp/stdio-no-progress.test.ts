@@ -6,6 +6,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { patchbayBinary, patchbayEnv, removeTempDirs, repoRoot, runPatchbay, tempDir } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 
 afterAll(removeTempDirs);
 
@@ -25,8 +26,7 @@ async function kindsOfLines(args: string[], home: string): Promise<string[]> {
   );
   // codex_self_test reports progress to a caller that gives a token; this caller gives none.
   child.stdin.write(line({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "codex_self_test", arguments: {} } }));
-  const deadline = Date.now() + 30_000;
-  while (!stdout.includes('"id":1') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  await until(() => stdout.includes('"id":1'), "the self test's answer");
   child.stdin.end();
   await new Promise((resolve) => child.once("close", resolve));
   return stdout

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { connectStdio, GENERATIONS } from "../support/clients.ts";
 import { patchbayBinary, patchbayEnv, removeTempDirs, repoRoot, runPatchbay, tempDir } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 import { expectEveryBehaviour } from "./catalog-behaviour.ts";
 
 afterAll(removeTempDirs);
@@ -74,7 +75,7 @@ describe("stdio framing", () => {
       child.stdin.write(
         `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "codex_self_test", arguments: {}, _meta: { progressToken: 1 } } })}\n`,
       );
-      for (const deadline = Date.now() + 30_000; !stdout.includes('"id":1') && Date.now() < deadline; ) await Bun.sleep(10);
+      await until(() => stdout.includes('"id":1'), "the self test's answer");
       child.stdin.end();
       await new Promise((resolve) => child.once("close", resolve));
       const lines = stdout.trimEnd().split("\n");

@@ -8,6 +8,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { removeTempDirs, runPatchbay, startTestServer } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 import { authorizeUrl, OPERATOR_TOKEN, pkcePair, REDIRECT_URI, approve, startOAuthServer, tokenRequest } from "./support.ts";
 
 const stops: Array<() => Promise<void>> = [];
@@ -93,10 +94,11 @@ test("a registration no consent used expires after oauth.unused_client_seconds; 
   const again = await startTestServer({ home: server.home, env: { PATCHBAY_HTTP_TOKEN: OPERATOR_TOKEN } });
   stops.push(again.stop);
   const origin = new URL(again.url).origin;
-  const deadline = Date.now() + 20_000;
-  let page = "";
-  while (!page.includes("Unknown client") && Date.now() < deadline)
-    page = await (await fetch(authorizeUrl(origin, unused, pkcePair().challenge), { redirect: "manual" })).text();
+  const page = await until(
+    async () => (await fetch(authorizeUrl(origin, unused, pkcePair().challenge), { redirect: "manual" })).text(),
+    "the unused client to be swept",
+    { accept: (text) => text.includes("Unknown client"), timeoutMs: 20_000 },
+  );
   expect(page).toContain(`No client is registered as ${unused}.`);
   const after = await listed(server.home);
   expect(after.clients.map((client) => client.client_id)).toEqual([used]);

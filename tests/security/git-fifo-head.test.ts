@@ -13,6 +13,7 @@ import { GIT_TIMEOUT_MS } from "../../src/workspace/git.ts";
 import { connectStdio, type ToolResult, within } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 
 afterAll(removeTempDirs);
 
@@ -38,12 +39,7 @@ test("a FIFO .git/HEAD: codex_git_status answers git_timeout within the bound, l
   try {
     const status = within(GIT_TIMEOUT_MS + 20_000, client.callTool("codex_git_status", {}));
     // git is the one waiting on the FIFO, in its own process.
-    let waiting: number[] = [];
-    for (const deadline = Date.now() + 10_000; waiting.length === 0 && Date.now() < deadline; ) {
-      waiting = gitProcessesIn(root);
-      if (waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(waiting.length).toBeGreaterThan(0);
+    const waiting = await until(() => gitProcessesIn(root), "git to wait on the FIFO", { accept: (pids) => pids.length > 0, timeoutMs: 10_000 });
 
     const answer: ToolResult = await status;
     expect(answer.isError).toBe(true);

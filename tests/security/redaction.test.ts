@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { connectHttp } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 import { messagingHarness, textOf, type MessagingHarness } from "../messaging/support.ts";
 
 let server: TestServer | undefined;
@@ -83,8 +84,8 @@ test("the server's log (access log on) shows neither an agent token nor the HTTP
   const origin = new URL(server.url).origin;
   for (const path of [`/${agentToken}`, `/files/${encoded}`]) expect((await fetch(`${origin}${path}`)).status).toBe(404);
   // The access line is written once the answer is; wait for both lines, bounded.
-  const deadline = Date.now() + 5_000;
-  while ((server.stderr().match(/GET \/\S* 404/g) ?? []).length < 2 && Date.now() < deadline) await Bun.sleep(20);
+  const started = server;
+  await until(() => (started.stderr().match(/GET \/\S* 404/g) ?? []).length, "both access lines", { accept: (lines) => lines >= 2 });
   const logged = server.stderr();
   expect(logged.match(/GET \/\S* 404/g)).toHaveLength(2);
   expect(logged).not.toContain(agentToken);

@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
+import { until } from "../support/until.ts";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { TEMP_DIRNAME } from "../../src/state/layout.ts";
@@ -34,8 +35,7 @@ test.skipIf(process.platform !== "linux")("a lock held by a zombie pid is taken 
   const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
   const pid = await new Promise<number>((done) => parent.stdout.once("data", (chunk: Buffer) => done(Number(chunk.toString().trim()))));
   try {
-    const deadline = Date.now() + 10_000;
-    while (!readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ") && Date.now() < deadline) await sleep(5);
+    await until(() => readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z "), "the child to be a zombie");
     expect(isProcessAlive(pid)).toBe(false);
     await plantLock(base, "zombie", pid);
     expect(await withLock("zombie", async () => "ran", { base, timeoutMs: 2_000 })).toBe("ran");
@@ -74,8 +74,7 @@ test("a caller waiting on a live holder runs once the holder is gone, never whil
     let holderAliveWhenRun: boolean | undefined;
     const waiting = withLock("repo-main", async () => (holderAliveWhenRun = isProcessAlive(pid)), { base, timeoutMs: 30_000 });
     // withLock made its temp directory: it is at the lock file, finding it held.
-    const deadline = Date.now() + 10_000;
-    while (!existsSync(join(base, TEMP_DIRNAME)) && Date.now() < deadline) await sleep(5);
+    await until(() => existsSync(join(base, TEMP_DIRNAME)), "withLock's temp directory");
     expect(holderAliveWhenRun).toBeUndefined();
     holder.kill("SIGKILL");
     await waitForExit(holder);

@@ -3,6 +3,7 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RECORD_SCHEMA_VERSION, createRecordStore, type RecordKind, type RecordStore } from "../../src/state/index.ts";
 import { redisServerPath, startRedis, type TestRedis } from "../support/redis.ts";
+import { until } from "../support/until.ts";
 import { filesUnder, rejection, removeTempHomes, sleep, tempHome } from "./support.ts";
 
 const redisPath = await redisServerPath();
@@ -163,14 +164,13 @@ describe.each(cases)("the record store contract ($driver)", (driver) => {
     await b.channel.subscribe("marker-topic", (payload) => void markers.push(payload));
     await a.channel.publish("test-topic", "hello");
     await a.channel.publish("other-topic", "not for us");
-    const deadline = Date.now() + 2_000;
-    while (got.length === 0 && Date.now() < deadline) await sleep(2);
+    await until(() => got.length > 0, "the published message");
     expect(got).toEqual(["hello"]);
     await unsubscribe();
     await a.channel.publish("test-topic", "after unsubscribe");
     // Published after it, a marker arrives after where "after unsubscribe" would have.
     await a.channel.publish("marker-topic", "marker");
-    while (markers.length === 0 && Date.now() < deadline + 2_000) await sleep(2);
+    await until(() => markers.length > 0, "the marker published after unsubscribing");
     expect(markers).toEqual(["marker"]);
     expect(got).toEqual(["hello"]);
     expect(b.shared).toBe(driver.driver === "redis");

@@ -11,6 +11,7 @@ import { homeLedger, ledgerDir } from "../../src/usage/index.ts";
 import { mockToml, pipelineRepo, trustIn } from "../pipeline/helpers.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
 import { redisServerPath, startRedis } from "../support/redis.ts";
+import { until } from "../support/until.ts";
 import { redisEntries } from "./support.ts";
 
 const redisPath = await redisServerPath();
@@ -74,8 +75,6 @@ describe.skipIf(!redis)("the CLI's own phases with Redis state", () => {
     expect((await connectionsReceived()) - before - 1).toBe(1);
     expect(await clients()).toBe(idle + 1);
     await ledger.close();
-    const deadline = Date.now() + 10_000;
-    while ((await clients()) !== idle && Date.now() < deadline);
-    expect(await clients()).toBe(idle);
+    await until(clients, "the ledger's connection to close", { accept: (open) => open === idle, timeoutMs: 10_000 });
   });
 });

@@ -8,6 +8,7 @@ import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync }
 import { join } from "node:path";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 import { toolHarness } from "../support/tools.ts";
 
 afterAll(() => removeTempDirs());
@@ -67,13 +68,16 @@ test("an ancestor moved and replaced by a symlink: reads outside the new place a
     symlinkSync(join(base, "opt"), join(base, "srv"));
     // The kept real path (…/srv/repo) names the same directory but is no longer canonical: a read
     // may be refused for a moment, but it never shows anything but the repository's own file.
-    const deadline = Date.now() + 10_000;
-    let content: string | undefined;
-    while (content === undefined && Date.now() < deadline) {
-      const result = await tools.call("codex_read_file", { file_path: "notes.txt" });
-      if (!result.isError) content = (result.structuredContent as { content: string }).content;
-      else expect(JSON.stringify(result._meta?.["patchbay/error"])).toContain("path_outside_roots");
-    }
+    const content = await until(
+      async () => {
+        const result = await tools.call("codex_read_file", { file_path: "notes.txt" });
+        if (!result.isError) return (result.structuredContent as { content: string }).content;
+        expect(JSON.stringify(result._meta?.["patchbay/error"])).toContain("path_outside_roots");
+        return undefined;
+      },
+      "the read to be answered again",
+      { accept: (read) => read !== undefined, timeoutMs: 10_000 },
+    );
     expect(content).toBe("kept\n");
   } finally {
     await tools.close();
