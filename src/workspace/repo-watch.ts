@@ -9,8 +9,9 @@
  * queued before the cookie, so it has been seen by then. The cookie is one of two files per
  * process (`.git/patchbay-watch-cookie-<pid>-{0,1}`, taking turns: Bun drops an event of the same
  * kind for the same file within 1 ms of the last one, which a second write of one cookie would be),
- * opened without following a symlink, removed when the watch closes and at exit (and a dead
- * process's by the next watch of that tree); git ignores unknown files in `.git`.
+ * made afresh each time (whatever sits at the name removed first, never written through), removed
+ * when the watch closes and at exit (and a dead process's by the next watch of that tree); git
+ * ignores unknown files in `.git`.
  *
  * Bun registers a new directory's inotify watch from a thread pool, after the directory's own
  * event: a file changed there before that is never reported. So a watch is *unsettled* from its
@@ -22,7 +23,8 @@
  *
  * `undefined` means "not watched, do what you did before": not Linux on Bun (Deno's and macOS's
  * watches are not verified), a root without a `.git` directory of its own (a linked worktree, a
- * root below its repository's top), more than MAX_ENTRIES entries or MAX_DIRECTORIES directories,
+ * root below its repository's top), more than MAX_ENTRIES entries or MAX_DIRECTORIES directories
+ * (at the start, and again once new directories have settled: each holds one of the user's watches),
  * a cookie not reported within COOKIE_WAIT_MS, a watcher error, or a root or its `.git` replaced,
  * moved or removed. A failed root is not tried again for a while. A root's first question starts
  * its watch and waits for it (50–200 ms measured on a loaded box for 1,000–5,000 files).
@@ -212,8 +214,12 @@ function cookieSeen(watchOf: TreeWatch, signal?: AbortSignal): Promise<boolean> 
     signal?.addEventListener("abort", aborted, { once: true });
     watchOf.onCookie = (reported) => reported === name && done(true);
     try {
-      // Never through a symlink: anyone who can write the tree could point the cookie's name at a file to truncate.
-      const fd = openSync(join(watchOf.root, name), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+      // Whatever sits at the name is removed, never written through: anyone who can write the tree can plant a symlink
+      // or a hard link to a file to truncate, or a FIFO that blocks this event loop. The removal's event, like the
+      // creation's, comes after every earlier change.
+      const path = join(watchOf.root, name);
+      rmSync(path, { force: true });
+      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       try {
         writeSync(fd, "1");
       } finally {
@@ -236,8 +242,15 @@ async function answer(watchOf: TreeWatch, signal?: AbortSignal): Promise<number 
   if (!watches.has(watchOf.root)) return undefined; // dropped while waiting (an error, the root moved)
   if (watchOf.unsettled.size > 0) {
     watchOf.dirty = true;
-    if (settled(watchOf)) watchOf.unsettled.clear();
-    else if (performance.now() - watchOf.unsettledSince > SETTLE_WITHIN_MS) return drop(watchOf);
+    if (settled(watchOf)) {
+      watchOf.unsettled.clear();
+      // Each new directory took a watch from the user's limit, which their IDE shares: past the bound, all go back.
+      if (!(await smallEnough(watchOf.root))) {
+        close(watchOf);
+        refuse(watchOf.root, TOO_LARGE_FOR_MS);
+        return undefined;
+      }
+    } else if (performance.now() - watchOf.unsettledSince > SETTLE_WITHIN_MS) return drop(watchOf);
   }
   if (watchOf.dirty) {
     watchOf.generation = ++lastGeneration;
