@@ -28,7 +28,9 @@
  * a cookie not reported within COOKIE_WAIT_MS, a watcher error, or a root or its `.git` replaced,
  * moved or removed. A failed root is not tried again for a while. A root's first question starts
  * its watch and waits for it (50–200 ms measured on a loaded box for 1,000–5,000 files).
- * Writes through a shared memory mapping are not reported by inotify, as for watchman and git.
+ * Writes through a shared memory mapping are not reported by inotify, as for watchman and git, nor
+ * is a file changed through a hard link outside the tree (inotify tells the directory the change was
+ * made through; making the link is not reported either): measured, a kept status stayed clean.
  */
 import { closeSync, constants, type FSWatcher, lstatSync, openSync, readdirSync, rmSync, watch, writeSync } from "node:fs";
 import { readdir } from "node:fs/promises";
