@@ -40,16 +40,14 @@ export const marksOf = (paths: readonly string[]) => paths.map(markOf).join("|")
 
 const expandHome = (base: string, path: string) => (path.startsWith("~/") ? join(homedir(), path.slice(2)) : resolve(base, path));
 
-/** Where git looks for the global and system config and the user's excludes and attributes, whether or not they exist. */
+/**
+ * Where patchbay's git looks for the global and system config and the user's excludes and
+ * attributes, whether or not they exist. Its git calls get no GIT_* (environment.ts), so a
+ * GIT_CONFIG_GLOBAL in this process's environment moves nothing.
+ */
 function defaultFiles(): string[] {
   const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
-  return [
-    process.env.GIT_CONFIG_GLOBAL ?? join(homedir(), ".gitconfig"),
-    join(xdg, "git", "config"),
-    process.env.GIT_CONFIG_SYSTEM ?? "/etc/gitconfig",
-    join(xdg, "git", "ignore"),
-    join(xdg, "git", "attributes"),
-  ];
+  return [join(homedir(), ".gitconfig"), join(xdg, "git", "config"), "/etc/gitconfig", join(xdg, "git", "ignore"), join(xdg, "git", "attributes")];
 }
 
 /**

@@ -71,3 +71,23 @@ test("a file the user's git config includes, created or changed later, changes s
     await client.close();
   }
 }, 90_000);
+
+test("with GIT_CONFIG_GLOBAL in the server's environment (its git calls get no GIT_*), a ~/.gitconfig made later changes status as it changes git's", async () => {
+  const home = tempDir("patchbay-user-home-");
+  const env = { HOME: home, XDG_CONFIG_HOME: join(home, ".config") };
+  const root = makeGitRepo({ "a.txt": "tracked\n" });
+  writeFileSync(join(root, "u.txt"), "needle\n");
+  const client = await connectStdio("v2-legacy", {
+    home: tempDir(),
+    args: ["--standalone", "--root", root],
+    env: { ...env, GIT_CONFIG_GLOBAL: join(home, "elsewhere.gitconfig") },
+  });
+  try {
+    for (let call = 0; call < 3; call++) expect(await patchbaySays(client)).toEqual(gitSays(root, env));
+    writeFileSync(join(home, ".gitconfig"), "[status]\n\tshowUntrackedFiles = no\n");
+    for (let call = 0; call < 2; call++) expect(await patchbaySays(client)).toEqual(gitSays(root, env));
+    expect(gitSays(root, env).status).toEqual([]);
+  } finally {
+    await client.close();
+  }
+}, 90_000);
