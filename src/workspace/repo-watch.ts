@@ -19,9 +19,8 @@
  * (`/proc/self/fdinfo`) holds every directory below it, and while unsettled every answer is a new
  * number (nothing is kept), the one that finds it settled included. That also covers the inotify
  * watch limit (a directory never watched never settles). An overflowing kernel queue drops the
- * newest events, a new directory's among them (Bun then never watches it); Bun reports the
- * overflow as an event without a name, which drops the watch (measured: process stopped, 40,000
- * events, then a new directory: its later changes unreported, the overflow reported).
+ * newest events, a new directory's among them (never watched then); Bun reports the overflow as
+ * an event without a name, which drops the watch (measured with this process stopped).
  *
  * `undefined` means "not watched, do what you did before": not Linux on Bun (Deno's and macOS's
  * watches are not verified), a root without a `.git` directory of its own (a linked worktree, a
