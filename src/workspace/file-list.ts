@@ -18,7 +18,8 @@
  *
  * A root whose tree is watched (`treeGeneration`, repo-watch.ts) needs none of the directory
  * stats: its list is kept while the tree's generation is unchanged, and only the sources outside
- * the tree (the excludes file, the user's and the system's config) are compared.
+ * the tree (the excludes file, the user's and the system's config) and the config files git reads
+ * or includes, wherever they are, are compared.
  */
 import { lstat, readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -74,8 +75,12 @@ async function snapshot(paths: readonly string[]): Promise<Snapshot> {
 
 const sameMarks = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((mark, at) => mark === b[at]);
 
-/** The index, info/exclude and info/attributes, the repository's config, the `.gitignore`s above the root, and the files outside the tree git's config reads or names (git-config-files.ts). */
-async function gitSources(root: string, signal?: AbortSignal): Promise<string[] | undefined> {
+/**
+ * What decides the list besides the tree: `git`, the index, info/exclude and info/attributes, the
+ * repository's config, the `.gitignore`s above the root; `config`, the files git's config reads or
+ * names (git-config-files.ts), wherever they are.
+ */
+async function gitSources(root: string, signal?: AbortSignal): Promise<{ git: string[]; config: string[] } | undefined> {
   const gitPaths = ["index", "info/exclude", "info/attributes", "config"].flatMap((path) => ["--git-path", path]);
   const [paths, configFiles] = await Promise.all([runGit(root, ["rev-parse", "--show-prefix", ...gitPaths], { signal }), gitConfigFiles(root, signal)]);
   if (paths.code !== 0 || !configFiles) return undefined;
@@ -84,7 +89,7 @@ async function gitSources(root: string, signal?: AbortSignal): Promise<string[] 
     .split("/")
     .filter(Boolean)
     .map((_, up) => resolve(root, ...Array<string>(up + 1).fill(".."), ".gitignore"));
-  return [...inGitDir.filter(Boolean).map((path) => resolve(root, path)), ...above, ...configFiles.outside];
+  return { git: [...inGitDir.filter(Boolean).map((path) => resolve(root, path)), ...above], config: configFiles.outside };
 }
 
 /** The directories `git ls-files --others --ignored --directory` collapsed: wholly ignored, so git never walks them. */
@@ -131,19 +136,23 @@ async function listFiles(root: string, signal?: AbortSignal): Promise<FileList |
   return { paths, truncated: result.truncated };
 }
 
-/** What to watch for `root`'s list, snapshotted; undefined when it cannot be watched. With a generation, only the sources outside the tree. */
+/**
+ * What to watch for `root`'s list, snapshotted; undefined when it cannot be watched. With a
+ * generation, only the sources outside the tree, and every config file: an include may name one in
+ * `.git` among the names the watch passes over (its cookies').
+ */
 async function watchSet(root: string, generation: number | undefined, signal?: AbortSignal): Promise<({ watched: string[] } & Snapshot) | undefined> {
   const sources = await gitSources(root, signal);
   if (!sources) return undefined;
   if (generation !== undefined) {
-    const outside = sources.filter((path) => !isInside(root, path));
+    const outside = [...sources.git.filter((path) => !isInside(root, path)), ...sources.config];
     return { watched: outside, ...(await snapshot(outside)) };
   }
   const ignored = await runGit(root, ["ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z"], { maxBytes: LS_FILES_BYTES, signal });
   if (ignored.code !== 0 || ignored.truncated) return undefined;
   const dirs = await walkedPaths(root, whollyIgnored(ignored.stdout));
   if (!dirs) return undefined;
-  const watched = [...sources, ...dirs];
+  const watched = [...sources.git, ...sources.config, ...dirs];
   return { watched, ...(await snapshot(watched)) };
 }
 
