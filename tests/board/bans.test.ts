@@ -13,7 +13,8 @@ import { connectHttp, type TestClient } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { repoRoot, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
-import { closeAll, until } from "./support.ts";
+import { until } from "../support/until.ts";
+import { closeAll, streamLive } from "./support.ts";
 
 const LIMIT = 10;
 let server: TestServer;
@@ -62,7 +63,7 @@ beforeAll(async () => {
     void dialog.accept();
   });
   await page.goto(`${new URL(server.url).origin}/board`);
-  await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
+  await streamLive(page);
   await page.evaluate(() => Object.assign(window, { boardMarker: "same page" }));
 }, 60_000);
 
@@ -110,7 +111,7 @@ test("an agent banned for flooding waits on the operator without a reload; lifti
   expect(await sendsToBob(alice.token, "after the lift")).toBe(true);
   expect(await bobsMessages()).toEqual(["after the lift"]);
   const audit = join(server.home, "logs", "audit.log");
-  await until(() => existsSync(audit) && readFileSync(audit, "utf8").includes('"tool":"lift_ban"'));
+  await until(() => existsSync(audit) && readFileSync(audit, "utf8").includes('"tool":"lift_ban"'), "the lift in the audit log");
   const lifts = readFileSync(audit, "utf8")
     .trim()
     .split("\n")

@@ -16,7 +16,8 @@ import { connectHttp, type TestClient } from "../support/clients.ts";
 import { removeTempDirs, repoRoot, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { mockToml, pipelineRepo } from "../pipeline/helpers.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
-import { cancelJobFromPage, until } from "./support.ts";
+import { until } from "../support/until.ts";
+import { cancelJobFromPage, streamLive } from "./support.ts";
 
 const TOKEN = "board-operator-token-0123456789abcdef";
 const SCREENSHOTS = process.env.BOARD_SCREENSHOTS === "1";
@@ -106,7 +107,7 @@ describe("the board in a browser", () => {
     const [cookie] = await page.context().cookies(board);
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/board" });
     await page.getByRole("tab", { name: "Team" }).waitFor();
-    await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
+    await streamLive(page);
   });
 
   test("two workers started over MCP appear without a reload, with their usage; a worker's diff opens; integrating from the page lands its file; a refusal shows the tool's words", async () => {
@@ -119,10 +120,13 @@ describe("the board in a browser", () => {
       expect(started.isError).toBeFalsy();
     }
     const row = (name: string) => page.locator("tr", { has: page.getByRole("button", { name: `Open worker ${name}` }) });
-    await until(async () => (await row("alpha").textContent())?.includes("idle") === true && (await row("beta").textContent())?.includes("idle") === true);
+    await until(
+      async () => (await row("alpha").textContent())?.includes("idle") === true && (await row("beta").textContent())?.includes("idle") === true,
+      "both workers idle",
+    );
     expect(await page.evaluate(() => (window as unknown as { boardMarker?: string }).boardMarker)).toBe("same page");
     // Each worker's usage from the ledger (the mock agent reports tokens; it has no price).
-    await until(async () => /\d+ tokens · unpriced turns/.test((await row("alpha").textContent()) ?? ""));
+    await until(async () => (await row("alpha").textContent()) ?? "", "alpha's usage", { accept: (text) => /\d+ tokens · unpriced turns/.test(text) });
     await shot("team");
 
     await page.getByRole("button", { name: "Open worker alpha" }).click();
@@ -134,7 +138,7 @@ describe("the board in a browser", () => {
 
     expect(existsSync(join(repo, "alpha.txt"))).toBe(false);
     await page.getByRole("button", { name: "Integrate" }).click();
-    await until(() => existsSync(join(repo, "alpha.txt")));
+    await until(() => existsSync(join(repo, "alpha.txt")), "alpha's file in the base checkout");
     expect(readFileSync(join(repo, "alpha.txt"), "utf8")).toBe("from alpha\n");
     expect(existsSync(join(repo, "beta.txt"))).toBe(false);
     // The integration is in the audit log like a host's call; the views' repeated reads are not.
@@ -143,14 +147,17 @@ describe("the board in a browser", () => {
         .trim()
         .split("\n")
         .map((line) => JSON.parse(line) as { tool: string; outcome: string });
-    await until(() => existsSync(join(server.home, "logs", "audit.log")) && audit().some((entry) => entry.tool === "codex_worker_integrate"));
+    await until(
+      () => existsSync(join(server.home, "logs", "audit.log")) && audit().some((entry) => entry.tool === "codex_worker_integrate"),
+      "the integration in the audit log",
+    );
     expect(audit().filter((entry) => entry.tool === "codex_worker_integrate")).toEqual([expect.objectContaining({ outcome: "ok", repo })]);
     expect(audit().filter((entry) => entry.tool === "codex_worker_list")).toEqual([]);
-    await until(async () => ((await page.locator("#notice").textContent()) ?? "").includes("alpha"));
+    await until(async () => (await page.locator("#notice").textContent()) ?? "", "the notice naming alpha", { accept: (text) => text.includes("alpha") });
 
     // A second integration is refused by the tool, and the page shows the tool's own words.
     await page.getByRole("button", { name: "Integrate" }).click();
-    await until(async () => (await page.locator("#notice").getAttribute("class")) === "notice error");
+    await until(async () => page.locator("#notice").getAttribute("class"), "the notice to show an error", { accept: (kind) => kind === "notice error" });
     const host = await client.callTool("codex_worker_integrate", { worker: "alpha", takeover: true, takeover_reason: "test" });
     expect(host.isError).toBe(true);
     // The same refusal a host gets (a host over HTTP sees the repository as ".", the board its path).
@@ -184,11 +191,13 @@ describe("the board in a browser", () => {
     expect(await waiting.textContent()).toContain("Plan to approve");
     await shot("waiting");
     await waiting.getByRole("button", { name: "Approve plan" }).click();
-    await until(async () => (await state()) === "approved");
+    await until(state, "the run to be approved", { accept: (now) => now === "approved" });
     await page.getByRole("tab", { name: "Runs" }).click();
     await page.getByRole("button", { name: `Open run ${runId}` }).click();
     await page.getByRole("heading", { name: "PLAN.md" }).waitFor();
-    await until(async () => (await page.locator("tr", { hasText: runId }).textContent())?.includes("approved") === true);
+    await until(async () => (await page.locator("tr", { hasText: runId }).textContent()) ?? "", "the run's row to say approved", {
+      accept: (text) => text.includes("approved"),
+    });
     await shot("runs");
   });
 
@@ -218,7 +227,7 @@ describe("the board in a browser", () => {
     await until(async () => {
       const seen = await client.callTool("recall", { as: "bob@default" });
       return JSON.stringify(seen.structuredContent ?? {}).includes("hello from the board");
-    });
+    }, "bob to have the message");
     await shot("messages");
   });
 });

@@ -11,7 +11,7 @@ import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, startTestServer, type TestServer, tempDir } from "../support/patchbay.ts";
 import { ledgerEntries } from "../usage/support.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
-import { until } from "./support.ts";
+import { streamLive } from "./support.ts";
 
 let server: TestServer;
 let browser: Browser;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${new URL(server.url).origin}/board`);
-  await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
+  await streamLive(page);
   await page.evaluate(() => Object.assign(window, { boardMarker: "same page" }));
 }, 60_000);
 

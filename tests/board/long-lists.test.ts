@@ -13,7 +13,8 @@ import { newWorkerId, type WorkerRecord } from "../../src/workers/record.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
-import { closeAll, until } from "./support.ts";
+import { until } from "../support/until.ts";
+import { closeAll, streamLive } from "./support.ts";
 
 const JOBS = 1000;
 const WORKERS = 100;
@@ -82,7 +83,7 @@ beforeAll(async () => {
     document.addEventListener("securitypolicyviolation", (event) => seen.push(`${event.violatedDirective}: ${event.sourceFile}`));
   });
   await page.goto(`${new URL(server.url).origin}/board`);
-  await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
+  await streamLive(page);
 }, 180_000);
 
 afterAll(() => closeAll(browser, server));
@@ -142,13 +143,13 @@ test("the keyboard reaches the last job: End from the first row, then the arrow 
   await first.waitFor();
   await first.focus();
   await page.keyboard.press("End");
-  await until(async () => (await focusedLabel()) === `Open job ${jobIds[0]}`);
+  await until(focusedLabel, "the newest job focused", { accept: (label) => label === `Open job ${jobIds[0]}` });
   await page.keyboard.press("ArrowUp");
-  await until(async () => (await focusedLabel()) === `Open job ${jobIds[1]}`);
+  await until(focusedLabel, "the second job focused", { accept: (label) => label === `Open job ${jobIds[1]}` });
   await page.keyboard.press("Home");
-  await until(async () => (await focusedLabel()) === `Open job ${jobIds[JOBS - 1]}`);
+  await until(focusedLabel, "the oldest job focused", { accept: (label) => label === `Open job ${jobIds[JOBS - 1]}` });
   await page.keyboard.press("ArrowDown");
-  await until(async () => (await focusedLabel()) === `Open job ${jobIds[JOBS - 2]}`);
+  await until(focusedLabel, "the second oldest job focused", { accept: (label) => label === `Open job ${jobIds[JOBS - 2]}` });
   expect(await drawn(jobs).count()).toBeLessThan(MAX_DRAWN);
   // Enter on the focused row opens it, as a click would.
   await page.keyboard.press("Enter");

@@ -12,7 +12,8 @@ import { connectHttp, type TestClient } from "../support/clients.ts";
 import { removeTempDirs, runPatchbay, startTestServer, type TestServer } from "../support/patchbay.ts";
 import { mockToml, pipelineRepo, scripted } from "../pipeline/helpers.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
-import { alive, until } from "./support.ts";
+import { until } from "../support/until.ts";
+import { alive, streamLive } from "./support.ts";
 
 let server: TestServer;
 let client: TestClient;
@@ -31,7 +32,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on("dialog", (dialog) => void dialog.accept());
   await page.goto(`${new URL(server.url).origin}/board`);
-  await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
+  await streamLive(page);
   await page.evaluate(() => Object.assign(window, { boardMarker: "same page" }));
 }, 60_000);
 
@@ -53,7 +54,7 @@ describe("the operator's views", () => {
     }
     await page.getByRole("tab", { name: "Team" }).click();
     const warnings = (name: string) => page.getByRole("list", { name: `${name}'s overlaps and conflicts` });
-    await until(async () => (await warnings("left").count()) > 0 && (await warnings("right").count()) > 0);
+    await until(async () => (await warnings("left").count()) > 0 && (await warnings("right").count()) > 0, "both workers' conflict warnings");
     expect(await warnings("left").textContent()).toBe("left conflicts with right in shared.txt");
     expect(await warnings("right").textContent()).toBe("right conflicts with left in shared.txt");
 
@@ -79,7 +80,7 @@ describe("the operator's views", () => {
 
     await page.getByRole("tab", { name: "Messages" }).click();
     const row = (agent: string) => page.locator("tr", { has: page.getByRole("button", { name: `Open agent ${agent}` }) });
-    await until(async () => (await row("alice@default").textContent())?.includes("active") === true);
+    await until(async () => (await row("alice@default").textContent()) ?? "", "alice shown active", { accept: (text) => text.includes("active") });
     expect(await row("bob@default").locator("td").allTextContents()).toEqual(["bob@default", "default", "away", "never"]);
     await page.getByRole("button", { name: "Open agent bob@default" }).click();
     await page.locator("#detail li", { hasText: "unread until bob reads it" }).waitFor();
@@ -111,14 +112,16 @@ describe("the operator's views", () => {
       const jobs = JSON.parse(listed.stdout) as Array<{ title?: string; state: string; pid?: number }>;
       pid = jobs.find((job) => job.title === `write ${runId}` && job.state === "running")?.pid;
       return pid !== undefined;
-    });
+    }, "the write phase's agent to run");
     expect(alive(pid!)).toBe(true);
 
     await page.getByRole("tab", { name: "Runs" }).click();
     await page.getByRole("button", { name: `Cancel run ${runId}` }).click();
-    await until(async () => (await run()).state === "cancelled");
-    await until(() => !alive(pid!));
-    await until(async () => (await page.locator("tr", { hasText: runId }).textContent())?.includes("cancelled") === true);
+    await until(async () => (await run()).state, "the run to be cancelled", { accept: (state) => state === "cancelled" });
+    await until(() => !alive(pid!), "the write phase's agent to be gone");
+    await until(async () => (await page.locator("tr", { hasText: runId }).textContent()) ?? "", "the run's row to say cancelled", {
+      accept: (text) => text.includes("cancelled"),
+    });
     expect(await page.getByRole("button", { name: `Cancel run ${runId}` }).count()).toBe(0);
     expect(await samePage()).toBe(true);
   });

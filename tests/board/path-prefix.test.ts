@@ -22,7 +22,7 @@ import { startTestServer, tempDir, type TestServer } from "../support/patchbay.t
 import { type PrefixProxy, startPrefixProxy } from "../support/prefix-proxy.ts";
 import { toolHarness } from "../support/tools.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
-import { cancelJobFromPage, closeAll, until } from "./support.ts";
+import { cancelJobFromPage, closeAll, streamLive } from "./support.ts";
 
 const PREFIX = "/team-a";
 const TOKEN = "board-prefix-operator-token-0123456789";
@@ -75,7 +75,7 @@ test("through the proxy the page logs in, loads and streams under the prefix, an
   expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: `${PREFIX}/board` });
   // Scoped to the prefixed board: the same host's root board does not get it.
   expect(await page.context().cookies(direct)).toEqual([]);
-  await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
+  await streamLive(page);
 
   // The job arrives on the open page over the stream, without a reload; its Cancel is an action and its pane a read, both under the prefix.
   await page.evaluate(() => Object.assign(window, { boardMarker: "same page" }));

@@ -9,7 +9,8 @@ import { connectHttp, type TestClient } from "../support/clients.ts";
 import { startTestServer, type TestServer } from "../support/patchbay.ts";
 import { mockToml, pipelineRepo, scripted } from "../pipeline/helpers.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
-import { closeAll, until } from "./support.ts";
+import { until } from "../support/until.ts";
+import { closeAll, streamLive } from "./support.ts";
 
 let server: TestServer;
 let client: TestClient;
@@ -32,7 +33,7 @@ beforeAll(async () => {
   });
   page.on("request", (request) => requests.push(request.url()));
   await page.goto(`${new URL(server.url).origin}/board`);
-  await until(async () => (await page.locator("#live").textContent())?.startsWith("Live") ?? false);
+  await streamLive(page);
 }, 60_000);
 
 afterAll(() => closeAll(browser, client, server));
@@ -100,7 +101,7 @@ describe("a run's pane", () => {
 
     // Approved elsewhere (an MCP host), not on the page: the pane shows it without a click or reload.
     expect((await client.callTool("patchbay_approve", { run_id: runId })).isError).toBeFalsy();
-    await until(async () => !(await state.textContent())?.startsWith("State: planned"));
+    await until(async () => (await state.textContent()) ?? "", "the run to leave planned", { accept: (text) => !text.startsWith("State: planned") });
     expect(await state.textContent()).toStartWith("State: approved");
     expect(await page.evaluate(() => window.scrollY)).toBe(scrolled);
     expect(await page.getByRole("heading", { name: `Run ${runId}` }).count()).toBe(1);

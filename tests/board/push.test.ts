@@ -14,7 +14,7 @@ import { mockPrompt } from "../jobs/support.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
 import { type ToolHarness, toolHarness } from "../support/tools.ts";
-import { until } from "./support.ts";
+import { until } from "../support/until.ts";
 
 const HOUR_MS = 3_600_000;
 type State = { workers: Array<{ name: string; state: string }> };
@@ -47,7 +47,7 @@ beforeAll(async () => {
   const sources = serverBoardSources({ host: harness.host, registry: createToolRegistry(ALL_TOOLS), scope: harness.session.scope, token: undefined });
   board = createBoard({ ...sources, login: undefined, fallbackMs: HOUR_MS });
   void follow(await board.handle(new Request("http://127.0.0.1/board/events", { signal: stopReading.signal })));
-  await until(() => states.length > 0);
+  await until(() => states.length > 0, "the first state pushed");
 }, 60_000);
 
 afterAll(async () => {
@@ -60,8 +60,10 @@ afterAll(async () => {
 test("a worker started by another session reaches the open stream when it starts and when its turn ends, with the timer an hour away", async () => {
   expect(states[0]!.workers).toEqual([]);
   await harness.ok("codex_worker_start", { name: "pushed", brief: mockPrompt({ message: "done" }), agent: "mock" });
-  await until(() => states.some((state) => state.workers.some((worker) => worker.name === "pushed")), 20_000);
-  await until(() => states.some((state) => state.workers.some((worker) => worker.name === "pushed" && worker.state === "idle")), 20_000);
+  await until(() => states.some((state) => state.workers.some((worker) => worker.name === "pushed")), "the new worker pushed", { timeoutMs: 20_000 });
+  await until(() => states.some((state) => state.workers.some((worker) => worker.name === "pushed" && worker.state === "idle")), "the new worker idle", {
+    timeoutMs: 20_000,
+  });
   // Each state sent differs from the one before it: a change, not a repeat.
   const sent = states.map((state) => JSON.stringify(state));
   expect(new Set(sent).size).toBe(sent.length);

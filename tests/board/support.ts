@@ -1,17 +1,14 @@
-/** What the board's browser tests share: waiting on a condition, whether a process still runs, and cancelling a job from the page. */
+/** What the board's browser tests share: waiting for the page's live stream, whether a process still runs, and cancelling a job from the page. */
 import { expect } from "bun:test";
 import type { Page } from "playwright-core";
 import { mockPrompt } from "../jobs/support.ts";
 import type { TestClient } from "../support/clients.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
+import { until } from "../support/until.ts";
 
-/** Polls `check` until it holds, failing after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Waits until the page says its event stream is live ("Live" in #live): from then on it shows changes without a reload. */
+export async function streamLive(page: Page): Promise<void> {
+  await until(async () => (await page.locator("#live").textContent()) ?? "", "the board's stream to be live", { accept: (text) => text.startsWith("Live") });
 }
 
 /** Whether process `pid` still exists (signal 0 only checks). */
@@ -35,14 +32,14 @@ export async function cancelJobFromPage(page: Page, client: TestClient): Promise
   expect(started.isError).toBeFalsy();
   const jobId = (started.structuredContent as { job_id: string }).job_id;
   const status = async () => (await client.callTool("codex_get_status", { job_id: jobId })).structuredContent as { state: string; pid?: number };
-  await until(async () => (await status()).pid !== undefined);
+  await until(async () => (await status()).pid !== undefined, "the job's agent to start");
   const { pid } = await status();
   await page.getByRole("tab", { name: "Team" }).click();
   const row = page.locator("tr", { hasText: jobId });
   await row.getByRole("button", { name: "Cancel" }).click();
-  await until(async () => (await status()).state === "cancelled");
-  await until(() => !alive(pid!));
-  await until(async () => (await row.textContent())?.includes("cancelled") === true);
+  await until(async () => (await status()).state, "the job to be cancelled", { accept: (state) => state === "cancelled" });
+  await until(() => !alive(pid!), "the job's agent to be gone");
+  await until(async () => (await row.textContent()) ?? "", "the job's row to say cancelled", { accept: (text) => text.includes("cancelled") });
   await page.getByRole("button", { name: `Open job ${jobId}` }).click();
   await page.getByRole("heading", { name: `Job ${jobId}` }).waitFor();
   expect(await page.locator("#detail pre").textContent()).toContain("cancelled");
