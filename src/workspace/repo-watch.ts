@@ -34,20 +34,12 @@
  * made through; making the link is not reported either): measured, a kept status stayed clean.
  */
 import { closeSync, constants, type FSWatcher, lstatSync, openSync, readdirSync, rmSync, watch, writeSync } from "node:fs";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { inotifyWatched, isProcessAlive, runtimeName } from "../runtime/index.ts";
+import { isProcessAlive, runtimeName } from "../runtime/index.ts";
+import { settled, smallEnough } from "./watch-walks.ts";
 
 /** A cookie reported later than this means the watcher is stuck or overloaded: stop trusting it. */
 const COOKIE_WAIT_MS = 100;
-/**
- * Files and directories a root may hold to be watched, and directories among them (node_modules
- * and `.git/objects` count: Bun watches them too). Bun's start blocks the event loop: measured
- * 52 ms for 1,000 files (275 directories, most of them `.git/objects`), 632 ms for 20,000 files
- * in 4,000 directories, 435 ms for 100,000 in 1,269.
- */
-const MAX_ENTRIES = 20_000;
-const MAX_DIRECTORIES = 1_000;
 /** Roots watched at once, the least recently asked closed first; workers' worktrees are roots too. */
 const MAX_ROOTS = 6;
 /** How long a root that could not be watched is left alone; one too large to watch, longer (counting it costs a walk). */
@@ -59,6 +51,8 @@ const SETTLE_WITHIN_MS = 5_000;
 const SUPPORTED = runtimeName === "bun" && process.platform === "linux";
 /** Every process's cookies: another patchbay watching the same tree (a standalone session beside the server) changes nothing git reads. */
 const COOKIES = ".git/patchbay-watch-cookie-";
+/** Renamed entries noted between two questions; past this many the whole tree is judged at the next one. */
+const MAX_RENAMED = 4096;
 
 interface TreeWatch {
   root: string;
@@ -70,6 +64,10 @@ interface TreeWatch {
   /** Directories (relative) whose subtrees may still lack inotify watches; "" is the whole root. */
   unsettled: Set<string>;
   unsettledSince: number;
+  /** Names of created, removed or moved entries since the last question, judged after its cookie (a directory needs settling). */
+  renamed: Set<string>;
+  /** More renamed entries than MAX_RENAMED came: the whole tree is judged again, and counted. */
+  renamedOverflow: boolean;
   cookieTurn: number;
   onCookie: ((name: string) => void) | undefined;
   /** Questions are answered one after another: each waits for its own cookie. */
@@ -100,25 +98,6 @@ function drop(watchOf: TreeWatch): undefined {
   return undefined;
 }
 
-/** True when `root` holds at most MAX_ENTRIES entries and MAX_DIRECTORIES directories (not following symlinks); stops counting past either. */
-async function smallEnough(root: string): Promise<boolean> {
-  let entries = 0;
-  let directories = 0;
-  let level = [root];
-  while (level.length > 0) {
-    const next: string[] = [];
-    for (const dir of level) {
-      const listed = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      entries += listed.length;
-      for (const entry of listed) if (entry.isDirectory()) next.push(join(dir, entry.name));
-      if (entries > MAX_ENTRIES || next.length + directories > MAX_DIRECTORIES) return false;
-    }
-    directories += next.length;
-    level = next;
-  }
-  return true;
-}
-
 function onEvent(watchOf: TreeWatch, event: string, name: string | null): void {
   // Bun names no path when the root itself moved or went.
   if (name === null) {
@@ -130,11 +109,24 @@ function onEvent(watchOf: TreeWatch, event: string, name: string | null): void {
     return;
   }
   watchOf.dirty = true;
-  // A created or moved-in directory: Bun watches it only once its thread pool gets to it.
-  if (event === "rename" && lstatSync(join(watchOf.root, name), { throwIfNoEntry: false })?.isDirectory()) {
-    if (watchOf.unsettled.size === 0) watchOf.unsettledSince = performance.now();
-    watchOf.unsettled.add(name);
-  }
+  // Only noted here: an lstat per event on this thread made a burst of 100,000 events hold the event loop 96-214 ms
+  // (7-17 ms without it); the question after the burst judges each name once.
+  if (event !== "rename" || watchOf.renamedOverflow) return;
+  if (watchOf.renamed.size >= MAX_RENAMED) {
+    watchOf.renamedOverflow = true;
+    watchOf.renamed.clear();
+  } else watchOf.renamed.add(name);
+}
+
+/** The created or moved-in directories among the renamed entries: Bun watches each only once its thread pool gets to it. */
+function noteNewDirectories(watchOf: TreeWatch): void {
+  const fresh = watchOf.renamedOverflow
+    ? [""]
+    : [...watchOf.renamed].filter((name) => lstatSync(join(watchOf.root, name), { throwIfNoEntry: false })?.isDirectory());
+  watchOf.renamed.clear();
+  if (fresh.length === 0) return;
+  if (watchOf.unsettled.size === 0) watchOf.unsettledSince = performance.now();
+  for (const name of fresh) watchOf.unsettled.add(name);
 }
 
 /** Removes the cookies a killed patchbay left in `gitDir` (its exit hook never ran). */
@@ -158,6 +150,8 @@ async function start(root: string): Promise<void> {
     dirty: true,
     unsettled: new Set([""]),
     unsettledSince: performance.now(),
+    renamed: new Set(),
+    renamedOverflow: false,
     cookieTurn: 0,
     onCookie: undefined,
     queue: Promise.resolve(),
@@ -173,49 +167,21 @@ async function start(root: string): Promise<void> {
   watches.set(root, watchOf);
 }
 
-/** True when every directory below the unsettled ones has its inotify watch now. */
-function settled(watchOf: TreeWatch): boolean {
-  const watched = inotifyWatched();
-  const has = (dir: string) => {
-    const info = lstatSync(dir, { throwIfNoEntry: false });
-    return !info?.isDirectory() || watched(info);
-  };
-  for (const top of watchOf.unsettled) {
-    let level = [join(watchOf.root, top)];
-    while (level.length > 0) {
-      const next: string[] = [];
-      for (const dir of level) {
-        if (!has(dir)) return false;
-        const entries = (() => {
-          try {
-            return readdirSync(dir, { withFileTypes: true });
-          } catch {
-            return [];
-          }
-        })();
-        for (const entry of entries) if (entry.isDirectory()) next.push(join(dir, entry.name));
-      }
-      level = next;
-    }
-  }
-  return true;
-}
-
-/** Writes the next cookie and waits for the watcher to report it: true once every earlier change has been seen. */
-function cookieSeen(watchOf: TreeWatch, signal?: AbortSignal): Promise<boolean> {
+/** Writes the next cookie and waits for the watcher to report it: "seen" once every earlier change has been seen. */
+function cookieSeen(watchOf: TreeWatch, signal?: AbortSignal): Promise<"seen" | "late" | "unwritable"> {
   const name = cookieName(watchOf.cookieTurn);
   watchOf.cookieTurn = 1 - watchOf.cookieTurn;
-  return new Promise<boolean>((resolve) => {
-    const done = (seen: boolean) => {
+  return new Promise((resolve) => {
+    const done = (seen: "seen" | "late" | "unwritable") => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", aborted);
       watchOf.onCookie = undefined;
       resolve(seen);
     };
-    const aborted = () => done(false);
-    const timer = setTimeout(() => done(false), COOKIE_WAIT_MS);
+    const aborted = () => done("late");
+    const timer = setTimeout(() => done("late"), COOKIE_WAIT_MS);
     signal?.addEventListener("abort", aborted, { once: true });
-    watchOf.onCookie = (reported) => reported === name && done(true);
+    watchOf.onCookie = (reported) => reported === name && done("seen");
     try {
       // Whatever sits at the name is removed, never written through: anyone who can write the tree can plant a symlink
       // or a hard link to a file to truncate, or a FIFO that blocks this event loop. The removal's event, like the
@@ -229,7 +195,7 @@ function cookieSeen(watchOf: TreeWatch, signal?: AbortSignal): Promise<boolean> 
         closeSync(fd);
       }
     } catch {
-      done(false);
+      done("unwritable");
     }
   });
 }
@@ -241,14 +207,24 @@ async function answer(watchOf: TreeWatch, signal?: AbortSignal): Promise<number 
   if (!info?.isDirectory() || info.ino !== watchOf.ino || info.dev !== watchOf.dev) return drop(watchOf);
   // A `.git` replaced by a symlink would take the cookie out of the watched tree.
   if (!lstatSync(join(watchOf.root, ".git"), { throwIfNoEntry: false })?.isDirectory()) return drop(watchOf);
-  if (!(await cookieSeen(watchOf, signal))) return signal?.aborted ? undefined : drop(watchOf);
+  const cookie = await cookieSeen(watchOf, signal);
+  if (cookie === "unwritable") {
+    // A read-only `.git` stays so: starting the watch again each minute (a walk and Bun's registration) only to fail is waste.
+    close(watchOf);
+    refuse(watchOf.root, TOO_LARGE_FOR_MS);
+    return undefined;
+  }
+  if (cookie === "late") return signal?.aborted ? undefined : drop(watchOf);
   if (!watches.has(watchOf.root)) return undefined; // dropped while waiting (an error, the root moved)
+  const overflowed = watchOf.renamedOverflow;
+  watchOf.renamedOverflow = false;
+  noteNewDirectories(watchOf);
   if (watchOf.unsettled.size > 0) {
     watchOf.dirty = true;
-    if (settled(watchOf)) {
+    if (settled(watchOf.root, watchOf.unsettled)) {
       // The start counted the tree ("" unsettled); since then each new directory took a watch from the
       // user's limit, which their IDE shares: past the bound, all go back (a walk: 35 ms at 15,000 entries).
-      const grew = !watchOf.unsettled.has("");
+      const grew = !watchOf.unsettled.has("") || overflowed;
       watchOf.unsettled.clear();
       if (grew && !(await smallEnough(watchOf.root))) {
         close(watchOf);
