@@ -18,7 +18,10 @@ const MAX_ROOTS = 64;
 export interface GitConfigFiles {
   /** Every file outside the tree whose change may change git's answers (config files among them). */
   outside: string[];
-  /** False for a repository whose refs are in a reftable (its files are not the ones watched). */
+  /**
+   * False for a repository whose refs are in a reftable (its files are not the ones watched), or
+   * whose objects are named by SHA-256 (index-entries.ts reads SHA-1 index entries only).
+   */
   keepable: boolean;
 }
 
@@ -76,6 +79,7 @@ export async function gitConfigFiles(root: string, signal?: AbortSignal): Promis
     const value = rest.join("\n");
     if (origin) read.add(origin);
     if (key === "extensions.refstorage" && value === "reftable") keepable = false;
+    if (key === "extensions.objectformat" && value.toLowerCase() !== "sha1") keepable = false;
     if (key === "include.path" || /^includeif\..*\.path$/.test(key)) read.add(expandHome(origin ? dirname(origin) : root, value));
     if (key === "core.excludesfile" || key === "core.attributesfile") outside.add(expandHome(root, value));
   }

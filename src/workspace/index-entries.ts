@@ -1,7 +1,8 @@
 /**
  * What `.git/index` says about a repository without asking git: whether it holds gitlinks
  * (submodules), whose status comes from other trees. Read from the index file itself, formats 2
- * and 3 (git's default); anything else (format 4's compressed paths, a split or sparse index, a
+ * and 3 (git's default) of a SHA-1 repository (a SHA-256 one's entries hold 32-byte ids: callers
+ * do not ask for those, git-config-files.ts); anything else (format 4's compressed paths, a split or sparse index, a
  * file that does not parse) is "unknown", which callers read as "do not rely on it".
  */
 import { readFileSync } from "node:fs";
