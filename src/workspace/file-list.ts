@@ -165,18 +165,28 @@ async function watchSet(root: string, generation: number | undefined, signal?: A
  * if (!("error" in list)) console.log(list.paths.length);
  */
 export async function gitFileList(root: string, signal?: AbortSignal): Promise<FileList | { error: string }> {
+  const found = await gitFileListAt(root, signal);
+  return "error" in found ? found : found.list;
+}
+
+/**
+ * The list with the tree's generation it was judged at (undefined when the tree is not watched),
+ * taken before git or anything else read the tree: a caller that reads files of the list can keep
+ * what it read on that generation without asking for another (each question waits for a cookie).
+ */
+export async function gitFileListAt(root: string, signal?: AbortSignal): Promise<{ list: FileList; generation: number | undefined } | { error: string }> {
   const generation = await treeGeneration(root, signal);
   const entry = known.get(root);
   if (entry) {
-    if (entry.generation === generation && sameMarks((await snapshot(entry.watched)).marks, entry.marks)) return entry.list;
+    if (entry.generation === generation && sameMarks((await snapshot(entry.watched)).marks, entry.marks)) return { list: entry.list, generation };
     known.delete(root);
   }
   const before = await watchSet(root, generation, signal);
   const list = await listFiles(root, signal);
-  if ("error" in list || !before) return list;
-  if (generation === undefined && before.newest >= before.takenAt - RACY_MS) return list;
-  if ((await treeGeneration(root, signal)) !== generation || !sameMarks((await snapshot(before.watched)).marks, before.marks)) return list;
+  if ("error" in list) return list;
+  if (!before || (generation === undefined && before.newest >= before.takenAt - RACY_MS)) return { list, generation };
+  if ((await treeGeneration(root, signal)) !== generation || !sameMarks((await snapshot(before.watched)).marks, before.marks)) return { list, generation };
   if (known.size >= MAX_KNOWN) known.delete(known.keys().next().value as string);
   known.set(root, { list, watched: before.watched, marks: before.marks, generation });
-  return list;
+  return { list, generation };
 }

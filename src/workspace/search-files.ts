@@ -13,10 +13,9 @@
 import { promises as fsp } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { type FileList, gitFileList } from "./file-list.ts";
+import { type FileList, gitFileListAt } from "./file-list.ts";
 import { runGit } from "./git.ts";
 import { findGitRepo } from "./git-repo.ts";
-import { treeGeneration } from "./repo-watch.ts";
 import { type FileContent, type SearchContents, searchContents } from "./search-content-cache.ts";
 
 /**
@@ -134,8 +133,9 @@ export async function searchFilesInProcess(
   options: { query: string; base: string; isShown: (path: string) => boolean; shownKey: string; enough: number; signal?: AbortSignal },
 ): Promise<FoundLine[] | undefined> {
   if (options.query === "" || (await findGitRepo(root, options.signal))?.prefix !== "") return undefined;
-  const list = await gitFileList(root, options.signal);
-  if ("error" in list || list.truncated) return undefined;
+  const listed = await gitFileListAt(root, options.signal);
+  if ("error" in listed || listed.list.truncated) return undefined;
+  const { list, generation } = listed;
   let searchable = searchableByList.get(list);
   if (!searchable) {
     searchable = searchableFiles(root, list, options.signal);
@@ -145,9 +145,8 @@ export async function searchFilesInProcess(
   }
   const files = await searchable;
   if (!files) return undefined;
-  // Taken before any file is read. Asked together with the list's own question it saved a cookie wait,
-  // but the first search of a tree flooded with changes took 13.8 s against 1.9 s (search-race.test.ts).
-  const contents = searchContents(root, list, await treeGeneration(root, options.signal));
+  // The list's generation was taken before git or this search read anything, so what is read now can be kept on it.
+  const contents = searchContents(root, list, generation);
   const wanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
   const needle = Buffer.from(options.query, "utf8");
   const lines: FoundLine[] = [];
