@@ -21,6 +21,7 @@
  * the tree (the excludes file, the user's and the system's config) and the config files git reads
  * or includes, wherever they are, are compared.
  */
+import { lstatSync } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { runGit } from "./git.ts";
@@ -63,9 +64,19 @@ const known = new Map<string, Known>();
 
 const NUL_SPLIT = (text: string) => text.split("\0").filter((entry) => entry !== "");
 
+/**
+ * Up to this many paths are marked with synchronous `lstat`s (2-5 µs each; a promise one costs 20 µs
+ * in Bun): a watched tree's few sources outside it on every call. A longer list (an unwatched
+ * tree's directories) goes to the thread pool, so it never holds the event loop.
+ */
+const SYNC_MARKS_UP_TO = 256;
+
 async function snapshot(paths: readonly string[]): Promise<Snapshot> {
   const takenAt = Date.now();
-  const infos = await Promise.all(paths.map((path) => lstat(path).catch(() => undefined)));
+  const infos =
+    paths.length <= SYNC_MARKS_UP_TO
+      ? paths.map((path) => lstatSync(path, { throwIfNoEntry: false }))
+      : await Promise.all(paths.map((path) => lstat(path).catch(() => undefined)));
   return {
     marks: infos.map((info) => (info ? `${info.ino}:${info.mtimeMs}:${info.ctimeMs}:${info.size}` : "-")),
     takenAt,
