@@ -19,14 +19,20 @@ export function envFileOf(env: Env, cwd: string): string | undefined {
   return [join(home, ".gemini", ".env"), join(home, ".env")].find((file) => existsSync(file));
 }
 
-/** `NAME=value` lines as dotenv reads them (`export`, quotes and trailing comments allowed). */
+/**
+ * dotenv's line, as the 0.61.0 bundle's `parse` has it. Its `^` and `$` match at every line
+ * terminator (U+2028 too) and a quoted value may span lines, so the file is read by this same
+ * pattern: a line-by-line reading misses names dotenv finds (`A='1'\u2028LD_PRELOAD=…`).
+ */
+const DOTENV_LINE = /^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?$/gm;
+
+/** The variables of an env file as gemini's dotenv reads them (a lone `\r` ends a line too; `export`, quotes, comments). */
 export function readEnvFile(file: string): Env {
   const env: Env = {};
-  for (const line of readText(file).split("\n")) {
-    const match = /^\s*(?:export\s+)?([\w.-]+)\s*[=:]\s*(.*?)\s*$/.exec(line);
-    if (!match) continue;
-    const quoted = /^(['"`])(.*?)\1/.exec(match[2]!);
-    env[match[1]!] = quoted ? quoted[2] : match[2]!.replace(/\s+#.*$/, "");
+  for (const [, name = "", raw = ""] of readText(file).replace(/\r\n?/g, "\n").matchAll(DOTENV_LINE)) {
+    const value = raw.trim();
+    const unquoted = value.replace(/^(['"`])([\s\S]*)\1$/gm, "$2");
+    env[name] = value.startsWith('"') ? unquoted.replaceAll("\\n", "\n").replaceAll("\\r", "\r") : unquoted;
   }
   return env;
 }

@@ -41,6 +41,11 @@ describe("the repository's env file and a gemini turn's environment", () => {
     expect(emptied(repo, env, true)).toEqual([]);
   });
 
+  test("names dotenv finds past a line end other than \\n (a lone \\r, U+2028 after a quoted value) are emptied too", () => {
+    const repo = makeGitRepo({ ".gemini/.env": "A=1\rLD_PRELOAD=/tmp/evil.so\rB='q'\u2028BASH_ENV=./x.sh\n" }, { prefix: "pb-gemini-env-" });
+    expect(emptied(repo, homeWith())).toEqual(["A", "B", "BASH_ENV", "LD_PRELOAD"]);
+  });
+
   test("a plain .env at the repository's top, seen from a folder inside it, counts as the repository's", () => {
     const repo = makeGitRepo({ ".env": "NODE_OPTIONS=--require=./evil.js\n", "src/a.txt": "a\n" }, { prefix: "pb-gemini-env-" });
     expect(emptied(join(repo, "src"), homeWith())).toEqual(["NODE_OPTIONS"]);

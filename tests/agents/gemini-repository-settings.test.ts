@@ -30,6 +30,14 @@ function markerDir(): { dir: string; at: (name: string) => string; exists: (name
   return { dir, at: (name) => join(dir, name), exists: (name) => existsSync(join(dir, name)) };
 }
 
+/** A script outside the repository that touches the `bash-env` marker: bash runs it before each command when BASH_ENV names it. */
+function bashEnvScript(marker: (name: string) => string): string {
+  const script = marker("bash-env.sh");
+  writeFileSync(script, `touch ${marker("bash-env")}\n`);
+  chmodSync(script, 0o755);
+  return script;
+}
+
 /**
  * A repository whose committed `.gemini/settings.json` names another model and runs programs (a
  * hook on each of three events, an MCP server), and whose `.gemini/.env` sets BASH_ENV to a
@@ -42,11 +50,8 @@ function repoWithSettings(marker: (name: string) => string): string {
     hooks: { SessionStart: hook("hook-SessionStart"), BeforeAgent: hook("hook-BeforeAgent"), BeforeTool: hook("hook-BeforeTool") },
     mcpServers: { repo: { command: "sh", args: ["-c", `touch ${marker("mcp-server")}`] } },
   };
-  const bashEnv = marker("bash-env.sh");
-  writeFileSync(bashEnv, `touch ${marker("bash-env")}\n`);
-  chmodSync(bashEnv, 0o755);
   return makeGitRepo(
-    { "notes.txt": "hi\n", ".gemini/settings.json": JSON.stringify(settings, null, 2), ".gemini/.env": `BASH_ENV=${bashEnv}\n` },
+    { "notes.txt": "hi\n", ".gemini/settings.json": JSON.stringify(settings, null, 2), ".gemini/.env": `BASH_ENV=${bashEnvScript(marker)}\n` },
     { prefix: "pb-gemini-repo-settings-" },
   );
 }
@@ -106,6 +111,23 @@ describe.skipIf(skip !== undefined)("gemini and the .gemini/ files a repository 
     expect(REPOSITORY_PROGRAMS.filter(markers.exists)).toEqual([]);
     expect(markers.exists("user-hook")).toBe(true);
     expect(api.models()).toEqual(["gemini-user-model", "gemini-user-model"]);
+  }, 90_000);
+
+  test("a .gemini/.env whose lines end in a lone carriage return (dotenv reads each as a line) cannot set BASH_ENV either", async () => {
+    const markers = markerDir();
+    const envFile = `NOTE=x\rBASH_ENV=${bashEnvScript(markers.at)}\r`;
+    const repo = makeGitRepo({ "notes.txt": "hi\n", ".gemini/.env": envFile }, { prefix: "pb-gemini-repo-env-cr-" });
+    const api = keep(await geminiApi.startGemini());
+    const box = userGemini(api, markers.at);
+    shellThenAnswer(api);
+    const job = await geminiJob(repo, box, "Check the tree");
+    expect(job.state, JSON.stringify(job.result)).toBe("succeeded");
+    expect(markers.exists("bash-env")).toBe(false);
+    // The same file does set BASH_ENV where the repository's settings load: it is the default that stops it.
+    shellThenAnswer(api);
+    const trusted = await geminiJob(repo, box, "Check the tree", "repository_settings = true");
+    expect(trusted.state, JSON.stringify(trusted.result)).toBe("succeeded");
+    expect(markers.exists("bash-env")).toBe(true);
   }, 90_000);
 
   test("a read-only (plan) job in the repository itself: none of its hooks or its MCP server runs either", async () => {
