@@ -8,5 +8,5 @@ export { createJobRuntime, type JobProgress, type JobRuntime, type JobRuntimeOpt
 export { isTerminal, JOB_STATES, type JobRecord, type JobState, type JobKind } from "./record.ts";
 export { jobLine, jobView, type JobView } from "./job-view.ts";
 export { readJobLog, JOB_LOG_CAP_BYTES, type LogStream } from "./logs.ts";
-export { createLineCutter, withoutQuiet } from "./line-cutter.ts";
+export { createLineCutter } from "./line-cutter.ts";
 export { cleanJobWorktree, jobDiff, ownWorktree } from "./job-worktree.ts";

@@ -13,8 +13,8 @@ export interface LineCutter {
   end(): string;
 }
 
-/** The lines of `text` (each with its newline) that `quiet` does not leave out (also the pipeline's phase log's filter). */
-export function withoutQuiet(text: string, quiet: ((line: string) => boolean) | undefined): string {
+/** The lines of `text` (each with its newline) that `quiet` does not leave out. */
+function withoutQuiet(text: string, quiet: ((line: string) => boolean) | undefined): string {
   return quiet
     ? text
         .split(/(?<=\n)/)

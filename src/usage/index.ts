@@ -6,7 +6,7 @@
  */
 export { type BudgetState, budgetStates, budgetsText, refuseOverBudget, turnScope } from "./budgets.ts";
 export { dayOf, type UsageEntry, type UsageOwner } from "./entry.ts";
-export { fsLedger, type HomeLedger, homeLedger, ledgerDir, type UsageLedger, usageLedger } from "./ledger.ts";
+export { fsLedger, homeLedger, ledgerDir, type UsageLedger, usageLedger } from "./ledger.ts";
 export { costLine, GROUPINGS, type Grouping, rollUp, type UsageTotals } from "./rollup.ts";
 export { openTurnAccount, type TurnAccount, turnSignal } from "./turn-account.ts";
 export { reportText, sinceDay, totalsOf, type UsageQuery, usageReport } from "./report.ts";
