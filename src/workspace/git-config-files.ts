@@ -11,6 +11,7 @@ import { lstatSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { runGit } from "./git.ts";
+import { findGitRepo } from "./git-repo.ts";
 
 /** Roots whose reading is remembered at most, the oldest going first. */
 const MAX_ROOTS = 64;
@@ -36,6 +37,17 @@ const readings = new Map<string, Reading>();
 function markOf(path: string): string {
   const info = lstatSync(path, { throwIfNoEntry: false });
   return info ? `${info.ino}:${info.mtimeMs}:${info.ctimeMs}:${info.size}` : "-";
+}
+
+/** A file changed this recently may have changed while git read it, or within one tick of a coarse file clock. */
+const RECENT_MS = 2_000;
+
+function includedChangedLately(paths: readonly string[]): boolean {
+  const now = Date.now();
+  return paths.some((path) => {
+    const info = lstatSync(path, { throwIfNoEntry: false });
+    return info !== undefined && now - Math.max(info.mtimeMs, info.ctimeMs) < RECENT_MS;
+  });
 }
 
 /** The `lstat` marks (inode, mtime, ctime, size) of `paths` as one string; "-" for each that is absent. */
@@ -64,7 +76,18 @@ function defaultFiles(): string[] {
 export async function gitConfigFiles(root: string, signal?: AbortSignal): Promise<GitConfigFiles | undefined> {
   const known = readings.get(root);
   if (known && marksOf(known.configFiles) === known.configMarks) return known;
-  const configFiles = [join(root, ".git", "config"), ...defaultFiles()];
+  // git works from the top of the work tree: a relative origin (`.git/config`) and a relative
+  // excludes or attributes file are relative to the top, not to a root below it.
+  const repo = await findGitRepo(root, signal);
+  if (!repo) return undefined;
+  const top = resolve(
+    root,
+    ...repo.prefix
+      .split("/")
+      .filter(Boolean)
+      .map(() => ".."),
+  );
+  const configFiles = [join(top, ".git", "config"), ...defaultFiles()];
   const configMarks = marksOf(configFiles);
   const listed = await runGit(root, ["config", "--list", "--show-origin", "-z"], { signal, maxBytes: 1024 * 1024 });
   if (listed.code !== 0 || listed.truncated) return undefined;
@@ -74,22 +97,24 @@ export async function gitConfigFiles(root: string, signal?: AbortSignal): Promis
   // -z: "file:<origin>\0<key>\n<value>\0" per entry; an origin relative to the root, or absolute.
   const fields = listed.stdout.split("\0");
   for (let at = 0; at + 1 < fields.length; at += 2) {
-    const origin = (fields[at] ?? "").startsWith("file:") ? expandHome(root, (fields[at] ?? "").slice(5)) : undefined;
+    const origin = (fields[at] ?? "").startsWith("file:") ? expandHome(top, (fields[at] ?? "").slice(5)) : undefined;
     const [key = "", ...rest] = (fields[at + 1] ?? "").split("\n");
     const value = rest.join("\n");
     if (origin) read.add(origin);
     if (key === "extensions.refstorage" && value === "reftable") keepable = false;
     if (key === "extensions.objectformat" && value.toLowerCase() !== "sha1") keepable = false;
-    if (key === "include.path" || /^includeif\..*\.path$/.test(key)) read.add(expandHome(origin ? dirname(origin) : root, value));
-    if (key === "core.excludesfile" || key === "core.attributesfile") outside.add(expandHome(root, value));
+    if (key === "include.path" || /^includeif\..*\.path$/.test(key)) read.add(expandHome(origin ? dirname(origin) : top, value));
+    if (key === "core.excludesfile" || key === "core.attributesfile") outside.add(expandHome(top, value));
   }
   const allConfig = [...new Set([...configFiles, ...read])];
   const reading: Reading = {
     outside: [...new Set([...outside, ...read])],
     keepable,
     configFiles: allConfig,
-    // Marked before git read them: a config changed while git ran makes the next call read it again.
-    configMarks: allConfig.length === configFiles.length ? configMarks : marksOf(allConfig),
+    // The config files were marked before git read them, so one changed while git ran makes the next call read
+    // again. The files they include are known only from git's answer: marked now, and when one changed within
+    // the last RECENT_MS (perhaps while git ran, perhaps in a coarse timestamp's tick) nothing matches it.
+    configMarks: allConfig.length === configFiles.length ? configMarks : includedChangedLately(allConfig) ? "" : marksOf(allConfig),
   };
   readings.delete(root);
   readings.set(root, reading);

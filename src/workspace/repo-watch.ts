@@ -215,7 +215,7 @@ async function answer(watchOf: TreeWatch, signal?: AbortSignal): Promise<number 
     return undefined;
   }
   if (cookie === "late") return signal?.aborted ? undefined : drop(watchOf);
-  if (!watches.has(watchOf.root)) return undefined; // dropped while waiting (an error, the root moved)
+  if (watches.get(watchOf.root) !== watchOf) return undefined; // dropped while waiting (an error, the root moved)
   const overflowed = watchOf.renamedOverflow;
   watchOf.renamedOverflow = false;
   noteNewDirectories(watchOf);
