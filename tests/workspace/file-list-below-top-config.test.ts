@@ -13,6 +13,7 @@ import { connectStdio } from "../support/clients.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { loggingGit } from "../support/logging-git.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { treeFiles } from "../support/tree-files.ts";
 import { until } from "../support/until.ts";
 
 afterAll(removeTempDirs);
@@ -24,11 +25,7 @@ test("below the top, an excludes file the repository's config names after the fi
   const gitLog = loggingGit();
   const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env: { PATH: gitLog.path } });
   try {
-    const files = async () =>
-      ((await client.callTool("codex_repo_tree", { max_depth: 5 })).structuredContent as { entries: Array<{ path: string; type: string }> }).entries
-        .filter((entry) => entry.type === "file")
-        .map((entry) => entry.path)
-        .sort();
+    const files = () => treeFiles(client);
     const listings = () => gitLog.started().filter((command) => command === "ls-files").length;
     const keptNow = () =>
       until(

@@ -12,6 +12,7 @@ import { connectStdio } from "../support/clients.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { loggingGit } from "../support/logging-git.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { treeFiles } from "../support/tree-files.ts";
 import { until } from "../support/until.ts";
 
 afterAll(removeTempDirs);
@@ -22,11 +23,7 @@ test("a file list read right after a change is read again by the next call; once
   const gitLog = loggingGit();
   const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env: { PATH: gitLog.path } });
   try {
-    const files = async () =>
-      ((await client.callTool("codex_repo_tree", { max_depth: 5 })).structuredContent as { entries: Array<{ path: string; type: string }> }).entries
-        .filter((entry) => entry.type === "file")
-        .map((entry) => entry.path)
-        .sort();
+    const files = () => treeFiles(client);
     const listings = () => gitLog.started().filter((command) => command === "ls-files").length;
 
     writeFileSync(join(root, "fresh.ts"), "f\n");
