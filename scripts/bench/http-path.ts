@@ -29,6 +29,7 @@ const TOOLS: Record<string, Record<string, unknown>> = {
   codex_list_workspaces: {},
   codex_worker_list: {},
   codex_tool_mode_info: {},
+  codex_git_status: {},
 };
 const tools = values.only ?? Object.keys(TOOLS);
 const URL_ = "http://127.0.0.1:7777/mcp";

@@ -21,20 +21,33 @@ import { treeGeneration } from "./repo-watch.ts";
 const MAX_KEPT = 64;
 const MAX_KEPT_BYTES = 16 * 1024 * 1024;
 
-const kept = new Map<string, { stamp: string; stdout: string }>();
+const kept = new Map<string, { stamp: Stamp; stdout: string }>();
 let keptBytes = 0;
 
-/** What decides `root`'s status now, as one string; undefined when it cannot be told (then nothing is kept). */
-async function stampOf(repo: GitRepo, signal?: AbortSignal): Promise<string | undefined> {
+interface Stamp {
+  /** The tree's generation and the marks of `outside`, as one string. */
+  text: string;
+  /** The files outside the tree it marks: every config file git read among them. */
+  outside: readonly string[];
+}
+
+/**
+ * What decides `root`'s status now; undefined when it cannot be told (then nothing is kept).
+ * `keptAt` is the stamp a kept answer was taken at: while the tree (`.git/config` in it) and every
+ * file it marks are unchanged, git's config reads as it did then, so the config need not be
+ * checked again (six `lstat`s fewer per kept answer).
+ */
+async function stampOf(repo: GitRepo, signal?: AbortSignal, keptAt?: Stamp): Promise<Stamp | undefined> {
   if (repo.prefix !== "") return undefined;
   const generation = await treeGeneration(repo.root, signal);
   if (generation === undefined) return undefined;
+  if (keptAt && `${generation}|${marksOf(keptAt.outside)}` === keptAt.text) return keptAt;
   const files = await gitConfigFiles(repo.root, signal);
   if (!files?.keepable) return undefined;
-  return `${generation}|${marksOf(files.outside)}`;
+  return { text: `${generation}|${marksOf(files.outside)}`, outside: files.outside };
 }
 
-function keep(key: string, stamp: string, stdout: string): void {
+function keep(key: string, stamp: Stamp, stdout: string): void {
   const old = kept.get(key);
   if (old) keptBytes -= old.stdout.length;
   kept.delete(key);
@@ -55,9 +68,9 @@ function keep(key: string, stamp: string, stdout: string): void {
  */
 export async function statusOutput(repo: GitRepo, args: string[], options: { maxBytes: number; signal?: AbortSignal }): Promise<GitResult> {
   const key = `${repo.root}\0${args.join("\0")}`;
-  const before = await stampOf(repo, options.signal);
   const known = kept.get(key);
-  if (before !== undefined && known?.stamp === before) {
+  const before = await stampOf(repo, options.signal, known?.stamp);
+  if (before !== undefined && known?.stamp.text === before.text) {
     kept.delete(key);
     kept.set(key, known);
     return { code: 0, stdout: known.stdout, stderr: "", truncated: false };
@@ -65,6 +78,6 @@ export async function statusOutput(repo: GitRepo, args: string[], options: { max
   const result = await runGit(repo.root, args, options);
   if (before === undefined || result.code !== 0 || result.truncated) return result;
   if (indexHasGitlinks(join(repo.root, ".git", "index")) !== false) return result;
-  if ((await stampOf(repo, options.signal)) === before) keep(key, before, result.stdout);
+  if ((await stampOf(repo, options.signal))?.text === before.text) keep(key, before, result.stdout);
   return result;
 }
