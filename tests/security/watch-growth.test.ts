@@ -42,7 +42,9 @@ test("a watched tree that grows past 1,000 directories (an install into node_mod
   // Another process installs 300 packages of 5 directories each.
   execFileSync("python3", [
     "-c",
-    "import os, sys\nfor p in range(300):\n  for s in range(5):\n    os.makedirs(f'{sys.argv[1]}/node_modules/pkg{p}/lib{s}')\n    open(f'{sys.argv[1]}/node_modules/pkg{p}/lib{s}/index.js', 'w').write('x')",
+    "import os, sys\nfor p in range(300):\n  for s in range(5):\n" +
+      "    os.makedirs(f'{sys.argv[1]}/node_modules/pkg{p}/lib{s}')\n" +
+      "    open(f'{sys.argv[1]}/node_modules/pkg{p}/lib{s}/index.js', 'w').write('x')",
     root,
   ]);
   // Questions keep coming, as tool calls do; within the deadline the watches must be given back.
