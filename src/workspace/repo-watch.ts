@@ -169,7 +169,8 @@ async function start(root: string): Promise<void> {
     unsettledSince: performance.now(),
     renamed: new Set(),
     renamedOverflow: false,
-    changedAt: performance.now(),
+    // Nothing reported yet: the start itself is covered by the tree being unsettled until every directory is watched.
+    changedAt: Number.NEGATIVE_INFINITY,
     late: 0,
     cookieTurn: 0,
     onCookie: undefined,
