@@ -5,7 +5,7 @@
  * a read. Opens never follow a final symlink and never block, the opened descriptor must sit
  * exactly where the path says, and reads stop at a size cap.
  */
-import { constants, type Dirent, promises as fsp } from "node:fs";
+import { closeSync, constants, type Dirent, fstatSync, promises as fsp, openSync, readlinkSync, realpathSync, type Stats, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { writeInside } from "../workspace/index.ts";
@@ -51,41 +51,65 @@ export async function aiDirectory(repo: string, relDir: string, options: { creat
   return current;
 }
 
-async function openedLocation(handle: fsp.FileHandle, path: string): Promise<string> {
+/** Opens of a file that keeps being replaced between open and check, before giving up. */
+const MAX_OPEN_ATTEMPTS = 8;
+
+function openedLocation(fd: number, path: string): string {
   try {
-    return await fsp.readlink(`/proc/self/fd/${handle.fd}`);
+    return readlinkSync(`/proc/self/fd/${fd}`);
   } catch {
-    return fsp.realpath(path);
+    return realpathSync(path);
   }
 }
 
-/** Opens `.ai/…/name` without following it, refusing anything but a regular file at exactly that place. */
+/** Refuses a descriptor (found at `location`) that is not a regular file of its own at exactly `absolute`. */
+function assertOpenedAt(location: string, absolute: string, repo: string, rel: string, info: Stats): void {
+  // A folder swapped for a symlink after the checks above moves the descriptor elsewhere.
+  if (location !== absolute) throw unsafeAiPath(repo, rel, "moved while it was being opened");
+  if (!info.isFile()) throw unsafeAiPath(repo, rel, "is not a regular file");
+  // A hard link shares its content with a file elsewhere, such as .env.
+  if (info.nlink > 1) throw unsafeAiPath(repo, rel, "has other hard links");
+}
+
+function refusedOpen(error: unknown, repo: string, rel: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ELOOP") return unsafeAiPath(repo, rel, "is a symlink");
+  // A FIFO without a reader refuses a non-blocking open for writing.
+  if (code === "ENXIO") return unsafeAiPath(repo, rel, "is not a regular file");
+  return error;
+}
+
+/**
+ * Opens `.ai/…/name` without following it, refusing anything but a regular file at exactly that place.
+ * A file replaced (renamed over, as every state write does) or removed right after it was opened
+ * is opened again: the reader gets the new version, or nothing when it is gone.
+ */
 async function openAiFile(repo: string, rel: string, flags: number, mode?: number): Promise<fsp.FileHandle | undefined> {
   const dir = await aiDirectory(repo, dirname(rel), { create: (flags & constants.O_CREAT) !== 0 });
   if (!dir) return undefined;
   const absolute = join(dir, rel.split("/").at(-1)!);
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(absolute, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return undefined;
-    if (code === "ELOOP") throw unsafeAiPath(repo, rel, "is a symlink");
-    // A FIFO without a reader refuses a non-blocking open for writing.
-    if (code === "ENXIO") throw unsafeAiPath(repo, rel, "is not a regular file");
-    throw error;
-  }
-  try {
-    // A folder swapped for a symlink after the checks above moves the descriptor elsewhere.
-    if ((await openedLocation(handle, absolute)) !== absolute) throw unsafeAiPath(repo, rel, "moved while it was being opened");
-    const info = await handle.stat();
-    if (!info.isFile()) throw unsafeAiPath(repo, rel, "is not a regular file");
-    // A hard link shares its content with a file elsewhere, such as .env.
-    if (info.nlink > 1) throw unsafeAiPath(repo, rel, "has other hard links");
-    return handle;
-  } catch (error) {
-    await handle.close();
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(absolute, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw refusedOpen(error, repo, rel);
+    }
+    try {
+      const location = openedLocation(handle.fd, absolute);
+      // Stat after the location: unlinked by then, the location may name it "(deleted)".
+      const info = await handle.stat();
+      if (info.nlink === 0 && attempt < MAX_OPEN_ATTEMPTS) {
+        await handle.close();
+        continue;
+      }
+      assertOpenedAt(location, absolute, repo, rel, info);
+      return handle;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
 }
 
@@ -95,6 +119,8 @@ export interface AiFileText {
   size: number;
   /** True when the file is larger than the bytes read. */
   truncated: boolean;
+  /** When the file was last written (epoch ms). */
+  modifiedMs: number;
 }
 
 /**
@@ -108,11 +134,11 @@ export async function readAiFile(repo: string, rel: string, options: { maxBytes:
   const handle = await openAiFile(repo, rel, constants.O_RDONLY);
   if (!handle) return undefined;
   try {
-    const { size } = await handle.stat();
+    const { size, mtimeMs } = await handle.stat();
     const length = Math.min(size, options.maxBytes);
     const bytes = Buffer.alloc(length);
     const { bytesRead } = await handle.read(bytes, 0, length, options.fromEnd ? size - length : 0);
-    return { text: bytes.subarray(0, bytesRead).toString("utf8"), size, truncated: size > bytesRead };
+    return { text: bytes.subarray(0, bytesRead).toString("utf8"), size, truncated: size > bytesRead, modifiedMs: mtimeMs };
   } finally {
     await handle.close();
   }
@@ -134,13 +160,25 @@ export async function appendAiFile(repo: string, rel: string, content: string): 
   }
 }
 
-/** Creates `.ai/…` with `content`, failing with EEXIST when it exists (a lock). */
+/**
+ * Creates `.ai/…` with `content`, failing with EEXIST when it exists (a lock). Created and written
+ * with no await between, so nothing else in this process reads it empty; another process can, for
+ * the microseconds between the two calls (readPhaseLock allows for that).
+ */
 export async function createAiFile(repo: string, rel: string, content: string, mode = 0o600): Promise<void> {
-  const handle = (await openAiFile(repo, rel, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode))!;
+  const dir = (await aiDirectory(repo, dirname(rel), { create: true }))!;
+  const absolute = join(dir, rel.split("/").at(-1)!);
+  let fd: number;
   try {
-    await handle.writeFile(content);
+    fd = openSync(absolute, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+  } catch (error) {
+    throw refusedOpen(error, repo, rel);
+  }
+  try {
+    writeFileSync(fd, content);
+    assertOpenedAt(openedLocation(fd, absolute), absolute, repo, rel, fstatSync(fd));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

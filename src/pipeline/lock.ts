@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { PatchbayError } from "../errors/index.ts";
 import { holderGone, processStartTime } from "../state/index.ts";
-import { createAiFile } from "./ai-files.ts";
-import { appendRunEvent, type Phase, readRunFile, removeRunFile, runFile, type RunRecord, saveRun } from "./run-record.ts";
+import { createAiFile, readAiFile } from "./ai-files.ts";
+import { appendRunEvent, type Phase, removeRunFile, runFile, type RunRecord, saveRun } from "./run-record.ts";
 
 export interface PhaseLock {
   phase: Phase;
@@ -18,15 +18,24 @@ export interface PhaseLock {
 }
 
 const LOCK_NAME = "RUN.lock";
+const MAX_LOCK_BYTES = 64 * 1024;
+/** How long a lock may stay unwritten after its create before it counts as left by a crash. */
+const UNWRITTEN_LOCK_MS = 2000;
 
 export async function readPhaseLock(record: Pick<RunRecord, "repo" | "run_id">): Promise<PhaseLock | undefined> {
-  const text = await readRunFile(record, LOCK_NAME);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as PhaseLock;
-  } catch {
-    // A lock cut short by a crash between create and write: nobody holds it.
-    return { phase: "write", pid: 0, since: new Date(0).toISOString(), token: "" };
+  const waitUntil = Date.now() + UNWRITTEN_LOCK_MS;
+  for (;;) {
+    const file = await readAiFile(record.repo, runFile(record.run_id, LOCK_NAME), { maxBytes: MAX_LOCK_BYTES });
+    if (file === undefined) return undefined;
+    try {
+      return JSON.parse(file.text) as PhaseLock;
+    } catch {
+      // Empty just after its O_EXCL create, until its holder (another process) writes it: wait for that.
+      // Still unreadable long after, it was cut short by a crash between create and write: nobody holds it.
+      const now = Date.now();
+      if (now - file.modifiedMs > UNWRITTEN_LOCK_MS || now > waitUntil) return { phase: "write", pid: 0, since: new Date(0).toISOString(), token: "" };
+      await new Promise((done) => setTimeout(done, 5));
+    }
   }
 }
 

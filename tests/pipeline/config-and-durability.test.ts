@@ -115,6 +115,30 @@ describe("read-only phases and durability", () => {
     expect(existsSync(join(repo, ".ai/runs", run.run_id, "PLAN.md"))).toBe(true);
   });
 
+  test("reading a run while a phase takes its lock never breaks the lock: no interrupted mark, no error, the phase's state stays", async () => {
+    const repo = pipelineRepo(mockToml());
+    const env = await directEnv(repo);
+    for (let round = 0; round < 20; round++) {
+      const run = await pipeline.plan(repo, `t${round}`, env);
+      let approving = true;
+      const approved = pipeline.approve(repo, run.run_id, env).finally(() => {
+        approving = false;
+      });
+      // The board and the status tool read in the same process as the phase, several at once.
+      const failures: unknown[] = [];
+      const reader = async () => {
+        while (approving) await pipeline.status(repo, run.run_id).catch((error: unknown) => failures.push(error));
+      };
+      await Promise.all([approved, reader(), reader(), reader(), reader()]);
+      expect(failures).toEqual([]);
+      const view = await pipeline.status(repo, run.run_id);
+      expect(view.state).toBe("approved");
+      expect(view.interrupted).toBeUndefined();
+      const { events } = await pipeline.readRunEvents(repo, run.run_id);
+      expect(events.map((event) => event.action)).not.toContain("interrupted");
+    }
+  });
+
   test("a phase held by a live process is run_busy", async () => {
     const repo = pipelineRepo(mockToml());
     const env = await directEnv(repo);
