@@ -1,11 +1,11 @@
 /**
  * The one place that knows which JavaScript runtime runs patchbay. Everything else uses web
- * standards and node: modules, which Bun and Deno both provide; only serving HTTP and
- * re-launching ourselves differ between them (serving also notes each request's peer address,
+ * standards and node: modules, which Bun and Deno both provide; only serving HTTP,
+ * re-launching ourselves and reading inotify differ between them (serving also notes each request's peer address,
  * `remote-address.ts`, which a web `Request` does not carry). It is also the home of the basics
  * every layer shares: replacing a file atomically (`atomic-file.ts`), process liveness, the one
  * path containment test (`isInside`), the kept real paths of roots (`kept-realpath.ts`) and, on
- * Linux, which inotify watches the process holds (`inotify-watches.ts`, for Bun's recursive watch).
+ * Linux under Bun, inotify read on the calling thread (`inotify.ts`, through Bun's FFI).
  */
 import { fileURLToPath } from "node:url";
 import { PatchbayError } from "../errors/index.ts";
@@ -13,7 +13,7 @@ import { noteRemoteAddress } from "./remote-address.ts";
 
 export { type AtomicWriteOptions, isTempName, sweepStaleTemps, tempNameFor, writeFileAtomic, writeFileAtomicSync, writeTempFile } from "./atomic-file.ts";
 export { isInside } from "./inside.ts";
-export { inotifyWatched } from "./inotify-watches.ts";
+export { IN, type Inotify, type InotifyEvent, openInotify } from "./inotify.ts";
 export { keptRealpath, keptRealpathOrSelf } from "./kept-realpath.ts";
 export { isProcessAlive, processStartTime } from "./process-liveness.ts";
 export { remoteAddress } from "./remote-address.ts";

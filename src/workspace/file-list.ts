@@ -150,7 +150,7 @@ async function listFiles(root: string, signal?: AbortSignal): Promise<FileList |
 /**
  * What to watch for `root`'s list, snapshotted; undefined when it cannot be watched. With a
  * generation, only the sources outside the tree, and every config file: an include may name one in
- * `.git` among the names the watch passes over (its cookies').
+ * the folder the watch passes over (`.git/objects`).
  */
 async function watchSet(root: string, generation: number | undefined, signal?: AbortSignal): Promise<({ watched: string[] } & Snapshot) | undefined> {
   const sources = await gitSources(root, signal);
@@ -183,10 +183,10 @@ export async function gitFileList(root: string, signal?: AbortSignal): Promise<F
 /**
  * The list with the tree's generation it was judged at (undefined when the tree is not watched),
  * taken before git or anything else read the tree: a caller that reads files of the list can keep
- * what it read on that generation without asking for another (each question waits for a cookie).
+ * what it read on that generation without asking for another.
  */
 export async function gitFileListAt(root: string, signal?: AbortSignal): Promise<{ list: FileList; generation: number | undefined } | { error: string }> {
-  const generation = await treeGeneration(root, signal);
+  const generation = await treeGeneration(root);
   const entry = known.get(root);
   if (entry) {
     if (entry.generation === generation && sameMarks((await snapshot(entry.watched)).marks, entry.marks)) return { list: entry.list, generation };
@@ -196,7 +196,7 @@ export async function gitFileListAt(root: string, signal?: AbortSignal): Promise
   const list = await listFiles(root, signal);
   if ("error" in list) return list;
   if (!before || (generation === undefined && before.newest >= before.takenAt - RACY_MS)) return { list, generation };
-  if ((await treeGeneration(root, signal)) !== generation || !sameMarks((await snapshot(before.watched)).marks, before.marks)) return { list, generation };
+  if ((await treeGeneration(root)) !== generation || !sameMarks((await snapshot(before.watched)).marks, before.marks)) return { list, generation };
   if (known.size >= MAX_KNOWN) known.delete(known.keys().next().value as string);
   known.set(root, { list, watched: before.watched, marks: before.marks, generation });
   return { list, generation };

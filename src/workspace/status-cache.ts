@@ -39,7 +39,7 @@ interface Stamp {
  */
 async function stampOf(repo: GitRepo, signal?: AbortSignal, keptAt?: Stamp): Promise<Stamp | undefined> {
   if (repo.prefix !== "") return undefined;
-  const generation = await treeGeneration(repo.root, signal);
+  const generation = await treeGeneration(repo.root);
   if (generation === undefined) return undefined;
   if (keptAt && `${generation}|${marksOf(keptAt.outside)}` === keptAt.text) return keptAt;
   const files = await gitConfigFiles(repo.root, signal);

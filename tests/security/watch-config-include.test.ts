@@ -92,19 +92,19 @@ test("with GIT_CONFIG_GLOBAL in the server's environment (its git calls get no G
   }
 }, 90_000);
 
-test("an included config file inside .git under a name the watch passes over (its cookies') still changes the tree and the search", async () => {
+test("an included config file in the folder the watch passes over (.git/objects) still changes the tree and the search", async () => {
   const home = tempDir("patchbay-user-home-");
   const env = { HOME: home, XDG_CONFIG_HOME: join(home, ".config") };
   const root = makeGitRepo({ "a.txt": "tracked\n" });
-  // Relative to .git/config, as git reads it: .git/patchbay-watch-cookie-extra, absent for now.
-  execFileSync("git", ["config", "include.path", "patchbay-watch-cookie-extra"], { cwd: root });
+  // Relative to .git/config, as git reads it: .git/objects/extra-config, absent for now.
+  execFileSync("git", ["config", "include.path", "objects/extra-config"], { cwd: root });
   writeFileSync(join(root, "u.log"), "needle\n");
   writeFileSync(join(root, "u.txt"), "needle\n");
   const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env });
   try {
     for (let call = 0; call < 3; call++) expect(await patchbaySays(client)).toEqual(gitSays(root, env));
     writeFileSync(join(home, "hide-logs"), "*.log\n");
-    writeFileSync(join(root, ".git", "patchbay-watch-cookie-extra"), `[core]\n\texcludesFile = ${join(home, "hide-logs")}\n`);
+    writeFileSync(join(root, ".git", "objects", "extra-config"), `[core]\n\texcludesFile = ${join(home, "hide-logs")}\n`);
     for (let call = 0; call < 2; call++) expect(await patchbaySays(client)).toEqual(gitSays(root, env));
     expect(gitSays(root, env).untracked).toEqual(["u.txt"]);
   } finally {

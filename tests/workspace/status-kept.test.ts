@@ -7,7 +7,7 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GitStatus } from "../../src/workspace/git-views.ts";
 import { treeGeneration } from "../../src/workspace/repo-watch.ts";
@@ -165,18 +165,4 @@ test("chmod and a symlink made by this process are seen at once", async () => {
   symlinkSync("x.sh", join(root, "y.txt"));
   expect(await statusTool(root)).toEqual(gitSays(root));
   expect((await statusTool(root)).short).toEqual([" M x.sh", " T y.txt"]);
-});
-
-test("a symlink planted at the cookie's name is never written through, and status stays git's", async () => {
-  const root = makeGitRepo({ "a.txt": "a\n" });
-  const victim = join(tempDir("patchbay-victim-"), "precious.txt");
-  writeFileSync(victim, "keep me\n");
-  for (const turn of [0, 1]) symlinkSync(victim, join(root, ".git", `patchbay-watch-cookie-${process.pid}-${turn}`));
-  for (let call = 0; call < 5; call++) {
-    await treeGeneration(root);
-    expect(await statusTool(root)).toEqual(gitSays(root));
-  }
-  writeFileSync(join(root, "a.txt"), "b\n");
-  expect(await statusTool(root)).toEqual(gitSays(root));
-  expect(readFileSync(victim, "utf8")).toBe("keep me\n");
 });
