@@ -112,9 +112,13 @@ function rewatch(watchOf: TreeWatch): boolean {
 async function start(root: string): Promise<void> {
   const info = lstatSync(root, { throwIfNoEntry: false });
   if (!info?.isDirectory() || !lstatSync(join(root, ".git"), { throwIfNoEntry: false })?.isDirectory()) return refuse(root);
-  if (!(await smallEnough(root))) return refuse(root, TOO_LARGE_FOR_MS);
+  // Where there is no inotify (Deno, macOS) this answers at once, before any walk.
   const inotify = await openInotify();
   if (!inotify) return refuse(root);
+  if (!(await smallEnough(root))) {
+    inotify.close();
+    return refuse(root, TOO_LARGE_FOR_MS);
+  }
   const watchOf: TreeWatch = { root, ino: info.ino, dev: info.dev, inotify, directories: new Map(), generation: ++lastGeneration };
   if (!watchBelow(watchOf, "")) {
     inotify.close();
