@@ -20,7 +20,7 @@
  * watches are not verified), a root without a `.git` directory of its own (a linked worktree, a
  * root below its repository's top), more than 20,000 entries or 1,000 directories (at the start,
  * and as the tree grows: each directory holds one of the user's watches), a directory that could
- * not be watched (the user's limit), or a root or its `.git` replaced, moved or removed. A failed
+ * not be watched (the user's limit) or named (not UTF-8), or a root or its `.git` replaced, moved or removed. A failed
  * root is not tried again for a while. Writes through a shared memory mapping are not reported by
  * inotify, as for watchman and git, nor is a file changed through a hard link outside the tree
  * (inotify tells the directory the change was made through; making the link is not reported
@@ -79,6 +79,9 @@ function watchBelow(watchOf: TreeWatch, top: string): boolean {
   while (pending.length > 0) {
     const dir = pending.pop()!;
     if (dir === UNWATCHED) continue;
+    // A name that is not UTF-8 reads back with U+FFFD in it, a path that names nothing: such a directory cannot be
+    // watched, so neither can the tree.
+    if (dir.includes("\uFFFD")) return false;
     const absolute = join(watchOf.root, dir);
     const wd = watchOf.inotify.watch(absolute, MASK);
     if (wd === undefined) {

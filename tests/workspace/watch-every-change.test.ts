@@ -64,3 +64,20 @@ test("after the kernel's queue overflowed and lost the news of a new directory, 
   now = await changedOnce(root, now, "printf 2 > late/f.txt");
   now = await changedOnce(root, now, "rm -r flood");
 }, 60_000);
+
+test("a directory whose name is not UTF-8 (which the watch cannot name) is never passed over: the tree is not watched", async () => {
+  const root = makeGitRepo({ "a.txt": "a\n" });
+  const now = await treeGeneration(root);
+  expect(now).toBeNumber();
+  // Made after the watch started, then a file in it changed: either the number moves or the tree is not watched.
+  sh(root, "mkdir \"$(printf 'bad\\377')\" && printf 1 > \"$(printf 'bad\\377')/f.txt\"");
+  const after = await treeGeneration(root);
+  expect(after).not.toBe(now);
+  sh(root, "printf 2 > \"$(printf 'bad\\377')/f.txt\"");
+  const changed = await treeGeneration(root);
+  expect(changed === undefined || changed !== after).toBe(true);
+  // Present from the start: not watched at all.
+  const other = makeGitRepo({ "a.txt": "a\n" });
+  sh(other, "mkdir \"$(printf 'bad\\377')\"");
+  expect(await treeGeneration(other)).toBeUndefined();
+});
