@@ -1,13 +1,18 @@
 /**
  * An agent's output cut into whole lines for the logs that redact and leave out quiet lines a
  * line at a time (the job log, the pipeline's phase log). A line is held until its newline, up
- * to `maxHeld` characters; a longer one is judged by what was held, and the rest of it follows
- * that verdict up to its newline: dropped when quiet, else passed on as it arrives. So a long
- * quiet line (a claude stream event carrying a large tool result) never reaches a log in pieces.
+ * to `maxHeld` characters; a longer one is judged by what was held: dropped whole when quiet,
+ * else cut: what was held goes on without its last CUT_MARGIN characters, with a note, and the
+ * rest of the line up to its newline is left out. So a long quiet line (a claude stream event
+ * carrying a large tool result) never reaches a log in pieces, and a line that reaches a log was
+ * redacted whole: a secret that straddled the cut lies in the margin left out, never half shown.
  */
 
+/** Longer than any secret the redactor knows the shape of (a 4096-bit PEM key is about 3.3 KB). */
+const CUT_MARGIN = 16 * 1024;
+
 export interface LineCutter {
-  /** The text of `chunk` and the lines held before it that the log gets now: whole kept lines, or pieces of a long kept one. */
+  /** The text of `chunk` and the lines held before it that the log gets now: whole kept lines, or the cut start of a long one. */
   push(chunk: string): string;
   /** What was held of a last line without its newline, unless it is quiet. */
   end(): string;
@@ -25,17 +30,16 @@ function withoutQuiet(text: string, quiet: ((line: string) => boolean) | undefin
 
 export function createLineCutter(maxHeld: number, quiet?: (line: string) => boolean): LineCutter {
   let held = "";
-  /** The verdict on the long line under way, until its newline. */
-  let long: "drop" | "pass" | undefined;
+  /** A long line under way is left out until its newline. */
+  let long = false;
   return {
     push(chunk) {
       let text = chunk;
       let out = "";
       if (long) {
         const newline = text.indexOf("\n");
-        if (newline < 0) return long === "pass" ? text : "";
-        if (long === "pass") out = text.slice(0, newline + 1);
-        long = undefined;
+        if (newline < 0) return "";
+        long = false;
         text = text.slice(newline + 1);
       }
       text = held + text;
@@ -43,8 +47,8 @@ export function createLineCutter(maxHeld: number, quiet?: (line: string) => bool
       out += withoutQuiet(text.slice(0, cut), quiet);
       held = text.slice(cut);
       if (held.length > maxHeld) {
-        long = quiet?.(held) ? "drop" : "pass";
-        if (long === "pass") out += held;
+        if (!quiet?.(held)) out += `${held.slice(0, held.length - CUT_MARGIN)}\n[patchbay: a line over ${maxHeld} characters, the rest of it left out]\n`;
+        long = true;
         held = "";
       }
       return out;
@@ -52,7 +56,7 @@ export function createLineCutter(maxHeld: number, quiet?: (line: string) => bool
     end() {
       const last = held;
       held = "";
-      long = undefined;
+      long = false;
       return last && !quiet?.(last) ? last : "";
     },
   };

@@ -8,8 +8,8 @@
 import { appendFile } from "node:fs/promises";
 import { createLineCutter, type LogStream } from "../jobs/index.ts";
 
-/** A line this long without its newline yet is judged by what was held and written as it comes (see createLineCutter). */
-const MAX_HELD_CHARS = 64 * 1024;
+/** A line this long without its newline yet is cut (see createLineCutter): the file has no cap, the memory held has. */
+const MAX_HELD_CHARS = 1024 * 1024;
 
 export interface PhaseLog {
   write(stream: LogStream, chunk: string): void;

@@ -67,9 +67,29 @@ test("a stream event split across chunks is still left out; stderr is marked; a 
 test("a stream event longer than the phase log holds is left out whole, however many pieces it came in", async () => {
   const file = join(tempDir("pb-phase-log-"), "plan.log");
   const log = openPhaseLog(file, (text) => text, claude.quietLine);
-  const event = `${JSON.stringify({ type: "stream_event", event: { delta: "q".repeat(200_000) } })}\n`;
+  const event = `${JSON.stringify({ type: "stream_event", event: { delta: "q".repeat(2_500_000) } })}\n`;
   const output = `{"type":"assistant"}\n${event}{"type":"result"}\n`;
   for (let at = 0; at < output.length; at += 32_000) log.write("stdout", output.slice(at, at + 32_000));
   await log.close();
   expect(readFileSync(file, "utf8")).toBe('{"type":"assistant"}\n{"type":"result"}\n');
+});
+
+test("a kept line longer than the phase log holds is cut, redacted whole: no secret in it shows, not even in part, and the next line is whole", async () => {
+  const file = join(tempDir("pb-phase-log-"), "plan.log");
+  const secret = "sk-secret-1234";
+  const log = openPhaseLog(file, (text) => text.replaceAll(secret, "[redacted]"), claude.quietLine);
+  // A tool result of 2.5 MB on one line with a secret every 9,973 characters, arriving in pipe-sized pieces that cut some of them.
+  const body = Array.from({ length: 250 }, () => `${"x".repeat(9_973 - secret.length)}${secret}`).join("");
+  const output = `{"type":"assistant","text":"${body}"}\n{"type":"result","text":"after ${secret}"}\n`;
+  for (let at = 0; at < output.length; at += 65_536) log.write("stdout", output.slice(at, at + 65_536));
+  await log.close();
+  const written = readFileSync(file, "utf8");
+  expect(written).not.toContain("sk-sec");
+  expect(written.split("\n").slice(-3)).toEqual([
+    "[patchbay: a line over 1048576 characters, the rest of it left out]",
+    '{"type":"result","text":"after [redacted]"}',
+    "",
+  ]);
+  expect(written.startsWith('{"type":"assistant","text":"xxx')).toBe(true);
+  expect(written.length).toBeLessThan(body.length / 2);
 });
