@@ -138,10 +138,10 @@ async function readContent(path: string, before: Mark): Promise<{ content: FileC
 
 /** The file contents of one root for one search. */
 export interface SearchContents {
-  /** The kept content of `path` (relative; `absolute` is where it is) when it is still the file's, else undefined. */
-  known(path: string, absolute: string): FileContent | undefined;
+  /** The kept content of `path` (relative to the root) when it is still the file's, else undefined. */
+  known(path: string): FileContent | undefined;
   /** Reads `path` through the safe open, keeping the content when its mark held still across the read. */
-  read(path: string, absolute: string): Promise<FileContent>;
+  read(path: string): Promise<FileContent>;
 }
 
 /**
@@ -151,7 +151,7 @@ export interface SearchContents {
  *
  * @example
  * const files = searchContents("/srv/repo", list, await treeGeneration("/srv/repo"));
- * const content = files.known("src/a.ts", "/srv/repo/src/a.ts") ?? (await files.read("src/a.ts", "/srv/repo/src/a.ts"));
+ * const content = files.known("src/a.ts") ?? (await files.read("src/a.ts"));
  */
 export function searchContents(root: string, list: ListedPaths, generation: number | undefined): SearchContents {
   const contents = roots.get(root) ?? { list, files: new Map<string, Kept>(), bytes: 0 };
@@ -166,17 +166,19 @@ export function searchContents(root: string, list: ListedPaths, generation: numb
   roots.set(root, contents);
   const current = contents;
   return {
-    known(path: string, absolute: string): FileContent | undefined {
+    known(path: string): FileContent | undefined {
       const kept = current.files.get(path);
       if (!kept) return undefined;
       if (generation !== undefined && kept.generation === generation) return kept.content;
-      const now = kept.racy ? undefined : markAt(absolute);
+      // root is a real path and git's paths are normalized: no join needed.
+      const now = kept.racy ? undefined : markAt(`${root}/${path}`);
       if (!now || !sameMark(now, kept.mark)) return void forget(current, path);
       // Unchanged when looked at after the generation was taken: any later change moves the generation.
       kept.generation = generation;
       return kept.content;
     },
-    async read(path: string, absolute: string): Promise<FileContent> {
+    async read(path: string): Promise<FileContent> {
+      const absolute = `${root}/${path}`;
       const before = markAt(absolute);
       if (!before) return "skip";
       const { content, keepable } = await readContent(absolute, before);

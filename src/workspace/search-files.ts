@@ -117,11 +117,10 @@ function* linesWith(data: Buffer, needle: Buffer): Generator<Omit<FoundLine, "pa
 }
 
 /** The contents of `paths`: from memory where still current (no promise per file), the rest read. */
-async function contentsOf(contents: SearchContents, root: string, paths: readonly string[]): Promise<FileContent[]> {
-  // root is a real path and git's paths are normalized: no join needed.
-  const known = paths.map((path) => contents.known(path, `${root}/${path}`));
+async function contentsOf(contents: SearchContents, paths: readonly string[]): Promise<FileContent[]> {
+  const known = paths.map((path) => contents.known(path));
   if (!known.includes(undefined)) return known as FileContent[];
-  return Promise.all(known.map((content, at) => content ?? contents.read(paths[at]!, `${root}/${paths[at]}`)));
+  return Promise.all(known.map((content, at) => content ?? contents.read(paths[at]!)));
 }
 
 /**
@@ -155,7 +154,7 @@ export async function searchFilesInProcess(
     const batch = take(wanted, READ_BATCH);
     if (batch.length === 0) return lines;
     if (read + batch.length > budget || pastBudget(read, lines.length, options.enough + 1, budget, files.length)) return undefined;
-    const batchContents = await contentsOf(contents, root, batch);
+    const batchContents = await contentsOf(contents, batch);
     if (batchContents.includes("git")) return undefined;
     for (const [at, data] of batchContents.entries()) {
       if (!(data instanceof Buffer)) continue;
