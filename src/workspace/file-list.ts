@@ -25,6 +25,7 @@ import { lstatSync } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { runGit } from "./git.ts";
+import { markText, RACY_MS } from "./file-marks.ts";
 import { gitConfigFiles } from "./git-config-files.ts";
 import { isInside } from "../runtime/index.ts";
 import { treeGeneration } from "./repo-watch.ts";
@@ -33,8 +34,6 @@ import { treeGeneration } from "./repo-watch.ts";
 const LS_FILES_BYTES = 8 * 1024 * 1024;
 /** Beyond this many directories to watch the check costs what it saves: list afresh each time. */
 const MAX_WATCHED_DIRS = 20_000;
-/** An entry changed this close to its snapshot may change again unseen in the same timestamp tick. */
-const RACY_MS = 2_000;
 /** Roots remembered at most, the oldest going first: a list of 100,000 paths and what is derived from it hold several megabytes, and workers' worktrees are roots too. */
 const MAX_KNOWN = 8;
 
@@ -78,7 +77,7 @@ async function snapshot(paths: readonly string[]): Promise<Snapshot> {
       ? paths.map((path) => lstatSync(path, { throwIfNoEntry: false }))
       : await Promise.all(paths.map((path) => lstat(path).catch(() => undefined)));
   return {
-    marks: infos.map((info) => (info ? `${info.ino}:${info.mtimeMs}:${info.ctimeMs}:${info.size}` : "-")),
+    marks: infos.map(markText),
     takenAt,
     newest: Math.max(0, ...infos.map((info) => (info ? Math.max(info.mtimeMs, info.ctimeMs) : 0))),
   };

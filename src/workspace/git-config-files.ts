@@ -11,6 +11,7 @@ import { lstatSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { runGit } from "./git.ts";
+import { RACY_MS, marksOf } from "./file-marks.ts";
 import { findGitRepo } from "./git-repo.ts";
 
 /** Roots whose reading is remembered at most, the oldest going first. */
@@ -34,24 +35,14 @@ interface Reading extends GitConfigFiles {
 
 const readings = new Map<string, Reading>();
 
-function markOf(path: string): string {
-  const info = lstatSync(path, { throwIfNoEntry: false });
-  return info ? `${info.ino}:${info.mtimeMs}:${info.ctimeMs}:${info.size}` : "-";
-}
-
-/** A file changed this recently may have changed while git read it, or within one tick of a coarse file clock. */
-const RECENT_MS = 2_000;
-
+/** True when one of `paths` changed within RACY_MS: perhaps while git read it, perhaps in a coarse clock's tick. */
 function includedChangedLately(paths: readonly string[]): boolean {
   const now = Date.now();
   return paths.some((path) => {
     const info = lstatSync(path, { throwIfNoEntry: false });
-    return info !== undefined && now - Math.max(info.mtimeMs, info.ctimeMs) < RECENT_MS;
+    return info !== undefined && now - Math.max(info.mtimeMs, info.ctimeMs) < RACY_MS;
   });
 }
-
-/** The `lstat` marks (inode, mtime, ctime, size) of `paths` as one string; "-" for each that is absent. */
-export const marksOf = (paths: readonly string[]) => paths.map(markOf).join("|");
 
 const expandHome = (base: string, path: string) => (path.startsWith("~/") ? join(homedir(), path.slice(2)) : resolve(base, path));
 
@@ -113,7 +104,7 @@ export async function gitConfigFiles(root: string, signal?: AbortSignal): Promis
     configFiles: allConfig,
     // The config files were marked before git read them, so one changed while git ran makes the next call read
     // again. The files they include are known only from git's answer: marked now, and when one changed within
-    // the last RECENT_MS (perhaps while git ran, perhaps in a coarse timestamp's tick) nothing matches it.
+    // the last RACY_MS (perhaps while git ran, perhaps in a coarse timestamp's tick) nothing matches it.
     configMarks: allConfig.length === configFiles.length ? configMarks : includedChangedLately(allConfig) ? "" : marksOf(allConfig),
   };
   readings.delete(root);

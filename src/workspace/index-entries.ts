@@ -18,7 +18,7 @@ const EXTENDED_FLAG = 0x4000;
  * that cannot be told (no index: an unborn repository holds no gitlink, so false).
  *
  * @example
- * if ((await indexHasGitlinks("/work/repo/.git/index")) !== false) return; // do not keep
+ * if (indexHasGitlinks("/work/repo/.git/index") !== false) return; // do not keep
  */
 export function indexHasGitlinks(indexPath: string): boolean | undefined {
   let bytes: Buffer;

@@ -16,14 +16,13 @@
  * hidden files) the caller decides per query; only the files' bytes are kept here.
  */
 import { lstatSync, type Stats } from "node:fs";
+import { RACY_MS } from "./file-marks.ts";
 import { openFileInside } from "./open-inside.ts";
 
 /** Bytes kept across every root; the root used longest ago goes first. */
 export const MAX_TOTAL_BYTES = 32 * 1024 * 1024;
 /** What an entry costs besides its bytes (the mark, the map slot, the path). */
 const ENTRY_OVERHEAD_BYTES = 256;
-/** A file whose mtime or ctime lies this close to its read may change again unseen by its mark. */
-export const RACY_MS = 2000;
 /** A larger file sends the search to git, which streams it. */
 const MAX_FILE_BYTES = 1024 * 1024;
 /** git's binary test: a NUL among the first bytes (buffer_is_binary). */

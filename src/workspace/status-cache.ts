@@ -12,7 +12,8 @@
  */
 import { join } from "node:path";
 import { type GitResult, runGit } from "./git.ts";
-import { gitConfigFiles, marksOf } from "./git-config-files.ts";
+import { marksOf } from "./file-marks.ts";
+import { gitConfigFiles } from "./git-config-files.ts";
 import type { GitRepo } from "./git-repo.ts";
 import { indexHasGitlinks } from "./index-entries.ts";
 import { treeGeneration } from "./repo-watch.ts";
