@@ -5,10 +5,10 @@
  * a read. Opens never follow a final symlink and never block, the opened descriptor must sit
  * exactly where the path says, and reads stop at a size cap.
  */
-import { closeSync, constants, type Dirent, fstatSync, promises as fsp, openSync, readlinkSync, realpathSync, type Stats, writeFileSync } from "node:fs";
+import { closeSync, constants, type Dirent, fstatSync, promises as fsp, openSync, type Stats, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { writeInside } from "../workspace/index.ts";
+import { openedLocationSync, writeInside } from "../workspace/index.ts";
 
 /** A refusal naming the `.ai` path (relative to the repository) and what to do about it. */
 export function unsafeAiPath(repo: string, path: string, why: string): PatchbayError {
@@ -54,14 +54,6 @@ export async function aiDirectory(repo: string, relDir: string, options: { creat
 /** Opens of a file that keeps being replaced between open and check, before giving up. */
 const MAX_OPEN_ATTEMPTS = 8;
 
-function openedLocation(fd: number, path: string): string {
-  try {
-    return readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    return realpathSync(path);
-  }
-}
-
 /** Refuses a descriptor (found at `location`) that is not a regular file of its own at exactly `absolute`. */
 function assertOpenedAt(location: string, absolute: string, repo: string, rel: string, info: Stats): void {
   // A folder swapped for a symlink after the checks above moves the descriptor elsewhere.
@@ -97,7 +89,7 @@ async function openAiFile(repo: string, rel: string, flags: number, mode?: numbe
       throw refusedOpen(error, repo, rel);
     }
     try {
-      const location = openedLocation(handle.fd, absolute);
+      const location = openedLocationSync(handle.fd, absolute);
       // Stat after the location: unlinked by then, the location may name it "(deleted)".
       const info = await handle.stat();
       if (info.nlink === 0 && attempt < MAX_OPEN_ATTEMPTS) {
@@ -176,7 +168,7 @@ export async function createAiFile(repo: string, rel: string, content: string, m
   }
   try {
     writeFileSync(fd, content);
-    assertOpenedAt(openedLocation(fd, absolute), absolute, repo, rel, fstatSync(fd));
+    assertOpenedAt(openedLocationSync(fd, absolute), absolute, repo, rel, fstatSync(fd));
   } finally {
     closeSync(fd);
   }

@@ -24,7 +24,8 @@ async function openedLocation(handle: fsp.FileHandle, fallback: string): Promise
   }
 }
 
-function openedLocationSync(fd: number, fallback: string): string {
+/** Where the descriptor `fd` (opened as `fallback`) sits now: its /proc link, or `fallback` resolved again where there is no /proc. */
+export function openedLocationSync(fd: number, fallback: string): string {
   try {
     return readlinkSync(`/proc/self/fd/${fd}`);
   } catch {

@@ -6,7 +6,7 @@
 export { openWorkspace, workspaceIn, type Workspace } from "./workspace.ts";
 export { buildContextPack, renderContextPack, type ContextPack, type ContextPackOptions } from "./context-pack.ts";
 export { withRepoLock } from "./repo-lock.ts";
-export { readInside, writeInside, type FileBytes } from "./guarded-fs.ts";
+export { openedLocationSync, readInside, writeInside, type FileBytes } from "./guarded-fs.ts";
 export { guardPath, isInside } from "./path-guard.ts";
 export { readCommandLine, splitWords } from "./commands.ts";
 export { assertCommit, assertSafeRef, GIT_CHECKOUT_TIMEOUT_MS, git, runGit, type GitResult } from "./git.ts";
