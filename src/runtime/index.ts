@@ -1,11 +1,12 @@
 /**
  * The one place that knows which JavaScript runtime runs patchbay. Everything else uses web
  * standards and node: modules, which Bun and Deno both provide; only serving HTTP,
- * re-launching ourselves and reading inotify differ between them (serving also notes each request's peer address,
+ * re-launching ourselves, reading inotify and the stdio relay's byte pump differ between them (serving also notes each request's peer address,
  * `remote-address.ts`, which a web `Request` does not carry). It is also the home of the basics
  * every layer shares: replacing a file atomically (`atomic-file.ts`), process liveness, the one
  * path containment test (`isInside`), the kept real paths of roots (`kept-realpath.ts`) and, on
- * Linux under Bun, inotify read on the calling thread (`inotify.ts`, through Bun's FFI).
+ * Linux under Bun, what goes through Bun's FFI to libc (`libc.ts`): inotify read on the calling
+ * thread (`inotify.ts`) and the relay's blocking byte pump (`fd-pump.ts`).
  */
 import { fileURLToPath } from "node:url";
 import { PatchbayError } from "../errors/index.ts";
@@ -13,6 +14,7 @@ import { noteRemoteAddress } from "./remote-address.ts";
 
 export { type AtomicWriteOptions, isTempName, sweepStaleTemps, tempNameFor, writeFileAtomic, writeFileAtomicSync, writeTempFile } from "./atomic-file.ts";
 export { isInside } from "./inside.ts";
+export { type FdPump, openFdPump } from "./fd-pump.ts";
 export { IN, type Inotify, type InotifyEvent, openInotify } from "./inotify.ts";
 export { keptRealpath, keptRealpathOrSelf } from "./kept-realpath.ts";
 export { isProcessAlive, processStartTime } from "./process-liveness.ts";

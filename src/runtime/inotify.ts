@@ -5,6 +5,7 @@
  * queue returns every change completed before it, with no watcher thread to wait for and no file
  * written to learn where the queue stands.
  */
+import { openLibc } from "./libc.ts";
 
 /** Masks from <sys/inotify.h>. */
 export const IN = {
@@ -46,45 +47,13 @@ export interface Inotify {
   close(): void;
 }
 
-interface LibcInotify {
-  inotify_init1(flags: number): number;
-  inotify_add_watch(fd: number, path: unknown, mask: number): number;
-  inotify_rm_watch(fd: number, wd: number): number;
-  read(fd: number, buffer: unknown, length: number): number | bigint;
-  close(fd: number): number;
-}
-
-interface BunFfi {
-  dlopen(library: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: LibcInotify };
-  ptr(view: ArrayBufferView): unknown;
-}
-
-let libc: Promise<{ symbols: LibcInotify; ptr: BunFfi["ptr"] } | undefined> | undefined;
-
-function loadLibc(): Promise<{ symbols: LibcInotify; ptr: BunFfi["ptr"] } | undefined> {
-  libc ??= (async () => {
-    if (!(globalThis as { Bun?: unknown }).Bun || process.platform !== "linux") return undefined;
-    // Named at run time so Deno, which has no bun:ffi, never resolves it; Bun's compiled binary has it built in.
-    const specifier = "bun:ffi";
-    const ffi = (await import(specifier)) as BunFfi;
-    for (const library of ["libc.so.6", "libc.so"]) {
-      try {
-        const opened = ffi.dlopen(library, {
-          inotify_init1: { args: ["i32"], returns: "i32" },
-          inotify_add_watch: { args: ["i32", "ptr", "u32"], returns: "i32" },
-          inotify_rm_watch: { args: ["i32", "i32"], returns: "i32" },
-          read: { args: ["i32", "ptr", "u64"], returns: "i64" },
-          close: { args: ["i32"], returns: "i32" },
-        });
-        return { symbols: opened.symbols, ptr: ffi.ptr };
-      } catch {
-        // musl names it differently; without either there is no watch.
-      }
-    }
-    return undefined;
-  })().catch(() => undefined);
-  return libc;
-}
+const SYMBOLS = {
+  inotify_init1: { args: ["i32"], returns: "i32" },
+  inotify_add_watch: { args: ["i32", "ptr", "u32"], returns: "i32" },
+  inotify_rm_watch: { args: ["i32", "i32"], returns: "i32" },
+  read: { args: ["i32", "ptr", "u64"], returns: "i64" },
+  close: { args: ["i32"], returns: "i32" },
+} as const;
 
 /**
  * A new inotify instance, or undefined where there is none (not Linux on Bun, no libc, the user's
@@ -97,7 +66,7 @@ function loadLibc(): Promise<{ symbols: LibcInotify; ptr: BunFfi["ptr"] } | unde
  * const changed = (inotify?.read().length ?? 0) > 0;
  */
 export async function openInotify(): Promise<Inotify | undefined> {
-  const loaded = await loadLibc();
+  const loaded = await openLibc(SYMBOLS);
   if (!loaded) return undefined;
   const { symbols, ptr } = loaded;
   const fd = symbols.inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

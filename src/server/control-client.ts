@@ -31,14 +31,13 @@ export function controlRequest(owner: OwnerRecord, request: ControlRequest, time
       buffered = Buffer.concat([buffered, chunk]);
       const newline = buffered.indexOf(10);
       if (newline < 0) return;
-      let answer: ControlReply;
+      let data: unknown;
       try {
-        answer = JSON.parse(buffered.subarray(0, newline).toString("utf8")) as ControlReply;
-      } catch {
-        return finish(new PatchbayError("server_unreachable", "the control port answered something that is not patchbay"));
+        data = replyData(buffered.subarray(0, newline).toString("utf8"));
+      } catch (error) {
+        return finish(error as Error);
       }
-      if (!answer.ok) return finish(PatchbayError.received(answer.error));
-      finish(undefined, { data: answer.data, socket, rest: buffered.subarray(newline + 1) });
+      finish(undefined, { data, socket, rest: buffered.subarray(newline + 1) });
     };
     const onError = (error: Error) =>
       finish(new PatchbayError("server_unreachable", `cannot reach the server (pid ${owner.pid}) on 127.0.0.1:${port}: ${error.message}`));
@@ -58,8 +57,25 @@ export function controlRequest(owner: OwnerRecord, request: ControlRequest, time
     socket.on("data", onData);
     socket.on("error", onError);
     socket.on("close", onClose);
-    socket.write(`${JSON.stringify({ v: 1, credential: owner.credential, ...request })}\n`);
+    socket.write(helloLine(owner, request));
   });
+}
+
+/** The first line a control connection sends: the request with the server's credential. */
+export function helloLine(owner: OwnerRecord, request: ControlRequest): string {
+  return `${JSON.stringify({ v: 1, credential: owner.credential, ...request })}\n`;
+}
+
+/** The data of the server's answer line; throws what the server said went wrong, or that this is not patchbay. */
+export function replyData(line: string): unknown {
+  let answer: ControlReply;
+  try {
+    answer = JSON.parse(line) as ControlReply;
+  } catch {
+    throw new PatchbayError("server_unreachable", "the control port answered something that is not patchbay");
+  }
+  if (!answer.ok) throw PatchbayError.received(answer.error);
+  return answer.data;
 }
 
 /**
@@ -115,6 +131,6 @@ export function controlStream(
       finish(new PatchbayError("server_unreachable", `cannot reach the server (pid ${owner.pid}) on 127.0.0.1:${port}: ${error.message}`)),
     );
     socket.on("close", () => finish(new PatchbayError("server_unreachable", "the server closed the connection without answering")));
-    socket.write(`${JSON.stringify({ v: 1, credential: owner.credential, ...request })}\n`);
+    socket.write(helloLine(owner, request));
   });
 }

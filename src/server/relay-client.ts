@@ -1,7 +1,11 @@
 import { PatchbayError } from "../errors/index.ts";
 import type { SessionOpening } from "../mcp/index.ts";
-import { controlRequest } from "./control-client.ts";
+import { openFdPump } from "../runtime/index.ts";
+import { controlRequest, helloLine, replyData } from "./control-client.ts";
 import { ensureServer } from "./launcher.ts";
+import type { OwnerRecord } from "./owner.ts";
+
+const HELLO_ANSWER_MS = 10_000;
 
 /**
  * `patchbay stdio` as a session on the shared server: pipes this process's stdin/stdout to a
@@ -14,6 +18,8 @@ import { ensureServer } from "./launcher.ts";
  */
 export async function relayStdio(home: string, session: SessionOpening, configFile?: string): Promise<number> {
   const owner = await ensureServer(home, configFile);
+  const pumped = await relayThroughPump(owner, session);
+  if (pumped !== undefined) return pumped;
   const { socket, rest } = await controlRequest(owner, { op: "relay", session });
   if (rest.length > 0) process.stdout.write(rest);
   let hostClosed = false;
@@ -29,5 +35,30 @@ export async function relayStdio(home: string, session: SessionOpening, configFi
   // The exit that follows must not cut off what is still queued for a slow host.
   await new Promise((resolve) => process.stdout.write("", resolve));
   if (hostClosed) return 0;
-  throw new PatchbayError("relay_closed", `the patchbay server (pid ${owner.pid}) ended this session: it stopped or was killed`);
+  throw relayClosed(owner);
+}
+
+function relayClosed(owner: OwnerRecord): PatchbayError {
+  return new PatchbayError("relay_closed", `the patchbay server (pid ${owner.pid}) ended this session: it stopped or was killed`);
+}
+
+/**
+ * The relay as a blocking byte pump of its own (Bun on Linux, `runtime/fd-pump.ts`): the same
+ * session with no event loop between the host's pipes and the server's socket. Undefined where
+ * there is no such pump, and the streams below carry the session instead.
+ */
+async function relayThroughPump(owner: OwnerRecord, session: SessionOpening): Promise<number | undefined> {
+  if (!owner.control_port) return undefined;
+  const pump = await openFdPump(owner.control_port);
+  if (!pump) return undefined;
+  try {
+    if (!pump.send(new TextEncoder().encode(helloLine(owner, { op: "relay", session })))) throw relayClosed(owner);
+    const line = pump.readLine(HELLO_ANSWER_MS);
+    if (!line) throw new PatchbayError("server_unreachable", `the server (pid ${owner.pid}) did not answer within ${HELLO_ANSWER_MS} ms`);
+    replyData(new TextDecoder().decode(line));
+    if (pump.run() === "peer_closed") throw relayClosed(owner);
+    return 0;
+  } finally {
+    pump.close();
+  }
 }

@@ -13,6 +13,13 @@ interface Answer {
   result?: { structuredContent?: Record<string, unknown>; isError?: boolean };
 }
 
+/**
+ * How the host hands the relay its stdin and stdout: Node and Bun give socket pairs; Codex CLI
+ * (Rust), Go and Python hosts and shells give pipes, which this host gets by putting `cat` on
+ * either side of the relay (bash's process substitution; the relay takes bash's place, so its exit is the relay's).
+ */
+type Stdio = "socket pair" | "pipes";
+
 /** A host speaking raw JSON lines to `patchbay stdio` (relayed), so the test controls when stdout is read. */
 class RawHost {
   readonly child: ChildProcessWithoutNullStreams;
@@ -23,8 +30,10 @@ class RawHost {
   private pending = "";
   private nextId = 1;
 
-  constructor(home: string, root: string) {
-    this.child = spawn(patchbayBinary(), ["stdio", "--root", root], { cwd: repoRoot, env: patchbayEnv(home), stdio: ["pipe", "pipe", "pipe"] });
+  constructor(home: string, root: string, stdio: Stdio) {
+    const relay = [patchbayBinary(), "stdio", "--root", root];
+    const [command, args] = stdio === "pipes" ? ["bash", ["-c", 'exec "$@" < <(exec cat) > >(exec cat)', "bash", ...relay]] : [relay[0]!, relay.slice(1)];
+    this.child = spawn(command, args, { cwd: repoRoot, env: patchbayEnv(home), stdio: ["pipe", "pipe", "pipe"] });
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
     this.child.stderr.on("data", (chunk) => (this.stderr += chunk));
     this.child.stdout.on("data", (chunk: Buffer) => {
@@ -65,7 +74,7 @@ async function exitCode(host: RawHost): Promise<number | null> {
   return code!;
 }
 
-describe("patchbay stdio relayed to the shared server (compiled binary)", () => {
+describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the shared server (compiled binary), stdin and stdout %s", (stdio) => {
   const servers: TestServer[] = [];
   const hosts: RawHost[] = [];
   afterAll(async () => {
@@ -78,7 +87,7 @@ describe("patchbay stdio relayed to the shared server (compiled binary)", () => 
     return server;
   };
   const host = (home: string, root: string) => {
-    const started = new RawHost(home, root);
+    const started = new RawHost(home, root, stdio);
     hosts.push(started);
     return started;
   };
