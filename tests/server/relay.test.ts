@@ -112,6 +112,27 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
     }
   });
 
+  test("a host ending the relay with SIGTERM: it is gone at once, and the server ends its session and only that one", async () => {
+    const home = tempDir();
+    const root = tempDir();
+    await serve(home);
+    const ended = host(home, root);
+    await ended.initialize();
+    const other = await connectStdio("v2-legacy", { home, args: ["--root", root] });
+    try {
+      const sessions = async () => ((await other.callTool("codex_self_test")).structuredContent as { active_sessions: number }).active_sessions;
+      expect(await sessions()).toBe(2);
+      let signal: string | null | undefined;
+      ended.child.once("exit", (_code, received) => (signal = received));
+      ended.child.kill("SIGTERM");
+      await until(() => signal !== undefined, "the relay to exit on SIGTERM", { timeoutMs: 5_000 });
+      expect(signal).toBe("SIGTERM");
+      await until(sessions, "the server to end the relay's session", { accept: (open) => open === 1, timeoutMs: 15_000 });
+    } finally {
+      await other.close();
+    }
+  });
+
   test("10 MB of answers reach a host that reads nothing until the server has answered every call, each answer whole", async () => {
     const home = tempDir();
     const root = tempDir();
