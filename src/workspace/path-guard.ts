@@ -99,7 +99,8 @@ export async function guardPath(root: string, path: string, options: { blockedGl
   assertPlainPath(path);
   const lexical = resolve(root, path);
   if (!isInside(root, lexical)) throw outside(path, [root]);
-  const { real, rest, exists } = nearestExisting(lexical);
+  // The root itself is the real path the caller resolved for this call (a search or tree of "."): no second realpath.
+  const { real, rest, exists } = lexical === root ? { real: root, rest: [], exists: true } : nearestExisting(lexical);
   // A symlink anywhere on the way (file or directory) must not lead out of the repository.
   if (!isInside(root, real)) throw outside(path, [root]);
   const absolute = join(real, ...rest);
