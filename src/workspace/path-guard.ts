@@ -129,7 +129,7 @@ function assertNotBlocked(rel: string, blockedGlobs: readonly string[]): void {
 }
 
 /** The allowed root (real path) that contains `realRoot`, the innermost when roots nest. */
-export async function scopeRootOf(scope: SessionScope, realRoot: string): Promise<string | undefined> {
+async function scopeRootOf(scope: SessionScope, realRoot: string): Promise<string | undefined> {
   const realRoots = scope.allowedRoots.map(keptRealpathOrSelf);
   return realRoots.filter((root) => isInside(root, realRoot)).sort((a, b) => b.length - a.length)[0];
 }
@@ -138,13 +138,22 @@ export async function scopeRootOf(scope: SessionScope, realRoot: string): Promis
  * The repository a tool call works in: `repoPath` when given (absolute, or relative to the
  * session's default root), else the session's default root, else its only allowed root. A
  * repository that is itself blocked relative to its allowed root (`.git`, a `secrets/` folder) is
- * refused, so choosing it as the root cannot unlock what the globs hide.
+ * refused, so choosing it as the root cannot unlock what the globs hide. With it, the allowed root
+ * it lies in (innermost when roots nest), which choosing it needed anyway.
  */
-export async function resolveRepoRoot(scope: SessionScope, repoPath?: string, blockedGlobs: readonly string[] = []): Promise<string> {
+export async function resolveRepository(
+  scope: SessionScope,
+  repoPath?: string,
+  blockedGlobs: readonly string[] = [],
+): Promise<{ root: string; scopeRoot: string | undefined }> {
   const roots = scope.allowedRoots;
   if (repoPath === undefined || repoPath === "") {
     const fallback = scope.defaultRoot ?? (roots.length === 1 ? roots[0] : undefined);
-    if (fallback) return keptRealpath(fallback);
+    if (fallback) {
+      const root = keptRealpath(fallback);
+      // An allowed root is its own scope root: an allowed root that contains it and is longer would be inside it.
+      return { root, scopeRoot: roots.includes(fallback) ? root : await scopeRootOf(scope, root) };
+    }
     throw new PatchbayError(
       "repo_required",
       roots.length === 0 ? "this session has no allowed roots" : `name the repository: this session allows ${roots.join(", ")}`,
@@ -176,5 +185,5 @@ export async function resolveRepoRoot(scope: SessionScope, repoPath?: string, bl
     });
   assertNotBlocked(relRoot, blockedGlobs);
   if (!statSync(real).isDirectory()) throw invalid(repoPath, "is not a directory");
-  return real;
+  return { root: real, scopeRoot };
 }

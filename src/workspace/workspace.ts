@@ -3,7 +3,7 @@ import type { SessionScope } from "../mcp/session.ts";
 import { realpath } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { guardPath, isInside, resolveRepoRoot, scopeRootOf, type GuardedPath } from "./path-guard.ts";
+import { guardPath, isInside, resolveRepository, type GuardedPath } from "./path-guard.ts";
 import { globsFromRepository } from "./scoped-globs.ts";
 
 /** One repository a tool call works in, with the guard every path of that call goes through. */
@@ -81,8 +81,9 @@ function ownFilesRefused(path: string): PatchbayError {
 
 /** The guard alone, without openWorkspace's $PATCHBAY_HOME check, for callers outside a server session (the CLI's handoff and context commands). */
 export async function workspaceIn(scope: SessionScope, blockedGlobs: readonly string[], repoPath?: string): Promise<Workspace> {
-  const root = await resolveRepoRoot(scope, repoPath, blockedGlobs);
-  const scopeRoot = (await scopeRootOf(scope, root)) ?? root;
+  const resolved = await resolveRepository(scope, repoPath, blockedGlobs);
+  const root = resolved.root;
+  const scopeRoot = resolved.scopeRoot ?? root;
   // Tree, search and git views test repository paths: they need the globs as seen from the repository too.
   const globs = globsFromRepository(blockedGlobs, relative(scopeRoot, root).split(sep).join("/"));
   return { root, blockedGlobs: globs, guard: (path) => guardPath(root, path, { blockedGlobs, scopeRoot }) };

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { guardPath, resolveRepoRoot } from "../../src/workspace/path-guard.ts";
+import { guardPath, resolveRepository } from "../../src/workspace/path-guard.ts";
 import { readInside, writeInside } from "../../src/workspace/guarded-fs.ts";
 import { makeEscapeFixture } from "../support/escape-fixture.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
@@ -72,9 +72,9 @@ describe("the path guard refuses", () => {
 
   test("a repository outside the allowed roots, by look-alike and by ..", async () => {
     const scope = { defaultRoot: root, allowedRoots: [root], power: { directWrite: false, bashMode: "off" as const, codexSessionRead: false } };
-    expect(await codeOf(resolveRepoRoot(scope, `${root}-evil`))).toBe("path_outside_roots");
-    expect(await codeOf(resolveRepoRoot(scope, "../outside"))).toBe("path_outside_roots");
-    expect(await resolveRepoRoot(scope, "sub")).toBe(join(root, "sub"));
+    expect(await codeOf(resolveRepository(scope, `${root}-evil`))).toBe("path_outside_roots");
+    expect(await codeOf(resolveRepository(scope, "../outside"))).toBe("path_outside_roots");
+    expect((await resolveRepository(scope, "sub")).root).toBe(join(root, "sub"));
   });
 });
 
