@@ -105,8 +105,8 @@ function pumpOn(symbols: Libc, ptr: (view: ArrayBufferView) => unknown, errno: (
 
   /**
    * How a write to `target` is kept from blocking, so one way of the pump never stalls the other:
-   * a socket's send takes MSG_DONTWAIT; our end of a pipe is made non-blocking (it is ours alone,
-   * the host reads the other end); anything else (a terminal, a file) is written at most PIPE_BUF
+   * a socket's send takes MSG_DONTWAIT; our end of a pipe is made non-blocking (as Bun makes its
+   * stdout pipe once it writes to stdout or stderr); anything else (a terminal, a file) is written at most PIPE_BUF
    * at a time after poll said it is writable.
    */
   function writeKind(target: number): WriteKind {
