@@ -146,13 +146,27 @@ function inMode(entry: CatalogEntry, mode: ToolMode): boolean {
  * such a tool answer calls (prompts written for the original names keep working) but are not
  * listed, so the catalog grows only by the canonical tools.
  */
-function addedByRepository(entry: CatalogEntry, session: SessionState): boolean {
+type AddedByRepository = (entry: CatalogEntry) => boolean;
+
+/**
+ * addedByRepository for one listing or call: each alsoByDefault question (they look at the disk:
+ * the pipeline tools share one, two `stat`s) is asked once, not once per tool.
+ */
+function addedByRepositoryOf(session: SessionState): AddedByRepository {
   const repo = session.modeIsDefault ? sessionRepository(session.scope) : undefined;
-  return repo !== undefined && entry.declaration.alsoByDefault?.(repo) === true;
+  if (repo === undefined) return () => false;
+  const answers = new Map<(repo: string) => boolean, boolean>();
+  return (entry) => {
+    const asks = entry.declaration.alsoByDefault;
+    if (!asks) return false;
+    let answer = answers.get(asks);
+    if (answer === undefined) answers.set(asks, (answer = asks(repo)));
+    return answer;
+  };
 }
 
-function inCatalog(entry: CatalogEntry, session: SessionState, listing: boolean): boolean {
-  return inMode(entry, session.mode) || (!(listing && entry.canonical) && addedByRepository(entry, session));
+function inCatalog(entry: CatalogEntry, session: SessionState, listing: boolean, added: AddedByRepository): boolean {
+  return inMode(entry, session.mode) || (!(listing && entry.canonical) && added(entry));
 }
 
 /** A session opened with an agent's messaging token (principal `agent:NAME@NS`). */
@@ -165,9 +179,9 @@ function grantsOf(session: SessionState, context?: ToolContext): Grants {
   return { power: session.scope.power, allowDangerouslyBypass: context?.app.config?.security.allow_dangerously_bypass ?? false };
 }
 
-function isVisible(entry: CatalogEntry, session: SessionState, grants = grantsOf(session)): boolean {
+function isVisible(entry: CatalogEntry, session: SessionState, grants: Grants, added: AddedByRepository): boolean {
   if (isAgentSession(session) && !entry.declaration.forAgents) return false;
-  return inCatalog(entry, session, true) && CAPABILITY_RULES[entry.declaration.capability].allowed(grants);
+  return inCatalog(entry, session, true, added) && CAPABILITY_RULES[entry.declaration.capability].allowed(grants);
 }
 
 /** The refusal for a capability the operator did not allow, or undefined when it is allowed. */
@@ -196,7 +210,7 @@ function refusal(entry: CatalogEntry, session: SessionState): PatchbayError | un
       next: "use the operator token (auth.token_env) for workspace, job and worker tools",
     });
   }
-  if (!inCatalog(entry, session, false)) {
+  if (!inCatalog(entry, session, false, addedByRepositoryOf(session))) {
     const modes = entry.canonical ? ["full"] : entry.declaration.modes;
     return new PatchbayError("tool_not_in_mode", `${entry.name} is not in tool mode "${session.mode}" (it is in: ${modes.join(", ")})`, {
       next: `call codex_tool_mode_switch with mode "${modes[modes.length - 1]}" first`,
@@ -298,13 +312,17 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
   };
   return {
     entries,
-    list: (session) => entries.filter((entry) => isVisible(entry, session)).map((entry) => entry.descriptor),
+    list: (session) => {
+      const [grants, added] = [grantsOf(session), addedByRepositoryOf(session)];
+      return entries.filter((entry) => isVisible(entry, session, grants, added)).map((entry) => entry.descriptor);
+    },
     namesIn: (mode) => entries.filter((entry) => inMode(entry, mode)).map((entry) => entry.name),
     namesFor: (session, mode = session.mode) => {
       // One view and one set of grants for all entries: codex_tool_mode_info asks this for every mode on each call.
       const view = { ...session, mode, modeIsDefault: session.modeIsDefault && mode === session.mode };
       const grants = grantsOf(view);
-      const visible = (candidates: readonly CatalogEntry[]) => candidates.filter((entry) => isVisible(entry, view, grants)).map((entry) => entry.name);
+      const added = addedByRepositoryOf(view);
+      const visible = (candidates: readonly CatalogEntry[]) => candidates.filter((entry) => isVisible(entry, view, grants, added)).map((entry) => entry.name);
       // Only an unchosen default mode can take tools from outside its mode (alsoByDefault), which depends on the repository.
       if (view.modeIsDefault) return visible(entries);
       // Otherwise what a session sees in a mode follows from the mode, its grants and whether it is an agent's: the same every call.
