@@ -23,8 +23,10 @@ export const toolModeInfo = defineTool({
   forAgents: true,
   labels: { invoking: "Reading tool mode", invoked: "Tool mode read" },
   async handler(_args, { session, catalog }) {
-    const modes = TOOL_MODES.map((mode) => ({ mode, purpose: MODE_PURPOSE[mode], tool_count: catalog.namesFor(session, mode).length }));
     const tools = catalog.namesFor(session);
+    // The session's own mode is the list above: in an unchosen default mode it is worked out afresh (the repository decides).
+    const countIn = (mode: ToolMode) => (mode === session.mode ? tools.length : catalog.namesFor(session, mode).length);
+    const modes = TOOL_MODES.map((mode) => ({ mode, purpose: MODE_PURPOSE[mode], tool_count: countIn(mode) }));
     return {
       text: `Tool mode: ${session.mode} (${tools.length} tools). Other modes: ${modes
         .filter((m) => m.mode !== session.mode)
