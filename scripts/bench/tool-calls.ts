@@ -70,7 +70,8 @@ const referenceServer = createRequire(import.meta.url).resolve("@modelcontextpro
 
 async function runRound(bin: { patchbay: string; sdkMinimal: string; canned: string }, repo: string, hopCalls: HopCall[]): Promise<RoundFigures> {
   const serverHome = tempDir("patchbay-bench-server-");
-  const sessionArgs = ["--root", repo, "--tool-mode", "full"];
+  // The default tool mode, as `patchbay mcp install` registers it: every tool timed here is in it.
+  const sessionArgs = ["--root", repo];
   const relay: Launch = { command: bin.patchbay, args: ["stdio", ...sessionArgs], env: benchEnv(serverHome) };
   const standalone: Launch = { command: bin.patchbay, args: ["stdio", "--standalone", ...sessionArgs], env: benchEnv(tempDir("patchbay-bench-standalone-")) };
   const started: ListeningServer[] = [];
