@@ -4,7 +4,7 @@
  * `openFdPump` answers undefined). It is what `patchbay stdio` runs once its session is open, and
  * it does nothing else, so it needs no event loop: a message from the host is read and sent on
  * within microseconds of the kernel waking this process, where the event loop and its streams
- * took 80–130 µs per hop (docs/benchmarks.md, "Relay overhead").
+ * took 80–130 µs per hop (docs/benchmarks.md, "Where the time went").
  */
 import { type LibcFunctions, openLibc } from "./libc.ts";
 
@@ -113,8 +113,8 @@ function pumpOn(symbols: Libc, ptr: (view: ArrayBufferView) => unknown, errno: (
   /**
    * How a write to `target` is kept from blocking, so one way of the pump never stalls the other:
    * a socket's send takes MSG_DONTWAIT; our end of a pipe is made non-blocking (as Bun makes its
-   * stdout pipe once it writes to stdout or stderr); anything else (a terminal, a file) is written at most PIPE_BUF
-   * at a time after poll said it is writable.
+   * stdout pipe once it writes to stdout or stderr); anything else (a terminal, a file) is written
+   * at most PIPE_BUF at a time after poll said it is writable.
    */
   function writeKind(target: number): WriteKind {
     if (!(Number(symbols.send(target, pollAt, 0, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0 && errno() === ENOTSOCK)) return "socket";

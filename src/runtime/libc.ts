@@ -28,8 +28,17 @@ interface BunFfi {
   read: { i32(address: number, offset: number): number };
 }
 
+/** Opened once per symbol table: `dlopen` compiles a trampoline for each symbol (about a millisecond). */
+const opened = new WeakMap<Record<string, Signature>, Promise<unknown>>();
+
 /** libc with `symbols`, or undefined where there is none to open (not Bun, not Linux, no libc by either name). */
-export async function openLibc<S extends Record<string, Signature>>(symbols: S): Promise<Libc<S> | undefined> {
+export function openLibc<S extends Record<string, Signature>>(symbols: S): Promise<Libc<S> | undefined> {
+  let libc = opened.get(symbols);
+  if (!libc) opened.set(symbols, (libc = dlopenLibc(symbols)));
+  return libc as Promise<Libc<S> | undefined>;
+}
+
+async function dlopenLibc<S extends Record<string, Signature>>(symbols: S): Promise<Libc<S> | undefined> {
   if (!(globalThis as { Bun?: unknown }).Bun || process.platform !== "linux") return undefined;
   try {
     // Named at run time so Deno, which has no bun:ffi, never resolves it; Bun's compiled binary has it built in.
@@ -37,8 +46,8 @@ export async function openLibc<S extends Record<string, Signature>>(symbols: S):
     const ffi = (await import(specifier)) as BunFfi;
     for (const library of ["libc.so.6", "libc.so"]) {
       try {
-        const opened = ffi.dlopen(library, symbols);
-        return { symbols: opened.symbols as LibcFunctions<S>, ptr: ffi.ptr, readI32: ffi.read.i32 };
+        const found = ffi.dlopen(library, symbols);
+        return { symbols: found.symbols as LibcFunctions<S>, ptr: ffi.ptr, readI32: ffi.read.i32 };
       } catch {
         // musl names it differently; without either there is none.
       }
