@@ -52,9 +52,13 @@ async function relayThroughPump(owner: OwnerRecord, session: SessionOpening): Pr
   const pump = await openFdPump(owner.control_port);
   if (!pump) return undefined;
   try {
-    if (!pump.send(new TextEncoder().encode(helloLine(owner, { op: "relay", session })))) throw relayClosed(owner);
-    const line = pump.readLine(HELLO_ANSWER_MS);
-    if (!line) throw new PatchbayError("server_unreachable", `the server (pid ${owner.pid}) did not answer within ${HELLO_ANSWER_MS} ms`);
+    const sent = pump.send(new TextEncoder().encode(helloLine(owner, { op: "relay", session })));
+    const line = sent ? pump.readLine(HELLO_ANSWER_MS) : undefined;
+    if (!line) {
+      throw new PatchbayError("server_unreachable", `the server (pid ${owner.pid}) closed the connection or did not answer within ${HELLO_ANSWER_MS} ms`, {
+        next: "check `patchbay status`, or stop it with `patchbay stop`",
+      });
+    }
     replyData(new TextDecoder().decode(line));
     if (pump.run() === "peer_closed") throw relayClosed(owner);
     return 0;

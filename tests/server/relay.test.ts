@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { connectStdio } from "../support/clients.ts";
 import { patchbayBinary, patchbayEnv, removeTempDirs, repoRoot, startTestServer, type TestServer, tempDir } from "../support/patchbay.ts";
@@ -150,6 +151,45 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
     // With Nagle's algorithm on the relay's socket each request waits for the notification's delayed ACK (40 ms on
     // Linux): 30 pairs take 1.2 s or more. Without it they take a few milliseconds each, even on a loaded machine.
     expect(performance.now() - started).toBeLessThan(pairs * 20);
+  });
+
+  test("a record whose credential is not the server's: the relay exits 1 with the server's refusal, prints neither credential, sends the host nothing", async () => {
+    const home = tempDir();
+    const root = tempDir();
+    const server = await serve(home);
+    const record = join(home, "run", "server.json");
+    const real = JSON.parse(readFileSync(record, "utf8")) as { credential: string };
+    const forged = "f".repeat(real.credential.length);
+    writeFileSync(record, JSON.stringify({ ...real, credential: forged }));
+    const refused = host(home, root);
+    refused.send("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw-host", version: "1" } });
+    expect(await exitCode(refused)).toBe(1);
+    expect(refused.stdoutBytes).toBe(0);
+    expect(refused.stderr).toContain("wrong local credential");
+    expect(refused.stderr).not.toContain(forged);
+    expect(refused.stderr).not.toContain(real.credential);
+    expect(server.process.exitCode).toBeNull();
+  });
+
+  test("a control port that takes the connection and closes it: the relay exits 1 and says the server did not answer", async () => {
+    const home = tempDir();
+    const root = tempDir();
+    const closing = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => closing.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (closing.address() as { port: number }).port;
+      // This test's own process stands in for the server: the record needs a live pid.
+      mkdirSync(join(home, "run"), { recursive: true });
+      const owner = { pid: process.pid, kind: "server", version: "0", started_at: new Date().toISOString(), control_port: port, credential: "c", http: [] };
+      writeFileSync(join(home, "run", "server.json"), JSON.stringify(owner));
+      const orphan = host(home, root);
+      expect(await exitCode(orphan)).toBe(1);
+      expect(orphan.stdoutBytes).toBe(0);
+      expect(orphan.stderr).toContain(`the server (pid ${process.pid}) closed the connection`);
+      expect(orphan.stderr).toContain("`patchbay status`");
+    } finally {
+      closing.close();
+    }
   });
 
   test("10 MB of answers reach a host that reads nothing until the server has answered every call, each answer whole", async () => {
