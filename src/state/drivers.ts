@@ -1,6 +1,7 @@
 /**
- * The storage driver chosen by name. Drivers are imported statically: loading one by name
- * (unstorage's `builtinDrivers`) fails inside a `bun build --compile` binary.
+ * The storage driver chosen by name. Drivers are imported by a literal path (statically, or the
+ * redis one on use): loading one by a computed name (unstorage's `builtinDrivers`) fails inside a
+ * `bun build --compile` binary.
  */
 import type { Driver } from "unstorage";
 import { STATE_DRIVERS } from "../config/index.ts";
@@ -18,12 +19,12 @@ export interface StateDriverOptions {
   redisUrl?: string;
 }
 
-const factories: Record<StateDriverName, (options: StateDriverOptions) => Driver> = {
+const factories: Record<StateDriverName, (options: StateDriverOptions) => Driver | Promise<Driver>> = {
   fs: ({ base }) => atomicFsDriver({ base }),
   redis: ({ redisUrl }) => createRedisDriver(redisUrl),
 };
 
-export function createStateDriver(name: string, options: StateDriverOptions): Driver {
+export async function createStateDriver(name: string, options: StateDriverOptions): Promise<Driver> {
   if (!Object.hasOwn(factories, name)) {
     throw new PatchbayError("invalid_state_driver", `state driver ${JSON.stringify(name)} is unknown`, {
       next: `use one of ${STATE_DRIVERS.join(", ")}`,

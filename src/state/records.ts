@@ -29,7 +29,7 @@ const READ_BATCH = 64;
 export async function createRecordStore(options: RecordStoreOptions): Promise<RecordStore> {
   const base = join(resolve(options.home), "state");
   const name = options.driver ?? "fs";
-  const driver = createStateDriver(name, { base, redisUrl: options.redisUrl });
+  const driver = await createStateDriver(name, { base, redisUrl: options.redisUrl });
   if (name === "redis") return redisBackend(driver);
   await fsp.mkdir(base, { recursive: true, mode: 0o700 });
   await removeOrphanTemps(base);

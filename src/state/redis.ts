@@ -6,7 +6,6 @@
  */
 import type { Redis } from "ioredis";
 import type { Driver } from "unstorage";
-import redisDriver from "unstorage/drivers/redis";
 import { PatchbayError } from "../errors/index.ts";
 import { assertLockName } from "./lock.ts";
 import type { NotificationChannel } from "./notifications.ts";
@@ -31,12 +30,14 @@ export interface RedisLockOptions {
   leaseMs?: number;
 }
 
-export function createRedisDriver(url: string | undefined): Driver {
+export async function createRedisDriver(url: string | undefined): Promise<Driver> {
   if (!url) {
     throw new PatchbayError("invalid_config", 'state.driver is "redis" but state.redis_url is empty', {
       next: 'set state.redis_url to a redis:// URL in config.toml, e.g. redis_url = "redis://127.0.0.1:6379"',
     });
   }
+  // Loaded on use: unstorage's redis driver brings ioredis, which every CLI command and relay start would pay for.
+  const { default: redisDriver } = await import("unstorage/drivers/redis");
   // A refused connection should fail a call quickly, not queue it for ever.
   return redisDriver({ url, base: REDIS_BASE, scanCount: SCAN_COUNT, maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
 }
