@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { stringify } from "smol-toml";
 import { PatchbayError } from "../errors/index.ts";
-import { convertOriginalConfig, type ImportedKey } from "./import-original.ts";
+import type { ImportedKey, OriginalImport } from "./import-original.ts";
 import { readLayer, type SourcedLayer, validateLayers } from "./layers.ts";
 import { writeConfigFile } from "./load.ts";
 import { configFile } from "./paths.ts";
@@ -23,6 +23,12 @@ async function readText(file: string): Promise<string> {
   }
 }
 
+/** The original's config converted: loaded on use, as it brings a YAML parser that every other start would pay for. */
+async function convertOriginalConfig(text: string, file: string, drop?: readonly string[]): Promise<OriginalImport> {
+  const { convertOriginalConfig: convert } = await import("./import-original.ts");
+  return convert(text, file, drop);
+}
+
 /**
  * The layer of a file given with `--config`: `.yaml`/`.yml` is the original's config (converted,
  * refusing what has no equivalent), anything else patchbay's TOML. A missing file is an error.
@@ -33,7 +39,7 @@ async function readText(file: string): Promise<string> {
  */
 export async function readConfigFile(file: string, cwd: string = process.cwd()): Promise<SourcedLayer> {
   const path = resolve(cwd, file);
-  if (YAML_FILE.test(path)) return { file: path, data: convertOriginalConfig(await readText(path), path).layer };
+  if (YAML_FILE.test(path)) return { file: path, data: (await convertOriginalConfig(await readText(path), path)).layer };
   const layer = await readLayer(path);
   if (!layer) throw new PatchbayError("config_unreadable", `${path}: no such file`, { next: "check the path given to --config" });
   return layer;
@@ -58,7 +64,7 @@ export async function importOriginalConfig(
   options: { drop?: readonly string[]; dryRun?: boolean; force?: boolean; cwd?: string } = {},
 ): Promise<ImportResult> {
   const source = resolve(options.cwd ?? process.cwd(), file);
-  const { layer, keys } = convertOriginalConfig(await readText(source), source, options.drop);
+  const { layer, keys } = await convertOriginalConfig(await readText(source), source, options.drop);
   validateLayers([{ file: source, data: layer }]);
   const target = configFile(home);
   const toml = `# converted from ${source} by \`patchbay settings import\`\n${stringify(layer)}\n`;
