@@ -31,10 +31,15 @@ class RawHost {
   private pending = "";
   private nextId = 1;
 
-  constructor(home: string, root: string, stdio: Stdio) {
+  /**
+   * `through: "node"` runs the relay under a Node host (tests/support/gated-host.mjs) whose reading
+   * `toggleReading` stops and starts: a Bun host reads a child's output whether or not it is paused.
+   */
+  constructor(home: string, root: string, stdio: Stdio, through: "this process" | "node" = "this process") {
     const relay = [patchbayBinary(), "stdio", "--root", root];
-    const [command, args] = stdio === "pipes" ? ["bash", ["-c", 'exec "$@" < <(exec cat) > >(exec cat)', "bash", ...relay]] : [relay[0]!, relay.slice(1)];
-    this.child = spawn(command, args, { cwd: repoRoot, env: patchbayEnv(home), stdio: ["pipe", "pipe", "pipe"] });
+    const launch = stdio === "pipes" ? ["bash", "-c", 'exec "$@" < <(exec cat) > >(exec cat)', "bash", ...relay] : relay;
+    const [command, ...args] = through === "node" ? ["node", join(repoRoot, "tests", "support", "gated-host.mjs"), "open", ...launch] : launch;
+    this.child = spawn(command!, args, { cwd: repoRoot, env: patchbayEnv(home), stdio: ["pipe", "pipe", "pipe"] });
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
     this.child.stderr.on("data", (chunk) => (this.stderr += chunk));
     this.child.stdout.on("data", (chunk: Buffer) => {
@@ -59,6 +64,13 @@ class RawHost {
     const id = this.send("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw-host", version: "1" } });
     await until(() => this.answers.has(id), "the relay to answer initialize");
     this.child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+  }
+
+  /** Under a Node host: it stops (or starts again) reading the relay's stdout, and has once this resolves. */
+  async toggleReading(): Promise<void> {
+    const turns = this.stderr.split("gate: ").length;
+    this.child.kill("SIGUSR2");
+    await until(() => this.stderr.split("gate: ").length > turns, "the host to turn its gate");
   }
 
   async call(name: string, args: Record<string, unknown> = {}): Promise<Answer> {
@@ -87,8 +99,8 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
     servers.push(server);
     return server;
   };
-  const host = (home: string, root: string) => {
-    const started = new RawHost(home, root, stdio);
+  const host = (home: string, root: string, through?: "node") => {
+    const started = new RawHost(home, root, stdio, through);
     hosts.push(started);
     return started;
   };
@@ -199,10 +211,10 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
     const text = line.repeat(Math.floor(190_000 / line.length));
     writeFileSync(join(root, "big.txt"), text);
     await serve(home);
-    const reader = host(home, root);
+    const reader = host(home, root, "node");
     await reader.initialize();
     const calls = 27;
-    reader.child.stdout.pause();
+    await reader.toggleReading();
     const ids = Array.from({ length: calls }, () => reader.send("tools/call", { name: "codex_read_file", arguments: { file_path: "big.txt" } }));
     // The server logs a call once its answer is handed to the session: then all of it was written while the host read nothing.
     const audit = join(home, "logs", "audit.log");
@@ -213,7 +225,9 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
             .filter((entry) => entry.includes('"codex_read_file"')).length
         : 0;
     await until(() => answered() >= calls, "the server to answer every call");
-    reader.child.stdout.resume();
+    // Held back for real: what reached the host is what its buffers took before they filled, far from 10 MB.
+    expect(reader.stdoutBytes).toBeLessThan(2_000_000);
+    await reader.toggleReading();
     await until(() => ids.every((id) => reader.answers.has(id)), "every answer to arrive", { timeoutMs: 60_000 });
     for (const id of ids) expect(reader.answers.get(id)?.result?.structuredContent?.content).toBe(text);
     expect(reader.stdoutBytes).toBeGreaterThan(10_000_000);
