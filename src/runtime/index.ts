@@ -1,12 +1,13 @@
 /**
  * The one place that knows which JavaScript runtime runs patchbay. Everything else uses web
- * standards and node: modules, which Bun and Deno both provide; only serving HTTP,
- * re-launching ourselves, reading inotify and the stdio relay's byte pump differ between them (serving also notes each request's peer address,
- * `remote-address.ts`, which a web `Request` does not carry). It is also the home of the basics
- * every layer shares: replacing a file atomically (`atomic-file.ts`), process liveness, the one
- * path containment test (`isInside`), the kept real paths of roots (`kept-realpath.ts`) and, on
- * Linux under Bun, what goes through Bun's FFI to libc (`libc.ts`): inotify read on the calling
- * thread (`inotify.ts`) and the relay's blocking byte pump (`fd-pump.ts`).
+ * standards and node: modules, which Bun and Deno both provide; only serving HTTP, re-launching
+ * ourselves, reading inotify and the stdio relay's byte pump differ between them (serving also
+ * notes each request's peer address, `remote-address.ts`, which a web `Request` does not carry).
+ * It is also the home of the basics every layer shares: replacing a file atomically
+ * (`atomic-file.ts`), process liveness, the one path containment test (`isInside`), the kept real
+ * paths of roots (`kept-realpath.ts`) and, on Linux under Bun, what goes through Bun's FFI to libc
+ * (`libc.ts`): inotify read on the calling thread (`inotify.ts`) and the relay's blocking byte
+ * pump (`fd-pump.ts`).
  */
 import { fileURLToPath } from "node:url";
 import { PatchbayError } from "../errors/index.ts";
