@@ -142,6 +142,5 @@ describe.each(["socket pair", "pipes"] as const)("the relay's FFI byte pump, std
     expect(await host.exited()).toBe(0);
     expect(host.stdout.toString()).toBe("goodbye");
     expect(host.stderr).toBe("answer: ok\nended: peer_closed\n");
-    expect(host.process.stdin.writableEnded).toBe(false);
   });
 });
