@@ -1,8 +1,8 @@
 /**
  * How the mailbox finds messages without reading all of them.
  *
- * fs: this process owns the state, so every message is kept in memory (loaded once) and a lookup
- * filters that copy, as before.
+ * fs: this process owns the state, so every message is kept in memory (loaded once), with lists per
+ * agent, thread and key beside it (memory-index.ts).
  *
  * Redis: nothing is cached; per-agent and per-thread sorted sets (scored by creation time) hold
  * message ids, so an operation reads only the ids it needs and then those records in one MGET.
@@ -20,8 +20,8 @@
  */
 import { createHash } from "node:crypto";
 import type { IndexChange, RecordStore, StoreIndexes } from "../state/index.ts";
-import { isFrom, isTo, type MessageData } from "./message.ts";
-import { applyReceipts, foldReceipt, writeReceipt } from "./read-receipts.ts";
+import { asRead, isFrom, isTo, type MessageData, sortOldestFirst } from "./message.ts";
+import { memoryIndex } from "./memory-index.ts";
 import { journaledTake, undoUnansweredTake } from "./take-journal.ts";
 import type { AgentAddress } from "./names.ts";
 
@@ -50,7 +50,6 @@ export interface MessageIndex {
   remove(message: MessageData): Promise<void>;
 }
 
-const sortOldestFirst = (list: MessageData[]) => list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
 const sortNewestFirst = (list: MessageData[]) => list.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
 
 const recallMatches = (agent: AgentAddress, query: RecallQuery) => (m: MessageData) =>
@@ -60,65 +59,6 @@ const recallMatches = (agent: AgentAddress, query: RecallQuery) => (m: MessageDa
 
 export async function createMessageIndex(store: RecordStore): Promise<MessageIndex> {
   return store.indexes ? sharedIndex(store, store.indexes) : memoryIndex(store);
-}
-
-const asRead = (message: MessageData, readAt: string): MessageData => ({ ...message, state: "read", read_at: readAt });
-
-async function memoryIndex(store: RecordStore): Promise<MessageIndex> {
-  const cache = new Map<string, MessageData>();
-  for (const record of await store.list<MessageData>("message")) cache.set(record.id, record.data);
-  const all = () => [...cache.values()];
-  // One line of writes, so a receipt's fold never puts back a version older than one saved meanwhile.
-  let writes: Promise<unknown> = Promise.resolve();
-  const queued = <T>(write: () => Promise<T>): Promise<T> => {
-    const run = writes.then(write, write);
-    writes = run.catch(() => undefined);
-    return run;
-  };
-  const fold = (receipt: { id: string; ids: string[] }) => foldReceipt(store, receipt, (id) => cache.get(id), queued);
-  for (const receipt of await applyReceipts(store, cache)) fold(receipt);
-  return {
-    async find(id) {
-      return cache.get(id);
-    },
-    async addressedTo(agent, state) {
-      return sortOldestFirst(all().filter((m) => isTo(m, agent) && m.state === state));
-    },
-    async sentWithKey(from, key) {
-      return all().filter((m) => isFrom(m, from) && m.idempotency_key === key);
-    },
-    async inThread(namespace, thread) {
-      return all().filter((m) => m.namespace === namespace && m.thread_id === thread);
-    },
-    async recall(agent, query) {
-      return sortNewestFirst(all().filter(recallMatches(agent, query))).slice(0, query.limit);
-    },
-    async all() {
-      return all();
-    },
-    save(message) {
-      return queued(async () => {
-        await store.put<MessageData>("message", message.id, message);
-        cache.set(message.id, message);
-        return message;
-      });
-    },
-    markRead(pending, readAt) {
-      return queued(async () => {
-        const read = pending.map((message) => asRead(message, readAt));
-        const receipt = await writeReceipt(store, read, readAt);
-        for (const message of read) cache.set(message.id, message);
-        fold({ id: receipt, ids: read.map((message) => message.id) });
-        return read;
-      });
-    },
-    remove(message) {
-      return queued(async () => {
-        await store.remove("message", message.id);
-        cache.delete(message.id);
-      });
-    },
-  };
 }
 
 /** Recall pages through an agent's messages newest first: `limit` ids, then twice as many each step, up to this. */

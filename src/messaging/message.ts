@@ -57,6 +57,15 @@ export function isTo(message: MessageData, agent: AgentAddress): boolean {
   return message.namespace === agent.namespace && message.to === agent.name;
 }
 
+/** Sorts `list` in place by creation, oldest first; ties keep their order. */
+export function sortOldestFirst(list: MessageData[]): MessageData[] {
+  return list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+}
+
+export function asRead(message: MessageData, readAt: string): MessageData {
+  return { ...message, state: "read", read_at: readAt };
+}
+
 /** One line per message for the model: who, thread, id, then the text. */
 export function messageLines(messages: readonly MessageData[]): string {
   return messages
