@@ -16,6 +16,7 @@
  *   bun scripts/bench/scale.ts --quick          # smaller top levels (1,000 jobs stay; 20,000 files; 2,000 messages)
  *   bun scripts/bench/scale.ts --write          # also rewrites the section in docs/benchmarks.md
  *   bun scripts/bench/scale.ts --state-only     # only the jobs and workers table (prints it)
+ *   bun scripts/bench/scale.ts --messages-only  # only the messages table (prints it)
  */
 import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -31,7 +32,12 @@ import { median } from "./stats.ts";
 import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, write: { type: "boolean", default: false }, "state-only": { type: "boolean", default: false } },
+  options: {
+    quick: { type: "boolean", default: false },
+    write: { type: "boolean", default: false },
+    "state-only": { type: "boolean", default: false },
+    "messages-only": { type: "boolean", default: false },
+  },
 });
 const STATE_LEVELS = [10, 100, 1000];
 const FILE_LEVELS = values.quick ? [1000, 5000, 20_000] : [1000, 10_000, 100_000];
@@ -168,9 +174,10 @@ const began = performance.now();
 // A shared box's load moves absolute figures: the section says what it was.
 const loadAtStart = loadavg()[0]!;
 try {
-  const state = await stateCurves();
-  if (values["state-only"]) process.stdout.write(`${table("Jobs and workers in state", STATE_LEVELS, state)}\n`);
+  if (values["messages-only"]) process.stdout.write(`${table("Messages in the namespace", MESSAGE_LEVELS, await messagingCurves())}\n`);
+  else if (values["state-only"]) process.stdout.write(`${table("Jobs and workers in state", STATE_LEVELS, await stateCurves())}\n`);
   else {
+    const state = await stateCurves();
     const repositories = await repositoryCurves();
     const messages = await messagingCurves();
     const machine = describeMachine();
