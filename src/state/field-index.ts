@@ -48,22 +48,34 @@ export interface FieldIndexes {
 export function fieldIndexes(deps: IndexDeps): FieldIndexes {
   const key = (kind: RecordKind) => `record-index:${kind}`;
 
-  async function load(kind: RecordKind): Promise<FieldIndex | undefined> {
-    const raw: unknown = await deps.storage.getItemRaw(key(kind));
-    if (raw === null || raw === undefined) return undefined;
-    const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw as Uint8Array);
+  /**
+   * The index last parsed per kind, with the bytes it came from: bytes that did not change are not
+   * parsed again (at 1,000 workers the document is 83 KB, 1.5 ms to parse on every lookup by name).
+   */
+  const parsed = new Map<RecordKind, { raw: Buffer; index: FieldIndex }>();
+
+  /** The kind's index as stored: shared with other readers, so read only; `fresh`, a copy of its own to change. */
+  async function load(kind: RecordKind, fresh = false): Promise<FieldIndex | undefined> {
+    const stored: unknown = await deps.storage.getItemRaw(key(kind));
+    if (stored === null || stored === undefined) return undefined;
+    const raw = typeof stored === "string" ? Buffer.from(stored) : Buffer.from(stored as Uint8Array);
+    const kept = parsed.get(kind);
+    if (!fresh && kept?.raw.equals(raw)) return kept.index;
+    let index: FieldIndex;
     try {
-      return JSON.parse(text) as FieldIndex;
+      index = JSON.parse(raw.toString("utf8")) as FieldIndex;
     } catch {
       // A damaged index is rebuilt from the records, which stay the truth.
       return undefined;
     }
+    if (!fresh) parsed.set(kind, { raw, index });
+    return index;
   }
 
   /** Changes the kind's index under its lock, building it first when it is missing. */
   async function change(kind: RecordKind, fn: (index: FieldIndex) => boolean): Promise<FieldIndex> {
     return deps.lock(`index-${kind}`, async () => {
-      let index = await load(kind);
+      let index = await load(kind, true);
       let dirty = false;
       if (!index) {
         index = build(kind, await deps.scan(kind));

@@ -144,6 +144,23 @@ describe.each(cases)("the worker index ($driver)", (driver) => {
     await store.close();
   });
 
+  test("a store that read the index finds the workers another store on the same state (another process) adds afterwards", async () => {
+    const home = await tempHome();
+    const [server, cli] = [await driver.open(home), await driver.open(home)];
+    const named = async (name: string) => (await server.find<Worker>("worker", { name: (value) => value === name })).map((record) => record.id);
+    await server.put<Worker>("worker", "wrk_a", { id: "wrk_a", name: "alpha", repo: "/r/one", turns: 0 });
+    expect(await named("alpha")).toEqual(["wrk_a"]);
+    // The same length of document as before each time: only the bytes say it changed.
+    await cli.put<Worker>("worker", "wrk_b", { id: "wrk_b", name: "bravo", repo: "/r/one", turns: 0 });
+    expect(await named("bravo")).toEqual(["wrk_b"]);
+    await cli.put<Worker>("worker", "wrk_b", { id: "wrk_b", name: "bravi", repo: "/r/one", turns: 0 });
+    expect(await named("bravi")).toEqual(["wrk_b"]);
+    expect(await named("bravo")).toEqual([]);
+    const live = await server.find<Worker>("worker", { stopped_at: (value) => value === "" });
+    expect(live.map((record) => record.id)).toEqual(["wrk_a", "wrk_b"]);
+    await Promise.all([server.close(), cli.close()]);
+  });
+
   test("a missing or damaged index is rebuilt from the records", async () => {
     const home = await tempHome();
     const store = await driver.open(home);
