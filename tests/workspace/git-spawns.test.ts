@@ -4,13 +4,14 @@
  * stay the same. A literal codex_search_repo on a small repository starts none: git's file list
  * is kept and the files are read in process. Counted through the compiled binary with a `git` on
  * PATH that logs each start; the answers stay git's when the repository changes under a running
- * server.
+ * server. A worker list whose workers are read-only starts none either: there is nothing to compare.
  */
 import { afterAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { connectStdio } from "../support/clients.ts";
 import { git, makeGitRepo, writeFiles } from "../support/git-repo.ts";
+import { mockPrompt } from "../jobs/support.ts";
 import { loggingGit } from "../support/logging-git.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 
@@ -58,6 +59,32 @@ test("a literal codex_search_repo on a small repository starts no git once the f
 
     writeFiles(root, { "c.ts": "needle again\n" });
     expect((await found()).matches.map((match) => match.path)).toEqual(["a.ts", "c.ts"]);
+  } finally {
+    await client.close();
+  }
+});
+
+test("codex_worker_list starts no git while no worker works in a worktree of its own, and compares them once one does", async () => {
+  const root = makeGitRepo({ "a.txt": "a\n" });
+  const gitLog = loggingGit();
+  const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env: { PATH: gitLog.path } });
+  try {
+    const brief = (path: string) => mockPrompt({ write: { path, content: "w\n" }, message: `wrote ${path}` });
+    expect(
+      (await client.callTool("codex_worker_start", { name: "reader", brief: mockPrompt({ message: "read" }), agent: "mock", workspace_mode: "read_only" }))
+        .isError,
+    ).toBeFalsy();
+    await client.callTool("codex_worker_inspect", { worker: "reader", view: "status", wait_seconds: 30 });
+    const listed = async () => (await client.callTool("codex_worker_list")).structuredContent as { workers: Array<{ name: string }>; conflicts: unknown[] };
+    const before = gitLog.started().length;
+    for (let call = 0; call < 3; call++) expect((await listed()).workers.map((worker) => worker.name)).toEqual(["reader"]);
+    expect(gitLog.started().slice(before)).toEqual([]);
+
+    expect((await client.callTool("codex_worker_start", { name: "writer", brief: brief("w.txt"), agent: "mock" })).isError).toBeFalsy();
+    await client.callTool("codex_worker_inspect", { worker: "writer", view: "status", wait_seconds: 30 });
+    const compared = gitLog.started().length;
+    expect((await listed()).conflicts).toMatchObject([{ worker: "writer", files: ["w.txt"] }]);
+    expect(gitLog.started().slice(compared)).toContain("rev-parse");
   } finally {
     await client.close();
   }
