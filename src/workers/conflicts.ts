@@ -10,7 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { isTerminal } from "../jobs/index.ts";
-import { headCommit } from "../workspace/index.ts";
+import { commitFromHeadFile, headCommit } from "../workspace/index.ts";
 import { dropPrivateRefs, type MergeCheck, mergeCheck, snapshotCommit } from "../worktrees/index.ts";
 import { unsafeChanges, workerChanges } from "./changes.ts";
 import type { WorkerRecord } from "./record.ts";
@@ -138,9 +138,10 @@ async function bounded<T>(tasks: Array<() => Promise<T>>, limit = 4): Promise<T[
  */
 export async function teamConflicts(repo: string, workers: WorkerRecord[]): Promise<TeamConflicts> {
   const active = activeIsolated(workers);
-  // Nothing to compare: a list of read-only or stopped workers starts no git process (8 ms a list).
+  // Nothing to compare: a list of read-only or stopped workers reads nothing.
   if (active.length === 0) return { workers: [] };
-  const head = await headCommit(repo);
+  // Read from disk where the layout allows: a team report is asked for again and again.
+  const head = commitFromHeadFile(repo) ?? (await headCommit(repo));
   const taken = await bounded(active.map((worker) => () => snapshotOf(worker)));
   const entries: WorkerConflicts[] = taken.map((s) => ({ worker: s.worker.name, worker_id: s.worker.id, files: s.files, base_conflicts: [], peers: [] }));
   const tasks: Array<() => Promise<void>> = [];

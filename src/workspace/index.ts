@@ -11,4 +11,5 @@ export { guardPath, isInside } from "./path-guard.ts";
 export { readCommandLine, splitWords } from "./commands.ts";
 export { assertCommit, assertSafeRef, GIT_CHECKOUT_TIMEOUT_MS, git, runGit, type GitResult } from "./git.ts";
 export { headCommit } from "./diffs.ts";
+export { commitFromHeadFile } from "./head-file.ts";
 export { listCodexSessions, type SavedCodexSession } from "./sessions.ts";

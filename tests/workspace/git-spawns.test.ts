@@ -4,7 +4,8 @@
  * stay the same. A literal codex_search_repo on a small repository starts none: git's file list
  * is kept and the files are read in process. Counted through the compiled binary with a `git` on
  * PATH that logs each start; the answers stay git's when the repository changes under a running
- * server. A worker list whose workers are read-only starts none either: there is nothing to compare.
+ * server. A worker list starts none for read-only workers (nothing to compare) nor, after the first
+ * look, for a worker between turns in its worktree (its snapshot is kept, HEAD is read from disk).
  */
 import { afterAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
@@ -64,7 +65,7 @@ test("a literal codex_search_repo on a small repository starts no git once the f
   }
 });
 
-test("codex_worker_list starts no git while no worker works in a worktree of its own, and compares them once one does", async () => {
+test("codex_worker_list starts no git for read-only workers, nor for a worker resting in its worktree once its changes are known", async () => {
   const root = makeGitRepo({ "a.txt": "a\n" });
   const gitLog = loggingGit();
   const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env: { PATH: gitLog.path } });
@@ -82,9 +83,11 @@ test("codex_worker_list starts no git while no worker works in a worktree of its
 
     expect((await client.callTool("codex_worker_start", { name: "writer", brief: brief("w.txt"), agent: "mock" })).isError).toBeFalsy();
     await client.callTool("codex_worker_inspect", { worker: "writer", view: "status", wait_seconds: 30 });
-    const compared = gitLog.started().length;
+    // The resting worker's snapshot is taken once; later lists read HEAD from disk and start no git.
     expect((await listed()).conflicts).toMatchObject([{ worker: "writer", files: ["w.txt"] }]);
-    expect(gitLog.started().slice(compared)).toContain("rev-parse");
+    const compared = gitLog.started().length;
+    for (let call = 0; call < 3; call++) expect((await listed()).conflicts).toMatchObject([{ worker: "writer", files: ["w.txt"] }]);
+    expect(gitLog.started().slice(compared)).toEqual([]);
   } finally {
     await client.close();
   }
