@@ -9,8 +9,8 @@
  * past one the connection is dropped and the caller gets `fetch_timeout`.
  */
 import { lookup as dnsLookup } from "node:dns/promises";
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
+import type { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import { PatchbayError } from "../errors/index.ts";
 import { isBlockedAddress } from "./addresses.ts";
@@ -67,8 +67,9 @@ function timedOut(url: URL, what: string): PatchbayError {
   });
 }
 
-function defaultRequest(url: URL, address: string, signal?: AbortSignal, connectMs = DEFAULT_DEADLINES.connectMs): Promise<SafeResponse> {
-  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+async function defaultRequest(url: URL, address: string, signal?: AbortSignal, connectMs = DEFAULT_DEADLINES.connectMs): Promise<SafeResponse> {
+  // Loaded on the first fetch: node:http and node:https cost every start a few milliseconds, and most sessions never fetch.
+  const { request: send } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
   return new Promise((resolve, reject) => {
     const req = send(
       url,
