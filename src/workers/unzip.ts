@@ -17,7 +17,6 @@
 import { constants } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { UnzipInflate } from "fflate";
 import { type ErrorCode, PatchbayError } from "../errors/index.ts";
 
 export interface UnzipLimits {
@@ -304,6 +303,8 @@ async function writeEntry(reader: Reader, entry: ZipEntry, target: string): Prom
     if (entry.method === 0) {
       for (let offset = 0; offset < input.length; offset += 1024 * 1024) await emit(input.subarray(offset, offset + 1024 * 1024));
     } else {
+      // Loaded on the first inflated entry: importing fflate costs a compiled binary's every start about 10 ms.
+      const { UnzipInflate } = await import("fflate");
       const decoder = new UnzipInflate();
       let pending: Uint8Array[] = [];
       let pendingBytes = 0;
