@@ -47,15 +47,16 @@ export interface AtomicWriteOptions {
 
 /**
  * Writes `data` to a new temp file at `temp` (which must not exist) and fsyncs it: without fsync a
- * crash after the rename can leave the target's name pointing at empty data.
+ * crash after the rename can leave the target's name pointing at empty data. `durable: false`
+ * skips the fsync, for files whose content means nothing after a crash of the machine (lock files).
  */
-export async function writeTempFile(temp: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeTempFile(temp: string, data: string | Uint8Array, mode = 0o600, { durable = true } = {}): Promise<void> {
   const handle = await fsp.open(temp, "wx", mode);
   try {
     // `mode` at creation is masked by the umask; set it exactly.
     await handle.chmod(mode);
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }

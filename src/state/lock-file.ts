@@ -7,7 +7,7 @@
  * holder is gone is one rule too (`holderGone`), which the pipeline's run lock also uses.
  */
 import { promises as fsp } from "node:fs";
-import { hostname } from "node:os";
+import { hostname, uptime } from "node:os";
 import { join } from "node:path";
 import { isProcessAlive, processStartTime, tempNameFor, writeTempFile } from "../runtime/index.ts";
 
@@ -24,12 +24,19 @@ export interface LockFileHolder {
 export interface LockFileState<H> {
   holder?: H;
   ageMs: number;
+  /** Written before this machine last started: no process running now wrote it. */
+  beforeBoot: boolean;
 }
 
-/** Creates `file` (mode 0600) holding `holder`, or returns false when it already exists. The draft goes to `tempDir` (on the same filesystem). */
+/**
+ * Creates `file` (mode 0600) holding `holder`, or returns false when it already exists. The draft
+ * goes to `tempDir` (on the same filesystem). It is not fsynced (every state write takes a lock:
+ * that was one of its two fsyncs): a lock means something only while its holder runs, and one a
+ * crash of the machine left empty is older than the boot, which takers read as stale (`beforeBoot`).
+ */
 export async function publishLockFile(file: string, tempDir: string, holder: LockFileHolder, options: { indent?: number } = {}): Promise<boolean> {
   const draft = join(tempDir, tempNameFor(file));
-  await writeTempFile(draft, JSON.stringify(holder, null, options.indent));
+  await writeTempFile(draft, JSON.stringify(holder, null, options.indent), 0o600, { durable: false });
   try {
     await fsp.link(draft, file);
     return true;
@@ -51,7 +58,14 @@ export async function readLockFile<H extends LockFileHolder>(file: string): Prom
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  return { holder: parseHolder<H>(text), ageMs: Date.now() - mtimeMs };
+  return { holder: parseHolder<H>(text), ageMs: Date.now() - mtimeMs, beforeBoot: mtimeMs < bootedAt() - BOOT_MARGIN_MS };
+}
+
+/** uptime() is whole seconds on some systems: a file this close to the boot is not judged by it. */
+const BOOT_MARGIN_MS = 2_000;
+
+function bootedAt(): number {
+  return Date.now() - uptime() * 1000;
 }
 
 function parseHolder<H extends LockFileHolder>(text: string): H | undefined {

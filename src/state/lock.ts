@@ -115,6 +115,8 @@ async function acquireFile(name: string, file: string, tempDir: string, deadline
 
 function isStale(state: LockFileState<LockHolder>, staleMs: number): boolean {
   if (state.ageMs > staleMs) return true;
+  // Damaged by a crash of the machine (lock files are not fsynced): nobody running now holds it.
+  if (state.holder === undefined && state.beforeBoot) return true;
   // An unreadable file was damaged by someone else: only its age can tell. Our queue says nobody
   // in this process holds the lock, so our own pid in it was left by an earlier process.
   return state.holder !== undefined && holderGone(state.holder, { heldHere: false });

@@ -1,9 +1,9 @@
 import { afterAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, utimes, writeFile } from "node:fs/promises";
 import { until } from "../support/until.ts";
-import { hostname } from "node:os";
+import { hostname, uptime } from "node:os";
 import { join } from "node:path";
 import { TEMP_DIRNAME } from "../../src/state/layout.ts";
 import { isProcessAlive, withLock } from "../../src/state/index.ts";
@@ -26,6 +26,22 @@ test("a lock file left by a dead pid is taken over", async () => {
   // only the dead pid can hand the lock over.
   const options = { base, timeoutMs: 10_000, staleMs: 60_000 };
   expect(await withLock("repo-main", async () => JSON.parse(readFileSync(file, "utf8")).pid, options)).toBe(process.pid);
+  expect(existsSync(file)).toBe(false);
+});
+
+test("an empty lock file written before this boot (what a crash of the machine can leave: lock files are not fsynced) is taken over at once", async () => {
+  const base = await tempHome();
+  const file = join(base, ".locks", "state.lock");
+  await mkdir(join(base, ".locks"), { recursive: true });
+  // Stale only after longer than the machine has run: as in the first minute after a boot, the age alone frees nothing.
+  const options = { base, timeoutMs: 2_000, staleMs: (uptime() + 3600) * 1000 };
+  // Written since the boot, an empty file may still be a writer's: only its age can free it, and the wait is shorter.
+  await writeFile(file, "");
+  expect((await rejection(withLock("state", async () => "ran", { ...options, timeoutMs: 300 }))).code).toBe("lock_timeout");
+  expect(readFileSync(file, "utf8")).toBe("");
+  const beforeBoot = new Date(Date.now() - uptime() * 1000 - 60_000);
+  await utimes(file, beforeBoot, beforeBoot);
+  expect(await withLock("state", async () => JSON.parse(readFileSync(file, "utf8")).pid, options)).toBe(process.pid);
   expect(existsSync(file)).toBe(false);
 });
 
