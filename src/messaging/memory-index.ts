@@ -71,7 +71,7 @@ class Timeline {
   }
 }
 
-// Names and namespaces are slugs, thread ids slugs or uuids: none holds a NUL, so the keys cannot collide.
+// Namespaces, names and thread ids hold no NUL (slugs or uuids) and an idempotency key comes last: no two keys collide.
 const agentKey = (namespace: string, name: string) => `agent\0${namespace}\0${name}`;
 const threadKey = (namespace: string, thread: string) => `thread\0${namespace}\0${thread}`;
 const sentKey = (namespace: string, from: string, key: string) => `key\0${namespace}\0${from}\0${key}`;

@@ -2,11 +2,12 @@
  * The checked-out branch, and the commit HEAD names, read from disk without a git process:
  * codex_list_workspaces asks for the branch of every allowed root, and codex_worker_list for the
  * commit of each repository with workers (its conflict picture); a spawn costs milliseconds while
- * these reads cost microseconds. Nothing is cached, so a switched branch shows at once. Anything but the plain
- * layouts (a `.git` directory, or a `.git` file naming the git dir of a worktree or submodule),
- * a repository another user owns (git refuses those), or a HEAD that is neither a branch nor a
- * commit answers undefined, and git decides as before. The reads are synchronous: each is a
- * syscall of microseconds, and Bun's promise fs costs several times that in thread hand-offs.
+ * these reads cost microseconds. Nothing is cached, so a switched branch shows at once. Anything
+ * but the plain layouts (a `.git` directory, or a `.git` file naming the git dir of a worktree or
+ * submodule), a repository another user owns (git refuses those), or a HEAD that is neither a
+ * branch nor a commit answers undefined, and git decides as before. The reads are synchronous:
+ * each is a syscall of microseconds, and Bun's promise fs costs several times that in thread
+ * hand-offs.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
