@@ -150,9 +150,9 @@ describe.each(cases)("the worker index ($driver)", (driver) => {
     const named = async (name: string) => (await server.find<Worker>("worker", { name: (value) => value === name })).map((record) => record.id);
     await server.put<Worker>("worker", "wrk_a", { id: "wrk_a", name: "alpha", repo: "/r/one", turns: 0 });
     expect(await named("alpha")).toEqual(["wrk_a"]);
-    // The same length of document as before each time: only the bytes say it changed.
     await cli.put<Worker>("worker", "wrk_b", { id: "wrk_b", name: "bravo", repo: "/r/one", turns: 0 });
     expect(await named("bravo")).toEqual(["wrk_b"]);
+    // A rename to a name of the same length: the document keeps its size, only its bytes differ.
     await cli.put<Worker>("worker", "wrk_b", { id: "wrk_b", name: "bravi", repo: "/r/one", turns: 0 });
     expect(await named("bravi")).toEqual(["wrk_b"]);
     expect(await named("bravo")).toEqual([]);
