@@ -104,16 +104,25 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
     hosts.push(started);
     return started;
   };
+  /** A server on a new home, and a host whose relayed session on it is open. */
+  const relayed = async () => {
+    const [home, root] = [tempDir(), tempDir()];
+    const server = await serve(home);
+    const relay = host(home, root);
+    await relay.initialize();
+    return { home, root, server, relay };
+  };
+  /** A second session on the same server, which reads how many sessions the server has open. */
+  const observer = async (home: string, root: string) => {
+    const other = await connectStdio("v2-legacy", { home, args: ["--root", root] });
+    const sessions = async () => ((await other.callTool("codex_self_test")).structuredContent as { active_sessions: number }).active_sessions;
+    return { other, sessions };
+  };
 
   test("a host closing stdin ends only its own session: its relay exits 0, the server and another session go on", async () => {
-    const home = tempDir();
-    const root = tempDir();
-    const server = await serve(home);
-    const closing = host(home, root);
-    await closing.initialize();
-    const other = await connectStdio("v2-legacy", { home, args: ["--root", root] });
+    const { home, root, server, relay: closing } = await relayed();
+    const { other, sessions } = await observer(home, root);
     try {
-      const sessions = async () => ((await other.callTool("codex_self_test")).structuredContent as { active_sessions: number }).active_sessions;
       expect(await sessions()).toBe(2);
       closing.child.stdin.end();
       expect(await exitCode(closing)).toBe(0);
@@ -126,14 +135,9 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
   });
 
   test("a host ending the relay with SIGTERM: it is gone at once, and the server ends its session and only that one", async () => {
-    const home = tempDir();
-    const root = tempDir();
-    await serve(home);
-    const ended = host(home, root);
-    await ended.initialize();
-    const other = await connectStdio("v2-legacy", { home, args: ["--root", root] });
+    const { home, root, relay: ended } = await relayed();
+    const { other, sessions } = await observer(home, root);
     try {
-      const sessions = async () => ((await other.callTool("codex_self_test")).structuredContent as { active_sessions: number }).active_sessions;
       expect(await sessions()).toBe(2);
       let signal: string | null | undefined;
       ended.child.once("exit", (_code, received) => (signal = received));
@@ -147,11 +151,7 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
   });
 
   test("a notification and a request written one after the other: the request is not held back for the server's ACK", async () => {
-    const home = tempDir();
-    const root = tempDir();
-    await serve(home);
-    const quick = host(home, root);
-    await quick.initialize();
+    const { relay: quick } = await relayed();
     const pairs = 30;
     const started = performance.now();
     for (let pair = 0; pair < pairs; pair++) {
@@ -237,11 +237,7 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
   }, 120_000);
 
   test("the server killed: the relay exits 1 and says on stderr that the server ended the session and what to do", async () => {
-    const home = tempDir();
-    const root = tempDir();
-    const server = await serve(home);
-    const orphan = host(home, root);
-    await orphan.initialize();
+    const { server, relay: orphan } = await relayed();
     expect((await orphan.call("codex_list_workspaces")).result?.isError).toBeFalsy();
     server.process.kill("SIGKILL");
     expect(await exitCode(orphan)).toBe(1);
