@@ -21,10 +21,10 @@
  * root below its repository's top), more than 20,000 entries or 1,000 directories (at the start,
  * and as the tree grows: each directory holds one of the user's watches), a directory that could
  * not be watched (the user's limit) or named (not UTF-8), or a root or its `.git` replaced, moved
- * or removed. A failed root is not tried again for a while. Writes through a shared memory mapping are not reported by
- * inotify, as for watchman and git, nor is a file changed through a hard link outside the tree
- * (inotify tells the directory the change was made through; making the link is not reported
- * either): measured, a kept status stayed clean.
+ * or removed. A failed root is not tried again for a while. Writes through a shared memory
+ * mapping are not reported by inotify, as for watchman and git, nor is a file changed through a
+ * hard link outside the tree (inotify tells the directory the change was made through; making the
+ * link is not reported either): measured, a kept status stayed clean.
  */
 import { type Dirent, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
