@@ -49,7 +49,11 @@ type WriteKind = "socket" | "pipe" | "other";
 export interface FdPump {
   /** Sends `bytes` whole (blocking); false when the connection is gone. */
   send(bytes: Uint8Array): boolean;
-  /** Reads until a newline arrives: the line, or undefined at the end or after `timeoutMs`. What followed it goes to stdout first when the pump runs. */
+  /**
+   * Reads until a newline arrives: the line, or undefined at the end or after `timeoutMs`
+   * (Infinity waits for as long as it takes). What followed it starts the next line, or goes to
+   * stdout first when the pump runs.
+   */
   readLine(timeoutMs: number): Uint8Array | undefined;
   /**
    * Copies stdin to the connection and the connection to stdout, each as soon as it arrives, until
@@ -181,19 +185,23 @@ function pumpOn(symbols: Libc, ptr: (view: ArrayBufferView) => unknown, errno: (
     readLine(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       const buffer = new Uint8Array(BUFFER_BYTES);
-      let length = 0;
+      // What came after the last line is the start of this one.
+      buffer.set(afterLine);
+      let length = afterLine.length;
+      let searched = 0;
       while (length < buffer.length) {
-        if (!waitFor([[fd, POLLIN]], Math.max(0, deadline - Date.now()))) return undefined;
-        const got = retried(() => symbols.read(fd, Number(ptr(buffer)) + length, buffer.length - length), errno);
-        if (got < 0 && errno() === EAGAIN) continue;
-        if (got <= 0) return undefined;
-        const newline = buffer.subarray(length, length + got).indexOf(10);
-        length += got;
+        const newline = buffer.subarray(searched, length).indexOf(10);
         if (newline >= 0) {
-          const end = length - got + newline;
+          const end = searched + newline;
           afterLine = buffer.slice(end + 1, length);
           return buffer.slice(0, end);
         }
+        searched = length;
+        if (!waitFor([[fd, POLLIN]], Number.isFinite(deadline) ? Math.max(0, deadline - Date.now()) : -1)) return undefined;
+        const got = retried(() => symbols.read(fd, Number(ptr(buffer)) + length, buffer.length - length), errno);
+        if (got < 0 && errno() === EAGAIN) continue;
+        if (got <= 0) return undefined;
+        length += got;
       }
       return undefined;
     },

@@ -6,8 +6,9 @@
  * It is also the home of the basics every layer shares: replacing a file atomically
  * (`atomic-file.ts`), process liveness, the one path containment test (`isInside`), the kept real
  * paths of roots (`kept-realpath.ts`) and, on Linux under Bun, what goes through Bun's FFI to libc
- * (`libc.ts`): inotify read on the calling thread (`inotify.ts`) and the relay's blocking byte
- * pump (`fd-pump.ts`).
+ * (`libc.ts`): inotify read on the calling thread (`inotify.ts`), the relay's blocking byte
+ * pump (`fd-pump.ts`) and the handoff of its stdin and stdout to the server (`fd-handoff.ts`,
+ * served there through Bun's own descriptor streams, `fd-streams.ts`).
  */
 import { fileURLToPath } from "node:url";
 import { PatchbayError } from "../errors/index.ts";
@@ -15,7 +16,9 @@ import { noteRemoteAddress } from "./remote-address.ts";
 
 export { type AtomicWriteOptions, isTempName, sweepStaleTemps, tempNameFor, writeFileAtomic, writeFileAtomicSync, writeTempFile } from "./atomic-file.ts";
 export { isInside } from "./inside.ts";
+export { type HandoffListener, handOff, openHandoffListener } from "./fd-handoff.ts";
 export { type FdPump, openFdPump } from "./fd-pump.ts";
+export { readableFromFd, writableToFd } from "./fd-streams.ts";
 export { IN, type Inotify, type InotifyEvent, openInotify } from "./inotify.ts";
 export { keptRealpath, keptRealpathOrSelf } from "./kept-realpath.ts";
 export { isProcessAlive, processStartTime } from "./process-liveness.ts";

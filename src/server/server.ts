@@ -1,10 +1,9 @@
-import type { Socket } from "node:net";
 import { log } from "../log/index.ts";
 import type { Config } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import type { Board } from "../board/index.ts";
 import type { McpEndpoint } from "../http/index.ts";
-import { createSession, createToolRegistry, endpointsFor, serveStdioSession, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
+import { createToolRegistry, endpointsFor, type SessionScope, type ToolRegistry } from "../mcp/index.ts";
 import { ALL_TOOLS, createApp, type AppContext } from "../app/index.ts";
 import { serveHttp, type HttpListener } from "../runtime/index.ts";
 import { createRecordStore, type RecordStore } from "../state/index.ts";
@@ -13,7 +12,7 @@ import { startControlServer } from "./control-server.ts";
 import { assertExposureAllowed, httpToken } from "./http-exposure.ts";
 import { statusForHttp } from "./http-status.ts";
 import { claimOwnership, newOwnerRecord, type Ownership } from "./owner.ts";
-import { answerParseErrors } from "./parse-errors.ts";
+import { relaySessions } from "./relay-sessions.ts";
 import { runningSettings, type RunningSettings } from "./running-settings.ts";
 import { scopeFromConfig } from "./scope.ts";
 
@@ -89,7 +88,6 @@ async function assemble(
   token: string | undefined,
 ): Promise<RunningServer> {
   const { home, config, version } = options;
-  const relays = new Set<Socket>();
   const listeners: HttpListener[] = [];
   const scope: SessionScope = scopeFromConfig(config);
   let endpoint: McpEndpoint | undefined;
@@ -104,6 +102,7 @@ async function assemble(
     endpoints: () => listeners.map((listener) => ({ kind: "http" as const, url: urlOf(listener) })),
   });
   const { jobs, messaging } = host;
+  const relays = relaySessions(host, registry);
 
   // The HTTP stack (Elysia, the SDK's HTTP entry) loads only when the server first listens on HTTP.
   async function httpApp(boundHost: string) {
@@ -189,7 +188,7 @@ async function assemble(
       stopping ??= (async () => {
         await control.close();
         await jobs.stop();
-        for (const socket of relays) socket.destroy();
+        relays.closeAll();
         await Promise.all(listeners.map((listener) => listener.stop().catch(() => {})));
         // Open wait_for_message calls answer "shutdown" before their sessions close.
         await messaging.close();
@@ -207,20 +206,8 @@ async function assemble(
   await jobs.recover().catch((error: Error) => log.warn(`job recovery failed: ${error.message}`));
   await messaging.start();
   const control = await startControlServer(ownership.record.credential, {
-    relay(socket, session, rest) {
-      relays.add(socket);
-      const state = createSession({ transport: "stdio", principal: "local", mode: session.mode, modeIsDefault: session.modeIsDefault, scope: session.scope });
-      if (rest.length > 0) socket.unshift(rest);
-      const served = serveStdioSession(host, registry, state, {
-        input: answerParseErrors(socket, socket),
-        output: socket,
-        onerror: (error) => log.debug(`relay session: ${error.message}`),
-      });
-      socket.on("close", () => {
-        relays.delete(socket);
-        void served.close();
-      });
-    },
+    relay: (socket, session, rest) => relays.relay(socket, session, rest),
+    relayHandedOff: (socket, session, fds) => relays.relayHandedOff(socket, session, fds),
     status: () => server.status(),
     stop: () => void server.stop(),
     listen: (hostName, port) => server.listen(hostName, port),

@@ -150,6 +150,27 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
     }
   });
 
+  test("the server serves the host's own pipes: with the relay stopped (SIGSTOP), calls are still answered", async () => {
+    const { relay: stopped } = await relayed();
+    // The relay handed stdin and stdout to the server, so no message passes through it any more.
+    process.kill(stopped.child.pid!, "SIGSTOP");
+    try {
+      expect((await stopped.call("codex_list_workspaces")).result?.isError).toBeFalsy();
+      expect((await stopped.call("codex_tool_mode_info")).result?.isError).toBeFalsy();
+    } finally {
+      process.kill(stopped.child.pid!, "SIGCONT");
+    }
+  });
+
+  test("the relay killed: the server lets go of the host's pipes, so the host's stdout ends", async () => {
+    const { relay: killed } = await relayed();
+    let ended = false;
+    killed.child.stdout.once("end", () => (ended = true));
+    killed.child.kill("SIGKILL");
+    // Until every copy of the write end is closed the host reads on: the server's copy too.
+    await until(() => ended, "the host's stdout to end", { timeoutMs: 15_000 });
+  });
+
   test("a notification and a request written one after the other: the request is not held back for the server's ACK", async () => {
     const { relay: quick } = await relayed();
     const pairs = 30;
