@@ -166,7 +166,9 @@ export async function handOff(name: string, ticket: string, fds: number[]): Prom
   const { symbols, ptr, readI32 } = libc;
   const errnoAt = symbols.__errno_location();
   const errno = () => readI32(errnoAt, 0);
-  const fd = symbols.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking: anyone on the machine can fill the listener's backlog, and a blocking connect would
+  // then wait for as long as they keep it full. Full, it fails at once and the session takes the pump.
+  const fd = symbols.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   try {
     const address = abstractAddress(name);
@@ -178,7 +180,7 @@ export async function handOff(name: string, ticket: string, fds: number[]): Prom
     view.setInt32(8, SOL_SOCKET, true);
     view.setInt32(12, SCM_RIGHTS, true);
     for (const [index, sent] of fds.entries()) view.setInt32(CMSG_HEADER_BYTES + 4 * index, sent, true);
-    const sent = retried(() => symbols.sendmsg(fd, ptr(messageHeader(ptr, data, control)), MSG_NOSIGNAL), errno);
+    const sent = retried(() => symbols.sendmsg(fd, ptr(messageHeader(ptr, data, control)), MSG_DONTWAIT | MSG_NOSIGNAL), errno);
     return sent === data.length;
   } finally {
     symbols.close(fd);

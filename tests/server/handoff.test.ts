@@ -9,6 +9,7 @@ import { closeSync, constants, openSync, readdirSync, readFileSync, readlinkSync
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { handOff } from "../../src/runtime/index.ts";
+import { connectStdio } from "../support/clients.ts";
 import { removeTempDirs, startTestServer, type TestServer, tempDir } from "../support/patchbay.ts";
 import { until } from "../support/until.ts";
 
@@ -127,6 +128,33 @@ describe("the handoff of a relay's pipes, on the control port", () => {
       closeSync(fd);
       first.connection.socket.destroy();
       second.connection.socket.destroy();
+    }
+  });
+
+  test("strangers filling the handoff socket's backlog: a relay still serves its host, over the connection instead", async () => {
+    const { connection, offer } = await offered();
+    connection.send({ handoff: "declined" });
+    await servesOverTheConnection(connection);
+    // Anyone on the machine can connect; the server accepts only when a relay says it sent, so these wait in the backlog.
+    const strangers = Array.from({ length: 100 }, () => connect({ path: `\0${offer.socket}` }));
+    let settled = 0;
+    let refused = 0;
+    for (const stranger of strangers) {
+      stranger.once("connect", () => settled++);
+      stranger.once("error", () => {
+        settled++;
+        refused++;
+      });
+    }
+    await until(() => settled === strangers.length, "every stranger to connect or be refused");
+    expect(refused).toBeGreaterThan(0);
+    const host = await connectStdio("v2-legacy", { home: server.home, args: ["--root", tempDir()] });
+    try {
+      expect((await host.callTool("codex_tool_mode_info")).isError).toBeFalsy();
+    } finally {
+      await host.close();
+      for (const stranger of strangers) stranger.destroy();
+      connection.socket.destroy();
     }
   });
 });
