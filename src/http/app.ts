@@ -4,7 +4,6 @@ import { serveAttachment, type AttachmentFiles } from "./attachments.ts";
 import { readCappedBody, type AuthSettings, type Guard } from "./guards.ts";
 import type { McpEndpoint } from "./mcp-endpoint.ts";
 import { rpcErrorResponse } from "./responses.ts";
-import { flushSseHeaders } from "./sse-flush.ts";
 
 export interface HttpAppOptions {
   version: string;
@@ -68,8 +67,7 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     if (!MCP_METHODS.includes(request.method)) return new Response(null, { status: 405, headers: { allow: MCP_METHODS.join(", ") } });
     const who = await authenticateRequest(request, auth, options.messaging?.tokens);
     if (who instanceof Response) return who;
-    if (request.method !== "POST")
-      return withCors(flushSseHeaders(await endpoint.handle(request, who.principal, undefined, who.session)), request, corsOrigins);
+    if (request.method !== "POST") return withCors(await endpoint.handle(request, who.principal, undefined, who.session), request, corsOrigins);
     const bytes = await readCappedBody(request, options.maxRequestBytes);
     if (bytes instanceof Response) return bytes;
     const parsed = parseJson(bytes);
@@ -77,7 +75,7 @@ export function createHttpApp(options: HttpAppOptions): { fetch: (request: Reque
     const overLimit = await chargeBatch(request, auth, options.messaging?.tokens, parsed.value);
     if (overLimit) return overLimit;
     // The body is spent, but nothing reads it again: the SDK takes the parsed body (parsedBody) and tools read only headers.
-    return withCors(flushSseHeaders(await endpoint.handle(request, who.principal, parsed.value, who.session)), request, corsOrigins);
+    return withCors(await endpoint.handle(request, who.principal, parsed.value, who.session), request, corsOrigins);
   }
 
   async function attachments(request: Request): Promise<Response> {

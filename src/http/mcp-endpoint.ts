@@ -6,6 +6,7 @@ import { createRedisEventStore, withPostedRequests, type SharedEventStore } from
 import type { NarrowedSession } from "./guards.ts";
 import { rpcErrorResponse } from "./responses.ts";
 import { expiredResume, primeResumed, RESUME_RETRY_MS } from "./resume-answers.ts";
+import { flushSseHeaders } from "./sse-flush.ts";
 import { replayInitialize } from "./session-adopt.ts";
 import { evictIdleSessions } from "./session-eviction.ts";
 import { followCall } from "./session-follow.ts";
@@ -59,7 +60,8 @@ interface LegacySession {
 export interface McpEndpoint {
   /**
    * Serves one `/mcp` request that already passed the guards; `body` is the capped, read body of a
-   * POST; `narrowed` gives an OAuth operator grant its own sessions, mode and power.
+   * POST; `narrowed` gives an OAuth operator grant its own sessions, mode and power. An SSE
+   * answer's headers leave at once: its first event is a priming event or an SSE comment.
    */
   handle(request: Request, principal: string, body?: unknown, narrowed?: NarrowedSession): Promise<Response>;
   sessionCount(): number;
@@ -216,7 +218,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     const sessionId = request.headers.get("mcp-session-id");
     if (!sessionId) {
       if (request.method !== "POST") return rpcErrorResponse(400, -32000, "Bad Request: Mcp-Session-Id header is required");
-      return openLegacySession(request, principal, body, narrowed);
+      return flushSseHeaders(await openLegacySession(request, principal, body, narrowed));
     }
     const found = legacySessions.get(sessionId) ?? (team && (await adoptLegacySession(sessionId, principal, narrowed)));
     if (found instanceof Response) return found;
@@ -227,10 +229,13 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     session.lastSeen = Date.now();
     if (team && session.shared) await followSharedRecord(team, session.shared, body);
     const lastEventId = request.method === "GET" ? request.headers.get("last-event-id") : null;
-    if (lastEventId) return resume(session, request, lastEventId);
-    const handled = () => session.transport.handleRequest(asNegotiated(request, session.server), body === undefined ? undefined : { parsedBody: body });
+    if (lastEventId) return flushSseHeaders(await resume(session, request, lastEventId));
+    const negotiated = asNegotiated(request, session.server);
+    const handled = () => session.transport.handleRequest(negotiated, body === undefined ? undefined : { parsedBody: body });
     // Only the shared store asks which requests a stream answers; the context costs every await of the call.
-    return session.shared ? withPostedRequests(body, handled) : handled();
+    const response = await (session.shared ? withPostedRequests(body, handled) : handled());
+    // A stream the SDK opened with a priming event has its headers out at once; another stream between it and the socket costs every call.
+    return opensPrimed(negotiated) ? response : flushSseHeaders(response);
   }
 
   /** A GET with Last-Event-ID: the missed events and the stream again, or 410 when they are gone. */
@@ -269,7 +274,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     async handle(request, principal, body, narrowed) {
       if (await isLegacyRequest(request, body, { maxRequestBodySize: maxRequestBytes })) return legacy(request, principal, body, narrowed);
       const authInfo = { token: principal, clientId: narrowed?.key ?? principal, scopes: [], extra: { narrowed } };
-      return modern.fetch(request, { parsedBody: body, authInfo });
+      return flushSseHeaders(await modern.fetch(request, { parsedBody: body, authInfo }));
     },
     sessionCount: () => legacySessions.size + principals.size,
     async close() {
@@ -282,6 +287,15 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       await modern.close();
     },
   };
+}
+
+/**
+ * Whether the SDK opens this request's answer stream with a priming event: a POST of a resumable
+ * version (every 2025-era session here has an event store), the version read from the header as
+ * `asNegotiated` left it, as the SDK reads it.
+ */
+function opensPrimed(request: Request): boolean {
+  return request.method === "POST" && (request.headers.get("mcp-protocol-version") ?? "") >= RESUMABLE_VERSION;
 }
 
 /**

@@ -42,6 +42,50 @@ describe("agent sessions over HTTP", () => {
     expect(inbox).toMatchObject({ identity: "alice@team", pending: [{ content: "ack" }] });
   });
 
+  test.each([
+    ["2025-11-25", "id: "],
+    ["2025-06-18", ": stream open\n\n"],
+  ])("a call that waits (%s): its headers and the stream's opening arrive before its answer", async (version, opening) => {
+    harness = await httpHarness();
+    const alice = await client("v2-legacy", await harness.agent("alice"));
+    const headers = {
+      accept: "application/json, text/event-stream",
+      "content-type": "application/json",
+      authorization: `Bearer ${await harness.agent("bob")}`,
+    };
+    const post = (body: unknown, session?: string) =>
+      fetch(harness!.url, {
+        method: "POST",
+        headers: { ...headers, ...(session && { "mcp-session-id": session, "mcp-protocol-version": version }) },
+        body: JSON.stringify(body),
+      });
+    const opened = await post({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    });
+    const session = opened.headers.get("mcp-session-id")!;
+    await opened.text();
+    await (await post({ jsonrpc: "2.0", method: "notifications/initialized" }, session)).text();
+    // The fetch settles with the headers: a stream with nothing in it yet would keep them until the SDK's 15 s keep-alive.
+    const waiting = await post(
+      { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "wait_for_message", arguments: { timeout_seconds: 30 } } },
+      session,
+    );
+    expect(waiting.status).toBe(200);
+    const reader = waiting.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = decoder.decode((await reader.read()).value);
+    expect(received.startsWith(opening)).toBe(true);
+    // Headers and opening came while the call still waits: the answer is not written yet.
+    expect(received).not.toContain('"result"');
+    await until(() => harness!.parked("bob@team") === 1, "bob's wait to be parked");
+    structured(await alice.callTool("send_message", { to: "bob", content: "the answer" }));
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) received += decoder.decode(chunk.value);
+    expect(received).toContain("the answer");
+  });
+
   test("an agent session is its own agent: `as` for another agent is refused", async () => {
     harness = await httpHarness();
     await harness.agent("alice");
