@@ -4,7 +4,7 @@
  * wrote. Claude and Gemini health-check it by starting the registered `patchbay stdio`; Codex then
  * calls two patchbay tools through it, driven by the scripted fake Responses API.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as openai from "../support/fake-apis/openai-responses.ts";
@@ -19,6 +19,7 @@ import {
   keepForFile,
 } from "../support/fake-apis/agent-env.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
+import { startTestServer, type TestServer } from "../support/patchbay.ts";
 import { connectBinary, runConnect } from "./support.ts";
 
 const missing = agentClisMissing();
@@ -111,5 +112,60 @@ describe.skipIf(missing !== undefined)("hosts read what `patchbay mcp install` w
     const output = openai.lastInputOfType(api.requests[2]!.body, "function_call_output");
     expect(output.call_id).toBe("call_codex_open_workspace");
     expect(run.events.find((event) => event.item?.type === "agent_message").item.text).toBe("patchbay works.");
+  });
+});
+
+/**
+ * The registration as users get it (no `--standalone`): the host starts `patchbay stdio`, which
+ * hands the host's pipes to the server already running for the home (tests/server/relay.test.ts
+ * holds the handoff itself). Each host spawns its servers its own way: Claude Code (a Bun
+ * binary) and Gemini CLI (Node) with socket pairs, Codex (Rust) with pipes.
+ */
+describe.skipIf(missing !== undefined)("hosts reach the running server through the relay", () => {
+  const servers: TestServer[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+  });
+  /** Installs without `--standalone`, with a server running for the sandbox's home. */
+  async function installRelayed(box: AgentSandbox, ws: string, host: string) {
+    const home = join(box.root, "patchbay-home");
+    servers.push(await startTestServer({ home }));
+    const result = await runConnect(["mcp", "install", host, "--root", ws, "--json"], { cwd: ws, env: { ...box.env, PATCHBAY_HOME: home } });
+    expect(result.code, result.stderr).toBe(0);
+  }
+
+  test("claude and gemini report patchbay connected", async () => {
+    const claude = keep(claudeSandbox("http://127.0.0.1:9"));
+    const claudeWs = repo();
+    await installRelayed(claude, claudeWs, "claude");
+    const claudeList = await runCli(agentBin("claude"), ["mcp", "list"], { cwd: claudeWs, env: claude.env, timeoutMs: RUN_MS });
+    expect(claudeList.stdout).toMatch(/patchbay: .* stdio --root .* - ✔ Connected/);
+    expect(claudeList.stdout).not.toContain("--standalone");
+    const gemini = keep(geminiSandbox("http://127.0.0.1:9"));
+    const geminiWs = repo();
+    await installRelayed(gemini, geminiWs, "gemini");
+    const geminiList = await runCli(agentBin("gemini"), ["mcp", "list"], { cwd: geminiWs, env: gemini.env, timeoutMs: RUN_MS });
+    expect(geminiList.stdout + geminiList.stderr).toMatch(/patchbay.*Connected/);
+  });
+
+  test("codex exec calls two tools through it", async () => {
+    const call = (name: string, args: Record<string, unknown> = {}) =>
+      openai.turn([{ type: "function_call", namespace: "mcp__patchbay", name, arguments: JSON.stringify(args), call_id: `call_${name}` }]);
+    const api = keep(await openai.startOpenAIResponses([call("codex_self_test"), call("codex_list_workspaces"), openai.say("patchbay works.")]));
+    const box = keep(codexSandbox(api.baseUrl));
+    const ws = repo();
+    await installRelayed(box, ws, "codex");
+    const run = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "Check patchbay."], {
+      cwd: ws,
+      env: box.env,
+      timeoutMs: 60_000,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const calls = run.events.filter((event) => event.type === "item.completed" && event.item.type === "mcp_tool_call").map((event) => event.item);
+    expect(calls.map((item) => [item.server, item.tool, item.status, item.error])).toEqual([
+      ["patchbay", "codex_self_test", "completed", null],
+      ["patchbay", "codex_list_workspaces", "completed", null],
+    ]);
+    expect(JSON.stringify(calls[1].result)).toContain(ws);
   });
 });
