@@ -10,7 +10,7 @@
  * authenticated control connection; descriptors sent without one are closed at once.
  */
 import { randomBytes } from "node:crypto";
-import { openLibc } from "./libc.ts";
+import { openLibc, retried } from "./libc.ts";
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
@@ -21,7 +21,6 @@ const SCM_RIGHTS = 1;
 const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
 const MSG_CMSG_CLOEXEC = 0x40000000;
-const EINTR = 4;
 /** `struct cmsghdr` before its data on LP64 Linux: `cmsg_len` (size_t), `cmsg_level`, `cmsg_type`. */
 const CMSG_HEADER_BYTES = 16;
 /** Room for this many descriptors in one message; more than a handoff sends are closed by the kernel. */
@@ -53,6 +52,14 @@ export interface HandoffListener {
   close(): void;
 }
 
+/** The socket calls, with this thread's errno; undefined where there is no FFI (not Bun on Linux). */
+async function socketCalls() {
+  const libc = await openLibc(SYMBOLS);
+  if (!libc) return undefined;
+  const errnoAt = libc.symbols.__errno_location();
+  return { symbols: libc.symbols, ptr: libc.ptr, errno: () => libc.readI32(errnoAt, 0) };
+}
+
 /** `struct sockaddr_un` for an abstract name: a leading NUL, then the name, no terminator. */
 function abstractAddress(name: string): Uint8Array {
   const bytes = new TextEncoder().encode(name);
@@ -60,13 +67,6 @@ function abstractAddress(name: string): Uint8Array {
   new DataView(address.buffer).setUint16(0, AF_UNIX, true);
   address.set(bytes, 3);
   return address;
-}
-
-function retried(call: () => number | bigint, errno: () => number): number {
-  for (;;) {
-    const result = Number(call());
-    if (result >= 0 || errno() !== EINTR) return result;
-  }
 }
 
 /**
@@ -88,11 +88,9 @@ function messageHeader(ptr: (view: ArrayBufferView) => number, data: Uint8Array,
 
 /** Listens for handoffs; undefined where there is no FFI (not Bun on Linux) or the socket cannot be made. */
 export async function openHandoffListener(): Promise<HandoffListener | undefined> {
-  const libc = await openLibc(SYMBOLS);
+  const libc = await socketCalls();
   if (!libc) return undefined;
-  const { symbols, ptr, readI32 } = libc;
-  const errnoAt = symbols.__errno_location();
-  const errno = () => readI32(errnoAt, 0);
+  const { symbols, ptr, errno } = libc;
   const name = `patchbay-handoff-${process.pid}-${randomBytes(8).toString("hex")}`;
   const fd = symbols.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return undefined;
@@ -161,11 +159,9 @@ export async function openHandoffListener(): Promise<HandoffListener | undefined
  * there is no FFI or the listener cannot be reached; the descriptors stay this process's either way.
  */
 export async function handOff(name: string, ticket: string, fds: number[]): Promise<boolean> {
-  const libc = await openLibc(SYMBOLS);
+  const libc = await socketCalls();
   if (!libc || fds.length > MAX_FDS) return false;
-  const { symbols, ptr, readI32 } = libc;
-  const errnoAt = symbols.__errno_location();
-  const errno = () => readI32(errnoAt, 0);
+  const { symbols, ptr, errno } = libc;
   // Non-blocking: anyone on the machine can fill the listener's backlog, and a blocking connect would
   // then wait for as long as they keep it full. Full, it fails at once and the session takes the pump.
   const fd = symbols.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -6,7 +6,7 @@
  * within microseconds of the kernel waking this process, where the event loop and its streams
  * took 80–130 µs per hop (docs/benchmarks.md, "Where the time went").
  */
-import { type LibcFunctions, openLibc } from "./libc.ts";
+import { type LibcFunctions, openLibc, retried } from "./libc.ts";
 
 const AF_INET = 2;
 const SOCK_STREAM = 1;
@@ -18,7 +18,6 @@ const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
 const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
-const EINTR = 4;
 const EAGAIN = 11;
 const ENOTSOCK = 88;
 const F_GETFL = 3;
@@ -86,13 +85,6 @@ export async function openFdPump(port: number): Promise<FdPump | undefined> {
     return undefined;
   }
   return pumpOn(symbols, ptr, errno, fd);
-}
-
-function retried(call: () => number | bigint, errno: () => number): number {
-  for (;;) {
-    const result = Number(call());
-    if (result >= 0 || errno() !== EINTR) return result;
-  }
 }
 
 function pumpOn(symbols: Libc, ptr: (view: ArrayBufferView) => unknown, errno: () => number, fd: number): FdPump {

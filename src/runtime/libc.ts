@@ -1,7 +1,18 @@
 /**
  * libc through Bun's FFI, on Linux only: the few system calls the event loop cannot make for us
- * the way we need them (inotify read on our own thread, the relay's blocking byte pump).
+ * the way we need them (inotify read on our own thread, the relay's blocking byte pump, the
+ * handoff of its descriptors).
  */
+
+const EINTR = 4;
+
+/** `call`'s result, made again while a signal interrupted it (-1 with errno EINTR). */
+export function retried(call: () => number | bigint, errno: () => number): number {
+  for (;;) {
+    const result = Number(call());
+    if (result >= 0 || errno() !== EINTR) return result;
+  }
+}
 
 type CType = "i32" | "u32" | "i64" | "u64" | "ptr";
 type Signature = { readonly args: readonly CType[]; readonly returns: CType };
