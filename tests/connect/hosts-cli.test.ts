@@ -41,6 +41,27 @@ async function install(box: AgentSandbox, ws: string, host: string, extra: strin
   return JSON.parse(result.stdout);
 }
 
+/**
+ * `codex exec` in a new sandbox and repository whose patchbay registration `register` wrote, the
+ * scripted model calling `tools` (no arguments) one turn each: the run, and its MCP tool calls.
+ */
+async function codexCalling(tools: string[], register: (box: AgentSandbox, ws: string) => Promise<unknown>) {
+  const call = (name: string) => openai.turn([{ type: "function_call", namespace: "mcp__patchbay", name, arguments: "{}", call_id: `call_${name}` }]);
+  const api = keep(await openai.startOpenAIResponses([...tools.map(call), openai.say("patchbay works.")]));
+  const box = keep(codexSandbox(api.baseUrl));
+  const ws = repo();
+  await register(box, ws);
+  const run = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "Check patchbay."], {
+    cwd: ws,
+    env: box.env,
+    timeoutMs: 60_000,
+  });
+  expect(run.code, run.stderr).toBe(0);
+  const calls = run.events.filter((event) => event.type === "item.completed" && event.item.type === "mcp_tool_call").map((event) => event.item);
+  expect(calls.map((item) => [item.server, item.tool, item.status, item.error])).toEqual(tools.map((tool) => ["patchbay", tool, "completed", null]));
+  return { api, ws, run, calls };
+}
+
 describe.skipIf(missing !== undefined)("hosts read what `patchbay mcp install` wrote", () => {
   test("codex: `codex mcp list --json` shows patchbay as stdio; the provider config around it is untouched; --http gives streamable_http with the token variable", async () => {
     const box = keep(codexSandbox("http://127.0.0.1:9/v1"));
@@ -91,23 +112,7 @@ describe.skipIf(missing !== undefined)("hosts read what `patchbay mcp install` w
   });
 
   test("codex exec calls codex_self_test and codex_open_workspace through the registration install wrote", async () => {
-    const call = (name: string, args: Record<string, unknown> = {}) =>
-      openai.turn([{ type: "function_call", namespace: "mcp__patchbay", name, arguments: JSON.stringify(args), call_id: `call_${name}` }]);
-    const api = keep(await openai.startOpenAIResponses([call("codex_self_test"), call("codex_open_workspace"), openai.say("patchbay works.")]));
-    const box = keep(codexSandbox(api.baseUrl));
-    const ws = repo();
-    await install(box, ws, "codex");
-    const run = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "Check patchbay."], {
-      cwd: ws,
-      env: box.env,
-      timeoutMs: 60_000,
-    });
-    expect(run.code, run.stderr).toBe(0);
-    const calls = run.events.filter((event) => event.type === "item.completed" && event.item.type === "mcp_tool_call").map((event) => event.item);
-    expect(calls.map((item) => [item.server, item.tool, item.status, item.error])).toEqual([
-      ["patchbay", "codex_self_test", "completed", null],
-      ["patchbay", "codex_open_workspace", "completed", null],
-    ]);
+    const { api, ws, run, calls } = await codexCalling(["codex_self_test", "codex_open_workspace"], (box, ws) => install(box, ws, "codex"));
     expect(JSON.stringify(calls[1].result)).toContain(ws);
     const output = openai.lastInputOfType(api.requests[2]!.body, "function_call_output");
     expect(output.call_id).toBe("call_codex_open_workspace");
@@ -149,23 +154,7 @@ describe.skipIf(missing !== undefined)("hosts reach the running server through t
   });
 
   test("codex exec calls two tools through it", async () => {
-    const call = (name: string, args: Record<string, unknown> = {}) =>
-      openai.turn([{ type: "function_call", namespace: "mcp__patchbay", name, arguments: JSON.stringify(args), call_id: `call_${name}` }]);
-    const api = keep(await openai.startOpenAIResponses([call("codex_self_test"), call("codex_list_workspaces"), openai.say("patchbay works.")]));
-    const box = keep(codexSandbox(api.baseUrl));
-    const ws = repo();
-    await installRelayed(box, ws, "codex");
-    const run = await runCli(agentBin("codex"), ["exec", "--json", "--sandbox", "workspace-write", "Check patchbay."], {
-      cwd: ws,
-      env: box.env,
-      timeoutMs: 60_000,
-    });
-    expect(run.code, run.stderr).toBe(0);
-    const calls = run.events.filter((event) => event.type === "item.completed" && event.item.type === "mcp_tool_call").map((event) => event.item);
-    expect(calls.map((item) => [item.server, item.tool, item.status, item.error])).toEqual([
-      ["patchbay", "codex_self_test", "completed", null],
-      ["patchbay", "codex_list_workspaces", "completed", null],
-    ]);
+    const { ws, calls } = await codexCalling(["codex_self_test", "codex_list_workspaces"], (box, ws) => installRelayed(box, ws, "codex"));
     expect(JSON.stringify(calls[1].result)).toContain(ws);
   });
 });
