@@ -303,34 +303,41 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
     byName.set(entry.name, entry);
   }
   const byMode = new Map<ToolMode, CatalogEntry[]>();
-  /** namesFor's answers outside an unchosen default mode: at most 4 modes × 2 (agent or not) × 12 power settings. */
-  const namesByView = new Map<string, string[]>();
   const entriesIn = (mode: ToolMode) => {
     let listed = byMode.get(mode);
     if (!listed) byMode.set(mode, (listed = entries.filter((entry) => inMode(entry, mode))));
     return listed;
   };
+  /**
+   * What a session sees in a mode follows from the mode, its grants and whether it is an agent's,
+   * so it is worked out once per such view: at most 4 modes × 2 (agent or not) × 12 power settings.
+   * `mayAdd` holds the tools from outside the mode that an unchosen default mode shows when its
+   * repository asks for them (alsoByDefault): only they look at the disk on each listing.
+   */
+  const views = new Map<string, { shown: CatalogEntry[]; mayAdd: CatalogEntry[] }>();
+  const visibleEntries = (session: SessionState, mode: ToolMode): CatalogEntry[] => {
+    const view = { ...session, mode, modeIsDefault: session.modeIsDefault && mode === session.mode };
+    const grants = grantsOf(view);
+    const key = JSON.stringify([mode, isAgentSession(view), grants]);
+    let known = views.get(key);
+    if (!known) {
+      const added = () => true;
+      const mayAdd = entries.filter((entry) => !inMode(entry, mode) && entry.declaration.alsoByDefault && isVisible(entry, view, grants, added));
+      views.set(key, (known = { shown: entriesIn(mode).filter((entry) => isVisible(entry, view, grants, added)), mayAdd }));
+    }
+    if (!view.modeIsDefault || known.mayAdd.length === 0) return known.shown;
+    const addedByRepository = addedByRepositoryOf(view);
+    const added = new Set(known.mayAdd.filter(addedByRepository));
+    if (added.size === 0) return known.shown;
+    const shown = new Set(known.shown);
+    return entries.filter((entry) => shown.has(entry) || added.has(entry));
+  };
   return {
     entries,
-    list: (session) => {
-      const [grants, added] = [grantsOf(session), addedByRepositoryOf(session)];
-      return entries.filter((entry) => isVisible(entry, session, grants, added)).map((entry) => entry.descriptor);
-    },
+    list: (session) => visibleEntries(session, session.mode).map((entry) => entry.descriptor),
     namesIn: (mode) => entries.filter((entry) => inMode(entry, mode)).map((entry) => entry.name),
-    namesFor: (session, mode = session.mode) => {
-      // One view and one set of grants for all entries: codex_tool_mode_info asks this for every mode on each call.
-      const view = { ...session, mode, modeIsDefault: session.modeIsDefault && mode === session.mode };
-      const grants = grantsOf(view);
-      const added = addedByRepositoryOf(view);
-      const visible = (candidates: readonly CatalogEntry[]) => candidates.filter((entry) => isVisible(entry, view, grants, added)).map((entry) => entry.name);
-      // Only an unchosen default mode can take tools from outside its mode (alsoByDefault), which depends on the repository.
-      if (view.modeIsDefault) return visible(entries);
-      // Otherwise what a session sees in a mode follows from the mode, its grants and whether it is an agent's: the same every call.
-      const key = JSON.stringify([mode, isAgentSession(view), grants]);
-      let names = namesByView.get(key);
-      if (!names) namesByView.set(key, (names = visible(entriesIn(mode))));
-      return [...names];
-    },
+    // codex_tool_mode_info asks this for every mode on each call.
+    namesFor: (session, mode = session.mode) => visibleEntries(session, mode).map((entry) => entry.name),
     call(name, args, context) {
       const entry = byName.get(name);
       return entry && run(entry, args, context, book);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as v from "valibot";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
 import { ALL_TOOLS } from "../../src/app/catalog.ts";
@@ -8,6 +8,7 @@ import { CAPABILITIES, CAPABILITY_RULES } from "../../src/mcp/capability.ts";
 import { createSession, type SessionState } from "../../src/mcp/session.ts";
 import { defineTool, EVERY_MODE, type ToolContext } from "../../src/mcp/tool.ts";
 import { createRedactor } from "../../src/redact/index.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
 import { repoRoot } from "../support/patchbay.ts";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
@@ -190,5 +191,31 @@ describe("tool registry", () => {
 
   test("an unknown tool name is not a tool error: the caller answers with a protocol error", () => {
     expect(createToolRegistry([echo]).call("nope", {}, context(session()))).toBeUndefined();
+  });
+
+  test("an unchosen default mode asks its repository on every listing: a pipeline config written or removed later shows at once", () => {
+    const registry = createToolRegistry(ALL_TOOLS);
+    const repo = makeGitRepo({ "README.md": "x\n" });
+    const scope = { defaultRoot: repo, allowedRoots: [repo], power: { directWrite: false, bashMode: "off" as const, codexSessionRead: false } };
+    const byDefault = createSession({ transport: "stdio", principal: "local", mode: "worker", modeIsDefault: true, scope });
+    const chosen = createSession({ transport: "stdio", principal: "local", mode: "worker", scope });
+    const pipeline = (names: string[]) => names.filter((name) => name.startsWith("patchbay_"));
+    const listedNames = (state: SessionState) => registry.list(state).map((tool) => tool.name);
+
+    const worker = registry.namesFor(chosen);
+    expect(registry.namesFor(byDefault)).toEqual(worker);
+    mkdirSync(`${repo}/.ai`);
+    writeFileSync(`${repo}/.ai/patchbay.toml`, '[phases.plan]\nprovider = "mock"\n');
+    const added = pipeline(registry.namesFor(byDefault));
+    expect(added.length).toBeGreaterThan(10);
+    // The worker catalog plus the pipeline tools, in the catalog's one order, alike in tools/list and for codex_tool_mode_info.
+    expect(registry.namesFor(byDefault)).toEqual([...worker, ...added].sort((a, b) => a.localeCompare(b)));
+    expect(listedNames(byDefault)).toEqual(registry.namesFor(byDefault));
+    // A chosen mode is exact, and other modes asked from the default session are those modes as they are.
+    expect(pipeline(registry.namesFor(chosen))).toEqual([]);
+    expect(registry.namesFor(byDefault, "minimal")).toEqual(registry.namesFor(chosen, "minimal"));
+    rmSync(`${repo}/.ai`, { recursive: true });
+    expect(registry.namesFor(byDefault)).toEqual(worker);
+    expect(listedNames(byDefault)).toEqual(worker);
   });
 });
