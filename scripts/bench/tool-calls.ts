@@ -189,12 +189,13 @@ function renderTable(figures: RoundFigures[]): string {
     const [baseline, base] = channel === "stdio" ? ["minimal SDK `info`, stdio", sdkStdio] : ["minimal SDK `info`, HTTP", sdkHttp];
     const ratio = (median / base).toFixed(2);
     const label = channel === "stdio" ? "stdio" : "HTTP keep-alive";
+    const json = server === "sdk-json";
     const what =
       server === "canned"
         ? `canned \`${tool}\` answer, no MCP code`
         : tool === "info"
-          ? "minimal SDK `info` again, on the SDK floor's instance"
-          : `minimal SDK server returning \`${tool}\`'s answer`;
+          ? `minimal SDK \`info\` again, on the ${json ? "JSON-body floor's instance (`enableJsonResponse`)" : "SDK floor's instance"}`
+          : `minimal SDK server returning \`${tool}\`'s answer${json ? " as one JSON body (`enableJsonResponse`)" : ""}`;
     lines.push(`| floor: ${what} (${bytes} B) | ${label} | ${ms(median)} | ${ms(p99)} | ${baseline} | ${ms(base)} | ${ratio}× | — | floor |`);
   });
   return lines.join("\n");

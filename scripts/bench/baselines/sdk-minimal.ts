@@ -7,6 +7,8 @@
  * With an answers file (`sdk-minimal stdio|http ANSWERS.json`, the canned floor's file:
  * tool-calls/canned-answers.ts) it also has a tool of each name there that returns that answer's
  * result as it is: what the SDK's server layer costs for a real tool's answer with no tool work.
+ * `sdk-minimal http --json-response` answers each call with one JSON body instead of an SSE
+ * stream (the transport's `enableJsonResponse`): the SDK's cheapest HTTP answer.
  */
 import { readFileSync } from "node:fs";
 import { isInitializeRequest, McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
@@ -18,6 +20,7 @@ interface BunGlobal {
 
 type CannedResult = { content: Array<{ type: "text"; text: string }> };
 const answersFile = process.argv.slice(2).find((arg) => arg.endsWith(".json"));
+const jsonResponse = process.argv.includes("--json-response");
 const cannedResults = Object.entries(answersFile ? (JSON.parse(readFileSync(answersFile, "utf8")) as Record<string, [string, string]>) : {}).map(
   ([name, [before, after]]) => [name, (JSON.parse(`${before}0${after}`) as { result: CannedResult }).result] as const,
 );
@@ -43,6 +46,7 @@ function serveHttp(): void {
     if (id || !isInitializeRequest(body)) return new Response("session required", { status: 400 });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
+      enableJsonResponse: jsonResponse,
       onsessioninitialized: (sessionId) => void sessions.set(sessionId, transport),
       onsessionclosed: (sessionId) => void sessions.delete(sessionId),
     });

@@ -4,7 +4,8 @@
  * over stdio and over HTTP keep-alive, timed with the same SDK client as every other row. A floor
  * is what any server pays for that answer on that transport; what patchbay takes above it is its own.
  * Beside them the minimal SDK server returning the same answers from a tool that does nothing else:
- * what the SDK's server layer adds to each answer.
+ * what the SDK's server layer adds to each answer. Over HTTP also that server answering with one
+ * JSON body instead of an SSE stream (`sdk-json`): the cheapest answer the SDK's transport gives.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,8 +16,11 @@ import { type BenchClient, connectHttp, connectStdio, type Series, type ToolCall
 
 export type FloorChannel = "stdio" | "http";
 
-/** `canned`: no MCP code; `sdk`: the minimal SDK server, its tool returning the canned result. */
-export type FloorServer = "canned" | "sdk";
+/**
+ * `canned`: no MCP code; `sdk`: the minimal SDK server, its tool returning the canned result;
+ * `sdk-json`: the same over HTTP with `enableJsonResponse` (one JSON body, no SSE).
+ */
+export type FloorServer = "canned" | "sdk" | "sdk-json";
 
 export interface Floor {
   /** The tool whose answer is canned. */
@@ -63,27 +67,34 @@ export async function startFloors(bin: { canned: string; sdkMinimal: string }, s
   };
   try {
     const files: Record<FloorChannel, string> = { stdio: answersFile(answers.stdio), http: answersFile(answers.http) };
-    const connect = async (command: string, channel: FloorChannel) => {
+    const connect = async (server: FloorServer, channel: FloorChannel) => {
+      const command = server === "canned" ? bin.canned : bin.sdkMinimal;
       if (channel === "stdio") return connectStdio({ command, args: ["stdio", files.stdio], env: benchEnv() });
-      const server = await startListening(command, ["http", files.http], benchEnv(), (printed) => (printed as { url: string }).url);
-      started.push(server);
-      return connectHttp(server.url);
+      const args = ["http", files.http, ...(server === "sdk-json" ? ["--json-response"] : [])];
+      const listening = await startListening(command, args, benchEnv(), (printed) => (printed as { url: string }).url);
+      started.push(listening);
+      return connectHttp(listening.url);
     };
     const floors: Floor[] = [];
-    for (const server of ["canned", "sdk"] as const) {
-      for (const channel of ["stdio", "http"] as const) {
-        const client = await connect(server === "canned" ? bin.canned : bin.sdkMinimal, channel);
-        clients.push(client);
-        // On the SDK floor the trivial tool is the minimal server's own: a second instance of the baseline, so its spread shows.
-        for (const call of [TRIVIAL, ...patchbayCalls]) {
-          floors.push({
-            tool: call.name,
-            server,
-            channel,
-            bytes: lineBytes(answers[channel][call.name]!),
-            series: { client, call: { name: call.name, args: {} } },
-          });
-        }
+    const servers: Array<[FloorServer, FloorChannel]> = [
+      ["canned", "stdio"],
+      ["canned", "http"],
+      ["sdk", "stdio"],
+      ["sdk", "http"],
+      ["sdk-json", "http"],
+    ];
+    for (const [server, channel] of servers) {
+      const client = await connect(server, channel);
+      clients.push(client);
+      // On the SDK floors the trivial tool is the minimal server's own: another instance of the baseline, so its spread shows.
+      for (const call of [TRIVIAL, ...patchbayCalls]) {
+        floors.push({
+          tool: call.name,
+          server,
+          channel,
+          bytes: lineBytes(answers[channel][call.name]!),
+          series: { client, call: { name: call.name, args: {} } },
+        });
       }
     }
     return { floors, stop };
