@@ -321,16 +321,15 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
     const key = JSON.stringify([mode, isAgentSession(view), grants]);
     let known = views.get(key);
     if (!known) {
-      const added = () => true;
-      const mayAdd = entries.filter((entry) => !inMode(entry, mode) && entry.declaration.alsoByDefault && isVisible(entry, view, grants, added));
-      views.set(key, (known = { shown: entriesIn(mode).filter((entry) => isVisible(entry, view, grants, added)), mayAdd }));
+      const ifAdded = () => true;
+      const mayAdd = entries.filter((entry) => !inMode(entry, mode) && entry.declaration.alsoByDefault && isVisible(entry, view, grants, ifAdded));
+      views.set(key, (known = { shown: entriesIn(mode).filter((entry) => isVisible(entry, view, grants, ifAdded)), mayAdd }));
     }
     if (!view.modeIsDefault || known.mayAdd.length === 0) return known.shown;
-    const addedByRepository = addedByRepositoryOf(view);
-    const added = new Set(known.mayAdd.filter(addedByRepository));
-    if (added.size === 0) return known.shown;
+    const addedNow = new Set(known.mayAdd.filter(addedByRepositoryOf(view)));
+    if (addedNow.size === 0) return known.shown;
     const shown = new Set(known.shown);
-    return entries.filter((entry) => shown.has(entry) || added.has(entry));
+    return entries.filter((entry) => shown.has(entry) || addedNow.has(entry));
   };
   return {
     entries,

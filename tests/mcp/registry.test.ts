@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as v from "valibot";
 import { createToolRegistry } from "../../src/mcp/registry.ts";
@@ -9,7 +9,7 @@ import { createSession, type SessionState } from "../../src/mcp/session.ts";
 import { defineTool, EVERY_MODE, type ToolContext } from "../../src/mcp/tool.ts";
 import { createRedactor } from "../../src/redact/index.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
-import { repoRoot } from "../support/patchbay.ts";
+import { removeTempDirs, repoRoot } from "../support/patchbay.ts";
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
@@ -59,6 +59,8 @@ const gated = defineTool({
     return { text: "written", structured: {} };
   },
 });
+
+afterAll(removeTempDirs);
 
 describe("tool registry", () => {
   test("docs/tools.md is generated from the declarations and up to date (regenerate: bun src/app/docs.ts)", () => {
