@@ -1,0 +1,210 @@
+/**
+ * Issue 16's tool-call targets measured in pairs: each patchbay row against its own baseline, call
+ * for call, with nothing else running. The interleaved bench (tool-calls.ts) times every row and
+ * baseline in one run, so patchbay's shared server answers a dozen series while each baseline
+ * process answers one; a process called that much more often stays hot, and the baselines looked
+ * slower than they are (a second instance of the minimal SDK server serving three series measured
+ * 0.69–0.87× of the one serving one). Here a pair's two processes serve only that pair.
+ *
+ * Two regimes per pair: back to back (the next call as soon as the answer is in), and a call every
+ * 5 ms, which lets both processes go idle between calls as a host does between model turns.
+ *
+ *   bun scripts/bench/tool-calls-paired.ts             # 3 rounds, prints the table (about 3 minutes)
+ *   bun scripts/bench/tool-calls-paired.ts --rounds 5 --write
+ */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import { compileBaseline, repoRoot } from "./binaries.ts";
+import { describeMachine } from "./machine.ts";
+import { benchEnv, removeTempDirs, run, startListening, tempDir } from "./processes.ts";
+import { writeMarkedSection } from "./sections.ts";
+import { median } from "./stats.ts";
+import { type BenchClient, connectHttp, connectStdio, type ToolCall } from "./tool-calls/client.ts";
+import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
+
+const { values } = parseArgs({ options: { rounds: { type: "string" }, write: { type: "boolean", default: false } } });
+const rounds = Number(values.rounds ?? 3);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`--rounds must be a whole number from 1 to 20, not ${values.rounds}`);
+
+const WARMUP = 300;
+const REGIMES = [
+  { name: "back to back", gapMs: 0, calls: 600 },
+  { name: "a call every 5 ms", gapMs: 5, calls: 200 },
+] as const;
+const FILE = "pkg0000/file001.ts";
+const TOOLS: ToolCall[] = [
+  { name: "codex_read_file", args: { file_path: FILE } },
+  { name: "codex_search_repo", args: { query: RARE_LITERAL } },
+  { name: "codex_git_status", args: {} },
+  { name: "codex_list_workspaces", args: {} },
+  { name: "codex_worker_list", args: {} },
+  { name: "codex_tool_mode_info", args: {} },
+];
+const TRIVIAL = "codex_tool_mode_info";
+const INFO: ToolCall = { name: "info", args: {} };
+
+interface Side {
+  client: BenchClient;
+  call: ToolCall;
+}
+interface Pair {
+  tool: string;
+  channel: string;
+  baseline: string;
+  /** The target on the ratio, or, for `difference`, on patchbay minus the other side in ms. */
+  target?: { at: number; difference?: boolean };
+  ours: Side;
+  theirs: Side;
+}
+
+/** Medians of each side over `calls` calls each after the warm-up, the two in a coin-flipped order each time. */
+async function timePair(pair: Pair, regime: (typeof REGIMES)[number]): Promise<[number, number]> {
+  const sides = [pair.ours, pair.theirs];
+  for (const { client, call } of sides) for (let i = 0; i < WARMUP; i++) await client.call(call);
+  const samples: [number[], number[]] = [[], []];
+  for (let i = 0; i < regime.calls; i++) {
+    const first = Math.random() < 0.5 ? 0 : 1;
+    for (const index of [first, 1 - first]) {
+      if (regime.gapMs > 0) await sleep(regime.gapMs);
+      const { client, call } = sides[index]!;
+      const started = performance.now();
+      await client.call(call);
+      samples[index]!.push(performance.now() - started);
+    }
+  }
+  return [median(samples[0]), median(samples[1])];
+}
+
+async function main(): Promise<string> {
+  process.stderr.write("building patchbay and the minimal SDK server…\n");
+  const binDir = tempDir("patchbay-bench-paired-bin-");
+  const patchbay = join(binDir, "patchbay");
+  await run(process.execPath, ["scripts/build.ts", patchbay], { cwd: repoRoot });
+  const sdkMinimal = await compileBaseline("sdk-minimal.ts", join(binDir, "sdk-minimal"));
+  const repo = tempDir("patchbay-bench-paired-repo-");
+  generateRepo(repo, 200);
+  const home = tempDir("patchbay-bench-paired-home-");
+  const sessionArgs = ["--root", repo];
+  const server = await startListening(
+    patchbay,
+    ["start", "--port", "0", "--json", ...sessionArgs],
+    benchEnv(home),
+    (printed) => (printed as { setup_guide: { server_url: string } }).setup_guide.server_url,
+  );
+  const sdkHttp = await startListening(sdkMinimal, ["http"], benchEnv(), (printed) => (printed as { url: string }).url);
+  const clients: BenchClient[] = [];
+  const open = async (connecting: Promise<BenchClient>) => {
+    const client = await connecting;
+    clients.push(client);
+    return client;
+  };
+  try {
+    const reference = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-filesystem/dist/index.js");
+    const relay = await open(connectStdio({ command: patchbay, args: ["stdio", ...sessionArgs], env: benchEnv(home) }));
+    const standalone = await open(
+      connectStdio({ command: patchbay, args: ["stdio", "--standalone", ...sessionArgs], env: benchEnv(tempDir("patchbay-bench-paired-standalone-")) }),
+    );
+    const http = await open(connectHttp(server.url));
+    const referenceRead: Side = {
+      client: await open(connectStdio({ command: "node", args: [reference, repo], env: benchEnv() })),
+      call: { name: "read_text_file", args: { path: join(repo, FILE) } },
+    };
+    const sdkStdioInfo: Side = { client: await open(connectStdio({ command: sdkMinimal, args: ["stdio"], env: benchEnv() })), call: INFO };
+    const sdkHttpInfo: Side = { client: await open(connectHttp(sdkHttp.url)), call: INFO };
+
+    const pairs: Pair[] = TOOLS.flatMap((call) => {
+      const trivial = call.name === TRIVIAL;
+      const stdio: Pair = trivial
+        ? {
+            tool: call.name,
+            channel: "stdio (relay)",
+            baseline: "minimal SDK `info`, stdio",
+            target: { at: 1.3 },
+            ours: { client: relay, call },
+            theirs: sdkStdioInfo,
+          }
+        : {
+            tool: call.name,
+            channel: "stdio (relay)",
+            baseline: "reference `read_text_file`, stdio",
+            target: { at: 0.6 },
+            ours: { client: relay, call },
+            theirs: referenceRead,
+          };
+      const overHttp: Pair = {
+        tool: call.name,
+        channel: "HTTP keep-alive",
+        baseline: "minimal SDK `info`, HTTP",
+        target: trivial ? undefined : { at: 0.6 },
+        ours: { client: http, call },
+        theirs: sdkHttpInfo,
+      };
+      const overhead: Pair = {
+        tool: call.name,
+        channel: "relay overhead (relay − standalone)",
+        baseline: "the same call, `stdio --standalone`",
+        target: { at: 0.1, difference: true },
+        ours: { client: relay, call },
+        theirs: { client: standalone, call },
+      };
+      return [stdio, overHttp, overhead];
+    });
+
+    const figures = pairs.map(() => REGIMES.map(() => [] as Array<[number, number]>));
+    for (let round = 1; round <= rounds; round++) {
+      process.stderr.write(`round ${round}/${rounds}…\n`);
+      for (const [p, pair] of pairs.entries()) for (const [r, regime] of REGIMES.entries()) figures[p]![r]!.push(await timePair(pair, regime));
+    }
+    return renderTable(pairs, figures);
+  } finally {
+    for (const client of clients) await client.close().catch(() => {});
+    await sdkHttp.stop();
+    await server.stop();
+  }
+}
+
+function renderTable(pairs: Pair[], figures: Array<Array<Array<[number, number]>>>): string {
+  const ms = (value: number) => `${value.toFixed(2)} ms`;
+  const lines = [
+    "| Tool call (SDK client) | channel | regime | patchbay median | baseline | baseline median | ratio (or difference) | target | met |",
+    "|---|---|---|--:|---|--:|--:|---|---|",
+  ];
+  pairs.forEach((pair, p) => {
+    REGIMES.forEach((regime, r) => {
+      const runs = figures[p]![r]!;
+      const ours = median(runs.map(([a]) => a));
+      const theirs = median(runs.map(([, b]) => b));
+      const difference = pair.target?.difference === true;
+      // Each round's own ratio (or difference), then their median: the two sides of a round share its load.
+      const measure = median(runs.map(([a, b]) => (difference ? a - b : a / b)));
+      const shown = difference ? ms(measure) : `${measure.toFixed(2)}×`;
+      const target = pair.target ? (difference ? `< ${pair.target.at.toFixed(2)} ms` : `≤ ${pair.target.at}×`) : "—";
+      const met = !pair.target ? "info" : measure <= pair.target.at ? "yes" : "**no**";
+      lines.push(`| \`${pair.tool}\` | ${pair.channel} | ${regime.name} | ${ms(ours)} | ${pair.baseline} | ${ms(theirs)} | ${shown} | ${target} | ${met} |`);
+    });
+  });
+  return lines.join("\n");
+}
+
+const began = performance.now();
+try {
+  const table = await main();
+  const machine = describeMachine();
+  const section = [
+    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}.`,
+    `Median of ${rounds} rounds; per round and per pair and regime: ${WARMUP} warm-up calls on each side, then ` +
+      `${REGIMES.map((regime) => `${regime.calls} calls each ${regime.name}`).join(" and ")}, the two sides in a coin-flipped order each time, ` +
+      `on a generated repository of 200 files. The whole run took ${Math.round((performance.now() - began) / 1000)} s.`,
+    "",
+    table,
+  ].join("\n");
+  process.stdout.write(`${section}\n`);
+  if (values.write) {
+    writeMarkedSection(join(repoRoot, "docs", "benchmarks.md"), "bench-tool-calls-paired", "bun scripts/bench/tool-calls-paired.ts --write", section);
+    process.stderr.write("wrote docs/benchmarks.md\n");
+  }
+} finally {
+  removeTempDirs();
+}
