@@ -7,11 +7,15 @@
  * 0.69–0.87× of the one serving one). Here a pair's two processes serve only that pair.
  *
  * Two regimes per pair: back to back (the next call as soon as the answer is in), and a call every
- * 5 ms, which lets both processes go idle between calls as a host does between model turns.
+ * 5 ms, which lets both processes go idle between calls as a host does between model turns. Beside
+ * them, the SDK floor in the same pairs: the minimal SDK server returning `codex_read_file`'s and
+ * `codex_tool_mode_info`'s answers (captured from patchbay) from a tool that does nothing else,
+ * against its own trivial tool: what the answer alone costs on the SDK.
  *
  *   bun scripts/bench/tool-calls-paired.ts             # 3 rounds, prints the table (about 3 minutes)
  *   bun scripts/bench/tool-calls-paired.ts --rounds 5 --write
  */
+import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -21,6 +25,7 @@ import { describeMachine } from "./machine.ts";
 import { benchEnv, removeTempDirs, run, startListening, tempDir } from "./processes.ts";
 import { writeMarkedSection } from "./sections.ts";
 import { median } from "./stats.ts";
+import { captureStdio } from "./tool-calls/canned-answers.ts";
 import { type BenchClient, connectHttp, connectStdio, type ToolCall } from "./tool-calls/client.ts";
 import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
 
@@ -43,6 +48,8 @@ const TOOLS: ToolCall[] = [
   { name: "codex_tool_mode_info", args: {} },
 ];
 const TRIVIAL = "codex_tool_mode_info";
+/** The answers the SDK floor returns: the largest of the timed tools and the most common one. */
+const FLOOR_TOOLS = TOOLS.filter((call) => call.name === TRIVIAL || call.name === "codex_read_file");
 const INFO: ToolCall = { name: "info", args: {} };
 
 interface Side {
@@ -113,6 +120,19 @@ async function main(): Promise<string> {
     };
     const sdkStdioInfo: Side = { client: await open(connectStdio({ command: sdkMinimal, args: ["stdio"], env: benchEnv() })), call: INFO };
     const sdkHttpInfo: Side = { client: await open(connectHttp(sdkHttp.url)), call: INFO };
+    // patchbay's answers, captured from a standalone of its own so the timed sessions see none of it.
+    const capture = { command: patchbay, args: ["stdio", "--standalone", ...sessionArgs], env: benchEnv(tempDir("patchbay-bench-paired-capture-")) };
+    const answers = join(binDir, "answers.json");
+    writeFileSync(
+      answers,
+      JSON.stringify(
+        await captureStdio(
+          capture,
+          FLOOR_TOOLS.map((call) => ({ as: call.name, call })),
+        ),
+      ),
+    );
+    const sdkFloor = await open(connectStdio({ command: sdkMinimal, args: ["stdio", answers], env: benchEnv() }));
 
     const pairs: Pair[] = TOOLS.flatMap((call) => {
       const trivial = call.name === TRIVIAL;
@@ -151,6 +171,14 @@ async function main(): Promise<string> {
       };
       return [stdio, overHttp, overhead];
     });
+    for (const call of FLOOR_TOOLS)
+      pairs.push({
+        tool: call.name,
+        channel: "SDK floor, stdio: the minimal SDK server returning this answer",
+        baseline: "minimal SDK `info`, stdio",
+        ours: { client: sdkFloor, call: { name: call.name, args: {} } },
+        theirs: sdkStdioInfo,
+      });
 
     const figures = pairs.map(() => REGIMES.map(() => [] as Array<[number, number]>));
     for (let round = 1; round <= rounds; round++) {
@@ -168,7 +196,7 @@ async function main(): Promise<string> {
 function renderTable(pairs: Pair[], figures: Array<Array<Array<[number, number]>>>): string {
   const ms = (value: number) => `${value.toFixed(2)} ms`;
   const lines = [
-    "| Tool call (SDK client) | channel | regime | patchbay median | baseline | baseline median | ratio (or difference) | target | met |",
+    "| Tool call (SDK client) | channel | regime | median | baseline | baseline median | ratio (or difference) | target | met |",
     "|---|---|---|--:|---|--:|--:|---|---|",
   ];
   pairs.forEach((pair, p) => {
