@@ -14,6 +14,7 @@
  *
  *   bun scripts/bench/tool-calls-paired.ts             # 3 rounds, prints the table (about 3 minutes)
  *   bun scripts/bench/tool-calls-paired.ts --rounds 5 --write
+ *   bun scripts/bench/tool-calls-paired.ts --rounds 1 --warmup 10000   # a server whose JIT has settled
  */
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -29,11 +30,13 @@ import { captureStdio } from "./tool-calls/canned-answers.ts";
 import { type BenchClient, connectHttp, connectStdio, type ToolCall } from "./tool-calls/client.ts";
 import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
 
-const { values } = parseArgs({ options: { rounds: { type: "string" }, write: { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { rounds: { type: "string" }, warmup: { type: "string" }, write: { type: "boolean", default: false } } });
 const rounds = Number(values.rounds ?? 3);
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`--rounds must be a whole number from 1 to 20, not ${values.rounds}`);
 
-const WARMUP = 300;
+/** Calls on each side before a pair is timed, every round: JavaScriptCore keeps optimizing patchbay's code for about 10,000 calls. */
+const WARMUP = Number(values.warmup ?? 300);
+if (!Number.isInteger(WARMUP) || WARMUP < 0) throw new Error(`--warmup must be a whole number of calls, not ${values.warmup}`);
 const REGIMES = [
   { name: "back to back", gapMs: 0, calls: 600 },
   { name: "a call every 5 ms", gapMs: 5, calls: 200 },
