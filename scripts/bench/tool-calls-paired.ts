@@ -12,7 +12,7 @@
  * `codex_tool_mode_info`'s answers (captured from patchbay) from a tool that does nothing else,
  * against its own trivial tool: what the answer alone costs on the SDK.
  *
- *   bun scripts/bench/tool-calls-paired.ts             # 3 rounds, prints the table (about 3 minutes)
+ *   bun scripts/bench/tool-calls-paired.ts             # 3 rounds, prints the table (about 4 minutes)
  *   bun scripts/bench/tool-calls-paired.ts --rounds 5 --write
  *   bun scripts/bench/tool-calls-paired.ts --rounds 1 --warmup 10000   # a server whose JIT has settled
  */
