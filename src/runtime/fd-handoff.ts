@@ -10,16 +10,12 @@
  * authenticated control connection; descriptors sent without one are closed at once.
  */
 import { randomBytes } from "node:crypto";
-import { openLibc, retried } from "./libc.ts";
+import { MSG_DONTWAIT, MSG_NOSIGNAL, openLibc, retried, SOCK_CLOEXEC, SOCK_STREAM } from "./libc.ts";
 
 const AF_UNIX = 1;
-const SOCK_STREAM = 1;
 const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1;
 const SCM_RIGHTS = 1;
-const MSG_DONTWAIT = 0x40;
-const MSG_NOSIGNAL = 0x4000;
 const MSG_CMSG_CLOEXEC = 0x40000000;
 /** `struct cmsghdr` before its data on LP64 Linux: `cmsg_len` (size_t), `cmsg_level`, `cmsg_type`. */
 const CMSG_HEADER_BYTES = 16;

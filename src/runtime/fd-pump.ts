@@ -6,18 +6,14 @@
  * within microseconds of the kernel waking this process, where the event loop and its streams
  * took 80–130 µs per hop (docs/benchmarks.md, "Where the time went").
  */
-import { type LibcFunctions, openLibc, retried } from "./libc.ts";
+import { type LibcFunctions, MSG_DONTWAIT, MSG_NOSIGNAL, openLibc, retried, SOCK_CLOEXEC, SOCK_STREAM } from "./libc.ts";
 
 const AF_INET = 2;
-const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
 const POLLIN = 0x1;
 const POLLOUT = 0x4;
 const SHUT_WR = 1;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
-const MSG_DONTWAIT = 0x40;
-const MSG_NOSIGNAL = 0x4000;
 const EAGAIN = 11;
 const ENOTSOCK = 88;
 const F_GETFL = 3;

@@ -6,6 +6,12 @@
 
 const EINTR = 4;
 
+/** Linux's values for the socket flags both FFI modules pass (fd-pump.ts, fd-handoff.ts). */
+export const SOCK_STREAM = 1;
+export const SOCK_CLOEXEC = 0o2000000;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_NOSIGNAL = 0x4000;
+
 /** `call`'s result, made again while a signal interrupted it (-1 with errno EINTR). */
 export function retried(call: () => number | bigint, errno: () => number): number {
   for (;;) {
