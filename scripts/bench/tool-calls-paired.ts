@@ -28,7 +28,8 @@ import { writeMarkedSection } from "./sections.ts";
 import { median } from "./stats.ts";
 import { captureStdio } from "./tool-calls/canned-answers.ts";
 import { type BenchClient, connectHttp, connectStdio, type ToolCall } from "./tool-calls/client.ts";
-import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
+import { TIMED_CALLS, TIMED_FILE, TRIVIAL } from "./tool-calls/timed-calls.ts";
+import { generateRepo } from "./workspace/fixture.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string" }, warmup: { type: "string" }, write: { type: "boolean", default: false } } });
 const rounds = Number(values.rounds ?? 3);
@@ -41,18 +42,8 @@ const REGIMES = [
   { name: "back to back", gapMs: 0, calls: 600 },
   { name: "a call every 5 ms", gapMs: 5, calls: 200 },
 ] as const;
-const FILE = "pkg0000/file001.ts";
-const TOOLS: ToolCall[] = [
-  { name: "codex_read_file", args: { file_path: FILE } },
-  { name: "codex_search_repo", args: { query: RARE_LITERAL } },
-  { name: "codex_git_status", args: {} },
-  { name: "codex_list_workspaces", args: {} },
-  { name: "codex_worker_list", args: {} },
-  { name: "codex_tool_mode_info", args: {} },
-];
-const TRIVIAL = "codex_tool_mode_info";
 /** The answers the SDK floor returns: the largest of the timed tools and the most common one. */
-const FLOOR_TOOLS = TOOLS.filter((call) => call.name === TRIVIAL || call.name === "codex_read_file");
+const FLOOR_TOOLS = TIMED_CALLS.filter((call) => call.name === TRIVIAL || call.name === "codex_read_file");
 const INFO: ToolCall = { name: "info", args: {} };
 
 interface Side {
@@ -119,7 +110,7 @@ async function main(): Promise<string> {
     const http = await open(connectHttp(server.url));
     const referenceRead: Side = {
       client: await open(connectStdio({ command: "node", args: [reference, repo], env: benchEnv() })),
-      call: { name: "read_text_file", args: { path: join(repo, FILE) } },
+      call: { name: "read_text_file", args: { path: join(repo, TIMED_FILE) } },
     };
     const sdkStdioInfo: Side = { client: await open(connectStdio({ command: sdkMinimal, args: ["stdio"], env: benchEnv() })), call: INFO };
     const sdkHttpInfo: Side = { client: await open(connectHttp(sdkHttp.url)), call: INFO };
@@ -137,25 +128,16 @@ async function main(): Promise<string> {
     );
     const sdkFloor = await open(connectStdio({ command: sdkMinimal, args: ["stdio", answers], env: benchEnv() }));
 
-    const pairs: Pair[] = TOOLS.flatMap((call) => {
+    const pairs: Pair[] = TIMED_CALLS.flatMap((call) => {
       const trivial = call.name === TRIVIAL;
-      const stdio: Pair = trivial
-        ? {
-            tool: call.name,
-            channel: "stdio (relay)",
-            baseline: "minimal SDK `info`, stdio",
-            target: { at: 1.3 },
-            ours: { client: relay, call },
-            theirs: sdkStdioInfo,
-          }
-        : {
-            tool: call.name,
-            channel: "stdio (relay)",
-            baseline: "reference `read_text_file`, stdio",
-            target: { at: 0.6 },
-            ours: { client: relay, call },
-            theirs: referenceRead,
-          };
+      const stdio: Pair = {
+        tool: call.name,
+        channel: "stdio (relay)",
+        baseline: trivial ? "minimal SDK `info`, stdio" : "reference `read_text_file`, stdio",
+        target: { at: trivial ? 1.3 : 0.6 },
+        ours: { client: relay, call },
+        theirs: trivial ? sdkStdioInfo : referenceRead,
+      };
       const overHttp: Pair = {
         tool: call.name,
         channel: "HTTP keep-alive",

@@ -23,10 +23,11 @@ import { benchEnv, removeTempDirs, startListening, tempDir, type ListeningServer
 import { writeMarkedSection } from "./sections.ts";
 import { median } from "./stats.ts";
 import { captureStdio, lineBytes } from "./tool-calls/canned-answers.ts";
-import { type BenchClient, connectHttp, connectStdio, type Latency, type Series, type ToolCall, timeInterleaved } from "./tool-calls/client.ts";
+import { type BenchClient, connectHttp, connectStdio, type Latency, type Series, timeInterleaved } from "./tool-calls/client.ts";
 import { type Floor, startFloors } from "./tool-calls/floors.ts";
 import { type HopCall, type HopFigures, renderHopTable, writeHopFiles } from "./tool-calls/hop.ts";
-import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
+import { TIMED_CALLS, TIMED_FILE, TRIVIAL } from "./tool-calls/timed-calls.ts";
+import { generateRepo } from "./workspace/fixture.ts";
 
 const { values } = parseArgs({
   options: {
@@ -40,20 +41,10 @@ const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 const counts = values.quick ? { warmup: 20, calls: 100 } : { warmup: 50, calls: 300 };
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`--rounds must be a whole number from 1 to 20, not ${values.rounds}`);
 
-const FILE = "pkg0000/file001.ts";
-const ALL_TOOLS: ToolCall[] = [
-  { name: "codex_read_file", args: { file_path: FILE } },
-  { name: "codex_search_repo", args: { query: RARE_LITERAL } },
-  { name: "codex_git_status", args: {} },
-  { name: "codex_list_workspaces", args: {} },
-  { name: "codex_worker_list", args: {} },
-  { name: "codex_tool_mode_info", args: {} },
-];
-const unknown = (values.only ?? []).filter((name) => !ALL_TOOLS.some((call) => call.name === name));
-if (unknown.length > 0) throw new Error(`--only takes ${ALL_TOOLS.map((call) => call.name).join(", ")}; not ${unknown.join(", ")}`);
+const unknown = (values.only ?? []).filter((name) => !TIMED_CALLS.some((call) => call.name === name));
+if (unknown.length > 0) throw new Error(`--only takes ${TIMED_CALLS.map((call) => call.name).join(", ")}; not ${unknown.join(", ")}`);
 if (values.only && values.write) throw new Error("--write records every tool: drop --only");
-const PATCHBAY_TOOLS = values.only ? ALL_TOOLS.filter((call) => values.only?.includes(call.name)) : ALL_TOOLS;
-const TRIVIAL = "codex_tool_mode_info";
+const PATCHBAY_TOOLS = values.only ? TIMED_CALLS.filter((call) => values.only?.includes(call.name)) : TIMED_CALLS;
 const CHANNELS = ["relay", "standalone", "http"] as const;
 type Channel = (typeof CHANNELS)[number];
 
@@ -100,7 +91,7 @@ async function runRound(bin: { patchbay: string; sdkMinimal: string; canned: str
     const sdkStdioLaunch: Launch = { command: bin.sdkMinimal, args: ["stdio"], env: benchEnv() };
     // Answers captured from a standalone of its own, so the bench's sessions see none of it.
     const capture: Launch = { ...standalone, env: benchEnv(tempDir("patchbay-bench-capture-")) };
-    const floorCalls = ALL_TOOLS.filter((call) => call.name === TRIVIAL || call.name === "codex_read_file");
+    const floorCalls = TIMED_CALLS.filter((call) => call.name === TRIVIAL || call.name === "codex_read_file");
     const { floors, stop: stopFloors } = await startFloors(
       bin,
       { sdkMinimal: { stdio: sdkStdioLaunch, httpUrl: sdkHttp.url }, patchbay: { stdio: capture, httpUrl: server.url } },
@@ -113,7 +104,7 @@ async function runRound(bin: { patchbay: string; sdkMinimal: string; canned: str
     );
     const referenceLaunch: Launch = { command: "node", args: [referenceServer, repo], env: benchEnv() };
     const baselines: Series[] = [
-      { client: await open(connectStdio(referenceLaunch)), call: { name: "read_text_file", args: { path: join(repo, FILE) } } },
+      { client: await open(connectStdio(referenceLaunch)), call: { name: "read_text_file", args: { path: join(repo, TIMED_FILE) } } },
       { client: await open(connectStdio(sdkStdioLaunch)), call: { name: "info", args: {} } },
       { client: await open(connectHttp(sdkHttp.url)), call: { name: "info", args: {} } },
     ];
