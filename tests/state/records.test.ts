@@ -49,6 +49,17 @@ describe.each(cases)("the record store contract ($driver)", (driver) => {
     await store.close();
   });
 
+  test("a record of several megabytes comes back whole", async () => {
+    const store = await driver.open(await tempHome());
+    // Larger than what the fs driver reads on the calling thread (1 MiB), so its other path is taken too.
+    const lines = Array.from({ length: 60_000 }, (_, n) => `line ${n} ${"é".repeat(n % 40)}`);
+    await store.put("artifact", "big", { lines });
+    const read = await store.get<{ lines: string[] }>("artifact", "big");
+    expect(read?.data.lines.length).toBe(lines.length);
+    expect(read?.data.lines).toEqual(lines);
+    await store.close();
+  });
+
   test("overwriting a record keeps createdAt and moves updatedAt", async () => {
     const store = await driver.open(await tempHome());
     const first = await store.put("worker", "w1", { n: 1 });
@@ -228,6 +239,18 @@ test("record files are 0600 and state directories 0700", async () => {
   for (const dir of ["state", "state/records", "state/records/session", "state/.tmp"]) {
     expect((await stat(join(home, dir))).mode & 0o777).toBe(0o700);
   }
+  await store.close();
+});
+
+test("a record path that is a folder, or lies under a file, reads as no record", async () => {
+  const home = await tempHome();
+  const store = await createRecordStore({ home });
+  await mkdir(join(home, "state", "records", "job", "j1"), { recursive: true });
+  expect(await store.get("job", "j1")).toBeUndefined();
+  await writeFile(join(home, "state", "records", "worker"), "not a folder");
+  expect(await store.get("worker", "w1")).toBeUndefined();
+  await store.put("job", "j2", { state: "queued" });
+  expect((await store.get<{ state: string }>("job", "j2"))?.data.state).toBe("queued");
   await store.close();
 });
 
