@@ -30,14 +30,18 @@ const SECRET_SHAPES: readonly RegExp[] = [
 const LABELLED_SECRETS: readonly RegExp[] = [/(\bauthorization["']?\s*[:=]\s*["']?bearer\s+)[^\s"',;]+/gi, /(\bpatchbay_token=)[^&#\s"'<>]+/g];
 
 /**
- * Text every shape above needs somewhere (their literal starts), in any case: a string without
- * one is left alone after one scan instead of ten. Only a shortcut; each shape still decides.
+ * Text every shape above needs somewhere (their literal starts): a string without one is left
+ * alone after one scan instead of ten. Only a shortcut; each shape still decides. Written as the
+ * markers' first characters and what may follow them, case-sensitive like the shapes but for
+ * `authorization`: as an alternation of whole markers with the `i` flag, this scan took 6 µs on
+ * 2 KB of source code, and every tool result passes through it (docs/benchmarks.md).
  */
-const SHAPE_MARKERS = /-----BEGIN |sk-|gh[pousr]_|github_pat_|AKIA|ASIA|AIza|xox[abpr]-|pbt_|pbo[acrls]_|authorization|patchbay_token=/i;
+const SHAPE_MARKERS =
+  /[-sgAxpa](?:----BEGIN |k-|h[pousr]_|ithub_pat_|KIA|SIA|Iza|ox[abpr]-|bt_|bo[acrls]_|atchbay_token=|[Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn])/;
 
 export interface Redactor {
   redact(text: string): string;
-  /** A copy of `value` with every string inside plain objects and arrays redacted. */
+  /** `value` with every string inside plain objects and arrays redacted: a copy, or `value` itself when none needed it. */
   redactDeep<T>(value: T): T;
 }
 
@@ -50,6 +54,8 @@ export interface Redactor {
  */
 export function createRedactor(env: Record<string, string | undefined> = process.env): Redactor {
   const envSecrets = envSecretMatcher(env);
+  // Without the g flag: test() on a global regex moves its lastIndex.
+  const anyEnvSecret = envSecrets && new RegExp(envSecrets.source);
   const redact = (text: string): string => {
     let result = envSecrets ? text.replace(envSecrets, REDACTED) : text;
     if (!SHAPE_MARKERS.test(result)) return result;
@@ -57,7 +63,12 @@ export function createRedactor(env: Record<string, string | undefined> = process
     for (const labelled of LABELLED_SECRETS) result = result.replace(labelled, `$1${REDACTED}`);
     return result;
   };
-  return { redact, redactDeep: (value) => redactValue(value, redact, new WeakMap()) as typeof value };
+  const mayHide = (text: string) => SHAPE_MARKERS.test(text) || (anyEnvSecret ? anyEnvSecret.test(text) : false);
+  return {
+    redact,
+    // Most results hold no secret: looking costs a fraction of copying them (docs/benchmarks.md).
+    redactDeep: (value) => (anyString(value, mayHide, new Set()) ? (redactValue(value, redact, new WeakMap()) as typeof value) : value),
+  };
 }
 
 /** Replace every occurrence of one known secret, such as the server's own bearer token. */
@@ -98,6 +109,17 @@ function encodedForms(secret: string): string[] {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Whether `test` holds for a string redactValue would reach in `value`: the same walk, copying nothing. */
+function anyString(value: unknown, test: (text: string) => boolean, seen: Set<object>): boolean {
+  if (typeof value === "string") return test(value);
+  if (typeof value !== "object" || value === null || seen.has(value)) return false;
+  seen.add(value);
+  if (Array.isArray(value)) return value.some((item) => anyString(item, test, seen));
+  if (!isPlainObject(value)) return false;
+  for (const key in value) if (Object.hasOwn(value, key) && anyString((value as Record<string, unknown>)[key], test, seen)) return true;
+  return false;
 }
 
 function redactValue(value: unknown, redact: (text: string) => string, seen: WeakMap<object, unknown>): unknown {

@@ -63,6 +63,33 @@ test("redactDeep redacts strings inside objects and arrays and keeps everything 
   expect(copy.self).toBe(copy);
 });
 
+test("redactDeep finds every shape and known value at any depth, and gives back a result with none as it is", () => {
+  const { redactDeep } = createRedactor({ SERVICE_TOKEN: "tok-12345678" });
+  const secrets = [
+    `sk-${"Ab3".repeat(16)}`,
+    `ghp_${"a1B2".repeat(9)}`,
+    `github_pat_11ABCDEFG0${"k1_L".repeat(20)}`,
+    "AKIAIOSFODNN7EXAMPLE",
+    "ASIAIOSFODNN7EXAMPLE",
+    `AIza${"Sy0_-".repeat(7)}`,
+    "xoxb-1234567890-0987654321-AbCdEfGhIjKl",
+    `pbt_${"Q".repeat(43)}`,
+    `pboa_${"R".repeat(43)}`,
+    "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE",
+    "AUTHORIZATION: BEARER abc.def",
+    "x?patchbay_token=s3cr3t",
+    "tok-12345678",
+  ];
+  for (const secret of secrets) {
+    const cyclic: Record<string, unknown> = { list: [1, { deeper: [null, `before ${secret} after`] }] };
+    cyclic.again = cyclic;
+    const out = JSON.stringify((redactDeep({ wrapper: [cyclic] }) as { wrapper: Array<Record<string, unknown>> }).wrapper[0]!.list);
+    expect({ secret, leaked: out.includes(secret.slice(-8)), redacted: out.includes(REDACTED) }).toEqual({ secret, leaked: false, redacted: true });
+  }
+  const clean = { mode: "worker", tools: ["codex_read_file", "tasks", "sketch", "GitHub"], modes: [{ mode: "full", tool_count: 3 }] };
+  expect(redactDeep(clean)).toBe(clean);
+});
+
 test("ordinary text and short or non-secret environment values are untouched", () => {
   const { redact: redactEnv } = createRedactor({ KEYBOARD_LAYOUT: "us", TOKENIZERS_PARALLELISM: "false", EDITOR: "vim-editor-long" });
   const text = "the tokenizer and keyboard use sk-learn-compatible-estimators; task-12 us false vim-editor-long ghp_short AKIA123 xoxb-1";
