@@ -314,29 +314,46 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
    * `mayAdd` holds the tools from outside the mode that an unchosen default mode shows when its
    * repository asks for them (alsoByDefault): only they look at the disk on each listing.
    */
-  const views = new Map<string, { shown: CatalogEntry[]; mayAdd: CatalogEntry[] }>();
-  const visibleEntries = (session: SessionState, mode: ToolMode): CatalogEntry[] => {
-    const view = { ...session, mode, modeIsDefault: session.modeIsDefault && mode === session.mode };
-    const grants = grantsOf(view);
-    const key = JSON.stringify([mode, isAgentSession(view), grants]);
+  const views = new Map<string, { shown: CatalogEntry[]; names: readonly string[]; mayAdd: CatalogEntry[] }>();
+  const viewOf = (session: SessionState, mode: ToolMode) => {
+    // Listing never needs the bypass (grantsOf), so the mode, the agent flag and the power say it all.
+    const key = `${mode}\0${isAgentSession(session)}\0${JSON.stringify(session.scope.power)}`;
     let known = views.get(key);
     if (!known) {
+      const view = { ...session, mode, modeIsDefault: false };
+      const grants = grantsOf(view);
       const ifAdded = () => true;
+      const shown = entriesIn(mode).filter((entry) => isVisible(entry, view, grants, ifAdded));
       const mayAdd = entries.filter((entry) => !inMode(entry, mode) && entry.declaration.alsoByDefault && isVisible(entry, view, grants, ifAdded));
-      views.set(key, (known = { shown: entriesIn(mode).filter((entry) => isVisible(entry, view, grants, ifAdded)), mayAdd }));
+      views.set(key, (known = { shown, names: shown.map((entry) => entry.name), mayAdd }));
     }
-    if (!view.modeIsDefault || known.mayAdd.length === 0) return known.shown;
-    const addedNow = new Set(known.mayAdd.filter(addedByRepositoryOf(view)));
-    if (addedNow.size === 0) return known.shown;
-    const shown = new Set(known.shown);
-    return entries.filter((entry) => shown.has(entry) || addedNow.has(entry));
+    return known;
+  };
+  /** The tools from outside the mode that the session's repository adds now, when its mode is the unchosen default. */
+  const addedNow = (session: SessionState, mode: ToolMode, mayAdd: CatalogEntry[]) => {
+    if (!(session.modeIsDefault && mode === session.mode) || mayAdd.length === 0) return undefined;
+    const added = new Set(mayAdd.filter(addedByRepositoryOf(session)));
+    return added.size > 0 ? added : undefined;
+  };
+  const withAdded = (shown: CatalogEntry[], added: Set<CatalogEntry>) => {
+    const listed = new Set(shown);
+    return entries.filter((entry) => listed.has(entry) || added.has(entry));
+  };
+  const visibleEntries = (session: SessionState, mode: ToolMode): CatalogEntry[] => {
+    const { shown, mayAdd } = viewOf(session, mode);
+    const added = addedNow(session, mode, mayAdd);
+    return added ? withAdded(shown, added) : shown;
   };
   return {
     entries,
     list: (session) => visibleEntries(session, session.mode).map((entry) => entry.descriptor),
     namesIn: (mode) => entries.filter((entry) => inMode(entry, mode)).map((entry) => entry.name),
     // codex_tool_mode_info asks this for every mode on each call.
-    namesFor: (session, mode = session.mode) => visibleEntries(session, mode).map((entry) => entry.name),
+    namesFor(session, mode = session.mode) {
+      const { shown, names, mayAdd } = viewOf(session, mode);
+      const added = addedNow(session, mode, mayAdd);
+      return added ? withAdded(shown, added).map((entry) => entry.name) : [...names];
+    },
     call(name, args, context) {
       const entry = byName.get(name);
       return entry && run(entry, args, context, book);
