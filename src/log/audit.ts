@@ -27,16 +27,17 @@ const FLUSH_AFTER_MS = 100;
  * off the answers' path, and the process writes whatever is still queued as it exits, so a clean
  * shutdown (`stop`, SIGTERM, end of stdin) loses no line; a killed process loses at most that
  * window's lines. The append is synchronous, so no write is ever half-way when the process ends.
+ * A line is written out (JSON) at the flush too, not while its call's answer waits.
  */
 export function createAuditLog(file: string, onError: (error: Error) => void): AuditLog {
-  let pending: string[] = [];
+  let pending: Array<AuditEntry & { time: string }> = [];
   let scheduled = false;
   let ready = false;
   let reported = false;
   const flush = () => {
     scheduled = false;
     if (pending.length === 0) return;
-    const text = pending.join("");
+    const text = pending.map((line) => `${JSON.stringify(line)}\n`).join("");
     pending = [];
     process.off("exit", flush);
     try {
@@ -52,7 +53,7 @@ export function createAuditLog(file: string, onError: (error: Error) => void): A
     record(entry) {
       // The exit hook is held only while lines wait, so a process that builds many apps (tests) does not pile them up.
       if (pending.length === 0) process.on("exit", flush);
-      pending.push(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+      pending.push({ time: new Date().toISOString(), ...entry });
       if (scheduled) return;
       scheduled = true;
       // Unref'd: pending lines never keep a process alive; the exit hook writes them.
