@@ -67,8 +67,12 @@ async function searchableFiles(root: string, list: FileList, signal?: AbortSigna
 const verdictsByFiles = new WeakMap<readonly string[], Map<string, Map<string, boolean>>>();
 const KEYS_PER_LIST = 8;
 
-/** The files under `base` that `isShown` lets through, in order, each judged once per list. */
-function* wantedFiles(files: readonly string[], base: string, isShown: (path: string) => boolean, shownKey: string): Generator<string> {
+/**
+ * The files under `base` that `isShown` lets through, in order, each judged once per list, handed
+ * out `count` at a time: a search that has its answer early judges no more. A plain cursor, not a
+ * generator: resuming one per file was a tenth of a small repository's search.
+ */
+function wantedFiles(files: readonly string[], base: string, isShown: (path: string) => boolean, shownKey: string): (count: number) => string[] {
   const byKey = verdictsByFiles.get(files) ?? new Map<string, Map<string, boolean>>();
   verdictsByFiles.set(files, byKey);
   let verdicts = byKey.get(shownKey);
@@ -76,13 +80,20 @@ function* wantedFiles(files: readonly string[], base: string, isShown: (path: st
     if (byKey.size >= KEYS_PER_LIST) byKey.delete(byKey.keys().next().value as string);
     byKey.set(shownKey, (verdicts = new Map()));
   }
+  const judged = verdicts;
   const prefix = base === "" ? "" : `${base}/`;
-  for (const path of files) {
-    if (path !== base && !path.startsWith(prefix)) continue;
-    let shown = verdicts.get(path);
-    if (shown === undefined) verdicts.set(path, (shown = isShown(path)));
-    if (shown) yield path;
-  }
+  let next = 0;
+  return (count) => {
+    const batch: string[] = [];
+    while (batch.length < count && next < files.length) {
+      const path = files[next++]!;
+      if (path !== base && !path.startsWith(prefix)) continue;
+      let shown = judged.get(path);
+      if (shown === undefined) judged.set(path, (shown = isShown(path)));
+      if (shown) batch.push(path);
+    }
+    return batch;
+  };
 }
 
 /** True unless `.git` is a plain directory without info/attributes and the user has no attributes file: then git decides. */
@@ -101,8 +112,9 @@ async function attributesElsewhere(root: string): Promise<boolean> {
   return found.includes(true);
 }
 
-/** Every matching line of `data` (one record per line, its first match's column). */
-function* linesWith(data: Buffer, needle: Buffer): Generator<Omit<FoundLine, "path">> {
+/** The first `limit` matching lines of `data` (one record per line, its first match's column). */
+function linesWith(data: Buffer, needle: Buffer, limit: number): Array<Omit<FoundLine, "path">> {
+  const found: Array<Omit<FoundLine, "path">> = [];
   let line = 1;
   let counted = 0;
   for (let at = data.indexOf(needle); at !== -1 && at < data.length; at = data.indexOf(needle, at)) {
@@ -110,10 +122,11 @@ function* linesWith(data: Buffer, needle: Buffer): Generator<Omit<FoundLine, "pa
     for (let newline = data.indexOf(10, counted); newline !== -1 && newline < start; newline = data.indexOf(10, newline + 1)) line++;
     counted = start;
     const end = data.indexOf(10, at);
-    yield { line, column: at - start + 1, text: data.toString("utf8", start, end === -1 ? data.length : end) };
-    if (end === -1) return;
+    found.push({ line, column: at - start + 1, text: data.toString("utf8", start, end === -1 ? data.length : end) });
+    if (end === -1 || found.length >= limit) break;
     at = end + 1;
   }
+  return found;
 }
 
 /** The contents of `paths`: from memory where still current (no promise per file), the rest read. */
@@ -146,22 +159,20 @@ export async function searchFilesInProcess(
   if (!files) return undefined;
   // The list's generation was taken before git or this search read anything, so what is read now can be kept on it.
   const contents = searchContents(root, list, generation);
-  const wanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
+  const nextWanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
   const needle = Buffer.from(options.query, "utf8");
   const lines: FoundLine[] = [];
   const budget = files.length <= READ_ALL_UP_TO ? files.length : Math.max(READ_ALL_UP_TO, Math.ceil(files.length * READ_SHARE));
   for (let read = 0; ; read += READ_BATCH) {
-    const batch = take(wanted, READ_BATCH);
+    const batch = nextWanted(READ_BATCH);
     if (batch.length === 0) return lines;
     if (read + batch.length > budget || pastBudget(read, lines.length, options.enough + 1, budget, files.length)) return undefined;
     const batchContents = await contentsOf(contents, batch);
     if (batchContents.includes("git")) return undefined;
     for (const [at, data] of batchContents.entries()) {
       if (!(data instanceof Buffer)) continue;
-      for (const found of linesWith(data, needle)) {
-        lines.push({ path: batch[at]!, ...found });
-        if (lines.length > options.enough) return lines;
-      }
+      for (const found of linesWith(data, needle, options.enough + 1 - lines.length)) lines.push({ path: batch[at]!, ...found });
+      if (lines.length > options.enough) return lines;
     }
   }
 }
@@ -173,14 +184,4 @@ export async function searchFilesInProcess(
 function pastBudget(read: number, found: number, needed: number, budget: number, total: number): boolean {
   if (budget === total || read < PROJECT_AFTER) return false;
   return read + ((needed - found) * read) / Math.max(found, 1) > budget;
-}
-
-function take<T>(items: Iterator<T>, count: number): T[] {
-  const taken: T[] = [];
-  while (taken.length < count) {
-    const next = items.next();
-    if (next.done) break;
-    taken.push(next.value);
-  }
-  return taken;
 }
