@@ -30,7 +30,8 @@ export function relaySessions(host: AppServices, registry: ToolRegistry): RelayS
     relay(socket, session, rest) {
       sockets.add(socket);
       if (rest.length > 0) socket.unshift(rest);
-      const served = serveStdioSession(host, registry, sessionState(session), { input: answerParseErrors(socket, socket), output: socket, onerror });
+      const served = serveStdioSession(host, registry, sessionState(session), { input: socket, output: socket, onerror });
+      answerParseErrors(socket, socket);
       socket.on("close", () => {
         sockets.delete(socket);
         void served.close();
@@ -40,7 +41,8 @@ export function relaySessions(host: AppServices, registry: ToolRegistry): RelayS
       sockets.add(socket);
       const input = readableFromFd(inFd!);
       const output = writableToFd(outFd!);
-      const served = serveStdioSession(host, registry, sessionState(session), { input: answerParseErrors(input, output), output, onerror });
+      const served = serveStdioSession(host, registry, sessionState(session), { input, output, onerror });
+      answerParseErrors(input, output);
       let ending: Promise<void> | undefined;
       /** Ends the session once: the host closed its end (its relay then exits 0), or the relay is gone. */
       const end = (hostClosed: boolean) =>

@@ -25,7 +25,8 @@ export async function runStandalone(options: { home: string; config: Config; ver
       process.stdin.once("end", resolve);
       process.stdin.once("close", resolve);
     });
-    serveStdioSession(host, registry, state, { input: answerParseErrors(process.stdin, process.stdout), output: process.stdout });
+    serveStdioSession(host, registry, state, { input: process.stdin, output: process.stdout });
+    answerParseErrors(process.stdin, process.stdout);
     await ended;
     await jobs.stop();
     await messaging.close();

@@ -261,6 +261,24 @@ describe("stdio", () => {
       // The relay started a server for it, and said so on stderr (stdout carried only the protocol).
       if (!args.length) expect(stderr).toContain("patchbay: started a background server for");
     }, 60_000);
+
+    test(`blank lines get no answer, a line ended with CRLF is read as the line (${args.length ? "standalone" : "relay"})`, async () => {
+      const child = spawn(patchbayBinary(), ["stdio", ...args], { env: patchbayEnv(newHome()), stdio: ["pipe", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (chunk) => (out += chunk));
+      child.stdin.write(`\n   \r\nnot json\r\n\n${INITIALIZE}\r\n`);
+      await until(() => out.includes('"serverInfo"'), "the answer to initialize");
+      child.stdin.end();
+      await new Promise((resolve) => child.once("close", resolve));
+      const answers = out
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { id: unknown; error?: { code: number } });
+      expect(answers.map((answer) => [answer.id, answer.error?.code ?? "ok"])).toEqual([
+        [null, -32700],
+        [1, "ok"],
+      ]);
+    }, 60_000);
   }
 });
 
