@@ -5,7 +5,7 @@
  * executable that is not on PATH, a test command that cannot run.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { agentExecutable, findExecutable } from "../agents/index.ts";
 import type { Config } from "../config/index.ts";
 import { asPatchbayError } from "../errors/index.ts";
@@ -21,8 +21,16 @@ export interface PipelineFinding {
   next?: string;
 }
 
-/** Whether the repository has a pipeline configuration doctor should check. */
+/** The folder both configuration files live in. */
+const CONFIG_DIR = dirname(CONFIG_FILE);
+
+/**
+ * Whether the repository has a pipeline configuration doctor should check. The unchosen default
+ * tool mode asks on every listing (src/mcp/registry.ts): a repository without `.ai/`, most of them,
+ * is answered with one `stat`.
+ */
 export function hasPipelineConfig(repo: string): boolean {
+  if (!existsSync(join(repo, CONFIG_DIR))) return false;
   return existsSync(join(repo, CONFIG_FILE)) || existsSync(join(repo, LEGACY_CONFIG_FILE));
 }
 
