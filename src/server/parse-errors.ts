@@ -5,6 +5,7 @@
  * session goes on.
  */
 import type { Readable, Writable } from "node:stream";
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from "@modelcontextprotocol/server";
 import { StringDecoder } from "node:string_decoder";
 
 /** The answer to a line that is not JSON. */
@@ -33,8 +34,18 @@ export function answerParseErrors(input: Readable, output: Writable): void {
   const decoder = new StringDecoder("utf8"); // a character split across chunks stays whole
   let pending = "";
   const inspect = (chunk: Buffer | string) => {
-    pending += typeof chunk === "string" ? chunk : decoder.write(chunk);
-    const parts = pending.split("\n");
+    const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
+    // Only a chunk that ends a line needs a look: a long message is split once, when its end arrives.
+    if (!text.includes("\n")) {
+      pending += text;
+      // The SDK's reader refuses a message this long and closes the session: nothing is left to answer.
+      if (pending.length > STDIO_DEFAULT_MAX_BUFFER_SIZE) {
+        input.off("data", inspect);
+        pending = "";
+      }
+      return;
+    }
+    const parts = (pending + text).split("\n");
     pending = parts.pop()!;
     for (const part of parts) {
       const line = part.replace(/\r$/, "");
