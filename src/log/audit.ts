@@ -37,7 +37,7 @@ export function createAuditLog(file: string, onError: (error: Error) => void): A
   const flush = () => {
     scheduled = false;
     if (pending.length === 0) return;
-    const text = pending.map((line) => `${JSON.stringify(line)}\n`).join("");
+    const text = pending.map((entry) => `${JSON.stringify(entry)}\n`).join("");
     pending = [];
     process.off("exit", flush);
     try {
