@@ -15,7 +15,7 @@ import { repoRoot } from "./binaries.ts";
 import { describeMachine } from "./machine.ts";
 import { idleRssMiB } from "./memory.ts";
 import { benchEnv, removeTempDirs, run, startListening, tempDir } from "./processes.ts";
-import { writeMarkedSection } from "./sections.ts";
+import { publishSection } from "./sections.ts";
 
 const { values } = parseArgs({ options: { write: { type: "boolean", default: false } } });
 const SESSIONS = 50;
@@ -77,11 +77,7 @@ try {
       `| with ${SESSIONS} open HTTP sessions (each listed its tools and made one call) | ${mib(sessions!)} | ${mib(sessions! - idle!)} |`,
       `| and ${MESSAGES.toLocaleString("en")} more messages stored (one agent session sending, 200-byte bodies) | ${mib(messages!)} | ${mib(messages! - sessions!)} |`,
     ].join("\n");
-    process.stdout.write(`${section}\n`);
-    if (values.write) {
-      writeMarkedSection(join(repoRoot, "docs", "benchmarks.md"), "bench-memory", "bun scripts/bench/memory-load.ts --write", section);
-      process.stderr.write("wrote docs/benchmarks.md\n");
-    }
+    publishSection(section, { marker: "bench-memory", script: "scripts/bench/memory-load.ts", write: values.write });
   } finally {
     for (const client of clients) await client.close().catch(() => {});
     await server.stop();

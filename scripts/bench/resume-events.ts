@@ -11,18 +11,16 @@
  *   bun scripts/bench/resume-events.ts --write    # also rewrites the section in docs/benchmarks.md
  */
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type EventStore, Server, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import { Redis } from "ioredis";
 import { createMemoryEventStore } from "../../src/http/event-store-memory.ts";
 import { createRedisEventStore, withPostedRequests } from "../../src/http/event-store-redis.ts";
 import { redisLogs } from "../../src/state/redis-logs.ts";
-import { repoRoot } from "./binaries.ts";
 import { describeMachine } from "./machine.ts";
 import { redisServerPath, startRedis } from "./messaging/redis.ts";
 import { median } from "./stats.ts";
-import { writeMarkedSection } from "./sections.ts";
+import { publishSection } from "./sections.ts";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "41" }, events: { type: "string", default: "100" }, write: { type: "boolean", default: false } },
@@ -123,11 +121,7 @@ try {
     `| per SSE event ((${events} − 0) ÷ ${events}) | ${ms(memory)} | ${ms(shared)} | ${(shared / memory).toFixed(1)}× | ` +
       `${ms(median(pingTimes))} Redis PING (ioredis) | ${(shared / median(pingTimes)).toFixed(1)}× |`,
   ].join("\n");
-  process.stdout.write(`${section}\n`);
-  if (values.write) {
-    writeMarkedSection(join(repoRoot, "docs", "benchmarks.md"), "bench-resume-events", "bun scripts/bench/resume-events.ts --write", section);
-    process.stderr.write("wrote docs/benchmarks.md\n");
-  }
+  publishSection(section, { marker: "bench-resume-events", script: "scripts/bench/resume-events.ts", write: values.write });
 } finally {
   client.disconnect();
   await redis.stop();

@@ -20,14 +20,12 @@
  */
 import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { repoRoot } from "./binaries.ts";
 import { describeMachine } from "./machine.ts";
 import { createIdentities, parseAddress } from "../../src/messaging/index.ts";
 import { removeTempDirs, tempDir } from "./processes.ts";
 import { scaleHost, type ScaleHost } from "./scale/host.ts";
-import { writeMarkedSection } from "./sections.ts";
+import { publishSection } from "./sections.ts";
 import { median } from "./stats.ts";
 import { generateRepo, RARE_LITERAL } from "./workspace/fixture.ts";
 
@@ -194,11 +192,7 @@ try {
       "",
       table("Messages in the namespace", MESSAGE_LEVELS, messages),
     ].join("\n");
-    process.stdout.write(`${section}\n`);
-    if (values.write) {
-      writeMarkedSection(join(repoRoot, "docs", "benchmarks.md"), "bench-scale", "bun scripts/bench/scale.ts --write", section);
-      process.stderr.write("wrote docs/benchmarks.md\n");
-    }
+    publishSection(section, { marker: "bench-scale", script: "scripts/bench/scale.ts", write: values.write });
   }
 } finally {
   removeTempDirs();

@@ -24,7 +24,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { compileBaseline, repoRoot } from "./binaries.ts";
 import { describeMachine } from "./machine.ts";
 import { benchEnv, removeTempDirs, run, startListening, tempDir } from "./processes.ts";
-import { writeMarkedSection } from "./sections.ts";
+import { publishSection } from "./sections.ts";
 import { median } from "./stats.ts";
 import { captureStdio } from "./tool-calls/canned-answers.ts";
 import { type BenchClient, connectHttp, connectStdio, type ToolCall } from "./tool-calls/client.ts";
@@ -213,11 +213,7 @@ try {
     "",
     table,
   ].join("\n");
-  process.stdout.write(`${section}\n`);
-  if (values.write) {
-    writeMarkedSection(join(repoRoot, "docs", "benchmarks.md"), "bench-tool-calls-paired", "bun scripts/bench/tool-calls-paired.ts --write", section);
-    process.stderr.write("wrote docs/benchmarks.md\n");
-  }
+  publishSection(section, { marker: "bench-tool-calls-paired", script: "scripts/bench/tool-calls-paired.ts", write: values.write });
 } finally {
   removeTempDirs();
 }

@@ -16,11 +16,11 @@ import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildBinaries, compileBaseline, repoRoot } from "./binaries.ts";
+import { buildBinaries, compileBaseline } from "./binaries.ts";
 import type { Launch } from "./cold-start.ts";
 import { describeMachine } from "./machine.ts";
 import { benchEnv, removeTempDirs, startListening, tempDir, type ListeningServer } from "./processes.ts";
-import { writeMarkedSection } from "./sections.ts";
+import { publishSection } from "./sections.ts";
 import { median } from "./stats.ts";
 import { captureStdio, lineBytes } from "./tool-calls/canned-answers.ts";
 import { type BenchClient, connectHttp, connectStdio, type Latency, type Series, timeInterleaved } from "./tool-calls/client.ts";
@@ -230,11 +230,7 @@ try {
     "",
     renderHopTable(hopRows(figures)),
   ].join("\n");
-  process.stdout.write(`${section}\n`);
-  if (values.write) {
-    writeMarkedSection(join(repoRoot, "docs", "benchmarks.md"), "bench-tool-calls", "bun scripts/bench/tool-calls.ts --write", section);
-    process.stderr.write("wrote docs/benchmarks.md\n");
-  }
+  publishSection(section, { marker: "bench-tool-calls", script: "scripts/bench/tool-calls.ts", write: values.write });
 } finally {
   removeTempDirs();
 }
