@@ -216,6 +216,11 @@ describe("tool registry", () => {
     // A chosen mode is exact, and other modes asked from the default session are those modes as they are.
     expect(pipeline(registry.namesFor(chosen))).toEqual([]);
     expect(registry.namesFor(byDefault, "minimal")).toEqual(registry.namesFor(chosen, "minimal"));
+    // The file gone but its folder kept, then the legacy file in that folder.
+    rmSync(`${repo}/.ai/patchbay.toml`);
+    expect(registry.namesFor(byDefault)).toEqual(worker);
+    writeFileSync(`${repo}/.ai/ai-flow.toml`, '[phases.plan]\nprovider = "mock"\n');
+    expect(pipeline(registry.namesFor(byDefault))).toEqual(added);
     rmSync(`${repo}/.ai`, { recursive: true });
     expect(registry.namesFor(byDefault)).toEqual(worker);
     expect(listedNames(byDefault)).toEqual(worker);
