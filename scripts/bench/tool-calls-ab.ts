@@ -10,11 +10,11 @@
  * Each ratio is against the first build: under 1 means faster than it.
  */
 import { parseArgs } from "node:util";
-import { setTimeout as sleep } from "node:timers/promises";
 import { benchEnv, removeTempDirs, startListening, tempDir } from "./processes.ts";
 import { median } from "./stats.ts";
-import { type BenchClient, connectStdio, type ToolCall } from "./tool-calls/client.ts";
+import { type BenchClient, connectStdio } from "./tool-calls/client.ts";
 import { TIMED_CALLS } from "./tool-calls/timed-calls.ts";
+import { REGIMES, timeTakingTurns } from "./tool-calls/turns.ts";
 import { generateRepo } from "./workspace/fixture.ts";
 
 const { values, positionals } = parseArgs({
@@ -31,36 +31,6 @@ const rounds = Number(values.rounds);
 const warmup = Number(values.warmup);
 const calls = values.only ? TIMED_CALLS.filter((call) => call.name === values.only) : TIMED_CALLS;
 if (calls.length === 0) throw new Error(`--only names none of: ${TIMED_CALLS.map((call) => call.name).join(", ")}`);
-const REGIMES = [
-  { name: "back to back", gapMs: 0, calls: 600 },
-  { name: "a call every 5 ms", gapMs: 5, calls: 200 },
-] as const;
-
-/** The indexes 0..n-1, shuffled (Fisher–Yates). */
-function shuffled(n: number): number[] {
-  const order = Array.from({ length: n }, (_, index) => index);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
-/** Each build's median over `regime.calls` calls after the warm-up, the builds in a new order each time. */
-async function timeBuilds(clients: BenchClient[], call: ToolCall, regime: (typeof REGIMES)[number]): Promise<number[]> {
-  for (const client of clients) for (let i = 0; i < warmup; i++) await client.call(call);
-  const samples = clients.map(() => [] as number[]);
-  for (let i = 0; i < regime.calls; i++) {
-    for (const index of shuffled(clients.length)) {
-      if (regime.gapMs > 0) await sleep(regime.gapMs);
-      const started = performance.now();
-      await clients[index]!.call(call);
-      samples[index]!.push(performance.now() - started);
-    }
-  }
-  return samples.map(median);
-}
-
 async function main(): Promise<void> {
   const repo = tempDir("patchbay-bench-ab-repo-");
   generateRepo(repo, 200);
@@ -80,7 +50,15 @@ async function main(): Promise<void> {
     const figures = calls.map(() => REGIMES.map(() => [] as number[][]));
     for (let round = 1; round <= rounds; round++) {
       process.stderr.write(`round ${round}/${rounds}…\n`);
-      for (const [c, call] of calls.entries()) for (const [r, regime] of REGIMES.entries()) figures[c]![r]!.push(await timeBuilds(clients, call, regime));
+      for (const [c, call] of calls.entries())
+        for (const [r, regime] of REGIMES.entries())
+          figures[c]![r]!.push(
+            await timeTakingTurns(
+              clients.map((client) => ({ client, call })),
+              regime,
+              warmup,
+            ),
+          );
     }
     const names = positionals.map((binary, index) => `${String.fromCharCode(65 + index)}: ${binary}`);
     console.log(names.join("\n"));

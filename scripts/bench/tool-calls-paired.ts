@@ -20,7 +20,6 @@ import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { setTimeout as sleep } from "node:timers/promises";
 import { compileBaseline, repoRoot } from "./binaries.ts";
 import { describeMachine } from "./machine.ts";
 import { benchEnv, removeTempDirs, run, startListening, tempDir } from "./processes.ts";
@@ -29,6 +28,7 @@ import { median } from "./stats.ts";
 import { captureStdio } from "./tool-calls/canned-answers.ts";
 import { type BenchClient, connectHttp, connectStdio, type ToolCall } from "./tool-calls/client.ts";
 import { TIMED_CALLS, TIMED_FILE, TRIVIAL } from "./tool-calls/timed-calls.ts";
+import { REGIMES, type Regime, type Side, timeTakingTurns } from "./tool-calls/turns.ts";
 import { generateRepo } from "./workspace/fixture.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string" }, warmup: { type: "string" }, write: { type: "boolean", default: false } } });
@@ -38,18 +38,10 @@ if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`--r
 /** Calls on each side before a pair is timed, every round: JavaScriptCore keeps optimizing patchbay's code for about 10,000 calls. */
 const WARMUP = Number(values.warmup ?? 300);
 if (!Number.isInteger(WARMUP) || WARMUP < 0) throw new Error(`--warmup must be a whole number of calls, not ${values.warmup}`);
-const REGIMES = [
-  { name: "back to back", gapMs: 0, calls: 600 },
-  { name: "a call every 5 ms", gapMs: 5, calls: 200 },
-] as const;
 /** The answers the SDK floor returns: the largest of the timed tools and the most common one. */
 const FLOOR_TOOLS = TIMED_CALLS.filter((call) => call.name === TRIVIAL || call.name === "codex_read_file");
 const INFO: ToolCall = { name: "info", args: {} };
 
-interface Side {
-  client: BenchClient;
-  call: ToolCall;
-}
 interface Pair {
   tool: string;
   channel: string;
@@ -60,22 +52,10 @@ interface Pair {
   theirs: Side;
 }
 
-/** Medians of each side over `calls` calls each after the warm-up, the two in a coin-flipped order each time. */
-async function timePair(pair: Pair, regime: (typeof REGIMES)[number]): Promise<[number, number]> {
-  const sides = [pair.ours, pair.theirs];
-  for (const { client, call } of sides) for (let i = 0; i < WARMUP; i++) await client.call(call);
-  const samples: [number[], number[]] = [[], []];
-  for (let i = 0; i < regime.calls; i++) {
-    const first = Math.random() < 0.5 ? 0 : 1;
-    for (const index of [first, 1 - first]) {
-      if (regime.gapMs > 0) await sleep(regime.gapMs);
-      const { client, call } = sides[index]!;
-      const started = performance.now();
-      await client.call(call);
-      samples[index]!.push(performance.now() - started);
-    }
-  }
-  return [median(samples[0]), median(samples[1])];
+/** Medians of the two sides (patchbay's first) in `regime`, the two in a coin-flipped order each time. */
+async function timePair(pair: Pair, regime: Regime): Promise<[number, number]> {
+  const [ours, theirs] = await timeTakingTurns([pair.ours, pair.theirs], regime, WARMUP);
+  return [ours!, theirs!];
 }
 
 async function main(): Promise<string> {
