@@ -8,7 +8,8 @@
  * bytes) skipped, in git's path order. Of a large repository it reads only a share (budget below).
  * Anything where git would decide differently (a regex, which never runs in this process; a glob;
  * attributes that can mark files binary; a root below the top; a file over 1 MiB) or an answer not
- * complete within the budget answers undefined: git searches.
+ * complete within the budget answers undefined: git searches. Searched again while the tree is
+ * unchanged, the same files are matched joined in one buffer (search-corpus.ts).
  */
 import { promises as fsp } from "node:fs";
 import { homedir } from "node:os";
@@ -17,6 +18,7 @@ import { type FileList, gitFileListAt } from "./file-list.ts";
 import { runGit } from "./git.ts";
 import { findGitRepo } from "./git-repo.ts";
 import { type FileContent, type SearchContents, searchContents } from "./search-content-cache.ts";
+import { corpusLines, keepCorpus, keptCorpus } from "./search-corpus.ts";
 
 /**
  * Files read in process at most: all of them up to this many, else a tenth of the repository.
@@ -157,20 +159,28 @@ export async function searchFilesInProcess(
   }
   const files = await searchable;
   if (!files) return undefined;
+  const needle = Buffer.from(options.query, "utf8");
+  const corpus = keptCorpus(root, files, options.shownKey, generation);
+  if (corpus) return corpusLines(corpus, needle, options.enough + 1, linesWith);
   // The list's generation was taken before git or this search read anything, so what is read now can be kept on it.
   const contents = searchContents(root, list, generation);
   const nextWanted = wantedFiles(files, options.base, options.isShown, options.shownKey);
-  const needle = Buffer.from(options.query, "utf8");
   const lines: FoundLine[] = [];
+  const read: Array<{ path: string; data: Buffer }> = [];
   const budget = files.length <= READ_ALL_UP_TO ? files.length : Math.max(READ_ALL_UP_TO, Math.ceil(files.length * READ_SHARE));
-  for (let read = 0; ; read += READ_BATCH) {
+  for (let searched = 0; ; searched += READ_BATCH) {
     const batch = nextWanted(READ_BATCH);
-    if (batch.length === 0) return lines;
-    if (read + batch.length > budget || pastBudget(read, lines.length, options.enough + 1, budget, files.length)) return undefined;
+    if (batch.length === 0) {
+      // Every wanted file was searched: the next search of them, while nothing changes, is one match over them all.
+      keepCorpus(root, { list: files, shownKey: options.shownKey, generation }, read);
+      return lines;
+    }
+    if (searched + batch.length > budget || pastBudget(searched, lines.length, options.enough + 1, budget, files.length)) return undefined;
     const batchContents = await contentsOf(contents, batch);
     if (batchContents.includes("git")) return undefined;
     for (const [at, data] of batchContents.entries()) {
       if (!(data instanceof Buffer)) continue;
+      read.push({ path: batch[at]!, data });
       for (const found of linesWith(data, needle, options.enough + 1 - lines.length)) lines.push({ path: batch[at]!, ...found });
       if (lines.length > options.enough) return lines;
     }
