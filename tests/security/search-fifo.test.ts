@@ -9,15 +9,12 @@ import { afterAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import type { SearchResult } from "../../src/workspace/search.ts";
 import { connectStdio, within } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 
 afterAll(removeTempDirs);
-
-interface Found {
-  matches: Array<{ path: string; line: number; text: string }>;
-}
 
 test("a literal search over a tracked file now a FIFO answers with the other files' matches, and the server still reads files", async () => {
   const root = makeGitRepo({ "a.txt": "needle in a\n", "b.txt": "needle in b\n", "c.txt": "needle in c\n" });
@@ -29,7 +26,7 @@ test("a literal search over a tracked file now a FIFO answers with the other fil
     for (let round = 0; round < 2; round++) {
       const result = await within(15_000, client.callTool("codex_search_repo", { query: "needle" }));
       expect(result.isError).toBeFalsy();
-      expect((result.structuredContent as unknown as Found).matches.map((match) => match.path)).toEqual(["a.txt", "c.txt"]);
+      expect((result.structuredContent as unknown as SearchResult).matches.map((match) => match.path)).toEqual(["a.txt", "c.txt"]);
     }
     const read = await within(15_000, client.callTool("codex_read_file", { file_path: "a.txt" }));
     expect(JSON.stringify(read.structuredContent)).toContain("needle in a");

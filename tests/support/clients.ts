@@ -10,7 +10,6 @@ import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/typ
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from "@modelcontextprotocol/client";
 import { StdioClientTransport as StdioV2 } from "@modelcontextprotocol/client/stdio";
 import { patchbayBinary, patchbayEnv, repoRoot } from "./patchbay.ts";
-import { until } from "./until.ts";
 
 export type Generation = "v1" | "v2-legacy" | "v2-modern";
 export const GENERATIONS: Generation[] = ["v1", "v2-legacy", "v2-modern"];
@@ -128,14 +127,6 @@ export async function connectHttp(generation: Generation, url: string, options: 
   const transport = generation === "v1" ? new HttpV1(new URL(url), { requestInit }) : new HttpV2(new URL(url), { requestInit });
   await (client as ClientV1).connect(transport as HttpV1);
   return wrap(generation, client, changes);
-}
-
-/**
- * The old name of `until` (./until.ts), kept only for tests/workspace/search-content-cache.test.ts,
- * which another change is writing today; it goes once that file imports `until`.
- */
-export async function eventually(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
-  await until(predicate, "a condition", { timeoutMs });
 }
 
 /** The call's answer, or a failure when none came within `ms`: for calls that must never hang (a FIFO, a stalled peer). */

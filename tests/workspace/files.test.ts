@@ -8,6 +8,7 @@ import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
 import type { FileSlice } from "../../src/workspace/read.ts";
+import type { SearchResult } from "../../src/workspace/search.ts";
 import { git, makeGitRepo, writeFiles, type FileTree } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet, type ToolHarness } from "../support/tools.ts";
@@ -15,7 +16,6 @@ import { harnessSet, type ToolHarness } from "../support/tools.ts";
 type Entry = { path: string; type: string; size?: number };
 type Listing = { path: string; entries: Entry[]; truncated: boolean; counts: { files: number; dirs: number; symlinks: number }; source: string };
 type Slice = FileSlice;
-type Found = { matches: Array<{ path: string; line: number; text: string }>; truncated: boolean; engine: string };
 
 /** A repository with `files`, all committed but the `untracked` ones. */
 const makeRepo = (files: FileTree, options: { untracked?: string[] } = {}) =>
@@ -256,7 +256,7 @@ describe("codex_search_repo", () => {
   });
 
   test("finds a literal in tracked and untracked files, skipping ignored, blocked, hidden and binary ones", async () => {
-    const found = await tools.ok<Found>("codex_search_repo", { query: "needle" });
+    const found = await tools.ok<SearchResult>("codex_search_repo", { query: "needle" });
     expect(found.engine).toBe("git");
     expect(found.matches.map((match) => `${match.path}:${match.line}`)).toEqual(["long.txt:1", "src/a.ts:1", "src/a.ts:2", "src/b.js:1", "untracked.md:1"]);
     expect(found.matches[1]).toEqual({ path: "src/a.ts", line: 1, text: "const needle = 1;" });
@@ -264,37 +264,37 @@ describe("codex_search_repo", () => {
   });
 
   test("clips a very long line around the match", async () => {
-    const found = await tools.ok<Found>("codex_search_repo", { query: "needle", path: "long.txt" });
+    const found = await tools.ok<SearchResult>("codex_search_repo", { query: "needle", path: "long.txt" });
     // 300 characters, a third of them before the match.
     expect(found.matches).toEqual([{ path: "long.txt", line: 1, text: `…${"x".repeat(100)}needle${"y".repeat(194)}…` }]);
   });
 
   test("includes hidden files only when asked, and never blocked ones", async () => {
-    const found = await tools.ok<Found>("codex_search_repo", { query: "needle", include_hidden: true, path: "." });
+    const found = await tools.ok<SearchResult>("codex_search_repo", { query: "needle", include_hidden: true, path: "." });
     expect(found.matches.map((match) => match.path)).toEqual([".config/tool.json", "long.txt", "src/a.ts", "src/a.ts", "src/b.js", "untracked.md"]);
   });
 
   test("treats regex metacharacters literally unless regex is true", async () => {
-    const literal = await tools.ok<Found>("codex_search_repo", { query: "call(a.b)" });
+    const literal = await tools.ok<SearchResult>("codex_search_repo", { query: "call(a.b)" });
     expect(literal.matches.map((match) => `${match.path}:${match.line}`)).toEqual(["src/regex.ts:1"]);
-    const regex = await tools.ok<Found>("codex_search_repo", { query: "call.a\\.b\\)", regex: true });
+    const regex = await tools.ok<SearchResult>("codex_search_repo", { query: "call.a\\.b\\)", regex: true });
     expect(regex.matches.map((match) => `${match.path}:${match.line}`)).toEqual(["src/regex.ts:1", "src/regex.ts:2"]);
   });
 
   test("filters files by glob, by name at any depth or by path under path", async () => {
-    expect((await tools.ok<Found>("codex_search_repo", { query: "needle", glob: "*.js" })).matches.map((match) => match.path)).toEqual(["src/b.js"]);
-    expect((await tools.ok<Found>("codex_search_repo", { query: "needle", path: "src", glob: "a.*" })).matches.map((match) => match.path)).toEqual([
+    expect((await tools.ok<SearchResult>("codex_search_repo", { query: "needle", glob: "*.js" })).matches.map((match) => match.path)).toEqual(["src/b.js"]);
+    expect((await tools.ok<SearchResult>("codex_search_repo", { query: "needle", path: "src", glob: "a.*" })).matches.map((match) => match.path)).toEqual([
       "src/a.ts",
       "src/a.ts",
     ]);
-    expect((await tools.ok<Found>("codex_search_repo", { query: "needle", glob: "src/*.ts" })).matches.map((match) => match.path)).toEqual([
+    expect((await tools.ok<SearchResult>("codex_search_repo", { query: "needle", glob: "src/*.ts" })).matches.map((match) => match.path)).toEqual([
       "src/a.ts",
       "src/a.ts",
     ]);
   });
 
   test("stops at max_results and says it truncated", async () => {
-    const found = await tools.ok<Found>("codex_search_repo", { query: "needle", max_results: 2 });
+    const found = await tools.ok<SearchResult>("codex_search_repo", { query: "needle", max_results: 2 });
     expect(found.matches.map((match) => `${match.path}:${match.line}`)).toEqual(["long.txt:1", "src/a.ts:1"]);
     expect(found.truncated).toBe(true);
   });
@@ -312,7 +312,7 @@ describe("codex_search_repo", () => {
     git(repo, "config", "grep.column", "true");
     git(repo, "config", "grep.fullName", "true");
     const subTools = await harnessFor(join(repo, "src"));
-    const found = await subTools.ok<Found>("codex_search_repo", { query: "needle" });
+    const found = await subTools.ok<SearchResult>("codex_search_repo", { query: "needle" });
     expect(found.matches).toEqual([
       { path: "a.ts", line: 1, text: "const needle = 1;" },
       { path: "a.ts", line: 2, text: "const other = needle.x;" },
@@ -329,12 +329,12 @@ describe("codex_search_repo", () => {
       code: "invalid_arguments",
       message: expect.stringMatching(/^query: the regular expression is too costly to run/),
     });
-    expect((await tools.ok<Found>("codex_search_repo", { query: "needle", path: "src" })).matches.length).toBeGreaterThan(0);
+    expect((await tools.ok<SearchResult>("codex_search_repo", { query: "needle", path: "src" })).matches.length).toBeGreaterThan(0);
     rmSync(join(repo, "evil.txt"));
   });
 
   test("a query that looks like an option is searched for, not obeyed", async () => {
-    const found = await tools.ok<Found>("codex_search_repo", { query: "--open-files-in-pager=touch pwned" });
+    const found = await tools.ok<SearchResult>("codex_search_repo", { query: "--open-files-in-pager=touch pwned" });
     expect(found.matches).toEqual([]);
   });
 
@@ -343,7 +343,7 @@ describe("codex_search_repo", () => {
     const plain = makeDir({ ...files, "img.bin": new Uint8Array([102, 105, 110, 100, 32, 109, 101, 0]) });
     symlinkSync("/etc/passwd", join(plain, "passwd"));
     const plainTools = await harnessFor(plain);
-    const found = await plainTools.ok<Found>("codex_search_repo", { query: "find me", include_hidden: true });
+    const found = await plainTools.ok<SearchResult>("codex_search_repo", { query: "find me", include_hidden: true });
     expect(found).toEqual({
       query: "find me",
       regex: false,
@@ -353,10 +353,10 @@ describe("codex_search_repo", () => {
         { path: "a.txt", line: 1, text: "find me" },
         { path: "sub/b.md", line: 1, text: "also find me" },
       ],
-    } as Found);
-    expect((await plainTools.ok<Found>("codex_search_repo", { query: "root:", include_hidden: true })).matches).toEqual([]);
-    expect((await plainTools.ok<Found>("codex_search_repo", { query: "f.nd", regex: true, max_results: 1 })).truncated).toBe(true);
-    expect((await plainTools.ok<Found>("codex_search_repo", { query: "find", glob: "*.md" })).matches.map((match) => match.path)).toEqual(["sub/b.md"]);
+    } as SearchResult);
+    expect((await plainTools.ok<SearchResult>("codex_search_repo", { query: "root:", include_hidden: true })).matches).toEqual([]);
+    expect((await plainTools.ok<SearchResult>("codex_search_repo", { query: "f.nd", regex: true, max_results: 1 })).truncated).toBe(true);
+    expect((await plainTools.ok<SearchResult>("codex_search_repo", { query: "find", glob: "*.md" })).matches.map((match) => match.path)).toEqual(["sub/b.md"]);
   });
 });
 
@@ -378,7 +378,7 @@ describe("a tracked directory later replaced by a symlink out of the repository"
   });
 
   test("search never matches content behind it", async () => {
-    expect((await tools.ok<Found>("codex_search_repo", { query: "outside_secret_value" })).matches).toEqual([]);
+    expect((await tools.ok<SearchResult>("codex_search_repo", { query: "outside_secret_value" })).matches).toEqual([]);
     expect(await tools.errorCode("codex_read_file", { file_path: "a/passwd" })).toBe("path_outside_roots");
   });
 });

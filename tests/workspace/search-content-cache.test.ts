@@ -20,10 +20,11 @@ import { treeGeneration } from "../../src/workspace/repo-watch.ts";
 import { RACY_MS } from "../../src/workspace/file-marks.ts";
 import { MAX_TOTAL_BYTES } from "../../src/workspace/search-content-cache.ts";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
-import { eventually } from "../support/clients.ts";
+import type { SearchResult } from "../../src/workspace/search.ts";
 import { makeGitRepo, writeFiles } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet, type ToolHarness } from "../support/tools.ts";
+import { until } from "../support/until.ts";
 
 const { open: harnessFor, closeAll } = harnessSet(FILE_TOOLS, { mode: "standard" });
 
@@ -34,11 +35,6 @@ afterAll(async () => {
 
 const WORD = "needle";
 const OUTSIDE = "OUTSIDE-ONLY-7c1e";
-
-interface Found {
-  matches: Array<{ path: string; line: number; text: string }>;
-  truncated: boolean;
-}
 
 /** git's own answer, as `path:line:text`, in its order; `pathspecs` narrows it (a blocked glob's exclude). */
 function gitGrep(root: string, pathspecs: string[] = []): string[] {
@@ -57,7 +53,7 @@ function gitGrep(root: string, pathspecs: string[] = []): string[] {
 }
 
 async function search(tools: ToolHarness): Promise<string[]> {
-  const found = await tools.ok<Found>("codex_search_repo", { query: WORD, max_results: 1000 });
+  const found = await tools.ok<SearchResult>("codex_search_repo", { query: WORD, max_results: 1000 });
   expect(found.truncated).toBe(false);
   return found.matches.map((match) => `${match.path}:${match.line}:${match.text}`);
 }
@@ -76,7 +72,7 @@ function newestChange(dir: string): number {
 /** Waits until every file of `root` changed longer ago than the racy window, so a read of it now is kept on its mark. */
 async function aged(root: string): Promise<void> {
   const newest = newestChange(root);
-  await eventually(() => Date.now() > newest + RACY_MS + 100, RACY_MS + 10_000);
+  await until(() => Date.now() > newest + RACY_MS + 100, "the files to age past the racy window", { timeoutMs: RACY_MS + 10_000 });
 }
 
 /** Rewrites `path` with `content` of the same size and sets its times back to the nanosecond, so size and mtime stay as they were. */

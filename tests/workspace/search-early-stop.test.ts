@@ -9,6 +9,7 @@ import { afterAll, expect, test } from "bun:test";
 import { linkSync } from "node:fs";
 import { join } from "node:path";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
+import type { SearchResult } from "../../src/workspace/search.ts";
 import { makeGitRepo, type FileTree } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
@@ -20,11 +21,6 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-interface Found {
-  matches: Array<{ path: string; line: number; text: string }>;
-  truncated: boolean;
-}
-
 // Lines long enough that git's output comes in many pipe reads, so it is stopped part-way.
 const PAD = "x".repeat(250);
 const files = (count: number): FileTree =>
@@ -32,7 +28,7 @@ const files = (count: number): FileTree =>
 
 test("many matches: the first max_results in path order, truncated", async () => {
   const root = makeGitRepo(files(300));
-  const found = await (await harnessFor(root)).ok<Found>("codex_search_repo", { query: "needle", max_results: 3 });
+  const found = await (await harnessFor(root)).ok<SearchResult>("codex_search_repo", { query: "needle", max_results: 3 });
   expect(found.matches).toEqual([
     { path: "f000.txt", line: 1, text: `needle 0 ${PAD}` },
     { path: "f001.txt", line: 1, text: `needle 1 ${PAD}` },
@@ -47,7 +43,7 @@ test("matches dropped after git stopped early are made up from the rest of the r
   // repository: search leaves them out, as reads refuse them.
   const outside = tempDir("pb-search-links-");
   for (let n = 0; n < 290; n++) linkSync(join(root, `f${String(n).padStart(3, "0")}.txt`), join(outside, `copy${n}.txt`));
-  const found = await (await harnessFor(root)).ok<Found>("codex_search_repo", { query: "needle", max_results: 5 });
+  const found = await (await harnessFor(root)).ok<SearchResult>("codex_search_repo", { query: "needle", max_results: 5 });
   expect(found.matches.map((match) => match.path)).toEqual(["f290.txt", "f291.txt", "f292.txt", "f293.txt", "f294.txt"]);
   expect(found.truncated).toBe(true);
 });

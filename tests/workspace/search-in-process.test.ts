@@ -11,6 +11,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
+import type { SearchResult } from "../../src/workspace/search.ts";
 import { git, makeGitRepo, writeFiles } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
@@ -21,11 +22,6 @@ afterAll(async () => {
   await closeAll();
   removeTempDirs();
 });
-
-interface Found {
-  matches: Array<{ path: string; line: number; text: string }>;
-  truncated: boolean;
-}
 
 function everyCase(): string {
   const root = makeGitRepo({
@@ -62,11 +58,11 @@ test("a literal search answers as git grep does, for every file git's walk decid
   const root = everyCase();
   const tools = await harnessFor(root);
   for (const args of [{}, { max_results: 3 }, { path: "sub" }, { include_hidden: true }]) {
-    const inProcess = await tools.ok<Found>("codex_search_repo", { query: "tok", ...args });
-    const byGit = await tools.ok<Found>("codex_search_repo", { query: "tok", glob: "*", ...args });
+    const inProcess = await tools.ok<SearchResult>("codex_search_repo", { query: "tok", ...args });
+    const byGit = await tools.ok<SearchResult>("codex_search_repo", { query: "tok", glob: "*", ...args });
     expect({ args, ...inProcess }).toEqual({ args, ...byGit });
   }
-  const all = await tools.ok<Found>("codex_search_repo", { query: "tok" });
+  const all = await tools.ok<SearchResult>("codex_search_repo", { query: "tok" });
   expect(all.matches.map((match) => `${match.path}:${match.line}`)).toEqual([
     "Z.txt:1",
     "a.txt:1",
@@ -80,7 +76,7 @@ test("a literal search answers as git grep does, for every file git's walk decid
     "é.txt:1",
   ]);
   // A file as the path searches that file (a glob cannot narrow to it, so git's answer is written out).
-  const one = await tools.ok<Found>("codex_search_repo", { query: "tok", path: "a.txt" });
+  const one = await tools.ok<SearchResult>("codex_search_repo", { query: "tok", path: "a.txt" });
   expect(one.matches).toEqual([
     { path: "a.txt", line: 1, text: "tok tracked" },
     { path: "a.txt", line: 2, text: "second tok line tok" },
@@ -89,7 +85,7 @@ test("a literal search answers as git grep does, for every file git's walk decid
 
 test("a file .gitattributes marks binary is left out, as git leaves it out", async () => {
   const root = makeGitRepo({ ".gitattributes": "*.dat binary\n", "a.dat": "tok in data\n", "b.txt": "tok\n" });
-  const found = await (await harnessFor(root)).ok<Found>("codex_search_repo", { query: "tok" });
+  const found = await (await harnessFor(root)).ok<SearchResult>("codex_search_repo", { query: "tok" });
   expect(found.matches.map((match) => match.path)).toEqual(["b.txt"]);
 });
 
@@ -99,11 +95,11 @@ test("a repository past the in-process share: an answer found early, and one onl
   );
   const tools = await harnessFor(makeGitRepo(files));
   for (const args of [{ max_results: 5 }, { max_results: 50 }]) {
-    const inProcess = await tools.ok<Found>("codex_search_repo", { query: "tok", ...args });
-    const byGit = await tools.ok<Found>("codex_search_repo", { query: "tok", glob: "*", ...args });
+    const inProcess = await tools.ok<SearchResult>("codex_search_repo", { query: "tok", ...args });
+    const byGit = await tools.ok<SearchResult>("codex_search_repo", { query: "tok", glob: "*", ...args });
     expect(inProcess).toEqual(byGit);
   }
-  expect((await tools.ok<Found>("codex_search_repo", { query: "tok", max_results: 50 })).matches.at(-1)?.path).toBe("d24/f2499.txt");
+  expect((await tools.ok<SearchResult>("codex_search_repo", { query: "tok", max_results: 50 })).matches.at(-1)?.path).toBe("d24/f2499.txt");
 });
 
 test("a search inside a dot directory finds its lines after a search of the whole repository", async () => {
@@ -111,11 +107,11 @@ test("a search inside a dot directory finds its lines after a search of the whol
   // searches must not carry a whole-repository search's "hidden" into a search of that directory.
   const root = makeGitRepo({ ".config/settings.txt": "tok inside\n", "top.txt": "tok top\n" });
   const tools = await harnessFor(root);
-  const whole = await tools.ok<Found>("codex_search_repo", { query: "tok" });
+  const whole = await tools.ok<SearchResult>("codex_search_repo", { query: "tok" });
   expect(whole.matches).toEqual([{ path: "top.txt", line: 1, text: "tok top" }]);
 
-  const inside = await tools.ok<Found>("codex_search_repo", { query: "tok", path: ".config" });
-  const byGit = await tools.ok<Found>("codex_search_repo", { query: "tok", path: ".config", glob: "*" });
+  const inside = await tools.ok<SearchResult>("codex_search_repo", { query: "tok", path: ".config" });
+  const byGit = await tools.ok<SearchResult>("codex_search_repo", { query: "tok", path: ".config", glob: "*" });
   expect(byGit.matches).toEqual([{ path: ".config/settings.txt", line: 1, text: "tok inside" }]);
   expect(inside.matches).toEqual(byGit.matches);
 });
