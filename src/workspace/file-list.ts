@@ -21,11 +21,10 @@
  * the tree (the excludes file, the user's and the system's config) and the config files git reads
  * or includes, wherever they are, are compared.
  */
-import { lstatSync } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { runGit } from "./git.ts";
-import { markText, RACY_MS } from "./file-marks.ts";
+import { markAt, markAtAsync, RACY_MS } from "./file-marks.ts";
 import { gitConfigFiles } from "./git-config-files.ts";
 import { isInside } from "../runtime/index.ts";
 import { treeGeneration } from "./repo-watch.ts";
@@ -72,15 +71,8 @@ const SYNC_MARKS_UP_TO = 256;
 
 async function snapshot(paths: readonly string[]): Promise<Snapshot> {
   const takenAt = Date.now();
-  const infos =
-    paths.length <= SYNC_MARKS_UP_TO
-      ? paths.map((path) => lstatSync(path, { throwIfNoEntry: false }))
-      : await Promise.all(paths.map((path) => lstat(path).catch(() => undefined)));
-  return {
-    marks: infos.map(markText),
-    takenAt,
-    newest: Math.max(0, ...infos.map((info) => (info ? Math.max(info.mtimeMs, info.ctimeMs) : 0))),
-  };
+  const marked = paths.length <= SYNC_MARKS_UP_TO ? paths.map(markAt) : await Promise.all(paths.map(markAtAsync));
+  return { marks: marked.map((entry) => entry.mark), takenAt, newest: Math.max(0, ...marked.map((entry) => entry.changedMs)) };
 }
 
 const sameMarks = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((mark, at) => mark === b[at]);

@@ -7,11 +7,10 @@
  * so `~/.gitconfig` including `.gitconfig.local` names a file in the home directory, not in the
  * root. Read with one `git config` spawn, again only when one of the config files changed.
  */
-import { lstatSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { runGit } from "./git.ts";
-import { RACY_MS, marksOf } from "./file-marks.ts";
+import { markAt, marksOf, RACY_MS } from "./file-marks.ts";
 import { findGitRepo } from "./git-repo.ts";
 
 /** Roots whose reading is remembered at most, the oldest going first. */
@@ -38,10 +37,7 @@ const readings = new Map<string, Reading>();
 /** True when one of `paths` changed within RACY_MS: perhaps while git read it, perhaps in a coarse clock's tick. */
 function includedChangedLately(paths: readonly string[]): boolean {
   const now = Date.now();
-  return paths.some((path) => {
-    const info = lstatSync(path, { throwIfNoEntry: false });
-    return info !== undefined && now - Math.max(info.mtimeMs, info.ctimeMs) < RACY_MS;
-  });
+  return paths.some((path) => now - markAt(path).changedMs < RACY_MS);
 }
 
 const expandHome = (base: string, path: string) => (path.startsWith("~/") ? join(homedir(), path.slice(2)) : resolve(base, path));

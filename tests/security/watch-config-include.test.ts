@@ -10,7 +10,7 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectStdio, type TestClient } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
@@ -38,14 +38,27 @@ async function patchbaySays(client: TestClient) {
   return { status: status.short, untracked };
 }
 
+/** A repository with two untracked files holding the needle, served by a standalone patchbay to the user whose environment is `env`. */
+async function servedRepo(env: Record<string, string>): Promise<{ root: string; client: TestClient }> {
+  const root = makeGitRepo({ "a.txt": "tracked\n" });
+  writeFileSync(join(root, "u.log"), "needle\n");
+  writeFileSync(join(root, "u.txt"), "needle\n");
+  return { root, client: await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env }) };
+}
+
+/** After each change, asked twice (the second from what was kept), patchbay says what a fresh git says. */
+async function expectEachStepAsGitSays(client: TestClient, root: string, env: Record<string, string>, steps: Array<[string, () => void]>): Promise<void> {
+  for (const [what, change] of steps) {
+    change();
+    for (let call = 0; call < 2; call++) expect({ what, says: await patchbaySays(client) }).toEqual({ what, says: gitSays(root, env) });
+  }
+}
+
 test("a file the user's git config includes, created or changed later, changes status, the tree and the search as it changes git's answers", async () => {
   const home = tempDir("patchbay-user-home-");
   const env = { HOME: home, XDG_CONFIG_HOME: join(home, ".config") };
   writeFileSync(join(home, ".gitconfig"), "[include]\n\tpath = .gitconfig.local\n");
-  const root = makeGitRepo({ "a.txt": "tracked\n" });
-  writeFileSync(join(root, "u.log"), "needle\n");
-  writeFileSync(join(root, "u.txt"), "needle\n");
-  const client = await connectStdio("v2-legacy", { home: tempDir(), args: ["--standalone", "--root", root], env });
+  const { root, client } = await servedRepo(env);
   try {
     // Asked more than once: the later answers come from what was kept.
     for (let call = 0; call < 3; call++) expect(await patchbaySays(client)).toEqual(gitSays(root, env));
@@ -62,10 +75,7 @@ test("a file the user's git config includes, created or changed later, changes s
       ["that excludes file changed to hide *.txt instead", () => writeFileSync(join(home, "extra-ignore"), "*.txt\n")],
       ["the included file changed to show no untracked files", () => writeFileSync(join(home, ".gitconfig.local"), "[status]\n\tshowUntrackedFiles = no\n")],
     ];
-    for (const [what, change] of steps) {
-      change();
-      for (let call = 0; call < 2; call++) expect({ what, says: await patchbaySays(client) }).toEqual({ what, says: gitSays(root, env) });
-    }
+    await expectEachStepAsGitSays(client, root, env, steps);
     expect(gitSays(root, env)).toEqual({ status: [], untracked: ["u.log", "u.txt"] });
   } finally {
     await client.close();
@@ -107,6 +117,33 @@ test("an included config file in the folder the watch passes over (.git/objects)
     writeFileSync(join(root, ".git", "objects", "extra-config"), `[core]\n\texcludesFile = ${join(home, "hide-logs")}\n`);
     for (let call = 0; call < 2; call++) expect(await patchbaySays(client)).toEqual(gitSays(root, env));
     expect(gitSays(root, env).untracked).toEqual(["u.txt"]);
+  } finally {
+    await client.close();
+  }
+}, 90_000);
+
+test("a ~/.gitconfig and an excludes file that are symlinks into a dotfiles folder: editing what they point to changes what patchbay says", async () => {
+  // GNU stow, home-manager and most dotfile managers link the files: an edit changes the target, never the link.
+  const home = tempDir("patchbay-user-home-");
+  const env = { HOME: home, XDG_CONFIG_HOME: join(home, ".config") };
+  mkdirSync(join(home, "dotfiles"));
+  writeFileSync(join(home, "dotfiles", "gitconfig"), "[user]\n\tname = Someone\n");
+  writeFileSync(join(home, "dotfiles", "ignore"), "# nothing yet\n");
+  symlinkSync(join(home, "dotfiles", "gitconfig"), join(home, ".gitconfig"));
+  symlinkSync(join(home, "dotfiles", "ignore"), join(home, ".gitignore_global"));
+  const { root, client } = await servedRepo(env);
+  try {
+    for (let call = 0; call < 3; call++) expect(await patchbaySays(client)).toEqual(gitSays(root, env));
+    const steps: Array<[string, () => void]> = [
+      [
+        "the linked config now names the linked excludes file",
+        () => appendFileSync(join(home, "dotfiles", "gitconfig"), "[core]\n\texcludesFile = ~/.gitignore_global\n"),
+      ],
+      ["the linked excludes file now hides *.log", () => writeFileSync(join(home, "dotfiles", "ignore"), "*.log\n")],
+      ["the linked config now shows no untracked files", () => appendFileSync(join(home, "dotfiles", "gitconfig"), "[status]\n\tshowUntrackedFiles = no\n")],
+    ];
+    await expectEachStepAsGitSays(client, root, env, steps);
+    expect(gitSays(root, env)).toEqual({ status: [], untracked: ["u.txt"] });
   } finally {
     await client.close();
   }
