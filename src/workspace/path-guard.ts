@@ -11,6 +11,7 @@ import { keptRealpath, keptRealpathOrSelf } from "../runtime/index.ts";
 import { isInside } from "../runtime/index.ts";
 import type { SessionScope } from "../mcp/index.ts";
 import { blockedBy } from "./blocked.ts";
+import { generationMemo } from "./generation-memo.ts";
 import { isGitDirName } from "./names.ts";
 
 export { comparableName, isGitDirName } from "./names.ts";
@@ -75,6 +76,23 @@ function nearestExisting(path: string): { real: string; rest: string[]; exists: 
   }
 }
 
+/** Paths inside watched trees that resolved to themselves, for the tree's generation then (generation-memo.ts). */
+const plainPaths = generationMemo<{ real: string; rest: string[]; exists: boolean }>({ entries: 4096 });
+
+/**
+ * nearestExisting, answered from memory for a path of a watched tree at the generation taken
+ * before this call, when it resolved to itself then: no symlink on its way, only directories of
+ * the tree, so no change that could make it lead elsewhere leaves the generation as it was. A path
+ * through a symlink is resolved every time: the link may lead out of the tree, where nothing is watched.
+ */
+function resolvedInside(lexical: string, generation: number | undefined): { real: string; rest: string[]; exists: boolean } {
+  const known = plainPaths.get(lexical, generation);
+  if (known) return known;
+  const found = nearestExisting(lexical);
+  if (join(found.real, ...found.rest) === lexical) plainPaths.set(lexical, generation, found);
+  return found;
+}
+
 /** Whether `path` itself is there, a dangling symlink included (lstat); false when it or a parent is missing. */
 function entryExists(path: string): boolean {
   try {
@@ -95,12 +113,16 @@ function entryExists(path: string): boolean {
  * @example
  * const file = await guardPath("/srv/repo", "src/app.ts", { blockedGlobs: [".env*"] });
  */
-export async function guardPath(root: string, path: string, options: { blockedGlobs: readonly string[]; scopeRoot?: string }): Promise<GuardedPath> {
+export async function guardPath(
+  root: string,
+  path: string,
+  options: { blockedGlobs: readonly string[]; scopeRoot?: string; generation?: number },
+): Promise<GuardedPath> {
   assertPlainPath(path);
   const lexical = resolve(root, path);
   if (!isInside(root, lexical)) throw outside(path, [root]);
   // The root itself is the real path the caller resolved for this call (a search or tree of "."): no second realpath.
-  const { real, rest, exists } = lexical === root ? { real: root, rest: [], exists: true } : nearestExisting(lexical);
+  const { real, rest, exists } = lexical === root ? { real: root, rest: [], exists: true } : resolvedInside(lexical, options.generation);
   // A symlink anywhere on the way (file or directory) must not lead out of the repository.
   if (!isInside(root, real)) throw outside(path, [root]);
   const absolute = join(real, ...rest);

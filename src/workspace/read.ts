@@ -5,8 +5,11 @@
  */
 import { statSync } from "node:fs";
 import { PatchbayError } from "../errors/index.ts";
-import { readInside } from "./guarded-fs.ts";
+import { generationMemo } from "./generation-memo.ts";
+import { type FileBytes, readInside } from "./guarded-fs.ts";
 import { LIMITS } from "./limits.ts";
+import type { GuardedPath } from "./path-guard.ts";
+import { treeGeneration } from "./repo-watch.ts";
 import type { Workspace } from "./workspace.ts";
 
 export interface ReadOptions {
@@ -61,6 +64,21 @@ function invalidRange(argument: string, message: string): PatchbayError {
   return new PatchbayError("invalid_arguments", `${argument}: ${message}`, { next: "pick a line range inside the file (total_lines gives its length)" });
 }
 
+/** Files read whole from watched trees, for the generation they were read at (generation-memo.ts). */
+const keptReads = generationMemo<FileBytes>({ entries: 256, bytes: 16 * 1024 * 1024, sizeOf: (file) => file.bytes.length });
+/** A larger file is read afresh each time: one read would take a sixteenth of the bound. */
+const KEEP_FILES_UP_TO = 1024 * 1024;
+
+/** Reads the file at `target` through the safe open, and keeps a whole small one for `generation`. */
+async function readFresh(root: string, target: GuardedPath, generation: number | undefined): Promise<FileBytes> {
+  // Opening a FIFO for reading blocks until a writer appears: refuse anything but a file first.
+  if (!statSync(target.absolute).isFile())
+    throw new PatchbayError("not_a_file", `${target.relative} is not a regular file`, { next: "read files; list directories with codex_repo_tree" });
+  const file = await readInside(root, target.absolute, SCAN_BYTES);
+  if (file.size <= KEEP_FILES_UP_TO) keptReads.set(target.absolute, generation, file);
+  return file;
+}
+
 /**
  * Reads lines `startLine..endLine` of a file through the workspace guard, returning at most
  * `maxBytes` of content. Refuses escapes, blocked paths, symlinks out and non-files.
@@ -70,13 +88,12 @@ function invalidRange(argument: string, message: string): PatchbayError {
  * if (slice.truncated) console.log(`continue at line ${slice.next_start_line}`);
  */
 export async function readFileSlice(ws: Workspace, filePath: string, options: ReadOptions = {}): Promise<FileSlice> {
-  const target = await ws.guard(filePath);
+  // Taken before the path is resolved or the file read, so what they find can be kept on it.
+  const generation = await treeGeneration(ws.root);
+  const target = await ws.guard(filePath, { generation });
   if (!target.exists) throw new PatchbayError("not_found", `${target.relative} does not exist`, { next: "check the path (codex_repo_tree lists files)" });
-  // Opening a FIFO for reading blocks until a writer appears: refuse anything but a file first.
-  if (!statSync(target.absolute).isFile())
-    throw new PatchbayError("not_a_file", `${target.relative} is not a regular file`, { next: "read files; list directories with codex_repo_tree" });
   const maxBytes = Math.max(1, Math.min(options.maxBytes ?? LIMITS.readBytes, LIMITS.readBytes));
-  const file = await readInside(ws.root, target.absolute, SCAN_BYTES);
+  const file = keptReads.get(target.absolute, generation) ?? (await readFresh(ws.root, target, generation));
   if (file.binary) return { path: target.relative, size: file.size, binary: true, truncated: false, content: "" };
 
   const text = new TextDecoder().decode(file.bytes);

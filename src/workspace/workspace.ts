@@ -11,8 +11,12 @@ export interface Workspace {
   /** Real absolute path of the repository root, inside an allowed root. */
   root: string;
   blockedGlobs: readonly string[];
-  /** Resolves a path relative to the root (or absolute inside it); refuses escapes and blocked paths. */
-  guard(path: string): Promise<GuardedPath>;
+  /**
+   * Resolves a path relative to the root (or absolute inside it); refuses escapes and blocked paths.
+   * `generation`: the root's tree generation (repo-watch.ts) taken before, with which a path that
+   * resolved to itself at that generation is not resolved again.
+   */
+  guard(path: string, options?: { generation?: number }): Promise<GuardedPath>;
 }
 
 /**
@@ -35,10 +39,10 @@ export async function openWorkspace(scope: SessionScope, app: Pick<AppServices, 
   const inner = await workspaceIn(scope, withHome, ws.root);
   return {
     ...inner,
-    guard(path) {
+    guard(path, options) {
       // Said plainly when named plainly; a path that only resolves there is caught by the globs.
       if (isInside(own.home, resolve(ws.root, path))) return Promise.reject(ownFilesRefused(path));
-      return inner.guard(path);
+      return inner.guard(path, options);
     },
   };
 }
@@ -86,5 +90,5 @@ export async function workspaceIn(scope: SessionScope, blockedGlobs: readonly st
   const scopeRoot = resolved.scopeRoot ?? root;
   // Tree, search and git views test repository paths: they need the globs as seen from the repository too.
   const globs = globsFromRepository(blockedGlobs, relative(scopeRoot, root).split(sep).join("/"));
-  return { root, blockedGlobs: globs, guard: (path) => guardPath(root, path, { blockedGlobs, scopeRoot }) };
+  return { root, blockedGlobs: globs, guard: (path, options) => guardPath(root, path, { blockedGlobs, scopeRoot, ...options }) };
 }
