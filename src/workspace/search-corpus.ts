@@ -6,34 +6,28 @@
  * (repo-watch.ts), whose generation moves with any change under the root, so a kept corpus is
  * never older than the files; a tree without a watch is searched file by file as before.
  */
+import { generationMemo } from "./generation-memo.ts";
 
 /** A corpus larger than this is not kept: it copies the bytes the content cache already holds. */
 export const MAX_CORPUS_BYTES = 4 * 1024 * 1024;
-/** Roots whose corpus is kept at once, the one searched longest ago going first. */
-const MAX_ROOTS = 4;
 
 /** The files of one search, in the order searched, as one buffer. */
 interface Corpus {
   /** The searchable list the files were chosen from (search-files.ts): a new list is a new corpus. */
   list: readonly string[];
-  /** Which files of the list were wanted (blocked globs, hidden files, the base searched). */
-  shownKey: string;
-  generation: number;
   text: Buffer;
   paths: string[];
   /** Where each file starts in `text`; one more entry than `paths`, the end. */
   starts: number[];
 }
 
-const corpora = new Map<string, Corpus>();
+/** Per root and `shownKey` (which files of the list were wanted: blocked globs, hidden files, the base searched). */
+const corpora = generationMemo<Corpus>({ entries: 4, bytes: 4 * MAX_CORPUS_BYTES, sizeOf: (corpus) => corpus.text.length });
 
 /** The corpus of `root` for these files at this generation, or undefined when none is kept for them. */
 export function keptCorpus(root: string, list: readonly string[], shownKey: string, generation: number | undefined): Corpus | undefined {
-  const corpus = corpora.get(root);
-  if (!corpus || corpus.list !== list || corpus.shownKey !== shownKey || corpus.generation !== generation) return undefined;
-  corpora.delete(root);
-  corpora.set(root, corpus);
-  return corpus;
+  const corpus = corpora.get(`${root}\0${shownKey}`, generation);
+  return corpus?.list === list ? corpus : undefined;
 }
 
 /**
@@ -46,18 +40,14 @@ export function keepCorpus(
   key: { list: readonly string[]; shownKey: string; generation: number | undefined },
   read: ReadonlyArray<{ path: string; data: Buffer }>,
 ): void {
-  corpora.delete(root);
-  const { generation } = key;
-  if (generation === undefined) return;
   const starts = [0];
   for (const file of read) starts.push(starts.at(-1)! + file.data.length);
-  if (starts.at(-1)! > MAX_CORPUS_BYTES) return;
-  while (corpora.size >= MAX_ROOTS) corpora.delete(corpora.keys().next().value as string);
+  if (key.generation === undefined || starts.at(-1)! > MAX_CORPUS_BYTES) return;
   const text = Buffer.concat(
     read.map((file) => file.data),
     starts.at(-1)!,
   );
-  corpora.set(root, { list: key.list, shownKey: key.shownKey, generation, text, paths: read.map((file) => file.path), starts });
+  corpora.set(`${root}\0${key.shownKey}`, key.generation, { list: key.list, text, paths: read.map((file) => file.path), starts });
 }
 
 /** The index of the file holding byte `at` of the corpus. */
