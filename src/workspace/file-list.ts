@@ -174,10 +174,15 @@ export async function gitFileList(root: string, signal?: AbortSignal): Promise<F
 /**
  * The list with the tree's generation it was judged at (undefined when the tree is not watched),
  * taken before git or anything else read the tree: a caller that reads files of the list can keep
- * what it read on that generation without asking for another.
+ * what it read on that generation without asking for another. `taken`: that generation, when the
+ * caller took it before anything it did for this call.
  */
-export async function gitFileListAt(root: string, signal?: AbortSignal): Promise<{ list: FileList; generation: number | undefined } | { error: string }> {
-  const generation = await treeGeneration(root);
+export async function gitFileListAt(
+  root: string,
+  signal?: AbortSignal,
+  taken?: number,
+): Promise<{ list: FileList; generation: number | undefined } | { error: string }> {
+  const generation = taken ?? (await treeGeneration(root));
   const entry = known.get(root);
   if (entry) {
     if (entry.generation === generation && sameMarks((await snapshot(entry.watched)).marks, entry.marks)) return { list: entry.list, generation };

@@ -22,6 +22,8 @@ interface KnownRepo {
   between: string[];
   top: string;
   mark: string;
+  /** The root's tree generation (repo-watch.ts) when the mark last held: while it stands, so does the mark. */
+  heldAt?: number;
 }
 
 /** Roots remembered at most: each is a handful of strings; the oldest goes first. */
@@ -51,7 +53,7 @@ function stillValid(entry: KnownRepo): boolean {
   return markOf(entry.top) === entry.mark && !entry.between.some((dir) => lstatIfAny(join(dir, ".git")));
 }
 
-function remember(root: string, repo: GitRepo): void {
+function remember(root: string, repo: GitRepo, generation: number | undefined): void {
   const depth = repo.prefix.split("/").filter(Boolean).length;
   const between = Array.from({ length: depth }, (_, up) => resolve(root, ...Array<string>(up).fill("..")));
   const top = resolve(root, ...Array<string>(depth).fill(".."));
@@ -59,7 +61,7 @@ function remember(root: string, repo: GitRepo): void {
   const mark = markOf(top);
   if (mark === undefined) return;
   if (known.size >= MAX_KNOWN) known.delete(known.keys().next().value as string);
-  known.set(root, { repo, between, top, mark });
+  known.set(root, { repo, between, top, mark, heldAt: generation });
 }
 
 /** Drops what is known of `root`: git has just said otherwise. */
@@ -67,15 +69,24 @@ export function forgetGitRepo(root: string): void {
   known.delete(root);
 }
 
-/** The repository `root` (a real path) belongs to, or `undefined` when it is not inside one. */
-export async function findGitRepo(root: string, signal?: AbortSignal): Promise<GitRepo | undefined> {
+/**
+ * The repository `root` (a real path) belongs to, or `undefined` when it is not inside one.
+ * `generation`: the root's tree generation taken before this call, when the caller has it; a
+ * watched root is the top of its repository, whose `.git` and config the watch covers, so while
+ * the generation stands the `lstat`s are not needed.
+ */
+export async function findGitRepo(root: string, signal?: AbortSignal, generation?: number): Promise<GitRepo | undefined> {
   const entry = known.get(root);
-  if (entry && stillValid(entry)) return entry.repo;
+  if (entry && generation !== undefined && entry.heldAt === generation) return entry.repo;
+  if (entry && stillValid(entry)) {
+    entry.heldAt = generation;
+    return entry.repo;
+  }
   known.delete(root);
   const result = await runGit(root, ["rev-parse", "--show-prefix"], { signal });
   if (result.code === 0) {
     const repo = { root, prefix: result.stdout.trim() };
-    remember(root, repo);
+    remember(root, repo, generation);
     return repo;
   }
   if (/not a git repository/i.test(result.stderr)) return undefined;
@@ -89,8 +100,8 @@ export function notAGitRepo(root: string): PatchbayError {
 }
 
 /** Like findGitRepo, but a directory outside any repository is a `not_a_git_repo` error. */
-export async function openGitRepo(root: string, signal?: AbortSignal): Promise<GitRepo> {
-  const repo = await findGitRepo(root, signal);
+export async function openGitRepo(root: string, signal?: AbortSignal, generation?: number): Promise<GitRepo> {
+  const repo = await findGitRepo(root, signal, generation);
   if (repo) return repo;
   throw notAGitRepo(root);
 }

@@ -11,6 +11,7 @@ import { assertCommit, gitFailure, runGit } from "./git.ts";
 import { findGitRepo, forgetGitRepo, type GitRepo, notAGitRepo, openGitRepo } from "./git-repo.ts";
 import { branchFromHeadFile } from "./head-file.ts";
 import { LIMITS } from "./limits.ts";
+import { treeGeneration } from "./repo-watch.ts";
 import { statusOutput } from "./status-cache.ts";
 import { gitExcludes, isNotGitRepo } from "./tree.ts";
 import type { Workspace } from "./workspace.ts";
@@ -159,13 +160,19 @@ function readHeader(status: GitStatus, record: string): void {
  * if (!status.clean) console.log(status.short.join("\n"));
  */
 export async function gitStatus(ws: Pick<Workspace, "root" | "blockedGlobs">, options: { path?: string; signal?: AbortSignal } = {}): Promise<GitStatus> {
-  return statusOf(await openGitRepo(ws.root, options.signal), ws.blockedGlobs, options);
+  // Taken first: the repository check and a kept status can both stand on it.
+  const generation = await treeGeneration(ws.root);
+  return statusOf(await openGitRepo(ws.root, options.signal, generation), ws.blockedGlobs, { ...options, generation });
 }
 
-async function statusOf(repo: GitRepo, blockedGlobs: readonly string[], options: { path?: string; signal?: AbortSignal }): Promise<GitStatus> {
+async function statusOf(
+  repo: GitRepo,
+  blockedGlobs: readonly string[],
+  options: { path?: string; signal?: AbortSignal; generation?: number },
+): Promise<GitStatus> {
   const pathspec = ["--", options.path ? `:(literal)${options.path}` : ".", ...gitExcludes(blockedGlobs, "", true)];
   const args = ["status", "--porcelain=v2", "--branch", "-z", ...pathspec];
-  const result = await statusOutput(repo, args, { maxBytes: STATUS_OUTPUT_BYTES, signal: options.signal });
+  const result = await statusOutput(repo, args, { maxBytes: STATUS_OUTPUT_BYTES, signal: options.signal, generation: options.generation });
   if (result.code !== 0 && isNotGitRepo(result.stderr)) {
     // The remembered repository is gone (its .git removed or replaced between two lstats and now).
     forgetGitRepo(repo.root);

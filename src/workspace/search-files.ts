@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { type FileList, gitFileListAt } from "./file-list.ts";
 import { runGit } from "./git.ts";
 import { findGitRepo } from "./git-repo.ts";
+import { treeGeneration } from "./repo-watch.ts";
 import { type FileContent, type SearchContents, searchContents } from "./search-content-cache.ts";
 import { corpusLines, keepCorpus, keptCorpus } from "./search-corpus.ts";
 
@@ -146,8 +147,11 @@ export async function searchFilesInProcess(
   root: string,
   options: { query: string; base: string; isShown: (path: string) => boolean; shownKey: string; enough: number; signal?: AbortSignal },
 ): Promise<FoundLine[] | undefined> {
-  if (options.query === "" || (await findGitRepo(root, options.signal))?.prefix !== "") return undefined;
-  const listed = await gitFileListAt(root, options.signal);
+  if (options.query === "") return undefined;
+  // Taken first: what the repository check and the file list find can stand on it.
+  const taken = await treeGeneration(root);
+  if ((await findGitRepo(root, options.signal, taken))?.prefix !== "") return undefined;
+  const listed = await gitFileListAt(root, options.signal, taken);
   if ("error" in listed || listed.list.truncated) return undefined;
   const { list, generation } = listed;
   let searchable = searchableByList.get(list);

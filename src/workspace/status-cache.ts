@@ -38,9 +38,9 @@ interface Stamp {
  * file it marks are unchanged, git's config reads as it did then, so the config need not be
  * checked again (six `lstat`s fewer per kept answer).
  */
-async function stampOf(repo: GitRepo, signal?: AbortSignal, keptAt?: Stamp): Promise<Stamp | undefined> {
+async function stampOf(repo: GitRepo, signal?: AbortSignal, keptAt?: Stamp, taken?: number): Promise<Stamp | undefined> {
   if (repo.prefix !== "") return undefined;
-  const generation = await treeGeneration(repo.root);
+  const generation = taken ?? (await treeGeneration(repo.root));
   if (generation === undefined) return undefined;
   if (keptAt && `${generation}|${marksOf(keptAt.outside)}` === keptAt.text) return keptAt;
   const files = await gitConfigFiles(repo.root, signal);
@@ -67,10 +67,15 @@ function keep(key: string, stamp: Stamp, stdout: string): void {
  * @example
  * const result = await statusOutput(repo, ["status", "--porcelain=v2", "-z"], { maxBytes: 1 << 22 });
  */
-export async function statusOutput(repo: GitRepo, args: string[], options: { maxBytes: number; signal?: AbortSignal }): Promise<GitResult> {
+export async function statusOutput(
+  repo: GitRepo,
+  args: string[],
+  options: { maxBytes: number; signal?: AbortSignal; generation?: number },
+): Promise<GitResult> {
   const key = `${repo.root}\0${args.join("\0")}`;
   const known = kept.get(key);
-  const before = await stampOf(repo, options.signal, known?.stamp);
+  // The stamp before git runs may stand on a generation the caller took earlier; the one after is taken afresh.
+  const before = await stampOf(repo, options.signal, known?.stamp, options.generation);
   if (before !== undefined && known?.stamp.text === before.text) {
     kept.delete(key);
     kept.set(key, known);
