@@ -89,7 +89,7 @@ async function readFresh(root: string, target: GuardedPath, generation: number |
  */
 export async function readFileSlice(ws: Workspace, filePath: string, options: ReadOptions = {}): Promise<FileSlice> {
   // Taken before the path is resolved or the file read, so what they find can be kept on it.
-  const generation = await treeGeneration(ws.root);
+  const generation = await treeGeneration(ws.root, { onlyWithRoom: true });
   const target = await ws.guard(filePath, { generation });
   if (!target.exists) throw new PatchbayError("not_found", `${target.relative} does not exist`, { next: "check the path (codex_repo_tree lists files)" });
   const maxBytes = Math.max(1, Math.min(options.maxBytes ?? LIMITS.readBytes, LIMITS.readBytes));

@@ -32,7 +32,7 @@ import { IN, type Inotify, openInotify } from "../runtime/index.ts";
 import { MAX_DIRECTORIES, smallEnough, UNWATCHED } from "./watch-walks.ts";
 
 /** Roots watched at once, the least recently asked closed first; workers' worktrees are roots too. */
-const MAX_ROOTS = 6;
+export const MAX_ROOTS = 6;
 /** How long a root that could not be watched is left alone; one too large to watch, longer (counting it costs a walk). */
 const RETRY_AFTER_MS = 60_000;
 const TOO_LARGE_FOR_MS = 10 * 60_000;
@@ -184,10 +184,14 @@ function answer(watchOf: TreeWatch): number | undefined {
  * const before = await treeGeneration(root);
  * const list = await listFiles(root);
  * if (before !== undefined && before === (await treeGeneration(root))) keep(list, before);
+ *
+ * `onlyWithRoom`: start no watch that would close another root's (a file read, which a watch
+ * only speeds up, must not have several roots read in turn walk their trees again and again).
  */
-export async function treeGeneration(root: string): Promise<number | undefined> {
+export async function treeGeneration(root: string, options: { onlyWithRoom?: boolean } = {}): Promise<number | undefined> {
   if (!watches.has(root)) {
     if ((refusedUntil.get(root) ?? 0) > Date.now()) return undefined;
+    if (options.onlyWithRoom && watches.size >= MAX_ROOTS) return undefined;
     const started = starting.get(root) ?? start(root).catch(() => refuse(root));
     starting.set(root, started);
     await started;

@@ -11,7 +11,7 @@ import { afterAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { linkSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { treeGeneration } from "../../src/workspace/repo-watch.ts";
+import { closeTreeWatches, MAX_ROOTS, treeGeneration } from "../../src/workspace/repo-watch.ts";
 import type { FileSlice } from "../../src/workspace/read.ts";
 import { FILE_TOOLS } from "../../src/workspace/tools/files.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
@@ -34,6 +34,12 @@ async function readTwice(tools: ToolHarness, filePath: string): Promise<string[]
     answers.push(result.isError ? `refused: ${refusal?.code}` : (result.structuredContent as unknown as FileSlice).content);
   }
   return answers;
+}
+
+/** Replaces the entry at `path` with a symlink to `target`. */
+function swapForSymlink(path: string, target: string): void {
+  rmSync(path);
+  symlinkSync(target, path);
 }
 
 /** Rewrites `path` from another process with `content` of the same size, and sets its times back. */
@@ -73,24 +79,35 @@ async function changesAnswerAsFreshReads(prepare: (root: string) => void, watche
     [
       "a link outside the tree, on the way to a file of the tree, re-pointed out of it",
       "via/b.txt",
-      () => (rmSync(join(outside, "hop")), symlinkSync(join(outside, "sub"), join(outside, "hop"))),
+      () => swapForSymlink(join(outside, "hop"), join(outside, "sub")),
       "refused: path_outside_roots",
     ],
     ["a same-size edit, times set back", "a.txt", () => rewriteFromOtherProcess(join(root, "a.txt"), "later a\n"), "later a\n"],
     [
       "the file swapped for a symlink out of the tree",
       "a.txt",
-      () => (rmSync(join(root, "a.txt")), symlinkSync(join(outside, "secret.txt"), join(root, "a.txt"))),
+      () => swapForSymlink(join(root, "a.txt"), join(outside, "secret.txt")),
       "refused: path_outside_roots",
     ],
     [
       "its directory swapped for a symlink out of the tree",
       "sub/b.txt",
-      () => (renameSync(join(root, "sub"), join(root, "sub-old")), symlinkSync(join(outside, "sub"), join(root, "sub"))),
+      () => {
+        renameSync(join(root, "sub"), join(root, "sub-old"));
+        symlinkSync(join(outside, "sub"), join(root, "sub"));
+      },
       "refused: path_outside_roots",
     ],
     ["a second hard link to it", "c.txt", () => linkSync(join(root, "c.txt"), join(root, "c-link.txt")), "refused: path_hardlink"],
-    ["the file swapped for a FIFO", "d.txt", () => (rmSync(join(root, "d.txt")), execFileSync("mkfifo", [join(root, "d.txt")])), "refused: not_a_file"],
+    [
+      "the file swapped for a FIFO",
+      "d.txt",
+      () => {
+        rmSync(join(root, "d.txt"));
+        execFileSync("mkfifo", [join(root, "d.txt")]);
+      },
+      "refused: not_a_file",
+    ],
     ["the file removed", "e.txt", () => rmSync(join(root, "e.txt")), "refused: not_found"],
   ];
   for (const [change, path, apply, expected] of steps) {
@@ -107,4 +124,16 @@ test("a session whose globs block a file is refused it after another session rea
   const blocked = await harnessFor(root, { configToml: '[repositories]\nblocked_globs = [".env*", ".git/**", "keep/**"]\n' });
   expect(await readTwice(blocked, "keep/secret.txt")).toEqual(["refused: path_blocked", "refused: path_blocked"]);
   expect(await readTwice(blocked, "open.txt")).toEqual(["open\n", "open\n"]);
+});
+
+test("reads in one root more than are watched at once answer, and close no other root's watch", async () => {
+  closeTreeWatches();
+  const watched = Array.from({ length: MAX_ROOTS }, (_, n) => makeGitRepo({ "w.txt": `watched ${n}\n` }));
+  const numbers = await Promise.all(watched.map((root) => treeGeneration(root)));
+  expect(numbers.every((number) => typeof number === "number")).toBe(true);
+
+  const extra = makeGitRepo({ "x.txt": "one more\n" });
+  expect(await readTwice(await harnessFor(extra), "x.txt")).toEqual(["one more\n", "one more\n"]);
+  // A watch closed and started again would answer a new number.
+  expect(await Promise.all(watched.map((root) => treeGeneration(root)))).toEqual(numbers);
 });
