@@ -88,6 +88,7 @@ async function stateCurves(): Promise<Curve[]> {
       { measure: "codex_worker_list (the seed; the others stopped)", ms: [] },
       { measure: "codex_worker_list include_stopped (every worker)", ms: [] },
       { measure: "codex_worker_inspect, status", ms: [] },
+      { measure: "codex_worker_list active_only (none: the others in scope counted)", ms: [] },
     ];
     for (const level of STATE_LEVELS) {
       process.stderr.write(`${level} jobs and workers…\n`);
@@ -101,6 +102,7 @@ async function stateCurves(): Promise<Curve[]> {
       curves[2]!.ms.push(await medianMs(() => host.call("codex_worker_list")));
       curves[3]!.ms.push(await medianMs(() => host.call("codex_worker_list", { include_stopped: true })));
       curves[4]!.ms.push(await medianMs(() => host.call("codex_worker_inspect", { worker: "seed", view: "status" })));
+      curves[5]!.ms.push(await medianMs(() => host.call("codex_worker_list", { active_only: true })));
     }
     return curves;
   } finally {

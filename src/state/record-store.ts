@@ -46,6 +46,12 @@ export interface RecordStore {
    * const named = await store.find<WorkerRecord>("worker", { name: (name) => name === "reviewer" });
    */
   find<T>(kind: RecordKind, where: Record<string, (value: string) => boolean>): Promise<StoredRecord<T>[]>;
+  /**
+   * How many records `find` would give for `where`, from the kind's index alone: no record is read,
+   * so a history of thousands costs what a few do. An index entry a crash left behind its record
+   * (the index is a superset) counts until a `find` meets it and repairs it.
+   */
+  count(kind: RecordKind, where: Record<string, (value: string) => boolean>): Promise<number>;
   /** True when a record was there to remove. */
   remove(kind: RecordKind, id: string): Promise<boolean>;
   /** A named lock across every process sharing this store: a lock file (fs) or a Redis key (redis). */

@@ -98,6 +98,17 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
   };
   const list = async <T>(kind: RecordKind) => (await readIds<T>(kind, await idsOf(kind))).filter((record) => record !== undefined);
   const indexes = fieldIndexes({ storage, lock: backend.lock, scan: list });
+  type Where = Record<string, (value: string) => boolean>;
+  const passes = (kind: RecordKind, where: Where, data: unknown) => Object.entries(where).every(([field, test]) => test(valuesOf(kind, data)?.[field] ?? ""));
+  /** The ids the kind's index names for `where`, sorted, without reading a record; undefined when the kind has no index. */
+  const indexedIds = async (kind: RecordKind, where: Where) => {
+    const index = await indexes.read(kind);
+    if (!index) return undefined;
+    const candidates = Object.entries(where).map(
+      ([field, test]) => new Set(Object.entries(index[field] ?? {}).flatMap(([value, ids]) => (test(value) ? ids : []))),
+    );
+    return [...(candidates[0] ?? (await idsOf(kind)))].filter((id) => candidates.every((set) => set.has(id))).sort();
+  };
   /** An index entry its record contradicts was left by a crash between the two writes. */
   const repairIndexOf = (kind: RecordKind, id: string) => async () => {
     const current = await read(recordKey(kind, id), kind, id).catch(() => undefined);
@@ -144,19 +155,19 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
     ids: async (kind) => idsOf(kind),
 
     async find<T>(kind: RecordKind, where: Record<string, (value: string) => boolean>) {
-      const index = await indexes.read(kind);
-      const passes = (data: unknown) => Object.entries(where).every(([field, test]) => test(valuesOf(kind, data)?.[field] ?? ""));
-      if (!index) return (await list<T>(kind)).filter((record) => passes(record.data));
+      const ids = await indexedIds(kind, where);
+      if (!ids) return (await list<T>(kind)).filter((record) => passes(kind, where, record.data));
       // The index is a superset (see field-index.ts): every record read is checked again.
-      const candidates = Object.entries(where).map(
-        ([field, test]) => new Set(Object.entries(index[field] ?? {}).flatMap(([value, ids]) => (test(value) ? ids : []))),
-      );
-      const ids = [...(candidates[0] ?? (await idsOf(kind)))].filter((id) => candidates.every((set) => set.has(id))).sort();
       const records = await readIds<T>(kind, ids);
-      const stale = ids.filter((_, at) => !records[at] || !passes(records[at].data));
+      const stale = ids.filter((_, at) => !records[at] || !passes(kind, where, records[at].data));
       // Best effort: a lock a dead Redis holder still leases must not fail the lookup.
       for (const id of stale) await lockRecord(kind, id, repairIndexOf(kind, id)).catch(() => undefined);
-      return records.filter((record) => record !== undefined && passes(record.data)) as StoredRecord<T>[];
+      return records.filter((record) => record !== undefined && passes(kind, where, record.data)) as StoredRecord<T>[];
+    },
+
+    async count(kind, where) {
+      const ids = await indexedIds(kind, where);
+      return ids ? ids.length : (await list(kind)).filter((record) => passes(kind, where, record.data)).length;
     },
 
     async remove(kind, id) {

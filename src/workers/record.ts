@@ -86,12 +86,22 @@ export async function sessionRoots(scope: SessionScope): Promise<string[]> {
  * other repositories' cost nothing.
  */
 export async function workersInScope(store: RecordStore, scope: SessionScope, only: { repo?: string; includeStopped?: boolean } = {}): Promise<WorkerRecord[]> {
+  const found = await store.find<WorkerRecord>("worker", await inScope(scope, only));
+  return found.map((entry) => entry.data);
+}
+
+/** How many workers `workersInScope` would give, from the worker index alone: a long history is not read to be counted. */
+export async function countWorkersInScope(store: RecordStore, scope: SessionScope, only: { repo?: string; includeStopped?: boolean } = {}): Promise<number> {
+  return store.count("worker", await inScope(scope, only));
+}
+
+/** The worker index's tests for the workers in `scope`'s roots (in `only.repo`), stopped ones left out when `only.includeStopped` is false. */
+async function inScope(scope: SessionScope, only: { repo?: string; includeStopped?: boolean }): Promise<Record<string, (value: string) => boolean>> {
   const roots = await sessionRoots(scope);
-  const found = await store.find<WorkerRecord>("worker", {
+  return {
     repo: (repo) => (!only.repo || repo === only.repo) && roots.some((root) => isInside(root, repo)),
     ...(only.includeStopped === false && { stopped_at: (stoppedAt: string) => stoppedAt === "" }),
-  });
-  return found.map((entry) => entry.data);
+  };
 }
 
 /**

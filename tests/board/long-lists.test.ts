@@ -9,11 +9,11 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Locator, Page } from "playwright-core";
 import { appendEvent, newJobId, type JobRecord } from "../../src/jobs/record.ts";
 import { createRecordStore } from "../../src/state/index.ts";
-import { newWorkerId, type WorkerRecord } from "../../src/workers/record.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { ensureChromium, launchChromium } from "../widget/chromium.ts";
 import { until } from "../support/until.ts";
+import { workerRecord } from "../workers/support.ts";
 import { closeAll, streamLive } from "./support.ts";
 
 const JOBS = 1000;
@@ -57,19 +57,7 @@ beforeAll(async () => {
   }
   for (let i = 1; i <= WORKERS; i++) {
     const at = new Date(start + i * 1000).toISOString();
-    const worker: WorkerRecord = {
-      id: newWorkerId(),
-      name: `helper-${String(i).padStart(3, "0")}`,
-      repo,
-      agent: "mock",
-      workspace_mode: "read_only",
-      owner: "test",
-      turns: [],
-      artifacts: [],
-      takeovers: [],
-      created_at: at,
-      updated_at: at,
-    };
+    const worker = workerRecord(repo, `helper-${String(i).padStart(3, "0")}`, at);
     await store.put("worker", worker.id, worker);
   }
   await store.close();

@@ -1,4 +1,5 @@
 /** Worker test support: a harness over the whole catalog with mock and prompt-echoing agents. */
+import { newWorkerId, type WorkerRecord } from "../../src/workers/record.ts";
 import { WORKER_TOOLS } from "../../src/workers/tools/index.ts";
 import { harnessSet, type ToolHarness } from "../support/tools.ts";
 export { mockPrompt } from "../jobs/support.ts";
@@ -33,4 +34,22 @@ export async function settled(h: Pick<ToolHarness, "ok">, worker: string): Promi
     if (view.state !== "running" && view.state !== "starting") return view;
   }
   throw new Error(`worker ${worker} did not settle`);
+}
+
+/** A read-only mock worker's record as the worker tools store it, created and updated `at`, for seeding a store directly. */
+export function workerRecord(repo: string, name: string, at: string, extra: Partial<WorkerRecord> = {}): WorkerRecord {
+  return {
+    id: newWorkerId(),
+    name,
+    repo,
+    agent: "mock",
+    workspace_mode: "read_only",
+    owner: "test",
+    turns: [],
+    artifacts: [],
+    takeovers: [],
+    created_at: at,
+    updated_at: at,
+    ...extra,
+  };
 }

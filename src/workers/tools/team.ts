@@ -11,7 +11,7 @@ import { removeWorktree } from "../../worktrees/index.ts";
 import { createWorkerWorktree } from "../changes.ts";
 import { announceConflicts, conflictLines, dropWorkerRefs, teamConflicts, type WorkerConflicts } from "../conflicts.ts";
 import { rebaseNote, rebaseWorktree } from "../rebase.ts";
-import { newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
+import { countWorkersInScope, newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
 import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
 import { promptFor } from "./context.ts";
 import { namedRepo, namedWorker, takeoverOf } from "./lookup.ts";
@@ -216,7 +216,7 @@ export const workerList = defineTool({
     const conflicts = (await conflictsOf(context, all)).filter((entry) => listed.has(entry.worker_id));
     const warnings = conflicts.flatMap(conflictLines);
     // An empty list says what the filters left out, so stopped workers never read as "none yet".
-    const hidden = views.length ? 0 : (await workersInScope(context.app.store, context.session.scope, { repo })).length;
+    const hidden = views.length ? 0 : await countWorkersInScope(context.app.store, context.session.scope, { repo });
     const team_report = views.length
       ? `${views.length} worker(s):\n${lines.join("\n")}${warnings.length ? `\n\nOverlaps and conflicts:\n${warnings.map((line) => `- ${line}`).join("\n")}` : ""}`
       : hidden
