@@ -4,8 +4,10 @@
  * unchanged file again costs no resolution and no open. After each change, with no pause and from
  * another process, the next reads must answer what a fresh read answers: new bytes (a same-size
  * edit with its times set back), and every refusal the guard and the safe open make (a file or a
- * directory swapped for a symlink out of the tree, a second hard link, a FIFO, a removal); and a
- * session whose globs block a file never reads it from what another session kept.
+ * directory swapped for a symlink out of the tree, a link outside the tree on the way back into
+ * it re-pointed outward, a second hard link, a FIFO, a removal); a session whose globs block a
+ * file never reads it from what another session kept; and reads in one root more than are
+ * watched at once close no other root's watch.
  */
 import { afterAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
