@@ -114,11 +114,14 @@ async function finished(client: TestClient, job: View): Promise<View> {
   return view;
 }
 
-/** codex_worker_inspect until the worker's latest turn has ended (each call waits at most 30 s). */
+/**
+ * codex_worker_inspect until the worker's latest turn has ended. Each call waits at most 20 s: the
+ * client gives a request 30 s, and a server wait as long as that raced it whenever a turn ran longer.
+ */
 async function settled(client: TestClient, repo: string, turns: number): Promise<WorkerView["worker"]> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const { worker } = await call<WorkerView>(client, "codex_worker_inspect", { worker: "helper", repo_path: repo, view: "status", wait_seconds: 30 });
+    const { worker } = await call<WorkerView>(client, "codex_worker_inspect", { worker: "helper", repo_path: repo, view: "status", wait_seconds: 20 });
     if (worker.turns >= turns && worker.state !== "running") return worker;
     if (Date.now() > deadline) throw new Error(`worker still busy: ${JSON.stringify(worker)}`);
   }
