@@ -52,6 +52,19 @@ export interface RecordStore {
    * (the index is a superset) counts until a `find` meets it and repairs it.
    */
   count(kind: RecordKind, where: Record<string, (value: string) => boolean>): Promise<number>;
+  /**
+   * `find(kind, where)`, and `count(kind, counted)` from the same reading of the index, asked only
+   * when needed: a list and what its filters left out for one index read.
+   *
+   * @example
+   * const { records, count } = await store.findAndCount<WorkerRecord>("worker", running, anyState);
+   * if (records.length === 0) console.log(`${await count()} stopped`);
+   */
+  findAndCount<T>(
+    kind: RecordKind,
+    where: Record<string, (value: string) => boolean>,
+    counted: Record<string, (value: string) => boolean>,
+  ): Promise<{ records: StoredRecord<T>[]; count(): Promise<number> }>;
   /** True when a record was there to remove. */
   remove(kind: RecordKind, id: string): Promise<boolean>;
   /** A named lock across every process sharing this store: a lock file (fs) or a Redis key (redis). */

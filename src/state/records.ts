@@ -9,7 +9,7 @@ import { createStorage, type Driver, type Storage } from "unstorage";
 import { PatchbayError } from "../errors/index.ts";
 import { removeOrphanTemps } from "./atomic-fs-driver.ts";
 import { createStateDriver } from "./drivers.ts";
-import { fieldIndexes, INDEXED_FIELDS, valuesOf } from "./field-index.ts";
+import { type FieldIndex, fieldIndexes, INDEXED_FIELDS, valuesOf } from "./field-index.ts";
 import { isRecordId, recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
 import { withLock } from "./lock.ts";
 import { inProcessChannel, type NotificationChannel } from "./notifications.ts";
@@ -100,9 +100,8 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
   const indexes = fieldIndexes({ storage, lock: backend.lock, scan: list });
   type Where = Record<string, (value: string) => boolean>;
   const passes = (kind: RecordKind, where: Where, data: unknown) => Object.entries(where).every(([field, test]) => test(valuesOf(kind, data)?.[field] ?? ""));
-  /** The ids the kind's index names for `where`, sorted, without reading a record; undefined when the kind has no index. */
-  const indexedIds = async (kind: RecordKind, where: Where) => {
-    const index = await indexes.read(kind);
+  /** The ids `index` (the kind's, as read; undefined when the kind has none) names for `where`, sorted, without reading a record. */
+  const indexedIds = async (kind: RecordKind, index: FieldIndex | undefined, where: Where) => {
     if (!index) return undefined;
     const candidates = Object.entries(where).map(
       ([field, test]) => new Set(Object.entries(index[field] ?? {}).flatMap(([value, ids]) => (test(value) ? ids : []))),
@@ -113,6 +112,21 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
   const repairIndexOf = (kind: RecordKind, id: string) => async () => {
     const current = await read(recordKey(kind, id), kind, id).catch(() => undefined);
     await indexes.repair(kind, id, valuesOf(kind, current?.data));
+  };
+  /** The records `where` picks, through `index` as read; `repaired` when an entry was found stale and mended. */
+  const findIn = async <T>(kind: RecordKind, index: FieldIndex | undefined, where: Where) => {
+    const ids = await indexedIds(kind, index, where);
+    if (!ids) return { records: (await list<T>(kind)).filter((record) => passes(kind, where, record.data)), repaired: false };
+    // The index is a superset (see field-index.ts): every record read is checked again.
+    const records = await readIds<T>(kind, ids);
+    const stale = ids.filter((_, at) => !records[at] || !passes(kind, where, records[at].data));
+    // Best effort: a lock a dead Redis holder still leases must not fail the lookup.
+    for (const id of stale) await lockRecord(kind, id, repairIndexOf(kind, id)).catch(() => undefined);
+    return { records: records.filter((record) => record !== undefined && passes(kind, where, record.data)) as StoredRecord<T>[], repaired: stale.length > 0 };
+  };
+  const countIn = async (kind: RecordKind, index: FieldIndex | undefined, where: Where) => {
+    const ids = await indexedIds(kind, index, where);
+    return ids ? ids.length : (await list(kind)).filter((record) => passes(kind, where, record.data)).length;
   };
   /** Writes `data` (undefined removes) with the kind's index kept a superset around the write; `before` is the stored record's values (valuesOf). */
   const writeIndexed = async <R>(kind: RecordKind, id: string, before: Record<string, string> | undefined, data: unknown, write: () => Promise<R>) => {
@@ -154,20 +168,19 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
     list,
     ids: async (kind) => idsOf(kind),
 
-    async find<T>(kind: RecordKind, where: Record<string, (value: string) => boolean>) {
-      const ids = await indexedIds(kind, where);
-      if (!ids) return (await list<T>(kind)).filter((record) => passes(kind, where, record.data));
-      // The index is a superset (see field-index.ts): every record read is checked again.
-      const records = await readIds<T>(kind, ids);
-      const stale = ids.filter((_, at) => !records[at] || !passes(kind, where, records[at].data));
-      // Best effort: a lock a dead Redis holder still leases must not fail the lookup.
-      for (const id of stale) await lockRecord(kind, id, repairIndexOf(kind, id)).catch(() => undefined);
-      return records.filter((record) => record !== undefined && passes(kind, where, record.data)) as StoredRecord<T>[];
+    async find<T>(kind: RecordKind, where: Where) {
+      return (await findIn<T>(kind, await indexes.read(kind), where)).records;
     },
 
     async count(kind, where) {
-      const ids = await indexedIds(kind, where);
-      return ids ? ids.length : (await list(kind)).filter((record) => passes(kind, where, record.data)).length;
+      return countIn(kind, await indexes.read(kind), where);
+    },
+
+    async findAndCount<T>(kind: RecordKind, where: Where, counted: Where) {
+      const index = await indexes.read(kind);
+      const found = await findIn<T>(kind, index, where);
+      // An entry the lookup repaired is gone from the index on disk, and from the count with it.
+      return { records: found.records, count: async () => countIn(kind, found.repaired ? await indexes.read(kind) : index, counted) };
     },
 
     async remove(kind, id) {

@@ -90,13 +90,25 @@ export async function workersInScope(store: RecordStore, scope: SessionScope, on
   return found.map((entry) => entry.data);
 }
 
-/** How many workers `workersInScope` would give, from the worker index alone: a long history is not read to be counted. */
-export async function countWorkersInScope(store: RecordStore, scope: SessionScope, only: { repo?: string; includeStopped?: boolean } = {}): Promise<number> {
-  return store.count("worker", await inScope(scope, only));
+/**
+ * `workersInScope`, and how many workers in scope there are in all (stopped ones too), counted
+ * from the same reading of the worker index when asked: a long history is not read to be counted.
+ */
+export async function workersInScopeCounted(
+  store: RecordStore,
+  scope: SessionScope,
+  only: { repo?: string; includeStopped?: boolean } = {},
+): Promise<{ workers: WorkerRecord[]; inScope(): Promise<number> }> {
+  const where = await inScope(scope, only);
+  const { records, count } = await store.findAndCount<WorkerRecord>("worker", where, { repo: where.repo });
+  return { workers: records.map((entry) => entry.data), inScope: count };
 }
 
+/** Tests of the worker index's fields (src/state/field-index.ts), as `store.find` takes them. */
+type WorkerTests = { repo: (value: string) => boolean; stopped_at?: (value: string) => boolean };
+
 /** The worker index's tests for the workers in `scope`'s roots (in `only.repo`), stopped ones left out when `only.includeStopped` is false. */
-async function inScope(scope: SessionScope, only: { repo?: string; includeStopped?: boolean }): Promise<Record<string, (value: string) => boolean>> {
+async function inScope(scope: SessionScope, only: { repo?: string; includeStopped?: boolean }): Promise<WorkerTests> {
   const roots = await sessionRoots(scope);
   return {
     repo: (repo) => (!only.repo || repo === only.repo) && roots.some((root) => isInside(root, repo)),

@@ -2,11 +2,13 @@
  * Issue #16, scale: a codex_worker_list that lists nothing says how many workers in scope its
  * filters left out, counted from the worker index (src/state/records.ts `count`), so a history of
  * stopped workers is not read to be counted. The count is the one the records give: workers of
- * another repository outside the session's roots are not in it; and a stopped worker's record
- * damaged on disk no longer fails the empty list, which never needed to read it.
+ * another repository outside the session's roots are not in it; a stopped worker's record
+ * damaged on disk no longer fails the empty list, which never needed to read it; and a worker a
+ * crash left in the index without its record, mended by the list's lookup, is not counted either
+ * (the list and the count share one reading of the index).
  */
 import { afterAll, expect, test } from "bun:test";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
@@ -49,4 +51,21 @@ test("an empty list counts the stopped workers in scope, none of another reposit
   expect(damaged).toHaveLength(3);
   for (const path of damaged) writeFileSync(join(stateDir, path), "{ not json");
   expect(await h.ok<Listing>("codex_worker_list")).toMatchObject({ workers: [], team_report: hidden });
+});
+
+test("a running worker whose record a crash lost is neither listed nor counted, and the index forgets it", async () => {
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  const at = new Date().toISOString();
+  const lost = workerRecord(repo, "lost", at);
+  await h.host.store.put("worker", lost.id, lost);
+  expect((await h.ok<Listing>("codex_worker_list")).workers).toHaveLength(1);
+
+  // The record gone, its index entry left (a crash between the two writes): the lookup reads the id, finds nothing, mends the index.
+  const stateDir = join(h.host.home, "state");
+  const [recordFile] = readdirSync(stateDir, { recursive: true, encoding: "utf8" }).filter((path) => path.endsWith(lost.id));
+  rmSync(join(stateDir, recordFile!));
+  expect(await h.host.store.count("worker", { repo: () => true })).toBe(1);
+  expect(await h.ok<Listing>("codex_worker_list")).toMatchObject({ workers: [], team_report: "No workers yet: start one with codex_worker_start." });
+  expect(await h.host.store.count("worker", { repo: () => true })).toBe(0);
 });

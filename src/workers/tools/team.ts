@@ -11,7 +11,7 @@ import { removeWorktree } from "../../worktrees/index.ts";
 import { createWorkerWorktree } from "../changes.ts";
 import { announceConflicts, conflictLines, dropWorkerRefs, teamConflicts, type WorkerConflicts } from "../conflicts.ts";
 import { rebaseNote, rebaseWorktree } from "../rebase.ts";
-import { countWorkersInScope, newWorkerId, updateWorker, workersInScope, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
+import { newWorkerId, updateWorker, workersInScopeCounted, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
 import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
 import { promptFor } from "./context.ts";
 import { namedRepo, namedWorker, takeoverOf } from "./lookup.ts";
@@ -196,8 +196,11 @@ export const workerList = defineTool({
   labels: { invoking: "Listing workers", invoked: "Workers listed" },
   async handler(args, context) {
     const repo = await namedRepo(context, args.repo_path);
-    // Stopped workers are read only when listed (or to count them for an empty list): history costs nothing.
-    const all = await workersInScope(context.app.store, context.session.scope, { repo, includeStopped: Boolean(args.include_stopped) });
+    // Stopped workers are read only when listed, and counted for an empty list from the same index read: history costs nothing.
+    const { workers: all, inScope } = await workersInScopeCounted(context.app.store, context.session.scope, {
+      repo,
+      includeStopped: Boolean(args.include_stopped),
+    });
     const views = (await Promise.all(all.map((worker) => viewOf(context, worker))))
       .filter((view) => args.include_stopped || view.state !== "stopped")
       .filter((view) => !args.active_only || view.state === "running" || view.state === "starting")
@@ -216,7 +219,7 @@ export const workerList = defineTool({
     const conflicts = (await conflictsOf(context, all)).filter((entry) => listed.has(entry.worker_id));
     const warnings = conflicts.flatMap(conflictLines);
     // An empty list says what the filters left out, so stopped workers never read as "none yet".
-    const hidden = views.length ? 0 : await countWorkersInScope(context.app.store, context.session.scope, { repo });
+    const hidden = views.length ? 0 : await inScope();
     const team_report = views.length
       ? `${views.length} worker(s):\n${lines.join("\n")}${warnings.length ? `\n\nOverlaps and conflicts:\n${warnings.map((line) => `- ${line}`).join("\n")}` : ""}`
       : hidden
