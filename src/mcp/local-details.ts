@@ -26,6 +26,12 @@ const HANDLE = /^ses_[0-9a-f]{24}$/;
 const PATH_END = `(?=$|[/\\s"'\`,;:)\\]}>|])`;
 /** The branches patchbay makes for jobs and workers (pipeline runs name theirs after the run). */
 const PRIVATE_BRANCH = /(?<![\w/-])patchbay\/(?:job|worker)-[\w.-]+/g;
+/**
+ * A slash where a folder's rewrite could begin: every rewrite starts at its folder's leading "/"
+ * and not after a word character, "." or "-" (compile below). A text without one (relative paths,
+ * "a/b" in prose, "../x") needs no rewrite, so the session's folders are not resolved for it.
+ */
+const FOLDER_START = /(?<![\w.-])\//;
 const CLI_OWNER = /\bcli_[a-z0-9_-]+/g;
 
 /** A remote caller (any HTTP session) sees no local details; the CLI and local stdio see them all. */
@@ -180,7 +186,7 @@ function hideInString(text: string, rewrites: () => Rewrites, sessionIds: Readon
   for (const [raw, handle] of sessionIds) if (raw.length >= 8) out = out.replaceAll(raw, handle);
   // Every rule below needs a slash or "cli_": most strings (ids, states, times) have neither.
   if (!out.includes("/") && !out.includes("cli_")) return out;
-  for (const { from, pattern, to } of rewrites()) if (out.includes(from)) out = out.replace(pattern, to);
+  if (FOLDER_START.test(out)) for (const { from, pattern, to } of rewrites()) if (out.includes(from)) out = out.replace(pattern, to);
   return out.replace(PRIVATE_BRANCH, "[private branch]").replace(CLI_OWNER, "cli_user");
 }
 
@@ -195,11 +201,25 @@ function collectSessionIds(value: Json, found: Map<string, string>): void {
   }
 }
 
+/** `value` as a remote caller sees it: copied only where something in it changes (most of a result does not). */
 function hideIn(value: Json, rewrites: () => Rewrites, sessionIds: ReadonlyMap<string, string>, key?: string): Json {
   if (typeof value === "string") return key === "session_id" ? (sessionIds.get(value) ?? value) : hideInString(value, rewrites, sessionIds);
-  if (Array.isArray(value)) return value.map((item) => hideIn(item, rewrites, sessionIds));
-  if (value && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, hideIn(inner, rewrites, sessionIds, name)]));
+  if (Array.isArray(value)) {
+    let changed: Json[] | undefined;
+    value.forEach((item, at) => {
+      const hidden = hideIn(item, rewrites, sessionIds);
+      if (hidden !== item) (changed ??= [...value])[at] = hidden;
+    });
+    return changed ?? value;
+  }
+  if (value && typeof value === "object") {
+    let changed: Record<string, Json> | undefined;
+    for (const [name, inner] of Object.entries(value)) {
+      const hidden = hideIn(inner, rewrites, sessionIds, name);
+      if (hidden !== inner) (changed ??= { ...value })[name] = hidden;
+    }
+    return changed ?? value;
+  }
   return value;
 }
 
