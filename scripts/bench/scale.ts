@@ -5,7 +5,8 @@
  *
  * - 10, 100 and 1,000 jobs and workers in state: codex_get_result of one job, the job list that
  *   `patchbay job list` reads (its default 50 newest), codex_worker_list, codex_worker_inspect
- *   (status). Jobs are real turns of an agent that exits at once; workers beyond the first (a
+ *   (status), codex_list_sessions. Jobs are real turns of an agent that exits at once, given an
+ *   agent session three at a time (the agent has none of its own); workers beyond the first (a
  *   real mock-agent worker) are copies of its record under new ids and names, stopped (history:
  *   what a team leaves behind), with a row that lists them all too (include_stopped).
  * - repositories of 1,000, 10,000 and 100,000 files: codex_repo_tree (default call) and
@@ -89,10 +90,15 @@ async function stateCurves(): Promise<Curve[]> {
       { measure: "codex_worker_list include_stopped (every worker)", ms: [] },
       { measure: "codex_worker_inspect, status", ms: [] },
       { measure: "codex_worker_list active_only (none: the others in scope counted)", ms: [] },
+      { measure: "codex_list_sessions (an agent session per 3 jobs; the newest 20)", ms: [] },
     ];
     for (const level of STATE_LEVELS) {
       process.stderr.write(`${level} jobs and workers…\n`);
-      for (; jobs < level; jobs++) await runNoopJob(host, repo);
+      for (; jobs < level; jobs++) {
+        // `noop` has no agent session: each job is given one, three jobs to a session, as a reply continues one.
+        const id = await runNoopJob(host, repo);
+        await host.store.update<Record<string, unknown>>("job", id, (current) => ({ ...current!.data, session_id: `bench-session-${Math.floor(jobs / 3)}` }));
+      }
       for (; workers < level; workers++) {
         const id = `wrk_bench${String(workers).padStart(11, "0")}`;
         await host.store.put("worker", id, { ...seedRecord, id, name: `bench-${workers}`, stopped_at: new Date().toISOString() });
@@ -103,6 +109,7 @@ async function stateCurves(): Promise<Curve[]> {
       curves[3]!.ms.push(await medianMs(() => host.call("codex_worker_list", { include_stopped: true })));
       curves[4]!.ms.push(await medianMs(() => host.call("codex_worker_inspect", { worker: "seed", view: "status" })));
       curves[5]!.ms.push(await medianMs(() => host.call("codex_worker_list", { active_only: true })));
+      curves[6]!.ms.push(await medianMs(() => host.call("codex_list_sessions")));
     }
     return curves;
   } finally {

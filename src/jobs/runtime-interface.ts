@@ -53,6 +53,8 @@ export interface JobRuntime {
   get(id: string): Promise<JobRecord>;
   /** Jobs newest first; with `limit`, only the newest that many are read (job ids sort by creation time). */
   list(options?: { limit?: number }): Promise<JobRecord[]>;
+  /** The jobs that ran in agent session `sessionId`, newest first: only they are read (the job index names them). */
+  ofSession(sessionId: string): Promise<JobRecord[]>;
   cancel(id: string): Promise<JobRecord>;
   /** Waits up to `timeoutMs` for the job to end, passing on its progress lines; returns the record then. */
   wait(id: string, timeoutMs: number, options?: { onProgress?: (progress: JobProgress) => void; signal?: AbortSignal }): Promise<JobRecord>;

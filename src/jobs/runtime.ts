@@ -139,6 +139,11 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       return stored.flatMap((entry) => (entry ? [structuredClone(active.get(entry.id)?.record ?? entry.data)] : []));
     },
 
+    async ofSession(sessionId) {
+      const found = await store.find<JobRecord>("job", { session_id: (value) => value === sessionId });
+      return found.map((entry) => structuredClone(active.get(entry.id)?.record ?? entry.data)).reverse();
+    },
+
     async cancel(id) {
       const job = active.get(id);
       if (!job) return read(id); // already over: cancelling is a no-op that shows the outcome

@@ -19,6 +19,8 @@ import type { RecordKind } from "./keys.ts";
 export const INDEXED_FIELDS: Partial<Record<RecordKind, Readonly<Record<string, "value" | "presence">>>> = {
   // Workers by name (lookups), repository (lists in a session's roots) and whether they were stopped.
   worker: { name: "value", repo: "value", stopped_at: "presence" },
+  // Jobs by the agent session they ran in, with the repository and agent of each (codex_list_sessions, a session's continuation).
+  job: { session_id: "value", repo: "value", agent: "value" },
 };
 
 /** field → value → ids. */

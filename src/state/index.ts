@@ -14,3 +14,4 @@ export type { LogBounds, LogEntry, LogTail, SharedLogs } from "./redis-logs.ts";
 export { isProcessAlive, processStartTime } from "../runtime/index.ts";
 export { RECORD_SCHEMA_VERSION, type RecordStore, type RecordStoreOptions, type StoredRecord, type WriteOptions } from "./record-store.ts";
 export { createRecordStore } from "./records.ts";
+export type { FieldIndex } from "./field-index.ts";

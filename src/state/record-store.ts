@@ -4,6 +4,7 @@
  * writes and reads one record.
  */
 import type { StateDriverName } from "./drivers.ts";
+import type { FieldIndex } from "./field-index.ts";
 import type { RecordKind } from "./keys.ts";
 import type { NotificationChannel } from "./notifications.ts";
 import type { SharedLogs } from "./redis-logs.ts";
@@ -65,6 +66,12 @@ export interface RecordStore {
     where: Record<string, (value: string) => boolean>,
     counted: Record<string, (value: string) => boolean>,
   ): Promise<{ records: StoredRecord<T>[]; count(): Promise<number> }>;
+  /**
+   * The kind's field index alone (field → value → ids, for INDEXED_FIELDS), no record read;
+   * undefined for a kind without one. Like `count`, a superset: an id a crash left under a value
+   * its record no longer holds is there until a `find` meets it. Read only (it is shared).
+   */
+  index(kind: RecordKind): Promise<FieldIndex | undefined>;
   /** True when a record was there to remove. */
   remove(kind: RecordKind, id: string): Promise<boolean>;
   /** A named lock across every process sharing this store: a lock file (fs) or a Redis key (redis). */

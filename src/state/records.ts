@@ -176,6 +176,8 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
       return countIn(kind, await indexes.read(kind), where);
     },
 
+    index: (kind) => indexes.read(kind),
+
     async findAndCount<T>(kind: RecordKind, where: Where, counted: Where) {
       const index = await indexes.read(kind);
       const found = await findIn<T>(kind, index, where);

@@ -9,15 +9,18 @@ import { isInside } from "../../workspace/index.ts";
 import type { JobRecord } from "../record.ts";
 import type { JobProgress } from "../runtime.ts";
 
-export async function inScope(context: Pick<ToolContext, "session">, record: JobRecord): Promise<boolean> {
-  const roots = await Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
-  return roots.some((root) => isInside(root, record.repo));
+/** The session's allowed roots as real paths: resolved once for a call that judges many jobs. */
+export function scopeRoots(context: Pick<ToolContext, "session">): Promise<string[]> {
+  return Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
 }
+
+/** True when `repo` lies inside one of `roots` (real paths). */
+export const inRoots = (roots: readonly string[], repo: string) => roots.some((root) => isInside(root, repo));
 
 /** The job, when this session may see it. */
 export async function jobFor(context: Pick<ToolContext, "app" | "session">, id: string): Promise<JobRecord> {
   const record = await context.app.jobs.get(id);
-  if (!(await inScope(context, record)))
+  if (!inRoots(await scopeRoots(context), record.repo))
     throw new PatchbayError("job_not_found", `no job ${JSON.stringify(id)} in this session's repositories`, {
       next: "use a job_id from a job this session can see",
     });

@@ -7,8 +7,8 @@ import { realpath } from "node:fs/promises";
 import * as v from "valibot";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { isInside, listCodexSessions, openWorkspace, type SavedCodexSession } from "../../workspace/index.ts";
-import type { JobRecord } from "../record.ts";
-import { inScope } from "./access.ts";
+import { PatchbayError } from "../../errors/index.ts";
+import { inRoots, scopeRoots } from "./access.ts";
 import { repoPathArg } from "./args.ts";
 import { agentNoDefault } from "./sessions.ts";
 
@@ -41,34 +41,108 @@ const savedSchema = v.object({
 
 const CODEX_HOME_OFF = "the Codex home's saved sessions are listed when the operator allows session reads (power_tools.codex_session_read)";
 
-/** One row per session of the jobs this caller can see, newest first. */
-async function jobSessions(context: ToolContext, jobs: readonly JobRecord[], filter: { repo?: string; agent?: string }): Promise<SessionRow[]> {
-  const bySession = new Map<string, SessionRow>();
-  for (const job of jobs) {
-    if (!job.session_id || (filter.repo && job.repo !== filter.repo) || (filter.agent && job.agent !== filter.agent) || !(await inScope(context, job)))
-      continue;
-    const key = `${job.agent}\0${job.session_id}`;
-    const seen = bySession.get(key);
-    if (seen) {
-      seen.jobs++;
-      seen.first_at = job.created_at;
-      continue;
+interface SessionFilter {
+  repo?: string;
+  agent?: string;
+  /** Lower case. */
+  query?: string;
+}
+
+/** A session as the job index names it: enough to order, filter and count sessions without reading a job. */
+interface IndexedSession {
+  session_id: string;
+  agent: string;
+  /** The repository of its newest job. */
+  repo: string;
+  newest: string;
+}
+
+const matchesQuery = (query: string | undefined, texts: Array<string | undefined>) => !query || texts.some((text) => text?.toLowerCase().includes(query));
+
+/**
+ * The sessions of the jobs this caller can see, newest first, from the job index (session, agent
+ * and repository per job) without reading a job. A superset, like the index: a session an
+ * interrupted write left there is dropped when its jobs are read.
+ */
+async function indexedSessions(context: ToolContext, roots: readonly string[], filter: SessionFilter): Promise<IndexedSession[]> {
+  const index = await context.app.store.index("job");
+  if (!index) throw new PatchbayError("internal_error", "the job index is missing", { next: "report this as a patchbay bug" });
+  const valueById = (field: string) => new Map(Object.entries(index[field] ?? {}).flatMap(([value, ids]) => ids.map((id) => [id, value] as const)));
+  const [repoOf, agentOf] = [valueById("repo"), valueById("agent")];
+  const sessions = new Map<string, IndexedSession>();
+  for (const [sessionId, ids] of Object.entries(index.session_id ?? {})) {
+    if (sessionId === "") continue;
+    for (const id of ids) {
+      const [repo, agent] = [repoOf.get(id), agentOf.get(id)];
+      if (
+        repo === undefined ||
+        agent === undefined ||
+        (filter.repo && repo !== filter.repo) ||
+        (filter.agent && agent !== filter.agent) ||
+        !inRoots(roots, repo)
+      )
+        continue;
+      const key = `${agent}\0${sessionId}`;
+      const seen = sessions.get(key);
+      // Job ids sort by creation time.
+      if (!seen || seen.newest < id) sessions.set(key, { session_id: sessionId, agent, repo, newest: id });
     }
-    bySession.set(key, {
-      session_id: job.session_id,
-      agent: job.agent,
-      repo: job.repo,
-      jobs: 1,
-      last_job_id: job.id,
-      last_state: job.state,
-      last_kind: job.kind,
-      ...(job.title && { title: job.title }),
-      ...(job.worktree && { worktree_branch: job.worktree.branch }),
-      first_at: job.created_at,
-      last_at: job.finished_at ?? job.started_at ?? job.created_at,
-    });
   }
-  return [...bySession.values()];
+  return [...sessions.values()].sort((a, b) => (a.newest < b.newest ? 1 : -1));
+}
+
+/** The row of a session, from its jobs this caller can see (read now); undefined when none is left. */
+async function sessionRow(context: ToolContext, roots: readonly string[], session: IndexedSession, filter: SessionFilter): Promise<SessionRow | undefined> {
+  const jobs = (await context.app.jobs.ofSession(session.session_id)).filter(
+    (job) => job.agent === session.agent && (!filter.repo || job.repo === filter.repo) && inRoots(roots, job.repo),
+  );
+  const [newest, oldest] = [jobs[0], jobs.at(-1)];
+  if (!newest || !oldest) return undefined;
+  return {
+    session_id: session.session_id,
+    agent: newest.agent,
+    repo: newest.repo,
+    jobs: jobs.length,
+    last_job_id: newest.id,
+    last_state: newest.state,
+    last_kind: newest.kind,
+    ...(newest.title && { title: newest.title }),
+    ...(newest.worktree && { worktree_branch: newest.worktree.branch }),
+    first_at: oldest.created_at,
+    last_at: newest.finished_at ?? newest.started_at ?? newest.created_at,
+  };
+}
+
+/**
+ * The first `limit` sessions the filter keeps, newest first, and how many it keeps in all. Only
+ * the jobs of the sessions shown are read, and, with a query, the newest job of a session whose
+ * id, agent and repository do not hold it (its title may): a long history is not read.
+ */
+async function jobSessions(context: ToolContext, filter: SessionFilter, limit: number): Promise<{ rows: SessionRow[]; total: number }> {
+  const rows: SessionRow[] = [];
+  let total = 0;
+  const roots = await scopeRoots(context);
+  const sessions: Array<IndexedSession & { row?: SessionRow }> = await indexedSessions(context, roots, filter);
+  for (let at = 0; at < sessions.length; at++) {
+    const session = sessions[at]!;
+    if (rows.length < limit) {
+      const row = session.row ?? (await sessionRow(context, roots, session, filter));
+      if (!row) continue;
+      if (row.last_job_id !== session.newest) {
+        // Its newest job in the index was moved or lost: it moves to where the newest job it still holds puts it.
+        const place = sessions.findIndex((other, after) => after > at && other.newest < row.last_job_id);
+        sessions.splice(place === -1 ? sessions.length : place, 0, { ...session, newest: row.last_job_id, row });
+        continue;
+      }
+      if (!matchesQuery(filter.query, [row.session_id, row.agent, row.title, row.repo])) continue;
+      rows.push(row);
+    } else if (!matchesQuery(filter.query, [session.session_id, session.agent, session.repo])) {
+      const newest = await context.app.jobs.get(session.newest).catch(() => undefined);
+      if (!newest || !matchesQuery(filter.query, [newest.title])) continue;
+    }
+    total++;
+  }
+  return { rows, total };
 }
 
 /** Saved Codex sessions that ran inside `repo`, else inside one of the session's allowed roots. */
@@ -109,11 +183,7 @@ export const listSessions = defineTool({
     const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
     const query = args.query?.toLowerCase();
     const limit = args.max_sessions ?? 20;
-    const all = await jobSessions(context, await context.app.jobs.list(), { repo, agent: args.agent });
-    const matching = all.filter(
-      (session) => !query || [session.session_id, session.agent, session.title ?? "", session.repo].some((text) => text.toLowerCase().includes(query)),
-    );
-    const sessions = matching.slice(0, limit);
+    const { rows: sessions, total } = await jobSessions(context, { repo, agent: args.agent, query }, limit);
     const readable = context.session.scope.power.codexSessionRead && (!args.agent || args.agent === "codex");
     const saved = readable ? await savedSessions(context, repo, query, limit) : { sessions: [], truncated: false };
     const lines = [
@@ -126,8 +196,8 @@ export const listSessions = defineTool({
       text: lines.length ? lines.join("\n") : `No sessions yet.${readable ? "" : ` (${CODEX_HOME_OFF})`}`,
       structured: {
         sessions,
-        total: matching.length,
-        truncated: matching.length > sessions.length,
+        total,
+        truncated: total > sessions.length,
         codex_home_sessions: saved.sessions,
         codex_home_truncated: saved.truncated,
         ...(!context.session.scope.power.codexSessionRead && { codex_home_note: CODEX_HOME_OFF }),

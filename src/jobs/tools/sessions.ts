@@ -7,7 +7,7 @@ import { PatchbayError } from "../../errors/index.ts";
 import type { ToolContext, ToolDeclaration } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import { isTerminal, type JobRecord } from "../record.ts";
-import { inScope } from "./access.ts";
+import { inRoots, scopeRoots } from "./access.ts";
 import { accessFor, agentOptions, STARTS_AGENT_TURN, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
 import { RUNS_AGENT_WRITES, submitFor } from "./job-start-tools.ts";
 import { defineJobTool } from "./job-tool.ts";
@@ -15,12 +15,10 @@ import { defineJobTool } from "./job-tool.ts";
 const sessionIdArg = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "a session id"), v.description("A job's session_id."));
 const DEFAULT_WAIT_SECONDS = 30;
 
-/** Jobs of a session this caller can see, newest first. */
+/** Jobs of a session this caller can see, newest first (read through the job index: a long history is not). */
 async function sessionJobs(context: ToolContext, sessionId: string): Promise<JobRecord[]> {
-  const jobs = (await context.app.jobs.list()).filter((job) => job.session_id === sessionId);
-  const visible: JobRecord[] = [];
-  for (const job of jobs) if (await inScope(context, job)) visible.push(job);
-  return visible;
+  const roots = await scopeRoots(context);
+  return (await context.app.jobs.ofSession(sessionId)).filter((job) => inRoots(roots, job.repo));
 }
 
 type ContinueArgs = AgentOptions & { session_id: string; spec?: string; repo_path?: string; wait_seconds?: number };
