@@ -64,7 +64,9 @@ export interface JobRuntime {
   recover(): Promise<void>;
   /**
    * Removes the worktrees of isolated jobs that ended more than server.job_worktree_retention_days
-   * ago (returns them), and the session handles whose jobs ended as long ago.
+   * ago (returns them), and the session handles whose jobs ended as long ago. Run at start-up and
+   * at a job's end, there at most once an hour unless the retention is 0 days; one waits for
+   * another still running.
    */
   sweepWorktrees(): Promise<string[]>;
   /** Stops every running job (they become interrupted) and waits for them to end. */

@@ -22,6 +22,13 @@ import { waitForEnd } from "./wait-for-end.ts";
 
 export type { JobProgress, JobRuntime, JobRuntimeOptions, JobSpec } from "./runtime-interface.ts";
 
+/**
+ * How long after a retention sweep a job's end starts no other: a sweep reads every job and
+ * session handle (30 ms at 1,000 jobs, on the event loop), and retention is counted in days. With
+ * a retention of 0 days every end sweeps, so a finished job's worktree goes at once.
+ */
+const SWEEP_AGAIN_AFTER_MS = 3_600_000;
+
 interface ActiveJob {
   record: JobRecord;
   controller: AbortController;
@@ -41,6 +48,9 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const queue = createJobQueue(config.server.max_concurrent_jobs);
   const active = new Map<string, ActiveJob>();
   let shuttingDown = false;
+  let sweptAt: number | undefined;
+  /** The sweep running now: the next waits for it, so two never remove the same worktree. */
+  let sweeping: Promise<unknown> = Promise.resolve();
 
   function save(job: ActiveJob): Promise<void> {
     const snapshot = structuredClone(job.record);
@@ -87,7 +97,9 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     });
     await job.saving;
     finish(job);
-    void runtime.sweepWorktrees().catch(() => {}); // a job's end is when a retention period can run out
+    // A job's end is when a retention period can run out.
+    const due = config.server.job_worktree_retention_days === 0 || sweptAt === undefined || Date.now() - sweptAt >= SWEEP_AGAIN_AFTER_MS;
+    if (due) void runtime.sweepWorktrees().catch(() => {});
   }
 
   function finish(job: ActiveJob): void {
@@ -175,13 +187,18 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       await runtime.sweepWorktrees().catch(() => {});
     },
 
-    async sweepWorktrees() {
-      const jobs = await runtime.list();
-      const cutoff = Date.now() - config.server.job_worktree_retention_days * 86_400_000;
-      // A remote caller's session handles (ses_…) last as long as the jobs whose sessions they name.
-      const kept = new Set(jobs.filter((job) => job.session_id && !endedBefore(job, cutoff)).map((job) => job.session_id!));
-      await sweepSessionHandles(store, cutoff, kept).catch(() => 0);
-      return sweepJobWorktrees(jobs, cutoff);
+    sweepWorktrees() {
+      sweptAt = Date.now();
+      const sweep = sweeping.then(async () => {
+        const jobs = await runtime.list();
+        const cutoff = Date.now() - config.server.job_worktree_retention_days * 86_400_000;
+        // A remote caller's session handles (ses_…) last as long as the jobs whose sessions they name.
+        const kept = new Set(jobs.filter((job) => job.session_id && !endedBefore(job, cutoff)).map((job) => job.session_id!));
+        await sweepSessionHandles(store, cutoff, kept).catch(() => 0);
+        return sweepJobWorktrees(jobs, cutoff);
+      });
+      sweeping = sweep.catch(() => {});
+      return sweep;
     },
 
     async stop() {
