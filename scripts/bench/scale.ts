@@ -5,7 +5,8 @@
  *
  * - 10, 100 and 1,000 jobs and workers in state: codex_get_result of one job, the job list that
  *   `patchbay job list` reads (its default 50 newest), codex_worker_list, codex_worker_inspect
- *   (status), codex_list_sessions. Jobs are real turns of an agent that exits at once, given an
+ *   (status), codex_list_sessions, and a job itself (its record and index writes and the retention
+ *   sweep at its end). Jobs are real turns of an agent that exits at once, given an
  *   agent session three at a time (the agent has none of its own); workers beyond the first (a
  *   real mock-agent worker) are copies of its record under new ids and names, stopped (history:
  *   what a team leaves behind), with a row that lists them all too (include_stopped).
@@ -91,6 +92,7 @@ async function stateCurves(): Promise<Curve[]> {
       { measure: "codex_worker_inspect, status", ms: [] },
       { measure: "codex_worker_list active_only (none: the others in scope counted)", ms: [] },
       { measure: "codex_list_sessions (an agent session per 3 jobs; the newest 20)", ms: [] },
+      { measure: "a read-only job, agent exits at once (submit to end)", ms: [] },
     ];
     for (const level of STATE_LEVELS) {
       process.stderr.write(`${level} jobs and workers…\n`);
@@ -110,6 +112,9 @@ async function stateCurves(): Promise<Curve[]> {
       curves[4]!.ms.push(await medianMs(() => host.call("codex_worker_inspect", { worker: "seed", view: "status" })));
       curves[5]!.ms.push(await medianMs(() => host.call("codex_worker_list", { active_only: true })));
       curves[6]!.ms.push(await medianMs(() => host.call("codex_list_sessions")));
+      // Each timed job stays in the history: counted, so the next level holds what it says.
+      curves[7]!.ms.push(await medianMs(() => runNoopJob(host, repo)));
+      jobs += RUNS + 3;
     }
     return curves;
   } finally {
