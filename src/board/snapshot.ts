@@ -37,8 +37,8 @@ export interface BoardState {
 
 export interface BoardSources {
   tools: BoardTools;
-  /** The server's jobs, newest first (no tool lists them all). */
-  jobs(): Promise<Json[]>;
+  /** The server's newest `limit` jobs in `repos`, newest first (no tool lists them all); older ones are not read. */
+  jobs(repos: ReadonlySet<string>, limit: number): Promise<Json[]>;
   /** Every messaging agent, NAME@NAMESPACE. */
   agents(): Promise<string[]>;
   /** Calls `listener` whenever the state may have changed; the result unsubscribes. */
@@ -131,24 +131,21 @@ function jobRow(job: Json): Json {
 export async function snapshot(sources: BoardSources, repo?: string): Promise<BoardState> {
   const repos = await repositories(sources.tools);
   const shown = repo ? repos.filter((entry) => entry.path === repo) : repos;
+  const paths = new Set(shown.map((entry) => entry.path));
   const [teams, runs, jobs, agents, presence, usage, bans] = await Promise.all([
     Promise.all(shown.map((entry) => workersOf(sources.tools, entry.path))),
     Promise.all(shown.map((entry) => runsOf(sources.tools, entry.path))).then((lists) => lists.flat()),
-    sources.jobs(),
+    sources.jobs(paths, MAX_JOBS),
     sources.agents(),
     readData(sources.tools, "presence", {}).then((data) => (data?.agents ?? []) as Json[]),
     usagePerDay(sources.tools, repo),
     readData(sources.tools, "list_bans", {}).then((data) => (data?.bans ?? []) as Json[]),
   ]);
   const workers = teams.flatMap((team) => team.workers);
-  const paths = new Set(shown.map((entry) => entry.path));
   return {
     repos,
     workers,
-    jobs: jobs
-      .filter((job) => paths.has(String(job.repo)))
-      .slice(0, MAX_JOBS)
-      .map(jobRow),
+    jobs: jobs.map(jobRow),
     runs,
     agents,
     presence,

@@ -51,8 +51,11 @@ export interface JobRuntime {
   submit(spec: JobSpec): Promise<JobRecord>;
   /** The record, or job_not_found. */
   get(id: string): Promise<JobRecord>;
-  /** Jobs newest first; with `limit`, only the newest that many are read (job ids sort by creation time). */
-  list(options?: { limit?: number }): Promise<JobRecord[]>;
+  /**
+   * Jobs newest first; with `limit`, only the newest that many are read (job ids sort by creation
+   * time); with `where` too, the newest `limit` that pass it, read a batch at a time from the newest.
+   */
+  list(options?: { limit?: number; where?: (job: JobRecord) => boolean }): Promise<JobRecord[]>;
   /** The jobs that ran in agent session `sessionId`, newest first: only they are read (the job index names them). */
   ofSession(sessionId: string): Promise<JobRecord[]>;
   cancel(id: string): Promise<JobRecord>;

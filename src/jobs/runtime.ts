@@ -28,6 +28,8 @@ export type { JobProgress, JobRuntime, JobRuntimeOptions, JobSpec } from "./runt
  * a retention of 0 days every end sweeps, so a finished job's worktree goes at once.
  */
 const SWEEP_AGAIN_AFTER_MS = 3_600_000;
+/** Jobs read at a time by a filtered list. */
+const LIST_BATCH = 100;
 
 interface ActiveJob {
   record: JobRecord;
@@ -146,9 +148,21 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     get: read,
 
     async list(options = {}) {
-      const ids = (await store.ids("job")).reverse().slice(0, options.limit);
-      const stored = await store.getMany<JobRecord>("job", ids);
-      return stored.flatMap((entry) => (entry ? [structuredClone(active.get(entry.id)?.record ?? entry.data)] : []));
+      const ids = (await store.ids("job")).reverse();
+      const limit = options.limit ?? ids.length;
+      // Without a filter the newest `limit` are all there is to read; with one, a batch at a time until enough pass.
+      const batch = options.where ? LIST_BATCH : limit;
+      const kept: JobRecord[] = [];
+      for (let at = 0; at < ids.length && kept.length < limit; at += batch) {
+        for (const entry of await store.getMany<JobRecord>("job", ids.slice(at, at + batch))) {
+          if (!entry) continue;
+          const job = structuredClone(active.get(entry.id)?.record ?? entry.data);
+          if (options.where && !options.where(job)) continue;
+          kept.push(job);
+          if (kept.length === limit) break;
+        }
+      }
+      return kept;
     },
 
     async ofSession(sessionId) {

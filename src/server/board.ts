@@ -61,7 +61,10 @@ export function serverBoardSources(parts: BoardParts): BoardSources {
     };
   return {
     tools: { read: run(quiet), act: run(host) },
-    jobs: async () => (await host.jobs.list()).map((record) => jobView(record, { events: 1 }) as unknown as Record<string, unknown>),
+    jobs: async (repos, limit) =>
+      (await host.jobs.list({ limit, where: (job) => repos.has(job.repo) })).map(
+        (record) => jobView(record, { events: 1 }) as unknown as Record<string, unknown>,
+      ),
     agents: async () => [...new Set((await host.messaging.identities.listTokens()).map((info) => info.agent))].sort(),
     changes: stateChanges(host),
   };
