@@ -4,8 +4,9 @@
  * is not read on every call. Its answer is what grouping every job the caller can see gives
  * (the reference below), across agents sharing a session id, repositories outside the roots,
  * the repo_path, agent, query and max_sessions filters, a job moved to another session, a removed
- * job, and one whose record a crash lost. A damaged record of a job it does not show no longer
- * fails the list (it used to read them all).
+ * job, and one whose record a crash lost; and in a home written before jobs had an index (it is
+ * built from the records once). A damaged record of a job it does not show no longer fails the
+ * list (it used to read them all).
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
@@ -155,6 +156,11 @@ test("the sessions listed are those every job the caller can see gives, through 
   // and the session it was the newest job of is listed where its newest job still there puts it.
   expect(await listing(h, { max: 100 }, { inner })).toEqual(expected(held, [repo], { max: 100 }));
   await check(held);
+
+  // A home from before the job index: the records alone, the index built from them at the first use.
+  rmSync(join(stateDir, "record-index", "job"));
+  await check(held);
+  expect(readdirSync(join(stateDir, "record-index"))).toContain("job");
 });
 
 test("a damaged record of a job whose session is not shown does not fail the list", async () => {
