@@ -167,7 +167,13 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
 
     async ofSession(sessionId) {
       const found = await store.find<JobRecord>("job", { session_id: (value) => value === sessionId });
-      return found.map((entry) => structuredClone(active.get(entry.id)?.record ?? entry.data)).reverse();
+      // A running job's record here may be ahead of the one saved (a session just begun, not saved yet).
+      const jobs = new Map(found.map((entry) => [entry.id, entry.data]));
+      for (const job of active.values()) jobs.set(job.record.id, job.record);
+      return [...jobs.values()]
+        .filter((job) => job.session_id === sessionId)
+        .sort((a, b) => (a.id < b.id ? 1 : -1))
+        .map((job) => structuredClone(job));
     },
 
     async cancel(id) {
