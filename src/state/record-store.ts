@@ -48,14 +48,11 @@ export interface RecordStore {
    */
   find<T>(kind: RecordKind, where: Record<string, (value: string) => boolean>): Promise<StoredRecord<T>[]>;
   /**
-   * How many records `find` would give for `where`, from the kind's index alone: no record is read,
-   * so a history of thousands costs what a few do. An index entry a crash left behind its record
-   * (the index is a superset) counts until a `find` meets it and repairs it.
-   */
-  count(kind: RecordKind, where: Record<string, (value: string) => boolean>): Promise<number>;
-  /**
-   * `find(kind, where)`, and `count(kind, counted)` from the same reading of the index, asked only
-   * when needed: a list and what its filters left out for one index read.
+   * `find(kind, where)`, and how many records `find` would give for `counted`, from the same
+   * reading of the index and asked only when needed: a list and what its filters left out for one
+   * index read. The count reads no record, so a history of thousands costs what a few do; an index
+   * entry a crash left behind its record (the index is a superset) counts until a `find` meets it
+   * and repairs it.
    *
    * @example
    * const { records, count } = await store.findAndCount<WorkerRecord>("worker", running, anyState);
@@ -68,7 +65,7 @@ export interface RecordStore {
   ): Promise<{ records: StoredRecord<T>[]; count(): Promise<number> }>;
   /**
    * The kind's field index alone (field → value → ids, for INDEXED_FIELDS), no record read;
-   * undefined for a kind without one. Like `count`, a superset: an id a crash left under a value
+   * undefined for a kind without one. Like the count above, a superset: an id a crash left under a value
    * its record no longer holds is there until a `find` meets it. Read only (it is shared).
    */
   index(kind: RecordKind): Promise<FieldIndex | undefined>;

@@ -124,6 +124,7 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
     for (const id of stale) await lockRecord(kind, id, repairIndexOf(kind, id)).catch(() => undefined);
     return { records: records.filter((record) => record !== undefined && passes(kind, where, record.data)) as StoredRecord<T>[], repaired: stale.length > 0 };
   };
+  /** How many records `where` picks by `index` alone (no record read). */
   const countIn = async (kind: RecordKind, index: FieldIndex | undefined, where: Where) => {
     const ids = await indexedIds(kind, index, where);
     return ids ? ids.length : (await list(kind)).filter((record) => passes(kind, where, record.data)).length;
@@ -170,10 +171,6 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
 
     async find<T>(kind: RecordKind, where: Where) {
       return (await findIn<T>(kind, await indexes.read(kind), where)).records;
-    },
-
-    async count(kind, where) {
-      return countIn(kind, await indexes.read(kind), where);
     },
 
     index: (kind) => indexes.read(kind),

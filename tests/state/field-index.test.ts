@@ -92,11 +92,10 @@ describe.each(cases)("the worker index ($driver)", (driver) => {
     for (let op = 1; op <= 400; op++) {
       await churnStep(store, random);
       if (op % 50 !== 0) continue;
-      const { indexed, scanned, counted, foundWithCount, countedWith, scannedWider } = await lookupsBothWays(store);
+      const { indexed, scanned, foundWithCount, countedWith, scannedWider } = await lookupsBothWays(store);
       expect(indexed).toEqual(scanned);
       expect(foundWithCount).toEqual(scanned);
       // Without a crash the index is exact: no id under a value its record no longer has, so counts are too.
-      expect(counted).toEqual(scanned.map((found) => (found as unknown[]).length));
       expect(countedWith).toEqual(scannedWider);
       expect(sortedIndex(await driver.rawIndex(home))).toEqual(await indexFromScan(store));
     }
