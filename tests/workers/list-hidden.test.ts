@@ -1,11 +1,11 @@
 /**
  * Issue #16, scale: a codex_worker_list that lists nothing says how many workers in scope its
  * filters left out, counted from the worker index (src/state/records.ts `findAndCount`), so a
- * history of stopped workers is not read to be counted. The count is the one the records give: workers of
- * another repository outside the session's roots are not in it; a stopped worker's record
- * damaged on disk no longer fails the empty list, which never needed to read it; and a worker a
- * crash left in the index without its record, mended by the list's lookup, is not counted either
- * (the list and the count share one reading of the index).
+ * history of stopped workers is not read to be counted. The count is the one the records give:
+ * workers of another repository outside the session's roots are not in it; a stopped worker's
+ * record damaged on disk no longer fails the empty list, which never needed to read it; and a
+ * worker a crash left in the index without its record, mended by the list's lookup, is not
+ * counted either (the list and the count share one reading of the index).
  */
 import { afterAll, expect, test } from "bun:test";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
