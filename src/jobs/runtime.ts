@@ -31,8 +31,16 @@ const SWEEP_AGAIN_AFTER_MS = 3_600_000;
 /** Jobs read at a time by a filtered list. */
 const LIST_BATCH = 100;
 
+/**
+ * What a crash must not lose once a caller has seen it: the agent session (a caller resumes it)
+ * and the agent's process (the next start stops it). A running job shows them only once saved.
+ */
+const SHOWN_ONCE_SAVED = ["session_id", "pid", "pid_started"] as const;
+
 interface ActiveJob {
   record: JobRecord;
+  /** SHOWN_ONCE_SAVED as the last finished save wrote them. */
+  saved: Pick<JobRecord, (typeof SHOWN_ONCE_SAVED)[number]>;
   controller: AbortController;
   listeners: Set<(progress: JobProgress) => void>;
   seq: number;
@@ -59,10 +67,22 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     job.saving = job.saving
       .then(() => store.put("job", snapshot.id, snapshot))
       .then(
-        () => {},
+        () => {
+          job.saved = { session_id: snapshot.session_id, pid: snapshot.pid, pid_started: snapshot.pid_started };
+        },
         () => {},
       );
     return job.saving;
+  }
+
+  /** A running job as callers see it: the live record, with SHOWN_ONCE_SAVED as saved. */
+  function shown(job: ActiveJob): JobRecord {
+    const view = structuredClone(job.record);
+    for (const field of SHOWN_ONCE_SAVED) {
+      if (job.saved[field] === undefined) delete view[field];
+      else Object.assign(view, { [field]: job.saved[field] });
+    }
+    return view;
   }
 
   function emit(job: ActiveJob, text: string): void {
@@ -74,7 +94,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   async function read(id: string): Promise<JobRecord> {
     if (!JOB_ID_PATTERN.test(id)) throw notFound(id);
     const live = active.get(id);
-    if (live) return structuredClone(live.record);
+    if (live) return shown(live);
     const stored = await store.get<JobRecord>("job", id);
     if (!stored) throw notFound(id);
     return stored.data;
@@ -138,7 +158,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       appendEvent(record, `job pending (${spec.kind}, ${adapter.name})`);
       let finished!: () => void;
       const done = new Promise<void>((resolve) => (finished = resolve));
-      const job: ActiveJob = { record, controller: new AbortController(), listeners: new Set(), seq: 0, saving: Promise.resolve(), done, finished };
+      const job: ActiveJob = { record, saved: {}, controller: new AbortController(), listeners: new Set(), seq: 0, saving: Promise.resolve(), done, finished };
       active.set(id, job);
       await save(job);
       queue.enqueue(id, () => start(job, { adapter, executable, turn: turnOf(spec), previousUsage: spec.continueFrom?.cumulative_usage }));
@@ -156,7 +176,8 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       for (let at = 0; at < ids.length && kept.length < limit; at += batch) {
         for (const entry of await store.getMany<JobRecord>("job", ids.slice(at, at + batch))) {
           if (!entry) continue;
-          const job = structuredClone(active.get(entry.id)?.record ?? entry.data);
+          const live = active.get(entry.id);
+          const job = live ? shown(live) : structuredClone(entry.data);
           if (options.where && !options.where(job)) continue;
           kept.push(job);
           if (kept.length === limit) break;
@@ -167,13 +188,10 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
 
     async ofSession(sessionId) {
       const found = await store.find<JobRecord>("job", { session_id: (value) => value === sessionId });
-      // A running job's record here may be ahead of the one saved (a session just begun, not saved yet).
-      const jobs = new Map(found.map((entry) => [entry.id, entry.data]));
-      for (const job of active.values()) jobs.set(job.record.id, job.record);
-      return [...jobs.values()]
-        .filter((job) => job.session_id === sessionId)
-        .sort((a, b) => (a.id < b.id ? 1 : -1))
-        .map((job) => structuredClone(job));
+      // A running job as callers see it (its state may be ahead of the record saved).
+      const jobs = new Map(found.map((entry) => [entry.id, structuredClone(entry.data)]));
+      for (const job of active.values()) jobs.set(job.record.id, shown(job));
+      return [...jobs.values()].filter((job) => job.session_id === sessionId).sort((a, b) => (a.id < b.id ? 1 : -1));
     },
 
     async cancel(id) {
