@@ -56,8 +56,8 @@ export interface JobRuntime {
    * time); with `where` too, the newest `limit` that pass it, read a batch at a time from the newest.
    */
   list(options?: { limit?: number; where?: (job: JobRecord) => boolean }): Promise<JobRecord[]>;
-  /** The jobs that ran in agent session `sessionId`, newest first: only they are read (the job index names them). */
-  ofSession(sessionId: string): Promise<JobRecord[]>;
+  /** The jobs that ran in these agent sessions, newest first: only they are read (the job index names them), in one lookup. */
+  ofSessions(sessionIds: ReadonlySet<string>): Promise<JobRecord[]>;
   cancel(id: string): Promise<JobRecord>;
   /** Waits up to `timeoutMs` for the job to end, passing on its progress lines; returns the record then. */
   wait(id: string, timeoutMs: number, options?: { onProgress?: (progress: JobProgress) => void; signal?: AbortSignal }): Promise<JobRecord>;

@@ -186,12 +186,12 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       return kept;
     },
 
-    async ofSession(sessionId) {
-      const found = await store.find<JobRecord>("job", { session_id: (value) => value === sessionId });
+    async ofSessions(sessionIds) {
+      const found = await store.find<JobRecord>("job", { session_id: (value) => sessionIds.has(value) });
       // A running job as callers see it (its state may be ahead of the record saved).
       const jobs = new Map(found.map((entry) => [entry.id, structuredClone(entry.data)]));
       for (const job of active.values()) jobs.set(job.record.id, shown(job));
-      return [...jobs.values()].filter((job) => job.session_id === sessionId).sort((a, b) => (a.id < b.id ? 1 : -1));
+      return [...jobs.values()].filter((job) => job.session_id !== undefined && sessionIds.has(job.session_id)).sort((a, b) => (a.id < b.id ? 1 : -1));
     },
 
     async cancel(id) {

@@ -41,11 +41,11 @@ test("a session is not shown while its save is on its way, and is once it is sav
   await until(() => held, "the save with the session to start");
   expect((await jobs.get(job.id)).session_id).toBeUndefined();
   expect((await h.ok<{ session_id?: string }>("codex_get_status", { job_id: job.id })).session_id).toBeUndefined();
-  expect(await jobs.ofSession("s-1")).toEqual([]);
+  expect(await jobs.ofSessions(new Set(["s-1"]))).toEqual([]);
 
   release();
   await until(async () => (await jobs.get(job.id)).session_id, "the saved session to show", { accept: (id) => id === "s-1" });
-  expect((await jobs.ofSession("s-1")).map((found) => found.id)).toEqual([job.id]);
+  expect((await jobs.ofSessions(new Set(["s-1"]))).map((found) => found.id)).toEqual([job.id]);
   expect((await store.get<JobRecord>("job", job.id))?.data.session_id).toBe("s-1");
   await jobs.cancel(job.id);
 });

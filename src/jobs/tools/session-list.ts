@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { isInside, listCodexSessions, openWorkspace, type SavedCodexSession } from "../../workspace/index.ts";
 import { PatchbayError } from "../../errors/index.ts";
+import type { JobRecord } from "../record.ts";
 import { inRoots, scopeRoots } from "./access.ts";
 import { repoPathArg } from "./args.ts";
 import { agentNoDefault } from "./sessions.ts";
@@ -91,11 +92,22 @@ async function indexedSessions(context: ToolContext, roots: readonly string[], f
   return [...sessions.values()].sort((a, b) => (a.newest < b.newest ? 1 : -1));
 }
 
-/** The row of a session, from its jobs this caller can see (read now); undefined when none is left. */
-async function sessionRow(context: ToolContext, roots: readonly string[], session: IndexedSession, filter: SessionFilter): Promise<SessionRow | undefined> {
-  const jobs = (await context.app.jobs.ofSession(session.session_id)).filter(
-    (job) => job.agent === session.agent && (!filter.repo || job.repo === filter.repo) && inRoots(roots, job.repo),
-  );
+/** A session of the index, with its row once its jobs were read (null: none of them is left to show). */
+type Candidate = IndexedSession & { row?: SessionRow | null };
+
+/** Fills in the rows of `batch` from one reading of their jobs this caller can see. */
+async function readRows(context: ToolContext, roots: readonly string[], batch: Candidate[], filter: SessionFilter): Promise<void> {
+  const jobs = await context.app.jobs.ofSessions(new Set(batch.map((session) => session.session_id)));
+  for (const session of batch) {
+    const own = jobs.filter(
+      (job) => job.session_id === session.session_id && job.agent === session.agent && (!filter.repo || job.repo === filter.repo) && inRoots(roots, job.repo),
+    );
+    session.row = rowOf(session, own) ?? null;
+  }
+}
+
+/** The row of a session from its jobs, newest first; undefined when there are none. */
+function rowOf(session: IndexedSession, jobs: readonly JobRecord[]): SessionRow | undefined {
   const [newest, oldest] = [jobs[0], jobs.at(-1)];
   if (!newest || !oldest) return undefined;
   return {
@@ -115,18 +127,24 @@ async function sessionRow(context: ToolContext, roots: readonly string[], sessio
 
 /**
  * The first `limit` sessions the filter keeps, newest first, and how many it keeps in all. Only
- * the jobs of the sessions shown are read, and, with a query, the newest job of a session whose
- * id, agent and repository do not hold it (its title may): a long history is not read.
+ * the jobs of the sessions shown are read, those still wanted together, and, with a query, the
+ * newest job of a session whose id, agent and repository do not hold it (its title may): a long
+ * history is not read.
  */
 async function jobSessions(context: ToolContext, filter: SessionFilter, limit: number): Promise<{ rows: SessionRow[]; total: number }> {
   const rows: SessionRow[] = [];
   let total = 0;
   const roots = await scopeRoots(context);
-  const sessions: Array<IndexedSession & { row?: SessionRow }> = await indexedSessions(context, roots, filter);
+  const sessions: Candidate[] = await indexedSessions(context, roots, filter);
   for (let at = 0; at < sessions.length; at++) {
     const session = sessions[at]!;
     if (rows.length < limit) {
-      const row = session.row ?? (await sessionRow(context, roots, session, filter));
+      if (session.row === undefined) {
+        // The jobs of as many sessions as rows are still wanted are read together.
+        const unread = sessions.slice(at).filter((next) => next.row === undefined);
+        await readRows(context, roots, unread.slice(0, limit - rows.length), filter);
+      }
+      const row = session.row;
       if (!row) continue;
       if (row.last_job_id !== session.newest) {
         // Its newest job in the index was moved or lost: it moves to where the newest job it still holds puts it.
