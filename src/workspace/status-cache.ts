@@ -6,9 +6,10 @@
  * Outside the tree: the config files git read, what they include and the excludes and attributes
  * files (git-config-files.ts), each compared by its mark (file-marks.ts: inode, mtime, ctime and
  * size, a symlink's with its target's). The stamp is taken before git runs and again after; the
- * output is kept only when both agree, so a change made while git ran is never hidden. Not kept: a root below its repository's top (the tree outside it decides too), an
- * index with gitlinks (a submodule's status comes from its own tree) or one this code cannot read,
- * a reftable repository, truncated output.
+ * output is kept only when both agree, so a change made while git ran is never hidden. Not kept:
+ * a root below its repository's top (the tree outside it decides too), an index with gitlinks (a
+ * submodule's status comes from its own tree) or one this code cannot read, a reftable
+ * repository, truncated output.
  */
 import { join } from "node:path";
 import { type GitResult, runGit } from "./git.ts";
