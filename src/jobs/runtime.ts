@@ -177,7 +177,8 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
         for (const entry of await store.getMany<JobRecord>("job", ids.slice(at, at + batch))) {
           if (!entry) continue;
           const live = active.get(entry.id);
-          const job = live ? shown(live) : structuredClone(entry.data);
+          // A record read here is parsed afresh and the caller's own: only a live one is copied.
+          const job = live ? shown(live) : entry.data;
           if (options.where && !options.where(job)) continue;
           kept.push(job);
           if (kept.length === limit) break;
@@ -189,7 +190,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     async ofSessions(sessionIds) {
       const found = await store.find<JobRecord>("job", { session_id: (value) => sessionIds.has(value) });
       // A running job as callers see it (its state may be ahead of the record saved).
-      const jobs = new Map(found.map((entry) => [entry.id, structuredClone(entry.data)]));
+      const jobs = new Map(found.map((entry) => [entry.id, entry.data]));
       for (const job of active.values()) jobs.set(job.record.id, shown(job));
       return [...jobs.values()].filter((job) => job.session_id !== undefined && sessionIds.has(job.session_id)).sort((a, b) => (a.id < b.id ? 1 : -1));
     },

@@ -15,3 +15,4 @@ export { isProcessAlive, processStartTime } from "../runtime/index.ts";
 export { RECORD_SCHEMA_VERSION, type RecordStore, type RecordStoreOptions, type StoredRecord, type WriteOptions } from "./record-store.ts";
 export { createRecordStore } from "./records.ts";
 export type { FieldIndex } from "./field-index.ts";
+export { valuePairs, valuesById } from "./index-lookup.ts";

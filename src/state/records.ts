@@ -10,6 +10,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { removeOrphanTemps } from "./atomic-fs-driver.ts";
 import { createStateDriver } from "./drivers.ts";
 import { type FieldIndex, fieldIndexes, INDEXED_FIELDS, valuesOf } from "./field-index.ts";
+import { type FieldTest, idsWhere } from "./index-lookup.ts";
 import { isRecordId, recordIdFromKey, recordKey, recordPrefix, type RecordKind } from "./keys.ts";
 import { withLock } from "./lock.ts";
 import { inProcessChannel, type NotificationChannel } from "./notifications.ts";
@@ -98,15 +99,12 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
   };
   const list = async <T>(kind: RecordKind) => (await readIds<T>(kind, await idsOf(kind))).filter((record) => record !== undefined);
   const indexes = fieldIndexes({ storage, lock: backend.lock, scan: list });
-  type Where = Record<string, (value: string) => boolean>;
+  type Where = Record<string, FieldTest>;
   const passes = (kind: RecordKind, where: Where, data: unknown) => Object.entries(where).every(([field, test]) => test(valuesOf(kind, data)?.[field] ?? ""));
-  /** The ids `index` (the kind's, as read; undefined when the kind has none) names for `where`, sorted, without reading a record. */
+  /** The ids `index` (the kind's, as read; undefined when the kind has none) names for `where`, unordered, without reading a record. */
   const indexedIds = async (kind: RecordKind, index: FieldIndex | undefined, where: Where) => {
     if (!index) return undefined;
-    const candidates = Object.entries(where).map(
-      ([field, test]) => new Set(Object.entries(index[field] ?? {}).flatMap(([value, ids]) => (test(value) ? ids : []))),
-    );
-    return [...(candidates[0] ?? (await idsOf(kind)))].filter((id) => candidates.every((set) => set.has(id))).sort();
+    return idsWhere(index, where) ?? (await idsOf(kind));
   };
   /** An index entry its record contradicts was left by a crash between the two writes. */
   const repairIndexOf = (kind: RecordKind, id: string) => async () => {
@@ -115,7 +113,7 @@ function recordStoreOn(storage: Storage, base: string, backend: Backend): Record
   };
   /** The records `where` picks, through `index` as read; `repaired` when an entry was found stale and mended. */
   const findIn = async <T>(kind: RecordKind, index: FieldIndex | undefined, where: Where) => {
-    const ids = await indexedIds(kind, index, where);
+    const ids = (await indexedIds(kind, index, where))?.sort();
     if (!ids) return { records: (await list<T>(kind)).filter((record) => passes(kind, where, record.data)), repaired: false };
     // The index is a superset (see field-index.ts): every record read is checked again.
     const records = await readIds<T>(kind, ids);

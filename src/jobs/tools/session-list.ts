@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { isInside, listCodexSessions, openWorkspace, type SavedCodexSession } from "../../workspace/index.ts";
 import { PatchbayError } from "../../errors/index.ts";
+import { valuePairs, valuesById } from "../../state/index.ts";
 import type { JobRecord } from "../record.ts";
 import { inRoots, scopeRoots } from "./access.ts";
 import { repoPathArg } from "./args.ts";
@@ -68,25 +69,29 @@ const matchesQuery = (query: string | undefined, texts: Array<string | undefined
 async function indexedSessions(context: ToolContext, roots: readonly string[], filter: SessionFilter): Promise<IndexedSession[]> {
   const index = await context.app.store.index("job");
   if (!index) throw new PatchbayError("internal_error", "the job index is missing", { next: "report this as a patchbay bug" });
-  const valueById = (field: string) => new Map(Object.entries(index[field] ?? {}).flatMap(([value, ids]) => ids.map((id) => [id, value] as const)));
-  const [repoOf, agentOf] = [valueById("repo"), valueById("agent")];
+  const [reposOf, agentsOf] = [valuesById(index, "repo"), valuesById(index, "agent")];
+  // Asked once per repository, not once per job.
+  const shownRepos = new Map<string, boolean>();
+  const shownRepo = (repo: string) => {
+    let shown = shownRepos.get(repo);
+    if (shown === undefined) shownRepos.set(repo, (shown = (!filter.repo || repo === filter.repo) && inRoots(roots, repo)));
+    return shown;
+  };
   const sessions = new Map<string, IndexedSession>();
-  for (const [sessionId, ids] of Object.entries(index.session_id ?? {})) {
+  for (const [sessionId, ids] of valuePairs(index, "session_id")) {
     if (sessionId === "") continue;
     for (const id of ids) {
-      const [repo, agent] = [repoOf.get(id), agentOf.get(id)];
-      if (
-        repo === undefined ||
-        agent === undefined ||
-        (filter.repo && repo !== filter.repo) ||
-        (filter.agent && agent !== filter.agent) ||
-        !inRoots(roots, repo)
-      )
-        continue;
-      const key = `${agent}\0${sessionId}`;
-      const seen = sessions.get(key);
-      // Job ids sort by creation time.
-      if (!seen || seen.newest < id) sessions.set(key, { session_id: sessionId, agent, repo, newest: id });
+      // One value each, or more where a crash left an old value's entry: every one may be the record's.
+      for (const repo of reposOf.get(id) ?? []) {
+        if (!shownRepo(repo)) continue;
+        for (const agent of agentsOf.get(id) ?? []) {
+          if (filter.agent && agent !== filter.agent) continue;
+          const key = `${agent}\0${sessionId}`;
+          const seen = sessions.get(key);
+          // Job ids sort by creation time.
+          if (!seen || seen.newest < id) sessions.set(key, { session_id: sessionId, agent, repo, newest: id });
+        }
+      }
     }
   }
   return [...sessions.values()].sort((a, b) => (a.newest < b.newest ? 1 : -1));
