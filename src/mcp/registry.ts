@@ -23,7 +23,8 @@ export interface CatalogEntry {
   mapArgs?: (args: JsonObject) => JsonObject;
   /** Other names of this entry's arguments, renamed before validation. */
   argumentAliases: ArgumentAliases;
-  descriptor: Tool;
+  /** What tools/list shows for it, made on its first listing: a start converts no schema, and a mode lists only its own. */
+  readonly descriptor: Tool;
 }
 
 export interface ToolRegistry {
@@ -38,9 +39,9 @@ export interface ToolRegistry {
   call(name: string, args: unknown, context: ToolContext): Promise<CallToolResult> | undefined;
 }
 
-// Converting here, once, means a schema that cannot become JSON Schema stops the server at
-// start-up instead of breaking every later tools/list. `$schema` is left out: MCP reads a schema
-// without one as draft 2020-12, and the same 50 bytes in every tool cost every model's context.
+// `$schema` is left out: MCP reads a schema without one as draft 2020-12, and the same 50 bytes in
+// every tool cost every model's context. A schema that cannot become JSON Schema fails the listing
+// that shows it; tests/mcp/registry.test.ts converts every name of the catalog.
 function inputJsonSchema(schema: ObjectSchema, tool: string): JsonObject {
   try {
     const standard = toStandardJsonSchema(schema)["~standard"];
@@ -113,15 +114,19 @@ function describe(declaration: ToolDeclaration, name: string, input: ObjectSchem
 }
 
 function entriesOf(declaration: ToolDeclaration): CatalogEntry[] {
+  let described: Tool | undefined;
   const canonical: CatalogEntry = {
     name: declaration.name,
     declaration,
     input: declaration.input,
     argumentAliases: declaration.argumentAliases ?? {},
-    descriptor: describe(declaration, declaration.name, declaration.input),
+    get descriptor() {
+      return (described ??= describe(declaration, declaration.name, declaration.input));
+    },
   };
   const aliases = (declaration.aliases ?? []).map((alias): CatalogEntry => {
     const input = alias.input ?? declaration.input;
+    let aliasDescribed: Tool | undefined;
     return {
       name: alias.name,
       declaration,
@@ -130,7 +135,9 @@ function entriesOf(declaration: ToolDeclaration): CatalogEntry[] {
       mapArgs: alias.mapArgs,
       // An alias takes its tool's other argument names too, and its own.
       argumentAliases: { ...declaration.argumentAliases, ...alias.argumentAliases },
-      descriptor: describe(declaration, alias.name, input, declaration.name),
+      get descriptor() {
+        return (aliasDescribed ??= describe(declaration, alias.name, input, declaration.name));
+      },
     };
   });
   return [canonical, ...aliases];
