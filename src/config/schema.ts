@@ -107,7 +107,7 @@ const server = table({
     7,
     "Days an isolated job's worktree and patchbay/job-ID branch, " +
       "and the session handles (ses_…) HTTP callers got for the job's session, are kept after the job ends; " +
-      "the server removes older ones at start-up and whenever a job ends (0: as soon as it ends; " +
+      "the server removes older ones at start-up and when a job ends, at most hourly (0: as soon as it ends; " +
       "a handle stays at least an hour after it was handed out).",
   ),
   max_request_bytes: setting(integerFrom(1), 1048576, "Largest request body accepted, in bytes."),
