@@ -17,19 +17,15 @@
  *   bun scripts/bench/tool-calls-paired.ts --rounds 1 --warmup 10000   # a server whose JIT has settled
  */
 import { writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { compileBaseline, repoRoot } from "./binaries.ts";
-import { describeMachine } from "./machine.ts";
-import { benchEnv, removeTempDirs, run, startListening, tempDir } from "./processes.ts";
-import { publishSection } from "./sections.ts";
+import { benchEnv, type ListeningServer, startListening, tempDir } from "./processes.ts";
 import { median } from "./stats.ts";
 import { captureStdio } from "./tool-calls/canned-answers.ts";
-import { type BenchClient, connectHttp, connectStdio, type ToolCall } from "./tool-calls/client.ts";
-import { TIMED_CALLS, TIMED_FILE, TRIVIAL } from "./tool-calls/timed-calls.ts";
+import { connectHttp, connectStdio, type ToolCall } from "./tool-calls/client.ts";
+import { publishPairingRun, startPairing } from "./tool-calls/pairing.ts";
+import { TIMED_CALLS, TRIVIAL } from "./tool-calls/timed-calls.ts";
 import { REGIMES, type Regime, type Side, timeTakingTurns } from "./tool-calls/turns.ts";
-import { generateRepo } from "./workspace/fixture.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string" }, warmup: { type: "string" }, write: { type: "boolean", default: false } } });
 const rounds = Number(values.rounds ?? 3);
@@ -59,39 +55,18 @@ async function timePair(pair: Pair, regime: Regime): Promise<[number, number]> {
 }
 
 async function main(): Promise<string> {
-  process.stderr.write("building patchbay and the minimal SDK server…\n");
-  const binDir = tempDir("patchbay-bench-paired-bin-");
-  const patchbay = join(binDir, "patchbay");
-  await run(process.execPath, ["scripts/build.ts", patchbay], { cwd: repoRoot });
-  const sdkMinimal = await compileBaseline("sdk-minimal.ts", join(binDir, "sdk-minimal"));
-  const repo = tempDir("patchbay-bench-paired-repo-");
-  generateRepo(repo, 200);
-  const home = tempDir("patchbay-bench-paired-home-");
+  const setup = await startPairing("paired");
+  const { patchbay, sdkMinimal, binDir, repo, server, open } = setup;
   const sessionArgs = ["--root", repo];
-  const server = await startListening(
-    patchbay,
-    ["start", "--port", "0", "--json", ...sessionArgs],
-    benchEnv(home),
-    (printed) => (printed as { setup_guide: { server_url: string } }).setup_guide.server_url,
-  );
-  const sdkHttp = await startListening(sdkMinimal, ["http"], benchEnv(), (printed) => (printed as { url: string }).url);
-  const clients: BenchClient[] = [];
-  const open = async (connecting: Promise<BenchClient>) => {
-    const client = await connecting;
-    clients.push(client);
-    return client;
-  };
+  let sdkHttp: ListeningServer | undefined;
   try {
-    const reference = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-filesystem/dist/index.js");
-    const relay = await open(connectStdio({ command: patchbay, args: ["stdio", ...sessionArgs], env: benchEnv(home) }));
+    sdkHttp = await startListening(sdkMinimal, ["http"], benchEnv(), (printed) => (printed as { url: string }).url);
+    const relay = await setup.relay();
     const standalone = await open(
       connectStdio({ command: patchbay, args: ["stdio", "--standalone", ...sessionArgs], env: benchEnv(tempDir("patchbay-bench-paired-standalone-")) }),
     );
     const http = await open(connectHttp(server.url));
-    const referenceRead: Side = {
-      client: await open(connectStdio({ command: "node", args: [reference, repo], env: benchEnv() })),
-      call: { name: "read_text_file", args: { path: join(repo, TIMED_FILE) } },
-    };
+    const referenceRead = await setup.referenceRead();
     const sdkStdioInfo: Side = { client: await open(connectStdio({ command: sdkMinimal, args: ["stdio"], env: benchEnv() })), call: INFO };
     const sdkHttpInfo: Side = { client: await open(connectHttp(sdkHttp.url)), call: INFO };
     // patchbay's answers, captured from a standalone of its own so the timed sessions see none of it.
@@ -152,9 +127,8 @@ async function main(): Promise<string> {
     }
     return renderTable(pairs, figures);
   } finally {
-    for (const client of clients) await client.close().catch(() => {});
-    await sdkHttp.stop();
-    await server.stop();
+    await setup.close();
+    await sdkHttp?.stop();
   }
 }
 
@@ -181,19 +155,13 @@ function renderTable(pairs: Pair[], figures: Array<Array<Array<[number, number]>
   return lines.join("\n");
 }
 
-const began = performance.now();
-try {
-  const table = await main();
-  const machine = describeMachine();
-  const section = [
-    `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.kernel}, Bun ${machine.bun}.`,
+await publishPairingRun({
+  marker: "bench-tool-calls-paired",
+  script: "scripts/bench/tool-calls-paired.ts",
+  write: values.write,
+  main,
+  how: () =>
     `Median of ${rounds} rounds; per round and per pair and regime: ${WARMUP} warm-up calls on each side, then ` +
-      `${REGIMES.map((regime) => `${regime.calls} calls each ${regime.name}`).join(" and ")}, the two sides in a coin-flipped order each time, ` +
-      `on a generated repository of 200 files. The whole run took ${Math.round((performance.now() - began) / 1000)} s.`,
-    "",
-    table,
-  ].join("\n");
-  publishSection(section, { marker: "bench-tool-calls-paired", script: "scripts/bench/tool-calls-paired.ts", write: values.write });
-} finally {
-  removeTempDirs();
-}
+    `${REGIMES.map((regime) => `${regime.calls} calls each ${regime.name}`).join(" and ")}, the two sides in a coin-flipped order each time, ` +
+    "on a generated repository of 200 files.",
+});

@@ -13,12 +13,18 @@ export interface Side {
   call: ToolCall;
 }
 
+/** How calls follow each other: `gapMs` of quiet before each, `calls` timed per side. */
+export interface Regime {
+  name: string;
+  gapMs: number;
+  calls: number;
+}
+
 /** Back to back (the next call as soon as the answer is in), and a call every 5 ms, which lets every process go idle between calls as a host does between model turns. */
-export const REGIMES = [
+export const REGIMES: readonly Regime[] = [
   { name: "back to back", gapMs: 0, calls: 600 },
   { name: "a call every 5 ms", gapMs: 5, calls: 200 },
-] as const;
-export type Regime = (typeof REGIMES)[number];
+];
 
 /** The indexes 0..n-1 in a random order (Fisher–Yates). */
 function shuffled(n: number): number[] {
