@@ -67,7 +67,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { home, config, version } = options;
   const token = httpToken(config);
   if (options.http) assertExposureAllowed(config, options.http.host, token);
-  const registry = createToolRegistry(ALL_TOOLS); // before claiming: a bad schema must change nothing
+  const registry = createToolRegistry(ALL_TOOLS); // before claiming: a catalog it refuses (two tools of one name, one without a capability) must change nothing
   const ownership = await claimOwnership(home, newOwnerRecord("server", version, { background: options.background }));
   let store: RecordStore | undefined;
   try {
