@@ -38,7 +38,13 @@ export function valuesById(index: FieldIndex, field: string): ReadonlyMap<string
   let kept = owners.get(field);
   if (!kept) {
     const byId = new Map<string, string[]>();
-    for (const [value, ids] of valuePairs(index, field)) for (const id of ids) byId.get(id)?.push(value) ?? byId.set(id, [value]);
+    for (const [value, ids] of valuePairs(index, field)) {
+      for (const id of ids) {
+        const values = byId.get(id);
+        if (values) values.push(value);
+        else byId.set(id, [value]);
+      }
+    }
     owners.set(field, (kept = byId));
   }
   return kept;
