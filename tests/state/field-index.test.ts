@@ -163,6 +163,22 @@ describe.each(cases)("the worker index ($driver)", (driver) => {
     await Promise.all([server.close(), cli.close()]);
   });
 
+  test("an index a reader was handed never changes under it: every write makes a new one, which the next read gets", async () => {
+    const home = await tempHome();
+    const store = await driver.open(home);
+    const random = seededRandom(5);
+    for (let op = 0; op < 40; op++) await churnStep(store, random);
+    for (let round = 0; round < 20; round++) {
+      const held = (await store.index("worker"))!;
+      const asHanded = JSON.stringify(held);
+      for (let op = 0; op < 5; op++) await churnStep(store, random);
+      // Renames, moves, stops and removals: the index changed, the one handed out did not.
+      expect(JSON.stringify(held)).toBe(asHanded);
+      expect(sortedIndex(JSON.stringify(await store.index("worker")))).toEqual(await indexFromScan(store));
+    }
+    await store.close();
+  });
+
   test("a missing or damaged index is rebuilt from the records", async () => {
     const home = await tempHome();
     const store = await driver.open(home);
