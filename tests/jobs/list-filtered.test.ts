@@ -7,11 +7,12 @@
 import { afterAll, expect, test } from "bun:test";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { newJobId, type JobRecord } from "../../src/jobs/record.ts";
+import type { JobRecord } from "../../src/jobs/record.ts";
 import { JOB_TOOLS } from "../../src/jobs/tools/index.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
+import { endedJob } from "./support.ts";
 
 const harnesses = harnessSet(JOB_TOOLS, { mode: "standard" });
 afterAll(async () => {
@@ -25,22 +26,7 @@ test("the newest jobs that pass a filter, read from the newest until there are e
   const h = await harnesses.open(repo);
   const start = Date.now() - 400_000;
   // 400 jobs, every third in `repo`, the oldest first.
-  const stored: JobRecord[] = Array.from({ length: 400 }, (_, i) => {
-    const at = new Date(start + i * 1000).toISOString();
-    return {
-      id: newJobId(start + i * 1000),
-      kind: "plan",
-      state: "succeeded",
-      agent: "mock",
-      repo: i % 3 === 0 ? repo : other,
-      cwd: repo,
-      access: "read_only",
-      created_at: at,
-      finished_at: at,
-      events: [],
-      logs: { stdout: "", stderr: "", stdout_bytes: 0, stderr_bytes: 0, truncated: false },
-    };
-  });
+  const stored: JobRecord[] = Array.from({ length: 400 }, (_, i) => endedJob(i % 3 === 0 ? repo : other, start + i * 1000, { cwd: repo }));
   for (const job of stored) await h.host.store.put("job", job.id, job);
   const newestFirst = [...stored].reverse();
   const inRepo = (job: JobRecord) => job.repo === repo;

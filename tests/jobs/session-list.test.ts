@@ -11,11 +11,12 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { newJobId, type JobRecord } from "../../src/jobs/record.ts";
+import type { JobRecord } from "../../src/jobs/record.ts";
 import { SESSION_LIST_TOOLS } from "../../src/jobs/tools/session-list.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
 import { harnessSet, type ToolHarness } from "../support/tools.ts";
+import { endedJob } from "./support.ts";
 import { seededRandom } from "../state/fixtures/index-ops.ts";
 
 const harnesses = harnessSet(SESSION_LIST_TOOLS, { mode: "standard" });
@@ -83,22 +84,19 @@ function randomJobs(repos: readonly string[], count: number): JobRecord[] {
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const start = Date.now() - count * 1000;
   return Array.from({ length: count }, (_, i) => {
-    const at = new Date(start + i * 1000).toISOString();
-    return {
-      id: newJobId(start + i * 1000),
-      kind: pick(["run", "plan", "review"] as const),
-      state: pick(["succeeded", "failed", "cancelled"] as const),
-      agent: pick(["codex", "claude", "gemini"]),
-      repo: pick(repos),
+    // Drawn in this order, so the seed gives the history the checks below were written against.
+    const kind = pick(["run", "plan", "review"] as const);
+    const state = pick(["succeeded", "failed", "cancelled"] as const);
+    const agent = pick(["codex", "claude", "gemini"]);
+    const repo = pick(repos);
+    return endedJob(repo, start + i * 1000, {
+      kind,
+      state,
+      agent,
       cwd: repos[0]!,
-      access: "read_only",
       ...(random() < 0.8 && { session_id: `thread-${String(Math.floor(random() * 30)).padStart(2, "0")}` }),
       ...(random() < 0.5 && { title: pick(["fix the parser", "Parser cleanup", "docs", "release notes"]) }),
-      created_at: at,
-      finished_at: at,
-      events: [],
-      logs: { stdout: "", stderr: "", stdout_bytes: 0, stderr_bytes: 0, truncated: false },
-    } as JobRecord;
+    });
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { newJobId, type JobRecord } from "../../src/jobs/record.ts";
 import { isProcessAlive } from "../../src/state/index.ts";
 import { tempDir } from "../support/patchbay.ts";
 
@@ -54,4 +55,23 @@ export function grandchildPid(pidFile: string): number {
 export function processGone(pid: number | undefined): boolean {
   if (pid === undefined || !Number.isInteger(pid) || pid <= 0) throw new Error(`processGone(${pid}): no process id was captured`);
   return !isProcessAlive(pid);
+}
+
+/** A read-only plan job that ended at `at` (ms) in `repo`, as stored, with `fields` over it: history to put in a store. */
+export function endedJob(repo: string, at = Date.now(), fields: Partial<JobRecord> = {}): JobRecord {
+  const when = new Date(at).toISOString();
+  return {
+    id: newJobId(at),
+    kind: "plan",
+    state: "succeeded",
+    agent: "mock",
+    repo,
+    cwd: repo,
+    access: "read_only",
+    created_at: when,
+    finished_at: when,
+    events: [],
+    logs: { stdout: "", stderr: "", stdout_bytes: 0, stderr_bytes: 0, truncated: false },
+    ...fields,
+  };
 }
