@@ -139,7 +139,7 @@ function rowOf(session: IndexedSession, jobs: readonly JobRecord[]): SessionRow 
 async function jobSessions(context: ToolContext, filter: SessionFilter, limit: number): Promise<{ rows: SessionRow[]; total: number }> {
   const rows: SessionRow[] = [];
   let total = 0;
-  const roots = await scopeRoots(context);
+  const roots = scopeRoots(context);
   const sessions: Candidate[] = await indexedSessions(context, roots, filter);
   for (let at = 0; at < sessions.length; at++) {
     const session = sessions[at]!;

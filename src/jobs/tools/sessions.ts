@@ -17,7 +17,7 @@ const DEFAULT_WAIT_SECONDS = 30;
 
 /** Jobs of a session this caller can see, newest first (read through the job index: a long history is not). */
 async function sessionJobs(context: ToolContext, sessionId: string): Promise<JobRecord[]> {
-  const roots = await scopeRoots(context);
+  const roots = scopeRoots(context);
   return (await context.app.jobs.ofSessions(new Set([sessionId]))).filter((job) => inRoots(roots, job.repo));
 }
 
