@@ -3,7 +3,6 @@
  * session reads, the sessions saved in the Codex home (what codex_read_session can read) that ran
  * in this session's repositories. Metadata only: transcripts stay with the agent.
  */
-import { realpath } from "node:fs/promises";
 import * as v from "valibot";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { isInside, listCodexSessions, openWorkspace, type SavedCodexSession } from "../../workspace/index.ts";
@@ -170,7 +169,7 @@ async function jobSessions(context: ToolContext, filter: SessionFilter, limit: n
 
 /** Saved Codex sessions that ran inside `repo`, else inside one of the session's allowed roots. */
 async function savedSessions(context: ToolContext, repo: string | undefined, query: string | undefined, limit: number) {
-  const roots = repo ? [repo] : await Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
+  const roots = repo ? [repo] : scopeRoots(context);
   const matches = (session: SavedCodexSession) =>
     session.cwd !== undefined &&
     roots.some((root) => isInside(root, session.cwd!)) &&
