@@ -12,6 +12,8 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 interface FileSink {
   write(chunk: Uint8Array): number;
   flush(): number | Promise<number>;
+  /** Flushes, then closes the writer's descriptor. */
+  end(): number | Promise<number>;
 }
 interface BunFiles {
   file(fd: number): { stream(): ReadableStream<Uint8Array>; writer(): FileSink };
@@ -41,10 +43,26 @@ export function readableFromFd(fd: number): Readable {
 /**
  * Writes to `fd`, each write done when the bytes left this process (so a slow reader holds the
  * writer back); a reader that went away makes it fail. The descriptor is closed once the stream
- * finished or was destroyed.
+ * finished or was destroyed: by the time `finish` is emitted, this process holds no copy of it.
  */
 export function writableToFd(fd: number): Writable {
   const sink = bunFiles().file(fd).writer();
+  // Bun's writer works on a duplicate of `fd` that only its end() closes (or, much later, the
+  // garbage collector): with it open the reader never sees end of file, so a host waiting for its
+  // child's stdout to close would wait on the server's next collection.
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    try {
+      const ended = sink.end();
+      // A reader gone meanwhile fails the last flush: the stream has reported it, or nobody waits.
+      if (ended instanceof Promise) ended.catch(() => {});
+    } catch {
+      // Ended already, or its descriptor is gone with an error the stream reported.
+    }
+    closeQuietly(fd);
+  };
   const settle = (pending: number | Promise<number>, callback: (error?: Error | null) => void) => {
     if (pending instanceof Promise)
       pending.then(
@@ -64,12 +82,16 @@ export function writableToFd(fd: number): Writable {
     },
     final(callback) {
       try {
-        settle(sink.flush(), callback);
+        settle(sink.flush(), (error) => {
+          release();
+          callback(error);
+        });
       } catch (error) {
+        release();
         callback(error as Error);
       }
     },
   });
-  writable.once("close", () => closeQuietly(fd));
+  writable.once("close", release);
   return writable;
 }

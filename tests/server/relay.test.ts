@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { connectStdio } from "../support/clients.ts";
@@ -80,6 +80,17 @@ class RawHost {
   }
 }
 
+/** What each open descriptor of `pid` names ("pipe:[…]", "socket:[…]", a path); one gone meanwhile is left out. */
+function descriptorsOf(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/fd`).flatMap((entry) => {
+    try {
+      return [readlinkSync(`/proc/${pid}/fd/${entry}`)];
+    } catch {
+      return [];
+    }
+  });
+}
+
 async function exitCode(host: RawHost): Promise<number | null> {
   let code: number | null | undefined;
   void host.exited.then((value) => (code = value));
@@ -132,6 +143,17 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
     } finally {
       await other.close();
     }
+  });
+
+  test("a host closing stdin: by the time its relay exits, the server holds no copy of the host's stdout, so the host sees it end", async () => {
+    const { server, relay: closing } = await relayed();
+    const stdout = readlinkSync(`/proc/${closing.child.pid}/fd/1`);
+    // The relay handed its stdout to the server, which writes the answers to it itself.
+    expect(descriptorsOf(server.process.pid!)).toContain(stdout);
+    closing.child.stdin.end();
+    expect(await exitCode(closing)).toBe(0);
+    // Another copy left open (Bun's writer keeps one until its end()) holds the host's read open after the relay is gone.
+    expect(descriptorsOf(server.process.pid!)).not.toContain(stdout);
   });
 
   test("a host ending the relay with SIGTERM: it is gone at once, and the server ends its session and only that one", async () => {
