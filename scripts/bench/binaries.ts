@@ -19,7 +19,7 @@ export interface Binaries {
 }
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const COMPILE_FLAGS = ["build", "--compile", "--minify", "--bytecode", "--format=esm"];
+const COMPILE_FLAGS = ["build", "--compile", "--minify", "--bytecode", "--format=esm", "--splitting"];
 
 export async function compileBaseline(source: string, outfile: string): Promise<string> {
   await run(process.execPath, [...COMPILE_FLAGS, join("scripts/bench/baselines", source), "--outfile", outfile], { cwd: repoRoot });
