@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { keptRealpathOrSelf } from "../runtime/index.ts";
 import type { ToolMode } from "./tool.ts";
 
 /** What a session may touch and do: fixed when it opens (its --root/--allow-root and power flags). */
@@ -39,6 +40,14 @@ export interface SessionOpening {
 /** The repository a session works in when a call names none: its default root, else its only allowed root. */
 export function sessionRepository(scope: SessionScope): string | undefined {
   return scope.defaultRoot ?? (scope.allowedRoots.length === 1 ? scope.allowedRoots[0] : undefined);
+}
+
+/**
+ * The scope's allowed roots as real paths, the one form every boundary check compares with: kept
+ * between calls while each root stays the same directory (a re-pointed symlink shows at once).
+ */
+export function realRoots(scope: SessionScope): string[] {
+  return scope.allowedRoots.map(keptRealpathOrSelf);
 }
 
 export function createSession(init: SessionOpening & { transport: "stdio" | "http"; principal: string }): SessionState {

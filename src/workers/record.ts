@@ -6,8 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { PatchbayError } from "../errors/index.ts";
 import type { JobRecord, JobState } from "../jobs/index.ts";
-import type { SessionScope } from "../mcp/session.ts";
-import { keptRealpathOrSelf } from "../runtime/index.ts";
+import { realRoots, type SessionScope } from "../mcp/session.ts";
 import { isRecordId, type RecordStore } from "../state/index.ts";
 import { isInside } from "./paths.ts";
 
@@ -75,11 +74,6 @@ export function latestJobId(worker: WorkerRecord): string | undefined {
   return worker.turns.at(-1)?.job_id;
 }
 
-/** Roots (real paths) of a session: a worker or artifact outside them does not exist for it. */
-export async function sessionRoots(scope: SessionScope): Promise<string[]> {
-  return scope.allowedRoots.map(keptRealpathOrSelf);
-}
-
 /**
  * The workers in `scope`'s roots, in `only.repo` when given, without the stopped ones when
  * `only.includeStopped` is false; read through the state's worker index, so stopped workers and
@@ -109,7 +103,7 @@ type WorkerTests = { repo: (value: string) => boolean; stopped_at?: (value: stri
 
 /** The worker index's tests for the workers in `scope`'s roots (in `only.repo`), stopped ones left out when `only.includeStopped` is false. */
 async function inScope(scope: SessionScope, only: { repo?: string; includeStopped?: boolean }): Promise<WorkerTests> {
-  const roots = await sessionRoots(scope);
+  const roots = realRoots(scope);
   return {
     repo: (repo) => (!only.repo || repo === only.repo) && roots.some((root) => isInside(root, repo)),
     ...(only.includeStopped === false && { stopped_at: (stoppedAt: string) => stoppedAt === "" }),
@@ -124,7 +118,7 @@ async function inScope(scope: SessionScope, only: { repo?: string; includeStoppe
  * const worker = await findWorker(context.app.store, context.session.scope, "reviewer", repo);
  */
 export async function findWorker(store: RecordStore, scope: SessionScope, ref: string, repo?: string): Promise<WorkerRecord> {
-  const roots = await sessionRoots(scope);
+  const roots = realRoots(scope);
   const byId = isRecordId(ref) ? (await store.get<WorkerRecord>("worker", ref))?.data : undefined;
   if (byId && roots.some((root) => isInside(root, byId.repo))) return byId;
   const named = (

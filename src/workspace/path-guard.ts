@@ -7,9 +7,9 @@
 import { lstatSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { keptRealpath, keptRealpathOrSelf } from "../runtime/index.ts";
+import { keptRealpath } from "../runtime/index.ts";
 import { isInside } from "../runtime/index.ts";
-import type { SessionScope } from "../mcp/index.ts";
+import { realRoots, type SessionScope } from "../mcp/session.ts";
 import { blockedBy } from "./blocked.ts";
 import { generationMemo } from "./generation-memo.ts";
 import { isGitDirName } from "./names.ts";
@@ -152,8 +152,8 @@ function assertNotBlocked(rel: string, blockedGlobs: readonly string[]): void {
 
 /** The allowed root (real path) that contains `realRoot`, the innermost when roots nest. */
 async function scopeRootOf(scope: SessionScope, realRoot: string): Promise<string | undefined> {
-  const realRoots = scope.allowedRoots.map(keptRealpathOrSelf);
-  return realRoots.filter((root) => isInside(root, realRoot)).sort((a, b) => b.length - a.length)[0];
+  const roots = realRoots(scope);
+  return roots.filter((root) => isInside(root, realRoot)).sort((a, b) => b.length - a.length)[0];
 }
 
 /**

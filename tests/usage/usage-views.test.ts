@@ -4,7 +4,7 @@
  * asking session's repositories.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { USAGE_TOOLS } from "../../src/usage/tools/index.ts";
 import { dayOf, fsLedger, ledgerDir, type UsageEntry, usageLedger } from "../../src/usage/index.ts";
@@ -123,6 +123,16 @@ test("codex_usage counts only the turns in the session's repositories", async ()
   expect(report.groups.map((group) => group.key)).toEqual([repoA]);
   expect((await harness.ok<{ total: { turns: number } }>("codex_usage", { worker: "w1", since: "7d" })).total.turns).toBe(1);
   expect(await harness.errorCode("codex_usage", { repo_path: repoB })).toBe("path_outside_roots");
+
+  // The ledger holds real paths: a session whose root is a symlink to repoA counts repoA's turns, and only those.
+  const link = join(tempDir("pb-usage-link-"), "repo");
+  symlinkSync(repoA, link);
+  const linked = await harnesses.open(link);
+  const linkedLedger = usageLedger(linked.host.home, linked.host.store);
+  for (const turn of turns(repoA, repoB)) await linkedLedger.record(turn);
+  const through = await linked.ok<{ total: { turns: number }; groups: Array<{ key: string }> }>("codex_usage", { by: "repo" });
+  expect(through.total.turns).toBe(2);
+  expect(through.groups.map((group) => group.key)).toEqual([repoA]);
 });
 
 describe.skipIf(!redis)("with state in Redis", () => {

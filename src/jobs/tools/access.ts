@@ -3,16 +3,11 @@
  * lies inside its own allowed roots: a job elsewhere is `job_not_found` to it.
  */
 import { PatchbayError } from "../../errors/index.ts";
-import { keptRealpathOrSelf } from "../../runtime/index.ts";
+import { realRoots } from "../../mcp/session.ts";
 import type { ToolContext } from "../../mcp/tool.ts";
 import { isInside } from "../../workspace/index.ts";
 import type { JobRecord } from "../record.ts";
 import type { JobProgress } from "../runtime.ts";
-
-/** The session's allowed roots as real paths (kept between calls while each root stays the same directory). */
-export function scopeRoots(context: Pick<ToolContext, "session">): string[] {
-  return context.session.scope.allowedRoots.map(keptRealpathOrSelf);
-}
 
 /** True when `repo` lies inside one of `roots` (real paths). */
 export const inRoots = (roots: readonly string[], repo: string) => roots.some((root) => isInside(root, repo));
@@ -20,7 +15,7 @@ export const inRoots = (roots: readonly string[], repo: string) => roots.some((r
 /** The job, when this session may see it. */
 export async function jobFor(context: Pick<ToolContext, "app" | "session">, id: string): Promise<JobRecord> {
   const record = await context.app.jobs.get(id);
-  if (!inRoots(scopeRoots(context), record.repo))
+  if (!inRoots(realRoots(context.session.scope), record.repo))
     throw new PatchbayError("job_not_found", `no job ${JSON.stringify(id)} in this session's repositories`, {
       next: "use a job_id from a job this session can see",
     });

@@ -9,7 +9,8 @@ import { isInside, listCodexSessions, openWorkspace, type SavedCodexSession } fr
 import { PatchbayError } from "../../errors/index.ts";
 import { valuePairs, valuesById } from "../../state/index.ts";
 import type { JobRecord } from "../record.ts";
-import { inRoots, scopeRoots } from "./access.ts";
+import { realRoots } from "../../mcp/session.ts";
+import { inRoots } from "./access.ts";
 import { repoPathArg } from "./args.ts";
 import { agentNoDefault } from "./sessions.ts";
 
@@ -138,7 +139,7 @@ function rowOf(session: IndexedSession, jobs: readonly JobRecord[]): SessionRow 
 async function jobSessions(context: ToolContext, filter: SessionFilter, limit: number): Promise<{ rows: SessionRow[]; total: number }> {
   const rows: SessionRow[] = [];
   let total = 0;
-  const roots = scopeRoots(context);
+  const roots = realRoots(context.session.scope);
   const sessions: Candidate[] = await indexedSessions(context, roots, filter);
   for (let at = 0; at < sessions.length; at++) {
     const session = sessions[at]!;
@@ -169,7 +170,7 @@ async function jobSessions(context: ToolContext, filter: SessionFilter, limit: n
 
 /** Saved Codex sessions that ran inside `repo`, else inside one of the session's allowed roots. */
 async function savedSessions(context: ToolContext, repo: string | undefined, query: string | undefined, limit: number) {
-  const roots = repo ? [repo] : scopeRoots(context);
+  const roots = repo ? [repo] : realRoots(context.session.scope);
   const matches = (session: SavedCodexSession) =>
     session.cwd !== undefined &&
     roots.some((root) => isInside(root, session.cwd!)) &&

@@ -7,7 +7,8 @@ import { PatchbayError } from "../../errors/index.ts";
 import type { ToolContext, ToolDeclaration } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import { isTerminal, type JobRecord } from "../record.ts";
-import { inRoots, scopeRoots } from "./access.ts";
+import { realRoots } from "../../mcp/session.ts";
+import { inRoots } from "./access.ts";
 import { accessFor, agentOptions, STARTS_AGENT_TURN, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
 import { RUNS_AGENT_WRITES, submitFor } from "./job-start-tools.ts";
 import { defineJobTool } from "./job-tool.ts";
@@ -17,7 +18,7 @@ const DEFAULT_WAIT_SECONDS = 30;
 
 /** Jobs of a session this caller can see, newest first (read through the job index: a long history is not). */
 async function sessionJobs(context: ToolContext, sessionId: string): Promise<JobRecord[]> {
-  const roots = scopeRoots(context);
+  const roots = realRoots(context.session.scope);
   return (await context.app.jobs.ofSessions(new Set([sessionId]))).filter((job) => inRoots(roots, job.repo));
 }
 

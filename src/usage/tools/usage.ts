@@ -2,8 +2,8 @@
  * codex_usage: the usage ledger rolled up for a host (what turns used and cost, by model, agent,
  * day, job, worker, run or repository), limited to the session's allowed repositories.
  */
-import { realpath } from "node:fs/promises";
 import * as v from "valibot";
+import { realRoots } from "../../mcp/session.ts";
 import { defineTool } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import { budgetStates, budgetsText } from "../budgets.ts";
@@ -62,7 +62,7 @@ export const usageTool = defineTool({
   labels: { invoking: "Adding up usage", invoked: "Usage added up" },
   async handler(args, context) {
     const repo = args.repo_path ? (await openWorkspace(context.session.scope, context.app, args.repo_path)).root : undefined;
-    const within = await Promise.all(context.session.scope.allowedRoots.map((root) => realpath(root).catch(() => root)));
+    const within = realRoots(context.session.scope);
     const ledger = usageLedger(context.app.home, context.app.store);
     const report = await usageReport(ledger, {
       within,

@@ -5,7 +5,8 @@ import type { ToolContext } from "../../mcp/tool.ts";
 import { copyArtifactsInto, findArtifact } from "../artifacts.ts";
 import { announceConflicts, conflictLines, teamConflicts } from "../conflicts.ts";
 import { assemblePrompt, type ArtifactContext, type ContextDetail } from "../prompt.ts";
-import { findWorker, sessionRoots, type WorkerRecord, workersInScope } from "../record.ts";
+import { realRoots } from "../../mcp/session.ts";
+import { findWorker, type WorkerRecord, workersInScope } from "../record.ts";
 import { refreshWorker } from "../turns.ts";
 
 export interface ContextArgs {
@@ -38,7 +39,7 @@ export async function promptFor(
         { next: "start an isolated_write worker for work that uses artifacts" },
       );
     }
-    const roots = await sessionRoots(context.session.scope);
+    const roots = realRoots(context.session.scope);
     const records = await Promise.all(ids.map((id) => findArtifact(context.app.store, id, roots)));
     artifacts = await copyArtifactsInto(context.app.home, records, worker.worktree.path);
   }

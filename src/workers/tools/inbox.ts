@@ -7,7 +7,8 @@ import { PatchbayError } from "../../errors/index.ts";
 import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import { artifactFilesRoot, artifactsInScope, findArtifact, importArtifact, type ArtifactRecord } from "../artifacts.ts";
-import { checkOwnership, sessionRoots } from "../record.ts";
+import { realRoots } from "../../mcp/session.ts";
+import { checkOwnership } from "../record.ts";
 import { workerOptions, REASONING_EFFORTS } from "../options.ts";
 import { repoPathArg, takeoverArgs } from "./view.ts";
 
@@ -89,7 +90,7 @@ export const workerInbox = defineTool({
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Working on the artifact inbox", invoked: "Inbox updated" },
   async handler(args, context) {
-    const roots = await sessionRoots(context.session.scope);
+    const roots = realRoots(context.session.scope);
     switch (args.action) {
       case "import_file": {
         const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
