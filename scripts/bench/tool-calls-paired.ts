@@ -10,7 +10,9 @@
  * 5 ms, which lets both processes go idle between calls as a host does between model turns. Beside
  * them, the SDK floor in the same pairs: the minimal SDK server returning `codex_read_file`'s and
  * `codex_tool_mode_info`'s answers (captured from patchbay) from a tool that does nothing else,
- * against its own trivial tool: what the answer alone costs on the SDK.
+ * against its own trivial tool: what the answer alone costs on the SDK, over stdio and over HTTP.
+ * Over HTTP patchbay's call is also held against that floor directly: what patchbay adds to the
+ * SDK's own cost of the same answer on the same transport.
  *
  *   bun scripts/bench/tool-calls-paired.ts             # 3 rounds, prints the table (about 4 minutes)
  *   bun scripts/bench/tool-calls-paired.ts --rounds 5 --write
@@ -59,6 +61,7 @@ async function main(): Promise<string> {
   const { patchbay, sdkMinimal, binDir, repo, server, open } = setup;
   const sessionArgs = ["--root", repo];
   let sdkHttp: ListeningServer | undefined;
+  let sdkHttpFloor: ListeningServer | undefined;
   try {
     sdkHttp = await startListening(sdkMinimal, ["http"], benchEnv(), (printed) => (printed as { url: string }).url);
     const relay = await setup.relay();
@@ -82,6 +85,8 @@ async function main(): Promise<string> {
       ),
     );
     const sdkFloor = await open(connectStdio({ command: sdkMinimal, args: ["stdio", answers], env: benchEnv() }));
+    sdkHttpFloor = await startListening(sdkMinimal, ["http", answers], benchEnv(), (printed) => (printed as { url: string }).url);
+    const sdkHttpFloorClient = await open(connectHttp(sdkHttpFloor.url));
 
     const pairs: Pair[] = TIMED_CALLS.flatMap((call) => {
       const trivial = call.name === TRIVIAL;
@@ -111,14 +116,32 @@ async function main(): Promise<string> {
       };
       return [stdio, overHttp, overhead];
     });
-    for (const call of FLOOR_TOOLS)
-      pairs.push({
-        tool: call.name,
-        channel: "SDK floor, stdio: the minimal SDK server returning this answer",
-        baseline: "minimal SDK `info`, stdio",
-        ours: { client: sdkFloor, call: { name: call.name, args: {} } },
-        theirs: sdkStdioInfo,
-      });
+    for (const call of FLOOR_TOOLS) {
+      const floorCall = { name: call.name, args: {} };
+      pairs.push(
+        {
+          tool: call.name,
+          channel: "SDK floor, stdio: the minimal SDK server returning this answer",
+          baseline: "minimal SDK `info`, stdio",
+          ours: { client: sdkFloor, call: floorCall },
+          theirs: sdkStdioInfo,
+        },
+        {
+          tool: call.name,
+          channel: "SDK floor, HTTP: the minimal SDK server returning this answer",
+          baseline: "minimal SDK `info`, HTTP",
+          ours: { client: sdkHttpFloorClient, call: floorCall },
+          theirs: sdkHttpInfo,
+        },
+        {
+          tool: call.name,
+          channel: "HTTP keep-alive, against the SDK's floor for this answer",
+          baseline: "the minimal SDK server returning this answer, HTTP",
+          ours: { client: http, call },
+          theirs: { client: sdkHttpFloorClient, call: floorCall },
+        },
+      );
+    }
 
     const figures = pairs.map(() => REGIMES.map(() => [] as Array<[number, number]>));
     for (let round = 1; round <= rounds; round++) {
@@ -129,6 +152,7 @@ async function main(): Promise<string> {
   } finally {
     await setup.close();
     await sdkHttp?.stop();
+    await sdkHttpFloor?.stop();
   }
 }
 
