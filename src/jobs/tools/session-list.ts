@@ -4,12 +4,12 @@
  * in this session's repositories. Metadata only: transcripts stay with the agent.
  */
 import * as v from "valibot";
+import { realRoots } from "../../mcp/session.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { isInside, listCodexSessions, openWorkspace, type SavedCodexSession } from "../../workspace/index.ts";
 import { PatchbayError } from "../../errors/index.ts";
 import { valuePairs, valuesById } from "../../state/index.ts";
 import type { JobRecord } from "../record.ts";
-import { realRoots } from "../../mcp/session.ts";
 import { inRoots } from "./access.ts";
 import { repoPathArg } from "./args.ts";
 import { agentNoDefault } from "./sessions.ts";

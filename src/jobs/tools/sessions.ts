@@ -4,10 +4,10 @@
  */
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
+import { realRoots } from "../../mcp/session.ts";
 import type { ToolContext, ToolDeclaration } from "../../mcp/tool.ts";
 import { openWorkspace } from "../../workspace/index.ts";
 import { isTerminal, type JobRecord } from "../record.ts";
-import { realRoots } from "../../mcp/session.ts";
 import { inRoots } from "./access.ts";
 import { accessFor, agentOptions, STARTS_AGENT_TURN, repoPathArg, specArg, waitArg, type AgentOptions } from "./args.ts";
 import { RUNS_AGENT_WRITES, submitFor } from "./job-start-tools.ts";

@@ -1,11 +1,11 @@
 /** Peer context and artifacts for a turn, resolved from the tool's arguments. */
 import { PatchbayError } from "../../errors/index.ts";
 import { log } from "../../log/index.ts";
+import { realRoots } from "../../mcp/session.ts";
 import type { ToolContext } from "../../mcp/tool.ts";
 import { copyArtifactsInto, findArtifact } from "../artifacts.ts";
 import { announceConflicts, conflictLines, teamConflicts } from "../conflicts.ts";
 import { assemblePrompt, type ArtifactContext, type ContextDetail } from "../prompt.ts";
-import { realRoots } from "../../mcp/session.ts";
 import { findWorker, type WorkerRecord, workersInScope } from "../record.ts";
 import { refreshWorker } from "../turns.ts";
 
