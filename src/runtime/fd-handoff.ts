@@ -9,8 +9,8 @@
  * machine can connect to it, so a handoff counts only with a ticket the server gave out over its
  * authenticated control connection; descriptors sent without one are closed at once.
  */
-import { randomBytes } from "node:crypto";
 import { MSG_DONTWAIT, MSG_NOSIGNAL, openLibc, retried, SOCK_CLOEXEC, SOCK_STREAM } from "./libc.ts";
+import { randomHex } from "./random-hex.ts";
 
 const AF_UNIX = 1;
 const SOCK_NONBLOCK = 0o4000;
@@ -87,7 +87,7 @@ export async function openHandoffListener(): Promise<HandoffListener | undefined
   const libc = await socketCalls();
   if (!libc) return undefined;
   const { symbols, ptr, errno } = libc;
-  const name = `patchbay-handoff-${process.pid}-${randomBytes(8).toString("hex")}`;
+  const name = `patchbay-handoff-${process.pid}-${randomHex(8)}`;
   const fd = symbols.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return undefined;
   const address = abstractAddress(name);
@@ -127,7 +127,7 @@ export async function openHandoffListener(): Promise<HandoffListener | undefined
     name,
     discard,
     issue() {
-      const ticket = randomBytes(TICKET_BYTES).toString("hex");
+      const ticket = randomHex(TICKET_BYTES);
       tickets.set(ticket, undefined);
       return ticket;
     },

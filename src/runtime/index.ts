@@ -22,6 +22,7 @@ export { readableFromFd, writableToFd } from "./fd-streams.ts";
 export { IN, type Inotify, type InotifyEvent, openInotify } from "./inotify.ts";
 export { keptRealpath, keptRealpathOrSelf } from "./kept-realpath.ts";
 export { isProcessAlive, processStartTime } from "./process-liveness.ts";
+export { randomHex } from "./random-hex.ts";
 export { remoteAddress } from "./remote-address.ts";
 
 interface BunServer {

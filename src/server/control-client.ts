@@ -1,4 +1,4 @@
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { PatchbayError } from "../errors/index.ts";
 import type { ControlReply, ControlRequest } from "./control-protocol.ts";
 import type { OwnerRecord } from "./owner.ts";
@@ -11,10 +11,18 @@ export interface ControlAnswer {
   rest: Buffer;
 }
 
+/**
+ * node:net, loaded on the first connection: every command imports this file, and a relay on the
+ * descriptor pump (fd-pump.ts) or `patchbay --version` never connects through it. Loading it costs
+ * a start a few milliseconds.
+ */
+const net = () => import("node:net");
+
 /** Sends one control request to the server described by `owner` and waits for its answer line. */
-export function controlRequest(owner: OwnerRecord, request: ControlRequest, timeoutMs = 10_000): Promise<ControlAnswer> {
+export async function controlRequest(owner: OwnerRecord, request: ControlRequest, timeoutMs = 10_000): Promise<ControlAnswer> {
   const port = owner.control_port;
-  if (!port) return Promise.reject(new PatchbayError("server_unreachable", `the owner of this state (pid ${owner.pid}) has no control port`));
+  if (!port) throw new PatchbayError("server_unreachable", `the owner of this state (pid ${owner.pid}) has no control port`);
+  const { connect } = await net();
   return new Promise((resolve, reject) => {
     const socket = connect({ host: "127.0.0.1", port });
     let buffered = Buffer.alloc(0);
@@ -82,14 +90,15 @@ export function replyData(line: string): unknown {
  * Like controlRequest, for requests that stream: each `{"progress": …}` line before the answer
  * goes to `onProgress`; resolves with the answer's data.
  */
-export function controlStream(
+export async function controlStream(
   owner: OwnerRecord,
   request: ControlRequest,
   onProgress: (progress: unknown) => void,
   timeoutMs = 15 * 60 * 1000,
 ): Promise<unknown> {
   const port = owner.control_port;
-  if (!port) return Promise.reject(new PatchbayError("server_unreachable", `the owner of this state (pid ${owner.pid}) has no control port`));
+  if (!port) throw new PatchbayError("server_unreachable", `the owner of this state (pid ${owner.pid}) has no control port`);
+  const { connect } = await net();
   return new Promise((resolve, reject) => {
     const socket: Socket = connect({ host: "127.0.0.1", port });
     let buffered = "";

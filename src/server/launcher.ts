@@ -1,7 +1,5 @@
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
-import { patchbayItselfEnvironment } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { selfCommand } from "../runtime/index.ts";
 import { isProcessAlive } from "../state/index.ts";
@@ -22,7 +20,9 @@ function tail(file: string, lines = 5): string {
 }
 
 /** Starts `patchbay start --no-http` in the background, detached from this process's session. */
-function launchBackgroundServer(home: string, configFile?: string): number {
+async function launchBackgroundServer(home: string, configFile?: string): Promise<number> {
+  // Loaded here, not above: every `patchbay stdio` imports this file, and only the first one launches.
+  const [{ spawn }, { patchbayItselfEnvironment }] = await Promise.all([import("node:child_process"), import("../agents/index.ts")]);
   mkdirSync(join(home, "logs"), { recursive: true, mode: 0o700 });
   const log = openSync(serverLogFile(home), "a", 0o600);
   try {
@@ -53,7 +53,7 @@ export async function ensureServer(home: string, configFile?: string): Promise<O
     });
   }
   if (owner?.control_port) return owner;
-  const launched = owner ? 0 : launchBackgroundServer(home, configFile);
+  const launched = owner ? 0 : await launchBackgroundServer(home, configFile);
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 10));

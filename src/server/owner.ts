@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
-import { sweepStaleTemps, writeFileAtomicSync } from "../runtime/index.ts";
+import { randomHex, sweepStaleTemps, writeFileAtomicSync } from "../runtime/index.ts";
 import { breakLockFile, holderGone, isProcessAlive, publishLockFile } from "../state/index.ts";
 
 /**
@@ -34,7 +33,7 @@ export function newOwnerRecord(kind: OwnerRecord["kind"], version: string, optio
     kind,
     version,
     started_at: new Date().toISOString(),
-    credential: randomBytes(32).toString("hex"),
+    credential: randomHex(32),
     http: [],
     ...(options.background && { background: true }),
   };
