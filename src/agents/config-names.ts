@@ -9,7 +9,7 @@
  */
 import { type Config, configFile, type LoadOptions, loadConfig, patchbayHome, profileFile } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { AGENT_NAMES, isBuiltinAgent } from "./registry.ts";
+import { AGENT_NAMES, isBuiltinAgent } from "./names.ts";
 
 /**
  * Refuses a name in `[agents.commands]` or `[workers.models]` that is no built-in agent, and a

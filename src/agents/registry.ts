@@ -11,19 +11,13 @@ import { claude } from "./claude.ts";
 import { codex } from "./codex.ts";
 import { gemini } from "./gemini.ts";
 import { mock } from "./mock.ts";
+import type { BuiltinAgentName } from "./names.ts";
 import type { AgentAdapter } from "./types.ts";
 
-/** The built-in agents by name, in the order they are listed. */
-export const AGENTS = { codex, claude, gemini, mock } as const satisfies Record<string, AgentAdapter>;
+export { AGENT_NAMES, type BuiltinAgentName, isBuiltinAgent } from "./names.ts";
 
-export type BuiltinAgentName = keyof typeof AGENTS;
-
-/** The built-in agent names, in the order they are listed. */
-export const AGENT_NAMES = Object.keys(AGENTS) as BuiltinAgentName[];
-
-export function isBuiltinAgent(name: string): name is BuiltinAgentName {
-  return Object.hasOwn(AGENTS, name);
-}
+/** The built-in agents by name, in the order names.ts lists them (and no other). */
+export const AGENTS = { codex, claude, gemini, mock } as const satisfies Record<BuiltinAgentName, AgentAdapter>;
 
 /**
  * The built-in agents that are separate CLIs logging in to a model provider: each declares its

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
-import { loadCheckedConfig } from "../agents/index.ts";
+// config-names.ts itself, not the agents index: that would load every adapter into each host's `patchbay stdio`.
+import { loadCheckedConfig } from "../agents/config-names.ts";
 import { patchbayHome, readConfigFile, toolModeChosen } from "../config/index.ts";
 import { setLogLevel } from "../log/index.ts";
 import { relayStdio, runStandalone, scopeFromConfig } from "../server/index.ts";
