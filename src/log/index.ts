@@ -1,12 +1,27 @@
-import { createConsola } from "consola/basic";
+import { formatWithOptions } from "node:util";
+import { createConsola, type ConsolaReporter } from "consola/core";
+
+const bracket = (text: string | undefined) => (text ? `[${text}]` : "");
+
+/**
+ * consola's basic line (`[warn] message`), written to stderr when a line is logged and not before:
+ * the first touch of a standard stream loads Bun's stream machinery, several milliseconds of every
+ * start, and `patchbay stdio` (a relay) usually logs nothing. consola/basic's reporter cannot wait:
+ * importing it makes a logger on process.stdout and stderr at once.
+ */
+const stderrLines: ConsolaReporter = {
+  log(entry) {
+    const message = formatWithOptions({}, ...entry.args.map(clean));
+    process.stderr.write(`${[bracket(entry.type), bracket(entry.tag), message].filter(Boolean).join(" ")}\n`);
+  },
+};
 
 /**
  * The one logger. Everything goes to stderr: on `patchbay stdio`, stdout carries only protocol
  * bytes, and scripts read `--json` output from stdout undisturbed.
  */
 export const log = createConsola({
-  stdout: process.stderr,
-  stderr: process.stderr,
+  reporters: [stderrLines],
   level: process.env.PATCHBAY_LOG_LEVEL === "debug" ? 4 : 3,
 });
 
@@ -19,9 +34,6 @@ export function setLogLevel(level: keyof typeof LEVELS): void {
 let redactLine: ((text: string) => string) | undefined;
 const clean = (arg: unknown) =>
   !redactLine ? arg : typeof arg === "string" ? redactLine(arg) : arg instanceof Error ? redactLine(arg.stack ?? arg.message) : arg;
-log.options.reporters = log.options.reporters.map((reporter) => ({
-  log: (entry, context) => reporter.log({ ...entry, args: entry.args.map(clean) }, context),
-}));
 
 /**
  * Every later log line passes through `redact` before it is written: the process that owns the
