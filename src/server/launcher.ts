@@ -1,9 +1,9 @@
-import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, type FSWatcher, mkdirSync, openSync, readFileSync, watch } from "node:fs";
 import { join } from "node:path";
 import { PatchbayError } from "../errors/index.ts";
 import { selfCommand } from "../runtime/index.ts";
 import { isProcessAlive } from "../state/index.ts";
-import { readOwner, type OwnerRecord } from "./owner.ts";
+import { readOwner, runDir, type OwnerRecord } from "./owner.ts";
 
 const START_TIMEOUT_MS = 20_000;
 
@@ -41,6 +41,35 @@ async function launchBackgroundServer(home: string, configFile?: string): Promis
 }
 
 /**
+ * Waits for something to change in the run directory, where a starting server publishes its
+ * record (a rename), or for `ms`, whichever comes first: the watch wakes the wait at once, the
+ * timeout covers a change made before the wait began and a filesystem that cannot be watched.
+ */
+function runDirChanges(home: string): { next(ms: number): Promise<void>; close(): void } {
+  let wake: (() => void) | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    mkdirSync(runDir(home), { recursive: true, mode: 0o700 });
+    watcher = watch(runDir(home), () => wake?.());
+    watcher.on("error", () => watcher?.close());
+  } catch {
+    // No watch here: the timeout alone paces the wait.
+  }
+  return {
+    next: (ms) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => wake?.(), ms);
+        wake = () => {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        };
+      }),
+    close: () => watcher?.close(),
+  };
+}
+
+/**
  * The running server of `home`, started in the background when none runs. Several callers racing
  * here are safe: only one background server can claim the state, the others exit at once, and
  * every caller ends up talking to the winner.
@@ -53,24 +82,29 @@ export async function ensureServer(home: string, configFile?: string): Promise<O
     });
   }
   if (owner?.control_port) return owner;
-  const launched = owner ? 0 : await launchBackgroundServer(home, configFile);
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    owner = readOwner(home);
-    if (owner?.control_port) {
-      // Said on stderr (stdout may be the MCP channel): a process that outlives this command is no surprise.
-      if (launched && owner.pid === launched)
-        process.stderr.write(
-          `patchbay: started a background server for ${home} (pid ${owner.pid}, log ${serverLogFile(home)}); \`patchbay stop\` stops it, \`patchbay start --foreground\` takes it over\n`,
-        );
-      return owner;
+  const changes = runDirChanges(home); // before the launch: the record can be published at once
+  try {
+    const launched = owner ? 0 : await launchBackgroundServer(home, configFile);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      await changes.next(10);
+      owner = readOwner(home);
+      if (owner?.control_port) {
+        // Said on stderr (stdout may be the MCP channel): a process that outlives this command is no surprise.
+        if (launched && owner.pid === launched)
+          process.stderr.write(
+            `patchbay: started a background server for ${home} (pid ${owner.pid}, log ${serverLogFile(home)}); \`patchbay stop\` stops it, \`patchbay start --foreground\` takes it over\n`,
+          );
+        return owner;
+      }
+      if (launched && !owner && !isProcessAlive(launched)) {
+        throw new PatchbayError("server_start_failed", `the background server exited during start-up: ${tail(serverLogFile(home)) || "no output"}`, {
+          next: `see ${serverLogFile(home)}, or run \`patchbay start\` in a terminal to watch it`,
+        });
+      }
     }
-    if (launched && !owner && !isProcessAlive(launched)) {
-      throw new PatchbayError("server_start_failed", `the background server exited during start-up: ${tail(serverLogFile(home)) || "no output"}`, {
-        next: `see ${serverLogFile(home)}, or run \`patchbay start\` in a terminal to watch it`,
-      });
-    }
+  } finally {
+    changes.close();
   }
   throw new PatchbayError("server_start_failed", `no server answered within ${START_TIMEOUT_MS / 1000} s`, { next: `see ${serverLogFile(home)}` });
 }
