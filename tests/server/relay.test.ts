@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFi
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { connectStdio } from "../support/clients.ts";
-import { patchbayBinary, patchbayEnv, removeTempDirs, repoRoot, startTestServer, type TestServer, tempDir } from "../support/patchbay.ts";
+import { patchbayBinary, patchbayEnv, removeTempDirs, repoRoot, runPatchbay, startTestServer, type TestServer, tempDir } from "../support/patchbay.ts";
 import { until } from "../support/until.ts";
 
 afterAll(removeTempDirs);
@@ -288,4 +288,32 @@ describe.each(["socket pair", "pipes"] as const)("patchbay stdio relayed to the 
     expect(orphan.stderr).toContain("next: ");
     expect(orphan.stderr).toContain("`patchbay status`");
   });
+});
+
+test("three hosts connecting at once with no server running: one background server starts, and it serves all three", async () => {
+  const home = tempDir("patchbay-first-connection-");
+  const root = tempDir("patchbay-first-connection-root-");
+  const clients = await Promise.all([1, 2, 3].map(() => connectStdio("v2-legacy", { home, args: ["--root", root] })));
+  try {
+    // Each relay waited for the record of the server that won the claim, then handed its host to it.
+    const answers = await Promise.all(clients.map((client) => client.callTool("codex_self_test")));
+    expect(answers.map((answer) => (answer.structuredContent as { active_sessions: number }).active_sessions)).toEqual([3, 3, 3]);
+    const status = JSON.parse((await runPatchbay(["status", "--json"], { home })).stdout) as { pid: number; sessions: { stdio: number } };
+    expect(status.sessions.stdio).toBe(3);
+    const running = readdirSync("/proc").filter((pid) => {
+      try {
+        return (
+          /^\d+$/.test(pid) &&
+          readFileSync(`/proc/${pid}/environ`, "utf8").includes(`PATCHBAY_HOME=${home}\0`) &&
+          readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("\0start\0")
+        );
+      } catch {
+        return false; // gone meanwhile, or not ours
+      }
+    });
+    expect(running).toEqual([String(status.pid)]);
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+    await runPatchbay(["stop"], { home });
+  }
 });
