@@ -59,7 +59,8 @@ test("`patchbay stdio` relaying to the server loads no MCP SDK, agent adapter or
   // The relay checks the configuration's agent names (names.ts) and finds the server (owner.ts, lock-file.ts); no more.
   expect(
     matching(modules, [
-      /@modelcontextprotocol|zod|unstorage|ioredis|dax-sh/,
+      // consola/basic makes a logger on process.stdout and stderr at import: Bun's stream machinery, 5-14 ms.
+      /@modelcontextprotocol|zod|unstorage|ioredis|dax-sh|consola\/dist\/basic/,
       /^src\/agents\/(?!config-names\.ts$|names\.ts$)/,
       /^src\/state\/(?!lock-file\.ts$|index\.ts$)/,
       /^src\/(mcp|app|jobs|workers|workspace|messaging|pipeline)\//,
