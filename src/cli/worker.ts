@@ -160,11 +160,13 @@ const list = defineCommand({
   args: { all: { type: "boolean", description: "Include stopped workers" }, active: { type: "boolean", description: "Only running workers" }, ...common },
   async run({ args }) {
     const repo = repoOf(args.repo);
-    const listed = (filters: Record<string, boolean>) =>
-      callTool<{ workers: WorkerView[]; team_report: string }>("codex_worker_list", repo, { repo_path: repo, ...filters });
-    const result = await listed({ ...(args.all && { include_stopped: true }), ...(args.active && { active_only: true }) });
-    // An empty list says what the filters left out, so stopped workers never read as "none yet".
-    const hidden = result.workers.length || args.all ? 0 : (await listed({ include_stopped: true })).workers.length;
+    const result = await callTool<{ workers: WorkerView[]; team_report: string; filtered_out: number }>("codex_worker_list", repo, {
+      repo_path: repo,
+      ...(args.all && { include_stopped: true }),
+      ...(args.active && { active_only: true }),
+    });
+    // An empty list says what the filters left out (counted from the worker index), so stopped workers never read as "none yet".
+    const hidden = result.workers.length || args.all ? 0 : result.filtered_out;
     emit(args.json, result, () => {
       if (result.workers.length) return result.team_report;
       if (!hidden) return "No workers yet: start one with `patchbay worker start NAME BRIEF`";

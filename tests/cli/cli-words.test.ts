@@ -339,6 +339,10 @@ test("workers: a taken name's hint names `patchbay worker stop --cleanup`; list 
   const listed = await worker("list");
   expect(listed.stdout).toBe("No active workers; 1 stopped (`patchbay worker list --all` shows them)\n");
   expect((await worker("list", "--all")).stdout).toContain("- w (mock, isolated_write): stopped");
+  // Each list is one call: the count of what it left out comes with the answer, not from listing every stopped worker again.
+  expect((await runPatchbay(["stop"], { home })).code).toBe(0); // a clean stop writes every audit line that waits
+  const audited = readFileSync(join(home, "logs", "audit.log"), "utf8").match(/"tool":"codex_worker_list"/g) ?? [];
+  expect(audited).toHaveLength(3);
 }, 120_000);
 
 test("mcp doctor says when the stdio server it probes started a background server", async () => {

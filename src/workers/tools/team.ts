@@ -189,7 +189,13 @@ export const workerList = defineTool({
     include_stopped: v.optional(v.pipe(v.boolean(), v.description("Include stopped workers."))),
     owned_only: v.optional(v.pipe(v.boolean(), v.description("Only workers this session owns."))),
   }),
-  output: v.object({ workers: v.array(workerViewSchema), team_report: v.string(), conflicts: v.array(conflictsSchema) }),
+  output: v.object({
+    workers: v.array(workerViewSchema),
+    team_report: v.string(),
+    conflicts: v.array(conflictsSchema),
+    /** When nothing is listed: how many workers in scope the filters left out (stopped ones included), from the index alone. */
+    filtered_out: v.number(),
+  }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   capability: "read",
   modes: MODES,
@@ -225,7 +231,7 @@ export const workerList = defineTool({
       : hidden
         ? `No workers match; ${hidden} other(s) in scope (stopped or filtered out: include_stopped=true lists stopped ones).`
         : "No workers yet: start one with codex_worker_start.";
-    return { text: team_report, structured: { workers: views, team_report, conflicts } };
+    return { text: team_report, structured: { workers: views, team_report, conflicts, filtered_out: hidden } };
   },
 });
 
