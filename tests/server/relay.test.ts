@@ -300,18 +300,20 @@ test("three hosts connecting at once with no server running: one background serv
     expect(answers.map((answer) => (answer.structuredContent as { active_sessions: number }).active_sessions)).toEqual([3, 3, 3]);
     const status = JSON.parse((await runPatchbay(["status", "--json"], { home })).stdout) as { pid: number; sessions: { stdio: number } };
     expect(status.sessions.stdio).toBe(3);
-    const running = readdirSync("/proc").filter((pid) => {
-      try {
-        return (
-          /^\d+$/.test(pid) &&
-          readFileSync(`/proc/${pid}/environ`, "utf8").includes(`PATCHBAY_HOME=${home}\0`) &&
-          readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("\0start\0")
-        );
-      } catch {
-        return false; // gone meanwhile, or not ours
-      }
-    });
-    expect(running).toEqual([String(status.pid)]);
+    // A server that lost the claim exits at once, perhaps not yet: wait for it to be gone (bounded), then only the winner runs.
+    const servers = () =>
+      readdirSync("/proc").filter((pid) => {
+        try {
+          return (
+            /^\d+$/.test(pid) &&
+            readFileSync(`/proc/${pid}/environ`, "utf8").includes(`PATCHBAY_HOME=${home}\0`) &&
+            readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("\0start\0")
+          );
+        } catch {
+          return false; // gone meanwhile, or not ours
+        }
+      });
+    expect(await until(servers, "only the winning server to run for the home", { accept: (pids) => pids.length <= 1 })).toEqual([String(status.pid)]);
   } finally {
     await Promise.all(clients.map((client) => client.close()));
     await runPatchbay(["stop"], { home });
