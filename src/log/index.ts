@@ -3,6 +3,11 @@ import { createConsola, type ConsolaReporter } from "consola/core";
 
 const bracket = (text: string | undefined) => (text ? `[${text}]` : "");
 
+// Set by redactLogLines: every argument of a line passes through it before it is written.
+let redactLine: ((text: string) => string) | undefined;
+const clean = (arg: unknown) =>
+  !redactLine ? arg : typeof arg === "string" ? redactLine(arg) : arg instanceof Error ? redactLine(arg.stack ?? arg.message) : arg;
+
 /**
  * consola's basic line (`[warn] message`), written to stderr when a line is logged and not before:
  * the first touch of a standard stream loads Bun's stream machinery, several milliseconds of every
@@ -30,10 +35,6 @@ const LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4 } as const;
 export function setLogLevel(level: keyof typeof LEVELS): void {
   log.level = LEVELS[level];
 }
-
-let redactLine: ((text: string) => string) | undefined;
-const clean = (arg: unknown) =>
-  !redactLine ? arg : typeof arg === "string" ? redactLine(arg) : arg instanceof Error ? redactLine(arg.stack ?? arg.message) : arg;
 
 /**
  * Every later log line passes through `redact` before it is written: the process that owns the

@@ -49,8 +49,9 @@ function runDirChanges(home: string): { next(ms: number): Promise<void>; close()
   let wake: (() => void) | undefined;
   let watcher: FSWatcher | undefined;
   try {
-    mkdirSync(runDir(home), { recursive: true, mode: 0o700 });
-    watcher = watch(runDir(home), () => wake?.());
+    const dir = runDir(home);
+    mkdirSync(dir, { recursive: true, mode: 0o700 }); // as the server makes it: the watch needs it first
+    watcher = watch(dir, () => wake?.());
     watcher.on("error", () => watcher?.close());
   } catch {
     // No watch here: the timeout alone paces the wait.
