@@ -14,6 +14,10 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outfile = process.argv[2] ?? "dist/patchbay";
 mkdirSync(`${root}/dist`, { recursive: true });
-const args = ["build", "--compile", "--minify", "--bytecode", "--format=esm", "--splitting", "src/cli.ts", "--outfile", outfile];
+// A compiled Bun program reads `.env` and bunfig.toml from its working directory unless told not
+// to, and hosts run patchbay in the project they opened: a repository's `.env` would set
+// patchbay's variables and its bunfig.toml `preload` would run its code inside patchbay.
+const noAutoload = ["--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+const args = ["build", "--compile", ...noAutoload, "--minify", "--bytecode", "--format=esm", "--splitting", "src/cli.ts", "--outfile", outfile];
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
 process.exit(result.status ?? 1);

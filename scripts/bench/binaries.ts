@@ -19,7 +19,17 @@ export interface Binaries {
 }
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const COMPILE_FLAGS = ["build", "--compile", "--minify", "--bytecode", "--format=esm", "--splitting"];
+// scripts/build.ts's flags, its no-autoload of `.env` and bunfig.toml included.
+const COMPILE_FLAGS = [
+  "build",
+  "--compile",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+  "--minify",
+  "--bytecode",
+  "--format=esm",
+  "--splitting",
+];
 
 export async function compileBaseline(source: string, outfile: string): Promise<string> {
   await run(process.execPath, [...COMPILE_FLAGS, join("scripts/bench/baselines", source), "--outfile", outfile], { cwd: repoRoot });

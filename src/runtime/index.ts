@@ -100,9 +100,17 @@ export async function serveHttp(fetch: (request: Request) => Promise<Response>, 
   }
 }
 
-/** The argv that starts this same patchbay again (used to launch the background server). */
+/**
+ * The argv that starts this same patchbay again: the background server, and what `mcp install`
+ * registers for hosts, which run it in the project they opened. From source under Bun it names
+ * patchbay's own bunfig.toml and no `.env`, because Bun otherwise reads both from the working
+ * directory, and a repository's `preload` would run inside patchbay (the compiled binary is built
+ * without that autoload, scripts/build.ts).
+ */
 export function selfCommand(): string[] {
   if (isCompiledBinary) return [process.execPath];
   const entry = fileURLToPath(new URL("../cli.ts", import.meta.url));
-  return deno ? [deno.execPath(), "run", "-A", entry] : [process.execPath, entry];
+  if (deno) return [deno.execPath(), "run", "-A", entry];
+  const bunfig = fileURLToPath(new URL("../../bunfig.toml", import.meta.url));
+  return [process.execPath, "--no-env-file", `--config=${bunfig}`, entry];
 }

@@ -58,7 +58,7 @@ describe("bin/patchbay", () => {
     const now = new Date();
     utimesSync(join(root, "src", "cli.ts"), now, now);
     const result = await run(join(root, "bin", "patchbay"), ["status"]);
-    expect(result.stdout).toBe(`bun ${join(root, "src", "cli.ts")} status\n`);
+    expect(result.stdout).toBe(`bun --no-env-file --config=${join(root, "bunfig.toml")} ${join(root, "src", "cli.ts")} status\n`);
   });
 
   test("neither a build nor Bun: exit 1 and the command that fixes it", async () => {
