@@ -18,6 +18,9 @@ mkdirSync(`${root}/dist`, { recursive: true });
 // to, and hosts run patchbay in the project they opened: a repository's `.env` would set
 // patchbay's variables and its bunfig.toml `preload` would run its code inside patchbay.
 const noAutoload = ["--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
-const args = ["build", "--compile", ...noAutoload, "--minify", "--bytecode", "--format=esm", "--splitting", "src/cli.ts", "--outfile", outfile];
+// Startup code runs once: raised tier-up thresholds keep the JIT from compiling it, and a command
+// still running 250 ms later puts them back (src/runtime/startup-jit.ts; docs/benchmarks.md).
+const jitPolicy = "--compile-jit-policy=8";
+const args = ["build", "--compile", ...noAutoload, jitPolicy, "--minify", "--bytecode", "--format=esm", "--splitting", "src/cli.ts", "--outfile", outfile];
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
 process.exit(result.status ?? 1);

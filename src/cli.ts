@@ -5,7 +5,10 @@
  */
 import { defineCommand } from "citty";
 import { runCli } from "./cli/run-cli.ts";
+import { endStartupJitPolicyLater } from "./runtime/startup-jit.ts";
 import { VERSION } from "./version.ts";
+
+endStartupJitPolicyLater();
 
 const main = defineCommand({
   meta: { name: "patchbay", version: VERSION, description: "A local MCP control plane for teams of coding agents" },

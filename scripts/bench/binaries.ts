@@ -19,12 +19,14 @@ export interface Binaries {
 }
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-// scripts/build.ts's flags, its no-autoload of `.env` and bunfig.toml included.
+// scripts/build.ts's flags, its no-autoload of `.env` and bunfig.toml and its startup JIT policy
+// included (the serving baselines end that policy as patchbay does).
 const COMPILE_FLAGS = [
   "build",
   "--compile",
   "--no-compile-autoload-dotenv",
   "--no-compile-autoload-bunfig",
+  "--compile-jit-policy=8",
   "--minify",
   "--bytecode",
   "--format=esm",

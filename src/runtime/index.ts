@@ -8,7 +8,8 @@
  * paths of roots (`kept-realpath.ts`) and, on Linux under Bun, what goes through Bun's FFI to libc
  * (`libc.ts`): inotify read on the calling thread (`inotify.ts`), the relay's blocking byte
  * pump (`fd-pump.ts`) and the handoff of its stdin and stdout to the server (`fd-handoff.ts`,
- * served there through Bun's own descriptor streams, `fd-streams.ts`).
+ * served there through Bun's own descriptor streams, `fd-streams.ts`). The CLI's entry imports
+ * `startup-jit.ts` itself, the JIT policy of a start, so that `--version` loads nothing else.
  */
 import { fileURLToPath } from "node:url";
 import { PatchbayError } from "../errors/index.ts";

@@ -21,7 +21,12 @@ interface Message {
 }
 interface BunGlobal {
   serve(options: { fetch: (request: Request) => Promise<Response>; hostname: string; port: number; idleTimeout: number }): { port: number };
+  unsafe: { setJITPolicy(scale: number): void };
 }
+const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+// Compiled with patchbay's startup JIT policy (binaries.ts), it ends that policy as patchbay does
+// (src/runtime/startup-jit.ts): 250 ms after it started.
+setTimeout(() => bun.unsafe.setJITPolicy(1), 250).unref();
 
 const [mode, file] = process.argv.slice(2);
 if (!file || (mode !== "stdio" && mode !== "http")) throw new Error("usage: canned stdio|http ANSWERS.json");
@@ -83,7 +88,7 @@ function serveHttp(): void {
     const line = answer(message);
     return line === undefined ? new Response(null, { status: 202 }) : sse(line, sessionId);
   }
-  const { port } = (globalThis as unknown as { Bun: BunGlobal }).Bun.serve({ fetch, hostname: "127.0.0.1", port: 0, idleTimeout: 0 });
+  const { port } = bun.serve({ fetch, hostname: "127.0.0.1", port: 0, idleTimeout: 0 });
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}/mcp` })}\n`);
   process.once("SIGTERM", () => process.exit(0));
 }

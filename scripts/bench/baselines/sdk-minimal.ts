@@ -16,7 +16,12 @@ import { serveStdio } from "@modelcontextprotocol/server/stdio";
 
 interface BunGlobal {
   serve(options: { fetch: (request: Request) => Promise<Response>; hostname: string; port: number; idleTimeout: number }): { port: number };
+  unsafe: { setJITPolicy(scale: number): void };
 }
+const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+// Compiled with patchbay's startup JIT policy (binaries.ts), it ends that policy as patchbay does
+// (src/runtime/startup-jit.ts): 250 ms after it started.
+setTimeout(() => bun.unsafe.setJITPolicy(1), 250).unref();
 
 type CannedResult = { content: Array<{ type: "text"; text: string }> };
 const answersFile = process.argv.slice(2).find((arg) => arg.endsWith(".json"));
@@ -54,7 +59,7 @@ function serveHttp(): void {
     return transport.handleRequest(request, { parsedBody: body });
   }
   // idleTimeout 0 as in patchbay (src/runtime), so both servers hold keep-alive connections alike.
-  const { port } = (globalThis as unknown as { Bun: BunGlobal }).Bun.serve({ fetch, hostname: "127.0.0.1", port: 0, idleTimeout: 0 });
+  const { port } = bun.serve({ fetch, hostname: "127.0.0.1", port: 0, idleTimeout: 0 });
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}/mcp` })}\n`);
   process.once("SIGTERM", () => process.exit(0));
 }
