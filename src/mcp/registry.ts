@@ -87,7 +87,8 @@ const SECURITY_SCHEMES = [{ type: "noauth" }];
 /**
  * What tools/list shows for one name. Every host puts this into its model's context, so it carries
  * only what a model or host reads: no output schema (results still carry structuredContent, which
- * the widget reads; no host needs the schema to use it, and the SDK's result projection needs it
+ * the widget reads, for every host that does not show it to its model instead of the text:
+ * host-result.ts; no host needs the schema to use it, and the SDK's result projection needs it
  * only for non-object results, which no tool has), and an alias points at its canonical tool
  * instead of repeating its description.
  */

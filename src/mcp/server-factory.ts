@@ -1,7 +1,8 @@
-import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from "@modelcontextprotocol/server";
+import { CLIENT_INFO_META_KEY, ProtocolError, ProtocolErrorCode, Server, type ServerContext } from "@modelcontextprotocol/server";
 import type { AppServices } from "./services.ts";
 import type { ToolRegistry } from "./registry.ts";
 import type { SessionState } from "./session.ts";
+import { resultForHost } from "./host-result.ts";
 import { followActivity, logRefusal, type LogSender } from "./logging.ts";
 import { createProgressReporter } from "./progress.ts";
 import { widgetResource, WIDGET_URIS } from "./widget.ts";
@@ -73,7 +74,8 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
       if (!pending) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the tools of this session's mode.`);
       const result = await pending;
       logRefusal(host, name, result, callLog);
-      return server.projectCallToolResult(result, undefined); // no output schema is advertised (registry.ts)
+      // No output schema is advertised (registry.ts).
+      return resultForHost(server.projectCallToolResult(result, undefined), clientNameOf(server, ctx));
     } finally {
       stopPolling();
       stopFollowing();
@@ -94,4 +96,11 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
     server.onclose = stopFollowing;
   }
   return server;
+}
+
+/** The host's `clientInfo.name`: a 2026-era request carries it in its envelope, a 2025-era session gave it to `initialize`. */
+function clientNameOf(server: Server, ctx: ServerContext): string | undefined {
+  const envelope = ctx.mcpReq.envelope as Record<string, { name?: unknown } | undefined> | undefined;
+  const name = envelope?.[CLIENT_INFO_META_KEY]?.name ?? server.getClientVersion()?.name;
+  return typeof name === "string" ? name : undefined;
 }

@@ -70,14 +70,16 @@ function wrap(generation: Generation, client: AnyClient, changes: () => number):
   };
 }
 
-function newClient(generation: Generation): { client: AnyClient; changes: () => number } {
+/** `clientName` stands in for a host's `clientInfo.name` (patchbay shapes results for some hosts). */
+function newClient(generation: Generation, clientName?: string): { client: AnyClient; changes: () => number } {
   let count = 0;
+  const clientInfo = clientName ? { ...CLIENT_INFO, name: clientName } : CLIENT_INFO;
   if (generation === "v1") {
-    const client = new ClientV1(CLIENT_INFO, { capabilities: {} });
+    const client = new ClientV1(clientInfo, { capabilities: {} });
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void count++);
     return { client, changes: () => count };
   }
-  const client = new ClientV2(CLIENT_INFO, {
+  const client = new ClientV2(clientInfo, {
     capabilities: {},
     ...(generation === "v2-modern" && { versionNegotiation: MODERN }),
     listChanged: { tools: { autoRefresh: false, debounceMs: 0, onChanged: () => void count++ } },
@@ -104,9 +106,9 @@ function readInBursts(stdio: StdioV1 | StdioV2): void {
 /** The compiled binary's `stdio` (add `--standalone` to args for a hermetic in-process server). */
 export async function connectStdio(
   generation: Generation,
-  options: { home: string; args?: string[]; env?: Record<string, string>; readsInBursts?: boolean },
+  options: { home: string; args?: string[]; env?: Record<string, string>; readsInBursts?: boolean; clientName?: string },
 ): Promise<TestClient> {
-  const { client, changes } = newClient(generation);
+  const { client, changes } = newClient(generation, options.clientName);
   const params = {
     command: patchbayBinary(),
     args: ["stdio", ...(options.args ?? [])],
@@ -121,8 +123,8 @@ export async function connectStdio(
 }
 
 /** Streamable HTTP at `url`, with a bearer token when given. */
-export async function connectHttp(generation: Generation, url: string, options: { token?: string } = {}): Promise<TestClient> {
-  const { client, changes } = newClient(generation);
+export async function connectHttp(generation: Generation, url: string, options: { token?: string; clientName?: string } = {}): Promise<TestClient> {
+  const { client, changes } = newClient(generation, options.clientName);
   const requestInit = options.token ? { headers: { Authorization: `Bearer ${options.token}` } } : undefined;
   const transport = generation === "v1" ? new HttpV1(new URL(url), { requestInit }) : new HttpV2(new URL(url), { requestInit });
   await (client as ClientV1).connect(transport as HttpV1);

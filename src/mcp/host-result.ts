@@ -1,0 +1,22 @@
+/**
+ * The hosts whose model reads a tool result's `structuredContent` in place of its text, by the
+ * `clientInfo.name` they open a session with. Seen with the pinned CLIs against fake model APIs
+ * (tests/connect/host-results.test.ts): Codex CLI and Claude Code put the JSON of
+ * `structuredContent` into the model's context whenever a result has it, and the text otherwise;
+ * Gemini CLI always puts the text.
+ */
+const MODEL_READS_STRUCTURED: ReadonlySet<string> = new Set(["codex-mcp-client", "claude-code"]);
+
+/**
+ * A tool result as the session's host should get it. patchbay writes each result's text for the
+ * model and its structured part for programs (ChatGPT's widget, scripts on the SDK), and lists no
+ * output schema, so the structured part is optional (MCP 2025-06-18, structured content). A host
+ * that would show its model the structured part instead of the text gets the text alone: what
+ * patchbay wrote for the model, and shorter (a repository tree in about half the characters, a
+ * file without its content escaped into JSON).
+ */
+export function resultForHost<R extends { structuredContent?: unknown }>(result: R, clientName: string | undefined): R {
+  if (clientName === undefined || !MODEL_READS_STRUCTURED.has(clientName) || result.structuredContent === undefined) return result;
+  const { structuredContent: _forPrograms, ...forTheModel } = result;
+  return forTheModel as R;
+}
