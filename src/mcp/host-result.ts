@@ -8,12 +8,14 @@
 const MODEL_READS_STRUCTURED: ReadonlySet<string> = new Set(["codex-mcp-client", "claude-code"]);
 
 /**
- * A tool result as the session's host should get it. patchbay writes each result's text for the
- * model and its structured part for programs (ChatGPT's widget, scripts on the SDK), and lists no
- * output schema, so the structured part is optional (MCP 2025-06-18, structured content). A host
- * that would show its model the structured part instead of the text gets the text alone: what
- * patchbay wrote for the model, and shorter (a repository tree in about half the characters, a
- * file without its content escaped into JSON).
+ * A result of a tool whose text carries all a model needs (ToolDeclaration.textCarriesAll), as the
+ * session's host should get it. patchbay writes each result's text for the model and its
+ * structured part for programs (ChatGPT's widget, scripts on the SDK), and lists no output
+ * schema, so the structured part is optional (MCP 2025-06-18, structured content). A host that
+ * would show its model the structured part instead of the text gets the text alone: what patchbay
+ * wrote for the model, and shorter (a repository tree in about half the characters, a file
+ * without its lines escaped into JSON). Other tools' texts are summaries (a worker's report cut
+ * short, a sent message without its id), so those hosts keep reading their structured part.
  */
 export function resultForHost<R extends { structuredContent?: unknown }>(result: R, clientName: string | undefined): R {
   if (clientName === undefined || !MODEL_READS_STRUCTURED.has(clientName) || result.structuredContent === undefined) return result;

@@ -37,6 +37,8 @@ export interface ToolRegistry {
   namesFor(session: SessionState, mode?: ToolMode): string[];
   /** `undefined` when no tool of that name exists at all (a protocol error, not a tool error). */
   call(name: string, args: unknown, context: ToolContext): Promise<CallToolResult> | undefined;
+  /** Whether the tool's text carries all a model needs of its result (ToolDeclaration.textCarriesAll). */
+  textCarriesAll(name: string): boolean;
 }
 
 // `$schema` is left out: MCP reads a schema without one as draft 2020-12, and the same 50 bytes in
@@ -87,8 +89,8 @@ const SECURITY_SCHEMES = [{ type: "noauth" }];
 /**
  * What tools/list shows for one name. Every host puts this into its model's context, so it carries
  * only what a model or host reads: no output schema (results still carry structuredContent, which
- * the widget reads, for every host that does not show it to its model instead of the text:
- * host-result.ts; no host needs the schema to use it, and the SDK's result projection needs it
+ * the widget reads, except where host-result.ts leaves it out for a host that would show it to
+ * its model in place of the text; no host needs the schema to use it, and the SDK's result projection needs it
  * only for non-object results, which no tool has), and an alias points at its canonical tool
  * instead of repeating its description.
  */
@@ -366,5 +368,6 @@ export function createToolRegistry(declarations: readonly ToolDeclaration[]): To
       const entry = byName.get(name);
       return entry && run(entry, args, context, book);
     },
+    textCarriesAll: (name) => byName.get(name)?.declaration.textCarriesAll === true,
   };
 }

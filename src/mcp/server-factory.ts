@@ -74,8 +74,8 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
       if (!pending) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the tools of this session's mode.`);
       const result = await pending;
       logRefusal(host, name, result, callLog);
-      // No output schema is advertised (registry.ts).
-      return resultForHost(server.projectCallToolResult(result, undefined), clientNameOf(server, ctx));
+      const projected = server.projectCallToolResult(result, undefined); // no output schema is advertised (registry.ts)
+      return registry.textCarriesAll(name) ? resultForHost(projected, clientNameOf(server, ctx)) : projected;
     } finally {
       stopPolling();
       stopFollowing();

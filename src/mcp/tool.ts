@@ -92,6 +92,12 @@ export interface ToolDeclaration<I extends ObjectSchema = ObjectSchema, O extend
    * token identifies an agent to its peers; it is not the operator's key to the workspace.
    */
   forAgents?: boolean;
+  /**
+   * The text carries everything of the structured result a model needs (ids, paths, lines, next
+   * steps), so a host whose model would read the structured result in place of the text gets the
+   * text alone (host-result.ts). tests/mcp/host-result.test.ts holds each tool that says so to it.
+   */
+  textCarriesAll?: boolean;
   /** Extra `_meta` on the tool's descriptor (e.g. ChatGPT's `openai/fileParams`). */
   meta?: Record<string, unknown>;
   /** ChatGPT's status labels while the tool runs and after it finished. */

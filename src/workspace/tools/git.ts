@@ -13,7 +13,8 @@ import { defineWorkspaceTool } from "./workspace-tool.ts";
 const filePathArg = v.optional(v.pipe(v.string(), v.description("Only this file or directory.")));
 
 function statusLine(status: GitStatus): string {
-  const branch = status.branch ?? "(detached HEAD)";
+  // The commit by its 12-character prefix, git's own long abbreviation: the text is all some hosts' models read.
+  const branch = `${status.branch ?? "(detached HEAD)"}${status.head ? ` at ${status.head.slice(0, 12)}` : ""}`;
   const upstream = status.upstream ? ` tracking ${status.upstream} (ahead ${status.ahead}, behind ${status.behind})` : "";
   if (status.clean) return `On ${branch}${upstream}: clean.`;
   const { staged, unstaged, untracked, conflicted } = status.counts;
@@ -40,6 +41,7 @@ export const gitStatusTool = defineWorkspaceTool({
   output: gitStatusSchema,
   annotations: READ_ONLY,
   capability: "read",
+  textCarriesAll: true,
   modes: ["worker", "standard", "full"],
   aliases: [codexProAlias("git_status", statusInput)],
   labels: { invoking: "Reading git status", invoked: "Git status ready" },
@@ -66,6 +68,7 @@ export const gitDiffTool = defineWorkspaceTool({
   output: gitDiffSchema,
   annotations: READ_ONLY,
   capability: "read",
+  textCarriesAll: true,
   modes: ["worker", "standard", "full"],
   aliases: [codexProAlias("git_diff", diffInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reading git diff", invoked: "Git diff ready" },
@@ -91,6 +94,7 @@ export const showChangesTool = defineWorkspaceTool({
   output: v.object({ file_path: v.nullable(v.string()), status: gitStatusSchema, diff: v.nullable(gitDiffSchema) }),
   annotations: READ_ONLY,
   capability: "read",
+  textCarriesAll: true,
   modes: ["minimal", "worker", "standard", "full"],
   aliases: [codexProAlias("show_changes", changesInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Reviewing changes", invoked: "Changes ready" },

@@ -129,6 +129,7 @@ export const listWorkspacesTool = defineTool({
   output: v.object({ default_root: v.nullable(v.string()), workspaces: v.array(workspaceEntrySchema) }),
   annotations: READ_ONLY,
   capability: "read",
+  textCarriesAll: true,
   modes: ["worker", "standard", "full"],
   aliases: [{ name: "list_workspaces" }],
   labels: { invoking: "Listing workspaces", invoked: "Workspaces listed" },

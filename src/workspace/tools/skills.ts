@@ -21,6 +21,7 @@ export const listSkillsTool = defineWorkspaceTool({
   output: skillListSchema,
   annotations: READ_ONLY,
   capability: "read",
+  textCarriesAll: true,
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Listing skills", invoked: "Skills ready" },
   async handler(args, _context, ws) {
@@ -51,6 +52,7 @@ export const loadSkillTool = defineWorkspaceTool({
   output: loadedSkillSchema,
   annotations: READ_ONLY,
   capability: "read",
+  textCarriesAll: true,
   modes: ["worker", "standard", "full"],
   aliases: [codexProAlias("load_skill", loadInput)],
   labels: { invoking: "Loading skill", invoked: "Skill ready" },
