@@ -90,9 +90,9 @@ const SECURITY_SCHEMES = [{ type: "noauth" }];
  * What tools/list shows for one name. Every host puts this into its model's context, so it carries
  * only what a model or host reads: no output schema (results still carry structuredContent, which
  * the widget reads, except where host-result.ts leaves it out for a host that would show it to
- * its model in place of the text; no host needs the schema to use it, and the SDK's result projection needs it
- * only for non-object results, which no tool has), and an alias points at its canonical tool
- * instead of repeating its description.
+ * its model in place of the text; no host needs the schema to use it, and the SDK's result
+ * projection needs it only for non-object results, which no tool has), and an alias points at its
+ * canonical tool instead of repeating its description.
  */
 function describe(declaration: ToolDeclaration, name: string, input: ObjectSchema, canonical?: string): Tool {
   const labels = declaration.labels ?? { invoking: `Running ${declaration.title}`, invoked: `${declaration.title} done` };
