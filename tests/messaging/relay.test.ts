@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { isBlockedAddress, relayFetch, type RelayResponse } from "../../src/messaging/index.ts";
 import { ownHostName, startHitCounter, type HitCounter } from "../support/hit-counter.ts";
-import { messagingHarness, type MessagingHarness } from "./support.ts";
+import { messagingHarness, type MessagingHarness, textOf } from "./support.ts";
 
 const PUBLIC = "93.184.216.34";
 const resolve = async (host: string) =>
@@ -171,11 +171,12 @@ describe("relay_url tool", () => {
       harness = await messagingHarness({ configToml: "[messaging]\nrelay_allow_private = true\n" });
       await harness.agent("alice");
       await harness.agent("bob");
-      const result = await harness
-        .as("agent:alice@team")
-        .ok<{ path: string; size: number; message_ids: string[] }>("relay_url", { url: `http://127.0.0.1:${server.port}/f`, filename: "f.txt", to: "bob" });
+      const answer = await harness.as("agent:alice@team").call("relay_url", { url: `http://127.0.0.1:${server.port}/f`, filename: "f.txt", to: "bob" });
+      const result = answer.structuredContent as { path: string; size: number; message_ids: string[] };
       expect(result.size).toBe(12);
       expect(result.message_ids).toHaveLength(1);
+      // The text names the message too, for hosts whose model reads only the text (docs/hosts.md).
+      expect(textOf(answer)).toContain(`told bob [${result.message_ids[0]}]`);
       const bob = harness.as("agent:bob@team");
       expect((await bob.ok<{ pending: Array<{ content: string }> }>("inbox")).pending[0]!.content).toContain(result.path);
       expect((await bob.ok<{ text: string }>("get_attachment", { path: result.path })).text).toBe("relayed body");

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { until } from "../support/until.ts";
-import { messagingHarness, type MessagingHarness, progressCounter } from "./support.ts";
+import { messagingHarness, type MessagingHarness, progressCounter, textOf } from "./support.ts";
 
 interface Sent {
   sent: Array<{ message_id: string; to: string }>;
@@ -104,6 +104,24 @@ describe("send, inbox and reply", () => {
     expect(await alice.errorCode("send_message", { to: "alice", content: "hi" })).toBe("invalid_recipient");
     expect(await alice.errorCode("reply", { message_id: "not-a-uuid", content: "hi" })).toBe("invalid_message_id");
     expect(await alice.errorCode("unsend_message", { message_id: crypto.randomUUID() })).toBe("message_not_found");
+  });
+});
+
+describe("what a model that reads only the text gets", () => {
+  // Gemini CLI shows its model a result's text alone (docs/hosts.md): the ids it passes back must be there.
+  const idsIn = (text: string) => [...text.matchAll(/\[([0-9a-f-]{36})\]/g)].map((match) => match[1]!);
+
+  test("send_message and reply name each message they sent, and unsend_message takes those ids", async () => {
+    const { alice, bob } = await team();
+    const sent = await alice.call("send_message", { to: "bob, carol", content: "standup" });
+    const [toBob, toCarol] = idsIn(textOf(sent));
+    expect([toBob, toCarol]).toEqual((sent.structuredContent as unknown as Sent).sent.map((s) => s.message_id));
+    await alice.ok("unsend_message", { message_id: toCarol });
+    const replied = await bob.call("reply", { message_id: toBob, content: "here" });
+    const [reply] = idsIn(textOf(replied));
+    expect(reply).toBe((replied.structuredContent as { message: View }).message.message_id);
+    await bob.ok("unsend_message", { message_id: reply });
+    expect((await alice.ok<Inbox>("inbox")).pending).toEqual([]);
   });
 });
 

@@ -143,7 +143,7 @@ export const relayUrl = defineMessagingTool({
     }
     const download = await downloadFor(messaging.attachments, data.path, context);
     return {
-      text: `Stored ${data.size} bytes at ${data.path}${messageIds.length ? ` and told ${args.to}` : ""}. ${download.url ? `Download: ${download.url}` : download.missing}`,
+      text: `Stored ${data.size} bytes at ${data.path}${messageIds.length ? ` and told ${args.to} [${messageIds.join(", ")}]` : ""}. ${download.url ? `Download: ${download.url}` : download.missing}`,
       structured: {
         path: data.path,
         size: data.size,

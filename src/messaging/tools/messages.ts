@@ -114,7 +114,8 @@ export const sendMessage = defineMessagingTool({
     const sent = messages.map((m) => ({ message_id: m.id, to: formatAddress({ name: m.to, namespace: m.namespace }) }));
     const first = messages[0];
     return {
-      text: `${duplicate ? "Already sent (same idempotency_key)" : "Sent"} to ${sent.map((s) => s.to).join(", ")} in thread ${first?.thread_id}.`,
+      // The ids in the text too: some hosts' models read only the text (docs/hosts.md), and unsend_message takes them.
+      text: `${duplicate ? "Already sent (same idempotency_key)" : "Sent"} to ${sent.map((s) => `${s.to} [${s.message_id}]`).join(", ")} in thread ${first?.thread_id}.`,
       structured: { sent, thread_id: first?.thread_id ?? "", group_id: first?.group_id ?? "", duplicate },
     };
   },
@@ -137,7 +138,7 @@ export const reply = defineMessagingTool({
   async handler(args, context, me) {
     const { message, original, resolved } = await (await messagingOf(context.app).mailbox()).reply(me, args);
     return {
-      text: `Replied to ${message.to} in thread ${message.thread_id}${original.state === "deferred" ? " (original deferred)" : ""}${resolved ? "; thread resolved" : ""}.`,
+      text: `Replied to ${message.to} [${message.id}] in thread ${message.thread_id}${original.state === "deferred" ? " (original deferred)" : ""}${resolved ? "; thread resolved" : ""}.`,
       structured: { message: messageView(message), original_state: original.state, resolved },
     };
   },
