@@ -15,7 +15,7 @@ const MODEL_READS_STRUCTURED: ReadonlySet<string> = new Set(["codex-mcp-client",
  * would show its model the structured part instead of the text gets the text alone: what patchbay
  * wrote for the model, and shorter (a repository tree in about half the characters, a file
  * without its lines escaped into JSON). Other tools' texts are summaries (a worker's report cut
- * short, a sent message without its id), so those hosts keep reading their structured part.
+ * short, a job's events without their times), so those hosts keep reading their structured part.
  */
 export function resultForHost<R extends { structuredContent?: unknown }>(result: R, clientName: string | undefined): R {
   if (clientName === undefined || !MODEL_READS_STRUCTURED.has(clientName) || result.structuredContent === undefined) return result;

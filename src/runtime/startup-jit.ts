@@ -1,7 +1,7 @@
 /**
  * The compiled binary starts with JavaScriptCore's tier-up thresholds raised (scripts/build.ts,
  * `--compile-jit-policy`): code that runs once while a command starts stays in the interpreter
- * instead of keeping the JIT busy on few cores (a standalone start about 14% faster), and a
+ * instead of keeping the JIT busy on few cores (a standalone start 12–17% faster), and a
  * one-shot command exits before compiling would pay off. A command still running this long after
  * it began serves or works, so the thresholds go back to normal for its hot paths: left raised,
  * a tool call took 5–30% longer.
