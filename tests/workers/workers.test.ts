@@ -212,3 +212,15 @@ test("stop cancels the running turn and cleanup removes only that worker's workt
   expect(all.workers.map((w) => w.name).sort()).toEqual(["gone", "keep"]);
   expect(await h.errorCode("codex_worker_message", { worker: "gone", message: "back?" })).toBe("workspace_missing");
 });
+
+test("a worker's report is whole in the inspect text, not only in the structured result", async () => {
+  // Gemini's model reads only a result's text (docs/hosts.md): a long report must not be cut there.
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  const report = Array.from({ length: 150 }, (_, line) => `finding ${line}: the module at line ${line} was checked`).join("\n");
+  await h.ok("codex_worker_start", { name: "long", brief: mockPrompt({ message: report }), agent: "mock" });
+  expect((await settled(h, "long")).report).toBe(report);
+  const result = await h.call("codex_worker_inspect", { worker: "long", view: "report" });
+  expect(report.length).toBeGreaterThan(4000);
+  expect(result.content.map((block) => ("text" in block ? block.text : "")).join("")).toContain(`Report:\n${report}`);
+});

@@ -104,5 +104,6 @@ export function workerLine(view: WorkerView): string {
   const where = view.worktree ? ` in ${view.worktree.path} (branch ${view.worktree.branch})` : ` in ${view.repo}`;
   const head = `Worker ${view.name} (${view.worker_id}, ${view.agent}, ${view.workspace_mode}) is ${view.state}${where}.`;
   const files = view.changed_files?.length ? ` Changed: ${view.changed_files.slice(0, 20).join(", ")}.` : "";
-  return `${head}${files}${view.report ? `\n\nReport:\n${view.report.slice(0, 4000)}` : ""}`;
+  // The whole report as kept (MAX_REPORT_CHARS): some hosts' models read only the text (docs/hosts.md).
+  return `${head}${files}${view.report ? `\n\nReport:\n${view.report}` : ""}`;
 }
