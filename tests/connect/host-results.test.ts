@@ -3,8 +3,9 @@
  * (fake) model API after calling the tool through the registration `mcp install` wrote. Codex CLI
  * and Claude Code send the JSON of a result's `structuredContent` when it has one, and its text
  * otherwise; Gemini CLI always its text. patchbay answers those two hosts with the text alone
- * (src/mcp/host-result.ts), so every host's model reads the text written for it: a file's lines
- * as they are, not escaped into a JSON string beside its metadata.
+ * from a tool whose text carries all, `codex_read_file` among them (src/mcp/host-result.ts), so
+ * every host's model reads the text written for it: a file's lines as they are, not escaped into
+ * a JSON string beside its metadata.
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { selfCommand } from "../../src/runtime/index.ts";
-import { binaryPath, removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { patchbayBinary, removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { runProcess } from "../support/process.ts";
 
 afterAll(removeTempDirs);
@@ -27,7 +27,7 @@ function hostileProject(): { dir: string; movedHome: string; marker: string } {
 }
 
 const launches: Array<[string, () => string[]]> = [
-  ["the compiled binary", () => [binaryPath]],
+  ["the compiled binary", () => [patchbayBinary()]],
   ["the source, as patchbay starts itself", selfCommand],
 ];
 
@@ -41,8 +41,10 @@ describe.each(launches)("%s run in a project with its own .env and bunfig.toml",
     const result = await runProcess(program, [...args, "settings", "--json"], { cwd: project.dir, env, timeoutMs: 60_000 });
     expect(result.code, result.stderr).toBe(0);
     expect(existsSync(project.marker)).toBe(false);
-    expect((JSON.parse(result.stdout) as { home: string }).home).toBe(join(userHome, ".patchbay"));
+    const shown = JSON.parse(result.stdout) as { home: string; settings: { auth: { token: string | null } } };
+    expect(shown.home).toBe(join(userHome, ".patchbay"));
     expect(existsSync(project.movedHome)).toBe(false);
-    expect(result.stdout).not.toContain("from-the-repository");
+    // No HTTP token is set: the `.env`'s would show as "[redacted]".
+    expect(shown.settings.auth.token).toBeNull();
   });
 });
