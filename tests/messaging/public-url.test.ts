@@ -81,8 +81,10 @@ test("with server.public_url set, the URLs handed out start with it and a second
   expect(download.status).toBe(200);
   expect(await download.text()).toBe("# through the proxy");
 
-  const selfTest = await structured<{ endpoints: Array<{ url: string }> }>(sender, "codex_self_test", {});
-  expect(selfTest.endpoints.map((endpoint) => endpoint.url)).toContain(`${publicUrl}/mcp`);
+  const selfTest = await sender.callTool("codex_self_test", {});
+  expect((selfTest.structuredContent as { endpoints: Array<{ url: string }> }).endpoints.map((endpoint) => endpoint.url)).toContain(`${publicUrl}/mcp`);
+  // The text says it too, for hosts whose model reads only the text (docs/hosts.md).
+  expect(selfTest.content?.map((block) => block.text).join("")).toContain(`${publicUrl}/mcp (http)`);
 });
 
 test("a wildcard listen without server.public_url never hands out 0.0.0.0, nor loopback to a remote caller", async () => {

@@ -68,7 +68,9 @@ export const selfTest = defineTool({
     return {
       text:
         `${ready ? "patchbay is ready" : `patchbay is not ready (${failed.join("; ")})`}. ` +
-        `You are ${session.clientRef} in tool mode ${session.mode}; ${app.activeSessions()} session(s) active. ${SHARED_NOTE}`,
+        `You are ${session.clientRef} in tool mode ${session.mode}; ${app.activeSessions()} session(s) active. ` +
+        // Where the server is reachable, in the text too: some hosts' models read only the text (docs/hosts.md).
+        `${endpoints.length ? `Reachable at ${endpoints.map((endpoint) => `${endpoint.url} (${endpoint.kind})`).join(", ")}. ` : ""}${SHARED_NOTE}`,
       structured: {
         ready,
         version: app.version,
