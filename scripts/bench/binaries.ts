@@ -6,6 +6,7 @@
 import { chmodSync, copyFileSync, cpSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { COMPILE_FLAGS } from "../compile-flags.ts";
 import { run } from "./processes.ts";
 
 export interface Binaries {
@@ -19,19 +20,6 @@ export interface Binaries {
 }
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-// scripts/build.ts's flags, its no-autoload of `.env` and bunfig.toml and its startup JIT policy
-// included (the serving baselines end that policy as patchbay does).
-const COMPILE_FLAGS = [
-  "build",
-  "--compile",
-  "--no-compile-autoload-dotenv",
-  "--no-compile-autoload-bunfig",
-  "--compile-jit-policy=8",
-  "--minify",
-  "--bytecode",
-  "--format=esm",
-  "--splitting",
-];
 
 export async function compileBaseline(source: string, outfile: string): Promise<string> {
   await run(process.execPath, [...COMPILE_FLAGS, join("scripts/bench/baselines", source), "--outfile", outfile], { cwd: repoRoot });

@@ -106,7 +106,7 @@ export async function serveHttp(fetch: (request: Request) => Promise<Response>, 
  * registers for hosts, which run it in the project they opened. From source under Bun it names
  * patchbay's own bunfig.toml and no `.env`, because Bun otherwise reads both from the working
  * directory, and a repository's `preload` would run inside patchbay (the compiled binary is built
- * without that autoload, scripts/build.ts).
+ * without that autoload, scripts/compile-flags.ts).
  */
 export function selfCommand(): string[] {
   if (isCompiledBinary) return [process.execPath];

@@ -1,5 +1,5 @@
 /**
- * The compiled binary starts with JavaScriptCore's tier-up thresholds raised (scripts/build.ts,
+ * The compiled binary starts with JavaScriptCore's tier-up thresholds raised (scripts/compile-flags.ts,
  * `--compile-jit-policy`): code that runs once while a command starts stays in the interpreter
  * instead of keeping the JIT busy on few cores (a standalone start 12–17% faster), and a
  * one-shot command exits before compiling would pay off. A command still running this long after
