@@ -62,15 +62,29 @@ export function jobView(record: JobRecord, options: { events?: number } = {}): J
   return { job_id: id, ...rest, done, events: events.slice(-(options.events ?? VIEW_EVENTS)) };
 }
 
-/** One line: state, agent, and the outcome when there is one. */
+/** What a job's state says in a sentence: "Job … is running", "Job … succeeded". */
+const STATE_WORDS: Record<JobRecord["state"], string> = {
+  pending: "is pending",
+  running: "is running",
+  succeeded: "succeeded",
+  failed: "failed",
+  cancelled: "was cancelled",
+  timed_out: "timed out",
+  interrupted: "was interrupted",
+};
+
+/**
+ * State, agent and the outcome when there is one: every changed file and the whole final message
+ * (a plan is the job's answer), since some hosts' models read only the text (docs/hosts.md).
+ */
 export function jobLine(record: JobRecord): string {
   const where = record.worktree ? ` in worktree ${record.worktree.path} (branch ${record.worktree.branch})` : "";
-  const head = `Job ${record.id} (${record.kind}, ${record.agent}${record.model ? ` ${record.model}` : ""}) is ${record.state}${where}.`;
+  const head = `Job ${record.id} (${record.kind}, ${record.agent}${record.model ? ` ${record.model}` : ""}) ${STATE_WORDS[record.state]}${where}.`;
   const session = record.session_id ? ` Session ${record.session_id}.` : "";
   const result = record.result;
   if (!result) return `${head}${session}`;
-  const files = result.changed_files.length ? ` Changed: ${result.changed_files.slice(0, 20).join(", ")}${result.changed_files.length > 20 ? ", …" : ""}.` : "";
+  const files = result.changed_files.length ? ` Changed: ${result.changed_files.join(", ")}.` : "";
   const error = result.error && record.state !== "succeeded" ? ` Error: ${result.error}` : "";
-  const message = result.final_message ? `\n\n${result.final_message.slice(0, 4000)}` : "";
+  const message = result.final_message ? `\n\n${result.final_message}` : "";
   return `${head}${session}${files}${error}${message}`;
 }

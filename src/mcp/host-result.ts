@@ -14,9 +14,9 @@ const MODEL_READS_STRUCTURED: ReadonlySet<string> = new Set(["codex-mcp-client",
  * schema, so the structured part is optional (MCP 2025-06-18, structured content). A host that
  * would show its model the structured part instead of the text gets the text alone: what patchbay
  * wrote for the model, and shorter (a repository tree in about half the characters, a file
- * without its lines escaped into JSON). Other tools' texts are summaries (a worker's changed
- * files past the first twenty, a job's events without their times), so those hosts keep reading
- * their structured part.
+ * without its lines escaped into JSON). Other tools' texts leave out what a model seldom needs (a
+ * job's events with their times, a worker's timestamps), so those hosts keep reading their
+ * structured part.
  */
 export function resultForHost<R extends { structuredContent?: unknown }>(result: R, clientName: string | undefined): R {
   if (clientName === undefined || !MODEL_READS_STRUCTURED.has(clientName) || result.structuredContent === undefined) return result;

@@ -35,6 +35,19 @@ function allFiles(dir: string): string[] {
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
+test("a job's text carries its whole answer and says its state in words", async () => {
+  // Gemini's model reads only a result's text (docs/hosts.md): a plan is the job's answer, whole.
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  const plan = Array.from({ length: 200 }, (_, step) => `${step + 1}. change module ${step} and run its tests`).join("\n");
+  const started = await h.ok<View>("codex_plan_job", { spec: mockPrompt({ message: plan }), agent: "mock" });
+  const done = await h.call("codex_get_result", { job_id: started.job_id, wait_seconds: 30 });
+  const text = done.content.map((block) => ("text" in block ? block.text : "")).join("");
+  expect(plan.length).toBeGreaterThan(4000);
+  expect(text.startsWith(`Job ${started.job_id} (plan, mock) succeeded.`)).toBe(true);
+  expect(text.endsWith(`\n\n${plan}`)).toBe(true);
+});
+
 test("a plan job runs to succeeded, and its record keeps the outcome but never the prompt", async () => {
   const repo = makeGitRepo({ "a.txt": "a\n" });
   const h = await harnesses.open(repo);

@@ -14,22 +14,27 @@ import { connectHttp, connectStdio, GENERATIONS, type TestClient, type ToolResul
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 
-let repo: string;
-let server: TestServer;
-const clients: TestClient[] = [];
-beforeAll(async () => {
-  repo = makeGitRepo({
+/** A repository with a skill and every kind of change a status lists: unstaged, staged and untracked, under long paths. */
+function scratchRepo(): string {
+  const root = makeGitRepo({
     "README.md": '# scratch\nsay "hi"\n',
     "src/features/a-module-with-a-long-name.ts": "export const a = 1;\n",
     "src/features/another-module-with-a-long-name.ts": "export const b = 2;\n",
     ".agents/skills/release-checklist/SKILL.md":
       "---\nname: release-checklist\ndescription: The steps of a release, in the order they must run\n---\nTag, build, publish.\n",
   });
-  // Every kind of change a status lists: unstaged, staged and untracked, under long paths.
-  writeFileSync(join(repo, "src/features/a-module-with-a-long-name.ts"), "export const a = 10;\n");
-  writeFileSync(join(repo, "src/features/another-module-with-a-long-name.ts"), "export const b = 20;\n");
-  execFileSync("git", ["add", "src/features/another-module-with-a-long-name.ts"], { cwd: repo });
-  writeFileSync(join(repo, "src/features/an-untracked-module-with-a-long-name.ts"), "export const c = 3;\n");
+  writeFileSync(join(root, "src/features/a-module-with-a-long-name.ts"), "export const a = 10;\n");
+  writeFileSync(join(root, "src/features/another-module-with-a-long-name.ts"), "export const b = 20;\n");
+  execFileSync("git", ["add", "src/features/another-module-with-a-long-name.ts"], { cwd: root });
+  writeFileSync(join(root, "src/features/an-untracked-module-with-a-long-name.ts"), "export const c = 3;\n");
+  return root;
+}
+
+let repo: string;
+let server: TestServer;
+const clients: TestClient[] = [];
+beforeAll(async () => {
+  repo = scratchRepo();
   server = await startTestServer({ args: ["--root", repo] });
 });
 afterAll(async () => {
@@ -78,8 +83,16 @@ describe.each(channels)("%s", (_channel, connect) => {
   });
 });
 
-/** One call of each tool that says its text carries all: a new one must add its call here. */
+/**
+ * One call of each tool that says its text carries all, in order: a new one must add its call
+ * here. The power tools' calls run on a server that turns them on.
+ */
 const CALLS: Record<string, Record<string, unknown>> = {
+  codex_write_file: { file_path: "src/features/a-written-module-with-a-long-name.ts", content: "export const d = 4;\n" },
+  codex_edit_file: { file_path: "src/features/a-written-module-with-a-long-name.ts", old_text: "d = 4", new_text: "d = 40" },
+  codex_run_command: { command: "git status --short", cwd: "src" },
+  codex_get_handoff_diff: {},
+  codex_tool_mode_info: {},
   codex_read_file: { file_path: "README.md" },
   codex_repo_tree: {},
   codex_search_repo: { query: "export const" },
@@ -99,18 +112,41 @@ function longStrings(value: unknown, min: number, path = ""): Array<[string, str
   return [];
 }
 
-test("each tool that says its text carries all has every path, line and name of its structured result in its text", async () => {
+/**
+ * Every number of at least two digits in a structured result, with its path: a count, a line, a
+ * duration. Not a byte count (`size`, `bytes`, `total_bytes`): it measures what the text shows,
+ * and the texts say it where they cut.
+ */
+function numbers(value: unknown, path = ""): Array<[string, number]> {
+  if (typeof value === "number") return value >= 10 && !/(^|\.)(size|bytes|total_bytes)$/.test(path) ? [[path, value]] : [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => numbers(item, `${path}[${index}]`));
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([key, item]) => numbers(item, path ? `${path}.${key}` : key));
+  return [];
+}
+
+test("each tool that says its text carries all has every path, line, name and count of its structured result in its text", async () => {
   const flagged = ALL_TOOLS.filter((tool) => tool.textCarriesAll).map((tool) => tool.name);
   expect(flagged.sort()).toEqual(Object.keys(CALLS).sort());
-  const client = await open(connectHttp("v1", server.url));
-  for (const [tool, args] of Object.entries(CALLS)) {
-    const result = await client.callTool(tool, args);
-    expect(result.isError, `${tool}: ${text(result)}`).toBeFalsy();
-    const said = text(result);
-    // A commit is named by its 12-character prefix, git's long abbreviation.
-    const missing = longStrings(result.structuredContent, 16)
-      .map(([path, value]): [string, string] => [path, /^[0-9a-f]{40}$/.test(value) ? value.slice(0, 12) : value])
-      .filter(([, value]) => !said.includes(value));
-    expect({ tool, missing }).toEqual({ tool, missing: [] });
+  // Its own repository: the calls write a file and a handoff plan.
+  const powered = await startTestServer({ args: ["--root", scratchRepo(), "--direct-write", "--bash-mode", "safe"] });
+  try {
+    const client = await open(connectHttp("v1", powered.url));
+    // The power tools are listed in the minimal, standard and full modes, not the default one.
+    expect((await client.callTool("codex_tool_mode_switch", { mode: "full" })).isError).toBeFalsy();
+    const gaps: Array<{ tool: string; missing: Array<[string, string]>; uncounted: Array<[string, number]> }> = [];
+    for (const [tool, args] of Object.entries(CALLS)) {
+      const result = await client.callTool(tool, args);
+      expect(result.isError, `${tool}: ${text(result)}`).toBeFalsy();
+      const said = text(result);
+      // A commit is named by its 12-character prefix, git's long abbreviation.
+      const missing = longStrings(result.structuredContent, 16)
+        .map(([path, value]): [string, string] => [path, /^[0-9a-f]{40}$/.test(value) ? value.slice(0, 12) : value])
+        .filter(([, value]) => !said.includes(value));
+      const uncounted = numbers(result.structuredContent).filter(([, value]) => !new RegExp(`\\b${value}\\b`).test(said));
+      if (missing.length || uncounted.length) gaps.push({ tool, missing, uncounted });
+    }
+    expect(gaps).toEqual([]);
+  } finally {
+    await powered.stop();
   }
 });

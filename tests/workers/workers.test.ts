@@ -213,14 +213,18 @@ test("stop cancels the running turn and cleanup removes only that worker's workt
   expect(await h.errorCode("codex_worker_message", { worker: "gone", message: "back?" })).toBe("workspace_missing");
 });
 
-test("a worker's report is whole in the inspect text, not only in the structured result", async () => {
-  // Gemini's model reads only a result's text (docs/hosts.md): a long report must not be cut there.
+test("a worker's report and every changed file are in the inspect text, not only in the structured result", async () => {
+  // Gemini's model reads only a result's text (docs/hosts.md): a long report or list must not be cut there.
   const repo = makeGitRepo({ "a.txt": "a\n" });
   const h = await harnesses.open(repo);
   const report = Array.from({ length: 150 }, (_, line) => `finding ${line}: the module at line ${line} was checked`).join("\n");
-  await h.ok("codex_worker_start", { name: "long", brief: mockPrompt({ message: report }), agent: "mock" });
+  const files = Array.from({ length: 25 }, (_, index) => ({ path: `notes/finding-${index}.md`, content: `${index}\n` }));
+  await h.ok("codex_worker_start", { name: "long", brief: mockPrompt({ write: files, message: report }), agent: "mock" });
   expect((await settled(h, "long")).report).toBe(report);
   const result = await h.call("codex_worker_inspect", { worker: "long", view: "report" });
+  const text = result.content.map((block) => ("text" in block ? block.text : "")).join("");
   expect(report.length).toBeGreaterThan(4000);
-  expect(result.content.map((block) => ("text" in block ? block.text : "")).join("")).toContain(`Report:\n${report}`);
+  expect(text).toContain(`Report:\n${report}`);
+  const listed = text.match(/Changed: ([^\n]*)\./)?.[1]?.split(", ") ?? [];
+  expect(listed.sort()).toEqual(files.map((file) => file.path).sort());
 });

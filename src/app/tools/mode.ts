@@ -22,16 +22,16 @@ export const toolModeInfo = defineTool({
   modes: EVERY_MODE,
   forAgents: true,
   labels: { invoking: "Reading tool mode", invoked: "Tool mode read" },
+  textCarriesAll: true,
   async handler(_args, { session, catalog }) {
     const tools = catalog.namesFor(session);
     // The session's own mode is the list above: in an unchosen default mode it is worked out afresh (the repository decides).
     const countIn = (mode: ToolMode) => (mode === session.mode ? tools.length : catalog.namesFor(session, mode).length);
     const modes = TOOL_MODES.map((mode) => ({ mode, purpose: MODE_PURPOSE[mode], tool_count: countIn(mode) }));
+    // Every name and purpose in the text too: some hosts' models read only the text (docs/hosts.md).
+    const others = modes.filter((m) => m.mode !== session.mode).map((m) => `- ${m.mode} (${m.tool_count} tools): ${m.purpose}`);
     return {
-      text: `Tool mode: ${session.mode} (${tools.length} tools). Other modes: ${modes
-        .filter((m) => m.mode !== session.mode)
-        .map((m) => `${m.mode} (${m.tool_count})`)
-        .join(", ")}.`,
+      text: `Tool mode: ${session.mode} (${MODE_PURPOSE[session.mode]}), ${tools.length} tools: ${tools.join(", ")}.\nOther modes:\n${others.join("\n")}`,
       structured: { mode: session.mode, tools, modes },
     };
   },

@@ -103,7 +103,7 @@ export function workerView(worker: WorkerRecord, state: WorkerState, me: string,
 export function workerLine(view: WorkerView): string {
   const where = view.worktree ? ` in ${view.worktree.path} (branch ${view.worktree.branch})` : ` in ${view.repo}`;
   const head = `Worker ${view.name} (${view.worker_id}, ${view.agent}, ${view.workspace_mode}) is ${view.state}${where}.`;
-  const files = view.changed_files?.length ? ` Changed: ${view.changed_files.slice(0, 20).join(", ")}.` : "";
-  // The whole report as kept (MAX_REPORT_CHARS): some hosts' models read only the text (docs/hosts.md).
+  const files = view.changed_files?.length ? ` Changed: ${view.changed_files.join(", ")}.` : "";
+  // Every changed file and the whole report as kept (MAX_REPORT_CHARS): some hosts' models read only the text (docs/hosts.md).
   return `${head}${files}${view.report ? `\n\nReport:\n${view.report}` : ""}`;
 }

@@ -174,9 +174,11 @@ export const getHandoffDiff = defineWorkspaceTool({
   capability: "read",
   modes: ["standard", "full"],
   labels: { invoking: "Reading the handoff diff", invoked: "Handoff diff read" },
+  textCarriesAll: true,
   async handler(args, _context, ws) {
     const result = await handoffDiff(ws, Math.min(args.max_bytes ?? LIMITS.diffBytes, LIMITS.diffBytes));
-    const summary = `${result.files.length} file(s) changed since ${result.base_head?.slice(0, 12) ?? "the start"}${result.truncated ? " (diff truncated)" : ""}.`;
+    const now = result.head ? `; HEAD is ${result.head.slice(0, 12)}` : "";
+    const summary = `${result.files.length} file(s) changed since ${result.base_head?.slice(0, 12) ?? "the start"}${now}${result.truncated ? " (diff truncated)" : ""}.`;
     return { text: `${summary}\n${result.files.map((file) => `${file.status} ${file.path}`).join("\n")}\n\n${result.diff}`, structured: result };
   },
 });

@@ -64,6 +64,9 @@ const commandInput = {
 
 const changeOutput = { path: v.string(), bytes: v.number(), diff: v.string(), diff_truncated: v.boolean() };
 
+/** The diff after a write's first line, saying when it was cut: the text carries all the result holds (textCarriesAll). */
+const diffText = (result: { diff: string; diff_truncated: boolean }) => `${result.diff_truncated ? " The diff is truncated." : ""}\n${result.diff}`;
+
 export const writeFileTool = defineWorkspaceTool({
   name: "codex_write_file",
   title: "Write file",
@@ -75,9 +78,10 @@ export const writeFileTool = defineWorkspaceTool({
   modes: ["minimal", "standard", "full"],
   aliases: [codexProAlias("write", writeInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Writing the file", invoked: "File written" },
+  textCarriesAll: true,
   async handler(args, context, ws) {
     const result = await mutating(context, ws, "codex_write_file", () => writeRepoFile(ws, args, redactorOf(context)));
-    return { text: `${result.created ? "Created" : "Replaced"} ${result.path} (${result.bytes} bytes).\n${result.diff}`, structured: result };
+    return { text: `${result.created ? "Created" : "Replaced"} ${result.path} (${result.bytes} bytes).${diffText(result)}`, structured: result };
   },
 });
 
@@ -93,9 +97,10 @@ export const editFileTool = defineWorkspaceTool({
   modes: ["minimal", "standard", "full"],
   aliases: [codexProAlias("edit", editInput, { renames: { path: "file_path" } })],
   labels: { invoking: "Editing the file", invoked: "File edited" },
+  textCarriesAll: true,
   async handler(args, context, ws) {
     const result = await mutating(context, ws, "codex_edit_file", () => editRepoFile(ws, args, redactorOf(context)));
-    return { text: `Replaced ${result.replacements} occurrence(s) in ${result.path}.\n${result.diff}`, structured: result };
+    return { text: `Replaced ${result.replacements} occurrence(s) in ${result.path} (now ${result.bytes} bytes).${diffText(result)}`, structured: result };
   },
 });
 
@@ -110,14 +115,14 @@ async function commandCwd(ws: Workspace, cwd: string | undefined): Promise<{ abs
   return guarded;
 }
 
-function commandText(command: string, result: CommandResult): string {
+/** The command, where and how it ran, its outcome and its output: all the result holds (textCarriesAll). */
+function commandText(command: string, where: { mode: string; cwd: string }, result: CommandResult): string {
   const outcome = result.timed_out
     ? `timed out after ${result.duration_ms} ms`
-    : result.exit_code === null
-      ? `stopped by ${result.signal}`
-      : `exit ${result.exit_code}`;
+    : `${result.exit_code === null ? `stopped by ${result.signal}` : `exit ${result.exit_code}`} after ${result.duration_ms} ms`;
   const streams = [result.stdout && `stdout:\n${result.stdout}`, result.stderr && `stderr:\n${result.stderr}`].filter(Boolean).join("\n");
-  return `$ ${command}\n${outcome}${result.truncated ? " (output truncated)" : ""}\n${streams}`;
+  const ran = `${where.mode} mode, in ${where.cwd || "the repository root"}`;
+  return `$ ${command}\n${outcome} (${ran})${result.truncated ? " (output truncated)" : ""}\n${streams}`;
 }
 
 export const runCommandTool = defineTool({
@@ -146,6 +151,7 @@ export const runCommandTool = defineTool({
   modes: ["minimal", "standard", "full"],
   aliases: [codexProAlias("bash", commandInput, { renames: { cmd: "command" } })],
   labels: { invoking: "Running the command", invoked: "Command finished" },
+  textCarriesAll: true,
   async handler(args, context) {
     const mode: "safe" | "full" = context.session.scope.power.bashMode === "full" ? "full" : "safe";
     const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
@@ -157,7 +163,7 @@ export const runCommandTool = defineTool({
     } else {
       result = await runInGroup(await prepareSafeCommand(ws, cwd, args.command), options);
     }
-    return { text: commandText(args.command, result), structured: { command: args.command, mode, cwd: cwd.relative, ...result } };
+    return { text: commandText(args.command, { mode, cwd: cwd.relative }, result), structured: { command: args.command, mode, cwd: cwd.relative, ...result } };
   },
 });
 
