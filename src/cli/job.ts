@@ -220,6 +220,10 @@ const integrate = defineCommand({
     },
     commit: { type: "string", description: "Commit what lands, with this message", valueHint: "MESSAGE" },
     "allow-dirty-base": { type: "boolean", description: "Integrate into a checkout with uncommitted changes" },
+    "allow-agent-config": {
+      type: "boolean",
+      description: "Also land changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .cursor/, .mcp.json); read their diff first",
+    },
     json: { type: "boolean", description: "Print as JSON" },
   },
   async run({ args }) {
@@ -236,6 +240,7 @@ const integrate = defineCommand({
       {
         ...(args.preview && { preview: true }),
         ...(args["allow-dirty-base"] && { allow_dirty_base: true }),
+        ...(args["allow-agent-config"] && { allow_agent_config: true }),
         ...(args["run-tests"] !== undefined && { run_tests: args["run-tests"] }),
         ...(args.commit && { commit: true, message: args.commit }),
       },

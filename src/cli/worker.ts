@@ -234,6 +234,10 @@ const integrate = defineCommand({
     },
     commit: { type: "string", description: "Commit what lands, with this message (one commit per worker)", valueHint: "MESSAGE" },
     "allow-dirty-base": { type: "boolean", description: "Integrate into a checkout with uncommitted changes" },
+    "allow-agent-config": {
+      type: "boolean",
+      description: "Also land changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .cursor/, .mcp.json); read their diff first",
+    },
     ...takeover,
     ...common,
   },
@@ -260,6 +264,7 @@ const integrate = defineCommand({
         ...(args["all-ready"] && { all_ready: true }),
         repo_path: repo,
         ...(args["allow-dirty-base"] && { allow_dirty_base: true }),
+        ...(args["allow-agent-config"] && { allow_agent_config: true }),
         ...(args["run-tests"] !== undefined && { run_tests: args["run-tests"] }),
         ...(args.commit && { commit: true, message: args.commit }),
         ...takeoverArgs(args),

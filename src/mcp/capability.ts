@@ -3,6 +3,7 @@
  * the registry checks it on every call from the operator's settings before any handler runs.
  * A tool mode only chooses what is listed; nothing a session says can grant a capability.
  */
+import { PatchbayError } from "../errors/index.ts";
 import type { SessionScope } from "./session.ts";
 
 export const CAPABILITIES = [
@@ -92,4 +93,22 @@ export function howToAllow(capability: Capability): string {
   const rule = CAPABILITY_RULES[capability];
   const flag = rule.flag ? `restart patchbay with ${rule.flag}, or ` : "";
   return `${flag}set ${rule.setting} in config.toml (the operator decides; a session cannot switch it on)`;
+}
+
+/**
+ * Throws the refusal for `capability` unless `grants` hold it: for what a call's arguments or
+ * content ask beyond its tool's declared capability, found only once the call runs (the registry
+ * checks the declaration, and an `escalate` its arguments, before the handler). `what` says what
+ * needed it; `instead` is the other way on, when there is one.
+ *
+ * @example
+ * requireCapability("exec", grants, "writing .claude/settings.json", "write it by hand");
+ */
+export function requireCapability(capability: Capability, grants: Grants, what: string, instead?: string): void {
+  const rule = CAPABILITY_RULES[capability];
+  if (rule.allowed(grants)) return;
+  throw new PatchbayError("tool_disabled", `${what} needs the capability "${capability}" (${rule.meaning})`, {
+    next: `${howToAllow(capability)}${instead ? `; or ${instead}` : ""}`,
+    details: { capability, setting: rule.setting },
+  });
 }

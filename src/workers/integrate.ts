@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { PatchbayError } from "../errors/index.ts";
 import type { Workspace } from "../workspace/index.ts";
-import { headCommit, runGit } from "../workspace/index.ts";
+import { agentConfigAmong, headCommit, runGit } from "../workspace/index.ts";
 import { uncommittedChanges } from "../worktrees/index.ts";
 import { MAX_PATCH_BYTES, unsafeChanges, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
 import type { WorkerRecord, WorkerState } from "./record.ts";
@@ -25,6 +25,7 @@ export const REFUSAL_CODES = [
   "dirty_base",
   "patch_conflict",
   "patch_too_large",
+  "agent_config",
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
@@ -54,7 +55,16 @@ const NEXT: Record<RefusalCode, string> = {
   dirty_base: "commit or stash the base checkout's changes, or pass allow_dirty_base=true",
   patch_conflict: "the base moved under the worker; message it to rebase on the current base, or resolve by hand",
   patch_too_large: `integrate smaller pieces (at most ${MAX_PATCH_BYTES} bytes of patch)`,
+  agent_config:
+    "read these files' diff first (codex_worker_inspect view=diff): they run programs in the user's agents; " +
+    "land them with allow_agent_config=true (needs the exec capability), or copy what you need by hand",
 };
+
+/** What a preview may let through: a dirty base checkout, and changes to agent configuration (the exec capability, checked by the caller). */
+export interface PreviewOptions {
+  allowDirtyBase: boolean;
+  allowAgentConfig?: boolean;
+}
 
 async function blockedAmong(ws: Workspace, files: string[]): Promise<string[]> {
   const blocked: string[] = [];
@@ -78,7 +88,7 @@ export async function previewIntegration(
   worker: WorkerRecord,
   state: WorkerState,
   ws: Workspace,
-  options: { allowDirtyBase: boolean },
+  options: PreviewOptions,
 ): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
   const preview: IntegrationPreview & { patch?: WorkerPatch } = emptyPreview();
   const refuse = (code: RefusalCode, message: string, files: string[] = []) => void preview.refusals.push({ code, message, files });
@@ -115,7 +125,7 @@ export function emptyPreview(): IntegrationPreview {
 export async function previewWorktree(
   source: IntegrationSource,
   ws: Workspace,
-  options: { allowDirtyBase: boolean },
+  options: PreviewOptions,
   preview: IntegrationPreview & { patch?: WorkerPatch } = emptyPreview(),
 ): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
   const refuse = (code: RefusalCode, message: string, files: string[] = []) => void preview.refusals.push({ code, message, files });
@@ -139,6 +149,9 @@ export async function previewWorktree(
       found.map((file) => file.path),
     );
   if (unsafe.length) refuseUnsafe(unsafe);
+  const agentConfig = agentConfigAmong(changes.map((change) => change.path));
+  if (agentConfig.length && !options.allowAgentConfig)
+    refuse("agent_config", `${label} changed agent or MCP host configuration, which runs programs: ${agentConfig.join(", ")}`, agentConfig);
   preview.dirty_base_files = await uncommittedChanges(repo);
   if (preview.dirty_base_files.length && !options.allowDirtyBase)
     refuse("dirty_base", `the base checkout ${repo} has uncommitted changes`, preview.dirty_base_files.slice(0, 50));

@@ -8,7 +8,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { type JobRecord, ownWorktree } from "../jobs/index.ts";
 import type { Workspace } from "../workspace/index.ts";
 import type { WorkerPatch } from "./changes.ts";
-import { type IntegrationPreview, previewWorktree, type RefusalCode } from "./integrate.ts";
+import { type IntegrationPreview, type PreviewOptions, previewWorktree, type RefusalCode } from "./integrate.ts";
 import { type LandedItem, landInOrder, type LandOptions } from "./land.ts";
 
 /** The next steps a job's refusals get where a worker's would name worker tools. */
@@ -17,14 +17,13 @@ const JOB_NEXT: Partial<Record<RefusalCode, string>> = {
   blocked_path: "the job touched paths under repositories.blocked_globs; copy what you need by hand (codex_get_diff shows each file)",
   unsafe_file: "the job left symlinks leading out of its worktree, or FIFOs, sockets or devices; copy what you need by hand",
   patch_conflict: "the base moved under the job; resolve by hand (codex_get_diff shows each file), or run the job again",
+  agent_config:
+    "read these files' diff first (codex_get_diff shows each file): they run programs in the user's agents; " +
+    "land them with allow_agent_config=true (needs the exec capability), or copy what you need by hand",
 };
 
 /** Everything integrate would check for a finished isolated job, without changing anything. */
-export async function previewJobIntegration(
-  record: JobRecord,
-  ws: Workspace,
-  options: { allowDirtyBase: boolean },
-): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
+export async function previewJobIntegration(record: JobRecord, ws: Workspace, options: PreviewOptions): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
   const worktree = ownWorktree(record);
   if (!existsSync(worktree.path))
     throw new PatchbayError("workspace_missing", `job ${record.id}'s worktree ${worktree.path} was removed`, { next: "run the job again" });

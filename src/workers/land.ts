@@ -11,7 +11,7 @@ import type { EnvPolicy } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { git } from "../workspace/index.ts";
 import type { WorkerPatch } from "./changes.ts";
-import { applyPatch, type IntegrationPreview, type RefusalCode, refusalError } from "./integrate.ts";
+import { applyPatch, type IntegrationPreview, type PreviewOptions, type RefusalCode, refusalError } from "./integrate.ts";
 import { slugOf } from "./paths.ts";
 import { openScratch, runIntegrationTests, type Scratch, type TestEvidence, type TestSettings } from "./test-gate.ts";
 
@@ -19,7 +19,7 @@ import { openScratch, runIntegrationTests, type Scratch, type TestEvidence, type
 export interface LandItem {
   /** How reports name it: the worker's name, `job job_…`. */
   name: string;
-  preview(options: { allowDirtyBase: boolean }): Promise<IntegrationPreview & { patch?: WorkerPatch }>;
+  preview(options: PreviewOptions): Promise<IntegrationPreview & { patch?: WorkerPatch }>;
   /** Next steps its refusals get where the workers' defaults do not fit. */
   next?: Partial<Record<RefusalCode, string>>;
   /** Records what landed (the worker's `integrated`). */
@@ -41,6 +41,8 @@ export interface LandedItem {
 export interface LandOptions {
   repo: string;
   allowDirtyBase: boolean;
+  /** Land changes to agent configuration too (the caller holds the exec capability). */
+  allowAgentConfig?: boolean;
   /** Test commands to pass first; undefined lands without testing. */
   tests?: TestSettings;
   /** Commit each landed source in the base checkout with this message (the source's name added when there are several). */
@@ -97,7 +99,7 @@ export async function landInOrder(items: LandItem[], options: LandOptions): Prom
       options.signal?.throwIfAborted();
       // What earlier sources left uncommitted is this queue's own work, not a dirty base.
       const allowDirtyBase = options.allowDirtyBase || (result.landed.length > 0 && !options.commitMessage);
-      const preview = await item.preview({ allowDirtyBase });
+      const preview = await item.preview({ allowDirtyBase, allowAgentConfig: options.allowAgentConfig });
       const stop = (error: PatchbayError) => {
         result.stopped = { name: item.name, error };
         result.not_tried = items.slice(index + 1).map((rest) => rest.name);

@@ -1,33 +1,41 @@
 /**
- * What worker and job integration share: the run_tests / commit arguments, the exec capability
- * that running tests needs, and how landed sources are returned.
+ * What worker and job integration share: the run_tests / allow_agent_config / commit arguments,
+ * the exec capability both of the first need, and how landed sources are returned.
  */
 import * as v from "valibot";
 import { envPolicy } from "../../agents/index.ts";
 import { PatchbayError } from "../../errors/index.ts";
-import { CAPABILITY_RULES, howToAllow } from "../../mcp/capability.ts";
+import { requireCapability } from "../../mcp/capability.ts";
 import type { Escalation, ToolContext } from "../../mcp/tool.ts";
 import type { LandedItem, LandOptions } from "../land.ts";
 import { integrationTestSettings } from "../test-gate.ts";
 
 export const gateArgs = {
   run_tests: v.optional(v.pipe(v.boolean(), v.description("Land only if the repository's tests pass in a scratch worktree first."))),
+  allow_agent_config: v.optional(
+    v.pipe(v.boolean(), v.description("Also land changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .cursor/, .mcp.json).")),
+  ),
   commit: v.optional(v.pipe(v.boolean(), v.description("Commit what lands, with message (default: no commit)."))),
   message: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2000), v.description("Commit message."))),
 };
 
 interface GateArgs {
   run_tests?: boolean;
+  allow_agent_config?: boolean;
   commit?: boolean;
   message?: string;
   allow_dirty_base?: boolean;
 }
 
-/** Asking for tests asks to run the repository's commands: the exec capability, checked before anything runs. */
-export const runTestsEscalation: Escalation<GateArgs> = {
+/**
+ * Asking for tests asks to run the repository's commands, and landing agent configuration makes
+ * the user's agents run what it names (src/workspace/agent-config.ts): the exec capability,
+ * checked before anything runs.
+ */
+export const gateEscalation: Escalation<GateArgs> = {
   capability: "exec",
-  when: "run_tests: true (or workers.integrate_requires_tests when run_tests is left out)",
-  applies: (args) => args.run_tests === true,
+  when: "run_tests: true (or workers.integrate_requires_tests when run_tests is left out), or allow_agent_config: true",
+  applies: (args) => args.run_tests === true || args.allow_agent_config === true,
 };
 
 const testsSchema = v.object({
@@ -60,19 +68,12 @@ export async function landOptions(context: Pick<ToolContext, "app" | "session" |
   if (args.message && !args.commit)
     throw new PatchbayError("invalid_arguments", "message is the commit message; pass commit=true with it", { next: "add commit=true, or leave message out" });
   const runTests = args.run_tests ?? app.config.workers.integrate_requires_tests;
-  const exec = CAPABILITY_RULES.exec;
-  if (runTests && !exec.allowed({ power: context.session.scope.power, allowDangerouslyBypass: app.config.security.allow_dangerously_bypass }))
-    throw new PatchbayError(
-      "tool_disabled",
-      `running the test commands needs the capability "exec" (${exec.meaning}); workers.integrate_requires_tests asks for it`,
-      {
-        next: `${howToAllow("exec")}; or pass run_tests=false`,
-        details: { capability: "exec", setting: exec.setting },
-      },
-    );
+  const grants = { power: context.session.scope.power, allowDangerouslyBypass: app.config.security.allow_dangerously_bypass };
+  if (runTests) requireCapability("exec", grants, "running the test commands (workers.integrate_requires_tests asks for it)", "pass run_tests=false");
   return {
     repo,
     allowDirtyBase: args.allow_dirty_base ?? false,
+    allowAgentConfig: args.allow_agent_config === true,
     ...(runTests && { tests: await integrationTestSettings(app.home, repo) }),
     ...(args.commit && args.message && { commitMessage: args.message }),
     home: app.home,

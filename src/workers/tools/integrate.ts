@@ -11,7 +11,7 @@ import { previewIntegration } from "../integrate.ts";
 import { type LandItem, landInOrder } from "../land.ts";
 import { updateWorker, workersInScope, type WorkerRecord } from "../record.ts";
 import { refreshWorker } from "../turns.ts";
-import { gateArgs, landedLine, landedSchema, landOptions, runTestsEscalation, stoppedSchema } from "./gate-args.ts";
+import { gateArgs, landedLine, landedSchema, landOptions, gateEscalation, stoppedSchema } from "./gate-args.ts";
 import { namedWorker, takeoverOf } from "./lookup.ts";
 import { repoPathArg, takeoverArgs, workerArg, workerView, workerViewSchema } from "./view.ts";
 
@@ -93,7 +93,7 @@ export const workerIntegrate = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   capability: "integrate",
-  escalate: runTestsEscalation,
+  escalate: gateEscalation,
   modes: ["worker", "standard", "full"],
   labels: { invoking: "Integrating the worker's changes", invoked: "Changes integrated" },
   async handler(args, context) {

@@ -10,7 +10,7 @@ import { defineTool, type ToolDeclaration } from "../../mcp/tool.ts";
 import { openWorkspace, withRepoLock } from "../../workspace/index.ts";
 import type { IntegrationPreview } from "../integrate.ts";
 import { integrateJob, previewJobIntegration } from "../job-integrate.ts";
-import { gateArgs, landedLine, landedSchema, landOptions, runTestsEscalation } from "./gate-args.ts";
+import { gateArgs, landedLine, landedSchema, landOptions, gateEscalation } from "./gate-args.ts";
 
 const refusal = v.object({ code: v.string(), message: v.string(), files: v.array(v.string()) });
 
@@ -38,13 +38,13 @@ export const jobIntegrate = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   capability: "integrate",
-  escalate: runTestsEscalation,
+  escalate: gateEscalation,
   modes: ["standard", "full"],
   labels: { invoking: "Integrating the job's change", invoked: "Job change integrated" },
   async handler(args, context) {
     const record = await jobFor(context, args.job_id);
     const ws = await openWorkspace(context.session.scope, context.app, record.repo);
-    const options = { allowDirtyBase: args.allow_dirty_base ?? false };
+    const options = { allowDirtyBase: args.allow_dirty_base ?? false, allowAgentConfig: args.allow_agent_config === true };
     type Shown = Pick<IntegrationPreview, "ready" | "refusals" | "files" | "skipped_files" | "base_moved">;
     const answer = (applied: boolean, preview: Shown) => ({
       job_id: record.id,

@@ -5,9 +5,12 @@
  * mutation holds the repository lock, so a second one fails with repo_busy instead of waiting.
  */
 import { stat } from "node:fs/promises";
+import { posix } from "node:path";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
+import { requireCapability } from "../../mcp/capability.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
+import { isAgentConfig } from "../agent-config.ts";
 import { codexProAlias, redactorOf, repoPathArg, unlisted } from "./args.ts";
 import { clampTimeout, COMMAND_TIMEOUT, filteredEnv, runInGroup, type CommandResult } from "../commands.ts";
 import { editRepoFile, MAX_EDIT_BYTES, writeRepoFile } from "../edit.ts";
@@ -19,6 +22,18 @@ import { openWorkspace, type Workspace } from "../workspace.ts";
 import { defineWorkspaceTool } from "./workspace-tool.ts";
 
 const DESTRUCTIVE = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false } as const;
+
+/**
+ * Refuses a write to agent or MCP host configuration (agent-config.ts) unless the session holds
+ * `exec`: such a file makes the user's agents run what it names. Both the path as asked and the
+ * file it resolves to are checked, so a symlink named `.claude` counts as well as one into it.
+ */
+async function assertMayWrite(context: ToolContext, ws: Workspace, filePath: string): Promise<void> {
+  const target = await ws.guard(filePath);
+  if (!isAgentConfig(posix.normalize(filePath)) && !isAgentConfig(target.relative)) return;
+  const grants = { power: context.session.scope.power, allowDangerouslyBypass: context.app.config.security.allow_dangerously_bypass };
+  requireCapability("exec", grants, `writing ${target.relative} (agent or MCP host configuration, which runs programs)`, "write it by hand");
+}
 
 /** Runs a mutation of `ws` under its repository lock, naming this session and tool to anyone refused. */
 function mutating<T>(context: ToolContext, ws: Workspace, tool: string, fn: () => Promise<T>): Promise<T> {
@@ -80,6 +95,7 @@ export const writeFileTool = defineWorkspaceTool({
   labels: { invoking: "Writing the file", invoked: "File written" },
   textCarriesAll: true,
   async handler(args, context, ws) {
+    await assertMayWrite(context, ws, args.file_path);
     const result = await mutating(context, ws, "codex_write_file", () => writeRepoFile(ws, args, redactorOf(context)));
     return { text: `${result.created ? "Created" : "Replaced"} ${result.path} (${result.bytes} bytes).${diffText(result)}`, structured: result };
   },
@@ -99,6 +115,7 @@ export const editFileTool = defineWorkspaceTool({
   labels: { invoking: "Editing the file", invoked: "File edited" },
   textCarriesAll: true,
   async handler(args, context, ws) {
+    await assertMayWrite(context, ws, args.file_path);
     const result = await mutating(context, ws, "codex_edit_file", () => editRepoFile(ws, args, redactorOf(context)));
     return { text: `Replaced ${result.replacements} occurrence(s) in ${result.path} (now ${result.bytes} bytes).${diffText(result)}`, structured: result };
   },

@@ -1,0 +1,37 @@
+/**
+ * Files that tell an agent or an MCP host which programs to run: hooks, MCP server commands,
+ * permission rules, custom commands that run shell lines. A change to one of them in the base
+ * checkout runs what it names the next time the user's own Claude Code, Codex, Gemini CLI, Cursor
+ * or VS Code opens the repository (patchbay's own agents leave a repository's settings out unless
+ * agents.repository_settings, src/agents/gemini-repository.ts). So writing one there is command
+ * execution, the `exec` capability, whoever wrote it: a worker or job whose change is integrated,
+ * or a direct write (docs/security.md, "Agent configuration").
+ */
+import { comparableName } from "./names.ts";
+
+/** Folders whose every file configures an agent or host, at any depth (`.claude/settings.json`, `.claude/commands/x.md`, `.gemini/commands/x.toml`). */
+const CONFIG_FOLDERS = new Set([".claude", ".codex", ".gemini", ".cursor"]);
+/** Single files that do, at any depth: Claude Code's project MCP servers, and VS Code's. */
+const CONFIG_FILES = new Set([".mcp.json", ".vscode/mcp.json"]);
+
+/**
+ * Whether `path` (relative to the repository, `/`-separated) is agent or host configuration.
+ * Compared as the most lenient file system compares names (names.ts): on macOS
+ * `.Claude/Settings.json` is the same file.
+ *
+ * @example
+ * isAgentConfig("packages/api/.claude/settings.json"); // true
+ * isAgentConfig("docs/claude.md"); // false
+ */
+export function isAgentConfig(path: string): boolean {
+  const segments = path.split("/").filter(Boolean).map(comparableName);
+  if (segments.slice(0, -1).some((segment) => CONFIG_FOLDERS.has(segment))) return true;
+  const file = segments.at(-1);
+  const withFolder = segments.slice(-2).join("/");
+  return file !== undefined && (CONFIG_FILES.has(file) || CONFIG_FILES.has(withFolder));
+}
+
+/** The paths among `paths` that are agent or host configuration, in order. */
+export function agentConfigAmong(paths: readonly string[]): string[] {
+  return paths.filter(isAgentConfig);
+}
