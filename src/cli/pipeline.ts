@@ -21,6 +21,10 @@ import { RemotePhases } from "./pipeline/remote.ts";
 
 const runIdArg = { type: "positional", required: true, description: "The run id", valueHint: "RUN_ID" } as const;
 const mockArg = { type: "boolean", description: "Use the mock provider for the agent phases" } as const;
+const allowAgentConfigArg = {
+  type: "boolean",
+  description: "Also apply changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .cursor/, .mcp.json); read them in `patchbay diff` first",
+} as const;
 const standaloneArg = { type: "boolean", description: "Run the phase in this process instead of on the server (its agent turns are not server jobs)" } as const;
 
 /** Where the phases run: on the server (the default), or in this process with --standalone. */
@@ -74,14 +78,31 @@ function summary(view: pipeline.RunView | pipeline.RunRecord): string {
 
 type PhaseFn = (repo: string, id: string, env: pipeline.PipelineEnv, options: pipeline.PhaseOptions) => Promise<pipeline.RunRecord>;
 
-const phaseCommand = (name: string, description: string, pick: (runners: pipeline.PhaseRunners) => PhaseFn, withMock = true) =>
+/** A phase's command; `takes` says which of the phase options it has flags for. */
+const phaseCommand = (
+  name: string,
+  description: string,
+  pick: (runners: pipeline.PhaseRunners) => PhaseFn,
+  takes: { mock: boolean; agentConfig?: boolean } = { mock: true },
+) =>
   defineCommand({
     meta: { name, description },
-    args: { run_id: runIdArg, repo: repoArg, ...(withMock && { mock: mockArg }), standalone: standaloneArg, json },
+    args: {
+      run_id: runIdArg,
+      repo: repoArg,
+      ...(takes.mock && { mock: mockArg }),
+      ...(takes.agentConfig && { "allow-agent-config": allowAgentConfigArg }),
+      standalone: standaloneArg,
+      json,
+    },
     async run({ args }) {
       const repo = await repoOf(args.repo);
       const run = pick(runnersFor(args.standalone, Boolean(args.json)));
-      await withEnv(Boolean(args.json), !args.standalone, (env) => run(repo, args.run_id, env, { mock: Boolean((args as { mock?: boolean }).mock) }));
+      const options = {
+        mock: Boolean((args as { mock?: boolean }).mock),
+        allowAgentConfig: Boolean((args as { "allow-agent-config"?: boolean })["allow-agent-config"]),
+      };
+      await withEnv(Boolean(args.json), !args.standalone, (env) => run(repo, args.run_id, env, options));
       const view = await pipeline.status(repo, args.run_id);
       emit(args.json, view, () => summary(view));
       return 0;
@@ -273,27 +294,19 @@ const cancel = defineCommand({
 /** Each subcommand on its own, for mounting at the top level of `patchbay`. */
 export const PIPELINE_COMMANDS = {
   plan,
-  approve: phaseCommand(
-    "approve",
-    "Approve a planned run (the human gate before write)",
-    (runners) => (repo, id, env) => runners.approve(repo, id, env),
-    false,
-  ),
+  approve: phaseCommand("approve", "Approve a planned run (the human gate before write)", (runners) => (repo, id, env) => runners.approve(repo, id, env), {
+    mock: false,
+  }),
   write: phaseCommand("write", "The writer implements the approved plan in the run's worktree; FINAL.diff is checked", (runners) => runners.write),
-  test: phaseCommand(
-    "test",
-    "Run the allowlisted [phases.test] commands in the run's worktree",
-    (runners) => (repo, id, env) => runners.test(repo, id, env),
-    false,
-  ),
+  test: phaseCommand("test", "Run the allowlisted [phases.test] commands in the run's worktree", (runners) => (repo, id, env) => runners.test(repo, id, env), {
+    mock: false,
+  }),
   review: phaseCommand("review", "Read-only review: PASS or CHANGES_REQUESTED", (runners) => runners.review),
   fix: phaseCommand("fix", "One fix round for review findings and failing tests", (runners) => runners.fix),
-  apply: phaseCommand(
-    "apply",
-    "Apply FINAL.diff to the checkout (tests passed, review approved; no commit)",
-    (runners) => (repo, id, env) => runners.apply(repo, id, env),
-    false,
-  ),
+  apply: phaseCommand("apply", "Apply FINAL.diff to the checkout (tests passed, review approved; no commit)", (runners) => runners.apply, {
+    mock: false,
+    agentConfig: true,
+  }),
   status,
   diff,
   events,

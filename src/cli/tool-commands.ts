@@ -74,7 +74,7 @@ export const TOOL_COMMANDS: Readonly<Record<string, ToolCommand>> = {
   patchbay_plan: { command: "patchbay plan", flags: { task: "--task", mock: "--mock", ...repo } },
   ...Object.fromEntries(["write", "test", "review", "fix"].map((name) => [`patchbay_${name}`, { command: `patchbay ${name}`, flags: phase }])),
   patchbay_approve: { command: "patchbay approve", flags: run },
-  patchbay_apply: { command: "patchbay apply", flags: run },
+  patchbay_apply: { command: "patchbay apply", flags: { ...run, allow_agent_config: "--allow-agent-config" } },
   patchbay_cancel: { command: "patchbay cancel", flags: run },
   patchbay_status: { command: "patchbay pipeline status", flags: run },
   patchbay_events: { command: "patchbay events", flags: { ...run, since: "--since", phase: "--phase" } },

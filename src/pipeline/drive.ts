@@ -27,7 +27,7 @@ export interface PhaseRunners {
   test: (repo: string, runId: string, env: PipelineEnv) => Promise<RunRecord>;
   review: (repo: string, runId: string, env: PipelineEnv, options: PhaseOptions) => Promise<RunRecord>;
   fix: (repo: string, runId: string, env: PipelineEnv, options: PhaseOptions) => Promise<RunRecord>;
-  apply: (repo: string, runId: string, env: PipelineEnv) => Promise<RunRecord>;
+  apply: (repo: string, runId: string, env: PipelineEnv, options?: PhaseOptions) => Promise<RunRecord>;
 }
 
 export const LOCAL_PHASES: PhaseRunners = { plan, replan, approve, write, test, review, fix, apply };

@@ -5,7 +5,7 @@
  */
 import { commandEnvironment, envPolicy } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { withRepoLock } from "../workspace/index.ts";
+import { agentConfigAmong, withRepoLock } from "../workspace/index.ts";
 import { treeFingerprint, uncommittedChanges } from "../worktrees/index.ts";
 import type { PipelineEnv } from "./agent.ts";
 import { loadPipelineConfig, type LoadedPipelineConfig, resolvePhase, type ResolvedPhase, testSettings, workflowSettings } from "./config.ts";
@@ -24,6 +24,8 @@ import { runTestCommand, splitCommandLine } from "./test-runner.ts";
 export interface PhaseOptions {
   /** Run every agent phase with the mock provider (demos, CI without agents). */
   mock?: boolean;
+  /** Apply only: land a patch that changes agent or MCP host configuration (the caller holds exec; src/workspace/agent-config.ts). */
+  allowAgentConfig?: boolean;
 }
 
 async function resolved(
@@ -269,8 +271,11 @@ export async function fix(repo: string, runId: string, env: PipelineEnv, options
   });
 }
 
-/** Applies FINAL.diff to the base checkout (no commit) once the tests passed and the review approved. */
-export async function apply(repo: string, runId: string, env: PipelineEnv): Promise<RunRecord> {
+/**
+ * Applies FINAL.diff to the base checkout (no commit) once the tests passed and the review
+ * approved; a patch that changes agent configuration only with `allowAgentConfig`.
+ */
+export async function apply(repo: string, runId: string, env: PipelineEnv, options: PhaseOptions = {}): Promise<RunRecord> {
   const record = await loadRun(repo, runId);
   const loaded = await loadPipelineConfig(repo);
   await assertTrusted(env.home, repo, loaded);
@@ -295,6 +300,17 @@ export async function apply(repo: string, runId: string, env: PipelineEnv): Prom
         throw unsafe(
           report.violations.map((violation) => violation.message),
           report.violations,
+        );
+      const agentConfig = agentConfigAmong(report.paths);
+      if (agentConfig.length && !options.allowAgentConfig)
+        throw new PatchbayError(
+          "agent_config",
+          `run ${runId}: the patch changes agent or MCP host configuration, which runs programs: ${agentConfig.join(", ")}`,
+          {
+            // In the shell's words, as every next step of a run (next-step.ts): applying is the person's call.
+            next: `read them in FINAL.diff (patchbay diff ${runId}), then apply with patchbay apply ${runId} --allow-agent-config`,
+            details: { files: agentConfig },
+          },
         );
       await applyToBase(repo, patch);
     });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { patchbayBinary, patchbayEnv, removeTempDirs, runPatchbay, startTestServer, tempDir, type TestServer } from "../support/patchbay.ts";
 import { until } from "../support/until.ts";
@@ -187,4 +187,19 @@ test("a plan that failed: status prints the command to plan it again, and `plan 
   expect(again.code).toBe(0);
   expect(JSON.parse(again.stdout)).toMatchObject({ run_id: id, state: "planned", next: "approve" });
   expect((await cli<RunView>(repo, ["pipeline", "status", id])).jobs).toHaveLength(1); // the mock planner ran as a server job
+});
+
+test("apply on the server lands agent configuration only with --allow-agent-config, the operator's own call", async () => {
+  const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
+  await trustIn(home, repo);
+  const task = scripted("add an MCP server", { write: { write: { path: ".mcp.json", content: '{"mcpServers":{}}\n' }, message: "added it" } });
+  const ready = await runPatchbay(["run", "--task", task, "--auto-approve", "--mock", "--no-apply", "--json"], { home, cwd: repo, timeoutMs: 120_000 });
+  expect(ready.code, ready.stderr).toBe(0);
+  const { run_id: runId } = JSON.parse(ready.stdout) as { run_id: string };
+  const refused = await runPatchbay(["apply", runId], { home, cwd: repo, timeoutMs: 60_000 });
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain(`patchbay apply ${runId} --allow-agent-config`);
+  expect(existsSync(join(repo, ".mcp.json"))).toBe(false);
+  expect(await cli<RunView>(repo, ["apply", runId, "--allow-agent-config"])).toMatchObject({ state: "applied" });
+  expect(readFileSync(join(repo, ".mcp.json"), "utf8")).toBe('{"mcpServers":{}}\n');
 });

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { PatchbayError } from "../../errors/index.ts";
 import * as pipeline from "../../pipeline/index.ts";
 import { controlStream, ensureServer, type OwnerRecord } from "../../server/index.ts";
-import { callServerTool, repoScope } from "../server-call.ts";
+import { callServerTool, repoScope, withExec } from "../server-call.ts";
 import { eventText } from "./event-text.ts";
 
 /** The session's client ref on the server: approvals and locks name it. */
@@ -48,10 +48,12 @@ export class RemotePhases implements pipeline.PhaseRunners {
     return this.owner;
   }
 
-  private async call(repo: string, tool: string, args: Record<string, unknown>, timeoutMs: number): Promise<pipeline.RunView> {
+  /** `exec`: the call needs the exec capability, which the operator at the terminal holds. */
+  private async call(repo: string, tool: string, args: Record<string, unknown>, timeoutMs: number, exec = false): Promise<pipeline.RunView> {
+    const scope = exec ? withExec(repoScope(repo)) : repoScope(repo);
     const { value } = await callServerTool<pipeline.RunView>(
       await this.server(),
-      { tool, args: { ...args, repo_path: repo }, scope: repoScope(repo), client_ref: CLIENT_REF },
+      { tool, args: { ...args, repo_path: repo }, scope, client_ref: CLIENT_REF },
       timeoutMs,
     );
     return value;
@@ -177,8 +179,10 @@ export class RemotePhases implements pipeline.PhaseRunners {
     this.runPhase(repo, "fix", { tool: "patchbay_fix", args: { run_id: runId, ...(options.mock && { mock: true }) }, runId, background: true });
 
   /** Apply is git on the server, short and not to be stopped half-way: a plain call. */
-  apply = async (repo: string, runId: string) => {
-    const view = await this.call(repo, "patchbay_apply", { run_id: runId }, 10 * 60_000);
+  apply = async (repo: string, runId: string, _env?: pipeline.PipelineEnv, options: pipeline.PhaseOptions = {}) => {
+    // Landing agent configuration is exec: the person at the terminal is the operator (withExec).
+    const args = { run_id: runId, ...(options.allowAgentConfig && { allow_agent_config: true }) };
+    const view = await this.call(repo, "patchbay_apply", args, 10 * 60_000, options.allowAgentConfig === true);
     if (!this.options.quiet) line(`apply of ${runId} done on the server`);
     return view;
   };

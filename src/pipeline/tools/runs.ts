@@ -91,11 +91,19 @@ export const applyTool = repoTool({
   name: "patchbay_apply",
   title: "Apply the patch",
   description: "Apply FINAL.diff to the base checkout (no commit) after passing tests and review. Only when the person said so.",
-  input: { run_id: runId, repo_path: repoPath },
+  input: {
+    run_id: runId,
+    repo_path: repoPath,
+    allow_agent_config: v.optional(
+      v.pipe(v.boolean(), v.description("Also apply changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .cursor/, .mcp.json).")),
+    ),
+  },
   output: runOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   capability: "integrate",
-  run: async (repo, args, context) => answer(await apply(repo, args.run_id, envFor(context, true))),
+  // Agent configuration in the checkout makes the user's agents run what it names (src/workspace/agent-config.ts).
+  escalate: { capability: "exec", when: "allow_agent_config: true", applies: (args) => args.allow_agent_config === true },
+  run: async (repo, args, context) => answer(await apply(repo, args.run_id, envFor(context, true), { allowAgentConfig: args.allow_agent_config === true })),
 });
 
 export const cancelTool = repoTool({
