@@ -302,12 +302,12 @@ export async function apply(repo: string, runId: string, env: PipelineEnv, optio
           report.violations,
         );
       const agentConfig = agentConfigAmong(report.paths);
+      // The next step in the shell's words, as every next step of a run (next-step.ts): applying is the person's call.
       if (agentConfig.length && !options.allowAgentConfig)
         throw new PatchbayError(
           "agent_config",
           `run ${runId}: the patch changes agent or MCP host configuration, which runs programs: ${agentConfig.join(", ")}`,
           {
-            // In the shell's words, as every next step of a run (next-step.ts): applying is the person's call.
             next: `read them in FINAL.diff (patchbay diff ${runId}), then apply with patchbay apply ${runId} --allow-agent-config`,
             details: { files: agentConfig },
           },
