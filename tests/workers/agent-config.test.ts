@@ -63,6 +63,11 @@ describe("worker integration", () => {
       worker: "hooker",
       view: "integration_preview",
     });
+    // The worker's own text says so as soon as its turn ended.
+    const seen = await h.call("codex_worker_inspect", { worker: "hooker", view: "status" });
+    expect(seen.content.map((block) => ("text" in block ? block.text : "")).join("")).toContain(
+      "Agent or MCP host configuration among them (integrating it needs allow_agent_config (the exec capability)): .claude/settings.json.",
+    );
     expect(preview.details.ready).toBe(false);
     expect(preview.details.refusals).toEqual([expect.objectContaining({ code: "agent_config", files: [".claude/settings.json"] })]);
     expect(await h.errorCode("codex_worker_integrate", { worker: "hooker" })).toBe("agent_config");
@@ -86,6 +91,23 @@ describe("worker integration", () => {
     const done = await h.ok<{ files: string[] }>("codex_worker_integrate", { worker: "hooker", allow_agent_config: true });
     expect(done.files.sort()).toEqual([".claude/settings.json", "src/feature.ts"]);
     expect(readFileSync(join(repo, ".claude/settings.json"), "utf8")).toBe(HOOK);
+  });
+
+  test("a shared_write worker writes the base checkout itself: its text says the configuration is there already", async () => {
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    const h = await harnesses.open(repo);
+    await h.ok("codex_worker_start", {
+      name: "inplace",
+      brief: mockPrompt({ write: HOOK_WRITES, message: "done" }),
+      agent: "mock",
+      workspace_mode: "shared_write",
+    });
+    await settled(h, "inplace");
+    expect(readFileSync(join(repo, ".claude/settings.json"), "utf8")).toBe(HOOK);
+    const seen = await h.call("codex_worker_inspect", { worker: "inplace", view: "status" });
+    expect(seen.content.map((block) => ("text" in block ? block.text : "")).join("")).toContain(
+      "(it is in the base checkout already, where the user's agents run what it names: review it): .claude/settings.json.",
+    );
   });
 
   test("an isolated job's change holding .mcp.json is refused the same way", async () => {

@@ -2,6 +2,7 @@
 import * as v from "valibot";
 import type { JobRecord } from "../../jobs/index.ts";
 import { modelIdArg } from "../../jobs/tools/index.ts";
+import { agentConfigAmong } from "../../workspace/index.ts";
 import { CONTEXT_DETAILS } from "../prompt.ts";
 import type { WorkerRecord, WorkerState } from "../record.ts";
 
@@ -105,5 +106,20 @@ export function workerLine(view: WorkerView): string {
   const head = `Worker ${view.name} (${view.worker_id}, ${view.agent}, ${view.workspace_mode}) is ${view.state}${where}.`;
   const files = view.changed_files?.length ? ` Changed: ${view.changed_files.join(", ")}.` : "";
   // Every changed file and the whole report as kept (MAX_REPORT_CHARS): some hosts' models read only the text (docs/hosts.md).
-  return `${head}${files}${view.report ? `\n\nReport:\n${view.report}` : ""}`;
+  return `${head}${files}${agentConfigNote(view)}${view.report ? `\n\nReport:\n${view.report}` : ""}`;
+}
+
+/**
+ * Said as soon as a turn changed agent or MCP host configuration (src/workspace/agent-config.ts):
+ * an isolated worker's change then lands only with allow_agent_config, and a shared_write
+ * worker's is in the base checkout already, where the user's own agents will run what it names.
+ */
+function agentConfigNote(view: WorkerView): string {
+  const files = agentConfigAmong(view.changed_files ?? []);
+  if (files.length === 0) return "";
+  const what =
+    view.workspace_mode === "shared_write"
+      ? "it is in the base checkout already, where the user's agents run what it names: review it"
+      : "integrating it needs allow_agent_config (the exec capability)";
+  return ` Agent or MCP host configuration among them (${what}): ${files.join(", ")}.`;
 }
