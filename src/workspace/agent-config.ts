@@ -13,6 +13,8 @@ import { comparableName } from "./names.ts";
 const CONFIG_FOLDERS = new Set([".claude", ".codex", ".gemini", ".cursor"]);
 /** Single files that do, at any depth: Claude Code's project MCP servers, and VS Code's. */
 const CONFIG_FILES = new Set([".mcp.json", ".vscode/mcp.json"]);
+/** Folders that hold such a file: a change at the folder's own name is a link that would redirect it. */
+const HOLDS_CONFIG_FILES = new Set([".vscode"]);
 
 /**
  * Whether `path` (relative to the repository, `/`-separated) is agent or host configuration.
@@ -25,10 +27,12 @@ const CONFIG_FILES = new Set([".mcp.json", ".vscode/mcp.json"]);
  */
 export function isAgentConfig(path: string): boolean {
   const segments = path.split("/").filter(Boolean).map(comparableName);
-  if (segments.slice(0, -1).some((segment) => CONFIG_FOLDERS.has(segment))) return true;
-  const file = segments.at(-1);
-  const withFolder = segments.slice(-2).join("/");
-  return file !== undefined && (CONFIG_FILES.has(file) || CONFIG_FILES.has(withFolder));
+  const last = segments.at(-1);
+  if (last === undefined) return false;
+  // Inside a configuration folder, or at its own name: a change at `.claude` itself is a file or
+  // a symlink there, and a link `.claude` → `notes/` makes every file under notes/ configuration.
+  if (segments.some((segment) => CONFIG_FOLDERS.has(segment)) || HOLDS_CONFIG_FILES.has(last)) return true;
+  return CONFIG_FILES.has(last) || CONFIG_FILES.has(segments.slice(-2).join("/"));
 }
 
 /** The paths among `paths` that are agent or host configuration, in order. */

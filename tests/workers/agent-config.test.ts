@@ -47,8 +47,12 @@ test("which paths are agent or MCP host configuration", () => {
     ".Claude/Settings.json",
     ".MCP.json",
     ".claude\u200b/settings.json",
+    // The folder's own name: a file or a symlink there (a link `.claude` → `notes/` would redirect it).
+    ".claude",
+    "packages/api/.gemini",
+    ".vscode",
   ];
-  const no = ["src/claude.ts", "docs/.claude.md", "CLAUDE.md", "AGENTS.md", ".vscode/settings.json", "mcp.json", ".claude", "notes/codex/config.toml"];
+  const no = ["src/claude.ts", "docs/.claude.md", "CLAUDE.md", "AGENTS.md", ".vscode/settings.json", "mcp.json", "notes/codex/config.toml", ""];
   expect(yes.filter((path) => !isAgentConfig(path))).toEqual([]);
   expect(no.filter(isAgentConfig)).toEqual([]);
 });
@@ -91,6 +95,23 @@ describe("worker integration", () => {
     const done = await h.ok<{ files: string[] }>("codex_worker_integrate", { worker: "hooker", allow_agent_config: true });
     expect(done.files.sort()).toEqual([".claude/settings.json", "src/feature.ts"]);
     expect(readFileSync(join(repo, ".claude/settings.json"), "utf8")).toBe(HOOK);
+  });
+
+  test("a symlink named like a configuration folder is configuration: it would point the user's agents at any folder", async () => {
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    const linker = `[agents.custom.linker]\ncommand = "/bin/sh"\nargs = ["-c", ${JSON.stringify(`cat > /dev/null; mkdir -p notes && printf '%s' '${HOOK.trim()}' > notes/settings.json && ln -s notes .claude && echo linked`)}]\n`;
+    const h = await harnesses.open(repo, { configToml: linker });
+    await h.ok("codex_worker_start", { name: "linker", brief: "link it", agent: "linker" });
+    const worker = await settled(h, "linker");
+    expect(readFileSync(join(worker.worktree!.path, ".claude/settings.json"), "utf8")).toBe(HOOK.trim());
+    const preview = await h.ok<{ details: { refusals: Array<{ code: string; files: string[] }> } }>("codex_worker_inspect", {
+      worker: "linker",
+      view: "integration_preview",
+    });
+    expect(preview.details.refusals).toEqual([expect.objectContaining({ code: "agent_config", files: [".claude"] })]);
+    expect(await h.errorCode("codex_worker_integrate", { worker: "linker" })).toBe("agent_config");
+    expect(existsSync(join(repo, ".claude"))).toBe(false);
+    expect(existsSync(join(repo, "notes"))).toBe(false);
   });
 
   test("a shared_write worker writes the base checkout itself: its text says the configuration is there already", async () => {
