@@ -1,18 +1,23 @@
 /**
  * Files that tell an agent or an MCP host which programs to run: hooks, MCP server commands,
  * permission rules, custom commands that run shell lines. A change to one of them in the base
- * checkout runs what it names the next time the user's own Claude Code, Codex, Gemini CLI, Cursor
- * or VS Code opens the repository (patchbay's own agents leave a repository's settings out unless
+ * checkout runs what it names the next time the user's own Claude Code, Codex, Gemini CLI, Cursor,
+ * VS Code or another host opens the repository (patchbay's own agents leave a repository's settings out unless
  * agents.repository_settings, src/agents/gemini-repository.ts). So writing one there is command
  * execution, the `exec` capability, whoever wrote it: a worker or job whose change is integrated,
  * or a direct write (docs/security.md, "Agent configuration").
  */
 import { comparableName } from "./names.ts";
 
-/** Folders whose every file configures an agent or host, at any depth (`.claude/settings.json`, `.claude/commands/x.md`, `.gemini/commands/x.toml`). */
-const CONFIG_FOLDERS = new Set([".claude", ".codex", ".gemini", ".cursor"]);
-/** Single files that do, at any depth: Claude Code's project MCP servers, and VS Code's. */
-const CONFIG_FILES = new Set([".mcp.json", ".vscode/mcp.json"]);
+/**
+ * Folders whose every file configures an agent or host, at any depth (`.claude/settings.json`,
+ * `.claude/commands/x.md`, `.gemini/commands/x.toml`): the three CLIs patchbay drives, then other
+ * hosts that read MCP server commands from the repository (Cursor, Amazon Q, Continue, Kiro,
+ * OpenCode, Roo Code, Zed).
+ */
+const CONFIG_FOLDERS = new Set([".claude", ".codex", ".gemini", ".cursor", ".amazonq", ".continue", ".kiro", ".opencode", ".roo", ".zed"]);
+/** Single files that do, at any depth: Claude Code's project MCP servers, VS Code's, OpenCode's. */
+const CONFIG_FILES = new Set([".mcp.json", ".vscode/mcp.json", "opencode.json", "opencode.jsonc"]);
 /** Folders that hold such a file: a change at the folder's own name is a link that would redirect it. */
 const HOLDS_CONFIG_FILES = new Set([".vscode"]);
 

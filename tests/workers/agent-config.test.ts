@@ -43,6 +43,9 @@ test("which paths are agent or MCP host configuration", () => {
     ".mcp.json",
     "tools/.mcp.json",
     ".vscode/mcp.json",
+    ".kiro/settings/mcp.json",
+    ".zed/settings.json",
+    "opencode.json",
     // What a case-insensitive, normalizing disk opens as the same file.
     ".Claude/Settings.json",
     ".MCP.json",

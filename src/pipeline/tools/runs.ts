@@ -95,7 +95,7 @@ export const applyTool = repoTool({
     run_id: runId,
     repo_path: repoPath,
     allow_agent_config: v.optional(
-      v.pipe(v.boolean(), v.description("Also apply changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .cursor/, .mcp.json).")),
+      v.pipe(v.boolean(), v.description("Also apply changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .mcp.json, …).")),
     ),
   },
   output: runOutput,
