@@ -1,11 +1,12 @@
 /**
  * Files that tell an agent or an MCP host which programs to run: hooks, MCP server commands,
  * permission rules, custom commands that run shell lines. A change to one of them in the base
- * checkout runs what it names the next time the user's own Claude Code, Codex, Gemini CLI, Cursor,
- * VS Code or another host opens the repository (patchbay's own agents leave a repository's settings out unless
- * agents.repository_settings, src/agents/gemini-repository.ts). So writing one there is command
- * execution, the `exec` capability, whoever wrote it: a worker or job whose change is integrated,
- * or a direct write (docs/security.md, "Agent configuration").
+ * checkout runs what it names the next time the user's own Claude Code, Codex, Gemini CLI,
+ * Cursor, VS Code or another host opens the repository (patchbay's own agents leave a
+ * repository's settings out unless agents.repository_settings, src/agents/gemini-repository.ts).
+ * So writing one there is command execution, the `exec` capability, whoever wrote it: a worker
+ * or job whose change is integrated, a pipeline run's apply, or a direct write (docs/security.md,
+ * "Agent configuration in the base checkout is `exec`").
  */
 import { comparableName } from "./names.ts";
 
