@@ -230,6 +230,7 @@ const run = defineCommand({
     task: { type: "string", required: true, description: "The change to make", valueHint: "TEXT" },
     "auto-approve": { type: "boolean", description: "Approve the plan without asking (required)" },
     apply: { type: "boolean", default: true, description: "Apply to the checkout at the end (--no-apply stops when ready)" },
+    "allow-agent-config": allowAgentConfigArg,
     repo: repoArg,
     mock: mockArg,
     standalone: standaloneArg,
@@ -243,7 +244,13 @@ const run = defineCommand({
     const runners = runnersFor(args.standalone, Boolean(args.json));
     const repo = await repoOf(args.repo);
     const result = await withEnv(Boolean(args.json), !args.standalone, (env) =>
-      pipeline.drive(repo, args.task, env, { mock: Boolean(args.mock), apply: args.apply !== false }, runners),
+      pipeline.drive(
+        repo,
+        args.task,
+        env,
+        { mock: Boolean(args.mock), apply: args.apply !== false, allowAgentConfig: Boolean(args["allow-agent-config"]) },
+        runners,
+      ),
     );
     const { run: view, ...rest } = result;
     const cost = result.usage ? `\nusage: ${costLine(result.usage)}` : "";

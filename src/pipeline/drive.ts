@@ -63,7 +63,7 @@ export async function drive(
       record = await fix(repo, record.run_id, env, options);
     }
     const ready = record.state === "reviewed" && record.review?.verdict === "approve";
-    if (ready && options.apply !== false) record = await apply(repo, record.run_id, env);
+    if (ready && options.apply !== false) record = await apply(repo, record.run_id, env, options);
   } catch (failure) {
     thrown = failure;
     const typed = failure as { code?: string; message?: string };

@@ -73,3 +73,14 @@ test("over MCP, allow_agent_config needs the exec capability", async () => {
   expect(await operator.ok("patchbay_apply", { run_id: runId, allow_agent_config: true })).toMatchObject({ state: "applied" });
   expect(readFileSync(join(repo, ".claude/settings.json"), "utf8")).toBe(HOOK);
 });
+
+test("patchbay run's loop stops ready with the refusal, and applies it with allowAgentConfig", async () => {
+  const task = scripted("Add a server", { write: { write: { path: ".mcp.json", content: '{"mcpServers":{}}\n' }, message: "added it" } });
+  const refusedRepo = pipelineRepo(mockToml(), { PASS_ALWAYS: "1\n" });
+  const refused = await pipeline.drive(refusedRepo, task, await directEnv(refusedRepo));
+  expect(refused).toMatchObject({ outcome: "ready", error: { code: "agent_config" } });
+  expect(existsSync(join(refusedRepo, ".mcp.json"))).toBe(false);
+  const allowedRepo = pipelineRepo(mockToml(), { PASS_ALWAYS: "1\n" });
+  expect((await pipeline.drive(allowedRepo, task, await directEnv(allowedRepo), { allowAgentConfig: true })).outcome).toBe("applied");
+  expect(readFileSync(join(allowedRepo, ".mcp.json"), "utf8")).toBe('{"mcpServers":{}}\n');
+});
