@@ -102,7 +102,9 @@ describe("worker integration", () => {
 
   test("a symlink named like a configuration folder is configuration: it would point the user's agents at any folder", async () => {
     const repo = makeGitRepo({ "a.txt": "a\n" });
-    const linker = `[agents.custom.linker]\ncommand = "/bin/sh"\nargs = ["-c", ${JSON.stringify(`cat > /dev/null; mkdir -p notes && printf '%s' '${HOOK.trim()}' > notes/settings.json && ln -s notes .claude && echo linked`)}]\n`;
+    // A custom agent that writes the hook under notes/ and links .claude to it.
+    const script = `cat > /dev/null; mkdir -p notes && printf '%s' '${HOOK.trim()}' > notes/settings.json && ln -s notes .claude && echo linked`;
+    const linker = `[agents.custom.linker]\ncommand = "/bin/sh"\nargs = ["-c", ${JSON.stringify(script)}]\n`;
     const h = await harnesses.open(repo, { configToml: linker });
     await h.ok("codex_worker_start", { name: "linker", brief: "link it", agent: "linker" });
     const worker = await settled(h, "linker");
