@@ -80,6 +80,8 @@ describe("worker integration", () => {
     expect(await h.errorCode("codex_worker_integrate", { worker: "hooker" })).toBe("agent_config");
     // Allowing it is the exec capability, which the default configuration does not grant.
     expect(await h.errorCode("codex_worker_integrate", { worker: "hooker", allow_agent_config: true })).toBe("tool_disabled");
+    const team = await h.ok<{ team_report: string }>("codex_worker_list", {});
+    expect(team.team_report).toContain("- hooker (mock, isolated_write): idle [2 file(s) changed] [agent configuration: .claude/settings.json]: done");
     // all_ready passes such a worker over: nothing lands.
     const queue = await h.ok<{ landed: unknown[] }>("codex_worker_integrate", { all_ready: true });
     expect(queue.landed).toEqual([]);

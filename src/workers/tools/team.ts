@@ -6,7 +6,7 @@ import { rm } from "node:fs/promises";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
-import { headCommit, openWorkspace } from "../../workspace/index.ts";
+import { agentConfigAmong, headCommit, openWorkspace } from "../../workspace/index.ts";
 import { removeWorktree } from "../../worktrees/index.ts";
 import { createWorkerWorktree } from "../changes.ts";
 import { announceConflicts, conflictLines, dropWorkerRefs, teamConflicts, type WorkerConflicts } from "../conflicts.ts";
@@ -219,7 +219,10 @@ export const workerList = defineTool({
           .find((line) => line.trim() !== "")
           ?.slice(0, 160) ?? "no report yet";
       const files = view.changed_files?.length ? ` [${view.changed_files.length} file(s) changed]` : "";
-      return `- ${view.name} (${view.agent}, ${view.workspace_mode}): ${view.state}${files}: ${report}`;
+      // Named at a glance: landing it takes allow_agent_config (src/workspace/agent-config.ts).
+      const config = agentConfigAmong(view.changed_files ?? []);
+      const configured = config.length ? ` [agent configuration: ${config.join(", ")}]` : "";
+      return `- ${view.name} (${view.agent}, ${view.workspace_mode}): ${view.state}${files}${configured}: ${report}`;
     });
     const listed = new Set(views.map((view) => view.worker_id));
     const conflicts = (await conflictsOf(context, all)).filter((entry) => listed.has(entry.worker_id));
