@@ -88,6 +88,17 @@ export function isCapability(value: unknown): value is Capability {
   return typeof value === "string" && (CAPABILITIES as readonly string[]).includes(value);
 }
 
+/**
+ * What the operator allowed a session: its power settings, and the bypass from the server's config
+ * when a call's `context` is at hand (listing never needs the bypass: only arguments ask for it).
+ */
+export function grantsOf(
+  session: { scope: Pick<SessionScope, "power"> },
+  context?: { app: { config?: { security: { allow_dangerously_bypass: boolean } } } },
+): Grants {
+  return { power: session.scope.power, allowDangerouslyBypass: context?.app.config?.security.allow_dangerously_bypass ?? false };
+}
+
 /** How to turn a capability on, for refusals: the flag and the setting. */
 export function howToAllow(capability: Capability): string {
   const rule = CAPABILITY_RULES[capability];

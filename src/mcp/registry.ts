@@ -7,7 +7,7 @@ import { UNLISTED } from "./tool-args.ts";
 import { type SessionState, sessionRepository } from "./session.ts";
 import { errorResult, successResult } from "./result.ts";
 import { WIDGET_URI } from "./widget.ts";
-import { CAPABILITY_RULES, howToAllow, isCapability, type Capability, type Grants } from "./capability.ts";
+import { CAPABILITY_RULES, grantsOf, howToAllow, isCapability, type Capability, type Grants } from "./capability.ts";
 import { renameArguments } from "./argument-aliases.ts";
 import { createSessionHandleBook, hideLocalDetails, isRemote, localRewrites, resolveSessionHandles, type SessionHandleBook } from "./local-details.ts";
 
@@ -182,11 +182,6 @@ function inCatalog(entry: CatalogEntry, session: SessionState, listing: boolean,
 /** A session opened with an agent's messaging token (principal `agent:NAME@NS`). */
 function isAgentSession(session: SessionState): boolean {
   return session.principal.startsWith("agent:");
-}
-
-/** What the operator allowed this session; listing never needs the bypass (only arguments ask for it). */
-function grantsOf(session: SessionState, context?: ToolContext): Grants {
-  return { power: session.scope.power, allowDangerouslyBypass: context?.app.config?.security.allow_dangerously_bypass ?? false };
 }
 
 function isVisible(entry: CatalogEntry, session: SessionState, grants: Grants, added: AddedByRepository): boolean {

@@ -19,8 +19,8 @@ import { comparableName } from "./names.ts";
 const CONFIG_FOLDERS = new Set([".claude", ".codex", ".gemini", ".cursor", ".amazonq", ".continue", ".kiro", ".opencode", ".roo", ".zed"]);
 /** Single files that do, at any depth: Claude Code's project MCP servers, VS Code's, OpenCode's. */
 const CONFIG_FILES = new Set([".mcp.json", ".vscode/mcp.json", "opencode.json", "opencode.jsonc"]);
-/** Folders that hold such a file: a change at the folder's own name is a link that would redirect it. */
-const HOLDS_CONFIG_FILES = new Set([".vscode"]);
+/** The folders those files sit in (`.vscode`): a change at such a folder's own name is a link that would redirect them. */
+const HOLDS_CONFIG_FILES = new Set([...CONFIG_FILES].filter((file) => file.includes("/")).map((file) => file.split("/")[0]!));
 
 /**
  * Whether `path` (relative to the repository, `/`-separated) is agent or host configuration.

@@ -5,7 +5,7 @@
 import * as v from "valibot";
 import { envPolicy } from "../../agents/index.ts";
 import { PatchbayError } from "../../errors/index.ts";
-import { requireCapability } from "../../mcp/capability.ts";
+import { grantsOf, requireCapability } from "../../mcp/capability.ts";
 import type { Escalation, ToolContext } from "../../mcp/tool.ts";
 import type { LandedItem, LandOptions } from "../land.ts";
 import { integrationTestSettings } from "../test-gate.ts";
@@ -68,8 +68,13 @@ export async function landOptions(context: Pick<ToolContext, "app" | "session" |
   if (args.message && !args.commit)
     throw new PatchbayError("invalid_arguments", "message is the commit message; pass commit=true with it", { next: "add commit=true, or leave message out" });
   const runTests = args.run_tests ?? app.config.workers.integrate_requires_tests;
-  const grants = { power: context.session.scope.power, allowDangerouslyBypass: app.config.security.allow_dangerously_bypass };
-  if (runTests) requireCapability("exec", grants, "running the test commands (workers.integrate_requires_tests asks for it)", "pass run_tests=false");
+  if (runTests)
+    requireCapability(
+      "exec",
+      grantsOf(context.session, context),
+      "running the test commands (workers.integrate_requires_tests asks for it)",
+      "pass run_tests=false",
+    );
   return {
     repo,
     allowDirtyBase: args.allow_dirty_base ?? false,

@@ -8,7 +8,7 @@ import { stat } from "node:fs/promises";
 import { posix } from "node:path";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
-import { requireCapability } from "../../mcp/capability.ts";
+import { grantsOf, requireCapability } from "../../mcp/capability.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { isAgentConfig } from "../agent-config.ts";
 import { codexProAlias, redactorOf, repoPathArg, unlisted } from "./args.ts";
@@ -31,8 +31,12 @@ const DESTRUCTIVE = { readOnlyHint: false, destructiveHint: true, idempotentHint
 async function assertMayWrite(context: ToolContext, ws: Workspace, filePath: string): Promise<void> {
   const target = await ws.guard(filePath);
   if (!isAgentConfig(posix.normalize(filePath)) && !isAgentConfig(target.relative)) return;
-  const grants = { power: context.session.scope.power, allowDangerouslyBypass: context.app.config.security.allow_dangerously_bypass };
-  requireCapability("exec", grants, `writing ${target.relative} (agent or MCP host configuration, which runs programs)`, "write it by hand");
+  requireCapability(
+    "exec",
+    grantsOf(context.session, context),
+    `writing ${target.relative} (agent or MCP host configuration, which runs programs)`,
+    "write it by hand",
+  );
 }
 
 /** Runs a mutation of `ws` under its repository lock, naming this session and tool to anyone refused. */
