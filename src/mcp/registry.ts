@@ -9,6 +9,7 @@ import { errorResult, successResult } from "./result.ts";
 import { WIDGET_URI } from "./widget.ts";
 import { CAPABILITY_RULES, grantsOf, howToAllow, isCapability, type Capability, type Grants } from "./capability.ts";
 import { renameArguments } from "./argument-aliases.ts";
+import { describeArgumentIssues, type ListedArguments } from "./argument-issues.ts";
 import { createSessionHandleBook, hideLocalDetails, isRemote, localRewrites, resolveSessionHandles, type SessionHandleBook } from "./local-details.ts";
 
 type JsonObject = Record<string, unknown>;
@@ -199,13 +200,21 @@ function capabilityRefusal(tool: string, capability: Capability, grants: Grants)
   });
 }
 
-/** Names each failing argument, e.g. `mode: Invalid type: Expected "minimal" | "worker" but received "max"`. */
-function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues.map((issue) => `${v.getDotPath(issue) ?? "arguments"}: ${issue.message}`).join("; ");
+/** Names each part of a result that breaks its output schema: a defect of the tool, for its developer. */
+function outputIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues.map((issue) => `${v.getDotPath(issue) ?? "result"}: ${issue.message}`).join("; ");
 }
 
-function invalidArguments(tool: string, issues: readonly v.BaseIssue<unknown>[]): CallToolResult {
-  return errorResult(new PatchbayError("invalid_arguments", `${tool}: ${describeIssues(issues)}`, { next: "fix the named argument and call again" }));
+/**
+ * `entry`: the name the caller called (an alias's own arguments), whose arguments the refusal lists
+ * when one is missing or unknown; `given`: what it passed, for every key its schema lacks.
+ */
+function invalidArguments(tool: string, issues: readonly v.BaseIssue<unknown>[], entry?: CatalogEntry, given?: unknown): CallToolResult {
+  const accepted = entry?.input.entries ?? {};
+  const strict = entry?.input.type === "strict_object" && given && typeof given === "object";
+  const unknownKeys = strict ? Object.keys(given).filter((key) => !Object.hasOwn(accepted, key)) : [];
+  const described = describeArgumentIssues(issues, entry?.descriptor.inputSchema as ListedArguments | undefined, unknownKeys);
+  return errorResult(new PatchbayError("invalid_arguments", `${tool}: ${described}`, { next: "fix the named argument and call again" }));
 }
 
 /** Why a known tool cannot be called in this session, or `undefined` when it can. */
@@ -266,7 +275,7 @@ async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolCo
     return errorResult(error, context.app.redact);
   }
   const parsed = v.safeParse(entry.input, prepared);
-  if (!parsed.success) return invalidArguments(entry.name, parsed.issues);
+  if (!parsed.success) return invalidArguments(entry.name, parsed.issues, entry, prepared);
   let args = parsed.output as JsonObject;
   if (entry.mapArgs) {
     // An alias's arguments, renamed, must still satisfy the canonical tool.
@@ -281,7 +290,7 @@ async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolCo
     const output = await entry.declaration.handler(args, context);
     const checked = v.safeParse(entry.declaration.output, output.structured);
     if (!checked.success)
-      throw new PatchbayError("internal_error", `${entry.name} produced a result that does not match its output schema: ${describeIssues(checked.issues)}`);
+      throw new PatchbayError("internal_error", `${entry.name} produced a result that does not match its output schema: ${outputIssues(checked.issues)}`);
     return successResult(context.app.redact(output.text) as string, context.app.redact(checked.output) as JsonObject);
   } catch (error) {
     return errorResult(error, context.app.redact);

@@ -1,0 +1,99 @@
+/**
+ * A tool call's argument refusals in words a model can act on at its next try. valibot's own
+ * words for a missing or an unknown key ("Invalid key: Expected never but received \"path\"") name
+ * neither what is wrong nor what the tool takes; a model that called `codex_read_file` with `path`
+ * should read that the argument is `file_path`. Each issue still leads with its argument's name,
+ * `name: …` joined by "; ", which the CLI turns into its flags (src/cli/server-call.ts).
+ */
+import * as v from "valibot";
+
+/** The arguments tools/list shows for a tool: their names, and which are required. */
+export interface ListedArguments {
+  properties?: Record<string, unknown>;
+  required?: readonly string[];
+}
+
+/** Edits between two names: insertions, deletions, substitutions and swaps of neighbours (`qurey`). */
+function editDistance(a: string, b: string): number {
+  const rows = [Array.from({ length: b.length + 1 }, (_, index) => index)];
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
+    }
+    rows.push(row);
+  }
+  return rows[a.length]![b.length]!;
+}
+
+/** What models call a tool's cap when it names it `max_results`, `max_bytes` or `max_entries`. */
+const CAP_WORDS = new Set(["limit", "max", "count", "top_k", "n"]);
+
+/**
+ * The listed argument an unknown name most likely meant: one that holds it as a word (`path` for
+ * `file_path`, `repo` for `repo_path`), else the nearest within a third of its length (`qurey`).
+ * `missing` (required arguments not given) come first: `path` beside a missing `file_path` means
+ * it, not `repo_path`; `limit` means the one `max_…` cap a tool has; and a lone unknown name
+ * beside a lone missing one (`q` for `query`) means that one.
+ */
+export function likelyMeant(unknown: string, names: readonly string[], missing: readonly string[] = [], alone = false): string | undefined {
+  const given = unknown.toLowerCase();
+  const ranked = [...missing, ...names.filter((name) => !missing.includes(name))];
+  const asWord = ranked.find((name) => name.split("_").includes(given) || given.split("_").includes(name));
+  if (asWord) return asWord;
+  const caps = names.filter((name) => name.startsWith("max_"));
+  if (CAP_WORDS.has(given) && caps.length === 1) return caps[0];
+  let best: { name: string; distance: number } | undefined;
+  for (const name of ranked) {
+    const distance = editDistance(given, name);
+    if (distance <= Math.max(1, Math.floor(given.length / 3)) && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name ?? (missing.length === 1 && alone ? missing[0] : undefined);
+}
+
+function isKeyIssue(issue: v.BaseIssue<unknown>): boolean {
+  return issue.type === "strict_object" || issue.type === "object" || issue.type === "loose_object";
+}
+
+/** An argument left out that the tool requires: valibot expects the key and received nothing. */
+function isMissing(issue: v.BaseIssue<unknown>): boolean {
+  return isKeyIssue(issue) && issue.received === "undefined" && issue.expected !== "never";
+}
+
+/** A key the tool's strict schema does not have. */
+function isUnknown(issue: v.BaseIssue<unknown>): boolean {
+  return isKeyIssue(issue) && issue.expected === "never";
+}
+
+/**
+ * Each failing argument named with what is wrong, and when an argument is missing or unknown at
+ * the top level, the arguments the tool takes, required first. valibot stops at the first unknown
+ * key; `unknownKeys` (every top-level key the schema lacks) names them all, so one retry fixes
+ * them. No closing period: the error's text goes on with ". Next: …".
+ *
+ * @example
+ * describeArgumentIssues(issues, { properties: { repo_path: {}, file_path: {} }, required: ["file_path"] }, ["path"]);
+ * // "file_path: required, and not given; path: no such argument (did you mean file_path?).
+ * //  Its arguments: file_path (required), repo_path"
+ */
+export function describeArgumentIssues(issues: readonly v.BaseIssue<unknown>[], listed?: ListedArguments, unknownKeys: readonly string[] = []): string {
+  const required = listed?.required ?? [];
+  const names = [...required, ...Object.keys(listed?.properties ?? {}).filter((name) => !required.includes(name))];
+  const topLevel = (issue: v.BaseIssue<unknown>) => (issue.path?.length ?? 0) <= 1;
+  const missing = issues.filter((issue) => isMissing(issue) && topLevel(issue)).map((issue) => v.getDotPath(issue) ?? "");
+  const unknown = [...new Set([...issues.filter((issue) => isUnknown(issue) && topLevel(issue)).map((issue) => v.getDotPath(issue) ?? ""), ...unknownKeys])];
+  const described = issues
+    .filter((issue) => !(isUnknown(issue) && topLevel(issue)))
+    .map((issue) => {
+      const path = v.getDotPath(issue) ?? "arguments";
+      if (isUnknown(issue)) return `${path}: no such argument`;
+      return isMissing(issue) ? `${path}: required, and not given` : `${path}: ${issue.message}`;
+    });
+  for (const name of unknown) {
+    const meant = likelyMeant(name, names, missing, unknown.length === 1);
+    described.push(`${name}: no such argument${meant ? ` (did you mean ${meant}?)` : ""}`);
+  }
+  const takes = names.map((name) => (required.includes(name) ? `${name} (required)` : name));
+  return described.join("; ") + (missing.length || unknown.length ? `. Its arguments: ${takes.length ? takes.join(", ") : "none"}` : "");
+}

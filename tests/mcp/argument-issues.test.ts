@@ -1,0 +1,96 @@
+/**
+ * A model that calls a tool with a wrong argument name gets, in that one refusal, every wrong
+ * name, the name it meant and the arguments the tool takes, so its next call is right. Checked by
+ * that next call: the name the refusal suggests is used as a model would, and the call then works.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { realpathSync } from "node:fs";
+import { likelyMeant } from "../../src/mcp/argument-issues.ts";
+import { connectStdio, type TestClient, type ToolResult } from "../support/clients.ts";
+import { makeGitRepo } from "../support/git-repo.ts";
+import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+
+let client: TestClient;
+
+beforeAll(async () => {
+  const repo = realpathSync(makeGitRepo({ "notes.txt": "alpha beta\n", "src/b.ts": "export const beta = 1;\n" }));
+  client = await connectStdio("v2-modern", { home: tempDir(), args: ["--standalone", "--root", repo, "--tool-mode", "standard"] });
+});
+afterAll(async () => {
+  await client?.close();
+  removeTempDirs();
+});
+
+function textOf(result: ToolResult): string {
+  return (result.content ?? []).map((block) => (block as { text?: string }).text ?? "").join("");
+}
+
+/** The refusal's text, after checking it is an invalid-arguments refusal. */
+async function refusal(tool: string, args: Record<string, unknown>): Promise<string> {
+  const result = await client.callTool(tool, args);
+  expect(result.isError).toBe(true);
+  expect(result._meta?.["patchbay/error"]).toMatchObject({ code: "invalid_arguments" });
+  return textOf(result);
+}
+
+/** `args` with each wrong name the refusal names replaced by the name it suggests, as a model would retry. */
+function retried(text: string, args: Record<string, unknown>): Record<string, unknown> {
+  const fixed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(args)) {
+    const meant = new RegExp(`\\b${name}: no such argument \\(did you mean (\\w+)\\?\\)`).exec(text)?.[1];
+    fixed[meant ?? name] = value;
+  }
+  return fixed;
+}
+
+describe("a wrong argument name", () => {
+  test("codex_read_file with `path`: the refusal points at file_path, and the retry reads the file", async () => {
+    const args = { path: "notes.txt" };
+    const text = await refusal("codex_read_file", args);
+    expect(text).not.toContain("alpha");
+    expect(text).toMatch(/Its arguments: file_path \(required\), /);
+    const read = await client.callTool("codex_read_file", retried(text, args));
+    expect(read.isError).toBeFalsy();
+    expect(textOf(read)).toContain("alpha beta");
+  });
+
+  test("every wrong name in one refusal: a typo and a cap named `limit`, both fixed by one retry", async () => {
+    const args = { qurey: "beta", limit: 1 };
+    const text = await refusal("codex_search_repo", args);
+    const fixed = retried(text, args);
+    expect(fixed).toEqual({ query: "beta", max_results: 1 });
+    const found = await client.callTool("codex_search_repo", fixed);
+    expect(found.isError).toBeFalsy();
+    const matches = (found.structuredContent as { matches: unknown[] }).matches;
+    expect(matches).toHaveLength(1);
+  });
+
+  test("a name that resembles nothing is still named, with the tool's arguments; a tool without any says so", async () => {
+    const text = await refusal("codex_git_status", { verbose: true, colour: "always" });
+    expect(text).toContain("verbose: no such argument");
+    expect(text).toContain("colour: no such argument");
+    expect(text).not.toContain("did you mean");
+    expect(text).toMatch(/Its arguments: repo_path\b/);
+    expect(await refusal("codex_tool_mode_info", { verbose: true })).toContain("Its arguments: none");
+  });
+
+  test("a wrong type names the argument and what it takes, and lists no arguments", async () => {
+    const text = await refusal("codex_read_file", { file_path: "notes.txt", start_line: "2" });
+    expect(text).toContain('start_line: Invalid type: Expected number but received "2"');
+    expect(text).not.toContain("Its arguments");
+  });
+});
+
+describe("likelyMeant", () => {
+  test("a missing required argument is the first guess; a word of a name, a near spelling, a lone pair", () => {
+    expect(likelyMeant("path", ["repo_path", "file_path"], ["file_path"])).toBe("file_path");
+    expect(likelyMeant("path", ["repo_path", "file_path"])).toBe("repo_path");
+    expect(likelyMeant("repo", ["repo_path", "query"])).toBe("repo_path");
+    expect(likelyMeant("qurey", ["repo_path", "query"])).toBe("query");
+    expect(likelyMeant("q", ["repo_path", "query"], ["query"], true)).toBe("query");
+    expect(likelyMeant("q", ["repo_path", "query"], ["query"], false)).toBeUndefined();
+    expect(likelyMeant("limit", ["max_results", "query"])).toBe("max_results");
+    expect(likelyMeant("limit", ["max_results", "max_bytes"])).toBeUndefined();
+    expect(likelyMeant("colour", ["repo_path"])).toBeUndefined();
+  });
+});
