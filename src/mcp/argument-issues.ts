@@ -6,50 +6,12 @@
  * `name: …` joined by "; ", which the CLI turns into its flags (src/cli/server-call.ts).
  */
 import * as v from "valibot";
+import { likelyMeant } from "./likely-meant.ts";
 
 /** The arguments tools/list shows for a tool: their names, and which are required. */
 export interface ListedArguments {
   properties?: Record<string, unknown>;
   required?: readonly string[];
-}
-
-/** Edits between two names: insertions, deletions, substitutions and swaps of neighbours (`qurey`). */
-function editDistance(a: string, b: string): number {
-  const rows = [Array.from({ length: b.length + 1 }, (_, index) => index)];
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
-    }
-    rows.push(row);
-  }
-  return rows[a.length]![b.length]!;
-}
-
-/** What models call a tool's cap when it names it `max_results`, `max_bytes` or `max_entries`. */
-const CAP_WORDS = new Set(["limit", "max", "count", "top_k", "n"]);
-
-/**
- * The listed argument an unknown name most likely meant: one that holds it as a word (`path` for
- * `file_path`, `repo` for `repo_path`), else the nearest within a third of its length (`qurey`).
- * `missing` (required arguments not given) come first: `path` beside a missing `file_path` means
- * it, not `repo_path`; `limit` means the one `max_…` cap a tool has; and a lone unknown name
- * beside a lone missing one (`q` for `query`) means that one.
- */
-export function likelyMeant(unknown: string, names: readonly string[], missing: readonly string[] = [], alone = false): string | undefined {
-  const given = unknown.toLowerCase();
-  const ranked = [...missing, ...names.filter((name) => !missing.includes(name))];
-  const asWord = ranked.find((name) => name.split("_").includes(given) || given.split("_").includes(name));
-  if (asWord) return asWord;
-  const caps = names.filter((name) => name.startsWith("max_"));
-  if (CAP_WORDS.has(given) && caps.length === 1) return caps[0];
-  let best: { name: string; distance: number } | undefined;
-  for (const name of ranked) {
-    const distance = editDistance(given, name);
-    if (distance <= Math.max(1, Math.floor(given.length / 3)) && (!best || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name ?? (missing.length === 1 && alone ? missing[0] : undefined);
 }
 
 function isKeyIssue(issue: v.BaseIssue<unknown>): boolean {
@@ -91,7 +53,7 @@ export function describeArgumentIssues(issues: readonly v.BaseIssue<unknown>[], 
       return isMissing(issue) ? `${path}: required, and not given` : `${path}: ${issue.message}`;
     });
   for (const name of unknown) {
-    const meant = likelyMeant(name, names, missing, unknown.length === 1);
+    const meant = likelyMeant(name, names, { first: missing, alone: unknown.length === 1 });
     described.push(`${name}: no such argument${meant ? ` (did you mean ${meant}?)` : ""}`);
   }
   const takes = names.map((name) => (required.includes(name) ? `${name} (required)` : name));

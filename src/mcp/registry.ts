@@ -224,13 +224,16 @@ function refusal(entry: CatalogEntry, session: SessionState): PatchbayError | un
       next: "use the operator token (auth.token_env) for workspace, job and worker tools",
     });
   }
+  // A tool the operator turned off is refused as such in every mode: a switch of mode would only lead to that refusal.
+  const disabled = capabilityRefusal(entry.name, entry.declaration.capability, grantsOf(session));
+  if (disabled) return disabled;
   if (!inCatalog(entry, session, false, addedByRepositoryOf(session))) {
     const modes = entry.canonical ? ["full"] : entry.declaration.modes;
     return new PatchbayError("tool_not_in_mode", `${entry.name} is not in tool mode "${session.mode}" (it is in: ${modes.join(", ")})`, {
       next: `call codex_tool_mode_switch with mode "${modes[modes.length - 1]}" first`,
     });
   }
-  return capabilityRefusal(entry.name, entry.declaration.capability, grantsOf(session));
+  return undefined;
 }
 
 /** The repository a call names, for the audit log: its repo_path, else the session's default root. */

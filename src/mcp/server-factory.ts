@@ -5,6 +5,7 @@ import type { SessionState } from "./session.ts";
 import { resultForHost } from "./host-result.ts";
 import { followActivity, logRefusal, type LogSender } from "./logging.ts";
 import { createProgressReporter } from "./progress.ts";
+import { likelyMeant } from "./likely-meant.ts";
 import { widgetResource, WIDGET_URIS } from "./widget.ts";
 
 const INSTRUCTIONS = [
@@ -71,7 +72,7 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
         progress: createProgressReporter(ctx),
         catalog: registry,
       });
-      if (!pending) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list for the tools of this session's mode.`);
+      if (!pending) throw unknownTool(registry, session, name);
       const result = await pending;
       logRefusal(host, name, result, callLog);
       const projected = server.projectCallToolResult(result, undefined); // no output schema is advertised (registry.ts)
@@ -99,6 +100,21 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
 }
 
 /** The host's `clientInfo.name`: a 2026-era request carries it in its envelope, a 2025-era session gave it to `initialize`. */
+/**
+ * A call of a name no tool has (a protocol error, as MCP has it), with the tool it most likely
+ * meant: one of the session's own first, else one of another mode (whose refusal then names the
+ * mode), so `read_file` or Claude Code's `mcp__patchbay__codex_read_file` costs one retry.
+ */
+function unknownTool(registry: ToolRegistry, session: SessionState, name: string): ProtocolError {
+  const meant = likelyMeant(
+    name,
+    registry.entries.map((entry) => entry.name),
+    { first: registry.namesFor(session) },
+  );
+  const hint = meant ? ` Did you mean ${meant}?` : "";
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}.${hint} Call tools/list for the tools of this session's mode.`);
+}
+
 function clientNameOf(server: Server, ctx: ServerContext): string | undefined {
   const envelope = ctx.mcpReq.envelope as Record<string, { name?: unknown } | undefined> | undefined;
   const name = envelope?.[CLIENT_INFO_META_KEY]?.name ?? server.getClientVersion()?.name;

@@ -1,20 +1,23 @@
 /**
  * A model that calls a tool with a wrong argument name gets, in that one refusal, every wrong
- * name, the name it meant and the arguments the tool takes, so its next call is right. Checked by
- * that next call: the name the refusal suggests is used as a model would, and the call then works.
+ * name, the name it meant and the arguments the tool takes, so its next call is right; a wrong tool
+ * name gets the tool it meant; a tool the operator turned off says so in every mode. Checked by the
+ * next call: the name a refusal suggests is used as a model would, and the call then works.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { realpathSync } from "node:fs";
-import { likelyMeant } from "../../src/mcp/argument-issues.ts";
+import { existsSync, realpathSync } from "node:fs";
+import { join } from "node:path";
+import { likelyMeant } from "../../src/mcp/likely-meant.ts";
 import { connectStdio, type TestClient, type ToolResult } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 
 let client: TestClient;
+let repo: string;
 
 beforeAll(async () => {
-  const repo = realpathSync(makeGitRepo({ "notes.txt": "alpha beta\n", "src/b.ts": "export const beta = 1;\n" }));
-  client = await connectStdio("v2-modern", { home: tempDir(), args: ["--standalone", "--root", repo, "--tool-mode", "standard"] });
+  repo = realpathSync(makeGitRepo({ "notes.txt": "alpha beta\n", "src/b.ts": "export const beta = 1;\n" }));
+  client = await connectStdio("v2-modern", { home: tempDir(), args: ["--standalone", "--root", repo] });
 });
 afterAll(async () => {
   await client?.close();
@@ -81,14 +84,58 @@ describe("a wrong argument name", () => {
   });
 });
 
+describe("a wrong tool name", () => {
+  /** The protocol error's message for a call of `name`, which no tool has. */
+  async function unknown(name: string): Promise<string> {
+    const failure = await client.callTool(name, {}).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    expect(failure).toContain(`Unknown tool: ${name}.`);
+    return failure!;
+  }
+  const meantIn = (message: string) => /Did you mean (\w+)\?/.exec(message)?.[1];
+
+  test("a short name, a typo and a host's prefixed name each point at the tool, which then answers", async () => {
+    for (const name of ["read_file", "codex_read_fille", "mcp__patchbay__codex_read_file"]) {
+      const meant = meantIn(await unknown(name));
+      expect(meant).toBe("codex_read_file");
+      expect(textOf(await client.callTool(meant!, { file_path: "notes.txt" }))).toContain("alpha beta");
+    }
+    expect(meantIn(await unknown("frobnicate"))).toBeUndefined();
+  });
+
+  test("a tool of another mode is suggested, and calling it names the mode to switch to", async () => {
+    const meant = meantIn(await unknown("get_result"));
+    expect(meant).toBe("codex_get_result");
+    const refused = await client.callTool(meant!, { job_id: "none" });
+    expect(refused._meta?.["patchbay/error"]).toMatchObject({ code: "tool_not_in_mode" });
+  });
+
+  test("a tool the operator turned off is refused as turned off in the default mode and in full, and runs nothing", async () => {
+    const own = await connectStdio("v2-modern", { home: tempDir(), args: ["--standalone", "--root", repo] });
+    try {
+      const command = { command: "touch ran-it" };
+      const inDefault = await own.callTool("codex_run_command", command);
+      expect(inDefault._meta?.["patchbay/error"]).toMatchObject({ code: "tool_disabled" });
+      expect((await own.callTool("codex_tool_mode_switch", { mode: "full" })).isError).toBeFalsy();
+      const inFull = await own.callTool("codex_run_command", command);
+      expect(inFull._meta?.["patchbay/error"]).toMatchObject({ code: "tool_disabled" });
+      expect(existsSync(join(repo, "ran-it"))).toBe(false);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe("likelyMeant", () => {
   test("a missing required argument is the first guess; a word of a name, a near spelling, a lone pair", () => {
-    expect(likelyMeant("path", ["repo_path", "file_path"], ["file_path"])).toBe("file_path");
+    expect(likelyMeant("path", ["repo_path", "file_path"], { first: ["file_path"] })).toBe("file_path");
     expect(likelyMeant("path", ["repo_path", "file_path"])).toBe("repo_path");
     expect(likelyMeant("repo", ["repo_path", "query"])).toBe("repo_path");
     expect(likelyMeant("qurey", ["repo_path", "query"])).toBe("query");
-    expect(likelyMeant("q", ["repo_path", "query"], ["query"], true)).toBe("query");
-    expect(likelyMeant("q", ["repo_path", "query"], ["query"], false)).toBeUndefined();
+    expect(likelyMeant("q", ["repo_path", "query"], { first: ["query"], alone: true })).toBe("query");
+    expect(likelyMeant("q", ["repo_path", "query"], { first: ["query"] })).toBeUndefined();
     expect(likelyMeant("limit", ["max_results", "query"])).toBe("max_results");
     expect(likelyMeant("limit", ["max_results", "max_bytes"])).toBeUndefined();
     expect(likelyMeant("colour", ["repo_path"])).toBeUndefined();
