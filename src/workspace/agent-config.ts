@@ -13,12 +13,43 @@ import { comparableName } from "./names.ts";
 /**
  * Folders whose every file configures an agent or host, at any depth (`.claude/settings.json`,
  * `.claude/commands/x.md`, `.gemini/commands/x.toml`): the three CLIs patchbay drives, then other
- * hosts that read MCP server commands from the repository (Cursor, Amazon Q, Continue, Kiro,
- * OpenCode, Roo Code, Zed).
+ * hosts that read MCP server commands or hooks from the repository (Cursor, Amazon Q, Continue,
+ * Kiro, OpenCode, Roo Code, Zed, Qwen Code, Kilo Code old and new, JetBrains Junie, Windsurf's
+ * Cascade hooks).
  */
-const CONFIG_FOLDERS = new Set([".claude", ".codex", ".gemini", ".cursor", ".amazonq", ".continue", ".kiro", ".opencode", ".roo", ".zed"]);
-/** Single files that do, at any depth: Claude Code's project MCP servers, VS Code's, OpenCode's. */
-const CONFIG_FILES = new Set([".mcp.json", ".vscode/mcp.json", "opencode.json", "opencode.jsonc"]);
+const CONFIG_FOLDERS = new Set([
+  ".claude",
+  ".codex",
+  ".gemini",
+  ".cursor",
+  ".amazonq",
+  ".continue",
+  ".kiro",
+  ".opencode",
+  ".roo",
+  ".zed",
+  ".qwen",
+  ".kilocode",
+  ".kilo",
+  ".junie",
+  ".windsurf",
+]);
+/**
+ * Single files that do, at any depth: the MCP servers of Claude Code, VS Code, OpenCode and Kilo
+ * Code; Crush's MCP servers and language servers; Aider's lint and test commands, which it runs
+ * after every edit.
+ */
+const CONFIG_FILES = new Set([
+  ".mcp.json",
+  ".vscode/mcp.json",
+  "opencode.json",
+  "opencode.jsonc",
+  "kilo.json",
+  "kilo.jsonc",
+  "crush.json",
+  ".crush.json",
+  ".aider.conf.yml",
+]);
 /** The folders those files sit in (`.vscode`): a change at such a folder's own name is a link that would redirect them. */
 const HOLDS_CONFIG_FILES = new Set([...CONFIG_FILES].filter((file) => file.includes("/")).map((file) => file.split("/")[0]!));
 

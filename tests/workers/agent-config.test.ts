@@ -46,6 +46,15 @@ test("which paths are agent or MCP host configuration", () => {
     ".kiro/settings/mcp.json",
     ".zed/settings.json",
     "opencode.json",
+    ".qwen/settings.json",
+    ".kilocode/mcp.json",
+    ".kilo/kilo.jsonc",
+    "kilo.jsonc",
+    ".junie/mcp/mcp.json",
+    ".windsurf/hooks.json",
+    "crush.json",
+    "services/web/.crush.json",
+    ".aider.conf.yml",
     // What a case-insensitive, normalizing disk opens as the same file.
     ".Claude/Settings.json",
     ".MCP.json",
@@ -55,7 +64,18 @@ test("which paths are agent or MCP host configuration", () => {
     "packages/api/.gemini",
     ".vscode",
   ];
-  const no = ["src/claude.ts", "docs/.claude.md", "CLAUDE.md", "AGENTS.md", ".vscode/settings.json", "mcp.json", "notes/codex/config.toml", ""];
+  const no = [
+    "src/claude.ts",
+    "docs/.claude.md",
+    "CLAUDE.md",
+    "AGENTS.md",
+    ".vscode/settings.json",
+    "mcp.json",
+    "notes/codex/config.toml",
+    "aider.md",
+    "kilo.ts",
+    "",
+  ];
   expect(yes.filter((path) => !isAgentConfig(path))).toEqual([]);
   expect(no.filter(isAgentConfig)).toEqual([]);
 });
