@@ -99,7 +99,6 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
   return server;
 }
 
-/** The host's `clientInfo.name`: a 2026-era request carries it in its envelope, a 2025-era session gave it to `initialize`. */
 /**
  * A call of a name no tool has (a protocol error, as MCP has it), with the tool it most likely
  * meant: one of the session's own first, else one of another mode (whose refusal then names the
@@ -115,6 +114,7 @@ function unknownTool(registry: ToolRegistry, session: SessionState, name: string
   return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}.${hint} Call tools/list for the tools of this session's mode.`);
 }
 
+/** The host's `clientInfo.name`: a 2026-era request carries it in its envelope, a 2025-era session gave it to `initialize`. */
 function clientNameOf(server: Server, ctx: ServerContext): string | undefined {
   const envelope = ctx.mcpReq.envelope as Record<string, { name?: unknown } | undefined> | undefined;
   const name = envelope?.[CLIENT_INFO_META_KEY]?.name ?? server.getClientVersion()?.name;
