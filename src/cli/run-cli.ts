@@ -1,5 +1,5 @@
 import { renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
-import { exitCodeFor, PatchbayError, asPatchbayError } from "../errors/index.ts";
+import { exitCodeFor, likelyMeant, PatchbayError, asPatchbayError } from "../errors/index.ts";
 import { colourUsage } from "./help-colour.ts";
 import { spokenInCli } from "./server-call.ts";
 
@@ -21,8 +21,9 @@ async function commandFor(main: AnyCommand, argv: string[]): Promise<{ command: 
     if (!subCommands || word.startsWith("-")) break;
     const sub = subCommands[word];
     if (!sub) {
+      const meant = likelyMeant(word, Object.keys(subCommands));
       throw new PatchbayError("usage", `unknown command "${[...path, word].join(" ")}"; commands: ${Object.keys(subCommands).join(", ")}`, {
-        next: `run \`patchbay ${path.join(" ")} --help\``.replace("  ", " "),
+        next: meant ? `did you mean \`${["patchbay", ...path, meant].join(" ")}\`?` : `run \`patchbay ${path.join(" ")} --help\``.replace("  ", " "),
       });
     }
     parent = command;
@@ -54,8 +55,13 @@ function assertKnownFlags(path: string[], args: ArgsDef, words: string[]): void 
     const positive = name.startsWith("no-") ? name.slice(3) : name;
     if (known.has(name) || known.get(positive) === true) continue;
     const list = [...new Set(Object.keys(args).filter((key) => args[key]!.type !== "positional"))].map((key) => `--${key}`);
+    // Suggested as typed on a command line: kebab-case, never a one-letter alias.
+    const meant = likelyMeant(
+      positive,
+      [...known.keys()].filter((flag) => flag.length > 1 && flag === flag.toLowerCase()),
+    );
     throw new PatchbayError("usage", `unknown flag ${word.split("=")[0]} for \`patchbay ${path.join(" ")}\`; flags: ${list.join(", ") || "none"}`, {
-      next: `see \`patchbay ${path.join(" ")} --help\``,
+      next: meant ? `did you mean --${meant}?` : `see \`patchbay ${path.join(" ")} --help\``,
     });
   }
 }

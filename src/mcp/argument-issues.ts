@@ -6,7 +6,7 @@
  * `name: …` joined by "; ", which the CLI turns into its flags (src/cli/server-call.ts).
  */
 import * as v from "valibot";
-import { likelyMeant } from "./likely-meant.ts";
+import { likelyMeant } from "../errors/index.ts";
 
 /** The arguments tools/list shows for a tool: their names, and which are required. */
 export interface ListedArguments {

@@ -1,11 +1,11 @@
 import { CLIENT_INFO_META_KEY, ProtocolError, ProtocolErrorCode, Server, type ServerContext } from "@modelcontextprotocol/server";
+import { likelyMeant } from "../errors/index.ts";
 import type { AppServices } from "./services.ts";
 import type { ToolRegistry } from "./registry.ts";
 import type { SessionState } from "./session.ts";
 import { resultForHost } from "./host-result.ts";
 import { followActivity, logRefusal, type LogSender } from "./logging.ts";
 import { createProgressReporter } from "./progress.ts";
-import { likelyMeant } from "./likely-meant.ts";
 import { widgetResource, WIDGET_URIS } from "./widget.ts";
 
 const INSTRUCTIONS = [

@@ -32,6 +32,23 @@ describe("patchbay CLI", () => {
     expect(result.stderr).toContain('unknown command "serve"; commands: start, stdio, status, stop, settings, doctor, handoff, context');
   });
 
+  test("a misspelt command or flag names the one meant, and running what it names works", async () => {
+    const home = tempDir();
+    const command = await runPatchbay(["setings"], { home });
+    expect(command.code).toBe(2);
+    const meantCommand = /did you mean `patchbay ([a-z ]+)`\?/.exec(command.stderr)?.[1];
+    expect(meantCommand).toBe("settings");
+    const flag = await runPatchbay([meantCommand!, "--jsn"], { home });
+    expect(flag.code).toBe(2);
+    const meantFlag = /did you mean (--[a-z-]+)\?/.exec(flag.stderr)?.[1];
+    expect(meantFlag).toBe("--json");
+    const right = await runPatchbay([meantCommand!, meantFlag!], { home });
+    expect(right.code).toBe(0);
+    expect(JSON.parse(right.stdout).settings.server).toBeDefined();
+    // Nothing near: the help, as before.
+    expect((await runPatchbay(["frobnicate"], { home })).stderr).toContain("next: run `patchbay --help`");
+  });
+
   test("settings shows the effective config with the token redacted unless --reveal-token", async () => {
     const home = tempDir();
     await Bun.write(`${home}/config.toml`, "[server]\nport = 9123\n");

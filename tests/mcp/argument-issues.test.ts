@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, realpathSync } from "node:fs";
 import { join } from "node:path";
-import { likelyMeant } from "../../src/mcp/likely-meant.ts";
+import { likelyMeant } from "../../src/errors/index.ts";
 import { connectStdio, type TestClient, type ToolResult } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";

@@ -1,7 +1,8 @@
 /**
- * The name a caller most likely meant when it used one that does not exist: an argument
- * (`path` for `file_path`) or a tool (`read_file` for `codex_read_file`). A refusal that says so
- * turns a model's wrong guess into one retry instead of a search through the catalog.
+ * The name a caller most likely meant when it used one that does not exist: a tool's argument
+ * (`path` for `file_path`), a tool (`read_file` for `codex_read_file`), a command or a flag
+ * (`wroker` for `worker`). A refusal that says so turns a wrong guess, a model's or a person's,
+ * into one retry instead of a search through the catalog or the help.
  */
 
 /** Edits between two names: insertions, deletions, substitutions and swaps of neighbours (`qurey`). */
