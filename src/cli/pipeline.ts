@@ -23,7 +23,7 @@ const runIdArg = { type: "positional", required: true, description: "The run id"
 const mockArg = { type: "boolean", description: "Use the mock provider for the agent phases" } as const;
 const allowAgentConfigArg = {
   type: "boolean",
-  description: "Also apply changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .mcp.json, …); read them in `patchbay diff` first",
+  description: "Also apply changes to configuration that runs programs (.claude/, .mcp.json, git hooks, …); read them in `patchbay diff` first",
 } as const;
 const standaloneArg = { type: "boolean", description: "Run the phase in this process instead of on the server (its agent turns are not server jobs)" } as const;
 

@@ -236,7 +236,7 @@ const integrate = defineCommand({
     "allow-dirty-base": { type: "boolean", description: "Integrate into a checkout with uncommitted changes" },
     "allow-agent-config": {
       type: "boolean",
-      description: "Also land changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .mcp.json, …); read their diff first",
+      description: "Also land changes to configuration that runs programs (.claude/, .mcp.json, git hooks, …); read their diff first",
     },
     ...takeover,
     ...common,

@@ -5,7 +5,7 @@
  */
 import { commandEnvironment, envPolicy } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { agentConfigAmong, withRepoLock } from "../workspace/index.ts";
+import { agentConfigAmong, hooksFolderOf, withRepoLock } from "../workspace/index.ts";
 import { treeFingerprint, uncommittedChanges } from "../worktrees/index.ts";
 import type { PipelineEnv } from "./agent.ts";
 import { loadPipelineConfig, type LoadedPipelineConfig, resolvePhase, type ResolvedPhase, testSettings, workflowSettings } from "./config.ts";
@@ -24,7 +24,7 @@ import { runTestCommand, splitCommandLine } from "./test-runner.ts";
 export interface PhaseOptions {
   /** Run every agent phase with the mock provider (demos, CI without agents). */
   mock?: boolean;
-  /** Apply only: land a patch that changes agent or MCP host configuration (the caller holds exec; src/workspace/agent-config.ts). */
+  /** Apply only: land a patch that changes configuration that runs programs (the caller holds exec; src/workspace/agent-config.ts). */
   allowAgentConfig?: boolean;
 }
 
@@ -301,12 +301,12 @@ export async function apply(repo: string, runId: string, env: PipelineEnv, optio
           report.violations.map((violation) => violation.message),
           report.violations,
         );
-      const agentConfig = agentConfigAmong(report.paths);
+      const agentConfig = agentConfigAmong(report.paths, await hooksFolderOf(repo));
       // The next step in the shell's words, as every next step of a run (next-step.ts): applying is the person's call.
       if (agentConfig.length && !options.allowAgentConfig)
         throw new PatchbayError(
           "agent_config",
-          `run ${runId}: the patch changes agent or MCP host configuration, which runs programs: ${agentConfig.join(", ")}`,
+          `run ${runId}: the patch changes configuration that makes agents, MCP hosts or git run programs: ${agentConfig.join(", ")}`,
           {
             next: `read them in FINAL.diff (patchbay diff ${runId}), then apply with patchbay apply ${runId} --allow-agent-config`,
             details: { files: agentConfig },

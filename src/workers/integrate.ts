@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { PatchbayError } from "../errors/index.ts";
 import type { Workspace } from "../workspace/index.ts";
-import { agentConfigAmong, headCommit, runGit } from "../workspace/index.ts";
+import { agentConfigAmong, headCommit, hooksFolderOf, runGit } from "../workspace/index.ts";
 import { uncommittedChanges } from "../worktrees/index.ts";
 import { MAX_PATCH_BYTES, unsafeChanges, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
 import type { WorkerRecord, WorkerState } from "./record.ts";
@@ -56,7 +56,7 @@ const NEXT: Record<RefusalCode, string> = {
   patch_conflict: "the base moved under the worker; message it to rebase on the current base, or resolve by hand",
   patch_too_large: `integrate smaller pieces (at most ${MAX_PATCH_BYTES} bytes of patch)`,
   agent_config:
-    "read these files' diff first (codex_worker_inspect view=diff): they run programs in the user's agents; " +
+    "read these files' diff first (codex_worker_inspect view=diff): they run programs in the user's agents or at the next commit; " +
     "land them with allow_agent_config=true (needs the exec capability), or copy what you need by hand",
 };
 
@@ -149,9 +149,12 @@ export async function previewWorktree(
       found.map((file) => file.path),
     );
   if (unsafe.length) refuseUnsafe(unsafe);
-  const agentConfig = agentConfigAmong(changes.map((change) => change.path));
+  const agentConfig = agentConfigAmong(
+    changes.map((change) => change.path),
+    await hooksFolderOf(repo),
+  );
   if (agentConfig.length && !options.allowAgentConfig)
-    refuse("agent_config", `${label} changed agent or MCP host configuration, which runs programs: ${agentConfig.join(", ")}`, agentConfig);
+    refuse("agent_config", `${label} changed configuration that makes agents, MCP hosts or git run programs: ${agentConfig.join(", ")}`, agentConfig);
   preview.dirty_base_files = await uncommittedChanges(repo);
   if (preview.dirty_base_files.length && !options.allowDirtyBase)
     refuse("dirty_base", `the base checkout ${repo} has uncommitted changes`, preview.dirty_base_files.slice(0, 50));

@@ -18,7 +18,7 @@ const JOB_NEXT: Partial<Record<RefusalCode, string>> = {
   unsafe_file: "the job left symlinks leading out of its worktree, or FIFOs, sockets or devices; copy what you need by hand",
   patch_conflict: "the base moved under the job; resolve by hand (codex_get_diff shows each file), or run the job again",
   agent_config:
-    "read these files' diff first (codex_get_diff shows each file): they run programs in the user's agents; " +
+    "read these files' diff first (codex_get_diff shows each file): they run programs in the user's agents or at the next commit; " +
     "land them with allow_agent_config=true (needs the exec capability), or copy what you need by hand",
 };
 

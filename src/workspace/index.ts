@@ -9,6 +9,7 @@ export { withRepoLock } from "./repo-lock.ts";
 export { openedLocationSync, readInside, writeInside, type FileBytes } from "./guarded-fs.ts";
 export { guardPath, isInside } from "./path-guard.ts";
 export { agentConfigAmong, isAgentConfig } from "./agent-config.ts";
+export { hooksFolderOf } from "./hooks-folder.ts";
 export { readCommandLine, splitWords } from "./commands.ts";
 export { assertCommit, assertSafeRef, GIT_CHECKOUT_TIMEOUT_MS, git, runGit, type GitResult } from "./git.ts";
 export { headCommit } from "./diffs.ts";

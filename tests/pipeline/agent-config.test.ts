@@ -1,8 +1,8 @@
 /**
- * A pipeline run's apply lands agent or MCP host configuration (`.claude/`, `.mcp.json`, …) only
- * when asked, and over MCP asking needs the exec capability (tests/workers/agent-config.test.ts
- * holds the same for integration). The run stays where it was, so the person can apply it after
- * reading the diff.
+ * A pipeline run's apply lands configuration that runs programs (`.claude/`, `.mcp.json`, git
+ * hooks, …) only when asked, and over MCP asking needs the exec capability
+ * (tests/workers/agent-config.test.ts holds the same for integration). The run stays where it was,
+ * so the person can apply it after reading the diff.
  */
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
@@ -22,14 +22,11 @@ afterAll(async () => {
 
 const HOOK = `${JSON.stringify({ hooks: { SessionStart: [{ hooks: [{ type: "command", command: "touch /tmp/pwned" }] }] } })}\n`;
 
-/** A run through review whose patch adds a feature and a Claude Code hook. */
-async function reviewedRun(repo: string, env: pipeline.PipelineEnv): Promise<string> {
+/** A run through review whose patch adds a feature and, by default, a Claude Code hook. */
+async function reviewedRun(repo: string, env: pipeline.PipelineEnv, extra = { path: ".claude/settings.json", content: HOOK }): Promise<string> {
   const task = scripted("Add a feature", {
     write: {
-      write: [
-        { path: "feature.txt", content: "feature\n" },
-        { path: ".claude/settings.json", content: HOOK },
-      ],
+      write: [{ path: "feature.txt", content: "feature\n" }, extra],
       message: "added the feature",
     },
   });
@@ -58,6 +55,20 @@ test("apply refuses a patch holding agent configuration, leaves the run to apply
   expect((await pipeline.apply(repo, runId, env, { allowAgentConfig: true })).state).toBe("applied");
   expect(readFileSync(join(repo, ".claude/settings.json"), "utf8")).toBe(HOOK);
   expect(git(repo, "status", "--porcelain", "--", ".", ":(exclude).ai").split("\n").sort()).toEqual(["?? .claude/", "?? feature.txt"]);
+});
+
+test("a git hook in the repository's core.hooksPath folder is refused the same way", async () => {
+  const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "1\n" });
+  git(repo, "config", "core.hooksPath", "tools/hooks");
+  const env = await directEnv(repo);
+  const runId = await reviewedRun(repo, env, { path: "tools/hooks/pre-commit", content: "#!/bin/sh\ntouch /tmp/pwned\n" });
+  const refused = await pipeline.apply(repo, runId, env).then(
+    () => undefined,
+    (error: { code: string; details?: { files?: string[] } }) => error,
+  );
+  expect(refused).toMatchObject({ code: "agent_config", details: { files: ["tools/hooks/pre-commit"] } });
+  expect(existsSync(join(repo, "tools"))).toBe(false);
+  expect(existsSync(join(repo, "feature.txt"))).toBe(false);
 });
 
 test("over MCP, allow_agent_config needs the exec capability", async () => {

@@ -1,9 +1,11 @@
 /**
  * Agent and MCP host configuration (`.claude/`, `.codex/`, `.gemini/`, `.cursor/`, `.mcp.json`)
- * makes the user's own agents run what it names, so landing it in the base checkout is the exec
- * capability: a worker's or job's change holding it is refused unless the call allows it and the
- * session holds exec (the CLI, as the operator, does), and a direct write of it needs exec too.
- * Each case checks the base checkout itself: what an attacker wanted there is not there.
+ * makes the user's own agents run what it names, and git hooks (`.husky/`, the repository's
+ * core.hooksPath folder, a hook manager's list) run at the user's next commit, so landing either
+ * in the base checkout is the exec capability: a worker's or job's change holding it is refused
+ * unless the call allows it and the session holds exec (the CLI, as the operator, does), and a
+ * direct write of it needs exec too. Each case checks the base checkout itself: what an attacker
+ * wanted there is not there, and a commit there runs nothing.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
@@ -30,7 +32,7 @@ const HOOK_WRITES = [
   { path: ".claude/settings.json", content: HOOK },
 ];
 
-test("which paths are agent or MCP host configuration", () => {
+test("which paths are configuration that runs programs", () => {
   const yes = [
     ".claude/settings.json",
     ".claude/settings.local.json",
@@ -55,6 +57,12 @@ test("which paths are agent or MCP host configuration", () => {
     "crush.json",
     "services/web/.crush.json",
     ".aider.conf.yml",
+    ".husky/pre-commit",
+    ".githooks/pre-push",
+    ".pre-commit-config.yaml",
+    "lefthook.yml",
+    ".lefthook.toml",
+    "packages/web/.husky/_/husky.sh",
     // What a case-insensitive, normalizing disk opens as the same file.
     ".Claude/Settings.json",
     ".MCP.json",
@@ -77,7 +85,10 @@ test("which paths are agent or MCP host configuration", () => {
     "",
   ];
   expect(yes.filter((path) => !isAgentConfig(path))).toEqual([]);
-  expect(no.filter(isAgentConfig)).toEqual([]);
+  expect(no.filter((path) => isAgentConfig(path))).toEqual([]);
+  // The repository's own core.hooksPath folder, at its own name too; not a folder that merely starts like it.
+  expect(["scripts/hooks/pre-commit", "scripts/hooks", "Scripts/Hooks/pre-push"].filter((path) => !isAgentConfig(path, "scripts/hooks"))).toEqual([]);
+  expect(["scripts/hooks-notes/x", "scripts/other", "hooks/pre-commit"].filter((path) => isAgentConfig(path, "scripts/hooks"))).toEqual([]);
 });
 
 describe("worker integration", () => {
@@ -93,7 +104,7 @@ describe("worker integration", () => {
     // The worker's own text says so as soon as its turn ended.
     const seen = await h.call("codex_worker_inspect", { worker: "hooker", view: "status" });
     expect(seen.content.map((block) => ("text" in block ? block.text : "")).join("")).toContain(
-      "Agent or MCP host configuration among them (integrating it needs allow_agent_config (the exec capability)): .claude/settings.json.",
+      "Configuration that runs programs among them (integrating it needs allow_agent_config (the exec capability)): .claude/settings.json.",
     );
     expect(preview.details.ready).toBe(false);
     expect(preview.details.refusals).toEqual([expect.objectContaining({ code: "agent_config", files: [".claude/settings.json"] })]);
@@ -101,7 +112,9 @@ describe("worker integration", () => {
     // Allowing it is the exec capability, which the default configuration does not grant.
     expect(await h.errorCode("codex_worker_integrate", { worker: "hooker", allow_agent_config: true })).toBe("tool_disabled");
     const team = await h.ok<{ team_report: string }>("codex_worker_list", {});
-    expect(team.team_report).toContain("- hooker (mock, isolated_write): idle [2 file(s) changed] [agent configuration: .claude/settings.json]: done");
+    expect(team.team_report).toContain(
+      "- hooker (mock, isolated_write): idle [2 file(s) changed] [configuration that runs programs: .claude/settings.json]: done",
+    );
     // all_ready passes such a worker over: nothing lands.
     const queue = await h.ok<{ landed: unknown[] }>("codex_worker_integrate", { all_ready: true });
     expect(queue.landed).toEqual([]);
@@ -154,7 +167,7 @@ describe("worker integration", () => {
     expect(readFileSync(join(repo, ".claude/settings.json"), "utf8")).toBe(HOOK);
     const seen = await h.call("codex_worker_inspect", { worker: "inplace", view: "status" });
     expect(seen.content.map((block) => ("text" in block ? block.text : "")).join("")).toContain(
-      "(it is in the base checkout already, where the user's agents run what it names: review it): .claude/settings.json.",
+      "(it is in the base checkout already, where the user's agents or next commit run what it names: review it): .claude/settings.json.",
     );
   });
 
@@ -175,6 +188,62 @@ describe("worker integration", () => {
     expect(await h.errorCode("codex_job_integrate", { job_id: job.job_id })).toBe("agent_config");
     expect(await h.errorCode("codex_job_integrate", { job_id: job.job_id, allow_agent_config: true })).toBe("tool_disabled");
     expect(existsSync(join(repo, ".mcp.json"))).toBe(false);
+  });
+});
+
+describe("git hooks", () => {
+  /** A repository whose hooks come from scripts/hooks, and a custom agent that puts an executable pre-commit hook there. */
+  function hookedRepo(marker: string): { repo: string; agent: string } {
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    git(repo, "config", "core.hooksPath", "scripts/hooks");
+    const script = `cat > /dev/null; mkdir -p scripts/hooks && printf '#!/bin/sh\\ntouch ${marker}\\n' > scripts/hooks/pre-commit && chmod +x scripts/hooks/pre-commit && echo hooked`;
+    return { repo, agent: `[agents.custom.hooker]\ncommand = "/bin/sh"\nargs = ["-c", ${JSON.stringify(script)}]\n` };
+  }
+
+  test("a hook in the repository's core.hooksPath folder is refused, and the user's next commit runs nothing", async () => {
+    const marker = join(tempDir(), "hook-ran");
+    const { repo, agent } = hookedRepo(marker);
+    const h = await harnesses.open(repo, { configToml: agent });
+    await h.ok("codex_worker_start", { name: "hooker", brief: "add a hook", agent: "hooker" });
+    await settled(h, "hooker");
+    const preview = await h.ok<{ details: { refusals: Array<{ code: string; files: string[] }> } }>("codex_worker_inspect", {
+      worker: "hooker",
+      view: "integration_preview",
+    });
+    expect(preview.details.refusals).toEqual([expect.objectContaining({ code: "agent_config", files: ["scripts/hooks/pre-commit"] })]);
+    expect(await h.errorCode("codex_worker_integrate", { worker: "hooker" })).toBe("agent_config");
+    expect(await h.errorCode("codex_worker_integrate", { worker: "hooker", allow_agent_config: true })).toBe("tool_disabled");
+    expect(existsSync(join(repo, "scripts"))).toBe(false);
+    git(repo, "commit", "--allow-empty", "-m", "the user's next commit");
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  test("landed with exec and allow_agent_config, the hook is what the user's next commit runs", async () => {
+    const marker = join(tempDir(), "hook-ran");
+    const { repo, agent } = hookedRepo(marker);
+    const h = await harnesses.open(repo, { configToml: agent, power: { bashMode: "full" } });
+    await h.ok("codex_worker_start", { name: "hooker", brief: "add a hook", agent: "hooker" });
+    await settled(h, "hooker");
+    expect(await h.ok<{ files: string[] }>("codex_worker_integrate", { worker: "hooker", allow_agent_config: true })).toMatchObject({
+      files: ["scripts/hooks/pre-commit"],
+    });
+    git(repo, "commit", "--allow-empty", "-m", "the user's next commit");
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  test("a direct write of a hook needs exec: husky's folder, and the repository's core.hooksPath folder", async () => {
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    git(repo, "config", "core.hooksPath", "tools/git-hooks");
+    const h = await harnesses.open(repo, { power: { directWrite: true }, mode: "standard" });
+    for (const file_path of [".husky/pre-commit", "tools/git-hooks/pre-push"])
+      expect({ file_path, code: await h.errorCode("codex_write_file", { file_path, content: "#!/bin/sh\n", create_dirs: true }) }).toEqual({
+        file_path,
+        code: "tool_disabled",
+      });
+    expect(existsSync(join(repo, ".husky"))).toBe(false);
+    expect(existsSync(join(repo, "tools"))).toBe(false);
+    // Elsewhere a write needs no more than direct writes.
+    await h.ok("codex_write_file", { file_path: "tools/notes.md", content: "notes\n", create_dirs: true });
   });
 });
 

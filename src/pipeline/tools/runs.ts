@@ -95,7 +95,7 @@ export const applyTool = repoTool({
     run_id: runId,
     repo_path: repoPath,
     allow_agent_config: v.optional(
-      v.pipe(v.boolean(), v.description("Also apply changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .mcp.json, …).")),
+      v.pipe(v.boolean(), v.description("Also apply changes to configuration that runs programs (.claude/, .mcp.json, git hooks, …).")),
     ),
   },
   output: runOutput,

@@ -13,7 +13,7 @@ import { integrationTestSettings } from "../test-gate.ts";
 export const gateArgs = {
   run_tests: v.optional(v.pipe(v.boolean(), v.description("Land only if the repository's tests pass in a scratch worktree first."))),
   allow_agent_config: v.optional(
-    v.pipe(v.boolean(), v.description("Also land changes to agent and MCP host configuration (.claude/, .codex/, .gemini/, .mcp.json, …).")),
+    v.pipe(v.boolean(), v.description("Also land changes to configuration that runs programs (.claude/, .mcp.json, git hooks, …).")),
   ),
   commit: v.optional(v.pipe(v.boolean(), v.description("Commit what lands, with message (default: no commit)."))),
   message: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2000), v.description("Commit message."))),

@@ -221,7 +221,7 @@ export const workerList = defineTool({
       const files = view.changed_files?.length ? ` [${view.changed_files.length} file(s) changed]` : "";
       // Named at a glance: landing it takes allow_agent_config (src/workspace/agent-config.ts).
       const config = agentConfigAmong(view.changed_files ?? []);
-      const configured = config.length ? ` [agent configuration: ${config.join(", ")}]` : "";
+      const configured = config.length ? ` [configuration that runs programs: ${config.join(", ")}]` : "";
       return `- ${view.name} (${view.agent}, ${view.workspace_mode}): ${view.state}${files}${configured}: ${report}`;
     });
     const listed = new Set(views.map((view) => view.worker_id));

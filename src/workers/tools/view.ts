@@ -110,16 +110,17 @@ export function workerLine(view: WorkerView): string {
 }
 
 /**
- * Said as soon as a turn changed agent or MCP host configuration (src/workspace/agent-config.ts):
- * an isolated worker's change then lands only with allow_agent_config, and a shared_write
- * worker's is in the base checkout already, where the user's own agents will run what it names.
+ * Said as soon as a turn changed configuration that runs programs (src/workspace/agent-config.ts;
+ * by name: a repository's own core.hooksPath folder is known at integration): an isolated
+ * worker's change then lands only with allow_agent_config, and a shared_write worker's is in the
+ * base checkout already, where the user's own agents or next commit will run what it names.
  */
 function agentConfigNote(view: WorkerView): string {
   const files = agentConfigAmong(view.changed_files ?? []);
   if (files.length === 0) return "";
   const what =
     view.workspace_mode === "shared_write"
-      ? "it is in the base checkout already, where the user's agents run what it names: review it"
+      ? "it is in the base checkout already, where the user's agents or next commit run what it names: review it"
       : "integrating it needs allow_agent_config (the exec capability)";
-  return ` Agent or MCP host configuration among them (${what}): ${files.join(", ")}.`;
+  return ` Configuration that runs programs among them (${what}): ${files.join(", ")}.`;
 }

@@ -11,6 +11,7 @@ import { PatchbayError } from "../../errors/index.ts";
 import { grantsOf, requireCapability } from "../../mcp/capability.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { isAgentConfig } from "../agent-config.ts";
+import { hooksFolderOf } from "../hooks-folder.ts";
 import { codexProAlias, redactorOf, repoPathArg, unlisted } from "./args.ts";
 import { clampTimeout, COMMAND_TIMEOUT, filteredEnv, runInGroup, type CommandResult } from "../commands.ts";
 import { editRepoFile, MAX_EDIT_BYTES, writeRepoFile } from "../edit.ts";
@@ -24,17 +25,19 @@ import { defineWorkspaceTool } from "./workspace-tool.ts";
 const DESTRUCTIVE = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false } as const;
 
 /**
- * Refuses a write to agent or MCP host configuration (agent-config.ts) unless the session holds
- * `exec`: such a file makes the user's agents run what it names. Both the path as asked and the
- * file it resolves to are checked, so a symlink named `.claude` counts as well as one into it.
+ * Refuses a write to configuration that runs programs (agent-config.ts: an agent's, an MCP host's,
+ * a git hook) unless the session holds `exec`: such a file makes the user's tools run what it
+ * names. Both the path as asked and the file it resolves to are checked, so a symlink named
+ * `.claude` counts as well as one into it.
  */
 async function assertMayWrite(context: ToolContext, ws: Workspace, filePath: string): Promise<void> {
   const target = await ws.guard(filePath);
-  if (!isAgentConfig(posix.normalize(filePath)) && !isAgentConfig(target.relative)) return;
+  const hooks = await hooksFolderOf(ws.root);
+  if (!isAgentConfig(posix.normalize(filePath), hooks) && !isAgentConfig(target.relative, hooks)) return;
   requireCapability(
     "exec",
     grantsOf(context.session, context),
-    `writing ${target.relative} (agent or MCP host configuration, which runs programs)`,
+    `writing ${target.relative} (configuration that makes agents, MCP hosts or git run programs)`,
     "write it by hand",
   );
 }
