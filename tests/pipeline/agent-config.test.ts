@@ -38,14 +38,19 @@ async function reviewedRun(repo: string, env: pipeline.PipelineEnv, extra = { pa
   return run.run_id;
 }
 
+/** The error `apply` of `runId` throws, or undefined when it applied. */
+function refusedApply(repo: string, runId: string, env: pipeline.PipelineEnv): Promise<{ code: string; details?: { files?: string[] } } | undefined> {
+  return pipeline.apply(repo, runId, env).then(
+    () => undefined,
+    (error: { code: string; details?: { files?: string[] } }) => error,
+  );
+}
+
 test("apply refuses a patch holding agent configuration, leaves the run to apply again, and applies it when asked", async () => {
   const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "1\n" });
   const env = await directEnv(repo);
   const runId = await reviewedRun(repo, env);
-  const refused = await pipeline.apply(repo, runId, env).then(
-    () => undefined,
-    (error: { code: string; details?: { files?: string[] } }) => error,
-  );
+  const refused = await refusedApply(repo, runId, env);
   expect(refused).toMatchObject({ code: "agent_config", details: { files: [".claude/settings.json"] } });
   expect(existsSync(join(repo, ".claude"))).toBe(false);
   expect(existsSync(join(repo, "feature.txt"))).toBe(false);
@@ -62,10 +67,7 @@ test("a git hook in the repository's core.hooksPath folder is refused the same w
   git(repo, "config", "core.hooksPath", "tools/hooks");
   const env = await directEnv(repo);
   const runId = await reviewedRun(repo, env, { path: "tools/hooks/pre-commit", content: "#!/bin/sh\ntouch /tmp/pwned\n" });
-  const refused = await pipeline.apply(repo, runId, env).then(
-    () => undefined,
-    (error: { code: string; details?: { files?: string[] } }) => error,
-  );
+  const refused = await refusedApply(repo, runId, env);
   expect(refused).toMatchObject({ code: "agent_config", details: { files: ["tools/hooks/pre-commit"] } });
   expect(existsSync(join(repo, "tools"))).toBe(false);
   expect(existsSync(join(repo, "feature.txt"))).toBe(false);
