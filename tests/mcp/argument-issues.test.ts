@@ -1,7 +1,8 @@
 /**
  * A model that calls a tool with a wrong argument name gets, in that one refusal, every wrong
  * name, the name it meant and the arguments the tool takes, so its next call is right; a wrong tool
- * name gets the tool it meant; a tool the operator turned off says so in every mode. Checked by the
+ * name gets the tool it meant; a tool the operator turned off says so in every mode; `null` for an
+ * optional argument counts as leaving it out, as a model that sends every argument means it. Checked by the
  * next call: the name a refusal suggests is used as a model would, and the call then works.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -81,6 +82,21 @@ describe("a wrong argument name", () => {
     const text = await refusal("codex_read_file", { file_path: "notes.txt", start_line: "2" });
     expect(text).toContain('start_line: Invalid type: Expected number but received "2"');
     expect(text).not.toContain("Its arguments");
+  });
+});
+
+describe("null for an argument left out", () => {
+  test("an optional argument sent as null counts as not given: the call works as without it", async () => {
+    const read = await client.callTool("codex_read_file", { file_path: "notes.txt", repo_path: null, start_line: null, end_line: null, max_bytes: null });
+    expect(read.isError).toBeFalsy();
+    expect(textOf(read)).toContain("alpha beta");
+    const found = await client.callTool("codex_search_repo", { query: "beta", path: null, glob: null, regex: null, max_results: null });
+    expect((found.structuredContent as { matches: unknown[] }).matches).toHaveLength(2);
+  });
+
+  test("a required argument sent as null is still refused, naming it", async () => {
+    const text = await refusal("codex_read_file", { file_path: null });
+    expect(text).toContain("file_path: Invalid type: Expected string but received null");
   });
 });
 
