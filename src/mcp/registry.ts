@@ -10,7 +10,7 @@ import { WIDGET_URI } from "./widget.ts";
 import { CAPABILITY_RULES, grantsOf, howToAllow, isCapability, type Capability, type Grants } from "./capability.ts";
 import { renameArguments } from "./argument-aliases.ts";
 import { describeArgumentIssues, type ListedArguments } from "./argument-issues.ts";
-import { withoutNullOptionals } from "./null-arguments.ts";
+import { asModelsMeanThem } from "./model-arguments.ts";
 import { createSessionHandleBook, hideLocalDetails, isRemote, localRewrites, resolveSessionHandles, type SessionHandleBook } from "./local-details.ts";
 
 type JsonObject = Record<string, unknown>;
@@ -247,7 +247,7 @@ async function run(entry: CatalogEntry, rawArgs: unknown, context: ToolContext, 
   const started = performance.now();
   const remote = isRemote(context.session);
   const prepare = async (args: unknown) => {
-    const named = withoutNullOptionals(renameArguments(entry.name, args, entry.argumentAliases), entry.input);
+    const named = asModelsMeanThem(renameArguments(entry.name, args, entry.argumentAliases), entry.input);
     return remote ? resolveSessionHandles(named, (handle) => book.lookup(handle, context.app.store)) : named;
   };
   let result = await runChecked(entry, rawArgs, context, prepare);

@@ -2,7 +2,7 @@
  * A model that calls a tool with a wrong argument name gets, in that one refusal, every wrong
  * name, the name it meant and the arguments the tool takes, so its next call is right; a wrong tool
  * name gets the tool it meant; a tool the operator turned off says so in every mode; `null` for an
- * optional argument counts as leaving it out, as a model that sends every argument means it. Checked by the
+ * optional argument counts as leaving it out and `"20"` for a number as 20, as models mean them. Checked by the
  * next call: the name a refusal suggests is used as a model would, and the call then works.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -17,7 +17,7 @@ let client: TestClient;
 let repo: string;
 
 beforeAll(async () => {
-  repo = realpathSync(makeGitRepo({ "notes.txt": "alpha beta\n", "src/b.ts": "export const beta = 1;\n" }));
+  repo = realpathSync(makeGitRepo({ "notes.txt": "alpha beta\n", "src/b.ts": "export const beta = 1;\n", "42": "the answer\n" }));
   client = await connectStdio("v2-modern", { home: tempDir(), args: ["--standalone", "--root", repo] });
 });
 afterAll(async () => {
@@ -79,19 +79,33 @@ describe("a wrong argument name", () => {
   });
 
   test("a wrong type names the argument and what it takes, and lists no arguments", async () => {
-    const text = await refusal("codex_read_file", { file_path: "notes.txt", start_line: "2" });
-    expect(text).toContain('start_line: Invalid type: Expected number but received "2"');
+    const text = await refusal("codex_read_file", { file_path: "notes.txt", start_line: true });
+    expect(text).toContain("start_line: Invalid type: Expected number but received true");
     expect(text).not.toContain("Its arguments");
   });
 });
 
-describe("null for an argument left out", () => {
+describe("values in another shape than the schema's", () => {
   test("an optional argument sent as null counts as not given: the call works as without it", async () => {
     const read = await client.callTool("codex_read_file", { file_path: "notes.txt", repo_path: null, start_line: null, end_line: null, max_bytes: null });
     expect(read.isError).toBeFalsy();
     expect(textOf(read)).toContain("alpha beta");
     const found = await client.callTool("codex_search_repo", { query: "beta", path: null, glob: null, regex: null, max_results: null });
     expect((found.structuredContent as { matches: unknown[] }).matches).toHaveLength(2);
+  });
+
+  test("a number, a boolean or a list sent as its JSON text counts as that value where the argument takes it", async () => {
+    const read = await client.callTool("codex_read_file", { file_path: "notes.txt", start_line: "1", end_line: "1" });
+    expect(read.isError).toBeFalsy();
+    expect(textOf(read)).toContain("alpha beta");
+    const found = await client.callTool("codex_search_repo", { query: "beta", max_results: "1", regex: "false" });
+    expect((found.structuredContent as { matches: unknown[] }).matches).toHaveLength(1);
+    // A string argument keeps a string that reads as a number: the file is named "42".
+    expect(textOf(await client.callTool("codex_read_file", { file_path: "42" }))).toContain("the answer");
+    // Text that is no JSON of what the argument takes is still refused, naming what came.
+    expect(await refusal("codex_read_file", { file_path: "notes.txt", start_line: "two" })).toContain(
+      'start_line: Invalid type: Expected number but received "two"',
+    );
   });
 
   test("a required argument sent as null is still refused, naming it", async () => {
