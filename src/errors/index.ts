@@ -1,7 +1,7 @@
 import { ERROR_CODES, type ErrorCode, isErrorCode } from "./codes.ts";
 
 export { ERROR_CODES, type ErrorCode, type ErrorCodeInfo, isErrorCode } from "./codes.ts";
-export { likelyMeant, type MeantOptions } from "./likely-meant.ts";
+export { editDistance, likelyMeant, type MeantOptions } from "./likely-meant.ts";
 
 /**
  * One error type for the whole product: a stable code, a message that says what went wrong,

@@ -6,7 +6,7 @@
  */
 
 /** Edits between two names: insertions, deletions, substitutions and swaps of neighbours (`qurey`). */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const rows = [Array.from({ length: b.length + 1 }, (_, index) => index)];
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
