@@ -4,7 +4,7 @@
  * session to continue, the worktree, the owner and the latest report.
  */
 import { randomBytes } from "node:crypto";
-import { PatchbayError } from "../errors/index.ts";
+import { likelyMeant, PatchbayError } from "../errors/index.ts";
 import type { JobRecord, JobState } from "../jobs/index.ts";
 import { realRoots, type SessionScope } from "../mcp/session.ts";
 import { isRecordId, type RecordStore } from "../state/index.ts";
@@ -121,12 +121,8 @@ export async function findWorker(store: RecordStore, scope: SessionScope, ref: s
   const roots = realRoots(scope);
   const byId = isRecordId(ref) ? (await store.get<WorkerRecord>("worker", ref))?.data : undefined;
   if (byId && roots.some((root) => isInside(root, byId.repo))) return byId;
-  const named = (
-    await store.find<WorkerRecord>("worker", {
-      name: (name) => name === ref,
-      repo: (where) => (!repo || where === repo) && roots.some((root) => isInside(root, where)),
-    })
-  ).map((entry) => entry.data);
+  const seen = (where: string) => (!repo || where === repo) && roots.some((root) => isInside(root, where));
+  const named = (await store.find<WorkerRecord>("worker", { name: (name) => name === ref, repo: seen })).map((entry) => entry.data);
   if (named.length === 1) return named[0]!;
   if (named.length > 1) {
     throw new PatchbayError(
@@ -135,7 +131,11 @@ export async function findWorker(store: RecordStore, scope: SessionScope, ref: s
       { next: "pass repo_path, or the worker's id" },
     );
   }
-  throw new PatchbayError("worker_not_found", `no worker ${JSON.stringify(ref)}${repo ? ` in ${repo}` : ""} in this session's repositories`, {
+  // The name most likely meant among the workers this session sees (`Writer`, `writr` for `writer`).
+  const names = (await store.find<WorkerRecord>("worker", { repo: seen })).map((entry) => entry.data.name);
+  const meant = likelyMeant(ref, [...new Set(names)]);
+  const hint = meant ? ` (did you mean ${JSON.stringify(meant)}?)` : "";
+  throw new PatchbayError("worker_not_found", `no worker ${JSON.stringify(ref)}${repo ? ` in ${repo}` : ""} in this session's repositories${hint}`, {
     next: "list workers with codex_worker_list",
   });
 }

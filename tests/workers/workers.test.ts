@@ -228,3 +228,19 @@ test("a worker's report and every changed file are in the inspect text, not only
   const listed = text.match(/Changed: ([^\n]*)\./)?.[1]?.split(", ") ?? [];
   expect(listed.sort()).toEqual(files.map((file) => file.path).sort());
 });
+
+test("a misnamed worker is refused naming the one meant, which then answers; a name like none gets no guess", async () => {
+  const h = await harnesses.open(makeGitRepo({ "a.txt": "a\n" }));
+  await h.ok("codex_worker_start", { name: "writer", brief: mockPrompt({ message: "ready" }), agent: "mock" });
+  await settled(h, "writer");
+  for (const asked of ["writr", "Writer"]) {
+    const refused = await h.call("codex_worker_inspect", { worker: asked, view: "status" });
+    expect(refused._meta?.["patchbay/error"]).toMatchObject({ code: "worker_not_found" });
+    const text = refused.content.map((block) => ("text" in block ? block.text : "")).join("");
+    const meant = /\(did you mean "([^"]+)"\?\)/.exec(text)?.[1];
+    expect({ asked, meant }).toEqual({ asked, meant: "writer" });
+    expect(await h.ok<{ worker: View }>("codex_worker_inspect", { worker: meant, view: "status" })).toMatchObject({ worker: { name: "writer" } });
+  }
+  const unlike = await h.call("codex_worker_inspect", { worker: "deployer", view: "status" });
+  expect(unlike.content.map((block) => ("text" in block ? block.text : "")).join("")).not.toContain("did you mean");
+});
