@@ -27,6 +27,7 @@ const usage = { http: 400, exit: 2 } as const satisfies ErrorCodeInfo;
 const owned = { http: 400, exit: 3 } as const satisfies ErrorCodeInfo;
 
 const TABLE = {
+  agent_ambiguous: failed,
   agent_config: failed,
   agent_cwd_missing: failed,
   agent_failed: failed,

@@ -54,7 +54,8 @@ export interface Identities {
   /** The agent a presented token belongs to, with the token's hash (the rate limit key). */
   verify(token: string): Promise<{ address: AgentAddress; hash: string } | undefined>;
   agent(address: AgentAddress): Promise<AgentData | undefined>;
-  agents(namespace: string): Promise<AgentData[]>;
+  /** The agents of `namespace`, or of every namespace when it is left out. */
+  agents(namespace?: string): Promise<AgentData[]>;
 }
 
 export function createIdentities(store: RecordStore): Identities {
@@ -115,7 +116,7 @@ export function createIdentities(store: RecordStore): Identities {
       return (await store.get<AgentData>("agent", agentId(address)))?.data;
     },
     async agents(namespace) {
-      return (await store.list<AgentData>("agent")).map((record) => record.data).filter((agent) => agent.namespace === namespace);
+      return (await store.list<AgentData>("agent")).map((record) => record.data).filter((agent) => namespace === undefined || agent.namespace === namespace);
     },
   };
 }

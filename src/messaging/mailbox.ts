@@ -10,7 +10,7 @@
  * new message is announced on the store's notification channel (Redis pub/sub when shared), which
  * wakes waiters on every server.
  */
-import { PatchbayError } from "../errors/index.ts";
+import { likelyMeant, PatchbayError } from "../errors/index.ts";
 import type { RecordStore } from "../state/index.ts";
 import type { Identities } from "./identities.ts";
 import { createMessageIndex } from "./message-index.ts";
@@ -147,7 +147,12 @@ export async function createMailbox(store: RecordStore, identities: Identities):
       }
       if (sameAgent(address, sender)) throw new PatchbayError("invalid_recipient", "an agent cannot message itself", { next: "name another agent" });
       if (!(await identities.agent(address))) {
-        throw new PatchbayError("agent_not_found", `no agent ${formatAddress(address)}`, {
+        // The name most likely meant, from the sender's own namespace only (the one it may see).
+        const meant = likelyMeant(
+          address.name,
+          (await identities.agents(sender.namespace)).map((agent) => agent.name),
+        );
+        throw new PatchbayError("agent_not_found", `no agent ${formatAddress(address)}${meant ? ` (did you mean ${meant}?)` : ""}`, {
           next: `create it with \`patchbay token add --namespace ${address.namespace} ${address.name}\``,
         });
       }

@@ -10,6 +10,7 @@ import { createIdentities, type Identities } from "./identities.ts";
 import { createRateLimiter, type RateLimiter } from "./limits.ts";
 import { createMailbox, type Mailbox } from "./mailbox.ts";
 import { agentOfPrincipal, agentPrincipal, formatAddress, isOperatorPrincipal, parseAddress, type AgentAddress } from "./names.ts";
+import { operatorActsAs } from "./operator-as.ts";
 import { createPresence, type Presence } from "./presence.ts";
 
 export interface MessagingOptions {
@@ -89,15 +90,10 @@ export function createMessaging(options: MessagingOptions): Messaging {
         throw new PatchbayError("identity_required", "this session is not an agent", { next: "connect with an agent token (`patchbay token add`)" });
       if (as === undefined) {
         throw new PatchbayError("identity_required", "the operator must say which agent it acts as", {
-          next: "pass `as`: NAME@NAMESPACE of an agent created with `patchbay token add`",
+          next: "pass `as`: NAME@NAMESPACE of an agent created with `patchbay token add` (NAME alone while one agent has it)",
         });
       }
-      const address = parseAddress(as);
-      if (!(await identities.agent(address))) {
-        throw new PatchbayError("agent_not_found", `no agent ${formatAddress(address)}`, {
-          next: `create it with \`patchbay token add --namespace ${address.namespace} ${address.name}\``,
-        });
-      }
+      const address = await operatorActsAs(identities, as);
       if (!looking) presence.touch(address);
       return address;
     },

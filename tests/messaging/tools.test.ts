@@ -156,6 +156,34 @@ describe("namespaces and identity", () => {
   });
 });
 
+describe("names a caller got wrong", () => {
+  test("the operator's `as` may be a bare name while one agent has it; a shared name needs the namespace; a misspelt one names the one meant", async () => {
+    await team();
+    await harness.agent("bob", "other");
+    const operator = harness.as("operator");
+    await operator.ok("send_message", { to: "bob", content: "as a bare name", as: "alice" });
+    expect((await harness.as("agent:bob@team").ok<Inbox>("inbox")).pending.map((m) => [m.from, m.content])).toEqual([["alice@team", "as a bare name"]]);
+    const shared = await operator.call("inbox", { as: "bob" });
+    expect(shared._meta?.["patchbay/error"]).toMatchObject({ code: "agent_ambiguous" });
+    expect(textOf(shared)).toContain("bob@other, bob@team");
+    const misspelt = await operator.call("inbox", { as: "alcie" });
+    const meant = /\(did you mean ([^?]+)\?\)/.exec(textOf(misspelt))?.[1];
+    expect(meant).toBe("alice@team");
+    expect((await operator.call("inbox", { as: meant })).isError).toBeFalsy();
+  });
+
+  test("a misspelt recipient names the one meant from the sender's namespace, never another namespace's agent", async () => {
+    const { alice } = await team();
+    const refused = await alice.call("send_message", { to: "bbo", content: "hi" });
+    expect(refused._meta?.["patchbay/error"]).toMatchObject({ code: "agent_not_found" });
+    expect(textOf(refused)).toContain("(did you mean bob?)");
+    await harness.agent("mallory", "other");
+    const outside = await harness.as("agent:mallory@other").call("send_message", { to: "alise", content: "hi" });
+    expect(outside._meta?.["patchbay/error"]).toMatchObject({ code: "agent_not_found" });
+    expect(textOf(outside)).not.toMatch(/alice|did you mean/);
+  });
+});
+
 describe("unsend and recall", () => {
   test("unsend works before the recipient read it and is refused after; only the sender may unsend", async () => {
     const { alice, bob, carol } = await team();
