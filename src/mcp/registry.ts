@@ -230,8 +230,11 @@ function refusal(entry: CatalogEntry, session: SessionState): PatchbayError | un
   if (disabled) return disabled;
   if (!inCatalog(entry, session, false, addedByRepositoryOf(session))) {
     const modes = entry.canonical ? ["full"] : entry.declaration.modes;
+    // The smallest mode that has the tool and keeps every tool the session has: standard holds
+    // every canonical tool (minimal's and worker's among them), full every alias too.
+    const target = modes.includes("standard") && session.mode !== "standard" ? "standard" : "full";
     return new PatchbayError("tool_not_in_mode", `${entry.name} is not in tool mode "${session.mode}" (it is in: ${modes.join(", ")})`, {
-      next: `call codex_tool_mode_switch with mode "${modes[modes.length - 1]}" first`,
+      next: `call codex_tool_mode_switch with mode "${target}" first`,
     });
   }
   return undefined;

@@ -135,11 +135,29 @@ describe("a wrong tool name", () => {
     expect(meantIn(await unknown("frobnicate"))).toBeUndefined();
   });
 
-  test("a tool of another mode is suggested, and calling it names the mode to switch to", async () => {
-    const meant = meantIn(await unknown("get_result"));
-    expect(meant).toBe("codex_get_result");
-    const refused = await client.callTool(meant!, { job_id: "none" });
-    expect(refused._meta?.["patchbay/error"]).toMatchObject({ code: "tool_not_in_mode" });
+  test("a tool of another mode is suggested; its refusal names the smallest mode that has it and keeps the session's tools", async () => {
+    const own = await connectStdio("v2-modern", { home: tempDir(), args: ["--standalone", "--root", repo] });
+    try {
+      const before = (await own.listTools()).map((tool) => tool.name);
+      const meant = /Did you mean (\w+)\?/.exec(
+        await own.callTool("get_result", {}).then(
+          () => "",
+          (error: Error) => error.message,
+        ),
+      )?.[1];
+      expect(meant).toBe("codex_get_result");
+      const refused = await own.callTool(meant!, { job_id: "none" });
+      const error = refused._meta?.["patchbay/error"] as { code: string; next: string };
+      expect(error.code).toBe("tool_not_in_mode");
+      const mode = /with mode "(\w+)"/.exec(error.next)?.[1];
+      expect(mode).toBe("standard");
+      expect((await own.callTool("codex_tool_mode_switch", { mode })).isError).toBeFalsy();
+      const after = (await own.listTools()).map((tool) => tool.name);
+      expect(before.filter((name) => !after.includes(name))).toEqual([]);
+      expect((await own.callTool(meant!, { job_id: "none" }))._meta?.["patchbay/error"]).toMatchObject({ code: "job_not_found" });
+    } finally {
+      await own.close();
+    }
   });
 
   test("a tool the operator turned off is refused as turned off in the default mode and in full, and runs nothing", async () => {

@@ -4,6 +4,7 @@
  * operator turned them on.
  */
 import { afterAll, expect, test } from "bun:test";
+import { ALL_TOOLS } from "../../src/app/index.ts";
 import { connectStdio } from "../support/clients.ts";
 import { removeTempDirs, tempDir } from "../support/patchbay.ts";
 import { MINIMAL_TOOLS, WORKER_TOOLS } from "./catalog-behaviour.ts";
@@ -81,4 +82,9 @@ test("worker and minimal list the original's tools; minimal's power tools appear
   } finally {
     await powered.close();
   }
+});
+
+test("standard holds every tool of minimal and worker: a refusal's switch to it keeps the session's tools", () => {
+  const outside = ALL_TOOLS.filter((tool) => (tool.modes.includes("minimal") || tool.modes.includes("worker")) && !tool.modes.includes("standard"));
+  expect(outside.map((tool) => tool.name)).toEqual([]);
 });
