@@ -23,9 +23,10 @@ export async function hooksFolderOf(root: string): Promise<string | undefined> {
     .map((line) => line.split("\t"))
     .filter(([scope, value]) => scope !== "command" && value)
     .at(-1)?.[1];
-  if (!setting) return undefined;
+  // `~/…` is the user's home, which git expands: outside any repository.
+  if (!setting || setting.startsWith("~")) return undefined;
   // A relative path is taken from the top of the working tree, where git runs hooks.
   const folder = relative(root, isAbsolute(setting) ? setting : resolve(root, setting));
-  if (folder === "" || folder.startsWith("..") || isAbsolute(folder)) return undefined;
+  if (folder === "" || folder === ".." || folder.startsWith(`..${sep}`) || isAbsolute(folder)) return undefined;
   return folder.split(sep).join("/");
 }

@@ -8,10 +8,10 @@
  * wanted there is not there, and a commit there runs nothing.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ALL_TOOLS } from "../../src/app/index.ts";
-import { isAgentConfig } from "../../src/workspace/index.ts";
+import { hooksFolderOf, isAgentConfig } from "../../src/workspace/index.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs, runPatchbay, tempDir } from "../support/patchbay.ts";
 import { harnessSet } from "../support/tools.ts";
@@ -189,6 +189,22 @@ describe("worker integration", () => {
     expect(await h.errorCode("codex_job_integrate", { job_id: job.job_id, allow_agent_config: true })).toBe("tool_disabled");
     expect(existsSync(join(repo, ".mcp.json"))).toBe(false);
   });
+});
+
+test("the repository's hooks folder: core.hooksPath inside it, relative or absolute; never the user's own or patchbay's override", async () => {
+  const repo = realpathSync(makeGitRepo({ "a.txt": "a\n" }));
+  expect(await hooksFolderOf(repo)).toBeUndefined();
+  const cases: Array<[string, string | undefined]> = [
+    ["scripts/hooks", "scripts/hooks"],
+    [join(repo, "tools", "git-hooks"), "tools/git-hooks"],
+    ["~/.githooks", undefined],
+    ["/usr/share/hooks", undefined],
+    ["../shared-hooks", undefined],
+  ];
+  for (const [setting, folder] of cases) {
+    git(repo, "config", "core.hooksPath", setting);
+    expect({ setting, folder: await hooksFolderOf(repo) }).toEqual({ setting, folder });
+  }
 });
 
 describe("git hooks", () => {
