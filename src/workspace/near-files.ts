@@ -1,8 +1,9 @@
 /**
- * The repository's files near a path that does not exist, for the refusal of a read or an edit:
- * a model that asks for `src/util.ts` where `src/utils.ts` is, or `f1.ts` at the top where it lies
- * in `d1/`, reads the right one at its next call instead of listing the tree first. Taken from
- * git's file list as the tree and search see it (kept between calls, file-list.ts), never naming a
+ * The repository's files or folders near a path that does not exist, for the refusal of a read, an
+ * edit, a tree or a search: a model that asks for `src/util.ts` where `src/utils.ts` is, `f1.ts`
+ * at the top where it lies in `d1/`, or folder `sr` for `src`, gets the right one at its next call
+ * instead of listing the tree first. Taken from git's file list as the tree and search see it
+ * (kept between calls, file-list.ts; a folder is one that holds such a file), never naming a
  * blocked path.
  */
 import { posix } from "node:path";
@@ -22,8 +23,9 @@ function stem(name: string): string {
 
 /**
  * How near `path` is to `asked` (lower is nearer), or undefined when it is not: the same name in
- * the same folder but another extension, the same name in another folder, a name within two edits
- * in the same folder, the same name but extension in another folder.
+ * the same folder but another extension (0), the same name in another folder (1), a name a few
+ * edits away in the same folder (2 and a tenth per edit), the same name but extension in another
+ * folder (3).
  */
 function nearness(path: string, askedDir: string, askedName: string): number | undefined {
   const dir = posix.dirname(path);
@@ -31,28 +33,42 @@ function nearness(path: string, askedDir: string, askedName: string): number | u
   const sameDir = dir === askedDir;
   if (sameDir && stem(name) === stem(askedName)) return 0;
   if (name === askedName) return 1;
-  if (sameDir && editDistance(name, askedName) <= 2) return 2;
+  if (sameDir) {
+    // Within two edits, one for a short name (`sr` is `src`, not `d0`); fewer edits nearer.
+    const distance = editDistance(name, askedName);
+    if (distance <= Math.max(1, Math.min(2, Math.floor(askedName.length / 3)))) return 2 + distance / 10;
+  }
   if (stem(name) === stem(askedName)) return 3;
   return undefined;
 }
 
+/** Every folder that holds one of `paths` (files), at any depth, without the root itself. */
+function foldersOf(paths: readonly string[]): Set<string> {
+  const folders = new Set<string>();
+  for (const path of paths) {
+    for (let dir = posix.dirname(path); dir !== "." && !folders.has(dir); dir = posix.dirname(dir)) folders.add(dir);
+  }
+  return folders;
+}
+
 /**
- * Up to three files of `ws` near `asked` (a repository-relative path that does not exist), of the
- * nearest kind found and the next, nearest first, shorter paths first among equals; none when git
- * cannot list the tree.
+ * Up to three files (or, for `kind` "folder", folders) of `ws` near `asked` (a repository-relative
+ * path that does not exist), of the nearest kind found and the next, nearest first, shorter paths
+ * first among equals; none when git cannot list the tree.
  *
  * @example
  * await nearFiles(ws, "src/util.ts"); // ["src/utils.ts"]
+ * await nearFiles(ws, "sr", "folder"); // ["src"]
  */
-export async function nearFiles(ws: Workspace, asked: string): Promise<string[]> {
+export async function nearFiles(ws: Workspace, asked: string, kind: "file" | "folder" = "file"): Promise<string[]> {
   const list = await gitFileList(ws.root);
   if ("error" in list) return [];
-  const normal = posix.normalize(asked).replace(/^\.\//, "");
+  const files = list.paths.filter((path) => !path.endsWith("/"));
+  const normal = posix.normalize(asked).replace(/^\.\//, "").replace(/\/+$/, "");
   const askedDir = posix.dirname(normal);
   const askedName = posix.basename(normal);
   const found: Array<{ path: string; rank: number }> = [];
-  for (const path of list.paths) {
-    if (path.endsWith("/")) continue;
+  for (const path of kind === "file" ? files : foldersOf(files)) {
     const rank = nearness(path, askedDir, askedName);
     if (rank !== undefined && !blockedBy(path, ws.blockedGlobs)) found.push({ path, rank });
   }
@@ -65,8 +81,8 @@ export async function nearFiles(ws: Workspace, asked: string): Promise<string[]>
     .map((near) => near.path);
 }
 
-/** `message` with the files near `asked`, for a not_found refusal: "…; near it: src/utils.ts". */
-export async function withNearFiles(ws: Workspace, asked: string, message: string): Promise<string> {
-  const near = await nearFiles(ws, asked);
+/** `message` with the files (or folders) near `asked`, for a not_found refusal: "…; near it: src/utils.ts". */
+export async function withNearFiles(ws: Workspace, asked: string, message: string, kind: "file" | "folder" = "file"): Promise<string> {
+  const near = await nearFiles(ws, asked, kind);
   return near.length ? `${message}; near it: ${near.join(", ")}` : message;
 }

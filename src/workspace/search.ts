@@ -14,6 +14,7 @@ import { runGit, type GitResult } from "./git.ts";
 import { lineConfirmer } from "./search-confirm.ts";
 import { searchFilesInProcess } from "./search-files.ts";
 import { LIMITS } from "./limits.ts";
+import { withNearFiles } from "./near-files.ts";
 import { escapeGlob, gitExcludes, isHiddenBelow, isNotGitRepo } from "./tree.ts";
 import type { Workspace } from "./workspace.ts";
 
@@ -250,7 +251,9 @@ export async function searchRepo(ws: Workspace, options: SearchOptions): Promise
   const maxResults = Math.max(1, Math.min(options.maxResults ?? LIMITS.searchResults, LIMITS.searchMaxResults));
   const base = await ws.guard(options.path || ".");
   if (!base.exists)
-    throw new PatchbayError("not_found", `${base.relative} does not exist`, { next: "search an existing directory (codex_repo_tree lists them)" });
+    throw new PatchbayError("not_found", await withNearFiles(ws, base.relative, `${base.relative} does not exist`, "folder"), {
+      next: "search an existing directory (codex_repo_tree lists them)",
+    });
   const isShown = (path: string) => isSearchable(ws, path, base.relative, options.includeHidden ?? false);
   if (!options.regex && options.glob === undefined) {
     // isShown depends on the blocked globs, includeHidden and the base (a dot directory searched by name is not hidden): that is its key.

@@ -1,7 +1,8 @@
 /**
- * A read or an edit of a path that does not exist names the repository's files near it, so a
- * model's next call reads the right one: checked by reading what the refusal names. A blocked file
- * is never named, however near, and a path like nothing in the repository gets no guess.
+ * A read, an edit, a tree or a search of a path that does not exist names the repository's files
+ * or folders near it, so a model's next call reads the right one: checked by reading what the
+ * refusal names. A blocked file is never named, however near, and a path like nothing in the
+ * repository gets no guess.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ALL_TOOLS } from "../../src/app/index.ts";
@@ -47,6 +48,15 @@ describe("a path that does not exist", () => {
       expect({ asked, first: near[0] }).toEqual({ asked, first: meant });
       expect(await h.ok<{ content: string }>("codex_read_file", { file_path: near[0] })).toMatchObject({ content: expect.any(String) });
     }
+  });
+
+  test("a tree or a search of a folder that does not exist names the folder meant, which then answers", async () => {
+    const tree = await refusedNear("codex_repo_tree", { path: "sr" });
+    expect(tree.near).toEqual(["src"]);
+    expect(JSON.stringify(await h.ok("codex_repo_tree", { path: tree.near[0] }))).toContain("utils.ts");
+    const search = await refusedNear("codex_search_repo", { query: "{}", path: "lbi" });
+    expect(search.near).toEqual(["lib"]);
+    expect(await h.ok<{ matches: unknown[] }>("codex_search_repo", { query: "{}", path: search.near[0] })).toMatchObject({ matches: [expect.anything()] });
   });
 
   test("an edit of a missing file names the near one too, and nothing is written", async () => {
