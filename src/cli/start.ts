@@ -223,6 +223,8 @@ export default defineCommand({
       });
     stopOn("SIGINT");
     stopOn("SIGTERM");
+    // The terminal a foreground server runs in was closed: stop as cleanly, running turns included.
+    stopOn("SIGHUP");
     void tunnel?.exited.then((code) => {
       log.error(`the ${kind} tunnel exited (code ${code}); stopping the server`);
       void server.stop();

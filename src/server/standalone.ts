@@ -6,6 +6,9 @@ import { httpToken } from "./http-exposure.ts";
 import { claimOwnership, newOwnerRecord } from "./owner.ts";
 import { answerParseErrors } from "./parse-errors.ts";
 
+/** The signals a host or a terminal stops a standalone session with. */
+const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
 /**
  * `patchbay stdio --standalone`: everything in this process, for hermetic use (CI, tests). It
  * owns the state directory for its lifetime, so it refuses to run beside a server.
@@ -21,9 +24,12 @@ export async function runStandalone(options: { home: string; config: Config; ver
     await jobs.recover();
     await messaging.start();
     const state = createSession({ transport: "stdio", principal: "local", ...options.session });
+    // A host ends its server with the end of stdin or a signal: either way the same clean stop, so
+    // running turns are stopped, waiting audit lines written and the state directory released.
     const ended = new Promise<void>((resolve) => {
       process.stdin.once("end", resolve);
       process.stdin.once("close", resolve);
+      for (const signal of STOP_SIGNALS) process.once(signal, resolve);
     });
     serveStdioSession(host, registry, state, { input: process.stdin, output: process.stdout });
     answerParseErrors(process.stdin, process.stdout);
