@@ -28,7 +28,8 @@ const DESTRUCTIVE = { readOnlyHint: false, destructiveHint: true, idempotentHint
  * Refuses a write to configuration that runs programs (agent-config.ts: an agent's, an MCP host's,
  * a git hook) unless the session holds `exec`: such a file makes the user's tools run what it
  * names. Both the path as asked and the file it resolves to are checked, so a symlink named
- * `.claude` counts as well as one into it.
+ * `.claude` counts as well as one into it. Called under the repository lock with the write it
+ * allows: its git run (hooks-folder.ts) then never lets a concurrent write past the lock.
  */
 async function assertMayWrite(context: ToolContext, ws: Workspace, filePath: string): Promise<void> {
   const target = await ws.guard(filePath);
@@ -102,8 +103,10 @@ export const writeFileTool = defineWorkspaceTool({
   labels: { invoking: "Writing the file", invoked: "File written" },
   textCarriesAll: true,
   async handler(args, context, ws) {
-    await assertMayWrite(context, ws, args.file_path);
-    const result = await mutating(context, ws, "codex_write_file", () => writeRepoFile(ws, args, redactorOf(context)));
+    const result = await mutating(context, ws, "codex_write_file", async () => {
+      await assertMayWrite(context, ws, args.file_path);
+      return writeRepoFile(ws, args, redactorOf(context));
+    });
     return { text: `${result.created ? "Created" : "Replaced"} ${result.path} (${result.bytes} bytes).${diffText(result)}`, structured: result };
   },
 });
@@ -122,8 +125,10 @@ export const editFileTool = defineWorkspaceTool({
   labels: { invoking: "Editing the file", invoked: "File edited" },
   textCarriesAll: true,
   async handler(args, context, ws) {
-    await assertMayWrite(context, ws, args.file_path);
-    const result = await mutating(context, ws, "codex_edit_file", () => editRepoFile(ws, args, redactorOf(context)));
+    const result = await mutating(context, ws, "codex_edit_file", async () => {
+      await assertMayWrite(context, ws, args.file_path);
+      return editRepoFile(ws, args, redactorOf(context));
+    });
     return { text: `Replaced ${result.replacements} occurrence(s) in ${result.path} (now ${result.bytes} bytes).${diffText(result)}`, structured: result };
   },
 });
