@@ -73,7 +73,7 @@ export async function nearFiles(ws: Workspace, asked: string, kind: "file" | "fo
     if (rank !== undefined && !blockedBy(path, ws.blockedGlobs)) found.push({ path, rank });
   }
   // Only the nearest kind and the next: a same-named file elsewhere says more than one merely alike.
-  const best = Math.min(...found.map((near) => near.rank));
+  const best = found.reduce((least, near) => Math.min(least, near.rank), Number.POSITIVE_INFINITY);
   return found
     .filter((near) => near.rank <= best + 1)
     .sort((a, b) => a.rank - b.rank || a.path.length - b.path.length || (a.path < b.path ? -1 : 1))
