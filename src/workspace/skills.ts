@@ -8,7 +8,7 @@ import { lstat, readdir, realpath } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import * as v from "valibot";
-import { isPatchbayError, PatchbayError } from "../errors/index.ts";
+import { isPatchbayError, likelyMeant, PatchbayError } from "../errors/index.ts";
 import { readInside } from "./guarded-fs.ts";
 import { isInside } from "./path-guard.ts";
 import { LIMITS } from "./limits.ts";
@@ -208,9 +208,15 @@ export async function loadSkill(
     (skill) => skill.name === request.name && (!request.source || skill.source === request.source) && (!request.path || skill.path === request.path),
   );
   if (matches.length === 0) {
-    throw new PatchbayError("skill_not_found", `no skill named ${JSON.stringify(request.name)}${request.source ? ` in ${request.source} skills` : ""}`, {
-      next: "call codex_list_skills for the available names",
-    });
+    const meant = likelyMeant(request.name, [...new Set(skills.map((skill) => skill.name))]);
+    const where = request.source ? ` in ${request.source} skills` : "";
+    throw new PatchbayError(
+      "skill_not_found",
+      `no skill named ${JSON.stringify(request.name)}${where}${meant ? ` (did you mean ${JSON.stringify(meant)}?)` : ""}`,
+      {
+        next: "call codex_list_skills for the available names",
+      },
+    );
   }
   const [match] = matches;
   if (!match || matches.length > 1) {

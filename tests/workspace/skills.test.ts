@@ -131,6 +131,11 @@ describe("codex_load_skill", () => {
     const loaded = await harness.ok<LoadedSkill>("codex_load_skill", { name: "long", max_bytes: 10 });
     expect({ content: loaded.content, bytes: loaded.bytes, truncated: loaded.truncated }).toEqual({ content: "---\nname: ", bytes: 10, truncated: true });
     expect(await harness.errorCode("codex_load_skill", { name: "nope" })).toBe("skill_not_found");
+    // A misspelt name is refused naming the one meant, which then loads.
+    const misspelt = await harness.call("codex_load_skill", { name: "lnog" });
+    const meant = /\(did you mean "([^"]+)"\?\)/.exec(misspelt.content.map((block) => ("text" in block ? block.text : "")).join(""))?.[1];
+    expect(meant).toBe("long");
+    expect((await harness.ok<LoadedSkill>("codex_load_skill", { name: meant })).skill.name).toBe("long");
   });
 
   test("a skill file matched by a blocked glob is never listed or loaded", async () => {
