@@ -7,7 +7,7 @@
  * const outcome = await runAgent({ adapter, turn, executable: agentExecutable(adapter, config), env, timeoutMs, idleTimeoutMs, killGraceMs, onEvent });
  */
 import type { Config } from "../config/index.ts";
-import { PatchbayError } from "../errors/index.ts";
+import { likelyMeant, PatchbayError } from "../errors/index.ts";
 import { customAgent } from "./custom.ts";
 import { agentEnvironment, childEnvironment, envPolicy, type SourceEnv } from "./environment.ts";
 import { AGENT_NAMES, AGENTS, configuredCommand, isBuiltinAgent } from "./registry.ts";
@@ -34,10 +34,15 @@ export function resolveAdapter(name: string, config: Config): AgentAdapter {
   if (isBuiltinAgent(name)) return AGENTS[name];
   const custom = Object.hasOwn(config.agents.custom, name) ? config.agents.custom[name] : undefined;
   if (custom) return customAgent(name, custom);
-  throw new PatchbayError("unknown_agent", `unknown agent "${name}"; available: ${availableAgents(config).join(", ")}`, {
-    next: `use one of those, or define it as [agents.custom.${name}] with a command in config.toml`,
-    details: { agent: name, available: availableAgents(config) },
-  });
+  const meant = likelyMeant(name, availableAgents(config));
+  throw new PatchbayError(
+    "unknown_agent",
+    `unknown agent "${name}"${meant ? ` (did you mean "${meant}"?)` : ""}; available: ${availableAgents(config).join(", ")}`,
+    {
+      next: `use one of those, or define it as [agents.custom.${name}] with a command in config.toml`,
+      details: { agent: name, available: availableAgents(config) },
+    },
+  );
 }
 
 /** The executable to spawn for an adapter: the one its config key names, else its default. */

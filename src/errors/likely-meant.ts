@@ -19,9 +19,13 @@ export function editDistance(a: string, b: string): number {
   return rows[a.length]![b.length]!;
 }
 
-/** Whether `inner`'s `_`-separated words run, whole, inside `outer`'s: `path` in `file_path`, `read_file` in `codex_read_file`. */
+/**
+ * Whether `inner`'s words run, whole, inside `outer`'s, with `_` and `-` both separating words:
+ * `path` in `file_path`, `read_file` in `codex_read_file`, `cloudflared` in `install-cloudflared`.
+ */
 function holdsWords(outer: string, inner: string): boolean {
-  return `_${outer}_`.includes(`_${inner}_`);
+  const words = (name: string) => `_${name.replaceAll("-", "_")}_`;
+  return words(outer).includes(words(inner));
 }
 
 /** What models call a tool's cap when it names it `max_results`, `max_bytes` or `max_entries`. */

@@ -93,5 +93,14 @@ describe("resolveAdapter", () => {
       next: "use one of those, or define it as [agents.custom.cursor] with a command in config.toml",
     });
     expect(() => resolveAdapter("toString", config)).toThrow('unknown agent "toString"');
+    // A name near one offered names it (the host's package name, a typo), and that one resolves.
+    for (const [asked, meant] of [
+      ["claude-code", "claude"],
+      ["gemnii", "gemini"],
+    ]) {
+      const named = /\(did you mean "([^"]+)"\?\)/.exec((await failure(() => resolveAdapter(asked!, config))).message)?.[1];
+      expect({ asked, named }).toEqual({ asked, named: meant });
+      expect(resolveAdapter(named!, config).name).toBe(meant!);
+    }
   });
 });

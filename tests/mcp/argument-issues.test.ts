@@ -187,5 +187,8 @@ describe("likelyMeant", () => {
     expect(likelyMeant("limit", ["max_results", "query"])).toBe("max_results");
     expect(likelyMeant("limit", ["max_results", "max_bytes"])).toBeUndefined();
     expect(likelyMeant("colour", ["repo_path"])).toBeUndefined();
+    // `-` separates words as `_` does: a command's name, an agent's.
+    expect(likelyMeant("cloudflared", ["start", "install-cloudflared"])).toBe("install-cloudflared");
+    expect(likelyMeant("claude-code", ["codex", "claude", "gemini"])).toBe("claude");
   });
 });
