@@ -1,12 +1,12 @@
 /**
- * A read, an edit, a tree or a search of a path that does not exist names the repository's files
- * or folders near it, so a model's next call reads the right one: checked by reading what the
+ * A read, an edit, a diff, a tree or a search of a path that does not exist names the repository's
+ * files or folders near it, so a model's next call reads the right one: checked by reading what the
  * refusal names. A blocked file is never named, however near, and a path like nothing in the
  * repository gets no guess.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ALL_TOOLS } from "../../src/app/index.ts";
-import { makeGitRepo } from "../support/git-repo.ts";
+import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
 import { harnessSet, type ToolHarness } from "../support/tools.ts";
 
@@ -57,6 +57,20 @@ describe("a path that does not exist", () => {
     const search = await refusedNear("codex_search_repo", { query: "{}", path: "lbi" });
     expect(search.near).toEqual(["lib"]);
     expect(await h.ok<{ matches: unknown[] }>("codex_search_repo", { query: "{}", path: search.near[0] })).toMatchObject({ matches: [expect.anything()] });
+  });
+
+  test("a diff of a path that is not there is refused naming the near file, not answered as unchanged; a deleted file still shows", async () => {
+    const { near } = await refusedNear("codex_git_diff", { file_path: "src/util.ts" });
+    expect(near).toEqual(["src/utils.ts"]);
+    expect(await h.ok<{ file_path: string; files: unknown[] }>("codex_git_diff", { file_path: near[0] })).toMatchObject({
+      file_path: "src/utils.ts",
+      files: [],
+    });
+    const deleted = makeGitRepo({ "gone.txt": "bye\n", "kept.txt": "hi\n" });
+    git(deleted, "rm", "-q", "gone.txt");
+    const other = await harnesses.open(deleted);
+    const diff = await other.ok<{ diff: string }>("codex_git_diff", { file_path: "gone.txt", staged: true });
+    expect(diff.diff).toContain("deleted file mode");
   });
 
   test("an edit of a missing file names the near one too, and nothing is written", async () => {
