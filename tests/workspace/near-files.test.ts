@@ -71,6 +71,11 @@ describe("a path that does not exist", () => {
     const other = await harnesses.open(deleted);
     const diff = await other.ok<{ diff: string }>("codex_git_diff", { file_path: "gone.txt", staged: true });
     expect(diff.diff).toContain("deleted file mode");
+    // codex_show_changes says the same, with or without its diff.
+    expect((await refusedNear("codex_show_changes", { file_path: "src/util.ts", include_diff: false })).near).toEqual(["src/utils.ts"]);
+    expect(await other.ok<{ status: { short: string[] } }>("codex_show_changes", { file_path: "gone.txt", include_diff: false })).toMatchObject({
+      status: { short: [expect.stringContaining("gone.txt")] },
+    });
   });
 
   test("an edit of a missing file names the near one too, and nothing is written", async () => {
