@@ -110,7 +110,7 @@ export async function readFileSlice(ws: Workspace, filePath: string, options: Re
       ? new PatchbayError("file_too_large", `${target.relative}: line ${start} lies past the first ${SCAN_BYTES} bytes, which is as far as patchbay reads`, {
           next: "find the place with codex_search_repo, or read an earlier range",
         })
-      : invalidRange("start_line", `${start} is past the end of ${target.relative} (${starts.length} lines)`);
+      : invalidRange("start_line", `${start} is past the end of ${target.relative} (${starts.length} ${starts.length === 1 ? "line" : "lines"})`);
   }
   const end = Math.min(options.endLine ?? Number.POSITIVE_INFINITY, starts.length);
   // When the scan stopped mid-file, the readable text ends after the last complete line.
