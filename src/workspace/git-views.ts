@@ -11,7 +11,7 @@ import { assertCommit, gitFailure, runGit } from "./git.ts";
 import { findGitRepo, forgetGitRepo, type GitRepo, notAGitRepo, openGitRepo } from "./git-repo.ts";
 import { branchFromHeadFile } from "./head-file.ts";
 import { LIMITS } from "./limits.ts";
-import { withNearFiles } from "./near-files.ts";
+import { unknownPathRefusal } from "./near-files.ts";
 import { treeGeneration } from "./repo-watch.ts";
 import { statusOutput } from "./status-cache.ts";
 import { gitExcludes, isNotGitRepo } from "./tree.ts";
@@ -234,11 +234,11 @@ export async function gitDiff(ws: Workspace, options: DiffOptions = {}): Promise
   const numstat = await runDiff(ws.root, [...head, "--numstat", "-z", "--", wanted], { maxBytes: STATUS_OUTPUT_BYTES, signal });
   const changed = parseNumstat(numstat.stdout, numstat.truncated);
   // "No changes" of a path that is not there reads as "unchanged": a misspelt path is refused
-  // instead (a deleted file still has its deletion to show).
-  if (target && !target.exists && changed.length === 0)
-    throw new PatchbayError("not_found", await withNearFiles(ws, target.relative, `${target.relative} does not exist and has no changes`), {
-      next: "diff the path meant, or leave file_path out for the whole diff",
-    });
+  // instead (a deleted file still has its deletion to show, or is still in the index).
+  if (target && !target.exists && changed.length === 0) {
+    const refused = await unknownPathRefusal(ws, target.relative, "diff the path meant, or leave file_path out for the whole diff");
+    if (refused) throw refused;
+  }
   // blockedBy is the authority; the glob pathspecs are a second fence, as git's glob dialect is not picomatch's.
   const isBlocked = (file: DiffFile) => [file.path, file.from].some((path) => path !== undefined && blockedBy(path, ws.blockedGlobs) !== undefined);
   const blocked = changed.filter(isBlocked);

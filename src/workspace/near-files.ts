@@ -7,7 +7,7 @@
  * blocked path.
  */
 import { posix } from "node:path";
-import { editDistance } from "../errors/index.ts";
+import { editDistance, PatchbayError } from "../errors/index.ts";
 import { blockedBy } from "./blocked.ts";
 import { gitFileList } from "./file-list.ts";
 import type { Workspace } from "./workspace.ts";
@@ -85,4 +85,24 @@ export async function nearFiles(ws: Workspace, asked: string, kind: "file" | "fo
 export async function withNearFiles(ws: Workspace, asked: string, message: string, kind: "file" | "folder" = "file"): Promise<string> {
   const near = await nearFiles(ws, asked, kind);
   return near.length ? `${message}; near it: ${near.join(", ")}` : message;
+}
+
+/**
+ * Whether git knows `path` (repository-relative) as a file or a folder of files, in the index or
+ * untracked but not ignored: a file deleted from the work tree but not from the index still is.
+ */
+export async function knownToGit(ws: Workspace, path: string): Promise<boolean> {
+  const list = await gitFileList(ws.root);
+  if ("error" in list) return false;
+  const normal = posix.normalize(path).replace(/^\.\//, "").replace(/\/+$/, "");
+  return list.paths.some((known) => known === normal || known.startsWith(`${normal}/`));
+}
+
+/**
+ * The refusal of a diff or a change view of `path` that neither exists nor is known to git: "no
+ * changes" would read as "unchanged", so it names the near files instead.
+ */
+export async function unknownPathRefusal(ws: Workspace, path: string, next: string): Promise<PatchbayError | undefined> {
+  if (await knownToGit(ws, path)) return undefined;
+  return new PatchbayError("not_found", await withNearFiles(ws, path, `${path} does not exist and has no changes`), { next });
 }

@@ -5,6 +5,8 @@
  * repository gets no guess.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { ALL_TOOLS } from "../../src/app/index.ts";
 import { git, makeGitRepo } from "../support/git-repo.ts";
 import { removeTempDirs } from "../support/patchbay.ts";
@@ -71,6 +73,9 @@ describe("a path that does not exist", () => {
     const other = await harnesses.open(deleted);
     const diff = await other.ok<{ diff: string }>("codex_git_diff", { file_path: "gone.txt", staged: true });
     expect(diff.diff).toContain("deleted file mode");
+    // A file gone from the work tree but not from the index is known: its staged diff is empty, not refused.
+    rmSync(join(deleted, "kept.txt"));
+    expect(await other.ok<{ files: unknown[] }>("codex_git_diff", { file_path: "kept.txt", staged: true })).toMatchObject({ files: [] });
     // codex_show_changes says the same, with or without its diff.
     expect((await refusedNear("codex_show_changes", { file_path: "src/util.ts", include_diff: false })).near).toEqual(["src/utils.ts"]);
     expect(await other.ok<{ status: { short: string[] } }>("codex_show_changes", { file_path: "gone.txt", include_diff: false })).toMatchObject({

@@ -6,9 +6,8 @@
 import * as v from "valibot";
 import type { ToolDeclaration } from "../../mcp/tool.ts";
 import { gitDiff, gitDiffSchema, gitStatus, gitStatusSchema, type GitDiff, type GitStatus } from "../git-views.ts";
-import { PatchbayError } from "../../errors/index.ts";
 import { LIMITS } from "../limits.ts";
-import { withNearFiles } from "../near-files.ts";
+import { unknownPathRefusal } from "../near-files.ts";
 import { codexProAlias, countArg, flagArg, onByDefault, READ_ONLY, repoPathArg } from "./args.ts";
 import { defineWorkspaceTool } from "./workspace-tool.ts";
 
@@ -105,10 +104,10 @@ export const showChangesTool = defineWorkspaceTool({
     const filePath = target?.relative;
     const status = await gitStatus(ws, { path: filePath, signal: context.signal });
     // "Clean" for a path that is not there reads as "unchanged" (a deleted file is in the status).
-    if (target && !target.exists && status.short.length === 0)
-      throw new PatchbayError("not_found", await withNearFiles(ws, target.relative, `${target.relative} does not exist and has no changes`), {
-        next: "show the changes of the path meant, or leave file_path out",
-      });
+    if (target && !target.exists && status.short.length === 0) {
+      const refused = await unknownPathRefusal(ws, target.relative, "show the changes of the path meant, or leave file_path out");
+      if (refused) throw refused;
+    }
     const diff =
       args.include_diff === false ? null : await gitDiff(ws, { filePath, staged: args.staged, maxBytes: args.max_diff_bytes, signal: context.signal });
     const lines = [statusLine(status), ...status.short, ...(diff ? [diffLine(diff), diff.diff] : [])].filter(Boolean);
