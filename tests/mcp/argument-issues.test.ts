@@ -1,9 +1,10 @@
 /**
  * A model that calls a tool with a wrong argument name gets, in that one refusal, every wrong
- * name, the name it meant and the arguments the tool takes, so its next call is right; a wrong tool
- * name gets the tool it meant; a tool the operator turned off says so in every mode; `null` for an
- * optional argument counts as leaving it out and `"20"` for a number as 20, as models mean them. Checked by the
- * next call: the name a refusal suggests is used as a model would, and the call then works.
+ * name, the name it meant and the arguments the tool takes, so its next call is right; a wrong
+ * tool name gets the tool it meant; a tool the operator turned off says so in every mode; `null`
+ * for an optional argument counts as leaving it out and `"20"` for a number as 20, as models mean
+ * them. Checked by the next call: the name a refusal suggests is used as a model would, and the
+ * call then works.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, realpathSync } from "node:fs";
