@@ -1,6 +1,6 @@
 /**
- * A host stops `patchbay stdio --standalone` by closing its stdin or by a signal (Codex CLI sends
- * SIGTERM when its run ends), often right after the last answer. Either way the session stops
+ * A host stops `patchbay stdio --standalone` by closing its stdin or by a signal (Codex CLI ends
+ * it with one when its run ends), often right after the last answer. Either way the session stops
  * cleanly: the call's audit line is written (lines wait up to 100 ms to share an append), the state
  * directory is released so the next session starts at once, and the exit code is 0. A foreground
  * `patchbay start` whose terminal is closed (SIGHUP) stops as cleanly.
