@@ -3,6 +3,7 @@ import { likelyMeant } from "../errors/index.ts";
 import type { AppServices } from "./services.ts";
 import type { ToolRegistry } from "./registry.ts";
 import type { SessionState } from "./session.ts";
+import { TOOL_MODES } from "./tool.ts";
 import { resultForHost } from "./host-result.ts";
 import { followActivity, logRefusal, type LogSender } from "./logging.ts";
 import { createProgressReporter } from "./progress.ts";
@@ -101,15 +102,13 @@ export function buildMcpServer(host: AppServices, registry: ToolRegistry, sessio
 
 /**
  * A call of a name no tool has (a protocol error, as MCP has it), with the tool it most likely
- * meant: one of the session's own first, else one of another mode (whose refusal then names the
- * mode), so `read_file` or Claude Code's `mcp__patchbay__codex_read_file` costs one retry.
+ * meant: one of the session's own first, else one it could call in another mode (whose refusal
+ * then names the mode), so `read_file` or Claude Code's `mcp__patchbay__codex_read_file` costs one
+ * retry. Never a tool the session may not call at all (an agent token's, one turned off).
  */
 function unknownTool(registry: ToolRegistry, session: SessionState, name: string): ProtocolError {
-  const meant = likelyMeant(
-    name,
-    registry.entries.map((entry) => entry.name),
-    { first: registry.namesFor(session) },
-  );
+  const callable = [...new Set(TOOL_MODES.flatMap((mode) => registry.namesFor(session, mode)))];
+  const meant = likelyMeant(name, callable, { first: registry.namesFor(session) });
   const hint = meant ? ` Did you mean ${meant}?` : "";
   return new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}.${hint} Call tools/list for the tools of this session's mode.`);
 }

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { likelyMeant } from "../../src/errors/index.ts";
-import { connectStdio, type TestClient, type ToolResult } from "../support/clients.ts";
+import { connectHttp, connectStdio, type TestClient, type ToolResult } from "../support/clients.ts";
 import { makeGitRepo } from "../support/git-repo.ts";
-import { removeTempDirs, tempDir } from "../support/patchbay.ts";
+import { removeTempDirs, runPatchbay, startTestServer, tempDir } from "../support/patchbay.ts";
 
 let client: TestClient;
 let repo: string;
@@ -158,6 +158,29 @@ describe("a wrong tool name", () => {
       expect((await own.callTool(meant!, { job_id: "none" }))._meta?.["patchbay/error"]).toMatchObject({ code: "job_not_found" });
     } finally {
       await own.close();
+    }
+  });
+
+  test("an agent token's session is pointed only at tools it may call", async () => {
+    const home = tempDir();
+    const added = await runPatchbay(["token", "add", "alice", "--json"], { home });
+    expect(added.code, added.stderr).toBe(0);
+    const server = await startTestServer({ home });
+    const agent = await connectHttp("v2-modern", server.url, { token: (JSON.parse(added.stdout) as { token: string }).token });
+    try {
+      const unknownFor = (name: string) =>
+        agent.callTool(name, {}).then(
+          () => "",
+          (error: Error) => error.message,
+        );
+      expect(await unknownFor("inbx")).toContain("Did you mean inbox?");
+      // codex_read_file is not offered to agent tokens: no suggestion leads there.
+      const read = await unknownFor("read_file");
+      expect(read).toContain("Unknown tool: read_file.");
+      expect(read).not.toContain("Did you mean");
+    } finally {
+      await agent.close();
+      await server.stop();
     }
   });
 
