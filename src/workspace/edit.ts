@@ -8,7 +8,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { textDiff } from "./diffs.ts";
 import { readInside, writeInside } from "./guarded-fs.ts";
 import { LIMITS } from "./limits.ts";
-import { withNearFiles } from "./near-files.ts";
+import { missingPath } from "./near-files.ts";
 import type { Workspace } from "./workspace.ts";
 
 /** Largest file written or edited, in bytes: a chat should not replace a lockfile wholesale. */
@@ -110,10 +110,7 @@ export async function editRepoFile(
   redact: (text: string) => string,
 ): Promise<FileChange & { replacements: number }> {
   const target = await ws.guard(request.file_path);
-  if (!target.exists)
-    throw new PatchbayError("not_found", await withNearFiles(ws, target.relative, `${target.relative} does not exist`), {
-      next: "edit the file meant, or create this one with codex_write_file",
-    });
+  if (!target.exists) throw await missingPath(ws, target.relative, "edit the file meant, or create this one with codex_write_file");
   refuseSecretContent(request.new_text, redact, "new_text");
   const mode = await modeOf(target.absolute);
   const before = await readText(ws, target.absolute, target.relative);

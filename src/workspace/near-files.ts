@@ -52,8 +52,8 @@ function foldersOf(paths: readonly string[]): Set<string> {
 }
 
 /**
- * Up to three files (or, for `kind` "folder", folders) of `ws` near `asked` (a repository-relative
- * path that does not exist), of the nearest kind found and the next, nearest first, shorter paths
+ * Up to three files (or, for `kind` "folder", folders) of `ws` near `asked` (a path that does not
+ * exist, as the workspace guard gives it: repository-relative, normalized, `/`-separated), of the nearest kind found and the next, nearest first, shorter paths
  * first among equals; none when git cannot list the tree.
  *
  * @example
@@ -64,9 +64,8 @@ export async function nearFiles(ws: Workspace, asked: string, kind: "file" | "fo
   const list = await gitFileList(ws.root);
   if ("error" in list) return [];
   const files = list.paths.filter((path) => !path.endsWith("/"));
-  const normal = posix.normalize(asked).replace(/^\.\//, "").replace(/\/+$/, "");
-  const askedDir = posix.dirname(normal);
-  const askedName = posix.basename(normal);
+  const askedDir = posix.dirname(asked);
+  const askedName = posix.basename(asked);
   const found: Array<{ path: string; rank: number }> = [];
   for (const path of kind === "file" ? files : foldersOf(files)) {
     const rank = nearness(path, askedDir, askedName);
@@ -81,21 +80,30 @@ export async function nearFiles(ws: Workspace, asked: string, kind: "file" | "fo
     .map((near) => near.path);
 }
 
-/** `message` with the files (or folders) near `asked`, for a not_found refusal: "…; near it: src/utils.ts". */
-export async function withNearFiles(ws: Workspace, asked: string, message: string, kind: "file" | "folder" = "file"): Promise<string> {
-  const near = await nearFiles(ws, asked, kind);
-  return near.length ? `${message}; near it: ${near.join(", ")}` : message;
+/**
+ * The not_found refusal of `path` (as the guard gives it), naming the files (or folders) near it:
+ * "src/util.ts does not exist; near it: src/utils.ts". `what` follows the path in the message.
+ */
+export async function missingPath(
+  ws: Workspace,
+  path: string,
+  next: string,
+  options: { kind?: "file" | "folder"; what?: string } = {},
+): Promise<PatchbayError> {
+  const near = await nearFiles(ws, path, options.kind);
+  const message = `${path} ${options.what ?? "does not exist"}`;
+  return new PatchbayError("not_found", near.length ? `${message}; near it: ${near.join(", ")}` : message, { next });
 }
 
 /**
- * Whether git knows `path` (repository-relative) as a file or a folder of files, in the index or
- * untracked but not ignored: a file deleted from the work tree but not from the index still is.
+ * Whether git knows `path` (as the workspace guard gives it) as a file or a folder of files, in
+ * the index or untracked but not ignored: a file deleted from the work tree but not from the
+ * index still is.
  */
 export async function knownToGit(ws: Workspace, path: string): Promise<boolean> {
   const list = await gitFileList(ws.root);
   if ("error" in list) return false;
-  const normal = posix.normalize(path).replace(/^\.\//, "").replace(/\/+$/, "");
-  return list.paths.some((known) => known === normal || known.startsWith(`${normal}/`));
+  return list.paths.some((known) => known === path || known.startsWith(`${path}/`));
 }
 
 /**
@@ -104,5 +112,5 @@ export async function knownToGit(ws: Workspace, path: string): Promise<boolean> 
  */
 export async function unknownPathRefusal(ws: Workspace, path: string, next: string): Promise<PatchbayError | undefined> {
   if (await knownToGit(ws, path)) return undefined;
-  return new PatchbayError("not_found", await withNearFiles(ws, path, `${path} does not exist and has no changes`), { next });
+  return missingPath(ws, path, next, { what: "does not exist and has no changes" });
 }

@@ -8,7 +8,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { generationMemo } from "./generation-memo.ts";
 import { type FileBytes, readInside } from "./guarded-fs.ts";
 import { LIMITS } from "./limits.ts";
-import { withNearFiles } from "./near-files.ts";
+import { missingPath } from "./near-files.ts";
 import type { GuardedPath } from "./path-guard.ts";
 import { treeGeneration } from "./repo-watch.ts";
 import type { Workspace } from "./workspace.ts";
@@ -92,10 +92,7 @@ export async function readFileSlice(ws: Workspace, filePath: string, options: Re
   // Taken before the path is resolved or the file read, so what they find can be kept on it.
   const generation = await treeGeneration(ws.root, { onlyWithRoom: true });
   const target = await ws.guard(filePath, { generation });
-  if (!target.exists)
-    throw new PatchbayError("not_found", await withNearFiles(ws, target.relative, `${target.relative} does not exist`), {
-      next: "read the file meant, or find it with codex_repo_tree or codex_search_repo",
-    });
+  if (!target.exists) throw await missingPath(ws, target.relative, "read the file meant, or find it with codex_repo_tree or codex_search_repo");
   const maxBytes = Math.max(1, Math.min(options.maxBytes ?? LIMITS.readBytes, LIMITS.readBytes));
   const file = keptReads.get(target.absolute, generation) ?? (await readFresh(ws.root, target, generation));
   if (file.binary) return { path: target.relative, size: file.size, binary: true, truncated: false, content: "" };

@@ -14,7 +14,7 @@ import { runGit, type GitResult } from "./git.ts";
 import { lineConfirmer } from "./search-confirm.ts";
 import { searchFilesInProcess } from "./search-files.ts";
 import { LIMITS } from "./limits.ts";
-import { withNearFiles } from "./near-files.ts";
+import { missingPath } from "./near-files.ts";
 import { escapeGlob, gitExcludes, isHiddenBelow, isNotGitRepo } from "./tree.ts";
 import type { Workspace } from "./workspace.ts";
 
@@ -250,10 +250,7 @@ export async function searchRepo(ws: Workspace, options: SearchOptions): Promise
   if (options.glob !== undefined) assertSafeGlob(options.glob);
   const maxResults = Math.max(1, Math.min(options.maxResults ?? LIMITS.searchResults, LIMITS.searchMaxResults));
   const base = await ws.guard(options.path || ".");
-  if (!base.exists)
-    throw new PatchbayError("not_found", await withNearFiles(ws, base.relative, `${base.relative} does not exist`, "folder"), {
-      next: "search an existing directory (codex_repo_tree lists them)",
-    });
+  if (!base.exists) throw await missingPath(ws, base.relative, "search an existing directory (codex_repo_tree lists them)", { kind: "folder" });
   const isShown = (path: string) => isSearchable(ws, path, base.relative, options.includeHidden ?? false);
   if (!options.regex && options.glob === undefined) {
     // isShown depends on the blocked globs, includeHidden and the base (a dot directory searched by name is not hidden): that is its key.

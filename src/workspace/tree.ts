@@ -9,7 +9,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { blockedBy } from "./blocked.ts";
 import { type FileList, gitFileList } from "./file-list.ts";
 import { LIMITS } from "./limits.ts";
-import { withNearFiles } from "./near-files.ts";
+import { missingPath } from "./near-files.ts";
 import { statInside } from "./stat-inside.ts";
 import { isInside, type GuardedPath } from "./path-guard.ts";
 import type { Workspace } from "./workspace.ts";
@@ -247,10 +247,7 @@ export async function listTree(ws: Workspace, options: TreeOptions = {}): Promis
   const includeHidden = options.includeHidden ?? false;
   const base = await ws.guard(options.path || ".");
   const info = base.exists ? await stat(base.absolute) : undefined;
-  if (!info)
-    throw new PatchbayError("not_found", await withNearFiles(ws, base.relative, `${base.relative} does not exist`, "folder"), {
-      next: "list the folder meant, or the parent directory, with codex_repo_tree",
-    });
+  if (!info) throw await missingPath(ws, base.relative, "list the folder meant, or the parent directory, with codex_repo_tree", { kind: "folder" });
   if (!info.isDirectory()) throw new PatchbayError("not_a_directory", `${base.relative} is a file, not a directory`, { next: "read it with codex_read_file" });
 
   const files = await gitFiles(ws, options.signal);
