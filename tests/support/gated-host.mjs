@@ -25,4 +25,6 @@ process.on("SIGUSR2", () => {
   process.stderr.write(`gate: ${open ? "open" : "closed"}\n`);
 });
 process.stdin.pipe(child.stdin);
-child.on("exit", (code) => process.stdout.write("", () => process.exit(code ?? 1)));
+// "close", not "exit": the child's stdout may be shared with a process it started (a `cat` behind
+// bash's process substitution) that is still writing when the child itself has exited.
+child.on("close", (code) => process.stdout.write("", () => process.exit(code ?? 1)));
