@@ -18,10 +18,11 @@ export async function operatorActsAs(identities: Identities, as: string): Promis
   if (!bare) {
     const address = parseAddress(as);
     if (await identities.agent(address)) return address;
-    throw await notFound(identities, formatAddress(address), address);
+    throw notFound(await identities.agents(), formatAddress(address), address);
   }
   const name = as.trim();
-  const named = (await identities.agents()).filter((agent) => agent.name === name);
+  const agents = await identities.agents();
+  const named = agents.filter((agent) => agent.name === name);
   if (named.length === 1) return { name, namespace: named[0]!.namespace };
   if (named.length > 1) {
     const addresses = named.map((agent) => formatAddress(agent)).sort();
@@ -29,12 +30,12 @@ export async function operatorActsAs(identities: Identities, as: string): Promis
       next: `pass \`as\` with the namespace, such as ${addresses[0]}`,
     });
   }
-  throw await notFound(identities, name, { name, namespace: "default" });
+  throw notFound(agents, name, { name, namespace: "default" });
 }
 
 /** `agent_not_found` for `asked`, naming the agent most likely meant, else how to create it. */
-async function notFound(identities: Identities, asked: string, address: AgentAddress): Promise<PatchbayError> {
-  const known = (await identities.agents()).map((agent) => formatAddress(agent));
+function notFound(agents: readonly AgentAddress[], asked: string, address: AgentAddress): PatchbayError {
+  const known = agents.map((agent) => formatAddress(agent));
   const meant =
     likelyMeant(asked, known) ??
     likelyMeant(
