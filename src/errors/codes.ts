@@ -65,6 +65,7 @@ const TABLE = {
   config_unsupported: failed,
   config_write_failed: failed,
   confirmation_required: failed,
+  conflict_markers: failed,
   content_too_long: failed,
   control_bad_request: {
     ...failed,

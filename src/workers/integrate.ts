@@ -12,6 +12,7 @@ import { agentConfigAmong, headCommit, hooksFolderOf, runGit } from "../workspac
 import { uncommittedChanges } from "../worktrees/index.ts";
 import { MAX_PATCH_BYTES, unsafeChanges, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
 import type { WorkerRecord, WorkerState } from "./record.ts";
+import { unresolvedConflicts } from "./unresolved.ts";
 
 export { MAX_PATCH_BYTES } from "./changes.ts";
 
@@ -26,6 +27,7 @@ export const REFUSAL_CODES = [
   "patch_conflict",
   "patch_too_large",
   "agent_config",
+  "conflict_markers",
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
@@ -55,6 +57,8 @@ const NEXT: Record<RefusalCode, string> = {
   dirty_base: "commit or stash the base checkout's changes, or pass allow_dirty_base=true",
   patch_conflict: "the base moved under the worker; message it to rebase on the current base, or resolve by hand",
   patch_too_large: `integrate smaller pieces (at most ${MAX_PATCH_BYTES} bytes of patch)`,
+  conflict_markers:
+    "message the worker to resolve them (codex_worker_message): it was told which files when it was rebased; or resolve them in its worktree by hand",
   agent_config:
     "read these files' diff first (codex_worker_inspect view=diff): they run programs in the user's agents or at the next commit; " +
     "land them with allow_agent_config=true (needs the exec capability), or copy what you need by hand",
@@ -102,6 +106,10 @@ export async function previewIntegration(
     refuse("workspace_missing", `worker ${worker.name}'s worktree ${wt.path} is gone`);
     return preview;
   }
+  // Markers would land as if they were work, and git apply takes them as any other line.
+  const unresolved = unresolvedConflicts(wt.path, worker.rebase_conflicts ?? []);
+  if (unresolved.length)
+    refuse("conflict_markers", `worker ${worker.name}'s rebase left merge conflicts it has not resolved: ${unresolved.join(", ")}`, unresolved);
   return previewWorktree({ label: `worker ${worker.name}`, repo: worker.repo, worktree: wt }, ws, options, preview);
 }
 

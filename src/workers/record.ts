@@ -44,6 +44,8 @@ export interface WorkerRecord {
   report?: string;
   last_state?: JobState;
   changed_files?: string[];
+  /** Files a rebase left with conflict markers for the agent to resolve (unresolved.ts says which still hold them). */
+  rebase_conflicts?: string[];
   artifacts: string[];
   /** The latest integration; `commit` when it was committed in the base checkout. */
   integrated?: { at: string; by: string; files: string[]; patch_sha256: string; base_moved: boolean; commit?: string };

@@ -191,6 +191,39 @@ test("a worker continued after its first integration is rebased onto the new bas
   expect(git(repo, "for-each-ref", "--format=%(refname)", `refs/patchbay/workers/${rebased.worker_id}/pre-rebase`)).not.toBe("");
 });
 
+test("a rebase's conflict the agent left unresolved is named to the caller and never lands; resolved, it lands", async () => {
+  const { repo, h } = await testedRepo();
+  await h.ok("codex_worker_start", { name: "w", brief: write({ "g.txt": "worker's line\n" }), agent: "mock" });
+  await settled(h, "w");
+  writeFileSync(join(repo, "g.txt"), "base's line\n");
+  git(repo, "add", "g.txt");
+  git(repo, "commit", "-qm", "base writes g.txt");
+  // The agent answers the rebase without touching the file, as an agent that ignored the note would.
+  const answer = await h.call("codex_worker_message", { worker: "w", rebase: true, message: mockPrompt({ message: "carried on" }) });
+  expect(answer.content.map((block) => ("text" in block ? block.text : "")).join("")).toContain(
+    "Merge conflicts from the rebase not yet resolved (its changes do not land until they are): g.txt.",
+  );
+  const rebased = await settled(h, "w");
+  expect(rebased.unresolved_conflicts).toEqual(["g.txt"]);
+  const preview = await h.ok<{ details: { ready: boolean; refusals: Array<{ code: string; files: string[] }> } }>("codex_worker_inspect", {
+    worker: "w",
+    view: "integration_preview",
+  });
+  expect(preview.details.ready).toBe(false);
+  expect(preview.details.refusals).toEqual([expect.objectContaining({ code: "conflict_markers", files: ["g.txt"] })]);
+  expect(await h.errorCode("codex_worker_integrate", { worker: "w" })).toBe("conflict_markers");
+  // The queue passes it over too.
+  await h.call("codex_worker_integrate", { all_ready: true });
+  expect(readFileSync(join(repo, "g.txt"), "utf8")).toBe("base's line\n");
+
+  // Resolved by the agent: the markers are gone, and the change lands.
+  await h.ok("codex_worker_message", { worker: "w", message: write({ "g.txt": "both lines\n" }) });
+  const resolved = await settled(h, "w");
+  expect(resolved.unresolved_conflicts).toBeUndefined();
+  await h.ok("codex_worker_integrate", { worker: "w" });
+  expect(readFileSync(join(repo, "g.txt"), "utf8")).toBe("both lines\n");
+});
+
 test("an isolated job's change is gated the same way: a failing test refuses it and leaves the checkout, a passing one lands", async () => {
   const { repo, h } = await testedRepo({ jobs: true });
   const job = async (files: Record<string, string>) => {

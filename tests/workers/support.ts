@@ -17,6 +17,7 @@ export const workerHarnesses = () => harnessSet(WORKER_TOOLS, { configToml: WORK
 
 export interface View {
   worker_id: string;
+  unresolved_conflicts?: string[];
   name: string;
   state: string;
   owner: string;

@@ -53,6 +53,8 @@ function itemOf(context: Context, ws: Workspace, found: WorkerRecord, takeover: 
           base_moved: landed.base_moved,
           ...(landed.commit && { commit: landed.commit }),
         };
+        // The preview let nothing unresolved through: what the rebase named is settled.
+        delete record.rebase_conflicts;
       });
     },
   };

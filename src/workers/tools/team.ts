@@ -174,7 +174,12 @@ async function rebaseWorker(context: Pick<ToolContext, "app">, worker: WorkerRec
     });
   const result = await rebaseWorktree(worker.repo, worker.id, worker.worktree);
   if (!result.moved) return { worker };
-  const saved = await updateWorker(context.app.store, worker.id, (record) => void (record.worktree = { ...record.worktree!, base_commit: result.to }));
+  const saved = await updateWorker(context.app.store, worker.id, (record) => {
+    record.worktree = { ...record.worktree!, base_commit: result.to };
+    // Earlier rebases' files too: one left unresolved still holds its markers after this merge.
+    const conflicts = [...new Set([...(record.rebase_conflicts ?? []), ...result.conflicts])].sort();
+    if (conflicts.length) record.rebase_conflicts = conflicts;
+  });
   return { worker: saved, note: rebaseNote(result) };
 }
 

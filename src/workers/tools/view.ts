@@ -5,6 +5,7 @@ import { modelIdArg } from "../../jobs/tools/index.ts";
 import { agentConfigAmong } from "../../workspace/index.ts";
 import { CONTEXT_DETAILS } from "../prompt.ts";
 import type { WorkerRecord, WorkerState } from "../record.ts";
+import { unresolvedConflicts } from "../unresolved.ts";
 
 export const workerArg = v.pipe(v.string(), v.minLength(1), v.maxLength(140), v.description("Name or id (wrk_…)."));
 export const nameArg = v.pipe(
@@ -47,6 +48,8 @@ export const workerViewSchema = v.object({
   turns: v.number(),
   report: v.optional(v.string()),
   changed_files: v.optional(v.array(v.string())),
+  /** Files a rebase left with merge conflicts that still hold the markers: the worker's changes do not land until they are resolved. */
+  unresolved_conflicts: v.optional(v.array(v.string())),
   artifacts: v.array(v.string()),
   integrated: v.optional(
     v.object({ at: v.string(), by: v.string(), files: v.array(v.string()), patch_sha256: v.string(), base_moved: v.boolean(), commit: v.optional(v.string()) }),
@@ -69,6 +72,7 @@ export const conflictsSchema = v.object({
 });
 
 export function workerView(worker: WorkerRecord, state: WorkerState, me: string, job?: JobRecord): WorkerView {
+  const unresolved = worker.rebase_conflicts && worker.worktree ? unresolvedConflicts(worker.worktree.path, worker.rebase_conflicts) : [];
   const lastActivity = [worker.updated_at, job?.finished_at, job?.started_at]
     .filter((at): at is string => Boolean(at))
     .sort()
@@ -91,6 +95,7 @@ export function workerView(worker: WorkerRecord, state: WorkerState, me: string,
     turns: worker.turns.length,
     ...(worker.report && { report: worker.report }),
     ...(worker.changed_files && { changed_files: worker.changed_files }),
+    ...(unresolved.length && { unresolved_conflicts: unresolved }),
     artifacts: worker.artifacts,
     ...(worker.integrated && { integrated: worker.integrated }),
     takeovers: worker.takeovers.length,
@@ -106,7 +111,10 @@ export function workerLine(view: WorkerView): string {
   const head = `Worker ${view.name} (${view.worker_id}, ${view.agent}, ${view.workspace_mode}) is ${view.state}${where}.`;
   const files = view.changed_files?.length ? ` Changed: ${view.changed_files.join(", ")}.` : "";
   // Every changed file and the whole report as kept (MAX_REPORT_CHARS): some hosts' models read only the text (docs/hosts.md).
-  return `${head}${files}${agentConfigNote(view)}${view.report ? `\n\nReport:\n${view.report}` : ""}`;
+  const conflicts = view.unresolved_conflicts?.length
+    ? ` Merge conflicts from the rebase not yet resolved (its changes do not land until they are): ${view.unresolved_conflicts.join(", ")}.`
+    : "";
+  return `${head}${files}${conflicts}${agentConfigNote(view)}${view.report ? `\n\nReport:\n${view.report}` : ""}`;
 }
 
 /**
