@@ -187,11 +187,31 @@ const cancel = defineCommand({
   },
 });
 
+interface JobPatch {
+  job_id: string;
+  files: string[];
+  diff: string;
+  skipped_files: string[];
+  unsafe_files: Array<{ path: string; why: string }>;
+  too_large_files: string[];
+}
+
+/** The files a job's patch does not carry, each with why. */
+function leftOut(patch: JobPatch): string[] {
+  return [
+    ...patch.unsafe_files.map((file) => `not in the diff: ${file.path} ${file.why}`),
+    ...patch.skipped_files.map((path) => `not in the diff: ${path} (a new binary file or folder; copy it by hand)`),
+    ...patch.too_large_files.map((path) => `not in the diff: ${path} (the diff would pass its size cap)`),
+  ];
+}
+
 const diff = defineCommand({
   meta: { name: "diff", description: "Everything a finished --isolated job changed in its worktree, as one diff" },
   args: { ...idArg, json: { type: "boolean", description: "Print as JSON" } },
   async run({ args }) {
-    const result = await jobRequest<{ job_id: string; files: string[]; diff: string }>({ name: "diff", id: args.id });
+    const result = await jobRequest<JobPatch>({ name: "diff", id: args.id });
+    // The patch alone on stdout, so `patchbay job diff ID | git apply` works; what it leaves out goes to stderr.
+    if (!args.json) for (const line of leftOut(result)) process.stderr.write(`patchbay: ${line}\n`);
     emit(args.json, result, () => result.diff.trimEnd() || `job ${args.id} changed nothing`);
     return 0;
   },

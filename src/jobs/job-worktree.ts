@@ -4,11 +4,9 @@
  * request, or by the retention sweep).
  */
 import { existsSync } from "node:fs";
-import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runGit } from "../workspace/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { branchPoint, changedFiles, createWorktree, removeWorktree, type Worktree } from "../worktrees/index.ts";
+import { branchPoint, changedFiles, createWorktree, removeWorktree, type Worktree, worktreeFileDiff, worktreePatch } from "../worktrees/index.ts";
 import { isTerminal, type JobRecord } from "./record.ts";
 
 /**
@@ -34,38 +32,17 @@ export interface FileDiff {
   truncated: boolean;
 }
 
-/** One file's change in `cwd` against `base`: a unified diff, an untracked file as new, binaries summarized. */
+/** What to do about a file the patch refuses to read: the job's own agent put it there. */
+const UNSAFE_NEXT = "the job left a link out of its worktree, or a FIFO, socket or device; look at it by hand in the worktree";
+
+/**
+ * One file's change in `cwd` against `base`, from the patch integration would apply (a new file
+ * as git writes it, with its mode; a link out of the worktree refused unread); binaries summarized.
+ */
 export async function fileDiff(cwd: string, base: string, relPath: string, maxBytes: number): Promise<FileDiff> {
-  const tracked = await runGit(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--no-color", "--numstat", base, "--", relPath]);
-  const numstat = tracked.stdout.trim();
-  if (numstat) {
-    const binary = numstat.startsWith("-\t-\t");
-    const exists = await lstat(join(cwd, relPath)).then(
-      () => true,
-      () => false,
-    );
-    const status = !exists ? "deleted" : (await runGit(cwd, ["cat-file", "-e", `${base}:${relPath}`])).code === 0 ? "modified" : "added";
-    if (binary) return { diff: `Binary file ${relPath} changed; diff omitted.`, binary, status, truncated: false };
-    const text = await runGit(cwd, ["diff", "--no-ext-diff", "--no-textconv", "--no-color", base, "--", relPath], { maxBytes });
-    return { diff: text.stdout, binary, status, truncated: text.truncated };
-  }
-  // Untracked: a new-file diff built from the content.
-  const content = await readFile(join(cwd, relPath));
-  if (content.subarray(0, 8000).includes(0))
-    return { diff: `Binary file ${relPath} added (${content.length} bytes); diff omitted.`, binary: true, status: "added", truncated: false };
-  const lines = content.toString("utf8").split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  const full =
-    [
-      `diff --git a/${relPath} b/${relPath}`,
-      "new file",
-      "--- /dev/null",
-      `+++ b/${relPath}`,
-      `@@ -0,0 +1,${lines.length} @@`,
-      ...lines.map((line) => `+${line}`),
-    ].join("\n") + "\n";
-  const truncated = Buffer.byteLength(full) > maxBytes;
-  return { diff: truncated ? Buffer.from(full).subarray(0, maxBytes).toString("utf8") : full, binary: false, status: "added", truncated };
+  const file = (await changedFiles(cwd, base)).find((change) => change.path === relPath);
+  if (!file) return { diff: "", binary: false, status: "modified", truncated: false };
+  return { ...(await worktreeFileDiff(cwd, base, file, maxBytes, UNSAFE_NEXT)), status: file.status };
 }
 
 /** An apply job's worktree, once the job has ended: what `job diff` and `job clean` work on. */
@@ -79,19 +56,26 @@ function finishedWorktree(record: JobRecord): NonNullable<JobRecord["worktree"]>
   return record.worktree;
 }
 
-/** Everything an apply job changed in its worktree against its base commit, one file's diff after another. */
-export async function jobDiff(record: JobRecord, maxBytesPerFile: number): Promise<{ files: string[]; diff: string }> {
+/**
+ * Everything an apply job changed in its worktree against its base commit, as the one patch
+ * `job integrate` would apply (so `git apply` takes it); files the patch cannot carry are listed.
+ */
+export async function jobDiff(
+  record: JobRecord,
+  maxBytes: number,
+): Promise<{ files: string[]; diff: string; skipped_files: string[]; unsafe_files: Array<{ path: string; why: string }>; too_large_files: string[] }> {
   const { path, base_commit } = finishedWorktree(record);
   if (!existsSync(path)) throw new PatchbayError("workspace_missing", `job ${record.id}'s worktree ${path} was removed`, { next: "nothing is left to show" });
-  const files = (await changedFiles(path, base_commit)).map((file) => file.path);
-  const diffs = await Promise.all(files.map((file) => fileDiff(path, base_commit, file, maxBytesPerFile)));
-  return { files, diff: diffs.map((entry) => entry.diff.replace(/\n?$/, "\n")).join("") };
+  const patch = await worktreePatch(path, base_commit, await changedFiles(path, base_commit), maxBytes);
+  return {
+    files: patch.files,
+    diff: patch.patch,
+    skipped_files: patch.skipped_files,
+    unsafe_files: patch.unsafe_files,
+    too_large_files: patch.too_large_files,
+  };
 }
 
-/**
- * The worktree a finished job made for itself: a worker's turn runs in the worker's worktree, and
- * a job that continues another runs in that one's, so neither may be carried over or removed as its own.
- */
 export function ownWorktree(record: JobRecord): NonNullable<JobRecord["worktree"]> {
   const worktree = finishedWorktree(record);
   if (worktree.branch === jobBranch(record.id)) return worktree;

@@ -11,8 +11,8 @@
 import { existsSync } from "node:fs";
 import { isTerminal } from "../jobs/index.ts";
 import { commitFromHeadFile, headCommit } from "../workspace/index.ts";
-import { dropPrivateRefs, type MergeCheck, mergeCheck, snapshotCommit } from "../worktrees/index.ts";
-import { unsafeChanges, workerChanges } from "./changes.ts";
+import { dropPrivateRefs, type MergeCheck, mergeCheck, snapshotCommit, unsafeChanges } from "../worktrees/index.ts";
+import { workerChanges } from "./changes.ts";
 import type { WorkerRecord } from "./record.ts";
 
 export interface PeerOverlap {

@@ -9,12 +9,12 @@ import { existsSync } from "node:fs";
 import { PatchbayError } from "../errors/index.ts";
 import type { Workspace } from "../workspace/index.ts";
 import { agentConfigAmong, headCommit, hooksFolderOf, runGit } from "../workspace/index.ts";
-import { uncommittedChanges } from "../worktrees/index.ts";
-import { MAX_PATCH_BYTES, unsafeChanges, workerChanges, workerPatch, type WorkerPatch } from "./changes.ts";
+import { MAX_PATCH_BYTES, uncommittedChanges, unsafeChanges, type WorktreePatch, worktreePatch } from "../worktrees/index.ts";
+import { workerChanges } from "./changes.ts";
 import type { WorkerRecord, WorkerState } from "./record.ts";
 import { unresolvedConflicts } from "./unresolved.ts";
 
-export { MAX_PATCH_BYTES } from "./changes.ts";
+export { MAX_PATCH_BYTES } from "../worktrees/index.ts";
 
 export const REFUSAL_CODES = [
   "worker_running",
@@ -93,8 +93,8 @@ export async function previewIntegration(
   state: WorkerState,
   ws: Workspace,
   options: PreviewOptions,
-): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
-  const preview: IntegrationPreview & { patch?: WorkerPatch } = emptyPreview();
+): Promise<IntegrationPreview & { patch?: WorktreePatch }> {
+  const preview: IntegrationPreview & { patch?: WorktreePatch } = emptyPreview();
   const refuse = (code: RefusalCode, message: string, files: string[] = []) => void preview.refusals.push({ code, message, files });
   if (state === "running" || state === "starting") refuse("worker_running", `worker ${worker.name} is still running a turn`);
   const wt = worker.worktree;
@@ -134,8 +134,8 @@ export async function previewWorktree(
   source: IntegrationSource,
   ws: Workspace,
   options: PreviewOptions,
-  preview: IntegrationPreview & { patch?: WorkerPatch } = emptyPreview(),
-): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
+  preview: IntegrationPreview & { patch?: WorktreePatch } = emptyPreview(),
+): Promise<IntegrationPreview & { patch?: WorktreePatch }> {
   const refuse = (code: RefusalCode, message: string, files: string[] = []) => void preview.refusals.push({ code, message, files });
   const { label, repo, worktree: wt } = source;
   preview.base_revision = wt.base_commit;
@@ -168,7 +168,7 @@ export async function previewWorktree(
     refuse("dirty_base", `the base checkout ${repo} has uncommitted changes`, preview.dirty_base_files.slice(0, 50));
   if (changes.length === 0 || blocked.length || unsafe.length) return preview;
 
-  const patch = await workerPatch(wt.path, wt.base_commit, changes, MAX_PATCH_BYTES);
+  const patch = await worktreePatch(wt.path, wt.base_commit, changes, MAX_PATCH_BYTES);
   preview.patch = patch;
   preview.files = patch.files;
   preview.skipped_files = patch.skipped_files;
@@ -211,7 +211,7 @@ export function refusalError(preview: IntegrationPreview, next: Partial<Record<R
 }
 
 /** Applies a ready preview's patch to the base checkout (no commit). */
-export async function applyPatch(repo: string, patch: WorkerPatch): Promise<void> {
+export async function applyPatch(repo: string, patch: WorktreePatch): Promise<void> {
   const applied = await runGit(repo, ["apply", "--whitespace=nowarn", "-"], { input: patch.patch });
   if (applied.code !== 0) throw new PatchbayError("patch_conflict", `git apply failed: ${applied.stderr.trim().slice(0, 2000)}`, { next: NEXT.patch_conflict });
 }

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { PatchbayError } from "../errors/index.ts";
 import { type JobRecord, ownWorktree } from "../jobs/index.ts";
 import type { Workspace } from "../workspace/index.ts";
-import type { WorkerPatch } from "./changes.ts";
+import type { WorktreePatch } from "../worktrees/index.ts";
 import { type IntegrationPreview, type PreviewOptions, previewWorktree, type RefusalCode } from "./integrate.ts";
 import { type LandedItem, landInOrder, type LandOptions } from "./land.ts";
 
@@ -23,7 +23,11 @@ const JOB_NEXT: Partial<Record<RefusalCode, string>> = {
 };
 
 /** Everything integrate would check for a finished isolated job, without changing anything. */
-export async function previewJobIntegration(record: JobRecord, ws: Workspace, options: PreviewOptions): Promise<IntegrationPreview & { patch?: WorkerPatch }> {
+export async function previewJobIntegration(
+  record: JobRecord,
+  ws: Workspace,
+  options: PreviewOptions,
+): Promise<IntegrationPreview & { patch?: WorktreePatch }> {
   const worktree = ownWorktree(record);
   if (!existsSync(worktree.path))
     throw new PatchbayError("workspace_missing", `job ${record.id}'s worktree ${worktree.path} was removed`, { next: "run the job again" });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { EnvPolicy } from "../agents/index.ts";
 import { PatchbayError } from "../errors/index.ts";
 import { git } from "../workspace/index.ts";
-import type { WorkerPatch } from "./changes.ts";
+import type { WorktreePatch } from "../worktrees/index.ts";
 import { applyPatch, type IntegrationPreview, type PreviewOptions, type RefusalCode, refusalError } from "./integrate.ts";
 import { slugOf } from "./paths.ts";
 import { openScratch, runIntegrationTests, type Scratch, type TestEvidence, type TestSettings } from "./test-gate.ts";
@@ -19,7 +19,7 @@ import { openScratch, runIntegrationTests, type Scratch, type TestEvidence, type
 export interface LandItem {
   /** How reports name it: the worker's name, `job job_…`. */
   name: string;
-  preview(options: PreviewOptions): Promise<IntegrationPreview & { patch?: WorkerPatch }>;
+  preview(options: PreviewOptions): Promise<IntegrationPreview & { patch?: WorktreePatch }>;
   /** Next steps its refusals get where the workers' defaults do not fit. */
   next?: Partial<Record<RefusalCode, string>>;
   /** Records what landed (the worker's `integrated`). */

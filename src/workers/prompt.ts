@@ -4,7 +4,8 @@
  * marked as data, then a short report guidance.
  */
 import { existsSync } from "node:fs";
-import { workerChanges, workerPatch } from "./changes.ts";
+import { worktreePatch } from "../worktrees/index.ts";
+import { workerChanges } from "./changes.ts";
 import type { WorkerRecord } from "./record.ts";
 
 export const CONTEXT_DETAILS = ["report", "changes", "diff"] as const;
@@ -40,7 +41,7 @@ async function peerSection(peer: WorkerRecord, detail: ContextDetail, budget: { 
   const changes = await workerChanges(wt.path, wt.base_commit);
   lines.push("", `Changed files: ${changes.map((change) => `${change.path} (${change.status})`).join(", ") || "(none)"}`);
   if (detail === "diff" && changes.length) {
-    const { patch, skipped_files } = await workerPatch(wt.path, wt.base_commit, changes);
+    const { patch, skipped_files } = await worktreePatch(wt.path, wt.base_commit, changes);
     const room = Math.max(0, budget.diffBytes);
     const shown = Buffer.from(patch).subarray(0, room).toString("utf8");
     budget.diffBytes -= Buffer.byteLength(shown);

@@ -7,8 +7,8 @@
  * resolve. Call only while no turn runs in the worktree.
  */
 import { GIT_CHECKOUT_TIMEOUT_MS, headCommit, git } from "../workspace/index.ts";
-import { mergeCheck, snapshotCommit } from "../worktrees/index.ts";
-import { unsafeChanges, workerChanges } from "./changes.ts";
+import { mergeCheck, snapshotCommit, unsafeChanges } from "../worktrees/index.ts";
+import { workerChanges } from "./changes.ts";
 import { workerRefPrefix } from "./conflicts.ts";
 
 export interface RebaseResult {

@@ -13,7 +13,7 @@ import { PatchbayError } from "../errors/index.ts";
 import { assertTrusted, loadPipelineConfig, runTestCommand, testSettings } from "../pipeline/index.ts";
 import { git, runGit } from "../workspace/index.ts";
 import { createScratchWorktree, removeWorktree } from "../worktrees/index.ts";
-import type { WorkerPatch } from "./changes.ts";
+import type { WorktreePatch } from "../worktrees/index.ts";
 
 export interface TestSettings {
   commands: string[];
@@ -57,7 +57,7 @@ export async function integrationTestSettings(home: string, repo: string): Promi
 export interface Scratch {
   path: string;
   /** Applies `patch` there, or returns git's complaint (nothing applied). */
-  apply(patch: WorkerPatch): Promise<string | undefined>;
+  apply(patch: WorktreePatch): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@
  * removal (worktree folder and branch) by hand or by the retention sweep; --apply still works.
  */
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mockPrompt } from "../jobs/support.ts";
 import { until } from "../support/until.ts";
@@ -43,6 +43,44 @@ test("job diff shows an isolated job's change; job clean removes its worktree an
   expect(existsSync(job.worktree.path)).toBe(false);
   expect(git(repo, "branch", "--list", job.worktree.branch)).toBe("");
   expect((await runPatchbay(["job", "clean", job.job_id], { home })).stdout).toBe(`job ${job.job_id}'s worktree and branch were already gone\n`);
+}, 90_000);
+
+test("job diff is the patch integration applies: git apply takes its new files as the job left them, and a link out of the worktree is named, never read", async () => {
+  const home = tempDir("patchbay-job-worktree-");
+  homes.push(home);
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const outside = join(tempDir("patchbay-job-outside-"), "secret.txt");
+  writeFileSync(outside, "outside the worktree\n");
+  const prompt = mockPrompt({
+    write: [
+      { path: "no-newline.txt", content: "last line without newline" },
+      { path: "a.txt", content: "a\nb\n" },
+    ],
+    message: "wrote",
+  });
+  const run = await runPatchbay(["job", "run", "--agent", "mock", "--repo", repo, "--isolated", "--json", prompt], { home, timeoutMs: 60_000 });
+  expect(run.code, run.stderr).toBe(0);
+  const job = JSON.parse(run.stdout) as { job_id: string; worktree: { path: string } };
+  // What an agent could leave behind: a link to a file of the user's outside the repository.
+  symlinkSync(outside, join(job.worktree.path, "leak.txt"));
+
+  const diff = await runPatchbay(["job", "diff", job.job_id], { home });
+  expect(diff.code, diff.stderr).toBe(0);
+  expect(diff.stdout).not.toContain("outside the worktree");
+  expect(diff.stderr).toContain("leak.txt");
+  const patch = join(tempDir("patchbay-job-patch-"), "job.patch");
+  writeFileSync(patch, diff.stdout);
+  git(repo, "apply", patch);
+  expect(readFileSync(join(repo, "no-newline.txt"), "utf8")).toBe("last line without newline");
+  expect(readFileSync(join(repo, "a.txt"), "utf8")).toBe("a\nb\n");
+  expect(existsSync(join(repo, "leak.txt"))).toBe(false);
+
+  const json = JSON.parse((await runPatchbay(["job", "diff", job.job_id, "--json"], { home })).stdout) as {
+    files: string[];
+    unsafe_files: Array<{ path: string }>;
+  };
+  expect(json.files).toEqual(["a.txt", "no-newline.txt"]);
+  expect(json.unsafe_files.map((file) => file.path)).toEqual(["leak.txt"]);
 }, 90_000);
 
 test("--apply still runs an isolated job and says it is now --isolated; a read-only job has no worktree to diff", async () => {
