@@ -66,6 +66,38 @@ function assertKnownFlags(path: string[], args: ArgsDef, words: string[]): void 
   }
 }
 
+/**
+ * Citty drops words past a command's positionals: `patchbay cancel A B` would cancel A alone and
+ * succeed, and `msg send bob hello world` send "hello". patchbay refuses them instead.
+ */
+function assertKnownPositionals(path: string[], args: ArgsDef, words: string[]): void {
+  const known = flagNames(args);
+  const positionals = Object.entries(args)
+    .filter(([, def]) => def.type === "positional")
+    .map(([name]) => name.toUpperCase());
+  const given: string[] = [];
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index]!;
+    if (word === "--") {
+      given.push(...words.slice(index + 1));
+      break;
+    }
+    if (!word.startsWith("-") || word === "-") given.push(word);
+    // A flag that takes a value takes the next word, unless it came with `=`.
+    else if (!word.includes("=") && known.get(word.replace(/^--?/, "")) === false) index++;
+  }
+  if (given.length <= positionals.length) return;
+  const extra = given.slice(positionals.length);
+  const takes = positionals.length ? `it takes ${positionals.join(" ")}` : "it takes no arguments";
+  throw new PatchbayError(
+    "usage",
+    `unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((word) => JSON.stringify(word)).join(" ")} for \`patchbay ${path.join(" ")}\`: ${takes}`,
+    {
+      next: "quote an argument that holds spaces; to act on several, run the command once for each",
+    },
+  );
+}
+
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /**
@@ -125,7 +157,9 @@ export async function runCli(main: AnyCommand, argv: string[]): Promise<number> 
       process.stdout.write(`${(await resolve(main.meta))?.version}\n`);
       return 0;
     }
-    assertKnownFlags(path, command.args ? await resolve(command.args) : {}, rest);
+    const args = command.args ? await resolve(command.args) : {};
+    assertKnownFlags(path, args, rest);
+    if (!command.subCommands) assertKnownPositionals(path, args, rest);
     const { result } = await runCommand(command, { rawArgs: rest });
     return typeof result === "number" ? result : 0;
   } catch (error) {

@@ -58,7 +58,7 @@ const list = defineCommand({
     }));
     emit(args.json, { home, profiles }, () =>
       profiles.length === 0
-        ? "no profiles yet (`patchbay start --save-profile NAME` saves one)"
+        ? "no profiles yet (`patchbay start --profile NAME --save-profile` saves one)"
         : profiles.map((p) => `${p.name}${p.roots.length ? `  (used by ${p.roots.join(", ")})` : ""}`).join("\n"),
     );
     return 0;

@@ -57,7 +57,7 @@ async function readProfile(home: string, name: string): Promise<SourcedLayer> {
   const existing = await listProfiles(home);
   const known = existing.length > 0 ? `existing profiles: ${existing.join(", ")}` : "no profiles are saved yet";
   throw new PatchbayError("invalid_profile", `profile "${name}" does not exist in ${profilesDir(home)}; ${known}`, {
-    next: `use one of the existing profiles, or save this one with \`patchbay start --save-profile ${name}\``,
+    next: `use one of the existing profiles, or save this one with \`patchbay start --profile ${name} --save-profile\``,
     details: { profile: name, existing },
   });
 }

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { patchbayEnv, removeTempDirs, repoRoot, runPatchbay, tempDir } from "../support/patchbay.ts";
 import { runProcess } from "../support/process.ts";
@@ -47,6 +49,24 @@ describe("patchbay CLI", () => {
     expect(JSON.parse(right.stdout).settings.server).toBeDefined();
     // Nothing near: the help, as before.
     expect((await runPatchbay(["frobnicate"], { home })).stderr).toContain("next: run `patchbay --help`");
+  });
+
+  test("words past a command's arguments are refused, exit 2, and nothing is done: no profile overwritten, no message sent", async () => {
+    const home = tempDir();
+    const saved = await runPatchbay(["start", "--print-only", "--save-profile", "--port", "18411"], { home });
+    expect(saved.code, saved.stderr).toBe(0);
+    const before = readFileSync(join(home, "profiles", "default.toml"), "utf8");
+    // `--save-profile NAME` reads like it names the profile; the name is --profile's.
+    const stray = await runPatchbay(["start", "--print-only", "--save-profile", "mine", "--port", "18412"], { home });
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('unexpected argument "mine" for `patchbay start`');
+    expect(readFileSync(join(home, "profiles", "default.toml"), "utf8")).toBe(before);
+    expect(existsSync(join(home, "profiles", "mine.toml"))).toBe(false);
+    // An unquoted message is not cut to its first word: nothing is sent, so no server is started for it.
+    const unquoted = await runPatchbay(["msg", "send", "--as", "alice@team", "bob@team", "hello", "world"], { home });
+    expect(unquoted.code).toBe(2);
+    expect(unquoted.stderr).toContain('unexpected argument "world" for `patchbay msg send`: it takes TO TEXT');
+    expect(existsSync(join(home, "run", "server.json"))).toBe(false);
   });
 
   test("settings shows the effective config with the token redacted unless --reveal-token", async () => {
