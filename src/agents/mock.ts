@@ -15,8 +15,9 @@ import type { AgentTurn } from "./types.ts";
  *
  * The prompt (stdin) may hold one fenced ```json block of instructions:
  * `{"write": {"path": "a.txt", "content": "x"} | [...], "message": "done", "fail": "reason",
- *   "sleep_ms": 100, "session": "s1"}`. Writes stay inside cwd and are refused when the turn
- * is read_only (reported as a non-fatal error, as codex's sandbox would). A plain prompt writes
+ *   "sleep_ms": 100, "session": "s1"}`. Writes stay inside cwd, follow no symlink, never go into
+ * .git, and are refused when the turn is read_only (reported as a non-fatal error, as codex's
+ * sandbox would). A plain prompt writes
  * nothing and answers "mock: <first line>". docs/mock-agent.md is the user's description of this.
  */
 export const mock = defineAgent({
@@ -42,8 +43,8 @@ export const mock = defineAgent({
 
 /** Plain JS that runs unchanged on Node, Bun and Deno. */
 const MOCK_SCRIPT =
-  String.raw`import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve, isAbsolute } from "node:path";
+  String.raw`import { closeSync, constants, lstatSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { join, relative, resolve, isAbsolute, sep } from "node:path";
 import process from "node:process";
 
 const settings = JSON.parse(process.argv[process.argv.length - 1]);
@@ -63,16 +64,38 @@ print({ type: "thread.started", thread_id: plan.session ?? (settings.session || 
 print({ type: "turn.started" });
 let item = 0;
 const writes = plan.write === undefined ? [] : Array.isArray(plan.write) ? plan.write : [plan.write];
-for (const write of writes) {
-  const target = resolve(settings.cwd, String(write.path));
+// Why a write is refused, or "" when it may go ahead. The mock writes what its prompt says, word for
+// word, so it follows no link (one could lead out of cwd) and never writes in .git (git's config and
+// hooks there run programs), folders made one at a time so each is checked.
+function refusal(path) {
+  if (settings.access !== "write") return "the turn is read-only";
+  const target = resolve(settings.cwd, path);
   const inside = relative(settings.cwd, target);
-  if (settings.access !== "write" || inside.startsWith("..") || isAbsolute(inside)) {
-    const why = settings.access !== "write" ? "the turn is read-only" : "the path is outside cwd";
+  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return "the path is outside cwd";
+  const parts = inside.split(sep);
+  if (parts.some((part) => part.toLowerCase() === ".git")) return "it is inside .git";
+  let at = settings.cwd;
+  for (const [index, part] of parts.entries()) {
+    at = join(at, part);
+    let info;
+    try { info = lstatSync(at); } catch { info = undefined; }
+    const last = index === parts.length - 1;
+    if (info?.isSymbolicLink()) return at === target ? "it is a symlink" : "a symlink is on its way";
+    if (!info && !last) mkdirSync(at);
+    else if (info && !last && !info.isDirectory()) return "a file is on its way";
+    else if (info && last && !info.isFile()) return "it is not a regular file";
+  }
+  return "";
+}
+for (const write of writes) {
+  const why = refusal(String(write.path));
+  if (why) {
     print({ type: "item.completed", item: { id: "item_" + item++, type: "error", message: "mock: refused to write " + write.path + ": " + why } });
     continue;
   }
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, String(write.content ?? ""));
+  const target = resolve(settings.cwd, String(write.path));
+  const fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0), 0o644);
+  try { writeSync(fd, String(write.content ?? "")); } finally { closeSync(fd); }
   print({ type: "item.completed", item: { id: "item_" + item++, type: "file_change", changes: [{ path: target, kind: "add" }], status: "completed" } });
 }
 if (plan.sleep_ms) await new Promise((done) => setTimeout(done, Number(plan.sleep_ms)));

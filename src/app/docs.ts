@@ -93,7 +93,10 @@ export function renderCapabilityMatrix(registry: ToolRegistry): string {
     .map(({ name, declaration }) => {
       const rule = CAPABILITY_RULES[declaration.capability];
       const cells = SETTING_COLUMNS.map((column) => (rule.allowed(column.grants) ? "yes" : "no"));
-      const stronger = declaration.escalate ? `\`${declaration.escalate.capability}\` with ${declaration.escalate.when}` : "";
+      const stronger = [declaration.escalate ?? []]
+        .flat()
+        .map((escalation) => `\`${escalation.capability}\` with ${escalation.when}`)
+        .join("; ");
       return `| \`${name}\` | \`${declaration.capability}\` | ${cells.join(" | ")} | ${stronger} |`;
     });
   return [

@@ -7,7 +7,7 @@ import { UNLISTED } from "./tool-args.ts";
 import { type SessionState, sessionRepository } from "./session.ts";
 import { errorResult, successResult } from "./result.ts";
 import { WIDGET_URI } from "./widget.ts";
-import { CAPABILITY_RULES, grantsOf, howToAllow, isCapability, type Capability, type Grants } from "./capability.ts";
+import { CAPABILITY_RULES, capabilityRefusal, grantsOf, isCapability, type Capability, type Grants } from "./capability.ts";
 import { renameArguments } from "./argument-aliases.ts";
 import { describeArgumentIssues, type ListedArguments } from "./argument-issues.ts";
 import { asModelsMeanThem } from "./model-arguments.ts";
@@ -191,16 +191,6 @@ function isVisible(entry: CatalogEntry, session: SessionState, grants: Grants, a
   return inCatalog(entry, session, true, added) && CAPABILITY_RULES[entry.declaration.capability].allowed(grants);
 }
 
-/** The refusal for a capability the operator did not allow, or undefined when it is allowed. */
-function capabilityRefusal(tool: string, capability: Capability, grants: Grants): PatchbayError | undefined {
-  const rule = CAPABILITY_RULES[capability];
-  if (rule.allowed(grants)) return undefined;
-  return new PatchbayError("tool_disabled", `${tool} is turned off by the setting ${rule.setting}: it needs the capability "${capability}" (${rule.meaning})`, {
-    next: howToAllow(capability),
-    details: { capability, setting: rule.setting },
-  });
-}
-
 /** Names each part of a result that breaks its output schema: a defect of the tool, for its developer. */
 function outputIssues(issues: readonly v.BaseIssue<unknown>[]): string {
   return issues.map((issue) => `${v.getDotPath(issue) ?? "result"}: ${issue.message}`).join("; ");
@@ -290,9 +280,10 @@ async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolCo
     if (!mapped.success) return invalidArguments(entry.name, mapped.issues);
     args = mapped.output as JsonObject;
   }
-  const escalation = entry.declaration.escalate;
-  const escalated = escalation?.applies(args) && capabilityRefusal(entry.name, escalation.capability, grantsOf(context.session, context));
-  if (escalated) return errorResult(escalated);
+  for (const escalation of [entry.declaration.escalate ?? []].flat()) {
+    const escalated = escalation.applies(args) && capabilityRefusal(entry.name, escalation.capability, grantsOf(context.session, context));
+    if (escalated) return errorResult(escalated);
+  }
   try {
     const output = await entry.declaration.handler(args, context);
     const checked = v.safeParse(entry.declaration.output, output.structured);

@@ -84,9 +84,10 @@ export interface ToolDeclaration<I extends ObjectSchema = ObjectSchema, O extend
   capability: Capability;
   /**
    * A stronger capability some arguments need (a shared_write worker, a sandbox bypass, a phase
-   * pointed at a command key), checked after validation; `when` says which, for the docs.
+   * pointed at a command key), checked after validation; `when` says which, for the docs. Several
+   * are each checked, in order.
    */
-  escalate?: Escalation<v.InferOutput<I>>;
+  escalate?: Escalation<v.InferOutput<I>> | readonly Escalation<v.InferOutput<I>>[];
   /**
    * Offered to sessions authenticated with an agent's messaging token. Off by default: such a
    * token identifies an agent to its peers; it is not the operator's key to the workspace.

@@ -156,7 +156,8 @@ describe("worker integration", () => {
 
   test("a shared_write worker writes the base checkout itself: its text says the configuration is there already", async () => {
     const repo = makeGitRepo({ "a.txt": "a\n" });
-    const h = await harnesses.open(repo);
+    // The mock writes what its brief says in the base checkout: exec, as a direct write of such a file is.
+    const h = await harnesses.open(repo, { power: { bashMode: "full" } });
     await h.ok("codex_worker_start", {
       name: "inplace",
       brief: mockPrompt({ write: HOOK_WRITES, message: "done" }),

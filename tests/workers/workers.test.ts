@@ -176,7 +176,8 @@ test("integrate returns repo_busy while another mutation holds the repository lo
 
 test("a shared_write turn holds the repository lock until it ends", async () => {
   const repo = makeGitRepo({ "a.txt": "a\n" });
-  const h = await harnesses.open(repo);
+  // The mock in the base checkout writes what its brief says: that is exec (tests/agents/mock-writes.test.ts).
+  const h = await harnesses.open(repo, { power: { bashMode: "full" } });
   // The shared turn outlasts everything the test does while it runs (1.5 s did not, on a loaded machine); the test
   // then waits for its end, not for the time.
   await h.ok("codex_worker_start", { name: "shared", brief: write("c.txt", "c\n", { sleep_ms: 10_000 }), agent: "mock", workspace_mode: "shared_write" });

@@ -5,6 +5,7 @@
 import { rm } from "node:fs/promises";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
+import { capabilityRefusal, grantsOf } from "../../mcp/capability.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { agentConfigAmong, headCommit, openWorkspace } from "../../workspace/index.ts";
 import { removeWorktree } from "../../worktrees/index.ts";
@@ -39,6 +40,14 @@ async function viewOf(context: Pick<ToolContext, "app" | "session">, worker: Wor
   return workerView(fresh, state, context.session.clientRef, job);
 }
 
+/** The built-in mock agent writes what its prompt says, word for word: the caller's own write. */
+const MOCK_AGENT = "mock";
+
+/** A mock worker in the base checkout: each message is the caller writing files there, configuration that runs programs included. */
+function writesVerbatimInBase(worker: WorkerRecord): boolean {
+  return worker.agent === MOCK_AGENT && worker.workspace_mode === "shared_write";
+}
+
 export const workerStart = defineTool({
   name: "codex_worker_start",
   title: "Start worker",
@@ -58,7 +67,14 @@ export const workerStart = defineTool({
   output: workerViewSchema,
   annotations: STARTS_AGENT,
   capability: "write_worktree",
-  escalate: { capability: "integrate", when: "workspace_mode shared_write", applies: (args) => args.workspace_mode === "shared_write" },
+  escalate: [
+    { capability: "integrate", when: "workspace_mode shared_write", applies: (args) => args.workspace_mode === "shared_write" },
+    {
+      capability: "exec",
+      when: "agent mock with workspace_mode shared_write (it writes what the brief says, word for word, in the base checkout)",
+      applies: (args) => args.workspace_mode === "shared_write" && args.agent === MOCK_AGENT,
+    },
+  ],
   modes: MODES,
   labels: { invoking: "Starting a worker", invoked: "Worker started" },
   async handler(args, context) {
@@ -141,6 +157,10 @@ export const workerMessage = defineTool({
     const found = await namedWorker(context, args);
     const { worker, state } = await refreshWorker(context.app, found);
     const takeover = takeoverOf(context, worker, args, "codex_worker_message");
+    if (writesVerbatimInBase(worker)) {
+      const refused = capabilityRefusal("codex_worker_message", "exec", grantsOf(context.session, context));
+      if (refused) throw refused;
+    }
     assertCanContinue(worker, state, context.app.jobs.adapter(worker.agent).capabilities.resume);
     const rebased = args.rebase ? await rebaseWorker(context, worker) : undefined;
     const current = rebased?.worker ?? worker;
