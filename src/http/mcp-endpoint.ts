@@ -30,6 +30,16 @@ export interface McpEndpointOptions {
  * open one evicted: it may be waiting on a long tool call).
  */
 export const MAX_LEGACY_SESSIONS = 256;
+/**
+ * Sessions one agent token may hold at once, and what agents together leave to the operator: a
+ * messaging token (rate-limited per call, not per session) must not fill the cap and shut out the
+ * person who runs the server.
+ */
+export const MAX_SESSIONS_PER_AGENT = 16;
+export const OPERATOR_SESSION_RESERVE = 64;
+
+/** A session opened with an agent's messaging token (messaging's `agentPrincipal`). */
+const isAgentPrincipal = (principal: string) => principal.startsWith("agent:");
 
 /** Sessions closed by DELETE, announced to every server of the team (their ids). */
 const SESSION_CLOSED_TOPIC = "http-session-closed";
@@ -104,31 +114,45 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     return state;
   }
 
-  // Sessions whose initialize is still being answered count too: a burst cannot slip past the cap.
-  let opening = 0;
-  const atCapacity = () =>
-    legacySessions.size + opening >= MAX_LEGACY_SESSIONS
-      ? rpcErrorResponse(
-          503,
-          -32000,
-          `Service Unavailable: ${MAX_LEGACY_SESSIONS} sessions are open, the most this server keeps; ` +
-            "close unused ones (DELETE /mcp with their Mcp-Session-Id) or wait until idle ones expire (server.session_idle_seconds)",
-          { "Retry-After": "60" },
-        )
-      : undefined;
+  // Sessions whose initialize is still being answered count too (by principal): a burst cannot slip past the cap.
+  const opening = new Map<string, number>();
+  const held = (counts: (principal: string) => boolean) => {
+    let count = 0;
+    for (const session of legacySessions.values()) if (counts(session.state.principal)) count++;
+    for (const [principal, pending] of opening) if (counts(principal)) count += pending;
+    return count;
+  };
+  const unavailable = (why: string) =>
+    rpcErrorResponse(
+      503,
+      -32000,
+      `Service Unavailable: ${why}; close unused ones (DELETE /mcp with their Mcp-Session-Id) or wait until idle ones expire (server.session_idle_seconds)`,
+      { "Retry-After": "60" },
+    );
+  const atCapacity = (principal: string) => {
+    if (held(() => true) >= MAX_LEGACY_SESSIONS) return unavailable(`${MAX_LEGACY_SESSIONS} sessions are open, the most this server keeps`);
+    if (!isAgentPrincipal(principal)) return undefined;
+    if (held((each) => each === principal) >= MAX_SESSIONS_PER_AGENT)
+      return unavailable(`this agent token holds ${MAX_SESSIONS_PER_AGENT} sessions, the most one agent may`);
+    if (held(isAgentPrincipal) >= MAX_LEGACY_SESSIONS - OPERATOR_SESSION_RESERVE)
+      return unavailable(`agents hold ${MAX_LEGACY_SESSIONS - OPERATOR_SESSION_RESERVE} sessions, the most they share`);
+    return undefined;
+  };
 
   async function openLegacySession(request: Request, principal: string, body: unknown, narrowed: NarrowedSession | undefined): Promise<Response> {
     if (!isInitializeRequest(body)) return rpcErrorResponse(400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
-    const full = atCapacity();
+    const full = atCapacity(principal);
     if (full) return full;
-    opening++;
+    opening.set(principal, (opening.get(principal) ?? 0) + 1);
     try {
       const now = new Date().toISOString();
       const record = { id: crypto.randomUUID(), identity: narrowed?.key ?? principal, initialize: body.params, createdAt: now, lastSeen: now };
       const session = await connectLegacySession(principal, narrowed, record);
       return await session.transport.handleRequest(request, { parsedBody: body });
     } finally {
-      opening--;
+      const left = (opening.get(principal) ?? 1) - 1;
+      if (left) opening.set(principal, left);
+      else opening.delete(principal);
     }
   }
 
@@ -202,7 +226,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         const record = await team?.load(id);
         // A different caller gets the same answer as for an unknown id: it learns nothing of the session.
         if (!record || record.identity !== (narrowed?.key ?? principal)) return undefined;
-        const full = atCapacity();
+        const full = atCapacity(principal);
         if (full) return full;
         return connectLegacySession(principal, narrowed, record, true);
       })()
