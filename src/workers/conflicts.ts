@@ -88,7 +88,14 @@ async function snapshotOf(worker: WorkerRecord): Promise<Snapshot> {
   const key = restingKey(worker);
   const known = snapshots.get(worker.id);
   if (key && known?.key === key) return { worker, files: known.files, ...(known.commit && { commit: known.commit }) };
-  const taken = await takeSnapshot(worker);
+  let taken: Snapshot;
+  try {
+    taken = await takeSnapshot(worker);
+  } catch {
+    // A worktree git cannot read (its agent replaced .git) is that worker's trouble: no changes of its here, the team's picture stands.
+    snapshots.delete(worker.id);
+    return { worker, files: [] };
+  }
   if (key) snapshots.set(worker.id, { key, files: taken.files, ...(taken.commit && { commit: taken.commit }) });
   else snapshots.delete(worker.id);
   return taken;

@@ -245,3 +245,18 @@ test("a misnamed worker is refused naming the one meant, which then answers; a n
   const unlike = await h.call("codex_worker_inspect", { worker: "deployer", view: "status" });
   expect(unlike.content.map((block) => ("text" in block ? block.text : "")).join("")).not.toContain("did you mean");
 });
+
+test("a worker whose agent replaced its worktree's .git leaves the team's list working, and names no path of the replacement", async () => {
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  await h.ok("codex_worker_start", { name: "broken", brief: write("b.txt", "b\n"), agent: "mock" });
+  await h.ok("codex_worker_start", { name: "fine", brief: write("c.txt", "c\n"), agent: "mock" });
+  const broken = await settled(h, "broken");
+  await settled(h, "fine");
+  // What a real agent with write access to its worktree could do; the mock itself refuses it.
+  writeFileSync(join(broken.worktree!.path, ".git"), "gitdir: /nowhere/evil\n");
+  const listed = await h.call("codex_worker_list", {});
+  expect(listed.isError).toBeFalsy();
+  expect((listed.structuredContent as { workers: Array<{ name: string }> }).workers.map((worker) => worker.name).sort()).toEqual(["broken", "fine"]);
+  expect(JSON.stringify(listed)).not.toContain("/nowhere/evil");
+});
