@@ -15,15 +15,15 @@ import { createHash } from "node:crypto";
 import { isAbsolute, relative } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { PatchbayError } from "../errors/index.ts";
-import { keptRealpath } from "../runtime/index.ts";
+import { isInside, keptRealpath } from "../runtime/index.ts";
 import type { RecordStore } from "../state/index.ts";
 import type { SessionState } from "./session.ts";
 
 type Json = unknown;
 
 const HANDLE = /^ses_[0-9a-f]{24}$/;
-/** A path's end: what may follow a folder name without making it a longer name. */
-const PATH_END = `(?=$|[/\\s"'\`,;:)\\]}>|])`;
+/** A path's end: what may follow a folder name without making it a longer name, a sentence's full stop included. */
+const PATH_END = `(?=$|[/\\s"'\`,;:)\\]}>|]|\\.(?:$|\\s))`;
 /** The branches patchbay makes for jobs and workers (pipeline runs name theirs after the run). */
 const PRIVATE_BRANCH = /(?<![\w/-])patchbay\/(?:job|worker)-[\w.-]+/g;
 /**
@@ -126,8 +126,13 @@ function compile(rewrites: ReadonlyMap<string, string>): Rewrites {
   let found = compiled.get(key);
   if (found) return found;
   found = sorted.flatMap(([from, to]) => [
-    // "/repo/src/a.ts" reads "src/a.ts" when the repository is ".", not "./src/a.ts".
-    ...(to === "." ? [{ from, pattern: new RegExp(`(?<![\\w.-])${literal(from)}/`, "g"), to: "" }] : []),
+    // "/repo/src/a.ts" reads "src/a.ts" when the repository is ".", not "./src/a.ts"; "in /repo." reads "in the repository.", not "in ..".
+    ...(to === "."
+      ? [
+          { from, pattern: new RegExp(`(?<![\\w.-])${literal(from)}/`, "g"), to: "" },
+          { from, pattern: new RegExp(`(?<![\\w.-])${literal(from)}(?=\\.(?:$|\\s))`, "g"), to: "the repository" },
+        ]
+      : []),
     { from, pattern: new RegExp(`(?<![\\w.-])${literal(from)}${PATH_END}`, "g"), to },
   ]);
   if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
@@ -159,7 +164,8 @@ export function localRewrites(session: Pick<SessionState, "scope">, home: string
       if (from.length > 1 && !rewrites.has(folder)) rewrites.set(folder, to);
     }
   };
-  const named = repositoriesNamed(result?.structuredContent ?? null);
+  // A folder in patchbay's home (a job's worktree) reads as $PATCHBAY_HOME/…, not as a climb out of the repository.
+  const named = [...repositoriesNamed(result?.structuredContent ?? null)].filter((folder) => !isInside(realOf(home), realOf(folder)));
   for (const root of [...allowedRoots, ...(base ? [base] : []), ...named]) add(root, base ? relative(realOf(base), realOf(root)) || "." : ".");
   add(home, "$PATCHBAY_HOME");
   return compile(rewrites);

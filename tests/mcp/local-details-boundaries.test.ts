@@ -43,6 +43,28 @@ test("a folder's path is rewritten wherever a path can begin, under either spell
   expect(seenRemotely([`logs in ${home}/logs/audit.log`])).toEqual(["logs in $PATCHBAY_HOME/logs/audit.log"]);
 });
 
+test("a folder's path that ends a sentence is rewritten too, and the full stop stays one", () => {
+  for (const folder of [real, linked]) {
+    expect(seenRemotely([`Worker w is running in ${folder}.`, `Worker w is running in ${folder}.\nNext line.`])).toEqual([
+      "Worker w is running in the repository.",
+      "Worker w is running in the repository.\nNext line.",
+    ]);
+    expect(seenRemotely([`wrote ${folder}/a.txt.`])).toEqual(["wrote a.txt."]);
+  }
+  expect(seenRemotely([`worktree ${home}/worktrees/jobs/j1.`])).toEqual(["worktree $PATCHBAY_HOME/worktrees/jobs/j1."]);
+  // A name that merely starts like the folder is another folder: left as it is.
+  expect(seenRemotely([`in ${real}.old/x`])).toEqual([`in ${real}.old/x`]);
+});
+
+test("a job's worktree in patchbay's home, named as its repository, reads as $PATCHBAY_HOME, not as a climb out of the repository", () => {
+  const worktree = join(home, "worktrees", "jobs", "j1");
+  mkdirSync(worktree, { recursive: true });
+  const raw: CallToolResult = { content: [{ type: "text", text: `job j1 in ${worktree}.` }], structuredContent: { repo: real, cwd: worktree } };
+  const { result } = hideLocalDetails(raw, () => localRewrites(session, home, raw));
+  expect((result.content[0] as { text: string }).text).toBe("job j1 in $PATCHBAY_HOME/worktrees/jobs/j1.");
+  expect(result.structuredContent).toEqual({ repo: ".", cwd: "$PATCHBAY_HOME/worktrees/jobs/j1" });
+});
+
 test("text whose slashes cannot begin a folder comes back as it was; a private branch goes anyway", () => {
   const relativeOnly = ["src/a.ts:3: export const x = 1;", 'import { y } from "../shared/y.ts";', "with .ai/patchbay.toml", "a/b and c/d"];
   expect(seenRemotely(relativeOnly)).toEqual(relativeOnly);
