@@ -14,12 +14,18 @@ import type { UsageRow } from "./rows.ts";
 export interface TurnScope {
   repo: string;
   worker?: string;
+  worker_id?: string;
   run?: string;
 }
 
 /** The scope of a turn in `repo` that belongs to `owner` (a run's turns count to its base repository). */
 export function turnScope(repo: string, owner: UsageOwner | undefined): TurnScope {
-  return { repo: owner?.repo ?? repo, ...(owner?.worker && { worker: owner.worker }), ...(owner?.run && { run: owner.run }) };
+  return {
+    repo: owner?.repo ?? repo,
+    ...(owner?.worker && { worker: owner.worker }),
+    ...(owner?.worker_id && { worker_id: owner.worker_id }),
+    ...(owner?.run && { run: owner.run }),
+  };
 }
 
 type Level = "hard" | "soft";
@@ -43,8 +49,8 @@ export type Spent = Partial<Record<Scope, UsageTotals>>;
 
 function filterFor(scope: Scope, turn: TurnScope, today: string): UsageFilter | undefined {
   if (scope === "run") return turn.run ? { run: turn.run } : undefined;
-  // Worker names are unique within a repository only.
-  if (scope === "worker") return turn.worker ? { worker: turn.worker, repo: turn.repo } : undefined;
+  // Worker names are unique within a repository only, and only among workers not stopped: the id tells them apart.
+  if (scope === "worker") return turn.worker ? { worker: turn.worker, repo: turn.repo, ...(turn.worker_id && { worker_id: turn.worker_id }) } : undefined;
   if (scope === "repo_daily") return { repo: turn.repo, sinceDay: today };
   return { sinceDay: today };
 }

@@ -10,6 +10,8 @@ import { costOf } from "./cost.ts";
 /** What a turn belonged to, besides its job. */
 export interface UsageOwner {
   worker?: string;
+  /** The worker's id: a name may be used again once its worker is stopped, and usage must not pass to the new one. */
+  worker_id?: string;
   run?: string;
   phase?: string;
   /** The repository to account the turn to when the turn ran elsewhere (a run's worktree). */
@@ -38,6 +40,8 @@ export interface UsageEntry {
   repo: string;
   job?: string;
   worker?: string;
+  /** Absent in entries written before it was kept: those are matched by the worker's name and repository. */
+  worker_id?: string;
   run?: string;
   phase?: string;
   /** False when the agent reported no usage for the turn (its tokens are then 0). */
@@ -92,6 +96,7 @@ export function entryFor(turn: TurnFacts, config: Config): UsageEntry {
     repo: owner.repo ?? turn.repo,
     ...(turn.job && { job: turn.job }),
     ...(owner.worker && { worker: owner.worker }),
+    ...(owner.worker_id && { worker_id: owner.worker_id }),
     ...(owner.run && { run: owner.run }),
     ...(owner.phase && { phase: owner.phase }),
     reported: usage !== undefined,

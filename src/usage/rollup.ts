@@ -16,6 +16,8 @@ export interface UsageFilter {
   sinceDay?: string;
   repo?: string;
   worker?: string;
+  /** One worker, whatever its name: rows written before ids were kept match by `worker` and `repo` (give both). */
+  worker_id?: string;
   run?: string;
   job?: string;
   /** Only turns whose repository lies inside one of these real paths (a session's allowed roots). */
@@ -37,6 +39,7 @@ export function matches(row: UsageRow, filter: UsageFilter): boolean {
     (!filter.sinceDay || row.day >= filter.sinceDay) &&
     (!filter.repo || row.repo === filter.repo) &&
     (!filter.worker || row.worker === filter.worker) &&
+    (!filter.worker_id || (row.worker_id ?? (row.worker === filter.worker && row.repo === filter.repo ? filter.worker_id : undefined)) === filter.worker_id) &&
     (!filter.run || row.run === filter.run) &&
     (!filter.job || row.job === filter.job) &&
     (!filter.within || filter.within.some((root) => isInside(root, row.repo)))

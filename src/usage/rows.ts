@@ -27,6 +27,7 @@ export interface UsageRow {
   model?: string;
   repo: string;
   worker?: string;
+  worker_id?: string;
   run?: string;
   /** Set only on a row of one entry (a roll-up by job reads entries). */
   job?: string;
@@ -81,6 +82,7 @@ export function rowOf(entry: UsageEntry, withJob = false): UsageRow {
     ...(entry.model && { model: entry.model }),
     repo: entry.repo,
     ...(entry.worker && { worker: entry.worker }),
+    ...(entry.worker_id && { worker_id: entry.worker_id }),
     ...(entry.run && { run: entry.run }),
     ...(withJob && entry.job && { job: entry.job }),
     totals: totalsOfEntry(entry),
@@ -90,7 +92,7 @@ export function rowOf(entry: UsageEntry, withJob = false): UsageRow {
 /** Adds an entry to the rows of its day, keyed by everything a row keeps apart. */
 export function addToRows(rows: Map<string, UsageRow>, entry: UsageEntry): void {
   const row = rowOf(entry);
-  const key = JSON.stringify([row.agent, row.model ?? "", row.repo, row.worker ?? "", row.run ?? ""]);
+  const key = JSON.stringify([row.agent, row.model ?? "", row.repo, row.worker ?? "", row.worker_id ?? "", row.run ?? ""]);
   const existing = rows.get(key);
   if (existing) addTotals(existing.totals, row.totals);
   else rows.set(key, row);

@@ -113,8 +113,17 @@ async function inScope(scope: SessionScope, only: { repo?: string; includeStoppe
 }
 
 /**
+ * A stopped worker with nothing left behind (no worktree, or its worktree removed) gives up its
+ * name: a new worker may take it, and the name then means the new one.
+ */
+export function isRetired(worker: Pick<WorkerRecord, "stopped_at" | "worktree" | "workspace_removed">): boolean {
+  return Boolean(worker.stopped_at) && (!worker.worktree || worker.workspace_removed === true);
+}
+
+/**
  * The worker a tool names, by id or by name, among those in `scope`; a name used in several
- * repositories needs repo_path.
+ * repositories needs repo_path. A name a retired worker passed on means the worker holding it
+ * now, or, when none does, the retired one last created.
  *
  * @example
  * const worker = await findWorker(context.app.store, context.session.scope, "reviewer", repo);
@@ -124,7 +133,11 @@ export async function findWorker(store: RecordStore, scope: SessionScope, ref: s
   const byId = isRecordId(ref) ? (await store.get<WorkerRecord>("worker", ref))?.data : undefined;
   if (byId && roots.some((root) => isInside(root, byId.repo))) return byId;
   const seen = (where: string) => (!repo || where === repo) && roots.some((root) => isInside(root, where));
-  const named = (await store.find<WorkerRecord>("worker", { name: (name) => name === ref, repo: seen })).map((entry) => entry.data);
+  const all = (await store.find<WorkerRecord>("worker", { name: (name) => name === ref, repo: seen })).map((entry) => entry.data);
+  const holding = all.filter((worker) => !isRetired(worker));
+  const lastRetired = all.filter(isRetired).sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
+  // A name retired in two repositories is as ambiguous as one held in both.
+  const named = holding.length ? holding : new Set(lastRetired.map((worker) => worker.repo)).size > 1 ? lastRetired : lastRetired.slice(0, 1);
   if (named.length === 1) return named[0]!;
   if (named.length > 1) {
     throw new PatchbayError(

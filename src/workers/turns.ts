@@ -64,7 +64,7 @@ export async function runTurn(app: TurnServices, worker: WorkerRecord, options: 
       reasoningEffort: options.reasoningEffort ?? worker.reasoning_effort,
       title: `worker ${worker.name}`,
       clientRef: options.by,
-      usageOwner: { worker: worker.name },
+      usageOwner: { worker: worker.name, worker_id: worker.id },
     });
   const holder = { client_ref: options.by, tool: options.tool };
   const job = worker.workspace_mode === "shared_write" ? await submitLocked(app, worker.repo, holder, submit) : await submit();

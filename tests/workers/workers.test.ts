@@ -260,3 +260,35 @@ test("a worker whose agent replaced its worktree's .git leaves the team's list w
   expect((listed.structuredContent as { workers: Array<{ name: string }> }).workers.map((worker) => worker.name).sort()).toEqual(["broken", "fine"]);
   expect(JSON.stringify(listed)).not.toContain("/nowhere/evil");
 });
+
+test("a stopped worker with nothing left behind gives up its name: the new worker answers to it and counts only its own usage", async () => {
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const h = await harnesses.open(repo);
+  await h.ok("codex_worker_start", { name: "writer", brief: write("one.txt", "1\n"), agent: "mock" });
+  await settled(h, "writer");
+  await h.ok("codex_worker_message", { worker: "writer", message: write("two.txt", "2\n") });
+  const first = await settled(h, "writer");
+  // Stopped with its worktree kept, the name is still taken: the change in it may yet be integrated.
+  await h.ok("codex_worker_stop", { worker: "writer" });
+  const kept = await h.call("codex_worker_start", { name: "writer", brief: "again", agent: "mock" });
+  expect(kept.isError).toBe(true);
+  expect(kept.content.map((block) => ("text" in block ? block.text : "")).join("")).toContain("(stopped, its worktree kept)");
+  await h.ok("codex_worker_stop", { worker: "writer", cleanup_workspace: true });
+
+  await h.ok("codex_worker_start", { name: "writer", brief: write("three.txt", "3\n"), agent: "mock" });
+  const second = await settled(h, "writer");
+  expect(second.worker_id).not.toBe(first.worker_id);
+  await h.ok("codex_worker_message", { worker: "writer", message: write("four.txt", "4\n") });
+  expect((await settled(h, "writer")).worker_id).toBe(second.worker_id);
+  const report = await h.ok<{ details: { usage: { turns: number } } }>("codex_worker_inspect", { worker: "writer", view: "report" });
+  expect(report.details.usage.turns).toBe(2);
+  const old = await h.ok<{ details: { usage: { turns: number } } }>("codex_worker_inspect", { worker: first.worker_id, view: "report" });
+  expect(old.details.usage.turns).toBe(2);
+
+  // A read-only worker has no worktree: stopping it is enough.
+  await h.ok("codex_worker_start", { name: "reviewer", brief: "look", agent: "mock", workspace_mode: "read_only" });
+  await settled(h, "reviewer");
+  await h.ok("codex_worker_stop", { worker: "reviewer" });
+  await h.ok("codex_worker_start", { name: "reviewer", brief: "look again", agent: "mock", workspace_mode: "read_only" });
+  expect((await settled(h, "reviewer")).state).toBe("idle");
+});

@@ -76,7 +76,7 @@ export const workerInspect = defineTool({
     switch (args.view) {
       case "report": {
         // What the worker's turns cost so far, from the usage ledger.
-        const usage = await totalsOf(usageLedger(context.app.home, context.app.store), { worker: worker.name, repo: worker.repo });
+        const usage = await totalsOf(usageLedger(context.app.home, context.app.store), { worker: worker.name, repo: worker.repo, worker_id: worker.id });
         return answer(`${workerLine(view)}\nusage: ${costLine(usage)}`, { report: view.report ?? null, usage });
       }
       case "status": {

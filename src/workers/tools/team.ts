@@ -12,7 +12,7 @@ import { removeWorktree } from "../../worktrees/index.ts";
 import { createWorkerWorktree } from "../changes.ts";
 import { announceConflicts, conflictLines, dropWorkerRefs, teamConflicts, type WorkerConflicts } from "../conflicts.ts";
 import { rebaseNote, rebaseWorktree } from "../rebase.ts";
-import { newWorkerId, updateWorker, workersInScopeCounted, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
+import { isRetired, newWorkerId, updateWorker, workersInScopeCounted, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
 import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
 import { promptFor } from "./context.ts";
 import { namedRepo, namedWorker, takeoverOf } from "./lookup.ts";
@@ -84,12 +84,16 @@ export const workerStart = defineTool({
     const id = newWorkerId();
     const created = await store.withLock("workers", async () => {
       const clash = (await store.find<WorkerRecord>("worker", { repo: (repo) => repo === ws.root, name: (name) => name === args.name })).find(
-        (entry) => !entry.data.workspace_removed,
+        (entry) => !isRetired(entry.data),
       );
-      if (clash)
-        throw new PatchbayError("worker_exists", `a worker named ${JSON.stringify(args.name)} already exists in ${ws.root} (${clash.data.id})`, {
-          next: "pick another name, message that worker (codex_worker_message), or stop it with codex_worker_stop cleanup_workspace=true",
+      if (clash) {
+        // What frees the name: stopping it, and for a worktree, removing it too (the change in it would be lost).
+        const free = clash.data.worktree ? "stop it with codex_worker_stop cleanup_workspace=true" : "stop it with codex_worker_stop";
+        const kept = clash.data.stopped_at ? " (stopped, its worktree kept)" : "";
+        throw new PatchbayError("worker_exists", `a worker named ${JSON.stringify(args.name)} already exists in ${ws.root} (${clash.data.id})${kept}`, {
+          next: `pick another name, message that worker (codex_worker_message), or ${free}`,
         });
+      }
       const worktreeRoot = config.workers.worktree_root || `${context.app.home}/worktrees`;
       const worktree = args.workspace_mode === "isolated_write" ? await createWorkerWorktree(ws.root, worktreeRoot, args.name, id) : undefined;
       const now = new Date().toISOString();
