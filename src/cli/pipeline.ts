@@ -105,7 +105,8 @@ const phaseCommand = (
       await withEnv(Boolean(args.json), !args.standalone, (env) => run(repo, args.run_id, env, options));
       const view = await pipeline.status(repo, args.run_id);
       emit(args.json, view, () => summary(view));
-      return 0;
+      // Failing tests fail the command, as a test runner does: `test ID && review ID` stops there.
+      return name === "test" && view.tests?.status === "failed" ? 1 : 0;
     },
   });
 

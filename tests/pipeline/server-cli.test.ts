@@ -89,6 +89,22 @@ test("step by step on the server, with progress lines on stderr; a refused phase
   expect(applied.jobs).toHaveLength(3);
 });
 
+test("test exits 1 when a test command failed, so `write && test && review` stops there; the run is tested and fix is next", async () => {
+  // Without PASS_ALWAYS (or FIXED) the repository's check fails.
+  const repo = pipelineRepo(mockToml());
+  await trustIn(home, repo);
+  const planned = await runPatchbay(["plan", "--task", "a failing check", "--mock"], { home, cwd: repo, timeoutMs: 60_000 });
+  const id = /run_[0-9a-z]+_[0-9a-f]{6}/.exec(planned.stdout)![0];
+  await cli(repo, ["approve", id]);
+  await cli(repo, ["write", id, "--mock"]);
+  const tested = await cli<RunView & { tests: { status: string } }>(repo, ["test", id], 1);
+  expect(tested.tests.status).toBe("failed");
+  expect(tested.state).toBe("tested");
+  const text = await runPatchbay(["test", id], { home, cwd: repo, timeoutMs: 60_000 });
+  expect(text.code).toBe(1);
+  expect(text.stdout).toContain("tests: failed");
+});
+
 test("--standalone runs the phases in the CLI: no server jobs", async () => {
   const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
   await trustIn(home, repo);
