@@ -130,8 +130,11 @@ export function inCliWords(tool: string, error: { code: string; message: string;
   const settings = names.length ? new RegExp(`\\b(${names.join("|")})=([^\\s,;)]+)`, "g") : undefined;
   const snakeNames = names.filter((name) => name.includes("_"));
   const argumentWords = snakeNames.length ? new RegExp(`\\b(${snakeNames.join("|")})\\b`, "g") : undefined;
+  // `name` in backticks, or `name: true`, is an argument whatever the word: `worker`, `takeover: true`.
+  const quotedOrSet = names.length ? new RegExp(`\`(${names.join("|")})\`|\\b(${names.join("|")}): true\\b`, "g") : undefined;
   const words = (text: string) => {
     let spoken = commandsFor(text);
+    if (quotedOrSet) spoken = spoken.replace(quotedOrSet, (whole, quoted?: string, set?: string) => flagOf((quoted ?? set)!) ?? whole);
     if (settings) spoken = spoken.replace(settings, (_whole, name: string, value: string) => setting(flags, name, value));
     return argumentWords ? spoken.replace(argumentWords, (name: string) => flagOf(name) ?? name) : spoken;
   };

@@ -29,7 +29,7 @@ async function interrupt(options: RecoveryOptions, id: string): Promise<void> {
     const record = current!.data;
     if (record.state !== "running" && record.state !== "pending") return record;
     stopOrphan(record.pid, record.pid_started);
-    const resumable = record.session_id ? `; resume session ${record.session_id} with codex_resume` : "";
+    const resumable = record.session_id ? `; its agent session ${record.session_id} can be resumed (codex_resume)` : "";
     record.state = "interrupted";
     record.finished_at = new Date().toISOString();
     record.result = {

@@ -328,6 +328,14 @@ test("workers: a taken name's hint names `patchbay worker stop --cleanup`; list 
   expect(taken.stderr).toContain("or stop it with `patchbay worker stop --cleanup`");
   expect(taken.stderr).not.toMatch(/codex_|cleanup_workspace/);
 
+  // A tool's argument named in its own words is still the command's flag or argument.
+  const reason = await worker("stop", "w", "--reason", "tidy");
+  expect(reason.code).toBe(2);
+  expectCliError(reason.stderr, "patchbay: --reason: given without --takeover, so it would be ignored");
+  const both = await worker("integrate", "w", "--all-ready");
+  expect(both.code).toBe(2);
+  expectCliError(both.stderr, "patchbay: name what to integrate with exactly one of WORKER (one), WORKER,WORKER (a queue) and --all-ready");
+
   const status = await worker("inspect", "w", "--view", "status");
   expect(status.code).toBe(0);
   expect(status.stdout).not.toContain("{");

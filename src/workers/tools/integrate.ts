@@ -101,8 +101,8 @@ export const workerIntegrate = defineTool({
   async handler(args, context) {
     const asked = [args.worker !== undefined, args.workers !== undefined, args.all_ready === true].filter(Boolean).length;
     if (asked !== 1)
-      throw new PatchbayError("invalid_arguments", "name what to integrate: worker, workers or all_ready=true (exactly one)", {
-        next: "pass worker for one, workers for a queue in your order, or all_ready=true",
+      throw new PatchbayError("invalid_arguments", "name what to integrate with exactly one of `worker` (one), `workers` (a queue) and `all_ready`", {
+        next: "pass `worker` for one, `workers` for a queue in your order, or all_ready=true",
       });
     const ws = await openWorkspace(context.session.scope, context.app, args.repo_path);
     const named = args.all_ready
