@@ -160,8 +160,16 @@ const diff = defineCommand({
   },
 });
 
+/** How long `events --follow` watches a run with no phase running and no new event before it stops: a `run` moves on within it. */
+const FOLLOW_QUIET_MS = 10_000;
+
+const eventLine = (event: pipeline.RunEvent) => `${event.timestamp} ${event.phase.padEnd(7)} ${eventText(event)}`;
+
 const events = defineCommand({
-  meta: { name: "events", description: "A run's events; --follow keeps printing until the run stops changing" },
+  meta: {
+    name: "events",
+    description: "A run's events (--json: one JSON array); --follow keeps printing (--json: one event per line) until the run ends or waits for you",
+  },
   args: {
     run_id: runIdArg,
     repo: repoArg,
@@ -175,15 +183,28 @@ const events = defineCommand({
     if (args.phase && !(pipeline.PHASES as readonly string[]).includes(args.phase))
       throw new PatchbayError("usage", `--phase: expected one of ${pipeline.PHASES.join(", ")}`);
     let since = integerFlag("since", args.since, { min: 0, max: Number.MAX_SAFE_INTEGER }, 0);
-    for (;;) {
-      const result = await pipeline.readRunEvents(repo, args.run_id, { since, ...(args.phase && { phase: args.phase as pipeline.Phase }) });
-      for (const event of result.events)
-        process.stdout.write(args.json ? `${JSON.stringify(event)}\n` : `${event.timestamp} ${event.phase.padEnd(7)} ${eventText(event)}\n`);
+    const read = () => pipeline.readRunEvents(repo, args.run_id, { since, ...(args.phase && { phase: args.phase as pipeline.Phase }) });
+    if (!args.follow) {
+      const result = await read();
       if (result.skipped_lines > 0 && !args.json) process.stderr.write(`${result.skipped_lines} unreadable line(s) of events.jsonl skipped\n`);
+      emit(args.json, result.events, () => result.events.map(eventLine).join("\n"));
+      return 0;
+    }
+    let quietSince = Date.now();
+    for (;;) {
+      const result = await read();
+      for (const event of result.events) process.stdout.write(args.json ? `${JSON.stringify(event)}\n` : `${eventLine(event)}\n`);
+      if (result.skipped_lines > 0 && !args.json) process.stderr.write(`${result.skipped_lines} unreadable line(s) of events.jsonl skipped\n`);
+      if (result.next !== since) quietSince = Date.now();
       since = result.next;
-      if (!args.follow) return 0;
       const view = await pipeline.status(repo, args.run_id);
-      if (!view.running && ["applied", "failed", "cancelled"].includes(view.state)) return 0;
+      if (view.running) quietSince = Date.now();
+      else if (["applied", "failed", "cancelled"].includes(view.state)) return 0;
+      // No phase runs and nothing has changed for a while: the run waits for a person (approve, the next phase).
+      else if (Date.now() - quietSince >= FOLLOW_QUIET_MS) {
+        if (!args.json) process.stderr.write(`${args.run_id} is ${view.state} and waits${view.next_step ? `; next: ${view.next_step}` : ""}\n`);
+        return 0;
+      }
       await new Promise((done) => setTimeout(done, 500));
     }
   },

@@ -19,7 +19,8 @@ export async function cleanup(
   const removed: string[] = [];
   const cutoff = options.olderThanDays === undefined ? undefined : Date.now() - options.olderThanDays * 86_400_000;
   for (const id of ids) {
-    const record = await loadRun(repo, id).catch(() => undefined);
+    // A run asked for by id must exist; in a sweep, a folder that is no run is passed over.
+    const record = options.runId ? await loadRun(repo, id) : await loadRun(repo, id).catch(() => undefined);
     if (!record || (await readPhaseLock(record))) continue;
     if (!options.runId && !FINISHED.has(record.state)) continue;
     // Only what this call removed: the record keeps naming its worktree after it is gone.

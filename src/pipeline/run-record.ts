@@ -198,13 +198,29 @@ export async function readRun(repo: string, runId: string): Promise<RunRecord> {
   return record;
 }
 
+/**
+ * The repository's run ids, newest first. A generated id carries its creation time; a chosen one
+ * (`plan --run-id run_quickstart_000001`) does not, so its record says when it was created.
+ */
 export async function listRunIds(repo: string): Promise<string[]> {
   const entries = await listAiDirectory(repo, RUNS_DIR);
-  return entries
-    .filter((entry) => entry.isDirectory() && RUN_ID_PATTERN.test(entry.name))
-    .map((entry) => entry.name)
-    .sort()
-    .reverse();
+  const ids = entries.filter((entry) => entry.isDirectory() && RUN_ID_PATTERN.test(entry.name)).map((entry) => entry.name);
+  const latest = Date.now() + 86_400_000;
+  const created = await Promise.all(
+    ids.map(async (id) => {
+      const encoded = Number.parseInt(id.split("_")[1]!, 36);
+      if (encoded <= latest) return encoded;
+      const chosen = await readRun(repo, id).then(
+        (record) => Date.parse(record.created_at),
+        () => Number.NaN,
+      );
+      return Number.isNaN(chosen) ? 0 : chosen;
+    }),
+  );
+  return ids
+    .map((id, index) => ({ id, at: created[index]! }))
+    .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1))
+    .map((entry) => entry.id);
 }
 
 export async function appendRunEvent(record: RunRecord, event: Omit<RunEvent, "timestamp" | "run_id" | "status"> & { status?: RunState }): Promise<RunEvent> {
@@ -235,8 +251,10 @@ export async function readRunEvents(
   const file = await readAiFile(repo, path, { maxBytes: MAX_EVENTS_BYTES });
   if (file?.truncated)
     throw new PatchbayError("events_too_large", `${path} in ${repo} is over ${MAX_EVENTS_BYTES} bytes`, {
-      next: `read it with a text tool, or remove the run with patchbay cleanup --run ${runId}`,
+      next: `read it with a text tool, or end the run and remove its folder: \`patchbay cancel ${runId}\`, then \`patchbay cleanup ${runId} --older-than-days 0\``,
     });
+  // No events yet is an answer only for a run that exists.
+  if (file === undefined) await readRun(repo, runId);
   const lines = (file?.text ?? "").split("\n").filter(Boolean);
   const parsed = lines.slice(filter.since ?? 0).map(parseEvent);
   const events = parsed.filter((event): event is RunEvent => event !== undefined && (!filter.phase || event.phase === filter.phase));

@@ -27,11 +27,22 @@ describe("patchbay pipeline CLI --standalone", () => {
     expect(readFileSync(join(repo, "PATCHBAY_MOCK.md"), "utf8")).toBe("from the cli\n");
     const runs = JSON.parse(cli(repo, "runs", "--json").stdout) as Array<{ run_id: string; state: string }>;
     expect(runs).toEqual([expect.objectContaining({ run_id: summary.run_id, state: "applied" })]);
-    const events = cli(repo, "events", summary.run_id, "--json")
-      .stdout.trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { action: string });
+    const events = JSON.parse(cli(repo, "events", summary.run_id, "--json").stdout) as Array<{ action: string }>;
     expect(events.at(-1)?.action).toBe("apply_granted");
+    // One document without --follow; a run that does not exist is an error, not an empty list.
+    const unknown = cli(repo, "events", "run_zzzzzzzz_000000", "--json");
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stdout).error.code).toBe("run_not_found");
+    expect(cli(repo, "cleanup", "run_zzzzzzzz_000000").code).toBe(1);
+  });
+
+  test("runs lists the newest first, a run whose id was chosen by its creation time like any other", () => {
+    const repo = pipelineRepo(mockToml());
+    const chosen = cli(repo, "plan", "--task", "first", "--run-id", "run_quickstart_000001", "--mock", "--standalone", "--json");
+    expect(chosen.code, chosen.stderr).toBe(0);
+    const later = JSON.parse(cli(repo, "plan", "--task", "second", "--mock", "--standalone", "--json").stdout) as { run_id: string };
+    const runs = JSON.parse(cli(repo, "runs", "--json").stdout) as Array<{ run_id: string }>;
+    expect(runs.map((run) => run.run_id)).toEqual([later.run_id, "run_quickstart_000001"]);
   });
 
   test("step by step, and write before approve exits non-zero with not_approved", () => {
@@ -39,6 +50,11 @@ describe("patchbay pipeline CLI --standalone", () => {
     expect(cli(repo, "config", "trust").code).toBe(0);
     const planned = JSON.parse(cli(repo, "plan", "--task", "t", "--standalone", "--json").stdout) as { run_id: string; state: string };
     expect(planned.state).toBe("planned");
+    // A run that waits for a person stops changing: following it ends, saying what is next.
+    const followed = cli(repo, "events", planned.run_id, "--follow");
+    expect(followed.code).toBe(0);
+    expect(followed.stderr).toContain(`${planned.run_id} is planned and waits; next: `);
+    expect(followed.stdout).toContain("plan");
     const refused = cli(repo, "write", planned.run_id, "--standalone", "--json");
     expect(refused.code).toBe(1);
     expect(refused.stdout + refused.stderr).toContain("not_approved");

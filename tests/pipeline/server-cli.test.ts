@@ -60,10 +60,11 @@ test("run --auto-approve --mock runs every phase on the server: its agent turns 
   expect(jobs.length).toBe(before.length + 3);
   for (const id of view.jobs) expect(jobs.find((job) => job.job_id === id)).toMatchObject({ state: "succeeded" });
   // The phases held the run's lock in the server's process, and were approved by the CLI's session.
-  const events = (await runPatchbay(["events", summary.run_id, "--json"], { home, cwd: repo })).stdout
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as { action: string; detail?: string; job_id?: string });
+  const events = JSON.parse((await runPatchbay(["events", summary.run_id, "--json"], { home, cwd: repo })).stdout) as Array<{
+    action: string;
+    detail?: string;
+    job_id?: string;
+  }>;
   expect(events.find((event) => event.action === "approve_granted")?.detail).toBe("approved by cli_pipeline");
   expect(events.filter((event) => event.action === "progress").map((event) => event.job_id)).toEqual(view.jobs);
   expect(events.at(-1)?.action).toBe("apply_granted");
