@@ -142,7 +142,7 @@ async function hookDecision(
   // Claude is already going on because of a Stop hook: let it stop (the loop guard). Without
   // the hook's input there is no telling, so the hook stays out of the way too.
   if (!input || input.stop_hook_active === true || !agent) return undefined;
-  // No server: nothing can be waiting, and a hook never starts one.
+  // No server: what waits cannot be counted (it is kept until one runs), and a hook never starts one.
   const unread = (await unreadFor(agent, deadline)) ?? [];
   if (unread.length === 0) return undefined;
   const senders = [...new Set(unread.map((m) => m.from))];
@@ -181,7 +181,7 @@ const STATUS_LINE_BUDGET_MS = 2_000;
 
 /** The status line's one line: the agent and its unread count, or why there is none. */
 function statusLineText(agent: string, unread: PendingView[] | undefined): string {
-  if (unread === undefined) return `patchbay ${agent}: not running`;
+  if (unread === undefined) return `patchbay ${agent}: server not running`;
   if (unread.length === 0) return `patchbay ${agent}: no unread messages`;
   return `patchbay ${agent}: ${countOf(unread)} unread (from ${[...new Set(unread.map((m) => m.from))].join(", ")})`;
 }
@@ -211,12 +211,13 @@ const status = defineCommand({
     const value = {
       agent,
       server_running: unread !== undefined,
-      unread: unread?.length ?? 0,
+      // Unknown without a server: messages sent before it stopped are kept, unread, until one runs.
+      unread: unread === undefined ? null : unread.length,
       from: [...new Set((unread ?? []).map((m) => m.from))],
     };
     emit(args.json, value, () =>
       unread === undefined
-        ? `${agent}: no patchbay server runs for ${patchbayHome()}, so nothing can be waiting (\`patchbay start\` starts one)`
+        ? `${agent}: no patchbay server runs for ${patchbayHome()}, so unread messages cannot be counted (they are kept until one runs: \`patchbay msg inbox\` starts one and reads them)`
         : statusLineText(agent, unread).replace(/^patchbay /, ""),
     );
     return 0;

@@ -15,7 +15,7 @@ test("the status line shows 0 and N unread messages without reading them, and ne
   for (const agent of ["alice", "bob"]) expect((await runPatchbay(["token", "add", "--namespace", "team", agent], { home })).code).toBe(0);
 
   const noServer = await statusLine(home, "alice@team");
-  expect(noServer).toMatchObject({ code: 0, stdout: "patchbay alice@team: not running\n", stderr: "" });
+  expect(noServer).toMatchObject({ code: 0, stdout: "patchbay alice@team: server not running\n", stderr: "" });
 
   const server = await startTestServer({ home });
   try {
@@ -39,3 +39,23 @@ test("the status line shows 0 and N unread messages without reading them, and ne
     await server.stop();
   }
 });
+
+test("with the server stopped, status says unread messages cannot be counted, never that none wait; the inbox then hands them over", async () => {
+  const home = tempDir();
+  for (const agent of ["alice", "bob"]) expect((await runPatchbay(["token", "add", "--namespace", "team", agent], { home })).code).toBe(0);
+  const server = await startTestServer({ home });
+  try {
+    expect((await runPatchbay(["msg", "send", "--as", "bob@team", "alice", "kept"], { home })).code).toBe(0);
+  } finally {
+    await server.stop();
+  }
+  const status = await runPatchbay(["msg", "status", "--as", "alice@team", "--json"], { home });
+  expect(JSON.parse(status.stdout)).toEqual({ agent: "alice@team", server_running: false, unread: null, from: [] });
+  expect((await runPatchbay(["msg", "status", "--as", "alice@team"], { home })).stdout).toContain("unread messages cannot be counted");
+  try {
+    const inbox = await runPatchbay(["msg", "inbox", "--as", "alice@team", "--json"], { home, timeoutMs: 60_000 });
+    expect((JSON.parse(inbox.stdout) as { pending: Array<{ content: string }> }).pending.map((m) => m.content)).toEqual(["kept"]);
+  } finally {
+    await runPatchbay(["stop"], { home });
+  }
+}, 90_000);
