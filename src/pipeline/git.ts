@@ -69,12 +69,20 @@ export async function applyToWorktree(worktree: string, patch: string): Promise<
     });
 }
 
+/** What to do when a run's patch no longer applies: the base moved since it was written, and no phase of the run can move it. */
+export function applyConflictStep(runId: string): string {
+  return (
+    `the base checkout was not changed; it moved since the run was written: resolve by hand (\`patchbay diff ${runId} > run.patch\`, ` +
+    `then \`git apply --3way run.patch\`), or end this run (\`patchbay cancel ${runId}\`) and start one on the current base (\`patchbay plan --task "..."\`)`
+  );
+}
+
 /** `git apply --check`, then `git apply`: a patch that does not apply cleanly leaves the checkout untouched. */
-export async function applyToBase(repo: string, patch: string): Promise<void> {
+export async function applyToBase(repo: string, patch: string, runId: string): Promise<void> {
   const check = await runGit(repo, ["apply", "--check", "--whitespace=nowarn", "-"], { input: patch });
   if (check.code !== 0) {
     throw new PatchbayError("apply_conflict", `FINAL.diff does not apply to ${repo}: ${check.stderr.trim()}`, {
-      next: "the base checkout was not changed; update the run (fix) or resolve by hand with `patchbay diff <run_id>`",
+      next: applyConflictStep(runId),
       details: { stderr: check.stderr.trim() },
     });
   }

@@ -6,6 +6,7 @@
  */
 import { PatchbayError } from "../errors/index.ts";
 import { loadPipelineConfig, type LoadedPipelineConfig, validate, workflowSettings } from "./config.ts";
+import { applyConflictStep } from "./git.ts";
 import { PHASE_FROM, type Phase, type RunRecord } from "./run-record.ts";
 
 /** The workflow settings the way forward depends on. */
@@ -79,6 +80,8 @@ function afterTests(record: RunRecord, rules: RunRules, run: (phase: Phase, why:
       'no test ran, and apply needs passing tests: add a test command (patchbay config test add "<command line>", or set workflow.allow_apply_without_tests), then test again',
     );
   if (record.state === "tested") return run("review", "the tests passed; review the patch");
+  // Applying again would conflict again: say what can move the run on.
+  if (record.failure?.code === "apply_conflict") return { phase: "cancel", step: applyConflictStep(record.run_id) };
   return run("apply", "the tests passed and the review approved; apply the patch to the checkout");
 }
 

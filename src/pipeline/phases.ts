@@ -312,7 +312,7 @@ export async function apply(repo: string, runId: string, env: PipelineEnv, optio
             details: { files: agentConfig },
           },
         );
-      await applyToBase(repo, patch);
+      await applyToBase(repo, patch, runId);
     });
     record.state = "applied";
     return { detail: `applied ${record.changed_files.length} file(s) to ${repo}; nothing was committed`, artifacts: ["FINAL.diff"] };

@@ -8,11 +8,11 @@ import { directEnv, mockToml, pipelineRepo, scripted } from "./helpers.ts";
 
 afterAll(() => removeTempDirs());
 
-async function errorOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+async function errorOf(promise: Promise<unknown>): Promise<{ code: string; message: string; next?: string }> {
   try {
     await promise;
   } catch (error) {
-    return error as { code: string; message: string };
+    return error as { code: string; message: string; next?: string };
   }
   throw new Error("expected a failure");
 }
@@ -130,6 +130,12 @@ describe("pipeline with the mock provider", () => {
     expect(git(repo, "status", "--porcelain", "--", ".", ":(exclude).ai")).toBe("");
     const view = await pipeline.status(repo, result.run_id);
     expect(view).toMatchObject({ state: "reviewed", failure: { code: "apply_conflict", terminal: false } });
+    // Both say what can move the run on, with its id: applying again would only conflict again, and fix has nothing to fix.
+    expect(failure.next).toContain(`patchbay diff ${result.run_id} > run.patch`);
+    expect(failure.next).not.toContain("<");
+    expect(view.next_step).toContain(`patchbay cancel ${result.run_id}`);
+    expect(view.next_step).not.toContain(`patchbay apply ${result.run_id}`);
+    expect((await pipeline.cancelRun(repo, result.run_id, env)).state).toBe("cancelled");
   });
 
   test("an unsafe patch fails the run with the reason", async () => {
