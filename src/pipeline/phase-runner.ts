@@ -14,7 +14,18 @@ import { clearStopRequests, readStopRequest, stoppedError, watchStop } from "./c
 import { acquirePhaseLock, recoverRun, releasePhaseLock } from "./lock.ts";
 import { extractDiff } from "./prompts.ts";
 import { assertPhaseAllowed } from "./next-step.ts";
-import { appendRunEvent, artifactPath, type Phase, readArtifact, readRun, type RunEvent, type RunRecord, saveRun, writeArtifact } from "./run-record.ts";
+import {
+  appendRunEvent,
+  artifactPath,
+  type Phase,
+  readArtifact,
+  readRun,
+  RUNS_DIR,
+  type RunEvent,
+  type RunRecord,
+  saveRun,
+  writeArtifact,
+} from "./run-record.ts";
 import { checkPatch } from "./safety.ts";
 
 /** Failures that end the run: the patch or a read-only phase broke a safety rule. */
@@ -133,10 +144,14 @@ export async function agentTurn(
   return { outcome, extras };
 }
 
-export function assertTurnSucceeded(resolved: ResolvedPhase, turn: TurnResult, logName: string): void {
+/** Throws agent_failed for a failed turn, naming the run (a new run's id is news to whoever started it), its log and the command that runs the phase again. */
+export function assertTurnSucceeded(record: RunRecord, resolved: ResolvedPhase, turn: TurnResult, logName: string): void {
   if (turn.outcome.ok) return;
-  throw new PatchbayError("agent_failed", `${resolved.provider} failed in the ${resolved.phase} phase: ${turn.outcome.error ?? "no reason given"}`, {
-    next: `read logs/${logName}.log of the run (patchbay_artifact), fix the cause, and run ${resolved.phase} again`,
+  const id = record.run_id;
+  const again = resolved.phase === "plan" ? `patchbay plan --run-id ${id}` : `patchbay ${resolved.phase} ${id}`;
+  throw new PatchbayError("agent_failed", `run ${id}: ${resolved.provider} failed in the ${resolved.phase} phase: ${turn.outcome.error ?? "no reason given"}`, {
+    next: `read ${RUNS_DIR}/${id}/logs/${logName}.log (patchbay_artifact), fix the cause, and run the phase again: ${again}`,
+    details: { run_id: id },
   });
 }
 

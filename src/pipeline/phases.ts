@@ -95,7 +95,7 @@ function runPlanner(record: RunRecord, phase: ResolvedPhase, loaded: LoadedPipel
         next: "inspect `git status` in the repository and undo the changes",
       });
     }
-    assertTurnSucceeded(phase, turn, "plan");
+    assertTurnSucceeded(record, phase, turn, "plan");
     await writeArtifact(record, "PLAN.md", `${turn.outcome.finalMessage.trim()}\n`);
     const scope = parsePlanScope(turn.outcome.finalMessage);
     if (scope) record.affected_files = scope;
@@ -131,7 +131,7 @@ export async function write(repo: string, runId: string, env: PipelineEnv, optio
     await saveRun(record);
     const planText = await readArtifact(repo, runId, "PLAN.md").catch(() => "");
     const turn = await agentTurn(record, phase, phasePrompt("write", { task: record.task, plan: planText }, isMock(phase)), path, "write", env, "write");
-    assertTurnSucceeded(phase, turn, "write");
+    assertTurnSucceeded(record, phase, turn, "write");
     await writeArtifact(record, "WRITE.md", `${turn.outcome.finalMessage.trim()}\n`);
     await applyPrintedDiff(phase, turn.outcome.finalMessage, path);
     const artifacts = await producePatch(record);
@@ -206,7 +206,7 @@ export async function review(repo: string, runId: string, env: PipelineEnv, opti
         next: "the run is failed; start a new run, and bind review to a provider that respects read-only",
       });
     }
-    assertTurnSucceeded(phase, turn, name);
+    assertTurnSucceeded(record, phase, turn, name);
     const verdict = parseVerdict(turn.outcome.finalMessage);
     if (!verdict)
       throw new PatchbayError(
@@ -258,7 +258,7 @@ export async function fix(repo: string, runId: string, env: PipelineEnv, options
       env,
       `fix-${round}`,
     );
-    assertTurnSucceeded(phase, turn, `fix-${round}`);
+    assertTurnSucceeded(record, phase, turn, `fix-${round}`);
     await writeArtifact(record, `FIX-${round}.md`, `${turn.outcome.finalMessage.trim()}\n`);
     await applyPrintedDiff(phase, turn.outcome.finalMessage, cwd);
     const artifacts = await producePatch(record);

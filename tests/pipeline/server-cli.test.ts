@@ -206,6 +206,24 @@ test("a plan that failed: status prints the command to plan it again, and `plan 
   expect((await cli<RunView>(repo, ["pipeline", "status", id])).jobs).toHaveLength(1); // the mock planner ran as a server job
 });
 
+test("a planner that fails names the new run, its log and the command that plans it again", async () => {
+  const repo = pipelineRepo(mockToml());
+  await trustIn(home, repo);
+  const failed = await runPatchbay(["plan", "--task", scripted("doomed", { plan: { fail: "boom" } }), "--mock"], { home, cwd: repo, timeoutMs: 60_000 });
+  expect(failed.code).toBe(1);
+  const id = (await cli<Array<{ run_id: string }>>(repo, ["runs"]))[0]!.run_id;
+  expect(failed.stderr).toContain(`run ${id}: mock failed in the plan phase: boom`);
+  expect(failed.stderr).toContain(`read .ai/runs/${id}/logs/plan.log, fix the cause, and run the phase again: patchbay plan --run-id ${id}`);
+  expect(existsSync(join(repo, ".ai", "runs", id, "logs", "plan.log"))).toBe(true);
+  const json = await runPatchbay(["plan", "--task", scripted("doomed too", { plan: { fail: "boom" } }), "--mock", "--json"], {
+    home,
+    cwd: repo,
+    timeoutMs: 60_000,
+  });
+  const second = (await cli<Array<{ run_id: string }>>(repo, ["runs"]))[0]!.run_id;
+  expect(JSON.parse(json.stdout).error.message).toStartWith(`run ${second}: `);
+});
+
 test("apply on the server lands agent configuration only with --allow-agent-config, the operator's own call", async () => {
   const repo = pipelineRepo(mockToml(), { PASS_ALWAYS: "" });
   await trustIn(home, repo);
