@@ -73,6 +73,16 @@ describe("patchbay pipeline CLI --standalone", () => {
     const refused = cli(repo, "config", "phase", "set", "write", "--provider", "my_agent", "--json");
     expect(refused.code).toBe(1);
     expect(refused.stdout + refused.stderr).toContain("provider_role_mismatch");
+
+    // A bad flag value is the flag's fault: named as the flag, and the file is left as it was.
+    const before = readFileSync(join(repo, ".ai", "patchbay.toml"), "utf8");
+    const bad = cli(repo, "config", "provider", "add-cli", "other", "--roles", "plan", "--command", "x", "--output-contract", "bogus");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toStartWith("patchbay: --output-contract: expected one of text, json, jsonl, diff");
+    expect(bad.stderr).toContain("next: fix the flag and run it again (`patchbay config provider add-cli --help`)");
+    const unknown = cli(repo, "config", "phase", "set", "plan", "--provider", "nosuch");
+    expect(unknown.stderr).toContain("next: fix the flag and run it again (`patchbay config phase set --help`)");
+    expect(readFileSync(join(repo, ".ai", "patchbay.toml"), "utf8")).toBe(before);
   });
 
   test("config without a subcommand is the wizard; without a terminal it refuses and names the subcommands", () => {

@@ -66,6 +66,11 @@ export const configCommand = defineCommand({
               }),
               args.json,
               `${args.phase} runs on ${args.provider}${args.model ? ` (${args.model})` : ""}`,
+              {
+                command: "config phase set",
+                settings: { provider: "--provider", model: "--model", command_key: "--command-key" },
+                values: [args.provider, args.model, args["command-key"]],
+              },
             );
           },
         }),
@@ -84,7 +89,11 @@ export const configCommand = defineCommand({
           },
           async run({ args }) {
             const repo = await repoOf(args.repo);
-            return showEdited(repo, pipeline.setCommand(repo, cliEditor(), args.key, args.command), args.json, `commands.${args.key} = ${args.command}`);
+            return showEdited(repo, pipeline.setCommand(repo, cliEditor(), args.key, args.command), args.json, `commands.${args.key} = ${args.command}`, {
+              command: "config command set",
+              settings: { [args.key]: "EXE" },
+              values: [args.key, args.command],
+            });
           },
         }),
       },
@@ -131,7 +140,11 @@ export const configCommand = defineCommand({
               prompt_mode: (args["prompt-mode"] ?? "stdin") as "stdin",
               output_contract: args["output-contract"],
             });
-            return showEdited(repo, edit, args.json, `added provider ${args.id} (${args.roles})`);
+            return showEdited(repo, edit, args.json, `added provider ${args.id} (${args.roles})`, {
+              command: "config provider add-cli",
+              settings: { roles: "--roles", command: "--command", args: "--args", prompt_mode: "--prompt-mode", output_contract: "--output-contract" },
+              values: [args.id],
+            });
           },
         }),
       },

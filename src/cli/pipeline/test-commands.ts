@@ -42,7 +42,11 @@ export const testCommand = defineCommand({
       args: { command: commandArg, repo: repoArg, json },
       async run({ args }) {
         const repo = await repoOf(args.repo);
-        return showEdited(repo, removeTestCommand(repo, args.command), args.json, `removed from the test phase: ${args.command}`);
+        return showEdited(repo, removeTestCommand(repo, args.command), args.json, `removed from the test phase: ${args.command}`, {
+          command: "config test remove",
+          settings: {},
+          values: [args.command],
+        });
       },
     }),
     list: defineCommand({
