@@ -220,20 +220,38 @@ export function workflowSettings(loaded: LoadedPipelineConfig) {
   };
 }
 
-/** The whole resolved configuration, as `config show` and `doctor` print it; errors per phase, not thrown. */
+/**
+ * The whole resolved configuration, as `config show` and `doctor` print it, under the file's own
+ * keys (`timeout` in seconds, `max_fix_rounds`), so what it shows can be written back; errors per
+ * phase, not thrown.
+ */
 export function describePipelineConfig(loaded: LoadedPipelineConfig, server?: Config) {
   const phases: Record<string, unknown> = {};
   for (const phase of AGENT_PHASES) {
     try {
-      const { custom: _custom, ...resolved } = resolvePhase(loaded, phase, server);
-      phases[phase] = resolved;
+      const { custom: _custom, phase: _phase, timeoutMs, ...resolved } = resolvePhase(loaded, phase, server);
+      phases[phase] = { ...resolved, ...(timeoutMs !== undefined && { timeout: timeoutMs / 1000 }) };
     } catch (error) {
       const failure = error instanceof PatchbayError ? error : new PatchbayError("internal_error", String(error));
       phases[phase] = { error: failure.toJSON() };
     }
   }
-  phases.test = testSettings(loaded);
-  return { file: loaded.file ?? null, legacy: loaded.legacy, phases, providers: providerRoles(loaded.data), workflow: workflowSettings(loaded) };
+  const test = testSettings(loaded);
+  phases.test = { commands: test.commands, timeout: test.timeoutMs / 1000 };
+  const workflow = workflowSettings(loaded);
+  return {
+    file: loaded.file ?? null,
+    legacy: loaded.legacy,
+    phases,
+    providers: providerRoles(loaded.data),
+    workflow: {
+      require_plan_approval: workflow.requireApproval,
+      worktree_root: workflow.worktreeRoot,
+      branch_prefix: workflow.branchPrefix,
+      max_fix_rounds: workflow.maxFixRounds,
+      allow_apply_without_tests: workflow.allowApplyWithoutTests,
+    },
+  };
 }
 
 /** `raw[a][b]…` as a table, made when missing. */

@@ -70,6 +70,16 @@ describe("patchbay pipeline CLI --standalone", () => {
       phases: Record<string, { provider?: string }>;
     };
     expect(shown.phases.review?.provider).toBe("my_agent");
+    // Shown under the file's own keys, so what it says can be written back.
+    const whole = JSON.parse(cli(repo, "config", "show", "--json").stdout) as { phases: { test: object }; workflow: object };
+    expect(whole.phases.test).toEqual({ commands: [], timeout: 900 });
+    expect(whole.workflow).toEqual({
+      require_plan_approval: true,
+      worktree_root: ".ai/worktrees",
+      branch_prefix: "patchbay",
+      max_fix_rounds: 2,
+      allow_apply_without_tests: false,
+    });
     const refused = cli(repo, "config", "phase", "set", "write", "--provider", "my_agent", "--json");
     expect(refused.code).toBe(1);
     expect(refused.stdout + refused.stderr).toContain("provider_role_mismatch");
