@@ -7,7 +7,7 @@ import { defineCommand } from "citty";
 import { loadCheckedConfig } from "../agents/index.ts";
 import { patchbayHome } from "../config/index.ts";
 import { PatchbayError } from "../errors/index.ts";
-import { createIdentities, formatAddress, parseAddress, type Identities } from "../messaging/index.ts";
+import { assertName, createIdentities, formatAddress, parseAddress, type Identities } from "../messaging/index.ts";
 import { createRecordStore } from "../state/index.ts";
 import { emit } from "./output.ts";
 
@@ -33,7 +33,13 @@ const add = defineCommand({
     ...json,
   },
   async run({ args }) {
+    if (args.namespace !== undefined) assertName(args.namespace, "namespace");
     const address = parseAddress(args.name, args.namespace ?? "default");
+    // NAME@NAMESPACE and --namespace both say where: two different answers are a mistake to name, not to choose between.
+    if (args.namespace !== undefined && address.namespace !== args.namespace)
+      throw new PatchbayError("usage", `${args.name} is in namespace ${address.namespace}, but --namespace says ${args.namespace}`, {
+        next: `give the namespace once: \`patchbay token add ${address.name} --namespace ${args.namespace}\` or \`patchbay token add ${args.name}\``,
+      });
     const { token, info } = await withIdentities((identities) => identities.addToken(address, args.label));
     emit(args.json, { token, ...info }, () => `${token}\n(agent ${info.agent}, token_id ${info.token_id}; shown once, store it now)`);
     return 0;

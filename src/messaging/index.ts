@@ -6,7 +6,7 @@
  */
 export { createMessaging, messagingOf, type Messaging, type MessagingOptions, type TokenCheck } from "./messaging.ts";
 export { createIdentities, hashToken, TOKEN_PREFIX, type Identities, type TokenInfo } from "./identities.ts";
-export { agentOfPrincipal, agentPrincipal, formatAddress, parseAddress, type AgentAddress } from "./names.ts";
+export { agentOfPrincipal, agentPrincipal, assertName, formatAddress, parseAddress, type AgentAddress } from "./names.ts";
 export { BANS_TOPIC, type Ban } from "./limits.ts";
 export { normalizeAttachmentPath, type Attachments } from "./attachments.ts";
 export { relayFetch, type RelayOptions, type RelayResponse } from "./relay.ts";

@@ -36,3 +36,17 @@ test("rotate refuses an unknown agent with exit 2 and the command that creates o
   expect(records(home, "token")).toHaveLength(1);
   expect(records(home, "token")).not.toEqual(tokensBefore);
 });
+
+test("add with two different namespaces (NAME@NS and --namespace) or a bad --namespace refuses with exit 2 and creates nothing", async () => {
+  const home = tempDir();
+  const clash = await runPatchbay(["token", "add", "x@ns", "--namespace", "other"], { home });
+  expect(clash.code).toBe(2);
+  expect(clash.stderr).toContain("x@ns is in namespace ns, but --namespace says other");
+  const badNamespace = await runPatchbay(["token", "add", "x", "--namespace", "bad ns"], { home });
+  expect(badNamespace.code).toBe(2);
+  expect(badNamespace.stderr).toContain('namespace "bad ns" is not valid');
+  expect(records(home, "token")).toEqual([]);
+  expect(records(home, "agent")).toEqual([]);
+  // The same namespace said twice is no contradiction.
+  expect((await runPatchbay(["token", "add", "x@ns", "--namespace", "ns"], { home })).code).toBe(0);
+});
