@@ -45,11 +45,23 @@ function line(view: WorkerView): string {
   return lines.join("\n");
 }
 
+/** A record's values as prose: a flag by its name (`tracked`, `not tracked`), nothing for an empty value. */
+function recordProse(record: object): string {
+  return Object.entries(record)
+    .filter(([, value]) => value !== null && value !== undefined && value !== "")
+    .map(([key, value]) => (typeof value === "boolean" ? `${value ? "" : "not "}${key.replaceAll("_", " ")}` : prose(value)))
+    .join(" ");
+}
+
 /** One value of an inspect view as prose: lists joined, records as their values, nothing for empty ones. */
 function prose(value: unknown): string {
+  // Records one per line; plain values on one line, comma-separated.
   if (Array.isArray(value))
-    return value.map((item) => (typeof item === "object" && item !== null ? `\n  - ${Object.values(item).map(prose).join(" ")}` : prose(item))).join(", ");
-  if (typeof value === "object" && value !== null) return Object.values(value).map(prose).join(" ");
+    return value
+      .map((item) => (typeof item === "object" && item !== null ? `\n  - ${recordProse(item)}` : `, ${prose(item)}`))
+      .join("")
+      .replace(/^, /, "");
+  if (typeof value === "object" && value !== null) return recordProse(value);
   return String(value);
 }
 
@@ -166,11 +178,12 @@ const list = defineCommand({
       ...(args.active && { active_only: true }),
     });
     // An empty list says what the filters left out (counted from the worker index), so stopped workers never read as "none yet".
-    const hidden = result.workers.length || args.all ? 0 : result.filtered_out;
+    const hidden = result.workers.length ? 0 : result.filtered_out;
     emit(args.json, result, () => {
       if (result.workers.length) return result.team_report;
       if (!hidden) return "No workers yet: start one with `patchbay worker start NAME BRIEF`";
-      return `No ${args.active ? "running" : "active"} workers; ${hidden} ${args.active ? "not running" : "stopped"} (\`patchbay worker list --all\` shows them)`;
+      if (args.active) return `No running workers; ${hidden} not running (\`patchbay worker list${args.all ? " --all" : ""}\` shows them)`;
+      return `No active workers; ${hidden} stopped (\`patchbay worker list --all\` shows them)`;
     });
     return 0;
   },

@@ -342,15 +342,23 @@ test("workers: a taken name's hint names `patchbay worker stop --cleanup`; list 
   expect(status.stdout).toContain("turn state: succeeded");
   const report = await worker("inspect", "w");
   expect(report.stdout.split("all done")).toHaveLength(2); // the report once
+  // A record's flags read as words, and a list of records has no separators left at line ends.
+  expect(status.stdout).not.toMatch(/, \n|, $/m);
+  const other = makeGitRepo({ "a.txt": "a\n" });
+  const elsewhere = (...args: string[]) => runPatchbay(["worker", ...args, "--repo", other], { home, timeoutMs: 60_000 });
+  await elsewhere("start", "writer", mockPrompt({ write: { path: "n.txt", content: "n\n" } }), "--agent", "mock", "--wait");
+  expect((await elsewhere("inspect", "writer", "--view", "changes")).stdout).toContain("\n  - n.txt added not tracked\n");
 
   expect((await worker("stop", "w")).code).toBe(0);
   const listed = await worker("list");
   expect(listed.stdout).toBe("No active workers; 1 stopped (`patchbay worker list --all` shows them)\n");
   expect((await worker("list", "--all")).stdout).toContain("- w (mock, isolated_write): stopped");
+  // Workers exist, none running: never "No workers yet".
+  expect((await worker("list", "--all", "--active")).stdout).toBe("No running workers; 1 not running (`patchbay worker list --all` shows them)\n");
   // Each list is one call: the count of what it left out comes with the answer, not from listing every stopped worker again.
   expect((await runPatchbay(["stop"], { home })).code).toBe(0); // a clean stop writes every audit line that waits
   const audited = readFileSync(join(home, "logs", "audit.log"), "utf8").match(/"tool":"codex_worker_list"/g) ?? [];
-  expect(audited).toHaveLength(3);
+  expect(audited).toHaveLength(4);
 }, 120_000);
 
 test("mcp doctor says when the stdio server it probes started a background server", async () => {

@@ -42,11 +42,8 @@ export const testCommand = defineCommand({
       args: { command: commandArg, repo: repoArg, json },
       async run({ args }) {
         const repo = await repoOf(args.repo);
-        return showEdited(repo, removeTestCommand(repo, args.command), args.json, `removed from the test phase: ${args.command}`, {
-          command: "config test remove",
-          settings: {},
-          values: [args.command],
-        });
+        // Its refusals already speak the command's words (`patchbay config test list` shows what there is).
+        return showEdited(repo, removeTestCommand(repo, args.command), args.json, `removed from the test phase: ${args.command}`);
       },
     }),
     list: defineCommand({
