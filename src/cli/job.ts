@@ -34,18 +34,22 @@ async function jobRequest<T>(action: JobAction): Promise<T> {
 }
 
 function summary(view: JobView): string {
-  const lines = [`${view.job_id} ${view.state} (${view.kind}, ${view.agent}) in ${view.worktree?.path ?? view.repo}`];
+  // `job clean` removes the worktree and branch; the record keeps naming them.
+  const kept = view.worktree && existsSync(view.worktree.path) ? view.worktree : undefined;
+  const where = kept ? kept.path : view.worktree ? `${view.repo} (worktree cleaned)` : view.repo;
+  const lines = [`${view.job_id} ${view.state} (${view.kind}, ${view.agent}) in ${where}`];
   if (view.session_id) lines.push(`session: ${view.session_id}`);
-  if (view.worktree) lines.push(`branch: ${view.worktree.branch}`);
+  if (kept) lines.push(`branch: ${kept.branch}`);
   if (view.result?.changed_files.length) lines.push(`changed: ${view.result.changed_files.join(", ")}`);
   if (view.result?.error && view.state !== "succeeded") lines.push(`error: ${commandsFor(view.result.error)}`);
   if (view.result?.final_message) lines.push("", view.result.final_message);
-  if (view.worktree && view.done)
+  if (kept && view.done && view.result?.changed_files.length)
     lines.push(
       "",
       `\`patchbay job diff ${view.job_id}\` shows its change, \`patchbay job integrate ${view.job_id}\` applies it to the checkout, ` +
         `\`patchbay job clean ${view.job_id}\` removes the worktree and branch`,
     );
+  else if (kept && view.done) lines.push("", `it changed nothing; \`patchbay job clean ${view.job_id}\` removes the worktree and branch`);
   return lines.join("\n");
 }
 

@@ -43,6 +43,10 @@ test("job diff shows an isolated job's change; job clean removes its worktree an
   expect(existsSync(job.worktree.path)).toBe(false);
   expect(git(repo, "branch", "--list", job.worktree.branch)).toBe("");
   expect((await runPatchbay(["job", "clean", job.job_id], { home })).stdout).toBe(`job ${job.job_id}'s worktree and branch were already gone\n`);
+  // Once cleaned, show points at nothing that is gone, nor at commands that would only fail.
+  const shown = await runPatchbay(["job", "show", job.job_id], { home });
+  expect(shown.stdout.split("\n")[0]).toBe(`${job.job_id} succeeded (apply, mock) in ${repo} (worktree cleaned)`);
+  expect(shown.stdout).not.toMatch(/job diff|job integrate|branch: /);
 }, 90_000);
 
 test("job diff is the patch integration applies: git apply takes its new files as the job left them, and a link out of the worktree is named, never read", async () => {
