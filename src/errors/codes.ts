@@ -33,6 +33,7 @@ const TABLE = {
   agent_failed: failed,
   agent_not_found: failed,
   agent_repository_command: failed,
+  already_applied: failed,
   already_read: failed,
   apply_conflict: failed,
   apply_failed: { ...failed, next: "check the repository with `git status` (something changed it during the apply), then apply again" },

@@ -28,6 +28,7 @@ export const REFUSAL_CODES = [
   "patch_too_large",
   "agent_config",
   "conflict_markers",
+  "already_applied",
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
@@ -57,6 +58,7 @@ const NEXT: Record<RefusalCode, string> = {
   dirty_base: "commit or stash the base checkout's changes, or pass allow_dirty_base=true",
   patch_conflict: "the base moved under the worker; message it to rebase on the current base, or resolve by hand",
   patch_too_large: `integrate smaller pieces (at most ${MAX_PATCH_BYTES} bytes of patch)`,
+  already_applied: "nothing to carry over: `git diff` in the base checkout shows the change; commit it there when it is right",
   conflict_markers:
     "message the worker to resolve them (codex_worker_message): it was told which files when it was rebased; or resolve them in its worktree by hand",
   agent_config:
@@ -181,7 +183,10 @@ export async function previewWorktree(
   else if (patch.files.length === 0) refuse("no_changes", `${label} changed only files that cannot be carried over`, patch.skipped_files);
   else {
     const check = await runGit(repo, ["apply", "--check", "--whitespace=nowarn", "-"], { input: patch.patch });
-    if (check.code !== 0) {
+    // A patch the checkout already holds would apply backwards: it landed before, it did not conflict.
+    const landed = check.code !== 0 && (await runGit(repo, ["apply", "--check", "--reverse", "--whitespace=nowarn", "-"], { input: patch.patch })).code === 0;
+    if (landed) refuse("already_applied", `${label}'s change is already in the base checkout ${repo}`, patch.files);
+    else if (check.code !== 0) {
       preview.conflict = check.stderr.trim().slice(0, 4000);
       const conflicted = [
         ...new Set(

@@ -148,6 +148,12 @@ test("job integrate: the preview changes nothing; a dirty conflicting base is re
   expect(applied.stdout).toBe("applied: a.txt (not committed)\n");
   expect(readFileSync(join(repo, "a.txt"), "utf8")).toBe("from the job\n");
   expect(git(repo, "status", "--porcelain")).toBe("M a.txt");
+  // Integrated again (the change not committed yet): it is there already, no base moved.
+  const again = await runPatchbay(["job", "integrate", job.job_id, "--allow-dirty-base"], { home });
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain(`job ${job.job_id}'s change is already in the base checkout ${repo}`);
+  expect(again.stderr).not.toContain("moved");
+  expect(readFileSync(join(repo, "a.txt"), "utf8")).toBe("from the job\n");
 }, 120_000);
 
 test("the retention sweep removes a finished job's worktree and branch, not a running job's", async () => {
