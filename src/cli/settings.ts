@@ -33,14 +33,21 @@ const showArgs = {
 
 async function showSettings(args: { profile?: string; json?: boolean; "reveal-token"?: boolean }): Promise<number> {
   const home = patchbayHome();
-  const config = await loadCheckedConfig({ home, profile: args.profile });
+  // What `start` here would use: --profile, else the profile this repository uses (`settings use`).
+  const profile = await profileFor(home, repositoryRoot(undefined), args.profile, false);
+  const config = await loadCheckedConfig({ home, profile });
   const view = settingsView(config, { env: process.env, revealToken: Boolean(args["reveal-token"]) });
-  emit(args.json, { home, settings: view }, () => [`# PATCHBAY_HOME = ${home}`, ...flatten(view)].join("\n"));
+  emit(args.json, { home, profile: profile ?? null, settings: view }, () =>
+    [`# PATCHBAY_HOME = ${home}`, `# profile = ${profile ?? "none"}`, ...flatten(view)].join("\n"),
+  );
   return 0;
 }
 
 const show = defineCommand({
-  meta: { name: "show", description: "Show the effective configuration (file, profile, environment), secrets redacted" },
+  meta: {
+    name: "show",
+    description: "Show the effective configuration (file, profile: --profile or this repository's, environment), secrets redacted",
+  },
   args: showArgs,
   run: ({ args }) => showSettings(args),
 });

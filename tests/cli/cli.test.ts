@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
+import { makeGitRepo } from "../support/git-repo.ts";
 import { patchbayEnv, removeTempDirs, repoRoot, runPatchbay, tempDir } from "../support/patchbay.ts";
 import { runProcess } from "../support/process.ts";
 
@@ -163,6 +164,15 @@ describe("patchbay CLI", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('profile "narrow" does not exist');
     expect(missing.stderr).toContain("existing profiles: wide");
+    // In a repository that uses a profile, show shows what `start` there would use.
+    const repo = makeGitRepo({ "a.txt": "a\n" });
+    expect((await runPatchbay(["settings", "use", "wide"], { home, cwd: repo })).code).toBe(0);
+    const shown = JSON.parse((await runPatchbay(["settings", "show", "--json"], { home, cwd: repo })).stdout);
+    expect(shown.profile).toBe("wide");
+    expect(shown.settings.app.tool_mode).toBe("full");
+    // Outside any repository that uses one, no profile.
+    const plain = JSON.parse((await runPatchbay(["settings", "show", "--json"], { home, cwd: tempDir() })).stdout);
+    expect(plain).toMatchObject({ profile: null, settings: { app: { tool_mode: "worker" } } });
   });
 });
 
