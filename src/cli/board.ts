@@ -55,14 +55,19 @@ export default defineCommand({
     const home = patchbayHome();
     const owner = readOwner(home);
     const localUrl = owner?.kind === "server" ? boardUrl(owner.http) : undefined;
-    if (!owner || !localUrl)
+    if (!owner || !localUrl) {
+      // A server another command started in the background (`job run`, `stdio`) serves no HTTP; a `start` beside it adds a port.
+      const which = owner?.background ? "the background server" : "the server";
       throw new PatchbayError(
         "server_unreachable",
-        owner ? `the patchbay server for ${home} serves no HTTP, and the board is served over HTTP` : `no patchbay server runs for ${home}`,
+        owner ? `${which} for ${home} (pid ${owner.pid}) serves no HTTP, and the board is served over HTTP` : `no patchbay server runs for ${home}`,
         {
-          next: owner ? "stop it with `patchbay stop`, then run `patchbay start` without --no-http" : "start one with `patchbay start`",
+          next: owner
+            ? "run `patchbay start` in another terminal: it adds an HTTP port to the running server, then `patchbay board` again"
+            : "start one with `patchbay start`",
         },
       );
+    }
     const publicUrl = await publicBoardUrl(owner);
     const url = publicUrl ?? localUrl;
     emit(args.json, { url, public_url: publicUrl ?? null, local_url: localUrl, opened: Boolean(args.open) }, () => describe(url, localUrl));

@@ -84,3 +84,21 @@ test("a tunnel's public URL, set at start and in no file: the board there, with 
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('action="/board/login"');
 });
+
+test("after a command started the background server (no HTTP), board says so and how to add a port; a start beside it makes the board reachable", async () => {
+  const home = tempDir();
+  try {
+    expect((await runPatchbay(["job", "run", "--agent", "mock", "hello"], { home, timeoutMs: 60_000 })).code).toBe(0);
+    const refused = await runPatchbay(["board"], { home });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("the background server for");
+    expect(refused.stderr).toContain("run `patchbay start` in another terminal: it adds an HTTP port to the running server");
+    expect(refused.stderr).not.toContain("--no-http");
+    const beside = await started({ home });
+    const printed = await board(home);
+    expect(printed.code).toBe(0);
+    expect(printed.lines[0]).toBe(`${new URL(beside.url).origin}/board`);
+  } finally {
+    await runPatchbay(["stop"], { home });
+  }
+}, 90_000);
