@@ -79,6 +79,31 @@ describe("JSON(C): mcpServers.patchbay edited in place", () => {
     expect(setJsonValue(installed, ["mcpServers", "patchbay"], undefined, "settings.json")).toBe(original);
   });
 
+  test("only the entry's own lines are written: a neighbour's layout and comment stay on their line, and uninstall gives back every byte", () => {
+    const originals = [
+      // A one-line neighbour with a trailing comma and a comment (Gemini's settings.json, hand-edited).
+      '{\n  "mcpServers": {\n    "other": { "command": "node", "args": ["srv.js"] }, // the other one\n  },\n}\n',
+      // A compact neighbour in a pretty file (~/.claude.json edited by hand).
+      '{\n  "mcpServers": {"keep": {"command": "x"}},\n  "projects": {"/a": {"allowedTools": []}}\n}\n',
+      '{\n  "mcpServers": {\n    "keep": { "command": "x" } // note\n  }\n}\n',
+    ];
+    const installed = originals.map((original) => setJsonValue(original, ["mcpServers", "patchbay"], claudeEntry, "settings.json"));
+    for (const [index, original] of originals.entries())
+      expect(setJsonValue(installed[index]!, ["mcpServers", "patchbay"], undefined, "settings.json")).toBe(original);
+    expect(installed[0]).toContain('\n    "other": { "command": "node", "args": ["srv.js"] }, // the other one\n    "patchbay": {\n');
+    expect(installed[1]).toContain('\n  "mcpServers": {"keep": {"command": "x"},"patchbay": {');
+    expect(installed[1]).toContain('\n  "projects": {"/a": {"allowedTools": []}}\n');
+    expect(installed[2]).toContain('\n    "keep": { "command": "x" }, // note\n    "patchbay": {\n');
+  });
+
+  test("an entry written first comes out whole, with the comma it gave its neighbour", () => {
+    const original = '{\n  "mcpServers": {\n    "keep": {\n      "command": "x"\n    }\n  }\n}\n';
+    const installed = setJsonValue(original, ["mcpServers", "patchbay"], claudeEntry, "settings.json");
+    const moved = installed.replace(/( {4}"keep": \{\n {6}"command": "x"\n {4}\}),\n( {4}"patchbay": [\s\S]*?\n {4}\})\n/, "$2,\n$1\n");
+    expect(JSON.parse(moved).mcpServers.patchbay.command).toBe("/opt/patchbay");
+    expect(setJsonValue(moved, ["mcpServers", "patchbay"], undefined, "settings.json")).toBe(original);
+  });
+
   test("containers install created are removed by uninstall", () => {
     const original = '{\n  "numStartups": 3\n}\n';
     const path = ["projects", "/src/app", "mcpServers", "patchbay"];
