@@ -54,7 +54,14 @@ async function checkEntry(host: HostId, entry: Record<string, any>, options: { r
     target.transport === "stdio"
       ? await probeStdio(target.command, target.args, { env: { ...options.env, ...target.env }, cwd: options.root })
       : await probeHttp(target.url, target.headers);
-  if (!probe.ok) return { status: "fail", detail: probe.error ?? "the handshake failed", next: `check the registered command or URL, then \`${reinstall}\`` };
+  if (!probe.ok) {
+    // Exit 3 is state_owned: a --standalone session found its PATCHBAY_HOME owned; installing it again would change nothing.
+    const owned = target.transport === "stdio" && target.args.includes("--standalone") && /\(code 3\)/.test(probe.error ?? "");
+    const next = owned
+      ? `a --standalone registration needs its PATCHBAY_HOME to itself, and another patchbay owns it: \`${reinstall}\` (without --standalone) shares the running server`
+      : `check the registered command or URL, then \`${reinstall}\``;
+    return { status: "fail", detail: probe.error ?? "the handshake failed", next };
+  }
   const detail = `${probe.server || "server"} answered (protocol ${probe.protocolVersion}), ${probe.tools!.length} tools`;
   const warning = hostAdapter(host).entryWarning?.(entry);
   if (warning) return { status: "warn", detail: `${detail}; ${warning}`, next: reinstall, tools: probe.tools!.length };

@@ -75,12 +75,16 @@ export interface Ownership {
   release(): void;
 }
 
-function ownedError(home: string, owner: OwnerRecord): PatchbayError {
+/** `claimant`: what is asking; a standalone session is told how to share the home instead of owning it. */
+function ownedError(home: string, owner: OwnerRecord, claimant: OwnerRecord["kind"]): PatchbayError {
   const what = owner.kind === "standalone" ? `a standalone stdio session (pid ${owner.pid})` : `a patchbay server (pid ${owner.pid})`;
   const next =
-    owner.kind === "standalone"
-      ? "close that session, or give this one its own PATCHBAY_HOME"
-      : "use it (`patchbay status`), or stop it first with `patchbay stop`";
+    claimant === "standalone"
+      ? "a --standalone session needs PATCHBAY_HOME to itself: register the host without --standalone to share the running server " +
+        "(`patchbay mcp install HOST`), or give this registration a PATCHBAY_HOME of its own"
+      : owner.kind === "standalone"
+        ? "close that session, or give this one its own PATCHBAY_HOME"
+        : "use it (`patchbay status`), or stop it first with `patchbay stop`";
   return new PatchbayError("state_owned", `${what} already owns ${home}`, { next, details: { pid: owner.pid, kind: owner.kind } });
 }
 
@@ -99,7 +103,7 @@ export async function claimOwnership(home: string, record: Omit<OwnerRecord, "pi
       return ownershipOf(file, full);
     }
     const existing = readRecord(file);
-    if (existing && existing !== "unreadable" && isProcessAlive(existing.pid)) throw ownedError(home, existing);
+    if (existing && existing !== "unreadable" && isProcessAlive(existing.pid)) throw ownedError(home, existing, record.kind);
     // Its owner died without cleaning up, or the record is damaged: claimed by rename first, so of
     // several processes taking over only one removes it, and an owner that won meanwhile stays.
     await breakLockFile<OwnerRecord>(file, runDir(home), (state) => !state.holder || holderGone(state.holder));

@@ -109,6 +109,18 @@ describe("patchbay mcp install / uninstall", () => {
     expect(codex.detail).toMatch(/^patchbay .* answered \(protocol 2025-06-18\), \d+ tools$/);
     const claude = report.checks.find((check: { host: string; scope: string }) => check.host === "claude" && check.scope === "local");
     expect(claude).toMatchObject({ status: "missing", next: "patchbay mcp install claude --scope local" });
+
+    // With the shared server running on the same home, a --standalone registration cannot start: doctor says why and what shares it.
+    expect((await runConnect(["job", "run", "--agent", "mock", "hello"], { cwd: box.ws, env: box.env, timeoutMs: 60_000 })).code).toBe(0);
+    try {
+      const owned = JSON.parse((await runConnect(["mcp", "doctor", "--json"], { cwd: box.ws, env: box.env, timeoutMs: 60_000 })).stdout);
+      const blocked = owned.checks.find((check: { host: string }) => check.host === "codex");
+      expect(blocked.status).toBe("fail");
+      expect(blocked.next).toContain("`patchbay mcp install codex` (without --standalone) shares the running server");
+      expect(blocked.detail).toContain("a --standalone session needs PATCHBAY_HOME to itself");
+    } finally {
+      await runConnect(["stop"], { cwd: box.ws, env: box.env });
+    }
   });
 });
 
