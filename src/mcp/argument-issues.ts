@@ -28,6 +28,17 @@ function isUnknown(issue: v.BaseIssue<unknown>): boolean {
   return isKeyIssue(issue) && issue.expected === "never";
 }
 
+/** A value outside a picklist, as the CLI says one: `expected one of a, b, got "c"` (valibot: `Invalid type: Expected ("a" | "b") but received "c"`). */
+function choiceIssue(issue: v.BaseIssue<unknown>): string {
+  // valibot lists the options only in `expected`, each as JSON: ("a" | "b").
+  const options = (issue.expected ?? "").replace(/^\(|\)$/g, "").split(" | ");
+  try {
+    return `expected one of ${options.map((option) => String(JSON.parse(option))).join(", ")}, got ${issue.received}`;
+  } catch {
+    return issue.message;
+  }
+}
+
 /**
  * Each failing argument named with what is wrong, and when an argument is missing or unknown at
  * the top level, the arguments the tool takes, required first. valibot stops at the first unknown
@@ -50,7 +61,8 @@ export function describeArgumentIssues(issues: readonly v.BaseIssue<unknown>[], 
     .map((issue) => {
       const path = v.getDotPath(issue) ?? "arguments";
       if (isUnknown(issue)) return `${path}: no such argument`;
-      return isMissing(issue) ? `${path}: required, and not given` : `${path}: ${issue.message}`;
+      if (isMissing(issue)) return `${path}: required, and not given`;
+      return `${path}: ${issue.type === "picklist" ? choiceIssue(issue) : issue.message}`;
     });
   for (const name of unknown) {
     const meant = likelyMeant(name, names, { first: missing, alone: unknown.length === 1 });

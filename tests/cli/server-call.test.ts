@@ -43,7 +43,7 @@ describe("CLI errors from server tools", () => {
     const home = newHome();
     const repo = makeGitRepo({ "a.txt": "a\n" });
     const mode = await refused(home, ["worker", "start", "w", "brief", "--mode", "bogus", "--repo", repo], 2);
-    expect(mode).toStartWith("patchbay: --mode: Invalid type:");
+    expect(mode).toStartWith(`patchbay: --mode: expected one of isolated_write, read_only, shared_write, got "bogus"`);
     expect(mode).toContain("next: fix --mode and run it again");
     expectNone(mode, ["workspace_mode", "codex_worker_start", "call again"]);
 

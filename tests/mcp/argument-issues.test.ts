@@ -84,6 +84,15 @@ describe("a wrong argument name", () => {
     expect(text).toContain("start_line: Invalid type: Expected number but received true");
     expect(text).not.toContain("Its arguments");
   });
+
+  test("a value outside a choice names the choices, and a retry with one of them works", async () => {
+    const text = await refusal("codex_tool_mode_switch", { mode: "everything" });
+    expect(text).toContain('mode: expected one of minimal, worker, standard, full, got "everything"');
+    // The session's own mode, taken from the refusal's list: the retry changes nothing the next tests see.
+    const choices = /expected one of ([\w, ]+), got/.exec(text)![1]!.split(", ");
+    const retried = await client.callTool("codex_tool_mode_switch", { mode: choices.find((choice) => choice === "worker")! });
+    expect(retried.isError).toBeFalsy();
+  });
 });
 
 describe("values in another shape than the schema's", () => {
