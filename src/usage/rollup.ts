@@ -68,10 +68,13 @@ export function rollUp(rows: readonly UsageRow[], filter: UsageFilter = {}, by?:
   return { total, by, groups: sorted };
 }
 
-/** "12,345 tokens, $0.0123" (with the cache writes among them, and how many turns had no price), for report lines. */
+const turns = (count: number) => `${count} ${count === 1 ? "turn" : "turns"}`;
+
+/** "12,345 tokens in 3 turns, $0.0123" (with the cache writes among them, and the turns no price covers), for report lines. */
 export function costLine(totals: UsageTotals): string {
   const writes = totals.cache_write_tokens > 0 ? ` (${totals.cache_write_tokens.toLocaleString("en-US")} written to the prompt cache)` : "";
-  const cost = totals.turns === totals.unpriced_turns && totals.turns > 0 ? "no price" : `$${totals.cost_usd.toFixed(4)}`;
-  const unpriced = totals.unpriced_turns > 0 && totals.turns !== totals.unpriced_turns ? ` (+${totals.unpriced_turns} turn(s) with no price)` : "";
-  return `${totals.tokens.toLocaleString("en-US")} tokens${writes}, ${cost}${unpriced} over ${totals.turns} turn(s)`;
+  const cost = totals.turns === totals.unpriced_turns && totals.turns > 0 ? "no known price" : `$${totals.cost_usd.toFixed(4)}`;
+  const unpriced =
+    totals.unpriced_turns > 0 && totals.turns !== totals.unpriced_turns ? ` (${turns(totals.unpriced_turns)} with no known price not in it)` : "";
+  return `${totals.tokens.toLocaleString("en-US")} tokens in ${turns(totals.turns)}${writes}, ${cost}${unpriced}`;
 }

@@ -62,7 +62,9 @@ function capBytes(content: string, maxBytes: number): { content: string; lines: 
 }
 
 function invalidRange(argument: string, message: string): PatchbayError {
-  return new PatchbayError("invalid_arguments", `${argument}: ${message}`, { next: "pick a line range inside the file (total_lines gives its length)" });
+  return new PatchbayError("invalid_arguments", `${argument}: ${message}`, {
+    next: "pick a line range inside the file: start_line from 1 up to its last line, end_line at or after start_line",
+  });
 }
 
 /** Files read whole from watched trees, for the generation they were read at (generation-memo.ts). */

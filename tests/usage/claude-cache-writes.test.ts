@@ -67,7 +67,7 @@ describe.skipIf(skip !== undefined)("claude's prompt-cache writes in the ledger"
     });
     expect(report.groups).toEqual([{ key: view.job_id, ...report.total }]);
     const text = await runPatchbay(["usage"], { home });
-    expect(text.stdout).toContain("total: 5,300 tokens (2,300 written to the prompt cache), $0.0146 over 1 turn(s)");
+    expect(text.stdout).toContain("total: 5,300 tokens in 1 turn (2,300 written to the prompt cache), $0.0146");
   });
 
   test("mid-turn, the cache writes are priced from the table by TTL: a USD budget they cross stops the turn", async () => {

@@ -38,7 +38,7 @@ for (const where of ["on the server", "in the CLI (--standalone)"] as const) {
     expect(entries.every((entry) => entry.repo === repo && entry.agent === "mock")).toBe(true);
     expect(summary.usage).toMatchObject({ turns: 3, tokens: tokens(entries) });
     const text = await runPatchbay(["usage", "--run", summary.run_id], { home });
-    expect(text.stdout).toContain(`total: ${tokens(entries)} tokens, no price over 3 turn(s)`);
+    expect(text.stdout).toContain(`total: ${tokens(entries)} tokens in 3 turns, no known price`);
   });
 }
 
@@ -53,5 +53,5 @@ test("codex_worker_inspect's report carries the worker's usage", async () => {
   const report = JSON.parse(inspect.stdout) as { details: { usage: { turns: number; tokens: number } } };
   expect(report.details.usage).toMatchObject({ turns: 1, tokens: tokens([entry!]) });
   const text = await runPatchbay(["worker", "inspect", "beta", "--repo", repo], { home });
-  expect(text.stdout).toContain(`usage: ${tokens([entry!])} tokens, no price over 1 turn(s)`);
+  expect(text.stdout).toContain(`usage: ${tokens([entry!])} tokens in 1 turn, no known price`);
 });

@@ -97,7 +97,7 @@ test("patchbay usage: totals, --since, --repo, --worker, --run, --by, text and J
 
   const text = await runPatchbay(["usage", "--by", "repo"], { home });
   expect(text.stdout).toBe(
-    `total: 440 tokens, $0.7500 (+1 turn(s) with no price) over 3 turn(s)\nrepo ${repoA}: 330 tokens, $0.7500 over 2 turn(s)\nrepo ${repoB}: 110 tokens, no price over 1 turn(s)\n`,
+    `total: 440 tokens in 3 turns, $0.7500 (1 turn with no known price not in it)\nrepo ${repoA}: 330 tokens in 2 turns, $0.7500\nrepo ${repoB}: 110 tokens in 1 turn, no known price\n`,
   );
   const none = await runPatchbay(["usage", "--worker", "nobody"], { home });
   expect(none.stdout).toBe("No agent turns recorded for these filters.\n");
