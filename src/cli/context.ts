@@ -47,7 +47,9 @@ const apply = defineCommand({
   async run({ args }) {
     const ws = await localWorkspace(args.root);
     const plan = await readFile(resolve(args.file), "utf8").catch((error: NodeJS.ErrnoException) => {
-      throw new PatchbayError("not_found", `cannot read ${args.file}: ${error.code ?? error.message}`, { next: "pass --file with the plan's path" });
+      const why =
+        error.code === "ENOENT" ? "no such file" : error.code === "EISDIR" ? "it is a folder" : error.code === "EACCES" ? "permission denied" : error.message;
+      throw new PatchbayError("not_found", `cannot read --file ${args.file} (${resolve(args.file)}): ${why}`, { next: "pass --file with the plan's path" });
     });
     if (plan.length > MAX_PLAN_CHARS)
       throw new PatchbayError("plan_too_large", `${args.file} has ${plan.length} characters; plans hold at most ${MAX_PLAN_CHARS}`, {

@@ -17,7 +17,6 @@ const runArgs = {
     description: "Agent command; {{plan_file}} and {{root}} are replaced, no shell runs it",
     valueHint: "TEMPLATE",
   },
-  once: { type: "boolean", description: "watch: stop after the first run" },
   yes: { type: "boolean", description: "Run without asking for confirmation" },
   json: { type: "boolean", description: "Print the run report as JSON (the agent's own output goes to stderr)" },
 } as const;
@@ -84,7 +83,7 @@ const execute = defineCommand({
 
 const watch = defineCommand({
   meta: { name: "watch", description: "Run the agent whenever .ai-bridge/current-plan.md changes (polled every second)" },
-  args: runArgs,
+  args: { ...runArgs, once: { type: "boolean", description: "Stop after the first run" } },
   async run({ args }) {
     let last: HandoffRunReport | undefined;
     await watchHandoff({

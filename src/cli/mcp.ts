@@ -161,6 +161,11 @@ const install = defineCommand({
   },
   async run({ args, rawArgs }) {
     const host = assertHostId(String(args.host));
+    // Only Gemini CLI has a per-server trust setting; elsewhere the flag would do nothing, silently.
+    if (args.trust && host !== "gemini")
+      throw new PatchbayError("invalid_flag", `--trust is for Gemini CLI only, not ${host}`, {
+        next: "drop --trust: this host keeps its own tool permissions",
+      });
     const home = patchbayHome();
     const root = repositoryRoot(args.root);
     const registration = await buildRegistration(args, rawArgs, home, root);

@@ -113,6 +113,25 @@ test("handoff execute without a plan points at `patchbay context apply`; token r
   expect((await runPatchbay(["token", "list"], { home })).stdout).toContain("alice@default");
 });
 
+test("a missing plan file is said in words; a flag is offered only where it does something; --trust outside Gemini is refused and writes nothing", async () => {
+  const home = newHome();
+  const repo = makeGitRepo({ "a.txt": "a\n" });
+  const missing = await runPatchbay(["context", "apply", "--root", repo, "--file", "missing.md", "--agent", "codex"], { home, cwd: repo });
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain(`cannot read --file missing.md (${join(repo, "missing.md")}): no such file`);
+  expect(missing.stderr).not.toContain("ENOENT");
+  expect((await runPatchbay(["handoff", "execute", "--help"], { home })).stdout).not.toContain("--once");
+  expect((await runPatchbay(["handoff", "watch", "--help"], { home })).stdout).toContain("--once");
+  const hostHome = tempDir("patchbay-cli-words-host-");
+  const trust = await runPatchbay(["mcp", "install", "codex", "--trust", "--root", repo], {
+    home,
+    env: { HOME: hostHome, CODEX_HOME: join(hostHome, ".codex") },
+  });
+  expect(trust.code).toBe(2);
+  expect(trust.stderr).toContain("--trust is for Gemini CLI only, not codex");
+  expect(existsSync(join(hostHome, ".codex", "config.toml"))).toBe(false);
+});
+
 describe("output for people", () => {
   test("--help through a pipe has no escape codes and no trailing spaces; FORCE_COLOR=1 colours it, also in CI", async () => {
     const home = newHome();

@@ -37,7 +37,7 @@ async function planIn(root: string, plan = "Add b to the app\n"): Promise<void> 
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 
 describe("patchbay handoff execute", () => {
-  test("--once --yes runs the template on the plan and records the status and the diff", async () => {
+  test("--yes runs the template on the plan and records the status and the diff", async () => {
     const root = makeRepo();
     const base = git(root, "rev-parse", "HEAD");
     await planIn(root);
@@ -51,7 +51,6 @@ describe("patchbay handoff execute", () => {
       "fake",
       "--command-template",
       `bash ${agent} {{plan_file}}`,
-      "--once",
       "--yes",
       "--json",
     ]);
