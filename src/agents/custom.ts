@@ -19,7 +19,7 @@ export function customAgent(id: string, config: CustomAgentConfig): AgentAdapter
   return defineAgent({
     name: id,
     defaultCommand: config.command,
-    install: `install the program "${config.command}" yourself, or point agents.custom.${id}.command at it`,
+    install: `install the program "${config.command}" yourself`,
     configKey: `agents.custom.${id}.command`,
     capabilities: { resume: false, readOnlySandbox: false, outputSchema: false, chooseSessionId: false },
     env: { pass: config.pass_env ?? [] },

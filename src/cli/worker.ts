@@ -47,8 +47,11 @@ function line(view: WorkerView): string {
 
 /** A record's values as prose: a flag by its name (`tracked`, `not tracked`), nothing for an empty value. */
 function recordProse(record: object): string {
+  const texts = Object.values(record).filter((value): value is string => typeof value === "string");
+  // A list the record's own text already names in full (a refusal's files after its message) is said once.
+  const said = (value: unknown) => Array.isArray(value) && value.length > 0 && value.every((item) => texts.some((text) => text.includes(String(item))));
   return Object.entries(record)
-    .filter(([, value]) => value !== null && value !== undefined && value !== "")
+    .filter(([, value]) => value !== null && value !== undefined && value !== "" && !said(value))
     .map(([key, value]) => (typeof value === "boolean" ? `${value ? "" : "not "}${key.replaceAll("_", " ")}` : prose(value)))
     .join(" ");
 }

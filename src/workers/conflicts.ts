@@ -198,6 +198,17 @@ export function announceConflicts(
 }
 
 /** One line per problem, for the team report and the integration preview. */
+/**
+ * The team's overlaps and conflicts as lines, each pair once: `entries` report a pair on both
+ * sides, and a list that shows both workers needs to say it only once.
+ */
+export function teamConflictLines(entries: readonly WorkerConflicts[]): string[] {
+  const listed = new Set(entries.map((entry) => entry.worker_id));
+  return entries.flatMap((entry) =>
+    conflictLines({ ...entry, peers: entry.peers.filter((peer) => !(listed.has(peer.worker_id) && peer.worker_id < entry.worker_id)) }),
+  );
+}
+
 export function conflictLines(entry: WorkerConflicts): string[] {
   const lines = entry.peers.map((peer) =>
     peer.conflicting_files.length

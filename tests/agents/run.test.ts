@@ -138,9 +138,7 @@ describe("runAgent", () => {
       code: "agent_not_found",
       message: 'the mine agent\'s executable "pb-no-such-agent" was not found on PATH or is not executable',
     });
-    expect(next).toBe(
-      'install it (install the program "pb-no-such-agent" yourself, or point agents.custom.mine.command at it), or set agents.custom.mine.command to its absolute path',
-    );
+    expect(next).toBe('install it (install the program "pb-no-such-agent" yourself), or set agents.custom.mine.command to its absolute path');
   });
 
   test("the codex adapter's missing binary names npm install and agents.commands.codex", async () => {

@@ -367,6 +367,11 @@ test("workers: a taken name's hint names `patchbay worker stop --cleanup`; list 
   const elsewhere = (...args: string[]) => runPatchbay(["worker", ...args, "--repo", other], { home, timeoutMs: 60_000 });
   await elsewhere("start", "writer", mockPrompt({ write: { path: "n.txt", content: "n\n" } }), "--agent", "mock", "--wait");
   expect((await elsewhere("inspect", "writer", "--view", "changes")).stdout).toContain("\n  - n.txt added not tracked\n");
+  // A refusal names its files once: its message already does.
+  await elsewhere("start", "hooker", mockPrompt({ write: { path: ".claude/settings.json", content: "{}\n" } }), "--agent", "mock", "--wait");
+  const preview = (await elsewhere("inspect", "hooker", "--view", "integration_preview")).stdout;
+  const refusal = preview.split("\n").find((line) => line.startsWith("  - agent_config "))!;
+  expect(refusal.split(".claude/settings.json")).toHaveLength(2);
 
   expect((await worker("stop", "w")).code).toBe(0);
   const listed = await worker("list");

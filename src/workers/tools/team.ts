@@ -10,7 +10,7 @@ import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/to
 import { agentConfigAmong, headCommit, openWorkspace } from "../../workspace/index.ts";
 import { removeWorktree } from "../../worktrees/index.ts";
 import { createWorkerWorktree } from "../changes.ts";
-import { announceConflicts, conflictLines, dropWorkerRefs, teamConflicts, type WorkerConflicts } from "../conflicts.ts";
+import { announceConflicts, dropWorkerRefs, teamConflictLines, teamConflicts, type WorkerConflicts } from "../conflicts.ts";
 import { rebaseNote, rebaseWorktree } from "../rebase.ts";
 import { isRetired, newWorkerId, updateWorker, workersInScopeCounted, WORKSPACE_MODES, type WorkerRecord } from "../record.ts";
 import { assertCanContinue, refreshWorker, runTurn } from "../turns.ts";
@@ -255,7 +255,7 @@ export const workerList = defineTool({
     });
     const listed = new Set(views.map((view) => view.worker_id));
     const conflicts = (await conflictsOf(context, all)).filter((entry) => listed.has(entry.worker_id));
-    const warnings = conflicts.flatMap(conflictLines);
+    const warnings = teamConflictLines(conflicts);
     // An empty list says what the filters left out, so stopped workers never read as "none yet".
     const hidden = views.length ? 0 : await inScope();
     const team_report = views.length
