@@ -31,7 +31,8 @@ export interface ReplyInput {
   resolve?: boolean;
 }
 
-export type WaitStatus = "message" | "timeout" | "cancelled" | "shutdown";
+/** `superseded`: a newer wait or inbox read of the same agent took over; this wait took nothing. */
+export type WaitStatus = "message" | "timeout" | "cancelled" | "shutdown" | "superseded";
 
 export interface WaitOptions {
   signal?: AbortSignal;
@@ -88,6 +89,12 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     return run;
   };
   const exclusive = <T>(namespace: string, fn: () => Promise<T>): Promise<T> => (shared ? store.withLock(`mailbox-${namespace}`, fn) : serial(fn));
+
+  // One live wait per agent on this server: a caller that went away without a word (a killed
+  // host) leaves a wait that would take the next message for nobody; the agent's next wait or
+  // inbox read ends it first, so the message goes to whoever asks now. It also bounds the waits.
+  const liveWaits = new Map<string, AbortController>();
+  const supersedeWait = (key: string) => liveWaits.get(key)?.abort();
 
   const versions = new Map<string, number>();
   const wakers = new Map<string, Set<() => void>>();
@@ -273,6 +280,7 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     },
 
     async inbox(agent, signal, limit) {
+      supersedeWait(agentId(agent));
       const pending = await take(agent, signal, limit);
       if (!pending) {
         throw new PatchbayError("request_cancelled", "the inbox call was cancelled or its caller went away before the answer; its messages stay unread", {
@@ -283,24 +291,33 @@ export async function createMailbox(store: RecordStore, identities: Identities):
     },
 
     async wait(agent, timeoutMs, options = {}) {
-      const { signal, onTick } = options;
+      const { onTick } = options;
       const tickMs = options.tickMs ?? DEFAULT_TICK_MS;
       const key = agentId(agent);
+      supersedeWait(key);
+      const mine = new AbortController();
+      liveWaits.set(key, mine);
+      const signal = options.signal ? AbortSignal.any([options.signal, mine.signal]) : mine.signal;
+      const ended = () => (mine.signal.aborted && !options.signal?.aborted ? "superseded" : "cancelled");
       const started = Date.now();
       const deadline = started + timeoutMs;
-      for (;;) {
-        if (shutdown.signal.aborted) return { status: "shutdown", messages: [] };
-        if (signal?.aborted) return { status: "cancelled", messages: [] };
-        const seen = versions.get(key) ?? 0;
-        const taken = await take(agent, signal);
-        if (!taken) return { status: "cancelled", messages: [] };
-        if (taken.length > 0) return { status: "message", messages: taken };
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) return { status: "timeout", messages: [] };
-        // A message that arrived while we looked bumped the version: look again at once.
-        if ((versions.get(key) ?? 0) !== seen) continue;
-        const woken = await sleepUntilWoken(key, Math.min(remaining, tickMs), signal);
-        if (!woken && Date.now() < deadline) await onTick?.(Date.now() - started);
+      try {
+        for (;;) {
+          if (shutdown.signal.aborted) return { status: "shutdown", messages: [] };
+          if (signal.aborted) return { status: ended(), messages: [] };
+          const seen = versions.get(key) ?? 0;
+          const taken = await take(agent, signal);
+          if (!taken) return { status: ended(), messages: [] };
+          if (taken.length > 0) return { status: "message", messages: taken };
+          const remaining = deadline - Date.now();
+          if (remaining <= 0) return { status: "timeout", messages: [] };
+          // A message that arrived while we looked bumped the version: look again at once.
+          if ((versions.get(key) ?? 0) !== seen) continue;
+          const woken = await sleepUntilWoken(key, Math.min(remaining, tickMs), signal);
+          if (!woken && Date.now() < deadline) await onTick?.(Date.now() - started);
+        }
+      } finally {
+        if (liveWaits.get(key) === mine) liveWaits.delete(key);
       }
     },
 

@@ -267,14 +267,26 @@ describe("wait_for_message", () => {
     expect((await bob.ok<Inbox>("inbox")).pending.map((m) => m.content)).toEqual(["after cancel"]);
   });
 
-  test("two waiters for the same agent never both get the same message", async () => {
+  test("a newer wait for the same agent takes over: the older ends superseded having taken nothing, and the message goes once, to the newer", async () => {
     const { alice, bob } = await team();
-    const first = bob.ok<Waited>("wait_for_message", { timeout_seconds: 2 });
-    const second = bob.ok<Waited>("wait_for_message", { timeout_seconds: 2 });
-    await until(() => harness.parked("bob@team") === 2, "both of bob's waits to be parked");
+    // The first caller went away without a word (a killed host): its wait must not take the next message for nobody.
+    const abandoned = bob.ok<Waited>("wait_for_message", { timeout_seconds: 60 });
+    await until(() => harness.parked("bob@team") === 1, "bob's first wait to be parked");
+    const second = bob.ok<Waited>("wait_for_message", { timeout_seconds: 60 });
+    expect(await abandoned).toEqual({ status: "superseded", messages: [] });
+    await until(() => harness.parked("bob@team") === 1, "bob's second wait to be parked");
     await alice.ok("send_message", { to: "bob", content: "only once" });
-    const results = await Promise.all([first, second]);
-    expect(results.flatMap((r) => r.messages.map((m) => m.content))).toEqual(["only once"]);
+    expect((await second).messages.map((m) => m.content)).toEqual(["only once"]);
+  });
+
+  test("an inbox read ends the agent's parked wait first, so a message sent after it stays for the agent", async () => {
+    const { alice, bob } = await team();
+    const abandoned = bob.ok<Waited>("wait_for_message", { timeout_seconds: 60 });
+    await until(() => harness.parked("bob@team") === 1, "bob's wait to be parked");
+    await bob.ok("inbox", {});
+    expect((await abandoned).status).toBe("superseded");
+    await alice.ok("send_message", { to: "bob", content: "kept" });
+    expect((await bob.ok<{ pending: Array<{ content: string }> }>("inbox", {})).pending.map((m) => m.content)).toEqual(["kept"]);
   });
 
   test("a server shutdown ends waits with status shutdown", async () => {

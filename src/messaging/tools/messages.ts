@@ -153,7 +153,7 @@ export const waitForMessage = defineMessagingTool({
   input: {
     timeout_seconds: v.optional(v.pipe(v.number(), v.description(`Default ${DEFAULT_WAIT_SECONDS}, at most 3600.`))),
   },
-  output: v.object({ status: v.picklist(["message", "timeout", "cancelled", "shutdown"]), messages: v.array(messageViewSchema) }),
+  output: v.object({ status: v.picklist(["message", "timeout", "cancelled", "shutdown", "superseded"]), messages: v.array(messageViewSchema) }),
   annotations: WRITE,
   capability: "record",
   labels: { invoking: "Waiting for a message", invoked: "Done waiting" },
@@ -163,7 +163,12 @@ export const waitForMessage = defineMessagingTool({
       signal: context.signal,
       onTick: (waited) => context.progress.report(Math.round(waited / 1000), seconds, `waiting for messages to ${formatAddress(me)}`),
     });
-    const text = result.status === "message" ? messageLines(result.messages) : `No message (${result.status}) after waiting up to ${seconds}s.`;
+    const text =
+      result.status === "message"
+        ? messageLines(result.messages)
+        : result.status === "superseded"
+          ? "No message: a newer wait or inbox read for this agent took over, and this wait took nothing."
+          : `No message (${result.status}) after waiting up to ${seconds}s.`;
     return { text, structured: { status: result.status, messages: result.messages.map(messageView) } };
   },
 });
