@@ -63,12 +63,16 @@ export async function planMessagingExtrasRemoval(host: HostId, scope: string, ro
   return extras;
 }
 
-/** Writes the planned extras (each backed up first); a skill's folder its removal left empty goes too. */
+/** Writes the planned extras (each backed up first); a skill's folder its removal left empty goes too, and so does the skills folder then. */
 export async function applyExtras(extras: ExtraChange[], home: string): Promise<void> {
+  const removeIfEmpty = async (folder: string) => {
+    if ((await readdir(folder).catch(() => ["?"])).length === 0) await rmdir(folder).catch(() => undefined);
+  };
   for (const extra of extras) {
     extra.backup = await applyChange(extra.change, home);
     if (extra.kind !== "skill" || extra.change.status !== "removed") continue;
     const folder = dirname(extra.change.location.file);
-    if ((await readdir(folder).catch(() => ["?"])).length === 0) await rmdir(folder).catch(() => undefined);
+    await removeIfEmpty(folder);
+    await removeIfEmpty(dirname(folder));
   }
 }

@@ -123,5 +123,7 @@ describe("mcp install --skills --statusline (agent messaging)", () => {
 
     expect((await runConnect(["mcp", "uninstall", "codex"], { cwd: box.ws, env: box.env })).code).toBe(0);
     expect(existsSync(join(box.ws, ".agents", "skills", "patchbay-messaging"))).toBe(false);
+    // The skills folder install made, empty now, goes too: the repository is left as it was.
+    expect(existsSync(join(box.ws, ".agents", "skills"))).toBe(false);
   });
 });
