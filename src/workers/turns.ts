@@ -112,9 +112,13 @@ export function assertCanContinue(worker: WorkerRecord, state: WorkerState, resu
   if (worker.workspace_removed)
     throw new PatchbayError("workspace_missing", `worker ${worker.name}'s worktree was removed when it was stopped`, { next: "start a new worker" });
   if (!resumable)
-    throw new PatchbayError("unsupported_by_agent", `the ${worker.agent} agent cannot continue a session`, {
-      next: "start a new worker with an agent that can resume (codex, claude, gemini)",
-    });
+    throw new PatchbayError(
+      "unsupported_by_agent",
+      `the ${worker.agent} agent cannot continue a session, so worker ${worker.name} takes its first brief only`,
+      {
+        next: "start a new worker for the next instruction, or one with an agent that can resume (codex, claude, gemini, mock)",
+      },
+    );
   if (!worker.session_id) {
     throw new PatchbayError("no_session", `worker ${worker.name} has no agent session to continue (its first turn ended before the agent reported one)`, {
       next: "start a new worker with the brief",

@@ -4,7 +4,7 @@ import { defineTool, EVERY_MODE, TOOL_MODES, type ToolMode } from "../../mcp/too
 const MODE_PURPOSE: Record<ToolMode, string> = {
   minimal: "the few tools a chat needs to orient itself; the smallest catalog",
   worker:
-    "manager-first: brief, relay and integrate named workers (the default; left at the default, it adds the pipeline tools for a repository with .ai/patchbay.toml)",
+    "manager-first: brief, relay and integrate named workers; the default, which, when not chosen, adds the pipeline tools where .ai/patchbay.toml exists",
   standard: "every canonical tool: workspace context, jobs, workers, pipeline, messaging",
   full: "standard plus compatibility aliases and enabled power tools",
 };
