@@ -62,7 +62,8 @@ export function describeArgumentIssues(issues: readonly v.BaseIssue<unknown>[], 
       const path = v.getDotPath(issue) ?? "arguments";
       if (isUnknown(issue)) return `${path}: no such argument`;
       if (isMissing(issue)) return `${path}: required, and not given`;
-      return `${path}: ${issue.type === "picklist" ? choiceIssue(issue) : issue.message}`;
+      // A picklist's own message (a schema that says what to use instead) stays; valibot's default is reworded.
+      return `${path}: ${issue.type === "picklist" && issue.message.startsWith("Invalid type:") ? choiceIssue(issue) : issue.message}`;
     });
   for (const name of unknown) {
     const meant = likelyMeant(name, names, { first: missing, alone: unknown.length === 1 });
