@@ -17,8 +17,8 @@ import type { AgentTurn } from "./types.ts";
  * `{"write": {"path": "a.txt", "content": "x"} | [...], "message": "done", "fail": "reason",
  *   "sleep_ms": 100, "session": "s1"}`. Writes stay inside cwd, follow no symlink, never go into
  * .git, and are refused when the turn is read_only (reported as a non-fatal error, as codex's
- * sandbox would). A plain prompt writes
- * nothing and answers "mock: <first line>". docs/mock-agent.md is the user's description of this.
+ * sandbox would). A plain prompt writes nothing and answers "mock: <first line>".
+ * docs/mock-agent.md is the user's description of this.
  */
 export const mock = defineAgent({
   name: "mock",

@@ -76,6 +76,10 @@ export async function jobDiff(
   };
 }
 
+/**
+ * The worktree a finished job made for itself: a worker's turn runs in the worker's worktree, and
+ * a job that continues another runs in that one's, so neither may be carried over or removed as its own.
+ */
 export function ownWorktree(record: JobRecord): NonNullable<JobRecord["worktree"]> {
   const worktree = finishedWorktree(record);
   if (worktree.branch === jobBranch(record.id)) return worktree;

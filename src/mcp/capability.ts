@@ -123,13 +123,3 @@ export function requireCapability(capability: Capability, grants: Grants, what: 
     details: { capability, setting: rule.setting },
   });
 }
-
-/** The refusal for a capability the operator did not allow, or undefined when it is allowed. */
-export function capabilityRefusal(tool: string, capability: Capability, grants: Grants): PatchbayError | undefined {
-  const rule = CAPABILITY_RULES[capability];
-  if (rule.allowed(grants)) return undefined;
-  return new PatchbayError("tool_disabled", `${tool} is turned off by the setting ${rule.setting}: it needs the capability "${capability}" (${rule.meaning})`, {
-    next: howToAllow(capability),
-    details: { capability, setting: rule.setting },
-  });
-}

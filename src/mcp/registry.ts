@@ -7,7 +7,7 @@ import { UNLISTED } from "./tool-args.ts";
 import { type SessionState, sessionRepository } from "./session.ts";
 import { errorResult, successResult } from "./result.ts";
 import { WIDGET_URI } from "./widget.ts";
-import { CAPABILITY_RULES, capabilityRefusal, grantsOf, isCapability, type Capability, type Grants } from "./capability.ts";
+import { CAPABILITY_RULES, grantsOf, howToAllow, isCapability, type Capability, type Grants } from "./capability.ts";
 import { renameArguments } from "./argument-aliases.ts";
 import { describeArgumentIssues, type ListedArguments } from "./argument-issues.ts";
 import { asModelsMeanThem } from "./model-arguments.ts";
@@ -189,6 +189,16 @@ function isAgentSession(session: SessionState): boolean {
 function isVisible(entry: CatalogEntry, session: SessionState, grants: Grants, added: AddedByRepository): boolean {
   if (isAgentSession(session) && !entry.declaration.forAgents) return false;
   return inCatalog(entry, session, true, added) && CAPABILITY_RULES[entry.declaration.capability].allowed(grants);
+}
+
+/** The refusal for a capability the operator did not allow, or undefined when it is allowed. */
+function capabilityRefusal(tool: string, capability: Capability, grants: Grants): PatchbayError | undefined {
+  const rule = CAPABILITY_RULES[capability];
+  if (rule.allowed(grants)) return undefined;
+  return new PatchbayError("tool_disabled", `${tool} is turned off by the setting ${rule.setting}: it needs the capability "${capability}" (${rule.meaning})`, {
+    next: howToAllow(capability),
+    details: { capability, setting: rule.setting },
+  });
 }
 
 /** Names each part of a result that breaks its output schema: a defect of the tool, for its developer. */

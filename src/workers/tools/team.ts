@@ -5,7 +5,7 @@
 import { rm } from "node:fs/promises";
 import * as v from "valibot";
 import { PatchbayError } from "../../errors/index.ts";
-import { capabilityRefusal, grantsOf } from "../../mcp/capability.ts";
+import { grantsOf, requireCapability } from "../../mcp/capability.ts";
 import { defineTool, type ToolContext, type ToolDeclaration } from "../../mcp/tool.ts";
 import { agentConfigAmong, headCommit, openWorkspace } from "../../workspace/index.ts";
 import { removeWorktree } from "../../worktrees/index.ts";
@@ -161,10 +161,13 @@ export const workerMessage = defineTool({
     const found = await namedWorker(context, args);
     const { worker, state } = await refreshWorker(context.app, found);
     const takeover = takeoverOf(context, worker, args, "codex_worker_message");
-    if (writesVerbatimInBase(worker)) {
-      const refused = capabilityRefusal("codex_worker_message", "exec", grantsOf(context.session, context));
-      if (refused) throw refused;
-    }
+    if (writesVerbatimInBase(worker))
+      requireCapability(
+        "exec",
+        grantsOf(context.session, context),
+        `messaging mock worker ${worker.name}, which writes what it is told in the base checkout,`,
+        "start an isolated_write worker instead",
+      );
     assertCanContinue(worker, state, context.app.jobs.adapter(worker.agent).capabilities.resume);
     const rebased = args.rebase ? await rebaseWorker(context, worker) : undefined;
     const current = rebased?.worker ?? worker;
