@@ -43,7 +43,8 @@ const send = defineCommand({
       ...(args.thread && { thread: args.thread }),
       ...(args.key && { idempotency_key: args.key }),
     });
-    emit(args.json, value, () => text);
+    // The tool's words for a model name its argument; at the shell it is --key.
+    emit(args.json, value, () => text.replace("(same idempotency_key)", "(same --key)"));
     return 0;
   },
 });

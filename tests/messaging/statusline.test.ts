@@ -45,7 +45,10 @@ test("with the server stopped, status says unread messages cannot be counted, ne
   for (const agent of ["alice", "bob"]) expect((await runPatchbay(["token", "add", "--namespace", "team", agent], { home })).code).toBe(0);
   const server = await startTestServer({ home });
   try {
-    expect((await runPatchbay(["msg", "send", "--as", "bob@team", "alice", "kept"], { home })).code).toBe(0);
+    const send = () => runPatchbay(["msg", "send", "--as", "bob@team", "--key", "k1", "alice", "kept"], { home });
+    expect((await send()).code).toBe(0);
+    // Sent again with the same key: said in the shell's words, and still one message.
+    expect((await send()).stdout).toStartWith("Already sent (same --key) to alice@team");
   } finally {
     await server.stop();
   }
