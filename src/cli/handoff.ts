@@ -58,7 +58,8 @@ async function runOptions(args: RunArgs): Promise<HandoffRunOptions> {
 function describe(report: HandoffRunReport): string {
   const outcome = report.exit_code === null ? `stopped by ${report.signal}` : `exited ${report.exit_code}`;
   return [
-    `${report.agent} ${outcome}; ${report.files.length} file(s) changed since the plan was written`,
+    // Against the commit the plan was written on: files already changed then (untracked ones too) count as well.
+    `${report.agent} ${outcome}; ${report.files.length} file(s) differ from the commit the plan was written on`,
     `  status: ${report.status_file}`,
     `  diff:   ${report.diff_file}`,
   ].join("\n");
