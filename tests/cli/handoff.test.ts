@@ -97,7 +97,7 @@ describe("patchbay handoff execute", () => {
       "--yes",
     ]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("fake exited 3; 2 file(s) changed since the plan was written");
+    expect(result.stdout).toContain("fake exited 3; 2 file(s) differ from the commit the plan was written on");
     expect(readJson(join(root, ".ai-bridge/handoff-status.json")).run.exit_code).toBe(3);
   });
 
