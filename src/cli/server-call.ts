@@ -53,10 +53,12 @@ export async function callServerTool<T>(owner: OwnerRecord, call: Omit<CallReque
   const result = data as ToolResult<T>;
   const failure = result._meta?.["patchbay/error"];
   if (result.isError || !result.structuredContent) {
+    const next = failure?.next;
     throw inCliWords(call.tool, {
       code: failure?.code ?? "internal_error",
       message: failure?.message ?? `${TOOL_COMMANDS[call.tool]?.command ?? call.tool} failed on the server`,
-      next: failure?.next,
+      // The command already runs with exec (the operator at the terminal holds it): saying it needs exec only misleads.
+      next: call.scope.power.bashMode === "full" ? next?.replaceAll(" (needs the exec capability)", "") : next,
     });
   }
   return { value: result.structuredContent, text: (result.content ?? []).map((block) => block.text ?? "").join("") };

@@ -309,6 +309,8 @@ test("the CLI, as the operator, lands it with --allow-agent-config, and names th
   expect(refused.code).not.toBe(0);
   expect(refused.stderr).toContain("--allow-agent-config");
   expect(refused.stderr).not.toContain("allow_agent_config");
+  // The operator's own command holds exec: the flag is all it takes, and the hint says no more.
+  expect(refused.stderr).not.toContain("exec capability");
   expect(existsSync(join(repo, ".claude"))).toBe(false);
   const landed = await run(["worker", "integrate", "hooker", "--allow-agent-config", "--json"]);
   expect(landed.code, landed.stderr).toBe(0);
