@@ -290,10 +290,13 @@ async function runChecked(entry: CatalogEntry, rawArgs: unknown, context: ToolCo
     if (!mapped.success) return invalidArguments(entry.name, mapped.issues);
     args = mapped.output as JsonObject;
   }
-  for (const escalation of [entry.declaration.escalate ?? []].flat()) {
-    const escalated = escalation.applies(args) && capabilityRefusal(entry.name, escalation.capability, grantsOf(context.session, context));
-    if (escalated) return errorResult(escalated);
-  }
+  // No array made for the many tools that declare no escalation: this runs on every call.
+  const declared = entry.declaration.escalate;
+  if (declared)
+    for (const escalation of Array.isArray(declared) ? declared : [declared]) {
+      const escalated = escalation.applies(args) && capabilityRefusal(entry.name, escalation.capability, grantsOf(context.session, context));
+      if (escalated) return errorResult(escalated);
+    }
   try {
     const output = await entry.declaration.handler(args, context);
     const checked = v.safeParse(entry.declaration.output, output.structured);
